@@ -9,6 +9,7 @@ export default defineConfig({
   dts: true,
   sourcemap: true,
   clean: true,
+  shims: true,
   target: 'node22',
   define: { __PACKAGE_VERSION__: JSON.stringify(version) },
 });

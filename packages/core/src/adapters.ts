@@ -1,0 +1,107 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { diag } from '@opentelemetry/api';
+import type { Governor } from './governor';
+
+/**
+ * What an adapter package registers with the core so that `GenOps.init()` turns it on with no code
+ * change in the app. `enable` hooks the SDK (every copy it can find); `disable` undoes it.
+ */
+export interface GenOpsAdapter {
+  /** Package name, e.g. `@genops/provider-openai`. */
+  name: string;
+  /** The SDK or framework it governs, e.g. `openai`. */
+  instruments: string;
+  enable(context: AdapterContext): boolean;
+  disable(): void;
+}
+
+export interface AdapterContext {
+  /** Directories to resolve the app's SDK from (the app's entry point and the working directory). */
+  searchPaths: readonly string[];
+}
+
+const REGISTRY_KEY = Symbol.for('genops.adapters');
+const GOVERNOR_KEY = Symbol.for('genops.governor');
+type GlobalSlots = { [REGISTRY_KEY]?: Map<string, GenOpsAdapter>; [GOVERNOR_KEY]?: Governor | undefined };
+const slots = globalThis as GlobalSlots;
+
+/** Adapters registered in this process, shared by every copy of `@genops/core`. */
+export function adapterRegistry(): Map<string, GenOpsAdapter> {
+  return (slots[REGISTRY_KEY] ??= new Map());
+}
+
+/** Called by an adapter package when it is loaded. Turns the adapter on if GenOps is already running. */
+export function registerAdapter(adapter: GenOpsAdapter): void {
+  const registry = adapterRegistry();
+  if (registry.has(adapter.name)) return;
+  registry.set(adapter.name, adapter);
+  if (slots[GOVERNOR_KEY]) enableAdapter(adapter);
+}
+
+/** The governor of the running `GenOps.init()`, shared by every copy of `@genops/core`. */
+export function currentGovernor(): Governor | undefined {
+  return slots[GOVERNOR_KEY];
+}
+
+/** @internal */
+export function setCurrentGovernor(governor: Governor | undefined): void {
+  slots[GOVERNOR_KEY] = governor;
+}
+
+/** Directories the app resolves packages from: its entry script's directory and the working directory. */
+export function appSearchPaths(): string[] {
+  const paths: string[] = [];
+  const main = process.argv[1];
+  if (main) paths.push(dirname(main));
+  paths.push(process.cwd());
+  return [...new Set(paths)];
+}
+
+/** @internal */
+export function enableAdapter(adapter: GenOpsAdapter): boolean {
+  try {
+    return adapter.enable({ searchPaths: appSearchPaths() });
+  } catch (error) {
+    diag.warn(`genops: adapter ${adapter.name} could not be enabled`, error);
+    return false;
+  }
+}
+
+/**
+ * Finds installed adapter packages (`@genops/*` whose package.json has `"genops": { "adapter": true }`)
+ * reachable from the app, and loads them; loading registers them.
+ */
+export function discoverAdapters(searchPaths: readonly string[] = appSearchPaths()): string[] {
+  const loaded: string[] = [];
+  const seen = new Set<string>();
+  for (const base of searchPaths) {
+    const require = createRequire(join(base, 'noop.js'));
+    for (const nodeModules of require.resolve.paths('@genops/core') ?? []) {
+      const scope = join(nodeModules, '@genops');
+      if (seen.has(scope) || !existsSync(scope)) continue;
+      seen.add(scope);
+      for (const name of safeReaddir(scope)) {
+        const manifestPath = join(scope, name, 'package.json');
+        try {
+          const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name?: string; genops?: { adapter?: boolean } };
+          if (!manifest.genops?.adapter || !manifest.name || adapterRegistry().has(manifest.name)) continue;
+          createRequire(manifestPath)(manifest.name);
+          loaded.push(manifest.name);
+        } catch (error) {
+          diag.warn(`genops: could not load adapter package in ${join(scope, name)}`, error);
+        }
+      }
+    }
+  }
+  return loaded;
+}
+
+function safeReaddir(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,33 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Attribution } from './types';
+
+// One storage per process, shared by duplicate copies of @genops/core (ESM and CJS builds side by side).
+const STORAGE_KEY = Symbol.for('genops.attribution.storage');
+const globalStore = globalThis as { [STORAGE_KEY]?: AsyncLocalStorage<Readonly<Attribution>> };
+const storage = (globalStore[STORAGE_KEY] ??= new AsyncLocalStorage<Readonly<Attribution>>());
+
+/**
+ * Runs `fn` with `attribution` merged over the attribution already in effect. Every governed call
+ * made inside `fn` (including in callbacks and promises it starts) is attributed to it.
+ *
+ * @example
+ * await withAttribution({ team: 'support', customer: 'acme' }, () => client.chat.completions.create(...));
+ */
+export function withAttribution<T>(attribution: Attribution, fn: () => T): T {
+  const outer = storage.getStore();
+  const merged: Attribution = { ...outer };
+  for (const [key, value] of Object.entries(attribution)) if (value !== undefined) merged[key] = String(value);
+  return storage.run(Object.freeze(merged), fn);
+}
+
+/** The attribution set by enclosing {@link withAttribution} calls (without init defaults). */
+export function getContextAttribution(): Readonly<Attribution> | undefined {
+  return storage.getStore();
+}
+
+/** Resolves a call's attribution: defaults, then context. The result is frozen for the call's life. */
+export function resolveAttribution(defaults: Readonly<Attribution>): Readonly<Attribution> {
+  const context = storage.getStore();
+  if (!context) return defaults;
+  return Object.freeze({ ...defaults, ...context });
+}

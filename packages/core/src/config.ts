@@ -1,0 +1,190 @@
+import { z } from 'zod';
+import { ConfigError } from './errors/config-error';
+import { compileGlob } from './glob';
+import type { ModelPrice } from './pricing/types';
+import type { GovernanceStore } from './store/types';
+import type { Attribution, GovernedRequest } from './types';
+
+const globString = z
+  .string()
+  .superRefine((value, context) => {
+    try {
+      compileGlob(value);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: `bad glob: ${(error as Error).message}`, params: { expected: 'a glob such as "gpt-4o*" or "claude-{sonnet,haiku}-*"' } });
+    }
+  });
+
+const selectorValue = z.union([globString, z.array(globString).min(1)]);
+
+const budgetSchema = z.strictObject({
+  name: z.string().min(1).regex(/^[A-Za-z0-9_.:-]+$/, 'use letters, digits and _ . : - only'),
+  limit: z.number().positive().finite(),
+  unit: z.enum(['USD', 'tokens']).default('USD'),
+  window: z.enum(['day', 'month', 'total']),
+  match: z.record(z.string(), selectorValue).optional(),
+  per: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  action: z.enum(['block', 'warn']).default('block'),
+  warnAt: z.array(z.number().gt(0).lt(1)).optional(),
+});
+
+const policySchema = z.strictObject({
+  mode: z.enum(['enforce', 'warn', 'shadow']).default('enforce'),
+  allowModels: z.array(globString).min(1).optional(),
+  denyModels: z.array(globString).min(1).optional(),
+  allowProviders: z.array(globString).min(1).optional(),
+  denyProviders: z.array(globString).min(1).optional(),
+  maxTokens: z.number().int().positive().optional(),
+  maxCostPerCall: z.number().positive().finite().optional(),
+  requireAttribution: z.array(z.string().min(1)).optional(),
+});
+
+const priceSchema = z.looseObject({ input: z.number().nonnegative(), output: z.number().nonnegative() });
+
+const attributionSchema = z.record(z.string(), z.string());
+
+const optionsSchema = z.strictObject({
+  dailyBudgetLimit: z.number().positive().finite().optional(),
+  requireApprovalOver: z.number().nonnegative().finite().optional(),
+  enablePolicyEnforcement: z.boolean().default(true),
+  budgets: z.array(budgetSchema).default([]),
+  policies: policySchema.optional(),
+  defaults: attributionSchema.optional(),
+  approver: z.custom<Approver>((value) => typeof value === 'function', 'must be a function').optional(),
+  approvalTimeoutMs: z.number().int().positive().default(300_000),
+  approvalTimeoutDecision: z.enum(['deny', 'approve']).default('deny'),
+  store: z
+    .custom<GovernanceStore>(
+      (value) => value === 'memory' || (typeof value === 'object' && value !== null && typeof (value as GovernanceStore).reserve === 'function'),
+      'must be "memory" or a GovernanceStore',
+    )
+    .optional(),
+  tracerProvider: z.custom<unknown>((value) => typeof value === 'object' && value !== null, 'must be a TracerProvider').optional(),
+  meterProvider: z.custom<unknown>((value) => typeof value === 'object' && value !== null, 'must be a MeterProvider').optional(),
+  exporter: z.enum(['console', 'otlp', 'none']).optional(),
+  serviceName: z.string().min(1).optional(),
+  unknownModel: z.union([z.enum(['deny', 'warn']), priceSchema]).default('deny'),
+  prices: z.record(z.string(), z.record(z.string(), priceSchema)).optional(),
+  defaultMaxOutputTokens: z.number().int().positive().default(4096),
+  reservationLeaseMs: z.number().int().positive().default(600_000),
+  captureContent: z.boolean().optional(),
+  autoInstrument: z.boolean().default(true),
+  adapters: z.array(z.custom<unknown>((value) => typeof value === 'object' && value !== null, 'must be a GenOps adapter')).optional(),
+  onDecision: z.custom<(decision: DecisionRecord) => void>((value) => typeof value === 'function', 'must be a function').optional(),
+});
+
+/** A budget: a limit over a window, matched on attribution, optionally one per value of a dimension. */
+export type BudgetOptions = z.input<typeof budgetSchema>;
+/** First-cut policy rules. */
+export type PolicyOptions = z.input<typeof policySchema>;
+
+/** What an approver is asked about. */
+export interface ApprovalRequest {
+  id: string;
+  request: Readonly<GovernedRequest>;
+  attribution: Readonly<Attribution>;
+  /** Worst-case cost of the call in USD (what was reserved). */
+  estimatedCost: number;
+  threshold: number;
+}
+
+export type ApprovalDecision = boolean | { approved: boolean; reason?: string; approver?: string };
+export type Approver = (request: ApprovalRequest) => ApprovalDecision | Promise<ApprovalDecision>;
+
+/** A governance decision, passed to `onDecision` for every governed call. */
+export interface DecisionRecord {
+  id: string;
+  provider: string;
+  model: string;
+  operation: string;
+  attribution: Readonly<Attribution>;
+  result: 'ALLOWED' | 'BLOCKED' | 'WARNING' | 'RATE_LIMITED';
+  reasonCode?: string;
+  rule?: string;
+  message?: string;
+  /** Worst-case cost reserved, USD. */
+  reserved?: number;
+  approval?: { status: 'approved' | 'denied' | 'timed_out'; decidedBy?: string; reason?: string };
+  /** Actual cost, USD, once the call finished. */
+  actual?: number;
+  incomplete?: boolean;
+  phase: 'decided' | 'settled';
+}
+
+/** Options of `GenOps.init()`. */
+export type GenOpsOptions = Omit<z.input<typeof optionsSchema>, 'prices' | 'unknownModel' | 'adapters'> & {
+  /** Extra or overriding prices, per provider and model id, USD per 1M tokens. */
+  prices?: Record<string, Record<string, ModelPrice>>;
+  /** What to do with a model that has no price: deny the call (default), warn and price it at zero, or use this fallback price. */
+  unknownModel?: 'deny' | 'warn' | ModelPrice;
+  /** Adapters to turn on in addition to installed ones found automatically. */
+  adapters?: readonly import('./adapters').GenOpsAdapter[];
+};
+
+export type ResolvedOptions = z.output<typeof optionsSchema>;
+
+/** Validates `GenOps.init()` options; throws a {@link ConfigError} naming the option and what was expected. */
+export function parseOptions(options: unknown): ResolvedOptions {
+  const parsed = optionsSchema.safeParse(options ?? {});
+  if (parsed.success) {
+    checkCrossFieldRules(parsed.data);
+    return parsed.data;
+  }
+  const issue = parsed.error.issues[0]!;
+  const path = formatPath(issue.path);
+  const received = issue.path.reduce<unknown>((value, key) => (value as Record<PropertyKey, unknown> | undefined)?.[key as PropertyKey], options);
+  throw new ConfigError({ path, message: describeIssue(issue, received), expected: expectedFor(issue), received });
+}
+
+function checkCrossFieldRules(options: ResolvedOptions): void {
+  const names = new Set<string>();
+  for (const [index, budget] of options.budgets.entries()) {
+    if (names.has(budget.name) || (options.dailyBudgetLimit !== undefined && budget.name === 'daily')) {
+      throw new ConfigError({ path: `budgets[${index}].name`, message: `duplicate budget name "${budget.name}"`, expected: 'a unique name per budget', received: budget.name });
+    }
+    names.add(budget.name);
+  }
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(options)';
+  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
+}
+
+function describeIssue(issue: z.core.$ZodIssue, received: unknown): string {
+  const shown = received === undefined ? 'nothing' : JSON.stringify(received) ?? String(received);
+  switch (issue.code) {
+    case 'invalid_value':
+      return `got ${shown}`;
+    case 'unrecognized_keys':
+      return `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
+    case 'too_small':
+    case 'too_big':
+    case 'invalid_type':
+    case 'custom':
+    case 'invalid_format':
+    case 'invalid_union':
+      return `${issue.message.replace(/^Invalid input: /, '')}, got ${shown}`;
+    default:
+      return `${issue.message}, got ${shown}`;
+  }
+}
+
+function expectedFor(issue: z.core.$ZodIssue): string | undefined {
+  switch (issue.code) {
+    case 'invalid_value':
+      return `one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
+    case 'too_small':
+      return issue.origin === 'array' ? `at least ${issue.minimum} item(s)` : `a number ${issue.inclusive ? '>=' : '>'} ${issue.minimum}`;
+    case 'too_big':
+      return `a number ${issue.inclusive ? '<=' : '<'} ${issue.maximum}`;
+    case 'invalid_type':
+      return issue.expected;
+    case 'custom':
+      return (issue.params as { expected?: string } | undefined)?.expected;
+    case 'unrecognized_keys':
+      return 'only documented options (see the GenOpsOptions type)';
+    default:
+      return undefined;
+  }
+}

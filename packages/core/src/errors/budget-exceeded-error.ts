@@ -1,0 +1,35 @@
+import { GovernanceError } from './governance-error';
+
+const name = 'BudgetExceededError';
+
+/** The call's worst-case cost does not fit in a budget with action `block`. */
+export class BudgetExceededError extends GovernanceError {
+  static override readonly errorName: string = name;
+  readonly budget: string;
+  /** The budget instance key, e.g. `team-daily/engineering/2026-11-23`. */
+  readonly budgetKey: string;
+  readonly limit: number;
+  readonly used: number;
+  readonly requested: number;
+  readonly unit: string;
+
+  constructor(options: { budget: string; budgetKey: string; limit: number; used: number; requested: number; unit: string; period: string }) {
+    const money = (value: number) => (options.unit === 'USD' ? `$${value.toFixed(6).replace(/0{1,4}$/, '')}` : `${value} ${options.unit}`);
+    super({
+      name,
+      result: 'BLOCKED',
+      reasonCode: 'BUDGET_EXCEEDED',
+      isRetryable: true,
+      message:
+        `Budget "${options.budget}" (${options.budgetKey}) would be exceeded: ${money(options.used)} of ${money(options.limit)} ` +
+        `already used or reserved this ${options.period}, and this call may cost up to ${money(options.requested)}. ` +
+        `Raise the budget's limit, lower the call's max output tokens, or set the budget's action to "warn".`,
+    });
+    this.budget = options.budget;
+    this.budgetKey = options.budgetKey;
+    this.limit = options.limit;
+    this.used = options.used;
+    this.requested = options.requested;
+    this.unit = options.unit;
+  }
+}

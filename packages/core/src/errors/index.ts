@@ -1,0 +1,7 @@
+export { ApprovalDeniedError } from './approval-denied-error';
+export { BudgetExceededError } from './budget-exceeded-error';
+export { ConfigError } from './config-error';
+export { GenOpsError } from './genops-error';
+export { GovernanceError } from './governance-error';
+export { PolicyViolationError } from './policy-violation-error';
+export { ReservationFailedError } from './reservation-failed-error';

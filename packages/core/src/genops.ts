@@ -1,0 +1,228 @@
+import { createRequire } from 'node:module';
+import { diag, type MeterProvider, metrics, type TracerProvider, trace } from '@opentelemetry/api';
+import {
+  adapterRegistry,
+  currentGovernor,
+  discoverAdapters,
+  enableAdapter,
+  type GenOpsAdapter,
+  setCurrentGovernor,
+} from './adapters';
+import { parseBudgetKey } from './budget/budget-set';
+import { type GenOpsOptions, parseOptions } from './config';
+import { ConfigError } from './errors/config-error';
+import { Governor } from './governor';
+import { microsToUsd } from './money';
+import { PRICE_FILES } from './pricing/data/index';
+import { PriceTable } from './pricing/price-table';
+import type { ModelPrice } from './pricing/types';
+import { MemoryStore } from './store/memory-store';
+import type { GovernanceStore } from './store/types';
+import { createInstruments } from './telemetry/instruments';
+import { VERSION } from './version';
+
+/** One row of the budget table: a budget instance (a `per` value in a window period). */
+export interface BudgetStatus {
+  budget: string;
+  /** The `per` values of this instance, e.g. `{ team: 'engineering' }`; empty for a shared budget. */
+  per: Record<string, string>;
+  period: string;
+  unit: 'USD' | 'tokens';
+  limit: number;
+  used: number;
+  reserved: number;
+  remaining: number;
+  /** `Active`, `Warning` (at or above the first warnAt threshold) or `Exceeded` (nothing left). */
+  status: 'Active' | 'Warning' | 'Exceeded';
+}
+
+export interface GenOpsStatus {
+  store: string;
+  budgets: BudgetStatus[];
+  openReservations: number;
+  adapters: string[];
+}
+
+/** The handle `GenOps.init()` returns. */
+export interface GenOpsHandle {
+  readonly governor: Governor;
+  /** Budget usage and open reservations, for dashboards and the demo table. */
+  status(): Promise<GenOpsStatus>;
+  /** Turns adapters off, flushes and shuts down telemetry GenOps set up itself, closes the store. */
+  shutdown(): Promise<void>;
+}
+
+interface ShutdownTarget {
+  shutdown(): Promise<void>;
+}
+
+let active: { handle: GenOpsHandle; owned: ShutdownTarget[] } | undefined;
+
+function init(options: GenOpsOptions = {}): GenOpsHandle {
+  const resolved = parseOptions(options);
+  if (active) {
+    diag.warn('genops: GenOps.init() called again; the previous configuration is replaced');
+    void active.handle.shutdown();
+  }
+  const owned: ShutdownTarget[] = [];
+  const exporter = resolved.exporter ?? exporterFromEnv();
+  let tracerProvider = resolved.tracerProvider as TracerProvider | undefined;
+  let meterProvider = resolved.meterProvider as MeterProvider | undefined;
+  if (exporter !== 'none' && exporter !== undefined && (!tracerProvider || !meterProvider)) {
+    const sdk = setUpSdk(exporter, resolved.serviceName ?? process.env.OTEL_SERVICE_NAME ?? 'genops-app');
+    tracerProvider ??= sdk.tracerProvider;
+    meterProvider ??= sdk.meterProvider;
+    owned.push(...sdk.owned);
+  }
+  const tracer = (tracerProvider ?? trace.getTracerProvider()).getTracer('@genops/core', VERSION);
+  const meter = (meterProvider ?? metrics.getMeterProvider()).getMeter('@genops/core', VERSION);
+  const store: GovernanceStore = resolved.store === undefined || (resolved.store as unknown) === 'memory' ? new MemoryStore() : resolved.store;
+  const prices = new PriceTable(PRICE_FILES, (resolved.prices ?? {}) as Record<string, Record<string, ModelPrice>>);
+  const captureContent = resolved.captureContent ?? envBool('GENOPS_CAPTURE_CONTENT') ?? false;
+  const governor = new Governor({ options: resolved, store, prices, tracer, instruments: createInstruments(meter), captureContent });
+  setCurrentGovernor(governor);
+
+  for (const adapter of (options.adapters ?? []) as GenOpsAdapter[]) adapterRegistry().set(adapter.name, adapter);
+  if (resolved.autoInstrument) discoverAdapters();
+  const enabled: GenOpsAdapter[] = [];
+  for (const adapter of adapterRegistry().values()) if (enableAdapter(adapter)) enabled.push(adapter);
+
+  const handle: GenOpsHandle = {
+    governor,
+    status: () => status(governor, enabled),
+    async shutdown() {
+      if (active?.handle !== handle) return;
+      active = undefined;
+      if (currentGovernor() === governor) setCurrentGovernor(undefined);
+      for (const adapter of enabled) {
+        try {
+          adapter.disable();
+        } catch (error) {
+          diag.warn(`genops: adapter ${adapter.name} could not be disabled`, error);
+        }
+      }
+      await Promise.allSettled(owned.map((target) => target.shutdown()));
+      await store.close();
+    },
+  };
+  active = { handle, owned };
+  return handle;
+}
+
+async function status(governor: Governor, adapters: GenOpsAdapter[]): Promise<GenOpsStatus> {
+  const lines = await governor.store.lines();
+  const budgets: BudgetStatus[] = [];
+  for (const budget of governor.budgets) {
+    const warnAt = budget.warnAt[0] ?? 0.8;
+    const instances = lines.filter((line) => line.key.startsWith(`${budget.name}|`));
+    if (instances.length === 0 && budget.per.length === 0) {
+      // A shared budget nobody has used yet still shows, with its full limit.
+      instances.push({ key: `${budget.name}||`, budget: budget.name, unit: budget.unit, limit: budget.limit, used: 0, reserved: 0 });
+    }
+    for (const line of instances) {
+      const { per, period } = parseBudgetKey(line.key);
+      const value = (amount: number) => (line.unit === 'USD' ? microsToUsd(amount) : amount);
+      const remaining = line.limit - line.used - line.reserved;
+      budgets.push({
+        budget: budget.name,
+        per,
+        period,
+        unit: line.unit,
+        limit: value(line.limit),
+        used: value(line.used),
+        reserved: value(line.reserved),
+        remaining: value(remaining),
+        status: line.used >= line.limit ? 'Exceeded' : line.used >= line.limit * warnAt ? 'Warning' : 'Active',
+      });
+    }
+  }
+  return { store: governor.store.kind, budgets, openReservations: await governor.store.openReservations(), adapters: adapters.map((adapter) => adapter.name) };
+}
+
+function exporterFromEnv(): 'console' | 'otlp' | 'none' | undefined {
+  const value = process.env.GENOPS_EXPORTER;
+  if (value === undefined || value === '') return undefined;
+  if (value === 'console' || value === 'otlp' || value === 'none') return value;
+  throw new ConfigError({ path: 'GENOPS_EXPORTER', message: `got "${value}"`, expected: '"console", "otlp" or "none"', received: value });
+}
+
+function envBool(name: string): boolean | undefined {
+  const value = process.env[name]?.trim().toLowerCase();
+  if (value === undefined || value === '') return undefined;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  diag.warn(`genops: ignoring ${name}="${value}" (expected true or false)`);
+  return undefined;
+}
+
+/**
+ * Sets up an OpenTelemetry SDK for traces and metrics, and registers it globally, but only when no
+ * provider is registered yet: an app that already configured OpenTelemetry keeps its own.
+ */
+function setUpSdk(exporter: 'console' | 'otlp', serviceName: string): { tracerProvider?: TracerProvider; meterProvider?: MeterProvider; owned: ShutdownTarget[] } {
+  const require = createRequire(import.meta.url);
+  const load = <T>(name: string): T => {
+    try {
+      return require(name) as T;
+    } catch (cause) {
+      throw new ConfigError({
+        path: 'exporter',
+        message: `exporter "${exporter}" needs the package ${name}, which is not installed`,
+        expected: `\`npm install ${name}\` or exporter: 'none' with your own OpenTelemetry setup`,
+        received: exporter,
+        cause,
+      });
+    }
+  };
+  const traceSdk = load<typeof import('@opentelemetry/sdk-trace')>('@opentelemetry/sdk-trace');
+  const metricsSdk = load<typeof import('@opentelemetry/sdk-metrics')>('@opentelemetry/sdk-metrics');
+  const resources = load<typeof import('@opentelemetry/resources')>('@opentelemetry/resources');
+  const resource = resources.resourceFromAttributes({ 'service.name': serviceName });
+  const owned: ShutdownTarget[] = [];
+  let spanExporter: import('@opentelemetry/sdk-trace').SpanExporter;
+  let metricExporter: import('@opentelemetry/sdk-metrics').PushMetricExporter;
+  if (exporter === 'console') {
+    spanExporter = new traceSdk.ConsoleSpanExporter();
+    metricExporter = new metricsSdk.ConsoleMetricExporter();
+  } else {
+    spanExporter = new (load<typeof import('@opentelemetry/exporter-trace-otlp-http')>('@opentelemetry/exporter-trace-otlp-http').OTLPTraceExporter)();
+    metricExporter = new (load<typeof import('@opentelemetry/exporter-metrics-otlp-http')>('@opentelemetry/exporter-metrics-otlp-http').OTLPMetricExporter)();
+  }
+  const result: { tracerProvider?: TracerProvider; meterProvider?: MeterProvider; owned: ShutdownTarget[] } = { owned };
+  const tracerProvider = new traceSdk.TracerProvider({
+    resource,
+    spanProcessors: [exporter === 'console' ? new traceSdk.SimpleSpanProcessor({ exporter: spanExporter }) : new traceSdk.BatchSpanProcessor({ exporter: spanExporter })],
+  });
+  if (trace.setGlobalTracerProvider(tracerProvider)) {
+    result.tracerProvider = tracerProvider;
+    owned.push(tracerProvider);
+  } else {
+    void tracerProvider.shutdown();
+  }
+  const meterProvider = new metricsSdk.MeterProvider({
+    resource,
+    readers: [new metricsSdk.PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 60_000 })],
+  });
+  if (metrics.setGlobalMeterProvider(meterProvider)) {
+    result.meterProvider = meterProvider;
+    owned.push(meterProvider);
+  } else {
+    void meterProvider.shutdown();
+  }
+  return result;
+}
+
+/**
+ * GenOps: runtime authority control for AI calls.
+ *
+ * @example
+ * GenOps.init({ dailyBudgetLimit: 100, requireApprovalOver: 50, enablePolicyEnforcement: true });
+ */
+export const GenOps = {
+  init,
+  /** The running instance's handle, if `init()` was called. */
+  get current(): GenOpsHandle | undefined {
+    return active?.handle;
+  },
+  version: VERSION,
+};

@@ -1,0 +1,120 @@
+import type { ModelPrice, PriceMatch, ProviderPriceFile } from './types';
+
+// Dated-snapshot and version suffixes providers append to a model id. Stripped one at a time, so
+// `gpt-4o-2024-08-06` finds `gpt-4o` and `anthropic.claude-3-haiku-20240307-v1:0` finds its base.
+const SNAPSHOT_SUFFIXES: readonly RegExp[] = [
+  /-v\d+(:\d+)?$/, // Bedrock `-v1:0`, `-v2`
+  /:\d+$/, // Bedrock `:0`
+  /-\d{4}-\d{2}-\d{2}$/, // OpenAI `-2024-08-06`
+  /[-@]\d{8}$/, // Anthropic `-20241022`, Vertex `@20241022`
+  /-\d{4}$/, // OpenAI `-0613`, Mistral `-2411`
+  /-\d{2}-\d{4}$/, // Gemini preview `-05-2025` style
+  /-latest$/,
+  /-preview(-\d{2}-\d{2})?$/,
+  /-\d{3}$/, // Gemini `-001`
+];
+
+// Providers that serve other vendors' models under a prefix: `us.anthropic.claude-...` (Bedrock
+// cross-region inference profiles), `openai/gpt-4o` (routers), `models/gemini-2.5-pro` (Gemini REST).
+const PREFIXES: readonly RegExp[] = [/^(us|eu|apac|jp|au|ca|global|us-gov)\./, /^models\//, /^[a-z0-9_.-]+\//];
+
+interface Entry {
+  model: string;
+  price: ModelPrice;
+}
+
+/** Prices per provider, looked up by exact id, alias, dated snapshot and prefix rules. */
+export class PriceTable {
+  private readonly exact = new Map<string, Map<string, Entry>>();
+  private readonly aliases = new Map<string, Map<string, Entry>>();
+  private readonly cache = new Map<string, PriceMatch | null>();
+
+  constructor(files: readonly ProviderPriceFile[], overrides: Readonly<Record<string, Record<string, ModelPrice>>> = {}) {
+    for (const file of files) this.addAll(file.provider, file.models);
+    for (const [provider, models] of Object.entries(overrides)) this.addAll(provider, models, true);
+  }
+
+  private addAll(provider: string, models: Readonly<Record<string, ModelPrice>>, override = false): void {
+    let exact = this.exact.get(provider);
+    if (!exact) this.exact.set(provider, (exact = new Map()));
+    let aliases = this.aliases.get(provider);
+    if (!aliases) this.aliases.set(provider, (aliases = new Map()));
+    for (const [model, price] of Object.entries(models)) {
+      const entry = { model, price: override ? { ...price, override: true } : price } as Entry;
+      exact.set(model.toLowerCase(), entry);
+      for (const alias of price.aliases ?? []) aliases.set(alias.toLowerCase(), entry);
+    }
+    this.cache.clear();
+  }
+
+  /** Finds the price for `model` as served by `provider`, or `undefined` when it has none. */
+  lookup(provider: string, model: string): PriceMatch | undefined {
+    const cacheKey = `${provider}\u0000${model}`;
+    const cached = this.cache.get(cacheKey);
+    if (cached !== undefined) return cached ?? undefined;
+    const found = this.find(provider, model);
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(cacheKey, found ?? null);
+    return found;
+  }
+
+  private find(provider: string, model: string): PriceMatch | undefined {
+    const exact = this.exact.get(provider);
+    const aliases = this.aliases.get(provider);
+    if (!exact) return undefined;
+    const match = (id: string, matchedBy: PriceMatch['matchedBy']): PriceMatch | undefined => {
+      const hit = exact.get(id);
+      if (hit) return this.result(provider, hit, (hit.price as { override?: boolean }).override ? 'override' : matchedBy);
+      const alias = aliases?.get(id);
+      if (alias) return this.result(provider, alias, 'alias');
+      return undefined;
+    };
+    const id = model.trim().toLowerCase();
+    const direct = match(id, 'exact');
+    if (direct) return direct;
+    for (const candidate of this.candidates(id)) {
+      const hit = match(candidate.id, candidate.by);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+
+  private *candidates(id: string): Generator<{ id: string; by: PriceMatch['matchedBy'] }> {
+    const bases = [id];
+    for (const prefix of PREFIXES) {
+      const stripped = id.replace(prefix, '');
+      if (stripped !== id && !bases.includes(stripped)) bases.push(stripped);
+    }
+    for (const [index, base] of bases.entries()) {
+      const by = index === 0 ? 'snapshot' : 'prefix';
+      if (index > 0) yield { id: base, by };
+      let current = base;
+      for (let round = 0; round < 3; round++) {
+        let changed = false;
+        for (const suffix of SNAPSHOT_SUFFIXES) {
+          const next = current.replace(suffix, '');
+          if (next !== current && next.length > 0) {
+            current = next;
+            changed = true;
+            yield { id: current, by };
+          }
+        }
+        if (!changed) break;
+      }
+    }
+  }
+
+  private result(provider: string, entry: Entry, matchedBy: PriceMatch['matchedBy']): PriceMatch {
+    return { provider, model: entry.model, price: entry.price, matchedBy };
+  }
+
+  /** Every provider the table has prices for. */
+  providers(): string[] {
+    return [...this.exact.keys()];
+  }
+
+  /** Every model id of a provider. */
+  models(provider: string): string[] {
+    return [...(this.exact.get(provider)?.values() ?? [])].map((entry) => entry.model);
+  }
+}

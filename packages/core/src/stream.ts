@@ -1,0 +1,83 @@
+import type { CallOutcome, GovernedCall } from './governor';
+
+/** What an adapter supplies to read a stream: a per-chunk reader and the outcome so far. */
+export interface StreamObserver<T> {
+  onChunk(chunk: T): void;
+  /** Usage and response info gathered so far (usage arrives on the final event for most providers). */
+  outcome(): CallOutcome;
+}
+
+/**
+ * Wraps a stream's iterator factory so the governed call settles exactly once, however the caller
+ * leaves the stream: the last chunk, an early `break` (`return()`), an abort or a broken connection
+ * (`throw`). Chunks pass through unchanged and unbuffered.
+ */
+export function governIterator<T>(call: GovernedCall, source: () => AsyncIterator<T>, observer: StreamObserver<T>): () => AsyncIterator<T> {
+  return () => {
+    const iterator = source();
+    let first = true;
+    let finished = false;
+    const settle = (incomplete: boolean) => {
+      if (finished) return Promise.resolve();
+      finished = true;
+      const outcome = safeOutcome(observer);
+      return call.end({ ...outcome, incomplete: incomplete || outcome.incomplete === true || outcome.usage === undefined });
+    };
+    const wrapped: AsyncIterator<T> = {
+      async next(...args: [] | [unknown]) {
+        let result: IteratorResult<T>;
+        try {
+          result = await iterator.next(...args);
+        } catch (error) {
+          if (!finished) {
+            finished = true;
+            await call.fail(error, safeOutcome(observer));
+          }
+          throw error;
+        }
+        if (result.done) {
+          await settle(false);
+          return result;
+        }
+        if (first) {
+          first = false;
+          call.firstChunk();
+        }
+        try {
+          observer.onChunk(result.value);
+        } catch {
+          // A chunk the adapter cannot read must not break the caller's stream.
+        }
+        return result;
+      },
+      async return(value?: unknown) {
+        try {
+          return iterator.return ? await iterator.return(value) : { done: true, value: value as T };
+        } finally {
+          await settle(true);
+        }
+      },
+    };
+    if (iterator.throw) {
+      wrapped.throw = async (error?: unknown) => {
+        try {
+          return await iterator.throw!(error);
+        } finally {
+          if (!finished) {
+            finished = true;
+            await call.fail(error, safeOutcome(observer));
+          }
+        }
+      };
+    }
+    return wrapped;
+  };
+}
+
+function safeOutcome<T>(observer: StreamObserver<T>): CallOutcome {
+  try {
+    return observer.outcome();
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,81 @@
+import type { GenAIOperationName } from './semconv';
+
+/**
+ * Who a call is for. `team`, `project` and `environment` are required by the GenOps spec; the others
+ * are optional dimensions budgets and policies can match on. Extra keys are allowed and can be used
+ * in `match` and `per` too.
+ */
+export interface Attribution {
+  team?: string;
+  project?: string;
+  environment?: string;
+  customer?: string;
+  feature?: string;
+  user?: string;
+  session?: string;
+  costCenter?: string;
+  [key: string]: string | undefined;
+}
+
+/**
+ * Token usage normalized across providers. Adapters document their provider's quirks where they map
+ * to this shape.
+ */
+export interface Usage {
+  /** All input tokens, cached (read and written) included. */
+  inputTokens: number;
+  /** All output tokens, reasoning included. */
+  outputTokens: number;
+  /** Input tokens read from the provider's prompt cache (part of `inputTokens`). */
+  cacheReadInputTokens?: number;
+  /** Input tokens written to the provider's prompt cache (part of `inputTokens`). */
+  cacheWriteInputTokens?: number;
+  /** Of `cacheWriteInputTokens`, those written with a 1-hour (or longer) TTL. */
+  cacheWrite1hInputTokens?: number;
+  /** Output tokens spent on reasoning (part of `outputTokens`). */
+  reasoningOutputTokens?: number;
+  /** The provider's own usage object, unchanged. */
+  raw?: unknown;
+}
+
+/** What an adapter tells the core about a call before it runs (the `describe` step). */
+export interface GovernedRequest {
+  /** `gen_ai.provider.name`, e.g. `openai`. */
+  provider: string;
+  /** `gen_ai.operation.name`. */
+  operation: GenAIOperationName;
+  /** Requested model id. */
+  model: string;
+  /** The SDK method, for logs and `genops.operation.name` detail, e.g. `chat.completions.create`. */
+  method?: string;
+  stream?: boolean;
+  /** Output cap the request sets (`max_tokens`, `max_output_tokens`, ...). */
+  maxOutputTokens?: number;
+  /**
+   * Upper bound of the request's input tokens. Adapters use {@link estimateInputTokens} over the
+   * request's text, which over-estimates on purpose: the reservation must be a worst case.
+   */
+  estimatedInputTokens: number;
+  /** Extra `gen_ai.request.*` attributes (temperature, top_p, seed, ...). */
+  requestAttributes?: Record<string, string | number | boolean | string[] | undefined>;
+  serverAddress?: string;
+  serverPort?: number;
+  /** Region the call goes to, for providers with regions. */
+  region?: string;
+  /** Tool names the request offers the model. */
+  tools?: string[];
+  /** Lazy accessor for prompt content; read only when content capture is on. */
+  content?: () => { input?: unknown; system?: unknown };
+}
+
+/** What an adapter reads from a response. */
+export interface ResponseInfo {
+  id?: string;
+  model?: string;
+  finishReasons?: string[];
+  /** Lazy accessor for completion content; read only when content capture is on. */
+  output?: () => unknown;
+}
+
+/** Money and token amounts as the core keeps them. */
+export type AccountingUnit = 'USD' | 'tokens';
