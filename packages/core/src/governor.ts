@@ -268,7 +268,7 @@ export class Governor {
       [sc.ATTR_GENOPS_MODEL]: request.model,
     };
     if (request.stream !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_STREAM] = request.stream;
-    if (request.maxOutputTokens !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_MAX_TOKENS] = request.maxOutputTokens;
+    if (request.maxOutputTokens !== undefined && request.operation !== 'embeddings') attributes[sc.ATTR_GEN_AI_REQUEST_MAX_TOKENS] = request.maxOutputTokens;
     if (request.serverAddress) attributes[sc.ATTR_SERVER_ADDRESS] = request.serverAddress;
     if (request.serverPort !== undefined) attributes[sc.ATTR_SERVER_PORT] = request.serverPort;
     if (attribution.customer) attributes[sc.ATTR_GENOPS_CUSTOMER_ID] = attribution.customer;

@@ -1,5 +1,5 @@
 // Public API of @genops/core. Explicit named exports only.
-export { type AdapterContext, currentGovernor, type GenOpsAdapter, registerAdapter } from './adapters';
+export { type AdapterContext, appSearchPaths, currentGovernor, type GenOpsAdapter, registerAdapter } from './adapters';
 export { getContextAttribution, withAttribution } from './attribution';
 export type {
   ApprovalDecision,

@@ -3,6 +3,8 @@ import type { CallOutcome, GovernedCall } from './governor';
 /** What an adapter supplies to read a stream: a per-chunk reader and the outcome so far. */
 export interface StreamObserver<T> {
   onChunk(chunk: T): void;
+  /** Chunks to keep from the caller (e.g. a usage-only chunk GenOps asked for and the caller did not). */
+  skip?(chunk: T): boolean;
   /** Usage and response info gathered so far (usage arrives on the final event for most providers). */
   outcome(): CallOutcome;
 }
@@ -25,30 +27,34 @@ export function governIterator<T>(call: GovernedCall, source: () => AsyncIterato
     };
     const wrapped: AsyncIterator<T> = {
       async next(...args: [] | [unknown]) {
-        let result: IteratorResult<T>;
-        try {
-          result = await iterator.next(...args);
-        } catch (error) {
-          if (!finished) {
-            finished = true;
-            await call.fail(error, safeOutcome(observer));
+        for (;;) {
+          let result: IteratorResult<T>;
+          try {
+            result = await iterator.next(...args);
+          } catch (error) {
+            if (!finished) {
+              finished = true;
+              await call.fail(error, safeOutcome(observer));
+            }
+            throw error;
           }
-          throw error;
+          if (result.done) {
+            await settle(false);
+            return result;
+          }
+          if (first) {
+            first = false;
+            call.firstChunk();
+          }
+          let skip = false;
+          try {
+            observer.onChunk(result.value);
+            skip = observer.skip?.(result.value) === true;
+          } catch {
+            // A chunk the adapter cannot read must not break the caller's stream.
+          }
+          if (!skip) return result;
         }
-        if (result.done) {
-          await settle(false);
-          return result;
-        }
-        if (first) {
-          first = false;
-          call.firstChunk();
-        }
-        try {
-          observer.onChunk(result.value);
-        } catch {
-          // A chunk the adapter cannot read must not break the caller's stream.
-        }
-        return result;
       },
       async return(value?: unknown) {
         try {

@@ -1,0 +1,125 @@
+import { estimateInputTokens, type GovernedRequest } from '@genops/core';
+
+/** The OpenAI SDK methods GenOps governs. */
+export type OpenAIMethod = 'chat.completions.create' | 'responses.create' | 'embeddings.create' | 'completions.create';
+
+type Body = Record<string, unknown>;
+
+/** Reads what governance needs from a request body. Never reads content unless asked (lazy accessor). */
+export function describeOpenAIRequest(method: OpenAIMethod, body: Body, baseURL: string | undefined): GovernedRequest {
+  const server = parseServer(baseURL);
+  const model = typeof body.model === 'string' ? body.model : 'unknown-model';
+  const stream = body.stream === true;
+  const choices = typeof body.n === 'number' && body.n > 1 ? body.n : 1;
+  const request: GovernedRequest = {
+    provider: providerFromBaseURL(baseURL),
+    operation: 'chat',
+    model,
+    method,
+    stream,
+    estimatedInputTokens: 0,
+    ...server,
+  };
+  switch (method) {
+    case 'chat.completions.create': {
+      const cap = numberOr(body.max_completion_tokens, body.max_tokens);
+      if (cap !== undefined) request.maxOutputTokens = cap * choices;
+      request.estimatedInputTokens = estimateInputTokens(body.messages) + estimateInputTokens(body.tools) + estimateInputTokens(body.response_format);
+      request.requestAttributes = samplingAttributes(body);
+      request.tools = toolNames(body.tools);
+      request.content = () => ({ input: body.messages });
+      break;
+    }
+    case 'responses.create': {
+      const cap = numberOr(body.max_output_tokens);
+      if (cap !== undefined) request.maxOutputTokens = cap;
+      request.estimatedInputTokens = estimateInputTokens(body.input) + estimateInputTokens(body.instructions) + estimateInputTokens(body.tools);
+      request.requestAttributes = samplingAttributes(body);
+      request.tools = toolNames(body.tools);
+      request.content = () => ({ input: body.input, system: body.instructions });
+      break;
+    }
+    case 'completions.create': {
+      request.operation = 'text_completion';
+      // The legacy Completions API defaults max_tokens to 16.
+      request.maxOutputTokens = (numberOr(body.max_tokens) ?? 16) * choices * (typeof body.best_of === 'number' && body.best_of > choices ? body.best_of / choices : 1);
+      request.estimatedInputTokens = estimateInputTokens(body.prompt);
+      request.requestAttributes = samplingAttributes(body);
+      request.content = () => ({ input: body.prompt });
+      break;
+    }
+    case 'embeddings.create': {
+      request.operation = 'embeddings';
+      request.maxOutputTokens = 0;
+      request.estimatedInputTokens = estimateInputTokens(body.input);
+      const format = typeof body.encoding_format === 'string' ? body.encoding_format : undefined;
+      request.requestAttributes = format ? { 'gen_ai.request.encoding_formats': [format] } : {};
+      if (typeof body.dimensions === 'number') request.requestAttributes['gen_ai.embeddings.dimension.count'] = body.dimensions;
+      request.content = () => ({ input: body.input });
+      break;
+    }
+  }
+  return request;
+}
+
+function samplingAttributes(body: Body): GovernedRequest['requestAttributes'] {
+  const attributes: NonNullable<GovernedRequest['requestAttributes']> = {};
+  if (typeof body.temperature === 'number') attributes['gen_ai.request.temperature'] = body.temperature;
+  if (typeof body.top_p === 'number') attributes['gen_ai.request.top_p'] = body.top_p;
+  if (typeof body.seed === 'number') attributes['gen_ai.request.seed'] = body.seed;
+  if (typeof body.frequency_penalty === 'number') attributes['gen_ai.request.frequency_penalty'] = body.frequency_penalty;
+  if (typeof body.presence_penalty === 'number') attributes['gen_ai.request.presence_penalty'] = body.presence_penalty;
+  if (typeof body.stop === 'string') attributes['gen_ai.request.stop_sequences'] = [body.stop];
+  else if (Array.isArray(body.stop)) attributes['gen_ai.request.stop_sequences'] = body.stop.map(String);
+  if (typeof body.n === 'number' && body.n !== 1) attributes['gen_ai.request.choice.count'] = body.n;
+  const format = (body.response_format as { type?: unknown } | undefined)?.type ?? (body.text as { format?: { type?: unknown } } | undefined)?.format?.type;
+  if (format === 'json_object' || format === 'json_schema') attributes['gen_ai.output.type'] = 'json';
+  else if (format === 'text') attributes['gen_ai.output.type'] = 'text';
+  if (typeof body.conversation === 'string') attributes['gen_ai.conversation.id'] = body.conversation;
+  return attributes;
+}
+
+function toolNames(tools: unknown): string[] | undefined {
+  if (!Array.isArray(tools)) return undefined;
+  const names: string[] = [];
+  for (const tool of tools) {
+    const name = (tool as { function?: { name?: unknown }; name?: unknown })?.function?.name ?? (tool as { name?: unknown })?.name;
+    if (typeof name === 'string') names.push(name);
+  }
+  return names;
+}
+
+function numberOr(...values: unknown[]): number | undefined {
+  for (const value of values) if (typeof value === 'number' && Number.isFinite(value)) return value;
+  return undefined;
+}
+
+/**
+ * `gen_ai.provider.name` from the client's base URL. Issue-5 providers (OpenAI-compatible endpoints)
+ * extend this table; anything unrecognised is reported as `openai`, the wire protocol in use.
+ */
+export function providerFromBaseURL(baseURL: string | undefined): string {
+  if (!baseURL) return 'openai';
+  const host = safeHost(baseURL);
+  if (host?.endsWith('.openai.azure.com') || host?.endsWith('.cognitiveservices.azure.com')) return 'azure.ai.openai';
+  return 'openai';
+}
+
+function parseServer(baseURL: string | undefined): { serverAddress?: string; serverPort?: number } {
+  if (!baseURL) return {};
+  try {
+    const url = new URL(baseURL);
+    const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+    return { serverAddress: url.hostname, serverPort: port };
+  } catch {
+    return {};
+  }
+}
+
+function safeHost(baseURL: string): string | undefined {
+  try {
+    return new URL(baseURL).hostname;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,56 @@
+import type { CallOutcome, StreamObserver } from '@genops/core';
+import { convertChatUsage, convertResponsesUsage } from './convert-openai-usage';
+import type { OpenAIMethod } from './describe-openai-request';
+
+type Chunk = Record<string, any>;
+
+/** Reads usage and response info from a stream's chunks as they pass. */
+export function createStreamObserver(method: OpenAIMethod, hideUsageChunk: boolean): StreamObserver<Chunk> & { skip(chunk: Chunk): boolean } {
+  return method === 'responses.create' ? responsesObserver() : chatObserver(hideUsageChunk);
+}
+
+/** Chat Completions and legacy Completions chunks: usage on a final chunk with `choices: []`. */
+function chatObserver(hideUsageChunk: boolean): StreamObserver<Chunk> & { skip(chunk: Chunk): boolean } {
+  let id: string | undefined;
+  let model: string | undefined;
+  let usage: unknown;
+  const finishReasons: string[] = [];
+  return {
+    onChunk(chunk) {
+      if (typeof chunk?.id === 'string') id = chunk.id;
+      if (typeof chunk?.model === 'string') model = chunk.model;
+      if (chunk?.usage) usage = chunk.usage;
+      if (Array.isArray(chunk?.choices)) {
+        for (const choice of chunk.choices) {
+          if (typeof choice?.finish_reason === 'string') finishReasons[choice.index ?? 0] = choice.finish_reason;
+        }
+      }
+    },
+    // The usage-only chunk exists because GenOps asked for it; the caller did not, so it never sees it.
+    skip: (chunk) => hideUsageChunk && Array.isArray(chunk?.choices) && chunk.choices.length === 0 && chunk.usage != null,
+    outcome(): CallOutcome {
+      return {
+        usage: convertChatUsage(usage),
+        response: { id, model, finishReasons: finishReasons.filter(Boolean) },
+      };
+    },
+  };
+}
+
+/** Responses API events: the terminal `response.completed` (or `.incomplete` / `.failed`) carries usage. */
+function responsesObserver(): StreamObserver<Chunk> & { skip(chunk: Chunk): boolean } {
+  let response: Chunk | undefined;
+  return {
+    onChunk(event) {
+      if (event?.response && typeof event.response === 'object') response = event.response;
+    },
+    skip: () => false,
+    outcome(): CallOutcome {
+      const status = typeof response?.status === 'string' ? response.status : undefined;
+      return {
+        usage: convertResponsesUsage(response?.usage),
+        response: { id: response?.id, model: response?.model, finishReasons: status ? [status] : [] },
+      };
+    },
+  };
+}
