@@ -1,0 +1,350 @@
+import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { withAttribution } from './attribution';
+import { periodOf } from './budget/window';
+import type { GenOpsOptions } from './config';
+import { ApprovalDeniedError } from './errors/approval-denied-error';
+import { BudgetExceededError } from './errors/budget-exceeded-error';
+import { PolicyViolationError } from './errors/policy-violation-error';
+import { ReservationFailedError } from './errors/reservation-failed-error';
+import { GenOps, type GenOpsHandle } from './genops';
+import type { GovernedRequest, Usage } from './types';
+
+// These tests drive the pipeline directly, with an execution step that stands in for a provider SDK.
+// Adapter tests (packages/provider-*) run the same pipeline through real SDKs against fake servers.
+
+const exporter = new InMemorySpanExporter();
+const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+let genops: GenOpsHandle | undefined;
+
+function init(options: GenOpsOptions = {}): GenOpsHandle {
+  genops = GenOps.init({ tracerProvider, autoInstrument: false, defaults: { team: 'eng', project: 'tests', environment: 'test' }, ...options });
+  return genops;
+}
+
+function chat(overrides: Partial<GovernedRequest> = {}): GovernedRequest {
+  // gpt-4o: $2.50 / $10 per 1M tokens; 1000 in + 100 out worst case = 2500 + 1000 = 3500 µ$
+  return { provider: 'openai', operation: 'chat', model: 'gpt-4o', estimatedInputTokens: 1000, maxOutputTokens: 100, ...overrides };
+}
+
+/** Runs one governed call through begin → execute → end, as an adapter does. */
+async function run(request: GovernedRequest, usage: Usage | null = { inputTokens: 200, outputTokens: 50 }): Promise<void> {
+  const call = await genops!.governor.begin(request);
+  await call.end({ usage: usage ?? undefined, response: { id: 'r1', model: request.model, finishReasons: ['stop'] } });
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the call to be denied');
+}
+
+function lastSpan(): ReadableSpan {
+  const spans = exporter.getFinishedSpans();
+  return spans[spans.length - 1]!;
+}
+
+function eventNames(span: ReadableSpan): string[] {
+  return span.events.map((event) => event.name);
+}
+
+beforeEach(() => exporter.reset());
+afterEach(async () => {
+  await genops?.shutdown();
+  genops = undefined;
+});
+
+describe('allowed calls', () => {
+  it('reserve the worst case, settle the actual cost and record it on the span', async () => {
+    init({ budgets: [{ name: 'all', limit: 10, window: 'total' }] });
+    await run(chat()); // actual: 200 × 2.5 + 50 × 10 = 1000 µ$
+    const span = lastSpan();
+    expect(span.name).toBe('chat gpt-4o');
+    expect(span.attributes).toMatchObject({
+      'genops.policy.result': 'ALLOWED',
+      'genops.accounting.reserved': 0.0035,
+      'genops.accounting.actual': 0.001,
+      'genops.accounting.unit': 'USD',
+      'genops.accounting.reconciliation_delta': 0.0025,
+      'genops.cost.total': 0.001,
+      'genops.budget.name': 'all',
+      'genops.budget.remaining': 9.999,
+      'genops.governance.budget_remaining': 9.999,
+      'genops.governance.policy_check': 'passed',
+      'gen_ai.usage.input_tokens': 200,
+      'gen_ai.usage.output_tokens': 50,
+      'genops.spec.version': '0.1.0',
+    });
+    expect(span.attributes['genops.policy.reason_code']).toBeUndefined();
+    expect(eventNames(span)).toEqual(['genops.budget.reservation', 'genops.policy.evaluated', 'genops.budget.reconciliation', 'genops.cost.calculated']);
+    const status = await genops!.status();
+    expect(status.budgets).toEqual([expect.objectContaining({ budget: 'all', used: 0.001, reserved: 0, remaining: 9.999, status: 'Active' })]);
+    expect(status.openReservations).toBe(0);
+  });
+
+  it('settle a usage-less response from the reservation, flagged incomplete', async () => {
+    init({ budgets: [{ name: 'all', limit: 10, window: 'total' }] });
+    await run(chat(), null);
+    const span = lastSpan();
+    expect(span.attributes).toMatchObject({ 'genops.accounting.actual': 0.0035, 'genops.accounting.incomplete': true, 'genops.cost.estimated': true });
+    const reconciliation = span.events.find((event) => event.name === 'genops.budget.reconciliation');
+    expect(reconciliation?.attributes).toMatchObject({ 'genops.accounting.incomplete': true, 'genops.accounting.actual': 0.0035 });
+    expect((await genops!.status()).budgets[0]?.used).toBe(0.0035);
+  });
+
+  it('release everything for a provider error, and record error.type', async () => {
+    init({ budgets: [{ name: 'all', limit: 10, window: 'total' }] });
+    const call = await genops!.governor.begin(chat());
+    class RateLimitError extends Error {}
+    await call.fail(new RateLimitError('429'));
+    const span = lastSpan();
+    expect(span.attributes).toMatchObject({ 'genops.accounting.actual': 0, 'error.type': 'RateLimitError', 'genops.execution.reason_code': 'PROVIDER_ERROR_UPSTREAM' });
+    expect((await genops!.status()).budgets[0]).toMatchObject({ used: 0, reserved: 0 });
+  });
+
+  it('attribute calls from withAttribution over init defaults', async () => {
+    init();
+    await withAttribution({ team: 'support', customer: 'acme', feature: 'summaries' }, () => run(chat()));
+    expect(lastSpan().attributes).toMatchObject({ 'genops.team': 'support', 'genops.project': 'tests', 'genops.customer_id': 'acme', 'genops.feature': 'summaries' });
+  });
+});
+
+describe('policy', () => {
+  it('enforce: a denied model is blocked before execution, with no reservation or reconciliation', async () => {
+    init({ policies: { denyModels: ['gpt-4o*'] }, budgets: [{ name: 'all', limit: 10, window: 'total' }] });
+    const error = await rejection(run(chat()));
+    expect(error).toBeInstanceOf(PolicyViolationError);
+    expect(error.message).toContain('denyModels: gpt-4o*');
+    const span = lastSpan();
+    expect(span.attributes).toMatchObject({ 'genops.policy.result': 'BLOCKED', 'genops.policy.reason_code': 'POLICY_DENY_MODEL', 'error.type': 'PolicyViolationError' });
+    expect(eventNames(span)).toEqual(['genops.policy.evaluated']);
+    expect(span.attributes['genops.accounting.reserved']).toBeUndefined();
+    expect((await genops!.status()).budgets[0]).toMatchObject({ used: 0, reserved: 0 });
+  });
+
+  it('allowModels globs decide which models run', async () => {
+    init({ policies: { allowModels: ['gpt-4o-mini', 'claude-{sonnet,haiku}-*'] } });
+    await run(chat({ model: 'gpt-4o-mini' }));
+    await run(chat({ provider: 'anthropic', model: 'claude-haiku-4-5' }));
+    expect(await rejection(run(chat({ model: 'gpt-4o' })))).toBeInstanceOf(PolicyViolationError);
+  });
+
+  it('warn: the call runs with result WARNING and the reason code', async () => {
+    init({ policies: { mode: 'warn', denyModels: ['gpt-4o'] } });
+    await run(chat());
+    expect(lastSpan().attributes).toMatchObject({ 'genops.policy.result': 'WARNING', 'genops.policy.reason_code': 'POLICY_DENY_MODEL', 'genops.governance.policy_check': 'warning' });
+  });
+
+  it('shadow (enablePolicyEnforcement: false): the call runs, the would-be decision is recorded', async () => {
+    init({ enablePolicyEnforcement: false, policies: { denyModels: ['gpt-4o'] } });
+    await run(chat());
+    expect(lastSpan().attributes).toMatchObject({
+      'genops.policy.result': 'ALLOWED',
+      'genops.policy.mode': 'shadow',
+      'genops.policy.shadow_result': 'BLOCKED',
+      'genops.policy.shadow_reason_code': 'POLICY_DENY_MODEL',
+    });
+    expect(lastSpan().attributes['genops.policy.reason_code']).toBeUndefined();
+  });
+
+  it('maxTokens: applies to the request cap, or to the model limit when the request sets none', async () => {
+    init({ policies: { maxTokens: 500 } });
+    await run(chat({ maxOutputTokens: 500 }));
+    const explicit = await rejection(run(chat({ maxOutputTokens: 501 })));
+    expect(explicit).toMatchObject({ reasonCode: 'x_max_tokens_exceeded' });
+    const implicit = await rejection(run(chat({ maxOutputTokens: undefined })));
+    expect(implicit.message).toContain("the model's limit of 16384");
+  });
+
+  it('maxCostPerCall: compares the worst case', async () => {
+    init({ policies: { maxCostPerCall: 0.0035 } });
+    await run(chat());
+    const error = await rejection(run(chat({ maxOutputTokens: 101 })));
+    expect(error).toMatchObject({ reasonCode: 'x_max_cost_exceeded' });
+    expect(error.message).toContain('$0.003510');
+  });
+
+  it('requireAttribution: names the missing key and how to set it', async () => {
+    init({ policies: { requireAttribution: ['customer'] } });
+    const error = await rejection(run(chat()));
+    expect(error).toMatchObject({ reasonCode: 'x_attribution_missing' });
+    expect(error.message).toContain("withAttribution({ customer: '...' }");
+    await withAttribution({ customer: 'acme' }, () => run(chat()));
+  });
+});
+
+describe('budgets', () => {
+  it('block a call whose worst case does not fit, naming the budget', async () => {
+    init({ budgets: [{ name: 'tiny', limit: 0.005, window: 'day' }] });
+    await run(chat()); // reserves 3500, settles 1000
+    const error = await rejection(run(chat({ maxOutputTokens: 400 }))); // 2500 + 4000 = 6500 > 5000 - 1000
+    expect(error).toBeInstanceOf(BudgetExceededError);
+    expect(error).toMatchObject({ budget: 'tiny', limit: 0.005, used: 0.001, requested: 0.0065, reasonCode: 'BUDGET_EXCEEDED' });
+    const span = lastSpan();
+    expect(span.attributes).toMatchObject({ 'genops.policy.result': 'BLOCKED', 'genops.policy.reason_code': 'BUDGET_EXCEEDED', 'genops.governance.authority_constraint': 'budget_limit' });
+    expect(eventNames(span)).not.toContain('genops.budget.reconciliation');
+  });
+
+  it('dailyBudgetLimit is a shared daily budget', async () => {
+    init({ dailyBudgetLimit: 0.004 });
+    await run(chat());
+    await expect(run(chat())).rejects.toThrow(/Budget "daily"/);
+  });
+
+  it('per: one budget instance per value of the dimension', async () => {
+    init({ budgets: [{ name: 'per-customer', limit: 0.004, window: 'month', per: 'customer' }] });
+    await withAttribution({ customer: 'acme' }, () => run(chat()));
+    await withAttribution({ customer: 'globex' }, () => run(chat()));
+    await expect(withAttribution({ customer: 'acme' }, () => run(chat()))).rejects.toBeInstanceOf(BudgetExceededError);
+    const rows = (await genops!.status()).budgets.map((row) => [row.per.customer, row.used]);
+    expect(rows).toEqual([
+      ['acme', 0.001],
+      ['globex', 0.001],
+    ]);
+  });
+
+  it('match: only calls that match the selector draw on the budget', async () => {
+    init({ budgets: [{ name: 'support-gpt4', limit: 0.001, window: 'day', match: { team: 'support', model: 'gpt-4*' } }] });
+    await run(chat()); // team eng: not matched
+    await withAttribution({ team: 'support' }, () => run(chat({ model: 'gpt-3.5-turbo' }))); // model not matched
+    await expect(withAttribution({ team: 'support' }, () => run(chat()))).rejects.toBeInstanceOf(BudgetExceededError);
+  });
+
+  it('action warn: the call runs over the limit with result WARNING', async () => {
+    init({ budgets: [{ name: 'soft', limit: 0.001, window: 'day', action: 'warn' }] });
+    await run(chat());
+    expect(lastSpan().attributes).toMatchObject({ 'genops.policy.result': 'WARNING', 'genops.policy.reason_code': 'BUDGET_EXCEEDED' });
+  });
+
+  it('a tokens budget counts tokens', async () => {
+    init({ budgets: [{ name: 'tokens', limit: 1200, unit: 'tokens', window: 'day' }] });
+    await run(chat()); // reserves 1100 tokens, settles 250
+    await expect(run(chat())).rejects.toBeInstanceOf(BudgetExceededError); // 250 + 1100 > 1200
+    expect((await genops!.status()).budgets[0]).toMatchObject({ unit: 'tokens', used: 250 });
+  });
+
+  it('never commits more than the limit under 200 concurrent calls, and settles every reservation', async () => {
+    init({ budgets: [{ name: 'one-dollar', limit: 1, window: 'total' }] });
+    // Worst case 1000 × 2.5 + 1000 × 10 = 12 500 µ$; actual usage varies per call up to the cap.
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 200 }, async (_, index) => {
+        const call = await genops!.governor.begin(chat({ maxOutputTokens: 1000 }));
+        await new Promise((resolve) => setTimeout(resolve, index % 7));
+        const usage = { inputTokens: 1000, outputTokens: 1000 - (index % 5) * 100 };
+        await call.end({ usage });
+        return 2500 + usage.outputTokens * 10;
+      }),
+    );
+    const allowed = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+    const blocked = outcomes.filter((outcome) => outcome.status === 'rejected');
+    expect(allowed.length + blocked.length).toBe(200);
+    expect(blocked.length).toBeGreaterThan(0);
+    for (const outcome of blocked) expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(BudgetExceededError);
+    const expected = allowed.reduce((sum, outcome) => sum + (outcome as PromiseFulfilledResult<number>).value, 0);
+    const status = await genops!.status();
+    expect(status.openReservations).toBe(0);
+    expect(status.budgets[0]!.reserved).toBe(0);
+    expect(Math.round(status.budgets[0]!.used * 1e6)).toBe(expected);
+    expect(status.budgets[0]!.used).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('unknown models', () => {
+  it('deny by default, with a message saying how to add a price', async () => {
+    init({ budgets: [{ name: 'all', limit: 1, window: 'total' }] });
+    const error = await rejection(run(chat({ model: 'gpt-imaginary' })));
+    expect(error).toBeInstanceOf(ReservationFailedError);
+    expect(error).toMatchObject({ reasonCode: 'BUDGET_RESERVATION_FAILED' });
+    expect(error.message).toContain("prices: { 'openai': { 'gpt-imaginary'");
+  });
+
+  it('warn: run, cost 0 flagged estimated, never silently', async () => {
+    init({ unknownModel: 'warn' });
+    await run(chat({ model: 'gpt-imaginary' }));
+    expect(lastSpan().attributes).toMatchObject({ 'genops.policy.result': 'WARNING', 'genops.policy.reason_code': 'x_price_unknown', 'genops.cost.estimated': true, 'genops.accounting.actual': 0 });
+  });
+
+  it('a fallback price prices it, flagged estimated', async () => {
+    init({ unknownModel: { input: 1, output: 2 } });
+    await run(chat({ model: 'gpt-imaginary' })); // 200 × 1 + 50 × 2 = 300 µ$
+    expect(lastSpan().attributes).toMatchObject({ 'genops.accounting.actual': 0.0003, 'genops.policy.result': 'ALLOWED' });
+  });
+
+  it('prices passed to init are used', async () => {
+    init({ prices: { openai: { 'my-finetune': { input: 10, output: 20 } } } });
+    await run(chat({ model: 'my-finetune' })); // 2000 + 1000
+    expect(lastSpan().attributes['genops.cost.total']).toBe(0.003);
+  });
+});
+
+describe('approval', () => {
+  // worst case 3500 µ$ = $0.0035 > $0.003 threshold
+  it('holds the call for the approver and proceeds when approved', async () => {
+    const asked: number[] = [];
+    init({
+      requireApprovalOver: 0.003,
+      approver: async (request) => {
+        asked.push(request.estimatedCost);
+        return { approved: true, approver: 'alice', reason: 'launch week' };
+      },
+    });
+    await run(chat());
+    expect(asked).toEqual([0.0035]);
+    const span = lastSpan();
+    expect(span.attributes).toMatchObject({ 'genops.policy.result': 'ALLOWED', 'genops.governance.approval_required': true, 'genops.approval.status': 'approved', 'genops.approval.decided_by': 'alice' });
+    expect(eventNames(span)).toContain('genops.approval.decided');
+  });
+
+  it('does not ask below the threshold', async () => {
+    let asked = false;
+    init({ requireApprovalOver: 0.01, approver: () => (asked = true) });
+    await run(chat());
+    expect(asked).toBe(false);
+    expect(lastSpan().attributes['genops.governance.approval_required']).toBe(false);
+  });
+
+  it('denied: ApprovalDeniedError, and the reservation is released', async () => {
+    init({ requireApprovalOver: 0.003, approver: () => ({ approved: false, approver: 'bob', reason: 'too big' }), budgets: [{ name: 'all', limit: 1, window: 'total' }] });
+    const error = await rejection(run(chat()));
+    expect(error).toBeInstanceOf(ApprovalDeniedError);
+    expect(error).toMatchObject({ decidedBy: 'bob', reason: 'too big', reasonCode: 'x_approval_denied' });
+    const span = lastSpan();
+    expect(span.attributes).toMatchObject({ 'genops.policy.result': 'BLOCKED', 'genops.accounting.reserved': 0.0035 });
+    expect(eventNames(span)).not.toContain('genops.budget.reconciliation');
+    expect((await genops!.status()).budgets[0]).toMatchObject({ used: 0, reserved: 0 });
+  });
+
+  it('times out to deny by default', async () => {
+    init({ requireApprovalOver: 0.003, approvalTimeoutMs: 20, approver: () => new Promise(() => {}) });
+    const error = await rejection(run(chat()));
+    expect(error).toMatchObject({ name: 'ApprovalDeniedError', timedOut: true, reasonCode: 'x_approval_timeout' });
+    expect(error.message).toContain('timed out after 20 ms');
+  });
+
+  it('times out to approve when configured', async () => {
+    init({ requireApprovalOver: 0.003, approvalTimeoutMs: 20, approvalTimeoutDecision: 'approve', approver: () => new Promise(() => {}) });
+    await run(chat());
+    expect(lastSpan().attributes['genops.approval.decided_by']).toBe('timeout');
+  });
+
+  it('denies with a clear message when no approver is configured', async () => {
+    init({ requireApprovalOver: 0.003 });
+    await expect(run(chat())).rejects.toThrow(/no approver is configured/);
+  });
+});
+
+describe('budget windows (UTC)', () => {
+  it.each([
+    ['day', '2026-11-23T23:59:59.999Z', '2026-11-23', '2026-11-24T00:00:00.000Z'],
+    ['day', '2028-02-29T12:00:00.000Z', '2028-02-29', '2028-03-01T00:00:00.000Z'],
+    ['month', '2026-12-31T23:59:59.999Z', '2026-12', '2027-01-01T00:00:00.000Z'],
+    ['month', '2028-02-01T00:00:00.000Z', '2028-02', '2028-03-01T00:00:00.000Z'],
+  ] as const)('%s of %s is %s, ending %s', (window, at, id, end) => {
+    const period = periodOf(window, Date.parse(at));
+    expect(period.id).toBe(id);
+    expect(new Date(period.endsAt!).toISOString()).toBe(end);
+  });
+});
