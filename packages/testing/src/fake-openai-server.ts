@@ -1,0 +1,297 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  chatCompletion,
+  chatCompletionChunks,
+  DEFAULT_CONTENT,
+  DEFAULT_EMBEDDING_DIMENSIONS,
+  DEFAULT_MODEL,
+  DEFAULT_USAGE,
+  embeddingInputCount,
+  embeddingList,
+  errorBody,
+  randomId,
+  responseEvents,
+  responseObject,
+  splitContent,
+  textCompletion,
+  textCompletionChunks,
+  type WireContext,
+} from './fake-openai-wire';
+import type { FakeOpenAIServer, FakeReply, RecordedRequest, StartFakeOpenAIOptions } from './types';
+
+type Endpoint = 'chat' | 'responses' | 'embeddings' | 'completions';
+
+const ENDPOINTS: Record<string, Endpoint> = {
+  '/v1/chat/completions': 'chat',
+  '/v1/responses': 'responses',
+  '/v1/embeddings': 'embeddings',
+  '/v1/completions': 'completions',
+};
+
+const DEFAULT_CHUNKS = 3;
+
+/** One SSE event: `data` is JSON-encoded unless it is a string (e.g. `[DONE]` or a malformed line). */
+interface SseEvent {
+  event?: string;
+  data: unknown;
+}
+
+/**
+ * Starts a fake OpenAI REST server on 127.0.0.1 for `POST /v1/chat/completions`, `/v1/responses`,
+ * `/v1/embeddings` and `/v1/completions`, in JSON and SSE, speaking the wire format the real `openai`
+ * SDK reads. Replies come from `enqueue()` (first in, first out) or the defaults.
+ *
+ * @example
+ * const server = await startFakeOpenAI();
+ * const client = new OpenAI({ apiKey: 'test', baseURL: server.url, maxRetries: 0 });
+ */
+export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Promise<FakeOpenAIServer> {
+  const queue: FakeReply[] = [];
+  const requests: RecordedRequest[] = [];
+  const defaults = options.defaults ?? {};
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      // A bug in the fake must not hang the client: answer 500 if nothing was sent yet.
+      if (!response.headersSent && !response.destroyed) {
+        sendJson(response, 500, errorBody(500, { message: `fake OpenAI server error: ${String(error)}` }), {});
+      } else {
+        response.destroy();
+      }
+    });
+  });
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const rawBody = await readBody(request);
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    let body: any;
+    let bodyError: string | undefined;
+    if (rawBody !== '') {
+      try {
+        body = JSON.parse(rawBody);
+      } catch (error) {
+        bodyError = (error as Error).message;
+      }
+    }
+    requests.push({ method: request.method ?? 'GET', path, headers: flattenHeaders(request), body, rawBody });
+
+    const endpoint = ENDPOINTS[path];
+    if (request.method !== 'POST' || endpoint === undefined) {
+      sendJson(response, 404, errorBody(404, { message: `Invalid URL (${request.method} ${path})` }), {});
+      return;
+    }
+    // Taken synchronously with recording, so that requests[i] got the i-th queued reply.
+    const reply: FakeReply = { ...defaults, ...queue.shift() };
+    if (bodyError !== undefined) {
+      sendJson(response, 400, errorBody(400, { message: `We could not parse the JSON body: ${bodyError}` }), {});
+      return;
+    }
+    const params: Record<string, unknown> = isRecord(body) ? body : {};
+
+    if (reply.delayMs) await sleep(reply.delayMs);
+    if (isClosed(response)) return;
+
+    const headers = { 'x-request-id': randomId('req_'), 'openai-processing-ms': '1', ...reply.headers };
+    const status = reply.status ?? (reply.error ? 500 : 200);
+    if (status >= 400) {
+      sendJson(response, status, errorBody(status, reply.error), headers);
+      return;
+    }
+
+    const context: WireContext = {
+      model: reply.model ?? (typeof params.model === 'string' ? params.model : DEFAULT_MODEL),
+      content: reply.content ?? DEFAULT_CONTENT,
+      deltas: splitContent(reply.content ?? DEFAULT_CONTENT, reply.chunks ?? DEFAULT_CHUNKS),
+      usage: reply.usage === null ? null : (reply.usage ?? DEFAULT_USAGE),
+      finishReason: reply.finishReason ?? 'stop',
+      created: Math.floor(Date.now() / 1000),
+    };
+    const stream = params.stream === true && endpoint !== 'embeddings';
+    const includeUsage = isRecord(params.stream_options) && params.stream_options.include_usage === true;
+
+    if (stream) {
+      await sendSse(response, status, sseEvents(endpoint, context, params, includeUsage), reply, headers);
+      return;
+    }
+    const json = jsonBody(endpoint, context, params);
+    if (reply.malformed) {
+      const text = JSON.stringify(json);
+      sendRaw(response, status, `${text.slice(0, Math.floor(text.length / 2))} <not json>`, headers);
+    } else if (reply.breakAfterChunks !== undefined) {
+      const text = JSON.stringify(json);
+      response.writeHead(status, { 'content-type': 'application/json', ...headers });
+      await write(response, text.slice(0, Math.floor(text.length / 2)));
+      breakConnection(response);
+    } else {
+      sendJson(response, status, json, headers);
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    port,
+    requests,
+    enqueue(...replies) {
+      queue.push(...replies);
+    },
+    reset() {
+      queue.length = 0;
+      requests.length = 0;
+    },
+    close() {
+      return new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+function jsonBody(endpoint: Endpoint, context: WireContext, params: Record<string, unknown>): unknown {
+  switch (endpoint) {
+    case 'chat':
+      return chatCompletion(context, randomId('chatcmpl-'));
+    case 'completions':
+      return textCompletion(context, randomId('cmpl-'));
+    case 'responses':
+      return responseObject(context, { responseId: randomId('resp_'), messageId: randomId('msg_') }, params, 'final');
+    case 'embeddings': {
+      const dimensions = typeof params.dimensions === 'number' ? params.dimensions : DEFAULT_EMBEDDING_DIMENSIONS;
+      const base64 = params.encoding_format === 'base64';
+      return embeddingList(context.model, embeddingInputCount(params.input), dimensions, base64, context.usage);
+    }
+  }
+}
+
+function sseEvents(
+  endpoint: Endpoint,
+  context: WireContext,
+  params: Record<string, unknown>,
+  includeUsage: boolean,
+): SseEvent[] {
+  switch (endpoint) {
+    case 'chat':
+      return [...chatCompletionChunks(context, randomId('chatcmpl-'), includeUsage).map(toData), DONE];
+    case 'completions':
+      return [...textCompletionChunks(context, randomId('cmpl-'), includeUsage).map(toData), DONE];
+    case 'responses':
+      // The Responses API names each event and sends no [DONE].
+      return responseEvents(context, { responseId: randomId('resp_'), messageId: randomId('msg_') }, params).map(
+        (data) => ({ event: data.type, data }),
+      );
+    case 'embeddings':
+      return [];
+  }
+}
+
+const DONE: SseEvent = { data: '[DONE]' };
+
+function toData(data: unknown): SseEvent {
+  return { data };
+}
+
+async function sendSse(
+  response: ServerResponse,
+  status: number,
+  events: SseEvent[],
+  reply: FakeReply,
+  headers: Record<string, string>,
+): Promise<void> {
+  response.writeHead(status, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    ...headers,
+  });
+  // Send the headers now: clients see the response start before the first event, as with OpenAI.
+  response.flushHeaders();
+
+  const toSend = reply.malformed ? [...events.slice(0, 1), { data: '{"id": "chatcmpl-broken", <not json>' }] : events;
+  let sent = 0;
+  for (const event of toSend) {
+    if (reply.breakAfterChunks !== undefined && sent >= reply.breakAfterChunks) {
+      breakConnection(response);
+      return;
+    }
+    if (sent > 0 && reply.chunkDelayMs) await sleep(reply.chunkDelayMs);
+    if (isClosed(response)) return;
+    const data = typeof event.data === 'string' ? event.data : JSON.stringify(event.data);
+    await write(response, `${event.event ? `event: ${event.event}\n` : ''}data: ${data}\n\n`);
+    sent++;
+  }
+  response.end();
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
+  sendRaw(response, status, JSON.stringify(body), headers);
+}
+
+/** Always `application/json`: the SDK reads any other content type as plain text, without failing. */
+function sendRaw(response: ServerResponse, status: number, text: string, headers: Record<string, string>): void {
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  response.end(text);
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function flattenHeaders(request: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+/** Resolves once the data is handed to the socket, so that breaking the connection after it loses nothing. */
+function write(response: ServerResponse, data: string): Promise<void> {
+  return new Promise((resolve) => {
+    response.write(data, () => resolve());
+  });
+}
+
+/**
+ * Ends the TCP connection in the middle of the response body: the client gets every byte written so far,
+ * then end-of-stream before the body is complete (a dropped connection, as a proxy timeout looks).
+ */
+function breakConnection(response: ServerResponse): void {
+  const socket = response.socket;
+  if (!socket) {
+    response.destroy();
+    return;
+  }
+  socket.end(() => socket.destroy());
+}
+
+/** The client went away (or the server is closing): stop writing. */
+function isClosed(response: ServerResponse): boolean {
+  return response.destroyed || !response.socket || response.socket.destroyed;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
