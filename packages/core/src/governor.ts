@@ -204,7 +204,8 @@ export class Governor {
       });
       span.setAttribute(sc.ATTR_GENOPS_ACCOUNTING_RESERVED, microsToUsd(reservedMicros));
       span.setAttribute(sc.ATTR_GENOPS_ACCOUNTING_UNIT, 'USD');
-      if (reserved[0]) this.setBudgetAttributes(span, reserved[0], 0);
+      const line = tightest(reserved);
+      if (line) this.setBudgetAttributes(span, line, 0);
     });
 
     // Approval over a cost threshold: the reservation is held while a person or program decides.
@@ -239,7 +240,7 @@ export class Governor {
       reservedMicros,
       reservedTokens: worstTokens,
       hasLines: lines.length > 0,
-      firstLine: reserved[0],
+      firstLine: tightest(reserved),
       startedAt,
       decision,
     });
@@ -627,6 +628,15 @@ class Call implements GovernedCall {
     this.settled ??= this.governor.finish(this.state, partial ? { ...partial, incomplete: true } : {}, error ?? new Error('unknown error'));
     return this.settled;
   }
+}
+
+/** The budget line with the least room left (USD lines first): the one worth showing on the span. */
+function tightest(lines: readonly LineState[]): LineState | undefined {
+  let best: LineState | undefined;
+  for (const line of lines) {
+    if (!best || (line.unit === 'USD' && best.unit !== 'USD') || (line.unit === best.unit && line.limit - line.used - line.reserved < best.limit - best.used - best.reserved)) best = line;
+  }
+  return best;
 }
 
 function normalizeApproval(answer: ApprovalDecision): NonNullable<DecisionRecord['approval']> {
