@@ -1,0 +1,48 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+// Each scenario runs as a real Node process, the way an app does: no test-runner module loading.
+const run = promisify(execFile);
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+async function node(script: string): Promise<string> {
+  const { stdout } = await run(process.execPath, [here(script)], { cwd: here('..'), env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } });
+  return stdout;
+}
+
+describe('automatic governance after GenOps.init(), with no code change', () => {
+  it('governs an app that uses require(), for a client created before init', async () => {
+    const result = JSON.parse(await node('./fixtures/app.cjs'));
+    expect(result.adapters).toEqual(['@genops/provider-openai']);
+    // gpt-4o-mini, fake usage 20 in + 10 out: 20 × 0.15 + 10 × 0.6 = 9 µ$
+    expect(result.spans).toEqual([{ name: 'chat gpt-4o-mini', team: 'cjs', cost: 0.000009 }]);
+  });
+
+  it('governs an app that uses import, plain and streaming', async () => {
+    const result = JSON.parse(await node('./fixtures/app.mjs'));
+    expect(result.adapters).toEqual(['@genops/provider-openai']);
+    expect(result.spans).toEqual([
+      { name: 'chat gpt-4o-mini', team: 'esm', cost: 0.000009 },
+      { name: 'chat gpt-4o-mini', team: 'esm', cost: 0.000009 },
+    ]);
+  });
+});
+
+describe('npm run demo', () => {
+  it('prints each decision and cost, and the budget table', async () => {
+    const output = await node('../src/demo.mjs');
+    expect(output).toContain('✔ engineering  gpt-5-pro    ALLOWED  cost $10.94 (reserved $12.00)');
+    expect(output).toMatch(/✖ engineering\s+gpt-4\s+BLOCKED\s+POLICY_DENY_MODEL/);
+    expect(output).toContain('PolicyViolationError: Model "gpt-4" is denied by policy');
+    expect(output).toContain("approval requested: o1-pro for team 'product' may cost up to $60.02 (over $50)");
+    expect(output).toContain('✔ product      o1-pro       ALLOWED  cost $15.79 (reserved $60.02)');
+    expect(output).toMatch(/✖ marketing\s+gpt-5-pro\s+BLOCKED\s+BUDGET_EXCEEDED/);
+    expect(output).toContain('BudgetExceededError: Budget "marketing"');
+    expect(output).toMatch(/│ engineering │ \$100\.00 │ \$76\.58 │ Active\s+│/);
+    expect(output).toMatch(/│ product\s+│ \$75\.00\s+│ \$15\.79 │ Active\s+│/);
+    expect(output).toMatch(/│ marketing\s+│ \$50\.00\s+│ \$48\.00 │ Warning │/);
+    expect(output).toContain('open reservations: 0');
+  });
+});
