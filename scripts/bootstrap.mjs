@@ -57,7 +57,17 @@ if (!suitable(env)) {
     log(`installing Node ${NODE_MAJOR} and pnpm ${PNPM_VERSION} into .tools/ (one time, from the npm registry)`);
     const result = spawnSync(
       'npm',
-      ['install', '-g', '--prefix', tools, '--no-audit', '--no-fund', '--loglevel=error', NODE_PACKAGE, `pnpm@${PNPM_VERSION}`],
+      [
+        'install',
+        '-g',
+        '--prefix',
+        tools,
+        '--no-audit',
+        '--no-fund',
+        '--loglevel=error',
+        NODE_PACKAGE,
+        `pnpm@${PNPM_VERSION}`,
+      ],
       { stdio: 'inherit', env },
     );
     if (result.status !== 0 || !suitable(localEnv)) {

@@ -25,28 +25,40 @@ const genops = GenOps.init({
   policies: { denyModels: ['gpt-4', 'gpt-3.5-*'] },
   defaults: { project: 'demo', environment: 'development' },
   approver: async (request) => {
-    console.log(pc.yellow(`  ⏸  approval requested: ${request.request.model} for team '${request.attribution.team}' may cost up to ${money(request.estimatedCost)} (over $${request.threshold})`));
+    console.log(
+      pc.yellow(
+        `  ⏸  approval requested: ${request.request.model} for team '${request.attribution.team}' may cost up to ${money(request.estimatedCost)} (over $${request.threshold})`,
+      ),
+    );
     return { approved: true, approver: 'alice@example.com', reason: 'quarterly report run' };
   },
   tracerProvider: telemetry.tracerProvider,
   meterProvider: telemetry.meterProvider,
   onDecision: (decision) => {
     if (decision.phase === 'settled') {
-      console.log(`  ${pc.green('✔')} ${decision.attribution.team.padEnd(12)} ${decision.model.padEnd(12)} ${pc.green(decision.result.padEnd(8))} cost ${money(decision.actual ?? 0)} (reserved ${money(decision.reserved ?? 0)})`);
+      console.log(
+        `  ${pc.green('✔')} ${decision.attribution.team.padEnd(12)} ${decision.model.padEnd(12)} ${pc.green(decision.result.padEnd(8))} cost ${money(decision.actual ?? 0)} (reserved ${money(decision.reserved ?? 0)})`,
+      );
     } else if (decision.result === 'BLOCKED') {
-      console.log(`  ${pc.red('✖')} ${decision.attribution.team.padEnd(12)} ${decision.model.padEnd(12)} ${pc.red('BLOCKED ')} ${decision.reasonCode}`);
+      console.log(
+        `  ${pc.red('✖')} ${decision.attribution.team.padEnd(12)} ${decision.model.padEnd(12)} ${pc.red('BLOCKED ')} ${decision.reasonCode}`,
+      );
     }
   },
 });
 
 // The app: plain OpenAI SDK code. GenOps.init() found @genops/provider-openai and governs the SDK.
 const client = new OpenAI({ apiKey: 'demo-key-not-sent-anywhere', baseURL: server.url, maxRetries: 0 });
-const prompt = [{ role: 'user', content: 'Summarise this quarter’s support tickets by theme, with counts and examples.' }];
+const prompt = [
+  { role: 'user', content: 'Summarise this quarter’s support tickets by theme, with counts and examples.' },
+];
 
 async function ask(team, model, maxTokens, usage) {
   server.enqueue({ usage, content: `(${model} answer)` });
   try {
-    await withAttribution({ team }, () => client.chat.completions.create({ model, messages: prompt, max_tokens: maxTokens }));
+    await withAttribution({ team }, () =>
+      client.chat.completions.create({ model, messages: prompt, max_tokens: maxTokens }),
+    );
   } catch (error) {
     if (!GenOpsError.isInstance(error)) throw error;
     server.reset(); // the denied call never reached the server: drop the reply queued for it
@@ -63,7 +75,10 @@ for (let index = 0; index < 4; index++) await ask('marketing', 'gpt-5-pro', 100_
 await ask('marketing', 'gpt-5-pro', 100_000, { input: 40, output: 90_000 });
 
 const status = await genops.status();
-const table = new Table({ head: ['Team', 'Budget', 'Used', 'Status'].map((title) => pc.bold(title)), style: { head: [] } });
+const table = new Table({
+  head: ['Team', 'Budget', 'Used', 'Status'].map((title) => pc.bold(title)),
+  style: { head: [] },
+});
 for (const row of status.budgets.filter((budget) => budget.budget !== 'daily')) {
   const colour = row.status === 'Active' ? pc.green : row.status === 'Warning' ? pc.yellow : pc.red;
   table.push([row.budget, money(row.limit), money(row.used), colour(row.status)]);
@@ -71,12 +86,33 @@ for (const row of status.budgets.filter((budget) => budget.budget !== 'daily')) 
 const daily = status.budgets.find((budget) => budget.budget === 'daily');
 console.log(pc.bold('\nAI Governance Status (Real-Time)'));
 console.log(table.toString());
-if (daily) console.log(pc.dim(`Organisation daily budget: ${money(daily.used)} of ${money(daily.limit)} used · open reservations: ${status.openReservations}`));
+if (daily)
+  console.log(
+    pc.dim(
+      `Organisation daily budget: ${money(daily.used)} of ${money(daily.limit)} used · open reservations: ${status.openReservations}`,
+    ),
+  );
 
 const spans = telemetry.spans();
 const last = spans.findLast((span) => span.attributes['genops.policy.result'] === 'ALLOWED');
 console.log(pc.bold(`\n${spans.length} spans recorded. One of them (${last?.name}):`));
-const shown = ['genops.cost.total', 'genops.cost.currency', 'genops.governance.policy_check', 'genops.governance.budget_remaining', 'genops.governance.approval_required', 'genops.governance.authority_constraint', 'genops.provider', 'genops.model', 'genops.team', 'genops.project', 'genops.policy.result', 'genops.accounting.reserved', 'genops.accounting.actual', 'gen_ai.usage.input_tokens', 'gen_ai.usage.output_tokens'];
+const shown = [
+  'genops.cost.total',
+  'genops.cost.currency',
+  'genops.governance.policy_check',
+  'genops.governance.budget_remaining',
+  'genops.governance.approval_required',
+  'genops.governance.authority_constraint',
+  'genops.provider',
+  'genops.model',
+  'genops.team',
+  'genops.project',
+  'genops.policy.result',
+  'genops.accounting.reserved',
+  'genops.accounting.actual',
+  'gen_ai.usage.input_tokens',
+  'gen_ai.usage.output_tokens',
+];
 console.log(JSON.stringify(Object.fromEntries(shown.map((key) => [key, last?.attributes[key]])), null, 2));
 
 await genops.shutdown();

@@ -8,7 +8,10 @@ const run = promisify(execFile);
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 async function node(script: string): Promise<string> {
-  const { stdout } = await run(process.execPath, [here(script)], { cwd: here('..'), env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } });
+  const { stdout } = await run(process.execPath, [here(script)], {
+    cwd: here('..'),
+    env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+  });
   return stdout;
 }
 

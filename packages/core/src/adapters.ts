@@ -85,7 +85,10 @@ export function discoverAdapters(searchPaths: readonly string[] = appSearchPaths
       for (const name of safeReaddir(scope)) {
         const manifestPath = join(scope, name, 'package.json');
         try {
-          const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name?: string; genops?: { adapter?: boolean } };
+          const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+            name?: string;
+            genops?: { adapter?: boolean };
+          };
           if (!manifest.genops?.adapter || !manifest.name || adapterRegistry().has(manifest.name)) continue;
           createRequire(manifestPath)(manifest.name);
           loaded.push(manifest.name);

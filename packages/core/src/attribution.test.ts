@@ -8,7 +8,13 @@ describe('withAttribution', () => {
       await new Promise((resolve) => setTimeout(resolve, 1));
       return withAttribution({ feature: 'summaries' }, () => resolveAttribution(defaults));
     });
-    expect(seen).toEqual({ team: 'support', project: 'default', environment: 'test', customer: 'acme', feature: 'summaries' });
+    expect(seen).toEqual({
+      team: 'support',
+      project: 'default',
+      environment: 'test',
+      customer: 'acme',
+      feature: 'summaries',
+    });
     expect(getContextAttribution()).toBeUndefined();
   });
 

@@ -15,20 +15,44 @@ function configError(options: unknown): ConfigError {
 describe('parseOptions', () => {
   it('accepts the original GenOps options and fills defaults', () => {
     const options = parseOptions({ dailyBudgetLimit: 100, requireApprovalOver: 50, enablePolicyEnforcement: true });
-    expect(options).toMatchObject({ dailyBudgetLimit: 100, requireApprovalOver: 50, enablePolicyEnforcement: true, budgets: [], unknownModel: 'deny', approvalTimeoutMs: 300_000 });
+    expect(options).toMatchObject({
+      dailyBudgetLimit: 100,
+      requireApprovalOver: 50,
+      enablePolicyEnforcement: true,
+      budgets: [],
+      unknownModel: 'deny',
+      approvalTimeoutMs: 300_000,
+    });
   });
 
   it.each([
     [{ dailyBudgetLimit: -5 }, 'dailyBudgetLimit', /a number > 0/],
-    [{ budgets: [{ name: 'x', limit: 10, window: 'fortnight' }] }, 'budgets[0].window', /one of "day", "month", "total"/],
+    [
+      { budgets: [{ name: 'x', limit: 10, window: 'fortnight' }] },
+      'budgets[0].window',
+      /one of "day", "month", "total"/,
+    ],
     [{ budgets: [{ name: 'x', limit: 0, window: 'day' }] }, 'budgets[0].limit', /a number > 0/],
     [{ policies: { allowModels: ['gpt-4o[', 'claude-*'] } }, 'policies.allowModels[0]', /bad glob: unclosed "\["/],
     [{ policies: { denyModels: ['{gpt,claude'] } }, 'policies.denyModels[0]', /unclosed "\{"/],
-    [{ budgets: [{ name: 'x', limit: 1, window: 'day', match: { team: 'a]b' } }] }, 'budgets[0].match.team', /unexpected "\]"/],
+    [
+      { budgets: [{ name: 'x', limit: 1, window: 'day', match: { team: 'a]b' } }] },
+      'budgets[0].match.team',
+      /unexpected "\]"/,
+    ],
     [{ dailyBudget: 100 }, '(options)', /unknown option "dailyBudget"/],
     [{ exporter: 'jaeger' }, 'exporter', /"console", "otlp", "none"/],
     [{ approver: 'yes' }, 'approver', /must be a function/],
-    [{ budgets: [{ name: 'a', limit: 1, window: 'day' }, { name: 'a', limit: 2, window: 'month' }] }, 'budgets[1].name', /duplicate budget name "a"/],
+    [
+      {
+        budgets: [
+          { name: 'a', limit: 1, window: 'day' },
+          { name: 'a', limit: 2, window: 'month' },
+        ],
+      },
+      'budgets[1].name',
+      /duplicate budget name "a"/,
+    ],
   ])('rejects %j naming %s', (options, path, message) => {
     const error = configError(options);
     expect(error.path).toBe(path);

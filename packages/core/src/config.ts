@@ -5,20 +5,25 @@ import type { ModelPrice } from './pricing/types';
 import type { GovernanceStore } from './store/types';
 import type { Attribution, GovernedRequest } from './types';
 
-const globString = z
-  .string()
-  .superRefine((value, context) => {
-    try {
-      compileGlob(value);
-    } catch (error) {
-      context.addIssue({ code: 'custom', message: `bad glob: ${(error as Error).message}`, params: { expected: 'a glob such as "gpt-4o*" or "claude-{sonnet,haiku}-*"' } });
-    }
-  });
+const globString = z.string().superRefine((value, context) => {
+  try {
+    compileGlob(value);
+  } catch (error) {
+    context.addIssue({
+      code: 'custom',
+      message: `bad glob: ${(error as Error).message}`,
+      params: { expected: 'a glob such as "gpt-4o*" or "claude-{sonnet,haiku}-*"' },
+    });
+  }
+});
 
 const selectorValue = z.union([globString, z.array(globString).min(1)]);
 
 const budgetSchema = z.strictObject({
-  name: z.string().min(1).regex(/^[A-Za-z0-9_.:-]+$/, 'use letters, digits and _ . : - only'),
+  name: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9_.:-]+$/, 'use letters, digits and _ . : - only'),
   limit: z.number().positive().finite(),
   unit: z.enum(['USD', 'tokens']).default('USD'),
   window: z.enum(['day', 'month', 'total']),
@@ -55,12 +60,18 @@ const optionsSchema = z.strictObject({
   approvalTimeoutDecision: z.enum(['deny', 'approve']).default('deny'),
   store: z
     .custom<GovernanceStore>(
-      (value) => value === 'memory' || (typeof value === 'object' && value !== null && typeof (value as GovernanceStore).reserve === 'function'),
+      (value) =>
+        value === 'memory' ||
+        (typeof value === 'object' && value !== null && typeof (value as GovernanceStore).reserve === 'function'),
       'must be "memory" or a GovernanceStore',
     )
     .optional(),
-  tracerProvider: z.custom<unknown>((value) => typeof value === 'object' && value !== null, 'must be a TracerProvider').optional(),
-  meterProvider: z.custom<unknown>((value) => typeof value === 'object' && value !== null, 'must be a MeterProvider').optional(),
+  tracerProvider: z
+    .custom<unknown>((value) => typeof value === 'object' && value !== null, 'must be a TracerProvider')
+    .optional(),
+  meterProvider: z
+    .custom<unknown>((value) => typeof value === 'object' && value !== null, 'must be a MeterProvider')
+    .optional(),
   exporter: z.enum(['console', 'otlp', 'none']).optional(),
   serviceName: z.string().min(1).optional(),
   unknownModel: z.union([z.enum(['deny', 'warn']), priceSchema]).default('deny'),
@@ -69,8 +80,12 @@ const optionsSchema = z.strictObject({
   reservationLeaseMs: z.number().int().positive().default(600_000),
   captureContent: z.boolean().optional(),
   autoInstrument: z.boolean().default(true),
-  adapters: z.array(z.custom<unknown>((value) => typeof value === 'object' && value !== null, 'must be a GenOps adapter')).optional(),
-  onDecision: z.custom<(decision: DecisionRecord) => void>((value) => typeof value === 'function', 'must be a function').optional(),
+  adapters: z
+    .array(z.custom<unknown>((value) => typeof value === 'object' && value !== null, 'must be a GenOps adapter'))
+    .optional(),
+  onDecision: z
+    .custom<(decision: DecisionRecord) => void>((value) => typeof value === 'function', 'must be a function')
+    .optional(),
 });
 
 /** A budget: a limit over a window, matched on attribution, optionally one per value of a dimension. */
@@ -132,7 +147,10 @@ export function parseOptions(options: unknown): ResolvedOptions {
   }
   const issue = parsed.error.issues[0]!;
   const path = formatPath(issue.path);
-  const received = issue.path.reduce<unknown>((value, key) => (value as Record<PropertyKey, unknown> | undefined)?.[key as PropertyKey], options);
+  const received = issue.path.reduce<unknown>(
+    (value, key) => (value as Record<PropertyKey, unknown> | undefined)?.[key as PropertyKey],
+    options,
+  );
   throw new ConfigError({ path, message: describeIssue(issue, received), expected: expectedFor(issue), received });
 }
 
@@ -140,7 +158,12 @@ function checkCrossFieldRules(options: ResolvedOptions): void {
   const names = new Set<string>();
   for (const [index, budget] of options.budgets.entries()) {
     if (names.has(budget.name) || (options.dailyBudgetLimit !== undefined && budget.name === 'daily')) {
-      throw new ConfigError({ path: `budgets[${index}].name`, message: `duplicate budget name "${budget.name}"`, expected: 'a unique name per budget', received: budget.name });
+      throw new ConfigError({
+        path: `budgets[${index}].name`,
+        message: `duplicate budget name "${budget.name}"`,
+        expected: 'a unique name per budget',
+        received: budget.name,
+      });
     }
     names.add(budget.name);
   }
@@ -148,11 +171,14 @@ function checkCrossFieldRules(options: ResolvedOptions): void {
 
 function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(options)';
-  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
+  return path.reduce<string>(
+    (out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)),
+    '',
+  );
 }
 
 function describeIssue(issue: z.core.$ZodIssue, received: unknown): string {
-  const shown = received === undefined ? 'nothing' : JSON.stringify(received) ?? String(received);
+  const shown = received === undefined ? 'nothing' : (JSON.stringify(received) ?? String(received));
   switch (issue.code) {
     case 'invalid_value':
       return `got ${shown}`;
@@ -175,7 +201,9 @@ function expectedFor(issue: z.core.$ZodIssue): string | undefined {
     case 'invalid_value':
       return `one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
     case 'too_small':
-      return issue.origin === 'array' ? `at least ${issue.minimum} item(s)` : `a number ${issue.inclusive ? '>=' : '>'} ${issue.minimum}`;
+      return issue.origin === 'array'
+        ? `at least ${issue.minimum} item(s)`
+        : `a number ${issue.inclusive ? '>=' : '>'} ${issue.minimum}`;
     case 'too_big':
       return `a number ${issue.inclusive ? '<=' : '<'} ${issue.maximum}`;
     case 'invalid_type':

@@ -76,10 +76,18 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
   }
   const tracer = (tracerProvider ?? trace.getTracerProvider()).getTracer('@genops/core', VERSION);
   const meter = (meterProvider ?? metrics.getMeterProvider()).getMeter('@genops/core', VERSION);
-  const store: GovernanceStore = resolved.store === undefined || (resolved.store as unknown) === 'memory' ? new MemoryStore() : resolved.store;
+  const store: GovernanceStore =
+    resolved.store === undefined || (resolved.store as unknown) === 'memory' ? new MemoryStore() : resolved.store;
   const prices = new PriceTable(PRICE_FILES, (resolved.prices ?? {}) as Record<string, Record<string, ModelPrice>>);
   const captureContent = resolved.captureContent ?? envBool('GENOPS_CAPTURE_CONTENT') ?? false;
-  const governor = new Governor({ options: resolved, store, prices, tracer, instruments: createInstruments(meter), captureContent });
+  const governor = new Governor({
+    options: resolved,
+    store,
+    prices,
+    tracer,
+    instruments: createInstruments(meter),
+    captureContent,
+  });
   setCurrentGovernor(governor);
 
   for (const adapter of (options.adapters ?? []) as GenOpsAdapter[]) adapterRegistry().set(adapter.name, adapter);
@@ -117,7 +125,14 @@ async function status(governor: Governor, adapters: GenOpsAdapter[]): Promise<Ge
     const instances = lines.filter((line) => line.key.startsWith(`${budget.name}|`));
     if (instances.length === 0 && budget.per.length === 0) {
       // A shared budget nobody has used yet still shows, with its full limit.
-      instances.push({ key: `${budget.name}||`, budget: budget.name, unit: budget.unit, limit: budget.limit, used: 0, reserved: 0 });
+      instances.push({
+        key: `${budget.name}||`,
+        budget: budget.name,
+        unit: budget.unit,
+        limit: budget.limit,
+        used: 0,
+        reserved: 0,
+      });
     }
     for (const line of instances) {
       const { per, period } = parseBudgetKey(line.key);
@@ -136,14 +151,24 @@ async function status(governor: Governor, adapters: GenOpsAdapter[]): Promise<Ge
       });
     }
   }
-  return { store: governor.store.kind, budgets, openReservations: await governor.store.openReservations(), adapters: adapters.map((adapter) => adapter.name) };
+  return {
+    store: governor.store.kind,
+    budgets,
+    openReservations: await governor.store.openReservations(),
+    adapters: adapters.map((adapter) => adapter.name),
+  };
 }
 
 function exporterFromEnv(): 'console' | 'otlp' | 'none' | undefined {
   const value = process.env.GENOPS_EXPORTER;
   if (value === undefined || value === '') return undefined;
   if (value === 'console' || value === 'otlp' || value === 'none') return value;
-  throw new ConfigError({ path: 'GENOPS_EXPORTER', message: `got "${value}"`, expected: '"console", "otlp" or "none"', received: value });
+  throw new ConfigError({
+    path: 'GENOPS_EXPORTER',
+    message: `got "${value}"`,
+    expected: '"console", "otlp" or "none"',
+    received: value,
+  });
 }
 
 function envBool(name: string): boolean | undefined {
@@ -159,7 +184,10 @@ function envBool(name: string): boolean | undefined {
  * Sets up an OpenTelemetry SDK for traces and metrics, and registers it globally, but only when no
  * provider is registered yet: an app that already configured OpenTelemetry keeps its own.
  */
-function setUpSdk(exporter: 'console' | 'otlp', serviceName: string): { tracerProvider?: TracerProvider; meterProvider?: MeterProvider; owned: ShutdownTarget[] } {
+function setUpSdk(
+  exporter: 'console' | 'otlp',
+  serviceName: string,
+): { tracerProvider?: TracerProvider; meterProvider?: MeterProvider; owned: ShutdownTarget[] } {
   const require = createRequire(import.meta.url);
   const load = <T>(name: string): T => {
     try {
@@ -185,13 +213,21 @@ function setUpSdk(exporter: 'console' | 'otlp', serviceName: string): { tracerPr
     spanExporter = new traceSdk.ConsoleSpanExporter();
     metricExporter = new metricsSdk.ConsoleMetricExporter();
   } else {
-    spanExporter = new (load<typeof import('@opentelemetry/exporter-trace-otlp-http')>('@opentelemetry/exporter-trace-otlp-http').OTLPTraceExporter)();
-    metricExporter = new (load<typeof import('@opentelemetry/exporter-metrics-otlp-http')>('@opentelemetry/exporter-metrics-otlp-http').OTLPMetricExporter)();
+    spanExporter = new (load<typeof import('@opentelemetry/exporter-trace-otlp-http')>(
+      '@opentelemetry/exporter-trace-otlp-http',
+    ).OTLPTraceExporter)();
+    metricExporter = new (load<typeof import('@opentelemetry/exporter-metrics-otlp-http')>(
+      '@opentelemetry/exporter-metrics-otlp-http',
+    ).OTLPMetricExporter)();
   }
   const result: { tracerProvider?: TracerProvider; meterProvider?: MeterProvider; owned: ShutdownTarget[] } = { owned };
   const tracerProvider = new traceSdk.TracerProvider({
     resource,
-    spanProcessors: [exporter === 'console' ? new traceSdk.SimpleSpanProcessor({ exporter: spanExporter }) : new traceSdk.BatchSpanProcessor({ exporter: spanExporter })],
+    spanProcessors: [
+      exporter === 'console'
+        ? new traceSdk.SimpleSpanProcessor({ exporter: spanExporter })
+        : new traceSdk.BatchSpanProcessor({ exporter: spanExporter }),
+    ],
   });
   if (trace.setGlobalTracerProvider(tracerProvider)) {
     result.tracerProvider = tracerProvider;

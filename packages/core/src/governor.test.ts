@@ -18,17 +18,32 @@ const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProce
 let genops: GenOpsHandle | undefined;
 
 function init(options: GenOpsOptions = {}): GenOpsHandle {
-  genops = GenOps.init({ tracerProvider, autoInstrument: false, defaults: { team: 'eng', project: 'tests', environment: 'test' }, ...options });
+  genops = GenOps.init({
+    tracerProvider,
+    autoInstrument: false,
+    defaults: { team: 'eng', project: 'tests', environment: 'test' },
+    ...options,
+  });
   return genops;
 }
 
 function chat(overrides: Partial<GovernedRequest> = {}): GovernedRequest {
   // gpt-4o: $2.50 / $10 per 1M tokens; 1000 in + 100 out worst case = 2500 + 1000 = 3500 µ$
-  return { provider: 'openai', operation: 'chat', model: 'gpt-4o', estimatedInputTokens: 1000, maxOutputTokens: 100, ...overrides };
+  return {
+    provider: 'openai',
+    operation: 'chat',
+    model: 'gpt-4o',
+    estimatedInputTokens: 1000,
+    maxOutputTokens: 100,
+    ...overrides,
+  };
 }
 
 /** Runs one governed call through begin → execute → end, as an adapter does. */
-async function run(request: GovernedRequest, usage: Usage | null = { inputTokens: 200, outputTokens: 50 }): Promise<void> {
+async function run(
+  request: GovernedRequest,
+  usage: Usage | null = { inputTokens: 200, outputTokens: 50 },
+): Promise<void> {
   const call = await genops!.governor.begin(request);
   await call.end({ usage: usage ?? undefined, response: { id: 'r1', model: request.model, finishReasons: ['stop'] } });
 }
@@ -79,9 +94,16 @@ describe('allowed calls', () => {
       'genops.spec.version': '0.1.0',
     });
     expect(span.attributes['genops.policy.reason_code']).toBeUndefined();
-    expect(eventNames(span)).toEqual(['genops.budget.reservation', 'genops.policy.evaluated', 'genops.budget.reconciliation', 'genops.cost.calculated']);
+    expect(eventNames(span)).toEqual([
+      'genops.budget.reservation',
+      'genops.policy.evaluated',
+      'genops.budget.reconciliation',
+      'genops.cost.calculated',
+    ]);
     const status = await genops!.status();
-    expect(status.budgets).toEqual([expect.objectContaining({ budget: 'all', used: 0.001, reserved: 0, remaining: 9.999, status: 'Active' })]);
+    expect(status.budgets).toEqual([
+      expect.objectContaining({ budget: 'all', used: 0.001, reserved: 0, remaining: 9.999, status: 'Active' }),
+    ]);
     expect(status.openReservations).toBe(0);
   });
 
@@ -89,9 +111,16 @@ describe('allowed calls', () => {
     init({ budgets: [{ name: 'all', limit: 10, window: 'total' }] });
     await run(chat(), null);
     const span = lastSpan();
-    expect(span.attributes).toMatchObject({ 'genops.accounting.actual': 0.0035, 'genops.accounting.incomplete': true, 'genops.cost.estimated': true });
+    expect(span.attributes).toMatchObject({
+      'genops.accounting.actual': 0.0035,
+      'genops.accounting.incomplete': true,
+      'genops.cost.estimated': true,
+    });
     const reconciliation = span.events.find((event) => event.name === 'genops.budget.reconciliation');
-    expect(reconciliation?.attributes).toMatchObject({ 'genops.accounting.incomplete': true, 'genops.accounting.actual': 0.0035 });
+    expect(reconciliation?.attributes).toMatchObject({
+      'genops.accounting.incomplete': true,
+      'genops.accounting.actual': 0.0035,
+    });
     expect((await genops!.status()).budgets[0]?.used).toBe(0.0035);
   });
 
@@ -101,14 +130,23 @@ describe('allowed calls', () => {
     class RateLimitError extends Error {}
     await call.fail(new RateLimitError('429'));
     const span = lastSpan();
-    expect(span.attributes).toMatchObject({ 'genops.accounting.actual': 0, 'error.type': 'RateLimitError', 'genops.execution.reason_code': 'PROVIDER_ERROR_UPSTREAM' });
+    expect(span.attributes).toMatchObject({
+      'genops.accounting.actual': 0,
+      'error.type': 'RateLimitError',
+      'genops.execution.reason_code': 'PROVIDER_ERROR_UPSTREAM',
+    });
     expect((await genops!.status()).budgets[0]).toMatchObject({ used: 0, reserved: 0 });
   });
 
   it('attribute calls from withAttribution over init defaults', async () => {
     init();
     await withAttribution({ team: 'support', customer: 'acme', feature: 'summaries' }, () => run(chat()));
-    expect(lastSpan().attributes).toMatchObject({ 'genops.team': 'support', 'genops.project': 'tests', 'genops.customer_id': 'acme', 'genops.feature': 'summaries' });
+    expect(lastSpan().attributes).toMatchObject({
+      'genops.team': 'support',
+      'genops.project': 'tests',
+      'genops.customer_id': 'acme',
+      'genops.feature': 'summaries',
+    });
   });
 });
 
@@ -119,7 +157,11 @@ describe('policy', () => {
     expect(error).toBeInstanceOf(PolicyViolationError);
     expect(error.message).toContain('denyModels: gpt-4o*');
     const span = lastSpan();
-    expect(span.attributes).toMatchObject({ 'genops.policy.result': 'BLOCKED', 'genops.policy.reason_code': 'POLICY_DENY_MODEL', 'error.type': 'PolicyViolationError' });
+    expect(span.attributes).toMatchObject({
+      'genops.policy.result': 'BLOCKED',
+      'genops.policy.reason_code': 'POLICY_DENY_MODEL',
+      'error.type': 'PolicyViolationError',
+    });
     expect(eventNames(span)).toEqual(['genops.policy.evaluated']);
     expect(span.attributes['genops.accounting.reserved']).toBeUndefined();
     expect((await genops!.status()).budgets[0]).toMatchObject({ used: 0, reserved: 0 });
@@ -135,7 +177,11 @@ describe('policy', () => {
   it('warn: the call runs with result WARNING and the reason code', async () => {
     init({ policies: { mode: 'warn', denyModels: ['gpt-4o'] } });
     await run(chat());
-    expect(lastSpan().attributes).toMatchObject({ 'genops.policy.result': 'WARNING', 'genops.policy.reason_code': 'POLICY_DENY_MODEL', 'genops.governance.policy_check': 'warning' });
+    expect(lastSpan().attributes).toMatchObject({
+      'genops.policy.result': 'WARNING',
+      'genops.policy.reason_code': 'POLICY_DENY_MODEL',
+      'genops.governance.policy_check': 'warning',
+    });
   });
 
   it('shadow (enablePolicyEnforcement: false): the call runs, the would-be decision is recorded', async () => {
@@ -182,9 +228,19 @@ describe('budgets', () => {
     await run(chat()); // reserves 3500, settles 1000
     const error = await rejection(run(chat({ maxOutputTokens: 400 }))); // 2500 + 4000 = 6500 > 5000 - 1000
     expect(error).toBeInstanceOf(BudgetExceededError);
-    expect(error).toMatchObject({ budget: 'tiny', limit: 0.005, used: 0.001, requested: 0.0065, reasonCode: 'BUDGET_EXCEEDED' });
+    expect(error).toMatchObject({
+      budget: 'tiny',
+      limit: 0.005,
+      used: 0.001,
+      requested: 0.0065,
+      reasonCode: 'BUDGET_EXCEEDED',
+    });
     const span = lastSpan();
-    expect(span.attributes).toMatchObject({ 'genops.policy.result': 'BLOCKED', 'genops.policy.reason_code': 'BUDGET_EXCEEDED', 'genops.governance.authority_constraint': 'budget_limit' });
+    expect(span.attributes).toMatchObject({
+      'genops.policy.result': 'BLOCKED',
+      'genops.policy.reason_code': 'BUDGET_EXCEEDED',
+      'genops.governance.authority_constraint': 'budget_limit',
+    });
     expect(eventNames(span)).not.toContain('genops.budget.reconciliation');
   });
 
@@ -207,7 +263,9 @@ describe('budgets', () => {
   });
 
   it('match: only calls that match the selector draw on the budget', async () => {
-    init({ budgets: [{ name: 'support-gpt4', limit: 0.001, window: 'day', match: { team: 'support', model: 'gpt-4*' } }] });
+    init({
+      budgets: [{ name: 'support-gpt4', limit: 0.001, window: 'day', match: { team: 'support', model: 'gpt-4*' } }],
+    });
     await run(chat()); // team eng: not matched
     await withAttribution({ team: 'support' }, () => run(chat({ model: 'gpt-3.5-turbo' }))); // model not matched
     await expect(withAttribution({ team: 'support' }, () => run(chat()))).rejects.toBeInstanceOf(BudgetExceededError);
@@ -216,7 +274,10 @@ describe('budgets', () => {
   it('action warn: the call runs over the limit with result WARNING', async () => {
     init({ budgets: [{ name: 'soft', limit: 0.001, window: 'day', action: 'warn' }] });
     await run(chat());
-    expect(lastSpan().attributes).toMatchObject({ 'genops.policy.result': 'WARNING', 'genops.policy.reason_code': 'BUDGET_EXCEEDED' });
+    expect(lastSpan().attributes).toMatchObject({
+      'genops.policy.result': 'WARNING',
+      'genops.policy.reason_code': 'BUDGET_EXCEEDED',
+    });
   });
 
   it('a tokens budget counts tokens', async () => {
@@ -242,7 +303,8 @@ describe('budgets', () => {
     const blocked = outcomes.filter((outcome) => outcome.status === 'rejected');
     expect(allowed.length + blocked.length).toBe(200);
     expect(blocked.length).toBeGreaterThan(0);
-    for (const outcome of blocked) expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(BudgetExceededError);
+    for (const outcome of blocked)
+      expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(BudgetExceededError);
     const expected = allowed.reduce((sum, outcome) => sum + (outcome as PromiseFulfilledResult<number>).value, 0);
     const status = await genops!.status();
     expect(status.openReservations).toBe(0);
@@ -264,13 +326,21 @@ describe('unknown models', () => {
   it('warn: run, cost 0 flagged estimated, never silently', async () => {
     init({ unknownModel: 'warn' });
     await run(chat({ model: 'gpt-imaginary' }));
-    expect(lastSpan().attributes).toMatchObject({ 'genops.policy.result': 'WARNING', 'genops.policy.reason_code': 'x_price_unknown', 'genops.cost.estimated': true, 'genops.accounting.actual': 0 });
+    expect(lastSpan().attributes).toMatchObject({
+      'genops.policy.result': 'WARNING',
+      'genops.policy.reason_code': 'x_price_unknown',
+      'genops.cost.estimated': true,
+      'genops.accounting.actual': 0,
+    });
   });
 
   it('a fallback price prices it, flagged estimated', async () => {
     init({ unknownModel: { input: 1, output: 2 } });
     await run(chat({ model: 'gpt-imaginary' })); // 200 × 1 + 50 × 2 = 300 µ$
-    expect(lastSpan().attributes).toMatchObject({ 'genops.accounting.actual': 0.0003, 'genops.policy.result': 'ALLOWED' });
+    expect(lastSpan().attributes).toMatchObject({
+      'genops.accounting.actual': 0.0003,
+      'genops.policy.result': 'ALLOWED',
+    });
   });
 
   it('prices passed to init are used', async () => {
@@ -294,7 +364,12 @@ describe('approval', () => {
     await run(chat());
     expect(asked).toEqual([0.0035]);
     const span = lastSpan();
-    expect(span.attributes).toMatchObject({ 'genops.policy.result': 'ALLOWED', 'genops.governance.approval_required': true, 'genops.approval.status': 'approved', 'genops.approval.decided_by': 'alice' });
+    expect(span.attributes).toMatchObject({
+      'genops.policy.result': 'ALLOWED',
+      'genops.governance.approval_required': true,
+      'genops.approval.status': 'approved',
+      'genops.approval.decided_by': 'alice',
+    });
     expect(eventNames(span)).toContain('genops.approval.decided');
   });
 
@@ -307,7 +382,11 @@ describe('approval', () => {
   });
 
   it('denied: ApprovalDeniedError, and the reservation is released', async () => {
-    init({ requireApprovalOver: 0.003, approver: () => ({ approved: false, approver: 'bob', reason: 'too big' }), budgets: [{ name: 'all', limit: 1, window: 'total' }] });
+    init({
+      requireApprovalOver: 0.003,
+      approver: () => ({ approved: false, approver: 'bob', reason: 'too big' }),
+      budgets: [{ name: 'all', limit: 1, window: 'total' }],
+    });
     const error = await rejection(run(chat()));
     expect(error).toBeInstanceOf(ApprovalDeniedError);
     expect(error).toMatchObject({ decidedBy: 'bob', reason: 'too big', reasonCode: 'x_approval_denied' });
@@ -325,7 +404,12 @@ describe('approval', () => {
   });
 
   it('times out to approve when configured', async () => {
-    init({ requireApprovalOver: 0.003, approvalTimeoutMs: 20, approvalTimeoutDecision: 'approve', approver: () => new Promise(() => {}) });
+    init({
+      requireApprovalOver: 0.003,
+      approvalTimeoutMs: 20,
+      approvalTimeoutDecision: 'approve',
+      approver: () => new Promise(() => {}),
+    });
     await run(chat());
     expect(lastSpan().attributes['genops.approval.decided_by']).toBe('timeout');
   });

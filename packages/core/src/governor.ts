@@ -24,7 +24,7 @@ import { costMicros, worstCaseMicros } from './pricing/cost';
 import type { PriceTable } from './pricing/price-table';
 import type { ModelPrice, PriceMatch } from './pricing/types';
 import * as sc from './semconv';
-import type { LineState, GovernanceStore } from './store/types';
+import type { GovernanceStore, LineState } from './store/types';
 import type { Instruments } from './telemetry/instruments';
 import type { Attribution, GovernedRequest, ResponseInfo, Usage } from './types';
 
@@ -105,7 +105,8 @@ export class Governor {
       budgets.unshift(compileBudget({ name: 'daily', limit: options.dailyBudgetLimit, window: 'day' }));
     }
     this.budgets = budgets;
-    this.approvalThresholdMicros = options.requireApprovalOver === undefined ? undefined : Math.round(options.requireApprovalOver * 1_000_000);
+    this.approvalThresholdMicros =
+      options.requireApprovalOver === undefined ? undefined : Math.round(options.requireApprovalOver * 1_000_000);
     this.fallbackPrice = typeof options.unknownModel === 'object' ? (options.unknownModel as ModelPrice) : undefined;
   }
 
@@ -128,7 +129,12 @@ export class Governor {
     const match = this.prices.lookup(request.provider, request.model);
     const price = match?.price ?? this.fallbackPrice;
     const outputBound = request.maxOutputTokens ?? price?.maxOutputTokens ?? this.options.defaultMaxOutputTokens;
-    const outputBoundSource = request.maxOutputTokens !== undefined ? 'request' : price?.maxOutputTokens !== undefined ? 'price_data' : 'default';
+    const outputBoundSource =
+      request.maxOutputTokens !== undefined
+        ? 'request'
+        : price?.maxOutputTokens !== undefined
+          ? 'price_data'
+          : 'default';
     const worstMicros = price ? worstCaseMicros(price, request.estimatedInputTokens, outputBound) : undefined;
     const worstTokens = request.estimatedInputTokens + outputBound;
     const policy = this.policy.evaluate({ request, attribution, outputBound, worstCaseMicros: worstMicros });
@@ -143,7 +149,18 @@ export class Governor {
     });
 
     if (decision.result === 'BLOCKED') {
-      throw this.block(span, id, request, attribution, decision, new PolicyViolationError({ rule: decision.rule!, reasonCode: decision.reasonCode!, message: decision.message! }));
+      throw this.block(
+        span,
+        id,
+        request,
+        attribution,
+        decision,
+        new PolicyViolationError({
+          rule: decision.rule!,
+          reasonCode: decision.reasonCode!,
+          message: decision.message!,
+        }),
+      );
     }
 
     if (!price) {
@@ -152,17 +169,33 @@ export class Governor {
           `No price is known for model "${request.model}" of provider "${request.provider}", so its cost cannot be reserved. ` +
           `Add it with GenOps.init({ prices: { '${request.provider}': { '${request.model}': { input: <USD per 1M>, output: <USD per 1M> } } } }), ` +
           `or set unknownModel to 'warn' or a fallback price.`;
-        const blocked: Decision = { result: 'BLOCKED', reasonCode: 'BUDGET_RESERVATION_FAILED', rule: 'unknownModel', message, constraint: 'pricing' };
+        const blocked: Decision = {
+          result: 'BLOCKED',
+          reasonCode: 'BUDGET_RESERVATION_FAILED',
+          rule: 'unknownModel',
+          message,
+          constraint: 'pricing',
+        };
         throw this.block(span, id, request, attribution, blocked, new ReservationFailedError({ message }));
       }
-      if (decision.result === 'ALLOWED') Object.assign(decision, { result: 'WARNING', reasonCode: 'x_price_unknown', rule: 'unknownModel', message: `no price for ${request.model}; cost recorded as 0`, constraint: 'pricing' });
+      if (decision.result === 'ALLOWED')
+        Object.assign(decision, {
+          result: 'WARNING',
+          reasonCode: 'x_price_unknown',
+          rule: 'unknownModel',
+          message: `no price for ${request.model}; cost recorded as 0`,
+          constraint: 'pricing',
+        });
       safely(() => span.setAttribute(sc.ATTR_GENOPS_COST_ESTIMATED, true));
     }
 
     // Reservation: the worst case, in every matching budget, all or nothing.
     const reservedMicros = worstMicros ?? 0;
     const subject: MatchSubject = { ...attribution, provider: request.provider, model: request.model };
-    const lines = this.budgets.length === 0 ? [] : linesFor(this.budgets, subject, { micros: reservedMicros, tokens: worstTokens }, Date.now());
+    const lines =
+      this.budgets.length === 0
+        ? []
+        : linesFor(this.budgets, subject, { micros: reservedMicros, tokens: worstTokens }, Date.now());
     let reserved: LineState[] = [];
     if (lines.length > 0) {
       let outcome: Awaited<ReturnType<GovernanceStore['reserve']>>;
@@ -170,7 +203,13 @@ export class Governor {
         outcome = await this.store.reserve({ id, lines, leaseMs: this.options.reservationLeaseMs });
       } catch (cause) {
         const message = `The governance store (${this.store.kind}) could not reserve this call's budget: ${(cause as Error)?.message ?? cause}. The call was denied (fail-closed).`;
-        const blocked: Decision = { result: 'BLOCKED', reasonCode: 'BUDGET_RESERVATION_FAILED', rule: 'store', message, constraint: 'budget_limit' };
+        const blocked: Decision = {
+          result: 'BLOCKED',
+          reasonCode: 'BUDGET_RESERVATION_FAILED',
+          rule: 'store',
+          message,
+          constraint: 'budget_limit',
+        };
         throw this.block(span, id, request, attribution, blocked, new ReservationFailedError({ message, cause }));
       }
       if (!outcome.ok) {
@@ -186,14 +225,26 @@ export class Governor {
           unit: failed.unit,
           period: budget.window === 'total' ? 'budget' : budget.window,
         });
-        const blocked: Decision = { result: 'BLOCKED', reasonCode: 'BUDGET_EXCEEDED', rule: `budget:${failed.budget}`, message: error.message, constraint: 'budget_limit' };
+        const blocked: Decision = {
+          result: 'BLOCKED',
+          reasonCode: 'BUDGET_EXCEEDED',
+          rule: `budget:${failed.budget}`,
+          message: error.message,
+          constraint: 'budget_limit',
+        };
         safely(() => this.setBudgetAttributes(span, failed, 0));
         throw this.block(span, id, request, attribution, blocked, error);
       }
       reserved = outcome.lines;
       const over = reserved.find((line) => line.used + line.reserved > line.limit);
       if (over && decision.result === 'ALLOWED') {
-        Object.assign(decision, { result: 'WARNING', reasonCode: 'BUDGET_EXCEEDED', rule: `budget:${over.budget}`, message: `budget "${over.budget}" is over its limit (action: warn)`, constraint: 'budget_limit' });
+        Object.assign(decision, {
+          result: 'WARNING',
+          reasonCode: 'BUDGET_EXCEEDED',
+          rule: `budget:${over.budget}`,
+          message: `budget "${over.budget}" is over its limit (action: warn)`,
+          constraint: 'budget_limit',
+        });
       }
     }
     safely(() => {
@@ -220,15 +271,35 @@ export class Governor {
         const message = timedOut
           ? `Approval ${id} for a call that may cost ${formatUsd(reservedMicros)} (over requireApprovalOver $${this.options.requireApprovalOver}) timed out after ${this.options.approvalTimeoutMs} ms; the default decision is deny. Raise approvalTimeoutMs or set approvalTimeoutDecision.`
           : `Approval ${id} for a call that may cost ${formatUsd(reservedMicros)} (over requireApprovalOver $${this.options.requireApprovalOver}) was denied${approval.decidedBy ? ` by ${approval.decidedBy}` : ''}${approval.reason ? `: ${approval.reason}` : this.options.approver ? '' : ': no approver is configured (GenOps.init({ approver }))'}.`;
-        const blocked: Decision = { result: 'BLOCKED', reasonCode: timedOut ? 'x_approval_timeout' : 'x_approval_denied', rule: 'requireApprovalOver', message, constraint: 'approval' };
-        const error = new ApprovalDeniedError({ approvalId: id, message, timedOut, ...(approval.decidedBy ? { decidedBy: approval.decidedBy } : {}), ...(approval.reason ? { reason: approval.reason } : {}) });
+        const blocked: Decision = {
+          result: 'BLOCKED',
+          reasonCode: timedOut ? 'x_approval_timeout' : 'x_approval_denied',
+          rule: 'requireApprovalOver',
+          message,
+          constraint: 'approval',
+        };
+        const error = new ApprovalDeniedError({
+          approvalId: id,
+          message,
+          timedOut,
+          ...(approval.decidedBy ? { decidedBy: approval.decidedBy } : {}),
+          ...(approval.reason ? { reason: approval.reason } : {}),
+        });
         throw this.block(span, id, request, attribution, blocked, error, microsToUsd(reservedMicros), approval);
       }
       if (decision.constraint === 'none') decision.constraint = 'approval';
     }
 
     this.recordDecision(span, decision);
-    this.notify({ id, request, attribution, decision, reserved: microsToUsd(reservedMicros), approval, phase: 'decided' });
+    this.notify({
+      id,
+      request,
+      attribution,
+      decision,
+      reserved: microsToUsd(reservedMicros),
+      approval,
+      phase: 'decided',
+    });
     return new Call(this, {
       id,
       span,
@@ -249,7 +320,12 @@ export class Governor {
   private decide(policy: PolicyDecision): Decision {
     const violation = policy.violation;
     if (!violation || policy.mode === 'shadow') return { result: 'ALLOWED', constraint: 'none' };
-    const base = { reasonCode: violation.reasonCode, rule: violation.rule, message: violation.message, constraint: 'policy' as const };
+    const base = {
+      reasonCode: violation.reasonCode,
+      rule: violation.rule,
+      message: violation.message,
+      constraint: 'policy' as const,
+    };
     return policy.mode === 'enforce' ? { result: 'BLOCKED', ...base } : { result: 'WARNING', ...base };
   }
 
@@ -269,7 +345,8 @@ export class Governor {
       [sc.ATTR_GENOPS_MODEL]: request.model,
     };
     if (request.stream !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_STREAM] = request.stream;
-    if (request.maxOutputTokens !== undefined && request.operation !== 'embeddings') attributes[sc.ATTR_GEN_AI_REQUEST_MAX_TOKENS] = request.maxOutputTokens;
+    if (request.maxOutputTokens !== undefined && request.operation !== 'embeddings')
+      attributes[sc.ATTR_GEN_AI_REQUEST_MAX_TOKENS] = request.maxOutputTokens;
     if (request.serverAddress) attributes[sc.ATTR_SERVER_ADDRESS] = request.serverAddress;
     if (request.serverPort !== undefined) attributes[sc.ATTR_SERVER_PORT] = request.serverPort;
     if (attribution.customer) attributes[sc.ATTR_GENOPS_CUSTOMER_ID] = attribution.customer;
@@ -278,20 +355,24 @@ export class Governor {
     if (attribution.costCenter) attributes[sc.ATTR_GENOPS_COST_CENTER] = attribution.costCenter;
     if (attribution.user) attributes[sc.ATTR_GENOPS_USER_ID] = attribution.user;
     if (request.requestAttributes) {
-      for (const [key, value] of Object.entries(request.requestAttributes)) if (value !== undefined) attributes[key] = value;
+      for (const [key, value] of Object.entries(request.requestAttributes))
+        if (value !== undefined) attributes[key] = value;
     }
     if (this.captureContent && request.content) {
       safely(() => {
         const content = request.content!();
         if (content.input !== undefined) attributes[sc.ATTR_GEN_AI_INPUT_MESSAGES] = JSON.stringify(content.input);
-        if (content.system !== undefined) attributes[sc.ATTR_GEN_AI_SYSTEM_INSTRUCTIONS] = JSON.stringify(content.system);
+        if (content.system !== undefined)
+          attributes[sc.ATTR_GEN_AI_SYSTEM_INSTRUCTIONS] = JSON.stringify(content.system);
       });
     }
     try {
       return this.tracer.startSpan(operationName, { kind: SpanKind.CLIENT, attributes }, parent);
     } catch (error) {
       diag.warn('genops: could not start a span', error);
-      return trace.wrapSpanContext(trace.getSpanContext(parent) ?? { traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 0 });
+      return trace.wrapSpanContext(
+        trace.getSpanContext(parent) ?? { traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 0 },
+      );
     }
   }
 
@@ -304,7 +385,10 @@ export class Governor {
       attributes[sc.ATTR_GENOPS_POLICY_TIMESTAMP] = Date.now();
       span.setAttributes(attributes);
       span.setAttribute(sc.ATTR_GENOPS_POLICY_MODE, this.policy.mode);
-      span.setAttribute(sc.ATTR_GENOPS_GOVERNANCE_POLICY_CHECK, decision.result === 'ALLOWED' ? 'passed' : decision.result === 'WARNING' ? 'warning' : 'blocked');
+      span.setAttribute(
+        sc.ATTR_GENOPS_GOVERNANCE_POLICY_CHECK,
+        decision.result === 'ALLOWED' ? 'passed' : decision.result === 'WARNING' ? 'warning' : 'blocked',
+      );
       span.setAttribute(sc.ATTR_GENOPS_GOVERNANCE_AUTHORITY_CONSTRAINT, decision.constraint);
       span.addEvent(sc.EVENT_GENOPS_POLICY_EVALUATED, {
         [sc.ATTR_GENOPS_POLICY_RESULT]: decision.result,
@@ -351,11 +435,18 @@ export class Governor {
     const approver = this.options.approver;
     safely(() => {
       span.setAttribute(sc.ATTR_GENOPS_APPROVAL_ID, id);
-      span.addEvent(sc.EVENT_GENOPS_APPROVAL_REQUESTED, { [sc.ATTR_GENOPS_APPROVAL_ID]: id, [sc.ATTR_GENOPS_ACCOUNTING_RESERVED]: microsToUsd(reservedMicros) });
+      span.addEvent(sc.EVENT_GENOPS_APPROVAL_REQUESTED, {
+        [sc.ATTR_GENOPS_APPROVAL_ID]: id,
+        [sc.ATTR_GENOPS_ACCOUNTING_RESERVED]: microsToUsd(reservedMicros),
+      });
     });
     let approval: NonNullable<DecisionRecord['approval']>;
     if (!approver) {
-      approval = { status: 'denied', decidedBy: 'genops', reason: 'no approver is configured (GenOps.init({ approver }))' };
+      approval = {
+        status: 'denied',
+        decidedBy: 'genops',
+        reason: 'no approver is configured (GenOps.init({ approver }))',
+      };
     } else {
       const timeout = this.options.approvalTimeoutMs;
       let timer: NodeJS.Timeout | undefined;
@@ -366,7 +457,13 @@ export class Governor {
       try {
         const answer = await Promise.race([
           Promise.resolve(
-            approver({ id, request, attribution, estimatedCost: microsToUsd(reservedMicros), threshold: this.options.requireApprovalOver ?? 0 }),
+            approver({
+              id,
+              request,
+              attribution,
+              estimatedCost: microsToUsd(reservedMicros),
+              threshold: this.options.requireApprovalOver ?? 0,
+            }),
           ),
           timedOut,
         ]);
@@ -379,7 +476,11 @@ export class Governor {
           approval = normalizeApproval(answer);
         }
       } catch (error) {
-        approval = { status: 'denied', decidedBy: 'genops', reason: `the approver threw: ${(error as Error)?.message ?? error}` };
+        approval = {
+          status: 'denied',
+          decidedBy: 'genops',
+          reason: `the approver threw: ${(error as Error)?.message ?? error}`,
+        };
       } finally {
         clearTimeout(timer);
       }
@@ -474,13 +575,20 @@ export class Governor {
     } else {
       actualMicros = costMicros(state.price, usage);
     }
-    const actualTokens = usage ? usage.inputTokens + usage.outputTokens : error !== undefined && !partial ? 0 : state.reservedTokens;
+    const actualTokens = usage
+      ? usage.inputTokens + usage.outputTokens
+      : error !== undefined && !partial
+        ? 0
+        : state.reservedTokens;
 
     if (state.hasLines) {
       try {
         await this.store.settle(state.id, { USD: actualMicros, tokens: actualTokens });
       } catch (settleError) {
-        diag.error(`genops: could not settle reservation ${state.id}; its lease will expire and release it`, settleError);
+        diag.error(
+          `genops: could not settle reservation ${state.id}; its lease will expire and release it`,
+          settleError,
+        );
       }
     }
 
@@ -488,15 +596,13 @@ export class Governor {
     safely(() => {
       const actualUsd = microsToUsd(actualMicros);
       const reservedUsd = microsToUsd(state.reservedMicros);
-      {
-        span.addEvent(sc.EVENT_GENOPS_BUDGET_RECONCILIATION, {
-          [sc.ATTR_GENOPS_ACCOUNTING_ACTUAL]: actualUsd,
-          [sc.ATTR_GENOPS_ACCOUNTING_RESERVED]: reservedUsd,
-          [sc.ATTR_GENOPS_ACCOUNTING_UNIT]: 'USD',
-          [sc.ATTR_GENOPS_ACCOUNTING_RECONCILIATION_DELTA]: microsToUsd(state.reservedMicros - actualMicros),
-          ...(incomplete ? { [sc.ATTR_GENOPS_ACCOUNTING_INCOMPLETE]: true } : {}),
-        });
-      }
+      span.addEvent(sc.EVENT_GENOPS_BUDGET_RECONCILIATION, {
+        [sc.ATTR_GENOPS_ACCOUNTING_ACTUAL]: actualUsd,
+        [sc.ATTR_GENOPS_ACCOUNTING_RESERVED]: reservedUsd,
+        [sc.ATTR_GENOPS_ACCOUNTING_UNIT]: 'USD',
+        [sc.ATTR_GENOPS_ACCOUNTING_RECONCILIATION_DELTA]: microsToUsd(state.reservedMicros - actualMicros),
+        ...(incomplete ? { [sc.ATTR_GENOPS_ACCOUNTING_INCOMPLETE]: true } : {}),
+      });
       const attributes: Attributes = {
         [sc.ATTR_GENOPS_ACCOUNTING_ACTUAL]: actualUsd,
         [sc.ATTR_GENOPS_ACCOUNTING_RECONCILIATION_DELTA]: microsToUsd(state.reservedMicros - actualMicros),
@@ -514,16 +620,21 @@ export class Governor {
         attributes[sc.ATTR_GENOPS_TOKENS_INPUT] = usage.inputTokens;
         attributes[sc.ATTR_GENOPS_TOKENS_OUTPUT] = usage.outputTokens;
         attributes[sc.ATTR_GENOPS_TOKENS_TOTAL] = usage.inputTokens + usage.outputTokens;
-        if (usage.cacheReadInputTokens !== undefined) attributes[sc.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = usage.cacheReadInputTokens;
-        if (usage.cacheWriteInputTokens !== undefined) attributes[sc.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = usage.cacheWriteInputTokens;
-        if (usage.reasoningOutputTokens !== undefined) attributes[sc.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoningOutputTokens;
+        if (usage.cacheReadInputTokens !== undefined)
+          attributes[sc.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = usage.cacheReadInputTokens;
+        if (usage.cacheWriteInputTokens !== undefined)
+          attributes[sc.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = usage.cacheWriteInputTokens;
+        if (usage.reasoningOutputTokens !== undefined)
+          attributes[sc.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoningOutputTokens;
       }
       const response = outcome.response;
       if (response?.id) attributes[sc.ATTR_GEN_AI_RESPONSE_ID] = response.id;
       if (response?.model) attributes[sc.ATTR_GEN_AI_RESPONSE_MODEL] = response.model;
       if (response?.finishReasons?.length) attributes[sc.ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = response.finishReasons;
-      if (this.captureContent && response?.output) attributes[sc.ATTR_GEN_AI_OUTPUT_MESSAGES] = JSON.stringify(response.output());
-      if (state.firstChunkAt !== undefined) attributes[sc.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = (state.firstChunkAt - state.startedAt) / 1000;
+      if (this.captureContent && response?.output)
+        attributes[sc.ATTR_GEN_AI_OUTPUT_MESSAGES] = JSON.stringify(response.output());
+      if (state.firstChunkAt !== undefined)
+        attributes[sc.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = (state.firstChunkAt - state.startedAt) / 1000;
       span.setAttributes(attributes);
       if (state.firstLine) this.setBudgetAttributes(span, state.firstLine, actualMicros - state.reservedMicros);
       span.addEvent(sc.EVENT_GENOPS_COST_CALCULATED, {
@@ -547,12 +658,22 @@ export class Governor {
       if (request.serverAddress) metricAttributes[sc.ATTR_SERVER_ADDRESS] = request.serverAddress;
       const instruments = this.instruments;
       if (instruments) {
-        instruments.operationDuration.record(durationSeconds, errorType ? { ...metricAttributes, [sc.ATTR_ERROR_TYPE]: errorType } : metricAttributes);
+        instruments.operationDuration.record(
+          durationSeconds,
+          errorType ? { ...metricAttributes, [sc.ATTR_ERROR_TYPE]: errorType } : metricAttributes,
+        );
         if (usage) {
-          instruments.tokenUsage.record(usage.inputTokens, { ...metricAttributes, [sc.ATTR_GEN_AI_TOKEN_TYPE]: 'input' });
-          instruments.tokenUsage.record(usage.outputTokens, { ...metricAttributes, [sc.ATTR_GEN_AI_TOKEN_TYPE]: 'output' });
+          instruments.tokenUsage.record(usage.inputTokens, {
+            ...metricAttributes,
+            [sc.ATTR_GEN_AI_TOKEN_TYPE]: 'input',
+          });
+          instruments.tokenUsage.record(usage.outputTokens, {
+            ...metricAttributes,
+            [sc.ATTR_GEN_AI_TOKEN_TYPE]: 'output',
+          });
         }
-        if (state.firstChunkAt !== undefined) instruments.timeToFirstChunk.record((state.firstChunkAt - state.startedAt) / 1000, metricAttributes);
+        if (state.firstChunkAt !== undefined)
+          instruments.timeToFirstChunk.record((state.firstChunkAt - state.startedAt) / 1000, metricAttributes);
         instruments.cost.add(actualUsd, {
           [sc.ATTR_GEN_AI_PROVIDER_NAME]: request.provider,
           [sc.ATTR_GEN_AI_REQUEST_MODEL]: request.model,
@@ -625,7 +746,11 @@ class Call implements GovernedCall {
   }
 
   fail(error: unknown, partial?: CallOutcome): Promise<void> {
-    this.settled ??= this.governor.finish(this.state, partial ? { ...partial, incomplete: true } : {}, error ?? new Error('unknown error'));
+    this.settled ??= this.governor.finish(
+      this.state,
+      partial ? { ...partial, incomplete: true } : {},
+      error ?? new Error('unknown error'),
+    );
     return this.settled;
   }
 }
@@ -634,7 +759,12 @@ class Call implements GovernedCall {
 function tightest(lines: readonly LineState[]): LineState | undefined {
   let best: LineState | undefined;
   for (const line of lines) {
-    if (!best || (line.unit === 'USD' && best.unit !== 'USD') || (line.unit === best.unit && line.limit - line.used - line.reserved < best.limit - best.used - best.reserved)) best = line;
+    if (
+      !best ||
+      (line.unit === 'USD' && best.unit !== 'USD') ||
+      (line.unit === best.unit && line.limit - line.used - line.reserved < best.limit - best.used - best.reserved)
+    )
+      best = line;
   }
   return best;
 }

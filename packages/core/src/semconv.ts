@@ -169,7 +169,8 @@ export const ATTR_ERROR_TYPE = 'error.type' as const;
 
 export const METRIC_GEN_AI_CLIENT_OPERATION_DURATION = 'gen_ai.client.operation.duration' as const;
 export const METRIC_GEN_AI_CLIENT_TOKEN_USAGE = 'gen_ai.client.token.usage' as const;
-export const METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK = 'gen_ai.client.operation.time_to_first_chunk' as const;
+export const METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK =
+  'gen_ai.client.operation.time_to_first_chunk' as const;
 /** Counter of cost in USD. @experimental */
 export const METRIC_GENOPS_COST = 'genops.cost' as const;
 /** Counter of governance decisions, by result and reason code. @experimental */

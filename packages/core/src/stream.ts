@@ -14,7 +14,11 @@ export interface StreamObserver<T> {
  * leaves the stream: the last chunk, an early `break` (`return()`), an abort or a broken connection
  * (`throw`). Chunks pass through unchanged and unbuffered.
  */
-export function governIterator<T>(call: GovernedCall, source: () => AsyncIterator<T>, observer: StreamObserver<T>): () => AsyncIterator<T> {
+export function governIterator<T>(
+  call: GovernedCall,
+  source: () => AsyncIterator<T>,
+  observer: StreamObserver<T>,
+): () => AsyncIterator<T> {
   return () => {
     const iterator = source();
     let first = true;
@@ -23,7 +27,10 @@ export function governIterator<T>(call: GovernedCall, source: () => AsyncIterato
       if (finished) return Promise.resolve();
       finished = true;
       const outcome = safeOutcome(observer);
-      return call.end({ ...outcome, incomplete: incomplete || outcome.incomplete === true || outcome.usage === undefined });
+      return call.end({
+        ...outcome,
+        incomplete: incomplete || outcome.incomplete === true || outcome.usage === undefined,
+      });
     };
     const wrapped: AsyncIterator<T> = {
       async next(...args: [] | [unknown]) {

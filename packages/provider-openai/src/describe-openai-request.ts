@@ -24,7 +24,10 @@ export function describeOpenAIRequest(method: OpenAIMethod, body: Body, baseURL:
     case 'chat.completions.create': {
       const cap = numberOr(body.max_completion_tokens, body.max_tokens);
       if (cap !== undefined) request.maxOutputTokens = cap * choices;
-      request.estimatedInputTokens = estimateInputTokens(body.messages) + estimateInputTokens(body.tools) + estimateInputTokens(body.response_format);
+      request.estimatedInputTokens =
+        estimateInputTokens(body.messages) +
+        estimateInputTokens(body.tools) +
+        estimateInputTokens(body.response_format);
       request.requestAttributes = samplingAttributes(body);
       request.tools = toolNames(body.tools);
       request.content = () => ({ input: body.messages });
@@ -33,7 +36,8 @@ export function describeOpenAIRequest(method: OpenAIMethod, body: Body, baseURL:
     case 'responses.create': {
       const cap = numberOr(body.max_output_tokens);
       if (cap !== undefined) request.maxOutputTokens = cap;
-      request.estimatedInputTokens = estimateInputTokens(body.input) + estimateInputTokens(body.instructions) + estimateInputTokens(body.tools);
+      request.estimatedInputTokens =
+        estimateInputTokens(body.input) + estimateInputTokens(body.instructions) + estimateInputTokens(body.tools);
       request.requestAttributes = samplingAttributes(body);
       request.tools = toolNames(body.tools);
       request.content = () => ({ input: body.input, system: body.instructions });
@@ -42,7 +46,10 @@ export function describeOpenAIRequest(method: OpenAIMethod, body: Body, baseURL:
     case 'completions.create': {
       request.operation = 'text_completion';
       // The legacy Completions API defaults max_tokens to 16.
-      request.maxOutputTokens = (numberOr(body.max_tokens) ?? 16) * choices * (typeof body.best_of === 'number' && body.best_of > choices ? body.best_of / choices : 1);
+      request.maxOutputTokens =
+        (numberOr(body.max_tokens) ?? 16) *
+        choices *
+        (typeof body.best_of === 'number' && body.best_of > choices ? body.best_of / choices : 1);
       request.estimatedInputTokens = estimateInputTokens(body.prompt);
       request.requestAttributes = samplingAttributes(body);
       request.content = () => ({ input: body.prompt });
@@ -54,7 +61,8 @@ export function describeOpenAIRequest(method: OpenAIMethod, body: Body, baseURL:
       request.estimatedInputTokens = estimateInputTokens(body.input);
       const format = typeof body.encoding_format === 'string' ? body.encoding_format : undefined;
       request.requestAttributes = format ? { 'gen_ai.request.encoding_formats': [format] } : {};
-      if (typeof body.dimensions === 'number') request.requestAttributes['gen_ai.embeddings.dimension.count'] = body.dimensions;
+      if (typeof body.dimensions === 'number')
+        request.requestAttributes['gen_ai.embeddings.dimension.count'] = body.dimensions;
       request.content = () => ({ input: body.input });
       break;
     }
@@ -67,12 +75,15 @@ function samplingAttributes(body: Body): GovernedRequest['requestAttributes'] {
   if (typeof body.temperature === 'number') attributes['gen_ai.request.temperature'] = body.temperature;
   if (typeof body.top_p === 'number') attributes['gen_ai.request.top_p'] = body.top_p;
   if (typeof body.seed === 'number') attributes['gen_ai.request.seed'] = body.seed;
-  if (typeof body.frequency_penalty === 'number') attributes['gen_ai.request.frequency_penalty'] = body.frequency_penalty;
+  if (typeof body.frequency_penalty === 'number')
+    attributes['gen_ai.request.frequency_penalty'] = body.frequency_penalty;
   if (typeof body.presence_penalty === 'number') attributes['gen_ai.request.presence_penalty'] = body.presence_penalty;
   if (typeof body.stop === 'string') attributes['gen_ai.request.stop_sequences'] = [body.stop];
   else if (Array.isArray(body.stop)) attributes['gen_ai.request.stop_sequences'] = body.stop.map(String);
   if (typeof body.n === 'number' && body.n !== 1) attributes['gen_ai.request.choice.count'] = body.n;
-  const format = (body.response_format as { type?: unknown } | undefined)?.type ?? (body.text as { format?: { type?: unknown } } | undefined)?.format?.type;
+  const format =
+    (body.response_format as { type?: unknown } | undefined)?.type ??
+    (body.text as { format?: { type?: unknown } } | undefined)?.format?.type;
   if (format === 'json_object' || format === 'json_schema') attributes['gen_ai.output.type'] = 'json';
   else if (format === 'text') attributes['gen_ai.output.type'] = 'text';
   if (typeof body.conversation === 'string') attributes['gen_ai.conversation.id'] = body.conversation;
@@ -83,7 +94,8 @@ function toolNames(tools: unknown): string[] | undefined {
   if (!Array.isArray(tools)) return undefined;
   const names: string[] = [];
   for (const tool of tools) {
-    const name = (tool as { function?: { name?: unknown }; name?: unknown })?.function?.name ?? (tool as { name?: unknown })?.name;
+    const name =
+      (tool as { function?: { name?: unknown }; name?: unknown })?.function?.name ?? (tool as { name?: unknown })?.name;
     if (typeof name === 'string') names.push(name);
   }
   return names;

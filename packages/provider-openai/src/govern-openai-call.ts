@@ -41,12 +41,20 @@ export function governCreate(method: OpenAIMethod, original: Create, APIPromise:
     const client = this._client;
     let params = body;
     let injectedUsage = false;
-    if ((method === 'chat.completions.create' || method === 'completions.create') && body.stream === true && body.stream_options?.include_usage === undefined) {
+    if (
+      (method === 'chat.completions.create' || method === 'completions.create') &&
+      body.stream === true &&
+      body.stream_options?.include_usage === undefined
+    ) {
       // Streams report usage only when asked; ask, and hide the extra chunk from the caller.
       params = { ...body, stream_options: { ...body.stream_options, include_usage: true } };
       injectedUsage = true;
     }
-    const request = describeOpenAIRequest(method, params, typeof client?.baseURL === 'string' ? client.baseURL : undefined);
+    const request = describeOpenAIRequest(
+      method,
+      params,
+      typeof client?.baseURL === 'string' ? client.baseURL : undefined,
+    );
     let call: GovernedCall | undefined;
     let inner: InnerAPIPromise | undefined;
     const responsePromise = (async () => {
@@ -71,7 +79,11 @@ export function governCreate(method: OpenAIMethod, original: Create, APIPromise:
         throw error;
       }
       if (request.stream && result && typeof result.iterator === 'function') {
-        result.iterator = governIterator(activeCall, result.iterator.bind(result), createStreamObserver(method, injectedUsage));
+        result.iterator = governIterator(
+          activeCall,
+          result.iterator.bind(result),
+          createStreamObserver(method, injectedUsage),
+        );
         return result;
       }
       await activeCall.end(outcomeOf(method, result));
@@ -92,7 +104,9 @@ function outcomeOf(method: OpenAIMethod, result: any) {
         ? [result.status]
         : []
       : Array.isArray(result?.choices)
-        ? result.choices.map((choice: { finish_reason?: string }) => choice?.finish_reason).filter((reason: unknown): reason is string => typeof reason === 'string')
+        ? result.choices
+            .map((choice: { finish_reason?: string }) => choice?.finish_reason)
+            .filter((reason: unknown): reason is string => typeof reason === 'string')
         : [];
   return {
     usage,
@@ -100,7 +114,10 @@ function outcomeOf(method: OpenAIMethod, result: any) {
       id: typeof result?.id === 'string' ? result.id : undefined,
       model: typeof result?.model === 'string' ? result.model : undefined,
       finishReasons,
-      output: () => (method === 'responses.create' ? result?.output : result?.choices?.map((choice: { message?: unknown; text?: unknown }) => choice?.message ?? choice?.text)),
+      output: () =>
+        method === 'responses.create'
+          ? result?.output
+          : result?.choices?.map((choice: { message?: unknown; text?: unknown }) => choice?.message ?? choice?.text),
     },
   };
 }

@@ -1,6 +1,6 @@
 import { appSearchPaths } from '@genops/core';
-import { GOVERNED_METHODS, loadOpenAIModules, type OpenAIModule } from './openai-adapter';
 import { governCreate, isGoverned, unwrap } from './govern-openai-call';
+import { GOVERNED_METHODS, loadOpenAIModules, type OpenAIModule } from './openai-adapter';
 
 const INSTRUMENTED = Symbol.for('genops.openai.instrumented');
 
@@ -15,7 +15,8 @@ export function instrumentOpenAI<T extends object>(client: T): T {
   const target = client as Record<PropertyKey, any>;
   if (target[INSTRUMENTED]) return client;
   const module = moduleOf(target);
-  if (!module) throw new TypeError('instrumentOpenAI(client) expects a client created by the `openai` package (version 7).');
+  if (!module)
+    throw new TypeError('instrumentOpenAI(client) expects a client created by the `openai` package (version 7).');
   for (const { method } of GOVERNED_METHODS) {
     const [first, second] = method.split('.') as [string, string, string?];
     const resource = second === 'create' ? target[first] : target[first]?.[second];

@@ -1,4 +1,11 @@
-import { BudgetExceededError, GenOps, type GenOpsHandle, type GenOpsOptions, PolicyViolationError, withAttribution } from '@genops/core';
+import {
+  BudgetExceededError,
+  GenOps,
+  type GenOpsHandle,
+  type GenOpsOptions,
+  PolicyViolationError,
+  withAttribution,
+} from '@genops/core';
 import { createTestTelemetry, expectGenOpsCompliant, type FakeOpenAIServer, startFakeOpenAI } from '@genops/testing';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import OpenAI, { APIError, APIPromise } from 'openai';
@@ -63,8 +70,16 @@ describe('chat.completions.create', () => {
   it('governs a plain call: span, usage, exact cost, conformance', async () => {
     init({ budgets: [{ name: 'team', limit: 5, window: 'day', per: 'team' }] });
     // gpt-4o-mini: $0.15 in, $0.075 cached in, $0.60 out per 1M
-    server.enqueue({ usage: { input: 1000, output: 500, cachedInput: 200, reasoning: 100 }, model: 'gpt-4o-mini-2024-07-18' });
-    const completion = await client().chat.completions.create({ model: 'gpt-4o-mini', messages, max_tokens: 600, temperature: 0.2 });
+    server.enqueue({
+      usage: { input: 1000, output: 500, cachedInput: 200, reasoning: 100 },
+      model: 'gpt-4o-mini-2024-07-18',
+    });
+    const completion = await client().chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages,
+      max_tokens: 600,
+      temperature: 0.2,
+    });
     expect(completion.choices[0]?.message.content).toBe('Hello from the fake OpenAI server.');
 
     const span = onlySpan();
@@ -91,7 +106,11 @@ describe('chat.completions.create', () => {
     });
     expect(span.attributes['gen_ai.input.messages']).toBeUndefined();
     expectGenOpsCompliant(spans());
-    expect((await genops!.status()).budgets[0]).toMatchObject({ per: { team: 'platform' }, used: 0.000435, reserved: 0 });
+    expect((await genops!.status()).budgets[0]).toMatchObject({
+      per: { team: 'platform' },
+      used: 0.000435,
+      reserved: 0,
+    });
   });
 
   it('returns the SDK APIPromise: withResponse() and _request_id keep working', async () => {
@@ -114,7 +133,9 @@ describe('chat.completions.create', () => {
     for await (const chunk of stream) chunks.push(chunk);
     expect(server.requests[0]?.body.stream_options).toEqual({ include_usage: true });
     expect(chunks.every((chunk) => chunk.choices.length > 0)).toBe(true);
-    expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('')).toBe('Hello from the fake OpenAI server.');
+    expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('')).toBe(
+      'Hello from the fake OpenAI server.',
+    );
     const span = onlySpan();
     expect(span.attributes).toMatchObject({
       'gen_ai.request.stream': true,
@@ -129,7 +150,13 @@ describe('chat.completions.create', () => {
 
   it('streams: a caller that asked for usage sees the usage chunk', async () => {
     init();
-    const stream = await client().chat.completions.create({ model: 'gpt-4o', messages, stream: true, max_tokens: 50, stream_options: { include_usage: true } });
+    const stream = await client().chat.completions.create({
+      model: 'gpt-4o',
+      messages,
+      stream: true,
+      max_tokens: 50,
+      stream_options: { include_usage: true },
+    });
     const chunks = [];
     for await (const chunk of stream) chunks.push(chunk);
     expect(chunks.at(-1)?.usage).toMatchObject({ prompt_tokens: 20, completion_tokens: 10 });
@@ -161,7 +188,10 @@ describe('chat.completions.create', () => {
     }
     const span = onlySpan();
     const reserved = span.attributes['genops.accounting.reserved'] as number;
-    expect(span.attributes).toMatchObject({ 'genops.accounting.incomplete': true, 'genops.accounting.actual': reserved });
+    expect(span.attributes).toMatchObject({
+      'genops.accounting.incomplete': true,
+      'genops.accounting.actual': reserved,
+    });
     expect(eventNames(span)).toContain('genops.budget.reconciliation');
     const status = await genops!.status();
     expect(status.openReservations).toBe(0);
@@ -198,7 +228,10 @@ describe('chat.completions.create', () => {
       })(),
     ).rejects.toThrow();
     const span = onlySpan();
-    expect(span.attributes).toMatchObject({ 'genops.accounting.incomplete': true, 'genops.execution.reason_code': 'PROVIDER_ERROR_UPSTREAM' });
+    expect(span.attributes).toMatchObject({
+      'genops.accounting.incomplete': true,
+      'genops.execution.reason_code': 'PROVIDER_ERROR_UPSTREAM',
+    });
     expect(span.attributes['error.type']).toBeTruthy();
     expect((await genops!.status()).openReservations).toBe(0);
     expectGenOpsCompliant(spans());
@@ -217,16 +250,28 @@ describe('chat.completions.create', () => {
   it('settles a malformed 200 response from the reservation; the caller sees the parse error', async () => {
     init({ budgets: [{ name: 'all', limit: 1, window: 'total' }] });
     server.enqueue({ malformed: true });
-    await expect(client().chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 50 })).rejects.toThrow(SyntaxError);
+    await expect(client().chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 50 })).rejects.toThrow(
+      SyntaxError,
+    );
     const span = onlySpan();
     expect(span.attributes).toMatchObject({ 'genops.accounting.incomplete': true, 'error.type': 'SyntaxError' });
-    expect((await genops!.status()).budgets[0]).toMatchObject({ used: span.attributes['genops.accounting.actual'], reserved: 0 });
+    expect((await genops!.status()).budgets[0]).toMatchObject({
+      used: span.attributes['genops.accounting.actual'],
+      reserved: 0,
+    });
   });
 
   it('treats SDK retries of one logical call as one governed unit', async () => {
     init();
-    server.enqueue({ status: 500, error: { message: 'boom' } }, { status: 500, error: { message: 'boom' } }, { usage: { input: 10, output: 5 } });
-    await client({ maxRetries: 2 }).chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 50 }, { timeout: 5000 });
+    server.enqueue(
+      { status: 500, error: { message: 'boom' } },
+      { status: 500, error: { message: 'boom' } },
+      { usage: { input: 10, output: 5 } },
+    );
+    await client({ maxRetries: 2 }).chat.completions.create(
+      { model: 'gpt-4o', messages, max_tokens: 50 },
+      { timeout: 5000 },
+    );
     expect(server.requests).toHaveLength(3);
     expect(onlySpan().attributes['gen_ai.usage.output_tokens']).toBe(5);
   });
@@ -240,7 +285,11 @@ describe('chat.completions.create', () => {
     expect(error).toBeInstanceOf(APIError);
     expect((error as APIError).status).toBe(429);
     const span = onlySpan();
-    expect(span.attributes).toMatchObject({ 'error.type': 'RateLimitError', 'genops.accounting.actual': 0, 'genops.execution.reason_code': 'PROVIDER_ERROR_UPSTREAM' });
+    expect(span.attributes).toMatchObject({
+      'error.type': 'RateLimitError',
+      'genops.accounting.actual': 0,
+      'genops.execution.reason_code': 'PROVIDER_ERROR_UPSTREAM',
+    });
     expect((await genops!.status()).budgets[0]).toMatchObject({ used: 0, reserved: 0 });
     expectGenOpsCompliant(spans());
   });
@@ -263,15 +312,22 @@ describe('denials stop the request before it reaches the provider', () => {
     expect(error).toBeInstanceOf(BudgetExceededError);
     expect(server.requests).toHaveLength(0);
     const span = onlySpan();
-    expect(span.attributes).toMatchObject({ 'genops.policy.result': 'BLOCKED', 'genops.policy.reason_code': 'BUDGET_EXCEEDED' });
+    expect(span.attributes).toMatchObject({
+      'genops.policy.result': 'BLOCKED',
+      'genops.policy.reason_code': 'BUDGET_EXCEEDED',
+    });
     expect(eventNames(span)).toEqual(['genops.policy.evaluated']);
     expectGenOpsCompliant(spans());
   });
 
   it('policy: PolicyViolationError, nothing sent', async () => {
     init({ policies: { allowModels: ['gpt-4o-mini'] } });
-    await expect(client().chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 10 })).rejects.toBeInstanceOf(PolicyViolationError);
-    await expect(client().embeddings.create({ model: 'text-embedding-3-small', input: 'x' })).rejects.toBeInstanceOf(PolicyViolationError);
+    await expect(
+      client().chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 10 }),
+    ).rejects.toBeInstanceOf(PolicyViolationError);
+    await expect(client().embeddings.create({ model: 'text-embedding-3-small', input: 'x' })).rejects.toBeInstanceOf(
+      PolicyViolationError,
+    );
     expect(server.requests).toHaveLength(0);
     expectGenOpsCompliant(spans());
   });
@@ -299,7 +355,9 @@ describe('denials stop the request before it reaches the provider', () => {
     const openai = client();
     server.enqueue(...Array.from({ length: 200 }, () => ({ delayMs: 5 })));
     const results = await Promise.allSettled(
-      Array.from({ length: 200 }, () => openai.chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 1000 })),
+      Array.from({ length: 200 }, () =>
+        openai.chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 1000 }),
+      ),
     );
     const allowed = results.filter((result) => result.status === 'fulfilled').length;
     const blocked = results.filter((result) => result.status === 'rejected');
@@ -321,7 +379,11 @@ describe('responses.create', () => {
     init();
     // o4-mini: $1.10 in, $0.275 cached, $4.40 out per 1M
     server.enqueue({ usage: { input: 2000, output: 1000, cachedInput: 1000, reasoning: 600 } });
-    const response = await client().responses.create({ model: 'o4-mini', input: 'Think, then say hello.', max_output_tokens: 2000 });
+    const response = await client().responses.create({
+      model: 'o4-mini',
+      input: 'Think, then say hello.',
+      max_output_tokens: 2000,
+    });
     expect(response.output_text).toBe('Hello from the fake OpenAI server.');
     expect(onlySpan().attributes).toMatchObject({
       'gen_ai.operation.name': 'chat',
@@ -339,11 +401,20 @@ describe('responses.create', () => {
   it('streams: usage from response.completed', async () => {
     init();
     server.enqueue({ usage: { input: 300, output: 120 } });
-    const stream = await client().responses.create({ model: 'gpt-4o', input: 'hi', stream: true, max_output_tokens: 500 });
+    const stream = await client().responses.create({
+      model: 'gpt-4o',
+      input: 'hi',
+      stream: true,
+      max_output_tokens: 500,
+    });
     const types: string[] = [];
     for await (const event of stream) types.push(event.type);
     expect(types.at(-1)).toBe('response.completed');
-    expect(onlySpan().attributes).toMatchObject({ 'gen_ai.usage.input_tokens': 300, 'gen_ai.usage.output_tokens': 120, 'genops.cost.total': 0.00195 });
+    expect(onlySpan().attributes).toMatchObject({
+      'gen_ai.usage.input_tokens': 300,
+      'gen_ai.usage.output_tokens': 120,
+      'genops.cost.total': 0.00195,
+    });
     expect(server.requests[0]?.body.stream_options).toBeUndefined();
     expectGenOpsCompliant(spans());
   });
@@ -371,7 +442,12 @@ describe('embeddings.create and completions.create', () => {
   it('governs legacy completions, plain and streamed', async () => {
     init();
     await client().completions.create({ model: 'gpt-3.5-turbo-instruct', prompt: 'Say hello', max_tokens: 20 });
-    const stream = await client().completions.create({ model: 'gpt-3.5-turbo-instruct', prompt: 'Say hello', max_tokens: 20, stream: true });
+    const stream = await client().completions.create({
+      model: 'gpt-3.5-turbo-instruct',
+      prompt: 'Say hello',
+      max_tokens: 20,
+      stream: true,
+    });
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.text ?? '';
     expect(text).toBe('Hello from the fake OpenAI server.');
@@ -404,7 +480,9 @@ describe('hooking', () => {
   it('instrumentOpenAI(client) governs explicitly, and never twice with the automatic patch', async () => {
     init({ autoInstrument: false });
     const explicit = instrumentOpenAI(client());
-    await withAttribution({ team: 'explicit' }, () => explicit.chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 10 }));
+    await withAttribution({ team: 'explicit' }, () =>
+      explicit.chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 10 }),
+    );
     expect(onlySpan().attributes['genops.team']).toBe('explicit');
   });
 
@@ -421,15 +499,29 @@ describe('hooking', () => {
       .catch(() => undefined);
     const duration = await telemetry.findMetric('gen_ai.client.operation.duration');
     expect(duration?.descriptor.unit).toBe('s');
-    const point = duration?.dataPoints[0] as { value: { buckets: { boundaries: number[] }; count: number } } | undefined;
+    const point = duration?.dataPoints[0] as
+      | { value: { buckets: { boundaries: number[] }; count: number } }
+      | undefined;
     expect(point?.value.count).toBe(1);
-    expect(point?.value.buckets.boundaries).toEqual([0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92]);
+    expect(point?.value.buckets.boundaries).toEqual([
+      0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+    ]);
     const tokens = await telemetry.findMetric('gen_ai.client.token.usage');
-    const byType = Object.fromEntries((tokens?.dataPoints ?? []).map((data) => [data.attributes['gen_ai.token.type'], (data.value as { sum: number }).sum]));
+    const byType = Object.fromEntries(
+      (tokens?.dataPoints ?? []).map((data) => [
+        data.attributes['gen_ai.token.type'],
+        (data.value as { sum: number }).sum,
+      ]),
+    );
     expect(byType).toEqual({ input: 20, output: 10 });
     const decisions = await telemetry.findMetric('genops.policy.decisions');
     const results = (decisions?.dataPoints ?? []).map((data) => [data.attributes['genops.policy.result'], data.value]);
-    expect(results).toEqual(expect.arrayContaining([['ALLOWED', 1], ['BLOCKED', 1]]));
+    expect(results).toEqual(
+      expect.arrayContaining([
+        ['ALLOWED', 1],
+        ['BLOCKED', 1],
+      ]),
+    );
     const cost = await telemetry.findMetric('genops.cost');
     expect((cost?.dataPoints[0]?.value as number) * 1e6).toBeCloseTo(150, 6);
     await telemetry.shutdown();

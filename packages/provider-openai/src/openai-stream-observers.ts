@@ -5,7 +5,10 @@ import type { OpenAIMethod } from './describe-openai-request';
 type Chunk = Record<string, any>;
 
 /** Reads usage and response info from a stream's chunks as they pass. */
-export function createStreamObserver(method: OpenAIMethod, hideUsageChunk: boolean): StreamObserver<Chunk> & { skip(chunk: Chunk): boolean } {
+export function createStreamObserver(
+  method: OpenAIMethod,
+  hideUsageChunk: boolean,
+): StreamObserver<Chunk> & { skip(chunk: Chunk): boolean } {
   return method === 'responses.create' ? responsesObserver() : chatObserver(hideUsageChunk);
 }
 
@@ -27,7 +30,8 @@ function chatObserver(hideUsageChunk: boolean): StreamObserver<Chunk> & { skip(c
       }
     },
     // The usage-only chunk exists because GenOps asked for it; the caller did not, so it never sees it.
-    skip: (chunk) => hideUsageChunk && Array.isArray(chunk?.choices) && chunk.choices.length === 0 && chunk.usage != null,
+    skip: (chunk) =>
+      hideUsageChunk && Array.isArray(chunk?.choices) && chunk.choices.length === 0 && chunk.usage != null,
     outcome(): CallOutcome {
       return {
         usage: convertChatUsage(usage),

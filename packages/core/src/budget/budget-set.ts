@@ -34,7 +34,9 @@ export function compileBudget(options: BudgetOptions): Budget {
     per: options.per === undefined ? [] : Array.isArray(options.per) ? options.per : [options.per],
     action: options.action ?? 'block',
     warnAt: options.warnAt ?? [0.8],
-    match: Object.entries(options.match ?? {}).map(([key, value]) => [key, new GlobSet(Array.isArray(value) ? value : [value])] as const),
+    match: Object.entries(options.match ?? {}).map(
+      ([key, value]) => [key, new GlobSet(Array.isArray(value) ? value : [value])] as const,
+    ),
   };
 }
 
@@ -48,7 +50,9 @@ export function budgetMatches(budget: Budget, subject: MatchSubject): boolean {
 
 /** Key of one budget instance: `name|dim=value,...|period`; values are URI-encoded. */
 export function budgetKey(budget: Budget, subject: MatchSubject, periodId: string): string {
-  const per = budget.per.map((dimension) => `${dimension}=${encodeURIComponent(subject[dimension] ?? UNATTRIBUTED)}`).join(',');
+  const per = budget.per
+    .map((dimension) => `${dimension}=${encodeURIComponent(subject[dimension] ?? UNATTRIBUTED)}`)
+    .join(',');
   return `${budget.name}|${per}|${periodId}`;
 }
 

@@ -10,7 +10,13 @@ export class ApprovalDeniedError extends GovernanceError {
   readonly reason: string | undefined;
   readonly timedOut: boolean;
 
-  constructor(options: { approvalId: string; decidedBy?: string; reason?: string; timedOut?: boolean; message: string }) {
+  constructor(options: {
+    approvalId: string;
+    decidedBy?: string;
+    reason?: string;
+    timedOut?: boolean;
+    message: string;
+  }) {
     super({
       name,
       result: 'BLOCKED',

@@ -13,8 +13,17 @@ export class BudgetExceededError extends GovernanceError {
   readonly requested: number;
   readonly unit: string;
 
-  constructor(options: { budget: string; budgetKey: string; limit: number; used: number; requested: number; unit: string; period: string }) {
-    const money = (value: number) => (options.unit === 'USD' ? `$${value.toFixed(6).replace(/0{1,4}$/, '')}` : `${value} ${options.unit}`);
+  constructor(options: {
+    budget: string;
+    budgetKey: string;
+    limit: number;
+    used: number;
+    requested: number;
+    unit: string;
+    period: string;
+  }) {
+    const money = (value: number) =>
+      options.unit === 'USD' ? `$${value.toFixed(6).replace(/0{1,4}$/, '')}` : `${value} ${options.unit}`;
     super({
       name,
       result: 'BLOCKED',

@@ -9,8 +9,18 @@ export class ConfigError extends GenOpsError {
   readonly expected: string | undefined;
   readonly received: unknown;
 
-  constructor({ path, message, expected, received, cause }: { path: string; message: string; expected?: string; received?: unknown; cause?: unknown }) {
-    super({ name, message: `Invalid GenOps option \`${path}\`: ${message}${expected ? ` (expected ${expected})` : ''}`, cause });
+  constructor({
+    path,
+    message,
+    expected,
+    received,
+    cause,
+  }: { path: string; message: string; expected?: string; received?: unknown; cause?: unknown }) {
+    super({
+      name,
+      message: `Invalid GenOps option \`${path}\`: ${message}${expected ? ` (expected ${expected})` : ''}`,
+      cause,
+    });
     this.path = path;
     this.expected = expected;
     this.received = received;

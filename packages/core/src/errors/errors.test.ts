@@ -13,13 +13,26 @@ describe('errors', () => {
     expect(error).not.toBeInstanceOf(ConfigError);
     expect(GenOpsError.isInstance(error)).toBe(true);
     expect(GenOpsError.isInstance(new Error('x'))).toBe(false);
-    expect(error).toMatchObject({ name: 'PolicyViolationError', result: 'BLOCKED', reasonCode: 'POLICY_DENY_MODEL', rule: 'denyModels' });
+    expect(error).toMatchObject({
+      name: 'PolicyViolationError',
+      result: 'BLOCKED',
+      reasonCode: 'POLICY_DENY_MODEL',
+      rule: 'denyModels',
+    });
   });
 
   it('are recognised across duplicate package copies (the built CJS copy vs this source copy)', () => {
     const require = createRequire(import.meta.url);
     const built = require('../../dist/index.cjs') as typeof import('../index');
-    const foreign = new built.BudgetExceededError({ budget: 'b', budgetKey: 'b||total', limit: 1, used: 1, requested: 0.5, unit: 'USD', period: 'budget' });
+    const foreign = new built.BudgetExceededError({
+      budget: 'b',
+      budgetKey: 'b||total',
+      limit: 1,
+      used: 1,
+      requested: 0.5,
+      unit: 'USD',
+      period: 'budget',
+    });
     expect(built.BudgetExceededError).not.toBe(BudgetExceededError);
     expect(foreign).toBeInstanceOf(BudgetExceededError);
     expect(foreign).toBeInstanceOf(GovernanceError);
@@ -28,7 +41,15 @@ describe('errors', () => {
   });
 
   it('name the budget and how to change it', () => {
-    const error = new BudgetExceededError({ budget: 'team-daily', budgetKey: 'team-daily|team=eng|2026-11-23', limit: 10, used: 9.99, requested: 0.05, unit: 'USD', period: 'day' });
+    const error = new BudgetExceededError({
+      budget: 'team-daily',
+      budgetKey: 'team-daily|team=eng|2026-11-23',
+      limit: 10,
+      used: 9.99,
+      requested: 0.05,
+      unit: 'USD',
+      period: 'day',
+    });
     expect(error.message).toContain('Budget "team-daily"');
     expect(error.message).toContain('$9.99 of $10');
     expect(error.message).toContain('Raise the budget');

@@ -10,7 +10,12 @@ export class GenOpsError extends Error {
   /** Whether retrying the same call unchanged could succeed (e.g. after a budget window resets). */
   readonly isRetryable: boolean;
 
-  constructor({ name, message, cause, isRetryable = false }: { name: string; message: string; cause?: unknown; isRetryable?: boolean }) {
+  constructor({
+    name,
+    message,
+    cause,
+    isRetryable = false,
+  }: { name: string; message: string; cause?: unknown; isRetryable?: boolean }) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = name;
     this.isRetryable = isRetryable;

@@ -10,7 +10,14 @@ export class GovernanceError extends GenOpsError {
   /** Trace and span id of the AWU span that recorded the decision, when one was recorded. */
   spanContext: { traceId: string; spanId: string } | undefined;
 
-  constructor(options: { name: string; message: string; result: PolicyResult; reasonCode: ReasonCode; cause?: unknown; isRetryable?: boolean }) {
+  constructor(options: {
+    name: string;
+    message: string;
+    result: PolicyResult;
+    reasonCode: ReasonCode;
+    cause?: unknown;
+    isRetryable?: boolean;
+  }) {
     super(options);
     this.result = options.result;
     this.reasonCode = options.reasonCode;

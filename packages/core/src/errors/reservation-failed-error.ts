@@ -10,6 +10,12 @@ export class ReservationFailedError extends GovernanceError {
   static override readonly errorName: string = name;
 
   constructor(options: { message: string; reasonCode?: 'BUDGET_RESERVATION_FAILED' | `x_${string}`; cause?: unknown }) {
-    super({ name, result: 'BLOCKED', reasonCode: options.reasonCode ?? 'BUDGET_RESERVATION_FAILED', message: options.message, cause: options.cause });
+    super({
+      name,
+      result: 'BLOCKED',
+      reasonCode: options.reasonCode ?? 'BUDGET_RESERVATION_FAILED',
+      message: options.message,
+      cause: options.cause,
+    });
   }
 }

@@ -66,7 +66,10 @@ export class PolicyEngine {
         };
       }
     }
-    if (this.denyProviders?.matches(request.provider) || (this.allowProviders && !this.allowProviders.matches(request.provider))) {
+    if (
+      this.denyProviders?.matches(request.provider) ||
+      (this.allowProviders && !this.allowProviders.matches(request.provider))
+    ) {
       return {
         rule: this.denyProviders?.matches(request.provider) ? 'denyProviders' : 'allowProviders',
         reasonCode: 'x_deny_provider',
@@ -88,7 +91,10 @@ export class PolicyEngine {
       };
     }
     if (this.maxTokens !== undefined && outputBound > this.maxTokens) {
-      const source = request.maxOutputTokens === undefined ? `the request sets no output cap, so the model's limit of ${outputBound} applies` : `the request asks for up to ${outputBound}`;
+      const source =
+        request.maxOutputTokens === undefined
+          ? `the request sets no output cap, so the model's limit of ${outputBound} applies`
+          : `the request asks for up to ${outputBound}`;
       return {
         rule: 'maxTokens',
         reasonCode: 'x_max_tokens_exceeded',

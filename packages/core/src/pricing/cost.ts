@@ -3,7 +3,10 @@ import type { Usage } from '../types';
 import type { ModelPrice } from './types';
 
 /** The rates that apply to one request, after long-context tiers. USD per 1M tokens. */
-export function effectiveRates(price: ModelPrice, inputTokens: number): Required<Pick<ModelPrice, 'input' | 'output'>> & ModelPrice {
+export function effectiveRates(
+  price: ModelPrice,
+  inputTokens: number,
+): Required<Pick<ModelPrice, 'input' | 'output'>> & ModelPrice {
   let rates: ModelPrice = price;
   if (price.tiers) {
     for (const tier of price.tiers) {
@@ -15,7 +18,8 @@ export function effectiveRates(price: ModelPrice, inputTokens: number): Required
 
 function definedOnly<T extends object>(value: T): Partial<T> {
   const out: Partial<T> = {};
-  for (const [key, v] of Object.entries(value)) if (v !== undefined && key !== 'aboveInputTokens') (out as Record<string, unknown>)[key] = v;
+  for (const [key, v] of Object.entries(value))
+    if (v !== undefined && key !== 'aboveInputTokens') (out as Record<string, unknown>)[key] = v;
   return out;
 }
 
@@ -29,7 +33,8 @@ export function costPicos(price: ModelPrice, usage: Usage): number {
   const cacheWrite = Math.max(0, usage.cacheWriteInputTokens ?? 0);
   const cacheWrite1h = Math.min(cacheWrite, Math.max(0, usage.cacheWrite1hInputTokens ?? 0));
   const plainInput = Math.max(0, usage.inputTokens - cacheRead - cacheWrite);
-  const reasoning = rates.reasoning === undefined ? 0 : Math.min(usage.outputTokens, Math.max(0, usage.reasoningOutputTokens ?? 0));
+  const reasoning =
+    rates.reasoning === undefined ? 0 : Math.min(usage.outputTokens, Math.max(0, usage.reasoningOutputTokens ?? 0));
   const plainOutput = Math.max(0, usage.outputTokens - reasoning);
   const cacheWriteRate = rates.cacheWrite ?? rates.input;
   return (

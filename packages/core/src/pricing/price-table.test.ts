@@ -35,7 +35,9 @@ describe('PriceTable.lookup', () => {
   });
 
   it('lets overrides replace and add prices', () => {
-    const custom = new PriceTable(PRICE_FILES, { openai: { 'gpt-4o': { input: 1, output: 2 }, 'my-finetune': { input: 3, output: 4 } } });
+    const custom = new PriceTable(PRICE_FILES, {
+      openai: { 'gpt-4o': { input: 1, output: 2 }, 'my-finetune': { input: 3, output: 4 } },
+    });
     expect(custom.lookup('openai', 'gpt-4o')).toMatchObject({ matchedBy: 'override', price: { input: 1, output: 2 } });
     expect(custom.lookup('openai', 'my-finetune')?.price.output).toBe(4);
   });

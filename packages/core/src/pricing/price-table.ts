@@ -29,7 +29,10 @@ export class PriceTable {
   private readonly aliases = new Map<string, Map<string, Entry>>();
   private readonly cache = new Map<string, PriceMatch | null>();
 
-  constructor(files: readonly ProviderPriceFile[], overrides: Readonly<Record<string, Record<string, ModelPrice>>> = {}) {
+  constructor(
+    files: readonly ProviderPriceFile[],
+    overrides: Readonly<Record<string, Record<string, ModelPrice>>> = {},
+  ) {
     for (const file of files) this.addAll(file.provider, file.models);
     for (const [provider, models] of Object.entries(overrides)) this.addAll(provider, models, true);
   }
@@ -64,7 +67,8 @@ export class PriceTable {
     if (!exact) return undefined;
     const match = (id: string, matchedBy: PriceMatch['matchedBy']): PriceMatch | undefined => {
       const hit = exact.get(id);
-      if (hit) return this.result(provider, hit, (hit.price as { override?: boolean }).override ? 'override' : matchedBy);
+      if (hit)
+        return this.result(provider, hit, (hit.price as { override?: boolean }).override ? 'override' : matchedBy);
       const alias = aliases?.get(id);
       if (alias) return this.result(provider, alias, 'alias');
       return undefined;

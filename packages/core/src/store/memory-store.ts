@@ -85,7 +85,15 @@ export class MemoryStore implements GovernanceStore {
   private counter(line: BudgetLine, now: number): Counter {
     let counter = this.counters.get(line.key);
     if (!counter || (counter.expiresAt !== undefined && counter.expiresAt <= now && counter.reserved === 0)) {
-      counter = { key: line.key, budget: line.budget, unit: line.unit, limit: line.limit, used: 0, reserved: 0, expiresAt: line.expiresAt };
+      counter = {
+        key: line.key,
+        budget: line.budget,
+        unit: line.unit,
+        limit: line.limit,
+        used: 0,
+        reserved: 0,
+        expiresAt: line.expiresAt,
+      };
       this.counters.set(line.key, counter);
     }
     // The configured limit may change between calls (reloaded configuration): the newest wins.
@@ -101,11 +109,19 @@ export class MemoryStore implements GovernanceStore {
       if (reservation.expiresAt <= now) this.settleSync(id, {});
     }
     for (const [key, counter] of this.counters) {
-      if (counter.expiresAt !== undefined && counter.expiresAt + 86_400_000 <= now && counter.reserved === 0) this.counters.delete(key);
+      if (counter.expiresAt !== undefined && counter.expiresAt + 86_400_000 <= now && counter.reserved === 0)
+        this.counters.delete(key);
     }
   }
 }
 
 function snapshot(counter: Counter): LineState {
-  return { key: counter.key, budget: counter.budget, unit: counter.unit, limit: counter.limit, used: counter.used, reserved: counter.reserved };
+  return {
+    key: counter.key,
+    budget: counter.budget,
+    unit: counter.unit,
+    limit: counter.limit,
+    used: counter.used,
+    reserved: counter.reserved,
+  };
 }
