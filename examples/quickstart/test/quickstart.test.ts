@@ -1,16 +1,17 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { startFakeOpenAI } from '@genops/testing';
 import { describe, expect, it } from 'vitest';
 
 // Each scenario runs as a real Node process, the way an app does: no test-runner module loading.
 const run = promisify(execFile);
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
-async function node(script: string): Promise<string> {
+async function node(script: string, env: Record<string, string> = {}): Promise<string> {
   const { stdout } = await run(process.execPath, [here(script)], {
     cwd: here('..'),
-    env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+    env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', ...env },
   });
   return stdout;
 }
@@ -30,6 +31,24 @@ describe('automatic governance after GenOps.init(), with no code change', () => 
       { name: 'chat gpt-4o-mini', team: 'esm', cost: 0.000009 },
       { name: 'chat gpt-4o-mini', team: 'esm', cost: 0.000009 },
     ]);
+  });
+});
+
+describe('the README quick start (src/quickstart.mjs)', () => {
+  it('runs unchanged OpenAI SDK code governed, and exports spans to the console', async () => {
+    const server = await startFakeOpenAI();
+    try {
+      const output = await node('../src/quickstart.mjs', { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'test-key' });
+      expect(server.requests).toHaveLength(1);
+      expect(output).toContain('Hello from the fake OpenAI server.');
+      // ConsoleSpanExporter prints the span with the governance attributes.
+      expect(output).toContain("name: 'chat gpt-4o-mini'");
+      expect(output).toContain("'genops.policy.result': 'ALLOWED'");
+      expect(output).toContain("'genops.budget.name': 'daily'");
+      expect(output).toContain("'genops.cost.total': 0.000009");
+    } finally {
+      await server.close();
+    }
   });
 });
 
