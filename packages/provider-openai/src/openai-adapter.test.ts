@@ -120,7 +120,7 @@ describe('chat.completions.create', () => {
     const { data, response, request_id } = await promise.withResponse();
     expect(response.status).toBe(200);
     expect(request_id).toBeTruthy();
-    expect(data._request_id).toBe(request_id);
+    expect((data as { _request_id?: string | null })._request_id).toBe(request_id);
     expect(onlySpan().attributes['gen_ai.usage.output_tokens']).toBe(10);
   });
 
