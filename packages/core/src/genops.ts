@@ -9,6 +9,7 @@ import {
   setCurrentGovernor,
 } from './adapters';
 import { parseBudgetKey } from './budget/budget-set';
+import { periodOf } from './budget/window';
 import { type GenOpsOptions, parseOptions } from './config';
 import { ConfigError } from './errors/config-error';
 import { Governor } from './governor';
@@ -122,11 +123,13 @@ async function status(governor: Governor, adapters: GenOpsAdapter[]): Promise<Ge
   const budgets: BudgetStatus[] = [];
   for (const budget of governor.budgets) {
     const warnAt = budget.warnAt[0] ?? 0.8;
-    const instances = lines.filter((line) => line.key.startsWith(`${budget.name}|`));
+    // The current window only: yesterday's counters are history, not budget left.
+    const period = periodOf(budget.window, Date.now()).id;
+    const instances = lines.filter((line) => line.key.startsWith(`${budget.name}|`) && line.key.endsWith(`|${period}`));
     if (instances.length === 0 && budget.per.length === 0) {
       // A shared budget nobody has used yet still shows, with its full limit.
       instances.push({
-        key: `${budget.name}||`,
+        key: `${budget.name}||${period}`,
         budget: budget.name,
         unit: budget.unit,
         limit: budget.limit,

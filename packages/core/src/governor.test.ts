@@ -432,3 +432,44 @@ describe('budget windows (UTC)', () => {
     expect(new Date(period.endsAt!).toISOString()).toBe(end);
   });
 });
+
+describe('status()', () => {
+  it('lists every budget in its current window, unused ones at their full limit', async () => {
+    init({ dailyBudgetLimit: 5, budgets: [{ name: 'monthly', limit: 50, window: 'month' }] });
+    await run(chat());
+    const now = new Date();
+    const day = now.toISOString().slice(0, 10);
+    expect((await genops!.status()).budgets).toEqual([
+      {
+        budget: 'daily',
+        per: {},
+        period: day,
+        unit: 'USD',
+        limit: 5,
+        used: 0.001,
+        reserved: 0,
+        remaining: 4.999,
+        status: 'Active',
+      },
+      {
+        budget: 'monthly',
+        per: {},
+        period: day.slice(0, 7),
+        unit: 'USD',
+        limit: 50,
+        used: 0.001,
+        reserved: 0,
+        remaining: 49.999,
+        status: 'Active',
+      },
+    ]);
+  });
+
+  it('reports Warning at the warnAt threshold and Exceeded at the limit', async () => {
+    init({ budgets: [{ name: 'soft', limit: 0.002, window: 'total', action: 'warn', warnAt: [0.5] }] });
+    await run(chat());
+    expect((await genops!.status()).budgets[0]?.status).toBe('Warning');
+    await run(chat());
+    expect((await genops!.status()).budgets[0]?.status).toBe('Exceeded');
+  });
+});
