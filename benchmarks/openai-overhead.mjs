@@ -1,0 +1,855 @@
+// `pnpm bench`: what GenOps governance adds to each call of the real `openai` SDK.
+//
+// The SDK talks to GenOps' fake OpenAI server on 127.0.0.1 (no network, no API key), so a call costs
+// a loopback HTTP round trip and the difference between the two modes is GenOps' own work. Plain and
+// governed calls run in alternating blocks in one process, so machine drift (other tenants of a
+// shared VM, CPU frequency, JIT state) lands on both modes alike.
+//
+//   pnpm bench                                                # build, then run with the defaults
+//   node --expose-gc benchmarks/openai-overhead.mjs --write   # after a build: also rewrite docs/benchmarks.md
+//   BENCH_CALLS=5000 node --expose-gc benchmarks/openai-overhead.mjs
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { estimateInputTokens, GenOps } from '@genops/core';
+import { createTestTelemetry, startFakeOpenAI } from '@genops/testing';
+import OpenAI from 'openai';
+import { VERSION as OPENAI_VERSION } from 'openai/version';
+
+// Rounds of one plain block and one governed block each; which mode goes first alternates per round.
+const ROUNDS = 10;
+const DEFAULT_CALLS = 2_000;
+const CALLS = positiveIntFromEnv('BENCH_CALLS', DEFAULT_CALLS);
+// Streams cost more per call (several SSE events); fewer of them keep the run short.
+const STREAM_CALLS = positiveIntFromEnv('BENCH_STREAM_CALLS', Math.max(ROUNDS, Math.ceil(CALLS / 4)));
+// Enough calls for the JIT to optimise both paths before anything is timed.
+const WARMUP_CALLS = 300;
+const WARMUP_STREAM_CALLS = 100;
+const MICRO_ITERATIONS = 20_000;
+const MICRO_WARMUP_ITERATIONS = 2_000;
+// The in-memory span exporter keeps every span until reset; draining it this often keeps stored spans
+// from dominating the heap (a real app exports and forgets them).
+const SPAN_DRAIN_EVERY = 100;
+// Allocation per call is heap growth over a short run with no GC in it: short enough that the young
+// generation rarely fills up, repeated to take a median.
+const ALLOCATION_CALLS_PER_SAMPLE = 10;
+const ALLOCATION_SAMPLES = 15;
+const ALLOCATION_MAX_ATTEMPTS = 60;
+const KIB = 1024;
+const MIB = 1024 * 1024;
+const GIB = 1024 * MIB;
+
+const WRITE = process.argv.includes('--write') || process.env.BENCH_WRITE === '1';
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DOC_PATH = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
+// docs/benchmarks.md keeps the headline figures of the last few --write runs, to show run-to-run spread.
+const HISTORY_SIZE = 5;
+const HISTORY_MARKER = /<!-- bench-history: (.*?) -->/s;
+
+const MODEL = 'gpt-4o-mini';
+const MAX_TOKENS = 64;
+const MESSAGES = [
+  { role: 'system', content: 'You are a concise assistant for a support team.' },
+  { role: 'user', content: 'Summarise the three most common themes in this week’s support tickets.' },
+];
+const CHAT_BODY = { model: MODEL, messages: MESSAGES, max_tokens: MAX_TOKENS };
+const STREAM_BODY = { ...CHAT_BODY, stream: true };
+const MODES = ['plain', 'governed'];
+
+/** What a platform team would configure: an org-wide daily limit, a per-team budget, a model allow-list. */
+function governanceOptions(telemetry) {
+  return {
+    dailyBudgetLimit: 1_000,
+    budgets: [{ name: 'per-team', limit: 500, window: 'day', per: 'team' }],
+    policies: { allowModels: ['gpt-4o*'] },
+    defaults: { team: 'bench', project: 'overhead', environment: 'benchmark' },
+    tracerProvider: telemetry.tracerProvider,
+    meterProvider: telemetry.meterProvider,
+  };
+}
+
+function positiveIntFromEnv(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  // Every block needs at least one call.
+  if (!Number.isInteger(value) || value < ROUNDS) {
+    throw new Error(`${name} must be an integer >= ${ROUNDS} (one call per block), got "${raw}"`);
+  }
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurement helpers
+
+const canCollect = typeof globalThis.gc === 'function';
+const loadedCommonJsModules = () => Object.keys(createRequire(import.meta.url).cache).length;
+
+/** Heap used after a full GC: live data, not garbage waiting to be collected. */
+function settledHeap() {
+  if (!canCollect) return Number.NaN;
+  globalThis.gc();
+  return process.memoryUsage().heapUsed;
+}
+
+/** Resident set size, and the heap V8 has reserved (which it keeps after growing it under load). */
+function residentMemory() {
+  const { rss, heapTotal } = process.memoryUsage();
+  return { rss, heapTotal };
+}
+
+function percentile(sorted, fraction) {
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1));
+  return sorted[index];
+}
+
+function summarise(values) {
+  const sorted = Float64Array.from(values).sort();
+  return { count: sorted.length, median: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) };
+}
+
+function median(values) {
+  return summarise(values).median;
+}
+
+function concat(arrays) {
+  const out = new Float64Array(arrays.reduce((total, array) => total + array.length, 0));
+  let offset = 0;
+  for (const array of arrays) {
+    out.set(array, offset);
+    offset += array.length;
+  }
+  return out;
+}
+
+/** Splits `total` into `parts` block sizes that differ by at most one. */
+function blockSizes(total, parts) {
+  return Array.from(
+    { length: parts },
+    (_, index) => Math.floor((total * (index + 1)) / parts) - Math.floor((total * index) / parts),
+  );
+}
+
+function drainSpans(telemetry) {
+  const count = telemetry.spans().length;
+  telemetry.resetSpans();
+  return count;
+}
+
+/**
+ * Bytes allocated per call of `run`: heap growth over a few calls right after a full GC, kept only
+ * when no GC ran meanwhile (heap used never went down), minus what the probe itself allocates.
+ */
+async function allocatedPerCall(run) {
+  if (!canCollect) return Number.NaN;
+  const probe = await heapGrowthPerCall(async () => {});
+  return (await heapGrowthPerCall(run)) - probe;
+}
+
+async function heapGrowthPerCall(run) {
+  const samples = [];
+  for (let attempt = 0; attempt < ALLOCATION_MAX_ATTEMPTS && samples.length < ALLOCATION_SAMPLES; attempt++) {
+    globalThis.gc();
+    const first = process.memoryUsage().heapUsed;
+    let last = first;
+    let collected = false;
+    for (let index = 0; index < ALLOCATION_CALLS_PER_SAMPLE; index++) {
+      await run();
+      const now = process.memoryUsage().heapUsed;
+      collected ||= now < last;
+      last = now;
+    }
+    if (!collected) samples.push((last - first) / ALLOCATION_CALLS_PER_SAMPLE);
+  }
+  return samples.length === 0 ? Number.NaN : median(samples);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The two kinds of call, exactly as an app makes them
+
+function chatCall(client) {
+  return client.chat.completions.create(CHAT_BODY);
+}
+
+async function streamingCall(client) {
+  const stream = await client.chat.completions.create(STREAM_BODY);
+  for await (const _chunk of stream) {
+    // Read every chunk: the call is over when the stream is.
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One-time cost of switching governance on
+
+/**
+ * The first GenOps.init() of the process: it validates the options, discovers and loads adapter
+ * packages, and the OpenAI adapter loads (and patches) every build of `openai` it can reach.
+ */
+async function measureFirstInit(env) {
+  const modulesBefore = loadedCommonJsModules();
+  const heapBefore = settledHeap();
+  const started = performance.now();
+  const handle = GenOps.init(governanceOptions(env.telemetry));
+  const ms = performance.now() - started;
+  const heapAfter = settledHeap();
+  await handle.shutdown();
+  return { ms, heap: heapAfter - heapBefore, commonJsModules: loadedCommonJsModules() - modulesBefore };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Blocks: one mode, a number of sequential calls, heap measured around it
+
+/**
+ * Runs `count` sequential calls in one mode and times each. Governance is switched on for the block
+ * with GenOps.init() (which patches the SDK) and off after it with shutdown() (which unpatches it);
+ * both happen outside the timed window and outside the heap window. The spans recorded prove the
+ * toggle: exactly one per governed call, none for plain calls.
+ */
+async function runBlock({ mode, count, call, env }) {
+  const initStarted = performance.now();
+  const handle = mode === 'governed' ? GenOps.init(governanceOptions(env.telemetry)) : undefined;
+  const initMs = handle ? performance.now() - initStarted : undefined;
+  const heapBefore = settledHeap();
+  const latencies = new Float64Array(count);
+  let spans = 0;
+  for (let index = 0; index < count; index++) {
+    const started = performance.now();
+    await call(env.client);
+    latencies[index] = performance.now() - started;
+    if (index === 0 && handle) env.spanShape ??= shapeOf(env.telemetry.spans()[0]);
+    if ((index + 1) % SPAN_DRAIN_EVERY === 0) spans += drainSpans(env.telemetry);
+  }
+  spans += drainSpans(env.telemetry);
+  env.server.reset(); // the fake server records every request; forget them, in both modes alike
+  const heapAfter = settledHeap();
+  await handle?.shutdown();
+
+  const expected = mode === 'governed' ? count : 0;
+  if (spans !== expected) {
+    throw new Error(
+      `governance did not toggle: a ${mode} block of ${count} calls recorded ${spans} spans, expected ${expected}`,
+    );
+  }
+  return { mode, latencies, heapBefore, heapAfter, spans, initMs };
+}
+
+function shapeOf(span) {
+  return span ? { attributes: Object.keys(span.attributes).length, events: span.events.length } : undefined;
+}
+
+/** Interleaves plain and governed blocks, `total` calls per mode, alternating which mode goes first. */
+async function compareModes({ total, call, env }) {
+  const blocks = { plain: [], governed: [] };
+  for (const [round, count] of blockSizes(total, ROUNDS).entries()) {
+    const order = round % 2 === 0 ? MODES : [...MODES].reverse();
+    for (const mode of order) blocks[mode].push(await runBlock({ mode, count, call, env }));
+  }
+  return {
+    plain: modeResult(blocks.plain),
+    governed: modeResult(blocks.governed),
+    rounds: roundDeltas(blocks),
+    initMs: median(blocks.governed.map((block) => block.initMs)),
+  };
+}
+
+function modeResult(blocks) {
+  const retained = blocks.map((block) => block.heapAfter - block.heapBefore);
+  return {
+    ...summarise(concat(blocks.map((block) => block.latencies))),
+    spans: blocks.reduce((total, block) => total + block.spans, 0),
+    heapBefore: blocks[0].heapBefore,
+    heapAfter: blocks.at(-1).heapAfter,
+    // Heap growth that survived the GC at the end of each block, summed over the mode's blocks.
+    heapRetained: retained.reduce((total, value) => total + value, 0),
+    blockRetainedMin: Math.min(...retained),
+    blockRetainedMax: Math.max(...retained),
+  };
+}
+
+/** Median added time per round (governed − plain, same round): the spread shows the noise floor. */
+function roundDeltas(blocks) {
+  const deltas = blocks.plain.map((plain, round) => median(blocks.governed[round].latencies) - median(plain.latencies));
+  return { min: Math.min(...deltas), max: Math.max(...deltas) };
+}
+
+async function warmUp(env) {
+  for (const mode of MODES) {
+    await runBlock({ mode, count: WARMUP_CALLS, call: chatCall, env });
+    await runBlock({ mode, count: WARMUP_STREAM_CALLS, call: streamingCall, env });
+  }
+}
+
+/** Bytes allocated per SDK call in each mode (collected right away, so not retained). */
+async function measureAllocations(env) {
+  const result = {};
+  for (const mode of MODES) {
+    const handle = mode === 'governed' ? GenOps.init(governanceOptions(env.telemetry)) : undefined;
+    result[mode] = {
+      chat: await allocatedPerCall(() => chatCall(env.client)),
+      stream: await allocatedPerCall(() => streamingCall(env.client)),
+    };
+    await handle?.shutdown();
+    drainSpans(env.telemetry);
+    env.server.reset();
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The hot path alone: no SDK, no HTTP
+
+/**
+ * Times `operation` per iteration after a warm-up. ops/s is iterations over the sum of the timed
+ * iterations, so the pauses between them (`between`) do not count.
+ */
+async function timeLoop(operation, between) {
+  for (let index = 0; index < MICRO_WARMUP_ITERATIONS; index++) {
+    await operation();
+    await between(index);
+  }
+  const heapBefore = settledHeap();
+  const times = new Float64Array(MICRO_ITERATIONS);
+  for (let index = 0; index < MICRO_ITERATIONS; index++) {
+    const started = performance.now();
+    await operation();
+    times[index] = performance.now() - started;
+    await between(index);
+  }
+  const heapRetained = settledHeap() - heapBefore;
+  const totalMs = times.reduce((total, time) => total + time, 0);
+  return {
+    iterations: MICRO_ITERATIONS,
+    opsPerSecond: MICRO_ITERATIONS / (totalMs / 1000),
+    heapRetained,
+    ...summarise(times),
+  };
+}
+
+/**
+ * The two halves of GenOps' per-call work, without the SDK and HTTP around them:
+ * - the governor: `governor.begin()` + `call.end()` with the same options as the governed blocks
+ *   (memory store, two budgets, allow-list, span and metrics recorded);
+ * - the OpenAI adapter's request description (body fields, input-token bound, server address).
+ */
+async function microBenchmark(env) {
+  // Loaded here, after the first GenOps.init() was measured, so it does not change what that loads.
+  const { describeOpenAIRequest } = await import('@genops/provider-openai');
+  const handle = GenOps.init(governanceOptions(env.telemetry));
+  const request = {
+    provider: 'openai',
+    operation: 'chat',
+    model: MODEL,
+    method: 'chat.completions.create',
+    stream: false,
+    maxOutputTokens: MAX_TOKENS,
+    estimatedInputTokens: estimateInputTokens(MESSAGES),
+    requestAttributes: {},
+    serverAddress: '127.0.0.1',
+    serverPort: env.server.port,
+  };
+  const outcome = {
+    usage: { inputTokens: 20, outputTokens: 10 },
+    response: { id: 'chatcmpl-bench', model: MODEL, finishReasons: ['stop'] },
+  };
+  const governOne = async () => {
+    const call = await handle.governor.begin(request);
+    await call.end(outcome);
+  };
+  // A loop of awaits alone never reaches the event loop's timer phase, and the in-memory span exporter
+  // acknowledges each export with a setTimeout(0): until that fires, the span processor holds the span.
+  // Yielding now and then lets those acknowledgements run, as the I/O of real calls does.
+  const drainAndYield = async (index) => {
+    if ((index + 1) % SPAN_DRAIN_EVERY !== 0) return;
+    drainSpans(env.telemetry);
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  const governor = await timeLoop(governOne, drainAndYield);
+  governor.allocated = await allocatedPerCall(governOne);
+  const open = await handle.governor.store.openReservations();
+  await handle.shutdown();
+  drainSpans(env.telemetry);
+  if (open !== 0) throw new Error(`the micro-benchmark left ${open} reservations open`);
+
+  const describeOne = () => describeOpenAIRequest('chat.completions.create', CHAT_BODY, env.server.url);
+  const describe = await timeLoop(describeOne, async () => {});
+  describe.allocated = await allocatedPerCall(describeOne);
+  return { governor, describe };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+
+const ms = (value) => value.toFixed(3);
+const us = (valueMs) => (valueMs < 0.01 ? (valueMs * 1000).toFixed(1) : `${Math.round(valueMs * 1000)}`);
+const signedUs = (valueMs) => `${valueMs >= 0 ? '+' : ''}${Math.round(valueMs * 1000)}`;
+const mib = (bytes) => (Number.isNaN(bytes) ? 'n/a' : (bytes / MIB).toFixed(1));
+const signedMib = (bytes) => (Number.isNaN(bytes) ? 'n/a' : `${bytes >= 0 ? '+' : ''}${(bytes / MIB).toFixed(1)}`);
+const kib = (bytes) => (Number.isNaN(bytes) ? 'n/a' : (bytes / KIB).toFixed(1));
+const signedKib = (bytes) => (Number.isNaN(bytes) ? 'n/a' : `${bytes >= 0 ? '+' : ''}${Math.round(bytes / KIB)}`);
+const thousands = (value) => Math.round(value).toLocaleString('en-US');
+
+/** A Markdown table with padded columns, readable as plain text too. */
+function table(head, rows) {
+  const widths = head.map((title, column) => Math.max(title.length, ...rows.map((row) => String(row[column]).length)));
+  const line = (cells) => `| ${cells.map((cell, column) => String(cell).padEnd(widths[column])).join(' | ')} |`;
+  return [line(head), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
+}
+
+function callKinds(results) {
+  return [
+    ['chat.completions.create', results.chat, 'chat'],
+    ['chat.completions.create, stream', results.stream, 'stream'],
+  ];
+}
+
+function latencyTable(results) {
+  const rows = callKinds(results).map(([label, { plain, governed, rounds }]) => [
+    label,
+    plain.count,
+    ms(plain.median),
+    ms(governed.median),
+    signedUs(governed.median - plain.median),
+    ms(plain.p99),
+    ms(governed.p99),
+    signedUs(governed.p99 - plain.p99),
+    `${signedUs(rounds.min)} … ${signedUs(rounds.max)}`,
+  ]);
+  return table(
+    [
+      'Call',
+      'Calls/mode',
+      'Plain median ms',
+      'Governed median ms',
+      'Added median µs',
+      'Plain p99 ms',
+      'Governed p99 ms',
+      'Added p99 µs',
+      'Added median µs per round (min … max)',
+    ],
+    rows,
+  );
+}
+
+function hotPathTable(micro) {
+  return table(
+    ['Operation', 'Iterations', 'ops/s', 'Median µs', 'p99 µs', 'Allocated KiB/op', 'Retained after loop KiB'],
+    [
+      ['governor.begin() + call.end()', micro.governor],
+      ['describeOpenAIRequest() (adapter)', micro.describe],
+    ].map(([label, entry]) => [
+      label,
+      entry.iterations,
+      thousands(entry.opsPerSecond),
+      us(entry.median),
+      us(entry.p99),
+      kib(entry.allocated),
+      signedKib(entry.heapRetained),
+    ]),
+  );
+}
+
+function allocationTable(results) {
+  return table(
+    ['Call', 'Plain KiB/call', 'Governed KiB/call', 'Added KiB/call'],
+    callKinds(results).map(([label, , kind]) => {
+      const plain = results.allocations.plain[kind];
+      const governed = results.allocations.governed[kind];
+      return [label, kib(plain), kib(governed), kib(governed - plain)];
+    }),
+  );
+}
+
+function retainedTable(results) {
+  const rows = [];
+  for (const [label, result] of callKinds(results)) {
+    for (const mode of MODES) {
+      const entry = result[mode];
+      rows.push([
+        label,
+        mode,
+        mib(entry.heapBefore),
+        mib(entry.heapAfter),
+        `${signedKib(entry.blockRetainedMin)} … ${signedKib(entry.blockRetainedMax)}`,
+        signedKib(entry.heapRetained),
+      ]);
+    }
+  }
+  return table(
+    [
+      'Call',
+      'Mode',
+      'Heap before MiB',
+      'Heap after MiB',
+      'Retained per block KiB (min … max)',
+      'Retained, all blocks KiB',
+    ],
+    rows,
+  );
+}
+
+function rssTable(results) {
+  return table(
+    ['After', 'RSS MiB', 'V8 heap reserved MiB'],
+    [
+      ...Object.entries(results.resident).map(([phase, memory]) => [phase, mib(memory.rss), mib(memory.heapTotal)]),
+      ['peak', mib(results.peakRss), ''],
+    ],
+  );
+}
+
+/**
+ * Retained heap per 1000 governed calls beyond what as many plain calls retained, compared with the
+ * spread of plain blocks (GC and JIT noise).
+ */
+function retentionVerdict(result) {
+  const { plain, governed } = result;
+  if (Number.isNaN(plain.heapRetained)) return 'n/a (needs node --expose-gc)';
+  const difference = governed.heapRetained - plain.heapRetained;
+  const perBlock = difference / ROUNDS;
+  const noise = plain.blockRetainedMax - plain.blockRetainedMin;
+  const comparison = `${signedKib(perBlock)} KiB per block vs a ${Math.round(noise / KIB)} KiB spread between plain blocks`;
+  if (Math.abs(perBlock) < noise) return `not measurable (${comparison})`;
+  return `${signedKib((difference / governed.count) * 1000)} KiB per 1000 calls (${comparison})`;
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown CPU',
+    cores: cpus.length,
+    memoryGiB: Math.round(os.totalmem() / GIB),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+  };
+}
+
+function machineLine(host) {
+  return `${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB RAM, Node ${host.node}, ${host.platform}`;
+}
+
+/** The commit measured, flagged when the working tree has changes on top of it. */
+function revision() {
+  const git = (...args) =>
+    execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain') ? ' with uncommitted changes' : ''}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
+function commandLine() {
+  const settings = ['BENCH_CALLS', 'BENCH_STREAM_CALLS', 'BENCH_WRITE']
+    .filter((name) => process.env[name])
+    .map((name) => `${name}=${process.env[name]} `)
+    .join('');
+  const args = process.argv.slice(2).join(' ');
+  return `${settings}node --expose-gc benchmarks/openai-overhead.mjs${args ? ` ${args}` : ''}`;
+}
+
+function spanShapeLine(results) {
+  const shape = results.spanShape;
+  return shape ? `${shape.attributes} attributes and ${shape.events} events` : 'no span captured';
+}
+
+function initLine(results) {
+  const { firstInit } = results;
+  return (
+    `first GenOps.init() ${firstInit.ms.toFixed(1)} ms, ${signedMib(firstInit.heap)} MiB heap, ` +
+    `${firstInit.commonJsModules} CommonJS modules loaded; later init() calls median ${results.chat.initMs.toFixed(2)} ms`
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// stdout
+
+function report(results) {
+  return [
+    `GenOps ${GenOps.version} (commit ${results.revision}) overhead on openai ${OPENAI_VERSION} — ${machineLine(results.host)}`,
+    `${results.calls} chat + ${results.streamCalls} streaming calls per mode in ${ROUNDS} alternating rounds, after ` +
+      `${WARMUP_CALLS} + ${WARMUP_STREAM_CALLS} warm-up calls per mode; run took ${(results.durationMs / 1000).toFixed(1)} s.`,
+    '',
+    'Per-call latency, real OpenAI SDK → fake OpenAI server on 127.0.0.1',
+    latencyTable(results),
+    '',
+    'Governance hot path alone (no SDK, no HTTP)',
+    hotPathTable(results.micro),
+    '',
+    'Allocated per call (garbage, collected)',
+    allocationTable(results),
+    '',
+    'Heap retained after a full GC',
+    retainedTable(results),
+    `Added heap retained per 1000 governed calls: chat ${retentionVerdict(results.chat)}; stream ${retentionVerdict(results.stream)}.`,
+    '',
+    rssTable(results),
+    '',
+    `One-time: ${initLine(results)}.`,
+    `A governed span carries ${spanShapeLine(results)}.`,
+    ...(canCollect ? [] : ['', 'Memory figures need `node --expose-gc` (pnpm bench passes it).']),
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// docs/benchmarks.md
+
+function historyEntry(results) {
+  const addedUs = (result, key) => Math.round((result.governed[key] - result.plain[key]) * 1000);
+  return {
+    date: results.date.slice(0, 10),
+    machine: `${results.host.cpu}, ${results.host.cores} cores`,
+    node: results.host.node,
+    calls: results.calls,
+    chatMedianUs: addedUs(results.chat, 'median'),
+    chatP99Us: addedUs(results.chat, 'p99'),
+    streamMedianUs: addedUs(results.stream, 'median'),
+    streamP99Us: addedUs(results.stream, 'p99'),
+    hotPathOpsPerSecond: Math.round(results.micro.governor.opsPerSecond),
+    hotPathMedianUs: Math.round(results.micro.governor.median * 1000),
+  };
+}
+
+function readHistory() {
+  if (!existsSync(DOC_PATH)) return [];
+  const match = HISTORY_MARKER.exec(readFileSync(DOC_PATH, 'utf8'));
+  if (!match) return [];
+  try {
+    const parsed = JSON.parse(match[1]);
+    return Array.isArray(parsed) ? parsed : [];
+  } catch {
+    return [];
+  }
+}
+
+function range(history, key) {
+  const values = history.map((entry) => entry[key]);
+  const low = Math.min(...values);
+  const high = Math.max(...values);
+  return low === high ? `${low}` : `${low} to ${high}`;
+}
+
+function historySection(history) {
+  const signed = (value) => `${value >= 0 ? '+' : ''}${value}`;
+  const rows = history.map((entry) => [
+    entry.date,
+    entry.machine,
+    entry.node,
+    entry.calls,
+    signed(entry.chatMedianUs),
+    signed(entry.chatP99Us),
+    signed(entry.streamMedianUs),
+    signed(entry.streamP99Us),
+    thousands(entry.hotPathOpsPerSecond),
+    entry.hotPathMedianUs,
+  ]);
+  const runs =
+    history.length === 1 ? 'The last `--write` run' : `The last ${history.length} \`--write\` runs, newest last`;
+  return [
+    `${runs}. Governance added ${range(history, 'chatMedianUs')} µs to the median chat call and`,
+    `${range(history, 'streamMedianUs')} µs to the median streaming call. The p99 difference was ${range(history, 'chatP99Us')} µs for chat`,
+    `and ${range(history, 'streamP99Us')} µs for streams: it rests on the slowest 1% of calls, which GC pauses and the`,
+    'other tenants of the machine dominate, and is negative when the plain calls happened to have the slower tail.',
+    '',
+    table(
+      [
+        'Date',
+        'Machine',
+        'Node',
+        'Calls/mode',
+        'Chat +median µs',
+        'Chat +p99 µs',
+        'Stream +median µs',
+        'Stream +p99 µs',
+        'Hot path ops/s',
+        'Hot path median µs',
+      ],
+      rows,
+    ),
+    '',
+    `<!-- bench-history: ${JSON.stringify(history)} -->`,
+  ].join('\n');
+}
+
+function renderDoc(results, history) {
+  const chatAdded = results.chat.governed.median - results.chat.plain.median;
+  return `# Benchmarks
+
+What GenOps governance adds to a call of the real \`openai\` SDK. This file is written by
+\`node --expose-gc benchmarks/openai-overhead.mjs --write\`; change the script, not this file.
+
+## How to run
+
+\`\`\`sh
+pnpm bench                                                # builds, then prints the tables below
+node --expose-gc benchmarks/openai-overhead.mjs --write   # after a build: also rewrites this file
+\`\`\`
+
+\`BENCH_CALLS\` (default ${DEFAULT_CALLS}) sets the chat calls per mode, \`BENCH_STREAM_CALLS\` (default a quarter of
+that) the streaming calls per mode. \`BENCH_WRITE=1\` is the same as \`--write\`.
+
+## Latest run
+
+- Command: \`${commandLine()}\`
+- Date: ${results.date}
+- Machine: ${machineLine(results.host)}
+- Versions: GenOps ${GenOps.version} (commit ${results.revision}), openai ${OPENAI_VERSION}
+- Run time: ${(results.durationMs / 1000).toFixed(1)} s
+
+**This is a shared 2-core cloud VM, and every figure moves from run to run** (other tenants, CPU
+frequency, GC timing); see [run-to-run variation](#run-to-run-variation). The fake server runs in the
+same process as the client, so absolute latencies say little about a real deployment: read the
+_added_ figures, as orders of magnitude. In this run governance added about ${Math.round(chatAdded * 1000)} µs to the
+median chat call; a real OpenAI call takes hundreds of milliseconds or more.
+
+### Per-call latency
+
+${results.calls} chat calls and ${results.streamCalls} streaming calls per mode, in ${ROUNDS} rounds of one plain and one
+governed block (alternating which goes first), after ${WARMUP_CALLS} chat and ${WARMUP_STREAM_CALLS} streaming warm-up calls
+per mode. Each time is \`performance.now()\` around one awaited call (for a stream, until its last
+chunk was read). "Added" is governed − plain. The last column is the added median of each round on
+its own: its spread is a rough noise floor.
+
+${latencyTable(results)}
+
+### Governance hot path alone
+
+No SDK and no HTTP: \`handle.governor.begin(request)\` + \`call.end({ usage, response })\` with the same
+configuration as the governed calls (memory store, the daily and per-team budgets, the allow-list,
+span and metrics recorded), and the OpenAI adapter's \`describeOpenAIRequest()\`, which runs once per
+call before it. ${MICRO_WARMUP_ITERATIONS} warm-up then ${MICRO_ITERATIONS} timed iterations each, one at a time; ops/s is
+iterations over the sum of their times. Every ${SPAN_DRAIN_EVERY} iterations, untimed, the governor loop drains the
+stored spans and yields to the event loop: the in-memory exporter acknowledges each span with a
+\`setTimeout(0)\`, and until that runs the span processor holds the span, so a loop that only awaits
+promises piles up spans that an app doing real I/O never would.
+"Retained after loop" is heap after a full GC after the timed loop minus before it.
+
+${hotPathTable(results.micro)}
+
+### Memory
+
+**Allocated per call**: heap growth over ${ALLOCATION_CALLS_PER_SAMPLE} calls right after a full GC, kept only when no GC
+ran meanwhile, median of up to ${ALLOCATION_SAMPLES} samples, minus what the measuring itself allocates. This is
+short-lived garbage: it costs GC time, not resident memory. The client and the in-process fake server
+both count, so only the added column is GenOps'.
+
+${allocationTable(results)}
+
+**Retained**: heap used after a full GC (\`node --expose-gc\`) before and after every block, with the
+stored spans and the fake server's request log cleared first in both modes. "Heap before" is before
+the mode's first block, "heap after" after its last.
+
+${retainedTable(results)}
+
+Added heap retained per 1000 governed calls (governed − plain, over all blocks): chat
+${retentionVerdict(results.chat)}; stream ${retentionVerdict(results.stream)}. The hot-path loop
+above is the finer check: ${signedKib(results.micro.governor.heapRetained)} KiB over ${MICRO_ITERATIONS} \`begin()\` + \`end()\` pairs.
+
+**Resident set size** of the whole process (client, server, both modes), and the heap V8 has reserved
+at that moment. RSS is close to a high-water mark: memory the process touched mostly stays resident
+after V8 shrinks its heap again, so RSS is highest after the hot-path loops (which allocate fastest)
+although the live heap did not grow (see "retained" above):
+
+${rssTable(results)}
+
+**One-time cost**: ${initLine(results)}. The first \`init()\` finds \`@genops/provider-openai\`
+and loads it with \`require()\`, and the adapter loads both builds of \`openai\` (CommonJS and ESM) to patch
+both, so an ESM-only app also gets the CommonJS copies of \`openai\`, \`@genops/core\` and their dependencies.
+
+## Run-to-run variation
+
+${historySection(history)}
+
+## Methodology
+
+**Setup.** One Node process starts the fake OpenAI server from \`@genops/testing\` on 127.0.0.1 and
+creates a real \`openai\` client (\`baseURL\` the fake server, \`maxRetries: 0\`). Every call is
+\`client.chat.completions.create({ model: '${MODEL}', messages: <a system and a user message>, max_tokens: ${MAX_TOKENS} })\`,
+sequential, one at a time; streaming calls add \`stream: true\` and iterate to the end. The fake server
+answers at once with a fixed reply (streams: 3 content chunks and the finish chunk).
+
+**Plain vs governed.** A plain block runs with GenOps shut down: the SDK is unpatched and the calls
+are the SDK's own. A governed block runs after
+\`GenOps.init({ dailyBudgetLimit: 1000, budgets: [{ name: 'per-team', limit: 500, window: 'day', per: 'team' }], policies: { allowModels: ['gpt-4o*'] }, defaults, tracerProvider, meterProvider })\`
+with the in-memory providers of \`createTestTelemetry()\`; \`init()\` finds \`@genops/provider-openai\`
+and patches the SDK, and \`shutdown()\` after the block unpatches it, both outside the timed window.
+The toggle is checked on every block: a governed block must record exactly one span per call and a
+plain block none, or the run fails.
+
+**Included in the governed time**, per call: the adapter (reading the request body, the input-token
+bound, which JSON-serialises the messages, and wrapping the SDK's promise), attribution, price lookup
+and worst-case cost, policy evaluation, reservation in the memory store (daily and per-team budget),
+the decision, running the SDK call inside the span's context, settlement at the exact cost, the span
+(${spanShapeLine(results)}) ended into a \`SimpleSpanProcessor\` and the in-memory exporter, and the
+metric recordings (duration, input and output tokens, cost, decisions). For streams also: the
+\`stream_options.include_usage\` GenOps adds (the server then sends one more chunk, which GenOps hides
+from the caller), the iterator wrapper on every chunk and the time to first chunk.
+
+**Excluded**: network and model latency (loopback, instant replies); exporting telemetry (spans go to
+an in-memory exporter drained every ${SPAN_DRAIN_EVERY} calls, metrics are never collected during the run; an OTLP
+exporter behind a \`BatchSpanProcessor\` does its work off the call path); approvals (no
+\`requireApprovalOver\`); content capture (off); \`withAttribution()\` (attribution comes from
+\`defaults\`); remote governance stores; \`GenOps.init()\` and \`shutdown()\` (the cost of \`init()\` is reported above);
+concurrent calls.
+
+**Fairness.** Both modes share one process, one client, one server and one warm JIT. A full GC runs
+before and after every block, so neither mode pays for the other's garbage, and alternating rounds
+spread drift over both. Percentiles pool every timed call of a mode (nearest rank).
+`;
+}
+
+function writeDoc(results) {
+  const history = [...readHistory(), historyEntry(results)].slice(-HISTORY_SIZE);
+  writeFileSync(DOC_PATH, renderDoc(results, history));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  const started = performance.now();
+  const server = await startFakeOpenAI();
+  const telemetry = createTestTelemetry();
+  const client = new OpenAI({ baseURL: server.url, apiKey: 'bench', maxRetries: 0 });
+  const env = { server, telemetry, client, spanShape: undefined };
+  const resident = { start: residentMemory() };
+  try {
+    const firstInit = await measureFirstInit(env);
+    await warmUp(env);
+    resident['warm-up'] = residentMemory();
+    const chat = await compareModes({ total: CALLS, call: chatCall, env });
+    resident['chat blocks'] = residentMemory();
+    const stream = await compareModes({ total: STREAM_CALLS, call: streamingCall, env });
+    resident['stream blocks'] = residentMemory();
+    const allocations = await measureAllocations(env);
+    const micro = await microBenchmark(env);
+    resident['hot-path loops'] = residentMemory();
+    const results = {
+      date: new Date().toISOString(),
+      revision: revision(),
+      host: machine(),
+      calls: CALLS,
+      streamCalls: STREAM_CALLS,
+      firstInit,
+      chat,
+      stream,
+      allocations,
+      micro,
+      spanShape: env.spanShape,
+      resident,
+      peakRss: process.resourceUsage().maxRSS * KIB,
+      durationMs: performance.now() - started,
+    };
+    console.log(report(results));
+    if (WRITE) {
+      writeDoc(results);
+      console.log(`\nWrote ${DOC_PATH}`);
+    }
+  } finally {
+    await GenOps.current?.shutdown();
+    await telemetry.shutdown();
+    await server.close();
+  }
+}
+
+await main();
