@@ -11,7 +11,8 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 async function node(script: string, env: Record<string, string> = {}): Promise<string> {
   const { stdout } = await run(process.execPath, [here(script)], {
     cwd: here('..'),
-    env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', ...env },
+    // Without pnpm's NODE_PATH: resolution must work the way it does for a real app.
+    env: { ...process.env, NODE_PATH: '', FORCE_COLOR: '0', NO_COLOR: '1', ...env },
   });
   return stdout;
 }

@@ -24,7 +24,12 @@ export interface AdapterContext {
 
 const REGISTRY_KEY = Symbol.for('genops.adapters');
 const GOVERNOR_KEY = Symbol.for('genops.governor');
-type GlobalSlots = { [REGISTRY_KEY]?: Map<string, GenOpsAdapter>; [GOVERNOR_KEY]?: Governor | undefined };
+const ON_REGISTER_KEY = Symbol.for('genops.adapters.onRegister');
+type GlobalSlots = {
+  [REGISTRY_KEY]?: Map<string, GenOpsAdapter>;
+  [GOVERNOR_KEY]?: Governor | undefined;
+  [ON_REGISTER_KEY]?: ((adapter: GenOpsAdapter) => void) | undefined;
+};
 const slots = globalThis as GlobalSlots;
 
 /** Adapters registered in this process, shared by every copy of `@genops/core`. */
@@ -37,7 +42,7 @@ export function registerAdapter(adapter: GenOpsAdapter): void {
   const registry = adapterRegistry();
   if (registry.has(adapter.name)) return;
   registry.set(adapter.name, adapter);
-  if (slots[GOVERNOR_KEY]) enableAdapter(adapter);
+  slots[ON_REGISTER_KEY]?.(adapter);
 }
 
 /** The governor of the running `GenOps.init()`, shared by every copy of `@genops/core`. */
@@ -45,9 +50,16 @@ export function currentGovernor(): Governor | undefined {
   return slots[GOVERNOR_KEY];
 }
 
-/** @internal */
-export function setCurrentGovernor(governor: Governor | undefined): void {
+/**
+ * @internal Sets the running governor, and what happens to an adapter registered while it runs
+ * (an adapter package imported after `GenOps.init()`).
+ */
+export function setCurrentGovernor(
+  governor: Governor | undefined,
+  onRegister?: (adapter: GenOpsAdapter) => void,
+): void {
   slots[GOVERNOR_KEY] = governor;
+  slots[ON_REGISTER_KEY] = onRegister;
 }
 
 /** Directories the app resolves packages from: its entry script's directory and the working directory. */

@@ -127,12 +127,18 @@ export interface DecisionRecord {
 }
 
 /** Options of `GenOps.init()`. */
-export type GenOpsOptions = Omit<z.input<typeof optionsSchema>, 'prices' | 'unknownModel' | 'adapters'> & {
+export type GenOpsOptions = Omit<z.input<typeof optionsSchema>, 'prices' | 'unknownModel' | 'adapters' | 'store'> & {
+  /** Where budgets and reservations live: `'memory'` (default, this process) or a store instance. */
+  store?: GovernanceStore | 'memory';
   /** Extra or overriding prices, per provider and model id, USD per 1M tokens. */
   prices?: Record<string, Record<string, ModelPrice>>;
   /** What to do with a model that has no price: deny the call (default), warn and price it at zero, or use this fallback price. */
   unknownModel?: 'deny' | 'warn' | ModelPrice;
-  /** Adapters to turn on in addition to installed ones found automatically. */
+  /**
+   * Adapters to turn on. With `autoInstrument` (default `true`), installed and imported adapters are
+   * turned on too; with `autoInstrument: false`, only these are (explicit `instrumentOpenAI(client)`
+   * calls still work).
+   */
   adapters?: readonly import('./adapters').GenOpsAdapter[];
 };
 

@@ -89,12 +89,18 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
     instruments: createInstruments(meter),
     captureContent,
   });
-  setCurrentGovernor(governor);
-
-  for (const adapter of (options.adapters ?? []) as GenOpsAdapter[]) adapterRegistry().set(adapter.name, adapter);
-  if (resolved.autoInstrument) discoverAdapters();
   const enabled: GenOpsAdapter[] = [];
-  for (const adapter of adapterRegistry().values()) if (enableAdapter(adapter)) enabled.push(adapter);
+  setCurrentGovernor(governor);
+  const explicit = (options.adapters ?? []) as GenOpsAdapter[];
+  for (const adapter of explicit) adapterRegistry().set(adapter.name, adapter);
+  // autoInstrument: every installed or imported adapter governs its SDK; otherwise only those listed.
+  if (resolved.autoInstrument) discoverAdapters();
+  for (const adapter of resolved.autoInstrument ? adapterRegistry().values() : explicit)
+    if (enableAdapter(adapter)) enabled.push(adapter);
+  // An adapter package imported after init() joins in, and is turned off again by shutdown().
+  setCurrentGovernor(governor, (adapter) => {
+    if (resolved.autoInstrument && enableAdapter(adapter)) enabled.push(adapter);
+  });
 
   const handle: GenOpsHandle = {
     governor,

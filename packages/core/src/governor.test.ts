@@ -340,6 +340,7 @@ describe('unknown models', () => {
     expect(lastSpan().attributes).toMatchObject({
       'genops.accounting.actual': 0.0003,
       'genops.policy.result': 'ALLOWED',
+      'genops.cost.estimated': true,
     });
   });
 

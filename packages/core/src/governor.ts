@@ -11,7 +11,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { resolveAttribution } from './attribution';
-import { type Budget, compileBudget, linesFor, type MatchSubject, parseBudgetKey } from './budget/budget-set';
+import { type Budget, compileBudget, linesFor, type MatchSubject } from './budget/budget-set';
 import type { ApprovalDecision, DecisionRecord, ResolvedOptions } from './config';
 import { ApprovalDeniedError } from './errors/approval-denied-error';
 import { BudgetExceededError } from './errors/budget-exceeded-error';
@@ -24,7 +24,7 @@ import { costMicros, worstCaseMicros } from './pricing/cost';
 import type { PriceTable } from './pricing/price-table';
 import type { ModelPrice, PriceMatch } from './pricing/types';
 import * as sc from './semconv';
-import type { GovernanceStore, LineState } from './store/types';
+import type { BudgetLine, GovernanceStore, LineState } from './store/types';
 import type { Instruments } from './telemetry/instruments';
 import type { Attribution, GovernedRequest, ResponseInfo, Usage } from './types';
 
@@ -142,6 +142,7 @@ export class Governor {
     safely(() => {
       span.setAttribute(sc.ATTR_GENOPS_RESERVATION_OUTPUT_BOUND, outputBoundSource);
       if (match) span.setAttribute(sc.ATTR_GENOPS_COST_PRICE_MODEL, match.model);
+      else if (price) span.setAttribute(sc.ATTR_GENOPS_COST_ESTIMATED, true);
       if (policy.violation && policy.mode === 'shadow') {
         span.setAttribute(sc.ATTR_GENOPS_POLICY_SHADOW_RESULT, 'BLOCKED');
         span.setAttribute(sc.ATTR_GENOPS_POLICY_SHADOW_REASON_CODE, policy.violation.reasonCode);
@@ -255,8 +256,6 @@ export class Governor {
       });
       span.setAttribute(sc.ATTR_GENOPS_ACCOUNTING_RESERVED, microsToUsd(reservedMicros));
       span.setAttribute(sc.ATTR_GENOPS_ACCOUNTING_UNIT, 'USD');
-      const line = tightest(reserved);
-      if (line) this.setBudgetAttributes(span, line, 0);
     });
 
     // Approval over a cost threshold: the reservation is held while a person or program decides.
@@ -307,10 +306,11 @@ export class Governor {
       request,
       attribution,
       price,
-      priced: match !== undefined || this.fallbackPrice !== undefined,
+      priced: match !== undefined,
       reservedMicros,
       reservedTokens: worstTokens,
       hasLines: lines.length > 0,
+      lines,
       firstLine: tightest(reserved),
       startedAt,
       decision,
@@ -340,13 +340,11 @@ export class Governor {
       [sc.ATTR_GENOPS_OPERATION_TYPE]: operationType(request.operation),
       [sc.ATTR_GENOPS_TEAM]: attribution.team ?? 'unattributed',
       [sc.ATTR_GENOPS_PROJECT]: attribution.project ?? 'unattributed',
-      [sc.ATTR_GENOPS_ENVIRONMENT]: attribution.environment ?? process.env.NODE_ENV ?? 'development',
+      [sc.ATTR_GENOPS_ENVIRONMENT]: environmentOf(attribution),
       [sc.ATTR_GENOPS_PROVIDER]: request.provider,
       [sc.ATTR_GENOPS_MODEL]: request.model,
     };
     if (request.stream !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_STREAM] = request.stream;
-    if (request.maxOutputTokens !== undefined && request.operation !== 'embeddings')
-      attributes[sc.ATTR_GEN_AI_REQUEST_MAX_TOKENS] = request.maxOutputTokens;
     if (request.serverAddress) attributes[sc.ATTR_SERVER_ADDRESS] = request.serverAddress;
     if (request.serverPort !== undefined) attributes[sc.ATTR_SERVER_PORT] = request.serverPort;
     if (attribution.customer) attributes[sc.ATTR_GENOPS_CUSTOMER_ID] = attribution.customer;
@@ -506,7 +504,7 @@ export class Governor {
       [sc.ATTR_GENOPS_BUDGET_ALLOCATED]: value(line.limit),
       [sc.ATTR_GENOPS_BUDGET_CONSUMED]: value(consumed),
       [sc.ATTR_GENOPS_BUDGET_REMAINING]: value(remaining),
-      [sc.ATTR_GENOPS_BUDGET_PERIOD]: parseBudgetKey(line.key).period,
+      [sc.ATTR_GENOPS_BUDGET_PERIOD]: line.key.slice(line.key.lastIndexOf('|') + 1),
       [sc.ATTR_GENOPS_GOVERNANCE_BUDGET_REMAINING]: value(remaining),
     });
   }
@@ -583,7 +581,7 @@ export class Governor {
 
     if (state.hasLines) {
       try {
-        await this.store.settle(state.id, { USD: actualMicros, tokens: actualTokens });
+        await this.store.settle(state.id, { USD: actualMicros, tokens: actualTokens }, state.lines);
       } catch (settleError) {
         diag.error(
           `genops: could not settle reservation ${state.id}; its lease will expire and release it`,
@@ -679,7 +677,7 @@ export class Governor {
           [sc.ATTR_GEN_AI_REQUEST_MODEL]: request.model,
           [sc.ATTR_GENOPS_TEAM]: state.attribution.team ?? 'unattributed',
           [sc.ATTR_GENOPS_PROJECT]: state.attribution.project ?? 'unattributed',
-          [sc.ATTR_GENOPS_ENVIRONMENT]: state.attribution.environment ?? 'development',
+          [sc.ATTR_GENOPS_ENVIRONMENT]: environmentOf(state.attribution),
         });
       }
     });
@@ -708,6 +706,7 @@ export interface CallState {
   reservedMicros: number;
   reservedTokens: number;
   hasLines: boolean;
+  lines: BudgetLine[];
   firstLine: LineState | undefined;
   startedAt: number;
   firstChunkAt?: number;
@@ -776,6 +775,11 @@ function normalizeApproval(answer: ApprovalDecision): NonNullable<DecisionRecord
     decidedBy: answer.approver ?? 'approver',
     ...(answer.reason ? { reason: answer.reason } : {}),
   };
+}
+
+/** The environment a call is attributed to: its attribution, else NODE_ENV, else `development`. */
+function environmentOf(attribution: Readonly<Attribution>): string {
+  return attribution.environment ?? process.env.NODE_ENV ?? 'development';
 }
 
 function operationType(operation: sc.GenAIOperationName): string {

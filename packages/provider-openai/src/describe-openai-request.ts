@@ -23,12 +23,13 @@ export function describeOpenAIRequest(method: OpenAIMethod, body: Body, baseURL:
   switch (method) {
     case 'chat.completions.create': {
       const cap = numberOr(body.max_completion_tokens, body.max_tokens);
+      // Every one of the `n` choices may use the whole cap.
       if (cap !== undefined) request.maxOutputTokens = cap * choices;
       request.estimatedInputTokens =
         estimateInputTokens(body.messages) +
         estimateInputTokens(body.tools) +
         estimateInputTokens(body.response_format);
-      request.requestAttributes = samplingAttributes(body);
+      request.requestAttributes = samplingAttributes(body, cap);
       request.tools = toolNames(body.tools);
       request.content = () => ({ input: body.messages });
       break;
@@ -38,7 +39,7 @@ export function describeOpenAIRequest(method: OpenAIMethod, body: Body, baseURL:
       if (cap !== undefined) request.maxOutputTokens = cap;
       request.estimatedInputTokens =
         estimateInputTokens(body.input) + estimateInputTokens(body.instructions) + estimateInputTokens(body.tools);
-      request.requestAttributes = samplingAttributes(body);
+      request.requestAttributes = samplingAttributes(body, cap);
       request.tools = toolNames(body.tools);
       request.content = () => ({ input: body.input, system: body.instructions });
       break;
@@ -51,7 +52,7 @@ export function describeOpenAIRequest(method: OpenAIMethod, body: Body, baseURL:
         choices *
         (typeof body.best_of === 'number' && body.best_of > choices ? body.best_of / choices : 1);
       request.estimatedInputTokens = estimateInputTokens(body.prompt);
-      request.requestAttributes = samplingAttributes(body);
+      request.requestAttributes = samplingAttributes(body, numberOr(body.max_tokens));
       request.content = () => ({ input: body.prompt });
       break;
     }
@@ -70,8 +71,9 @@ export function describeOpenAIRequest(method: OpenAIMethod, body: Body, baseURL:
   return request;
 }
 
-function samplingAttributes(body: Body): GovernedRequest['requestAttributes'] {
+function samplingAttributes(body: Body, maxTokens: number | undefined): GovernedRequest['requestAttributes'] {
   const attributes: NonNullable<GovernedRequest['requestAttributes']> = {};
+  if (maxTokens !== undefined) attributes['gen_ai.request.max_tokens'] = maxTokens;
   if (typeof body.temperature === 'number') attributes['gen_ai.request.temperature'] = body.temperature;
   if (typeof body.top_p === 'number') attributes['gen_ai.request.top_p'] = body.top_p;
   if (typeof body.seed === 'number') attributes['gen_ai.request.seed'] = body.seed;

@@ -67,7 +67,9 @@ export function governCreate(method: OpenAIMethod, original: Create, APIPromise:
         throw error;
       }
     })();
+    let parsing = false;
     const parse = async (parseClient: unknown, props: unknown) => {
+      parsing = true;
       const activeCall = call!;
       let result: any;
       try {
@@ -89,7 +91,21 @@ export function governCreate(method: OpenAIMethod, original: Create, APIPromise:
       await activeCall.end(outcomeOf(method, result));
       return result;
     };
-    return new APIPromise(client, responsePromise, parse);
+    const promise = new APIPromise(client, responsePromise, parse) as Promise<unknown> & {
+      asResponse(): Promise<Response>;
+    };
+    const asResponse = promise.asResponse.bind(promise);
+    promise.asResponse = () =>
+      asResponse().then((response) => {
+        // A caller that only takes the raw Response reads the body itself, so GenOps never sees the
+        // usage: settle from the reservation, flagged incomplete. `withResponse()` parses too, and
+        // its parse step starts before this check runs.
+        setImmediate(() => {
+          if (!parsing) void call?.end({ incomplete: true });
+        });
+        return response;
+      });
+    return promise;
   };
   Object.defineProperty(governed, ORIGINAL, { value: original });
   Object.defineProperty(governed, 'name', { value: original.name });

@@ -11,7 +11,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import OpenAI, { APIError, APIPromise } from 'openai';
 import { Stream } from 'openai/core/streaming';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { instrumentOpenAI } from './index';
+import { describeOpenAIRequest, instrumentOpenAI } from './index';
 
 // The real openai SDK (7.x) against the fake OpenAI server on 127.0.0.1. Loading './index' registers
 // the adapter, so GenOps.init() patches the SDK the way it does in an app.
@@ -477,13 +477,46 @@ describe('hooking', () => {
     expect(spans()).toHaveLength(0);
   });
 
-  it('instrumentOpenAI(client) governs explicitly, and never twice with the automatic patch', async () => {
+  it('autoInstrument: false leaves the SDK alone; instrumentOpenAI(client) governs that client', async () => {
     init({ autoInstrument: false });
+    await client().chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 10 });
+    expect(spans()).toHaveLength(0);
     const explicit = instrumentOpenAI(client());
     await withAttribution({ team: 'explicit' }, () =>
       explicit.chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 10 }),
     );
     expect(onlySpan().attributes['genops.team']).toBe('explicit');
+  });
+
+  it('a client both patched automatically and instrumented explicitly is governed once', async () => {
+    init();
+    const both = instrumentOpenAI(client());
+    await both.chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 10 });
+    expect(spans()).toHaveLength(1);
+  });
+
+  it('asResponse(): the caller reads the body, so the call settles from its reservation, flagged incomplete', async () => {
+    init({ budgets: [{ name: 'all', limit: 1, window: 'total' }] });
+    const response = await client().chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 50 }).asResponse();
+    expect((await response.json()).usage.prompt_tokens).toBe(20);
+    await new Promise((resolve) => setImmediate(resolve));
+    const span = onlySpan();
+    expect(span.attributes['genops.accounting.incomplete']).toBe(true);
+    expect((await genops!.status()).budgets[0]).toMatchObject({
+      used: span.attributes['genops.accounting.actual'],
+      reserved: 0,
+    });
+  });
+
+  it('recognises Azure OpenAI from the base URL and prices it at OpenAI list prices', () => {
+    const genopsHandle = init();
+    const request = describeOpenAIRequest(
+      'chat.completions.create',
+      { model: 'gpt-4o', messages },
+      'https://contoso.openai.azure.com/openai',
+    );
+    expect(request.provider).toBe('azure.ai.openai');
+    expect(genopsHandle.governor.priceOf(request.provider, request.model)?.model).toBe('gpt-4o');
   });
 
   it('instrumentOpenAI rejects something that is not an OpenAI client', () => {

@@ -1,6 +1,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AdapterContext, GenOpsAdapter } from '@genops/core';
 import type { OpenAIMethod } from './describe-openai-request';
 import { type APIPromiseClass, governCreate, isGoverned, unwrap } from './govern-openai-call';
@@ -28,7 +29,7 @@ export const GOVERNED_METHODS: ReadonlyArray<{ method: OpenAIMethod; resource: (
 export function loadOpenAIModules(searchPaths: readonly string[]): OpenAIModule[] {
   const modules: OpenAIModule[] = [];
   const seen = new Set<string>();
-  const bases = [...searchPaths.map((path) => join(path, 'noop.js')), __filename];
+  const bases = [...searchPaths.map((path) => join(path, 'noop.js')), fileURLToPath(import.meta.url)];
   for (const base of bases) {
     let entry: string;
     try {

@@ -6,7 +6,7 @@ const name = 'BudgetExceededError';
 export class BudgetExceededError extends GovernanceError {
   static override readonly errorName: string = name;
   readonly budget: string;
-  /** The budget instance key, e.g. `team-daily/engineering/2026-11-23`. */
+  /** The budget instance key, `name|per values|period`, e.g. `team-daily|team=engineering|2026-11-23`. */
   readonly budgetKey: string;
   readonly limit: number;
   readonly used: number;

@@ -25,8 +25,4 @@ export class ConfigError extends GenOpsError {
     this.expected = expected;
     this.received = received;
   }
-
-  static override isInstance(error: unknown): error is ConfigError {
-    return GenOpsError.isInstance(error) && error.name === name;
-  }
 }

@@ -56,3 +56,14 @@ describe('errors', () => {
     expect(error.isRetryable).toBe(true);
   });
 });
+
+describe('isInstance', () => {
+  it('narrows to the class it is called on, not to siblings', () => {
+    const policy = new PolicyViolationError({ rule: 'denyModels', reasonCode: 'POLICY_DENY_MODEL', message: 'no' });
+    expect(BudgetExceededError.isInstance(policy)).toBe(false);
+    expect(PolicyViolationError.isInstance(policy)).toBe(true);
+    expect(GovernanceError.isInstance(policy)).toBe(true);
+    expect(ConfigError.isInstance(policy)).toBe(false);
+    expect(GovernanceError.isInstance(new ConfigError({ path: 'x', message: 'bad' }))).toBe(false);
+  });
+});

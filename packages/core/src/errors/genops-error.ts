@@ -21,19 +21,28 @@ export class GenOpsError extends Error {
     this.isRetryable = isRetryable;
   }
 
-  static isInstance(error: unknown): error is GenOpsError {
-    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[MARKER] === true;
+  /**
+   * Whether `error` is this class (or a subclass), from any copy of `@genops/core`.
+   * `BudgetExceededError.isInstance(error)` narrows to `BudgetExceededError`.
+   */
+  static isInstance<T extends abstract new (...args: any) => GenOpsError>(
+    this: T,
+    error: unknown,
+  ): error is InstanceType<T> {
+    return matches(this, error);
   }
 
   static [Symbol.hasInstance](instance: unknown): boolean {
-    if (!GenOpsError.isInstance(instance)) return false;
-    // `this` is the class `instanceof` was asked about; the base matches every GenOps error.
-    if (this === GenOpsError) return true;
-    return hasName(instance, (this as unknown as { errorName?: string }).errorName ?? this.name);
+    return matches(this, instance);
   }
 }
 
-function hasName(error: GenOpsError, name: string): boolean {
-  const names = (error as unknown as { errorNames?: readonly string[] }).errorNames;
-  return error.name === name || (names?.includes(name) ?? false);
+/** `this` is the class asked about; the base class matches every GenOps error. */
+function matches(errorClass: unknown, error: unknown): boolean {
+  if (typeof error !== 'object' || error === null || (error as Record<symbol, unknown>)[MARKER] !== true) return false;
+  if (errorClass === GenOpsError) return true;
+  const name = (errorClass as { errorName?: string }).errorName;
+  if (!name) return false;
+  const names = (error as { errorNames?: readonly string[] }).errorNames;
+  return (error as Error).name === name || (names?.includes(name) ?? false);
 }

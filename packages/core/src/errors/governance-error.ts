@@ -23,8 +23,4 @@ export class GovernanceError extends GenOpsError {
     this.reasonCode = options.reasonCode;
     this.spanContext = undefined;
   }
-
-  static override isInstance(error: unknown): error is GovernanceError {
-    return GenOpsError.isInstance(error) && 'reasonCode' in error;
-  }
 }

@@ -18,6 +18,9 @@ const SNAPSHOT_SUFFIXES: readonly RegExp[] = [
 // cross-region inference profiles), `openai/gpt-4o` (routers), `models/gemini-2.5-pro` (Gemini REST).
 const PREFIXES: readonly RegExp[] = [/^(us|eu|apac|jp|au|ca|global|us-gov)\./, /^models\//, /^[a-z0-9_.-]+\//];
 
+// Providers that bill another provider's models at that provider's list prices.
+const SAME_PRICES_AS: Readonly<Record<string, string>> = { 'azure.ai.openai': 'openai' };
+
 interface Entry {
   model: string;
   price: ModelPrice;
@@ -62,6 +65,7 @@ export class PriceTable {
   }
 
   private find(provider: string, model: string): PriceMatch | undefined {
+    if (!this.exact.has(provider) && SAME_PRICES_AS[provider]) return this.find(SAME_PRICES_AS[provider], model);
     const exact = this.exact.get(provider);
     const aliases = this.aliases.get(provider);
     if (!exact) return undefined;

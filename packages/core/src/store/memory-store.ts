@@ -32,7 +32,7 @@ export class MemoryStore implements GovernanceStore {
     return this.reserveSync(request);
   }
 
-  /** Synchronous form of {@link reserve}, used by benchmarks and the governor's fast path. */
+  /** Synchronous form of {@link reserve}. */
   reserveSync(request: ReserveRequest): ReserveResult {
     const now = this.now();
     this.sweep(now);
@@ -49,13 +49,23 @@ export class MemoryStore implements GovernanceStore {
     return { ok: true, lines: counters.map(snapshot) };
   }
 
-  async settle(id: string, actual: Partial<Record<AccountingUnit, number>>): Promise<boolean> {
-    return this.settleSync(id, actual);
+  async settle(
+    id: string,
+    actual: Partial<Record<AccountingUnit, number>>,
+    lines?: readonly BudgetLine[],
+  ): Promise<boolean> {
+    return this.settleSync(id, actual, lines);
   }
 
-  settleSync(id: string, actual: Partial<Record<AccountingUnit, number>>): boolean {
+  /** Synchronous form of {@link settle}. */
+  settleSync(id: string, actual: Partial<Record<AccountingUnit, number>>, lines?: readonly BudgetLine[]): boolean {
     const reservation = this.reservations.get(id);
-    if (!reservation) return false;
+    if (!reservation) {
+      // The lease expired while the call ran: its reservation was released, but what it cost still counts.
+      const now = this.now();
+      for (const line of lines ?? []) this.counter(line, now).used += actual[line.unit] ?? 0;
+      return false;
+    }
     this.reservations.delete(id);
     for (const line of reservation.lines) {
       const counter = this.counters.get(line.key);

@@ -49,10 +49,12 @@ export interface GovernanceStore {
   readonly kind: string;
   reserve(request: ReserveRequest): Promise<ReserveResult>;
   /**
-   * Commits the actual amount per unit for a reservation and releases the rest. Settling an unknown
-   * or already-settled reservation is a no-op that returns `false` (idempotent).
+   * Commits the actual amount per unit for a reservation and releases the rest, returning `true`.
+   * When the reservation is no longer open (its lease expired while the call ran), the actual amount
+   * is still committed to `lines` when given, so a slow call is never free, and `false` is returned.
+   * Callers settle each reservation once.
    */
-  settle(id: string, actual: Partial<Record<AccountingUnit, number>>): Promise<boolean>;
+  settle(id: string, actual: Partial<Record<AccountingUnit, number>>, lines?: readonly BudgetLine[]): Promise<boolean>;
   /** Releases a reservation without committing anything. Idempotent. */
   release(id: string): Promise<boolean>;
   /** Current state of budget lines whose key starts with `prefix` (all when omitted). */
