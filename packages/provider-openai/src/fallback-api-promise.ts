@@ -49,6 +49,7 @@ export class FallbackAPIPromise<T> extends Promise<T> {
     return this.#parsed;
   }
 
+  // biome-ignore lint/suspicious/noThenProperty: it is a Promise subclass; parsing is lazy, like the SDK's.
   override then<A = T, B = never>(
     onfulfilled?: ((value: T) => A | PromiseLike<A>) | null,
     onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
