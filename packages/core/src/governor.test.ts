@@ -474,3 +474,13 @@ describe('status()', () => {
     expect((await genops!.status()).budgets[0]?.status).toBe('Exceeded');
   });
 });
+
+describe('currentPeriod', () => {
+  it('moves to the next period exactly at the boundary', async () => {
+    const { currentPeriod } = await import('./budget/window');
+    expect(currentPeriod('day', Date.parse('2026-11-23T23:59:59.999Z')).id).toBe('2026-11-23');
+    expect(currentPeriod('day', Date.parse('2026-11-24T00:00:00.000Z')).id).toBe('2026-11-24');
+    expect(currentPeriod('day', Date.parse('2026-11-23T12:00:00.000Z')).id).toBe('2026-11-23');
+    expect(currentPeriod('month', Date.parse('2027-01-01T00:00:00.000Z')).id).toBe('2027-01');
+  });
+});

@@ -3,7 +3,7 @@ import { GlobSet } from '../glob';
 import { usdToMicros } from '../money';
 import type { BudgetLine } from '../store/types';
 import type { AccountingUnit, Attribution } from '../types';
-import { type BudgetWindow, periodOf } from './window';
+import { type BudgetWindow, currentPeriod } from './window';
 
 /** A validated budget, ready to match calls. */
 export interface Budget {
@@ -77,7 +77,7 @@ export function linesFor(
   const lines: BudgetLine[] = [];
   for (const budget of budgets) {
     if (!budgetMatches(budget, subject)) continue;
-    const period = periodOf(budget.window, now);
+    const period = currentPeriod(budget.window, now);
     const line: BudgetLine = {
       key: budgetKey(budget, subject, period.id),
       budget: budget.name,
