@@ -1,15 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { libraryConfig } from '@genops/tsconfig/tsup';
 import { defineConfig } from 'tsup';
 
-const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
-
-export default defineConfig({
-  entry: ['src/index.ts', 'src/internal.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  shims: true,
-  target: 'node22',
-  define: { __PACKAGE_VERSION__: JSON.stringify(version) },
-});
+export default defineConfig(libraryConfig());

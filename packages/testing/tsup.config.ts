@@ -1,10 +1,4 @@
+import { libraryConfig } from '@genops/tsconfig/tsup';
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node22',
-});
+export default defineConfig(libraryConfig());

@@ -1,13 +1,7 @@
 import type { AccountingUnit } from '../types';
 import type { BudgetLine, GovernanceStore, LineState, ReserveRequest, ReserveResult } from './types';
 
-interface Counter {
-  key: string;
-  budget: string;
-  unit: AccountingUnit;
-  limit: number;
-  used: number;
-  reserved: number;
+interface Counter extends LineState {
   expiresAt: number | undefined;
 }
 
