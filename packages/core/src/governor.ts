@@ -11,7 +11,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { resolveAttribution } from './attribution';
-import { type Budget, compileBudget, linesFor, type MatchSubject } from './budget/budget-set';
+import { type Budget, compileBudget, linesFor } from './budget/budget-set';
 import type { ApprovalDecision, DecisionRecord, ResolvedOptions } from './config';
 import { ApprovalDeniedError } from './errors/approval-denied-error';
 import { BudgetExceededError } from './errors/budget-exceeded-error';
@@ -24,7 +24,7 @@ import { costMicros, worstCaseMicros } from './pricing/cost';
 import type { PriceTable } from './pricing/price-table';
 import type { ModelPrice, PriceMatch } from './pricing/types';
 import * as sc from './semconv';
-import type { BudgetLine, GovernanceStore, LineState } from './store/types';
+import type { BudgetLine, GovernanceStore, LineState, ReserveResult } from './store/types';
 import type { Instruments } from './telemetry/instruments';
 import type { Attribution, GovernedRequest, ResponseInfo, Usage } from './types';
 
@@ -121,11 +121,88 @@ export class Governor {
    */
   async begin(request: GovernedRequest): Promise<GovernedCall> {
     const startedAt = performance.now();
-    const id = randomUUID();
-    const attribution = resolveAttribution(this.defaults);
-    const parent = context.active();
-    const span = this.startSpan(request, attribution, parent);
+    const unit: Unit = {
+      id: randomUUID(),
+      request,
+      attribution: resolveAttribution(this.defaults),
+      parent: context.active(),
+      span: undefined as unknown as Span,
+    };
+    unit.span = this.startSpan(request, unit.attribution, unit.parent);
 
+    const cost = this.worstCase(request);
+    const policy = this.policy.evaluate({
+      request,
+      attribution: unit.attribution,
+      outputBound: cost.outputBound,
+      worstCaseMicros: cost.worstMicros,
+    });
+    const decision = this.decide(policy);
+    safely(() => {
+      unit.span.setAttribute(sc.ATTR_GENOPS_RESERVATION_OUTPUT_BOUND, cost.outputBoundSource);
+      if (cost.match) unit.span.setAttribute(sc.ATTR_GENOPS_COST_PRICE_MODEL, cost.match.model);
+      else unit.span.setAttribute(sc.ATTR_GENOPS_COST_ESTIMATED, true);
+      if (policy.violation && policy.mode === 'shadow') {
+        unit.span.setAttribute(sc.ATTR_GENOPS_POLICY_SHADOW_RESULT, 'BLOCKED');
+        unit.span.setAttribute(sc.ATTR_GENOPS_POLICY_SHADOW_REASON_CODE, policy.violation.reasonCode);
+      }
+    });
+    if (decision.result === 'BLOCKED') {
+      const error = new PolicyViolationError({
+        rule: decision.rule!,
+        reasonCode: decision.reasonCode!,
+        message: decision.message!,
+      });
+      throw this.block(unit, decision, error);
+    }
+    if (!cost.price) this.handleUnknownPrice(unit, decision);
+
+    // Reservation: the worst case, in every matching budget, all or nothing.
+    const reservedMicros = cost.worstMicros ?? 0;
+    const lines =
+      this.budgets.length === 0
+        ? []
+        : linesFor(
+            this.budgets,
+            { ...unit.attribution, provider: request.provider, model: request.model },
+            { micros: reservedMicros, tokens: cost.worstTokens },
+            Date.now(),
+          );
+    const reserved = lines.length === 0 ? [] : await this.reserve(unit, lines, decision);
+    safely(() => {
+      unit.span.addEvent(sc.EVENT_GENOPS_BUDGET_RESERVATION, {
+        [sc.ATTR_GENOPS_ACCOUNTING_RESERVED]: microsToUsd(reservedMicros),
+        [sc.ATTR_GENOPS_ACCOUNTING_UNIT]: 'USD',
+        ...(reserved[0] ? { [sc.ATTR_GENOPS_BUDGET_NAME]: reserved[0].budget } : {}),
+      });
+      unit.span.setAttribute(sc.ATTR_GENOPS_ACCOUNTING_RESERVED, microsToUsd(reservedMicros));
+      unit.span.setAttribute(sc.ATTR_GENOPS_ACCOUNTING_UNIT, 'USD');
+    });
+
+    // Approval over a cost threshold: the reservation is held while a person or program decides.
+    const needsApproval = this.approvalThresholdMicros !== undefined && reservedMicros > this.approvalThresholdMicros;
+    safely(() => unit.span.setAttribute(sc.ATTR_GENOPS_GOVERNANCE_APPROVAL_REQUIRED, needsApproval));
+    const approval = needsApproval ? await this.approve(unit, reservedMicros, lines.length > 0) : undefined;
+    if (approval && decision.constraint === 'none') decision.constraint = 'approval';
+
+    this.recordDecision(unit.span, decision);
+    this.notify({ ...unit, decision, reserved: microsToUsd(reservedMicros), approval, phase: 'decided' });
+    return new Call(this, {
+      ...unit,
+      price: cost.price,
+      priced: cost.match !== undefined,
+      reservedMicros,
+      reservedTokens: cost.worstTokens,
+      hasLines: lines.length > 0,
+      lines,
+      firstLine: tightest(reserved),
+      startedAt,
+      decision,
+    });
+  }
+
+  /** The price, the output bound and the worst-case cost the reservation holds. */
+  private worstCase(request: GovernedRequest) {
     const match = this.prices.lookup(request.provider, request.model);
     const price = match?.price ?? this.fallbackPrice;
     const outputBound = request.maxOutputTokens ?? price?.maxOutputTokens ?? this.options.defaultMaxOutputTokens;
@@ -135,186 +212,126 @@ export class Governor {
         : price?.maxOutputTokens !== undefined
           ? 'price_data'
           : 'default';
-    const worstMicros = price ? worstCaseMicros(price, request.estimatedInputTokens, outputBound) : undefined;
-    const worstTokens = request.estimatedInputTokens + outputBound;
-    const policy = this.policy.evaluate({ request, attribution, outputBound, worstCaseMicros: worstMicros });
-    const decision = this.decide(policy);
-    safely(() => {
-      span.setAttribute(sc.ATTR_GENOPS_RESERVATION_OUTPUT_BOUND, outputBoundSource);
-      if (match) span.setAttribute(sc.ATTR_GENOPS_COST_PRICE_MODEL, match.model);
-      else if (price) span.setAttribute(sc.ATTR_GENOPS_COST_ESTIMATED, true);
-      if (policy.violation && policy.mode === 'shadow') {
-        span.setAttribute(sc.ATTR_GENOPS_POLICY_SHADOW_RESULT, 'BLOCKED');
-        span.setAttribute(sc.ATTR_GENOPS_POLICY_SHADOW_REASON_CODE, policy.violation.reasonCode);
-      }
-    });
-
-    if (decision.result === 'BLOCKED') {
-      throw this.block(
-        span,
-        id,
-        request,
-        attribution,
-        decision,
-        new PolicyViolationError({
-          rule: decision.rule!,
-          reasonCode: decision.reasonCode!,
-          message: decision.message!,
-        }),
-      );
-    }
-
-    if (!price) {
-      if (this.options.unknownModel === 'deny') {
-        const message =
-          `No price is known for model "${request.model}" of provider "${request.provider}", so its cost cannot be reserved. ` +
-          `Add it with GenOps.init({ prices: { '${request.provider}': { '${request.model}': { input: <USD per 1M>, output: <USD per 1M> } } } }), ` +
-          `or set unknownModel to 'warn' or a fallback price.`;
-        const blocked: Decision = {
-          result: 'BLOCKED',
-          reasonCode: 'BUDGET_RESERVATION_FAILED',
-          rule: 'unknownModel',
-          message,
-          constraint: 'pricing',
-        };
-        throw this.block(span, id, request, attribution, blocked, new ReservationFailedError({ message }));
-      }
-      if (decision.result === 'ALLOWED')
-        Object.assign(decision, {
-          result: 'WARNING',
-          reasonCode: 'x_price_unknown',
-          rule: 'unknownModel',
-          message: `no price for ${request.model}; cost recorded as 0`,
-          constraint: 'pricing',
-        });
-      safely(() => span.setAttribute(sc.ATTR_GENOPS_COST_ESTIMATED, true));
-    }
-
-    // Reservation: the worst case, in every matching budget, all or nothing.
-    const reservedMicros = worstMicros ?? 0;
-    const subject: MatchSubject = { ...attribution, provider: request.provider, model: request.model };
-    const lines =
-      this.budgets.length === 0
-        ? []
-        : linesFor(this.budgets, subject, { micros: reservedMicros, tokens: worstTokens }, Date.now());
-    let reserved: LineState[] = [];
-    if (lines.length > 0) {
-      let outcome: Awaited<ReturnType<GovernanceStore['reserve']>>;
-      try {
-        outcome = await this.store.reserve({ id, lines, leaseMs: this.options.reservationLeaseMs });
-      } catch (cause) {
-        const message = `The governance store (${this.store.kind}) could not reserve this call's budget: ${(cause as Error)?.message ?? cause}. The call was denied (fail-closed).`;
-        const blocked: Decision = {
-          result: 'BLOCKED',
-          reasonCode: 'BUDGET_RESERVATION_FAILED',
-          rule: 'store',
-          message,
-          constraint: 'budget_limit',
-        };
-        throw this.block(span, id, request, attribution, blocked, new ReservationFailedError({ message, cause }));
-      }
-      if (!outcome.ok) {
-        const { failed, requested } = outcome;
-        const budget = this.budgets.find((candidate) => candidate.name === failed.budget)!;
-        const unitValue = (value: number) => (failed.unit === 'USD' ? microsToUsd(value) : value);
-        const error = new BudgetExceededError({
-          budget: failed.budget,
-          budgetKey: failed.key,
-          limit: unitValue(failed.limit),
-          used: unitValue(failed.used + failed.reserved),
-          requested: unitValue(requested),
-          unit: failed.unit,
-          period: budget.window === 'total' ? 'budget' : budget.window,
-        });
-        const blocked: Decision = {
-          result: 'BLOCKED',
-          reasonCode: 'BUDGET_EXCEEDED',
-          rule: `budget:${failed.budget}`,
-          message: error.message,
-          constraint: 'budget_limit',
-        };
-        safely(() => this.setBudgetAttributes(span, failed, 0));
-        throw this.block(span, id, request, attribution, blocked, error);
-      }
-      reserved = outcome.lines;
-      const over = reserved.find((line) => line.used + line.reserved > line.limit);
-      if (over && decision.result === 'ALLOWED') {
-        Object.assign(decision, {
-          result: 'WARNING',
-          reasonCode: 'BUDGET_EXCEEDED',
-          rule: `budget:${over.budget}`,
-          message: `budget "${over.budget}" is over its limit (action: warn)`,
-          constraint: 'budget_limit',
-        });
-      }
-    }
-    safely(() => {
-      span.addEvent(sc.EVENT_GENOPS_BUDGET_RESERVATION, {
-        [sc.ATTR_GENOPS_ACCOUNTING_RESERVED]: microsToUsd(reservedMicros),
-        [sc.ATTR_GENOPS_ACCOUNTING_UNIT]: 'USD',
-        ...(reserved[0] ? { [sc.ATTR_GENOPS_BUDGET_NAME]: reserved[0].budget } : {}),
-      });
-      span.setAttribute(sc.ATTR_GENOPS_ACCOUNTING_RESERVED, microsToUsd(reservedMicros));
-      span.setAttribute(sc.ATTR_GENOPS_ACCOUNTING_UNIT, 'USD');
-    });
-
-    // Approval over a cost threshold: the reservation is held while a person or program decides.
-    let approval: DecisionRecord['approval'];
-    const needsApproval = this.approvalThresholdMicros !== undefined && reservedMicros > this.approvalThresholdMicros;
-    safely(() => span.setAttribute(sc.ATTR_GENOPS_GOVERNANCE_APPROVAL_REQUIRED, needsApproval));
-    if (needsApproval) {
-      approval = await this.requestApproval(span, id, request, attribution, reservedMicros);
-      if (approval.status !== 'approved') {
-        await this.releaseQuietly(id, lines.length > 0);
-        const timedOut = approval.status === 'timed_out';
-        const message = timedOut
-          ? `Approval ${id} for a call that may cost ${formatUsd(reservedMicros)} (over requireApprovalOver $${this.options.requireApprovalOver}) timed out after ${this.options.approvalTimeoutMs} ms; the default decision is deny. Raise approvalTimeoutMs or set approvalTimeoutDecision.`
-          : `Approval ${id} for a call that may cost ${formatUsd(reservedMicros)} (over requireApprovalOver $${this.options.requireApprovalOver}) was denied${approval.decidedBy ? ` by ${approval.decidedBy}` : ''}${approval.reason ? `: ${approval.reason}` : this.options.approver ? '' : ': no approver is configured (GenOps.init({ approver }))'}.`;
-        const blocked: Decision = {
-          result: 'BLOCKED',
-          reasonCode: timedOut ? 'x_approval_timeout' : 'x_approval_denied',
-          rule: 'requireApprovalOver',
-          message,
-          constraint: 'approval',
-        };
-        const error = new ApprovalDeniedError({
-          approvalId: id,
-          message,
-          timedOut,
-          ...(approval.decidedBy ? { decidedBy: approval.decidedBy } : {}),
-          ...(approval.reason ? { reason: approval.reason } : {}),
-        });
-        throw this.block(span, id, request, attribution, blocked, error, microsToUsd(reservedMicros), approval);
-      }
-      if (decision.constraint === 'none') decision.constraint = 'approval';
-    }
-
-    this.recordDecision(span, decision);
-    this.notify({
-      id,
-      request,
-      attribution,
-      decision,
-      reserved: microsToUsd(reservedMicros),
-      approval,
-      phase: 'decided',
-    });
-    return new Call(this, {
-      id,
-      span,
-      parent,
-      request,
-      attribution,
+    return {
+      match,
       price,
-      priced: match !== undefined,
-      reservedMicros,
-      reservedTokens: worstTokens,
-      hasLines: lines.length > 0,
-      lines,
-      firstLine: tightest(reserved),
-      startedAt,
-      decision,
+      outputBound,
+      outputBoundSource,
+      worstMicros: price ? worstCaseMicros(price, request.estimatedInputTokens, outputBound) : undefined,
+      worstTokens: request.estimatedInputTokens + outputBound,
+    };
+  }
+
+  /** A model without a price: deny (the default), or run with a warning and zero cost. */
+  private handleUnknownPrice(unit: Unit, decision: Decision): void {
+    const { request } = unit;
+    if (this.options.unknownModel === 'deny') {
+      const message =
+        `No price is known for model "${request.model}" of provider "${request.provider}", so its cost cannot be reserved. ` +
+        `Add it with GenOps.init({ prices: { '${request.provider}': { '${request.model}': { input: <USD per 1M>, output: <USD per 1M> } } } }), ` +
+        `or set unknownModel to 'warn' or a fallback price.`;
+      const blocked: Decision = {
+        result: 'BLOCKED',
+        reasonCode: 'BUDGET_RESERVATION_FAILED',
+        rule: 'unknownModel',
+        message,
+        constraint: 'pricing',
+      };
+      throw this.block(unit, blocked, new ReservationFailedError({ message }));
+    }
+    if (decision.result === 'ALLOWED') {
+      Object.assign(decision, {
+        result: 'WARNING',
+        reasonCode: 'x_price_unknown',
+        rule: 'unknownModel',
+        message: `no price for ${request.model}; cost recorded as 0`,
+        constraint: 'pricing',
+      });
+    }
+  }
+
+  /** Reserves in the store, all or nothing; denies (fail-closed) when a budget has no room or the store fails. */
+  private async reserve(unit: Unit, lines: BudgetLine[], decision: Decision): Promise<LineState[]> {
+    let outcome: ReserveResult;
+    try {
+      outcome = await this.store.reserve({ id: unit.id, lines, leaseMs: this.options.reservationLeaseMs });
+    } catch (cause) {
+      const message = `The governance store (${this.store.kind}) could not reserve this call's budget: ${(cause as Error)?.message ?? cause}. The call was denied (fail-closed).`;
+      const blocked: Decision = {
+        result: 'BLOCKED',
+        reasonCode: 'BUDGET_RESERVATION_FAILED',
+        rule: 'store',
+        message,
+        constraint: 'budget_limit',
+      };
+      throw this.block(unit, blocked, new ReservationFailedError({ message, cause }));
+    }
+    if (!outcome.ok) {
+      const { failed, requested } = outcome;
+      const budget = this.budgets.find((candidate) => candidate.name === failed.budget)!;
+      const unitValue = (value: number) => (failed.unit === 'USD' ? microsToUsd(value) : value);
+      const error = new BudgetExceededError({
+        budget: failed.budget,
+        budgetKey: failed.key,
+        limit: unitValue(failed.limit),
+        used: unitValue(failed.used + failed.reserved),
+        requested: unitValue(requested),
+        unit: failed.unit,
+        period: budget.window === 'total' ? 'budget' : budget.window,
+      });
+      const blocked: Decision = {
+        result: 'BLOCKED',
+        reasonCode: 'BUDGET_EXCEEDED',
+        rule: `budget:${failed.budget}`,
+        message: error.message,
+        constraint: 'budget_limit',
+      };
+      safely(() => this.setBudgetAttributes(unit.span, failed, 0));
+      throw this.block(unit, blocked, error);
+    }
+    // A budget with action `warn` is reserved even over its limit; the call runs with a warning.
+    const over = outcome.lines.find((line) => line.used + line.reserved > line.limit);
+    if (over && decision.result === 'ALLOWED') {
+      Object.assign(decision, {
+        result: 'WARNING',
+        reasonCode: 'BUDGET_EXCEEDED',
+        rule: `budget:${over.budget}`,
+        message: `budget "${over.budget}" is over its limit (action: warn)`,
+        constraint: 'budget_limit',
+      });
+    }
+    return outcome.lines;
+  }
+
+  /** Holds the call for approval; on a denial or timeout, releases the reservation and denies. */
+  private async approve(
+    unit: Unit,
+    reservedMicros: number,
+    hasLines: boolean,
+  ): Promise<NonNullable<DecisionRecord['approval']>> {
+    const approval = await this.requestApproval(unit.span, unit.id, unit.request, unit.attribution, reservedMicros);
+    if (approval.status === 'approved') return approval;
+    await this.releaseQuietly(unit.id, hasLines);
+    const timedOut = approval.status === 'timed_out';
+    const threshold = `over requireApprovalOver $${this.options.requireApprovalOver}`;
+    const message = timedOut
+      ? `Approval ${unit.id} for a call that may cost ${formatUsd(reservedMicros)} (${threshold}) timed out after ${this.options.approvalTimeoutMs} ms; the default decision is deny. Raise approvalTimeoutMs or set approvalTimeoutDecision.`
+      : `Approval ${unit.id} for a call that may cost ${formatUsd(reservedMicros)} (${threshold}) was denied${approval.decidedBy ? ` by ${approval.decidedBy}` : ''}${approval.reason ? `: ${approval.reason}` : this.options.approver ? '' : ': no approver is configured (GenOps.init({ approver }))'}.`;
+    const blocked: Decision = {
+      result: 'BLOCKED',
+      reasonCode: timedOut ? 'x_approval_timeout' : 'x_approval_denied',
+      rule: 'requireApprovalOver',
+      message,
+      constraint: 'approval',
+    };
+    const error = new ApprovalDeniedError({
+      approvalId: unit.id,
+      message,
+      timedOut,
+      ...(approval.decidedBy ? { decidedBy: approval.decidedBy } : {}),
+      ...(approval.reason ? { reason: approval.reason } : {}),
     });
+    throw this.block(unit, blocked, error, microsToUsd(reservedMicros), approval);
   }
 
   private decide(policy: PolicyDecision): Decision {
@@ -402,15 +419,13 @@ export class Governor {
 
   /** Records a denial on the span, ends it, and returns the error to throw. */
   private block(
-    span: Span,
-    id: string,
-    request: GovernedRequest,
-    attribution: Readonly<Attribution>,
+    unit: Unit,
     decision: Decision,
     error: GovernanceError,
     reserved?: number,
     approval?: DecisionRecord['approval'],
   ): GovernanceError {
+    const { span } = unit;
     this.recordDecision(span, decision);
     safely(() => {
       span.setAttribute(sc.ATTR_ERROR_TYPE, error.name);
@@ -419,7 +434,7 @@ export class Governor {
       const spanContext = span.spanContext();
       error.spanContext = { traceId: spanContext.traceId, spanId: spanContext.spanId };
     });
-    this.notify({ id, request, attribution, decision, reserved, approval, phase: 'decided' });
+    this.notify({ ...unit, decision, reserved, approval, phase: 'decided' });
     return error;
   }
 
@@ -692,6 +707,15 @@ export class Governor {
       phase: 'settled',
     });
   }
+}
+
+/** One governed unit (AWU) while its pre-execution steps run. */
+interface Unit {
+  id: string;
+  request: GovernedRequest;
+  attribution: Readonly<Attribution>;
+  parent: Context;
+  span: Span;
 }
 
 /** @internal */
