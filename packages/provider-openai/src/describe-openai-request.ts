@@ -7,12 +7,12 @@ type Body = Record<string, unknown>;
 
 /** Reads what governance needs from a request body. Never reads content unless asked (lazy accessor). */
 export function describeOpenAIRequest(method: OpenAIMethod, body: Body, baseURL: string | undefined): GovernedRequest {
-  const server = parseServer(baseURL);
+  const { provider, ...server } = endpointOf(baseURL);
   const model = typeof body.model === 'string' ? body.model : 'unknown-model';
   const stream = body.stream === true;
   const choices = typeof body.n === 'number' && body.n > 1 ? body.n : 1;
   const request: GovernedRequest = {
-    provider: providerFromBaseURL(baseURL),
+    provider,
     operation: 'chat',
     model,
     method,
@@ -113,27 +113,37 @@ function numberOr(...values: unknown[]): number | undefined {
  * extend this table; anything unrecognised is reported as `openai`, the wire protocol in use.
  */
 export function providerFromBaseURL(baseURL: string | undefined): string {
-  if (!baseURL) return 'openai';
-  const host = safeHost(baseURL);
-  if (host?.endsWith('.openai.azure.com') || host?.endsWith('.cognitiveservices.azure.com')) return 'azure.ai.openai';
-  return 'openai';
+  return endpointOf(baseURL).provider;
 }
 
-function parseServer(baseURL: string | undefined): { serverAddress?: string; serverPort?: number } {
-  if (!baseURL) return {};
-  try {
-    const url = new URL(baseURL);
-    const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-    return { serverAddress: url.hostname, serverPort: port };
-  } catch {
-    return {};
-  }
+interface Endpoint {
+  provider: string;
+  serverAddress?: string;
+  serverPort?: number;
 }
 
-function safeHost(baseURL: string): string | undefined {
-  try {
-    return new URL(baseURL).hostname;
-  } catch {
-    return undefined;
+// A client's base URL never changes and apps use few of them: parse each once, not once per call.
+const endpoints = new Map<string, Endpoint>();
+
+function endpointOf(baseURL: string | undefined): Endpoint {
+  if (!baseURL) return { provider: 'openai' };
+  let endpoint = endpoints.get(baseURL);
+  if (!endpoint) {
+    endpoint = parseEndpoint(baseURL);
+    if (endpoints.size < 100) endpoints.set(baseURL, endpoint);
   }
+  return endpoint;
+}
+
+function parseEndpoint(baseURL: string): Endpoint {
+  let url: URL;
+  try {
+    url = new URL(baseURL);
+  } catch {
+    return { provider: 'openai' };
+  }
+  const host = url.hostname;
+  const azure = host.endsWith('.openai.azure.com') || host.endsWith('.cognitiveservices.azure.com');
+  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  return { provider: azure ? 'azure.ai.openai' : 'openai', serverAddress: host, serverPort: port };
 }
