@@ -64,8 +64,29 @@ export interface GovernedRequest {
   region?: string;
   /** Tool names the request offers the model. */
   tools?: string[];
+  /** For `execute_tool` units: the tool being called (tool rules decide on its name). */
+  tool?: { name: string; callId?: string; type?: string };
+  /**
+   * The request's text parts (messages, prompt, instructions, embedding input), read lazily by content
+   * rules. Never recorded unless content capture is on.
+   */
+  text?: () => string[];
+  /**
+   * What the core may change before the request is sent: `model` (a budget's downgrade) and `text`
+   * (redaction). The adapter applies {@link RequestEdits} from `GovernedCall.edits` to what it sends.
+   * A redact rule on a request whose text is not editable denies the call instead (fail closed).
+   */
+  editable?: { model?: boolean; text?: boolean };
   /** Lazy accessor for prompt content; read only when content capture is on. */
   content?: () => { input?: unknown; system?: unknown };
+}
+
+/** Changes the core asks the adapter to make to a request before it is sent. */
+export interface RequestEdits {
+  /** Send the call to this model instead (a budget with `action: downgrade`). */
+  model?: string;
+  /** Rewrite every text part with this function (redaction). */
+  text?: (text: string) => string;
 }
 
 /** What an adapter reads from a response. */

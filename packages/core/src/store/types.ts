@@ -1,20 +1,32 @@
 import type { AccountingUnit } from '../types';
 
+/** Unit a budget line counts in: money (micro-USD), tokens, or requests (rate limits). */
+export type LineUnit = AccountingUnit | 'requests';
+
 /** One budget instance a reservation draws on: a budget, a `per` value and a window period. */
 export interface BudgetLine {
   /** Stable key, e.g. `team-daily|team=engineering|2026-11-23`. */
   key: string;
-  /** Budget name, for errors and status. */
+  /** Budget name, for errors and status; rate-limit lines are named `rate:<rule>`. */
   budget: string;
-  unit: AccountingUnit;
-  /** Limit in integer units (micro-USD or tokens). */
+  unit: LineUnit;
+  /** Limit in integer units (micro-USD, tokens or requests). */
   limit: number;
-  /** Amount to reserve in integer units. */
+  /**
+   * Amount to reserve in integer units. A line whose amount is 0 always fits, even when the budget is
+   * already over its limit (a zero-cost model is never blocked by a money budget).
+   */
   amount: number;
   /** `false` for budgets whose action only warns: reserved and counted, never refused. */
   enforce: boolean;
   /** When the period ends (epoch ms), so stores can expire old counters; `undefined` = never. */
   expiresAt?: number;
+  /**
+   * A rolling (sliding) window instead of a calendar period: amounts count for `windowMs` after the
+   * reservation that made them, kept in buckets of `bucketMs` (the window is exact to one bucket).
+   * Settled amounts are committed into the bucket of the reservation's start time.
+   */
+  rolling?: { windowMs: number; bucketMs: number };
 }
 
 export interface ReserveRequest {
@@ -28,9 +40,9 @@ export interface ReserveRequest {
 export interface LineState {
   key: string;
   budget: string;
-  unit: AccountingUnit;
+  unit: LineUnit;
   limit: number;
-  /** Committed (settled) amount. */
+  /** Committed (settled) amount; for rolling lines, within the window now. */
   used: number;
   /** Amount held by open reservations. */
   reserved: number;
@@ -41,25 +53,126 @@ export type ReserveResult =
   /** `failed` is the first enforcing line the request did not fit into, with its state before the attempt. */
   | { ok: false; failed: LineState; requested: number };
 
+export interface SettleResult {
+  /** `false` when the reservation was no longer open (its lease expired while the call ran). */
+  open: boolean;
+  /** State of the reservation's lines after settlement (empty when nothing was known about them). */
+  lines: LineState[];
+}
+
+/** Amounts a settlement commits, per unit. */
+export type SettleAmounts = Partial<Record<LineUnit, number>>;
+
+// ---- Approvals -------------------------------------------------------------------------------------
+
+export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'timed_out';
+
+/** A held call waiting for (or given) a human or programmatic decision. Durable in the store. */
+export interface ApprovalRecord {
+  /** The AWU id of the held call. */
+  id: string;
+  status: ApprovalStatus;
+  /** Epoch ms. */
+  createdAt: number;
+  /** When the held call stops waiting (epoch ms); after it, the configured timeout decision applies. */
+  expiresAt: number;
+  /** Why approval is needed, e.g. `cost over $50.00 (requireApprovalOver)` or `tool "deploy" (rule tools)`. */
+  reason: string;
+  /** The rule or budget that asked for approval. */
+  rule: string;
+  provider: string;
+  model: string;
+  operation: string;
+  attribution: Record<string, string>;
+  /** Worst-case cost reserved for the call, USD. */
+  estimatedCostUsd: number;
+  /** Process that holds the call (hostname:pid), for `genops approvals list`. */
+  requestedBy?: string;
+  decidedAt?: number;
+  decidedBy?: string;
+  /** The decider's reason. */
+  decisionReason?: string;
+}
+
+export interface ApprovalDecisionInput {
+  status: 'approved' | 'denied' | 'timed_out';
+  decidedBy: string;
+  reason?: string;
+}
+
+// ---- Audit -----------------------------------------------------------------------------------------
+
+export type AuditEntryType = 'decision' | 'reservation' | 'settlement' | 'approval' | 'policy';
+
+/** What the runtime appends; the store adds `seq`, `prevHash` and `hash` atomically. */
+export interface AuditEntry {
+  type: AuditEntryType;
+  /** Epoch ms. */
+  at: number;
+  /** The AWU (or approval, or policy version) the entry is about. */
+  subject: string;
+  /** JSON-serialisable details (no prompt or completion content, no secrets). */
+  data: Record<string, unknown>;
+}
+
+/** An entry as stored: part of a hash chain, so an edited, reordered or missing record is detectable. */
+export interface AuditRecord extends AuditEntry {
+  /** 1, 2, 3, ... with no gaps. */
+  seq: number;
+  /** `hash` of the previous record; 64 zeros for the first. */
+  prevHash: string;
+  /** SHA-256 (hex) of `prevHash` and the canonical JSON of the entry with its `seq` (see `hashAuditRecord`). */
+  hash: string;
+}
+
 /**
  * Shared governance state. Every method is atomic on its own; `reserve` is all-or-nothing across its
- * lines. Implementations: memory (this package), SQLite and Redis (their own packages).
+ * lines. Implementations: memory (this package), SQLite and Redis (their own packages). The shared
+ * contract tests live in `@genops/testing` (`describeGovernanceStore`).
  */
 export interface GovernanceStore {
   readonly kind: string;
   reserve(request: ReserveRequest): Promise<ReserveResult>;
   /**
-   * Commits the actual amount per unit for a reservation and releases the rest, returning `true`.
-   * When the reservation is no longer open (its lease expired while the call ran), the actual amount
-   * is still committed to `lines` when given, so a slow call is never free, and `false` is returned.
-   * Callers settle each reservation once.
+   * Commits the actual amount per unit for a reservation and releases the rest. When the reservation is
+   * no longer open (its lease expired while the call ran), the actual amount is still committed to
+   * `lines` when given, so a slow call is never free, and `open` is `false`. Callers settle each
+   * reservation once.
    */
-  settle(id: string, actual: Partial<Record<AccountingUnit, number>>, lines?: readonly BudgetLine[]): Promise<boolean>;
-  /** Releases a reservation without committing anything. Idempotent. */
+  settle(id: string, actual: SettleAmounts, lines?: readonly BudgetLine[]): Promise<SettleResult>;
+  /** Releases a reservation without committing anything. Idempotent; `false` when it was not open. */
   release(id: string): Promise<boolean>;
   /** Current state of budget lines whose key starts with `prefix` (all when omitted). */
   lines(prefix?: string): Promise<LineState[]>;
   /** Number of open (unsettled, unexpired) reservations. */
   openReservations(): Promise<number>;
+  /**
+   * Sets `key` if it is not set yet and returns `true`; returns `false` when it already was. Used so
+   * that a budget alert fires once per threshold per period across every process sharing the store.
+   * The key may be forgotten after `expiresAt` (epoch ms).
+   */
+  markOnce(key: string, expiresAt?: number): Promise<boolean>;
+
+  /** Records a pending approval. */
+  createApproval(record: ApprovalRecord): Promise<void>;
+  /**
+   * Decides a pending approval (compare-and-set: only a `pending` record changes) and returns the
+   * record as it now is, so the first decision wins; `undefined` when no such approval exists.
+   */
+  decideApproval(id: string, decision: ApprovalDecisionInput): Promise<ApprovalRecord | undefined>;
+  getApproval(id: string): Promise<ApprovalRecord | undefined>;
+  /** Approvals, newest first, optionally only those with `status`. */
+  listApprovals(filter?: { status?: ApprovalStatus }): Promise<ApprovalRecord[]>;
+  /**
+   * Resolves with the record once it is no longer pending (decided by any process sharing the store),
+   * or with the still-pending record after `timeoutMs`. `undefined` when no such approval exists.
+   */
+  waitForApproval(id: string, timeoutMs: number): Promise<ApprovalRecord | undefined>;
+
+  /** Appends entries to the audit chain, in order, atomically assigning `seq`, `prevHash` and `hash`. */
+  appendAudit(entries: readonly AuditEntry[]): Promise<AuditRecord[]>;
+  /** Audit records with `seq >= fromSeq` (default 1), oldest first, at most `limit`. */
+  readAudit(options?: { fromSeq?: number; limit?: number }): Promise<AuditRecord[]>;
+
   close(): Promise<void>;
 }
