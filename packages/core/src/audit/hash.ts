@@ -1,26 +1,42 @@
 import { createHash } from 'node:crypto';
 import type { AuditEntry, AuditRecord } from '../store/types';
 
-/** `prevHash` of the first record in a chain. */
+/** `prevHash` of the first record in a chain: 64 zeros. */
 export const GENESIS_HASH = '0'.repeat(64);
 
 /**
- * Canonical JSON: object keys sorted, no whitespace, `undefined` members dropped. Two processes (or a
- * verifier years later) serialise the same record to the same bytes.
+ * Canonical JSON: object keys sorted (by UTF-16 code units, as `Array.prototype.sort` does), no
+ * whitespace, `undefined` members dropped. Two processes (or a verifier years later) serialise the same
+ * record to the same bytes.
+ *
+ * Exact semantics, which audit hashes depend on (do not change them without a chain format version):
+ * - strings, finite numbers, booleans and `null` as `JSON.stringify` writes them;
+ * - non-finite numbers (`NaN`, `Infinity`) and values JSON has no form for (`undefined`, functions,
+ *   symbols) become `null` where they stand, and object members whose value is `undefined` are left out;
+ * - arrays element by element (a hole counts as `undefined`, so `null`);
+ * - any other object by its own enumerable string keys; `toJSON` is **not** called, so a `Date` or a
+ *   `Map` serialises as `{}`. Audit data should be plain JSON (`AuditTrail` normalises it before
+ *   appending, so what is hashed is exactly what a JSON-based store or file reads back).
+ *
+ * Throws on a `bigint` and on a circular structure.
  */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') {
     if (typeof value === 'number' && !Number.isFinite(value)) return 'null';
     return JSON.stringify(value) ?? 'null';
   }
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(',')}]`;
+  if (Array.isArray(value)) return `[${Array.from(value, (item) => canonicalJson(item)).join(',')}]`;
   const keys = Object.keys(value)
     .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
     .sort();
   return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`).join(',')}}`;
 }
 
-/** The hash of a record: SHA-256 over `prevHash` and the canonical JSON of `{seq, type, at, subject, data}`. */
+/**
+ * The hash of a record: lowercase hex SHA-256 over the UTF-8 bytes of `prevHash`, a newline (`\n`), and
+ * the canonical JSON (see {@link canonicalJson}) of `{at, data, seq, subject, type}`. Because `prevHash`
+ * is inside the hash, each record commits to the whole chain before it.
+ */
 export function hashAuditRecord(prevHash: string, seq: number, entry: AuditEntry): string {
   return createHash('sha256')
     .update(prevHash)
@@ -29,8 +45,14 @@ export function hashAuditRecord(prevHash: string, seq: number, entry: AuditEntry
     .digest('hex');
 }
 
-/** Links `entries` onto a chain whose last record is `tip` (or starts a chain). Stores call this inside their atomic append. */
-export function chainAuditEntries(tip: Pick<AuditRecord, 'seq' | 'hash'> | undefined, entries: readonly AuditEntry[]): AuditRecord[] {
+/**
+ * Links `entries` onto a chain whose last record is `tip` (or starts a chain at seq 1 with
+ * {@link GENESIS_HASH} when `tip` is `undefined`). Stores call this inside their atomic append.
+ */
+export function chainAuditEntries(
+  tip: Pick<AuditRecord, 'seq' | 'hash'> | undefined,
+  entries: readonly AuditEntry[],
+): AuditRecord[] {
   let seq = tip?.seq ?? 0;
   let prevHash = tip?.hash ?? GENESIS_HASH;
   const records: AuditRecord[] = [];

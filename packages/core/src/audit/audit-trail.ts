@@ -1,0 +1,614 @@
+import { createRequire } from 'node:module';
+import { type Context, diag, logs, ROOT_CONTEXT } from '@opentelemetry/api';
+import type { AuditEntry, AuditRecord, GovernanceStore } from '../store/types';
+import { VERSION } from '../version';
+import { canonicalJson } from './hash';
+import { appendAuditFile } from './jsonl';
+import { shortSubject } from './record-shape';
+
+/** A log attribute value the audit trail writes: a primitive, or an array of one primitive type. */
+export type AuditAttributeValue = string | number | boolean | string[] | number[] | boolean[];
+
+/** The OpenTelemetry log record emitted for each appended audit record. */
+export interface AuditLogRecord {
+  /** `genops.audit.<type>`, e.g. `genops.audit.decision`. */
+  eventName: string;
+  /** The record's `at`. */
+  timestamp: Date;
+  /** INFO (9). */
+  severityNumber: number;
+  severityText: string;
+  /** A short summary for a person, e.g. `decision 3f2c41aa…: result=BLOCKED reasonCode=… (audit #17)`. */
+  body: string;
+  /**
+   * `genops.audit.seq`, `.hash`, `.prev_hash`, `.type`, `.subject`, and `genops.audit.data.<key>` for each
+   * member of `data`: primitives and arrays of one primitive type as they are, other values as JSON,
+   * `null` left out.
+   */
+  attributes: Record<string, AuditAttributeValue>;
+  /**
+   * Always the root context: records are emitted in batches after the calls that made them, so the span
+   * active at that moment is unrelated. The record's `subject` (the AWU id) links it to its call.
+   */
+  context: Context;
+}
+
+/**
+ * The part of an OpenTelemetry `Logger` the audit trail uses. Loggers from `@opentelemetry/api` 1.10+
+ * (what OpenTelemetry JS 3.x `LoggerProvider`s return) and from `@opentelemetry/api-logs` both fit.
+ */
+export interface AuditLogger {
+  emit(logRecord: AuditLogRecord): void;
+  enabled?(options?: { eventName?: string; context?: Context }): boolean;
+}
+
+/** Options of {@link AuditTrail}. */
+export interface AuditTrailOptions {
+  /** Where records are appended (and chained): the governance store. */
+  store: Pick<GovernanceStore, 'appendAudit'>;
+  /** Emit each appended record as an OpenTelemetry log record (see {@link getAuditLogger}). */
+  logger?: AuditLogger | undefined;
+  /** Mirror each appended record to this JSON Lines file (see `appendAuditFile`). */
+  file?: string | undefined;
+  /** `fsync` the mirror file after each batch. Default `false`. */
+  fsync?: boolean | undefined;
+  /** Most entries per `appendAudit` call. Default 100. */
+  batchSize?: number | undefined;
+  /**
+   * How long entries wait to be batched before a flush starts. Default 0: on the next microtask (entries
+   * recorded in the same tick, or while an append is in flight, go together). A queue of `batchSize`
+   * entries starts a flush at once.
+   */
+  flushIntervalMs?: number | undefined;
+  /**
+   * Most entries waiting while the store fails. Beyond it the oldest waiting entries are dropped (reported
+   * through `diag.error` with counts): they will never be in the audit chain. Default 100 000.
+   */
+  maxQueueSize?: number | undefined;
+  /** First retry delay after a failed append; it doubles per failure (with jitter). Default 100 ms. */
+  retryDelayMs?: number | undefined;
+  /** Longest retry delay. Default 30 000 ms. */
+  maxRetryDelayMs?: number | undefined;
+}
+
+const LOGGER_NAME = '@genops/core';
+/** INFO in the OpenTelemetry log data model. */
+const SEVERITY_INFO = 9;
+/** Data members shown in a log record's body, in this order, when present. */
+const SUMMARY_KEYS = ['result', 'status', 'reasonCode', 'rule', 'reservedUsd', 'actualUsd', 'decidedBy'];
+/** Least time between two repeated diagnostics of the same kind. */
+const LOG_INTERVAL_MS = 5_000;
+
+interface Batch {
+  /** Normalised entries to append (invalid ones already dropped). */
+  entries: AuditEntry[];
+  /** Ordinals (1 = first entry ever recorded) of the first and last entry taken. */
+  start: number;
+  end: number;
+}
+
+interface Waiter {
+  target: number;
+  resolve: (done: boolean) => void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/**
+ * The audit trail the governor writes to on the hot path. `record()` only queues (synchronous, O(1),
+ * never throws); entries are appended to the store in order, in batches, one `appendAudit` call at a time.
+ *
+ * When an append fails, the batch is kept and retried with exponential backoff for as long as the store
+ * fails; entries recorded meanwhile wait behind it, in order. Nothing is lost unless more than
+ * `maxQueueSize` entries wait (then the oldest waiting ones are dropped, with a `diag.error` saying how
+ * many), an entry is not JSON data (dropped, `diag.error`), the process exits before `flush()`/`close()`
+ * complete (retry timers do not keep a process alive), or `close()` times out. A store reply lost after
+ * the store committed the batch makes the retry append it twice (the chain then holds both copies,
+ * correctly linked).
+ *
+ * After each successful append, the returned records are mirrored to `file` and emitted through `logger`.
+ * A failure there is reported through `diag` and does not stop the trail (the file then lacks those
+ * records, which `verifyAuditChain` reports as missing).
+ *
+ * Entries are not copied when recorded: do not change an entry after passing it to `record()`. Their
+ * `data` is normalised to plain JSON (as `JSON.stringify` writes it) before appending, so what is hashed
+ * is what a JSON-based store or file reads back.
+ */
+export class AuditTrail {
+  private readonly store: Pick<GovernanceStore, 'appendAudit'>;
+  private readonly logger: AuditLogger | undefined;
+  private readonly file: string | undefined;
+  private readonly fsync: boolean;
+  private readonly batchSize: number;
+  private readonly flushIntervalMs: number;
+  private readonly maxQueueSize: number;
+  private readonly retryDelayMs: number;
+  private readonly maxRetryDelayMs: number;
+
+  /** Waiting entries are `queue[head..]`; `queueStart` is the ordinal of `queue[head]`. */
+  private queue: AuditEntry[] = [];
+  private head = 0;
+  private queueStart = 1;
+  private recorded = 0;
+  private batch: Batch | undefined;
+  private draining = false;
+  private scheduled: 'microtask' | 'timer' | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private wake: (() => void) | undefined;
+  private waiters: Waiter[] = [];
+  private failures = 0;
+  private lastFailureLog = 0;
+  private droppedTotal = 0;
+  private droppedUnreported = 0;
+  private lastDropLog = 0;
+  private lastEmitErrorLog = 0;
+  private closed = false;
+  private stopped = false;
+
+  constructor(options: AuditTrailOptions) {
+    this.store = options.store;
+    this.logger = options.logger;
+    this.file = options.file;
+    this.fsync = options.fsync ?? false;
+    this.batchSize = option('batchSize', options.batchSize, 100, 1, true);
+    this.flushIntervalMs = option('flushIntervalMs', options.flushIntervalMs, 0, 0, false);
+    this.maxQueueSize = option('maxQueueSize', options.maxQueueSize, 100_000, 1, true);
+    this.retryDelayMs = option('retryDelayMs', options.retryDelayMs, 100, 1, false);
+    this.maxRetryDelayMs = Math.max(
+      this.retryDelayMs,
+      option('maxRetryDelayMs', options.maxRetryDelayMs, 30_000, 1, false),
+    );
+  }
+
+  /** Entries recorded and not yet appended to the store (waiting or in flight). */
+  get pending(): number {
+    return (this.batch ? this.batch.end - this.batch.start + 1 : 0) + this.queue.length - this.head;
+  }
+
+  /** Entries dropped so far (queue over `maxQueueSize`, not JSON data, recorded after `close()`). */
+  get dropped(): number {
+    return this.droppedTotal;
+  }
+
+  /** Queues an entry for the audit chain. Synchronous and O(1); never throws, never waits for the store. */
+  record(entry: AuditEntry): void {
+    try {
+      if (this.closed) {
+        this.droppedTotal += 1;
+        if (this.droppedTotal === 1 || Date.now() - this.lastDropLog >= LOG_INTERVAL_MS) {
+          this.lastDropLog = Date.now();
+          diag.warn(`genops: audit entry (${entry?.type} of ${entry?.subject}) recorded after close() was dropped`);
+        }
+        return;
+      }
+      this.queue.push(entry);
+      this.recorded += 1;
+      if (this.queue.length - this.head > this.maxQueueSize) this.dropOldest();
+      this.schedule();
+    } catch (error) {
+      diag.error('genops: could not queue an audit entry', error);
+    }
+  }
+
+  /**
+   * Resolves once every entry recorded before the call is appended to the store (and mirrored to the file
+   * and the logger) or dropped. While the store fails this waits (retrying at once rather than after the
+   * backoff); `close()` bounds the wait. Never rejects.
+   */
+  async flush(): Promise<void> {
+    await this.settle(undefined);
+  }
+
+  /**
+   * Stops accepting entries (later ones are dropped with a `diag.warn`) and flushes. When the store still
+   * fails after `timeoutMs` (default 5000), the entries left are dropped with a `diag.error` saying how
+   * many. Never rejects; calling it again waits again.
+   */
+  async close(options: { timeoutMs?: number } = {}): Promise<void> {
+    this.closed = true;
+    const done = await this.settle(options.timeoutMs ?? 5_000);
+    if (!done && !this.stopped) {
+      const lost = this.pending;
+      this.stopped = true;
+      this.droppedTotal += lost;
+      this.queue = [];
+      this.head = 0;
+      this.queueStart = this.recorded + 1;
+      this.batch = undefined;
+      this.wake?.();
+      diag.error(
+        `genops: audit trail closed with ${lost} entries not appended (the store kept failing); they are not in the audit chain`,
+      );
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.reportDrops(true);
+    if (this.stopped) {
+      for (const waiter of this.waiters) {
+        if (waiter.timer) clearTimeout(waiter.timer);
+        waiter.resolve(false);
+      }
+      this.waiters = [];
+    }
+  }
+
+  /** Waits until everything recorded so far is settled: `true`, or `false` when `timeoutMs` ran out first. */
+  private settle(timeoutMs: number | undefined): Promise<boolean> {
+    const target = this.recorded;
+    if (this.oldestPending() > target) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const waiter: Waiter = { target, resolve, timer: undefined };
+      if (timeoutMs !== undefined)
+        waiter.timer = setTimeout(() => {
+          this.waiters = this.waiters.filter((other) => other !== waiter);
+          resolve(false);
+        }, timeoutMs);
+      this.waiters.push(waiter);
+      this.kick();
+    });
+  }
+
+  private oldestPending(): number {
+    if (this.batch) return this.batch.start;
+    return this.queue.length > this.head ? this.queueStart : this.recorded + 1;
+  }
+
+  private schedule(): void {
+    if (this.draining || this.stopped || this.scheduled === 'microtask') return;
+    if (this.flushIntervalMs === 0 || this.queue.length - this.head >= this.batchSize) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      this.scheduled = 'microtask';
+      queueMicrotask(() => {
+        this.scheduled = undefined;
+        this.startDrain();
+      });
+    } else if (this.scheduled === undefined) {
+      this.scheduled = 'timer';
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.scheduled = undefined;
+        this.startDrain();
+      }, this.flushIntervalMs);
+    }
+  }
+
+  /** Starts the work now: a waiting timer or retry backoff is cut short. */
+  private kick(): void {
+    if (this.wake) this.wake();
+    else if (!this.draining && this.scheduled !== 'microtask') {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      this.scheduled = undefined;
+      this.startDrain();
+    }
+  }
+
+  private startDrain(): void {
+    if (this.draining || this.stopped) return;
+    this.drain().catch((error: unknown) => diag.error('genops: audit trail failed unexpectedly', error));
+  }
+
+  /** The one loop that appends: batch after batch, in order, until the queue is empty. */
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      for (;;) {
+        if (this.stopped) break;
+        if (!this.batch) {
+          const count = Math.min(this.queue.length - this.head, this.batchSize);
+          if (count === 0) break;
+          const taken = this.queue.slice(this.head, this.head + count);
+          this.head += count;
+          const start = this.queueStart;
+          this.queueStart += count;
+          this.compact();
+          this.batch = { entries: this.normalise(taken), start, end: start + count - 1 };
+        }
+        const batch = this.batch;
+        if (batch.entries.length > 0) {
+          let records: AuditRecord[];
+          try {
+            records = await this.store.appendAudit(batch.entries);
+          } catch (error) {
+            this.failures += 1;
+            if (this.stopped) break;
+            const delay = this.retryDelay();
+            this.reportFailure(error, batch.entries.length, delay);
+            await this.sleep(delay);
+            continue;
+          }
+          if (this.failures > 0) {
+            diag.info(`genops: audit store append succeeded after ${this.failures} failed attempts`);
+            this.failures = 0;
+            this.reportDrops(true);
+          }
+          try {
+            await this.publish(records);
+          } catch {
+            // Appended already: never let mirroring make the batch go to the store again.
+          }
+        }
+        this.batch = undefined;
+        this.resolveWaiters();
+      }
+    } finally {
+      this.draining = false;
+      this.resolveWaiters();
+    }
+    if (!this.stopped && this.queue.length > this.head) this.schedule();
+  }
+
+  /** Entries as plain JSON; an entry that cannot be stored is dropped here rather than blocking the queue. */
+  private normalise(entries: readonly AuditEntry[]): AuditEntry[] {
+    const result: AuditEntry[] = [];
+    for (const entry of entries) {
+      try {
+        if (typeof entry !== 'object' || entry === null) throw new TypeError('it is not an object');
+        const { type, at, subject, data } = entry;
+        if (typeof type !== 'string' || (type as string) === '')
+          throw new TypeError('"type" is not a non-empty string');
+        if (typeof at !== 'number' || !Number.isFinite(at)) throw new TypeError('"at" is not a finite number');
+        if (typeof subject !== 'string') throw new TypeError('"subject" is not a string');
+        if (typeof data !== 'object' || data === null || Array.isArray(data))
+          throw new TypeError('"data" is not an object');
+        const plain: unknown = JSON.parse(JSON.stringify(data));
+        if (typeof plain !== 'object' || plain === null || Array.isArray(plain))
+          throw new TypeError('"data" is not a JSON object');
+        result.push({ type, at, subject, data: plain as Record<string, unknown> });
+      } catch (error) {
+        this.droppedTotal += 1;
+        const reason = error instanceof Error ? error.message : String(error);
+        diag.error(`genops: audit entry dropped (${entry?.type} of ${entry?.subject}): it cannot be stored: ${reason}`);
+      }
+    }
+    return result;
+  }
+
+  /** Mirrors appended records to the file and the logger. Never throws. */
+  private async publish(records: readonly AuditRecord[]): Promise<void> {
+    if (!Array.isArray(records) || records.length === 0) return;
+    if (this.logger) {
+      const error = emitAuditLogs(this.logger, records);
+      if (error !== undefined && Date.now() - this.lastEmitErrorLog >= LOG_INTERVAL_MS) {
+        this.lastEmitErrorLog = Date.now();
+        diag.error('genops: could not emit audit log records', error);
+      }
+    }
+    if (this.file) {
+      try {
+        await appendAuditFile(this.file, records, { fsync: this.fsync });
+      } catch (error) {
+        const first = records[0]?.seq;
+        const last = records[records.length - 1]?.seq;
+        diag.error(
+          `genops: could not write audit records ${first}–${last} to ${this.file}; the file will lack them`,
+          error,
+        );
+      }
+    }
+  }
+
+  private resolveWaiters(): void {
+    if (this.waiters.length === 0) return;
+    const oldest = this.oldestPending();
+    this.waiters = this.waiters.filter((waiter) => {
+      if (waiter.target >= oldest) return true;
+      if (waiter.timer) clearTimeout(waiter.timer);
+      waiter.resolve(true);
+      return false;
+    });
+  }
+
+  private dropOldest(): void {
+    this.head += 1;
+    this.queueStart += 1;
+    this.droppedTotal += 1;
+    this.droppedUnreported += 1;
+    this.compact();
+    this.reportDrops(false);
+    this.resolveWaiters();
+  }
+
+  private reportDrops(force: boolean): void {
+    if (this.droppedUnreported === 0) return;
+    const now = Date.now();
+    if (!force && now - this.lastDropLog < LOG_INTERVAL_MS) return;
+    diag.error(
+      `genops: audit queue over ${this.maxQueueSize} entries while the store fails: dropped the ${this.droppedUnreported} oldest waiting entries (${this.droppedTotal} dropped in total); they are not in the audit chain`,
+    );
+    this.lastDropLog = now;
+    this.droppedUnreported = 0;
+  }
+
+  private reportFailure(error: unknown, count: number, delay: number): void {
+    const now = Date.now();
+    if (this.failures > 1 && now - this.lastFailureLog < LOG_INTERVAL_MS) return;
+    this.lastFailureLog = now;
+    diag.error(
+      this.failures === 1
+        ? `genops: appending ${count} audit entries to the store failed; they are kept in order and retried in ${delay} ms`
+        : `genops: the audit store still fails (${this.failures} attempts); ${this.pending} entries waiting, next try in ${delay} ms`,
+      error,
+    );
+  }
+
+  private retryDelay(): number {
+    const base = Math.min(this.maxRetryDelayMs, this.retryDelayMs * 2 ** Math.min(this.failures - 1, 30));
+    return Math.round(base / 2 + (Math.random() * base) / 2);
+  }
+
+  /** Waits `ms`, or less when `kick()` wakes it. Does not keep the process alive. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      timer.unref?.();
+      this.wake = done;
+    });
+  }
+
+  /** Drops consumed slots so the queue array does not grow without end (amortised O(1)). */
+  private compact(): void {
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
+/**
+ * The OpenTelemetry logger for audit records (`@genops/core`, {@link VERSION}): from `loggerProvider` when
+ * given, otherwise from the global logger provider. OpenTelemetry JS 3.x SDKs register theirs with the Logs
+ * API of `@opentelemetry/api` (1.10+); older SDKs with the separate `@opentelemetry/api-logs` package (an
+ * optional peer, loaded lazily when installed). Both globals are used, so records reach whichever has a
+ * provider (both, when two different providers are registered). Until a provider is registered the logger
+ * does nothing and `AuditTrail` skips building log records. `undefined` when no Logs API is available or
+ * `loggerProvider` has no `getLogger`.
+ */
+export function getAuditLogger(loggerProvider?: unknown): AuditLogger | undefined {
+  try {
+    if (loggerProvider !== undefined && loggerProvider !== null) {
+      if (!hasGetLogger(loggerProvider)) {
+        diag.warn('genops: loggerProvider has no getLogger(): audit records are not emitted as log records');
+        return undefined;
+      }
+      return loggerProvider.getLogger(LOGGER_NAME, VERSION);
+    }
+    const providers: ProviderLike[] = [];
+    const api = logs as LogsApiLike | undefined;
+    if (api) providers.push(api.getLoggerProvider());
+    const legacy = loadOptional<{ logs?: LogsApiLike }>('@opentelemetry/api-logs')?.logs;
+    if (legacy) {
+      const provider = legacy.getLoggerProvider();
+      if (!providers.includes(provider)) providers.push(provider);
+    }
+    const loggers = providers.map((provider) => provider.getLogger(LOGGER_NAME, VERSION));
+    if (loggers.length <= 1) return loggers[0];
+    return fanOut(loggers);
+  } catch (error) {
+    diag.warn('genops: could not get an OpenTelemetry logger for audit records', error);
+    return undefined;
+  }
+}
+
+interface ProviderLike {
+  getLogger(name: string, version?: string): AuditLogger;
+}
+
+interface LogsApiLike {
+  getLoggerProvider(): ProviderLike;
+}
+
+function hasGetLogger(value: unknown): value is ProviderLike {
+  return typeof value === 'object' && value !== null && typeof (value as ProviderLike).getLogger === 'function';
+}
+
+function loadOptional<T>(name: string): T | undefined {
+  try {
+    return createRequire(import.meta.url)(name) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+function fanOut(loggers: readonly AuditLogger[]): AuditLogger {
+  return {
+    emit(logRecord) {
+      let failure: unknown;
+      for (const logger of loggers) {
+        try {
+          logger.emit(logRecord);
+        } catch (error) {
+          failure ??= error;
+        }
+      }
+      if (failure !== undefined) throw failure;
+    },
+    enabled(options) {
+      return loggers.some((logger) => (typeof logger.enabled === 'function' ? logger.enabled(options) : true));
+    },
+  };
+}
+
+/** Emits one log record per audit record; returns the first error (the others are still tried). */
+function emitAuditLogs(logger: AuditLogger, records: readonly AuditRecord[]): unknown {
+  let failure: unknown;
+  for (const record of records) {
+    try {
+      const eventName = `genops.audit.${record.type}`;
+      if (typeof logger.enabled === 'function' && !logger.enabled({ eventName, context: ROOT_CONTEXT })) continue;
+      logger.emit(toAuditLogRecord(record, eventName));
+    } catch (error) {
+      failure ??= error;
+    }
+  }
+  return failure;
+}
+
+function toAuditLogRecord(record: AuditRecord, eventName: string): AuditLogRecord {
+  const attributes: Record<string, AuditAttributeValue> = {
+    'genops.audit.seq': record.seq,
+    'genops.audit.hash': record.hash,
+    'genops.audit.prev_hash': record.prevHash,
+    'genops.audit.type': record.type,
+    'genops.audit.subject': record.subject,
+  };
+  const summary: string[] = [];
+  const data = record.data ?? {};
+  for (const [key, value] of Object.entries(data)) {
+    const attribute = toAttributeValue(value);
+    if (attribute !== undefined) attributes[`genops.audit.data.${key}`] = attribute;
+  }
+  for (const key of SUMMARY_KEYS) {
+    const value = data[key];
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+      summary.push(`${key}=${value}`);
+  }
+  return {
+    eventName,
+    timestamp: new Date(record.at),
+    severityNumber: SEVERITY_INFO,
+    severityText: 'INFO',
+    body: `${record.type} ${shortSubject(record.subject)}${summary.length > 0 ? `: ${summary.join(' ')}` : ''} (audit #${record.seq})`,
+    attributes,
+    context: ROOT_CONTEXT,
+  };
+}
+
+function toAttributeValue(value: unknown): AuditAttributeValue | undefined {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? value : String(value);
+    case 'bigint':
+      return value.toString();
+    case 'object': {
+      if (value === null) return undefined;
+      if (Array.isArray(value)) {
+        if (value.every((item) => typeof item === 'string')) return [...value] as string[];
+        if (value.every((item) => typeof item === 'number' && Number.isFinite(item))) return [...value] as number[];
+        if (value.every((item) => typeof item === 'boolean')) return [...value] as boolean[];
+      }
+      try {
+        return canonicalJson(value);
+      } catch {
+        return String(value);
+      }
+    }
+    default:
+      return undefined;
+  }
+}
+
+function option(name: string, value: number | undefined, fallback: number, min: number, integer: boolean): number {
+  if (value === undefined) return fallback;
+  if (Number.isFinite(value) && value >= min && (!integer || Number.isInteger(value))) return value;
+  diag.warn(`genops: audit ${name} ${value} is not valid; using ${fallback}`);
+  return fallback;
+}

@@ -1,0 +1,113 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, open } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { AuditRecord } from '../store/types';
+import { canonicalJson } from './hash';
+import { auditRecordShapeError, readableSeq } from './record-shape';
+import type { AuditProblem } from './types';
+
+/**
+ * One record as a line of an audit file (JSON Lines): the canonical JSON (sorted keys, no whitespace) of
+ * its seven fields `at, data, hash, prevHash, seq, subject, type`, without the newline. Any other property
+ * of `record` is left out.
+ */
+export function formatAuditRecord(record: AuditRecord): string {
+  return canonicalJson({
+    seq: record.seq,
+    type: record.type,
+    at: record.at,
+    subject: record.subject,
+    data: record.data,
+    prevHash: record.prevHash,
+    hash: record.hash,
+  });
+}
+
+/**
+ * Reads one line of an audit file. Returns the record, or a `malformed` problem (with `line`) when the
+ * line is not JSON or not exactly a record: a missing, mistyped or extra field. The hash is not checked
+ * here; `verifyAuditChain` does that.
+ */
+export function parseAuditLine(line: string, lineNumber: number): AuditRecord | AuditProblem {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      seq: 0,
+      kind: 'malformed',
+      message: `line ${lineNumber} is not an audit record: invalid JSON (${reason})`,
+      line: lineNumber,
+    };
+  }
+  const shapeError = auditRecordShapeError(value);
+  if (shapeError !== undefined) {
+    const seq = readableSeq(value);
+    const which = seq > 0 ? `line ${lineNumber} (record ${seq})` : `line ${lineNumber}`;
+    return { seq, kind: 'malformed', message: `${which} is not an audit record: ${shapeError}`, line: lineNumber };
+  }
+  const record = value as AuditRecord;
+  return {
+    seq: record.seq,
+    type: record.type,
+    at: record.at,
+    subject: record.subject,
+    data: record.data,
+    prevHash: record.prevHash,
+    hash: record.hash,
+  };
+}
+
+/**
+ * Streams an audit file line by line (constant memory): each line as a record, or as a `malformed`
+ * problem with its line number. Blank lines are skipped (still counted in line numbers); `\r\n` line ends
+ * and a leading byte-order mark are accepted. Rejects when the file cannot be read (e.g. it does not
+ * exist). Feed the result to `verifyAuditChain`.
+ */
+export async function* readAuditFile(path: string): AsyncGenerator<AuditRecord | AuditProblem, void, undefined> {
+  const stream = createReadStream(path, { encoding: 'utf8' });
+  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  let lineNumber = 0;
+  try {
+    for await (const raw of lines) {
+      lineNumber += 1;
+      const line = lineNumber === 1 && raw.startsWith('\uFEFF') ? raw.slice(1) : raw;
+      if (line.trim() === '') continue;
+      yield parseAuditLine(line, lineNumber);
+    }
+  } finally {
+    lines.close();
+    stream.destroy();
+  }
+}
+
+/** Options of {@link appendAuditFile}. */
+export interface AppendAuditFileOptions {
+  /** `fsync` the file before resolving, so the lines survive a machine crash (slower). Default `false`. */
+  fsync?: boolean;
+}
+
+/**
+ * Appends records to an audit file, one line each (see {@link formatAuditRecord}), creating the file and
+ * its directory when needed. All lines go in one write. One writer per file: concurrent appends from
+ * several processes may interleave.
+ */
+export async function appendAuditFile(
+  path: string,
+  records: Iterable<AuditRecord>,
+  options: AppendAuditFileOptions = {},
+): Promise<void> {
+  let text = '';
+  for (const record of records) text += `${formatAuditRecord(record)}\n`;
+  if (text === '') return;
+  await mkdir(dirname(path), { recursive: true });
+  const file = await open(path, 'a');
+  try {
+    await file.writeFile(text, 'utf8');
+    if (options.fsync) await file.sync();
+  } finally {
+    await file.close();
+  }
+}
