@@ -1,52 +1,235 @@
 import { describe, expect, it } from 'vitest';
+// Relative import: the contract suite lives in @genops/testing, which core cannot depend on (it would be a cycle).
+import { describeGovernanceStore } from '../../../testing/src/store-contract';
+import { hashAuditRecord } from '../audit/hash';
 import { MemoryStore } from './memory-store';
-import type { BudgetLine } from './types';
+import type { ApprovalRecord, BudgetLine } from './types';
 
-const line = (amount: number, enforce = true): BudgetLine => ({
-  key: 'b||total',
-  budget: 'b',
+const DAY_MS = 86_400_000;
+const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
+
+describeGovernanceStore('MemoryStore', (clock) => new MemoryStore(() => clock.now()));
+
+const line = (key: string, amount: number, extra: Partial<BudgetLine> = {}): BudgetLine => ({
+  key,
+  budget: key,
   unit: 'USD',
   limit: 100,
   amount,
-  enforce,
+  enforce: true,
+  ...extra,
 });
 
-describe('MemoryStore', () => {
-  it('reserves all or nothing across lines', async () => {
-    const store = new MemoryStore();
-    const other: BudgetLine = { key: 'c||total', budget: 'c', unit: 'USD', limit: 10, amount: 20, enforce: true };
-    const result = await store.reserve({ id: 'r1', lines: [line(20), other], leaseMs: 1000 });
-    expect(result).toMatchObject({ ok: false, failed: { key: 'c||total', used: 0, reserved: 0 }, requested: 20 });
-    expect(await store.lines()).toEqual(
-      expect.arrayContaining([expect.objectContaining({ key: 'b||total', reserved: 0 })]),
+const approval = (id: string, createdAt: number): ApprovalRecord => ({
+  id,
+  status: 'pending',
+  createdAt,
+  expiresAt: createdAt + 3_600_000,
+  reason: 'tool "deploy" (rule tools)',
+  rule: 'tools',
+  provider: 'openai',
+  model: 'gpt-4o',
+  operation: 'chat',
+  attribution: { team: 'engineering' },
+  estimatedCostUsd: 1,
+});
+
+/** A store on a clock the test moves with `store.at(ms)`. */
+function storeAt(start = T0, options?: ConstructorParameters<typeof MemoryStore>[1]) {
+  let now = start;
+  const store = new MemoryStore(() => now, options);
+  return Object.assign(store, {
+    at(ms: number) {
+      now = ms;
+    },
+  });
+}
+
+describe('MemoryStore (memory-specific)', () => {
+  it('reserves, settles and releases synchronously', () => {
+    const store = new MemoryStore(() => T0);
+    expect(store.reserveSync({ id: 'r1', lines: [line('b', 60)], leaseMs: 1_000 })).toEqual({
+      ok: true,
+      lines: [{ key: 'b', budget: 'b', unit: 'USD', limit: 100, used: 0, reserved: 60 }],
+    });
+    expect(store.reserveSync({ id: 'r2', lines: [line('b', 41)], leaseMs: 1_000 })).toMatchObject({
+      ok: false,
+      requested: 41,
+    });
+    expect(store.settleSync('r1', { USD: 25 })).toEqual({
+      open: true,
+      lines: [{ key: 'b', budget: 'b', unit: 'USD', limit: 100, used: 25, reserved: 0 }],
+    });
+    expect(store.reserveSync({ id: 'r3', lines: [line('b', 75)], leaseMs: 1_000 })).toMatchObject({ ok: true });
+    expect(store.releaseSync('r3')).toBe(true);
+    expect(store.releaseSync('r3')).toBe(false);
+    expect(store.settleSync('r3', { USD: 5 })).toEqual({ open: false, lines: [] });
+  });
+
+  it('refuses a second reservation with the id of an open one', () => {
+    const store = new MemoryStore(() => T0);
+    store.reserveSync({ id: 'r1', lines: [line('b', 10)], leaseMs: 1_000 });
+    expect(() => store.reserveSync({ id: 'r1', lines: [line('b', 10)], leaseMs: 1_000 })).toThrow(
+      'reservation "r1" is already open',
     );
-    expect(await store.openReservations()).toBe(0);
+    expect(store.stats()).toMatchObject({ reservations: 1 });
   });
 
-  it('settles once: commits the actual amount and releases the rest', async () => {
-    const store = new MemoryStore();
-    await store.reserve({ id: 'r1', lines: [line(60)], leaseMs: 1000 });
-    expect(await store.settle('r1', { USD: 25 })).toBe(true);
-    expect(await store.settle('r1', { USD: 25 })).toBe(false);
-    expect((await store.lines())[0]).toMatchObject({ used: 25, reserved: 0 });
+  it('adds up a key named twice in one request', () => {
+    const store = new MemoryStore(() => T0);
+    expect(store.reserveSync({ id: 'r1', lines: [line('b', 60), line('b', 41)], leaseMs: 1_000 })).toEqual({
+      ok: false,
+      failed: { key: 'b', budget: 'b', unit: 'USD', limit: 100, used: 0, reserved: 0 },
+      requested: 41,
+    });
+    expect(store.reserveSync({ id: 'r2', lines: [line('b', 60), line('b', 40)], leaseMs: 1_000 })).toMatchObject({
+      ok: true,
+      lines: [{ reserved: 100 }, { reserved: 100 }],
+    });
   });
 
-  it('releases a lease its holder never settled, and still counts a settlement that comes after', async () => {
-    let now = 0;
-    const store = new MemoryStore(() => now);
-    await store.reserve({ id: 'slow', lines: [line(60)], leaseMs: 1000 });
-    expect((await store.lines())[0]).toMatchObject({ reserved: 60 });
-    now = 5_000;
-    expect(await store.openReservations()).toBe(0);
-    expect((await store.lines())[0]).toMatchObject({ used: 0, reserved: 0 });
-    // The call finished after its lease: what it cost is committed all the same.
-    expect(await store.settle('slow', { USD: 30 }, [line(60)])).toBe(false);
-    expect((await store.lines())[0]).toMatchObject({ used: 30, reserved: 0 });
+  it('keeps its own copy of the lines a reservation was made with', () => {
+    const store = new MemoryStore(() => T0);
+    const lines = [line('b', 60)];
+    store.reserveSync({ id: 'r1', lines, leaseMs: 1_000 });
+    (lines[0] as BudgetLine).amount = 1;
+    expect(store.settleSync('r1', { USD: 0 })).toMatchObject({ lines: [{ used: 0, reserved: 0 }] });
   });
 
-  it('counts warn-only lines over their limit without refusing', async () => {
-    const store = new MemoryStore();
-    const result = await store.reserve({ id: 'w', lines: [line(150, false)], leaseMs: 1000 });
-    expect(result).toMatchObject({ ok: true, lines: [{ reserved: 150, limit: 100 }] });
+  it('commits a late settlement of a rolling line into the bucket of the settlement time', () => {
+    const store = storeAt();
+    const rolling = line('rate', 10, { unit: 'requests', rolling: { windowMs: 60_000, bucketMs: 1_000 } });
+    store.reserveSync({ id: 'slow', lines: [rolling], leaseMs: 1_000 });
+    store.at(T0 + 30_000);
+    expect(store.settleSync('slow', { requests: 1 }, [rolling])).toMatchObject({ open: false, lines: [{ used: 1 }] });
+    store.at(T0 + 90_999);
+    expect(store.settleSync('none', {}, [rolling])).toMatchObject({ lines: [{ used: 1 }] });
+    store.at(T0 + 91_000);
+    expect(store.settleSync('none', {}, [rolling])).toMatchObject({ lines: [{ used: 0 }] });
+  });
+
+  it('drops counters of ended periods and idle rolling lines a day later, never lines without a period', async () => {
+    const store = storeAt();
+    for (let index = 0; index < 1_000; index += 1) {
+      store.reserveSync({ id: `d${index}`, lines: [line(`daily|${index}`, 1, { expiresAt: T0 + 1_000 })], leaseMs: 1 });
+      store.settleSync(`d${index}`, { USD: 1 });
+    }
+    store.reserveSync({
+      id: 'r',
+      lines: [line('rolling', 1, { rolling: { windowMs: 60_000, bucketMs: 1_000 } }), line('total', 1)],
+      leaseMs: 1,
+    });
+    store.settleSync('r', { USD: 1 });
+    expect(store.stats()).toMatchObject({ lines: 1_002, reservations: 0 });
+
+    store.at(T0 + DAY_MS - 1);
+    await store.openReservations();
+    expect(store.stats().lines).toBe(1_002);
+    store.at(T0 + 1_000 + DAY_MS + 60_000);
+    expect((await store.lines()).map((state) => state.key)).toEqual(['total']);
+    expect(store.stats()).toMatchObject({ lines: 1, leaseQueue: 0 });
+  });
+
+  it('keeps a counter with an open reservation past its period until the reservation ends', async () => {
+    const store = storeAt();
+    store.reserveSync({ id: 'r', lines: [line('daily', 10, { expiresAt: T0 + 1_000 })], leaseMs: 10 * DAY_MS });
+    store.at(T0 + 2 * DAY_MS);
+    expect(await store.lines()).toMatchObject([{ key: 'daily', used: 0, reserved: 10 }]);
+    store.releaseSync('r');
+    store.at(T0 + 3 * DAY_MS);
+    expect(await store.lines()).toEqual([]);
+  });
+
+  it('forgets expired markOnce keys and keeps keys without an expiry', async () => {
+    const store = storeAt();
+    for (let index = 0; index < 500; index += 1) await store.markOnce(`alert|${index}`, T0 + 1_000);
+    await store.markOnce('forever');
+    expect(store.stats().marks).toBe(501);
+    store.at(T0 + 120_000);
+    await store.openReservations();
+    expect(store.stats().marks).toBe(1);
+    expect(await store.markOnce('forever')).toBe(false);
+  });
+
+  it('drops decided approvals a day after their decision and abandoned pending ones a day after they expire', async () => {
+    const store = storeAt();
+    await store.createApproval(approval('decided', T0));
+    await store.createApproval(approval('abandoned', T0));
+    await store.decideApproval('decided', { status: 'approved', decidedBy: 'alice' });
+    store.at(T0 + DAY_MS - 1);
+    expect((await store.listApprovals()).map((record) => record.id)).toEqual(['abandoned', 'decided']);
+    store.at(T0 + DAY_MS + 60_000);
+    expect((await store.listApprovals()).map((record) => record.id)).toEqual(['abandoned']);
+    store.at(T0 + 3_600_000 + DAY_MS + 60_000);
+    expect(await store.listApprovals()).toEqual([]);
+    expect(store.stats().approvals).toBe(0);
+  });
+
+  it('does not leave a waiter behind after a timeout or a decision', async () => {
+    const store = new MemoryStore(() => T0);
+    await store.createApproval(approval('a', T0));
+    await store.createApproval(approval('b', T0));
+    const decided = store.waitForApproval('b', 60_000);
+    expect(store.stats().approvalWaiters).toBe(1);
+    await store.decideApproval('b', { status: 'denied', decidedBy: 'alice' });
+    expect(await decided).toMatchObject({ status: 'denied' });
+    expect(await store.waitForApproval('a', 10)).toMatchObject({ status: 'pending' });
+    expect(store.stats().approvalWaiters).toBe(0);
+  });
+
+  it('resolves pending waits on close', async () => {
+    const store = new MemoryStore(() => T0);
+    await store.createApproval(approval('a', T0));
+    const waiting = store.waitForApproval('a', 60_000);
+    await store.close();
+    expect(await waiting).toMatchObject({ id: 'a', status: 'pending' });
+  });
+
+  it('keeps at most maxAuditRecords, newest, with seq still counting', async () => {
+    const store = new MemoryStore(() => T0, { maxAuditRecords: 3 });
+    const entry = (n: number) => ({ type: 'decision' as const, at: T0 + n, subject: `awu-${n}`, data: { n } });
+    await store.appendAudit([entry(1), entry(2)]);
+    const last = await store.appendAudit([entry(3), entry(4), entry(5)]);
+    expect(last.map((record) => record.seq)).toEqual([3, 4, 5]);
+    expect((await store.readAudit()).map((record) => record.seq)).toEqual([3, 4, 5]);
+    expect((await store.readAudit({ fromSeq: 4, limit: 1 })).map((record) => record.seq)).toEqual([4]);
+    const [next] = await store.appendAudit([entry(6)]);
+    expect(next).toMatchObject({ seq: 6, prevHash: last[2]?.hash });
+    expect(store.stats().auditRecords).toBe(3);
+  });
+
+  it('stores audit data as JSON reads it back, hashed as stored', async () => {
+    const store = new MemoryStore(() => T0);
+    const at = new Date(T0);
+    const [record] = await store.appendAudit([
+      { type: 'policy', at: T0, subject: 'v2', data: { at, missing: undefined, ratio: Number.NaN } },
+    ]);
+    expect(record?.data).toEqual({ at: at.toISOString(), ratio: null });
+    expect(record && hashAuditRecord(record.prevHash, record.seq, record)).toBe(record?.hash);
+  });
+
+  it('stays bounded over many audit appends', async () => {
+    const store = new MemoryStore(() => T0, { maxAuditRecords: 100 });
+    for (let index = 0; index < 5_000; index += 1) {
+      await store.appendAudit([{ type: 'settlement', at: T0, subject: `awu-${index}`, data: {} }]);
+    }
+    expect(store.stats().auditRecords).toBe(100);
+    const records = await store.readAudit();
+    expect(records.map((record) => record.seq)).toEqual(Array.from({ length: 100 }, (_, index) => 4_901 + index));
+  });
+
+  it('expires leases in order whatever their lengths', async () => {
+    const store = storeAt();
+    const leases = [5_000, 1_000, 3_000, 2_000, 4_000];
+    for (const [index, leaseMs] of leases.entries()) {
+      store.reserveSync({ id: `r${index}`, lines: [line('b', 10)], leaseMs });
+    }
+    const open: number[] = [];
+    for (const offset of [999, 1_000, 2_000, 3_000, 4_000, 5_000]) {
+      store.at(T0 + offset);
+      open.push(await store.openReservations());
+    }
+    expect(open).toEqual([5, 4, 3, 2, 1, 0]);
+    expect(await store.lines()).toMatchObject([{ key: 'b', reserved: 0 }]);
   });
 });

@@ -1,131 +1,570 @@
-import type { AccountingUnit } from '../types';
-import type { BudgetLine, GovernanceStore, LineState, ReserveRequest, ReserveResult } from './types';
+import { chainAuditEntries } from '../audit/hash';
+import type {
+  ApprovalDecisionInput,
+  ApprovalRecord,
+  ApprovalStatus,
+  AuditEntry,
+  AuditRecord,
+  BudgetLine,
+  GovernanceStore,
+  LineState,
+  LineUnit,
+  ReserveRequest,
+  ReserveResult,
+  SettleAmounts,
+  SettleResult,
+} from './types';
 
-interface Counter extends LineState {
+const DAY_MS = 86_400_000;
+/** How often the housekeeping sweep runs at most (leases expire exactly, whenever the store is used). */
+const SWEEP_INTERVAL_MS = 60_000;
+/** Largest delay `setTimeout` accepts; longer waits would fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Options for {@link MemoryStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * How long past state is kept before a sweep drops it (default one day): counters of ended periods,
+   * rolling lines with nothing in their window, decided approvals, and pending approvals past their
+   * `expiresAt`.
+   */
+  retentionMs?: number;
+  /**
+   * Most audit records kept (default 100,000). Beyond it the oldest are dropped; `seq` keeps counting and
+   * `readAudit` starts at the oldest record kept.
+   */
+  maxAuditRecords?: number;
+}
+
+/** Sizes of a {@link MemoryStore}'s tables, for diagnostics and tests. */
+export interface MemoryStoreStats {
+  /** Budget line counters. */
+  lines: number;
+  /** Open reservations. */
+  reservations: number;
+  /** Lease-expiry queue entries (open reservations plus settled ones whose lease has not ended yet). */
+  leaseQueue: number;
+  /** `markOnce` keys. */
+  marks: number;
+  approvals: number;
+  /** Pending `waitForApproval` calls. */
+  approvalWaiters: number;
+  auditRecords: number;
+}
+
+interface Counter {
+  key: string;
+  budget: string;
+  unit: LineUnit;
+  limit: number;
+  /** Committed amount of a calendar line (unused for rolling lines). */
+  used: number;
+  reserved: number;
   expiresAt: number | undefined;
+  rolling: { windowMs: number; bucketMs: number } | undefined;
+  /** Committed amounts of a rolling line by bucket start (epoch ms). */
+  buckets: Map<number, number>;
+  /** Last reserve or commit (epoch ms), to drop idle rolling lines. */
+  touchedAt: number;
 }
 
 interface Reservation {
+  id: string;
   lines: BudgetLine[];
+  startedAt: number;
   expiresAt: number;
 }
 
+type ApprovalWaiter = (record: ApprovalRecord) => void;
+
 /**
- * In-process store: the default for one process. Reserve and settle run synchronously inside one
- * call, so concurrent calls in the same process can never interleave between check and reserve.
+ * In-process store: the default for one process. Reserve, settle and release run synchronously inside
+ * one call, so concurrent calls in the same process can never interleave between check and reserve.
+ *
+ * Time comes from the injected clock (`now`, epoch ms). Expired leases are released exactly when the
+ * store is next used; other housekeeping (see {@link MemoryStoreOptions.retentionMs}) runs at most once
+ * a minute. No background timer is ever left running, except an unref'd one per pending
+ * `waitForApproval`.
+ *
+ * Rolling lines keep committed amounts in buckets of `bucketMs` starting at `floor(t / bucketMs) *
+ * bucketMs`; a line's `used` is the sum of the buckets whose start is after `now - windowMs - bucketMs`,
+ * so an amount leaves the window between `windowMs` and `windowMs + bucketMs` after it was made: never
+ * early, so no span of `windowMs` ever holds more than the limit (exact to one bucket). Reserved amounts count while their reservation is open, whatever its age. A settlement
+ * commits into the bucket of the reservation's start; a late settlement (lease already expired) into
+ * the bucket of the settlement time.
  */
 export class MemoryStore implements GovernanceStore {
   readonly kind = 'memory';
   private readonly counters = new Map<string, Counter>();
   private readonly reservations = new Map<string, Reservation>();
-  private nextSweep = 0;
+  private readonly leases = new LeaseQueue();
+  /** `markOnce` keys and when they may be forgotten (`Infinity` = never). */
+  private readonly marks = new Map<string, number>();
+  private readonly approvals = new Map<string, ApprovalRecord>();
+  private readonly waiters = new Map<string, Set<ApprovalWaiter>>();
+  private readonly audit: AuditRecord[] = [];
+  /** Index in {@link audit} of the oldest record kept. */
+  private auditHead = 0;
+  private auditTip: AuditRecord | undefined;
+  private readonly retentionMs: number;
+  private readonly maxAuditRecords: number;
+  private nextSweep = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  /**
+   * @param now Clock (epoch ms); every time-dependent behaviour (leases, periods, rolling windows,
+   *   `markOnce` expiry, `decidedAt`) reads it. `waitForApproval` timeouts use real timers.
+   * @param options Retention and audit bounds.
+   */
+  constructor(
+    private readonly now: () => number = Date.now,
+    options: MemoryStoreOptions = {},
+  ) {
+    this.retentionMs = options.retentionMs ?? DAY_MS;
+    this.maxAuditRecords = Math.max(1, options.maxAuditRecords ?? 100_000);
+  }
 
   async reserve(request: ReserveRequest): Promise<ReserveResult> {
     return this.reserveSync(request);
   }
 
-  /** Synchronous form of {@link reserve}. */
+  /**
+   * Synchronous form of {@link reserve}.
+   * @throws Error when a reservation with the same id is still open.
+   */
   reserveSync(request: ReserveRequest): ReserveResult {
     const now = this.now();
-    this.sweep(now);
-    const counters: Counter[] = [];
-    for (const line of request.lines) {
-      const counter = this.counter(line, now);
-      if (line.enforce && counter.used + counter.reserved + line.amount > counter.limit) {
-        return { ok: false, failed: snapshot(counter), requested: line.amount };
+    this.maintain(now);
+    if (this.reservations.has(request.id)) throw new Error(`genops: reservation "${request.id}" is already open`);
+    const lines = request.lines.map(copyLine);
+    // Amounts this request already asks of a key, for a request that names the same key twice.
+    const asked = new Map<string, number>();
+    for (const line of lines) {
+      const before = asked.get(line.key) ?? 0;
+      asked.set(line.key, before + line.amount);
+      if (line.amount === 0 || !line.enforce) continue;
+      const counter = this.counters.get(line.key);
+      if (counter) this.configure(counter, line, now);
+      const current = counter ? this.state(counter, now) : emptyState(line);
+      if (current.used + current.reserved + before + line.amount > line.limit) {
+        return { ok: false, failed: current, requested: line.amount };
       }
-      counters.push(counter);
     }
-    for (const [index, line] of request.lines.entries()) counters[index]!.reserved += line.amount;
-    this.reservations.set(request.id, { lines: request.lines, expiresAt: now + request.leaseMs });
-    return { ok: true, lines: counters.map(snapshot) };
+    const counters = lines.map((line) => {
+      const counter = this.counterFor(line, now);
+      counter.reserved += line.amount;
+      counter.touchedAt = now;
+      return counter;
+    });
+    const reservation: Reservation = {
+      id: request.id,
+      lines,
+      startedAt: now,
+      expiresAt: now + Math.max(0, request.leaseMs),
+    };
+    this.reservations.set(request.id, reservation);
+    this.leases.push(reservation);
+    return { ok: true, lines: counters.map((counter) => this.state(counter, now)) };
   }
 
-  async settle(
-    id: string,
-    actual: Partial<Record<AccountingUnit, number>>,
-    lines?: readonly BudgetLine[],
-  ): Promise<boolean> {
+  async settle(id: string, actual: SettleAmounts, lines?: readonly BudgetLine[]): Promise<SettleResult> {
     return this.settleSync(id, actual, lines);
   }
 
   /** Synchronous form of {@link settle}. */
-  settleSync(id: string, actual: Partial<Record<AccountingUnit, number>>, lines?: readonly BudgetLine[]): boolean {
+  settleSync(id: string, actual: SettleAmounts, lines?: readonly BudgetLine[]): SettleResult {
+    const now = this.now();
+    this.maintain(now);
     const reservation = this.reservations.get(id);
     if (!reservation) {
       // The lease expired while the call ran: its reservation was released, but what it cost still counts.
-      const now = this.now();
-      for (const line of lines ?? []) this.counter(line, now).used += actual[line.unit] ?? 0;
-      return false;
+      const counters = (lines ?? []).map((line) => {
+        const counter = this.counterOf(line, now);
+        this.commit(counter, actual[line.unit] ?? 0, now, now);
+        return counter;
+      });
+      return { open: false, lines: counters.map((counter) => this.state(counter, now)) };
     }
     this.reservations.delete(id);
-    for (const line of reservation.lines) {
-      const counter = this.counters.get(line.key);
-      if (!counter) continue;
-      counter.reserved -= line.amount;
-      counter.used += actual[line.unit] ?? 0;
-    }
-    return true;
+    const counters = reservation.lines.map((line) => {
+      const counter = this.counterOf(line, now);
+      counter.reserved = Math.max(0, counter.reserved - line.amount);
+      this.commit(counter, actual[line.unit] ?? 0, reservation.startedAt, now);
+      return counter;
+    });
+    return { open: true, lines: counters.map((counter) => this.state(counter, now)) };
   }
 
   async release(id: string): Promise<boolean> {
-    return this.settleSync(id, {});
+    return this.releaseSync(id);
+  }
+
+  /** Synchronous form of {@link release}. */
+  releaseSync(id: string): boolean {
+    const now = this.now();
+    this.maintain(now);
+    const reservation = this.reservations.get(id);
+    if (!reservation) return false;
+    this.unreserve(reservation);
+    return true;
   }
 
   async lines(prefix = ''): Promise<LineState[]> {
-    this.sweep(this.now());
-    return [...this.counters.values()].filter((counter) => counter.key.startsWith(prefix)).map(snapshot);
+    const now = this.now();
+    this.maintain(now);
+    const states: LineState[] = [];
+    for (const counter of this.counters.values()) {
+      if (counter.key.startsWith(prefix)) states.push(this.state(counter, now));
+    }
+    return states.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   async openReservations(): Promise<number> {
-    this.sweep(this.now());
+    this.maintain(this.now());
     return this.reservations.size;
   }
 
-  async close(): Promise<void> {}
+  async markOnce(key: string, expiresAt?: number): Promise<boolean> {
+    const now = this.now();
+    this.maintain(now);
+    const current = this.marks.get(key);
+    if (current !== undefined && current > now) return false;
+    this.marks.set(key, expiresAt ?? Number.POSITIVE_INFINITY);
+    return true;
+  }
 
-  private counter(line: BudgetLine, now: number): Counter {
-    let counter = this.counters.get(line.key);
-    if (!counter || (counter.expiresAt !== undefined && counter.expiresAt <= now && counter.reserved === 0)) {
-      counter = {
-        key: line.key,
-        budget: line.budget,
-        unit: line.unit,
-        limit: line.limit,
-        used: 0,
-        reserved: 0,
-        expiresAt: line.expiresAt,
-      };
-      this.counters.set(line.key, counter);
+  /** Records a pending approval; a record with the same id is replaced. */
+  async createApproval(record: ApprovalRecord): Promise<void> {
+    this.maintain(this.now());
+    const copy = structuredClone(record);
+    this.approvals.set(copy.id, copy);
+    if (copy.status !== 'pending') this.notify(copy);
+  }
+
+  async decideApproval(id: string, decision: ApprovalDecisionInput): Promise<ApprovalRecord | undefined> {
+    const now = this.now();
+    this.maintain(now);
+    const record = this.approvals.get(id);
+    if (!record) return undefined;
+    if (record.status === 'pending') {
+      record.status = decision.status;
+      record.decidedAt = now;
+      record.decidedBy = decision.decidedBy;
+      if (decision.reason !== undefined) record.decisionReason = decision.reason;
+      this.notify(record);
     }
-    // The configured limit may change between calls (reloaded configuration): the newest wins.
-    counter.limit = line.limit;
+    return structuredClone(record);
+  }
+
+  async getApproval(id: string): Promise<ApprovalRecord | undefined> {
+    this.maintain(this.now());
+    const record = this.approvals.get(id);
+    return record && structuredClone(record);
+  }
+
+  async listApprovals(filter: { status?: ApprovalStatus } = {}): Promise<ApprovalRecord[]> {
+    this.maintain(this.now());
+    const records = [...this.approvals.values()]
+      .reverse()
+      .filter((record) => filter.status === undefined || record.status === filter.status);
+    // Stable sort: approvals created at the same time keep newest-inserted first.
+    return records.sort((a, b) => b.createdAt - a.createdAt).map((record) => structuredClone(record));
+  }
+
+  /**
+   * Resolves as soon as {@link decideApproval} decides the approval (no polling), at once when it is
+   * already decided, or with the still-pending record after `timeoutMs` of real time.
+   */
+  async waitForApproval(id: string, timeoutMs: number): Promise<ApprovalRecord | undefined> {
+    this.maintain(this.now());
+    const record = this.approvals.get(id);
+    if (!record) return undefined;
+    if (record.status !== 'pending' || timeoutMs <= 0) return structuredClone(record);
+    return new Promise<ApprovalRecord>((resolve) => {
+      let waiters = this.waiters.get(id);
+      if (!waiters) this.waiters.set(id, (waiters = new Set()));
+      const waiter: ApprovalWaiter = (decided) => {
+        clearTimeout(timer);
+        resolve(decided);
+      };
+      const timer = setTimeout(
+        () => {
+          const current = this.waiters.get(id);
+          current?.delete(waiter);
+          if (current?.size === 0) this.waiters.delete(id);
+          resolve(structuredClone(this.approvals.get(id) ?? record));
+        },
+        Math.min(timeoutMs, MAX_TIMER_MS),
+      );
+      timer.unref();
+      waiters.add(waiter);
+    });
+  }
+
+  async appendAudit(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
+    if (entries.length === 0) return [];
+    // Stored as JSON would store it (what the SQLite and Redis stores read back), so hashes match across stores.
+    const copies = entries.map(
+      (entry): AuditEntry => ({
+        type: entry.type,
+        at: entry.at,
+        subject: entry.subject,
+        data: JSON.parse(JSON.stringify(entry.data)) as Record<string, unknown>,
+      }),
+    );
+    const records = chainAuditEntries(this.auditTip, copies);
+    for (const record of records) this.audit.push(record);
+    this.auditTip = records[records.length - 1];
+    this.trimAudit();
+    return records.map((record) => structuredClone(record));
+  }
+
+  async readAudit(options: { fromSeq?: number; limit?: number } = {}): Promise<AuditRecord[]> {
+    const oldest = this.audit[this.auditHead];
+    if (!oldest) return [];
+    const start = this.auditHead + Math.max(0, (options.fromSeq ?? 1) - oldest.seq);
+    const end =
+      options.limit === undefined ? this.audit.length : Math.min(this.audit.length, start + Math.max(0, options.limit));
+    return this.audit.slice(start, end).map((record) => structuredClone(record));
+  }
+
+  /** Resolves every pending `waitForApproval` with the record as it is now. State stays readable. */
+  async close(): Promise<void> {
+    for (const [id, waiters] of this.waiters) {
+      const record = this.approvals.get(id);
+      for (const waiter of waiters) if (record) waiter(structuredClone(record));
+    }
+    this.waiters.clear();
+  }
+
+  /** Sizes of the store's tables after releasing expired leases (does not run the periodic sweep). */
+  stats(): MemoryStoreStats {
+    this.expireLeases(this.now());
+    let approvalWaiters = 0;
+    for (const waiters of this.waiters.values()) approvalWaiters += waiters.size;
+    return {
+      lines: this.counters.size,
+      reservations: this.reservations.size,
+      leaseQueue: this.leases.size,
+      marks: this.marks.size,
+      approvals: this.approvals.size,
+      approvalWaiters,
+      auditRecords: this.audit.length - this.auditHead,
+    };
+  }
+
+  /** The counter of `line`, created when missing, with the line's (newest) configuration applied. */
+  private counterFor(line: BudgetLine, now: number): Counter {
+    const counter = this.counterOf(line, now);
+    this.configure(counter, line, now);
     return counter;
   }
 
-  /** Releases expired leases (a holder that never settled) and drops counters of past periods. */
-  private sweep(now: number): void {
-    if (now < this.nextSweep) return;
-    this.nextSweep = now + 1_000;
-    for (const [id, reservation] of this.reservations) {
-      if (reservation.expiresAt <= now) this.settleSync(id, {});
+  /**
+   * The counter of `line` as it is, created from the line when missing. Settlements use it: their lines
+   * are as old as the reservation, so they must not undo a newer limit.
+   */
+  private counterOf(line: BudgetLine, now: number): Counter {
+    let counter = this.counters.get(line.key);
+    if (counter) {
+      this.refresh(counter, now);
+      return counter;
     }
+    counter = {
+      key: line.key,
+      budget: line.budget,
+      unit: line.unit,
+      limit: line.limit,
+      used: 0,
+      reserved: 0,
+      expiresAt: line.expiresAt,
+      rolling: undefined,
+      buckets: new Map(),
+      touchedAt: now,
+    };
+    this.counters.set(line.key, counter);
+    if (line.rolling) counter.rolling = normalizeRolling(line.rolling);
+    return counter;
+  }
+
+  /**
+   * Starts a new period when the counter's ended, then applies the line's configuration: the limit may
+   * change between calls (reloaded configuration), and the newest wins.
+   */
+  private configure(counter: Counter, line: BudgetLine, now: number): void {
+    this.refresh(counter, now);
+    counter.budget = line.budget;
+    counter.unit = line.unit;
+    counter.limit = line.limit;
+    counter.expiresAt = line.expiresAt;
+    if (line.rolling) {
+      if (!counter.rolling && counter.used !== 0) {
+        counter.rolling = normalizeRolling(line.rolling);
+        this.commit(counter, counter.used, now, now);
+        counter.used = 0;
+      }
+      counter.rolling = normalizeRolling(line.rolling);
+    } else if (counter.rolling) {
+      counter.used = windowSum(counter, now);
+      counter.buckets.clear();
+      counter.rolling = undefined;
+    }
+  }
+
+  /** A counter whose period has ended reads as empty; amounts still reserved on it stay reserved. */
+  private refresh(counter: Counter, now: number): void {
+    if (counter.expiresAt === undefined || counter.expiresAt > now) return;
+    counter.used = 0;
+    counter.buckets.clear();
+  }
+
+  /** Commits `amount`: into a rolling line's bucket of `at`, or into a calendar line's period. */
+  private commit(counter: Counter, amount: number, at: number, now: number): void {
+    counter.touchedAt = now;
+    if (amount === 0) return;
+    if (counter.rolling) {
+      const bucket = Math.floor(at / counter.rolling.bucketMs) * counter.rolling.bucketMs;
+      counter.buckets.set(bucket, (counter.buckets.get(bucket) ?? 0) + amount);
+    } else {
+      counter.used += amount;
+    }
+  }
+
+  private state(counter: Counter, now: number): LineState {
+    this.refresh(counter, now);
+    return {
+      key: counter.key,
+      budget: counter.budget,
+      unit: counter.unit,
+      limit: counter.limit,
+      used: counter.rolling ? windowSum(counter, now) : counter.used,
+      reserved: counter.reserved,
+    };
+  }
+
+  private unreserve(reservation: Reservation): void {
+    this.reservations.delete(reservation.id);
+    for (const line of reservation.lines) {
+      const counter = this.counters.get(line.key);
+      if (counter) counter.reserved = Math.max(0, counter.reserved - line.amount);
+    }
+  }
+
+  /** Releases every reservation whose lease has ended (a holder that never settled). */
+  private expireLeases(now: number): void {
+    for (let next = this.leases.peek(); next && next.expiresAt <= now; next = this.leases.peek()) {
+      this.leases.pop();
+      // Settled or released reservations leave their queue entry behind; only the open one counts.
+      if (this.reservations.get(next.id) === next) this.unreserve(next);
+    }
+  }
+
+  private maintain(now: number): void {
+    this.expireLeases(now);
+    if (now >= this.nextSweep) this.sweep(now);
+  }
+
+  /** Drops state past its retention so a long-running process stays bounded. */
+  private sweep(now: number): void {
+    this.nextSweep = now + SWEEP_INTERVAL_MS;
+    const horizon = now - this.retentionMs;
     for (const [key, counter] of this.counters) {
-      if (counter.expiresAt !== undefined && counter.expiresAt + 86_400_000 <= now && counter.reserved === 0)
-        this.counters.delete(key);
+      if (counter.reserved > 0) continue;
+      const periodOver = counter.expiresAt !== undefined && counter.expiresAt <= horizon;
+      const idleRolling =
+        counter.rolling !== undefined && windowSum(counter, now) === 0 && counter.touchedAt <= horizon;
+      if (periodOver || idleRolling) this.counters.delete(key);
+    }
+    for (const [key, expiresAt] of this.marks) if (expiresAt <= now) this.marks.delete(key);
+    for (const [id, record] of this.approvals) {
+      if (this.waiters.has(id)) continue;
+      const over = record.status === 'pending' ? record.expiresAt : (record.decidedAt ?? record.createdAt);
+      if (over <= horizon) this.approvals.delete(id);
+    }
+  }
+
+  private notify(record: ApprovalRecord): void {
+    const waiters = this.waiters.get(record.id);
+    if (!waiters) return;
+    this.waiters.delete(record.id);
+    for (const waiter of waiters) waiter(structuredClone(record));
+  }
+
+  private trimAudit(): void {
+    const excess = this.audit.length - this.auditHead - this.maxAuditRecords;
+    if (excess > 0) this.auditHead += excess;
+    // Compact once the dropped prefix is large, so trimming stays amortised O(1) per record.
+    if (this.auditHead > 1_024 && this.auditHead * 2 > this.audit.length) {
+      this.audit.splice(0, this.auditHead);
+      this.auditHead = 0;
     }
   }
 }
 
-function snapshot(counter: Counter): LineState {
-  return {
-    key: counter.key,
-    budget: counter.budget,
-    unit: counter.unit,
-    limit: counter.limit,
-    used: counter.used,
-    reserved: counter.reserved,
-  };
+/** Sum of a rolling line's committed amounts in buckets starting after `now - windowMs - bucketMs`; drops older buckets. */
+function windowSum(counter: Counter, now: number): number {
+  if (!counter.rolling) return counter.used;
+  const after = now - counter.rolling.windowMs - counter.rolling.bucketMs;
+  let sum = 0;
+  for (const [start, amount] of counter.buckets) {
+    if (start > after) sum += amount;
+    else counter.buckets.delete(start);
+  }
+  return sum;
+}
+
+function normalizeRolling(rolling: { windowMs: number; bucketMs: number }): { windowMs: number; bucketMs: number } {
+  return { windowMs: rolling.windowMs, bucketMs: Math.max(1, rolling.bucketMs) };
+}
+
+function copyLine(line: BudgetLine): BudgetLine {
+  return { ...line, ...(line.rolling ? { rolling: { ...line.rolling } } : {}) };
+}
+
+function emptyState(line: BudgetLine): LineState {
+  return { key: line.key, budget: line.budget, unit: line.unit, limit: line.limit, used: 0, reserved: 0 };
+}
+
+/** Min-heap of reservations by lease end, so expired leases are found without scanning every one. */
+class LeaseQueue {
+  private readonly heap: Reservation[] = [];
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  peek(): Reservation | undefined {
+    return this.heap[0];
+  }
+
+  push(reservation: Reservation): void {
+    const heap = this.heap;
+    heap.push(reservation);
+    let index = heap.length - 1;
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      if (heap[parent]!.expiresAt <= reservation.expiresAt) break;
+      heap[index] = heap[parent]!;
+      index = parent;
+    }
+    heap[index] = reservation;
+  }
+
+  pop(): Reservation | undefined {
+    const heap = this.heap;
+    const top = heap[0];
+    const last = heap.pop();
+    if (top === undefined || last === undefined || heap.length === 0) return top;
+    let index = 0;
+    for (;;) {
+      const left = index * 2 + 1;
+      if (left >= heap.length) break;
+      const right = left + 1;
+      const child = right < heap.length && heap[right]!.expiresAt < heap[left]!.expiresAt ? right : left;
+      if (heap[child]!.expiresAt >= last.expiresAt) break;
+      heap[index] = heap[child]!;
+      index = child;
+    }
+    heap[index] = last;
+    return top;
+  }
 }

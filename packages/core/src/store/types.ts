@@ -22,9 +22,11 @@ export interface BudgetLine {
   /** When the period ends (epoch ms), so stores can expire old counters; `undefined` = never. */
   expiresAt?: number;
   /**
-   * A rolling (sliding) window instead of a calendar period: amounts count for `windowMs` after the
-   * reservation that made them, kept in buckets of `bucketMs` (the window is exact to one bucket).
-   * Settled amounts are committed into the bucket of the reservation's start time.
+   * A rolling (sliding) window instead of a calendar period. Committed amounts are kept in buckets of
+   * `bucketMs` (starting at `floor(t / bucketMs) * bucketMs`) and count while the bucket's start is after
+   * `now - windowMs - bucketMs`: an amount leaves between `windowMs` and `windowMs + bucketMs` after it
+   * was made, never early. A settlement commits into the bucket of the reservation's start; a late one
+   * (lease expired) into the bucket of the settlement time. Reserved amounts count while open.
    */
   rolling?: { windowMs: number; bucketMs: number };
 }
@@ -136,13 +138,14 @@ export interface GovernanceStore {
   /**
    * Commits the actual amount per unit for a reservation and releases the rest. When the reservation is
    * no longer open (its lease expired while the call ran), the actual amount is still committed to
-   * `lines` when given, so a slow call is never free, and `open` is `false`. Callers settle each
-   * reservation once.
+   * `lines` when given, so a slow call is never free, and `open` is `false`. A unit missing from
+   * `actual` commits 0. Callers settle each reservation once; a second settle without `lines` commits
+   * nothing and returns `{ open: false, lines: [] }`.
    */
   settle(id: string, actual: SettleAmounts, lines?: readonly BudgetLine[]): Promise<SettleResult>;
   /** Releases a reservation without committing anything. Idempotent; `false` when it was not open. */
   release(id: string): Promise<boolean>;
-  /** Current state of budget lines whose key starts with `prefix` (all when omitted). */
+  /** Current state of budget lines whose key starts with `prefix` (all when omitted), sorted by key. A calendar line whose period ended reads `used: 0`. */
   lines(prefix?: string): Promise<LineState[]>;
   /** Number of open (unsettled, unexpired) reservations. */
   openReservations(): Promise<number>;
@@ -165,7 +168,8 @@ export interface GovernanceStore {
   listApprovals(filter?: { status?: ApprovalStatus }): Promise<ApprovalRecord[]>;
   /**
    * Resolves with the record once it is no longer pending (decided by any process sharing the store),
-   * or with the still-pending record after `timeoutMs`. `undefined` when no such approval exists.
+   * or with the still-pending record after `timeoutMs` (real time; `<= 0` returns at once). `undefined`
+   * when no such approval exists.
    */
   waitForApproval(id: string, timeoutMs: number): Promise<ApprovalRecord | undefined>;
 
