@@ -1,0 +1,64 @@
+// Email addresses: a practical subset of RFC 5322 (dot-atoms, a dotted domain with a letter TLD).
+import type { KindDetector } from './internal-types';
+import type { Finding } from './types';
+
+const MAX_LOCAL = 64;
+const MAX_ADDRESS = 254;
+
+/**
+ * Matched from the start of a local part (sticky): dot-separated atoms of letters, digits and
+ * `_ % + ' -`, starting with a letter, digit or `_`; `@`; one or more domain labels (letters, digits,
+ * inner hyphens, at most 63 characters) and a TLD of 2–63 letters not followed by more of the domain.
+ */
+const ADDRESS =
+  /[A-Za-z0-9_][A-Za-z0-9_%+'-]*(?:\.[A-Za-z0-9_%+'-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(?![A-Za-z0-9-]|\.[A-Za-z0-9])/y;
+/** Characters of a local part. */
+const LOCAL_CHAR = /[A-Za-z0-9_%+'.-]/;
+/** Where a local part may start. */
+const LOCAL_START = /[A-Za-z0-9_]/;
+
+/** An `scp`-style remote (`git@github.com:org/repo.git`): `user@host:path`, not an address. */
+const SCP_REMOTE_PATH = /^:[A-Za-z0-9~/]/;
+/** The user (`ssh://git@host`) or password (`https://user:pass@host`) of a URL, not a mailbox. */
+const URL_USERINFO = /[A-Za-z][A-Za-z0-9+.-]*:\/\/(?:[^\s/?#@:]*:)?$/;
+/** A high-density asset name such as `logo@2x.png`. */
+const ASSET_SCALE = /@\d(?:\.\d)?x\.(?:png|jpe?g|gif|webp|svg|avif)$/i;
+
+/** The email detector. */
+export function emailDetector(): KindDetector {
+  return { kind: 'email', maxLength: MAX_ADDRESS, scan };
+}
+
+function scan(text: string, out: Finding[]): void {
+  let searchFrom = 0;
+  for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', Math.max(at + 1, searchFrom))) {
+    // The local part: within the run of local-part characters before `@` (at most 64).
+    let runStart = at;
+    while (runStart > 0 && at - runStart < MAX_LOCAL && LOCAL_CHAR.test(text[runStart - 1]!)) runStart--;
+    const span = matchAddress(text, runStart, at);
+    if (span === undefined) continue;
+    const [start, end] = span;
+    searchFrom = end;
+    if (isAddress(text, start, end)) out.push({ kind: 'email', start, end });
+  }
+}
+
+/** The first (longest) address whose local part starts in [`from`, `at`), as [start, end]. */
+function matchAddress(text: string, from: number, at: number): readonly [number, number] | undefined {
+  for (let start = from; start < at; start++) {
+    if (!LOCAL_START.test(text[start]!)) continue;
+    ADDRESS.lastIndex = start;
+    const match = ADDRESS.exec(text);
+    if (match !== null) return [start, start + match[0].length];
+  }
+  return undefined;
+}
+
+function isAddress(text: string, start: number, end: number): boolean {
+  const value = text.slice(start, end);
+  if (value.length > MAX_ADDRESS || value.indexOf('@') > MAX_LOCAL) return false;
+  // In a path (`/assets/logo@2x.png`) or a URL's user info: not a mailbox.
+  if (text[start - 1] === '/' || ASSET_SCALE.test(value)) return false;
+  if (URL_USERINFO.test(text.slice(Math.max(0, start - 96), start))) return false;
+  return !SCP_REMOTE_PATH.test(text.slice(end, end + 2));
+}

@@ -1,0 +1,163 @@
+// Is a token random (a credential) or made of words, a hash layout, or encoded text? Used by the
+// generic `secret` detector; every threshold here was calibrated, see index.ts.
+
+/** A token must reach this fraction of the largest entropy a string of its length can have. */
+export const ENTROPY_RATIO = 0.8;
+/** Largest alphabet considered (base64): the entropy ceiling is log2(min(length, 64)). */
+const ALPHABET = 64;
+/** Random tokens have short runs of one character class; words have long ones. */
+export const MAX_AVERAGE_RUN = 3;
+/** Share of letters and digits inside word-like runs (`Revenue`, `HTTP`) above which a token is words. */
+export const MAX_WORD_SHARE = 0.5;
+
+const counts = new Uint32Array(128);
+
+/** Shannon entropy of an ASCII string, bits per character. */
+export function shannonEntropy(text: string): number {
+  const length = text.length;
+  if (length === 0) return 0;
+  for (let index = 0; index < length; index++) counts[text.charCodeAt(index) & 127]!++;
+  let entropy = 0;
+  for (let index = 0; index < length; index++) {
+    const code = text.charCodeAt(index) & 127;
+    const count = counts[code]!;
+    if (count === 0) continue;
+    const probability = count / length;
+    entropy -= probability * Math.log2(probability);
+    counts[code] = 0;
+  }
+  return entropy;
+}
+
+/** The entropy a token of `length` characters must reach to count as random. */
+export function entropyThreshold(length: number): number {
+  return ENTROPY_RATIO * Math.log2(Math.min(length, ALPHABET));
+}
+
+/** `true` when the token has an upper-case letter, a lower-case letter and a digit. */
+export function hasMixedClasses(token: string): boolean {
+  let classes = 0;
+  for (let index = 0; index < token.length && classes !== 7; index++) {
+    const code = token.charCodeAt(index);
+    if (code >= 65 && code <= 90) classes |= 1;
+    else if (code >= 97 && code <= 122) classes |= 2;
+    else if (code >= 48 && code <= 57) classes |= 4;
+  }
+  return classes === 7;
+}
+
+/**
+ * `true` when the token reads as words: its runs (`Revenue`, `By`, `2024`, `HTTP`: a capitalised or
+ * lower-case word, an upper-case block, a number) are longer than 3 characters on average, or at least
+ * half its letters and digits sit in word-like runs (3+ lower-case letters, capitalised or not, or 3+
+ * capitals). In random base64 or alphanumerics of 24+ characters the average run is under 3 in 99% of
+ * tokens.
+ */
+export function looksLikeWords(token: string): boolean {
+  let runs = 0;
+  let runChars = 0;
+  let wordChars = 0;
+  const length = token.length;
+  let index = 0;
+  while (index < length) {
+    const kind = charKind(token.charCodeAt(index));
+    if (kind === DIGIT) {
+      const start = index;
+      while (index < length && charKind(token.charCodeAt(index)) === DIGIT) index++;
+      runs++;
+      runChars += index - start;
+    } else if (kind === UPPER || kind === LOWER) {
+      // A letter sequence: capitals, then lower case; the last capital starts the lower-case word.
+      let upper = 0;
+      while (index < length && charKind(token.charCodeAt(index)) === UPPER) {
+        upper++;
+        index++;
+      }
+      let lower = 0;
+      while (index < length && charKind(token.charCodeAt(index)) === LOWER) {
+        lower++;
+        index++;
+      }
+      const capitals = lower > 0 && upper > 0 ? upper - 1 : upper;
+      if (capitals > 0) {
+        runs++;
+        runChars += capitals;
+        if (capitals >= 3) wordChars += capitals;
+      }
+      if (lower > 0) {
+        const word = lower + (upper > 0 ? 1 : 0);
+        runs++;
+        runChars += word;
+        if (lower >= 3) wordChars += word;
+      }
+    } else {
+      index++;
+    }
+  }
+  if (runs === 0 || runChars / runs > MAX_AVERAGE_RUN) return true;
+  return wordChars / runChars >= MAX_WORD_SHARE;
+}
+
+const OTHER = 0;
+const UPPER = 1;
+const LOWER = 2;
+const DIGIT = 3;
+
+function charKind(code: number): number {
+  if (code >= 65 && code <= 90) return UPPER;
+  if (code >= 97 && code <= 122) return LOWER;
+  if (code >= 48 && code <= 57) return DIGIT;
+  return OTHER;
+}
+
+/** The longest run of letters and digits between separators (`-`, `_`, `/`, `+`, `=`). */
+export function longestAlphanumericPart(token: string): number {
+  let longest = 0;
+  let current = 0;
+  for (let index = 0; index < token.length; index++) {
+    const code = token.charCodeAt(index);
+    const alphanumeric = (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+    current = alphanumeric ? current + 1 : 0;
+    if (current > longest) longest = current;
+  }
+  return longest;
+}
+
+/** Base64 of common file types (PNG, JPEG, GIF, PDF, ZIP/Office, gzip): data, not a credential. */
+const FILE_MAGIC = /^(?:iVBORw0KGgo|\/9j\/|R0lGOD|JVBERi0|UEsDB|H4sI)/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * `true` when the token is base64 (standard or URL-safe) of text, at least 95% printable UTF-8
+ * (`SGVsbG8gd29ybGQ=`, JSON such as a JWT header), or of a common file type.
+ */
+export function isEncodedData(token: string): boolean {
+  if (FILE_MAGIC.test(token)) return true;
+  const body = token.replace(/=+$/, '').replace(/-/g, '+').replace(/_/g, '/');
+  const usable = body.length - (body.length % 4);
+  if (usable < 16) return false;
+  let binary: string;
+  try {
+    binary = atob(body.slice(0, usable));
+  } catch {
+    return false;
+  }
+  const bytes = new Uint8Array(binary.length);
+  for (let index = 0; index < binary.length; index++) bytes[index] = binary.charCodeAt(index);
+  let decoded: string;
+  try {
+    decoded = utf8.decode(bytes);
+  } catch {
+    return false;
+  }
+  let printable = 0;
+  let total = 0;
+  for (const char of decoded) {
+    const code = char.codePointAt(0)!;
+    total++;
+    if (code === 9 || code === 10 || code === 13 || (code >= 32 && code !== 127 && !(code >= 128 && code < 160))) {
+      printable++;
+    }
+  }
+  return total > 0 && printable / total >= 0.95;
+}

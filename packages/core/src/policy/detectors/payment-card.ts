@@ -1,0 +1,150 @@
+// Payment card numbers (PAN): 13–19 digits in a card layout, a known network prefix and length, Luhn-valid.
+import { continuesNumber, isDigitCode, isLetterCode } from './chars';
+import type { KindDetector } from './internal-types';
+import { isLuhnValid } from './luhn';
+import { charClass, forEachRun } from './token-runs';
+import type { Finding } from './types';
+
+/** Runs of digits joined by single spaces or dashes: `4111 1111 1111 1111`, `2024-11-23`, `42`. */
+const DIGIT_CLUSTER = /\d+(?:[ -]\d+)*/g;
+/** Where clusters are looked for: stretches of digits, spaces and dashes long enough to hold a card. */
+const CLUSTER_CHARS = charClass('0123456789 -');
+const MIN_DIGITS = 13;
+const MAX_DIGITS = 19;
+/** 19 digits and 6 separators. */
+const MAX_LENGTH = 25;
+
+/** Characters that glue a number to an id, path, address or amount before it. */
+const GLUE_BEFORE = new Set(['-', '_', '/', '\\', '@', '$', '€', '£', '¥']);
+const GLUE_AFTER = new Set(['_', '/', '\\', '@', '%']);
+
+/** A group of the cluster: its digits and where they are. */
+interface Group {
+  readonly start: number;
+  readonly end: number;
+  /** The separator before this group (`''` for the first). */
+  readonly separator: string;
+}
+
+/** The payment card detector. */
+export function paymentCardDetector(): KindDetector {
+  return { kind: 'payment_card', maxLength: MAX_LENGTH, scan };
+}
+
+function scan(text: string, out: Finding[]): void {
+  forEachRun(text, CLUSTER_CHARS, MIN_DIGITS, (start, end) => {
+    const stretch = text.slice(start, end);
+    DIGIT_CLUSTER.lastIndex = 0;
+    for (let match = DIGIT_CLUSTER.exec(stretch); match !== null; match = DIGIT_CLUSTER.exec(stretch)) {
+      if (match[0].length >= MIN_DIGITS) scanCluster(text, start + match.index, match[0], out);
+    }
+  });
+}
+
+function scanCluster(text: string, offset: number, cluster: string, out: Finding[]): void {
+  const groups: Group[] = [];
+  let separator = '';
+  let groupStart = 0;
+  for (let index = 0; index <= cluster.length; index++) {
+    const char = cluster[index];
+    if (char === undefined || char === ' ' || char === '-') {
+      groups.push({ start: offset + groupStart, end: offset + index, separator });
+      separator = char ?? '';
+      groupStart = index + 1;
+    }
+  }
+  // Try the longest card at each group first; a card never overlaps another in one cluster.
+  for (let first = 0; first < groups.length; first++) {
+    for (let last = Math.min(groups.length - 1, first + 4); last >= first; last--) {
+      const finding = cardAt(text, groups, first, last);
+      if (finding) {
+        out.push(finding);
+        first = last;
+        break;
+      }
+    }
+  }
+}
+
+function cardAt(text: string, groups: readonly Group[], first: number, last: number): Finding | undefined {
+  const head = groups[first]!;
+  const tail = groups[last]!;
+  const inner = last > first ? groups[first + 1]!.separator : '';
+  const lengths: number[] = [];
+  for (let index = first; index <= last; index++) {
+    const group = groups[index]!;
+    if (index > first && group.separator !== inner) return undefined;
+    lengths.push(group.end - group.start);
+  }
+  if (!isCardLayout(lengths)) return undefined;
+  // Not a slice of a longer run in the same layout: `1234 4111 1111 1111 1111` is one 20-digit figure.
+  // A lone run of digits may sit next to other numbers (`4111111111111111 12/27`), but not dash-joined.
+  const before = head.separator;
+  const after = groups[last + 1]?.separator ?? '';
+  if (inner === '' ? before === '-' || after === '-' : before === inner || after === inner) return undefined;
+  const start = head.start;
+  const end = tail.end;
+  if (!standsAlone(text, start, end)) return undefined;
+  let digits = '';
+  for (let index = first; index <= last; index++) digits += text.slice(groups[index]!.start, groups[index]!.end);
+  const network = cardNetwork(digits);
+  if (network === undefined || !isLuhnValid(digits)) return undefined;
+  return { kind: 'payment_card', start, end, detail: network };
+}
+
+/**
+ * One run of 13–19 digits; or groups of 4 with a last group of 1–5 (`4-4-4-4`, `4-4-4-4-3`, `4-4-5`);
+ * or the 4-6-5 / 4-6-4 layout of Amex and Diners.
+ */
+function isCardLayout(lengths: readonly number[]): boolean {
+  let total = 0;
+  for (const length of lengths) total += length;
+  if (total < MIN_DIGITS || total > MAX_DIGITS) return false;
+  if (lengths.length === 1) return true;
+  if (lengths.length === 3 && lengths[0] === 4 && lengths[1] === 6) return true;
+  const lastLength = lengths[lengths.length - 1]!;
+  return lastLength <= 5 && lengths.slice(0, -1).every((length) => length === 4);
+}
+
+function standsAlone(text: string, start: number, end: number): boolean {
+  const before = text.charCodeAt(start - 1);
+  const after = text.charCodeAt(end);
+  if (isLetterCode(before) || before === 95 || isLetterCode(after) || after === 95) return false;
+  if (GLUE_BEFORE.has(text[start - 1] ?? '') || GLUE_AFTER.has(text[end] ?? '')) return false;
+  // `4111-1111-1111-1111-` followed by more of an id.
+  if (text[end] === '-' && (isDigitCode(text.charCodeAt(end + 1)) || isLetterCode(text.charCodeAt(end + 1))))
+    return false;
+  return !continuesNumber(text, start, end);
+}
+
+/** Network prefixes (IIN ranges) and the lengths each network issues. */
+const NETWORKS: ReadonlyArray<{
+  network: string;
+  from: number;
+  to: number;
+  digits: number;
+  lengths: readonly number[];
+}> = [
+  { network: 'visa', from: 4, to: 4, digits: 1, lengths: [13, 16, 19] },
+  { network: 'mastercard', from: 51, to: 55, digits: 2, lengths: [16] },
+  { network: 'mastercard', from: 2221, to: 2720, digits: 4, lengths: [16] },
+  { network: 'amex', from: 34, to: 34, digits: 2, lengths: [15] },
+  { network: 'amex', from: 37, to: 37, digits: 2, lengths: [15] },
+  { network: 'discover', from: 6011, to: 6011, digits: 4, lengths: [16, 17, 18, 19] },
+  { network: 'discover', from: 644, to: 649, digits: 3, lengths: [16, 17, 18, 19] },
+  { network: 'discover', from: 65, to: 65, digits: 2, lengths: [16, 17, 18, 19] },
+  { network: 'jcb', from: 3528, to: 3589, digits: 4, lengths: [16, 17, 18, 19] },
+  { network: 'diners', from: 300, to: 305, digits: 3, lengths: [14, 15, 16, 17, 18, 19] },
+  { network: 'diners', from: 36, to: 36, digits: 2, lengths: [14, 15, 16, 17, 18, 19] },
+  { network: 'diners', from: 38, to: 38, digits: 2, lengths: [14, 15, 16, 17, 18, 19] },
+  { network: 'unionpay', from: 62, to: 62, digits: 2, lengths: [16, 17, 18, 19] },
+];
+
+/** The card network of a digit string by prefix and length, or `undefined`. */
+export function cardNetwork(digits: string): string | undefined {
+  for (const { network, from, to, digits: prefixLength, lengths } of NETWORKS) {
+    const prefix = Number(digits.slice(0, prefixLength));
+    if (prefix >= from && prefix <= to && lengths.includes(digits.length)) return network;
+  }
+  return undefined;
+}

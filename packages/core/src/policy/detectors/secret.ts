@@ -1,0 +1,210 @@
+// Secrets: provider API keys by their documented shape, then generic random-looking tokens.
+import {
+  entropyThreshold,
+  hasMixedClasses,
+  isEncodedData,
+  longestAlphanumericPart,
+  looksLikeWords,
+  shannonEntropy,
+} from './entropy';
+import type { KindDetector } from './internal-types';
+import { forEachTokenRun } from './token-runs';
+import type { Finding } from './types';
+
+/** A key family with a recognisable shape. */
+interface KeyShape {
+  readonly detail: string;
+  /** Substrings one of which must occur in the text for the pattern to run (a cheap prefilter). */
+  readonly prefixes: readonly string[];
+  /** Starts with its literal prefix (fast to search); the left boundary is checked in code. */
+  readonly pattern: RegExp;
+  /** Characters that may not come right before the match (it would continue a longer token). */
+  readonly glueBefore: RegExp;
+  /** Required text right before the match. */
+  readonly precededBy?: RegExp;
+  /** The finding covers this capture group instead of the whole match. */
+  readonly group?: number;
+  /** Extra check on the matched value. */
+  readonly accept?: (value: string) => boolean;
+}
+
+const WORD_OR_DASH = /[A-Za-z0-9_-]/;
+const ALPHANUMERIC = /[A-Za-z0-9]/;
+const NONE = /$^/;
+
+/** Shorter URL passwords are documentation examples (`https://a:b@host`). */
+const MIN_URL_PASSWORD = 4;
+const PASSWORD_PLACEHOLDER =
+  /^(?:\*+|x+|\.+|password|passwd|pass|pwd|secret|changeme|<[^>]*>|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|%[A-Za-z_]+%|\{\{[^}]*\}\}|\[[^\]]*\])$/i;
+
+const KEY_SHAPES: readonly KeyShape[] = [
+  {
+    detail: 'anthropic',
+    prefixes: ['sk-ant-'],
+    pattern: /sk-ant-(?:api|admin|oat|sid)\d{2}-[A-Za-z0-9_-]{32,240}(?![A-Za-z0-9_-])/g,
+    glueBefore: WORD_OR_DASH,
+  },
+  {
+    // Project, service-account and admin keys; legacy `sk-` and 32+ alphanumerics of mixed case and digits.
+    detail: 'openai',
+    prefixes: ['sk-'],
+    pattern: /sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{32,240}|(?!ant-)[A-Za-z0-9]{32,240})(?![A-Za-z0-9_-])/g,
+    glueBefore: WORD_OR_DASH,
+    accept: (value) => /^sk-(?:proj|svcacct|admin)-/.test(value) || hasMixedClasses(value.slice(3)),
+  },
+  {
+    // Access key ids of long-term (AKIA) and temporary (ASIA) credentials: 16 base32 characters.
+    detail: 'aws_access_key',
+    prefixes: ['AKIA', 'ASIA'],
+    pattern: /(?:AKIA|ASIA)[A-Z2-7]{16}(?![A-Za-z0-9])/g,
+    glueBefore: ALPHANUMERIC,
+  },
+  {
+    // Personal, OAuth, user-to-server, server-to-server and refresh tokens; fine-grained PATs.
+    detail: 'github',
+    prefixes: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
+    pattern: /(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{36,244})(?![A-Za-z0-9_])/g,
+    glueBefore: WORD_OR_DASH,
+  },
+  {
+    detail: 'stripe',
+    prefixes: ['_live_', '_test_'],
+    pattern: /[sr]k_(?:live|test)_[A-Za-z0-9]{20,247}(?![A-Za-z0-9_])/g,
+    glueBefore: WORD_OR_DASH,
+  },
+  {
+    detail: 'slack',
+    prefixes: ['xox'],
+    pattern: /xox[abposre]-(?=[A-Za-z0-9-]*\d)[A-Za-z0-9-]{20,250}(?![A-Za-z0-9_-])/g,
+    glueBefore: WORD_OR_DASH,
+  },
+  {
+    detail: 'google_api_key',
+    prefixes: ['AIza'],
+    pattern: /AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])/g,
+    glueBefore: WORD_OR_DASH,
+  },
+  {
+    // A PEM private key: the whole block when its END line follows within 8 kB, else the BEGIN line.
+    detail: 'private_key',
+    prefixes: ['PRIVATE KEY-----'],
+    pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----(?:[\s\S]{0,8192}?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----)?/g,
+    glueBefore: NONE,
+  },
+  {
+    // The password of `scheme://user:password@host`, unless it is a placeholder.
+    detail: 'url_password',
+    prefixes: ['://'],
+    pattern: /:\/\/[^\s/?#@:]{1,64}:([^\s/?#@]{1,128})@/dg,
+    glueBefore: NONE,
+    precededBy: /(?:^|[^A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,20}$/,
+    group: 1,
+    accept: (value) => value.length >= MIN_URL_PASSWORD && !PASSWORD_PLACEHOLDER.test(value),
+  },
+];
+
+/** A line that names AWS or a secret, before a 40-character base64 run (`aws_secret_access_key = ...`). */
+const AWS_SECRET_CONTEXT = /aws|secret/i;
+const AWS_SECRET_LENGTH = 40;
+const AWS_SECRET_CHARS = /^[A-Za-z0-9/+]{40}$/;
+
+/** Generic tokens: runs of `[A-Za-z0-9+/_-]` (and `=` padding) of 24 to 512 characters. */
+const MIN_TOKEN = 24;
+/** Longer runs are data (images, files, blobs), not credentials. */
+const MAX_TOKEN = 512;
+const MIN_RANDOM_PART = 12;
+
+/**
+ * Identifiers that are random but not secret: OpenAI and Anthropic object ids (`chatcmpl-`, `call_`,
+ * `msg_`, `toolu_`, `conv_`, ...), Stripe object ids (`cus_`, `pi_`, ...), SRI hashes (`sha512-`).
+ */
+const PUBLIC_ID =
+  /^(?:chatcmpl|cmpl|call|asst|thread|msg|run|step|file|batch|resp|conv|cp|ci|vs|fc|rs|ft|ftjob|ftckpt|org|proj|user|item|modr|upload|eval|toolu|srvtoolu|req|evt|cus|pi|pm|ch|in|ii|sub|price|prod|txn|sess|cs|seti|src|tok|acct|ba|card|re|po|tr|py|sha\d+|md5)[-_]/;
+/** A labelled hash or fingerprint right before the token (`pin-sha256="`, `SHA-256: `, `etag=`). */
+const HASH_LABEL = /(?:sha-?\d{1,3}|md5|hash|digest|checksum|fingerprint|integrity|etag)["']?\s*[:=]?\s*["']?$/i;
+/** Query parameters whose value is a credential. */
+const CREDENTIAL_PARAMETER = /(?:key|token|secret|pass|pwd|sig|signature|auth|credential|session)[A-Za-z0-9_-]*$/i;
+/** Characters that end a URL when walking back from a token. */
+const URL_STOP = /[\s"'<>()[\]{}`,]/;
+const URL_LOOKBEHIND = 2048;
+
+/** The secret detector. */
+export function secretDetector(): KindDetector {
+  return { kind: 'secret', maxLength: MAX_TOKEN, scan };
+}
+
+function scan(text: string, out: Finding[]): void {
+  const first = out.length;
+  for (const shape of KEY_SHAPES) {
+    if (shape.prefixes.some((prefix) => text.includes(prefix))) scanShape(text, shape, out, first);
+  }
+  const awsContext = AWS_SECRET_CONTEXT.test(text);
+  forEachTokenRun(text, MIN_TOKEN, (start, end) => {
+    if (end - start > MAX_TOKEN || overlaps(out, first, start, end)) return;
+    const token = text.slice(start, end);
+    if (awsContext && isAwsSecretKey(text, token, start)) {
+      out.push({ kind: 'secret', start, end, detail: 'aws_secret_key' });
+    } else if (isRandomToken(token) && isCredentialContext(text, start)) {
+      out.push({ kind: 'secret', start, end, detail: 'high_entropy' });
+    }
+  });
+}
+
+function scanShape(text: string, shape: KeyShape, out: Finding[], first: number): void {
+  const { pattern, group } = shape;
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    if (match.index > 0 && shape.glueBefore.test(text[match.index - 1]!)) continue;
+    if (shape.precededBy && !shape.precededBy.test(text.slice(Math.max(0, match.index - 24), match.index))) continue;
+    const span: readonly [number, number] | undefined =
+      group === undefined ? [match.index, match.index + match[0].length] : match.indices?.[group];
+    if (!span) continue;
+    const [start, end] = span;
+    if (shape.accept && !shape.accept(text.slice(start, end))) continue;
+    if (overlaps(out, first, start, end)) continue;
+    out.push({ kind: 'secret', start, end, detail: shape.detail });
+  }
+}
+
+/** 40 base64 characters of mixed case with a digit, `/` or `+`, on a line that names AWS or a secret. */
+function isAwsSecretKey(text: string, token: string, start: number): boolean {
+  if (token.length !== AWS_SECRET_LENGTH || !AWS_SECRET_CHARS.test(token)) return false;
+  if (!/[A-Z]/.test(token) || !/[a-z]/.test(token) || !/[0-9/+]/.test(token)) return false;
+  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+  return AWS_SECRET_CONTEXT.test(text.slice(Math.max(lineStart, start - 64), start));
+}
+
+/** The generic test; the calibration is described in index.ts. */
+export function isRandomToken(token: string): boolean {
+  const body = token.replace(/=+$/, '');
+  if (body.length < MIN_TOKEN || !hasMixedClasses(body) || PUBLIC_ID.test(body)) return false;
+  if (longestAlphanumericPart(body) < MIN_RANDOM_PART || looksLikeWords(body)) return false;
+  if (shannonEntropy(body) < entropyThreshold(body.length)) return false;
+  return !isEncodedData(token);
+}
+
+/**
+ * Tokens inside a URL (path segments, ids, signed-URL parts) are not reported, except the value of a
+ * query parameter named like a credential (`?api_key=`, `&token=`); nor are percent-encoded fragments
+ * (`%2B...`), data-URI payloads and labelled hashes (`pin-sha256="..."`).
+ */
+function isCredentialContext(text: string, start: number): boolean {
+  if (text[start - 1] === '%' || text.endsWith('base64,', start)) return false;
+  if (HASH_LABEL.test(text.slice(Math.max(0, start - 24), start))) return false;
+  let wordStart = start;
+  const limit = Math.max(0, start - URL_LOOKBEHIND);
+  while (wordStart > limit && !URL_STOP.test(text[wordStart - 1]!)) wordStart--;
+  const prefix = text.slice(wordStart, start);
+  if (!prefix.includes('://') && !prefix.startsWith('www.')) return true;
+  if (text[start - 1] !== '=') return false;
+  const parameterStart = Math.max(prefix.lastIndexOf('?'), prefix.lastIndexOf('&'), prefix.lastIndexOf(';'));
+  return parameterStart !== -1 && CREDENTIAL_PARAMETER.test(prefix.slice(parameterStart + 1, -1));
+}
+
+function overlaps(findings: readonly Finding[], first: number, start: number, end: number): boolean {
+  for (let index = first; index < findings.length; index++) {
+    const finding = findings[index]!;
+    if (finding.start < end && start < finding.end) return true;
+  }
+  return false;
+}
