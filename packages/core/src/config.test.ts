@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseOptions } from './config';
 import { ConfigError } from './errors/config-error';
+import { compilePolicy, EMPTY_POLICY } from './policy/compile';
 
 function configError(options: unknown): ConfigError {
   try {
@@ -21,7 +22,12 @@ describe('parseOptions', () => {
       enablePolicyEnforcement: true,
       budgets: [],
       unknownModel: 'deny',
-      approvalTimeoutMs: 300_000,
+    });
+    expect(compilePolicy(EMPTY_POLICY, options).approvals).toEqual({
+      overMicros: 50_000_000,
+      overUsd: 50,
+      timeoutMs: 300_000,
+      onTimeout: 'deny',
     });
   });
 
@@ -30,7 +36,7 @@ describe('parseOptions', () => {
     [
       { budgets: [{ name: 'x', limit: 10, window: 'fortnight' }] },
       'budgets[0].window',
-      /one of "day", "month", "total"/,
+      /"fortnight" is not a window name or a duration.*expected "day", "week", "month", "total" or a number and a unit/,
     ],
     [{ budgets: [{ name: 'x', limit: 0, window: 'day' }] }, 'budgets[0].limit', /a number > 0/],
     [{ policies: { allowModels: ['gpt-4o[', 'claude-*'] } }, 'policies.allowModels[0]', /bad glob: unclosed "\["/],

@@ -1,38 +1,10 @@
 import { z } from 'zod';
 import { ConfigError } from './errors/config-error';
-import { compileGlob } from './glob';
+import { alertsSchema, budgetSchema, globString, type PolicyDocumentInput, timeZoneString } from './policy/schema';
 import type { ModelPrice } from './pricing/types';
-import type { GovernanceStore } from './store/types';
+import type { ApprovalRecord, GovernanceStore } from './store/types';
 import type { Attribution, GovernedRequest } from './types';
 import { describeIssue, expectedFor, formatPath } from './zod-issue';
-
-const globString = z.string().superRefine((value, context) => {
-  try {
-    compileGlob(value);
-  } catch (error) {
-    context.addIssue({
-      code: 'custom',
-      message: `bad glob: ${(error as Error).message}`,
-      params: { expected: 'a glob such as "gpt-4o*" or "claude-{sonnet,haiku}-*"' },
-    });
-  }
-});
-
-const selectorValue = z.union([globString, z.array(globString).min(1)]);
-
-const budgetSchema = z.strictObject({
-  name: z
-    .string()
-    .min(1)
-    .regex(/^[A-Za-z0-9_.:-]+$/, 'use letters, digits and _ . : - only'),
-  limit: z.number().positive().finite(),
-  unit: z.enum(['USD', 'tokens']).default('USD'),
-  window: z.enum(['day', 'month', 'total']),
-  match: z.record(z.string(), selectorValue).optional(),
-  per: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
-  action: z.enum(['block', 'warn']).default('block'),
-  warnAt: z.array(z.number().gt(0).lt(1)).optional(),
-});
 
 const policySchema = z.strictObject({
   mode: z.enum(['enforce', 'warn', 'shadow']).default('enforce'),
@@ -55,10 +27,35 @@ const optionsSchema = z.strictObject({
   enablePolicyEnforcement: z.boolean().default(true),
   budgets: z.array(budgetSchema).default([]),
   policies: policySchema.optional(),
+  policy: z
+    .custom<string | PolicyDocumentInput>(
+      (value) => (typeof value === 'string' && value.length > 0) || (typeof value === 'object' && value !== null),
+      'must be a policy file path or a policy document object',
+    )
+    .optional(),
+  watchPolicy: z.boolean().default(true),
+  timezone: timeZoneString.optional(),
+  alerts: alertsSchema.optional(),
+  audit: z.union([z.literal(false), z.strictObject({ file: z.string().min(1).optional() })]).optional(),
+  loggerProvider: z
+    .custom<unknown>((value) => typeof value === 'object' && value !== null, 'must be a LoggerProvider')
+    .optional(),
+  onBudgetAlert: z
+    .custom<(alert: BudgetAlert) => void>((value) => typeof value === 'function', 'must be a function')
+    .optional(),
+  onApprovalRequired: z
+    .custom<(approval: ApprovalRecord) => void | Promise<void>>(
+      (value) => typeof value === 'function',
+      'must be a function',
+    )
+    .optional(),
+  onPolicyError: z
+    .custom<(error: Error) => void>((value) => typeof value === 'function', 'must be a function')
+    .optional(),
   defaults: attributionSchema.optional(),
   approver: z.custom<Approver>((value) => typeof value === 'function', 'must be a function').optional(),
-  approvalTimeoutMs: z.number().int().positive().default(300_000),
-  approvalTimeoutDecision: z.enum(['deny', 'approve']).default('deny'),
+  approvalTimeoutMs: z.number().int().positive().optional(),
+  approvalTimeoutDecision: z.enum(['deny', 'approve']).optional(),
   store: z
     .custom<GovernanceStore>(
       (value) =>
@@ -91,6 +88,23 @@ const optionsSchema = z.strictObject({
 
 /** A budget: a limit over a window, matched on attribution, optionally one per value of a dimension. */
 export type BudgetOptions = z.input<typeof budgetSchema>;
+
+/** A budget crossed one of its `warnAt` thresholds (once per threshold per period). */
+export interface BudgetAlert {
+  budget: string;
+  /** The budget instance, e.g. `team-daily|team=search|2026-11-23`. */
+  key: string;
+  period: string;
+  /** The threshold crossed, a fraction of the limit (e.g. 0.8). */
+  threshold: number;
+  unit: 'USD' | 'tokens';
+  /** In the budget's unit (USD or tokens). */
+  limit: number;
+  used: number;
+  /** The call whose settlement crossed the threshold. */
+  callId: string;
+  at: number;
+}
 /** First-cut policy rules. */
 export type PolicyOptions = z.input<typeof policySchema>;
 
@@ -101,7 +115,12 @@ export interface ApprovalRequest {
   attribution: Readonly<Attribution>;
   /** Worst-case cost of the call in USD (what was reserved). */
   estimatedCost: number;
+  /** The cost threshold in USD (`requireApprovalOver`); 0 when a rule or budget asked for approval. */
   threshold: number;
+  /** Why approval is needed, e.g. `may cost $62.00, over requireApprovalOver $50` or `tool "deploy" requires approval`. */
+  reason: string;
+  /** The rule or budget that asked: `requireApprovalOver`, a tool rule's name, or `budget:<name>`. */
+  rule: string;
 }
 
 export type ApprovalDecision = boolean | { approved: boolean; reason?: string; approver?: string };

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { resolve as resolvePath } from 'node:path';
 import { diag, type MeterProvider, metrics, type TracerProvider, trace } from '@opentelemetry/api';
 import {
   adapterRegistry,
@@ -8,12 +9,17 @@ import {
   type GenOpsAdapter,
   setCurrentGovernor,
 } from './adapters';
-import { parseBudgetKey } from './budget/budget-set';
-import { periodOf } from './budget/window';
-import { type GenOpsOptions, parseOptions } from './config';
+import type { Approvals } from './approval/approvals';
+import { AuditTrail, getAuditLogger } from './audit/audit-trail';
+import { parseBudgetKey, ROLLING_PERIOD } from './budget/budget-set';
+import { currentPeriod } from './budget/window';
+import { type GenOpsOptions, parseOptions, type ResolvedOptions } from './config';
 import { ConfigError } from './errors/config-error';
 import { Governor } from './governor';
 import { microsToUsd } from './money';
+import { type CompiledPolicy, compilePolicy, EMPTY_POLICY } from './policy/compile';
+import { loadPolicyFileSync, parsePolicyObject } from './policy/load';
+import { watchPolicyFile } from './policy/watch';
 import { PRICE_FILES } from './pricing/data/index';
 import { PriceTable } from './pricing/price-table';
 import type { ModelPrice } from './pricing/types';
@@ -47,6 +53,12 @@ export interface GenOpsStatus {
 /** The handle `GenOps.init()` returns. */
 export interface GenOpsHandle {
   readonly governor: Governor;
+  /** Approve or deny held calls; any process sharing the store sees the decision. */
+  readonly approvals: Approvals;
+  /** Version (content hash) of the policy in force. */
+  readonly policyVersion: string;
+  /** Waits until every audit record so far is in the store (and the audit file). */
+  flushAudit(): Promise<void>;
   /** Budget usage and open reservations, for dashboards and the demo table. */
   status(): Promise<GenOpsStatus>;
   /** Turns adapters off, flushes and shuts down telemetry GenOps set up itself, closes the store. */
@@ -61,6 +73,27 @@ let active: { handle: GenOpsHandle; owned: ShutdownTarget[] } | undefined;
 
 function init(options: GenOpsOptions = {}): GenOpsHandle {
   const resolved = parseOptions(options);
+  // The policy: a file (watched and reloaded atomically), an object in code, or only init options.
+  let governorRef: Governor | undefined;
+  let watcher: { close(): void; readonly current: CompiledPolicy } | undefined;
+  let policy: CompiledPolicy;
+  if (typeof resolved.policy === 'string') {
+    const file = resolvePath(resolved.policy);
+    if (resolved.watchPolicy) {
+      watcher = watchPolicyFile(file, {
+        compile: (document) => compilePolicy(document, resolved),
+        onChange: (compiled) => governorRef?.setPolicy(compiled, file),
+        onError: (error) => reportPolicyError(resolved, error),
+      });
+      policy = watcher.current;
+    } else {
+      policy = compilePolicy(loadPolicyFileSync(file), resolved);
+    }
+  } else if (resolved.policy) {
+    policy = compilePolicy(parsePolicyObject(resolved.policy, 'GenOps.init({ policy })'), resolved);
+  } else {
+    policy = compilePolicy(EMPTY_POLICY, resolved);
+  }
   if (active) {
     diag.warn('genops: GenOps.init() called again; the previous configuration is replaced');
     void active.handle.shutdown();
@@ -79,16 +112,27 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
   const meter = (meterProvider ?? metrics.getMeterProvider()).getMeter('@genops/core', VERSION);
   const store: GovernanceStore =
     resolved.store === undefined || (resolved.store as unknown) === 'memory' ? new MemoryStore() : resolved.store;
+  const audit =
+    resolved.audit === false
+      ? undefined
+      : new AuditTrail({
+          store,
+          logger: getAuditLogger(resolved.loggerProvider),
+          ...(resolved.audit?.file ? { file: resolvePath(resolved.audit.file) } : {}),
+        });
   const prices = new PriceTable(PRICE_FILES, (resolved.prices ?? {}) as Record<string, Record<string, ModelPrice>>);
   const captureContent = resolved.captureContent ?? envBool('GENOPS_CAPTURE_CONTENT') ?? false;
   const governor = new Governor({
     options: resolved,
+    policy,
+    audit,
     store,
     prices,
     tracer,
     instruments: createInstruments(meter),
     captureContent,
   });
+  governorRef = governor;
   const enabled: GenOpsAdapter[] = [];
   setCurrentGovernor(governor);
   const explicit = (options.adapters ?? []) as GenOpsAdapter[];
@@ -104,10 +148,16 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
 
   const handle: GenOpsHandle = {
     governor,
+    approvals: governor.approvals,
+    get policyVersion() {
+      return governor.currentPolicy.version;
+    },
+    flushAudit: () => audit?.flush() ?? Promise.resolve(),
     status: () => status(governor, enabled),
     async shutdown() {
       if (active?.handle !== handle) return;
       active = undefined;
+      watcher?.close();
       if (currentGovernor() === governor) setCurrentGovernor(undefined);
       for (const adapter of enabled) {
         try {
@@ -116,6 +166,7 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
           diag.warn(`genops: adapter ${adapter.name} could not be disabled`, error);
         }
       }
+      if (audit) await audit.close();
       await Promise.allSettled(owned.map((target) => target.shutdown()));
       await store.close();
     },
@@ -130,7 +181,10 @@ async function status(governor: Governor, adapters: GenOpsAdapter[]): Promise<Ge
   for (const budget of governor.budgets) {
     const warnAt = budget.warnAt[0] ?? 0.8;
     // The current window only: yesterday's counters are history, not budget left.
-    const period = periodOf(budget.window, Date.now()).id;
+    const period =
+      budget.window.kind === 'rolling'
+        ? ROLLING_PERIOD
+        : currentPeriod(budget.window.window, Date.now(), budget.window.timeZone).id;
     const instances = lines.filter((line) => line.key.startsWith(`${budget.name}|`) && line.key.endsWith(`|${period}`));
     if (instances.length === 0 && budget.per.length === 0) {
       // A shared budget nobody has used yet still shows, with its full limit.
@@ -151,7 +205,7 @@ async function status(governor: Governor, adapters: GenOpsAdapter[]): Promise<Ge
         budget: budget.name,
         per,
         period,
-        unit: line.unit,
+        unit: line.unit === 'tokens' ? 'tokens' : 'USD',
         limit: value(line.limit),
         used: value(line.used),
         reserved: value(line.reserved),
@@ -166,6 +220,17 @@ async function status(governor: Governor, adapters: GenOpsAdapter[]): Promise<Ge
     openReservations: await governor.store.openReservations(),
     adapters: adapters.map((adapter) => adapter.name),
   };
+}
+
+function reportPolicyError(options: ResolvedOptions, error: Error): void {
+  diag.error(`genops: the policy file could not be reloaded; the last good policy stays in force. ${error.message}`);
+  const hook = options.onPolicyError;
+  if (!hook) return;
+  try {
+    hook(error);
+  } catch (hookError) {
+    diag.warn('genops: onPolicyError threw (ignored)', hookError);
+  }
 }
 
 function exporterFromEnv(): 'console' | 'otlp' | 'none' | undefined {

@@ -155,7 +155,7 @@ describe('policy', () => {
     init({ policies: { denyModels: ['gpt-4o*'] }, budgets: [{ name: 'all', limit: 10, window: 'total' }] });
     const error = await rejection(run(chat()));
     expect(error).toBeInstanceOf(PolicyViolationError);
-    expect(error.message).toContain('denyModels: gpt-4o*');
+    expect(error.message).toContain('is denied by policy rule "denyModels" (deny: gpt-4o*)');
     const span = lastSpan();
     expect(span.attributes).toMatchObject({
       'genops.policy.result': 'BLOCKED',
@@ -210,7 +210,7 @@ describe('policy', () => {
     await run(chat());
     const error = await rejection(run(chat({ maxOutputTokens: 101 })));
     expect(error).toMatchObject({ reasonCode: 'x_max_cost_exceeded' });
-    expect(error.message).toContain('$0.003510');
+    expect(error.message).toContain('may cost up to $0.00351');
   });
 
   it('requireAttribution: names the missing key and how to set it', async () => {
@@ -400,7 +400,8 @@ describe('approval', () => {
   it('times out to deny by default', async () => {
     init({ requireApprovalOver: 0.003, approvalTimeoutMs: 20, approver: () => new Promise(() => {}) });
     const error = await rejection(run(chat()));
-    expect(error).toMatchObject({ name: 'ApprovalDeniedError', timedOut: true, reasonCode: 'x_approval_timeout' });
+    expect(error).toMatchObject({ name: 'ApprovalTimeoutError', timedOut: true, reasonCode: 'x_approval_timeout' });
+    expect(error).toBeInstanceOf(ApprovalDeniedError);
     expect(error.message).toContain('timed out after 20 ms');
   });
 

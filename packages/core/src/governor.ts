@@ -10,23 +10,34 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
+import { type ApprovalAsk, Approvals, holdForApproval } from './approval/approvals';
 import { resolveAttribution } from './attribution';
-import { type Budget, compileBudget, linesFor } from './budget/budget-set';
-import type { ApprovalDecision, DecisionRecord, ResolvedOptions } from './config';
-import { ApprovalDeniedError } from './errors/approval-denied-error';
+import type { AuditTrail } from './audit/audit-trail';
+import { type Budget, linesFor, RATE_PREFIX, rateLinesFor } from './budget/budget-set';
+import type { BudgetAlert, DecisionRecord, ResolvedOptions } from './config';
+import { ApprovalDeniedError, ApprovalTimeoutError } from './errors/approval-denied-error';
 import { BudgetExceededError } from './errors/budget-exceeded-error';
 import type { GovernanceError } from './errors/governance-error';
 import { PolicyViolationError } from './errors/policy-violation-error';
+import { RateLimitedError } from './errors/rate-limited-error';
 import { ReservationFailedError } from './errors/reservation-failed-error';
-import { formatUsd, microsToUsd } from './money';
-import { type PolicyDecision, PolicyEngine } from './policy/policy-engine';
+import { formatUsd, formatUsdExact, microsToUsd } from './money';
+import type { CompiledPolicy } from './policy/compile';
+import { createStreamScanner } from './policy/detectors/index';
+import {
+  describeCounts,
+  type OutputContentRule as OutputRule,
+  type PolicyEvaluation,
+  subjectOf,
+  type Violation,
+} from './policy/policy-engine';
 import { costMicros, worstCaseMicros } from './pricing/cost';
 import type { PriceTable } from './pricing/price-table';
 import type { ModelPrice, PriceMatch } from './pricing/types';
 import * as sc from './semconv';
-import type { BudgetLine, GovernanceStore, LineState, ReserveResult } from './store/types';
+import type { ApprovalRecord, AuditEntry, BudgetLine, GovernanceStore, LineState, ReserveResult } from './store/types';
 import type { Instruments } from './telemetry/instruments';
-import type { Attribution, GovernedRequest, ResponseInfo, Usage } from './types';
+import type { Attribution, GovernedRequest, RequestEdits, ResponseInfo, Usage } from './types';
 
 /** How a call ended, as the adapter reports it. */
 export interface CallOutcome {
@@ -46,10 +57,20 @@ export interface GovernedCall {
   readonly id: string;
   readonly attribution: Readonly<Attribution>;
   readonly span: Span;
+  /**
+   * Changes the adapter must make to the request before sending it: a downgraded `model` and a `text`
+   * rewrite (redaction). `undefined` when the request goes out as the caller wrote it.
+   */
+  readonly edits: RequestEdits | undefined;
   /** Runs `fn` with the AWU span active, so spans the SDK creates nest under it. */
   runInContext<T>(fn: () => T): T;
   /** Marks the first streamed chunk (time to first chunk). */
   firstChunk(): void;
+  /**
+   * Checks streamed output text against output content rules. Returns the error to end the stream with
+   * when an enforcing rule matched (the adapter stops reading and throws it); otherwise `undefined`.
+   */
+  checkOutput(textDelta: string): GovernanceError | undefined;
   end(outcome: CallOutcome): Promise<void>;
   /**
    * The call failed. Without `partial`, the provider produced nothing billable (actual = 0). With a
@@ -64,50 +85,79 @@ interface Decision {
   reasonCode?: sc.ReasonCode;
   rule?: string;
   message?: string;
-  constraint: 'none' | 'policy' | 'budget_limit' | 'approval' | 'pricing';
+  constraint: 'none' | 'policy' | 'budget_limit' | 'approval' | 'pricing' | 'rate_limit';
 }
+
+type ApprovalInfo = NonNullable<DecisionRecord['approval']>;
 
 export interface GovernorDependencies {
   options: ResolvedOptions;
+  policy: CompiledPolicy;
   store: GovernanceStore;
   prices: PriceTable;
   tracer: Tracer;
   instruments: Instruments | undefined;
   captureContent: boolean;
+  audit?: AuditTrail | undefined;
 }
 
 /** The governed-call pipeline: attribution → policy → reservation → approval → (execute) → settle → telemetry. */
 export class Governor {
   readonly store: GovernanceStore;
-  readonly budgets: readonly Budget[];
+  /** Approve or deny held calls (any process sharing the store can). */
+  readonly approvals: Approvals;
+  private policy: CompiledPolicy;
   private readonly options: ResolvedOptions;
-  private readonly policy: PolicyEngine;
   private readonly prices: PriceTable;
   private readonly tracer: Tracer;
   private readonly instruments: Instruments | undefined;
   private readonly defaults: Readonly<Attribution>;
   private readonly captureContent: boolean;
-  private readonly approvalThresholdMicros: number | undefined;
   private readonly fallbackPrice: ModelPrice | undefined;
+  private readonly audit: AuditTrail | undefined;
+  /** Alert keys this process already saw fire (saves a store round trip per call once over a threshold). */
+  private readonly firedAlerts = new Set<string>();
 
   constructor(dependencies: GovernorDependencies) {
     const { options } = dependencies;
     this.options = options;
+    this.policy = dependencies.policy;
     this.store = dependencies.store;
+    this.approvals = new Approvals(this.store);
     this.prices = dependencies.prices;
     this.tracer = dependencies.tracer;
     this.instruments = dependencies.instruments;
     this.captureContent = dependencies.captureContent;
+    this.audit = dependencies.audit;
     this.defaults = Object.freeze({ ...(options.defaults ?? {}) });
-    this.policy = new PolicyEngine(options.policies, options.enablePolicyEnforcement);
-    const budgets = options.budgets.map(compileBudget);
-    if (options.dailyBudgetLimit !== undefined) {
-      budgets.unshift(compileBudget({ name: 'daily', limit: options.dailyBudgetLimit, window: 'day' }));
-    }
-    this.budgets = budgets;
-    this.approvalThresholdMicros =
-      options.requireApprovalOver === undefined ? undefined : Math.round(options.requireApprovalOver * 1_000_000);
     this.fallbackPrice = typeof options.unknownModel === 'object' ? (options.unknownModel as ModelPrice) : undefined;
+  }
+
+  /** Budgets of the current policy. */
+  get budgets(): readonly Budget[] {
+    return this.policy.budgets;
+  }
+
+  /** The policy in force (swapped as one reference when the policy file changes). */
+  get currentPolicy(): CompiledPolicy {
+    return this.policy;
+  }
+
+  /** Replaces the policy for calls that begin from now on; calls already running keep theirs. */
+  setPolicy(policy: CompiledPolicy, source?: string): void {
+    const previous = this.policy.version;
+    this.policy = policy;
+    this.recordAudit({
+      type: 'policy',
+      at: Date.now(),
+      subject: policy.version,
+      data: {
+        previous,
+        ...(source ? { source } : {}),
+        rules: policy.engine.document.rules.length,
+        budgets: policy.budgets.length,
+      },
+    });
   }
 
   /** The price the governor uses for a model, or `undefined` when it has none. */
@@ -127,24 +177,46 @@ export class Governor {
       attribution: resolveAttribution(this.defaults),
       parent: context.active(),
       span: undefined as unknown as Span,
+      policy: this.policy,
     };
     unit.span = this.startSpan(request, unit.attribution, unit.parent);
+    return this.admit(unit, request, startedAt, undefined);
+  }
 
+  /** Policy, price, reservation and approval for `request` (called again with the cheaper model after a downgrade). */
+  private async admit(
+    unit: Unit,
+    request: GovernedRequest,
+    startedAt: number,
+    downgrade: { from: string; budget: string } | undefined,
+  ): Promise<GovernedCall> {
+    const { policy, span } = unit;
+    unit.request = request;
     const cost = this.worstCase(request);
-    const policy = this.policy.evaluate({
+    const now = Date.now();
+    const evaluation = policy.engine.evaluate({
       request,
       attribution: unit.attribution,
       outputBound: cost.outputBound,
       worstCaseMicros: cost.worstMicros,
+      now,
     });
-    const decision = this.decide(policy);
+    const decision = this.decide(evaluation);
     safely(() => {
-      unit.span.setAttribute(sc.ATTR_GENOPS_RESERVATION_OUTPUT_BOUND, cost.outputBoundSource);
-      if (cost.match) unit.span.setAttribute(sc.ATTR_GENOPS_COST_PRICE_MODEL, cost.match.model);
-      else unit.span.setAttribute(sc.ATTR_GENOPS_COST_ESTIMATED, true);
-      if (policy.violation && policy.mode === 'shadow') {
-        unit.span.setAttribute(sc.ATTR_GENOPS_POLICY_SHADOW_RESULT, 'BLOCKED');
-        unit.span.setAttribute(sc.ATTR_GENOPS_POLICY_SHADOW_REASON_CODE, policy.violation.reasonCode);
+      span.setAttribute(sc.ATTR_GENOPS_RESERVATION_OUTPUT_BOUND, cost.outputBoundSource);
+      if (cost.match) span.setAttribute(sc.ATTR_GENOPS_COST_PRICE_MODEL, cost.match.model);
+      else span.setAttribute(sc.ATTR_GENOPS_COST_ESTIMATED, true);
+      this.recordShadow(span, evaluation.shadow);
+      if (evaluation.redaction) {
+        const counts = evaluation.redaction.counts;
+        span.setAttribute(
+          sc.ATTR_GENOPS_CONTENT_REDACTIONS,
+          Object.entries(counts).map(([kind, count]) => `${kind}:${count}`),
+        );
+        span.setAttribute(
+          sc.ATTR_GENOPS_CONTENT_REDACTED_COUNT,
+          Object.values(counts).reduce((sum, count) => sum + count, 0),
+        );
       }
     });
     if (decision.result === 'BLOCKED') {
@@ -157,36 +229,62 @@ export class Governor {
     }
     if (!cost.price) this.handleUnknownPrice(unit, decision);
 
-    // Reservation: the worst case, in every matching budget, all or nothing.
+    // Reservation: the worst case, in every matching rate limit and budget, all or nothing.
     const reservedMicros = cost.worstMicros ?? 0;
-    const lines =
-      this.budgets.length === 0
+    const subject = {
+      ...unit.attribution,
+      provider: request.provider,
+      model: request.model,
+      operation: request.operation,
+    };
+    const lines = [
+      ...(policy.rateLimits.length === 0 ? [] : rateLinesFor(policy.rateLimits, subject, cost.worstTokens)),
+      ...(policy.budgets.length === 0
         ? []
-        : linesFor(
-            this.budgets,
-            { ...unit.attribution, provider: request.provider, model: request.model },
-            { micros: reservedMicros, tokens: cost.worstTokens },
-            Date.now(),
-          );
-    const reserved = lines.length === 0 ? [] : await this.reserve(unit, lines, decision);
+        : linesFor(policy.budgets, subject, { micros: reservedMicros, tokens: cost.worstTokens }, now)),
+    ];
+    let approval: ApprovalInfo | undefined;
+    let reserved: LineState[] = [];
+    if (lines.length > 0) {
+      const outcome = await this.reserve(unit, lines, decision, reservedMicros, downgrade);
+      if ('call' in outcome) return outcome.call(startedAt);
+      reserved = outcome.lines;
+      approval = outcome.approval;
+    }
     safely(() => {
-      unit.span.addEvent(sc.EVENT_GENOPS_BUDGET_RESERVATION, {
+      span.addEvent(sc.EVENT_GENOPS_BUDGET_RESERVATION, {
         [sc.ATTR_GENOPS_ACCOUNTING_RESERVED]: microsToUsd(reservedMicros),
         [sc.ATTR_GENOPS_ACCOUNTING_UNIT]: 'USD',
         ...(reserved[0] ? { [sc.ATTR_GENOPS_BUDGET_NAME]: reserved[0].budget } : {}),
       });
-      unit.span.setAttribute(sc.ATTR_GENOPS_ACCOUNTING_RESERVED, microsToUsd(reservedMicros));
-      unit.span.setAttribute(sc.ATTR_GENOPS_ACCOUNTING_UNIT, 'USD');
+      span.setAttribute(sc.ATTR_GENOPS_ACCOUNTING_RESERVED, microsToUsd(reservedMicros));
+      span.setAttribute(sc.ATTR_GENOPS_ACCOUNTING_UNIT, 'USD');
     });
+    if (lines.length > 0)
+      this.recordAudit({
+        type: 'reservation',
+        at: Date.now(),
+        subject: unit.id,
+        data: {
+          reservedUsd: microsToUsd(reservedMicros),
+          lines: lines.map((line) => ({ key: line.key, unit: line.unit, amount: line.amount, enforce: line.enforce })),
+          leaseMs: this.options.reservationLeaseMs,
+        },
+      });
 
-    // Approval over a cost threshold: the reservation is held while a person or program decides.
-    const needsApproval = this.approvalThresholdMicros !== undefined && reservedMicros > this.approvalThresholdMicros;
-    safely(() => unit.span.setAttribute(sc.ATTR_GENOPS_GOVERNANCE_APPROVAL_REQUIRED, needsApproval));
-    const approval = needsApproval ? await this.approve(unit, reservedMicros, lines.length > 0) : undefined;
+    // Approval: over the cost threshold, or a tool rule; the reservation is held while someone decides.
+    const ask = approval ? undefined : this.approvalAsk(unit, evaluation, reservedMicros);
+    safely(() =>
+      span.setAttribute(sc.ATTR_GENOPS_GOVERNANCE_APPROVAL_REQUIRED, ask !== undefined || approval !== undefined),
+    );
+    if (ask) approval = await this.approve(unit, ask, reservedMicros, lines.length > 0);
     if (approval && decision.constraint === 'none') decision.constraint = 'approval';
 
-    this.recordDecision(unit.span, decision);
+    this.recordDecision(unit, decision, microsToUsd(reservedMicros), approval);
     this.notify({ ...unit, decision, reserved: microsToUsd(reservedMicros), approval, phase: 'decided' });
+    const edits: RequestEdits = {};
+    if (downgrade) edits.model = request.model;
+    if (evaluation.redaction) edits.text = evaluation.redaction.rewrite;
     return new Call(this, {
       ...unit,
       price: cost.price,
@@ -195,10 +293,43 @@ export class Governor {
       reservedTokens: cost.worstTokens,
       hasLines: lines.length > 0,
       lines,
-      firstLine: tightest(reserved),
+      firstLine: tightest(reserved.filter((line) => !line.budget.startsWith(RATE_PREFIX))),
       startedAt,
+      executionStartedAt: performance.now(),
       decision,
+      edits: edits.model !== undefined || edits.text !== undefined ? edits : undefined,
     });
+  }
+
+  /** What approval a call needs before it runs (cost threshold or tool rule), if any. */
+  private approvalAsk(unit: Unit, evaluation: PolicyEvaluation, reservedMicros: number): ApprovalAsk | undefined {
+    const { overMicros, overUsd } = unit.policy.approvals;
+    if (overMicros !== undefined && reservedMicros > overMicros)
+      return this.ask(
+        unit,
+        reservedMicros,
+        'requireApprovalOver',
+        `may cost ${formatUsd(reservedMicros)}, over requireApprovalOver $${overUsd}`,
+      );
+    if (evaluation.approval)
+      return this.ask(unit, reservedMicros, evaluation.approval.rule, evaluation.approval.reason);
+    return undefined;
+  }
+
+  private ask(unit: Unit, reservedMicros: number, rule: string, reason: string): ApprovalAsk {
+    const { request } = unit;
+    const attribution: Record<string, string> = {};
+    for (const [key, value] of Object.entries(unit.attribution)) if (value !== undefined) attribution[key] = value;
+    return {
+      id: unit.id,
+      reason,
+      rule,
+      provider: request.provider,
+      model: request.model,
+      operation: request.tool ? `${request.operation} ${request.tool.name}` : request.operation,
+      attribution,
+      estimatedCostUsd: microsToUsd(reservedMicros),
+    };
   }
 
   /** The price, the output bound and the worst-case cost the reservation holds. */
@@ -250,34 +381,119 @@ export class Governor {
     }
   }
 
-  /** Reserves in the store, all or nothing; denies (fail-closed) when a budget has no room or the store fails. */
-  private async reserve(unit: Unit, lines: BudgetLine[], decision: Decision): Promise<LineState[]> {
-    let outcome: ReserveResult;
-    try {
-      outcome = await this.store.reserve({ id: unit.id, lines, leaseMs: this.options.reservationLeaseMs });
-    } catch (cause) {
-      const message = `The governance store (${this.store.kind}) could not reserve this call's budget: ${(cause as Error)?.message ?? cause}. The call was denied (fail-closed).`;
-      const blocked: Decision = {
-        result: 'BLOCKED',
-        reasonCode: 'BUDGET_RESERVATION_FAILED',
-        rule: 'store',
-        message,
-        constraint: 'budget_limit',
-      };
-      throw this.block(unit, blocked, new ReservationFailedError({ message, cause }));
-    }
-    if (!outcome.ok) {
+  /**
+   * Reserves in the store, all or nothing. A budget with no room denies the call (fail-closed), unless
+   * its action is `approval` (held for approval, then reserved over the limit) or `downgrade` (the
+   * call is admitted again with the cheaper model). A rate-limit line with no room rate-limits it.
+   */
+  private async reserve(
+    unit: Unit,
+    lines: BudgetLine[],
+    decision: Decision,
+    reservedMicros: number,
+    downgrade: { from: string; budget: string } | undefined,
+  ): Promise<
+    { lines: LineState[]; approval: ApprovalInfo | undefined } | { call: (startedAt: number) => Promise<GovernedCall> }
+  > {
+    const { policy, request } = unit;
+    let approval: ApprovalInfo | undefined;
+    for (;;) {
+      let outcome: ReserveResult;
+      try {
+        outcome = await this.store.reserve({ id: unit.id, lines, leaseMs: this.options.reservationLeaseMs });
+      } catch (cause) {
+        if (approval) await this.releaseQuietly(unit.id, false);
+        const message = `The governance store (${this.store.kind}) could not reserve this call's budget: ${(cause as Error)?.message ?? cause}. The call was denied (fail-closed).`;
+        const blocked: Decision = {
+          result: 'BLOCKED',
+          reasonCode: 'BUDGET_RESERVATION_FAILED',
+          rule: 'store',
+          message,
+          constraint: 'budget_limit',
+        };
+        throw this.block(unit, blocked, new ReservationFailedError({ message, cause }));
+      }
+      if (outcome.ok) {
+        this.warnOverLimit(unit.span, policy, outcome.lines, lines, decision);
+        return { lines: outcome.lines, approval };
+      }
       const { failed, requested } = outcome;
-      const budget = this.budgets.find((candidate) => candidate.name === failed.budget)!;
+      if (failed.budget.startsWith(RATE_PREFIX)) {
+        const limit = policy.rateLimits.find((candidate) => `${RATE_PREFIX}${candidate.rule.name}` === failed.budget);
+        const unitName = failed.unit === 'tokens' ? 'tokens' : 'requests';
+        const windowText = limit ? `per ${limit.rule.window}` : '';
+        const message = `Rate limit "${failed.budget.slice(RATE_PREFIX.length)}" (${failed.key}) allows ${failed.limit} ${unitName} ${windowText}; ${failed.used + failed.reserved} are used and this call needs ${requested}. Retry later, or raise the rule's limit.`;
+        const blocked: Decision = {
+          result: 'RATE_LIMITED',
+          reasonCode: 'RATE_LIMITED',
+          rule: failed.budget.slice(RATE_PREFIX.length),
+          message,
+          constraint: 'rate_limit',
+        };
+        throw this.block(
+          unit,
+          blocked,
+          new RateLimitedError({
+            rule: blocked.rule!,
+            limitKey: failed.key,
+            limit: failed.limit,
+            unit: unitName,
+            windowMs: limit?.windowMs ?? 0,
+            message,
+          }),
+        );
+      }
+      const budget = policy.budgets.find((candidate) => candidate.name === failed.budget);
+      if (budget?.action === 'downgrade' && budget.downgradeTo && !downgrade && request.editable?.model) {
+        const to = budget.downgradeTo;
+        const cheaper: GovernedRequest = { ...request, model: to };
+        safely(() => {
+          const name = `${request.operation} ${to}`;
+          unit.span.updateName(name);
+          unit.span.setAttributes({
+            [sc.ATTR_GEN_AI_REQUEST_MODEL]: to,
+            [sc.ATTR_GENOPS_MODEL]: to,
+            [sc.ATTR_GENOPS_OPERATION_NAME]: name,
+            [sc.ATTR_GENOPS_DOWNGRADE_ORIGINAL_MODEL]: request.model,
+            [sc.ATTR_GENOPS_DOWNGRADE_BUDGET]: budget.name,
+          });
+        });
+        return {
+          call: (startedAt) => this.admit(unit, cheaper, startedAt, { from: request.model, budget: budget.name }),
+        };
+      }
+      if (budget?.action === 'approval' && !approval) {
+        const used = failed.used + failed.reserved;
+        const shown = (value: number) => (failed.unit === 'USD' ? formatUsdExact(value) : `${value} tokens`);
+        const ask = this.ask(
+          unit,
+          reservedMicros,
+          `budget:${budget.name}`,
+          `budget "${budget.name}" (${failed.key}) has ${shown(Math.max(0, failed.limit - used))} left of ${shown(failed.limit)} and this call needs up to ${shown(requested)}`,
+        );
+        approval = await this.approve(unit, ask, reservedMicros, false);
+        // Approved: reserve again with this budget counted but not refusing.
+        lines = lines.map((line) => (line.budget === budget.name ? { ...line, enforce: false } : line));
+        continue;
+      }
       const unitValue = (value: number) => (failed.unit === 'USD' ? microsToUsd(value) : value);
+      const downgradeNote =
+        budget?.action === 'downgrade'
+          ? downgrade
+            ? ` (already downgraded from ${downgrade.from})`
+            : request.editable?.model
+              ? ''
+              : ' (this SDK call cannot be downgraded by GenOps)'
+          : '';
       const error = new BudgetExceededError({
         budget: failed.budget,
         budgetKey: failed.key,
+        ...(downgradeNote ? { note: downgradeNote.trim() } : {}),
         limit: unitValue(failed.limit),
         used: unitValue(failed.used + failed.reserved),
         requested: unitValue(requested),
-        unit: failed.unit,
-        period: budget.window === 'total' ? 'budget' : budget.window,
+        unit: failed.unit === 'tokens' ? 'tokens' : 'USD',
+        period: budget ? periodWord(budget) : 'budget',
       });
       const blocked: Decision = {
         result: 'BLOCKED',
@@ -287,63 +503,188 @@ export class Governor {
         constraint: 'budget_limit',
       };
       safely(() => this.setBudgetAttributes(unit.span, failed, 0));
-      throw this.block(unit, blocked, error);
+      if (approval) await this.releaseQuietly(unit.id, false);
+      throw this.block(unit, blocked, error, undefined, approval);
     }
-    // A budget with action `warn` is reserved even over its limit; the call runs with a warning.
-    const over = outcome.lines.find((line) => line.used + line.reserved > line.limit);
-    if (over && decision.result === 'ALLOWED') {
-      Object.assign(decision, {
-        result: 'WARNING',
-        reasonCode: 'BUDGET_EXCEEDED',
-        rule: `budget:${over.budget}`,
-        message: `budget "${over.budget}" is over its limit (action: warn)`,
-        constraint: 'budget_limit',
-      });
+  }
+
+  /** Non-refusing lines over their limit turn an ALLOWED call into a WARNING (rate limits in shadow mode only record). */
+  private warnOverLimit(
+    span: Span,
+    policy: CompiledPolicy,
+    states: readonly LineState[],
+    lines: readonly BudgetLine[],
+    decision: Decision,
+  ): void {
+    for (const [index, state] of states.entries()) {
+      const line = lines[index];
+      if (!line || line.enforce || state.used + state.reserved <= state.limit) continue;
+      if (state.budget.startsWith(RATE_PREFIX)) {
+        const name = state.budget.slice(RATE_PREFIX.length);
+        const rule = policy.rateLimits.find((candidate) => candidate.rule.name === name)?.rule;
+        if (rule?.mode === 'shadow') {
+          safely(() => {
+            span.setAttribute(sc.ATTR_GENOPS_POLICY_SHADOW_RESULT, 'RATE_LIMITED');
+            span.setAttribute(sc.ATTR_GENOPS_POLICY_SHADOW_REASON_CODE, 'RATE_LIMITED');
+          });
+          continue;
+        }
+        if (decision.result === 'ALLOWED')
+          Object.assign(decision, {
+            result: 'WARNING',
+            reasonCode: 'RATE_LIMITED',
+            rule: name,
+            message: `rate limit "${name}" is over its limit (warn mode)`,
+            constraint: 'rate_limit',
+          });
+        continue;
+      }
+      const budget = policy.budgets.find((candidate) => candidate.name === state.budget);
+      if (decision.result === 'ALLOWED')
+        Object.assign(decision, {
+          result: 'WARNING',
+          reasonCode: 'BUDGET_EXCEEDED',
+          rule: `budget:${state.budget}`,
+          message:
+            budget?.action === 'approval'
+              ? `budget "${state.budget}" is over its limit (approved)`
+              : `budget "${state.budget}" is over its limit (action: warn)`,
+          constraint: budget?.action === 'approval' ? 'approval' : 'budget_limit',
+        });
     }
-    return outcome.lines;
   }
 
   /** Holds the call for approval; on a denial or timeout, releases the reservation and denies. */
   private async approve(
     unit: Unit,
+    ask: ApprovalAsk,
     reservedMicros: number,
     hasLines: boolean,
-  ): Promise<NonNullable<DecisionRecord['approval']>> {
-    const approval = await this.requestApproval(unit.span, unit.id, unit.request, unit.attribution, reservedMicros);
+  ): Promise<ApprovalInfo> {
+    const { span } = unit;
+    const settings = unit.policy.approvals;
+    safely(() => {
+      span.setAttribute(sc.ATTR_GENOPS_APPROVAL_ID, unit.id);
+      span.setAttribute(sc.ATTR_GENOPS_GOVERNANCE_APPROVAL_REQUIRED, true);
+      span.addEvent(sc.EVENT_GENOPS_APPROVAL_REQUESTED, {
+        [sc.ATTR_GENOPS_APPROVAL_ID]: unit.id,
+        [sc.ATTR_GENOPS_ACCOUNTING_RESERVED]: microsToUsd(reservedMicros),
+        [sc.ATTR_GENOPS_POLICY_NAME]: ask.rule,
+      });
+    });
+    this.recordAudit({
+      type: 'approval',
+      at: Date.now(),
+      subject: unit.id,
+      data: { status: 'pending', rule: ask.rule, reason: ask.reason, estimatedCostUsd: ask.estimatedCostUsd },
+    });
+    let record: ApprovalRecord;
+    try {
+      record = await holdForApproval(
+        this.store,
+        ask,
+        {
+          timeoutMs: settings.timeoutMs,
+          onTimeout: settings.onTimeout,
+          approver: this.options.approver,
+          onApprovalRequired: this.options.onApprovalRequired,
+          thresholdUsd: ask.rule === 'requireApprovalOver' ? (settings.overUsd ?? 0) : 0,
+          ...(!this.options.approver && !this.options.onApprovalRequired && this.store.kind === 'memory'
+            ? {
+                denyAtOnce:
+                  'no approver is configured (GenOps.init({ approver }) or onApprovalRequired), and no other process shares the in-memory store to decide',
+              }
+            : {}),
+        },
+        { request: unit.request, attribution: unit.attribution },
+      );
+    } catch (cause) {
+      await this.releaseQuietly(unit.id, hasLines);
+      const message = `The governance store (${this.store.kind}) could not hold approval ${unit.id}: ${(cause as Error)?.message ?? cause}. The call was denied (fail-closed).`;
+      const blocked: Decision = {
+        result: 'BLOCKED',
+        reasonCode: 'BUDGET_RESERVATION_FAILED',
+        rule: 'store',
+        message,
+        constraint: 'approval',
+      };
+      throw this.block(unit, blocked, new ReservationFailedError({ message, cause }));
+    }
+    const approval: ApprovalInfo = {
+      status: record.status === 'approved' ? 'approved' : record.status === 'timed_out' ? 'timed_out' : 'denied',
+      ...(record.decidedBy ? { decidedBy: record.decidedBy } : {}),
+      ...(record.decisionReason ? { reason: record.decisionReason } : {}),
+    };
+    safely(() => {
+      span.setAttribute(sc.ATTR_GENOPS_APPROVAL_STATUS, approval.status);
+      if (approval.decidedBy) span.setAttribute(sc.ATTR_GENOPS_APPROVAL_DECIDED_BY, approval.decidedBy);
+      span.addEvent(sc.EVENT_GENOPS_APPROVAL_DECIDED, {
+        [sc.ATTR_GENOPS_APPROVAL_ID]: unit.id,
+        [sc.ATTR_GENOPS_APPROVAL_STATUS]: approval.status,
+        ...(approval.decidedBy ? { [sc.ATTR_GENOPS_APPROVAL_DECIDED_BY]: approval.decidedBy } : {}),
+      });
+    });
+    this.recordAudit({
+      type: 'approval',
+      at: Date.now(),
+      subject: unit.id,
+      data: { status: approval.status, rule: ask.rule, decidedBy: approval.decidedBy, reason: approval.reason },
+    });
     if (approval.status === 'approved') return approval;
     await this.releaseQuietly(unit.id, hasLines);
     const timedOut = approval.status === 'timed_out';
-    const threshold = `over requireApprovalOver $${this.options.requireApprovalOver}`;
+    const why = `a call that ${ask.reason}`;
     const message = timedOut
-      ? `Approval ${unit.id} for a call that may cost ${formatUsd(reservedMicros)} (${threshold}) timed out after ${this.options.approvalTimeoutMs} ms; the default decision is deny. Raise approvalTimeoutMs or set approvalTimeoutDecision.`
-      : `Approval ${unit.id} for a call that may cost ${formatUsd(reservedMicros)} (${threshold}) was denied${approval.decidedBy ? ` by ${approval.decidedBy}` : ''}${approval.reason ? `: ${approval.reason}` : this.options.approver ? '' : ': no approver is configured (GenOps.init({ approver }))'}.`;
+      ? `Approval ${unit.id} for ${why} timed out after ${settings.timeoutMs} ms; the timeout decision is deny. Decide sooner (genops approvals approve ${unit.id}), raise approvalTimeoutMs, or set approvalTimeoutDecision.`
+      : `Approval ${unit.id} for ${why} was denied${approval.decidedBy ? ` by ${approval.decidedBy}` : ''}${approval.reason ? `: ${approval.reason}` : ''}.`;
     const blocked: Decision = {
       result: 'BLOCKED',
       reasonCode: timedOut ? 'x_approval_timeout' : 'x_approval_denied',
-      rule: 'requireApprovalOver',
+      rule: ask.rule,
       message,
       constraint: 'approval',
     };
-    const error = new ApprovalDeniedError({
+    const details = {
       approvalId: unit.id,
       message,
-      timedOut,
       ...(approval.decidedBy ? { decidedBy: approval.decidedBy } : {}),
       ...(approval.reason ? { reason: approval.reason } : {}),
-    });
+    };
+    const error = timedOut ? new ApprovalTimeoutError(details) : new ApprovalDeniedError(details);
     throw this.block(unit, blocked, error, microsToUsd(reservedMicros), approval);
   }
 
-  private decide(policy: PolicyDecision): Decision {
-    const violation = policy.violation;
-    if (!violation || policy.mode === 'shadow') return { result: 'ALLOWED', constraint: 'none' };
-    const base = {
-      reasonCode: violation.reasonCode,
-      rule: violation.rule,
-      message: violation.message,
-      constraint: 'policy' as const,
-    };
-    return policy.mode === 'enforce' ? { result: 'BLOCKED', ...base } : { result: 'WARNING', ...base };
+  private decide(evaluation: PolicyEvaluation): Decision {
+    const violation = evaluation.blocking ?? evaluation.warning;
+    if (violation) {
+      return {
+        result: evaluation.blocking ? 'BLOCKED' : 'WARNING',
+        reasonCode: violation.reasonCode,
+        rule: violation.rule,
+        message: violation.message,
+        constraint: 'policy',
+      };
+    }
+    if (evaluation.redaction)
+      return {
+        result: 'WARNING',
+        reasonCode: 'POLICY_DENY_CONTENT',
+        rule: evaluation.redaction.rule,
+        message: `redacted ${describeCounts(evaluation.redaction.counts)} before sending`,
+        constraint: 'policy',
+      };
+    return { result: 'ALLOWED', constraint: 'none' };
+  }
+
+  /** Shadow-mode findings: what would have been decided, never enforced. */
+  private recordShadow(span: Span, shadow: readonly Violation[]): void {
+    if (shadow.length === 0) return;
+    span.setAttribute(sc.ATTR_GENOPS_POLICY_SHADOW_RESULT, 'BLOCKED');
+    span.setAttribute(sc.ATTR_GENOPS_POLICY_SHADOW_REASON_CODE, shadow[0]!.reasonCode);
+    span.setAttribute(
+      sc.ATTR_GENOPS_POLICY_SHADOW_RULES,
+      shadow.map((violation) => `${violation.rule}:${violation.reasonCode}`),
+    );
   }
 
   private startSpan(request: GovernedRequest, attribution: Readonly<Attribution>, parent: Context): Span {
@@ -391,7 +732,26 @@ export class Governor {
     }
   }
 
-  private recordDecision(span: Span, decision: Decision): void {
+  private recordDecision(unit: Unit, decision: Decision, reserved?: number, approval?: ApprovalInfo): void {
+    const { span } = unit;
+    this.recordAudit({
+      type: 'decision',
+      at: Date.now(),
+      subject: unit.id,
+      data: {
+        result: decision.result,
+        reasonCode: decision.reasonCode,
+        rule: decision.rule,
+        policyVersion: unit.policy.version,
+        provider: unit.request.provider,
+        model: unit.request.model,
+        operation: unit.request.operation,
+        tool: unit.request.tool?.name,
+        attribution: { ...unit.attribution },
+        reservedUsd: reserved,
+        approval: approval?.status,
+      },
+    });
     safely(() => {
       const attributes: Attributes = { [sc.ATTR_GENOPS_POLICY_RESULT]: decision.result };
       if (decision.reasonCode) attributes[sc.ATTR_GENOPS_POLICY_REASON_CODE] = decision.reasonCode;
@@ -399,7 +759,8 @@ export class Governor {
       if (decision.message) attributes[sc.ATTR_GENOPS_POLICY_REASON] = decision.message;
       attributes[sc.ATTR_GENOPS_POLICY_TIMESTAMP] = Date.now();
       span.setAttributes(attributes);
-      span.setAttribute(sc.ATTR_GENOPS_POLICY_MODE, this.policy.mode);
+      span.setAttribute(sc.ATTR_GENOPS_POLICY_MODE, unit.policy.engine.mode);
+      span.setAttribute(sc.ATTR_GENOPS_POLICY_VERSION, unit.policy.version);
       span.setAttribute(
         sc.ATTR_GENOPS_GOVERNANCE_POLICY_CHECK,
         decision.result === 'ALLOWED' ? 'passed' : decision.result === 'WARNING' ? 'warning' : 'blocked',
@@ -426,7 +787,7 @@ export class Governor {
     approval?: DecisionRecord['approval'],
   ): GovernanceError {
     const { span } = unit;
-    this.recordDecision(span, decision);
+    this.recordDecision(unit, decision, reserved, approval);
     safely(() => {
       span.setAttribute(sc.ATTR_ERROR_TYPE, error.name);
       span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
@@ -436,78 +797,6 @@ export class Governor {
     });
     this.notify({ ...unit, decision, reserved, approval, phase: 'decided' });
     return error;
-  }
-
-  private async requestApproval(
-    span: Span,
-    id: string,
-    request: GovernedRequest,
-    attribution: Readonly<Attribution>,
-    reservedMicros: number,
-  ): Promise<NonNullable<DecisionRecord['approval']>> {
-    const approver = this.options.approver;
-    safely(() => {
-      span.setAttribute(sc.ATTR_GENOPS_APPROVAL_ID, id);
-      span.addEvent(sc.EVENT_GENOPS_APPROVAL_REQUESTED, {
-        [sc.ATTR_GENOPS_APPROVAL_ID]: id,
-        [sc.ATTR_GENOPS_ACCOUNTING_RESERVED]: microsToUsd(reservedMicros),
-      });
-    });
-    let approval: NonNullable<DecisionRecord['approval']>;
-    if (!approver) {
-      approval = {
-        status: 'denied',
-        decidedBy: 'genops',
-        reason: 'no approver is configured (GenOps.init({ approver }))',
-      };
-    } else {
-      const timeout = this.options.approvalTimeoutMs;
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), timeout);
-        timer.unref?.();
-      });
-      try {
-        const answer = await Promise.race([
-          Promise.resolve(
-            approver({
-              id,
-              request,
-              attribution,
-              estimatedCost: microsToUsd(reservedMicros),
-              threshold: this.options.requireApprovalOver ?? 0,
-            }),
-          ),
-          timedOut,
-        ]);
-        if (answer === 'timeout') {
-          approval =
-            this.options.approvalTimeoutDecision === 'approve'
-              ? { status: 'approved', decidedBy: 'timeout', reason: `no decision within ${timeout} ms` }
-              : { status: 'timed_out', decidedBy: 'timeout', reason: `no decision within ${timeout} ms` };
-        } else {
-          approval = normalizeApproval(answer);
-        }
-      } catch (error) {
-        approval = {
-          status: 'denied',
-          decidedBy: 'genops',
-          reason: `the approver threw: ${(error as Error)?.message ?? error}`,
-        };
-      } finally {
-        clearTimeout(timer);
-      }
-    }
-    safely(() => {
-      span.setAttribute(sc.ATTR_GENOPS_APPROVAL_STATUS, approval.status);
-      if (approval.decidedBy) span.setAttribute(sc.ATTR_GENOPS_APPROVAL_DECIDED_BY, approval.decidedBy);
-      span.addEvent(sc.EVENT_GENOPS_APPROVAL_DECIDED, {
-        [sc.ATTR_GENOPS_APPROVAL_ID]: id,
-        [sc.ATTR_GENOPS_APPROVAL_STATUS]: approval.status,
-        ...(approval.decidedBy ? { [sc.ATTR_GENOPS_APPROVAL_DECIDED_BY]: approval.decidedBy } : {}),
-      });
-    });
-    return approval;
   }
 
   private setBudgetAttributes(span: Span, line: LineState, settledDelta: number): void {
@@ -530,6 +819,83 @@ export class Governor {
       await this.store.release(id);
     } catch (error) {
       diag.error(`genops: could not release reservation ${id}; its lease will expire`, error);
+    }
+  }
+
+  /** Budget alerts: each `warnAt` threshold fires once per budget instance and period, across processes. */
+  private async checkAlerts(state: CallState, settled: readonly LineState[]): Promise<void> {
+    for (const [index, line] of settled.entries()) {
+      if (line.budget.startsWith(RATE_PREFIX) || line.limit <= 0) continue;
+      const budget = state.policy.budgets.find((candidate) => candidate.name === line.budget);
+      if (!budget || budget.warnAt.length === 0) continue;
+      const configured = state.lines.find((candidate) => candidate.key === line.key) ?? state.lines[index];
+      for (const threshold of budget.warnAt) {
+        if (line.used < threshold * line.limit) continue;
+        const key = `alert|${line.key}|${threshold}`;
+        if (this.firedAlerts.has(key)) continue;
+        let first: boolean;
+        try {
+          const expiresAt =
+            configured?.expiresAt ?? (configured?.rolling ? Date.now() + configured.rolling.windowMs : undefined);
+          first = await this.store.markOnce(key, expiresAt);
+        } catch (error) {
+          diag.warn('genops: could not record a budget alert (will retry on the next call)', error);
+          continue;
+        }
+        this.firedAlerts.add(key);
+        if (this.firedAlerts.size > 10_000) this.firedAlerts.clear();
+        if (first) this.emitAlert(state, budget, line, threshold);
+      }
+    }
+  }
+
+  private emitAlert(state: CallState, budget: Budget, line: LineState, threshold: number): void {
+    const value = (amount: number) => (line.unit === 'USD' ? microsToUsd(amount) : amount);
+    const period = line.key.slice(line.key.lastIndexOf('|') + 1);
+    const alert: BudgetAlert = {
+      budget: budget.name,
+      key: line.key,
+      period,
+      threshold,
+      unit: budget.unit,
+      limit: value(line.limit),
+      used: value(line.used),
+      callId: state.id,
+      at: Date.now(),
+    };
+    safely(() =>
+      state.span.addEvent(sc.EVENT_GENOPS_BUDGET_ALERT, {
+        [sc.ATTR_GENOPS_BUDGET_NAME]: budget.name,
+        [sc.ATTR_GENOPS_BUDGET_THRESHOLD]: threshold,
+        [sc.ATTR_GENOPS_BUDGET_ALLOCATED]: alert.limit,
+        [sc.ATTR_GENOPS_BUDGET_CONSUMED]: alert.used,
+        [sc.ATTR_GENOPS_BUDGET_PERIOD]: period,
+        [sc.ATTR_GENOPS_ACCOUNTING_UNIT]: budget.unit,
+      }),
+    );
+    const hook = this.options.onBudgetAlert;
+    if (hook) safely(() => hook(alert));
+    const webhook = state.policy.alerts.webhook;
+    if (webhook) {
+      fetch(webhook, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'genops.budget.alert', ...alert }),
+        signal: AbortSignal.timeout(5_000),
+      })
+        .then((response) => {
+          if (!response.ok) diag.warn(`genops: budget alert webhook answered ${response.status}`);
+        })
+        .catch((error) => diag.warn('genops: budget alert webhook failed', error));
+    }
+  }
+
+  private recordAudit(entry: AuditEntry): void {
+    if (!this.audit) return;
+    try {
+      this.audit.record(entry);
+    } catch (error) {
+      diag.error('genops: could not record an audit entry', error);
     }
   }
 
@@ -594,16 +960,43 @@ export class Governor {
         ? 0
         : state.reservedTokens;
 
+    let settled: LineState[] = [];
+    let open = true;
     if (state.hasLines) {
       try {
-        await this.store.settle(state.id, { USD: actualMicros, tokens: actualTokens }, state.lines);
+        const result = await this.store.settle(
+          state.id,
+          { USD: actualMicros, tokens: actualTokens, requests: 1 },
+          state.lines,
+        );
+        settled = result.lines;
+        open = result.open;
       } catch (settleError) {
+        open = false;
         diag.error(
           `genops: could not settle reservation ${state.id}; its lease will expire and release it`,
           settleError,
         );
       }
     }
+    this.recordAudit({
+      type: 'settlement',
+      at: Date.now(),
+      subject: state.id,
+      data: {
+        actualUsd: microsToUsd(actualMicros),
+        reservedUsd: microsToUsd(state.reservedMicros),
+        actualTokens,
+        incomplete,
+        estimated,
+        leaseOpen: open,
+        ...(errorTypeOf(error) !== '_OTHER' && error !== undefined ? { error: errorTypeOf(error) } : {}),
+        ...(state.outputBlocked ? { outputBlocked: state.outputBlocked } : {}),
+      },
+    });
+    if (settled.length > 0) await this.checkAlerts(state, settled);
+    const sla = state.policy.engine.slaRules.length === 0 ? undefined : state.policy.engine.slaFor(subjectOf(state));
+    const latencyMs = performance.now() - state.executionStartedAt;
 
     const durationSeconds = (performance.now() - state.startedAt) / 1000;
     safely(() => {
@@ -654,10 +1047,33 @@ export class Governor {
         [sc.ATTR_GENOPS_COST_TOTAL]: actualUsd,
         [sc.ATTR_GENOPS_COST_CURRENCY]: 'USD',
       });
+      if (sla) {
+        const met = latencyMs <= sla.latencyMs;
+        span.setAttributes({
+          [sc.ATTR_GENOPS_SLA_TIER]: sla.tier ?? sla.name,
+          [sc.ATTR_GENOPS_SLA_LATENCY_TARGET_MS]: sla.latencyMs,
+          [sc.ATTR_GENOPS_SLA_ACTUAL_LATENCY_MS]: Math.round(latencyMs),
+          [sc.ATTR_GENOPS_SLA_MET]: met,
+        });
+        if (!met) {
+          span.addEvent(sc.EVENT_GENOPS_SLA_VIOLATION, {
+            [sc.ATTR_GENOPS_POLICY_REASON_CODE]: 'SLA_LATENCY_VIOLATION',
+            [sc.ATTR_GENOPS_POLICY_NAME]: sla.name,
+            [sc.ATTR_GENOPS_SLA_LATENCY_TARGET_MS]: sla.latencyMs,
+            [sc.ATTR_GENOPS_SLA_ACTUAL_LATENCY_MS]: Math.round(latencyMs),
+          });
+          diag.warn(
+            `genops: SLA_LATENCY_VIOLATION: call ${state.id} took ${Math.round(latencyMs)} ms, over the ${sla.latencyMs} ms target of rule "${sla.name}"`,
+          );
+        }
+      }
       const errorType = error === undefined ? undefined : errorTypeOf(error);
       if (errorType) {
         span.setAttribute(sc.ATTR_ERROR_TYPE, errorType);
-        span.setAttribute(sc.ATTR_GENOPS_EXECUTION_REASON_CODE, 'PROVIDER_ERROR_UPSTREAM');
+        span.setAttribute(
+          sc.ATTR_GENOPS_EXECUTION_REASON_CODE,
+          state.outputBlocked ? 'POLICY_DENY_CONTENT' : 'PROVIDER_ERROR_UPSTREAM',
+        );
         span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message ?? String(error) });
       }
       span.end();
@@ -716,6 +1132,8 @@ interface Unit {
   attribution: Readonly<Attribution>;
   parent: Context;
   span: Span;
+  /** The policy in force when the call began (a reload does not change a call mid-way). */
+  policy: CompiledPolicy;
 }
 
 /** @internal */
@@ -733,12 +1151,19 @@ export interface CallState {
   lines: BudgetLine[];
   firstLine: LineState | undefined;
   startedAt: number;
+  /** When the provider call started (after approval), for SLA latency. */
+  executionStartedAt: number;
   firstChunkAt?: number;
   decision: Decision;
+  policy: CompiledPolicy;
+  edits: RequestEdits | undefined;
+  /** The output rule that stopped a stream, if one did. */
+  outputBlocked?: string;
 }
 
 class Call implements GovernedCall {
   private settled: Promise<void> | undefined;
+  private scanners: Array<{ rule: OutputRule; scanner: ReturnType<typeof createStreamScanner> }> | undefined;
 
   constructor(
     private readonly governor: Governor,
@@ -754,6 +1179,67 @@ class Call implements GovernedCall {
   get span(): Span {
     return this.state.span;
   }
+  get edits(): RequestEdits | undefined {
+    return this.state.edits;
+  }
+
+  checkOutput(textDelta: string): GovernanceError | undefined {
+    if (this.state.outputBlocked) return undefined;
+    const scanners = this.outputScanners();
+    if (!scanners) return undefined;
+    for (const { rule, scanner } of scanners) {
+      const findings = scanner.push(textDelta);
+      if (findings.length === 0) continue;
+      const summary = this.recordOutputFindings(rule, findings, true);
+      if (rule.mode !== 'enforce') continue;
+      this.state.outputBlocked = rule.name;
+      return new PolicyViolationError({
+        rule: rule.name,
+        reasonCode: 'POLICY_DENY_CONTENT',
+        message: `The model's output contained ${summary}, which policy rule "${rule.name}" does not allow; the stream was stopped.`,
+      });
+    }
+    return undefined;
+  }
+
+  /** Output rules that apply to this call, each with its own stream scanner (created on first use). */
+  private outputScanners() {
+    if (!this.scanners) {
+      const rules = this.state.policy.engine.outputRules;
+      if (rules.length === 0) return undefined;
+      const subject = subjectOf(this.state);
+      this.scanners = rules
+        .filter((rule) => !rule.when || rule.when.matches(subject))
+        .map((rule) => ({ rule, scanner: createStreamScanner(rule.detector) }));
+    }
+    return this.scanners.length === 0 ? undefined : this.scanners;
+  }
+
+  /** Records output findings on the span (kinds and counts only); `canAct` is false once the stream is over. */
+  private recordOutputFindings(rule: OutputRule, findings: readonly { kind: string }[], canAct: boolean): string {
+    const counts: Record<string, number> = {};
+    for (const finding of findings) counts[finding.kind] = (counts[finding.kind] ?? 0) + 1;
+    safely(() =>
+      this.state.span.addEvent(sc.EVENT_GENOPS_POLICY_EVALUATED, {
+        [sc.ATTR_GENOPS_POLICY_RESULT]: rule.mode === 'enforce' && canAct ? 'BLOCKED' : 'WARNING',
+        [sc.ATTR_GENOPS_POLICY_REASON_CODE]: 'POLICY_DENY_CONTENT',
+        [sc.ATTR_GENOPS_POLICY_NAME]: rule.name,
+        [sc.ATTR_GENOPS_POLICY_MODE]: rule.mode,
+        'genops.policy.phase': canAct ? 'output' : 'output_end',
+        [sc.ATTR_GENOPS_CONTENT_REDACTIONS]: Object.entries(counts).map(([kind, count]) => `${kind}:${count}`),
+      }),
+    );
+    return describeCounts(counts);
+  }
+
+  /** The stream ended: findings the scanners still held (text at the very end) are recorded, too late to stop. */
+  private endOutput(): void {
+    if (!this.scanners || this.state.outputBlocked) return;
+    for (const { rule, scanner } of this.scanners) {
+      const findings = scanner.end();
+      if (findings.length > 0) this.recordOutputFindings(rule, findings, false);
+    }
+  }
 
   runInContext<T>(fn: () => T): T {
     return context.with(trace.setSpan(this.state.parent, this.state.span), fn);
@@ -764,6 +1250,7 @@ class Call implements GovernedCall {
   }
 
   end(outcome: CallOutcome): Promise<void> {
+    if (!this.settled) this.endOutput();
     this.settled ??= this.governor.finish(this.state, outcome, undefined);
     return this.settled;
   }
@@ -792,13 +1279,10 @@ function tightest(lines: readonly LineState[]): LineState | undefined {
   return best;
 }
 
-function normalizeApproval(answer: ApprovalDecision): NonNullable<DecisionRecord['approval']> {
-  if (typeof answer === 'boolean') return { status: answer ? 'approved' : 'denied', decidedBy: 'approver' };
-  return {
-    status: answer.approved ? 'approved' : 'denied',
-    decidedBy: answer.approver ?? 'approver',
-    ...(answer.reason ? { reason: answer.reason } : {}),
-  };
+/** How a budget's window reads in messages: `day`, `month`, `24h window`, `budget` (total). */
+function periodWord(budget: Budget): string {
+  if (budget.window.kind === 'rolling') return `${budget.windowLabel} window`;
+  return budget.window.window === 'total' ? 'budget' : budget.window.window;
 }
 
 /** The environment a call is attributed to: its attribution, else NODE_ENV, else `development`. */

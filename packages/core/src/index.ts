@@ -1,10 +1,28 @@
 // Public API of @genops/core. Explicit named exports only.
+
 export { type AdapterContext, appSearchPaths, currentGovernor, type GenOpsAdapter, registerAdapter } from './adapters';
+export { type ApprovalAsk, Approvals } from './approval/approvals';
 export { getContextAttribution, withAttribution } from './attribution';
+export { AuditTrail, getAuditLogger } from './audit/audit-trail';
+export { canonicalJson, chainAuditEntries, GENESIS_HASH, hashAuditRecord } from './audit/hash';
+export { appendAuditFile, formatAuditRecord, parseAuditLine, readAuditFile } from './audit/jsonl';
+export { type AuditProblem, type AuditVerification, readStoreAudit, verifyAuditChain } from './audit/verify';
+export {
+  type Budget,
+  compileBudget,
+  linesFor,
+  parseBudgetKey,
+  RATE_PREFIX,
+  type RateLimit,
+  ROLLING_PERIOD,
+  rateLinesFor,
+} from './budget/budget-set';
+export { currentPeriod, periodOf } from './budget/window';
 export type {
   ApprovalDecision,
   ApprovalRequest,
   Approver,
+  BudgetAlert,
   BudgetOptions,
   DecisionRecord,
   GenOpsOptions,
@@ -12,17 +30,34 @@ export type {
 } from './config';
 export {
   ApprovalDeniedError,
+  ApprovalTimeoutError,
   BudgetExceededError,
   ConfigError,
   GenOpsError,
   GovernanceError,
+  PolicyFileError,
   PolicyViolationError,
+  RateLimitedError,
   ReservationFailedError,
 } from './errors/index';
 export { estimateInputTokens } from './estimate';
 export { type BudgetStatus, GenOps, type GenOpsHandle, type GenOpsStatus } from './genops';
 export type { CallOutcome, GovernedCall, Governor } from './governor';
 export { formatUsd, microsToUsd, usdToMicros } from './money';
+export { type CompiledPolicy, compilePolicy, EMPTY_POLICY } from './policy/compile';
+export { compileDetectors, createStreamScanner, type Detector, type Finding } from './policy/detectors/index';
+export { policyJsonSchema } from './policy/json-schema';
+export { loadPolicyFile, loadPolicyFileSync, parsePolicy, parsePolicyObject } from './policy/load';
+export {
+  estimateTextTokens,
+  PolicyEngine,
+  type PolicyEvaluation,
+  type PolicyInput,
+  type RuleExplanation,
+  type Violation,
+} from './policy/policy-engine';
+export type { BudgetInput, PolicyDocument, PolicyDocumentInput, PolicyMode, Rule, RuleInput } from './policy/schema';
+export { watchPolicyFile } from './policy/watch';
 export { costMicros, worstCaseMicros } from './pricing/cost';
 export { PRICE_FILES } from './pricing/data/index';
 export { PriceTable } from './pricing/price-table';
@@ -30,7 +65,22 @@ export type { ModelPrice, PriceMatch, PriceTier, ProviderPriceFile } from './pri
 export * as semconv from './semconv';
 export { GENOPS_SPEC_VERSION, type PolicyResult, type ReasonCode } from './semconv';
 export { MemoryStore } from './store/memory-store';
-export type { BudgetLine, GovernanceStore, LineState, ReserveRequest, ReserveResult } from './store/types';
+export type {
+  ApprovalDecisionInput,
+  ApprovalRecord,
+  ApprovalStatus,
+  AuditEntry,
+  AuditEntryType,
+  AuditRecord,
+  BudgetLine,
+  GovernanceStore,
+  LineState,
+  LineUnit,
+  ReserveRequest,
+  ReserveResult,
+  SettleAmounts,
+  SettleResult,
+} from './store/types';
 export { governIterator, type StreamObserver } from './stream';
-export type { AccountingUnit, Attribution, GovernedRequest, ResponseInfo, Usage } from './types';
+export type { AccountingUnit, Attribution, GovernedRequest, RequestEdits, ResponseInfo, Usage } from './types';
 export { VERSION } from './version';

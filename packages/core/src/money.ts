@@ -33,3 +33,14 @@ export function formatUsd(micros: number): string {
   if (micros !== 0 && Math.abs(micros) < 10_000) return `$${usd.toFixed(6)}`;
   return `$${usd.toFixed(2)}`;
 }
+
+/** `$0.010001`, `$0.01`, `$12.50`: every micro-dollar shown, trailing zeros dropped (at least 2 decimals). */
+export function formatUsdExact(micros: number): string {
+  const sign = micros < 0 ? '-' : '';
+  const abs = Math.abs(micros);
+  const whole = Math.floor(abs / 1_000_000);
+  const fraction = String(abs % 1_000_000)
+    .padStart(6, '0')
+    .replace(/0{1,4}$/, '');
+  return `${sign}$${whole}.${fraction.padEnd(2, '0')}`;
+}

@@ -78,6 +78,24 @@ export const ATTR_GENOPS_APPROVAL_ID = 'genops.approval.id' as const;
 export const ATTR_GENOPS_APPROVAL_STATUS = 'genops.approval.status' as const;
 /** @experimental */
 export const ATTR_GENOPS_APPROVAL_DECIDED_BY = 'genops.approval.decided_by' as const;
+/** Kinds redacted from the request and how many of each, e.g. `["email:2", "payment_card:1"]`; never the values. @experimental */
+export const ATTR_GENOPS_CONTENT_REDACTIONS = 'genops.content.redactions' as const;
+/** Total number of redacted spans of text. @experimental */
+export const ATTR_GENOPS_CONTENT_REDACTED_COUNT = 'genops.content.redacted_count' as const;
+/** The model the caller asked for, when a budget downgraded the call to a cheaper one. @experimental */
+export const ATTR_GENOPS_DOWNGRADE_ORIGINAL_MODEL = 'genops.downgrade.original_model' as const;
+/** The budget whose `downgrade` action changed the model. @experimental */
+export const ATTR_GENOPS_DOWNGRADE_BUDGET = 'genops.downgrade.budget' as const;
+/** Rules that would have decided differently in warn or shadow mode, as `rule:REASON_CODE`. @experimental */
+export const ATTR_GENOPS_POLICY_SHADOW_RULES = 'genops.policy.shadow_rules' as const;
+/** Fraction of the limit that triggered a budget alert (on `genops.budget.alert`). @experimental */
+export const ATTR_GENOPS_BUDGET_THRESHOLD = 'genops.budget.threshold' as const;
+/** Version (content hash) of the policy that decided. @experimental */
+export const ATTR_GENOPS_POLICY_VERSION = 'genops.policy.version' as const;
+export const ATTR_GENOPS_SLA_TIER = 'genops.sla.tier' as const;
+export const ATTR_GENOPS_SLA_LATENCY_TARGET_MS = 'genops.sla.latency_target_ms' as const;
+export const ATTR_GENOPS_SLA_ACTUAL_LATENCY_MS = 'genops.sla.actual_latency_ms' as const;
+export const ATTR_GENOPS_SLA_MET = 'genops.sla.met' as const;
 /** Low-cardinality reason for a failed execution, e.g. PROVIDER_ERROR_UPSTREAM. @experimental */
 export const ATTR_GENOPS_EXECUTION_REASON_CODE = 'genops.execution.reason_code' as const;
 
@@ -97,6 +115,8 @@ export const EVENT_GENOPS_BUDGET_RESERVATION = 'genops.budget.reservation' as co
 export const EVENT_GENOPS_BUDGET_RECONCILIATION = 'genops.budget.reconciliation' as const;
 export const EVENT_GENOPS_COST_CALCULATED = 'genops.cost.calculated' as const;
 export const EVENT_GENOPS_BUDGET_ALERT = 'genops.budget.alert' as const;
+/** A call missed its SLA latency target (reason code SLA_LATENCY_VIOLATION). @experimental */
+export const EVENT_GENOPS_SLA_VIOLATION = 'genops.sla.violation' as const;
 /** @experimental */
 export const EVENT_GENOPS_APPROVAL_REQUESTED = 'genops.approval.requested' as const;
 /** @experimental */
@@ -130,6 +150,11 @@ export const REASON_X_APPROVAL_DENIED = 'x_approval_denied' as const;
 export const REASON_X_APPROVAL_TIMEOUT = 'x_approval_timeout' as const;
 export const REASON_X_PRICE_UNKNOWN = 'x_price_unknown' as const;
 export const REASON_X_DENY_PROVIDER = 'x_deny_provider' as const;
+export const REASON_X_MAX_INPUT_TOKENS = 'x_max_input_tokens_exceeded' as const;
+export const REASON_X_ATTRIBUTION_INVALID = 'x_attribution_invalid' as const;
+export const REASON_X_TIME_WINDOW = 'x_time_window' as const;
+export const REASON_X_TOOL_DENIED = 'x_tool_denied' as const;
+export const REASON_X_CONTENT_NOT_REDACTABLE = 'x_content_not_redactable' as const;
 
 // ---- OpenTelemetry GenAI v1.41.1 ------------------------------------------------------------------
 export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name' as const;

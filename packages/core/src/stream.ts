@@ -7,6 +7,11 @@ export interface StreamObserver<T> {
   skip?(chunk: T): boolean;
   /** Usage and response info gathered so far (usage arrives on the final event for most providers). */
   outcome(): CallOutcome;
+  /**
+   * The output text a chunk adds, for output content rules. A chunk whose text an enforcing rule
+   * denies is not delivered: the stream is stopped and the caller gets a PolicyViolationError.
+   */
+  text?(chunk: T): string | undefined;
 }
 
 /**
@@ -54,11 +59,24 @@ export function governIterator<T>(
             call.firstChunk();
           }
           let skip = false;
+          let denied: unknown;
           try {
             observer.onChunk(result.value);
             skip = observer.skip?.(result.value) === true;
+            const delta = observer.text?.(result.value);
+            if (delta) denied = call.checkOutput(delta);
           } catch {
             // A chunk the adapter cannot read must not break the caller's stream.
+          }
+          if (denied) {
+            finished = true;
+            try {
+              await iterator.return?.();
+            } catch {
+              // The upstream stream is being abandoned; its own errors no longer matter.
+            }
+            await call.fail(denied, safeOutcome(observer));
+            throw denied;
           }
           if (!skip) return result;
         }

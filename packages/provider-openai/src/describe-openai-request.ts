@@ -1,4 +1,5 @@
 import { estimateInputTokens, type GovernedRequest } from '@genops/core';
+import { openAIRequestTexts } from './openai-request-text';
 
 /** The OpenAI SDK methods GenOps governs. */
 export type OpenAIMethod = 'chat.completions.create' | 'responses.create' | 'embeddings.create' | 'completions.create';
@@ -19,6 +20,8 @@ export function describeOpenAIRequest(method: OpenAIMethod, body: Body, baseURL:
     stream,
     estimatedInputTokens: 0,
     ...server,
+    text: () => openAIRequestTexts(method, body),
+    editable: { model: true, text: true },
   };
   switch (method) {
     case 'chat.completions.create': {

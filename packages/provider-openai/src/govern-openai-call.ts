@@ -1,6 +1,7 @@
 import { currentGovernor, type GovernedCall, governIterator } from '@genops/core';
 import { convertChatUsage, convertResponsesUsage } from './convert-openai-usage';
 import { describeOpenAIRequest, type OpenAIMethod } from './describe-openai-request';
+import { applyOpenAIEdits } from './openai-request-text';
 import { createStreamObserver } from './openai-stream-observers';
 
 /** The SDK's `APIPromise` class of one module graph (ESM and CJS each have their own). */
@@ -60,7 +61,9 @@ export function governCreate(method: OpenAIMethod, original: Create, APIPromise:
     const responsePromise = (async () => {
       call = await governor.begin(request);
       try {
-        inner = call.runInContext(() => original.call(this, params, options)) as InnerAPIPromise;
+        // Redaction and a budget's downgrade change what is sent, never the caller's object.
+        const sent = call.edits ? applyOpenAIEdits(method, params, call.edits) : params;
+        inner = call.runInContext(() => original.call(this, sent, options)) as InnerAPIPromise;
         return await inner.responsePromise;
       } catch (error) {
         await call.fail(error);

@@ -29,6 +29,15 @@ function chatObserver(hideUsageChunk: boolean): StreamObserver<Chunk> & { skip(c
         }
       }
     },
+    text(chunk) {
+      if (!Array.isArray(chunk?.choices)) return undefined;
+      let text = '';
+      for (const choice of chunk.choices) {
+        const delta = choice?.delta?.content ?? choice?.text;
+        if (typeof delta === 'string') text += delta;
+      }
+      return text || undefined;
+    },
     // The usage-only chunk exists because GenOps asked for it; the caller did not, so it never sees it.
     skip: (chunk) =>
       hideUsageChunk && Array.isArray(chunk?.choices) && chunk.choices.length === 0 && chunk.usage != null,
@@ -49,6 +58,8 @@ function responsesObserver(): StreamObserver<Chunk> & { skip(chunk: Chunk): bool
       if (event?.response && typeof event.response === 'object') response = event.response;
     },
     skip: () => false,
+    text: (event) =>
+      event?.type === 'response.output_text.delta' && typeof event.delta === 'string' ? event.delta : undefined,
     outcome(): CallOutcome {
       const status = typeof response?.status === 'string' ? response.status : undefined;
       return {

@@ -1,5 +1,4 @@
 export { expectGenOpsCompliant } from './expect-compliant';
 export { startFakeOpenAI } from './fake-openai-server';
-export { type DescribeGovernanceStoreOptions, describeGovernanceStore, type StoreClock } from './store-contract';
 export { createTestTelemetry, type TestTelemetry, type TestTelemetryOptions } from './telemetry';
 export type { FakeOpenAIServer, FakeReply, FakeUsage, RecordedRequest, StartFakeOpenAIOptions } from './types';

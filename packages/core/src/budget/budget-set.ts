@@ -1,59 +1,72 @@
-import type { BudgetOptions } from '../config';
-import { GlobSet } from '../glob';
 import { usdToMicros } from '../money';
-import type { BudgetLine } from '../store/types';
-import type { AccountingUnit, Attribution } from '../types';
-import { type BudgetWindow, currentPeriod } from './window';
+import type { RateRule } from '../policy/policy-engine';
+import { Selector } from '../policy/policy-engine';
+import type { BudgetInput } from '../policy/schema';
+import type { BudgetLine, LineUnit } from '../store/types';
+import type { Attribution } from '../types';
+import { type CalendarWindow, currentPeriod, rollingLine, windowOf } from './window';
+
+export type BudgetAction = 'block' | 'warn' | 'approval' | 'downgrade';
 
 /** A validated budget, ready to match calls. */
 export interface Budget {
   name: string;
   /** Limit in integer units: micro-USD or tokens. */
   limit: number;
-  unit: AccountingUnit;
-  window: BudgetWindow;
+  unit: 'USD' | 'tokens';
+  /** A calendar window in `timeZone`, or a rolling window of `windowMs`. */
+  window: { kind: 'calendar'; window: CalendarWindow; timeZone: string } | { kind: 'rolling'; windowMs: number };
+  /** The window as configured (`day`, `24h`, ...), for messages and status. */
+  windowLabel: string;
   per: readonly string[];
-  action: 'block' | 'warn';
+  action: BudgetAction;
+  downgradeTo: string | undefined;
   warnAt: readonly number[];
-  match: ReadonlyArray<readonly [string, GlobSet]>;
+  match: Selector | undefined;
 }
 
-/** The facts about a call that budgets match on: its attribution plus provider and model. */
-export type MatchSubject = Readonly<Attribution> & { provider: string; model: string };
+/** The facts about a call that budgets match on: its attribution plus provider, model and operation. */
+export type MatchSubject = Readonly<Attribution> & { provider: string; model: string; operation?: string };
 
 /** Value that stands for "this call has no value for the `per` dimension". */
 export const UNATTRIBUTED = '(none)';
 
-export function compileBudget(options: BudgetOptions): Budget {
+/** Period id of rolling windows in budget keys. */
+export const ROLLING_PERIOD = 'rolling';
+
+export function compileBudget(options: BudgetInput, defaultTimeZone = 'UTC'): Budget {
   const unit = options.unit ?? 'USD';
+  const parsed = windowOf(options.window);
   return {
     name: options.name,
     limit: unit === 'USD' ? usdToMicros(options.limit) : Math.floor(options.limit),
     unit,
-    window: options.window,
-    per: options.per === undefined ? [] : Array.isArray(options.per) ? options.per : [options.per],
+    window:
+      parsed.kind === 'calendar'
+        ? { kind: 'calendar', window: parsed.window, timeZone: options.timezone ?? defaultTimeZone }
+        : { kind: 'rolling', windowMs: parsed.windowMs },
+    windowLabel: options.window,
+    per: options.per === undefined ? [] : Array.isArray(options.per) ? options.per : [options.per as string],
     action: options.action ?? 'block',
+    downgradeTo: options.downgradeTo,
     warnAt: options.warnAt ?? [0.8],
-    match: Object.entries(options.match ?? {}).map(
-      ([key, value]) => [key, new GlobSet(Array.isArray(value) ? value : [value])] as const,
-    ),
+    match: options.match ? new Selector(options.match) : undefined,
   };
 }
 
 export function budgetMatches(budget: Budget, subject: MatchSubject): boolean {
-  for (const [key, globs] of budget.match) {
-    const value = subject[key];
-    if (value === undefined || !globs.matches(value)) return false;
-  }
-  return true;
+  return budget.match === undefined || budget.match.matches(subject);
 }
 
-/** Key of one budget instance: `name|dim=value,...|period`; values are URI-encoded. */
+/** `dim=value,...` of a call for `per` dimensions; values are URI-encoded. */
+function perPart(per: readonly string[], subject: MatchSubject): string {
+  if (per.length === 0) return '';
+  return per.map((dimension) => `${dimension}=${encodeURIComponent(subject[dimension] ?? UNATTRIBUTED)}`).join(',');
+}
+
+/** Key of one budget instance: `name|dim=value,...|period`. */
 export function budgetKey(budget: Budget, subject: MatchSubject, periodId: string): string {
-  const per = budget.per
-    .map((dimension) => `${dimension}=${encodeURIComponent(subject[dimension] ?? UNATTRIBUTED)}`)
-    .join(',');
-  return `${budget.name}|${per}|${periodId}`;
+  return `${budget.name}|${perPart(budget.per, subject)}|${periodId}`;
 }
 
 /** Splits a budget key back into its parts. */
@@ -67,6 +80,36 @@ export function parseBudgetKey(key: string): { name: string; per: Record<string,
   return { name, per: values, period };
 }
 
+/**
+ * The line a budget contributes to a call: one per matching budget. `enforce` is `true` for every
+ * action but `warn`: `approval` and `downgrade` budgets refuse first, and the governor then asks for
+ * approval or changes the model.
+ */
+export function lineFor(
+  budget: Budget,
+  subject: MatchSubject,
+  amounts: { micros: number; tokens: number },
+  now: number,
+): BudgetLine {
+  const line: BudgetLine = {
+    key: '',
+    budget: budget.name,
+    unit: budget.unit,
+    limit: budget.limit,
+    amount: budget.unit === 'USD' ? amounts.micros : amounts.tokens,
+    enforce: budget.action !== 'warn',
+  };
+  if (budget.window.kind === 'rolling') {
+    line.key = budgetKey(budget, subject, ROLLING_PERIOD);
+    line.rolling = rollingLine(budget.window.windowMs);
+  } else {
+    const period = currentPeriod(budget.window.window, now, budget.window.timeZone);
+    line.key = budgetKey(budget, subject, period.id);
+    if (period.endsAt !== undefined) line.expiresAt = period.endsAt;
+  }
+  return line;
+}
+
 /** The lines a call reserves: one per matching budget, in configuration order. */
 export function linesFor(
   budgets: readonly Budget[],
@@ -75,19 +118,41 @@ export function linesFor(
   now: number,
 ): BudgetLine[] {
   const lines: BudgetLine[] = [];
-  for (const budget of budgets) {
-    if (!budgetMatches(budget, subject)) continue;
-    const period = currentPeriod(budget.window, now);
-    const line: BudgetLine = {
-      key: budgetKey(budget, subject, period.id),
-      budget: budget.name,
-      unit: budget.unit,
-      limit: budget.limit,
-      amount: budget.unit === 'USD' ? amounts.micros : amounts.tokens,
-      enforce: budget.action === 'block',
-    };
-    if (period.endsAt !== undefined) line.expiresAt = period.endsAt;
-    lines.push(line);
+  for (const budget of budgets) if (budgetMatches(budget, subject)) lines.push(lineFor(budget, subject, amounts, now));
+  return lines;
+}
+
+/** Budget-line name prefix of rate-limit lines. */
+export const RATE_PREFIX = 'rate:';
+
+/** A compiled rate-limit rule with its window in ms. */
+export interface RateLimit {
+  rule: RateRule;
+  windowMs: number;
+  rolling: { windowMs: number; bucketMs: number };
+}
+
+export function compileRateLimit(rule: RateRule): RateLimit {
+  const parsed = windowOf(rule.window, true);
+  const windowMs = parsed.kind === 'rolling' ? parsed.windowMs : 86_400_000;
+  return { rule, windowMs, rolling: rollingLine(windowMs) };
+}
+
+/** The rate-limit lines a call draws on: 1 request, or its worst-case tokens (settled to the actual count). */
+export function rateLinesFor(limits: readonly RateLimit[], subject: MatchSubject, worstTokens: number): BudgetLine[] {
+  const lines: BudgetLine[] = [];
+  for (const { rule, rolling } of limits) {
+    if (rule.when && !rule.when.matches(subject)) continue;
+    const unit: LineUnit = rule.unit;
+    lines.push({
+      key: `${RATE_PREFIX}${rule.name}|${perPart(rule.per, subject)}|${ROLLING_PERIOD}`,
+      budget: `${RATE_PREFIX}${rule.name}`,
+      unit,
+      limit: rule.limit,
+      amount: rule.unit === 'requests' ? 1 : worstTokens,
+      enforce: rule.mode === 'enforce',
+      rolling,
+    });
   }
   return lines;
 }

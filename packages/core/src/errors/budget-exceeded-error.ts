@@ -21,6 +21,8 @@ export class BudgetExceededError extends GovernanceError {
     requested: number;
     unit: string;
     period: string;
+    /** Extra context appended to the message (e.g. why a downgrade budget could not downgrade). */
+    note?: string;
   }) {
     const money = (value: number) =>
       options.unit === 'USD' ? `$${value.toFixed(6).replace(/0{1,4}$/, '')}` : `${value} ${options.unit}`;
@@ -31,7 +33,7 @@ export class BudgetExceededError extends GovernanceError {
       isRetryable: true,
       message:
         `Budget "${options.budget}" (${options.budgetKey}) would be exceeded: ${money(options.used)} of ${money(options.limit)} ` +
-        `already used or reserved this ${options.period}, and this call may cost up to ${money(options.requested)}. ` +
+        `already used or reserved this ${options.period}, and this call may cost up to ${money(options.requested)}${options.note ? ` ${options.note}` : ''}. ` +
         `Raise the budget's limit, lower the call's max output tokens, or set the budget's action to "warn".`,
     });
     this.budget = options.budget;

@@ -1,24 +1,17 @@
-import type { PolicyOptions } from '../config';
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../audit/hash';
 import { GlobSet } from '../glob';
-import { formatUsd, usdToMicros } from '../money';
+import { formatUsdExact, usdToMicros } from '../money';
 import type { ReasonCode } from '../semconv';
 import type { Attribution, GovernedRequest } from '../types';
+import { compileDetectors, type Detector } from './detectors/index';
+import type { PolicyDocument, PolicyMode, Rule, RuleType } from './schema';
+import { compileTimeWindows } from './time-window';
 
-export type PolicyMode = 'enforce' | 'warn' | 'shadow';
+export type { PolicyMode } from './schema';
 
-/** One rule's verdict on a call. */
-export interface Violation {
-  rule: string;
-  reasonCode: ReasonCode;
-  message: string;
-}
-
-/** What the policy engine decided, before budgets. */
-export interface PolicyDecision {
-  mode: PolicyMode;
-  /** The first violation, if any (the one that decides). */
-  violation: Violation | undefined;
-}
+/** Providers whose calls carry a region (region rules apply to them by default). */
+export const REGION_PROVIDERS = ['aws.bedrock', 'azure.ai.openai', 'gcp.vertex_ai'] as const;
 
 /** Facts the engine decides on, computed once by the governor. */
 export interface PolicyInput {
@@ -28,93 +21,515 @@ export interface PolicyInput {
   outputBound: number;
   /** Worst-case cost in micro-USD, when the model has a price. */
   worstCaseMicros: number | undefined;
+  /** Epoch ms (time-window rules). */
+  now: number;
 }
 
-/** First-cut policy rules, compiled once at init. */
+/** One rule's finding on a call. */
+export interface Violation {
+  rule: string;
+  type: RuleType;
+  mode: PolicyMode;
+  reasonCode: ReasonCode;
+  message: string;
+}
+
+/** What the rules decided about a call, before budgets, rate limits and approval. */
+export interface PolicyEvaluation {
+  /** The first violation of a rule in `enforce` mode: the call is denied. */
+  blocking: Violation | undefined;
+  /** The first violation of a rule in `warn` mode (the call runs with a WARNING). */
+  warning: Violation | undefined;
+  /** Violations of rules in `shadow` mode (recorded only). */
+  shadow: Violation[];
+  /** Redaction to apply to every text part of the request before it is sent. */
+  redaction: { rule: string; rewrite: (text: string) => string; counts: Record<string, number> } | undefined;
+  /** A tool rule holds the call for approval. */
+  approval: { rule: string; reason: string } | undefined;
+}
+
+/** A rule's verdict for `genops policy explain`. */
+export interface RuleExplanation {
+  rule: string;
+  type: RuleType;
+  mode: PolicyMode;
+  /** `not_applicable`: the rule's `when` does not match; `runtime`: decided while or after the call runs. */
+  outcome: 'pass' | 'violation' | 'not_applicable' | 'runtime' | 'redact' | 'approval';
+  reasonCode?: ReasonCode;
+  message?: string;
+}
+
+/** A compiled rate-limit rule; the governor turns it into a rolling budget line per call. */
+export interface RateRule {
+  name: string;
+  mode: PolicyMode;
+  limit: number;
+  unit: 'requests' | 'tokens';
+  window: string;
+  per: readonly string[];
+  when: Selector | undefined;
+}
+
+/** A compiled SLA rule, applied when the call ends. */
+export interface SlaRule {
+  name: string;
+  latencyMs: number;
+  tier: string | undefined;
+  when: Selector | undefined;
+}
+
+/** A compiled output-content rule (scope output or both), applied to streamed output. */
+export interface OutputContentRule {
+  name: string;
+  mode: PolicyMode;
+  detector: Detector;
+  when: Selector | undefined;
+}
+
+type Subject = Readonly<Attribution> & { provider: string; model: string; operation: string; tool?: string };
+
+/** A `when` / `match` selector: every key's value must match one of its globs. */
+export class Selector {
+  private readonly entries: ReadonlyArray<readonly [string, GlobSet]>;
+  constructor(selector: Readonly<Record<string, string | readonly string[]>>) {
+    this.entries = Object.entries(selector).map(
+      ([key, value]) => [key, new GlobSet(typeof value === 'string' ? [value] : value)] as const,
+    );
+  }
+  matches(subject: Readonly<Record<string, string | undefined>>): boolean {
+    for (const [key, globs] of this.entries) {
+      const value = subject[key];
+      if (value === undefined || !globs.matches(value)) return false;
+    }
+    return true;
+  }
+}
+
+interface CompiledRule {
+  name: string;
+  type: RuleType;
+  mode: PolicyMode;
+  when: Selector | undefined;
+  /** Pre-execution check; `undefined` = passes. */
+  check?: (
+    input: PolicyInput,
+    subject: Subject,
+    texts: () => readonly string[],
+  ) => Omit<Violation, 'rule' | 'type' | 'mode'> | undefined;
+  /** Content rules with `action: redact`. */
+  redactor?: Detector;
+  /** Tool rules with `requireApproval`. */
+  approval?: (input: PolicyInput) => string | undefined;
+}
+
+/** The rules of a policy document, compiled once; evaluation is allocation-light (it runs on every call). */
 export class PolicyEngine {
+  /** Short content hash of the document, recorded on spans and audit records. */
+  readonly version: string;
   readonly mode: PolicyMode;
-  private readonly allowModels: GlobSet | undefined;
-  private readonly denyModels: GlobSet | undefined;
-  private readonly allowProviders: GlobSet | undefined;
-  private readonly denyProviders: GlobSet | undefined;
-  private readonly maxTokens: number | undefined;
-  private readonly maxCostMicros: number | undefined;
-  private readonly requireAttribution: readonly string[];
+  readonly rateRules: readonly RateRule[];
+  readonly slaRules: readonly SlaRule[];
+  readonly outputRules: readonly OutputContentRule[];
+  private readonly rules: readonly CompiledRule[];
 
-  constructor(options: PolicyOptions | undefined, enforcement: boolean) {
-    this.mode = enforcement ? (options?.mode ?? 'enforce') : 'shadow';
-    this.allowModels = options?.allowModels ? new GlobSet(options.allowModels) : undefined;
-    this.denyModels = options?.denyModels ? new GlobSet(options.denyModels) : undefined;
-    this.allowProviders = options?.allowProviders ? new GlobSet(options.allowProviders) : undefined;
-    this.denyProviders = options?.denyProviders ? new GlobSet(options.denyProviders) : undefined;
-    this.maxTokens = options?.maxTokens;
-    this.maxCostMicros = options?.maxCostPerCall === undefined ? undefined : usdToMicros(options.maxCostPerCall);
-    this.requireAttribution = options?.requireAttribution ?? [];
-  }
-
-  evaluate(input: PolicyInput): PolicyDecision {
-    return { mode: this.mode, violation: this.firstViolation(input) };
-  }
-
-  private firstViolation({ request, attribution, outputBound, worstCaseMicros }: PolicyInput): Violation | undefined {
-    for (const key of this.requireAttribution) {
-      if (!attribution[key]) {
-        return {
-          rule: 'requireAttribution',
-          reasonCode: 'x_attribution_missing',
-          message: `Policy requires attribution "${key}", and this call has none. Set it with withAttribution({ ${key}: '...' }, fn) or in GenOps.init({ defaults: { ${key}: '...' } }).`,
-        };
+  /**
+   * @param enforcement `false` (`enablePolicyEnforcement: false`) turns every rule to shadow mode:
+   * decisions are recorded, nothing is blocked or changed.
+   */
+  constructor(
+    readonly document: PolicyDocument,
+    enforcement = true,
+  ) {
+    this.version = createHash('sha256').update(canonicalJson(document)).digest('hex').slice(0, 12);
+    this.mode = enforcement ? document.mode : 'shadow';
+    const modeOf = (rule: Rule): PolicyMode => (enforcement ? (rule.mode ?? document.mode) : 'shadow');
+    const zone = document.timezone ?? 'UTC';
+    const rules: CompiledRule[] = [];
+    const rateRules: RateRule[] = [];
+    const slaRules: SlaRule[] = [];
+    const outputRules: OutputContentRule[] = [];
+    for (const rule of document.rules) {
+      const when = rule.when ? new Selector(rule.when) : undefined;
+      const base = { name: rule.name, type: rule.type, mode: modeOf(rule), when };
+      switch (rule.type) {
+        case 'rate_limit':
+          rateRules.push({
+            name: rule.name,
+            mode: base.mode,
+            limit: rule.limit,
+            unit: rule.unit,
+            window: rule.window,
+            per: rule.per === undefined ? [] : typeof rule.per === 'string' ? [rule.per] : rule.per,
+            when,
+          });
+          break;
+        case 'sla':
+          slaRules.push({ name: rule.name, latencyMs: rule.latencyMs, tier: rule.tier, when });
+          break;
+        case 'content': {
+          const detector = compileDetectors({
+            ...(rule.detect ? { detect: rule.detect } : {}),
+            ...(rule.patterns ? { patterns: rule.patterns } : {}),
+          });
+          if (rule.scope !== 'input') outputRules.push({ name: rule.name, mode: base.mode, detector, when });
+          if (rule.scope === 'output') break;
+          rules.push(
+            rule.action === 'redact' ? { ...base, redactor: detector } : { ...base, check: contentCheck(detector) },
+          );
+          break;
+        }
+        default:
+          rules.push({ ...base, ...compileRule(rule, zone) });
       }
     }
-    if (
-      this.denyProviders?.matches(request.provider) ||
-      (this.allowProviders && !this.allowProviders.matches(request.provider))
-    ) {
-      return {
-        rule: this.denyProviders?.matches(request.provider) ? 'denyProviders' : 'allowProviders',
-        reasonCode: 'x_deny_provider',
-        message: `Provider "${request.provider}" is not allowed by policy (${this.describeProviders()}). Change policies.allowProviders / policies.denyProviders to allow it.`,
-      };
+    this.rules = rules;
+    this.rateRules = rateRules;
+    this.slaRules = slaRules;
+    this.outputRules = outputRules;
+  }
+
+  /** Decides a call against every pre-execution rule. */
+  evaluate(input: PolicyInput): PolicyEvaluation {
+    const evaluation: PolicyEvaluation = {
+      blocking: undefined,
+      warning: undefined,
+      shadow: [],
+      redaction: undefined,
+      approval: undefined,
+    };
+    if (this.rules.length === 0) return evaluation;
+    const subject = subjectOf(input);
+    let cached: string[] | undefined;
+    const texts = () => (cached ??= readTexts(input.request));
+    for (const rule of this.rules) {
+      if (rule.when && !rule.when.matches(subject)) continue;
+      if (rule.redactor) {
+        const counts = countFindings(rule.redactor, texts());
+        if (!counts) continue;
+        const summary = describeCounts(counts);
+        if (rule.mode !== 'enforce') {
+          this.add(
+            evaluation,
+            rule,
+            'POLICY_DENY_CONTENT',
+            `would redact ${summary} (rule "${rule.name}", ${rule.mode} mode)`,
+          );
+          continue;
+        }
+        if (!input.request.editable?.text) {
+          this.add(
+            evaluation,
+            rule,
+            'POLICY_DENY_CONTENT',
+            `The request contains ${summary}, which rule "${rule.name}" redacts, but this SDK call's text cannot be rewritten by GenOps, so the call was denied instead. Remove the data from the request, or change the rule's action to deny.`,
+          );
+          continue;
+        }
+        const detector = rule.redactor;
+        const previous = evaluation.redaction;
+        evaluation.redaction = previous
+          ? {
+              rule: `${previous.rule},${rule.name}`,
+              rewrite: (text) => detector.redact(previous.rewrite(text)).text,
+              counts: mergeCounts(previous.counts, counts),
+            }
+          : { rule: rule.name, rewrite: (text) => detector.redact(text).text, counts };
+        continue;
+      }
+      if (rule.approval && rule.mode === 'enforce' && !evaluation.approval) {
+        const reason = rule.approval(input);
+        if (reason) evaluation.approval = { rule: rule.name, reason };
+      }
+      if (!rule.check) continue;
+      const found = rule.check(input, subject, texts);
+      if (found) this.add(evaluation, rule, found.reasonCode, found.message);
+      if (evaluation.blocking) break;
     }
-    if (this.denyModels?.matches(request.model)) {
-      return {
-        rule: 'denyModels',
-        reasonCode: 'POLICY_DENY_MODEL',
-        message: `Model "${request.model}" is denied by policy (denyModels: ${this.denyModels.globs.join(', ')}). Use another model or remove it from policies.denyModels.`,
-      };
+    return evaluation;
+  }
+
+  /** Every rule's verdict on a call, for `genops policy explain`. Rate limits and SLAs are `runtime`. */
+  explain(input: PolicyInput): RuleExplanation[] {
+    const subject = subjectOf(input);
+    let cached: string[] | undefined;
+    const texts = () => (cached ??= readTexts(input.request));
+    const out: RuleExplanation[] = [];
+    for (const rule of this.rules) {
+      const base = { rule: rule.name, type: rule.type, mode: rule.mode };
+      if (rule.when && !rule.when.matches(subject)) {
+        out.push({ ...base, outcome: 'not_applicable' });
+        continue;
+      }
+      if (rule.redactor) {
+        const counts = countFindings(rule.redactor, texts());
+        out.push(
+          counts
+            ? {
+                ...base,
+                outcome: 'redact',
+                reasonCode: 'POLICY_DENY_CONTENT',
+                message: `redacts ${describeCounts(counts)}`,
+              }
+            : { ...base, outcome: 'pass' },
+        );
+        continue;
+      }
+      const found = rule.check?.(input, subject, texts);
+      if (found) {
+        out.push({ ...base, outcome: 'violation', reasonCode: found.reasonCode, message: found.message });
+        continue;
+      }
+      const approval = rule.approval?.(input);
+      out.push(approval ? { ...base, outcome: 'approval', message: approval } : { ...base, outcome: 'pass' });
     }
-    if (this.allowModels && !this.allowModels.matches(request.model)) {
-      return {
-        rule: 'allowModels',
-        reasonCode: 'POLICY_DENY_MODEL',
-        message: `Model "${request.model}" is not in the allowed models (allowModels: ${this.allowModels.globs.join(', ')}). Use an allowed model or add it to policies.allowModels.`,
-      };
+    for (const rule of this.rateRules) {
+      out.push({
+        rule: rule.name,
+        type: 'rate_limit',
+        mode: rule.mode,
+        outcome: rule.when && !rule.when.matches(subject) ? 'not_applicable' : 'runtime',
+        message: `at most ${rule.limit} ${rule.unit} per ${rule.window}${rule.per.length ? ` per ${rule.per.join(', ')}` : ''}`,
+      });
     }
-    if (this.maxTokens !== undefined && outputBound > this.maxTokens) {
-      const source =
-        request.maxOutputTokens === undefined
-          ? `the request sets no output cap, so the model's limit of ${outputBound} applies`
-          : `the request asks for up to ${outputBound}`;
-      return {
-        rule: 'maxTokens',
-        reasonCode: 'x_max_tokens_exceeded',
-        message: `Policy allows at most ${this.maxTokens} output tokens per call; ${source}. Set max_tokens (or the SDK's equivalent) to ${this.maxTokens} or less, or raise policies.maxTokens.`,
-      };
+    for (const rule of this.slaRules) {
+      out.push({
+        rule: rule.name,
+        type: 'sla',
+        mode: 'warn',
+        outcome: rule.when && !rule.when.matches(subject) ? 'not_applicable' : 'runtime',
+        message: `latency target ${rule.latencyMs} ms`,
+      });
     }
-    if (this.maxCostMicros !== undefined && worstCaseMicros !== undefined && worstCaseMicros > this.maxCostMicros) {
-      return {
-        rule: 'maxCostPerCall',
-        reasonCode: 'x_max_cost_exceeded',
-        message: `This call may cost up to ${formatUsd(worstCaseMicros)}, above the policy's maximum of ${formatUsd(this.maxCostMicros)} per call. Lower the call's max output tokens or input size, or raise policies.maxCostPerCall.`,
-      };
-    }
+    return out;
+  }
+
+  /** The SLA rule that applies to a call (the first whose `when` matches). */
+  slaFor(subject: Readonly<Record<string, string | undefined>>): SlaRule | undefined {
+    for (const rule of this.slaRules) if (!rule.when || rule.when.matches(subject)) return rule;
     return undefined;
   }
 
-  private describeProviders(): string {
-    const parts: string[] = [];
-    if (this.allowProviders) parts.push(`allowProviders: ${this.allowProviders.globs.join(', ')}`);
-    if (this.denyProviders) parts.push(`denyProviders: ${this.denyProviders.globs.join(', ')}`);
-    return parts.join('; ');
+  private add(evaluation: PolicyEvaluation, rule: CompiledRule, reasonCode: ReasonCode, message: string): void {
+    const violation: Violation = { rule: rule.name, type: rule.type, mode: rule.mode, reasonCode, message };
+    if (rule.mode === 'enforce') evaluation.blocking ??= violation;
+    else if (rule.mode === 'warn') evaluation.warning ??= violation;
+    else evaluation.shadow.push(violation);
+  }
+}
+
+/** The facts selectors match on: attribution plus provider, model, operation and tool. */
+export function subjectOf(input: Pick<PolicyInput, 'request' | 'attribution'>): Subject {
+  const { request, attribution } = input;
+  const subject: Subject = {
+    ...attribution,
+    provider: request.provider,
+    model: request.model,
+    operation: request.operation,
+  };
+  if (request.tool) subject.tool = request.tool.name;
+  return subject;
+}
+
+function readTexts(request: Readonly<GovernedRequest>): string[] {
+  try {
+    return request.text?.() ?? [];
+  } catch {
+    return [];
+  }
+}
+
+/** Per-kind counts of findings in `texts`, or `undefined` when there are none. */
+function countFindings(detector: Detector, texts: readonly string[]): Record<string, number> | undefined {
+  let counts: Record<string, number> | undefined;
+  for (const text of texts) {
+    for (const finding of detector.find(text)) {
+      counts ??= {};
+      counts[finding.kind] = (counts[finding.kind] ?? 0) + 1;
+    }
+  }
+  return counts;
+}
+
+function mergeCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const out = { ...a };
+  for (const [kind, count] of Object.entries(b)) out[kind] = (out[kind] ?? 0) + count;
+  return out;
+}
+
+/** `2 email, 1 payment_card` — kinds and counts, never values. */
+export function describeCounts(counts: Readonly<Record<string, number>>): string {
+  return Object.entries(counts)
+    .map(([kind, count]) => `${count} ${kind}`)
+    .join(', ');
+}
+
+function contentCheck(detector: Detector): CompiledRule['check'] {
+  return (_input, _subject, texts) => {
+    const counts = countFindings(detector, texts());
+    if (!counts) return undefined;
+    return {
+      reasonCode: 'POLICY_DENY_CONTENT',
+      message: `The request contains ${describeCounts(counts)}, which policy does not allow to be sent to a model. Remove it from the request, or redact it (action: redact).`,
+    };
+  };
+}
+
+/** An input-size estimate for `tokens.maxInput`: UTF-8 bytes of the text ÷ 4, rounded up. */
+export function estimateTextTokens(request: Readonly<GovernedRequest>): number {
+  const texts = readTexts(request);
+  if (texts.length === 0) return Math.ceil(request.estimatedInputTokens / 4);
+  let bytes = 0;
+  for (const text of texts) bytes += Buffer.byteLength(text, 'utf8');
+  return Math.ceil(bytes / 4);
+}
+
+type RuleParts = Pick<CompiledRule, 'check' | 'approval'>;
+
+function compileRule(rule: Exclude<Rule, { type: 'rate_limit' | 'sla' | 'content' }>, zone: string): RuleParts {
+  switch (rule.type) {
+    case 'model': {
+      const allow = rule.allow ? new GlobSet(rule.allow) : undefined;
+      const deny = rule.deny ? new GlobSet(rule.deny) : undefined;
+      return {
+        check: ({ request }) => {
+          if (deny?.matches(request.model))
+            return {
+              reasonCode: 'POLICY_DENY_MODEL',
+              message: `Model "${request.model}" is denied by policy rule "${rule.name}" (deny: ${deny.globs.join(', ')}). Use another model or change the rule.`,
+            };
+          if (allow && !allow.matches(request.model))
+            return {
+              reasonCode: 'POLICY_DENY_MODEL',
+              message: `Model "${request.model}" is not in the models allowed by policy rule "${rule.name}" (allow: ${allow.globs.join(', ')}). Use an allowed model or add it to the rule.`,
+            };
+          return undefined;
+        },
+      };
+    }
+    case 'provider': {
+      const allow = rule.allow ? new GlobSet(rule.allow) : undefined;
+      const deny = rule.deny ? new GlobSet(rule.deny) : undefined;
+      return {
+        check: ({ request }) => {
+          if (deny?.matches(request.provider) || (allow && !allow.matches(request.provider)))
+            return {
+              reasonCode: 'x_deny_provider',
+              message: `Provider "${request.provider}" is not allowed by policy rule "${rule.name}" (${[allow ? `allow: ${allow.globs.join(', ')}` : '', deny ? `deny: ${deny.globs.join(', ')}` : ''].filter(Boolean).join('; ')}). Use an allowed provider or change the rule.`,
+            };
+          return undefined;
+        },
+      };
+    }
+    case 'region': {
+      const allow = rule.allow ? new GlobSet(rule.allow) : undefined;
+      const deny = rule.deny ? new GlobSet(rule.deny) : undefined;
+      const providers = new GlobSet(rule.providers ?? [...REGION_PROVIDERS]);
+      return {
+        check: ({ request }) => {
+          if (request.region === undefined || !providers.matches(request.provider)) return undefined;
+          if (deny?.matches(request.region) || (allow && !allow.matches(request.region)))
+            return {
+              reasonCode: 'POLICY_DENY_REGION',
+              message: `Region "${request.region}" of provider "${request.provider}" is not allowed by policy rule "${rule.name}" (${[allow ? `allow: ${allow.globs.join(', ')}` : '', deny ? `deny: ${deny.globs.join(', ')}` : ''].filter(Boolean).join('; ')}). Send the call to an allowed region or change the rule.`,
+            };
+          return undefined;
+        },
+      };
+    }
+    case 'tokens':
+      return {
+        check: ({ request, outputBound }) => {
+          if (rule.maxOutput !== undefined && outputBound > rule.maxOutput) {
+            const source =
+              request.maxOutputTokens === undefined
+                ? `the request sets no output cap, so the model's limit of ${outputBound} applies`
+                : `the request asks for up to ${outputBound}`;
+            return {
+              reasonCode: 'x_max_tokens_exceeded',
+              message: `Policy rule "${rule.name}" allows at most ${rule.maxOutput} output tokens per call; ${source}. Set max_tokens (or the SDK's equivalent) to ${rule.maxOutput} or less, or change the rule.`,
+            };
+          }
+          if (rule.maxInput !== undefined) {
+            const estimate = estimateTextTokens(request);
+            if (estimate > rule.maxInput)
+              return {
+                reasonCode: 'x_max_input_tokens_exceeded',
+                message: `The request's input is about ${estimate} tokens (estimated as UTF-8 bytes ÷ 4), above the ${rule.maxInput} allowed by policy rule "${rule.name}". Shorten the prompt or change the rule.`,
+              };
+          }
+          return undefined;
+        },
+      };
+    case 'cost': {
+      const maxMicros = usdToMicros(rule.maxPerCall);
+      return {
+        check: ({ worstCaseMicros }) => {
+          if (worstCaseMicros === undefined || worstCaseMicros <= maxMicros) return undefined;
+          return {
+            reasonCode: 'x_max_cost_exceeded',
+            message: `This call may cost up to ${formatUsdExact(worstCaseMicros)}, above the ${formatUsdExact(maxMicros)} per call allowed by policy rule "${rule.name}". Lower the call's max output tokens or input size, or change the rule.`,
+          };
+        },
+      };
+    }
+    case 'attribution': {
+      const required = Array.isArray(rule.require)
+        ? rule.require.map((key) => [key, undefined] as const)
+        : Object.entries(rule.require).map(
+            ([key, value]) => [key, new GlobSet(typeof value === 'string' ? [value] : value)] as const,
+          );
+      return {
+        check: ({ attribution }) => {
+          for (const [key, globs] of required) {
+            const value = attribution[key];
+            if (!value)
+              return {
+                reasonCode: 'x_attribution_missing',
+                message: `Policy rule "${rule.name}" requires attribution "${key}", and this call has none. Set it with withAttribution({ ${key}: '...' }, fn) or in GenOps.init({ defaults: { ${key}: '...' } }).`,
+              };
+            if (globs && !globs.matches(value))
+              return {
+                reasonCode: 'x_attribution_invalid',
+                message: `Attribution ${key}="${value}" does not match ${globs.globs.join(' or ')}, as policy rule "${rule.name}" requires. Fix the value passed to withAttribution() or the rule.`,
+              };
+          }
+          return undefined;
+        },
+      };
+    }
+    case 'time_window': {
+      const windows = compileTimeWindows(rule, zone);
+      return {
+        check: ({ now }) =>
+          windows.allows(now)
+            ? undefined
+            : {
+                reasonCode: 'x_time_window',
+                message: `Policy rule "${rule.name}" allows calls only ${windows.describe()}, and it is outside that window now. Try again inside the window or change the rule.`,
+              },
+      };
+    }
+    case 'tool': {
+      const allow = rule.allow ? new GlobSet(rule.allow) : undefined;
+      const deny = rule.deny ? new GlobSet(rule.deny) : undefined;
+      const approve = rule.requireApproval ? new GlobSet(rule.requireApproval) : undefined;
+      return {
+        check: ({ request }) => {
+          const tool = request.tool?.name;
+          if (request.operation !== 'execute_tool' || tool === undefined) return undefined;
+          if (deny?.matches(tool) || (allow && !allow.matches(tool) && !approve?.matches(tool)))
+            return {
+              reasonCode: 'x_tool_denied',
+              message: `Tool "${tool}" is not allowed by policy rule "${rule.name}" (${[allow ? `allow: ${allow.globs.join(', ')}` : '', deny ? `deny: ${deny.globs.join(', ')}` : ''].filter(Boolean).join('; ')}). The agent must use another tool, or change the rule.`,
+            };
+          return undefined;
+        },
+        approval: ({ request }) => {
+          const tool = request.tool?.name;
+          if (request.operation !== 'execute_tool' || tool === undefined || !approve?.matches(tool)) return undefined;
+          return `tool "${tool}" requires approval (rule "${rule.name}")`;
+        },
+      };
+    }
   }
 }

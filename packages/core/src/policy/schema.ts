@@ -43,14 +43,21 @@ export const timeZoneString = z.string().superRefine((value, context) => {
   }
 });
 
-export const durationString = z.string().superRefine((value, context) => {
-  if (!isDuration(value))
-    context.addIssue({
-      code: 'custom',
-      message: `"${value}" is not a duration`,
-      params: { expected: 'a number and a unit: ms, s, m, h, d or w (e.g. "30s", "24h", "7d")' },
-    });
-});
+/** A duration string; `named` lists the words also accepted where it is used (for the error message). */
+function durationOr(named: readonly string[]) {
+  return z.string().superRefine((value, context) => {
+    if (!isDuration(value))
+      context.addIssue({
+        code: 'custom',
+        message: named.length === 0 ? `"${value}" is not a duration` : `"${value}" is not a window name or a duration`,
+        params: {
+          expected: `${named.length ? `${named.map((word) => `"${word}"`).join(', ')} or ` : ''}a number and a unit: ms, s, m, h, d or w (e.g. "30s", "24h", "7d")`,
+        },
+      });
+  });
+}
+
+export const durationString = durationOr([]);
 
 const nameSchema = z
   .string()
@@ -63,7 +70,7 @@ export const modeSchema = z.enum(['enforce', 'warn', 'shadow']);
 
 export const budgetWindowSchema = z.union([
   z.enum(['day', 'week', 'month', 'total']),
-  durationString.meta({ description: 'A rolling window, e.g. "1h", "24h", "7d"' }),
+  durationOr(['day', 'week', 'month', 'total']).meta({ description: 'A rolling window, e.g. "1h", "24h", "7d"' }),
 ]);
 
 export const budgetSchema = z
@@ -84,7 +91,7 @@ export const budgetSchema = z
     /** The cheaper model a `downgrade` budget sends the call to. */
     downgradeTo: z.string().min(1).optional(),
     /** Fractions of the limit at which `genops.budget.alert` fires once per period, e.g. [0.5, 0.8]. */
-    warnAt: z.array(z.number().gt(0).max(1)).optional(),
+    warnAt: z.array(z.number().gt(0).max(1)).min(1).optional(),
   })
   .superRefine((budget, context) => {
     if (budget.action === 'downgrade' && !budget.downgradeTo)
@@ -184,7 +191,16 @@ export const contentRuleSchema = z
     detect: z.array(z.enum(DETECTOR_KINDS)).min(1).optional(),
     /** Custom detectors: a name (reported as the kind) and a regular expression. */
     patterns: z
-      .array(z.strictObject({ name: nameSchema, regex: regexString, flags: z.string().regex(/^[imsu]*$/).optional() }))
+      .array(
+        z.strictObject({
+          name: nameSchema,
+          regex: regexString,
+          flags: z
+            .string()
+            .regex(/^[imsu]*$/)
+            .optional(),
+        }),
+      )
       .min(1)
       .optional(),
     /** `deny` stops the call; `redact` rewrites the matched text to `[REDACTED:<kind>]` before it leaves the process. */
@@ -222,15 +238,13 @@ export const rateLimitRuleSchema = z.strictObject({
   limit: z.number().int().positive(),
   unit: z.enum(['requests', 'tokens']).default('requests'),
   /** `second`, `minute`, `hour`, `day` or a duration such as "10s" (a sliding window). */
-  window: z.union([z.enum(['second', 'minute', 'hour', 'day']), durationString]),
+  window: z.union([z.enum(['second', 'minute', 'hour', 'day']), durationOr(['second', 'minute', 'hour', 'day'])]),
   /** One limit per value of these dimensions (e.g. `team`, `user`); default: one limit for all calls. */
   per: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
 });
 
 const dayName = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
-const clockTime = z
-  .string()
-  .regex(/^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'a time of day as HH:MM (00:00 to 24:00)');
+const clockTime = z.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'a time of day as HH:MM (00:00 to 24:00)');
 
 export const timeRangeSchema = z.strictObject({
   /** Days of the week; default: every day. */
