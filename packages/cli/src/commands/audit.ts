@@ -1,0 +1,432 @@
+import { watch } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import {
+  type AuditProblem,
+  type AuditRecord,
+  type AuditVerification,
+  parseAuditLine,
+  readAuditFile,
+  verifyAuditChain,
+} from '@genops/core';
+import type { Command } from 'commander';
+import { positiveInteger } from '../arguments';
+import { CliError, describeReadError, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE } from '../errors';
+import { formatCount, formatUsdNumber, padColumns, plural, shortHash, shortId } from '../format';
+import type { CliIo, Colors, CommandContext } from '../io';
+import { runCommandGroup } from '../program';
+
+/** Adds `genops audit verify|tail` to `program`. */
+export function registerAuditCommands(program: Command, context: CommandContext): void {
+  const audit = program
+    .command('audit')
+    .description('verify and read the hash-chained audit trail')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ genops audit verify --file genops-audit.jsonl
+  $ genops audit tail --file genops-audit.jsonl -n 50
+  $ genops audit tail --file genops-audit.jsonl --follow`,
+    );
+
+  audit
+    .command('verify')
+    .description('check that no audit record was changed, removed, reordered or duplicated')
+    .argument('[file]', 'the audit file (same as --file)')
+    .option('--file <path>', 'an audit JSON Lines file, as GenOps.init({ audit: { file } }) writes it')
+    .option(
+      '--store <url>',
+      'a shared store, sqlite:<path> or redis://... (needs @genops/store-sqlite or @genops/store-redis)',
+    )
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', '\nExit codes: 0 chain intact, 1 problems found, 2 the file cannot be read or bad usage.')
+    .action(async (file: string | undefined, options: { file?: string; store?: string; json?: boolean }) => {
+      context.exitCode = await verifyAudit({ ...options, file: auditFile(file, options) }, context);
+    });
+
+  audit
+    .command('tail')
+    .description('print the last audit records, and with --follow new ones as they are written')
+    .argument('[file]', 'the audit file (same as --file)')
+    .option('--file <path>', 'an audit JSON Lines file')
+    .option('--store <url>', 'a shared store (needs @genops/store-sqlite or @genops/store-redis)')
+    .option('-n, --lines <n>', 'how many records to print', positiveInteger, 20)
+    .option('-f, --follow', 'keep printing records as they are appended (Ctrl-C to stop)')
+    .option('--json', 'print records as JSON Lines, exactly as stored')
+    .action(
+      async (
+        file: string | undefined,
+        options: { file?: string; store?: string; lines: number; follow?: boolean; json?: boolean },
+      ) => {
+        context.exitCode = await tailAudit({ ...options, file: auditFile(file, options) }, context);
+      },
+    );
+}
+
+/** Runs `genops audit <argv...>`; resolves to the exit code. */
+export function runAuditCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  return runCommandGroup(['audit', ...argv], io, [registerAuditCommands]);
+}
+
+function auditFile(argument: string | undefined, options: { file?: string; store?: string }): string {
+  if (argument !== undefined && options.file !== undefined && argument !== options.file)
+    throw new CliError(`two audit files given (${argument} and --file ${options.file}); give one`);
+  const file = options.file ?? argument;
+  if (options.store !== undefined) {
+    if (file !== undefined) throw new CliError('give either --file or --store, not both');
+    throw new CliError(
+      `--store ${options.store}: reading a store is not available until @genops/store-sqlite / @genops/store-redis are installed. ` +
+        'Use --file <audit.jsonl> to read an audit file.',
+      EXIT_USAGE,
+    );
+  }
+  if (file === undefined) throw new CliError('missing the audit file: pass --file <audit.jsonl>');
+  return file;
+}
+
+/** Fails with exit code 2 when `file` cannot be read as a file. */
+async function checkReadable(file: string): Promise<void> {
+  try {
+    const info = await stat(file);
+    if (info.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    const handle = await open(file, 'r');
+    await handle.close();
+  } catch (error) {
+    throw new CliError(describeReadError(file, error) ?? `cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
+// ---- verify -----------------------------------------------------------------------------------------
+
+/** `genops audit verify --file <audit.jsonl>` */
+export async function verifyAudit(options: { file: string; json?: boolean }, context: CommandContext): Promise<number> {
+  const { file } = options;
+  await checkReadable(file);
+  let verification: AuditVerification;
+  try {
+    verification = await verifyAuditChain(readAuditFile(file));
+  } catch (error) {
+    const reason = describeReadError(file, error);
+    if (reason) throw new CliError(reason);
+    throw error;
+  }
+  const { io, out } = context;
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify({ file, ...verification }, null, 2)}\n`);
+    return verification.ok ? EXIT_OK : EXIT_PROBLEMS;
+  }
+  if (verification.ok) {
+    if (verification.checked === 0) {
+      io.stdout.write(`${out.green('✔')} ${file} has no audit records yet\n`);
+      return EXIT_OK;
+    }
+    const head = verification.lastHash ? `, last hash ${shortHash(verification.lastHash)}` : '';
+    io.stdout.write(
+      `${out.green('✔')} ${formatCount(verification.checked)} records, chain intact ${out.dim(`(seq ${formatCount(verification.firstSeq ?? 1)}–${formatCount(verification.lastSeq ?? 0)}${head})`)}\n`,
+    );
+    io.stdout.write(
+      `${out.dim('Records removed from the end leave no trace in the file itself: compare the last seq and hash with a copy kept elsewhere.')}\n`,
+    );
+    return EXIT_OK;
+  }
+  const total = verification.problems.length + (verification.omittedProblems ?? 0);
+  const lines = [
+    out.red(`✘ ${plural(total, 'problem')} in ${plural(verification.checked, 'record')} of ${file}`),
+    ...verification.problems.map((problem) => out.red(`  ${formatProblem(problem)}`)),
+  ];
+  if (verification.omittedProblems)
+    lines.push(
+      out.red(
+        `  ... and ${plural(verification.omittedProblems, 'more problem')} (only the first ${formatCount(verification.problems.length)} are listed)`,
+      ),
+    );
+  io.stdout.write(`${lines.join('\n')}\n`);
+  return EXIT_PROBLEMS;
+}
+
+/** `seq 17  edited  record 17 (settlement of 3f2c41aa…) was edited: ... (line 17)` */
+function formatProblem(problem: AuditProblem): string {
+  const line =
+    problem.line !== undefined && !problem.message.includes(`line ${problem.line}`) ? ` (line ${problem.line})` : '';
+  return `seq ${problem.seq}  ${problem.kind}  ${problem.message}${line}`;
+}
+
+// ---- tail -------------------------------------------------------------------------------------------
+
+interface TailOptions {
+  file: string;
+  lines: number;
+  follow?: boolean;
+  json?: boolean;
+}
+
+type Item = { record: AuditRecord } | { problem: AuditProblem };
+
+/** Column widths: seq, time (ISO 8601, 24 characters), type, subject. The summary takes the rest. */
+const WIDTHS = [6, 24, 11, 9] as const;
+
+/** `genops audit tail --file <audit.jsonl> [-n 20] [--follow]` */
+export async function tailAudit(options: TailOptions, context: CommandContext): Promise<number> {
+  const { file } = options;
+  await checkReadable(file);
+  const reader = new LineReader(file);
+  const last: Item[] = [];
+  await reader.read((item) => {
+    last.push(item);
+    if (last.length > options.lines) last.shift();
+  }, !options.follow);
+
+  const print = (item: Item) => printItem(item, options, context);
+  if (!options.json) context.io.stdout.write(`${header(context.out)}\n`);
+  for (const item of last) print(item);
+  if (!options.follow) return EXIT_OK;
+  await follow(reader, print, context);
+  return EXIT_OK;
+}
+
+function header(colors: Colors): string {
+  return colors.bold(padColumns(['SEQ'.padStart(WIDTHS[0]), 'TIME', 'TYPE', 'SUBJECT', 'SUMMARY'], WIDTHS));
+}
+
+function printItem(item: Item, options: TailOptions, context: CommandContext): void {
+  const { io, out, err } = context;
+  if ('problem' in item) {
+    io.stderr.write(`${err.red(`✘ ${item.problem.message}`)}\n`);
+    return;
+  }
+  const { record } = item;
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify(record)}\n`);
+    return;
+  }
+  const cells = [
+    String(record.seq).padStart(WIDTHS[0]),
+    new Date(record.at).toISOString(),
+    colorType(record.type, out),
+    shortId(record.subject),
+    summarize(record, out),
+  ];
+  io.stdout.write(`${padColumns(cells, WIDTHS)}\n`);
+}
+
+function colorType(type: string, colors: Colors): string {
+  switch (type) {
+    case 'decision':
+      return colors.bold(type);
+    case 'approval':
+      return colors.magenta(type);
+    case 'policy':
+      return colors.cyan(type);
+    default:
+      return type;
+  }
+}
+
+/** One line about a record's data, e.g. `BLOCKED POLICY_DENY_MODEL rule approved-models · openai/gpt-4o`. */
+export function summarize(record: Pick<AuditRecord, 'type' | 'data'>, colors: Colors): string {
+  const data = record.data;
+  const text = (key: string): string | undefined => (typeof data[key] === 'string' ? (data[key] as string) : undefined);
+  const number = (key: string): number | undefined =>
+    typeof data[key] === 'number' ? (data[key] as number) : undefined;
+  const parts: string[] = [];
+  switch (record.type) {
+    case 'decision': {
+      const result = text('result');
+      if (result)
+        parts.push(
+          result === 'ALLOWED'
+            ? colors.green(result)
+            : result === 'WARNING'
+              ? colors.yellow(result)
+              : colors.red(result),
+        );
+      const reason = text('reasonCode');
+      if (reason) parts.push(reason);
+      const rule = text('rule');
+      if (rule) parts.push(`rule ${rule}`);
+      const model = text('model');
+      if (model)
+        parts.push(
+          `· ${text('provider') ? `${text('provider')}/` : ''}${model}${text('tool') ? ` tool ${text('tool')}` : ''}`,
+        );
+      const reserved = number('reservedUsd');
+      if (reserved !== undefined) parts.push(`· reserved ${formatUsdNumber(reserved)}`);
+      const approval = text('approval');
+      if (approval) parts.push(`· approval ${approval}`);
+      break;
+    }
+    case 'reservation': {
+      const reserved = number('reservedUsd');
+      if (reserved !== undefined) parts.push(`reserved ${formatUsdNumber(reserved)}`);
+      if (Array.isArray(data.lines)) parts.push(`on ${plural(data.lines.length, 'line')}`);
+      break;
+    }
+    case 'settlement': {
+      const actual = number('actualUsd');
+      const reserved = number('reservedUsd');
+      if (actual !== undefined) parts.push(`actual ${formatUsdNumber(actual)}`);
+      if (reserved !== undefined) parts.push(`of ${formatUsdNumber(reserved)} reserved`);
+      const tokens = number('actualTokens');
+      if (tokens !== undefined) parts.push(`· ${formatCount(tokens)} tokens`);
+      if (data.incomplete === true) parts.push(colors.yellow('· incomplete'));
+      if (data.estimated === true) parts.push(colors.yellow('· estimated'));
+      const error = text('error');
+      if (error) parts.push(colors.red(`· error ${error}`));
+      if (data.leaseOpen === false) parts.push(colors.yellow('· after its lease expired'));
+      break;
+    }
+    case 'approval': {
+      const status = text('status');
+      if (status)
+        parts.push(
+          status === 'approved'
+            ? colors.green(status)
+            : status === 'pending'
+              ? colors.yellow(status)
+              : colors.red(status),
+        );
+      const decidedBy = text('decidedBy');
+      if (decidedBy) parts.push(`by ${decidedBy}`);
+      const rule = text('rule');
+      if (rule) parts.push(`· rule ${rule}`);
+      const reason = text('reason');
+      if (reason) parts.push(`· ${reason}`);
+      const cost = number('estimatedCostUsd');
+      if (cost !== undefined) parts.push(`· ${formatUsdNumber(cost)}`);
+      break;
+    }
+    case 'policy': {
+      const previous = text('previous');
+      parts.push(previous ? `policy changed from ${previous}` : 'policy loaded');
+      const rules = number('rules');
+      const budgets = number('budgets');
+      if (rules !== undefined) parts.push(`· ${plural(rules, 'rule')}`);
+      if (budgets !== undefined) parts.push(`· ${plural(budgets, 'budget')}`);
+      const source = text('source');
+      if (source) parts.push(`· ${source}`);
+      break;
+    }
+  }
+  if (parts.length > 0) return parts.join(' ');
+  const json = JSON.stringify(data);
+  return json.length > 100 ? `${json.slice(0, 97)}...` : json;
+}
+
+/** Reads complete lines of an audit file from where the last read stopped (byte offset). */
+class LineReader {
+  offset = 0;
+  lineNumber = 0;
+  constructor(readonly file: string) {}
+
+  /**
+   * Reads from `offset` to the end; an incomplete last line (a writer mid-append) is left for the next
+   * read unless `toEnd`. Returns how many lines were read.
+   */
+  async read(onItem: (item: Item) => void, toEnd = false): Promise<number> {
+    const handle = await open(this.file, 'r');
+    let count = 0;
+    try {
+      const size = (await handle.stat()).size;
+      if (size < this.offset) {
+        // Truncated or replaced: start again from the beginning.
+        this.offset = 0;
+        this.lineNumber = 0;
+      }
+      const chunk = Buffer.alloc(64 * 1024);
+      let pending: Buffer = Buffer.alloc(0);
+      let position = this.offset;
+      for (;;) {
+        const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
+        if (bytesRead === 0) break;
+        position += bytesRead;
+        pending =
+          pending.length === 0
+            ? Buffer.from(chunk.subarray(0, bytesRead))
+            : Buffer.concat([pending, chunk.subarray(0, bytesRead)]);
+        let start = 0;
+        for (let end = pending.indexOf(10, start); end !== -1; end = pending.indexOf(10, start)) {
+          this.handleLine(pending.subarray(start, end), onItem);
+          count += 1;
+          this.offset += end - start + 1;
+          start = end + 1;
+        }
+        pending = pending.subarray(start);
+      }
+      if (toEnd && pending.length > 0) {
+        this.handleLine(pending, onItem);
+        count += 1;
+        this.offset += pending.length;
+      }
+    } finally {
+      await handle.close();
+    }
+    return count;
+  }
+
+  private handleLine(bytes: Buffer, onItem: (item: Item) => void): void {
+    this.lineNumber += 1;
+    let line = bytes.toString('utf8');
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    if (this.lineNumber === 1 && line.startsWith('\uFEFF')) line = line.slice(1);
+    if (line.trim() === '') return;
+    const parsed = parseAuditLine(line, this.lineNumber);
+    onItem('hash' in parsed ? { record: parsed } : { problem: parsed });
+  }
+}
+
+/** Prints new lines as the file grows until `context.io.signal` aborts (Ctrl-C). */
+async function follow(reader: LineReader, print: (item: Item) => void, context: CommandContext): Promise<void> {
+  const { signal } = context.io;
+  if (signal?.aborted) return;
+  await new Promise<void>((resolve) => {
+    let reading = false;
+    let again = false;
+    let missing = false;
+    const pump = async (): Promise<void> => {
+      if (reading) {
+        again = true;
+        return;
+      }
+      reading = true;
+      try {
+        do {
+          again = false;
+          try {
+            await reader.read(print);
+            if (missing)
+              context.io.stderr.write(`${context.err.dim(`${reader.file} is back; reading it from the start`)}\n`);
+            missing = false;
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+            if (!missing)
+              context.io.stderr.write(
+                `${context.err.yellow(`${reader.file} was removed; waiting for it to come back`)}\n`,
+              );
+            missing = true;
+            reader.offset = 0;
+            reader.lineNumber = 0;
+          }
+        } while (again && !signal?.aborted);
+      } catch (error) {
+        context.io.stderr.write(`${context.err.red(`genops: ${(error as Error).message}`)}\n`);
+      } finally {
+        reading = false;
+      }
+    };
+    // fs.watch reports appends at once; the poll catches what it misses (a replaced file, network file systems).
+    let watcher: ReturnType<typeof watch> | undefined;
+    try {
+      watcher = watch(reader.file, { persistent: true }, () => void pump());
+      watcher.on('error', () => watcher?.close());
+    } catch {
+      watcher = undefined;
+    }
+    const timer = setInterval(() => void pump(), 1000);
+    const stop = () => {
+      watcher?.close();
+      clearInterval(timer);
+      resolve();
+    };
+    if (signal) signal.addEventListener('abort', stop, { once: true });
+  });
+}

@@ -1,0 +1,15 @@
+import { registerAuditCommands } from './commands/audit';
+import { registerPolicyCommands } from './commands/policy';
+import type { CliIo } from './io';
+import { type CommandGroup, runCommandGroup } from './program';
+
+/** Every command group of `genops`, in the order `genops --help` lists them. */
+export const COMMAND_GROUPS: readonly CommandGroup[] = [registerPolicyCommands, registerAuditCommands];
+
+/**
+ * Runs `genops` with `argv` (the arguments after `genops`, e.g. `['policy', 'validate', 'p.yaml']`).
+ * Resolves to the exit code: 0 success, 1 the check found problems, 2 the command could not run.
+ */
+export function run(argv: readonly string[], io: CliIo): Promise<number> {
+  return runCommandGroup(argv, io, COMMAND_GROUPS);
+}

@@ -1,0 +1,204 @@
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chainAuditEntries } from '@genops/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AT, assertBuilt, runCli, sampleRecords, startCli, toJsonl, waitFor } from './helpers';
+
+// `genops audit ...` against audit files written with core's chainAuditEntries, then tampered with.
+let directory: string;
+const records = sampleRecords();
+const lines = toJsonl(records).trimEnd().split('\n');
+
+async function auditFile(name: string, content: readonly string[]): Promise<string> {
+  const file = join(directory, name);
+  await writeFile(file, `${content.join('\n')}\n`);
+  return file;
+}
+
+beforeAll(async () => {
+  assertBuilt();
+  directory = await mkdtemp(join(tmpdir(), 'genops-cli-audit-'));
+});
+
+afterAll(async () => {
+  if (directory) await rm(directory, { recursive: true, force: true });
+});
+
+describe('genops audit verify', () => {
+  it('exits 0 and reports an intact chain with its last hash', async () => {
+    const file = await auditFile('intact.jsonl', lines);
+    const result = await runCli(['audit', 'verify', '--file', file]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      `✔ 11 records, chain intact (seq 1–11, last hash ${records[10]!.hash.slice(0, 12)}…)`,
+    );
+  });
+
+  it('finds a record edited by one byte', async () => {
+    const edited = [...lines];
+    expect(edited[4]).toContain('"actualUsd":0.001234');
+    edited[4] = edited[4]!.replace('"actualUsd":0.001234', '"actualUsd":0.001235');
+    const result = await runCli(['audit', 'verify', '--file', await auditFile('edited.jsonl', edited)]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('✘ 1 problem in 11 records');
+    expect(result.stdout).toContain('seq 5  edited  record 5 (settlement of 1f2c41aa…) was edited');
+  });
+
+  it('finds a deleted line', async () => {
+    const deleted = lines.filter((_, index) => index !== 2);
+    const result = await runCli(['audit', 'verify', '--file', await auditFile('deleted.jsonl', deleted)]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('✘ 1 problem in 10 records');
+    expect(result.stdout).toContain('seq 3  missing  record 3 is missing');
+  });
+
+  it('finds two swapped lines', async () => {
+    const swapped = [...lines];
+    [swapped[3], swapped[4]] = [swapped[4]!, swapped[3]!];
+    const result = await runCli(['audit', 'verify', '--file', await auditFile('swapped.jsonl', swapped)]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      'seq 5  reordered  record 5 (settlement of 1f2c41aa…) is out of order: it comes before record 4',
+    );
+  });
+
+  it('finds a line that is not a record', async () => {
+    const broken = [...lines];
+    broken[5] = '{"seq": 6, "type": ';
+    const result = await runCli(['audit', 'verify', '--file', await auditFile('malformed.jsonl', broken)]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('seq 6  malformed  line 6 is not an audit record: invalid JSON');
+  });
+
+  it('prints the verification as JSON', async () => {
+    const deleted = lines.filter((_, index) => index !== 2);
+    const file = await auditFile('deleted-json.jsonl', deleted);
+    const result = await runCli(['audit', 'verify', '--file', file, '--json']);
+    expect(result.code).toBe(1);
+    const output = JSON.parse(result.stdout);
+    expect(output).toMatchObject({
+      file,
+      ok: false,
+      checked: 10,
+      firstSeq: 1,
+      lastSeq: 11,
+      lastHash: records[10]!.hash,
+    });
+    expect(output.problems).toHaveLength(1);
+    expect(output.problems[0]).toMatchObject({ seq: 3, kind: 'missing' });
+  });
+
+  it('accepts the file as an argument too, and says when the file has no records', async () => {
+    const result = await runCli(['audit', 'verify', await auditFile('empty.jsonl', [])]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('has no audit records yet');
+  });
+
+  it('exits 2 for a missing file', async () => {
+    const result = await runCli(['audit', 'verify', '--file', join(directory, 'nope.jsonl')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`genops: cannot read ${join(directory, 'nope.jsonl')} (ENOENT: no such file)\n`);
+  });
+
+  it('exits 2 for --store until the store packages exist', async () => {
+    const result = await runCli(['audit', 'verify', '--store', 'sqlite:genops.db']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('not available until @genops/store-sqlite / @genops/store-redis are installed');
+  });
+
+  it('exits 2 without a file', async () => {
+    const result = await runCli(['audit', 'verify']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('missing the audit file: pass --file <audit.jsonl>');
+  });
+});
+
+describe('genops audit tail', () => {
+  it('prints the last N records as a table with a summary of each', async () => {
+    const file = await auditFile('tail.jsonl', lines);
+    const result = await runCli(['audit', 'tail', '--file', file, '-n', '4']);
+    expect(result.code).toBe(0);
+    const output = result.stdout.trimEnd().split('\n');
+    expect(output).toHaveLength(5);
+    expect(output[0]).toMatch(/^\s+SEQ\s+TIME\s+TYPE\s+SUBJECT\s+SUMMARY$/);
+    expect(output.slice(1).map((line) => line.trim().split(/\s+/)[0])).toEqual(['8', '9', '10', '11']);
+    expect(output[1]).toBe(
+      '     8  2026-11-23T10:00:03.500Z  settlement   3f2c41aa…  actual $0.001234 of $0.010088 reserved · 456 tokens',
+    );
+    expect(output[2]).toBe(
+      '     9  2026-11-23T10:00:04.000Z  decision     4f2c41aa…  ALLOWED · openai/gpt-4o · reserved $0.010088',
+    );
+    expect(output[4]).toContain('approval     9f2c41aa…  approved by alice · rule requireApprovalOver');
+  });
+
+  it('summarises a blocked decision with its reason and rule', async () => {
+    const file = await auditFile('tail-blocked.jsonl', lines.slice(0, 6));
+    const result = await runCli(['audit', 'tail', '--file', file, '-n', '1']);
+    expect(result.stdout).toContain(
+      'decision     2f2c41aa…  BLOCKED POLICY_DENY_MODEL rule approved-models · openai/gpt-3.5-turbo',
+    );
+  });
+
+  it('prints records as JSON Lines with --json', async () => {
+    const file = await auditFile('tail-json.jsonl', lines);
+    const result = await runCli(['audit', 'tail', '--file', file, '-n', '2', '--json']);
+    expect(result.code).toBe(0);
+    const output = result.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(output).toEqual([records[9], records[10]]);
+  });
+
+  it('follows the file as records are appended, and exits 0 on Ctrl-C', async () => {
+    const file = await auditFile('follow.jsonl', lines);
+    const tail = startCli(['audit', 'tail', '--file', file, '-n', '1', '--follow']);
+    try {
+      await waitFor(
+        () => tail.output().includes('approved by alice'),
+        () => `initial output: ${tail.output()} ${tail.errors()}`,
+      );
+      const more = chainAuditEntries(records[10], [
+        {
+          type: 'settlement',
+          at: AT + 20_000,
+          subject: 'aaaaaaaa-0000-4000-8000-000000000001',
+          data: { actualUsd: 0.5 },
+        },
+        {
+          type: 'decision',
+          at: AT + 21_000,
+          subject: 'bbbbbbbb-0000-4000-8000-000000000002',
+          data: { result: 'WARNING' },
+        },
+      ]);
+      // Written in two steps, the second line at first without its newline: only complete lines are printed.
+      const text = toJsonl(more);
+      const cut = text.indexOf('\n') + 10;
+      await appendFile(file, text.slice(0, cut));
+      await waitFor(
+        () => tail.output().includes('actual $0.500000'),
+        () => `after the first append: ${tail.output()} ${tail.errors()}`,
+      );
+      expect(tail.output()).not.toContain('WARNING');
+      await appendFile(file, text.slice(cut));
+      await waitFor(
+        () => tail.output().includes('WARNING'),
+        () => `after the second append: ${tail.output()} ${tail.errors()}`,
+      );
+      const seqs = tail
+        .output()
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.trim().split(/\s+/)[0]);
+      expect(seqs).toEqual(['11', '12', '13']);
+    } finally {
+      tail.child.kill('SIGINT');
+    }
+    expect(await tail.exited).toBe(0);
+    expect(tail.errors()).toBe('');
+  });
+});
