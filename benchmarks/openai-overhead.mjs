@@ -330,7 +330,7 @@ async function timeLoop(operation, between) {
 /**
  * The two halves of GenOps' per-call work, without the SDK and HTTP around them:
  * - the governor: `governor.begin()` + `call.end()` with the same options as the governed blocks
- *   (memory store, two budgets, allow-list, span and metrics recorded);
+ *   (memory store, two budgets, allow-list, span, metrics and audit records), and again without audit;
  * - the OpenAI adapter's request description (body fields, input-token bound, server address).
  */
 async function microBenchmark(env) {
@@ -372,10 +372,21 @@ async function microBenchmark(env) {
   drainSpans(env.telemetry);
   if (open !== 0) throw new Error(`the micro-benchmark left ${open} reservations open`);
 
+  // The same without the audit trail (three hash-chained records per call), to show what it costs.
+  const noAudit = GenOps.init({ ...governanceOptions(env.telemetry), audit: false });
+  const governNoAudit = async () => {
+    const call = await noAudit.governor.begin(request);
+    await call.end(outcome);
+  };
+  const governorNoAudit = await timeLoop(governNoAudit, drainAndYield);
+  governorNoAudit.allocated = await allocatedPerCall(governNoAudit);
+  await noAudit.shutdown();
+  drainSpans(env.telemetry);
+
   const describeOne = () => describeOpenAIRequest('chat.completions.create', CHAT_BODY, env.server.url);
   const describe = await timeLoop(describeOne, async () => {});
   describe.allocated = await allocatedPerCall(describeOne);
-  return { governor, describe };
+  return { governor, governorNoAudit, describe };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -437,6 +448,7 @@ function hotPathTable(micro) {
     ['Operation', 'Iterations', 'ops/s', 'Median µs', 'p99 µs', 'Allocated KiB/op', 'Retained after loop KiB'],
     [
       ['governor.begin() + call.end()', micro.governor],
+      ['the same with audit: false', micro.governorNoAudit],
       ['describeOpenAIRequest() (adapter)', micro.describe],
     ].map(([label, entry]) => [
       label,

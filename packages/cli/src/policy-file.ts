@@ -33,21 +33,6 @@ export type LoadedPolicy =
 
 type PolicyIssue = PolicyFileError['issues'][number];
 
-/**
- * Options `compilePolicy` is given: a `GenOps.init()` that sets nothing in code, so the policy file alone
- * decides. `@genops/core` exports neither `parseOptions` nor `ResolvedOptions`, so this spells out the
- * defaults `parseOptions({})` fills in; the type (taken from `compilePolicy`) keeps the shape in step.
- */
-export const FILE_ONLY_OPTIONS: Parameters<typeof compilePolicy>[1] = {
-  enablePolicyEnforcement: true,
-  budgets: [],
-  watchPolicy: false,
-  unknownModel: 'deny',
-  defaultMaxOutputTokens: 4096,
-  reservationLeaseMs: 600_000,
-  autoInstrument: false,
-};
-
 const UNREADABLE = new Set(['ENOENT', 'EISDIR', 'EACCES', 'EPERM', 'ENOTDIR']);
 
 /** Loads, validates and compiles a policy file; never throws for a bad file. */
@@ -66,7 +51,7 @@ export async function loadPolicy(file: string): Promise<LoadedPolicy> {
     };
   }
   try {
-    return { ok: true, document, compiled: compilePolicy(document, FILE_ONLY_OPTIONS) };
+    return { ok: true, document, compiled: compilePolicy(document) };
   } catch (error) {
     // Problems only compiling finds (none the schema lets through today), reported the same way.
     if (!ConfigError.isInstance(error)) throw error;

@@ -21,6 +21,7 @@ import type { GovernanceError } from './errors/governance-error';
 import { PolicyViolationError } from './errors/policy-violation-error';
 import { RateLimitedError } from './errors/rate-limited-error';
 import { ReservationFailedError } from './errors/reservation-failed-error';
+import { ruleDecisionOf, type WorstCase, worstCaseOf } from './governance-steps';
 import { formatUsd, formatUsdExact, microsToUsd } from './money';
 import type { CompiledPolicy } from './policy/compile';
 import { createStreamScanner } from './policy/detectors/index';
@@ -31,7 +32,7 @@ import {
   subjectOf,
   type Violation,
 } from './policy/policy-engine';
-import { costMicros, worstCaseMicros } from './pricing/cost';
+import { costMicros } from './pricing/cost';
 import type { PriceTable } from './pricing/price-table';
 import type { ModelPrice, PriceMatch } from './pricing/types';
 import * as sc from './semconv';
@@ -333,24 +334,11 @@ export class Governor {
   }
 
   /** The price, the output bound and the worst-case cost the reservation holds. */
-  private worstCase(request: GovernedRequest) {
-    const match = this.prices.lookup(request.provider, request.model);
-    const price = match?.price ?? this.fallbackPrice;
-    const outputBound = request.maxOutputTokens ?? price?.maxOutputTokens ?? this.options.defaultMaxOutputTokens;
-    const outputBoundSource =
-      request.maxOutputTokens !== undefined
-        ? 'request'
-        : price?.maxOutputTokens !== undefined
-          ? 'price_data'
-          : 'default';
-    return {
-      match,
-      price,
-      outputBound,
-      outputBoundSource,
-      worstMicros: price ? worstCaseMicros(price, request.estimatedInputTokens, outputBound) : undefined,
-      worstTokens: request.estimatedInputTokens + outputBound,
-    };
+  private worstCase(request: GovernedRequest): WorstCase {
+    return worstCaseOf(this.prices, request, {
+      fallbackPrice: this.fallbackPrice,
+      defaultMaxOutputTokens: this.options.defaultMaxOutputTokens,
+    });
   }
 
   /** A model without a price: deny (the default), or run with a warning and zero cost. */
@@ -655,25 +643,8 @@ export class Governor {
   }
 
   private decide(evaluation: PolicyEvaluation): Decision {
-    const violation = evaluation.blocking ?? evaluation.warning;
-    if (violation) {
-      return {
-        result: evaluation.blocking ? 'BLOCKED' : 'WARNING',
-        reasonCode: violation.reasonCode,
-        rule: violation.rule,
-        message: violation.message,
-        constraint: 'policy',
-      };
-    }
-    if (evaluation.redaction)
-      return {
-        result: 'WARNING',
-        reasonCode: 'POLICY_DENY_CONTENT',
-        rule: evaluation.redaction.rule,
-        message: `redacted ${describeCounts(evaluation.redaction.counts)} before sending`,
-        constraint: 'policy',
-      };
-    return { result: 'ALLOWED', constraint: 'none' };
+    const decision = ruleDecisionOf(evaluation);
+    return { ...decision, constraint: decision.result === 'ALLOWED' ? 'none' : 'policy' };
   }
 
   /** Shadow-mode findings: what would have been decided, never enforced. */

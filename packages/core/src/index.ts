@@ -28,6 +28,7 @@ export type {
   GenOpsOptions,
   PolicyOptions,
 } from './config';
+export { parseOptions, type ResolvedOptions } from './config';
 export {
   ApprovalDeniedError,
   ApprovalTimeoutError,
@@ -42,6 +43,13 @@ export {
 } from './errors/index';
 export { estimateInputTokens } from './estimate';
 export { type BudgetStatus, GenOps, type GenOpsHandle, type GenOpsStatus } from './genops';
+export {
+  DEFAULT_MAX_OUTPUT_TOKENS,
+  type RuleDecision,
+  ruleDecisionOf,
+  type WorstCase,
+  worstCaseOf,
+} from './governance-steps';
 export type { CallOutcome, GovernedCall, Governor } from './governor';
 export { formatUsd, microsToUsd, usdToMicros } from './money';
 export { type CompiledPolicy, compilePolicy, EMPTY_POLICY } from './policy/compile';

@@ -2,17 +2,18 @@ import { readFile } from 'node:fs/promises';
 import {
   type Attribution,
   type CompiledPolicy,
+  DEFAULT_MAX_OUTPUT_TOKENS,
   estimateInputTokens,
   type GovernedRequest,
   linesFor,
   type PolicyEvaluation,
   type PolicyInput,
   PRICE_FILES,
-  type PriceMatch,
   PriceTable,
   type RuleExplanation,
+  ruleDecisionOf,
   type Violation,
-  worstCaseMicros,
+  worstCaseOf,
 } from '@genops/core';
 import { type Command, Option } from 'commander';
 import { collectKeyValue, positiveInteger } from '../arguments';
@@ -21,9 +22,6 @@ import { formatAmount, formatCount, formatMicros, formatThreshold, plural, rende
 import type { CliIo, Colors, CommandContext } from '../io';
 import { formatProblem, type LoadedPolicy, loadPolicy, type PolicyProblem } from '../policy-file';
 import { runCommandGroup } from '../program';
-
-/** Output bound when neither the request nor the price data gives one (GenOps.init's `defaultMaxOutputTokens`). */
-const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
 
 /** `gen_ai.operation.name` values a governed call can have. */
 const OPERATIONS: readonly GovernedRequest['operation'][] = [
@@ -176,7 +174,7 @@ export interface ExplainOptions {
   json?: boolean;
 }
 
-export type DecisionResult = 'ALLOWED' | 'WARNING' | 'BLOCKED';
+export type DecisionResult = 'ALLOWED' | 'WARNING' | 'BLOCKED' | 'RATE_LIMITED';
 
 /** What `genops policy explain` reports (also its `--json` output). */
 export interface Explanation {
@@ -276,14 +274,8 @@ export function explainCall(
   if (options.tool !== undefined) request.tool = { name: options.tool };
   if (options.region !== undefined) request.region = options.region;
 
-  // As the governor's worstCase(): the request's cap, else the price data's model limit, else the default.
-  const match: PriceMatch | undefined = prices.lookup(provider, options.model);
-  const price = match?.price;
-  const outputBound = request.maxOutputTokens ?? price?.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
-  const outputBoundSource =
-    request.maxOutputTokens !== undefined ? 'request' : price?.maxOutputTokens !== undefined ? 'price_data' : 'default';
-  const worstMicros = price ? worstCaseMicros(price, request.estimatedInputTokens, outputBound) : undefined;
-  const worstTokens = request.estimatedInputTokens + outputBound;
+  // The governor's own steps (worstCaseOf, ruleDecisionOf), so the preview cannot drift from a real call.
+  const { match, outputBound, outputBoundSource, worstMicros, worstTokens } = worstCaseOf(prices, request);
 
   const input: PolicyInput = { request, attribution, outputBound, worstCaseMicros: worstMicros, now: options.at };
   const { engine } = compiled;
@@ -387,40 +379,24 @@ export function explainCall(
 }
 
 /**
- * The decision as the governor makes it: a blocking rule, else a warning rule, else a redaction (a
- * WARNING), else ALLOWED; then a model without a price is refused (`unknownModel: 'deny'`, the default).
+ * The decision as the governor makes it: the rules' decision ({@link ruleDecisionOf}), then a model
+ * without a price is refused (`unknownModel: 'deny'`, the default) unless a rule already blocked it.
  */
 function decide(evaluation: PolicyEvaluation, request: GovernedRequest, priced: boolean): Explanation['decision'] {
-  const violation = evaluation.blocking ?? evaluation.warning;
-  if (violation)
-    return {
-      result: evaluation.blocking ? 'BLOCKED' : 'WARNING',
-      reasonCode: violation.reasonCode,
-      rule: violation.rule,
-      message: violation.message,
-    };
-  if (!priced)
+  const decision = ruleDecisionOf(evaluation);
+  if (decision.result !== 'BLOCKED' && !priced)
     return {
       result: 'BLOCKED',
       reasonCode: 'BUDGET_RESERVATION_FAILED',
       rule: 'unknownModel',
       message: `No price is known for model "${request.model}" of provider "${request.provider}", so its cost cannot be reserved (unknownModel: 'deny', the default). Add a price with GenOps.init({ prices }), set unknownModel to 'warn' or a fallback price, or pass --provider if the model is served by another provider.`,
     };
-  if (evaluation.redaction)
-    return {
-      result: 'WARNING',
-      reasonCode: 'POLICY_DENY_CONTENT',
-      rule: evaluation.redaction.rule,
-      message: `redacted ${describeCounts(evaluation.redaction.counts)} before sending`,
-    };
-  return { result: 'ALLOWED', reasonCode: null, rule: null, message: null };
-}
-
-/** `2 email, 1 payment_card` */
-function describeCounts(counts: Readonly<Record<string, number>>): string {
-  return Object.entries(counts)
-    .map(([kind, count]) => `${count} ${kind}`)
-    .join(', ');
+  return {
+    result: decision.result,
+    reasonCode: decision.reasonCode ?? null,
+    rule: decision.rule ?? null,
+    message: decision.message ?? null,
+  };
 }
 
 function resolveProvider(

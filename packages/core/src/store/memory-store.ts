@@ -30,7 +30,7 @@ export interface MemoryStoreOptions {
    */
   retentionMs?: number;
   /**
-   * Most audit records kept (default 100,000). Beyond it the oldest are dropped; `seq` keeps counting and
+   * Most audit records kept (default 10,000: about 9 MiB at three records per call). Beyond it the oldest are dropped; `seq` keeps counting and
    * `readAudit` starts at the oldest record kept.
    */
   maxAuditRecords?: number;
@@ -120,7 +120,7 @@ export class MemoryStore implements GovernanceStore {
     options: MemoryStoreOptions = {},
   ) {
     this.retentionMs = options.retentionMs ?? DAY_MS;
-    this.maxAuditRecords = Math.max(1, options.maxAuditRecords ?? 100_000);
+    this.maxAuditRecords = Math.max(1, options.maxAuditRecords ?? 10_000);
   }
 
   async reserve(request: ReserveRequest): Promise<ReserveResult> {
@@ -312,10 +312,14 @@ export class MemoryStore implements GovernanceStore {
       }),
     );
     const records = chainAuditEntries(this.auditTip, copies);
-    for (const record of records) this.audit.push(record);
+    for (const record of records) {
+      // Frozen instead of copied on the way out: an audit record never changes once appended.
+      Object.freeze(record.data);
+      this.audit.push(Object.freeze(record));
+    }
     this.auditTip = records[records.length - 1];
     this.trimAudit();
-    return records.map((record) => structuredClone(record));
+    return records;
   }
 
   async readAudit(options: { fromSeq?: number; limit?: number } = {}): Promise<AuditRecord[]> {
@@ -324,7 +328,7 @@ export class MemoryStore implements GovernanceStore {
     const start = this.auditHead + Math.max(0, (options.fromSeq ?? 1) - oldest.seq);
     const end =
       options.limit === undefined ? this.audit.length : Math.min(this.audit.length, start + Math.max(0, options.limit));
-    return this.audit.slice(start, end).map((record) => structuredClone(record));
+    return this.audit.slice(start, end);
   }
 
   /** Resolves every pending `waitForApproval` with the record as it is now. State stays readable. */

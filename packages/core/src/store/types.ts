@@ -113,7 +113,10 @@ export interface AuditEntry {
   at: number;
   /** The AWU (or approval, or policy version) the entry is about. */
   subject: string;
-  /** JSON-serialisable details (no prompt or completion content, no secrets). */
+  /**
+   * JSON-serialisable details; stores keep (and hash) them as `JSON.parse(JSON.stringify(data))` reads
+   * back. No prompt or completion content, no secrets.
+   */
   data: Record<string, unknown>;
 }
 

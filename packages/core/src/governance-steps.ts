@@ -1,0 +1,78 @@
+// Pure steps of the governed-call pipeline, shared by the governor and by `genops policy explain`, so a
+// preview can never drift from what a real call does.
+import { describeCounts, type PolicyEvaluation } from './policy/policy-engine';
+import { worstCaseMicros } from './pricing/cost';
+import type { PriceTable } from './pricing/price-table';
+import type { ModelPrice, PriceMatch } from './pricing/types';
+import type { PolicyResult, ReasonCode } from './semconv';
+import type { GovernedRequest } from './types';
+
+/** Output bound when neither the request nor the price data gives one (`defaultMaxOutputTokens`). */
+export const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
+
+/** What the reservation holds for a call: its price, output bound and worst-case cost. */
+export interface WorstCase {
+  /** The price-table entry, when the model has one. */
+  match: PriceMatch | undefined;
+  /** The price used: the table's, else the `unknownModel` fallback price. */
+  price: ModelPrice | undefined;
+  outputBound: number;
+  /** Where the output bound came from (recorded as `genops.reservation.output_bound`). */
+  outputBoundSource: 'request' | 'price_data' | 'default';
+  /** Worst-case cost in micro-USD; `undefined` without a price. */
+  worstMicros: number | undefined;
+  /** Worst-case tokens: input bound + output bound. */
+  worstTokens: number;
+}
+
+/**
+ * The worst case of a call: the output is bounded by the request's cap, else the model's output limit
+ * from the price data, else `defaultMaxOutputTokens`; priced at the model's highest rates.
+ */
+export function worstCaseOf(
+  prices: PriceTable,
+  request: GovernedRequest,
+  options: { fallbackPrice?: ModelPrice | undefined; defaultMaxOutputTokens?: number } = {},
+): WorstCase {
+  const match = prices.lookup(request.provider, request.model);
+  const price = match?.price ?? options.fallbackPrice;
+  const outputBound =
+    request.maxOutputTokens ?? price?.maxOutputTokens ?? options.defaultMaxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
+  const outputBoundSource =
+    request.maxOutputTokens !== undefined ? 'request' : price?.maxOutputTokens !== undefined ? 'price_data' : 'default';
+  return {
+    match,
+    price,
+    outputBound,
+    outputBoundSource,
+    worstMicros: price ? worstCaseMicros(price, request.estimatedInputTokens, outputBound) : undefined,
+    worstTokens: request.estimatedInputTokens + outputBound,
+  };
+}
+
+/** The pre-budget decision the rules make: a blocking rule, else a warning rule, else a redaction, else ALLOWED. */
+export interface RuleDecision {
+  result: PolicyResult;
+  reasonCode?: ReasonCode;
+  rule?: string;
+  message?: string;
+}
+
+export function ruleDecisionOf(evaluation: PolicyEvaluation): RuleDecision {
+  const violation = evaluation.blocking ?? evaluation.warning;
+  if (violation)
+    return {
+      result: evaluation.blocking ? 'BLOCKED' : 'WARNING',
+      reasonCode: violation.reasonCode,
+      rule: violation.rule,
+      message: violation.message,
+    };
+  if (evaluation.redaction)
+    return {
+      result: 'WARNING',
+      reasonCode: 'POLICY_DENY_CONTENT',
+      rule: evaluation.redaction.rule,
+      message: `redacted ${describeCounts(evaluation.redaction.counts)} before sending`,
+    };
+  return { result: 'ALLOWED' };
+}
