@@ -11,6 +11,7 @@ import {
 } from './adapters';
 import type { Approvals } from './approval/approvals';
 import { AuditTrail, getAuditLogger } from './audit/audit-trail';
+import { readLastAuditRecordSync } from './audit/jsonl';
 import { parseBudgetKey, ROLLING_PERIOD } from './budget/budget-set';
 import { currentPeriod } from './budget/window';
 import { type GenOpsOptions, parseOptions, type ResolvedOptions } from './config';
@@ -112,6 +113,11 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
   const meter = (meterProvider ?? metrics.getMeterProvider()).getMeter('@genops/core', VERSION);
   const store: GovernanceStore =
     resolved.store === undefined || (resolved.store as unknown) === 'memory' ? new MemoryStore() : resolved.store;
+  // With the in-process store, an audit file from an earlier run is continued, not restarted at seq 1.
+  if (resolved.audit && resolved.audit.file && store instanceof MemoryStore) {
+    const tip = readLastAuditRecordSync(resolvePath(resolved.audit.file));
+    if (tip) store.continueAuditChain(tip);
+  }
   const audit =
     resolved.audit === false
       ? undefined

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkCompliance, fromReadableSpans } from '@genops/conformance';
+import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { withAttribution } from './attribution';
@@ -363,6 +364,7 @@ describe('audit trail', () => {
     await genops!.flushAudit();
     const records = await genops!.governor.store.readAudit();
     expect(records.map((record) => record.type)).toEqual([
+      'policy',
       'reservation',
       'approval',
       'approval',
@@ -370,21 +372,61 @@ describe('audit trail', () => {
       'settlement',
       'decision',
     ]);
-    expect(records[3]!.data).toMatchObject({
+    expect(records[0]!.data).toMatchObject({ source: 'init', rules: 1, budgets: 1 });
+    expect(records[3]!.data).toMatchObject({ status: 'approved', decidedBy: 'approver', rule: 'requireApprovalOver' });
+    expect(records[4]!.data).toMatchObject({
       result: 'ALLOWED',
       model: 'gpt-4o',
       reservedUsd: 0.0035,
       approval: 'approved',
     });
-    expect(records[4]!.data).toMatchObject({ actualUsd: 0.001, reservedUsd: 0.0035, incomplete: false });
-    expect(records[5]!.data).toMatchObject({ result: 'BLOCKED', reasonCode: 'POLICY_DENY_MODEL', rule: 'no-o1' });
-    expect(await verifyAuditChain(records)).toMatchObject({ ok: true, checked: 6 });
+    expect(records[5]!.data).toMatchObject({ actualUsd: 0.001, reservedUsd: 0.0035, incomplete: false });
+    expect(records[6]!.data).toMatchObject({ result: 'BLOCKED', reasonCode: 'POLICY_DENY_MODEL', rule: 'no-o1' });
+    expect(await verifyAuditChain(records)).toMatchObject({ ok: true, checked: 7 });
     // The JSONL mirror verifies too, and an edited line is caught.
-    expect(await verifyAuditChain(readAuditFile(file))).toMatchObject({ ok: true, checked: 6 });
+    expect(await verifyAuditChain(readAuditFile(file))).toMatchObject({ ok: true, checked: 7 });
     writeFileSync(file, readFileSync(file, 'utf8').replace('"actualUsd":0.001', '"actualUsd":0.0001'));
     const tampered = await verifyAuditChain(readAuditFile(file));
     expect(tampered.ok).toBe(false);
-    expect(tampered.problems[0]).toMatchObject({ seq: 5, kind: 'edited' });
+    expect(tampered.problems[0]).toMatchObject({ seq: 6, kind: 'edited' });
+  });
+});
+
+describe('audit file across restarts', () => {
+  it('a new process continues the chain in the audit file instead of restarting at seq 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'genops-audit-'));
+    const file = join(dir, 'audit.jsonl');
+    for (let process = 0; process < 2; process++) {
+      init({ budgets: [{ name: 'all', limit: 1, window: 'total' }], audit: { file } });
+      await run();
+      await genops!.shutdown();
+      genops = undefined;
+    }
+    const verification = await verifyAuditChain(readAuditFile(file));
+    expect(verification).toMatchObject({ ok: true, checked: 8, firstSeq: 1, lastSeq: 8 });
+  });
+});
+
+describe('audit records as OpenTelemetry log records', () => {
+  it('emits one log record per audit record, with the chain fields as attributes', async () => {
+    const logs = new InMemoryLogRecordExporter();
+    const loggerProvider = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: logs })] });
+    init({ budgets: [{ name: 'all', limit: 1, window: 'total' }], loggerProvider });
+    await run();
+    await genops!.flushAudit();
+    const records = logs.getFinishedLogRecords();
+    expect(records.map((record) => record.eventName)).toEqual([
+      'genops.audit.policy',
+      'genops.audit.reservation',
+      'genops.audit.decision',
+      'genops.audit.settlement',
+    ]);
+    const stored = await genops!.governor.store.readAudit();
+    expect(records.map((record) => record.attributes['genops.audit.hash'])).toEqual(
+      stored.map((record) => record.hash),
+    );
+    expect(records[3]!.attributes).toMatchObject({ 'genops.audit.seq': 4, 'genops.audit.data.actualUsd': 0.001 });
+    await loggerProvider.shutdown();
   });
 });
 

@@ -117,7 +117,7 @@ export class Governor {
   private readonly fallbackPrice: ModelPrice | undefined;
   private readonly audit: AuditTrail | undefined;
   /** Alert keys this process already saw fire (saves a store round trip per call once over a threshold). */
-  private readonly firedAlerts = new Set<string>();
+  private readonly firedAlerts = new Map<string, number>();
 
   constructor(dependencies: GovernorDependencies) {
     const { options } = dependencies;
@@ -131,6 +131,13 @@ export class Governor {
     this.captureContent = dependencies.captureContent;
     this.audit = dependencies.audit;
     this.defaults = Object.freeze({ ...(options.defaults ?? {}) });
+    // The policy in force from the start is on the record too, not only later reloads.
+    this.recordAudit({
+      type: 'policy',
+      at: Date.now(),
+      subject: this.policy.version,
+      data: { source: 'init', rules: this.policy.engine.document.rules.length, budgets: this.policy.budgets.length },
+    });
     this.fallbackPrice = typeof options.unknownModel === 'object' ? (options.unknownModel as ModelPrice) : undefined;
   }
 
@@ -203,6 +210,10 @@ export class Governor {
       now,
     });
     const decision = this.decide(evaluation);
+    if (downgrade) unit.downgradedFrom = downgrade.from;
+    if (evaluation.redaction) unit.redactions = evaluation.redaction.counts;
+    if (evaluation.shadow.length > 0)
+      unit.shadow = evaluation.shadow.map((found) => `${found.rule}:${found.reasonCode}`);
     safely(() => {
       span.setAttribute(sc.ATTR_GENOPS_RESERVATION_OUTPUT_BOUND, cost.outputBoundSource);
       if (cost.match) span.setAttribute(sc.ATTR_GENOPS_COST_PRICE_MODEL, cost.match.model);
@@ -220,6 +231,10 @@ export class Governor {
         );
       }
     });
+    // Opt-in content capture happens after the rules: a request the rules denied is never recorded (its
+    // text may be why), and a redacted one is recorded as it is sent.
+    if (this.captureContent && request.content && decision.result !== 'BLOCKED')
+      this.recordContent(span, request, evaluation.redaction?.rewrite);
     if (decision.result === 'BLOCKED') {
       const error = new PolicyViolationError({
         rule: decision.rule!,
@@ -232,12 +247,8 @@ export class Governor {
 
     // Reservation: the worst case, in every matching rate limit and budget, all or nothing.
     const reservedMicros = cost.worstMicros ?? 0;
-    const subject = {
-      ...unit.attribution,
-      provider: request.provider,
-      model: request.model,
-      operation: request.operation,
-    };
+    // The same facts `when` selectors match on (attribution, provider, model, operation, tool).
+    const subject = subjectOf({ request, attribution: unit.attribution });
     const lines = [
       ...(policy.rateLimits.length === 0 ? [] : rateLinesFor(policy.rateLimits, subject, cost.worstTokens)),
       ...(policy.budgets.length === 0
@@ -302,6 +313,15 @@ export class Governor {
     });
   }
 
+  private recordContent(span: Span, request: GovernedRequest, rewrite: ((text: string) => string) | undefined): void {
+    safely(() => {
+      const content = request.content!();
+      const shown = (value: unknown) => JSON.stringify(rewrite ? rewriteStrings(value, rewrite) : value);
+      if (content.input !== undefined) span.setAttribute(sc.ATTR_GEN_AI_INPUT_MESSAGES, shown(content.input));
+      if (content.system !== undefined) span.setAttribute(sc.ATTR_GEN_AI_SYSTEM_INSTRUCTIONS, shown(content.system));
+    });
+  }
+
   /** What approval a call needs before it runs (cost threshold or tool rule), if any. */
   private approvalAsk(unit: Unit, evaluation: PolicyEvaluation, reservedMicros: number): ApprovalAsk | undefined {
     const { overMicros, overUsd } = unit.policy.approvals;
@@ -310,7 +330,7 @@ export class Governor {
         unit,
         reservedMicros,
         'requireApprovalOver',
-        `may cost ${formatUsd(reservedMicros)}, over requireApprovalOver $${overUsd}`,
+        `may cost ${formatUsdExact(reservedMicros)}, over the approval threshold of $${overUsd} (requireApprovalOver / approvals.over)`,
       );
     if (evaluation.approval)
       return this.ask(unit, reservedMicros, evaluation.approval.rule, evaluation.approval.reason);
@@ -623,7 +643,7 @@ export class Governor {
     const timedOut = approval.status === 'timed_out';
     const why = `a call that ${ask.reason}`;
     const message = timedOut
-      ? `Approval ${unit.id} for ${why} timed out after ${settings.timeoutMs} ms; the timeout decision is deny. Decide sooner (genops approvals approve ${unit.id}), raise approvalTimeoutMs, or set approvalTimeoutDecision.`
+      ? `Approval ${unit.id} for ${why} timed out after ${settings.timeoutMs} ms; the timeout decision is deny. Decide sooner (GenOps.current.approvals.approve('${unit.id}') from any process sharing the store), or raise the timeout (approvalTimeoutMs / approvals.timeout) or change its decision (approvalTimeoutDecision / approvals.onTimeout).`
       : `Approval ${unit.id} for ${why} was denied${approval.decidedBy ? ` by ${approval.decidedBy}` : ''}${approval.reason ? `: ${approval.reason}` : ''}.`;
     const blocked: Decision = {
       result: 'BLOCKED',
@@ -685,14 +705,6 @@ export class Governor {
       for (const [key, value] of Object.entries(request.requestAttributes))
         if (value !== undefined) attributes[key] = value;
     }
-    if (this.captureContent && request.content) {
-      safely(() => {
-        const content = request.content!();
-        if (content.input !== undefined) attributes[sc.ATTR_GEN_AI_INPUT_MESSAGES] = JSON.stringify(content.input);
-        if (content.system !== undefined)
-          attributes[sc.ATTR_GEN_AI_SYSTEM_INSTRUCTIONS] = JSON.stringify(content.system);
-      });
-    }
     try {
       return this.tracer.startSpan(operationName, { kind: SpanKind.CLIENT, attributes }, parent);
     } catch (error) {
@@ -721,6 +733,9 @@ export class Governor {
         attribution: { ...unit.attribution },
         reservedUsd: reserved,
         approval: approval?.status,
+        downgradedFrom: unit.downgradedFrom,
+        redactions: unit.redactions,
+        shadow: unit.shadow,
       },
     });
     safely(() => {
@@ -803,18 +818,21 @@ export class Governor {
       for (const threshold of budget.warnAt) {
         if (line.used < threshold * line.limit) continue;
         const key = `alert|${line.key}|${threshold}`;
-        if (this.firedAlerts.has(key)) continue;
+        const now = Date.now();
+        // Seen here already, and the store's mark has not expired yet (rolling windows re-arm after a window).
+        if ((this.firedAlerts.get(key) ?? 0) > now) continue;
+        const expiresAt =
+          configured?.expiresAt ?? (configured?.rolling ? now + configured.rolling.windowMs : undefined);
         let first: boolean;
         try {
-          const expiresAt =
-            configured?.expiresAt ?? (configured?.rolling ? Date.now() + configured.rolling.windowMs : undefined);
           first = await this.store.markOnce(key, expiresAt);
         } catch (error) {
           diag.warn('genops: could not record a budget alert (will retry on the next call)', error);
           continue;
         }
-        this.firedAlerts.add(key);
-        if (this.firedAlerts.size > 10_000) this.firedAlerts.clear();
+        if (this.firedAlerts.size >= 10_000) this.firedAlerts.clear();
+        // Until the mark expires; a mark we did not set (another process did) is re-checked after a minute.
+        this.firedAlerts.set(key, first ? (expiresAt ?? Number.POSITIVE_INFINITY) : now + 60_000);
         if (first) this.emitAlert(state, budget, line, threshold);
       }
     }
@@ -909,6 +927,8 @@ export class Governor {
     const usage = outcome.usage;
     // A failure with a partial outcome (a stream that broke mid-way) executed: it is settled from the
     // best data, flagged incomplete. A failure without one produced nothing billable.
+    // The call's own latency, before GenOps settles (store time is not the provider's).
+    const latencyMs = performance.now() - state.executionStartedAt;
     const partial = error !== undefined && outcome.incomplete === true;
     const incomplete = partial || (error === undefined && (outcome.incomplete === true || usage === undefined));
     let actualMicros: number;
@@ -967,7 +987,6 @@ export class Governor {
     });
     if (settled.length > 0) await this.checkAlerts(state, settled);
     const sla = state.policy.engine.slaRules.length === 0 ? undefined : state.policy.engine.slaFor(subjectOf(state));
-    const latencyMs = performance.now() - state.executionStartedAt;
 
     const durationSeconds = (performance.now() - state.startedAt) / 1000;
     safely(() => {
@@ -1105,6 +1124,10 @@ interface Unit {
   span: Span;
   /** The policy in force when the call began (a reload does not change a call mid-way). */
   policy: CompiledPolicy;
+  /** For the audit record: what the rules did besides deciding. */
+  downgradedFrom?: string;
+  redactions?: Record<string, number>;
+  shadow?: string[];
 }
 
 /** @internal */
@@ -1196,7 +1219,7 @@ class Call implements GovernedCall {
         [sc.ATTR_GENOPS_POLICY_REASON_CODE]: 'POLICY_DENY_CONTENT',
         [sc.ATTR_GENOPS_POLICY_NAME]: rule.name,
         [sc.ATTR_GENOPS_POLICY_MODE]: rule.mode,
-        'genops.policy.phase': canAct ? 'output' : 'output_end',
+        [sc.ATTR_GENOPS_POLICY_PHASE]: canAct ? 'output' : 'output_end',
         [sc.ATTR_GENOPS_CONTENT_REDACTIONS]: Object.entries(counts).map(([kind, count]) => `${kind}:${count}`),
       }),
     );
@@ -1234,6 +1257,18 @@ class Call implements GovernedCall {
     );
     return this.settled;
   }
+}
+
+/** A copy of a JSON-like value with every string rewritten (captured content, redacted as sent). */
+function rewriteStrings(value: unknown, rewrite: (text: string) => string): unknown {
+  if (typeof value === 'string') return rewrite(value);
+  if (Array.isArray(value)) return value.map((item) => rewriteStrings(item, rewrite));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, member] of Object.entries(value)) out[key] = rewriteStrings(member, rewrite);
+    return out;
+  }
+  return value;
 }
 
 /** The budget line with the least room left (USD lines first): the one worth showing on the span. */

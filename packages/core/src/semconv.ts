@@ -86,8 +86,10 @@ export const ATTR_GENOPS_CONTENT_REDACTED_COUNT = 'genops.content.redacted_count
 export const ATTR_GENOPS_DOWNGRADE_ORIGINAL_MODEL = 'genops.downgrade.original_model' as const;
 /** The budget whose `downgrade` action changed the model. @experimental */
 export const ATTR_GENOPS_DOWNGRADE_BUDGET = 'genops.downgrade.budget' as const;
-/** Rules that would have decided differently in warn or shadow mode, as `rule:REASON_CODE`. @experimental */
+/** Shadow-mode rules that found a violation (recorded, not enforced), as `rule:REASON_CODE`. @experimental */
 export const ATTR_GENOPS_POLICY_SHADOW_RULES = 'genops.policy.shadow_rules' as const;
+/** When a policy event was recorded: `output` (streamed output, could still stop it) or `output_end` (too late). @experimental */
+export const ATTR_GENOPS_POLICY_PHASE = 'genops.policy.phase' as const;
 /** Fraction of the limit that triggered a budget alert (on `genops.budget.alert`). @experimental */
 export const ATTR_GENOPS_BUDGET_THRESHOLD = 'genops.budget.threshold' as const;
 /** Version (content hash) of the policy that decided. @experimental */
@@ -106,7 +108,7 @@ export const ATTR_GENOPS_MODEL = 'genops.model' as const;
 export const ATTR_GENOPS_GOVERNANCE_POLICY_CHECK = 'genops.governance.policy_check' as const;
 export const ATTR_GENOPS_GOVERNANCE_BUDGET_REMAINING = 'genops.governance.budget_remaining' as const;
 export const ATTR_GENOPS_GOVERNANCE_APPROVAL_REQUIRED = 'genops.governance.approval_required' as const;
-/** The constraint that bound the call: `budget_limit`, `policy`, `approval`, `none`. */
+/** The constraint that bound the call: `budget_limit`, `rate_limit`, `policy`, `approval`, `pricing`, `none`. */
 export const ATTR_GENOPS_GOVERNANCE_AUTHORITY_CONSTRAINT = 'genops.governance.authority_constraint' as const;
 
 // ---- GenOps events --------------------------------------------------------------------------------
@@ -154,7 +156,6 @@ export const REASON_X_MAX_INPUT_TOKENS = 'x_max_input_tokens_exceeded' as const;
 export const REASON_X_ATTRIBUTION_INVALID = 'x_attribution_invalid' as const;
 export const REASON_X_TIME_WINDOW = 'x_time_window' as const;
 export const REASON_X_TOOL_DENIED = 'x_tool_denied' as const;
-export const REASON_X_CONTENT_NOT_REDACTABLE = 'x_content_not_redactable' as const;
 
 // ---- OpenTelemetry GenAI v1.41.1 ------------------------------------------------------------------
 export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name' as const;

@@ -44,7 +44,9 @@ export function expectedFor(issue: z.core.$ZodIssue): string | undefined {
     case 'too_small':
       return issue.origin === 'array'
         ? `at least ${issue.minimum} item(s)`
-        : `a number ${issue.inclusive ? '>=' : '>'} ${issue.minimum}`;
+        : issue.origin === 'string'
+          ? `a string of at least ${issue.minimum} character(s)`
+          : `a number ${issue.inclusive ? '>=' : '>'} ${issue.minimum}`;
     case 'too_big':
       return `a number ${issue.inclusive ? '<=' : '<'} ${issue.maximum}`;
     case 'invalid_type':

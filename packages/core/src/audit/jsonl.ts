@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -109,5 +109,34 @@ export async function appendAuditFile(
     if (options.fsync) await file.sync();
   } finally {
     await file.close();
+  }
+}
+
+/**
+ * The last record of an audit file, read from its end (the file may be large), or `undefined` when the
+ * file does not exist, is empty, or its last line is not a record.
+ */
+export function readLastAuditRecordSync(path: string): AuditRecord | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, 256 * 1024);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    const lines = buffer
+      .toString('utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '');
+    const last = lines[lines.length - 1];
+    if (last === undefined) return undefined;
+    const parsed = parseAuditLine(last, 0);
+    return 'hash' in parsed ? parsed : undefined;
+  } finally {
+    closeSync(fd);
   }
 }

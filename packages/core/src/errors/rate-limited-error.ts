@@ -7,7 +7,7 @@ export class RateLimitedError extends GovernanceError {
   static override readonly errorName: string = name;
   /** The rate-limit rule. */
   readonly rule: string;
-  /** The limited key, e.g. `rate:team-rpm|team=search|`. */
+  /** The limited key, e.g. `rate:team-rpm|team=search|rolling`. */
   readonly limitKey: string;
   readonly limit: number;
   readonly unit: 'requests' | 'tokens';

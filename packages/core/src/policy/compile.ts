@@ -68,9 +68,10 @@ export function compilePolicy(document: PolicyDocument, options: ResolvedOptions
     ...document,
     rules: [...legacy.map((rule) => ({ ...rule }) as PolicyDocument['rules'][number]), ...document.rules],
   };
-  const engine = new PolicyEngine(merged, options.enablePolicyEnforcement);
+  // Code wins over the document, as for approvals: GenOps.init({ timezone }), else the document's, else UTC.
+  const zone = options.timezone ?? document.timezone ?? 'UTC';
+  const engine = new PolicyEngine(merged, options.enablePolicyEnforcement, zone);
 
-  const zone = document.timezone ?? options.timezone ?? 'UTC';
   const budgetInputs: Array<{ budget: BudgetInput; path: string }> = [];
   if (options.dailyBudgetLimit !== undefined)
     budgetInputs.push({

@@ -151,7 +151,7 @@ const CASES: Case[] = [
     violating: input({ now: SATURDAY_12_UTC }),
     passing: input({ now: MONDAY_10_UTC }),
     reasonCode: 'x_time_window',
-    message: 'allows calls only',
+    message: 'does not allow calls at this time (allowed: mon–fri 08:00–19:00 UTC)',
   },
   {
     kind: 'tool deny',

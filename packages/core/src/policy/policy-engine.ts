@@ -139,11 +139,13 @@ export class PolicyEngine {
   constructor(
     readonly document: PolicyDocument,
     enforcement = true,
+    /** Time zone of time-window rules that set none; default: the document's `timezone`, else UTC. */
+    timeZone?: string,
   ) {
     this.version = createHash('sha256').update(canonicalJson(document)).digest('hex').slice(0, 12);
     this.mode = enforcement ? document.mode : 'shadow';
     const modeOf = (rule: Rule): PolicyMode => (enforcement ? (rule.mode ?? document.mode) : 'shadow');
-    const zone = document.timezone ?? 'UTC';
+    const zone = timeZone ?? document.timezone ?? 'UTC';
     const rules: CompiledRule[] = [];
     const rateRules: RateRule[] = [];
     const slaRules: SlaRule[] = [];
@@ -289,6 +291,15 @@ export class PolicyEngine {
         mode: rule.mode,
         outcome: rule.when && !rule.when.matches(subject) ? 'not_applicable' : 'runtime',
         message: `at most ${rule.limit} ${rule.unit} per ${rule.window}${rule.per.length ? ` per ${rule.per.join(', ')}` : ''}`,
+      });
+    }
+    for (const rule of this.outputRules) {
+      out.push({
+        rule: rule.name,
+        type: 'content',
+        mode: rule.mode,
+        outcome: rule.when && !rule.when.matches(subject) ? 'not_applicable' : 'runtime',
+        message: 'scans streamed output',
       });
     }
     for (const rule of this.slaRules) {
@@ -505,7 +516,7 @@ function compileRule(rule: Exclude<Rule, { type: 'rate_limit' | 'sla' | 'content
             ? undefined
             : {
                 reasonCode: 'x_time_window',
-                message: `Policy rule "${rule.name}" allows calls only ${windows.describe()}, and it is outside that window now. Try again inside the window or change the rule.`,
+                message: `Policy rule "${rule.name}" does not allow calls at this time (allowed: ${windows.describe()}). Try again when calls are allowed, or change the rule.`,
               },
       };
     }

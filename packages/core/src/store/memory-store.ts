@@ -105,7 +105,7 @@ export class MemoryStore implements GovernanceStore {
   private readonly audit: AuditRecord[] = [];
   /** Index in {@link audit} of the oldest record kept. */
   private auditHead = 0;
-  private auditTip: AuditRecord | undefined;
+  private auditTip: Pick<AuditRecord, 'seq' | 'hash'> | undefined;
   private readonly retentionMs: number;
   private readonly maxAuditRecords: number;
   private nextSweep = Number.NEGATIVE_INFINITY;
@@ -298,6 +298,16 @@ export class MemoryStore implements GovernanceStore {
       timer.unref();
       waiters.add(waiter);
     });
+  }
+
+  /**
+   * Continues an audit chain kept elsewhere (the JSONL mirror of an earlier run): the next record links
+   * to `tip`. Only before anything was appended; returns `false` otherwise.
+   */
+  continueAuditChain(tip: Pick<AuditRecord, 'seq' | 'hash'>): boolean {
+    if (this.auditTip !== undefined) return false;
+    this.auditTip = { seq: tip.seq, hash: tip.hash };
+    return true;
   }
 
   async appendAudit(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
