@@ -161,7 +161,9 @@ describe('genops policy explain', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('worst case $60.000000');
     expect(result.stdout).toContain('Decision: WARNING (x_max_tokens_exceeded) by rule output-cap');
-    expect(result.stdout).toContain('Approval: approval required — may cost $60.000000, over approvals.over $50');
+    expect(result.stdout).toContain(
+      'Approval: approval required — may cost $60.00, over the approval threshold of $50 (requireApprovalOver / approvals.over)',
+    );
   });
 
   it('says approval is required for a tool the policy holds for approval', async () => {

@@ -171,6 +171,21 @@ describe('budget actions', () => {
     expectCompliant();
   });
 
+  it('after a downgrade, only the cheaper model’s shadow findings are recorded', async () => {
+    init({
+      policy: { version: 1, rules: [{ name: 'no-gpt4o', type: 'model', deny: ['gpt-4o'], mode: 'shadow' }] },
+      budgets: [{ name: 'b', limit: 0.001, window: 'day', action: 'downgrade', downgradeTo: 'gpt-4o-mini' }],
+    });
+    await run();
+    const span = lastSpan();
+    expect(span.attributes['gen_ai.request.model']).toBe('gpt-4o-mini');
+    expect(span.attributes['genops.policy.shadow_rules']).toBeUndefined();
+    await genops!.flushAudit();
+    const decision = (await genops!.governor.store.readAudit()).find((record) => record.type === 'decision');
+    expect(decision?.data).toMatchObject({ downgradedFrom: 'gpt-4o', model: 'gpt-4o-mini' });
+    expect(decision?.data.shadow).toBeUndefined();
+  });
+
   it('downgrade needs an SDK call whose model GenOps can change; otherwise the budget blocks', async () => {
     init({ budgets: [{ name: 'b', limit: 0.001, window: 'day', action: 'downgrade', downgradeTo: 'gpt-4o-mini' }] });
     const error = await rejection(genops!.governor.begin(chat({ editable: {} })));

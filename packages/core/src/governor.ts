@@ -30,7 +30,6 @@ import {
   type OutputContentRule as OutputRule,
   type PolicyEvaluation,
   subjectOf,
-  type Violation,
 } from './policy/policy-engine';
 import { costMicros } from './pricing/cost';
 import type { PriceTable } from './pricing/price-table';
@@ -211,14 +210,14 @@ export class Governor {
     });
     const decision = this.decide(evaluation);
     if (downgrade) unit.downgradedFrom = downgrade.from;
-    if (evaluation.redaction) unit.redactions = evaluation.redaction.counts;
-    if (evaluation.shadow.length > 0)
-      unit.shadow = evaluation.shadow.map((found) => `${found.rule}:${found.reasonCode}`);
+    // Set afresh on each admission: after a downgrade only the cheaper model's findings count.
+    unit.redactions = evaluation.redaction?.counts;
+    unit.shadow =
+      evaluation.shadow.length > 0 ? evaluation.shadow.map((found) => `${found.rule}:${found.reasonCode}`) : undefined;
     safely(() => {
       span.setAttribute(sc.ATTR_GENOPS_RESERVATION_OUTPUT_BOUND, cost.outputBoundSource);
       if (cost.match) span.setAttribute(sc.ATTR_GENOPS_COST_PRICE_MODEL, cost.match.model);
       else span.setAttribute(sc.ATTR_GENOPS_COST_ESTIMATED, true);
-      this.recordShadow(span, evaluation.shadow);
       if (evaluation.redaction) {
         const counts = evaluation.redaction.counts;
         span.setAttribute(
@@ -422,7 +421,7 @@ export class Governor {
         throw this.block(unit, blocked, new ReservationFailedError({ message, cause }));
       }
       if (outcome.ok) {
-        this.warnOverLimit(unit.span, policy, outcome.lines, lines, decision);
+        this.warnOverLimit(unit, policy, outcome.lines, lines, decision);
         return { lines: outcome.lines, approval };
       }
       const { failed, requested } = outcome;
@@ -518,7 +517,7 @@ export class Governor {
 
   /** Non-refusing lines over their limit turn an ALLOWED call into a WARNING (rate limits in shadow mode only record). */
   private warnOverLimit(
-    span: Span,
+    unit: Unit,
     policy: CompiledPolicy,
     states: readonly LineState[],
     lines: readonly BudgetLine[],
@@ -531,10 +530,7 @@ export class Governor {
         const name = state.budget.slice(RATE_PREFIX.length);
         const rule = policy.rateLimits.find((candidate) => candidate.rule.name === name)?.rule;
         if (rule?.mode === 'shadow') {
-          safely(() => {
-            span.setAttribute(sc.ATTR_GENOPS_POLICY_SHADOW_RESULT, 'RATE_LIMITED');
-            span.setAttribute(sc.ATTR_GENOPS_POLICY_SHADOW_REASON_CODE, 'RATE_LIMITED');
-          });
+          unit.shadow = [...(unit.shadow ?? []), `${name}:RATE_LIMITED`];
           continue;
         }
         if (decision.result === 'ALLOWED')
@@ -667,17 +663,6 @@ export class Governor {
     return { ...decision, constraint: decision.result === 'ALLOWED' ? 'none' : 'policy' };
   }
 
-  /** Shadow-mode findings: what would have been decided, never enforced. */
-  private recordShadow(span: Span, shadow: readonly Violation[]): void {
-    if (shadow.length === 0) return;
-    span.setAttribute(sc.ATTR_GENOPS_POLICY_SHADOW_RESULT, 'BLOCKED');
-    span.setAttribute(sc.ATTR_GENOPS_POLICY_SHADOW_REASON_CODE, shadow[0]!.reasonCode);
-    span.setAttribute(
-      sc.ATTR_GENOPS_POLICY_SHADOW_RULES,
-      shadow.map((violation) => `${violation.rule}:${violation.reasonCode}`),
-    );
-  }
-
   private startSpan(request: GovernedRequest, attribution: Readonly<Attribution>, parent: Context): Span {
     const operationName = `${request.operation} ${request.model}`;
     const attributes: Attributes = {
@@ -746,6 +731,14 @@ export class Governor {
       attributes[sc.ATTR_GENOPS_POLICY_TIMESTAMP] = Date.now();
       span.setAttributes(attributes);
       span.setAttribute(sc.ATTR_GENOPS_POLICY_MODE, unit.policy.engine.mode);
+      // Shadow-mode findings: what would have been decided, never enforced.
+      const firstShadow = unit.shadow?.[0];
+      if (firstShadow !== undefined) {
+        const code = firstShadow.slice(firstShadow.lastIndexOf(':') + 1);
+        span.setAttribute(sc.ATTR_GENOPS_POLICY_SHADOW_RESULT, code === 'RATE_LIMITED' ? 'RATE_LIMITED' : 'BLOCKED');
+        span.setAttribute(sc.ATTR_GENOPS_POLICY_SHADOW_REASON_CODE, code);
+        span.setAttribute(sc.ATTR_GENOPS_POLICY_SHADOW_RULES, unit.shadow!);
+      }
       span.setAttribute(sc.ATTR_GENOPS_POLICY_VERSION, unit.policy.version);
       span.setAttribute(
         sc.ATTR_GENOPS_GOVERNANCE_POLICY_CHECK,

@@ -51,7 +51,7 @@ export {
   worstCaseOf,
 } from './governance-steps';
 export type { CallOutcome, GovernedCall, Governor } from './governor';
-export { formatUsd, microsToUsd, usdToMicros } from './money';
+export { formatUsd, formatUsdExact, microsToUsd, usdToMicros } from './money';
 export { type CompiledPolicy, compilePolicy, EMPTY_POLICY } from './policy/compile';
 export { compileDetectors, createStreamScanner, type Detector, type Finding } from './policy/detectors/index';
 export { policyJsonSchema } from './policy/json-schema';
@@ -62,6 +62,7 @@ export {
   type PolicyEvaluation,
   type PolicyInput,
   type RuleExplanation,
+  subjectOf,
   type Violation,
 } from './policy/policy-engine';
 export type { BudgetInput, PolicyDocument, PolicyDocumentInput, PolicyMode, Rule, RuleInput } from './policy/schema';

@@ -4,6 +4,7 @@ import {
   type CompiledPolicy,
   DEFAULT_MAX_OUTPUT_TOKENS,
   estimateInputTokens,
+  formatUsdExact,
   type GovernedRequest,
   linesFor,
   type PolicyEvaluation,
@@ -12,6 +13,7 @@ import {
   PriceTable,
   type RuleExplanation,
   ruleDecisionOf,
+  subjectOf,
   type Violation,
   worstCaseOf,
 } from '@genops/core';
@@ -285,12 +287,8 @@ export function explainCall(
   const reserves = decision.result !== 'BLOCKED';
 
   const reservedMicros = worstMicros ?? 0;
-  const subject: Attribution & { provider: string; model: string; operation: string } = {
-    ...attribution,
-    provider,
-    model: options.model,
-    operation,
-  };
+  // The facts the runtime's `when` and `match` selectors see (attribution, provider, model, operation, tool).
+  const subject = subjectOf({ request, attribution });
   const budgets = linesFor(compiled.budgets, subject, { micros: reservedMicros, tokens: worstTokens }, options.at).map(
     (line) => {
       const budget = compiled.budgets.find((candidate) => candidate.name === line.budget);
@@ -329,7 +327,7 @@ export function explainCall(
     approval = {
       required: true,
       rule: 'requireApprovalOver',
-      reason: `may cost ${formatMicros(reservedMicros)}, over approvals.over ${formatThreshold(overUsd ?? 0)}`,
+      reason: `may cost ${formatUsdExact(reservedMicros)}, over the approval threshold of $${overUsd} (requireApprovalOver / approvals.over)`,
     };
   else if (reserves && evaluation.approval)
     approval = { required: true, rule: evaluation.approval.rule, reason: evaluation.approval.reason };

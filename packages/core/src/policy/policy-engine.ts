@@ -264,16 +264,21 @@ export class PolicyEngine {
       }
       if (rule.redactor) {
         const counts = countFindings(rule.redactor, texts());
-        out.push(
-          counts
-            ? {
-                ...base,
-                outcome: 'redact',
-                reasonCode: 'POLICY_DENY_CONTENT',
-                message: `redacts ${describeCounts(counts)}`,
-              }
-            : { ...base, outcome: 'pass' },
-        );
+        if (!counts) out.push({ ...base, outcome: 'pass' });
+        else if (rule.mode === 'enforce')
+          out.push({
+            ...base,
+            outcome: 'redact',
+            reasonCode: 'POLICY_DENY_CONTENT',
+            message: `redacts ${describeCounts(counts)}`,
+          });
+        else
+          out.push({
+            ...base,
+            outcome: 'violation',
+            reasonCode: 'POLICY_DENY_CONTENT',
+            message: `would redact ${describeCounts(counts)} (${rule.mode} mode: nothing is rewritten)`,
+          });
         continue;
       }
       const found = rule.check?.(input, subject, texts);

@@ -81,7 +81,7 @@ export const budgetSchema = z
     unit: z.enum(['USD', 'tokens']).default('USD'),
     /** Calendar window (`day`, `week` from Monday, `month`, `total`) or a rolling duration (`24h`). */
     window: budgetWindowSchema,
-    /** IANA time zone of calendar windows; default: the document's `timezone`, else UTC. */
+    /** IANA time zone of calendar windows; default: GenOps.init's `timezone`, else the document's, else UTC. */
     timezone: timeZoneString.optional(),
     match: selectorSchema.optional(),
     /** One budget per value of these dimensions (e.g. `customer`). */
@@ -263,7 +263,7 @@ export const timeWindowRuleSchema = z
     allow: z.array(timeRangeSchema).min(1).optional(),
     /** Calls are denied inside any of these ranges. */
     deny: z.array(timeRangeSchema).min(1).optional(),
-    /** Default: the document's `timezone`, else UTC. */
+    /** Default: GenOps.init's `timezone`, else the document's, else UTC. */
     timezone: timeZoneString.optional(),
   })
   .superRefine(requireOneOf(['allow', 'deny']));
