@@ -233,3 +233,17 @@ describe('MemoryStore (memory-specific)', () => {
     expect(await store.lines()).toMatchObject([{ key: 'b', reserved: 0 }]);
   });
 });
+
+describe('MemoryStore lease queue', () => {
+  it('stays bounded by open reservations when calls settle long before their leases end', async () => {
+    const store = new MemoryStore(() => T0);
+    const budget = line('b', 1, { limit: 1_000_000 });
+    for (let index = 0; index < 20_000; index++) {
+      expect(store.reserveSync({ id: `r${index}`, lines: [budget], leaseMs: 600_000 }).ok).toBe(true);
+      store.settleSync(`r${index}`, { USD: 1 });
+    }
+    await expect(store.lines()).resolves.toEqual([expect.objectContaining({ used: 20_000 })]);
+    expect(store.stats().leaseQueue).toBeLessThanOrEqual(1_025);
+    expect(store.stats().reservations).toBe(0);
+  });
+});

@@ -163,6 +163,10 @@ export class MemoryStore implements GovernanceStore {
     };
     this.reservations.set(request.id, reservation);
     this.leases.push(reservation);
+    // Settled reservations leave their queue entry behind until their lease would have ended; at a high
+    // call rate that is rate × leaseMs entries. Rebuild from the open ones when most entries are stale.
+    if (this.leases.size > 1_024 + 2 * this.reservations.size)
+      this.leases.retain((entry) => this.reservations.get(entry.id) === entry);
     return { ok: true, lines: counters.map((counter) => this.state(counter, now)) };
   }
 
@@ -548,6 +552,13 @@ class LeaseQueue {
 
   peek(): Reservation | undefined {
     return this.heap[0];
+  }
+
+  /** Keeps only the entries `keep` accepts, as a valid heap (sorted by lease end). */
+  retain(keep: (reservation: Reservation) => boolean): void {
+    const kept = this.heap.filter(keep).sort((a, b) => a.expiresAt - b.expiresAt);
+    this.heap.length = 0;
+    for (const reservation of kept) this.heap.push(reservation);
   }
 
   push(reservation: Reservation): void {
