@@ -114,8 +114,9 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
   const store: GovernanceStore =
     resolved.store === undefined || (resolved.store as unknown) === 'memory' ? new MemoryStore() : resolved.store;
   // With the in-process store, an audit file from an earlier run is continued, not restarted at seq 1.
-  if (resolved.audit && resolved.audit.file && store instanceof MemoryStore) {
-    const tip = readLastAuditRecordSync(resolvePath(resolved.audit.file));
+  const auditFile = resolved.audit === false ? undefined : resolved.audit?.file;
+  if (auditFile && store instanceof MemoryStore) {
+    const tip = readLastAuditRecordSync(resolvePath(auditFile));
     if (tip) store.continueAuditChain(tip);
   }
   const audit =

@@ -447,17 +447,27 @@ describe('audit records as OpenTelemetry log records', () => {
 
 describe('SLA', () => {
   it('records genops.sla.* on every matching call and SLA_LATENCY_VIOLATION on a slow one', async () => {
-    init({ policy: { version: 1, rules: [{ name: 'interactive', type: 'sla', latencyMs: 20, tier: 'gold' }] } });
+    // Targets far from the call's real latency in both directions, so a loaded machine cannot flip them.
+    init({
+      policy: {
+        version: 1,
+        rules: [
+          { name: 'batch', type: 'sla', latencyMs: 60_000, tier: 'bronze', when: { team: 'eng' } },
+          { name: 'interactive', type: 'sla', latencyMs: 20, tier: 'gold', when: { team: 'search' } },
+        ],
+      },
+    });
     await run();
     expect(lastSpan().attributes).toMatchObject({
-      'genops.sla.tier': 'gold',
-      'genops.sla.latency_target_ms': 20,
+      'genops.sla.tier': 'bronze',
+      'genops.sla.latency_target_ms': 60_000,
       'genops.sla.met': true,
     });
-    const call = await genops!.governor.begin(chat());
+    const call = await withAttribution({ team: 'search' }, () => genops!.governor.begin(chat()));
     await new Promise((resolve) => setTimeout(resolve, 40));
     await call.end({ usage: USAGE });
     const span = lastSpan();
+    expect(span.attributes['genops.sla.tier']).toBe('gold');
     expect(span.attributes['genops.sla.met']).toBe(false);
     expect(span.attributes['genops.sla.actual_latency_ms']).toBeGreaterThanOrEqual(40);
     expect(span.events.find((event) => event.name === 'genops.sla.violation')?.attributes).toMatchObject({

@@ -22,7 +22,7 @@ import { PolicyViolationError } from './errors/policy-violation-error';
 import { RateLimitedError } from './errors/rate-limited-error';
 import { ReservationFailedError } from './errors/reservation-failed-error';
 import { ruleDecisionOf, type WorstCase, worstCaseOf } from './governance-steps';
-import { formatUsd, formatUsdExact, microsToUsd } from './money';
+import { formatUsdExact, microsToUsd } from './money';
 import type { CompiledPolicy } from './policy/compile';
 import { createStreamScanner } from './policy/detectors/index';
 import {
