@@ -57,11 +57,11 @@ const optionsSchema = z.strictObject({
   approvalTimeoutMs: z.number().int().positive().optional(),
   approvalTimeoutDecision: z.enum(['deny', 'approve']).optional(),
   store: z
-    .custom<GovernanceStore>(
+    .custom<GovernanceStore | string>(
       (value) =>
-        value === 'memory' ||
+        (typeof value === 'string' && value.length > 0) ||
         (typeof value === 'object' && value !== null && typeof (value as GovernanceStore).reserve === 'function'),
-      'must be "memory" or a GovernanceStore',
+      'must be "memory", a store URL ("sqlite:./state.db", "redis://host:6379") or a GovernanceStore',
     )
     .optional(),
   tracerProvider: z
@@ -76,6 +76,7 @@ const optionsSchema = z.strictObject({
   prices: z.record(z.string(), z.record(z.string(), priceSchema)).optional(),
   defaultMaxOutputTokens: z.number().int().positive().default(4096),
   reservationLeaseMs: z.number().int().positive().default(600_000),
+  journalFile: z.string().min(1).optional(),
   captureContent: z.boolean().optional(),
   autoInstrument: z.boolean().default(true),
   adapters: z
@@ -148,8 +149,12 @@ export interface DecisionRecord {
 
 /** Options of `GenOps.init()`. */
 export type GenOpsOptions = Omit<z.input<typeof optionsSchema>, 'prices' | 'unknownModel' | 'adapters' | 'store'> & {
-  /** Where budgets and reservations live: `'memory'` (default, this process) or a store instance. */
-  store?: GovernanceStore | 'memory';
+  /**
+   * Where budgets, reservations, approvals and audit live: `'memory'` (default, this process), a URL
+   * (`'sqlite:./.genops/state.db'` with `@genops/store-sqlite`, `'redis://host:6379'` with
+   * `@genops/store-redis`; default from `GENOPS_STORE`) or a store instance.
+   */
+  store?: GovernanceStore | string;
   /** Extra or overriding prices, per provider and model id, USD per 1M tokens. */
   prices?: Record<string, Record<string, ModelPrice>>;
   /** What to do with a model that has no price: deny the call (default), warn and price it at zero, or use this fallback price. */

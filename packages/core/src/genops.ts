@@ -25,6 +25,7 @@ import { PRICE_FILES } from './pricing/data/index';
 import { PriceTable } from './pricing/price-table';
 import type { ModelPrice } from './pricing/types';
 import { MemoryStore } from './store/memory-store';
+import { openStoreUrl } from './store/open-store';
 import type { GovernanceStore } from './store/types';
 import { createInstruments } from './telemetry/instruments';
 import { VERSION } from './version';
@@ -111,8 +112,13 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
   }
   const tracer = (tracerProvider ?? trace.getTracerProvider()).getTracer('@genops/core', VERSION);
   const meter = (meterProvider ?? metrics.getMeterProvider()).getMeter('@genops/core', VERSION);
+  const storeSpec = resolved.store ?? (process.env.GENOPS_STORE?.trim() || undefined);
   const store: GovernanceStore =
-    resolved.store === undefined || (resolved.store as unknown) === 'memory' ? new MemoryStore() : resolved.store;
+    storeSpec === undefined
+      ? new MemoryStore()
+      : typeof storeSpec === 'string'
+        ? openStoreUrl(storeSpec, resolved.store === undefined ? 'GENOPS_STORE' : 'store')
+        : storeSpec;
   // With the in-process store, an audit file from an earlier run is continued, not restarted at seq 1.
   const auditFile = resolved.audit === false ? undefined : resolved.audit?.file;
   if (auditFile && store instanceof MemoryStore) {
@@ -174,6 +180,9 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
         }
       }
       if (audit) await audit.close();
+      // Last chance for journaled settlements; what remains stays in the journal file, if one is set.
+      await governor.journal.replay();
+      governor.journal.close();
       await Promise.allSettled(owned.map((target) => target.shutdown()));
       await store.close();
     },

@@ -15,8 +15,11 @@ import { ApprovalDeniedError, ApprovalTimeoutError } from './errors/approval-den
 import { BudgetExceededError } from './errors/budget-exceeded-error';
 import { PolicyViolationError } from './errors/policy-violation-error';
 import { RateLimitedError } from './errors/rate-limited-error';
+import { ReservationFailedError } from './errors/reservation-failed-error';
+import { StoreUnavailableError } from './errors/store-unavailable-error';
 import { GenOps, type GenOpsHandle } from './genops';
-import type { ApprovalRecord } from './store/types';
+import { MemoryStore } from './store/memory-store';
+import type { ApprovalRecord, GovernanceStore } from './store/types';
 import { governIterator } from './stream';
 import type { GovernedRequest, Usage } from './types';
 
@@ -548,5 +551,115 @@ describe('policy file', () => {
     expect(() => init({ policy: file })).toThrow(/genops\.policy\.yaml:4:11/);
     expect(GenOps.current).toBeUndefined();
     genops = undefined;
+  });
+});
+
+/**
+ * A real MemoryStore behind a switch that makes every call fail as an unreachable server would: the
+ * stand-in for a store outage (the SQLite and Redis packages test real outages of real servers).
+ */
+function switchableStore(failMode: 'closed' | 'open'): {
+  store: GovernanceStore;
+  inner: MemoryStore;
+  down: { value: boolean };
+} {
+  const inner = new MemoryStore();
+  const down = { value: false };
+  const store = new Proxy(inner, {
+    get(target, property, receiver) {
+      if (property === 'failMode') return failMode;
+      if (property === 'kind') return 'switchable';
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        if (down.value && property !== 'close') return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6390'));
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  }) as unknown as GovernanceStore;
+  return { store, inner, down };
+}
+
+describe('store outages', () => {
+  it('failMode closed (default): the call is denied with StoreUnavailableError and never runs', async () => {
+    const { store, down } = switchableStore('closed');
+    init({ store, budgets: [{ name: 'all', limit: 1, window: 'total' }] });
+    down.value = true;
+    const error = await rejection(genops!.governor.begin(chat()));
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect(ReservationFailedError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ store: 'switchable', operation: 'reserve', reasonCode: 'BUDGET_RESERVATION_FAILED' });
+    expect(error.message).toContain('ECONNREFUSED 127.0.0.1:6390');
+    expect(error.message).toContain("set failMode: 'open'");
+    down.value = false;
+  });
+
+  it('failMode open: the call runs, the span says so, and its cost is committed when the store is back', async () => {
+    const { store, inner, down } = switchableStore('open');
+    init({ store, budgets: [{ name: 'all', limit: 1, window: 'total' }] });
+    down.value = true;
+    await run(); // actual 1000 µ$
+    expect(lastSpan().attributes).toMatchObject({
+      'genops.store.fail_open': true,
+      'genops.policy.result': 'WARNING',
+      'genops.policy.reason_code': 'BUDGET_RESERVATION_FAILED',
+    });
+    expect(genops!.governor.journal.size).toBe(1);
+    await genops!.governor.journal.replay(); // still down: kept
+    expect(genops!.governor.journal.size).toBe(1);
+    down.value = false;
+    await genops!.governor.journal.replay();
+    expect(genops!.governor.journal.size).toBe(0);
+    expect(await inner.lines('all|')).toEqual([expect.objectContaining({ used: 1000, reserved: 0 })]);
+    expectCompliant();
+  });
+
+  it('a settlement the store cannot take is journaled and replayed: nothing is lost, nothing stays reserved', async () => {
+    const { store, inner, down } = switchableStore('closed');
+    init({ store, budgets: [{ name: 'all', limit: 1, window: 'total' }] });
+    const call = await genops!.governor.begin(chat());
+    down.value = true;
+    await call.end({ usage: USAGE });
+    expect(genops!.governor.journal.size).toBe(1);
+    down.value = false;
+    await genops!.governor.journal.replay();
+    expect(await inner.lines('all|')).toEqual([expect.objectContaining({ used: 1000, reserved: 0 })]);
+    expect(await inner.openReservations()).toBe(0);
+  });
+
+  it('a journal file survives a restart and is replayed by the next process', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'genops-journal-'));
+    const journalFile = join(dir, 'journal.jsonl');
+    const { store, inner, down } = switchableStore('open');
+    init({ store, budgets: [{ name: 'all', limit: 1, window: 'total' }], journalFile });
+    down.value = true;
+    await run();
+    await genops!.shutdown(); // the store is still down: the settlement stays in the file
+    genops = undefined;
+    expect(readFileSync(journalFile, 'utf8').trim().split('\n')).toHaveLength(1);
+    down.value = false;
+    init({ store, budgets: [{ name: 'all', limit: 1, window: 'total' }], journalFile });
+    await genops!.governor.journal.replay();
+    expect(await inner.lines('all|')).toEqual([expect.objectContaining({ used: 1000 })]);
+    expect(readFileSync(journalFile, 'utf8')).toBe('');
+  });
+});
+
+describe('store URLs', () => {
+  it('an unknown store URL is a ConfigError that names the option and the accepted forms, without the password', () => {
+    expect(() => init({ store: 'ftp://admin:s3cret@example.com' })).toThrow(
+      /store.*unknown store "ftp:\/\/admin:\*\*\*@example\.com".*"sqlite:<path>"/s,
+    );
+    genops = undefined;
+  });
+
+  it('GENOPS_STORE chooses the store when the option is not set', () => {
+    process.env.GENOPS_STORE = 'memory';
+    try {
+      init();
+      expect(genops!.governor.store.kind).toBe('memory');
+    } finally {
+      delete process.env.GENOPS_STORE;
+    }
   });
 });

@@ -21,6 +21,7 @@ import type { GovernanceError } from './errors/governance-error';
 import { PolicyViolationError } from './errors/policy-violation-error';
 import { RateLimitedError } from './errors/rate-limited-error';
 import { ReservationFailedError } from './errors/reservation-failed-error';
+import { StoreUnavailableError } from './errors/store-unavailable-error';
 import { ruleDecisionOf, type WorstCase, worstCaseOf } from './governance-steps';
 import { formatUsdExact, microsToUsd } from './money';
 import type { CompiledPolicy } from './policy/compile';
@@ -35,6 +36,7 @@ import { costMicros } from './pricing/cost';
 import type { PriceTable } from './pricing/price-table';
 import type { ModelPrice, PriceMatch } from './pricing/types';
 import * as sc from './semconv';
+import { SettlementJournal } from './store/settlement-journal';
 import type { ApprovalRecord, AuditEntry, BudgetLine, GovernanceStore, LineState, ReserveResult } from './store/types';
 import type { Instruments } from './telemetry/instruments';
 import type { Attribution, GovernedRequest, RequestEdits, ResponseInfo, Usage } from './types';
@@ -117,6 +119,8 @@ export class Governor {
   private readonly audit: AuditTrail | undefined;
   /** Alert keys this process already saw fire (saves a store round trip per call once over a threshold). */
   private readonly firedAlerts = new Map<string, number>();
+  /** Settlements the store could not take yet; replayed when it answers again. */
+  readonly journal: SettlementJournal;
 
   constructor(dependencies: GovernorDependencies) {
     const { options } = dependencies;
@@ -124,6 +128,7 @@ export class Governor {
     this.policy = dependencies.policy;
     this.store = dependencies.store;
     this.approvals = new Approvals(this.store);
+    this.journal = new SettlementJournal(this.store, options.journalFile ? { file: options.journalFile } : {});
     this.prices = dependencies.prices;
     this.tracer = dependencies.tracer;
     this.instruments = dependencies.instruments;
@@ -409,8 +414,23 @@ export class Governor {
       try {
         outcome = await this.store.reserve({ id: unit.id, lines, leaseMs: this.options.reservationLeaseMs });
       } catch (cause) {
-        if (approval) await this.releaseQuietly(unit.id, false);
-        const message = `The governance store (${this.store.kind}) could not reserve this call's budget: ${(cause as Error)?.message ?? cause}. The call was denied (fail-closed).`;
+        const reason = (cause as Error)?.message ?? String(cause);
+        if (this.store.failMode === 'open') {
+          // Fail-open: the call runs without a reservation; its settlement is journaled and replayed
+          // into these lines when the store is back, so what it cost is still counted.
+          unit.failOpenLines = lines;
+          safely(() => unit.span.setAttribute(sc.ATTR_GENOPS_STORE_FAIL_OPEN, true));
+          if (decision.result === 'ALLOWED')
+            Object.assign(decision, {
+              result: 'WARNING',
+              reasonCode: 'BUDGET_RESERVATION_FAILED',
+              rule: 'store',
+              message: `the governance store (${this.store.kind}) is unavailable (${reason}); the call ran without a reservation (failMode: open)`,
+              constraint: 'budget_limit',
+            });
+          return { lines: [], approval };
+        }
+        const message = `The governance store (${this.store.kind}) could not reserve this call's budget: ${reason}. The call was denied (failMode: closed). Retry when the store is back, or set failMode: 'open' on the store to let calls run unreserved.`;
         const blocked: Decision = {
           result: 'BLOCKED',
           reasonCode: 'BUDGET_RESERVATION_FAILED',
@@ -418,7 +438,11 @@ export class Governor {
           message,
           constraint: 'budget_limit',
         };
-        throw this.block(unit, blocked, new ReservationFailedError({ message, cause }));
+        throw this.block(
+          unit,
+          blocked,
+          new StoreUnavailableError({ store: this.store.kind, operation: 'reserve', message, cause }),
+        );
       }
       if (outcome.ok) {
         this.warnOverLimit(unit, policy, outcome.lines, lines, decision);
@@ -604,7 +628,7 @@ export class Governor {
       );
     } catch (cause) {
       await this.releaseQuietly(unit.id, hasLines);
-      const message = `The governance store (${this.store.kind}) could not hold approval ${unit.id}: ${(cause as Error)?.message ?? cause}. The call was denied (fail-closed).`;
+      const message = `The governance store (${this.store.kind}) could not hold approval ${unit.id}: ${(cause as Error)?.message ?? cause}. The call was denied: an approval needs the store.`;
       const blocked: Decision = {
         result: 'BLOCKED',
         reasonCode: 'BUDGET_RESERVATION_FAILED',
@@ -612,7 +636,11 @@ export class Governor {
         message,
         constraint: 'approval',
       };
-      throw this.block(unit, blocked, new ReservationFailedError({ message, cause }));
+      throw this.block(
+        unit,
+        blocked,
+        new StoreUnavailableError({ store: this.store.kind, operation: 'approval', message, cause }),
+      );
     }
     const approval: ApprovalInfo = {
       status: record.status === 'approved' ? 'approved' : record.status === 'timed_out' ? 'timed_out' : 'denied',
@@ -946,19 +974,22 @@ export class Governor {
 
     let settled: LineState[] = [];
     let open = true;
-    if (state.hasLines) {
+    const amounts = { USD: actualMicros, tokens: actualTokens, requests: 1 };
+    if (state.failOpenLines && state.failOpenLines.length > 0) {
+      // Ran fail-open without a reservation: commit what it cost once the store answers again.
+      open = false;
+      this.journal.add({ id: state.id, actual: amounts, lines: state.failOpenLines, at: Date.now() });
+    } else if (state.hasLines) {
       try {
-        const result = await this.store.settle(
-          state.id,
-          { USD: actualMicros, tokens: actualTokens, requests: 1 },
-          state.lines,
-        );
+        const result = await this.store.settle(state.id, amounts, state.lines);
         settled = result.lines;
         open = result.open;
       } catch (settleError) {
         open = false;
+        // Never lost: journaled and replayed; until then the reservation's lease keeps the budget held.
+        this.journal.add({ id: state.id, actual: amounts, lines: state.lines, at: Date.now() });
         diag.error(
-          `genops: could not settle reservation ${state.id}; its lease will expire and release it`,
+          `genops: could not settle reservation ${state.id}; the settlement is journaled and replayed when the store is back`,
           settleError,
         );
       }
@@ -1117,6 +1148,8 @@ interface Unit {
   span: Span;
   /** The policy in force when the call began (a reload does not change a call mid-way). */
   policy: CompiledPolicy;
+  /** Fail-open: the lines the call would have reserved, settled later from the journal. */
+  failOpenLines?: BudgetLine[];
   /** For the audit record: what the rules did besides deciding. */
   downgradedFrom?: string;
   redactions?: Record<string, number>;
@@ -1146,6 +1179,8 @@ export interface CallState {
   edits: RequestEdits | undefined;
   /** The output rule that stopped a stream, if one did. */
   outputBlocked?: string;
+  /** Fail-open: the lines to commit the actual amounts to when the store is back. */
+  failOpenLines?: BudgetLine[];
 }
 
 class Call implements GovernedCall {

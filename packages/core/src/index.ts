@@ -40,6 +40,7 @@ export {
   PolicyViolationError,
   RateLimitedError,
   ReservationFailedError,
+  StoreUnavailableError,
 } from './errors/index';
 export { estimateInputTokens } from './estimate';
 export { type BudgetStatus, GenOps, type GenOpsHandle, type GenOpsStatus } from './genops';
@@ -73,7 +74,9 @@ export { PriceTable } from './pricing/price-table';
 export type { ModelPrice, PriceMatch, PriceTier, ProviderPriceFile } from './pricing/types';
 export * as semconv from './semconv';
 export { GENOPS_SPEC_VERSION, type PolicyResult, type ReasonCode } from './semconv';
-export { MemoryStore } from './store/memory-store';
+export { MemoryStore, type MemoryStoreOptions } from './store/memory-store';
+export { openStoreUrl } from './store/open-store';
+export { type JournaledSettlement, SettlementJournal } from './store/settlement-journal';
 export type {
   ApprovalDecisionInput,
   ApprovalRecord,

@@ -78,6 +78,8 @@ export const ATTR_GENOPS_APPROVAL_ID = 'genops.approval.id' as const;
 export const ATTR_GENOPS_APPROVAL_STATUS = 'genops.approval.status' as const;
 /** @experimental */
 export const ATTR_GENOPS_APPROVAL_DECIDED_BY = 'genops.approval.decided_by' as const;
+/** `true` when the store was unavailable and the call ran without a reservation (`failMode: 'open'`). @experimental */
+export const ATTR_GENOPS_STORE_FAIL_OPEN = 'genops.store.fail_open' as const;
 /** Kinds redacted from the request and how many of each, e.g. `["email:2", "payment_card:1"]`; never the values. @experimental */
 export const ATTR_GENOPS_CONTENT_REDACTIONS = 'genops.content.redactions' as const;
 /** Total number of redacted spans of text. @experimental */

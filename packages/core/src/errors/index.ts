@@ -7,3 +7,4 @@ export { formatPolicyIssue, PolicyFileError, type PolicyIssue } from './policy-f
 export { PolicyViolationError } from './policy-violation-error';
 export { RateLimitedError } from './rate-limited-error';
 export { ReservationFailedError } from './reservation-failed-error';
+export { StoreUnavailableError } from './store-unavailable-error';

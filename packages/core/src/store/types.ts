@@ -137,6 +137,12 @@ export interface AuditRecord extends AuditEntry {
  */
 export interface GovernanceStore {
   readonly kind: string;
+  /**
+   * What GenOps does when the store cannot be reached: `closed` (default) denies the call with a
+   * `StoreUnavailableError`; `open` lets it run without a reservation (the span says so) and journals
+   * its settlement, replayed when the store is back.
+   */
+  readonly failMode?: 'closed' | 'open';
   reserve(request: ReserveRequest): Promise<ReserveResult>;
   /**
    * Commits the actual amount per unit for a reservation and releases the rest. When the reservation is
