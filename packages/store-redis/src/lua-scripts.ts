@@ -1,0 +1,510 @@
+/**
+ * The Lua scripts behind every state change. Each runs atomically inside Redis, so no other client's
+ * command interleaves between a check and its write: `reserve` checks and reserves every line of a
+ * request in one script (one round trip) and is all or nothing.
+ *
+ * Every script gets `KEYS[1]` = the namespace (`{genops}:`), which already carries the client's
+ * `keyPrefix` if it has one, and builds every other key name from it. All of them therefore share the
+ * namespace's hash tag and live in one Redis Cluster slot (scripts may touch undeclared keys of the
+ * slot they run in). `ARGV[1]` is the retention (ms) and `ARGV[2]` the client's clock (epoch ms):
+ * leases, periods, rolling windows and `markOnce` expiry follow the caller's clock, as in
+ * `MemoryStore`; Redis key TTLs only garbage-collect state that no longer counts.
+ *
+ * Keys (after the namespace):
+ * - `line:<key>` hash: `b` budget, `u` unit, `l` limit, `used`, `r` reserved, `x` period end, `w`/`bm`
+ *   rolling window and bucket (ms), `t` last touched; `buckets:<key>` hash: bucket start → amount.
+ * - `lines` sorted set (all scores 0, read by lex range): every line key, for `lines(prefix)`.
+ * - `res:<id>` hash: `s` start, `e` lease end, `l` the reservation's lines (the JSON the client sent).
+ * - `leases` sorted set: open reservation id → lease end. `settled` sorted set: settled id → until
+ *   when a repeated settlement of it is recognised and commits nothing (one lease length after an
+ *   on-time settlement, the retention after a late one).
+ * - `mark:<key>` string: when the mark may be set again (`inf` = never).
+ * - `approval:<id>` hash: `rec` the record as created (JSON), `st` status, `da`/`db`/`dr` decision,
+ *   `seq` creation order; `approvals` sorted set: id by `createdAt`; `approvals:seq` counter.
+ * - `audit` stream: one entry per record (id `<seq>-0`, field `r` = the record's JSON);
+ *   `audit:tip` hash: `seq` and `hash` of the last record.
+ *
+ * Numbers cross the script boundary as decimal strings, never as Lua numbers in replies (Redis
+ * truncates those to integers) and never through cjson's encoder (14 significant digits).
+ */
+
+const PRELUDE = `
+local NS = KEYS[1]
+local RET = tonumber(ARGV[1])
+local NOW = tonumber(ARGV[2])
+local INDEX = NS .. 'lines'
+local LEASES = NS .. 'leases'
+local SETTLED = NS .. 'settled'
+local LEASE = nil
+
+local function num(x)
+  if x ~= x then return 'nan' end
+  if x == math.huge then return 'inf' end
+  if x == -math.huge then return '-inf' end
+  if x == math.floor(x) and x > -9007199254740992 and x < 9007199254740992 then return string.format('%d', x) end
+  return string.format('%.17g', x)
+end
+
+local function opt(s)
+  if s == nil or s == false or s == '' then return nil end
+  return tonumber(s)
+end
+`;
+
+/** Budget line counters: loaded once per script, changed in Lua, written back by `save()`. */
+const COUNTERS = `
+local C = {}
+local ORDER = {}
+
+local function lkey(k) return NS .. 'line:' .. k end
+local function bkey(k) return NS .. 'buckets:' .. k end
+
+local function parseLines(json)
+  local lines = {}
+  for i, r in ipairs(cjson.decode(json)) do
+    local l = { key = r[1], budget = r[2], unit = r[3], limit = tonumber(r[4]), amount = tonumber(r[5]),
+      enforce = r[6] == '1', x = opt(r[7]), w = opt(r[8]), bm = opt(r[9]) }
+    if l.w then l.bm = math.max(1, l.bm or 1) else l.bm = nil end
+    lines[i] = l
+  end
+  return lines
+end
+
+local function load(k)
+  local c = C[k]
+  if c ~= nil then
+    if c then return c end
+    return nil
+  end
+  local v = redis.call('HMGET', lkey(k), 'b', 'u', 'l', 'used', 'r', 'x', 'w', 'bm', 't')
+  if not v[3] then
+    C[k] = false
+    return nil
+  end
+  c = { key = k, budget = v[1], unit = v[2], limit = tonumber(v[3]), used = tonumber(v[4]) or 0,
+    reserved = tonumber(v[5]) or 0, x = opt(v[6]), w = opt(v[7]), bm = opt(v[8]), t = tonumber(v[9]) or 0,
+    buckets = {}, bset = {}, bdel = {} }
+  if c.w then
+    local flat = redis.call('HGETALL', bkey(k))
+    for i = 1, #flat, 2 do c.buckets[tonumber(flat[i])] = tonumber(flat[i + 1]) end
+  end
+  C[k] = c
+  ORDER[#ORDER + 1] = k
+  return c
+end
+
+local function create(l)
+  local c = { key = l.key, budget = l.budget, unit = l.unit, limit = l.limit, used = 0, reserved = 0, x = l.x,
+    w = l.w, bm = l.bm, t = NOW, buckets = {}, bset = {}, bdel = {} }
+  C[l.key] = c
+  ORDER[#ORDER + 1] = l.key
+  redis.call('ZADD', INDEX, 0, l.key)
+  return c
+end
+
+local function clearBuckets(c)
+  for start in pairs(c.buckets) do c.bdel[start] = true end
+  c.buckets = {}
+  c.bset = {}
+end
+
+-- A counter whose period has ended reads as empty; amounts still reserved on it stay reserved.
+local function refresh(c)
+  if c.x == nil or c.x > NOW then return end
+  c.used = 0
+  clearBuckets(c)
+end
+
+-- Sum of the buckets starting after NOW - windowMs - bucketMs; drops older buckets.
+local function windowSum(c)
+  if not c.w then return c.used end
+  local after = NOW - c.w - c.bm
+  local sum = 0
+  for start, amount in pairs(c.buckets) do
+    if start > after then
+      sum = sum + amount
+    else
+      c.buckets[start] = nil
+      c.bset[start] = nil
+      c.bdel[start] = true
+    end
+  end
+  return sum
+end
+
+-- Commits an amount: into a rolling line's bucket of 'at', or into a calendar line's period.
+local function commit(c, amount, at)
+  c.t = NOW
+  if amount == 0 then return end
+  if c.w then
+    local start = math.floor(at / c.bm) * c.bm
+    c.buckets[start] = (c.buckets[start] or 0) + amount
+    c.bset[start] = true
+    c.bdel[start] = nil
+  else
+    c.used = c.used + amount
+  end
+end
+
+local function state(c)
+  refresh(c)
+  local used = c.used
+  if c.w then used = windowSum(c) end
+  return { c.key, c.budget, c.unit, c.limit, used, c.reserved }
+end
+
+local function emptyState(l)
+  return { l.key, l.budget, l.unit, l.limit, 0, 0 }
+end
+
+local function push(out, s)
+  out[#out + 1] = s[1]
+  out[#out + 1] = s[2]
+  out[#out + 1] = s[3]
+  out[#out + 1] = num(s[4])
+  out[#out + 1] = num(s[5])
+  out[#out + 1] = num(s[6])
+end
+
+-- The counter of a line as it is, created from the line when missing (settlements: their lines are as
+-- old as the reservation and must not undo a newer limit).
+local function counterOf(l)
+  local c = load(l.key)
+  if c then
+    refresh(c)
+    return c
+  end
+  return create(l)
+end
+
+-- Starts a new period when the counter's ended, then applies the line's (newest) configuration.
+local function configure(c, l)
+  refresh(c)
+  c.budget = l.budget
+  c.unit = l.unit
+  c.limit = l.limit
+  c.x = l.x
+  if l.w then
+    if not c.w and c.used ~= 0 then
+      c.w = l.w
+      c.bm = l.bm
+      commit(c, c.used, NOW)
+      c.used = 0
+    end
+    c.w = l.w
+    c.bm = l.bm
+  elseif c.w then
+    c.used = windowSum(c)
+    clearBuckets(c)
+    c.w = nil
+    c.bm = nil
+  end
+end
+
+local function counterFor(l)
+  local c = counterOf(l)
+  configure(c, l)
+  return c
+end
+
+-- Writes back every counter the script read or created. TTLs only collect garbage: a rolling line is
+-- kept for its window after its last use, a calendar line until its period ended, each plus the
+-- retention; a line without a period (a 'total' budget) is kept for ever.
+local function save()
+  for _, k in ipairs(ORDER) do
+    local c = C[k]
+    if c then
+      local lk, bk = lkey(k), bkey(k)
+      redis.call('HSET', lk, 'b', c.budget, 'u', c.unit, 'l', num(c.limit), 'used', num(c.used),
+        'r', num(c.reserved), 'x', c.x and num(c.x) or '', 'w', c.w and num(c.w) or '',
+        'bm', c.bm and num(c.bm) or '', 't', num(c.t))
+      local del = {}
+      for start in pairs(c.bdel) do
+        if c.buckets[start] == nil then del[#del + 1] = num(start) end
+      end
+      if #del > 0 then redis.call('HDEL', bk, unpack(del)) end
+      local set = {}
+      for start in pairs(c.bset) do
+        local amount = c.buckets[start]
+        if amount ~= nil then
+          set[#set + 1] = num(start)
+          set[#set + 1] = num(amount)
+        end
+      end
+      if #set > 0 then redis.call('HSET', bk, unpack(set)) end
+      local ttl = nil
+      if c.w then
+        ttl = c.w + c.bm + RET
+      elseif c.x then
+        ttl = math.max(c.x - NOW, 0) + RET
+      end
+      if ttl then
+        if c.reserved > 0 and LEASE and LEASE + RET > ttl then ttl = LEASE + RET end
+        ttl = math.ceil(ttl)
+        redis.call('PEXPIRE', lk, ttl)
+        redis.call('PEXPIRE', bk, ttl)
+      else
+        redis.call('PERSIST', lk)
+        redis.call('PERSIST', bk)
+      end
+    end
+  end
+end
+
+local function unreserve(id)
+  local rk = NS .. 'res:' .. id
+  local json = redis.call('HGET', rk, 'l')
+  if json then
+    for _, l in ipairs(parseLines(json)) do
+      local c = load(l.key)
+      if c then c.reserved = math.max(0, c.reserved - l.amount) end
+    end
+  end
+  redis.call('DEL', rk)
+  redis.call('ZREM', LEASES, id)
+end
+
+-- Releases every reservation whose lease has ended (a holder that never settled), and forgets
+-- settlements old enough that a repeat of them is no longer expected.
+local function expireLeases()
+  local ids = redis.call('ZRANGEBYSCORE', LEASES, '-inf', num(NOW))
+  for _, id in ipairs(ids) do unreserve(id) end
+  redis.call('ZREMRANGEBYSCORE', SETTLED, '-inf', num(NOW))
+end
+`;
+
+/** ARGV[3] id, ARGV[4] leaseMs, ARGV[5] lines JSON. Reply `{1, states...}` or `{0, failed state, requested}`. */
+export const RESERVE_LUA = `${PRELUDE}${COUNTERS}
+local id = ARGV[3]
+LEASE = math.max(0, tonumber(ARGV[4]))
+expireLeases()
+local rk = NS .. 'res:' .. id
+if redis.call('EXISTS', rk) == 1 then
+  save()
+  return redis.error_reply('genops: reservation "' .. id .. '" is already open')
+end
+local lines = parseLines(ARGV[5])
+local asked = {}
+for _, l in ipairs(lines) do
+  local before = asked[l.key] or 0
+  asked[l.key] = before + l.amount
+  if l.amount ~= 0 and l.enforce then
+    local c = load(l.key)
+    local current
+    if c then
+      configure(c, l)
+      current = state(c)
+    else
+      current = emptyState(l)
+    end
+    if current[5] + current[6] + before + l.amount > l.limit then
+      save()
+      local out = { 0 }
+      push(out, current)
+      out[#out + 1] = num(l.amount)
+      return out
+    end
+  end
+end
+local counters = {}
+for i, l in ipairs(lines) do
+  local c = counterFor(l)
+  c.reserved = c.reserved + l.amount
+  c.t = NOW
+  counters[i] = c
+end
+local expires = NOW + LEASE
+redis.call('HSET', rk, 's', num(NOW), 'e', num(expires), 'l', ARGV[5])
+redis.call('ZADD', LEASES, num(expires), id)
+redis.call('ZREM', SETTLED, id)
+local out = { 1 }
+for _, c in ipairs(counters) do push(out, state(c)) end
+save()
+return out
+`;
+
+/**
+ * ARGV[3] id, ARGV[4] actual amounts (JSON object of unit → decimal string), ARGV[5] lines JSON or ''.
+ * Reply `{1|0, states...}` (1 = the reservation was open).
+ */
+export const SETTLE_LUA = `${PRELUDE}${COUNTERS}
+local id = ARGV[3]
+local actual = cjson.decode(ARGV[4])
+local function amountOf(unit)
+  local v = actual[unit]
+  if v == nil then return 0 end
+  return tonumber(v) or 0
+end
+expireLeases()
+local rk = NS .. 'res:' .. id
+local r = redis.call('HMGET', rk, 's', 'e', 'l')
+local out
+local counters = {}
+if r[3] then
+  local started, expires = tonumber(r[1]), tonumber(r[2])
+  redis.call('DEL', rk)
+  redis.call('ZREM', LEASES, id)
+  -- Remembered for one lease length: a settlement repeated after a lost reply commits nothing.
+  redis.call('ZADD', SETTLED, num(NOW + math.max(expires - started, 0)), id)
+  out = { 1 }
+  for i, l in ipairs(parseLines(r[3])) do
+    local c = counterOf(l)
+    c.reserved = math.max(0, c.reserved - l.amount)
+    commit(c, amountOf(l.unit), started)
+    counters[i] = c
+  end
+else
+  out = { 0 }
+  if ARGV[5] ~= '' then
+    -- The lease expired while the call ran: what it cost still counts, in the bucket of now.
+    local repeated = redis.call('ZSCORE', SETTLED, id)
+    for i, l in ipairs(parseLines(ARGV[5])) do
+      local c = counterOf(l)
+      if not repeated then commit(c, amountOf(l.unit), NOW) end
+      counters[i] = c
+    end
+    -- Remembered for the retention: a late settlement repeated after a lost reply commits nothing.
+    if not repeated then redis.call('ZADD', SETTLED, num(NOW + RET), id) end
+  end
+end
+for _, c in ipairs(counters) do push(out, state(c)) end
+-- Incremental sweep of the line index: a few keys per settlement, dropping lines whose key expired.
+local cursor = redis.call('GET', NS .. 'sweep')
+local min = '-'
+if cursor and cursor ~= '' then min = '(' .. cursor end
+local keys = redis.call('ZRANGEBYLEX', INDEX, min, '+', 'LIMIT', 0, 8)
+for _, k in ipairs(keys) do
+  if not C[k] and redis.call('EXISTS', lkey(k)) == 0 then redis.call('ZREM', INDEX, k) end
+end
+if #keys < 8 then redis.call('SET', NS .. 'sweep', '') else redis.call('SET', NS .. 'sweep', keys[#keys]) end
+save()
+return out
+`;
+
+/** ARGV[3] id. Reply 1 when the reservation was open. */
+export const RELEASE_LUA = `${PRELUDE}${COUNTERS}
+expireLeases()
+local open = redis.call('EXISTS', NS .. 'res:' .. ARGV[3]) == 1
+if open then unreserve(ARGV[3]) end
+save()
+if open then return 1 end
+return 0
+`;
+
+/** Reply: the number of open reservations. */
+export const OPEN_RESERVATIONS_LUA = `${PRELUDE}${COUNTERS}
+expireLeases()
+save()
+return redis.call('ZCARD', LEASES)
+`;
+
+/**
+ * ARGV[3] lex min, ARGV[4] lex max, ARGV[5] batch size. Reply `{last key scanned or '', count scanned,
+ * states...}`; index entries whose line expired are dropped.
+ */
+export const LINES_LUA = `${PRELUDE}${COUNTERS}
+expireLeases()
+local keys = redis.call('ZRANGEBYLEX', INDEX, ARGV[3], ARGV[4], 'LIMIT', 0, tonumber(ARGV[5]))
+local out = { keys[#keys] or '', #keys }
+for _, k in ipairs(keys) do
+  local c = load(k)
+  if c then push(out, state(c)) else redis.call('ZREM', INDEX, k) end
+end
+save()
+return out
+`;
+
+/** ARGV[3] key, ARGV[4] expiresAt or ''. Reply 1 when set now. */
+export const MARK_ONCE_LUA = `${PRELUDE}
+local k = NS .. 'mark:' .. ARGV[3]
+local current = redis.call('GET', k)
+if current and (current == 'inf' or tonumber(current) > NOW) then return 0 end
+if ARGV[4] == '' then
+  redis.call('SET', k, 'inf')
+  return 1
+end
+local ttl = tonumber(ARGV[4]) - NOW
+if ttl > 0 then
+  redis.call('SET', k, ARGV[4], 'PX', math.ceil(ttl + RET))
+else
+  redis.call('DEL', k)
+end
+return 1
+`;
+
+/** ARGV[3] id, ARGV[4] record JSON, ARGV[5] status, ARGV[6] createdAt, ARGV[7] ttl ms, ARGV[8] channel. */
+export const CREATE_APPROVAL_LUA = `${PRELUDE}
+local k = NS .. 'approval:' .. ARGV[3]
+local seq = redis.call('HGET', k, 'seq')
+if not seq then seq = redis.call('INCR', NS .. 'approvals:seq') end
+redis.call('DEL', k)
+redis.call('HSET', k, 'rec', ARGV[4], 'st', ARGV[5], 'seq', seq)
+redis.call('PEXPIRE', k, ARGV[7])
+redis.call('ZADD', NS .. 'approvals', ARGV[6], ARGV[3])
+if ARGV[5] ~= 'pending' then redis.call('PUBLISH', ARGV[8], ARGV[3]) end
+return 1
+`;
+
+/**
+ * Compare-and-set: only a pending approval changes. ARGV[3] id, ARGV[4] status, ARGV[5] decidedBy,
+ * ARGV[6] '1' when a reason is given, ARGV[7] reason, ARGV[8] ttl ms, ARGV[9] channel. Reply: the
+ * approval's fields (see {@link APPROVAL_FIELDS}), or nil when it does not exist.
+ */
+export const DECIDE_APPROVAL_LUA = `${PRELUDE}
+local k = NS .. 'approval:' .. ARGV[3]
+local v = redis.call('HMGET', k, 'rec', 'st', 'da', 'db', 'dr', 'seq')
+if not v[1] then return false end
+if v[2] == 'pending' then
+  if ARGV[6] == '1' then
+    redis.call('HSET', k, 'st', ARGV[4], 'da', num(NOW), 'db', ARGV[5], 'dr', ARGV[7])
+  else
+    redis.call('HSET', k, 'st', ARGV[4], 'da', num(NOW), 'db', ARGV[5])
+  end
+  redis.call('PEXPIRE', k, ARGV[8])
+  redis.call('PUBLISH', ARGV[9], ARGV[3])
+  v = redis.call('HMGET', k, 'rec', 'st', 'da', 'db', 'dr', 'seq')
+end
+return v
+`;
+
+/** ARGV[3] status filter or ''. Reply: the fields of each approval, newest `createdAt` first. */
+export const LIST_APPROVALS_LUA = `${PRELUDE}
+local ids = redis.call('ZREVRANGE', NS .. 'approvals', 0, -1)
+local out = {}
+for _, id in ipairs(ids) do
+  local v = redis.call('HMGET', NS .. 'approval:' .. id, 'rec', 'st', 'da', 'db', 'dr', 'seq')
+  if not v[1] then
+    redis.call('ZREM', NS .. 'approvals', id)
+  elseif ARGV[3] == '' or v[2] == ARGV[3] then
+    for i = 1, 6 do out[#out + 1] = v[i] end
+  end
+end
+return out
+`;
+
+/** Fields of an approval hash, in the order the approval scripts reply with them. */
+export const APPROVAL_FIELDS = ['rec', 'st', 'da', 'db', 'dr', 'seq'] as const;
+
+/**
+ * Check-and-append: the client hashed the records (Redis Lua has no SHA-256) against the tip it
+ * expects; they are appended only if the tip has not moved. ARGV[3] expected tip seq ('0' = empty),
+ * ARGV[4] expected tip hash, ARGV[5] stream length bound or '', ARGV[6] new tip seq, ARGV[7] new tip
+ * hash, ARGV[8...] seq and record JSON pairs. Reply `{1}`, or `{0, tip seq, tip hash}` when it moved.
+ */
+export const APPEND_AUDIT_LUA = `${PRELUDE}
+local tipKey = NS .. 'audit:tip'
+local tip = redis.call('HMGET', tipKey, 'seq', 'hash')
+local seq = tip[1] or '0'
+local hash = tip[2] or string.rep('0', 64)
+if seq ~= ARGV[3] or hash ~= ARGV[4] then return { 0, seq, hash } end
+local stream = NS .. 'audit'
+for i = 8, #ARGV, 2 do
+  if ARGV[5] ~= '' and i + 1 == #ARGV then
+    redis.call('XADD', stream, 'MAXLEN', '~', ARGV[5], ARGV[i] .. '-0', 'r', ARGV[i + 1])
+  else
+    redis.call('XADD', stream, ARGV[i] .. '-0', 'r', ARGV[i + 1])
+  end
+end
+redis.call('HSET', tipKey, 'seq', ARGV[6], 'hash', ARGV[7])
+return { 1 }
+`;

@@ -1,0 +1,701 @@
+import {
+  type ApprovalDecisionInput,
+  type ApprovalRecord,
+  type ApprovalStatus,
+  type AuditEntry,
+  type AuditRecord,
+  type BudgetLine,
+  chainAuditEntries,
+  GENESIS_HASH,
+  type GovernanceStore,
+  type LineState,
+  type LineUnit,
+  type ReserveRequest,
+  type ReserveResult,
+  type SettleAmounts,
+  type SettleResult,
+} from '@genops/core';
+import { type Cluster, Redis, type RedisOptions } from 'ioredis';
+import {
+  APPEND_AUDIT_LUA,
+  APPROVAL_FIELDS,
+  CREATE_APPROVAL_LUA,
+  DECIDE_APPROVAL_LUA,
+  LINES_LUA,
+  LIST_APPROVALS_LUA,
+  MARK_ONCE_LUA,
+  OPEN_RESERVATIONS_LUA,
+  RELEASE_LUA,
+  RESERVE_LUA,
+  SETTLE_LUA,
+} from './lua-scripts';
+import { RedisStoreError } from './redis-store-error';
+import type { RedisStoreOptions } from './types';
+
+const DAY_MS = 86_400_000;
+const DEFAULT_TIMEOUT_MS = 2_000;
+/** Largest delay `setTimeout` accepts; longer waits would fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+/** Line keys read per `lines()` script run, so one call never blocks Redis for long. */
+const LINES_BATCH = 500;
+/** Audit entries appended per script run at most (queued appends are combined up to this). */
+const AUDIT_BATCH = 1_000;
+/** Check-and-append attempts before `appendAudit` gives up (each lost race means another client progressed). */
+const AUDIT_ATTEMPTS = 100;
+/** Shortest TTL given to an approval, so one created already past its retention is still readable. */
+const MIN_APPROVAL_TTL_MS = 60_000;
+
+/** The scripts, defined on the client with ioredis `defineCommand` (EVALSHA, loaded on first use). */
+const SCRIPTS = {
+  genopsV1Reserve: RESERVE_LUA,
+  genopsV1Settle: SETTLE_LUA,
+  genopsV1Release: RELEASE_LUA,
+  genopsV1OpenReservations: OPEN_RESERVATIONS_LUA,
+  genopsV1Lines: LINES_LUA,
+  genopsV1MarkOnce: MARK_ONCE_LUA,
+  genopsV1CreateApproval: CREATE_APPROVAL_LUA,
+  genopsV1DecideApproval: DECIDE_APPROVAL_LUA,
+  genopsV1ListApprovals: LIST_APPROVALS_LUA,
+  genopsV1AppendAudit: APPEND_AUDIT_LUA,
+} as const;
+
+type ScriptName = keyof typeof SCRIPTS;
+type ScriptArg = string | Buffer;
+type Client = Redis | Cluster;
+type Reply = (string | number | null)[];
+type ScriptCommands = Record<ScriptName, (...args: ScriptArg[]) => Promise<unknown>>;
+
+interface ApprovalWaiter {
+  /** The record as the wait began, returned if nothing newer can be read. */
+  record: ApprovalRecord;
+  finish: (record: ApprovalRecord) => void;
+}
+
+/**
+ * Governance state in Redis, shared by every process on every machine that uses the same server and
+ * namespace: budgets, reservations, rate-limit counters, `markOnce` keys, approvals and the audit
+ * chain. Semantics are those of `MemoryStore` from `@genops/core`.
+ *
+ * Each reserve, settle and release is one Lua script (EVALSHA, one round trip): a reservation checks
+ * and reserves every matching line atomically, all or nothing, so processes never overspend. Leases
+ * are a sorted set of reservation ids by lease end; every script first releases the ones that ended,
+ * so a process that dies never holds budget beyond its lease. Time is the client's clock, sent with
+ * each script.
+ *
+ * Every key is `{<prefix>}:...`: one hash tag per namespace, so the store runs on Redis Cluster (all of
+ * a namespace's keys are in one slot; use several prefixes to spread independent workloads).
+ *
+ * The audit chain is hashed here (Redis Lua has no SHA-256) and appended by a script that checks the
+ * chain's tip has not moved, retrying when another client appended first. `waitForApproval` wakes on
+ * a pub/sub message from whichever process decides.
+ *
+ * When Redis is down every method rejects promptly (at once while the connection is known to be
+ * down, otherwise within {@link RedisStoreOptions.timeoutMs}) with a {@link RedisStoreError} naming the
+ * server and the cause; commands are never queued to run later, so nothing the caller was told failed
+ * happens behind its back. The store reconnects by itself.
+ *
+ * @example
+ * const store = new RedisStore({ url: 'redis://127.0.0.1:6379' });
+ * GenOps.init({ store, budgets: [{ name: 'daily', limit: 100, window: 'day' }] });
+ */
+export class RedisStore implements GovernanceStore {
+  readonly kind = 'redis';
+  readonly failMode: 'closed' | 'open';
+  /** The server, without credentials, as error messages name it. */
+  readonly server: string;
+  /** The namespace (`prefix`); every key starts with `{<prefix>}:`. */
+  readonly prefix: string;
+  private readonly client: Client;
+  private readonly commands: ScriptCommands;
+  private readonly ownsClient: boolean;
+  /** `{prefix}:`, the start of every key. */
+  private readonly namespace: string;
+  /** Pub/sub channel on which approval decisions are announced (message: the approval id). */
+  private readonly channel: string;
+  private readonly now: () => number;
+  private readonly timeoutMs: number;
+  private readonly retentionMs: number;
+  private readonly maxAuditRecords: number | undefined;
+  private lastError: Error | undefined;
+  /** Resolves with why not when the connection being established failed, `undefined` once it is ready. */
+  private connecting: Promise<string | undefined> | undefined;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private subscriber: Client | undefined;
+  private subscription: Promise<void> | undefined;
+  private readonly waiters = new Map<string, Set<ApprovalWaiter>>();
+  /** The last audit tip this instance saw (a guess: the append script checks it). */
+  private auditTip: Pick<AuditRecord, 'seq' | 'hash'> | undefined;
+  private readonly auditQueue: {
+    entries: AuditEntry[];
+    resolve: (records: AuditRecord[]) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
+  private auditDraining = false;
+  private readonly onError = (error: Error): void => {
+    this.lastError = error;
+  };
+  private readonly onReady = (): void => {
+    this.lastError = undefined;
+  };
+
+  /** @throws Error when neither `url` nor `client` is given, or the prefix or URL is invalid. */
+  constructor(options: RedisStoreOptions = {}) {
+    const prefix = options.prefix ?? 'genops';
+    if (prefix === '' || /[{}]/.test(prefix))
+      throw new Error(`genops: the Redis store prefix must be non-empty without "{" or "}", not "${prefix}"`);
+    this.prefix = prefix;
+    this.namespace = `{${prefix}}:`;
+    this.channel = `{${prefix}}:approvals`;
+    this.failMode = options.failMode ?? 'closed';
+    this.now = options.now ?? Date.now;
+    this.timeoutMs = positive(options.timeoutMs, DEFAULT_TIMEOUT_MS);
+    this.retentionMs = positive(options.retentionMs, DAY_MS);
+    this.maxAuditRecords =
+      options.maxAuditRecords === undefined || !Number.isFinite(options.maxAuditRecords)
+        ? undefined
+        : Math.max(1, Math.floor(options.maxAuditRecords));
+    if (options.url !== undefined) {
+      this.server = describeUrl(options.url);
+      this.client = new Redis(options.url, {
+        // Fail instead of queueing: a command queued while Redis is down would run after its caller
+        // was told it failed (a reservation nobody settles). Commands in flight when the connection
+        // drops fail at once and are never resent.
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        autoResendUnfulfilledCommands: false,
+        connectTimeout: this.timeoutMs,
+        retryStrategy: (attempt: number) => Math.min(attempt * 100, 1_000),
+        ...options.redisOptions,
+      } satisfies RedisOptions);
+      this.ownsClient = true;
+    } else if (options.client) {
+      this.client = options.client;
+      this.server = describeClient(options.client);
+      this.ownsClient = false;
+    } else {
+      throw new Error('genops: RedisStore needs a `url` (redis://host:port) or an ioredis `client`');
+    }
+    for (const [name, lua] of Object.entries(SCRIPTS)) this.client.defineCommand(name, { numberOfKeys: 1, lua });
+    this.commands = this.client as unknown as ScriptCommands;
+    this.client.on('error', this.onError);
+    this.client.on('ready', this.onReady);
+  }
+
+  async reserve(request: ReserveRequest): Promise<ReserveResult> {
+    const reply = (await this.script(
+      'reserve',
+      'genopsV1Reserve',
+      request.id,
+      String(request.leaseMs),
+      encodeLines(request.lines),
+    )) as Reply;
+    if (reply[0] === 1) return { ok: true, lines: decodeStates(reply, 1) };
+    return { ok: false, failed: decodeStates(reply.slice(0, 7), 1)[0]!, requested: parseNumber(reply[7]) };
+  }
+
+  async settle(id: string, actual: SettleAmounts, lines?: readonly BudgetLine[]): Promise<SettleResult> {
+    const amounts: Record<string, string> = {};
+    for (const [unit, amount] of Object.entries(actual)) if (amount != null) amounts[unit] = String(amount);
+    const reply = (await this.script(
+      'settle',
+      'genopsV1Settle',
+      id,
+      JSON.stringify(amounts),
+      lines ? encodeLines(lines) : '',
+    )) as Reply;
+    return { open: reply[0] === 1, lines: decodeStates(reply, 1) };
+  }
+
+  async release(id: string): Promise<boolean> {
+    return (await this.script('release', 'genopsV1Release', id)) === 1;
+  }
+
+  async lines(prefix = ''): Promise<LineState[]> {
+    let min: ScriptArg = prefix === '' ? '-' : `[${prefix}`;
+    // Every key that starts with the prefix sorts before prefix + 0xFF (no UTF-8 byte is 0xFF).
+    const max: ScriptArg = prefix === '' ? '+' : Buffer.concat([Buffer.from(`(${prefix}`), Buffer.from([0xff])]);
+    const states: LineState[] = [];
+    for (;;) {
+      const reply = (await this.script('lines', 'genopsV1Lines', min, max, String(LINES_BATCH))) as Reply;
+      states.push(...decodeStates(reply, 2));
+      if (Number(reply[1]) < LINES_BATCH) break;
+      min = `(${reply[0]}`;
+    }
+    return states.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async openReservations(): Promise<number> {
+    return Number(await this.script('openReservations', 'genopsV1OpenReservations'));
+  }
+
+  async markOnce(key: string, expiresAt?: number): Promise<boolean> {
+    const until = expiresAt == null ? '' : String(expiresAt);
+    return (await this.script('markOnce', 'genopsV1MarkOnce', key, until)) === 1;
+  }
+
+  /** Records a pending approval; a record with the same id is replaced. */
+  async createApproval(record: ApprovalRecord): Promise<void> {
+    const json = JSON.stringify(record);
+    const over = record.status === 'pending' ? record.expiresAt : (record.decidedAt ?? record.createdAt);
+    await this.script(
+      'createApproval',
+      'genopsV1CreateApproval',
+      record.id,
+      json,
+      record.status,
+      String(record.createdAt),
+      String(this.approvalTtl(over)),
+      this.channel,
+    );
+  }
+
+  async decideApproval(id: string, decision: ApprovalDecisionInput): Promise<ApprovalRecord | undefined> {
+    const reply = (await this.script(
+      'decideApproval',
+      'genopsV1DecideApproval',
+      id,
+      decision.status,
+      decision.decidedBy,
+      decision.reason === undefined ? '0' : '1',
+      decision.reason ?? '',
+      String(this.approvalTtl(this.now())),
+      this.channel,
+    )) as Reply | null;
+    return reply ? decodeApproval(reply, 0) : undefined;
+  }
+
+  async getApproval(id: string): Promise<ApprovalRecord | undefined> {
+    return this.readApproval(id, 'getApproval');
+  }
+
+  async listApprovals(filter: { status?: ApprovalStatus } = {}): Promise<ApprovalRecord[]> {
+    const reply = (await this.script('listApprovals', 'genopsV1ListApprovals', filter.status ?? '')) as Reply;
+    const listed: { record: ApprovalRecord; seq: number }[] = [];
+    for (let index = 0; index + APPROVAL_FIELDS.length <= reply.length; index += APPROVAL_FIELDS.length)
+      listed.push({ record: decodeApproval(reply, index), seq: Number(reply[index + 5]) });
+    // Newest first; approvals created at the same time: the one created last first.
+    listed.sort((a, b) => b.record.createdAt - a.record.createdAt || b.seq - a.seq);
+    return listed.map((entry) => entry.record);
+  }
+
+  /**
+   * Resolves as soon as any process decides the approval (a pub/sub message on a connection opened on
+   * first use), at once when it is already decided, or with the still-pending record after `timeoutMs`
+   * of real time. Rejects (a {@link RedisStoreError}) when Redis cannot be reached to start waiting.
+   */
+  async waitForApproval(id: string, timeoutMs: number): Promise<ApprovalRecord | undefined> {
+    const record = await this.readApproval(id, 'waitForApproval');
+    if (record?.status !== 'pending' || timeoutMs <= 0) return record;
+    await this.subscribe();
+    return new Promise<ApprovalRecord>((resolve) => {
+      let done = false;
+      const waiter: ApprovalWaiter = {
+        record,
+        finish: (current) => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          const waiting = this.waiters.get(id);
+          waiting?.delete(waiter);
+          if (waiting?.size === 0) this.waiters.delete(id);
+          resolve(current);
+        },
+      };
+      const timer = setTimeout(
+        () => {
+          this.readApproval(id, 'waitForApproval').then(
+            (current) => waiter.finish(current ?? record),
+            () => waiter.finish(record),
+          );
+        },
+        Math.min(timeoutMs, MAX_TIMER_MS),
+      );
+      timer.unref();
+      let waiting = this.waiters.get(id);
+      if (!waiting) this.waiters.set(id, (waiting = new Set()));
+      waiting.add(waiter);
+      // Read again now that the subscription is in place: a decision made before it is not missed.
+      void this.wake(id);
+    });
+  }
+
+  async appendAudit(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
+    if (entries.length === 0) return [];
+    // Stored as JSON and hashed as JSON reads back, so hashes match across stores.
+    const copies = entries.map(
+      (entry): AuditEntry => ({
+        type: entry.type,
+        at: entry.at,
+        subject: entry.subject,
+        data: JSON.parse(JSON.stringify(entry.data)) as Record<string, unknown>,
+      }),
+    );
+    return new Promise<AuditRecord[]>((resolve, reject) => {
+      this.auditQueue.push({ entries: copies, resolve, reject });
+      void this.drainAudit();
+    });
+  }
+
+  async readAudit(options: { fromSeq?: number; limit?: number } = {}): Promise<AuditRecord[]> {
+    const fromSeq = Math.floor(options.fromSeq ?? 1);
+    const limit = options.limit === undefined ? undefined : Math.floor(options.limit);
+    if (limit !== undefined && limit <= 0) return [];
+    const start = fromSeq <= 1 ? '-' : `${fromSeq}-0`;
+    const key = `${this.namespace}audit`;
+    const entries = await this.run('readAudit', (client) =>
+      limit === undefined ? client.xrange(key, start, '+') : client.xrange(key, start, '+', 'COUNT', limit),
+    );
+    return entries.map(([, fields]) => JSON.parse(fields[1] ?? 'null') as AuditRecord);
+  }
+
+  /**
+   * Resolves every pending `waitForApproval` with the record as it is now, then quits the connections
+   * the store opened (a `client` passed in is left open).
+   */
+  async close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all(
+        [...this.waiters.keys()].map(async (id) => {
+          const current = await this.readApproval(id, 'close').catch(() => undefined);
+          for (const waiter of [...(this.waiters.get(id) ?? [])]) waiter.finish(current ?? waiter.record);
+        }),
+      );
+      this.closed = true;
+      const subscriber = this.subscriber;
+      this.subscriber = undefined;
+      if (subscriber) await quit(subscriber, this.timeoutMs);
+      this.client.off('error', this.onError);
+      this.client.off('ready', this.onReady);
+      if (this.ownsClient) await quit(this.client, this.timeoutMs);
+    })();
+    return this.closing;
+  }
+
+  // ---- Commands ------------------------------------------------------------------------------------
+
+  /** Runs one of the scripts with the namespace, retention and clock in front of `args`. */
+  private script(operation: string, name: ScriptName, ...args: ScriptArg[]): Promise<unknown> {
+    return this.run(operation, () =>
+      this.commands[name](this.namespace, String(this.retentionMs), String(this.now()), ...args),
+    );
+  }
+
+  /**
+   * Runs a command once the connection is ready, failing at once while it is known to be down and after
+   * {@link timeoutMs} without a reply; every failure becomes a {@link RedisStoreError}.
+   */
+  private async run<T>(operation: string, command: (client: Client) => Promise<T>): Promise<T> {
+    if (this.closed) throw this.failure(operation, 'the store is closed');
+    if (this.client.status !== 'ready') await this.whenReady(operation);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        command(this.client),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(this.failure(operation, `no reply within ${this.timeoutMs} ms${this.statusNote()}`)),
+            this.timeoutMs,
+          );
+        }),
+      ]);
+    } catch (error) {
+      throw this.wrap(operation, error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Waits for a connection being established; fails at once when it is known to be down. */
+  private async whenReady(operation: string): Promise<void> {
+    const client = this.client;
+    switch (client.status) {
+      case 'ready':
+        return;
+      case 'end':
+        throw this.failure(operation, `the connection is closed${this.causeNote()}`);
+      case 'reconnecting':
+      case 'disconnecting':
+        throw this.failure(operation, `the connection is down${this.causeNote()}; reconnecting`);
+      case 'wait':
+        client.connect().catch(() => {});
+        break;
+    }
+    // One wait shared by every operation that arrives while the connection is being established.
+    this.connecting ??= new Promise<string | undefined>((resolve) => {
+      const finish = (reason?: string): void => {
+        clearTimeout(timer);
+        client.off('ready', onReady);
+        client.off('reconnecting', onDown);
+        client.off('end', onDown);
+        this.connecting = undefined;
+        resolve(reason);
+      };
+      const onReady = (): void => finish();
+      // Not 'close': a cluster client passes through it while it connects.
+      const onDown = (): void => finish(`cannot connect${this.causeNote()}`);
+      const timer = setTimeout(
+        () => finish(`not connected within ${this.timeoutMs} ms${this.causeNote()}`),
+        this.timeoutMs,
+      );
+      client.on('ready', onReady);
+      client.on('reconnecting', onDown);
+      client.on('end', onDown);
+    });
+    const reason = await this.connecting;
+    if (reason !== undefined) throw this.failure(operation, reason);
+  }
+
+  private async readApproval(id: string, operation: string): Promise<ApprovalRecord | undefined> {
+    const key = `${this.namespace}approval:${id}`;
+    const fields = await this.run(operation, (client) => client.hmget(key, ...APPROVAL_FIELDS));
+    return fields[0] == null ? undefined : decodeApproval(fields, 0);
+  }
+
+  /** TTL (ms) of an approval that stops mattering at `over` (epoch ms): kept for the retention after it. */
+  private approvalTtl(over: number): number {
+    const ttl = Math.ceil(over + this.retentionMs - this.now());
+    return Number.isFinite(ttl) ? Math.max(ttl, MIN_APPROVAL_TTL_MS) : this.retentionMs;
+  }
+
+  // ---- Approval wake-ups ---------------------------------------------------------------------------
+
+  /** Opens the subscriber connection and subscribes to decisions (once; again after a failure). */
+  private subscribe(): Promise<void> {
+    this.subscription ??= this.openSubscriber().catch((error: unknown) => {
+      this.subscription = undefined;
+      throw error;
+    });
+    return this.subscription;
+  }
+
+  private async openSubscriber(): Promise<void> {
+    // Its own connection (subscribed connections take no other commands). It may queue: SUBSCRIBE is
+    // harmless to run late, and the timeout below bounds the wait.
+    const override = { enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: false };
+    const subscriber = this.client.isCluster
+      ? (this.client as Cluster).duplicate(undefined, override)
+      : (this.client as Redis).duplicate(override);
+    subscriber.on('error', () => {
+      // Reported through the main connection's failures; the subscriber reconnects by itself.
+    });
+    subscriber.on('message', (channel: string, id: string) => {
+      if (channel === this.channel) void this.wake(id);
+    });
+    try {
+      await this.run('waitForApproval', () => subscriber.subscribe(this.channel));
+    } catch (error) {
+      subscriber.disconnect();
+      throw error;
+    }
+    // After a reconnection: subscribe again (ioredis does too; this tells us when it is done) and read
+    // every awaited approval, in case it was decided while the connection was down.
+    subscriber.on('ready', () => {
+      subscriber.subscribe(this.channel).then(
+        () => {
+          for (const id of this.waiters.keys()) void this.wake(id);
+        },
+        () => {},
+      );
+    });
+    if (this.closed) subscriber.disconnect();
+    else this.subscriber = subscriber;
+  }
+
+  /** Reads an awaited approval and finishes its waiters when it has been decided. */
+  private async wake(id: string): Promise<void> {
+    if (!this.waiters.get(id)?.size) return;
+    const record = await this.readApproval(id, 'waitForApproval').catch(() => undefined);
+    if (!record || record.status === 'pending') return;
+    for (const waiter of [...(this.waiters.get(id) ?? [])]) waiter.finish(structuredClone(record));
+  }
+
+  // ---- Audit ---------------------------------------------------------------------------------------
+
+  /** Appends queued batches, combining those waiting into one script run, in order. */
+  private async drainAudit(): Promise<void> {
+    if (this.auditDraining) return;
+    this.auditDraining = true;
+    try {
+      while (this.auditQueue.length > 0) {
+        let count = 0;
+        let take = 0;
+        while (
+          take < this.auditQueue.length &&
+          (take === 0 || count + this.auditQueue[take]!.entries.length <= AUDIT_BATCH)
+        )
+          count += this.auditQueue[take++]!.entries.length;
+        const batch = this.auditQueue.splice(0, take);
+        try {
+          const records = await this.appendChained(batch.flatMap((item) => item.entries));
+          let offset = 0;
+          for (const item of batch) {
+            item.resolve(records.slice(offset, offset + item.entries.length));
+            offset += item.entries.length;
+          }
+        } catch (error) {
+          for (const item of batch) item.reject(error);
+        }
+      }
+    } finally {
+      this.auditDraining = false;
+    }
+  }
+
+  /** Hashes `entries` onto the tip this instance expects and appends them if the tip has not moved. */
+  private async appendChained(entries: AuditEntry[]): Promise<AuditRecord[]> {
+    for (let attempt = 0; attempt < AUDIT_ATTEMPTS; attempt++) {
+      const tip = this.auditTip;
+      const records = chainAuditEntries(tip, entries);
+      const last = records[records.length - 1]!;
+      const pairs = records.flatMap((record) => [String(record.seq), JSON.stringify(record)]);
+      const reply = (await this.script(
+        'appendAudit',
+        'genopsV1AppendAudit',
+        String(tip?.seq ?? 0),
+        tip?.hash ?? GENESIS_HASH,
+        this.maxAuditRecords === undefined ? '' : String(this.maxAuditRecords),
+        String(last.seq),
+        last.hash,
+        ...pairs,
+      )) as Reply;
+      if (reply[0] === 1) {
+        this.auditTip = { seq: last.seq, hash: last.hash };
+        return records;
+      }
+      // Another client appended first: chain onto the tip Redis reported and try again.
+      const seq = Number(reply[1]);
+      this.auditTip = seq === 0 ? undefined : { seq, hash: String(reply[2]) };
+    }
+    throw this.failure('appendAudit', `the audit chain's tip kept moving (${AUDIT_ATTEMPTS} attempts)`);
+  }
+
+  // ---- Errors --------------------------------------------------------------------------------------
+
+  private failure(operation: string, reason: string, cause?: unknown): RedisStoreError {
+    return new RedisStoreError({ server: this.server, namespace: this.prefix, operation, reason, cause });
+  }
+
+  private wrap(operation: string, error: unknown): unknown {
+    if (RedisStoreError.isInstance(error)) return error;
+    const message = (error as Error)?.message ?? String(error);
+    // A refusal the script made on purpose (e.g. a reservation id already open): not a store failure.
+    if ((error as Error)?.name === 'ReplyError' && message.startsWith('genops:')) return new Error(message);
+    if ((error as Error)?.name === 'ReplyError') return this.failure(operation, `Redis replied "${message}"`, error);
+    if (
+      (error as Error)?.name === 'MaxRetriesPerRequestError' ||
+      message.includes("Stream isn't writeable") ||
+      message.includes('Connection is closed')
+    )
+      return this.failure(operation, `the connection was lost${this.causeNote() || ' (socket closed)'}`, error);
+    return this.failure(operation, message, error);
+  }
+
+  private causeNote(): string {
+    return this.lastError ? ` (${this.lastError.message})` : '';
+  }
+
+  private statusNote(): string {
+    return this.client.status === 'ready' ? '' : ` (connection ${this.client.status}${this.causeNote()})`;
+  }
+}
+
+// ---- Encoding ----------------------------------------------------------------------------------------
+
+/** Lines as the scripts read them: arrays of strings, numbers in decimal (never through cjson's encoder). */
+function encodeLines(lines: readonly BudgetLine[]): string {
+  return JSON.stringify(
+    lines.map((line) => [
+      line.key,
+      line.budget,
+      line.unit,
+      String(line.limit),
+      String(line.amount),
+      line.enforce ? '1' : '0',
+      line.expiresAt == null ? '' : String(line.expiresAt),
+      line.rolling ? String(line.rolling.windowMs) : '',
+      line.rolling ? String(line.rolling.bucketMs) : '',
+    ]),
+  );
+}
+
+/** Line states from a script reply: six fields each, from `start`. */
+function decodeStates(reply: Reply, start: number): LineState[] {
+  const states: LineState[] = [];
+  for (let index = start; index + 6 <= reply.length; index += 6) {
+    states.push({
+      key: String(reply[index]),
+      budget: String(reply[index + 1]),
+      unit: String(reply[index + 2]) as LineUnit,
+      limit: parseNumber(reply[index + 3]),
+      used: parseNumber(reply[index + 4]),
+      reserved: parseNumber(reply[index + 5]),
+    });
+  }
+  return states;
+}
+
+/** An approval from its hash fields (`APPROVAL_FIELDS` order) in `reply` from `start`. */
+function decodeApproval(reply: Reply, start: number): ApprovalRecord {
+  const record = JSON.parse(String(reply[start])) as ApprovalRecord;
+  record.status = String(reply[start + 1]) as ApprovalStatus;
+  const decidedAt = reply[start + 2];
+  const decidedBy = reply[start + 3];
+  const reason = reply[start + 4];
+  if (decidedAt != null) record.decidedAt = parseNumber(decidedAt);
+  if (decidedBy != null) record.decidedBy = String(decidedBy);
+  if (reason != null) record.decisionReason = String(reason);
+  return record;
+}
+
+/** A number the scripts wrote (`inf`, `-inf` and `nan` as Lua prints them). */
+function parseNumber(value: string | number | null | undefined): number {
+  if (typeof value === 'number') return value;
+  if (value === 'inf') return Number.POSITIVE_INFINITY;
+  if (value === '-inf') return Number.NEGATIVE_INFINITY;
+  return Number(value);
+}
+
+function positive(value: number | undefined, fallback: number): number {
+  return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+// ---- Connections -------------------------------------------------------------------------------------
+
+/** `redis://host:port/db` without user or password, for messages. */
+export function describeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    const port = parsed.port || '6379';
+    const db = parsed.pathname && parsed.pathname !== '/' ? parsed.pathname : '';
+    return `${parsed.protocol}//${parsed.hostname}:${port}${db}`;
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//');
+  }
+}
+
+function describeClient(client: Client): string {
+  if (client.isCluster) return 'Redis Cluster';
+  const options = (client as Redis).options;
+  if (options.path) return `redis+unix://${options.path}`;
+  const db = options.db ? `/${options.db}` : '';
+  return `${options.tls ? 'rediss' : 'redis'}://${options.host ?? '127.0.0.1'}:${options.port ?? 6379}${db}`;
+}
+
+/** Quits a connection, or drops it when it does not answer in time. */
+async function quit(client: Client, timeoutMs: number): Promise<void> {
+  if (client.status === 'end') return;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      client.quit(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('quit timed out')), timeoutMs);
+      }),
+    ]);
+  } catch {
+    client.disconnect();
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,12 @@
+import { describeGovernanceStore } from '@genops/testing/store-contract';
+import { RedisStore } from '../src/index';
+import { useRedisServer } from './redis-server';
+
+const redis = useRedisServer();
+let namespaces = 0;
+
+// Every test gets its own namespace on the file's server, and the suite's mutable clock.
+describeGovernanceStore(
+  'RedisStore',
+  (clock) => new RedisStore({ url: redis.url(), prefix: `contract-${++namespaces}`, now: () => clock.now() }),
+);

@@ -1,0 +1,124 @@
+import { BudgetExceededError, GenOps, type GenOpsHandle, type GovernedRequest } from '@genops/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RedisStore } from '../src/index';
+import { startRedisServer, useRedisServer } from './redis-server';
+
+// Through the public API: GenOps.init({ store }) reserves, settles and refuses through Redis.
+const redis = useRedisServer();
+let genops: GenOpsHandle | undefined;
+
+afterEach(async () => {
+  await genops?.shutdown();
+  genops = undefined;
+});
+
+// gpt-4o: $2.50 / $10 per 1M tokens. Worst case 1000 in + 100 out = 3500 µ$; actual 200 in + 50 out = 1000 µ$.
+const chat: GovernedRequest = {
+  provider: 'openai',
+  operation: 'chat',
+  model: 'gpt-4o',
+  estimatedInputTokens: 1000,
+  maxOutputTokens: 100,
+  editable: { model: true, text: true },
+};
+
+async function call(handle: GenOpsHandle): Promise<void> {
+  const governed = await handle.governor.begin(chat);
+  await governed.end({
+    usage: { inputTokens: 200, outputTokens: 50 },
+    response: { id: 'r', model: 'gpt-4o', finishReasons: ['stop'] },
+  });
+}
+
+describe('GenOps with a RedisStore', () => {
+  it('reserves the worst case, settles the actual cost, and refuses a call over the budget', async () => {
+    const store = new RedisStore({ url: redis.url(), prefix: 'genops-e2e' });
+    genops = GenOps.init({
+      store,
+      autoInstrument: false,
+      defaults: { team: 'eng' },
+      budgets: [{ name: 'daily', limit: 0.005, window: 'day' }],
+    });
+
+    await call(genops);
+    await call(genops);
+    // 2000 µ$ spent + 3500 µ$ worst case > 5000 µ$.
+    const refused = await genops.governor.begin(chat).catch((error: unknown) => error);
+    expect(BudgetExceededError.isInstance(refused)).toBe(true);
+
+    const [line] = await store.lines();
+    expect(line).toMatchObject({ budget: 'daily', unit: 'USD', limit: 5_000, used: 2_000, reserved: 0 });
+    expect(await store.openReservations()).toBe(0);
+    await genops.flushAudit();
+    expect((await store.readAudit()).length).toBeGreaterThan(0);
+  });
+
+  it('denies the call with a StoreUnavailableError naming the Redis server when Redis is down (failMode closed)', async () => {
+    const server = redis.server();
+    const store = new RedisStore({ url: redis.url(), prefix: 'genops-down', timeoutMs: 1_000 });
+    genops = GenOps.init({
+      store,
+      autoInstrument: false,
+      defaults: { team: 'eng' },
+      budgets: [{ name: 'daily', limit: 1, window: 'day' }],
+    });
+    await call(genops);
+    await server.kill();
+    try {
+      const denied = (await genops.governor.begin(chat).catch((error: unknown) => error)) as Error & { cause?: Error };
+      expect(denied.name).toBe('StoreUnavailableError');
+      expect(denied.cause?.name).toBe('RedisStoreError');
+      expect(denied.cause?.message).toContain(`Redis store ${redis.url()} (namespace "genops-down")`);
+    } finally {
+      await server.restart();
+    }
+  });
+
+  it('runs calls while Redis is down (failMode open) and replays their settlements when it is back', async () => {
+    const server = await startRedisServer({ persistent: true });
+    try {
+      const store = new RedisStore({ url: server.url, prefix: 'genops-open', failMode: 'open', timeoutMs: 1_000 });
+      genops = GenOps.init({
+        store,
+        autoInstrument: false,
+        defaults: { team: 'eng' },
+        budgets: [{ name: 'daily', limit: 1, window: 'day' }],
+      });
+      await call(genops);
+      // One call reserved before Redis goes down and ends while it is down; one starts while it is down.
+      const before = await genops.governor.begin(chat);
+      await server.kill();
+      await before.end({
+        usage: { inputTokens: 200, outputTokens: 50 },
+        response: { id: 'r', model: 'gpt-4o', finishReasons: ['stop'] },
+      });
+      await call(genops);
+
+      await server.restart();
+      // The journal replays both settlements (about once a second); nothing is counted twice.
+      let lines = await eventually(() => store.lines());
+      for (const deadline = Date.now() + 15_000; lines[0]?.used !== 3_000 && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        lines = await eventually(() => store.lines());
+      }
+      expect(lines).toMatchObject([{ budget: 'daily', used: 3_000, reserved: 0 }]);
+      expect(await store.openReservations()).toBe(0);
+    } finally {
+      await genops?.shutdown();
+      genops = undefined;
+      await server.stop();
+    }
+  }, 30_000);
+});
+
+async function eventually<T>(probe: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await probe();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}

@@ -1,0 +1,314 @@
+import { type ApprovalRecord, type AuditEntry, type BudgetLine, readStoreAudit, verifyAuditChain } from '@genops/core';
+import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { openStore, parseRedisUrl, RedisStore } from '../src/index';
+import { useRedisServer } from './redis-server';
+
+const redis = useRedisServer();
+let namespaces = 0;
+const fresh = (options: { prefix?: string } = {}): RedisStore =>
+  new RedisStore({ url: redis.url(), prefix: options.prefix ?? `store-${++namespaces}` });
+
+describe('RedisStore approvals across instances', () => {
+  it('wakes a waiter in one instance when another instance decides (pub/sub)', async () => {
+    const prefix = `approvals-${++namespaces}`;
+    const deciding = fresh({ prefix });
+    const waiting = fresh({ prefix });
+    try {
+      await deciding.createApproval(approval('a1'));
+      const started = performance.now();
+      const waited = waiting.waitForApproval('a1', 20_000);
+      setTimeout(
+        () => void deciding.decideApproval('a1', { status: 'approved', decidedBy: 'alice', reason: 'ok' }),
+        100,
+      );
+
+      expect(await waited).toMatchObject({ id: 'a1', status: 'approved', decidedBy: 'alice', decisionReason: 'ok' });
+      const elapsed = performance.now() - started;
+      expect(elapsed).toBeGreaterThanOrEqual(90);
+      expect(elapsed).toBeLessThan(5_000);
+    } finally {
+      await deciding.close();
+      await waiting.close();
+    }
+  });
+
+  it('wakes every waiter of every instance, each with its own copy', async () => {
+    const prefix = `approvals-${++namespaces}`;
+    const stores = [fresh({ prefix }), fresh({ prefix }), fresh({ prefix })];
+    try {
+      await stores[0]!.createApproval(approval('a2'));
+      const waits = stores.flatMap((store) => [
+        store.waitForApproval('a2', 20_000),
+        store.waitForApproval('a2', 20_000),
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await stores[2]!.decideApproval('a2', { status: 'denied', decidedBy: 'bob' });
+      const records = await Promise.all(waits);
+      for (const record of records) expect(record).toMatchObject({ status: 'denied', decidedBy: 'bob' });
+      expect(new Set(records).size).toBe(records.length);
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
+  });
+
+  it('resolves a pending wait with the record as it is when the store closes', async () => {
+    const store = fresh();
+    await store.createApproval(approval('a3'));
+    const waited = store.waitForApproval('a3', 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await store.close();
+    expect(await waited).toMatchObject({ id: 'a3', status: 'pending' });
+  });
+});
+
+describe('RedisStore audit chain', () => {
+  it('keeps one unbroken chain when several clients append at once', async () => {
+    const prefix = `audit-${++namespaces}`;
+    const clients = Array.from({ length: 4 }, () => fresh({ prefix }));
+    try {
+      const batches = await Promise.all(
+        clients.flatMap((store, client) =>
+          Array.from({ length: 25 }, (_, batch) =>
+            store.appendAudit(Array.from({ length: 4 }, (_, index) => entry(client, batch, index))),
+          ),
+        ),
+      );
+      for (const records of batches) {
+        // Each batch was appended in one piece and in order.
+        expect(records.map((record) => record.seq - records[0]!.seq)).toEqual([0, 1, 2, 3]);
+        expect(records.map((record) => record.data.index)).toEqual([0, 1, 2, 3]);
+      }
+      const verification = await verifyAuditChain(readStoreAudit(clients[0]!, { pageSize: 37 }));
+      expect(verification).toMatchObject({ ok: true, checked: 400, firstSeq: 1, lastSeq: 400, problems: [] });
+      const all = await clients[1]!.readAudit();
+      expect(all).toEqual(batches.flat().sort((a, b) => a.seq - b.seq));
+      expect(new Set(all.map((record) => `${record.data.client}/${record.data.batch}/${record.data.index}`)).size).toBe(
+        400,
+      );
+    } finally {
+      await Promise.all(clients.map((store) => store.close()));
+    }
+  });
+
+  it('trims the oldest records beyond maxAuditRecords; seq keeps counting', async () => {
+    const store = new RedisStore({ url: redis.url(), prefix: `audit-${++namespaces}`, maxAuditRecords: 100 });
+    try {
+      for (let batch = 0; batch < 10; batch++)
+        await store.appendAudit(Array.from({ length: 50 }, (_, index) => entry(0, batch, index)));
+      const kept = await store.readAudit();
+      expect(kept.length).toBeGreaterThanOrEqual(100);
+      expect(kept.length).toBeLessThan(500);
+      expect(kept[kept.length - 1]?.seq).toBe(500);
+      expect(await verifyAuditChain(kept, { fromSeq: kept[0]!.seq })).toMatchObject({ ok: true });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('RedisStore connections', () => {
+  it('opens from a URL with its options in the query, and names the server without credentials', async () => {
+    expect(
+      parseRedisUrl('redis://user:secret@10.0.0.5:6380/3?prefix=team-a&failMode=open&timeoutMs=500&family=4'),
+    ).toEqual({
+      url: 'redis://user:secret@10.0.0.5:6380/3?family=4',
+      options: { prefix: 'team-a', failMode: 'open', timeoutMs: 500 },
+    });
+    expect(() => parseRedisUrl('http://localhost')).toThrow(/is not a Redis store URL/);
+    expect(() => parseRedisUrl('redis://u:pw@localhost?failMode=maybe')).toThrow(/failMode=maybe/);
+    expect(() => parseRedisUrl('redis://u:pw@localhost?failMode=maybe')).not.toThrow(/pw/);
+
+    const store = openStore(`${redis.url()}/1?prefix=opened&failMode=open`);
+    try {
+      expect(store.kind).toBe('redis');
+      expect(store.failMode).toBe('open');
+      expect(store.prefix).toBe('opened');
+      expect(store.server).toBe(`${redis.url()}/1`);
+      await store.reserve({ id: 'r1', lines: [usd('b', 100, 10)], leaseMs: 60_000 });
+      const admin = new Redis(`${redis.url()}/1`);
+      expect(await admin.keys('{opened}:*')).toContain('{opened}:line:b');
+      await admin.quit();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('uses a client it is given, with its keyPrefix, and leaves it open', async () => {
+    const client = new Redis(redis.url(), { keyPrefix: 'app1:' });
+    const store = new RedisStore({ client, prefix: 'given' });
+    try {
+      expect(store.server).toBe(redis.url());
+      await store.reserve({ id: 'r1', lines: [usd('b', 100, 10)], leaseMs: 60_000 });
+      await store.settle('r1', { USD: 4 });
+      await store.appendAudit([entry(0, 0, 0)]);
+      await store.createApproval(approval('p1'));
+      const waited = store.waitForApproval('p1', 20_000);
+      await store.decideApproval('p1', { status: 'approved', decidedBy: 'alice' });
+      expect(await waited).toMatchObject({ status: 'approved' });
+      expect(await store.lines()).toMatchObject([{ key: 'b', used: 4, reserved: 0 }]);
+      expect(await store.readAudit()).toHaveLength(1);
+      const admin = new Redis(redis.url());
+      const keys = await admin.keys('*given*');
+      expect(keys.length).toBeGreaterThan(0);
+      for (const key of keys) expect(key.startsWith('app1:{given}:')).toBe(true);
+      await admin.quit();
+    } finally {
+      await store.close();
+    }
+    expect(client.status).toBe('ready');
+    expect(await client.ping()).toBe('PONG');
+    await client.quit();
+  });
+
+  it('refuses to reserve an id that is still open, as the memory store does', async () => {
+    const store = fresh();
+    try {
+      await store.reserve({ id: 'same', lines: [usd('b', 100, 10)], leaseMs: 60_000 });
+      await expect(store.reserve({ id: 'same', lines: [usd('b', 100, 10)], leaseMs: 60_000 })).rejects.toThrow(
+        'genops: reservation "same" is already open',
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('rejects after close', async () => {
+    const store = fresh();
+    await store.close();
+    await expect(store.openReservations()).rejects.toThrow(/openReservations failed: the store is closed/);
+  });
+});
+
+describe('RedisStore settlement', () => {
+  it('recognises a repeated settlement (a retry after a lost reply) and commits it once', async () => {
+    const store = fresh();
+    try {
+      const line = usd('b', 1_000, 100);
+      await store.reserve({ id: 'r1', lines: [line], leaseMs: 60_000 });
+      expect(await store.settle('r1', { USD: 70 }, [line])).toMatchObject({ open: true, lines: [{ used: 70 }] });
+      expect(await store.settle('r1', { USD: 70 }, [line])).toMatchObject({
+        open: false,
+        lines: [{ used: 70, reserved: 0 }],
+      });
+      expect(await store.lines()).toMatchObject([{ used: 70 }]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps amounts exact beyond 2^31 and beyond cjson precision', async () => {
+    const store = fresh();
+    try {
+      const big = usd('big', 9_007_199_254_740_991, 123_456_789_012_345);
+      expect(await store.reserve({ id: 'r1', lines: [big], leaseMs: 60_000 })).toMatchObject({
+        ok: true,
+        lines: [{ limit: 9_007_199_254_740_991, reserved: 123_456_789_012_345 }],
+      });
+      expect(await store.settle('r1', { USD: 98_765_432_109_876 })).toMatchObject({
+        lines: [{ used: 98_765_432_109_876, reserved: 0 }],
+      });
+      const fractional = usd('fraction', 1.5, 0.25);
+      expect(await store.reserve({ id: 'r2', lines: [fractional], leaseMs: 60_000 })).toMatchObject({
+        ok: true,
+        lines: [{ limit: 1.5, reserved: 0.25 }],
+      });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('RedisStore lines', () => {
+  it('lists more lines than one script reads at once, sorted as the memory store sorts them', async () => {
+    const store = fresh();
+    try {
+      const keys = Array.from({ length: 1_234 }, (_, index) => `p|${index}`);
+      keys.push('p|é', 'p|😀', 'p|\uffff', 'q|other');
+      await store.reserve({ id: 'many', lines: keys.map((key) => usd(key, 100, 1)), leaseMs: 60_000 });
+      const all = await store.lines();
+      expect(all.map((line) => line.key)).toEqual([...keys].sort());
+      expect((await store.lines('p|1')).map((line) => line.key)).toEqual(
+        keys.filter((key) => key.startsWith('p|1')).sort(),
+      );
+      expect((await store.lines('p|😀')).map((line) => line.key)).toEqual(['p|😀']);
+      expect(await store.lines('r')).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('RedisStore latency over loopback (measured, not asserted)', () => {
+  it('reserve + settle, sequential', async () => {
+    const store = fresh();
+    try {
+      const lines = [
+        usd('team|a|d1', 1e15, 100),
+        usd('project|x|d1', 1e15, 100),
+        { ...usd('rate:rpm', 1e15, 1), unit: 'requests' as const, rolling: { windowMs: 60_000, bucketMs: 1_000 } },
+      ];
+      const timings: number[] = [];
+      for (let index = 0; index < 2_200; index++) {
+        const started = performance.now();
+        await store.reserve({ id: `l${index}`, lines, leaseMs: 60_000 });
+        await store.settle(`l${index}`, { USD: 50, requests: 1 });
+        if (index >= 200) timings.push(performance.now() - started);
+      }
+      timings.sort((a, b) => a - b);
+      const at = (quantile: number) => timings[Math.floor(quantile * (timings.length - 1))]!.toFixed(3);
+      const mean = (timings.reduce((sum, value) => sum + value, 0) / timings.length).toFixed(3);
+      console.info(
+        `RedisStore reserve+settle (3 lines, loopback, ${timings.length} sequential): mean ${mean} ms, p50 ${at(0.5)} ms, p99 ${at(0.99)} ms`,
+      );
+      // Throughput with 64 calls in flight at once (one connection; Redis runs scripts one at a time).
+      const total = 10_000;
+      let next = 0;
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: 64 }, async () => {
+          for (let index = next++; index < total; index = next++) {
+            await store.reserve({ id: `t${index}`, lines, leaseMs: 60_000 });
+            await store.settle(`t${index}`, { USD: 50, requests: 1 });
+          }
+        }),
+      );
+      const seconds = (performance.now() - started) / 1000;
+      console.info(
+        `RedisStore reserve+settle (3 lines, loopback, 64 in flight): ${Math.round(total / seconds)} calls/s (${total} in ${seconds.toFixed(2)} s)`,
+      );
+      expect(await store.openReservations()).toBe(0);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+});
+
+function usd(key: string, limit: number, amount: number): BudgetLine {
+  return { key, budget: key, unit: 'USD', limit, amount, enforce: true };
+}
+
+function approval(id: string): ApprovalRecord {
+  return {
+    id,
+    status: 'pending',
+    createdAt: Date.now(),
+    expiresAt: Date.now() + 3_600_000,
+    reason: 'cost over $50.00 (requireApprovalOver)',
+    rule: 'team',
+    provider: 'openai',
+    model: 'gpt-4o',
+    operation: 'chat',
+    attribution: { team: 'a' },
+    estimatedCostUsd: 62.5,
+  };
+}
+
+function entry(client: number, batch: number, index: number): AuditEntry {
+  return {
+    type: 'settlement',
+    at: Date.now(),
+    subject: `awu-${client}-${batch}-${index}`,
+    data: { client, batch, index },
+  };
+}

@@ -1,0 +1,111 @@
+import type { DatabaseSync } from 'node:sqlite';
+
+/**
+ * Schema migrations, oldest first: `MIGRATIONS[n]` takes a database from schema version `n` to `n + 1`.
+ * Append new ones; never edit one that has shipped. Amounts are integer units (micro-USD, tokens or
+ * requests) and times epoch ms.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  -- One row per budget line (a budget, a per value and a period). For rolling lines (window_ms set)
+  -- committed amounts live in buckets and used stays 0.
+  CREATE TABLE lines (
+    key TEXT PRIMARY KEY,
+    budget TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    limit_value INTEGER NOT NULL,
+    used INTEGER NOT NULL DEFAULT 0,
+    reserved INTEGER NOT NULL DEFAULT 0,
+    expires_at INTEGER,
+    window_ms INTEGER,
+    bucket_ms INTEGER,
+    touched_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE buckets (
+    line_key TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    amount INTEGER NOT NULL,
+    PRIMARY KEY (line_key, start)
+  ) WITHOUT ROWID;
+
+  -- Open reservations; lines is the JSON array of the BudgetLines reserved.
+  CREATE TABLE reservations (
+    id TEXT PRIMARY KEY,
+    lines TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX reservations_expires_at ON reservations (expires_at);
+
+  -- markOnce keys; expires_at NULL = never.
+  CREATE TABLE marks (
+    key TEXT PRIMARY KEY,
+    expires_at INTEGER
+  ) WITHOUT ROWID;
+
+  -- seq keeps insertion order (a replaced record keeps its place); record is the ApprovalRecord as JSON.
+  CREATE TABLE approvals (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    decided_at INTEGER,
+    record TEXT NOT NULL
+  );
+  CREATE INDEX approvals_created_at ON approvals (created_at, seq);
+
+  -- The audit hash chain; data is the entry's data as JSON.
+  CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY,
+    type TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    subject TEXT NOT NULL,
+    data TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+  );
+  `,
+];
+
+/** The schema version this package writes (and the newest it reads). */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Brings the database to {@link SCHEMA_VERSION} in one write transaction, so processes opening the same
+ * file at once migrate it exactly once.
+ * @throws Error when the file was written by a newer version of this package.
+ */
+export function migrate(db: DatabaseSync): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID');
+    const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
+      | { value: string }
+      | undefined;
+    const version = row ? Number(row.value) : 0;
+    if (!Number.isInteger(version) || version < 0)
+      throw new Error(`its schema_version is "${row?.value}", not a version this package knows`);
+    if (version > SCHEMA_VERSION)
+      throw new Error(
+        `it has schema version ${version}, written by a newer @genops/store-sqlite (this one reads up to version ${SCHEMA_VERSION}); upgrade @genops/store-sqlite`,
+      );
+    for (let next = version; next < SCHEMA_VERSION; next++) db.exec(MIGRATIONS[next]!);
+    if (version !== SCHEMA_VERSION)
+      db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+    db.exec('COMMIT');
+  } catch (error) {
+    rollback(db);
+    throw error;
+  }
+}
+
+/** Rolls back the open transaction, if there is one (SQLite may already have rolled it back itself). */
+export function rollback(db: DatabaseSync): void {
+  try {
+    db.exec('ROLLBACK');
+  } catch {
+    // No transaction was active.
+  }
+}

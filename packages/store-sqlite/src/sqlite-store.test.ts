@@ -1,0 +1,262 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { type BudgetLine, type GovernanceStore, verifyAuditChain } from '@genops/core';
+import { describeGovernanceStore } from '@genops/testing/store-contract';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { openStore, parseSqliteUrl } from './open-store';
+import { SCHEMA_VERSION } from './schema';
+import { SqliteStore } from './sqlite-store';
+
+const root = mkdtempSync(join(tmpdir(), 'genops-store-sqlite-'));
+let files = 0;
+/** A path for a new, empty database file. */
+const freshPath = (): string => join(root, `store-${++files}.db`);
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+// Each contract test gets its own empty file.
+describeGovernanceStore('SqliteStore', (clock) => new SqliteStore({ path: freshPath(), now: () => clock.now() }));
+
+const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
+const usd = (key: string, limit: number, amount: number, extra: Partial<BudgetLine> = {}): BudgetLine => ({
+  key,
+  budget: key,
+  unit: 'USD',
+  limit,
+  amount,
+  enforce: true,
+  ...extra,
+});
+
+describe('SqliteStore', () => {
+  const opened: GovernanceStore[] = [];
+  const open = (options: Partial<ConstructorParameters<typeof SqliteStore>[0]> & { path: string }): SqliteStore => {
+    const store = new SqliteStore(options);
+    opened.push(store);
+    return store;
+  };
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((store) => store.close()));
+  });
+
+  it('keeps its state in the file: a store opened later sees it', async () => {
+    const path = freshPath();
+    const first = open({ path, now: () => T0 });
+    await first.reserve({ id: 'r1', lines: [usd('b', 100, 60)], leaseMs: 60_000 });
+    await first.reserve({ id: 'r2', lines: [usd('b', 100, 20)], leaseMs: 60_000 });
+    await first.settle('r1', { USD: 25 });
+    await first.markOnce('alert|b|80');
+    await first.appendAudit([{ type: 'decision', at: T0, subject: 'r1', data: { n: 1 } }]);
+    await first.close();
+
+    const second = open({ path, now: () => T0 + 1 });
+    expect(await second.lines()).toEqual([{ key: 'b', budget: 'b', unit: 'USD', limit: 100, used: 25, reserved: 20 }]);
+    expect(await second.openReservations()).toBe(1);
+    expect(await second.markOnce('alert|b|80')).toBe(false);
+    expect(await second.settle('r2', { USD: 5 })).toMatchObject({ open: true, lines: [{ used: 30, reserved: 0 }] });
+    const [record] = await second.appendAudit([{ type: 'settlement', at: T0 + 1, subject: 'r2', data: { n: 2 } }]);
+    expect(record?.seq).toBe(2);
+    expect(await verifyAuditChain(await second.readAudit())).toMatchObject({ ok: true, checked: 2 });
+  });
+
+  it('shares one budget between two stores on the same file, never over the limit', async () => {
+    const path = freshPath();
+    const a = open({ path, now: () => T0 });
+    const b = open({ path, now: () => T0 });
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, index) =>
+        (index % 2 ? a : b).reserve({ id: `c${index}`, lines: [usd('shared', 1_000, 100)], leaseMs: 60_000 }),
+      ),
+    );
+    expect(results.filter((result) => result.ok)).toHaveLength(10);
+    expect(await a.lines('shared')).toEqual([
+      { key: 'shared', budget: 'shared', unit: 'USD', limit: 1_000, used: 0, reserved: 1_000 },
+    ]);
+    expect(await b.openReservations()).toBe(10);
+  });
+
+  it('releases an expired lease of another instance inside its own transaction', async () => {
+    const path = freshPath();
+    let now = T0;
+    const a = open({ path, now: () => now });
+    const b = open({ path, now: () => now });
+    await a.reserve({ id: 'dead', lines: [usd('b', 100, 100)], leaseMs: 1_000 });
+    expect(await b.reserve({ id: 'x', lines: [usd('b', 100, 1)], leaseMs: 1_000 })).toMatchObject({ ok: false });
+    now = T0 + 1_000;
+    expect(await b.reserve({ id: 'y', lines: [usd('b', 100, 100)], leaseMs: 1_000 })).toMatchObject({
+      ok: true,
+      lines: [{ used: 0, reserved: 100 }],
+    });
+    // The process that held it settles late: the cost still counts, and it is reported as no longer open.
+    expect(await a.settle('dead', { USD: 40 }, [usd('b', 100, 100)])).toMatchObject({
+      open: false,
+      lines: [{ used: 40, reserved: 100 }],
+    });
+  });
+
+  it('throws when a reservation with the same id is still open', async () => {
+    const store = open({ path: freshPath(), now: () => T0 });
+    await store.reserve({ id: 'r1', lines: [usd('b', 100, 10)], leaseMs: 60_000 });
+    await expect(store.reserve({ id: 'r1', lines: [usd('b', 100, 10)], leaseMs: 60_000 })).rejects.toThrow(
+      'reservation "r1" is already open',
+    );
+    expect(await store.lines()).toMatchObject([{ reserved: 10 }]);
+  });
+
+  it('turns a calendar line into a rolling one and back without losing what it committed', async () => {
+    let now = T0;
+    const store = open({ path: freshPath(), now: () => now });
+    await store.reserve({ id: 'r1', lines: [usd('b', 100, 50)], leaseMs: 60_000 });
+    await store.settle('r1', { USD: 30 });
+    const rolling = { windowMs: 10_000, bucketMs: 1_000 };
+    expect(await store.reserve({ id: 'r2', lines: [usd('b', 100, 70, { rolling })], leaseMs: 60_000 })).toMatchObject({
+      ok: true,
+      lines: [{ used: 30, reserved: 70 }],
+    });
+    await store.release('r2');
+    now = T0 + 5_000;
+    expect(await store.reserve({ id: 'r3', lines: [usd('b', 100, 10)], leaseMs: 60_000 })).toMatchObject({
+      ok: true,
+      lines: [{ used: 30, reserved: 10 }],
+    });
+  });
+
+  it('sweeps state past its retention, keeping what is still in use', async () => {
+    let now = T0;
+    const store = open({ path: freshPath(), now: () => now, retentionMs: 1_000 });
+    await store.reserve({ id: 'old', lines: [usd('day1', 100, 10, { expiresAt: T0 + 100 })], leaseMs: 60_000 });
+    await store.settle('old', { USD: 10 });
+    await store.reserve({ id: 'open', lines: [usd('day1-held', 100, 10, { expiresAt: T0 + 100 })], leaseMs: 600_000 });
+    await store.markOnce('alert|x', T0 + 50);
+    await store.createApproval({
+      id: 'a1',
+      status: 'pending',
+      createdAt: T0,
+      expiresAt: T0 + 10,
+      reason: 'r',
+      rule: 'rule',
+      provider: 'openai',
+      model: 'gpt-4o',
+      operation: 'chat',
+      attribution: {},
+      estimatedCostUsd: 1,
+    });
+    now = T0 + 120_000;
+    expect((await store.lines()).map((line) => line.key)).toEqual(['day1-held']);
+    expect(await store.getApproval('a1')).toBeUndefined();
+    expect(await store.markOnce('alert|x')).toBe(true);
+  });
+
+  it('carries its failMode (closed by default)', () => {
+    expect(open({ path: freshPath() }).failMode).toBe('closed');
+    expect(open({ path: freshPath(), failMode: 'open' }).failMode).toBe('open');
+  });
+
+  it('rejects calls once closed, and close is idempotent', async () => {
+    const store = new SqliteStore({ path: freshPath() });
+    await store.close();
+    await store.close();
+    await expect(store.lines()).rejects.toThrow('is closed');
+  });
+
+  it('resolves waiters with the current record when closed', async () => {
+    const store = new SqliteStore({ path: freshPath(), now: () => T0 });
+    await store.createApproval({
+      id: 'a1',
+      status: 'pending',
+      createdAt: T0,
+      expiresAt: T0 + 3_600_000,
+      reason: 'r',
+      rule: 'rule',
+      provider: 'openai',
+      model: 'gpt-4o',
+      operation: 'chat',
+      attribution: {},
+      estimatedCostUsd: 1,
+    });
+    const waiting = store.waitForApproval('a1', 60_000);
+    await store.close();
+    expect(await waiting).toMatchObject({ id: 'a1', status: 'pending' });
+  });
+
+  describe('opening', () => {
+    it('names the path and the cause when the file cannot be opened', () => {
+      const directory = join(root, `dir-${++files}`);
+      mkdirSync(directory);
+      expect(() => new SqliteStore({ path: directory })).toThrow(`cannot open the SQLite store at ${directory}: `);
+      const notADatabase = join(root, `garbage-${++files}.db`);
+      writeFileSync(notADatabase, 'this is not a SQLite database, just text that is long enough to have a header');
+      expect(() => new SqliteStore({ path: notADatabase })).toThrow(
+        `cannot open the SQLite store at ${notADatabase}: `,
+      );
+    });
+
+    it('refuses a file written by a newer schema version', () => {
+      const path = freshPath();
+      new SqliteStore({ path }).close();
+      const db = new DatabaseSync(path);
+      db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(SCHEMA_VERSION + 1));
+      db.close();
+      expect(() => new SqliteStore({ path })).toThrow(
+        `it has schema version ${SCHEMA_VERSION + 1}, written by a newer @genops/store-sqlite`,
+      );
+    });
+
+    it('creates the schema once and records its version', async () => {
+      const path = freshPath();
+      await new SqliteStore({ path }).close();
+      await new SqliteStore({ path }).close();
+      const db = new DatabaseSync(path);
+      expect(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get()).toEqual({
+        value: String(SCHEMA_VERSION),
+      });
+      expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+      db.close();
+    });
+  });
+
+  describe('openStore', () => {
+    it('opens sqlite:<relative>, sqlite:<absolute> and sqlite:///<absolute> paths, creating the directory', async () => {
+      const absolute = join(root, `nested-${++files}`, 'deeper', 'state.db');
+      const store = openStore(`sqlite:${absolute}`);
+      opened.push(store);
+      expect(store).toBeInstanceOf(SqliteStore);
+      expect(store.kind).toBe('sqlite');
+      expect(store.path).toBe(absolute);
+      expect(parseSqliteUrl(`sqlite://${absolute}`).path).toBe(absolute);
+      expect(parseSqliteUrl('sqlite:./x/state.db').path).toBe(join(process.cwd(), 'x', 'state.db'));
+      expect(parseSqliteUrl('sqlite:x.db').path).toBe(join(process.cwd(), 'x.db'));
+    });
+
+    it('opens sqlite::memory:, a private database', async () => {
+      const a = openStore('sqlite::memory:');
+      const b = openStore('sqlite::memory:');
+      opened.push(a, b);
+      await a.markOnce('k');
+      expect(await b.markOnce('k')).toBe(true);
+      expect(a.path).toBe(':memory:');
+    });
+
+    it('takes failMode and busyTimeoutMs from the query, and options over the URL', () => {
+      expect(parseSqliteUrl('sqlite:./a.db?failMode=open&busyTimeoutMs=250')).toEqual({
+        path: join(process.cwd(), 'a.db'),
+        options: { failMode: 'open', busyTimeoutMs: 250 },
+      });
+      const store = openStore(`sqlite:${freshPath()}?failMode=open`);
+      opened.push(store);
+      expect(store.failMode).toBe('open');
+      const overridden = openStore(`sqlite:${freshPath()}?failMode=open`, { failMode: 'closed' });
+      opened.push(overridden);
+      expect(overridden.failMode).toBe('closed');
+    });
+
+    it('explains a URL it does not understand', () => {
+      expect(() => openStore('redis://localhost')).toThrow('"redis://localhost" is not a SQLite store URL');
+      expect(() => openStore('sqlite:')).toThrow('names no file');
+      expect(() => openStore('sqlite:./a.db?mode=ro')).toThrow('unknown or invalid parameter mode=ro');
+      expect(() => openStore('sqlite:./a.db?failMode=maybe')).toThrow('unknown or invalid parameter failMode=maybe');
+    });
+  });
+});

@@ -1,0 +1,782 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import {
+  type ApprovalDecisionInput,
+  type ApprovalRecord,
+  type ApprovalStatus,
+  type AuditEntry,
+  type AuditRecord,
+  type BudgetLine,
+  chainAuditEntries,
+  type GovernanceStore,
+  type LineState,
+  type LineUnit,
+  type ReserveRequest,
+  type ReserveResult,
+  type SettleAmounts,
+  type SettleResult,
+} from '@genops/core';
+import { migrate, rollback } from './schema';
+import type { SqliteStoreOptions } from './types';
+
+const DAY_MS = 86_400_000;
+/** How often the housekeeping sweep runs at most (leases expire exactly, whenever the store is used). */
+const SWEEP_INTERVAL_MS = 60_000;
+/** Largest delay `setTimeout` accepts; longer waits would fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+const DEFAULT_APPROVAL_POLL_MS = 200;
+
+/** A `lines` row, read into memory for the length of one transaction. */
+interface LineRow {
+  key: string;
+  budget: string;
+  unit: LineUnit;
+  limit: number;
+  /** Committed amount of a calendar line (0 for rolling lines: theirs are in `buckets`). */
+  used: number;
+  reserved: number;
+  expiresAt: number | null;
+  /** Set for rolling lines. */
+  windowMs: number | null;
+  bucketMs: number | null;
+  /** Last reserve or commit (epoch ms), to drop idle rolling lines. */
+  touchedAt: number;
+}
+
+interface ReservationRow {
+  id: string;
+  lines: string;
+  started_at: number;
+}
+
+type ApprovalWaiter = (record: ApprovalRecord) => void;
+
+/** Rows of the lines a transaction has read or created, by key; written back before it commits. */
+type Rows = Map<string, LineRow>;
+
+const LINE_COLUMNS =
+  'key, budget, unit, limit_value AS "limit", used, reserved, expires_at AS expiresAt, window_ms AS windowMs, bucket_ms AS bucketMs, touched_at AS touchedAt';
+
+/**
+ * Governance state in one SQLite file (`node:sqlite`), shared by every process on the host that opens
+ * the same path: budgets, reservations, rate-limit counters, `markOnce` keys, approvals and the audit
+ * chain. Semantics are those of `MemoryStore` from `@genops/core`, exactly.
+ *
+ * Reserve, settle, release, approval decisions and audit appends each run in one `BEGIN IMMEDIATE`
+ * transaction, so processes never interleave between check and write: a reservation is all or nothing
+ * across its lines and concurrent processes never overspend. The database runs in WAL mode
+ * (`synchronous=NORMAL`): readers never wait for writers, and a write that finds another in progress
+ * waits up to {@link SqliteStoreOptions.busyTimeoutMs}. Calls are synchronous inside their promise, so
+ * the process's event loop waits for them (tens of microseconds without contention).
+ *
+ * Expired leases are released inside the next transaction that needs them; other housekeeping runs at
+ * most once a minute per instance. `waitForApproval` wakes at once for decisions made through this
+ * instance and polls the file for decisions made elsewhere (a timer that keeps the process alive while
+ * a call waits for its decision).
+ *
+ * @example
+ * const store = new SqliteStore({ path: '.genops/state.db' });
+ * GenOps.init({ store, budgets: [{ name: 'daily', limit: 100, window: 'day' }] });
+ */
+export class SqliteStore implements GovernanceStore {
+  readonly kind = 'sqlite';
+  /** What GenOps does when the store cannot be used (see {@link SqliteStoreOptions.failMode}). */
+  readonly failMode: 'closed' | 'open';
+  /** The database file (absolute), or `:memory:`. */
+  readonly path: string;
+  private readonly db: DatabaseSync;
+  private readonly statements: Statements;
+  private readonly now: () => number;
+  private readonly retentionMs: number;
+  private readonly approvalPollMs: number;
+  private readonly waiters = new Map<string, Set<ApprovalWaiter>>();
+  private poller: NodeJS.Timeout | undefined;
+  private nextSweep = Number.NEGATIVE_INFINITY;
+  private closed = false;
+
+  /**
+   * Opens (and creates or migrates) the database at `options.path`.
+   * @throws Error naming the path and the cause when the file cannot be opened or is not a store this
+   *   version can read.
+   */
+  constructor(options: SqliteStoreOptions) {
+    this.path = options.path === ':memory:' ? ':memory:' : resolve(options.path);
+    this.now = options.now ?? Date.now;
+    this.failMode = options.failMode ?? 'closed';
+    this.retentionMs = options.retentionMs ?? DAY_MS;
+    this.approvalPollMs = Math.max(1, options.approvalPollMs ?? DEFAULT_APPROVAL_POLL_MS);
+    const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS));
+    let db: DatabaseSync | undefined;
+    try {
+      if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
+      db = new DatabaseSync(this.path);
+      db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+      db.exec('PRAGMA journal_mode = WAL');
+      db.exec('PRAGMA synchronous = NORMAL');
+      migrate(db);
+      this.statements = prepareStatements(db);
+    } catch (error) {
+      try {
+        db?.close();
+      } catch {
+        // Already closed.
+      }
+      throw new Error(`genops: cannot open the SQLite store at ${this.path}: ${messageOf(error)}`, { cause: error });
+    }
+    this.db = db;
+  }
+
+  async reserve(request: ReserveRequest): Promise<ReserveResult> {
+    const now = this.begin();
+    this.sweepWhenDue(now);
+    return this.write(() => {
+      this.expireLeases(now);
+      if (this.statements.reservationExists.get(request.id))
+        throw new Error(`genops: reservation "${request.id}" is already open`);
+      const lines = request.lines.map(copyLine);
+      const rows: Rows = new Map();
+      // Amounts this request already asks of a key, for a request that names the same key twice.
+      const asked = new Map<string, number>();
+      for (const line of lines) {
+        const before = asked.get(line.key) ?? 0;
+        asked.set(line.key, before + line.amount);
+        if (line.amount === 0 || !line.enforce) continue;
+        const row = this.loadRow(rows, line.key);
+        if (row) this.configure(row, line, now);
+        const current = row ? this.state(row, now) : emptyState(line);
+        if (current.used + current.reserved + before + line.amount > line.limit) {
+          this.saveRows(rows);
+          return { ok: false, failed: current, requested: line.amount };
+        }
+      }
+      const reserved = lines.map((line) => {
+        const row = this.rowFor(rows, line, now);
+        row.reserved += line.amount;
+        row.touchedAt = now;
+        return row;
+      });
+      this.statements.insertReservation.run(request.id, JSON.stringify(lines), now, now + Math.max(0, request.leaseMs));
+      const states = reserved.map((row) => this.state(row, now));
+      this.saveRows(rows);
+      return { ok: true, lines: states };
+    });
+  }
+
+  async settle(id: string, actual: SettleAmounts, lines?: readonly BudgetLine[]): Promise<SettleResult> {
+    const now = this.begin();
+    this.sweepWhenDue(now);
+    return this.write(() => {
+      this.expireLeases(now);
+      const rows: Rows = new Map();
+      const reservation = this.statements.selectReservation.get(id) as ReservationRow | undefined;
+      if (!reservation) {
+        // The lease expired while the call ran: its reservation was released, but what it cost still counts.
+        const committed = (lines ?? []).map((line) => {
+          const row = this.rowOf(rows, line, now);
+          this.commit(row, actual[line.unit] ?? 0, now, now);
+          return row;
+        });
+        const states = committed.map((row) => this.state(row, now));
+        this.saveRows(rows);
+        return { open: false, lines: states };
+      }
+      this.statements.deleteReservation.run(id);
+      const committed = (JSON.parse(reservation.lines) as BudgetLine[]).map((line) => {
+        const row = this.rowOf(rows, line, now);
+        row.reserved = Math.max(0, row.reserved - line.amount);
+        this.commit(row, actual[line.unit] ?? 0, reservation.started_at, now);
+        return row;
+      });
+      const states = committed.map((row) => this.state(row, now));
+      this.saveRows(rows);
+      return { open: true, lines: states };
+    });
+  }
+
+  async release(id: string): Promise<boolean> {
+    const now = this.begin();
+    this.sweepWhenDue(now);
+    return this.write(() => {
+      this.expireLeases(now);
+      const reservation = this.statements.selectReservation.get(id) as ReservationRow | undefined;
+      if (!reservation) return false;
+      this.unreserve(reservation);
+      return true;
+    });
+  }
+
+  async lines(prefix = ''): Promise<LineState[]> {
+    const now = this.begin();
+    this.maintain(now);
+    const states: LineState[] = [];
+    return this.read(() => {
+      // Keys starting with `prefix` are one contiguous run from `prefix` on, in SQLite's (UTF-8 byte) order.
+      for (const row of this.statements.selectLineStates.iterate(prefix, now) as Iterable<LineState>) {
+        if (!row.key.startsWith(prefix)) break;
+        states.push({
+          key: row.key,
+          budget: row.budget,
+          unit: row.unit,
+          limit: row.limit,
+          used: row.used,
+          reserved: row.reserved,
+        });
+      }
+      // Sorted as JavaScript compares strings (UTF-16 code units), as every store does.
+      return states.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    });
+  }
+
+  async openReservations(): Promise<number> {
+    const now = this.begin();
+    this.maintain(now);
+    return this.read(() => (this.statements.countOpenReservations.get(now) as { count: number }).count);
+  }
+
+  async markOnce(key: string, expiresAt?: number): Promise<boolean> {
+    const now = this.begin();
+    this.maintain(now);
+    // One statement: inserts the key, or takes it over once it has expired; `changes` is 0 otherwise.
+    return this.read(() => this.statements.markOnce.run(key, expiresAt ?? null, now).changes === 1);
+  }
+
+  /** Records a pending approval; a record with the same id is replaced. */
+  async createApproval(record: ApprovalRecord): Promise<void> {
+    const now = this.begin();
+    this.maintain(now);
+    const json = JSON.stringify(record);
+    this.read(() =>
+      this.statements.upsertApproval.run(
+        record.id,
+        record.status,
+        record.createdAt,
+        record.expiresAt,
+        record.decidedAt ?? null,
+        json,
+      ),
+    );
+    if (record.status !== 'pending') this.notify(record.id, json);
+  }
+
+  async decideApproval(id: string, decision: ApprovalDecisionInput): Promise<ApprovalRecord | undefined> {
+    const now = this.begin();
+    this.maintain(now);
+    const decided = this.write(() => {
+      const row = this.statements.selectApproval.get(id) as { record: string } | undefined;
+      if (!row) return undefined;
+      const record = JSON.parse(row.record) as ApprovalRecord;
+      // Compare-and-set: only a pending approval changes, so the first decision (of any process) wins.
+      if (record.status !== 'pending') return { json: row.record, changed: false };
+      record.status = decision.status;
+      record.decidedAt = now;
+      record.decidedBy = decision.decidedBy;
+      if (decision.reason !== undefined) record.decisionReason = decision.reason;
+      const json = JSON.stringify(record);
+      this.statements.updateApproval.run(record.status, now, json, id);
+      return { json, changed: true };
+    });
+    if (!decided) return undefined;
+    if (decided.changed) this.notify(id, decided.json);
+    return JSON.parse(decided.json) as ApprovalRecord;
+  }
+
+  async getApproval(id: string): Promise<ApprovalRecord | undefined> {
+    this.maintain(this.begin());
+    return this.read(() => this.approval(id));
+  }
+
+  async listApprovals(filter: { status?: ApprovalStatus } = {}): Promise<ApprovalRecord[]> {
+    this.maintain(this.begin());
+    return this.read(() => {
+      const rows = (
+        filter.status === undefined
+          ? this.statements.listApprovals.all()
+          : this.statements.listApprovalsByStatus.all(filter.status)
+      ) as { record: string }[];
+      return rows.map((row) => JSON.parse(row.record) as ApprovalRecord);
+    });
+  }
+
+  /**
+   * Resolves as soon as the approval is decided: at once for a decision made through this instance, and
+   * within {@link SqliteStoreOptions.approvalPollMs} for one made by another process. Resolves at once
+   * when it is already decided, and with the still-pending record after `timeoutMs` of real time.
+   */
+  async waitForApproval(id: string, timeoutMs: number): Promise<ApprovalRecord | undefined> {
+    this.maintain(this.begin());
+    const record = this.read(() => this.approval(id));
+    if (!record) return undefined;
+    if (record.status !== 'pending' || timeoutMs <= 0) return record;
+    return new Promise<ApprovalRecord>((resolve) => {
+      let waiters = this.waiters.get(id);
+      if (!waiters) this.waiters.set(id, (waiters = new Set()));
+      const waiter: ApprovalWaiter = (decided) => {
+        clearTimeout(timer);
+        resolve(decided);
+      };
+      const timer = setTimeout(
+        () => {
+          const current = this.waiters.get(id);
+          current?.delete(waiter);
+          if (current?.size === 0) this.waiters.delete(id);
+          this.stopPollerWhenIdle();
+          resolve(this.tryApproval(id) ?? record);
+        },
+        Math.min(timeoutMs, MAX_TIMER_MS),
+      );
+      timer.unref();
+      waiters.add(waiter);
+      this.startPoller();
+    });
+  }
+
+  async appendAudit(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
+    this.begin();
+    if (entries.length === 0) return [];
+    // Stored and hashed as JSON reads it back, so hashes match across stores and survive a round trip.
+    const texts = entries.map((entry) => JSON.stringify(entry.data));
+    const copies = entries.map(
+      (entry, index): AuditEntry => ({
+        type: entry.type,
+        at: entry.at,
+        subject: entry.subject,
+        data: JSON.parse(texts[index]!) as Record<string, unknown>,
+      }),
+    );
+    const records = this.write(() => {
+      const tip = this.statements.selectAuditTip.get() as { seq: number; hash: string } | undefined;
+      const chained = chainAuditEntries(tip, copies);
+      chained.forEach((record, index) => {
+        this.statements.insertAudit.run(
+          record.seq,
+          record.type,
+          record.at,
+          record.subject,
+          texts[index]!,
+          record.prevHash,
+          record.hash,
+        );
+      });
+      return chained;
+    });
+    for (const record of records) {
+      // Frozen, as MemoryStore hands them out: an audit record never changes once appended.
+      Object.freeze(record.data);
+      Object.freeze(record);
+    }
+    return records;
+  }
+
+  async readAudit(options: { fromSeq?: number; limit?: number } = {}): Promise<AuditRecord[]> {
+    this.begin();
+    const limit = options.limit === undefined ? -1 : Math.max(0, Math.floor(options.limit));
+    return this.read(() =>
+      (this.statements.readAudit.all(options.fromSeq ?? 1, limit) as unknown as AuditRow[]).map(
+        (row): AuditRecord => ({
+          seq: row.seq,
+          type: row.type,
+          at: row.at,
+          subject: row.subject,
+          data: JSON.parse(row.data) as Record<string, unknown>,
+          prevHash: row.prevHash,
+          hash: row.hash,
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Resolves every pending `waitForApproval` with the record as it is now, then closes the database.
+   * Idempotent; other methods reject afterwards.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    for (const [id, waiters] of this.waiters) {
+      const record = this.tryApproval(id);
+      for (const waiter of waiters) if (record) waiter(structuredClone(record));
+    }
+    this.waiters.clear();
+    this.stopPollerWhenIdle();
+    this.closed = true;
+    this.db.close();
+  }
+
+  // ---- Transactions ---------------------------------------------------------------------------------
+
+  /** The time for an operation; throws once the store is closed. */
+  private begin(): number {
+    if (this.closed) throw new Error(`genops: the SQLite store at ${this.path} is closed`);
+    return this.now();
+  }
+
+  /** Before a write: runs the housekeeping sweep when it is due (the write releases expired leases itself). */
+  private sweepWhenDue(now: number): void {
+    if (now >= this.nextSweep) this.sweep(now);
+  }
+
+  /** Runs `work` in one write transaction (`BEGIN IMMEDIATE`): all of it commits, or none of it. */
+  private write<T>(work: () => T): T {
+    try {
+      this.statements.begin.run();
+    } catch (error) {
+      throw this.storeError(error);
+    }
+    try {
+      const result = work();
+      this.statements.commit.run();
+      return result;
+    } catch (error) {
+      rollback(this.db);
+      throw this.storeError(error);
+    }
+  }
+
+  /** Runs a read (or a single-statement write), naming the store in SQLite's errors. */
+  private read<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      throw this.storeError(error);
+    }
+  }
+
+  private storeError(error: unknown): unknown {
+    if (!isSqliteError(error)) return error;
+    return new Error(`genops: SQLite store ${this.path}: ${messageOf(error)}`, { cause: error });
+  }
+
+  /** Before a read: releases expired leases, and runs the housekeeping sweep when it is due. */
+  private maintain(now: number): void {
+    if (now >= this.nextSweep) this.sweep(now);
+    else if (this.read(() => this.statements.hasExpiredLeases.get(now))) this.write(() => this.expireLeases(now));
+  }
+
+  // ---- Budget lines ---------------------------------------------------------------------------------
+
+  private loadRow(rows: Rows, key: string): LineRow | undefined {
+    const cached = rows.get(key);
+    if (cached) return cached;
+    const found = this.statements.selectLine.get(key) as LineRow | undefined;
+    if (!found) return undefined;
+    const row: LineRow = { ...found };
+    rows.set(key, row);
+    return row;
+  }
+
+  /** The row of `line`, created when missing, with the line's (newest) configuration applied. */
+  private rowFor(rows: Rows, line: BudgetLine, now: number): LineRow {
+    const row = this.rowOf(rows, line, now);
+    this.configure(row, line, now);
+    return row;
+  }
+
+  /**
+   * The row of `line` as it is, created from the line when missing. Settlements use it: their lines are
+   * as old as the reservation, so they must not undo a newer limit.
+   */
+  private rowOf(rows: Rows, line: BudgetLine, now: number): LineRow {
+    const found = this.loadRow(rows, line.key);
+    if (found) {
+      this.refresh(found, now);
+      return found;
+    }
+    const rolling = line.rolling ? normalizeRolling(line.rolling) : undefined;
+    const row: LineRow = {
+      key: line.key,
+      budget: line.budget,
+      unit: line.unit,
+      limit: line.limit,
+      used: 0,
+      reserved: 0,
+      expiresAt: line.expiresAt ?? null,
+      windowMs: rolling?.windowMs ?? null,
+      bucketMs: rolling?.bucketMs ?? null,
+      touchedAt: now,
+    };
+    rows.set(line.key, row);
+    return row;
+  }
+
+  /**
+   * Starts a new period when the row's ended, then applies the line's configuration: the limit may
+   * change between calls (reloaded configuration), and the newest wins.
+   */
+  private configure(row: LineRow, line: BudgetLine, now: number): void {
+    this.refresh(row, now);
+    row.budget = line.budget;
+    row.unit = line.unit;
+    row.limit = line.limit;
+    row.expiresAt = line.expiresAt ?? null;
+    if (line.rolling) {
+      const rolling = normalizeRolling(line.rolling);
+      if (row.windowMs === null && row.used !== 0) {
+        // A calendar line turned rolling: what it had committed counts from now.
+        row.windowMs = rolling.windowMs;
+        row.bucketMs = rolling.bucketMs;
+        this.commit(row, row.used, now, now);
+        row.used = 0;
+      }
+      row.windowMs = rolling.windowMs;
+      row.bucketMs = rolling.bucketMs;
+    } else if (row.windowMs !== null) {
+      row.used = this.windowSum(row, now);
+      this.statements.deleteBuckets.run(row.key);
+      row.windowMs = null;
+      row.bucketMs = null;
+    }
+  }
+
+  /** A row whose period has ended reads as empty; amounts still reserved on it stay reserved. */
+  private refresh(row: LineRow, now: number): void {
+    if (row.expiresAt === null || row.expiresAt > now) return;
+    row.used = 0;
+    if (row.windowMs !== null) this.statements.deleteBuckets.run(row.key);
+  }
+
+  /** Commits `amount`: into a rolling line's bucket of `at`, or into a calendar line's period. */
+  private commit(row: LineRow, amount: number, at: number, now: number): void {
+    row.touchedAt = now;
+    if (amount === 0) return;
+    if (row.windowMs !== null) {
+      const bucketMs = row.bucketMs ?? 1;
+      this.statements.addToBucket.run(row.key, Math.floor(at / bucketMs) * bucketMs, amount);
+    } else {
+      row.used += amount;
+    }
+  }
+
+  /** Sum of a rolling line's buckets starting after `now - windowMs - bucketMs`. */
+  private windowSum(row: LineRow, now: number): number {
+    if (row.windowMs === null) return row.used;
+    const after = now - row.windowMs - (row.bucketMs ?? 1);
+    return (this.statements.sumBuckets.get(row.key, after) as { total: number }).total;
+  }
+
+  private state(row: LineRow, now: number): LineState {
+    this.refresh(row, now);
+    return {
+      key: row.key,
+      budget: row.budget,
+      unit: row.unit,
+      limit: row.limit,
+      used: row.windowMs !== null ? this.windowSum(row, now) : row.used,
+      reserved: row.reserved,
+    };
+  }
+
+  private saveRows(rows: Rows): void {
+    for (const row of rows.values()) {
+      this.statements.upsertLine.run(
+        row.key,
+        row.budget,
+        row.unit,
+        row.limit,
+        row.used,
+        row.reserved,
+        row.expiresAt,
+        row.windowMs,
+        row.bucketMs,
+        row.touchedAt,
+      );
+    }
+  }
+
+  private unreserve(reservation: Pick<ReservationRow, 'id' | 'lines'>): void {
+    this.statements.deleteReservation.run(reservation.id);
+    for (const line of JSON.parse(reservation.lines) as BudgetLine[])
+      this.statements.unreserveLine.run(line.amount, line.key);
+  }
+
+  /** Releases every reservation whose lease has ended (a holder that never settled). Inside a transaction. */
+  private expireLeases(now: number): void {
+    for (const reservation of this.statements.selectExpiredLeases.all(now) as unknown as ReservationRow[])
+      this.unreserve(reservation);
+  }
+
+  /** Drops state past its retention so the file stays bounded; at most once a minute per instance. */
+  private sweep(now: number): void {
+    this.nextSweep = now + SWEEP_INTERVAL_MS;
+    const horizon = now - this.retentionMs;
+    const statements = this.statements;
+    this.write(() => {
+      this.expireLeases(now);
+      statements.sweepEndedLines.run(horizon);
+      statements.sweepIdleRollingLines.run(horizon, now);
+      statements.sweepBuckets.run(now);
+      statements.sweepMarks.run(now);
+      statements.sweepApprovals.run(horizon);
+    });
+  }
+
+  // ---- Approvals ------------------------------------------------------------------------------------
+
+  private approval(id: string): ApprovalRecord | undefined {
+    const row = this.statements.selectApproval.get(id) as { record: string } | undefined;
+    return row && (JSON.parse(row.record) as ApprovalRecord);
+  }
+
+  /** The approval as stored, or `undefined` when it is gone or the store cannot be read (busy, closed). */
+  private tryApproval(id: string): ApprovalRecord | undefined {
+    const json = this.tryApprovalJson(id);
+    return json === undefined ? undefined : (JSON.parse(json) as ApprovalRecord);
+  }
+
+  private tryApprovalJson(id: string): string | undefined {
+    if (this.closed) return undefined;
+    try {
+      return (this.statements.selectApproval.get(id) as { record: string } | undefined)?.record;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private notify(id: string, json: string): void {
+    const waiters = this.waiters.get(id);
+    if (!waiters) return;
+    this.waiters.delete(id);
+    for (const waiter of waiters) waiter(JSON.parse(json) as ApprovalRecord);
+    this.stopPollerWhenIdle();
+  }
+
+  /**
+   * One timer for every waiter: re-reads each awaited approval for decisions made elsewhere. Unlike
+   * `MemoryStore`'s, it keeps the process alive while a call waits (at most until the wait's timeout, or
+   * {@link close}): the decision comes from another process, so nothing else in this one may be running,
+   * and a process that exited would abandon the held call.
+   */
+  private startPoller(): void {
+    if (this.poller) return;
+    this.poller = setInterval(() => {
+      for (const id of [...this.waiters.keys()]) {
+        const json = this.tryApprovalJson(id);
+        if (json !== undefined && (JSON.parse(json) as ApprovalRecord).status !== 'pending') this.notify(id, json);
+      }
+    }, this.approvalPollMs);
+  }
+
+  private stopPollerWhenIdle(): void {
+    if (this.waiters.size > 0 || !this.poller) return;
+    clearInterval(this.poller);
+    this.poller = undefined;
+  }
+}
+
+interface AuditRow {
+  seq: number;
+  type: AuditRecord['type'];
+  at: number;
+  subject: string;
+  data: string;
+  prevHash: string;
+  hash: string;
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+/** Every statement the store runs, prepared once per connection. */
+function prepareStatements(db: DatabaseSync) {
+  const prepare = (sql: string): StatementSync => db.prepare(sql);
+  return {
+    begin: prepare('BEGIN IMMEDIATE'),
+    commit: prepare('COMMIT'),
+
+    selectLine: prepare(`SELECT ${LINE_COLUMNS} FROM lines WHERE key = ?`),
+    upsertLine: prepare(
+      `INSERT INTO lines (key, budget, unit, limit_value, used, reserved, expires_at, window_ms, bucket_ms, touched_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET budget = excluded.budget, unit = excluded.unit, limit_value = excluded.limit_value,
+         used = excluded.used, reserved = excluded.reserved, expires_at = excluded.expires_at,
+         window_ms = excluded.window_ms, bucket_ms = excluded.bucket_ms, touched_at = excluded.touched_at`,
+    ),
+    unreserveLine: prepare('UPDATE lines SET reserved = MAX(0, reserved - ?) WHERE key = ?'),
+    /** Line states from a key on, in key order; `used` as `MemoryStore` reads it (0 once the period ended). */
+    selectLineStates: prepare(
+      `SELECT key, budget, unit, limit_value AS "limit", reserved,
+         CASE
+           WHEN expires_at IS NOT NULL AND expires_at <= ?2 THEN 0
+           WHEN window_ms IS NULL THEN used
+           ELSE (SELECT COALESCE(SUM(b.amount), 0) FROM buckets b
+                 WHERE b.line_key = lines.key AND b.start > ?2 - lines.window_ms - lines.bucket_ms)
+         END AS used
+       FROM lines WHERE key >= ?1 ORDER BY key`,
+    ),
+
+    addToBucket: prepare(
+      `INSERT INTO buckets (line_key, start, amount) VALUES (?, ?, ?)
+       ON CONFLICT (line_key, start) DO UPDATE SET amount = amount + excluded.amount`,
+    ),
+    sumBuckets: prepare('SELECT COALESCE(SUM(amount), 0) AS total FROM buckets WHERE line_key = ? AND start > ?'),
+    deleteBuckets: prepare('DELETE FROM buckets WHERE line_key = ?'),
+
+    reservationExists: prepare('SELECT 1 AS found FROM reservations WHERE id = ?'),
+    selectReservation: prepare('SELECT id, lines, started_at FROM reservations WHERE id = ?'),
+    insertReservation: prepare('INSERT INTO reservations (id, lines, started_at, expires_at) VALUES (?, ?, ?, ?)'),
+    deleteReservation: prepare('DELETE FROM reservations WHERE id = ?'),
+    selectExpiredLeases: prepare('SELECT id, lines FROM reservations WHERE expires_at <= ? ORDER BY expires_at'),
+    hasExpiredLeases: prepare('SELECT 1 AS found FROM reservations WHERE expires_at <= ? LIMIT 1'),
+    countOpenReservations: prepare('SELECT COUNT(*) AS count FROM reservations WHERE expires_at > ?'),
+
+    markOnce: prepare(
+      `INSERT INTO marks (key, expires_at) VALUES (?1, ?2)
+       ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at
+       WHERE marks.expires_at IS NOT NULL AND marks.expires_at <= ?3`,
+    ),
+
+    upsertApproval: prepare(
+      `INSERT INTO approvals (id, status, created_at, expires_at, decided_at, record) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET status = excluded.status, created_at = excluded.created_at,
+         expires_at = excluded.expires_at, decided_at = excluded.decided_at, record = excluded.record`,
+    ),
+    selectApproval: prepare('SELECT record FROM approvals WHERE id = ?'),
+    updateApproval: prepare('UPDATE approvals SET status = ?, decided_at = ?, record = ? WHERE id = ?'),
+    // Newest first; approvals created at the same time, newest inserted first.
+    listApprovals: prepare('SELECT record FROM approvals ORDER BY created_at DESC, seq DESC'),
+    listApprovalsByStatus: prepare('SELECT record FROM approvals WHERE status = ? ORDER BY created_at DESC, seq DESC'),
+
+    selectAuditTip: prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'),
+    insertAudit: prepare(
+      'INSERT INTO audit (seq, type, at, subject, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    readAudit: prepare(
+      'SELECT seq, type, at, subject, data, prev_hash AS prevHash, hash FROM audit WHERE seq >= ? ORDER BY seq LIMIT ?',
+    ),
+
+    sweepEndedLines: prepare('DELETE FROM lines WHERE reserved = 0 AND expires_at IS NOT NULL AND expires_at <= ?'),
+    sweepIdleRollingLines: prepare(
+      `DELETE FROM lines WHERE reserved = 0 AND window_ms IS NOT NULL AND touched_at <= ?1
+         AND NOT EXISTS (SELECT 1 FROM buckets b WHERE b.line_key = lines.key AND b.start > ?2 - lines.window_ms - lines.bucket_ms)`,
+    ),
+    // Buckets out of their line's window, and those of lines that are gone or no longer rolling.
+    sweepBuckets: prepare(
+      `DELETE FROM buckets WHERE NOT EXISTS (SELECT 1 FROM lines l WHERE l.key = buckets.line_key
+         AND l.window_ms IS NOT NULL AND buckets.start > ?1 - l.window_ms - l.bucket_ms)`,
+    ),
+    sweepMarks: prepare('DELETE FROM marks WHERE expires_at IS NOT NULL AND expires_at <= ?'),
+    sweepApprovals: prepare(
+      `DELETE FROM approvals WHERE (status = 'pending' AND expires_at <= ?1)
+         OR (status <> 'pending' AND COALESCE(decided_at, created_at) <= ?1)`,
+    ),
+  };
+}
+
+function normalizeRolling(rolling: { windowMs: number; bucketMs: number }): { windowMs: number; bucketMs: number } {
+  return { windowMs: rolling.windowMs, bucketMs: Math.max(1, rolling.bucketMs) };
+}
+
+function copyLine(line: BudgetLine): BudgetLine {
+  return { ...line, ...(line.rolling ? { rolling: { ...line.rolling } } : {}) };
+}
+
+function emptyState(line: BudgetLine): LineState {
+  return { key: line.key, budget: line.budget, unit: line.unit, limit: line.limit, used: 0, reserved: 0 };
+}
+
+function isSqliteError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'ERR_SQLITE_ERROR';
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
