@@ -11,8 +11,8 @@ export const EXIT_USAGE = 2;
  */
 export class CliError extends Error {
   readonly exitCode: number;
-  constructor(message: string, exitCode: number = EXIT_USAGE) {
-    super(message);
+  constructor(message: string, exitCode: number = EXIT_USAGE, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'CliError';
     this.exitCode = exitCode;
   }

@@ -1,5 +1,18 @@
 // Public API of @genops/cli: the commands as functions (argv + streams in, exit code out).
-export { registerAuditCommands, runAuditCommand, summarize as summarizeAuditRecord } from './commands/audit';
+export {
+  decideApproval,
+  defaultDecider,
+  listApprovals,
+  registerApprovalCommands,
+  runApprovalsCommand,
+} from './commands/approvals';
+export {
+  type AuditSource,
+  lastSeq as lastAuditSeq,
+  registerAuditCommands,
+  runAuditCommand,
+  summarize as summarizeAuditRecord,
+} from './commands/audit';
 export {
   type ExplainOptions,
   type Explanation,
@@ -7,9 +20,23 @@ export {
   registerPolicyCommands,
   runPolicyCommand,
 } from './commands/policy';
+export { type PriceReport, priceReport, registerPricingCommands, runPricingCommand } from './commands/pricing';
+export {
+  type BudgetRow,
+  formatStatus,
+  type LineStatus,
+  type RateLimitRow,
+  readStatus,
+  registerStatusCommands,
+  runStatusCommand,
+  runWatchCommand,
+  type StatusReport,
+  statusRows,
+} from './commands/status';
 export { CliError, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE } from './errors';
 export type { CliIo, OutputStream } from './io';
 export { type LoadedPolicy, loadPolicy, type PolicyProblem } from './policy-file';
 export { type CommandGroup, createProgram, runCommandGroup } from './program';
 export { COMMAND_GROUPS, run } from './run';
+export { DEFAULT_STORE, type OpenedStore, redactUrl, resolveStoreUrl } from './store';
 export { VERSION } from './version';

@@ -2,6 +2,7 @@ import { GenOpsError } from '@genops/core';
 import { Command, CommanderError } from 'commander';
 import { CliError, EXIT_PROBLEMS, EXIT_USAGE } from './errors';
 import { type CliIo, type CommandContext, createContext } from './io';
+import { DEFAULT_STORE } from './store';
 import { VERSION } from './version';
 
 /** Adds one command group (`policy`, `audit`, ...) to the program; its actions set `context.exitCode`. */
@@ -34,8 +35,9 @@ export function createProgram(context: CommandContext, groups: readonly CommandG
   program.addHelpText(
     'after',
     `
-Exit codes: 0 success, 1 the check found problems (invalid policy, broken audit chain),
-2 the command could not run (bad usage, unreadable file).
+Exit codes: 0 success, 1 the check found problems (invalid policy, broken audit chain, an approval
+already decided), 2 the command could not run (bad usage, unreadable file, a store that cannot be opened).
+Store: --store <url>, else GENOPS_STORE, else ${DEFAULT_STORE}.
 Environment: NO_COLOR turns colours off; GENOPS_DEBUG=1 prints stack traces of unexpected errors.`,
   );
   return program;
@@ -67,6 +69,9 @@ export function reportError(error: unknown, context: CommandContext): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
   if (error instanceof CliError) {
     io.stderr.write(`${err.red(`genops: ${error.message}`)}\n`);
+    // A store that failed: its driver's stack, for a bug report.
+    if (context.debug && error.cause instanceof Error && error.cause.stack)
+      io.stderr.write(`${err.dim(error.cause.stack)}\n`);
     return error.exitCode;
   }
   if (GenOpsError.isInstance(error)) {

@@ -2,13 +2,17 @@ import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chainAuditEntries, formatAuditRecord } from '@genops/core';
+import { type AuditRecord, chainAuditEntries, formatAuditRecord } from '@genops/core';
+import { SqliteStore } from '@genops/store-sqlite';
 import { describe, expect, it } from 'vitest';
-import { runAuditCommand } from './commands/audit';
+import { formatAge } from './commands/approvals';
+import { lastSeq as lastAuditSeq, runAuditCommand } from './commands/audit';
 import { runPolicyCommand } from './commands/policy';
+import { parseInterval, runWatchCommand } from './commands/status';
 import { formatAmount, formatMicros, padColumns, visibleLength } from './format';
 import type { CliIo } from './io';
 import { run } from './run';
+import { DEFAULT_STORE, redactUrl, resolveStoreUrl } from './store';
 
 // The commands as functions: argv and streams in, exit code out (no child process).
 const POLICY = fileURLToPath(new URL('../test/fixtures/genops.policy.yaml', import.meta.url));
@@ -37,9 +41,11 @@ describe('run() and the command-group functions', () => {
     const output = memoryIo();
     expect(await runPolicyCommand(['validate', POLICY, '--json'], output.io)).toBe(0);
     expect(JSON.parse(output.stdout())).toMatchObject({ valid: true });
-    const audit = memoryIo();
+    const audit = memoryIo({ env: { GENOPS_STORE: 'sqlite:/nonexistent/genops/state.db' } });
     expect(await runAuditCommand(['verify'], audit.io)).toBe(2);
-    expect(audit.stderr()).toContain('missing the audit file');
+    expect(audit.stderr()).toContain(
+      'genops: no store at /nonexistent/genops/state.db (GENOPS_STORE=sqlite:/nonexistent/genops/state.db)',
+    );
   });
 
   it('colours output on a TTY, and not with NO_COLOR', async () => {
@@ -80,6 +86,81 @@ describe('run() and the command-group functions', () => {
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
+  });
+});
+
+describe('store-backed commands in-process', () => {
+  it('redraws `watch` in place on a terminal, and stops with exit 0 when the signal aborts', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'genops-cli-watch-'));
+    try {
+      const path = join(directory, 'state.db');
+      const store = new SqliteStore({ path });
+      await store.reserve({
+        id: 'r1',
+        lines: [{ key: 'daily||total', budget: 'daily', unit: 'USD', limit: 10_000_000, amount: 1, enforce: true }],
+        leaseMs: 60_000,
+      });
+      await store.close();
+      const controller = new AbortController();
+      const output = memoryIo({ tty: true, signal: controller.signal });
+      const done = runWatchCommand(['--store', `sqlite:${path}`, '--interval', '100ms'], output.io);
+      await waitUntil(() => output.stdout().split('\u001b[H\u001b[2J').length >= 4);
+      controller.abort();
+      expect(await done).toBe(0);
+      const frames = output.stdout().split('\u001b[H\u001b[2J').slice(1);
+      expect(frames.length).toBeGreaterThanOrEqual(3);
+      for (const frame of frames) {
+        expect(frame).toContain('Open reservations: 1');
+        expect(frame).toContain('\u001b[32mActive\u001b[39m');
+      }
+      expect(output.stderr()).toBe('');
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('finds the last audit seq in a logarithmic number of reads', async () => {
+    for (const size of [0, 1, 2, 3, 7, 1000, 1025, 4097]) {
+      let reads = 0;
+      const store = {
+        readAudit: async ({ fromSeq = 1, limit = Infinity }: { fromSeq?: number; limit?: number } = {}) => {
+          reads += 1;
+          const records = [];
+          for (let seq = Math.max(1, fromSeq); seq <= size && records.length < limit; seq++)
+            records.push({ seq } as AuditRecord);
+          return records;
+        },
+      };
+      expect(await lastAuditSeq(store)).toBe(size === 0 ? undefined : size);
+      expect(reads).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(size + 2)) + 2);
+    }
+  });
+
+  it('picks --store, else GENOPS_STORE, else the default, and never prints a password', () => {
+    expect(resolveStoreUrl('sqlite:a.db', { GENOPS_STORE: 'sqlite:b.db' })).toEqual({
+      url: 'sqlite:a.db',
+      source: '--store',
+    });
+    expect(resolveStoreUrl(undefined, { GENOPS_STORE: ' sqlite:b.db ' })).toEqual({
+      url: 'sqlite:b.db',
+      source: 'GENOPS_STORE',
+    });
+    expect(resolveStoreUrl(undefined, { GENOPS_STORE: '' })).toEqual({ url: DEFAULT_STORE, source: 'default' });
+    expect(redactUrl('redis://user:p%40ss@cache:6379/2')).toBe('redis://user:***@cache:6379/2');
+    expect(redactUrl('rediss://:secret@cache:6380')).toBe('rediss://:***@cache:6380');
+    expect(redactUrl('sqlite:./.genops/state.db')).toBe('sqlite:./.genops/state.db');
+  });
+
+  it('parses watch intervals and formats approval ages', () => {
+    expect(parseInterval('2s')).toBe(2000);
+    expect(parseInterval('500ms')).toBe(500);
+    expect(parseInterval('1m')).toBe(60_000);
+    expect(parseInterval('1.5')).toBe(1500);
+    expect(() => parseInterval('50ms')).toThrow('at least 100ms');
+    expect(formatAge(45_000)).toBe('45s');
+    expect(formatAge(725_000)).toBe('12m 05s');
+    expect(formatAge(3 * 3_600_000 + 7 * 60_000)).toBe('3h 07m');
+    expect(formatAge(52 * 3_600_000)).toBe('2d 04h');
   });
 });
 

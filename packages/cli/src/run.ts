@@ -1,10 +1,19 @@
+import { registerApprovalCommands } from './commands/approvals';
 import { registerAuditCommands } from './commands/audit';
 import { registerPolicyCommands } from './commands/policy';
+import { registerPricingCommands } from './commands/pricing';
+import { registerStatusCommands } from './commands/status';
 import type { CliIo } from './io';
 import { type CommandGroup, runCommandGroup } from './program';
 
 /** Every command group of `genops`, in the order `genops --help` lists them. */
-export const COMMAND_GROUPS: readonly CommandGroup[] = [registerPolicyCommands, registerAuditCommands];
+export const COMMAND_GROUPS: readonly CommandGroup[] = [
+  registerPolicyCommands,
+  registerStatusCommands,
+  registerApprovalCommands,
+  registerAuditCommands,
+  registerPricingCommands,
+];
 
 /**
  * Runs `genops` with `argv` (the arguments after `genops`, e.g. `['policy', 'validate', 'p.yaml']`).

@@ -1,9 +1,12 @@
 import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { chainAuditEntries } from '@genops/core';
+import type { SqliteStore } from '@genops/store-sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AT, assertBuilt, runCli, sampleRecords, startCli, toJsonl, waitFor } from './helpers';
+import { AT, assertBuilt, runCli, sampleEntries, sampleRecords, startCli, toJsonl, waitFor } from './helpers';
+import { sqliteStore } from './stores';
 
 // `genops audit ...` against audit files written with core's chainAuditEntries, then tampered with.
 let directory: string;
@@ -102,16 +105,19 @@ describe('genops audit verify', () => {
     expect(result.stderr).toBe(`genops: cannot read ${join(directory, 'nope.jsonl')} (ENOENT: no such file)\n`);
   });
 
-  it('exits 2 for --store until the store packages exist', async () => {
-    const result = await runCli(['audit', 'verify', '--store', 'sqlite:genops.db']);
+  it('exits 2 for a file and --store together', async () => {
+    const result = await runCli(['audit', 'verify', '--file', 'audit.jsonl', '--store', 'sqlite:genops.db']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('not available until @genops/store-sqlite / @genops/store-redis are installed');
+    expect(result.stderr).toBe('genops: give either an audit file or --store, not both\n');
   });
 
-  it('exits 2 without a file', async () => {
-    const result = await runCli(['audit', 'verify']);
+  it('without a file, reads the default store, and exits 2 saying how to name one when there is none', async () => {
+    const empty = await mkdtemp(join(directory, 'no-store-'));
+    const result = await runCli(['audit', 'verify'], {}, { cwd: empty });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('missing the audit file: pass --file <audit.jsonl>');
+    expect(result.stderr).toBe(
+      'genops: no store at ./.genops/state.db (the default store, sqlite:./.genops/state.db). Pass --store <url> or set GENOPS_STORE to the store your app uses (GenOps.init({ store }), e.g. sqlite:./.genops/state.db or redis://127.0.0.1:6379), or --file <audit.jsonl> to read an audit file\n',
+    );
   });
 });
 
@@ -200,5 +206,119 @@ describe('genops audit tail', () => {
     }
     expect(await tail.exited).toBe(0);
     expect(tail.errors()).toBe('');
+  });
+});
+
+// The same commands on the audit chain of a real SQLite store (--store), written by this process.
+describe('genops audit verify|tail --store', () => {
+  let url: string;
+  let store: SqliteStore;
+
+  beforeAll(async () => {
+    ({ url, store } = sqliteStore(directory, 'audit-store.db'));
+    await store.appendAudit(sampleEntries());
+  });
+
+  afterAll(async () => {
+    await store?.close();
+  });
+
+  it('verifies the chain of a store', async () => {
+    const result = await runCli(['audit', 'verify', '--store', url]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      `✔ 11 records, chain intact (seq 1–11, last hash ${records[10]!.hash.slice(0, 12)}…)\n` +
+        'Records removed from the end leave no trace in the store itself: compare the last seq and hash with a copy kept elsewhere.\n',
+    );
+    const json = await runCli(['audit', 'verify', '--json'], { GENOPS_STORE: url });
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ store: url, ok: true, checked: 11, lastSeq: 11 });
+  });
+
+  it('tails the last records of a store, as it does a file', async () => {
+    const result = await runCli(['audit', 'tail', '--store', url, '-n', '4']);
+    expect(result.code).toBe(0);
+    const fromFile = await runCli(['audit', 'tail', '--file', await auditFile('same.jsonl', lines), '-n', '4']);
+    expect(result.stdout).toBe(fromFile.stdout);
+    const json = await runCli(['audit', 'tail', '--store', url, '-n', '2', '--json']);
+    expect(
+      json.stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual([records[9], records[10]]);
+  });
+
+  it('follows a store as another process appends, and exits 0 on Ctrl-C', async () => {
+    const followed = sqliteStore(directory, 'audit-follow.db');
+    await followed.store.appendAudit(sampleEntries().slice(0, 3));
+    const tail = startCli(['audit', 'tail', '--store', followed.url, '-n', '1', '--follow']);
+    try {
+      await waitFor(
+        () => tail.output().includes('     3  '),
+        () => `initial output: ${tail.output()} ${tail.errors()}`,
+      );
+      await followed.store.appendAudit([
+        {
+          type: 'settlement',
+          at: AT + 20_000,
+          subject: 'aaaaaaaa-0000-4000-8000-000000000001',
+          data: { actualUsd: 0.5 },
+        },
+        {
+          type: 'decision',
+          at: AT + 21_000,
+          subject: 'bbbbbbbb-0000-4000-8000-000000000002',
+          data: { result: 'WARNING' },
+        },
+      ]);
+      await waitFor(
+        () => tail.output().includes('WARNING'),
+        () => `after appending: ${tail.output()} ${tail.errors()}`,
+      );
+      const seqs = tail
+        .output()
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.trim().split(/\s+/)[0]);
+      expect(seqs).toEqual(['3', '4', '5']);
+      expect(tail.output()).toContain('actual $0.500000');
+    } finally {
+      tail.child.kill('SIGINT');
+    }
+    expect(await tail.exited).toBe(0);
+    expect(tail.errors()).toBe('');
+    await followed.store.close();
+  });
+
+  it('finds a record edited in the database', async () => {
+    const tampered = sqliteStore(directory, 'audit-tampered.db');
+    await tampered.store.appendAudit(sampleEntries());
+    await tampered.store.close();
+    const db = new DatabaseSync(tampered.path);
+    db.prepare("UPDATE audit SET data = replace(data, '0.001234', '0.001235') WHERE seq = 5").run();
+    db.prepare('DELETE FROM audit WHERE seq = 8').run();
+    db.close();
+    const result = await runCli(['audit', 'verify', '--store', tampered.url]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`✘ 2 problems in 10 records of ${tampered.url}`);
+    expect(result.stdout).toContain('seq 5  edited  record 5 (settlement of 1f2c41aa…) was edited');
+    expect(result.stdout).toContain('seq 8  missing  record 8 is missing');
+  });
+
+  it('says when the store has no audit records, and exits 2 for a store that cannot be opened', async () => {
+    const fresh = sqliteStore(directory, 'audit-empty.db');
+    await fresh.store.close();
+    const result = await runCli(['audit', 'verify', '--store', fresh.url]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`✔ ${fresh.url} has no audit records yet\n`);
+    const tail = await runCli(['audit', 'tail', '--store', fresh.url]);
+    expect(tail.code).toBe(0);
+    expect(tail.stdout.trimEnd().split('\n')).toHaveLength(1);
+    const missing = await runCli(['audit', 'tail', '--store', `sqlite:${join(directory, 'nope.db')}`]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('genops: no store at');
   });
 });

@@ -21,17 +21,34 @@ describe('genops (help, version, usage errors, colours)', () => {
     expect(result.stdout).toContain('Usage: genops [options] [command]');
     expect(result.stdout).toMatch(/\n {2}policy\s+check a policy file/);
     expect(result.stdout).toMatch(/\n {2}audit\s+verify and read/);
+    expect(result.stdout).toMatch(/\n {2}status \[options\]\s+budget usage per team/);
+    expect(result.stdout).toMatch(/\n {2}watch \[options\]\s+the status table, redrawn/);
+    expect(result.stdout).toMatch(/\n {2}approvals\s+list, approve and deny/);
+    expect(result.stdout).toMatch(/\n {2}pricing\s+the bundled price data/);
+    expect(result.stdout).toContain('Store: --store <url>, else GENOPS_STORE, else sqlite:./.genops/state.db.');
     expect(result.stdout).toContain('Exit codes: 0 success, 1 the check found problems');
   });
 
   it.each([
     ['policy', ['validate', 'explain']],
     ['audit', ['verify', 'tail']],
+    ['approvals', ['list', 'approve', 'deny']],
+    ['pricing', ['show']],
   ])('lists the commands of a group with `genops %s --help`', async (group, commands) => {
     const result = await runCli([group, '--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`Usage: genops ${group} [options] [command]`);
     for (const command of commands) expect(result.stdout).toMatch(new RegExp(`\\n {2}${command} `));
+  });
+
+  it.each([
+    ['status', ['--store <url>', '--policy <file>', '--json']],
+    ['watch', ['--store <url>', '--interval <duration>', '--policy <file>']],
+  ])('shows the options of `genops %s`', async (command, options) => {
+    const result = await runCli([command, '--help']);
+    expect(result.code).toBe(0);
+    for (const option of options) expect(result.stdout).toContain(option);
+    expect(result.stdout.replace(/\s+/g, ' ')).toContain('(default: $GENOPS_STORE, else sqlite:./.genops/state.db)');
   });
 
   it('shows the options of a command', async () => {

@@ -23,27 +23,43 @@ export interface RunResult {
 /** The test runner's environment without what would change the CLI's output or module resolution. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const key of ['NODE_PATH', 'FORCE_COLOR', 'NO_COLOR', 'GENOPS_DEBUG', 'NODE_OPTIONS']) delete env[key];
+  for (const key of ['NODE_PATH', 'FORCE_COLOR', 'NO_COLOR', 'GENOPS_DEBUG', 'NODE_OPTIONS', 'GENOPS_STORE'])
+    delete env[key];
   return { ...env, ...extra };
 }
 
 /** Runs `genops <args>` as a child process (stdout and stderr are pipes, not a TTY). */
-export function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<RunResult> {
+export function runCli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  options: { cwd?: string } = {},
+): Promise<RunResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [cliPath, ...args], { env: cleanEnv(env) }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [cliPath, ...args],
+      { env: cleanEnv(env), ...(options.cwd ? { cwd: options.cwd } : {}) },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
-/** Starts `genops <args>` and keeps it running (for `audit tail --follow`). */
-export function startCli(args: readonly string[]): {
+/** Starts `genops <args>` and keeps it running (for `audit tail --follow`, `watch`). */
+export function startCli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): {
   child: ChildProcess;
   output: () => string;
   errors: () => string;
   exited: Promise<number | null>;
 } {
-  const child = spawn(process.execPath, [cliPath, ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cliPath, ...args], {
+    env: cleanEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -110,4 +126,20 @@ export function sampleRecords(): AuditRecord[] {
 
 export function toJsonl(records: readonly AuditRecord[]): string {
   return records.map((record) => `${formatAuditRecord(record)}\n`).join('');
+}
+
+/**
+ * The cells of every row of a cli-table3 table in `output` (header included), trimmed: for asserting a
+ * table row by row without depending on column widths.
+ */
+export function tableRows(output: string): string[][] {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('│'))
+    .map((line) =>
+      line
+        .slice(1, -1)
+        .split('│')
+        .map((cell) => cell.trim()),
+    );
 }

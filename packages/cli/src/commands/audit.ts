@@ -4,16 +4,19 @@ import {
   type AuditProblem,
   type AuditRecord,
   type AuditVerification,
+  type GovernanceStore,
   parseAuditLine,
   readAuditFile,
+  readStoreAudit,
   verifyAuditChain,
 } from '@genops/core';
 import type { Command } from 'commander';
 import { positiveInteger } from '../arguments';
-import { CliError, describeReadError, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE } from '../errors';
+import { CliError, describeReadError, EXIT_OK, EXIT_PROBLEMS } from '../errors';
 import { formatCount, formatUsdNumber, padColumns, plural, shortHash, shortId } from '../format';
 import type { CliIo, Colors, CommandContext } from '../io';
 import { runCommandGroup } from '../program';
+import { type OpenedStore, STORE_OPTION_HELP, withStore } from '../store';
 
 /** Adds `genops audit verify|tail` to `program`. */
 export function registerAuditCommands(program: Command, context: CommandContext): void {
@@ -23,10 +26,14 @@ export function registerAuditCommands(program: Command, context: CommandContext)
     .addHelpText(
       'after',
       `
+Without --file, the audit chain of the store is read: --store <url>, else GENOPS_STORE, else the default
+store (sqlite:./.genops/state.db).
+
 Examples:
   $ genops audit verify --file genops-audit.jsonl
+  $ genops audit verify --store sqlite:./.genops/state.db
   $ genops audit tail --file genops-audit.jsonl -n 50
-  $ genops audit tail --file genops-audit.jsonl --follow`,
+  $ genops audit tail --store redis://127.0.0.1:6379 --follow`,
     );
 
   audit
@@ -34,14 +41,14 @@ Examples:
     .description('check that no audit record was changed, removed, reordered or duplicated')
     .argument('[file]', 'the audit file (same as --file)')
     .option('--file <path>', 'an audit JSON Lines file, as GenOps.init({ audit: { file } }) writes it')
-    .option(
-      '--store <url>',
-      'a shared store, sqlite:<path> or redis://... (needs @genops/store-sqlite or @genops/store-redis)',
-    )
+    .option('--store <url>', `read the store's audit chain instead: ${STORE_OPTION_HELP}`)
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', '\nExit codes: 0 chain intact, 1 problems found, 2 the file cannot be read or bad usage.')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 chain intact, 1 problems found, 2 the file or store cannot be read, or bad usage.',
+    )
     .action(async (file: string | undefined, options: { file?: string; store?: string; json?: boolean }) => {
-      context.exitCode = await verifyAudit({ ...options, file: auditFile(file, options) }, context);
+      context.exitCode = await verifyAudit({ json: options.json, ...auditSource(file, options) }, context);
     });
 
   audit
@@ -49,7 +56,7 @@ Examples:
     .description('print the last audit records, and with --follow new ones as they are written')
     .argument('[file]', 'the audit file (same as --file)')
     .option('--file <path>', 'an audit JSON Lines file')
-    .option('--store <url>', 'a shared store (needs @genops/store-sqlite or @genops/store-redis)')
+    .option('--store <url>', `read the store's audit chain instead: ${STORE_OPTION_HELP}`)
     .option('-n, --lines <n>', 'how many records to print', positiveInteger, 20)
     .option('-f, --follow', 'keep printing records as they are appended (Ctrl-C to stop)')
     .option('--json', 'print records as JSON Lines, exactly as stored')
@@ -58,7 +65,8 @@ Examples:
         file: string | undefined,
         options: { file?: string; store?: string; lines: number; follow?: boolean; json?: boolean },
       ) => {
-        context.exitCode = await tailAudit({ ...options, file: auditFile(file, options) }, context);
+        const { lines, follow, json } = options;
+        context.exitCode = await tailAudit({ lines, follow, json, ...auditSource(file, options) }, context);
       },
     );
 }
@@ -68,20 +76,27 @@ export function runAuditCommand(argv: readonly string[], io: CliIo): Promise<num
   return runCommandGroup(['audit', ...argv], io, [registerAuditCommands]);
 }
 
-function auditFile(argument: string | undefined, options: { file?: string; store?: string }): string {
+/** Where the records come from: an audit file, or a store (`--store`, `GENOPS_STORE` or the default). */
+export type AuditSource = { file: string; store?: undefined } | { file?: undefined; store: string | undefined };
+
+function auditSource(argument: string | undefined, options: { file?: string; store?: string }): AuditSource {
   if (argument !== undefined && options.file !== undefined && argument !== options.file)
     throw new CliError(`two audit files given (${argument} and --file ${options.file}); give one`);
   const file = options.file ?? argument;
-  if (options.store !== undefined) {
-    if (file !== undefined) throw new CliError('give either --file or --store, not both');
-    throw new CliError(
-      `--store ${options.store}: reading a store is not available until @genops/store-sqlite / @genops/store-redis are installed. ` +
-        'Use --file <audit.jsonl> to read an audit file.',
-      EXIT_USAGE,
-    );
+  if (file !== undefined) {
+    if (options.store !== undefined) throw new CliError('give either an audit file or --store, not both');
+    return { file };
   }
-  if (file === undefined) throw new CliError('missing the audit file: pass --file <audit.jsonl>');
-  return file;
+  return { store: options.store };
+}
+
+/** Opens the store of an audit command; a default store that does not exist also suggests --file. */
+function withAuditStore<T>(
+  option: string | undefined,
+  context: CommandContext,
+  action: (opened: OpenedStore) => Promise<T>,
+): Promise<T> {
+  return withStore(option, context, action, 'or --file <audit.jsonl> to read an audit file');
 }
 
 /** Fails with exit code 2 when `file` cannot be read as a file. */
@@ -98,8 +113,13 @@ async function checkReadable(file: string): Promise<void> {
 
 // ---- verify -----------------------------------------------------------------------------------------
 
-/** `genops audit verify --file <audit.jsonl>` */
-export async function verifyAudit(options: { file: string; json?: boolean }, context: CommandContext): Promise<number> {
+/** `genops audit verify --file <audit.jsonl>` or `genops audit verify --store <url>` */
+export async function verifyAudit(options: AuditSource & { json?: boolean }, context: CommandContext): Promise<number> {
+  if (options.file === undefined)
+    return withAuditStore(options.store, context, async (opened) => {
+      const verification = await verifyAuditChain(readStoreAudit(opened.store));
+      return reportVerification(verification, { store: opened.url }, opened.url, options.json, context);
+    });
   const { file } = options;
   await checkReadable(file);
   let verification: AuditVerification;
@@ -110,14 +130,24 @@ export async function verifyAudit(options: { file: string; json?: boolean }, con
     if (reason) throw new CliError(reason);
     throw error;
   }
+  return reportVerification(verification, { file }, file, options.json, context);
+}
+
+function reportVerification(
+  verification: AuditVerification,
+  source: { file: string } | { store: string },
+  where: string,
+  json: boolean | undefined,
+  context: CommandContext,
+): number {
   const { io, out } = context;
-  if (options.json) {
-    io.stdout.write(`${JSON.stringify({ file, ...verification }, null, 2)}\n`);
+  if (json) {
+    io.stdout.write(`${JSON.stringify({ ...source, ...verification }, null, 2)}\n`);
     return verification.ok ? EXIT_OK : EXIT_PROBLEMS;
   }
   if (verification.ok) {
     if (verification.checked === 0) {
-      io.stdout.write(`${out.green('✔')} ${file} has no audit records yet\n`);
+      io.stdout.write(`${out.green('✔')} ${where} has no audit records yet\n`);
       return EXIT_OK;
     }
     const head = verification.lastHash ? `, last hash ${shortHash(verification.lastHash)}` : '';
@@ -125,13 +155,13 @@ export async function verifyAudit(options: { file: string; json?: boolean }, con
       `${out.green('✔')} ${formatCount(verification.checked)} records, chain intact ${out.dim(`(seq ${formatCount(verification.firstSeq ?? 1)}–${formatCount(verification.lastSeq ?? 0)}${head})`)}\n`,
     );
     io.stdout.write(
-      `${out.dim('Records removed from the end leave no trace in the file itself: compare the last seq and hash with a copy kept elsewhere.')}\n`,
+      `${out.dim(`Records removed from the end leave no trace in the ${'file' in source ? 'file' : 'store'} itself: compare the last seq and hash with a copy kept elsewhere.`)}\n`,
     );
     return EXIT_OK;
   }
   const total = verification.problems.length + (verification.omittedProblems ?? 0);
   const lines = [
-    out.red(`✘ ${plural(total, 'problem')} in ${plural(verification.checked, 'record')} of ${file}`),
+    out.red(`✘ ${plural(total, 'problem')} in ${plural(verification.checked, 'record')} of ${where}`),
     ...verification.problems.map((problem) => out.red(`  ${formatProblem(problem)}`)),
   ];
   if (verification.omittedProblems)
@@ -153,20 +183,21 @@ function formatProblem(problem: AuditProblem): string {
 
 // ---- tail -------------------------------------------------------------------------------------------
 
-interface TailOptions {
-  file: string;
+type TailOptions = AuditSource & {
   lines: number;
   follow?: boolean;
   json?: boolean;
-}
+};
 
 type Item = { record: AuditRecord } | { problem: AuditProblem };
 
 /** Column widths: seq, time (ISO 8601, 24 characters), type, subject. The summary takes the rest. */
 const WIDTHS = [6, 24, 11, 9] as const;
 
-/** `genops audit tail --file <audit.jsonl> [-n 20] [--follow]` */
+/** `genops audit tail --file <audit.jsonl> [-n 20] [--follow]`, or `--store <url>` */
 export async function tailAudit(options: TailOptions, context: CommandContext): Promise<number> {
+  if (options.file === undefined)
+    return withAuditStore(options.store, context, (opened) => tailStore(opened.store, options, context));
   const { file } = options;
   await checkReadable(file);
   const reader = new LineReader(file);
@@ -188,7 +219,7 @@ function header(colors: Colors): string {
   return colors.bold(padColumns(['SEQ'.padStart(WIDTHS[0]), 'TIME', 'TYPE', 'SUBJECT', 'SUMMARY'], WIDTHS));
 }
 
-function printItem(item: Item, options: TailOptions, context: CommandContext): void {
+function printItem(item: Item, options: { json?: boolean }, context: CommandContext): void {
   const { io, out, err } = context;
   if ('problem' in item) {
     io.stderr.write(`${err.red(`✘ ${item.problem.message}`)}\n`);
@@ -310,6 +341,98 @@ export function summarize(record: Pick<AuditRecord, 'type' | 'data'>, colors: Co
   if (parts.length > 0) return parts.join(' ');
   const json = JSON.stringify(data);
   return json.length > 100 ? `${json.slice(0, 97)}...` : json;
+}
+
+// ---- tail of a store ---------------------------------------------------------------------------------
+
+/** How often `audit tail --store ... --follow` asks the store for new records. */
+const STORE_POLL_MS = 500;
+const PAGE = 1000;
+
+/** The last `options.lines` records of the store's chain, then (with --follow) new ones as they come. */
+async function tailStore(store: GovernanceStore, options: TailOptions, context: CommandContext): Promise<number> {
+  const last = await lastSeq(store);
+  const print = (record: AuditRecord) => printItem({ record }, options, context);
+  if (!options.json) context.io.stdout.write(`${header(context.out)}\n`);
+  let next = 1;
+  if (last !== undefined) {
+    for (const record of await store.readAudit({
+      fromSeq: Math.max(1, last - options.lines + 1),
+      limit: options.lines,
+    }))
+      print(record);
+    next = last + 1;
+  }
+  if (!options.follow) return EXIT_OK;
+  const { signal } = context.io;
+  // Listening for the whole run tells the bin that Ctrl-C stops this command cleanly (exit 0).
+  const listening = () => undefined;
+  signal?.addEventListener('abort', listening);
+  let failing = false;
+  try {
+    while (!signal?.aborted) {
+      try {
+        for (;;) {
+          const page = await store.readAudit({ fromSeq: next, limit: PAGE });
+          for (const record of page) {
+            print(record);
+            next = Math.max(next, record.seq + 1);
+          }
+          if (page.length < PAGE) break;
+        }
+        if (failing) context.io.stderr.write(`${context.err.dim('the store answers again')}\n`);
+        failing = false;
+      } catch (error) {
+        if (!failing) context.io.stderr.write(`${context.err.red(`genops: ${(error as Error).message}`)}\n`);
+        failing = true;
+      }
+      await sleep(STORE_POLL_MS, signal);
+    }
+  } finally {
+    signal?.removeEventListener('abort', listening);
+  }
+  return EXIT_OK;
+}
+
+/**
+ * The highest seq in the store's chain, `undefined` when it is empty, in O(log n) reads of one record:
+ * `readAudit({ fromSeq, limit: 1 })` answers whether any record has a seq at or after `fromSeq`.
+ */
+export async function lastSeq(store: Pick<GovernanceStore, 'readAudit'>): Promise<number | undefined> {
+  const at = async (seq: number) => (await store.readAudit({ fromSeq: seq, limit: 1 }))[0]?.seq;
+  let low = await at(1);
+  if (low === undefined) return undefined;
+  // Grow the step until a seq has no record at or after it.
+  let high = low + 1;
+  for (let step = 1; ; step *= 2) {
+    const found = await at(low + step);
+    if (found === undefined) {
+      high = low + step;
+      break;
+    }
+    low = found;
+  }
+  // A record exists at `low`; none at or after `high`.
+  while (high - low > 1) {
+    const middle = Math.floor((low + high) / 2);
+    const found = await at(middle);
+    if (found === undefined) high = middle;
+    else low = found;
+  }
+  return low;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Reads complete lines of an audit file from where the last read stopped (byte offset). */

@@ -397,7 +397,7 @@ function decide(evaluation: PolicyEvaluation, request: GovernedRequest, priced: 
   };
 }
 
-function resolveProvider(
+export function resolveProvider(
   prices: PriceTable,
   provider: string | undefined,
   model: string,
