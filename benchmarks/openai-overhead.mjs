@@ -820,7 +820,11 @@ spread drift over both. Percentiles pool every timed call of a mode (nearest ran
 
 function writeDoc(results) {
   const history = [...readHistory(), historyEntry(results)].slice(-HISTORY_SIZE);
-  writeFileSync(DOC_PATH, renderDoc(results, history));
+  // The stores section belongs to benchmarks/store-throughput.mjs: kept as it is.
+  const previous = existsSync(DOC_PATH) ? readFileSync(DOC_PATH, 'utf8') : '';
+  const stores = /<!-- stores:start -->[\s\S]*?<!-- stores:end -->/.exec(previous)?.[0];
+  const doc = renderDoc(results, history);
+  writeFileSync(DOC_PATH, stores ? `${doc.trimEnd()}\n\n${stores}\n` : doc);
 }
 
 // ---------------------------------------------------------------------------------------------

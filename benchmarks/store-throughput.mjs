@@ -1,0 +1,185 @@
+// `pnpm bench` (second part): reserve + settle latency and throughput of each governance store.
+//
+// Every call GenOps governs reserves its worst case in the matching budget lines and settles the actual
+// cost afterwards; this measures that pair on the memory store, on SQLite (one file, WAL) and on Redis
+// (a redis-server started here on 127.0.0.1; skipped, and said so, when the machine has none).
+//
+//   node benchmarks/store-throughput.mjs            # after a build
+//   node benchmarks/store-throughput.mjs --write    # also rewrite the stores section of docs/benchmarks.md
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MemoryStore } from '@genops/core';
+
+const WRITE = process.argv.includes('--write') || process.env.BENCH_WRITE === '1';
+const DOC_PATH = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
+const START = '<!-- stores:start -->';
+const END = '<!-- stores:end -->';
+const WARMUP = 500;
+const SEQUENTIAL = 5_000;
+const CONCURRENCY = 16;
+const CONCURRENT_MS = 3_000;
+
+/** Two lines per call, as a typical configuration has: an org-wide daily budget and one per team. */
+function lines(index) {
+  return [
+    {
+      key: 'daily||2026-11-23',
+      budget: 'daily',
+      unit: 'USD',
+      limit: 1e15,
+      amount: 3_500,
+      enforce: true,
+      expiresAt: Date.now() + 86_400_000,
+    },
+    {
+      key: `team|team=t${index % 8}|2026-11-23`,
+      budget: 'team',
+      unit: 'USD',
+      limit: 1e15,
+      amount: 3_500,
+      enforce: true,
+      expiresAt: Date.now() + 86_400_000,
+    },
+  ];
+}
+
+let next = 0;
+async function pair(store) {
+  const id = `bench-${process.pid}-${next++}`;
+  const result = await store.reserve({ id, lines: lines(next), leaseMs: 600_000 });
+  if (!result.ok) throw new Error('the benchmark budget refused a reservation');
+  await store.settle(id, { USD: 1_000, tokens: 250, requests: 1 });
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function measure(name, store) {
+  for (let index = 0; index < WARMUP; index++) await pair(store);
+  const times = new Float64Array(SEQUENTIAL);
+  for (let index = 0; index < SEQUENTIAL; index++) {
+    const started = performance.now();
+    await pair(store);
+    times[index] = performance.now() - started;
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  let done = 0;
+  const until = performance.now() + CONCURRENT_MS;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < until) {
+        await pair(store);
+        done++;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const open = await store.openReservations();
+  if (open !== 0) throw new Error(`${name}: ${open} reservations left open`);
+  return {
+    name,
+    medianUs: Math.round(percentile(sorted, 50) * 1000),
+    p99Us: Math.round(percentile(sorted, 99) * 1000),
+    sequentialPerSecond: Math.round(1000 / (sorted.reduce((sum, time) => sum + time, 0) / sorted.length)),
+    concurrentPerSecond: Math.round(done / seconds),
+  };
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+function redisServerPath() {
+  for (const candidate of ['/usr/bin/redis-server', '/usr/sbin/redis-server', '/usr/local/bin/redis-server'])
+    if (existsSync(candidate)) return candidate;
+  const which = spawnSync('which', ['redis-server'], { encoding: 'utf8' });
+  return which.status === 0 ? which.stdout.trim() : undefined;
+}
+
+async function withRedis(fn) {
+  const binary = redisServerPath();
+  if (!binary) return { skipped: 'no redis-server on this machine (apt-get install -y redis-server)' };
+  const port = await freePort();
+  const server = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+  try {
+    const { openStore } = await import('@genops/store-redis');
+    const store = openStore(`redis://127.0.0.1:${port}`);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await store.openReservations();
+        break;
+      } catch (error) {
+        if (attempt > 50) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    try {
+      return await fn(store);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    server.kill('SIGTERM');
+  }
+}
+
+const results = [];
+results.push(await measure('memory', new MemoryStore()));
+{
+  const dir = mkdtempSync(join(tmpdir(), 'genops-bench-sqlite-'));
+  const { openStore } = await import('@genops/store-sqlite');
+  const store = openStore(`sqlite:${join(dir, 'state.db')}`);
+  results.push(await measure('sqlite (one file, WAL)', store));
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+const redis = await withRedis((store) => measure('redis (loopback)', store));
+if (redis.skipped) console.log(`redis: skipped, ${redis.skipped}`);
+else results.push(redis);
+
+const table = [
+  '| Store | reserve + settle median µs | p99 µs | sequential pairs/s | pairs/s with 16 concurrent callers |',
+  '| ----- | -------------------------- | ------ | ------------------ | ---------------------------------- |',
+  ...results.map(
+    (row) =>
+      `| ${row.name} | ${row.medianUs} | ${row.p99Us} | ${row.sequentialPerSecond.toLocaleString('en-US')} | ${row.concurrentPerSecond.toLocaleString('en-US')} |`,
+  ),
+].join('\n');
+console.log(table);
+
+if (WRITE) {
+  const cpu = os.cpus()[0]?.model.split(' ').slice(0, 2).join(' ') ?? 'unknown CPU';
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+  const section = `${START}
+## Stores: reserve + settle
+
+\`node benchmarks/store-throughput.mjs\` (part of \`pnpm bench\`), commit ${commit}, ${cpu}, ${os.cpus().length} cores, Node ${process.version}.
+One pair is what every governed call costs the store: an all-or-nothing reservation in two budget lines
+(an org-wide daily budget and a per-team one), then its settlement. ${SEQUENTIAL.toLocaleString('en-US')} sequential pairs after
+${WARMUP} warm-up ones, then ${CONCURRENCY} concurrent callers for ${CONCURRENT_MS / 1000} s, one process. SQLite is one WAL file in a
+temporary directory; Redis is a redis-server started by the benchmark on 127.0.0.1 (no persistence).
+${redis.skipped ? `\nRedis was not measured: ${redis.skipped}.\n` : ''}
+${table}
+${END}`;
+  const doc = readFileSync(DOC_PATH, 'utf8');
+  const updated = doc.includes(START)
+    ? doc.replace(new RegExp(`${START}[\\s\\S]*?${END}`), section)
+    : `${doc.trimEnd()}\n\n${section}\n`;
+  writeFileSync(DOC_PATH, updated);
+  console.log(`\nWrote ${DOC_PATH}`);
+}
