@@ -147,7 +147,7 @@ describe('zero overspend across processes', () => {
     }
   });
 
-  it('governed calls: 4 processes × 25 calls through GenOps.init() and the governor share one budget', async () => {
+  it('governed calls: 4 processes × 50 concurrent calls through GenOps.init() and the governor share one budget', async () => {
     const path = freshPath();
     // $0.05 = 50 000 µ$; each call reserves its worst case of 3 500 µ$.
     const results = await runWorkers<{
@@ -155,7 +155,7 @@ describe('zero overspend across processes', () => {
       refused: number;
       actualMicros: number;
       otherErrors: string[];
-    }>(4, () => ({ task: 'governed', path, count: 25, limitUsd: 0.05 }));
+    }>(4, () => ({ task: 'governed', path, count: 50, limitUsd: 0.05 }));
 
     const store = new SqliteStore({ path });
     try {
@@ -167,7 +167,7 @@ describe('zero overspend across processes', () => {
       expect(lines[0]?.used).toBe(actualMicros);
       expect(actualMicros).toBeLessThanOrEqual(50_000);
       expect(granted).toBeGreaterThanOrEqual(Math.floor(50_000 / 3_500));
-      expect(granted + sum(results.map((result) => result.refused))).toBe(100);
+      expect(granted + sum(results.map((result) => result.refused))).toBe(200);
       expect(await store.openReservations()).toBe(0);
       // The four governors' audit trails wrote one chain.
       const verification = await verifyAuditChain(readStoreAudit(store));
