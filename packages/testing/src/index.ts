@@ -1,4 +1,12 @@
 export { expectGenOpsCompliant } from './expect-compliant';
+export {
+  type FakeAnthropicReply,
+  type FakeAnthropicRequest,
+  type FakeAnthropicServer,
+  type FakeAnthropicUsage,
+  type StartFakeAnthropicOptions,
+  startFakeAnthropic,
+} from './fake-anthropic-server';
 export { startFakeOpenAI } from './fake-openai-server';
 export { createTestTelemetry, type TestTelemetry, type TestTelemetryOptions } from './telemetry';
 export type { FakeOpenAIServer, FakeReply, FakeUsage, RecordedRequest, StartFakeOpenAIOptions } from './types';

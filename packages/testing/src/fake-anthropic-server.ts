@@ -1,0 +1,371 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** Token counts a fake Anthropic reply reports, as the wire carries them. */
+export interface FakeAnthropicUsage {
+  /** `input_tokens`: uncached input only (Anthropic's count EXCLUDES cache reads and writes). */
+  input: number;
+  /** `output_tokens` (thinking included). */
+  output: number;
+  /** `cache_read_input_tokens`. Default 0. */
+  cacheRead?: number;
+  /** `cache_creation_input_tokens`. Default 0. */
+  cacheWrite?: number;
+  /** Of `cacheWrite`, `cache_creation.ephemeral_1h_input_tokens`; the rest is 5-minute. Default 0. */
+  cacheWrite1h?: number;
+}
+
+/** How the fake server answers one request. Every field is optional; unset fields use the defaults. */
+export interface FakeAnthropicReply {
+  /** HTTP status. ≥ 400 sends an Anthropic error body. Default 200, or 500 when `error` is set. */
+  status?: number;
+  /** The error body's fields (`{type:'error', error:{type, message}}`). `type` defaults from the status. */
+  error?: { message: string; type?: string };
+  /** The assistant text. Default "Hello from the fake Anthropic server." */
+  content?: string;
+  /** The response's model. Default: the request's `model`. */
+  model?: string;
+  /** Token counts. Default `{ input: 20, output: 10 }`; `null` leaves usage out entirely. */
+  usage?: FakeAnthropicUsage | null;
+  /** `stop_reason`. Default `end_turn`. */
+  stopReason?: string;
+  /** Wait this long before answering. */
+  delayMs?: number;
+  /** Streams: wait this long between events. */
+  chunkDelayMs?: number;
+  /** Streams: send this many SSE events, then end the connection mid-stream. */
+  breakAfterChunks?: number;
+  /** Streams: how many `text_delta` events to split the content into. Default 3. */
+  chunks?: number;
+  /** Extra response headers. */
+  headers?: Record<string, string>;
+}
+
+/** One request the fake Anthropic server received. */
+export interface FakeAnthropicRequest {
+  method: string;
+  /** The path without the query string, e.g. `/v1/messages`. */
+  path: string;
+  /** Lower-cased header names. */
+  headers: Record<string, string>;
+  /** The parsed JSON body, or `undefined` when empty or not JSON. */
+  body: any;
+  rawBody: string;
+}
+
+export interface StartFakeAnthropicOptions {
+  /** Port on 127.0.0.1. Default 0: a free port. */
+  port?: number;
+  /** The reply used when the queue is empty, and the base every queued reply is merged over. */
+  defaults?: FakeAnthropicReply;
+}
+
+/** A running fake Anthropic server. */
+export interface FakeAnthropicServer {
+  /** The base URL to give the SDK (it appends `/v1/messages`), e.g. `http://127.0.0.1:53817`. */
+  readonly url: string;
+  readonly port: number;
+  /** Every request received, in arrival order. */
+  readonly requests: FakeAnthropicRequest[];
+  /** Queues replies, first in first out, one per `POST /v1/messages`. */
+  enqueue(...replies: FakeAnthropicReply[]): void;
+  /** Clears the reply queue and the recorded requests. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const DEFAULT_CONTENT = 'Hello from the fake Anthropic server.';
+const DEFAULT_MODEL = 'claude-sonnet-4-5';
+const DEFAULT_USAGE: FakeAnthropicUsage = { input: 20, output: 10 };
+
+const ERROR_TYPES: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  500: 'api_error',
+  529: 'overloaded_error',
+};
+
+/**
+ * Starts a fake Anthropic Messages API on 127.0.0.1: `POST /v1/messages` in JSON and in SSE
+ * (`message_start`, `content_block_start`, `ping`, `content_block_delta`, `content_block_stop`,
+ * `message_delta`, `message_stop`), with errors as `{type:'error', error:{type, message}}`. It accepts
+ * `x-api-key` or `Authorization: Bearer` and answers 401 without either.
+ *
+ * @example
+ * const server = await startFakeAnthropic();
+ * const client = new Anthropic({ apiKey: 'test', baseURL: server.url, maxRetries: 0 });
+ */
+export async function startFakeAnthropic(options: StartFakeAnthropicOptions = {}): Promise<FakeAnthropicServer> {
+  const queue: FakeAnthropicReply[] = [];
+  const requests: FakeAnthropicRequest[] = [];
+  const defaults = options.defaults ?? {};
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      if (!response.headersSent && !response.destroyed) {
+        sendError(response, 500, { message: `fake Anthropic server error: ${String(error)}` }, {});
+      } else {
+        response.destroy();
+      }
+    });
+  });
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const rawBody = await readBody(request);
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    let body: any;
+    let bodyError: string | undefined;
+    if (rawBody !== '') {
+      try {
+        body = JSON.parse(rawBody);
+      } catch (error) {
+        bodyError = (error as Error).message;
+      }
+    }
+    const headers = flattenHeaders(request);
+    requests.push({ method: request.method ?? 'GET', path, headers, body, rawBody });
+
+    if (request.method !== 'POST' || path !== '/v1/messages') {
+      sendError(response, 404, { message: `Not found: ${request.method} ${path}` }, {});
+      return;
+    }
+    const reply: FakeAnthropicReply = { ...defaults, ...queue.shift() };
+    const hasKey = Boolean(headers['x-api-key']) || /^Bearer \S+/.test(headers.authorization ?? '');
+    if (!hasKey) {
+      sendError(response, 401, { message: 'invalid x-api-key' }, {});
+      return;
+    }
+    if (bodyError !== undefined || typeof body !== 'object' || body === null) {
+      sendError(response, 400, { message: `There was an error parsing the body: ${bodyError ?? 'not an object'}` }, {});
+      return;
+    }
+    if (reply.delayMs) await sleep(reply.delayMs);
+    if (isClosed(response)) return;
+
+    const responseHeaders = { 'request-id': randomId('req_'), ...reply.headers };
+    const status = reply.status ?? (reply.error ? 500 : 200);
+    if (status >= 400) {
+      sendError(response, status, reply.error ?? { message: 'error' }, responseHeaders);
+      return;
+    }
+    const model = reply.model ?? (typeof body.model === 'string' ? body.model : DEFAULT_MODEL);
+    const content = reply.content ?? DEFAULT_CONTENT;
+    const usage = reply.usage === null ? null : (reply.usage ?? DEFAULT_USAGE);
+    const stopReason = reply.stopReason ?? 'end_turn';
+    const id = randomId('msg_');
+
+    if (body.stream === true) {
+      const events = streamEvents(id, model, content, reply.chunks ?? 3, usage, stopReason);
+      await sendSse(response, events, reply, responseHeaders);
+      return;
+    }
+    const message = {
+      id,
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: [{ type: 'text', text: content }],
+      stop_reason: stopReason,
+      stop_sequence: null,
+      ...(usage ? { usage: wireUsage(usage) } : {}),
+    };
+    sendJson(response, 200, message, responseHeaders);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    enqueue(...replies) {
+      queue.push(...replies);
+    },
+    reset() {
+      queue.length = 0;
+      requests.length = 0;
+    },
+    close() {
+      return new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+/** Anthropic's `usage` object: `input_tokens` excludes the cache counts, which are reported apart. */
+function wireUsage(usage: FakeAnthropicUsage) {
+  const write = usage.cacheWrite ?? 0;
+  const write1h = Math.min(write, usage.cacheWrite1h ?? 0);
+  return {
+    input_tokens: usage.input,
+    cache_creation_input_tokens: write,
+    cache_read_input_tokens: usage.cacheRead ?? 0,
+    cache_creation: { ephemeral_5m_input_tokens: write - write1h, ephemeral_1h_input_tokens: write1h },
+    output_tokens: usage.output,
+    service_tier: 'standard',
+  };
+}
+
+function streamEvents(
+  id: string,
+  model: string,
+  content: string,
+  chunks: number,
+  usage: FakeAnthropicUsage | null,
+  stopReason: string,
+): Array<Record<string, unknown>> {
+  // `message_start` carries the input counts and a placeholder output count; `message_delta` the
+  // final, cumulative output count (and, as the real API does, the input counts again).
+  const start = usage ? { ...wireUsage(usage), output_tokens: Math.min(1, usage.output) } : undefined;
+  const events: Array<Record<string, unknown>> = [
+    {
+      type: 'message_start',
+      message: {
+        id,
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        ...(start ? { usage: start } : {}),
+      },
+    },
+    { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+    { type: 'ping' },
+  ];
+  for (const text of splitContent(content, chunks)) {
+    events.push({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } });
+  }
+  events.push({ type: 'content_block_stop', index: 0 });
+  const deltaUsage = usage
+    ? {
+        input_tokens: usage.input,
+        cache_creation_input_tokens: usage.cacheWrite ?? 0,
+        cache_read_input_tokens: usage.cacheRead ?? 0,
+        output_tokens: usage.output,
+      }
+    : undefined;
+  events.push({
+    type: 'message_delta',
+    delta: { stop_reason: stopReason, stop_sequence: null },
+    ...(deltaUsage ? { usage: deltaUsage } : {}),
+  });
+  events.push({ type: 'message_stop' });
+  return events;
+}
+
+function splitContent(content: string, parts: number): string[] {
+  const count = Math.max(1, Math.min(parts, content.length || 1));
+  const size = Math.ceil(content.length / count);
+  const out: string[] = [];
+  for (let index = 0; index < content.length; index += size) out.push(content.slice(index, index + size));
+  return out.length > 0 ? out : [''];
+}
+
+async function sendSse(
+  response: ServerResponse,
+  events: Array<Record<string, unknown>>,
+  reply: FakeAnthropicReply,
+  headers: Record<string, string>,
+): Promise<void> {
+  response.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    ...headers,
+  });
+  response.flushHeaders();
+  let sent = 0;
+  for (const event of events) {
+    if (reply.breakAfterChunks !== undefined && sent >= reply.breakAfterChunks) {
+      const socket = response.socket;
+      if (socket) socket.end(() => socket.destroy());
+      else response.destroy();
+      return;
+    }
+    if (sent > 0 && reply.chunkDelayMs) await sleep(reply.chunkDelayMs);
+    if (isClosed(response)) return;
+    await write(response, `event: ${String(event.type)}\ndata: ${JSON.stringify(event)}\n\n`);
+    sent++;
+  }
+  response.end();
+}
+
+function sendError(
+  response: ServerResponse,
+  status: number,
+  error: { message: string; type?: string },
+  headers: Record<string, string>,
+): void {
+  const requestId = headers['request-id'] ?? randomId('req_');
+  sendJson(
+    response,
+    status,
+    {
+      type: 'error',
+      error: { type: error.type ?? ERROR_TYPES[status] ?? 'api_error', message: error.message },
+      request_id: requestId,
+    },
+    { ...headers, 'request-id': requestId },
+  );
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  response.end(text);
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function flattenHeaders(request: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+function write(response: ServerResponse, data: string): Promise<void> {
+  return new Promise((resolve) => {
+    response.write(data, () => resolve());
+  });
+}
+
+function isClosed(response: ServerResponse): boolean {
+  return response.destroyed || !response.socket || response.socket.destroyed;
+}
+
+function randomId(prefix: string): string {
+  return `${prefix}${randomBytes(12).toString('hex')}`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
