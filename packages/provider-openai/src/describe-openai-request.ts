@@ -1,4 +1,5 @@
 import { estimateInputTokens, type GovernedRequest } from '@genops/core';
+import { compatibleEndpointOf, routedVendorOf } from './compatible-providers';
 import { openAIRequestTexts } from './openai-request-text';
 
 /** The OpenAI SDK methods GenOps governs. */
@@ -6,10 +7,20 @@ export type OpenAIMethod = 'chat.completions.create' | 'responses.create' | 'emb
 
 type Body = Record<string, unknown>;
 
-/** Reads what governance needs from a request body. Never reads content unless asked (lazy accessor). */
-export function describeOpenAIRequest(method: OpenAIMethod, body: Body, baseURL: string | undefined): GovernedRequest {
-  const { provider, ...server } = endpointOf(baseURL);
+/**
+ * Reads what governance needs from a request body. Never reads content unless asked (lazy accessor).
+ * `provider`, when given, is the caller's choice of `gen_ai.provider.name` and wins over the base URL.
+ */
+export function describeOpenAIRequest(
+  method: OpenAIMethod,
+  body: Body,
+  baseURL: string | undefined,
+  provider?: string,
+): GovernedRequest {
+  const { provider: endpointProvider, routesByModelPrefix, ...server } = endpointOf(baseURL);
   const model = typeof body.model === 'string' ? body.model : 'unknown-model';
+  // A router (OpenRouter) runs `deepseek/deepseek-chat` at DeepSeek: report and price it as such.
+  provider ||= (routesByModelPrefix && routedVendorOf(model)) || endpointProvider;
   const stream = body.stream === true;
   const choices = typeof body.n === 'number' && body.n > 1 ? body.n : 1;
   const request: GovernedRequest = {
@@ -112,8 +123,9 @@ function numberOr(...values: unknown[]): number | undefined {
 }
 
 /**
- * `gen_ai.provider.name` from the client's base URL. Issue-5 providers (OpenAI-compatible endpoints)
- * extend this table; anything unrecognised is reported as `openai`, the wire protocol in use.
+ * `gen_ai.provider.name` from the client's base URL: the OpenAI-compatible service behind the host
+ * (`api.deepseek.com` → `deepseek`, see `compatible-providers.ts`). Anything unrecognised is reported
+ * as `openai`, the wire protocol in use.
  */
 export function providerFromBaseURL(baseURL: string | undefined): string {
   return endpointOf(baseURL).provider;
@@ -121,6 +133,7 @@ export function providerFromBaseURL(baseURL: string | undefined): string {
 
 interface Endpoint {
   provider: string;
+  routesByModelPrefix?: boolean;
   serverAddress?: string;
   serverPort?: number;
 }
@@ -146,7 +159,6 @@ function parseEndpoint(baseURL: string): Endpoint {
     return { provider: 'openai' };
   }
   const host = url.hostname;
-  const azure = host.endsWith('.openai.azure.com') || host.endsWith('.cognitiveservices.azure.com');
   const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-  return { provider: azure ? 'azure.ai.openai' : 'openai', serverAddress: host, serverPort: port };
+  return { ...compatibleEndpointOf(host, url.pathname), serverAddress: host, serverPort: port };
 }

@@ -1,4 +1,10 @@
 import { currentGovernor, type GovernedCall, governIterator } from '@genops/core';
+import {
+  heliconePropertyHeaders,
+  isHeliconeBaseURL,
+  liteLLMReportedCostUsd,
+  withRequestHeaders,
+} from './compatible-gateways';
 import { convertChatUsage, convertResponsesUsage } from './convert-openai-usage';
 import { describeOpenAIRequest, type OpenAIMethod } from './describe-openai-request';
 import { applyOpenAIEdits } from './openai-request-text';
@@ -19,6 +25,8 @@ interface InnerAPIPromise {
 }
 
 const ORIGINAL = Symbol.for('genops.openai.original');
+/** Where `instrumentOpenAI(client, { provider })` keeps the client's provider. */
+export const PROVIDER = Symbol.for('genops.openai.provider');
 
 /** The unwrapped SDK method behind a (possibly) governed one. */
 export function unwrap(method: Create): Create {
@@ -51,11 +59,9 @@ export function governCreate(method: OpenAIMethod, original: Create, APIPromise:
       params = { ...body, stream_options: { ...body.stream_options, include_usage: true } };
       injectedUsage = true;
     }
-    const request = describeOpenAIRequest(
-      method,
-      params,
-      typeof client?.baseURL === 'string' ? client.baseURL : undefined,
-    );
+    const baseURL = typeof client?.baseURL === 'string' ? client.baseURL : undefined;
+    const provider = typeof client?.[PROVIDER] === 'string' ? client[PROVIDER] : undefined;
+    const request = describeOpenAIRequest(method, params, baseURL, provider);
     let call: GovernedCall | undefined;
     let inner: InnerAPIPromise | undefined;
     const responsePromise = (async () => {
@@ -63,7 +69,11 @@ export function governCreate(method: OpenAIMethod, original: Create, APIPromise:
       try {
         // Redaction and a budget's downgrade change what is sent, never the caller's object.
         const sent = call.edits ? applyOpenAIEdits(method, params, call.edits) : params;
-        inner = call.runInContext(() => original.call(this, sent, options)) as InnerAPIPromise;
+        // Helicone groups requests by custom properties: forward the call's attribution as those.
+        const sentOptions = isHeliconeBaseURL(baseURL)
+          ? withRequestHeaders(options, heliconePropertyHeaders(call.attribution))
+          : options;
+        inner = call.runInContext(() => original.call(this, sent, sentOptions)) as InnerAPIPromise;
         return await inner.responsePromise;
       } catch (error) {
         await call.fail(error);
@@ -91,7 +101,12 @@ export function governCreate(method: OpenAIMethod, original: Create, APIPromise:
         );
         return result;
       }
-      await activeCall.end(outcomeOf(method, result));
+      // A LiteLLM proxy says what the call cost; that wins over the price table.
+      const reportedCostUsd = liteLLMReportedCostUsd((props as { response?: Response } | undefined)?.response?.headers);
+      await activeCall.end({
+        ...outcomeOf(method, result),
+        ...(reportedCostUsd !== undefined ? { reportedCostUsd } : {}),
+      });
       return result;
     };
     const promise = new APIPromise(client, responsePromise, parse) as Promise<unknown> & {

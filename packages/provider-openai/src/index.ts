@@ -3,7 +3,7 @@ import { openAIAdapter } from './openai-adapter';
 
 export { convertChatUsage, convertResponsesUsage } from './convert-openai-usage';
 export { describeOpenAIRequest, type OpenAIMethod, providerFromBaseURL } from './describe-openai-request';
-export { instrumentOpenAI } from './instrument-openai';
+export { type InstrumentOpenAIOptions, instrumentOpenAI } from './instrument-openai';
 export { openAIAdapter } from './openai-adapter';
 export { VERSION } from './version';
 

@@ -1,9 +1,18 @@
 import { appSearchPaths } from '@genops/core';
 import { fallbackAPIPromise } from './fallback-api-promise';
-import { governCreate, isGoverned, unwrap } from './govern-openai-call';
+import { governCreate, isGoverned, PROVIDER, unwrap } from './govern-openai-call';
 import { GOVERNED_METHODS, loadOpenAIModules, type OpenAIModule } from './openai-adapter';
 
 const INSTRUMENTED = Symbol.for('genops.openai.instrumented');
+
+/** Options of {@link instrumentOpenAI}. */
+export interface InstrumentOpenAIOptions {
+  /**
+   * `gen_ai.provider.name` for this client's calls, and the price file they are priced from, instead
+   * of the provider read from the client's `baseURL` (e.g. `'together'` behind your own gateway).
+   */
+  provider?: string;
+}
 
 /**
  * Governs one OpenAI client explicitly: works under ESM, bundlers and with `autoInstrument: false`.
@@ -11,13 +20,22 @@ const INSTRUMENTED = Symbol.for('genops.openai.instrumented');
  *
  * @example
  * const client = instrumentOpenAI(new OpenAI());
+ * const together = instrumentOpenAI(new OpenAI({ baseURL: 'https://llm.internal/v1' }), { provider: 'together' });
  */
-export function instrumentOpenAI<T extends object>(client: T): T {
+export function instrumentOpenAI<T extends object>(client: T, options: InstrumentOpenAIOptions = {}): T {
   const target = client as Record<PropertyKey, any>;
-  if (target[INSTRUMENTED]) return client;
   if (!looksLikeOpenAIClient(target)) {
     throw new TypeError('instrumentOpenAI(client) expects a client created by the `openai` package (version 7).');
   }
+  if (options.provider !== undefined) {
+    if (typeof options.provider !== 'string' || !/^[a-z][a-z0-9_.-]*$/.test(options.provider)) {
+      throw new TypeError(
+        `instrumentOpenAI(client, { provider }) expects a lowercase provider name such as 'together', got ${JSON.stringify(options.provider)}.`,
+      );
+    }
+    Object.defineProperty(target, PROVIDER, { value: options.provider, configurable: true });
+  }
+  if (target[INSTRUMENTED]) return client;
   // The SDK's own APIPromise class when the module can be loaded; a stand-in when a bundler inlined it.
   const APIPromise = moduleOf(target)?.APIPromise ?? fallbackAPIPromise;
   for (const { method } of GOVERNED_METHODS) {

@@ -38,6 +38,9 @@ const LITELLM: Record<string, { providers: string[]; prefixes: string[] }> = {
   groq: { providers: ['groq'], prefixes: ['groq/', ''] },
   deepseek: { providers: ['deepseek'], prefixes: ['deepseek/', ''] },
   x_ai: { providers: ['xai'], prefixes: ['xai/', ''] },
+  together: { providers: ['together_ai'], prefixes: ['together_ai/'] },
+  fireworks: { providers: ['fireworks_ai'], prefixes: ['fireworks_ai/'] },
+  perplexity: { providers: ['perplexity'], prefixes: ['perplexity/'] },
 };
 
 /** Rates we deliberately leave unset because the reference row is wrong (keep in sync with the report). */
@@ -176,7 +179,20 @@ describe('price data files', () => {
     const providers = PRICE_FILES.map((file) => file.provider);
     expect(new Set(providers).size).toBe(providers.length);
     expect([...providers].sort()).toEqual(
-      ['anthropic', 'aws.bedrock', 'cohere', 'deepseek', 'gcp.gemini', 'groq', 'mistral_ai', 'openai', 'x_ai'].sort(),
+      [
+        'anthropic',
+        'aws.bedrock',
+        'cohere',
+        'deepseek',
+        'fireworks',
+        'gcp.gemini',
+        'groq',
+        'mistral_ai',
+        'openai',
+        'perplexity',
+        'together',
+        'x_ai',
+      ].sort(),
     );
   });
 

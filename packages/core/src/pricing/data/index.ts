@@ -3,10 +3,13 @@ import anthropic from './anthropic.json' with { type: 'json' };
 import bedrock from './bedrock.json' with { type: 'json' };
 import cohere from './cohere.json' with { type: 'json' };
 import deepseek from './deepseek.json' with { type: 'json' };
+import fireworks from './fireworks.json' with { type: 'json' };
 import google from './google.json' with { type: 'json' };
 import groq from './groq.json' with { type: 'json' };
 import mistral from './mistral.json' with { type: 'json' };
 import openai from './openai.json' with { type: 'json' };
+import perplexity from './perplexity.json' with { type: 'json' };
+import together from './together.json' with { type: 'json' };
 import xai from './xai.json' with { type: 'json' };
 
 /**
@@ -24,4 +27,7 @@ export const PRICE_FILES: readonly ProviderPriceFile[] = [
   groq as ProviderPriceFile,
   deepseek as ProviderPriceFile,
   xai as ProviderPriceFile,
+  together as ProviderPriceFile,
+  fireworks as ProviderPriceFile,
+  perplexity as ProviderPriceFile,
 ];
