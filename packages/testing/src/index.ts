@@ -7,6 +7,21 @@ export {
   type StartFakeAnthropicOptions,
   startFakeAnthropic,
 } from './fake-anthropic-server';
+export {
+  type FakeBedrockReply,
+  type FakeBedrockRequest,
+  type FakeBedrockServer,
+  type FakeBedrockUsage,
+  startFakeBedrock,
+} from './fake-bedrock-server';
+export {
+  type FakeGeminiReply,
+  type FakeGeminiRequest,
+  type FakeGeminiServer,
+  type FakeGeminiUsage,
+  type StartFakeGeminiOptions,
+  startFakeGemini,
+} from './fake-google-server';
 export { startFakeOpenAI } from './fake-openai-server';
 export { createTestTelemetry, type TestTelemetry, type TestTelemetryOptions } from './telemetry';
 export type { FakeOpenAIServer, FakeReply, FakeUsage, RecordedRequest, StartFakeOpenAIOptions } from './types';

@@ -1,0 +1,153 @@
+import { existsSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AdapterContext, GenOpsAdapter } from '@genops/core';
+import { governLegacyMethod, isGovernedLegacy, type LegacyKind, unwrapLegacy } from './govern-generative-ai-call';
+import { GOVERNED_METHODS, type GovernedMethodName, governMethod, isGoverned, unwrap } from './govern-google-call';
+
+/** One loaded copy of `@google/genai`: its CJS build or its ESM build. */
+export interface GoogleGenAIModule {
+  GoogleGenAI: any;
+  Models: any;
+}
+
+/**
+ * Loads every copy of `@google/genai` the app can reach: the Node CommonJS build (`require`) and the
+ * Node ESM build (`import`). They are separate module graphs with separate `Models` classes, so both
+ * are patched. Node 22.12+ loads the ESM build synchronously with `require()`.
+ */
+export function loadGoogleGenAIModules(searchPaths: readonly string[]): GoogleGenAIModule[] {
+  const modules: GoogleGenAIModule[] = [];
+  const seen = new Set<string>();
+  const bases = [...searchPaths.map((path) => join(path, 'noop.js')), fileURLToPath(import.meta.url)];
+  for (const base of bases) {
+    let entry: string;
+    try {
+      // Resolves to `dist/node/index.cjs` (the `node` + `require` export condition).
+      entry = realpathSync(createRequire(base).resolve('@google/genai'));
+    } catch {
+      continue;
+    }
+    const directory = dirname(entry);
+    if (seen.has(directory)) continue;
+    seen.add(directory);
+    const require = createRequire(entry);
+    for (const file of ['index.cjs', 'index.mjs']) {
+      const path = join(directory, file);
+      if (!existsSync(path)) continue;
+      try {
+        const loaded = require(path) as Partial<GoogleGenAIModule>;
+        if (loaded.GoogleGenAI && loaded.Models)
+          modules.push({ GoogleGenAI: loaded.GoogleGenAI, Models: loaded.Models });
+      } catch {
+        // A build this Node cannot load: the other build still gets patched.
+      }
+    }
+  }
+  return modules;
+}
+
+/**
+ * Patches the request methods on `Models.prototype` of one module copy, so clients created before
+ * or after this are governed (see {@link GOVERNED_METHODS} for why these methods).
+ */
+export function patchModule(module: GoogleGenAIModule): () => void {
+  const prototype = module.Models?.prototype;
+  if (!prototype) return () => {};
+  const patched: GovernedMethodName[] = [];
+  for (const [name, kind] of Object.entries(GOVERNED_METHODS) as Array<
+    [GovernedMethodName, (typeof GOVERNED_METHODS)[GovernedMethodName]]
+  >) {
+    const current = prototype[name];
+    if (typeof current !== 'function' || isGoverned(current)) continue;
+    prototype[name] = governMethod(current, kind);
+    patched.push(name);
+  }
+  return () => {
+    for (const name of patched) if (isGoverned(prototype[name])) prototype[name] = unwrap(prototype[name]);
+  };
+}
+
+/** One loaded copy of the legacy `@google/generative-ai`. */
+export interface GenerativeAIModule {
+  GenerativeModel: any;
+  ChatSession: any;
+}
+
+/** Loads every copy (CJS `index.js`, ESM `index.mjs`) of the legacy `@google/generative-ai`. */
+export function loadGenerativeAIModules(searchPaths: readonly string[]): GenerativeAIModule[] {
+  const modules: GenerativeAIModule[] = [];
+  const seen = new Set<string>();
+  const bases = [...searchPaths.map((path) => join(path, 'noop.js')), fileURLToPath(import.meta.url)];
+  for (const base of bases) {
+    let entry: string;
+    try {
+      entry = realpathSync(createRequire(base).resolve('@google/generative-ai'));
+    } catch {
+      continue;
+    }
+    const directory = dirname(entry);
+    if (seen.has(directory)) continue;
+    seen.add(directory);
+    const require = createRequire(entry);
+    for (const file of ['index.js', 'index.mjs']) {
+      const path = join(directory, file);
+      if (!existsSync(path)) continue;
+      try {
+        const loaded = require(path) as Partial<GenerativeAIModule>;
+        if (loaded.GenerativeModel && loaded.ChatSession)
+          modules.push({ GenerativeModel: loaded.GenerativeModel, ChatSession: loaded.ChatSession });
+      } catch {
+        // A build this Node cannot load: the other build still gets patched.
+      }
+    }
+  }
+  return modules;
+}
+
+const LEGACY_METHODS: ReadonlyArray<[keyof GenerativeAIModule, string, LegacyKind, boolean]> = [
+  ['GenerativeModel', 'generateContent', 'model', false],
+  ['GenerativeModel', 'generateContentStream', 'model', true],
+  ['ChatSession', 'sendMessage', 'chat', false],
+  ['ChatSession', 'sendMessageStream', 'chat', true],
+];
+
+/** Patches one copy of the legacy SDK: `GenerativeModel` and `ChatSession` (which bypasses it). */
+export function patchGenerativeAIModule(module: GenerativeAIModule): () => void {
+  const undo: Array<() => void> = [];
+  for (const [className, name, kind, stream] of LEGACY_METHODS) {
+    const prototype = module[className]?.prototype;
+    const current = prototype?.[name];
+    if (typeof current !== 'function' || isGovernedLegacy(current)) continue;
+    prototype[name] = governLegacyMethod(current, kind, stream);
+    undo.push(() => {
+      if (isGovernedLegacy(prototype[name])) prototype[name] = unwrapLegacy(prototype[name]);
+    });
+  }
+  return () => {
+    for (const step of undo) step();
+  };
+}
+
+let unpatch: Array<() => void> = [];
+
+/** Registered with `@genops/core`: `GenOps.init()` enables it when `@genops/provider-google` is installed. */
+export const googleGenAIAdapter: GenOpsAdapter = {
+  name: '@genops/provider-google',
+  instruments: '@google/genai',
+  enable(context: AdapterContext): boolean {
+    const modules = loadGoogleGenAIModules(context.searchPaths);
+    for (const module of modules) unpatch.push(patchModule(module));
+    const legacy = loadGenerativeAIModules(context.searchPaths);
+    for (const module of legacy) unpatch.push(patchGenerativeAIModule(module));
+    return (
+      legacy.length > 0 ||
+      modules.some((module) => typeof module.Models?.prototype?.generateContentInternal === 'function')
+    );
+  },
+  disable(): void {
+    for (const step of unpatch) step();
+    unpatch = [];
+  },
+};
