@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { diag } from '@opentelemetry/api';
 import type { Governor } from './governor';
 
@@ -119,4 +120,43 @@ function safeReaddir(path: string): string[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * Loads every build of an SDK package the app can reach, for adapters that patch SDK classes: the
+ * package is resolved from each search path (and from the adapter itself, `from`), and each of the
+ * `builds` files next to its entry point is loaded (`index.js` and `index.mjs`, say: the CommonJS and
+ * the ESM build are separate module graphs with separate classes, so both must be patched; Node 22.12+
+ * loads the ESM build synchronously with `require()`). Without `builds`, the entry point itself is
+ * loaded. Only modules `accept` returns `true` for are kept; a build this Node cannot load is skipped.
+ */
+export function loadPackageBuilds<T>(
+  packageName: string,
+  options: { searchPaths: readonly string[]; from: string; builds?: readonly string[]; accept: (loaded: T) => boolean },
+): T[] {
+  const modules: T[] = [];
+  const seen = new Set<string>();
+  const bases = [...options.searchPaths.map((path) => join(path, 'noop.js')), fileURLToPath(options.from)];
+  for (const base of bases) {
+    let entry: string;
+    try {
+      entry = realpathSync(createRequire(base).resolve(packageName));
+    } catch {
+      continue;
+    }
+    const directory = dirname(entry);
+    const files = options.builds ? options.builds.map((file) => join(directory, file)) : [entry];
+    const load = createRequire(entry);
+    for (const file of files) {
+      if (seen.has(file) || !existsSync(file)) continue;
+      seen.add(file);
+      try {
+        const loaded = load(file) as T;
+        if (loaded && options.accept(loaded)) modules.push(loaded);
+      } catch {
+        // A build this Node cannot load (e.g. ESM on an old Node): the other build still gets patched.
+      }
+    }
+  }
+  return modules;
 }

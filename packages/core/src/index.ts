@@ -1,6 +1,13 @@
 // Public API of @genops/core. Explicit named exports only.
 
-export { type AdapterContext, appSearchPaths, currentGovernor, type GenOpsAdapter, registerAdapter } from './adapters';
+export {
+  type AdapterContext,
+  appSearchPaths,
+  currentGovernor,
+  type GenOpsAdapter,
+  loadPackageBuilds,
+  registerAdapter,
+} from './adapters';
 export { type ApprovalAsk, Approvals } from './approval/approvals';
 export { getContextAttribution, withAttribution } from './attribution';
 export { AuditTrail, getAuditLogger } from './audit/audit-trail';

@@ -1,8 +1,4 @@
-import { existsSync, realpathSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { AdapterContext, GenOpsAdapter } from '@genops/core';
+import { type AdapterContext, type GenOpsAdapter, loadPackageBuilds } from '@genops/core';
 import { type APIPromiseClass, governCreate, isGoverned, unwrap } from './govern-anthropic-call';
 
 /** One loaded copy of `@anthropic-ai/sdk`: its CJS build or its ESM build. */
@@ -17,33 +13,12 @@ export interface AnthropicModule {
  * are patched. Node 22.12+ loads the ESM build synchronously with `require()`.
  */
 export function loadAnthropicModules(searchPaths: readonly string[]): AnthropicModule[] {
-  const modules: AnthropicModule[] = [];
-  const seen = new Set<string>();
-  const bases = [...searchPaths.map((path) => join(path, 'noop.js')), fileURLToPath(import.meta.url)];
-  for (const base of bases) {
-    let entry: string;
-    try {
-      entry = realpathSync(createRequire(base).resolve('@anthropic-ai/sdk'));
-    } catch {
-      continue;
-    }
-    const directory = dirname(entry);
-    if (seen.has(directory)) continue;
-    seen.add(directory);
-    const require = createRequire(entry);
-    for (const file of ['index.js', 'index.mjs']) {
-      const path = join(directory, file);
-      if (!existsSync(path)) continue;
-      try {
-        const loaded = require(path) as Partial<AnthropicModule>;
-        if (loaded.Anthropic && loaded.APIPromise)
-          modules.push({ Anthropic: loaded.Anthropic, APIPromise: loaded.APIPromise });
-      } catch {
-        // A build this Node cannot load: the other build still gets patched.
-      }
-    }
-  }
-  return modules;
+  return loadPackageBuilds<AnthropicModule>('@anthropic-ai/sdk', {
+    searchPaths,
+    from: import.meta.url,
+    builds: ['index.js', 'index.mjs'],
+    accept: (loaded) => Boolean(loaded.Anthropic && loaded.APIPromise),
+  }).map((loaded) => ({ Anthropic: loaded.Anthropic, APIPromise: loaded.APIPromise }));
 }
 
 /**

@@ -1,8 +1,4 @@
-import { realpathSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { AdapterContext, GenOpsAdapter } from '@genops/core';
+import { type AdapterContext, type GenOpsAdapter, loadPackageBuilds } from '@genops/core';
 import { addGovernanceMiddleware } from './bedrock-middleware';
 
 const ORIGINAL = Symbol.for('genops.bedrock.original');
@@ -13,21 +9,11 @@ const ORIGINAL = Symbol.for('genops.bedrock.original');
  * module graph per copy. Bundlers pick `dist-es`; there, use `instrumentBedrock(client)`.
  */
 export function loadBedrockModules(searchPaths: readonly string[]): any[] {
-  const modules: any[] = [];
-  const seen = new Set<string>();
-  const bases = [...searchPaths.map((path) => join(path, 'noop.js')), fileURLToPath(import.meta.url)];
-  for (const base of bases) {
-    try {
-      const entry = realpathSync(createRequire(base).resolve('@aws-sdk/client-bedrock-runtime'));
-      if (seen.has(entry)) continue;
-      seen.add(entry);
-      const loaded = createRequire(entry)(entry);
-      if (typeof loaded?.BedrockRuntimeClient === 'function') modules.push(loaded);
-    } catch {
-      // Not installed from here.
-    }
-  }
-  return modules;
+  return loadPackageBuilds<any>('@aws-sdk/client-bedrock-runtime', {
+    searchPaths,
+    from: import.meta.url,
+    accept: (loaded) => typeof loaded?.BedrockRuntimeClient === 'function',
+  });
 }
 
 /**

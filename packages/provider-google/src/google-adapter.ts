@@ -1,8 +1,4 @@
-import { existsSync, realpathSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { AdapterContext, GenOpsAdapter } from '@genops/core';
+import { type AdapterContext, type GenOpsAdapter, loadPackageBuilds } from '@genops/core';
 import { governLegacyMethod, isGovernedLegacy, type LegacyKind, unwrapLegacy } from './govern-generative-ai-call';
 import { GOVERNED_METHODS, type GovernedMethodName, governMethod, isGoverned, unwrap } from './govern-google-call';
 
@@ -18,34 +14,13 @@ export interface GoogleGenAIModule {
  * are patched. Node 22.12+ loads the ESM build synchronously with `require()`.
  */
 export function loadGoogleGenAIModules(searchPaths: readonly string[]): GoogleGenAIModule[] {
-  const modules: GoogleGenAIModule[] = [];
-  const seen = new Set<string>();
-  const bases = [...searchPaths.map((path) => join(path, 'noop.js')), fileURLToPath(import.meta.url)];
-  for (const base of bases) {
-    let entry: string;
-    try {
-      // Resolves to `dist/node/index.cjs` (the `node` + `require` export condition).
-      entry = realpathSync(createRequire(base).resolve('@google/genai'));
-    } catch {
-      continue;
-    }
-    const directory = dirname(entry);
-    if (seen.has(directory)) continue;
-    seen.add(directory);
-    const require = createRequire(entry);
-    for (const file of ['index.cjs', 'index.mjs']) {
-      const path = join(directory, file);
-      if (!existsSync(path)) continue;
-      try {
-        const loaded = require(path) as Partial<GoogleGenAIModule>;
-        if (loaded.GoogleGenAI && loaded.Models)
-          modules.push({ GoogleGenAI: loaded.GoogleGenAI, Models: loaded.Models });
-      } catch {
-        // A build this Node cannot load: the other build still gets patched.
-      }
-    }
-  }
-  return modules;
+  // The entry point is `dist/node/index.cjs` (the `node` + `require` export condition).
+  return loadPackageBuilds<GoogleGenAIModule>('@google/genai', {
+    searchPaths,
+    from: import.meta.url,
+    builds: ['index.cjs', 'index.mjs'],
+    accept: (loaded) => Boolean(loaded.GoogleGenAI && loaded.Models),
+  }).map((loaded) => ({ GoogleGenAI: loaded.GoogleGenAI, Models: loaded.Models }));
 }
 
 /**
@@ -77,33 +52,12 @@ export interface GenerativeAIModule {
 
 /** Loads every copy (CJS `index.js`, ESM `index.mjs`) of the legacy `@google/generative-ai`. */
 export function loadGenerativeAIModules(searchPaths: readonly string[]): GenerativeAIModule[] {
-  const modules: GenerativeAIModule[] = [];
-  const seen = new Set<string>();
-  const bases = [...searchPaths.map((path) => join(path, 'noop.js')), fileURLToPath(import.meta.url)];
-  for (const base of bases) {
-    let entry: string;
-    try {
-      entry = realpathSync(createRequire(base).resolve('@google/generative-ai'));
-    } catch {
-      continue;
-    }
-    const directory = dirname(entry);
-    if (seen.has(directory)) continue;
-    seen.add(directory);
-    const require = createRequire(entry);
-    for (const file of ['index.js', 'index.mjs']) {
-      const path = join(directory, file);
-      if (!existsSync(path)) continue;
-      try {
-        const loaded = require(path) as Partial<GenerativeAIModule>;
-        if (loaded.GenerativeModel && loaded.ChatSession)
-          modules.push({ GenerativeModel: loaded.GenerativeModel, ChatSession: loaded.ChatSession });
-      } catch {
-        // A build this Node cannot load: the other build still gets patched.
-      }
-    }
-  }
-  return modules;
+  return loadPackageBuilds<GenerativeAIModule>('@google/generative-ai', {
+    searchPaths,
+    from: import.meta.url,
+    builds: ['index.js', 'index.mjs'],
+    accept: (loaded) => Boolean(loaded.GenerativeModel && loaded.ChatSession),
+  }).map((loaded) => ({ GenerativeModel: loaded.GenerativeModel, ChatSession: loaded.ChatSession }));
 }
 
 const LEGACY_METHODS: ReadonlyArray<[keyof GenerativeAIModule, string, LegacyKind, boolean]> = [

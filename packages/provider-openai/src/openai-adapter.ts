@@ -1,8 +1,4 @@
-import { existsSync, realpathSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { AdapterContext, GenOpsAdapter } from '@genops/core';
+import { type AdapterContext, type GenOpsAdapter, loadPackageBuilds } from '@genops/core';
 import type { OpenAIMethod } from './describe-openai-request';
 import { type APIPromiseClass, governCreate, isGoverned, unwrap } from './govern-openai-call';
 
@@ -27,32 +23,12 @@ export const GOVERNED_METHODS: ReadonlyArray<{ method: OpenAIMethod; resource: (
  * shares the instance with `import`.
  */
 export function loadOpenAIModules(searchPaths: readonly string[]): OpenAIModule[] {
-  const modules: OpenAIModule[] = [];
-  const seen = new Set<string>();
-  const bases = [...searchPaths.map((path) => join(path, 'noop.js')), fileURLToPath(import.meta.url)];
-  for (const base of bases) {
-    let entry: string;
-    try {
-      entry = realpathSync(createRequire(base).resolve('openai'));
-    } catch {
-      continue;
-    }
-    const directory = dirname(entry);
-    if (seen.has(directory)) continue;
-    seen.add(directory);
-    const require = createRequire(entry);
-    for (const file of ['index.js', 'index.mjs']) {
-      const path = join(directory, file);
-      if (!existsSync(path)) continue;
-      try {
-        const loaded = require(path) as Partial<OpenAIModule> & { default?: unknown };
-        if (loaded.OpenAI && loaded.APIPromise) modules.push({ OpenAI: loaded.OpenAI, APIPromise: loaded.APIPromise });
-      } catch {
-        // A build this Node cannot load (e.g. ESM on an old Node): the other build still gets patched.
-      }
-    }
-  }
-  return modules;
+  return loadPackageBuilds<OpenAIModule>('openai', {
+    searchPaths,
+    from: import.meta.url,
+    builds: ['index.js', 'index.mjs'],
+    accept: (loaded) => Boolean(loaded.OpenAI && loaded.APIPromise),
+  }).map((loaded) => ({ OpenAI: loaded.OpenAI, APIPromise: loaded.APIPromise }));
 }
 
 /** Patches the SDK's resource prototypes, so clients created before or after this are governed. */
