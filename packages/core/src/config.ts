@@ -98,8 +98,8 @@ export interface BudgetAlert {
   period: string;
   /** The threshold crossed, a fraction of the limit (e.g. 0.8). */
   threshold: number;
-  unit: 'USD' | 'tokens';
-  /** In the budget's unit (USD or tokens). */
+  unit: 'USD' | 'tokens' | 'requests';
+  /** In the budget's unit (USD, tokens or calls). */
   limit: number;
   used: number;
   /** The call whose settlement crossed the threshold. */

@@ -36,7 +36,7 @@ export interface BudgetStatus {
   /** The `per` values of this instance, e.g. `{ team: 'engineering' }`; empty for a shared budget. */
   per: Record<string, string>;
   period: string;
-  unit: 'USD' | 'tokens';
+  unit: 'USD' | 'tokens' | 'requests';
   limit: number;
   used: number;
   reserved: number;
@@ -221,7 +221,7 @@ async function status(governor: Governor, adapters: GenOpsAdapter[]): Promise<Ge
         budget: budget.name,
         per,
         period,
-        unit: line.unit === 'tokens' ? 'tokens' : 'USD',
+        unit: line.unit,
         limit: value(line.limit),
         used: value(line.used),
         reserved: value(line.reserved),

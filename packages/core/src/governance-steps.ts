@@ -25,9 +25,14 @@ export interface WorstCase {
   worstTokens: number;
 }
 
+/** What a tool call costs when the price table has no entry for the tool: nothing (it is not a model). */
+export const UNPRICED_TOOL: ModelPrice = Object.freeze({ input: 0, output: 0 });
+
 /**
  * The worst case of a call: the output is bounded by the request's cap, else the model's output limit
- * from the price data, else `defaultMaxOutputTokens`; priced at the model's highest rates.
+ * from the price data, else `defaultMaxOutputTokens`; priced at the model's highest rates. A tool call
+ * (`execute_tool`) has no output bound of its own and costs nothing unless `prices` has an entry for
+ * its provider and tool name; budgets count it with `unit: requests`.
  */
 export function worstCaseOf(
   prices: PriceTable,
@@ -35,9 +40,14 @@ export function worstCaseOf(
   options: { fallbackPrice?: ModelPrice | undefined; defaultMaxOutputTokens?: number } = {},
 ): WorstCase {
   const match = prices.lookup(request.provider, request.model);
-  const price = match?.price ?? options.fallbackPrice;
-  const outputBound =
-    request.maxOutputTokens ?? price?.maxOutputTokens ?? options.defaultMaxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
+  const tool = request.operation === 'execute_tool';
+  const price = match?.price ?? (tool ? UNPRICED_TOOL : options.fallbackPrice);
+  const outputBound = tool
+    ? (request.maxOutputTokens ?? 0)
+    : (request.maxOutputTokens ??
+      price?.maxOutputTokens ??
+      options.defaultMaxOutputTokens ??
+      DEFAULT_MAX_OUTPUT_TOKENS);
   const outputBoundSource =
     request.maxOutputTokens !== undefined ? 'request' : price?.maxOutputTokens !== undefined ? 'price_data' : 'default';
   return {

@@ -3,6 +3,7 @@ import {
   type Attributes,
   type Context,
   context,
+  createContextKey,
   diag,
   type Span,
   SpanKind,
@@ -22,7 +23,7 @@ import { PolicyViolationError } from './errors/policy-violation-error';
 import { RateLimitedError } from './errors/rate-limited-error';
 import { ReservationFailedError } from './errors/reservation-failed-error';
 import { StoreUnavailableError } from './errors/store-unavailable-error';
-import { ruleDecisionOf, type WorstCase, worstCaseOf } from './governance-steps';
+import { ruleDecisionOf, UNPRICED_TOOL, type WorstCase, worstCaseOf } from './governance-steps';
 import { formatUsdExact, microsToUsd } from './money';
 import type { CompiledPolicy } from './policy/compile';
 import { createStreamScanner } from './policy/detectors/index';
@@ -75,6 +76,14 @@ export interface GovernedCall {
   checkOutput(textDelta: string): GovernanceError | undefined;
   end(outcome: CallOutcome): Promise<void>;
   /**
+   * Declares that the next model call an SDK adapter begins for `match` (same model, and a request
+   * text containing `text`) is this call seen one layer down, for framework adapters whose hooks cannot
+   * run the SDK call inside {@link runInContext} (callbacks): that call is not governed a second time,
+   * and its usage fills in when this call's own outcome has none. Calls made inside `runInContext` are
+   * recognised without this. Returns a function that withdraws the claim; ending the call withdraws it too.
+   */
+  adoptNextCall(match: { model?: string; text?: string }): () => void;
+  /**
    * The call failed. Without `partial`, the provider produced nothing billable (actual = 0). With a
    * `partial` outcome (a stream that broke after it started), the call settles from that outcome's
    * usage, or from the reservation when it has none, flagged incomplete.
@@ -121,6 +130,8 @@ export class Governor {
   private readonly firedAlerts = new Map<string, number>();
   /** Settlements the store could not take yet; replayed when it answers again. */
   readonly journal: SettlementJournal;
+  /** Model calls framework adapters expect an SDK adapter to begin next (see `adoptNextCall`). */
+  private readonly claims: Claim[] = [];
 
   constructor(dependencies: GovernorDependencies) {
     const { options } = dependencies;
@@ -182,6 +193,8 @@ export class Governor {
    * proceed; rejects with a {@link GovernanceError} (recorded on a finished span) when it may not.
    */
   async begin(request: GovernedRequest): Promise<GovernedCall> {
+    const enclosing = this.enclosingCall(request);
+    if (enclosing) return enclosing.nested();
     const startedAt = performance.now();
     const unit: Unit = {
       id: randomUUID(),
@@ -193,6 +206,47 @@ export class Governor {
     };
     unit.span = this.startSpan(request, unit.attribution, unit.parent);
     return this.admit(unit, request, startedAt, undefined);
+  }
+
+  /**
+   * The governed model call `request` is part of, when a framework adapter already governs it: the call
+   * whose {@link GovernedCall.runInContext} is active, else one that claimed it with
+   * {@link GovernedCall.adoptNextCall}. Such a request is not reserved, checked or counted again.
+   */
+  private enclosingCall(request: GovernedRequest): Call | undefined {
+    if (!MODEL_OPERATIONS.has(request.operation)) return undefined;
+    const active = context.active().getValue(UNIT_KEY) as Call | undefined;
+    if (active?.open && MODEL_OPERATIONS.has(active.operation)) return active;
+    if (this.claims.length === 0) return undefined;
+    const now = performance.now();
+    let texts: string[] | undefined;
+    for (let index = 0; index < this.claims.length; index++) {
+      const claim = this.claims[index]!;
+      if (!claim.call.open || claim.expiresAt < now) {
+        this.claims.splice(index--, 1);
+        continue;
+      }
+      if (claim.model !== undefined && claim.model !== request.model) continue;
+      if (claim.text !== undefined) {
+        texts ??= safeTexts(request);
+        const needle = claim.text;
+        if (!texts.some((text) => text.includes(needle))) continue;
+      }
+      this.claims.splice(index, 1);
+      return claim.call;
+    }
+    return undefined;
+  }
+
+  /** @internal See {@link GovernedCall.adoptNextCall}. */
+  claimNext(call: Call, match: { model?: string; text?: string }): () => void {
+    const claim: Claim = { call, ...match, expiresAt: performance.now() + CLAIM_TTL_MS };
+    if (this.claims.length >= 1000) this.claims.shift();
+    this.claims.push(claim);
+    return () => {
+      const index = this.claims.indexOf(claim);
+      if (index >= 0) this.claims.splice(index, 1);
+    };
   }
 
   /** Policy, price, reservation and approval for `request` (called again with the cheaper model after a downgrade). */
@@ -222,7 +276,7 @@ export class Governor {
     safely(() => {
       span.setAttribute(sc.ATTR_GENOPS_RESERVATION_OUTPUT_BOUND, cost.outputBoundSource);
       if (cost.match) span.setAttribute(sc.ATTR_GENOPS_COST_PRICE_MODEL, cost.match.model);
-      else span.setAttribute(sc.ATTR_GENOPS_COST_ESTIMATED, true);
+      else if (cost.price !== UNPRICED_TOOL) span.setAttribute(sc.ATTR_GENOPS_COST_ESTIMATED, true);
       if (evaluation.redaction) {
         const counts = evaluation.redaction.counts;
         span.setAttribute(
@@ -304,7 +358,7 @@ export class Governor {
     return new Call(this, {
       ...unit,
       price: cost.price,
-      priced: cost.match !== undefined,
+      priced: cost.match !== undefined || cost.price === UNPRICED_TOOL,
       reservedMicros,
       reservedTokens: cost.worstTokens,
       hasLines: lines.length > 0,
@@ -495,7 +549,8 @@ export class Governor {
       }
       if (budget?.action === 'approval' && !approval) {
         const used = failed.used + failed.reserved;
-        const shown = (value: number) => (failed.unit === 'USD' ? formatUsdExact(value) : `${value} tokens`);
+        const shown = (value: number) =>
+          failed.unit === 'USD' ? formatUsdExact(value) : `${value} ${failed.unit === 'tokens' ? 'tokens' : 'calls'}`;
         const ask = this.ask(
           unit,
           reservedMicros,
@@ -523,7 +578,7 @@ export class Governor {
         limit: unitValue(failed.limit),
         used: unitValue(failed.used + failed.reserved),
         requested: unitValue(requested),
-        unit: failed.unit === 'tokens' ? 'tokens' : 'USD',
+        unit: failed.unit === 'USD' ? 'USD' : failed.unit === 'tokens' ? 'tokens' : 'calls',
         period: budget ? periodWord(budget) : 'budget',
       });
       const blocked: Decision = {
@@ -951,7 +1006,10 @@ export class Governor {
     // The call's own latency, before GenOps settles (store time is not the provider's).
     const latencyMs = performance.now() - state.executionStartedAt;
     const partial = error !== undefined && outcome.incomplete === true;
-    const incomplete = partial || (error === undefined && (outcome.incomplete === true || usage === undefined));
+    // A tool call has no token usage: it is complete without one, and costs what its price says per call (0).
+    const tool = request.operation === 'execute_tool';
+    const incomplete =
+      partial || (error === undefined && (outcome.incomplete === true || (usage === undefined && !tool)));
     let actualMicros: number;
     let estimated = !state.priced;
     if (outcome.reportedCostUsd !== undefined && Number.isFinite(outcome.reportedCostUsd)) {
@@ -959,6 +1017,8 @@ export class Governor {
     } else if (error !== undefined && usage === undefined && !partial) {
       // The provider refused or failed the request: nothing billable was produced.
       actualMicros = 0;
+    } else if (tool && usage === undefined && state.price) {
+      actualMicros = costMicros(state.price, { inputTokens: 0, outputTokens: 0 });
     } else if (usage === undefined || !state.price) {
       // No usage to price: settle from the reservation (the worst case), flagged incomplete.
       actualMicros = state.reservedMicros;
@@ -968,7 +1028,7 @@ export class Governor {
     }
     const actualTokens = usage
       ? usage.inputTokens + usage.outputTokens
-      : error !== undefined && !partial
+      : (error !== undefined && !partial) || tool
         ? 0
         : state.reservedTokens;
 
@@ -1185,6 +1245,8 @@ export interface CallState {
 
 class Call implements GovernedCall {
   private settled: Promise<void> | undefined;
+  /** What SDK-level calls nested in this one reported (see `nested()`). */
+  private inner: CallOutcome | undefined;
   private scanners: Array<{ rule: OutputRule; scanner: ReturnType<typeof createStreamScanner> }> | undefined;
 
   constructor(
@@ -1264,7 +1326,40 @@ class Call implements GovernedCall {
   }
 
   runInContext<T>(fn: () => T): T {
-    return context.with(trace.setSpan(this.state.parent, this.state.span), fn);
+    return context.with(trace.setSpan(this.state.parent, this.state.span).setValue(UNIT_KEY, this), fn);
+  }
+
+  /** Not yet settled. */
+  get open(): boolean {
+    return this.settled === undefined;
+  }
+
+  get operation(): string {
+    return this.state.request.operation;
+  }
+
+  adoptNextCall(match: { model?: string; text?: string }): () => void {
+    return this.governor.claimNext(this, match);
+  }
+
+  /** The view an SDK adapter gets of this call when it begins a call nested in it. */
+  nested(): GovernedCall {
+    const observe = (outcome: CallOutcome) => {
+      this.inner = this.inner ? addOutcomes(this.inner, outcome) : outcome;
+      return Promise.resolve();
+    };
+    return {
+      id: this.id,
+      attribution: this.attribution,
+      span: this.span,
+      edits: undefined,
+      runInContext: (fn) => fn(),
+      firstChunk: () => this.firstChunk(),
+      checkOutput: () => undefined,
+      end: observe,
+      fail: (_error, partial) => (partial ? observe({ ...partial, incomplete: true }) : Promise.resolve()),
+      adoptNextCall: (match) => this.adoptNextCall(match),
+    };
   }
 
   firstChunk(): void {
@@ -1273,18 +1368,82 @@ class Call implements GovernedCall {
 
   end(outcome: CallOutcome): Promise<void> {
     if (!this.settled) this.endOutput();
-    this.settled ??= this.governor.finish(this.state, outcome, undefined);
+    this.settled ??= this.governor.finish(this.state, withInner(outcome, this.inner), undefined);
     return this.settled;
   }
 
   fail(error: unknown, partial?: CallOutcome): Promise<void> {
-    this.settled ??= this.governor.finish(
-      this.state,
-      partial ? { ...partial, incomplete: true } : {},
-      error ?? new Error('unknown error'),
-    );
+    const own = partial ? { ...partial, incomplete: true } : undefined;
+    // A nested SDK call that reported usage before the framework call failed still produced billable output.
+    const outcome = this.inner ? withInner(own ?? { incomplete: true }, this.inner) : (own ?? {});
+    this.settled ??= this.governor.finish(this.state, outcome, error ?? new Error('unknown error'));
     return this.settled;
   }
+}
+
+const UNIT_KEY = createContextKey('genops.governed_call');
+/** Operations that call a model (a framework's and an SDK's view of one such call are one unit). */
+const MODEL_OPERATIONS: ReadonlySet<string> = new Set(['chat', 'text_completion', 'generate_content', 'embeddings']);
+/** How long a claim waits for its SDK call (a framework begins the SDK call right after its hook returns). */
+const CLAIM_TTL_MS = 60_000;
+
+interface Claim {
+  call: Call;
+  model?: string;
+  text?: string;
+  expiresAt: number;
+}
+
+function safeTexts(request: GovernedRequest): string[] {
+  try {
+    return request.text?.() ?? [];
+  } catch {
+    return [];
+  }
+}
+
+/** The outcome to settle: the framework's own, with usage, cost and response from nested SDK calls filling gaps. */
+function withInner(own: CallOutcome, inner: CallOutcome | undefined): CallOutcome {
+  if (!inner) return own;
+  if (own.usage) return { ...own, reportedCostUsd: own.reportedCostUsd ?? inner.reportedCostUsd };
+  return {
+    ...own,
+    usage: inner.usage,
+    response: own.response ?? inner.response,
+    reportedCostUsd: own.reportedCostUsd ?? inner.reportedCostUsd,
+    incomplete: inner.usage ? inner.incomplete : own.incomplete,
+  };
+}
+
+/** Two nested SDK calls inside one framework call (a retry with usage, say): their usage adds up. */
+function addOutcomes(a: CallOutcome, b: CallOutcome): CallOutcome {
+  const usage =
+    a.usage && b.usage
+      ? {
+          inputTokens: a.usage.inputTokens + b.usage.inputTokens,
+          outputTokens: a.usage.outputTokens + b.usage.outputTokens,
+          ...sumOptional('cacheReadInputTokens', a.usage, b.usage),
+          ...sumOptional('cacheWriteInputTokens', a.usage, b.usage),
+          ...sumOptional('cacheWrite1hInputTokens', a.usage, b.usage),
+          ...sumOptional('reasoningOutputTokens', a.usage, b.usage),
+        }
+      : (a.usage ?? b.usage);
+  const reported =
+    a.reportedCostUsd !== undefined || b.reportedCostUsd !== undefined
+      ? (a.reportedCostUsd ?? 0) + (b.reportedCostUsd ?? 0)
+      : undefined;
+  return {
+    usage,
+    response: b.response ?? a.response,
+    reportedCostUsd: reported,
+    incomplete: a.incomplete === true || b.incomplete === true,
+  };
+}
+
+function sumOptional(key: keyof Usage & `${string}Tokens`, a: Usage, b: Usage): Partial<Usage> {
+  const x = a[key];
+  const y = b[key];
+  return x === undefined && y === undefined ? {} : { [key]: (x ?? 0) + (y ?? 0) };
 }
 
 /** A copy of a JSON-like value with every string rewritten (captured content, redacted as sent). */

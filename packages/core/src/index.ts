@@ -55,6 +55,7 @@ export {
   DEFAULT_MAX_OUTPUT_TOKENS,
   type RuleDecision,
   ruleDecisionOf,
+  UNPRICED_TOOL,
   type WorstCase,
   worstCaseOf,
 } from './governance-steps';
@@ -101,5 +102,6 @@ export type {
   SettleResult,
 } from './store/types';
 export { governIterator, type StreamObserver } from './stream';
+export { describeToolCall, governToolCall, type ToolCallInfo, ToolResultError } from './tool';
 export type { AccountingUnit, Attribution, GovernedRequest, RequestEdits, ResponseInfo, Usage } from './types';
 export { VERSION } from './version';

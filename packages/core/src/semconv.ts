@@ -190,6 +190,7 @@ export const ATTR_GEN_AI_SYSTEM_INSTRUCTIONS = 'gen_ai.system_instructions' as c
 export const ATTR_GEN_AI_TOOL_DEFINITIONS = 'gen_ai.tool.definitions' as const;
 export const ATTR_GEN_AI_TOOL_NAME = 'gen_ai.tool.name' as const;
 export const ATTR_GEN_AI_TOOL_CALL_ID = 'gen_ai.tool.call.id' as const;
+export const ATTR_GEN_AI_TOOL_TYPE = 'gen_ai.tool.type' as const;
 export const ATTR_GEN_AI_TOKEN_TYPE = 'gen_ai.token.type' as const;
 export const ATTR_SERVER_ADDRESS = 'server.address' as const;
 export const ATTR_SERVER_PORT = 'server.port' as const;

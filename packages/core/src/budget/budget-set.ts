@@ -11,9 +11,9 @@ export type BudgetAction = 'block' | 'warn' | 'approval' | 'downgrade';
 /** A validated budget, ready to match calls. */
 export interface Budget {
   name: string;
-  /** Limit in integer units: micro-USD or tokens. */
+  /** Limit in integer units: micro-USD, tokens or calls (`requests`). */
   limit: number;
-  unit: 'USD' | 'tokens';
+  unit: LineUnit;
   /** A calendar window in `timeZone`, or a rolling window of `windowMs`. */
   window: { kind: 'calendar'; window: CalendarWindow; timeZone: string } | { kind: 'rolling'; windowMs: number };
   /** The window as configured (`day`, `24h`, ...), for messages and status. */
@@ -96,7 +96,7 @@ export function lineFor(
     budget: budget.name,
     unit: budget.unit,
     limit: budget.limit,
-    amount: budget.unit === 'USD' ? amounts.micros : amounts.tokens,
+    amount: budget.unit === 'USD' ? amounts.micros : budget.unit === 'tokens' ? amounts.tokens : 1,
     enforce: budget.action !== 'warn',
   };
   if (budget.window.kind === 'rolling') {

@@ -254,7 +254,14 @@ const MALFORMED: [file: string, line: number, column: number, path: string, at: 
   ],
   ['budget-limit-negative.yaml', 5, 12, 'budgets[0].limit', '-100', '(expected a number > 0), got -100'],
   ['budget-limit-zero.yaml', 5, 12, 'budgets[0].limit', '0', '(expected a number > 0), got 0'],
-  ['budget-unit-unknown.yaml', 6, 11, 'budgets[0].unit', 'EUR', '(expected one of "USD", "tokens"), got "EUR"'],
+  [
+    'budget-unit-unknown.yaml',
+    6,
+    11,
+    'budgets[0].unit',
+    'EUR',
+    '(expected one of "USD", "tokens", "requests"), got "EUR"',
+  ],
   [
     'budget-window-unknown.yaml',
     6,

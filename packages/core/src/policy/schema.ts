@@ -76,9 +76,9 @@ export const budgetWindowSchema = z.union([
 export const budgetSchema = z
   .strictObject({
     name: nameSchema,
-    /** USD, or tokens when `unit: tokens`. */
+    /** USD; tokens when `unit: tokens`; a number of calls when `unit: requests` (e.g. tool calls). */
     limit: z.number().positive().finite(),
-    unit: z.enum(['USD', 'tokens']).default('USD'),
+    unit: z.enum(['USD', 'tokens', 'requests']).default('USD'),
     /** Calendar window (`day`, `week` from Monday, `month`, `total`) or a rolling duration (`24h`). */
     window: budgetWindowSchema,
     /** IANA time zone of calendar windows; default: GenOps.init's `timezone`, else the document's, else UTC. */
