@@ -1,9 +1,9 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import {
   type Attributes,
   type Context,
   context,
-  createContextKey,
   diag,
   type Span,
   SpanKind,
@@ -215,7 +215,7 @@ export class Governor {
    */
   private enclosingCall(request: GovernedRequest): Call | undefined {
     if (!MODEL_OPERATIONS.has(request.operation)) return undefined;
-    const active = context.active().getValue(UNIT_KEY) as Call | undefined;
+    const active = activeCall.getStore();
     if (active?.open && MODEL_OPERATIONS.has(active.operation)) return active;
     if (this.claims.length === 0) return undefined;
     const now = performance.now();
@@ -1326,7 +1326,9 @@ class Call implements GovernedCall {
   }
 
   runInContext<T>(fn: () => T): T {
-    return context.with(trace.setSpan(this.state.parent, this.state.span).setValue(UNIT_KEY, this), fn);
+    // The active call is kept in GenOps' own async context, so nesting is recognised with or without an
+    // OpenTelemetry context manager registered.
+    return activeCall.run(this, () => context.with(trace.setSpan(this.state.parent, this.state.span), fn));
   }
 
   /** Not yet settled. */
@@ -1381,7 +1383,7 @@ class Call implements GovernedCall {
   }
 }
 
-const UNIT_KEY = createContextKey('genops.governed_call');
+const activeCall = new AsyncLocalStorage<Call>();
 /** Operations that call a model (a framework's and an SDK's view of one such call are one unit). */
 const MODEL_OPERATIONS: ReadonlySet<string> = new Set(['chat', 'text_completion', 'generate_content', 'embeddings']);
 /** How long a claim waits for its SDK call (a framework begins the SDK call right after its hook returns). */

@@ -504,10 +504,23 @@ describe('Vertex AI mode', () => {
     expectGenOpsCompliant(spans());
   });
 
-  it('without prices, denies before sending, with a message that says how to add them', async () => {
+  it('without prices of its own, is priced at the Gemini API list price', async () => {
     init();
     const ai = new GoogleGenAI({ vertexai: true, apiKey: 'test-key', httpOptions: { baseUrl: server.url } });
-    const error = await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'Hi' }).catch((e) => e);
+    await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'Hi' });
+    const price = priceOf('gemini-2.5-flash');
+    expect(onlySpan().attributes).toMatchObject({
+      'gen_ai.provider.name': 'gcp.vertex_ai',
+      'genops.cost.price_model': 'gemini-2.5-flash',
+      'genops.cost.total': costMicros(price, { inputTokens: 20, outputTokens: 10 }) / 1_000_000,
+    });
+    expect(onlySpan().attributes['genops.cost.estimated']).toBeUndefined();
+  });
+
+  it('a model neither Vertex AI prices nor the Gemini table has is denied before sending, saying how to add it', async () => {
+    init();
+    const ai = new GoogleGenAI({ vertexai: true, apiKey: 'test-key', httpOptions: { baseUrl: server.url } });
+    const error = await ai.models.generateContent({ model: 'tuned-model-7', contents: 'Hi' }).catch((e) => e);
     expect((error as Error).message).toContain("prices: { 'gcp.vertex_ai'");
     expect(server.requests).toHaveLength(0);
   });

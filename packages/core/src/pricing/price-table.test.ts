@@ -15,6 +15,13 @@ describe('PriceTable.lookup', () => {
     ['openai', 'gpt-4o-mini-2099-12-31', 'gpt-4o-mini', 'snapshot'],
     ['anthropic', 'claude-sonnet-4-5-20990101', 'claude-sonnet-4-5', 'snapshot'],
     ['openai', 'openai/gpt-4o', 'gpt-4o', 'prefix'],
+    // OpenRouter spells versions with a dot.
+    ['anthropic', 'anthropic/claude-sonnet-4.5', 'claude-sonnet-4-5', 'prefix'],
+    ['anthropic', 'claude-opus-4.1', 'claude-opus-4-1', 'prefix'],
+    ['openai', 'gpt-4.1', 'gpt-4.1', 'exact'],
+    // Vertex AI resells Gemini and Claude at their list prices.
+    ['gcp.vertex_ai', 'gemini-2.5-flash', 'gemini-2.5-flash', 'exact'],
+    ['gcp.vertex_ai', 'claude-sonnet-4-5@20250929', 'claude-sonnet-4-5', 'snapshot'],
   ])('%s %s → %s (%s)', (provider, model, expected, matchedBy) => {
     const match = table.lookup(provider, model);
     expect(match?.model).toBe(expected);
@@ -32,6 +39,15 @@ describe('PriceTable.lookup', () => {
   it('returns undefined for a model it does not know, never a zero price', () => {
     expect(table.lookup('openai', 'gpt-imaginary-9')).toBeUndefined();
     expect(table.lookup('no-such-provider', 'gpt-4o')).toBeUndefined();
+  });
+
+  it('takes prices supplied for a reseller first, and falls back to list prices for the rest', () => {
+    const custom = new PriceTable(PRICE_FILES, { 'gcp.vertex_ai': { 'gemini-2.5-pro': { input: 1, output: 2 } } });
+    expect(custom.lookup('gcp.vertex_ai', 'gemini-2.5-pro')).toMatchObject({ matchedBy: 'override' });
+    expect(custom.lookup('gcp.vertex_ai', 'gemini-2.5-flash')).toMatchObject({
+      provider: 'gcp.gemini',
+      model: 'gemini-2.5-flash',
+    });
   });
 
   it('lets overrides replace and add prices', () => {

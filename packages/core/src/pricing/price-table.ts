@@ -18,8 +18,17 @@ const SNAPSHOT_SUFFIXES: readonly RegExp[] = [
 // cross-region inference profiles), `openai/gpt-4o` (routers), `models/gemini-2.5-pro` (Gemini REST).
 const PREFIXES: readonly RegExp[] = [/^(us|eu|apac|jp|au|ca|global|us-gov)\./, /^models\//, /^[a-z0-9_.-]+\//];
 
-// Providers that bill another provider's models at that provider's list prices.
-const SAME_PRICES_AS: Readonly<Record<string, string>> = { 'azure.ai.openai': 'openai' };
+// Providers that bill other providers' models at those providers' list prices, tried in order: Azure
+// OpenAI, and Vertex AI's Gemini models (the Gemini API's paid-tier rates) and its Claude models
+// (`claude-sonnet-4-5@20250929`, at Anthropic's rates).
+const SAME_PRICES_AS: Readonly<Record<string, readonly string[]>> = {
+  'azure.ai.openai': ['openai'],
+  'gcp.vertex_ai': ['gcp.gemini', 'anthropic'],
+  'gcp.gen_ai': ['gcp.gemini'],
+};
+
+// A version written with a dot where the price data has a hyphen: OpenRouter's `claude-sonnet-4.5`.
+const DOTTED_VERSION = /(\d)\.(\d)/g;
 
 interface Entry {
   model: string;
@@ -64,8 +73,18 @@ export class PriceTable {
     return found;
   }
 
+  /** The provider's own price (bundled or supplied), else the list price of a provider it resells. */
   private find(provider: string, model: string): PriceMatch | undefined {
-    if (!this.exact.has(provider) && SAME_PRICES_AS[provider]) return this.find(SAME_PRICES_AS[provider], model);
+    const own = this.findOwn(provider, model);
+    if (own) return own;
+    for (const other of SAME_PRICES_AS[provider] ?? []) {
+      const found = this.findOwn(other, model);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  private findOwn(provider: string, model: string): PriceMatch | undefined {
     const exact = this.exact.get(provider);
     const aliases = this.aliases.get(provider);
     if (!exact) return undefined;
@@ -92,6 +111,10 @@ export class PriceTable {
     for (const prefix of PREFIXES) {
       const stripped = id.replace(prefix, '');
       if (stripped !== id && !bases.includes(stripped)) bases.push(stripped);
+    }
+    for (const base of [...bases]) {
+      const hyphenated = base.replace(DOTTED_VERSION, '$1-$2');
+      if (hyphenated !== base && !bases.includes(hyphenated)) bases.push(hyphenated);
     }
     for (const [index, base] of bases.entries()) {
       const by = index === 0 ? 'snapshot' : 'prefix';
