@@ -94,6 +94,9 @@ describe('host → provider mapping', () => {
   it('prices routed and compatible models from the real provider’s price file', () => {
     const table = new PriceTable(PRICE_FILES);
     expect(table.lookup('anthropic', 'anthropic/claude-sonnet-4-5')?.model).toBe('claude-sonnet-4-5');
+    // OpenRouter's own spelling of versions, with a dot.
+    expect(table.lookup('anthropic', 'anthropic/claude-sonnet-4.5')?.model).toBe('claude-sonnet-4-5');
+    expect(table.lookup('anthropic', 'anthropic/claude-opus-4.1')?.model).toBe('claude-opus-4-1');
     expect(table.lookup('deepseek', 'deepseek/deepseek-chat')?.model).toBe('deepseek-chat');
     expect(table.lookup('openai', 'openai/gpt-4o')?.model).toBe('gpt-4o');
     expect(table.lookup('deepseek', 'deepseek-chat')?.model).toBe('deepseek-chat');
