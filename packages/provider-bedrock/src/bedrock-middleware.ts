@@ -8,6 +8,7 @@ import {
   GOVERNED_COMMANDS,
   parseBody,
 } from './describe-bedrock-request';
+import { invokeFinishReason, invokeOutput } from './read-invoke-response';
 
 /** The name GenOps's middleware has in a client's `middlewareStack`. */
 export const MIDDLEWARE_NAME = 'genopsGovernanceMiddleware';
@@ -93,16 +94,18 @@ function outcomeOf(commandName: string, output: any, response: any, model: strin
     };
   }
   const body = parseBody(output?.body);
+  // The body's own usage (Anthropic, Nova, Llama, OpenAI-style) first; Mistral and Cohere bodies have
+  // none, so their usage is the `x-amzn-bedrock-*-token-count` headers of the raw response.
   const usage = convertInvokeBodyUsage(body) ?? convertTokenCountHeaders(response?.headers);
-  const stop = body?.stop_reason ?? body?.stopReason;
+  const stop = invokeFinishReason(body);
   return {
     usage,
     incomplete: usage === undefined,
     response: {
-      id: typeof body?.id === 'string' ? body.id : requestId,
+      id: typeof body?.id === 'string' ? body.id : typeof body?.response_id === 'string' ? body.response_id : requestId,
       model: typeof body?.model === 'string' ? body.model : model,
-      finishReasons: typeof stop === 'string' ? [stop] : [],
-      output: () => body?.content ?? body?.output ?? body?.generation,
+      finishReasons: stop ? [stop] : [],
+      output: () => invokeOutput(body),
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { CallOutcome, StreamObserver, Usage } from '@genops/core';
 import { convertAnthropicBodyUsage, convertBedrockUsage, convertInvocationMetrics } from './convert-bedrock-usage';
+import { invokeChunkText, invokeFinishReason } from './read-invoke-response';
 
 type StreamEvent = Record<string, any>;
 
@@ -28,26 +29,45 @@ export function createConverseStreamObserver(model: string): StreamObserver<Stre
 }
 
 /**
- * Reads an InvokeModelWithResponseStream's `chunk.bytes` (model-native JSON). For the Anthropic
- * family: `message_start` (input and cache usage), `message_delta` (cumulative output usage, stop
- * reason). Bedrock adds `amazon-bedrock-invocationMetrics` to the final chunk of every family; it is
- * used when the model-native events carry no usage.
+ * Reads an InvokeModelWithResponseStream's `chunk.bytes` (model-native JSON), for every family:
+ * - Anthropic: `message_start` (input and cache usage), `message_delta` (cumulative output usage,
+ *   stop reason).
+ * - Amazon Nova: `messageStop.stopReason`, then `metadata.usage` (Nova's InvokeModel usage shape).
+ * - Meta Llama: `prompt_token_count` in the first chunk, cumulative `generation_token_count`,
+ *   `stop_reason` in the last chunk.
+ * - Mistral (`outputs[].stop_reason`) and Cohere Command R (`stream-end` event, `finish_reason`): no
+ *   usage in the chunks.
+ * Bedrock adds `amazon-bedrock-invocationMetrics` to the final chunk of every family; it is the usage
+ * of Mistral and Cohere, and of any stream whose model-native counters are not final. A stream that
+ * ends before its final chunk settles from its reservation, flagged incomplete.
  */
 export function createInvokeStreamObserver(model: string): StreamObserver<StreamEvent> {
   let anthropicUsage: Record<string, unknown> | undefined;
+  let anthropicStopped = false;
+  let novaUsage: Usage | undefined;
+  let llamaPrompt: number | undefined;
+  let llamaGenerated: number | undefined;
   let metrics: unknown;
   let stopReason: string | undefined;
   let id: string | undefined;
   let responseModel: string | undefined;
   const decoder = new TextDecoder();
+  // `text()` and `onChunk()` see the same event: decode its bytes once.
+  let lastEvent: unknown;
+  let lastChunk: Record<string, any> | undefined;
   const decode = (event: StreamEvent): Record<string, any> | undefined => {
+    if (event === lastEvent) return lastChunk;
+    lastEvent = event;
+    lastChunk = undefined;
     const bytes = event?.chunk?.bytes;
     if (!(bytes instanceof Uint8Array)) return undefined;
     try {
-      return JSON.parse(decoder.decode(bytes));
+      const parsed: unknown = JSON.parse(decoder.decode(bytes));
+      if (parsed && typeof parsed === 'object') lastChunk = parsed as Record<string, any>;
     } catch {
-      return undefined;
+      // Not JSON: nothing to read.
     }
+    return lastChunk;
   };
   return {
     onChunk(event) {
@@ -59,24 +79,36 @@ export function createInvokeStreamObserver(model: string): StreamObserver<Stream
         anthropicUsage = { ...anthropicUsage, ...definedFields(chunk.message?.usage) };
       } else if (chunk.type === 'message_delta') {
         anthropicUsage = { ...anthropicUsage, ...definedFields(chunk.usage) };
-        if (typeof chunk.delta?.stop_reason === 'string') stopReason = chunk.delta.stop_reason;
-      } else if (typeof chunk.stop_reason === 'string' || typeof chunk.stopReason === 'string') {
-        stopReason = chunk.stop_reason ?? chunk.stopReason;
+        if (typeof chunk.delta?.stop_reason === 'string') {
+          stopReason = chunk.delta.stop_reason;
+          anthropicStopped = true;
+        }
+      } else {
+        stopReason = invokeFinishReason(chunk) ?? stopReason;
+        if (chunk.metadata?.usage) novaUsage = convertBedrockUsage(chunk.metadata.usage) ?? novaUsage;
+        if (typeof chunk.prompt_token_count === 'number') llamaPrompt = chunk.prompt_token_count;
+        if (typeof chunk.generation_token_count === 'number') llamaGenerated = chunk.generation_token_count;
       }
       if (chunk['amazon-bedrock-invocationMetrics']) metrics = chunk['amazon-bedrock-invocationMetrics'];
     },
-    text(event) {
-      const chunk = decode(event);
-      return chunk?.type === 'content_block_delta' && typeof chunk.delta?.text === 'string'
-        ? chunk.delta.text
-        : undefined;
-    },
+    text: (event) => invokeChunkText(decode(event)),
     outcome(): CallOutcome {
-      // Anthropic's own counters are final once a `message_delta` (stop reason) arrived; otherwise
-      // only the invocation metrics of the last chunk are.
+      // Model-native counters are final once the model said why it stopped (Anthropic
+      // `message_delta`, Nova `metadata`, Llama's last chunk); otherwise only the invocation metrics
+      // of the last chunk are.
+      const llamaUsage =
+        stopReason !== undefined && llamaPrompt !== undefined
+          ? {
+              inputTokens: llamaPrompt,
+              outputTokens: llamaGenerated ?? 0,
+              raw: { prompt_token_count: llamaPrompt, generation_token_count: llamaGenerated },
+            }
+          : undefined;
       const usage =
-        (stopReason !== undefined ? convertAnthropicBodyUsage(anthropicUsage) : undefined) ??
-        convertInvocationMetrics(metrics);
+        (anthropicStopped ? convertAnthropicBodyUsage(anthropicUsage) : undefined) ??
+        novaUsage ??
+        convertInvocationMetrics(metrics) ??
+        llamaUsage;
       return {
         usage,
         incomplete: usage === undefined,

@@ -10,19 +10,34 @@ import type { Usage } from '@genops/core';
 // - `cacheDetails: [{ttl: '1h' | '5m', inputTokens}]` splits the cache write by TTL; the 1-hour part
 //   is billed at the higher write rate.
 // - `TokenUsage` has no reasoning-token field: `outputTokens` includes any reasoning.
-// - InvokeModel bodies are model-native: Anthropic's `usage` has the same exclusive split
-//   (`input_tokens` + `cache_read_input_tokens` + `cache_creation_input_tokens`). The
-//   `amazon-bedrock-invocationMetrics` of a stream's final chunk carries `inputTokenCount` (uncached)
-//   and, for models with caching, `cacheReadInputTokenCount` / `cacheWriteInputTokenCount`.
+// - InvokeModel bodies are model-native, per family:
+//   - Anthropic: `usage` with the same exclusive split (`input_tokens` + `cache_read_input_tokens` +
+//     `cache_creation_input_tokens`).
+//   - Amazon Nova: `usage: {inputTokens, outputTokens, totalTokens, cacheReadInputTokenCount,
+//     cacheWriteInputTokenCount}` — the Converse names, except that the cache counts end in `Count`
+//     (https://docs.aws.amazon.com/nova/latest/userguide/complete-request-schema-response.html; recorded
+//     Nova bodies in public tests). Same exclusive split as Converse.
+//   - Meta Llama: `prompt_token_count` / `generation_token_count` at the top level of the body
+//     (https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-meta.html).
+//   - Mistral (`outputs`/`choices`) and Cohere Command R (`text`, `finish_reason`): NO usage in the body.
+//     Their counts come from the `x-amzn-bedrock-input-token-count` / `-output-token-count` response
+//     headers, which real Bedrock sends on every InvokeModel (recorded real responses:
+//     traceloop/openllmetry-js `packages/instrumentation-bedrock/recordings/Test-Meta-*` and
+//     `Test-Cohere-*`; LiteLLM reads them for every non-Anthropic family). The SDK does not map them
+//     into the typed output; the middleware reads them from the raw `HttpResponse`.
+// - The `amazon-bedrock-invocationMetrics` of a stream's final chunk (every family) carries
+//   `inputTokenCount` (uncached) and, for models with caching, `cacheReadInputTokenCount` /
+//   `cacheWriteInputTokenCount`.
 
-/** Converse / ConverseStream `TokenUsage` to the core's normalized usage (keeps `raw`). */
+/** Converse / ConverseStream `TokenUsage` (and Amazon Nova's InvokeModel `usage`) to the core's normalized usage (keeps `raw`). */
 export function convertBedrockUsage(usage: unknown): Usage | undefined {
   if (typeof usage !== 'object' || usage === null) return undefined;
   const wire = usage as Record<string, any>;
   const uncached = count(wire.inputTokens);
   if (uncached === undefined) return undefined;
-  const read = count(wire.cacheReadInputTokens);
-  const written = count(wire.cacheWriteInputTokens);
+  // Nova InvokeModel bodies name the cache counts `cache*InputTokenCount`; Converse never does.
+  const read = count(wire.cacheReadInputTokens) ?? count(wire.cacheReadInputTokenCount);
+  const written = count(wire.cacheWriteInputTokens) ?? count(wire.cacheWriteInputTokenCount);
   const converted: Usage = {
     inputTokens: uncached + (read ?? 0) + (written ?? 0),
     outputTokens: count(wire.outputTokens) ?? 0,
@@ -106,14 +121,23 @@ export function convertInvokeBodyUsage(body: unknown): Usage | undefined {
 }
 
 /**
- * Best effort: the `x-amzn-bedrock-input-token-count` / `-output-token-count` response headers, which
- * the SDK does not map. Used only when the body carries no usage.
+ * The `x-amzn-bedrock-input-token-count` / `-output-token-count` InvokeModel response headers (names
+ * matched case-insensitively), which the SDK does not map. The usage of the Mistral and Cohere
+ * Command R families, whose bodies carry none; used for any family whose body has no usage.
  */
 export function convertTokenCountHeaders(headers: Record<string, string | undefined> | undefined): Usage | undefined {
-  const input = Number(headers?.['x-amzn-bedrock-input-token-count']);
-  const output = Number(headers?.['x-amzn-bedrock-output-token-count']);
-  if (!Number.isFinite(input) || headers?.['x-amzn-bedrock-input-token-count'] === undefined) return undefined;
-  return { inputTokens: input, outputTokens: Number.isFinite(output) ? output : 0, raw: { ...headers } };
+  if (!headers || typeof headers !== 'object') return undefined;
+  const lower: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) if (typeof value === 'string') lower[name.toLowerCase()] = value;
+  const input = headerCount(lower['x-amzn-bedrock-input-token-count']);
+  if (input === undefined) return undefined;
+  const raw: Record<string, string> = {};
+  for (const [name, value] of Object.entries(lower)) if (name.startsWith('x-amzn-bedrock-')) raw[name] = value;
+  return { inputTokens: input, outputTokens: headerCount(lower['x-amzn-bedrock-output-token-count']) ?? 0, raw };
+}
+
+function headerCount(value: string | undefined): number | undefined {
+  return value !== undefined && /^\d+$/.test(value.trim()) ? Number(value) : undefined;
 }
 
 function count(value: unknown): number | undefined {

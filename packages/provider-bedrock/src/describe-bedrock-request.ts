@@ -62,21 +62,20 @@ export function describeBedrockRequest(
   }
   const body = parseBody(input.body);
   base.estimatedInputTokens = body
-    ? estimateInputTokens(body.messages) +
-      estimateInputTokens(body.system) +
-      estimateInputTokens(body.prompt) +
-      estimateInputTokens(body.inputText) +
-      estimateInputTokens(body.tools)
+    ? estimateInputTokens(invokeTexts(body)) + estimateInputTokens(body.tools) + estimateInputTokens(body.documents)
     : estimateInputTokens(typeof input.body === 'string' ? input.body : '');
+  if (body) base.requestAttributes = invokeAttributes(body);
   const maxTokens = body ? maxTokensOf(body) : undefined;
-  if (maxTokens !== undefined) {
-    base.maxOutputTokens = maxTokens;
-    base.requestAttributes = { 'gen_ai.request.max_tokens': maxTokens };
-  }
-  // The body is model-native bytes: GenOps can send it to another model id, but does not rewrite it.
+  if (maxTokens !== undefined) base.maxOutputTokens = maxTokens;
   base.text = () => (body ? invokeTexts(body) : []);
-  base.editable = { model: true, text: false };
-  base.content = () => ({ input: body?.messages ?? body?.prompt ?? body?.inputText, system: body?.system });
+  // The body is model-native JSON: GenOps can send it to another model id, and rewrites the text
+  // fields it reads for content rules (see `rewriteInvokeBody`). A body that is not JSON cannot be
+  // rewritten, so a redact rule denies it instead (fail closed).
+  base.editable = { model: true, text: body !== undefined };
+  base.content = () => ({
+    input: body?.messages ?? body?.prompt ?? body?.inputText ?? body?.message,
+    system: body?.system ?? body?.preamble,
+  });
   return base;
 }
 
@@ -85,7 +84,14 @@ export function applyBedrockEdits(commandName: string, input: Input, edits: Requ
   const edited: Input = { ...input };
   if (edits.model) edited.modelId = edits.model;
   const rewrite = edits.text;
-  if (rewrite && !GOVERNED_COMMANDS[commandName]?.invoke) {
+  if (rewrite && GOVERNED_COMMANDS[commandName]?.invoke) {
+    const body = parseBody(input.body);
+    if (body) {
+      const text = JSON.stringify(rewriteInvokeBody(body, rewrite));
+      // Keep the type the caller sent: a string stays a string, bytes stay bytes.
+      edited.body = typeof input.body === 'string' ? text : new TextEncoder().encode(text);
+    }
+  } else if (rewrite) {
     const blocks = (content: unknown) =>
       Array.isArray(content)
         ? content.map((block) => (typeof block?.text === 'string' ? { ...block, text: rewrite(block.text) } : block))
@@ -119,14 +125,31 @@ export function parseBody(body: unknown): Record<string, any> | undefined {
 
 function maxTokensOf(body: Record<string, any>): number | undefined {
   const candidates = [
-    body.max_tokens, // Anthropic, Mistral, OpenAI-style
+    body.max_tokens, // Anthropic, Mistral, Cohere Command R, OpenAI-style
     body.max_gen_len, // Meta Llama
     body.max_completion_tokens,
     body.inferenceConfig?.max_new_tokens, // Amazon Nova
-    body.inferenceConfig?.maxTokens,
+    body.inferenceConfig?.maxTokens, // Amazon Nova 2
     body.textGenerationConfig?.maxTokenCount, // Amazon Titan
   ];
   return candidates.find((value): value is number => typeof value === 'number' && Number.isFinite(value));
+}
+
+/** `gen_ai.request.*` attributes from the sampling fields of each family's body. */
+function invokeAttributes(body: Record<string, any>): NonNullable<GovernedRequest['requestAttributes']> {
+  const attributes: NonNullable<GovernedRequest['requestAttributes']> = {};
+  const inference = body.inferenceConfig ?? body.textGenerationConfig ?? {};
+  const first = (...values: unknown[]) => values.find((value): value is number => typeof value === 'number');
+  const maxTokens = maxTokensOf(body);
+  if (maxTokens !== undefined) attributes['gen_ai.request.max_tokens'] = maxTokens;
+  const temperature = first(body.temperature, inference.temperature);
+  if (temperature !== undefined) attributes['gen_ai.request.temperature'] = temperature;
+  // `p` is Cohere's name for top-p.
+  const topP = first(body.top_p, body.p, inference.top_p, inference.topP);
+  if (topP !== undefined) attributes['gen_ai.request.top_p'] = topP;
+  const stop = [body.stop_sequences, body.stop, inference.stopSequences].find(Array.isArray);
+  if (stop) attributes['gen_ai.request.stop_sequences'] = stop;
+  return attributes;
 }
 
 function converseTexts(input: Input): string[] {
@@ -140,15 +163,50 @@ function converseTexts(input: Input): string[] {
   return texts;
 }
 
+/**
+ * The request text of an InvokeModel body, for content rules: `messages` (string content or `text`
+ * blocks: Anthropic, Nova, Mistral chat, OpenAI-style), `system` (string or blocks), `prompt` (Llama,
+ * Mistral, Cohere Command), `inputText` (Titan), Cohere Command R `message`, `chat_history[].message`
+ * and `preamble`.
+ */
 function invokeTexts(body: Record<string, any>): string[] {
   const texts: string[] = [];
-  const collect = (content: unknown) => {
-    if (typeof content === 'string') texts.push(content);
-    else if (Array.isArray(content)) for (const block of content) collect(block?.text ?? block?.content);
-  };
-  for (const message of Array.isArray(body.messages) ? body.messages : []) collect(message?.content);
-  collect(body.system);
-  collect(body.prompt);
-  collect(body.inputText);
+  rewriteInvokeBody(body, (text) => {
+    texts.push(text);
+    return text;
+  });
   return texts;
+}
+
+/**
+ * A copy of an InvokeModel body with every text field `invokeTexts` reads passed through `rewrite`
+ * (redaction). Fields GenOps does not read (tool schemas, documents, images) are kept as they are.
+ */
+export function rewriteInvokeBody(body: Record<string, any>, rewrite: (text: string) => string): Record<string, any> {
+  const content = (value: unknown): unknown => {
+    if (typeof value === 'string') return rewrite(value);
+    if (!Array.isArray(value)) return value;
+    return value.map((block) => {
+      if (typeof block?.text === 'string') return { ...block, text: rewrite(block.text) };
+      if (typeof block?.content === 'string' || Array.isArray(block?.content)) {
+        return { ...block, content: content(block.content) };
+      }
+      return block;
+    });
+  };
+  const edited: Record<string, any> = { ...body };
+  if (Array.isArray(body.messages)) {
+    edited.messages = body.messages.map((message: any) =>
+      message && typeof message === 'object' ? { ...message, content: content(message.content) } : message,
+    );
+  }
+  for (const key of ['system', 'prompt', 'inputText', 'message', 'preamble'] as const) {
+    if (body[key] !== undefined) edited[key] = content(body[key]);
+  }
+  if (Array.isArray(body.chat_history)) {
+    edited.chat_history = body.chat_history.map((turn: any) =>
+      typeof turn?.message === 'string' ? { ...turn, message: rewrite(turn.message) } : turn,
+    );
+  }
+  return edited;
 }

@@ -1,7 +1,7 @@
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeBedrockServer, startFakeBedrock } from './fake-bedrock-server';
+import { bedrockFamilyOf, type FakeBedrockServer, startFakeBedrock } from './fake-bedrock-server';
 
 // Wire-level checks over HTTP/1.1 with plain fetch; the adapter tests drive it over HTTP/2 with the real
 // @aws-sdk/client-bedrock-runtime.
@@ -15,6 +15,13 @@ function post(path: string, payload: unknown): Promise<Response> {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(payload),
   });
+}
+
+/** The decoded `chunk.bytes` JSON of an invoke-with-response-stream body. */
+async function invokeChunks(response: Response): Promise<any[]> {
+  return decodeAll(new Uint8Array(await response.arrayBuffer())).map((event) =>
+    JSON.parse(Buffer.from(event.body.bytes, 'base64').toString('utf8')),
+  );
 }
 
 /** Splits an AWS event-stream body into decoded messages (each prelude starts with the total length). */
@@ -76,6 +83,113 @@ describe('startFakeBedrock', () => {
     expect(chunks[0]).toMatchObject({ type: 'message_start' });
     expect(chunks.at(-1)).toMatchObject({
       type: 'message_stop',
+      'amazon-bedrock-invocationMetrics': { inputTokenCount: 20, outputTokenCount: 10 },
+    });
+  });
+
+  it('picks the InvokeModel family from the model id, ignoring a cross-region prefix', () => {
+    expect(bedrockFamilyOf('us.meta.llama3-1-70b-instruct-v1:0')).toBe('meta');
+    expect(bedrockFamilyOf('mistral.mistral-large-2407-v1:0')).toBe('mistral');
+    expect(bedrockFamilyOf('eu.amazon.nova-pro-v1:0')).toBe('nova');
+    expect(bedrockFamilyOf('cohere.command-r-plus-v1:0')).toBe('cohere');
+    expect(bedrockFamilyOf('global.anthropic.claude-sonnet-4-5-20250929-v1:0')).toBe('anthropic');
+    expect(bedrockFamilyOf('unknown')).toBe('anthropic');
+  });
+
+  it.each([
+    [
+      'meta.llama3-1-70b-instruct-v1:0',
+      { generation: 'Hi', prompt_token_count: 5, generation_token_count: 7, stop_reason: 'stop' },
+    ],
+    ['mistral.mistral-large-2407-v1:0', { outputs: [{ text: 'Hi', stop_reason: 'stop' }] }],
+    [
+      'amazon.nova-pro-v1:0',
+      {
+        output: { message: { role: 'assistant', content: [{ text: 'Hi' }] } },
+        stopReason: 'end_turn',
+        usage: { inputTokens: 5, outputTokens: 7, cacheReadInputTokenCount: 0, cacheWriteInputTokenCount: 0 },
+      },
+    ],
+    ['cohere.command-r-plus-v1:0', { text: 'Hi', finish_reason: 'COMPLETE', generation_id: 'fake-generation-id' }],
+  ])('answers InvokeModel for %s in its native body, with the token-count headers', async (modelId, expected) => {
+    server.enqueue({ content: 'Hi', usage: { input: 5, output: 7 } });
+    const response = await post(`/model/${encodeURIComponent(modelId)}/invoke`, {});
+    expect(await response.json()).toMatchObject(expected);
+    expect(response.headers.get('x-amzn-bedrock-input-token-count')).toBe('5');
+    expect(response.headers.get('x-amzn-bedrock-output-token-count')).toBe('7');
+  });
+
+  it('leaves the token-count headers out when asked', async () => {
+    server.enqueue({ tokenCountHeaders: false });
+    const response = await post('/model/mistral.mistral-large-2407-v1%3A0/invoke', {});
+    expect(response.headers.get('x-amzn-bedrock-input-token-count')).toBeNull();
+  });
+
+  it('streams Llama chunks with cumulative counts and the invocation metrics last', async () => {
+    server.enqueue({ content: 'abcdef', usage: { input: 9, output: 26 } });
+    const chunks = await invokeChunks(
+      await post('/model/us.meta.llama3-1-70b-instruct-v1%3A0/invoke-with-response-stream', {}),
+    );
+    expect(chunks[0]).toEqual({
+      generation: 'ab',
+      prompt_token_count: 9,
+      generation_token_count: 1,
+      stop_reason: null,
+    });
+    expect(chunks.map((chunk) => chunk.generation).join('')).toBe('abcdef');
+    expect(chunks.at(-1)).toEqual({
+      generation: '',
+      prompt_token_count: null,
+      generation_token_count: 26,
+      stop_reason: 'stop',
+      'amazon-bedrock-invocationMetrics': {
+        inputTokenCount: 9,
+        outputTokenCount: 26,
+        invocationLatency: 20,
+        firstByteLatency: 5,
+      },
+    });
+  });
+
+  it('streams Mistral, Nova and Cohere chunks in their own shapes', async () => {
+    server.enqueue(
+      { content: 'abc' },
+      { content: 'abc', usage: { input: 4, output: 2, cacheRead: 3 } },
+      { content: 'abc' },
+    );
+    const mistral = await invokeChunks(
+      await post('/model/mistral.mistral-large-2407-v1%3A0/invoke-with-response-stream', {}),
+    );
+    expect(mistral[0]).toEqual({ outputs: [{ text: 'a', stop_reason: null }] });
+    expect(mistral.at(-1)).toMatchObject({
+      outputs: [{ text: '', stop_reason: 'stop' }],
+      'amazon-bedrock-invocationMetrics': { inputTokenCount: 20, outputTokenCount: 10 },
+    });
+    const nova = await invokeChunks(await post('/model/amazon.nova-pro-v1%3A0/invoke-with-response-stream', {}));
+    expect(nova.map((chunk) => Object.keys(chunk)[0])).toEqual([
+      'messageStart',
+      'contentBlockDelta',
+      'contentBlockDelta',
+      'contentBlockDelta',
+      'contentBlockStop',
+      'messageStop',
+      'metadata',
+    ]);
+    expect(nova.at(-1)).toMatchObject({
+      metadata: { usage: { inputTokens: 4, outputTokens: 2, cacheReadInputTokenCount: 3 } },
+      'amazon-bedrock-invocationMetrics': { inputTokenCount: 4, outputTokenCount: 2, cacheReadInputTokenCount: 3 },
+    });
+    const cohere = await invokeChunks(await post('/model/cohere.command-r-v1%3A0/invoke-with-response-stream', {}));
+    expect(cohere.map((chunk) => chunk.event_type)).toEqual([
+      'stream-start',
+      'text-generation',
+      'text-generation',
+      'text-generation',
+      'stream-end',
+    ]);
+    expect(cohere.at(-1)).toMatchObject({
+      is_finished: true,
+      finish_reason: 'COMPLETE',
       'amazon-bedrock-invocationMetrics': { inputTokenCount: 20, outputTokenCount: 10 },
     });
   });

@@ -26,7 +26,19 @@ export interface FakeBedrockReply {
   breakAfterChunks?: number;
   /** Streams: wait this long between events. */
   chunkDelayMs?: number;
+  /**
+   * InvokeModel: send the `x-amzn-bedrock-input-token-count` / `-output-token-count` response headers
+   * (real Bedrock sends them for every model family). Default `true`; ignored when `usage` is `null`.
+   */
+  tokenCountHeaders?: boolean;
 }
+
+/**
+ * The InvokeModel body format the fake server answers in, chosen by the model id (a cross-region
+ * profile prefix such as `us.` is ignored): `anthropic` (also the fallback for unknown ids), `meta`
+ * (`meta.llama*`), `mistral` (`mistral.*`), `nova` (`amazon.nova-*`) or `cohere` (`cohere.command-r*`).
+ */
+export type FakeBedrockFamily = 'anthropic' | 'meta' | 'mistral' | 'nova' | 'cohere';
 
 export interface FakeBedrockRequest {
   method: string;
@@ -55,8 +67,10 @@ const codec = new EventStreamCodec(toUtf8, fromUtf8);
 /**
  * Starts a fake Bedrock Runtime on 127.0.0.1: `POST /model/{modelId}/converse` and `/invoke` in JSON,
  * `/converse-stream` and `/invoke-with-response-stream` in AWS event-stream framing
- * (`application/vnd.amazon.eventstream`). `/invoke*` answer in the Anthropic Messages format, with
- * `amazon-bedrock-invocationMetrics` in the final stream chunk.
+ * (`application/vnd.amazon.eventstream`). `/invoke*` answer in the model family's native format
+ * (see {@link bedrockFamilyOf}): Anthropic Messages, Meta Llama, Mistral text completion, Amazon Nova or
+ * Cohere Command R, with `amazon-bedrock-invocationMetrics` in the final stream chunk and the
+ * `x-amzn-bedrock-*-token-count` headers on InvokeModel.
  *
  * @example
  * const server = await startFakeBedrock();
@@ -117,7 +131,8 @@ export async function startFakeBedrock(): Promise<FakeBedrockServer> {
     }
     const content = reply.content ?? DEFAULT_CONTENT;
     const usage = reply.usage === undefined ? { input: 20, output: 10 } : reply.usage;
-    const stopReason = reply.stopReason ?? 'end_turn';
+    const family = bedrockFamilyOf(modelId);
+    const stopReason = reply.stopReason ?? (operation.startsWith('converse') ? 'end_turn' : DEFAULT_STOP[family]);
     switch (operation) {
       case 'converse':
         sendJson(response, {
@@ -127,14 +142,32 @@ export async function startFakeBedrock(): Promise<FakeBedrockServer> {
           metrics: { latencyMs: 12 },
         });
         return;
-      case 'invoke':
-        sendJson(response, anthropicMessage(modelId, content, stopReason, usage));
+      case 'invoke': {
+        // Real Bedrock answers every InvokeModel with the token counts in headers (recorded real
+        // responses for Llama and Cohere: openllmetry-js `recordings/Test-Meta-*`, `Test-Cohere-*`).
+        const headers: Record<string, string> = { 'x-amzn-bedrock-invocation-latency': '20' };
+        if (usage && reply.tokenCountHeaders !== false) {
+          headers['x-amzn-bedrock-input-token-count'] = String(usage.input);
+          headers['x-amzn-bedrock-output-token-count'] = String(usage.output);
+        }
+        sendJson(response, INVOKE_BODIES[family](modelId, content, stopReason, usage), headers);
         return;
+      }
       case 'converse-stream':
         await sendEvents(response, reply, converseEvents(content, stopReason, usage));
         return;
-      default:
-        await sendEvents(response, reply, invokeStreamEvents(modelId, content, stopReason, usage));
+      default: {
+        const chunks = INVOKE_STREAMS[family](modelId, content, stopReason, usage);
+        if (usage) chunks.at(-1)!['amazon-bedrock-invocationMetrics'] = invocationMetrics(family, usage);
+        await sendEvents(
+          response,
+          reply,
+          chunks.map((chunk) => ({
+            type: 'chunk',
+            body: { bytes: Buffer.from(JSON.stringify(chunk)).toString('base64') },
+          })),
+        );
+      }
     }
   }
 
@@ -192,6 +225,49 @@ function converseEvents(content: string, stopReason: string, usage: FakeBedrockU
   return events;
 }
 
+type Chunk = Record<string, unknown>;
+type InvokeBody = (modelId: string, content: string, stopReason: string, usage: FakeBedrockUsage | null) => Chunk;
+type InvokeStream = (modelId: string, content: string, stopReason: string, usage: FakeBedrockUsage | null) => Chunk[];
+
+/** The family whose native InvokeModel format the fake server answers in for a model id. */
+export function bedrockFamilyOf(modelId: string): FakeBedrockFamily {
+  // Cross-region inference profiles prefix the model id with a geography (`us.`, `eu.`, `apac.`, `global.`...).
+  const base = modelId.replace(/^(?:us|eu|apac|jp|au|ca|us-gov|global)\./, '');
+  if (base.startsWith('meta.')) return 'meta';
+  if (base.startsWith('mistral.')) return 'mistral';
+  if (base.startsWith('amazon.nova')) return 'nova';
+  if (base.startsWith('cohere.command-r')) return 'cohere';
+  return 'anthropic';
+}
+
+const DEFAULT_STOP: Record<FakeBedrockFamily, string> = {
+  anthropic: 'end_turn',
+  meta: 'stop',
+  mistral: 'stop',
+  nova: 'end_turn',
+  cohere: 'COMPLETE',
+};
+
+/**
+ * `amazon-bedrock-invocationMetrics`, added by Bedrock to the last chunk of every family's stream:
+ * `{inputTokenCount, outputTokenCount, invocationLatency, firstByteLatency}` (recorded real streams:
+ * traceloop/openllmetry-js `packages/instrumentation-bedrock/recordings/Test-Meta-*`; newrelic/node-newrelic
+ * `test/lib/aws-server-stubs/ai-server/responses/*.js`), plus the cache counts for caching models.
+ */
+function invocationMetrics(family: FakeBedrockFamily, usage: FakeBedrockUsage): Chunk {
+  const metrics: Chunk = {
+    inputTokenCount: usage.input,
+    outputTokenCount: usage.output,
+    invocationLatency: 20,
+    firstByteLatency: 5,
+  };
+  if (family === 'anthropic' || family === 'nova') {
+    metrics.cacheReadInputTokenCount = usage.cacheRead ?? 0;
+    metrics.cacheWriteInputTokenCount = usage.cacheWrite ?? 0;
+  }
+  return metrics;
+}
+
 function anthropicUsage(usage: FakeBedrockUsage) {
   return {
     input_tokens: usage.input,
@@ -201,6 +277,7 @@ function anthropicUsage(usage: FakeBedrockUsage) {
   };
 }
 
+// Anthropic Messages on Bedrock: the Messages API body without `model` mapping changes.
 function anthropicMessage(modelId: string, content: string, stopReason: string, usage: FakeBedrockUsage | null) {
   return {
     id: 'msg_bdrk_fake',
@@ -213,14 +290,9 @@ function anthropicMessage(modelId: string, content: string, stopReason: string, 
   };
 }
 
-function invokeStreamEvents(
-  modelId: string,
-  content: string,
-  stopReason: string,
-  usage: FakeBedrockUsage | null,
-): WireEvent[] {
+function anthropicStream(modelId: string, content: string, stopReason: string, usage: FakeBedrockUsage | null) {
   const message = anthropicMessage(modelId, '', stopReason, usage);
-  const chunks: unknown[] = [
+  const chunks: Chunk[] = [
     {
       type: 'message_start',
       message: { ...message, content: [], stop_reason: null, usage: { ...message.usage, output_tokens: 1 } },
@@ -232,23 +304,129 @@ function invokeStreamEvents(
   }
   chunks.push({ type: 'content_block_stop', index: 0 });
   chunks.push({ type: 'message_delta', delta: { stop_reason: stopReason }, usage: { output_tokens: usage?.output } });
-  const stop: Record<string, unknown> = { type: 'message_stop' };
-  if (usage) {
-    stop['amazon-bedrock-invocationMetrics'] = {
-      inputTokenCount: usage.input,
-      outputTokenCount: usage.output,
-      invocationLatency: 20,
-      firstByteLatency: 5,
-      cacheReadInputTokenCount: usage.cacheRead ?? 0,
-      cacheWriteInputTokenCount: usage.cacheWrite ?? 0,
-    };
-  }
-  chunks.push(stop);
-  return chunks.map((chunk) => ({
-    type: 'chunk',
-    body: { bytes: Buffer.from(JSON.stringify(chunk)).toString('base64') },
-  }));
+  chunks.push({ type: 'message_stop' });
+  return chunks;
 }
+
+// Meta Llama (https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-meta.html): the body
+// carries its own counts. Streams (recorded: openllmetry-js `recordings/Test-Meta-*-streaming-result`)
+// send `prompt_token_count` in the first chunk only, a cumulative `generation_token_count`, and
+// `stop_reason` in the last chunk, which also has the invocation metrics.
+function metaBody(_modelId: string, content: string, stopReason: string, usage: FakeBedrockUsage | null) {
+  return {
+    generation: content,
+    prompt_token_count: usage ? usage.input : null,
+    generation_token_count: usage ? usage.output : null,
+    stop_reason: stopReason,
+  };
+}
+
+function metaStream(_modelId: string, content: string, stopReason: string, usage: FakeBedrockUsage | null) {
+  const parts = split(content, 3);
+  const chunks: Chunk[] = parts.map((part, index) => ({
+    generation: part,
+    prompt_token_count: index === 0 && usage ? usage.input : null,
+    generation_token_count: index + 1,
+    stop_reason: null,
+  }));
+  chunks.push({
+    generation: '',
+    prompt_token_count: null,
+    generation_token_count: usage ? usage.output : parts.length,
+    stop_reason: stopReason,
+  });
+  return chunks;
+}
+
+// Mistral AI text completion
+// (https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-mistral-text-completion.html):
+// `{outputs: [{text, stop_reason}]}`, no usage in the body (LiteLLM reads the token-count headers,
+// `litellm/llms/bedrock/chat/invoke_transformations/base_invoke_transformation.py`). Stream chunks have
+// the same shape, one text piece each.
+function mistralBody(_modelId: string, content: string, stopReason: string) {
+  return { outputs: [{ text: content, stop_reason: stopReason }] };
+}
+
+function mistralStream(_modelId: string, content: string, stopReason: string) {
+  const chunks: Chunk[] = split(content, 3).map((part) => ({ outputs: [{ text: part, stop_reason: null }] }));
+  chunks.push({ outputs: [{ text: '', stop_reason: stopReason }] });
+  return chunks;
+}
+
+// Amazon Nova (https://docs.aws.amazon.com/nova/latest/userguide/complete-request-schema-response.html):
+// the Converse shape, with the cache counts named `cacheReadInputTokenCount` /
+// `cacheWriteInputTokenCount` in InvokeModel bodies. Streams send Converse-like events as chunk JSON:
+// `messageStart`, `contentBlockDelta`, `contentBlockStop`, `messageStop`, then `metadata.usage`
+// (LiteLLM `invoke_handler.py` "bedrock/invoke nova mappings"; AWS SDK examples "Nova ... response stream").
+function novaUsage(usage: FakeBedrockUsage) {
+  return {
+    inputTokens: usage.input,
+    outputTokens: usage.output,
+    totalTokens: usage.input + usage.output + (usage.cacheRead ?? 0) + (usage.cacheWrite ?? 0),
+    cacheReadInputTokenCount: usage.cacheRead ?? 0,
+    cacheWriteInputTokenCount: usage.cacheWrite ?? 0,
+  };
+}
+
+function novaBody(_modelId: string, content: string, stopReason: string, usage: FakeBedrockUsage | null) {
+  return {
+    output: { message: { role: 'assistant', content: [{ text: content }] } },
+    stopReason,
+    usage: usage ? novaUsage(usage) : undefined,
+  };
+}
+
+function novaStream(_modelId: string, content: string, stopReason: string, usage: FakeBedrockUsage | null) {
+  const chunks: Chunk[] = [{ messageStart: { role: 'assistant' } }];
+  for (const part of split(content, 3))
+    chunks.push({ contentBlockDelta: { delta: { text: part }, contentBlockIndex: 0 } });
+  chunks.push({ contentBlockStop: { contentBlockIndex: 0 } });
+  chunks.push({ messageStop: { stopReason } });
+  if (usage) chunks.push({ metadata: { usage: novaUsage(usage), metrics: {}, trace: {} } });
+  return chunks;
+}
+
+// Cohere Command R / R+ (https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-cohere-command-r-plus.html):
+// `{response_id, text, generation_id, chat_history, finish_reason}`, no usage in the body. Streams are
+// Cohere's chat events (`stream-start`, `text-generation` with `text`, `stream-end` with
+// `finish_reason` and the full `response`); LiteLLM `invoke_handler.py` "cohere mapping".
+function cohereBody(_modelId: string, content: string, stopReason: string) {
+  return {
+    response_id: 'fake-response-id',
+    text: content,
+    generation_id: 'fake-generation-id',
+    chat_history: [{ role: 'CHATBOT', message: content }],
+    finish_reason: stopReason,
+  };
+}
+
+function cohereStream(modelId: string, content: string, stopReason: string) {
+  const chunks: Chunk[] = [{ is_finished: false, event_type: 'stream-start', generation_id: 'fake-generation-id' }];
+  for (const part of split(content, 3)) chunks.push({ is_finished: false, event_type: 'text-generation', text: part });
+  chunks.push({
+    is_finished: true,
+    event_type: 'stream-end',
+    finish_reason: stopReason,
+    response: cohereBody(modelId, content, stopReason),
+  });
+  return chunks;
+}
+
+const INVOKE_BODIES: Record<FakeBedrockFamily, InvokeBody> = {
+  anthropic: anthropicMessage,
+  meta: metaBody,
+  mistral: mistralBody,
+  nova: novaBody,
+  cohere: cohereBody,
+};
+
+const INVOKE_STREAMS: Record<FakeBedrockFamily, InvokeStream> = {
+  anthropic: anthropicStream,
+  meta: metaStream,
+  mistral: mistralStream,
+  nova: novaStream,
+  cohere: cohereStream,
+};
 
 async function sendEvents(response: Response, reply: FakeBedrockReply, events: WireEvent[]): Promise<void> {
   (response as ServerResponse).writeHead(200, {
@@ -276,11 +454,12 @@ async function sendEvents(response: Response, reply: FakeBedrockReply, events: W
   (response as ServerResponse).end();
 }
 
-function sendJson(response: Response, body: unknown): void {
+function sendJson(response: Response, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   (response as ServerResponse).writeHead(200, {
     'content-type': 'application/json',
     'x-amzn-requestid': 'fake-request-id',
+    ...headers,
   });
   (response as ServerResponse).end(text);
 }

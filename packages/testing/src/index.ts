@@ -8,6 +8,7 @@ export {
   startFakeAnthropic,
 } from './fake-anthropic-server';
 export {
+  type FakeBedrockFamily,
   type FakeBedrockReply,
   type FakeBedrockRequest,
   type FakeBedrockServer,
