@@ -156,7 +156,15 @@ describe('governToolCall', () => {
   it('runs the tool as one execute_tool unit that costs nothing and is not estimated', async () => {
     init();
     const result = await governToolCall(
-      { name: 'search', provider: 'mcp', callId: 'call_1', type: 'extension', arguments: { q: 'genops' } },
+      {
+        name: 'search',
+        provider: 'mcp',
+        callId: 'call_1',
+        type: 'extension',
+        arguments: { q: 'genops' },
+        serverAddress: 'tools.internal',
+        serverPort: 8443,
+      },
       async () => ({ hits: 3 }),
     );
     expect(result).toEqual({ hits: 3 });
@@ -168,6 +176,8 @@ describe('governToolCall', () => {
       'gen_ai.tool.call.id': 'call_1',
       'gen_ai.tool.type': 'extension',
       'gen_ai.provider.name': 'mcp',
+      'server.address': 'tools.internal',
+      'server.port': 8443,
       'genops.operation.type': 'tool',
       'genops.cost.total': 0,
       'genops.policy.result': 'ALLOWED',
@@ -189,6 +199,20 @@ describe('governToolCall', () => {
     expect((error as PolicyViolationError).reasonCode).toBe('x_tool_denied');
     expect(ran).toBe(false);
     expect(spans()[0]!.attributes).toMatchObject({ 'genops.policy.result': 'BLOCKED' });
+  });
+
+  it('model and provider allow-lists govern models, not tools', async () => {
+    init({
+      policy: {
+        version: 1,
+        rules: [
+          { name: 'models', type: 'model', allow: ['gpt-4o*'] },
+          { name: 'providers', type: 'provider', allow: ['openai'] },
+        ],
+      },
+    });
+    expect(await governToolCall({ name: 'search', provider: 'mcp' }, () => 'ok')).toBe('ok');
+    await expect(genops!.governor.begin(chat({ model: 'o3' }))).rejects.toBeInstanceOf(PolicyViolationError);
   });
 
   it('content rules read the arguments', async () => {
@@ -236,7 +260,9 @@ describe('call-count budgets (unit: requests)', () => {
     await governToolCall({ name: 'search', provider: 'mcp' }, () => 'ok');
     const error = await deploy().catch((caught) => caught);
     expect(error).toBeInstanceOf(BudgetExceededError);
-    expect((error as BudgetExceededError).message).toContain('2 calls of 2 calls');
+    expect((error as BudgetExceededError).message).toContain(
+      'would be exceeded: 2 calls of 2 calls already used or reserved this day, and this call is 1 call. Raise the budget',
+    );
     expect(runs).toBe(2);
     const status = await genops!.status();
     expect(status.budgets.find((line) => line.budget === 'deploys')).toMatchObject({

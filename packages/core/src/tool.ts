@@ -15,7 +15,10 @@ export interface ToolCallInfo {
   type?: string;
   /** The arguments, checked by content rules (never recorded unless content capture is on). */
   arguments?: unknown;
-  /** Extra span attributes (e.g. `server.address` of an MCP server). */
+  /** `server.address` / `server.port` of the server that runs the tool (an MCP server's host). */
+  serverAddress?: string;
+  serverPort?: number;
+  /** Extra span attributes. */
   attributes?: Record<string, string | number | boolean | string[] | undefined>;
 }
 
@@ -61,6 +64,8 @@ export function describeToolCall(tool: ToolCallInfo): GovernedRequest {
     method: 'tools/call',
     estimatedInputTokens: 0,
     maxOutputTokens: 0,
+    ...(tool.serverAddress ? { serverAddress: tool.serverAddress } : {}),
+    ...(tool.serverPort !== undefined ? { serverPort: tool.serverPort } : {}),
     tool: {
       name: tool.name,
       ...(tool.callId ? { callId: tool.callId } : {}),

@@ -25,7 +25,15 @@ export class BudgetExceededError extends GovernanceError {
     note?: string;
   }) {
     const money = (value: number) =>
-      options.unit === 'USD' ? `$${value.toFixed(6).replace(/0{1,4}$/, '')}` : `${value} ${options.unit}`;
+      options.unit === 'USD'
+        ? `$${value.toFixed(6).replace(/0{1,4}$/, '')}`
+        : options.unit === 'calls'
+          ? `${value} ${value === 1 ? 'call' : 'calls'}`
+          : `${value} ${options.unit}`;
+    const advice =
+      options.unit === 'calls'
+        ? `Raise the budget's limit, wait for its next ${options.period}, or set the budget's action to "warn" or "approval".`
+        : `Raise the budget's limit, lower the call's max output tokens, or set the budget's action to "warn".`;
     super({
       name,
       result: 'BLOCKED',
@@ -33,8 +41,8 @@ export class BudgetExceededError extends GovernanceError {
       isRetryable: true,
       message:
         `Budget "${options.budget}" (${options.budgetKey}) would be exceeded: ${money(options.used)} of ${money(options.limit)} ` +
-        `already used or reserved this ${options.period}, and this call may cost up to ${money(options.requested)}${options.note ? ` ${options.note}` : ''}. ` +
-        `Raise the budget's limit, lower the call's max output tokens, or set the budget's action to "warn".`,
+        `already used or reserved this ${options.period}, and this call ${options.unit === 'calls' ? 'is' : 'may cost up to'} ${money(options.requested)}${options.note ? ` ${options.note}` : ''}. ` +
+        advice,
     });
     this.budget = options.budget;
     this.budgetKey = options.budgetKey;

@@ -407,7 +407,9 @@ function compileRule(rule: Exclude<Rule, { type: 'rate_limit' | 'sla' | 'content
       const allow = rule.allow ? new GlobSet(rule.allow) : undefined;
       const deny = rule.deny ? new GlobSet(rule.deny) : undefined;
       return {
+        // Model rules decide which models run; a tool call (`execute_tool`, named in `model`) is for tool rules.
         check: ({ request }) => {
+          if (request.operation === 'execute_tool') return undefined;
           if (deny?.matches(request.model))
             return {
               reasonCode: 'POLICY_DENY_MODEL',
@@ -427,6 +429,8 @@ function compileRule(rule: Exclude<Rule, { type: 'rate_limit' | 'sla' | 'content
       const deny = rule.deny ? new GlobSet(rule.deny) : undefined;
       return {
         check: ({ request }) => {
+          // Provider rules decide which model providers are called; tool calls are for tool rules.
+          if (request.operation === 'execute_tool') return undefined;
           if (deny?.matches(request.provider) || (allow && !allow.matches(request.provider)))
             return {
               reasonCode: 'x_deny_provider',
