@@ -1,1 +1,11 @@
-export {};
+export { convertVercelEmbeddingUsage, convertVercelUsage } from './convert-vercel-usage';
+export { DEFAULT_TOOL_PROVIDER, genopsMiddleware, governedModel } from './genops-middleware';
+export { governTools } from './govern-tools';
+export {
+  type GenOpsEmbeddingMiddlewareOptions,
+  genopsEmbeddingMiddleware,
+  governedEmbeddingModel,
+} from './governed-embedding-model';
+export { mapVercelProvider } from './map-vercel-provider';
+export type { GenOpsMiddlewareOptions, GovernToolsOptions, VercelLanguageModel } from './types';
+export { VERSION } from './version';
