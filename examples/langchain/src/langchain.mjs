@@ -2,29 +2,11 @@
 // GenOps through its callback handler, with the real @langchain/openai and openai SDK against a built-in
 // fake OpenAI server: no API key and no network. The first call fits the daily budget and is priced
 // exactly; the second would not fit and is denied before any request leaves the process.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { GenOps, GenOpsError } from '@genops/core';
 import { GenOpsCallbackHandler } from '@genops/framework-langchain';
 import { createTestTelemetry, startFakeOpenAI } from '@genops/testing';
 import { ChatPromptTemplate } from '@langchain/core/prompts';
 import { ChatOpenAI } from '@langchain/openai';
-import { context, ROOT_CONTEXT } from '@opentelemetry/api';
-
-// Any OpenTelemetry SDK setup (NodeSDK, @opentelemetry/sdk-node) registers an async context manager;
-// GenOps nests a model call's span under its chain's span through it. This example uses in-memory
-// telemetry, so it registers a minimal one itself.
-const store = new AsyncLocalStorage();
-context.setGlobalContextManager({
-  active: () => store.getStore() ?? ROOT_CONTEXT,
-  with: (ctx, fn, thisArg, ...args) => store.run(ctx, () => fn.call(thisArg, ...args)),
-  bind: (_ctx, target) => target,
-  enable() {
-    return this;
-  },
-  disable() {
-    return this;
-  },
-});
 
 const server = await startFakeOpenAI();
 const telemetry = createTestTelemetry();
@@ -34,8 +16,8 @@ const genops = GenOps.init({
   tracerProvider: telemetry.tracerProvider,
   meterProvider: telemetry.meterProvider,
 });
-// Chain spans go to the same tracer provider as GenOps' own spans.
-const handler = new GenOpsCallbackHandler({ tracerProvider: telemetry.tracerProvider });
+// Chain spans go where GenOps' own spans go.
+const handler = new GenOpsCallbackHandler();
 
 const prompt = ChatPromptTemplate.fromMessages([
   ['system', 'You answer in one sentence.'],

@@ -120,7 +120,8 @@ export class Governor {
   private policy: CompiledPolicy;
   private readonly options: ResolvedOptions;
   private readonly prices: PriceTable;
-  private readonly tracer: Tracer;
+  /** The tracer of GenOps' spans; framework adapters start their workflow, agent and step spans on it. */
+  readonly tracer: Tracer;
   private readonly instruments: Instruments | undefined;
   private readonly defaults: Readonly<Attribution>;
   private readonly captureContent: boolean;
@@ -191,8 +192,9 @@ export class Governor {
   /**
    * Runs the pre-execution half of the pipeline. Resolves to a {@link GovernedCall} when the call may
    * proceed; rejects with a {@link GovernanceError} (recorded on a finished span) when it may not.
+   * `parent` is the context the call's span starts in (default: the active context).
    */
-  async begin(request: GovernedRequest): Promise<GovernedCall> {
+  async begin(request: GovernedRequest, options: { parent?: Context } = {}): Promise<GovernedCall> {
     const enclosing = this.enclosingCall(request);
     if (enclosing) return enclosing.nested();
     const startedAt = performance.now();
@@ -200,7 +202,8 @@ export class Governor {
       id: randomUUID(),
       request,
       attribution: resolveAttribution(this.defaults),
-      parent: context.active(),
+      // Callback-based frameworks know the parent run's span but cannot make it the active context.
+      parent: options.parent ?? context.active(),
       span: undefined as unknown as Span,
       policy: this.policy,
     };

@@ -37,8 +37,8 @@ export interface GenOpsCallbackHandlerOptions {
   /** Model id for runs that name none (fake and custom models); budgets and prices use it. */
   model?: string;
   /**
-   * Where chain and agent spans go. GenOps' own spans use the `tracerProvider` given to `GenOps.init()`;
-   * pass the same one here. Default: the global tracer provider.
+   * Where chain and agent spans go. Default: where GenOps' own spans go (the `tracerProvider` given to
+   * `GenOps.init()`, else the global one).
    */
   tracerProvider?: TracerProvider;
   /** Record chains and agents as `invoke_workflow {name}` / `invoke_agent {name}` spans. Default `true`. */
@@ -95,11 +95,10 @@ export class GenOpsCallbackHandler extends BaseCallbackHandler {
   }
 
   private get tracer(): Tracer {
-    this.tracerInstance ??= (this.options.tracerProvider ?? trace.getTracerProvider()).getTracer(
-      '@genops/framework-langchain',
-      VERSION,
-    );
-    return this.tracerInstance;
+    if (this.options.tracerProvider)
+      return (this.tracerInstance ??= this.options.tracerProvider.getTracer('@genops/framework-langchain', VERSION));
+    // GenOps' own tracer, so chain spans go where the governed calls' spans go.
+    return currentGovernor()?.tracer ?? trace.getTracer('@genops/framework-langchain', VERSION);
   }
 
   /** Runs in flight (for tests and diagnostics). */
@@ -175,7 +174,7 @@ export class GenOpsCallbackHandler extends BaseCallbackHandler {
     }
     const parent = this.parentContext(parentRunId);
     // A denial rejects here; with raiseError LangChain rethrows it from the model call, before the provider.
-    const call = await context.with(parent, () => governor.begin(request));
+    const call = await governor.begin(request, { parent });
     let withdraw: () => void = () => {};
     try {
       // The SDK call the integration makes next (ChatOpenAI → openai) is this unit seen one layer down:
@@ -342,7 +341,7 @@ export class GenOpsCallbackHandler extends BaseCallbackHandler {
       ...(toolCallId ? { callId: toolCallId } : {}),
     });
     // A denial rejects here; with raiseError LangChain rethrows it and the tool does not run.
-    const call = await context.with(parent, () => governor.begin(request));
+    const call = await governor.begin(request, { parent });
     this.runs.set(runId, { kind: 'tool', call, context: trace.setSpan(parent, call.span) });
   }
 
