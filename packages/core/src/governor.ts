@@ -1307,7 +1307,7 @@ class Call implements GovernedCall {
     const counts: Record<string, number> = {};
     for (const finding of findings) counts[finding.kind] = (counts[finding.kind] ?? 0) + 1;
     safely(() =>
-      this.state.span.addEvent(sc.EVENT_GENOPS_POLICY_EVALUATED, {
+      this.state.span.addEvent(sc.EVENT_GENOPS_POLICY_OUTPUT_EVALUATED, {
         [sc.ATTR_GENOPS_POLICY_RESULT]: rule.mode === 'enforce' && canAct ? 'BLOCKED' : 'WARNING',
         [sc.ATTR_GENOPS_POLICY_REASON_CODE]: 'POLICY_DENY_CONTENT',
         [sc.ATTR_GENOPS_POLICY_NAME]: rule.name,

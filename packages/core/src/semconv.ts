@@ -115,6 +115,11 @@ export const ATTR_GENOPS_GOVERNANCE_AUTHORITY_CONSTRAINT = 'genops.governance.au
 
 // ---- GenOps events --------------------------------------------------------------------------------
 export const EVENT_GENOPS_POLICY_EVALUATED = 'genops.policy.evaluated' as const;
+/**
+ * Output content rules over a streamed response: findings after the pre-execution decision, which stays
+ * as it was (decisions are immutable; `genops.policy.evaluated` is for pre-execution decisions only). @experimental
+ */
+export const EVENT_GENOPS_POLICY_OUTPUT_EVALUATED = 'genops.policy.output_evaluated' as const;
 export const EVENT_GENOPS_BUDGET_RESERVATION = 'genops.budget.reservation' as const;
 export const EVENT_GENOPS_BUDGET_RECONCILIATION = 'genops.budget.reconciliation' as const;
 export const EVENT_GENOPS_COST_CALCULATED = 'genops.cost.calculated' as const;

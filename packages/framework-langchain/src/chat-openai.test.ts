@@ -172,6 +172,7 @@ describe('GenOpsCallbackHandler with ChatOpenAI and @genops/provider-openai enab
       'genops.execution.reason_code': 'POLICY_DENY_CONTENT',
       'gen_ai.request.stream': true,
     });
+    expectGenOpsCompliant(spans);
   });
 
   it('denies a ChatOpenAI run over budget: no request reaches the server', async () => {

@@ -307,12 +307,14 @@ describe('governLLM: decisions before the LLM runs', () => {
     expect((error as PolicyViolationError).reasonCode).toBe('POLICY_DENY_CONTENT');
     expect(received).not.toContain('jane.doe@example.com');
     const outputDecision = onlySpan().events.find(
-      (event) => event.name === 'genops.policy.evaluated' && event.attributes?.['genops.policy.phase'] === 'output',
+      (event) =>
+        event.name === 'genops.policy.output_evaluated' && event.attributes?.['genops.policy.phase'] === 'output',
     );
     expect(outputDecision?.attributes).toMatchObject({
       'genops.policy.result': 'BLOCKED',
       'genops.policy.name': 'no-email-out',
     });
+    expectGenOpsCompliant(spans());
   });
 
   it('a downgrade budget sends the chat to the cheaper model', async () => {
