@@ -433,7 +433,7 @@ describe('hooking', () => {
     expect(() => instrumentAnthropic({})).toThrow(TypeError);
   });
 
-  it("nests the SDK's own call span (on with a global tracer provider) under the GenOps span", async () => {
+  it("records one span per call: the SDK's own call span is left out while GenOps governs it", async () => {
     init();
     // What an app with the OpenTelemetry Node SDK has: a global tracer provider and context manager.
     trace.setGlobalTracerProvider(telemetry.tracerProvider);
@@ -449,14 +449,30 @@ describe('hooking', () => {
       context.disable();
     }
     const all = spans();
-    const genopsSpan = all.find((span) => span.name === 'chat claude-haiku-4-5');
-    const sdkSpans = all.filter((span) => span.instrumentationScope.name === 'com.anthropic.sdk.typescript');
-    expect(genopsSpan).toBeDefined();
-    // Two CLIENT spans for one call unless the SDK's is turned off (`openTelemetry: false` or
-    // ANTHROPIC_OPEN_TELEMETRY=false); the adapter runs the SDK inside the GenOps span, so it nests.
-    expect(sdkSpans).toHaveLength(1);
-    expect(sdkSpans[0]!.parentSpanContext?.spanId).toBe(genopsSpan!.spanContext().spanId);
-    expectGenOpsCompliant([genopsSpan!]);
+    expect(all.map((span) => `${span.instrumentationScope.name}: ${span.name}`)).toEqual([
+      '@genops/core: chat claude-haiku-4-5',
+    ]);
+    expectGenOpsCompliant(all);
+  });
+
+  it('leaves the SDK its own span when GenOps is not running, and on the same client after a governed call', async () => {
+    trace.setGlobalTracerProvider(telemetry.tracerProvider);
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    const sdkClient = client({ openTelemetry: undefined });
+    try {
+      init();
+      await sdkClient.messages.create({ model: 'claude-haiku-4-5', messages, max_tokens: 10 });
+      await genops!.shutdown();
+      genops = undefined;
+      await sdkClient.messages.create({ model: 'claude-haiku-4-5', messages, max_tokens: 10 });
+    } finally {
+      trace.disable();
+      context.disable();
+    }
+    expect(spans().map((span) => span.instrumentationScope.name)).toEqual([
+      '@genops/core',
+      'com.anthropic.sdk.typescript',
+    ]);
   });
 
   it('passes calls through unchanged when GenOps is not running', async () => {

@@ -49,7 +49,9 @@ export function governCreate(original: Create, APIPromise: APIPromiseClass): Cre
       try {
         // Redaction and a budget's downgrade change what is sent, never the caller's object.
         const sent = call.edits ? applyAnthropicEdits(body, call.edits) : body;
-        inner = call.runInContext(() => original.call(this, sent, options)) as InnerAPIPromise;
+        inner = call.runInContext(() =>
+          withoutSdkSpan(client, () => original.call(this, sent, options)),
+        ) as InnerAPIPromise;
         return await inner.responsePromise;
       } catch (error) {
         await call.fail(error);
@@ -94,6 +96,23 @@ export function governCreate(original: Create, APIPromise: APIPromiseClass): Cre
   Object.defineProperty(governed, ORIGINAL, { value: original });
   Object.defineProperty(governed, 'name', { value: original.name });
   return governed;
+}
+
+/**
+ * Runs the SDK call without the SDK's own call span: the GenOps span already describes the call, and two
+ * GenAI CLIENT spans per call would count it twice in any dashboard. The SDK reads its tracer
+ * (`client._tracer`) only synchronously while `create()` starts the request, so it is unset for exactly
+ * that stretch and put back before anything else runs; its trace-context headers go with it.
+ */
+function withoutSdkSpan<T>(client: { _tracer?: unknown } | undefined, fn: () => T): T {
+  if (!client?._tracer) return fn();
+  const tracer = client._tracer;
+  client._tracer = undefined;
+  try {
+    return fn();
+  } finally {
+    client._tracer = tracer;
+  }
 }
 
 function outcomeOf(message: any) {
