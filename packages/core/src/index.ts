@@ -104,4 +104,16 @@ export type {
 export { governIterator, type StreamObserver } from './stream';
 export { describeToolCall, governToolCall, type ToolCallInfo, ToolResultError } from './tool';
 export type { AccountingUnit, Attribution, GovernedRequest, RequestEdits, ResponseInfo, Usage } from './types';
+export {
+  type AnthropicUsageWire,
+  type GeminiUsageWire,
+  mergeAnthropicUsage,
+  type OpenAIChatUsageWire,
+  type OpenAIResponsesUsageWire,
+  usageFromAnthropic,
+  usageFromGemini,
+  usageFromGeminiEmbedding,
+  usageFromOpenAIChat,
+  usageFromOpenAIResponses,
+} from './usage/wire-usage';
 export { VERSION } from './version';

@@ -1,4 +1,12 @@
-import type { Usage } from '@genops/core';
+import {
+  type AnthropicUsageWire,
+  mergeAnthropicUsage,
+  type Usage,
+  usageFromAnthropic,
+  usageFromGemini,
+  usageFromOpenAIChat,
+  usageFromOpenAIResponses,
+} from '@genops/core';
 
 // LlamaIndex.TS has no normalized usage: `ChatResponse.raw` is the provider's own response, and each
 // streamed `ChatResponseChunk.raw` is the provider's own stream event. The extractors below are keyed on
@@ -24,107 +32,26 @@ import type { Usage } from '@genops/core';
 //   `thoughtsTokenCount`, so the normalized output is the sum of the two.
 // - Streams: each chunk may carry running totals; the last one wins.
 
-interface OpenAIUsageWire {
-  prompt_tokens?: number;
-  completion_tokens?: number;
-  prompt_tokens_details?: { cached_tokens?: number | null; cache_write_tokens?: number | null } | null;
-  completion_tokens_details?: { reasoning_tokens?: number | null } | null;
-}
+/** OpenAI Chat Completions `usage` (core's reader). */
+export const convertOpenAIChatUsage = usageFromOpenAIChat;
+/** Anthropic Messages `usage` (core's reader). */
+export const convertAnthropicUsage = usageFromAnthropic;
+/** Gemini `usageMetadata` (core's reader). */
+export const convertGeminiUsage = usageFromGemini;
 
-interface ResponsesUsageWire {
-  input_tokens?: number;
-  output_tokens?: number;
-  total_tokens?: number;
-  input_tokens_details?: { cached_tokens?: number | null } | null;
-  output_tokens_details?: { reasoning_tokens?: number | null } | null;
-}
-
-interface AnthropicUsageWire {
-  input_tokens?: number | null;
-  output_tokens?: number | null;
-  cache_creation_input_tokens?: number | null;
-  cache_read_input_tokens?: number | null;
-  cache_creation?: { ephemeral_1h_input_tokens?: number | null } | null;
-}
-
-interface GeminiUsageWire {
-  promptTokenCount?: number | null;
-  cachedContentTokenCount?: number | null;
-  candidatesTokenCount?: number | null;
-  thoughtsTokenCount?: number | null;
-  toolUsePromptTokenCount?: number | null;
-}
-
-/** OpenAI Chat Completions `usage` to the core's normalized usage (raw kept), or `undefined`. */
-export function convertOpenAIChatUsage(usage: unknown): Usage | undefined {
-  if (!isObject(usage)) return undefined;
-  const wire = usage as OpenAIUsageWire;
-  const prompt = count(wire.prompt_tokens);
-  if (prompt === undefined) return undefined;
-  const converted: Usage = { inputTokens: prompt, outputTokens: count(wire.completion_tokens) ?? 0, raw: usage };
-  const cached = count(wire.prompt_tokens_details?.cached_tokens);
-  if (cached !== undefined) converted.cacheReadInputTokens = cached;
-  const written = count(wire.prompt_tokens_details?.cache_write_tokens);
-  if (written !== undefined) converted.cacheWriteInputTokens = written;
-  const reasoning = count(wire.completion_tokens_details?.reasoning_tokens);
-  if (reasoning !== undefined) converted.reasoningOutputTokens = reasoning;
-  return converted;
-}
-
-/** OpenAI Responses `usage` to the core's normalized usage (raw kept), or `undefined`. */
+/**
+ * OpenAI Responses `usage`, told apart from Anthropic's (both have `input_tokens`, but Anthropic's
+ * excludes the cache) by `total_tokens` or the `*_details` objects only Responses has.
+ */
 export function convertOpenAIResponsesUsage(usage: unknown): Usage | undefined {
   if (!isObject(usage)) return undefined;
-  const wire = usage as ResponsesUsageWire;
-  const input = count(wire.input_tokens);
-  if (input === undefined) return undefined;
-  if (wire.total_tokens === undefined && !isObject(wire.input_tokens_details) && !isObject(wire.output_tokens_details))
+  if (
+    usage.total_tokens === undefined &&
+    !isObject(usage.input_tokens_details) &&
+    !isObject(usage.output_tokens_details)
+  )
     return undefined;
-  const converted: Usage = { inputTokens: input, outputTokens: count(wire.output_tokens) ?? 0, raw: usage };
-  const cached = count(wire.input_tokens_details?.cached_tokens);
-  if (cached !== undefined) converted.cacheReadInputTokens = cached;
-  const reasoning = count(wire.output_tokens_details?.reasoning_tokens);
-  if (reasoning !== undefined) converted.reasoningOutputTokens = reasoning;
-  return converted;
-}
-
-/** Anthropic Messages `usage` to the core's normalized usage (raw kept), or `undefined`. */
-export function convertAnthropicUsage(usage: unknown): Usage | undefined {
-  if (!isObject(usage)) return undefined;
-  const wire = usage as AnthropicUsageWire;
-  const uncached = count(wire.input_tokens);
-  if (uncached === undefined) return undefined;
-  const written = count(wire.cache_creation_input_tokens);
-  const read = count(wire.cache_read_input_tokens);
-  const converted: Usage = {
-    inputTokens: uncached + (written ?? 0) + (read ?? 0),
-    outputTokens: count(wire.output_tokens) ?? 0,
-    raw: usage,
-  };
-  if (read !== undefined) converted.cacheReadInputTokens = read;
-  if (written !== undefined) {
-    converted.cacheWriteInputTokens = written;
-    const longTtl = count(wire.cache_creation?.ephemeral_1h_input_tokens);
-    if (longTtl !== undefined) converted.cacheWrite1hInputTokens = longTtl;
-  }
-  return converted;
-}
-
-/** Gemini `usageMetadata` to the core's normalized usage (raw kept), or `undefined`. */
-export function convertGeminiUsage(usageMetadata: unknown): Usage | undefined {
-  if (!isObject(usageMetadata)) return undefined;
-  const wire = usageMetadata as GeminiUsageWire;
-  const prompt = count(wire.promptTokenCount);
-  if (prompt === undefined) return undefined;
-  const thoughts = count(wire.thoughtsTokenCount);
-  const cached = count(wire.cachedContentTokenCount);
-  const converted: Usage = {
-    inputTokens: prompt + (count(wire.toolUsePromptTokenCount) ?? 0),
-    outputTokens: (count(wire.candidatesTokenCount) ?? 0) + (thoughts ?? 0),
-    raw: usageMetadata,
-  };
-  if (cached !== undefined && cached > 0) converted.cacheReadInputTokens = Math.min(cached, prompt);
-  if (thoughts !== undefined && thoughts > 0) converted.reasoningOutputTokens = thoughts;
-  return converted;
+  return usageFromOpenAIResponses(usage);
 }
 
 /**
@@ -169,10 +96,8 @@ export class StreamUsageReader {
     if (event.type === 'message_start' || event.type === 'message_delta') {
       const next = event.type === 'message_start' ? event.message?.usage : event.usage;
       if (!isObject(next)) return;
-      const merged: AnthropicUsageWire = { ...this.anthropic };
-      for (const [key, value] of Object.entries(next))
-        if (value !== null && value !== undefined) (merged as Record<string, unknown>)[key] = value;
-      this.anthropic = merged;
+      this.anthropic = mergeAnthropicUsage(this.anthropic, next);
+      const merged = this.anthropic;
       this.latest = convertAnthropicUsage(merged) ?? this.latest;
       return;
     }
@@ -184,10 +109,6 @@ export class StreamUsageReader {
   get usage(): Usage | undefined {
     return this.latest;
   }
-}
-
-function count(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
