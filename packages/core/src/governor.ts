@@ -1505,7 +1505,8 @@ function operationType(operation: sc.GenAIOperationName): string {
   }
 }
 
-function errorTypeOf(error: unknown): string {
+/** `error.type` of an error: its class name, else its `name`, else `_OTHER` (the semconv fallback). */
+export function errorTypeOf(error: unknown): string {
   if (error && typeof error === 'object') {
     const name = (error as Error).constructor?.name;
     if (name && name !== 'Object') return name;

@@ -59,7 +59,7 @@ export {
   type WorstCase,
   worstCaseOf,
 } from './governance-steps';
-export type { CallOutcome, GovernedCall, Governor } from './governor';
+export { type CallOutcome, errorTypeOf, type GovernedCall, type Governor } from './governor';
 export { formatUsd, formatUsdExact, microsToUsd, usdToMicros } from './money';
 export { type CompiledPolicy, compilePolicy, EMPTY_POLICY } from './policy/compile';
 export { compileDetectors, createStreamScanner, type Detector, type Finding } from './policy/detectors/index';

@@ -1,6 +1,7 @@
 import {
   currentGovernor,
   describeToolCall,
+  errorTypeOf,
   type GovernanceError,
   type GovernedCall,
   type GovernedRequest,
@@ -396,15 +397,6 @@ function agentNameOf(
 function textOfChunk(chunk: unknown): string | undefined {
   const text = (chunk as { text?: unknown } | undefined)?.text;
   return typeof text === 'string' ? text : undefined;
-}
-
-function errorTypeOf(error: unknown): string {
-  if (error && typeof error === 'object') {
-    const name = (error as Error).constructor?.name;
-    if (name && name !== 'Object') return name;
-    if ((error as Error).name) return (error as Error).name;
-  }
-  return '_OTHER';
 }
 
 /** Telemetry never breaks the host call. */
