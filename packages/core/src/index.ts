@@ -36,6 +36,7 @@ export type {
   PolicyOptions,
 } from './config';
 export { parseOptions, type ResolvedOptions } from './config';
+export { endpointOf } from './endpoint';
 export {
   ApprovalDeniedError,
   ApprovalTimeoutError,

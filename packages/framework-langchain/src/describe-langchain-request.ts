@@ -1,4 +1,4 @@
-import { estimateInputTokens, type GovernedRequest } from '@genops/core';
+import { endpointOf, estimateInputTokens, type GovernedRequest } from '@genops/core';
 import type { BaseMessage } from '@langchain/core/messages';
 
 /** What LangChain hands a callback at the start of a model run, in the shape the mappers read. */
@@ -191,20 +191,7 @@ function serverOf(run: LangChainModelRun): { serverAddress?: string; serverPort?
     stringOf(kwargs?.baseURL) ??
     stringOf(kwargs?.baseUrl) ??
     stringOf(kwargs?.anthropicApiUrl);
-  if (!base) return {};
-  try {
-    const url = new URL(base);
-    const port = url.port
-      ? Number(url.port)
-      : url.protocol === 'https:'
-        ? 443
-        : url.protocol === 'http:'
-          ? 80
-          : undefined;
-    return { serverAddress: url.hostname, ...(port ? { serverPort: port } : {}) };
-  } catch {
-    return {};
-  }
+  return endpointOf(base);
 }
 
 /** What the callback handler knows about a model run, plus the caller's overrides. */

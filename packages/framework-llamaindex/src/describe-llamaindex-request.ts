@@ -1,4 +1,4 @@
-import { estimateInputTokens, type GovernedRequest } from '@genops/core';
+import { endpointOf, estimateInputTokens, type GovernedRequest } from '@genops/core';
 import type { ChatMessage, LLMMetadata, MessageContent } from '@llamaindex/core/llms';
 
 /** What governLLM knows about the LLM it wraps. */
@@ -80,29 +80,8 @@ export function describeLlamaIndexRequest(input: {
     request.requestAttributes!['gen_ai.request.max_tokens'] = maxOutputTokens;
   }
   if (input.toolNames && input.toolNames.length > 0) request.tools = input.toolNames;
-  const server = serverOf(facts.baseURL);
-  if (server) {
-    request.serverAddress = server.address;
-    if (server.port !== undefined) request.serverPort = server.port;
-  }
+  Object.assign(request, endpointOf(facts.baseURL));
   return request;
-}
-
-function serverOf(baseURL: string | undefined): { address: string; port: number | undefined } | undefined {
-  if (!baseURL) return undefined;
-  try {
-    const url = new URL(baseURL);
-    const port = url.port
-      ? Number(url.port)
-      : url.protocol === 'https:'
-        ? 443
-        : url.protocol === 'http:'
-          ? 80
-          : undefined;
-    return { address: url.hostname, port };
-  } catch {
-    return undefined;
-  }
 }
 
 function positive(value: unknown): number | undefined {

@@ -4,7 +4,7 @@ import type {
   LanguageModelV4GenerateResult,
   LanguageModelV4StreamResult,
 } from '@ai-sdk/provider';
-import { type CallOutcome, currentGovernor, type GovernedCall } from '@genops/core';
+import { type CallOutcome, currentGovernor, endpointOf, type GovernedCall } from '@genops/core';
 import { type LanguageModelMiddleware, wrapLanguageModel } from 'ai';
 import { findDeniedToolCall, type ModelToolCall, recordDeniedToolCall } from './check-tool-calls';
 import { convertVercelUsage } from './convert-vercel-usage';
@@ -141,14 +141,7 @@ function outcomeOf(result: LanguageModelV4GenerateResult): CallOutcome {
 
 /** `server.address` / `server.port` from the endpoint the provider package reports it called. */
 function recordServer(call: GovernedCall, url: string | undefined): void {
-  if (!url) return;
-  try {
-    const parsed = new URL(url);
-    call.span.setAttributes({
-      'server.address': parsed.hostname,
-      'server.port': parsed.port ? Number(parsed.port) : parsed.protocol === 'https:' ? 443 : 80,
-    });
-  } catch {
-    // Not a URL: nothing to record.
-  }
+  const { serverAddress, serverPort } = endpointOf(url);
+  if (serverAddress) call.span.setAttribute('server.address', serverAddress);
+  if (serverPort !== undefined) call.span.setAttribute('server.port', serverPort);
 }

@@ -1,4 +1,4 @@
-import { estimateInputTokens, type GovernedRequest } from '@genops/core';
+import { endpointOf, estimateInputTokens, type GovernedRequest } from '@genops/core';
 import { anthropicRequestTexts } from './anthropic-request-text';
 
 type Body = Record<string, unknown>;
@@ -50,17 +50,4 @@ function toolNames(tools: unknown): string[] | undefined {
     if (typeof name === 'string') names.push(name);
   }
   return names;
-}
-
-function endpointOf(baseURL: string | undefined): { serverAddress?: string; serverPort?: number } {
-  if (!baseURL) return {};
-  try {
-    const url = new URL(baseURL);
-    return {
-      serverAddress: url.hostname,
-      serverPort: url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80,
-    };
-  } catch {
-    return {};
-  }
 }

@@ -1,4 +1,4 @@
-import type { Usage } from '@genops/core';
+import { type Usage, usageFromAnthropic } from '@genops/core';
 
 // Bedrock usage quirks:
 // - Converse `TokenUsage` (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_TokenUsage.html):
@@ -57,27 +57,8 @@ export function convertBedrockUsage(usage: unknown): Usage | undefined {
   return converted;
 }
 
-/** The `usage` of an Anthropic-format InvokeModel body (input_tokens EXCLUDES cache tokens). */
-export function convertAnthropicBodyUsage(usage: unknown): Usage | undefined {
-  if (typeof usage !== 'object' || usage === null) return undefined;
-  const wire = usage as Record<string, any>;
-  const uncached = count(wire.input_tokens);
-  if (uncached === undefined) return undefined;
-  const read = count(wire.cache_read_input_tokens);
-  const written = count(wire.cache_creation_input_tokens);
-  const converted: Usage = {
-    inputTokens: uncached + (read ?? 0) + (written ?? 0),
-    outputTokens: count(wire.output_tokens) ?? 0,
-    raw: usage,
-  };
-  if (read !== undefined) converted.cacheReadInputTokens = read;
-  if (written !== undefined) {
-    converted.cacheWriteInputTokens = written;
-    const longTtl = count(wire.cache_creation?.ephemeral_1h_input_tokens);
-    if (longTtl !== undefined) converted.cacheWrite1hInputTokens = longTtl;
-  }
-  return converted;
-}
+/** The `usage` of an Anthropic-format InvokeModel body: the Anthropic Messages wire format, read in core. */
+export const convertAnthropicBodyUsage = usageFromAnthropic;
 
 /** `amazon-bedrock-invocationMetrics` of an InvokeModelWithResponseStream final chunk. */
 export function convertInvocationMetrics(metrics: unknown): Usage | undefined {

@@ -1,4 +1,4 @@
-import { estimateInputTokens, type GovernedRequest } from '@genops/core';
+import { endpointOf, estimateInputTokens, type GovernedRequest } from '@genops/core';
 import { googleRequestTexts } from './google-request-text';
 
 type Params = Record<string, any>;
@@ -98,17 +98,4 @@ function toolNames(tools: unknown): string[] | undefined {
     }
   }
   return names.length > 0 ? names : undefined;
-}
-
-function endpointOf(baseUrl: string | undefined): { serverAddress?: string; serverPort?: number } {
-  if (!baseUrl) return {};
-  try {
-    const url = new URL(baseUrl);
-    return {
-      serverAddress: url.hostname,
-      serverPort: url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80,
-    };
-  } catch {
-    return {};
-  }
 }
