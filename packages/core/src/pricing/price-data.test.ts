@@ -12,8 +12,8 @@ import type { ModelPrice, PriceTier, ProviderPriceFile } from './types';
 const HERE = dirname(fileURLToPath(import.meta.url)); // packages/core/src/pricing
 const DATA_DIR = resolve(HERE, 'data');
 const REPO_ROOT = resolve(HERE, '../../../..');
-// The LiteLLM table sits next to the repo (`../shared/reference/...` from the repo root), locally and in CI.
-const REFERENCE_PATH = resolve(REPO_ROOT, '../shared/reference/litellm-model-prices.json');
+// A dated snapshot of LiteLLM's public table, vendored in the repo (see packages/core/reference/README.md).
+const REFERENCE_PATH = resolve(REPO_ROOT, 'packages/core/reference/litellm-model-prices-2026-07-24.json');
 
 /** A LiteLLM row: USD per token. */
 interface LiteLLMRow {
@@ -92,8 +92,7 @@ function loadReference(): Record<string, LiteLLMRow> {
   if (referenceCache) return referenceCache;
   if (!existsSync(REFERENCE_PATH)) {
     throw new Error(
-      `LiteLLM reference price table not found at ${REFERENCE_PATH} ` +
-        `(looked for ../shared/reference/litellm-model-prices.json relative to the repo root ${REPO_ROOT})`,
+      `LiteLLM reference price table not found at ${REFERENCE_PATH} (vendored in the repo; see packages/core/reference/README.md)`,
     );
   }
   referenceCache = JSON.parse(readFileSync(REFERENCE_PATH, 'utf8')) as Record<string, LiteLLMRow>;
