@@ -11,6 +11,7 @@
 //   node benchmarks/side-by-side.mjs             # after a build: this one alone
 //   BENCH_QUICK=1 node benchmarks/side-by-side.mjs   # a smoke run: 2 rounds, few calls
 //   node benchmarks/side-by-side.mjs --json out.json --only raw,genops-memory
+//   node benchmarks/side-by-side.mjs --write     # also put the figures into docs/benchmarks.md
 import { fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -64,6 +65,11 @@ const CONTENDERS = [
   { id: 'genops-sqlite', label: 'GenOps, SQLite store' },
   { id: 'genops-redis', label: 'GenOps, Redis store' },
 ];
+
+const WRITE = process.argv.includes('--write') || process.env.BENCH_WRITE === '1';
+const DOC_PATH = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
+const FIGURES_START = '<!-- side-by-side-figures:start -->';
+const FIGURES_END = '<!-- side-by-side-figures:end -->';
 
 function argument(name) {
   const index = process.argv.indexOf(name);
@@ -312,8 +318,9 @@ async function main() {
   const { GenOps } = await import('@genops/core');
 
   const output = [
-    `## Side by side${QUICK ? ' (BENCH_QUICK=1: a smoke run, not figures to quote)' : ''}`,
+    `### Latest run${QUICK ? ' (BENCH_QUICK=1: a smoke run, not figures to quote)' : ''}`,
     '',
+    `- Command: \`${commandLine()}\``,
     `- Date: ${new Date().toISOString()}; GenOps ${GenOps.version} (commit ${revision()}); openai ${openaiVersion}`,
     `- Machine: ${machineLine(host)}; load average at start ${host.loadAverage}`,
     `- ${ROUNDS} rounds, each contender in a fresh process per round, order reversed every other round; per contender and round ` +
@@ -363,6 +370,32 @@ async function main() {
     );
     console.log(`\nWrote ${jsonPath}`);
   }
+  if (WRITE) {
+    writeFigures(output.join('\n'));
+    console.log(`\nWrote the figures into ${DOC_PATH}`);
+  }
 }
+
+function commandLine() {
+  const settings = ['BENCH_QUICK', 'BENCH_ROUNDS']
+    .filter((name) => process.env[name])
+    .map((name) => `${name}=${process.env[name]} `)
+    .join('');
+  const args = process.argv.slice(2).join(' ');
+  return `${settings}node benchmarks/side-by-side.mjs${args ? ` ${args}` : ''}`;
+}
+
+/** Replaces the figures between the side-by-side markers of docs/benchmarks.md; the method text stays. */
+function writeFigures(figures) {
+  const doc = readFileSync(DOC_PATH, 'utf8');
+  const start = doc.indexOf(FIGURES_START);
+  const end = doc.indexOf(FIGURES_END);
+  if (start === -1 || end < start)
+    throw new Error(`${DOC_PATH} has no ${FIGURES_START} … ${FIGURES_END} block to write the figures into`);
+  writeFileSync(DOC_PATH, `${doc.slice(0, start + FIGURES_START.length)}\n${figures}\n${doc.slice(end)}`);
+}
+
+// Ctrl-C or a kill: exit normally, so the exit hook stops the redis-server this run started.
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
 
 await main();
