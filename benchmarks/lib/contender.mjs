@@ -11,8 +11,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
-import { createTestTelemetry } from '@genops/testing';
-import { metrics, trace } from '@opentelemetry/api';
 import * as openaiModule from 'openai';
 import { chatCall, governanceOptions, streamingCall } from './workload.mjs';
 
@@ -69,11 +67,17 @@ async function genops(telemetry, extra) {
 
 // ---------------------------------------------------------------------------------------------
 
-const telemetry = contender === 'raw' ? undefined : createTestTelemetry({ serviceName: 'bench' });
-if (telemetry) {
+/** The recording providers, registered as the global ones; the raw contender loads no OpenTelemetry at all. */
+async function recordingTelemetry() {
+  const { createTestTelemetry } = await import('@genops/testing');
+  const { metrics, trace } = await import('@opentelemetry/api');
+  const telemetry = createTestTelemetry({ serviceName: 'bench' });
   trace.setGlobalTracerProvider(telemetry.tracerProvider);
   metrics.setGlobalMeterProvider(telemetry.meterProvider);
+  return telemetry;
 }
+
+const telemetry = contender === 'raw' ? undefined : await recordingTelemetry();
 const setup = await SETUPS[contender](telemetry);
 const client = new OpenAI({ apiKey: 'bench', baseURL: serverUrl, maxRetries: 0 });
 
