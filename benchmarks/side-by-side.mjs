@@ -174,7 +174,7 @@ function latencyTable(results, raw) {
       'Contender',
       'Chat median ms',
       'Added median µs',
-      'Added per round µs (min … max)',
+      'Added per round µs: median (min … max)',
       'Chat p99 ms',
       'Stream median ms',
       'Added stream median µs',
@@ -186,7 +186,9 @@ function latencyTable(results, raw) {
         row.label,
         ms(row.chatMedian),
         row === raw ? '' : signedUs(row.chatMedian - raw.chatMedian),
-        row === raw ? '' : `${signedUs(Math.min(...perRound))} … ${signedUs(Math.max(...perRound))}`,
+        row === raw
+          ? ''
+          : `${signedUs(median(perRound))} (${signedUs(Math.min(...perRound))} … ${signedUs(Math.max(...perRound))})`,
         ms(row.chatP99),
         ms(row.streamMedian),
         row === raw ? '' : signedUs(row.streamMedian - raw.streamMedian),
