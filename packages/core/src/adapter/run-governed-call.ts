@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api';
 import type { CallOutcome, GovernedCall, Governor } from '../governor';
 import type { GovernedRequest, RequestEdits } from '../types';
 import { safely } from './safely';
@@ -14,6 +15,11 @@ export interface GovernedSend<Input, Sent> {
   edit?(input: Input, edits: RequestEdits): Input;
   /** Performs the SDK call with the (edited) input. Runs with the call's span active. */
   execute(input: Input, call: GovernedCall): Sent | PromiseLike<Sent>;
+  /**
+   * The OpenTelemetry context to start the call's span in, when it is not the active one (a framework
+   * adapter's own step span, say). Passed to `Governor.begin(request, { parent })`.
+   */
+  parent?: Context;
 }
 
 /** {@link GovernedSend} plus how to read a finished result. */
@@ -39,7 +45,7 @@ export async function startGovernedCall<Input, Sent>(
   request: GovernedRequest,
   send: GovernedSend<Input, Sent>,
 ): Promise<{ call: GovernedCall; sent: Awaited<Sent> }> {
-  const call = await governor.begin(request);
+  const call = await governor.begin(request, send.parent ? { parent: send.parent } : {});
   try {
     // Redaction and a budget's downgrade change what is sent, never the caller's object.
     const input = call.edits && send.edit ? send.edit(send.input, call.edits) : send.input;
