@@ -11,7 +11,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { estimateInputTokens, GenOps } from '@genops/core';
+import { GenOps } from '@genops/core';
+import { estimateInputTokens } from '@genops/core/adapter';
 import { createTestTelemetry, startFakeOpenAI } from '@genops/testing';
 import OpenAI from 'openai';
 import { VERSION as OPENAI_VERSION } from 'openai/version';
