@@ -71,6 +71,12 @@ const DOC_PATH = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url)
 const FIGURES_START = '<!-- side-by-side-figures:start -->';
 const FIGURES_END = '<!-- side-by-side-figures:end -->';
 
+const loadAverage = () =>
+  os
+    .loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
+
 function argument(name) {
   const index = process.argv.indexOf(name);
   return index === -1 ? undefined : process.argv[index + 1];
@@ -279,13 +285,7 @@ function targets(byId) {
 
 async function main() {
   const started = performance.now();
-  const host = {
-    ...machine(),
-    loadAverage: os
-      .loadavg()
-      .map((value) => value.toFixed(2))
-      .join(' '),
-  };
+  const host = { ...machine(), loadAverage: loadAverage() };
   const only = argument('--only')?.split(',');
   let contenders = only ? CONTENDERS.filter((contender) => only.includes(contender.id)) : CONTENDERS;
   if (!contenders.some((contender) => contender.id === 'raw'))
@@ -332,6 +332,15 @@ async function main() {
   const byId = Object.fromEntries(results.map((row) => [row.id, row]));
   const raw = byId.raw;
   const durationS = (performance.now() - started) / 1000;
+  const loadAverageEnd = loadAverage();
+  // More runnable processes than cores: the contenders waited for the CPU, and the figures say more
+  // about the other tenants than about the contenders. (At the end the run itself keeps about two
+  // processes busy: the contender and the fake server.)
+  if (Number(host.loadAverage.split(' ')[0]) > host.cores || os.loadavg()[0] > host.cores + 2)
+    notes.push(
+      `**The machine was busy** (1-minute load average above its ${host.cores} cores before or during the run): latency and throughput ` +
+        'figures of this run are not comparable; allocation is the least affected. Run again on a quiet machine.',
+    );
   const { VERSION: openaiVersion } = await import('openai/version');
   const { GenOps } = await import('@genops/core');
 
@@ -340,7 +349,7 @@ async function main() {
     '',
     `- Command: \`${commandLine()}\``,
     `- Date: ${new Date().toISOString()}; GenOps ${GenOps.version} (commit ${revision()}); openai ${openaiVersion}`,
-    `- Machine: ${machineLine(host)}; load average at start ${host.loadAverage}`,
+    `- Machine: ${machineLine(host)}; load average at start ${host.loadAverage}, at the end ${loadAverageEnd}`,
     `- ${ROUNDS} rounds, each contender in a fresh process per round, order reversed every other round; per contender and round ` +
       `${COUNTS.warmupChat} chat and ${COUNTS.warmupStream} streaming warm-up calls and ${COUNTS.warmupConcurrentMs} ms of concurrent ones, ` +
       `then ${COUNTS.chat} chat and ${COUNTS.stream} streaming calls one at a time, ${COUNTS.allocation} more for allocation, and ` +
