@@ -228,7 +228,9 @@ describe('genops status', () => {
     // Port 1 refuses connections; without @genops/store-redis the message says to install it.
     const result = await runCli(['status', '--store', 'redis://admin:hunter2@127.0.0.1:1/0']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^genops: error: cannot (open|read) the store redis:\/\/admin:\*\*\*@127\.0\.0\.1:1\/0/);
+    expect(result.stderr).toMatch(
+      /^genops: error: cannot (open|read) the store redis:\/\/admin:\*\*\*@127\.0\.0\.1:1\/0/,
+    );
     expect(result.stderr).not.toContain('hunter2');
   });
 
@@ -238,7 +240,9 @@ describe('genops status', () => {
     const result = await runCli(['status', '--store', `sqlite:${file}`]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(
-      new RegExp(`^genops: error: cannot open the store sqlite:${file}: cannot open the SQLite store at ${file}: .+\\n$`),
+      new RegExp(
+        `^genops: error: cannot open the store sqlite:${file}: cannot open the SQLite store at ${file}: .+\\n$`,
+      ),
     );
     const debug = await runCli(['status', '--store', `sqlite:${file}`], { GENOPS_DEBUG: '1' });
     expect(debug.code).toBe(2);
