@@ -10,7 +10,7 @@ import { GenOps } from '@genops/core';
 
 const [jobsFile, resultsFile] = process.argv.slice(2);
 const jobs = JSON.parse(readFileSync(jobsFile, 'utf8'));
-const TIMEOUT_MS = Number(process.env.SNIPPET_TIMEOUT_MS ?? 20_000);
+const TIMEOUT_MS = Number(process.env.SNIPPET_TIMEOUT_MS ?? 60_000);
 
 let stray;
 process.on('unhandledRejection', (reason) => {

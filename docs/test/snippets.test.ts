@@ -264,7 +264,7 @@ beforeAll(async () => {
   console.log(
     `docs snippets: type-checked in ${Math.round(checkedAt - started)} ms (CPU: nodenext ${Math.round((cpuNodeNext.user + cpuNodeNext.system) / 1000)} ms, both ${Math.round((cpuBoth.user + cpuBoth.system) / 1000)} ms), ran in ${Math.round(performance.now() - checkedAt)} ms`,
   );
-}, 240_000);
+}, 600_000);
 
 afterAll(async () => {
   await Promise.all([
