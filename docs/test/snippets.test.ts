@@ -5,11 +5,10 @@
 // (OPENAI_BASE_URL, ANTHROPIC_BASE_URL, GOOGLE_GEMINI_BASE_URL, AWS_ENDPOINT_URL_BEDROCK_RUNTIME, ...).
 // Markers and contexts: docs/test/extract.ts and docs/test/contexts.ts.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import {
   type FakeAnthropicServer,
   type FakeBedrockServer,
@@ -24,22 +23,9 @@ import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contexts } from './contexts';
 import { continuedCode, extractSnippets, parseMarker, type Snippet, SnippetMarkerError } from './extract';
+import { docsDir, docsPages, repoRoot } from './pages';
 
-const docsDir = join(dirname(fileURLToPath(import.meta.url)), '..');
-const repoRoot = join(docsDir, '..');
-
-function pagesUnder(dir: string): string[] {
-  const pages: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === 'node_modules' || entry.name.startsWith('.') || entry.name === 'test') continue;
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) pages.push(...pagesUnder(path));
-    else if (entry.name.endsWith('.md')) pages.push(path);
-  }
-  return pages;
-}
-
-const pages = [join(repoRoot, 'README.md'), ...pagesUnder(docsDir)].sort();
+const pages = docsPages();
 const snippets: Snippet[] = pages.flatMap((path) =>
   extractSnippets(relative(repoRoot, path), readFileSync(path, 'utf8')),
 );
