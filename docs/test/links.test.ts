@@ -17,7 +17,7 @@ function prose(markdown: string): string[] {
 }
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to `-`, repeats numbered. */
-export function anchorsOf(markdown: string): Set<string> {
+function anchorsOf(markdown: string): Set<string> {
   const anchors = new Set<string>();
   for (const line of prose(markdown)) {
     const heading = /^#{1,6}\s+(.+)$/.exec(line);
