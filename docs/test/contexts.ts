@@ -8,8 +8,12 @@
 
 export interface SnippetContext {
   readonly prelude: string;
+  /** Written beside the block (its relative imports find them) and in its working directory when it runs. */
   readonly files?: Readonly<Record<string, string>>;
+  /** Code inside this repository, which may import its private packages. */
   readonly repository?: boolean;
+  /** The type-check modes that apply (default both): repository code builds with `bundler` only. */
+  readonly modes?: readonly ('nodenext' | 'bundler')[];
 }
 
 export const contexts: Readonly<Record<string, SnippetContext>> = {
@@ -106,13 +110,57 @@ await contextServer.connect(contextServerTransport);
   // A test file inside this repository (docs/contributing.md).
   'repository-test': { prelude: '', repository: true },
 
-  // `AcmeBody`, `AcmeResult`, `AcmeUsage`: the types of a provider SDK an adapter is written for (ts only).
-  'acme-sdk': {
-    prelude: `
-interface AcmeUsage { input: number; output: number }
-interface AcmeBody { model: string; max_tokens?: number; messages: Array<{ role: string; content: string }> }
-interface AcmeResult { id: string; model: string; stop_reason: string; usage?: AcmeUsage }
+  // A file of a provider adapter in this repository (docs/contributing.md): its sibling modules, and the
+  // types of the SDK it adapts. Adapters build with tsup under `moduleResolution: bundler` (extensionless
+  // relative imports), so the block is checked in that mode only.
+  'acme-adapter': {
+    prelude: `import type { AcmeParams, AcmeResult } from './acme-types';`,
+    repository: true,
+    modes: ['bundler'],
+    files: {
+      'acme-types.ts': `
+export interface AcmeParams { model: string; max_tokens?: number; messages: Array<{ role: string; content: string }> }
+export interface AcmeResult { id: string; model: string; stop_reason: string; usage?: { input: number; output: number } }
 `,
+      'describe-acme-request.ts': `
+import { estimateInputTokens, type GovernedRequest } from '@genops/core/adapter';
+import type { AcmeParams } from './acme-types';
+export function describeAcmeRequest(params: AcmeParams): GovernedRequest {
+  return {
+    provider: 'acme',
+    operation: 'chat',
+    model: params.model,
+    method: 'messages.create',
+    stream: false,
+    ...(params.max_tokens !== undefined ? { maxOutputTokens: params.max_tokens } : {}),
+    estimatedInputTokens: estimateInputTokens(params.messages),
+    content: () => ({ input: params.messages }),
+  };
+}
+`,
+      'acme-request-text.ts': `
+import type { RequestEdits } from '@genops/core/adapter';
+import type { AcmeParams } from './acme-types';
+export function applyAcmeEdits(params: AcmeParams, edits: RequestEdits): AcmeParams {
+  const text = edits.text ?? ((value: string) => value);
+  return {
+    ...params,
+    model: edits.model ?? params.model,
+    messages: params.messages.map((message) => ({ ...message, content: text(message.content) })),
+  };
+}
+`,
+      'read-acme-response.ts': `
+import type { CallOutcome } from '@genops/core/adapter';
+import type { AcmeResult } from './acme-types';
+export function readAcmeResponse(result: AcmeResult): CallOutcome {
+  return {
+    usage: result.usage && { inputTokens: result.usage.input, outputTokens: result.usage.output, raw: result.usage },
+    response: { id: result.id, model: result.model, finishReasons: [result.stop_reason] },
+  };
+}
+`,
+    },
   },
 
   // `search` and `deploy_prod`: AI SDK tools.

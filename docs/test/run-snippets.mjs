@@ -1,10 +1,9 @@
 // Runs docs snippets one after the other in this process: `node run-snippets.mjs <jobs.json> <results.jsonl>`.
-// Each job: { id, file, cwd, files }. The runner writes the job's files into its own working directory,
-// changes into it, imports the snippet module and waits for it, then shuts down whatever GenOps instance the
+// Each job: { id, file, cwd }. The runner changes into the job's working directory (the files its contexts
+// need are there), imports the snippet module and waits for it, then shuts down whatever GenOps instance the
 // snippet left running. One result line per job: { id, ok, error? }. A snippet that does not settle within the
 // timeout is reported and ends this process; the test starts another runner for the jobs after it.
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { GenOps } from '@genops/core';
 
@@ -31,11 +30,6 @@ function report(result) {
 
 for (const job of jobs) {
   stray = undefined;
-  mkdirSync(job.cwd, { recursive: true });
-  for (const [name, content] of Object.entries(job.files ?? {})) {
-    mkdirSync(dirname(join(job.cwd, name)), { recursive: true });
-    writeFileSync(join(job.cwd, name), content);
-  }
   process.chdir(job.cwd);
   let timer;
   const timeout = new Promise((_, reject) => {

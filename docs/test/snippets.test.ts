@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import {
   type FakeAnthropicServer,
   type FakeBedrockServer,
@@ -57,8 +57,15 @@ function writeSnippetFiles(dir: string): SnippetFile[] {
       .join('');
     // A block that continues another: that block's code comes first, as part of the prelude.
     const before = `${prelude}${continuedCode(snippet, snippets)}`;
-    const name = snippet.id.replace(/[^A-Za-z0-9]+/g, '-');
-    const file = join(dir, `${name}.${snippet.language}`);
+    // Each block in a directory of its own: its contexts' files beside it, and its working directory.
+    const home = join(dir, snippet.id.replace(/[^A-Za-z0-9]+/g, '-'));
+    mkdirSync(home, { recursive: true });
+    for (const [name, content] of Object.entries(
+      Object.assign({}, ...(snippet.contexts ?? []).map((context) => contexts[context]?.files ?? {})),
+    )) {
+      writeFileSync(join(home, name), content as string);
+    }
+    const file = join(home, `snippet.${snippet.language}`);
     // `export {}` makes every block its own module, as the file a user pastes it into would be.
     writeFileSync(file, `${before}${snippet.code}\nexport {};\n`);
     return { snippet, file, preludeLines: before === '' ? 0 : before.split('\n').length - 1 };
@@ -96,14 +103,18 @@ function typeCheck(files: SnippetFile[], mode: keyof typeof MODES, dir: string):
     dir,
   );
   expect(errors).toEqual([]);
+  // A block whose contexts name the modes that apply to it is checked in those only.
+  const inMode = files.filter((entry) =>
+    (entry.snippet.contexts ?? []).every((name) => contexts[name]?.modes?.includes(mode) ?? true),
+  );
   const program = ts.createProgram({
-    rootNames: files.map((entry) => entry.file),
+    rootNames: inMode.map((entry) => entry.file),
     options,
     host: cachingHost(options),
   });
   const global = [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()];
   expect(global.map((diagnostic) => ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'))).toEqual([]);
-  for (const entry of files) {
+  for (const entry of inMode) {
     const source = program.getSourceFile(entry.file);
     if (source === undefined) {
       problem(entry.snippet.id, `${mode}: not part of the program`);
@@ -155,8 +166,7 @@ async function runSnippets(files: SnippetFile[], dir: string, env: NodeJS.Proces
     const jobs = pending.map((entry) => ({
       id: entry.snippet.id,
       file: entry.file,
-      cwd: join(dir, 'work', relative(dir, entry.file).replace(/\.[jt]s$/, '')),
-      files: Object.assign({}, ...(entry.snippet.contexts ?? []).map((name) => contexts[name]?.files ?? {})),
+      cwd: dirname(entry.file),
     }));
     const jobsFile = join(dir, 'jobs.json');
     writeFileSync(jobsFile, JSON.stringify(jobs));
