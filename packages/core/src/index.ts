@@ -11,6 +11,14 @@ export {
 export { type ApprovalAsk, Approvals } from './approval/approvals';
 export { getContextAttribution, withAttribution } from './attribution';
 export { AuditTrail, getAuditLogger } from './audit/audit-trail';
+export {
+  type AuditCheckpointData,
+  type AuditSigningKey,
+  type AuditVerifyingKey,
+  auditKeyId,
+  createCheckpointSigner,
+  createCheckpointVerifier,
+} from './audit/checkpoint';
 export { canonicalJson, chainAuditEntries, GENESIS_HASH, hashAuditRecord } from './audit/hash';
 export { appendAuditFile, formatAuditRecord, parseAuditLine, readAuditFile } from './audit/jsonl';
 export { type AuditProblem, type AuditVerification, readStoreAudit, verifyAuditChain } from './audit/verify';

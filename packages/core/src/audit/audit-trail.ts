@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { type Context, diag, logs, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { AuditEntry, AuditRecord, GovernanceStore } from '../store/types';
@@ -728,6 +729,36 @@ function toAttributeValue(value: unknown): AuditAttributeValue | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * The checkpoint and file options of `GenOps.init({ audit })`: the signing key from `audit.key` /
+ * `audit.privateKey`, else `GENOPS_AUDIT_KEY` (HMAC) / `GENOPS_AUDIT_PRIVATE_KEY` (Ed25519 PEM).
+ */
+export function auditTrailOptions(
+  audit:
+    | {
+        key?: string | undefined;
+        privateKey?: unknown;
+        checkpointEvery?: number | undefined;
+        checkpointIntervalMs?: number | undefined;
+        fileTimeoutMs?: number | undefined;
+      }
+    | undefined,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Pick<AuditTrailOptions, 'checkpoint' | 'fileTimeoutMs'> {
+  const hmac = audit?.key ?? (audit?.privateKey === undefined ? env.GENOPS_AUDIT_KEY?.trim() || undefined : undefined);
+  const privateKey = audit?.privateKey ?? (hmac === undefined ? env.GENOPS_AUDIT_PRIVATE_KEY?.trim() || undefined : undefined);
+  const key: AuditSigningKey | undefined =
+    hmac !== undefined ? { hmac } : privateKey !== undefined ? { privateKey: privateKey as string | KeyObject } : undefined;
+  const result: Pick<AuditTrailOptions, 'checkpoint' | 'fileTimeoutMs'> = {};
+  if (key) {
+    // Checked here, so a bad key fails init() with a ConfigError rather than the first checkpoint.
+    createCheckpointSigner(key, 'audit');
+    result.checkpoint = { key, everyRecords: audit?.checkpointEvery, intervalMs: audit?.checkpointIntervalMs };
+  }
+  if (audit?.fileTimeoutMs !== undefined) result.fileTimeoutMs = audit.fileTimeoutMs;
+  return result;
 }
 
 function option(name: string, value: number | undefined, fallback: number, min: number, integer: boolean): number {
