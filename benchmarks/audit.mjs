@@ -85,7 +85,9 @@ function median(values) {
 
 const dir = mkdtempSync(join(tmpdir(), 'genops-audit-bench-'));
 try {
-  console.log(`audit trail, ${CALLS} calls × 3 records, ${ROUNDS} rounds (medians); ${os.cpus()[0]?.model}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(2)}, Node ${process.version}`);
+  console.log(
+    `audit trail, ${CALLS} calls × 3 records, ${ROUNDS} rounds (medians); ${os.cpus()[0]?.model}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(2)}, Node ${process.version}`,
+  );
   for (const [label, file] of [
     ['memory store', undefined],
     ['memory store + JSONL file', join(dir, 'audit.jsonl')],

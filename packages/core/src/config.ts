@@ -44,7 +44,12 @@ const optionsSchema = z.strictObject({
         /** HMAC-SHA256 secret that signs checkpoints (default: $GENOPS_AUDIT_KEY). */
         key: z.string().min(1).optional(),
         /** Ed25519 private key (PEM) that signs checkpoints instead (default: $GENOPS_AUDIT_PRIVATE_KEY). */
-        privateKey: z.custom<string | object>((value) => typeof value === 'string' || (typeof value === 'object' && value !== null), 'must be a PEM string or a KeyObject').optional(),
+        privateKey: z
+          .custom<string | object>(
+            (value) => typeof value === 'string' || (typeof value === 'object' && value !== null),
+            'must be a PEM string or a KeyObject',
+          )
+          .optional(),
         /** A checkpoint every this many records (default 1000). */
         checkpointEvery: z.number().int().min(1).max(1_000_000_000).optional(),
         /** A checkpoint at the first append this long after the last one (default 60000 ms). */

@@ -92,7 +92,7 @@ export type { ModelPrice, PriceMatch, PriceTier, ProviderPriceFile } from './pri
 export * as semconv from './semconv';
 export { GENOPS_SPEC_VERSION, type PolicyResult, type ReasonCode } from './semconv';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store';
-export { openStoreUrl } from './store/open-store';
+export { maskText, maskUrl, openStoreUrl } from './store/open-store';
 export { type JournaledSettlement, SettlementJournal } from './store/settlement-journal';
 export type {
   ApprovalDecisionInput,

@@ -394,7 +394,12 @@ export class AuditTrail {
         if (this.stopped) break;
         const due = this.batch ? undefined : this.checkpointDue();
         if (due) {
-          this.batch = { entries: [this.checkpointEntry(due)], start: this.queueStart, end: this.queueStart - 1, checkpoint: due };
+          this.batch = {
+            entries: [this.checkpointEntry(due)],
+            start: this.queueStart,
+            end: this.queueStart - 1,
+            checkpoint: due,
+          };
         } else if (!this.batch) {
           const count = Math.min(this.queue.length - this.head, this.batchSize);
           if (count === 0) break;
@@ -748,9 +753,14 @@ export function auditTrailOptions(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Pick<AuditTrailOptions, 'checkpoint' | 'fileTimeoutMs'> {
   const hmac = audit?.key ?? (audit?.privateKey === undefined ? env.GENOPS_AUDIT_KEY?.trim() || undefined : undefined);
-  const privateKey = audit?.privateKey ?? (hmac === undefined ? env.GENOPS_AUDIT_PRIVATE_KEY?.trim() || undefined : undefined);
+  const privateKey =
+    audit?.privateKey ?? (hmac === undefined ? env.GENOPS_AUDIT_PRIVATE_KEY?.trim() || undefined : undefined);
   const key: AuditSigningKey | undefined =
-    hmac !== undefined ? { hmac } : privateKey !== undefined ? { privateKey: privateKey as string | KeyObject } : undefined;
+    hmac !== undefined
+      ? { hmac }
+      : privateKey !== undefined
+        ? { privateKey: privateKey as string | KeyObject }
+        : undefined;
   const result: Pick<AuditTrailOptions, 'checkpoint' | 'fileTimeoutMs'> = {};
   if (key) {
     // Checked here, so a bad key fails init() with a ConfigError rather than the first checkpoint.

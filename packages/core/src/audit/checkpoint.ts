@@ -1,4 +1,13 @@
-import { createHash, createHmac, createPrivateKey, createPublicKey, type KeyObject, sign, timingSafeEqual, verify } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  type KeyObject,
+  sign,
+  timingSafeEqual,
+  verify,
+} from 'node:crypto';
 import { ConfigError } from '../errors/config-error';
 
 /** How a checkpoint is signed: an HMAC-SHA256 with a shared secret, or an Ed25519 signature. */
@@ -53,7 +62,8 @@ export function checkpointPayload(data: Omit<AuditCheckpointData, 'sig'>, at: nu
 
 /** A key's id: the first 16 hex digits of a SHA-256 of the HMAC secret, or of the Ed25519 public key (SPKI DER). */
 export function auditKeyId(key: { hmac: string } | { publicKey: KeyObject }): string {
-  if ('hmac' in key) return createHash('sha256').update('genops.audit.key-id\n').update(key.hmac).digest('hex').slice(0, 16);
+  if ('hmac' in key)
+    return createHash('sha256').update('genops.audit.key-id\n').update(key.hmac).digest('hex').slice(0, 16);
   return createHash('sha256')
     .update(key.publicKey.export({ type: 'spki', format: 'der' }))
     .digest('hex')

@@ -111,9 +111,13 @@ export class AuditFileWriter {
             );
             this.wakeIdle(false);
             await write.then(
-              () => diag.info(`genops: the stuck write of audit records ${first}–${last} to ${this.options.path} finished`),
+              () =>
+                diag.info(`genops: the stuck write of audit records ${first}–${last} to ${this.options.path} finished`),
               (error: unknown) =>
-                diag.error(`genops: the stuck write of audit records ${first}–${last} to ${this.options.path} failed`, error),
+                diag.error(
+                  `genops: the stuck write of audit records ${first}–${last} to ${this.options.path} failed`,
+                  error,
+                ),
             );
           }
         } catch (error) {

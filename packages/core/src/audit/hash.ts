@@ -81,7 +81,11 @@ export function auditDataJson(entry: AuditEntry): string {
  * around `dataJson` (already canonical) without serialising `data` again. Keys in sorted order, as
  * {@link canonicalJson} writes them.
  */
-export function auditHashBody(seq: number, entry: Pick<AuditEntry, 'type' | 'at' | 'subject'>, dataJson: string): string {
+export function auditHashBody(
+  seq: number,
+  entry: Pick<AuditEntry, 'type' | 'at' | 'subject'>,
+  dataJson: string,
+): string {
   const { type, at, subject } = entry;
   if (typeof type !== 'string' || typeof subject !== 'string' || typeof at !== 'number')
     // Not a well-formed entry: the generic path writes exactly what canonical JSON of it would be.
@@ -101,7 +105,12 @@ export function hashAuditBody(prevHash: string, body: string): string {
  */
 export function auditRecordLine(record: AuditRecord, dataJson: string): string {
   const { type, at, subject, seq, prevHash, hash } = record;
-  if (typeof type !== 'string' || typeof subject !== 'string' || typeof prevHash !== 'string' || typeof hash !== 'string')
+  if (
+    typeof type !== 'string' ||
+    typeof subject !== 'string' ||
+    typeof prevHash !== 'string' ||
+    typeof hash !== 'string'
+  )
     return canonicalJson({ at, data: JSON.parse(dataJson) as unknown, hash, prevHash, seq, subject, type });
   return `{"at":${canonicalJson(at)},"data":${dataJson},"hash":${JSON.stringify(hash)},"prevHash":${JSON.stringify(prevHash)},"seq":${canonicalJson(seq)},"subject":${JSON.stringify(subject)},"type":${JSON.stringify(type)}}`;
 }

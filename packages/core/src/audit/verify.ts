@@ -204,7 +204,11 @@ class ChainVerifier {
       return;
     }
     if (!verifier.verify(checkpointPayload({ alg, keyId, seq, hash, count, final }, record.at), sig)) {
-      this.report(record.seq, 'bad_checkpoint', `${label} has a signature that does not verify: it was forged or changed`);
+      this.report(
+        record.seq,
+        'bad_checkpoint',
+        `${label} has a signature that does not verify: it was forged or changed`,
+      );
       return;
     }
     const signed = this.recent.get(seq);
