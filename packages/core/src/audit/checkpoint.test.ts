@@ -284,3 +284,38 @@ describe('a stuck audit file', () => {
     }
   });
 });
+
+describe('GenOps.init({ audit: { key } })', () => {
+  it('signs checkpoints into the audit file; shutdown() ends it with a final one that verifies', async () => {
+    const { GenOps } = await import('../genops');
+    const file = join(dir, 'init.jsonl');
+    const handle = GenOps.init({ audit: { file, key: HMAC }, exporter: 'none' });
+    await handle.shutdown();
+    const result = await verifyAuditChain(readAuditFile(file), { keys: [{ hmac: HMAC }] });
+    expect(result).toMatchObject({ ok: true, checkpoints: 1, anchoredSeq: 1 });
+  });
+
+  it('shutdown() with a stuck audit file keeps every record in the store, and says it is the file', async () => {
+    const { GenOps } = await import('../genops');
+    const fifo = join(dir, 'init.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const handle = GenOps.init({ audit: { file: fifo, key: HMAC, fileTimeoutMs: 50 }, exporter: 'none' });
+    const store = handle.governor.store;
+    try {
+      await handle.shutdown();
+      const stored = await store.readAudit();
+      expect(stored.map((record) => record.type)).toEqual(['policy', 'checkpoint']);
+      expect(diagnostics.some((line) => line.includes('not appended'))).toBe(false);
+      expect(diagnostics.some((line) => line.includes(`to ${fifo} has not finished after 50 ms`))).toBe(true);
+    } finally {
+      const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      closeSync(reader);
+    }
+  });
+
+  it('refuses a key too short to sign with, before anything runs', async () => {
+    const { GenOps } = await import('../genops');
+    expect(() => GenOps.init({ audit: { key: 'short' }, exporter: 'none' })).toThrow(ConfigError);
+  });
+});
