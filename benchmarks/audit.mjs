@@ -14,6 +14,15 @@ const { AuditTrail, MemoryStore } = await import(process.env.AUDIT_BENCH_CORE ??
 const CALLS = Number(process.env.AUDIT_BENCH_CALLS ?? 10_000);
 const ROUNDS = Number(process.env.AUDIT_BENCH_ROUNDS ?? 7);
 
+const SETTLEMENT = Object.freeze({
+  actualUsd: 0.0013,
+  reservedUsd: 0.0055,
+  actualTokens: 160,
+  incomplete: false,
+  estimated: false,
+  leaseOpen: true,
+});
+
 function entries(index, at) {
   const subject = `3f2c41aa-9d2e-4c7b-8a51-${String(index).padStart(12, '0')}`;
   return [
@@ -45,19 +54,8 @@ function entries(index, at) {
         reservedUsd: 0.0055,
       },
     },
-    {
-      type: 'settlement',
-      at,
-      subject,
-      data: {
-        actualUsd: 0.0013,
-        reservedUsd: 0.0055,
-        actualTokens: 160,
-        incomplete: false,
-        estimated: false,
-        leaseOpen: true,
-      },
-    },
+    // As the governor writes a settlement: costs, tokens, and the three flags.
+    { type: 'settlement', at, subject, data: { ...SETTLEMENT } },
   ];
 }
 

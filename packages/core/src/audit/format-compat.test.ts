@@ -47,14 +47,11 @@ async function writeLikeFixture(file: string): Promise<void> {
       type: 'settlement',
       at: t,
       subject: id,
+      // Keys in any order: the line has them sorted.
       data: {
-        actualUsd: 0.0013,
-        reservedUsd: 0.0055,
-        actualTokens: 160,
-        incomplete: false,
-        estimated: false,
-        leaseOpen: true,
         nan: Number.NaN,
+        ...{ leaseOpen: true, estimated: false, incomplete: false },
+        ...{ actualTokens: 160, reservedUsd: 0.0055, actualUsd: 0.0013 },
       },
     });
   }
