@@ -130,13 +130,19 @@ interface Waiter {
  * the store committed the batch makes the retry append it twice (the chain then holds both copies,
  * correctly linked).
  *
- * After each successful append, the returned records are mirrored to `file` and emitted through `logger`.
- * A failure there is reported through `diag` and does not stop the trail (the file then lacks those
- * records, which `verifyAuditChain` reports as missing).
+ * After each successful append, the returned records are emitted through `logger` and handed to the
+ * file's own queue (see `AuditFileWriter`): the store's chain never waits for the file. A failing or
+ * stuck file is reported through `diag` and does not stop the trail (the file then lacks those records,
+ * which `verifyAuditChain` reports as missing); the store has them.
+ *
+ * With `checkpoint`, the trail appends signed `checkpoint` records (see `checkpoint.ts`) after every
+ * `everyRecords` records, at the first append `intervalMs` after the last one, and a final one at
+ * `close()`.
  *
  * Entries are not copied when recorded: do not change an entry after passing it to `record()`. Their
- * `data` is normalised to plain JSON (as `JSON.stringify` writes it) before appending, so what is hashed
- * is what a JSON-based store or file reads back.
+ * `data` is serialised once to canonical JSON (as `JSON.stringify` then sorted keys would write it);
+ * that text is what the store hashes and the file gets, so what is hashed is what a JSON-based store or
+ * file reads back.
  */
 export class AuditTrail {
   private readonly store: Pick<GovernanceStore, 'appendAudit'>;
