@@ -9,7 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const { AuditTrail, MemoryStore } = await import(process.env.AUDIT_BENCH_CORE ?? '@genops/core');
+const { AuditTrail, MemoryStore } = process.env.AUDIT_BENCH_CORE
+  ? await import(process.env.AUDIT_BENCH_CORE)
+  : { ...(await import('@genops/core')), ...(await import('@genops/core/internal')) };
 
 const CALLS = Number(process.env.AUDIT_BENCH_CALLS ?? 10_000);
 const ROUNDS = Number(process.env.AUDIT_BENCH_ROUNDS ?? 7);

@@ -1,4 +1,4 @@
-import { maskUrl as redact } from '@genops/core';
+import { maskUrl as redact } from '@genops/core/internal';
 import { RedisStore } from './redis-store';
 import type { OpenStoreOptions } from './types';
 

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { maskUrl } from '@genops/core';
+import { maskUrl } from '@genops/core/internal';
 import { SqliteStore } from './sqlite-store';
 import type { OpenStoreOptions } from './types';
 

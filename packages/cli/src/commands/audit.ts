@@ -6,13 +6,12 @@ import {
   type AuditVerification,
   type AuditVerifyingKey,
   ConfigError,
-  createCheckpointVerifier,
   type GovernanceStore,
-  parseAuditLine,
   readAuditFile,
   readStoreAudit,
   verifyAuditChain,
 } from '@genops/core';
+import { createCheckpointVerifier, parseAuditLine } from '@genops/core/internal';
 import type { Command } from 'commander';
 import { positiveInteger } from '../arguments';
 import { CliError, describeReadError, EXIT_OK, EXIT_PROBLEMS } from '../errors';
