@@ -172,6 +172,27 @@ describe('methodPatcher', () => {
     undo();
     expect(prototype.create).toBe(original);
   });
+
+  it('patches an inherited method as an own property and removes it on undo', () => {
+    const patcher = methodPatcher('kit-test-inherited');
+    class Base {
+      send() {
+        return 'sent';
+      }
+    }
+    class Client extends Base {}
+    const undo = patcher.patch(Client.prototype as unknown as Record<string, () => string>, 'send', (sdk) =>
+      patcher.mark(sdk, function (this: Base) {
+        return `governed ${sdk.call(this)}`;
+      }),
+    );
+    expect(Object.hasOwn(Client.prototype, 'send')).toBe(true);
+    expect(new Client().send()).toBe('governed sent');
+    expect(new Base().send()).toBe('sent');
+    undo();
+    expect(Object.hasOwn(Client.prototype, 'send')).toBe(false);
+    expect(new Client().send()).toBe('sent');
+  });
 });
 
 describe('safely', () => {
