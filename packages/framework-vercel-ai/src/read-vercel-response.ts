@@ -1,0 +1,46 @@
+import type { LanguageModelV4GenerateResult } from '@ai-sdk/provider';
+import type { CallOutcome } from '@genops/core/adapter';
+import { convertVercelEmbeddingUsage, convertVercelUsage } from './convert-vercel-usage';
+
+/** A tool call the model asked for (a V4 `tool-call` content or stream part). */
+export interface ModelToolCall {
+  toolCallId: string;
+  toolName: string;
+  /** JSON-encoded input, as the V4 spec sends it. */
+  input: string;
+  providerExecuted?: boolean;
+}
+
+/** Usage, response id, model, finish reasons and output of a `doGenerate` result. */
+export function readVercelResponse(result: LanguageModelV4GenerateResult): CallOutcome {
+  return {
+    usage: convertVercelUsage(result.usage),
+    response: {
+      ...(result.response?.id ? { id: result.response.id } : {}),
+      ...(result.response?.modelId ? { model: result.response.modelId } : {}),
+      finishReasons: finishReasonsOf(result.finishReason),
+      output: () => result.content,
+    },
+  };
+}
+
+/** Usage of a `doEmbed` result. */
+export function readVercelEmbeddingResponse(result: { usage?: unknown }): CallOutcome {
+  return { usage: convertVercelEmbeddingUsage(result.usage) };
+}
+
+/** `finishReason` of V4 (`{ unified, raw }`), the raw provider value preferred. */
+export function finishReasonsOf(finishReason: unknown): string[] {
+  if (typeof finishReason === 'string') return [finishReason];
+  if (!finishReason || typeof finishReason !== 'object') return [];
+  const { raw, unified } = finishReason as { raw?: unknown; unified?: unknown };
+  if (typeof raw === 'string' && raw !== '') return [raw];
+  return typeof unified === 'string' ? [unified] : [];
+}
+
+/** The tool calls in a `doGenerate` result's content. */
+export function toolCallsOf(content: LanguageModelV4GenerateResult['content']): ModelToolCall[] {
+  return (content ?? []).filter(
+    (part): part is Extract<typeof part, { type: 'tool-call' }> => part.type === 'tool-call',
+  );
+}
