@@ -21,7 +21,7 @@ import {
 } from './llamaindex-request-text';
 import { stepContext } from './llamaindex-steps';
 import { createLlamaIndexStreamObserver } from './llamaindex-stream-observer';
-import { readLlamaIndexResponse } from './read-llamaindex-response';
+import { partialOfLlamaIndexError, readLlamaIndexResponse } from './read-llamaindex-response';
 import type { GovernLLMOptions } from './types';
 
 type LLMObject = Record<PropertyKey, unknown>;
@@ -54,6 +54,7 @@ export async function governLlamaIndexChat(
     input: params,
     edit: (input, edits) => applyLlamaIndexChatEdits(input, edits, facts),
     execute: (sent) => send(injectUsage ? withStreamUsage(sent, facts) : sent),
+    partial: partialOfLlamaIndexError,
     // The call's span is a child of the LlamaIndex step (query, retrieval) it belongs to.
     parent: stepContext(),
     stream: (response, call) =>
@@ -89,6 +90,7 @@ export async function governLlamaIndexComplete(
     input: params,
     edit: applyLlamaIndexCompleteEdits,
     execute: send,
+    partial: partialOfLlamaIndexError,
     parent: stepContext(),
     stream: (response, call) =>
       stream ? governLlamaIndexStream(call, response, createLlamaIndexStreamObserver(false)) : undefined,

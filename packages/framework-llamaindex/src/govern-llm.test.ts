@@ -168,6 +168,20 @@ describe('governLLM: chat()', () => {
     expect((await harness.genops!.status()).openReservations).toBe(0);
   });
 
+  it('a malformed 200 response settles from the reservation, flagged incomplete; the caller sees the error', async () => {
+    init({ budgets: [{ name: 'all', limit: 1, window: 'total' }] });
+    harness.server.enqueue({ malformed: true });
+    await expect(governLLM(openai({ maxTokens: 50 })).chat({ messages })).rejects.toThrow(SyntaxError);
+    const span = onlySpan();
+    expect(span.attributes).toMatchObject({ 'genops.accounting.incomplete': true, 'error.type': 'SyntaxError' });
+    expect(span.attributes['genops.accounting.actual']).toBeGreaterThan(0);
+    expect(span.attributes['genops.accounting.actual']).toBe(span.attributes['genops.accounting.reserved']);
+    expect(await harness.budget('all')).toMatchObject({
+      used: span.attributes['genops.accounting.actual'],
+      reserved: 0,
+    });
+  });
+
   it('exec() (agents, structured output) goes through the governed chat', async () => {
     init();
     harness.server.enqueue({ usage: FAKE_USAGE });

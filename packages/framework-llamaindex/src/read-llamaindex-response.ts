@@ -62,3 +62,13 @@ function arrayOf(value: unknown): unknown[] {
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
+
+/**
+ * What a failed `chat()` / `complete()` leaves to settle. The provider SDKs under LlamaIndex's LLMs
+ * (openai, @anthropic-ai/sdk, @google/genai) throw their own API errors for non-2xx statuses; a
+ * `SyntaxError` is a 2xx response whose body could not be parsed: the provider answered and may have
+ * billed the call, so it settles from its reservation, flagged incomplete (`{}`), as every other route does.
+ */
+export function partialOfLlamaIndexError(error: unknown): CallOutcome | undefined {
+  return error instanceof SyntaxError ? {} : undefined;
+}

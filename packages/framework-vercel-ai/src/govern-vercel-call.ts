@@ -10,7 +10,12 @@ import {
 import { findDeniedToolCall } from './check-tool-calls';
 import { describeVercelEmbeddingRequest, describeVercelRequest } from './describe-vercel-request';
 import { governVercelStream } from './govern-vercel-stream';
-import { readVercelEmbeddingResponse, readVercelResponse, toolCallsOf } from './read-vercel-response';
+import {
+  partialOfVercelError,
+  readVercelEmbeddingResponse,
+  readVercelResponse,
+  toolCallsOf,
+} from './read-vercel-response';
 import type { GenOpsMiddlewareOptions } from './types';
 import { applyVercelEdits, applyVercelEmbeddingEdits, type VercelModelCall } from './vercel-request-text';
 
@@ -48,6 +53,7 @@ export async function governVercelGenerate(
       input,
       edit: (call, edits) => applyVercelEdits(call, edits, options.modelFor),
       execute: send(input, 'doGenerate'),
+      partial: partialOfVercelError,
       outcome: (result, call) => {
         recordServer(call, result.request?.url);
         if (toolProvider !== undefined)
@@ -76,6 +82,7 @@ export async function governVercelStreamCall(
       input,
       edit: (call, edits) => applyVercelEdits(call, edits, options.modelFor),
       execute: send(input, 'doStream'),
+      partial: partialOfVercelError,
     },
   );
   recordServer(call, result.request?.url);
@@ -96,6 +103,7 @@ export async function governVercelEmbed(
       input: input.params,
       edit: applyVercelEmbeddingEdits,
       execute: (sent) => (sent === input.params ? input.run() : input.model.doEmbed(sent)),
+      partial: partialOfVercelError,
       outcome: readVercelEmbeddingResponse,
     },
   );

@@ -101,6 +101,26 @@ describe('@ai-sdk/openai against the fake OpenAI server', () => {
     expectGenOpsCompliant(all);
   });
 
+  it('a malformed 200 response settles from the reservation, flagged incomplete; the caller sees the error', async () => {
+    init({ budgets: [{ name: 'all', limit: 1, window: 'total' }] });
+    harness.server.enqueue({ malformed: true });
+    const error = await generateText({
+      model: governedModel(provider().chat('gpt-4o')),
+      prompt: 'Hi',
+      maxOutputTokens: 50,
+      maxRetries: 0,
+    }).catch((caught) => caught);
+    expect(error).toBeInstanceOf(Error);
+    const span = onlySpan();
+    expect(span.attributes['genops.accounting.incomplete']).toBe(true);
+    expect(span.attributes['genops.accounting.actual']).toBeGreaterThan(0);
+    expect(span.attributes['genops.accounting.actual']).toBe(span.attributes['genops.accounting.reserved']);
+    expect(await harness.budget('all')).toMatchObject({
+      used: span.attributes['genops.accounting.actual'],
+      reserved: 0,
+    });
+  });
+
   it('a budget that blocks never reaches the server', async () => {
     init({ budgets: [{ name: 'tiny', limit: 0.000001, window: 'day' }] });
     const error = await generateText({ model: governedModel(provider().chat('gpt-4o')), prompt: 'Hi' }).catch(

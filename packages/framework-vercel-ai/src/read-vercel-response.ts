@@ -44,3 +44,14 @@ export function toolCallsOf(content: LanguageModelV4GenerateResult['content']): 
     (part): part is Extract<typeof part, { type: 'tool-call' }> => part.type === 'tool-call',
   );
 }
+
+/**
+ * What a failed `doGenerate` / `doStream` / `doEmbed` leaves to settle. The provider packages throw an
+ * `APICallError` carrying the HTTP status; one with a 2xx status is a response whose body could not be
+ * parsed (or did not match the schema): the provider answered and may have billed the call, so it
+ * settles from its reservation, flagged incomplete (`{}`), as every other route does.
+ */
+export function partialOfVercelError(error: unknown): CallOutcome | undefined {
+  const status = (error as { statusCode?: unknown } | undefined)?.statusCode;
+  return typeof status === 'number' && status >= 200 && status < 300 ? {} : undefined;
+}
