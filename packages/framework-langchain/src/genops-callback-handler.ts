@@ -12,7 +12,6 @@ import {
   SpanKind,
   SpanStatusCode,
   type Tracer,
-  type TracerProvider,
   trace,
 } from '@opentelemetry/api';
 import { type LangChainModelRun, messageTexts } from './describe-langchain-request';
@@ -26,29 +25,8 @@ import {
 } from './govern-langchain-call';
 import { observeLangChainToken } from './langchain-stream-observer';
 import { middlewareToolContext } from './tool-call-registry';
+import type { GenOpsCallbackHandlerOptions } from './types';
 import { VERSION } from './version';
-
-/** Options of {@link GenOpsCallbackHandler}. */
-export interface GenOpsCallbackHandlerOptions {
-  /**
-   * `gen_ai.provider.name` for every model run this handler sees, instead of the one read from the
-   * model's class (`ChatOpenAI` → `openai`, ...). Useful for custom models and OpenAI-compatible gateways.
-   */
-  provider?: string;
-  /** Model id for runs that name none (fake and custom models); budgets and prices use it. */
-  model?: string;
-  /**
-   * Where chain and agent spans go. Default: where GenOps' own spans go (the `tracerProvider` given to
-   * `GenOps.init()`, else the global one).
-   */
-  tracerProvider?: TracerProvider;
-  /** Record chains and agents as `invoke_workflow {name}` / `invoke_agent {name}` spans. Default `true`. */
-  chainSpans?: boolean;
-  /** Govern tool runs as `execute_tool {name}` units (tool rules, rate limits, call budgets). Default `true`. */
-  governTools?: boolean;
-  /** `gen_ai.provider.name` of tool units. Default `langchain`. */
-  toolProvider?: string;
-}
 
 /** `gen_ai.agent.name` (semconv v1.41.1). */
 const ATTR_GEN_AI_AGENT_NAME = 'gen_ai.agent.name';
