@@ -6,7 +6,7 @@ import {
   runGovernedCall,
   type StreamObserver,
 } from '@genops/core/adapter';
-import type { ChatMessage, LLMMetadata } from '@llamaindex/core/llms';
+import type { LLMMetadata } from '@llamaindex/core/llms';
 import { describeLlamaIndexRequest, type LLMFacts } from './describe-llamaindex-request';
 import { isOpenAIChatLLM, providerOfLLM } from './llamaindex-provider';
 import {
@@ -54,15 +54,7 @@ export async function governLlamaIndexChat(
     input: params,
     edit: (input, edits) => applyLlamaIndexChatEdits(input, edits, facts),
     execute: (sent) => send(injectUsage ? withStreamUsage(sent, facts) : sent),
-    partial: partialOfLlamaIndexError,
-    // The call's span is a child of the LlamaIndex step (query, retrieval) it belongs to.
-    parent: stepContext(),
-    stream: (response, call) =>
-      stream ? governLlamaIndexStream(call, response, createLlamaIndexStreamObserver(injectUsage)) : undefined,
-    outcome: (response) => {
-      const { raw, message } = response as { raw: unknown; message: ChatMessage };
-      return readLlamaIndexResponse(raw, () => message);
-    },
+    ...resultOf(stream, injectUsage, 'message'),
   });
 }
 
@@ -90,15 +82,26 @@ export async function governLlamaIndexComplete(
     input: params,
     edit: applyLlamaIndexCompleteEdits,
     execute: send,
+    ...resultOf(stream, false, 'text'),
+  });
+}
+
+/**
+ * What `chat()` and `complete()` share: the call's span is a child of the LlamaIndex step (query,
+ * retrieval) it belongs to; a stream is governed as it is read; a response is read from its `raw`, its
+ * output being the chat `message` or the completion `text`.
+ */
+function resultOf(stream: boolean, hideUsageChunk: boolean, output: 'message' | 'text') {
+  return {
     partial: partialOfLlamaIndexError,
     parent: stepContext(),
-    stream: (response, call) =>
-      stream ? governLlamaIndexStream(call, response, createLlamaIndexStreamObserver(false)) : undefined,
-    outcome: (response) => {
-      const { raw, text } = response as { raw: unknown; text: string };
-      return readLlamaIndexResponse(raw, () => text);
+    stream: (response: unknown, call: GovernedCall) =>
+      stream ? governLlamaIndexStream(call, response, createLlamaIndexStreamObserver(hideUsageChunk)) : undefined,
+    outcome: (response: unknown) => {
+      const read = response as { raw: unknown; message?: unknown; text?: unknown };
+      return readLlamaIndexResponse(read.raw, () => read[output]);
     },
-  });
+  };
 }
 
 /** The running governor, after letting pending step events run (see {@link governLlamaIndexChat}). */

@@ -3,6 +3,7 @@ import {
   currentGovernor,
   endpointOf,
   type GovernedCall,
+  type GovernedSend,
   recordDeniedToolCall,
   runGovernedCall,
   startGovernedCall,
@@ -28,10 +29,22 @@ interface LanguageModelCall<Result> extends VercelModelCall {
 type EmbedParams = Parameters<EmbeddingModelV4['doEmbed']>[0];
 type EmbedResult = Awaited<ReturnType<EmbeddingModelV4['doEmbed']>>;
 
-/** Sends the call as written, or the edited one to the (downgraded) model's next layer. */
-function send<Result>(input: LanguageModelCall<Result>, method: 'doGenerate' | 'doStream') {
-  return (sent: VercelModelCall): PromiseLike<Result> =>
-    sent === input ? input.run() : (sent.model[method](sent.params) as PromiseLike<Result>);
+/**
+ * How a language-model call is sent: as written through the next layer, or edited (redacted prompt,
+ * downgraded model) to the (downgraded) model's next layer. A 2xx the provider package could not parse
+ * settles from the reservation.
+ */
+function sendOf<Result>(
+  input: LanguageModelCall<Result>,
+  options: GenOpsMiddlewareOptions,
+  method: 'doGenerate' | 'doStream',
+): GovernedSend<VercelModelCall, Result> {
+  return {
+    input,
+    edit: (call, edits) => applyVercelEdits(call, edits, options.modelFor),
+    execute: (sent) => (sent === input ? input.run() : (sent.model[method](sent.params) as PromiseLike<Result>)),
+    partial: partialOfVercelError,
+  };
 }
 
 /**
@@ -50,10 +63,7 @@ export async function governVercelGenerate(
     governor,
     describe(input, options, false),
     {
-      input,
-      edit: (call, edits) => applyVercelEdits(call, edits, options.modelFor),
-      execute: send(input, 'doGenerate'),
-      partial: partialOfVercelError,
+      ...sendOf(input, options, 'doGenerate'),
       outcome: (result, call) => {
         recordServer(call, result.request?.url);
         if (toolProvider !== undefined)
@@ -78,12 +88,7 @@ export async function governVercelStreamCall(
   const { call, sent: result } = await startGovernedCall<VercelModelCall, LanguageModelV4StreamResult>(
     governor,
     describe(input, options, true),
-    {
-      input,
-      edit: (call, edits) => applyVercelEdits(call, edits, options.modelFor),
-      execute: send(input, 'doStream'),
-      partial: partialOfVercelError,
-    },
+    sendOf(input, options, 'doStream'),
   );
   recordServer(call, result.request?.url);
   return { ...result, stream: governVercelStream(call, result.stream, { governor, toolProvider }) };
