@@ -107,6 +107,22 @@ describe('runGovernedCall', () => {
     expect(onlySpan().attributes).toMatchObject({ 'error.type': 'UpstreamError', 'genops.accounting.actual': 0 });
   });
 
+  it('an error `partial` says the provider answered settles from the reservation, flagged incomplete', async () => {
+    const running = governor();
+    const error = new SyntaxError('Unexpected token < in JSON');
+    const attempt = runGovernedCall(running, describeParams({ model: 'gpt-4o', prompt: 'Hi' }), {
+      input: {},
+      execute: () => Promise.reject(error),
+      partial: (failure) => (failure instanceof SyntaxError ? {} : undefined),
+      outcome: () => USED,
+    });
+    await expect(attempt).rejects.toBe(error);
+    const span = onlySpan();
+    expect(span.attributes).toMatchObject({ 'error.type': 'SyntaxError', 'genops.accounting.incomplete': true });
+    expect(span.attributes['genops.accounting.actual']).toBeGreaterThan(0);
+    expect(span.attributes['genops.accounting.actual']).toBe(span.attributes['genops.accounting.reserved']);
+  });
+
   it('a response the adapter cannot read still returns to the caller, settled from the reservation as incomplete', async () => {
     const running = governor();
     const result = await runGovernedCall(running, describeParams({ model: 'gpt-4o', prompt: 'Hi' }), {
