@@ -40,6 +40,8 @@ export interface FakeAnthropicReply {
   chunks?: number;
   /** Extra response headers. */
   headers?: Record<string, string>;
+  /** Non-streamed replies: answer 200 with a body that is not JSON. */
+  malformed?: boolean;
 }
 
 /** One request the fake Anthropic server received. */
@@ -159,6 +161,11 @@ export async function startFakeAnthropic(options: StartFakeAnthropicOptions = {}
     const stopReason = reply.stopReason ?? 'end_turn';
     const id = randomId('msg_');
 
+    if (reply.malformed && body.stream !== true) {
+      response.writeHead(200, { 'content-type': 'application/json', ...responseHeaders });
+      response.end(`{"id": "${id}", <not json>`);
+      return;
+    }
     if (body.stream === true) {
       const events = streamEvents(id, model, content, reply.chunks ?? 3, usage, stopReason);
       await sendSse(response, events, reply, responseHeaders);
