@@ -28,9 +28,24 @@ export function convertVercelUsage(usage: unknown): Usage | undefined {
   const cacheWrite = count(input?.cacheWrite);
   const reasoning = count(output?.reasoning);
   if (cacheRead) converted.cacheReadInputTokens = cacheRead;
-  if (cacheWrite) converted.cacheWriteInputTokens = cacheWrite;
+  if (cacheWrite) {
+    converted.cacheWriteInputTokens = cacheWrite;
+    const longTtl = longTtlCacheWrite((usage as LanguageModelUsageV4).raw);
+    if (longTtl) converted.cacheWrite1hInputTokens = Math.min(longTtl, cacheWrite);
+  }
   if (reasoning) converted.reasoningOutputTokens = reasoning;
   return converted;
+}
+
+/**
+ * The 1-hour part of a cache write. V4 usage has one `cacheWrite` count, but Anthropic bills 1-hour
+ * writes at a higher rate than 5-minute ones: `@ai-sdk/anthropic`
+ * keep the provider's usage in `raw`, whose `cache_creation.ephemeral_1h_input_tokens` is that part.
+ */
+function longTtlCacheWrite(raw: unknown): number | undefined {
+  const cacheCreation = (raw as { cache_creation?: { ephemeral_1h_input_tokens?: unknown } } | undefined)
+    ?.cache_creation;
+  return count(cacheCreation?.ephemeral_1h_input_tokens);
 }
 
 /** Embedding usage (`{ tokens }`): all input. */
