@@ -43,16 +43,27 @@ interface TokenUsage {
  * (the aggregated message for a stream), added up over generations; else the integration's
  * `llmOutput.tokenUsage` / `estimatedTokenUsage`, which has no cache or reasoning split. `undefined`
  * when the run reported none.
+ *
+ * Two Anthropic quirks `usage_metadata` hides:
+ * - one `cache_creation` count, while Anthropic bills 1-hour writes above 5-minute ones: the 1-hour
+ *   part is read from the provider's usage, `response_metadata.usage.cache_creation`;
+ * - a stream's aggregated `output_tokens` is `message_start`'s placeholder plus `message_delta`'s
+ *   final cumulative count: `anthropicStartOutput` (the placeholder the stream observer saw) is taken off.
  */
-export function usageOfResult(result: LLMResult): Usage | undefined {
+export function usageOfResult(result: LLMResult, anthropicStartOutput?: number): Usage | undefined {
   let total: Usage | undefined;
   for (const generations of result.generations ?? []) {
-    const message = (generations?.[0] as { message?: { usage_metadata?: LangChainUsageMetadata } } | undefined)
-      ?.message;
+    const message = (
+      generations?.[0] as
+        | { message?: { usage_metadata?: LangChainUsageMetadata; response_metadata?: Record<string, unknown> } }
+        | undefined
+    )?.message;
     const metadata = message?.usage_metadata;
     if (!metadata) continue;
-    total = total ? addUsage(total, convertLangChainUsage(metadata)) : convertLangChainUsage(metadata);
+    const usage = withLongTtlCacheWrite(convertLangChainUsage(metadata), message?.response_metadata);
+    total = total ? addUsage(total, usage) : usage;
   }
+  if (total && anthropicStartOutput) total.outputTokens = Math.max(0, total.outputTokens - anthropicStartOutput);
   if (total) return total;
   const llmOutput = result.llmOutput as { tokenUsage?: TokenUsage; estimatedTokenUsage?: TokenUsage } | undefined;
   const tokenUsage = llmOutput?.tokenUsage ?? llmOutput?.estimatedTokenUsage;
@@ -61,17 +72,26 @@ export function usageOfResult(result: LLMResult): Usage | undefined {
   return { inputTokens: tokenUsage.promptTokens ?? 0, outputTokens: tokenUsage.completionTokens ?? 0, raw: tokenUsage };
 }
 
+function withLongTtlCacheWrite(usage: Usage, responseMetadata: Record<string, unknown> | undefined): Usage {
+  const raw = responseMetadata?.usage as { cache_creation?: { ephemeral_1h_input_tokens?: unknown } } | undefined;
+  const longTtl = raw?.cache_creation?.ephemeral_1h_input_tokens;
+  if (!usage.cacheWriteInputTokens || typeof longTtl !== 'number' || !(longTtl > 0)) return usage;
+  return { ...usage, cacheWrite1hInputTokens: Math.min(longTtl, usage.cacheWriteInputTokens) };
+}
+
 function addUsage(a: Usage, b: Usage): Usage {
   const sum = (x: number | undefined, y: number | undefined) =>
     x === undefined && y === undefined ? undefined : (x ?? 0) + (y ?? 0);
   const cacheRead = sum(a.cacheReadInputTokens, b.cacheReadInputTokens);
   const cacheWrite = sum(a.cacheWriteInputTokens, b.cacheWriteInputTokens);
   const reasoning = sum(a.reasoningOutputTokens, b.reasoningOutputTokens);
+  const longTtl = sum(a.cacheWrite1hInputTokens, b.cacheWrite1hInputTokens);
   return {
     inputTokens: a.inputTokens + b.inputTokens,
     outputTokens: a.outputTokens + b.outputTokens,
     ...(cacheRead !== undefined ? { cacheReadInputTokens: cacheRead } : {}),
     ...(cacheWrite !== undefined ? { cacheWriteInputTokens: cacheWrite } : {}),
+    ...(longTtl !== undefined ? { cacheWrite1hInputTokens: longTtl } : {}),
     ...(reasoning !== undefined ? { reasoningOutputTokens: reasoning } : {}),
     raw: [a.raw, b.raw],
   };

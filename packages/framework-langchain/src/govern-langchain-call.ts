@@ -25,6 +25,11 @@ export interface LangChainModelCall {
   /** Gives up the claim on the SDK call this run makes (see {@link beginLangChainCall}). */
   withdraw: () => void;
   streamed: boolean;
+  /**
+   * The output count of an Anthropic stream's `message_start` chunk: a placeholder that LangChain adds to
+   * the final, cumulative `message_delta` count when it concatenates the chunks (see `usageOfResult`).
+   */
+  anthropicStartOutput?: number;
   /** An output rule stopped the stream: the run fails with this error whatever LangChain reports. */
   stopped: GovernanceError | undefined;
 }
@@ -86,7 +91,7 @@ export async function settleLangChainCall(
   run.withdraw();
   await settle('model run', () => {
     if ('error' in ending) return run.call.fail(run.stopped ?? ending.error);
-    const outcome = readLangChainResponse(ending.result);
+    const outcome = readLangChainResponse(ending.result, run.anthropicStartOutput);
     return run.stopped ? run.call.fail(run.stopped, outcome) : run.call.end(outcome);
   });
 }

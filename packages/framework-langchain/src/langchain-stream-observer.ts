@@ -14,6 +14,8 @@ export function observeLangChainToken(run: LangChainModelCall, token: string, ch
     run.call.firstChunk();
     safely(() => run.call.span.setAttribute(semconv.ATTR_GEN_AI_REQUEST_STREAM, true));
   }
+  const start = anthropicStartOutputOf(chunk);
+  if (start !== undefined) run.anthropicStartOutput = start;
   const text = token || textOfChunk(chunk);
   if (!text || run.stopped) return;
   const error = run.call.checkOutput(text);
@@ -26,4 +28,17 @@ export function observeLangChainToken(run: LangChainModelCall, token: string, ch
 function textOfChunk(chunk: unknown): string | undefined {
   const text = (chunk as { text?: unknown } | undefined)?.text;
   return typeof text === 'string' ? text : undefined;
+}
+
+/**
+ * The output count of `@langchain/anthropic`'s `message_start` chunk (the one chunk that has both
+ * `usage_metadata` and `response_metadata.model_provider: 'anthropic'`): Anthropic sends a placeholder
+ * output count there and the cumulative final count on `message_delta`, and LangChain sums the two.
+ */
+function anthropicStartOutputOf(chunk: unknown): number | undefined {
+  const message = (chunk as { message?: { usage_metadata?: unknown; response_metadata?: unknown } } | undefined)
+    ?.message;
+  const provider = (message?.response_metadata as { model_provider?: unknown } | undefined)?.model_provider;
+  const output = (message?.usage_metadata as { output_tokens?: unknown } | undefined)?.output_tokens;
+  return provider === 'anthropic' && typeof output === 'number' ? output : undefined;
 }

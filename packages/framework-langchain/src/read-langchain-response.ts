@@ -2,9 +2,12 @@ import type { CallOutcome, ResponseInfo } from '@genops/core/adapter';
 import type { LLMResult } from '@langchain/core/outputs';
 import { usageOfResult } from './convert-langchain-usage';
 
-/** Usage, response id, model and finish reasons of a finished model run (`handleLLMEnd`). */
-export function readLangChainResponse(result: LLMResult): CallOutcome {
-  return { usage: usageOfResult(result), response: responseOfResult(result) };
+/**
+ * Usage, response id, model and finish reasons of a finished model run (`handleLLMEnd`).
+ * `anthropicStartOutput`: see `usageOfResult`.
+ */
+export function readLangChainResponse(result: LLMResult, anthropicStartOutput?: number): CallOutcome {
+  return { usage: usageOfResult(result, anthropicStartOutput), response: responseOfResult(result) };
 }
 
 /** Response id, model and finish reasons of a finished model run. */

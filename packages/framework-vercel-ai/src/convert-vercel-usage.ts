@@ -40,7 +40,7 @@ export function convertVercelUsage(usage: unknown): Usage | undefined {
 /**
  * The 1-hour part of a cache write. V4 usage has one `cacheWrite` count, but Anthropic bills 1-hour
  * writes at a higher rate than 5-minute ones: `@ai-sdk/anthropic`
- * keep the provider's usage in `raw`, whose `cache_creation.ephemeral_1h_input_tokens` is that part.
+ * keeps the provider's usage in `raw`, whose `cache_creation.ephemeral_1h_input_tokens` is that part.
  */
 function longTtlCacheWrite(raw: unknown): number | undefined {
   const cacheCreation = (raw as { cache_creation?: { ephemeral_1h_input_tokens?: unknown } } | undefined)
