@@ -1,7 +1,7 @@
 import { currentGovernor, methodPatcher, runGovernedCall } from '@genops/core/adapter';
 import { describeGenerativeAIRequest } from './describe-google-request';
 import { governGenerativeAIStream } from './google-stream-observer';
-import { readGoogleResponse } from './read-google-response';
+import { partialOfGoogleError, readGoogleResponse } from './read-google-response';
 import type { LegacyKind } from './types';
 
 // The legacy `@google/generative-ai` (0.24, deprecated by Google): `GenerativeModel.prototype`
@@ -24,6 +24,7 @@ export function governLegacyMethod(original: Method, kind: LegacyKind, stream: b
       execute: (sent) => original.call(this, sent, requestOptions),
       // `generateContent` resolves to `{ response }`; the stream form settles from its aggregated `response`.
       outcome: (result) => readGoogleResponse(result?.response),
+      partial: partialOfGoogleError,
       stream: stream ? governGenerativeAIStream : undefined,
     });
   });

@@ -2,7 +2,7 @@ import { currentGovernor, methodPatcher, runGovernedCall } from '@genops/core/ad
 import { describeGoogleRequest, googleClientInfo } from './describe-google-request';
 import { applyGoogleEdits } from './google-request-text';
 import { governGoogleStream } from './google-stream-observer';
-import { readGoogleEmbeddingResponse, readGoogleResponse } from './read-google-response';
+import { readGoogleEmbeddingResponse, partialOfGoogleError, readGoogleResponse } from './read-google-response';
 import type { GoogleRequestKind } from './types';
 
 /** Marks governed `@google/genai` methods (`genops.google.original`). */
@@ -34,6 +34,7 @@ export function governMethod(original: Method, kind: GoogleRequestKind): Method 
       edit: applyGoogleEdits,
       execute: (sent) => original.call(this, sent),
       outcome: kind === 'embed' ? readGoogleEmbeddingResponse : readGoogleResponse,
+      partial: partialOfGoogleError,
       stream: kind === 'stream' ? governGoogleStream : undefined,
     });
   });

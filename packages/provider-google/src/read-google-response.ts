@@ -28,3 +28,12 @@ export function readGoogleEmbeddingResponse(response: any): CallOutcome {
   const usage = convertGoogleEmbeddingUsage(response);
   return { usage, incomplete: usage === undefined, response: {} };
 }
+
+/**
+ * What a failed call leaves to settle. Both SDKs throw their own errors for non-2xx statuses; a
+ * `SyntaxError` is a 2xx response whose body could not be parsed: Google answered and may have billed
+ * the call, so it settles from its reservation, flagged incomplete (`{}`), as every other route does.
+ */
+export function partialOfGoogleError(error: unknown): CallOutcome | undefined {
+  return error instanceof SyntaxError ? {} : undefined;
+}

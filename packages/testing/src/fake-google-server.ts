@@ -43,6 +43,8 @@ export interface FakeGeminiReply {
   dimensions?: number;
   /** Extra response headers. */
   headers?: Record<string, string>;
+  /** Non-streamed `generateContent`: answer 200 with a body that is not JSON. */
+  malformed?: boolean;
 }
 
 /** One request the fake Gemini server received. */
@@ -184,6 +186,11 @@ export async function startFakeGemini(options: StartFakeGeminiOptions = {}): Pro
       return;
     }
 
+    if (reply.malformed && method === 'generateContent') {
+      response.writeHead(200, { 'content-type': 'application/json', ...responseHeaders });
+      response.end('{"candidates": <not json>');
+      return;
+    }
     const content = reply.content ?? DEFAULT_CONTENT;
     const finishReason = reply.finishReason ?? 'STOP';
     const responseId = randomId();

@@ -3,6 +3,7 @@ import { costMicros } from '@genops/core/internal';
 import { describe, expect, it } from 'vitest';
 import { type AdapterHarness, createAdapterHarness, type HarnessServer } from './adapter-harness';
 import type { FakeAnthropicServer, FakeAnthropicUsage } from './fake-anthropic-server';
+import type { FakeGeminiServer, FakeGeminiUsage } from './fake-google-server';
 import type { FakeOpenAIServer, FakeUsage } from './types';
 
 /**
@@ -118,6 +119,38 @@ export const OPENAI_CHAT: WireFormat<FakeOpenAIServer, FakeUsage> = {
       usage: { inputTokens: 1200, outputTokens: 300, cacheReadInputTokens: 200, reasoningOutputTokens: 100 },
     },
     { name: 'malformed 2xx', model: 'gpt-4o', wire: 'malformed' },
+  ],
+};
+
+/**
+ * Gemini `usageMetadata`: `promptTokenCount` includes cached content; thoughts are reported apart from
+ * `candidatesTokenCount` and billed as output; above 200k prompt tokens the whole call is at the higher tier.
+ */
+export const GEMINI: WireFormat<FakeGeminiServer, FakeGeminiUsage> = {
+  name: 'Gemini',
+  provider: 'gcp.gemini',
+  server: async () => (await import('./fake-google-server')).startFakeGemini(),
+  enqueue: (server, wire) => server.enqueue(wire === 'malformed' ? { malformed: true } : { usage: wire }),
+  scenarios: [
+    {
+      name: 'plain',
+      model: 'gemini-2.5-pro',
+      wire: { prompt: 1200, candidates: 300 },
+      usage: { inputTokens: 1200, outputTokens: 300 },
+    },
+    {
+      name: 'cache read and reasoning',
+      model: 'gemini-2.5-pro',
+      wire: { prompt: 1200, candidates: 200, cached: 400, thoughts: 100 },
+      usage: { inputTokens: 1200, outputTokens: 300, cacheReadInputTokens: 400, reasoningOutputTokens: 100 },
+    },
+    {
+      name: 'long context (above the 200k tier)',
+      model: 'gemini-2.5-pro',
+      wire: { prompt: 250_000, candidates: 200, cached: 50_000, thoughts: 100 },
+      usage: { inputTokens: 250_000, outputTokens: 300, cacheReadInputTokens: 50_000, reasoningOutputTokens: 100 },
+    },
+    { name: 'malformed 2xx', model: 'gemini-2.5-pro', wire: 'malformed' },
   ],
 };
 
