@@ -2,7 +2,7 @@ import { currentGovernor, runGovernedCall } from '@genops/core/adapter';
 import { applyBedrockEdits } from './bedrock-request-text';
 import { governBedrockStream } from './bedrock-stream-observer';
 import { bedrockEndpointOf, describeBedrockRequest, GOVERNED_COMMANDS } from './describe-bedrock-request';
-import { readBedrockResponse } from './read-bedrock-response';
+import { partialOfBedrockError, readBedrockResponse } from './read-bedrock-response';
 import type { BedrockClientLike } from './types';
 
 /** The name GenOps's middleware has in a client's `middlewareStack`. */
@@ -44,6 +44,7 @@ function governanceMiddleware(client: BedrockClientLike) {
         edit: (input, edits) => applyBedrockEdits(command, input, edits),
         execute: (input) => next({ ...args, input }),
         outcome: (result, call) => readBedrockResponse(commandName, result, modelOf(call)),
+        partial: partialOfBedrockError,
         stream: command.stream
           ? (result, call) => governBedrockStream(result, call, command, modelOf(call))
           : undefined,

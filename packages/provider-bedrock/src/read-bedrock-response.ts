@@ -112,3 +112,14 @@ function stringOrUndefined(value: unknown): string | undefined {
 function joined(values: unknown[]): string | undefined {
   return stringOrUndefined(values.filter((value): value is string => typeof value === 'string').join(''));
 }
+
+/**
+ * What a failed command leaves to settle. The AWS SDK throws a deserialization error whose
+ * `$metadata.httpStatusCode` is 2xx when Bedrock answered with a body it could not parse: Bedrock may
+ * have billed the call, so it settles from its reservation, flagged incomplete (`{}`), as every other
+ * route does. Error statuses (and errors before any response) leave nothing billable.
+ */
+export function partialOfBedrockError(error: unknown): CallOutcome | undefined {
+  const status = (error as { $metadata?: { httpStatusCode?: unknown } } | undefined)?.$metadata?.httpStatusCode;
+  return typeof status === 'number' && status >= 200 && status < 300 ? {} : undefined;
+}

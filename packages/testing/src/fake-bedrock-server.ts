@@ -31,6 +31,8 @@ export interface FakeBedrockReply {
    * (real Bedrock sends them for every model family). Default `true`; ignored when `usage` is `null`.
    */
   tokenCountHeaders?: boolean;
+  /** Converse and InvokeModel: answer 200 with a body that is not JSON (and no token count headers). */
+  malformed?: boolean;
 }
 
 /**
@@ -127,6 +129,11 @@ export async function startFakeBedrock(): Promise<FakeBedrockServer> {
     const reply = queue.shift() ?? {};
     if (reply.error || (reply.status ?? 200) >= 400) {
       sendError(response, reply.status ?? 500, reply.error ?? { message: 'error' });
+      return;
+    }
+    if (reply.malformed && (operation === 'converse' || operation === 'invoke')) {
+      (response as ServerResponse).writeHead(200, { 'content-type': 'application/json' });
+      (response as ServerResponse).end('{"output": <not json>');
       return;
     }
     const content = reply.content ?? DEFAULT_CONTENT;

@@ -3,6 +3,7 @@ import { costMicros } from '@genops/core/internal';
 import { describe, expect, it } from 'vitest';
 import { type AdapterHarness, createAdapterHarness, type HarnessServer } from './adapter-harness';
 import type { FakeAnthropicServer, FakeAnthropicUsage } from './fake-anthropic-server';
+import type { FakeBedrockServer, FakeBedrockUsage } from './fake-bedrock-server';
 import type { FakeGeminiServer, FakeGeminiUsage } from './fake-google-server';
 import type { FakeOpenAIServer, FakeUsage } from './types';
 
@@ -151,6 +152,34 @@ export const GEMINI: WireFormat<FakeGeminiServer, FakeGeminiUsage> = {
       usage: { inputTokens: 250_000, outputTokens: 300, cacheReadInputTokens: 50_000, reasoningOutputTokens: 100 },
     },
     { name: 'malformed 2xx', model: 'gemini-2.5-pro', wire: 'malformed' },
+  ],
+};
+
+const BEDROCK_MODEL = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
+
+/**
+ * Bedrock Converse usage (and, for InvokeModel of an Anthropic model, Anthropic's usage in the body):
+ * `inputTokens` excludes cache reads and writes.
+ */
+export const BEDROCK: WireFormat<FakeBedrockServer, FakeBedrockUsage> = {
+  name: 'Bedrock',
+  provider: 'aws.bedrock',
+  server: async () => (await import('./fake-bedrock-server')).startFakeBedrock(),
+  enqueue: (server, wire) => server.enqueue(wire === 'malformed' ? { malformed: true } : { usage: wire }),
+  scenarios: [
+    {
+      name: 'plain',
+      model: BEDROCK_MODEL,
+      wire: { input: 1000, output: 500 },
+      usage: { inputTokens: 1000, outputTokens: 500 },
+    },
+    {
+      name: 'cache read and write',
+      model: BEDROCK_MODEL,
+      wire: { input: 1000, output: 500, cacheRead: 2000, cacheWrite: 400 },
+      usage: { inputTokens: 3400, outputTokens: 500, cacheReadInputTokens: 2000, cacheWriteInputTokens: 400 },
+    },
+    { name: 'malformed 2xx', model: BEDROCK_MODEL, wire: 'malformed' },
   ],
 };
 
