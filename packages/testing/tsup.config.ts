@@ -5,5 +5,7 @@ import { defineConfig } from 'tsup';
 // `@genops/testing/store-contract`, `@genops/testing/adapter-harness`,
 // `@genops/testing/route-contract`.
 export default defineConfig(
-  libraryConfig({ entry: ['src/index.ts', 'src/store-contract.ts', 'src/adapter-harness.ts', 'src/route-contract.ts'] }),
+  libraryConfig({
+    entry: ['src/index.ts', 'src/store-contract.ts', 'src/adapter-harness.ts', 'src/route-contract.ts'],
+  }),
 );

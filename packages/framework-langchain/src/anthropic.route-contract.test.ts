@@ -8,7 +8,9 @@ import { GenOpsCallbackHandler } from './index';
 
 const chat = (server: FakeAnthropicServer, model: string) =>
   new ChatAnthropic({ model, apiKey: 'test-key', anthropicApiUrl: server.url, maxRetries: 0, maxTokens: 1000 });
-const options = () => ({ callbacks: [new GenOpsCallbackHandler({ tracerProvider: harness.telemetry.tracerProvider })] });
+const options = () => ({
+  callbacks: [new GenOpsCallbackHandler({ tracerProvider: harness.telemetry.tracerProvider })],
+});
 
 const harness = runRouteContract(ANTHROPIC_MESSAGES, [
   { name: 'ChatAnthropic.invoke', stream: false, call: (server, model) => chat(server, model).invoke('Hi', options()) },

@@ -7,8 +7,17 @@ import { GenOpsCallbackHandler } from './index';
 // (@langchain/openai, Chat Completions and Responses) gives the tokens and cost the openai SDK routes give.
 
 const chat = (server: FakeOpenAIServer, model: string, useResponsesApi = false) =>
-  new ChatOpenAI({ model, apiKey: 'x', maxRetries: 0, maxTokens: 1000, useResponsesApi, configuration: { baseURL: server.url } });
-const options = () => ({ callbacks: [new GenOpsCallbackHandler({ tracerProvider: harness.telemetry.tracerProvider })] });
+  new ChatOpenAI({
+    model,
+    apiKey: 'x',
+    maxRetries: 0,
+    maxTokens: 1000,
+    useResponsesApi,
+    configuration: { baseURL: server.url },
+  });
+const options = () => ({
+  callbacks: [new GenOpsCallbackHandler({ tracerProvider: harness.telemetry.tracerProvider })],
+});
 
 async function consume(stream: AsyncIterable<unknown>): Promise<void> {
   for await (const _chunk of stream) {

@@ -14,7 +14,8 @@ runRouteContract(ANTHROPIC_MESSAGES, [
   {
     name: 'generateText (@ai-sdk/anthropic)',
     stream: false,
-    call: (server, id) => generateText({ model: model(server, id), prompt: 'Hi', maxOutputTokens: 1000, maxRetries: 0 }),
+    call: (server, id) =>
+      generateText({ model: model(server, id), prompt: 'Hi', maxOutputTokens: 1000, maxRetries: 0 }),
   },
   {
     name: 'streamText (@ai-sdk/anthropic)',

@@ -42,7 +42,11 @@ async function consume(stream: AsyncIterable<unknown> | undefined): Promise<void
 }
 
 runRouteContract(BEDROCK, [
-  { name: 'Converse', stream: false, call: (server, model) => client(server).send(new ConverseCommand(converse(model))) },
+  {
+    name: 'Converse',
+    stream: false,
+    call: (server, model) => client(server).send(new ConverseCommand(converse(model))),
+  },
   {
     name: 'ConverseStream',
     stream: true,

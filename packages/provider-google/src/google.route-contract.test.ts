@@ -1,7 +1,7 @@
-import { GoogleGenAI } from '@google/genai';
-import { GoogleGenerativeAI } from '@google/generative-ai';
 import type { FakeGeminiServer } from '@genops/testing';
 import { GEMINI, runRouteContract } from '@genops/testing/route-contract';
+import { GoogleGenAI } from '@google/genai';
+import { GoogleGenerativeAI } from '@google/generative-ai';
 import './index';
 
 // The route contract (docs/contributing.md): the same Gemini wire usage through `@google/genai` and the
@@ -23,7 +23,11 @@ async function consume(stream: AsyncIterable<unknown>): Promise<void> {
 }
 
 runRouteContract(GEMINI, [
-  { name: 'models.generateContent', stream: false, call: (server, model) => genai(server).models.generateContent(request(model)) },
+  {
+    name: 'models.generateContent',
+    stream: false,
+    call: (server, model) => genai(server).models.generateContent(request(model)),
+  },
   {
     name: 'models.generateContentStream',
     stream: true,

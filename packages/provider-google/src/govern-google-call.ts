@@ -2,7 +2,7 @@ import { currentGovernor, methodPatcher, runGovernedCall } from '@genops/core/ad
 import { describeGoogleRequest, googleClientInfo } from './describe-google-request';
 import { applyGoogleEdits } from './google-request-text';
 import { governGoogleStream } from './google-stream-observer';
-import { readGoogleEmbeddingResponse, partialOfGoogleError, readGoogleResponse } from './read-google-response';
+import { partialOfGoogleError, readGoogleEmbeddingResponse, readGoogleResponse } from './read-google-response';
 import type { GoogleRequestKind } from './types';
 
 /** Marks governed `@google/genai` methods (`genops.google.original`). */

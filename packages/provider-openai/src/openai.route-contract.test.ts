@@ -26,18 +26,24 @@ runRouteContract(OPENAI_CHAT, [
   {
     name: 'chat.completions.create (stream)',
     stream: true,
-    call: async (server, model) => consume(await client(server).chat.completions.create({ ...chat(model), stream: true })),
+    call: async (server, model) =>
+      consume(await client(server).chat.completions.create({ ...chat(model), stream: true })),
   },
   {
     name: 'chat.completions.stream()',
     stream: true,
     call: (server, model) => client(server).chat.completions.stream(chat(model)).finalChatCompletion(),
   },
-  { name: 'responses.create', stream: false, call: (server, model) => client(server).responses.create(responses(model)) },
+  {
+    name: 'responses.create',
+    stream: false,
+    call: (server, model) => client(server).responses.create(responses(model)),
+  },
   {
     name: 'responses.create (stream)',
     stream: true,
-    call: async (server, model) => consume(await client(server).responses.create({ ...responses(model), stream: true })),
+    call: async (server, model) =>
+      consume(await client(server).responses.create({ ...responses(model), stream: true })),
   },
   {
     name: 'responses.stream()',
