@@ -48,6 +48,8 @@ export {
   PolicyViolationError,
   RateLimitedError,
   ReservationFailedError,
+  StoreAmountError,
+  StoreIdentityError,
   StoreUnavailableError,
 } from './errors/index';
 export { estimateInputTokens } from './estimate';
@@ -83,6 +85,7 @@ export { PriceTable } from './pricing/price-table';
 export type { ModelPrice, PriceMatch, PriceTier, ProviderPriceFile } from './pricing/types';
 export * as semconv from './semconv';
 export { GENOPS_SPEC_VERSION, type PolicyResult, type ReasonCode } from './semconv';
+export { assertReserveAmounts, assertSettleAmounts } from './store/amounts';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store';
 export { openStoreUrl } from './store/open-store';
 export { type JournaledSettlement, SettlementJournal } from './store/settlement-journal';

@@ -4,6 +4,8 @@ import {
   type ApprovalStatus,
   type AuditEntry,
   type AuditRecord,
+  assertReserveAmounts,
+  assertSettleAmounts,
   type BudgetLine,
   chainAuditEntries,
   GENESIS_HASH,
@@ -183,6 +185,7 @@ export class RedisStore implements GovernanceStore {
   }
 
   async reserve(request: ReserveRequest): Promise<ReserveResult> {
+    assertReserveAmounts(this.kind, request);
     const reply = (await this.script(
       'reserve',
       'genopsV1Reserve',
@@ -195,6 +198,7 @@ export class RedisStore implements GovernanceStore {
   }
 
   async settle(id: string, actual: SettleAmounts, lines?: readonly BudgetLine[]): Promise<SettleResult> {
+    assertSettleAmounts(this.kind, id, actual, lines);
     const amounts: Record<string, string> = {};
     for (const [unit, amount] of Object.entries(actual)) if (amount != null) amounts[unit] = String(amount);
     const reply = (await this.script(

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import {
@@ -7,6 +7,8 @@ import {
   type ApprovalStatus,
   type AuditEntry,
   type AuditRecord,
+  assertReserveAmounts,
+  assertSettleAmounts,
   type BudgetLine,
   chainAuditEntries,
   type GovernanceStore,
@@ -16,6 +18,7 @@ import {
   type ReserveResult,
   type SettleAmounts,
   type SettleResult,
+  StoreIdentityError,
 } from '@genops/core';
 import { migrate, rollback } from './schema';
 import type { SqliteStoreOptions } from './types';
@@ -49,6 +52,7 @@ interface ReservationRow {
   id: string;
   lines: string;
   started_at: number;
+  expires_at: number;
 }
 
 type ApprovalWaiter = (record: ApprovalRecord) => void;
@@ -86,6 +90,12 @@ export class SqliteStore implements GovernanceStore {
   readonly failMode: 'closed' | 'open';
   /** The database file (absolute), or `:memory:`. */
   readonly path: string;
+  /** The file's store id: a UUID written into it when it was created, the same for every process using it. */
+  readonly storeId: string;
+  /** Device and inode of the file as opened, to notice it being deleted or replaced; unset for `:memory:`. */
+  private readonly identity: { dev: number; ino: number } | undefined;
+  /** Set once the file was found deleted or replaced: every operation fails with it from then on. */
+  private identityError: StoreIdentityError | undefined;
   private readonly db: DatabaseSync;
   private readonly statements: Statements;
   private readonly now: () => number;
@@ -115,8 +125,12 @@ export class SqliteStore implements GovernanceStore {
       db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
       db.exec('PRAGMA journal_mode = WAL');
       db.exec('PRAGMA synchronous = NORMAL');
-      migrate(db);
+      this.storeId = migrate(db);
       this.statements = prepareStatements(db);
+      if (this.path !== ':memory:') {
+        const stat = statSync(this.path);
+        this.identity = { dev: stat.dev, ino: stat.ino };
+      }
     } catch (error) {
       try {
         db?.close();
@@ -129,6 +143,7 @@ export class SqliteStore implements GovernanceStore {
   }
 
   async reserve(request: ReserveRequest): Promise<ReserveResult> {
+    assertReserveAmounts(this.kind, request);
     const now = this.begin();
     this.sweepWhenDue(now);
     return this.write(() => {
@@ -158,6 +173,7 @@ export class SqliteStore implements GovernanceStore {
         return row;
       });
       this.statements.insertReservation.run(request.id, JSON.stringify(lines), now, now + Math.max(0, request.leaseMs));
+      this.statements.deleteSettled.run(request.id);
       const states = reserved.map((row) => this.state(row, now));
       this.saveRows(rows);
       return { ok: true, lines: states };
@@ -165,6 +181,7 @@ export class SqliteStore implements GovernanceStore {
   }
 
   async settle(id: string, actual: SettleAmounts, lines?: readonly BudgetLine[]): Promise<SettleResult> {
+    assertSettleAmounts(this.kind, id, actual, lines);
     const now = this.begin();
     this.sweepWhenDue(now);
     return this.write(() => {
@@ -172,17 +189,21 @@ export class SqliteStore implements GovernanceStore {
       const rows: Rows = new Map();
       const reservation = this.statements.selectReservation.get(id) as ReservationRow | undefined;
       if (!reservation) {
-        // The lease expired while the call ran: its reservation was released, but what it cost still counts.
+        // The lease expired while the call ran: its reservation was released, but what it cost still
+        // counts, once: a repeat of a settlement (a replay after a lost reply) commits nothing.
+        const repeated = this.statements.selectSettled.get(id, now) !== undefined;
         const committed = (lines ?? []).map((line) => {
           const row = this.rowOf(rows, line, now);
-          this.commit(row, actual[line.unit] ?? 0, now, now);
+          if (!repeated) this.commit(row, actual[line.unit] ?? 0, now, now);
           return row;
         });
         const states = committed.map((row) => this.state(row, now));
         this.saveRows(rows);
+        if (!repeated && lines) this.statements.upsertSettled.run(id, now + this.retentionMs);
         return { open: false, lines: states };
       }
       this.statements.deleteReservation.run(id);
+      this.statements.upsertSettled.run(id, now + Math.max(0, reservation.expires_at - reservation.started_at));
       const committed = (JSON.parse(reservation.lines) as BudgetLine[]).map((line) => {
         const row = this.rowOf(rows, line, now);
         row.reserved = Math.max(0, row.reserved - line.amount);
@@ -405,10 +426,42 @@ export class SqliteStore implements GovernanceStore {
 
   // ---- Transactions ---------------------------------------------------------------------------------
 
-  /** The time for an operation; throws once the store is closed. */
+  /**
+   * The time for an operation; throws once the store is closed, or when its file is no longer the one
+   * it opened (see {@link checkIdentity}).
+   */
   private begin(): number {
     if (this.closed) throw new Error(`genops: the SQLite store at ${this.path} is closed`);
+    this.checkIdentity();
     return this.now();
+  }
+
+  /**
+   * Fails when the file at {@link path} was deleted or replaced since the store opened it: this
+   * connection would keep writing the old file (an unlinked inode nobody else sees) while processes
+   * opening the path start another ledger. One `stat` per operation (a few microseconds); once
+   * detected, every operation fails with the same {@link StoreIdentityError}.
+   */
+  private checkIdentity(): void {
+    if (this.identityError) throw this.identityError;
+    if (!this.identity) return;
+    let stat: { dev: number; ino: number } | undefined;
+    try {
+      stat = statSync(this.path, { throwIfNoEntry: false });
+    } catch {
+      // Unreadable for a moment (permissions, I/O): the transaction itself reports a real failure.
+      return;
+    }
+    if (stat && stat.ino === this.identity.ino && stat.dev === this.identity.dev) return;
+    const reason = stat ? 'replaced' : 'deleted';
+    const what = stat ? `was replaced by another file (inode ${this.identity.ino} → ${stat.ino})` : 'was deleted';
+    this.identityError = new StoreIdentityError({
+      store: this.kind,
+      location: this.path,
+      reason,
+      message: `genops: the SQLite store file ${this.path} ${what} while this process had it open (store id ${this.storeId}). Budgets, reservations and the audit chain in it are no longer shared with processes that open the path now, so this store refuses every operation (GenOps then applies failMode '${this.failMode}'). Restore the file, or restart every process that uses it so they all open the same new ledger.`,
+    });
+    throw this.identityError;
   }
 
   /** Before a write: runs the housekeeping sweep when it is due (the write releases expired leases itself). */
@@ -606,6 +659,7 @@ export class SqliteStore implements GovernanceStore {
       statements.sweepIdleRollingLines.run(horizon, now);
       statements.sweepBuckets.run(now);
       statements.sweepMarks.run(now);
+      statements.sweepSettled.run(now);
       statements.sweepApprovals.run(horizon);
     });
   }
@@ -711,11 +765,17 @@ function prepareStatements(db: DatabaseSync) {
     deleteBuckets: prepare('DELETE FROM buckets WHERE line_key = ?'),
 
     reservationExists: prepare('SELECT 1 AS found FROM reservations WHERE id = ?'),
-    selectReservation: prepare('SELECT id, lines, started_at FROM reservations WHERE id = ?'),
+    selectReservation: prepare('SELECT id, lines, started_at, expires_at FROM reservations WHERE id = ?'),
     insertReservation: prepare('INSERT INTO reservations (id, lines, started_at, expires_at) VALUES (?, ?, ?, ?)'),
     deleteReservation: prepare('DELETE FROM reservations WHERE id = ?'),
     selectExpiredLeases: prepare('SELECT id, lines FROM reservations WHERE expires_at <= ? ORDER BY expires_at'),
     hasExpiredLeases: prepare('SELECT 1 AS found FROM reservations WHERE expires_at <= ? LIMIT 1'),
+    upsertSettled: prepare(
+      'INSERT INTO settled (id, until) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET until = excluded.until',
+    ),
+    selectSettled: prepare('SELECT 1 AS found FROM settled WHERE id = ? AND until > ?'),
+    deleteSettled: prepare('DELETE FROM settled WHERE id = ?'),
+    sweepSettled: prepare('DELETE FROM settled WHERE until <= ?'),
     countOpenReservations: prepare('SELECT COUNT(*) AS count FROM reservations WHERE expires_at > ?'),
 
     markOnce: prepare(
