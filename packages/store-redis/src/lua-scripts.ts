@@ -6,7 +6,8 @@
  * Every script gets `KEYS[1]` = the namespace (`{genops}:`), which already carries the client's
  * `keyPrefix` if it has one, and builds every other key name from it. All of them therefore share the
  * namespace's hash tag and live in one Redis Cluster slot (scripts may touch undeclared keys of the
- * slot they run in). `ARGV[1]` is the retention (ms) and `ARGV[2]` the client's clock (epoch ms):
+ * slot they run in). `ARGV[1]` is the retention (ms) and `ARGV[2]` the client's clock (epoch ms); the
+ * last argument is the namespace epoch the client expects (removed from `ARGV` before the script reads it):
  * leases, periods, rolling windows and `markOnce` expiry follow the caller's clock, as in
  * `MemoryStore`; Redis key TTLs only garbage-collect state that no longer counts.
  *
@@ -21,6 +22,8 @@
  * - `mark:<key>` string: when the mark may be set again (`inf` = never).
  * - `approval:<id>` hash: `rec` the record as created (JSON), `st` status, `da`/`db`/`dr` decision,
  *   `seq` creation order; `approvals` sorted set: id by `createdAt`; `approvals:seq` counter.
+ * - `epoch` string: the namespace's identity, a random id written once at first use and never expired;
+ *   every script is given the epoch its client found and fails (`GENOPS_EPOCH <found>`) when it differs.
  * - `audit` stream: one entry per record (id `<seq>-0`, field `r` = the record's JSON);
  *   `audit:tip` hash: `seq` and `hash` of the last record.
  *
@@ -30,6 +33,11 @@
 
 const PRELUDE = `
 local NS = KEYS[1]
+-- The last argument is the namespace's epoch as this client first found it: a flushed database (or a
+-- deleted or changed epoch key) fails the script before it reads or writes anything.
+local EPOCH = table.remove(ARGV)
+local FOUND_EPOCH = redis.call('GET', NS .. 'epoch')
+if FOUND_EPOCH ~= EPOCH then return redis.error_reply('GENOPS_EPOCH ' .. (FOUND_EPOCH or '')) end
 local RET = tonumber(ARGV[1])
 local NOW = tonumber(ARGV[2])
 local INDEX = NS .. 'lines'
@@ -507,4 +515,11 @@ for i = 8, #ARGV, 2 do
 end
 redis.call('HSET', tipKey, 'seq', ARGV[6], 'hash', ARGV[7])
 return { 1 }
+`;
+
+/** ARGV[1] a new random epoch. Sets the namespace's epoch unless it has one; replies with the epoch. */
+export const EPOCH_LUA = `
+local k = KEYS[1] .. 'epoch'
+redis.call('SET', k, ARGV[1], 'NX')
+return redis.call('GET', k)
 `;
