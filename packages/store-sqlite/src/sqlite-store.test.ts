@@ -149,6 +149,20 @@ describe('SqliteStore', () => {
     expect(await store.markOnce('alert|x')).toBe(true);
   });
 
+  it('closes its checkpoint thread (started after 256 writes) and keeps every commit', async () => {
+    const path = freshPath();
+    const store = new SqliteStore({ path });
+    // Past the write count at which checkpoints move to the worker thread.
+    for (let index = 0; index < 200; index++) {
+      await store.reserve({ id: `c${index}`, lines: [usd('busy', 1_000_000, 10)], leaseMs: 60_000 });
+      await store.settle(`c${index}`, { USD: 3 });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await store.close();
+    const reopened = open({ path });
+    expect(await reopened.lines()).toMatchObject([{ key: 'busy', used: 600, reserved: 0 }]);
+  });
+
   it('carries its failMode (closed by default)', () => {
     expect(open({ path: freshPath() }).failMode).toBe('closed');
     expect(open({ path: freshPath(), failMode: 'open' }).failMode).toBe('open');

@@ -1,6 +1,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { Worker } from 'node:worker_threads';
 import {
   type ApprovalDecisionInput,
   type ApprovalRecord,
@@ -30,6 +31,27 @@ const SWEEP_INTERVAL_MS = 60_000;
 const MAX_TIMER_MS = 2_147_483_647;
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 const DEFAULT_APPROVAL_POLL_MS = 200;
+const DEFAULT_IDENTITY_CHECK_MS = 1;
+/** Write transactions after which checkpoints move to a worker thread (a short-lived store never starts one). */
+const CHECKPOINTER_AFTER_WRITES = 256;
+/** How often the checkpointer thread copies the WAL back into the database (and fsyncs it). */
+const CHECKPOINT_INTERVAL_MS = 100;
+/** WAL pages after which a write checkpoints on the event loop itself: a safety net if the thread lags. */
+const FALLBACK_AUTOCHECKPOINT_PAGES = 10_000;
+
+/**
+ * The checkpointer thread: its own connection to the file, running a PASSIVE checkpoint (never waits
+ * for readers or writers) every interval, so the checkpoint's fsync never blocks the event loop.
+ */
+const CHECKPOINTER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { DatabaseSync } = require('node:sqlite');
+const db = new DatabaseSync(workerData.path);
+db.exec('PRAGMA busy_timeout = 0');
+const checkpoint = () => { try { db.exec('PRAGMA wal_checkpoint(PASSIVE)'); } catch {} };
+const timer = setInterval(checkpoint, workerData.intervalMs);
+parentPort.once('message', () => { clearInterval(timer); checkpoint(); db.close(); parentPort.close(); });
+`;
 
 /** A `lines` row, read into memory for the length of one transaction. */
 interface LineRow {
@@ -96,6 +118,11 @@ export class SqliteStore implements GovernanceStore {
   private readonly identity: { dev: number; ino: number } | undefined;
   /** Set once the file was found deleted or replaced: every operation fails with it from then on. */
   private identityError: StoreIdentityError | undefined;
+  private readonly identityCheckMs: number;
+  /** `performance.now()` of the last identity check that passed. */
+  private identityCheckedAt = Number.NEGATIVE_INFINITY;
+  private writes = 0;
+  private checkpointer: Worker | undefined;
   private readonly db: DatabaseSync;
   private readonly statements: Statements;
   private readonly now: () => number;
@@ -118,6 +145,7 @@ export class SqliteStore implements GovernanceStore {
     this.retentionMs = options.retentionMs ?? DAY_MS;
     this.approvalPollMs = Math.max(1, options.approvalPollMs ?? DEFAULT_APPROVAL_POLL_MS);
     const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS));
+    this.identityCheckMs = Math.max(0, options.identityCheckMs ?? DEFAULT_IDENTITY_CHECK_MS);
     let db: DatabaseSync | undefined;
     try {
       if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
@@ -421,6 +449,16 @@ export class SqliteStore implements GovernanceStore {
     this.waiters.clear();
     this.stopPollerWhenIdle();
     this.closed = true;
+    const checkpointer = this.checkpointer;
+    this.checkpointer = undefined;
+    if (checkpointer) {
+      // The thread checkpoints once more and closes its connection; not awaited beyond its exit.
+      const exited = new Promise<void>((resolve) => checkpointer.once('exit', () => resolve()));
+      // Kept alive until it has exited, so close() resolves even when nothing else is running.
+      checkpointer.ref();
+      checkpointer.postMessage('close');
+      await exited;
+    }
     this.db.close();
   }
 
@@ -445,6 +483,8 @@ export class SqliteStore implements GovernanceStore {
   private checkIdentity(): void {
     if (this.identityError) throw this.identityError;
     if (!this.identity) return;
+    const checkedAt = performance.now();
+    if (checkedAt - this.identityCheckedAt < this.identityCheckMs) return;
     let stat: { dev: number; ino: number } | undefined;
     try {
       stat = statSync(this.path, { throwIfNoEntry: false });
@@ -452,7 +492,10 @@ export class SqliteStore implements GovernanceStore {
       // Unreadable for a moment (permissions, I/O): the transaction itself reports a real failure.
       return;
     }
-    if (stat && stat.ino === this.identity.ino && stat.dev === this.identity.dev) return;
+    if (stat && stat.ino === this.identity.ino && stat.dev === this.identity.dev) {
+      this.identityCheckedAt = checkedAt;
+      return;
+    }
     const reason = stat ? 'replaced' : 'deleted';
     const what = stat ? `was replaced by another file (inode ${this.identity.ino} → ${stat.ino})` : 'was deleted';
     this.identityError = new StoreIdentityError({
@@ -479,10 +522,39 @@ export class SqliteStore implements GovernanceStore {
     try {
       const result = work();
       this.statements.commit.run();
+      if (++this.writes === CHECKPOINTER_AFTER_WRITES) this.startCheckpointer();
       return result;
     } catch (error) {
       rollback(this.db);
       throw this.storeError(error);
+    }
+  }
+
+  /**
+   * Moves WAL checkpoints off the event loop: SQLite's automatic checkpoint runs inside a commit and
+   * fsyncs the database, stalling the event loop for milliseconds every thousand pages. From here on a
+   * worker thread checkpoints every {@link CHECKPOINT_INTERVAL_MS} and commits only checkpoint
+   * themselves when the WAL outgrows {@link FALLBACK_AUTOCHECKPOINT_PAGES}. Durability is unchanged
+   * (WAL with `synchronous=NORMAL`: a commit survives a process crash; an OS crash may lose the last
+   * commits, never consistency). Without `worker_threads` (or when it fails) SQLite keeps checkpointing
+   * as before.
+   */
+  private startCheckpointer(): void {
+    if (this.path === ':memory:' || this.closed) return;
+    try {
+      const worker = new Worker(CHECKPOINTER_SOURCE, {
+        eval: true,
+        workerData: { path: this.path, intervalMs: CHECKPOINT_INTERVAL_MS },
+      });
+      worker.unref();
+      worker.on('error', () => {
+        // Checkpointing falls back to SQLite's own (below) when the thread dies.
+        this.db.exec('PRAGMA wal_autocheckpoint = 1000');
+      });
+      this.checkpointer = worker;
+      this.db.exec(`PRAGMA wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+    } catch {
+      // No worker thread: SQLite's automatic checkpoints carry on.
     }
   }
 

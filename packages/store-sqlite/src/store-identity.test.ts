@@ -20,7 +20,7 @@ function deleteDatabase(path: string): void {
 describe('SqliteStore identity', () => {
   const opened: SqliteStore[] = [];
   const open = (path: string, failMode?: 'open' | 'closed'): SqliteStore => {
-    const store = new SqliteStore({ path, ...(failMode ? { failMode } : {}) });
+    const store = new SqliteStore({ path, identityCheckMs: 0, ...(failMode ? { failMode } : {}) });
     opened.push(store);
     return store;
   };
@@ -88,7 +88,7 @@ describe('SqliteStore identity', () => {
   it('a governed call is denied (failMode closed) with a StoreUnavailableError caused by the identity error', async () => {
     const path = freshPath();
     const genops = GenOps.init({
-      store: new SqliteStore({ path }),
+      store: new SqliteStore({ path, identityCheckMs: 0 }),
       budgets: [{ name: 'shared', limit: 10, window: 'total' }],
       autoInstrument: false,
       exporter: 'none',
