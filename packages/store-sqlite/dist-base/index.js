@@ -1,13 +1,10 @@
 // ../../../../../tmp/stores/basesrc/src/open-store.ts
-import { resolve as resolve2 } from "node:path";
 
 // ../../../../../tmp/stores/basesrc/src/sqlite-store.ts
-import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { DatabaseSync } from "node:sqlite";
-import {
-  chainAuditEntries
-} from "@genops/core";
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve, resolve as resolve2 } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { chainAuditEntries } from '@genops/core';
 
 // ../../../../../tmp/stores/basesrc/src/schema.ts
 var MIGRATIONS = [
@@ -71,25 +68,25 @@ var MIGRATIONS = [
     prev_hash TEXT NOT NULL,
     hash TEXT NOT NULL
   );
-  `
+  `,
 ];
 var SCHEMA_VERSION = MIGRATIONS.length;
 function migrate(db) {
-  db.exec("BEGIN IMMEDIATE");
+  db.exec('BEGIN IMMEDIATE');
   try {
-    db.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID");
+    db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID');
     const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get();
     const version = row ? Number(row.value) : 0;
     if (!Number.isInteger(version) || version < 0)
       throw new Error(`its schema_version is "${row?.value}", not a version this package knows`);
     if (version > SCHEMA_VERSION)
       throw new Error(
-        `it has schema version ${version}, written by a newer @genops/store-sqlite (this one reads up to version ${SCHEMA_VERSION}); upgrade @genops/store-sqlite`
+        `it has schema version ${version}, written by a newer @genops/store-sqlite (this one reads up to version ${SCHEMA_VERSION}); upgrade @genops/store-sqlite`,
       );
     for (let next = version; next < SCHEMA_VERSION; next++) db.exec(MIGRATIONS[next]);
     if (version !== SCHEMA_VERSION)
       db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
-    db.exec("COMMIT");
+    db.exec('COMMIT');
   } catch (error) {
     rollback(db);
     throw error;
@@ -97,9 +94,8 @@ function migrate(db) {
 }
 function rollback(db) {
   try {
-    db.exec("ROLLBACK");
-  } catch {
-  }
+    db.exec('ROLLBACK');
+  } catch {}
 }
 
 // ../../../../../tmp/stores/basesrc/src/sqlite-store.ts
@@ -108,9 +104,10 @@ var SWEEP_INTERVAL_MS = 6e4;
 var MAX_TIMER_MS = 2147483647;
 var DEFAULT_BUSY_TIMEOUT_MS = 5e3;
 var DEFAULT_APPROVAL_POLL_MS = 200;
-var LINE_COLUMNS = 'key, budget, unit, limit_value AS "limit", used, reserved, expires_at AS expiresAt, window_ms AS windowMs, bucket_ms AS bucketMs, touched_at AS touchedAt';
+var LINE_COLUMNS =
+  'key, budget, unit, limit_value AS "limit", used, reserved, expires_at AS expiresAt, window_ms AS windowMs, bucket_ms AS bucketMs, touched_at AS touchedAt';
 var SqliteStore = class {
-  kind = "sqlite";
+  kind = 'sqlite';
   /** What GenOps does when the store cannot be used (see {@link SqliteStoreOptions.failMode}). */
   failMode;
   /** The database file (absolute), or `:memory:`. */
@@ -130,26 +127,25 @@ var SqliteStore = class {
    *   version can read.
    */
   constructor(options) {
-    this.path = options.path === ":memory:" ? ":memory:" : resolve(options.path);
+    this.path = options.path === ':memory:' ? ':memory:' : resolve(options.path);
     this.now = options.now ?? Date.now;
-    this.failMode = options.failMode ?? "closed";
+    this.failMode = options.failMode ?? 'closed';
     this.retentionMs = options.retentionMs ?? DAY_MS;
     this.approvalPollMs = Math.max(1, options.approvalPollMs ?? DEFAULT_APPROVAL_POLL_MS);
     const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS));
     let db;
     try {
-      if (this.path !== ":memory:") mkdirSync(dirname(this.path), { recursive: true });
+      if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
       db = new DatabaseSync(this.path);
       db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
-      db.exec("PRAGMA journal_mode = WAL");
-      db.exec("PRAGMA synchronous = NORMAL");
+      db.exec('PRAGMA journal_mode = WAL');
+      db.exec('PRAGMA synchronous = NORMAL');
       migrate(db);
       this.statements = prepareStatements(db);
     } catch (error) {
       try {
         db?.close();
-      } catch {
-      }
+      } catch {}
       throw new Error(`genops: cannot open the SQLite store at ${this.path}: ${messageOf(error)}`, { cause: error });
     }
     this.db = db;
@@ -228,7 +224,7 @@ var SqliteStore = class {
       return true;
     });
   }
-  async lines(prefix = "") {
+  async lines(prefix = '') {
     const now = this.begin();
     this.maintain(now);
     const states = [];
@@ -241,10 +237,10 @@ var SqliteStore = class {
           unit: row.unit,
           limit: row.limit,
           used: row.used,
-          reserved: row.reserved
+          reserved: row.reserved,
         });
       }
-      return states.sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+      return states.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     });
   }
   async openReservations() {
@@ -262,17 +258,17 @@ var SqliteStore = class {
     const now = this.begin();
     this.maintain(now);
     const json = JSON.stringify(record);
-    this.read(
-      () => this.statements.upsertApproval.run(
+    this.read(() =>
+      this.statements.upsertApproval.run(
         record.id,
         record.status,
         record.createdAt,
         record.expiresAt,
         record.decidedAt ?? null,
-        json
-      )
+        json,
+      ),
     );
-    if (record.status !== "pending") this.notify(record.id, json);
+    if (record.status !== 'pending') this.notify(record.id, json);
   }
   async decideApproval(id, decision) {
     const now = this.begin();
@@ -281,7 +277,7 @@ var SqliteStore = class {
       const row = this.statements.selectApproval.get(id);
       if (!row) return void 0;
       const record = JSON.parse(row.record);
-      if (record.status !== "pending") return { json: row.record, changed: false };
+      if (record.status !== 'pending') return { json: row.record, changed: false };
       record.status = decision.status;
       record.decidedAt = now;
       record.decidedBy = decision.decidedBy;
@@ -301,7 +297,10 @@ var SqliteStore = class {
   async listApprovals(filter = {}) {
     this.maintain(this.begin());
     return this.read(() => {
-      const rows = filter.status === void 0 ? this.statements.listApprovals.all() : this.statements.listApprovalsByStatus.all(filter.status);
+      const rows =
+        filter.status === void 0
+          ? this.statements.listApprovals.all()
+          : this.statements.listApprovalsByStatus.all(filter.status);
       return rows.map((row) => JSON.parse(row.record));
     });
   }
@@ -314,10 +313,10 @@ var SqliteStore = class {
     this.maintain(this.begin());
     const record = this.read(() => this.approval(id));
     if (!record) return void 0;
-    if (record.status !== "pending" || timeoutMs <= 0) return record;
+    if (record.status !== 'pending' || timeoutMs <= 0) return record;
     return new Promise((resolve3) => {
       let waiters = this.waiters.get(id);
-      if (!waiters) this.waiters.set(id, waiters = /* @__PURE__ */ new Set());
+      if (!waiters) this.waiters.set(id, (waiters = /* @__PURE__ */ new Set()));
       const waiter = (decided) => {
         clearTimeout(timer);
         resolve3(decided);
@@ -330,7 +329,7 @@ var SqliteStore = class {
           this.stopPollerWhenIdle();
           resolve3(this.tryApproval(id) ?? record);
         },
-        Math.min(timeoutMs, MAX_TIMER_MS)
+        Math.min(timeoutMs, MAX_TIMER_MS),
       );
       timer.unref();
       waiters.add(waiter);
@@ -341,14 +340,12 @@ var SqliteStore = class {
     this.begin();
     if (entries.length === 0) return [];
     const texts = entries.map((entry) => JSON.stringify(entry.data));
-    const copies = entries.map(
-      (entry, index) => ({
-        type: entry.type,
-        at: entry.at,
-        subject: entry.subject,
-        data: JSON.parse(texts[index])
-      })
-    );
+    const copies = entries.map((entry, index) => ({
+      type: entry.type,
+      at: entry.at,
+      subject: entry.subject,
+      data: JSON.parse(texts[index]),
+    }));
     const records = this.write(() => {
       const tip = this.statements.selectAuditTip.get();
       const chained = chainAuditEntries(tip, copies);
@@ -360,7 +357,7 @@ var SqliteStore = class {
           record.subject,
           texts[index],
           record.prevHash,
-          record.hash
+          record.hash,
         );
       });
       return chained;
@@ -374,18 +371,16 @@ var SqliteStore = class {
   async readAudit(options = {}) {
     this.begin();
     const limit = options.limit === void 0 ? -1 : Math.max(0, Math.floor(options.limit));
-    return this.read(
-      () => this.statements.readAudit.all(options.fromSeq ?? 1, limit).map(
-        (row) => ({
-          seq: row.seq,
-          type: row.type,
-          at: row.at,
-          subject: row.subject,
-          data: JSON.parse(row.data),
-          prevHash: row.prevHash,
-          hash: row.hash
-        })
-      )
+    return this.read(() =>
+      this.statements.readAudit.all(options.fromSeq ?? 1, limit).map((row) => ({
+        seq: row.seq,
+        type: row.type,
+        at: row.at,
+        subject: row.subject,
+        data: JSON.parse(row.data),
+        prevHash: row.prevHash,
+        hash: row.hash,
+      })),
     );
   }
   /**
@@ -483,7 +478,7 @@ var SqliteStore = class {
       expiresAt: line.expiresAt ?? null,
       windowMs: rolling?.windowMs ?? null,
       bucketMs: rolling?.bucketMs ?? null,
-      touchedAt: now
+      touchedAt: now,
     };
     rows.set(line.key, row);
     return row;
@@ -546,7 +541,7 @@ var SqliteStore = class {
       unit: row.unit,
       limit: row.limit,
       used: row.windowMs !== null ? this.windowSum(row, now) : row.used,
-      reserved: row.reserved
+      reserved: row.reserved,
     };
   }
   saveRows(rows) {
@@ -561,19 +556,17 @@ var SqliteStore = class {
         row.expiresAt,
         row.windowMs,
         row.bucketMs,
-        row.touchedAt
+        row.touchedAt,
       );
     }
   }
   unreserve(reservation) {
     this.statements.deleteReservation.run(reservation.id);
-    for (const line of JSON.parse(reservation.lines))
-      this.statements.unreserveLine.run(line.amount, line.key);
+    for (const line of JSON.parse(reservation.lines)) this.statements.unreserveLine.run(line.amount, line.key);
   }
   /** Releases every reservation whose lease has ended (a holder that never settled). Inside a transaction. */
   expireLeases(now) {
-    for (const reservation of this.statements.selectExpiredLeases.all(now))
-      this.unreserve(reservation);
+    for (const reservation of this.statements.selectExpiredLeases.all(now)) this.unreserve(reservation);
   }
   /** Drops state past its retention so the file stays bounded; at most once a minute per instance. */
   sweep(now) {
@@ -625,7 +618,7 @@ var SqliteStore = class {
     this.poller = setInterval(() => {
       for (const id of [...this.waiters.keys()]) {
         const json = this.tryApprovalJson(id);
-        if (json !== void 0 && JSON.parse(json).status !== "pending") this.notify(id, json);
+        if (json !== void 0 && JSON.parse(json).status !== 'pending') this.notify(id, json);
       }
     }, this.approvalPollMs);
   }
@@ -638,17 +631,17 @@ var SqliteStore = class {
 function prepareStatements(db) {
   const prepare = (sql) => db.prepare(sql);
   return {
-    begin: prepare("BEGIN IMMEDIATE"),
-    commit: prepare("COMMIT"),
+    begin: prepare('BEGIN IMMEDIATE'),
+    commit: prepare('COMMIT'),
     selectLine: prepare(`SELECT ${LINE_COLUMNS} FROM lines WHERE key = ?`),
     upsertLine: prepare(
       `INSERT INTO lines (key, budget, unit, limit_value, used, reserved, expires_at, window_ms, bucket_ms, touched_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET budget = excluded.budget, unit = excluded.unit, limit_value = excluded.limit_value,
          used = excluded.used, reserved = excluded.reserved, expires_at = excluded.expires_at,
-         window_ms = excluded.window_ms, bucket_ms = excluded.bucket_ms, touched_at = excluded.touched_at`
+         window_ms = excluded.window_ms, bucket_ms = excluded.bucket_ms, touched_at = excluded.touched_at`,
     ),
-    unreserveLine: prepare("UPDATE lines SET reserved = MAX(0, reserved - ?) WHERE key = ?"),
+    unreserveLine: prepare('UPDATE lines SET reserved = MAX(0, reserved - ?) WHERE key = ?'),
     /** Line states from a key on, in key order; `used` as `MemoryStore` reads it (0 once the period ended). */
     selectLineStates: prepare(
       `SELECT key, budget, unit, limit_value AS "limit", reserved,
@@ -658,79 +651,80 @@ function prepareStatements(db) {
            ELSE (SELECT COALESCE(SUM(b.amount), 0) FROM buckets b
                  WHERE b.line_key = lines.key AND b.start > ?2 - lines.window_ms - lines.bucket_ms)
          END AS used
-       FROM lines WHERE key >= ?1 ORDER BY key`
+       FROM lines WHERE key >= ?1 ORDER BY key`,
     ),
     addToBucket: prepare(
       `INSERT INTO buckets (line_key, start, amount) VALUES (?, ?, ?)
-       ON CONFLICT (line_key, start) DO UPDATE SET amount = amount + excluded.amount`
+       ON CONFLICT (line_key, start) DO UPDATE SET amount = amount + excluded.amount`,
     ),
-    sumBuckets: prepare("SELECT COALESCE(SUM(amount), 0) AS total FROM buckets WHERE line_key = ? AND start > ?"),
-    deleteBuckets: prepare("DELETE FROM buckets WHERE line_key = ?"),
-    reservationExists: prepare("SELECT 1 AS found FROM reservations WHERE id = ?"),
-    selectReservation: prepare("SELECT id, lines, started_at FROM reservations WHERE id = ?"),
-    insertReservation: prepare("INSERT INTO reservations (id, lines, started_at, expires_at) VALUES (?, ?, ?, ?)"),
-    deleteReservation: prepare("DELETE FROM reservations WHERE id = ?"),
-    selectExpiredLeases: prepare("SELECT id, lines FROM reservations WHERE expires_at <= ? ORDER BY expires_at"),
-    hasExpiredLeases: prepare("SELECT 1 AS found FROM reservations WHERE expires_at <= ? LIMIT 1"),
-    countOpenReservations: prepare("SELECT COUNT(*) AS count FROM reservations WHERE expires_at > ?"),
+    sumBuckets: prepare('SELECT COALESCE(SUM(amount), 0) AS total FROM buckets WHERE line_key = ? AND start > ?'),
+    deleteBuckets: prepare('DELETE FROM buckets WHERE line_key = ?'),
+    reservationExists: prepare('SELECT 1 AS found FROM reservations WHERE id = ?'),
+    selectReservation: prepare('SELECT id, lines, started_at FROM reservations WHERE id = ?'),
+    insertReservation: prepare('INSERT INTO reservations (id, lines, started_at, expires_at) VALUES (?, ?, ?, ?)'),
+    deleteReservation: prepare('DELETE FROM reservations WHERE id = ?'),
+    selectExpiredLeases: prepare('SELECT id, lines FROM reservations WHERE expires_at <= ? ORDER BY expires_at'),
+    hasExpiredLeases: prepare('SELECT 1 AS found FROM reservations WHERE expires_at <= ? LIMIT 1'),
+    countOpenReservations: prepare('SELECT COUNT(*) AS count FROM reservations WHERE expires_at > ?'),
     markOnce: prepare(
       `INSERT INTO marks (key, expires_at) VALUES (?1, ?2)
        ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at
-       WHERE marks.expires_at IS NOT NULL AND marks.expires_at <= ?3`
+       WHERE marks.expires_at IS NOT NULL AND marks.expires_at <= ?3`,
     ),
     upsertApproval: prepare(
       `INSERT INTO approvals (id, status, created_at, expires_at, decided_at, record) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET status = excluded.status, created_at = excluded.created_at,
-         expires_at = excluded.expires_at, decided_at = excluded.decided_at, record = excluded.record`
+         expires_at = excluded.expires_at, decided_at = excluded.decided_at, record = excluded.record`,
     ),
-    selectApproval: prepare("SELECT record FROM approvals WHERE id = ?"),
-    updateApproval: prepare("UPDATE approvals SET status = ?, decided_at = ?, record = ? WHERE id = ?"),
+    selectApproval: prepare('SELECT record FROM approvals WHERE id = ?'),
+    updateApproval: prepare('UPDATE approvals SET status = ?, decided_at = ?, record = ? WHERE id = ?'),
     // Newest first; approvals created at the same time, newest inserted first.
-    listApprovals: prepare("SELECT record FROM approvals ORDER BY created_at DESC, seq DESC"),
-    listApprovalsByStatus: prepare("SELECT record FROM approvals WHERE status = ? ORDER BY created_at DESC, seq DESC"),
-    selectAuditTip: prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"),
+    listApprovals: prepare('SELECT record FROM approvals ORDER BY created_at DESC, seq DESC'),
+    listApprovalsByStatus: prepare('SELECT record FROM approvals WHERE status = ? ORDER BY created_at DESC, seq DESC'),
+    selectAuditTip: prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'),
     insertAudit: prepare(
-      "INSERT INTO audit (seq, type, at, subject, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
+      'INSERT INTO audit (seq, type, at, subject, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
     readAudit: prepare(
-      "SELECT seq, type, at, subject, data, prev_hash AS prevHash, hash FROM audit WHERE seq >= ? ORDER BY seq LIMIT ?"
+      'SELECT seq, type, at, subject, data, prev_hash AS prevHash, hash FROM audit WHERE seq >= ? ORDER BY seq LIMIT ?',
     ),
-    sweepEndedLines: prepare("DELETE FROM lines WHERE reserved = 0 AND expires_at IS NOT NULL AND expires_at <= ?"),
+    sweepEndedLines: prepare('DELETE FROM lines WHERE reserved = 0 AND expires_at IS NOT NULL AND expires_at <= ?'),
     sweepIdleRollingLines: prepare(
       `DELETE FROM lines WHERE reserved = 0 AND window_ms IS NOT NULL AND touched_at <= ?1
-         AND NOT EXISTS (SELECT 1 FROM buckets b WHERE b.line_key = lines.key AND b.start > ?2 - lines.window_ms - lines.bucket_ms)`
+         AND NOT EXISTS (SELECT 1 FROM buckets b WHERE b.line_key = lines.key AND b.start > ?2 - lines.window_ms - lines.bucket_ms)`,
     ),
     // Buckets out of their line's window, and those of lines that are gone or no longer rolling.
     sweepBuckets: prepare(
       `DELETE FROM buckets WHERE NOT EXISTS (SELECT 1 FROM lines l WHERE l.key = buckets.line_key
-         AND l.window_ms IS NOT NULL AND buckets.start > ?1 - l.window_ms - l.bucket_ms)`
+         AND l.window_ms IS NOT NULL AND buckets.start > ?1 - l.window_ms - l.bucket_ms)`,
     ),
-    sweepMarks: prepare("DELETE FROM marks WHERE expires_at IS NOT NULL AND expires_at <= ?"),
+    sweepMarks: prepare('DELETE FROM marks WHERE expires_at IS NOT NULL AND expires_at <= ?'),
     sweepApprovals: prepare(
       `DELETE FROM approvals WHERE (status = 'pending' AND expires_at <= ?1)
-         OR (status <> 'pending' AND COALESCE(decided_at, created_at) <= ?1)`
-    )
+         OR (status <> 'pending' AND COALESCE(decided_at, created_at) <= ?1)`,
+    ),
   };
 }
 function normalizeRolling(rolling) {
   return { windowMs: rolling.windowMs, bucketMs: Math.max(1, rolling.bucketMs) };
 }
 function copyLine(line) {
-  return { ...line, ...line.rolling ? { rolling: { ...line.rolling } } : {} };
+  return { ...line, ...(line.rolling ? { rolling: { ...line.rolling } } : {}) };
 }
 function emptyState(line) {
   return { key: line.key, budget: line.budget, unit: line.unit, limit: line.limit, used: 0, reserved: 0 };
 }
 function isSqliteError(error) {
-  return typeof error === "object" && error !== null && error.code === "ERR_SQLITE_ERROR";
+  return typeof error === 'object' && error !== null && error.code === 'ERR_SQLITE_ERROR';
 }
 function messageOf(error) {
   return error instanceof Error ? error.message : String(error);
 }
 
 // ../../../../../tmp/stores/basesrc/src/open-store.ts
-var SCHEME = "sqlite:";
-var EXPECTED = 'expected sqlite:<path>[?failMode=open|closed&busyTimeoutMs=<ms>], e.g. "sqlite:./.genops/state.db", "sqlite:/var/lib/genops/state.db" or "sqlite::memory:"';
+var SCHEME = 'sqlite:';
+var EXPECTED =
+  'expected sqlite:<path>[?failMode=open|closed&busyTimeoutMs=<ms>], e.g. "sqlite:./.genops/state.db", "sqlite:/var/lib/genops/state.db" or "sqlite::memory:"';
 function openStore(url, options = {}) {
   const { path, options: fromUrl } = parseSqliteUrl(url);
   const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== void 0));
@@ -739,29 +733,24 @@ function openStore(url, options = {}) {
 function parseSqliteUrl(url) {
   if (!url.startsWith(SCHEME)) throw new Error(`genops: "${url}" is not a SQLite store URL (${EXPECTED})`);
   let path = url.slice(SCHEME.length);
-  const queryAt = path.indexOf("?");
+  const queryAt = path.indexOf('?');
   const query = queryAt >= 0 ? new URLSearchParams(path.slice(queryAt + 1)) : void 0;
   if (queryAt >= 0) path = path.slice(0, queryAt);
-  if (path.startsWith("//")) path = path.slice(2);
-  if (path.trim() === "") throw new Error(`genops: the SQLite store URL "${url}" names no file (${EXPECTED})`);
+  if (path.startsWith('//')) path = path.slice(2);
+  if (path.trim() === '') throw new Error(`genops: the SQLite store URL "${url}" names no file (${EXPECTED})`);
   const options = {};
   for (const [name, value] of query ?? []) {
-    if (name === "failMode" && (value === "open" || value === "closed")) options.failMode = value;
-    else if (name === "busyTimeoutMs" && /^\d+$/.test(value)) options.busyTimeoutMs = Number(value);
+    if (name === 'failMode' && (value === 'open' || value === 'closed')) options.failMode = value;
+    else if (name === 'busyTimeoutMs' && /^\d+$/.test(value)) options.busyTimeoutMs = Number(value);
     else
       throw new Error(
-        `genops: the SQLite store URL "${url}" has an unknown or invalid parameter ${name}=${value} (${EXPECTED})`
+        `genops: the SQLite store URL "${url}" has an unknown or invalid parameter ${name}=${value} (${EXPECTED})`,
       );
   }
-  return { path: path === ":memory:" ? path : resolve2(path), options };
+  return { path: path === ':memory:' ? path : resolve2(path), options };
 }
 
 // ../../../../../tmp/stores/basesrc/src/version.ts
-var VERSION = typeof __PACKAGE_VERSION__ !== "undefined" ? __PACKAGE_VERSION__ : "0.0.0-test";
-export {
-  SCHEMA_VERSION,
-  SqliteStore,
-  VERSION,
-  openStore,
-  parseSqliteUrl
-};
+var VERSION = typeof __PACKAGE_VERSION__ !== 'undefined' ? __PACKAGE_VERSION__ : '0.0.0-test';
+
+export { openStore, parseSqliteUrl, SCHEMA_VERSION, SqliteStore, VERSION };

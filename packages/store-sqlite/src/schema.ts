@@ -69,13 +69,10 @@ const MIGRATIONS: readonly string[] = [
   );
   `,
   `
-  -- Settled reservation ids and until when a repeated settlement of one is recognised and commits
-  -- nothing (a replay after a lost reply): one lease length after an on-time settlement, the retention
-  -- after a late one.
-  CREATE TABLE settled (
-    id TEXT PRIMARY KEY,
-    until INTEGER NOT NULL
-  ) WITHOUT ROWID;
+  -- A settled reservation stays, settled = 1, until expires_at: then a repeated settlement of it (a
+  -- replay after a lost reply) is recognised and commits nothing. expires_at is one lease length after
+  -- an on-time settlement, the retention after a late one; the lease-expiry scan deletes the row then.
+  ALTER TABLE reservations ADD COLUMN settled INTEGER NOT NULL DEFAULT 0;
   `,
 ];
 

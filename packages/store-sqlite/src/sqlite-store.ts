@@ -79,6 +79,12 @@ interface ReservationRow {
 
 type ApprovalWaiter = (record: ApprovalRecord) => void;
 
+interface PendingWrite {
+  work: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
 /** Rows of the lines a transaction has read or created, by key; written back before it commits. */
 type Rows = Map<string, LineRow>;
 
@@ -122,6 +128,8 @@ export class SqliteStore implements GovernanceStore {
   /** `performance.now()` of the last identity check that passed. */
   private identityCheckedAt = Number.NEGATIVE_INFINITY;
   private writes = 0;
+  /** Writes waiting for the next group commit (see {@link batched}). */
+  private pending: PendingWrite[] = [];
   private checkpointer: Worker | undefined;
   private readonly db: DatabaseSync;
   private readonly statements: Statements;
@@ -174,7 +182,7 @@ export class SqliteStore implements GovernanceStore {
     assertReserveAmounts(this.kind, request);
     const now = this.begin();
     this.sweepWhenDue(now);
-    return this.write(() => {
+    return this.batched(() => {
       this.expireLeases(now);
       if (this.statements.reservationExists.get(request.id))
         throw new Error(`genops: reservation "${request.id}" is already open`);
@@ -201,7 +209,6 @@ export class SqliteStore implements GovernanceStore {
         return row;
       });
       this.statements.insertReservation.run(request.id, JSON.stringify(lines), now, now + Math.max(0, request.leaseMs));
-      this.statements.deleteSettled.run(request.id);
       const states = reserved.map((row) => this.state(row, now));
       this.saveRows(rows);
       return { ok: true, lines: states };
@@ -212,14 +219,14 @@ export class SqliteStore implements GovernanceStore {
     assertSettleAmounts(this.kind, id, actual, lines);
     const now = this.begin();
     this.sweepWhenDue(now);
-    return this.write(() => {
+    return this.batched(() => {
       this.expireLeases(now);
       const rows: Rows = new Map();
       const reservation = this.statements.selectReservation.get(id) as ReservationRow | undefined;
       if (!reservation) {
         // The lease expired while the call ran: its reservation was released, but what it cost still
         // counts, once: a repeat of a settlement (a replay after a lost reply) commits nothing.
-        const repeated = this.statements.selectSettled.get(id, now) !== undefined;
+        const repeated = this.statements.selectSettled.get(id) !== undefined;
         const committed = (lines ?? []).map((line) => {
           const row = this.rowOf(rows, line, now);
           if (!repeated) this.commit(row, actual[line.unit] ?? 0, now, now);
@@ -227,11 +234,11 @@ export class SqliteStore implements GovernanceStore {
         });
         const states = committed.map((row) => this.state(row, now));
         this.saveRows(rows);
-        if (!repeated && lines) this.statements.upsertSettled.run(id, now + this.retentionMs);
+        if (!repeated && lines) this.statements.insertSettled.run(id, now, now + this.retentionMs);
         return { open: false, lines: states };
       }
-      this.statements.deleteReservation.run(id);
-      this.statements.upsertSettled.run(id, now + Math.max(0, reservation.expires_at - reservation.started_at));
+      // Kept as settled for one lease length: a settlement repeated after a lost reply commits nothing.
+      this.statements.markSettled.run(now + Math.max(0, reservation.expires_at - reservation.started_at), id);
       const committed = (JSON.parse(reservation.lines) as BudgetLine[]).map((line) => {
         const row = this.rowOf(rows, line, now);
         row.reserved = Math.max(0, row.reserved - line.amount);
@@ -247,7 +254,7 @@ export class SqliteStore implements GovernanceStore {
   async release(id: string): Promise<boolean> {
     const now = this.begin();
     this.sweepWhenDue(now);
-    return this.write(() => {
+    return this.batched(() => {
       this.expireLeases(now);
       const reservation = this.statements.selectReservation.get(id) as ReservationRow | undefined;
       if (!reservation) return false;
@@ -394,7 +401,7 @@ export class SqliteStore implements GovernanceStore {
         data: JSON.parse(texts[index]!) as Record<string, unknown>,
       }),
     );
-    const records = this.write(() => {
+    const records = await this.batched(() => {
       const tip = this.statements.selectAuditTip.get() as { seq: number; hash: string } | undefined;
       const chained = chainAuditEntries(tip, copies);
       chained.forEach((record, index) => {
@@ -442,6 +449,7 @@ export class SqliteStore implements GovernanceStore {
    */
   async close(): Promise<void> {
     if (this.closed) return;
+    this.commitPending();
     for (const [id, waiters] of this.waiters) {
       const record = this.tryApproval(id);
       for (const waiter of waiters) if (record) waiter(structuredClone(record));
@@ -512,8 +520,64 @@ export class SqliteStore implements GovernanceStore {
     if (now >= this.nextSweep) this.sweep(now);
   }
 
+  /**
+   * Group commit: runs `work` in the next write transaction, shared with every other reserve, settle,
+   * release and audit append this instance is asked for before the microtask queue drains (concurrent
+   * calls share one `BEGIN IMMEDIATE` … `COMMIT`, its locking and its WAL write). Each `work` is all or
+   * nothing on its own (a savepoint when the batch has several); the transaction holds the write lock
+   * from the first check to the last write, so processes still never interleave between a check and its
+   * write. Any other operation commits what is pending first, so operations apply in call order.
+   */
+  private batched<T>(work: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.pending.push({ work, resolve: resolve as (value: unknown) => void, reject }) === 1)
+        queueMicrotask(() => this.commitPending());
+    });
+  }
+
+  /** Commits the pending writes in one transaction, settling each one's promise. */
+  private commitPending(): void {
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    if (batch.length === 1) {
+      const [only] = batch as [PendingWrite];
+      try {
+        only.resolve(this.write(only.work));
+      } catch (error) {
+        only.reject(error);
+      }
+      return;
+    }
+    const outcomes: { ok: boolean; value: unknown }[] = [];
+    try {
+      this.write(() => {
+        for (const item of batch) {
+          this.statements.savepoint.run();
+          try {
+            outcomes.push({ ok: true, value: item.work() });
+            this.statements.releaseSavepoint.run();
+          } catch (error) {
+            this.statements.rollbackToSavepoint.run();
+            this.statements.releaseSavepoint.run();
+            outcomes.push({ ok: false, value: this.storeError(error) });
+          }
+        }
+      });
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    batch.forEach((item, index) => {
+      const outcome = outcomes[index]!;
+      if (outcome.ok) item.resolve(outcome.value);
+      else item.reject(outcome.value);
+    });
+  }
+
   /** Runs `work` in one write transaction (`BEGIN IMMEDIATE`): all of it commits, or none of it. */
   private write<T>(work: () => T): T {
+    if (this.pending.length > 0) this.commitPending();
     try {
       this.statements.begin.run();
     } catch (error) {
@@ -560,6 +624,7 @@ export class SqliteStore implements GovernanceStore {
 
   /** Runs a read (or a single-statement write), naming the store in SQLite's errors. */
   private read<T>(work: () => T): T {
+    if (this.pending.length > 0) this.commitPending();
     try {
       return work();
     } catch (error) {
@@ -714,10 +779,17 @@ export class SqliteStore implements GovernanceStore {
       this.statements.unreserveLine.run(line.amount, line.key);
   }
 
-  /** Releases every reservation whose lease has ended (a holder that never settled). Inside a transaction. */
+  /**
+   * Releases every reservation whose lease has ended (a holder that never settled), and forgets settled
+   * ones whose repeat is no longer expected. Inside a transaction.
+   */
   private expireLeases(now: number): void {
-    for (const reservation of this.statements.selectExpiredLeases.all(now) as unknown as ReservationRow[])
-      this.unreserve(reservation);
+    for (const reservation of this.statements.selectExpiredLeases.all(now) as unknown as (ReservationRow & {
+      settled: number;
+    })[]) {
+      if (reservation.settled === 1) this.statements.deleteReservation.run(reservation.id);
+      else this.unreserve(reservation);
+    }
   }
 
   /** Drops state past its retention so the file stays bounded; at most once a minute per instance. */
@@ -731,7 +803,6 @@ export class SqliteStore implements GovernanceStore {
       statements.sweepIdleRollingLines.run(horizon, now);
       statements.sweepBuckets.run(now);
       statements.sweepMarks.run(now);
-      statements.sweepSettled.run(now);
       statements.sweepApprovals.run(horizon);
     });
   }
@@ -807,6 +878,9 @@ function prepareStatements(db: DatabaseSync) {
   return {
     begin: prepare('BEGIN IMMEDIATE'),
     commit: prepare('COMMIT'),
+    savepoint: prepare('SAVEPOINT genops_op'),
+    releaseSavepoint: prepare('RELEASE genops_op'),
+    rollbackToSavepoint: prepare('ROLLBACK TO genops_op'),
 
     selectLine: prepare(`SELECT ${LINE_COLUMNS} FROM lines WHERE key = ?`),
     upsertLine: prepare(
@@ -836,19 +910,26 @@ function prepareStatements(db: DatabaseSync) {
     sumBuckets: prepare('SELECT COALESCE(SUM(amount), 0) AS total FROM buckets WHERE line_key = ? AND start > ?'),
     deleteBuckets: prepare('DELETE FROM buckets WHERE line_key = ?'),
 
-    reservationExists: prepare('SELECT 1 AS found FROM reservations WHERE id = ?'),
-    selectReservation: prepare('SELECT id, lines, started_at, expires_at FROM reservations WHERE id = ?'),
-    insertReservation: prepare('INSERT INTO reservations (id, lines, started_at, expires_at) VALUES (?, ?, ?, ?)'),
-    deleteReservation: prepare('DELETE FROM reservations WHERE id = ?'),
-    selectExpiredLeases: prepare('SELECT id, lines FROM reservations WHERE expires_at <= ? ORDER BY expires_at'),
-    hasExpiredLeases: prepare('SELECT 1 AS found FROM reservations WHERE expires_at <= ? LIMIT 1'),
-    upsertSettled: prepare(
-      'INSERT INTO settled (id, until) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET until = excluded.until',
+    // Open reservations are the rows with settled = 0; settled ones stay until their expires_at.
+    reservationExists: prepare('SELECT 1 AS found FROM reservations WHERE id = ? AND settled = 0'),
+    selectReservation: prepare(
+      'SELECT id, lines, started_at, expires_at FROM reservations WHERE id = ? AND settled = 0',
     ),
-    selectSettled: prepare('SELECT 1 AS found FROM settled WHERE id = ? AND until > ?'),
-    deleteSettled: prepare('DELETE FROM settled WHERE id = ?'),
-    sweepSettled: prepare('DELETE FROM settled WHERE until <= ?'),
-    countOpenReservations: prepare('SELECT COUNT(*) AS count FROM reservations WHERE expires_at > ?'),
+    insertReservation: prepare(
+      'INSERT OR REPLACE INTO reservations (id, lines, started_at, expires_at, settled) VALUES (?, ?, ?, ?, 0)',
+    ),
+    deleteReservation: prepare('DELETE FROM reservations WHERE id = ?'),
+    markSettled: prepare('UPDATE reservations SET settled = 1, expires_at = ? WHERE id = ?'),
+    insertSettled: prepare(
+      `INSERT OR REPLACE INTO reservations (id, lines, started_at, expires_at, settled) VALUES (?1, '[]', ?2, ?3, 1)`,
+    ),
+    // Expired leases are found before the statement runs, so an unexpired settled row is one still remembered.
+    selectSettled: prepare('SELECT 1 AS found FROM reservations WHERE id = ? AND settled = 1'),
+    selectExpiredLeases: prepare(
+      'SELECT id, lines, settled FROM reservations WHERE expires_at <= ? ORDER BY expires_at',
+    ),
+    hasExpiredLeases: prepare('SELECT 1 AS found FROM reservations WHERE expires_at <= ? LIMIT 1'),
+    countOpenReservations: prepare('SELECT COUNT(*) AS count FROM reservations WHERE expires_at > ? AND settled = 0'),
 
     markOnce: prepare(
       `INSERT INTO marks (key, expires_at) VALUES (?1, ?2)
