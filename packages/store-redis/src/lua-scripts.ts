@@ -103,7 +103,7 @@ end
 
 local function create(l)
   local c = { key = l.key, budget = l.budget, unit = l.unit, limit = l.limit, used = 0, reserved = 0, x = l.x,
-    w = l.w, bm = l.bm, t = NOW, buckets = {}, bset = {}, bdel = {} }
+    w = l.w, bm = l.bm, t = NOW, buckets = {}, bset = {}, bdel = {}, dirty = true }
   C[l.key] = c
   ORDER[#ORDER + 1] = l.key
   redis.call('ZADD', INDEX, 0, l.key)
@@ -188,6 +188,9 @@ end
 -- Starts a new period when the counter's ended, then applies the line's (newest) configuration.
 local function configure(c, l)
   refresh(c)
+  if c.budget ~= l.budget or c.unit ~= l.unit or c.limit ~= l.limit or c.x ~= l.x or c.w ~= l.w or c.bm ~= l.bm then
+    c.dirty = true
+  end
   c.budget = l.budget
   c.unit = l.unit
   c.limit = l.limit
@@ -215,22 +218,32 @@ local function counterFor(l)
   return c
 end
 
--- Writes back every counter the script read or created. TTLs only collect garbage: a rolling line is
--- kept for its window after its last use, a calendar line until its period ended, each plus the
--- retention; a line without a period (a 'total' budget) is kept for ever.
+-- Writes back every counter the script read or created (its configuration only when it changed). TTLs
+-- only collect garbage: a rolling line is kept for its window after its last use, a calendar line until
+-- its period ended, each plus the retention; a line without a period (a 'total' budget) is kept for ever.
+-- A calendar line has no buckets (turning it from rolling deleted them all), so only rolling lines and
+-- lines whose buckets were just deleted touch the buckets key.
 local function save()
   for _, k in ipairs(ORDER) do
     local c = C[k]
     if c then
       local lk, bk = lkey(k), bkey(k)
-      redis.call('HSET', lk, 'b', c.budget, 'u', c.unit, 'l', num(c.limit), 'used', num(c.used),
-        'r', num(c.reserved), 'x', c.x and num(c.x) or '', 'w', c.w and num(c.w) or '',
-        'bm', c.bm and num(c.bm) or '', 't', num(c.t))
+      if c.dirty then
+        redis.call('HSET', lk, 'b', c.budget, 'u', c.unit, 'l', num(c.limit), 'used', num(c.used),
+          'r', num(c.reserved), 'x', c.x and num(c.x) or '', 'w', c.w and num(c.w) or '',
+          'bm', c.bm and num(c.bm) or '', 't', num(c.t))
+      else
+        redis.call('HSET', lk, 'used', num(c.used), 'r', num(c.reserved), 't', num(c.t))
+      end
+      local buckets = c.w ~= nil
       local del = {}
       for start in pairs(c.bdel) do
         if c.buckets[start] == nil then del[#del + 1] = num(start) end
       end
-      if #del > 0 then redis.call('HDEL', bk, unpack(del)) end
+      if #del > 0 then
+        redis.call('HDEL', bk, unpack(del))
+        buckets = true
+      end
       local set = {}
       for start in pairs(c.bset) do
         local amount = c.buckets[start]
@@ -250,10 +263,10 @@ local function save()
         if c.reserved > 0 and LEASE and LEASE + RET > ttl then ttl = LEASE + RET end
         ttl = math.ceil(ttl)
         redis.call('PEXPIRE', lk, ttl)
-        redis.call('PEXPIRE', bk, ttl)
+        if buckets then redis.call('PEXPIRE', bk, ttl) end
       else
         redis.call('PERSIST', lk)
-        redis.call('PERSIST', bk)
+        if buckets then redis.call('PERSIST', bk) end
       end
     end
   end
