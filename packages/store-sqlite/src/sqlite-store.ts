@@ -919,7 +919,7 @@ function prepareStatements(db: DatabaseSync) {
       'INSERT OR REPLACE INTO reservations (id, lines, started_at, expires_at, settled) VALUES (?, ?, ?, ?, 0)',
     ),
     deleteReservation: prepare('DELETE FROM reservations WHERE id = ?'),
-    markSettled: prepare('UPDATE reservations SET settled = 1, expires_at = ? WHERE id = ?'),
+    markSettled: prepare("UPDATE reservations SET settled = 1, expires_at = ?, lines = '[]' WHERE id = ?"),
     insertSettled: prepare(
       `INSERT OR REPLACE INTO reservations (id, lines, started_at, expires_at, settled) VALUES (?1, '[]', ?2, ?3, 1)`,
     ),
