@@ -86,7 +86,7 @@ describe('RedisStore identity (the namespace epoch)', () => {
     try {
       const request = {
         provider: 'openai',
-        operation: 'chat',
+        operation: 'chat' as const,
         model: 'gpt-4o',
         estimatedInputTokens: 1000,
         maxOutputTokens: 100,

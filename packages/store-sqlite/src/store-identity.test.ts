@@ -96,7 +96,7 @@ describe('SqliteStore identity', () => {
     try {
       const request = {
         provider: 'openai',
-        operation: 'chat',
+        operation: 'chat' as const,
         model: 'gpt-4o',
         estimatedInputTokens: 1000,
         maxOutputTokens: 100,
