@@ -1,24 +1,22 @@
 import { randomUUID } from 'node:crypto';
+import { type AuditRecord, type GovernanceStore, StoreIdentityError } from '@genops/core';
 import {
   type ApprovalDecisionInput,
   type ApprovalRecord,
   type ApprovalStatus,
   type AuditEntry,
-  type AuditRecord,
   assertReserveAmounts,
   assertSettleAmounts,
   type BudgetLine,
   chainAuditEntries,
   GENESIS_HASH,
-  type GovernanceStore,
   type LineState,
   type LineUnit,
   type ReserveRequest,
   type ReserveResult,
   type SettleAmounts,
   type SettleResult,
-  StoreIdentityError,
-} from '@genops/core';
+} from '@genops/core/internal';
 import { type Cluster, Redis, type RedisOptions } from 'ioredis';
 import {
   APPEND_AUDIT_LUA,

@@ -1,4 +1,6 @@
-import { type BudgetLine, GenOps, StoreIdentityError, StoreUnavailableError } from '@genops/core';
+import { GenOps, StoreIdentityError, StoreUnavailableError } from '@genops/core';
+import type { BudgetLine } from '@genops/core/internal';
+import { governedCallAfterIdentityLoss } from '@genops/testing/store-contract';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisStore } from '../src/index';
@@ -76,30 +78,9 @@ describe('RedisStore identity (the namespace epoch)', () => {
   });
 
   it('a governed call is denied (failMode closed) with a StoreUnavailableError caused by the identity error', async () => {
-    const prefix = `epoch-${++namespaces}`;
-    const genops = GenOps.init({
-      store: new RedisStore({ url: redis.url(), prefix }),
-      budgets: [{ name: 'shared', limit: 10, window: 'total' }],
-      autoInstrument: false,
-      exporter: 'none',
-    });
-    try {
-      const request = {
-        provider: 'openai',
-        operation: 'chat' as const,
-        model: 'gpt-4o',
-        estimatedInputTokens: 1000,
-        maxOutputTokens: 100,
-      };
-      const call = await genops.governor.begin(request);
-      await call.end({ usage: { inputTokens: 10, outputTokens: 10 } });
-      await genops.flushAudit();
-      await flushdb();
-      const denied = await genops.governor.begin(request).catch((error: unknown) => error);
-      expect(denied).toBeInstanceOf(StoreUnavailableError);
-      expect((denied as Error).cause).toBeInstanceOf(StoreIdentityError);
-    } finally {
-      await genops.shutdown();
-    }
+    const store = new RedisStore({ url: redis.url(), prefix: `epoch-${++namespaces}` });
+    const denied = await governedCallAfterIdentityLoss(GenOps.init, store, flushdb);
+    expect(denied).toBeInstanceOf(StoreUnavailableError);
+    expect((denied as Error).cause).toBeInstanceOf(StoreIdentityError);
   });
 });

@@ -2,25 +2,23 @@ import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
+import { type AuditRecord, type GovernanceStore, StoreIdentityError } from '@genops/core';
 import {
   type ApprovalDecisionInput,
   type ApprovalRecord,
   type ApprovalStatus,
   type AuditEntry,
-  type AuditRecord,
   assertReserveAmounts,
   assertSettleAmounts,
   type BudgetLine,
   chainAuditEntries,
-  type GovernanceStore,
   type LineState,
   type LineUnit,
   type ReserveRequest,
   type ReserveResult,
   type SettleAmounts,
   type SettleResult,
-  StoreIdentityError,
-} from '@genops/core';
+} from '@genops/core/internal';
 import { migrate, rollback } from './schema';
 import type { SqliteStoreOptions } from './types';
 

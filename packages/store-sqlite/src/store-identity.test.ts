@@ -1,7 +1,9 @@
 import { mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BudgetLine, GenOps, StoreIdentityError, StoreUnavailableError } from '@genops/core';
+import { GenOps, StoreIdentityError, StoreUnavailableError } from '@genops/core';
+import type { BudgetLine } from '@genops/core/internal';
+import { governedCallAfterIdentityLoss } from '@genops/testing/store-contract';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from './sqlite-store';
 
@@ -87,29 +89,11 @@ describe('SqliteStore identity', () => {
 
   it('a governed call is denied (failMode closed) with a StoreUnavailableError caused by the identity error', async () => {
     const path = freshPath();
-    const genops = GenOps.init({
-      store: new SqliteStore({ path, identityCheckMs: 0 }),
-      budgets: [{ name: 'shared', limit: 10, window: 'total' }],
-      autoInstrument: false,
-      exporter: 'none',
-    });
-    try {
-      const request = {
-        provider: 'openai',
-        operation: 'chat' as const,
-        model: 'gpt-4o',
-        estimatedInputTokens: 1000,
-        maxOutputTokens: 100,
-      };
-      const call = await genops.governor.begin(request);
-      await call.end({ usage: { inputTokens: 10, outputTokens: 10 } });
-      deleteDatabase(path);
-      const denied = await genops.governor.begin(request).catch((error: unknown) => error);
-      expect(denied).toBeInstanceOf(StoreUnavailableError);
-      expect((denied as Error).cause).toBeInstanceOf(StoreIdentityError);
-      expect((denied as Error).message).toContain('was deleted');
-    } finally {
-      await genops.shutdown();
-    }
+    const denied = await governedCallAfterIdentityLoss(GenOps.init, new SqliteStore({ path, identityCheckMs: 0 }), () =>
+      deleteDatabase(path),
+    );
+    expect(denied).toBeInstanceOf(StoreUnavailableError);
+    expect((denied as Error).cause).toBeInstanceOf(StoreIdentityError);
+    expect((denied as Error).message).toContain('was deleted');
   });
 });

@@ -9,6 +9,7 @@ import type {
   GovernanceStore,
   LineState,
 } from '../../core/src/store/types';
+import type { GovernedRequest } from '../../core/src/types';
 
 /**
  * The clock the suite hands to a store. The suite moves time by replacing `now` (`clock.now = () => t`),
@@ -721,4 +722,55 @@ function approval(id: string, createdAt: number): ApprovalRecord {
 
 function entry(n: number, data: Record<string, unknown> = {}): AuditEntry {
   return { type: 'decision', at: T0 + n, subject: `awu-${n}`, data: { n, ...data } };
+}
+
+/** The part of `GenOps.init()`'s handle {@link governedCallAfterIdentityLoss} uses. */
+interface GovernedHandle {
+  governor: {
+    begin(
+      request: GovernedRequest,
+    ): Promise<{ end(outcome: { usage: { inputTokens: number; outputTokens: number } }): Promise<unknown> }>;
+  };
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Runs one governed call through `init({ store, ... })` (a $10 total budget), then `breakStore` (delete
+ * the file, flush the database), then a second call, and returns what the second call was rejected
+ * with (or `undefined` when it ran). The handle is shut down before it returns.
+ */
+export async function governedCallAfterIdentityLoss(
+  init: (options: {
+    store: GovernanceStore;
+    budgets: { name: string; limit: number; window: 'total' }[];
+    autoInstrument: false;
+    exporter: 'none';
+  }) => GovernedHandle,
+  store: GovernanceStore,
+  breakStore: () => Promise<void> | void,
+): Promise<unknown> {
+  const genops = init({
+    store,
+    budgets: [{ name: 'shared', limit: 10, window: 'total' }],
+    autoInstrument: false,
+    exporter: 'none',
+  });
+  const request: GovernedRequest = {
+    provider: 'openai',
+    operation: 'chat',
+    model: 'gpt-4o',
+    estimatedInputTokens: 1000,
+    maxOutputTokens: 100,
+  };
+  try {
+    const call = await genops.governor.begin(request);
+    await call.end({ usage: { inputTokens: 10, outputTokens: 10 } });
+    await breakStore();
+    return await genops.governor.begin(request).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+  } finally {
+    await genops.shutdown();
+  }
 }

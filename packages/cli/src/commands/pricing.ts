@@ -1,11 +1,11 @@
+import type { ModelPrice } from '@genops/core';
 import {
   DEFAULT_MAX_OUTPUT_TOKENS,
-  type ModelPrice,
   PRICE_FILES,
   type PriceMatch,
   PriceTable,
   type PriceTier,
-} from '@genops/core';
+} from '@genops/core/internal';
 import type { Command } from 'commander';
 import { CliError, EXIT_OK, EXIT_PROBLEMS } from '../errors';
 import { formatCount } from '../format';
