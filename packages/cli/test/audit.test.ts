@@ -1,8 +1,10 @@
-import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { generateKeyPairSync } from 'node:crypto';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { chainAuditEntries } from '@genops/core/internal';
+import { MemoryStore } from '@genops/core';
+import { AuditTrail, chainAuditEntries } from '@genops/core/internal';
 import type { SqliteStore } from '@genops/store-sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AT, assertBuilt, runCli, sampleEntries, sampleRecords, startCli, toJsonl, waitFor } from './helpers';
@@ -102,13 +104,13 @@ describe('genops audit verify', () => {
   it('exits 2 for a missing file', async () => {
     const result = await runCli(['audit', 'verify', '--file', join(directory, 'nope.jsonl')]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe(`genops: cannot read ${join(directory, 'nope.jsonl')} (ENOENT: no such file)\n`);
+    expect(result.stderr).toBe(`genops: error: cannot read ${join(directory, 'nope.jsonl')} (ENOENT: no such file)\n`);
   });
 
   it('exits 2 for a file and --store together', async () => {
     const result = await runCli(['audit', 'verify', '--file', 'audit.jsonl', '--store', 'sqlite:genops.db']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe('genops: give either an audit file or --store, not both\n');
+    expect(result.stderr).toBe('genops: error: give either an audit file or --store, not both\n');
   });
 
   it('without a file, reads the default store, and exits 2 saying how to name one when there is none', async () => {
@@ -116,8 +118,70 @@ describe('genops audit verify', () => {
     const result = await runCli(['audit', 'verify'], {}, { cwd: empty });
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
-      'genops: no store at ./.genops/state.db (the default store, sqlite:./.genops/state.db). Pass --store <url> or set GENOPS_STORE to the store your app uses (GenOps.init({ store }), e.g. sqlite:./.genops/state.db or redis://127.0.0.1:6379), or --file <audit.jsonl> to read an audit file\n',
+      'genops: error: no store at ./.genops/state.db (the default store, sqlite:./.genops/state.db). Pass --store <url> or set GENOPS_STORE to the store your app uses (GenOps.init({ store }), e.g. sqlite:./.genops/state.db or redis://127.0.0.1:6379), or --file <audit.jsonl> to read an audit file\n',
     );
+  });
+});
+
+describe('genops audit verify with a key', () => {
+  const key = 'k'.repeat(40);
+  const ed = generateKeyPairSync('ed25519');
+
+  /** A file written by core's AuditTrail, signing checkpoints every 3 records and a final one at close(). */
+  async function signedFile(name: string, signing: { hmac: string } | { privateKey: string }): Promise<string[]> {
+    const file = join(directory, name);
+    const trail = new AuditTrail({ store: new MemoryStore(), file, checkpoint: { key: signing, everyRecords: 3 } });
+    for (const entry of sampleEntries()) {
+      trail.record(entry);
+      await trail.flush();
+    }
+    await trail.close();
+    return (await readFile(file, 'utf8')).trimEnd().split('\n');
+  }
+
+  it('checks the checkpoints with --key or GENOPS_AUDIT_KEY, and says when they were not checked', async () => {
+    const signed = await signedFile('signed.jsonl', { hmac: key });
+    const file = join(directory, 'signed.jsonl');
+    const keyed = await runCli(['audit', 'verify', '--file', file, '--key', key]);
+    expect(keyed.code).toBe(0);
+    expect(keyed.stdout).toMatch(/Anchored: \d+ checkpoints, the last valid one final/);
+    const fromEnv = await runCli(['audit', 'verify', file], { GENOPS_AUDIT_KEY: key });
+    expect(fromEnv.code).toBe(0);
+    const unkeyed = await runCli(['audit', 'verify', file]);
+    expect(unkeyed.code).toBe(0);
+    expect(unkeyed.stdout).toContain('checkpoints not checked: pass --key or --public-key');
+    expect(signed.some((line) => line.includes('"type":"checkpoint"'))).toBe(true);
+  });
+
+  it('finds the last records removed only with the key', async () => {
+    const signed = await signedFile('to-truncate.jsonl', { hmac: key });
+    const file = await auditFile('truncated-signed.jsonl', signed.slice(0, -2));
+    expect((await runCli(['audit', 'verify', file])).code).toBe(0);
+    const keyed = await runCli(['audit', 'verify', file, '--key', key]);
+    expect(keyed.code).toBe(1);
+    expect(keyed.stdout).toContain('unanchored');
+    expect(keyed.stdout).not.toContain(key);
+  });
+
+  it('verifies Ed25519 checkpoints with --public-key (a PEM file)', async () => {
+    const privateKey = ed.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    await signedFile('ed25519.jsonl', { privateKey });
+    const pem = join(directory, 'audit.pub.pem');
+    await writeFile(pem, ed.publicKey.export({ type: 'spki', format: 'pem' }) as string);
+    const result = await runCli(['audit', 'verify', join(directory, 'ed25519.jsonl'), '--public-key', pem]);
+    expect(result.code).toBe(0);
+    const wrong = await runCli(['audit', 'verify', join(directory, 'ed25519.jsonl'), '--key', key]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toContain('bad_checkpoint');
+  });
+
+  it('exits 2 for a key too short to sign with, or a public key file that cannot be read', async () => {
+    const file = await auditFile('any.jsonl', lines);
+    const short = await runCli(['audit', 'verify', file, '--key', 'short']);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toContain('too short');
+    const missing = await runCli(['audit', 'verify', file, '--public-key', join(directory, 'nope.pem')]);
+    expect(missing.code).toBe(2);
   });
 });
 
@@ -137,6 +201,14 @@ describe('genops audit tail', () => {
       '     9  2026-11-23T10:00:04.000Z  decision     4f2c41aa…  ALLOWED · openai/gpt-4o · reserved $0.010088',
     );
     expect(output[4]).toContain('approval     9f2c41aa…  approved by alice · rule requireApprovalOver');
+  });
+
+  it('reports a line that is not a record as a warning on stderr, and goes on', async () => {
+    const file = await auditFile('tail-bad-line.jsonl', [...lines.slice(0, 2), 'not a record', ...lines.slice(2, 4)]);
+    const result = await runCli(['audit', 'tail', '--file', file, '-n', '10']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^genops: warning: .*line 3/);
+    expect(result.stdout.trimEnd().split('\n')).toHaveLength(5);
   });
 
   it('summarises a blocked decision with its reason and rule', async () => {
@@ -229,7 +301,7 @@ describe('genops audit verify|tail --store', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
       `✔ 11 records, chain intact (seq 1–11, last hash ${records[10]!.hash.slice(0, 12)}…)\n` +
-        'Records removed from the end leave no trace in the store itself: compare the last seq and hash with a copy kept elsewhere.\n',
+        'Records removed from the end leave no trace in the store itself: sign checkpoints (audit: { key }) and verify with --key, or compare the last seq and hash with a copy kept elsewhere.\n',
     );
     const json = await runCli(['audit', 'verify', '--json'], { GENOPS_STORE: url });
     expect(json.code).toBe(0);
@@ -319,6 +391,6 @@ describe('genops audit verify|tail --store', () => {
     expect(tail.stdout.trimEnd().split('\n')).toHaveLength(1);
     const missing = await runCli(['audit', 'tail', '--store', `sqlite:${join(directory, 'nope.db')}`]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('genops: no store at');
+    expect(missing.stderr).toContain('genops: error: no store at');
   });
 });

@@ -3,6 +3,12 @@
 
 export { type ApprovalAsk, Approvals } from '../approval/approvals';
 export { AuditTrail, getAuditLogger } from '../audit/audit-trail';
+export {
+  type AuditCheckpointData,
+  auditKeyId,
+  createCheckpointSigner,
+  createCheckpointVerifier,
+} from '../audit/checkpoint';
 export { canonicalJson, chainAuditEntries, GENESIS_HASH, hashAuditRecord } from '../audit/hash';
 export { appendAuditFile, formatAuditRecord, parseAuditLine } from '../audit/jsonl';
 export {
@@ -40,7 +46,7 @@ export { PRICE_FILES } from '../pricing/data/index';
 export { PriceTable } from '../pricing/price-table';
 export type { PriceMatch, PriceTier, ProviderPriceFile } from '../pricing/types';
 export { assertReserveAmounts, assertSettleAmounts } from '../store/amounts';
-export { openStoreUrl } from '../store/open-store';
+export { maskText, maskUrl, openStoreUrl } from '../store/open-store';
 export { type JournaledSettlement, SettlementJournal } from '../store/settlement-journal';
 export type {
   ApprovalDecisionInput,
