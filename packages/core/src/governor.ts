@@ -202,7 +202,7 @@ export class Governor implements CallHost {
     const lines = linesOf(unit, request, cost, reservedMicros, now);
     if (lines.length === 0)
       return this.approveThenOpen(unit, evaluation, decision, cost, lines, [], undefined, startedAt, downgrade);
-    return andThen(reserve(this.stages, unit, lines, decision, reservedMicros, downgrade), (step) =>
+    return andThen(reserve(this.stages, { unit, lines, decision, reservedMicros, downgrade }), (step) =>
       'downgrade' in step
         ? this.admit(unit, step.request, startedAt, step.downgrade)
         : this.approveThenOpen(

@@ -2,11 +2,11 @@
 import { diag } from '@opentelemetry/api';
 import { type ApprovalAsk, holdForApproval } from '../approval/approvals';
 import { ApprovalDeniedError, ApprovalTimeoutError } from '../errors/approval-denied-error';
-import { StoreUnavailableError } from '../errors/store-unavailable-error';
 import { formatUsdExact, microsToUsd } from '../money';
 import type { PolicyEvaluation } from '../policy/policy-engine';
 import type { ApprovalRecord, GovernanceStore } from '../store/types';
 import type { StageContext } from './context';
+import { storeUnavailable } from './deny';
 import type { ApprovalInfo, Decision, Unit } from './types';
 
 /** What approval a call needs before it runs (cost threshold or tool rule), if any. */
@@ -73,18 +73,7 @@ export async function approve(
   } catch (cause) {
     await releaseQuietly(store, unit.id, hasLines);
     const message = `The governance store (${store.kind}) could not hold approval ${unit.id}: ${(cause as Error)?.message ?? cause}. The call was denied: an approval needs the store.`;
-    const blocked: Decision = {
-      result: 'BLOCKED',
-      reasonCode: 'BUDGET_RESERVATION_FAILED',
-      rule: 'store',
-      message,
-      constraint: 'approval',
-    };
-    throw recorder.blocked(
-      unit,
-      blocked,
-      new StoreUnavailableError({ store: store.kind, operation: 'approval', message, cause }),
-    );
+    throw storeUnavailable(context, unit, 'approval', message, cause);
   }
   const approval: ApprovalInfo = {
     status: record.status === 'approved' ? 'approved' : record.status === 'timed_out' ? 'timed_out' : 'denied',

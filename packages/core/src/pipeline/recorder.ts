@@ -193,7 +193,7 @@ export class CallRecorder {
     const attributes = this.admission(unit);
     attributes[sc.ATTR_GENOPS_ACCOUNTING_RESERVED] = reservedUsd;
     attributes[sc.ATTR_GENOPS_ACCOUNTING_UNIT] = 'USD';
-    if (lines.length > 0)
+    if (this.audit && lines.length > 0)
       this.record({
         type: 'reservation',
         at: Date.now(),
@@ -289,27 +289,28 @@ export class CallRecorder {
     errorType?: string,
   ): void {
     const { span, policy, request } = unit;
-    this.record({
-      type: 'decision',
-      at: Date.now(),
-      subject: unit.id,
-      data: {
-        result: decision.result,
-        reasonCode: decision.reasonCode,
-        rule: decision.rule,
-        policyVersion: policy.version,
-        provider: request.provider,
-        model: request.model,
-        operation: request.operation,
-        tool: request.tool?.name,
-        attribution: { ...unit.attribution },
-        reservedUsd: reserved,
-        approval: approval?.status,
-        downgradedFrom: unit.downgradedFrom,
-        redactions: unit.redactions,
-        shadow: unit.shadow,
-      },
-    });
+    if (this.audit)
+      this.record({
+        type: 'decision',
+        at: Date.now(),
+        subject: unit.id,
+        data: {
+          result: decision.result,
+          reasonCode: decision.reasonCode,
+          rule: decision.rule,
+          policyVersion: policy.version,
+          provider: request.provider,
+          model: request.model,
+          operation: request.operation,
+          tool: request.tool?.name,
+          attribution: { ...unit.attribution },
+          reservedUsd: reserved,
+          approval: approval?.status,
+          downgradedFrom: unit.downgradedFrom,
+          redactions: unit.redactions,
+          shadow: unit.shadow,
+        },
+      });
     safely(() => {
       const attributes = this.admission(unit);
       unit.attributes = {};
@@ -366,6 +367,7 @@ export class CallRecorder {
 
   /** The settlement's audit record (before alerts, as the store saw it). */
   settlementAudit(state: CallState, settlement: Settlement): void {
+    if (!this.audit) return;
     const errorType = settlement.error === undefined ? undefined : errorTypeOf(settlement.error);
     const data: Record<string, unknown> = {
       actualUsd: microsToUsd(settlement.actualMicros),

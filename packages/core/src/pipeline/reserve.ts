@@ -4,7 +4,6 @@
 import { type Budget, linesFor, RATE_PREFIX, rateLinesFor } from '../budget/budget-set';
 import { BudgetExceededError } from '../errors/budget-exceeded-error';
 import { RateLimitedError } from '../errors/rate-limited-error';
-import { StoreUnavailableError } from '../errors/store-unavailable-error';
 import type { WorstCase } from '../governance-steps';
 import { formatUsdExact, microsToUsd } from '../money';
 import { subjectOf } from '../policy/policy-engine';
@@ -13,6 +12,7 @@ import type { GovernedRequest } from '../types';
 import { approve, askFor } from './approve';
 import { budgetNamed, rateLimitOfLine } from './budget-index';
 import type { StageContext } from './context';
+import { storeUnavailable } from './deny';
 import { isPromise, type MaybePromise } from './safely';
 import type { ApprovalInfo, Decision, Downgrade, Unit } from './types';
 
@@ -40,39 +40,33 @@ export function linesOf(unit: Unit, request: GovernedRequest, cost: WorstCase, r
   return rate.length === 0 ? budgets : [...rate, ...budgets];
 }
 
-/** Reserves `lines`; synchronous when the store answers synchronously (the memory store). */
-export function reserve(
-  context: StageContext,
-  unit: Unit,
-  lines: BudgetLine[],
-  decision: Decision,
-  reservedMicros: number,
-  downgrade: Downgrade | undefined,
-  approval?: ApprovalInfo,
-): MaybePromise<Reserved | Downgraded> {
+/** What one reservation attempt works on (an approved `approval` budget makes a second attempt). */
+export interface Attempt {
+  unit: Unit;
+  lines: BudgetLine[];
+  decision: Decision;
+  reservedMicros: number;
+  downgrade: Downgrade | undefined;
+  approval?: ApprovalInfo | undefined;
+}
+
+/** Reserves the attempt's lines; synchronous when the store answers synchronously (the memory store). */
+export function reserve(context: StageContext, attempt: Attempt): MaybePromise<Reserved | Downgraded> {
   const { store } = context;
-  const request = { id: unit.id, lines, leaseMs: context.settings.reservationLeaseMs };
+  const request = { id: attempt.unit.id, lines: attempt.lines, leaseMs: context.settings.reservationLeaseMs };
   let result: MaybePromise<ReserveResult>;
   try {
     result = store.reserveSync ? store.reserveSync(request) : store.reserve(request);
   } catch (cause) {
-    return storeDown(context, unit, lines, decision, cause, approval);
+    return storeDown(context, attempt, cause);
   }
-  const next = (outcome: ReserveResult) =>
-    reserved(context, unit, lines, decision, reservedMicros, downgrade, approval, outcome);
-  if (isPromise(result))
-    return result.then(next, (cause) => storeDown(context, unit, lines, decision, cause, approval));
+  const next = (outcome: ReserveResult) => reserved(context, attempt, outcome);
+  if (isPromise(result)) return result.then(next, (cause) => storeDown(context, attempt, cause));
   return next(result);
 }
 
-function storeDown(
-  context: StageContext,
-  unit: Unit,
-  lines: BudgetLine[],
-  decision: Decision,
-  cause: unknown,
-  approval: ApprovalInfo | undefined,
-): Reserved {
+function storeDown(context: StageContext, attempt: Attempt, cause: unknown): Reserved {
+  const { unit, lines, decision, approval } = attempt;
   const { store, recorder } = context;
   const reason = (cause as Error)?.message ?? String(cause);
   if (store.failMode === 'open') {
@@ -91,30 +85,15 @@ function storeDown(
     return { lines: [], approval };
   }
   const message = `The governance store (${store.kind}) could not reserve this call's budget: ${reason}. The call was denied (failMode: closed). Retry when the store is back, or set failMode: 'open' on the store to let calls run unreserved.`;
-  const blocked: Decision = {
-    result: 'BLOCKED',
-    reasonCode: 'BUDGET_RESERVATION_FAILED',
-    rule: 'store',
-    message,
-    constraint: 'budget_limit',
-  };
-  throw recorder.blocked(
-    unit,
-    blocked,
-    new StoreUnavailableError({ store: store.kind, operation: 'reserve', message, cause }),
-  );
+  throw storeUnavailable(context, unit, 'reserve', message, cause);
 }
 
 function reserved(
   context: StageContext,
-  unit: Unit,
-  lines: BudgetLine[],
-  decision: Decision,
-  reservedMicros: number,
-  downgrade: Downgrade | undefined,
-  approval: ApprovalInfo | undefined,
+  attempt: Attempt,
   outcome: ReserveResult,
 ): MaybePromise<Reserved | Downgraded> {
+  const { unit, lines, decision, reservedMicros, downgrade, approval } = attempt;
   const { policy, request } = unit;
   const { recorder } = context;
   if (outcome.ok) {
@@ -165,15 +144,11 @@ function reserved(
     );
     return approve(context, unit, ask, reservedMicros, false).then((approved) =>
       // Approved: reserve again with this budget counted but not refusing.
-      reserve(
-        context,
-        unit,
-        lines.map((line) => (line.budget === budget.name ? { ...line, enforce: false } : line)),
-        decision,
-        reservedMicros,
-        downgrade,
-        approved,
-      ),
+      reserve(context, {
+        ...attempt,
+        lines: lines.map((line) => (line.budget === budget.name ? { ...line, enforce: false } : line)),
+        approval: approved,
+      }),
     );
   }
   const error = budgetExceeded(failed, requested, budget, downgrade, request);
