@@ -3,7 +3,7 @@
 import type { Attributes, Context, Span } from '@opentelemetry/api';
 import type { Approver } from '../approval/types';
 import type { GovernanceError } from '../errors/governance-error';
-import type { CompiledPolicy } from '../policy/compile';
+import type { CompiledPolicy } from '../policy/compiled-policy';
 import type { ModelPrice } from '../pricing/types';
 import type { PolicyResult, ReasonCode } from '../semconv';
 import type { ApprovalRecord, BudgetLine, LineState } from '../store/types';
