@@ -19,10 +19,10 @@ import { Call, type CallHost } from './pipeline/call';
 import { Claims } from './pipeline/claims';
 import type { StageContext } from './pipeline/context';
 import { evaluate } from './pipeline/evaluate';
+import { andThen, isPromise, type MaybePromise } from './pipeline/maybe-promise';
 import { price, unknownPrice } from './pipeline/price';
 import { CallRecorder } from './pipeline/recorder';
 import { linesOf, reserve } from './pipeline/reserve';
-import { andThen, isPromise, type MaybePromise } from './pipeline/safely';
 import { settle } from './pipeline/settle';
 import type {
   ApprovalInfo,

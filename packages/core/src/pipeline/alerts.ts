@@ -7,7 +7,7 @@ import { microsToUsd } from '../money';
 import type { BudgetLine, LineState } from '../store/types';
 import { budgetNamed } from './budget-index';
 import type { StageContext } from './context';
-import { isPromise } from './safely';
+import { isPromise } from './maybe-promise';
 import type { BudgetAlert, CallState } from './types';
 
 export class BudgetAlerts {

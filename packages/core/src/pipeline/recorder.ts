@@ -13,6 +13,7 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
+import { safely } from '../adapter/safely';
 import type { ApprovalAsk } from '../approval/approvals';
 import type { AuditTrail } from '../audit/audit-trail';
 import type { Budget } from '../budget/budget-set';
@@ -28,7 +29,6 @@ import type { Instruments } from '../telemetry/instruments';
 import type { Attribution, GovernedRequest, ResponseInfo, Usage } from '../types';
 import { environmentOf } from './attribution-values';
 import { MetricAttributeCache } from './metric-attributes';
-import { safely } from './safely';
 import type { ApprovalInfo, BudgetAlert, CallState, Decision, DecisionRecord, Unit } from './types';
 
 /** What the settle stage and the actual-cost stage found, for the recorder to write down. */

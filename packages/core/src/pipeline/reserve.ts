@@ -13,7 +13,7 @@ import { approve, askFor } from './approve';
 import { budgetNamed, rateLimitOfLine } from './budget-index';
 import type { StageContext } from './context';
 import { storeUnavailable } from './deny';
-import { isPromise, type MaybePromise } from './safely';
+import { isPromise, type MaybePromise } from './maybe-promise';
 import type { ApprovalInfo, Decision, Downgrade, Unit } from './types';
 
 /** The reservation is held (possibly after a budget approval). */

@@ -2,7 +2,7 @@
 import { diag } from '@opentelemetry/api';
 import type { LineState, SettleAmounts, SettleResult } from '../store/types';
 import type { StageContext } from './context';
-import { isPromise, type MaybePromise } from './safely';
+import { isPromise, type MaybePromise } from './maybe-promise';
 import type { CallState } from './types';
 
 export interface Settled {

@@ -1,14 +1,3 @@
-import { diag } from '@opentelemetry/api';
-
-/** Telemetry and hooks must never break the host call. */
-export function safely(fn: () => void): void {
-  try {
-    fn();
-  } catch (error) {
-    diag.warn('genops: telemetry or hook error (ignored)', error);
-  }
-}
-
 /** A value a store or stage returns either at once (the memory store) or later (a remote store). */
 export type MaybePromise<T> = T | Promise<T>;
 
