@@ -243,6 +243,11 @@ export class MemoryStore implements GovernanceStore {
   }
 
   async markOnce(key: string, expiresAt?: number): Promise<boolean> {
+    return this.markOnceSync(key, expiresAt);
+  }
+
+  /** Synchronous form of {@link markOnce}. */
+  markOnceSync(key: string, expiresAt?: number): boolean {
     const now = this.now();
     this.maintain(now);
     const current = this.marks.get(key);

@@ -167,6 +167,15 @@ export interface GovernanceStore {
    * The key may be forgotten after `expiresAt` (epoch ms).
    */
   markOnce(key: string, expiresAt?: number): Promise<boolean>;
+  /**
+   * Optional synchronous forms of {@link reserve}, {@link settle} and {@link markOnce}, for a store whose
+   * state is in this process (the memory store): the governor calls them when present, so a governed
+   * call does not wait on promises for work that is already done. Same contract as the async forms; they
+   * may also return a promise (a wrapper that forwards to an async store).
+   */
+  reserveSync?(request: ReserveRequest): ReserveResult | Promise<ReserveResult>;
+  settleSync?(id: string, actual: SettleAmounts, lines?: readonly BudgetLine[]): SettleResult | Promise<SettleResult>;
+  markOnceSync?(key: string, expiresAt?: number): boolean | Promise<boolean>;
 
   /** Records a pending approval. */
   createApproval(record: ApprovalRecord): Promise<void>;
