@@ -1,5 +1,5 @@
 import type { FakeAnthropicServer } from '@genops/testing';
-import { ANTHROPIC_MESSAGES, runRouteContract } from '@genops/testing/route-contract';
+import { ANTHROPIC_MESSAGES, consumeStream, runRouteContract } from '@genops/testing/route-contract';
 import { ChatAnthropic } from '@langchain/anthropic';
 import { GenOpsCallbackHandler } from './index';
 
@@ -18,9 +18,7 @@ const harness = runRouteContract(ANTHROPIC_MESSAGES, [
     name: 'ChatAnthropic.stream',
     stream: true,
     call: async (server, model) => {
-      for await (const _chunk of await chat(server, model).stream('Hi', options())) {
-        // consume the stream
-      }
+      await consumeStream(await chat(server, model).stream('Hi', options()));
     },
   },
 ]);

@@ -1,5 +1,5 @@
 import type { FakeOpenAIServer } from '@genops/testing';
-import { OPENAI_CHAT, runRouteContract } from '@genops/testing/route-contract';
+import { consumeStream, OPENAI_CHAT, runRouteContract } from '@genops/testing/route-contract';
 import { ChatOpenAI } from '@langchain/openai';
 import { GenOpsCallbackHandler } from './index';
 
@@ -19,18 +19,12 @@ const options = () => ({
   callbacks: [new GenOpsCallbackHandler({ tracerProvider: harness.telemetry.tracerProvider })],
 });
 
-async function consume(stream: AsyncIterable<unknown>): Promise<void> {
-  for await (const _chunk of stream) {
-    // consume the stream
-  }
-}
-
 const harness = runRouteContract(OPENAI_CHAT, [
   { name: 'ChatOpenAI.invoke', stream: false, call: (server, model) => chat(server, model).invoke('Hi', options()) },
   {
     name: 'ChatOpenAI.stream',
     stream: true,
-    call: async (server, model) => consume(await chat(server, model).stream('Hi', options())),
+    call: async (server, model) => consumeStream(await chat(server, model).stream('Hi', options())),
   },
   {
     name: 'ChatOpenAI.invoke (responses)',
@@ -40,6 +34,6 @@ const harness = runRouteContract(OPENAI_CHAT, [
   {
     name: 'ChatOpenAI.stream (responses)',
     stream: true,
-    call: async (server, model) => consume(await chat(server, model, true).stream('Hi', options())),
+    call: async (server, model) => consumeStream(await chat(server, model, true).stream('Hi', options())),
   },
 ]);

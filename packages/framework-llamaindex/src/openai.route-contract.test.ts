@@ -1,5 +1,5 @@
 import type { FakeOpenAIServer } from '@genops/testing';
-import { OPENAI_CHAT, runRouteContract } from '@genops/testing/route-contract';
+import { consumeStream, OPENAI_CHAT, runRouteContract } from '@genops/testing/route-contract';
 import { OpenAI } from '@llamaindex/openai';
 import { governLLM } from './index';
 
@@ -11,23 +11,17 @@ const llm = (server: FakeOpenAIServer, model: string) =>
   governLLM(new OpenAI({ baseURL: server.url, apiKey: 'test-key', model, maxRetries: 0, maxTokens: 1000 }));
 const messages = [{ role: 'user' as const, content: 'Hi' }];
 
-async function consume(stream: AsyncIterable<unknown>): Promise<void> {
-  for await (const _chunk of stream) {
-    // consume the stream
-  }
-}
-
 runRouteContract(OPENAI_CHAT, [
   { name: 'chat', stream: false, call: (server, model) => llm(server, model).chat({ messages }) },
   {
     name: 'chat (stream)',
     stream: true,
-    call: async (server, model) => consume(await llm(server, model).chat({ messages, stream: true })),
+    call: async (server, model) => consumeStream(await llm(server, model).chat({ messages, stream: true })),
   },
   { name: 'complete', stream: false, call: (server, model) => llm(server, model).complete({ prompt: 'Hi' }) },
   {
     name: 'complete (stream)',
     stream: true,
-    call: async (server, model) => consume(await llm(server, model).complete({ prompt: 'Hi', stream: true })),
+    call: async (server, model) => consumeStream(await llm(server, model).complete({ prompt: 'Hi', stream: true })),
   },
 ]);

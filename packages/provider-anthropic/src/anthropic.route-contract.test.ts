@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { FakeAnthropicServer } from '@genops/testing';
-import { ANTHROPIC_MESSAGES, runRouteContract } from '@genops/testing/route-contract';
+import { ANTHROPIC_MESSAGES, consumeStream, runRouteContract } from '@genops/testing/route-contract';
 import './index';
 
 // The route contract (docs/contributing.md): the same Anthropic wire usage through every route of the
@@ -18,9 +18,7 @@ runRouteContract(ANTHROPIC_MESSAGES, [
     name: 'messages.create (stream)',
     stream: true,
     call: async (server, model) => {
-      for await (const _event of await client(server).messages.create({ ...params(model), stream: true })) {
-        // consume the stream
-      }
+      await consumeStream(await client(server).messages.create({ ...params(model), stream: true }));
     },
   },
   {

@@ -6,7 +6,7 @@ import {
   InvokeModelWithResponseStreamCommand,
 } from '@aws-sdk/client-bedrock-runtime';
 import type { FakeBedrockServer } from '@genops/testing';
-import { BEDROCK, runRouteContract } from '@genops/testing/route-contract';
+import { BEDROCK, consumeStream, runRouteContract } from '@genops/testing/route-contract';
 import './index';
 
 // The route contract (docs/contributing.md): the same Bedrock wire usage through Converse, ConverseStream,
@@ -35,12 +35,6 @@ const invoke = (modelId: string) => ({
   }),
 });
 
-async function consume(stream: AsyncIterable<unknown> | undefined): Promise<void> {
-  for await (const _event of stream ?? []) {
-    // consume the stream
-  }
-}
-
 runRouteContract(BEDROCK, [
   {
     name: 'Converse',
@@ -51,7 +45,7 @@ runRouteContract(BEDROCK, [
     name: 'ConverseStream',
     stream: true,
     call: async (server, model) =>
-      consume((await client(server).send(new ConverseStreamCommand(converse(model)))).stream),
+      consumeStream((await client(server).send(new ConverseStreamCommand(converse(model)))).stream),
   },
   {
     name: 'InvokeModel',
@@ -62,6 +56,6 @@ runRouteContract(BEDROCK, [
     name: 'InvokeModelWithResponseStream',
     stream: true,
     call: async (server, model) =>
-      consume((await client(server).send(new InvokeModelWithResponseStreamCommand(invoke(model)))).body),
+      consumeStream((await client(server).send(new InvokeModelWithResponseStreamCommand(invoke(model)))).body),
   },
 ]);

@@ -1,5 +1,5 @@
 import type { FakeGeminiServer } from '@genops/testing';
-import { GEMINI, runRouteContract } from '@genops/testing/route-contract';
+import { consumeStream, GEMINI, runRouteContract } from '@genops/testing/route-contract';
 import { GoogleGenAI } from '@google/genai';
 import { GoogleGenerativeAI } from '@google/generative-ai';
 import './index';
@@ -16,12 +16,6 @@ const legacy = (server: FakeGeminiServer, model: string) =>
   );
 const request = (model: string) => ({ model, contents: 'Hi', config: { maxOutputTokens: 1000 } });
 
-async function consume(stream: AsyncIterable<unknown>): Promise<void> {
-  for await (const _chunk of stream) {
-    // consume the stream
-  }
-}
-
 runRouteContract(GEMINI, [
   {
     name: 'models.generateContent',
@@ -31,7 +25,7 @@ runRouteContract(GEMINI, [
   {
     name: 'models.generateContentStream',
     stream: true,
-    call: async (server, model) => consume(await genai(server).models.generateContentStream(request(model))),
+    call: async (server, model) => consumeStream(await genai(server).models.generateContentStream(request(model))),
   },
   {
     name: 'GenerativeModel.generateContent (legacy)',
@@ -41,6 +35,6 @@ runRouteContract(GEMINI, [
   {
     name: 'GenerativeModel.generateContentStream (legacy)',
     stream: true,
-    call: async (server, model) => consume((await legacy(server, model).generateContentStream('Hi')).stream),
+    call: async (server, model) => consumeStream((await legacy(server, model).generateContentStream('Hi')).stream),
   },
 ]);

@@ -1,5 +1,5 @@
 import type { FakeOpenAIServer } from '@genops/testing';
-import { OPENAI_CHAT, runRouteContract } from '@genops/testing/route-contract';
+import { consumeStream, OPENAI_CHAT, runRouteContract } from '@genops/testing/route-contract';
 import OpenAI from 'openai';
 import './index';
 
@@ -11,12 +11,6 @@ const client = (server: FakeOpenAIServer) => new OpenAI({ apiKey: 'test-key', ba
 const chat = (model: string) => ({ model, max_tokens: 1000, messages: [{ role: 'user' as const, content: 'Hi' }] });
 const responses = (model: string) => ({ model, max_output_tokens: 1000, input: 'Hi' });
 
-async function consume(stream: AsyncIterable<unknown>): Promise<void> {
-  for await (const _event of stream) {
-    // consume the stream
-  }
-}
-
 runRouteContract(OPENAI_CHAT, [
   {
     name: 'chat.completions.create',
@@ -27,7 +21,7 @@ runRouteContract(OPENAI_CHAT, [
     name: 'chat.completions.create (stream)',
     stream: true,
     call: async (server, model) =>
-      consume(await client(server).chat.completions.create({ ...chat(model), stream: true })),
+      consumeStream(await client(server).chat.completions.create({ ...chat(model), stream: true })),
   },
   {
     name: 'chat.completions.stream()',
@@ -43,7 +37,7 @@ runRouteContract(OPENAI_CHAT, [
     name: 'responses.create (stream)',
     stream: true,
     call: async (server, model) =>
-      consume(await client(server).responses.create({ ...responses(model), stream: true })),
+      consumeStream(await client(server).responses.create({ ...responses(model), stream: true })),
   },
   {
     name: 'responses.stream()',

@@ -183,6 +183,13 @@ export const BEDROCK: WireFormat<FakeBedrockServer, FakeBedrockUsage> = {
   ],
 };
 
+/** Reads a stream to its end (a route driver's streamed call). */
+export async function consumeStream(stream: AsyncIterable<unknown> | undefined): Promise<void> {
+  for await (const _item of stream ?? []) {
+    // consume the stream
+  }
+}
+
 /** The attributes the contract compares: tokens, cost, and the incomplete flag. */
 export interface RouteRecord {
   tokens: Record<string, unknown>;
