@@ -8,7 +8,7 @@ import { GenOpsCallbackHandler } from './index';
 
 const chat = (server: FakeAnthropicServer, model: string) =>
   new ChatAnthropic({ model, apiKey: 'test-key', anthropicApiUrl: server.url, maxRetries: 0, maxTokens: 1000 });
-const options = () => ({
+const options = (): { callbacks: GenOpsCallbackHandler[] } => ({
   callbacks: [new GenOpsCallbackHandler({ tracerProvider: harness.telemetry.tracerProvider })],
 });
 

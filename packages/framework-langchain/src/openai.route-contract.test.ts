@@ -15,7 +15,7 @@ const chat = (server: FakeOpenAIServer, model: string, useResponsesApi = false) 
     useResponsesApi,
     configuration: { baseURL: server.url },
   });
-const options = () => ({
+const options = (): { callbacks: GenOpsCallbackHandler[] } => ({
   callbacks: [new GenOpsCallbackHandler({ tracerProvider: harness.telemetry.tracerProvider })],
 });
 
