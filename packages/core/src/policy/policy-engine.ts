@@ -4,7 +4,8 @@ import { foldText, GlobSet } from '../glob';
 import { formatUsdExact, usdToMicros } from '../money';
 import type { ReasonCode } from '../semconv';
 import type { Attribution, GovernedRequest } from '../types';
-import { compileDetectors, type Detector } from './detectors/index';
+import { ContentScanError } from '../errors/content-scan-error';
+import { compileDetectors, type Detector, type Finding } from './detectors/index';
 import type { PolicyDocument, PolicyMode, Rule, RuleType } from './schema';
 import { compileTimeWindows } from './time-window';
 
@@ -221,10 +222,16 @@ export class PolicyEngine {
           slaRules.push({ name: rule.name, latencyMs: rule.latencyMs, tier: rule.tier, when });
           break;
         case 'content': {
-          const detector = compileDetectors({
-            ...(rule.detect ? { detect: rule.detect } : {}),
-            ...(rule.patterns ? { patterns: rule.patterns } : {}),
-          });
+          const detector = compileDetectors(
+            {
+              ...(rule.detect ? { detect: rule.detect } : {}),
+              ...(rule.patterns ? { patterns: rule.patterns } : {}),
+            },
+            {
+              maxTextLength: document.limits?.contentMaxChars,
+              timeBudgetMs: document.limits?.contentScanBudgetMs,
+            },
+          );
           if (rule.scope !== 'input') outputRules.push({ name: rule.name, mode: base.mode, detector, when });
           if (rule.scope === 'output') break;
           rules.push(
@@ -260,7 +267,8 @@ export class PolicyEngine {
       const rule = this.rules[position]!;
       if (rule.when && !rule.when.matches(subject)) continue;
       if (rule.redactor) {
-        const counts = countFindings(rule.redactor, texts());
+        const scanned = scanTexts(rule.redactor, texts());
+        const counts = scanned.counts;
         if (!counts) continue;
         const summary = describeCounts(counts);
         if (rule.mode !== 'enforce') {
@@ -269,6 +277,15 @@ export class PolicyEngine {
             rule,
             'POLICY_DENY_CONTENT',
             `would redact ${summary} (rule "${rule.name}", ${rule.mode} mode)`,
+          );
+          continue;
+        }
+        if (counts.unscannable) {
+          this.add(
+            evaluation,
+            rule,
+            'POLICY_DENY_CONTENT',
+            `The request has a text part that rule "${rule.name}" could not scan (longer than the policy's limits.contentMaxChars, or past limits.contentScanBudgetMs), so it cannot be redacted and the call was denied. Send less text in one part, or raise the limit.`,
           );
           continue;
         }
@@ -282,14 +299,16 @@ export class PolicyEngine {
           continue;
         }
         const detector = rule.redactor;
+        // The findings of this scan are reused when the same text is rewritten: one pass per text.
+        const rewriteOne = (text: string): string => detector.redact(text, scanned.findings.get(text)).text;
         const previous = evaluation.redaction;
         evaluation.redaction = previous
           ? {
               rule: `${previous.rule},${rule.name}`,
-              rewrite: (text) => detector.redact(previous.rewrite(text)).text,
+              rewrite: (text) => rewriteOne(previous.rewrite(text)),
               counts: mergeCounts(previous.counts, counts),
             }
-          : { rule: rule.name, rewrite: (text) => detector.redact(text).text, counts };
+          : { rule: rule.name, rewrite: rewriteOne, counts };
         continue;
       }
       if (rule.approval && rule.mode === 'enforce' && !evaluation.approval) {
@@ -453,14 +472,38 @@ function readTexts(request: Readonly<GovernedRequest>): string[] {
 
 /** Per-kind counts of findings in `texts`, or `undefined` when there are none. */
 function countFindings(detector: Detector, texts: readonly string[]): Record<string, number> | undefined {
+  return scanTexts(detector, texts).counts;
+}
+
+/**
+ * Finds content in each text once: the per-kind counts (`undefined` when there are none) and the
+ * findings by text, for a redaction to reuse. A text that cannot be scanned (longer than the limit, or
+ * past the time budget: a `ContentScanError`) counts as one `unscannable` finding, so a content rule
+ * never lets it through unchecked; it cannot be redacted, only denied.
+ */
+function scanTexts(
+  detector: Detector,
+  texts: readonly string[],
+): { counts: Record<string, number> | undefined; findings: Map<string, Finding[]> } {
   let counts: Record<string, number> | undefined;
+  const findings = new Map<string, Finding[]>();
   for (const text of texts) {
-    for (const finding of detector.find(text)) {
+    let found: Finding[];
+    try {
+      found = detector.find(text);
+    } catch (error) {
+      if (!ContentScanError.isInstance(error)) throw error;
+      counts ??= {};
+      counts.unscannable = (counts.unscannable ?? 0) + 1;
+      continue;
+    }
+    findings.set(text, found);
+    for (const finding of found) {
       counts ??= {};
       counts[finding.kind] = (counts[finding.kind] ?? 0) + 1;
     }
   }
-  return counts;
+  return { counts, findings };
 }
 
 function mergeCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { isDuration } from '../duration';
 import { compileGlob } from '../glob';
+import { unsafePatternReason } from './detectors/custom';
 
 /** A glob such as `gpt-4o*` or `claude-{sonnet,haiku}-*` (case-insensitive, anchored). */
 export const globString = z
@@ -220,7 +221,19 @@ export const contentRuleSchema = z
           message: `bad regular expression: ${(error as Error).message}`,
           params: { expected: 'a JavaScript regular expression (without slashes), e.g. "ORD-[0-9]{6}"' },
         });
+        continue;
       }
+      const unsafe = unsafePatternReason(pattern.regex);
+      if (unsafe)
+        context.addIssue({
+          code: 'custom',
+          path: ['patterns', index, 'regex'],
+          message: `pattern "${pattern.name}" can backtrack catastrophically: ${unsafe}`,
+          params: {
+            expected:
+              'an expression without backreferences, nested repetition (star height 1) or unbounded lookarounds, e.g. "ORD-[0-9]{6}"',
+          },
+        });
     }
     if (rule.action === 'redact' && rule.scope !== 'input')
       context.addIssue({
@@ -314,6 +327,17 @@ export const alertsSchema = z.strictObject({
   webhook: z.url({ protocol: /^https?$/ }).optional(),
 });
 
+/** Limits of content scanning (every content rule of the document). */
+export const limitsSchema = z.strictObject({
+  /**
+   * The longest text part content rules scan, in characters (UTF-16 code units). A longer part is not
+   * scanned: the rule treats it as a finding. Default 8388608 (8 Mi).
+   */
+  contentMaxChars: z.number().int().positive().max(1_073_741_824).optional(),
+  /** Time budget of one text part's scan, in ms; past it the rule treats the part as a finding. Default 2000. */
+  contentScanBudgetMs: z.number().int().positive().max(600_000).optional(),
+});
+
 export const policyDocumentSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -327,6 +351,7 @@ export const policyDocumentSchema = z
     budgets: z.array(budgetSchema).default([]),
     approvals: approvalsSchema.optional(),
     alerts: alertsSchema.optional(),
+    limits: limitsSchema.optional(),
   })
   .superRefine((document, context) => {
     const seen = new Map<string, number>();

@@ -6,12 +6,15 @@ const MAX_LOCAL = 64;
 const MAX_ADDRESS = 254;
 
 /**
- * Matched from the start of a local part (sticky): dot-separated atoms of letters, digits and
- * `_ % + ' -`, starting with a letter, digit or `_`; `@`; one or more domain labels (letters, digits,
- * inner hyphens, at most 63 characters) and a TLD of 2–63 letters not followed by more of the domain.
+ * The domain, matched right after `@` (sticky): one or more labels (letters, digits, inner hyphens, at
+ * most 63 characters) and a TLD of 2–63 letters not followed by more of the domain. It runs on at most
+ * {@link MAX_ADDRESS} + 4 characters after the `@` (a longer address is never reported), so one `@`
+ * costs a bounded number of steps.
+ *
+ * The local part (dot-separated atoms of letters, digits and `_ % + ' -`, starting with a letter, digit
+ * or `_`) is checked in code: the earliest start in the run before `@` after its last `..`.
  */
-const ADDRESS =
-  /[A-Za-z0-9_][A-Za-z0-9_%+'-]*(?:\.[A-Za-z0-9_%+'-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(?![A-Za-z0-9-]|\.[A-Za-z0-9])/y;
+const DOMAIN = /(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(?![A-Za-z0-9-]|\.[A-Za-z0-9])/y;
 /** Characters of a local part. */
 const LOCAL_CHAR = /[A-Za-z0-9_%+'.-]/;
 /** Where a local part may start. */
@@ -43,15 +46,26 @@ function scan(text: string, out: Finding[]): void {
   }
 }
 
-/** The first (longest) address whose local part starts in [`from`, `at`), as [start, end]. */
+/**
+ * The first (longest) address whose local part starts in [`from`, `at`), as [start, end]. Every
+ * character of [`from`, `at`) is a local-part character; a local part is valid from a start that is a
+ * letter, digit or `_`, after the last `..`, when the character before `@` is not a `.`.
+ */
 function matchAddress(text: string, from: number, at: number): readonly [number, number] | undefined {
-  for (let start = from; start < at; start++) {
-    if (!LOCAL_START.test(text[start]!)) continue;
-    ADDRESS.lastIndex = start;
-    const match = ADDRESS.exec(text);
-    if (match !== null) return [start, start + match[0].length];
+  if (at === from || text[at - 1] === '.') return undefined;
+  let start = from;
+  for (let index = at - 2; index >= from; index--) {
+    if (text[index] === '.' && text[index + 1] === '.') {
+      start = index + 2;
+      break;
+    }
   }
-  return undefined;
+  while (start < at && !LOCAL_START.test(text[start]!)) start++;
+  if (start >= at) return undefined;
+  const window = text.slice(at + 1, at + 1 + MAX_ADDRESS + 4);
+  DOMAIN.lastIndex = 0;
+  const domain = DOMAIN.exec(window);
+  return domain === null ? undefined : [start, at + 1 + domain[0].length];
 }
 
 function isAddress(text: string, start: number, end: number): boolean {

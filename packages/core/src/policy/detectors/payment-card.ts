@@ -5,8 +5,6 @@ import { isLuhnValid } from './luhn';
 import { charClass, forEachRun } from './token-runs';
 import type { Finding } from './types';
 
-/** Runs of digits joined by single spaces or dashes: `4111 1111 1111 1111`, `2024-11-23`, `42`. */
-const DIGIT_CLUSTER = /\d+(?:[ -]\d+)*/g;
 /** Where clusters are looked for: stretches of digits, spaces and dashes long enough to hold a card. */
 const CLUSTER_CHARS = charClass('0123456789 -');
 const MIN_DIGITS = 13;
@@ -33,10 +31,25 @@ export function paymentCardDetector(): KindDetector {
 
 function scan(text: string, out: Finding[]): void {
   forEachRun(text, CLUSTER_CHARS, MIN_DIGITS, (start, end) => {
-    const stretch = text.slice(start, end);
-    DIGIT_CLUSTER.lastIndex = 0;
-    for (let match = DIGIT_CLUSTER.exec(stretch); match !== null; match = DIGIT_CLUSTER.exec(stretch)) {
-      if (match[0].length >= MIN_DIGITS) scanCluster(text, start + match.index, match[0], out);
+    // Clusters: runs of digits joined by single spaces or dashes (`4111 1111 1111 1111`, `2024-11-23`),
+    // read left to right in one pass (no expression, so no stack however long the cluster).
+    let index = start;
+    while (index < end) {
+      if (!isDigitCode(text.charCodeAt(index))) {
+        index++;
+        continue;
+      }
+      const clusterStart = index;
+      for (;;) {
+        while (index < end && isDigitCode(text.charCodeAt(index))) index++;
+        const separator = text.charCodeAt(index);
+        if (index + 1 < end && (separator === 32 || separator === 45) && isDigitCode(text.charCodeAt(index + 1))) {
+          index++;
+          continue;
+        }
+        break;
+      }
+      if (index - clusterStart >= MIN_DIGITS) scanCluster(text, clusterStart, text.slice(clusterStart, index), out);
     }
   });
 }

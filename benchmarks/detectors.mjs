@@ -1,0 +1,151 @@
+// Content detector and glob throughput on adversarial input classes (issue 13): milliseconds per MB of
+// text for every built-in detector, at 1 MB and 5 MB, so super-linear cost shows as a ratio above 1.
+//
+//   node benchmarks/detectors.mjs               # after a build
+//   node benchmarks/detectors.mjs --sizes 1,5,20 # other sizes (MB)
+//   node benchmarks/detectors.mjs --only secret  # one detector
+//
+// A case that takes longer than 20 s at a size is not run at the larger sizes ("skipped").
+import os from 'node:os';
+import { compileDetectors, PolicyEngine, parsePolicyObject } from '@genops/core';
+
+const argument = (name, fallback) => {
+  const index = process.argv.indexOf(name);
+  return index === -1 ? fallback : process.argv[index + 1];
+};
+const SIZES = argument('--sizes', '1,5').split(',').map(Number);
+const ONLY = argument('--only', undefined);
+const MB = 1 << 20;
+const DETECTORS = ['email', 'phone', 'payment_card', 'iban', 'us_ssn', 'secret'];
+const GIVE_UP_MS = 20_000;
+
+/** A seeded generator, so every run measures the same text. */
+function random(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const pick = (next, chars, length) => {
+  let out = '';
+  for (let index = 0; index < length; index++) out += chars[Math.floor(next() * chars.length)];
+  return out;
+};
+const digits = (next, length) => pick(next, '0123456789', length);
+
+/** Repeats `piece(next)` until `size` characters. */
+function fill(size, piece, seed = 1) {
+  const next = random(seed);
+  const parts = [];
+  let length = 0;
+  while (length < size) {
+    const part = piece(next);
+    parts.push(part);
+    length += part.length;
+  }
+  return parts.join('').slice(0, size);
+}
+
+const PROSE = [
+  'The quarterly report shows revenue growth across all regions, driven by new customers in retail.',
+  'Please review the attached proposal before Thursday and send comments to the project channel.',
+  'Our team met on 2024-11-23 to discuss the roadmap; version 3.2 ships in March with 14 fixes.',
+  'Latency improved by 12% after the cache change, and the error rate stayed under 0.1% all week.',
+];
+
+/** Input classes: name → text of `size` characters. */
+const CLASSES = {
+  prose: (size) => fill(size, (next) => `${PROSE[Math.floor(next() * PROSE.length)]} `),
+  'base64 words': (size) => fill(size, (next) => `${pick(next, BASE64, 20 + Math.floor(next() * 40))} `),
+  'base64 run': (size) => fill(size, (next) => pick(next, BASE64, 64)),
+  'PEM BEGIN, no END': (size) =>
+    `-----BEGIN RSA PRIVATE KEY-----\n${fill(size, (next) => `${pick(next, BASE64, 64)}\n`)}`.slice(0, size),
+  'PEM BEGIN lines': (size) => fill(size, () => '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n'),
+  'URL passwords': (size) =>
+    fill(size, (next) => `https://${pick(next, 'abcdefgh', 6)}:${pick(next, BASE64, 12)}@db.example.com/x `),
+  'URL userinfo, no @': (size) => fill(size, (next) => `a://${pick(next, 'abcdefgh', 60)}:${pick(next, 'abcd', 120)}`),
+  'keyword + digits': (size) => fill(size, (next) => `phone ${digits(next, 10)} `),
+  'digit groups': (size) => fill(size, (next) => `${digits(next, 4)} `),
+  'digit run': (size) => fill(size, (next) => digits(next, 64)),
+  'ids and figures': (size) =>
+    fill(size, (next) => `ORD-${digits(next, 6)} $${digits(next, 3)}.${digits(next, 2)} sha256:${pick(next, '0123456789abcdef', 64)} `),
+  'at signs': (size) => fill(size, (next) => `${pick(next, 'abc.', 70)}@`),
+};
+
+const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, Node ${process.version}, load ${os
+  .loadavg()
+  .map((value) => value.toFixed(1))
+  .join(' ')}`;
+console.log(`# Content detectors and globs: ms per MB (${machine})\n`);
+
+function time(fn) {
+  const start = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+const rows = [];
+const kinds = ONLY ? [ONLY] : [...DETECTORS, 'all six (redact)'];
+for (const [name, make] of Object.entries(CLASSES)) {
+  const texts = new Map(SIZES.map((size) => [size, make(size * MB)]));
+  for (const kind of kinds) {
+    const all = kind.startsWith('all');
+    const detector = compileDetectors({ detect: all ? DETECTORS : [kind] });
+    const perMb = [];
+    let findings = 0;
+    let gaveUp = false;
+    for (const size of SIZES) {
+      if (gaveUp) {
+        perMb.push(undefined);
+        continue;
+      }
+      const text = texts.get(size);
+      const ms = time(() => {
+        if (all) findings = Object.values(detector.redact(text).counts).reduce((a, b) => a + b, 0);
+        else findings = detector.find(text).length;
+      });
+      perMb.push(ms / size);
+      if (ms > GIVE_UP_MS) gaveUp = true;
+    }
+    rows.push({ class: name, detector: kind, perMb, findings });
+  }
+}
+
+// Globs: a 3-star budget/selector glob against a 4,000-character attribution value, per call.
+const engine = new PolicyEngine(
+  parsePolicyObject({
+    version: 1,
+    rules: [{ name: 'prod-users', type: 'model', when: { user: '*-*-*-prod' }, deny: ['*'] }],
+  }),
+);
+const request = { provider: 'openai', operation: 'chat', model: 'gpt-4o', estimatedInputTokens: 1 };
+const globRows = [];
+for (const [name, value] of Object.entries({
+  '4k dashes': '-'.repeat(4000),
+  '4k "a-" pairs': 'a-'.repeat(2000),
+  '4k letters': 'a'.repeat(4000),
+})) {
+  const input = { request, attribution: { user: value }, outputBound: 100, worstCaseMicros: 0, now: Date.now() };
+  const calls = 200;
+  const ms = time(() => {
+    for (let index = 0; index < calls; index++) engine.evaluate(input);
+  });
+  globRows.push({ name, perCallMs: ms / calls, perMb: (ms / calls) * (MB / value.length) });
+}
+
+const format = (value) => (value === undefined ? 'skipped' : value.toFixed(1));
+console.log(`| input class | detector | ${SIZES.map((size) => `${size} MB: ms/MB`).join(' | ')} | findings |`);
+console.log(`|---|---|${SIZES.map(() => '---:').join('|')}|---:|`);
+for (const row of rows) {
+  console.log(`| ${row.class} | ${row.detector} | ${row.perMb.map(format).join(' | ')} | ${row.findings} |`);
+}
+const worst = rows.filter((row) => !row.detector.startsWith('all')).flatMap((row) => row.perMb.filter((v) => v !== undefined));
+console.log(`\nWorst single built-in detector: ${Math.max(...worst).toFixed(1)} ms per MB`);
+console.log('\n| glob `*-*-*-prod` against | ms per call | ms per MB |');
+console.log('|---|---:|---:|');
+for (const row of globRows) console.log(`| ${row.name} | ${row.perCallMs.toFixed(3)} | ${row.perMb.toFixed(1)} |`);
