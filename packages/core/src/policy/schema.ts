@@ -1,7 +1,7 @@
 // The policy document: one schema for `genops.policy.yaml`, JSON files and objects in code.
 // Published as JSON Schema (packages/core/schema/genops-policy.schema.json) for editor completion.
 import { z } from 'zod';
-import { isDuration } from '../duration';
+import { durationProblem, MAX_DURATION_MS } from '../duration';
 import { compileGlob } from '../glob';
 import { unsafePatternReason } from './detectors/custom';
 
@@ -47,10 +47,15 @@ export const timeZoneString = z.string().superRefine((value, context) => {
 /** A duration string; `named` lists the words also accepted where it is used (for the error message). */
 function durationOr(named: readonly string[]) {
   return z.string().superRefine((value, context) => {
-    if (!isDuration(value))
+    const problem = durationProblem(value);
+    if (problem)
       context.addIssue({
         code: 'custom',
-        message: named.length === 0 ? `"${value}" is not a duration` : `"${value}" is not a window name or a duration`,
+        message: problem.includes('longer than')
+          ? problem
+          : named.length === 0
+            ? `"${value}" is not a duration`
+            : `"${value}" is not a window name or a duration`,
         params: {
           expected: `${named.length ? `${named.map((word) => `"${word}"`).join(', ')} or ` : ''}a number and a unit: ms, s, m, h, d or w (e.g. "30s", "24h", "7d")`,
         },
@@ -317,7 +322,7 @@ export const approvalsSchema = z.strictObject({
   /** Calls whose worst-case cost is above this (USD) wait for approval. */
   over: z.number().nonnegative().finite().optional(),
   /** How long a held call waits: ms or a duration such as "5m". Default 5 minutes. */
-  timeout: z.union([z.number().int().positive(), durationString]).optional(),
+  timeout: z.union([z.number().int().positive().max(MAX_DURATION_MS), durationString]).optional(),
   /** What happens when nobody decides in time. Default: deny. */
   onTimeout: z.enum(['deny', 'approve']).optional(),
 });
