@@ -34,7 +34,7 @@ export function unsafePatternReason(source: string): string | undefined {
     const quantifier = readQuantifier(source, index);
     if (quantifier) {
       const { max, length } = quantifier;
-      if (closed && max > 1 && (closed.repeats || closed.alternation))
+      if (closed && max > SMALL_COUNT && (closed.repeats || closed.alternation))
         return `a repeated group contains ${closed.repeats ? 'a repetition' : 'alternatives'} (nested quantifiers backtrack exponentially); rewrite it without the nesting, e.g. "(ab)+" or a character class`;
       if (max > 1) frame.repeats = true;
       if (max > SMALL_COUNT) frame.unbounded = true;
