@@ -77,10 +77,16 @@ export function parsePolicy(text: string, options: ParsePolicyOptions = {}): Pol
 
   if (format === 'json') {
     const problem = checkJsonSyntax(source);
-    if (problem)
-      fail([
+    if ('offset' in problem)
+      return fail([
         syntaxIssue(source, problem.offset, `JSON syntax error: ${problem.message}`, problem.expected, problem.path),
       ]);
+    // Well-formed JSON without duplicate keys, at most MAX_POLICY_DEPTH deep: JSON.parse reads it as the
+    // YAML parser would, ~10× faster; the YAML parser runs only to place the problems of an invalid one.
+    if (!problem.duplicateKeys && source.trim() !== '') {
+      const parsed = policyDocumentSchema.safeParse(JSON.parse(source));
+      if (parsed.success) return parsed.data;
+    }
   }
   const tooDeep = (): never =>
     fail([{ path: '', line: 1, column: 1, message: `the document has ${TOO_DEEP}`, expected: TOO_DEEP_EXPECTED }]);
@@ -529,8 +535,9 @@ const VALUE = 'a value: a string in double quotes, a number, true, false, null, 
  * Finds the first JSON syntax error with a message for the usual mistakes (trailing commas, comments,
  * single quotes, unquoted keys, missing commas), which the YAML parser would accept or explain in YAML terms.
  */
-function checkJsonSyntax(text: string): JsonProblem | undefined {
+function checkJsonSyntax(text: string): JsonProblem | { duplicateKeys: boolean } {
   let at = 0;
+  let duplicateKeys = false;
   const path: PropertyKey[] = [];
   class Stop {
     constructor(readonly problem: JsonProblem) {}
@@ -613,6 +620,7 @@ function checkJsonSyntax(text: string): JsonProblem | undefined {
       depth--;
       return;
     }
+    const keys = new Set<string>();
     const unclosed = (): void => {
       if (at >= text.length)
         fail(open, `unclosed "${isObject ? '{' : '['}"`, `a matching "${close}" before the end of the file`);
@@ -631,7 +639,10 @@ function checkJsonSyntax(text: string): JsonProblem | undefined {
         }
         const keyStart = at;
         string();
-        path.push(JSON.parse(text.slice(keyStart, at)) as string);
+        const key = JSON.parse(text.slice(keyStart, at)) as string;
+        if (keys.has(key)) duplicateKeys = true;
+        keys.add(key);
+        path.push(key);
         space();
         if (text[at] !== ':')
           fail(at, `missing ":" after the property name`, '":" between a property name and its value');
@@ -665,11 +676,11 @@ function checkJsonSyntax(text: string): JsonProblem | undefined {
 
   try {
     space();
-    if (at >= text.length) return undefined; // empty: reported as an empty file
+    if (at >= text.length) return { duplicateKeys }; // empty: reported as an empty file
     value();
     space();
     if (at < text.length) fail(at, `unexpected ${show(at)} after the end of the document`, 'one JSON value per file');
-    return undefined;
+    return { duplicateKeys };
   } catch (error) {
     if (error instanceof Stop) return error.problem;
     throw error;
