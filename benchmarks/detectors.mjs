@@ -73,7 +73,11 @@ const CLASSES = {
   'digit groups': (size) => fill(size, (next) => `${digits(next, 4)} `),
   'digit run': (size) => fill(size, (next) => digits(next, 64)),
   'ids and figures': (size) =>
-    fill(size, (next) => `ORD-${digits(next, 6)} $${digits(next, 3)}.${digits(next, 2)} sha256:${pick(next, '0123456789abcdef', 64)} `),
+    fill(
+      size,
+      (next) =>
+        `ORD-${digits(next, 6)} $${digits(next, 3)}.${digits(next, 2)} sha256:${pick(next, '0123456789abcdef', 64)} `,
+    ),
   'at signs': (size) => fill(size, (next) => `${pick(next, 'abc.', 70)}@`),
 };
 
@@ -149,7 +153,9 @@ console.log(`|---|---|${SIZES.map(() => '---:').join('|')}|---:|`);
 for (const row of rows) {
   console.log(`| ${row.class} | ${row.detector} | ${row.perMb.map(format).join(' | ')} | ${row.findings} |`);
 }
-const worst = rows.filter((row) => !row.detector.startsWith('all')).flatMap((row) => row.perMb.filter((v) => v !== undefined));
+const worst = rows
+  .filter((row) => !row.detector.startsWith('all'))
+  .flatMap((row) => row.perMb.filter((v) => v !== undefined));
 console.log(`\nWorst single built-in detector: ${Math.max(...worst).toFixed(1)} ms per MB`);
 console.log('\n| glob `*-*-*-prod` against | ms per call | ms per MB |');
 console.log('|---|---:|---:|');

@@ -26,7 +26,10 @@ const alternatives = (item: fc.Arbitrary<Token>) =>
     regex: `(?:${options.map((option) => option.regex).join('|')})`,
   }));
 const nested = fc.oneof({ weight: 4, arbitrary: simple }, { weight: 1, arbitrary: alternatives(simple) });
-const globArbitrary = sequence(fc.oneof({ weight: 4, arbitrary: nested }, { weight: 1, arbitrary: alternatives(nested) }), 6);
+const globArbitrary = sequence(
+  fc.oneof({ weight: 4, arbitrary: nested }, { weight: 1, arbitrary: alternatives(nested) }),
+  6,
+);
 const valueArbitrary = fc
   .array(fc.constantFrom('a', 'b', 'c', 'A', 'B', '-', '.', '\n', 'é', 'É'), { maxLength: 12 })
   .map((chars) => chars.join(''));

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../audit/hash';
+import { ContentScanError } from '../errors/content-scan-error';
 import { foldText, GlobSet } from '../glob';
 import { formatUsdExact, usdToMicros } from '../money';
 import type { ReasonCode } from '../semconv';
 import type { Attribution, GovernedRequest } from '../types';
-import { ContentScanError } from '../errors/content-scan-error';
 import { compileDetectors, type Detector, type Finding } from './detectors/index';
 import type { PolicyDocument, PolicyMode, Rule, RuleType } from './schema';
 import { compileTimeWindows } from './time-window';
@@ -542,7 +542,11 @@ export function estimateTextTokens(request: Readonly<GovernedRequest>): number {
 type RuleParts = Pick<CompiledRule, 'check' | 'approval' | 'key'>;
 
 /** A deny-only rule of literal names can only fire for those names. */
-function denyKey(field: RequestField, allow: GlobSet | undefined, ...lists: Array<GlobSet | undefined>): RuleKey | undefined {
+function denyKey(
+  field: RequestField,
+  allow: GlobSet | undefined,
+  ...lists: Array<GlobSet | undefined>
+): RuleKey | undefined {
   if (allow) return undefined;
   const values: string[] = [];
   for (const list of lists) {

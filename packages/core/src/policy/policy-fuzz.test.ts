@@ -59,20 +59,18 @@ const rule = fc.oneof(
   }),
 );
 
-const document = fc
-  .array(fc.tuple(rule, when, mode), { minLength: 1, maxLength: 12 })
-  .map((rules) => ({
-    version: 1,
-    rules: rules.map(([body, selector, ruleMode], index) => {
-      const cleaned = Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
-      return {
-        name: `r${index}`,
-        ...cleaned,
-        ...(selector && Object.keys(selector).length > 0 ? { when: selector } : {}),
-        ...(ruleMode ? { mode: ruleMode } : {}),
-      };
-    }),
-  }));
+const document = fc.array(fc.tuple(rule, when, mode), { minLength: 1, maxLength: 12 }).map((rules) => ({
+  version: 1,
+  rules: rules.map(([body, selector, ruleMode], index) => {
+    const cleaned = Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
+    return {
+      name: `r${index}`,
+      ...cleaned,
+      ...(selector && Object.keys(selector).length > 0 ? { when: selector } : {}),
+      ...(ruleMode ? { mode: ruleMode } : {}),
+    };
+  }),
+}));
 
 const call = fc.record({
   model: fc.constantFrom(...MODELS, 'gpt-4O', 'unknown'),
@@ -214,7 +212,9 @@ describe('content scanning limits in policy rules', () => {
   it('refuses at load a custom pattern that can backtrack catastrophically, naming the rule', () => {
     const error = (() => {
       try {
-        parsePolicy('version: 1\nrules:\n  - name: orders\n    type: content\n    patterns:\n      - name: bad\n        regex: "(a+)+$"\n');
+        parsePolicy(
+          'version: 1\nrules:\n  - name: orders\n    type: content\n    patterns:\n      - name: bad\n        regex: "(a+)+$"\n',
+        );
       } catch (caught) {
         return caught;
       }
@@ -261,12 +261,20 @@ describe('policy loading: malformed documents give typed errors only', () => {
       rules: fc.array(
         fc.dictionary(
           fc.constantFrom('name', 'type', 'allow', 'deny', 'when', 'window', 'limit', 'patterns', 'detect', 'mode'),
-          fc.oneof(anyValue, fc.array(anyValue, { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), anyValue)),
+          fc.oneof(
+            anyValue,
+            fc.array(anyValue, { maxLength: 3 }),
+            fc.dictionary(fc.string({ maxLength: 5 }), anyValue),
+          ),
         ),
         { maxLength: 4 },
       ),
       budgets: fc.array(
-        fc.record({ name: anyValue, limit: anyValue, window: fc.oneof(anyValue, fc.constantFrom('1e9d', '9'.repeat(400) + 'ms')) }),
+        fc.record({
+          name: anyValue,
+          limit: anyValue,
+          window: fc.oneof(anyValue, fc.constantFrom('1e9d', '9'.repeat(400) + 'ms')),
+        }),
         { maxLength: 2 },
       ),
     });
@@ -284,7 +292,11 @@ describe('policy loading: malformed documents give typed errors only', () => {
     ['JSON', `{"version":1,"rules":${'['.repeat(100_000)}${']'.repeat(100_000)}}`, 'json'],
     ['YAML flow', `version: 1\nrules: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`, 'yaml'],
     ['YAML block', `version: 1\nrules:\n  ${'- '.repeat(100_000)}x\n`, 'yaml'],
-    ['YAML within the parser limit', `version: 1\nrules: ${'['.repeat(MAX_POLICY_DEPTH + 2)}${']'.repeat(MAX_POLICY_DEPTH + 2)}\n`, 'yaml'],
+    [
+      'YAML within the parser limit',
+      `version: 1\nrules: ${'['.repeat(MAX_POLICY_DEPTH + 2)}${']'.repeat(MAX_POLICY_DEPTH + 2)}\n`,
+      'yaml',
+    ],
   ])('refuses a 100k-deep %s document with a PolicyFileError', (_label, text, format) => {
     expect(() => parsePolicy(text, { format: format as 'json' | 'yaml' })).toThrow(PolicyFileError);
   });
@@ -306,7 +318,11 @@ describe('durations', () => {
     const text = fc.oneof(
       fc.string({ maxLength: 30 }),
       fc
-        .tuple(fc.stringMatching(/^\d{1,20}(\.\d{1,8})?$/), fc.constantFrom('', ' '), fc.constantFrom('ms', 's', 'm', 'h', 'd', 'w', 'y'))
+        .tuple(
+          fc.stringMatching(/^\d{1,20}(\.\d{1,8})?$/),
+          fc.constantFrom('', ' '),
+          fc.constantFrom('ms', 's', 'm', 'h', 'd', 'w', 'y'),
+        )
         .map(([number, space, unit]) => `${number}${space}${unit}`),
     );
     fc.assert(
@@ -327,12 +343,18 @@ describe('durations', () => {
   });
 
   // Issue 13: 1e9-day windows and 400-digit durations were accepted, then every call threw a RangeError.
-  it.each([['1000000000d'], [`${'9'.repeat(400)}ms`], ['3661d']])('refuses %s in a policy with a typed error', (window) => {
-    const run = () =>
-      parsePolicyObject({ version: 1, rules: [{ name: 'r', type: 'rate_limit', limit: 1, unit: 'requests', window }] });
-    expect(run).toThrow(PolicyFileError);
-    expect(run).toThrow(ConfigError);
-  });
+  it.each([['1000000000d'], [`${'9'.repeat(400)}ms`], ['3661d']])(
+    'refuses %s in a policy with a typed error',
+    (window) => {
+      const run = () =>
+        parsePolicyObject({
+          version: 1,
+          rules: [{ name: 'r', type: 'rate_limit', limit: 1, unit: 'requests', window }],
+        });
+      expect(run).toThrow(PolicyFileError);
+      expect(run).toThrow(ConfigError);
+    },
+  );
 
   it('accepts the longest window, 3660d', () => {
     expect(parseDuration('3660d')).toBe(MAX_DURATION_MS);

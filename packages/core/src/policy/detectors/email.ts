@@ -42,7 +42,8 @@ function isUrlUserinfo(before: string): boolean {
 /** Local-part characters (`[A-Za-z0-9_%+'.-]`) as a lookup table: the walk back reads up to 64 per `@`. */
 const LOCAL_CHARS = (() => {
   const table = new Uint8Array(128);
-  for (const char of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_%+'.-") table[char.charCodeAt(0)] = 1;
+  for (const char of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_%+'.-")
+    table[char.charCodeAt(0)] = 1;
   return table;
 })();
 /** A high-density asset name such as `logo@2x.png`. */

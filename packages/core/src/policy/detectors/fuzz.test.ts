@@ -114,9 +114,9 @@ describe('content detectors: properties', () => {
   });
 
   it('redaction replaces exactly what detection finds, and the values are gone', () => {
-    const planted = fc.array(fc.tuple(noise, fc.constantFrom(...KINDS)), { maxLength: 6 }).map((parts) =>
-      parts.map(([text, kind]) => `${text.replace(/[\w@.+-]/g, ' ')} ${SAMPLES[kind]} `).join(''),
-    );
+    const planted = fc
+      .array(fc.tuple(noise, fc.constantFrom(...KINDS)), { maxLength: 6 })
+      .map((parts) => parts.map(([text, kind]) => `${text.replace(/[\w@.+-]/g, ' ')} ${SAMPLES[kind]} `).join(''));
     fc.assert(
       fc.property(planted, (text) => {
         const findings = all.find(text);
@@ -161,7 +161,9 @@ describe('isEncodedData (hand-decoded base64 and UTF-8)', () => {
 
   it('agrees with atob + TextDecoder on base64 of text, of random bytes and on random tokens', () => {
     const tokens = fc.oneof(
-      fc.string({ unit: 'grapheme', minLength: 10, maxLength: 120 }).map((text) => base64Of(new TextEncoder().encode(text))),
+      fc
+        .string({ unit: 'grapheme', minLength: 10, maxLength: 120 })
+        .map((text) => base64Of(new TextEncoder().encode(text))),
       fc.uint8Array({ minLength: 12, maxLength: 200 }).map(base64Of),
       fc.string({ unit: fc.constantFrom(...'ABCabc0123+/-_'.split('')), minLength: 16, maxLength: 120 }),
     );
@@ -197,7 +199,9 @@ describe('content detectors: adversarial inputs of issue 13', () => {
     const begin = ['-----BEGIN ', 'PRIVATE KEY-----'].join('');
     const text = fill(2 * MB, () => `${begin}\nMIIEowIBAAKCAQEA\n`);
     const found = secret.find(text).filter((finding) => finding.detail === 'private_key');
-    expect(found.length).toBe(Math.floor(text.length / (begin.length + 18)) + (text.length % (begin.length + 18) >= begin.length ? 1 : 0));
+    expect(found.length).toBe(
+      Math.floor(text.length / (begin.length + 18)) + (text.length % (begin.length + 18) >= begin.length ? 1 : 0),
+    );
   });
 
   it('secret: a whole PEM block is still one finding when its END line follows', () => {
@@ -235,25 +239,27 @@ describe('content detectors: adversarial inputs of issue 13', () => {
 
   it('payment_card: 17 MB of digit groups with the size limit raised: no stack overflow', () => {
     const card = compileDetectors({ detect: ['payment_card'] }, { maxTextLength: 20 * MB });
-    expect(card.find('1234 '.repeat(17 * MB / 5))).toEqual([]);
+    expect(card.find('1234 '.repeat((17 * MB) / 5))).toEqual([]);
   });
 
   it('email: 2 MB of local-part characters and @ signs', () => {
     const email = compileDetectors({ detect: ['email'] });
-    const text = fill(2 * MB, pool(() => `${pick('abc.', 70)}@`));
+    const text = fill(
+      2 * MB,
+      pool(() => `${pick('abc.', 70)}@`),
+    );
     checkShape(email.find(text), text);
   });
 
   it('all six detectors redact 2 MB of mixed adversarial text in one scan', () => {
     const token = pool(() => `${pick(BASE64, 40)} `);
     const phone = pool(() => `phone ${pick('23456789', 1)}${pick('0123456789', 9)} `);
-    const mixed = fill(2 * MB, (index) =>
-      [
-        token(),
-        phone(),
-        'https://user:s3cretPass@db.example.com ',
-        `${SAMPLES.email} ${SAMPLES.payment_card} `,
-      ][index % 4]!,
+    const mixed = fill(
+      2 * MB,
+      (index) =>
+        [token(), phone(), 'https://user:s3cretPass@db.example.com ', `${SAMPLES.email} ${SAMPLES.payment_card} `][
+          index % 4
+        ]!,
     );
     const all = compileDetectors({ detect: [...KINDS] });
     const redaction = all.redact(mixed);
@@ -329,8 +335,8 @@ describe('custom patterns', () => {
     const detector = compileDetectors({ patterns: [{ name: 'digits', regex: '\\d+' }] });
     const short = '1'.repeat(MAX_CUSTOM_MATCH);
     expect(detector.find(`a ${short} b`)).toEqual([{ kind: 'digits', start: 2, end: 2 + MAX_CUSTOM_MATCH }]);
-    expect(detector.find(`a ${'1'.repeat(5 * MAX_CUSTOM_MATCH)} b`).every((f) => f.end - f.start <= MAX_CUSTOM_MATCH)).toBe(
-      true,
-    );
+    expect(
+      detector.find(`a ${'1'.repeat(5 * MAX_CUSTOM_MATCH)} b`).every((f) => f.end - f.start <= MAX_CUSTOM_MATCH),
+    ).toBe(true);
   });
 });

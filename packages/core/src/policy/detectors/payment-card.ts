@@ -16,7 +16,6 @@ const MAX_LENGTH = 25;
 const GLUE_BEFORE = new Set(['-', '_', '/', '\\', '@', '$', '€', '£', '¥']);
 const GLUE_AFTER = new Set(['_', '/', '\\', '@', '%']);
 
-
 /** The payment card detector. */
 export function paymentCardDetector(): KindDetector {
   return { kind: 'payment_card', maxLength: MAX_LENGTH, scan };
