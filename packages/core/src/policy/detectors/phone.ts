@@ -40,12 +40,12 @@ const LOOKBEHIND = 32;
 const MAX_LENGTH = 48;
 
 /**
- * libphonenumber validates at most this many distinct candidates per text (~15–20 µs each, so ~20–40 ms
+ * libphonenumber validates at most this many distinct candidates per text (~15–20 µs each, so ~15–20 ms
  * in all). Past it, a candidate that passed the shape and context checks is reported without
  * validation: a text with that many phone-shaped numbers next to phone keywords is over-reported rather
  * than scanned for seconds.
  */
-export const MAX_PHONE_VALIDATIONS = 1500;
+export const MAX_PHONE_VALIDATIONS = 1000;
 /** Recent verdicts by candidate (a text often repeats a number); bounded, cleared when full. */
 const verdicts = new Map<string, number | undefined>();
 const VERDICT_CACHE_SIZE = 4096;

@@ -127,6 +127,8 @@ const PUBLIC_ID =
   /^(?:chatcmpl|cmpl|call|asst|thread|msg|run|step|file|batch|resp|conv|cp|ci|vs|fc|rs|ft|ftjob|ftckpt|org|proj|user|item|modr|upload|eval|toolu|srvtoolu|req|evt|cus|pi|pm|ch|in|ii|sub|price|prod|txn|sess|cs|seti|src|tok|acct|ba|card|re|po|tr|py|sha\d+|md5)[-_]/;
 /** A labelled hash or fingerprint right before the token (`pin-sha256="`, `SHA-256: `, `etag=`). */
 const HASH_LABEL = /(?:sha-?\d{1,3}|md5|hash|digest|checksum|fingerprint|integrity|etag)["']?\s*[:=]?\s*["']?$/i;
+/** Words one of which HASH_LABEL needs, in lower case (a cheap test before the expression). */
+const HASH_WORDS = ['sha', 'md5', 'hash', 'digest', 'checksum', 'fingerprint', 'integrity', 'etag'];
 /** Query parameters whose value is a credential. */
 const CREDENTIAL_PARAMETER = /(?:key|token|secret|pass|pwd|sig|signature|auth|credential|session)[A-Za-z0-9_-]*$/i;
 /** Characters that end a URL when walking back from a token. */
@@ -284,7 +286,9 @@ function isAwsSecretKey(text: string, token: string, start: number): boolean {
 
 /** The generic test; the calibration is described in index.ts. */
 export function isRandomToken(token: string): boolean {
-  const body = token.replace(/=+$/, '');
+  let bodyEnd = token.length;
+  while (bodyEnd > 0 && token.charCodeAt(bodyEnd - 1) === 61) bodyEnd--;
+  const body = bodyEnd === token.length ? token : token.slice(0, bodyEnd);
   if (body.length < MIN_TOKEN || !hasMixedClasses(body) || PUBLIC_ID.test(body)) return false;
   if (longestAlphanumericPart(body) < MIN_RANDOM_PART || looksLikeWords(body)) return false;
   if (shannonEntropy(body) < entropyThreshold(body.length)) return false;
@@ -298,7 +302,9 @@ export function isRandomToken(token: string): boolean {
  */
 function isCredentialContext(text: string, start: number, urls: UrlContext): boolean {
   if (text[start - 1] === '%' || text.endsWith('base64,', start)) return false;
-  if (HASH_LABEL.test(text.slice(Math.max(0, start - 24), start))) return false;
+  const before = text.slice(Math.max(0, start - 24), start);
+  const lower = before.toLowerCase();
+  if (HASH_WORDS.some((word) => lower.includes(word)) && HASH_LABEL.test(before)) return false;
   const wordStart = Math.max(urls.wordStart(start), start - URL_LOOKBEHIND);
   const prefix = text.slice(wordStart, start);
   if (!prefix.includes('://') && !prefix.startsWith('www.')) return true;
