@@ -3,6 +3,7 @@
 // only; malformed or deep documents and out-of-range durations give typed errors, never a RangeError.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parseOptions } from '../config';
 import { MAX_DURATION_MS, parseDuration } from '../duration';
 import { ConfigError } from '../errors/config-error';
 import { PolicyFileError } from '../errors/policy-file-error';
@@ -355,6 +356,12 @@ describe('durations', () => {
       expect(run).toThrow(ConfigError);
     },
   );
+
+  it('refuses a 1e9-day budget window in GenOps.init options with a ConfigError naming the option', () => {
+    const run = () => parseOptions({ budgets: [{ name: 'b', limit: 1, window: '1000000000d' }] });
+    expect(run).toThrow(ConfigError);
+    expect(run).toThrow(/budgets\[0\]\.window.*longer than the longest duration accepted/);
+  });
 
   it('accepts the longest window, 3660d', () => {
     expect(parseDuration('3660d')).toBe(MAX_DURATION_MS);
