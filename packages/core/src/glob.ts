@@ -154,7 +154,8 @@ function compile(pattern: string): CompiledGlob {
   }
   if (groups.length > 0) throw new SyntaxError(`unclosed "{" in "${pattern}"`);
   emit(MATCH);
-  return { pattern, literal: undefined, test: (value) => simulate(program, value) };
+  const state = simulation(program.length);
+  return { pattern, literal: undefined, test: (value) => simulate(program, state, value) };
 }
 
 function parseClass(body: string, pattern: string): CharClassNode {
@@ -181,16 +182,34 @@ function parseClass(body: string, pattern: string): CharClassNode {
   return { negated, ranges };
 }
 
+/** Work arrays of one compiled glob, reused by every match (matching never re-enters itself). */
+interface Simulation {
+  current: Int32Array;
+  next: Int32Array;
+  /** The step at which each state was last added; steps only grow, so marks never need clearing. */
+  mark: Float64Array;
+  stack: Int32Array;
+  step: number;
+}
+
+function simulation(size: number): Simulation {
+  return {
+    current: new Int32Array(size),
+    next: new Int32Array(size),
+    mark: new Float64Array(size).fill(-1),
+    // A state is pushed at most once per SPLIT/JUMP leading to it before it is marked.
+    stack: new Int32Array(2 * size + 2),
+    step: 0,
+  };
+}
+
 /** Thompson simulation: every live state advances together, one character at a time. */
-function simulate(program: readonly Instruction[], value: string): boolean {
+function simulate(program: readonly Instruction[], state: Simulation, value: string): boolean {
   const size = program.length;
-  let current = new Int32Array(size);
-  let next = new Int32Array(size);
+  let { current, next } = state;
+  const { mark, stack } = state;
   let currentCount = 0;
   let nextCount = 0;
-  const mark = new Int32Array(size).fill(-1);
-  // A state is pushed at most once per SPLIT/JUMP leading to it before it is marked.
-  const stack = new Int32Array(2 * size + 2);
   const add = (list: Int32Array, count: number, start: number, generation: number): number => {
     let top = 0;
     stack[top++] = start;
@@ -207,7 +226,9 @@ function simulate(program: readonly Instruction[], value: string): boolean {
     }
     return count;
   };
-  currentCount = add(current, 0, 0, 0);
+  const base = state.step;
+  state.step += value.length + 1;
+  currentCount = add(current, 0, 0, base);
   for (let position = 0; position < value.length; position++) {
     if (currentCount === 0) return false;
     const code = value.charCodeAt(position);
@@ -219,7 +240,7 @@ function simulate(program: readonly Instruction[], value: string): boolean {
         instruction.op === ANY ||
         (instruction.op === CHAR && instruction.code === folded) ||
         (instruction.op === CLASS && classHas(instruction.charClass!, code));
-      if (ok) nextCount = add(next, nextCount, current[index]! + 1, position + 1);
+      if (ok) nextCount = add(next, nextCount, current[index]! + 1, base + position + 1);
     }
     [current, next] = [next, current];
     currentCount = nextCount;
