@@ -103,11 +103,16 @@ const UPPER = 1;
 const LOWER = 2;
 const DIGIT = 3;
 
+const KINDS = (() => {
+  const table = new Uint8Array(128).fill(OTHER);
+  for (let code = 65; code <= 90; code++) table[code] = UPPER;
+  for (let code = 97; code <= 122; code++) table[code] = LOWER;
+  for (let code = 48; code <= 57; code++) table[code] = DIGIT;
+  return table;
+})();
+
 function charKind(code: number): number {
-  if (code >= 65 && code <= 90) return UPPER;
-  if (code >= 97 && code <= 122) return LOWER;
-  if (code >= 48 && code <= 57) return DIGIT;
-  return OTHER;
+  return code < 128 ? KINDS[code]! : OTHER;
 }
 
 /** The longest run of letters and digits between separators (`-`, `_`, `/`, `+`, `=`). */

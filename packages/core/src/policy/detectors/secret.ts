@@ -289,7 +289,9 @@ export function isRandomToken(token: string): boolean {
   let bodyEnd = token.length;
   while (bodyEnd > 0 && token.charCodeAt(bodyEnd - 1) === 61) bodyEnd--;
   const body = bodyEnd === token.length ? token : token.slice(0, bodyEnd);
-  if (body.length < MIN_TOKEN || !hasMixedClasses(body) || PUBLIC_ID.test(body)) return false;
+  if (body.length < MIN_TOKEN || !hasMixedClasses(body)) return false;
+  // A public id has a `-` or `_` after its prefix (a native search first, before the expression).
+  if ((body.includes('-') || body.includes('_')) && PUBLIC_ID.test(body)) return false;
   if (longestAlphanumericPart(body) < MIN_RANDOM_PART || looksLikeWords(body)) return false;
   if (shannonEntropy(body) < entropyThreshold(body.length)) return false;
   return !isEncodedData(token);
