@@ -2,7 +2,8 @@ import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type AuditRecord, chainAuditEntries, formatAuditRecord } from '@genops/core';
+import type { AuditRecord } from '@genops/core';
+import { chainAuditEntries, formatAuditRecord } from '@genops/core/internal';
 import { SqliteStore } from '@genops/store-sqlite';
 import { describe, expect, it } from 'vitest';
 import { formatAge } from './commands/approvals';
@@ -44,7 +45,7 @@ describe('run() and the command-group functions', () => {
     const audit = memoryIo({ env: { GENOPS_STORE: 'sqlite:/nonexistent/genops/state.db' } });
     expect(await runAuditCommand(['verify'], audit.io)).toBe(2);
     expect(audit.stderr()).toContain(
-      'genops: no store at /nonexistent/genops/state.db (GENOPS_STORE=sqlite:/nonexistent/genops/state.db)',
+      'genops: error: no store at /nonexistent/genops/state.db (GENOPS_STORE=sqlite:/nonexistent/genops/state.db)',
     );
   });
 

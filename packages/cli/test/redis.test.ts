@@ -1,4 +1,4 @@
-import { currentPeriod } from '@genops/core';
+import { currentPeriod } from '@genops/core/internal';
 import { RedisStore } from '@genops/store-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The store package's own helper: a real redis-server on a free port for this file, stopped afterwards.
@@ -101,7 +101,7 @@ describe('genops with a Redis store', () => {
     const result = await runCli(['status', '--store', down]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(
-      /^genops: cannot read the store redis:\/\/admin:\*\*\*@127\.0\.0\.1:1: .*ECONNREFUSED/,
+      /^genops: error: cannot read the store redis:\/\/admin:\*\*\*@127\.0\.0\.1:1: .*ECONNREFUSED/,
     );
     expect(result.stderr).not.toContain('hunter2');
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
