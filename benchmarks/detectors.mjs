@@ -7,7 +7,8 @@
 //
 // A case that takes longer than 20 s at a size is not run at the larger sizes ("skipped").
 import os from 'node:os';
-import { compileDetectors, PolicyEngine, parsePolicy, parsePolicyObject } from '@genops/core';
+import { compileDetectors, parsePolicy, parsePolicyObject } from '@genops/core';
+import { PolicyEngine } from '@genops/core/internal';
 import fc from 'fast-check';
 
 const argument = (name, fallback) => {
