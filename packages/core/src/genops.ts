@@ -10,7 +10,7 @@ import {
   setCurrentGovernor,
 } from './adapters';
 import type { Approvals } from './approval/approvals';
-import { AuditTrail, getAuditLogger } from './audit/audit-trail';
+import { AuditTrail, auditTrailOptions, getAuditLogger } from './audit/audit-trail';
 import { readLastAuditRecordSync } from './audit/jsonl';
 import { parseBudgetKey, ROLLING_PERIOD } from './budget/budget-set';
 import { currentPeriod } from './budget/window';
@@ -132,6 +132,7 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
           store,
           logger: getAuditLogger(resolved.loggerProvider),
           ...(resolved.audit?.file ? { file: resolvePath(resolved.audit.file) } : {}),
+          ...auditTrailOptions(resolved.audit),
         });
   const prices = new PriceTable(PRICE_FILES, (resolved.prices ?? {}) as Record<string, Record<string, ModelPrice>>);
   const captureContent = resolved.captureContent ?? envBool('GENOPS_CAPTURE_CONTENT') ?? false;

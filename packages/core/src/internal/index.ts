@@ -3,6 +3,12 @@
 
 export { type ApprovalAsk, Approvals } from '../approval/approvals';
 export { AuditTrail, getAuditLogger } from '../audit/audit-trail';
+export {
+  type AuditCheckpointData,
+  auditKeyId,
+  createCheckpointSigner,
+  createCheckpointVerifier,
+} from '../audit/checkpoint';
 export { canonicalJson, chainAuditEntries, GENESIS_HASH, hashAuditRecord } from '../audit/hash';
 export { appendAuditFile, formatAuditRecord, parseAuditLine } from '../audit/jsonl';
 export {
@@ -39,7 +45,7 @@ export { costMicros, worstCaseMicros } from '../pricing/cost';
 export { PRICE_FILES } from '../pricing/data/index';
 export { PriceTable } from '../pricing/price-table';
 export type { PriceMatch, PriceTier, ProviderPriceFile } from '../pricing/types';
-export { openStoreUrl } from '../store/open-store';
+export { maskText, maskUrl, openStoreUrl } from '../store/open-store';
 export { type JournaledSettlement, SettlementJournal } from '../store/settlement-journal';
 export type {
   ApprovalDecisionInput,
