@@ -1,53 +1,21 @@
 import type { LanguageModelV4GenerateResult, LanguageModelV4StreamPart, LanguageModelV4Usage } from '@ai-sdk/provider';
-import {
-  ApprovalDeniedError,
-  BudgetExceededError,
-  GenOps,
-  type GenOpsHandle,
-  type GenOpsOptions,
-  microsToUsd,
-  PolicyViolationError,
-} from '@genops/core';
-import { costMicros, PRICE_FILES } from '@genops/core/internal';
-import { createTestTelemetry, expectGenOpsCompliant } from '@genops/testing';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { ApprovalDeniedError, BudgetExceededError, microsToUsd, PolicyViolationError } from '@genops/core';
+import { costMicros } from '@genops/core/internal';
+import { expectGenOpsCompliant } from '@genops/testing';
+import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import { embed, embedMany, generateObject, generateText, isStepCount, streamText, tool } from 'ai';
 import { MockEmbeddingModelV4, MockLanguageModelV4, simulateReadableStream } from 'ai/test';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { convertVercelUsage, governedEmbeddingModel, governedModel, governTools, mapVercelProvider } from './index';
 
 // The real `ai` 7 with its own fake models (`ai/test`): generateText, streamText, generateObject,
 // embed and tool execution run exactly as in an app, and the mocks record what reached the model.
 
-const telemetry = createTestTelemetry();
-let genops: GenOpsHandle | undefined;
-
-function init(options: GenOpsOptions = {}): GenOpsHandle {
-  genops = GenOps.init({
-    tracerProvider: telemetry.tracerProvider,
-    meterProvider: telemetry.meterProvider,
-    defaults: { team: 'platform', project: 'vercel-ai-tests', environment: 'test' },
-    ...options,
-  });
-  return genops;
-}
-
-function spans(): ReadableSpan[] {
-  return telemetry.spans() as ReadableSpan[];
-}
-
-function onlySpan(): ReadableSpan {
-  const all = spans();
-  expect(all.map((span) => span.name)).toHaveLength(1);
-  return all[0]!;
-}
-
-function priceOf(provider: string, model: string) {
-  const price = PRICE_FILES.find((file) => file.provider === provider)?.models[model];
-  if (!price) throw new Error(`no price for ${provider}/${model}`);
-  return price;
-}
+const harness = createAdapterHarness({
+  defaults: { team: 'platform', project: 'vercel-ai-tests', environment: 'test' },
+});
+const { init, spans, onlySpan, priceOf } = harness;
 
 /** 1000 input tokens (400 read from the cache), 500 output tokens (200 of them reasoning). */
 const USAGE: LanguageModelV4Usage = {
@@ -102,17 +70,6 @@ async function drain(result: { fullStream: AsyncIterable<{ type: string; error?:
 
 /** gpt-4o per 1M: $2.50 input, $1.25 cached input, $10 output → 600 × 2.5 + 400 × 1.25 + 500 × 10 = 7000 µ$. */
 const EXPECTED_MICROS = 7000;
-
-afterAll(async () => {
-  await telemetry.shutdown();
-});
-beforeEach(() => {
-  telemetry.resetSpans();
-});
-afterEach(async () => {
-  await genops?.shutdown();
-  genops = undefined;
-});
 
 describe('convertVercelUsage and mapVercelProvider', () => {
   it('maps V4 usage: totals include cache and reasoning; parts fill in a missing total; raw is kept', () => {
@@ -214,7 +171,6 @@ describe('generateText', () => {
       'gen_ai.usage.cache_read.input_tokens': 400,
       'gen_ai.usage.reasoning.output_tokens': 200,
       'genops.policy.result': 'ALLOWED',
-      'genops.cost.total': microsToUsd(EXPECTED_MICROS),
       'genops.accounting.actual': microsToUsd(EXPECTED_MICROS),
     });
     expect(span.attributes['genops.accounting.incomplete']).toBeUndefined();
@@ -331,7 +287,7 @@ describe('generateObject', () => {
     expect(object).toEqual({ city: 'Paris', population: 2102650 });
     expect(onlySpan().attributes).toMatchObject({
       'gen_ai.output.type': 'json',
-      'genops.cost.total': microsToUsd(EXPECTED_MICROS),
+      'genops.accounting.actual': microsToUsd(EXPECTED_MICROS),
     });
   });
 });
@@ -351,7 +307,7 @@ describe('streamText', () => {
       'gen_ai.response.model': 'gpt-4o-2024-08-06',
       'gen_ai.usage.input_tokens': 1000,
       'gen_ai.usage.output_tokens': 500,
-      'genops.cost.total': microsToUsd(EXPECTED_MICROS),
+      'genops.accounting.actual': microsToUsd(EXPECTED_MICROS),
     });
     expect(span.attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThan(0);
     expect(span.attributes['genops.accounting.incomplete']).toBeUndefined();
@@ -454,9 +410,9 @@ describe('embed and embedMany', () => {
       'gen_ai.operation.name': 'embeddings',
       'gen_ai.provider.name': 'openai',
       'gen_ai.usage.input_tokens': 1000,
-      'genops.cost.total': microsToUsd(20),
+      'genops.accounting.actual': microsToUsd(20),
     });
-    expect(many!.attributes['genops.cost.total']).toBe(microsToUsd(60));
+    expect(many!.attributes['genops.accounting.actual']).toBe(microsToUsd(60));
     expectGenOpsCompliant(spans());
   });
 
@@ -501,7 +457,7 @@ describe('tools', () => {
     // The model call itself ran and is billed; the tool call is a blocked execute_tool unit.
     expect(chat!.attributes).toMatchObject({
       'genops.policy.result': 'ALLOWED',
-      'genops.cost.total': microsToUsd(EXPECTED_MICROS),
+      'genops.accounting.actual': microsToUsd(EXPECTED_MICROS),
     });
     expect(blocked!.name).toBe('execute_tool shell_exec');
     expect(blocked!.attributes).toMatchObject({
@@ -546,7 +502,7 @@ describe('tools', () => {
     expect(error).toBeInstanceOf(PolicyViolationError);
     const [chat, blocked] = spans();
     // Usage of the finish part still settles the model call exactly.
-    expect(chat!.attributes['genops.cost.total']).toBe(microsToUsd(EXPECTED_MICROS));
+    expect(chat!.attributes['genops.accounting.actual']).toBe(microsToUsd(EXPECTED_MICROS));
     expect(chat!.attributes['genops.accounting.incomplete']).toBeUndefined();
     expect(blocked!.attributes).toMatchObject({ 'genops.policy.result': 'BLOCKED', 'gen_ai.tool.call.id': 'call-9' });
   });
@@ -568,7 +524,7 @@ describe('tools', () => {
       'gen_ai.operation.name': 'execute_tool',
       'gen_ai.tool.call.id': 'call-1',
       'genops.policy.result': 'ALLOWED',
-      'genops.cost.total': 0,
+      'genops.accounting.actual': 0,
     });
     // The second model call saw the tool's result.
     expect(JSON.stringify(model.doGenerateCalls[1]!.prompt)).toContain('results for genops');
