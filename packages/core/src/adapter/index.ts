@@ -30,6 +30,7 @@ export {
   usageFromOpenAIResponses,
 } from '../usage/wire-usage';
 export { checkToolCall, type DeniedToolCall, recordDeniedToolCall } from './check-tool-call';
+export { errorStatusMessage } from './error-status';
 export { type MethodPatcher, methodPatcher } from './method-patcher';
 export {
   finishGovernedCall,
