@@ -77,10 +77,29 @@ export {
 } from './policy/policy-engine';
 export type { BudgetInput, PolicyDocument, PolicyDocumentInput, PolicyMode, Rule, RuleInput } from './policy/schema';
 export { watchPolicyFile } from './policy/watch';
-export { costMicros, worstCaseMicros } from './pricing/cost';
+export { costBreakdown, costMicros, costPicos, imagePrice, worstCaseMicros } from './pricing/cost';
 export { PRICE_FILES } from './pricing/data/index';
-export { PriceTable } from './pricing/price-table';
-export type { ModelPrice, PriceMatch, PriceTier, ProviderPriceFile } from './pricing/types';
+export {
+  DEFAULT_PRICES_FILE,
+  type PricesFile,
+  pricesFromDocument,
+  readPricesFile,
+  resolveUserPrices,
+  type UserPrices,
+} from './pricing/load-prices';
+export { bundledVersion, type OverrideSource, PriceTable } from './pricing/price-table';
+export type {
+  BatchPrice,
+  BillableUsage,
+  ImageUnit,
+  ModelPrice,
+  PriceMatch,
+  PriceMode,
+  PriceTier,
+  ProviderPriceFile,
+  UnitPrices,
+} from './pricing/types';
+export { type PriceProblem, priceProblems, validatePrice, validatePrices } from './pricing/validate-prices';
 export * as semconv from './semconv';
 export { GENOPS_SPEC_VERSION, type PolicyResult, type ReasonCode } from './semconv';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store';
@@ -105,6 +124,7 @@ export type {
 export { governIterator, type StreamObserver } from './stream';
 export { describeToolCall, governToolCall, type ToolCallInfo, ToolResultError } from './tool';
 export type { AccountingUnit, Attribution, GovernedRequest, RequestEdits, ResponseInfo, Usage } from './types';
+export { type UsageViolation, type ValidateUsageOptions, validateUsage } from './usage/validate-usage';
 export {
   type AnthropicUsageWire,
   type GeminiUsageWire,
