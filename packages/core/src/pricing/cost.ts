@@ -40,8 +40,8 @@ export interface CostBreakdown {
 
 /**
  * Exact cost of a call in pico-USD, with the units the price could not price. Normalized usage counts
- * cache reads and writes (and citation and audio input) inside `inputTokens`, and reasoning (and audio
- * output) inside `outputTokens`, so each token is priced exactly once. A batch call (`usage.batch`)
+ * cache reads and writes (and citation, audio and image input) inside `inputTokens`, and reasoning (and
+ * audio and image output) inside `outputTokens`, so each token is priced exactly once. A batch call (`usage.batch`)
  * uses the model's `batch` rates for plain input, cache reads and output; long-context tiers do not
  * apply to batch rates.
  */
@@ -61,14 +61,19 @@ export function costBreakdown(price: ModelPrice, usage: Usage | BillableUsage): 
   const cacheWrite1h = Math.min(cacheWrite, count(usage.cacheWrite1hInputTokens));
   const citation = rates.citation === undefined ? 0 : count(u.citationInputTokens);
   const audioIn = rates.audioInput === undefined ? 0 : count(u.audioInputTokens);
-  const plainInput = Math.max(0, usage.inputTokens - cacheRead - cacheWrite - citation - audioIn);
+  const imageIn = rates.imageInput === undefined ? 0 : count(u.imageInputTokens);
+  const plainInput = Math.max(0, usage.inputTokens - cacheRead - cacheWrite - citation - audioIn - imageIn);
   const reasoning =
     rates.reasoning === undefined ? 0 : Math.min(usage.outputTokens, count(usage.reasoningOutputTokens));
   const audioOut =
     rates.audioOutput === undefined
       ? 0
       : Math.min(Math.max(0, usage.outputTokens - reasoning), count(u.audioOutputTokens));
-  const plainOutput = Math.max(0, usage.outputTokens - reasoning - audioOut);
+  const imageOut =
+    rates.imageOutput === undefined
+      ? 0
+      : Math.min(Math.max(0, usage.outputTokens - reasoning - audioOut), count(u.imageOutputTokens));
+  const plainOutput = Math.max(0, usage.outputTokens - reasoning - audioOut - imageOut);
   const cacheWriteRate = rates.cacheWrite ?? rates.input;
   let picos =
     plainInput * pricePicos(rates.input) +
@@ -77,9 +82,11 @@ export function costBreakdown(price: ModelPrice, usage: Usage | BillableUsage): 
     cacheWrite1h * pricePicos(rates.cacheWrite1h ?? cacheWriteRate) +
     citation * pricePicos(rates.citation ?? rates.input) +
     audioIn * pricePicos(rates.audioInput ?? rates.input) +
+    imageIn * pricePicos(rates.imageInput ?? rates.input) +
     plainOutput * pricePicos(rates.output) +
     reasoning * pricePicos(rates.reasoning ?? rates.output) +
-    audioOut * pricePicos(rates.audioOutput ?? rates.output);
+    audioOut * pricePicos(rates.audioOutput ?? rates.output) +
+    imageOut * pricePicos(rates.imageOutput ?? rates.output);
   const units = unitCost(price.units ?? {}, u);
   picos += units.picos;
   return { picos, unpriced: units.unpriced };
@@ -161,8 +168,9 @@ export function worstCaseMicros(
     rates.cacheRead ?? 0,
     rates.citation ?? 0,
     rates.audioInput ?? 0,
+    rates.imageInput ?? 0,
   );
-  const outputRate = Math.max(rates.output, rates.reasoning ?? 0, rates.audioOutput ?? 0);
+  const outputRate = Math.max(rates.output, rates.reasoning ?? 0, rates.audioOutput ?? 0, rates.imageOutput ?? 0);
   let picos = inputTokens * pricePicos(inputRate) + outputTokens * pricePicos(outputRate);
   const unitPrices = price.units ?? {};
   if (unitPrices.request !== undefined) picos += unitPicos(unitPrices.request);

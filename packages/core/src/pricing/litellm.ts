@@ -128,7 +128,9 @@ export function priceFromReference(row: LiteLLMRow): ModelPrice {
   const requestFee = String(row.litellm_provider) === 'perplexity';
   const mode = PRICED_MODES[String(row.mode)] ?? 'chat';
   const input = perMillion(row.input_cost_per_token) ?? 0;
-  const output = perMillion(row.output_cost_per_token) ?? 0;
+  // Image models whose only output is image tokens (gpt-image-1) list no text output rate.
+  const imageOutput = perMillion(row.output_cost_per_image_token);
+  const output = perMillion(row.output_cost_per_token) ?? imageOutput ?? 0;
   const price: ModelPrice = { input, output };
   const cacheRead = perMillion(row.cache_read_input_token_cost);
   if (cacheRead !== undefined) price.cacheRead = cacheRead;
@@ -145,6 +147,9 @@ export function priceFromReference(row: LiteLLMRow): ModelPrice {
   if (audioInput !== undefined && audioInput !== input) price.audioInput = audioInput;
   const audioOutput = perMillion(row.output_cost_per_audio_token);
   if (audioOutput !== undefined && audioOutput !== output) price.audioOutput = audioOutput;
+  if (imageOutput !== undefined && imageOutput !== output) price.imageOutput = imageOutput;
+  const imageInput = perMillion(row.input_cost_per_image_token);
+  if (imageInput !== undefined && imageInput !== input) price.imageInput = imageInput;
   const batchInput = perMillion(row.input_cost_per_token_batches);
   const batchOutput = perMillion(row.output_cost_per_token_batches);
   if (batchInput !== undefined && batchOutput !== undefined) price.batch = { input: batchInput, output: batchOutput };

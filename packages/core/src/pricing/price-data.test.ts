@@ -44,7 +44,8 @@ function expectedTokenRates(row: LiteLLMRow): Record<(typeof TOKEN_FIELDS)[numbe
   const cacheWrite = perMillion(row.cache_creation_input_token_cost);
   return {
     input: perMillion(row.input_cost_per_token) ?? 0,
-    output: perMillion(row.output_cost_per_token) ?? 0,
+    // Image models whose only output is image tokens (gpt-image-1) list just the image-token rate.
+    output: perMillion(row.output_cost_per_token) ?? perMillion(row.output_cost_per_image_token) ?? 0,
     cacheRead: perMillion(row.cache_read_input_token_cost),
     // A 0 cache-write rate (DeepSeek) means "no cache writes", not "free": left unset (defaults to input).
     cacheWrite: cacheWrite === 0 ? undefined : cacheWrite,
@@ -116,7 +117,15 @@ function compareRow(
   }
   // Everything else the generator derives (reasoning, citation, audio, batch, units).
   const derived = priceFromReference(row);
-  for (const field of ['reasoning', 'citation', 'audioInput', 'audioOutput', 'batch'] as const)
+  for (const field of [
+    'reasoning',
+    'citation',
+    'audioInput',
+    'audioOutput',
+    'imageInput',
+    'imageOutput',
+    'batch',
+  ] as const)
     if (derived[field] !== undefined || errata.has(field)) check(field, field, price[field], derived[field]);
   for (const [unit, value] of Object.entries(derived.units ?? {}))
     check(`units.${unit}`, 'units', price.units?.[unit as keyof NonNullable<ModelPrice['units']>], value);

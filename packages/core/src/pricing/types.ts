@@ -24,6 +24,10 @@ export interface ModelPrice {
   audioInput?: number;
   /** Audio output tokens (part of output); defaults to `output`. */
   audioOutput?: number;
+  /** Image input tokens (part of input); defaults to `input`. */
+  imageInput?: number;
+  /** Image output tokens (part of output); defaults to `output`. */
+  imageOutput?: number;
   /** Batch-API rates, when offered (usually 50% of the interactive rates). */
   batch?: BatchPrice;
   /**
@@ -115,6 +119,10 @@ export interface BillableUsage extends Usage {
   audioInputTokens?: number;
   /** Audio output tokens (part of `outputTokens`). */
   audioOutputTokens?: number;
+  /** Image input tokens (part of `inputTokens`). */
+  imageInputTokens?: number;
+  /** Image output tokens (part of `outputTokens`). */
+  imageOutputTokens?: number;
   /** Generated images, each with its size/quality key when the price depends on it. */
   images?: readonly ImageUnit[];
   /** Input images. */

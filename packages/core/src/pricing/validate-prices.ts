@@ -21,6 +21,8 @@ const TOKEN_RATES = [
   'citation',
   'audioInput',
   'audioOutput',
+  'imageInput',
+  'imageOutput',
 ] as const;
 const TIER_RATES = ['input', 'output', 'cacheRead', 'cacheWrite', 'cacheWrite1h'] as const;
 const UNIT_PRICES = [
