@@ -183,7 +183,8 @@ function generate(referencePath: string): Map<string, string> {
       currency: 'USD',
       unit: 'per_1m_tokens',
       effectiveDate: date,
-      source: `${SOURCES[provider]} (generated from LiteLLM model_prices_and_context_window.json ${date} by scripts/update-prices.ts, errata applied)`,
+      // The provider's pricing page: the one the data already names, else the default above.
+      source: `${file.source ? file.source.split(' ')[0] : SOURCES[provider]} (generated from LiteLLM model_prices_and_context_window.json ${date} by scripts/update-prices.ts, errata applied)`,
       version: `genops-bundled@${date}`,
       models,
     };
