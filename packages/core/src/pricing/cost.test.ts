@@ -29,14 +29,22 @@ describe('units beyond tokens', () => {
     expect(costMicros(priceOf('perplexity', 'sonar-deep-research'), usage)).toBe(409_393);
   });
 
-  it("charges Perplexity Sonar's per-request fee by search context size (medium by default)", () => {
+  it("charges Perplexity Sonar's per-request fee by search context size (medium by default) when the usage reports the request", () => {
     const sonar = priceOf('perplexity', 'sonar'); // $1/$1 per 1M; $5/$8/$12 per 1,000 requests
-    expect(costMicros(sonar, { inputTokens: 500, outputTokens: 200 })).toBe(700 + 8_000);
-    expect(costMicros(sonar, { inputTokens: 500, outputTokens: 200, searchContextSize: 'low' } as BillableUsage)).toBe(
-      5_700,
-    );
+    expect(costMicros(sonar, { inputTokens: 500, outputTokens: 200, requests: 1 } as BillableUsage)).toBe(700 + 8_000);
+    expect(
+      costMicros(sonar, {
+        inputTokens: 500,
+        outputTokens: 200,
+        requests: 1,
+        searchContextSize: 'low',
+      } as BillableUsage),
+    ).toBe(5_700);
+    // Token-only usage (today's adapters) keeps its token cost.
+    expect(costMicros(sonar, { inputTokens: 500, outputTokens: 200 })).toBe(700);
     // The reservation assumes the dearest fee.
-    expect(worstCaseMicros(sonar, 500, 200)).toBe(700 + 12_000);
+    expect(worstCaseMicros(sonar, 500, 200, { requests: 1 })).toBe(700 + 12_000);
+    expect(worstCaseMicros(sonar, 500, 200)).toBe(700);
   });
 
   it('prices generated images by size and quality (DALL·E 3)', () => {
@@ -77,10 +85,11 @@ describe('units beyond tokens', () => {
 
   it('prices compute seconds and per-request fees from a user price', () => {
     const price = { input: 0, output: 0, units: { computeSecond: 0.000225, request: 0.001 } };
-    expect(costMicros(price, { inputTokens: 0, outputTokens: 0, computeSeconds: 40 } as BillableUsage)).toBe(
-      9_000 + 1_000,
-    );
-    expect(costMicros(price, { inputTokens: 0, outputTokens: 0, requests: 0 } as BillableUsage)).toBe(0);
+    expect(
+      costMicros(price, { inputTokens: 0, outputTokens: 0, computeSeconds: 40, requests: 1 } as BillableUsage),
+    ).toBe(9_000 + 1_000);
+    expect(costMicros(price, { inputTokens: 0, outputTokens: 0, requests: 3 } as BillableUsage)).toBe(3_000);
+    expect(costMicros(price, { inputTokens: 0, outputTokens: 0 })).toBe(0);
   });
 
   it('applies batch rates (50%) to batch calls where the model has them, and the normal rates otherwise', () => {

@@ -128,7 +128,9 @@ function unitCost(units: UnitPrices, usage: BillableUsage): CostBreakdown {
   add(count(usage.characters), units.character, 'character');
   add(count(usage.searchQueries), units.search, 'search');
   add(count(usage.computeSeconds), units.computeSecond, 'computeSecond');
-  const requests = usage.requests === undefined ? 1 : count(usage.requests);
+  // Request fees apply to the requests the adapter reports (a plain token usage reports none, so a call
+  // priced from tokens alone keeps its token cost).
+  const requests = count(usage.requests);
   if (units.request !== undefined) picos += requests * unitPicos(units.request);
   if (units.requestBySearchContext !== undefined)
     picos += requests * unitPicos(units.requestBySearchContext[usage.searchContextSize ?? 'medium']);
@@ -150,9 +152,9 @@ export function costMicros(price: ModelPrice, usage: Usage | BillableUsage): num
 
 /**
  * Worst-case cost in integer micro-USD, rounded up: every input token at the highest input rate
- * (a cache write can cost more than plain input) and every output token at the highest output rate,
- * plus the flat per-request fee (the highest search-context fee). `units` adds known non-token units
- * (images at their size's price, else the most expensive size; seconds; characters; searches).
+ * (a cache write can cost more than plain input) and every output token at the highest output rate.
+ * `units` adds known non-token units: request fees (the dearest search-context fee), images at their
+ * size's price (else the dearest size), seconds, characters, searches.
  */
 export function worstCaseMicros(
   price: ModelPrice,
@@ -173,10 +175,11 @@ export function worstCaseMicros(
   const outputRate = Math.max(rates.output, rates.reasoning ?? 0, rates.audioOutput ?? 0, rates.imageOutput ?? 0);
   let picos = inputTokens * pricePicos(inputRate) + outputTokens * pricePicos(outputRate);
   const unitPrices = price.units ?? {};
-  if (unitPrices.request !== undefined) picos += unitPicos(unitPrices.request);
-  if (unitPrices.requestBySearchContext !== undefined)
-    picos += unitPicos(Math.max(...Object.values(unitPrices.requestBySearchContext)));
   if (units) {
+    const requests = count(units.requests);
+    if (unitPrices.request !== undefined) picos += requests * unitPicos(unitPrices.request);
+    if (unitPrices.requestBySearchContext !== undefined)
+      picos += requests * unitPicos(Math.max(...Object.values(unitPrices.requestBySearchContext)));
     const maxImage = Math.max(0, unitPrices.image ?? 0, ...Object.values(unitPrices.imageBySize ?? {}));
     const images = (units.images ?? []).map((image) => ({
       ...image,

@@ -135,7 +135,10 @@ export interface BillableUsage extends Usage {
   characters?: number;
   /** Search queries the provider ran. */
   searchQueries?: number;
-  /** Billable requests (1 for a normal call; 0 when the provider charges no request fee). */
+  /**
+   * Billable requests: 1 for a call to a model with a per-request fee (`units.request`,
+   * `units.requestBySearchContext`). Unset, no request fee is charged (token-only usage).
+   */
   requests?: number;
   /** Compute seconds. */
   computeSeconds?: number;
