@@ -38,6 +38,16 @@ describe('PriceTable.lookup', () => {
     expect(profile?.price.output).toBe(bare?.price.output);
   });
 
+  it('prefers a per-region entry when given a region, and falls back to the model elsewhere', () => {
+    const tokyo = table.lookup('aws.bedrock', 'anthropic.claude-instant-v1', 'ap-northeast-1');
+    expect(tokyo).toMatchObject({
+      model: 'ap-northeast-1/anthropic.claude-instant-v1',
+      price: { input: 2.23, output: 7.55 },
+    });
+    const elsewhere = table.lookup('aws.bedrock', 'anthropic.claude-instant-v1', 'xx-nowhere-1');
+    expect(elsewhere).toMatchObject({ model: 'anthropic.claude-instant-v1', price: { input: 0.8, output: 2.4 } });
+  });
+
   it('returns undefined for a model it does not know, never a zero price', () => {
     expect(table.lookup('openai', 'gpt-imaginary-9')).toBeUndefined();
     expect(table.lookup('no-such-provider', 'gpt-4o')).toBeUndefined();
