@@ -1,4 +1,39 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { libraryConfig } from '@genops/tsconfig/tsup';
 import { defineConfig } from 'tsup';
 
-export default defineConfig(libraryConfig());
+// Three entry points (the app API, the adapter kit, the internals) over one set of modules, whose
+// module-level state (the governor's AsyncLocalStorage, the error classes) must exist once per build
+// however a module is reached (src/entries.test.ts checks it under `import` and `require`):
+// - ESM: code splitting puts every module two entries share in one chunk.
+// - CommonJS: one bundle (src/commonjs-bundle.ts) and three one-line entries that re-export a namespace
+//   of it. (tsup's experimental CommonJS splitting renames classes to `_class`, which would change
+//   `error.type`.)
+const ENTRIES = { index: 'app', 'adapter/index': 'adapter', 'internal/index': 'internal' } as const;
+
+export default defineConfig([
+  libraryConfig({
+    entry: {
+      index: 'src/index.ts',
+      'adapter/index': 'src/adapter/index.ts',
+      'internal/index': 'src/internal/index.ts',
+    },
+    format: ['esm'],
+    splitting: true,
+    clean: false,
+  }),
+  libraryConfig({
+    entry: { core: 'src/commonjs-bundle.ts' },
+    format: ['cjs'],
+    dts: false,
+    clean: false,
+    async onSuccess() {
+      for (const [entry, namespace] of Object.entries(ENTRIES)) {
+        const depth = entry.split('/').length - 1;
+        const bundle = depth === 0 ? './core.cjs' : `${'../'.repeat(depth)}core.cjs`;
+        mkdirSync(`dist/${entry.split('/').slice(0, -1).join('/') || '.'}`, { recursive: true });
+        writeFileSync(`dist/${entry}.cjs`, `'use strict';\nmodule.exports = require('${bundle}').${namespace};\n`);
+      }
+    },
+  }),
+]);

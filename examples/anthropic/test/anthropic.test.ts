@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { costMicros, formatUsdExact, PRICE_FILES, type Usage } from '@genops/core';
+import { formatUsdExact, type Usage } from '@genops/core';
+import { costMicros, PRICE_FILES } from '@genops/core/internal';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);

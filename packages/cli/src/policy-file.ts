@@ -1,11 +1,5 @@
-import {
-  type CompiledPolicy,
-  ConfigError,
-  compilePolicy,
-  loadPolicyFile,
-  type PolicyDocument,
-  PolicyFileError,
-} from '@genops/core';
+import { ConfigError, loadPolicyFile, type PolicyDocument, PolicyFileError } from '@genops/core';
+import { type CompiledPolicy, compilePolicy } from '@genops/core/internal';
 
 /** One problem in a policy file, as `--json` prints it. */
 export interface PolicyProblem {

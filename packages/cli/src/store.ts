@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type GovernanceStore, openStoreUrl } from '@genops/core';
+import type { GovernanceStore } from '@genops/core';
+import { openStoreUrl } from '@genops/core/internal';
 import { CliError, EXIT_USAGE } from './errors';
 import type { CommandContext } from './io';
 

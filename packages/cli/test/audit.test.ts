@@ -2,7 +2,7 @@ import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { chainAuditEntries } from '@genops/core';
+import { chainAuditEntries } from '@genops/core/internal';
 import type { SqliteStore } from '@genops/store-sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AT, assertBuilt, runCli, sampleEntries, sampleRecords, startCli, toJsonl, waitFor } from './helpers';

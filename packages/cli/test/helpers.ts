@@ -1,7 +1,8 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type AuditEntry, type AuditRecord, chainAuditEntries, formatAuditRecord } from '@genops/core';
+import type { AuditRecord } from '@genops/core';
+import { type AuditEntry, chainAuditEntries, formatAuditRecord } from '@genops/core/internal';
 
 /** The built CLI: the root test command builds every package before vitest runs. */
 export const cliPath = fileURLToPath(new URL('../dist/cli.js', import.meta.url));

@@ -1,4 +1,4 @@
-import { currentPeriod } from '@genops/core';
+import { currentPeriod } from '@genops/core/internal';
 import { RedisStore } from '@genops/store-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The store package's own helper: a real redis-server on a free port for this file, stopped afterwards.

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { currentPeriod } from '@genops/core';
+import { currentPeriod } from '@genops/core/internal';
 import type { SqliteStore } from '@genops/store-sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, fixture, runCli, startCli, tableRows, waitFor } from './helpers';

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import type { ApprovalRecord, BudgetLine, GovernanceStore } from '@genops/core';
+import type { GovernanceStore } from '@genops/core';
+import type { ApprovalRecord, BudgetLine } from '@genops/core/internal';
 import { SqliteStore } from '@genops/store-sqlite';
 
 /** A real SQLite store file in `directory`, as an app's `GenOps.init({ store: 'sqlite:...' })` writes it. */

@@ -1,14 +1,13 @@
 import '@genops/provider-openai';
 import {
   BudgetExceededError,
-  costMicros,
   GenOps,
   type GenOpsHandle,
   type GenOpsOptions,
   microsToUsd,
   PolicyViolationError,
-  PRICE_FILES,
 } from '@genops/core';
+import { costMicros, PRICE_FILES } from '@genops/core/internal';
 import { createTestTelemetry, expectGenOpsCompliant, type FakeOpenAIServer, startFakeOpenAI } from '@genops/testing';
 import { ChatPromptTemplate } from '@langchain/core/prompts';
 import { ChatOpenAI } from '@langchain/openai';

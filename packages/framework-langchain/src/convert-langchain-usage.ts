@@ -1,4 +1,4 @@
-import type { ResponseInfo, Usage } from '@genops/core';
+import type { ResponseInfo, Usage } from '@genops/core/adapter';
 import type { LLMResult } from '@langchain/core/outputs';
 
 /** LangChain's normalized usage (`AIMessage.usage_metadata`), as far as the mapping reads it. */

@@ -1,4 +1,4 @@
-import { endpointOf, estimateInputTokens, type GovernedRequest } from '@genops/core';
+import { endpointOf, estimateInputTokens, type GovernedRequest } from '@genops/core/adapter';
 import type { BaseMessage } from '@langchain/core/messages';
 
 /** What LangChain hands a callback at the start of a model run, in the shape the mappers read. */

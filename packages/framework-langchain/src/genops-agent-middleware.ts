@@ -1,4 +1,5 @@
-import { currentGovernor, GovernanceError, governToolCall } from '@genops/core';
+import { GovernanceError } from '@genops/core';
+import { currentGovernor, governToolCall } from '@genops/core/adapter';
 import { ToolMessage } from '@langchain/core/messages';
 import { context } from '@opentelemetry/api';
 import { enterMiddlewareToolCall } from './tool-call-registry';

@@ -1,13 +1,12 @@
 import {
   BudgetExceededError,
-  costMicros,
   GenOps,
   type GenOpsHandle,
   type GenOpsOptions,
   microsToUsd,
   PolicyViolationError,
-  PRICE_FILES,
 } from '@genops/core';
+import { costMicros, PRICE_FILES } from '@genops/core/internal';
 import { createTestTelemetry, expectGenOpsCompliant } from '@genops/testing';
 import { AIMessage, HumanMessage, type ToolMessage } from '@langchain/core/messages';
 import { StringOutputParser } from '@langchain/core/output_parsers';

@@ -1,13 +1,12 @@
+import { type GovernanceError, semconv } from '@genops/core';
 import {
   currentGovernor,
   describeToolCall,
   errorTypeOf,
-  type GovernanceError,
   type GovernedCall,
   type GovernedRequest,
-  semconv,
   ToolResultError,
-} from '@genops/core';
+} from '@genops/core/adapter';
 import type { AgentAction } from '@langchain/core/agents';
 import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
 import type { BaseMessage } from '@langchain/core/messages';

@@ -1,4 +1,4 @@
-import { costMicros, PRICE_FILES } from '@genops/core';
+import { costMicros, PRICE_FILES } from '@genops/core/internal';
 import { MockLLM } from '@llamaindex/core/llms/mock';
 import { OpenAI } from '@llamaindex/openai';
 import { describe, expect, it } from 'vitest';

@@ -6,7 +6,7 @@ import {
   usageFromGemini,
   usageFromOpenAIChat,
   usageFromOpenAIResponses,
-} from '@genops/core';
+} from '@genops/core/adapter';
 
 // LlamaIndex.TS has no normalized usage: `ChatResponse.raw` is the provider's own response, and each
 // streamed `ChatResponseChunk.raw` is the provider's own stream event. The extractors below are keyed on

@@ -1,4 +1,4 @@
-import { endpointOf, estimateInputTokens, type GovernedRequest } from '@genops/core';
+import { endpointOf, estimateInputTokens, type GovernedRequest } from '@genops/core/adapter';
 import type { ChatMessage, LLMMetadata, MessageContent } from '@llamaindex/core/llms';
 
 /** What governLLM knows about the LLM it wraps. */

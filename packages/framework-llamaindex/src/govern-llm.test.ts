@@ -1,14 +1,13 @@
 import {
   BudgetExceededError,
   ConfigError,
-  costMicros,
   GenOps,
   type GenOpsHandle,
   type GenOpsOptions,
   PolicyViolationError,
-  PRICE_FILES,
-  type Usage,
 } from '@genops/core';
+import type { Usage } from '@genops/core/adapter';
+import { costMicros, PRICE_FILES } from '@genops/core/internal';
 import { createTestTelemetry, expectGenOpsCompliant, type FakeOpenAIServer, startFakeOpenAI } from '@genops/testing';
 import { Settings } from '@llamaindex/core/global';
 import type { ChatMessage, ChatResponseChunk, CompletionResponse, LLM } from '@llamaindex/core/llms';

@@ -1,4 +1,5 @@
-import { ConfigError, currentGovernor, type GovernedCall, governIterator, type StreamObserver } from '@genops/core';
+import { ConfigError } from '@genops/core';
+import { currentGovernor, type GovernedCall, governIterator, type StreamObserver } from '@genops/core/adapter';
 import { Settings } from '@llamaindex/core/global';
 import type {
   ChatMessage,

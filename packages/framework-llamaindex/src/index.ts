@@ -1,4 +1,4 @@
-import { registerAdapter } from '@genops/core';
+import { registerAdapter } from '@genops/core/adapter';
 import { llamaIndexAdapter } from './llamaindex-adapter';
 
 export {

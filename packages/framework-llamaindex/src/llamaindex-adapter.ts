@@ -1,4 +1,4 @@
-import type { GenOpsAdapter } from '@genops/core';
+import type { GenOpsAdapter } from '@genops/core/adapter';
 import { traceLlamaIndexSteps } from './llamaindex-steps';
 
 let stop: (() => void) | undefined;

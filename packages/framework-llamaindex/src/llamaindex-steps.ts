@@ -1,4 +1,4 @@
-import { currentGovernor } from '@genops/core';
+import { currentGovernor } from '@genops/core/adapter';
 import { type CallbackManager, type EventCaller, getEventCaller, Settings } from '@llamaindex/core/global';
 import {
   type Context,

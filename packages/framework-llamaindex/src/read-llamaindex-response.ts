@@ -1,4 +1,4 @@
-import type { CallOutcome, ResponseInfo, StreamObserver } from '@genops/core';
+import type { CallOutcome, ResponseInfo, StreamObserver } from '@genops/core/adapter';
 import { StreamUsageReader, usageFromRaw } from './convert-llamaindex-usage';
 
 // Response id, model and finish reasons from a LlamaIndex `raw` (the provider's own response or stream

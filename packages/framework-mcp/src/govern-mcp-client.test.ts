@@ -2,16 +2,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  type ApprovalRecord,
   type ApprovalRequest,
   type AuditRecord,
   type GenOpsHandle,
   type GenOpsOptions,
   PolicyViolationError,
   readAuditFile,
-  ToolResultError,
   verifyAuditChain,
 } from '@genops/core';
+import { ToolResultError } from '@genops/core/adapter';
+import type { ApprovalRecord } from '@genops/core/internal';
 import { createTestTelemetry, expectGenOpsCompliant } from '@genops/testing';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-import { currentGovernor, type Governor, type ToolCallInfo } from '@genops/core';
+import { currentGovernor, type Governor, type ToolCallInfo } from '@genops/core/adapter';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { deniedToolError, deniedToolResult } from './denial';
 import { inProcessClientCall } from './in-process-call';

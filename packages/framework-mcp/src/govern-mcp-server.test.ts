@@ -1,4 +1,5 @@
-import { type GenOpsHandle, type GenOpsOptions, ToolResultError } from '@genops/core';
+import type { GenOpsHandle, GenOpsOptions } from '@genops/core';
+import { ToolResultError } from '@genops/core/adapter';
 import { createTestTelemetry, expectGenOpsCompliant } from '@genops/testing';
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';

@@ -1,4 +1,4 @@
-import { currentGovernor, type ToolCallInfo } from '@genops/core';
+import { currentGovernor, type ToolCallInfo } from '@genops/core/adapter';
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { deniedToolResult } from './denial';
 import { inProcessClientCall } from './in-process-call';

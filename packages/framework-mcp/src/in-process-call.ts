@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Governor } from '@genops/core';
+import type { Governor } from '@genops/core/adapter';
 
 /**
  * A tool call a governed client in this process is making. Set around the client's request, so that a

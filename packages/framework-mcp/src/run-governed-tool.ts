@@ -1,4 +1,5 @@
-import { GovernanceError, type Governor, governToolCall, type ToolCallInfo } from '@genops/core';
+import { GovernanceError } from '@genops/core';
+import { type Governor, governToolCall, type ToolCallInfo } from '@genops/core/adapter';
 
 /** How a governed tool call ended: it ran (whatever its result), or GenOps denied it before it ran. */
 export type GovernedOutcome<T> = { denied: false; result: T } | { denied: true; error: GovernanceError };

@@ -1,11 +1,11 @@
+import { PolicyViolationError } from '@genops/core';
 import {
   type Attribution,
   describeToolCall,
   type GovernedRequest,
   type Governor,
-  PolicyViolationError,
   ruleDecisionOf,
-} from '@genops/core';
+} from '@genops/core/adapter';
 
 /** A tool call the model asked for (a V4 `tool-call` content or stream part). */
 export interface ModelToolCall {

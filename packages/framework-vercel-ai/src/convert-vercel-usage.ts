@@ -1,4 +1,4 @@
-import type { Usage } from '@genops/core';
+import type { Usage } from '@genops/core/adapter';
 
 /** The `LanguageModelV4Usage` shape (`@ai-sdk/provider` 4), read defensively. */
 interface LanguageModelUsageV4 {

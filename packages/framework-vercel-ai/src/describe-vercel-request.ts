@@ -1,5 +1,5 @@
 import type { LanguageModelV4, LanguageModelV4CallOptions } from '@ai-sdk/provider';
-import { estimateInputTokens, type GovernedRequest } from '@genops/core';
+import { estimateInputTokens, type GovernedRequest } from '@genops/core/adapter';
 import { mapVercelProvider } from './map-vercel-provider';
 import { vercelPromptTexts } from './vercel-prompt-text';
 

@@ -2,14 +2,13 @@ import type { LanguageModelV4GenerateResult, LanguageModelV4StreamPart, Language
 import {
   ApprovalDeniedError,
   BudgetExceededError,
-  costMicros,
   GenOps,
   type GenOpsHandle,
   type GenOpsOptions,
   microsToUsd,
   PolicyViolationError,
-  PRICE_FILES,
 } from '@genops/core';
+import { costMicros, PRICE_FILES } from '@genops/core/internal';
 import { createTestTelemetry, expectGenOpsCompliant } from '@genops/testing';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { embed, embedMany, generateObject, generateText, isStepCount, streamText, tool } from 'ai';

@@ -4,7 +4,7 @@ import type {
   LanguageModelV4GenerateResult,
   LanguageModelV4StreamResult,
 } from '@ai-sdk/provider';
-import { type CallOutcome, currentGovernor, endpointOf, type GovernedCall } from '@genops/core';
+import { type CallOutcome, currentGovernor, endpointOf, type GovernedCall } from '@genops/core/adapter';
 import { type LanguageModelMiddleware, wrapLanguageModel } from 'ai';
 import { findDeniedToolCall, type ModelToolCall, recordDeniedToolCall } from './check-tool-calls';
 import { convertVercelUsage } from './convert-vercel-usage';

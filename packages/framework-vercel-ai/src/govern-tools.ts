@@ -1,4 +1,4 @@
-import { currentGovernor, describeToolCall, governToolCall } from '@genops/core';
+import { currentGovernor, describeToolCall, governToolCall } from '@genops/core/adapter';
 import type { ToolSet } from 'ai';
 import { DEFAULT_TOOL_PROVIDER } from './genops-middleware';
 import type { GovernToolsOptions } from './types';

@@ -1,5 +1,5 @@
 import type { LanguageModelV4StreamPart } from '@ai-sdk/provider';
-import type { CallOutcome, GovernedCall, Governor } from '@genops/core';
+import type { CallOutcome, GovernedCall, Governor } from '@genops/core/adapter';
 import { type DeniedToolCall, findDeniedToolCall, recordDeniedToolCall } from './check-tool-calls';
 import { convertVercelUsage } from './convert-vercel-usage';
 

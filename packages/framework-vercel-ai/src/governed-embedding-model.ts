@@ -1,5 +1,5 @@
 import type { EmbeddingModelV4 } from '@ai-sdk/provider';
-import { currentGovernor, estimateInputTokens } from '@genops/core';
+import { currentGovernor, estimateInputTokens } from '@genops/core/adapter';
 import { type EmbeddingModelMiddleware, wrapEmbeddingModel } from 'ai';
 import { convertVercelEmbeddingUsage } from './convert-vercel-usage';
 import { mapVercelProvider } from './map-vercel-provider';

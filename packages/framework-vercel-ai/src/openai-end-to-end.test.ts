@@ -1,13 +1,6 @@
 import { createOpenAI } from '@ai-sdk/openai';
-import {
-  BudgetExceededError,
-  costMicros,
-  GenOps,
-  type GenOpsHandle,
-  type GenOpsOptions,
-  microsToUsd,
-  PRICE_FILES,
-} from '@genops/core';
+import { BudgetExceededError, GenOps, type GenOpsHandle, type GenOpsOptions, microsToUsd } from '@genops/core';
+import { costMicros, PRICE_FILES } from '@genops/core/internal';
 import { createTestTelemetry, expectGenOpsCompliant, type FakeOpenAIServer, startFakeOpenAI } from '@genops/testing';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { embed, generateText, streamText } from 'ai';

@@ -1,89 +1,39 @@
 import { createRequire } from 'node:module';
 import Anthropic, { type APIError, APIPromise, RateLimitError } from '@anthropic-ai/sdk';
-import {
-  BudgetExceededError,
-  costMicros,
-  GenOps,
-  type GenOpsHandle,
-  type GenOpsOptions,
-  PolicyViolationError,
-  PRICE_FILES,
-} from '@genops/core';
-import {
-  createTestTelemetry,
-  expectGenOpsCompliant,
-  type FakeAnthropicServer,
-  startFakeAnthropic,
-} from '@genops/testing';
+import { BudgetExceededError, PolicyViolationError } from '@genops/core';
+import { costMicros } from '@genops/core/internal';
+import { expectGenOpsCompliant, startFakeAnthropic } from '@genops/testing';
+import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fallbackAPIPromise } from './fallback-api-promise';
-import { governCreate, unwrap } from './govern-anthropic-call';
+import { describe, expect, it } from 'vitest';
+import { anthropicMethods, governCreate } from './govern-anthropic-call';
 import { convertAnthropicUsage, instrumentAnthropic } from './index';
+import { fallbackAPIPromise } from './instrument-anthropic';
 
 // The real @anthropic-ai/sdk (1.x) against the fake Anthropic server on 127.0.0.1. Loading './index'
 // registers the adapter, so GenOps.init() patches the SDK the way it does in an app.
 
-let server: FakeAnthropicServer;
-const telemetry = createTestTelemetry();
-let genops: GenOpsHandle | undefined;
-
-function init(options: GenOpsOptions = {}): GenOpsHandle {
-  genops = GenOps.init({
-    tracerProvider: telemetry.tracerProvider,
-    meterProvider: telemetry.meterProvider,
-    defaults: { team: 'platform', project: 'adapter-tests', environment: 'test' },
-    ...options,
-  });
-  return genops;
-}
+const harness = createAdapterHarness({ server: startFakeAnthropic });
+const { init, spans, onlySpan, eventNames } = harness;
 
 function client(options: ConstructorParameters<typeof Anthropic>[0] = {}): Anthropic {
   // `openTelemetry: false`: the SDK's own call span would duplicate the GenOps span.
-  return new Anthropic({ apiKey: 'test-key', baseURL: server.url, maxRetries: 0, openTelemetry: false, ...options });
-}
-
-function spans(): ReadableSpan[] {
-  return telemetry.spans() as ReadableSpan[];
-}
-
-function onlySpan(): ReadableSpan {
-  const all = spans();
-  expect(all).toHaveLength(1);
-  return all[0]!;
-}
-
-function eventNames(span: ReadableSpan): string[] {
-  return span.events.map((event) => event.name);
+  return new Anthropic({
+    apiKey: 'test-key',
+    baseURL: harness.server.url,
+    maxRetries: 0,
+    openTelemetry: false,
+    ...options,
+  });
 }
 
 function priceOf(model: string) {
-  const file = PRICE_FILES.find((candidate) => candidate.provider === 'anthropic');
-  const price = file?.models[model];
-  if (!price) throw new Error(`no price for ${model}`);
-  return price;
+  return harness.priceOf('anthropic', model);
 }
 
 const messages = [{ role: 'user' as const, content: 'Say hello.' }];
 const CONTENT = 'Hello from the fake Anthropic server.';
-
-beforeAll(async () => {
-  server = await startFakeAnthropic();
-});
-afterAll(async () => {
-  await server.close();
-  await telemetry.shutdown();
-});
-beforeEach(() => {
-  server.reset();
-  telemetry.resetSpans();
-});
-afterEach(async () => {
-  await genops?.shutdown();
-  genops = undefined;
-});
 
 describe('convertAnthropicUsage', () => {
   it('adds the cache counts to input_tokens (Anthropic excludes them) and keeps raw', () => {
@@ -110,7 +60,7 @@ describe('convertAnthropicUsage', () => {
 describe('messages.create', () => {
   it('governs a plain call: span, usage with cache read/write, exact cost, conformance', async () => {
     init({ budgets: [{ name: 'team', limit: 5, window: 'day', per: 'team' }] });
-    server.enqueue({
+    harness.server.enqueue({
       usage: { input: 1000, output: 500, cacheRead: 2000, cacheWrite: 400, cacheWrite1h: 100 },
       model: 'claude-opus-4-8-20261015',
     });
@@ -123,7 +73,7 @@ describe('messages.create', () => {
     });
     expect(message.content[0]).toMatchObject({ type: 'text', text: CONTENT });
     // SDK 1.12 sends the API key as a Bearer token; the fake server accepts that or `x-api-key`.
-    expect(server.requests[0]?.headers.authorization).toBe('Bearer test-key');
+    expect(harness.server.requests[0]?.headers.authorization).toBe('Bearer test-key');
 
     // claude-opus-4-8 per 1M: $5 in, $0.50 cache read, $6.25 5-minute write, $10 1-hour write, $25 out.
     // 1000 × 5 + 2000 × 0.5 + 300 × 6.25 + 100 × 10 + 500 × 25 = 5000 + 1000 + 1875 + 1000 + 12500 = 21375 µ$
@@ -151,7 +101,7 @@ describe('messages.create', () => {
       'gen_ai.usage.cache_read.input_tokens': 2000,
       'gen_ai.usage.cache_creation.input_tokens': 400,
       'server.address': '127.0.0.1',
-      'server.port': server.port,
+      'server.port': harness.server.port,
       'genops.cost.total': 0.021375,
       'genops.accounting.actual': 0.021375,
       'genops.policy.result': 'ALLOWED',
@@ -159,7 +109,7 @@ describe('messages.create', () => {
     });
     expect(span.attributes['gen_ai.input.messages']).toBeUndefined();
     expectGenOpsCompliant(spans());
-    expect((await genops!.status()).budgets[0]).toMatchObject({
+    expect((await harness.genops!.status()).budgets[0]).toMatchObject({
       per: { team: 'platform' },
       used: 0.021375,
       reserved: 0,
@@ -179,7 +129,7 @@ describe('messages.create', () => {
 
   it('records a provider error with error.type, bills nothing, and releases the reservation', async () => {
     init({ budgets: [{ name: 'all', limit: 1, window: 'total' }] });
-    server.enqueue({ status: 429, error: { message: 'slow down' } });
+    harness.server.enqueue({ status: 429, error: { message: 'slow down' } });
     const error = await client()
       .messages.create({ model: 'claude-haiku-4-5', messages, max_tokens: 50 })
       .catch((caught: unknown) => caught);
@@ -191,18 +141,18 @@ describe('messages.create', () => {
       'genops.accounting.actual': 0,
       'genops.execution.reason_code': 'PROVIDER_ERROR_UPSTREAM',
     });
-    expect((await genops!.status()).budgets[0]).toMatchObject({ used: 0, reserved: 0 });
+    expect((await harness.genops!.status()).budgets[0]).toMatchObject({ used: 0, reserved: 0 });
     expectGenOpsCompliant(spans());
   });
 
   it('treats SDK retries of one logical call as one governed unit', async () => {
     init();
-    server.enqueue({ status: 529, error: { message: 'overloaded' } }, { usage: { input: 10, output: 5 } });
+    harness.server.enqueue({ status: 529, error: { message: 'overloaded' } }, { usage: { input: 10, output: 5 } });
     await client({ maxRetries: 1 }).messages.create(
       { model: 'claude-haiku-4-5', messages, max_tokens: 50 },
       { timeout: 5000 },
     );
-    expect(server.requests).toHaveLength(2);
+    expect(harness.server.requests).toHaveLength(2);
     expect(onlySpan().attributes['gen_ai.usage.output_tokens']).toBe(5);
   });
 });
@@ -210,7 +160,7 @@ describe('messages.create', () => {
 describe('streaming', () => {
   it('messages.create({stream: true}): usage from message_start and message_delta, settles on the last event', async () => {
     init();
-    server.enqueue({ usage: { input: 100, output: 40, cacheRead: 50 }, chunks: 4 });
+    harness.server.enqueue({ usage: { input: 100, output: 40, cacheRead: 50 }, chunks: 4 });
     const stream = await client().messages.create({
       model: 'claude-haiku-4-5',
       messages,
@@ -244,7 +194,7 @@ describe('streaming', () => {
 
   it('messages.stream() helper: finalMessage() and one governed unit', async () => {
     init({ budgets: [{ name: 'all', limit: 1, window: 'total' }] });
-    server.enqueue({ usage: { input: 100, output: 40 } });
+    harness.server.enqueue({ usage: { input: 100, output: 40 } });
     const stream = client().messages.stream({ model: 'claude-haiku-4-5', messages, max_tokens: 100 });
     const deltas: string[] = [];
     stream.on('text', (delta) => deltas.push(delta));
@@ -258,13 +208,13 @@ describe('streaming', () => {
       'gen_ai.usage.output_tokens': 40,
       'genops.cost.total': 0.0003, // 100 × 1 + 40 × 5
     });
-    expect((await genops!.status()).budgets[0]).toMatchObject({ used: 0.0003, reserved: 0 });
+    expect((await harness.genops!.status()).budgets[0]).toMatchObject({ used: 0.0003, reserved: 0 });
     expectGenOpsCompliant(spans());
   });
 
   it('an aborted stream settles from the reservation, flagged incomplete', async () => {
     init({ budgets: [{ name: 'all', limit: 1, window: 'total' }] });
-    server.enqueue({ chunks: 8, chunkDelayMs: 20 });
+    harness.server.enqueue({ chunks: 8, chunkDelayMs: 20 });
     const stream = await client().messages.create({
       model: 'claude-haiku-4-5',
       messages,
@@ -285,7 +235,7 @@ describe('streaming', () => {
       'genops.accounting.actual': reserved,
     });
     expect(eventNames(span)).toContain('genops.budget.reconciliation');
-    const status = await genops!.status();
+    const status = await harness.genops!.status();
     expect(status.openReservations).toBe(0);
     expect(status.budgets[0]).toMatchObject({ used: reserved, reserved: 0 });
     expectGenOpsCompliant(spans());
@@ -293,7 +243,7 @@ describe('streaming', () => {
 
   it('an early break settles from the reservation, flagged incomplete', async () => {
     init({ budgets: [{ name: 'all', limit: 1, window: 'total' }] });
-    server.enqueue({ chunks: 6, chunkDelayMs: 5 });
+    harness.server.enqueue({ chunks: 6, chunkDelayMs: 5 });
     const stream = await client().messages.create({
       model: 'claude-haiku-4-5',
       messages,
@@ -306,7 +256,7 @@ describe('streaming', () => {
     const span = onlySpan();
     expect(span.attributes['genops.accounting.incomplete']).toBe(true);
     expect(span.attributes['genops.accounting.actual']).toBe(span.attributes['genops.accounting.reserved']);
-    expect((await genops!.status()).openReservations).toBe(0);
+    expect((await harness.genops!.status()).openReservations).toBe(0);
   });
 });
 
@@ -317,7 +267,7 @@ describe('denials stop the request before it reaches the provider', () => {
       .messages.create({ model: 'claude-opus-4-8', messages, max_tokens: 1000 })
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(BudgetExceededError);
-    expect(server.requests).toHaveLength(0);
+    expect(harness.server.requests).toHaveLength(0);
     const span = onlySpan();
     expect(span.attributes).toMatchObject({
       'genops.policy.result': 'BLOCKED',
@@ -338,7 +288,7 @@ describe('denials stop the request before it reaches the provider', () => {
       .finalMessage()
       .catch((caught: unknown) => caught);
     expect((streamError as Error).cause).toBeInstanceOf(PolicyViolationError);
-    expect(server.requests).toHaveLength(0);
+    expect(harness.server.requests).toHaveLength(0);
     expectGenOpsCompliant(spans());
   });
 
@@ -351,8 +301,8 @@ describe('denials stop the request before it reaches the provider', () => {
       messages: [{ role: 'user', content: [{ type: 'text', text: 'I am jane@example.org' }] }],
       max_tokens: 50,
     });
-    const body = server.requests[0]!.body;
-    expect(server.requests[0]!.rawBody).not.toContain('example.');
+    const body = harness.server.requests[0]!.body;
+    expect(harness.server.requests[0]!.rawBody).not.toContain('example.');
     expect(body.system[0].text).toBe('Escalate to [REDACTED:email].');
     expect(body.messages[0].content[0].text).toBe('I am [REDACTED:email]');
     expect(system[0]!.text).toContain('ops@example.com');
@@ -365,7 +315,7 @@ describe('output content rules', () => {
       policy: { version: 1, rules: [{ name: 'no-keys-out', type: 'content', detect: ['secret'], scope: 'output' }] },
     });
     const key = 'AKIAIOSFODNN7EXAMPLF';
-    server.enqueue({ content: `Sure. The access key is ${key} and that is all.`, chunks: 4 });
+    harness.server.enqueue({ content: `Sure. The access key is ${key} and that is all.`, chunks: 4 });
     const stream = await client().messages.create({
       model: 'claude-haiku-4-5',
       messages: [{ role: 'user', content: 'What is the key?' }],
@@ -403,7 +353,7 @@ describe('hooking', () => {
     expect(RequiredAnthropic.Messages).not.toBe(Anthropic.Messages);
     const required = new RequiredAnthropic({
       apiKey: 'test-key',
-      baseURL: server.url,
+      baseURL: harness.server.url,
       maxRetries: 0,
       openTelemetry: false,
     });
@@ -414,7 +364,10 @@ describe('hooking', () => {
   it('works with the stand-in APIPromise used when a bundler inlined the SDK', async () => {
     init();
     const bundled = client();
-    bundled.messages.create = governCreate(unwrap(bundled.messages.create), fallbackAPIPromise) as never;
+    bundled.messages.create = governCreate(
+      anthropicMethods.unwrap(bundled.messages.create),
+      fallbackAPIPromise,
+    ) as never;
     const { data, request_id } = await (
       bundled.messages.create({ model: 'claude-haiku-4-5', messages, max_tokens: 10 }) as unknown as {
         withResponse(): Promise<{ data: { _request_id?: string }; request_id: string | null }>;
@@ -436,7 +389,7 @@ describe('hooking', () => {
   it("records one span per call: the SDK's own call span is left out while GenOps governs it", async () => {
     init();
     // What an app with the OpenTelemetry Node SDK has: a global tracer provider and context manager.
-    trace.setGlobalTracerProvider(telemetry.tracerProvider);
+    trace.setGlobalTracerProvider(harness.telemetry.tracerProvider);
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     try {
       await client({ openTelemetry: undefined }).messages.create({
@@ -456,14 +409,13 @@ describe('hooking', () => {
   });
 
   it('leaves the SDK its own span when GenOps is not running, and on the same client after a governed call', async () => {
-    trace.setGlobalTracerProvider(telemetry.tracerProvider);
+    trace.setGlobalTracerProvider(harness.telemetry.tracerProvider);
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     const sdkClient = client({ openTelemetry: undefined });
     try {
       init();
       await sdkClient.messages.create({ model: 'claude-haiku-4-5', messages, max_tokens: 10 });
-      await genops!.shutdown();
-      genops = undefined;
+      await harness.shutdown();
       await sdkClient.messages.create({ model: 'claude-haiku-4-5', messages, max_tokens: 10 });
     } finally {
       trace.disable();
@@ -477,7 +429,7 @@ describe('hooking', () => {
 
   it('passes calls through unchanged when GenOps is not running', async () => {
     await client().messages.create({ model: 'claude-haiku-4-5', messages, max_tokens: 10 });
-    expect(server.requests).toHaveLength(1);
+    expect(harness.server.requests).toHaveLength(1);
     expect(spans()).toHaveLength(0);
   });
 });

@@ -1,11 +1,6 @@
-import { type AdapterContext, type GenOpsAdapter, loadPackageBuilds } from '@genops/core';
-import { type APIPromiseClass, governCreate, isGoverned, unwrap } from './govern-anthropic-call';
-
-/** One loaded copy of `@anthropic-ai/sdk`: its CJS build or its ESM build. */
-export interface AnthropicModule {
-  Anthropic: any;
-  APIPromise: APIPromiseClass;
-}
+import { defineSdkAdapter, loadPackageBuilds } from '@genops/core/adapter';
+import { anthropicMethods, governCreate } from './govern-anthropic-call';
+import type { AnthropicModule } from './types';
 
 /**
  * Loads every copy of `@anthropic-ai/sdk` the app can reach: the CommonJS build (`require`) and the
@@ -26,28 +21,15 @@ export function loadAnthropicModules(searchPaths: readonly string[]): AnthropicM
  * are governed. `messages.stream()` goes through `create`, so it is covered too.
  */
 export function patchModule(module: AnthropicModule): () => void {
-  const prototype = module.Anthropic?.Messages?.prototype;
-  const current = prototype?.create;
-  if (typeof current !== 'function' || isGoverned(current)) return () => {};
-  prototype.create = governCreate(current, module.APIPromise);
-  return () => {
-    if (isGoverned(prototype.create)) prototype.create = unwrap(prototype.create);
-  };
+  return anthropicMethods.patch(module.Anthropic?.Messages?.prototype, 'create', (original) =>
+    governCreate(original, module.APIPromise),
+  );
 }
 
-let unpatch: Array<() => void> = [];
-
 /** Registered with `@genops/core`: `GenOps.init()` enables it when `@genops/provider-anthropic` is installed. */
-export const anthropicAdapter: GenOpsAdapter = {
+export const anthropicAdapter = defineSdkAdapter<AnthropicModule>({
   name: '@genops/provider-anthropic',
   instruments: '@anthropic-ai/sdk',
-  enable(context: AdapterContext): boolean {
-    const modules = loadAnthropicModules(context.searchPaths);
-    for (const module of modules) unpatch.push(patchModule(module));
-    return modules.length > 0;
-  },
-  disable(): void {
-    for (const step of unpatch) step();
-    unpatch = [];
-  },
-};
+  load: loadAnthropicModules,
+  patch: patchModule,
+});

@@ -1,4 +1,4 @@
-import type { RequestEdits } from '@genops/core';
+import type { RequestEdits } from '@genops/core/adapter';
 
 type Body = Record<string, unknown>;
 

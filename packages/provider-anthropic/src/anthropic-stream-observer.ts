@@ -1,4 +1,4 @@
-import type { CallOutcome, StreamObserver } from '@genops/core';
+import type { CallOutcome, StreamObserver } from '@genops/core/adapter';
 import { type AnthropicUsageWire, convertAnthropicUsage, mergeAnthropicUsage } from './convert-anthropic-usage';
 
 type StreamEvent = Record<string, any>;

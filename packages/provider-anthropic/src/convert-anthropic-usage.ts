@@ -3,4 +3,4 @@ export {
   type AnthropicUsageWire,
   mergeAnthropicUsage,
   usageFromAnthropic as convertAnthropicUsage,
-} from '@genops/core';
+} from '@genops/core/adapter';

@@ -1,4 +1,4 @@
-import { endpointOf, estimateInputTokens, type GovernedRequest } from '@genops/core';
+import { endpointOf, estimateInputTokens, type GovernedRequest } from '@genops/core/adapter';
 import { anthropicRequestTexts } from './anthropic-request-text';
 
 type Body = Record<string, unknown>;

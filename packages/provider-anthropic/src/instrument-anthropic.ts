@@ -1,9 +1,11 @@
-import { appSearchPaths } from '@genops/core';
-import { type AnthropicModule, loadAnthropicModules } from './anthropic-adapter';
-import { fallbackAPIPromise } from './fallback-api-promise';
-import { governCreate, isGoverned, unwrap } from './govern-anthropic-call';
+import { createFallbackAPIPromise } from '@genops/core/adapter';
+import { anthropicAdapter } from './anthropic-adapter';
+import { anthropicMethods, governCreate } from './govern-anthropic-call';
 
 const INSTRUMENTED = Symbol.for('genops.anthropic.instrumented');
+
+/** The SDK's `APIPromise` stand-in when a bundler inlined `@anthropic-ai/sdk`; its request id header. */
+export const fallbackAPIPromise = createFallbackAPIPromise('request-id');
 
 /**
  * Governs one Anthropic client explicitly: works under ESM, bundlers and with `autoInstrument: false`.
@@ -19,18 +21,14 @@ export function instrumentAnthropic<T extends object>(client: T): T {
   if (typeof messages?.create !== 'function' || typeof target.post !== 'function' || !('baseURL' in target)) {
     throw new TypeError('instrumentAnthropic(client) expects a client created by `@anthropic-ai/sdk` (version 1).');
   }
-  const APIPromise = moduleOf(target)?.APIPromise ?? fallbackAPIPromise;
+  // The SDK's own APIPromise class when the module can be loaded; a stand-in when a bundler inlined it.
+  const APIPromise =
+    anthropicAdapter.moduleOf(target, (candidate, module) => candidate instanceof module.Anthropic)?.APIPromise ??
+    fallbackAPIPromise;
   // The SDK's own method underneath even if the prototype is patched, so a call is governed once.
-  if (!(isGoverned(messages.create) && Object.hasOwn(messages, 'create'))) {
-    messages.create = governCreate(unwrap(messages.create), APIPromise);
+  if (!(anthropicMethods.isGoverned(messages.create) && Object.hasOwn(messages, 'create'))) {
+    messages.create = governCreate(anthropicMethods.unwrap(messages.create), APIPromise);
   }
   Object.defineProperty(target, INSTRUMENTED, { value: true });
   return client;
-}
-
-function moduleOf(client: object): AnthropicModule | undefined {
-  for (const module of loadAnthropicModules(appSearchPaths())) {
-    if (client instanceof module.Anthropic) return module;
-  }
-  return undefined;
 }

@@ -7,16 +7,8 @@ import {
   InvokeModelWithResponseStreamCommand,
   ThrottlingException,
 } from '@aws-sdk/client-bedrock-runtime';
-import {
-  BudgetExceededError,
-  costMicros,
-  GenOps,
-  type GenOpsHandle,
-  type GenOpsOptions,
-  PolicyViolationError,
-  PRICE_FILES,
-  PriceTable,
-} from '@genops/core';
+import { BudgetExceededError, GenOps, type GenOpsHandle, type GenOpsOptions, PolicyViolationError } from '@genops/core';
+import { costMicros, PRICE_FILES, PriceTable } from '@genops/core/internal';
 import { createTestTelemetry, expectGenOpsCompliant, type FakeBedrockServer, startFakeBedrock } from '@genops/testing';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-import { type AdapterContext, type GenOpsAdapter, loadPackageBuilds } from '@genops/core';
+import { type AdapterContext, type GenOpsAdapter, loadPackageBuilds } from '@genops/core/adapter';
 import { addGovernanceMiddleware } from './bedrock-middleware';
 
 const ORIGINAL = Symbol.for('genops.bedrock.original');

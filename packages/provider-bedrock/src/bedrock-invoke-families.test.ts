@@ -3,7 +3,9 @@ import {
   InvokeModelCommand,
   InvokeModelWithResponseStreamCommand,
 } from '@aws-sdk/client-bedrock-runtime';
-import { costMicros, GenOps, type GenOpsHandle, type GenOpsOptions, PRICE_FILES, type Usage } from '@genops/core';
+import { GenOps, type GenOpsHandle, type GenOpsOptions } from '@genops/core';
+import type { Usage } from '@genops/core/adapter';
+import { costMicros, PRICE_FILES } from '@genops/core/internal';
 import { createTestTelemetry, expectGenOpsCompliant, type FakeBedrockServer, startFakeBedrock } from '@genops/testing';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';

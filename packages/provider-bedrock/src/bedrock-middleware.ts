@@ -1,4 +1,4 @@
-import { currentGovernor, type GovernedCall, governIterator, type StreamObserver } from '@genops/core';
+import { currentGovernor, type GovernedCall, governIterator, type StreamObserver } from '@genops/core/adapter';
 import { createConverseStreamObserver, createInvokeStreamObserver } from './bedrock-stream-observer';
 import { convertBedrockUsage, convertInvokeBodyUsage, convertTokenCountHeaders } from './convert-bedrock-usage';
 import {

@@ -1,4 +1,4 @@
-import type { CallOutcome, StreamObserver, Usage } from '@genops/core';
+import type { CallOutcome, StreamObserver, Usage } from '@genops/core/adapter';
 import { convertAnthropicBodyUsage, convertBedrockUsage, convertInvocationMetrics } from './convert-bedrock-usage';
 import { invokeChunkText, invokeFinishReason } from './read-invoke-response';
 

@@ -1,4 +1,4 @@
-import { type Usage, usageFromAnthropic } from '@genops/core';
+import { type Usage, usageFromAnthropic } from '@genops/core/adapter';
 
 // Bedrock usage quirks:
 // - Converse `TokenUsage` (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_TokenUsage.html):

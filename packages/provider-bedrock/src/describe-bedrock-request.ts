@@ -1,4 +1,4 @@
-import { estimateInputTokens, type GovernedRequest, type RequestEdits } from '@genops/core';
+import { estimateInputTokens, type GovernedRequest, type RequestEdits } from '@genops/core/adapter';
 
 type Input = Record<string, any>;
 

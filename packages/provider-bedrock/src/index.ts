@@ -1,4 +1,4 @@
-import { registerAdapter } from '@genops/core';
+import { registerAdapter } from '@genops/core/adapter';
 import { bedrockAdapter } from './bedrock-adapter';
 
 export { bedrockAdapter } from './bedrock-adapter';

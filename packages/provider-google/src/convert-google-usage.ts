@@ -3,4 +3,4 @@ export {
   type GeminiUsageWire as GoogleUsageWire,
   usageFromGemini as convertGoogleUsage,
   usageFromGeminiEmbedding as convertGoogleEmbeddingUsage,
-} from '@genops/core';
+} from '@genops/core/adapter';

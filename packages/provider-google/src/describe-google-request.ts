@@ -1,4 +1,4 @@
-import { endpointOf, estimateInputTokens, type GovernedRequest } from '@genops/core';
+import { endpointOf, estimateInputTokens, type GovernedRequest } from '@genops/core/adapter';
 import { googleRequestTexts } from './google-request-text';
 
 type Params = Record<string, any>;

@@ -1,14 +1,7 @@
 import { createRequire } from 'node:module';
-import {
-  BudgetExceededError,
-  costMicros,
-  GenOps,
-  type GenOpsHandle,
-  type GenOpsOptions,
-  PolicyViolationError,
-  PRICE_FILES,
-  type Usage,
-} from '@genops/core';
+import { BudgetExceededError, GenOps, type GenOpsHandle, type GenOpsOptions, PolicyViolationError } from '@genops/core';
+import type { Usage } from '@genops/core/adapter';
+import { costMicros, PRICE_FILES } from '@genops/core/internal';
 import { createTestTelemetry, expectGenOpsCompliant, type FakeGeminiServer, startFakeGemini } from '@genops/testing';
 import { ApiError, GoogleGenAI, Models } from '@google/genai';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';

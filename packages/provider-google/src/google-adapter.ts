@@ -1,4 +1,4 @@
-import { type AdapterContext, type GenOpsAdapter, loadPackageBuilds } from '@genops/core';
+import { type AdapterContext, type GenOpsAdapter, loadPackageBuilds } from '@genops/core/adapter';
 import { governLegacyMethod, isGovernedLegacy, type LegacyKind, unwrapLegacy } from './govern-generative-ai-call';
 import { GOVERNED_METHODS, type GovernedMethodName, governMethod, isGoverned, unwrap } from './govern-google-call';
 

@@ -1,4 +1,4 @@
-import type { CallOutcome, StreamObserver } from '@genops/core';
+import type { CallOutcome, StreamObserver } from '@genops/core/adapter';
 import { convertGoogleUsage } from './convert-google-usage';
 
 type Chunk = Record<string, any>;

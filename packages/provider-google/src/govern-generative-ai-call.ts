@@ -1,4 +1,4 @@
-import { type CallOutcome, currentGovernor, type GovernedCall, type GovernedRequest } from '@genops/core';
+import { type CallOutcome, currentGovernor, type GovernedCall, type GovernedRequest } from '@genops/core/adapter';
 import { convertGoogleUsage } from './convert-google-usage';
 import { describeGoogleRequest } from './describe-google-request';
 import { textOf } from './google-stream-observer';

@@ -1,4 +1,4 @@
-import { type CallOutcome, currentGovernor, type GovernedCall, governIterator } from '@genops/core';
+import { type CallOutcome, currentGovernor, type GovernedCall, governIterator } from '@genops/core/adapter';
 import { convertGoogleEmbeddingUsage, convertGoogleUsage } from './convert-google-usage';
 import { describeGoogleRequest, type GoogleClientInfo } from './describe-google-request';
 import { applyGoogleEdits } from './google-request-text';

@@ -1,4 +1,4 @@
-import { registerAdapter } from '@genops/core';
+import { registerAdapter } from '@genops/core/adapter';
 import { googleGenAIAdapter } from './google-adapter';
 
 export { convertGoogleEmbeddingUsage, convertGoogleUsage } from './convert-google-usage';

@@ -1,4 +1,4 @@
-import type { Attribution } from '@genops/core';
+import type { Attribution } from '@genops/core/adapter';
 
 /**
  * Gateways in front of OpenAI-compatible providers: what GenOps sends them and reads back.

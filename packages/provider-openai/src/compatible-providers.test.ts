@@ -1,16 +1,9 @@
-import {
-  BudgetExceededError,
-  GenOps,
-  type GenOpsHandle,
-  type GenOpsOptions,
-  PolicyViolationError,
-  PRICE_FILES,
-  PriceTable,
-} from '@genops/core';
-import { createTestTelemetry, expectGenOpsCompliant, type FakeOpenAIServer, startFakeOpenAI } from '@genops/testing';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { BudgetExceededError, PolicyViolationError } from '@genops/core';
+import { PRICE_FILES, PriceTable } from '@genops/core/internal';
+import { expectGenOpsCompliant, startFakeOpenAI } from '@genops/testing';
+import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compatibleEndpointOf, routedVendorOf } from './compatible-providers';
 import { describeOpenAIRequest, providerFromBaseURL } from './describe-openai-request';
 import './index';
@@ -107,23 +100,15 @@ describe('host → provider mapping', () => {
 // End to end: the real openai SDK with a provider's base URL, its requests delivered to the fake server
 // on 127.0.0.1 (the SDK's `fetch` option rewrites the origin, so `client.baseURL` stays the provider's).
 
-let server: FakeOpenAIServer;
-const telemetry = createTestTelemetry();
-let genops: GenOpsHandle | undefined;
+const harness = createAdapterHarness({
+  server: startFakeOpenAI,
+  defaults: { team: 'platform', project: 'compatible-tests', environment: 'test' },
+});
+const { init, lastSpan } = harness;
 const prices = new PriceTable(PRICE_FILES);
 
-function init(options: GenOpsOptions = {}): GenOpsHandle {
-  genops = GenOps.init({
-    tracerProvider: telemetry.tracerProvider,
-    meterProvider: telemetry.meterProvider,
-    defaults: { team: 'platform', project: 'compatible-tests', environment: 'test' },
-    ...options,
-  });
-  return genops;
-}
-
 function clientFor(baseURL: string): OpenAI {
-  const origin = new URL(server.url).origin;
+  const origin = new URL(harness.server.url).origin;
   const fetchToFakeServer: typeof fetch = (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     return fetch(`${origin}/v1${url.pathname.replace(/^.*?\/(chat|responses|embeddings|completions)/, '/$1')}`, init);
@@ -131,32 +116,11 @@ function clientFor(baseURL: string): OpenAI {
   return new OpenAI({ apiKey: 'test-key', baseURL, maxRetries: 0, fetch: fetchToFakeServer });
 }
 
-function lastSpan(): ReadableSpan {
-  const spans = telemetry.spans() as ReadableSpan[];
-  return spans[spans.length - 1]!;
-}
-
 /** The cost of `usage` at the bundled list price, in USD rounded to the micro-dollar as the core does. */
 function expectedUsd(provider: string, model: string, input: number, output: number): number {
   const price = prices.lookup(provider, model)!.price;
   return Math.round(input * price.input + output * price.output) / 1_000_000;
 }
-
-beforeAll(async () => {
-  server = await startFakeOpenAI();
-});
-afterAll(async () => {
-  await server.close();
-  await telemetry.shutdown();
-});
-beforeEach(() => {
-  server.reset();
-  telemetry.resetSpans();
-});
-afterEach(async () => {
-  await genops?.shutdown();
-  genops = undefined;
-});
 
 describe.each([
   { baseURL: 'https://api.deepseek.com', provider: 'deepseek', model: 'deepseek-chat', address: 'api.deepseek.com' },
@@ -176,15 +140,15 @@ describe.each([
 ])('$provider through $baseURL', ({ baseURL, provider, model, address }) => {
   it('reports the real provider, its usage and its cost to the micro-dollar', async () => {
     init();
-    server.enqueue({ usage: { input: 1234, output: 567 } });
+    harness.server.enqueue({ usage: { input: 1234, output: 567 } });
     const result = await clientFor(baseURL).chat.completions.create({
       model,
       messages: [{ role: 'user', content: 'Hi' }],
       max_tokens: 600,
     });
     expect(result.usage?.prompt_tokens).toBe(1234);
-    expect(server.requests).toHaveLength(1);
-    expect(server.requests[0]!.body.model).toBe(model);
+    expect(harness.server.requests).toHaveLength(1);
+    expect(harness.server.requests[0]!.body.model).toBe(model);
     const span = lastSpan();
     const cost = expectedUsd(provider, model, 1234, 567);
     expect(cost).toBeGreaterThan(0);
@@ -211,7 +175,7 @@ describe.each([
         max_tokens: 100,
       }),
     ).rejects.toBeInstanceOf(BudgetExceededError);
-    expect(server.requests).toHaveLength(0);
+    expect(harness.server.requests).toHaveLength(0);
     expect(lastSpan().attributes['genops.policy.result']).toBe('BLOCKED');
     expectGenOpsCompliant([lastSpan()]);
   });
@@ -225,7 +189,7 @@ describe.each([
         max_tokens: 10,
       }),
     ).rejects.toBeInstanceOf(PolicyViolationError);
-    expect(server.requests).toHaveLength(0);
+    expect(harness.server.requests).toHaveLength(0);
     expectGenOpsCompliant([lastSpan()]);
   });
 });
@@ -233,7 +197,7 @@ describe.each([
 describe('unknown hosts', () => {
   it('are reported and priced as openai', async () => {
     init();
-    server.enqueue({ usage: { input: 100, output: 40 } });
+    harness.server.enqueue({ usage: { input: 100, output: 40 } });
     await clientFor('https://llm-proxy.internal.example.com/v1').chat.completions.create({
       model: 'gpt-4o',
       messages: [{ role: 'user', content: 'Hi' }],

@@ -1,50 +1,29 @@
-import {
-  BudgetExceededError,
-  GenOps,
-  type GenOpsHandle,
-  type GenOpsOptions,
-  PolicyViolationError,
-  PRICE_FILES,
-  PriceTable,
-  withAttribution,
-} from '@genops/core';
-import { createTestTelemetry, expectGenOpsCompliant, type FakeOpenAIServer, startFakeOpenAI } from '@genops/testing';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { BudgetExceededError, PolicyViolationError, withAttribution } from '@genops/core';
+import { PRICE_FILES, PriceTable } from '@genops/core/internal';
+import { expectGenOpsCompliant, startFakeOpenAI } from '@genops/testing';
+import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { instrumentOpenAI } from './index';
 
 // Gateways and overrides end to end: the real openai SDK against the fake server.
 
-let server: FakeOpenAIServer;
-const telemetry = createTestTelemetry();
-let genops: GenOpsHandle | undefined;
+const harness = createAdapterHarness({
+  server: startFakeOpenAI,
+  defaults: { team: 'platform', project: 'gateway-tests', environment: 'test' },
+});
+const { init, lastSpan } = harness;
 const prices = new PriceTable(PRICE_FILES);
-
-function init(options: GenOpsOptions = {}): GenOpsHandle {
-  genops = GenOps.init({
-    tracerProvider: telemetry.tracerProvider,
-    meterProvider: telemetry.meterProvider,
-    defaults: { team: 'platform', project: 'gateway-tests', environment: 'test' },
-    ...options,
-  });
-  return genops;
-}
 
 /** A client whose `baseURL` is `baseURL`, its requests delivered to the fake server. */
 function clientFor(baseURL: string): OpenAI {
-  const origin = new URL(server.url).origin;
+  const origin = new URL(harness.server.url).origin;
   const fetchToFakeServer: typeof fetch = (input, requestInit) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     const path = url.pathname.replace(/^.*?\/(chat|responses|embeddings|completions)/, '/$1');
     return fetch(`${origin}/v1${path}`, requestInit);
   };
   return new OpenAI({ apiKey: 'test-key', baseURL, maxRetries: 0, fetch: fetchToFakeServer });
-}
-
-function lastSpan(): ReadableSpan {
-  const spans = telemetry.spans() as ReadableSpan[];
-  return spans[spans.length - 1]!;
 }
 
 function expectedUsd(provider: string, model: string, input: number, output: number): number {
@@ -55,29 +34,15 @@ function expectedUsd(provider: string, model: string, input: number, output: num
 const ask = (client: OpenAI, model: string, maxTokens = 600) =>
   client.chat.completions.create({ model, messages: [{ role: 'user', content: 'Hi' }], max_tokens: maxTokens });
 
-beforeAll(async () => {
-  server = await startFakeOpenAI();
-});
-afterAll(async () => {
-  await server.close();
-  await telemetry.shutdown();
-});
-beforeEach(() => {
-  server.reset();
-  telemetry.resetSpans();
-});
-afterEach(async () => {
-  await genops?.shutdown();
-  genops = undefined;
-});
-
 describe('instrumentOpenAI(client, { provider })', () => {
   const forced = () =>
-    instrumentOpenAI(new OpenAI({ apiKey: 'test-key', baseURL: server.url, maxRetries: 0 }), { provider: 'deepseek' });
+    instrumentOpenAI(new OpenAI({ apiKey: 'test-key', baseURL: harness.server.url, maxRetries: 0 }), {
+      provider: 'deepseek',
+    });
 
   it('reports and prices the calls as that provider', async () => {
     init();
-    server.enqueue({ usage: { input: 1234, output: 567 } });
+    harness.server.enqueue({ usage: { input: 1234, output: 567 } });
     await ask(forced(), 'deepseek-chat');
     const span = lastSpan();
     const cost = expectedUsd('deepseek', 'deepseek-chat', 1234, 567);
@@ -106,15 +71,15 @@ describe('instrumentOpenAI(client, { provider })', () => {
     });
     await expect(ask(forced(), 'deepseek-chat')).rejects.toBeInstanceOf(BudgetExceededError);
     expectGenOpsCompliant([lastSpan()]);
-    await genops?.shutdown();
+    await harness.genops?.shutdown();
     init({ policy: { version: 1, rules: [{ name: 'no-deepseek', type: 'provider', deny: ['deepseek'] }] } });
     await expect(ask(forced(), 'deepseek-chat')).rejects.toBeInstanceOf(PolicyViolationError);
     expectGenOpsCompliant([lastSpan()]);
-    expect(server.requests).toHaveLength(0);
+    expect(harness.server.requests).toHaveLength(0);
   });
 
   it('rejects a provider name that is not one', () => {
-    const client = new OpenAI({ apiKey: 'test-key', baseURL: server.url });
+    const client = new OpenAI({ apiKey: 'test-key', baseURL: harness.server.url });
     expect(() => instrumentOpenAI(client, { provider: 'Together AI' })).toThrow(
       /expects a lowercase provider name such as 'together', got "Together AI"/,
     );
@@ -124,7 +89,7 @@ describe('instrumentOpenAI(client, { provider })', () => {
 describe('LiteLLM proxy', () => {
   it('settles at the cost the proxy reports in x-litellm-response-cost', async () => {
     init();
-    server.enqueue({ usage: { input: 1000, output: 200 }, headers: { 'x-litellm-response-cost': '0.004321' } });
+    harness.server.enqueue({ usage: { input: 1000, output: 200 }, headers: { 'x-litellm-response-cost': '0.004321' } });
     await ask(clientFor('http://localhost:4000'), 'gpt-4o');
     const span = lastSpan();
     expect(expectedUsd('openai', 'gpt-4o', 1000, 200)).not.toBe(0.004321);
@@ -140,7 +105,7 @@ describe('LiteLLM proxy', () => {
 
   it('without the header, prices from the table', async () => {
     init();
-    server.enqueue({ usage: { input: 1000, output: 200 } });
+    harness.server.enqueue({ usage: { input: 1000, output: 200 } });
     await ask(clientFor('http://localhost:4000'), 'gpt-4o');
     expect(lastSpan().attributes['genops.accounting.actual']).toBe(expectedUsd('openai', 'gpt-4o', 1000, 200));
   });
@@ -148,7 +113,7 @@ describe('LiteLLM proxy', () => {
   it('a block budget never reaches the server', async () => {
     init({ budgets: [{ name: 'tiny', limit: 0.000001, window: 'day' }] });
     await expect(ask(clientFor('http://localhost:4000'), 'gpt-4o')).rejects.toBeInstanceOf(BudgetExceededError);
-    expect(server.requests).toHaveLength(0);
+    expect(harness.server.requests).toHaveLength(0);
     expectGenOpsCompliant([lastSpan()]);
   });
 });
@@ -156,7 +121,7 @@ describe('LiteLLM proxy', () => {
 describe('Helicone gateway', () => {
   it('forwards the attribution as Helicone-Property headers, priced as the upstream', async () => {
     init();
-    server.enqueue({ usage: { input: 300, output: 100 } });
+    harness.server.enqueue({ usage: { input: 300, output: 100 } });
     const client = clientFor('https://oai.helicone.ai/v1');
     await withAttribution({ customer: 'acme', costCenter: 'CC-42' }, () =>
       client.chat.completions.create(
@@ -164,7 +129,7 @@ describe('Helicone gateway', () => {
         { headers: { 'Helicone-Auth': 'Bearer test', 'Helicone-Property-Project': 'set-by-caller' } },
       ),
     );
-    const headers = server.requests[0]!.headers;
+    const headers = harness.server.requests[0]!.headers;
     expect(headers['helicone-property-team']).toBe('platform');
     expect(headers['helicone-property-environment']).toBe('test');
     expect(headers['helicone-property-customer']).toBe('acme');
@@ -183,13 +148,13 @@ describe('Helicone gateway', () => {
   it('sends no Helicone headers to other hosts', async () => {
     init();
     await ask(clientFor('https://api.openai.com/v1'), 'gpt-4o');
-    expect(Object.keys(server.requests[0]!.headers).filter((name) => name.startsWith('helicone-'))).toEqual([]);
+    expect(Object.keys(harness.server.requests[0]!.headers).filter((name) => name.startsWith('helicone-'))).toEqual([]);
   });
 
   it('a policy denial never reaches the server', async () => {
     init({ policy: { version: 1, rules: [{ name: 'no-gpt-4o', type: 'model', deny: ['gpt-4o'] }] } });
     await expect(ask(clientFor('https://oai.helicone.ai/v1'), 'gpt-4o')).rejects.toBeInstanceOf(PolicyViolationError);
-    expect(server.requests).toHaveLength(0);
+    expect(harness.server.requests).toHaveLength(0);
     expectGenOpsCompliant([lastSpan()]);
   });
 });
@@ -205,7 +170,7 @@ describe.each([
 ])('$provider prices', ({ baseURL, provider, model }) => {
   it('prices the call from its own price file, to the micro-dollar', async () => {
     init();
-    server.enqueue({ usage: { input: 2345, output: 678 } });
+    harness.server.enqueue({ usage: { input: 2345, output: 678 } });
     await ask(clientFor(baseURL), model, 700);
     const span = lastSpan();
     const cost = expectedUsd(provider, model, 2345, 678);
@@ -223,15 +188,15 @@ describe.each([
   it('a block budget never reaches the server', async () => {
     init({ budgets: [{ name: 'tiny', limit: 0.000001, window: 'day' }] });
     await expect(ask(clientFor(baseURL), model)).rejects.toBeInstanceOf(BudgetExceededError);
-    expect(server.requests).toHaveLength(0);
+    expect(harness.server.requests).toHaveLength(0);
     expectGenOpsCompliant([lastSpan()]);
   });
 });
 
 it('instrumentOpenAI(client, { provider: "together" }) prices a self-hosted gateway as Together', async () => {
   init();
-  server.enqueue({ usage: { input: 100, output: 50 } });
-  const client = instrumentOpenAI(new OpenAI({ apiKey: 'test-key', baseURL: server.url, maxRetries: 0 }), {
+  harness.server.enqueue({ usage: { input: 100, output: 50 } });
+  const client = instrumentOpenAI(new OpenAI({ apiKey: 'test-key', baseURL: harness.server.url, maxRetries: 0 }), {
     provider: 'together',
   });
   await ask(client, 'openai/gpt-oss-120b');

@@ -2,4 +2,4 @@
 export {
   usageFromOpenAIChat as convertChatUsage,
   usageFromOpenAIResponses as convertResponsesUsage,
-} from '@genops/core';
+} from '@genops/core/adapter';

@@ -1,9 +1,7 @@
-import { estimateInputTokens, type GovernedRequest } from '@genops/core';
+import { endpointOf, estimateInputTokens, type GovernedRequest } from '@genops/core/adapter';
 import { compatibleEndpointOf, routedVendorOf } from './compatible-providers';
 import { openAIRequestTexts } from './openai-request-text';
-
-/** The OpenAI SDK methods GenOps governs. */
-export type OpenAIMethod = 'chat.completions.create' | 'responses.create' | 'embeddings.create' | 'completions.create';
+import type { OpenAIMethod } from './types';
 
 type Body = Record<string, unknown>;
 
@@ -17,7 +15,7 @@ export function describeOpenAIRequest(
   baseURL: string | undefined,
   provider?: string,
 ): GovernedRequest {
-  const { provider: endpointProvider, routesByModelPrefix, ...server } = endpointOf(baseURL);
+  const { provider: endpointProvider, routesByModelPrefix, ...server } = openAIEndpointOf(baseURL);
   const model = typeof body.model === 'string' ? body.model : 'unknown-model';
   // A router (OpenRouter) runs `deepseek/deepseek-chat` at DeepSeek: report and price it as such.
   provider ||= (routesByModelPrefix && routedVendorOf(model)) || endpointProvider;
@@ -128,7 +126,7 @@ function numberOr(...values: unknown[]): number | undefined {
  * as `openai`, the wire protocol in use.
  */
 export function providerFromBaseURL(baseURL: string | undefined): string {
-  return endpointOf(baseURL).provider;
+  return openAIEndpointOf(baseURL).provider;
 }
 
 interface Endpoint {
@@ -141,7 +139,7 @@ interface Endpoint {
 // A client's base URL never changes and apps use few of them: parse each once, not once per call.
 const endpoints = new Map<string, Endpoint>();
 
-function endpointOf(baseURL: string | undefined): Endpoint {
+function openAIEndpointOf(baseURL: string | undefined): Endpoint {
   if (!baseURL) return { provider: 'openai' };
   let endpoint = endpoints.get(baseURL);
   if (!endpoint) {
@@ -151,14 +149,9 @@ function endpointOf(baseURL: string | undefined): Endpoint {
   return endpoint;
 }
 
+/** `server.address`/`server.port` (core's `endpointOf`) plus the compatible service the URL belongs to. */
 function parseEndpoint(baseURL: string): Endpoint {
-  let url: URL;
-  try {
-    url = new URL(baseURL);
-  } catch {
-    return { provider: 'openai' };
-  }
-  const host = url.hostname;
-  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-  return { ...compatibleEndpointOf(host, url.pathname), serverAddress: host, serverPort: port };
+  const server = endpointOf(baseURL);
+  if (server.serverAddress === undefined) return { provider: 'openai' };
+  return { ...compatibleEndpointOf(server.serverAddress, new URL(baseURL).pathname), ...server };
 }

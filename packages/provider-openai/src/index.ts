@@ -1,10 +1,11 @@
-import { registerAdapter } from '@genops/core';
+import { registerAdapter } from '@genops/core/adapter';
 import { openAIAdapter } from './openai-adapter';
 
 export { convertChatUsage, convertResponsesUsage } from './convert-openai-usage';
-export { describeOpenAIRequest, type OpenAIMethod, providerFromBaseURL } from './describe-openai-request';
-export { type InstrumentOpenAIOptions, instrumentOpenAI } from './instrument-openai';
+export { describeOpenAIRequest, providerFromBaseURL } from './describe-openai-request';
+export { instrumentOpenAI } from './instrument-openai';
 export { openAIAdapter } from './openai-adapter';
+export type { InstrumentOpenAIOptions, OpenAIMethod } from './types';
 export { VERSION } from './version';
 
 // Loading this package registers it, so `GenOps.init()` governs the OpenAI SDK with no code change.

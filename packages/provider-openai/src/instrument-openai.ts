@@ -1,18 +1,12 @@
-import { appSearchPaths } from '@genops/core';
-import { fallbackAPIPromise } from './fallback-api-promise';
-import { governCreate, isGoverned, PROVIDER, unwrap } from './govern-openai-call';
-import { GOVERNED_METHODS, loadOpenAIModules, type OpenAIModule } from './openai-adapter';
+import { createFallbackAPIPromise } from '@genops/core/adapter';
+import { governCreate, openAIMethods, PROVIDER } from './govern-openai-call';
+import { GOVERNED_METHODS, openAIAdapter } from './openai-adapter';
+import type { InstrumentOpenAIOptions } from './types';
 
 const INSTRUMENTED = Symbol.for('genops.openai.instrumented');
 
-/** Options of {@link instrumentOpenAI}. */
-export interface InstrumentOpenAIOptions {
-  /**
-   * `gen_ai.provider.name` for this client's calls, and the price file they are priced from, instead
-   * of the provider read from the client's `baseURL` (e.g. `'together'` behind your own gateway).
-   */
-  provider?: string;
-}
+/** The SDK's `APIPromise` stand-in when a bundler inlined `openai`; its request id header. */
+export const fallbackAPIPromise = createFallbackAPIPromise('x-request-id');
 
 /**
  * Governs one OpenAI client explicitly: works under ESM, bundlers and with `autoInstrument: false`.
@@ -37,14 +31,16 @@ export function instrumentOpenAI<T extends object>(client: T, options: Instrumen
   }
   if (target[INSTRUMENTED]) return client;
   // The SDK's own APIPromise class when the module can be loaded; a stand-in when a bundler inlined it.
-  const APIPromise = moduleOf(target)?.APIPromise ?? fallbackAPIPromise;
+  const APIPromise =
+    openAIAdapter.moduleOf(target, (candidate, module) => candidate instanceof module.OpenAI)?.APIPromise ??
+    fallbackAPIPromise;
   for (const { method } of GOVERNED_METHODS) {
     const [first, second] = method.split('.') as [string, string, string?];
     const resource = second === 'create' ? target[first] : target[first]?.[second];
     if (!resource || typeof resource.create !== 'function') continue;
     // Use the SDK's own method underneath even if the prototype is patched, so a call is governed once.
-    const original = unwrap(resource.create);
-    if (isGoverned(resource.create) && Object.hasOwn(resource, 'create')) continue;
+    const original = openAIMethods.unwrap(resource.create);
+    if (openAIMethods.isGoverned(resource.create) && Object.hasOwn(resource, 'create')) continue;
     resource.create = governCreate(method, original, APIPromise);
   }
   Object.defineProperty(target, INSTRUMENTED, { value: true });
@@ -55,11 +51,4 @@ function looksLikeOpenAIClient(client: Record<PropertyKey, any>): boolean {
   return (
     typeof client.chat?.completions?.create === 'function' && typeof client.post === 'function' && 'baseURL' in client
   );
-}
-
-function moduleOf(client: object): OpenAIModule | undefined {
-  for (const module of loadOpenAIModules(appSearchPaths())) {
-    if (client instanceof module.OpenAI) return module;
-  }
-  return undefined;
 }

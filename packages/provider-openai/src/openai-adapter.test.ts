@@ -1,76 +1,28 @@
-import {
-  BudgetExceededError,
-  GenOps,
-  type GenOpsHandle,
-  type GenOpsOptions,
-  PolicyViolationError,
-  withAttribution,
-} from '@genops/core';
-import { createTestTelemetry, expectGenOpsCompliant, type FakeOpenAIServer, startFakeOpenAI } from '@genops/testing';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { BudgetExceededError, PolicyViolationError, withAttribution } from '@genops/core';
+import { createTestTelemetry, expectGenOpsCompliant, startFakeOpenAI } from '@genops/testing';
+import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import OpenAI, { APIError, APIPromise } from 'openai';
 import { Stream } from 'openai/core/streaming';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeOpenAIRequest, instrumentOpenAI } from './index';
 
 // The real openai SDK (7.x) against the fake OpenAI server on 127.0.0.1. Loading './index' registers
 // the adapter, so GenOps.init() patches the SDK the way it does in an app.
 
-let server: FakeOpenAIServer;
-const telemetry = createTestTelemetry();
-let genops: GenOpsHandle | undefined;
-
-function init(options: GenOpsOptions = {}): GenOpsHandle {
-  genops = GenOps.init({
-    tracerProvider: telemetry.tracerProvider,
-    meterProvider: telemetry.meterProvider,
-    defaults: { team: 'platform', project: 'adapter-tests', environment: 'test' },
-    ...options,
-  });
-  return genops;
-}
+const harness = createAdapterHarness({ server: startFakeOpenAI });
+const { init, spans, onlySpan, eventNames } = harness;
 
 function client(options: ConstructorParameters<typeof OpenAI>[0] = {}): OpenAI {
-  return new OpenAI({ apiKey: 'test-key', baseURL: server.url, maxRetries: 0, ...options });
-}
-
-function spans(): ReadableSpan[] {
-  return telemetry.spans() as ReadableSpan[];
-}
-
-function onlySpan(): ReadableSpan {
-  const all = spans();
-  expect(all).toHaveLength(1);
-  return all[0]!;
-}
-
-function eventNames(span: ReadableSpan): string[] {
-  return span.events.map((event) => event.name);
+  return new OpenAI({ apiKey: 'test-key', baseURL: harness.server.url, maxRetries: 0, ...options });
 }
 
 const messages = [{ role: 'user' as const, content: 'Say hello.' }];
-
-beforeAll(async () => {
-  server = await startFakeOpenAI();
-});
-afterAll(async () => {
-  await server.close();
-  await telemetry.shutdown();
-});
-beforeEach(() => {
-  server.reset();
-  telemetry.resetSpans();
-});
-afterEach(async () => {
-  await genops?.shutdown();
-  genops = undefined;
-});
 
 describe('chat.completions.create', () => {
   it('governs a plain call: span, usage, exact cost, conformance', async () => {
     init({ budgets: [{ name: 'team', limit: 5, window: 'day', per: 'team' }] });
     // gpt-4o-mini: $0.15 in, $0.075 cached in, $0.60 out per 1M
-    server.enqueue({
+    harness.server.enqueue({
       usage: { input: 1000, output: 500, cachedInput: 200, reasoning: 100 },
       model: 'gpt-4o-mini-2024-07-18',
     });
@@ -97,7 +49,7 @@ describe('chat.completions.create', () => {
       'gen_ai.usage.cache_read.input_tokens': 200,
       'gen_ai.usage.reasoning.output_tokens': 100,
       'server.address': '127.0.0.1',
-      'server.port': server.port,
+      'server.port': harness.server.port,
       // 800 × 0.15 + 200 × 0.075 + 500 × 0.6 = 120 + 15 + 300 = 435 µ$
       'genops.cost.total': 0.000435,
       'genops.accounting.actual': 0.000435,
@@ -106,7 +58,7 @@ describe('chat.completions.create', () => {
     });
     expect(span.attributes['gen_ai.input.messages']).toBeUndefined();
     expectGenOpsCompliant(spans());
-    expect((await genops!.status()).budgets[0]).toMatchObject({
+    expect((await harness.genops!.status()).budgets[0]).toMatchObject({
       per: { team: 'platform' },
       used: 0.000435,
       reserved: 0,
@@ -126,12 +78,12 @@ describe('chat.completions.create', () => {
 
   it('streams: adds include_usage, hides the extra usage chunk, keeps the SDK Stream, settles on the last chunk', async () => {
     init();
-    server.enqueue({ usage: { input: 100, output: 40 }, chunks: 4 });
+    harness.server.enqueue({ usage: { input: 100, output: 40 }, chunks: 4 });
     const stream = await client().chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 100, stream: true });
     expect(stream).toBeInstanceOf(Stream);
     const chunks = [];
     for await (const chunk of stream) chunks.push(chunk);
-    expect(server.requests[0]?.body.stream_options).toEqual({ include_usage: true });
+    expect(harness.server.requests[0]?.body.stream_options).toEqual({ include_usage: true });
     expect(chunks.every((chunk) => chunk.choices.length > 0)).toBe(true);
     expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('')).toBe(
       'Hello from the fake OpenAI server.',
@@ -176,12 +128,12 @@ describe('chat.completions.create', () => {
     expect(a).toBe('Hello from the fake OpenAI server.');
     expect(b).toBe(a);
     expect(onlySpan().attributes['genops.accounting.actual']).toBe(0.00015);
-    expect((await genops!.status()).budgets[0]).toMatchObject({ used: 0.00015, reserved: 0 });
+    expect((await harness.genops!.status()).budgets[0]).toMatchObject({ used: 0.00015, reserved: 0 });
   });
 
   it('streams: an early break settles from the reservation, flagged incomplete', async () => {
     init({ budgets: [{ name: 'all', limit: 1, window: 'total' }] });
-    server.enqueue({ chunks: 6, chunkDelayMs: 5 });
+    harness.server.enqueue({ chunks: 6, chunkDelayMs: 5 });
     const stream = await client().chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 50, stream: true });
     for await (const chunk of stream) {
       if (chunk.choices[0]?.delta?.content) break;
@@ -193,7 +145,7 @@ describe('chat.completions.create', () => {
       'genops.accounting.actual': reserved,
     });
     expect(eventNames(span)).toContain('genops.budget.reconciliation');
-    const status = await genops!.status();
+    const status = await harness.genops!.status();
     expect(status.openReservations).toBe(0);
     expect(status.budgets[0]).toMatchObject({ used: reserved, reserved: 0 });
     expectGenOpsCompliant(spans());
@@ -201,7 +153,7 @@ describe('chat.completions.create', () => {
 
   it('streams: abort() through the SDK controller still settles', async () => {
     init({ budgets: [{ name: 'all', limit: 1, window: 'total' }] });
-    server.enqueue({ chunks: 8, chunkDelayMs: 20 });
+    harness.server.enqueue({ chunks: 8, chunkDelayMs: 20 });
     const stream = await client().chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 50, stream: true });
     let received = 0;
     // The SDK ends an aborted stream quietly (no error): the caller just stops receiving chunks.
@@ -213,12 +165,12 @@ describe('chat.completions.create', () => {
     const span = onlySpan();
     expect(span.attributes['genops.accounting.incomplete']).toBe(true);
     expect(span.attributes['genops.accounting.actual']).toBe(span.attributes['genops.accounting.reserved']);
-    expect((await genops!.status()).openReservations).toBe(0);
+    expect((await harness.genops!.status()).openReservations).toBe(0);
   });
 
   it('streams: a connection broken mid-stream surfaces the SDK error and settles, flagged incomplete', async () => {
     init({ budgets: [{ name: 'all', limit: 1, window: 'total' }] });
-    server.enqueue({ breakAfterChunks: 2, chunks: 6 });
+    harness.server.enqueue({ breakAfterChunks: 2, chunks: 6 });
     const stream = await client().chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 50, stream: true });
     await expect(
       (async () => {
@@ -233,13 +185,13 @@ describe('chat.completions.create', () => {
       'genops.execution.reason_code': 'PROVIDER_ERROR_UPSTREAM',
     });
     expect(span.attributes['error.type']).toBeTruthy();
-    expect((await genops!.status()).openReservations).toBe(0);
+    expect((await harness.genops!.status()).openReservations).toBe(0);
     expectGenOpsCompliant(spans());
   });
 
   it('settles a usage-less response from the reservation, flagged incomplete', async () => {
     init({ budgets: [{ name: 'all', limit: 1, window: 'total' }] });
-    server.enqueue({ usage: null });
+    harness.server.enqueue({ usage: null });
     await client().chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 50 });
     const span = onlySpan();
     expect(span.attributes['genops.accounting.incomplete']).toBe(true);
@@ -249,13 +201,13 @@ describe('chat.completions.create', () => {
 
   it('settles a malformed 200 response from the reservation; the caller sees the parse error', async () => {
     init({ budgets: [{ name: 'all', limit: 1, window: 'total' }] });
-    server.enqueue({ malformed: true });
+    harness.server.enqueue({ malformed: true });
     await expect(client().chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 50 })).rejects.toThrow(
       SyntaxError,
     );
     const span = onlySpan();
     expect(span.attributes).toMatchObject({ 'genops.accounting.incomplete': true, 'error.type': 'SyntaxError' });
-    expect((await genops!.status()).budgets[0]).toMatchObject({
+    expect((await harness.genops!.status()).budgets[0]).toMatchObject({
       used: span.attributes['genops.accounting.actual'],
       reserved: 0,
     });
@@ -263,7 +215,7 @@ describe('chat.completions.create', () => {
 
   it('treats SDK retries of one logical call as one governed unit', async () => {
     init();
-    server.enqueue(
+    harness.server.enqueue(
       { status: 500, error: { message: 'boom' } },
       { status: 500, error: { message: 'boom' } },
       { usage: { input: 10, output: 5 } },
@@ -272,13 +224,13 @@ describe('chat.completions.create', () => {
       { model: 'gpt-4o', messages, max_tokens: 50 },
       { timeout: 5000 },
     );
-    expect(server.requests).toHaveLength(3);
+    expect(harness.server.requests).toHaveLength(3);
     expect(onlySpan().attributes['gen_ai.usage.output_tokens']).toBe(5);
   });
 
   it('records a provider error with error.type, bills nothing, and releases the reservation', async () => {
     init({ budgets: [{ name: 'all', limit: 1, window: 'total' }] });
-    server.enqueue({ status: 429, error: { message: 'slow down', type: 'rate_limit_error' } });
+    harness.server.enqueue({ status: 429, error: { message: 'slow down', type: 'rate_limit_error' } });
     const error = await client()
       .chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 50 })
       .catch((caught: unknown) => caught);
@@ -290,7 +242,7 @@ describe('chat.completions.create', () => {
       'genops.accounting.actual': 0,
       'genops.execution.reason_code': 'PROVIDER_ERROR_UPSTREAM',
     });
-    expect((await genops!.status()).budgets[0]).toMatchObject({ used: 0, reserved: 0 });
+    expect((await harness.genops!.status()).budgets[0]).toMatchObject({ used: 0, reserved: 0 });
     expectGenOpsCompliant(spans());
   });
 
@@ -310,7 +262,7 @@ describe('denials stop the request before it reaches the provider', () => {
       .chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 1000 })
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(BudgetExceededError);
-    expect(server.requests).toHaveLength(0);
+    expect(harness.server.requests).toHaveLength(0);
     const span = onlySpan();
     expect(span.attributes).toMatchObject({
       'genops.policy.result': 'BLOCKED',
@@ -328,7 +280,7 @@ describe('denials stop the request before it reaches the provider', () => {
     await expect(client().embeddings.create({ model: 'text-embedding-3-small', input: 'x' })).rejects.toBeInstanceOf(
       PolicyViolationError,
     );
-    expect(server.requests).toHaveLength(0);
+    expect(harness.server.requests).toHaveLength(0);
     expectGenOpsCompliant(spans());
   });
 
@@ -338,13 +290,13 @@ describe('denials stop the request before it reaches the provider', () => {
       requireApprovalOver: 0.1,
       approver: (request) => {
         asked.push(`${request.request.model} ${request.estimatedCost.toFixed(4)}`);
-        expect(server.requests).toHaveLength(0);
+        expect(harness.server.requests).toHaveLength(0);
         return true;
       },
     });
     await client().chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 20_000 }); // 20 000 × $10/1M = $0.20 + input
     expect(asked).toEqual([expect.stringMatching(/^gpt-4o 0\.20\d+$/)]);
-    expect(server.requests).toHaveLength(1);
+    expect(harness.server.requests).toHaveLength(1);
     expect(onlySpan().attributes['genops.approval.status']).toBe('approved');
   });
 
@@ -353,7 +305,7 @@ describe('denials stop the request before it reaches the provider', () => {
     // Worst case per call ≈ (input bytes) × $2.5 + 1000 × $10 per 1M ≈ $0.0102; actual 20 × 2.5 + 10 × 10 = 150 µ$,
     // so settled calls free room for later ones, while concurrent reservations cap how many run at once.
     const openai = client();
-    server.enqueue(...Array.from({ length: 200 }, () => ({ delayMs: 5 })));
+    harness.server.enqueue(...Array.from({ length: 200 }, () => ({ delayMs: 5 })));
     const results = await Promise.allSettled(
       Array.from({ length: 200 }, () =>
         openai.chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 1000 }),
@@ -363,8 +315,8 @@ describe('denials stop the request before it reaches the provider', () => {
     const blocked = results.filter((result) => result.status === 'rejected');
     expect(blocked.length).toBeGreaterThan(0);
     for (const result of blocked) expect((result as PromiseRejectedResult).reason).toBeInstanceOf(BudgetExceededError);
-    expect(server.requests).toHaveLength(allowed);
-    const status = await genops!.status();
+    expect(harness.server.requests).toHaveLength(allowed);
+    const status = await harness.genops!.status();
     expect(status.openReservations).toBe(0);
     expect(status.budgets[0]).toMatchObject({ reserved: 0 });
     expect(Math.round(status.budgets[0]!.used * 1e6)).toBe(allowed * 150);
@@ -378,7 +330,7 @@ describe('responses.create', () => {
   it('governs a plain call with reasoning and cached tokens', async () => {
     init();
     // o4-mini: $1.10 in, $0.275 cached, $4.40 out per 1M
-    server.enqueue({ usage: { input: 2000, output: 1000, cachedInput: 1000, reasoning: 600 } });
+    harness.server.enqueue({ usage: { input: 2000, output: 1000, cachedInput: 1000, reasoning: 600 } });
     const response = await client().responses.create({
       model: 'o4-mini',
       input: 'Think, then say hello.',
@@ -400,7 +352,7 @@ describe('responses.create', () => {
 
   it('streams: usage from response.completed', async () => {
     init();
-    server.enqueue({ usage: { input: 300, output: 120 } });
+    harness.server.enqueue({ usage: { input: 300, output: 120 } });
     const stream = await client().responses.create({
       model: 'gpt-4o',
       input: 'hi',
@@ -415,7 +367,7 @@ describe('responses.create', () => {
       'gen_ai.usage.output_tokens': 120,
       'genops.cost.total': 0.00195,
     });
-    expect(server.requests[0]?.body.stream_options).toBeUndefined();
+    expect(harness.server.requests[0]?.body.stream_options).toBeUndefined();
     expectGenOpsCompliant(spans());
   });
 });
@@ -423,7 +375,7 @@ describe('responses.create', () => {
 describe('embeddings.create and completions.create', () => {
   it('governs embeddings: input tokens only', async () => {
     init();
-    server.enqueue({ usage: { input: 5000, output: 0 } });
+    harness.server.enqueue({ usage: { input: 5000, output: 0 } });
     const result = await client().embeddings.create({ model: 'text-embedding-3-small', input: ['a', 'b'] });
     expect(result.data).toHaveLength(2);
     expect(Array.isArray(result.data[0]?.embedding)).toBe(true);
@@ -451,7 +403,7 @@ describe('embeddings.create and completions.create', () => {
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.text ?? '';
     expect(text).toBe('Hello from the fake OpenAI server.');
-    expect(server.requests[1]?.body.stream_options).toEqual({ include_usage: true });
+    expect(harness.server.requests[1]?.body.stream_options).toEqual({ include_usage: true });
     const [plain, streamed] = spans();
     expect(plain?.name).toBe('text_completion gpt-3.5-turbo-instruct');
     // gpt-3.5-turbo-instruct: $1.50 in, $2.00 out: 20 × 1.5 + 10 × 2 = 50 µ$
@@ -471,8 +423,7 @@ describe('hooking', () => {
 
   it('stops governing after shutdown()', async () => {
     init();
-    await genops!.shutdown();
-    genops = undefined;
+    await harness.shutdown();
     await client().chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 10 });
     expect(spans()).toHaveLength(0);
   });
@@ -502,7 +453,7 @@ describe('hooking', () => {
     await new Promise((resolve) => setImmediate(resolve));
     const span = onlySpan();
     expect(span.attributes['genops.accounting.incomplete']).toBe(true);
-    expect((await genops!.status()).budgets[0]).toMatchObject({
+    expect((await harness.genops!.status()).budgets[0]).toMatchObject({
       used: span.attributes['genops.accounting.actual'],
       reserved: 0,
     });

@@ -1,12 +1,6 @@
-import { type AdapterContext, type GenOpsAdapter, loadPackageBuilds } from '@genops/core';
-import type { OpenAIMethod } from './describe-openai-request';
-import { type APIPromiseClass, governCreate, isGoverned, unwrap } from './govern-openai-call';
-
-/** One loaded copy of the `openai` module: its CJS build or its ESM build. */
-export interface OpenAIModule {
-  OpenAI: any;
-  APIPromise: APIPromiseClass;
-}
+import { defineSdkAdapter, loadPackageBuilds } from '@genops/core/adapter';
+import { governCreate, openAIMethods } from './govern-openai-call';
+import type { OpenAIMethod, OpenAIModule } from './types';
 
 /** Where each governed method lives on the SDK's resource classes. */
 export const GOVERNED_METHODS: ReadonlyArray<{ method: OpenAIMethod; resource: (OpenAI: any) => any }> = [
@@ -33,34 +27,20 @@ export function loadOpenAIModules(searchPaths: readonly string[]): OpenAIModule[
 
 /** Patches the SDK's resource prototypes, so clients created before or after this are governed. */
 export function patchModule(module: OpenAIModule): () => void {
-  const undo: Array<() => void> = [];
-  for (const { method, resource } of GOVERNED_METHODS) {
-    const prototype = resource(module.OpenAI)?.prototype;
-    const current = prototype?.create;
-    if (typeof current !== 'function' || isGoverned(current)) continue;
-    prototype.create = governCreate(method, current, module.APIPromise);
-    undo.push(() => {
-      if (isGoverned(prototype.create)) prototype.create = unwrap(prototype.create);
-    });
-  }
+  const undo = GOVERNED_METHODS.map(({ method, resource }) =>
+    openAIMethods.patch(resource(module.OpenAI)?.prototype, 'create', (original) =>
+      governCreate(method, original, module.APIPromise),
+    ),
+  );
   return () => {
     for (const step of undo) step();
   };
 }
 
-let unpatch: Array<() => void> = [];
-
 /** Registered with `@genops/core`: `GenOps.init()` enables it when `@genops/provider-openai` is installed. */
-export const openAIAdapter: GenOpsAdapter = {
+export const openAIAdapter = defineSdkAdapter<OpenAIModule>({
   name: '@genops/provider-openai',
   instruments: 'openai',
-  enable(context: AdapterContext): boolean {
-    const modules = loadOpenAIModules(context.searchPaths);
-    for (const module of modules) unpatch.push(patchModule(module));
-    return modules.length > 0;
-  },
-  disable(): void {
-    for (const step of unpatch) step();
-    unpatch = [];
-  },
-};
+  load: loadOpenAIModules,
+  patch: patchModule,
+});

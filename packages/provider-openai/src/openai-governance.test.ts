@@ -1,58 +1,20 @@
-import {
-  BudgetExceededError,
-  GenOps,
-  type GenOpsHandle,
-  type GenOpsOptions,
-  PolicyViolationError,
-  RateLimitedError,
-} from '@genops/core';
-import { createTestTelemetry, expectGenOpsCompliant, type FakeOpenAIServer, startFakeOpenAI } from '@genops/testing';
+import { BudgetExceededError, PolicyViolationError, RateLimitedError } from '@genops/core';
+import { expectGenOpsCompliant, startFakeOpenAI } from '@genops/testing';
+import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import './index';
 
 // Issue-3 governance through the real openai SDK against the fake server: what the server receives is
 // the proof (redaction, downgrade), and denied calls never reach it.
 
-let server: FakeOpenAIServer;
-const telemetry = createTestTelemetry();
-let genops: GenOpsHandle | undefined;
-
-function init(options: GenOpsOptions = {}): GenOpsHandle {
-  genops = GenOps.init({
-    tracerProvider: telemetry.tracerProvider,
-    meterProvider: telemetry.meterProvider,
-    defaults: { team: 'platform', project: 'adapter-tests', environment: 'test' },
-    ...options,
-  });
-  return genops;
-}
+const harness = createAdapterHarness({ server: startFakeOpenAI });
+const { init, lastSpan } = harness;
 
 function client(): OpenAI {
-  return new OpenAI({ apiKey: 'test-key', baseURL: server.url, maxRetries: 0 });
+  return new OpenAI({ apiKey: 'test-key', baseURL: harness.server.url, maxRetries: 0 });
 }
-
-function lastSpan(): ReadableSpan {
-  const spans = telemetry.spans() as ReadableSpan[];
-  return spans[spans.length - 1]!;
-}
-
-beforeAll(async () => {
-  server = await startFakeOpenAI();
-});
-afterAll(async () => {
-  await server.close();
-  await telemetry.shutdown();
-});
-beforeEach(() => {
-  server.reset();
-  telemetry.resetSpans();
-});
-afterEach(async () => {
-  await genops?.shutdown();
-  genops = undefined;
-});
 
 const PII = 'Refund order ORD-2024-000123 to card 4111 1111 1111 1111; confirm to jane.doe@example.com.';
 
@@ -69,10 +31,10 @@ describe('content redaction', () => {
       { role: 'user' as const, content: [{ type: 'text' as const, text: PII }] },
     ];
     await client().chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 50 });
-    const raw = server.requests[0]!.rawBody;
+    const raw = harness.server.requests[0]!.rawBody;
     expect(raw).not.toContain('example.com');
     expect(raw).not.toContain('4111');
-    expect(server.requests[0]!.body.messages).toEqual([
+    expect(harness.server.requests[0]!.body.messages).toEqual([
       { role: 'system', content: 'Support agent. Escalations go to [REDACTED:email].' },
       {
         role: 'user',
@@ -107,7 +69,7 @@ describe('content redaction', () => {
       max_output_tokens: 50,
     });
     await client().embeddings.create({ model: 'text-embedding-3-small', input: ['c@example.net', 'plain'] });
-    const [responses, embeddings] = server.requests;
+    const [responses, embeddings] = harness.server.requests;
     expect(responses!.body.instructions).toBe('Reply to [REDACTED:email]');
     expect(responses!.body.input[0].content[0].text).toBe('I am [REDACTED:email]');
     expect(embeddings!.body.input).toEqual(['[REDACTED:email]', 'plain']);
@@ -121,7 +83,7 @@ describe('content redaction', () => {
     expect(error).toBeInstanceOf(PolicyViolationError);
     expect((error as Error).message).toContain('1 payment_card');
     expect((error as Error).message).not.toContain('4111');
-    expect(server.requests).toHaveLength(0);
+    expect(harness.server.requests).toHaveLength(0);
   });
 });
 
@@ -145,7 +107,7 @@ describe('budget downgrade', () => {
       messages: [{ role: 'user', content: 'Hi' }],
       max_tokens: 100,
     });
-    expect(server.requests[0]!.body.model).toBe('gpt-4o-mini');
+    expect(harness.server.requests[0]!.body.model).toBe('gpt-4o-mini');
     const span = lastSpan();
     expect(span.name).toBe('chat gpt-4o-mini');
     expect(span.attributes).toMatchObject({
@@ -165,7 +127,7 @@ describe('budget downgrade', () => {
         max_tokens: 100,
       }),
     ).rejects.toBeInstanceOf(BudgetExceededError);
-    expect(server.requests).toHaveLength(0);
+    expect(harness.server.requests).toHaveLength(0);
   });
 });
 
@@ -181,9 +143,9 @@ describe('rate limits', () => {
     await ask();
     await ask();
     await expect(ask()).rejects.toBeInstanceOf(RateLimitedError);
-    expect(server.requests).toHaveLength(2);
+    expect(harness.server.requests).toHaveLength(2);
     expect(lastSpan().attributes['genops.policy.result']).toBe('RATE_LIMITED');
-    expectGenOpsCompliant(telemetry.spans() as ReadableSpan[]);
+    expectGenOpsCompliant(harness.telemetry.spans() as ReadableSpan[]);
   });
 });
 
@@ -193,7 +155,7 @@ describe('output content rules', () => {
       policy: { version: 1, rules: [{ name: 'no-keys-out', type: 'content', detect: ['secret'], scope: 'output' }] },
     });
     const key = 'AKIAIOSFODNN7EXAMPLF';
-    server.enqueue({ content: `Sure. The access key is ${key} and that is all.`, chunks: 4 });
+    harness.server.enqueue({ content: `Sure. The access key is ${key} and that is all.`, chunks: 4 });
     const stream = await client().chat.completions.create({
       model: 'gpt-4o',
       messages: [{ role: 'user', content: 'What is the key?' }],

@@ -1,5 +1,5 @@
-import type { RequestEdits } from '@genops/core';
-import type { OpenAIMethod } from './describe-openai-request';
+import type { RequestEdits } from '@genops/core/adapter';
+import type { OpenAIMethod } from './types';
 
 type Body = Record<string, unknown>;
 

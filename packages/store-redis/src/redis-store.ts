@@ -1,20 +1,19 @@
+import type { AuditRecord, GovernanceStore } from '@genops/core';
 import {
   type ApprovalDecisionInput,
   type ApprovalRecord,
   type ApprovalStatus,
   type AuditEntry,
-  type AuditRecord,
   type BudgetLine,
   chainAuditEntries,
   GENESIS_HASH,
-  type GovernanceStore,
   type LineState,
   type LineUnit,
   type ReserveRequest,
   type ReserveResult,
   type SettleAmounts,
   type SettleResult,
-} from '@genops/core';
+} from '@genops/core/internal';
 import { type Cluster, Redis, type RedisOptions } from 'ioredis';
 import {
   APPEND_AUDIT_LUA,

@@ -1,4 +1,5 @@
-import { type ApprovalRecord, type BudgetLine, readStoreAudit, verifyAuditChain } from '@genops/core';
+import { readStoreAudit, verifyAuditChain } from '@genops/core';
+import type { ApprovalRecord, BudgetLine } from '@genops/core/internal';
 import { describeGovernanceStore } from '@genops/testing/store-contract';
 import { Cluster, Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';

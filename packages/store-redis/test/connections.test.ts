@@ -1,5 +1,5 @@
-import type { ApprovalRecord, BudgetLine } from '@genops/core';
 import { readStoreAudit, verifyAuditChain } from '@genops/core';
+import type { ApprovalRecord, BudgetLine } from '@genops/core/internal';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type RedisStore } from '../src/index';

@@ -1,4 +1,5 @@
-import { type BudgetLine, type LineUnit, MemoryStore, type SettleAmounts } from '@genops/core';
+import { MemoryStore } from '@genops/core';
+import type { BudgetLine, LineUnit, SettleAmounts } from '@genops/core/internal';
 import { describe, expect, it } from 'vitest';
 import { RedisStore } from '../src/index';
 import { useRedisServer } from './redis-server';

@@ -1,4 +1,5 @@
-import { BudgetExceededError, GenOps, type GenOpsHandle, type GovernedRequest } from '@genops/core';
+import { BudgetExceededError, GenOps, type GenOpsHandle } from '@genops/core';
+import type { GovernedRequest } from '@genops/core/adapter';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisStore } from '../src/index';
 import { startRedisServer, useRedisServer } from './redis-server';

@@ -1,4 +1,5 @@
-import { type ApprovalRecord, type AuditEntry, type BudgetLine, readStoreAudit, verifyAuditChain } from '@genops/core';
+import { readStoreAudit, verifyAuditChain } from '@genops/core';
+import type { ApprovalRecord, AuditEntry, BudgetLine } from '@genops/core/internal';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { openStore, parseRedisUrl, RedisStore } from '../src/index';

@@ -1,4 +1,4 @@
-import type { ApprovalRecord, BudgetLine } from '@genops/core';
+import type { ApprovalRecord, BudgetLine } from '@genops/core/internal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStore, RedisStoreError } from '../src/index';
 import { INSTALL_TIMEOUT_MS, type RedisServer, startRedisServer } from './redis-server';

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BudgetLine, type GovernanceStore, type LineUnit, MemoryStore } from '@genops/core';
+import { type GovernanceStore, MemoryStore } from '@genops/core';
+import type { BudgetLine, LineUnit } from '@genops/core/internal';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from './sqlite-store';
 

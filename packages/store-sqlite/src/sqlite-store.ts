@@ -1,22 +1,21 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { AuditRecord, GovernanceStore } from '@genops/core';
 import {
   type ApprovalDecisionInput,
   type ApprovalRecord,
   type ApprovalStatus,
   type AuditEntry,
-  type AuditRecord,
   type BudgetLine,
   chainAuditEntries,
-  type GovernanceStore,
   type LineState,
   type LineUnit,
   type ReserveRequest,
   type ReserveResult,
   type SettleAmounts,
   type SettleResult,
-} from '@genops/core';
+} from '@genops/core/internal';
 import { migrate, rollback } from './schema';
 import type { SqliteStoreOptions } from './types';
 

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { type ApprovalRecord, readStoreAudit, verifyAuditChain } from '@genops/core';
+import { readStoreAudit, verifyAuditChain } from '@genops/core';
+import type { ApprovalRecord } from '@genops/core/internal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/sqlite-store';
 

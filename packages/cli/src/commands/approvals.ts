@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { type ApprovalRecord, Approvals } from '@genops/core';
+import { type ApprovalRecord, Approvals } from '@genops/core/internal';
 import type { Command } from 'commander';
 import { CliError, EXIT_OK, EXIT_PROBLEMS } from '../errors';
 import { formatMicros, renderTable } from '../format';

@@ -5,11 +5,11 @@ import {
   type AuditRecord,
   type AuditVerification,
   type GovernanceStore,
-  parseAuditLine,
   readAuditFile,
   readStoreAudit,
   verifyAuditChain,
 } from '@genops/core';
+import { parseAuditLine } from '@genops/core/internal';
 import type { Command } from 'commander';
 import { positiveInteger } from '../arguments';
 import { CliError, describeReadError, EXIT_OK, EXIT_PROBLEMS } from '../errors';

@@ -1,22 +1,19 @@
 import { readFile } from 'node:fs/promises';
+import { type Attribution, formatUsdExact } from '@genops/core';
+import { estimateInputTokens, type GovernedRequest, ruleDecisionOf } from '@genops/core/adapter';
 import {
-  type Attribution,
   type CompiledPolicy,
   DEFAULT_MAX_OUTPUT_TOKENS,
-  estimateInputTokens,
-  formatUsdExact,
-  type GovernedRequest,
   linesFor,
   type PolicyEvaluation,
   type PolicyInput,
   PRICE_FILES,
   PriceTable,
   type RuleExplanation,
-  ruleDecisionOf,
   subjectOf,
   type Violation,
   worstCaseOf,
-} from '@genops/core';
+} from '@genops/core/internal';
 import { type Command, Option } from 'commander';
 import { collectKeyValue, positiveInteger } from '../arguments';
 import { CliError, describeReadError, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE } from '../errors';

@@ -1,16 +1,15 @@
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { ConfigError, type ModelPrice } from '@genops/core';
 import {
-  ConfigError,
   DEFAULT_MAX_OUTPUT_TOKENS,
   DEFAULT_PRICES_FILE,
-  type ModelPrice,
   PRICE_FILES,
   type PriceMatch,
   PriceTable,
   type PriceTier,
   pricesFromDocument,
-} from '@genops/core';
+} from '@genops/core/internal';
 import type { Command } from 'commander';
 import { CliError, EXIT_OK, EXIT_PROBLEMS } from '../errors';
 import { formatCount } from '../format';

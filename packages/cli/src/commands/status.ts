@@ -6,7 +6,7 @@ import {
   parseBudgetKey,
   RATE_PREFIX,
   ROLLING_PERIOD,
-} from '@genops/core';
+} from '@genops/core/internal';
 import { type Command, InvalidArgumentError } from 'commander';
 import { CliError, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE } from '../errors';
 import { formatAmount, formatCount, renderTable } from '../format';

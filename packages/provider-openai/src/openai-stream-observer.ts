@@ -1,11 +1,11 @@
-import type { CallOutcome, StreamObserver } from '@genops/core';
+import type { CallOutcome, StreamObserver } from '@genops/core/adapter';
 import { convertChatUsage, convertResponsesUsage } from './convert-openai-usage';
-import type { OpenAIMethod } from './describe-openai-request';
+import type { OpenAIMethod } from './types';
 
 type Chunk = Record<string, any>;
 
 /** Reads usage and response info from a stream's chunks as they pass. */
-export function createStreamObserver(
+export function createOpenAIStreamObserver(
   method: OpenAIMethod,
   hideUsageChunk: boolean,
 ): StreamObserver<Chunk> & { skip(chunk: Chunk): boolean } {

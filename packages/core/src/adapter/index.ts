@@ -1,0 +1,50 @@
+// @genops/core/adapter: the adapter kit. What a provider or framework adapter is written on
+// (docs/contributing.md). Explicit named exports only; the app API is `@genops/core`.
+
+export {
+  type AdapterContext,
+  appSearchPaths,
+  currentGovernor,
+  type GenOpsAdapter,
+  loadPackageBuilds,
+  registerAdapter,
+} from '../adapters';
+export { endpointOf } from '../endpoint';
+export { estimateInputTokens } from '../estimate';
+// Rule decisions for adapters that check tool calls themselves (Vercel AI's tool calls in a model's output).
+export { type RuleDecision, ruleDecisionOf } from '../governance-steps';
+export { type CallOutcome, errorTypeOf, type GovernedCall, type Governor } from '../governor';
+// Usage beyond tokens (images, audio seconds, characters, searches, requests, batch) for the cost functions.
+export type { BillableUsage, ImageUnit } from '../pricing/types';
+export { governIterator, type StreamObserver } from '../stream';
+export { describeToolCall, governToolCall, type ToolCallInfo, ToolResultError } from '../tool';
+export type { AccountingUnit, Attribution, GovernedRequest, RequestEdits, ResponseInfo, Usage } from '../types';
+export {
+  type AnthropicUsageWire,
+  type GeminiUsageWire,
+  mergeAnthropicUsage,
+  type OpenAIChatUsageWire,
+  type OpenAIResponsesUsageWire,
+  usageFromAnthropic,
+  usageFromGemini,
+  usageFromGeminiEmbedding,
+  usageFromOpenAIChat,
+  usageFromOpenAIResponses,
+} from '../usage/wire-usage';
+export { type MethodPatcher, methodPatcher } from './method-patcher';
+export {
+  finishGovernedCall,
+  type GovernedRun,
+  type GovernedSend,
+  runGovernedCall,
+  startGovernedCall,
+} from './run-governed-call';
+export { safely } from './safely';
+export { defineSdkAdapter, type SdkAdapterSpec } from './sdk-adapter';
+export {
+  type APIPromiseClass,
+  createFallbackAPIPromise,
+  governStainlessCall,
+  type StainlessCallPlan,
+  type StainlessMethod,
+} from './stainless-api-promise';

@@ -1,0 +1,186 @@
+import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { GenOpsOptions } from '../config';
+import { BudgetExceededError } from '../errors/budget-exceeded-error';
+import { GenOps, type GenOpsHandle } from '../genops';
+import type { CallOutcome } from '../governor';
+import { governIterator } from '../stream';
+import type { GovernedRequest } from '../types';
+import { methodPatcher } from './method-patcher';
+import { runGovernedCall } from './run-governed-call';
+import { safely } from './safely';
+
+// The kit's lifecycle helper on a real Governor: what an adapter's `govern-<x>-call.ts` relies on.
+
+const exporter = new InMemorySpanExporter();
+const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+let genops: GenOpsHandle | undefined;
+
+function governor(options: GenOpsOptions = {}) {
+  genops = GenOps.init({
+    tracerProvider,
+    autoInstrument: false,
+    defaults: { team: 'eng', project: 'kit', environment: 'test' },
+    ...options,
+  });
+  return genops.governor;
+}
+
+interface Params {
+  model: string;
+  prompt: string;
+}
+
+function describeParams(params: Params, stream = false): GovernedRequest {
+  return {
+    provider: 'openai',
+    operation: 'chat',
+    model: params.model,
+    stream,
+    estimatedInputTokens: 10,
+    maxOutputTokens: 100,
+    text: () => [params.prompt],
+    editable: { model: true, text: true },
+  };
+}
+
+const USED: CallOutcome = { usage: { inputTokens: 10, outputTokens: 5 }, response: { finishReasons: ['stop'] } };
+const onlySpan = (): ReadableSpan => {
+  const spans = exporter.getFinishedSpans() as ReadableSpan[];
+  expect(spans).toHaveLength(1);
+  return spans[0]!;
+};
+
+beforeEach(() => exporter.reset());
+afterEach(async () => {
+  await genops?.shutdown();
+  genops = undefined;
+});
+
+describe('runGovernedCall', () => {
+  it('sends the edited request (redaction), leaves the caller’s object alone, and settles from the outcome', async () => {
+    const running = governor({
+      policy: { version: 1, rules: [{ name: 'redact', type: 'content', detect: ['email'], action: 'redact' }] },
+    });
+    const params = { model: 'gpt-4o', prompt: 'Mail jane.doe@example.com' };
+    const sent: Params[] = [];
+    const result = await runGovernedCall(running, describeParams(params), {
+      input: params,
+      edit: (input, edits) => ({ ...input, prompt: edits.text ? edits.text(input.prompt) : input.prompt }),
+      execute: (input) => {
+        sent.push(input);
+        return { text: 'ok' };
+      },
+      outcome: () => USED,
+    });
+    expect(result).toEqual({ text: 'ok' });
+    expect(sent[0]?.prompt).not.toContain('jane.doe@example.com');
+    expect(params.prompt).toBe('Mail jane.doe@example.com');
+    expect(onlySpan().attributes).toMatchObject({ 'gen_ai.usage.input_tokens': 10, 'gen_ai.usage.output_tokens': 5 });
+  });
+
+  it('a denied call throws the typed error and never reaches the SDK', async () => {
+    const running = governor({ budgets: [{ name: 'tiny', limit: 0.000001, window: 'day' }] });
+    let called = false;
+    const attempt = runGovernedCall(running, describeParams({ model: 'gpt-4o', prompt: 'Hi' }), {
+      input: {},
+      execute: () => {
+        called = true;
+        return {};
+      },
+      outcome: () => USED,
+    });
+    await expect(attempt).rejects.toBeInstanceOf(BudgetExceededError);
+    expect(called).toBe(false);
+  });
+
+  it('an SDK error fails the call (error.type on the span) and reaches the caller unchanged', async () => {
+    const running = governor();
+    class UpstreamError extends Error {}
+    const error = new UpstreamError('503');
+    const attempt = runGovernedCall(running, describeParams({ model: 'gpt-4o', prompt: 'Hi' }), {
+      input: {},
+      execute: () => Promise.reject(error),
+      outcome: () => USED,
+    });
+    await expect(attempt).rejects.toBe(error);
+    expect(onlySpan().attributes).toMatchObject({ 'error.type': 'UpstreamError', 'genops.accounting.actual': 0 });
+  });
+
+  it('a response the adapter cannot read still returns to the caller, settled from the reservation as incomplete', async () => {
+    const running = governor();
+    const result = await runGovernedCall(running, describeParams({ model: 'gpt-4o', prompt: 'Hi' }), {
+      input: {},
+      execute: () => ({ odd: true }),
+      outcome: () => {
+        throw new TypeError('unexpected response shape');
+      },
+    });
+    expect(result).toEqual({ odd: true });
+    const span = onlySpan();
+    expect(span.attributes['genops.accounting.incomplete']).toBe(true);
+    expect(span.attributes['genops.accounting.actual']).toBe(span.attributes['genops.accounting.reserved']);
+  });
+
+  it('hands a stream to `stream`, which settles the call once the caller has read it', async () => {
+    const running = governor();
+    async function* chunks() {
+      yield { text: 'a' };
+      yield { text: 'b', usage: { inputTokens: 10, outputTokens: 2 } };
+    }
+    let last: CallOutcome = {};
+    const stream = await runGovernedCall(running, describeParams({ model: 'gpt-4o', prompt: 'Hi' }, true), {
+      input: {},
+      execute: () => ({ [Symbol.asyncIterator]: () => chunks() }) as AsyncIterable<{ text: string; usage?: object }>,
+      outcome: () => USED,
+      stream: (result, call) => ({
+        [Symbol.asyncIterator]: governIterator(call, () => result[Symbol.asyncIterator](), {
+          onChunk: (chunk) => {
+            if (chunk.usage) last = { usage: chunk.usage as CallOutcome['usage'] };
+          },
+          outcome: () => last,
+        }),
+      }),
+    });
+    expect(exporter.getFinishedSpans()).toHaveLength(0);
+    const texts: string[] = [];
+    for await (const chunk of stream) texts.push(chunk.text);
+    expect(texts).toEqual(['a', 'b']);
+    expect(onlySpan().attributes['gen_ai.usage.output_tokens']).toBe(2);
+  });
+});
+
+describe('methodPatcher', () => {
+  it('patches once, unwraps to the SDK method, and undoes', () => {
+    const patcher = methodPatcher('kit-test');
+    const original = function create(this: { id: number }) {
+      return this.id;
+    };
+    const prototype: Record<string, (this: { id: number }) => number> = { create: original };
+    const undo = patcher.patch(prototype, 'create', (sdk) =>
+      patcher.mark(sdk, function (this) {
+        return sdk.call(this) + 1;
+      }),
+    );
+    expect(patcher.isGoverned(prototype.create)).toBe(true);
+    expect(prototype.create!.name).toBe('create');
+    expect(prototype.create!.call({ id: 1 })).toBe(2);
+    expect(patcher.unwrap(prototype.create!)).toBe(original);
+    // A second patch of a governed method is a no-op.
+    patcher.patch(prototype, 'create', () => () => 0);
+    expect(prototype.create!.call({ id: 1 })).toBe(2);
+    undo();
+    expect(prototype.create).toBe(original);
+  });
+});
+
+describe('safely', () => {
+  it('returns the value, or undefined when the function throws', () => {
+    expect(safely(() => 42)).toBe(42);
+    expect(
+      safely(() => {
+        throw new Error('hook broke');
+      }),
+    ).toBeUndefined();
+  });
+});

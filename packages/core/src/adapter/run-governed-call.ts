@@ -1,0 +1,95 @@
+import type { Context } from '@opentelemetry/api';
+import type { CallOutcome, GovernedCall, Governor } from '../governor';
+import type { GovernedRequest, RequestEdits } from '../types';
+import { safely } from './safely';
+
+/** How to send one governed request: what the caller passed, how governance edits it, and the SDK call. */
+export interface GovernedSend<Input, Sent> {
+  /** What the caller passed (the SDK call's params or body). Never mutated. */
+  input: Input;
+  /**
+   * The request as it must go out when governance changed it (`call.edits`: a budget's downgraded
+   * `model`, redacted text). Return a copy; the caller's object stays as written. Omit for requests
+   * GenOps never edits.
+   */
+  edit?(input: Input, edits: RequestEdits): Input;
+  /** Performs the SDK call with the (edited) input. Runs with the call's span active. */
+  execute(input: Input, call: GovernedCall): Sent | PromiseLike<Sent>;
+  /**
+   * The OpenTelemetry context to start the call's span in, when it is not the active one (a framework
+   * adapter's own step span, say). Passed to `Governor.begin(request, { parent })`.
+   */
+  parent?: Context;
+}
+
+/** {@link GovernedSend} plus how to read a finished result. */
+export interface GovernedRun<Input, Result> extends GovernedSend<Input, Result> {
+  /** Usage and response info of a non-streamed result. An error it throws settles the call as incomplete. */
+  outcome(result: Result, call: GovernedCall): CallOutcome;
+  /**
+   * For a streamed result: return what the caller gets instead (usually the result with its iterator
+   * wrapped by `governIterator`), which then ends the call itself. Return `undefined` for a result that
+   * is not a stream: it is settled from {@link outcome}.
+   */
+  stream?(result: Result, call: GovernedCall): Result | undefined;
+}
+
+/**
+ * The first half of a governed call, for SDKs whose result is read in a later step (the Stainless
+ * `APIPromise` parses lazily): begin (policy, reservation, approval) → apply edits → execute in the
+ * call's context. A failure before or during the SDK call fails the call (nothing billable) and is
+ * rethrown. The caller then owns the call and must `end` or `fail` it exactly once.
+ */
+export async function startGovernedCall<Input, Sent>(
+  governor: Governor,
+  request: GovernedRequest,
+  send: GovernedSend<Input, Sent>,
+): Promise<{ call: GovernedCall; sent: Awaited<Sent> }> {
+  const call = await governor.begin(request, send.parent ? { parent: send.parent } : {});
+  try {
+    // Redaction and a budget's downgrade change what is sent, never the caller's object.
+    const input = call.edits && send.edit ? send.edit(send.input, call.edits) : send.input;
+    const sent = await call.runInContext(() => send.execute(input, call));
+    return { call, sent };
+  } catch (error) {
+    await call.fail(error);
+    throw error;
+  }
+}
+
+/**
+ * Runs one governed call whole: begin → apply edits → execute in context → outcome (or stream) → end,
+ * or fail on an error. Denials throw the typed governance error before the SDK is called.
+ *
+ * @example
+ * return runGovernedCall(governor, describeGoogleRequest(params), {
+ *   input: params,
+ *   edit: applyGoogleEdits,
+ *   execute: (sent) => original.call(this, sent),
+ *   outcome: readGoogleResponse,
+ * });
+ */
+export async function runGovernedCall<Input, Result>(
+  governor: Governor,
+  request: GovernedRequest,
+  run: GovernedRun<Input, Result>,
+): Promise<Result> {
+  const { call, sent } = await startGovernedCall<Input, Result>(governor, request, run);
+  return finishGovernedCall(call, sent, run);
+}
+
+/** The second half: a stream is handed to `run.stream`; anything else is settled from `run.outcome`. */
+export async function finishGovernedCall<Result>(
+  call: GovernedCall,
+  result: Result,
+  run: Pick<GovernedRun<unknown, Result>, 'outcome' | 'stream'>,
+): Promise<Result> {
+  if (run.stream) {
+    const streamed = run.stream(result, call);
+    if (streamed !== undefined) return streamed;
+  }
+  // A result the adapter cannot read is still billed: settle from the reservation, flagged incomplete.
+  const outcome = safely(() => run.outcome(result, call), 'adapter response reader') ?? { incomplete: true };
+  await call.end(outcome);
+  return result;
+}

@@ -1,0 +1,187 @@
+import type { CallOutcome, GovernedCall, Governor } from '../governor';
+import { governIterator, type StreamObserver } from '../stream';
+import type { GovernedRequest, RequestEdits } from '../types';
+import { startGovernedCall } from './run-governed-call';
+
+/**
+ * The `APIPromise` class of a Stainless-generated SDK (`openai`, `@anthropic-ai/sdk`, ...), of one module
+ * graph: the ESM and the CJS build each have their own.
+ */
+export type APIPromiseClass = new (
+  client: unknown,
+  responsePromise: Promise<unknown>,
+  parseResponse: (client: unknown, props: unknown) => unknown,
+) => Promise<unknown>;
+
+/** A Stainless resource method such as `chat.completions.create` or `messages.create`. */
+export type StainlessMethod = (this: { _client: any }, body: any, options?: any) => any;
+
+/** What one call of a Stainless method needs from the adapter. */
+export interface StainlessCallPlan {
+  /** The described request (see `describe-<x>-request.ts`). */
+  request: GovernedRequest;
+  /** Applies governance edits (downgraded model, redacted text) to a copy of the body. */
+  edit?(body: any, edits: RequestEdits): any;
+  /** Request options to send instead of the caller's, e.g. extra headers from the call's attribution. */
+  options?(call: GovernedCall): unknown;
+  /** Runs the SDK's own method; wrap it, e.g. to keep the SDK from opening its own span. */
+  around?<T>(send: () => T): T;
+  /** Reads a parsed, non-streamed response. `response` is the raw HTTP response (headers). */
+  outcome(result: any, response: Response | undefined): CallOutcome;
+  /** Reads a stream's events as they pass (a fresh observer per stream). */
+  streamObserver(): StreamObserver<any>;
+}
+
+interface InnerAPIPromise {
+  responsePromise: Promise<unknown>;
+  parseResponse: (client: unknown, props: unknown) => Promise<any> | any;
+}
+
+/**
+ * Governs one call of a Stainless SDK method so one logical call (SDK retries included) is one governed
+ * unit: governance runs before the request is sent, and the caller still gets the SDK's own `APIPromise`
+ * (`withResponse()`, `asResponse()`, `_thenUnwrap`) and, for streams, the SDK's own `Stream`
+ * (`tee()`, `controller`, `toReadableStream()`), whose iterator settles the call exactly once.
+ */
+export function governStainlessCall(
+  governor: Governor,
+  plan: StainlessCallPlan,
+  context: { self: unknown; body: unknown; options: unknown; original: StainlessMethod; APIPromise: APIPromiseClass },
+): Promise<unknown> {
+  const { self, original, APIPromise } = context;
+  const client = (self as { _client?: unknown } | undefined)?._client;
+  let call: GovernedCall | undefined;
+  let inner: InnerAPIPromise | undefined;
+  const responsePromise = startGovernedCall(governor, plan.request, {
+    input: context.body,
+    edit: plan.edit,
+    execute: (sent, started) => {
+      const options = plan.options ? plan.options(started) : context.options;
+      const send = () => original.call(self as { _client: any }, sent, options) as InnerAPIPromise;
+      inner = plan.around ? plan.around(send) : send();
+      return inner.responsePromise;
+    },
+  }).then(({ call: started, sent }) => {
+    call = started;
+    return sent;
+  });
+  let parsing = false;
+  const parse = async (parseClient: unknown, props: unknown) => {
+    parsing = true;
+    const activeCall = call!;
+    let result: any;
+    try {
+      result = await inner!.parseResponse(parseClient, props);
+    } catch (error) {
+      // A 2xx response whose body could not be parsed: the provider may have billed it, so the call
+      // settles from its reservation, flagged incomplete.
+      await activeCall.fail(error, {});
+      throw error;
+    }
+    if (plan.request.stream && result && typeof result.iterator === 'function') {
+      result.iterator = governIterator(activeCall, result.iterator.bind(result), plan.streamObserver());
+      return result;
+    }
+    let outcome: CallOutcome;
+    try {
+      outcome = plan.outcome(result, (props as { response?: Response } | undefined)?.response);
+    } catch {
+      outcome = { incomplete: true };
+    }
+    await activeCall.end(outcome);
+    return result;
+  };
+  const promise = new APIPromise(client, responsePromise, parse) as Promise<unknown> & {
+    asResponse(): Promise<Response>;
+  };
+  const asResponse = promise.asResponse.bind(promise);
+  promise.asResponse = () =>
+    asResponse().then((response) => {
+      // A caller that only takes the raw Response reads the body itself, so GenOps never sees the
+      // usage: settle from the reservation, flagged incomplete. `withResponse()` parses too, and its
+      // parse step starts before this check runs.
+      setImmediate(() => {
+        if (!parsing) void call?.end({ incomplete: true });
+      });
+      return response;
+    });
+  return promise;
+}
+
+interface ResponseProps {
+  response: Response;
+}
+type Parse = (client: unknown, props: ResponseProps) => unknown;
+
+/**
+ * A stand-in for a Stainless SDK's `APIPromise`, for when the SDK's own class cannot be reached (a
+ * bundler inlined the SDK, so there is no module to load it from). Same surface: lazy parsing on
+ * `then`, `asResponse()`, `withResponse()`, `_thenUnwrap()` (used by the SDKs' `parse()` and stream
+ * helpers), and `_request_id` on parsed objects, read from `requestIdHeader` (`x-request-id` for
+ * OpenAI, `request-id` for Anthropic).
+ */
+export function createFallbackAPIPromise(requestIdHeader: string): APIPromiseClass {
+  function withRequestId<U>(value: U, response: Response): U {
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
+    return Object.defineProperty(value, '_request_id', {
+      value: response.headers.get(requestIdHeader),
+      enumerable: false,
+    });
+  }
+
+  class FallbackAPIPromise<T> extends Promise<T> {
+    #client: unknown;
+    #responsePromise: Promise<ResponseProps>;
+    #parseResponse: Parse;
+    #parsed: Promise<T> | undefined;
+
+    constructor(client: unknown, responsePromise: Promise<unknown>, parseResponse: Parse) {
+      super((resolve) => resolve(null as T));
+      this.#client = client;
+      this.#responsePromise = responsePromise as Promise<ResponseProps>;
+      this.#parseResponse = parseResponse;
+    }
+
+    // Promise methods (then/catch/finally) must build plain promises, not new instances of this class.
+    static override get [Symbol.species]() {
+      return Promise;
+    }
+
+    _thenUnwrap<U>(transform: (data: T, props: ResponseProps) => U): FallbackAPIPromise<U> {
+      return new FallbackAPIPromise<U>(this.#client, this.#responsePromise, async (client, props) =>
+        withRequestId(transform((await this.#parseResponse(client, props)) as T, props), props.response),
+      );
+    }
+
+    asResponse(): Promise<Response> {
+      return this.#responsePromise.then((props) => props.response);
+    }
+
+    async withResponse(): Promise<{ data: T; response: Response; request_id: string | null }> {
+      const [data, response] = await Promise.all([this.#parse(), this.asResponse()]);
+      return { data, response, request_id: response.headers.get(requestIdHeader) };
+    }
+
+    #parse(): Promise<T> {
+      this.#parsed ??= this.#responsePromise.then((props) => this.#parseResponse(this.#client, props) as T);
+      return this.#parsed;
+    }
+
+    // biome-ignore lint/suspicious/noThenProperty: it is a Promise subclass; parsing is lazy, like the SDK's.
+    override then<A = T, B = never>(
+      onfulfilled?: ((value: T) => A | PromiseLike<A>) | null,
+      onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+    ): Promise<A | B> {
+      return this.#parse().then(onfulfilled, onrejected);
+    }
+
+    override catch<B = never>(onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<T | B> {
+      return this.#parse().catch(onrejected);
+    }
+
+    override finally(onfinally?: (() => void) | null): Promise<T> {
+      return this.#parse().finally(onfinally);
+    }
+  }
+  return FallbackAPIPromise as unknown as APIPromiseClass;
+}

@@ -1,0 +1,76 @@
+// @genops/core/internal: what the CLI, the stores, the gateway and the test packages need. Not for apps
+// and not for adapters (those use `@genops/core/adapter`); no stability promise across minor versions.
+
+export { type ApprovalAsk, Approvals } from '../approval/approvals';
+export { AuditTrail, getAuditLogger } from '../audit/audit-trail';
+export { canonicalJson, chainAuditEntries, GENESIS_HASH, hashAuditRecord } from '../audit/hash';
+export { appendAuditFile, formatAuditRecord, parseAuditLine } from '../audit/jsonl';
+export {
+  type Budget,
+  compileBudget,
+  linesFor,
+  parseBudgetKey,
+  RATE_PREFIX,
+  type RateLimit,
+  ROLLING_PERIOD,
+  rateLinesFor,
+} from '../budget/budget-set';
+export { currentPeriod, periodOf } from '../budget/window';
+export { parseOptions, type ResolvedOptions } from '../config';
+export {
+  DEFAULT_MAX_OUTPUT_TOKENS,
+  type RuleDecision,
+  ruleDecisionOf,
+  UNPRICED_TOOL,
+  type WorstCase,
+  worstCaseOf,
+} from '../governance-steps';
+export { type CompiledPolicy, compilePolicy, EMPTY_POLICY } from '../policy/compile';
+export {
+  estimateTextTokens,
+  PolicyEngine,
+  type PolicyEvaluation,
+  type PolicyInput,
+  type RuleExplanation,
+  subjectOf,
+  type Violation,
+} from '../policy/policy-engine';
+export { type CostBreakdown, costBreakdown, costMicros, costPicos, imagePrice, worstCaseMicros } from '../pricing/cost';
+export { PRICE_FILES } from '../pricing/data/index';
+export {
+  DEFAULT_PRICES_FILE,
+  type PricesFile,
+  pricesFromDocument,
+  readPricesFile,
+  resolveUserPrices,
+  type UserPrices,
+} from '../pricing/load-prices';
+export { bundledVersion, type OverrideSource, PriceTable } from '../pricing/price-table';
+export type {
+  BatchPrice,
+  BillableUsage,
+  ImageUnit,
+  PriceMatch,
+  PriceMode,
+  PriceTier,
+  ProviderPriceFile,
+  UnitPrices,
+} from '../pricing/types';
+export { type PriceProblem, priceProblems, validatePrice, validatePrices } from '../pricing/validate-prices';
+export { openStoreUrl } from '../store/open-store';
+export { type JournaledSettlement, SettlementJournal } from '../store/settlement-journal';
+export type {
+  ApprovalDecisionInput,
+  ApprovalRecord,
+  ApprovalStatus,
+  AuditEntry,
+  AuditEntryType,
+  BudgetLine,
+  LineState,
+  LineUnit,
+  ReserveRequest,
+  ReserveResult,
+  SettleAmounts,
+  SettleResult,
+} from '../store/types';
+export { type UsageViolation, type ValidateUsageOptions, validateUsage } from '../usage/validate-usage';

@@ -1,0 +1,7 @@
+import type { APIPromiseClass } from '@genops/core/adapter';
+
+/** One loaded copy of `@anthropic-ai/sdk`: its CJS build or its ESM build (each has its own classes). */
+export interface AnthropicModule {
+  Anthropic: any;
+  APIPromise: APIPromiseClass;
+}
