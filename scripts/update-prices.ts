@@ -17,6 +17,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  type Erratum,
   LITELLM_PROVIDERS,
   type LiteLLMRow,
   priceFromReference,
@@ -29,21 +30,6 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const REFERENCE_DIR = resolve(ROOT, 'packages/core/reference');
 const DATA_DIR = resolve(ROOT, 'packages/core/src/pricing/data');
 const ERRATA_PATH = resolve(ROOT, 'packages/core/src/pricing/errata.json');
-
-/** A known error of the reference table, fixed in our data. */
-interface Erratum {
-  provider: string;
-  /** The id in our data the fix applies to. */
-  model?: string;
-  /** Rates to set instead of the table's. */
-  set?: Partial<ModelPrice>;
-  /** Fields to drop (`tiers`, `units.requestBySearchContext`). */
-  unset?: string[];
-  /** A reference key (without the provider prefix) we deliberately do not copy. */
-  skip?: string;
-  reason: string;
-  source: string;
-}
 
 const SOURCES: Record<string, string> = {
   openai: 'https://openai.com/api/pricing/',

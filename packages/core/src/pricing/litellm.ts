@@ -6,6 +6,21 @@
  */
 import type { ModelPrice, PriceMode, PriceTier, UnitPrices } from './types';
 
+/** A known error of the reference table, fixed in our data (`errata.json`). */
+export interface Erratum {
+  provider: string;
+  /** The id in our data the fix applies to. */
+  model?: string;
+  /** Rates to set instead of the table's. */
+  set?: Partial<ModelPrice>;
+  /** Fields to drop (`tiers`, `units.requestBySearchContext`). */
+  unset?: string[];
+  /** A reference key or id we deliberately do not copy. */
+  skip?: string;
+  reason: string;
+  source: string;
+}
+
 /** A LiteLLM row: USD per token / per unit. */
 export interface LiteLLMRow {
   litellm_provider?: string;

@@ -4,7 +4,14 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { PRICE_FILES } from './data/index';
-import { LITELLM_PROVIDERS, type LiteLLMRow, priceFromReference, referenceRows, sizedImagePrice } from './litellm';
+import {
+  type Erratum,
+  LITELLM_PROVIDERS,
+  type LiteLLMRow,
+  priceFromReference,
+  referenceRows,
+  sizedImagePrice,
+} from './litellm';
 import { PriceTable } from './price-table';
 import type { ModelPrice, PriceTier } from './types';
 import { priceProblems } from './validate-prices';
@@ -18,15 +25,6 @@ const REPO_ROOT = resolve(HERE, '../../../..');
 const REFERENCE_PATH = resolve(REPO_ROOT, 'packages/core/reference/litellm-model-prices-2026-07-24.json');
 const ERRATA_PATH = resolve(HERE, 'errata.json');
 
-interface Erratum {
-  provider: string;
-  model?: string;
-  set?: Partial<ModelPrice>;
-  unset?: string[];
-  skip?: string;
-  reason: string;
-  source: string;
-}
 const ERRATA = (JSON.parse(readFileSync(ERRATA_PATH, 'utf8')) as { errata: Erratum[] }).errata;
 
 /** Coverage and exactness the data must keep against the reference (issue 16). */
