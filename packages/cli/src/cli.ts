@@ -1,4 +1,5 @@
 import { getEventListeners } from 'node:events';
+import { errorLine } from './errors';
 import { run } from './run';
 
 // Ctrl-C: a command that watches the signal (`audit tail --follow`) stops cleanly and exits 0; any other
@@ -27,7 +28,7 @@ run(process.argv.slice(2), {
   },
   (error: unknown) => {
     // run() reports every error itself; this is a last resort.
-    process.stderr.write(`genops: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+    process.stderr.write(`${errorLine(`unexpected: ${(error as Error)?.stack ?? String(error)}`)}\n`);
     process.exitCode = 1;
   },
 );

@@ -18,6 +18,20 @@ export class CliError extends Error {
   }
 }
 
+/**
+ * The one shape of what the CLI writes to stderr: `genops: error: <what> (<how to fix>)` when the command
+ * fails (exit 1 or 2), `genops: warning: <what>` when it reports a problem and goes on. Verdicts of a check
+ * (`✔ 10 records, chain intact`, `✘ 2 problems in 9 records`) are the command's output, on stdout.
+ */
+export function errorLine(message: string): string {
+  return `genops: error: ${message}`;
+}
+
+/** `genops: warning: <what>`: a problem reported while the command goes on (see `errorLine`). */
+export function warningLine(message: string): string {
+  return `genops: warning: ${message}`;
+}
+
 const READ_ERRORS: Readonly<Record<string, string>> = {
   ENOENT: 'no such file',
   EISDIR: 'it is a directory',

@@ -1,6 +1,6 @@
 import { GenOpsError } from '@genops/core';
 import { Command, CommanderError } from 'commander';
-import { CliError, EXIT_PROBLEMS, EXIT_USAGE } from './errors';
+import { CliError, EXIT_PROBLEMS, EXIT_USAGE, errorLine } from './errors';
 import { type CliIo, type CommandContext, createContext } from './io';
 import { DEFAULT_STORE } from './store';
 import { VERSION } from './version';
@@ -25,7 +25,8 @@ export function createProgram(context: CommandContext, groups: readonly CommandG
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
-      outputError: (text, write) => write(err.red(text)),
+      // Commander's own messages (`error: unknown option '--fiel'`) in the CLI's one error shape.
+      outputError: (text, write) => write(err.red(text.startsWith('error: ') ? `genops: ${text}` : errorLine(text))),
       getOutHasColors: () => out.isColorSupported,
       getErrHasColors: () => err.isColorSupported,
       getOutHelpWidth: () => io.stdout.columns ?? 100,
@@ -68,19 +69,19 @@ export function reportError(error: unknown, context: CommandContext): number {
   // Commander has already written its message (and the help after it).
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
   if (error instanceof CliError) {
-    io.stderr.write(`${err.red(`genops: ${error.message}`)}\n`);
+    io.stderr.write(`${err.red(errorLine(error.message))}\n`);
     // A store that failed: its driver's stack, for a bug report.
     if (context.debug && error.cause instanceof Error && error.cause.stack)
       io.stderr.write(`${err.dim(error.cause.stack)}\n`);
     return error.exitCode;
   }
   if (GenOpsError.isInstance(error)) {
-    io.stderr.write(`${err.red(`genops: ${error.message}`)}\n`);
+    io.stderr.write(`${err.red(errorLine(error.message))}\n`);
     if (context.debug && error.stack) io.stderr.write(`${err.dim(error.stack)}\n`);
     return EXIT_PROBLEMS;
   }
   const message = error instanceof Error ? error.message : String(error);
-  io.stderr.write(`${err.red(`genops: unexpected error: ${message}`)}\n`);
+  io.stderr.write(`${err.red(errorLine(`unexpected: ${message}`))}\n`);
   if (context.debug)
     io.stderr.write(`${err.dim(error instanceof Error && error.stack ? error.stack : String(error))}\n`);
   else io.stderr.write(`${err.dim('Set GENOPS_DEBUG=1 to see the stack trace, and report it if it is a bug.')}\n`);

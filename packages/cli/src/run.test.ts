@@ -45,7 +45,7 @@ describe('run() and the command-group functions', () => {
     const audit = memoryIo({ env: { GENOPS_STORE: 'sqlite:/nonexistent/genops/state.db' } });
     expect(await runAuditCommand(['verify'], audit.io)).toBe(2);
     expect(audit.stderr()).toContain(
-      'genops: no store at /nonexistent/genops/state.db (GENOPS_STORE=sqlite:/nonexistent/genops/state.db)',
+      'genops: error: no store at /nonexistent/genops/state.db (GENOPS_STORE=sqlite:/nonexistent/genops/state.db)',
     );
   });
 

@@ -122,7 +122,7 @@ export function openCommandStore(
 /** A CLI error (exit 2) for a store that failed, with the cause's message (password masked). */
 export function storeError(what: string, error: unknown, url: string): CliError {
   if (error instanceof CliError) return error;
-  // Store packages prefix their messages with `genops:`, as this one's are printed.
+  // Store packages prefix their messages with `genops:`; the CLI prints its own prefix (errorLine).
   const message = (error instanceof Error ? error.message : String(error)).replace(/^genops: /, '');
   return new CliError(`${what}: ${redactText(message, url)}`, EXIT_USAGE, { cause: error });
 }

@@ -147,7 +147,7 @@ describe('genops approvals approve / deny', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(
       new RegExp(
-        `^✘ approval ${ID.report} was already approved by alice \\d+s ago \\(\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z\\): "quarterly report"\\n$`,
+        `^genops: error: approval ${ID.report} was already approved by alice \\d+s ago \\(\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z\\): "quarterly report"\\n$`,
       ),
     );
     expect((await store.getApproval(ID.report))?.status).toBe('approved');
@@ -177,7 +177,7 @@ describe('genops approvals approve / deny', () => {
     const unknown = await runCli(['approvals', 'approve', 'ffffffff-0000', '--store', url]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toBe(
-      `genops: no approval "ffffffff-0000" in ${url}. \`genops approvals list\` shows the pending ones (\`--all\` every one the store keeps; decided and expired approvals are dropped after a while).\n`,
+      `genops: error: no approval "ffffffff-0000" in ${url}. \`genops approvals list\` shows the pending ones (\`--all\` every one the store keeps; decided and expired approvals are dropped after a while).\n`,
     );
     const second = '3f2c0000-0000-4000-8000-000000000000';
     await store.createApproval(pendingApproval(second));
@@ -193,7 +193,7 @@ describe('genops approvals approve / deny', () => {
     expect(noReason.stderr).toContain("required option '--reason <text>' not specified");
     const missing = await runCli(['approvals', 'list', '--store', `sqlite:${join(directory, 'nope.db')}`]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain(`genops: no store at ${join(directory, 'nope.db')}`);
+    expect(missing.stderr).toContain(`genops: error: no store at ${join(directory, 'nope.db')}`);
   });
 });
 

@@ -102,13 +102,13 @@ describe('genops audit verify', () => {
   it('exits 2 for a missing file', async () => {
     const result = await runCli(['audit', 'verify', '--file', join(directory, 'nope.jsonl')]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe(`genops: cannot read ${join(directory, 'nope.jsonl')} (ENOENT: no such file)\n`);
+    expect(result.stderr).toBe(`genops: error: cannot read ${join(directory, 'nope.jsonl')} (ENOENT: no such file)\n`);
   });
 
   it('exits 2 for a file and --store together', async () => {
     const result = await runCli(['audit', 'verify', '--file', 'audit.jsonl', '--store', 'sqlite:genops.db']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe('genops: give either an audit file or --store, not both\n');
+    expect(result.stderr).toBe('genops: error: give either an audit file or --store, not both\n');
   });
 
   it('without a file, reads the default store, and exits 2 saying how to name one when there is none', async () => {
@@ -116,7 +116,7 @@ describe('genops audit verify', () => {
     const result = await runCli(['audit', 'verify'], {}, { cwd: empty });
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
-      'genops: no store at ./.genops/state.db (the default store, sqlite:./.genops/state.db). Pass --store <url> or set GENOPS_STORE to the store your app uses (GenOps.init({ store }), e.g. sqlite:./.genops/state.db or redis://127.0.0.1:6379), or --file <audit.jsonl> to read an audit file\n',
+      'genops: error: no store at ./.genops/state.db (the default store, sqlite:./.genops/state.db). Pass --store <url> or set GENOPS_STORE to the store your app uses (GenOps.init({ store }), e.g. sqlite:./.genops/state.db or redis://127.0.0.1:6379), or --file <audit.jsonl> to read an audit file\n',
     );
   });
 });
@@ -137,6 +137,14 @@ describe('genops audit tail', () => {
       '     9  2026-11-23T10:00:04.000Z  decision     4f2c41aa…  ALLOWED · openai/gpt-4o · reserved $0.010088',
     );
     expect(output[4]).toContain('approval     9f2c41aa…  approved by alice · rule requireApprovalOver');
+  });
+
+  it('reports a line that is not a record as a warning on stderr, and goes on', async () => {
+    const file = await auditFile('tail-bad-line.jsonl', [...lines.slice(0, 2), 'not a record', ...lines.slice(2, 4)]);
+    const result = await runCli(['audit', 'tail', '--file', file, '-n', '10']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^genops: warning: .*line 3/);
+    expect(result.stdout.trimEnd().split('\n')).toHaveLength(5);
   });
 
   it('summarises a blocked decision with its reason and rule', async () => {
@@ -319,6 +327,6 @@ describe('genops audit verify|tail --store', () => {
     expect(tail.stdout.trimEnd().split('\n')).toHaveLength(1);
     const missing = await runCli(['audit', 'tail', '--store', `sqlite:${join(directory, 'nope.db')}`]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('genops: no store at');
+    expect(missing.stderr).toContain('genops: error: no store at');
   });
 });

@@ -69,14 +69,14 @@ describe('genops (help, version, usage errors, colours)', () => {
     const result = await runCli(['bogus']);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain("error: unknown command 'bogus'");
+    expect(result.stderr).toContain("genops: error: unknown command 'bogus'");
     expect(result.stderr).toContain('Usage: genops [options] [command]');
   });
 
   it('exits 2 with the group help for an unknown subcommand, suggesting the closest', async () => {
     const result = await runCli(['policy', 'valdate', fixture('genops.policy.yaml')]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("error: unknown command 'valdate'");
+    expect(result.stderr).toContain("genops: error: unknown command 'valdate'");
     expect(result.stderr).toContain('(Did you mean validate?)');
   });
 
@@ -89,7 +89,7 @@ describe('genops (help, version, usage errors, colours)', () => {
   it('exits 2 for an unknown option', async () => {
     const result = await runCli(['audit', 'verify', '--fiel', 'x.jsonl']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("error: unknown option '--fiel'");
+    expect(result.stderr).toContain("genops: error: unknown option '--fiel'");
   });
 
   it('writes no colour codes to a pipe, and colours with FORCE_COLOR unless NO_COLOR is set', async () => {

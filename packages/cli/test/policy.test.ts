@@ -34,7 +34,7 @@ describe('genops policy validate', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(
-      `✘ ${INVALID}:5:13: rules[0].allow[0]: bad glob: unclosed "[" at position 4 (expected a glob such as "gpt-4o*" or "claude-{sonnet,haiku}-*"), got "gpt-[4o"\n`,
+      `genops: error: ${INVALID}:5:13: rules[0].allow[0]: bad glob: unclosed "[" at position 4 (expected a glob such as "gpt-4o*" or "claude-{sonnet,haiku}-*"), got "gpt-[4o"\n`,
     );
   });
 
@@ -42,7 +42,7 @@ describe('genops policy validate', () => {
     const result = await runCli(['policy', 'validate', SEVERAL]);
     expect(result.code).toBe(1);
     const lines = result.stderr.trimEnd().split('\n');
-    expect(lines[0]).toBe(`✘ ${SEVERAL} is not a valid policy: 3 problems`);
+    expect(lines[0]).toBe(`genops: error: ${SEVERAL} is not a valid policy: 3 problems`);
     expect(lines).toHaveLength(4);
     expect(lines[1]).toContain(`${SEVERAL}:5:16: rules[0].maxOutput:`);
     expect(lines[2]).toContain(`${SEVERAL}:8:17: rules[1].maxPerCall:`);
@@ -310,7 +310,7 @@ describe('genops policy explain', () => {
   it('exits 1 with the policy error for an invalid policy', async () => {
     const result = await runCli(['policy', 'explain', INVALID, '--model', 'gpt-4o']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`✘ ${INVALID}:5:13: rules[0].allow[0]: bad glob`);
+    expect(result.stderr).toContain(`genops: error: ${INVALID}:5:13: rules[0].allow[0]: bad glob`);
   });
 
   it.each([

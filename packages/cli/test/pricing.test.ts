@@ -100,7 +100,7 @@ describe('genops pricing show', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(
-      `✘ no provider's price data has model "gpt-4x", so GenOps cannot reserve its cost (unknownModel: 'deny', the default, refuses such calls). Did you mean "gpt-4", "gpt-4o", "gpt-4.1"? Add a price in your app: GenOps.init({ prices: { '<provider>': { 'gpt-4x': { input: <USD per 1M>, output: <USD per 1M> } } } }), or set unknownModel to 'warn' or a fallback price, or pass --provider if another provider serves it.\n`,
+      `genops: error: no provider's price data has model "gpt-4x", so GenOps cannot reserve its cost (unknownModel: 'deny', the default, refuses such calls). Did you mean "gpt-4", "gpt-4o", "gpt-4.1"? Add a price in your app: GenOps.init({ prices: { '<provider>': { 'gpt-4x': { input: <USD per 1M>, output: <USD per 1M> } } } }), or set unknownModel to 'warn' or a fallback price, or pass --provider if another provider serves it.\n`,
     );
     const provider = await runCli(['pricing', 'show', 'my-model', '--provider', 'openai', '--json']);
     expect(provider.code).toBe(1);
@@ -122,7 +122,7 @@ describe('genops pricing show', () => {
   it('exits 2 without a model', async () => {
     const result = await runCli(['pricing', 'show']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("error: missing required argument 'model'");
+    expect(result.stderr).toContain("genops: error: missing required argument 'model'");
   });
 });
 

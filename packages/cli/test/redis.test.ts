@@ -101,7 +101,7 @@ describe('genops with a Redis store', () => {
     const result = await runCli(['status', '--store', down]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(
-      /^genops: cannot read the store redis:\/\/admin:\*\*\*@127\.0\.0\.1:1: .*ECONNREFUSED/,
+      /^genops: error: cannot read the store redis:\/\/admin:\*\*\*@127\.0\.0\.1:1: .*ECONNREFUSED/,
     );
     expect(result.stderr).not.toContain('hunter2');
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);

@@ -184,7 +184,7 @@ describe('genops status', () => {
     const badEnv = await runCli(['status'], { GENOPS_STORE: missing });
     expect(badEnv.code).toBe(2);
     expect(badEnv.stderr).toBe(
-      `genops: no store at ${join(directory, 'nope.db')} (GENOPS_STORE=${missing}). Pass --store <url> or set GENOPS_STORE to the store your app uses (GenOps.init({ store }), e.g. sqlite:./.genops/state.db or redis://127.0.0.1:6379)\n`,
+      `genops: error: no store at ${join(directory, 'nope.db')} (GENOPS_STORE=${missing}). Pass --store <url> or set GENOPS_STORE to the store your app uses (GenOps.init({ store }), e.g. sqlite:./.genops/state.db or redis://127.0.0.1:6379)\n`,
     );
   });
 
@@ -208,7 +208,7 @@ describe('genops status', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(
-      'genops: no store at ./.genops/state.db (the default store, sqlite:./.genops/state.db). Pass --store <url> or set GENOPS_STORE',
+      'genops: error: no store at ./.genops/state.db (the default store, sqlite:./.genops/state.db). Pass --store <url> or set GENOPS_STORE',
     );
     const again = await runCli(['status'], {}, { cwd: empty });
     expect(again.code).toBe(2);
@@ -218,7 +218,7 @@ describe('genops status', () => {
     const result = await runCli(['status', '--store', 'postgres://admin:hunter2@db.internal:5432/genops']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(
-      'genops: cannot open the store postgres://admin:***@db.internal:5432/genops: Invalid GenOps option `store`: unknown store "postgres://admin:***@db.internal:5432/genops"',
+      'genops: error: cannot open the store postgres://admin:***@db.internal:5432/genops: Invalid GenOps option `store`: unknown store "postgres://admin:***@db.internal:5432/genops"',
     );
     expect(result.stderr).not.toContain('hunter2');
     expect(result.stderr).not.toMatch(/\n\s+at /);
@@ -228,7 +228,9 @@ describe('genops status', () => {
     // Port 1 refuses connections; without @genops/store-redis the message says to install it.
     const result = await runCli(['status', '--store', 'redis://admin:hunter2@127.0.0.1:1/0']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^genops: cannot (open|read) the store redis:\/\/admin:\*\*\*@127\.0\.0\.1:1\/0/);
+    expect(result.stderr).toMatch(
+      /^genops: error: cannot (open|read) the store redis:\/\/admin:\*\*\*@127\.0\.0\.1:1\/0/,
+    );
     expect(result.stderr).not.toContain('hunter2');
   });
 
@@ -238,7 +240,9 @@ describe('genops status', () => {
     const result = await runCli(['status', '--store', `sqlite:${file}`]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(
-      new RegExp(`^genops: cannot open the store sqlite:${file}: cannot open the SQLite store at ${file}: .+\\n$`),
+      new RegExp(
+        `^genops: error: cannot open the store sqlite:${file}: cannot open the SQLite store at ${file}: .+\\n$`,
+      ),
     );
     const debug = await runCli(['status', '--store', `sqlite:${file}`], { GENOPS_DEBUG: '1' });
     expect(debug.code).toBe(2);
@@ -309,7 +313,7 @@ describe('genops watch', () => {
   it('exits 2 at once when the store cannot be opened', async () => {
     const result = await runCli(['watch', '--store', `sqlite:${join(directory, 'missing.db')}`, '--interval', '1s']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('genops: no store at');
+    expect(result.stderr).toContain('genops: error: no store at');
   });
 
   it('exits 2 for a bad interval', async () => {

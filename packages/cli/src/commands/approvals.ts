@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { type ApprovalRecord, Approvals } from '@genops/core/internal';
 import type { Command } from 'commander';
-import { CliError, EXIT_OK, EXIT_PROBLEMS } from '../errors';
+import { CliError, EXIT_OK, EXIT_PROBLEMS, errorLine } from '../errors';
 import { formatMicros, renderTable } from '../format';
 import type { CliIo, Colors, CommandContext } from '../io';
 import { runCommandGroup } from '../program';
@@ -220,7 +220,7 @@ export async function decideApproval(
     const record = await findApproval(opened, id);
     const now = context.now();
     if (record.status !== 'pending') {
-      io.stderr.write(`${err.red(`✘ approval ${record.id} was already ${describeDecision(record, now)}`)}\n`);
+      io.stderr.write(`${err.red(errorLine(`approval ${record.id} was already ${describeDecision(record, now)}`))}\n`);
       return EXIT_PROBLEMS;
     }
     const approvals = new Approvals(opened.store);
@@ -234,7 +234,7 @@ export async function decideApproval(
       );
     // Compare-and-set: another decision that landed between our read and our write wins.
     if (decided.status !== status || decided.decidedBy !== by || (decided.decisionReason ?? undefined) !== reason) {
-      io.stderr.write(`${err.red(`✘ approval ${record.id} was already ${describeDecision(decided, now)}`)}\n`);
+      io.stderr.write(`${err.red(errorLine(`approval ${record.id} was already ${describeDecision(decided, now)}`))}\n`);
       return EXIT_PROBLEMS;
     }
     const mark = status === 'approved' ? out.green('✔ approved') : out.red('✘ denied');

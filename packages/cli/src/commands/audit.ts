@@ -12,7 +12,7 @@ import {
 import { parseAuditLine } from '@genops/core/internal';
 import type { Command } from 'commander';
 import { positiveInteger } from '../arguments';
-import { CliError, describeReadError, EXIT_OK, EXIT_PROBLEMS } from '../errors';
+import { CliError, describeReadError, EXIT_OK, EXIT_PROBLEMS, warningLine } from '../errors';
 import { formatCount, formatUsdNumber, padColumns, plural, shortHash, shortId } from '../format';
 import type { CliIo, Colors, CommandContext } from '../io';
 import { runCommandGroup } from '../program';
@@ -222,7 +222,7 @@ function header(colors: Colors): string {
 function printItem(item: Item, options: { json?: boolean }, context: CommandContext): void {
   const { io, out, err } = context;
   if ('problem' in item) {
-    io.stderr.write(`${err.red(`✘ ${item.problem.message}`)}\n`);
+    io.stderr.write(`${err.yellow(warningLine(item.problem.message))}\n`);
     return;
   }
   const { record } = item;
@@ -383,7 +383,7 @@ async function tailStore(store: GovernanceStore, options: TailOptions, context: 
         if (failing) context.io.stderr.write(`${context.err.dim('the store answers again')}\n`);
         failing = false;
       } catch (error) {
-        if (!failing) context.io.stderr.write(`${context.err.red(`genops: ${(error as Error).message}`)}\n`);
+        if (!failing) context.io.stderr.write(`${context.err.yellow(warningLine((error as Error).message))}\n`);
         failing = true;
       }
       await sleep(STORE_POLL_MS, signal);
@@ -523,7 +523,7 @@ async function follow(reader: LineReader, print: (item: Item) => void, context: 
             if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
             if (!missing)
               context.io.stderr.write(
-                `${context.err.yellow(`${reader.file} was removed; waiting for it to come back`)}\n`,
+                `${context.err.yellow(warningLine(`${reader.file} was removed; waiting for it to come back`))}\n`,
               );
             missing = true;
             reader.offset = 0;
@@ -531,7 +531,7 @@ async function follow(reader: LineReader, print: (item: Item) => void, context: 
           }
         } while (again && !signal?.aborted);
       } catch (error) {
-        context.io.stderr.write(`${context.err.red(`genops: ${(error as Error).message}`)}\n`);
+        context.io.stderr.write(`${context.err.yellow(warningLine((error as Error).message))}\n`);
       } finally {
         reading = false;
       }

@@ -16,7 +16,7 @@ import {
 } from '@genops/core/internal';
 import { type Command, Option } from 'commander';
 import { collectKeyValue, positiveInteger } from '../arguments';
-import { CliError, describeReadError, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE } from '../errors';
+import { CliError, describeReadError, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, errorLine } from '../errors';
 import { formatAmount, formatCount, formatMicros, formatThreshold, plural, renderTable } from '../format';
 import type { CliIo, Colors, CommandContext } from '../io';
 import { formatProblem, type LoadedPolicy, loadPolicy, type PolicyProblem } from '../policy-file';
@@ -148,8 +148,8 @@ function validationJson(loaded: LoadedPolicy) {
 /** The failure in red: one problem on one line, several as a count and one line each. */
 export function formatLoadFailure(file: string, loaded: Extract<LoadedPolicy, { ok: false }>, colors: Colors): string {
   const { problems } = loaded;
-  if (problems.length <= 1) return colors.red(`✘ ${problems[0] ? formatProblem(problems[0]) : loaded.message}`);
-  const lines = [colors.red(`✘ ${file} is not a valid policy: ${problems.length} problems`)];
+  if (problems.length <= 1) return colors.red(errorLine(problems[0] ? formatProblem(problems[0]) : loaded.message));
+  const lines = [colors.red(errorLine(`${file} is not a valid policy: ${problems.length} problems`))];
   for (const problem of problems) lines.push(colors.red(`  ${formatProblem(problem)}`));
   return lines.join('\n');
 }

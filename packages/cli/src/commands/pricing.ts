@@ -11,7 +11,7 @@ import {
   pricesFromDocument,
 } from '@genops/core/internal';
 import type { Command } from 'commander';
-import { CliError, EXIT_OK, EXIT_PROBLEMS } from '../errors';
+import { CliError, EXIT_OK, EXIT_PROBLEMS, errorLine } from '../errors';
 import { formatCount } from '../format';
 import type { CliIo, Colors, CommandContext } from '../io';
 import { runCommandGroup } from '../program';
@@ -183,7 +183,7 @@ export function showPrice(
       io.stdout.write(
         `${JSON.stringify({ requested: model, provider, providerSource, found: false, message }, null, 2)}\n`,
       );
-    else io.stderr.write(`${err.red(`✘ ${message}`)}\n`);
+    else io.stderr.write(`${err.red(errorLine(message))}\n`);
     return EXIT_PROBLEMS;
   }
   const report = priceReport(model, provider, providerSource, match);

@@ -8,7 +8,7 @@ import {
   ROLLING_PERIOD,
 } from '@genops/core/internal';
 import { type Command, InvalidArgumentError } from 'commander';
-import { CliError, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE } from '../errors';
+import { CliError, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, warningLine } from '../errors';
 import { formatAmount, formatCount, renderTable } from '../format';
 import type { CliIo, Colors, CommandContext } from '../io';
 import { loadPolicy } from '../policy-file';
@@ -408,7 +408,7 @@ export async function watchStatus(options: WatchOptions, context: CommandContext
         } catch (error) {
           // The first read must work; later a store that stops answering is reported and retried.
           if (frames === 0 || !(error instanceof CliError)) throw error;
-          io.stderr.write(`${err.red(`genops: ${(error as Error).message}`)}\n`);
+          io.stderr.write(`${err.yellow(warningLine((error as Error).message))}\n`);
           frame = '';
         }
         if (frame) {
