@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { GovernanceStore } from '@genops/core';
-import { openStoreUrl } from '@genops/core/internal';
+import { maskText, maskUrl, openStoreUrl } from '@genops/core/internal';
 import { CliError, EXIT_USAGE } from './errors';
 import type { CommandContext } from './io';
 
@@ -39,25 +39,17 @@ export function resolveStoreUrl(
   return { url: DEFAULT_STORE, source: 'default' };
 }
 
-/** A store URL without its password (`redis://user:***@host:6379`), for anything printed. */
+/**
+ * A store URL as it may be printed (`redis://user:***@host:6379`): core's `maskUrl` (the password, even
+ * one with a raw `@`, and credential-like query values such as `?password=` masked).
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+  return maskUrl(url);
 }
 
-/** `text` with the password of `url` (if it has one) masked wherever it appears, e.g. in a driver's error. */
+/** `text` with the secrets of `url` masked wherever they appear, e.g. in a driver's error (core's `maskText`). */
 export function redactText(text: string, url: string): string {
-  const password = /\/\/[^:@/]*:([^@/]*)@/.exec(url)?.[1];
-  let result = text;
-  if (password) {
-    result = result.split(password).join('***');
-    try {
-      const decoded = decodeURIComponent(password);
-      if (decoded !== password) result = result.split(decoded).join('***');
-    } catch {
-      // Not percent-encoded.
-    }
-  }
-  return redactUrl(result);
+  return maskText(text, url);
 }
 
 /**

@@ -1,8 +1,10 @@
-import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { generateKeyPairSync } from 'node:crypto';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { chainAuditEntries } from '@genops/core/internal';
+import { MemoryStore } from '@genops/core';
+import { AuditTrail, chainAuditEntries } from '@genops/core/internal';
 import type { SqliteStore } from '@genops/store-sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AT, assertBuilt, runCli, sampleEntries, sampleRecords, startCli, toJsonl, waitFor } from './helpers';
@@ -118,6 +120,68 @@ describe('genops audit verify', () => {
     expect(result.stderr).toBe(
       'genops: error: no store at ./.genops/state.db (the default store, sqlite:./.genops/state.db). Pass --store <url> or set GENOPS_STORE to the store your app uses (GenOps.init({ store }), e.g. sqlite:./.genops/state.db or redis://127.0.0.1:6379), or --file <audit.jsonl> to read an audit file\n',
     );
+  });
+});
+
+describe('genops audit verify with a key', () => {
+  const key = 'k'.repeat(40);
+  const ed = generateKeyPairSync('ed25519');
+
+  /** A file written by core's AuditTrail, signing checkpoints every 3 records and a final one at close(). */
+  async function signedFile(name: string, signing: { hmac: string } | { privateKey: string }): Promise<string[]> {
+    const file = join(directory, name);
+    const trail = new AuditTrail({ store: new MemoryStore(), file, checkpoint: { key: signing, everyRecords: 3 } });
+    for (const entry of sampleEntries()) {
+      trail.record(entry);
+      await trail.flush();
+    }
+    await trail.close();
+    return (await readFile(file, 'utf8')).trimEnd().split('\n');
+  }
+
+  it('checks the checkpoints with --key or GENOPS_AUDIT_KEY, and says when they were not checked', async () => {
+    const signed = await signedFile('signed.jsonl', { hmac: key });
+    const file = join(directory, 'signed.jsonl');
+    const keyed = await runCli(['audit', 'verify', '--file', file, '--key', key]);
+    expect(keyed.code).toBe(0);
+    expect(keyed.stdout).toMatch(/Anchored: \d+ checkpoints, the last valid one final/);
+    const fromEnv = await runCli(['audit', 'verify', file], { GENOPS_AUDIT_KEY: key });
+    expect(fromEnv.code).toBe(0);
+    const unkeyed = await runCli(['audit', 'verify', file]);
+    expect(unkeyed.code).toBe(0);
+    expect(unkeyed.stdout).toContain('checkpoints not checked: pass --key or --public-key');
+    expect(signed.some((line) => line.includes('"type":"checkpoint"'))).toBe(true);
+  });
+
+  it('finds the last records removed only with the key', async () => {
+    const signed = await signedFile('to-truncate.jsonl', { hmac: key });
+    const file = await auditFile('truncated-signed.jsonl', signed.slice(0, -2));
+    expect((await runCli(['audit', 'verify', file])).code).toBe(0);
+    const keyed = await runCli(['audit', 'verify', file, '--key', key]);
+    expect(keyed.code).toBe(1);
+    expect(keyed.stdout).toContain('unanchored');
+    expect(keyed.stdout).not.toContain(key);
+  });
+
+  it('verifies Ed25519 checkpoints with --public-key (a PEM file)', async () => {
+    const privateKey = ed.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    await signedFile('ed25519.jsonl', { privateKey });
+    const pem = join(directory, 'audit.pub.pem');
+    await writeFile(pem, ed.publicKey.export({ type: 'spki', format: 'pem' }) as string);
+    const result = await runCli(['audit', 'verify', join(directory, 'ed25519.jsonl'), '--public-key', pem]);
+    expect(result.code).toBe(0);
+    const wrong = await runCli(['audit', 'verify', join(directory, 'ed25519.jsonl'), '--key', key]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toContain('bad_checkpoint');
+  });
+
+  it('exits 2 for a key too short to sign with, or a public key file that cannot be read', async () => {
+    const file = await auditFile('any.jsonl', lines);
+    const short = await runCli(['audit', 'verify', file, '--key', 'short']);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toContain('too short');
+    const missing = await runCli(['audit', 'verify', file, '--public-key', join(directory, 'nope.pem')]);
+    expect(missing.code).toBe(2);
   });
 });
 
@@ -237,7 +301,7 @@ describe('genops audit verify|tail --store', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
       `✔ 11 records, chain intact (seq 1–11, last hash ${records[10]!.hash.slice(0, 12)}…)\n` +
-        'Records removed from the end leave no trace in the store itself: compare the last seq and hash with a copy kept elsewhere.\n',
+        'Records removed from the end leave no trace in the store itself: sign checkpoints (audit: { key }) and verify with --key, or compare the last seq and hash with a copy kept elsewhere.\n',
     );
     const json = await runCli(['audit', 'verify', '--json'], { GENOPS_STORE: url });
     expect(json.code).toBe(0);

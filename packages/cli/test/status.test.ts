@@ -234,6 +234,20 @@ describe('genops status', () => {
     expect(result.stderr).not.toContain('hunter2');
   });
 
+  it('never prints a password with a raw @ or a ?password= in a store URL', async () => {
+    for (const url of [
+      'redis://admin:hun@ter2@127.0.0.1:1/0',
+      'redis://127.0.0.1:1/0?password=hunter2',
+      'redis://admin:hunter2@127.0.0.1:notaport/0',
+      'postgres://admin:hun@ter2@db.internal:5432/genops?pass=hunter2',
+    ]) {
+      const result = await runCli(['status', '--store', url]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).not.toContain('ter2');
+      expect(result.stderr).not.toContain('hunter2');
+    }
+  });
+
   it('exits 2 for a file that is not a store; the stack only with GENOPS_DEBUG=1', async () => {
     const file = join(directory, 'notes.txt');
     await writeFile(file, 'this is not a database, just some text that is long enough to have a header\n'.repeat(20));

@@ -41,7 +41,29 @@ const optionsSchema = z.strictObject({
   watchPolicy: z.boolean().default(true),
   timezone: timeZoneString.optional(),
   alerts: alertsSchema.optional(),
-  audit: z.union([z.literal(false), z.strictObject({ file: z.string().min(1).optional() })]).optional(),
+  audit: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        file: z.string().min(1).optional(),
+        /** HMAC-SHA256 secret that signs checkpoints (default: $GENOPS_AUDIT_KEY). */
+        key: z.string().min(1).optional(),
+        /** Ed25519 private key (PEM) that signs checkpoints instead (default: $GENOPS_AUDIT_PRIVATE_KEY). */
+        privateKey: z
+          .custom<string | object>(
+            (value) => typeof value === 'string' || (typeof value === 'object' && value !== null),
+            'must be a PEM string or a KeyObject',
+          )
+          .optional(),
+        /** A checkpoint every this many records (default 1000). */
+        checkpointEvery: z.number().int().min(1).max(1_000_000_000).optional(),
+        /** A checkpoint at the first append this long after the last one (default 60000 ms). */
+        checkpointIntervalMs: z.number().int().min(0).max(2_147_483_647).optional(),
+        /** Longest wait for one write to the file (default 5000 ms). */
+        fileTimeoutMs: z.number().int().min(1).max(2_147_483_647).optional(),
+      }),
+    ])
+    .optional(),
   loggerProvider: z
     .custom<unknown>((value) => typeof value === 'object' && value !== null, 'must be a LoggerProvider')
     .optional(),

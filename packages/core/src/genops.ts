@@ -10,7 +10,7 @@ import {
   setCurrentGovernor,
 } from './adapters';
 import type { Approvals } from './approval/approvals';
-import { AuditTrail, getAuditLogger } from './audit/audit-trail';
+import { AuditTrail, auditTrailOptions, getAuditLogger } from './audit/audit-trail';
 import { readLastAuditRecordSync } from './audit/jsonl';
 import { parseBudgetKey, ROLLING_PERIOD } from './budget/budget-set';
 import { currentPeriod } from './budget/window';
@@ -133,6 +133,7 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
           store,
           logger: getAuditLogger(resolved.loggerProvider),
           ...(resolved.audit?.file ? { file: resolvePath(resolved.audit.file) } : {}),
+          ...auditTrailOptions(resolved.audit),
         });
   const userPrices = resolveUserPrices(
     resolved.prices as string | Record<string, Record<string, ModelPrice>> | undefined,

@@ -2,6 +2,7 @@
 // what the CLI, stores and test packages need is in `@genops/core/internal` (docs/contributing.md).
 
 export { getContextAttribution, withAttribution } from './attribution';
+export type { AuditSigningKey, AuditVerifyingKey } from './audit/checkpoint';
 export { readAuditFile } from './audit/jsonl';
 export {
   type AuditProblem,

@@ -1,3 +1,4 @@
+import { maskUrl as redact } from '@genops/core/internal';
 import { RedisStore } from './redis-store';
 import type { OpenStoreOptions } from './types';
 
@@ -54,8 +55,4 @@ export function parseRedisUrl(url: string): {
     parsed.searchParams.delete(name);
   }
   return { url: parsed.toString(), options };
-}
-
-function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }

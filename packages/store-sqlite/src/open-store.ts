@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { maskUrl } from '@genops/core/internal';
 import { SqliteStore } from './sqlite-store';
 import type { OpenStoreOptions } from './types';
 
@@ -31,21 +32,21 @@ export function parseSqliteUrl(url: string): {
   path: string;
   options: Pick<OpenStoreOptions, 'failMode' | 'busyTimeoutMs'>;
 } {
-  if (!url.startsWith(SCHEME)) throw new Error(`genops: "${url}" is not a SQLite store URL (${EXPECTED})`);
+  if (!url.startsWith(SCHEME)) throw new Error(`genops: "${maskUrl(url)}" is not a SQLite store URL (${EXPECTED})`);
   let path = url.slice(SCHEME.length);
   const queryAt = path.indexOf('?');
   const query = queryAt >= 0 ? new URLSearchParams(path.slice(queryAt + 1)) : undefined;
   if (queryAt >= 0) path = path.slice(0, queryAt);
   // sqlite:///abs/path.db and sqlite://./rel.db: the URL form with an empty host.
   if (path.startsWith('//')) path = path.slice(2);
-  if (path.trim() === '') throw new Error(`genops: the SQLite store URL "${url}" names no file (${EXPECTED})`);
+  if (path.trim() === '') throw new Error(`genops: the SQLite store URL "${maskUrl(url)}" names no file (${EXPECTED})`);
   const options: Pick<OpenStoreOptions, 'failMode' | 'busyTimeoutMs'> = {};
   for (const [name, value] of query ?? []) {
     if (name === 'failMode' && (value === 'open' || value === 'closed')) options.failMode = value;
     else if (name === 'busyTimeoutMs' && /^\d+$/.test(value)) options.busyTimeoutMs = Number(value);
     else
       throw new Error(
-        `genops: the SQLite store URL "${url}" has an unknown or invalid parameter ${name}=${value} (${EXPECTED})`,
+        `genops: the SQLite store URL "${maskUrl(url)}" has an unknown or invalid parameter ${name}=${value} (${EXPECTED})`,
       );
   }
   return { path: path === ':memory:' ? path : resolve(path), options };

@@ -1,15 +1,17 @@
-import { watch } from 'node:fs';
+import { readFileSync, watch } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import {
   type AuditProblem,
   type AuditRecord,
   type AuditVerification,
+  type AuditVerifyingKey,
+  ConfigError,
   type GovernanceStore,
   readAuditFile,
   readStoreAudit,
   verifyAuditChain,
 } from '@genops/core';
-import { parseAuditLine } from '@genops/core/internal';
+import { createCheckpointVerifier, parseAuditLine } from '@genops/core/internal';
 import type { Command } from 'commander';
 import { positiveInteger } from '../arguments';
 import { CliError, describeReadError, EXIT_OK, EXIT_PROBLEMS, warningLine } from '../errors';
@@ -42,14 +44,34 @@ Examples:
     .argument('[file]', 'the audit file (same as --file)')
     .option('--file <path>', 'an audit JSON Lines file, as GenOps.init({ audit: { file } }) writes it')
     .option('--store <url>', `read the store's audit chain instead: ${STORE_OPTION_HELP}`)
+    .option(
+      '--key <secret>',
+      'check signed checkpoints with this HMAC key (repeatable, for rotation; default: $GENOPS_AUDIT_KEY)',
+      collect,
+    )
+    .option(
+      '--public-key <pem|file>',
+      'check signed checkpoints with this Ed25519 public key, PEM text or a PEM file (repeatable; default: $GENOPS_AUDIT_PUBLIC_KEY)',
+      collect,
+    )
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
-      '\nExit codes: 0 chain intact, 1 problems found, 2 the file or store cannot be read, or bad usage.',
+      `
+With a key, every checkpoint's signature is checked and the chain must end with a valid final checkpoint:
+records removed from the end, records appended, a tail re-hashed and a replaced file are then found.
+
+Exit codes: 0 chain intact, 1 problems found, 2 the file or store cannot be read, or bad usage.`,
     )
-    .action(async (file: string | undefined, options: { file?: string; store?: string; json?: boolean }) => {
-      context.exitCode = await verifyAudit({ json: options.json, ...auditSource(file, options) }, context);
-    });
+    .action(
+      async (
+        file: string | undefined,
+        options: { file?: string; store?: string; json?: boolean; key?: string[]; publicKey?: string[] },
+      ) => {
+        const keys = verifyKeys(options, context.io.env ?? {});
+        context.exitCode = await verifyAudit({ json: options.json, keys, ...auditSource(file, options) }, context);
+      },
+    );
 
   audit
     .command('tail')
@@ -90,6 +112,47 @@ function auditSource(argument: string | undefined, options: { file?: string; sto
   return { store: options.store };
 }
 
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** The checkpoint keys of `verify`: `--key`/`--public-key`, else `GENOPS_AUDIT_KEY`/`GENOPS_AUDIT_PUBLIC_KEY`. */
+export function verifyKeys(
+  options: { key?: string[]; publicKey?: string[] },
+  env: Readonly<Record<string, string | undefined>>,
+): AuditVerifyingKey[] {
+  const given = (options.key?.length ?? 0) + (options.publicKey?.length ?? 0) > 0;
+  const hmacs = given ? (options.key ?? []) : [env.GENOPS_AUDIT_KEY?.trim()].filter((key): key is string => !!key);
+  const publics = given
+    ? (options.publicKey ?? [])
+    : [env.GENOPS_AUDIT_PUBLIC_KEY?.trim()].filter((key): key is string => !!key);
+  const keys: AuditVerifyingKey[] = [];
+  for (const hmac of hmacs) keys.push({ hmac });
+  for (const value of publics) {
+    let pem = value;
+    if (!value.includes('-----BEGIN')) {
+      try {
+        pem = readFileSync(value, 'utf8');
+      } catch (error) {
+        throw new CliError(
+          describeReadError(value, error) ?? `cannot read the public key file ${value}: ${(error as Error).message}`,
+        );
+      }
+    }
+    keys.push({ publicKey: pem });
+  }
+  for (const [index, key] of keys.entries()) {
+    try {
+      createCheckpointVerifier(key, 'hmac' in key ? '--key' : '--public-key');
+    } catch (error) {
+      if (error instanceof ConfigError)
+        throw new CliError(`key ${index + 1}: ${error.message.replace(/^Invalid GenOps option /, '')}`);
+      throw error;
+    }
+  }
+  return keys;
+}
+
 /** Opens the store of an audit command; a default store that does not exist also suggests --file. */
 function withAuditStore<T>(
   option: string | undefined,
@@ -114,23 +177,28 @@ async function checkReadable(file: string): Promise<void> {
 // ---- verify -----------------------------------------------------------------------------------------
 
 /** `genops audit verify --file <audit.jsonl>` or `genops audit verify --store <url>` */
-export async function verifyAudit(options: AuditSource & { json?: boolean }, context: CommandContext): Promise<number> {
+export async function verifyAudit(
+  options: AuditSource & { json?: boolean; keys?: AuditVerifyingKey[] },
+  context: CommandContext,
+): Promise<number> {
+  const keyed = (options.keys?.length ?? 0) > 0;
+  const verifyOptions = keyed ? { keys: options.keys } : {};
   if (options.file === undefined)
     return withAuditStore(options.store, context, async (opened) => {
-      const verification = await verifyAuditChain(readStoreAudit(opened.store));
-      return reportVerification(verification, { store: opened.url }, opened.url, options.json, context);
+      const verification = await verifyAuditChain(readStoreAudit(opened.store), verifyOptions);
+      return reportVerification(verification, { store: opened.url }, opened.url, options.json, context, keyed);
     });
   const { file } = options;
   await checkReadable(file);
   let verification: AuditVerification;
   try {
-    verification = await verifyAuditChain(readAuditFile(file));
+    verification = await verifyAuditChain(readAuditFile(file), verifyOptions);
   } catch (error) {
     const reason = describeReadError(file, error);
     if (reason) throw new CliError(reason);
     throw error;
   }
-  return reportVerification(verification, { file }, file, options.json, context);
+  return reportVerification(verification, { file }, file, options.json, context, keyed);
 }
 
 function reportVerification(
@@ -139,6 +207,7 @@ function reportVerification(
   where: string,
   json: boolean | undefined,
   context: CommandContext,
+  keyed = false,
 ): number {
   const { io, out } = context;
   if (json) {
@@ -154,9 +223,18 @@ function reportVerification(
     io.stdout.write(
       `${out.green('✔')} ${formatCount(verification.checked)} records, chain intact ${out.dim(`(seq ${formatCount(verification.firstSeq ?? 1)}–${formatCount(verification.lastSeq ?? 0)}${head})`)}\n`,
     );
-    io.stdout.write(
-      `${out.dim(`Records removed from the end leave no trace in the ${'file' in source ? 'file' : 'store'} itself: compare the last seq and hash with a copy kept elsewhere.`)}\n`,
-    );
+    if (keyed)
+      io.stdout.write(
+        `${out.dim(`Anchored: ${plural(verification.checkpoints, 'checkpoint')}, the last valid one final and signing seq ${formatCount(verification.anchoredSeq ?? 0)}.`)}\n`,
+      );
+    else
+      io.stdout.write(
+        `${out.dim(
+          verification.checkpoints > 0
+            ? `${plural(verification.checkpoints, 'checkpoint')} not checked: pass --key or --public-key (or set GENOPS_AUDIT_KEY / GENOPS_AUDIT_PUBLIC_KEY) to detect records removed from the end, appended or re-hashed.`
+            : `Records removed from the end leave no trace in the ${'file' in source ? 'file' : 'store'} itself: sign checkpoints (audit: { key }) and verify with --key, or compare the last seq and hash with a copy kept elsewhere.`,
+        )}\n`,
+      );
     return EXIT_OK;
   }
   const total = verification.problems.length + (verification.omittedProblems ?? 0);
@@ -324,6 +402,15 @@ export function summarize(record: Pick<AuditRecord, 'type' | 'data'>, colors: Co
       if (reason) parts.push(`· ${reason}`);
       const cost = number('estimatedCostUsd');
       if (cost !== undefined) parts.push(`· ${formatUsdNumber(cost)}`);
+      break;
+    }
+    case 'checkpoint': {
+      parts.push(data.final === true ? 'final checkpoint' : 'checkpoint');
+      const seq = number('seq');
+      const hash = text('hash');
+      if (seq !== undefined) parts.push(`· signs seq ${formatCount(seq)}${hash ? ` (${shortHash(hash)})` : ''}`);
+      const alg = text('alg');
+      if (alg) parts.push(`· ${alg} key ${text('keyId') ?? '?'}`);
       break;
     }
     case 'policy': {

@@ -1,9 +1,18 @@
+import type { KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { type Context, diag, logs, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { AuditEntry, AuditRecord, GovernanceStore } from '../store/types';
 import { VERSION } from '../version';
-import { canonicalJson } from './hash';
-import { appendAuditFile } from './jsonl';
+import {
+  type AuditCheckpointData,
+  type AuditSigningKey,
+  type CheckpointSigner,
+  checkpointPayload,
+  createCheckpointSigner,
+} from './checkpoint';
+import { AuditFileWriter } from './file-writer';
+import { AUDIT_DATA_JSON, auditRecordLine, canonicalJson, type PreparedAuditEntry, serialiseAuditData } from './hash';
+import { formatAuditRecord } from './jsonl';
 import { shortSubject } from './record-shape';
 
 /** A log attribute value the audit trail writes: a primitive, or an array of one primitive type. */
@@ -52,6 +61,20 @@ export interface AuditTrailOptions {
   file?: string | undefined;
   /** `fsync` the mirror file after each batch. Default `false`. */
   fsync?: boolean | undefined;
+  /**
+   * Longest wait for one write to the file before it is reported stuck (a hung disk or network mount):
+   * the store's chain never waits for the file; lines wait behind a stuck write, and `flush()`/`close()`
+   * stop waiting for the file after this long. Default 5000 ms.
+   */
+  fileTimeoutMs?: number | undefined;
+  /** Most records waiting for the file; beyond it the oldest are left out of the file (the store has them). Default 100 000. */
+  maxFileQueue?: number | undefined;
+  /**
+   * Signed checkpoints (docs/audit.md, "Anchoring the chain"): every `everyRecords` records (default
+   * 1000), at the first append `intervalMs` after the last one (default 60 000), and a final one at
+   * `close()`, each a `checkpoint` record in the chain that signs the seq and hash of the head.
+   */
+  checkpoint?: { key: AuditSigningKey; everyRecords?: number | undefined; intervalMs?: number | undefined } | undefined;
   /** Most entries per `appendAudit` call. Default 100. */
   batchSize?: number | undefined;
   /**
@@ -81,7 +104,9 @@ const LOG_INTERVAL_MS = 5_000;
 
 interface Batch {
   /** Normalised entries to append (invalid ones already dropped). */
-  entries: AuditEntry[];
+  entries: PreparedAuditEntry[];
+  /** A checkpoint of this trail's own (not a recorded entry: `start > end`). */
+  checkpoint?: 'periodic' | 'final';
   /** Ordinals (1 = first entry ever recorded) of the first and last entry taken. */
   start: number;
   end: number;
@@ -105,19 +130,27 @@ interface Waiter {
  * the store committed the batch makes the retry append it twice (the chain then holds both copies,
  * correctly linked).
  *
- * After each successful append, the returned records are mirrored to `file` and emitted through `logger`.
- * A failure there is reported through `diag` and does not stop the trail (the file then lacks those
- * records, which `verifyAuditChain` reports as missing).
+ * After each successful append, the returned records are emitted through `logger` and handed to the
+ * file's own queue (see `AuditFileWriter`): the store's chain never waits for the file. A failing or
+ * stuck file is reported through `diag` and does not stop the trail (the file then lacks those records,
+ * which `verifyAuditChain` reports as missing); the store has them.
+ *
+ * With `checkpoint`, the trail appends signed `checkpoint` records (see `checkpoint.ts`) after every
+ * `everyRecords` records, at the first append `intervalMs` after the last one, and a final one at
+ * `close()`.
  *
  * Entries are not copied when recorded: do not change an entry after passing it to `record()`. Their
- * `data` is normalised to plain JSON (as `JSON.stringify` writes it) before appending, so what is hashed
- * is what a JSON-based store or file reads back.
+ * `data` is serialised once to canonical JSON (as `JSON.stringify` then sorted keys would write it);
+ * that text is what the store hashes and the file gets, so what is hashed is what a JSON-based store or
+ * file reads back.
  */
 export class AuditTrail {
   private readonly store: Pick<GovernanceStore, 'appendAudit'>;
   private readonly logger: AuditLogger | undefined;
-  private readonly file: string | undefined;
-  private readonly fsync: boolean;
+  private readonly fileWriter: AuditFileWriter | undefined;
+  private readonly signer: CheckpointSigner | undefined;
+  private readonly checkpointEvery: number;
+  private readonly checkpointIntervalMs: number;
   private readonly batchSize: number;
   private readonly flushIntervalMs: number;
   private readonly maxQueueSize: number;
@@ -143,12 +176,30 @@ export class AuditTrail {
   private lastEmitErrorLog = 0;
   private closed = false;
   private stopped = false;
+  /** The last record this trail appended (what a checkpoint signs), and how many it appended. */
+  private headRecord: { seq: number; hash: string } | undefined;
+  private appendedCount = 0;
+  /** Records (not checkpoints) appended since the last checkpoint. */
+  private unanchored = 0;
+  private lastCheckpointAt = Date.now();
+  private lastCheckpointFinal = false;
+  private finalWanted: (() => void) | undefined;
 
   constructor(options: AuditTrailOptions) {
     this.store = options.store;
     this.logger = options.logger;
-    this.file = options.file;
-    this.fsync = options.fsync ?? false;
+    this.fileWriter =
+      options.file === undefined
+        ? undefined
+        : new AuditFileWriter({
+            path: options.file,
+            fsync: options.fsync ?? false,
+            timeoutMs: option('fileTimeoutMs', options.fileTimeoutMs, 5_000, 1, false),
+            maxQueued: option('maxFileQueue', options.maxFileQueue, 100_000, 1, true),
+          });
+    this.signer = options.checkpoint ? createCheckpointSigner(options.checkpoint.key) : undefined;
+    this.checkpointEvery = option('checkpoint.everyRecords', options.checkpoint?.everyRecords, 1_000, 1, true);
+    this.checkpointIntervalMs = option('checkpoint.intervalMs', options.checkpoint?.intervalMs, 60_000, 0, false);
     this.batchSize = option('batchSize', options.batchSize, 100, 1, true);
     this.flushIntervalMs = option('flushIntervalMs', options.flushIntervalMs, 0, 0, false);
     this.maxQueueSize = option('maxQueueSize', options.maxQueueSize, 100_000, 1, true);
@@ -196,6 +247,7 @@ export class AuditTrail {
    */
   async flush(): Promise<void> {
     await this.settle(undefined);
+    await this.fileWriter?.flush();
   }
 
   /**
@@ -205,7 +257,11 @@ export class AuditTrail {
    */
   async close(options: { timeoutMs?: number } = {}): Promise<void> {
     this.closed = true;
-    const done = await this.settle(options.timeoutMs ?? 5_000);
+    const timeoutMs = options.timeoutMs ?? 5_000;
+    const deadline = Date.now() + timeoutMs;
+    let done = await this.settle(timeoutMs);
+    if (done && this.signer && this.headRecord && (this.unanchored > 0 || !this.lastCheckpointFinal))
+      done = await this.finalCheckpoint(Math.max(1, deadline - Date.now()));
     if (!done && !this.stopped) {
       const lost = this.pending;
       this.stopped = true;
@@ -216,7 +272,9 @@ export class AuditTrail {
       this.batch = undefined;
       this.wake?.();
       diag.error(
-        `genops: audit trail closed with ${lost} entries not appended (the store kept failing); they are not in the audit chain`,
+        lost > 0
+          ? `genops: audit trail closed with ${lost} entries not appended (the store kept failing); they are not in the audit chain`
+          : `genops: audit trail closed without its final checkpoint (the store kept failing or did not answer within ${timeoutMs} ms); every entry is in the chain`,
       );
     }
     if (this.timer) clearTimeout(this.timer);
@@ -229,6 +287,52 @@ export class AuditTrail {
       }
       this.waiters = [];
     }
+    // The store has everything it will get; the file gets its own (bounded) time.
+    await this.fileWriter?.flush();
+  }
+
+  /** Appends the final checkpoint; `false` when it is not in the store within `timeoutMs`. */
+  private finalCheckpoint(timeoutMs: number): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.finalWanted = undefined;
+        resolve(false);
+      }, timeoutMs);
+      this.finalWanted = () => {
+        clearTimeout(timer);
+        this.finalWanted = undefined;
+        resolve(true);
+      };
+      this.kick();
+    });
+  }
+
+  /** Whether a checkpoint goes next (before more queued entries), and which. */
+  private checkpointDue(): 'periodic' | 'final' | undefined {
+    if (!this.signer || !this.headRecord) return undefined;
+    if (this.finalWanted) return this.queue.length > this.head ? undefined : 'final';
+    if (this.unanchored === 0) return undefined;
+    if (this.unanchored >= this.checkpointEvery || Date.now() - this.lastCheckpointAt >= this.checkpointIntervalMs)
+      return 'periodic';
+    return undefined;
+  }
+
+  /** A checkpoint entry signing the head this trail knows. */
+  private checkpointEntry(kind: 'periodic' | 'final'): PreparedAuditEntry {
+    const signer = this.signer as CheckpointSigner;
+    const head = this.headRecord as { seq: number; hash: string };
+    const at = Date.now();
+    const unsigned = {
+      alg: signer.alg,
+      keyId: signer.keyId,
+      seq: head.seq,
+      hash: head.hash,
+      count: this.appendedCount,
+      final: kind === 'final',
+    };
+    const data: AuditCheckpointData = { ...unsigned, sig: signer.sign(checkpointPayload(unsigned, at)) };
+    const { json } = serialiseAuditData(data);
+    return { type: 'checkpoint', at, subject: signer.keyId, data: { ...data }, [AUDIT_DATA_JSON]: json };
   }
 
   /** Waits until everything recorded so far is settled: `true`, or `false` when `timeoutMs` ran out first. */
@@ -294,7 +398,15 @@ export class AuditTrail {
     try {
       for (;;) {
         if (this.stopped) break;
-        if (!this.batch) {
+        const due = this.batch ? undefined : this.checkpointDue();
+        if (due) {
+          this.batch = {
+            entries: [this.checkpointEntry(due)],
+            start: this.queueStart,
+            end: this.queueStart - 1,
+            checkpoint: due,
+          };
+        } else if (!this.batch) {
           const count = Math.min(this.queue.length - this.head, this.batchSize);
           if (count === 0) break;
           const taken = this.queue.slice(this.head, this.head + count);
@@ -322,13 +434,15 @@ export class AuditTrail {
             this.failures = 0;
             this.reportDrops(true);
           }
+          this.noteAppended(records, batch);
           try {
-            await this.publish(records);
+            this.publish(records, batch.entries);
           } catch {
             // Appended already: never let mirroring make the batch go to the store again.
           }
         }
         this.batch = undefined;
+        if (batch.checkpoint === 'final') this.finalWanted?.();
         this.resolveWaiters();
       }
     } finally {
@@ -338,9 +452,28 @@ export class AuditTrail {
     if (!this.stopped && this.queue.length > this.head) this.schedule();
   }
 
-  /** Entries as plain JSON; an entry that cannot be stored is dropped here rather than blocking the queue. */
-  private normalise(entries: readonly AuditEntry[]): AuditEntry[] {
-    const result: AuditEntry[] = [];
+  /** What a checkpoint will sign: the head this trail appended, and how much is not anchored yet. */
+  private noteAppended(records: readonly AuditRecord[], batch: Batch): void {
+    const last = Array.isArray(records) ? records[records.length - 1] : undefined;
+    if (!last) return;
+    this.headRecord = { seq: last.seq, hash: last.hash };
+    this.appendedCount += records.length;
+    if (batch.checkpoint) {
+      this.unanchored = 0;
+      this.lastCheckpointAt = Date.now();
+      this.lastCheckpointFinal = batch.checkpoint === 'final';
+    } else {
+      this.unanchored += records.length;
+      this.lastCheckpointFinal = false;
+    }
+  }
+
+  /**
+   * Entries as plain JSON, each serialised once (canonical JSON, kept on the entry for the store's hash
+   * and the file's line); an entry that cannot be stored is dropped here rather than blocking the queue.
+   */
+  private normalise(entries: readonly AuditEntry[]): PreparedAuditEntry[] {
+    const result: PreparedAuditEntry[] = [];
     for (const entry of entries) {
       try {
         if (typeof entry !== 'object' || entry === null) throw new TypeError('it is not an object');
@@ -351,10 +484,11 @@ export class AuditTrail {
         if (typeof subject !== 'string') throw new TypeError('"subject" is not a string');
         if (typeof data !== 'object' || data === null || Array.isArray(data))
           throw new TypeError('"data" is not an object');
-        const plain: unknown = JSON.parse(JSON.stringify(data));
-        if (typeof plain !== 'object' || plain === null || Array.isArray(plain))
-          throw new TypeError('"data" is not a JSON object');
-        result.push({ type, at, subject, data: plain as Record<string, unknown> });
+        const serialised = serialiseAuditData(data);
+        if (!serialised.json.startsWith('{')) throw new TypeError('"data" is not a JSON object');
+        // Plain data is kept as it is (the trail owns entries once recorded); anything else as JSON reads it back.
+        const plain = serialised.plain ? data : (JSON.parse(serialised.json) as Record<string, unknown>);
+        result.push({ type, at, subject, data: plain, [AUDIT_DATA_JSON]: serialised.json });
       } catch (error) {
         this.droppedTotal += 1;
         const reason = error instanceof Error ? error.message : String(error);
@@ -364,8 +498,11 @@ export class AuditTrail {
     return result;
   }
 
-  /** Mirrors appended records to the file and the logger. Never throws. */
-  private async publish(records: readonly AuditRecord[]): Promise<void> {
+  /**
+   * Mirrors appended records to the logger and hands their lines to the file's own queue (never waits
+   * for the file). Never throws.
+   */
+  private publish(records: readonly AuditRecord[], entries: readonly PreparedAuditEntry[]): void {
     if (!Array.isArray(records) || records.length === 0) return;
     if (this.logger) {
       const error = emitAuditLogs(this.logger, records);
@@ -374,17 +511,16 @@ export class AuditTrail {
         diag.error('genops: could not emit audit log records', error);
       }
     }
-    if (this.file) {
-      try {
-        await appendAuditFile(this.file, records, { fsync: this.fsync });
-      } catch (error) {
-        const first = records[0]?.seq;
-        const last = records[records.length - 1]?.seq;
-        diag.error(
-          `genops: could not write audit records ${first}–${last} to ${this.file}; the file will lack them`,
-          error,
-        );
+    if (this.fileWriter) {
+      // The store returns one record per entry, in order: each line reuses its entry's serialised data.
+      const aligned = records.length === entries.length;
+      let text = '';
+      for (let index = 0; index < records.length; index++) {
+        const record = records[index] as AuditRecord;
+        const json = aligned ? entries[index]?.[AUDIT_DATA_JSON] : undefined;
+        text += `${json === undefined ? formatAuditRecord(record) : auditRecordLine(record, json)}\n`;
       }
+      this.fileWriter.write(text, records[0]?.seq ?? 0, records[records.length - 1]?.seq ?? 0, records.length);
     }
   }
 
@@ -604,6 +740,41 @@ function toAttributeValue(value: unknown): AuditAttributeValue | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * The checkpoint and file options of `GenOps.init({ audit })`: the signing key from `audit.key` /
+ * `audit.privateKey`, else `GENOPS_AUDIT_KEY` (HMAC) / `GENOPS_AUDIT_PRIVATE_KEY` (Ed25519 PEM).
+ */
+export function auditTrailOptions(
+  audit:
+    | {
+        key?: string | undefined;
+        privateKey?: unknown;
+        checkpointEvery?: number | undefined;
+        checkpointIntervalMs?: number | undefined;
+        fileTimeoutMs?: number | undefined;
+      }
+    | undefined,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Pick<AuditTrailOptions, 'checkpoint' | 'fileTimeoutMs'> {
+  const hmac = audit?.key ?? (audit?.privateKey === undefined ? env.GENOPS_AUDIT_KEY?.trim() || undefined : undefined);
+  const privateKey =
+    audit?.privateKey ?? (hmac === undefined ? env.GENOPS_AUDIT_PRIVATE_KEY?.trim() || undefined : undefined);
+  const key: AuditSigningKey | undefined =
+    hmac !== undefined
+      ? { hmac }
+      : privateKey !== undefined
+        ? { privateKey: privateKey as string | KeyObject }
+        : undefined;
+  const result: Pick<AuditTrailOptions, 'checkpoint' | 'fileTimeoutMs'> = {};
+  if (key) {
+    // Checked here, so a bad key fails init() with a ConfigError rather than the first checkpoint.
+    createCheckpointSigner(key, 'audit');
+    result.checkpoint = { key, everyRecords: audit?.checkpointEvery, intervalMs: audit?.checkpointIntervalMs };
+  }
+  if (audit?.fileTimeoutMs !== undefined) result.fileTimeoutMs = audit.fileTimeoutMs;
+  return result;
 }
 
 function option(name: string, value: number | undefined, fallback: number, min: number, integer: boolean): number {

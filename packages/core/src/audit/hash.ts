@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as oneShotHash } from 'node:crypto';
 import type { AuditEntry, AuditRecord } from '../store/types';
 
 /** `prevHash` of the first record in a chain: 64 zeros. */
@@ -54,11 +54,153 @@ export function canonicalJson(value: unknown): string {
  * is inside the hash, each record commits to the whole chain before it.
  */
 export function hashAuditRecord(prevHash: string, seq: number, entry: AuditEntry): string {
-  return createHash('sha256')
-    .update(prevHash)
-    .update('\n')
-    .update(canonicalJson({ seq, type: entry.type, at: entry.at, subject: entry.subject, data: entry.data }))
-    .digest('hex');
+  return hashAuditBody(prevHash, auditHashBody(seq, entry, canonicalJson(entry.data)));
+}
+
+/**
+ * Where `AuditTrail` leaves the canonical JSON of an entry's `data` (see {@link serialiseAuditData}) on the
+ * entries it appends, so a store hashes (and keeps) that one serialisation instead of making its own. A
+ * symbol: `JSON.stringify`, `Object.keys` and copies by spread do not see it.
+ */
+export const AUDIT_DATA_JSON: unique symbol = Symbol.for('genops.audit.dataJson') as never;
+
+/** An entry with the canonical JSON of its `data` computed once (by `AuditTrail`). */
+export interface PreparedAuditEntry extends AuditEntry {
+  /** The canonical JSON of `data`; `data` itself is plain JSON (what parsing that text gives back). */
+  readonly [AUDIT_DATA_JSON]: string;
+}
+
+/** The canonical JSON of an entry's data: the prepared one when `AuditTrail` made it, else computed. */
+export function auditDataJson(entry: AuditEntry): string {
+  const prepared = (entry as Partial<PreparedAuditEntry>)[AUDIT_DATA_JSON];
+  return typeof prepared === 'string' ? prepared : canonicalJson(entry.data);
+}
+
+/**
+ * The canonical JSON of `{at, data, seq, subject, type}` (what {@link hashAuditRecord} hashes), built
+ * around `dataJson` (already canonical) without serialising `data` again. Keys in sorted order, as
+ * {@link canonicalJson} writes them.
+ */
+export function auditHashBody(
+  seq: number,
+  entry: Pick<AuditEntry, 'type' | 'at' | 'subject'>,
+  dataJson: string,
+): string {
+  const { type, at, subject } = entry;
+  if (typeof type !== 'string' || typeof subject !== 'string' || typeof at !== 'number')
+    // Not a well-formed entry: the generic path writes exactly what canonical JSON of it would be.
+    return canonicalJson({ at, data: JSON.parse(dataJson) as unknown, seq, subject, type });
+  return `{"at":${canonicalJson(at)},"data":${dataJson},"seq":${canonicalJson(seq)},"subject":${JSON.stringify(subject)},"type":${JSON.stringify(type)}}`;
+}
+
+/** SHA-256 (lowercase hex) of `prevHash`, a newline and `body`, in one call. */
+export function hashAuditBody(prevHash: string, body: string): string {
+  return oneShotHash('sha256', `${prevHash}\n${body}`, 'hex');
+}
+
+/**
+ * One record as a line of an audit file, built around `dataJson` (the canonical JSON of its `data`): the
+ * same text as `canonicalJson` of the seven fields, keys sorted (`at, data, hash, prevHash, seq, subject,
+ * type`).
+ */
+export function auditRecordLine(record: AuditRecord, dataJson: string): string {
+  const { type, at, subject, seq, prevHash, hash } = record;
+  if (
+    typeof type !== 'string' ||
+    typeof subject !== 'string' ||
+    typeof prevHash !== 'string' ||
+    typeof hash !== 'string'
+  )
+    return canonicalJson({ at, data: JSON.parse(dataJson) as unknown, hash, prevHash, seq, subject, type });
+  return `{"at":${canonicalJson(at)},"data":${dataJson},"hash":${JSON.stringify(hash)},"prevHash":${JSON.stringify(prevHash)},"seq":${canonicalJson(seq)},"subject":${JSON.stringify(subject)},"type":${JSON.stringify(type)}}`;
+}
+
+/** Deepest nesting {@link serialiseAuditData} accepts (deeper, or circular, data is refused). */
+const MAX_DEPTH = 256;
+
+/**
+ * Serialises audit data once, to exactly the text `canonicalJson(JSON.parse(JSON.stringify(value)))`
+ * gives (so the hash chain's format is unchanged), in a single walk: `toJSON` is called and boxed
+ * primitives unwrapped as `JSON.stringify` does, members whose value is `undefined`, a function or a
+ * symbol are left out (`null` in arrays), non-finite numbers become `null`, keys are sorted.
+ *
+ * `plain` tells whether `value` already is what parsing the text gives back (no `toJSON`, no boxed
+ * primitive, no class instance, no non-finite number or `-0`, no function, symbol or hole in an array),
+ * so it can be kept as it is instead of parsed from the text. Members whose value is `undefined` do not
+ * make it non-plain (a reader sees no difference).
+ *
+ * Throws a `TypeError` on a `bigint`, on a circular structure and on nesting deeper than 256 levels.
+ */
+export function serialiseAuditData(value: unknown): { json: string; plain: boolean } {
+  const state = { plain: true };
+  const json = serialise(value, '', 0, state) ?? 'null';
+  return { json, plain: state.plain };
+}
+
+function serialise(input: unknown, key: string, depth: number, state: { plain: boolean }): string | undefined {
+  let value = input;
+  if (typeof value === 'object' && value !== null) {
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') {
+      state.plain = false;
+      value = toJSON.call(value, key);
+    }
+  } else if (typeof value === 'bigint') {
+    throw new TypeError('Do not know how to serialize a BigInt');
+  }
+  if (value instanceof Number || value instanceof String || value instanceof Boolean) {
+    state.plain = false;
+    value = value.valueOf();
+  }
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) {
+        state.plain = false;
+        return 'null';
+      }
+      if (value === 0 && 1 / value < 0) state.plain = false;
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'bigint':
+      throw new TypeError('Do not know how to serialize a BigInt');
+    case 'object':
+      break;
+    default:
+      // undefined, functions, symbols: left out of objects, null in arrays.
+      if (value !== undefined) state.plain = false;
+      return undefined;
+  }
+  if (value === null) return 'null';
+  if (depth >= MAX_DEPTH) throw new TypeError(`it is nested deeper than ${MAX_DEPTH} levels (or circular)`);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let index = 0; index < value.length; index++) {
+      if (index > 0) out += ',';
+      const item = serialise(value[index], String(index), depth + 1, state);
+      if (item === undefined) {
+        state.plain = false;
+        out += 'null';
+      } else out += item;
+    }
+    return `${out}]`;
+  }
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (prototype !== Object.prototype && prototype !== null) state.plain = false;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  let first = true;
+  for (const member of keys) {
+    const text = serialise(record[member], member, depth + 1, state);
+    if (text === undefined) continue;
+    if (!first) out += ',';
+    first = false;
+    out += `${JSON.stringify(member)}:${text}`;
+  }
+  return `${out}}`;
 }
 
 /**
@@ -74,7 +216,7 @@ export function chainAuditEntries(
   const records: AuditRecord[] = [];
   for (const entry of entries) {
     seq += 1;
-    const hash = hashAuditRecord(prevHash, seq, entry);
+    const hash = hashAuditBody(prevHash, auditHashBody(seq, entry, auditDataJson(entry)));
     records.push({ seq, type: entry.type, at: entry.at, subject: entry.subject, data: entry.data, prevHash, hash });
     prevHash = hash;
   }

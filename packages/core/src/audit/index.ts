@@ -7,6 +7,18 @@ export {
   type AuditTrailOptions,
   getAuditLogger,
 } from './audit-trail';
+export {
+  type AuditCheckpointAlgorithm,
+  type AuditCheckpointData,
+  type AuditSigningKey,
+  type AuditVerifyingKey,
+  auditKeyId,
+  type CheckpointSigner,
+  type CheckpointVerifier,
+  checkpointPayload,
+  createCheckpointSigner,
+  createCheckpointVerifier,
+} from './checkpoint';
 export { canonicalJson, chainAuditEntries, GENESIS_HASH, hashAuditRecord } from './hash';
 export {
   type AppendAuditFileOptions,

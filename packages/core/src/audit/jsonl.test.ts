@@ -89,6 +89,7 @@ describe('audit JSON Lines files', () => {
       lastSeq: 50,
       lastHash: records[49]?.hash,
       problems: [],
+      checkpoints: 0,
     });
   });
 

@@ -1,4 +1,4 @@
-import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -33,6 +33,14 @@ export function parseAuditLine(line: string, lineNumber: number): AuditRecord | 
   let value: unknown;
   try {
     value = JSON.parse(line);
+    const duplicate = duplicateJsonKey(line);
+    if (duplicate !== undefined)
+      return {
+        seq: readableSeq(value),
+        kind: 'malformed',
+        message: `line ${lineNumber} is not an audit record: the key ${JSON.stringify(duplicate)} appears twice in one object (a reader could see either value)`,
+        line: lineNumber,
+      };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return {
@@ -102,14 +110,70 @@ export async function appendAuditFile(
   let text = '';
   for (const record of records) text += `${formatAuditRecord(record)}\n`;
   if (text === '') return;
+  await writeAuditText(path, text, options.fsync ?? false);
+}
+
+/** Appends `text` (whole lines) to the file at `path` in one write, creating the file and its directory. */
+export async function writeAuditText(path: string, text: string, fsync: boolean): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const file = await open(path, 'a');
   try {
     await file.writeFile(text, 'utf8');
-    if (options.fsync) await file.sync();
+    if (fsync) await file.sync();
   } finally {
     await file.close();
   }
+}
+
+/**
+ * The first key that appears twice in one object of `text` (valid JSON), or `undefined`. `JSON.parse`
+ * silently keeps the last of two equal keys, so a line could say one thing to it and another to a reader
+ * that keeps the first. One pass, linear in the length of `text` (no regular expression).
+ */
+export function duplicateJsonKey(text: string): string | undefined {
+  // One entry per open container: the keys of an object, or `undefined` for an array.
+  const stack: Array<Set<string> | undefined> = [];
+  let expectKey = false;
+  let index = 0;
+  while (index < text.length) {
+    const char = text.charCodeAt(index);
+    if (char === 0x22) {
+      const start = index;
+      index += 1;
+      let escaped = false;
+      while (index < text.length) {
+        const inner = text.charCodeAt(index);
+        if (inner === 0x5c) {
+          escaped = true;
+          index += 2;
+          continue;
+        }
+        if (inner === 0x22) break;
+        index += 1;
+      }
+      const keys = stack[stack.length - 1];
+      if (expectKey && keys !== undefined) {
+        const raw = text.slice(start + 1, index);
+        const key = escaped ? (JSON.parse(text.slice(start, index + 1)) as string) : raw;
+        if (keys.has(key)) return key;
+        keys.add(key);
+        expectKey = false;
+      }
+    } else if (char === 0x7b) {
+      stack.push(new Set());
+      expectKey = true;
+    } else if (char === 0x5b) {
+      stack.push(undefined);
+      expectKey = false;
+    } else if (char === 0x7d || char === 0x5d) {
+      stack.pop();
+      expectKey = false;
+    } else if (char === 0x2c) {
+      expectKey = stack[stack.length - 1] !== undefined;
+    }
+    index += 1;
+  }
+  return undefined;
 }
 
 /**
@@ -119,6 +183,8 @@ export async function appendAuditFile(
 export function readLastAuditRecordSync(path: string): AuditRecord | undefined {
   let fd: number;
   try {
+    // Only a regular file: opening a FIFO (or a device) to read would block the process.
+    if (!statSync(path).isFile()) return undefined;
     fd = openSync(path, 'r');
   } catch {
     return undefined;

@@ -1,5 +1,17 @@
+import type { AuditVerifyingKey, CheckpointVerifier } from './checkpoint';
+
 /** What is wrong with one place in an audit chain. */
-export type AuditProblemKind = 'edited' | 'reordered' | 'missing' | 'duplicate' | 'broken_link' | 'malformed';
+export type AuditProblemKind =
+  | 'edited'
+  | 'reordered'
+  | 'missing'
+  | 'duplicate'
+  | 'broken_link'
+  | 'malformed'
+  /** A `checkpoint` record whose signature does not verify, signed by an unknown key, or that signs a hash the chain does not have. */
+  | 'bad_checkpoint'
+  /** With keys: no valid checkpoint at all, records after the last one, or a trail that ends without a final one. */
+  | 'unanchored';
 
 /** One problem found in an audit chain, for a person at a terminal. */
 export interface AuditProblem {
@@ -32,6 +44,10 @@ export interface AuditVerification {
   problems: AuditProblem[];
   /** Problems found beyond `maxProblems` and left out of `problems`; absent when none. */
   omittedProblems?: number;
+  /** `checkpoint` records read (whatever their signatures). */
+  checkpoints: number;
+  /** With keys: the highest seq a valid checkpoint signs (everything up to it is anchored). */
+  anchoredSeq?: number;
 }
 
 /** Options of `verifyAuditChain`. */
@@ -45,4 +61,11 @@ export interface VerifyAuditOptions {
   expectedPrevHash?: string;
   /** Most problems to list (default 1000); the rest are only counted in `omittedProblems`. */
   maxProblems?: number;
+  /**
+   * Keys that verify checkpoints (HMAC secrets, Ed25519 public keys; several for rotation). With keys,
+   * every `checkpoint` record's signature is checked, the hash it signs must be the chain's, and the
+   * chain must end with a valid final checkpoint (truncation, appended records and a replaced file are
+   * then found). Without, checkpoints are checked as records only.
+   */
+  keys?: ReadonlyArray<AuditVerifyingKey | CheckpointVerifier>;
 }

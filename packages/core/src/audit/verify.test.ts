@@ -57,11 +57,12 @@ describe('verifyAuditChain', () => {
       lastSeq: 10,
       lastHash: at(records, 10).hash,
       problems: [],
+      checkpoints: 0,
     });
   });
 
   it('accepts an empty chain', async () => {
-    expect(await verifyAuditChain([])).toEqual({ ok: true, checked: 0, problems: [] });
+    expect(await verifyAuditChain([])).toEqual({ ok: true, checked: 0, problems: [], checkpoints: 0 });
   });
 
   it('detects a record whose data was edited, and only that record', async () => {

@@ -1,4 +1,5 @@
 import type { AuditRecord, GovernanceStore } from '../store/types';
+import { type CheckpointVerifier, checkpointPayload, createCheckpointVerifier } from './checkpoint';
 import { GENESIS_HASH, hashAuditRecord } from './hash';
 import { auditRecordShapeError, describeRecord, isAuditProblem, readableSeq, shortSubject } from './record-shape';
 import type { AuditProblem, AuditProblemKind, AuditVerification, VerifyAuditOptions } from './types';
@@ -127,6 +128,11 @@ class ChainVerifier {
   /** Set while the record just read made the chain jump: the next record may show that it came early. */
   private lastJump: Jump | undefined;
   private previous: { seq: number; hash: string; late: LateRun | undefined } | undefined;
+  private readonly verifiers: Map<string, CheckpointVerifier> | undefined;
+  private checkpoints = 0;
+  /** The last checkpoint that verified: its own seq, the seq it signs, and whether it is final. */
+  private anchor: { seq: number; signs: number; final: boolean } | undefined;
+  private highestSeq = 0;
 
   constructor(options: VerifyAuditOptions) {
     const fromSeq = options.fromSeq ?? 1;
@@ -135,6 +141,13 @@ class ChainVerifier {
     this.fromSeq = fromSeq;
     this.maxProblems = options.maxProblems ?? 1000;
     this.tip = { seq: fromSeq - 1, hash: options.expectedPrevHash ?? (fromSeq === 1 ? GENESIS_HASH : undefined) };
+    if (options.keys && options.keys.length > 0) {
+      this.verifiers = new Map();
+      for (const key of options.keys) {
+        const verifier = 'verify' in key ? key : createCheckpointVerifier(key);
+        this.verifiers.set(verifier.keyId, verifier);
+      }
+    }
   }
 
   add(item: unknown): void {
@@ -154,7 +167,96 @@ class ChainVerifier {
       );
       return;
     }
-    this.record(item as AuditRecord);
+    const record = item as AuditRecord;
+    this.record(record);
+    if (record.seq > this.highestSeq) this.highestSeq = record.seq;
+    if (record.type === 'checkpoint') this.checkpoint(record);
+  }
+
+  /** A checkpoint record: with keys, its signature and the hash it signs are checked. */
+  private checkpoint(record: AuditRecord): void {
+    this.checkpoints += 1;
+    if (!this.verifiers) return;
+    const label = describeRecord(record, record.seq);
+    const data = record.data as Record<string, unknown>;
+    const { alg, keyId, seq, hash, count, final, sig } = data;
+    if (
+      (alg !== 'hmac-sha256' && alg !== 'ed25519') ||
+      typeof keyId !== 'string' ||
+      typeof seq !== 'number' ||
+      !Number.isSafeInteger(seq) ||
+      typeof hash !== 'string' ||
+      typeof count !== 'number' ||
+      typeof final !== 'boolean' ||
+      typeof sig !== 'string' ||
+      Object.keys(data).length !== 7
+    ) {
+      this.report(record.seq, 'bad_checkpoint', `${label} is not a checkpoint: its data lacks or adds a field`);
+      return;
+    }
+    const verifier = this.verifiers.get(keyId);
+    if (!verifier || verifier.alg !== alg) {
+      this.report(
+        record.seq,
+        'bad_checkpoint',
+        `${label} is signed with key ${keyId} (${alg}), which was not given: pass that key, or the checkpoint is forged`,
+      );
+      return;
+    }
+    if (!verifier.verify(checkpointPayload({ alg, keyId, seq, hash, count, final }, record.at), sig)) {
+      this.report(
+        record.seq,
+        'bad_checkpoint',
+        `${label} has a signature that does not verify: it was forged or changed`,
+      );
+      return;
+    }
+    const signed = this.recent.get(seq);
+    if (!signed) {
+      if (seq >= this.fromSeq && seq < record.seq)
+        this.report(
+          record.seq,
+          'bad_checkpoint',
+          `${label} signs record ${seq}, which was not read (missing, or too far back to compare)`,
+        );
+    } else if (signed.hash !== hash) {
+      this.report(
+        record.seq,
+        'bad_checkpoint',
+        `${label} signs hash ${hash.slice(0, 12)}… for record ${seq}, but the chain has ${signed.hash.slice(0, 12)}…: records up to ${seq} were changed and re-hashed`,
+      );
+      return;
+    }
+    if (!this.anchor || record.seq > this.anchor.seq) this.anchor = { seq: record.seq, signs: seq, final };
+  }
+
+  /** With keys: the chain must end with a valid final checkpoint. */
+  private checkAnchor(): void {
+    if (!this.verifiers || this.checked === 0) return;
+    const anchor = this.anchor;
+    if (!anchor) {
+      this.report(
+        this.highestSeq,
+        'unanchored',
+        'no valid signed checkpoint: nothing anchors this chain (it was written without a key, with another key, or replaced)',
+      );
+      return;
+    }
+    if (this.highestSeq > anchor.seq) {
+      const from = anchor.seq + 1;
+      const range = from === this.highestSeq ? `record ${from}` : `records ${from}–${this.highestSeq}`;
+      this.report(
+        from,
+        'unanchored',
+        `${range} come after the last valid checkpoint (record ${anchor.seq}): they may have been appended, or the records and checkpoint after them removed (a process still running anchors them at its next checkpoint)`,
+      );
+    } else if (!anchor.final) {
+      this.report(
+        anchor.seq,
+        'unanchored',
+        `the chain ends with a periodic checkpoint (record ${anchor.seq}), not a final one: records after it may have been removed (or the process is still running, or did not shut down)`,
+      );
+    }
   }
 
   finish(): AuditVerification {
@@ -170,12 +272,15 @@ class ChainVerifier {
     this.early.clear();
     for (const gap of this.gaps) this.reportMissing(gap);
     this.gaps.length = 0;
+    this.checkAnchor();
     this.problems.sort((a, b) => a.seq - b.seq || (a.line ?? 0) - (b.line ?? 0));
     const result: AuditVerification = {
       ok: this.problems.length === 0 && this.omitted === 0,
       checked: this.checked,
       problems: this.problems,
+      checkpoints: this.checkpoints,
     };
+    if (this.anchor) result.anchoredSeq = this.anchor.signs;
     if (this.firstSeq !== undefined) result.firstSeq = this.firstSeq;
     if (this.checked > 0) {
       result.lastSeq = this.tip.seq;

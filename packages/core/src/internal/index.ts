@@ -3,6 +3,12 @@
 
 export { type ApprovalAsk, Approvals } from '../approval/approvals';
 export { AuditTrail, getAuditLogger } from '../audit/audit-trail';
+export {
+  type AuditCheckpointData,
+  auditKeyId,
+  createCheckpointSigner,
+  createCheckpointVerifier,
+} from '../audit/checkpoint';
 export { canonicalJson, chainAuditEntries, GENESIS_HASH, hashAuditRecord } from '../audit/hash';
 export { appendAuditFile, formatAuditRecord, parseAuditLine } from '../audit/jsonl';
 export {
@@ -57,7 +63,7 @@ export type {
   UnitPrices,
 } from '../pricing/types';
 export { type PriceProblem, priceProblems, validatePrice, validatePrices } from '../pricing/validate-prices';
-export { openStoreUrl } from '../store/open-store';
+export { maskText, maskUrl, openStoreUrl } from '../store/open-store';
 export { type JournaledSettlement, SettlementJournal } from '../store/settlement-journal';
 export type {
   ApprovalDecisionInput,

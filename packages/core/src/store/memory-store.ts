@@ -1,4 +1,4 @@
-import { chainAuditEntries } from '../audit/hash';
+import { AUDIT_DATA_JSON, chainAuditEntries, type PreparedAuditEntry, serialiseAuditData } from '../audit/hash';
 import type {
   ApprovalDecisionInput,
   ApprovalRecord,
@@ -316,15 +316,14 @@ export class MemoryStore implements GovernanceStore {
 
   async appendAudit(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
     if (entries.length === 0) return [];
-    // Stored as JSON would store it (what the SQLite and Redis stores read back), so hashes match across stores.
-    const copies = entries.map(
-      (entry): AuditEntry => ({
-        type: entry.type,
-        at: entry.at,
-        subject: entry.subject,
-        data: JSON.parse(JSON.stringify(entry.data)) as Record<string, unknown>,
-      }),
-    );
+    // Stored as JSON would store it (what the SQLite and Redis stores read back), so hashes match across
+    // stores. An entry from `AuditTrail` comes serialised once, its data already plain: kept as it is.
+    const copies = entries.map((entry): AuditEntry => {
+      if (typeof (entry as Partial<PreparedAuditEntry>)[AUDIT_DATA_JSON] === 'string') return entry;
+      const { json } = serialiseAuditData(entry.data);
+      const data = JSON.parse(json) as Record<string, unknown>;
+      return { type: entry.type, at: entry.at, subject: entry.subject, data, [AUDIT_DATA_JSON]: json } as AuditEntry;
+    });
     const records = chainAuditEntries(this.auditTip, copies);
     for (const record of records) {
       // Frozen instead of copied on the way out: an audit record never changes once appended.

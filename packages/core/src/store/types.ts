@@ -104,7 +104,7 @@ export interface ApprovalDecisionInput {
 
 // ---- Audit -----------------------------------------------------------------------------------------
 
-export type AuditEntryType = 'decision' | 'reservation' | 'settlement' | 'approval' | 'policy';
+export type AuditEntryType = 'decision' | 'reservation' | 'settlement' | 'approval' | 'policy' | 'checkpoint';
 
 /** What the runtime appends; the store adds `seq`, `prevHash` and `hash` atomically. */
 export interface AuditEntry {
