@@ -8,16 +8,16 @@
 //   pnpm bench                                                # build, then run with the defaults
 //   node --expose-gc benchmarks/openai-overhead.mjs --write   # after a build: also rewrite docs/benchmarks.md
 //   BENCH_CALLS=5000 node --expose-gc benchmarks/openai-overhead.mjs
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { GenOps } from '@genops/core';
 import { estimateInputTokens } from '@genops/core/adapter';
 import { createTestTelemetry, startFakeOpenAI } from '@genops/testing';
 import OpenAI from 'openai';
 import { VERSION as OPENAI_VERSION } from 'openai/version';
+import { machine, machineLine, median, revision, summarise, table, thousands } from './lib/report.mjs';
+import { CHAT_BODY, chatCall, governanceOptions, MAX_TOKENS, MESSAGES, MODEL, streamingCall } from './lib/workload.mjs';
 
 // Rounds of one plain block and one governed block each; which mode goes first alternates per round.
 const ROUNDS = 10;
@@ -40,36 +40,14 @@ const ALLOCATION_SAMPLES = 15;
 const ALLOCATION_MAX_ATTEMPTS = 60;
 const KIB = 1024;
 const MIB = 1024 * 1024;
-const GIB = 1024 * MIB;
 
 const WRITE = process.argv.includes('--write') || process.env.BENCH_WRITE === '1';
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DOC_PATH = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
 // docs/benchmarks.md keeps the headline figures of the last few --write runs, to show run-to-run spread.
 const HISTORY_SIZE = 5;
 const HISTORY_MARKER = /<!-- bench-history: (.*?) -->/s;
 
-const MODEL = 'gpt-4o-mini';
-const MAX_TOKENS = 64;
-const MESSAGES = [
-  { role: 'system', content: 'You are a concise assistant for a support team.' },
-  { role: 'user', content: 'Summarise the three most common themes in this week’s support tickets.' },
-];
-const CHAT_BODY = { model: MODEL, messages: MESSAGES, max_tokens: MAX_TOKENS };
-const STREAM_BODY = { ...CHAT_BODY, stream: true };
 const MODES = ['plain', 'governed'];
-
-/** What a platform team would configure: an org-wide daily limit, a per-team budget, a model allow-list. */
-function governanceOptions(telemetry) {
-  return {
-    dailyBudgetLimit: 1_000,
-    budgets: [{ name: 'per-team', limit: 500, window: 'day', per: 'team' }],
-    policies: { allowModels: ['gpt-4o*'] },
-    defaults: { team: 'bench', project: 'overhead', environment: 'benchmark' },
-    tracerProvider: telemetry.tracerProvider,
-    meterProvider: telemetry.meterProvider,
-  };
-}
 
 function positiveIntFromEnv(name, fallback) {
   const raw = process.env[name];
@@ -99,20 +77,6 @@ function settledHeap() {
 function residentMemory() {
   const { rss, heapTotal } = process.memoryUsage();
   return { rss, heapTotal };
-}
-
-function percentile(sorted, fraction) {
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1));
-  return sorted[index];
-}
-
-function summarise(values) {
-  const sorted = Float64Array.from(values).sort();
-  return { count: sorted.length, median: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) };
-}
-
-function median(values) {
-  return summarise(values).median;
 }
 
 function concat(arrays) {
@@ -165,20 +129,6 @@ async function heapGrowthPerCall(run) {
     if (!collected) samples.push((last - first) / ALLOCATION_CALLS_PER_SAMPLE);
   }
   return samples.length === 0 ? Number.NaN : median(samples);
-}
-
-// ---------------------------------------------------------------------------------------------
-// The two kinds of call, exactly as an app makes them
-
-function chatCall(client) {
-  return client.chat.completions.create(CHAT_BODY);
-}
-
-async function streamingCall(client) {
-  const stream = await client.chat.completions.create(STREAM_BODY);
-  for await (const _chunk of stream) {
-    // Read every chunk: the call is over when the stream is.
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -402,14 +352,6 @@ const mib = (bytes) => (Number.isNaN(bytes) ? 'n/a' : (bytes / MIB).toFixed(1));
 const signedMib = (bytes) => (Number.isNaN(bytes) ? 'n/a' : `${bytes >= 0 ? '+' : ''}${(bytes / MIB).toFixed(1)}`);
 const kib = (bytes) => (Number.isNaN(bytes) ? 'n/a' : (bytes / KIB).toFixed(1));
 const signedKib = (bytes) => (Number.isNaN(bytes) ? 'n/a' : `${bytes >= 0 ? '+' : ''}${Math.round(bytes / KIB)}`);
-const thousands = (value) => Math.round(value).toLocaleString('en-US');
-
-/** A Markdown table with padded columns, readable as plain text too. */
-function table(head, rows) {
-  const widths = head.map((title, column) => Math.max(title.length, ...rows.map((row) => String(row[column]).length)));
-  const line = (cells) => `| ${cells.map((cell, column) => String(cell).padEnd(widths[column])).join(' | ')} |`;
-  return [line(head), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
-}
 
 function callKinds(results) {
   return [
@@ -527,32 +469,6 @@ function retentionVerdict(result) {
   const comparison = `${signedKib(perBlock)} KiB per block vs a ${Math.round(noise / KIB)} KiB spread between plain blocks`;
   if (Math.abs(perBlock) < noise) return `not measurable (${comparison})`;
   return `${signedKib((difference / governed.count) * 1000)} KiB per 1000 calls (${comparison})`;
-}
-
-function machine() {
-  const cpus = os.cpus();
-  return {
-    cpu: cpus[0]?.model.trim() ?? 'unknown CPU',
-    cores: cpus.length,
-    memoryGiB: Math.round(os.totalmem() / GIB),
-    node: process.version,
-    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-  };
-}
-
-function machineLine(host) {
-  return `${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB RAM, Node ${host.node}, ${host.platform}`;
-}
-
-/** The commit measured, flagged when the working tree has changes on top of it. */
-function revision() {
-  const git = (...args) =>
-    execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  try {
-    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain') ? ' with uncommitted changes' : ''}`;
-  } catch {
-    return 'unknown (not a git checkout)';
-  }
 }
 
 function commandLine() {
@@ -687,24 +603,37 @@ function historySection(history) {
   ].join('\n');
 }
 
-function renderDoc(results, history) {
+function renderDoc(results, history, preserved) {
   const chatAdded = results.chat.governed.median - results.chat.plain.median;
   return `# Benchmarks
 
-What GenOps governance adds to a call of the real \`openai\` SDK. This file is written by
-\`node --expose-gc benchmarks/openai-overhead.mjs --write\`; change the script, not this file.
+What GenOps governance adds to a call of the real \`openai\` SDK, on its own and side by side with the
+OpenTelemetry instrumentations of its peers. \`pnpm bench\` builds, then runs three scripts:
+
+1. \`benchmarks/side-by-side.mjs\`: [side by side](#side-by-side) with the raw SDK, OpenLLMetry and
+   OpenInference, GenOps on each store, each contender in its own process.
+2. \`benchmarks/openai-overhead.mjs\`: [GenOps on and off in one process](#genops-on-and-off-in-one-process),
+   the governance hot path alone, memory.
+3. \`benchmarks/store-throughput.mjs\`: [reserve + settle on each store](#stores-reserve--settle).
+
+This file is written by \`node --expose-gc benchmarks/openai-overhead.mjs --write\`; change the script, not
+this file. The script keeps two sections as they are: "Side by side" (its method is written here by hand,
+its figures by \`node benchmarks/side-by-side.mjs --write\`) and "Stores" (written by
+\`node benchmarks/store-throughput.mjs --write\`).
 
 ## How to run
 
 \`\`\`sh
-pnpm bench                                                # builds, then prints the tables below
-node --expose-gc benchmarks/openai-overhead.mjs --write   # after a build: also rewrites this file
+pnpm bench                                                # builds, then runs all three (about 5 minutes)
+BENCH_WRITE=1 pnpm bench                                  # the same, and writes every figure into this file
+node --expose-gc benchmarks/openai-overhead.mjs --write   # after a build: this one alone, rewrites this file
 \`\`\`
 
-\`BENCH_CALLS\` (default ${DEFAULT_CALLS}) sets the chat calls per mode, \`BENCH_STREAM_CALLS\` (default a quarter of
-that) the streaming calls per mode. \`BENCH_WRITE=1\` is the same as \`--write\`.
-
-## Latest run
+\`BENCH_CALLS\` (default ${DEFAULT_CALLS}) sets the chat calls per mode of \`openai-overhead.mjs\`, \`BENCH_STREAM_CALLS\`
+(default a quarter of that) its streaming calls per mode. \`BENCH_WRITE=1\` is the same as \`--write\` for every
+script. The side-by-side script's own settings are [below](#side-by-side).
+${preserved.sideBySide ? `\n${preserved.sideBySide}\n` : ''}
+## GenOps on and off in one process
 
 - Command: \`${commandLine()}\`
 - Date: ${results.date}
@@ -821,10 +750,12 @@ spread drift over both. Percentiles pool every timed call of a mode (nearest ran
 
 function writeDoc(results) {
   const history = [...readHistory(), historyEntry(results)].slice(-HISTORY_SIZE);
-  // The stores section belongs to benchmarks/store-throughput.mjs: kept as it is.
+  // The side-by-side section (benchmarks/side-by-side.mjs, method by hand) and the stores section
+  // (benchmarks/store-throughput.mjs) are kept as they are.
   const previous = existsSync(DOC_PATH) ? readFileSync(DOC_PATH, 'utf8') : '';
+  const sideBySide = /<!-- side-by-side:start -->[\s\S]*?<!-- side-by-side:end -->/.exec(previous)?.[0];
   const stores = /<!-- stores:start -->[\s\S]*?<!-- stores:end -->/.exec(previous)?.[0];
-  const doc = renderDoc(results, history);
+  const doc = renderDoc(results, history, { sideBySide });
   writeFileSync(DOC_PATH, stores ? `${doc.trimEnd()}\n\n${stores}\n` : doc);
 }
 

@@ -6,13 +6,13 @@
 //
 //   node benchmarks/store-throughput.mjs            # after a build
 //   node benchmarks/store-throughput.mjs --write    # also rewrite the stores section of docs/benchmarks.md
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MemoryStore } from '@genops/core';
+import { startRedisServer } from './lib/redis-server.mjs';
 
 const WRITE = process.argv.includes('--write') || process.env.BENCH_WRITE === '1';
 const DOC_PATH = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
@@ -91,50 +91,19 @@ async function measure(name, store) {
   };
 }
 
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-function redisServerPath() {
-  for (const candidate of ['/usr/bin/redis-server', '/usr/sbin/redis-server', '/usr/local/bin/redis-server'])
-    if (existsSync(candidate)) return candidate;
-  const which = spawnSync('which', ['redis-server'], { encoding: 'utf8' });
-  return which.status === 0 ? which.stdout.trim() : undefined;
-}
-
 async function withRedis(fn) {
-  const binary = redisServerPath();
-  if (!binary) return { skipped: 'no redis-server on this machine (apt-get install -y redis-server)' };
-  const port = await freePort();
-  const server = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
+  const redis = await startRedisServer();
+  if (redis.skipped) return redis;
   try {
     const { openStore } = await import('@genops/store-redis');
-    const store = openStore(`redis://127.0.0.1:${port}`);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await store.openReservations();
-        break;
-      } catch (error) {
-        if (attempt > 50) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
+    const store = openStore(redis.url);
     try {
       return await fn(store);
     } finally {
       await store.close();
     }
   } finally {
-    server.kill('SIGTERM');
+    await redis.stop();
   }
 }
 

@@ -1,46 +1,32 @@
 import '@genops/provider-openai';
-import {
-  BudgetExceededError,
-  GenOps,
-  type GenOpsHandle,
-  type GenOpsOptions,
-  microsToUsd,
-  PolicyViolationError,
-} from '@genops/core';
-import { costMicros, PRICE_FILES } from '@genops/core/internal';
-import { createTestTelemetry, expectGenOpsCompliant, type FakeOpenAIServer, startFakeOpenAI } from '@genops/testing';
+import { BudgetExceededError, microsToUsd, PolicyViolationError } from '@genops/core';
+import { costMicros } from '@genops/core/internal';
+import { expectGenOpsCompliant, startFakeOpenAI } from '@genops/testing';
+import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import { ChatPromptTemplate } from '@langchain/core/prompts';
 import { ChatOpenAI } from '@langchain/openai';
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GenOpsCallbackHandler } from './index';
 
 // The real ChatOpenAI (@langchain/openai 1.6) and the real openai SDK underneath, against the fake OpenAI
 // server on 127.0.0.1. `@genops/provider-openai` is loaded, so GenOps.init() also patches the openai SDK
 // the way it does in an app: the SDK call under each LangChain run must not be governed a second time.
 
-const telemetry = createTestTelemetry();
-let server: FakeOpenAIServer;
-let genops: GenOpsHandle | undefined;
-
-function init(options: GenOpsOptions = {}): GenOpsHandle {
-  genops = GenOps.init({
-    tracerProvider: telemetry.tracerProvider,
-    meterProvider: telemetry.meterProvider,
-    defaults: { team: 'platform', project: 'langchain-tests', environment: 'test' },
-    ...options,
-  });
-  return genops;
-}
+const harness = createAdapterHarness({
+  server: startFakeOpenAI,
+  defaults: { team: 'platform', project: 'langchain-tests', environment: 'test' },
+});
+const { init, telemetry } = harness;
 
 function chatOpenAI(options: Partial<ConstructorParameters<typeof ChatOpenAI>[0]> = {}): ChatOpenAI {
   return new ChatOpenAI({
     model: 'gpt-4o',
     apiKey: 'x',
     maxRetries: 0,
-    configuration: { baseURL: server.url },
+    configuration: { baseURL: harness.server.url },
     ...options,
   });
 }
@@ -50,38 +36,23 @@ function handler(): GenOpsCallbackHandler {
 }
 
 function governed(): ReadableSpan[] {
-  return (telemetry.spans() as ReadableSpan[]).filter((span) => span.attributes['genops.spec.version'] !== undefined);
+  return harness.spans().filter((span) => span.attributes['genops.spec.version'] !== undefined);
 }
 
-const gpt4o = (() => {
-  const price = PRICE_FILES.find((file) => file.provider === 'openai')?.models['gpt-4o'];
-  if (!price) throw new Error('no price for gpt-4o');
-  return price;
-})();
+const gpt4o = harness.priceOf('openai', 'gpt-4o');
 
-beforeAll(async () => {
-  server = await startFakeOpenAI();
+beforeAll(() => {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 });
-afterAll(async () => {
+afterAll(() => {
   context.disable();
-  await server.close();
-  await telemetry.shutdown();
-});
-beforeEach(() => {
-  server.reset();
-  telemetry.resetSpans();
-});
-afterEach(async () => {
-  await genops?.shutdown();
-  genops = undefined;
 });
 
 describe('GenOpsCallbackHandler with ChatOpenAI and @genops/provider-openai enabled', () => {
   it('governs a prompt | ChatOpenAI chain as exactly one chat span, charged once, priced exactly', async () => {
     const handle = init({ policy: { version: 1, rules: [], budgets: [{ name: 'daily', limit: 5, window: 'day' }] } });
     expect((await handle.status()).adapters).toContain('@genops/provider-openai');
-    server.enqueue({
+    harness.server.enqueue({
       content: 'Otters hold hands while sleeping.',
       usage: { input: 1_200, output: 300, cachedInput: 1_024 },
     });
@@ -90,8 +61,8 @@ describe('GenOpsCallbackHandler with ChatOpenAI and @genops/provider-openai enab
     );
     const message = await chain.invoke({ topic: 'otters' }, { callbacks: [handler()] });
     expect(message.content).toBe('Otters hold hands while sleeping.');
-    expect(server.requests).toHaveLength(1);
-    expect(server.requests[0]?.body).toMatchObject({ model: 'gpt-4o', max_tokens: 400 });
+    expect(harness.server.requests).toHaveLength(1);
+    expect(harness.server.requests[0]?.body).toMatchObject({ model: 'gpt-4o', max_tokens: 400 });
 
     // gpt-4o per 1M: $2.50 in, $1.25 cache read, $10 out. 176 × 2.5 + 1024 × 1.25 + 300 × 10 = 440 + 1280 + 3000.
     const expectedMicros = costMicros(gpt4o, { inputTokens: 1_200, outputTokens: 300, cacheReadInputTokens: 1_024 });
@@ -107,13 +78,11 @@ describe('GenOpsCallbackHandler with ChatOpenAI and @genops/provider-openai enab
       'gen_ai.usage.output_tokens': 300,
       'gen_ai.usage.cache_read.input_tokens': 1_024,
       'server.address': '127.0.0.1',
-      'server.port': server.port,
+      'server.port': harness.server.port,
       'genops.cost.total': microsToUsd(expectedMicros),
     });
     expect(spans[0]!.attributes['gen_ai.response.id']).toMatch(/^chatcmpl-/);
-    const chainSpan = (telemetry.spans() as ReadableSpan[]).find(
-      (span) => span.name === 'invoke_workflow RunnableSequence',
-    );
+    const chainSpan = harness.spans().find((span) => span.name === 'invoke_workflow RunnableSequence');
     expect(spans[0]!.parentSpanContext?.spanId).toBe(chainSpan?.spanContext().spanId);
     expectGenOpsCompliant(spans);
     const [daily] = (await handle.status()).budgets;
@@ -123,13 +92,13 @@ describe('GenOpsCallbackHandler with ChatOpenAI and @genops/provider-openai enab
 
   it('governs a streamed ChatOpenAI run once, with usage from the final chunk and time to first chunk', async () => {
     init();
-    server.enqueue({ content: 'One two three four five.', chunks: 4, usage: { input: 40, output: 12 } });
+    harness.server.enqueue({ content: 'One two three four five.', chunks: 4, usage: { input: 40, output: 12 } });
     const chunks: string[] = [];
     for await (const chunk of await chatOpenAI().stream('Count to five.', { callbacks: [handler()] }))
       chunks.push(chunk.content as string);
     expect(chunks.join('')).toBe('One two three four five.');
-    expect(server.requests).toHaveLength(1);
-    expect(server.requests[0]?.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    expect(harness.server.requests).toHaveLength(1);
+    expect(harness.server.requests[0]?.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
     const spans = governed();
     expect(spans).toHaveLength(1);
     const expectedMicros = costMicros(gpt4o, { inputTokens: 40, outputTokens: 12 });
@@ -150,7 +119,7 @@ describe('GenOpsCallbackHandler with ChatOpenAI and @genops/provider-openai enab
         rules: [{ name: 'no-emails-out', type: 'content', detect: ['email'], scope: 'output', action: 'deny' }],
       },
     });
-    server.enqueue({
+    harness.server.enqueue({
       content: 'Sure: write to jane.doe@example.com and then carry on with a very long answer.',
       chunks: 8,
       chunkDelayMs: 5,
@@ -179,7 +148,7 @@ describe('GenOpsCallbackHandler with ChatOpenAI and @genops/provider-openai enab
     await expect(chatOpenAI({ maxTokens: 1000 }).invoke('Hello', { callbacks: [handler()] })).rejects.toBeInstanceOf(
       BudgetExceededError,
     );
-    expect(server.requests).toHaveLength(0);
+    expect(harness.server.requests).toHaveLength(0);
     const spans = governed();
     expect(spans).toHaveLength(1);
     expect(spans[0]!.attributes['genops.policy.result']).toBe('BLOCKED');
@@ -188,7 +157,7 @@ describe('GenOpsCallbackHandler with ChatOpenAI and @genops/provider-openai enab
 
   it('settles a provider error as a failed unit, governed once', async () => {
     init();
-    server.enqueue({ status: 500, error: { message: 'the fake server is down' } });
+    harness.server.enqueue({ status: 500, error: { message: 'the fake server is down' } });
     await expect(chatOpenAI().invoke('Hello', { callbacks: [handler()] })).rejects.toThrow(/the fake server is down/);
     const spans = governed();
     expect(spans).toHaveLength(1);
@@ -199,7 +168,7 @@ describe('GenOpsCallbackHandler with ChatOpenAI and @genops/provider-openai enab
 
   it('without the handler, the openai adapter alone still governs the SDK call (one span)', async () => {
     init();
-    server.enqueue({ usage: { input: 10, output: 5 } });
+    harness.server.enqueue({ usage: { input: 10, output: 5 } });
     await chatOpenAI().invoke('Hello');
     const spans = governed();
     expect(spans).toHaveLength(1);

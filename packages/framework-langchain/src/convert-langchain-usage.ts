@@ -1,4 +1,4 @@
-import type { ResponseInfo, Usage } from '@genops/core/adapter';
+import type { Usage } from '@genops/core/adapter';
 import type { LLMResult } from '@langchain/core/outputs';
 
 /** LangChain's normalized usage (`AIMessage.usage_metadata`), as far as the mapping reads it. */
@@ -59,34 +59,6 @@ export function usageOfResult(result: LLMResult): Usage | undefined {
   if (!tokenUsage || (tokenUsage.promptTokens === undefined && tokenUsage.completionTokens === undefined))
     return undefined;
   return { inputTokens: tokenUsage.promptTokens ?? 0, outputTokens: tokenUsage.completionTokens ?? 0, raw: tokenUsage };
-}
-
-/** Response id, model and finish reasons of a finished model run. */
-export function responseOfResult(result: LLMResult): ResponseInfo {
-  const response: ResponseInfo = {};
-  const finishReasons: string[] = [];
-  for (const generations of result.generations ?? []) {
-    const generation = generations?.[0] as
-      | {
-          generationInfo?: Record<string, unknown>;
-          message?: { id?: unknown; response_metadata?: Record<string, unknown> };
-        }
-      | undefined;
-    if (!generation) continue;
-    const metadata = generation.message?.response_metadata ?? {};
-    const info = generation.generationInfo ?? {};
-    const id = generation.message?.id;
-    // LangChain fills in `run-<runId>` when the provider gave no id: that is not a response id.
-    if (response.id === undefined && typeof id === 'string' && !id.startsWith('run-')) response.id = id;
-    const model = metadata.model_name ?? metadata.model ?? info.model_name;
-    if (response.model === undefined && typeof model === 'string') response.model = model;
-    const reason = metadata.finish_reason ?? metadata.stop_reason ?? info.finish_reason;
-    if (typeof reason === 'string') finishReasons.push(reason);
-  }
-  const llmOutput = result.llmOutput as Record<string, unknown> | undefined;
-  if (response.model === undefined && typeof llmOutput?.model_name === 'string') response.model = llmOutput.model_name;
-  if (finishReasons.length > 0) response.finishReasons = finishReasons;
-  return response;
 }
 
 function addUsage(a: Usage, b: Usage): Usage {

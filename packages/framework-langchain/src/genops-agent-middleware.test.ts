@@ -1,29 +1,23 @@
-import { GenOps, type GenOpsHandle, type GenOpsOptions, PolicyViolationError } from '@genops/core';
-import { createTestTelemetry, expectGenOpsCompliant } from '@genops/testing';
+import { type GenOpsOptions, PolicyViolationError } from '@genops/core';
+import { expectGenOpsCompliant } from '@genops/testing';
+import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import { AIMessage, HumanMessage, type ToolMessage } from '@langchain/core/messages';
 import { fakeModel } from '@langchain/core/testing';
 import { tool } from '@langchain/core/tools';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { createAgent, createMiddleware } from 'langchain';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { GenOpsCallbackHandler, genopsAgentMiddleware } from './index';
 
 // A real langchain 1.x agent (createAgent) with LangChain's fake tool-calling model and real tools.
 
-const telemetry = createTestTelemetry();
-let genops: GenOpsHandle | undefined;
+const harness = createAdapterHarness({
+  defaults: { team: 'platform', project: 'langchain-tests', environment: 'test' },
+});
+const { init, telemetry } = harness;
 let deploys = 0;
 let searches = 0;
-
-function init(options: GenOpsOptions = {}): void {
-  genops = GenOps.init({
-    tracerProvider: telemetry.tracerProvider,
-    meterProvider: telemetry.meterProvider,
-    defaults: { team: 'platform', project: 'langchain-tests', environment: 'test' },
-    ...options,
-  });
-}
 
 const deploy = tool(
   async () => {
@@ -49,7 +43,7 @@ function model(toolName: string, args: Record<string, unknown>) {
 }
 
 function governed(): ReadableSpan[] {
-  return (telemetry.spans() as ReadableSpan[]).filter((span) => span.attributes['genops.spec.version'] !== undefined);
+  return harness.spans().filter((span) => span.attributes['genops.spec.version'] !== undefined);
 }
 
 const denyDeploys: GenOpsOptions['policy'] = {
@@ -58,15 +52,9 @@ const denyDeploys: GenOpsOptions['policy'] = {
 };
 
 beforeEach(() => {
-  telemetry.resetSpans();
   deploys = 0;
   searches = 0;
 });
-afterEach(async () => {
-  await genops?.shutdown();
-  genops = undefined;
-});
-afterAll(() => telemetry.shutdown());
 
 describe('genopsAgentMiddleware', () => {
   it('is the object langchain createMiddleware() builds', () => {
@@ -131,7 +119,7 @@ describe('genopsAgentMiddleware', () => {
     expect(spans.map((span) => span.name)).toEqual(['execute_tool search']);
     expect(spans[0]!.attributes).toMatchObject({ 'genops.policy.result': 'ALLOWED', 'genops.cost.total': 0 });
     expectGenOpsCompliant(spans);
-    expect((await genops!.status()).budgets[0]).toMatchObject({ budget: 'searches', used: 1 });
+    expect((await harness.genops!.status()).budgets[0]).toMatchObject({ budget: 'searches', used: 1 });
   });
 
   it('with the callback handler as well, governs each tool call once', async () => {

@@ -3,37 +3,7 @@ import { currentGovernor, governToolCall } from '@genops/core/adapter';
 import { ToolMessage } from '@langchain/core/messages';
 import { context } from '@opentelemetry/api';
 import { enterMiddlewareToolCall } from './tool-call-registry';
-
-/** Options of {@link genopsAgentMiddleware}. */
-export interface GenOpsAgentMiddlewareOptions {
-  /** `gen_ai.provider.name` of tool units. Default `langchain`. */
-  provider?: string;
-  /**
-   * What a denied tool call does. `'message'` (default) answers the model with a `ToolMessage` whose
-   * `status` is `"error"` and whose content says why, and the agent goes on, as langchain's
-   * `toolCallLimitMiddleware` does with its default `exitBehavior: "continue"`. `'throw'` ends the agent
-   * run with the {@link GovernanceError}, like its `exitBehavior: "error"` (langchain wraps it in its
-   * `MiddlewareError`, which keeps the name and message and has the GovernanceError as `cause`).
-   */
-  onDenied?: 'message' | 'throw';
-}
-
-/** The tool call a `wrapToolCall` hook receives, as far as GenOps reads it. */
-export interface GenOpsToolCallRequest {
-  toolCall: { name: string; args?: unknown; id?: string | undefined };
-}
-
-/**
- * An agent middleware object for `createAgent({ middleware: [...] })` (langchain 1.x). Built as
- * `createMiddleware()` from `langchain` builds it, so this package does not need `langchain` itself.
- */
-export interface GenOpsAgentMiddleware {
-  readonly name: string;
-  wrapToolCall<Request extends GenOpsToolCallRequest, Result>(
-    request: Request,
-    handler: (request: Request) => Result | Promise<Result>,
-  ): Promise<Result | ToolMessage>;
-}
+import type { GenOpsAgentMiddleware, GenOpsAgentMiddlewareOptions } from './types';
 
 /** `MIDDLEWARE_BRAND` of langchain's `createMiddleware()` (a registered symbol). */
 const MIDDLEWARE_BRAND = Symbol.for('AgentMiddleware');

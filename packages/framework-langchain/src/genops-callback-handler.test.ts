@@ -1,13 +1,7 @@
-import {
-  BudgetExceededError,
-  GenOps,
-  type GenOpsHandle,
-  type GenOpsOptions,
-  microsToUsd,
-  PolicyViolationError,
-} from '@genops/core';
-import { costMicros, PRICE_FILES } from '@genops/core/internal';
-import { createTestTelemetry, expectGenOpsCompliant } from '@genops/testing';
+import { BudgetExceededError, microsToUsd, PolicyViolationError } from '@genops/core';
+import { costMicros } from '@genops/core/internal';
+import { expectGenOpsCompliant } from '@genops/testing';
+import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import { AIMessage, HumanMessage, type ToolMessage } from '@langchain/core/messages';
 import { StringOutputParser } from '@langchain/core/output_parsers';
 import { ChatPromptTemplate } from '@langchain/core/prompts';
@@ -18,7 +12,7 @@ import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { createAgent } from 'langchain';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { GenOpsCallbackHandler } from './index';
 
@@ -27,26 +21,14 @@ import { GenOpsCallbackHandler } from './index';
 // GenOps is the real runtime, and an AsyncLocalStorage context manager is registered as any OpenTelemetry
 // SDK setup does (the chat span nests under its chain span through the active context).
 
-const telemetry = createTestTelemetry();
-let genops: GenOpsHandle | undefined;
+const harness = createAdapterHarness({
+  defaults: { team: 'platform', project: 'langchain-tests', environment: 'test' },
+});
+const { init, spans, priceOf, telemetry } = harness;
 let contextManager: AsyncLocalStorageContextManager;
-
-function init(options: GenOpsOptions = {}): GenOpsHandle {
-  genops = GenOps.init({
-    tracerProvider: telemetry.tracerProvider,
-    meterProvider: telemetry.meterProvider,
-    defaults: { team: 'platform', project: 'langchain-tests', environment: 'test' },
-    ...options,
-  });
-  return genops;
-}
 
 function handler(options: ConstructorParameters<typeof GenOpsCallbackHandler>[0] = {}): GenOpsCallbackHandler {
   return new GenOpsCallbackHandler({ tracerProvider: telemetry.tracerProvider, ...options });
-}
-
-function spans(): ReadableSpan[] {
-  return telemetry.spans() as ReadableSpan[];
 }
 
 function governed(): ReadableSpan[] {
@@ -57,12 +39,6 @@ function spanNamed(name: string): ReadableSpan {
   const found = spans().filter((span) => span.name === name);
   expect(found, `spans named "${name}" among ${spans().map((span) => span.name)}`).toHaveLength(1);
   return found[0]!;
-}
-
-function priceOf(provider: string, model: string) {
-  const price = PRICE_FILES.find((file) => file.provider === provider)?.models[model];
-  if (!price) throw new Error(`no price for ${provider}/${model}`);
-  return price;
 }
 
 function reply(content: string, usage: { input: number; output: number; cacheRead?: number; reasoning?: number }) {
@@ -83,14 +59,8 @@ beforeAll(() => {
   contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
 });
-afterAll(async () => {
+afterAll(() => {
   context.disable();
-  await telemetry.shutdown();
-});
-beforeEach(() => telemetry.resetSpans());
-afterEach(async () => {
-  await genops?.shutdown();
-  genops = undefined;
 });
 
 describe('GenOpsCallbackHandler: model runs', () => {
@@ -134,7 +104,10 @@ describe('GenOpsCallbackHandler: model runs', () => {
     // Content is never recorded unless capture is on.
     expect(span.attributes['gen_ai.input.messages']).toBeUndefined();
     expectGenOpsCompliant(governed());
-    expect((await genops!.status()).budgets[0]).toMatchObject({ used: microsToUsd(expectedMicros), reserved: 0 });
+    expect((await harness.genops!.status()).budgets[0]).toMatchObject({
+      used: microsToUsd(expectedMicros),
+      reserved: 0,
+    });
   });
 
   it('prices cache writes with the model given as an option (Anthropic rates)', async () => {

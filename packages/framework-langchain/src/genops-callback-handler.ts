@@ -1,12 +1,5 @@
-import { type GovernanceError, semconv } from '@genops/core';
-import {
-  currentGovernor,
-  describeToolCall,
-  errorTypeOf,
-  type GovernedCall,
-  type GovernedRequest,
-  ToolResultError,
-} from '@genops/core/adapter';
+import { semconv } from '@genops/core';
+import { currentGovernor, errorTypeOf, safely } from '@genops/core/adapter';
 import type { AgentAction } from '@langchain/core/agents';
 import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
 import type { BaseMessage } from '@langchain/core/messages';
@@ -19,52 +12,28 @@ import {
   SpanKind,
   SpanStatusCode,
   type Tracer,
-  type TracerProvider,
   trace,
 } from '@opentelemetry/api';
-import { responseOfResult, usageOfResult } from './convert-langchain-usage';
-import { describeLangChainRequest, type LangChainModelRun, messageTexts, modelOf } from './describe-langchain-request';
+import { type LangChainModelRun, messageTexts } from './describe-langchain-request';
+import {
+  beginLangChainCall,
+  beginLangChainToolCall,
+  type LangChainModelCall,
+  type LangChainToolCall,
+  settleLangChainCall,
+  settleLangChainToolCall,
+} from './govern-langchain-call';
+import { observeLangChainToken } from './langchain-stream-observer';
 import { middlewareToolContext } from './tool-call-registry';
+import type { GenOpsCallbackHandlerOptions } from './types';
 import { VERSION } from './version';
-
-/** Options of {@link GenOpsCallbackHandler}. */
-export interface GenOpsCallbackHandlerOptions {
-  /**
-   * `gen_ai.provider.name` for every model run this handler sees, instead of the one read from the
-   * model's class (`ChatOpenAI` → `openai`, ...). Useful for custom models and OpenAI-compatible gateways.
-   */
-  provider?: string;
-  /** Model id for runs that name none (fake and custom models); budgets and prices use it. */
-  model?: string;
-  /**
-   * Where chain and agent spans go. Default: where GenOps' own spans go (the `tracerProvider` given to
-   * `GenOps.init()`, else the global one).
-   */
-  tracerProvider?: TracerProvider;
-  /** Record chains and agents as `invoke_workflow {name}` / `invoke_agent {name}` spans. Default `true`. */
-  chainSpans?: boolean;
-  /** Govern tool runs as `execute_tool {name}` units (tool rules, rate limits, call budgets). Default `true`. */
-  governTools?: boolean;
-  /** `gen_ai.provider.name` of tool units. Default `langchain`. */
-  toolProvider?: string;
-}
 
 /** `gen_ai.agent.name` (semconv v1.41.1). */
 const ATTR_GEN_AI_AGENT_NAME = 'gen_ai.agent.name';
 /** Tag LangChain and LangGraph put on internal runs that tracers should not show. */
 const HIDDEN_TAG = 'langsmith:hidden';
 
-type RunState =
-  | { kind: 'chain'; span: Span | undefined; context: Context }
-  | {
-      kind: 'model';
-      call: GovernedCall;
-      context: Context;
-      withdraw: () => void;
-      streamed: boolean;
-      stopped: GovernanceError | undefined;
-    }
-  | { kind: 'tool'; call: GovernedCall | undefined; context: Context };
+type RunState = { kind: 'chain'; span: Span | undefined; context: Context } | LangChainModelCall | LangChainToolCall;
 
 /**
  * Governs LangChain.js model, tool and chain runs through their callbacks. Before a chat model or LLM
@@ -153,49 +122,20 @@ export class GenOpsCallbackHandler extends BaseCallbackHandler {
   ): Promise<void> {
     const governor = currentGovernor();
     if (!governor) return;
-    let request: GovernedRequest;
-    let namedModel: string | undefined;
-    try {
-      const run: LangChainModelRun = {
+    const run = await beginLangChainCall(
+      governor,
+      {
         llm: input.llm,
         invocationParams: input.extraParams?.invocation_params as Record<string, unknown> | undefined,
         metadata: input.metadata,
-      };
-      namedModel = modelOf(run);
-      request = describeLangChainRequest({
-        ...run,
         ...(input.messages ? { messages: input.messages } : { prompts: input.prompts ?? [] }),
         provider: this.options.provider,
         fallbackModel: this.options.model,
-      });
-    } catch (error) {
-      diag.warn('genops: could not describe a LangChain model run; it runs ungoverned', error);
-      return;
-    }
-    const parent = this.parentContext(parentRunId);
-    // A denial rejects here; with raiseError LangChain rethrows it from the model call, before the provider.
-    const call = await governor.begin(request, { parent });
-    let withdraw: () => void = () => {};
-    try {
-      // The SDK call the integration makes next (ChatOpenAI → openai) is this unit seen one layer down:
-      // an SDK adapter that is also enabled must not govern it a second time.
-      const text = lastText();
-      if (namedModel !== undefined || text !== undefined)
-        withdraw = call.adoptNextCall({
-          ...(namedModel !== undefined ? { model: namedModel } : {}),
-          ...(text ? { text } : {}),
-        });
-    } catch (error) {
-      diag.warn('genops: could not claim the SDK call of a LangChain model run', error);
-    }
-    this.runs.set(runId, {
-      kind: 'model',
-      call,
-      context: trace.setSpan(parent, call.span),
-      withdraw,
-      streamed: false,
-      stopped: undefined,
-    });
+      },
+      this.parentContext(parentRunId),
+      lastText,
+    );
+    if (run) this.runs.set(runId, run);
   }
 
   override handleLLMNewToken(
@@ -207,45 +147,17 @@ export class GenOpsCallbackHandler extends BaseCallbackHandler {
     fields?: { chunk?: unknown },
   ): void {
     const run = this.runs.get(runId);
-    if (run?.kind !== 'model') return;
-    if (!run.streamed) {
-      run.streamed = true;
-      run.call.firstChunk();
-      safely(() => run.call.span.setAttribute(semconv.ATTR_GEN_AI_REQUEST_STREAM, true));
-    }
-    const text = token || textOfChunk(fields?.chunk);
-    if (!text || run.stopped) return;
-    const error = run.call.checkOutput(text);
-    if (error) {
-      // Thrown out of the integration's stream loop (raiseError), which ends the stream with it.
-      run.stopped = error;
-      throw error;
-    }
+    if (run?.kind === 'model') observeLangChainToken(run, token, fields?.chunk);
   }
 
   override async handleLLMEnd(output: LLMResult, runId: string): Promise<void> {
     const run = this.takeRun(runId, 'model');
-    if (!run) return;
-    run.withdraw();
-    try {
-      const usage = usageOfResult(output);
-      const response = responseOfResult(output);
-      if (run.stopped) await run.call.fail(run.stopped, { usage, response });
-      else await run.call.end({ usage, response });
-    } catch (error) {
-      diag.warn('genops: could not settle a LangChain model run', error);
-    }
+    if (run) await settleLangChainCall(run, { result: output });
   }
 
   override async handleLLMError(error: unknown, runId: string): Promise<void> {
     const run = this.takeRun(runId, 'model');
-    if (!run) return;
-    run.withdraw();
-    try {
-      await run.call.fail(run.stopped ?? error);
-    } catch (failure) {
-      diag.warn('genops: could not settle a failed LangChain model run', failure);
-    }
+    if (run) await settleLangChainCall(run, { error });
   }
 
   // LangChain calls this as (chain, inputs, runId, parentRunId, tags, metadata, runType, runName): the
@@ -333,39 +245,24 @@ export class GenOpsCallbackHandler extends BaseCallbackHandler {
       return;
     }
     const name = runName ?? tool?.name ?? tool?.id?.at(-1) ?? 'tool';
-    const request = describeToolCall({
+    const toolCall = {
       name,
       provider: this.options.toolProvider ?? 'langchain',
       type: 'function',
       arguments: input,
       ...(toolCallId ? { callId: toolCallId } : {}),
-    });
-    // A denial rejects here; with raiseError LangChain rethrows it and the tool does not run.
-    const call = await governor.begin(request, { parent });
-    this.runs.set(runId, { kind: 'tool', call, context: trace.setSpan(parent, call.span) });
+    };
+    this.runs.set(runId, await beginLangChainToolCall(governor, toolCall, parent));
   }
 
   override async handleToolEnd(output: unknown, runId: string): Promise<void> {
     const run = this.takeRun(runId, 'tool');
-    if (!run?.call) return;
-    try {
-      // A ToolMessage with status "error" is a failed tool call that did not throw.
-      if ((output as { status?: unknown } | undefined)?.status === 'error')
-        await run.call.fail(new ToolResultError(`tool returned an error result`));
-      else await run.call.end({});
-    } catch (error) {
-      diag.warn('genops: could not settle a LangChain tool run', error);
-    }
+    if (run) await settleLangChainToolCall(run, { output });
   }
 
   override async handleToolError(error: unknown, runId: string): Promise<void> {
     const run = this.takeRun(runId, 'tool');
-    if (!run?.call) return;
-    try {
-      await run.call.fail(error);
-    } catch (failure) {
-      diag.warn('genops: could not settle a failed LangChain tool run', failure);
-    }
+    if (run) await settleLangChainToolCall(run, { error });
   }
 
   private takeRun<K extends RunState['kind']>(runId: string, kind: K): Extract<RunState, { kind: K }> | undefined {
@@ -391,18 +288,4 @@ function agentNameOf(
   if (typeof declared === 'string' && declared === name) return declared;
   if (runType === 'agent' || className === 'AgentExecutor') return name;
   return undefined;
-}
-
-function textOfChunk(chunk: unknown): string | undefined {
-  const text = (chunk as { text?: unknown } | undefined)?.text;
-  return typeof text === 'string' ? text : undefined;
-}
-
-/** Telemetry never breaks the host call. */
-function safely(fn: () => void): void {
-  try {
-    fn();
-  } catch (error) {
-    diag.warn('genops: telemetry error (ignored)', error);
-  }
 }

@@ -7,16 +7,17 @@ export {
   type LangChainModelRun,
   providerOf,
 } from './describe-langchain-request';
-export {
-  type GenOpsAgentMiddleware,
-  type GenOpsAgentMiddlewareOptions,
-  type GenOpsToolCallRequest,
-  genopsAgentMiddleware,
-} from './genops-agent-middleware';
-export { GenOpsCallbackHandler, type GenOpsCallbackHandlerOptions } from './genops-callback-handler';
+export { genopsAgentMiddleware } from './genops-agent-middleware';
+export { GenOpsCallbackHandler } from './genops-callback-handler';
 export {
   GENOPS_HANDLER_CONTEXT_VARIABLE,
   registerGenOpsHandler,
   unregisterGenOpsHandler,
 } from './register-genops-handler';
+export type {
+  GenOpsAgentMiddleware,
+  GenOpsAgentMiddlewareOptions,
+  GenOpsCallbackHandlerOptions,
+  GenOpsToolCallRequest,
+} from './types';
 export { VERSION } from './version';

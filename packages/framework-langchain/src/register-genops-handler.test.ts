@@ -1,20 +1,22 @@
-import { GenOps, type GenOpsHandle } from '@genops/core';
-import { createTestTelemetry, expectGenOpsCompliant } from '@genops/testing';
+import { expectGenOpsCompliant } from '@genops/testing';
+import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import { AIMessage } from '@langchain/core/messages';
 import { ChatPromptTemplate } from '@langchain/core/prompts';
 import { fakeModel } from '@langchain/core/testing';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GenOpsCallbackHandler, registerGenOpsHandler, unregisterGenOpsHandler } from './index';
 
 // registerGenOpsHandler() goes through LangChain's own registerConfigureHook + setContextVariable, so
 // every run started afterwards gets the handler without `callbacks`.
 
-const telemetry = createTestTelemetry();
-let genops: GenOpsHandle | undefined;
+const harness = createAdapterHarness({
+  defaults: { team: 'platform', project: 'langchain-tests', environment: 'test' },
+});
+const { telemetry } = harness;
 
 function governed(): ReadableSpan[] {
-  return (telemetry.spans() as ReadableSpan[]).filter((span) => span.attributes['genops.spec.version'] !== undefined);
+  return harness.spans().filter((span) => span.attributes['genops.spec.version'] !== undefined);
 }
 
 function answer(): AIMessage {
@@ -22,18 +24,11 @@ function answer(): AIMessage {
 }
 
 beforeEach(() => {
-  telemetry.resetSpans();
-  genops = GenOps.init({
-    tracerProvider: telemetry.tracerProvider,
-    meterProvider: telemetry.meterProvider,
-    defaults: { team: 'platform', project: 'langchain-tests', environment: 'test' },
-  });
+  harness.init();
 });
-afterEach(async () => {
+afterEach(() => {
   unregisterGenOpsHandler();
-  await genops?.shutdown();
 });
-afterAll(() => telemetry.shutdown());
 
 describe('registerGenOpsHandler', () => {
   it('governs every LangChain run without passing callbacks', async () => {
@@ -48,9 +43,7 @@ describe('registerGenOpsHandler', () => {
     const spans = governed();
     expect(spans.map((span) => span.name)).toEqual(['chat gpt-4o']);
     expect(spans[0]!.attributes['gen_ai.usage.input_tokens']).toBe(10);
-    expect((telemetry.spans() as ReadableSpan[]).map((span) => span.name)).toContain(
-      'invoke_workflow RunnableSequence',
-    );
+    expect(harness.spans().map((span) => span.name)).toContain('invoke_workflow RunnableSequence');
     expectGenOpsCompliant(spans);
   });
 
@@ -80,11 +73,8 @@ describe('registerGenOpsHandler', () => {
     const previous = process.env.LANGCHAIN_CALLBACKS_BACKGROUND;
     process.env.LANGCHAIN_CALLBACKS_BACKGROUND = 'true';
     try {
-      await genops?.shutdown();
-      genops = GenOps.init({
-        tracerProvider: telemetry.tracerProvider,
-        meterProvider: telemetry.meterProvider,
-        defaults: { team: 'platform', project: 'langchain-tests', environment: 'test' },
+      await harness.shutdown();
+      harness.init({
         policy: { version: 1, rules: [{ name: 'no-gpt-4o', type: 'model', deny: ['gpt-4o'] }] },
       });
       registerGenOpsHandler({ provider: 'openai', model: 'gpt-4o' });

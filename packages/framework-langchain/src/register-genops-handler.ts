@@ -1,5 +1,6 @@
 import { getContextVariable, registerConfigureHook, setContextVariable } from '@langchain/core/context';
-import { GenOpsCallbackHandler, type GenOpsCallbackHandlerOptions } from './genops-callback-handler';
+import { GenOpsCallbackHandler } from './genops-callback-handler';
+import type { GenOpsCallbackHandlerOptions } from './types';
 
 /** The LangChain context variable the registered handler lives in. */
 export const GENOPS_HANDLER_CONTEXT_VARIABLE = 'genops_handler';

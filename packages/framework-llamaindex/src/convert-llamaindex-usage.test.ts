@@ -11,7 +11,7 @@ import {
   StreamUsageReader,
   usageFromRaw,
 } from './index';
-import { outcomeOfResponse } from './read-llamaindex-response';
+import { readLlamaIndexResponse } from './read-llamaindex-response';
 
 // The usage extractors are keyed on the shape of LlamaIndex's `raw` (the provider's own response or
 // stream event), so each provider's wire shape is a fixture here.
@@ -128,7 +128,7 @@ describe('usage from LlamaIndex raw responses', () => {
 describe('response facts from raw', () => {
   it('reads id, model and finish reasons of each provider’s shape', () => {
     const facts = (raw: unknown) => {
-      const { response } = outcomeOfResponse(raw, () => undefined);
+      const { response } = readLlamaIndexResponse(raw, () => undefined);
       return { id: response?.id, model: response?.model, finishReasons: response?.finishReasons };
     };
     expect(facts(openAIChat)).toEqual({ id: 'chatcmpl-1', model: 'gpt-4o-2024-08-06', finishReasons: ['stop'] });

@@ -1,5 +1,5 @@
 import { endpointOf, estimateInputTokens, type GovernedRequest } from '@genops/core/adapter';
-import type { ChatMessage, LLMMetadata, MessageContent } from '@llamaindex/core/llms';
+import type { LLMMetadata } from '@llamaindex/core/llms';
 
 /** What governLLM knows about the LLM it wraps. */
 export interface LLMFacts {
@@ -11,27 +11,6 @@ export interface LLMFacts {
   baseURL: string | undefined;
   /** The LLM's own `additionalChatOptions` (OpenAI), merged under each call's. */
   additionalChatOptions: Record<string, unknown> | undefined;
-}
-
-/** The text parts of a message's content (a string, or the `text` parts of a multi-modal one). */
-export function textsOf(content: MessageContent | undefined): string[] {
-  if (typeof content === 'string') return [content];
-  if (!Array.isArray(content)) return [];
-  const texts: string[] = [];
-  for (const part of content) if (part?.type === 'text' && typeof part.text === 'string') texts.push(part.text);
-  return texts;
-}
-
-/** Applies a text rewrite (redaction) to a content value, returning a copy; other parts are kept. */
-export function rewriteContent(content: MessageContent, rewrite: (text: string) => string): MessageContent {
-  if (typeof content === 'string') return rewrite(content);
-  if (!Array.isArray(content)) return content;
-  return content.map((part) => (part?.type === 'text' ? { ...part, text: rewrite(part.text) } : part));
-}
-
-/** Copies of `messages` with every text part rewritten; the caller's messages are not changed. */
-export function rewriteMessages<M extends ChatMessage>(messages: readonly M[], rewrite: (text: string) => string): M[] {
-  return messages.map((message) => ({ ...message, content: rewriteContent(message.content, rewrite) }));
 }
 
 /**

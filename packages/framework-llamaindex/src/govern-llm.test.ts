@@ -1,52 +1,28 @@
-import {
-  BudgetExceededError,
-  ConfigError,
-  GenOps,
-  type GenOpsHandle,
-  type GenOpsOptions,
-  PolicyViolationError,
-} from '@genops/core';
+import { BudgetExceededError, ConfigError, PolicyViolationError } from '@genops/core';
 import type { Usage } from '@genops/core/adapter';
 import { costMicros, PRICE_FILES } from '@genops/core/internal';
-import { createTestTelemetry, expectGenOpsCompliant, type FakeOpenAIServer, startFakeOpenAI } from '@genops/testing';
+import { expectGenOpsCompliant, startFakeOpenAI } from '@genops/testing';
+import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import { Settings } from '@llamaindex/core/global';
 import type { ChatMessage, ChatResponseChunk, CompletionResponse, LLM } from '@llamaindex/core/llms';
 import { MockLLM } from '@llamaindex/core/llms/mock';
 import { OpenAI } from '@llamaindex/openai';
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { governLLM, governSettingsLLM, isGovernedLLM } from './index';
 
 // The real llamaindex 0.12 / @llamaindex/core 0.6.22 and @llamaindex/openai 0.4.22 (which brings its
 // own openai v5 SDK) against the fake OpenAI server on 127.0.0.1, and LlamaIndex's own MockLLM.
 
-let server: FakeOpenAIServer;
-const telemetry = createTestTelemetry();
+const harness = createAdapterHarness({
+  server: startFakeOpenAI,
+  defaults: { team: 'platform', project: 'llamaindex-tests', environment: 'test' },
+});
+const { init, spans, onlySpan } = harness;
 const contextManager = new AsyncLocalStorageContextManager();
-let genops: GenOpsHandle | undefined;
-
-function init(options: GenOpsOptions = {}): GenOpsHandle {
-  genops = GenOps.init({
-    tracerProvider: telemetry.tracerProvider,
-    meterProvider: telemetry.meterProvider,
-    defaults: { team: 'platform', project: 'llamaindex-tests', environment: 'test' },
-    ...options,
-  });
-  return genops;
-}
-
 function openai(options: ConstructorParameters<typeof OpenAI>[0] = {}): OpenAI {
-  return new OpenAI({ baseURL: server.url, apiKey: 'test-key', model: 'gpt-4o', maxRetries: 0, ...options });
-}
-
-const spans = (): ReadableSpan[] => telemetry.spans() as ReadableSpan[];
-
-function onlySpan(): ReadableSpan {
-  const all = spans();
-  expect(all.map((span) => span.name)).toHaveLength(1);
-  return all[0]!;
+  return new OpenAI({ baseURL: harness.server.url, apiKey: 'test-key', model: 'gpt-4o', maxRetries: 0, ...options });
 }
 
 const gpt4o = PRICE_FILES.find((file) => file.provider === 'openai')!.models['gpt-4o']!;
@@ -64,37 +40,25 @@ const NORMALIZED: Usage = {
 };
 
 async function used(budget: string): Promise<number> {
-  const status = await genops!.status();
-  return status.budgets.find((line) => line.budget === budget)?.used ?? Number.NaN;
+  return (await harness.budget(budget))?.used ?? Number.NaN;
 }
 
-beforeAll(async () => {
+beforeAll(() => {
   context.setGlobalContextManager(contextManager.enable());
-  server = await startFakeOpenAI();
 });
-afterAll(async () => {
-  await server.close();
-  await telemetry.shutdown();
+afterAll(() => {
   context.disable();
-});
-beforeEach(() => {
-  server.reset();
-  telemetry.resetSpans();
-});
-afterEach(async () => {
-  await genops?.shutdown();
-  genops = undefined;
 });
 
 describe('governLLM: chat()', () => {
   it('governs a chat: one span, usage with cached and reasoning tokens, cost to the micro-dollar, conformance', async () => {
     init({ budgets: [{ name: 'daily', limit: 5, window: 'day' }] });
-    server.enqueue({ usage: FAKE_USAGE, model: 'gpt-4o-2024-08-06' });
+    harness.server.enqueue({ usage: FAKE_USAGE, model: 'gpt-4o-2024-08-06' });
     const llm = governLLM(openai({ maxTokens: 500, temperature: 0.2 }));
     const response = await llm.chat({ messages });
     expect(response.message.content).toBe(CONTENT);
-    expect(server.requests).toHaveLength(1);
-    expect(server.requests[0]!.path).toBe('/v1/chat/completions');
+    expect(harness.server.requests).toHaveLength(1);
+    expect(harness.server.requests[0]!.path).toBe('/v1/chat/completions');
 
     // gpt-4o per 1M: $2.50 input, $1.25 cached input, $10 output (reasoning priced as output).
     // 600 × 2.5 + 400 × 1.25 + 300 × 10 = 1500 + 500 + 3000 = 5000 µ$
@@ -115,7 +79,7 @@ describe('governLLM: chat()', () => {
       'gen_ai.usage.cache_read.input_tokens': 400,
       'gen_ai.usage.reasoning.output_tokens': 120,
       'server.address': '127.0.0.1',
-      'server.port': server.port,
+      'server.port': harness.server.port,
       'genops.cost.total': expectedMicros / 1_000_000,
       'genops.accounting.actual': expectedMicros / 1_000_000,
       'genops.policy.result': 'ALLOWED',
@@ -130,7 +94,7 @@ describe('governLLM: chat()', () => {
 
   it('streams: asks OpenAI for usage, hides the usage-only chunk, and prices the stream exactly', async () => {
     init();
-    server.enqueue({ usage: FAKE_USAGE, chunks: 4 });
+    harness.server.enqueue({ usage: FAKE_USAGE, chunks: 4 });
     const llm = governLLM(openai());
     const stream = await llm.chat({ messages, stream: true });
     const chunks: ChatResponseChunk[] = [];
@@ -138,7 +102,7 @@ describe('governLLM: chat()', () => {
     expect(chunks.map((chunk) => chunk.delta).join('')).toBe(CONTENT);
     // The caller did not ask for usage, so the extra chunk GenOps asked for is not delivered.
     expect(chunks.some((chunk) => (chunk.raw as { choices?: unknown[] }).choices?.length === 0)).toBe(false);
-    expect(server.requests[0]!.body.stream_options).toEqual({ include_usage: true });
+    expect(harness.server.requests[0]!.body.stream_options).toEqual({ include_usage: true });
 
     const span = onlySpan();
     expect(span.attributes).toMatchObject({
@@ -156,7 +120,7 @@ describe('governLLM: chat()', () => {
 
   it('streams: a caller that asked for usage itself gets the usage chunk; include_usage false settles incomplete', async () => {
     init();
-    server.enqueue({ usage: FAKE_USAGE }, { usage: FAKE_USAGE });
+    harness.server.enqueue({ usage: FAKE_USAGE }, { usage: FAKE_USAGE });
     const llm = governLLM(openai());
     const asked = await llm.chat({
       messages,
@@ -175,7 +139,7 @@ describe('governLLM: chat()', () => {
     for await (const _chunk of notAsked) {
       // drain
     }
-    expect(server.requests[1]!.body.stream_options).toEqual({ include_usage: false });
+    expect(harness.server.requests[1]!.body.stream_options).toEqual({ include_usage: false });
     const [first, second] = spans();
     expect(first!.attributes['genops.cost.total']).toBe(costMicros(gpt4o, NORMALIZED) / 1_000_000);
     // No usage: settled from the reservation, flagged incomplete (never dropped).
@@ -190,23 +154,37 @@ describe('governLLM: chat()', () => {
     for await (const _chunk of await llm.chat({ messages, stream: true })) {
       // drain
     }
-    expect(server.requests[0]!.body.stream_options).toBeUndefined();
+    expect(harness.server.requests[0]!.body.stream_options).toBeUndefined();
     expect(onlySpan().attributes['genops.accounting.incomplete']).toBe(true);
   });
 
   it('an early break settles the stream once, flagged incomplete', async () => {
     init({ budgets: [{ name: 'daily', limit: 5, window: 'day' }] });
-    server.enqueue({ usage: FAKE_USAGE, chunks: 5 });
+    harness.server.enqueue({ usage: FAKE_USAGE, chunks: 5 });
     const llm = governLLM(openai());
     for await (const _chunk of await llm.chat({ messages, stream: true })) break;
     const span = onlySpan();
     expect(span.attributes['genops.accounting.incomplete']).toBe(true);
-    expect((await genops!.status()).openReservations).toBe(0);
+    expect((await harness.genops!.status()).openReservations).toBe(0);
+  });
+
+  it('a malformed 200 response settles from the reservation, flagged incomplete; the caller sees the error', async () => {
+    init({ budgets: [{ name: 'all', limit: 1, window: 'total' }] });
+    harness.server.enqueue({ malformed: true });
+    await expect(governLLM(openai({ maxTokens: 50 })).chat({ messages })).rejects.toThrow(SyntaxError);
+    const span = onlySpan();
+    expect(span.attributes).toMatchObject({ 'genops.accounting.incomplete': true, 'error.type': 'SyntaxError' });
+    expect(span.attributes['genops.accounting.actual']).toBeGreaterThan(0);
+    expect(span.attributes['genops.accounting.actual']).toBe(span.attributes['genops.accounting.reserved']);
+    expect(await harness.budget('all')).toMatchObject({
+      used: span.attributes['genops.accounting.actual'],
+      reserved: 0,
+    });
   });
 
   it('exec() (agents, structured output) goes through the governed chat', async () => {
     init();
-    server.enqueue({ usage: FAKE_USAGE });
+    harness.server.enqueue({ usage: FAKE_USAGE });
     const llm = governLLM(openai());
     const result = await llm.exec({ messages });
     expect(result.newMessages[0]?.content).toBe(CONTENT);
@@ -217,7 +195,7 @@ describe('governLLM: chat()', () => {
 describe('governLLM: complete()', () => {
   it('a plain complete is one unit (LlamaIndex runs it through chat) priced from the raw response', async () => {
     init();
-    server.enqueue({ usage: FAKE_USAGE });
+    harness.server.enqueue({ usage: FAKE_USAGE });
     const llm = governLLM(openai());
     const response = await llm.complete({ prompt: 'Say hello.' });
     expect(response.text).toBe(CONTENT);
@@ -229,13 +207,13 @@ describe('governLLM: complete()', () => {
 
   it('a streamed complete is one unit whose usage comes from the chat stream it runs', async () => {
     init();
-    server.enqueue({ usage: FAKE_USAGE });
+    harness.server.enqueue({ usage: FAKE_USAGE });
     const llm = governLLM(openai());
     const stream = await llm.complete({ prompt: 'Say hello.', stream: true });
     const texts: string[] = [];
     for await (const chunk of stream as AsyncIterable<CompletionResponse>) texts.push(chunk.text);
     expect(texts.join('')).toBe(CONTENT);
-    expect(server.requests[0]!.body.stream_options).toEqual({ include_usage: true });
+    expect(harness.server.requests[0]!.body.stream_options).toEqual({ include_usage: true });
     const span = onlySpan();
     expect(span.attributes).toMatchObject({
       'gen_ai.usage.input_tokens': 1000,
@@ -252,7 +230,7 @@ describe('governLLM: decisions before the LLM runs', () => {
     const error = await llm.chat({ messages }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(BudgetExceededError);
     expect((error as BudgetExceededError).message).toContain('tiny');
-    expect(server.requests).toHaveLength(0);
+    expect(harness.server.requests).toHaveLength(0);
     const span = onlySpan();
     expect(span.attributes['genops.policy.result']).toBe('BLOCKED');
     expect(span.attributes['genops.policy.reason_code']).toBe('BUDGET_EXCEEDED');
@@ -268,7 +246,7 @@ describe('governLLM: decisions before the LLM runs', () => {
       reasonCode: 'POLICY_DENY_MODEL',
     });
     await expect(llm.complete({ prompt: 'hi' })).rejects.toBeInstanceOf(PolicyViolationError);
-    expect(server.requests).toHaveLength(0);
+    expect(harness.server.requests).toHaveLength(0);
     expect(spans().map((span) => span.attributes['genops.policy.result'])).toEqual(['BLOCKED', 'BLOCKED', 'BLOCKED']);
   });
 
@@ -280,12 +258,12 @@ describe('governLLM: decisions before the LLM runs', () => {
       { role: 'user', content: [{ type: 'text', text: 'Write to jane.doe@example.com today.' }] },
     ];
     await llm.chat({ messages: mine });
-    const sent = server.requests[0]!.body.messages;
+    const sent = harness.server.requests[0]!.body.messages;
     expect(JSON.stringify(sent)).toContain('[REDACTED:email]');
     expect(JSON.stringify(sent)).not.toContain('jane.doe@example.com');
     expect(mine[1]!.content).toEqual([{ type: 'text', text: 'Write to jane.doe@example.com today.' }]);
     await llm.complete({ prompt: 'Mail jane.doe@example.com' });
-    expect(JSON.stringify(server.requests[1]!.body.messages)).toContain('Mail [REDACTED:email]');
+    expect(JSON.stringify(harness.server.requests[1]!.body.messages)).toContain('Mail [REDACTED:email]');
     expect(spans()[0]!.attributes['genops.content.redacted_count']).toBe(1);
   });
 
@@ -296,7 +274,7 @@ describe('governLLM: decisions before the LLM runs', () => {
         rules: [{ type: 'content', name: 'no-email-out', detect: ['email'], scope: 'output', action: 'deny' }],
       },
     });
-    server.enqueue({ content: 'Write to jane.doe@example.com about the order, thanks.', chunks: 6 });
+    harness.server.enqueue({ content: 'Write to jane.doe@example.com about the order, thanks.', chunks: 6 });
     const llm = governLLM(openai());
     let received = '';
     const error = await (async () => {
@@ -329,10 +307,10 @@ describe('governLLM: decisions before the LLM runs', () => {
         },
       ],
     });
-    server.enqueue({ usage: { input: 100, output: 50 } });
+    harness.server.enqueue({ usage: { input: 100, output: 50 } });
     const llm = governLLM(openai({ maxTokens: 100 }));
     await llm.chat({ messages });
-    expect(server.requests[0]!.body.model).toBe('gpt-4o-mini');
+    expect(harness.server.requests[0]!.body.model).toBe('gpt-4o-mini');
     const span = onlySpan();
     expect(span.name).toBe('chat gpt-4o-mini');
     expect(span.attributes['genops.downgrade.original_model']).toBe('gpt-4o');

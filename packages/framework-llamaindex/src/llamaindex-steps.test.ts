@@ -1,5 +1,6 @@
-import { GenOps, type GenOpsHandle, PolicyViolationError } from '@genops/core';
-import { createTestTelemetry, expectGenOpsCompliant, type FakeOpenAIServer, startFakeOpenAI } from '@genops/testing';
+import { PolicyViolationError } from '@genops/core';
+import { expectGenOpsCompliant, startFakeOpenAI } from '@genops/testing';
+import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import { CallbackManager, Settings } from '@llamaindex/core/global';
 import { type QueryBundle, RetrieverQueryEngine } from '@llamaindex/core/query-engine';
 import { getResponseSynthesizer } from '@llamaindex/core/response-synthesizers';
@@ -9,7 +10,7 @@ import { OpenAI } from '@llamaindex/openai';
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { governLLM, traceLlamaIndexSteps } from './index';
 
 // A real LlamaIndex RetrieverQueryEngine (retriever → compact response synthesizer → LLM), offline: the
@@ -29,28 +30,22 @@ class FixedRetriever extends BaseRetriever {
   }
 }
 
-let server: FakeOpenAIServer;
-const telemetry = createTestTelemetry();
-let genops: GenOpsHandle | undefined;
-
-function init(options: Parameters<typeof GenOps.init>[0] = {}): void {
-  genops = GenOps.init({
-    tracerProvider: telemetry.tracerProvider,
-    meterProvider: telemetry.meterProvider,
-    defaults: { team: 'platform', project: 'llamaindex-tests', environment: 'test' },
-    ...options,
-  });
-}
+const harness = createAdapterHarness({
+  server: startFakeOpenAI,
+  defaults: { team: 'platform', project: 'llamaindex-tests', environment: 'test' },
+});
+const { init, spans, telemetry } = harness;
 
 function engine(): RetrieverQueryEngine {
-  const llm = governLLM(new OpenAI({ baseURL: server.url, apiKey: 'test-key', model: 'gpt-4o', maxRetries: 0 }));
+  const llm = governLLM(
+    new OpenAI({ baseURL: harness.server.url, apiKey: 'test-key', model: 'gpt-4o', maxRetries: 0 }),
+  );
   return new RetrieverQueryEngine(
     new FixedRetriever(['Paris is the capital of France.', 'Berlin is the capital of Germany.']),
     getResponseSynthesizer('compact', { llm }),
   );
 }
 
-const spans = (): ReadableSpan[] => telemetry.spans() as ReadableSpan[];
 const byName = (name: string): ReadableSpan => {
   const found = spans().find((span) => span.name === name);
   if (!found)
@@ -65,22 +60,11 @@ const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
 /** query-end is dispatched in a microtask after query() returns: let it run. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
 
-beforeAll(async () => {
+beforeAll(() => {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  server = await startFakeOpenAI();
 });
-afterAll(async () => {
-  await server.close();
-  await telemetry.shutdown();
+afterAll(() => {
   context.disable();
-});
-beforeEach(() => {
-  server.reset();
-  telemetry.resetSpans();
-});
-afterEach(async () => {
-  await genops?.shutdown();
-  genops = undefined;
 });
 
 describe('LlamaIndex query and retrieval steps', () => {
@@ -90,7 +74,7 @@ describe('LlamaIndex query and retrieval steps', () => {
     await settle();
     expect(response.message.content).toBe('Hello from the fake OpenAI server.');
     // The retrieved nodes reached the LLM through the synthesizer's prompt.
-    expect(JSON.stringify(server.requests[0]!.body.messages)).toContain('Paris is the capital of France.');
+    expect(JSON.stringify(harness.server.requests[0]!.body.messages)).toContain('Paris is the capital of France.');
 
     const query = byName('invoke_workflow RetrieverQueryEngine');
     const retrieval = byName('retrieval');
@@ -132,7 +116,7 @@ describe('LlamaIndex query and retrieval steps', () => {
     const query = engine().query({ query: 'What is the capital of France?' });
     await expect(query).rejects.toBeInstanceOf(PolicyViolationError);
     await settle();
-    expect(server.requests).toHaveLength(0);
+    expect(harness.server.requests).toHaveLength(0);
     const chat = byName('chat gpt-4o');
     expect(chat.attributes['genops.policy.result']).toBe('BLOCKED');
     // LlamaIndex dispatches no query-end when a query throws: the query span is still open, but the
@@ -145,8 +129,7 @@ describe('LlamaIndex query and retrieval steps', () => {
   it('without GenOps running, and after shutdown, no step spans are recorded', async () => {
     await engine().query({ query: 'What is the capital of France?' });
     init();
-    await genops!.shutdown();
-    genops = undefined;
+    await harness.shutdown();
     await engine().query({ query: 'What is the capital of France?' });
     await settle();
     expect(spans()).toHaveLength(0);

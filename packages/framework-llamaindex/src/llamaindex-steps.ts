@@ -1,9 +1,8 @@
-import { currentGovernor } from '@genops/core/adapter';
+import { currentGovernor, safely } from '@genops/core/adapter';
 import { type CallbackManager, type EventCaller, getEventCaller, Settings } from '@llamaindex/core/global';
 import {
   type Context,
   context,
-  diag,
   type Span,
   type SpanContext,
   SpanKind,
@@ -143,21 +142,17 @@ function callerName(caller: EventCaller | null): string | undefined {
 }
 
 /** Never throws: handlers run in microtasks, where a throw would be an uncaught exception. */
-function safely(handler: (event: StepEvent) => void): (event: StepEvent) => void {
+function traced(handler: (event: StepEvent) => void): (event: StepEvent) => void {
   return (event) => {
-    try {
-      handler(event);
-    } catch (error) {
-      diag.warn('genops: a LlamaIndex step event could not be traced', error);
-    }
+    safely(() => handler(event), 'LlamaIndex step event');
   };
 }
 
 const HANDLERS = {
-  'query-start': safely((event) => startStep(event, 'invoke_workflow')),
-  'query-end': safely((event) => endStep(event)),
-  'retrieve-start': safely((event) => startStep(event, 'retrieval')),
-  'retrieve-end': safely((event) => endStep(event)),
+  'query-start': traced((event) => startStep(event, 'invoke_workflow')),
+  'query-end': traced((event) => endStep(event)),
+  'retrieve-start': traced((event) => startStep(event, 'retrieval')),
+  'retrieve-end': traced((event) => endStep(event)),
 } as const;
 
 const installed = new Map<CallbackManager, () => void>();

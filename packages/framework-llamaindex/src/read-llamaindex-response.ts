@@ -1,5 +1,5 @@
-import type { CallOutcome, ResponseInfo, StreamObserver } from '@genops/core/adapter';
-import { StreamUsageReader, usageFromRaw } from './convert-llamaindex-usage';
+import type { CallOutcome, ResponseInfo } from '@genops/core/adapter';
+import { usageFromRaw } from './convert-llamaindex-usage';
 
 // Response id, model and finish reasons from a LlamaIndex `raw` (the provider's own response or stream
 // event), keyed on its shape like the usage extractors:
@@ -7,7 +7,7 @@ import { StreamUsageReader, usageFromRaw } from './convert-llamaindex-usage';
 // Anthropic `id`, `model`, `stop_reason` (streams: `message_start.message`, `message_delta.delta`);
 // Gemini `responseId`, `modelVersion`, `candidates[].finishReason`.
 
-interface ResponseFacts {
+export interface ResponseFacts {
   id?: string;
   model?: string;
   finishReasons: string[];
@@ -37,44 +37,13 @@ export function readResponseFacts(raw: unknown, facts: ResponseFacts): void {
 }
 
 /** The outcome of a non-streamed `chat()` / `complete()`: usage and response facts from its `raw`. */
-export function outcomeOfResponse(raw: unknown, output: () => unknown): CallOutcome {
+export function readLlamaIndexResponse(raw: unknown, output: () => unknown): CallOutcome {
   const facts: ResponseFacts = { finishReasons: [] };
   readResponseFacts(raw, facts);
   return { usage: usageFromRaw(raw), response: responseInfo(facts, output) };
 }
 
-/**
- * Reads a stream of LlamaIndex chunks (`ChatResponseChunk` `{ delta, raw }` or streamed
- * `CompletionResponse` `{ text, raw }`): usage and response facts from each `raw`, the text for output
- * rules. With `hideUsageChunk`, the usage-only chunk GenOps asked OpenAI for (`delta: ''`, `choices: []`)
- * is kept from the caller.
- */
-export function createChunkObserver(hideUsageChunk: boolean): StreamObserver<unknown> {
-  const usage = new StreamUsageReader();
-  const facts: ResponseFacts = { finishReasons: [] };
-  let output = '';
-  const deltaOf = (chunk: unknown): string | undefined => {
-    if (!isObject(chunk)) return undefined;
-    return typeof chunk.delta === 'string' ? chunk.delta : typeof chunk.text === 'string' ? chunk.text : undefined;
-  };
-  return {
-    onChunk(chunk) {
-      if (!isObject(chunk)) return;
-      usage.push(chunk.raw);
-      readResponseFacts(chunk.raw, facts);
-      output += deltaOf(chunk) ?? '';
-    },
-    skip(chunk) {
-      if (!hideUsageChunk || !isObject(chunk) || deltaOf(chunk) !== '' || !isObject(chunk.raw)) return false;
-      const raw = chunk.raw;
-      return raw.usage !== undefined && raw.usage !== null && Array.isArray(raw.choices) && raw.choices.length === 0;
-    },
-    text: deltaOf,
-    outcome: () => ({ usage: usage.usage, response: responseInfo(facts, () => output) }),
-  };
-}
-
-function responseInfo(facts: ResponseFacts, output: () => unknown): ResponseInfo {
+export function responseInfo(facts: ResponseFacts, output: () => unknown): ResponseInfo {
   const info: ResponseInfo = { output };
   if (facts.id) info.id = facts.id;
   if (facts.model) info.model = facts.model;
@@ -90,6 +59,16 @@ function arrayOf(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
+}
+
+/**
+ * What a failed `chat()` / `complete()` leaves to settle. The provider SDKs under LlamaIndex's LLMs
+ * (openai, @anthropic-ai/sdk, @google/genai) throw their own API errors for non-2xx statuses; a
+ * `SyntaxError` is a 2xx response whose body could not be parsed: the provider answered and may have
+ * billed the call, so it settles from its reservation, flagged incomplete (`{}`), as every other route does.
+ */
+export function partialOfLlamaIndexError(error: unknown): CallOutcome | undefined {
+  return error instanceof SyntaxError ? {} : undefined;
 }

@@ -12,23 +12,23 @@ import {
 } from '@genops/core';
 import { ToolResultError } from '@genops/core/adapter';
 import type { ApprovalRecord } from '@genops/core/internal';
-import { createTestTelemetry, expectGenOpsCompliant } from '@genops/testing';
+import { expectGenOpsCompliant } from '@genops/testing';
+import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { connectPair, initGenOps, type McpPair, spansOf, textOf } from './__fixtures__/mcp-pair';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connectPair, type McpPair, textOf } from './__fixtures__/mcp-pair';
 import { GovernedClient, type GovernMcpClientOptions, governanceDenialOf, governMcpClient } from './index';
 
 // The real @modelcontextprotocol/sdk (1.x): an McpServer and a Client over InMemoryTransport, the
 // client governed by governMcpClient. `pair.received` counts the tools/call requests that reach the
 // server's transport, so "never sent" is checked where it matters.
 
-const telemetry = createTestTelemetry();
-let genops: GenOpsHandle | undefined;
+const harness = createAdapterHarness({ defaults: { team: 'agents', project: 'mcp-tests', environment: 'test' } });
+const { onlySpan, spans } = harness;
 let pair: McpPair | undefined;
 
 function init(options: GenOpsOptions = {}): GenOpsHandle {
-  genops = initGenOps(telemetry, options);
-  return genops;
+  return harness.init({ autoInstrument: false, ...options });
 }
 
 async function connect(options: GovernMcpClientOptions = {}): Promise<McpPair> {
@@ -36,22 +36,12 @@ async function connect(options: GovernMcpClientOptions = {}): Promise<McpPair> {
   return pair;
 }
 
-function onlySpan() {
-  const spans = spansOf(telemetry);
-  expect(spans).toHaveLength(1);
-  return spans[0]!;
-}
-
 const policy = (...rules: object[]) => ({ version: 1 as const, rules }) as GenOpsOptions['policy'];
 
-beforeEach(() => telemetry.resetSpans());
 afterEach(async () => {
   await pair?.close();
   pair = undefined;
-  await genops?.shutdown();
-  genops = undefined;
 });
-afterAll(() => telemetry.shutdown());
 
 describe('governMcpClient: an allowed call', () => {
   it('is one execute_tool unit with the GenAI tool attributes, costs $0 and is GenOps-compliant', async () => {
@@ -86,7 +76,7 @@ describe('governMcpClient: an allowed call', () => {
     expect(span.attributes['error.type']).toBeUndefined();
     // Content capture is off: the arguments are not recorded.
     expect(JSON.stringify([span.attributes, span.events])).not.toContain('quarterly-report');
-    expectGenOpsCompliant(spansOf(telemetry));
+    expectGenOpsCompliant(spans());
   });
 
   it('leaves tools/list, resources and prompts untouched: no unit, no span', async () => {
@@ -111,7 +101,7 @@ describe('governMcpClient: an allowed call', () => {
     expect((await client.listResources()).resources.map((resource) => resource.name)).toEqual(['readme']);
     expect((await client.getPrompt({ name: 'greet' })).messages).toHaveLength(1);
     await client.ping();
-    expect(spansOf(telemetry)).toHaveLength(0);
+    expect(spans()).toHaveLength(0);
   });
 
   it('passes every call through untouched when GenOps is not running', async () => {
@@ -119,7 +109,7 @@ describe('governMcpClient: an allowed call', () => {
     const result = await client.callTool({ name: 'shell_exec', arguments: { command: 'ls' } });
     expect(textOf(result)).toBe('ran ls');
     expect(runs.shell_exec).toBe(1);
-    expect(spansOf(telemetry)).toHaveLength(0);
+    expect(spans()).toHaveLength(0);
   });
 
   it('wrapping twice governs once; GovernedClient is the same as governMcpClient(new Client())', async () => {
@@ -129,7 +119,7 @@ describe('governMcpClient: an allowed call', () => {
       client: (client) => governMcpClient(client),
     });
     await pair.client.callTool({ name: 'search', arguments: { query: 'x' } });
-    expect(spansOf(telemetry).map((span) => span.name)).toEqual(['execute_tool search']);
+    expect(spans().map((span) => span.name)).toEqual(['execute_tool search']);
     expect(() => governMcpClient({} as never)).toThrow(TypeError);
   });
 });
@@ -160,7 +150,7 @@ describe('governMcpClient: tool rules', () => {
     expect(received).toEqual([]);
     // An allowed tool still runs.
     expect(textOf(await client.callTool({ name: 'search', arguments: { query: 'q' } }))).toBe('3 hits for q');
-    const [denied, allowed] = spansOf(telemetry);
+    const [denied, allowed] = spans();
     expect(denied!.name).toBe('execute_tool deploy_prod');
     expect(denied!.attributes).toMatchObject({
       'genops.policy.result': 'BLOCKED',
@@ -169,7 +159,7 @@ describe('governMcpClient: tool rules', () => {
     });
     expect(denied!.events.map((event) => event.name)).not.toContain('genops.budget.reconciliation');
     expect(allowed!.attributes['genops.policy.result']).toBe('ALLOWED');
-    expectGenOpsCompliant(spansOf(telemetry));
+    expectGenOpsCompliant(spans());
   });
 
   it('deny glob: shell_* is denied, other tools run', async () => {
@@ -248,7 +238,7 @@ describe('governMcpClient: approvals', () => {
       'genops.approval.decided_by': 'alice@example.com',
       'genops.policy.result': 'ALLOWED',
     });
-    expectGenOpsCompliant(spansOf(telemetry));
+    expectGenOpsCompliant(spans());
   });
 
   it('an approver that denies: the caller gets the denial, the server never gets the call', async () => {
@@ -286,7 +276,7 @@ describe('governMcpClient: approvals', () => {
     expect(governanceDenialOf(denied)?.['genops/reasonCode']).toBe('x_approval_denied');
     expect(held.map((record) => record.status)).toEqual(['pending', 'pending']);
     expect(runs).toEqual({ deploy_prod: 1 });
-    expect(spansOf(telemetry).map((span) => span.attributes['genops.approval.decided_by'])).toEqual(['carol', 'carol']);
+    expect(spans().map((span) => span.attributes['genops.approval.decided_by'])).toEqual(['carol', 'carol']);
   });
 
   it('an approval nobody decides in time is denied (ApprovalTimeoutError)', async () => {
@@ -324,11 +314,11 @@ describe('governMcpClient: rate limits and call-count budgets', () => {
     });
     expect(textOf(await client.callTool({ name: 'lookup', arguments: { id: '9' } }))).toBe('no record 9');
     expect(received).toEqual(['search', 'search', 'lookup']);
-    expect(spansOf(telemetry)[2]!.attributes).toMatchObject({
+    expect(spans()[2]!.attributes).toMatchObject({
       'genops.policy.result': 'RATE_LIMITED',
       'genops.policy.reason_code': 'RATE_LIMITED',
     });
-    expectGenOpsCompliant(spansOf(telemetry));
+    expectGenOpsCompliant(spans());
   });
 
   it("a call-count budget (unit: requests, match: { tool: 'deploy_*' }) allows one deploy a day", async () => {
@@ -354,7 +344,7 @@ describe('governMcpClient: rate limits and call-count budgets', () => {
       used: 1,
       limit: 1,
     });
-    expectGenOpsCompliant(spansOf(telemetry));
+    expectGenOpsCompliant(spans());
   });
 });
 
@@ -367,7 +357,7 @@ describe('governMcpClient: tool failures', () => {
     const span = onlySpan();
     expect(span.attributes['error.type']).toBe(ToolResultError.name);
     expect(span.status.code).toBe(2);
-    expectGenOpsCompliant(spansOf(telemetry));
+    expectGenOpsCompliant(spans());
   });
 
   it('a tool that throws reaches the client as an isError result (the McpServer convention): an error unit', async () => {
@@ -408,7 +398,7 @@ describe('governMcpClient: other paths', () => {
       { type: 'result', result: { isError: true, _meta: { 'genops/reasonCode': 'x_tool_denied' } } },
     ]);
     expect(received).toEqual(['search']);
-    expect(spansOf(telemetry).map((span) => span.attributes['genops.policy.result'])).toEqual(['ALLOWED', 'BLOCKED']);
+    expect(spans().map((span) => span.attributes['genops.policy.result'])).toEqual(['ALLOWED', 'BLOCKED']);
   });
 
   it('writes an audit record per decision, in a hash chain that verifies', async () => {

@@ -1,8 +1,9 @@
-import { currentGovernor, type Governor, type ToolCallInfo } from '@genops/core/adapter';
+import { currentGovernor, type Governor } from '@genops/core/adapter';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { deniedToolError, deniedToolResult } from './denial';
+import { describeMcpToolCall } from './describe-mcp-request';
+import { governMcpToolCall } from './govern-mcp-tool-call';
 import { inProcessClientCall } from './in-process-call';
-import { runGovernedTool, toolCallIdOf } from './run-governed-tool';
 import type { GovernMcpClientOptions } from './types';
 
 const GOVERNED = Symbol.for('genops.mcp.governedClient');
@@ -69,21 +70,16 @@ async function governClientToolCall(
 ): Promise<unknown> {
   const params = request.params ?? {};
   const name = String(params.name);
-  const tool: ToolCallInfo = {
+  const tool = describeMcpToolCall({
     name,
-    provider: 'mcp',
-    type: 'extension',
     arguments: params.arguments,
-    callId: toolCallIdOf(params._meta),
-    attributes: {
-      'mcp.method.name': 'tools/call',
-      'mcp.server.name': serverNameOf(client),
-      'server.address': options.serverAddress,
-      'server.port': options.serverPort,
-    },
-  };
+    meta: params._meta,
+    serverName: serverNameOf(client),
+    serverAddress: options.serverAddress,
+    serverPort: options.serverPort,
+  });
   const call = { name, governor, joined: false };
-  const outcome = await runGovernedTool(tool, () => inProcessClientCall.run(call, send), governor);
+  const outcome = await governMcpToolCall(tool, () => inProcessClientCall.run(call, send), governor);
   if (!outcome.denied) return outcome.result;
   if (options.onDenied === 'throw' || isTaskRequest) throw deniedToolError(name, outcome.error);
   return deniedToolResult(name, outcome.error);

@@ -1,24 +1,24 @@
 import type { GenOpsHandle, GenOpsOptions } from '@genops/core';
 import { ToolResultError } from '@genops/core/adapter';
-import { createTestTelemetry, expectGenOpsCompliant } from '@genops/testing';
+import { expectGenOpsCompliant } from '@genops/testing';
+import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { connectPair, initGenOps, type McpPair, spansOf, textOf } from './__fixtures__/mcp-pair';
+import { connectPair, type McpPair, textOf } from './__fixtures__/mcp-pair';
 import { type GovernMcpServerOptions, governanceDenialOf, governMcpClient, governMcpServer, governTool } from './index';
 
 // The server side: governMcpServer on a real McpServer, called by a plain (ungoverned) SDK Client over
 // InMemoryTransport, so every unit here is the server's own. The last block governs both sides in one
 // process.
 
-const telemetry = createTestTelemetry();
-let genops: GenOpsHandle | undefined;
+const harness = createAdapterHarness({ defaults: { team: 'agents', project: 'mcp-tests', environment: 'test' } });
+const { onlySpan, spans } = harness;
 let pair: McpPair | undefined;
 
 function init(options: GenOpsOptions = {}): GenOpsHandle {
-  genops = initGenOps(telemetry, options);
-  return genops;
+  return harness.init({ autoInstrument: false, ...options });
 }
 
 async function connect(options: GovernMcpServerOptions = {}): Promise<McpPair> {
@@ -28,20 +28,10 @@ async function connect(options: GovernMcpServerOptions = {}): Promise<McpPair> {
 
 const policy = (...rules: object[]) => ({ version: 1 as const, rules }) as GenOpsOptions['policy'];
 
-function onlySpan() {
-  const spans = spansOf(telemetry);
-  expect(spans).toHaveLength(1);
-  return spans[0]!;
-}
-
-beforeEach(() => telemetry.resetSpans());
 afterEach(async () => {
   await pair?.close();
   pair = undefined;
-  await genops?.shutdown();
-  genops = undefined;
 });
-afterAll(() => telemetry.shutdown());
 
 describe('governMcpServer: an allowed call', () => {
   it('runs the handler as one execute_tool unit; the call id is the JSON-RPC request id', async () => {
@@ -65,7 +55,7 @@ describe('governMcpServer: an allowed call', () => {
     const requestId = span.attributes['jsonrpc.request.id'];
     expect(requestId).toMatch(/^\d+$/);
     expect(span.attributes['gen_ai.tool.call.id']).toBe(requestId);
-    expectGenOpsCompliant(spansOf(telemetry));
+    expectGenOpsCompliant(spans());
   });
 
   it("takes the model's tool call id from _meta['genops/toolCallId'] when the client sends one", async () => {
@@ -79,7 +69,7 @@ describe('governMcpServer: an allowed call', () => {
     const { client, runs } = await connect();
     expect(textOf(await client.callTool({ name: 'shell_exec', arguments: { command: 'ls' } }))).toBe('ran ls');
     expect(runs.shell_exec).toBe(1);
-    expect(spansOf(telemetry)).toHaveLength(0);
+    expect(spans()).toHaveLength(0);
   });
 });
 
@@ -117,7 +107,7 @@ describe('governMcpServer: what is governed', () => {
     await client.listTools();
     const renamed = await client.callTool({ name: 'danger_zone' });
     expect(governanceDenialOf(renamed)?.['genops/reasonCode']).toBe('x_tool_denied');
-    expect(spansOf(telemetry).map((span) => `${span.name} ${span.attributes['genops.policy.result']}`)).toEqual([
+    expect(spans().map((span) => `${span.name} ${span.attributes['genops.policy.result']}`)).toEqual([
       'execute_tool legacy_echo ALLOWED',
       'execute_tool shell_exec BLOCKED',
       'execute_tool shell_legacy BLOCKED',
@@ -166,7 +156,7 @@ describe('governMcpServer: decisions', () => {
     });
     expect(runs.shell_exec).toBeUndefined();
     expect(onlySpan().attributes['genops.policy.result']).toBe('BLOCKED');
-    expectGenOpsCompliant(spansOf(telemetry));
+    expectGenOpsCompliant(spans());
   });
 
   it('allow list, approval (approve and deny), rate limit, call-count budget and content rules apply', async () => {
@@ -197,8 +187,8 @@ describe('governMcpServer: decisions', () => {
     const secret = `ghp_${'A1b2C3d4E5f6G7h8I9j0'.repeat(2)}`;
     expect(await outcome('http_post', { url: 'https://example.com', header: secret })).toBe('POLICY_DENY_CONTENT');
     expect(runs).toEqual({ search: 2, deploy_prod: 1 });
-    expect(JSON.stringify(spansOf(telemetry).map((span) => [span.attributes, span.events]))).not.toContain(secret);
-    expectGenOpsCompliant(spansOf(telemetry));
+    expect(JSON.stringify(spans().map((span) => [span.attributes, span.events]))).not.toContain(secret);
+    expectGenOpsCompliant(spans());
   });
 
   it('a handler that throws: the unit records the thrown error type; the client gets the isError result', async () => {
@@ -245,9 +235,9 @@ describe('a governed client and a governed server in one process', () => {
     expect(pair.runs.deploy_prod).toBe(1);
     // The second call was denied on the client: the server never received it.
     expect(pair.received).toEqual(['deploy_prod']);
-    const spans = spansOf(telemetry);
-    expect(spans.map((span) => span.name)).toEqual(['execute_tool deploy_prod', 'execute_tool deploy_prod']);
-    expect(spans[0]!.attributes['mcp.server.name']).toBe('tool-server'); // the client's unit
+    const all = spans();
+    expect(all.map((span) => span.name)).toEqual(['execute_tool deploy_prod', 'execute_tool deploy_prod']);
+    expect(all[0]!.attributes['mcp.server.name']).toBe('tool-server'); // the client's unit
     expect((await handle.status()).budgets.find((line) => line.budget === 'deploys')?.used).toBe(1);
   });
 
@@ -262,7 +252,7 @@ describe('a governed client and a governed server in one process', () => {
     const result = await pair.client.callTool({ name: 'deploy_prod', arguments: { ref: 'v1' } });
     expect(governanceDenialOf(result)?.['genops/reasonCode']).toBe('BUDGET_EXCEEDED');
     expect(pair.runs.deploy_prod).toBeUndefined();
-    const [server, client] = spansOf(telemetry);
+    const [server, client] = spans();
     expect(server!.attributes).toMatchObject({
       'genops.policy.result': 'BLOCKED',
       'jsonrpc.request.id': expect.any(String),

@@ -1,8 +1,9 @@
-import { currentGovernor, type ToolCallInfo } from '@genops/core/adapter';
+import { currentGovernor } from '@genops/core/adapter';
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { deniedToolResult } from './denial';
+import { describeMcpToolCall } from './describe-mcp-request';
+import { governMcpToolCall } from './govern-mcp-tool-call';
 import { inProcessClientCall } from './in-process-call';
-import { runGovernedTool, toolCallIdOf } from './run-governed-tool';
 import type { GovernMcpServerOptions } from './types';
 
 const GOVERNED = Symbol.for('genops.mcp.governed');
@@ -129,22 +130,16 @@ function governHandler<H extends ToolHandler>(nameOf: () => string, handler: H, 
     }
     // McpServer calls `handler(args, extra)` for a tool with an input schema, `handler(extra)` without.
     const extra = (handlerArgs.at(-1) ?? {}) as HandlerExtra;
-    const requestId = extra.requestId === undefined ? undefined : String(extra.requestId);
-    const tool: ToolCallInfo = {
+    const tool = describeMcpToolCall({
       name,
-      provider: 'mcp',
-      type: 'extension',
       arguments: handlerArgs.length >= 2 ? handlerArgs[0] : undefined,
-      callId: toolCallIdOf(extra._meta) ?? requestId,
-      attributes: {
-        'mcp.method.name': 'tools/call',
-        'jsonrpc.request.id': requestId,
-        'mcp.session.id': extra.sessionId,
-        'server.address': options.serverAddress,
-        'server.port': options.serverPort,
-      },
-    };
-    const outcome = await runGovernedTool(tool, run, governor);
+      meta: extra._meta,
+      requestId: extra.requestId === undefined ? undefined : String(extra.requestId),
+      sessionId: extra.sessionId,
+      serverAddress: options.serverAddress,
+      serverPort: options.serverPort,
+    });
+    const outcome = await governMcpToolCall(tool, run, governor);
     return outcome.denied ? deniedToolResult(name, outcome.error) : outcome.result;
   };
   Object.defineProperty(governed, GOVERNED, { value: true });

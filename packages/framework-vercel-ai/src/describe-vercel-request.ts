@@ -1,7 +1,7 @@
-import type { LanguageModelV4, LanguageModelV4CallOptions } from '@ai-sdk/provider';
+import type { EmbeddingModelV4, LanguageModelV4, LanguageModelV4CallOptions } from '@ai-sdk/provider';
 import { estimateInputTokens, type GovernedRequest } from '@genops/core/adapter';
 import { mapVercelProvider } from './map-vercel-provider';
-import { vercelPromptTexts } from './vercel-prompt-text';
+import { vercelPromptTexts } from './vercel-request-text';
 
 /**
  * Reads what governance needs from a language-model call of the AI SDK (`doGenerate` / `doStream`
@@ -54,4 +54,31 @@ function requestAttributesOf(params: LanguageModelV4CallOptions): NonNullable<Go
     attributes['gen_ai.request.stop_sequences'] = params.stopSequences.filter((s) => typeof s === 'string');
   attributes['gen_ai.output.type'] = params.responseFormat?.type === 'json' ? 'json' : 'text';
   return attributes;
+}
+
+/**
+ * The governed request of one `doEmbed` call (`embed`, `embedMany`: one call per chunk the AI SDK
+ * sends): its values are read by content rules and can be redacted; the model is not editable.
+ */
+export function describeVercelEmbeddingRequest(
+  model: Pick<EmbeddingModelV4, 'provider' | 'modelId'>,
+  params: Parameters<EmbeddingModelV4['doEmbed']>[0],
+  options: { provider?: string | undefined },
+): GovernedRequest {
+  const values = Array.isArray(params.values) ? params.values : [];
+  return {
+    provider: options.provider ?? mapVercelProvider(model.provider),
+    operation: 'embeddings',
+    model: model.modelId,
+    method: 'doEmbed',
+    stream: false,
+    maxOutputTokens: 0,
+    estimatedInputTokens: estimateInputTokens(values),
+    requestAttributes: {
+      ...(typeof params.dimensions === 'number' ? { 'gen_ai.embeddings.dimension.count': params.dimensions } : {}),
+    },
+    text: () => values,
+    editable: { model: false, text: true },
+    content: () => ({ input: values }),
+  };
 }

@@ -1,53 +1,21 @@
 import type { LanguageModelV4GenerateResult, LanguageModelV4StreamPart, LanguageModelV4Usage } from '@ai-sdk/provider';
-import {
-  ApprovalDeniedError,
-  BudgetExceededError,
-  GenOps,
-  type GenOpsHandle,
-  type GenOpsOptions,
-  microsToUsd,
-  PolicyViolationError,
-} from '@genops/core';
-import { costMicros, PRICE_FILES } from '@genops/core/internal';
-import { createTestTelemetry, expectGenOpsCompliant } from '@genops/testing';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { ApprovalDeniedError, BudgetExceededError, microsToUsd, PolicyViolationError } from '@genops/core';
+import { costMicros } from '@genops/core/internal';
+import { expectGenOpsCompliant } from '@genops/testing';
+import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import { embed, embedMany, generateObject, generateText, isStepCount, streamText, tool } from 'ai';
 import { MockEmbeddingModelV4, MockLanguageModelV4, simulateReadableStream } from 'ai/test';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { convertVercelUsage, governedEmbeddingModel, governedModel, governTools, mapVercelProvider } from './index';
 
 // The real `ai` 7 with its own fake models (`ai/test`): generateText, streamText, generateObject,
 // embed and tool execution run exactly as in an app, and the mocks record what reached the model.
 
-const telemetry = createTestTelemetry();
-let genops: GenOpsHandle | undefined;
-
-function init(options: GenOpsOptions = {}): GenOpsHandle {
-  genops = GenOps.init({
-    tracerProvider: telemetry.tracerProvider,
-    meterProvider: telemetry.meterProvider,
-    defaults: { team: 'platform', project: 'vercel-ai-tests', environment: 'test' },
-    ...options,
-  });
-  return genops;
-}
-
-function spans(): ReadableSpan[] {
-  return telemetry.spans() as ReadableSpan[];
-}
-
-function onlySpan(): ReadableSpan {
-  const all = spans();
-  expect(all.map((span) => span.name)).toHaveLength(1);
-  return all[0]!;
-}
-
-function priceOf(provider: string, model: string) {
-  const price = PRICE_FILES.find((file) => file.provider === provider)?.models[model];
-  if (!price) throw new Error(`no price for ${provider}/${model}`);
-  return price;
-}
+const harness = createAdapterHarness({
+  defaults: { team: 'platform', project: 'vercel-ai-tests', environment: 'test' },
+});
+const { init, spans, onlySpan, priceOf } = harness;
 
 /** 1000 input tokens (400 read from the cache), 500 output tokens (200 of them reasoning). */
 const USAGE: LanguageModelV4Usage = {
@@ -102,17 +70,6 @@ async function drain(result: { fullStream: AsyncIterable<{ type: string; error?:
 
 /** gpt-4o per 1M: $2.50 input, $1.25 cached input, $10 output → 600 × 2.5 + 400 × 1.25 + 500 × 10 = 7000 µ$. */
 const EXPECTED_MICROS = 7000;
-
-afterAll(async () => {
-  await telemetry.shutdown();
-});
-beforeEach(() => {
-  telemetry.resetSpans();
-});
-afterEach(async () => {
-  await genops?.shutdown();
-  genops = undefined;
-});
 
 describe('convertVercelUsage and mapVercelProvider', () => {
   it('maps V4 usage: totals include cache and reasoning; parts fill in a missing total; raw is kept', () => {

@@ -1,7 +1,14 @@
 import type { LanguageModelV4StreamPart } from '@ai-sdk/provider';
-import type { CallOutcome, GovernedCall, Governor } from '@genops/core/adapter';
-import { type DeniedToolCall, findDeniedToolCall, recordDeniedToolCall } from './check-tool-calls';
+import {
+  type CallOutcome,
+  type DeniedToolCall,
+  type GovernedCall,
+  type Governor,
+  recordDeniedToolCall,
+} from '@genops/core/adapter';
+import { findDeniedToolCall } from './check-tool-calls';
 import { convertVercelUsage } from './convert-vercel-usage';
+import { finishReasonsOf } from './read-vercel-response';
 
 /** Parts that carry no model output (they arrive before the first token). */
 const NOT_OUTPUT = new Set(['stream-start', 'response-metadata', 'raw', 'ping']);
@@ -108,15 +115,6 @@ export function governVercelStream(
       await reader.cancel(reason).catch(() => {});
     },
   });
-}
-
-/** `finishReason` of V4 (`{ unified, raw }`), the raw provider value preferred. */
-export function finishReasonsOf(finishReason: unknown): string[] {
-  if (typeof finishReason === 'string') return [finishReason];
-  if (!finishReason || typeof finishReason !== 'object') return [];
-  const { raw, unified } = finishReason as { raw?: unknown; unified?: unknown };
-  if (typeof raw === 'string' && raw !== '') return [raw];
-  return typeof unified === 'string' ? [unified] : [];
 }
 
 function snapshot(outcome: CallOutcome): CallOutcome {

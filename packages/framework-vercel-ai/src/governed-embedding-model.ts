@@ -1,8 +1,5 @@
-import type { EmbeddingModelV4 } from '@ai-sdk/provider';
-import { currentGovernor, estimateInputTokens } from '@genops/core/adapter';
 import { type EmbeddingModelMiddleware, wrapEmbeddingModel } from 'ai';
-import { convertVercelEmbeddingUsage } from './convert-vercel-usage';
-import { mapVercelProvider } from './map-vercel-provider';
+import { governVercelEmbed } from './govern-vercel-call';
 
 /** Options of {@link genopsEmbeddingMiddleware} and {@link governedEmbeddingModel}. */
 export interface GenOpsEmbeddingMiddlewareOptions {
@@ -19,38 +16,7 @@ export interface GenOpsEmbeddingMiddlewareOptions {
 export function genopsEmbeddingMiddleware(options: GenOpsEmbeddingMiddlewareOptions = {}): EmbeddingModelMiddleware {
   return {
     specificationVersion: 'v4',
-    async wrapEmbed({ doEmbed, params, model }) {
-      const governor = currentGovernor();
-      if (!governor) return doEmbed();
-      const values = Array.isArray(params.values) ? params.values : [];
-      const call = await governor.begin({
-        provider: options.provider ?? mapVercelProvider(model.provider),
-        operation: 'embeddings',
-        model: model.modelId,
-        method: 'doEmbed',
-        stream: false,
-        maxOutputTokens: 0,
-        estimatedInputTokens: estimateInputTokens(values),
-        requestAttributes: {
-          ...(typeof params.dimensions === 'number' ? { 'gen_ai.embeddings.dimension.count': params.dimensions } : {}),
-        },
-        text: () => values,
-        editable: { model: false, text: true },
-        content: () => ({ input: values }),
-      });
-      let result: Awaited<ReturnType<EmbeddingModelV4['doEmbed']>>;
-      try {
-        const rewrite = call.edits?.text;
-        result = await call.runInContext(() =>
-          rewrite ? model.doEmbed({ ...params, values: values.map(rewrite) }) : doEmbed(),
-        );
-      } catch (error) {
-        await call.fail(error);
-        throw error;
-      }
-      await call.end({ usage: convertVercelEmbeddingUsage(result.usage) });
-      return result;
-    },
+    wrapEmbed: ({ doEmbed, params, model }) => governVercelEmbed({ model, params, run: doEmbed }, options.provider),
   };
 }
 

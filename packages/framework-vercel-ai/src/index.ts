@@ -1,6 +1,6 @@
 export { convertVercelEmbeddingUsage, convertVercelUsage } from './convert-vercel-usage';
 export { DEFAULT_TOOL_PROVIDER, genopsMiddleware, governedModel } from './genops-middleware';
-export { governTools } from './govern-tools';
+export { governTools } from './govern-vercel-tools';
 export {
   type GenOpsEmbeddingMiddlewareOptions,
   genopsEmbeddingMiddleware,

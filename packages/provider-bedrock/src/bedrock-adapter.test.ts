@@ -7,34 +7,23 @@ import {
   InvokeModelWithResponseStreamCommand,
   ThrottlingException,
 } from '@aws-sdk/client-bedrock-runtime';
-import { BudgetExceededError, GenOps, type GenOpsHandle, type GenOpsOptions, PolicyViolationError } from '@genops/core';
+import { BudgetExceededError, PolicyViolationError } from '@genops/core';
 import { costMicros, PRICE_FILES, PriceTable } from '@genops/core/internal';
-import { createTestTelemetry, expectGenOpsCompliant, type FakeBedrockServer, startFakeBedrock } from '@genops/testing';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { expectGenOpsCompliant, startFakeBedrock } from '@genops/testing';
+import { createAdapterHarness } from '@genops/testing/adapter-harness';
+import { describe, expect, it } from 'vitest';
 import { convertBedrockUsage, convertInvocationMetrics, convertInvokeBodyUsage, instrumentBedrock } from './index';
 
 // The real @aws-sdk/client-bedrock-runtime (3.x) against the fake Bedrock server on 127.0.0.1 (JSON and
 // AWS event-stream framing). Loading './index' registers the adapter, so GenOps.init() patches the SDK
 // the way it does in an app.
 
-let server: FakeBedrockServer;
-const telemetry = createTestTelemetry();
-let genops: GenOpsHandle | undefined;
-
-function init(options: GenOpsOptions = {}): GenOpsHandle {
-  genops = GenOps.init({
-    tracerProvider: telemetry.tracerProvider,
-    meterProvider: telemetry.meterProvider,
-    defaults: { team: 'platform', project: 'adapter-tests', environment: 'test' },
-    ...options,
-  });
-  return genops;
-}
+const harness = createAdapterHarness({ server: startFakeBedrock });
+const { init, spans, onlySpan } = harness;
 
 function client(options: BedrockRuntimeClientConfig = {}): BedrockRuntimeClient {
   return new BedrockRuntimeClient({
-    endpoint: server.url,
+    endpoint: harness.server.url,
     region: 'us-east-1',
     credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' },
     maxAttempts: 1,
@@ -42,42 +31,13 @@ function client(options: BedrockRuntimeClientConfig = {}): BedrockRuntimeClient 
   });
 }
 
-function spans(): ReadableSpan[] {
-  return telemetry.spans() as ReadableSpan[];
-}
-
-function onlySpan(): ReadableSpan {
-  const all = spans();
-  expect(all).toHaveLength(1);
-  return all[0]!;
-}
-
 function priceOf(model: string) {
-  const file = PRICE_FILES.find((candidate) => candidate.provider === 'aws.bedrock');
-  const price = file?.models[model];
-  if (!price) throw new Error(`no price for ${model}`);
-  return price;
+  return harness.priceOf('aws.bedrock', model);
 }
 
 const MODEL = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
 const messages = [{ role: 'user' as const, content: [{ text: 'Say hello.' }] }];
 const CONTENT = 'Hello from the fake Bedrock server.';
-
-beforeAll(async () => {
-  server = await startFakeBedrock();
-});
-afterAll(async () => {
-  await server.close();
-  await telemetry.shutdown();
-});
-beforeEach(() => {
-  server.reset();
-  telemetry.resetSpans();
-});
-afterEach(async () => {
-  await genops?.shutdown();
-  genops = undefined;
-});
 
 describe('convertBedrockUsage', () => {
   it('adds the cache counts to inputTokens (Bedrock excludes them), splits the 1h write, keeps raw', () => {
@@ -127,7 +87,7 @@ describe('convertBedrockUsage', () => {
 describe('ConverseCommand', () => {
   it('governs a plain call: span, region, usage with cache, exact cost, conformance', async () => {
     init({ budgets: [{ name: 'team', limit: 5, window: 'day', per: 'team' }] });
-    server.enqueue({ usage: { input: 1000, output: 500, cacheRead: 2000, cacheWrite: 400 } });
+    harness.server.enqueue({ usage: { input: 1000, output: 500, cacheRead: 2000, cacheWrite: 400 } });
     const response = await client().send(
       new ConverseCommand({
         modelId: MODEL,
@@ -137,8 +97,8 @@ describe('ConverseCommand', () => {
       }),
     );
     expect(response.output?.message?.content?.[0]?.text).toBe(CONTENT);
-    expect(server.requests[0]).toMatchObject({ modelId: MODEL, operation: 'converse' });
-    expect(server.requests[0]?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\//);
+    expect(harness.server.requests[0]).toMatchObject({ modelId: MODEL, operation: 'converse' });
+    expect(harness.server.requests[0]?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\//);
 
     // The `us.` profile has its own price entry (the regional premium): $3.3 in, $0.33 cache read,
     // $4.125 cache write, $16.5 out per 1M.
@@ -164,18 +124,18 @@ describe('ConverseCommand', () => {
       'gen_ai.usage.cache_read.input_tokens': 2000,
       'gen_ai.usage.cache_creation.input_tokens': 400,
       'server.address': '127.0.0.1',
-      'server.port': server.port,
+      'server.port': harness.server.port,
       'genops.cost.total': expectedMicros / 1e6,
       'genops.accounting.actual': expectedMicros / 1e6,
       'genops.policy.result': 'ALLOWED',
     });
     expectGenOpsCompliant(spans());
-    expect((await genops!.status()).budgets[0]).toMatchObject({ used: expectedMicros / 1e6, reserved: 0 });
+    expect((await harness.genops!.status()).budgets[0]).toMatchObject({ used: expectedMicros / 1e6, reserved: 0 });
   });
 
   it('records a provider error with error.type and bills nothing', async () => {
     init({ budgets: [{ name: 'all', limit: 1, window: 'total' }] });
-    server.enqueue({ status: 429, error: { message: 'slow down' } });
+    harness.server.enqueue({ status: 429, error: { message: 'slow down' } });
     const error = await client()
       .send(new ConverseCommand({ modelId: MODEL, messages, inferenceConfig: { maxTokens: 50 } }))
       .catch((caught: unknown) => caught);
@@ -185,7 +145,7 @@ describe('ConverseCommand', () => {
       'genops.accounting.actual': 0,
       'genops.execution.reason_code': 'PROVIDER_ERROR_UPSTREAM',
     });
-    expect((await genops!.status()).budgets[0]).toMatchObject({ used: 0, reserved: 0 });
+    expect((await harness.genops!.status()).budgets[0]).toMatchObject({ used: 0, reserved: 0 });
     expectGenOpsCompliant(spans());
   });
 
@@ -195,7 +155,7 @@ describe('ConverseCommand', () => {
       .send(new ConverseCommand({ modelId: MODEL, messages, inferenceConfig: { maxTokens: 4000 } }))
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(BudgetExceededError);
-    expect(server.requests).toHaveLength(0);
+    expect(harness.server.requests).toHaveLength(0);
     expect(onlySpan().attributes).toMatchObject({
       'genops.policy.result': 'BLOCKED',
       'genops.policy.reason_code': 'BUDGET_EXCEEDED',
@@ -209,7 +169,7 @@ describe('ConverseCommand', () => {
       .send(new ConverseCommand({ modelId: MODEL, messages, inferenceConfig: { maxTokens: 50 } }))
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PolicyViolationError);
-    expect(server.requests).toHaveLength(0);
+    expect(harness.server.requests).toHaveLength(0);
     expect(onlySpan().attributes).toMatchObject({
       'genops.policy.result': 'BLOCKED',
       'genops.policy.reason_code': 'POLICY_DENY_REGION',
@@ -217,11 +177,11 @@ describe('ConverseCommand', () => {
     expectGenOpsCompliant(spans());
 
     // The same rule lets an eu-west-1 client through.
-    telemetry.resetSpans();
+    harness.telemetry.resetSpans();
     await client({ region: 'eu-west-1' }).send(
       new ConverseCommand({ modelId: 'eu.anthropic.claude-sonnet-4-5-20250929-v1:0', messages }),
     );
-    expect(server.requests).toHaveLength(1);
+    expect(harness.server.requests).toHaveLength(1);
     expect(onlySpan().attributes['genops.policy.result']).toBe('ALLOWED');
   });
 
@@ -230,7 +190,7 @@ describe('ConverseCommand', () => {
     await expect(client().send(new ConverseCommand({ modelId: MODEL, messages }))).rejects.toBeInstanceOf(
       PolicyViolationError,
     );
-    expect(server.requests).toHaveLength(0);
+    expect(harness.server.requests).toHaveLength(0);
   });
 
   it('content redaction rewrites messages and system before they leave the process', async () => {
@@ -241,14 +201,14 @@ describe('ConverseCommand', () => {
       messages: [{ role: 'user' as const, content: [{ text: 'Mail alice@example.com' }] }],
     };
     await client().send(new ConverseCommand(input));
-    const sent = JSON.stringify(server.requests[0]?.body);
+    const sent = JSON.stringify(harness.server.requests[0]?.body);
     expect(sent).not.toContain('@example.com');
     expect(input.messages[0]?.content[0]?.text).toBe('Mail alice@example.com');
   });
 
   it('passes calls through unchanged when GenOps is not running', async () => {
     await client().send(new ConverseCommand({ modelId: MODEL, messages }));
-    expect(server.requests).toHaveLength(1);
+    expect(harness.server.requests).toHaveLength(1);
     expect(spans()).toHaveLength(0);
   });
 });
@@ -256,7 +216,7 @@ describe('ConverseCommand', () => {
 describe('ConverseStreamCommand', () => {
   it('usage from the metadata event, settles on the last event', async () => {
     init();
-    server.enqueue({ usage: { input: 100, output: 40, cacheRead: 50 } });
+    harness.server.enqueue({ usage: { input: 100, output: 40, cacheRead: 50 } });
     const response = await client().send(
       new ConverseStreamCommand({ modelId: MODEL, messages, inferenceConfig: { maxTokens: 100 } }),
     );
@@ -283,7 +243,7 @@ describe('ConverseStreamCommand', () => {
 
   it('an early break settles from the reservation, flagged incomplete', async () => {
     init({ budgets: [{ name: 'all', limit: 1, window: 'total' }] });
-    server.enqueue({ chunkDelayMs: 5 });
+    harness.server.enqueue({ chunkDelayMs: 5 });
     const response = await client().send(
       new ConverseStreamCommand({ modelId: MODEL, messages, inferenceConfig: { maxTokens: 50 } }),
     );
@@ -295,7 +255,7 @@ describe('ConverseStreamCommand', () => {
       'genops.accounting.incomplete': true,
       'genops.accounting.actual': reserved,
     });
-    const status = await genops!.status();
+    const status = await harness.genops!.status();
     expect(status.openReservations).toBe(0);
     expect(status.budgets[0]).toMatchObject({ used: reserved, reserved: 0 });
     expectGenOpsCompliant(spans());
@@ -303,7 +263,7 @@ describe('ConverseStreamCommand', () => {
 
   it('an aborted stream (abortSignal) settles from the reservation, flagged incomplete', async () => {
     init({ budgets: [{ name: 'all', limit: 1, window: 'total' }] });
-    server.enqueue({ chunkDelayMs: 30 });
+    harness.server.enqueue({ chunkDelayMs: 30 });
     const controller = new AbortController();
     const response = await client().send(
       new ConverseStreamCommand({ modelId: MODEL, messages, inferenceConfig: { maxTokens: 50 } }),
@@ -326,13 +286,13 @@ describe('ConverseStreamCommand', () => {
       'genops.accounting.incomplete': true,
       'genops.accounting.actual': reserved,
     });
-    expect((await genops!.status()).openReservations).toBe(0);
+    expect((await harness.genops!.status()).openReservations).toBe(0);
     expectGenOpsCompliant(spans());
   });
 
   it('a connection broken mid-stream fails the call and settles from the reservation, flagged incomplete', async () => {
     init({ budgets: [{ name: 'all', limit: 1, window: 'total' }] });
-    server.enqueue({ breakAfterChunks: 2 });
+    harness.server.enqueue({ breakAfterChunks: 2 });
     const response = await client().send(
       new ConverseStreamCommand({ modelId: MODEL, messages, inferenceConfig: { maxTokens: 50 } }),
     );
@@ -349,7 +309,7 @@ describe('ConverseStreamCommand', () => {
     });
     expect(error).toBeInstanceOf(Error);
     expect(span.attributes['error.type']).toBeDefined();
-    expect((await genops!.status()).budgets[0]).toMatchObject({ used: reserved, reserved: 0 });
+    expect((await harness.genops!.status()).budgets[0]).toMatchObject({ used: reserved, reserved: 0 });
     expectGenOpsCompliant(spans());
   });
 });
@@ -357,7 +317,7 @@ describe('ConverseStreamCommand', () => {
 describe('InvokeModel (Anthropic family)', () => {
   it('InvokeModelCommand: usage from the body, exact cost', async () => {
     init();
-    server.enqueue({ usage: { input: 300, output: 70, cacheWrite: 100 } });
+    harness.server.enqueue({ usage: { input: 300, output: 70, cacheWrite: 100 } });
     const response = await client().send(
       new InvokeModelCommand({
         modelId: MODEL,
@@ -386,7 +346,7 @@ describe('InvokeModel (Anthropic family)', () => {
 
   it('InvokeModelWithResponseStreamCommand: usage from the Anthropic events', async () => {
     init();
-    server.enqueue({ usage: { input: 120, output: 33 } });
+    harness.server.enqueue({ usage: { input: 120, output: 33 } });
     const response = await client().send(
       new InvokeModelWithResponseStreamCommand({
         modelId: MODEL,
@@ -427,7 +387,7 @@ describe('instrumentBedrock', () => {
   });
 
   it('governs with autoInstrument off', async () => {
-    init({ autoInstrument: false } as GenOpsOptions);
+    init({ autoInstrument: false });
     await client().send(new ConverseCommand({ modelId: MODEL, messages }));
     expect(spans()).toHaveLength(0);
     await instrumentBedrock(client()).send(new ConverseCommand({ modelId: MODEL, messages }));

@@ -1,15 +1,17 @@
-import { type AdapterContext, type GenOpsAdapter, loadPackageBuilds } from '@genops/core/adapter';
-import { addGovernanceMiddleware } from './bedrock-middleware';
+import { defineSdkAdapter, loadPackageBuilds, methodPatcher, safely } from '@genops/core/adapter';
+import { addGovernanceMiddleware } from './govern-bedrock-call';
+import type { BedrockModule } from './types';
 
-const ORIGINAL = Symbol.for('genops.bedrock.original');
+/** Marks the governed `BedrockRuntimeClient.prototype.send` (`genops.bedrock.original`). */
+export const bedrockMethods = methodPatcher('bedrock');
 
 /**
  * Loads every copy of `@aws-sdk/client-bedrock-runtime` the app can reach. The package has no
  * `exports` map, so Node resolves both `require` and `import` to its CommonJS build (`dist-cjs`): one
  * module graph per copy. Bundlers pick `dist-es`; there, use `instrumentBedrock(client)`.
  */
-export function loadBedrockModules(searchPaths: readonly string[]): any[] {
-  return loadPackageBuilds<any>('@aws-sdk/client-bedrock-runtime', {
+export function loadBedrockModules(searchPaths: readonly string[]): BedrockModule[] {
+  return loadPackageBuilds<BedrockModule>('@aws-sdk/client-bedrock-runtime', {
     searchPaths,
     from: import.meta.url,
     accept: (loaded) => typeof loaded?.BedrockRuntimeClient === 'function',
@@ -23,41 +25,20 @@ export function loadBedrockModules(searchPaths: readonly string[]): any[] {
  * sees the typed input before serialization. The constructor is not patched because the class is
  * exported by reference and clients created before `init()` would be missed.
  */
-export function patchModule(module: any): () => void {
-  const prototype = module.BedrockRuntimeClient.prototype;
-  const current = prototype.send;
-  if (typeof current !== 'function' || ORIGINAL in current) return () => {};
-  const hadOwn = Object.hasOwn(prototype, 'send');
-  const governed = function (this: any, ...args: unknown[]) {
-    try {
-      addGovernanceMiddleware(this);
-    } catch {
+export function patchModule(module: BedrockModule): () => void {
+  return bedrockMethods.patch(module.BedrockRuntimeClient.prototype, 'send', (original) =>
+    bedrockMethods.mark(original, function (this: any, ...args: unknown[]) {
       // Never break the host call over instrumentation.
-    }
-    return current.apply(this, args);
-  };
-  Object.defineProperty(governed, ORIGINAL, { value: current });
-  prototype.send = governed;
-  return () => {
-    if (prototype.send !== governed) return;
-    if (hadOwn) prototype.send = current;
-    else delete prototype.send;
-  };
+      safely(() => addGovernanceMiddleware(this), 'bedrock middleware');
+      return original.apply(this, args);
+    }),
+  );
 }
 
-let unpatch: Array<() => void> = [];
-
 /** Registered with `@genops/core`: `GenOps.init()` enables it when `@genops/provider-bedrock` is installed. */
-export const bedrockAdapter: GenOpsAdapter = {
+export const bedrockAdapter = defineSdkAdapter<BedrockModule>({
   name: '@genops/provider-bedrock',
   instruments: '@aws-sdk/client-bedrock-runtime',
-  enable(context: AdapterContext): boolean {
-    const modules = loadBedrockModules(context.searchPaths);
-    for (const module of modules) unpatch.push(patchModule(module));
-    return modules.length > 0;
-  },
-  disable(): void {
-    for (const step of unpatch) step();
-    unpatch = [];
-  },
-};
+  load: loadBedrockModules,
+  patch: patchModule,
+});

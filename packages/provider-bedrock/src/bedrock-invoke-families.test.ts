@@ -3,53 +3,40 @@ import {
   InvokeModelCommand,
   InvokeModelWithResponseStreamCommand,
 } from '@aws-sdk/client-bedrock-runtime';
-import { GenOps, type GenOpsHandle, type GenOpsOptions } from '@genops/core';
+import type { GenOpsHandle, GenOpsOptions } from '@genops/core';
 import type { Usage } from '@genops/core/adapter';
-import { costMicros, PRICE_FILES } from '@genops/core/internal';
-import { createTestTelemetry, expectGenOpsCompliant, type FakeBedrockServer, startFakeBedrock } from '@genops/testing';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { costMicros } from '@genops/core/internal';
+import { startFakeBedrock } from '@genops/testing';
+import { createAdapterHarness } from '@genops/testing/adapter-harness';
+import { describe, expect, it } from 'vitest';
 import { convertInvokeBodyUsage, convertTokenCountHeaders } from './convert-bedrock-usage';
 import './index';
 
 // InvokeModel / InvokeModelWithResponseStream for the non-Anthropic families, end to end: the real
 // @aws-sdk/client-bedrock-runtime against the fake Bedrock server, which answers in each family's
-// native wire format (packages/testing/src/fake-bedrock-server.ts cites where each shape comes from).
+// native wire format (packages/testing/src/fake-bedrock-harness.server.ts cites where each shape comes from).
 
-let server: FakeBedrockServer;
-const telemetry = createTestTelemetry();
-let genops: GenOpsHandle | undefined;
+const harness = createAdapterHarness({
+  server: startFakeBedrock,
+  defaults: { team: 'platform', project: 'bedrock-families', environment: 'test' },
+});
+const { onlySpan } = harness;
 
 function init(options: GenOpsOptions = {}): GenOpsHandle {
-  genops = GenOps.init({
-    tracerProvider: telemetry.tracerProvider,
-    meterProvider: telemetry.meterProvider,
-    defaults: { team: 'platform', project: 'bedrock-families', environment: 'test' },
-    budgets: [{ name: 'all', limit: 5, window: 'total' }],
-    ...options,
-  });
-  return genops;
+  return harness.init({ budgets: [{ name: 'all', limit: 5, window: 'total' }], ...options });
 }
 
 function client(): BedrockRuntimeClient {
   return new BedrockRuntimeClient({
-    endpoint: server.url,
+    endpoint: harness.server.url,
     region: 'us-east-1',
     credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
     maxAttempts: 1,
   });
 }
 
-function onlySpan(): ReadableSpan {
-  const spans = telemetry.spans() as ReadableSpan[];
-  expect(spans).toHaveLength(1);
-  return spans[0]!;
-}
-
 function priceOf(model: string) {
-  const price = PRICE_FILES.find((file) => file.provider === 'aws.bedrock')?.models[model];
-  if (!price) throw new Error(`no bundled price for ${model}`);
-  return price;
+  return harness.priceOf('aws.bedrock', model);
 }
 
 const CONTENT = 'Hello from the fake Bedrock server.';
@@ -147,22 +134,6 @@ function familyNamed(name: string): Family {
   return family;
 }
 
-beforeAll(async () => {
-  server = await startFakeBedrock();
-});
-afterAll(async () => {
-  await server.close();
-  await telemetry.shutdown();
-});
-beforeEach(() => {
-  server.reset();
-  telemetry.resetSpans();
-});
-afterEach(async () => {
-  await genops?.shutdown();
-  genops = undefined;
-});
-
 async function expectSettled(family: Family, usage: Usage): Promise<number> {
   const expectedMicros = costMicros(priceOf(family.priced), usage);
   const span = onlySpan();
@@ -178,15 +149,15 @@ async function expectSettled(family: Family, usage: Usage): Promise<number> {
     'genops.accounting.actual': expectedMicros / 1e6,
   });
   expect(span.attributes['genops.accounting.incomplete']).toBeUndefined();
-  expectGenOpsCompliant(telemetry.spans());
-  expect((await genops!.status()).budgets[0]).toMatchObject({ used: expectedMicros / 1e6, reserved: 0 });
+  harness.expectCompliant();
+  expect((await harness.genops!.status()).budgets[0]).toMatchObject({ used: expectedMicros / 1e6, reserved: 0 });
   return expectedMicros;
 }
 
 describe.each(FAMILIES)('$name ($model)', (family) => {
   it('InvokeModelCommand: usage from the body or the token-count headers, exact cost, one compliant span', async () => {
     init();
-    server.enqueue({ usage: { input: 1200, output: 300 } });
+    harness.server.enqueue({ usage: { input: 1200, output: 300 } });
     const response = await client().send(
       new InvokeModelCommand({
         modelId: family.model,
@@ -195,13 +166,13 @@ describe.each(FAMILIES)('$name ($model)', (family) => {
       }),
     );
     expect(family.text(decode(response.body))).toBe(CONTENT);
-    expect(server.requests[0]).toMatchObject({ modelId: family.model, operation: 'invoke', body: family.body });
+    expect(harness.server.requests[0]).toMatchObject({ modelId: family.model, operation: 'invoke', body: family.body });
     await expectSettled(family, { inputTokens: 1200, outputTokens: 300 });
   });
 
   it('InvokeModelWithResponseStreamCommand: usage from the final chunk, exact cost, one compliant span', async () => {
     init();
-    server.enqueue({ usage: { input: 800, output: 150 } });
+    harness.server.enqueue({ usage: { input: 800, output: 150 } });
     const response = await client().send(
       new InvokeModelWithResponseStreamCommand({
         modelId: family.model,
@@ -223,7 +194,7 @@ describe.each(FAMILIES)('$name ($model)', (family) => {
 
   it('an aborted stream settles from the reservation, flagged incomplete', async () => {
     init();
-    server.enqueue({ chunkDelayMs: 30 });
+    harness.server.enqueue({ chunkDelayMs: 30 });
     const controller = new AbortController();
     const response = await client().send(
       new InvokeModelWithResponseStreamCommand({ modelId: family.model, body: JSON.stringify(family.body) }),
@@ -244,10 +215,10 @@ describe.each(FAMILIES)('$name ($model)', (family) => {
       'genops.accounting.incomplete': true,
       'genops.accounting.actual': reserved,
     });
-    const status = await genops!.status();
+    const status = await harness.genops!.status();
     expect(status.openReservations).toBe(0);
     expect(status.budgets[0]).toMatchObject({ used: reserved, reserved: 0 });
-    expectGenOpsCompliant(telemetry.spans());
+    harness.expectCompliant();
   });
 });
 
@@ -256,7 +227,7 @@ describe('InvokeModel across families', () => {
     init();
     const llama = familyNamed('Meta Llama');
     const model = 'us.meta.llama3-1-70b-instruct-v1:0';
-    server.enqueue({ usage: { input: 1000, output: 500 } }, { usage: { input: 1000, output: 500 } });
+    harness.server.enqueue({ usage: { input: 1000, output: 500 } }, { usage: { input: 1000, output: 500 } });
     await client().send(new InvokeModelCommand({ modelId: model, body: JSON.stringify(llama.body) }));
     // $0.99 in and out per 1M tokens: 1500 × 0.99 = 1485 µ$.
     const expectedMicros = costMicros(priceOf('meta.llama3-1-70b-instruct-v1:0'), {
@@ -268,10 +239,10 @@ describe('InvokeModel across families', () => {
       'gen_ai.request.model': model,
       'genops.cost.total': expectedMicros / 1e6,
     });
-    expectGenOpsCompliant(telemetry.spans());
+    harness.expectCompliant();
 
     // A profile without an entry of its own (`eu.`) is priced the same way, by prefix stripping.
-    telemetry.resetSpans();
+    harness.telemetry.resetSpans();
     await client()
       .send(
         new InvokeModelWithResponseStreamCommand({
@@ -290,7 +261,7 @@ describe('InvokeModel across families', () => {
   it('Amazon Nova: cache reads in the body are added to input and priced at the cache-read rate', async () => {
     init();
     const model = 'us.amazon.nova-2-lite-v1:0';
-    server.enqueue({ usage: { input: 400, output: 100, cacheRead: 2000 } });
+    harness.server.enqueue({ usage: { input: 400, output: 100, cacheRead: 2000 } });
     const response = await client().send(
       new InvokeModelCommand({
         modelId: model,
@@ -318,7 +289,7 @@ describe('InvokeModel across families', () => {
 
   it('Mistral InvokeModel without token-count headers settles from the reservation, flagged incomplete', async () => {
     init();
-    server.enqueue({ tokenCountHeaders: false });
+    harness.server.enqueue({ tokenCountHeaders: false });
     await client().send(
       new InvokeModelCommand({
         modelId: 'mistral.mistral-large-2407-v1:0',
@@ -330,7 +301,7 @@ describe('InvokeModel across families', () => {
       'genops.accounting.incomplete': true,
       'genops.accounting.actual': span.attributes['genops.accounting.reserved'],
     });
-    expectGenOpsCompliant(telemetry.spans());
+    harness.expectCompliant();
   });
 
   it.each([
@@ -352,7 +323,7 @@ describe('InvokeModel across families', () => {
     init({ policy: { version: 1, rules: [{ name: 'r', type: 'content', detect: ['email'], action: 'redact' }] } });
     const sent = JSON.stringify(body);
     await client().send(new InvokeModelCommand({ modelId: model, body: new TextEncoder().encode(sent) }));
-    const received = JSON.stringify(server.requests[0]?.body);
+    const received = JSON.stringify(harness.server.requests[0]?.body);
     expect(received).not.toContain('@example.com');
     expect(received).toContain('[REDACTED');
     expect(onlySpan().attributes['genops.content.redactions']).toBeDefined();

@@ -1,6 +1,36 @@
-import type { CallOutcome, StreamObserver, Usage } from '@genops/core/adapter';
+import {
+  type CallOutcome,
+  type GovernedCall,
+  governIterator,
+  type StreamObserver,
+  type Usage,
+} from '@genops/core/adapter';
 import { convertAnthropicBodyUsage, convertBedrockUsage, convertInvocationMetrics } from './convert-bedrock-usage';
-import { invokeChunkText, invokeFinishReason } from './read-invoke-response';
+import { invokeChunkText, invokeFinishReason } from './read-bedrock-response';
+import type { BedrockCommand } from './types';
+
+/**
+ * Passes a ConverseStream (`output.stream`) or InvokeModelWithResponseStream (`output.body`) result's
+ * events through the call's observer, in place, and returns the result. The call settles however the
+ * caller leaves the stream; a result without a stream settles from the reservation, flagged incomplete.
+ */
+export function governBedrockStream<Result extends { output?: any }>(
+  result: Result,
+  call: GovernedCall,
+  command: BedrockCommand,
+  model: string,
+): Result {
+  const output = result?.output;
+  const key = command.invoke ? 'body' : 'stream';
+  const stream = output?.[key];
+  if (!stream || typeof stream[Symbol.asyncIterator] !== 'function') {
+    void call.end({ incomplete: true });
+    return result;
+  }
+  const observer = command.invoke ? createInvokeStreamObserver(model) : createConverseStreamObserver(model);
+  output[key] = { [Symbol.asyncIterator]: governIterator(call, () => stream[Symbol.asyncIterator](), observer) };
+  return result;
+}
 
 type StreamEvent = Record<string, any>;
 

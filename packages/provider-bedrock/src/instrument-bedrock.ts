@@ -1,4 +1,4 @@
-import { addGovernanceMiddleware } from './bedrock-middleware';
+import { addGovernanceMiddleware } from './govern-bedrock-call';
 
 /**
  * Governs one Bedrock Runtime client explicitly by adding GenOps's middleware to its

@@ -1,14 +1,8 @@
 import { endpointOf, estimateInputTokens, type GovernedRequest } from '@genops/core/adapter';
 import { googleRequestTexts } from './google-request-text';
+import type { GoogleClientInfo, GoogleRequestKind, LegacyKind } from './types';
 
 type Params = Record<string, any>;
-
-/** What the adapter reads from the SDK's API client: the mode and the endpoint. */
-export interface GoogleClientInfo {
-  vertexai?: boolean;
-  baseUrl?: string;
-  location?: string;
-}
 
 /**
  * Reads what governance needs from `models.generateContent` / `generateContentStream` /
@@ -16,7 +10,7 @@ export interface GoogleClientInfo {
  */
 export function describeGoogleRequest(
   params: Params,
-  kind: 'generate' | 'stream' | 'embed',
+  kind: GoogleRequestKind,
   client: GoogleClientInfo = {},
 ): GovernedRequest {
   const config: Params = params.config && typeof params.config === 'object' ? params.config : {};
@@ -98,4 +92,63 @@ function toolNames(tools: unknown): string[] | undefined {
     }
   }
   return names.length > 0 ? names : undefined;
+}
+
+/** The mode and endpoint of a `@google/genai` API client (`models.apiClient`). */
+export function googleClientInfo(apiClient: any): GoogleClientInfo {
+  const info: GoogleClientInfo = {};
+  try {
+    info.vertexai = apiClient?.isVertexAI?.() === true;
+    const baseUrl = apiClient?.getBaseUrl?.();
+    if (typeof baseUrl === 'string') info.baseUrl = baseUrl;
+    if (info.vertexai) {
+      const location = apiClient?.getLocation?.();
+      if (typeof location === 'string') info.location = location;
+    }
+  } catch {
+    // An API client this adapter cannot read: the call is still governed, without the endpoint.
+  }
+  return info;
+}
+
+/**
+ * Describes a call of the legacy `@google/generative-ai`. The model, system instruction and generation
+ * config live on the `GenerativeModel` / `ChatSession` (`target`), not in the request, so they are read
+ * from there; a chat turn sends its history too. Text and model are not editable here: a redact rule
+ * denies the call (fail closed) and a budget downgrade does not apply.
+ */
+export function describeGenerativeAIRequest(
+  target: any,
+  kind: LegacyKind,
+  stream: boolean,
+  request: unknown,
+  requestOptions: any,
+): GovernedRequest {
+  const settings = kind === 'chat' ? (target?.params ?? {}) : target;
+  const contents = kind === 'chat' ? [...(target?._history ?? []), request] : request;
+  const options = { ...(target?._requestOptions ?? {}), ...(requestOptions ?? {}) };
+  const described = describeGoogleRequest(
+    {
+      model: target?.model,
+      contents: isRequestObject(request) ? request.contents : contents,
+      config: {
+        ...(settings?.generationConfig ?? {}),
+        ...(isRequestObject(request) ? request.generationConfig : {}),
+        systemInstruction: settings?.systemInstruction,
+        tools: settings?.tools,
+      },
+    },
+    stream ? 'stream' : 'generate',
+    { baseUrl: typeof options.baseUrl === 'string' ? options.baseUrl : 'https://generativelanguage.googleapis.com' },
+  );
+  described.method =
+    kind === 'chat'
+      ? `ChatSession.${stream ? 'sendMessageStream' : 'sendMessage'}`
+      : `GenerativeModel.${stream ? 'generateContentStream' : 'generateContent'}`;
+  described.editable = { model: false, text: false };
+  return described;
+}
+
+function isRequestObject(request: unknown): request is { contents: unknown; generationConfig?: object } {
+  return typeof request === 'object' && request !== null && !Array.isArray(request) && 'contents' in request;
 }

@@ -1,68 +1,34 @@
 import { createRequire } from 'node:module';
-import { GenOps, type GenOpsHandle, type GenOpsOptions, PolicyViolationError } from '@genops/core';
-import { createTestTelemetry, expectGenOpsCompliant, type FakeGeminiServer, startFakeGemini } from '@genops/testing';
+import { PolicyViolationError } from '@genops/core';
+import { expectGenOpsCompliant, startFakeGemini } from '@genops/testing';
+import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import { GenerativeModel, GoogleGenerativeAI, GoogleGenerativeAIFetchError } from '@google/generative-ai';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import './index';
 
 // The real legacy @google/generative-ai (0.24) against the fake Gemini server.
 
-let server: FakeGeminiServer;
-const telemetry = createTestTelemetry();
-let genops: GenOpsHandle | undefined;
-
-function init(options: GenOpsOptions = {}): GenOpsHandle {
-  genops = GenOps.init({
-    tracerProvider: telemetry.tracerProvider,
-    meterProvider: telemetry.meterProvider,
-    defaults: { team: 'platform', project: 'adapter-tests', environment: 'test' },
-    ...options,
-  });
-  return genops;
-}
+const harness = createAdapterHarness({ server: startFakeGemini });
+const { init, spans, onlySpan } = harness;
 
 function model(name = 'gemini-2.5-pro', params: Record<string, unknown> = {}) {
-  return new GoogleGenerativeAI('test-key').getGenerativeModel({ model: name, ...params }, { baseUrl: server.url });
-}
-
-function spans(): ReadableSpan[] {
-  return telemetry.spans() as ReadableSpan[];
-}
-
-function onlySpan(): ReadableSpan {
-  const all = spans();
-  expect(all).toHaveLength(1);
-  return all[0]!;
+  return new GoogleGenerativeAI('test-key').getGenerativeModel(
+    { model: name, ...params },
+    { baseUrl: harness.server.url },
+  );
 }
 
 const CONTENT = 'Hello from the fake Gemini server.';
 
-beforeAll(async () => {
-  server = await startFakeGemini();
-});
-afterAll(async () => {
-  await server.close();
-  await telemetry.shutdown();
-});
-beforeEach(() => {
-  server.reset();
-  telemetry.resetSpans();
-});
-afterEach(async () => {
-  await genops?.shutdown();
-  genops = undefined;
-});
-
 describe('@google/generative-ai (legacy)', () => {
   it('GenerativeModel.generateContent: usage with cached and thoughts tokens, exact cost', async () => {
     init({ budgets: [{ name: 'all', limit: 5, window: 'total' }] });
-    server.enqueue({ usage: { prompt: 1000, cached: 400, candidates: 200, thoughts: 300 } });
+    harness.server.enqueue({ usage: { prompt: 1000, cached: 400, candidates: 200, thoughts: 300 } });
     const result = await model('gemini-2.5-pro', { generationConfig: { maxOutputTokens: 600 } }).generateContent(
       'Say hello.',
     );
     expect(result.response.text()).toBe(CONTENT);
-    expect(server.requests[0]!.path).toBe('/v1beta/models/gemini-2.5-pro:generateContent');
+    expect(harness.server.requests[0]!.path).toBe('/v1beta/models/gemini-2.5-pro:generateContent');
     const span = onlySpan();
     expect(span.attributes).toMatchObject({
       'gen_ai.operation.name': 'generate_content',
@@ -76,12 +42,12 @@ describe('@google/generative-ai (legacy)', () => {
       'genops.cost.total': 0.0058,
     });
     expectGenOpsCompliant(spans());
-    expect((await genops!.status()).budgets[0]).toMatchObject({ used: 0.0058, reserved: 0 });
+    expect((await harness.genops!.status()).budgets[0]).toMatchObject({ used: 0.0058, reserved: 0 });
   });
 
   it('generateContentStream: settles from the aggregated response, once', async () => {
     init();
-    server.enqueue({ usage: { prompt: 100, candidates: 40, thoughts: 20 }, chunks: 4 });
+    harness.server.enqueue({ usage: { prompt: 100, candidates: 40, thoughts: 20 }, chunks: 4 });
     const result = await model('gemini-2.5-flash').generateContentStream('Say hello.');
     let text = '';
     for await (const chunk of result.stream) text += chunk.text();
@@ -104,7 +70,7 @@ describe('@google/generative-ai (legacy)', () => {
     await chat.sendMessage('Hi');
     const streamed = await chat.sendMessageStream('Again');
     await streamed.response;
-    expect(server.requests).toHaveLength(2);
+    expect(harness.server.requests).toHaveLength(2);
     expect(spans().map((span) => span.attributes['gen_ai.request.stream'])).toEqual([false, true]);
     expect(await chat.getHistory()).toHaveLength(4);
     expectGenOpsCompliant(spans());
@@ -112,7 +78,7 @@ describe('@google/generative-ai (legacy)', () => {
 
   it('a provider error bills nothing', async () => {
     init();
-    server.enqueue({ status: 429, error: { message: 'quota' } });
+    harness.server.enqueue({ status: 429, error: { message: 'quota' } });
     const error = await model('gemini-2.5-flash')
       .generateContent('Hi')
       .catch((caught: unknown) => caught);
@@ -124,17 +90,17 @@ describe('@google/generative-ai (legacy)', () => {
     init({ policies: { allowModels: ['gemini-2.5-flash*'] } });
     await expect(model('gemini-2.5-pro').generateContent('Hi')).rejects.toBeInstanceOf(PolicyViolationError);
     await expect(model('gemini-2.5-pro').startChat().sendMessage('Hi')).rejects.toBeInstanceOf(PolicyViolationError);
-    await genops!.shutdown();
+    await harness.shutdown();
     init({ policy: { version: 1, rules: [{ name: 'r', type: 'content', detect: ['email'], action: 'redact' }] } });
     await expect(model('gemini-2.5-flash').generateContent('I am jane@example.org')).rejects.toBeInstanceOf(
       PolicyViolationError,
     );
-    expect(server.requests).toHaveLength(0);
+    expect(harness.server.requests).toHaveLength(0);
   });
 
   it('a stream the caller leaves early still settles from the full response the SDK reads', async () => {
     init();
-    server.enqueue({ usage: { prompt: 100, candidates: 40 }, chunks: 5, chunkDelayMs: 5 });
+    harness.server.enqueue({ usage: { prompt: 100, candidates: 40 }, chunks: 5, chunkDelayMs: 5 });
     const result = await model('gemini-2.5-flash').generateContentStream('Say hello.');
     for await (const _ of result.stream) break;
     await result.response;
@@ -146,7 +112,7 @@ describe('@google/generative-ai (legacy)', () => {
       policy: { version: 1, rules: [{ name: 'no-keys-out', type: 'content', detect: ['secret'], scope: 'output' }] },
     });
     const key = 'AKIAIOSFODNN7EXAMPLF';
-    server.enqueue({ content: `Sure. The access key is ${key} and that is all.`, chunks: 4 });
+    harness.server.enqueue({ content: `Sure. The access key is ${key} and that is all.`, chunks: 4 });
     const result = await model('gemini-2.5-flash').generateContentStream('The key?');
     const seen: string[] = [];
     const error = await (async () => {
@@ -163,7 +129,7 @@ describe('@google/generative-ai (legacy)', () => {
     const required = createRequire(import.meta.url)('@google/generative-ai') as typeof import('@google/generative-ai');
     expect(required.GenerativeModel).not.toBe(GenerativeModel);
     await new required.GoogleGenerativeAI('test-key')
-      .getGenerativeModel({ model: 'gemini-2.5-flash' }, { baseUrl: server.url })
+      .getGenerativeModel({ model: 'gemini-2.5-flash' }, { baseUrl: harness.server.url })
       .generateContent('Hi');
     expect(onlySpan().attributes['gen_ai.usage.output_tokens']).toBe(10);
   });

@@ -1,53 +1,25 @@
 import { createRequire } from 'node:module';
-import { BudgetExceededError, GenOps, type GenOpsHandle, type GenOpsOptions, PolicyViolationError } from '@genops/core';
+import { BudgetExceededError, PolicyViolationError } from '@genops/core';
 import type { Usage } from '@genops/core/adapter';
-import { costMicros, PRICE_FILES } from '@genops/core/internal';
-import { createTestTelemetry, expectGenOpsCompliant, type FakeGeminiServer, startFakeGemini } from '@genops/testing';
+import { costMicros } from '@genops/core/internal';
+import { expectGenOpsCompliant, startFakeGemini } from '@genops/testing';
+import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import { ApiError, GoogleGenAI, Models } from '@google/genai';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { convertGoogleUsage, describeGoogleRequest, instrumentGoogleGenAI } from './index';
 
 // The real @google/genai (3.x) against the fake Gemini API server on 127.0.0.1. Loading './index'
 // registers the adapter, so GenOps.init() patches the SDK the way it does in an app.
 
-let server: FakeGeminiServer;
-const telemetry = createTestTelemetry();
-let genops: GenOpsHandle | undefined;
-
-function init(options: GenOpsOptions = {}): GenOpsHandle {
-  genops = GenOps.init({
-    tracerProvider: telemetry.tracerProvider,
-    meterProvider: telemetry.meterProvider,
-    defaults: { team: 'platform', project: 'adapter-tests', environment: 'test' },
-    ...options,
-  });
-  return genops;
-}
+const harness = createAdapterHarness({ server: startFakeGemini });
+const { init, spans, onlySpan, eventNames } = harness;
 
 function client(): GoogleGenAI {
-  return new GoogleGenAI({ apiKey: 'test-key', httpOptions: { baseUrl: server.url } });
-}
-
-function spans(): ReadableSpan[] {
-  return telemetry.spans() as ReadableSpan[];
-}
-
-function onlySpan(): ReadableSpan {
-  const all = spans();
-  expect(all).toHaveLength(1);
-  return all[0]!;
-}
-
-function eventNames(span: ReadableSpan): string[] {
-  return span.events.map((event) => event.name);
+  return new GoogleGenAI({ apiKey: 'test-key', httpOptions: { baseUrl: harness.server.url } });
 }
 
 function priceOf(model: string) {
-  const file = PRICE_FILES.find((candidate) => candidate.provider === 'gcp.gemini');
-  const price = file?.models[model];
-  if (!price) throw new Error(`no price for ${model}`);
-  return price;
+  return harness.priceOf('gcp.gemini', model);
 }
 
 function micros(model: string, usage: Usage): number {
@@ -55,22 +27,6 @@ function micros(model: string, usage: Usage): number {
 }
 
 const CONTENT = 'Hello from the fake Gemini server.';
-
-beforeAll(async () => {
-  server = await startFakeGemini();
-});
-afterAll(async () => {
-  await server.close();
-  await telemetry.shutdown();
-});
-beforeEach(() => {
-  server.reset();
-  telemetry.resetSpans();
-});
-afterEach(async () => {
-  await genops?.shutdown();
-  genops = undefined;
-});
 
 describe('convertGoogleUsage', () => {
   it('keeps cached inside prompt, adds thoughts and tool-use prompt, and keeps raw', () => {
@@ -122,7 +78,7 @@ describe('convertGoogleUsage', () => {
 describe('models.generateContent', () => {
   it('governs a plain call: span, usage with cached and thoughts tokens, exact cost, conformance', async () => {
     init({ budgets: [{ name: 'team', limit: 5, window: 'day', per: 'team' }] });
-    server.enqueue({
+    harness.server.enqueue({
       usage: { prompt: 1000, cached: 400, candidates: 200, thoughts: 300 },
       modelVersion: 'gemini-2.5-pro-001',
     });
@@ -133,7 +89,7 @@ describe('models.generateContent', () => {
     });
     expect(response.text).toBe(CONTENT);
     // SDK 3 calls the GA `v1` API by default.
-    expect(server.requests[0]).toMatchObject({
+    expect(harness.server.requests[0]).toMatchObject({
       path: '/v1/models/gemini-2.5-pro:generateContent',
       headers: { 'x-goog-api-key': 'test-key' },
     });
@@ -163,7 +119,7 @@ describe('models.generateContent', () => {
       'gen_ai.usage.output_tokens': 500,
       'gen_ai.usage.cache_read.input_tokens': 400,
       'server.address': '127.0.0.1',
-      'server.port': server.port,
+      'server.port': harness.server.port,
       'genops.cost.total': 0.0058,
       'genops.accounting.actual': 0.0058,
       'genops.policy.result': 'ALLOWED',
@@ -172,12 +128,16 @@ describe('models.generateContent', () => {
     expect(span.attributes['gen_ai.response.id']).toBe(response.responseId);
     expect(span.attributes['gen_ai.input.messages']).toBeUndefined();
     expectGenOpsCompliant(spans());
-    expect((await genops!.status()).budgets[0]).toMatchObject({ per: { team: 'platform' }, used: 0.0058, reserved: 0 });
+    expect((await harness.genops!.status()).budgets[0]).toMatchObject({
+      per: { team: 'platform' },
+      used: 0.0058,
+      reserved: 0,
+    });
   });
 
   it('prices a prompt over 200k tokens at the long-context tier', async () => {
     init();
-    server.enqueue({ usage: { prompt: 250_000, cached: 50_000, candidates: 1000, thoughts: 1000 } });
+    harness.server.enqueue({ usage: { prompt: 250_000, cached: 50_000, candidates: 1000, thoughts: 1000 } });
     await client().models.generateContent({ model: 'gemini-2.5-pro', contents: 'A long document.' });
     // > 200k prompt: the whole request at $2.50 in, $0.25 cached, $15 out.
     // 200000 × 2.5 + 50000 × 0.25 + 2000 × 15 = 500000 + 12500 + 30000 = 542500 µ$
@@ -197,7 +157,7 @@ describe('models.generateContent', () => {
 
   it('records a provider error with error.type, bills nothing, and releases the reservation', async () => {
     init({ budgets: [{ name: 'all', limit: 1, window: 'total' }] });
-    server.enqueue({ status: 429, error: { message: 'Resource has been exhausted' } });
+    harness.server.enqueue({ status: 429, error: { message: 'Resource has been exhausted' } });
     const error = await client()
       .models.generateContent({ model: 'gemini-2.5-flash', contents: 'Hi' })
       .catch((caught: unknown) => caught);
@@ -209,7 +169,7 @@ describe('models.generateContent', () => {
       'genops.execution.reason_code': 'PROVIDER_ERROR_UPSTREAM',
       'genops.accounting.actual': 0,
     });
-    expect((await genops!.status()).budgets[0]).toMatchObject({ used: 0, reserved: 0 });
+    expect((await harness.genops!.status()).budgets[0]).toMatchObject({ used: 0, reserved: 0 });
     expectGenOpsCompliant(spans());
   });
 
@@ -218,16 +178,16 @@ describe('models.generateContent', () => {
     const chat = client().chats.create({ model: 'gemini-2.5-flash' });
     await chat.sendMessage({ message: 'Hi' });
     await chat.sendMessage({ message: 'Again' });
-    expect(server.requests).toHaveLength(2);
+    expect(harness.server.requests).toHaveLength(2);
     expect(spans().map((span) => span.attributes['gen_ai.usage.output_tokens'])).toEqual([10, 10]);
     // The second turn sends the history: user, model, user.
-    expect(server.requests[1]!.body.contents).toHaveLength(3);
+    expect(harness.server.requests[1]!.body.contents).toHaveLength(3);
     expectGenOpsCompliant(spans());
   });
 
   it('automatic function calling: each round trip to the model is its own governed call', async () => {
     init();
-    server.enqueue(
+    harness.server.enqueue(
       {
         content: '',
         functionCalls: [{ name: 'get_weather', args: { city: 'Paris' } }],
@@ -250,11 +210,11 @@ describe('models.generateContent', () => {
       config: { tools: [weatherTool] },
     });
     expect(response.text).toBe('Sunny in Paris.');
-    expect(server.requests).toHaveLength(2);
+    expect(harness.server.requests).toHaveLength(2);
     const all = spans();
     expect(all.map((span) => span.attributes['gen_ai.usage.input_tokens'])).toEqual([50, 80]);
     // The second round trip carries the model's call and the tool's answer.
-    expect(server.requests[1]!.body.contents).toHaveLength(3);
+    expect(harness.server.requests[1]!.body.contents).toHaveLength(3);
     expectGenOpsCompliant(all);
   });
 });
@@ -262,7 +222,7 @@ describe('models.generateContent', () => {
 describe('models.generateContentStream', () => {
   it('passes chunks through; usage and finish reason from the last chunk; exact cost', async () => {
     init();
-    server.enqueue({ usage: { prompt: 100, candidates: 40, thoughts: 20 }, chunks: 4 });
+    harness.server.enqueue({ usage: { prompt: 100, candidates: 40, thoughts: 20 }, chunks: 4 });
     const stream = await client().models.generateContentStream({
       model: 'gemini-2.5-flash',
       contents: [{ role: 'user', parts: [{ text: 'Say hello.' }] }],
@@ -271,7 +231,7 @@ describe('models.generateContentStream', () => {
     let text = '';
     for await (const chunk of stream) text += chunk.text ?? '';
     expect(text).toBe(CONTENT);
-    expect(server.requests[0]).toMatchObject({
+    expect(harness.server.requests[0]).toMatchObject({
       path: '/v1/models/gemini-2.5-flash:streamGenerateContent',
       query: { alt: 'sse' },
     });
@@ -292,7 +252,7 @@ describe('models.generateContentStream', () => {
 
   it('an aborted stream settles from the reservation, flagged incomplete', async () => {
     init({ budgets: [{ name: 'all', limit: 1, window: 'total' }] });
-    server.enqueue({ chunks: 8, chunkDelayMs: 30 });
+    harness.server.enqueue({ chunks: 8, chunkDelayMs: 30 });
     const controller = new AbortController();
     const stream = await client().models.generateContentStream({
       model: 'gemini-2.5-flash',
@@ -316,7 +276,7 @@ describe('models.generateContentStream', () => {
       'genops.accounting.actual': reserved,
     });
     expect(eventNames(span)).toContain('genops.budget.reconciliation');
-    const status = await genops!.status();
+    const status = await harness.genops!.status();
     expect(status.openReservations).toBe(0);
     expect(status.budgets[0]).toMatchObject({ used: reserved, reserved: 0 });
     expectGenOpsCompliant(spans());
@@ -324,7 +284,7 @@ describe('models.generateContentStream', () => {
 
   it('an early break settles from the reservation, flagged incomplete', async () => {
     init({ budgets: [{ name: 'all', limit: 1, window: 'total' }] });
-    server.enqueue({ chunks: 6, chunkDelayMs: 5 });
+    harness.server.enqueue({ chunks: 6, chunkDelayMs: 5 });
     const stream = await client().models.generateContentStream({
       model: 'gemini-2.5-flash',
       contents: 'Say hello.',
@@ -334,12 +294,12 @@ describe('models.generateContentStream', () => {
     const span = onlySpan();
     expect(span.attributes['genops.accounting.incomplete']).toBe(true);
     expect(span.attributes['genops.accounting.actual']).toBe(span.attributes['genops.accounting.reserved']);
-    expect((await genops!.status()).openReservations).toBe(0);
+    expect((await harness.genops!.status()).openReservations).toBe(0);
   });
 
   it('chats sendMessageStream() is governed', async () => {
     init();
-    server.enqueue({ usage: { prompt: 30, candidates: 12 } });
+    harness.server.enqueue({ usage: { prompt: 30, candidates: 12 } });
     const chat = client().chats.create({ model: 'gemini-2.5-flash' });
     let text = '';
     for await (const chunk of await chat.sendMessageStream({ message: 'Hi' })) text += chunk.text ?? '';
@@ -354,14 +314,14 @@ describe('models.generateContentStream', () => {
 describe('models.embedContent', () => {
   it('governs embeddings: operation embeddings, input tokens priced, no output', async () => {
     init();
-    server.enqueue({ usage: { prompt: 1000, candidates: 0 } });
+    harness.server.enqueue({ usage: { prompt: 1000, candidates: 0 } });
     const response = await client().models.embedContent({
       model: 'gemini-embedding-001',
       contents: ['first text', 'second text'],
       config: { outputDimensionality: 4 },
     });
     expect(response.embeddings).toHaveLength(2);
-    expect(server.requests[0]!.path).toBe('/v1/models/gemini-embedding-001:batchEmbedContents');
+    expect(harness.server.requests[0]!.path).toBe('/v1/models/gemini-embedding-001:batchEmbedContents');
     const span = onlySpan();
     expect(span.name).toBe('embeddings gemini-embedding-001');
     expect(span.attributes).toMatchObject({
@@ -381,7 +341,7 @@ describe('denials stop the request before it reaches the provider', () => {
       .models.generateContent({ model: 'gemini-2.5-pro', contents: 'Hi', config: { maxOutputTokens: 10_000 } })
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(BudgetExceededError);
-    expect(server.requests).toHaveLength(0);
+    expect(harness.server.requests).toHaveLength(0);
     expect(onlySpan().attributes).toMatchObject({
       'genops.policy.result': 'BLOCKED',
       'genops.policy.reason_code': 'BUDGET_EXCEEDED',
@@ -401,7 +361,7 @@ describe('denials stop the request before it reaches the provider', () => {
     await expect(ai.chats.create({ model: 'gemini-2.5-pro' }).sendMessage({ message: 'Hi' })).rejects.toBeInstanceOf(
       PolicyViolationError,
     );
-    expect(server.requests).toHaveLength(0);
+    expect(harness.server.requests).toHaveLength(0);
     expectGenOpsCompliant(spans());
   });
 
@@ -413,8 +373,8 @@ describe('denials stop the request before it reaches the provider', () => {
       contents,
       config: { systemInstruction: 'Escalate to ops@example.com.' },
     });
-    const body = server.requests[0]!.body;
-    expect(server.requests[0]!.rawBody).not.toContain('example.');
+    const body = harness.server.requests[0]!.body;
+    expect(harness.server.requests[0]!.rawBody).not.toContain('example.');
     expect(body.systemInstruction.parts[0].text).toBe('Escalate to [REDACTED:email].');
     expect(body.contents[0].parts[0].text).toBe('I am [REDACTED:email]');
     expect(contents[0]!.parts[0]!.text).toContain('jane@example.org');
@@ -427,7 +387,7 @@ describe('output content rules', () => {
       policy: { version: 1, rules: [{ name: 'no-keys-out', type: 'content', detect: ['secret'], scope: 'output' }] },
     });
     const key = 'AKIAIOSFODNN7EXAMPLF';
-    server.enqueue({ content: `Sure. The access key is ${key} and that is all.`, chunks: 4 });
+    harness.server.enqueue({ content: `Sure. The access key is ${key} and that is all.`, chunks: 4 });
     const stream = await client().models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'The key?' });
     const seen: string[] = [];
     const error = await (async () => {
@@ -464,7 +424,7 @@ describe('hooking', () => {
     const require = createRequire(import.meta.url);
     const required = require('@google/genai') as typeof import('@google/genai');
     expect(required.Models).not.toBe(Models);
-    const ai = new required.GoogleGenAI({ apiKey: 'test-key', httpOptions: { baseUrl: server.url } });
+    const ai = new required.GoogleGenAI({ apiKey: 'test-key', httpOptions: { baseUrl: harness.server.url } });
     await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'Hi' });
     expect(onlySpan().attributes['gen_ai.usage.output_tokens']).toBe(10);
   });
@@ -475,7 +435,7 @@ describe('hooking', () => {
 
   it('passes calls through unchanged when GenOps is not running', async () => {
     await client().models.generateContent({ model: 'gemini-2.5-flash', contents: 'Hi' });
-    expect(server.requests).toHaveLength(1);
+    expect(harness.server.requests).toHaveLength(1);
     expect(spans()).toHaveLength(0);
   });
 });
@@ -485,9 +445,11 @@ describe('Vertex AI mode', () => {
     // The bundled price data prices `gcp.gemini` only: Vertex AI needs prices passed to GenOps.init().
     init({ prices: { 'gcp.vertex_ai': { 'gemini-2.5-flash': priceOf('gemini-2.5-flash') } } });
     // Vertex AI express mode (API key): no Google Cloud credentials needed.
-    const ai = new GoogleGenAI({ vertexai: true, apiKey: 'test-key', httpOptions: { baseUrl: server.url } });
+    const ai = new GoogleGenAI({ vertexai: true, apiKey: 'test-key', httpOptions: { baseUrl: harness.server.url } });
     await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'Hi' });
-    expect(server.requests[0]!.path).toMatch(/\/publishers\/google\/models\/gemini-2\.5-flash:generateContent$/);
+    expect(harness.server.requests[0]!.path).toMatch(
+      /\/publishers\/google\/models\/gemini-2\.5-flash:generateContent$/,
+    );
     expect(onlySpan().attributes).toMatchObject({
       'gen_ai.provider.name': 'gcp.vertex_ai',
       'gen_ai.usage.input_tokens': 20,
@@ -499,7 +461,7 @@ describe('Vertex AI mode', () => {
 
   it('without prices of its own, is priced at the Gemini API list price', async () => {
     init();
-    const ai = new GoogleGenAI({ vertexai: true, apiKey: 'test-key', httpOptions: { baseUrl: server.url } });
+    const ai = new GoogleGenAI({ vertexai: true, apiKey: 'test-key', httpOptions: { baseUrl: harness.server.url } });
     await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'Hi' });
     const price = priceOf('gemini-2.5-flash');
     expect(onlySpan().attributes).toMatchObject({
@@ -512,9 +474,9 @@ describe('Vertex AI mode', () => {
 
   it('a model neither Vertex AI prices nor the Gemini table has is denied before sending, saying how to add it', async () => {
     init();
-    const ai = new GoogleGenAI({ vertexai: true, apiKey: 'test-key', httpOptions: { baseUrl: server.url } });
+    const ai = new GoogleGenAI({ vertexai: true, apiKey: 'test-key', httpOptions: { baseUrl: harness.server.url } });
     const error = await ai.models.generateContent({ model: 'tuned-model-7', contents: 'Hi' }).catch((e) => e);
     expect((error as Error).message).toContain("prices: { 'gcp.vertex_ai'");
-    expect(server.requests).toHaveLength(0);
+    expect(harness.server.requests).toHaveLength(0);
   });
 });

@@ -1,17 +1,13 @@
-import { type AdapterContext, type GenOpsAdapter, loadPackageBuilds } from '@genops/core/adapter';
-import { governLegacyMethod, isGovernedLegacy, type LegacyKind, unwrapLegacy } from './govern-generative-ai-call';
-import { GOVERNED_METHODS, type GovernedMethodName, governMethod, isGoverned, unwrap } from './govern-google-call';
-
-/** One loaded copy of `@google/genai`: its CJS build or its ESM build. */
-export interface GoogleGenAIModule {
-  GoogleGenAI: any;
-  Models: any;
-}
+import { defineSdkAdapter, loadPackageBuilds } from '@genops/core/adapter';
+import { generativeAIMethods, governLegacyMethod } from './govern-generative-ai-call';
+import { GOVERNED_METHODS, googleMethods, governMethod } from './govern-google-call';
+import type { GenerativeAIModule, GoogleGenAIModule, LegacyKind } from './types';
 
 /**
  * Loads every copy of `@google/genai` the app can reach: the Node CommonJS build (`require`) and the
  * Node ESM build (`import`). They are separate module graphs with separate `Models` classes, so both
- * are patched. Node 22.12+ loads the ESM build synchronously with `require()`.
+ * are patched. Node 22.12+ loads the ESM build synchronously with `require()`. A copy without the
+ * methods GenOps governs (another major) is left alone.
  */
 export function loadGoogleGenAIModules(searchPaths: readonly string[]): GoogleGenAIModule[] {
   // The entry point is `dist/node/index.cjs` (the `node` + `require` export condition).
@@ -19,7 +15,8 @@ export function loadGoogleGenAIModules(searchPaths: readonly string[]): GoogleGe
     searchPaths,
     from: import.meta.url,
     builds: ['index.cjs', 'index.mjs'],
-    accept: (loaded) => Boolean(loaded.GoogleGenAI && loaded.Models),
+    accept: (loaded) =>
+      Boolean(loaded.GoogleGenAI && typeof loaded.Models?.prototype?.generateContentInternal === 'function'),
   }).map((loaded) => ({ GoogleGenAI: loaded.GoogleGenAI, Models: loaded.Models }));
 }
 
@@ -28,26 +25,12 @@ export function loadGoogleGenAIModules(searchPaths: readonly string[]): GoogleGe
  * or after this are governed (see {@link GOVERNED_METHODS} for why these methods).
  */
 export function patchModule(module: GoogleGenAIModule): () => void {
-  const prototype = module.Models?.prototype;
-  if (!prototype) return () => {};
-  const patched: GovernedMethodName[] = [];
-  for (const [name, kind] of Object.entries(GOVERNED_METHODS) as Array<
-    [GovernedMethodName, (typeof GOVERNED_METHODS)[GovernedMethodName]]
-  >) {
-    const current = prototype[name];
-    if (typeof current !== 'function' || isGoverned(current)) continue;
-    prototype[name] = governMethod(current, kind);
-    patched.push(name);
-  }
+  const undo = Object.entries(GOVERNED_METHODS).map(([name, kind]) =>
+    googleMethods.patch(module.Models?.prototype, name, (original) => governMethod(original, kind)),
+  );
   return () => {
-    for (const name of patched) if (isGoverned(prototype[name])) prototype[name] = unwrap(prototype[name]);
+    for (const step of undo) step();
   };
-}
-
-/** One loaded copy of the legacy `@google/generative-ai`. */
-export interface GenerativeAIModule {
-  GenerativeModel: any;
-  ChatSession: any;
 }
 
 /** Loads every copy (CJS `index.js`, ESM `index.mjs`) of the legacy `@google/generative-ai`. */
@@ -69,39 +52,26 @@ const LEGACY_METHODS: ReadonlyArray<[keyof GenerativeAIModule, string, LegacyKin
 
 /** Patches one copy of the legacy SDK: `GenerativeModel` and `ChatSession` (which bypasses it). */
 export function patchGenerativeAIModule(module: GenerativeAIModule): () => void {
-  const undo: Array<() => void> = [];
-  for (const [className, name, kind, stream] of LEGACY_METHODS) {
-    const prototype = module[className]?.prototype;
-    const current = prototype?.[name];
-    if (typeof current !== 'function' || isGovernedLegacy(current)) continue;
-    prototype[name] = governLegacyMethod(current, kind, stream);
-    undo.push(() => {
-      if (isGovernedLegacy(prototype[name])) prototype[name] = unwrapLegacy(prototype[name]);
-    });
-  }
+  const undo = LEGACY_METHODS.map(([className, name, kind, stream]) =>
+    generativeAIMethods.patch(module[className]?.prototype, name, (original) =>
+      governLegacyMethod(original, kind, stream),
+    ),
+  );
   return () => {
     for (const step of undo) step();
   };
 }
 
-let unpatch: Array<() => void> = [];
+/** A loaded copy of either SDK this package governs. */
+type GoogleSdkModule = { genai: GoogleGenAIModule } | { legacy: GenerativeAIModule };
 
 /** Registered with `@genops/core`: `GenOps.init()` enables it when `@genops/provider-google` is installed. */
-export const googleGenAIAdapter: GenOpsAdapter = {
+export const googleGenAIAdapter = defineSdkAdapter<GoogleSdkModule>({
   name: '@genops/provider-google',
   instruments: '@google/genai',
-  enable(context: AdapterContext): boolean {
-    const modules = loadGoogleGenAIModules(context.searchPaths);
-    for (const module of modules) unpatch.push(patchModule(module));
-    const legacy = loadGenerativeAIModules(context.searchPaths);
-    for (const module of legacy) unpatch.push(patchGenerativeAIModule(module));
-    return (
-      legacy.length > 0 ||
-      modules.some((module) => typeof module.Models?.prototype?.generateContentInternal === 'function')
-    );
-  },
-  disable(): void {
-    for (const step of unpatch) step();
-    unpatch = [];
-  },
-};
+  load: (searchPaths) => [
+    ...loadGoogleGenAIModules(searchPaths).map((genai) => ({ genai })),
+    ...loadGenerativeAIModules(searchPaths).map((legacy) => ({ legacy })),
+  ],
+  patch: (module) => ('genai' in module ? patchModule(module.genai) : patchGenerativeAIModule(module.legacy)),
+});

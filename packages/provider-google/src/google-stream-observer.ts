@@ -1,5 +1,6 @@
-import type { CallOutcome, StreamObserver } from '@genops/core/adapter';
+import { type CallOutcome, type GovernedCall, governIterator, type StreamObserver } from '@genops/core/adapter';
 import { convertGoogleUsage } from './convert-google-usage';
+import { readGoogleResponse } from './read-google-response';
 
 type Chunk = Record<string, any>;
 
@@ -45,4 +46,65 @@ export function textOf(response: Chunk | undefined): string | undefined {
   let text = '';
   for (const part of parts) if (typeof part?.text === 'string' && part.thought !== true) text += part.text;
   return text || undefined;
+}
+
+/**
+ * `@google/genai`'s `generateContentStream` result with its chunks passed through the call's observer:
+ * still an `AsyncGenerator` (`next`, `return`, `throw`), and the call settles however the caller leaves it.
+ */
+export function governGoogleStream(stream: AsyncGenerator<any>, call: GovernedCall): AsyncGenerator<any> {
+  const iterator = governIterator(call, () => stream, createGoogleStreamObserver())();
+  const generator = {
+    next: (...args: [] | [unknown]) => iterator.next(...args),
+    return: (value?: unknown) => iterator.return!(value),
+    throw: (error?: unknown) => (iterator.throw ? iterator.throw(error) : stream.throw(error)),
+    [Symbol.asyncIterator]() {
+      return generator;
+    },
+  };
+  return generator as AsyncGenerator<any>;
+}
+
+/**
+ * The legacy `@google/generative-ai` stream result. The SDK tees the SSE body: `stream` yields chunks,
+ * and `response` reads the other branch to the end and aggregates it (usage from the last chunk). The
+ * body is read to the end whatever the caller does with `stream`, so the call settles from `response`;
+ * `stream` is passed through for time to first chunk and output content rules. Both can settle the
+ * call (an output rule fails it, then `response` ends): a call settles once, the first wins.
+ */
+export function governGenerativeAIStream(
+  result: { stream: AsyncGenerator<any>; response: Promise<any> },
+  call: GovernedCall,
+): { stream: AsyncGenerator<any>; response: Promise<any> } {
+  const response = result.response.then(
+    async (aggregated) => {
+      await call.end(readGoogleResponse(aggregated));
+      return aggregated;
+    },
+    async (error: unknown) => {
+      // A stream that broke after it started may have been billed: settle from the reservation.
+      await call.fail(error, {});
+      throw error;
+    },
+  );
+  const source = result.stream;
+  let first = true;
+  const stream = (async function* () {
+    for await (const chunk of source) {
+      if (first) {
+        first = false;
+        call.firstChunk();
+      }
+      const text = textOf(chunk);
+      const denied = text ? call.checkOutput(text) : undefined;
+      if (denied) {
+        await call.fail(denied, {});
+        throw denied;
+      }
+      yield chunk;
+    }
+  })();
+  // The caller may use only `stream`: keep a rejected `response` from being unhandled.
+  response.catch(() => {});
+  return { ...result, stream, response };
 }

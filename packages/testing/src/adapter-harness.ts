@@ -22,8 +22,12 @@ export interface HarnessServer {
 
 /** Options of {@link createAdapterHarness}. */
 export interface AdapterHarnessOptions<Server extends HarnessServer> {
-  /** Starts the fake provider server once for the test file; it is reset before each test and closed after the file. */
-  server: () => Promise<Server>;
+  /**
+   * Starts the fake provider server once for the test file; it is reset before each test and closed after
+   * the file. Omit it for adapters whose tests need no server (framework fakes: `ai/test` models, MCP's
+   * in-memory transport).
+   */
+  server?: () => Promise<Server>;
   /** Attribution defaults of every `init()`. Default `{ team: 'platform', project: 'adapter-tests', environment: 'test' }`. */
   defaults?: GenOpsOptions['defaults'];
 }
@@ -69,8 +73,8 @@ export interface AdapterHarness<Server extends HarnessServer> {
  *   harness.expectCompliant([harness.onlySpan()]);
  * });
  */
-export function createAdapterHarness<Server extends HarnessServer>(
-  options: AdapterHarnessOptions<Server>,
+export function createAdapterHarness<Server extends HarnessServer = HarnessServer>(
+  options: AdapterHarnessOptions<Server> = {},
 ): AdapterHarness<Server> {
   const telemetry = createTestTelemetry();
   const defaults = options.defaults ?? { team: 'platform', project: 'adapter-tests', environment: 'test' };
@@ -78,7 +82,7 @@ export function createAdapterHarness<Server extends HarnessServer>(
   let genops: GenOpsHandle | undefined;
 
   beforeAll(async () => {
-    server = await options.server();
+    server = await options.server?.();
   });
   afterAll(async () => {
     await server?.close();
@@ -101,7 +105,12 @@ export function createAdapterHarness<Server extends HarnessServer>(
 
   return {
     get server() {
-      if (!server) throw new Error('createAdapterHarness: the fake server starts in beforeAll; use it inside a test.');
+      if (!server)
+        throw new Error(
+          options.server
+            ? 'createAdapterHarness: the fake server starts in beforeAll; use it inside a test.'
+            : 'createAdapterHarness: no fake server (pass `server` to createAdapterHarness).',
+        );
       return server;
     },
     telemetry,

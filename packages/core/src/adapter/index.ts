@@ -31,6 +31,7 @@ export {
   usageFromOpenAIChat,
   usageFromOpenAIResponses,
 } from '../usage/wire-usage';
+export { checkToolCall, type DeniedToolCall, recordDeniedToolCall } from './check-tool-call';
 export { type MethodPatcher, methodPatcher } from './method-patcher';
 export {
   finishGovernedCall,

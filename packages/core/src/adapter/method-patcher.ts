@@ -14,7 +14,8 @@ export interface MethodPatcher {
   isGoverned(method: unknown): boolean;
   /**
    * Replaces `target[key]` (a prototype or an instance) by `wrap(original)` unless it is governed
-   * already, and returns the undo. The SDK's own method is used underneath even if it was wrapped.
+   * already, and returns the undo. The SDK's own method is used underneath even if it was wrapped. A
+   * method `target` inherits is patched as an own property, which the undo deletes again.
    */
   patch(
     target: Record<PropertyKey, any> | undefined,
@@ -47,9 +48,13 @@ export function methodPatcher(name: string): MethodPatcher {
     patch(target, key, wrap) {
       const current = target?.[key];
       if (!target || typeof current !== 'function' || patcher.isGoverned(current)) return () => {};
+      // A method `target` inherits (a base class's) is shadowed while patched, and unshadowed on undo.
+      const inherited = !Object.hasOwn(target, key);
       target[key] = wrap(current);
       return () => {
-        if (patcher.isGoverned(target[key])) target[key] = patcher.unwrap(target[key]);
+        if (!patcher.isGoverned(target[key])) return;
+        if (inherited) delete target[key];
+        else target[key] = patcher.unwrap(target[key]);
       };
     },
   };

@@ -107,6 +107,22 @@ describe('runGovernedCall', () => {
     expect(onlySpan().attributes).toMatchObject({ 'error.type': 'UpstreamError', 'genops.accounting.actual': 0 });
   });
 
+  it('an error `partial` says the provider answered settles from the reservation, flagged incomplete', async () => {
+    const running = governor();
+    const error = new SyntaxError('Unexpected token < in JSON');
+    const attempt = runGovernedCall(running, describeParams({ model: 'gpt-4o', prompt: 'Hi' }), {
+      input: {},
+      execute: () => Promise.reject(error),
+      partial: (failure) => (failure instanceof SyntaxError ? {} : undefined),
+      outcome: () => USED,
+    });
+    await expect(attempt).rejects.toBe(error);
+    const span = onlySpan();
+    expect(span.attributes).toMatchObject({ 'error.type': 'SyntaxError', 'genops.accounting.incomplete': true });
+    expect(span.attributes['genops.accounting.actual']).toBeGreaterThan(0);
+    expect(span.attributes['genops.accounting.actual']).toBe(span.attributes['genops.accounting.reserved']);
+  });
+
   it('a response the adapter cannot read still returns to the caller, settled from the reservation as incomplete', async () => {
     const running = governor();
     const result = await runGovernedCall(running, describeParams({ model: 'gpt-4o', prompt: 'Hi' }), {
@@ -171,6 +187,27 @@ describe('methodPatcher', () => {
     expect(prototype.create!.call({ id: 1 })).toBe(2);
     undo();
     expect(prototype.create).toBe(original);
+  });
+
+  it('patches an inherited method as an own property and removes it on undo', () => {
+    const patcher = methodPatcher('kit-test-inherited');
+    class Base {
+      send() {
+        return 'sent';
+      }
+    }
+    class Client extends Base {}
+    const undo = patcher.patch(Client.prototype as unknown as Record<string, () => string>, 'send', (sdk) =>
+      patcher.mark(sdk, function (this: Base) {
+        return `governed ${sdk.call(this)}`;
+      }),
+    );
+    expect(Object.hasOwn(Client.prototype, 'send')).toBe(true);
+    expect(new Client().send()).toBe('governed sent');
+    expect(new Base().send()).toBe('sent');
+    undo();
+    expect(Object.hasOwn(Client.prototype, 'send')).toBe(false);
+    expect(new Client().send()).toBe('sent');
   });
 });
 

@@ -20,6 +20,12 @@ export interface GovernedSend<Input, Sent> {
    * adapter's own step span, say). Passed to `Governor.begin(request, { parent })`.
    */
   parent?: Context;
+  /**
+   * What an error of `execute` leaves to settle: return `{}` (or what was read) when the provider
+   * answered and may have billed the call, e.g. a 2xx response whose body could not be parsed; the call
+   * then settles from its reservation, flagged incomplete. `undefined` (the default): nothing billable.
+   */
+  partial?(error: unknown): CallOutcome | undefined;
 }
 
 /** {@link GovernedSend} plus how to read a finished result. */
@@ -52,7 +58,10 @@ export async function startGovernedCall<Input, Sent>(
     const sent = await call.runInContext(() => send.execute(input, call));
     return { call, sent };
   } catch (error) {
-    await call.fail(error);
+    await call.fail(
+      error,
+      safely(() => send.partial?.(error), 'adapter error reader'),
+    );
     throw error;
   }
 }

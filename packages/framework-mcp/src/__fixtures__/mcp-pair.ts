@@ -1,12 +1,9 @@
 // Test fixture (not shipped: only index.ts is built): a real McpServer and Client over
 // InMemoryTransport.createLinkedPair(), with a counter of the tools/call requests the server receives.
-import { GenOps, type GenOpsHandle, type GenOpsOptions } from '@genops/core';
-import type { TestTelemetry } from '@genops/testing';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { z } from 'zod';
 
 export interface McpPair {
@@ -92,21 +89,6 @@ export async function connectPair(options: McpPairOptions = {}): Promise<McpPair
       await server.close();
     },
   };
-}
-
-/** `GenOps.init` with the test telemetry and attribution defaults. */
-export function initGenOps(telemetry: TestTelemetry, options: GenOpsOptions = {}): GenOpsHandle {
-  return GenOps.init({
-    tracerProvider: telemetry.tracerProvider,
-    meterProvider: telemetry.meterProvider,
-    autoInstrument: false,
-    defaults: { team: 'agents', project: 'mcp-tests', environment: 'test' },
-    ...options,
-  });
-}
-
-export function spansOf(telemetry: TestTelemetry): ReadableSpan[] {
-  return telemetry.spans() as ReadableSpan[];
 }
 
 /** The text of a tool result's first content block. */

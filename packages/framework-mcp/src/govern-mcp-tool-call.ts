@@ -9,7 +9,7 @@ export type GovernedOutcome<T> = { denied: false; result: T } | { denied: true; 
  * one raised by the tool itself (say, a governed model call inside the handler was denied) is the
  * tool's own failure and is rethrown like any other error.
  */
-export async function runGovernedTool<T>(
+export async function governMcpToolCall<T>(
   tool: ToolCallInfo,
   run: () => Promise<T>,
   governor: Governor,
@@ -35,13 +35,3 @@ export async function runGovernedTool<T>(
 export function isErrorResult(result: unknown): boolean {
   return typeof result === 'object' && result !== null && (result as { isError?: unknown }).isError === true;
 }
-
-/** The model's tool call id, when the caller passed it as `_meta['genops/toolCallId']`. */
-export function toolCallIdOf(meta: unknown): string | undefined {
-  if (typeof meta !== 'object' || meta === null) return undefined;
-  const id = (meta as Record<string, unknown>)[TOOL_CALL_ID_META];
-  return typeof id === 'string' && id.length > 0 ? id : undefined;
-}
-
-/** `_meta` key a caller can set to the model's tool call id; it becomes `gen_ai.tool.call.id`. */
-export const TOOL_CALL_ID_META = 'genops/toolCallId' as const;

@@ -1,4 +1,6 @@
-import type { LanguageModelV4Prompt } from '@ai-sdk/provider';
+import type { LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4Prompt } from '@ai-sdk/provider';
+import type { RequestEdits } from '@genops/core/adapter';
+import type { VercelLanguageModel } from './types';
 
 type Rewrite = (text: string) => string;
 
@@ -79,4 +81,46 @@ function mapStrings(value: unknown, rewrite: Rewrite): unknown {
     return out;
   }
   return value;
+}
+
+/** One language-model call as the middleware sends it: the model (the next layer) and its params. */
+export interface VercelModelCall {
+  model: LanguageModelV4;
+  params: LanguageModelV4CallOptions;
+}
+
+/**
+ * What to call instead when the core asked for changes: the same model (or the downgraded one from
+ * `modelFor`) with the redacted prompt. Returns `input` itself when the request goes out as written.
+ * @throws Error when the call was downgraded and `modelFor` returns no model for the cheaper id.
+ */
+export function applyVercelEdits(
+  input: VercelModelCall,
+  edits: RequestEdits,
+  modelFor: ((modelId: string) => VercelLanguageModel | undefined) | undefined,
+): VercelModelCall {
+  if (!edits.text && !edits.model) return input;
+  let target = input.model;
+  if (edits.model && edits.model !== input.model.modelId) {
+    const downgraded = modelFor?.(edits.model);
+    if (!downgraded)
+      throw new Error(
+        `genops: the call was downgraded to "${edits.model}", but modelFor() returned no model for it. Return a model for every budget's downgradeTo id.`,
+      );
+    target = downgraded as LanguageModelV4;
+  }
+  const rewrite = edits.text;
+  const params = rewrite ? { ...input.params, prompt: mapPromptText(input.params.prompt, rewrite) } : input.params;
+  return { model: target, params };
+}
+
+/** The embedding values with redaction applied (`edits.text`); `values` itself when nothing is rewritten. */
+export function applyVercelEmbeddingEdits<Params extends { values: unknown }>(
+  params: Params,
+  edits: RequestEdits,
+): Params {
+  const rewrite = edits.text;
+  if (!rewrite) return params;
+  const values = Array.isArray(params.values) ? (params.values as string[]) : [];
+  return { ...params, values: values.map(rewrite) };
 }

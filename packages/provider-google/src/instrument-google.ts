@@ -1,4 +1,4 @@
-import { GOVERNED_METHODS, type GovernedMethodName, governMethod, isGoverned, unwrap } from './govern-google-call';
+import { GOVERNED_METHODS, googleMethods, governMethod } from './govern-google-call';
 
 const INSTRUMENTED = Symbol.for('genops.google.instrumented');
 
@@ -20,14 +20,12 @@ export function instrumentGoogleGenAI<T extends object>(client: T): T {
       'instrumentGoogleGenAI(client) expects a client created by `new GoogleGenAI()` (@google/genai 3).',
     );
   }
-  for (const [name, kind] of Object.entries(GOVERNED_METHODS) as Array<
-    [GovernedMethodName, (typeof GOVERNED_METHODS)[GovernedMethodName]]
-  >) {
+  for (const [name, kind] of Object.entries(GOVERNED_METHODS)) {
     const current = models[name];
     if (typeof current !== 'function') continue;
     // The SDK's own method underneath even if the prototype is patched, so a call is governed once.
-    if (isGoverned(current) && Object.hasOwn(models, name)) continue;
-    models[name] = governMethod(unwrap(current), kind);
+    if (googleMethods.isGoverned(current) && Object.hasOwn(models, name)) continue;
+    models[name] = governMethod(googleMethods.unwrap(current), kind);
   }
   Object.defineProperty(target, INSTRUMENTED, { value: true });
   return client;

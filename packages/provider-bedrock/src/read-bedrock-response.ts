@@ -13,7 +13,51 @@
 //   (https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-cohere-command-r-plus.html);
 //   the older Cohere Command: `generations[].{text, finish_reason}`.
 
+import type { CallOutcome } from '@genops/core/adapter';
+import { parseBody } from './bedrock-request-text';
+import { convertBedrockUsage, convertInvokeBodyUsage, convertTokenCountHeaders } from './convert-bedrock-usage';
+
 type Body = Record<string, any>;
+
+/**
+ * Usage and response info of a non-streamed Converse or InvokeModel result (`{ output, response }` as
+ * the `initialize` middleware step sees it: the typed output and the raw `HttpResponse`). `model` is the
+ * model the request went to (a budget's downgrade included).
+ */
+export function readBedrockResponse(
+  commandName: string,
+  result: { output?: any; response?: any } | undefined,
+  model: string,
+): CallOutcome {
+  const output = result?.output;
+  const requestId = typeof output?.$metadata?.requestId === 'string' ? output.$metadata.requestId : undefined;
+  if (commandName === 'ConverseCommand') {
+    return {
+      usage: convertBedrockUsage(output?.usage),
+      response: {
+        id: requestId,
+        model,
+        finishReasons: typeof output?.stopReason === 'string' ? [output.stopReason] : [],
+        output: () => output?.output?.message?.content,
+      },
+    };
+  }
+  const body = parseBody(output?.body);
+  // The body's own usage (Anthropic, Nova, Llama, OpenAI-style) first; Mistral and Cohere bodies have
+  // none, so their usage is the `x-amzn-bedrock-*-token-count` headers of the raw response.
+  const usage = convertInvokeBodyUsage(body) ?? convertTokenCountHeaders(result?.response?.headers);
+  const stop = invokeFinishReason(body);
+  return {
+    usage,
+    incomplete: usage === undefined,
+    response: {
+      id: typeof body?.id === 'string' ? body.id : typeof body?.response_id === 'string' ? body.response_id : requestId,
+      model: typeof body?.model === 'string' ? body.model : model,
+      finishReasons: stop ? [stop] : [],
+      output: () => invokeOutput(body),
+    },
+  };
+}
 
 /** The finish reason of an InvokeModel body (or of one stream chunk that carries it), as sent. */
 export function invokeFinishReason(body: Body | undefined): string | undefined {

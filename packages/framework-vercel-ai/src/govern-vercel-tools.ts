@@ -1,4 +1,10 @@
-import { currentGovernor, describeToolCall, governToolCall } from '@genops/core/adapter';
+import {
+  currentGovernor,
+  describeToolCall,
+  governToolCall,
+  startGovernedCall,
+  type ToolCallInfo,
+} from '@genops/core/adapter';
 import type { ToolSet } from 'ai';
 import { DEFAULT_TOOL_PROVIDER } from './genops-middleware';
 import type { GovernToolsOptions } from './types';
@@ -42,18 +48,15 @@ function governExecute(name: string, execute: Execute, provider: string): Execut
 }
 
 /** A streaming tool: one unit, begun before its first value and settled when it returns or throws. */
-async function* governGenerator(
-  tool: Parameters<typeof describeToolCall>[0],
-  run: () => AsyncIterable<unknown>,
-): AsyncGenerator<unknown> {
+async function* governGenerator(tool: ToolCallInfo, run: () => AsyncIterable<unknown>): AsyncGenerator<unknown> {
   const governor = currentGovernor();
   if (!governor) {
     yield* run();
     return;
   }
-  const call = await governor.begin(describeToolCall(tool));
+  const { call, sent } = await startGovernedCall(governor, describeToolCall(tool), { input: tool, execute: run });
   try {
-    yield* call.runInContext(run);
+    yield* sent;
   } catch (error) {
     await call.fail(error);
     throw error;

@@ -1,0 +1,219 @@
+// One contender of benchmarks/side-by-side.mjs, one round, in a process of its own (instrumentations
+// patch the SDK globally, so no two contenders share a process). Forked by the orchestrator; receives
+// its settings as JSON in argv[2] and sends its measurements back over IPC.
+//
+// Every contender makes the same calls with the same `openai` client against the same fake server
+// (in another process). Contenders with OpenTelemetry register the same recording providers
+// (`createTestTelemetry()`: an in-memory span exporter behind a SimpleSpanProcessor, and a meter
+// provider) as the global ones and hand them to the instrumentation, and every span is counted: an
+// instrumented contender must record exactly one span per call, an uninstrumented one none.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GCProfiler, getHeapStatistics } from 'node:v8';
+import * as openaiModule from 'openai';
+import { chatCall, governanceOptions, streamingCall } from './workload.mjs';
+
+const settings = JSON.parse(process.argv[2]);
+const { contender, serverUrl, counts } = settings;
+const OpenAI = openaiModule.default;
+
+// The in-memory exporter keeps every span until reset; draining it this often keeps stored spans from
+// dominating the heap (a real app exports and forgets them).
+const SPAN_DRAIN_EVERY = 100;
+
+/** How each contender is switched on. Returns what to close at the end and a description of it. */
+const SETUPS = {
+  raw: async () => ({ spansPerCall: 0 }),
+  'raw-otel': async () => ({ spansPerCall: 0 }),
+  openllmetry: async (telemetry) => {
+    const { OpenAIInstrumentation } = await import('@traceloop/instrumentation-openai');
+    const instrumentation = new OpenAIInstrumentation();
+    instrumentation.setTracerProvider(telemetry.tracerProvider);
+    instrumentation.setMeterProvider(telemetry.meterProvider);
+    // Its require hook matches openai ">=4 <7" only (and never sees an ESM import): patch by hand,
+    // as its docs say for ESM apps. manuallyInstrument() takes the OpenAI class.
+    instrumentation.manuallyInstrument(OpenAI);
+    return { spansPerCall: 1, close: () => instrumentation.disable() };
+  },
+  openinference: async (telemetry) => {
+    const { OpenAIInstrumentation } = await import('@arizeai/openinference-instrumentation-openai');
+    const instrumentation = new OpenAIInstrumentation({ tracerProvider: telemetry.tracerProvider });
+    instrumentation.setMeterProvider(telemetry.meterProvider);
+    // Its require hook never sees an ESM import: patch by hand. manuallyInstrument() takes the module.
+    instrumentation.manuallyInstrument(openaiModule);
+    return { spansPerCall: 1, close: () => instrumentation.disable() };
+  },
+  'genops-memory': (telemetry) => genops(telemetry, {}),
+  'genops-sqlite': async (telemetry) => {
+    const dir = mkdtempSync(join(tmpdir(), 'genops-bench-sqlite-'));
+    const setup = await genops(telemetry, { store: `sqlite:${join(dir, 'state.db')}` });
+    return {
+      ...setup,
+      close: async () => {
+        await setup.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+  'genops-redis': (telemetry) => genops(telemetry, { store: settings.redisUrl }),
+};
+
+async function genops(telemetry, extra) {
+  const { GenOps } = await import('@genops/core');
+  const handle = GenOps.init(governanceOptions(telemetry, extra));
+  return { spansPerCall: 1, close: () => handle.shutdown() };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** The recording providers, registered as the global ones; the raw contender loads no OpenTelemetry at all. */
+async function recordingTelemetry() {
+  const { createTestTelemetry } = await import('@genops/testing');
+  const { metrics, trace } = await import('@opentelemetry/api');
+  const telemetry = createTestTelemetry({ serviceName: 'bench' });
+  trace.setGlobalTracerProvider(telemetry.tracerProvider);
+  metrics.setGlobalMeterProvider(telemetry.meterProvider);
+  return telemetry;
+}
+
+const telemetry = contender === 'raw' ? undefined : await recordingTelemetry();
+const setup = await SETUPS[contender](telemetry);
+const client = new OpenAI({ apiKey: 'bench', baseURL: serverUrl, maxRetries: 0 });
+
+let calls = 0;
+let spans = 0;
+let sampleSpan;
+function afterCall() {
+  calls++;
+  if (telemetry && calls % SPAN_DRAIN_EVERY === 0) drainSpans();
+}
+function drainSpans() {
+  if (!telemetry) return;
+  const finished = telemetry.spans();
+  if (!sampleSpan && finished.length > 0) {
+    const span = finished[0];
+    sampleSpan = {
+      name: span.name,
+      scope: span.instrumentationScope?.name,
+      attributes: Object.keys(span.attributes).length,
+      events: span.events.length,
+    };
+  }
+  spans += finished.length;
+  telemetry.resetSpans();
+}
+
+async function sequential(count, call) {
+  const latencies = new Array(count);
+  for (let index = 0; index < count; index++) {
+    const started = performance.now();
+    await call(client);
+    latencies[index] = performance.now() - started;
+    afterCall();
+  }
+  return latencies;
+}
+
+/** `concurrency` callers, each starting its next call when its last one ends, until `durationMs` is over. */
+async function concurrent(durationMs, concurrency, call) {
+  let completed = 0;
+  const started = performance.now();
+  const until = started + durationMs;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < until) {
+        await call(client);
+        completed++;
+        afterCall();
+      }
+    }),
+  );
+  return { completed, ms: performance.now() - started };
+}
+
+function cpuMicros(since) {
+  const { user, system } = process.cpuUsage(since);
+  return user + system;
+}
+
+/**
+ * Bytes allocated per call over `count` sequential calls: heap used at the end minus at the start, plus
+ * what every garbage collection in between freed (V8's GCProfiler reports the heap before and after
+ * each one). Node 24 has no allocation counter (`total_allocated_bytes` is not in its heap statistics);
+ * this needs no forced GC and stays exact when collections run.
+ */
+async function allocatedPerCall(count, call) {
+  const profiler = new GCProfiler();
+  profiler.start();
+  const before = getHeapStatistics().used_heap_size;
+  for (let index = 0; index < count; index++) {
+    await call(client);
+    afterCall();
+  }
+  const after = getHeapStatistics().used_heap_size;
+  const { statistics } = profiler.stop();
+  let freed = 0;
+  for (const gc of statistics)
+    freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
+  return (after - before + freed) / count;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Milliseconds since the process started at the end of each phase, to show where a round's time goes. */
+const phases = { setup: performance.now() };
+
+// Warm-up: the JIT optimises the whole path (client, instrumentation, sockets) before anything is timed.
+await sequential(counts.warmupChat, chatCall);
+await sequential(counts.warmupStream, streamingCall);
+await concurrent(counts.warmupConcurrentMs, counts.concurrency, chatCall);
+drainSpans();
+phases.warmup = performance.now();
+
+const cpuBefore = process.cpuUsage();
+const chat = await sequential(counts.chat, chatCall);
+const chatCpu = cpuMicros(cpuBefore);
+const stream = await sequential(counts.stream, streamingCall);
+drainSpans();
+phases.sequential = performance.now();
+
+const allocated = await allocatedPerCall(counts.allocation, chatCall);
+drainSpans();
+phases.allocation = performance.now();
+
+const concurrentCpuBefore = process.cpuUsage();
+const throughput = await concurrent(counts.concurrentMs, counts.concurrency, chatCall);
+const concurrentCpu = cpuMicros(concurrentCpuBefore);
+if (telemetry) await telemetry.flush();
+drainSpans();
+
+phases.concurrent = performance.now();
+await setup.close?.();
+await telemetry?.shutdown();
+phases.close = performance.now();
+
+const expectedSpans = calls * setup.spansPerCall;
+if (spans !== expectedSpans) {
+  throw new Error(
+    `${contender}: ${calls} calls recorded ${spans} spans, expected ${expectedSpans} (${setup.spansPerCall} per call)`,
+  );
+}
+
+process.send(
+  {
+    contender,
+    calls,
+    spans,
+    sampleSpan,
+    phases,
+    chat,
+    stream,
+    chatCpuMicrosPerCall: chatCpu / counts.chat,
+    allocatedBytesPerCall: allocated,
+    concurrentCalls: throughput.completed,
+    concurrentCallsPerSecond: throughput.completed / (throughput.ms / 1000),
+    concurrentCpuMicrosPerCall: concurrentCpu / throughput.completed,
+  },
+  () => process.exit(0),
+);

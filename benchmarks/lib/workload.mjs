@@ -1,0 +1,39 @@
+// The workload every OpenAI benchmark runs: the same request, the same governance configuration.
+
+export const MODEL = 'gpt-4o-mini';
+export const MAX_TOKENS = 64;
+export const MESSAGES = [
+  { role: 'system', content: 'You are a concise assistant for a support team.' },
+  { role: 'user', content: 'Summarise the three most common themes in this week’s support tickets.' },
+];
+export const CHAT_BODY = { model: MODEL, messages: MESSAGES, max_tokens: MAX_TOKENS };
+export const STREAM_BODY = { ...CHAT_BODY, stream: true };
+
+/**
+ * What a platform team would configure: an org-wide daily limit, a per-team budget, a model allow-list.
+ * `extra` adds options (e.g. `store`).
+ */
+export function governanceOptions(telemetry, extra = {}) {
+  return {
+    dailyBudgetLimit: 1_000,
+    budgets: [{ name: 'per-team', limit: 500, window: 'day', per: 'team' }],
+    policies: { allowModels: ['gpt-4o*'] },
+    defaults: { team: 'bench', project: 'overhead', environment: 'benchmark' },
+    tracerProvider: telemetry.tracerProvider,
+    meterProvider: telemetry.meterProvider,
+    ...extra,
+  };
+}
+
+/** A chat completion, exactly as an app makes it. */
+export function chatCall(client) {
+  return client.chat.completions.create(CHAT_BODY);
+}
+
+/** A streamed chat completion, read to its last chunk: the call is over when the stream is. */
+export async function streamingCall(client) {
+  const stream = await client.chat.completions.create(STREAM_BODY);
+  for await (const _chunk of stream) {
+    // Read every chunk.
+  }
+}

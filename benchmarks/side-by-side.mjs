@@ -1,0 +1,428 @@
+// `pnpm bench` (first part): GenOps side by side with the raw `openai` SDK and the OpenTelemetry
+// instrumentations of OpenLLMetry and OpenInference, in one run.
+//
+// Each contender makes the same chat completions (non-streaming and streaming, sequential, then 50 at
+// a time) with the real `openai` SDK against the fake OpenAI server of @genops/testing. The server runs
+// in its own process; each contender runs in a fresh process of its own per round (instrumentations
+// patch the SDK globally), and the rounds alternate the order of the contenders so machine drift lands
+// on all of them alike. See docs/benchmarks.md ("Side by side") for what each column means.
+//
+//   pnpm bench                                   # build, then all benchmarks
+//   node benchmarks/side-by-side.mjs             # after a build: this one alone
+//   BENCH_QUICK=1 node benchmarks/side-by-side.mjs   # a smoke run: 2 rounds, few calls
+//   node benchmarks/side-by-side.mjs --json out.json --only raw,genops-memory
+//   node benchmarks/side-by-side.mjs --write     # also put the figures into docs/benchmarks.md
+import { fork } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { startRedisServer } from './lib/redis-server.mjs';
+import { machine, machineLine, median, percentile, revision, table, thousands } from './lib/report.mjs';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const ROUNDS = positiveIntFromEnv('BENCH_ROUNDS', QUICK ? 2 : 5);
+/** Calls (and, for the concurrent phase, milliseconds) per contender per round. */
+const COUNTS = QUICK
+  ? {
+      warmupChat: 100,
+      warmupStream: 20,
+      warmupConcurrentMs: 200,
+      chat: 100,
+      stream: 30,
+      allocation: 50,
+      concurrentMs: 500,
+      concurrency: 50,
+    }
+  : {
+      warmupChat: 500,
+      warmupStream: 100,
+      warmupConcurrentMs: 500,
+      chat: 500,
+      stream: 120,
+      allocation: 200,
+      concurrentMs: 2_000,
+      concurrency: 50,
+    };
+
+function positiveIntFromEnv(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+/** The installed version of a dependency of this package (pnpm links each one under node_modules/). */
+const versionOf = (name) =>
+  JSON.parse(readFileSync(new URL(`node_modules/${name}/package.json`, import.meta.url), 'utf8')).version;
+
+const CONTENDERS = [
+  { id: 'raw', label: `openai ${versionOf('openai')} (raw)` },
+  { id: 'raw-otel', label: 'raw + OTel SDK' },
+  { id: 'openllmetry', label: `OpenLLMetry ${versionOf('@traceloop/instrumentation-openai')}` },
+  { id: 'openinference', label: `OpenInference ${versionOf('@arizeai/openinference-instrumentation-openai')}` },
+  { id: 'genops-memory', label: 'GenOps, memory store' },
+  { id: 'genops-sqlite', label: 'GenOps, SQLite store' },
+  { id: 'genops-redis', label: 'GenOps, Redis store' },
+];
+
+const WRITE = process.argv.includes('--write') || process.env.BENCH_WRITE === '1';
+const DOC_PATH = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
+const FIGURES_START = '<!-- side-by-side-figures:start -->';
+const FIGURES_END = '<!-- side-by-side-figures:end -->';
+
+const loadAverage = () =>
+  os
+    .loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
+
+function argument(name) {
+  const index = process.argv.indexOf(name);
+  return index === -1 ? undefined : process.argv[index + 1];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+const LIB = new URL('./lib/', import.meta.url);
+
+function startFakeServer() {
+  const child = fork(fileURLToPath(new URL('fake-openai-process.mjs', LIB)), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const ready = new Promise((resolve, reject) => {
+    child.once('message', (message) => resolve(message.url));
+    child.once('exit', (code) => reject(new Error(`the fake OpenAI server exited with ${code} before it listened`)));
+  });
+  return {
+    ready,
+    reset: () =>
+      new Promise((resolve) => {
+        child.once('message', resolve);
+        child.send('reset');
+      }),
+    stop: () => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.disconnect();
+      return exited;
+    },
+  };
+}
+
+function runContender(settings) {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(new URL('contender.mjs', LIB)), [JSON.stringify(settings)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let result;
+    child.once('message', (message) => {
+      result = message;
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code === 0 && result) resolve(result);
+      else reject(new Error(`contender ${settings.contender} exited with code ${code}`));
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Aggregation
+
+function aggregate(contender, rounds) {
+  const pooled = (key) => Float64Array.from(rounds.flatMap((round) => round[key])).sort();
+  const chat = pooled('chat');
+  const stream = pooled('stream');
+  return {
+    ...contender,
+    rounds,
+    chatMedian: percentile(chat, 0.5),
+    chatP99: percentile(chat, 0.99),
+    streamMedian: percentile(stream, 0.5),
+    streamP99: percentile(stream, 0.99),
+    roundChatMedians: rounds.map((round) => median(round.chat)),
+    cpuPerCall: median(rounds.map((round) => round.chatCpuMicrosPerCall)),
+    concurrentCpuPerCall: median(rounds.map((round) => round.concurrentCpuMicrosPerCall)),
+    allocatedPerCall: median(rounds.map((round) => round.allocatedBytesPerCall)),
+    callsPerSecond: median(rounds.map((round) => round.concurrentCallsPerSecond)),
+    spans: rounds.reduce((total, round) => total + round.spans, 0),
+    calls: rounds.reduce((total, round) => total + round.calls, 0),
+    sampleSpan: rounds[0].sampleSpan,
+  };
+}
+
+/**
+ * What a contender adds to the raw SDK, paired by round (its figure minus the raw SDK's in the same
+ * round, median over the rounds), so drift between rounds cancels out.
+ */
+function comparedWithRaw(row, raw) {
+  const paired = (compare) => median(row.rounds.map((round, index) => compare(round, raw.rounds[index])));
+  return {
+    ...row,
+    addedCpu: paired((mine, theirs) => mine.chatCpuMicrosPerCall - theirs.chatCpuMicrosPerCall),
+    addedAllocated: paired((mine, theirs) => mine.allocatedBytesPerCall - theirs.allocatedBytesPerCall),
+    throughputShare: paired((mine, theirs) => mine.concurrentCallsPerSecond / theirs.concurrentCallsPerSecond),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+
+const ms = (value) => value.toFixed(3);
+const signedUs = (valueMs) => `${valueMs >= 0 ? '+' : ''}${Math.round(valueMs * 1000)}`;
+const signed = (value, digits = 0) => `${value >= 0 ? '+' : ''}${value.toFixed(digits)}`;
+const kib = (bytes) => (Number.isNaN(bytes) ? 'n/a' : (bytes / 1024).toFixed(1));
+
+function latencyTable(results, raw) {
+  return table(
+    [
+      'Contender',
+      'Chat median ms',
+      'Added median µs',
+      'Added per round µs: median (min … max)',
+      'Chat p99 ms',
+      'Stream median ms',
+      'Added stream median µs',
+      'Stream p99 ms',
+    ],
+    results.map((row) => {
+      const perRound = row.roundChatMedians.map((value, round) => value - raw.roundChatMedians[round]);
+      return [
+        row.label,
+        ms(row.chatMedian),
+        row === raw ? '' : signedUs(row.chatMedian - raw.chatMedian),
+        row === raw
+          ? ''
+          : `${signedUs(median(perRound))} (${signedUs(Math.min(...perRound))} … ${signedUs(Math.max(...perRound))})`,
+        ms(row.chatP99),
+        ms(row.streamMedian),
+        row === raw ? '' : signedUs(row.streamMedian - raw.streamMedian),
+        ms(row.streamP99),
+      ];
+    }),
+  );
+}
+
+function costTable(results, raw) {
+  return table(
+    [
+      'Contender',
+      'Client CPU µs/call',
+      'Added CPU µs',
+      'Allocated KiB/call',
+      'Added KiB',
+      'Calls/s at concurrency 50',
+      '% of raw',
+      'CPU µs/call at 50',
+      'Spans/call',
+    ],
+    results.map((row) => [
+      row.label,
+      Math.round(row.cpuPerCall),
+      row === raw ? '' : signed(row.addedCpu),
+      kib(row.allocatedPerCall),
+      row === raw ? '' : signed(row.addedAllocated / 1024, 1),
+      thousands(row.callsPerSecond),
+      row === raw ? '100%' : `${Math.round(row.throughputShare * 100)}%`,
+      Math.round(row.concurrentCpuPerCall),
+      (row.spans / row.calls).toFixed(2),
+    ]),
+  );
+}
+
+function spanTable(results) {
+  return table(
+    ['Contender', 'Calls', 'Spans counted', 'Sample span', 'Scope', 'Attributes', 'Events'],
+    results.map((row) => [
+      row.label,
+      thousands(row.calls),
+      thousands(row.spans),
+      row.sampleSpan?.name ?? '—',
+      row.sampleSpan?.scope ?? '—',
+      row.sampleSpan?.attributes ?? '—',
+      row.sampleSpan?.events ?? '—',
+    ]),
+  );
+}
+
+/** The issue-11 targets, checked against this run. */
+function targets(byId) {
+  const raw = byId.raw;
+  const memory = byId['genops-memory'];
+  const peer = byId.openllmetry;
+  if (!raw || !memory) return [];
+  const added = (row) => (row.chatMedian - raw.chatMedian) * 1000;
+  const check = (label, measured, ok) => [label, measured, ok ? 'yes' : 'no'];
+  const rows = [];
+  if (peer)
+    rows.push(
+      check(
+        'GenOps added median < OpenLLMetry added median',
+        `${Math.round(added(memory))} µs vs ${Math.round(added(peer))} µs`,
+        added(memory) < added(peer),
+      ),
+    );
+  const cpu = memory.addedCpu;
+  rows.push(check('GenOps added client CPU ≤ 100 µs/call', `${Math.round(cpu)} µs`, cpu <= 100));
+  const alloc = memory.addedAllocated / 1024;
+  rows.push(check('GenOps added allocation ≤ 30 KiB/call', `${alloc.toFixed(1)} KiB`, alloc <= 30));
+  const share = memory.throughputShare * 100;
+  rows.push(check('GenOps throughput at 50 ≥ 85% of raw', `${share.toFixed(0)}%`, share >= 85));
+  for (const [id, limit] of [
+    ['genops-sqlite', 60],
+    ['genops-redis', 250],
+  ]) {
+    const store = byId[id];
+    if (!store) continue;
+    const over = (store.chatMedian - memory.chatMedian) * 1000;
+    rows.push(check(`${store.label}: ≤ +${limit} µs median over memory`, `${signed(over)} µs`, over <= limit));
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  const started = performance.now();
+  const host = { ...machine(), loadAverage: loadAverage() };
+  const only = argument('--only')?.split(',');
+  let contenders = only ? CONTENDERS.filter((contender) => only.includes(contender.id)) : CONTENDERS;
+  if (!contenders.some((contender) => contender.id === 'raw'))
+    throw new Error('--only must include raw: every figure is relative to it');
+
+  const notes = [];
+  const redis = contenders.some((contender) => contender.id === 'genops-redis') ? await startRedisServer() : undefined;
+  if (redis?.skipped) {
+    notes.push(`GenOps with the Redis store was not measured: ${redis.skipped}.`);
+    contenders = contenders.filter((contender) => contender.id !== 'genops-redis');
+  }
+  const server = startFakeServer();
+  const rounds = new Map(contenders.map((contender) => [contender.id, []]));
+  try {
+    const serverUrl = await server.ready;
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? contenders : [...contenders].reverse();
+      for (const contender of order) {
+        const childStarted = performance.now();
+        const result = await runContender({
+          contender: contender.id,
+          serverUrl,
+          redisUrl: redis?.url,
+          counts: COUNTS,
+        });
+        rounds.get(contender.id).push(result);
+        process.stderr.write(
+          `round ${round + 1}/${ROUNDS}: ${contender.id} ${((performance.now() - childStarted) / 1000).toFixed(1)} s ` +
+            `(${Object.entries(result.phases)
+              .map(([phase, at]) => `${phase} ${(at / 1000).toFixed(1)}`)
+              .join(', ')})\n`,
+        );
+        await server.reset();
+      }
+    }
+  } finally {
+    await server.stop();
+    await redis?.stop?.();
+  }
+
+  const aggregated = contenders.map((contender) => aggregate(contender, rounds.get(contender.id)));
+  const rawRounds = aggregated.find((row) => row.id === 'raw');
+  const results = aggregated.map((row) => (row === rawRounds ? row : comparedWithRaw(row, rawRounds)));
+  const byId = Object.fromEntries(results.map((row) => [row.id, row]));
+  const raw = byId.raw;
+  const durationS = (performance.now() - started) / 1000;
+  const loadAverageEnd = loadAverage();
+  // More runnable processes than cores: the contenders waited for the CPU, and the figures say more
+  // about the other tenants than about the contenders. (At the end the run itself keeps about two
+  // processes busy: the contender and the fake server.)
+  if (Number(host.loadAverage.split(' ')[0]) > host.cores || os.loadavg()[0] > host.cores + 2)
+    notes.push(
+      `**The machine was busy** (1-minute load average above its ${host.cores} cores before or during the run): latency and throughput ` +
+        'figures of this run are not comparable; allocation is the least affected. Run again on a quiet machine.',
+    );
+  const { VERSION: openaiVersion } = await import('openai/version');
+  const { GenOps } = await import('@genops/core');
+
+  const output = [
+    `### Latest run${QUICK ? ' (BENCH_QUICK=1: a smoke run, not figures to quote)' : ''}`,
+    '',
+    `- Command: \`${commandLine()}\``,
+    `- Date: ${new Date().toISOString()}; GenOps ${GenOps.version} (commit ${revision()}); openai ${openaiVersion}`,
+    `- Machine: ${machineLine(host)}; load average at start ${host.loadAverage}, at the end ${loadAverageEnd}`,
+    `- ${ROUNDS} rounds, each contender in a fresh process per round, order reversed every other round; per contender and round ` +
+      `${COUNTS.warmupChat} chat and ${COUNTS.warmupStream} streaming warm-up calls and ${COUNTS.warmupConcurrentMs} ms of concurrent ones, ` +
+      `then ${COUNTS.chat} chat and ${COUNTS.stream} streaming calls one at a time, ${COUNTS.allocation} more for allocation, and ` +
+      `${COUNTS.concurrentMs / 1000} s of chat calls ${COUNTS.concurrency} at a time`,
+    `- Run time ${durationS.toFixed(0)} s`,
+    ...notes.map((note) => `- ${note}`),
+    '',
+    'Per-call latency (sequential; "added" is contender − raw, pooled over all rounds)',
+    '',
+    latencyTable(results, raw),
+    '',
+    'Client cost and throughput (medians over the rounds; "added" and "% of raw" paired with the raw SDK round by round)',
+    '',
+    costTable(results, raw),
+    '',
+    'Spans recorded (every one counted; the run fails unless each instrumented call made exactly one)',
+    '',
+    spanTable(results),
+  ];
+  const checks = targets(byId);
+  if (checks.length > 0)
+    output.push('', 'Issue 11 targets in this run', '', table(['Target', 'Measured', 'Met'], checks));
+  console.log(output.join('\n'));
+
+  const jsonPath = argument('--json') ?? process.env.BENCH_JSON;
+  if (jsonPath) {
+    writeFileSync(
+      jsonPath,
+      `${JSON.stringify(
+        {
+          date: new Date().toISOString(),
+          host,
+          quick: QUICK,
+          rounds: ROUNDS,
+          counts: COUNTS,
+          contenders: results.map(({ rounds: perRound, ...row }) => ({
+            ...row,
+            rounds: perRound.map(({ chat, stream, ...rest }) => rest),
+          })),
+          targets: checks.map(([target, measured, met]) => ({ target, measured, met: met === 'yes' })),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    console.log(`\nWrote ${jsonPath}`);
+  }
+  if (WRITE) {
+    writeFigures(output.join('\n'));
+    console.log(`\nWrote the figures into ${DOC_PATH}`);
+  }
+}
+
+function commandLine() {
+  const settings = ['BENCH_QUICK', 'BENCH_ROUNDS']
+    .filter((name) => process.env[name])
+    .map((name) => `${name}=${process.env[name]} `)
+    .join('');
+  const args = process.argv.slice(2).join(' ');
+  return `${settings}node benchmarks/side-by-side.mjs${args ? ` ${args}` : ''}`;
+}
+
+/** Replaces the figures between the side-by-side markers of docs/benchmarks.md; the method text stays. */
+function writeFigures(figures) {
+  const doc = readFileSync(DOC_PATH, 'utf8');
+  const start = doc.indexOf(FIGURES_START);
+  const end = doc.indexOf(FIGURES_END);
+  if (start === -1 || end < start)
+    throw new Error(`${DOC_PATH} has no ${FIGURES_START} … ${FIGURES_END} block to write the figures into`);
+  writeFileSync(DOC_PATH, `${doc.slice(0, start + FIGURES_START.length)}\n${figures}\n${doc.slice(end)}`);
+}
+
+// Ctrl-C or a kill: exit normally, so the exit hook stops the redis-server this run started.
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
+
+await main();

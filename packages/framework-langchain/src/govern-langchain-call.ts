@@ -1,0 +1,127 @@
+import type { GovernanceError } from '@genops/core';
+import {
+  describeToolCall,
+  type GovernedCall,
+  type Governor,
+  safely,
+  type ToolCallInfo,
+  ToolResultError,
+} from '@genops/core/adapter';
+import type { LLMResult } from '@langchain/core/outputs';
+import { type Context, diag, trace } from '@opentelemetry/api';
+import { type DescribeLangChainRequestInput, describeLangChainRequest, modelOf } from './describe-langchain-request';
+import { readLangChainResponse } from './read-langchain-response';
+
+// LangChain reports a run's start and its end in different callbacks, so the kit's runGovernedCall (one
+// promise from begin to end) does not fit: a run is begun in its start callback and settled in its end or
+// error callback, with what is in between kept in the handler's run table.
+
+/** A governed model run between its start and end callbacks. */
+export interface LangChainModelCall {
+  kind: 'model';
+  call: GovernedCall;
+  /** The context the run's children start in (the run's span active). */
+  context: Context;
+  /** Gives up the claim on the SDK call this run makes (see {@link beginLangChainCall}). */
+  withdraw: () => void;
+  streamed: boolean;
+  /** An output rule stopped the stream: the run fails with this error whatever LangChain reports. */
+  stopped: GovernanceError | undefined;
+}
+
+/** A tool run; `call` is `undefined` when it is not governed here. */
+export interface LangChainToolCall {
+  kind: 'tool';
+  call: GovernedCall | undefined;
+  context: Context;
+}
+
+/**
+ * Begins the governed unit of a model run (`handleChatModelStart`, `handleLLMStart`). A denial rejects:
+ * with `raiseError`, LangChain rethrows it from the model call before the provider is called. A run that
+ * cannot be described runs ungoverned (`undefined`).
+ */
+export async function beginLangChainCall(
+  governor: Governor,
+  input: DescribeLangChainRequestInput,
+  parent: Context,
+  lastText: () => string | undefined,
+): Promise<LangChainModelCall | undefined> {
+  let request: ReturnType<typeof describeLangChainRequest>;
+  let namedModel: string | undefined;
+  try {
+    namedModel = modelOf(input);
+    request = describeLangChainRequest(input);
+  } catch (error) {
+    diag.warn('genops: could not describe a LangChain model run; it runs ungoverned', error);
+    return undefined;
+  }
+  const call = await governor.begin(request, { parent });
+  // The SDK call the integration makes next (ChatOpenAI → openai) is this unit seen one layer down: an
+  // SDK adapter that is also enabled must not govern it a second time.
+  const withdraw =
+    safely(() => {
+      const text = lastText();
+      if (namedModel === undefined && text === undefined) return undefined;
+      return call.adoptNextCall({
+        ...(namedModel !== undefined ? { model: namedModel } : {}),
+        ...(text ? { text } : {}),
+      });
+    }, 'LangChain SDK call claim') ?? (() => {});
+  return {
+    kind: 'model',
+    call,
+    context: trace.setSpan(parent, call.span),
+    withdraw,
+    streamed: false,
+    stopped: undefined,
+  };
+}
+
+/** Settles a model run from `handleLLMEnd` (`result`) or `handleLLMError` (`error`). */
+export async function settleLangChainCall(
+  run: LangChainModelCall,
+  ending: { result: LLMResult } | { error: unknown },
+): Promise<void> {
+  run.withdraw();
+  await settle('model run', () => {
+    if ('error' in ending) return run.call.fail(run.stopped ?? ending.error);
+    const outcome = readLangChainResponse(ending.result);
+    return run.stopped ? run.call.fail(run.stopped, outcome) : run.call.end(outcome);
+  });
+}
+
+/** Begins a tool run's `execute_tool` unit. A denial rejects, and with `raiseError` the tool does not run. */
+export async function beginLangChainToolCall(
+  governor: Governor,
+  tool: ToolCallInfo,
+  parent: Context,
+): Promise<LangChainToolCall> {
+  const call = await governor.begin(describeToolCall(tool), { parent });
+  return { kind: 'tool', call, context: trace.setSpan(parent, call.span) };
+}
+
+/** Settles a tool run from `handleToolEnd` (`output`) or `handleToolError` (`error`). */
+export async function settleLangChainToolCall(
+  run: LangChainToolCall,
+  ending: { output: unknown } | { error: unknown },
+): Promise<void> {
+  const call = run.call;
+  if (!call) return;
+  await settle('tool run', () => {
+    if ('error' in ending) return call.fail(ending.error);
+    // A ToolMessage with status "error" is a failed tool call that did not throw.
+    if ((ending.output as { status?: unknown } | undefined)?.status === 'error')
+      return call.fail(new ToolResultError('tool returned an error result'));
+    return call.end({});
+  });
+}
+
+/** Settlement runs in a LangChain callback: an error in it is logged, never thrown into the chain. */
+async function settle(what: string, settleCall: () => Promise<void>): Promise<void> {
+  try {
+    await settleCall();
+  } catch (error) {
+    diag.warn(`genops: could not settle a LangChain ${what}`, error);
+  }
+}
