@@ -105,6 +105,11 @@ export class Governor implements CallHost {
     });
   }
 
+  /** Whether prompt and completion content (and provider error text) may be recorded: `captureContent`. */
+  get captureContent(): boolean {
+    return this.recorder.captureContent;
+  }
+
   /** Budgets of the current policy. */
   get budgets(): readonly Budget[] {
     return this.policy.budgets;
@@ -195,7 +200,8 @@ export class Governor implements CallHost {
     // Opt-in content capture happens after the rules: a request the rules denied is never recorded (its
     // text may be why), and a redacted one is recorded as it is sent.
     this.recorder.content(unit, evaluation.redaction?.rewrite);
-    if (!cost.price) unknownPrice(this.stages, unit, decision);
+    if (!cost.match && cost.price !== UNPRICED_TOOL && cost.source !== 'unknownModel-fallback')
+      unknownPrice(this.stages, unit, decision, cost.price);
 
     // Reservation: the worst case, in every matching rate limit and budget, all or nothing.
     const reservedMicros = cost.worstMicros ?? 0;

@@ -1,4 +1,4 @@
-import type { ModelPrice, PriceMatch, ProviderPriceFile } from './types';
+import type { ModelPrice, PriceMatch, PriceMode, ProviderPriceFile } from './types';
 
 // Dated-snapshot and version suffixes providers append to a model id. Stripped one at a time, so
 // `gpt-4o-2024-08-06` finds `gpt-4o` and `anthropic.claude-3-haiku-20240307-v1:0` finds its base.
@@ -33,41 +33,90 @@ const DOTTED_VERSION = /(\d)\.(\d)/g;
 interface Entry {
   model: string;
   price: ModelPrice;
+  override: boolean;
+  source: string;
+  sourceUrl: string | undefined;
+  effectiveDate: string | undefined;
 }
+
+/** Where prices given to the {@link PriceTable} constructor's `overrides` come from. */
+export interface OverrideSource {
+  /** Recorded as the match's `source` (`genops.cost.source`); default `prices-option`. */
+  source?: string;
+  sourceUrl?: string;
+  effectiveDate?: string;
+}
+
+/** The `source` of bundled data: the file's `version`, else `genops-bundled@<effectiveDate>`. */
+export function bundledVersion(file: ProviderPriceFile): string {
+  return file.version ?? `genops-bundled@${file.effectiveDate}`;
+}
+
+// An OpenAI fine-tune id: `ft:<base model>:<org>:<suffix>:<id>`. Priced as the base model's fine-tune
+// rates (`ft:gpt-4o-mini-2024-07-18`), never as the base model's plain rates.
+const FINE_TUNE = /^ft:([^:]+):/;
 
 /** Prices per provider, looked up by exact id, alias, dated snapshot and prefix rules. */
 export class PriceTable {
   private readonly exact = new Map<string, Map<string, Entry>>();
   private readonly aliases = new Map<string, Map<string, Entry>>();
   private readonly cache = new Map<string, PriceMatch | null>();
+  private readonly ceilings = new Map<string, ModelPrice | null>();
 
   constructor(
     files: readonly ProviderPriceFile[],
     overrides: Readonly<Record<string, Record<string, ModelPrice>>> = {},
+    overrideSource: OverrideSource = {},
   ) {
-    for (const file of files) this.addAll(file.provider, file.models);
-    for (const [provider, models] of Object.entries(overrides)) this.addAll(provider, models, true);
+    for (const file of files)
+      this.addAll(file.provider, file.models, {
+        override: false,
+        source: bundledVersion(file),
+        sourceUrl: file.source,
+        effectiveDate: file.effectiveDate,
+      });
+    for (const [provider, models] of Object.entries(overrides))
+      this.addAll(provider, models, {
+        override: true,
+        source: overrideSource.source ?? 'prices-option',
+        sourceUrl: overrideSource.sourceUrl,
+        effectiveDate: overrideSource.effectiveDate,
+      });
   }
 
-  private addAll(provider: string, models: Readonly<Record<string, ModelPrice>>, override = false): void {
+  private addAll(
+    provider: string,
+    models: Readonly<Record<string, ModelPrice>>,
+    origin: Omit<Entry, 'model' | 'price'>,
+  ): void {
     let exact = this.exact.get(provider);
     if (!exact) this.exact.set(provider, (exact = new Map()));
     let aliases = this.aliases.get(provider);
     if (!aliases) this.aliases.set(provider, (aliases = new Map()));
     for (const [model, price] of Object.entries(models)) {
-      const entry = { model, price: override ? { ...price, override: true } : price } as Entry;
+      const entry: Entry = {
+        model,
+        price,
+        ...origin,
+        sourceUrl: price.source ?? origin.sourceUrl,
+        effectiveDate: price.effectiveDate ?? origin.effectiveDate,
+      };
       exact.set(model.toLowerCase(), entry);
       for (const alias of price.aliases ?? []) aliases.set(alias.toLowerCase(), entry);
     }
     this.cache.clear();
+    this.ceilings.clear();
   }
 
-  /** Finds the price for `model` as served by `provider`, or `undefined` when it has none. */
-  lookup(provider: string, model: string): PriceMatch | undefined {
-    const cacheKey = `${provider}\u0000${model}`;
+  /**
+   * Finds the price for `model` as served by `provider`, or `undefined` when it has none. With a
+   * `region` (Bedrock `us-east-1`), a per-region entry `<region>/<model>` is preferred.
+   */
+  lookup(provider: string, model: string, region?: string): PriceMatch | undefined {
+    const cacheKey = `${provider}\u0000${model}\u0000${region ?? ''}`;
     const cached = this.cache.get(cacheKey);
     if (cached !== undefined) return cached ?? undefined;
-    const found = this.find(provider, model);
+    const found = (region ? this.find(provider, `${region}/${model}`) : undefined) ?? this.find(provider, model);
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(cacheKey, found ?? null);
     return found;
@@ -90,8 +139,7 @@ export class PriceTable {
     if (!exact) return undefined;
     const match = (id: string, matchedBy: PriceMatch['matchedBy']): PriceMatch | undefined => {
       const hit = exact.get(id);
-      if (hit)
-        return this.result(provider, hit, (hit.price as { override?: boolean }).override ? 'override' : matchedBy);
+      if (hit) return this.result(provider, hit, hit.override ? 'override' : matchedBy);
       const alias = aliases?.get(id);
       if (alias) return this.result(provider, alias, 'alias');
       return undefined;
@@ -99,6 +147,8 @@ export class PriceTable {
     const id = model.trim().toLowerCase();
     const direct = match(id, 'exact');
     if (direct) return direct;
+    const fineTune = FINE_TUNE.exec(id);
+    if (fineTune) return match(`ft:${fineTune[1]}`, 'snapshot');
     for (const candidate of this.candidates(id)) {
       const hit = match(candidate.id, candidate.by);
       if (hit) return hit;
@@ -136,7 +186,41 @@ export class PriceTable {
   }
 
   private result(provider: string, entry: Entry, matchedBy: PriceMatch['matchedBy']): PriceMatch {
-    return { provider, model: entry.model, price: entry.price, matchedBy };
+    const match: PriceMatch = { provider, model: entry.model, price: entry.price, matchedBy, source: entry.source };
+    if (entry.sourceUrl !== undefined) match.sourceUrl = entry.sourceUrl;
+    if (entry.effectiveDate !== undefined) match.effectiveDate = entry.effectiveDate;
+    return match;
+  }
+
+  /**
+   * The highest known rates of a provider for one kind of model (`chat` and `completion` together, or
+   * `embedding`, ...), long-context tiers included: what a model the table does not know is reserved and
+   * charged at under `unknownModel: 'warn'`, so that it cannot slip past a budget at $0. A provider
+   * without prices of that kind gets the highest rates of every provider. `undefined` only when the
+   * table has no prices of that kind at all.
+   */
+  ceiling(provider: string, mode: PriceMode): ModelPrice | undefined {
+    const key = `${provider}\u0000${mode}`;
+    const cached = this.ceilings.get(key);
+    if (cached !== undefined) return cached ?? undefined;
+    const found = this.ceilingOf([provider], mode) ?? this.ceilingOf([...this.exact.keys()], mode);
+    this.ceilings.set(key, found ?? null);
+    return found;
+  }
+
+  private ceilingOf(providers: readonly string[], mode: PriceMode): ModelPrice | undefined {
+    const family = (m: PriceMode | undefined): PriceMode => (m === undefined || m === 'completion' ? 'chat' : m);
+    let input = -1;
+    let output = -1;
+    for (const provider of providers)
+      for (const { price } of this.exact.get(provider)?.values() ?? []) {
+        if (family(price.mode) !== family(mode)) continue;
+        const inputs = [price.input, price.cacheWrite, price.cacheWrite1h, ...(price.tiers ?? []).map((t) => t.input)];
+        const outputs = [price.output, price.reasoning, ...(price.tiers ?? []).map((t) => t.output)];
+        for (const rate of inputs) if (rate !== undefined && rate > input) input = rate;
+        for (const rate of outputs) if (rate !== undefined && rate > output) output = rate;
+      }
+    return input < 0 && output < 0 ? undefined : { input: Math.max(0, input), output: Math.max(0, output), mode };
   }
 
   /** Every provider the table has prices for. */
