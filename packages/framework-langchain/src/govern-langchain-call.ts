@@ -1,5 +1,6 @@
 import type { GovernanceError } from '@genops/core';
 import {
+  type CallOutcome,
   describeToolCall,
   type GovernedCall,
   type Governor,
@@ -90,10 +91,20 @@ export async function settleLangChainCall(
 ): Promise<void> {
   run.withdraw();
   await settle('model run', () => {
-    if ('error' in ending) return run.call.fail(run.stopped ?? ending.error);
+    if ('error' in ending) return run.call.fail(run.stopped ?? ending.error, partialOfLangChainError(ending.error));
     const outcome = readLangChainResponse(ending.result, run.anthropicStartOutput);
     return run.stopped ? run.call.fail(run.stopped, outcome) : run.call.end(outcome);
   });
+}
+
+/**
+ * What a failed model run leaves to settle. The provider SDKs under LangChain's chat models throw their
+ * own API errors for non-2xx statuses; a `SyntaxError` is a 2xx response whose body could not be parsed:
+ * the provider answered and may have billed the call, so it settles from its reservation, flagged
+ * incomplete (`{}`), as every other route does.
+ */
+function partialOfLangChainError(error: unknown): CallOutcome | undefined {
+  return error instanceof SyntaxError ? {} : undefined;
 }
 
 /** Begins a tool run's `execute_tool` unit. A denial rejects, and with `raiseError` the tool does not run. */
