@@ -1,4 +1,4 @@
-import { defineSdkAdapter, loadPackageBuilds } from '@genops/core/adapter';
+import { defineSdkAdapter, loadPackageBuilds, warnUngoverned } from '@genops/core/adapter';
 import { anthropicMethods, governCreate } from './govern-anthropic-call';
 import type { AnthropicMethod, AnthropicModule } from './types';
 
@@ -32,6 +32,15 @@ export const GOVERNED_RESOURCES: ReadonlyArray<{
   { method: 'beta.messages.create', path: ['beta', 'messages'], resource: (Anthropic) => Anthropic?.Beta?.Messages },
 ];
 
+/**
+ * Billable methods without a governed unit yet (message batches need batch-rate price units and settlement
+ * from results). While GenOps runs, the first call of each prints a `GENOPS_UNGOVERNED` warning.
+ */
+export const UNGOVERNED_METHODS: ReadonlyArray<{ method: string; resource: (Anthropic: any) => any }> = [
+  { method: 'messages.batches.create', resource: (Anthropic) => Anthropic?.Messages?.Batches },
+  { method: 'beta.messages.batches.create', resource: (Anthropic) => Anthropic?.Beta?.Messages?.Batches },
+];
+
 /** Patches the governed `create` methods of one module copy, so clients created before or after this are governed. */
 export function patchModule(module: AnthropicModule): () => void {
   const undo = GOVERNED_RESOURCES.map(({ method, resource }) =>
@@ -39,6 +48,14 @@ export function patchModule(module: AnthropicModule): () => void {
       governCreate(original, module.APIPromise, method),
     ),
   );
+  for (const { method, resource } of UNGOVERNED_METHODS) {
+    undo.push(
+      warnUngoverned(anthropicMethods, resource(module.Anthropic)?.prototype, 'create', {
+        method: `anthropic ${method}`,
+        adapter: '@genops/provider-anthropic',
+      }),
+    );
+  }
   return () => {
     for (const step of undo) step();
   };

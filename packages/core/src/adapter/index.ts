@@ -47,3 +47,4 @@ export {
   type StainlessCallPlan,
   type StainlessMethod,
 } from './stainless-api-promise';
+export { warnUngoverned } from './ungoverned-method';
