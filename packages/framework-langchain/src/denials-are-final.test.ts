@@ -48,7 +48,8 @@ describe('a GenOps denial is final to LangChain (ChatOpenAI through the patched 
   it('a policy denial: one BLOCKED decision, no retry, PolicyViolationError (403) to the caller', async () => {
     const decisions = initRecording({ policies: { denyModels: ['gpt-4o'] } });
     const model = chatOpenAI();
-    expect(model.caller.maxRetries).toBe(6);
+    // LangChain's default: up to 6 retries (`maxRetries` is protected on AsyncCaller).
+    expect((model.caller as unknown as { maxRetries: number }).maxRetries).toBe(6);
     const error = await model.invoke('Hello').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PolicyViolationError);
     expect(error).toMatchObject({ status: 403, isRetryable: false });
