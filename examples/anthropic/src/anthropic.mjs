@@ -43,7 +43,7 @@ function report() {
   console.log(
     `  tokens: ${input} input (${written} cache write, ${read} cache read), ${attributes['gen_ai.usage.output_tokens']} output`,
   );
-  console.log(`  cost: ${formatUsdExact(usdToMicros(attributes['genops.cost.total']))}`);
+  console.log(`  cost: ${formatUsdExact(usdToMicros(attributes['genops.accounting.actual']))}`);
 }
 
 console.log('Anthropic SDK → fake Anthropic server on 127.0.0.1, governed by GenOps\n');

@@ -47,7 +47,7 @@ function report() {
     `  tokens: ${attributes['gen_ai.usage.input_tokens']} input (${attributes['gen_ai.usage.cache_read.input_tokens'] ?? 0} cache read), ${attributes['gen_ai.usage.output_tokens']} output`,
   );
   console.log(
-    `  cost: ${formatUsdExact(usdToMicros(attributes['genops.cost.total']))} (span ${telemetry.spans().at(-1).name})`,
+    `  cost: ${formatUsdExact(usdToMicros(attributes['genops.accounting.actual']))} (span ${telemetry.spans().at(-1).name})`,
   );
 }
 

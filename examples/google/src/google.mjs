@@ -36,7 +36,7 @@ function report() {
       `${output ?? 0} output (${thoughts} thoughts)`,
   );
   console.log(
-    `  cost: ${formatUsdExact(usdToMicros(attributes['genops.cost.total']))} (span ${telemetry.spans().at(-1).name})`,
+    `  cost: ${formatUsdExact(usdToMicros(attributes['genops.accounting.actual']))} (span ${telemetry.spans().at(-1).name})`,
   );
 }
 

@@ -45,7 +45,9 @@ console.log(`  answer: ${answer.content}`);
 console.log(
   `  tokens: ${chat.attributes['gen_ai.usage.input_tokens']} in (${chat.attributes['gen_ai.usage.cache_read.input_tokens']} cached), ${chat.attributes['gen_ai.usage.output_tokens']} out`,
 );
-console.log(`  cost: $${chat.attributes['genops.cost.total']} (policy ${chat.attributes['genops.policy.result']})\n`);
+console.log(
+  `  cost: $${chat.attributes['genops.accounting.actual']} (policy ${chat.attributes['genops.policy.result']})\n`,
+);
 
 console.log('2. A call that would not fit the budget is denied before it is sent');
 const sentBefore = server.requests.length;
@@ -69,7 +71,7 @@ const print = (parent, depth) => {
     (a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1],
   )) {
     const result = span.attributes['genops.policy.result'];
-    const cost = span.attributes['genops.cost.total'];
+    const cost = span.attributes['genops.accounting.actual'];
     console.log(
       `  ${'  '.repeat(depth)}${span.name}${result ? ` [${result}${cost !== undefined ? `, $${cost}` : ''}]` : ''}`,
     );

@@ -22,7 +22,7 @@ const openai = (options = {}) =>
   new OpenAI({ apiKey: 'not-needed', baseURL: server.url, model: 'gpt-4o', maxRetries: 0, maxTokens: 50, ...options });
 const llm = governLLM(openai());
 const lastSpan = () => telemetry.spans().at(-1);
-const costOf = (span) => formatUsdExact(Math.round(span.attributes['genops.cost.total'] * 1_000_000));
+const costOf = (span) => formatUsdExact(Math.round(span.attributes['genops.accounting.actual'] * 1_000_000));
 
 console.log('1. chat()');
 const response = await llm.chat({ messages: [{ role: 'user', content: 'What is LlamaIndex?' }] });

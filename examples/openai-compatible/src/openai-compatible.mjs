@@ -41,7 +41,7 @@ function report() {
   console.log(
     `  tokens: ${attributes['gen_ai.usage.input_tokens']} input${cached ? ` (${cached} cached)` : ''}, ${attributes['gen_ai.usage.output_tokens']} output`,
   );
-  console.log(`  genops.cost.total: ${formatUsdExact(usdToMicros(attributes['genops.cost.total']))}`);
+  console.log(`  genops.accounting.actual: ${formatUsdExact(usdToMicros(attributes['genops.accounting.actual']))}`);
 }
 
 console.log('openai SDK → OpenAI-compatible providers (fake server on 127.0.0.1), governed by GenOps\n');

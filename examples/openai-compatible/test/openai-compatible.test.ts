@@ -33,7 +33,7 @@ describe('examples/openai-compatible', () => {
     expect(stdout).toContain(
       'span chat deepseek-chat: gen_ai.provider.name=deepseek, server.address=api.deepseek.com\n' +
         '  tokens: 1200 input (1000 cached), 300 output\n' +
-        `  genops.cost.total: ${cost('deepseek', 'deepseek-chat', deepseekCall)}\n`,
+        `  genops.accounting.actual: ${cost('deepseek', 'deepseek-chat', deepseekCall)}\n`,
     );
 
     // 2. Groq, streamed: 400 × $0.59 + 250 × $0.79 per 1M = 433.5 µ$, rounded half up.
@@ -41,14 +41,14 @@ describe('examples/openai-compatible', () => {
     expect(stdout).toContain(
       'span chat llama-3.3-70b-versatile: gen_ai.provider.name=groq, server.address=api.groq.com\n' +
         '  tokens: 400 input, 250 output\n' +
-        `  genops.cost.total: ${cost('groq', 'llama-3.3-70b-versatile', groqCall)}\n`,
+        `  genops.accounting.actual: ${cost('groq', 'llama-3.3-70b-versatile', groqCall)}\n`,
     );
 
     // 3. OpenRouter routes `anthropic/…` to Anthropic: reported and priced as Anthropic.
     expect(stdout).toContain(
       'span chat anthropic/claude-haiku-4-5: gen_ai.provider.name=anthropic, server.address=openrouter.ai\n' +
         '  tokens: 500 input, 200 output\n' +
-        `  genops.cost.total: ${cost('anthropic', 'claude-haiku-4-5', openrouterCall)}\n`,
+        `  genops.accounting.actual: ${cost('anthropic', 'claude-haiku-4-5', openrouterCall)}\n`,
     );
 
     // 4. The provider rule follows the routed vendor: `x-ai/grok-4` is x_ai, denied, never sent.
@@ -62,7 +62,7 @@ describe('examples/openai-compatible', () => {
     expect(stdout).toContain(
       'span chat gpt-4o-mini: gen_ai.provider.name=openai, server.address=oai.helicone.ai\n' +
         '  tokens: 300 input, 120 output\n' +
-        `  genops.cost.total: ${cost('openai', 'gpt-4o-mini', heliconeCall)}\n`,
+        `  genops.accounting.actual: ${cost('openai', 'gpt-4o-mini', heliconeCall)}\n`,
     );
 
     // 6. The LiteLLM proxy's reported cost wins over the price table, for the provider named explicitly.
@@ -71,7 +71,7 @@ describe('examples/openai-compatible', () => {
     expect(stdout).toContain(
       'span chat deepseek-chat: gen_ai.provider.name=deepseek, server.address=127.0.0.1\n' +
         '  tokens: 1200 input, 300 output\n' +
-        '  genops.cost.total: $0.000185\n',
+        '  genops.accounting.actual: $0.000185\n',
     );
 
     // Five allowed calls reached the server; the denied one did not.

@@ -97,14 +97,13 @@ const spans = telemetry.spans();
 const last = spans.findLast((span) => span.attributes['genops.policy.result'] === 'ALLOWED');
 console.log(pc.bold(`\n${spans.length} spans recorded. One of them (${last?.name}):`));
 const shown = [
-  'genops.cost.total',
   'genops.cost.currency',
   'genops.governance.policy_check',
   'genops.governance.budget_remaining',
   'genops.governance.approval_required',
   'genops.governance.authority_constraint',
-  'genops.provider',
-  'genops.model',
+  'gen_ai.provider.name',
+  'gen_ai.request.model',
   'genops.team',
   'genops.project',
   'genops.policy.result',

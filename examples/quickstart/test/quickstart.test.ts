@@ -46,7 +46,7 @@ describe('the README quick start (src/quickstart.mjs)', () => {
       expect(output).toContain("name: 'chat gpt-4o-mini'");
       expect(output).toContain("'genops.policy.result': 'ALLOWED'");
       expect(output).toContain("'genops.budget.name': 'daily'");
-      expect(output).toContain("'genops.cost.total': 0.000009");
+      expect(output).toContain("'genops.accounting.actual': 0.000009");
     } finally {
       await server.close();
     }

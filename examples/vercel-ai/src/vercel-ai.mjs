@@ -26,7 +26,7 @@ const genops = GenOps.init({
 const openai = createOpenAI({ baseURL: server.url, apiKey: 'not-needed' });
 const model = governedModel(openai.chat('gpt-4o'));
 const lastSpan = () => telemetry.spans().at(-1);
-const costOf = (span) => `$${span.attributes['genops.cost.total'].toFixed(6)}`;
+const costOf = (span) => `$${span.attributes['genops.accounting.actual'].toFixed(6)}`;
 
 console.log('1. generateText');
 server.enqueue({ content: 'Your order ships tomorrow.', usage: { input: 1200, output: 300, cachedInput: 200 } });

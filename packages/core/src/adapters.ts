@@ -3,25 +3,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { diag } from '@opentelemetry/api';
+import type { GenOpsAdapter } from './adapter-contract';
 import type { Governor } from './governor';
 
-/**
- * What an adapter package registers with the core so that `GenOps.init()` turns it on with no code
- * change in the app. `enable` hooks the SDK (every copy it can find); `disable` undoes it.
- */
-export interface GenOpsAdapter {
-  /** Package name, e.g. `@genops/provider-openai`. */
-  name: string;
-  /** The SDK or framework it governs, e.g. `openai`. */
-  instruments: string;
-  enable(context: AdapterContext): boolean;
-  disable(): void;
-}
-
-export interface AdapterContext {
-  /** Directories to resolve the app's SDK from (the app's entry point and the working directory). */
-  searchPaths: readonly string[];
-}
+export type { AdapterContext, GenOpsAdapter } from './adapter-contract';
 
 const REGISTRY_KEY = Symbol.for('genops.adapters');
 const GOVERNOR_KEY = Symbol.for('genops.governor');

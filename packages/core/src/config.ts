@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import type { GenOpsAdapter } from './adapter-contract';
+import type { ApprovalDecision, ApprovalRequest, Approver } from './approval/types';
 import { ConfigError } from './errors/config-error';
+import type { BudgetAlert, DecisionRecord } from './pipeline/types';
 import { alertsSchema, budgetSchema, globString, type PolicyDocumentInput, timeZoneString } from './policy/schema';
 import type { ModelPrice } from './pricing/types';
 import type { ApprovalRecord, GovernanceStore } from './store/types';
-import type { Attribution, GovernedRequest } from './types';
 import { describeIssue, expectedFor, formatPath } from './zod-issue';
 
 const policySchema = z.strictObject({
@@ -112,62 +114,10 @@ const optionsSchema = z.strictObject({
 /** A budget: a limit over a window, matched on attribution, optionally one per value of a dimension. */
 export type BudgetOptions = z.input<typeof budgetSchema>;
 
-/** A budget crossed one of its `warnAt` thresholds (once per threshold per period). */
-export interface BudgetAlert {
-  budget: string;
-  /** The budget instance, e.g. `team-daily|team=search|2026-11-23`. */
-  key: string;
-  period: string;
-  /** The threshold crossed, a fraction of the limit (e.g. 0.8). */
-  threshold: number;
-  unit: 'USD' | 'tokens' | 'requests';
-  /** In the budget's unit (USD, tokens or calls). */
-  limit: number;
-  used: number;
-  /** The call whose settlement crossed the threshold. */
-  callId: string;
-  at: number;
-}
+export type { ApprovalDecision, ApprovalRequest, Approver, BudgetAlert, DecisionRecord };
+
 /** First-cut policy rules. */
 export type PolicyOptions = z.input<typeof policySchema>;
-
-/** What an approver is asked about. */
-export interface ApprovalRequest {
-  id: string;
-  request: Readonly<GovernedRequest>;
-  attribution: Readonly<Attribution>;
-  /** Worst-case cost of the call in USD (what was reserved). */
-  estimatedCost: number;
-  /** The cost threshold in USD (`requireApprovalOver`); 0 when a rule or budget asked for approval. */
-  threshold: number;
-  /** Why approval is needed, e.g. `may cost $62.00, over requireApprovalOver $50` or `tool "deploy" requires approval`. */
-  reason: string;
-  /** The rule or budget that asked: `requireApprovalOver`, a tool rule's name, or `budget:<name>`. */
-  rule: string;
-}
-
-export type ApprovalDecision = boolean | { approved: boolean; reason?: string; approver?: string };
-export type Approver = (request: ApprovalRequest) => ApprovalDecision | Promise<ApprovalDecision>;
-
-/** A governance decision, passed to `onDecision` for every governed call. */
-export interface DecisionRecord {
-  id: string;
-  provider: string;
-  model: string;
-  operation: string;
-  attribution: Readonly<Attribution>;
-  result: 'ALLOWED' | 'BLOCKED' | 'WARNING' | 'RATE_LIMITED';
-  reasonCode?: string;
-  rule?: string;
-  message?: string;
-  /** Worst-case cost reserved, USD. */
-  reserved?: number;
-  approval?: { status: 'approved' | 'denied' | 'timed_out'; decidedBy?: string; reason?: string };
-  /** Actual cost, USD, once the call finished. */
-  actual?: number;
-  incomplete?: boolean;
-  phase: 'decided' | 'settled';
-}
 
 /** Options of `GenOps.init()`. */
 export type GenOpsOptions = Omit<z.input<typeof optionsSchema>, 'prices' | 'unknownModel' | 'adapters' | 'store'> & {
@@ -186,7 +136,7 @@ export type GenOpsOptions = Omit<z.input<typeof optionsSchema>, 'prices' | 'unkn
    * turned on too; with `autoInstrument: false`, only these are (explicit `instrumentOpenAI(client)`
    * calls still work).
    */
-  adapters?: readonly import('./adapters').GenOpsAdapter[];
+  adapters?: readonly GenOpsAdapter[];
 };
 
 export type ResolvedOptions = z.output<typeof optionsSchema>;

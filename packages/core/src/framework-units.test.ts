@@ -75,7 +75,7 @@ describe('a framework call that wraps an SDK adapter call is one governed unit',
       'gen_ai.usage.input_tokens': 200,
       'gen_ai.usage.cache_read.input_tokens': 100,
       'gen_ai.response.id': 'chatcmpl-1',
-      'genops.cost.total': expected / 1_000_000,
+      'genops.accounting.actual': expected / 1_000_000,
     });
     expect(all[0]!.attributes['genops.accounting.incomplete']).toBeUndefined();
     expect(await used('all')).toBe(expected / 1_000_000);
@@ -179,7 +179,7 @@ describe('governToolCall', () => {
       'server.address': 'tools.internal',
       'server.port': 8443,
       'genops.operation.type': 'tool',
-      'genops.cost.total': 0,
+      'genops.accounting.actual': 0,
       'genops.policy.result': 'ALLOWED',
     });
     expect(span!.attributes['genops.cost.estimated']).toBeUndefined();

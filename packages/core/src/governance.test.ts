@@ -283,6 +283,27 @@ describe('budget alerts (warnAt)', () => {
       server.close();
     }
   });
+
+  it('with many matching budgets, each budget alerts on its own threshold, in budget order', async () => {
+    const alerts: BudgetAlert[] = [];
+    // Budget i (limit (i + 1) × 1000 µ$) crosses its 50% threshold once (i + 1) / 2 calls of 1000 µ$ settled.
+    init({
+      budgets: Array.from({ length: 200 }, (_, index) => ({
+        name: `b${index}`,
+        limit: (index + 1) * 0.001,
+        window: 'day' as const,
+        action: 'warn' as const,
+        warnAt: [0.5],
+      })),
+      onBudgetAlert: (alert) => alerts.push(alert),
+    });
+    const small = chat({ estimatedInputTokens: 200, maxOutputTokens: 50 });
+    await run(small);
+    expect(alerts.map((alert) => alert.budget)).toEqual(['b0', 'b1']);
+    await run(small);
+    expect(alerts.map((alert) => alert.budget)).toEqual(['b0', 'b1', 'b2', 'b3']);
+    expect(alerts.every((alert) => alert.threshold === 0.5)).toBe(true);
+  });
 });
 
 describe('approvals', () => {

@@ -84,7 +84,6 @@ describe('allowed calls', () => {
       'genops.accounting.actual': 0.001,
       'genops.accounting.unit': 'USD',
       'genops.accounting.reconciliation_delta': 0.0025,
-      'genops.cost.total': 0.001,
       'genops.budget.name': 'all',
       'genops.budget.remaining': 9.999,
       'genops.governance.budget_remaining': 9.999,
@@ -136,6 +135,54 @@ describe('allowed calls', () => {
       'genops.execution.reason_code': 'PROVIDER_ERROR_UPSTREAM',
     });
     expect((await genops!.status()).budgets[0]).toMatchObject({ used: 0, reserved: 0 });
+  });
+
+  it('record a provider error by type and HTTP status, never its text (a 400 may echo the prompt)', async () => {
+    init();
+    const call = await genops!.governor.begin(chat());
+    class BadRequestError extends Error {
+      readonly status = 400;
+    }
+    const echoed = 'Invalid request: "mail jane.doe@example.com the key sk-proj-AbCdEf0123456789AbCdEf0123456789"';
+    await call.fail(new BadRequestError(echoed));
+    const span = lastSpan();
+    expect(span.attributes).toMatchObject({ 'error.type': 'BadRequestError', 'http.response.status_code': 400 });
+    expect(span.status).toEqual({ code: 2, message: 'BadRequestError (HTTP 400)' });
+    const recorded = JSON.stringify({ attributes: span.attributes, events: span.events, status: span.status });
+    expect(recorded).not.toContain('jane.doe@example.com');
+    expect(recorded).not.toContain('sk-proj-');
+  });
+
+  it('keep the provider error text in the span status when content capture is opted in', async () => {
+    init({ captureContent: true });
+    const call = await genops!.governor.begin(chat());
+    await call.fail(new TypeError('fetch failed: jane.doe@example.com'));
+    expect(lastSpan().status).toEqual({ code: 2, message: 'fetch failed: jane.doe@example.com' });
+    expect(lastSpan().attributes['http.response.status_code']).toBeUndefined();
+  });
+
+  it('set no duplicates of the GenAI and accounting attributes on the span', async () => {
+    init({ budgets: [{ name: 'all', limit: 10, window: 'total' }] });
+    await run(chat());
+    const names = Object.keys(lastSpan().attributes);
+    for (const removed of [
+      'genops.tokens.input',
+      'genops.tokens.output',
+      'genops.tokens.total',
+      'genops.cost.total',
+      'genops.provider',
+      'genops.model',
+    ])
+      expect(names).not.toContain(removed);
+    expect(lastSpan().attributes).toMatchObject({
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': 'gpt-4o',
+      'gen_ai.usage.input_tokens': 200,
+      'genops.accounting.actual': 0.001,
+    });
+    // The optional genops.cost.calculated event still carries the spec's cost names.
+    const calculated = lastSpan().events.find((event) => event.name === 'genops.cost.calculated');
+    expect(calculated?.attributes).toEqual({ 'genops.cost.total': 0.001, 'genops.cost.currency': 'USD' });
   });
 
   it('attribute calls from withAttribution over init defaults', async () => {
@@ -347,7 +394,7 @@ describe('unknown models', () => {
   it('prices passed to init are used', async () => {
     init({ prices: { openai: { 'my-finetune': { input: 10, output: 20 } } } });
     await run(chat({ model: 'my-finetune' })); // 2000 + 1000
-    expect(lastSpan().attributes['genops.cost.total']).toBe(0.003);
+    expect(lastSpan().attributes['genops.accounting.actual']).toBe(0.003);
   });
 });
 

@@ -32,6 +32,8 @@ export {
   PolicyViolationError,
   RateLimitedError,
   ReservationFailedError,
+  StoreAmountError,
+  StoreIdentityError,
   StoreUnavailableError,
 } from './errors/index';
 export { type BudgetStatus, GenOps, type GenOpsHandle, type GenOpsStatus } from './genops';

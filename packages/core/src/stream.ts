@@ -1,4 +1,4 @@
-import type { CallOutcome, GovernedCall } from './governor';
+import type { CallOutcome, GovernedCall } from './pipeline/types';
 
 /** What an adapter supplies to read a stream: a per-chunk reader and the outcome so far. */
 export interface StreamObserver<T> {

@@ -79,7 +79,7 @@ describe('GenOpsCallbackHandler with ChatOpenAI and @genops/provider-openai enab
       'gen_ai.usage.cache_read.input_tokens': 1_024,
       'server.address': '127.0.0.1',
       'server.port': harness.server.port,
-      'genops.cost.total': microsToUsd(expectedMicros),
+      'genops.accounting.actual': microsToUsd(expectedMicros),
     });
     expect(spans[0]!.attributes['gen_ai.response.id']).toMatch(/^chatcmpl-/);
     const chainSpan = harness.spans().find((span) => span.name === 'invoke_workflow RunnableSequence');
@@ -106,7 +106,7 @@ describe('GenOpsCallbackHandler with ChatOpenAI and @genops/provider-openai enab
       'gen_ai.request.stream': true,
       'gen_ai.usage.input_tokens': 40,
       'gen_ai.usage.output_tokens': 12,
-      'genops.cost.total': microsToUsd(expectedMicros),
+      'genops.accounting.actual': microsToUsd(expectedMicros),
     });
     expect(spans[0]!.attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThan(0);
     expectGenOpsCompliant(spans);

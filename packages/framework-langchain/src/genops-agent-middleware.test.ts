@@ -117,7 +117,7 @@ describe('genopsAgentMiddleware', () => {
     expect(searches).toBe(1);
     const spans = governed();
     expect(spans.map((span) => span.name)).toEqual(['execute_tool search']);
-    expect(spans[0]!.attributes).toMatchObject({ 'genops.policy.result': 'ALLOWED', 'genops.cost.total': 0 });
+    expect(spans[0]!.attributes).toMatchObject({ 'genops.policy.result': 'ALLOWED', 'genops.accounting.actual': 0 });
     expectGenOpsCompliant(spans);
     expect((await harness.genops!.status()).budgets[0]).toMatchObject({ budget: 'searches', used: 1 });
   });

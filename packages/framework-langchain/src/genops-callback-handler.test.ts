@@ -96,7 +96,6 @@ describe('GenOpsCallbackHandler: model runs', () => {
       'gen_ai.usage.output_tokens': 3_000,
       'gen_ai.usage.cache_read.input_tokens': 8_000,
       'gen_ai.usage.reasoning.output_tokens': 1_200,
-      'genops.cost.total': microsToUsd(expectedMicros),
       'genops.accounting.actual': microsToUsd(expectedMicros),
       'genops.policy.result': 'ALLOWED',
       'genops.team': 'platform',
@@ -137,7 +136,7 @@ describe('GenOpsCallbackHandler: model runs', () => {
     expect(spanNamed('chat claude-sonnet-4-5').attributes).toMatchObject({
       'gen_ai.provider.name': 'anthropic',
       'gen_ai.usage.cache_creation.input_tokens': 500,
-      'genops.cost.total': microsToUsd(expectedMicros),
+      'genops.accounting.actual': microsToUsd(expectedMicros),
     });
     expectGenOpsCompliant(governed());
   });
@@ -213,7 +212,7 @@ describe('GenOpsCallbackHandler: model runs', () => {
         const input = span.attributes['gen_ai.usage.input_tokens'] as number;
         const output = span.attributes['gen_ai.usage.output_tokens'] as number;
         expect(output).toBe(input - 90);
-        expect(span.attributes['genops.cost.total']).toBe(
+        expect(span.attributes['genops.accounting.actual']).toBe(
           microsToUsd(costMicros(price, { inputTokens: input, outputTokens: output })),
         );
         return input;
@@ -303,7 +302,7 @@ describe('GenOpsCallbackHandler: chains, agents and tools', () => {
       'gen_ai.tool.name': 'search',
       'gen_ai.tool.call.id': 'call_1',
       'genops.policy.result': 'ALLOWED',
-      'genops.cost.total': 0,
+      'genops.accounting.actual': 0,
     });
     const toolsNode = spanNamed('invoke_workflow tools');
     expect(toolSpan.parentSpanContext?.spanId).toBe(toolsNode.spanContext().spanId);

@@ -80,7 +80,6 @@ describe('governLLM: chat()', () => {
       'gen_ai.usage.reasoning.output_tokens': 120,
       'server.address': '127.0.0.1',
       'server.port': harness.server.port,
-      'genops.cost.total': expectedMicros / 1_000_000,
       'genops.accounting.actual': expectedMicros / 1_000_000,
       'genops.policy.result': 'ALLOWED',
     });
@@ -111,7 +110,7 @@ describe('governLLM: chat()', () => {
       'gen_ai.usage.output_tokens': 300,
       'gen_ai.usage.cache_read.input_tokens': 400,
       'gen_ai.usage.reasoning.output_tokens': 120,
-      'genops.cost.total': costMicros(gpt4o, NORMALIZED) / 1_000_000,
+      'genops.accounting.actual': costMicros(gpt4o, NORMALIZED) / 1_000_000,
     });
     expect(span.attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThan(0);
     expect(span.attributes['genops.accounting.incomplete']).toBeUndefined();
@@ -141,7 +140,7 @@ describe('governLLM: chat()', () => {
     }
     expect(harness.server.requests[1]!.body.stream_options).toEqual({ include_usage: false });
     const [first, second] = spans();
-    expect(first!.attributes['genops.cost.total']).toBe(costMicros(gpt4o, NORMALIZED) / 1_000_000);
+    expect(first!.attributes['genops.accounting.actual']).toBe(costMicros(gpt4o, NORMALIZED) / 1_000_000);
     // No usage: settled from the reservation, flagged incomplete (never dropped).
     expect(second!.attributes['genops.accounting.incomplete']).toBe(true);
     expect(second!.attributes['genops.accounting.actual']).toBe(second!.attributes['genops.accounting.reserved']);
@@ -188,7 +187,7 @@ describe('governLLM: chat()', () => {
     const llm = governLLM(openai());
     const result = await llm.exec({ messages });
     expect(result.newMessages[0]?.content).toBe(CONTENT);
-    expect(onlySpan().attributes['genops.cost.total']).toBe(costMicros(gpt4o, NORMALIZED) / 1_000_000);
+    expect(onlySpan().attributes['genops.accounting.actual']).toBe(costMicros(gpt4o, NORMALIZED) / 1_000_000);
   });
 });
 
@@ -201,7 +200,7 @@ describe('governLLM: complete()', () => {
     expect(response.text).toBe(CONTENT);
     const span = onlySpan();
     expect(span.name).toBe('chat gpt-4o');
-    expect(span.attributes['genops.cost.total']).toBe(costMicros(gpt4o, NORMALIZED) / 1_000_000);
+    expect(span.attributes['genops.accounting.actual']).toBe(costMicros(gpt4o, NORMALIZED) / 1_000_000);
     expectGenOpsCompliant(spans());
   });
 
@@ -217,7 +216,7 @@ describe('governLLM: complete()', () => {
     const span = onlySpan();
     expect(span.attributes).toMatchObject({
       'gen_ai.usage.input_tokens': 1000,
-      'genops.cost.total': costMicros(gpt4o, NORMALIZED) / 1_000_000,
+      'genops.accounting.actual': costMicros(gpt4o, NORMALIZED) / 1_000_000,
     });
     expect(span.attributes['genops.accounting.incomplete']).toBeUndefined();
   });
@@ -314,7 +313,7 @@ describe('governLLM: decisions before the LLM runs', () => {
     const span = onlySpan();
     expect(span.name).toBe('chat gpt-4o-mini');
     expect(span.attributes['genops.downgrade.original_model']).toBe('gpt-4o');
-    expect(span.attributes['genops.cost.total']).toBe(
+    expect(span.attributes['genops.accounting.actual']).toBe(
       costMicros(gpt4oMini, { inputTokens: 100, outputTokens: 50 }) / 1_000_000,
     );
   });

@@ -70,7 +70,6 @@ describe('governMcpClient: an allowed call', () => {
       'server.port': 8443,
       'genops.operation.type': 'tool',
       'genops.policy.result': 'ALLOWED',
-      'genops.cost.total': 0,
       'genops.accounting.actual': 0,
     });
     expect(span.attributes['error.type']).toBeUndefined();

@@ -50,7 +50,7 @@ describe('governMcpServer: an allowed call', () => {
       'mcp.method.name': 'tools/call',
       'server.address': 'tools.internal',
       'genops.policy.result': 'ALLOWED',
-      'genops.cost.total': 0,
+      'genops.accounting.actual': 0,
     });
     const requestId = span.attributes['jsonrpc.request.id'];
     expect(requestId).toMatch(/^\d+$/);

@@ -171,7 +171,6 @@ describe('generateText', () => {
       'gen_ai.usage.cache_read.input_tokens': 400,
       'gen_ai.usage.reasoning.output_tokens': 200,
       'genops.policy.result': 'ALLOWED',
-      'genops.cost.total': microsToUsd(EXPECTED_MICROS),
       'genops.accounting.actual': microsToUsd(EXPECTED_MICROS),
     });
     expect(span.attributes['genops.accounting.incomplete']).toBeUndefined();
@@ -288,7 +287,7 @@ describe('generateObject', () => {
     expect(object).toEqual({ city: 'Paris', population: 2102650 });
     expect(onlySpan().attributes).toMatchObject({
       'gen_ai.output.type': 'json',
-      'genops.cost.total': microsToUsd(EXPECTED_MICROS),
+      'genops.accounting.actual': microsToUsd(EXPECTED_MICROS),
     });
   });
 });
@@ -308,7 +307,7 @@ describe('streamText', () => {
       'gen_ai.response.model': 'gpt-4o-2024-08-06',
       'gen_ai.usage.input_tokens': 1000,
       'gen_ai.usage.output_tokens': 500,
-      'genops.cost.total': microsToUsd(EXPECTED_MICROS),
+      'genops.accounting.actual': microsToUsd(EXPECTED_MICROS),
     });
     expect(span.attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThan(0);
     expect(span.attributes['genops.accounting.incomplete']).toBeUndefined();
@@ -411,9 +410,9 @@ describe('embed and embedMany', () => {
       'gen_ai.operation.name': 'embeddings',
       'gen_ai.provider.name': 'openai',
       'gen_ai.usage.input_tokens': 1000,
-      'genops.cost.total': microsToUsd(20),
+      'genops.accounting.actual': microsToUsd(20),
     });
-    expect(many!.attributes['genops.cost.total']).toBe(microsToUsd(60));
+    expect(many!.attributes['genops.accounting.actual']).toBe(microsToUsd(60));
     expectGenOpsCompliant(spans());
   });
 
@@ -458,7 +457,7 @@ describe('tools', () => {
     // The model call itself ran and is billed; the tool call is a blocked execute_tool unit.
     expect(chat!.attributes).toMatchObject({
       'genops.policy.result': 'ALLOWED',
-      'genops.cost.total': microsToUsd(EXPECTED_MICROS),
+      'genops.accounting.actual': microsToUsd(EXPECTED_MICROS),
     });
     expect(blocked!.name).toBe('execute_tool shell_exec');
     expect(blocked!.attributes).toMatchObject({
@@ -503,7 +502,7 @@ describe('tools', () => {
     expect(error).toBeInstanceOf(PolicyViolationError);
     const [chat, blocked] = spans();
     // Usage of the finish part still settles the model call exactly.
-    expect(chat!.attributes['genops.cost.total']).toBe(microsToUsd(EXPECTED_MICROS));
+    expect(chat!.attributes['genops.accounting.actual']).toBe(microsToUsd(EXPECTED_MICROS));
     expect(chat!.attributes['genops.accounting.incomplete']).toBeUndefined();
     expect(blocked!.attributes).toMatchObject({ 'genops.policy.result': 'BLOCKED', 'gen_ai.tool.call.id': 'call-9' });
   });
@@ -525,7 +524,7 @@ describe('tools', () => {
       'gen_ai.operation.name': 'execute_tool',
       'gen_ai.tool.call.id': 'call-1',
       'genops.policy.result': 'ALLOWED',
-      'genops.cost.total': 0,
+      'genops.accounting.actual': 0,
     });
     // The second model call saw the tool's result.
     expect(JSON.stringify(model.doGenerateCalls[1]!.prompt)).toContain('results for genops');

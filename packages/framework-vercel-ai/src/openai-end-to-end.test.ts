@@ -54,7 +54,7 @@ describe('@ai-sdk/openai against the fake OpenAI server', () => {
       'gen_ai.usage.output_tokens': 300,
       'gen_ai.usage.cache_read.input_tokens': 200,
       'gen_ai.usage.reasoning.output_tokens': 100,
-      'genops.cost.total': microsToUsd(EXPECTED_MICROS),
+      'genops.accounting.actual': microsToUsd(EXPECTED_MICROS),
       'server.address': '127.0.0.1',
       'server.port': harness.server.port,
     });
@@ -73,7 +73,7 @@ describe('@ai-sdk/openai against the fake OpenAI server', () => {
       'gen_ai.request.stream': true,
       'gen_ai.usage.input_tokens': 1200,
       'gen_ai.usage.output_tokens': 300,
-      'genops.cost.total': microsToUsd(EXPECTED_MICROS),
+      'genops.accounting.actual': microsToUsd(EXPECTED_MICROS),
     });
     expect(span.attributes['genops.accounting.incomplete']).toBeUndefined();
     expectGenOpsCompliant(harness.spans());
@@ -96,7 +96,7 @@ describe('@ai-sdk/openai against the fake OpenAI server', () => {
         'gen_ai.provider.name': 'openai',
         'gen_ai.usage.input_tokens': 1200,
         'gen_ai.usage.output_tokens': 300,
-        'genops.cost.total': microsToUsd(EXPECTED_MICROS),
+        'genops.accounting.actual': microsToUsd(EXPECTED_MICROS),
       });
     expectGenOpsCompliant(all);
   });
@@ -168,7 +168,7 @@ describe('@ai-sdk/openai against the fake OpenAI server', () => {
     expect(onlySpan().attributes).toMatchObject({
       'gen_ai.operation.name': 'embeddings',
       'gen_ai.usage.input_tokens': 5000,
-      'genops.cost.total': microsToUsd(100),
+      'genops.accounting.actual': microsToUsd(100),
     });
     expectGenOpsCompliant(harness.spans());
   });

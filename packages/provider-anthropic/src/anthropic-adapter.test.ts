@@ -102,7 +102,6 @@ describe('messages.create', () => {
       'gen_ai.usage.cache_creation.input_tokens': 400,
       'server.address': '127.0.0.1',
       'server.port': harness.server.port,
-      'genops.cost.total': 0.021375,
       'genops.accounting.actual': 0.021375,
       'genops.policy.result': 'ALLOWED',
       'genops.team': 'platform',
@@ -185,7 +184,7 @@ describe('streaming', () => {
       'gen_ai.usage.cache_read.input_tokens': 50,
       'gen_ai.response.finish_reasons': ['end_turn'],
       // claude-haiku-4-5: 100 × 1 + 50 × 0.1 + 40 × 5 = 305 µ$
-      'genops.cost.total': 0.000305,
+      'genops.accounting.actual': 0.000305,
     });
     expect(span.attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThan(0);
     expect(span.attributes['genops.accounting.incomplete']).toBeUndefined();
@@ -206,7 +205,7 @@ describe('streaming', () => {
       'gen_ai.request.stream': true,
       'gen_ai.usage.input_tokens': 100,
       'gen_ai.usage.output_tokens': 40,
-      'genops.cost.total': 0.0003, // 100 × 1 + 40 × 5
+      'genops.accounting.actual': 0.0003, // 100 × 1 + 40 × 5
     });
     expect((await harness.genops!.status()).budgets[0]).toMatchObject({ used: 0.0003, reserved: 0 });
     expectGenOpsCompliant(spans());

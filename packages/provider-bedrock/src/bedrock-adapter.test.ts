@@ -125,7 +125,6 @@ describe('ConverseCommand', () => {
       'gen_ai.usage.cache_creation.input_tokens': 400,
       'server.address': '127.0.0.1',
       'server.port': harness.server.port,
-      'genops.cost.total': expectedMicros / 1e6,
       'genops.accounting.actual': expectedMicros / 1e6,
       'genops.policy.result': 'ALLOWED',
     });
@@ -235,7 +234,7 @@ describe('ConverseStreamCommand', () => {
       'gen_ai.usage.output_tokens': 40,
       'gen_ai.usage.cache_read.input_tokens': 50,
       'gen_ai.response.finish_reasons': ['end_turn'],
-      'genops.cost.total': expectedMicros / 1e6,
+      'genops.accounting.actual': expectedMicros / 1e6,
     });
     expect(span.attributes['genops.accounting.incomplete']).toBeUndefined();
     expectGenOpsCompliant(spans());
@@ -339,7 +338,7 @@ describe('InvokeModel (Anthropic family)', () => {
       'gen_ai.request.max_tokens': 200,
       'gen_ai.usage.input_tokens': 400,
       'gen_ai.usage.output_tokens': 70,
-      'genops.cost.total': expectedMicros / 1e6,
+      'genops.accounting.actual': expectedMicros / 1e6,
     });
     expectGenOpsCompliant(spans());
   });
@@ -372,7 +371,7 @@ describe('InvokeModel (Anthropic family)', () => {
       'gen_ai.usage.input_tokens': 120,
       'gen_ai.usage.output_tokens': 33,
       'gen_ai.response.finish_reasons': ['end_turn'],
-      'genops.cost.total': expectedMicros / 1e6,
+      'genops.accounting.actual': expectedMicros / 1e6,
     });
     expectGenOpsCompliant(spans());
   });

@@ -39,7 +39,7 @@ describe('@google/generative-ai (legacy)', () => {
       'gen_ai.usage.output_tokens': 500,
       'gen_ai.usage.cache_read.input_tokens': 400,
       // 600 × 1.25 + 400 × 0.125 + 500 × 10 = 5800 µ$
-      'genops.cost.total': 0.0058,
+      'genops.accounting.actual': 0.0058,
     });
     expectGenOpsCompliant(spans());
     expect((await harness.genops!.status()).budgets[0]).toMatchObject({ used: 0.0058, reserved: 0 });
@@ -58,7 +58,7 @@ describe('@google/generative-ai (legacy)', () => {
       'gen_ai.request.stream': true,
       'gen_ai.usage.output_tokens': 60,
       // 100 × 0.3 + 60 × 2.5 = 180 µ$
-      'genops.cost.total': 0.00018,
+      'genops.accounting.actual': 0.00018,
     });
     expect(span.attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThan(0);
     expectGenOpsCompliant(spans());
@@ -104,7 +104,10 @@ describe('@google/generative-ai (legacy)', () => {
     const result = await model('gemini-2.5-flash').generateContentStream('Say hello.');
     for await (const _ of result.stream) break;
     await result.response;
-    expect(onlySpan().attributes).toMatchObject({ 'gen_ai.usage.output_tokens': 40, 'genops.cost.total': 0.00013 });
+    expect(onlySpan().attributes).toMatchObject({
+      'gen_ai.usage.output_tokens': 40,
+      'genops.accounting.actual': 0.00013,
+    });
   });
 
   it('an output rule stops the stream before the secret reaches the caller, and settles once', async () => {

@@ -120,7 +120,6 @@ describe('models.generateContent', () => {
       'gen_ai.usage.cache_read.input_tokens': 400,
       'server.address': '127.0.0.1',
       'server.port': harness.server.port,
-      'genops.cost.total': 0.0058,
       'genops.accounting.actual': 0.0058,
       'genops.policy.result': 'ALLOWED',
       'genops.team': 'platform',
@@ -150,7 +149,7 @@ describe('models.generateContent', () => {
     expect(expected).toBe(542_500);
     expect(onlySpan().attributes).toMatchObject({
       'gen_ai.usage.input_tokens': 250_000,
-      'genops.cost.total': 0.5425,
+      'genops.accounting.actual': 0.5425,
     });
     expectGenOpsCompliant(spans());
   });
@@ -243,7 +242,7 @@ describe('models.generateContentStream', () => {
       'gen_ai.usage.output_tokens': 60,
       'gen_ai.response.finish_reasons': ['STOP'],
       // gemini-2.5-flash: 100 × 0.3 + 60 × 2.5 = 180 µ$
-      'genops.cost.total': 0.00018,
+      'genops.accounting.actual': 0.00018,
     });
     expect(span.attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThan(0);
     expect(span.attributes['genops.accounting.incomplete']).toBeUndefined();
@@ -328,7 +327,7 @@ describe('models.embedContent', () => {
       'gen_ai.operation.name': 'embeddings',
       'gen_ai.usage.input_tokens': 1000,
       // gemini-embedding-001: 1000 × 0.15 = 150 µ$
-      'genops.cost.total': 0.00015,
+      'genops.accounting.actual': 0.00015,
     });
     expectGenOpsCompliant(spans());
   });
@@ -454,7 +453,7 @@ describe('Vertex AI mode', () => {
       'gen_ai.provider.name': 'gcp.vertex_ai',
       'gen_ai.usage.input_tokens': 20,
       // 20 × 0.3 + 10 × 2.5 = 31 µ$
-      'genops.cost.total': 0.000031,
+      'genops.accounting.actual': 0.000031,
     });
     expectGenOpsCompliant(spans());
   });
@@ -467,7 +466,7 @@ describe('Vertex AI mode', () => {
     expect(onlySpan().attributes).toMatchObject({
       'gen_ai.provider.name': 'gcp.vertex_ai',
       'genops.cost.price_model': 'gemini-2.5-flash',
-      'genops.cost.total': costMicros(price, { inputTokens: 20, outputTokens: 10 }) / 1_000_000,
+      'genops.accounting.actual': costMicros(price, { inputTokens: 20, outputTokens: 10 }) / 1_000_000,
     });
     expect(onlySpan().attributes['genops.cost.estimated']).toBeUndefined();
   });

@@ -34,7 +34,7 @@ const parsed = await governed.chat.completions.parse({ model: 'gpt-4o-mini', mes
 
 console.log(JSON.stringify({
   adapters: (await genops.status()).adapters,
-  spans: telemetry.spans().map((span) => [span.name, span.attributes['genops.cost.total']]),
+  spans: telemetry.spans().map((span) => [span.name, span.attributes['genops.accounting.actual']]),
   requestId: data._request_id === request_id && typeof request_id === 'string',
   text,
   parsed: parsed.choices[0].message.content,

@@ -51,7 +51,6 @@ describe('chat.completions.create', () => {
       'server.address': '127.0.0.1',
       'server.port': harness.server.port,
       // 800 × 0.15 + 200 × 0.075 + 500 × 0.6 = 120 + 15 + 300 = 435 µ$
-      'genops.cost.total': 0.000435,
       'genops.accounting.actual': 0.000435,
       'genops.policy.result': 'ALLOWED',
       'genops.team': 'platform',
@@ -93,7 +92,7 @@ describe('chat.completions.create', () => {
       'gen_ai.request.stream': true,
       'gen_ai.usage.input_tokens': 100,
       'gen_ai.usage.output_tokens': 40,
-      'genops.cost.total': 0.00065, // 100 × 2.5 + 40 × 10
+      'genops.accounting.actual': 0.00065, // 100 × 2.5 + 40 × 10
     });
     expect(span.attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThan(0);
     expect(span.attributes['genops.accounting.incomplete']).toBeUndefined();
@@ -345,7 +344,7 @@ describe('responses.create', () => {
       'gen_ai.usage.reasoning.output_tokens': 600,
       'gen_ai.response.finish_reasons': ['completed'],
       // 1000 × 1.1 + 1000 × 0.275 + 1000 × 4.4 = 1100 + 275 + 4400 = 5775 µ$
-      'genops.cost.total': 0.005775,
+      'genops.accounting.actual': 0.005775,
     });
     expectGenOpsCompliant(spans());
   });
@@ -365,7 +364,7 @@ describe('responses.create', () => {
     expect(onlySpan().attributes).toMatchObject({
       'gen_ai.usage.input_tokens': 300,
       'gen_ai.usage.output_tokens': 120,
-      'genops.cost.total': 0.00195,
+      'genops.accounting.actual': 0.00195,
     });
     expect(harness.server.requests[0]?.body.stream_options).toBeUndefined();
     expectGenOpsCompliant(spans());
@@ -385,7 +384,7 @@ describe('embeddings.create and completions.create', () => {
       'gen_ai.operation.name': 'embeddings',
       'genops.operation.type': 'embedding',
       'gen_ai.usage.input_tokens': 5000,
-      'genops.cost.total': 0.0001, // 5000 × $0.02/1M
+      'genops.accounting.actual': 0.0001, // 5000 × $0.02/1M
     });
     expect(span.attributes['gen_ai.request.max_tokens']).toBeUndefined();
     expectGenOpsCompliant(spans());
@@ -407,8 +406,8 @@ describe('embeddings.create and completions.create', () => {
     const [plain, streamed] = spans();
     expect(plain?.name).toBe('text_completion gpt-3.5-turbo-instruct');
     // gpt-3.5-turbo-instruct: $1.50 in, $2.00 out: 20 × 1.5 + 10 × 2 = 50 µ$
-    expect(plain?.attributes['genops.cost.total']).toBe(0.00005);
-    expect(streamed?.attributes['genops.cost.total']).toBe(0.00005);
+    expect(plain?.attributes['genops.accounting.actual']).toBe(0.00005);
+    expect(streamed?.attributes['genops.accounting.actual']).toBe(0.00005);
     expectGenOpsCompliant(spans());
   });
 });

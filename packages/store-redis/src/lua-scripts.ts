@@ -6,7 +6,8 @@
  * Every script gets `KEYS[1]` = the namespace (`{genops}:`), which already carries the client's
  * `keyPrefix` if it has one, and builds every other key name from it. All of them therefore share the
  * namespace's hash tag and live in one Redis Cluster slot (scripts may touch undeclared keys of the
- * slot they run in). `ARGV[1]` is the retention (ms) and `ARGV[2]` the client's clock (epoch ms):
+ * slot they run in). `ARGV[1]` is the retention (ms) and `ARGV[2]` the client's clock (epoch ms); the
+ * last argument is the namespace epoch the client expects (removed from `ARGV` before the script reads it):
  * leases, periods, rolling windows and `markOnce` expiry follow the caller's clock, as in
  * `MemoryStore`; Redis key TTLs only garbage-collect state that no longer counts.
  *
@@ -21,6 +22,8 @@
  * - `mark:<key>` string: when the mark may be set again (`inf` = never).
  * - `approval:<id>` hash: `rec` the record as created (JSON), `st` status, `da`/`db`/`dr` decision,
  *   `seq` creation order; `approvals` sorted set: id by `createdAt`; `approvals:seq` counter.
+ * - `epoch` string: the namespace's identity, a random id written once at first use and never expired;
+ *   every script is given the epoch its client found and fails (`GENOPS_EPOCH <found>`) when it differs.
  * - `audit` stream: one entry per record (id `<seq>-0`, field `r` = the record's JSON);
  *   `audit:tip` hash: `seq` and `hash` of the last record.
  *
@@ -30,6 +33,11 @@
 
 const PRELUDE = `
 local NS = KEYS[1]
+-- The last argument is the namespace's epoch as this client first found it: a flushed database (or a
+-- deleted or changed epoch key) fails the script before it reads or writes anything.
+local EPOCH = table.remove(ARGV)
+local FOUND_EPOCH = redis.call('GET', NS .. 'epoch')
+if FOUND_EPOCH ~= EPOCH then return redis.error_reply('GENOPS_EPOCH ' .. (FOUND_EPOCH or '')) end
 local RET = tonumber(ARGV[1])
 local NOW = tonumber(ARGV[2])
 local INDEX = NS .. 'lines'
@@ -95,7 +103,7 @@ end
 
 local function create(l)
   local c = { key = l.key, budget = l.budget, unit = l.unit, limit = l.limit, used = 0, reserved = 0, x = l.x,
-    w = l.w, bm = l.bm, t = NOW, buckets = {}, bset = {}, bdel = {} }
+    w = l.w, bm = l.bm, t = NOW, buckets = {}, bset = {}, bdel = {}, dirty = true }
   C[l.key] = c
   ORDER[#ORDER + 1] = l.key
   redis.call('ZADD', INDEX, 0, l.key)
@@ -180,6 +188,9 @@ end
 -- Starts a new period when the counter's ended, then applies the line's (newest) configuration.
 local function configure(c, l)
   refresh(c)
+  if c.budget ~= l.budget or c.unit ~= l.unit or c.limit ~= l.limit or c.x ~= l.x or c.w ~= l.w or c.bm ~= l.bm then
+    c.dirty = true
+  end
   c.budget = l.budget
   c.unit = l.unit
   c.limit = l.limit
@@ -207,22 +218,32 @@ local function counterFor(l)
   return c
 end
 
--- Writes back every counter the script read or created. TTLs only collect garbage: a rolling line is
--- kept for its window after its last use, a calendar line until its period ended, each plus the
--- retention; a line without a period (a 'total' budget) is kept for ever.
+-- Writes back every counter the script read or created (its configuration only when it changed). TTLs
+-- only collect garbage: a rolling line is kept for its window after its last use, a calendar line until
+-- its period ended, each plus the retention; a line without a period (a 'total' budget) is kept for ever.
+-- A calendar line has no buckets (turning it from rolling deleted them all), so only rolling lines and
+-- lines whose buckets were just deleted touch the buckets key.
 local function save()
   for _, k in ipairs(ORDER) do
     local c = C[k]
     if c then
       local lk, bk = lkey(k), bkey(k)
-      redis.call('HSET', lk, 'b', c.budget, 'u', c.unit, 'l', num(c.limit), 'used', num(c.used),
-        'r', num(c.reserved), 'x', c.x and num(c.x) or '', 'w', c.w and num(c.w) or '',
-        'bm', c.bm and num(c.bm) or '', 't', num(c.t))
+      if c.dirty then
+        redis.call('HSET', lk, 'b', c.budget, 'u', c.unit, 'l', num(c.limit), 'used', num(c.used),
+          'r', num(c.reserved), 'x', c.x and num(c.x) or '', 'w', c.w and num(c.w) or '',
+          'bm', c.bm and num(c.bm) or '', 't', num(c.t))
+      else
+        redis.call('HSET', lk, 'used', num(c.used), 'r', num(c.reserved), 't', num(c.t))
+      end
+      local buckets = c.w ~= nil
       local del = {}
       for start in pairs(c.bdel) do
         if c.buckets[start] == nil then del[#del + 1] = num(start) end
       end
-      if #del > 0 then redis.call('HDEL', bk, unpack(del)) end
+      if #del > 0 then
+        redis.call('HDEL', bk, unpack(del))
+        buckets = true
+      end
       local set = {}
       for start in pairs(c.bset) do
         local amount = c.buckets[start]
@@ -242,10 +263,10 @@ local function save()
         if c.reserved > 0 and LEASE and LEASE + RET > ttl then ttl = LEASE + RET end
         ttl = math.ceil(ttl)
         redis.call('PEXPIRE', lk, ttl)
-        redis.call('PEXPIRE', bk, ttl)
+        if buckets then redis.call('PEXPIRE', bk, ttl) end
       else
         redis.call('PERSIST', lk)
-        redis.call('PERSIST', bk)
+        if buckets then redis.call('PERSIST', bk) end
       end
     end
   end
@@ -507,4 +528,11 @@ for i = 8, #ARGV, 2 do
 end
 redis.call('HSET', tipKey, 'seq', ARGV[6], 'hash', ARGV[7])
 return { 1 }
+`;
+
+/** ARGV[1] a new random epoch. Sets the namespace's epoch unless it has one; replies with the epoch. */
+export const EPOCH_LUA = `
+local k = KEYS[1] .. 'epoch'
+redis.call('SET', k, ARGV[1], 'NX')
+return redis.call('GET', k)
 `;

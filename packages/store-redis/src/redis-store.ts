@@ -1,9 +1,12 @@
-import type { AuditRecord, GovernanceStore } from '@genops/core';
+import { randomUUID } from 'node:crypto';
+import { type AuditRecord, type GovernanceStore, StoreIdentityError } from '@genops/core';
 import {
   type ApprovalDecisionInput,
   type ApprovalRecord,
   type ApprovalStatus,
   type AuditEntry,
+  assertReserveAmounts,
+  assertSettleAmounts,
   type BudgetLine,
   chainAuditEntries,
   GENESIS_HASH,
@@ -20,6 +23,7 @@ import {
   APPROVAL_FIELDS,
   CREATE_APPROVAL_LUA,
   DECIDE_APPROVAL_LUA,
+  EPOCH_LUA,
   LINES_LUA,
   LIST_APPROVALS_LUA,
   MARK_ONCE_LUA,
@@ -56,9 +60,12 @@ const SCRIPTS = {
   genopsV1DecideApproval: DECIDE_APPROVAL_LUA,
   genopsV1ListApprovals: LIST_APPROVALS_LUA,
   genopsV1AppendAudit: APPEND_AUDIT_LUA,
+  genopsV1Epoch: EPOCH_LUA,
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
+/** Scripts that take the namespace epoch as their last argument (every one but the one that reads it). */
+type CheckedScriptName = Exclude<ScriptName, 'genopsV1Epoch'>;
 type ScriptArg = string | Buffer;
 type Client = Redis | Cluster;
 type Reply = (string | number | null)[];
@@ -131,6 +138,11 @@ export class RedisStore implements GovernanceStore {
     reject: (error: unknown) => void;
   }[] = [];
   private auditDraining = false;
+  /** The namespace's epoch as this instance first found (or wrote) it; every script checks it. */
+  private epoch: string | undefined;
+  private epochLookup: Promise<string> | undefined;
+  /** Set once the epoch was found missing or changed: every operation fails with it from then on. */
+  private identityError: StoreIdentityError | undefined;
   private readonly onError = (error: Error): void => {
     this.lastError = error;
   };
@@ -182,6 +194,7 @@ export class RedisStore implements GovernanceStore {
   }
 
   async reserve(request: ReserveRequest): Promise<ReserveResult> {
+    assertReserveAmounts(this.kind, request);
     const reply = (await this.script(
       'reserve',
       'genopsV1Reserve',
@@ -194,6 +207,7 @@ export class RedisStore implements GovernanceStore {
   }
 
   async settle(id: string, actual: SettleAmounts, lines?: readonly BudgetLine[]): Promise<SettleResult> {
+    assertSettleAmounts(this.kind, id, actual, lines);
     const amounts: Record<string, string> = {};
     for (const [unit, amount] of Object.entries(actual)) if (amount != null) amounts[unit] = String(amount);
     const reply = (await this.script(
@@ -373,11 +387,44 @@ export class RedisStore implements GovernanceStore {
 
   // ---- Commands ------------------------------------------------------------------------------------
 
-  /** Runs one of the scripts with the namespace, retention and clock in front of `args`. */
-  private script(operation: string, name: ScriptName, ...args: ScriptArg[]): Promise<unknown> {
+  /**
+   * Runs one of the scripts with the namespace, retention and clock in front of `args` and the epoch
+   * after them (looked up, or written, by the first operation: one more round trip, once).
+   */
+  private script(operation: string, name: CheckedScriptName, ...args: ScriptArg[]): Promise<unknown> {
+    if (this.identityError) return Promise.reject(this.identityError);
+    const epoch = this.epoch;
+    if (epoch === undefined) return this.findEpoch(operation).then(() => this.script(operation, name, ...args));
     return this.run(operation, () =>
-      this.commands[name](this.namespace, String(this.retentionMs), String(this.now()), ...args),
+      this.commands[name](this.namespace, String(this.retentionMs), String(this.now()), ...args, epoch),
     );
+  }
+
+  /** Reads the namespace's epoch, writing a new one when it has none (first use of the namespace). */
+  private findEpoch(operation: string): Promise<string> {
+    this.epochLookup ??= this.run(operation, () => this.commands.genopsV1Epoch(this.namespace, randomUUID())).then(
+      (epoch) => {
+        this.epoch ??= String(epoch);
+        return this.epoch;
+      },
+      (error: unknown) => {
+        this.epochLookup = undefined;
+        throw error;
+      },
+    );
+    return this.epochLookup;
+  }
+
+  /** The sticky error for a namespace whose epoch is gone (`found` empty) or changed. */
+  private epochFailure(found: string): StoreIdentityError {
+    const what = found === '' ? 'is gone' : `changed to ${found}`;
+    this.identityError ??= new StoreIdentityError({
+      store: this.kind,
+      location: `${this.server} (namespace "${this.prefix}")`,
+      reason: 'flushed',
+      message: `genops: Redis store ${this.server} (namespace "${this.prefix}"): the namespace's epoch key ${this.namespace}epoch ${what} since this process first used it (epoch ${this.epoch}): the database was flushed or the namespace deleted. The budgets, reservations and audit chain this process counted are no longer there, so rather than start again from $0 this store refuses every operation (GenOps then applies failMode '${this.failMode}'). Restore the data, or restart every process that uses the namespace so they all start the new ledger together.`,
+    });
+    return this.identityError;
   }
 
   /**
@@ -386,6 +433,7 @@ export class RedisStore implements GovernanceStore {
    */
   private async run<T>(operation: string, command: (client: Client) => Promise<T>): Promise<T> {
     if (this.closed) throw this.failure(operation, 'the store is closed');
+    if (this.identityError) throw this.identityError;
     if (this.client.status !== 'ready') await this.whenReady(operation);
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -578,6 +626,8 @@ export class RedisStore implements GovernanceStore {
   private wrap(operation: string, error: unknown): unknown {
     if (RedisStoreError.isInstance(error)) return error;
     const message = (error as Error)?.message ?? String(error);
+    if ((error as Error)?.name === 'ReplyError' && message.startsWith('GENOPS_EPOCH'))
+      return this.epochFailure(message.slice('GENOPS_EPOCH'.length).trim());
     // A refusal the script made on purpose (e.g. a reservation id already open): not a store failure.
     if ((error as Error)?.name === 'ReplyError' && message.startsWith('genops:')) return new Error(message);
     if ((error as Error)?.name === 'ReplyError') return this.failure(operation, `Redis replied "${message}"`, error);

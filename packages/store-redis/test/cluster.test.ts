@@ -37,7 +37,7 @@ describe('cluster safety', () => {
         const keys = await admin.keys('*');
         const ours = keys.filter((key) => key.startsWith('{tagged}:'));
         const theirs = keys.filter((key) => key.startsWith('{tagged-2}:'));
-        // Lines, buckets, leases, reservations, settled ids, marks, approvals, the audit stream and tip.
+        // Lines, buckets, leases, reservations, settled ids, marks, approvals, the audit stream and tip, the epoch.
         expect(ours.length).toBeGreaterThanOrEqual(12);
         expect(new Set(ours.map(kind))).toEqual(
           new Set([
@@ -54,6 +54,7 @@ describe('cluster safety', () => {
             'approvals:seq',
             'audit',
             'audit:tip',
+            'epoch',
           ]),
         );
         // Every key on the server (these stores' and the contract tests' above) carries a namespace's

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
 
 /**
@@ -67,6 +68,12 @@ const MIGRATIONS: readonly string[] = [
     hash TEXT NOT NULL
   );
   `,
+  `
+  -- A settled reservation stays, settled = 1, until expires_at: then a repeated settlement of it (a
+  -- replay after a lost reply) is recognised and commits nothing. expires_at is one lease length after
+  -- an on-time settlement, the retention after a late one; the lease-expiry scan deletes the row then.
+  ALTER TABLE reservations ADD COLUMN settled INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /** The schema version this package writes (and the newest it reads). */
@@ -74,10 +81,10 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
  * Brings the database to {@link SCHEMA_VERSION} in one write transaction, so processes opening the same
- * file at once migrate it exactly once.
+ * file at once migrate it exactly once, and returns the file's store id (a UUID written once).
  * @throws Error when the file was written by a newer version of this package.
  */
-export function migrate(db: DatabaseSync): void {
+export function migrate(db: DatabaseSync): string {
   db.exec('BEGIN IMMEDIATE');
   try {
     db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID');
@@ -94,7 +101,11 @@ export function migrate(db: DatabaseSync): void {
     for (let next = version; next < SCHEMA_VERSION; next++) db.exec(MIGRATIONS[next]!);
     if (version !== SCHEMA_VERSION)
       db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+    // The file's identity, written once when it is created (or first opened by this version).
+    db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)").run(randomUUID());
+    const id = (db.prepare("SELECT value FROM meta WHERE key = 'store_id'").get() as { value: string }).value;
     db.exec('COMMIT');
+    return id;
   } catch (error) {
     rollback(db);
     throw error;

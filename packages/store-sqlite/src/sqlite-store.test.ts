@@ -150,6 +150,53 @@ describe('SqliteStore', () => {
     expect(await store.markOnce('alert|x')).toBe(true);
   });
 
+  it('closes its checkpoint thread (started after 256 writes) and keeps every commit', async () => {
+    const path = freshPath();
+    const store = new SqliteStore({ path });
+    // Past the write count at which checkpoints move to the worker thread.
+    for (let index = 0; index < 200; index++) {
+      await store.reserve({ id: `c${index}`, lines: [usd('busy', 1_000_000, 10)], leaseMs: 60_000 });
+      await store.settle(`c${index}`, { USD: 3 });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await store.close();
+    const reopened = open({ path });
+    expect(await reopened.lines()).toMatchObject([{ key: 'busy', used: 600, reserved: 0 }]);
+  });
+
+  it('commits concurrent writes together, one refusal failing only its own operation', async () => {
+    const path = freshPath();
+    const store = open({ path });
+    const other = open({ path });
+    const line = usd('group', 100, 30);
+    // Issued in one tick: one transaction, each operation all or nothing on its own.
+    const outcomes = await Promise.allSettled([
+      store.reserve({ id: 'g1', lines: [line], leaseMs: 60_000 }),
+      store.reserve({ id: 'g1', lines: [line], leaseMs: 60_000 }),
+      store.reserve({ id: 'g2', lines: [line], leaseMs: 60_000 }),
+      store.appendAudit([{ type: 'decision', at: T0, subject: 'g', data: { n: 1 } }]),
+      store.reserve({ id: 'g3', lines: [line], leaseMs: 60_000 }),
+      store.reserve({ id: 'g4', lines: [line], leaseMs: 60_000 }),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    expect((outcomes[1] as PromiseRejectedResult).reason.message).toContain('reservation "g1" is already open');
+    expect((outcomes[5] as PromiseFulfilledResult<unknown>).value).toMatchObject({
+      ok: false,
+      failed: { used: 0, reserved: 90 },
+    });
+    // Another instance on the file sees exactly the committed state.
+    expect(await other.lines()).toMatchObject([{ key: 'group', used: 0, reserved: 90 }]);
+    expect(await other.openReservations()).toBe(3);
+    expect(await other.readAudit()).toHaveLength(1);
+  });
+
   it('carries its failMode (closed by default)', () => {
     expect(open({ path: freshPath() }).failMode).toBe('closed');
     expect(open({ path: freshPath(), failMode: 'open' }).failMode).toBe('open');

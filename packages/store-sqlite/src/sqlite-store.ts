@@ -1,12 +1,15 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import type { AuditRecord, GovernanceStore } from '@genops/core';
+import { Worker } from 'node:worker_threads';
+import { type AuditRecord, type GovernanceStore, StoreIdentityError } from '@genops/core';
 import {
   type ApprovalDecisionInput,
   type ApprovalRecord,
   type ApprovalStatus,
   type AuditEntry,
+  assertReserveAmounts,
+  assertSettleAmounts,
   type BudgetLine,
   chainAuditEntries,
   type LineState,
@@ -26,6 +29,27 @@ const SWEEP_INTERVAL_MS = 60_000;
 const MAX_TIMER_MS = 2_147_483_647;
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 const DEFAULT_APPROVAL_POLL_MS = 200;
+const DEFAULT_IDENTITY_CHECK_MS = 1;
+/** Write transactions after which checkpoints move to a worker thread (a short-lived store never starts one). */
+const CHECKPOINTER_AFTER_WRITES = 256;
+/** How often the checkpointer thread copies the WAL back into the database (and fsyncs it). */
+const CHECKPOINT_INTERVAL_MS = 100;
+/** WAL pages after which a write checkpoints on the event loop itself: a safety net if the thread lags. */
+const FALLBACK_AUTOCHECKPOINT_PAGES = 10_000;
+
+/**
+ * The checkpointer thread: its own connection to the file, running a PASSIVE checkpoint (never waits
+ * for readers or writers) every interval, so the checkpoint's fsync never blocks the event loop.
+ */
+const CHECKPOINTER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { DatabaseSync } = require('node:sqlite');
+const db = new DatabaseSync(workerData.path);
+db.exec('PRAGMA busy_timeout = 0');
+const checkpoint = () => { try { db.exec('PRAGMA wal_checkpoint(PASSIVE)'); } catch {} };
+const timer = setInterval(checkpoint, workerData.intervalMs);
+parentPort.once('message', () => { clearInterval(timer); checkpoint(); db.close(); parentPort.close(); });
+`;
 
 /** A `lines` row, read into memory for the length of one transaction. */
 interface LineRow {
@@ -48,9 +72,16 @@ interface ReservationRow {
   id: string;
   lines: string;
   started_at: number;
+  expires_at: number;
 }
 
 type ApprovalWaiter = (record: ApprovalRecord) => void;
+
+interface PendingWrite {
+  work: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
 
 /** Rows of the lines a transaction has read or created, by key; written back before it commits. */
 type Rows = Map<string, LineRow>;
@@ -85,6 +116,19 @@ export class SqliteStore implements GovernanceStore {
   readonly failMode: 'closed' | 'open';
   /** The database file (absolute), or `:memory:`. */
   readonly path: string;
+  /** The file's store id: a UUID written into it when it was created, the same for every process using it. */
+  readonly storeId: string;
+  /** Device and inode of the file as opened, to notice it being deleted or replaced; unset for `:memory:`. */
+  private readonly identity: { dev: number; ino: number } | undefined;
+  /** Set once the file was found deleted or replaced: every operation fails with it from then on. */
+  private identityError: StoreIdentityError | undefined;
+  private readonly identityCheckMs: number;
+  /** `performance.now()` of the last identity check that passed. */
+  private identityCheckedAt = Number.NEGATIVE_INFINITY;
+  private writes = 0;
+  /** Writes waiting for the next group commit (see {@link batched}). */
+  private pending: PendingWrite[] = [];
+  private checkpointer: Worker | undefined;
   private readonly db: DatabaseSync;
   private readonly statements: Statements;
   private readonly now: () => number;
@@ -107,6 +151,7 @@ export class SqliteStore implements GovernanceStore {
     this.retentionMs = options.retentionMs ?? DAY_MS;
     this.approvalPollMs = Math.max(1, options.approvalPollMs ?? DEFAULT_APPROVAL_POLL_MS);
     const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS));
+    this.identityCheckMs = Math.max(0, options.identityCheckMs ?? DEFAULT_IDENTITY_CHECK_MS);
     let db: DatabaseSync | undefined;
     try {
       if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
@@ -114,8 +159,12 @@ export class SqliteStore implements GovernanceStore {
       db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
       db.exec('PRAGMA journal_mode = WAL');
       db.exec('PRAGMA synchronous = NORMAL');
-      migrate(db);
+      this.storeId = migrate(db);
       this.statements = prepareStatements(db);
+      if (this.path !== ':memory:') {
+        const stat = statSync(this.path);
+        this.identity = { dev: stat.dev, ino: stat.ino };
+      }
     } catch (error) {
       try {
         db?.close();
@@ -128,9 +177,10 @@ export class SqliteStore implements GovernanceStore {
   }
 
   async reserve(request: ReserveRequest): Promise<ReserveResult> {
+    assertReserveAmounts(this.kind, request);
     const now = this.begin();
     this.sweepWhenDue(now);
-    return this.write(() => {
+    return this.batched(() => {
       this.expireLeases(now);
       if (this.statements.reservationExists.get(request.id))
         throw new Error(`genops: reservation "${request.id}" is already open`);
@@ -164,24 +214,29 @@ export class SqliteStore implements GovernanceStore {
   }
 
   async settle(id: string, actual: SettleAmounts, lines?: readonly BudgetLine[]): Promise<SettleResult> {
+    assertSettleAmounts(this.kind, id, actual, lines);
     const now = this.begin();
     this.sweepWhenDue(now);
-    return this.write(() => {
+    return this.batched(() => {
       this.expireLeases(now);
       const rows: Rows = new Map();
       const reservation = this.statements.selectReservation.get(id) as ReservationRow | undefined;
       if (!reservation) {
-        // The lease expired while the call ran: its reservation was released, but what it cost still counts.
+        // The lease expired while the call ran: its reservation was released, but what it cost still
+        // counts, once: a repeat of a settlement (a replay after a lost reply) commits nothing.
+        const repeated = this.statements.selectSettled.get(id) !== undefined;
         const committed = (lines ?? []).map((line) => {
           const row = this.rowOf(rows, line, now);
-          this.commit(row, actual[line.unit] ?? 0, now, now);
+          if (!repeated) this.commit(row, actual[line.unit] ?? 0, now, now);
           return row;
         });
         const states = committed.map((row) => this.state(row, now));
         this.saveRows(rows);
+        if (!repeated && lines) this.statements.insertSettled.run(id, now, now + this.retentionMs);
         return { open: false, lines: states };
       }
-      this.statements.deleteReservation.run(id);
+      // Kept as settled for one lease length: a settlement repeated after a lost reply commits nothing.
+      this.statements.markSettled.run(now + Math.max(0, reservation.expires_at - reservation.started_at), id);
       const committed = (JSON.parse(reservation.lines) as BudgetLine[]).map((line) => {
         const row = this.rowOf(rows, line, now);
         row.reserved = Math.max(0, row.reserved - line.amount);
@@ -197,7 +252,7 @@ export class SqliteStore implements GovernanceStore {
   async release(id: string): Promise<boolean> {
     const now = this.begin();
     this.sweepWhenDue(now);
-    return this.write(() => {
+    return this.batched(() => {
       this.expireLeases(now);
       const reservation = this.statements.selectReservation.get(id) as ReservationRow | undefined;
       if (!reservation) return false;
@@ -344,7 +399,7 @@ export class SqliteStore implements GovernanceStore {
         data: JSON.parse(texts[index]!) as Record<string, unknown>,
       }),
     );
-    const records = this.write(() => {
+    const records = await this.batched(() => {
       const tip = this.statements.selectAuditTip.get() as { seq: number; hash: string } | undefined;
       const chained = chainAuditEntries(tip, copies);
       chained.forEach((record, index) => {
@@ -392,6 +447,7 @@ export class SqliteStore implements GovernanceStore {
    */
   async close(): Promise<void> {
     if (this.closed) return;
+    this.commitPending();
     for (const [id, waiters] of this.waiters) {
       const record = this.tryApproval(id);
       for (const waiter of waiters) if (record) waiter(structuredClone(record));
@@ -399,15 +455,62 @@ export class SqliteStore implements GovernanceStore {
     this.waiters.clear();
     this.stopPollerWhenIdle();
     this.closed = true;
+    const checkpointer = this.checkpointer;
+    this.checkpointer = undefined;
+    if (checkpointer) {
+      // The thread checkpoints once more and closes its connection; not awaited beyond its exit.
+      const exited = new Promise<void>((resolve) => checkpointer.once('exit', () => resolve()));
+      // Kept alive until it has exited, so close() resolves even when nothing else is running.
+      checkpointer.ref();
+      checkpointer.postMessage('close');
+      await exited;
+    }
     this.db.close();
   }
 
   // ---- Transactions ---------------------------------------------------------------------------------
 
-  /** The time for an operation; throws once the store is closed. */
+  /**
+   * The time for an operation; throws once the store is closed, or when its file is no longer the one
+   * it opened (see {@link checkIdentity}).
+   */
   private begin(): number {
     if (this.closed) throw new Error(`genops: the SQLite store at ${this.path} is closed`);
+    this.checkIdentity();
     return this.now();
+  }
+
+  /**
+   * Fails when the file at {@link path} was deleted or replaced since the store opened it: this
+   * connection would keep writing the old file (an unlinked inode nobody else sees) while processes
+   * opening the path start another ledger. One `stat` per operation (a few microseconds); once
+   * detected, every operation fails with the same {@link StoreIdentityError}.
+   */
+  private checkIdentity(): void {
+    if (this.identityError) throw this.identityError;
+    if (!this.identity) return;
+    const checkedAt = performance.now();
+    if (checkedAt - this.identityCheckedAt < this.identityCheckMs) return;
+    let stat: { dev: number; ino: number } | undefined;
+    try {
+      stat = statSync(this.path, { throwIfNoEntry: false });
+    } catch {
+      // Unreadable for a moment (permissions, I/O): the transaction itself reports a real failure.
+      return;
+    }
+    if (stat && stat.ino === this.identity.ino && stat.dev === this.identity.dev) {
+      this.identityCheckedAt = checkedAt;
+      return;
+    }
+    const reason = stat ? 'replaced' : 'deleted';
+    const what = stat ? `was replaced by another file (inode ${this.identity.ino} → ${stat.ino})` : 'was deleted';
+    this.identityError = new StoreIdentityError({
+      store: this.kind,
+      location: this.path,
+      reason,
+      message: `genops: the SQLite store file ${this.path} ${what} while this process had it open (store id ${this.storeId}). Budgets, reservations and the audit chain in it are no longer shared with processes that open the path now, so this store refuses every operation (GenOps then applies failMode '${this.failMode}'). Restore the file, or restart every process that uses it so they all open the same new ledger.`,
+    });
+    throw this.identityError;
   }
 
   /** Before a write: runs the housekeeping sweep when it is due (the write releases expired leases itself). */
@@ -415,8 +518,64 @@ export class SqliteStore implements GovernanceStore {
     if (now >= this.nextSweep) this.sweep(now);
   }
 
+  /**
+   * Group commit: runs `work` in the next write transaction, shared with every other reserve, settle,
+   * release and audit append this instance is asked for before the microtask queue drains (concurrent
+   * calls share one `BEGIN IMMEDIATE` … `COMMIT`, its locking and its WAL write). Each `work` is all or
+   * nothing on its own (a savepoint when the batch has several); the transaction holds the write lock
+   * from the first check to the last write, so processes still never interleave between a check and its
+   * write. Any other operation commits what is pending first, so operations apply in call order.
+   */
+  private batched<T>(work: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.pending.push({ work, resolve: resolve as (value: unknown) => void, reject }) === 1)
+        queueMicrotask(() => this.commitPending());
+    });
+  }
+
+  /** Commits the pending writes in one transaction, settling each one's promise. */
+  private commitPending(): void {
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    if (batch.length === 1) {
+      const [only] = batch as [PendingWrite];
+      try {
+        only.resolve(this.write(only.work));
+      } catch (error) {
+        only.reject(error);
+      }
+      return;
+    }
+    const outcomes: { ok: boolean; value: unknown }[] = [];
+    try {
+      this.write(() => {
+        for (const item of batch) {
+          this.statements.savepoint.run();
+          try {
+            outcomes.push({ ok: true, value: item.work() });
+            this.statements.releaseSavepoint.run();
+          } catch (error) {
+            this.statements.rollbackToSavepoint.run();
+            this.statements.releaseSavepoint.run();
+            outcomes.push({ ok: false, value: this.storeError(error) });
+          }
+        }
+      });
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    batch.forEach((item, index) => {
+      const outcome = outcomes[index]!;
+      if (outcome.ok) item.resolve(outcome.value);
+      else item.reject(outcome.value);
+    });
+  }
+
   /** Runs `work` in one write transaction (`BEGIN IMMEDIATE`): all of it commits, or none of it. */
   private write<T>(work: () => T): T {
+    if (this.pending.length > 0) this.commitPending();
     try {
       this.statements.begin.run();
     } catch (error) {
@@ -425,6 +584,7 @@ export class SqliteStore implements GovernanceStore {
     try {
       const result = work();
       this.statements.commit.run();
+      if (++this.writes === CHECKPOINTER_AFTER_WRITES) this.startCheckpointer();
       return result;
     } catch (error) {
       rollback(this.db);
@@ -432,8 +592,37 @@ export class SqliteStore implements GovernanceStore {
     }
   }
 
+  /**
+   * Moves WAL checkpoints off the event loop: SQLite's automatic checkpoint runs inside a commit and
+   * fsyncs the database, stalling the event loop for milliseconds every thousand pages. From here on a
+   * worker thread checkpoints every {@link CHECKPOINT_INTERVAL_MS} and commits only checkpoint
+   * themselves when the WAL outgrows {@link FALLBACK_AUTOCHECKPOINT_PAGES}. Durability is unchanged
+   * (WAL with `synchronous=NORMAL`: a commit survives a process crash; an OS crash may lose the last
+   * commits, never consistency). Without `worker_threads` (or when it fails) SQLite keeps checkpointing
+   * as before.
+   */
+  private startCheckpointer(): void {
+    if (this.path === ':memory:' || this.closed) return;
+    try {
+      const worker = new Worker(CHECKPOINTER_SOURCE, {
+        eval: true,
+        workerData: { path: this.path, intervalMs: CHECKPOINT_INTERVAL_MS },
+      });
+      worker.unref();
+      worker.on('error', () => {
+        // Checkpointing falls back to SQLite's own (below) when the thread dies.
+        this.db.exec('PRAGMA wal_autocheckpoint = 1000');
+      });
+      this.checkpointer = worker;
+      this.db.exec(`PRAGMA wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+    } catch {
+      // No worker thread: SQLite's automatic checkpoints carry on.
+    }
+  }
+
   /** Runs a read (or a single-statement write), naming the store in SQLite's errors. */
   private read<T>(work: () => T): T {
+    if (this.pending.length > 0) this.commitPending();
     try {
       return work();
     } catch (error) {
@@ -588,10 +777,17 @@ export class SqliteStore implements GovernanceStore {
       this.statements.unreserveLine.run(line.amount, line.key);
   }
 
-  /** Releases every reservation whose lease has ended (a holder that never settled). Inside a transaction. */
+  /**
+   * Releases every reservation whose lease has ended (a holder that never settled), and forgets settled
+   * ones whose repeat is no longer expected. Inside a transaction.
+   */
   private expireLeases(now: number): void {
-    for (const reservation of this.statements.selectExpiredLeases.all(now) as unknown as ReservationRow[])
-      this.unreserve(reservation);
+    for (const reservation of this.statements.selectExpiredLeases.all(now) as unknown as (ReservationRow & {
+      settled: number;
+    })[]) {
+      if (reservation.settled === 1) this.statements.deleteReservation.run(reservation.id);
+      else this.unreserve(reservation);
+    }
   }
 
   /** Drops state past its retention so the file stays bounded; at most once a minute per instance. */
@@ -680,6 +876,9 @@ function prepareStatements(db: DatabaseSync) {
   return {
     begin: prepare('BEGIN IMMEDIATE'),
     commit: prepare('COMMIT'),
+    savepoint: prepare('SAVEPOINT genops_op'),
+    releaseSavepoint: prepare('RELEASE genops_op'),
+    rollbackToSavepoint: prepare('ROLLBACK TO genops_op'),
 
     selectLine: prepare(`SELECT ${LINE_COLUMNS} FROM lines WHERE key = ?`),
     upsertLine: prepare(
@@ -709,13 +908,26 @@ function prepareStatements(db: DatabaseSync) {
     sumBuckets: prepare('SELECT COALESCE(SUM(amount), 0) AS total FROM buckets WHERE line_key = ? AND start > ?'),
     deleteBuckets: prepare('DELETE FROM buckets WHERE line_key = ?'),
 
-    reservationExists: prepare('SELECT 1 AS found FROM reservations WHERE id = ?'),
-    selectReservation: prepare('SELECT id, lines, started_at FROM reservations WHERE id = ?'),
-    insertReservation: prepare('INSERT INTO reservations (id, lines, started_at, expires_at) VALUES (?, ?, ?, ?)'),
+    // Open reservations are the rows with settled = 0; settled ones stay until their expires_at.
+    reservationExists: prepare('SELECT 1 AS found FROM reservations WHERE id = ? AND settled = 0'),
+    selectReservation: prepare(
+      'SELECT id, lines, started_at, expires_at FROM reservations WHERE id = ? AND settled = 0',
+    ),
+    insertReservation: prepare(
+      'INSERT OR REPLACE INTO reservations (id, lines, started_at, expires_at, settled) VALUES (?, ?, ?, ?, 0)',
+    ),
     deleteReservation: prepare('DELETE FROM reservations WHERE id = ?'),
-    selectExpiredLeases: prepare('SELECT id, lines FROM reservations WHERE expires_at <= ? ORDER BY expires_at'),
+    markSettled: prepare("UPDATE reservations SET settled = 1, expires_at = ?, lines = '[]' WHERE id = ?"),
+    insertSettled: prepare(
+      `INSERT OR REPLACE INTO reservations (id, lines, started_at, expires_at, settled) VALUES (?1, '[]', ?2, ?3, 1)`,
+    ),
+    // Expired leases are found before the statement runs, so an unexpired settled row is one still remembered.
+    selectSettled: prepare('SELECT 1 AS found FROM reservations WHERE id = ? AND settled = 1'),
+    selectExpiredLeases: prepare(
+      'SELECT id, lines, settled FROM reservations WHERE expires_at <= ? ORDER BY expires_at',
+    ),
     hasExpiredLeases: prepare('SELECT 1 AS found FROM reservations WHERE expires_at <= ? LIMIT 1'),
-    countOpenReservations: prepare('SELECT COUNT(*) AS count FROM reservations WHERE expires_at > ?'),
+    countOpenReservations: prepare('SELECT COUNT(*) AS count FROM reservations WHERE expires_at > ? AND settled = 0'),
 
     markOnce: prepare(
       `INSERT INTO marks (key, expires_at) VALUES (?1, ?2)

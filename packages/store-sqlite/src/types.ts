@@ -31,6 +31,13 @@ export interface SqliteStoreOptions {
    * pending approvals past their `expiresAt`. The audit chain is never trimmed.
    */
   retentionMs?: number;
+  /**
+   * The store checks that its file is still the one it opened (not deleted or replaced: same device and
+   * inode at the path) before an operation, at most once per this many milliseconds (default 1; 0 =
+   * before every operation). Once the file is gone or replaced every operation fails with a
+   * `StoreIdentityError`.
+   */
+  identityCheckMs?: number;
 }
 
 /** Options for {@link openStore}: those of {@link SqliteStoreOptions} except the path, which the URL gives. */

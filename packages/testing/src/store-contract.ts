@@ -9,6 +9,7 @@ import type {
   GovernanceStore,
   LineState,
 } from '../../core/src/store/types';
+import type { GovernedRequest } from '../../core/src/types';
 
 /**
  * The clock the suite hands to a store. The suite moves time by replacing `now` (`clock.now = () => t`),
@@ -274,6 +275,71 @@ export function describeGovernanceStore(
         expect(await store.openReservations()).toBe(0);
       });
 
+      it('settles once by id: a settlement replayed after a lost reply commits nothing', async () => {
+        const lines = [usd('b', 1_000, 600), tokens('tok', 1_000, 500)];
+        await store.reserve({ id: 'r1', lines, leaseMs: LEASE_MS });
+        expect(await store.settle('r1', { USD: 25, tokens: 40 }, lines)).toMatchObject({
+          open: true,
+          lines: [{ used: 25, reserved: 0 }, { used: 40 }],
+        });
+        // The journal replays with the reservation's lines, as GenOps does when a settle's reply was lost.
+        expect(await store.settle('r1', { USD: 25, tokens: 40 }, lines)).toEqual({
+          open: false,
+          lines: [
+            { key: 'b', budget: 'b', unit: 'USD', limit: 1_000, used: 25, reserved: 0 },
+            { key: 'tok', budget: 'tok', unit: 'tokens', limit: 1_000, used: 40, reserved: 0 },
+          ],
+        });
+        expect(await state('b')).toMatchObject({ used: 25, reserved: 0 });
+        expect(await state('tok')).toMatchObject({ used: 40, reserved: 0 });
+      });
+
+      it('settles a reused id again once it was reserved again', async () => {
+        const lines = [usd('b', 1_000, 100)];
+        await store.reserve({ id: 'r1', lines, leaseMs: LEASE_MS });
+        await store.settle('r1', { USD: 10 }, lines);
+        await store.reserve({ id: 'r1', lines, leaseMs: LEASE_MS });
+        expect(await store.settle('r1', { USD: 20 }, lines)).toMatchObject({ open: true, lines: [{ used: 30 }] });
+        expect(await store.settle('r1', { USD: 20 }, lines)).toMatchObject({ open: false, lines: [{ used: 30 }] });
+      });
+
+      it('refuses a non-finite or negative reservation amount with a typed error, changing nothing', async () => {
+        for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -1, '5' as unknown]) {
+          await expect(
+            store.reserve({
+              id: 'bad',
+              lines: [usd('ok', 1_000, 10), usd('bad', 1_000, bad as number)],
+              leaseMs: LEASE_MS,
+            }),
+          ).rejects.toMatchObject({ name: 'StoreAmountError', operation: 'reserve', field: 'lines[1].amount' });
+        }
+        expect(await store.openReservations()).toBe(0);
+        expect(await state('ok')).toBeUndefined();
+        expect(await store.reserve({ id: 'bad', lines: [usd('ok', 1_000, 10)], leaseMs: LEASE_MS })).toMatchObject({
+          ok: true,
+          lines: [{ reserved: 10 }],
+        });
+      });
+
+      it('refuses a non-finite or negative settlement amount with a typed error, changing nothing', async () => {
+        const lines = [usd('b', 1_000, 100)];
+        await store.reserve({ id: 'r1', lines, leaseMs: LEASE_MS });
+        for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, -0.5, -Number.MIN_VALUE]) {
+          await expect(store.settle('r1', { USD: bad }, lines)).rejects.toMatchObject({
+            name: 'StoreAmountError',
+            operation: 'settle',
+            field: 'actual.USD',
+          });
+        }
+        await expect(store.settle('r1', { USD: 5 }, [usd('b', 1_000, Number.NaN)])).rejects.toMatchObject({
+          name: 'StoreAmountError',
+          field: 'lines[0].amount',
+        });
+        expect(await store.openReservations()).toBe(1);
+        expect(await state('b')).toMatchObject({ used: 0, reserved: 100 });
+        expect(await store.settle('r1', { USD: 5 }, lines)).toMatchObject({ open: true, lines: [{ used: 5 }] });
+      });
+
       it('releases idempotently, committing nothing', async () => {
         await store.reserve({ id: 'r1', lines: [usd('b', 100, 60)], leaseMs: LEASE_MS });
         expect(await store.release('r1')).toBe(true);
@@ -324,6 +390,16 @@ export function describeGovernanceStore(
           ],
         });
         expect(await store.settle('gone', { USD: 30 })).toEqual({ open: false, lines: [] });
+        expect(await state('b')).toMatchObject({ used: 30, reserved: 0 });
+      });
+
+      timed('commits a late settlement once when it is replayed', async () => {
+        const lines = [usd('b', 100, 60)];
+        await store.reserve({ id: 'slow', lines, leaseMs: 1_000 });
+        at(5_000);
+        expect(await store.settle('slow', { USD: 30 }, lines)).toMatchObject({ open: false, lines: [{ used: 30 }] });
+        at(6_000);
+        expect(await store.settle('slow', { USD: 30 }, lines)).toMatchObject({ open: false, lines: [{ used: 30 }] });
         expect(await state('b')).toMatchObject({ used: 30, reserved: 0 });
       });
     });
@@ -646,4 +722,55 @@ function approval(id: string, createdAt: number): ApprovalRecord {
 
 function entry(n: number, data: Record<string, unknown> = {}): AuditEntry {
   return { type: 'decision', at: T0 + n, subject: `awu-${n}`, data: { n, ...data } };
+}
+
+/** The part of `GenOps.init()`'s handle {@link governedCallAfterIdentityLoss} uses. */
+interface GovernedHandle {
+  governor: {
+    begin(
+      request: GovernedRequest,
+    ): Promise<{ end(outcome: { usage: { inputTokens: number; outputTokens: number } }): Promise<unknown> }>;
+  };
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Runs one governed call through `init({ store, ... })` (a $10 total budget), then `breakStore` (delete
+ * the file, flush the database), then a second call, and returns what the second call was rejected
+ * with (or `undefined` when it ran). The handle is shut down before it returns.
+ */
+export async function governedCallAfterIdentityLoss(
+  init: (options: {
+    store: GovernanceStore;
+    budgets: { name: string; limit: number; window: 'total' }[];
+    autoInstrument: false;
+    exporter: 'none';
+  }) => GovernedHandle,
+  store: GovernanceStore,
+  breakStore: () => Promise<void> | void,
+): Promise<unknown> {
+  const genops = init({
+    store,
+    budgets: [{ name: 'shared', limit: 10, window: 'total' }],
+    autoInstrument: false,
+    exporter: 'none',
+  });
+  const request: GovernedRequest = {
+    provider: 'openai',
+    operation: 'chat',
+    model: 'gpt-4o',
+    estimatedInputTokens: 1000,
+    maxOutputTokens: 100,
+  };
+  try {
+    const call = await genops.governor.begin(request);
+    await call.end({ usage: { inputTokens: 10, outputTokens: 10 } });
+    await breakStore();
+    return await genops.governor.begin(request).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+  } finally {
+    await genops.shutdown();
+  }
 }

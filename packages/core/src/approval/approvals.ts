@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { diag } from '@opentelemetry/api';
-import type { ApprovalDecision, Approver } from '../config';
 import type { ApprovalDecisionInput, ApprovalRecord, GovernanceStore } from '../store/types';
+import type { Attribution } from '../types';
+import type { ApprovalDecision, ApprovalRequest, Approver } from './types';
 
 /** What a held call is waiting for, before the store gives it a status and times. */
 export type ApprovalAsk = Omit<ApprovalRecord, 'status' | 'createdAt' | 'expiresAt' | 'requestedBy'>;
@@ -32,7 +33,7 @@ export async function holdForApproval(
   store: GovernanceStore,
   ask: ApprovalAsk,
   settings: ApprovalSettings,
-  context: { request: import('../config').ApprovalRequest['request']; attribution: import('../types').Attribution },
+  context: { request: ApprovalRequest['request']; attribution: Attribution },
 ): Promise<ApprovalRecord> {
   const now = Date.now();
   const record: ApprovalRecord = {

@@ -7,4 +7,6 @@ export { formatPolicyIssue, PolicyFileError, type PolicyIssue } from './policy-f
 export { PolicyViolationError } from './policy-violation-error';
 export { RateLimitedError } from './rate-limited-error';
 export { ReservationFailedError } from './reservation-failed-error';
+export { StoreAmountError } from './store-amount-error';
+export { StoreIdentityError } from './store-identity-error';
 export { StoreUnavailableError } from './store-unavailable-error';

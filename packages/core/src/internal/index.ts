@@ -45,6 +45,7 @@ export { costMicros, worstCaseMicros } from '../pricing/cost';
 export { PRICE_FILES } from '../pricing/data/index';
 export { PriceTable } from '../pricing/price-table';
 export type { PriceMatch, PriceTier, ProviderPriceFile } from '../pricing/types';
+export { assertReserveAmounts, assertSettleAmounts } from '../store/amounts';
 export { maskText, maskUrl, openStoreUrl } from '../store/open-store';
 export { type JournaledSettlement, SettlementJournal } from '../store/settlement-journal';
 export type {

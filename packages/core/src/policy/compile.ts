@@ -1,31 +1,33 @@
-import { type Budget, compileBudget, compileRateLimit, type RateLimit } from '../budget/budget-set';
-import { parseOptions, type ResolvedOptions } from '../config';
+import { type Budget, compileBudget, compileRateLimit } from '../budget/budget-set';
+import type { ResolvedOptions } from '../config';
 import { parseDuration } from '../duration';
 import { ConfigError } from '../errors/config-error';
 import { usdToMicros } from '../money';
+import type { CompiledPolicy } from './compiled-policy';
 import { PolicyEngine } from './policy-engine';
 import type { BudgetInput, PolicyDocument, RuleInput } from './schema';
 
-/** Everything that decides calls, compiled once and swapped as one reference when the policy file changes. */
-export interface CompiledPolicy {
-  engine: PolicyEngine;
-  budgets: readonly Budget[];
-  rateLimits: readonly RateLimit[];
-  approvals: {
-    /** Worst-case cost above which a call waits for approval, micro-USD. */
-    overMicros: number | undefined;
-    /** The threshold in USD, for messages. */
-    overUsd: number | undefined;
-    timeoutMs: number;
-    onTimeout: 'deny' | 'approve';
-  };
-  alerts: { webhook: string | undefined };
-  /** The policy document's content hash (`genops.policy.version`). */
-  version: string;
-}
+export type { CompiledPolicy };
+
+/** What compiling a policy reads of `GenOps.init()`'s resolved options. */
+export type CompileOptions = Pick<
+  ResolvedOptions,
+  | 'policies'
+  | 'enablePolicyEnforcement'
+  | 'timezone'
+  | 'dailyBudgetLimit'
+  | 'budgets'
+  | 'requireApprovalOver'
+  | 'approvalTimeoutMs'
+  | 'approvalTimeoutDecision'
+  | 'alerts'
+>;
+
+/** The defaults of those options (what `parseOptions({})` resolves them to), for a document compiled on its own. */
+const NO_OPTIONS: CompileOptions = { enablePolicyEnforcement: true, budgets: [] };
 
 /** The rules GenOps.init()'s `policies` shorthand stands for, named as before so spans stay the same. */
-export function legacyRules(options: ResolvedOptions): RuleInput[] {
+export function legacyRules(options: CompileOptions): RuleInput[] {
   const policies = options.policies;
   if (!policies) return [];
   const mode = policies.mode;
@@ -52,7 +54,7 @@ export function legacyRules(options: ResolvedOptions): RuleInput[] {
  * `approvalTimeoutDecision` in code win over the document's `approvals`. Without `options`, the
  * document is compiled on its own (as `genops policy validate` does).
  */
-export function compilePolicy(document: PolicyDocument, options: ResolvedOptions = parseOptions({})): CompiledPolicy {
+export function compilePolicy(document: PolicyDocument, options: CompileOptions = NO_OPTIONS): CompiledPolicy {
   const legacy = legacyRules(options);
   const names = new Set(legacy.map((rule) => rule.name));
   for (const [index, rule] of document.rules.entries()) {

@@ -1,4 +1,5 @@
 import { AUDIT_DATA_JSON, chainAuditEntries, type PreparedAuditEntry, serialiseAuditData } from '../audit/hash';
+import { assertReserveAmounts, assertSettleAmounts } from './amounts';
 import type {
   ApprovalDecisionInput,
   ApprovalRecord,
@@ -20,6 +21,8 @@ const DAY_MS = 86_400_000;
 const SWEEP_INTERVAL_MS = 60_000;
 /** Largest delay `setTimeout` accepts; longer waits would fire at once. */
 const MAX_TIMER_MS = 2_147_483_647;
+/** Settled ids remembered at most (oldest forgotten first), so a repeated settlement commits nothing. */
+const MAX_SETTLED_IDS = 100_000;
 
 /** Options for {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -100,6 +103,11 @@ export class MemoryStore implements GovernanceStore {
   private readonly leases = new LeaseQueue();
   /** `markOnce` keys and when they may be forgotten (`Infinity` = never). */
   private readonly marks = new Map<string, number>();
+  /**
+   * Settled reservation ids and until when a repeat of their settlement is recognised (epoch ms): one
+   * lease length after an on-time settlement, the retention after a late one (as the Redis store).
+   */
+  private readonly settled = new Map<string, number>();
   private readonly approvals = new Map<string, ApprovalRecord>();
   private readonly waiters = new Map<string, Set<ApprovalWaiter>>();
   private readonly audit: AuditRecord[] = [];
@@ -132,6 +140,7 @@ export class MemoryStore implements GovernanceStore {
    * @throws Error when a reservation with the same id is still open.
    */
   reserveSync(request: ReserveRequest): ReserveResult {
+    assertReserveAmounts(this.kind, request);
     const now = this.now();
     this.maintain(now);
     if (this.reservations.has(request.id)) throw new Error(`genops: reservation "${request.id}" is already open`);
@@ -162,6 +171,7 @@ export class MemoryStore implements GovernanceStore {
       expiresAt: now + Math.max(0, request.leaseMs),
     };
     this.reservations.set(request.id, reservation);
+    this.settled.delete(request.id);
     this.leases.push(reservation);
     // Settled reservations leave their queue entry behind until their lease would have ended; at a high
     // call rate that is rate × leaseMs entries. Rebuild from the open ones when most entries are stale.
@@ -176,19 +186,24 @@ export class MemoryStore implements GovernanceStore {
 
   /** Synchronous form of {@link settle}. */
   settleSync(id: string, actual: SettleAmounts, lines?: readonly BudgetLine[]): SettleResult {
+    assertSettleAmounts(this.kind, id, actual, lines);
     const now = this.now();
     this.maintain(now);
     const reservation = this.reservations.get(id);
     if (!reservation) {
-      // The lease expired while the call ran: its reservation was released, but what it cost still counts.
+      // The lease expired while the call ran: its reservation was released, but what it cost still counts,
+      // once: a repeat of a settlement (a replay after a lost reply) commits nothing.
+      const repeated = (this.settled.get(id) ?? Number.NEGATIVE_INFINITY) > now;
       const counters = (lines ?? []).map((line) => {
         const counter = this.counterOf(line, now);
-        this.commit(counter, actual[line.unit] ?? 0, now, now);
+        if (!repeated) this.commit(counter, actual[line.unit] ?? 0, now, now);
         return counter;
       });
+      if (!repeated && lines) this.rememberSettled(id, now + this.retentionMs);
       return { open: false, lines: counters.map((counter) => this.state(counter, now)) };
     }
     this.reservations.delete(id);
+    this.rememberSettled(id, now + Math.max(0, reservation.expiresAt - reservation.startedAt));
     const counters = reservation.lines.map((line) => {
       const counter = this.counterOf(line, now);
       counter.reserved = Math.max(0, counter.reserved - line.amount);
@@ -228,6 +243,11 @@ export class MemoryStore implements GovernanceStore {
   }
 
   async markOnce(key: string, expiresAt?: number): Promise<boolean> {
+    return this.markOnceSync(key, expiresAt);
+  }
+
+  /** Synchronous form of {@link markOnce}. */
+  markOnceSync(key: string, expiresAt?: number): boolean {
     const now = this.now();
     this.maintain(now);
     const current = this.marks.get(key);
@@ -466,6 +486,12 @@ export class MemoryStore implements GovernanceStore {
     }
   }
 
+  private rememberSettled(id: string, until: number): void {
+    this.settled.delete(id);
+    this.settled.set(id, until);
+    if (this.settled.size > MAX_SETTLED_IDS) this.settled.delete(this.settled.keys().next().value!);
+  }
+
   /** Releases every reservation whose lease has ended (a holder that never settled). */
   private expireLeases(now: number): void {
     for (let next = this.leases.peek(); next && next.expiresAt <= now; next = this.leases.peek()) {
@@ -492,6 +518,7 @@ export class MemoryStore implements GovernanceStore {
       if (periodOver || idleRolling) this.counters.delete(key);
     }
     for (const [key, expiresAt] of this.marks) if (expiresAt <= now) this.marks.delete(key);
+    for (const [id, until] of this.settled) if (until <= now) this.settled.delete(id);
     for (const [id, record] of this.approvals) {
       if (this.waiters.has(id)) continue;
       const over = record.status === 'pending' ? record.expiresAt : (record.decidedAt ?? record.createdAt);

@@ -143,13 +143,16 @@ export interface GovernanceStore {
    * its settlement, replayed when the store is back.
    */
   readonly failMode?: 'closed' | 'open';
+  /** @throws StoreAmountError when a line amount is not a finite number ≥ 0 (nothing reserved). */
   reserve(request: ReserveRequest): Promise<ReserveResult>;
   /**
    * Commits the actual amount per unit for a reservation and releases the rest. When the reservation is
    * no longer open (its lease expired while the call ran), the actual amount is still committed to
    * `lines` when given, so a slow call is never free, and `open` is `false`. A unit missing from
-   * `actual` commits 0. Callers settle each reservation once; a second settle without `lines` commits
-   * nothing and returns `{ open: false, lines: [] }`.
+   * `actual` commits 0. Idempotent by id: a repeated settlement (a replay after a lost reply) commits
+   * nothing and returns `{ open: false, lines }` with the lines' states (empty without `lines`) — stores
+   * remember a settled id for one lease length after an on-time settlement and for their retention after
+   * a late one. Amounts must be finite numbers ≥ 0 (`StoreAmountError` otherwise, nothing changed).
    */
   settle(id: string, actual: SettleAmounts, lines?: readonly BudgetLine[]): Promise<SettleResult>;
   /** Releases a reservation without committing anything. Idempotent; `false` when it was not open. */
@@ -164,6 +167,15 @@ export interface GovernanceStore {
    * The key may be forgotten after `expiresAt` (epoch ms).
    */
   markOnce(key: string, expiresAt?: number): Promise<boolean>;
+  /**
+   * Optional synchronous forms of {@link reserve}, {@link settle} and {@link markOnce}, for a store whose
+   * state is in this process (the memory store): the governor calls them when present, so a governed
+   * call does not wait on promises for work that is already done. Same contract as the async forms; they
+   * may also return a promise (a wrapper that forwards to an async store).
+   */
+  reserveSync?(request: ReserveRequest): ReserveResult | Promise<ReserveResult>;
+  settleSync?(id: string, actual: SettleAmounts, lines?: readonly BudgetLine[]): SettleResult | Promise<SettleResult>;
+  markOnceSync?(key: string, expiresAt?: number): boolean | Promise<boolean>;
 
   /** Records a pending approval. */
   createApproval(record: ApprovalRecord): Promise<void>;

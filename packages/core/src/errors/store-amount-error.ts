@@ -1,0 +1,37 @@
+import { GenOpsError } from './genops-error';
+
+const name = 'StoreAmountError';
+
+/**
+ * A governance store refused an amount that is not a finite number ≥ 0 (`NaN`, `Infinity`, a negative
+ * number, or not a number): a reservation's line amount or a settlement's actual amount. Nothing was
+ * changed. Such an amount comes from bad usage or price data upstream; a ledger never holds one.
+ */
+export class StoreAmountError extends GenOpsError {
+  static readonly errorName: string = name;
+  /** The store's kind (`memory`, `sqlite`, `redis`). */
+  readonly store: string;
+  /** `reserve` or `settle`. */
+  readonly operation: string;
+  /** Which amount, e.g. `lines[1].amount` or `actual.USD`. */
+  readonly field: string;
+  readonly received: unknown;
+
+  constructor(options: { store: string; operation: string; id: string; field: string; received: unknown }) {
+    super({
+      name,
+      message: `genops: the ${options.store} store refused ${options.operation} "${options.id}": ${options.field} is ${describe(options.received)}, not a finite number >= 0 (integer units: micro-USD, tokens or requests). Nothing was changed; check the usage and price data that produced it.`,
+    });
+    this.store = options.store;
+    this.operation = options.operation;
+    this.field = options.field;
+    this.received = options.received;
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  return value === null ? 'null' : typeof value;
+}

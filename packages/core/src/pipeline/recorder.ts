@@ -1,0 +1,594 @@
+// The call recorder: the one place each lifecycle event of a governed call goes to the span, the audit
+// trail, the hooks and the metrics. Stages decide; the recorder writes down what they decided.
+//
+// Span attributes are gathered per phase and set with one `setAttributes`: the admission phase's are
+// set when the decision is recorded (allowed or denied), the settlement phase's when the call settles.
+import {
+  type Attributes,
+  type Context,
+  diag,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
+import { safely } from '../adapter/safely';
+import type { ApprovalAsk } from '../approval/approvals';
+import type { AuditTrail } from '../audit/audit-trail';
+import type { Budget } from '../budget/budget-set';
+import { errorTypeOf, httpStatusOf } from '../errors/error-type';
+import type { GovernanceError } from '../errors/governance-error';
+import type { WorstCase } from '../governance-steps';
+import { UNPRICED_TOOL } from '../governance-steps';
+import { microsToUsd } from '../money';
+import type { PolicyEvaluation } from '../policy/policy-engine';
+import * as sc from '../semconv';
+import type { AuditEntry, BudgetLine, LineState } from '../store/types';
+import type { Instruments } from '../telemetry/instruments';
+import type { Attribution, GovernedRequest, ResponseInfo, Usage } from '../types';
+import { environmentOf } from './attribution-values';
+import { MetricAttributeCache } from './metric-attributes';
+import type { ApprovalInfo, BudgetAlert, CallState, Decision, DecisionRecord, Unit } from './types';
+
+/** What the settle stage and the actual-cost stage found, for the recorder to write down. */
+export interface Settlement {
+  actualMicros: number;
+  actualTokens: number;
+  incomplete: boolean;
+  estimated: boolean;
+  leaseOpen: boolean;
+  usage: Usage | undefined;
+  error: unknown;
+  latencyMs: number;
+  sla: { name: string; tier?: string | undefined; latencyMs: number } | undefined;
+}
+
+export interface RecorderDependencies {
+  tracer: Tracer;
+  instruments: Instruments | undefined;
+  audit: AuditTrail | undefined;
+  captureContent: boolean;
+  onDecision: ((decision: DecisionRecord) => void) | undefined;
+  onBudgetAlert: ((alert: BudgetAlert) => void) | undefined;
+}
+
+export class CallRecorder {
+  private readonly tracer: Tracer;
+  private readonly instruments: Instruments | undefined;
+  private readonly audit: AuditTrail | undefined;
+  readonly captureContent: boolean;
+  private readonly onDecision: RecorderDependencies['onDecision'];
+  private readonly onBudgetAlert: RecorderDependencies['onBudgetAlert'];
+  private readonly metricAttributes = new MetricAttributeCache();
+
+  constructor(dependencies: RecorderDependencies) {
+    this.tracer = dependencies.tracer;
+    this.instruments = dependencies.instruments;
+    this.audit = dependencies.audit;
+    this.captureContent = dependencies.captureContent;
+    this.onDecision = dependencies.onDecision;
+    this.onBudgetAlert = dependencies.onBudgetAlert;
+  }
+
+  // ── begin ──────────────────────────────────────────────────────────────────────────────────────
+
+  /** The AWU span, with every attribute known at the start (a no-op span if the tracer fails). */
+  startSpan(request: GovernedRequest, attribution: Readonly<Attribution>, parent: Context): Span {
+    const operationName = `${request.operation} ${request.model}`;
+    const attributes: Attributes = {
+      [sc.ATTR_GEN_AI_OPERATION_NAME]: request.operation,
+      [sc.ATTR_GEN_AI_PROVIDER_NAME]: request.provider,
+      [sc.ATTR_GEN_AI_REQUEST_MODEL]: request.model,
+      [sc.ATTR_GENOPS_SPEC_VERSION]: sc.GENOPS_SPEC_VERSION,
+      [sc.ATTR_GENOPS_OPERATION_NAME]: operationName,
+      [sc.ATTR_GENOPS_OPERATION_TYPE]: operationType(request.operation),
+      [sc.ATTR_GENOPS_TEAM]: attribution.team ?? 'unattributed',
+      [sc.ATTR_GENOPS_PROJECT]: attribution.project ?? 'unattributed',
+      [sc.ATTR_GENOPS_ENVIRONMENT]: environmentOf(attribution),
+    };
+    if (request.stream !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_STREAM] = request.stream;
+    if (request.serverAddress) attributes[sc.ATTR_SERVER_ADDRESS] = request.serverAddress;
+    if (request.serverPort !== undefined) attributes[sc.ATTR_SERVER_PORT] = request.serverPort;
+    if (attribution.customer) attributes[sc.ATTR_GENOPS_CUSTOMER_ID] = attribution.customer;
+    if (attribution.feature) attributes[sc.ATTR_GENOPS_FEATURE] = attribution.feature;
+    if (attribution.session) attributes[sc.ATTR_GENOPS_SESSION_ID] = attribution.session;
+    if (attribution.costCenter) attributes[sc.ATTR_GENOPS_COST_CENTER] = attribution.costCenter;
+    if (attribution.user) attributes[sc.ATTR_GENOPS_USER_ID] = attribution.user;
+    if (request.requestAttributes) {
+      for (const key in request.requestAttributes) {
+        const value = request.requestAttributes[key];
+        if (value !== undefined) attributes[key] = value;
+      }
+    }
+    try {
+      return this.tracer.startSpan(operationName, { kind: SpanKind.CLIENT, attributes }, parent);
+    } catch (error) {
+      diag.warn('genops: could not start a span', error);
+      return trace.wrapSpanContext(
+        trace.getSpanContext(parent) ?? { traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 0 },
+      );
+    }
+  }
+
+  /** Admission-phase attributes of a unit, set on its span with the decision (one `setAttributes` per phase). */
+  private admission(unit: Unit): Attributes {
+    return unit.attributes;
+  }
+
+  // ── evaluate / price ───────────────────────────────────────────────────────────────────────────
+
+  /** What the price and the rules found (set afresh on each admission: a downgrade re-enters). */
+  evaluated(unit: Unit, cost: WorstCase, evaluation: PolicyEvaluation): void {
+    const attributes = this.admission(unit);
+    attributes[sc.ATTR_GENOPS_RESERVATION_OUTPUT_BOUND] = cost.outputBoundSource;
+    if (cost.match) attributes[sc.ATTR_GENOPS_COST_PRICE_MODEL] = cost.match.model;
+    else if (cost.price !== UNPRICED_TOOL) attributes[sc.ATTR_GENOPS_COST_ESTIMATED] = true;
+    const counts = evaluation.redaction?.counts;
+    if (counts) {
+      const kinds: string[] = [];
+      let total = 0;
+      for (const kind in counts) {
+        kinds.push(`${kind}:${counts[kind]}`);
+        total += counts[kind]!;
+      }
+      attributes[sc.ATTR_GENOPS_CONTENT_REDACTIONS] = kinds;
+      attributes[sc.ATTR_GENOPS_CONTENT_REDACTED_COUNT] = total;
+    }
+  }
+
+  /** Opt-in content capture (after the rules: a denied request is never recorded, a redacted one as sent). */
+  content(unit: Unit, rewrite: ((text: string) => string) | undefined): void {
+    const { request } = unit;
+    if (!this.captureContent || !request.content) return;
+    safely(() => {
+      const content = request.content!();
+      const shown = (value: unknown) => JSON.stringify(rewrite ? rewriteStrings(value, rewrite) : value);
+      const attributes = this.admission(unit);
+      if (content.input !== undefined) attributes[sc.ATTR_GEN_AI_INPUT_MESSAGES] = shown(content.input);
+      if (content.system !== undefined) attributes[sc.ATTR_GEN_AI_SYSTEM_INSTRUCTIONS] = shown(content.system);
+    });
+  }
+
+  // ── reserve ────────────────────────────────────────────────────────────────────────────────────
+
+  failOpen(unit: Unit): void {
+    this.admission(unit)[sc.ATTR_GENOPS_STORE_FAIL_OPEN] = true;
+  }
+
+  /** The call is admitted again with a cheaper model (a `downgrade` budget had no room). */
+  downgraded(unit: Unit, to: string, budget: string): void {
+    const { span, request } = unit;
+    const name = `${request.operation} ${to}`;
+    safely(() => span.updateName(name));
+    const attributes = this.admission(unit);
+    attributes[sc.ATTR_GEN_AI_REQUEST_MODEL] = to;
+    attributes[sc.ATTR_GENOPS_OPERATION_NAME] = name;
+    attributes[sc.ATTR_GENOPS_DOWNGRADE_ORIGINAL_MODEL] = request.model;
+    attributes[sc.ATTR_GENOPS_DOWNGRADE_BUDGET] = budget;
+  }
+
+  /** The budget line a denial ran into. */
+  budgetRefused(unit: Unit, line: LineState): void {
+    Object.assign(this.admission(unit), budgetAttributes(line, 0));
+  }
+
+  reserved(
+    unit: Unit,
+    reservedMicros: number,
+    reserved: readonly LineState[],
+    lines: readonly BudgetLine[],
+    leaseMs: number,
+  ): void {
+    const { span } = unit;
+    const reservedUsd = microsToUsd(reservedMicros);
+    safely(() => {
+      const event: Attributes = {
+        [sc.ATTR_GENOPS_ACCOUNTING_RESERVED]: reservedUsd,
+        [sc.ATTR_GENOPS_ACCOUNTING_UNIT]: 'USD',
+      };
+      if (reserved[0]) event[sc.ATTR_GENOPS_BUDGET_NAME] = reserved[0].budget;
+      span.addEvent(sc.EVENT_GENOPS_BUDGET_RESERVATION, event);
+    });
+    const attributes = this.admission(unit);
+    attributes[sc.ATTR_GENOPS_ACCOUNTING_RESERVED] = reservedUsd;
+    attributes[sc.ATTR_GENOPS_ACCOUNTING_UNIT] = 'USD';
+    if (this.audit && lines.length > 0)
+      this.record({
+        type: 'reservation',
+        at: Date.now(),
+        subject: unit.id,
+        data: {
+          reservedUsd,
+          lines: lines.map((line) => ({ key: line.key, unit: line.unit, amount: line.amount, enforce: line.enforce })),
+          leaseMs,
+        },
+      });
+  }
+
+  // ── approve ────────────────────────────────────────────────────────────────────────────────────
+
+  approvalRequired(unit: Unit, required: boolean): void {
+    this.admission(unit)[sc.ATTR_GENOPS_GOVERNANCE_APPROVAL_REQUIRED] = required;
+  }
+
+  approvalRequested(unit: Unit, ask: ApprovalAsk, reservedMicros: number): void {
+    const { span } = unit;
+    const attributes = this.admission(unit);
+    attributes[sc.ATTR_GENOPS_APPROVAL_ID] = unit.id;
+    attributes[sc.ATTR_GENOPS_GOVERNANCE_APPROVAL_REQUIRED] = true;
+    safely(() =>
+      span.addEvent(sc.EVENT_GENOPS_APPROVAL_REQUESTED, {
+        [sc.ATTR_GENOPS_APPROVAL_ID]: unit.id,
+        [sc.ATTR_GENOPS_ACCOUNTING_RESERVED]: microsToUsd(reservedMicros),
+        [sc.ATTR_GENOPS_POLICY_NAME]: ask.rule,
+      }),
+    );
+    this.record({
+      type: 'approval',
+      at: Date.now(),
+      subject: unit.id,
+      data: { status: 'pending', rule: ask.rule, reason: ask.reason, estimatedCostUsd: ask.estimatedCostUsd },
+    });
+  }
+
+  approvalDecided(unit: Unit, ask: ApprovalAsk, approval: ApprovalInfo): void {
+    const { span } = unit;
+    const attributes = this.admission(unit);
+    attributes[sc.ATTR_GENOPS_APPROVAL_STATUS] = approval.status;
+    if (approval.decidedBy) attributes[sc.ATTR_GENOPS_APPROVAL_DECIDED_BY] = approval.decidedBy;
+    safely(() => {
+      const event: Attributes = {
+        [sc.ATTR_GENOPS_APPROVAL_ID]: unit.id,
+        [sc.ATTR_GENOPS_APPROVAL_STATUS]: approval.status,
+      };
+      if (approval.decidedBy) event[sc.ATTR_GENOPS_APPROVAL_DECIDED_BY] = approval.decidedBy;
+      span.addEvent(sc.EVENT_GENOPS_APPROVAL_DECIDED, event);
+    });
+    this.record({
+      type: 'approval',
+      at: Date.now(),
+      subject: unit.id,
+      data: { status: approval.status, rule: ask.rule, decidedBy: approval.decidedBy, reason: approval.reason },
+    });
+  }
+
+  // ── decide ─────────────────────────────────────────────────────────────────────────────────────
+
+  /** The call may run: the decision goes to the audit trail, the span, the metrics and `onDecision`. */
+  admitted(unit: Unit, decision: Decision, reserved: number, approval: ApprovalInfo | undefined): void {
+    this.decision(unit, decision, reserved, approval);
+    this.notify(unit, decision, 'decided', reserved, approval);
+  }
+
+  /** Records a denial, ends the span, and returns the error to throw. */
+  blocked(
+    unit: Unit,
+    decision: Decision,
+    error: GovernanceError,
+    reserved?: number,
+    approval?: ApprovalInfo,
+  ): GovernanceError {
+    const { span } = unit;
+    this.decision(unit, decision, reserved, approval, error.name);
+    safely(() => {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+      span.end();
+      const spanContext = span.spanContext();
+      error.spanContext = { traceId: spanContext.traceId, spanId: spanContext.spanId };
+    });
+    this.notify(unit, decision, 'decided', reserved, approval);
+    return error;
+  }
+
+  private decision(
+    unit: Unit,
+    decision: Decision,
+    reserved: number | undefined,
+    approval: ApprovalInfo | undefined,
+    errorType?: string,
+  ): void {
+    const { span, policy, request } = unit;
+    if (this.audit)
+      this.record({
+        type: 'decision',
+        at: Date.now(),
+        subject: unit.id,
+        data: {
+          result: decision.result,
+          reasonCode: decision.reasonCode,
+          rule: decision.rule,
+          policyVersion: policy.version,
+          provider: request.provider,
+          model: request.model,
+          operation: request.operation,
+          tool: request.tool?.name,
+          attribution: { ...unit.attribution },
+          reservedUsd: reserved,
+          approval: approval?.status,
+          downgradedFrom: unit.downgradedFrom,
+          redactions: unit.redactions,
+          shadow: unit.shadow,
+        },
+      });
+    safely(() => {
+      const attributes = this.admission(unit);
+      unit.attributes = {};
+      attributes[sc.ATTR_GENOPS_POLICY_RESULT] = decision.result;
+      if (decision.reasonCode) attributes[sc.ATTR_GENOPS_POLICY_REASON_CODE] = decision.reasonCode;
+      if (decision.rule) attributes[sc.ATTR_GENOPS_POLICY_NAME] = decision.rule;
+      if (decision.message) attributes[sc.ATTR_GENOPS_POLICY_REASON] = decision.message;
+      attributes[sc.ATTR_GENOPS_POLICY_TIMESTAMP] = Date.now();
+      attributes[sc.ATTR_GENOPS_POLICY_MODE] = policy.engine.mode;
+      // Shadow-mode findings: what would have been decided, never enforced.
+      const firstShadow = unit.shadow?.[0];
+      if (firstShadow !== undefined) {
+        const code = firstShadow.slice(firstShadow.lastIndexOf(':') + 1);
+        attributes[sc.ATTR_GENOPS_POLICY_SHADOW_RESULT] = code === 'RATE_LIMITED' ? 'RATE_LIMITED' : 'BLOCKED';
+        attributes[sc.ATTR_GENOPS_POLICY_SHADOW_REASON_CODE] = code;
+        attributes[sc.ATTR_GENOPS_POLICY_SHADOW_RULES] = unit.shadow!;
+      }
+      attributes[sc.ATTR_GENOPS_POLICY_VERSION] = policy.version;
+      attributes[sc.ATTR_GENOPS_GOVERNANCE_POLICY_CHECK] =
+        decision.result === 'ALLOWED' ? 'passed' : decision.result === 'WARNING' ? 'warning' : 'blocked';
+      attributes[sc.ATTR_GENOPS_GOVERNANCE_AUTHORITY_CONSTRAINT] = decision.constraint;
+      if (errorType !== undefined) attributes[sc.ATTR_ERROR_TYPE] = errorType;
+      span.setAttributes(attributes);
+      const event: Attributes = { [sc.ATTR_GENOPS_POLICY_RESULT]: decision.result };
+      if (decision.reasonCode) event[sc.ATTR_GENOPS_POLICY_REASON_CODE] = decision.reasonCode;
+      if (decision.rule) event[sc.ATTR_GENOPS_POLICY_NAME] = decision.rule;
+      span.addEvent(sc.EVENT_GENOPS_POLICY_EVALUATED, event);
+      this.instruments?.decisions.add(1, this.metricAttributes.decision(decision.result, decision.reasonCode));
+    });
+  }
+
+  // ── output guard ───────────────────────────────────────────────────────────────────────────────
+
+  /** Output findings on the span (kinds and counts only); `canAct` is false once the stream is over. */
+  outputFindings(
+    span: Span,
+    rule: { name: string; mode: string },
+    counts: Readonly<Record<string, number>>,
+    canAct: boolean,
+  ): void {
+    safely(() =>
+      span.addEvent(sc.EVENT_GENOPS_POLICY_OUTPUT_EVALUATED, {
+        [sc.ATTR_GENOPS_POLICY_RESULT]: rule.mode === 'enforce' && canAct ? 'BLOCKED' : 'WARNING',
+        [sc.ATTR_GENOPS_POLICY_REASON_CODE]: 'POLICY_DENY_CONTENT',
+        [sc.ATTR_GENOPS_POLICY_NAME]: rule.name,
+        [sc.ATTR_GENOPS_POLICY_MODE]: rule.mode,
+        [sc.ATTR_GENOPS_POLICY_PHASE]: canAct ? 'output' : 'output_end',
+        [sc.ATTR_GENOPS_CONTENT_REDACTIONS]: Object.entries(counts).map(([kind, count]) => `${kind}:${count}`),
+      }),
+    );
+  }
+
+  // ── settle ─────────────────────────────────────────────────────────────────────────────────────
+
+  /** The settlement's audit record (before alerts, as the store saw it). */
+  settlementAudit(state: CallState, settlement: Settlement): void {
+    if (!this.audit) return;
+    const errorType = settlement.error === undefined ? undefined : errorTypeOf(settlement.error);
+    const data: Record<string, unknown> = {
+      actualUsd: microsToUsd(settlement.actualMicros),
+      reservedUsd: microsToUsd(state.reservedMicros),
+      actualTokens: settlement.actualTokens,
+      incomplete: settlement.incomplete,
+      estimated: settlement.estimated,
+      leaseOpen: settlement.leaseOpen,
+    };
+    if (errorType !== undefined && errorType !== '_OTHER') data.error = errorType;
+    if (state.outputBlocked) data.outputBlocked = state.outputBlocked;
+    this.record({ type: 'settlement', at: Date.now(), subject: state.id, data });
+  }
+
+  /** The settlement on the span (one `setAttributes`), the span's end, the metrics and `onDecision`. */
+  settled(state: CallState, settlement: Settlement, response: ResponseInfo | undefined): void {
+    const { span, request } = state;
+    const { actualMicros, usage, incomplete, sla, latencyMs, error } = settlement;
+    const durationSeconds = (performance.now() - state.startedAt) / 1000;
+    const actualUsd = microsToUsd(actualMicros);
+    safely(() => {
+      const deltaUsd = microsToUsd(state.reservedMicros - actualMicros);
+      const reservedUsd = microsToUsd(state.reservedMicros);
+      const reconciliation: Attributes = {
+        [sc.ATTR_GENOPS_ACCOUNTING_ACTUAL]: actualUsd,
+        [sc.ATTR_GENOPS_ACCOUNTING_RESERVED]: reservedUsd,
+        [sc.ATTR_GENOPS_ACCOUNTING_UNIT]: 'USD',
+        [sc.ATTR_GENOPS_ACCOUNTING_RECONCILIATION_DELTA]: deltaUsd,
+      };
+      if (incomplete) reconciliation[sc.ATTR_GENOPS_ACCOUNTING_INCOMPLETE] = true;
+      span.addEvent(sc.EVENT_GENOPS_BUDGET_RECONCILIATION, reconciliation);
+      const attributes: Attributes = {
+        [sc.ATTR_GENOPS_ACCOUNTING_ACTUAL]: actualUsd,
+        [sc.ATTR_GENOPS_ACCOUNTING_RECONCILIATION_DELTA]: deltaUsd,
+        [sc.ATTR_GENOPS_ACCOUNTING_RELEASED]: microsToUsd(Math.max(0, state.reservedMicros - actualMicros)),
+        [sc.ATTR_GENOPS_COST_CURRENCY]: 'USD',
+        [sc.ATTR_GENOPS_COST_PROVIDER]: request.provider,
+        [sc.ATTR_GENOPS_COST_MODEL]: response?.model ?? request.model,
+      };
+      if (incomplete) attributes[sc.ATTR_GENOPS_ACCOUNTING_INCOMPLETE] = true;
+      if (settlement.estimated) attributes[sc.ATTR_GENOPS_COST_ESTIMATED] = true;
+      if (usage) {
+        attributes[sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = usage.inputTokens;
+        attributes[sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = usage.outputTokens;
+        if (usage.cacheReadInputTokens !== undefined)
+          attributes[sc.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = usage.cacheReadInputTokens;
+        if (usage.cacheWriteInputTokens !== undefined)
+          attributes[sc.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = usage.cacheWriteInputTokens;
+        if (usage.reasoningOutputTokens !== undefined)
+          attributes[sc.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoningOutputTokens;
+      }
+      if (response?.id) attributes[sc.ATTR_GEN_AI_RESPONSE_ID] = response.id;
+      if (response?.model) attributes[sc.ATTR_GEN_AI_RESPONSE_MODEL] = response.model;
+      if (response?.finishReasons?.length) attributes[sc.ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = response.finishReasons;
+      if (this.captureContent && response?.output)
+        attributes[sc.ATTR_GEN_AI_OUTPUT_MESSAGES] = JSON.stringify(response.output());
+      if (state.firstChunkAt !== undefined)
+        attributes[sc.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = (state.firstChunkAt - state.startedAt) / 1000;
+      if (state.firstLine)
+        Object.assign(attributes, budgetAttributes(state.firstLine, actualMicros - state.reservedMicros));
+      if (sla) {
+        attributes[sc.ATTR_GENOPS_SLA_TIER] = sla.tier ?? sla.name;
+        attributes[sc.ATTR_GENOPS_SLA_LATENCY_TARGET_MS] = sla.latencyMs;
+        attributes[sc.ATTR_GENOPS_SLA_ACTUAL_LATENCY_MS] = Math.round(latencyMs);
+        attributes[sc.ATTR_GENOPS_SLA_MET] = latencyMs <= sla.latencyMs;
+      }
+      const errorType = error === undefined ? undefined : errorTypeOf(error);
+      const status = error === undefined ? undefined : httpStatusOf(error);
+      if (errorType) {
+        attributes[sc.ATTR_ERROR_TYPE] = errorType;
+        attributes[sc.ATTR_GENOPS_EXECUTION_REASON_CODE] = state.outputBlocked
+          ? 'POLICY_DENY_CONTENT'
+          : 'PROVIDER_ERROR_UPSTREAM';
+        if (status !== undefined) attributes[sc.ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
+      }
+      span.setAttributes(attributes);
+      span.addEvent(sc.EVENT_GENOPS_COST_CALCULATED, {
+        [sc.ATTR_GENOPS_COST_TOTAL]: actualUsd,
+        [sc.ATTR_GENOPS_COST_CURRENCY]: 'USD',
+      });
+      if (sla && latencyMs > sla.latencyMs) {
+        span.addEvent(sc.EVENT_GENOPS_SLA_VIOLATION, {
+          [sc.ATTR_GENOPS_POLICY_REASON_CODE]: 'SLA_LATENCY_VIOLATION',
+          [sc.ATTR_GENOPS_POLICY_NAME]: sla.name,
+          [sc.ATTR_GENOPS_SLA_LATENCY_TARGET_MS]: sla.latencyMs,
+          [sc.ATTR_GENOPS_SLA_ACTUAL_LATENCY_MS]: Math.round(latencyMs),
+        });
+        diag.warn(
+          `genops: SLA_LATENCY_VIOLATION: call ${state.id} took ${Math.round(latencyMs)} ms, over the ${sla.latencyMs} ms target of rule "${sla.name}"`,
+        );
+      }
+      if (errorType)
+        span.setStatus({ code: SpanStatusCode.ERROR, message: this.statusMessage(error, errorType, status) });
+      span.end();
+
+      const instruments = this.instruments;
+      if (instruments) {
+        const metric = this.metricAttributes.call(request, response?.model, errorType);
+        instruments.operationDuration.record(durationSeconds, metric.duration);
+        if (usage) {
+          instruments.tokenUsage.record(usage.inputTokens, metric.input);
+          instruments.tokenUsage.record(usage.outputTokens, metric.output);
+        }
+        if (state.firstChunkAt !== undefined)
+          instruments.timeToFirstChunk.record((state.firstChunkAt - state.startedAt) / 1000, metric.base);
+        instruments.cost.add(actualUsd, this.metricAttributes.cost(request, state.attribution));
+      }
+    });
+    this.notify(state, state.decision, 'settled', microsToUsd(state.reservedMicros), undefined, actualUsd, incomplete);
+  }
+
+  /**
+   * The span status of a failed call: the error's type and HTTP status, never the provider's text (a
+   * 400 may echo the prompt, keys or emails), unless content capture is opted in.
+   */
+  private statusMessage(error: unknown, errorType: string, status: number | undefined): string {
+    if (this.captureContent) return (error as Error)?.message ?? String(error);
+    return status === undefined ? errorType : `${errorType} (HTTP ${status})`;
+  }
+
+  // ── alerts ─────────────────────────────────────────────────────────────────────────────────────
+
+  alert(state: CallState, budget: Budget, alert: BudgetAlert): void {
+    safely(() =>
+      state.span.addEvent(sc.EVENT_GENOPS_BUDGET_ALERT, {
+        [sc.ATTR_GENOPS_BUDGET_NAME]: budget.name,
+        [sc.ATTR_GENOPS_BUDGET_THRESHOLD]: alert.threshold,
+        [sc.ATTR_GENOPS_BUDGET_ALLOCATED]: alert.limit,
+        [sc.ATTR_GENOPS_BUDGET_CONSUMED]: alert.used,
+        [sc.ATTR_GENOPS_BUDGET_PERIOD]: alert.period,
+        [sc.ATTR_GENOPS_ACCOUNTING_UNIT]: budget.unit,
+      }),
+    );
+    const hook = this.onBudgetAlert;
+    if (hook) safely(() => hook(alert));
+  }
+
+  // ── audit and hooks ────────────────────────────────────────────────────────────────────────────
+
+  /** An audit record; a failing trail never breaks the call. */
+  record(entry: AuditEntry): void {
+    if (!this.audit) return;
+    try {
+      this.audit.record(entry);
+    } catch (error) {
+      diag.error('genops: could not record an audit entry', error);
+    }
+  }
+
+  private notify(
+    unit: { id: string; request: GovernedRequest; attribution: Readonly<Attribution> },
+    decision: Decision,
+    phase: DecisionRecord['phase'],
+    reserved?: number,
+    approval?: ApprovalInfo,
+    actual?: number,
+    incomplete?: boolean,
+  ): void {
+    const hook = this.onDecision;
+    if (!hook) return;
+    safely(() => {
+      const record: DecisionRecord = {
+        id: unit.id,
+        provider: unit.request.provider,
+        model: unit.request.model,
+        operation: unit.request.operation,
+        attribution: unit.attribution,
+        result: decision.result,
+        phase,
+      };
+      if (decision.reasonCode) record.reasonCode = decision.reasonCode;
+      if (decision.rule) record.rule = decision.rule;
+      if (decision.message) record.message = decision.message;
+      if (reserved !== undefined) record.reserved = reserved;
+      if (approval) record.approval = approval;
+      if (actual !== undefined) record.actual = actual;
+      if (incomplete !== undefined) record.incomplete = incomplete;
+      hook(record);
+    });
+  }
+}
+
+function budgetAttributes(line: LineState, settledDelta: number): Attributes {
+  const value = (amount: number) => (line.unit === 'USD' ? microsToUsd(amount) : amount);
+  const consumed = line.used + line.reserved + settledDelta;
+  const remaining = value(line.limit - consumed);
+  return {
+    [sc.ATTR_GENOPS_BUDGET_NAME]: line.budget,
+    [sc.ATTR_GENOPS_BUDGET_ALLOCATED]: value(line.limit),
+    [sc.ATTR_GENOPS_BUDGET_CONSUMED]: value(consumed),
+    [sc.ATTR_GENOPS_BUDGET_REMAINING]: remaining,
+    [sc.ATTR_GENOPS_BUDGET_PERIOD]: line.key.slice(line.key.lastIndexOf('|') + 1),
+    [sc.ATTR_GENOPS_GOVERNANCE_BUDGET_REMAINING]: remaining,
+  };
+}
+
+/** A copy of a JSON-like value with every string rewritten (captured content, redacted as sent). */
+function rewriteStrings(value: unknown, rewrite: (text: string) => string): unknown {
+  if (typeof value === 'string') return rewrite(value);
+  if (Array.isArray(value)) return value.map((item) => rewriteStrings(item, rewrite));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, member] of Object.entries(value)) out[key] = rewriteStrings(member, rewrite);
+    return out;
+  }
+  return value;
+}
+
+function operationType(operation: sc.GenAIOperationName): string {
+  switch (operation) {
+    case 'embeddings':
+      return 'embedding';
+    case 'execute_tool':
+      return 'tool';
+    case 'invoke_agent':
+    case 'create_agent':
+    case 'invoke_workflow':
+      return 'agent';
+    case 'retrieval':
+      return 'retrieval';
+    default:
+      return 'inference';
+  }
+}

@@ -1,0 +1,43 @@
+import { StoreAmountError } from '../errors/store-amount-error';
+import type { BudgetLine, ReserveRequest, SettleAmounts } from './types';
+
+/** A finite number ≥ 0 (`NaN` fails the comparison). */
+function valid(amount: unknown): boolean {
+  return typeof amount === 'number' && amount >= 0 && amount !== Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Refuses a reservation whose line amounts are not all finite numbers ≥ 0. Every store calls it first,
+ * so a ledger never holds `NaN`, `Infinity` or a negative amount.
+ * @throws StoreAmountError naming the store, the reservation and the line.
+ */
+export function assertReserveAmounts(store: string, request: ReserveRequest): void {
+  assertLineAmounts(store, 'reserve', request.id, request.lines);
+}
+
+function assertLineAmounts(store: string, operation: string, id: string, lines: readonly BudgetLine[]): void {
+  for (let index = 0; index < lines.length; index++) {
+    const amount = lines[index]!.amount;
+    if (!valid(amount))
+      throw new StoreAmountError({ store, operation, id, field: `lines[${index}].amount`, received: amount });
+  }
+}
+
+/**
+ * Refuses a settlement whose actual amounts (or, for a late one, its lines' amounts) are not finite
+ * numbers ≥ 0; a unit left out (or `undefined`/`null`) commits 0.
+ * @throws StoreAmountError naming the store, the reservation and the amount.
+ */
+export function assertSettleAmounts(
+  store: string,
+  id: string,
+  actual: SettleAmounts,
+  lines?: readonly BudgetLine[],
+): void {
+  for (const unit in actual) {
+    const amount = actual[unit as keyof SettleAmounts];
+    if (amount != null && !valid(amount))
+      throw new StoreAmountError({ store, operation: 'settle', id, field: `actual.${unit}`, received: amount });
+  }
+  if (lines) assertLineAmounts(store, 'settle', id, lines);
+}
