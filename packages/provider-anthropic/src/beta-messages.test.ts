@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { betaTool } from '@anthropic-ai/sdk/helpers/beta/json-schema';
-import { type DecisionRecord, PolicyViolationError } from '@genops/core';
+import { type DecisionRecord, microsToUsd, PolicyViolationError } from '@genops/core';
+import { costMicros } from '@genops/core/internal';
 import { expectGenOpsCompliant, startFakeAnthropic } from '@genops/testing';
 import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import { describe, expect, it } from 'vitest';
@@ -47,7 +48,10 @@ describe('client.beta.messages', () => {
       'gen_ai.usage.output_tokens': 12,
       'genops.policy.result': 'ALLOWED',
     });
-    expect(span.attributes['genops.cost.total']).toBeGreaterThan(0);
+    // The model's shipped price, from the usage: the unit is priced like messages.create.
+    const micros = costMicros(harness.priceOf('anthropic', MODEL), { inputTokens: 40, outputTokens: 12 });
+    expect(micros).toBeGreaterThan(0);
+    expect(span.attributes['genops.accounting.actual']).toBe(microsToUsd(micros));
     expectGenOpsCompliant([span]);
   });
 
