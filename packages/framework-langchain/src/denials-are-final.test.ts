@@ -2,7 +2,6 @@ import '@genops/provider-openai';
 import {
   ApprovalDeniedError,
   BudgetExceededError,
-  type DecisionRecord,
   PolicyViolationError,
   RateLimitedError,
   ReservationFailedError,
@@ -22,18 +21,6 @@ const harness = createAdapterHarness({
   defaults: { team: 'platform', project: 'langchain-denials', environment: 'test' },
 });
 
-/** Records each call's decision (not its later settlement). */
-function initRecording(options: Parameters<typeof harness.init>[0]): DecisionRecord[] {
-  const decisions: DecisionRecord[] = [];
-  harness.init({
-    ...options,
-    onDecision: (decision) => {
-      if (decision.phase === 'decided') decisions.push(decision);
-    },
-  });
-  return decisions;
-}
-
 /** LangChain's own defaults: `maxRetries` unset (6), the openai client underneath with its own retries off. */
 function chatOpenAI(): ChatOpenAI {
   return new ChatOpenAI({
@@ -46,21 +33,21 @@ function chatOpenAI(): ChatOpenAI {
 
 describe('a GenOps denial is final to LangChain (ChatOpenAI through the patched openai SDK)', () => {
   it('a policy denial: one BLOCKED decision, no retry, PolicyViolationError (403) to the caller', async () => {
-    const decisions = initRecording({ policies: { denyModels: ['gpt-4o'] } });
+    harness.init({ policies: { denyModels: ['gpt-4o'] } });
     const model = chatOpenAI();
     // LangChain's default: up to 6 retries (`maxRetries` is protected on AsyncCaller).
     expect((model.caller as unknown as { maxRetries: number }).maxRetries).toBe(6);
     const error = await model.invoke('Hello').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PolicyViolationError);
     expect(error).toMatchObject({ status: 403, isRetryable: false });
-    expect(decisions.map((decision) => decision.result)).toEqual(['BLOCKED']);
+    expect(harness.decisions().map((decision) => decision.result)).toEqual(['BLOCKED']);
     expect(harness.server.requests).toHaveLength(0);
     const audited = (await harness.auditRecords()).filter((record) => record.type === 'decision');
     expect(audited).toHaveLength(1);
   });
 
   it('a budget denial: one BLOCKED decision, no retry, BudgetExceededError (402) to the caller', async () => {
-    const decisions = initRecording({
+    harness.init({
       policy: { version: 1, rules: [], budgets: [{ name: 'tiny', limit: 0.000001, window: 'day' }] },
     });
     const error = await chatOpenAI()
@@ -68,24 +55,24 @@ describe('a GenOps denial is final to LangChain (ChatOpenAI through the patched 
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(BudgetExceededError);
     expect(error).toMatchObject({ status: 402, isRetryable: false });
-    expect(decisions.map((decision) => decision.result)).toEqual(['BLOCKED']);
+    expect(harness.decisions().map((decision) => decision.result)).toEqual(['BLOCKED']);
     expect(harness.server.requests).toHaveLength(0);
   });
 
   it('a denied stream: one BLOCKED decision, no retry', async () => {
-    const decisions = initRecording({ policies: { denyModels: ['gpt-4o'] } });
+    harness.init({ policies: { denyModels: ['gpt-4o'] } });
     const consume = async () => {
       for await (const _chunk of await chatOpenAI().stream('Hello')) {
         // nothing arrives
       }
     };
     await expect(consume()).rejects.toBeInstanceOf(PolicyViolationError);
-    expect(decisions.map((decision) => decision.result)).toEqual(['BLOCKED']);
+    expect(harness.decisions().map((decision) => decision.result)).toEqual(['BLOCKED']);
     expect(harness.server.requests).toHaveLength(0);
   });
 
   it('a rate limit whose window is longer than LangChain waits for (60 s): one RATE_LIMITED decision, no retry', async () => {
-    const decisions = initRecording({
+    harness.init({
       policy: { version: 1, rules: [{ name: 'rph', type: 'rate_limit', limit: 1, window: 'hour' }] },
     });
     harness.server.enqueue({ content: 'first' });
@@ -95,23 +82,15 @@ describe('a GenOps denial is final to LangChain (ChatOpenAI through the patched 
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RateLimitedError);
     expect(error).toMatchObject({ status: 429, retryAfter: 3600, headers: { 'retry-after': '3600' } });
-    expect(decisions.map((decision) => decision.result)).toEqual(['ALLOWED', 'RATE_LIMITED']);
+    expect(harness.decisions().map((decision) => decision.result)).toEqual(['ALLOWED', 'RATE_LIMITED']);
     expect(harness.server.requests).toHaveLength(1);
   });
 });
 
+// BudgetExceededError goes through the same AsyncCaller in the ChatOpenAI budget test above.
 describe("LangChain's AsyncCaller (default failed-attempt handler) on each denial", () => {
   const denials = [
     new PolicyViolationError({ rule: 'denyModels', reasonCode: 'POLICY_DENY_MODEL', message: 'denied' }),
-    new BudgetExceededError({
-      budget: 'b',
-      budgetKey: 'b||total',
-      limit: 1,
-      used: 1,
-      requested: 1,
-      unit: 'USD',
-      period: 'budget',
-    }),
     new ApprovalDeniedError({ approvalId: 'a', message: 'denied' }),
     new ReservationFailedError({ message: 'no price' }),
     new RateLimitedError({

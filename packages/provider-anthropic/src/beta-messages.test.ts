@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { betaTool } from '@anthropic-ai/sdk/helpers/beta/json-schema';
-import { type DecisionRecord, microsToUsd, PolicyViolationError } from '@genops/core';
+import { microsToUsd, PolicyViolationError } from '@genops/core';
 import { costMicros } from '@genops/core/internal';
 import { expectGenOpsCompliant, startFakeAnthropic } from '@genops/testing';
 import { createAdapterHarness } from '@genops/testing/adapter-harness';
@@ -23,20 +23,9 @@ function governedSpans() {
   return harness.spans().filter((span) => span.attributes['genops.spec.version'] !== undefined);
 }
 
-function decided(options: Parameters<typeof harness.init>[0] = {}): DecisionRecord[] {
-  const decisions: DecisionRecord[] = [];
-  harness.init({
-    ...options,
-    onDecision: (decision) => {
-      if (decision.phase === 'decided') decisions.push(decision);
-    },
-  });
-  return decisions;
-}
-
 describe('client.beta.messages', () => {
   it('create: one governed unit, priced from its usage', async () => {
-    decided();
+    harness.init();
     harness.server.enqueue({ usage: { input: 40, output: 12 } });
     const message = await client().beta.messages.create({ model: MODEL, max_tokens: 100, messages });
     expect(message.usage.output_tokens).toBe(12);
@@ -56,7 +45,7 @@ describe('client.beta.messages', () => {
   });
 
   it('create({ stream: true }) and stream(): one governed unit each, usage read from the events', async () => {
-    decided();
+    harness.init();
     harness.server.enqueue({ usage: { input: 30, output: 9 } });
     harness.server.enqueue({ usage: { input: 31, output: 7 } });
     const stream = await client().beta.messages.create({ model: MODEL, max_tokens: 100, messages, stream: true });
@@ -72,7 +61,7 @@ describe('client.beta.messages', () => {
   });
 
   it('a denial stops create, stream() and parse() before the server', async () => {
-    const decisions = decided({ policies: { denyModels: [MODEL] } });
+    harness.init({ policies: { denyModels: [MODEL] } });
     await expect(client().beta.messages.create({ model: MODEL, max_tokens: 100, messages })).rejects.toBeInstanceOf(
       PolicyViolationError,
     );
@@ -87,12 +76,12 @@ describe('client.beta.messages', () => {
     await expect(client().beta.messages.parse({ model: MODEL, max_tokens: 100, messages })).rejects.toBeInstanceOf(
       PolicyViolationError,
     );
-    expect(decisions.map((decision) => decision.result)).toEqual(['BLOCKED', 'BLOCKED', 'BLOCKED']);
+    expect(harness.decisions().map((decision) => decision.result)).toEqual(['BLOCKED', 'BLOCKED', 'BLOCKED']);
     expect(harness.server.requests).toHaveLength(0);
   });
 
   it('toolRunner(): each model turn is one governed unit', async () => {
-    const decisions = decided();
+    harness.init();
     harness.server.enqueue({ content: 'Let me look.', toolUse: { name: 'weather', input: { city: 'Oslo' } } });
     harness.server.enqueue({ content: 'It is sunny in Oslo.', usage: { input: 60, output: 8 } });
     let ran = 0;
@@ -114,22 +103,22 @@ describe('client.beta.messages', () => {
     expect(final.content.find((block) => block.type === 'text')?.text).toBe('It is sunny in Oslo.');
     expect(ran).toBe(1);
     expect(harness.server.requests.filter((request) => request.path === '/v1/messages')).toHaveLength(2);
-    expect(decisions.map((decision) => decision.result)).toEqual(['ALLOWED', 'ALLOWED']);
+    expect(harness.decisions().map((decision) => decision.result)).toEqual(['ALLOWED', 'ALLOWED']);
     const spans = governedSpans();
     expect(spans.map((span) => span.attributes['gen_ai.usage.output_tokens'])).toEqual([10, 8]);
     expectGenOpsCompliant(spans);
   });
 
   it('countTokens stays free: it reaches the server even when the model is denied, and is no unit', async () => {
-    const decisions = decided({ policies: { denyModels: [MODEL] } });
+    harness.init({ policies: { denyModels: [MODEL] } });
     const count = await client().beta.messages.countTokens({ model: MODEL, messages });
     expect(count.input_tokens).toBeGreaterThan(0);
-    expect(decisions).toHaveLength(0);
+    expect(harness.decisions()).toHaveLength(0);
     expect(governedSpans()).toHaveLength(0);
   });
 
   it('instrumentAnthropic(client) governs beta.messages.create on the client, once', async () => {
-    decided();
+    harness.init();
     const instrumented = instrumentAnthropic(client());
     await instrumented.beta.messages.create({ model: MODEL, max_tokens: 100, messages });
     expect(governedSpans()).toHaveLength(1);

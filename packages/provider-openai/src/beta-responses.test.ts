@@ -1,4 +1,4 @@
-import { type DecisionRecord, PolicyViolationError } from '@genops/core';
+import { PolicyViolationError } from '@genops/core';
 import { expectGenOpsCompliant, startFakeOpenAI } from '@genops/testing';
 import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import OpenAI from 'openai';
@@ -14,24 +14,13 @@ function client(): OpenAI {
   return new OpenAI({ apiKey: 'test-key', baseURL: harness.server.url, maxRetries: 0 });
 }
 
-function decided(options: Parameters<typeof harness.init>[0] = {}): DecisionRecord[] {
-  const decisions: DecisionRecord[] = [];
-  harness.init({
-    ...options,
-    onDecision: (decision) => {
-      if (decision.phase === 'decided') decisions.push(decision);
-    },
-  });
-  return decisions;
-}
-
 function governedSpans() {
   return harness.spans().filter((span) => span.attributes['genops.spec.version'] !== undefined);
 }
 
 describe('client.beta.responses.create', () => {
   it('is one governed unit, priced from the response usage', async () => {
-    decided();
+    harness.init();
     harness.server.enqueue({ content: 'Hi.', usage: { input: 25, output: 5 } });
     const response = await client().beta.responses.create({ model: 'gpt-4o', input: 'Hello', max_output_tokens: 50 });
     expect(response.usage?.output_tokens).toBe(5);
@@ -47,7 +36,7 @@ describe('client.beta.responses.create', () => {
   });
 
   it('streamed: one unit, usage read from response.completed', async () => {
-    decided();
+    harness.init();
     harness.server.enqueue({ content: 'Hi there.', usage: { input: 25, output: 7 } });
     const stream = await client().beta.responses.create({ model: 'gpt-4o', input: 'Hello', stream: true });
     const types: string[] = [];
@@ -59,16 +48,16 @@ describe('client.beta.responses.create', () => {
   });
 
   it('a denial stops it before the server', async () => {
-    const decisions = decided({ policies: { denyModels: ['gpt-4o'] } });
+    harness.init({ policies: { denyModels: ['gpt-4o'] } });
     await expect(client().beta.responses.create({ model: 'gpt-4o', input: 'Hello' })).rejects.toBeInstanceOf(
       PolicyViolationError,
     );
-    expect(decisions.map((decision) => decision.result)).toEqual(['BLOCKED']);
+    expect(harness.decisions().map((decision) => decision.result)).toEqual(['BLOCKED']);
     expect(harness.server.requests).toHaveLength(0);
   });
 
   it('instrumentOpenAI(client) governs it on the client, once', async () => {
-    decided();
+    harness.init();
     await instrumentOpenAI(client()).beta.responses.create({ model: 'gpt-4o', input: 'Hello' });
     expect(governedSpans()).toHaveLength(1);
   });
@@ -76,7 +65,7 @@ describe('client.beta.responses.create', () => {
 
 describe('billable methods not governed yet', () => {
   it('warn once on stderr (GENOPS_UNGOVERNED) while GenOps runs, and still run', async () => {
-    decided();
+    harness.init();
     const warnings: Array<Error & { code?: string }> = [];
     const listen = (warning: Error & { code?: string }) => {
       if (warning.code === 'GENOPS_UNGOVERNED') warnings.push(warning);

@@ -1,4 +1,4 @@
-import { BudgetExceededError, type DecisionRecord, PolicyViolationError } from '@genops/core';
+import { BudgetExceededError, PolicyViolationError } from '@genops/core';
 import { startFakeOpenAI } from '@genops/testing';
 import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import OpenAI from 'openai';
@@ -11,17 +11,6 @@ import './index';
 
 const harness = createAdapterHarness({ server: startFakeOpenAI });
 
-function decided(options: Parameters<typeof harness.init>[0]): DecisionRecord[] {
-  const decisions: DecisionRecord[] = [];
-  harness.init({
-    ...options,
-    onDecision: (decision) => {
-      if (decision.phase === 'decided') decisions.push(decision);
-    },
-  });
-  return decisions;
-}
-
 function client(): OpenAI {
   return new OpenAI({ apiKey: 'test-key', baseURL: harness.server.url, maxRetries: 5 });
 }
@@ -30,7 +19,7 @@ const messages = [{ role: 'user' as const, content: 'Hello' }];
 
 describe("the openai SDK's own retries (maxRetries: 5)", () => {
   it('a policy denial: one BLOCKED decision, no request, for create, stream and the .stream() helper', async () => {
-    const decisions = decided({ policies: { denyModels: ['gpt-4o'] } });
+    harness.init({ policies: { denyModels: ['gpt-4o'] } });
     await expect(client().chat.completions.create({ model: 'gpt-4o', messages })).rejects.toBeInstanceOf(
       PolicyViolationError,
     );
@@ -46,12 +35,17 @@ describe("the openai SDK's own retries (maxRetries: 5)", () => {
     await expect(client().responses.create({ model: 'gpt-4o', input: 'Hello' })).rejects.toBeInstanceOf(
       PolicyViolationError,
     );
-    expect(decisions.map((decision) => decision.result)).toEqual(['BLOCKED', 'BLOCKED', 'BLOCKED', 'BLOCKED']);
+    expect(harness.decisions().map((decision) => decision.result)).toEqual([
+      'BLOCKED',
+      'BLOCKED',
+      'BLOCKED',
+      'BLOCKED',
+    ]);
     expect(harness.server.requests).toHaveLength(0);
   });
 
   it('a budget denial through withResponse(): one BLOCKED decision, status 402, no request', async () => {
-    const decisions = decided({
+    harness.init({
       policy: { version: 1, rules: [], budgets: [{ name: 'tiny', limit: 0.000001, window: 'day' }] },
     });
     const error = await client()
@@ -60,17 +54,17 @@ describe("the openai SDK's own retries (maxRetries: 5)", () => {
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(BudgetExceededError);
     expect(error).toMatchObject({ status: 402, isRetryable: false });
-    expect(decisions).toHaveLength(1);
+    expect(harness.decisions()).toHaveLength(1);
     expect(harness.server.requests).toHaveLength(0);
   });
 
   it('a provider 500 the SDK retries is still one decision: the retries are inside the governed unit', async () => {
-    const decisions = decided({});
+    harness.init({});
     harness.server.enqueue({ status: 500, error: { message: 'try again' } });
     harness.server.enqueue({ content: 'ok' });
     const completion = await client().chat.completions.create({ model: 'gpt-4o', messages }, { maxRetries: 1 });
     expect(completion.choices[0]!.message.content).toBe('ok');
     expect(harness.server.requests).toHaveLength(2);
-    expect(decisions).toHaveLength(1);
+    expect(harness.decisions()).toHaveLength(1);
   });
 });

@@ -13,6 +13,17 @@ import {
   StoreUnavailableError,
 } from './index';
 
+/** A total budget of $1, used up. */
+const fullBudget = {
+  budget: 'b',
+  budgetKey: 'b||total',
+  limit: 1,
+  used: 1,
+  requested: 0.5,
+  unit: 'USD',
+  period: 'budget',
+};
+
 describe('errors', () => {
   it('are recognisable by class, base class and isInstance', () => {
     const error = new PolicyViolationError({ rule: 'denyModels', reasonCode: 'POLICY_DENY_MODEL', message: 'no' });
@@ -35,15 +46,7 @@ describe('errors', () => {
   it('are recognised across duplicate package copies (the built CJS copy vs this source copy)', () => {
     const require = createRequire(import.meta.url);
     const built = require('../../dist/index.cjs') as typeof import('../index');
-    const foreign = new built.BudgetExceededError({
-      budget: 'b',
-      budgetKey: 'b||total',
-      limit: 1,
-      used: 1,
-      requested: 0.5,
-      unit: 'USD',
-      period: 'budget',
-    });
+    const foreign = new built.BudgetExceededError(fullBudget);
     expect(built.BudgetExceededError).not.toBe(BudgetExceededError);
     expect(foreign).toBeInstanceOf(BudgetExceededError);
     expect(foreign).toBeInstanceOf(GovernanceError);
@@ -70,15 +73,7 @@ describe('errors', () => {
 });
 
 describe('the HTTP-like status retry layers read', () => {
-  const budget = new BudgetExceededError({
-    budget: 'b',
-    budgetKey: 'b||total',
-    limit: 1,
-    used: 1,
-    requested: 1,
-    unit: 'USD',
-    period: 'budget',
-  });
+  const budget = new BudgetExceededError(fullBudget);
   const rate = (windowMs: number) =>
     new RateLimitedError({
       rule: 'rpm',
