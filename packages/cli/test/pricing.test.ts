@@ -1,4 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, runCli } from './helpers';
 
 // `genops pricing show` as the built bin: the entry of the bundled price data the runtime would use.
@@ -31,12 +34,14 @@ describe('genops pricing show', () => {
   });
 
   it('says how a dated snapshot matched, and shows long-context tiers and 1h cache writes', async () => {
-    const result = await runCli(['pricing', 'show', 'claude-sonnet-4-5-20250929']);
+    // A snapshot date the data does not list (the listed ones match exactly).
+    const result = await runCli(['pricing', 'show', 'claude-sonnet-4-5-20991231']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('anthropic/claude-sonnet-4-5 (provider from the price data');
     expect(result.stdout).toContain(
-      '  matched             dated snapshot or version of claude-sonnet-4-5 (suffix stripped) for "claude-sonnet-4-5-20250929"',
+      '  matched             dated snapshot or version of claude-sonnet-4-5 (suffix stripped) for "claude-sonnet-4-5-20991231"',
     );
+    expect(result.stdout).toContain('  cost source         genops-bundled@2026-07-24');
     expect(result.stdout).toContain('  cache write (1h)    $6.00');
     expect(result.stdout).toContain(
       '  long context        above 200,000 input tokens: input $6.00, output $22.50, cache read $0.60, cache write $7.50, cache write (1h) $12.00 (for the whole request)',
@@ -52,11 +57,11 @@ describe('genops pricing show', () => {
   });
 
   it('uses --provider, and says when a provider bills at another provider’s list prices', async () => {
-    const result = await runCli(['pricing', 'show', 'gpt-4o-2024-08-06', '--provider', 'azure.ai.openai', '--json']);
+    const result = await runCli(['pricing', 'show', 'gpt-4o-2099-01-01', '--provider', 'azure.ai.openai', '--json']);
     expect(result.code).toBe(0);
     const output = JSON.parse(result.stdout);
     expect(output).toMatchObject({
-      requested: 'gpt-4o-2024-08-06',
+      requested: 'gpt-4o-2099-01-01',
       provider: 'azure.ai.openai',
       providerSource: 'option',
       pricedAs: 'openai',
@@ -118,5 +123,50 @@ describe('genops pricing show', () => {
     const result = await runCli(['pricing', 'show']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("genops: error: missing required argument 'model'");
+  });
+});
+
+describe('genops pricing update', () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  const tempDir = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'genops-pricing-update-'));
+    dirs.push(dir);
+    return dir;
+  };
+
+  it('validates a prices file and writes it to .genops/prices.json, where GenOps.init() picks it up', async () => {
+    const dir = tempDir();
+    const document = {
+      version: 'acme-2026-08-01',
+      prices: { openai: { 'gpt-4o': { input: 2, output: 8 } }, anthropic: { 'my-claude': { input: 1, output: 5 } } },
+    };
+    writeFileSync(join(dir, 'new.json'), JSON.stringify(document));
+    const result = await runCli(['pricing', 'update', '--from', 'new.json'], {}, { cwd: dir });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('2 price(s) for 2 provider(s) (version acme-2026-08-01) written to');
+    expect(JSON.parse(readFileSync(join(dir, '.genops/prices.json'), 'utf8'))).toEqual(document);
+  });
+
+  it('refuses an invalid price with exit 1 and writes nothing', async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'bad.json'),
+      JSON.stringify({ prices: { openai: { m: { input: 1, output: 1, cacheRead: -1 } } } }),
+    );
+    const result = await runCli(['pricing', 'update', '--from', 'bad.json', '--to', 'out.json'], {}, { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('prices file.prices.openai.m.cacheRead');
+    expect(result.stderr).toContain('negative');
+    expect(existsSync(join(dir, 'out.json'))).toBe(false);
+  });
+
+  it('refuses a plain-http URL and a missing file with exit 2', async () => {
+    const dir = tempDir();
+    expect((await runCli(['pricing', 'update', '--from', 'http://example.com/p.json'], {}, { cwd: dir })).code).toBe(2);
+    expect((await runCli(['pricing', 'update', '--from', 'missing.json'], {}, { cwd: dir })).code).toBe(2);
   });
 });

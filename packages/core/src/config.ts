@@ -5,6 +5,7 @@ import { ConfigError } from './errors/config-error';
 import type { BudgetAlert, DecisionRecord } from './pipeline/types';
 import { alertsSchema, budgetSchema, globString, type PolicyDocumentInput, timeZoneString } from './policy/schema';
 import type { ModelPrice } from './pricing/types';
+import { validatePrice, validatePrices } from './pricing/validate-prices';
 import type { ApprovalRecord, GovernanceStore } from './store/types';
 import { describeIssue, expectedFor, formatPath } from './zod-issue';
 
@@ -19,7 +20,11 @@ const policySchema = z.strictObject({
   requireAttribution: z.array(z.string().min(1)).optional(),
 });
 
-const priceSchema = z.looseObject({ input: z.number().nonnegative(), output: z.number().nonnegative() });
+// Prices are checked field by field by `validatePrices` (pricing/validate-prices.ts) after parsing.
+const priceSchema = z.custom<ModelPrice>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+  'must be a price object { input, output, ... } (USD per 1M tokens)',
+);
 
 const attributionSchema = z.record(z.string(), z.string());
 
@@ -97,7 +102,7 @@ const optionsSchema = z.strictObject({
   exporter: z.enum(['console', 'otlp', 'none']).optional(),
   serviceName: z.string().min(1).optional(),
   unknownModel: z.union([z.enum(['deny', 'warn']), priceSchema]).default('deny'),
-  prices: z.record(z.string(), z.record(z.string(), priceSchema)).optional(),
+  prices: z.union([z.string().min(1), z.record(z.string(), z.record(z.string(), priceSchema))]).optional(),
   defaultMaxOutputTokens: z.number().int().positive().default(4096),
   reservationLeaseMs: z.number().int().positive().default(600_000),
   journalFile: z.string().min(1).optional(),
@@ -127,8 +132,11 @@ export type GenOpsOptions = Omit<z.input<typeof optionsSchema>, 'prices' | 'unkn
    * `@genops/store-redis`; default from `GENOPS_STORE`) or a store instance.
    */
   store?: GovernanceStore | string;
-  /** Extra or overriding prices, per provider and model id, USD per 1M tokens. */
-  prices?: Record<string, Record<string, ModelPrice>>;
+  /**
+   * Extra or overriding prices, per provider and model id, USD per 1M tokens; or the path of a prices
+   * file (default from `GENOPS_PRICES`, else `.genops/prices.json` when it exists).
+   */
+  prices?: Record<string, Record<string, ModelPrice>> | string;
   /** What to do with a model that has no price: deny the call (default), warn and price it at zero, or use this fallback price. */
   unknownModel?: 'deny' | 'warn' | ModelPrice;
   /**
@@ -158,6 +166,8 @@ export function parseOptions(options: unknown): ResolvedOptions {
 }
 
 function checkCrossFieldRules(options: ResolvedOptions): void {
+  if (typeof options.prices === 'object') validatePrices(options.prices, 'prices');
+  if (typeof options.unknownModel === 'object') validatePrice(options.unknownModel, 'unknownModel');
   const names = new Set<string>();
   for (const [index, budget] of options.budgets.entries()) {
     if (names.has(budget.name) || (options.dailyBudgetLimit !== undefined && budget.name === 'daily')) {

@@ -22,6 +22,7 @@ import { type CompiledPolicy, compilePolicy, EMPTY_POLICY } from './policy/compi
 import { loadPolicyFileSync, parsePolicyObject } from './policy/load';
 import { watchPolicyFile } from './policy/watch';
 import { PRICE_FILES } from './pricing/data/index';
+import { resolveUserPrices } from './pricing/load-prices';
 import { PriceTable } from './pricing/price-table';
 import type { ModelPrice } from './pricing/types';
 import { MemoryStore } from './store/memory-store';
@@ -134,7 +135,10 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
           ...(resolved.audit?.file ? { file: resolvePath(resolved.audit.file) } : {}),
           ...auditTrailOptions(resolved.audit),
         });
-  const prices = new PriceTable(PRICE_FILES, (resolved.prices ?? {}) as Record<string, Record<string, ModelPrice>>);
+  const userPrices = resolveUserPrices(
+    resolved.prices as string | Record<string, Record<string, ModelPrice>> | undefined,
+  );
+  const prices = new PriceTable(PRICE_FILES, userPrices.prices, userPrices.origin);
   const captureContent = resolved.captureContent ?? envBool('GENOPS_CAPTURE_CONTENT') ?? false;
   const governor = new Governor({
     options: resolved,

@@ -105,6 +105,11 @@ export class Governor implements CallHost {
     });
   }
 
+  /** Whether prompt and completion content (and provider error text) may be recorded: `captureContent`. */
+  get captureContent(): boolean {
+    return this.recorder.captureContent;
+  }
+
   /** Budgets of the current policy. */
   get budgets(): readonly Budget[] {
     return this.policy.budgets;

@@ -26,6 +26,7 @@ export {
   ApprovalTimeoutError,
   BudgetExceededError,
   ConfigError,
+  ContentScanError,
   GenOpsError,
   GovernanceError,
   PolicyFileError,
@@ -42,6 +43,7 @@ export {
   compileDetectors,
   createStreamScanner,
   type Detector,
+  type DetectorOptions,
   type DetectorSpec,
   type Finding,
   type StreamScanner,
@@ -51,7 +53,8 @@ export { policyJsonSchema } from './policy/json-schema';
 export { loadPolicyFile, loadPolicyFileSync, parsePolicy, parsePolicyObject } from './policy/load';
 export type { BudgetInput, PolicyDocument, PolicyDocumentInput, PolicyMode, Rule, RuleInput } from './policy/schema';
 export { watchPolicyFile } from './policy/watch';
-export type { ModelPrice } from './pricing/types';
+export type { PricesFile } from './pricing/load-prices';
+export type { BatchPrice, ModelPrice, PriceMode, PriceTier, UnitPrices } from './pricing/types';
 export * as semconv from './semconv';
 export { GENOPS_SPEC_VERSION, type PolicyResult, type ReasonCode } from './semconv';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store';

@@ -270,6 +270,32 @@ describe('GenOpsCallbackHandler: chains, agents and tools', () => {
     expectGenOpsCompliant(governed());
   });
 
+  const leaky = 'upstream said: jane.doe@example.com sent sk-proj-abcdefghijklmnopqrstuvwxyz0123456789';
+  const runLeakyChain = () => {
+    const failing = () => {
+      throw new TypeError(leaky);
+    };
+    const chain = ChatPromptTemplate.fromMessages([['human', 'Hi {name}']]).pipe(failing);
+    return chain.invoke({ name: 'x' }, { callbacks: [handler()], runName: 'leaky_chain' });
+  };
+
+  it('records a failed chain step by error type, never by the error text (it can echo the prompt or keys)', async () => {
+    init();
+    await expect(runLeakyChain()).rejects.toThrow(leaky);
+    const root = spanNamed('invoke_workflow leaky_chain');
+    expect(root.status).toEqual({ code: 2, message: 'TypeError' });
+    expect(root.attributes['error.type']).toBe('TypeError');
+    expect(JSON.stringify(spans().map((span) => [span.status, span.attributes, span.events]))).not.toContain(
+      'jane.doe',
+    );
+  });
+
+  it("keeps a failed chain step's error text when content capture is opted in", async () => {
+    init({ captureContent: true });
+    await expect(runLeakyChain()).rejects.toThrow(leaky);
+    expect(spanNamed('invoke_workflow leaky_chain').status.message).toBe(leaky);
+  });
+
   it('records an agent as invoke_agent with its model and tool calls as children', async () => {
     init();
     let searches = 0;

@@ -1,5 +1,5 @@
 import { semconv } from '@genops/core';
-import { currentGovernor, errorTypeOf, safely } from '@genops/core/adapter';
+import { currentGovernor, errorStatusMessage, errorTypeOf, safely } from '@genops/core/adapter';
 import type { AgentAction } from '@langchain/core/agents';
 import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
 import type { BaseMessage } from '@langchain/core/messages';
@@ -214,7 +214,10 @@ export class GenOpsCallbackHandler extends BaseCallbackHandler {
     if (!span) return;
     safely(() => {
       span.setAttribute(semconv.ATTR_ERROR_TYPE, errorTypeOf(error));
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message ?? String(error) });
+      span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: errorStatusMessage(error, currentGovernor()?.captureContent ?? false),
+      });
       span.end();
     });
   }

@@ -1,10 +1,14 @@
-import type { ModelPrice } from '@genops/core';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ConfigError, type ModelPrice } from '@genops/core';
 import {
   DEFAULT_MAX_OUTPUT_TOKENS,
+  DEFAULT_PRICES_FILE,
   PRICE_FILES,
   type PriceMatch,
   PriceTable,
   type PriceTier,
+  pricesFromDocument,
 } from '@genops/core/internal';
 import type { Command } from 'commander';
 import { CliError, EXIT_OK, EXIT_PROBLEMS, errorLine } from '../errors';
@@ -40,6 +44,86 @@ Examples:
     .action((model: string, options: { provider?: string; json?: boolean }) => {
       context.exitCode = showPrice(model, options, context);
     });
+
+  pricing
+    .command('update')
+    .description(
+      `validate a prices file (or https URL) and write it where GenOps.init() picks it up (${DEFAULT_PRICES_FILE})`,
+    )
+    .requiredOption(
+      '--from <file-or-url>',
+      'a prices file: { version?, effectiveDate?, source?, prices: { provider: { model: price } } }',
+    )
+    .option('--to <path>', `where to write it (default ${DEFAULT_PRICES_FILE} in the working directory)`)
+    .addHelpText(
+      'after',
+      `\nGenOps.init() reads ${DEFAULT_PRICES_FILE} from the working directory when neither the prices option nor GENOPS_PRICES is set.\nExit codes: 0 written, 1 invalid prices, 2 bad usage or unreadable source.`,
+    )
+    .action(async (options: { from: string; to?: string }) => {
+      context.exitCode = await updatePrices(options, context);
+    });
+}
+
+/** Largest prices document fetched or read (bytes). */
+const MAX_PRICES_BYTES = 32 * 1024 * 1024;
+
+async function readSource(from: string, cwd: string): Promise<string> {
+  if (/^https?:\/\//i.test(from)) {
+    if (!/^https:\/\//i.test(from)) throw new CliError(`refusing to fetch prices over plain http: ${from}`);
+    let response: Response;
+    try {
+      response = await fetch(from, { signal: AbortSignal.timeout(30_000), redirect: 'follow' });
+    } catch (error) {
+      throw new CliError(`cannot fetch ${from}: ${(error as Error).message}`, undefined, { cause: error });
+    }
+    if (!response.ok) throw new CliError(`cannot fetch ${from}: HTTP ${response.status}`);
+    const text = await response.text();
+    if (text.length > MAX_PRICES_BYTES) throw new CliError(`${from} is larger than ${MAX_PRICES_BYTES} bytes`);
+    return text;
+  }
+  const file = resolve(cwd, from);
+  try {
+    if (statSync(file).size > MAX_PRICES_BYTES) throw new CliError(`${file} is larger than ${MAX_PRICES_BYTES} bytes`);
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(`cannot read ${file}: ${(error as Error).message}`, undefined, { cause: error });
+  }
+}
+
+/** `genops pricing update --from <file|url> [--to <path>]`: validates, then writes atomically. */
+export async function updatePrices(options: { from: string; to?: string }, context: CommandContext): Promise<number> {
+  const cwd = process.cwd();
+  const text = await readSource(options.from, cwd);
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    context.io.stderr.write(`${context.err.red(`✘ ${options.from} is not valid JSON: ${(error as Error).message}`)}\n`);
+    return EXIT_PROBLEMS;
+  }
+  let prices: Record<string, Record<string, ModelPrice>>;
+  try {
+    prices = pricesFromDocument(document, 'prices file', options.from).prices;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    context.io.stderr.write(`${context.err.red(`✘ ${error.message}`)}\n`);
+    return EXIT_PROBLEMS;
+  }
+  const target = resolve(cwd, options.to ?? DEFAULT_PRICES_FILE);
+  mkdirSync(dirname(target), { recursive: true });
+  const temporary = `${target}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(document, null, 2)}\n`);
+  renameSync(temporary, target);
+  const models = Object.values(prices).reduce((sum, byModel) => sum + Object.keys(byModel).length, 0);
+  const version = (document as { version?: string }).version;
+  context.io.stdout.write(
+    `${context.out.green('✔')} ${models} price(s) for ${Object.keys(prices).length} provider(s)${version ? ` (version ${version})` : ''} written to ${target}\n` +
+      (options.to === undefined
+        ? `  GenOps.init() in this directory uses them unless the prices option or GENOPS_PRICES is set.\n`
+        : `  Point GenOps at it with GENOPS_PRICES=${target} or GenOps.init({ prices: '${target}' }).\n`),
+  );
+  return EXIT_OK;
 }
 
 /** Runs `genops pricing <argv...>`; resolves to the exit code. */
@@ -76,6 +160,8 @@ export interface PriceReport {
   aliases: string[];
   source: string | null;
   effectiveDate: string | null;
+  /** The table version that priced it (`genops.cost.source`), e.g. `genops-bundled@2026-07-24`. */
+  costSource: string;
   /** The entry exactly as the price data has it. */
   entry: ModelPrice;
 }
@@ -136,8 +222,9 @@ export function priceReport(
     maxInputTokens: price.maxInputTokens ?? null,
     mode: price.mode ?? 'chat',
     aliases: price.aliases ?? [],
-    source: file?.source ?? null,
-    effectiveDate: file?.effectiveDate ?? null,
+    source: match.sourceUrl ?? file?.source ?? null,
+    effectiveDate: match.effectiveDate ?? file?.effectiveDate ?? null,
+    costSource: match.source,
     entry: price,
   };
 }
@@ -227,6 +314,7 @@ function formatPrice(report: PriceReport, colors: Colors): string {
   lines.push(colors.bold('Source'));
   lines.push(row('price data', `${report.pricedAs}, effective ${report.effectiveDate ?? 'unknown'}`));
   if (report.source) lines.push(row('from', report.source));
+  lines.push(row('cost source', report.costSource));
   return `${lines.join('\n')}\n`;
 }
 

@@ -14,6 +14,8 @@ export { estimateInputTokens } from '../estimate';
 // Rule decisions for adapters that check tool calls themselves (Vercel AI's tool calls in a model's output).
 export { type RuleDecision, ruleDecisionOf } from '../governance-steps';
 export { type CallOutcome, errorTypeOf, type GovernedCall, type Governor } from '../governor';
+// Usage beyond tokens (images, audio seconds, characters, searches, requests, batch) for the cost functions.
+export type { BillableUsage, ImageUnit } from '../pricing/types';
 export { governIterator, type StreamObserver } from '../stream';
 export { describeToolCall, governToolCall, type ToolCallInfo, ToolResultError } from '../tool';
 export type { AccountingUnit, Attribution, GovernedRequest, RequestEdits, ResponseInfo, Usage } from '../types';
@@ -30,6 +32,7 @@ export {
   usageFromOpenAIResponses,
 } from '../usage/wire-usage';
 export { checkToolCall, type DeniedToolCall, recordDeniedToolCall } from './check-tool-call';
+export { errorStatusMessage } from './error-status';
 export { type MethodPatcher, methodPatcher } from './method-patcher';
 export {
   finishGovernedCall,

@@ -1,6 +1,7 @@
 export { ApprovalDeniedError, ApprovalTimeoutError } from './approval-denied-error';
 export { BudgetExceededError } from './budget-exceeded-error';
 export { ConfigError } from './config-error';
+export { ContentScanError } from './content-scan-error';
 export { GenOpsError } from './genops-error';
 export { GovernanceError } from './governance-error';
 export { formatPolicyIssue, PolicyFileError, type PolicyIssue } from './policy-file-error';

@@ -41,10 +41,28 @@ export {
   subjectOf,
   type Violation,
 } from '../policy/policy-engine';
-export { costMicros, worstCaseMicros } from '../pricing/cost';
+export { type CostBreakdown, costBreakdown, costMicros, costPicos, imagePrice, worstCaseMicros } from '../pricing/cost';
 export { PRICE_FILES } from '../pricing/data/index';
-export { PriceTable } from '../pricing/price-table';
-export type { PriceMatch, PriceTier, ProviderPriceFile } from '../pricing/types';
+export {
+  DEFAULT_PRICES_FILE,
+  type PricesFile,
+  pricesFromDocument,
+  readPricesFile,
+  resolveUserPrices,
+  type UserPrices,
+} from '../pricing/load-prices';
+export { bundledVersion, type OverrideSource, PriceTable } from '../pricing/price-table';
+export type {
+  BatchPrice,
+  BillableUsage,
+  ImageUnit,
+  PriceMatch,
+  PriceMode,
+  PriceTier,
+  ProviderPriceFile,
+  UnitPrices,
+} from '../pricing/types';
+export { type PriceProblem, priceProblems, validatePrice, validatePrices } from '../pricing/validate-prices';
 export { assertReserveAmounts, assertSettleAmounts } from '../store/amounts';
 export { maskText, maskUrl, openStoreUrl } from '../store/open-store';
 export { type JournaledSettlement, SettlementJournal } from '../store/settlement-journal';
@@ -62,3 +80,4 @@ export type {
   SettleAmounts,
   SettleResult,
 } from '../store/types';
+export { type UsageViolation, type ValidateUsageOptions, validateUsage } from '../usage/validate-usage';

@@ -13,6 +13,7 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
+import { errorStatusMessage } from '../adapter/error-status';
 import { safely } from '../adapter/safely';
 import type { ApprovalAsk } from '../approval/approvals';
 import type { AuditTrail } from '../audit/audit-trail';
@@ -460,7 +461,7 @@ export class CallRecorder {
         );
       }
       if (errorType)
-        span.setStatus({ code: SpanStatusCode.ERROR, message: this.statusMessage(error, errorType, status) });
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorStatusMessage(error, this.captureContent) });
       span.end();
 
       const instruments = this.instruments;
@@ -483,10 +484,6 @@ export class CallRecorder {
    * The span status of a failed call: the error's type and HTTP status, never the provider's text (a
    * 400 may echo the prompt, keys or emails), unless content capture is opted in.
    */
-  private statusMessage(error: unknown, errorType: string, status: number | undefined): string {
-    if (this.captureContent) return (error as Error)?.message ?? String(error);
-    return status === undefined ? errorType : `${errorType} (HTTP ${status})`;
-  }
 
   // ── alerts ─────────────────────────────────────────────────────────────────────────────────────
 

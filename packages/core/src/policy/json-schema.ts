@@ -7,8 +7,8 @@ import { policyDocumentSchema } from './schema';
 /** Where the published schema can be fetched: the file shipped in the npm package. */
 export const POLICY_SCHEMA_ID = 'https://unpkg.com/@genops/core/schema/genops-policy.schema.json';
 
-/** The same check as `isDuration` in duration.ts (which trims first), as a JSON Schema pattern. */
-export const DURATION_PATTERN = '^\\s*\\d+(?:\\.\\d+)?\\s*(?:ms|s|m|h|d|w)\\s*$';
+/** The same shape as `isDuration` in duration.ts (which trims first), as a JSON Schema pattern; the range (1 ms to 10 years) is checked when loading. */
+export const DURATION_PATTERN = '^\\s*\\d{1,15}(?:\\.\\d{1,6})?\\s{0,8}(?:ms|s|m|h|d|w)\\s*$';
 
 function accepts(schema: z.core.$ZodType, value: string): boolean {
   return z.safeParse(schema, value).success;

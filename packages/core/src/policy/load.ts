@@ -32,6 +32,33 @@ export interface ParsePolicyOptions {
   format?: PolicyFormat;
 }
 
+/**
+ * The deepest nesting of objects and lists a policy document may have (a real one has about 6). Deeper
+ * documents are refused with a `PolicyFileError` before anything recurses into them.
+ */
+export const MAX_POLICY_DEPTH = 64;
+
+const TOO_DEEP = `objects and lists nested deeper than ${MAX_POLICY_DEPTH} levels`;
+const TOO_DEEP_EXPECTED = `a policy document nested at most ${MAX_POLICY_DEPTH} levels deep`;
+
+/** The path of a value nested deeper than `max` levels in `value`, or `undefined` (iterative: no recursion). */
+export function deepestPath(value: unknown, max: number): string | undefined {
+  const stack: Array<{ value: unknown; depth: number; path: PropertyKey[] }> = [{ value, depth: 0, path: [] }];
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    if (typeof item.value !== 'object' || item.value === null) continue;
+    if (item.depth >= max) return joinPath(item.path) || '(the document)';
+    const entries: Array<[PropertyKey, unknown]> = Array.isArray(item.value)
+      ? item.value.map((child, index) => [index, child])
+      : Object.entries(item.value);
+    for (const [key, child] of entries) {
+      if (typeof child === 'object' && child !== null)
+        stack.push({ value: child, depth: item.depth + 1, path: [...item.path, key] });
+    }
+  }
+  return undefined;
+}
+
 /** The smallest valid document, shown when a file is empty. */
 const MINIMAL: Record<PolicyFormat, string> = { yaml: '`version: 1`', json: '`{ "version": 1 }`' };
 
@@ -50,12 +77,27 @@ export function parsePolicy(text: string, options: ParsePolicyOptions = {}): Pol
 
   if (format === 'json') {
     const problem = checkJsonSyntax(source);
-    if (problem)
-      fail([
+    if ('offset' in problem)
+      return fail([
         syntaxIssue(source, problem.offset, `JSON syntax error: ${problem.message}`, problem.expected, problem.path),
       ]);
+    // Well-formed JSON without duplicate keys, at most MAX_POLICY_DEPTH deep: JSON.parse reads it as the
+    // YAML parser would, ~10× faster; the YAML parser runs only to place the problems of an invalid one.
+    if (!problem.duplicateKeys && source.trim() !== '') {
+      const parsed = policyDocumentSchema.safeParse(JSON.parse(source));
+      if (parsed.success) return parsed.data;
+    }
   }
-  const document = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
+  const tooDeep = (): never =>
+    fail([{ path: '', line: 1, column: 1, message: `the document has ${TOO_DEEP}`, expected: TOO_DEEP_EXPECTED }]);
+  let document: Document.Parsed;
+  try {
+    document = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
+  } catch (error) {
+    // Only nesting deep enough to exhaust the stack makes the YAML parser throw.
+    if (error instanceof RangeError) tooDeep();
+    throw error;
+  }
   const syntax = [...document.errors, ...document.warnings];
   if (syntax.length > 0) fail(yamlIssues(document, source, syntax));
   if (document.contents === null)
@@ -75,6 +117,7 @@ export function parsePolicy(text: string, options: ParsePolicyOptions = {}): Pol
   try {
     data = document.toJS({ maxAliasCount: 100 });
   } catch (error) {
+    if (error instanceof RangeError && /call stack/i.test(error.message)) tooDeep();
     // Aliases that expand into a huge document ("billion laughs"); unresolved ones were reported above.
     fail([
       {
@@ -86,6 +129,9 @@ export function parsePolicy(text: string, options: ParsePolicyOptions = {}): Pol
       },
     ]);
   }
+  const deep = deepestPath(data, MAX_POLICY_DEPTH);
+  if (deep !== undefined)
+    fail([{ path: deep, line: 1, column: 1, message: `the document has ${TOO_DEEP}`, expected: TOO_DEEP_EXPECTED }]);
   const parsed = policyDocumentSchema.safeParse(data);
   if (parsed.success) return parsed.data;
   const located = explainAll(parsed.error.issues, data).map((issue) => {
@@ -104,6 +150,12 @@ export function parsePolicy(text: string, options: ParsePolicyOptions = {}): Pol
  * @throws {PolicyFileError} describing the first problem (all of them in `issues`).
  */
 export function parsePolicyObject(value: unknown, source = 'policy'): PolicyDocument {
+  const deep = deepestPath(value, MAX_POLICY_DEPTH);
+  if (deep !== undefined)
+    throw new PolicyFileError({
+      source,
+      issues: [{ path: deep, message: `the policy has ${TOO_DEEP}`, expected: TOO_DEEP_EXPECTED }],
+    });
   const parsed = policyDocumentSchema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issues = explainAll(parsed.error.issues, value)
@@ -483,8 +535,9 @@ const VALUE = 'a value: a string in double quotes, a number, true, false, null, 
  * Finds the first JSON syntax error with a message for the usual mistakes (trailing commas, comments,
  * single quotes, unquoted keys, missing commas), which the YAML parser would accept or explain in YAML terms.
  */
-function checkJsonSyntax(text: string): JsonProblem | undefined {
+function checkJsonSyntax(text: string): JsonProblem | { duplicateKeys: boolean } {
   let at = 0;
+  let duplicateKeys = false;
   const path: PropertyKey[] = [];
   class Stop {
     constructor(readonly problem: JsonProblem) {}
@@ -556,14 +609,18 @@ function checkJsonSyntax(text: string): JsonProblem | undefined {
     }
   };
 
+  let depth = 0;
   const container = (close: '}' | ']'): void => {
     const open = at++;
+    if (++depth > MAX_POLICY_DEPTH) fail(open, `the document has ${TOO_DEEP}`, TOO_DEEP_EXPECTED);
     const isObject = close === '}';
     space();
     if (text[at] === close) {
       at++;
+      depth--;
       return;
     }
+    const keys = new Set<string>();
     const unclosed = (): void => {
       if (at >= text.length)
         fail(open, `unclosed "${isObject ? '{' : '['}"`, `a matching "${close}" before the end of the file`);
@@ -582,7 +639,10 @@ function checkJsonSyntax(text: string): JsonProblem | undefined {
         }
         const keyStart = at;
         string();
-        path.push(JSON.parse(text.slice(keyStart, at)) as string);
+        const key = JSON.parse(text.slice(keyStart, at)) as string;
+        if (keys.has(key)) duplicateKeys = true;
+        keys.add(key);
+        path.push(key);
         space();
         if (text[at] !== ':')
           fail(at, `missing ":" after the property name`, '":" between a property name and its value');
@@ -601,6 +661,7 @@ function checkJsonSyntax(text: string): JsonProblem | undefined {
           fail(comma, `trailing comma before "${close}"`, `no comma after the last ${isObject ? 'entry' : 'item'}`);
       } else if (char === close) {
         at++;
+        depth--;
         return;
       } else if (char === undefined) unclosed();
       else if (char === '"' || char === '{' || char === '[' || /[\w-]/.test(char))
@@ -615,11 +676,11 @@ function checkJsonSyntax(text: string): JsonProblem | undefined {
 
   try {
     space();
-    if (at >= text.length) return undefined; // empty: reported as an empty file
+    if (at >= text.length) return { duplicateKeys }; // empty: reported as an empty file
     value();
     space();
     if (at < text.length) fail(at, `unexpected ${show(at)} after the end of the document`, 'one JSON value per file');
-    return undefined;
+    return { duplicateKeys };
   } catch (error) {
     if (error instanceof Stop) return error.problem;
     throw error;

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../audit/hash';
-import { GlobSet } from '../glob';
+import { ContentScanError } from '../errors/content-scan-error';
+import { foldText, GlobSet } from '../glob';
 import { formatUsdExact, usdToMicros } from '../money';
 import type { ReasonCode } from '../semconv';
 import type { Attribution, GovernedRequest } from '../types';
-import { compileDetectors, type Detector } from './detectors/index';
+import { compileDetectors, type Detector, type Finding } from './detectors/index';
 import type { PolicyDocument, PolicyMode, Rule, RuleType } from './schema';
 import { compileTimeWindows } from './time-window';
 
@@ -88,7 +89,17 @@ export interface OutputContentRule {
 
 type Subject = Readonly<Attribution> & { provider: string; model: string; operation: string; tool?: string };
 
-/** A `when` / `match` selector: every key's value must match one of its globs. */
+/**
+ * The value of `key` when it is the subject's own string property: an inherited name (`constructor`,
+ * `toString`, `__proto__`) is never an attribute of a call.
+ */
+export function ownValue(subject: Readonly<Record<string, unknown>>, key: string): string | undefined {
+  if (!Object.hasOwn(subject, key)) return undefined;
+  const value = subject[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A `when` / `match` selector: every key's value (an own property of the subject) must match one of its globs. */
 export class Selector {
   private readonly entries: ReadonlyArray<readonly [string, GlobSet]>;
   constructor(selector: Readonly<Record<string, string | readonly string[]>>) {
@@ -96,9 +107,17 @@ export class Selector {
       ([key, value]) => [key, new GlobSet(typeof value === 'string' ? [value] : value)] as const,
     );
   }
+  /** A key whose globs are all literals, with their folded values: the selector matches only those. */
+  exactKey(): { key: string; values: string[] } | undefined {
+    for (const [key, globs] of this.entries) {
+      const values = globs.literals();
+      if (values) return { key, values };
+    }
+    return undefined;
+  }
   matches(subject: Readonly<Record<string, string | undefined>>): boolean {
     for (const [key, globs] of this.entries) {
-      const value = subject[key];
+      const value = ownValue(subject, key);
       if (value === undefined || !globs.matches(value)) return false;
     }
     return true;
@@ -120,6 +139,38 @@ interface CompiledRule {
   redactor?: Detector;
   /** Tool rules with `requireApproval`. */
   approval?: (input: PolicyInput) => string | undefined;
+  /** The rule can only find something when this field of the request has one of these (folded) values. */
+  key?: RuleKey | undefined;
+}
+
+/** A request field a rule is indexed by. */
+type RequestField = 'model' | 'provider' | 'tool';
+
+interface RuleKey {
+  field: RequestField;
+  values: string[];
+}
+
+/**
+ * Pre-execution rules by what they match on, so a call looks only at the rules that can apply to it:
+ * a rule whose `when` has a key with literal values only (`team: support`), or a deny-only model,
+ * provider or tool rule with literal names, is filed under those values; every other rule (globs,
+ * allow lists, limits) is residual and looked at on every call.
+ */
+interface RuleIndex {
+  /** Positions of the rules looked at on every call, ascending. */
+  residual: number[];
+  /** `when:<key>` (an attribute of the subject) or a request field → folded value → positions, ascending. */
+  fields: Map<string, Map<string, number[]>>;
+}
+
+/** Options of {@link PolicyEngine}. */
+export interface PolicyEngineOptions {
+  /**
+   * Index rules by what they match on (default `true`). `false` looks at every rule on every call;
+   * the result is the same (the indexed engine is property-tested against it).
+   */
+  indexRules?: boolean;
 }
 
 /** The rules of a policy document, compiled once; evaluation is allocation-light (it runs on every call). */
@@ -131,6 +182,7 @@ export class PolicyEngine {
   readonly slaRules: readonly SlaRule[];
   readonly outputRules: readonly OutputContentRule[];
   private readonly rules: readonly CompiledRule[];
+  private readonly index: RuleIndex | undefined;
 
   /**
    * @param enforcement `false` (`enablePolicyEnforcement: false`) turns every rule to shadow mode:
@@ -141,6 +193,7 @@ export class PolicyEngine {
     enforcement = true,
     /** Time zone of time-window rules that set none; default: the document's `timezone`, else UTC. */
     timeZone?: string,
+    options: PolicyEngineOptions = {},
   ) {
     this.version = createHash('sha256').update(canonicalJson(document)).digest('hex').slice(0, 12);
     this.mode = enforcement ? document.mode : 'shadow';
@@ -169,10 +222,16 @@ export class PolicyEngine {
           slaRules.push({ name: rule.name, latencyMs: rule.latencyMs, tier: rule.tier, when });
           break;
         case 'content': {
-          const detector = compileDetectors({
-            ...(rule.detect ? { detect: rule.detect } : {}),
-            ...(rule.patterns ? { patterns: rule.patterns } : {}),
-          });
+          const detector = compileDetectors(
+            {
+              ...(rule.detect ? { detect: rule.detect } : {}),
+              ...(rule.patterns ? { patterns: rule.patterns } : {}),
+            },
+            {
+              maxTextLength: document.limits?.contentMaxChars,
+              timeBudgetMs: document.limits?.contentScanBudgetMs,
+            },
+          );
           if (rule.scope !== 'input') outputRules.push({ name: rule.name, mode: base.mode, detector, when });
           if (rule.scope === 'output') break;
           rules.push(
@@ -185,6 +244,7 @@ export class PolicyEngine {
       }
     }
     this.rules = rules;
+    this.index = options.indexRules === false ? undefined : indexRules(rules);
     this.rateRules = rateRules;
     this.slaRules = slaRules;
     this.outputRules = outputRules;
@@ -203,10 +263,12 @@ export class PolicyEngine {
     const subject = subjectOf(input);
     let cached: string[] | undefined;
     const texts = () => (cached ??= readTexts(input.request));
-    for (const rule of this.rules) {
+    for (const position of this.candidates(input, subject)) {
+      const rule = this.rules[position]!;
       if (rule.when && !rule.when.matches(subject)) continue;
       if (rule.redactor) {
-        const counts = countFindings(rule.redactor, texts());
+        const scanned = scanTexts(rule.redactor, texts());
+        const counts = scanned.counts;
         if (!counts) continue;
         const summary = describeCounts(counts);
         if (rule.mode !== 'enforce') {
@@ -215,6 +277,15 @@ export class PolicyEngine {
             rule,
             'POLICY_DENY_CONTENT',
             `would redact ${summary} (rule "${rule.name}", ${rule.mode} mode)`,
+          );
+          continue;
+        }
+        if (counts.unscannable) {
+          this.add(
+            evaluation,
+            rule,
+            'POLICY_DENY_CONTENT',
+            `The request has a text part that rule "${rule.name}" could not scan (longer than the policy's limits.contentMaxChars, or past limits.contentScanBudgetMs), so it cannot be redacted and the call was denied. Send less text in one part, or raise the limit.`,
           );
           continue;
         }
@@ -228,14 +299,16 @@ export class PolicyEngine {
           continue;
         }
         const detector = rule.redactor;
+        // The findings of this scan are reused when the same text is rewritten: one pass per text.
+        const rewriteOne = (text: string): string => detector.redact(text, scanned.findings.get(text)).text;
         const previous = evaluation.redaction;
         evaluation.redaction = previous
           ? {
               rule: `${previous.rule},${rule.name}`,
-              rewrite: (text) => detector.redact(previous.rewrite(text)).text,
+              rewrite: (text) => rewriteOne(previous.rewrite(text)),
               counts: mergeCounts(previous.counts, counts),
             }
-          : { rule: rule.name, rewrite: (text) => detector.redact(text).text, counts };
+          : { rule: rule.name, rewrite: rewriteOne, counts };
         continue;
       }
       if (rule.approval && rule.mode === 'enforce' && !evaluation.approval) {
@@ -248,6 +321,22 @@ export class PolicyEngine {
       if (evaluation.blocking) break;
     }
     return evaluation;
+  }
+
+  /** Positions of the rules that can apply to the call, ascending (every rule without an index). */
+  private candidates(input: PolicyInput, subject: Subject): Iterable<number> {
+    const index = this.index;
+    if (!index) return this.rules.keys();
+    let lists: number[][] | undefined;
+    for (const [field, byValue] of index.fields) {
+      const value = field.startsWith('when:') ? ownValue(subject, field.slice(5)) : requestField(input.request, field);
+      if (value === undefined) continue;
+      const hit = byValue.get(foldText(value));
+      if (hit) (lists ??= []).push(hit);
+    }
+    if (!lists) return index.residual;
+    const merged = index.residual.concat(...lists);
+    return merged.sort((a, b) => a - b);
   }
 
   /** Every rule's verdict on a call, for `genops policy explain`. Rate limits and SLAs are `runtime`. */
@@ -333,6 +422,33 @@ export class PolicyEngine {
   }
 }
 
+function requestField(request: Readonly<GovernedRequest>, field: string): string | undefined {
+  if (field === 'model') return request.model;
+  if (field === 'provider') return request.provider;
+  return field === 'tool' ? request.tool?.name : undefined;
+}
+
+function indexRules(rules: readonly CompiledRule[]): RuleIndex {
+  const residual: number[] = [];
+  const fields = new Map<string, Map<string, number[]>>();
+  for (const [position, rule] of rules.entries()) {
+    const exact = rule.when?.exactKey();
+    const key = exact ? { field: `when:${exact.key}`, values: exact.values } : rule.key;
+    if (!key) {
+      residual.push(position);
+      continue;
+    }
+    let byValue = fields.get(key.field);
+    if (!byValue) fields.set(key.field, (byValue = new Map()));
+    for (const value of new Set(key.values)) {
+      const list = byValue.get(value);
+      if (list) list.push(position);
+      else byValue.set(value, [position]);
+    }
+  }
+  return { residual, fields };
+}
+
 /** The facts selectors match on: attribution plus provider, model, operation and tool. */
 export function subjectOf(input: Pick<PolicyInput, 'request' | 'attribution'>): Subject {
   const { request, attribution } = input;
@@ -356,14 +472,38 @@ function readTexts(request: Readonly<GovernedRequest>): string[] {
 
 /** Per-kind counts of findings in `texts`, or `undefined` when there are none. */
 function countFindings(detector: Detector, texts: readonly string[]): Record<string, number> | undefined {
+  return scanTexts(detector, texts).counts;
+}
+
+/**
+ * Finds content in each text once: the per-kind counts (`undefined` when there are none) and the
+ * findings by text, for a redaction to reuse. A text that cannot be scanned (longer than the limit, or
+ * past the time budget: a `ContentScanError`) counts as one `unscannable` finding, so a content rule
+ * never lets it through unchecked; it cannot be redacted, only denied.
+ */
+function scanTexts(
+  detector: Detector,
+  texts: readonly string[],
+): { counts: Record<string, number> | undefined; findings: Map<string, Finding[]> } {
   let counts: Record<string, number> | undefined;
+  const findings = new Map<string, Finding[]>();
   for (const text of texts) {
-    for (const finding of detector.find(text)) {
+    let found: Finding[];
+    try {
+      found = detector.find(text);
+    } catch (error) {
+      if (!ContentScanError.isInstance(error)) throw error;
+      counts ??= {};
+      counts.unscannable = (counts.unscannable ?? 0) + 1;
+      continue;
+    }
+    findings.set(text, found);
+    for (const finding of found) {
       counts ??= {};
       counts[finding.kind] = (counts[finding.kind] ?? 0) + 1;
     }
   }
-  return counts;
+  return { counts, findings };
 }
 
 function mergeCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
@@ -399,7 +539,24 @@ export function estimateTextTokens(request: Readonly<GovernedRequest>): number {
   return Math.ceil(bytes / 4);
 }
 
-type RuleParts = Pick<CompiledRule, 'check' | 'approval'>;
+type RuleParts = Pick<CompiledRule, 'check' | 'approval' | 'key'>;
+
+/** A deny-only rule of literal names can only fire for those names. */
+function denyKey(
+  field: RequestField,
+  allow: GlobSet | undefined,
+  ...lists: Array<GlobSet | undefined>
+): RuleKey | undefined {
+  if (allow) return undefined;
+  const values: string[] = [];
+  for (const list of lists) {
+    if (!list) continue;
+    const literals = list.literals();
+    if (!literals) return undefined;
+    values.push(...literals);
+  }
+  return values.length > 0 ? { field, values } : undefined;
+}
 
 function compileRule(rule: Exclude<Rule, { type: 'rate_limit' | 'sla' | 'content' }>, zone: string): RuleParts {
   switch (rule.type) {
@@ -407,6 +564,7 @@ function compileRule(rule: Exclude<Rule, { type: 'rate_limit' | 'sla' | 'content
       const allow = rule.allow ? new GlobSet(rule.allow) : undefined;
       const deny = rule.deny ? new GlobSet(rule.deny) : undefined;
       return {
+        key: denyKey('model', allow, deny),
         // Model rules decide which models run; a tool call (`execute_tool`, named in `model`) is for tool rules.
         check: ({ request }) => {
           if (request.operation === 'execute_tool') return undefined;
@@ -428,6 +586,7 @@ function compileRule(rule: Exclude<Rule, { type: 'rate_limit' | 'sla' | 'content
       const allow = rule.allow ? new GlobSet(rule.allow) : undefined;
       const deny = rule.deny ? new GlobSet(rule.deny) : undefined;
       return {
+        key: denyKey('provider', allow, deny),
         check: ({ request }) => {
           // Provider rules decide which model providers are called; tool calls are for tool rules.
           if (request.operation === 'execute_tool') return undefined;
@@ -501,7 +660,7 @@ function compileRule(rule: Exclude<Rule, { type: 'rate_limit' | 'sla' | 'content
       return {
         check: ({ attribution }) => {
           for (const [key, globs] of required) {
-            const value = attribution[key];
+            const value = ownValue(attribution, key);
             if (!value)
               return {
                 reasonCode: 'x_attribution_missing',
@@ -534,6 +693,7 @@ function compileRule(rule: Exclude<Rule, { type: 'rate_limit' | 'sla' | 'content
       const deny = rule.deny ? new GlobSet(rule.deny) : undefined;
       const approve = rule.requireApproval ? new GlobSet(rule.requireApproval) : undefined;
       return {
+        key: denyKey('tool', allow, deny, approve),
         check: ({ request }) => {
           const tool = request.tool?.name;
           if (request.operation !== 'execute_tool' || tool === undefined) return undefined;

@@ -1,8 +1,9 @@
 // The policy document: one schema for `genops.policy.yaml`, JSON files and objects in code.
 // Published as JSON Schema (packages/core/schema/genops-policy.schema.json) for editor completion.
 import { z } from 'zod';
-import { isDuration } from '../duration';
+import { durationProblem, MAX_DURATION_MS } from '../duration';
 import { compileGlob } from '../glob';
+import { unsafePatternReason } from './detectors/custom';
 
 /** A glob such as `gpt-4o*` or `claude-{sonnet,haiku}-*` (case-insensitive, anchored). */
 export const globString = z
@@ -46,10 +47,15 @@ export const timeZoneString = z.string().superRefine((value, context) => {
 /** A duration string; `named` lists the words also accepted where it is used (for the error message). */
 function durationOr(named: readonly string[]) {
   return z.string().superRefine((value, context) => {
-    if (!isDuration(value))
+    const problem = durationProblem(value);
+    if (problem)
       context.addIssue({
         code: 'custom',
-        message: named.length === 0 ? `"${value}" is not a duration` : `"${value}" is not a window name or a duration`,
+        message: problem.includes('longer than')
+          ? problem
+          : named.length === 0
+            ? `"${value}" is not a duration`
+            : `"${value}" is not a window name or a duration`,
         params: {
           expected: `${named.length ? `${named.map((word) => `"${word}"`).join(', ')} or ` : ''}a number and a unit: ms, s, m, h, d or w (e.g. "30s", "24h", "7d")`,
         },
@@ -220,7 +226,19 @@ export const contentRuleSchema = z
           message: `bad regular expression: ${(error as Error).message}`,
           params: { expected: 'a JavaScript regular expression (without slashes), e.g. "ORD-[0-9]{6}"' },
         });
+        continue;
       }
+      const unsafe = unsafePatternReason(pattern.regex);
+      if (unsafe)
+        context.addIssue({
+          code: 'custom',
+          path: ['patterns', index, 'regex'],
+          message: `pattern "${pattern.name}" can backtrack catastrophically: ${unsafe}`,
+          params: {
+            expected:
+              'an expression without backreferences, nested repetition (star height 1) or unbounded lookarounds, e.g. "ORD-[0-9]{6}"',
+          },
+        });
     }
     if (rule.action === 'redact' && rule.scope !== 'input')
       context.addIssue({
@@ -304,7 +322,7 @@ export const approvalsSchema = z.strictObject({
   /** Calls whose worst-case cost is above this (USD) wait for approval. */
   over: z.number().nonnegative().finite().optional(),
   /** How long a held call waits: ms or a duration such as "5m". Default 5 minutes. */
-  timeout: z.union([z.number().int().positive(), durationString]).optional(),
+  timeout: z.union([z.number().int().positive().max(MAX_DURATION_MS), durationString]).optional(),
   /** What happens when nobody decides in time. Default: deny. */
   onTimeout: z.enum(['deny', 'approve']).optional(),
 });
@@ -312,6 +330,17 @@ export const approvalsSchema = z.strictObject({
 export const alertsSchema = z.strictObject({
   /** URL that receives a JSON POST for each `genops.budget.alert`. */
   webhook: z.url({ protocol: /^https?$/ }).optional(),
+});
+
+/** Limits of content scanning (every content rule of the document). */
+export const limitsSchema = z.strictObject({
+  /**
+   * The longest text part content rules scan, in characters (UTF-16 code units). A longer part is not
+   * scanned: the rule treats it as a finding. Default 8388608 (8 Mi).
+   */
+  contentMaxChars: z.number().int().positive().max(1_073_741_824).optional(),
+  /** Time budget of one text part's scan, in ms; past it the rule treats the part as a finding. Default 2000. */
+  contentScanBudgetMs: z.number().int().positive().max(600_000).optional(),
 });
 
 export const policyDocumentSchema = z
@@ -327,6 +356,7 @@ export const policyDocumentSchema = z
     budgets: z.array(budgetSchema).default([]),
     approvals: approvalsSchema.optional(),
     alerts: alertsSchema.optional(),
+    limits: limitsSchema.optional(),
   })
   .superRefine((document, context) => {
     const seen = new Map<string, number>();

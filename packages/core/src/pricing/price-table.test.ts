@@ -10,7 +10,7 @@ describe('PriceTable.lookup', () => {
     ['openai', 'gpt-4o', 'gpt-4o', 'exact'],
     ['openai', 'GPT-4o', 'gpt-4o', 'exact'],
     ['openai', 'gpt-4o-2024-05-13', 'gpt-4o-2024-05-13', 'exact'],
-    ['openai', 'gpt-4o-2024-08-06', 'gpt-4o', 'snapshot'],
+    ['openai', 'gpt-4o-2024-08-06', 'gpt-4o-2024-08-06', 'exact'],
     ['openai', 'gpt-4o-2099-01-01', 'gpt-4o', 'snapshot'],
     ['openai', 'gpt-4o-mini-2099-12-31', 'gpt-4o-mini', 'snapshot'],
     ['anthropic', 'claude-sonnet-4-5-20990101', 'claude-sonnet-4-5', 'snapshot'],
@@ -19,9 +19,11 @@ describe('PriceTable.lookup', () => {
     ['anthropic', 'anthropic/claude-sonnet-4.5', 'claude-sonnet-4-5', 'prefix'],
     ['anthropic', 'claude-opus-4.1', 'claude-opus-4-1', 'prefix'],
     ['openai', 'gpt-4.1', 'gpt-4.1', 'exact'],
-    // Vertex AI resells Gemini and Claude at their list prices.
+    // Vertex AI has its own table (Gemini, and Claude under `@date` ids), and falls back to the Gemini
+    // API's and Anthropic's list prices for models it does not list.
     ['gcp.vertex_ai', 'gemini-2.5-flash', 'gemini-2.5-flash', 'exact'],
-    ['gcp.vertex_ai', 'claude-sonnet-4-5@20250929', 'claude-sonnet-4-5', 'snapshot'],
+    ['gcp.vertex_ai', 'claude-sonnet-4-5@20250929', 'claude-sonnet-4-5@20250929', 'exact'],
+    ['gcp.vertex_ai', 'gemini-1.5-flash', 'gemini-1.5-flash', 'exact'],
   ])('%s %s → %s (%s)', (provider, model, expected, matchedBy) => {
     const match = table.lookup(provider, model);
     expect(match?.model).toBe(expected);
@@ -36,6 +38,16 @@ describe('PriceTable.lookup', () => {
     expect(profile?.price.output).toBe(bare?.price.output);
   });
 
+  it('prefers a per-region entry when given a region, and falls back to the model elsewhere', () => {
+    const tokyo = table.lookup('aws.bedrock', 'anthropic.claude-instant-v1', 'ap-northeast-1');
+    expect(tokyo).toMatchObject({
+      model: 'ap-northeast-1/anthropic.claude-instant-v1',
+      price: { input: 2.23, output: 7.55 },
+    });
+    const elsewhere = table.lookup('aws.bedrock', 'anthropic.claude-instant-v1', 'xx-nowhere-1');
+    expect(elsewhere).toMatchObject({ model: 'anthropic.claude-instant-v1', price: { input: 0.8, output: 2.4 } });
+  });
+
   it('returns undefined for a model it does not know, never a zero price', () => {
     expect(table.lookup('openai', 'gpt-imaginary-9')).toBeUndefined();
     expect(table.lookup('no-such-provider', 'gpt-4o')).toBeUndefined();
@@ -44,9 +56,9 @@ describe('PriceTable.lookup', () => {
   it('takes prices supplied for a reseller first, and falls back to list prices for the rest', () => {
     const custom = new PriceTable(PRICE_FILES, { 'gcp.vertex_ai': { 'gemini-2.5-pro': { input: 1, output: 2 } } });
     expect(custom.lookup('gcp.vertex_ai', 'gemini-2.5-pro')).toMatchObject({ matchedBy: 'override' });
-    expect(custom.lookup('gcp.vertex_ai', 'gemini-2.5-flash')).toMatchObject({
+    expect(custom.lookup('gcp.vertex_ai', 'gemini-1.5-flash')).toMatchObject({
       provider: 'gcp.gemini',
-      model: 'gemini-2.5-flash',
+      model: 'gemini-1.5-flash',
     });
   });
 

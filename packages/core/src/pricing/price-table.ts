@@ -33,7 +33,28 @@ const DOTTED_VERSION = /(\d)\.(\d)/g;
 interface Entry {
   model: string;
   price: ModelPrice;
+  override: boolean;
+  source: string;
+  sourceUrl: string | undefined;
+  effectiveDate: string | undefined;
 }
+
+/** Where prices given to the {@link PriceTable} constructor's `overrides` come from. */
+export interface OverrideSource {
+  /** Recorded as the match's `source` (`genops.cost.source`); default `prices-option`. */
+  source?: string;
+  sourceUrl?: string;
+  effectiveDate?: string;
+}
+
+/** The `source` of bundled data: the file's `version`, else `genops-bundled@<effectiveDate>`. */
+export function bundledVersion(file: ProviderPriceFile): string {
+  return file.version ?? `genops-bundled@${file.effectiveDate}`;
+}
+
+// An OpenAI fine-tune id: `ft:<base model>:<org>:<suffix>:<id>`. Priced as the base model's fine-tune
+// rates (`ft:gpt-4o-mini-2024-07-18`), never as the base model's plain rates.
+const FINE_TUNE = /^ft:([^:]+):/;
 
 /** Prices per provider, looked up by exact id, alias, dated snapshot and prefix rules. */
 export class PriceTable {
@@ -44,30 +65,56 @@ export class PriceTable {
   constructor(
     files: readonly ProviderPriceFile[],
     overrides: Readonly<Record<string, Record<string, ModelPrice>>> = {},
+    overrideSource: OverrideSource = {},
   ) {
-    for (const file of files) this.addAll(file.provider, file.models);
-    for (const [provider, models] of Object.entries(overrides)) this.addAll(provider, models, true);
+    for (const file of files)
+      this.addAll(file.provider, file.models, {
+        override: false,
+        source: bundledVersion(file),
+        sourceUrl: file.source,
+        effectiveDate: file.effectiveDate,
+      });
+    for (const [provider, models] of Object.entries(overrides))
+      this.addAll(provider, models, {
+        override: true,
+        source: overrideSource.source ?? 'prices-option',
+        sourceUrl: overrideSource.sourceUrl,
+        effectiveDate: overrideSource.effectiveDate,
+      });
   }
 
-  private addAll(provider: string, models: Readonly<Record<string, ModelPrice>>, override = false): void {
+  private addAll(
+    provider: string,
+    models: Readonly<Record<string, ModelPrice>>,
+    origin: Omit<Entry, 'model' | 'price'>,
+  ): void {
     let exact = this.exact.get(provider);
     if (!exact) this.exact.set(provider, (exact = new Map()));
     let aliases = this.aliases.get(provider);
     if (!aliases) this.aliases.set(provider, (aliases = new Map()));
     for (const [model, price] of Object.entries(models)) {
-      const entry = { model, price: override ? { ...price, override: true } : price } as Entry;
+      const entry: Entry = {
+        model,
+        price,
+        ...origin,
+        sourceUrl: price.source ?? origin.sourceUrl,
+        effectiveDate: price.effectiveDate ?? origin.effectiveDate,
+      };
       exact.set(model.toLowerCase(), entry);
       for (const alias of price.aliases ?? []) aliases.set(alias.toLowerCase(), entry);
     }
     this.cache.clear();
   }
 
-  /** Finds the price for `model` as served by `provider`, or `undefined` when it has none. */
-  lookup(provider: string, model: string): PriceMatch | undefined {
-    const cacheKey = `${provider}\u0000${model}`;
+  /**
+   * Finds the price for `model` as served by `provider`, or `undefined` when it has none. With a
+   * `region` (Bedrock `us-east-1`), a per-region entry `<region>/<model>` is preferred.
+   */
+  lookup(provider: string, model: string, region?: string): PriceMatch | undefined {
+    const cacheKey = `${provider}\u0000${model}\u0000${region ?? ''}`;
     const cached = this.cache.get(cacheKey);
     if (cached !== undefined) return cached ?? undefined;
-    const found = this.find(provider, model);
+    const found = (region ? this.find(provider, `${region}/${model}`) : undefined) ?? this.find(provider, model);
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(cacheKey, found ?? null);
     return found;
@@ -90,8 +137,7 @@ export class PriceTable {
     if (!exact) return undefined;
     const match = (id: string, matchedBy: PriceMatch['matchedBy']): PriceMatch | undefined => {
       const hit = exact.get(id);
-      if (hit)
-        return this.result(provider, hit, (hit.price as { override?: boolean }).override ? 'override' : matchedBy);
+      if (hit) return this.result(provider, hit, hit.override ? 'override' : matchedBy);
       const alias = aliases?.get(id);
       if (alias) return this.result(provider, alias, 'alias');
       return undefined;
@@ -99,6 +145,8 @@ export class PriceTable {
     const id = model.trim().toLowerCase();
     const direct = match(id, 'exact');
     if (direct) return direct;
+    const fineTune = FINE_TUNE.exec(id);
+    if (fineTune) return match(`ft:${fineTune[1]}`, 'snapshot');
     for (const candidate of this.candidates(id)) {
       const hit = match(candidate.id, candidate.by);
       if (hit) return hit;
@@ -136,7 +184,10 @@ export class PriceTable {
   }
 
   private result(provider: string, entry: Entry, matchedBy: PriceMatch['matchedBy']): PriceMatch {
-    return { provider, model: entry.model, price: entry.price, matchedBy };
+    const match: PriceMatch = { provider, model: entry.model, price: entry.price, matchedBy, source: entry.source };
+    if (entry.sourceUrl !== undefined) match.sourceUrl = entry.sourceUrl;
+    if (entry.effectiveDate !== undefined) match.effectiveDate = entry.effectiveDate;
+    return match;
   }
 
   /** Every provider the table has prices for. */

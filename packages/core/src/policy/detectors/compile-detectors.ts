@@ -1,4 +1,5 @@
 // Compiles a content rule's detectors once; finds non-overlapping findings and redacts them.
+import { ContentScanError } from '../../errors/content-scan-error';
 import type { DetectorKind } from '../schema';
 import { customDetector } from './custom';
 import { emailDetector } from './email';
@@ -7,7 +8,7 @@ import type { KindDetector } from './internal-types';
 import { paymentCardDetector } from './payment-card';
 import { phoneDetector } from './phone';
 import { secretDetector } from './secret';
-import type { Detector, DetectorSpec, Finding, Redaction } from './types';
+import type { Detector, DetectorOptions, DetectorSpec, Finding, Redaction } from './types';
 import { usSsnDetector } from './us-ssn';
 
 const BUILT_IN: Readonly<Record<DetectorKind, () => KindDetector>> = {
@@ -19,12 +20,19 @@ const BUILT_IN: Readonly<Record<DetectorKind, () => KindDetector>> = {
   secret: secretDetector,
 };
 
+/** Default {@link DetectorOptions.maxTextLength}: 8 Mi characters (16 MB of UTF-16). */
+export const DEFAULT_MAX_TEXT_LENGTH = 8 * 1024 * 1024;
+/** Default {@link DetectorOptions.timeBudgetMs}. */
+export const DEFAULT_SCAN_BUDGET_MS = 2_000;
+
 /**
  * Compiles the detectors of a content rule: the built-in kinds of `detect` (in that order, duplicates
  * ignored) and the custom `patterns` after them. Throws a `SyntaxError` naming a pattern that does not
- * compile, and a `TypeError` for an unknown kind.
+ * compile or can backtrack catastrophically, and a `TypeError` for an unknown kind.
  */
-export function compileDetectors(spec: DetectorSpec): Detector {
+export function compileDetectors(spec: DetectorSpec, options: DetectorOptions = {}): Detector {
+  const maxTextLength = options.maxTextLength ?? DEFAULT_MAX_TEXT_LENGTH;
+  const budgetMs = options.timeBudgetMs ?? DEFAULT_SCAN_BUDGET_MS;
   const detectors: KindDetector[] = [];
   for (const kind of new Set(spec.detect ?? [])) {
     const create = Object.hasOwn(BUILT_IN, kind) ? BUILT_IN[kind] : undefined;
@@ -39,10 +47,18 @@ export function compileDetectors(spec: DetectorSpec): Detector {
 
   const find = (text: string): Finding[] => {
     if (text.length === 0 || detectors.length === 0) return [];
+    if (text.length > maxTextLength)
+      throw new ContentScanError({ reason: 'too_large', textLength: text.length, limit: maxTextLength });
+    const started = performance.now();
+    const deadline = (): void => {
+      if (performance.now() - started > budgetMs)
+        throw new ContentScanError({ reason: 'timeout', textLength: text.length, limit: budgetMs });
+    };
     const found: Finding[] = [];
     const priority: number[] = [];
     for (const [index, detector] of detectors.entries()) {
-      detector.scan(text, found);
+      if (index > 0) deadline();
+      detector.scan(text, found, deadline);
       while (priority.length < found.length) priority.push(index);
     }
     return resolveOverlaps(found, priority);
@@ -50,7 +66,7 @@ export function compileDetectors(spec: DetectorSpec): Detector {
 
   return {
     find,
-    redact: (text) => redact(text, find(text)),
+    redact: (text, findings) => redact(text, findings ?? find(text)),
     maxMatchLength,
   };
 }
@@ -58,10 +74,34 @@ export function compileDetectors(spec: DetectorSpec): Detector {
 /**
  * Keeps a non-overlapping subset: the longest finding wins, then the earliest, then the detector listed
  * first. Returned sorted by `start`.
+ *
+ * Findings are split into groups of overlapping ones (a sweep by start); a finding alone is kept, and
+ * each group is resolved on its own (greedy in priority order, marking the characters kept ones cover).
+ * Each detector's findings never overlap each other, so a group's findings cover at most (number of
+ * detectors × its span) characters: linear in the text.
  */
 function resolveOverlaps(found: readonly Finding[], priority: readonly number[]): Finding[] {
   if (found.length <= 1) return [...found];
-  const order = found.map((_, index) => index);
+  const byStart = found.map((_, index) => index).sort((a, b) => found[a]!.start - found[b]!.start || a - b);
+  const kept: Finding[] = [];
+  let groupStart = 0;
+  while (groupStart < byStart.length) {
+    let groupEnd = groupStart + 1;
+    let reach = found[byStart[groupStart]!]!.end;
+    while (groupEnd < byStart.length && found[byStart[groupEnd]!]!.start < reach) {
+      reach = Math.max(reach, found[byStart[groupEnd]!]!.end);
+      groupEnd++;
+    }
+    if (groupEnd - groupStart === 1) kept.push(found[byStart[groupStart]!]!);
+    else for (const finding of resolveGroup(found, priority, byStart.slice(groupStart, groupEnd))) kept.push(finding);
+    groupStart = groupEnd;
+  }
+  return kept;
+}
+
+/** The greedy choice within one group of overlapping findings, sorted by start. */
+function resolveGroup(found: readonly Finding[], priority: readonly number[], group: number[]): Finding[] {
+  const order = [...group];
   order.sort((a, b) => {
     const left = found[a]!;
     const right = found[b]!;
@@ -72,24 +112,23 @@ function resolveOverlaps(found: readonly Finding[], priority: readonly number[])
       a - b
     );
   });
-  // `kept` stays sorted by start; a binary search finds the neighbours of each candidate.
-  const kept: Finding[] = [];
-  for (const index of order) {
-    const candidate = found[index]!;
-    let low = 0;
-    let high = kept.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (kept[middle]!.start < candidate.start) low = middle + 1;
-      else high = middle;
-    }
-    const previous = kept[low - 1];
-    const next = kept[low];
-    if (previous && previous.end > candidate.start) continue;
-    if (next && next.start < candidate.end) continue;
-    kept.splice(low, 0, candidate);
+  let from = Number.POSITIVE_INFINITY;
+  let to = 0;
+  for (const index of group) {
+    from = Math.min(from, found[index]!.start);
+    to = Math.max(to, found[index]!.end);
   }
-  return kept;
+  const covered = new Uint8Array(to - from);
+  const keep = new Uint8Array(found.length);
+  for (const index of order) {
+    const { start, end } = found[index]!;
+    let free = true;
+    for (let position = start; position < end && free; position++) free = covered[position - from] === 0;
+    if (!free) continue;
+    covered.fill(1, start - from, end - from);
+    keep[index] = 1;
+  }
+  return group.filter((index) => keep[index] === 1).map((index) => found[index]!);
 }
 
 function redact(text: string, findings: readonly Finding[]): Redaction {

@@ -103,11 +103,16 @@ const UPPER = 1;
 const LOWER = 2;
 const DIGIT = 3;
 
+const KINDS = (() => {
+  const table = new Uint8Array(128).fill(OTHER);
+  for (let code = 65; code <= 90; code++) table[code] = UPPER;
+  for (let code = 97; code <= 122; code++) table[code] = LOWER;
+  for (let code = 48; code <= 57; code++) table[code] = DIGIT;
+  return table;
+})();
+
 function charKind(code: number): number {
-  if (code >= 65 && code <= 90) return UPPER;
-  if (code >= 97 && code <= 122) return LOWER;
-  if (code >= 48 && code <= 57) return DIGIT;
-  return OTHER;
+  return code < 128 ? KINDS[code]! : OTHER;
 }
 
 /** The longest run of letters and digits between separators (`-`, `_`, `/`, `+`, `=`). */
@@ -125,35 +130,81 @@ export function longestAlphanumericPart(token: string): number {
 
 /** Base64 of common file types (PNG, JPEG, GIF, PDF, ZIP/Office, gzip): data, not a credential. */
 const FILE_MAGIC = /^(?:iVBORw0KGgo|\/9j\/|R0lGOD|JVBERi0|UEsDB|H4sI)/;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The 6-bit value of each base64 and base64url character (`-` and `_` as `+` and `/`), else -1. */
+const BASE64_VALUE = (() => {
+  const table = new Int8Array(128).fill(-1);
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  for (let index = 0; index < 64; index++) table[alphabet.charCodeAt(index)] = index;
+  table[45] = 62; // -
+  table[95] = 63; // _
+  return table;
+})();
+
+/** Reused decoding buffer (tokens are at most 512 characters). */
+let bytes = new Uint8Array(512);
 
 /**
  * `true` when the token is base64 (standard or URL-safe) of text, at least 95% printable UTF-8
- * (`SGVsbG8gd29ybGQ=`, JSON such as a JWT header), or of a common file type.
+ * (`SGVsbG8gd29ybGQ=`, JSON such as a JWT header), or of a common file type. Decoded and validated by
+ * hand in one pass (strict UTF-8 as `TextDecoder` with `fatal: true` reads it: no overlong forms,
+ * surrogates or code points past U+10FFFF; a leading BOM is skipped).
  */
 export function isEncodedData(token: string): boolean {
   if (FILE_MAGIC.test(token)) return true;
-  const body = token.replace(/=+$/, '').replace(/-/g, '+').replace(/_/g, '/');
-  const usable = body.length - (body.length % 4);
+  let length = token.length;
+  while (length > 0 && token.charCodeAt(length - 1) === 61) length--;
+  const usable = length - (length % 4);
   if (usable < 16) return false;
-  let binary: string;
-  try {
-    binary = atob(body.slice(0, usable));
-  } catch {
-    return false;
+  const byteLength = (usable / 4) * 3;
+  if (bytes.length < byteLength) bytes = new Uint8Array(byteLength);
+  for (let index = 0, out = 0; index < usable; index += 4) {
+    let group = 0;
+    for (let offset = 0; offset < 4; offset++) {
+      const code = token.charCodeAt(index + offset);
+      const value = code < 128 ? BASE64_VALUE[code]! : -1;
+      if (value < 0) return false;
+      group = (group << 6) | value;
+    }
+    bytes[out++] = (group >> 16) & 255;
+    bytes[out++] = (group >> 8) & 255;
+    bytes[out++] = group & 255;
   }
-  const bytes = new Uint8Array(binary.length);
-  for (let index = 0; index < binary.length; index++) bytes[index] = binary.charCodeAt(index);
-  let decoded: string;
-  try {
-    decoded = utf8.decode(bytes);
-  } catch {
-    return false;
-  }
+  let index = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   let printable = 0;
   let total = 0;
-  for (const char of decoded) {
-    const code = char.codePointAt(0)!;
+  while (index < byteLength) {
+    const lead = bytes[index]!;
+    let code: number;
+    let extra: number;
+    let low = 0x80;
+    let high = 0xbf;
+    if (lead < 0x80) {
+      code = lead;
+      extra = 0;
+    } else if (lead >= 0xc2 && lead <= 0xdf) {
+      code = lead & 0x1f;
+      extra = 1;
+    } else if (lead >= 0xe0 && lead <= 0xef) {
+      code = lead & 0x0f;
+      extra = 2;
+      if (lead === 0xe0) low = 0xa0;
+      if (lead === 0xed) high = 0x9f;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      code = lead & 0x07;
+      extra = 3;
+      if (lead === 0xf0) low = 0x90;
+      if (lead === 0xf4) high = 0x8f;
+    } else return false;
+    if (index + extra >= byteLength && extra > 0) return false;
+    for (let offset = 1; offset <= extra; offset++) {
+      const next = bytes[index + offset]!;
+      if (next < low || next > high) return false;
+      low = 0x80;
+      high = 0xbf;
+      code = (code << 6) | (next & 0x3f);
+    }
+    index += extra + 1;
     total++;
     if (code === 9 || code === 10 || code === 13 || (code >= 32 && code !== 127 && !(code >= 128 && code < 160))) {
       printable++;

@@ -146,6 +146,7 @@ export { createStreamScanner } from './stream-scanner';
 export type {
   CustomPattern,
   Detector,
+  DetectorOptions,
   DetectorSpec,
   Finding,
   Redaction,

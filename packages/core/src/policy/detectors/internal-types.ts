@@ -7,6 +7,10 @@ export interface KindDetector {
   readonly kind: string;
   /** The longest match this detector can report (`Infinity` for custom patterns). */
   readonly maxLength: number;
-  /** Appends the findings in `text` to `out`: non-overlapping among themselves, in any order. */
-  scan(text: string, out: Finding[]): void;
+  /**
+   * Appends the findings in `text` to `out`: non-overlapping among themselves, in any order. Built-in
+   * detectors are linear in the text; custom patterns call `deadline` between windows (it throws when
+   * the scan's time budget is spent).
+   */
+  scan(text: string, out: Finding[], deadline?: () => void): void;
 }

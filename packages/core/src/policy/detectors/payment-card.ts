@@ -5,8 +5,6 @@ import { isLuhnValid } from './luhn';
 import { charClass, forEachRun } from './token-runs';
 import type { Finding } from './types';
 
-/** Runs of digits joined by single spaces or dashes: `4111 1111 1111 1111`, `2024-11-23`, `42`. */
-const DIGIT_CLUSTER = /\d+(?:[ -]\d+)*/g;
 /** Where clusters are looked for: stretches of digits, spaces and dashes long enough to hold a card. */
 const CLUSTER_CHARS = charClass('0123456789 -');
 const MIN_DIGITS = 13;
@@ -18,14 +16,6 @@ const MAX_LENGTH = 25;
 const GLUE_BEFORE = new Set(['-', '_', '/', '\\', '@', '$', '€', '£', '¥']);
 const GLUE_AFTER = new Set(['_', '/', '\\', '@', '%']);
 
-/** A group of the cluster: its digits and where they are. */
-interface Group {
-  readonly start: number;
-  readonly end: number;
-  /** The separator before this group (`''` for the first). */
-  readonly separator: string;
-}
-
 /** The payment card detector. */
 export function paymentCardDetector(): KindDetector {
   return { kind: 'payment_card', maxLength: MAX_LENGTH, scan };
@@ -33,29 +23,54 @@ export function paymentCardDetector(): KindDetector {
 
 function scan(text: string, out: Finding[]): void {
   forEachRun(text, CLUSTER_CHARS, MIN_DIGITS, (start, end) => {
-    const stretch = text.slice(start, end);
-    DIGIT_CLUSTER.lastIndex = 0;
-    for (let match = DIGIT_CLUSTER.exec(stretch); match !== null; match = DIGIT_CLUSTER.exec(stretch)) {
-      if (match[0].length >= MIN_DIGITS) scanCluster(text, start + match.index, match[0], out);
+    // Clusters: runs of digits joined by single spaces or dashes (`4111 1111 1111 1111`, `2024-11-23`),
+    // read left to right in one pass (no expression, so no stack however long the cluster).
+    let index = start;
+    while (index < end) {
+      if (!isDigitCode(text.charCodeAt(index))) {
+        index++;
+        continue;
+      }
+      const clusterStart = index;
+      for (;;) {
+        while (index < end && isDigitCode(text.charCodeAt(index))) index++;
+        const separator = text.charCodeAt(index);
+        if (index + 1 < end && (separator === 32 || separator === 45) && isDigitCode(text.charCodeAt(index + 1))) {
+          index++;
+          continue;
+        }
+        break;
+      }
+      if (index - clusterStart >= MIN_DIGITS) scanCluster(text, clusterStart, index, out);
     }
   });
 }
 
-function scanCluster(text: string, offset: number, cluster: string, out: Finding[]): void {
-  const groups: Group[] = [];
-  let separator = '';
-  let groupStart = 0;
-  for (let index = 0; index <= cluster.length; index++) {
-    const char = cluster[index];
-    if (char === undefined || char === ' ' || char === '-') {
-      groups.push({ start: offset + groupStart, end: offset + index, separator });
-      separator = char ?? '';
+/** The groups of one cluster: where each starts and ends, and the separator before it (0 for the first). */
+interface Groups {
+  readonly starts: number[];
+  readonly ends: number[];
+  readonly separators: number[];
+}
+
+function scanCluster(text: string, start: number, end: number, out: Finding[]): void {
+  const groups: Groups = { starts: [], ends: [], separators: [] };
+  let separator = 0;
+  let groupStart = start;
+  for (let index = start; index <= end; index++) {
+    const code = index === end ? 0 : text.charCodeAt(index);
+    if (index === end || code === 32 || code === 45) {
+      groups.starts.push(groupStart);
+      groups.ends.push(index);
+      groups.separators.push(separator);
+      separator = code;
       groupStart = index + 1;
     }
   }
   // Try the longest card at each group first; a card never overlaps another in one cluster.
-  for (let first = 0; first < groups.length; first++) {
-    for (let last = Math.min(groups.length - 1, first + 4); last >= first; last--) {
+  const count = groups.starts.length;
+  for (let first = 0; first < count; first++) {
+    for (let last = Math.min(count - 1, first + 4); last >= first; last--) {
       const finding = cardAt(text, groups, first, last);
       if (finding) {
         out.push(finding);
@@ -66,27 +81,21 @@ function scanCluster(text: string, offset: number, cluster: string, out: Finding
   }
 }
 
-function cardAt(text: string, groups: readonly Group[], first: number, last: number): Finding | undefined {
-  const head = groups[first]!;
-  const tail = groups[last]!;
-  const inner = last > first ? groups[first + 1]!.separator : '';
-  const lengths: number[] = [];
-  for (let index = first; index <= last; index++) {
-    const group = groups[index]!;
-    if (index > first && group.separator !== inner) return undefined;
-    lengths.push(group.end - group.start);
-  }
-  if (!isCardLayout(lengths)) return undefined;
+function cardAt(text: string, groups: Groups, first: number, last: number): Finding | undefined {
+  const { starts, ends, separators } = groups;
+  const inner = last > first ? separators[first + 1]! : 0;
+  for (let index = first + 1; index <= last; index++) if (separators[index] !== inner) return undefined;
+  if (!isCardLayout(starts, ends, first, last)) return undefined;
   // Not a slice of a longer run in the same layout: `1234 4111 1111 1111 1111` is one 20-digit figure.
   // A lone run of digits may sit next to other numbers (`4111111111111111 12/27`), but not dash-joined.
-  const before = head.separator;
-  const after = groups[last + 1]?.separator ?? '';
-  if (inner === '' ? before === '-' || after === '-' : before === inner || after === inner) return undefined;
-  const start = head.start;
-  const end = tail.end;
+  const before = separators[first]!;
+  const after = last + 1 < separators.length ? separators[last + 1]! : 0;
+  if (inner === 0 ? before === 45 || after === 45 : before === inner || after === inner) return undefined;
+  const start = starts[first]!;
+  const end = ends[last]!;
   if (!standsAlone(text, start, end)) return undefined;
   let digits = '';
-  for (let index = first; index <= last; index++) digits += text.slice(groups[index]!.start, groups[index]!.end);
+  for (let index = first; index <= last; index++) digits += text.slice(starts[index]!, ends[index]!);
   const network = cardNetwork(digits);
   if (network === undefined || !isLuhnValid(digits)) return undefined;
   return { kind: 'payment_card', start, end, detail: network };
@@ -96,14 +105,17 @@ function cardAt(text: string, groups: readonly Group[], first: number, last: num
  * One run of 13–19 digits; or groups of 4 with a last group of 1–5 (`4-4-4-4`, `4-4-4-4-3`, `4-4-5`);
  * or the 4-6-5 / 4-6-4 layout of Amex and Diners.
  */
-function isCardLayout(lengths: readonly number[]): boolean {
+function isCardLayout(starts: readonly number[], ends: readonly number[], first: number, last: number): boolean {
   let total = 0;
-  for (const length of lengths) total += length;
+  for (let index = first; index <= last; index++) total += ends[index]! - starts[index]!;
   if (total < MIN_DIGITS || total > MAX_DIGITS) return false;
-  if (lengths.length === 1) return true;
-  if (lengths.length === 3 && lengths[0] === 4 && lengths[1] === 6) return true;
-  const lastLength = lengths[lengths.length - 1]!;
-  return lastLength <= 5 && lengths.slice(0, -1).every((length) => length === 4);
+  const count = last - first + 1;
+  if (count === 1) return true;
+  const length = (index: number) => ends[index]! - starts[index]!;
+  if (count === 3 && length(first) === 4 && length(first + 1) === 6) return true;
+  if (length(last) > 5) return false;
+  for (let index = first; index < last; index++) if (length(index) !== 4) return false;
+  return true;
 }
 
 function standsAlone(text: string, start: number, end: number): boolean {

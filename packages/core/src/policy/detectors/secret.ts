@@ -16,8 +16,13 @@ interface KeyShape {
   readonly detail: string;
   /** Substrings one of which must occur in the text for the pattern to run (a cheap prefilter). */
   readonly prefixes: readonly string[];
-  /** Starts with its literal prefix (fast to search); the left boundary is checked in code. */
-  readonly pattern: RegExp;
+  /**
+   * Starts with its literal prefix (fast to search); the left boundary is checked in code. Every
+   * repetition is bounded, so one attempt costs at most a few hundred steps: linear in the text.
+   */
+  readonly pattern?: RegExp;
+  /** A hand-written scanner instead of `pattern`: appends [start, end] pairs, in order. */
+  readonly scanner?: (text: string) => Array<readonly [number, number]>;
   /** Characters that may not come right before the match (it would continue a longer token). */
   readonly glueBefore: RegExp;
   /** Required text right before the match. */
@@ -88,7 +93,7 @@ const KEY_SHAPES: readonly KeyShape[] = [
     // A PEM private key: the whole block when its END line follows within 8 kB, else the BEGIN line.
     detail: 'private_key',
     prefixes: ['PRIVATE KEY-----'],
-    pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----(?:[\s\S]{0,8192}?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----)?/g,
+    scanner: scanPrivateKeys,
     glueBefore: NONE,
   },
   {
@@ -122,6 +127,8 @@ const PUBLIC_ID =
   /^(?:chatcmpl|cmpl|call|asst|thread|msg|run|step|file|batch|resp|conv|cp|ci|vs|fc|rs|ft|ftjob|ftckpt|org|proj|user|item|modr|upload|eval|toolu|srvtoolu|req|evt|cus|pi|pm|ch|in|ii|sub|price|prod|txn|sess|cs|seti|src|tok|acct|ba|card|re|po|tr|py|sha\d+|md5)[-_]/;
 /** A labelled hash or fingerprint right before the token (`pin-sha256="`, `SHA-256: `, `etag=`). */
 const HASH_LABEL = /(?:sha-?\d{1,3}|md5|hash|digest|checksum|fingerprint|integrity|etag)["']?\s*[:=]?\s*["']?$/i;
+/** Words one of which HASH_LABEL needs, in lower case (a cheap test before the expression). */
+const HASH_WORDS = ['sha', 'md5', 'hash', 'digest', 'checksum', 'fingerprint', 'integrity', 'etag'];
 /** Query parameters whose value is a credential. */
 const CREDENTIAL_PARAMETER = /(?:key|token|secret|pass|pwd|sig|signature|auth|credential|session)[A-Za-z0-9_-]*$/i;
 /** Characters that end a URL when walking back from a token. */
@@ -133,51 +140,158 @@ export function secretDetector(): KindDetector {
   return { kind: 'secret', maxLength: MAX_TOKEN, scan };
 }
 
+/**
+ * One pass per key family (each a bounded expression or a hand-written scanner, run only when its
+ * prefix occurs), then one pass over the token runs. Findings of a family never overlap an earlier
+ * family's; overlaps are found by binary search and a forward cursor, so the scan stays linear however
+ * many findings there are.
+ */
 function scan(text: string, out: Finding[]): void {
-  const first = out.length;
+  // Findings so far, sorted by start (each family's findings come in order and never overlap).
+  let found: Finding[] = [];
   for (const shape of KEY_SHAPES) {
-    if (shape.prefixes.some((prefix) => text.includes(prefix))) scanShape(text, shape, out, first);
+    if (!shape.prefixes.some((prefix) => text.includes(prefix))) continue;
+    const added = scanShape(text, shape, found);
+    if (added.length > 0) found = mergeByStart(found, added);
   }
   const awsContext = AWS_SECRET_CONTEXT.test(text);
+  const urls = new UrlContext(text);
+  let cursor = 0;
   forEachTokenRun(text, MIN_TOKEN, (start, end) => {
-    if (end - start > MAX_TOKEN || overlaps(out, first, start, end)) return;
+    if (end - start > MAX_TOKEN) return;
+    while (cursor < found.length && found[cursor]!.end <= start) cursor++;
+    // Token runs come in order: the only family findings that can overlap start at `cursor`.
+    const next = found[cursor];
+    if (next && next.start < end) return;
     const token = text.slice(start, end);
     if (awsContext && isAwsSecretKey(text, token, start)) {
       out.push({ kind: 'secret', start, end, detail: 'aws_secret_key' });
-    } else if (isRandomToken(token) && isCredentialContext(text, start)) {
+    } else if (isRandomToken(token) && isCredentialContext(text, start, urls)) {
       out.push({ kind: 'secret', start, end, detail: 'high_entropy' });
     }
   });
+  for (const finding of found) out.push(finding);
 }
 
-function scanShape(text: string, shape: KeyShape, out: Finding[], first: number): void {
+function scanShape(text: string, shape: KeyShape, found: readonly Finding[]): Finding[] {
+  const added: Finding[] = [];
+  const consider = (start: number, end: number): void => {
+    if (shape.accept && !shape.accept(text.slice(start, end))) return;
+    if (overlaps(found, start, end)) return;
+    added.push({ kind: 'secret', start, end, detail: shape.detail });
+  };
+  if (shape.scanner) {
+    for (const [start, end] of shape.scanner(text)) consider(start, end);
+    return added;
+  }
   const { pattern, group } = shape;
+  if (!pattern) return added;
   pattern.lastIndex = 0;
   for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
     if (match.index > 0 && shape.glueBefore.test(text[match.index - 1]!)) continue;
     if (shape.precededBy && !shape.precededBy.test(text.slice(Math.max(0, match.index - 24), match.index))) continue;
     const span: readonly [number, number] | undefined =
       group === undefined ? [match.index, match.index + match[0].length] : match.indices?.[group];
-    if (!span) continue;
-    const [start, end] = span;
-    if (shape.accept && !shape.accept(text.slice(start, end))) continue;
-    if (overlaps(out, first, start, end)) continue;
-    out.push({ kind: 'secret', start, end, detail: shape.detail });
+    if (span) consider(span[0], span[1]);
   }
+  return added;
+}
+
+/** Two lists sorted by start, merged. */
+function mergeByStart(left: readonly Finding[], right: readonly Finding[]): Finding[] {
+  const merged: Finding[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < left.length || j < right.length) {
+    if (j >= right.length || (i < left.length && left[i]!.start <= right[j]!.start)) merged.push(left[i++]!);
+    else merged.push(right[j++]!);
+  }
+  return merged;
+}
+
+const BEGIN = '-----BEGIN ';
+const END = '-----END ';
+const KEY_TAIL = 'PRIVATE KEY-----';
+/** The END line must start within this many characters of the BEGIN line's end. */
+const MAX_PEM_BODY = 8192;
+
+/**
+ * The end of `(?:[A-Z0-9]+ )*PRIVATE KEY-----` read from `from`, or -1. `PRIVATE KEY-----` can only
+ * follow the last word of the chain (`PRIVATE ` is itself a word), so the first word start where it
+ * occurs is the only one.
+ */
+function keyLabelEnd(text: string, from: number): number {
+  let index = from;
+  for (;;) {
+    if (text.startsWith(KEY_TAIL, index)) return index + KEY_TAIL.length;
+    let end = index;
+    for (let code = text.charCodeAt(end); (code >= 65 && code <= 90) || (code >= 48 && code <= 57); ) {
+      code = text.charCodeAt(++end);
+    }
+    if (end === index || text.charCodeAt(end) !== 32) return -1;
+    index = end + 1;
+  }
+}
+
+/**
+ * PEM private keys: `-----BEGIN … PRIVATE KEY-----`, through the first END line that starts within
+ * 8 kB after it, else the BEGIN line alone. The next valid END line is remembered, so every BEGIN and
+ * END occurrence is read once: linear, however many BEGIN lines have no END.
+ */
+function scanPrivateKeys(text: string): Array<readonly [number, number]> {
+  const spans: Array<readonly [number, number]> = [];
+  let searchedTo = 0;
+  let validEnd = -1;
+  let validEndLineEnd = -1;
+  /** The first valid END line at or after `from`: [start, end], or undefined. */
+  const endLineFrom = (from: number): readonly [number, number] | undefined => {
+    if (validEnd >= from) return [validEnd, validEndLineEnd];
+    let at = text.indexOf(END, Math.max(from, searchedTo));
+    while (at !== -1) {
+      const lineEnd = keyLabelEnd(text, at + END.length);
+      if (lineEnd !== -1) {
+        validEnd = at;
+        validEndLineEnd = lineEnd;
+        searchedTo = at + 1;
+        return [at, lineEnd];
+      }
+      at = text.indexOf(END, at + 1);
+    }
+    searchedTo = text.length;
+    return undefined;
+  };
+  let at = text.indexOf(BEGIN);
+  while (at !== -1) {
+    const headerEnd = keyLabelEnd(text, at + BEGIN.length);
+    if (headerEnd === -1) {
+      at = text.indexOf(BEGIN, at + 1);
+      continue;
+    }
+    const endLine = endLineFrom(headerEnd);
+    const end = endLine && endLine[0] - headerEnd <= MAX_PEM_BODY ? endLine[1] : headerEnd;
+    spans.push([at, end]);
+    at = text.indexOf(BEGIN, end);
+  }
+  return spans;
 }
 
 /** 40 base64 characters of mixed case with a digit, `/` or `+`, on a line that names AWS or a secret. */
 function isAwsSecretKey(text: string, token: string, start: number): boolean {
   if (token.length !== AWS_SECRET_LENGTH || !AWS_SECRET_CHARS.test(token)) return false;
   if (!/[A-Z]/.test(token) || !/[a-z]/.test(token) || !/[0-9/+]/.test(token)) return false;
-  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
-  return AWS_SECRET_CONTEXT.test(text.slice(Math.max(lineStart, start - 64), start));
+  // The 64 characters before the token, from the line start if that is nearer (never a scan back further).
+  const before = text.slice(Math.max(0, start - 64), start);
+  return AWS_SECRET_CONTEXT.test(before.slice(before.lastIndexOf('\n') + 1));
 }
 
 /** The generic test; the calibration is described in index.ts. */
 export function isRandomToken(token: string): boolean {
-  const body = token.replace(/=+$/, '');
-  if (body.length < MIN_TOKEN || !hasMixedClasses(body) || PUBLIC_ID.test(body)) return false;
+  let bodyEnd = token.length;
+  while (bodyEnd > 0 && token.charCodeAt(bodyEnd - 1) === 61) bodyEnd--;
+  const body = bodyEnd === token.length ? token : token.slice(0, bodyEnd);
+  if (body.length < MIN_TOKEN || !hasMixedClasses(body)) return false;
+  // A public id has a `-` or `_` after its prefix (a native search first, before the expression).
+  if ((body.includes('-') || body.includes('_')) && PUBLIC_ID.test(body)) return false;
   if (longestAlphanumericPart(body) < MIN_RANDOM_PART || looksLikeWords(body)) return false;
   if (shannonEntropy(body) < entropyThreshold(body.length)) return false;
   return !isEncodedData(token);
@@ -188,12 +302,12 @@ export function isRandomToken(token: string): boolean {
  * query parameter named like a credential (`?api_key=`, `&token=`); nor are percent-encoded fragments
  * (`%2B...`), data-URI payloads and labelled hashes (`pin-sha256="..."`).
  */
-function isCredentialContext(text: string, start: number): boolean {
+function isCredentialContext(text: string, start: number, urls: UrlContext): boolean {
   if (text[start - 1] === '%' || text.endsWith('base64,', start)) return false;
-  if (HASH_LABEL.test(text.slice(Math.max(0, start - 24), start))) return false;
-  let wordStart = start;
-  const limit = Math.max(0, start - URL_LOOKBEHIND);
-  while (wordStart > limit && !URL_STOP.test(text[wordStart - 1]!)) wordStart--;
+  const before = text.slice(Math.max(0, start - 24), start);
+  const lower = before.toLowerCase();
+  if (HASH_WORDS.some((word) => lower.includes(word)) && HASH_LABEL.test(before)) return false;
+  const wordStart = Math.max(urls.wordStart(start), start - URL_LOOKBEHIND);
   const prefix = text.slice(wordStart, start);
   if (!prefix.includes('://') && !prefix.startsWith('www.')) return true;
   if (text[start - 1] !== '=') return false;
@@ -201,10 +315,40 @@ function isCredentialContext(text: string, start: number): boolean {
   return parameterStart !== -1 && CREDENTIAL_PARAMETER.test(prefix.slice(parameterStart + 1, -1));
 }
 
-function overlaps(findings: readonly Finding[], first: number, start: number, end: number): boolean {
-  for (let index = first; index < findings.length; index++) {
-    const finding = findings[index]!;
-    if (finding.start < end && start < finding.end) return true;
+/**
+ * Where the word (a stretch without a URL-ending character) that contains a position starts. Asked
+ * for positions in increasing order, it reads each character once.
+ */
+class UrlContext {
+  private scanned = 0;
+  private lastStop = 0;
+  constructor(private readonly text: string) {}
+  wordStart(position: number): number {
+    for (; this.scanned < position; this.scanned++) {
+      const code = this.text.charCodeAt(this.scanned);
+      const stop = code < 128 ? URL_STOP_ASCII[code] === 1 : URL_STOP.test(this.text[this.scanned]!);
+      if (stop) this.lastStop = this.scanned + 1;
+    }
+    return this.lastStop;
   }
-  return false;
+}
+
+const URL_STOP_ASCII = (() => {
+  const table = new Uint8Array(128);
+  for (let code = 0; code < 128; code++) table[code] = URL_STOP.test(String.fromCharCode(code)) ? 1 : 0;
+  return table;
+})();
+
+/** `true` when [start, end) overlaps a finding of `sorted` (sorted by start, non-overlapping). */
+function overlaps(sorted: readonly Finding[], start: number, end: number): boolean {
+  let low = 0;
+  let high = sorted.length;
+  // The first finding that ends after `start`: ends are increasing too, as findings do not overlap.
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle]!.end <= start) low = middle + 1;
+    else high = middle;
+  }
+  const candidate = sorted[low];
+  return candidate !== undefined && candidate.start < end;
 }

@@ -35,6 +35,22 @@ export interface DetectorSpec {
   readonly patterns?: readonly CustomPattern[] | undefined;
 }
 
+/** Limits of a compiled detector (the policy's `limits` section sets them for content rules). */
+export interface DetectorOptions {
+  /**
+   * The longest text `find` and `redact` scan, in UTF-16 code units; a longer one throws a
+   * `ContentScanError` (`reason: 'too_large'`). Default 8,388,608 (8 Mi characters): at the measured
+   * 10–50 ms per MB of the built-in detectors, well under a second of scanning.
+   */
+  readonly maxTextLength?: number | undefined;
+  /**
+   * Time budget of one `find` or `redact` call, in milliseconds; checked between detectors and, for
+   * custom patterns, between windows. Past it, the call throws a `ContentScanError`
+   * (`reason: 'timeout'`). Default 2,000.
+   */
+  readonly timeBudgetMs?: number | undefined;
+}
+
 /** The result of {@link Detector.redact}. */
 export interface Redaction {
   /** The text with every finding replaced by `[REDACTED:<kind>]`. */
@@ -47,8 +63,11 @@ export interface Redaction {
 export interface Detector {
   /** Findings in `text`: non-overlapping, sorted by `start`. */
   find(text: string): Finding[];
-  /** `text` with every finding replaced by `[REDACTED:<kind>]`, and the count of each kind. */
-  redact(text: string): Redaction;
+  /**
+   * `text` with every finding replaced by `[REDACTED:<kind>]`, and the count of each kind. Pass the
+   * findings of an earlier `find(text)` on the same text to skip the scan (one pass per call).
+   */
+  redact(text: string, findings?: readonly Finding[]): Redaction;
   /**
    * The longest match the built-in detectors can produce (custom patterns are unbounded and not
    * counted), except a whole PEM private-key block (up to ~8 kB), whose BEGIN line alone is a finding.
