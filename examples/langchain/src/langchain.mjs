@@ -38,7 +38,7 @@ server.enqueue({
   usage: { input: 1200, output: 300, cachedInput: 1024 },
 });
 const answer = await prompt
-  .pipe(model(200))
+  .pipe(model(400))
   .invoke({ topic: 'otters' }, { callbacks: [handler], runName: 'otter_facts' });
 const chat = telemetry.spans().find((span) => span.name === 'chat gpt-4o');
 console.log(`  answer: ${answer.content}`);

@@ -19,7 +19,7 @@ const genops = GenOps.init({
   meterProvider: telemetry.meterProvider,
 });
 const openai = (options = {}) =>
-  new OpenAI({ apiKey: 'not-needed', baseURL: server.url, model: 'gpt-4o', maxRetries: 0, maxTokens: 50, ...options });
+  new OpenAI({ apiKey: 'not-needed', baseURL: server.url, model: 'gpt-4o', maxRetries: 0, maxTokens: 400, ...options });
 const llm = governLLM(openai());
 const lastSpan = () => telemetry.spans().at(-1);
 const costOf = (span) => formatUsdExact(Math.round(span.attributes['genops.accounting.actual'] * 1_000_000));

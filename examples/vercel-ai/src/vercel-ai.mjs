@@ -30,7 +30,7 @@ const costOf = (span) => `$${span.attributes['genops.accounting.actual'].toFixed
 
 console.log('1. generateText');
 server.enqueue({ content: 'Your order ships tomorrow.', usage: { input: 1200, output: 300, cachedInput: 200 } });
-const { text } = await generateText({ model, prompt: 'When does my order ship?', maxOutputTokens: 200 });
+const { text } = await generateText({ model, prompt: 'When does my order ship?', maxOutputTokens: 400 });
 let span = lastSpan();
 console.log(`  text: ${text}`);
 console.log(

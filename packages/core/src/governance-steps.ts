@@ -14,8 +14,10 @@ export const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
 export interface WorstCase {
   /** The price-table entry, when the model has one. */
   match: PriceMatch | undefined;
-  /** The price used: the table's, else the `unknownModel` fallback price. */
+  /** The price used: the table's, else the `unknownModel` fallback price, else (under `unknownModel: 'warn'`) the provider's highest rates. */
   price: ModelPrice | undefined;
+  /** Where the price came from (`genops.cost.source`): the table's version, or how an unknown model was priced. */
+  source: string | undefined;
   outputBound: number;
   /** Where the output bound came from (recorded as `genops.reservation.output_bound`). */
   outputBoundSource: 'request' | 'price_data' | 'default';
@@ -37,11 +39,21 @@ export const UNPRICED_TOOL: ModelPrice = Object.freeze({ input: 0, output: 0 });
 export function worstCaseOf(
   prices: PriceTable,
   request: GovernedRequest,
-  options: { fallbackPrice?: ModelPrice | undefined; defaultMaxOutputTokens?: number } = {},
+  options: {
+    fallbackPrice?: ModelPrice | undefined;
+    defaultMaxOutputTokens?: number;
+    /** `unknownModel: 'warn'`: an unknown model is reserved and charged at the provider's highest rates. */
+    conservative?: boolean;
+  } = {},
 ): WorstCase {
   const match = prices.lookup(request.provider, request.model);
   const tool = request.operation === 'execute_tool';
-  const price = match?.price ?? (tool ? UNPRICED_TOOL : options.fallbackPrice);
+  let price = match?.price ?? (tool ? UNPRICED_TOOL : options.fallbackPrice);
+  let source = match ? match.source : price && !tool ? 'unknownModel-fallback' : undefined;
+  if (!price && options.conservative) {
+    price = prices.ceiling(request.provider, request.operation === 'embeddings' ? 'embedding' : 'chat');
+    if (price) source = 'conservative-estimate';
+  }
   const outputBound = tool
     ? (request.maxOutputTokens ?? 0)
     : (request.maxOutputTokens ??
@@ -53,6 +65,7 @@ export function worstCaseOf(
   return {
     match,
     price,
+    source,
     outputBound,
     outputBoundSource,
     worstMicros: price ? worstCaseMicros(price, request.estimatedInputTokens, outputBound) : undefined,

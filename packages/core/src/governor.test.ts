@@ -370,15 +370,17 @@ describe('unknown models', () => {
     expect(error.message).toContain("prices: { 'openai': { 'gpt-imaginary'");
   });
 
-  it('warn: run, cost 0 flagged estimated, never silently', async () => {
+  it("warn: run, charged at the provider's highest known rates (never $0), flagged estimated, never silently", async () => {
     init({ unknownModel: 'warn' });
     await run(chat({ model: 'gpt-imaginary' }));
-    expect(lastSpan().attributes).toMatchObject({
+    const attributes = lastSpan().attributes;
+    expect(attributes).toMatchObject({
       'genops.policy.result': 'WARNING',
       'genops.policy.reason_code': 'x_price_unknown',
       'genops.cost.estimated': true,
-      'genops.accounting.actual': 0,
+      'genops.cost.source': 'conservative-estimate',
     });
+    expect(attributes['genops.accounting.actual']).toBeGreaterThan(0);
   });
 
   it('a fallback price prices it, flagged estimated', async () => {

@@ -200,7 +200,8 @@ export class Governor implements CallHost {
     // Opt-in content capture happens after the rules: a request the rules denied is never recorded (its
     // text may be why), and a redacted one is recorded as it is sent.
     this.recorder.content(unit, evaluation.redaction?.rewrite);
-    if (!cost.price) unknownPrice(this.stages, unit, decision);
+    if (!cost.match && cost.price !== UNPRICED_TOOL && cost.source !== 'unknownModel-fallback')
+      unknownPrice(this.stages, unit, decision, cost.price);
 
     // Reservation: the worst case, in every matching rate limit and budget, all or nothing.
     const reservedMicros = cost.worstMicros ?? 0;

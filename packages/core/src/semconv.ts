@@ -61,6 +61,19 @@ export const ATTR_GENOPS_COST_MODEL = 'genops.cost.model' as const;
 export const ATTR_GENOPS_COST_ESTIMATED = 'genops.cost.estimated' as const;
 /** The price-table entry that priced the call. @experimental */
 export const ATTR_GENOPS_COST_PRICE_MODEL = 'genops.cost.price_model' as const;
+/**
+ * Which price table priced the call: `genops-bundled@2026-07-24`, `prices-option`, `prices-file:<version>`,
+ * `unknownModel-fallback` or `conservative-estimate` (an unknown model under `unknownModel: 'warn'`). @experimental
+ */
+export const ATTR_GENOPS_COST_SOURCE = 'genops.cost.source' as const;
+/**
+ * The usage the provider reported broke the accounting invariant (non-finite, negative, output above the
+ * cap, cached above input, reasoning above output): the reason code `ACCOUNTING_INVARIANT_VIOLATION`.
+ * The call is settled at its reservation. @experimental
+ */
+export const ATTR_GENOPS_ACCOUNTING_VIOLATION = 'genops.accounting.violation' as const;
+/** What broke the invariant: `<field>:<code>` per violation, e.g. `outputTokens:ABOVE_MAX_TOKENS`. @experimental */
+export const ATTR_GENOPS_ACCOUNTING_VIOLATIONS = 'genops.accounting.violations' as const;
 export const ATTR_GENOPS_TOKENS_INPUT = 'genops.tokens.input' as const;
 export const ATTR_GENOPS_TOKENS_OUTPUT = 'genops.tokens.output' as const;
 export const ATTR_GENOPS_TOKENS_TOTAL = 'genops.tokens.total' as const;

@@ -123,7 +123,7 @@ describe('Helicone gateway', () => {
     const client = clientFor('https://oai.helicone.ai/v1');
     await withAttribution({ customer: 'acme', costCenter: 'CC-42' }, () =>
       client.chat.completions.create(
-        { model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 50 },
+        { model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 100 },
         { headers: { 'Helicone-Auth': 'Bearer test', 'Helicone-Property-Project': 'set-by-caller' } },
       ),
     );

@@ -12,11 +12,21 @@ export function price(prices: PriceTable, request: GovernedRequest, settings: Go
   return worstCaseOf(prices, request, {
     fallbackPrice: typeof settings.unknownModel === 'object' ? (settings.unknownModel as ModelPrice) : undefined,
     defaultMaxOutputTokens: settings.defaultMaxOutputTokens,
+    conservative: settings.unknownModel === 'warn',
   });
 }
 
-/** A model without a price: deny (the default), or run with a warning and zero cost. */
-export function unknownPrice(context: StageContext, unit: Unit, decision: Decision): void {
+/**
+ * A model without a price: deny (the default), or run with a warning. Under `unknownModel: 'warn'` the
+ * call is reserved and charged at the provider's highest known rates (`genops.cost.source` =
+ * `conservative-estimate`, `genops.cost.estimated`), so an unknown model never passes a budget at $0.
+ */
+export function unknownPrice(
+  context: StageContext,
+  unit: Unit,
+  decision: Decision,
+  conservative: ModelPrice | undefined,
+): void {
   const { request } = unit;
   if (context.settings.unknownModel === 'deny') {
     const message =
@@ -37,7 +47,9 @@ export function unknownPrice(context: StageContext, unit: Unit, decision: Decisi
       result: 'WARNING',
       reasonCode: 'x_price_unknown',
       rule: 'unknownModel',
-      message: `no price for ${request.model}; cost recorded as 0`,
+      message: conservative
+        ? `no price for ${request.model}; reserved and charged at ${request.provider}'s highest known rates (estimated)`
+        : `no price for ${request.model}; cost recorded as 0`,
       constraint: 'pricing',
     });
   }

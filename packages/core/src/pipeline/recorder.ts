@@ -28,6 +28,7 @@ import * as sc from '../semconv';
 import type { AuditEntry, BudgetLine, LineState } from '../store/types';
 import type { Instruments } from '../telemetry/instruments';
 import type { Attribution, GovernedRequest, ResponseInfo, Usage } from '../types';
+import type { UsageViolation } from '../usage/validate-usage';
 import { environmentOf } from './attribution-values';
 import { MetricAttributeCache } from './metric-attributes';
 import type { ApprovalInfo, BudgetAlert, CallState, Decision, DecisionRecord, Unit } from './types';
@@ -43,6 +44,8 @@ export interface Settlement {
   error: unknown;
   latencyMs: number;
   sla: { name: string; tier?: string | undefined; latencyMs: number } | undefined;
+  /** The usage or cost broke the accounting invariant (settled at the reservation). */
+  violations?: readonly UsageViolation[] | undefined;
 }
 
 export interface RecorderDependencies {
@@ -124,6 +127,7 @@ export class CallRecorder {
     const attributes = this.admission(unit);
     attributes[sc.ATTR_GENOPS_RESERVATION_OUTPUT_BOUND] = cost.outputBoundSource;
     if (cost.match) attributes[sc.ATTR_GENOPS_COST_PRICE_MODEL] = cost.match.model;
+    if (cost.source !== undefined) attributes[sc.ATTR_GENOPS_COST_SOURCE] = cost.source;
     else if (cost.price !== UNPRICED_TOOL) attributes[sc.ATTR_GENOPS_COST_ESTIMATED] = true;
     const counts = evaluation.redaction?.counts;
     if (counts) {
@@ -380,6 +384,11 @@ export class CallRecorder {
     };
     if (errorType !== undefined && errorType !== '_OTHER') data.error = errorType;
     if (state.outputBlocked) data.outputBlocked = state.outputBlocked;
+    if (settlement.violations)
+      data.violation = {
+        reasonCode: 'ACCOUNTING_INVARIANT_VIOLATION',
+        problems: settlement.violations.map(({ field, code }) => `${field}:${code}`),
+      };
     this.record({ type: 'settlement', at: Date.now(), subject: state.id, data });
   }
 
@@ -399,6 +408,11 @@ export class CallRecorder {
         [sc.ATTR_GENOPS_ACCOUNTING_RECONCILIATION_DELTA]: deltaUsd,
       };
       if (incomplete) reconciliation[sc.ATTR_GENOPS_ACCOUNTING_INCOMPLETE] = true;
+      const violations = settlement.violations?.map(({ field, code }) => `${field}:${code}`);
+      if (violations) {
+        reconciliation[sc.ATTR_GENOPS_ACCOUNTING_VIOLATION] = 'ACCOUNTING_INVARIANT_VIOLATION';
+        reconciliation[sc.ATTR_GENOPS_ACCOUNTING_VIOLATIONS] = violations;
+      }
       span.addEvent(sc.EVENT_GENOPS_BUDGET_RECONCILIATION, reconciliation);
       const attributes: Attributes = {
         [sc.ATTR_GENOPS_ACCOUNTING_ACTUAL]: actualUsd,
@@ -410,7 +424,11 @@ export class CallRecorder {
       };
       if (incomplete) attributes[sc.ATTR_GENOPS_ACCOUNTING_INCOMPLETE] = true;
       if (settlement.estimated) attributes[sc.ATTR_GENOPS_COST_ESTIMATED] = true;
-      if (usage) {
+      if (violations) {
+        attributes[sc.ATTR_GENOPS_ACCOUNTING_VIOLATION] = 'ACCOUNTING_INVARIANT_VIOLATION';
+        attributes[sc.ATTR_GENOPS_ACCOUNTING_VIOLATIONS] = violations;
+      }
+      if (usage && !violations) {
         attributes[sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = usage.inputTokens;
         attributes[sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = usage.outputTokens;
         if (usage.cacheReadInputTokens !== undefined)
@@ -468,7 +486,7 @@ export class CallRecorder {
       if (instruments) {
         const metric = this.metricAttributes.call(request, response?.model, errorType);
         instruments.operationDuration.record(durationSeconds, metric.duration);
-        if (usage) {
+        if (usage && !violations) {
           instruments.tokenUsage.record(usage.inputTokens, metric.input);
           instruments.tokenUsage.record(usage.outputTokens, metric.output);
         }
@@ -477,6 +495,12 @@ export class CallRecorder {
         instruments.cost.add(actualUsd, this.metricAttributes.cost(request, state.attribution));
       }
     });
+    if (settlement.violations)
+      diag.warn(
+        `genops: ACCOUNTING_INVARIANT_VIOLATION on ${request.operation} ${request.model} (${state.id}): ` +
+          `${settlement.violations.map((violation) => violation.message).join('; ')}. ` +
+          'Settled at the reservation; the reported usage is not recorded as tokens.',
+      );
     this.notify(state, state.decision, 'settled', microsToUsd(state.reservedMicros), undefined, actualUsd, incomplete);
   }
 

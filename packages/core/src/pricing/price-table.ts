@@ -1,4 +1,4 @@
-import type { ModelPrice, PriceMatch, ProviderPriceFile } from './types';
+import type { ModelPrice, PriceMatch, PriceMode, ProviderPriceFile } from './types';
 
 // Dated-snapshot and version suffixes providers append to a model id. Stripped one at a time, so
 // `gpt-4o-2024-08-06` finds `gpt-4o` and `anthropic.claude-3-haiku-20240307-v1:0` finds its base.
@@ -61,6 +61,7 @@ export class PriceTable {
   private readonly exact = new Map<string, Map<string, Entry>>();
   private readonly aliases = new Map<string, Map<string, Entry>>();
   private readonly cache = new Map<string, PriceMatch | null>();
+  private readonly ceilings = new Map<string, ModelPrice | null>();
 
   constructor(
     files: readonly ProviderPriceFile[],
@@ -104,6 +105,7 @@ export class PriceTable {
       for (const alias of price.aliases ?? []) aliases.set(alias.toLowerCase(), entry);
     }
     this.cache.clear();
+    this.ceilings.clear();
   }
 
   /**
@@ -188,6 +190,37 @@ export class PriceTable {
     if (entry.sourceUrl !== undefined) match.sourceUrl = entry.sourceUrl;
     if (entry.effectiveDate !== undefined) match.effectiveDate = entry.effectiveDate;
     return match;
+  }
+
+  /**
+   * The highest known rates of a provider for one kind of model (`chat` and `completion` together, or
+   * `embedding`, ...), long-context tiers included: what a model the table does not know is reserved and
+   * charged at under `unknownModel: 'warn'`, so that it cannot slip past a budget at $0. A provider
+   * without prices of that kind gets the highest rates of every provider. `undefined` only when the
+   * table has no prices of that kind at all.
+   */
+  ceiling(provider: string, mode: PriceMode): ModelPrice | undefined {
+    const key = `${provider}\u0000${mode}`;
+    const cached = this.ceilings.get(key);
+    if (cached !== undefined) return cached ?? undefined;
+    const found = this.ceilingOf([provider], mode) ?? this.ceilingOf([...this.exact.keys()], mode);
+    this.ceilings.set(key, found ?? null);
+    return found;
+  }
+
+  private ceilingOf(providers: readonly string[], mode: PriceMode): ModelPrice | undefined {
+    const family = (m: PriceMode | undefined): PriceMode => (m === undefined || m === 'completion' ? 'chat' : m);
+    let input = -1;
+    let output = -1;
+    for (const provider of providers)
+      for (const { price } of this.exact.get(provider)?.values() ?? []) {
+        if (family(price.mode) !== family(mode)) continue;
+        const inputs = [price.input, price.cacheWrite, price.cacheWrite1h, ...(price.tiers ?? []).map((t) => t.input)];
+        const outputs = [price.output, price.reasoning, ...(price.tiers ?? []).map((t) => t.output)];
+        for (const rate of inputs) if (rate !== undefined && rate > input) input = rate;
+        for (const rate of outputs) if (rate !== undefined && rate > output) output = rate;
+      }
+    return input < 0 && output < 0 ? undefined : { input: Math.max(0, input), output: Math.max(0, output), mode };
   }
 
   /** Every provider the table has prices for. */
