@@ -1,12 +1,11 @@
-import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { GenOpsOptions } from './config';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { describe, expect, it } from 'vitest';
 import { BudgetExceededError } from './errors/budget-exceeded-error';
 import { PolicyViolationError } from './errors/policy-violation-error';
 import { RateLimitedError } from './errors/rate-limited-error';
-import { GenOps, type GenOpsHandle } from './genops';
 import { costMicros } from './pricing/cost';
 import { PRICE_FILES } from './pricing/data/index';
+import { useCoreTestSetup } from './test-support/core-test-setup';
 import { governToolCall, ToolResultError } from './tool';
 import type { GovernedRequest, Usage } from './types';
 
@@ -14,19 +13,8 @@ import type { GovernedRequest, Usage } from './types';
 // call (no double reservation, no double count), tool calls as `execute_tool` units, and budgets that
 // count calls. The "SDK adapter" here is the same `governor.begin` an adapter package calls.
 
-const exporter = new InMemorySpanExporter();
-const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
-let genops: GenOpsHandle | undefined;
-
-function init(options: GenOpsOptions = {}): GenOpsHandle {
-  genops = GenOps.init({
-    tracerProvider,
-    autoInstrument: false,
-    defaults: { team: 'eng', project: 'tests', environment: 'test' },
-    ...options,
-  });
-  return genops;
-}
+const setup = useCoreTestSetup();
+const { exporter, init } = setup;
 
 function chat(overrides: Partial<GovernedRequest> = {}): GovernedRequest {
   return {
@@ -45,20 +33,14 @@ const USAGE: Usage = { inputTokens: 200, outputTokens: 50, cacheReadInputTokens:
 const spans = (): ReadableSpan[] => exporter.getFinishedSpans() as ReadableSpan[];
 
 async function used(budget: string): Promise<number> {
-  const status = await genops!.status();
+  const status = await setup.genops!.status();
   return status.budgets.find((line) => line.budget === budget)?.used ?? Number.NaN;
 }
-
-beforeEach(() => exporter.reset());
-afterEach(async () => {
-  await genops?.shutdown();
-  genops = undefined;
-});
 
 describe('a framework call that wraps an SDK adapter call is one governed unit', () => {
   it('inside runInContext: the SDK-level call is not reserved or counted again, and its usage fills in', async () => {
     init({ budgets: [{ name: 'all', limit: 10, window: 'day' }] });
-    const governor = genops!.governor;
+    const governor = setup.genops!.governor;
     const outer = await governor.begin(chat({ provider: 'openai', method: 'framework' }));
     await outer.runInContext(async () => {
       const inner = await governor.begin(chat());
@@ -83,7 +65,7 @@ describe('a framework call that wraps an SDK adapter call is one governed unit',
 
   it("the framework's own usage wins over the SDK's when both report it", async () => {
     init();
-    const governor = genops!.governor;
+    const governor = setup.genops!.governor;
     const outer = await governor.begin(chat());
     await outer.runInContext(async () => {
       const inner = await governor.begin(chat());
@@ -95,7 +77,7 @@ describe('a framework call that wraps an SDK adapter call is one governed unit',
 
   it('claimed with adoptNextCall (callback frameworks): only the matching call is adopted, once', async () => {
     init({ budgets: [{ name: 'all', limit: 10, window: 'day' }] });
-    const governor = genops!.governor;
+    const governor = setup.genops!.governor;
     const outer = await governor.begin(chat());
     outer.adoptNextCall({ model: 'gpt-4o', text: 'capital of France' });
     // A concurrent call for another model, or with other text, is governed on its own.
@@ -119,7 +101,7 @@ describe('a framework call that wraps an SDK adapter call is one governed unit',
 
   it('a withdrawn or settled claim adopts nothing', async () => {
     init();
-    const governor = genops!.governor;
+    const governor = setup.genops!.governor;
     const outer = await governor.begin(chat());
     const withdraw = outer.adoptNextCall({ model: 'gpt-4o' });
     withdraw();
@@ -132,7 +114,7 @@ describe('a framework call that wraps an SDK adapter call is one governed unit',
 
   it('a call begun after the framework call settled is governed on its own', async () => {
     init();
-    const governor = genops!.governor;
+    const governor = setup.genops!.governor;
     const outer = await governor.begin(chat());
     let later: Promise<string> | undefined;
     await outer.runInContext(async () => {
@@ -144,7 +126,7 @@ describe('a framework call that wraps an SDK adapter call is one governed unit',
 
   it('a tool call inside a model call is its own unit', async () => {
     init();
-    const governor = genops!.governor;
+    const governor = setup.genops!.governor;
     const outer = await governor.begin(chat());
     await outer.runInContext(() => governToolCall({ name: 'search', provider: 'mcp' }, () => 'ok'));
     await outer.end({ usage: USAGE });
@@ -212,7 +194,7 @@ describe('governToolCall', () => {
       },
     });
     expect(await governToolCall({ name: 'search', provider: 'mcp' }, () => 'ok')).toBe('ok');
-    await expect(genops!.governor.begin(chat({ model: 'o3' }))).rejects.toBeInstanceOf(PolicyViolationError);
+    await expect(setup.genops!.governor.begin(chat({ model: 'o3' }))).rejects.toBeInstanceOf(PolicyViolationError);
   });
 
   it('content rules read the arguments', async () => {
@@ -264,7 +246,7 @@ describe('call-count budgets (unit: requests)', () => {
       'would be exceeded: 2 calls of 2 calls already used or reserved this day, and this call is 1 call. Raise the budget',
     );
     expect(runs).toBe(2);
-    const status = await genops!.status();
+    const status = await setup.genops!.status();
     expect(status.budgets.find((line) => line.budget === 'deploys')).toMatchObject({
       unit: 'requests',
       used: 2,
@@ -274,9 +256,9 @@ describe('call-count budgets (unit: requests)', () => {
 
   it('count model calls too, settled as one call whatever the tokens', async () => {
     init({ budgets: [{ name: 'calls', unit: 'requests', limit: 1, window: '1h' }] });
-    const call = await genops!.governor.begin(chat());
+    const call = await setup.genops!.governor.begin(chat());
     await call.end({ usage: USAGE });
-    await expect(genops!.governor.begin(chat())).rejects.toBeInstanceOf(BudgetExceededError);
+    await expect(setup.genops!.governor.begin(chat())).rejects.toBeInstanceOf(BudgetExceededError);
   });
 
   it('per-tool rate limits hold tool calls to their rate', async () => {

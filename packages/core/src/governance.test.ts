@@ -5,41 +5,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkCompliance, fromReadableSpans } from '@genops/conformance';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { withAttribution } from './attribution';
 import { readAuditFile } from './audit/jsonl';
 import { verifyAuditChain } from './audit/verify';
-import type { BudgetAlert, GenOpsOptions } from './config';
+import type { BudgetAlert } from './config';
 import { ApprovalDeniedError, ApprovalTimeoutError } from './errors/approval-denied-error';
 import { BudgetExceededError } from './errors/budget-exceeded-error';
 import { PolicyViolationError } from './errors/policy-violation-error';
 import { RateLimitedError } from './errors/rate-limited-error';
 import { ReservationFailedError } from './errors/reservation-failed-error';
 import { StoreUnavailableError } from './errors/store-unavailable-error';
-import { GenOps, type GenOpsHandle } from './genops';
+import { GenOps } from './genops';
 import { MemoryStore } from './store/memory-store';
 import type { ApprovalRecord, GovernanceStore } from './store/types';
 import { governIterator } from './stream';
+import { useCoreTestSetup } from './test-support/core-test-setup';
 import type { GovernedRequest, Usage } from './types';
 
 // The governance engine end to end through GenOps.init(): policy files, rate limits, budget actions,
 // approvals, alerts, audit and SLA. The execution step stands in for a provider SDK; adapter packages
 // run the same pipeline through real SDKs against fake provider servers.
 
-const exporter = new InMemorySpanExporter();
-const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
-let genops: GenOpsHandle | undefined;
-
-function init(options: GenOpsOptions = {}): GenOpsHandle {
-  genops = GenOps.init({
-    tracerProvider,
-    autoInstrument: false,
-    defaults: { team: 'eng', project: 'tests', environment: 'test' },
-    ...options,
-  });
-  return genops;
-}
+const setup = useCoreTestSetup();
+const { exporter, init } = setup;
 
 function chat(overrides: Partial<GovernedRequest> = {}): GovernedRequest {
   // gpt-4o: $2.50 / $10 per 1M tokens; 1000 in + 100 out worst case = 2500 + 1000 = 3500 µ$
@@ -57,7 +47,7 @@ function chat(overrides: Partial<GovernedRequest> = {}): GovernedRequest {
 const USAGE: Usage = { inputTokens: 200, outputTokens: 50 }; // gpt-4o: 500 + 500 = 1000 µ$
 
 async function run(request: GovernedRequest = chat(), usage: Usage = USAGE) {
-  const call = await genops!.governor.begin(request);
+  const call = await setup.genops!.governor.begin(request);
   await call.end({ usage, response: { id: 'r1', model: request.model, finishReasons: ['stop'] } });
   return call;
 }
@@ -82,10 +72,7 @@ function expectCompliant(spans: ReadableSpan[] = exporter.getFinishedSpans()): v
   expect(report.checked).toBe(spans.length);
 }
 
-beforeEach(() => exporter.reset());
-afterEach(async () => {
-  await genops?.shutdown();
-  genops = undefined;
+afterEach(() => {
   vi.useRealTimers();
 });
 
@@ -96,7 +83,7 @@ describe('rate limits', () => {
     });
     await run();
     await run();
-    const error = await rejection(genops!.governor.begin(chat()));
+    const error = await rejection(setup.genops!.governor.begin(chat()));
     expect(error).toBeInstanceOf(RateLimitedError);
     expect(error).toMatchObject({ rule: 'rpm', limit: 2, unit: 'requests', windowMs: 60_000, result: 'RATE_LIMITED' });
     expect(error.message).toContain('Rate limit "rpm" (rate:rpm|team=eng|rolling) allows 2 requests per minute');
@@ -116,10 +103,10 @@ describe('rate limits', () => {
     });
     // Worst case 1100 tokens reserved; actual 250 committed each time.
     for (let index = 0; index < 4; index++) await run();
-    const lines = await genops!.governor.store.lines('rate:tpm');
+    const lines = await setup.genops!.governor.store.lines('rate:tpm');
     expect(lines).toEqual([expect.objectContaining({ used: 1000, reserved: 0, limit: 2000, unit: 'tokens' })]);
     // 1000 used + 1100 worst case > 2000.
-    await expect(genops!.governor.begin(chat())).rejects.toBeInstanceOf(RateLimitedError);
+    await expect(setup.genops!.governor.begin(chat())).rejects.toBeInstanceOf(RateLimitedError);
   });
 
   it('warn mode lets the call run with WARNING RATE_LIMITED; shadow mode only records', async () => {
@@ -132,7 +119,7 @@ describe('rate limits', () => {
       'genops.policy.result': 'WARNING',
       'genops.policy.reason_code': 'RATE_LIMITED',
     });
-    await genops!.shutdown();
+    await setup.genops!.shutdown();
     init({
       policy: { version: 1, rules: [{ name: 'rpm', type: 'rate_limit', limit: 1, window: 'hour', mode: 'shadow' }] },
     });
@@ -168,7 +155,7 @@ describe('budget actions', () => {
       'genops.downgrade.original_model': 'gpt-4o',
       'genops.downgrade.budget': 'gpt4-budget',
     });
-    const call = await genops!.governor.begin(chat());
+    const call = await setup.genops!.governor.begin(chat());
     expect(call.edits).toEqual({ model: 'gpt-4o-mini' });
     await call.end({ usage: USAGE });
     expectCompliant();
@@ -183,15 +170,15 @@ describe('budget actions', () => {
     const span = lastSpan();
     expect(span.attributes['gen_ai.request.model']).toBe('gpt-4o-mini');
     expect(span.attributes['genops.policy.shadow_rules']).toBeUndefined();
-    await genops!.flushAudit();
-    const decision = (await genops!.governor.store.readAudit()).find((record) => record.type === 'decision');
+    await setup.genops!.flushAudit();
+    const decision = (await setup.genops!.governor.store.readAudit()).find((record) => record.type === 'decision');
     expect(decision?.data).toMatchObject({ downgradedFrom: 'gpt-4o', model: 'gpt-4o-mini' });
     expect(decision?.data.shadow).toBeUndefined();
   });
 
   it('downgrade needs an SDK call whose model GenOps can change; otherwise the budget blocks', async () => {
     init({ budgets: [{ name: 'b', limit: 0.001, window: 'day', action: 'downgrade', downgradeTo: 'gpt-4o-mini' }] });
-    const error = await rejection(genops!.governor.begin(chat({ editable: {} })));
+    const error = await rejection(setup.genops!.governor.begin(chat({ editable: {} })));
     expect(error).toBeInstanceOf(BudgetExceededError);
     expect(error.message).toContain('this SDK call cannot be downgraded by GenOps');
   });
@@ -219,7 +206,7 @@ describe('budget actions', () => {
       'genops.approval.decided_by': 'alice',
       'genops.governance.authority_constraint': 'approval',
     });
-    const [line] = await genops!.governor.store.lines('team|');
+    const [line] = await setup.genops!.governor.store.lines('team|');
     expect(line).toMatchObject({ used: 1000, reserved: 0, limit: 1000 });
   });
 
@@ -230,8 +217,10 @@ describe('budget actions', () => {
     });
     // Reserved 3500 µ$, but the provider reported more input than estimated: 5000 + 1000 = 6000 µ$ used.
     await run(chat(), { inputTokens: 2000, outputTokens: 100 });
-    expect(await genops!.governor.store.lines('all|')).toEqual([expect.objectContaining({ used: 6000, limit: 4000 })]);
-    await expect(genops!.governor.begin(chat())).rejects.toBeInstanceOf(BudgetExceededError);
+    expect(await setup.genops!.governor.store.lines('all|')).toEqual([
+      expect.objectContaining({ used: 6000, limit: 4000 }),
+    ]);
+    await expect(setup.genops!.governor.begin(chat())).rejects.toBeInstanceOf(BudgetExceededError);
     await run(chat({ model: 'free-model' }));
     expect(lastSpan().attributes).toMatchObject({ 'genops.policy.result': 'ALLOWED', 'genops.accounting.reserved': 0 });
   });
@@ -310,7 +299,7 @@ describe('approvals', () => {
   it('a held call resumes when another caller approves it by id (the durable queue)', async () => {
     const pending: ApprovalRecord[] = [];
     const handle = init({ requireApprovalOver: 0.001, onApprovalRequired: (record) => void pending.push(record) });
-    const call = genops!.governor.begin(chat());
+    const call = setup.genops!.governor.begin(chat());
     await vi.waitFor(() => expect(pending).toHaveLength(1));
     expect(pending[0]).toMatchObject({ status: 'pending', rule: 'requireApprovalOver', estimatedCostUsd: 0.0035 });
     expect(await handle.approvals.list({ status: 'pending' })).toHaveLength(1);
@@ -333,16 +322,16 @@ describe('approvals', () => {
       requireApprovalOver: 0.001,
       onApprovalRequired: (record) => void handle.approvals.deny(record.id, { by: 'carol', reason: 'too expensive' }),
     });
-    const error = await rejection(genops!.governor.begin(chat()));
+    const error = await rejection(setup.genops!.governor.begin(chat()));
     expect(error).toBeInstanceOf(ApprovalDeniedError);
     expect(error).not.toBeInstanceOf(ApprovalTimeoutError);
     expect(error).toMatchObject({ decidedBy: 'carol', reason: 'too expensive', reasonCode: 'x_approval_denied' });
-    expect(await genops!.governor.store.openReservations()).toBe(0);
+    expect(await setup.genops!.governor.store.openReservations()).toBe(0);
   });
 
   it('times out with the configured decision: deny → ApprovalTimeoutError, approve → the call runs', async () => {
     init({ requireApprovalOver: 0.001, approvalTimeoutMs: 50, onApprovalRequired: () => undefined });
-    const error = await rejection(genops!.governor.begin(chat()));
+    const error = await rejection(setup.genops!.governor.begin(chat()));
     expect(error).toBeInstanceOf(ApprovalTimeoutError);
     expect(ApprovalDeniedError.isInstance(error)).toBe(true);
     expect(error.message).toContain('timed out after 50 ms');
@@ -350,7 +339,7 @@ describe('approvals', () => {
       'genops.approval.status': 'timed_out',
       'genops.policy.reason_code': 'x_approval_timeout',
     });
-    await genops!.shutdown();
+    await setup.genops!.shutdown();
     init({
       requireApprovalOver: 0.001,
       approvalTimeoutMs: 50,
@@ -382,7 +371,7 @@ describe('approvals', () => {
       maxOutputTokens: 0,
       tool: { name: 'deploy_prod' },
     };
-    await expect(genops!.governor.begin(tool)).rejects.toBeInstanceOf(ApprovalDeniedError);
+    await expect(setup.genops!.governor.begin(tool)).rejects.toBeInstanceOf(ApprovalDeniedError);
     expect(reasons).toEqual(['tool "deploy_prod" requires approval (rule "deploys")']);
   });
 });
@@ -399,9 +388,9 @@ describe('audit trail', () => {
       audit: { file },
     });
     await run();
-    await rejection(genops!.governor.begin(chat({ model: 'o1-preview' })));
-    await genops!.flushAudit();
-    const records = await genops!.governor.store.readAudit();
+    await rejection(setup.genops!.governor.begin(chat({ model: 'o1-preview' })));
+    await setup.genops!.flushAudit();
+    const records = await setup.genops!.governor.store.readAudit();
     expect(records.map((record) => record.type)).toEqual([
       'policy',
       'reservation',
@@ -438,8 +427,8 @@ describe('audit file across restarts', () => {
     for (let process = 0; process < 2; process++) {
       init({ budgets: [{ name: 'all', limit: 1, window: 'total' }], audit: { file } });
       await run();
-      await genops!.shutdown();
-      genops = undefined;
+      await setup.genops!.shutdown();
+      setup.forget();
     }
     const verification = await verifyAuditChain(readAuditFile(file));
     expect(verification).toMatchObject({ ok: true, checked: 8, firstSeq: 1, lastSeq: 8 });
@@ -452,7 +441,7 @@ describe('audit records as OpenTelemetry log records', () => {
     const loggerProvider = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: logs })] });
     init({ budgets: [{ name: 'all', limit: 1, window: 'total' }], loggerProvider });
     await run();
-    await genops!.flushAudit();
+    await setup.genops!.flushAudit();
     const records = logs.getFinishedLogRecords();
     expect(records.map((record) => record.eventName)).toEqual([
       'genops.audit.policy',
@@ -460,7 +449,7 @@ describe('audit records as OpenTelemetry log records', () => {
       'genops.audit.decision',
       'genops.audit.settlement',
     ]);
-    const stored = await genops!.governor.store.readAudit();
+    const stored = await setup.genops!.governor.store.readAudit();
     expect(records.map((record) => record.attributes['genops.audit.hash'])).toEqual(
       stored.map((record) => record.hash),
     );
@@ -487,7 +476,7 @@ describe('SLA', () => {
       'genops.sla.latency_target_ms': 60_000,
       'genops.sla.met': true,
     });
-    const call = await withAttribution({ team: 'search' }, () => genops!.governor.begin(chat()));
+    const call = await withAttribution({ team: 'search' }, () => setup.genops!.governor.begin(chat()));
     // Wait past 40 ms: a timer may fire a millisecond early by performance.now()'s clock.
     await new Promise((resolve) => setTimeout(resolve, 45));
     await call.end({ usage: USAGE });
@@ -508,7 +497,7 @@ describe('output content rules on streams', () => {
     init({
       policy: { version: 1, rules: [{ name: 'no-keys-out', type: 'content', detect: ['secret'], scope: 'output' }] },
     });
-    const call = await genops!.governor.begin(chat({ stream: true }));
+    const call = await setup.genops!.governor.begin(chat({ stream: true }));
     const chunks = [
       'Here is the key: sk-proj-',
       'Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7cDe0fGhIj2kLm5nOp8qRs1tUv4wXy7z',
@@ -557,13 +546,13 @@ describe('policy file', () => {
     writeFileSync(`${file}.tmp`, 'version: 1\nrules:\n  - name: no-gpt4\n    type: model\n    deny: ["gpt-4o*"]\n');
     renameSync(`${file}.tmp`, file);
     await vi.waitFor(() => expect(handle.policyVersion).not.toBe(first), { timeout: 5_000 });
-    await expect(genops!.governor.begin(chat())).rejects.toBeInstanceOf(PolicyViolationError);
+    await expect(setup.genops!.governor.begin(chat())).rejects.toBeInstanceOf(PolicyViolationError);
     const second = handle.policyVersion;
     writeFileSync(file, 'version: 1\nrules:\n  - name: broken\n    type: model\n    deny: "gpt-[4o"\n');
     await vi.waitFor(() => expect(errors).toHaveLength(1), { timeout: 5_000 });
     expect(errors[0]!.message).toMatch(/genops\.policy\.yaml:5:/);
     expect(handle.policyVersion).toBe(second);
-    await expect(genops!.governor.begin(chat())).rejects.toBeInstanceOf(PolicyViolationError);
+    await expect(setup.genops!.governor.begin(chat())).rejects.toBeInstanceOf(PolicyViolationError);
   });
 
   it('a bad policy file at init throws and leaves GenOps unconfigured', () => {
@@ -572,7 +561,7 @@ describe('policy file', () => {
     writeFileSync(file, 'version: 1\nrules:\n  - name: x\n    type: modle\n');
     expect(() => init({ policy: file })).toThrow(/genops\.policy\.yaml:4:11/);
     expect(GenOps.current).toBeUndefined();
-    genops = undefined;
+    setup.forget();
   });
 });
 
@@ -607,7 +596,7 @@ describe('store outages', () => {
     const { store, down } = switchableStore('closed');
     init({ store, budgets: [{ name: 'all', limit: 1, window: 'total' }] });
     down.value = true;
-    const error = await rejection(genops!.governor.begin(chat()));
+    const error = await rejection(setup.genops!.governor.begin(chat()));
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect(ReservationFailedError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({ store: 'switchable', operation: 'reserve', reasonCode: 'BUDGET_RESERVATION_FAILED' });
@@ -626,12 +615,12 @@ describe('store outages', () => {
       'genops.policy.result': 'WARNING',
       'genops.policy.reason_code': 'BUDGET_RESERVATION_FAILED',
     });
-    expect(genops!.governor.journal.size).toBe(1);
-    await genops!.governor.journal.replay(); // still down: kept
-    expect(genops!.governor.journal.size).toBe(1);
+    expect(setup.genops!.governor.journal.size).toBe(1);
+    await setup.genops!.governor.journal.replay(); // still down: kept
+    expect(setup.genops!.governor.journal.size).toBe(1);
     down.value = false;
-    await genops!.governor.journal.replay();
-    expect(genops!.governor.journal.size).toBe(0);
+    await setup.genops!.governor.journal.replay();
+    expect(setup.genops!.governor.journal.size).toBe(0);
     expect(await inner.lines('all|')).toEqual([expect.objectContaining({ used: 1000, reserved: 0 })]);
     expectCompliant();
   });
@@ -639,12 +628,12 @@ describe('store outages', () => {
   it('a settlement the store cannot take is journaled and replayed: nothing is lost, nothing stays reserved', async () => {
     const { store, inner, down } = switchableStore('closed');
     init({ store, budgets: [{ name: 'all', limit: 1, window: 'total' }] });
-    const call = await genops!.governor.begin(chat());
+    const call = await setup.genops!.governor.begin(chat());
     down.value = true;
     await call.end({ usage: USAGE });
-    expect(genops!.governor.journal.size).toBe(1);
+    expect(setup.genops!.governor.journal.size).toBe(1);
     down.value = false;
-    await genops!.governor.journal.replay();
+    await setup.genops!.governor.journal.replay();
     expect(await inner.lines('all|')).toEqual([expect.objectContaining({ used: 1000, reserved: 0 })]);
     expect(await inner.openReservations()).toBe(0);
   });
@@ -656,12 +645,12 @@ describe('store outages', () => {
     init({ store, budgets: [{ name: 'all', limit: 1, window: 'total' }], journalFile });
     down.value = true;
     await run();
-    await genops!.shutdown(); // the store is still down: the settlement stays in the file
-    genops = undefined;
+    await setup.genops!.shutdown(); // the store is still down: the settlement stays in the file
+    setup.forget();
     expect(readFileSync(journalFile, 'utf8').trim().split('\n')).toHaveLength(1);
     down.value = false;
     init({ store, budgets: [{ name: 'all', limit: 1, window: 'total' }], journalFile });
-    await genops!.governor.journal.replay();
+    await setup.genops!.governor.journal.replay();
     expect(await inner.lines('all|')).toEqual([expect.objectContaining({ used: 1000 })]);
     expect(readFileSync(journalFile, 'utf8')).toBe('');
   });
@@ -672,14 +661,14 @@ describe('store URLs', () => {
     expect(() => init({ store: 'ftp://admin:s3cret@example.com' })).toThrow(
       /store.*unknown store "ftp:\/\/admin:\*\*\*@example\.com".*"sqlite:<path>"/s,
     );
-    genops = undefined;
+    setup.forget();
   });
 
   it('GENOPS_STORE chooses the store when the option is not set', () => {
     process.env.GENOPS_STORE = 'memory';
     try {
       init();
-      expect(genops!.governor.store.kind).toBe('memory');
+      expect(setup.genops!.governor.store.kind).toBe('memory');
     } finally {
       delete process.env.GENOPS_STORE;
     }

@@ -1,31 +1,19 @@
-import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { describe, expect, it } from 'vitest';
 import { withAttribution } from './attribution';
 import { periodOf } from './budget/window';
-import type { GenOpsOptions } from './config';
 import { ApprovalDeniedError } from './errors/approval-denied-error';
 import { BudgetExceededError } from './errors/budget-exceeded-error';
 import { PolicyViolationError } from './errors/policy-violation-error';
 import { ReservationFailedError } from './errors/reservation-failed-error';
-import { GenOps, type GenOpsHandle } from './genops';
+import { useCoreTestSetup } from './test-support/core-test-setup';
 import type { GovernedRequest, Usage } from './types';
 
 // These tests drive the pipeline directly, with an execution step that stands in for a provider SDK.
 // Adapter tests (packages/provider-*) run the same pipeline through real SDKs against fake servers.
 
-const exporter = new InMemorySpanExporter();
-const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
-let genops: GenOpsHandle | undefined;
-
-function init(options: GenOpsOptions = {}): GenOpsHandle {
-  genops = GenOps.init({
-    tracerProvider,
-    autoInstrument: false,
-    defaults: { team: 'eng', project: 'tests', environment: 'test' },
-    ...options,
-  });
-  return genops;
-}
+const setup = useCoreTestSetup();
+const { exporter, init } = setup;
 
 function chat(overrides: Partial<GovernedRequest> = {}): GovernedRequest {
   // gpt-4o: $2.50 / $10 per 1M tokens; 1000 in + 100 out worst case = 2500 + 1000 = 3500 µ$
@@ -44,7 +32,7 @@ async function run(
   request: GovernedRequest,
   usage: Usage | null = { inputTokens: 200, outputTokens: 50 },
 ): Promise<void> {
-  const call = await genops!.governor.begin(request);
+  const call = await setup.genops!.governor.begin(request);
   await call.end({ usage: usage ?? undefined, response: { id: 'r1', model: request.model, finishReasons: ['stop'] } });
 }
 
@@ -65,12 +53,6 @@ function lastSpan(): ReadableSpan {
 function eventNames(span: ReadableSpan): string[] {
   return span.events.map((event) => event.name);
 }
-
-beforeEach(() => exporter.reset());
-afterEach(async () => {
-  await genops?.shutdown();
-  genops = undefined;
-});
 
 describe('allowed calls', () => {
   it('reserve the worst case, settle the actual cost and record it on the span', async () => {
@@ -99,7 +81,7 @@ describe('allowed calls', () => {
       'genops.budget.reconciliation',
       'genops.cost.calculated',
     ]);
-    const status = await genops!.status();
+    const status = await setup.genops!.status();
     expect(status.budgets).toEqual([
       expect.objectContaining({ budget: 'all', used: 0.001, reserved: 0, remaining: 9.999, status: 'Active' }),
     ]);
@@ -120,12 +102,12 @@ describe('allowed calls', () => {
       'genops.accounting.incomplete': true,
       'genops.accounting.actual': 0.0035,
     });
-    expect((await genops!.status()).budgets[0]?.used).toBe(0.0035);
+    expect((await setup.genops!.status()).budgets[0]?.used).toBe(0.0035);
   });
 
   it('release everything for a provider error, and record error.type', async () => {
     init({ budgets: [{ name: 'all', limit: 10, window: 'total' }] });
-    const call = await genops!.governor.begin(chat());
+    const call = await setup.genops!.governor.begin(chat());
     class RateLimitError extends Error {}
     await call.fail(new RateLimitError('429'));
     const span = lastSpan();
@@ -134,12 +116,12 @@ describe('allowed calls', () => {
       'error.type': 'RateLimitError',
       'genops.execution.reason_code': 'PROVIDER_ERROR_UPSTREAM',
     });
-    expect((await genops!.status()).budgets[0]).toMatchObject({ used: 0, reserved: 0 });
+    expect((await setup.genops!.status()).budgets[0]).toMatchObject({ used: 0, reserved: 0 });
   });
 
   it('record a provider error by type and HTTP status, never its text (a 400 may echo the prompt)', async () => {
     init();
-    const call = await genops!.governor.begin(chat());
+    const call = await setup.genops!.governor.begin(chat());
     class BadRequestError extends Error {
       readonly status = 400;
     }
@@ -155,7 +137,7 @@ describe('allowed calls', () => {
 
   it('keep the provider error text in the span status when content capture is opted in', async () => {
     init({ captureContent: true });
-    const call = await genops!.governor.begin(chat());
+    const call = await setup.genops!.governor.begin(chat());
     await call.fail(new TypeError('fetch failed: jane.doe@example.com'));
     expect(lastSpan().status).toEqual({ code: 2, message: 'fetch failed: jane.doe@example.com' });
     expect(lastSpan().attributes['http.response.status_code']).toBeUndefined();
@@ -211,7 +193,7 @@ describe('policy', () => {
     });
     expect(eventNames(span)).toEqual(['genops.policy.evaluated']);
     expect(span.attributes['genops.accounting.reserved']).toBeUndefined();
-    expect((await genops!.status()).budgets[0]).toMatchObject({ used: 0, reserved: 0 });
+    expect((await setup.genops!.status()).budgets[0]).toMatchObject({ used: 0, reserved: 0 });
   });
 
   it('allowModels globs decide which models run', async () => {
@@ -302,7 +284,7 @@ describe('budgets', () => {
     await withAttribution({ customer: 'acme' }, () => run(chat()));
     await withAttribution({ customer: 'globex' }, () => run(chat()));
     await expect(withAttribution({ customer: 'acme' }, () => run(chat()))).rejects.toBeInstanceOf(BudgetExceededError);
-    const rows = (await genops!.status()).budgets.map((row) => [row.per.customer, row.used]);
+    const rows = (await setup.genops!.status()).budgets.map((row) => [row.per.customer, row.used]);
     expect(rows).toEqual([
       ['acme', 0.001],
       ['globex', 0.001],
@@ -331,7 +313,7 @@ describe('budgets', () => {
     init({ budgets: [{ name: 'tokens', limit: 1200, unit: 'tokens', window: 'day' }] });
     await run(chat()); // reserves 1100 tokens, settles 250
     await expect(run(chat())).rejects.toBeInstanceOf(BudgetExceededError); // 250 + 1100 > 1200
-    expect((await genops!.status()).budgets[0]).toMatchObject({ unit: 'tokens', used: 250 });
+    expect((await setup.genops!.status()).budgets[0]).toMatchObject({ unit: 'tokens', used: 250 });
   });
 
   it('never commits more than the limit under 200 concurrent calls, and settles every reservation', async () => {
@@ -339,7 +321,7 @@ describe('budgets', () => {
     // Worst case 1000 × 2.5 + 1000 × 10 = 12 500 µ$; actual usage varies per call up to the cap.
     const outcomes = await Promise.allSettled(
       Array.from({ length: 200 }, async (_, index) => {
-        const call = await genops!.governor.begin(chat({ maxOutputTokens: 1000 }));
+        const call = await setup.genops!.governor.begin(chat({ maxOutputTokens: 1000 }));
         await new Promise((resolve) => setTimeout(resolve, index % 7));
         const usage = { inputTokens: 1000, outputTokens: 1000 - (index % 5) * 100 };
         await call.end({ usage });
@@ -353,7 +335,7 @@ describe('budgets', () => {
     for (const outcome of blocked)
       expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(BudgetExceededError);
     const expected = allowed.reduce((sum, outcome) => sum + (outcome as PromiseFulfilledResult<number>).value, 0);
-    const status = await genops!.status();
+    const status = await setup.genops!.status();
     expect(status.openReservations).toBe(0);
     expect(status.budgets[0]!.reserved).toBe(0);
     expect(Math.round(status.budgets[0]!.used * 1e6)).toBe(expected);
@@ -443,7 +425,7 @@ describe('approval', () => {
     const span = lastSpan();
     expect(span.attributes).toMatchObject({ 'genops.policy.result': 'BLOCKED', 'genops.accounting.reserved': 0.0035 });
     expect(eventNames(span)).not.toContain('genops.budget.reconciliation');
-    expect((await genops!.status()).budgets[0]).toMatchObject({ used: 0, reserved: 0 });
+    expect((await setup.genops!.status()).budgets[0]).toMatchObject({ used: 0, reserved: 0 });
   });
 
   it('times out to deny by default', async () => {
@@ -490,7 +472,7 @@ describe('status()', () => {
     await run(chat());
     const now = new Date();
     const day = now.toISOString().slice(0, 10);
-    expect((await genops!.status()).budgets).toEqual([
+    expect((await setup.genops!.status()).budgets).toEqual([
       {
         budget: 'daily',
         per: {},
@@ -519,9 +501,9 @@ describe('status()', () => {
   it('reports Warning at the warnAt threshold and Exceeded at the limit', async () => {
     init({ budgets: [{ name: 'soft', limit: 0.002, window: 'total', action: 'warn', warnAt: [0.5] }] });
     await run(chat());
-    expect((await genops!.status()).budgets[0]?.status).toBe('Warning');
+    expect((await setup.genops!.status()).budgets[0]?.status).toBe('Warning');
     await run(chat());
-    expect((await genops!.status()).budgets[0]?.status).toBe('Exceeded');
+    expect((await setup.genops!.status()).budgets[0]?.status).toBe('Exceeded');
   });
 });
 

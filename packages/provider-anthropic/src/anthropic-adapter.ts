@@ -1,6 +1,6 @@
-import { defineSdkAdapter, loadPackageBuilds } from '@genops/core/adapter';
+import { defineSdkAdapter, loadPackageBuilds, warnUngoverned } from '@genops/core/adapter';
 import { anthropicMethods, governCreate } from './govern-anthropic-call';
-import type { AnthropicModule } from './types';
+import type { AnthropicMethod, AnthropicModule } from './types';
 
 /**
  * Loads every copy of `@anthropic-ai/sdk` the app can reach: the CommonJS build (`require`) and the
@@ -17,13 +17,48 @@ export function loadAnthropicModules(searchPaths: readonly string[]): AnthropicM
 }
 
 /**
- * Patches `Messages.prototype.create` of one module copy, so clients created before or after this
- * are governed. `messages.stream()` goes through `create`, so it is covered too.
+ * Where each governed `create` lives on the SDK's classes: `messages.create` and its beta mirror
+ * `beta.messages.create`. Everything billable goes through one of them: `messages.stream()` and
+ * `beta.messages.stream()` call `create({ stream: true })`, `beta.messages.parse()` calls `create`, and
+ * `beta.messages.toolRunner()` and message threads send each model turn with `beta.messages.create`
+ * (one governed unit per turn). `countTokens` is free and stays ungoverned.
  */
+export const GOVERNED_RESOURCES: ReadonlyArray<{
+  method: AnthropicMethod;
+  path: readonly string[];
+  resource: (Anthropic: any) => any;
+}> = [
+  { method: 'messages.create', path: ['messages'], resource: (Anthropic) => Anthropic?.Messages },
+  { method: 'beta.messages.create', path: ['beta', 'messages'], resource: (Anthropic) => Anthropic?.Beta?.Messages },
+];
+
+/**
+ * Billable methods without a governed unit yet (message batches need batch-rate price units and settlement
+ * from results). While GenOps runs, the first call of each prints a `GENOPS_UNGOVERNED` warning.
+ */
+export const UNGOVERNED_METHODS: ReadonlyArray<{ method: string; resource: (Anthropic: any) => any }> = [
+  { method: 'messages.batches.create', resource: (Anthropic) => Anthropic?.Messages?.Batches },
+  { method: 'beta.messages.batches.create', resource: (Anthropic) => Anthropic?.Beta?.Messages?.Batches },
+];
+
+/** Patches the governed `create` methods of one module copy, so clients created before or after this are governed. */
 export function patchModule(module: AnthropicModule): () => void {
-  return anthropicMethods.patch(module.Anthropic?.Messages?.prototype, 'create', (original) =>
-    governCreate(original, module.APIPromise),
+  const undo = GOVERNED_RESOURCES.map(({ method, resource }) =>
+    anthropicMethods.patch(resource(module.Anthropic)?.prototype, 'create', (original) =>
+      governCreate(original, module.APIPromise, method),
+    ),
   );
+  for (const { method, resource } of UNGOVERNED_METHODS) {
+    undo.push(
+      warnUngoverned(anthropicMethods, resource(module.Anthropic)?.prototype, 'create', {
+        method: `anthropic ${method}`,
+        adapter: '@genops/provider-anthropic',
+      }),
+    );
+  }
+  return () => {
+    for (const step of undo) step();
+  };
 }
 
 /** Registered with `@genops/core`: `GenOps.init()` enables it when `@genops/provider-anthropic` is installed. */

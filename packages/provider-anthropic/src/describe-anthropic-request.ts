@@ -1,16 +1,21 @@
 import { endpointOf, estimateInputTokens, type GovernedRequest } from '@genops/core/adapter';
 import { anthropicRequestTexts } from './anthropic-request-text';
+import type { AnthropicMethod } from './types';
 
 type Body = Record<string, unknown>;
 
 /** Reads what governance needs from a `messages.create` body. Content is read lazily, only when asked. */
-export function describeAnthropicRequest(body: Body, baseURL: string | undefined): GovernedRequest {
+export function describeAnthropicRequest(
+  body: Body,
+  baseURL: string | undefined,
+  method: AnthropicMethod = 'messages.create',
+): GovernedRequest {
   const model = typeof body.model === 'string' ? body.model : 'unknown-model';
   const request: GovernedRequest = {
     provider: 'anthropic',
     operation: 'chat',
     model,
-    method: 'messages.create',
+    method,
     stream: body.stream === true,
     // `system` and `tools` are sent with every request and count as input.
     estimatedInputTokens:

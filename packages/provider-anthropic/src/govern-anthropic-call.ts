@@ -9,16 +9,21 @@ import { applyAnthropicEdits } from './anthropic-request-text';
 import { createAnthropicStreamObserver } from './anthropic-stream-observer';
 import { describeAnthropicRequest } from './describe-anthropic-request';
 import { readAnthropicResponse } from './read-anthropic-response';
+import type { AnthropicMethod } from './types';
 
-/** Marks governed `messages.create` methods (`genops.anthropic.original`). */
+/** Marks governed `messages.create` and `beta.messages.create` methods (`genops.anthropic.original`). */
 export const anthropicMethods = methodPatcher('anthropic');
 
 /**
- * Wraps the SDK's `Messages.prototype.create` so one logical call (SDK retries included) is one
- * governed unit, and the caller still gets the SDK's own `APIPromise` and `Stream`.
- * `messages.stream()` calls `create({stream: true})`, so it is governed through the same path.
+ * Wraps the SDK's `Messages.prototype.create` (or `Beta.Messages.prototype.create`) so one logical call
+ * (SDK retries included) is one governed unit, and the caller still gets the SDK's own `APIPromise` and
+ * `Stream`. `messages.stream()` calls `create({stream: true})`, so it is governed through the same path.
  */
-export function governCreate(original: StainlessMethod, APIPromise: APIPromiseClass): StainlessMethod {
+export function governCreate(
+  original: StainlessMethod,
+  APIPromise: APIPromiseClass,
+  method: AnthropicMethod = 'messages.create',
+): StainlessMethod {
   return anthropicMethods.mark(original, function (this, body, options) {
     const governor = currentGovernor();
     if (!governor || body === null || typeof body !== 'object') return original.call(this, body, options);
@@ -26,7 +31,11 @@ export function governCreate(original: StainlessMethod, APIPromise: APIPromiseCl
     return governStainlessCall(
       governor,
       {
-        request: describeAnthropicRequest(body, typeof client?.baseURL === 'string' ? client.baseURL : undefined),
+        request: describeAnthropicRequest(
+          body,
+          typeof client?.baseURL === 'string' ? client.baseURL : undefined,
+          method,
+        ),
         edit: applyAnthropicEdits,
         around: (send) => withoutSdkSpan(client, send),
         outcome: readAnthropicResponse,

@@ -1,5 +1,5 @@
 import { createFallbackAPIPromise } from '@genops/core/adapter';
-import { anthropicAdapter } from './anthropic-adapter';
+import { anthropicAdapter, GOVERNED_RESOURCES } from './anthropic-adapter';
 import { anthropicMethods, governCreate } from './govern-anthropic-call';
 
 const INSTRUMENTED = Symbol.for('genops.anthropic.instrumented');
@@ -25,9 +25,12 @@ export function instrumentAnthropic<T extends object>(client: T): T {
   const APIPromise =
     anthropicAdapter.moduleOf(target, (candidate, module) => candidate instanceof module.Anthropic)?.APIPromise ??
     fallbackAPIPromise;
-  // The SDK's own method underneath even if the prototype is patched, so a call is governed once.
-  if (!(anthropicMethods.isGoverned(messages.create) && Object.hasOwn(messages, 'create'))) {
-    messages.create = governCreate(anthropicMethods.unwrap(messages.create), APIPromise);
+  for (const { method, path } of GOVERNED_RESOURCES) {
+    const resource = path.reduce((parent, key) => parent?.[key], target as any);
+    if (typeof resource?.create !== 'function') continue;
+    // The SDK's own method underneath even if the prototype is patched, so a call is governed once.
+    if (anthropicMethods.isGoverned(resource.create) && Object.hasOwn(resource, 'create')) continue;
+    resource.create = governCreate(anthropicMethods.unwrap(resource.create), APIPromise, method);
   }
   Object.defineProperty(target, INSTRUMENTED, { value: true });
   return client;

@@ -5,3 +5,6 @@ export interface AnthropicModule {
   Anthropic: any;
   APIPromise: APIPromiseClass;
 }
+
+/** The SDK methods GenOps governs (each `stream()`, `parse()`, thread and tool-runner turn goes through one). */
+export type AnthropicMethod = 'messages.create' | 'beta.messages.create';

@@ -10,7 +10,7 @@ import { describeOpenAIRequest } from './describe-openai-request';
 import { applyOpenAIEdits } from './openai-request-text';
 import { createOpenAIStreamObserver } from './openai-stream-observer';
 import { readOpenAIResponse } from './read-openai-response';
-import type { OpenAIMethod } from './types';
+import type { OpenAIMethod, OpenAIPatchedMethod } from './types';
 
 /** Marks governed `create` methods (`genops.openai.original`). */
 export const openAIMethods = methodPatcher('openai');
@@ -22,13 +22,14 @@ export const PROVIDER = Symbol.for('genops.openai.provider');
  * still gets the SDK's own `APIPromise` and `Stream`.
  */
 export function governCreate(
-  method: OpenAIMethod,
+  patched: OpenAIPatchedMethod,
   original: StainlessMethod,
   APIPromise: APIPromiseClass,
 ): StainlessMethod {
   return openAIMethods.mark(original, function (this, body, options) {
     const governor = currentGovernor();
     if (!governor || body === null || typeof body !== 'object') return original.call(this, body, options);
+    const method = wireFormatOf(patched);
     const client = this._client;
     let params = body;
     let injectedUsage = false;
@@ -46,7 +47,7 @@ export function governCreate(
     return governStainlessCall(
       governor,
       {
-        request: describeOpenAIRequest(method, params, baseURL, provider),
+        request: { ...describeOpenAIRequest(method, params, baseURL, provider), method: patched },
         edit: (sent, edits) => applyOpenAIEdits(method, sent, edits),
         // Helicone groups requests by custom properties: forward the call's attribution as those.
         ...(isHeliconeBaseURL(baseURL)
@@ -58,4 +59,9 @@ export function governCreate(
       { self: this, body: params, options, original, APIPromise },
     );
   });
+}
+
+/** The beta mirrors send the same bodies and read the same responses as the methods they mirror. */
+function wireFormatOf(method: OpenAIPatchedMethod): OpenAIMethod {
+  return method === 'beta.responses.create' ? 'responses.create' : method;
 }

@@ -5,7 +5,7 @@ export { convertChatUsage, convertResponsesUsage } from './convert-openai-usage'
 export { describeOpenAIRequest, providerFromBaseURL } from './describe-openai-request';
 export { instrumentOpenAI } from './instrument-openai';
 export { openAIAdapter } from './openai-adapter';
-export type { InstrumentOpenAIOptions, OpenAIMethod } from './types';
+export type { InstrumentOpenAIOptions, OpenAIMethod, OpenAIPatchedMethod } from './types';
 export { VERSION } from './version';
 
 // Loading this package registers it, so `GenOps.init()` governs the OpenAI SDK with no code change.

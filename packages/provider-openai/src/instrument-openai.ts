@@ -34,9 +34,8 @@ export function instrumentOpenAI<T extends object>(client: T, options: Instrumen
   const APIPromise =
     openAIAdapter.moduleOf(target, (candidate, module) => candidate instanceof module.OpenAI)?.APIPromise ??
     fallbackAPIPromise;
-  for (const { method } of GOVERNED_METHODS) {
-    const [first, second] = method.split('.') as [string, string, string?];
-    const resource = second === 'create' ? target[first] : target[first]?.[second];
+  for (const { method, path } of GOVERNED_METHODS) {
+    const resource = path.reduce((parent, key) => parent?.[key], target as any);
     if (!resource || typeof resource.create !== 'function') continue;
     // Use the SDK's own method underneath even if the prototype is patched, so a call is governed once.
     const original = openAIMethods.unwrap(resource.create);

@@ -1,14 +1,64 @@
-import { defineSdkAdapter, loadPackageBuilds } from '@genops/core/adapter';
+import { defineSdkAdapter, loadPackageBuilds, warnUngoverned } from '@genops/core/adapter';
 import { governCreate, openAIMethods } from './govern-openai-call';
-import type { OpenAIMethod, OpenAIModule } from './types';
+import type { OpenAIModule, OpenAIPatchedMethod } from './types';
 
-/** Where each governed method lives on the SDK's resource classes. */
-export const GOVERNED_METHODS: ReadonlyArray<{ method: OpenAIMethod; resource: (OpenAI: any) => any }> = [
-  { method: 'chat.completions.create', resource: (OpenAI) => OpenAI?.Chat?.Completions },
-  { method: 'responses.create', resource: (OpenAI) => OpenAI?.Responses },
-  { method: 'embeddings.create', resource: (OpenAI) => OpenAI?.Embeddings },
-  { method: 'completions.create', resource: (OpenAI) => OpenAI?.Completions },
+/**
+ * Where each governed method lives on the SDK's resource classes. The SDK's helpers go through these:
+ * `chat.completions.parse/stream/runTools` call `chat.completions.create`, `responses.parse/stream` call
+ * `responses.create`. `beta.responses` is a class of its own (`POST /v1/responses?beta=true`).
+ */
+export const GOVERNED_METHODS: ReadonlyArray<{
+  method: OpenAIPatchedMethod;
+  path: readonly string[];
+  resource: (OpenAI: any) => any;
+}> = [
+  { method: 'chat.completions.create', path: ['chat', 'completions'], resource: (OpenAI) => OpenAI?.Chat?.Completions },
+  { method: 'responses.create', path: ['responses'], resource: (OpenAI) => OpenAI?.Responses },
+  { method: 'beta.responses.create', path: ['beta', 'responses'], resource: (OpenAI) => OpenAI?.Beta?.Responses },
+  { method: 'embeddings.create', path: ['embeddings'], resource: (OpenAI) => OpenAI?.Embeddings },
+  { method: 'completions.create', path: ['completions'], resource: (OpenAI) => OpenAI?.Completions },
 ];
+
+/**
+ * Billable methods without a governed unit yet (they need price units: per image, per character, per
+ * minute, batch rates; or, for a resumed background stream, a link to the unit that started it). While
+ * GenOps runs, the first call of each prints a `GENOPS_UNGOVERNED` warning, so none is silently ungoverned.
+ */
+export const UNGOVERNED_METHODS: ReadonlyArray<{
+  method: string;
+  key: string;
+  resource: (OpenAI: any) => any;
+  when?: (args: unknown[]) => boolean;
+}> = [
+  { method: 'images.generate', key: 'generate', resource: (OpenAI) => OpenAI?.Images },
+  { method: 'images.edit', key: 'edit', resource: (OpenAI) => OpenAI?.Images },
+  { method: 'images.createVariation', key: 'createVariation', resource: (OpenAI) => OpenAI?.Images },
+  { method: 'audio.speech.create', key: 'create', resource: (OpenAI) => OpenAI?.Audio?.Speech },
+  { method: 'audio.transcriptions.create', key: 'create', resource: (OpenAI) => OpenAI?.Audio?.Transcriptions },
+  { method: 'audio.translations.create', key: 'create', resource: (OpenAI) => OpenAI?.Audio?.Translations },
+  { method: 'batches.create', key: 'create', resource: (OpenAI) => OpenAI?.Batches },
+  { method: 'fineTuning.jobs.create', key: 'create', resource: (OpenAI) => OpenAI?.FineTuning?.Jobs },
+  { method: 'videos.create', key: 'create', resource: (OpenAI) => OpenAI?.Videos },
+  { method: 'responses.compact', key: 'compact', resource: (OpenAI) => OpenAI?.Responses },
+  { method: 'beta.responses.compact', key: 'compact', resource: (OpenAI) => OpenAI?.Beta?.Responses },
+  {
+    method: 'responses.retrieve(id, { stream: true })',
+    key: 'retrieve',
+    resource: (OpenAI) => OpenAI?.Responses,
+    when: resumesStream,
+  },
+  {
+    method: 'beta.responses.retrieve(id, { stream: true })',
+    key: 'retrieve',
+    resource: (OpenAI) => OpenAI?.Beta?.Responses,
+    when: resumesStream,
+  },
+];
+
+/** `retrieve(id, { stream: true })` resumes a background response's stream (the model may still be running). */
+function resumesStream(args: unknown[]): boolean {
+  return (args[1] as { stream?: unknown } | undefined)?.stream === true;
+}
 
 /**
  * Loads every copy of `openai` the app can reach: the CommonJS build (what `require('openai')` gets)
@@ -32,6 +82,15 @@ export function patchModule(module: OpenAIModule): () => void {
       governCreate(method, original, module.APIPromise),
     ),
   );
+  for (const { method, key, resource, when } of UNGOVERNED_METHODS) {
+    undo.push(
+      warnUngoverned(openAIMethods, resource(module.OpenAI)?.prototype, key, {
+        method: `openai ${method}`,
+        adapter: '@genops/provider-openai',
+        ...(when ? { when } : {}),
+      }),
+    );
+  }
   return () => {
     for (const step of undo) step();
   };

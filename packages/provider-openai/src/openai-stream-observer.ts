@@ -23,6 +23,10 @@ function chatObserver(hideUsageChunk: boolean): StreamObserver<Chunk> & { skip(c
       if (typeof chunk?.id === 'string') id = chunk.id;
       if (typeof chunk?.model === 'string') model = chunk.model;
       if (chunk?.usage) usage = chunk.usage;
+      // With `include_usage`, OpenAI adds `usage: null` to every other chunk. The caller did not ask
+      // for it: drop it before the chunk reaches them (and the `.stream()` helper's snapshot, which
+      // would carry it into `finalChatCompletion()`). The chunk is the SDK's freshly parsed object.
+      if (hideUsageChunk && chunk?.usage === null) delete chunk.usage;
       if (Array.isArray(chunk?.choices)) {
         for (const choice of chunk.choices) {
           if (typeof choice?.finish_reason === 'string') finishReasons[choice.index ?? 0] = choice.finish_reason;

@@ -1,7 +1,10 @@
 import type { APIPromiseClass } from '@genops/core/adapter';
 
-/** The OpenAI SDK methods GenOps governs. */
+/** The OpenAI SDK methods GenOps governs, by wire format (`beta.responses.create` is `responses.create`). */
 export type OpenAIMethod = 'chat.completions.create' | 'responses.create' | 'embeddings.create' | 'completions.create';
+
+/** Every patched SDK method: the wire formats, and the beta mirrors that send the same bodies. */
+export type OpenAIPatchedMethod = OpenAIMethod | 'beta.responses.create';
 
 /** Options of `instrumentOpenAI`. */
 export interface InstrumentOpenAIOptions {

@@ -1,6 +1,7 @@
 import {
   type AuditRecord,
   type BudgetStatus,
+  type DecisionRecord,
   GenOps,
   type GenOpsHandle,
   type GenOpsOptions,
@@ -59,6 +60,11 @@ export interface AdapterHarness<Server extends HarnessServer> {
   budget(name: string): Promise<BudgetStatus | undefined>;
   /** Every audit record of the running GenOps, after flushing. */
   auditRecords(): Promise<AuditRecord[]>;
+  /**
+   * The decision of each call of the running test (`onDecision` records of phase `decided`, not the
+   * later settlements), in order. An `onDecision` passed to `init()` still receives every record.
+   */
+  decisions(): DecisionRecord[];
 }
 
 /**
@@ -80,6 +86,7 @@ export function createAdapterHarness<Server extends HarnessServer = HarnessServe
   const defaults = options.defaults ?? { team: 'platform', project: 'adapter-tests', environment: 'test' };
   let server: Server | undefined;
   let genops: GenOpsHandle | undefined;
+  let decisions: DecisionRecord[] = [];
 
   beforeAll(async () => {
     server = await options.server?.();
@@ -91,6 +98,7 @@ export function createAdapterHarness<Server extends HarnessServer = HarnessServe
   beforeEach(() => {
     server?.reset();
     telemetry.resetSpans();
+    decisions = [];
   });
   afterEach(async () => {
     await genops?.shutdown();
@@ -123,6 +131,10 @@ export function createAdapterHarness<Server extends HarnessServer = HarnessServe
         meterProvider: telemetry.meterProvider,
         defaults,
         ...initOptions,
+        onDecision: (decision) => {
+          if (decision.phase === 'decided') decisions.push(decision);
+          initOptions.onDecision?.(decision);
+        },
       });
       return genops;
     },
@@ -155,6 +167,7 @@ export function createAdapterHarness<Server extends HarnessServer = HarnessServe
       const status = await running().status();
       return status.budgets.find((budget) => budget.budget === name);
     },
+    decisions: () => [...decisions],
     async auditRecords() {
       const handle = running();
       await handle.flushAudit();

@@ -42,6 +42,11 @@ export interface FakeAnthropicReply {
   headers?: Record<string, string>;
   /** Non-streamed replies: answer 200 with a body that is not JSON. */
   malformed?: boolean;
+  /**
+   * Non-streamed replies: answer with this `tool_use` block after the text, and `stop_reason: 'tool_use'`
+   * (unless `stopReason` says otherwise), for tool loops such as `beta.messages.toolRunner()`.
+   */
+  toolUse?: { name: string; input: Record<string, unknown> };
 }
 
 /** One request the fake Anthropic server received. */
@@ -132,6 +137,11 @@ export async function startFakeAnthropic(options: StartFakeAnthropicOptions = {}
     const headers = flattenHeaders(request);
     requests.push({ method: request.method ?? 'GET', path, headers, body, rawBody });
 
+    if (request.method === 'POST' && path === '/v1/messages/count_tokens') {
+      // Free and unqueued: a rough count, so a test can tell it reached the server.
+      sendJson(response, 200, { input_tokens: Math.ceil(rawBody.length / 4) }, {});
+      return;
+    }
     if (request.method !== 'POST' || path !== '/v1/messages') {
       sendError(response, 404, { message: `Not found: ${request.method} ${path}` }, {});
       return;
@@ -158,7 +168,7 @@ export async function startFakeAnthropic(options: StartFakeAnthropicOptions = {}
     const model = reply.model ?? (typeof body.model === 'string' ? body.model : DEFAULT_MODEL);
     const content = reply.content ?? DEFAULT_CONTENT;
     const usage = reply.usage === null ? null : (reply.usage ?? DEFAULT_USAGE);
-    const stopReason = reply.stopReason ?? 'end_turn';
+    const stopReason = reply.stopReason ?? (reply.toolUse && body.stream !== true ? 'tool_use' : 'end_turn');
     const id = randomId('msg_');
 
     if (reply.malformed && body.stream !== true) {
@@ -176,7 +186,10 @@ export async function startFakeAnthropic(options: StartFakeAnthropicOptions = {}
       type: 'message',
       role: 'assistant',
       model,
-      content: [{ type: 'text', text: content }],
+      content: [
+        { type: 'text', text: content },
+        ...(reply.toolUse ? [{ type: 'tool_use', id: randomId('toolu_'), ...reply.toolUse }] : []),
+      ],
       stop_reason: stopReason,
       stop_sequence: null,
       ...(usage ? { usage: wireUsage(usage) } : {}),

@@ -50,3 +50,4 @@ export {
   type StainlessCallPlan,
   type StainlessMethod,
 } from './stainless-api-promise';
+export { warnUngoverned } from './ungoverned-method';

@@ -38,7 +38,10 @@ export class BudgetExceededError extends GovernanceError {
       name,
       result: 'BLOCKED',
       reasonCode: 'BUDGET_EXCEEDED',
-      isRetryable: true,
+      // Final to retry layers: the budget frees up when its window resets (hours or days), not in the
+      // seconds a retry loop waits; retrying only records more BLOCKED decisions.
+      isRetryable: false,
+      status: 402,
       message:
         `Budget "${options.budget}" (${options.budgetKey}) would be exceeded: ${money(options.used)} of ${money(options.limit)} ` +
         `already used or reserved this ${options.period}, and this call ${options.unit === 'calls' ? 'is' : 'may cost up to'} ${money(options.requested)}${options.note ? ` ${options.note}` : ''}. ` +

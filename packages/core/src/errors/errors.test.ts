@@ -1,6 +1,28 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { BudgetExceededError, ConfigError, GenOpsError, GovernanceError, PolicyViolationError } from './index';
+import {
+  ApprovalDeniedError,
+  ApprovalTimeoutError,
+  BudgetExceededError,
+  ConfigError,
+  GenOpsError,
+  GovernanceError,
+  PolicyViolationError,
+  RateLimitedError,
+  ReservationFailedError,
+  StoreUnavailableError,
+} from './index';
+
+/** A total budget of $1, used up. */
+const fullBudget = {
+  budget: 'b',
+  budgetKey: 'b||total',
+  limit: 1,
+  used: 1,
+  requested: 0.5,
+  unit: 'USD',
+  period: 'budget',
+};
 
 describe('errors', () => {
   it('are recognisable by class, base class and isInstance', () => {
@@ -24,15 +46,7 @@ describe('errors', () => {
   it('are recognised across duplicate package copies (the built CJS copy vs this source copy)', () => {
     const require = createRequire(import.meta.url);
     const built = require('../../dist/index.cjs') as typeof import('../index');
-    const foreign = new built.BudgetExceededError({
-      budget: 'b',
-      budgetKey: 'b||total',
-      limit: 1,
-      used: 1,
-      requested: 0.5,
-      unit: 'USD',
-      period: 'budget',
-    });
+    const foreign = new built.BudgetExceededError(fullBudget);
     expect(built.BudgetExceededError).not.toBe(BudgetExceededError);
     expect(foreign).toBeInstanceOf(BudgetExceededError);
     expect(foreign).toBeInstanceOf(GovernanceError);
@@ -53,7 +67,57 @@ describe('errors', () => {
     expect(error.message).toContain('Budget "team-daily"');
     expect(error.message).toContain('$9.99 of $10');
     expect(error.message).toContain('Raise the budget');
-    expect(error.isRetryable).toBe(true);
+    // Final to retry layers: the window resets in hours or days, not in a retry loop's seconds.
+    expect(error.isRetryable).toBe(false);
+  });
+});
+
+describe('the HTTP-like status retry layers read', () => {
+  const budget = new BudgetExceededError(fullBudget);
+  const rate = (windowMs: number) =>
+    new RateLimitedError({
+      rule: 'rpm',
+      limitKey: 'rate:rpm||rolling',
+      limit: 2,
+      unit: 'requests',
+      windowMs,
+      message: 'x',
+    });
+
+  it.each([
+    ['BudgetExceededError', budget, 402, false],
+    [
+      'PolicyViolationError',
+      new PolicyViolationError({ rule: 'r', reasonCode: 'POLICY_DENY_MODEL', message: 'x' }),
+      403,
+      false,
+    ],
+    ['ApprovalDeniedError', new ApprovalDeniedError({ approvalId: 'a', message: 'x' }), 403, false],
+    ['ApprovalTimeoutError', new ApprovalTimeoutError({ approvalId: 'a', message: 'x' }), 403, false],
+    ['ReservationFailedError', new ReservationFailedError({ message: 'x' }), 403, false],
+    [
+      'StoreUnavailableError',
+      new StoreUnavailableError({ store: 'redis', operation: 'reserve', message: 'x' }),
+      503,
+      true,
+    ],
+    ['RateLimitedError', rate(60_000), 429, true],
+  ] as const)('%s: status %i, isRetryable %s', (_name, error, status, retryable) => {
+    expect(error.status).toBe(status);
+    expect(error.isRetryable).toBe(retryable);
+  });
+
+  it('a rate limit carries retry-after, in seconds, rounded up from its window', () => {
+    expect(rate(60_000).headers).toEqual({ 'retry-after': '60' });
+    expect(rate(60_000).retryAfter).toBe(60);
+    expect(rate(1_500).headers['retry-after']).toBe('2');
+  });
+
+  it('a rate limit without a known window, and every other denial, has no retry-after', () => {
+    expect(rate(0).headers).toEqual({});
+    expect(rate(0).retryAfter).toBeUndefined();
+    expect(budget.headers).toEqual({});
+    expect(Object.isFrozen(budget.headers)).toBe(true);
   });
 });
 

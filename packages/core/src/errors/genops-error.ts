@@ -7,7 +7,10 @@ const MARKER = Symbol.for('genops.error');
  */
 export class GenOpsError extends Error {
   readonly [MARKER] = true;
-  /** Whether retrying the same call unchanged could succeed (e.g. after a budget window resets). */
+  /**
+   * Whether an automatic retry of the same call, seconds later, could succeed (a rate limit, an
+   * unreachable store). `false` for a decision that stands until someone changes a rule or a budget.
+   */
   readonly isRetryable: boolean;
 
   constructor({

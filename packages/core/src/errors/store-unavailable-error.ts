@@ -24,6 +24,7 @@ export class StoreUnavailableError extends GovernanceError {
       message: options.message,
       cause: options.cause,
       isRetryable: true,
+      status: 503,
     });
     this.store = options.store;
     this.operation = options.operation;

@@ -1,69 +1,38 @@
-import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { GenOpsOptions } from '../config';
 import { BudgetExceededError } from '../errors/budget-exceeded-error';
-import { GenOps, type GenOpsHandle } from '../genops';
 import { PRICE_FILES } from '../pricing/data/index';
 import { PriceTable } from '../pricing/price-table';
+import { chatRequest, useCoreTestSetup } from '../test-support/core-test-setup';
 import type { GovernedRequest, Usage } from '../types';
 
 // The accounting invariant (issue: bounded money): a provider's usage that is impossible for the request
 // settles at the reservation — never more, never less than zero — and says ACCOUNTING_INVARIANT_VIOLATION
 // on the span and in the audit trail. And a model without a price never slips past a budget at $0.
 
-const exporter = new InMemorySpanExporter();
-const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
-let genops: GenOpsHandle | undefined;
+const setup = useCoreTestSetup();
+const init = (options: GenOpsOptions = {}) =>
+  setup.init({ budgets: [{ name: 'all', limit: 10, window: 'total' }], ...options });
 
-function init(options: GenOpsOptions = {}): GenOpsHandle {
-  genops = GenOps.init({
-    tracerProvider,
-    autoInstrument: false,
-    defaults: { team: 'eng', project: 'tests', environment: 'test' },
-    budgets: [{ name: 'all', limit: 10, window: 'total' }],
-    ...options,
-  });
-  return genops;
-}
-
-// gpt-4o: $2.50 / $10 per 1M tokens; 1000 in + 100 out worst case = 2500 + 1000 = 3500 µ$.
-const RESERVED_USD = 0.0035;
-function chat(overrides: Partial<GovernedRequest> = {}): GovernedRequest {
-  return {
-    provider: 'openai',
-    operation: 'chat',
-    model: 'gpt-4o',
-    estimatedInputTokens: 1000,
-    maxOutputTokens: 100,
-    ...overrides,
-  };
-}
+const RESERVED_USD = 0.0035; // chatRequest(): 1000 in + 100 out at gpt-4o's rates
+const chat = chatRequest;
 
 async function run(request: GovernedRequest, outcome: { usage?: Usage; reportedCostUsd?: number }): Promise<void> {
-  const call = await genops!.governor.begin(request);
+  const call = await setup.genops!.governor.begin(request);
   await call.end({ ...outcome, response: { id: 'r1', model: request.model, finishReasons: ['stop'] } });
 }
 
-function lastSpan(): ReadableSpan {
-  const spans = exporter.getFinishedSpans();
-  return spans[spans.length - 1]!;
-}
+const { lastSpan } = setup;
 
 async function used(): Promise<number> {
-  const [all] = (await genops!.status()).budgets;
+  const [all] = (await setup.genops!.status()).budgets;
   return all!.used;
 }
 
 async function settlementData(): Promise<Record<string, unknown>> {
-  const records = await genops!.governor.store.readAudit();
+  const records = await setup.genops!.governor.store.readAudit();
   return records.filter((record) => record.type === 'settlement').at(-1)!.data as Record<string, unknown>;
 }
-
-beforeEach(() => exporter.reset());
-afterEach(async () => {
-  await genops?.shutdown();
-  genops = undefined;
-});
 
 describe('usage that breaks the accounting invariant settles at the reservation', () => {
   const cases: Array<[string, Usage | undefined, number | undefined, string[]]> = [
@@ -126,7 +95,7 @@ describe('usage that breaks the accounting invariant settles at the reservation'
     await run(chat(), { usage: { inputTokens: 200, outputTokens: 1e308 } });
     expect(await used()).toBe(RESERVED_USD);
     // 0.0035 used of 0.005: a second 0.0035 reservation no longer fits.
-    await expect(genops!.governor.begin(chat())).rejects.toBeInstanceOf(BudgetExceededError);
+    await expect(setup.genops!.governor.begin(chat())).rejects.toBeInstanceOf(BudgetExceededError);
   });
 
   it('settles plausible usage exactly, with no violation recorded', async () => {
@@ -177,7 +146,7 @@ describe("an unknown model under unknownModel: 'warn'", () => {
 
   it('cannot pass a tiny budget at $0 (the LiteLLM #35524 hole)', async () => {
     init({ unknownModel: 'warn', budgets: [{ name: 'tiny', limit: 0.000001, window: 'day' }] });
-    await expect(genops!.governor.begin(chat({ model: 'gpt-from-the-future' }))).rejects.toBeInstanceOf(
+    await expect(setup.genops!.governor.begin(chat({ model: 'gpt-from-the-future' }))).rejects.toBeInstanceOf(
       BudgetExceededError,
     );
   });
