@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MemoryStore } from '@genops/core';
 import { startRedisServer } from './lib/redis-server.mjs';
+import { table as markdownTable } from './lib/report.mjs';
 
 const WRITE = process.argv.includes('--write') || process.env.BENCH_WRITE === '1';
 const DOC_PATH = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
@@ -121,14 +122,16 @@ const redis = await withRedis((store) => measure('redis (loopback)', store));
 if (redis.skipped) console.log(`redis: skipped, ${redis.skipped}`);
 else results.push(redis);
 
-const table = [
-  '| Store | reserve + settle median µs | p99 µs | sequential pairs/s | pairs/s with 16 concurrent callers |',
-  '| ----- | -------------------------- | ------ | ------------------ | ---------------------------------- |',
-  ...results.map(
-    (row) =>
-      `| ${row.name} | ${row.medianUs} | ${row.p99Us} | ${row.sequentialPerSecond.toLocaleString('en-US')} | ${row.concurrentPerSecond.toLocaleString('en-US')} |`,
-  ),
-].join('\n');
+const table = markdownTable(
+  ['Store', 'reserve + settle median µs', 'p99 µs', 'sequential pairs/s', 'pairs/s with 16 concurrent callers'],
+  results.map((row) => [
+    row.name,
+    row.medianUs,
+    row.p99Us,
+    row.sequentialPerSecond.toLocaleString('en-US'),
+    row.concurrentPerSecond.toLocaleString('en-US'),
+  ]),
+);
 console.log(table);
 
 if (WRITE) {
