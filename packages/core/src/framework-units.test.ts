@@ -5,7 +5,7 @@ import { PolicyViolationError } from './errors/policy-violation-error';
 import { RateLimitedError } from './errors/rate-limited-error';
 import { costMicros } from './pricing/cost';
 import { PRICE_FILES } from './pricing/data/index';
-import { useCoreTestSetup } from './test-support/core-test-setup';
+import { chatRequest, useCoreTestSetup } from './test-support/core-test-setup';
 import { governToolCall, ToolResultError } from './tool';
 import type { GovernedRequest, Usage } from './types';
 
@@ -16,17 +16,8 @@ import type { GovernedRequest, Usage } from './types';
 const setup = useCoreTestSetup();
 const { exporter, init } = setup;
 
-function chat(overrides: Partial<GovernedRequest> = {}): GovernedRequest {
-  return {
-    provider: 'openai',
-    operation: 'chat',
-    model: 'gpt-4o',
-    estimatedInputTokens: 1000,
-    maxOutputTokens: 100,
-    text: () => ['What is the capital of France?'],
-    ...overrides,
-  };
-}
+const chat = (overrides: Partial<GovernedRequest> = {}): GovernedRequest =>
+  chatRequest({ text: () => ['What is the capital of France?'], ...overrides });
 
 const gpt4o = PRICE_FILES.find((file) => file.provider === 'openai')!.models['gpt-4o']!;
 const USAGE: Usage = { inputTokens: 200, outputTokens: 50, cacheReadInputTokens: 100 };

@@ -21,7 +21,7 @@ import { GenOps } from './genops';
 import { MemoryStore } from './store/memory-store';
 import type { ApprovalRecord, GovernanceStore } from './store/types';
 import { governIterator } from './stream';
-import { useCoreTestSetup } from './test-support/core-test-setup';
+import { chatRequest, useCoreTestSetup } from './test-support/core-test-setup';
 import type { GovernedRequest, Usage } from './types';
 
 // The governance engine end to end through GenOps.init(): policy files, rate limits, budget actions,
@@ -31,18 +31,9 @@ import type { GovernedRequest, Usage } from './types';
 const setup = useCoreTestSetup();
 const { exporter, init } = setup;
 
-function chat(overrides: Partial<GovernedRequest> = {}): GovernedRequest {
-  // gpt-4o: $2.50 / $10 per 1M tokens; 1000 in + 100 out worst case = 2500 + 1000 = 3500 µ$
-  return {
-    provider: 'openai',
-    operation: 'chat',
-    model: 'gpt-4o',
-    estimatedInputTokens: 1000,
-    maxOutputTokens: 100,
-    editable: { model: true, text: true },
-    ...overrides,
-  };
-}
+// gpt-4o: 1000 in + 100 out worst case = 2500 + 1000 = 3500 µ$
+const chat = (overrides: Partial<GovernedRequest> = {}): GovernedRequest =>
+  chatRequest({ editable: { model: true, text: true }, ...overrides });
 
 const USAGE: Usage = { inputTokens: 200, outputTokens: 50 }; // gpt-4o: 500 + 500 = 1000 µ$
 

@@ -6,7 +6,7 @@ import { ApprovalDeniedError } from './errors/approval-denied-error';
 import { BudgetExceededError } from './errors/budget-exceeded-error';
 import { PolicyViolationError } from './errors/policy-violation-error';
 import { ReservationFailedError } from './errors/reservation-failed-error';
-import { useCoreTestSetup } from './test-support/core-test-setup';
+import { chatRequest, useCoreTestSetup } from './test-support/core-test-setup';
 import type { GovernedRequest, Usage } from './types';
 
 // These tests drive the pipeline directly, with an execution step that stands in for a provider SDK.
@@ -15,17 +15,7 @@ import type { GovernedRequest, Usage } from './types';
 const setup = useCoreTestSetup();
 const { exporter, init } = setup;
 
-function chat(overrides: Partial<GovernedRequest> = {}): GovernedRequest {
-  // gpt-4o: $2.50 / $10 per 1M tokens; 1000 in + 100 out worst case = 2500 + 1000 = 3500 µ$
-  return {
-    provider: 'openai',
-    operation: 'chat',
-    model: 'gpt-4o',
-    estimatedInputTokens: 1000,
-    maxOutputTokens: 100,
-    ...overrides,
-  };
-}
+const chat = chatRequest; // gpt-4o: 1000 in + 100 out worst case = 2500 + 1000 = 3500 µ$
 
 /** Runs one governed call through begin → execute → end, as an adapter does. */
 async function run(
