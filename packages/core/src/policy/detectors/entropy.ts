@@ -12,21 +12,30 @@ export const MAX_WORD_SHARE = 0.5;
 
 const counts = new Uint32Array(128);
 
-/** Shannon entropy of an ASCII string, bits per character. */
+/** `c × log2(c)` for every count a token can reach (tokens are at most 512 characters). */
+const C_LOG_C = (() => {
+  const table = new Float64Array(513);
+  for (let count = 1; count < table.length; count++) table[count] = count * Math.log2(count);
+  return table;
+})();
+
+/**
+ * Shannon entropy of an ASCII string, bits per character: `log2(n) − Σ c·log2(c) / n` over the
+ * character counts `c` (the same value as `−Σ p·log2(p)`, without a logarithm per character).
+ */
 export function shannonEntropy(text: string): number {
   const length = text.length;
   if (length === 0) return 0;
   for (let index = 0; index < length; index++) counts[text.charCodeAt(index) & 127]!++;
-  let entropy = 0;
+  let sum = 0;
   for (let index = 0; index < length; index++) {
     const code = text.charCodeAt(index) & 127;
     const count = counts[code]!;
     if (count === 0) continue;
-    const probability = count / length;
-    entropy -= probability * Math.log2(probability);
+    sum += count < C_LOG_C.length ? C_LOG_C[count]! : count * Math.log2(count);
     counts[code] = 0;
   }
-  return entropy;
+  return Math.log2(length) - sum / length;
 }
 
 /** The entropy a token of `length` characters must reach to count as random. */

@@ -304,9 +304,11 @@ export function isRandomToken(token: string): boolean {
  */
 function isCredentialContext(text: string, start: number, urls: UrlContext): boolean {
   if (text[start - 1] === '%' || text.endsWith('base64,', start)) return false;
-  const before = text.slice(Math.max(0, start - 24), start);
-  const lower = before.toLowerCase();
-  if (HASH_WORDS.some((word) => lower.includes(word)) && HASH_LABEL.test(before)) return false;
+  if (mayEndWithHashLabel(text, start)) {
+    const before = text.slice(Math.max(0, start - 24), start);
+    const lower = before.toLowerCase();
+    if (HASH_WORDS.some((word) => lower.includes(word)) && HASH_LABEL.test(before)) return false;
+  }
   const wordStart = Math.max(urls.wordStart(start), start - URL_LOOKBEHIND);
   const prefix = text.slice(wordStart, start);
   if (!prefix.includes('://') && !prefix.startsWith('www.')) return true;
@@ -319,6 +321,27 @@ function isCredentialContext(text: string, start: number, urls: UrlContext): boo
  * Where the word (a stretch without a URL-ending character) that contains a position starts. Asked
  * for positions in increasing order, it reads each character once.
  */
+/**
+ * A necessary condition for {@link HASH_LABEL} to match the text just before `start`, without
+ * allocating: after the label's optional quotes, spaces, `:` or `=`, the last label character is a
+ * digit (`sha256`, `md5`) or the last letter of a label word (hasH, digesT, checksuM, fingerprinT,
+ * integritY, etaG). Most tokens fail it, so the expression runs rarely.
+ */
+function mayEndWithHashLabel(text: string, start: number): boolean {
+  let index = start - 1;
+  const stop = Math.max(0, start - 24);
+  while (index >= stop) {
+    const code = text.charCodeAt(index);
+    if (code >= 128) return true; // a non-ASCII space (\s) or letter: leave it to the expression
+    // " ' : = and whitespace may follow the label
+    if (code === 34 || code === 39 || code === 58 || code === 61 || code === 32 || (code >= 9 && code <= 13)) index--;
+    else break;
+  }
+  if (index < stop) return false;
+  const code = text.charCodeAt(index) | 0x20; // lower-cases ASCII letters; digits stay digits (0x30–0x39)
+  return (code >= 48 && code <= 57) || code === 104 || code === 116 || code === 109 || code === 121 || code === 103;
+}
+
 class UrlContext {
   private scanned = 0;
   private lastStop = 0;
