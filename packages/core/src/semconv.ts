@@ -1,7 +1,7 @@
 // Attribute, event and metric names GenOps emits.
 // GenOps Governance Specification v0.1.0 (`genops.*`) and OpenTelemetry GenAI semantic conventions
 // v1.41.1 (`gen_ai.*`), copied here on purpose: the GenAI names are experimental, so we do not import
-// `@opentelemetry/semantic-conventions/incubating` (see ../../../../shared/SPEC.md).
+// `@opentelemetry/semantic-conventions/incubating` (docs/telemetry.md lists every name).
 
 /** The GenOps Governance Specification version this runtime implements. */
 export const GENOPS_SPEC_VERSION = '0.1.0' as const;
