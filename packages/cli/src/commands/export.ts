@@ -113,6 +113,7 @@ export function registerExportCommands(program: Command, context: CommandContext
     .option('--since <date>', 'start (inclusive), YYYY-MM-DD or an ISO time; overrides --period')
     .option('--until <date>', 'end (exclusive), YYYY-MM-DD or an ISO time; overrides --period')
     .option('--format <format>', 'csv or json', parseFocusFormat, 'csv')
+    .option('--json', 'the same as --format json')
     .addHelpText(
       'after',
       `
@@ -125,7 +126,8 @@ Examples:
   $ genops export focus --file genops-audit.jsonl --since 2026-11-01 --format json`,
     )
     .action(async (file: string | undefined, options: FocusOptions) => {
-      context.exitCode = await exportFocus(options, auditSource(file, options), context);
+      const format = options.json ? 'json' : options.format;
+      context.exitCode = await exportFocus({ ...options, format }, auditSource(file, options), context);
     });
 }
 
@@ -142,6 +144,7 @@ interface FocusOptions {
   since?: string;
   until?: string;
   format: 'csv' | 'json';
+  json?: boolean;
 }
 
 function parseFocusFormat(value: string): 'csv' | 'json' {

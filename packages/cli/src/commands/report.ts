@@ -67,6 +67,7 @@ export function registerReportCommands(program: Command, context: CommandContext
     .option('--since <date>', 'start (inclusive), YYYY-MM-DD or an ISO time; overrides --period')
     .option('--until <date>', 'end (exclusive), YYYY-MM-DD or an ISO time; overrides --period')
     .option('--format <format>', 'table, json or csv', parseFormat, 'table')
+    .option('--json', 'the same as --format json')
     .addHelpText(
       'after',
       `
@@ -79,7 +80,8 @@ Examples:
   $ genops report --store redis://127.0.0.1:6379 --by customer,model --since 2026-11-01 --format csv`,
     )
     .action(async (file: string | undefined, options: ReportOptions) => {
-      context.exitCode = await report(options, auditSource(file, options), context);
+      const format = options.json ? 'json' : options.format;
+      context.exitCode = await report({ ...options, format }, auditSource(file, options), context);
     });
 }
 
@@ -97,6 +99,7 @@ interface ReportOptions {
   since?: string;
   until?: string;
   format: 'table' | 'json' | 'csv';
+  json?: boolean;
 }
 
 export function parseFormat(value: string): 'table' | 'json' | 'csv' {

@@ -98,7 +98,7 @@ describe('observability/otel-collector', () => {
   });
 
   it.each(['config.yaml', ...overlays.map((file) => join('backends', file))])(
-    '%s reads settings only as ${env:NAME} or ${env:NAME:-default}, and holds no key',
+    '%s reads settings only as env:NAME references (with an optional :-default), and holds no key',
     (file) => {
       const text = readFileSync(join(directory, file), 'utf8');
       for (const reference of references(text)) expect(reference).toMatch(/^env:[A-Z][A-Z0-9_]*(:-[^}]*)?$/);
