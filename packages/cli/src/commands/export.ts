@@ -1,11 +1,18 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { collectKeyValue } from '../arguments';
-import { warningLine } from '../errors';
 import type { CliIo, CommandContext } from '../io';
 import { runCommandGroup } from '../program';
-import { STORE_OPTION_HELP } from '../store';
 import { type AuditSource, auditSource } from './audit';
-import { type Charge, decimalUsd, dimensionValue, parseFilters, parseWindow, readCharges, toCsv } from './report';
+import {
+  addSpendOptions,
+  type Charge,
+  decimalUsd,
+  dimensionValue,
+  parseFilters,
+  parseWindow,
+  readCharges,
+  toCsv,
+  warnUnreadable,
+} from './report';
 
 // `genops export focus`: the governed calls of a period as a FinOps FOCUS 1.2 cost and usage dataset, one
 // row per UTC day, provider, model and attribution (Tags), for FinOps tools that import FOCUS (CSV or
@@ -98,20 +105,12 @@ const PROVIDERS: Readonly<Record<string, { name: string; service: string }>> = {
 /** Adds `genops export focus` to `program`. */
 export function registerExportCommands(program: Command, context: CommandContext): void {
   const exportCommand = program.command('export').description('export governed spend to FinOps tools');
-  exportCommand
-    .command('focus')
-    .description('the governed calls of a period as a FinOps FOCUS 1.2 dataset (CSV or JSON)')
-    .argument('[file]', 'an audit file (same as --file)')
-    .option('--file <path>', 'an audit JSON Lines file, as GenOps.init({ audit: { file } }) writes it')
-    .option('--store <url>', `read the store's audit chain instead: ${STORE_OPTION_HELP}`)
-    .option('--where <key=value>', 'only calls with this attribution or call value (repeatable)', collectKeyValue, [])
-    .option(
-      '--period <period>',
-      'today, yesterday, week, last-week, month, last-month, all, YYYY-MM or YYYY-MM-DD (UTC)',
-      'last-month',
-    )
-    .option('--since <date>', 'start (inclusive), YYYY-MM-DD or an ISO time; overrides --period')
-    .option('--until <date>', 'end (exclusive), YYYY-MM-DD or an ISO time; overrides --period')
+  addSpendOptions(
+    exportCommand
+      .command('focus')
+      .description('the governed calls of a period as a FinOps FOCUS 1.2 dataset (CSV or JSON)'),
+    'last-month',
+  )
     .option('--format <format>', 'csv or json', parseFocusFormat, 'csv')
     .option('--json', 'the same as --format json')
     .addHelpText(
@@ -182,10 +181,7 @@ async function exportFocus(options: FocusOptions, source: AuditSource, context: 
       group.calls += 1;
     },
   });
-  if (unreadable > 0)
-    context.io.stderr.write(
-      `${context.err.yellow(warningLine(`${unreadable} audit line(s) could not be read and are not exported (genops audit verify says which)`))}\n`,
-    );
+  warnUnreadable(unreadable, 'exported', context);
   const rows = [...groups.values()]
     .sort(
       (a, b) =>

@@ -55,17 +55,13 @@ const PERIODS = 'today, yesterday, week, last-week, month, last-month, all, YYYY
 
 /** Adds `genops report` to `program`. */
 export function registerReportCommands(program: Command, context: CommandContext): void {
-  program
-    .command('report')
-    .description('spend by team, project, customer, model, provider or any attribution key, over a period')
-    .argument('[file]', 'an audit file (same as --file)')
-    .option('--file <path>', 'an audit JSON Lines file, as GenOps.init({ audit: { file } }) writes it')
-    .option('--store <url>', `read the store's audit chain instead: ${STORE_OPTION_HELP}`)
+  addSpendOptions(
+    program
+      .command('report')
+      .description('spend by team, project, customer, model, provider or any attribution key, over a period'),
+    'month',
+  )
     .option('--by <dimensions>', 'comma-separated: provider, model, operation, day, month or attribution keys', 'team')
-    .option('--where <key=value>', 'only calls with this attribution or call value (repeatable)', collectKeyValue, [])
-    .option('--period <period>', `${PERIODS} (UTC)`, 'month')
-    .option('--since <date>', 'start (inclusive), YYYY-MM-DD or an ISO time; overrides --period')
-    .option('--until <date>', 'end (exclusive), YYYY-MM-DD or an ISO time; overrides --period')
     .option('--format <format>', 'table, json or csv', parseFormat, 'table')
     .option('--json', 'the same as --format json')
     .addHelpText(
@@ -83,6 +79,28 @@ Examples:
       const format = options.json ? 'json' : options.format;
       context.exitCode = await report({ ...options, format }, auditSource(file, options), context);
     });
+}
+
+/**
+ * The arguments `report` and `export focus` share: where the audit trail is (an audit file, else the
+ * store), which calls (`--where`) and which period (`--period`, `--since`, `--until`).
+ */
+export function addSpendOptions(command: Command, defaultPeriod: string): Command {
+  return command
+    .argument('[file]', 'an audit file (same as --file)')
+    .option('--file <path>', 'an audit JSON Lines file, as GenOps.init({ audit: { file } }) writes it')
+    .option('--store <url>', `read the store's audit chain instead: ${STORE_OPTION_HELP}`)
+    .option('--where <key=value>', 'only calls with this attribution or call value (repeatable)', collectKeyValue, [])
+    .option('--period <period>', `${PERIODS} (UTC)`, defaultPeriod)
+    .option('--since <date>', 'start (inclusive), YYYY-MM-DD or an ISO time; overrides --period')
+    .option('--until <date>', 'end (exclusive), YYYY-MM-DD or an ISO time; overrides --period');
+}
+
+/** `genops: warning: 2 audit line(s) could not be read and are not <what>` on stderr, when there are any. */
+export function warnUnreadable(count: number, what: string, context: CommandContext): void {
+  if (count === 0) return;
+  const message = `${count} audit line(s) could not be read and are not ${what} (genops audit verify says which)`;
+  context.io.stderr.write(`${context.err.yellow(warningLine(message))}\n`);
 }
 
 /** Runs `genops report <argv...>`; resolves to the exit code. */
@@ -145,10 +163,7 @@ async function report(options: ReportOptions, source: AuditSource, context: Comm
       if (entry) entry.blocked += 1;
     },
   });
-  if (unreadable > 0)
-    context.io.stderr.write(
-      `${context.err.yellow(warningLine(`${unreadable} audit line(s) could not be read and are not counted (genops audit verify says which)`))}\n`,
-    );
+  warnUnreadable(unreadable, 'counted', context);
   const sorted = [...rows.values()].sort((a, b) => b.micros - a.micros || compareValues(a.values, b.values));
   const total = sorted.reduce(
     (sum, entry) => ({

@@ -1,28 +1,20 @@
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GenOps } from '../genops';
+import type { GenOpsOptions } from '../config';
+import { chatRequest, useCoreTestSetup } from '../test-support/core-test-setup';
 
 // `decisionLogs: true`: every decision and settlement as an OpenTelemetry log record, read back with the
 // logs SDK's in-memory exporter, in the trace of the call's span.
 
 const logExporter = new InMemoryLogRecordExporter();
 const loggerProvider = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: logExporter })] });
-const spanExporter = new InMemorySpanExporter();
-const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spanExporter })] });
+const setup = useCoreTestSetup();
+afterEach(() => logExporter.reset());
 
-afterEach(async () => {
-  await GenOps.current?.shutdown();
-  logExporter.reset();
-  spanExporter.reset();
-});
-
-function init(options: Parameters<typeof GenOps.init>[0] = {}) {
-  return GenOps.init({
+function init(options: GenOpsOptions = {}) {
+  return setup.init({
     loggerProvider,
-    tracerProvider,
     exporter: 'none',
-    autoInstrument: false,
     audit: false,
     defaults: { team: 'search', project: 'ranker', environment: 'prod', customer: 'acme' },
     ...options,
@@ -38,19 +30,13 @@ describe('decision log records', () => {
   it('an allowed call: a decision record and a settlement record with the span attributes, in its trace', async () => {
     const decided: string[] = [];
     const genops = init({ decisionLogs: true, onDecision: (decision) => decided.push(decision.phase) });
-    const call = await genops.governor.begin({
-      provider: 'openai',
-      operation: 'chat',
-      model: 'gpt-4o',
-      estimatedInputTokens: 100,
-      maxOutputTokens: 10,
-    });
+    const call = await genops.governor.begin(chatRequest());
     await call.end({ usage: { inputTokens: 50, outputTokens: 5 } });
 
     // The user's own hook still runs, after the emitter.
     expect(decided).toEqual(['decided', 'settled']);
     const [decision, settlement] = decisionRecords();
-    const span = spanExporter.getFinishedSpans()[0]!;
+    const span = setup.lastSpan();
     expect(decision).toMatchObject({
       eventName: 'genops.decision',
       severityNumber: 9,
@@ -93,14 +79,7 @@ describe('decision log records', () => {
       policy: { version: 1, rules: [{ name: 'no-pii', type: 'content', detect: ['email', 'secret'], action: 'deny' }] },
     });
     await expect(
-      genops.governor.begin({
-        provider: 'openai',
-        operation: 'chat',
-        model: 'gpt-4o',
-        estimatedInputTokens: 10,
-        maxOutputTokens: 10,
-        text: () => [`mail ${email} the key ${secret}`],
-      }),
+      genops.governor.begin(chatRequest({ text: () => [`mail ${email} the key ${secret}`] })),
     ).rejects.toMatchObject({ reasonCode: 'POLICY_DENY_CONTENT' });
 
     const records = decisionRecords();
@@ -124,13 +103,7 @@ describe('decision log records', () => {
 
   it('is opt-in: without decisionLogs no decision record is emitted', async () => {
     const genops = init();
-    const call = await genops.governor.begin({
-      provider: 'openai',
-      operation: 'chat',
-      model: 'gpt-4o',
-      estimatedInputTokens: 10,
-      maxOutputTokens: 10,
-    });
+    const call = await genops.governor.begin(chatRequest());
     await call.end({ usage: { inputTokens: 5, outputTokens: 5 } });
     expect(decisionRecords()).toEqual([]);
   });

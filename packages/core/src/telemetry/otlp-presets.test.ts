@@ -2,8 +2,10 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { metrics, trace } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { GenOpsOptions } from '../config';
 import { ConfigError } from '../errors/config-error';
 import { GenOps } from '../genops';
+import { chatRequest } from '../test-support/core-test-setup';
 import { OTLP_PRESETS, type OtlpExporterOptions, resolveOtlpTarget } from './otlp-presets';
 
 // Each preset is checked twice: its URLs and headers as resolved from the environment (the vendor's
@@ -208,26 +210,16 @@ describe('resolveOtlpTarget: the documented endpoint and headers of each platfor
   });
 });
 
-/** One governed call through GenOps with the preset, flushed by shutdown(): what the receiver got. */
-async function governedCallThrough(otlp: OtlpExporterOptions): Promise<Captured[]> {
-  const genops = GenOps.init({
-    exporter: { otlp },
-    decisionLogs: true,
-    serviceName: 'preset-test',
-    autoInstrument: false,
-    defaults: { team: 'search', project: 'ranker', environment: 'test' },
-  });
-  const call = await genops.governor.begin({
-    provider: 'openai',
-    operation: 'chat',
-    model: 'gpt-4o',
-    estimatedInputTokens: 100,
-    maxOutputTokens: 10,
-  });
+/** One governed call through GenOps set up with `options`, flushed by shutdown(): what the receiver got. */
+async function governedCall(options: GenOpsOptions): Promise<Captured[]> {
+  const genops = GenOps.init({ decisionLogs: true, serviceName: 'preset-test', autoInstrument: false, ...options });
+  const call = await genops.governor.begin(chatRequest());
   await call.end({ usage: { inputTokens: 50, outputTokens: 5 } });
   await genops.shutdown();
   return [...received];
 }
+
+const governedCallThrough = (otlp: OtlpExporterOptions) => governedCall({ exporter: { otlp } });
 
 const byPath = (requests: Captured[], path: string) => requests.filter((request) => request.path === path);
 
@@ -357,16 +349,7 @@ describe('every preset on the wire (OTLP/HTTP protobuf to a receiver on 127.0.0.
       OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
     });
     try {
-      const genops = GenOps.init({ autoInstrument: false, decisionLogs: true });
-      const call = await genops.governor.begin({
-        provider: 'openai',
-        operation: 'chat',
-        model: 'gpt-4o',
-        estimatedInputTokens: 10,
-        maxOutputTokens: 10,
-      });
-      await call.end({ usage: { inputTokens: 5, outputTokens: 5 } });
-      await genops.shutdown();
+      await governedCall({});
       expect([...new Set(received.map((request) => request.path))].sort()).toEqual([
         '/v1/logs',
         '/v1/metrics',
