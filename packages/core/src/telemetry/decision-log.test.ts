@@ -65,9 +65,8 @@ describe('decision log records', () => {
       'genops.accounting.actual': span.attributes['genops.accounting.actual'],
       'genops.accounting.incomplete': false,
     });
-    expect(settlement!.body).toBe(
-      `settled chat gpt-4o (team=search): $${span.attributes['genops.accounting.actual']} of $${span.attributes['genops.accounting.reserved']} reserved`,
-    );
+    // chatRequest(): 1000 in + 100 out reserved at $2.50/$10 per 1M = $0.0035; 50 in + 5 out used = $0.000175.
+    expect(settlement!.body).toBe('settled chat gpt-4o (team=search): $0.000175 of $0.0035 reserved');
   });
 
   it('a blocked call: WARN with reason code and rule, and no prompt content or secret in any record', async () => {

@@ -8,6 +8,7 @@
 import { type Context, isSpanContextValid, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import { safely } from '../adapter/safely';
 import { type AuditLogger, getAuditLogger } from '../audit/audit-trail';
+import { formatUsdExact, usdToMicros } from '../money';
 import type { DecisionRecord } from '../pipeline/types';
 import * as sc from '../semconv';
 
@@ -129,9 +130,14 @@ function summary(decision: DecisionRecord): string {
   const call = `${decision.operation} ${decision.model}`;
   const team = decision.attribution.team ? ` (team=${decision.attribution.team})` : '';
   if (decision.phase === 'settled')
-    return `settled ${call}${team}: $${decision.actual ?? 0} of $${decision.reserved ?? 0} reserved${decision.incomplete ? ', incomplete' : ''}`;
+    return `settled ${call}${team}: ${usd(decision.actual)} of ${usd(decision.reserved)} reserved${decision.incomplete ? ', incomplete' : ''}`;
   const why = decision.reasonCode ? `: ${decision.reasonCode}${decision.rule ? ` by rule ${decision.rule}` : ''}` : '';
   return `${decision.result} ${call}${team}${why}`;
+}
+
+/** `$0.000175`: a USD amount of a decision record, through core's money helpers. */
+function usd(amount: number | undefined): string {
+  return formatUsdExact(usdToMicros(amount ?? 0));
 }
 
 /** The AWU span's context, so the record carries its trace and span ids; the root context without them. */

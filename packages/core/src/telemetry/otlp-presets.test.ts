@@ -161,6 +161,7 @@ describe('resolveOtlpTarget: the documented endpoint and headers of each platfor
     });
     expect(us.metrics?.temporality).toBe('delta');
     expect(urls({ preset: 'new-relic', region: 'eu' }).traces).toBe('https://otlp.eu01.nr-data.net/v1/traces');
+    expect(urls({ preset: 'new-relic', region: 'fedramp' }).traces).toBe('https://gov-otlp.nr-data.net/v1/traces');
   });
 
   it('signoz: SigNoz Cloud on 443 with signoz-ingestion-key per region, self-hosted on 4318 without a key', () => {

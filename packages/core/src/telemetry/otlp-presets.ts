@@ -193,14 +193,7 @@ const PRESETS: Readonly<Record<OtlpPresetName, PresetSpec>> = {
     docs: 'https://elastic.co/guide/en/serverless/current/collect-data-with-native-otlp.html',
   },
   'new-relic': {
-    base: (region = 'us') =>
-      same(
-        region === 'us'
-          ? 'https://otlp.nr-data.net'
-          : region === 'eu'
-            ? 'https://otlp.eu01.nr-data.net'
-            : `https://otlp.${region}.nr-data.net`,
-      ),
+    base: (region = 'us') => same(newRelicHost(region)),
     regionEnv: 'NEW_RELIC_REGION',
     defaultRegion: 'us',
     paths: STANDARD_PATHS,
@@ -235,6 +228,14 @@ const PRESETS: Readonly<Record<OtlpPresetName, PresetSpec>> = {
     docs: 'https://docs.cribl.io/stream/sources-otel/',
   },
 };
+
+/** New Relic's OTLP host per region: US, EU (`eu01`), FedRAMP (`gov-otlp`), else `otlp.<region>`. */
+function newRelicHost(region: string): string {
+  if (region === 'us') return 'https://otlp.nr-data.net';
+  if (region === 'eu') return 'https://otlp.eu01.nr-data.net';
+  if (region === 'fedramp') return 'https://gov-otlp.nr-data.net';
+  return `https://otlp.${region}.nr-data.net`;
+}
 
 /** The vendor documentation a preset follows. */
 export function otlpPresetDocs(preset: OtlpPresetName): string {
