@@ -137,6 +137,34 @@ describe('genops report', () => {
     ]);
   });
 
+  it('"which calls were blocked today, and why?": by reason code and rule, blocked calls only', async () => {
+    const result = await runCli([
+      'report',
+      '--file',
+      auditFile,
+      '--period',
+      'today',
+      '--by',
+      'reason,rule,team,model',
+      '--where',
+      'result=BLOCKED',
+      '--json',
+    ]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).rows).toEqual([
+      {
+        reason: 'POLICY_DENY_MODEL',
+        rule: 'denyModels',
+        team: 'ads',
+        model: 'gpt-4-turbo',
+        calls: 0,
+        blocked: 1,
+        tokens: 0,
+        costUsd: '0.000000',
+      },
+    ]);
+  });
+
   it('a period with no calls: no rows', async () => {
     const result = await runCli(['report', '--file', auditFile, '--period', '2020-01', '--format', 'json']);
     expect(result.code).toBe(0);
@@ -154,7 +182,7 @@ describe('genops report', () => {
     ],
     [
       ['--by', 'team;drop'],
-      'genops: error: --by "team;drop" is not a dimension (use provider, model, operation, day, month or an attribution key such as team, project, customer)\n',
+      'genops: error: --by "team;drop" is not a dimension (use provider, model, operation, result, reason, rule, day, month or an attribution key such as team, project, customer)\n',
     ],
     [
       ['--since', '2026-02-30'],

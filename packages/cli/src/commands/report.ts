@@ -13,15 +13,24 @@ import { type AuditSource, auditSource, checkReadable, withAuditStore } from './
 // decision record (provider, model, operation, attribution) by the call id (`subject`). Money is summed
 // in integer micro-USD, so a report's total is the exact sum of its rows.
 
-/** One settled call, as the report and the FOCUS export read it. */
-export interface Charge {
-  id: string;
-  /** When it settled, epoch ms. */
-  at: number;
+/** What a call's decision record says about it. */
+export interface CallFacts {
   provider: string;
   model: string;
   operation: string;
   attribution: Readonly<Record<string, string>>;
+  /** `ALLOWED`, `WARNING`, `BLOCKED` or `RATE_LIMITED` (`(unknown)` without a decision record). */
+  result: string;
+  /** The reason code and rule of a decision that was not ALLOWED. */
+  reasonCode?: string | undefined;
+  rule?: string | undefined;
+}
+
+/** One settled call, as the report and the FOCUS export read it. */
+export interface Charge extends CallFacts {
+  id: string;
+  /** When it settled, epoch ms. */
+  at: number;
   /** Actual cost, integer micro-USD. */
   micros: number;
   tokens: number;
@@ -29,12 +38,8 @@ export interface Charge {
 }
 
 /** A call denied before it ran (BLOCKED or RATE_LIMITED): counted, never charged. */
-export interface Denial {
+export interface Denial extends CallFacts {
   at: number;
-  provider: string;
-  model: string;
-  operation: string;
-  attribution: Readonly<Record<string, string>>;
 }
 
 /** A time window: start inclusive, end exclusive, epoch ms; `undefined` ends are open. */
@@ -48,7 +53,7 @@ export interface Window {
 const DAY = 86_400_000;
 
 /** Dimensions that are not attribution keys. */
-const CALL_DIMENSIONS = ['provider', 'model', 'operation', 'day', 'month'] as const;
+const CALL_DIMENSIONS = ['provider', 'model', 'operation', 'result', 'reason', 'rule', 'day', 'month'] as const;
 /** An attribution key: what `--by` and `--where` accept besides the call dimensions. */
 const KEY = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 const PERIODS = 'today, yesterday, week, last-week, month, last-month, all, YYYY-MM or YYYY-MM-DD';
@@ -61,7 +66,11 @@ export function registerReportCommands(program: Command, context: CommandContext
       .description('spend by team, project, customer, model, provider or any attribution key, over a period'),
     'month',
   )
-    .option('--by <dimensions>', 'comma-separated: provider, model, operation, day, month or attribution keys', 'team')
+    .option(
+      '--by <dimensions>',
+      'comma-separated: provider, model, operation, result, reason, rule, day, month or attribution keys',
+      'team',
+    )
     .option('--format <format>', 'table, json or csv', parseFormat, 'table')
     .option('--json', 'the same as --format json')
     .addHelpText(
@@ -72,6 +81,7 @@ counted, at no cost. Weeks start on Monday; all periods are UTC.
 
 Examples:
   $ genops report --period week --where team=search --by model
+  $ genops report --period today --by reason,rule,team           (which calls were blocked today, and why)
   $ genops report --file genops-audit.jsonl --by team,project --period 2026-11
   $ genops report --store redis://127.0.0.1:6379 --by customer,model --since 2026-11-01 --format csv`,
     )
@@ -248,13 +258,14 @@ interface ChargeSink {
   denial?(denial: Denial): void;
 }
 
-/** What a decision record says about its call, kept until its settlement. */
-interface Decided {
-  provider: string;
-  model: string;
-  operation: string;
-  attribution: Readonly<Record<string, string>>;
-}
+/** A settlement whose decision record is not in the trail read (a store that dropped old records). */
+const UNKNOWN_CALL: CallFacts = {
+  provider: '(unknown)',
+  model: '(unknown)',
+  operation: '(unknown)',
+  attribution: {},
+  result: '(unknown)',
+};
 
 /**
  * Reads the audit trail of `source` (file or store) and hands each call settled in `window` to `sink`
@@ -267,7 +278,7 @@ export async function readCharges(
   context: CommandContext,
   sink: ChargeSink,
 ): Promise<number> {
-  const pending = new Map<string, Decided>();
+  const pending = new Map<string, CallFacts>();
   let unreadable = 0;
   const inWindow = (at: number) =>
     (window.start === undefined || at >= window.start) && (window.end === undefined || at < window.end);
@@ -279,11 +290,14 @@ export async function readCharges(
     const record = item as AuditRecord;
     const data = (record.data ?? {}) as Record<string, unknown>;
     if (record.type === 'decision') {
-      const decided: Decided = {
+      const decided: CallFacts = {
         provider: text(data.provider) ?? '(unknown)',
         model: text(data.model) ?? '(unknown)',
         operation: text(data.operation) ?? '(unknown)',
         attribution: attributionOf(data.attribution),
+        result: text(data.result) ?? '(unknown)',
+        reasonCode: text(data.reasonCode),
+        rule: text(data.rule),
       };
       if (data.result === 'BLOCKED' || data.result === 'RATE_LIMITED') {
         if (sink.denial && inWindow(record.at)) sink.denial({ at: record.at, ...decided });
@@ -297,12 +311,9 @@ export async function readCharges(
     pending.delete(record.subject);
     if (!inWindow(record.at)) return;
     sink.charge({
+      ...(decided ?? UNKNOWN_CALL),
       id: record.subject,
       at: record.at,
-      provider: decided?.provider ?? '(unknown)',
-      model: decided?.model ?? '(unknown)',
-      operation: decided?.operation ?? '(unknown)',
-      attribution: decided?.attribution ?? {},
       micros: settledMicros(data),
       tokens: typeof data.actualTokens === 'number' && Number.isFinite(data.actualTokens) ? data.actualTokens : 0,
       incomplete: data.incomplete === true,
@@ -355,6 +366,12 @@ export function dimensionValue(call: Charge | Denial, dimension: string): string
       return call.model;
     case 'operation':
       return call.operation;
+    case 'result':
+      return call.result;
+    case 'reason':
+      return call.reasonCode;
+    case 'rule':
+      return call.rule;
     case 'day':
       return new Date(call.at).toISOString().slice(0, 10);
     case 'month':
