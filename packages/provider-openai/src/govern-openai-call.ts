@@ -6,8 +6,9 @@ import {
   type StainlessMethod,
 } from '@genops/core/adapter';
 import { heliconePropertyHeaders, isHeliconeBaseURL, withRequestHeaders } from './compatible-gateways';
-import { describeOpenAIRequest } from './describe-openai-request';
+import { clientEndpointOf, describeOpenAIRequest } from './describe-openai-request';
 import { applyOpenAIEdits } from './openai-request-text';
+import { NO_STREAM, type OpenAIEndpoint } from './openai-endpoint';
 import { createOpenAIStreamObserver } from './openai-stream-observer';
 import { readOpenAIResponse } from './read-openai-response';
 import type { OpenAIMethod, OpenAIPatchedMethod } from './types';
@@ -64,4 +65,36 @@ export function governCreate(
 /** The beta mirrors send the same bodies and read the same responses as the methods they mirror. */
 function wireFormatOf(method: OpenAIPatchedMethod): OpenAIMethod {
   return method === 'beta.responses.create' ? 'responses.create' : method;
+}
+
+/**
+ * Wraps a billable method beyond `create` (images, audio, videos: see `openai-endpoint.ts`) so each call
+ * is one governed unit, priced by the units its endpoint reports; the caller still gets the SDK's own
+ * `APIPromise` (and `Stream`).
+ */
+export function governEndpoint(
+  endpoint: OpenAIEndpoint,
+  original: StainlessMethod,
+  APIPromise: APIPromiseClass,
+): StainlessMethod {
+  return openAIMethods.mark(original, function (this, body, options) {
+    const governor = currentGovernor();
+    if (!governor || body === null || typeof body !== 'object' || (endpoint.when && !endpoint.when(body, options)))
+      return original.call(this, body, options);
+    const client = this._client;
+    const baseURL = typeof client?.baseURL === 'string' ? client.baseURL : undefined;
+    const provider = typeof client?.[PROVIDER] === 'string' ? client[PROVIDER] : undefined;
+    const base = clientEndpointOf(baseURL, provider);
+    return governStainlessCall(
+      governor,
+      {
+        request: endpoint.describe(body, base, client),
+        ...(endpoint.edit ? { edit: endpoint.edit } : {}),
+        outcome: (result) => endpoint.outcome(result, body),
+        streamObserver: () => endpoint.streamObserver?.(body) ?? NO_STREAM,
+        ...(endpoint.defer ? { defer: endpoint.defer } : {}),
+      },
+      { self: this, body, options, original, APIPromise },
+    );
+  });
 }

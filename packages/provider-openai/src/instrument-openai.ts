@@ -1,6 +1,6 @@
 import { createFallbackAPIPromise } from '@genops/core/adapter';
-import { governCreate, openAIMethods, PROVIDER } from './govern-openai-call';
-import { GOVERNED_METHODS, openAIAdapter } from './openai-adapter';
+import { governCreate, governEndpoint, openAIMethods, PROVIDER } from './govern-openai-call';
+import { GOVERNED_ENDPOINTS, GOVERNED_METHODS, openAIAdapter } from './openai-adapter';
 import type { InstrumentOpenAIOptions } from './types';
 
 const INSTRUMENTED = Symbol.for('genops.openai.instrumented');
@@ -41,6 +41,13 @@ export function instrumentOpenAI<T extends object>(client: T, options: Instrumen
     const original = openAIMethods.unwrap(resource.create);
     if (openAIMethods.isGoverned(resource.create) && Object.hasOwn(resource, 'create')) continue;
     resource.create = governCreate(method, original, APIPromise);
+  }
+  for (const endpoint of GOVERNED_ENDPOINTS) {
+    const resource = endpoint.path.reduce((parent, key) => parent?.[key], target as any);
+    const method = resource?.[endpoint.key];
+    if (typeof method !== 'function') continue;
+    if (openAIMethods.isGoverned(method) && Object.hasOwn(resource, endpoint.key)) continue;
+    resource[endpoint.key] = governEndpoint(endpoint, openAIMethods.unwrap(method), APIPromise);
   }
   Object.defineProperty(target, INSTRUMENTED, { value: true });
   return client;

@@ -1,5 +1,9 @@
 import { defineSdkAdapter, loadPackageBuilds, warnUngoverned } from '@genops/core/adapter';
-import { governCreate, openAIMethods } from './govern-openai-call';
+import { governCreate, governEndpoint, openAIMethods } from './govern-openai-call';
+import { AUDIO_ENDPOINTS } from './openai-audio';
+import type { OpenAIEndpoint } from './openai-endpoint';
+import { IMAGE_ENDPOINTS } from './openai-images';
+import { VIDEO_ENDPOINTS } from './openai-videos';
 import type { OpenAIModule, OpenAIPatchedMethod } from './types';
 
 /**
@@ -19,6 +23,13 @@ export const GOVERNED_METHODS: ReadonlyArray<{
   { method: 'completions.create', path: ['completions'], resource: (OpenAI) => OpenAI?.Completions },
 ];
 
+/** Billable methods beyond `create`, each governed as one unit priced by its own units (one file per group). */
+export const GOVERNED_ENDPOINTS: readonly OpenAIEndpoint[] = [
+  ...IMAGE_ENDPOINTS,
+  ...AUDIO_ENDPOINTS,
+  ...VIDEO_ENDPOINTS,
+];
+
 /**
  * Billable methods without a governed unit yet (they need price units: per image, per character, per
  * minute, batch rates; or, for a resumed background stream, a link to the unit that started it). While
@@ -30,15 +41,11 @@ export const UNGOVERNED_METHODS: ReadonlyArray<{
   resource: (OpenAI: any) => any;
   when?: (args: unknown[]) => boolean;
 }> = [
-  { method: 'images.generate', key: 'generate', resource: (OpenAI) => OpenAI?.Images },
-  { method: 'images.edit', key: 'edit', resource: (OpenAI) => OpenAI?.Images },
-  { method: 'images.createVariation', key: 'createVariation', resource: (OpenAI) => OpenAI?.Images },
-  { method: 'audio.speech.create', key: 'create', resource: (OpenAI) => OpenAI?.Audio?.Speech },
-  { method: 'audio.transcriptions.create', key: 'create', resource: (OpenAI) => OpenAI?.Audio?.Transcriptions },
-  { method: 'audio.translations.create', key: 'create', resource: (OpenAI) => OpenAI?.Audio?.Translations },
   { method: 'batches.create', key: 'create', resource: (OpenAI) => OpenAI?.Batches },
   { method: 'fineTuning.jobs.create', key: 'create', resource: (OpenAI) => OpenAI?.FineTuning?.Jobs },
-  { method: 'videos.create', key: 'create', resource: (OpenAI) => OpenAI?.Videos },
+  { method: 'videos.edit', key: 'edit', resource: (OpenAI) => OpenAI?.Videos },
+  { method: 'videos.extend', key: 'extend', resource: (OpenAI) => OpenAI?.Videos },
+  { method: 'videos.remix', key: 'remix', resource: (OpenAI) => OpenAI?.Videos },
   { method: 'responses.compact', key: 'compact', resource: (OpenAI) => OpenAI?.Responses },
   { method: 'beta.responses.compact', key: 'compact', resource: (OpenAI) => OpenAI?.Beta?.Responses },
   {
@@ -82,6 +89,13 @@ export function patchModule(module: OpenAIModule): () => void {
       governCreate(method, original, module.APIPromise),
     ),
   );
+  for (const endpoint of GOVERNED_ENDPOINTS) {
+    undo.push(
+      openAIMethods.patch(endpoint.resource(module.OpenAI)?.prototype, endpoint.key, (original) =>
+        governEndpoint(endpoint, original, module.APIPromise),
+      ),
+    );
+  }
   for (const { method, key, resource, when } of UNGOVERNED_METHODS) {
     undo.push(
       warnUngoverned(openAIMethods, resource(module.OpenAI)?.prototype, key, {

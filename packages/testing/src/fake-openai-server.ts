@@ -18,15 +18,42 @@ import {
   textCompletionChunks,
   type WireContext,
 } from './fake-openai-wire';
+import {
+  DEFAULT_AUDIO_SECONDS,
+  imageStreamEvents,
+  imagesResponse,
+  parseMultipart,
+  speechAudio,
+  transcriptionBody,
+  transcriptionStreamEvents,
+  videoJob,
+} from './fake-openai-media';
 import type { FakeOpenAIServer, FakeReply, RecordedRequest, StartFakeOpenAIOptions } from './types';
 
-type Endpoint = 'chat' | 'responses' | 'embeddings' | 'completions';
+type Endpoint =
+  | 'chat'
+  | 'responses'
+  | 'embeddings'
+  | 'completions'
+  | 'images'
+  | 'image-edits'
+  | 'speech'
+  | 'transcriptions'
+  | 'translations'
+  | 'videos';
 
 const ENDPOINTS: Record<string, Endpoint> = {
   '/v1/chat/completions': 'chat',
   '/v1/responses': 'responses',
   '/v1/embeddings': 'embeddings',
   '/v1/completions': 'completions',
+  '/v1/images/generations': 'images',
+  '/v1/images/edits': 'image-edits',
+  '/v1/images/variations': 'images',
+  '/v1/audio/speech': 'speech',
+  '/v1/audio/transcriptions': 'transcriptions',
+  '/v1/audio/translations': 'translations',
+  '/v1/videos': 'videos',
 };
 
 const DEFAULT_CHUNKS = 3;
@@ -39,7 +66,8 @@ interface SseEvent {
 
 /**
  * Starts a fake OpenAI REST server on 127.0.0.1 for `POST /v1/chat/completions`, `/v1/responses`,
- * `/v1/embeddings` and `/v1/completions`, in JSON and SSE, speaking the wire format the real `openai`
+ * `/v1/embeddings` and `/v1/completions`, in JSON and SSE, and for images (`/v1/images/*`), audio
+ * (`/v1/audio/speech|transcriptions|translations`, multipart uploads) and videos (`/v1/videos`), speaking the wire format the real `openai`
  * SDK reads. Replies come from `enqueue()` (first in, first out) or the defaults.
  *
  * @example
@@ -63,11 +91,15 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
   });
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const rawBody = await readBody(request);
+    const bytes = await readBody(request);
+    const rawBody = bytes.toString('utf8');
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     let body: any;
     let bodyError: string | undefined;
-    if (rawBody !== '') {
+    const contentType = request.headers['content-type'] ?? '';
+    if (contentType.startsWith('multipart/form-data')) {
+      body = parseMultipart(bytes, contentType);
+    } else if (rawBody !== '') {
       try {
         body = JSON.parse(rawBody);
       } catch (error) {
@@ -107,9 +139,40 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       finishReason: reply.finishReason ?? 'stop',
       created: Math.floor(Date.now() / 1000),
     };
-    const stream = params.stream === true && endpoint !== 'embeddings';
+    // Multipart fields arrive as strings.
+    const stream = (params.stream === true || params.stream === 'true') && endpoint !== 'embeddings';
     const includeUsage = isRecord(params.stream_options) && params.stream_options.include_usage === true;
 
+    if (endpoint === 'speech') {
+      response.writeHead(status, { 'content-type': 'audio/mpeg', ...headers });
+      response.end(speechAudio());
+      return;
+    }
+    const seconds = reply.audioSeconds ?? DEFAULT_AUDIO_SECONDS;
+    if (endpoint === 'transcriptions' || endpoint === 'translations') {
+      if (stream) {
+        const events = transcriptionStreamEvents(context, seconds).map((data) => ({ data }));
+        await sendSse(response, status, events, reply, headers);
+        return;
+      }
+      const answer = transcriptionBody(context, params, seconds, endpoint === 'translations');
+      if ('text' in answer) {
+        response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
+        response.end(answer.text);
+      } else sendJson(response, status, answer.json, headers);
+      return;
+    }
+    if (stream && (endpoint === 'images' || endpoint === 'image-edits')) {
+      const events = imageStreamEvents(context, params, endpoint === 'image-edits');
+      await sendSse(
+        response,
+        status,
+        events.map((data) => ({ event: (data as { type: string }).type, data })),
+        reply,
+        headers,
+      );
+      return;
+    }
     if (stream) {
       await sendSse(response, status, sseEvents(endpoint, context, params, includeUsage), reply, headers);
       return;
@@ -165,6 +228,15 @@ function jsonBody(endpoint: Endpoint, context: WireContext, params: Record<strin
       return textCompletion(context, randomId('cmpl-'));
     case 'responses':
       return responseObject(context, { responseId: randomId('resp_'), messageId: randomId('msg_') }, params, 'final');
+    case 'images':
+    case 'image-edits':
+      return imagesResponse(context, params);
+    case 'videos':
+      return videoJob(context, params);
+    case 'speech':
+    case 'transcriptions':
+    case 'translations':
+      return {};
     case 'embeddings': {
       const dimensions = typeof params.dimensions === 'number' ? params.dimensions : DEFAULT_EMBEDDING_DIMENSIONS;
       const base64 = params.encoding_format === 'base64';
@@ -189,7 +261,7 @@ function sseEvents(
       return responseEvents(context, { responseId: randomId('resp_'), messageId: randomId('msg_') }, params).map(
         (data) => ({ event: data.type, data }),
       );
-    case 'embeddings':
+    default:
       return [];
   }
 }
@@ -246,11 +318,11 @@ function sendRaw(response: ServerResponse, status: number, text: string, headers
   response.end(text);
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
+function readBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
   });
 }

@@ -34,6 +34,7 @@ const UNIT_PRICES = [
   'search',
   'request',
   'computeSecond',
+  'videoSecond',
 ] as const;
 const MODES = new Set([
   'chat',
@@ -174,11 +175,12 @@ export function priceProblems(price: unknown): PriceProblem[] {
         if (
           !(UNIT_PRICES as readonly string[]).includes(field) &&
           field !== 'imageBySize' &&
+          field !== 'videoSecondBySize' &&
           field !== 'requestBySearchContext'
         )
           problems.push({
             field: `units.${field}`,
-            message: `is not a unit (known: ${[...UNIT_PRICES, 'imageBySize', 'requestBySearchContext'].join(', ')})`,
+            message: `is not a unit (known: ${[...UNIT_PRICES, 'imageBySize', 'videoSecondBySize', 'requestBySearchContext'].join(', ')})`,
             received: units[field],
           });
       for (const field of UNIT_PRICES)
@@ -194,6 +196,17 @@ export function priceProblems(price: unknown): PriceProblem[] {
         else
           for (const [size, value] of Object.entries(units.imageBySize))
             push(rateProblem(`units.imageBySize.${size}`, value, MAX_UNIT_PRICE, 'USD per image'));
+      }
+      if (units.videoSecondBySize !== undefined) {
+        if (!isRecord(units.videoSecondBySize))
+          problems.push({
+            field: 'units.videoSecondBySize',
+            message: 'must map "<W>x<H>" to USD per second of video',
+            received: units.videoSecondBySize,
+          });
+        else
+          for (const [size, value] of Object.entries(units.videoSecondBySize))
+            push(rateProblem(`units.videoSecondBySize.${size}`, value, MAX_UNIT_PRICE, 'USD per second'));
       }
       if (units.requestBySearchContext !== undefined) {
         if (!isRecord(units.requestBySearchContext))
