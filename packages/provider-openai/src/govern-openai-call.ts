@@ -7,8 +7,8 @@ import {
 } from '@genops/core/adapter';
 import { heliconePropertyHeaders, isHeliconeBaseURL, withRequestHeaders } from './compatible-gateways';
 import { clientEndpointOf, describeOpenAIRequest } from './describe-openai-request';
-import { applyOpenAIEdits } from './openai-request-text';
 import { NO_STREAM, type OpenAIEndpoint } from './openai-endpoint';
+import { applyOpenAIEdits } from './openai-request-text';
 import { createOpenAIStreamObserver } from './openai-stream-observer';
 import { readOpenAIResponse } from './read-openai-response';
 import type { OpenAIMethod, OpenAIPatchedMethod } from './types';

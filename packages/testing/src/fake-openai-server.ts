@@ -1,6 +1,16 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  DEFAULT_AUDIO_SECONDS,
+  imageStreamEvents,
+  imagesResponse,
+  parseMultipart,
+  speechAudio,
+  transcriptionBody,
+  transcriptionStreamEvents,
+  videoJob,
+} from './fake-openai-media';
+import {
   chatCompletion,
   chatCompletionChunks,
   DEFAULT_CONTENT,
@@ -18,16 +28,6 @@ import {
   textCompletionChunks,
   type WireContext,
 } from './fake-openai-wire';
-import {
-  DEFAULT_AUDIO_SECONDS,
-  imageStreamEvents,
-  imagesResponse,
-  parseMultipart,
-  speechAudio,
-  transcriptionBody,
-  transcriptionStreamEvents,
-  videoJob,
-} from './fake-openai-media';
 import type { FakeOpenAIServer, FakeReply, RecordedRequest, StartFakeOpenAIOptions } from './types';
 
 type Endpoint =

@@ -10,8 +10,8 @@ const warned = new Set<string>();
  * unchanged. `when(args)` narrows it to the billable form (e.g. `retrieve(id, { stream: true })`).
  *
  * @example
- * warnUngoverned(openAIMethods, OpenAI.Images.prototype, 'generate', {
- *   method: 'openai images.generate',
+ * warnUngoverned(openAIMethods, OpenAI.Videos.prototype, 'remix', {
+ *   method: 'openai videos.remix',
  *   adapter: '@genops/provider-openai',
  * });
  */
