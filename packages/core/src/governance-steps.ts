@@ -86,7 +86,7 @@ function batchWorstCase(
   found: Pick<WorstCase, 'match' | 'source'>,
 ): WorstCase {
   const perRequest = price?.maxOutputTokens ?? options.defaultMaxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
-  const outputBound = (request.maxOutputTokens ?? 0) + Math.max(0, batch.uncappedRequests) * perRequest;
+  const outputBound = Math.max(0, batch.cappedOutputTokens) + Math.max(0, batch.uncappedRequests) * perRequest;
   const rates =
     price?.batch === undefined
       ? price

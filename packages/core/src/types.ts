@@ -86,10 +86,11 @@ export interface GovernedRequest {
   units?: ReservationUnits;
   /**
    * A provider batch job (OpenAI `batches.create`, Anthropic message batches): one unit for many
-   * requests, reserved and settled at the model's batch rates. `maxOutputTokens` is then the sum of the
-   * capped requests' caps; each of the `uncappedRequests` adds the model's output limit.
+   * requests, reserved and settled at the model's batch rates. The output worst case is
+   * `cappedOutputTokens` (the sum of the capped requests' caps) plus the model's output limit for each
+   * of the `uncappedRequests`; set `maxOutputTokens` (their sum) only when every request is capped.
    */
-  batch?: { requests: number; uncappedRequests: number };
+  batch?: { requests: number; uncappedRequests: number; cappedOutputTokens: number };
 }
 
 /** Non-token units a request may use, as a worst case (see `BillableUsage` for the settled amounts). */

@@ -1,6 +1,7 @@
 import { createFallbackAPIPromise } from '@genops/core/adapter';
 import { governCreate, governEndpoint, openAIMethods, PROVIDER } from './govern-openai-call';
 import { GOVERNED_ENDPOINTS, GOVERNED_METHODS, openAIAdapter } from './openai-adapter';
+import { watchBatchRetrieve } from './openai-batches';
 import type { InstrumentOpenAIOptions } from './types';
 
 const INSTRUMENTED = Symbol.for('genops.openai.instrumented');
@@ -49,6 +50,9 @@ export function instrumentOpenAI<T extends object>(client: T, options: Instrumen
     if (openAIMethods.isGoverned(method) && Object.hasOwn(resource, endpoint.key)) continue;
     resource[endpoint.key] = governEndpoint(endpoint, openAIMethods.unwrap(method), APIPromise);
   }
+  const batches = target.batches;
+  if (typeof batches?.retrieve === 'function' && !Object.hasOwn(batches, 'retrieve'))
+    batches.retrieve = watchBatchRetrieve(openAIMethods, openAIMethods.unwrap(batches.retrieve));
   Object.defineProperty(target, INSTRUMENTED, { value: true });
   return client;
 }

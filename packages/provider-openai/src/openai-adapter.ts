@@ -1,6 +1,7 @@
 import { defineSdkAdapter, loadPackageBuilds, warnUngoverned } from '@genops/core/adapter';
 import { governCreate, governEndpoint, openAIMethods } from './govern-openai-call';
 import { AUDIO_ENDPOINTS } from './openai-audio';
+import { BATCH_ENDPOINTS, patchBatchRetrieve } from './openai-batches';
 import type { OpenAIEndpoint } from './openai-endpoint';
 import { IMAGE_ENDPOINTS } from './openai-images';
 import { VIDEO_ENDPOINTS } from './openai-videos';
@@ -28,6 +29,7 @@ export const GOVERNED_ENDPOINTS: readonly OpenAIEndpoint[] = [
   ...IMAGE_ENDPOINTS,
   ...AUDIO_ENDPOINTS,
   ...VIDEO_ENDPOINTS,
+  ...BATCH_ENDPOINTS,
 ];
 
 /**
@@ -41,7 +43,6 @@ export const UNGOVERNED_METHODS: ReadonlyArray<{
   resource: (OpenAI: any) => any;
   when?: (args: unknown[]) => boolean;
 }> = [
-  { method: 'batches.create', key: 'create', resource: (OpenAI) => OpenAI?.Batches },
   { method: 'fineTuning.jobs.create', key: 'create', resource: (OpenAI) => OpenAI?.FineTuning?.Jobs },
   { method: 'videos.edit', key: 'edit', resource: (OpenAI) => OpenAI?.Videos },
   { method: 'videos.extend', key: 'extend', resource: (OpenAI) => OpenAI?.Videos },
@@ -96,6 +97,8 @@ export function patchModule(module: OpenAIModule): () => void {
       ),
     );
   }
+  // A batch job's unit settles when the app reads the finished job.
+  undo.push(patchBatchRetrieve(openAIMethods, module.OpenAI?.Batches));
   for (const { method, key, resource, when } of UNGOVERNED_METHODS) {
     undo.push(
       warnUngoverned(openAIMethods, resource(module.OpenAI)?.prototype, key, {

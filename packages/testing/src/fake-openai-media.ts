@@ -168,7 +168,10 @@ export function parseMultipart(raw: Buffer, contentType: string): Record<string,
       const name = /name="([^"]*)"/.exec(headers)?.[1];
       const filename = /filename="([^"]*)"/.exec(headers)?.[1];
       if (name !== undefined) {
-        const value = filename !== undefined ? { filename, bytes: content.length } : content.toString('utf8');
+        const value =
+          filename !== undefined
+            ? { filename, bytes: content.length, content: Buffer.from(content) }
+            : content.toString('utf8');
         const key = name.endsWith('[]') ? name.slice(0, -2) : name;
         if (name.endsWith('[]')) fields[key] = [...((fields[key] as unknown[]) ?? []), value];
         else fields[key] = value;
@@ -177,4 +180,62 @@ export function parseMultipart(raw: Buffer, contentType: string): Record<string,
     start = next;
   }
   return fields;
+}
+
+/** A stored upload of the fake server (`POST /v1/files`). */
+export interface FakeFile {
+  id: string;
+  filename: string;
+  purpose: string;
+  content: Buffer;
+  createdAt: number;
+}
+
+export function fileObject(file: FakeFile): unknown {
+  return {
+    id: file.id,
+    object: 'file',
+    bytes: file.content.length,
+    created_at: file.createdAt,
+    filename: file.filename,
+    purpose: file.purpose,
+    status: 'processed',
+  };
+}
+
+/**
+ * A batch job (`POST /v1/batches`, `GET /v1/batches/{id}`): created `validating`; read back, it has
+ * `completed` with the reply's usage as the whole batch's usage (Responses-style token counts).
+ */
+export function batchObject(
+  id: string,
+  params: Record<string, unknown>,
+  requests: number,
+  completed: { usage: WireContext['usage'] } | undefined,
+  created: number,
+): unknown {
+  const usage = completed?.usage;
+  return {
+    id,
+    object: 'batch',
+    endpoint: params.endpoint,
+    input_file_id: params.input_file_id,
+    completion_window: params.completion_window ?? '24h',
+    status: completed ? 'completed' : 'validating',
+    created_at: created,
+    ...(completed ? { completed_at: created + 60, output_file_id: `file-out-${id}` } : {}),
+    request_counts: { total: requests, completed: completed ? requests : 0, failed: 0 },
+    metadata: params.metadata ?? null,
+    ...(usage
+      ? {
+          usage: {
+            input_tokens: usage.input,
+            input_tokens_details: { cached_tokens: usage.cachedInput ?? 0 },
+            output_tokens: usage.output,
+            output_tokens_details: { reasoning_tokens: usage.reasoning ?? 0 },
+            total_tokens: usage.input + usage.output,
+          },
+        }
+      : {}),
+  };
 }

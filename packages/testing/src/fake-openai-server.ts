@@ -1,7 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  batchObject,
   DEFAULT_AUDIO_SECONDS,
+  type FakeFile,
+  fileObject,
   imageStreamEvents,
   imagesResponse,
   parseMultipart,
@@ -108,6 +111,10 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
     }
     requests.push({ method: request.method ?? 'GET', path, headers: flattenHeaders(request), body, rawBody });
 
+    if (path === '/v1/files' || path.startsWith('/v1/files/') || path.startsWith('/v1/batches')) {
+      handleFilesAndBatches(request.method ?? 'GET', path, isRecord(body) ? body : {}, response);
+      return;
+    }
     const endpoint = ENDPOINTS[path];
     if (request.method !== 'POST' || endpoint === undefined) {
       sendJson(response, 404, errorBody(404, { message: `Invalid URL (${request.method} ${path})` }), {});
@@ -189,6 +196,65 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
     } else {
       sendJson(response, status, json, headers);
     }
+  }
+
+  const files = new Map<string, FakeFile>();
+  const batches = new Map<string, { params: Record<string, unknown>; requests: number; created: number }>();
+
+  /** Uploads (`/v1/files`) and batch jobs (`/v1/batches`), kept in memory for the server's life. */
+  function handleFilesAndBatches(
+    method: string,
+    path: string,
+    params: Record<string, unknown>,
+    response: ServerResponse,
+  ): void {
+    const headers = { 'x-request-id': randomId('req_') };
+    const created = Math.floor(Date.now() / 1000);
+    if (method === 'POST' && path === '/v1/files') {
+      const upload = params.file as { filename?: string; content?: Buffer } | undefined;
+      const file: FakeFile = {
+        id: randomId('file-'),
+        filename: upload?.filename ?? 'upload.jsonl',
+        purpose: typeof params.purpose === 'string' ? params.purpose : 'batch',
+        content: upload?.content ?? Buffer.alloc(0),
+        createdAt: created,
+      };
+      files.set(file.id, file);
+      sendJson(response, 200, fileObject(file), headers);
+      return;
+    }
+    const content = /^\/v1\/files\/([^/]+)\/content$/.exec(path);
+    if (method === 'GET' && content) {
+      const file = files.get(content[1]!);
+      if (!file) sendJson(response, 404, errorBody(404, { message: `No such File object: ${content[1]}` }), headers);
+      else {
+        response.writeHead(200, { 'content-type': 'application/octet-stream', ...headers });
+        response.end(file.content);
+      }
+      return;
+    }
+    if (method === 'POST' && path === '/v1/batches') {
+      const id = randomId('batch_');
+      const input = files.get(String(params.input_file_id));
+      const lines = input
+        ? input.content
+            .toString('utf8')
+            .split('\n')
+            .filter((line) => line.trim() !== '')
+        : [];
+      batches.set(id, { params, requests: lines.length, created });
+      sendJson(response, 200, batchObject(id, params, lines.length, undefined, created), headers);
+      return;
+    }
+    const batch = /^\/v1\/batches\/([^/]+)$/.exec(path);
+    const job = batch ? batches.get(batch[1]!) : undefined;
+    if (method === 'GET' && batch && job) {
+      const reply: FakeReply = { ...defaults, ...queue.shift() };
+      const usage = reply.usage === null ? null : (reply.usage ?? DEFAULT_USAGE);
+      sendJson(response, 200, batchObject(batch[1]!, job.params, job.requests, { usage }, job.created), headers);
+      return;
+    }
+    sendJson(response, 404, errorBody(404, { message: `Invalid URL (${method} ${path})` }), headers);
   }
 
   await new Promise<void>((resolve, reject) => {
