@@ -1,12 +1,14 @@
 import {
   type APIPromiseClass,
   currentGovernor,
+  type GovernedCall,
   governStainlessCall,
   methodPatcher,
   type StainlessMethod,
 } from '@genops/core/adapter';
 import { heliconePropertyHeaders, isHeliconeBaseURL, withRequestHeaders } from './compatible-gateways';
 import { clientEndpointOf, describeOpenAIRequest } from './describe-openai-request';
+import { deferBackgroundResponse } from './openai-background-responses';
 import { NO_STREAM, type OpenAIEndpoint } from './openai-endpoint';
 import { applyOpenAIEdits } from './openai-request-text';
 import { createOpenAIStreamObserver } from './openai-stream-observer';
@@ -56,6 +58,10 @@ export function governCreate(
           : {}),
         outcome: (result, response) => readOpenAIResponse(method, result, response),
         streamObserver: () => createOpenAIStreamObserver(method, injectedUsage),
+        // A background response runs on after `create` returns: its unit settles when the app reads it.
+        ...(method === 'responses.create' && body.background === true
+          ? { defer: (result: unknown, call: GovernedCall) => deferBackgroundResponse(body, result, call) }
+          : {}),
       },
       { self: this, body: params, options, original, APIPromise },
     );

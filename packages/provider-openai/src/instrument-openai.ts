@@ -1,6 +1,7 @@
 import { createFallbackAPIPromise } from '@genops/core/adapter';
 import { governCreate, governEndpoint, openAIMethods, PROVIDER } from './govern-openai-call';
 import { GOVERNED_ENDPOINTS, GOVERNED_METHODS, openAIAdapter } from './openai-adapter';
+import { watchResponseRetrieve } from './openai-background-responses';
 import { watchBatchRetrieve } from './openai-batches';
 import type { InstrumentOpenAIOptions } from './types';
 
@@ -49,6 +50,14 @@ export function instrumentOpenAI<T extends object>(client: T, options: Instrumen
     if (typeof method !== 'function') continue;
     if (openAIMethods.isGoverned(method) && Object.hasOwn(resource, endpoint.key)) continue;
     resource[endpoint.key] = governEndpoint(endpoint, openAIMethods.unwrap(method), APIPromise);
+  }
+  for (const [path, method] of [
+    [['responses'], 'responses.retrieve'],
+    [['beta', 'responses'], 'beta.responses.retrieve'],
+  ] as const) {
+    const responses = path.reduce((parent, key) => parent?.[key], target as any);
+    if (typeof responses?.retrieve === 'function' && !Object.hasOwn(responses, 'retrieve'))
+      responses.retrieve = watchResponseRetrieve(openAIMethods, openAIMethods.unwrap(responses.retrieve), method);
   }
   const batches = target.batches;
   if (typeof batches?.retrieve === 'function' && !Object.hasOwn(batches, 'retrieve'))

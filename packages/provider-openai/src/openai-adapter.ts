@@ -1,6 +1,7 @@
 import { defineSdkAdapter, loadPackageBuilds, warnUngoverned } from '@genops/core/adapter';
 import { governCreate, governEndpoint, openAIMethods } from './govern-openai-call';
 import { AUDIO_ENDPOINTS } from './openai-audio';
+import { watchResponseRetrieve } from './openai-background-responses';
 import { BATCH_ENDPOINTS, patchBatchRetrieve } from './openai-batches';
 import type { OpenAIEndpoint } from './openai-endpoint';
 import { IMAGE_ENDPOINTS } from './openai-images';
@@ -33,9 +34,11 @@ export const GOVERNED_ENDPOINTS: readonly OpenAIEndpoint[] = [
 ];
 
 /**
- * Billable methods without a governed unit yet (they need price units: per image, per character, per
- * minute, batch rates; or, for a resumed background stream, a link to the unit that started it). While
- * GenOps runs, the first call of each prints a `GENOPS_UNGOVERNED` warning, so none is silently ungoverned.
+ * Billable methods without a governed unit yet: fine-tuning jobs (billed per trained token when the job
+ * runs), video edits, extensions and remixes (their length comes from a source video), and
+ * `responses.compact`. While GenOps runs, the first call of each prints a `GENOPS_UNGOVERNED` warning, so
+ * none is silently ungoverned. (A resumed stream of a background response this process did not start
+ * warns the same way, from `openai-background-responses.ts`.)
  */
 export const UNGOVERNED_METHODS: ReadonlyArray<{
   method: string;
@@ -49,24 +52,7 @@ export const UNGOVERNED_METHODS: ReadonlyArray<{
   { method: 'videos.remix', key: 'remix', resource: (OpenAI) => OpenAI?.Videos },
   { method: 'responses.compact', key: 'compact', resource: (OpenAI) => OpenAI?.Responses },
   { method: 'beta.responses.compact', key: 'compact', resource: (OpenAI) => OpenAI?.Beta?.Responses },
-  {
-    method: 'responses.retrieve(id, { stream: true })',
-    key: 'retrieve',
-    resource: (OpenAI) => OpenAI?.Responses,
-    when: resumesStream,
-  },
-  {
-    method: 'beta.responses.retrieve(id, { stream: true })',
-    key: 'retrieve',
-    resource: (OpenAI) => OpenAI?.Beta?.Responses,
-    when: resumesStream,
-  },
 ];
-
-/** `retrieve(id, { stream: true })` resumes a background response's stream (the model may still be running). */
-function resumesStream(args: unknown[]): boolean {
-  return (args[1] as { stream?: unknown } | undefined)?.stream === true;
-}
 
 /**
  * Loads every copy of `openai` the app can reach: the CommonJS build (what `require('openai')` gets)
@@ -97,6 +83,15 @@ export function patchModule(module: OpenAIModule): () => void {
       ),
     );
   }
+  // A background response's unit settles when the app reads it (or resumes its stream).
+  undo.push(
+    openAIMethods.patch(module.OpenAI?.Responses?.prototype, 'retrieve', (original) =>
+      watchResponseRetrieve(openAIMethods, original, 'responses.retrieve'),
+    ),
+    openAIMethods.patch(module.OpenAI?.Beta?.Responses?.prototype, 'retrieve', (original) =>
+      watchResponseRetrieve(openAIMethods, original, 'beta.responses.retrieve'),
+    ),
+  );
   // A batch job's unit settles when the app reads the finished job.
   undo.push(patchBatchRetrieve(openAIMethods, module.OpenAI?.Batches));
   for (const { method, key, resource, when } of UNGOVERNED_METHODS) {

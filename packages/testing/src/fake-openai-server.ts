@@ -115,6 +115,11 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       handleFilesAndBatches(request.method ?? 'GET', path, isRecord(body) ? body : {}, response);
       return;
     }
+    const stored = /^\/v1\/responses\/([^/]+)$/.exec(path);
+    if (request.method === 'GET' && stored && background.has(stored[1]!)) {
+      await sendBackgroundResponse(stored[1]!, new URL(request.url ?? '/', 'http://fake').searchParams, response);
+      return;
+    }
     const endpoint = ENDPOINTS[path];
     if (request.method !== 'POST' || endpoint === undefined) {
       sendJson(response, 404, errorBody(404, { message: `Invalid URL (${request.method} ${path})` }), {});
@@ -180,6 +185,14 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       );
       return;
     }
+    if (endpoint === 'responses' && params.background === true && !stream) {
+      // A background response: answered `queued`; `GET /v1/responses/{id}` reads it back finished.
+      const ids = { responseId: randomId('resp_'), messageId: randomId('msg_') };
+      background.set(ids.responseId, { ids, params });
+      const queued = { ...responseObject(context, ids, params, 'in_progress'), status: 'queued', background: true };
+      sendJson(response, status, queued, headers);
+      return;
+    }
     if (stream) {
       await sendSse(response, status, sseEvents(endpoint, context, params, includeUsage), reply, headers);
       return;
@@ -196,6 +209,39 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
     } else {
       sendJson(response, status, json, headers);
     }
+  }
+
+  const background = new Map<
+    string,
+    { ids: { responseId: string; messageId: string }; params: Record<string, unknown> }
+  >();
+
+  /**
+   * `GET /v1/responses/{id}` of a background response: the finished response (usage from the next queued
+   * reply), or with `?stream=true` its events again (`starting_after` drops the first ones, as on resume).
+   */
+  async function sendBackgroundResponse(id: string, query: URLSearchParams, response: ServerResponse): Promise<void> {
+    const { ids, params } = background.get(id)!;
+    const reply: FakeReply = { ...defaults, ...queue.shift() };
+    const context: WireContext = {
+      model: reply.model ?? (typeof params.model === 'string' ? params.model : DEFAULT_MODEL),
+      content: reply.content ?? DEFAULT_CONTENT,
+      deltas: splitContent(reply.content ?? DEFAULT_CONTENT, reply.chunks ?? DEFAULT_CHUNKS),
+      usage: reply.usage === null ? null : (reply.usage ?? DEFAULT_USAGE),
+      finishReason: reply.finishReason ?? 'stop',
+      created: Math.floor(Date.now() / 1000),
+    };
+    const headers = { 'x-request-id': randomId('req_'), ...reply.headers };
+    const final = { ...responseObject(context, ids, params, 'final'), background: true };
+    if (query.get('stream') !== 'true') {
+      sendJson(response, 200, final, headers);
+      return;
+    }
+    const after = Number(query.get('starting_after') ?? -1);
+    const events = responseEvents(context, ids, params)
+      .filter((event) => Number(event.sequence_number) > after)
+      .map((data) => ({ event: data.type, data }));
+    await sendSse(response, 200, events, reply, headers);
   }
 
   const files = new Map<string, FakeFile>();

@@ -58,4 +58,4 @@ export {
   type StainlessCallPlan,
   type StainlessMethod,
 } from './stainless-api-promise';
-export { warnUngoverned } from './ungoverned-method';
+export { warnUngoverned, warnUngovernedCall } from './ungoverned-method';
