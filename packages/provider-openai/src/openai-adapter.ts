@@ -3,6 +3,7 @@ import { governCreate, governEndpoint, openAIMethods } from './govern-openai-cal
 import { AUDIO_ENDPOINTS } from './openai-audio';
 import { watchResponseRetrieve } from './openai-background-responses';
 import { BATCH_ENDPOINTS, patchBatchRetrieve } from './openai-batches';
+import { COMPACT_ENDPOINTS } from './openai-compact';
 import type { OpenAIEndpoint } from './openai-endpoint';
 import { IMAGE_ENDPOINTS } from './openai-images';
 import { VIDEO_ENDPOINTS } from './openai-videos';
@@ -31,13 +32,13 @@ export const GOVERNED_ENDPOINTS: readonly OpenAIEndpoint[] = [
   ...AUDIO_ENDPOINTS,
   ...VIDEO_ENDPOINTS,
   ...BATCH_ENDPOINTS,
+  ...COMPACT_ENDPOINTS,
 ];
 
 /**
  * Billable methods without a governed unit yet: fine-tuning jobs (billed per trained token when the job
- * runs), video edits, extensions and remixes (their length comes from a source video), and
- * `responses.compact`. While GenOps runs, the first call of each prints a `GENOPS_UNGOVERNED` warning, so
- * none is silently ungoverned. (A resumed stream of a background response this process did not start
+ * runs) and video edits, extensions and remixes (their length comes from a source video). While GenOps
+ * runs, the first call of each prints a `GENOPS_UNGOVERNED` warning, so none is silently ungoverned. (A resumed stream of a background response this process did not start
  * warns the same way, from `openai-background-responses.ts`.)
  */
 export const UNGOVERNED_METHODS: ReadonlyArray<{
@@ -50,8 +51,6 @@ export const UNGOVERNED_METHODS: ReadonlyArray<{
   { method: 'videos.edit', key: 'edit', resource: (OpenAI) => OpenAI?.Videos },
   { method: 'videos.extend', key: 'extend', resource: (OpenAI) => OpenAI?.Videos },
   { method: 'videos.remix', key: 'remix', resource: (OpenAI) => OpenAI?.Videos },
-  { method: 'responses.compact', key: 'compact', resource: (OpenAI) => OpenAI?.Responses },
-  { method: 'beta.responses.compact', key: 'compact', resource: (OpenAI) => OpenAI?.Beta?.Responses },
 ];
 
 /**

@@ -26,6 +26,7 @@ import {
   randomId,
   responseEvents,
   responseObject,
+  responseUsage,
   splitContent,
   textCompletion,
   textCompletionChunks,
@@ -43,7 +44,8 @@ type Endpoint =
   | 'speech'
   | 'transcriptions'
   | 'translations'
-  | 'videos';
+  | 'videos'
+  | 'compact';
 
 const ENDPOINTS: Record<string, Endpoint> = {
   '/v1/chat/completions': 'chat',
@@ -57,6 +59,7 @@ const ENDPOINTS: Record<string, Endpoint> = {
   '/v1/audio/transcriptions': 'transcriptions',
   '/v1/audio/translations': 'translations',
   '/v1/videos': 'videos',
+  '/v1/responses/compact': 'compact',
 };
 
 const DEFAULT_CHUNKS = 3;
@@ -345,6 +348,14 @@ function jsonBody(endpoint: Endpoint, context: WireContext, params: Record<strin
       return imagesResponse(context, params);
     case 'videos':
       return videoJob(context, params);
+    case 'compact':
+      return {
+        id: randomId('resp_'),
+        object: 'response.compaction',
+        created_at: context.created,
+        output: [{ type: 'compaction', id: randomId('cmp_'), encrypted_content: 'gAAAA' }],
+        usage: context.usage ? responseUsage(context.usage) : null,
+      };
     case 'speech':
     case 'transcriptions':
     case 'translations':
