@@ -105,6 +105,8 @@ export interface ReservationUnits {
   /** Input characters (text-to-speech). */
   characters?: number;
   computeSeconds?: number;
+  /** Tokens a fine-tuning job trains on (file tokens × epochs). */
+  trainingTokens?: number;
 }
 
 /** Changes the core asks the adapter to make to a request before it is sent. */

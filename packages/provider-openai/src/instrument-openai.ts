@@ -3,6 +3,7 @@ import { governCreate, governEndpoint, openAIMethods, PROVIDER } from './govern-
 import { GOVERNED_ENDPOINTS, GOVERNED_METHODS, openAIAdapter } from './openai-adapter';
 import { watchResponseRetrieve } from './openai-background-responses';
 import { watchBatchRetrieve } from './openai-batches';
+import { watchFineTuningRetrieve } from './openai-fine-tuning';
 import type { InstrumentOpenAIOptions } from './types';
 
 const INSTRUMENTED = Symbol.for('genops.openai.instrumented');
@@ -59,6 +60,9 @@ export function instrumentOpenAI<T extends object>(client: T, options: Instrumen
     if (typeof responses?.retrieve === 'function' && !Object.hasOwn(responses, 'retrieve'))
       responses.retrieve = watchResponseRetrieve(openAIMethods, openAIMethods.unwrap(responses.retrieve), method);
   }
+  const jobs = target.fineTuning?.jobs;
+  if (typeof jobs?.retrieve === 'function' && !Object.hasOwn(jobs, 'retrieve'))
+    jobs.retrieve = watchFineTuningRetrieve(openAIMethods, openAIMethods.unwrap(jobs.retrieve));
   const batches = target.batches;
   if (typeof batches?.retrieve === 'function' && !Object.hasOwn(batches, 'retrieve'))
     batches.retrieve = watchBatchRetrieve(openAIMethods, openAIMethods.unwrap(batches.retrieve));

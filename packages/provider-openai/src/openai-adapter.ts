@@ -5,6 +5,7 @@ import { watchResponseRetrieve } from './openai-background-responses';
 import { BATCH_ENDPOINTS, patchBatchRetrieve } from './openai-batches';
 import { COMPACT_ENDPOINTS } from './openai-compact';
 import type { OpenAIEndpoint } from './openai-endpoint';
+import { FINE_TUNING_ENDPOINTS, watchFineTuningRetrieve } from './openai-fine-tuning';
 import { IMAGE_ENDPOINTS } from './openai-images';
 import { VIDEO_ENDPOINTS } from './openai-videos';
 import type { OpenAIModule, OpenAIPatchedMethod } from './types';
@@ -33,13 +34,14 @@ export const GOVERNED_ENDPOINTS: readonly OpenAIEndpoint[] = [
   ...VIDEO_ENDPOINTS,
   ...BATCH_ENDPOINTS,
   ...COMPACT_ENDPOINTS,
+  ...FINE_TUNING_ENDPOINTS,
 ];
 
 /**
- * Billable methods without a governed unit yet: fine-tuning jobs (billed per trained token when the job
- * runs) and video edits, extensions and remixes (their length comes from a source video). While GenOps
- * runs, the first call of each prints a `GENOPS_UNGOVERNED` warning, so none is silently ungoverned. (A resumed stream of a background response this process did not start
- * warns the same way, from `openai-background-responses.ts`.)
+ * Billable methods without a governed unit yet: video edits, extensions and remixes (their length comes
+ * from a source video GenOps does not know). While GenOps runs, the first call of each prints a
+ * `GENOPS_UNGOVERNED` warning, so none is silently ungoverned. (A resumed stream of a background response
+ * this process did not start warns the same way, from `openai-background-responses.ts`.)
  */
 export const UNGOVERNED_METHODS: ReadonlyArray<{
   method: string;
@@ -47,7 +49,6 @@ export const UNGOVERNED_METHODS: ReadonlyArray<{
   resource: (OpenAI: any) => any;
   when?: (args: unknown[]) => boolean;
 }> = [
-  { method: 'fineTuning.jobs.create', key: 'create', resource: (OpenAI) => OpenAI?.FineTuning?.Jobs },
   { method: 'videos.edit', key: 'edit', resource: (OpenAI) => OpenAI?.Videos },
   { method: 'videos.extend', key: 'extend', resource: (OpenAI) => OpenAI?.Videos },
   { method: 'videos.remix', key: 'remix', resource: (OpenAI) => OpenAI?.Videos },
@@ -89,6 +90,12 @@ export function patchModule(module: OpenAIModule): () => void {
     ),
     openAIMethods.patch(module.OpenAI?.Beta?.Responses?.prototype, 'retrieve', (original) =>
       watchResponseRetrieve(openAIMethods, original, 'beta.responses.retrieve'),
+    ),
+  );
+  // A fine-tuning job's unit settles when the app reads the finished job.
+  undo.push(
+    openAIMethods.patch(module.OpenAI?.FineTuning?.Jobs?.prototype, 'retrieve', (original) =>
+      watchFineTuningRetrieve(openAIMethods, original),
     ),
   );
   // A batch job's unit settles when the app reads the finished job.

@@ -239,3 +239,32 @@ export function batchObject(
       : {}),
   };
 }
+
+/**
+ * A fine-tuning job (`POST /v1/fine_tuning/jobs`, `GET /v1/fine_tuning/jobs/{id}`): created
+ * `validating_files`; read back, `succeeded` with `trained_tokens`.
+ */
+export function fineTuningJob(
+  id: string,
+  params: Record<string, unknown>,
+  finished: { trained: number | null } | undefined,
+  created: number,
+): unknown {
+  return {
+    id,
+    object: 'fine_tuning.job',
+    model: params.model,
+    created_at: created,
+    finished_at: finished ? created + 600 : null,
+    fine_tuned_model: finished ? `ft:${String(params.model)}:org::${id.slice(-8)}` : null,
+    organization_id: 'org-fake',
+    result_files: [],
+    status: finished ? 'succeeded' : 'validating_files',
+    trained_tokens: finished ? finished.trained : null,
+    training_file: params.training_file,
+    validation_file: params.validation_file ?? null,
+    hyperparameters: { n_epochs: 'auto', batch_size: 'auto', learning_rate_multiplier: 'auto' },
+    error: null,
+    seed: 42,
+  };
+}

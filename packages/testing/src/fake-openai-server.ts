@@ -5,6 +5,7 @@ import {
   DEFAULT_AUDIO_SECONDS,
   type FakeFile,
   fileObject,
+  fineTuningJob,
   imageStreamEvents,
   imagesResponse,
   parseMultipart,
@@ -114,7 +115,12 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
     }
     requests.push({ method: request.method ?? 'GET', path, headers: flattenHeaders(request), body, rawBody });
 
-    if (path === '/v1/files' || path.startsWith('/v1/files/') || path.startsWith('/v1/batches')) {
+    if (
+      path === '/v1/files' ||
+      path.startsWith('/v1/files/') ||
+      path.startsWith('/v1/batches') ||
+      path.startsWith('/v1/fine_tuning/jobs')
+    ) {
       handleFilesAndBatches(request.method ?? 'GET', path, isRecord(body) ? body : {}, response);
       return;
     }
@@ -249,6 +255,7 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
 
   const files = new Map<string, FakeFile>();
   const batches = new Map<string, { params: Record<string, unknown>; requests: number; created: number }>();
+  const jobs = new Map<string, { params: Record<string, unknown>; created: number }>();
 
   /** Uploads (`/v1/files`) and batch jobs (`/v1/batches`), kept in memory for the server's life. */
   function handleFilesAndBatches(
@@ -270,6 +277,33 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       };
       files.set(file.id, file);
       sendJson(response, 200, fileObject(file), headers);
+      return;
+    }
+    const stored = /^\/v1\/files\/([^/]+)$/.exec(path);
+    if (method === 'GET' && stored) {
+      const file = files.get(stored[1]!);
+      if (!file) sendJson(response, 404, errorBody(404, { message: `No such File object: ${stored[1]}` }), headers);
+      else sendJson(response, 200, fileObject(file), headers);
+      return;
+    }
+    if (method === 'POST' && path === '/v1/fine_tuning/jobs') {
+      const id = randomId('ftjob-');
+      jobs.set(id, { params, created });
+      sendJson(response, 200, fineTuningJob(id, params, undefined, created), headers);
+      return;
+    }
+    const fineTuning = /^\/v1\/fine_tuning\/jobs\/([^/]+)$/.exec(path);
+    const fineTuningJobState = fineTuning ? jobs.get(fineTuning[1]!) : undefined;
+    if (method === 'GET' && fineTuning && fineTuningJobState) {
+      // The next queued reply's input count is the job's trained tokens.
+      const reply: FakeReply = { ...defaults, ...queue.shift() };
+      const trained = reply.usage === null ? null : (reply.usage ?? DEFAULT_USAGE).input;
+      sendJson(
+        response,
+        200,
+        fineTuningJob(fineTuning[1]!, fineTuningJobState.params, { trained }, fineTuningJobState.created),
+        headers,
+      );
       return;
     }
     const content = /^\/v1\/files\/([^/]+)\/content$/.exec(path);

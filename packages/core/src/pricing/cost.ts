@@ -136,6 +136,7 @@ function unitCost(units: UnitPrices, usage: BillableUsage): CostBreakdown {
   add(count(usage.searchQueries), units.search, 'search');
   add(count(usage.computeSeconds), units.computeSecond, 'computeSecond');
   add(count(usage.videoSeconds), videoSecondPrice(units, usage.videoSize), 'videoSecond');
+  add(count(usage.trainingTokens), units.trainingToken, 'trainingToken');
   // Request fees apply to the requests the adapter reports (a plain token usage reports none, so a call
   // priced from tokens alone keeps its token cost).
   const requests = count(usage.requests);

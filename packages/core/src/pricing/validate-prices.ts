@@ -35,6 +35,7 @@ const UNIT_PRICES = [
   'request',
   'computeSecond',
   'videoSecond',
+  'trainingToken',
 ] as const;
 const MODES = new Set([
   'chat',
