@@ -1,4 +1,5 @@
 import { type GovernedCall, governIterator, type MethodPatcher, warnUngovernedCall } from '@genops/core/adapter';
+import { DeferredUnits } from './openai-deferred-units';
 import { createOpenAIStreamObserver } from './openai-stream-observer';
 import { readOpenAIResponse } from './read-openai-response';
 
@@ -13,16 +14,14 @@ import { readOpenAIResponse } from './read-openai-response';
  * a unit of its own here: it warns once (`GENOPS_UNGOVERNED`).
  * @see https://platform.openai.com/docs/guides/background
  */
-const openResponses = new Map<string, GovernedCall>();
+const openResponses = new DeferredUnits();
 
 const RUNNING = new Set(['queued', 'in_progress']);
 const TERMINAL = new Set(['completed', 'incomplete', 'failed', 'cancelled']);
 
 /** `StainlessCallPlan.defer` of `responses.create`: keeps a background response's unit open. */
 export function deferBackgroundResponse(body: Record<string, unknown>, result: any, call: GovernedCall): boolean {
-  if (body.background !== true || typeof result?.id !== 'string' || !RUNNING.has(result.status)) return false;
-  openResponses.set(result.id, call);
-  return true;
+  return body.background === true && RUNNING.has(result?.status) && openResponses.keep(result?.id, call);
 }
 
 /** Wraps `responses.retrieve` (or its beta mirror) so reading a background response settles its unit. */
@@ -34,8 +33,7 @@ export function watchResponseRetrieve(
   return patcher.mark(original, function (this: unknown, ...args: any[]) {
     const [id, query] = args;
     const stream = query?.stream === true;
-    const call = typeof id === 'string' ? openResponses.get(id) : undefined;
-    if (!call) {
+    if (!openResponses.has(id)) {
       if (stream)
         warnUngovernedCall({ method: `openai ${method}(id, { stream: true })`, adapter: '@genops/provider-openai' });
       return original.apply(this, args);
@@ -43,17 +41,16 @@ export function watchResponseRetrieve(
     const promise = original.apply(this, args);
     if (typeof promise?._thenUnwrap !== 'function') return promise;
     return promise._thenUnwrap((result: any) => {
-      if (openResponses.get(id) !== call) return result;
-      if (stream && result && typeof result.iterator === 'function') {
-        openResponses.delete(id);
-        result.iterator = governIterator(
-          call,
-          result.iterator.bind(result),
-          createOpenAIStreamObserver('responses.create', false),
-        );
+      if (stream && typeof result?.iterator === 'function') {
+        const call = openResponses.take(id);
+        if (call)
+          result.iterator = governIterator(
+            call,
+            result.iterator.bind(result),
+            createOpenAIStreamObserver('responses.create', false),
+          );
       } else if (!stream && TERMINAL.has(result?.status)) {
-        openResponses.delete(id);
-        void call.end(readOpenAIResponse('responses.create', result, undefined));
+        void openResponses.take(id)?.end(readOpenAIResponse('responses.create', result, undefined));
       }
       return result;
     });

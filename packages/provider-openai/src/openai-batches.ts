@@ -2,11 +2,11 @@ import {
   type BillableUsage,
   type CallOutcome,
   estimateInputTokens,
-  type GovernedCall,
   type GovernedRequest,
   type MethodPatcher,
 } from '@genops/core/adapter';
 import { convertResponsesUsage } from './convert-openai-usage';
+import { DeferredUnits } from './openai-deferred-units';
 import { countOf, type EndpointBase, type OpenAIEndpoint } from './openai-endpoint';
 
 /**
@@ -29,16 +29,12 @@ export const BATCH_ENDPOINTS: readonly OpenAIEndpoint[] = [
     resource: (OpenAI) => OpenAI?.Batches,
     describe: (body, base, client) => describeOpenAIBatchRequest(body, base, client),
     outcome: () => ({ incomplete: true }),
-    defer: (result, call) => {
-      if (typeof result?.id !== 'string') return false;
-      openBatches.set(result.id, call);
-      return true;
-    },
+    defer: (result, call) => openBatches.keep(result?.id, call),
   },
 ];
 
 /** Batch jobs created in this process and not settled yet, by batch id. */
-const openBatches = new Map<string, GovernedCall>();
+const openBatches = new DeferredUnits();
 
 const TERMINAL = new Set(['completed', 'failed', 'expired', 'cancelled']);
 
@@ -122,19 +118,6 @@ function parseLine(line: string): unknown {
   }
 }
 
-/**
- * Settles a batch created in this process once the app reads it in a terminal state: from its `usage`
- * (Responses-style token counts) at batch rates, else at the reservation, flagged incomplete.
- */
-export function settleOpenAIBatch(batch: any): Promise<void> | undefined {
-  const id = typeof batch?.id === 'string' ? batch.id : undefined;
-  if (!id || !TERMINAL.has(batch.status)) return undefined;
-  const call = openBatches.get(id);
-  if (!call) return undefined;
-  openBatches.delete(id);
-  return call.end(readOpenAIBatch(batch));
-}
-
 export function readOpenAIBatch(batch: any): CallOutcome {
   const usage = convertResponsesUsage(batch?.usage);
   const response = { id: batch?.id, finishReasons: typeof batch?.status === 'string' ? [batch.status] : [] };
@@ -149,12 +132,5 @@ export function patchBatchRetrieve(patcher: MethodPatcher, Batches: any): () => 
 }
 
 export function watchBatchRetrieve(patcher: MethodPatcher, original: (...args: any[]) => any) {
-  return patcher.mark(original, function (this: unknown, ...args: unknown[]) {
-    const promise = original.apply(this, args);
-    if (openBatches.size === 0 || typeof promise?._thenUnwrap !== 'function') return promise;
-    return promise._thenUnwrap((batch: unknown) => {
-      void settleOpenAIBatch(batch);
-      return batch;
-    });
-  });
+  return openBatches.watchRetrieve(patcher, original, (batch) => TERMINAL.has(batch?.status), readOpenAIBatch);
 }

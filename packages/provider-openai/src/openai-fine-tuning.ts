@@ -1,4 +1,5 @@
-import type { BillableUsage, CallOutcome, GovernedCall, GovernedRequest, MethodPatcher } from '@genops/core/adapter';
+import type { BillableUsage, CallOutcome, GovernedRequest, MethodPatcher } from '@genops/core/adapter';
+import { DeferredUnits } from './openai-deferred-units';
 import { countOf, type EndpointBase, type OpenAIEndpoint } from './openai-endpoint';
 
 /**
@@ -22,11 +23,7 @@ export const FINE_TUNING_ENDPOINTS: readonly OpenAIEndpoint[] = [
     resource: (OpenAI) => OpenAI?.FineTuning?.Jobs,
     describe: (body, base, client) => describeOpenAIFineTuningRequest(body, base, client),
     outcome: () => ({ incomplete: true }),
-    defer: (job, call) => {
-      if (typeof job?.id !== 'string') return false;
-      openJobs.set(job.id, call);
-      return true;
-    },
+    defer: (job, call) => openJobs.keep(job?.id, call),
   },
 ];
 
@@ -35,7 +32,7 @@ const AUTO_EPOCHS = 10;
 /** Bytes of training file per token reserved (a lower bound on real text). */
 const BYTES_PER_TOKEN = 2;
 
-const openJobs = new Map<string, GovernedCall>();
+const openJobs = new DeferredUnits();
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
 export async function describeOpenAIFineTuningRequest(
@@ -76,16 +73,5 @@ export function readOpenAIFineTuningJob(job: any): CallOutcome {
 
 /** Wraps `fineTuning.jobs.retrieve`: a finished job created in this process settles its unit. */
 export function watchFineTuningRetrieve(patcher: MethodPatcher, original: (...args: any[]) => any) {
-  return patcher.mark(original, function (this: unknown, ...args: unknown[]) {
-    const promise = original.apply(this, args);
-    if (openJobs.size === 0 || typeof promise?._thenUnwrap !== 'function') return promise;
-    return promise._thenUnwrap((job: any) => {
-      const call = typeof job?.id === 'string' ? openJobs.get(job.id) : undefined;
-      if (call && TERMINAL.has(job.status)) {
-        openJobs.delete(job.id);
-        void call.end(readOpenAIFineTuningJob(job));
-      }
-      return job;
-    });
-  });
+  return openJobs.watchRetrieve(patcher, original, (job) => TERMINAL.has(job?.status), readOpenAIFineTuningJob);
 }

@@ -152,14 +152,7 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       return;
     }
 
-    const context: WireContext = {
-      model: reply.model ?? (typeof params.model === 'string' ? params.model : DEFAULT_MODEL),
-      content: reply.content ?? DEFAULT_CONTENT,
-      deltas: splitContent(reply.content ?? DEFAULT_CONTENT, reply.chunks ?? DEFAULT_CHUNKS),
-      usage: reply.usage === null ? null : (reply.usage ?? DEFAULT_USAGE),
-      finishReason: reply.finishReason ?? 'stop',
-      created: Math.floor(Date.now() / 1000),
-    };
+    const context = wireContextOf(reply, params);
     // Multipart fields arrive as strings.
     const stream = (params.stream === true || params.stream === 'true') && endpoint !== 'embeddings';
     const includeUsage = isRecord(params.stream_options) && params.stream_options.include_usage === true;
@@ -232,14 +225,7 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
   async function sendBackgroundResponse(id: string, query: URLSearchParams, response: ServerResponse): Promise<void> {
     const { ids, params } = background.get(id)!;
     const reply: FakeReply = { ...defaults, ...queue.shift() };
-    const context: WireContext = {
-      model: reply.model ?? (typeof params.model === 'string' ? params.model : DEFAULT_MODEL),
-      content: reply.content ?? DEFAULT_CONTENT,
-      deltas: splitContent(reply.content ?? DEFAULT_CONTENT, reply.chunks ?? DEFAULT_CHUNKS),
-      usage: reply.usage === null ? null : (reply.usage ?? DEFAULT_USAGE),
-      finishReason: reply.finishReason ?? 'stop',
-      created: Math.floor(Date.now() / 1000),
-    };
+    const context = wireContextOf(reply, params);
     const headers = { 'x-request-id': randomId('req_'), ...reply.headers };
     const final = { ...responseObject(context, ids, params, 'final'), background: true };
     if (query.get('stream') !== 'true') {
@@ -366,6 +352,18 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
         server.closeAllConnections();
       });
     },
+  };
+}
+
+/** What a reply answers with: its fields, else the request's model and the defaults. */
+function wireContextOf(reply: FakeReply, params: Record<string, unknown>): WireContext {
+  return {
+    model: reply.model ?? (typeof params.model === 'string' ? params.model : DEFAULT_MODEL),
+    content: reply.content ?? DEFAULT_CONTENT,
+    deltas: splitContent(reply.content ?? DEFAULT_CONTENT, reply.chunks ?? DEFAULT_CHUNKS),
+    usage: reply.usage === null ? null : (reply.usage ?? DEFAULT_USAGE),
+    finishReason: reply.finishReason ?? 'stop',
+    created: Math.floor(Date.now() / 1000),
   };
 }
 

@@ -187,27 +187,17 @@ export function priceProblems(price: unknown): PriceProblem[] {
       for (const field of UNIT_PRICES)
         if (units[field] !== undefined)
           push(rateProblem(`units.${field}`, units[field], MAX_UNIT_PRICE, 'USD per unit'));
-      if (units.imageBySize !== undefined) {
-        if (!isRecord(units.imageBySize))
-          problems.push({
-            field: 'units.imageBySize',
-            message: 'must map "<quality>/<W>x<H>" to USD per image',
-            received: units.imageBySize,
-          });
+      for (const [field, key, per] of [
+        ['imageBySize', '"<quality>/<W>x<H>"', 'USD per image'],
+        ['videoSecondBySize', '"<W>x<H>"', 'USD per second of video'],
+      ] as const) {
+        const bySize = units[field];
+        if (bySize === undefined) continue;
+        if (!isRecord(bySize))
+          problems.push({ field: `units.${field}`, message: `must map ${key} to ${per}`, received: bySize });
         else
-          for (const [size, value] of Object.entries(units.imageBySize))
-            push(rateProblem(`units.imageBySize.${size}`, value, MAX_UNIT_PRICE, 'USD per image'));
-      }
-      if (units.videoSecondBySize !== undefined) {
-        if (!isRecord(units.videoSecondBySize))
-          problems.push({
-            field: 'units.videoSecondBySize',
-            message: 'must map "<W>x<H>" to USD per second of video',
-            received: units.videoSecondBySize,
-          });
-        else
-          for (const [size, value] of Object.entries(units.videoSecondBySize))
-            push(rateProblem(`units.videoSecondBySize.${size}`, value, MAX_UNIT_PRICE, 'USD per second'));
+          for (const [size, value] of Object.entries(bySize))
+            push(rateProblem(`units.${field}.${size}`, value, MAX_UNIT_PRICE, per));
       }
       if (units.requestBySearchContext !== undefined) {
         if (!isRecord(units.requestBySearchContext))
