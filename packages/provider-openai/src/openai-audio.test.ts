@@ -137,7 +137,7 @@ describe('audio.translations.create', () => {
       file: await audio(),
       response_format: 'verbose_json',
     });
-    expect(result.duration).toBe(45);
+    expect((result as { duration?: number }).duration).toBe(45);
     const span = harness.onlySpan();
     expect(span.attributes['genops.accounting.actual']).toBeCloseTo(0.0045, 12);
     expect(span.attributes['genops.accounting.incomplete']).not.toBe(true);
