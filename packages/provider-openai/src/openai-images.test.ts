@@ -87,6 +87,14 @@ describe('images.generate', () => {
     expect(harness.decisions().map((decision) => decision.result)).toEqual(['BLOCKED']);
   });
 
+  it('dall-e-3 hd without a size reserves the default size at hd ($0.08), not the any-size price', async () => {
+    harness.init({ budgets: [{ name: 'small', limit: 0.07, window: 'day' }] });
+    await expect(
+      client().images.generate({ model: 'dall-e-3', prompt: 'an otter', quality: 'hd' }),
+    ).rejects.toBeInstanceOf(BudgetExceededError);
+    expect(harness.server.requests).toHaveLength(0);
+  });
+
   it('a redact rule rewrites the prompt that is sent, never the caller object', async () => {
     harness.init({
       policy: { version: 1, rules: [{ name: 'pii', type: 'content', detect: ['email'], action: 'redact' }] },

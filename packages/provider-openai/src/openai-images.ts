@@ -45,7 +45,13 @@ export function describeOpenAIImageRequest(
   const model = typeof body.model === 'string' ? body.model : DEFAULT_IMAGE_MODEL;
   const prompt = typeof body.prompt === 'string' ? body.prompt : undefined;
   const n = countOf(body.n) ?? 1;
-  const size = typeof body.size === 'string' && body.size !== 'auto' ? body.size : undefined;
+  // DALL·E's default size is 1024x1024; GPT image models choose (`auto`): the dearest size is reserved.
+  const size =
+    typeof body.size === 'string' && body.size !== 'auto'
+      ? body.size
+      : model.startsWith('dall-e')
+        ? '1024x1024'
+        : undefined;
   const quality = qualityOf(model, body.quality);
   const inputImages = method === 'images.generate' ? 0 : Array.isArray(body.image) ? body.image.length : 1;
   return {
