@@ -85,8 +85,7 @@ export function governEndpoint(
 ): StainlessMethod {
   return openAIMethods.mark(original, function (this, body, options) {
     const governor = currentGovernor();
-    if (!governor || body === null || typeof body !== 'object' || (endpoint.when && !endpoint.when(body, options)))
-      return original.call(this, body, options);
+    if (!governor || body === null || typeof body !== 'object') return original.call(this, body, options);
     const client = this._client;
     const baseURL = typeof client?.baseURL === 'string' ? client.baseURL : undefined;
     const provider = typeof client?.[PROVIDER] === 'string' ? client[PROVIDER] : undefined;

@@ -14,8 +14,6 @@ export interface OpenAIEndpoint {
   path: readonly string[];
   /** The resource class on the SDK module. */
   resource: (OpenAI: any) => any;
-  /** Only calls this accepts are governed (others run as they are, e.g. a free `retrieve`). */
-  when?(body: any, options: any): boolean;
   /** The governed request; `base` holds provider and server from the client's base URL. */
   describe(body: any, base: EndpointBase, client: any): GovernedRequest | Promise<GovernedRequest>;
   /** A copy of the body with governance edits applied (redacted text); omit when nothing is editable. */
