@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { resolve as resolvePath } from 'node:path';
 import { diag, type MeterProvider, metrics, type TracerProvider, trace } from '@opentelemetry/api';
 import {
@@ -15,6 +14,17 @@ import { readLastAuditRecordSync } from './audit/jsonl';
 import { parseBudgetKey, ROLLING_PERIOD } from './budget/budget-set';
 import { currentPeriod } from './budget/window';
 import { type GenOpsOptions, parseOptions, type ResolvedOptions } from './config';
+import {
+  type Coverage,
+  CoverageMonitor,
+  checkInstalls,
+  coverageReport,
+  egressModeOf,
+  findSdkInstalls,
+  governingAdapters,
+  installWarning,
+  printCoverageWarning,
+} from './coverage';
 import { ConfigError } from './errors/config-error';
 import { Governor } from './governor';
 import { microsToUsd } from './money';
@@ -25,6 +35,7 @@ import { PRICE_FILES } from './pricing/data/index';
 import { resolveUserPrices } from './pricing/load-prices';
 import { PriceTable } from './pricing/price-table';
 import type { ModelPrice } from './pricing/types';
+import { requireFrom } from './require-from';
 import { MemoryStore } from './store/memory-store';
 import { openStoreUrl } from './store/open-store';
 import type { GovernanceStore } from './store/types';
@@ -50,7 +61,10 @@ export interface GenOpsStatus {
   store: string;
   budgets: BudgetStatus[];
   openReservations: number;
+  /** Adapters that govern the app's SDK copy (one whose SDK sent a request outside GenOps is not listed). */
   adapters: string[];
+  /** What GenOps governs: SDK installs found and patched or not, requests seen outside GenOps, egress mode (docs/zero-code.md). */
+  coverage: Coverage;
 }
 
 /** The handle `GenOps.init()` returns. */
@@ -163,6 +177,16 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
   setCurrentGovernor(governor, (adapter) => {
     if (resolved.autoInstrument && enableAdapter(adapter)) enabled.push(adapter);
   });
+  // Never silent: which SDK installs are governed, checked now, and model requests outside GenOps, on first use.
+  const egress = egressModeOf(resolved);
+  const monitor = new CoverageMonitor(egress);
+  const adapterState = () => ({
+    registered: [...adapterRegistry().keys()],
+    enabled: enabled.map((adapter) => adapter.name),
+    autoInstrument: resolved.autoInstrument,
+  });
+  const warning = installWarning(checkInstalls(findSdkInstalls(), adapterState()));
+  if (warning) printCoverageWarning(warning);
 
   const handle: GenOpsHandle = {
     governor,
@@ -171,11 +195,13 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
       return governor.currentPolicy.version;
     },
     flushAudit: () => audit?.flush() ?? Promise.resolve(),
-    status: () => status(governor, enabled),
+    status: () =>
+      status(governor, governingAdapters(enabled, monitor), () => coverageReport(monitor, adapterState(), egress)),
     async shutdown() {
       if (active?.handle !== handle) return;
       active = undefined;
       watcher?.close();
+      monitor.stop();
       if (currentGovernor() === governor) setCurrentGovernor(undefined);
       for (const adapter of enabled) {
         try {
@@ -196,7 +222,7 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
   return handle;
 }
 
-async function status(governor: Governor, adapters: GenOpsAdapter[]): Promise<GenOpsStatus> {
+async function status(governor: Governor, adapters: string[], coverage: () => Coverage): Promise<GenOpsStatus> {
   const lines = await governor.store.lines();
   const budgets: BudgetStatus[] = [];
   for (const budget of governor.budgets) {
@@ -239,7 +265,8 @@ async function status(governor: Governor, adapters: GenOpsAdapter[]): Promise<Ge
     store: governor.store.kind,
     budgets,
     openReservations: await governor.store.openReservations(),
-    adapters: adapters.map((adapter) => adapter.name),
+    adapters,
+    coverage: coverage(),
   };
 }
 
@@ -283,7 +310,7 @@ function setUpSdk(
   exporter: 'console' | 'otlp',
   serviceName: string,
 ): { tracerProvider?: TracerProvider; meterProvider?: MeterProvider; owned: ShutdownTarget[] } {
-  const require = createRequire(import.meta.url);
+  const require = requireFrom(import.meta.url);
   const load = <T>(name: string): T => {
     try {
       return require(name) as T;
