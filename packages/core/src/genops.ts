@@ -26,6 +26,7 @@ import {
   printCoverageWarning,
 } from './coverage';
 import { ConfigError } from './errors/config-error';
+import { esmBuildsPatched } from './esm-builds';
 import { Governor } from './governor';
 import { microsToUsd } from './money';
 import { type CompiledPolicy, compilePolicy, EMPTY_POLICY } from './policy/compile';
@@ -72,6 +73,12 @@ export interface GenOpsHandle {
   readonly governor: Governor;
   /** Approve or deny held calls; any process sharing the store sees the decision. */
   readonly approvals: Approvals;
+  /**
+   * Resolves once every SDK instance GenOps can reach is patched. Under tsx the instance the app
+   * imports is patched a moment after `init()` returns; `await genops.ready` before the first call
+   * (the `--import @genops/core/register` entry waits for it itself).
+   */
+  readonly ready: Promise<void>;
   /** Version (content hash) of the policy in force. */
   readonly policyVersion: string;
   /** Waits until every audit record so far is in the store (and the audit file). */
@@ -194,6 +201,7 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
     get policyVersion() {
       return governor.currentPolicy.version;
     },
+    ready: esmBuildsPatched(),
     flushAudit: () => audit?.flush() ?? Promise.resolve(),
     status: () =>
       status(governor, governingAdapters(enabled, monitor), () => coverageReport(monitor, adapterState(), egress)),
