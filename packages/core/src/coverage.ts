@@ -3,14 +3,13 @@
 // seen on Node's diagnostics channels). `status().coverage` lists it; anything ungoverned prints one
 // warning to stderr, with the fix. `genops doctor` runs the same install check from the command line.
 import { type Channel, channel } from 'node:diagnostics_channel';
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { diag } from '@opentelemetry/api';
 import type { GenOpsAdapter } from './adapter-contract';
 import { appSearchPaths } from './adapters';
 import { patchedCopies } from './coverage-copies';
 import { activeGovernedCall } from './pipeline/call';
-import { requireFrom } from './require-from';
 
 /** How model requests outside a governed unit are handled (the `egress` option). */
 export type EgressMode = 'govern' | 'deny' | 'warn' | 'off';
@@ -142,7 +141,7 @@ export function findSdkInstalls(searchPaths: readonly string[] = appSearchPaths(
   const seen = new Set<string>();
   for (const { sdk } of KNOWN_SDKS) {
     for (const base of searchPaths) {
-      for (const nodeModules of requireFrom(join(base, 'noop.js')).resolve.paths(sdk) ?? []) {
+      for (const nodeModules of nodeModulesChain(base)) {
         const manifest = join(nodeModules, sdk, 'package.json');
         if (!existsSync(manifest)) continue;
         const root = realpathOr(join(nodeModules, sdk));
@@ -155,6 +154,44 @@ export function findSdkInstalls(searchPaths: readonly string[] = appSearchPaths(
     }
   }
   return installs;
+}
+
+/**
+ * The `node_modules` folders Node looks in from `base` up to the root: what a deployed app resolves from
+ * (`NODE_PATH`, which package managers set for their scripts, left out).
+ */
+export function nodeModulesChain(base: string): string[] {
+  const chain: string[] = [];
+  for (let directory = resolve(base); ; directory = dirname(directory)) {
+    if (basename(directory) !== 'node_modules') chain.push(join(directory, 'node_modules'));
+    if (dirname(directory) === directory) return chain;
+  }
+}
+
+/** Whether `name` is installed in a `node_modules` folder `base` resolves from (see {@link nodeModulesChain}). */
+export function installedFrom(base: string, name: string): boolean {
+  return nodeModulesChain(base).some((nodeModules) => existsSync(join(nodeModules, name, 'package.json')));
+}
+
+/** GenOps adapter packages (`@genops/*` with `"genops": { "adapter": true }`) installed where `base` resolves from. */
+export function findAdapterPackages(base: string): string[] {
+  const names = new Set<string>();
+  for (const nodeModules of nodeModulesChain(base)) {
+    const scope = join(nodeModules, '@genops');
+    if (!existsSync(scope)) continue;
+    for (const entry of readdirSync(scope)) {
+      try {
+        const manifest = JSON.parse(readFileSync(join(scope, entry, 'package.json'), 'utf8')) as {
+          name?: string;
+          genops?: { adapter?: boolean };
+        };
+        if (manifest.genops?.adapter && manifest.name) names.add(manifest.name);
+      } catch {
+        // Not a package.
+      }
+    }
+  }
+  return [...names];
 }
 
 function realpathOr(path: string): string {
@@ -281,8 +318,8 @@ export class CoverageMonitor {
         message as { request?: { origin?: unknown; path?: unknown; method?: unknown; headers?: unknown } }
       ).request;
       if (!request || typeof request.path !== 'string') return;
-      this.observe(String(request.method ?? 'GET'), String(request.origin ?? ''), request.path, () =>
-        userAgentOf(request.headers),
+      this.observe(String(request.method ?? 'GET'), String(request.origin ?? ''), request.path, (name) =>
+        headerOf(request.headers, name),
       );
     } catch (error) {
       diag.debug('genops: coverage could not read a fetch request', error);
@@ -294,8 +331,8 @@ export class CoverageMonitor {
       const request = (message as { request?: Record<string, any> }).request;
       if (!request || typeof request.path !== 'string') return;
       const origin = `${request.protocol ?? 'http:'}//${request.host ?? ''}`;
-      this.observe(String(request.method ?? 'GET'), origin, request.path, () => {
-        const value = request.getHeader?.('user-agent');
+      this.observe(String(request.method ?? 'GET'), origin, request.path, (name) => {
+        const value = request.getHeader?.(name);
         return typeof value === 'string' ? value : undefined;
       });
     } catch (error) {
@@ -303,16 +340,12 @@ export class CoverageMonitor {
     }
   }
 
-  private observe(method: string, origin: string, rawPath: string, userAgent: () => string | undefined): void {
+  private observe(method: string, origin: string, rawPath: string, header: (name: string) => string | undefined): void {
     if (method !== 'POST' || activeGovernedCall()) return;
     const queryAt = rawPath.indexOf('?');
     const path = queryAt === -1 ? rawPath : rawPath.slice(0, queryAt);
     const host = hostOf(origin);
-    const agent = userAgent();
-    const sdk =
-      agent === undefined
-        ? undefined
-        : KNOWN_SDKS.find((known) => known.userAgent && agent.startsWith(known.userAgent));
+    const sdk = sdkOf(header, path);
     const providerHost = PROVIDER_HOSTS.some((known) => host === known || host.endsWith(`.${known}`));
     const modelPath = MODEL_PATHS.some((known) => path.includes(known));
     if (!(providerHost || (sdk && modelPath))) return;
@@ -350,19 +383,32 @@ function hostOf(origin: string): string {
   return host.toLowerCase();
 }
 
-/** The user agent of an undici request: headers as `name: value\r\n` text or a flat `[name, value, ...]` array. */
-function userAgentOf(headers: unknown): string | undefined {
+/**
+ * The SDK that sent a request, from its user agent (`OpenAI/JS 7.57.0`). Stainless SDKs (openai,
+ * anthropic) name the agent after the client class, which a minifier renames (`Hn/JS 7.57.0` in a
+ * Next.js build): their `x-stainless-lang` header and the endpoint path tell them apart then.
+ */
+function sdkOf(header: (name: string) => string | undefined, path: string): KnownSdk | undefined {
+  const agent = header('user-agent');
+  const byAgent = agent && KNOWN_SDKS.find((known) => known.userAgent && agent.startsWith(known.userAgent));
+  if (byAgent) return byAgent;
+  if (header('x-stainless-lang') === undefined) return undefined;
+  const sdk = path.endsWith('/messages') || path.includes('/messages/') ? '@anthropic-ai/sdk' : 'openai';
+  return KNOWN_SDKS.find((known) => known.sdk === sdk);
+}
+
+/** A header of an undici request (`name` lower-cased): headers as `name: value\r\n` text or a flat `[name, value, ...]` array. */
+function headerOf(headers: unknown, name: string): string | undefined {
   if (typeof headers === 'string') {
     for (const line of headers.split('\r\n')) {
       const colon = line.indexOf(':');
-      if (colon !== -1 && line.slice(0, colon).trim().toLowerCase() === 'user-agent')
-        return line.slice(colon + 1).trim();
+      if (colon !== -1 && line.slice(0, colon).trim().toLowerCase() === name) return line.slice(colon + 1).trim();
     }
     return undefined;
   }
   if (Array.isArray(headers)) {
     for (let index = 0; index + 1 < headers.length; index += 2) {
-      if (String(headers[index]).toLowerCase() === 'user-agent') return String(headers[index + 1]);
+      if (String(headers[index]).toLowerCase() === name) return String(headers[index + 1]);
     }
   }
   return undefined;

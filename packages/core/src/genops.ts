@@ -93,7 +93,11 @@ interface ShutdownTarget {
   shutdown(): Promise<void>;
 }
 
-let active: { handle: GenOpsHandle; owned: ShutdownTarget[] } | undefined;
+// The running instance, shared by every copy of `@genops/core` in the process (as the governor is): a
+// Next.js route bundled with its own copy sees the instance `instrumentation.ts` started.
+const ACTIVE_KEY = Symbol.for('genops.active');
+type ActiveSlot = { [ACTIVE_KEY]?: { handle: GenOpsHandle; owned: ShutdownTarget[] } | undefined };
+const activeSlot = globalThis as ActiveSlot;
 
 function init(options: GenOpsOptions = {}): GenOpsHandle {
   const resolved = parseOptions(options);
@@ -118,6 +122,7 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
   } else {
     policy = compilePolicy(EMPTY_POLICY, resolved);
   }
+  const active = activeSlot[ACTIVE_KEY];
   if (active) {
     diag.warn('genops: GenOps.init() called again; the previous configuration is replaced');
     void active.handle.shutdown();
@@ -206,8 +211,8 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
     status: () =>
       status(governor, governingAdapters(enabled, monitor), () => coverageReport(monitor, adapterState(), egress)),
     async shutdown() {
-      if (active?.handle !== handle) return;
-      active = undefined;
+      if (activeSlot[ACTIVE_KEY]?.handle !== handle) return;
+      activeSlot[ACTIVE_KEY] = undefined;
       watcher?.close();
       monitor.stop();
       if (currentGovernor() === governor) setCurrentGovernor(undefined);
@@ -226,7 +231,7 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
       await store.close();
     },
   };
-  active = { handle, owned };
+  activeSlot[ACTIVE_KEY] = { handle, owned };
   return handle;
 }
 
@@ -388,7 +393,7 @@ export const GenOps = {
   init,
   /** The running instance's handle, if `init()` was called. */
   get current(): GenOpsHandle | undefined {
-    return active?.handle;
+    return activeSlot[ACTIVE_KEY]?.handle;
   },
   version: VERSION,
 };
