@@ -330,7 +330,9 @@ export class CoverageMonitor {
     try {
       const request = (message as { request?: Record<string, any> }).request;
       if (!request || typeof request.path !== 'string') return;
-      const origin = `${request.protocol ?? 'http:'}//${request.host ?? ''}`;
+      // The Host header has the port; `request.host` is the name alone.
+      const host = request.getHeader?.('host');
+      const origin = `${request.protocol ?? 'http:'}//${typeof host === 'string' ? host : (request.host ?? '')}`;
       this.observe(String(request.method ?? 'GET'), origin, request.path, (name) => {
         const value = request.getHeader?.(name);
         return typeof value === 'string' ? value : undefined;
