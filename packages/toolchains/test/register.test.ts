@@ -65,7 +65,7 @@ describe('@genops/core/register', () => {
     expect(runner.server.requests.filter((request) => request.body?.model === 'gpt-4o')).toEqual([]);
   });
 
-  it('an app that just ends: the entry's exit hook shuts GenOps down (the audit chain ends with its final checkpoint)', async () => {
+  it('an app that just ends: the exit hook of the entry shuts GenOps down (the audit chain ends with its final checkpoint)', async () => {
     const file = join(scratch, 'state.db');
     const { result } = await runner.run(process.execPath, ['--import', '@genops/core/register', app], {
       env: {
