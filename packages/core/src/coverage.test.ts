@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { GenOpsAdapter } from './adapter-contract';
-import { checkInstalls, findSdkInstalls, nodeModulesChain } from './coverage';
+import { CoverageMonitor, checkInstalls, egressModeOf, findSdkInstalls, nodeModulesChain } from './coverage';
 import { GenOps, type GenOpsHandle } from './genops';
 
 // Never silent: model requests that leave the process outside a governed unit (seen on Node's
@@ -131,6 +131,30 @@ describe('status().coverage: requests outside GenOps', () => {
     await post('/v1/chat/completions', { 'user-agent': 'OpenAI/JS 7.57.0' });
     expect((await genops.status()).coverage.ungovernedRequests).toHaveLength(1);
     expect((await first.status()).coverage.ungovernedRequests).toEqual([]);
+  });
+});
+
+describe('egress mode', () => {
+  it('is read from the egress option, a mode or an object with one; without the option it is off', () => {
+    expect(egressModeOf({})).toEqual({ mode: 'off', installed: false });
+    expect(egressModeOf({ egress: 'deny' })).toEqual({ mode: 'deny', installed: true });
+    expect(egressModeOf({ egress: { mode: 'warn', hosts: ['llm.internal'] } })).toEqual({
+      mode: 'warn',
+      installed: true,
+    });
+  });
+
+  it('requests egress governs or refuses are recorded as handled by egress, with no warning of their own', async () => {
+    const stderr = captureStderr();
+    const monitor = new CoverageMonitor({ mode: 'govern', installed: true });
+    try {
+      await post('/v1/chat/completions', { 'user-agent': 'OpenAI/JS 7.57.0' });
+      expect(monitor.ungovernedRequests).toMatchObject([{ sdk: 'openai', handledBy: 'egress' }]);
+      expect(monitor.ungovernedSdks.size).toBe(0);
+      expect(stderr()).toBe('');
+    } finally {
+      monitor.stop();
+    }
   });
 });
 

@@ -258,7 +258,9 @@ function whyUngoverned(
 
 /** The `egress` option as far as this build knows it. */
 export function egressModeOf(options: object): { mode: EgressMode; installed: boolean } {
-  const mode = (options as { egress?: unknown }).egress;
+  const option = (options as { egress?: unknown }).egress;
+  // `egress: 'govern'` or `egress: { mode: 'govern', hosts: [...] }`.
+  const mode = typeof option === 'object' && option !== null ? (option as { mode?: unknown }).mode : option;
   if (mode === 'govern' || mode === 'deny' || mode === 'warn' || mode === 'off') return { mode, installed: true };
   return { mode: 'off', installed: 'egress' in options };
 }
@@ -358,7 +360,8 @@ export class CoverageMonitor {
     const seen = this.requests.get(key);
     if (seen) seen.count++;
     else this.requests.set(key, { sdk: sdk?.sdk, endpoint, count: 1, handledBy });
-    if (handledBy === 'egress') return;
+    // Governed or refused by egress; in egress `warn` mode, egress prints its own warning.
+    if (handledBy === 'egress' || (this.egress.installed && this.egress.mode === 'warn')) return;
     const warnKey = sdk?.sdk ?? host;
     if (this.warned.has(warnKey)) return;
     this.warned.add(warnKey);
