@@ -1,7 +1,8 @@
 // Which copies of each SDK the adapters loaded and patched, for `status().coverage` (coverage.ts). Kept on
 // `globalThis` under `Symbol.for` keys, so every copy of `@genops/core` in the process (its ES module and
-// CommonJS builds, a second install) sees the same record. No runtime imports: adapters.ts and the kit
-// write here, coverage.ts reads.
+// CommonJS builds, a second install) sees the same record. adapters.ts and the kit write here, coverage.ts
+// reads.
+import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** One loaded build of an SDK package: which package, which file, from which install. */
 export interface SdkCopy {
@@ -57,4 +58,26 @@ export function clearPatchedModules(adapter: string): void {
 /** The SDK copies each adapter has patched, by adapter name. */
 export function patchedCopies(): ReadonlyMap<string, readonly SdkCopy[]> {
   return patched();
+}
+
+const KNOWN_UNGOVERNED_KEY = Symbol.for('genops.coverage.knownUngoverned');
+type UngovernedSlot = { [KNOWN_UNGOVERNED_KEY]?: AsyncLocalStorage<string> };
+
+function knownUngovernedStorage(): AsyncLocalStorage<string> {
+  const slot = globalThis as UngovernedSlot;
+  return (slot[KNOWN_UNGOVERNED_KEY] ??= new AsyncLocalStorage<string>());
+}
+
+/**
+ * @internal Runs a billable SDK method its adapter does not govern yet (`warnUngoverned`), so a request
+ * it sends is known for what it is: a patched copy's ungoverned method, which the adapter warned about,
+ * not an SDK copy the adapter missed.
+ */
+export function runKnownUngoverned<T>(method: string, run: () => T): T {
+  return knownUngovernedStorage().run(method, run);
+}
+
+/** The ungoverned SDK method whose request is being sent, if any (see {@link runKnownUngoverned}). */
+export function knownUngovernedMethod(): string | undefined {
+  return knownUngovernedStorage().getStore();
 }

@@ -3,6 +3,8 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { methodPatcher } from './adapter/method-patcher';
+import { warnUngoverned } from './adapter/ungoverned-method';
 import type { GenOpsAdapter } from './adapter-contract';
 import { CoverageMonitor, checkInstalls, egressModeOf, findSdkInstalls, nodeModulesChain } from './coverage';
 import { GenOps, type GenOpsHandle } from './genops';
@@ -83,6 +85,30 @@ describe('status().coverage: requests outside GenOps', () => {
     expect(stderr()).toContain(`a openai request (POST ${base}/v1/chat/completions) ran outside GenOps`);
     expect(stderr()).toContain('instrumentOpenAI(client)');
     expect(stderr()).not.toContain('api-version');
+  });
+
+  it("a request of a method its adapter does not govern yet is that method's, not a missed SDK copy", async () => {
+    const stderr = captureStderr();
+    genops = GenOps.init({ exporter: 'none', autoInstrument: false, adapters: [openAIAdapter] });
+    // A patched SDK resource whose billable method the adapter only warns about (as images.generate).
+    const images = { generate: () => post('/v1/images/generations', { 'user-agent': 'OpenAI/JS 7.57.0' }) };
+    const undo = warnUngoverned(methodPatcher('coverage-test'), images, 'generate', {
+      method: 'openai images.generate',
+      adapter: 'test-openai-adapter',
+    });
+    try {
+      await images.generate();
+    } finally {
+      undo();
+    }
+    const status = await genops.status();
+    expect(status.coverage.ungovernedRequests).toMatchObject([
+      { sdk: 'openai', endpoint: `POST ${base}/v1/images/generations`, method: 'openai images.generate' },
+    ]);
+    expect(status.coverage.governed).toBe(false);
+    // The adapter still governs the app's copy, and the coverage warning is not printed on top of the adapter's.
+    expect(status.adapters).toEqual(['test-openai-adapter']);
+    expect(stderr()).not.toContain('ran outside GenOps');
   });
 
   it('a minified Stainless client is still recognised, by its x-stainless headers and the endpoint', async () => {

@@ -8,7 +8,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { diag } from '@opentelemetry/api';
 import type { GenOpsAdapter } from './adapter-contract';
 import { appSearchPaths } from './adapters';
-import { patchedCopies } from './coverage-copies';
+import { knownUngovernedMethod, patchedCopies } from './coverage-copies';
 import { activeGovernedCall } from './pipeline/call';
 
 /** How model requests outside a governed unit are handled (the `egress` option). */
@@ -40,6 +40,11 @@ export interface CoverageRequest {
   count: number;
   /** `egress`: the egress layer governed or refused it; `none`: it ran ungoverned. */
   handledBy: 'egress' | 'none';
+  /**
+   * The SDK method that sent it when that method is one its adapter does not govern yet (e.g.
+   * `openai images.generate`): the adapter patched the copy and warned about the method itself.
+   */
+  method?: string;
 }
 
 /** What GenOps governs in this process: `GenOps.current.status()).coverage`. */
@@ -299,7 +304,7 @@ export class CoverageMonitor {
   get ungovernedSdks(): Set<string> {
     const sdks = new Set<string>();
     for (const request of this.requests.values())
-      if (request.sdk && request.handledBy === 'none') sdks.add(request.sdk);
+      if (request.sdk && request.handledBy === 'none' && request.method === undefined) sdks.add(request.sdk);
     return sdks;
   }
 
@@ -356,10 +361,20 @@ export class CoverageMonitor {
     const endpoint = `${method} ${origin}${path}`;
     const handledBy =
       this.egress.installed && (this.egress.mode === 'govern' || this.egress.mode === 'deny') ? 'egress' : 'none';
-    const key = `${sdk?.sdk ?? ''} ${endpoint}`;
+    const sdkMethod = knownUngovernedMethod();
+    const key = `${sdk?.sdk ?? ''} ${endpoint} ${sdkMethod ?? ''}`;
     const seen = this.requests.get(key);
     if (seen) seen.count++;
-    else this.requests.set(key, { sdk: sdk?.sdk, endpoint, count: 1, handledBy });
+    else
+      this.requests.set(key, {
+        sdk: sdk?.sdk,
+        endpoint,
+        count: 1,
+        handledBy,
+        ...(sdkMethod ? { method: sdkMethod } : {}),
+      });
+    // A method its adapter does not govern yet: the adapter has warned about it (GENOPS_UNGOVERNED).
+    if (sdkMethod) return;
     // Governed or refused by egress; in egress `warn` mode, egress prints its own warning.
     if (handledBy === 'egress' || (this.egress.installed && this.egress.mode === 'warn')) return;
     const warnKey = sdk?.sdk ?? host;
