@@ -1,49 +1,38 @@
 import { execFile } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SqliteStore } from '@genops/store-sqlite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtures, packageDir, startAppRunner, temporaryDirectory } from './run-app';
+import { describe, expect, it } from 'vitest';
+import { expectGoverned, fixtures, packageDir, sharedAppRunner, temporaryDirectory } from './run-app';
 
 // The zero-code entry run for real: `node -r` (CommonJS), `--import` and NODE_OPTIONS, configured from
 // the environment, a bad variable refused at start, and audit flushed when the app just ends.
-let runner: Awaited<ReturnType<typeof startAppRunner>>;
 const scratch = temporaryDirectory('register');
-beforeAll(async () => {
-  runner = await startAppRunner();
-});
-afterAll(async () => {
-  await runner.server.close();
-  rmSync(scratch, { recursive: true, force: true });
-});
+const runner = sharedAppRunner([scratch]);
 
 const app = join(fixtures, 'app-commonjs.cjs');
 const policyEnv = { GENOPS_POLICY: join(fixtures, 'genops.policy.yaml'), GENOPS_EXPORTER: 'none' };
 
 describe('@genops/core/register', () => {
   it('`node -r @genops/core/register` a CommonJS app: governed with no code change', async () => {
-    const { result, reached } = await runner.run(process.execPath, ['-r', '@genops/core/register', app], {
-      env: policyEnv,
-    });
-    expect(result).toMatchObject({ running: true, outcome: 'PolicyViolationError', governed: true, ungoverned: [] });
-    expect(result.adapters).toEqual(['@genops/provider-openai']);
-    expect(reached).toEqual([]);
+    const run = await runner.current.run(process.execPath, ['-r', '@genops/core/register', app], { env: policyEnv });
+    expectGoverned(run);
+    expect(run.result.adapters).toEqual(['@genops/provider-openai']);
   });
 
   it('NODE_OPTIONS="--import @genops/core/register": governed', async () => {
-    const { result, reached } = await runner.run(process.execPath, [app], {
-      env: { ...policyEnv, NODE_OPTIONS: '--import @genops/core/register' },
-    });
-    expect(result).toMatchObject({ running: true, outcome: 'PolicyViolationError', governed: true });
-    expect(reached).toEqual([]);
+    expectGoverned(
+      await runner.current.run(process.execPath, [app], {
+        env: { ...policyEnv, NODE_OPTIONS: '--import @genops/core/register' },
+      }),
+    );
   });
 
   it('a bad variable stops the app at start with a ConfigError naming it', async () => {
     const { NODE_PATH: _ignored, ...env } = process.env;
     const error = await promisify(execFile)(process.execPath, ['--import', '@genops/core/register', app], {
       cwd: packageDir,
-      env: { ...env, ...policyEnv, GENOPS_EGRESS: 'sometimes', FAKE_OPENAI_URL: runner.server.url },
+      env: { ...env, ...policyEnv, GENOPS_EGRESS: 'sometimes', FAKE_OPENAI_URL: runner.current.server.url },
       timeout: 30_000,
     }).then(
       () => undefined,
@@ -55,19 +44,19 @@ describe('@genops/core/register', () => {
     );
     const missing = await promisify(execFile)(process.execPath, ['--import', '@genops/core/register', app], {
       cwd: packageDir,
-      env: { ...env, GENOPS_POLICY: 'missing.yaml', FAKE_OPENAI_URL: runner.server.url },
+      env: { ...env, GENOPS_POLICY: 'missing.yaml', FAKE_OPENAI_URL: runner.current.server.url },
       timeout: 30_000,
     }).then(
       () => undefined,
       (failure: { stderr?: string }) => failure,
     );
     expect(missing?.stderr).toContain('Invalid GenOps option `GENOPS_POLICY`: no policy file at');
-    expect(runner.server.requests.filter((request) => request.body?.model === 'gpt-4o')).toEqual([]);
+    expect(runner.current.server.requests.filter((request) => request.body?.model === 'gpt-4o')).toEqual([]);
   });
 
   it('an app that just ends: the exit hook of the entry shuts GenOps down (the audit chain ends with its final checkpoint)', async () => {
     const file = join(scratch, 'state.db');
-    const { result } = await runner.run(process.execPath, ['--import', '@genops/core/register', app], {
+    const { result } = await runner.current.run(process.execPath, ['--import', '@genops/core/register', app], {
       env: {
         ...policyEnv,
         GENOPS_STORE: `sqlite:${file}`,

@@ -1,11 +1,12 @@
 // Shared set-up of the toolchain tests: the fake OpenAI server, a temporary directory, and running a
 // built app in a child process (bounded) to read the RESULT line it prints.
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type FakeOpenAIServer, startFakeOpenAI } from '@genops/testing';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 export const packageDir = fileURLToPath(new URL('..', import.meta.url));
 export const fixtures = join(packageDir, 'fixtures');
@@ -70,4 +71,52 @@ export async function startAppRunner(): Promise<{
       });
     },
   };
+}
+
+type AppRunner = Awaited<ReturnType<typeof startAppRunner>>;
+
+/**
+ * The shared set-up of a test file: the fake server before its tests, closed after them, and the
+ * temporary directories `cleanUp` lists removed.
+ */
+export function sharedAppRunner(cleanUp: readonly string[] = []): { readonly current: AppRunner } {
+  const holder: { current?: AppRunner } = {};
+  beforeAll(async () => {
+    holder.current = await startAppRunner();
+  });
+  afterAll(async () => {
+    await holder.current?.server.close();
+    for (const path of cleanUp) rmSync(path, { recursive: true, force: true });
+  });
+  return {
+    get current(): AppRunner {
+      if (!holder.current) throw new Error('the app runner starts in beforeAll');
+      return holder.current;
+    },
+  };
+}
+
+/**
+ * Loudly reported: the denied model reached the server, GenOps printed one warning naming `fix`, its
+ * coverage says ungoverned, and the OpenAI adapter is not listed as governing.
+ */
+export function expectLoudlyReported(run: Pick<AppRun, 'result' | 'stderr' | 'reached'>, fix: string): void {
+  expect(run.result).toMatchObject({
+    running: true,
+    outcome: 'reached the server',
+    governed: false,
+    ungoverned: ['openai'],
+  });
+  expect(run.result.adapters).not.toContain('@genops/provider-openai');
+  expect(run.reached).toEqual(['gpt-4o']);
+  expect(run.stderr.match(/genops: warning: a openai request/g)).toHaveLength(1);
+  expect(run.stderr).toContain(fix);
+}
+
+/** Governed: the policy refused the denied model before it left the process, and nothing was reported. */
+export function expectGoverned(run: Pick<AppRun, 'result' | 'stderr' | 'reached'>): void {
+  expect(run.result).toMatchObject({ running: true, outcome: 'PolicyViolationError', governed: true, ungoverned: [] });
+  expect(run.result.adapters).toContain('@genops/provider-openai');
+  expect(run.reached).toEqual([]);
+  expect(run.stderr).not.toContain('genops: warning');
 }
