@@ -54,12 +54,7 @@ export function optionsFromEnvironment(env: NodeJS.ProcessEnv = process.env, cwd
   const egress = env.GENOPS_EGRESS?.trim();
   if (egress) {
     if (!(EGRESS_MODES as readonly string[]).includes(egress))
-      throw new ConfigError({
-        path: 'GENOPS_EGRESS',
-        message: `got "${egress}"`,
-        expected: `one of ${EGRESS_MODES.map((mode) => `"${mode}"`).join(', ')}`,
-        received: egress,
-      });
+      throw badVariable('GENOPS_EGRESS', egress, `one of ${EGRESS_MODES.map((mode) => `"${mode}"`).join(', ')}`);
     // Checked here; passed on as the `egress` option once GenOps.init() has it (egress governance).
   }
   if (!env.GENOPS_EXPORTER?.trim()) {
@@ -76,15 +71,15 @@ function exporterFromOtelEnvironment(env: NodeJS.ProcessEnv): GenOpsOptions['exp
     // A list is allowed (`otlp,console`); GenOps sets up one exporter: the first it knows.
     const first = traces.split(',').map((name) => name.trim())[0];
     if (first === 'otlp' || first === 'console' || first === 'none') return first;
-    throw new ConfigError({
-      path: 'OTEL_TRACES_EXPORTER',
-      message: `got "${traces}"`,
-      expected: '"otlp", "console" or "none" (or set GENOPS_EXPORTER)',
-      received: traces,
-    });
+    throw badVariable('OTEL_TRACES_EXPORTER', traces, '"otlp", "console" or "none" (or set GENOPS_EXPORTER)');
   }
   if (env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim()) return 'otlp';
   return undefined;
+}
+
+/** A ConfigError for an environment variable with a value GenOps does not accept. */
+function badVariable(name: string, value: string, expected: string): ConfigError {
+  return new ConfigError({ path: name, message: `got "${value}"`, expected, received: value });
 }
 
 const REGISTERED_KEY = Symbol.for('genops.register');
