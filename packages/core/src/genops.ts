@@ -28,7 +28,11 @@ import type { ModelPrice } from './pricing/types';
 import { MemoryStore } from './store/memory-store';
 import { openStoreUrl } from './store/open-store';
 import type { GovernanceStore } from './store/types';
+import { observeGovernance, readGovernanceSnapshot } from './telemetry/governance-gauges';
 import { createInstruments } from './telemetry/instruments';
+import { measureStore } from './telemetry/measured-store';
+import { type PrometheusOptions, setUpPrometheus } from './telemetry/prometheus';
+import { requireSdkPackages } from './telemetry/sdk-packages';
 import { VERSION } from './version';
 
 /** One row of the budget table: a budget instance (a `per` value in a window period). */
@@ -106,13 +110,18 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
   let tracerProvider = resolved.tracerProvider as TracerProvider | undefined;
   let meterProvider = resolved.meterProvider as MeterProvider | undefined;
   if (exporter !== 'none' && exporter !== undefined && (!tracerProvider || !meterProvider)) {
-    const sdk = setUpSdk(exporter, resolved.serviceName ?? process.env.OTEL_SERVICE_NAME ?? 'genops-app');
+    const sdk = setUpSdk(
+      exporter,
+      resolved.serviceName ?? process.env.OTEL_SERVICE_NAME ?? 'genops-app',
+      resolved.prometheus,
+    );
     tracerProvider ??= sdk.tracerProvider;
     meterProvider ??= sdk.meterProvider;
     owned.push(...sdk.owned);
   }
   const tracer = (tracerProvider ?? trace.getTracerProvider()).getTracer('@genops/core', VERSION);
   const meter = (meterProvider ?? metrics.getMeterProvider()).getMeter('@genops/core', VERSION);
+  const instruments = createInstruments(meter);
   const storeSpec = resolved.store ?? (process.env.GENOPS_STORE?.trim() || undefined);
   const store: GovernanceStore =
     storeSpec === undefined
@@ -144,10 +153,11 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
     options: resolved,
     policy,
     audit,
-    store,
+    // Store latency and failures (genops.store.*); the in-process memory store is not wrapped.
+    store: measureStore(store, instruments),
     prices,
     tracer,
-    instruments: createInstruments(meter),
+    instruments,
     captureContent,
   });
   governorRef = governor;
@@ -192,6 +202,14 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
       await store.close();
     },
   };
+  // Budget, reservation and approval gauges, read from the store at each collection (docs/metrics.md).
+  const gauges = observeGovernance(meter, () => readGovernanceSnapshot(handle.status, governor.store), {
+    customers: resolved.metrics?.customers === true,
+    ...(resolved.metrics?.storeTimeoutMs !== undefined ? { timeoutMs: resolved.metrics.storeTimeoutMs } : {}),
+    failures: instruments.storeFailures,
+    storeKind: store.kind,
+  });
+  owned.push({ shutdown: async () => gauges.stop() });
   active = { handle, owned };
   return handle;
 }
@@ -254,14 +272,14 @@ function reportPolicyError(options: ResolvedOptions, error: Error): void {
   }
 }
 
-function exporterFromEnv(): 'console' | 'otlp' | 'none' | undefined {
+function exporterFromEnv(): 'console' | 'otlp' | 'prometheus' | 'none' | undefined {
   const value = process.env.GENOPS_EXPORTER;
   if (value === undefined || value === '') return undefined;
-  if (value === 'console' || value === 'otlp' || value === 'none') return value;
+  if (value === 'console' || value === 'otlp' || value === 'prometheus' || value === 'none') return value;
   throw new ConfigError({
     path: 'GENOPS_EXPORTER',
     message: `got "${value}"`,
-    expected: '"console", "otlp" or "none"',
+    expected: '"console", "otlp", "prometheus" or "none"',
     received: value,
   });
 }
@@ -280,9 +298,12 @@ function envBool(name: string): boolean | undefined {
  * provider is registered yet: an app that already configured OpenTelemetry keeps its own.
  */
 function setUpSdk(
-  exporter: 'console' | 'otlp',
+  exporter: 'console' | 'otlp' | 'prometheus',
   serviceName: string,
+  prometheusOptions?: PrometheusOptions,
 ): { tracerProvider?: TracerProvider; meterProvider?: MeterProvider; owned: ShutdownTarget[] } {
+  // Every missing package at once, with one install command (telemetry/sdk-packages.ts).
+  requireSdkPackages(exporter, import.meta.url);
   const require = createRequire(import.meta.url);
   const load = <T>(name: string): T => {
     try {
@@ -301,6 +322,13 @@ function setUpSdk(
   const metricsSdk = load<typeof import('@opentelemetry/sdk-metrics')>('@opentelemetry/sdk-metrics');
   const resources = load<typeof import('@opentelemetry/resources')>('@opentelemetry/resources');
   const resource = resources.resourceFromAttributes({ 'service.name': serviceName });
+  if (exporter === 'prometheus')
+    return setUpPrometheus(
+      metricsSdk,
+      load<typeof import('@opentelemetry/exporter-prometheus')>('@opentelemetry/exporter-prometheus'),
+      resource,
+      prometheusOptions,
+    );
   const owned: ShutdownTarget[] = [];
   let spanExporter: import('@opentelemetry/sdk-trace').SpanExporter;
   let metricExporter: import('@opentelemetry/sdk-metrics').PushMetricExporter;

@@ -8,6 +8,7 @@ import {
   METRIC_GENOPS_POLICY_DECISIONS,
   TOKEN_BUCKETS,
 } from '../semconv';
+import * as names from './metric-names';
 
 /** The metric instruments GenOps records, created once per meter. */
 export interface Instruments {
@@ -16,6 +17,16 @@ export interface Instruments {
   timeToFirstChunk: Histogram;
   cost: Counter;
   decisions: Counter;
+  /** `genops.budget.alerts`: warnAt thresholds crossed. */
+  budgetAlerts: Counter;
+  /** `genops.reservation.accuracy`: actual / reserved per settled call. */
+  reservationAccuracy: Histogram;
+  approvalsRequested: Counter;
+  approvalsDecided: Counter;
+  rateLimitRejections: Counter;
+  storeDuration: Histogram;
+  storeFailures: Counter;
+  egressRequests: Counter;
 }
 
 export function createInstruments(meter: Meter): Instruments {
@@ -40,8 +51,42 @@ export function createInstruments(meter: Meter): Instruments {
       unit: 'USD',
     }),
     decisions: meter.createCounter(METRIC_GENOPS_POLICY_DECISIONS, {
-      description: 'Governance decisions, by result and reason code.',
+      description: 'Governance decisions, by result, reason code, rule, team and project.',
       unit: '{decision}',
+    }),
+    budgetAlerts: meter.createCounter(names.METRIC_GENOPS_BUDGET_ALERTS, {
+      description: 'Budget warnAt thresholds crossed, first in their period.',
+      unit: '{alert}',
+    }),
+    reservationAccuracy: meter.createHistogram(names.METRIC_GENOPS_RESERVATION_ACCURACY, {
+      description: 'Actual cost over the reserved worst case, per settled call that reserved something.',
+      unit: '1',
+      advice: { explicitBucketBoundaries: [...names.ACCURACY_BUCKETS] },
+    }),
+    approvalsRequested: meter.createCounter(names.METRIC_GENOPS_APPROVALS_REQUESTED, {
+      description: 'Calls held for approval.',
+      unit: '{approval}',
+    }),
+    approvalsDecided: meter.createCounter(names.METRIC_GENOPS_APPROVALS_DECIDED, {
+      description: 'Approval decisions, by status (approved, denied, timed_out).',
+      unit: '{approval}',
+    }),
+    rateLimitRejections: meter.createCounter(names.METRIC_GENOPS_RATE_LIMIT_REJECTIONS, {
+      description: 'Calls refused by a rate limit.',
+      unit: '{call}',
+    }),
+    storeDuration: meter.createHistogram(names.METRIC_GENOPS_STORE_OPERATION_DURATION, {
+      description: 'Duration of governance store operations.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [...names.STORE_DURATION_BUCKETS] },
+    }),
+    storeFailures: meter.createCounter(names.METRIC_GENOPS_STORE_FAILURES, {
+      description: 'Governance store operations that failed or timed out.',
+      unit: '{failure}',
+    }),
+    egressRequests: meter.createCounter(names.METRIC_GENOPS_EGRESS_REQUESTS, {
+      description: 'Provider requests seen by egress governance, by action (governed, refused, reported).',
+      unit: '{request}',
     }),
   };
 }
