@@ -126,8 +126,9 @@ describe('reservation accuracy, alerts and approvals', () => {
     const accuracy = await metrics.find('genops.reservation.accuracy');
     const [point] = accuracy?.dataPoints ?? [];
     expect(point?.attributes).toEqual({ 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o' });
-    expect((point?.value as { sum: number; count: number }).count).toBe(1);
-    expect((point?.value as { sum: number }).sum).toBeCloseTo(3000 / 3500, 6);
+    const histogram = point!.value as { sum: number; count: number };
+    expect(histogram.count).toBe(1);
+    expect(histogram.sum).toBeCloseTo(3000 / 3500, 6);
     expect(points(await metrics.find('genops.budget.alerts'))).toEqual([
       { attributes: { 'genops.budget.name': 'tiny', 'genops.budget.threshold': 0.5 }, value: 1 },
     ]);
