@@ -13,6 +13,7 @@ export {
   runAuditCommand,
   summarize as summarizeAuditRecord,
 } from './commands/audit';
+export { registerMetricsCommands, runMetricsCommand, serveMetrics } from './commands/metrics';
 export {
   type ExplainOptions,
   type Explanation,

@@ -1,5 +1,6 @@
 import { registerApprovalCommands } from './commands/approvals';
 import { registerAuditCommands } from './commands/audit';
+import { registerMetricsCommands } from './commands/metrics';
 import { registerPolicyCommands } from './commands/policy';
 import { registerPricingCommands } from './commands/pricing';
 import { registerStatusCommands } from './commands/status';
@@ -13,6 +14,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   registerApprovalCommands,
   registerAuditCommands,
   registerPricingCommands,
+  registerMetricsCommands,
 ];
 
 /**

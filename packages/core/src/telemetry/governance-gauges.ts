@@ -4,6 +4,7 @@
 // read); a store that fails or does not answer in time gives no data for that collection and counts
 // one `genops.store.failures{genops.store.operation="collect"}`, never an exception.
 import { type Attributes, type BatchObservableCallback, type Counter, diag, type Meter } from '@opentelemetry/api';
+import { microsToUsd } from '../money';
 import * as sc from '../semconv';
 import * as names from './metric-names';
 
@@ -180,5 +181,32 @@ export async function readGovernanceSnapshot(
     budgets: current.budgets,
     openReservations: current.openReservations,
     pendingApprovals: pending.filter((approval) => approval.expiresAt > at).length,
+  };
+}
+
+/**
+ * A budget line in the store's integer units (micro-USD, tokens) as a reading in the budget's own
+ * unit (USD as a number of dollars), for a reader that has lines rather than `GenOps.status()` rows
+ * (`genops metrics`).
+ */
+export function readingFromLine(line: {
+  budget: string;
+  per: Readonly<Record<string, string>>;
+  period: string;
+  unit: string;
+  limit: number;
+  used: number;
+  reserved: number;
+}): BudgetReading {
+  const value = (amount: number) => (line.unit === 'USD' ? microsToUsd(amount) : amount);
+  return {
+    budget: line.budget,
+    per: line.per,
+    period: line.period,
+    unit: line.unit,
+    limit: value(line.limit),
+    used: value(line.used),
+    reserved: value(line.reserved),
+    remaining: value(line.limit - line.used - line.reserved),
   };
 }
