@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,15 +18,14 @@ const packageRoot = join(fileURLToPath(import.meta.url), '../../..');
 const empty = mkdtempSync(join(tmpdir(), 'genops-no-packages-'));
 afterAll(() => rmSync(empty, { recursive: true, force: true }));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+/** A port nothing listens on: one the system handed out to a listener that is closed again. */
+async function unusedPort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as AddressInfo;
+  probe.close();
+  await once(probe, 'close');
+  return port;
 }
 
 describe('missing OpenTelemetry packages', () => {
@@ -81,7 +81,7 @@ describe("exporter: 'prometheus'", () => {
   });
 
   it('serves the GenOps metrics on 127.0.0.1 at the configured port until shutdown()', async () => {
-    const port = await freePort();
+    const port = await unusedPort();
     const genops = GenOps.init({
       exporter: 'prometheus',
       prometheus: { port },

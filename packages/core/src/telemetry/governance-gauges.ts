@@ -189,15 +189,7 @@ export async function readGovernanceSnapshot(
  * unit (USD as a number of dollars), for a reader that has lines rather than `GenOps.status()` rows
  * (`genops metrics`).
  */
-export function readingFromLine(line: {
-  budget: string;
-  per: Readonly<Record<string, string>>;
-  period: string;
-  unit: string;
-  limit: number;
-  used: number;
-  reserved: number;
-}): BudgetReading {
+export function readingFromLine(line: Omit<BudgetReading, 'remaining'>): BudgetReading {
   const value = (amount: number) => (line.unit === 'USD' ? microsToUsd(amount) : amount);
   return {
     budget: line.budget,

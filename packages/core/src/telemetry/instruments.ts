@@ -30,6 +30,9 @@ export interface Instruments {
 }
 
 export function createInstruments(meter: Meter): Instruments {
+  const counter = (name: string, unit: string, description: string) => meter.createCounter(name, { description, unit });
+  const histogram = (name: string, unit: string, description: string, buckets: readonly number[]) =>
+    meter.createHistogram(name, { description, unit, advice: { explicitBucketBoundaries: [...buckets] } });
   return {
     operationDuration: meter.createHistogram(METRIC_GEN_AI_CLIENT_OPERATION_DURATION, {
       description: 'GenAI operation duration.',
@@ -54,39 +57,39 @@ export function createInstruments(meter: Meter): Instruments {
       description: 'Governance decisions, by result, reason code, rule, team and project.',
       unit: '{decision}',
     }),
-    budgetAlerts: meter.createCounter(names.METRIC_GENOPS_BUDGET_ALERTS, {
-      description: 'Budget warnAt thresholds crossed, first in their period.',
-      unit: '{alert}',
-    }),
-    reservationAccuracy: meter.createHistogram(names.METRIC_GENOPS_RESERVATION_ACCURACY, {
-      description: 'Actual cost over the reserved worst case, per settled call that reserved something.',
-      unit: '1',
-      advice: { explicitBucketBoundaries: [...names.ACCURACY_BUCKETS] },
-    }),
-    approvalsRequested: meter.createCounter(names.METRIC_GENOPS_APPROVALS_REQUESTED, {
-      description: 'Calls held for approval.',
-      unit: '{approval}',
-    }),
-    approvalsDecided: meter.createCounter(names.METRIC_GENOPS_APPROVALS_DECIDED, {
-      description: 'Approval decisions, by status (approved, denied, timed_out).',
-      unit: '{approval}',
-    }),
-    rateLimitRejections: meter.createCounter(names.METRIC_GENOPS_RATE_LIMIT_REJECTIONS, {
-      description: 'Calls refused by a rate limit.',
-      unit: '{call}',
-    }),
-    storeDuration: meter.createHistogram(names.METRIC_GENOPS_STORE_OPERATION_DURATION, {
-      description: 'Duration of governance store operations.',
-      unit: 's',
-      advice: { explicitBucketBoundaries: [...names.STORE_DURATION_BUCKETS] },
-    }),
-    storeFailures: meter.createCounter(names.METRIC_GENOPS_STORE_FAILURES, {
-      description: 'Governance store operations that failed or timed out.',
-      unit: '{failure}',
-    }),
-    egressRequests: meter.createCounter(names.METRIC_GENOPS_EGRESS_REQUESTS, {
-      description: 'Provider requests seen by egress governance, by action (governed, refused, reported).',
-      unit: '{request}',
-    }),
+    budgetAlerts: counter(
+      names.METRIC_GENOPS_BUDGET_ALERTS,
+      '{alert}',
+      'Budget warnAt thresholds crossed, first in their period.',
+    ),
+    reservationAccuracy: histogram(
+      names.METRIC_GENOPS_RESERVATION_ACCURACY,
+      '1',
+      'Actual cost over the reserved worst case, per settled call that reserved something.',
+      names.ACCURACY_BUCKETS,
+    ),
+    approvalsRequested: counter(names.METRIC_GENOPS_APPROVALS_REQUESTED, '{approval}', 'Calls held for approval.'),
+    approvalsDecided: counter(
+      names.METRIC_GENOPS_APPROVALS_DECIDED,
+      '{approval}',
+      'Approval decisions, by status (approved, denied, timed_out).',
+    ),
+    rateLimitRejections: counter(names.METRIC_GENOPS_RATE_LIMIT_REJECTIONS, '{call}', 'Calls refused by a rate limit.'),
+    storeDuration: histogram(
+      names.METRIC_GENOPS_STORE_OPERATION_DURATION,
+      's',
+      'Duration of governance store operations.',
+      names.STORE_DURATION_BUCKETS,
+    ),
+    storeFailures: counter(
+      names.METRIC_GENOPS_STORE_FAILURES,
+      '{failure}',
+      'Governance store operations that failed or timed out.',
+    ),
+    egressRequests: counter(
+      names.METRIC_GENOPS_EGRESS_REQUESTS,
+      '{request}',
+      'Provider requests seen by egress governance, by action (governed, refused, reported).',
+    ),
   };
 }
