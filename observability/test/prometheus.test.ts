@@ -33,6 +33,19 @@ const rules = (
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The series of `expr` once it has some (Prometheus scrapes every second), or [] after `timeoutMs`. */
+async function seriesOf(expr: string, timeoutMs = 20_000) {
+  for (const deadline = Date.now() + timeoutMs; ; await sleep(250)) {
+    const series = await prometheus.query(expr);
+    if (series.length > 0 || Date.now() > deadline) return series;
+  }
+}
+
+/** Waits until `expr` has series; throws after 20 s (the set-up did not produce what the tests need). */
+async function until(expr: string): Promise<void> {
+  if ((await seriesOf(expr)).length === 0) throw new Error(`prometheus never saw: ${expr}`);
+}
+
 let binaries: { prometheus: string; promtool: string };
 let fake: FakeOpenAIServer;
 let genops: GenOpsHandle;
@@ -95,16 +108,18 @@ beforeAll(async () => {
     if (waited > 30_000) throw new Error('prometheus did not scrape both targets within 30 s');
     await sleep(250);
   }
-  await sleep(2_000);
+  await until('sum(genops_policy_decisions_total{genops_policy_result=~"BLOCKED|RATE_LIMITED"}) == 2');
   await chat('gpt-4o-mini', 'acme');
   await chat('gpt-4o-mini', 'initech');
   for (let index = 0; index < 4; index++) await chat('gpt-3.5-turbo', 'acme');
   for (let index = 0; index < 3; index++) await chat('gpt-4o-mini', 'spammer');
   genops.governor.egress('refused', 'openai', 'api.openai.com');
-  await sleep(3_000);
-  // The app's store goes away: every scrape now fails to read it (GenOpsStoreDown).
+  // Phase 2 scraped (2 denials before, 8 now: 1 + 4 + 3), then the app's store goes away: every scrape
+  // now fails to read it (GenOpsStoreDown).
+  await until('sum(genops_policy_decisions_total{genops_policy_result=~"BLOCKED|RATE_LIMITED"}) == 10');
+  await sleep(1_500);
   await genops.governor.store.close();
-  await sleep(3_000);
+  await until('genops_store_failures_total{genops_store_operation="collect"} >= 2');
 }, PROMETHEUS_INSTALL_TIMEOUT_MS + 60_000);
 
 afterAll(async () => {
@@ -137,7 +152,7 @@ describe('Prometheus alert rules and the Grafana dashboard', () => {
 
   it('every alert fires in the scenario: budget at 80% and used up, a deny spike, the store down', async () => {
     const silent: string[] = [];
-    for (const rule of rules) if ((await prometheus.query(rule.expr)).length === 0) silent.push(rule.alert);
+    for (const rule of rules) if ((await seriesOf(rule.expr)).length === 0) silent.push(rule.alert);
     expect(silent).toEqual([]);
     const exhausted = await prometheus.query(rules.find((rule) => rule.alert === 'GenOpsBudgetExhausted')!.expr);
     expect(exhausted[0]?.metric).toMatchObject({ genops_budget_name: 'team-daily', genops_team: 'search' });
