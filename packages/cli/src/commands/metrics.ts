@@ -105,6 +105,8 @@ export async function serveMetrics(options: MetricsOptions, context: CommandCont
       `${context.out.bold('genops metrics')} serving http://${options.host}:${options.port}/metrics ` +
         `${context.out.dim(`· store ${opened.url} (${opened.kind}) · Ctrl-C to stop`)}\n`,
     );
+    // The exporter's server does not keep the process alive (it is unref'd): this timer does, until Ctrl-C.
+    const keepAlive = setInterval(() => undefined, 1 << 30);
     try {
       await new Promise<void>((resolve) => {
         const { signal } = io;
@@ -113,6 +115,7 @@ export async function serveMetrics(options: MetricsOptions, context: CommandCont
         signal.addEventListener('abort', () => resolve(), { once: true });
       });
     } finally {
+      clearInterval(keepAlive);
       gauges.stop();
       await meterProvider.shutdown().catch(() => undefined);
     }
