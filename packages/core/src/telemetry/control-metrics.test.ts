@@ -233,6 +233,10 @@ describe('budget gauges (read from the store at each collection)', () => {
     expect(points(await metrics.find('genops.budget.limit'))).toHaveLength(1);
     await genops.shutdown();
     setup.forget();
+    // shutdown() removes the callback: a later collection no longer reads the store.
+    store.down = true;
+    await metrics.collect();
+    expect(points(await metrics.find('genops.store.failures'))).toEqual(failures);
   });
 
   it('measure store operations of a store other than the in-process one', async () => {
