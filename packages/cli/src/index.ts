@@ -21,6 +21,7 @@ export {
   registerExportCommands,
   runExportCommand,
 } from './commands/export';
+export { registerMetricsCommands, runMetricsCommand, serveMetrics } from './commands/metrics';
 export {
   type ExplainOptions,
   type Explanation,

@@ -2,6 +2,7 @@ import { registerApprovalCommands } from './commands/approvals';
 import { registerAuditCommands } from './commands/audit';
 import { registerDoctorCommands } from './commands/doctor';
 import { registerExportCommands } from './commands/export';
+import { registerMetricsCommands } from './commands/metrics';
 import { registerPolicyCommands } from './commands/policy';
 import { registerPricingCommands } from './commands/pricing';
 import { registerReportCommands } from './commands/report';
@@ -19,6 +20,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   registerReportCommands,
   registerExportCommands,
   registerDoctorCommands,
+  registerMetricsCommands,
 ];
 
 /**

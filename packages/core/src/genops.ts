@@ -41,9 +41,13 @@ import { MemoryStore } from './store/memory-store';
 import { openStoreUrl } from './store/open-store';
 import type { GovernanceStore } from './store/types';
 import { createDecisionLogEmitter, withDecisionLogs } from './telemetry/decision-log';
+import { observeGovernance, readGovernanceSnapshot } from './telemetry/governance-gauges';
 import { createInstruments } from './telemetry/instruments';
+import { measureStore } from './telemetry/measured-store';
 import { type OtlpExporterOptions, otlpPresetFromEnv, resolveOtlpTarget } from './telemetry/otlp-presets';
 import { createPresetExporters } from './telemetry/otlp-presets-sdk';
+import { type PrometheusOptions, setUpPrometheus } from './telemetry/prometheus';
+import { requireSdkPackages } from './telemetry/sdk-packages';
 import { VERSION } from './version';
 
 /** One row of the budget table: a budget instance (a `per` value in a window period). */
@@ -136,7 +140,11 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
   let meterProvider = resolved.meterProvider as MeterProvider | undefined;
   let sdkLoggerProvider: unknown;
   if (exporter !== 'none' && exporter !== undefined && (!tracerProvider || !meterProvider)) {
-    const sdk = setUpSdk(exporter, resolved.serviceName ?? process.env.OTEL_SERVICE_NAME ?? 'genops-app');
+    const sdk = setUpSdk(
+      exporter,
+      resolved.serviceName ?? process.env.OTEL_SERVICE_NAME ?? 'genops-app',
+      resolved.prometheus,
+    );
     tracerProvider ??= sdk.tracerProvider;
     meterProvider ??= sdk.meterProvider;
     sdkLoggerProvider = sdk.loggerProvider;
@@ -144,6 +152,7 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
   }
   const tracer = (tracerProvider ?? trace.getTracerProvider()).getTracer('@genops/core', VERSION);
   const meter = (meterProvider ?? metrics.getMeterProvider()).getMeter('@genops/core', VERSION);
+  const instruments = createInstruments(meter);
   const storeSpec = resolved.store ?? (process.env.GENOPS_STORE?.trim() || undefined);
   const store: GovernanceStore =
     storeSpec === undefined
@@ -179,10 +188,11 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
     options: decisionLog ? withDecisionLogs(resolved, decisionLog) : resolved,
     policy,
     audit,
-    store,
+    // Store latency and failures (genops.store.*); the in-process memory store is not wrapped.
+    store: measureStore(store, instruments),
     prices,
     tracer,
-    instruments: createInstruments(meter),
+    instruments,
     captureContent,
   });
   governorRef = governor;
@@ -240,6 +250,14 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
       await store.close();
     },
   };
+  // Budget, reservation and approval gauges, read from the store at each collection (docs/metrics.md).
+  const gauges = observeGovernance(meter, () => readGovernanceSnapshot(handle.status, governor.store), {
+    customers: resolved.metrics?.customers === true,
+    ...(resolved.metrics?.storeTimeoutMs !== undefined ? { timeoutMs: resolved.metrics.storeTimeoutMs } : {}),
+    failures: instruments.storeFailures,
+    storeKind: store.kind,
+  });
+  owned.push({ shutdown: async () => gauges.stop() });
   activeSlot[ACTIVE_KEY] = { handle, owned };
   return handle;
 }
@@ -303,17 +321,17 @@ function reportPolicyError(options: ResolvedOptions, error: Error): void {
   }
 }
 
-function exporterFromEnv(): 'console' | 'otlp' | 'none' | { otlp: OtlpExporterOptions } | undefined {
+function exporterFromEnv(): 'console' | 'otlp' | 'prometheus' | 'none' | { otlp: OtlpExporterOptions } | undefined {
   const value = process.env.GENOPS_EXPORTER;
   // GENOPS_OTLP_PRESET=<platform> (telemetry/otlp-presets.ts): OTLP to that platform.
   const preset = otlpPresetFromEnv();
   if (preset && (value === undefined || value === '' || value === 'otlp')) return { otlp: preset };
   if (value === undefined || value === '') return undefined;
-  if (value === 'console' || value === 'otlp' || value === 'none') return value;
+  if (value === 'console' || value === 'otlp' || value === 'prometheus' || value === 'none') return value;
   throw new ConfigError({
     path: 'GENOPS_EXPORTER',
     message: `got "${value}"`,
-    expected: '"console", "otlp" or "none"',
+    expected: '"console", "otlp", "prometheus" or "none"',
     received: value,
   });
 }
@@ -332,14 +350,18 @@ function envBool(name: string): boolean | undefined {
  * provider is registered yet: an app that already configured OpenTelemetry keeps its own.
  */
 function setUpSdk(
-  exporter: 'console' | 'otlp' | { otlp: OtlpExporterOptions },
+  exporter: 'console' | 'otlp' | 'prometheus' | { otlp: OtlpExporterOptions },
   serviceName: string,
+  prometheusOptions?: PrometheusOptions,
 ): {
   tracerProvider?: TracerProvider;
   meterProvider?: MeterProvider;
   loggerProvider?: unknown;
   owned: ShutdownTarget[];
 } {
+  // Every missing package at once, with one install command (telemetry/sdk-packages.ts). A platform
+  // preset loads its own exporter packages (telemetry/otlp-presets-sdk.ts).
+  requireSdkPackages(typeof exporter === 'object' ? 'console' : exporter, import.meta.url);
   const require = requireFrom(import.meta.url);
   const label =
     typeof exporter === 'string' ? exporter : `otlp${exporter.otlp.preset ? ` (${exporter.otlp.preset})` : ''}`;
@@ -360,6 +382,13 @@ function setUpSdk(
   const metricsSdk = load<typeof import('@opentelemetry/sdk-metrics')>('@opentelemetry/sdk-metrics');
   const resources = load<typeof import('@opentelemetry/resources')>('@opentelemetry/resources');
   const resource = resources.resourceFromAttributes({ 'service.name': serviceName });
+  if (exporter === 'prometheus')
+    return setUpPrometheus(
+      metricsSdk,
+      load<typeof import('@opentelemetry/exporter-prometheus')>('@opentelemetry/exporter-prometheus'),
+      resource,
+      prometheusOptions,
+    );
   const owned: ShutdownTarget[] = [];
   let spanExporter: import('@opentelemetry/sdk-trace').SpanExporter;
   let metricExporter: import('@opentelemetry/sdk-metrics').PushMetricExporter | undefined;

@@ -91,4 +91,21 @@ export type {
   SettleAmounts,
   SettleResult,
 } from '../store/types';
+export {
+  type BudgetReading,
+  type GovernanceSnapshot,
+  observeGovernance,
+  readGovernanceSnapshot,
+  readingFromLine,
+} from '../telemetry/governance-gauges';
+export { createInstruments, type Instruments } from '../telemetry/instruments';
+export { MeasuredStore, measureStore } from '../telemetry/measured-store';
+export * as metricNames from '../telemetry/metric-names';
+export {
+  DEFAULT_PROMETHEUS_HOST,
+  DEFAULT_PROMETHEUS_PORT,
+  type PrometheusOptions,
+  prometheusAddress,
+} from '../telemetry/prometheus';
+export { installCommand, requireSdkPackages, SDK_PACKAGES, type SdkExporter } from '../telemetry/sdk-packages';
 export { type UsageViolation, type ValidateUsageOptions, validateUsage } from '../usage/validate-usage';
