@@ -15,6 +15,7 @@ import { readLastAuditRecordSync } from './audit/jsonl';
 import { parseBudgetKey, ROLLING_PERIOD } from './budget/budget-set';
 import { currentPeriod } from './budget/window';
 import { type GenOpsOptions, parseOptions, type ResolvedOptions } from './config';
+import { installEgress, uninstallEgress } from './egress/egress';
 import { ConfigError } from './errors/config-error';
 import { Governor } from './governor';
 import { microsToUsd } from './money';
@@ -163,6 +164,8 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
   setCurrentGovernor(governor, (adapter) => {
     if (resolved.autoInstrument && enableAdapter(adapter)) enabled.push(adapter);
   });
+  // Egress governance: provider requests no governed unit made (docs/egress.md).
+  installEgress(resolved.egress);
 
   const handle: GenOpsHandle = {
     governor,
@@ -176,6 +179,7 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
       if (active?.handle !== handle) return;
       active = undefined;
       watcher?.close();
+      uninstallEgress();
       if (currentGovernor() === governor) setCurrentGovernor(undefined);
       for (const adapter of enabled) {
         try {

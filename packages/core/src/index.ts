@@ -22,6 +22,17 @@ export type {
   PolicyOptions,
 } from './config';
 export {
+  currentGovernedCall,
+  DEFAULT_EGRESS_MODE,
+  type EgressHostOption,
+  type EgressMode,
+  type EgressOptions,
+  type EgressStatus,
+  egressStatus,
+  KNOWN_PROVIDER_HOSTS,
+  UNGOVERNED_ATTRIBUTE,
+} from './egress/index';
+export {
   ApprovalDeniedError,
   ApprovalTimeoutError,
   BudgetExceededError,
