@@ -1,0 +1,114 @@
+// Egress and `node:http`: requests to a provider host are seen through diagnostics_channel; `deny`
+// destroys them before a byte is sent, the other modes let them through and report them.
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeOpenAI } from '../../../testing/src/fake-openai-server';
+import { PolicyViolationError } from '../errors/policy-violation-error';
+import { chatRequest, useCoreTestSetup } from '../test-support/core-test-setup';
+
+const setup = useCoreTestSetup();
+let openai: Awaited<ReturnType<typeof startFakeOpenAI>>;
+
+beforeAll(async () => {
+  openai = await startFakeOpenAI();
+});
+afterAll(() => openai.close());
+
+/** POSTs a chat completion with node:http; resolves with the status and the body as the caller read it. */
+function postChat(): Promise<{ status: number; body: string }> {
+  const url = new URL(`${openai.url}/chat/completions`);
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+      },
+      (response: IncomingMessage) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      },
+    );
+    request.on('error', reject);
+    request.end(JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }));
+  });
+}
+
+function quietStderr<T>(fn: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
+  const lines: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string) => {
+    lines.push(String(chunk));
+    return true;
+  }) as typeof process.stderr.write;
+  return fn().then(
+    (result) => {
+      process.stderr.write = write;
+      return { result, lines };
+    },
+    (error) => {
+      process.stderr.write = write;
+      throw error;
+    },
+  );
+}
+
+describe('egress and node:http', () => {
+  it('deny: the request is destroyed with the typed error before anything is sent', async () => {
+    openai.reset();
+    setup.init({ egress: { mode: 'deny', hosts: [openai.url] } });
+    const error = await postChat().then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    expect(PolicyViolationError.isInstance(error)).toBe(true);
+    expect((error as PolicyViolationError).reasonCode).toBe('x_egress_denied');
+    expect((error as PolicyViolationError).status).toBe(403);
+    expect(openai.requests).toHaveLength(0);
+  });
+
+  it('govern: detected and reported (a span flagged ungoverned with the usage read, one warning), the caller reads the response as usual', async () => {
+    openai.reset();
+    setup.init({ egress: { hosts: [openai.url] } });
+    const { result, lines } = await quietStderr(async () => {
+      const first = await postChat();
+      await postChat();
+      return first;
+    });
+    expect(result.status).toBe(200);
+    expect(JSON.parse(result.body).choices[0].message.content).toBe('Hello from the fake OpenAI server.');
+    expect(openai.requests).toHaveLength(2);
+    await expect.poll(() => setup.spans().length).toBe(2);
+    for (const span of setup.spans()) {
+      expect(span.attributes['genops.egress.ungoverned']).toBe(true);
+      expect(span.attributes['gen_ai.usage.input_tokens']).toBe(20);
+      expect(span.attributes['gen_ai.usage.output_tokens']).toBe(10);
+    }
+    expect(lines.filter((line) => line.includes('genops: egress:'))).toHaveLength(1);
+  });
+
+  it("a governed call's own node:http request is neither reported nor refused", async () => {
+    openai.reset();
+    const genops = setup.init({ egress: { mode: 'deny', hosts: [openai.url] } });
+    const call = await genops.governor.begin(chatRequest());
+    const { status } = await call.runInContext(() => postChat());
+    expect(status).toBe(200);
+    await call.end({ usage: { inputTokens: 20, outputTokens: 10 } });
+    expect(setup.spans()).toHaveLength(1);
+    expect(setup.spans()[0]!.attributes['genops.egress.ungoverned']).toBeUndefined();
+  });
+
+  it('shutdown unsubscribes: a later request is not seen', async () => {
+    openai.reset();
+    const genops = setup.init({ egress: { mode: 'deny', hosts: [openai.url] } });
+    await genops.shutdown();
+    setup.forget();
+    expect((await postChat()).status).toBe(200);
+  });
+});
