@@ -425,7 +425,7 @@ describe('install and shutdown', () => {
     void globalThis.Headers;
     const before = (globalThis as Record<symbol, unknown>)[slot];
     const genops = init();
-    expect(egressStatus()).toMatchObject({ mode: 'govern', fetch: 'intercepted', http: 'reported', userHosts: 4 });
+    expect(egressStatus()).toMatchObject({ mode: 'govern', fetch: 'intercepted', http: 'governed', userHosts: 4 });
     expect((globalThis as Record<symbol, unknown>)[slot]).not.toBe(before);
     await genops.shutdown();
     setup.forget();

@@ -1,8 +1,10 @@
 // Egress and `node:http`: requests to a provider host are seen through diagnostics_channel; `deny`
 // destroys them before a byte is sent, the other modes let them through and report them.
 import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { checkCompliance, fromReadableSpans } from '@genops/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../../../testing/src/fake-openai-server';
+import { BudgetExceededError } from '../errors/budget-exceeded-error';
 import { PolicyViolationError } from '../errors/policy-violation-error';
 import { chatRequest, useCoreTestSetup } from '../test-support/core-test-setup';
 
@@ -14,8 +16,11 @@ beforeAll(async () => {
 });
 afterAll(() => openai.close());
 
-/** POSTs a chat completion with node:http; resolves with the status and the body as the caller read it. */
-function postChat(): Promise<{ status: number; body: string }> {
+/**
+ * POSTs a chat completion with node:http; resolves with the status and the body as the caller read it.
+ * `inParts`: the body goes out in two `write`s (the second with a callback) and a bare `end()`.
+ */
+function postChat(inParts = false, written?: () => void): Promise<{ status: number; body: string }> {
   const url = new URL(`${openai.url}/chat/completions`);
   return new Promise((resolve, reject) => {
     const request = httpRequest(
@@ -36,7 +41,14 @@ function postChat(): Promise<{ status: number; body: string }> {
       },
     );
     request.on('error', reject);
-    request.end(JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }));
+    const json = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+    if (!inParts) {
+      request.end(json);
+      return;
+    }
+    request.write(json.slice(0, 10));
+    request.write(json.slice(10), written);
+    request.end();
   });
 }
 
@@ -73,9 +85,9 @@ describe('egress and node:http', () => {
     expect(openai.requests).toHaveLength(0);
   });
 
-  it('govern: detected and reported (a span flagged ungoverned with the usage read, one warning), the caller reads the response as usual', async () => {
+  it('warn: let through and reported (a span flagged ungoverned with the usage read, one warning), the caller reads the response as usual', async () => {
     openai.reset();
-    setup.init({ egress: { hosts: [openai.url] } });
+    setup.init({ egress: { mode: 'warn', hosts: [openai.url] } });
     const { result, lines } = await quietStderr(async () => {
       const first = await postChat();
       await postChat();
@@ -91,6 +103,49 @@ describe('egress and node:http', () => {
       expect(span.attributes['gen_ai.usage.output_tokens']).toBe(10);
     }
     expect(lines.filter((line) => line.includes('genops: egress:'))).toHaveLength(1);
+  });
+
+  it('govern: held until policy and the reservation decide, then sent; the response is read as it passes and priced', async () => {
+    openai.reset();
+    const genops = setup.init({ dailyBudgetLimit: 10, egress: { hosts: [openai.url] } });
+    const { status, body } = await postChat();
+    expect(status).toBe(200);
+    expect(JSON.parse(body).choices[0].message.content).toBe('Hello from the fake OpenAI server.');
+    expect(openai.requests).toHaveLength(1);
+    expect(openai.requests[0]!.body.model).toBe('gpt-4o');
+    await expect.poll(() => setup.spans().length).toBe(1);
+    const spans = setup.spans();
+    expect(checkCompliance(fromReadableSpans(spans)).violations).toEqual([]);
+    expect(spans[0]!.attributes['genops.egress.ungoverned']).toBeUndefined();
+    // gpt-4o: 20 × 2.5 + 10 × 10 = 150 µ$.
+    expect(Math.round((spans[0]!.attributes['genops.accounting.actual'] as number) * 1e6)).toBe(150);
+    await expect.poll(async () => (await genops.status()).openReservations).toBe(0);
+  });
+
+  it('govern: a body written in parts is held whole, governed, then sent, and write callbacks still run', async () => {
+    openai.reset();
+    setup.init({ egress: { hosts: [openai.url] } });
+    let called = false;
+    const { status } = await postChat(true, () => {
+      called = true;
+    });
+    expect(status).toBe(200);
+    expect(called).toBe(true);
+    expect(openai.requests[0]!.body.model).toBe('gpt-4o');
+    await expect.poll(() => setup.spans().length).toBe(1);
+    expect(setup.spans()[0]!.name).toBe('chat gpt-4o');
+  });
+
+  it('govern: a request over a tiny budget is destroyed with BudgetExceededError, nothing sent', async () => {
+    openai.reset();
+    setup.init({ dailyBudgetLimit: 0.000001, egress: { hosts: [openai.url] } });
+    const error = await postChat().then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    expect(BudgetExceededError.isInstance(error)).toBe(true);
+    expect(openai.requests).toHaveLength(0);
+    expect(setup.spans()[0]!.attributes['genops.policy.result']).toBe('BLOCKED');
   });
 
   it("a governed call's own node:http request is neither reported nor refused", async () => {

@@ -25,10 +25,10 @@ export interface EgressStatus {
    */
   fetch: 'intercepted' | 'replaced' | 'unsupported' | 'off';
   /**
-   * `node:http` / `node:https`: `deny` (refused before a byte of the request is sent), `reported`
-   * (let through, with an ungoverned span and a warning; in `govern` and `warn` modes) or `off`.
+   * `node:http` / `node:https`: `governed` (held until policy and the reservation decide), `deny`
+   * (refused before a byte of the request is sent), `reported` (warn mode) or `off`.
    */
-  http: 'deny' | 'reported' | 'off';
+  http: 'governed' | 'deny' | 'reported' | 'off';
   /** Hosts configured besides the known provider hosts. */
   userHosts: number;
 }
@@ -97,7 +97,7 @@ export function egressStatus(): EgressStatus {
   return {
     mode: installed.state.mode,
     fetch,
-    http: installed.state.mode === 'deny' ? 'deny' : 'reported',
+    http: installed.state.mode === 'deny' ? 'deny' : installed.state.mode === 'govern' ? 'governed' : 'reported',
     userHosts: installed.userHosts,
   };
 }
