@@ -1,6 +1,8 @@
 // Egress and `node:http`: requests to a provider host are seen through diagnostics_channel; `deny`
 // destroys them before a byte is sent, the other modes let them through and report them.
 import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { connect as connectHttp2, createServer as createHttp2Server } from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { checkCompliance, fromReadableSpans } from '@genops/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../../../testing/src/fake-openai-server';
@@ -165,5 +167,94 @@ describe('egress and node:http', () => {
     await genops.shutdown();
     setup.forget();
     expect((await postChat()).status).toBe(200);
+  });
+});
+
+describe('egress and node:http2', () => {
+  /** An h2c server answering every POST with an OpenAI chat completion (20 in, 10 out); records the bodies it got. */
+  async function startH2(): Promise<{ url: string; bodies: string[]; close(): Promise<void> }> {
+    const bodies: string[] = [];
+    const server = createHttp2Server();
+    server.on('stream', (stream, headers) => {
+      let body = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      stream.on('end', () => {
+        bodies.push(body);
+        if (headers[':method'] !== 'POST') return void stream.respond({ ':status': 404 }, { endStream: true });
+        stream.respond({ ':status': 200, 'content-type': 'application/json' });
+        stream.end(
+          JSON.stringify({
+            id: 'chatcmpl-h2',
+            model: 'gpt-4o',
+            choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
+            usage: { prompt_tokens: 20, completion_tokens: 10 },
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      bodies,
+      close: () => new Promise((resolve) => server.close(() => resolve())),
+    };
+  }
+
+  function postH2(url: string): Promise<{ status: number; body: string }> {
+    const session = connectHttp2(url);
+    return new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const stream = session.request({
+        ':method': 'POST',
+        ':path': '/v1/chat/completions',
+        'content-type': 'application/json',
+      });
+      let status = 0;
+      let body = '';
+      stream.on('response', (headers) => {
+        status = Number(headers[':status']);
+      });
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      stream.on('end', () => resolve({ status, body }));
+      stream.on('error', reject);
+      stream.end(JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }));
+    }).finally(() => session.close());
+  }
+
+  it('govern: the stream body is held, governed, sent, and the response priced', async () => {
+    const server = await startH2();
+    try {
+      setup.init({ egress: { hosts: [server.url] } });
+      const { status, body } = await postH2(server.url);
+      expect(status).toBe(200);
+      expect(JSON.parse(body).id).toBe('chatcmpl-h2');
+      await expect.poll(() => setup.spans().length).toBe(1);
+      const span = setup.spans()[0]!;
+      expect(checkCompliance(fromReadableSpans([span])).violations).toEqual([]);
+      expect(Math.round((span.attributes['genops.accounting.actual'] as number) * 1e6)).toBe(150);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('deny: the stream is reset with the typed error before its body is sent', async () => {
+    const server = await startH2();
+    try {
+      setup.init({ egress: { mode: 'deny', hosts: [server.url] } });
+      const error = await postH2(server.url).then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
+      expect(PolicyViolationError.isInstance(error)).toBe(true);
+      expect(server.bodies.filter((body) => body.length > 0)).toEqual([]);
+    } finally {
+      await server.close();
+    }
   });
 });

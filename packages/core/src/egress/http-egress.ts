@@ -1,6 +1,7 @@
-// `node:http` / `node:https` requests to model providers, seen through diagnostics_channel. Node
-// publishes `http.client.request.created` at the end of the ClientRequest constructor, before the
-// caller can write a byte (headers go out with the first `write` or `end`):
+// `node:http` / `node:https` requests and `node:http2` client streams to model providers, seen through
+// diagnostics_channel. Node publishes `http.client.request.created` at the end of the ClientRequest
+// constructor, before the caller can write a byte (headers go out with the first `write` or `end`);
+// `http2.client.stream.created` once the stream's HEADERS frame is queued, before any of its body:
 // - `deny`: the request is destroyed there with the typed error (its `error` event); nothing is sent.
 // - `govern`: the request is held: its own `write`, `end` and `flushHeaders` (on the instance, not the
 //   prototype) buffer the body until `end`; then policy and the reservation decide, and the buffered
@@ -21,63 +22,119 @@ import { ProviderHttpError } from './wire-handler';
 interface Tracked {
   sink: UnitSink;
   observer: ResponseObserver;
+  responded: boolean;
 }
 
-/** Subscribes to the request channels; returns the unsubscribe function. */
+/** A `node:http` ClientRequest or a `node:http2` client stream: what egress holds, sends or destroys. */
+interface Outgoing {
+  write(...args: unknown[]): unknown;
+  end(...args: unknown[]): unknown;
+  destroy(error?: Error): unknown;
+  readonly destroyed: boolean;
+  once(event: 'close', listener: () => void): unknown;
+}
+
+/** A response body the HTTP parser pushes into: an IncomingMessage, or an http2 client stream. */
+interface Pushed {
+  push(chunk: unknown, encoding?: BufferEncoding): boolean;
+  once(event: 'close', listener: () => void): unknown;
+}
+
+type Headers = Record<string, string | string[] | undefined>;
+
+/** Subscribes to the request channels of `node:http` and `node:http2`; returns the unsubscribe function. */
 export function subscribeHttpEgress(state: EgressState): () => void {
-  const created: Channel = channel('http.client.request.created');
-  const finished: Channel = channel('http.client.response.finish');
-  const tracked = new WeakMap<ClientRequest, Tracked>();
+  const tracked = new WeakMap<object, Tracked>();
 
-  const onCreated = (message: unknown) => {
-    const request = (message as { request?: ClientRequest }).request;
-    if (!request) return;
-    safely(() => {
-      const target = state.target(originOf(request), request.method, request.path);
-      if (target === undefined || insideGovernedUnit()) return;
-      const governor = state.governor();
-      if (!governor) return;
-      if (state.mode === 'deny') {
-        request.destroy(denialOf(target));
-        return;
-      }
-      const observer = new ResponseObserver(target.endpoint.wire, target.endpoint.operation === 'embeddings', {
-        maxBodyBytes: state.maxBodyBytes,
-        maxLineBytes: 1024 * 1024,
+  const onOutgoing = (outgoing: Outgoing, origin: string, method: string, path: string) => {
+    const target = state.target(origin, method, path);
+    if (target === undefined || insideGovernedUnit()) return;
+    const governor = state.governor();
+    if (!governor) return;
+    if (state.mode === 'deny') {
+      outgoing.destroy(denialOf(target));
+      return;
+    }
+    const observer = new ResponseObserver(target.endpoint.wire, target.endpoint.operation === 'embeddings', {
+      maxBodyBytes: state.maxBodyBytes,
+      maxLineBytes: 1024 * 1024,
+    });
+    const track = (sink: UnitSink) => {
+      const entry: Tracked = { sink, observer, responded: false };
+      tracked.set(outgoing, entry);
+      // A request that ends without a response after it was sent may have been billed.
+      outgoing.once('close', () => {
+        if (!entry.responded) void sink.fail(new Error('the request ended without a response'), {});
       });
-      if (state.mode === 'govern') {
-        holdForGovernance(request, state, governor, target, (sink) => tracked.set(request, { sink, observer }));
-        return;
-      }
-      const sink = warnUngoverned(state, governor, target);
-      tracked.set(request, { sink, observer });
-      // A request that fails before a response (or whose response never ends) still ends its span.
-      request.once('close', () => {
-        if (!(request as { res?: unknown }).res) sink.fail(new Error('the request ended without a response'));
-      });
-    }, 'egress node:http listener');
+    };
+    if (state.mode === 'govern') holdForGovernance(outgoing, state, governor, target, track);
+    else track(warnUngoverned(state, governor, target));
   };
 
-  const onResponse = (message: unknown) => {
-    const { request, response } = message as { request?: ClientRequest; response?: IncomingMessage };
-    const entry = request ? tracked.get(request) : undefined;
-    if (!entry || !response) return;
-    tracked.delete(request!);
-    safely(() => observeResponse(response, entry), 'egress node:http response');
+  const respond = (outgoing: object | undefined, body: Pushed | undefined, status: number, headers: Headers) => {
+    const entry = outgoing ? tracked.get(outgoing) : undefined;
+    if (!entry || !body || entry.responded) return;
+    entry.responded = true;
+    safely(() => observeResponse(body, status, headers, entry), 'egress node:http response');
   };
 
-  created.subscribe(onCreated);
-  finished.subscribe(onResponse);
+  const subscriptions: [Channel, (message: unknown) => void][] = [
+    [
+      channel('http.client.request.created'),
+      (message) => {
+        const request = (message as { request?: ClientRequest }).request;
+        if (request)
+          safely(() => onOutgoing(request, originOf(request), request.method, request.path), 'egress node:http');
+      },
+    ],
+    [
+      channel('http.client.response.finish'),
+      (message) => {
+        const { request, response } = message as { request?: ClientRequest; response?: IncomingMessage };
+        respond(request, response, response?.statusCode ?? 0, response?.headers ?? {});
+      },
+    ],
+    [
+      channel('http2.client.stream.created'),
+      (message) => {
+        const { stream, headers } = message as { stream?: Outgoing; headers?: Headers };
+        const scheme = first(headers?.[':scheme']) ?? 'https';
+        const authority = first(headers?.[':authority']);
+        if (stream && authority)
+          safely(
+            () =>
+              onOutgoing(
+                stream,
+                `${scheme}://${authority}`,
+                first(headers?.[':method']) ?? 'GET',
+                first(headers?.[':path']) ?? '/',
+              ),
+            'egress node:http2',
+          );
+      },
+    ],
+    [
+      channel('http2.client.stream.finish'),
+      (message) => {
+        const { stream, headers } = message as { stream?: Outgoing & Pushed; headers?: Headers };
+        const status = Number(first(headers?.[':status']) ?? 0);
+        respond(stream, stream, status, headers ?? {});
+      },
+    ],
+  ];
+  for (const [source, listener] of subscriptions) source.subscribe(listener);
   return () => {
-    created.unsubscribe(onCreated);
-    finished.unsubscribe(onResponse);
+    for (const [source, listener] of subscriptions) source.unsubscribe(listener);
   };
 }
 
-/** The response's bytes as the HTTP parser pushes them: read without a `data` listener (no change of flow mode). */
-function observeResponse(response: IncomingMessage, { sink, observer }: Tracked): void {
-  const status = response.statusCode ?? 0;
-  observer.start(status, response.headers);
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The response's bytes as the parser pushes them: read without a `data` listener (no change of flow mode). */
+function observeResponse(body: Pushed, status: number, headers: Headers, { sink, observer }: Tracked): void {
+  observer.start(status, headers);
   let done = false;
   const settle = () => {
     if (done) return;
@@ -90,13 +147,13 @@ function observeResponse(response: IncomingMessage, { sink, observer }: Tracked)
     if (outcome instanceof Promise) outcome.then((read) => sink.end(read));
     else sink.end(outcome);
   };
-  const push = response.push;
-  response.push = function observedPush(this: IncomingMessage, chunk: unknown, encoding?: BufferEncoding) {
+  const push = body.push;
+  body.push = function observedPush(this: Pushed, chunk: unknown, encoding?: BufferEncoding) {
     if (chunk === null) safely(settle, 'egress node:http settlement');
     else if (chunk instanceof Uint8Array) safely(() => observer.data(chunk), 'egress node:http response');
     return push.call(this, chunk, encoding);
   };
-  response.once('close', () => {
+  body.once('close', () => {
     if (done) return;
     done = true;
     sink.fail(new Error('the response was aborted'), observer.partial());
@@ -119,7 +176,7 @@ type Callback = (error?: Error | null) => void;
  * when the request is sent.
  */
 function holdForGovernance(
-  request: ClientRequest,
+  request: Outgoing,
   state: EgressState,
   governor: Governor,
   target: EgressTarget,
@@ -180,10 +237,6 @@ function holdForGovernance(
         execute: (sent, call) => {
           if (request.destroyed) throw new Error('the request was destroyed before it was sent');
           track(call);
-          // A request that ends without a response after it was sent may have been billed.
-          request.once('close', () => {
-            if (!(request as { res?: unknown }).res) void call.fail(new Error('no response'), {});
-          });
           delete held.write;
           delete held.end;
           delete held.flushHeaders;
