@@ -10,15 +10,19 @@ import './index';
 
 const harness = createAdapterHarness({ server: startFakeBedrock });
 
+function bedrockClient(): BedrockRuntimeClient {
+  return new BedrockRuntimeClient({
+    endpoint: harness.server.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' },
+    maxAttempts: 1,
+  });
+}
+
 describe('egress with the bedrock adapter', () => {
   it('an adapter-governed Converse and ConverseStream call is one unit and one reservation each', async () => {
     const genops = harness.init({ dailyBudgetLimit: 10, egress: { hosts: [harness.server.url] } });
-    const client = new BedrockRuntimeClient({
-      endpoint: harness.server.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' },
-      maxAttempts: 1,
-    });
+    const client = bedrockClient();
     const modelId = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
     const messages = [{ role: 'user' as const, content: [{ text: 'Say hello.' }] }];
     await client.send(new ConverseCommand({ modelId, messages, inferenceConfig: { maxTokens: 50 } }));
@@ -37,12 +41,7 @@ describe('egress with the bedrock adapter', () => {
 
   it("without the adapter (autoInstrument: false), egress governs the SDK's node:http request from the wire", async () => {
     harness.init({ autoInstrument: false, egress: { hosts: [harness.server.url] } });
-    const client = new BedrockRuntimeClient({
-      endpoint: harness.server.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' },
-      maxAttempts: 1,
-    });
+    const client = bedrockClient();
     const modelId = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
     const response = await client.send(
       new ConverseCommand({ modelId, messages: [{ role: 'user', content: [{ text: 'Say hello.' }] }] }),

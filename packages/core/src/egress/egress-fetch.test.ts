@@ -8,6 +8,7 @@ import { startFakeAnthropic } from '../../../testing/src/fake-anthropic-server';
 import { startFakeGemini } from '../../../testing/src/fake-google-server';
 import { startFakeOpenAI } from '../../../testing/src/fake-openai-server';
 import { chatRequest, useCoreTestSetup } from '../test-support/core-test-setup';
+import { captureStderr } from './__fixtures__/capture-stderr';
 import { type FakeWireServer, startFakeWireServer } from './__fixtures__/fake-wire-server';
 import { egressStatus } from './egress';
 
@@ -376,18 +377,10 @@ describe('egress modes', () => {
 
   it('warn: passes, one span flagged ungoverned with its usage, one stderr line per endpoint', async () => {
     init({ egress: { mode: 'warn', hosts: [servers.openai.url] } });
-    const lines: string[] = [];
-    const write = process.stderr.write;
-    process.stderr.write = ((chunk: string) => {
-      lines.push(String(chunk));
-      return true;
-    }) as typeof process.stderr.write;
-    try {
+    const { lines } = await captureStderr(async () => {
       for (let index = 0; index < 2; index++)
         await (await post(`${servers.openai.url}/chat/completions`, { model: 'gpt-4o', messages: [] })).json();
-    } finally {
-      process.stderr.write = write;
-    }
+    });
     expect(servers.openai.requests).toHaveLength(2);
     const spans = setup.spans();
     expect(spans).toHaveLength(2);

@@ -9,6 +9,7 @@ import { startFakeOpenAI } from '../../../testing/src/fake-openai-server';
 import { BudgetExceededError } from '../errors/budget-exceeded-error';
 import { PolicyViolationError } from '../errors/policy-violation-error';
 import { chatRequest, useCoreTestSetup } from '../test-support/core-test-setup';
+import { captureStderr } from './__fixtures__/capture-stderr';
 
 const setup = useCoreTestSetup();
 let openai: Awaited<ReturnType<typeof startFakeOpenAI>>;
@@ -54,25 +55,6 @@ function postChat(inParts = false, written?: () => void): Promise<{ status: numb
   });
 }
 
-function quietStderr<T>(fn: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
-  const lines: string[] = [];
-  const write = process.stderr.write;
-  process.stderr.write = ((chunk: string) => {
-    lines.push(String(chunk));
-    return true;
-  }) as typeof process.stderr.write;
-  return fn().then(
-    (result) => {
-      process.stderr.write = write;
-      return { result, lines };
-    },
-    (error) => {
-      process.stderr.write = write;
-      throw error;
-    },
-  );
-}
-
 describe('egress and node:http', () => {
   it('deny: the request is destroyed with the typed error before anything is sent', async () => {
     openai.reset();
@@ -90,7 +72,7 @@ describe('egress and node:http', () => {
   it('warn: let through and reported (a span flagged ungoverned with the usage read, one warning), the caller reads the response as usual', async () => {
     openai.reset();
     setup.init({ egress: { mode: 'warn', hosts: [openai.url] } });
-    const { result, lines } = await quietStderr(async () => {
+    const { result, lines } = await captureStderr(async () => {
       const first = await postChat();
       await postChat();
       return first;

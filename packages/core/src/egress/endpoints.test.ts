@@ -73,6 +73,11 @@ describe('endpoint from the URL path', () => {
     expect(endpointFor(method, path)).toMatchObject({ wire, operation });
   });
 
+  it('treats a method or action named like an Object property as an unknown POST', () => {
+    expect(endpointFor('POST', '/v1beta/models/x:constructor')).toMatchObject({ wire: 'unknown' });
+    expect(endpointFor('POST', '/model/x/__proto__')).toMatchObject({ wire: 'unknown' });
+  });
+
   it('leaves reads and the free counting endpoints alone', () => {
     expect(endpointFor('GET', '/v1/models')).toBeUndefined();
     expect(endpointFor('GET', '/v1/responses/resp_1?stream=true')).toBeUndefined();

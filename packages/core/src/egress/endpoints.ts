@@ -30,6 +30,23 @@ export interface Endpoint {
   pathStream?: boolean;
 }
 
+/** Gemini API / Vertex AI methods (`...:{method}`, lower case) that bill. */
+const GEMINI_METHODS: ReadonlyMap<string, { operation: GenAIOperationName; pathStream?: boolean }> = new Map([
+  ['generatecontent', { operation: 'generate_content', pathStream: false }],
+  ['streamgeneratecontent', { operation: 'generate_content', pathStream: true }],
+  ['embedcontent', { operation: 'embeddings' }],
+  ['batchembedcontents', { operation: 'embeddings' }],
+  ['predict', { operation: 'embeddings' }],
+]);
+
+/** Bedrock runtime actions (`/model/{id}/{action}`). */
+const BEDROCK_ACTIONS: ReadonlyMap<string, { wire: Wire; pathStream: boolean }> = new Map([
+  ['converse', { wire: 'bedrock-converse', pathStream: false }],
+  ['converse-stream', { wire: 'bedrock-converse', pathStream: true }],
+  ['invoke', { wire: 'bedrock-invoke', pathStream: false }],
+  ['invoke-with-response-stream', { wire: 'bedrock-invoke', pathStream: true }],
+]);
+
 /**
  * The endpoint of `method path` (path with its query), or `undefined` for a request that bills nothing
  * and passes untouched: reads (`GET`, `HEAD`, `OPTIONS`, `DELETE`) and the free counting endpoints.
@@ -44,43 +61,19 @@ export function endpointFor(method: string, rawPath: string): Endpoint | undefin
 
   // Gemini API and Vertex AI: .../models/{model}:{method}
   const colon = path.lastIndexOf(':');
-  if (colon > path.lastIndexOf('/')) {
-    const verbName = path.slice(colon + 1);
-    const model = modelBefore(original, colon);
-    if (verbName === 'generatecontent' || verbName === 'streamgeneratecontent')
-      return {
-        wire: 'gemini',
-        operation: 'generate_content',
-        provider: 'gcp.gemini',
-        pathModel: model,
-        pathStream: verbName === 'streamgeneratecontent',
-      };
-    if (verbName === 'embedcontent' || verbName === 'batchembedcontents' || verbName === 'predict')
-      return { wire: 'gemini', operation: 'embeddings', provider: 'gcp.gemini', pathModel: model };
-  }
+  const gemini = colon > path.lastIndexOf('/') ? GEMINI_METHODS.get(path.slice(colon + 1)) : undefined;
+  if (gemini) return { wire: 'gemini', provider: 'gcp.gemini', ...gemini, pathModel: modelBefore(original, colon) };
   // Bedrock runtime: /model/{modelId}/{converse|converse-stream|invoke|invoke-with-response-stream}
   const modelAt = path.indexOf('/model/');
-  if (modelAt >= 0) {
-    const last = path.lastIndexOf('/');
-    const action = path.slice(last + 1);
-    const model = decodeSafely(original.slice(modelAt + 7, last));
-    if (action === 'converse' || action === 'converse-stream')
-      return {
-        wire: 'bedrock-converse',
-        operation: 'chat',
-        provider: 'aws.bedrock',
-        pathModel: model,
-        pathStream: action === 'converse-stream',
-      };
-    if (action === 'invoke' || action === 'invoke-with-response-stream')
-      return {
-        wire: 'bedrock-invoke',
-        operation: 'chat',
-        provider: 'aws.bedrock',
-        pathModel: model,
-        pathStream: action === 'invoke-with-response-stream',
-      };
-  }
+  const last = path.lastIndexOf('/');
+  const bedrock = modelAt >= 0 ? BEDROCK_ACTIONS.get(path.slice(last + 1)) : undefined;
+  if (bedrock)
+    return {
+      operation: 'chat',
+      provider: 'aws.bedrock',
+      ...bedrock,
+      pathModel: decodeSafely(original.slice(modelAt + 7, last)),
+    };
   const deployment = azureDeployment(original);
   if (path.endsWith('/chat/completions'))
     return { wire: 'openai-chat', operation: 'chat', provider: 'openai', pathModel: deployment };
