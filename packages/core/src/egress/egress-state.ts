@@ -81,12 +81,16 @@ export class EgressState {
     return found ?? undefined;
   }
 
-  /** The request as an egress target, or `undefined` when egress leaves it alone. */
+  /**
+   * The request as an egress target, or `undefined` when egress leaves it alone: not a provider host
+   * (one cached map lookup), made by a governed model call (one context lookup), or a request that
+   * bills nothing.
+   */
   target(origin: string | URL | undefined, method: string, path: string): EgressTarget | undefined {
     if (origin === undefined) return undefined;
     const key = typeof origin === 'string' ? origin : origin.origin;
     const found = this.host(key);
-    if (!found) return undefined;
+    if (!found || insideGovernedUnit()) return undefined;
     const endpoint = endpointFor(method, path);
     if (!endpoint) return undefined;
     return {

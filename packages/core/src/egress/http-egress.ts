@@ -13,7 +13,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import { startGovernedCall } from '../adapter/run-governed-call';
 import { safely } from '../adapter/safely';
 import type { Governor } from '../governor';
-import { denialOf, type EgressState, type EgressTarget, insideGovernedUnit, warnUngoverned } from './egress-state';
+import { denialOf, type EgressState, type EgressTarget, warnUngoverned } from './egress-state';
 import { describeWireRequest } from './endpoints';
 import { ResponseObserver } from './response-observer';
 import type { UnitSink } from './wire-handler';
@@ -48,7 +48,7 @@ export function subscribeHttpEgress(state: EgressState): () => void {
 
   const onOutgoing = (outgoing: Outgoing, origin: string, method: string, path: string) => {
     const target = state.target(origin, method, path);
-    if (target === undefined || insideGovernedUnit()) return;
+    if (target === undefined) return;
     const governor = state.governor();
     if (!governor) return;
     if (state.mode === 'deny') {

@@ -4,7 +4,7 @@
 import { startGovernedCall } from '../adapter/run-governed-call';
 import type { Governor } from '../governor';
 import type { GovernedRequest } from '../types';
-import { denialOf, type EgressState, type EgressTarget, insideGovernedUnit, warnUngoverned } from './egress-state';
+import { denialOf, type EgressState, type EgressTarget, warnUngoverned } from './egress-state';
 import { describeWireRequest, type Endpoint, endpointFor, isObject } from './endpoints';
 import { ResponseObserver } from './response-observer';
 import { type DispatchController, type DispatchHandler, WireHandler } from './wire-handler';
@@ -26,8 +26,8 @@ export function egressInterceptor(state: EgressState): (dispatch: Dispatch) => D
   return (dispatch) =>
     function egressDispatch(options, handler) {
       const target = state.target(options.origin, options.method, options.path);
-      // Not a provider, or a read that bills nothing, or a governed unit's own request: untouched.
-      if (target === undefined || insideGovernedUnit()) return dispatch(options, handler);
+      // Not a provider, a governed call's own request, or a read that bills nothing: untouched.
+      if (target === undefined) return dispatch(options, handler);
       const governor = state.governor();
       if (!governor) return dispatch(options, handler);
       if (state.mode === 'deny') {
