@@ -259,6 +259,24 @@ describe('egress govern: raw fetch to each wire format', () => {
   });
 });
 
+describe('egress govern: edits', () => {
+  it("a downgrade budget's cheaper model is what is sent (body and content-length rewritten), the caller's body untouched", async () => {
+    init({
+      budgets: [{ name: 'small', limit: 0.0005, window: 'day', action: 'downgrade', downgradeTo: 'gpt-4o-mini' }],
+    });
+    const body = { model: 'gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] };
+    const response = await post(`${servers.openai.url}/chat/completions`, body);
+    await response.json();
+    expect(body.model).toBe('gpt-4o');
+    expect(servers.openai.requests).toHaveLength(1);
+    const sent = servers.openai.requests[0]!;
+    expect(sent.body.model).toBe('gpt-4o-mini');
+    expect(Number(sent.headers['content-length'])).toBe(Buffer.byteLength(sent.rawBody));
+    const span = onlyUnit();
+    expect(span.attributes['gen_ai.request.model']).toBe('gpt-4o-mini');
+  });
+});
+
 describe('egress govern: denials', () => {
   it('refuses a request over a tiny budget before the server sees it, with a final 402', async () => {
     const genops = init({ dailyBudgetLimit: 0.000001 });
