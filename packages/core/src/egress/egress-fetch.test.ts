@@ -152,6 +152,19 @@ describe('egress govern: raw fetch to each wire format', () => {
     expect(micros(span.attributes['genops.accounting.actual'])).toBe(20);
   });
 
+  it('reads the usage at the end of a JSON response larger than maxBodyBytes (its last 64 KiB are kept)', async () => {
+    init({ egress: { hosts: [servers.openai.url], maxBodyBytes: 1024 } });
+    servers.openai.enqueue({ usage: { input: 1000, output: 0 } });
+    const input = Array.from({ length: 50 }, () => 'hi');
+    const text = await (
+      await post(`${servers.openai.url}/embeddings`, { model: 'text-embedding-3-small', input })
+    ).text();
+    expect(text.length).toBeGreaterThan(1024);
+    const span = onlyUnit();
+    expect(span.attributes['genops.accounting.incomplete']).toBeUndefined();
+    expect(micros(span.attributes['genops.accounting.actual'])).toBe(20);
+  });
+
   it('governs an Anthropic message, plain and streamed', async () => {
     init();
     const message = await (

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { describeWireRequest, endpointFor } from './endpoints';
 import { HostTable, normalizeHostOption } from './hosts';
 import { resolveEgress } from './options';
+import { objectAfter } from './response-observer';
 
 describe('provider host table', () => {
   const table = new HostTable([
@@ -159,5 +160,17 @@ describe('egress options', () => {
 
   it('rejects a GENOPS_EGRESS value it does not know, naming the variable', () => {
     expect(() => resolveEgress(undefined, { GENOPS_EGRESS: 'block' })).toThrow(/GENOPS_EGRESS/);
+  });
+});
+
+describe('objectAfter (the usage object in the tail of a large body)', () => {
+  it('returns the balanced object, ignoring braces inside strings', () => {
+    const text = '..."usage": {"a": "}{", "b": {"c": 1}}, "x": 2}';
+    expect(objectAfter(text, text.indexOf('"usage"') + 7)).toBe('{"a": "}{", "b": {"c": 1}}');
+  });
+
+  it('returns undefined for a cut-off object or no object', () => {
+    expect(objectAfter('"usage": {"a": 1', 7)).toBeUndefined();
+    expect(objectAfter('"usage": 3', 7)).toBeUndefined();
   });
 });

@@ -1,8 +1,9 @@
 // Reads a provider response as its bytes pass to the caller, without holding them up or changing them:
 // a copy of each chunk is decompressed (when the response is), split into SSE events or NDJSON lines,
-// or kept for a JSON body, and handed to the wire's usage reader. Memory is bounded: a JSON body over
-// `maxBodyBytes`, or a stream line over `maxLineBytes`, is not read (the unit then settles at its
-// reservation, flagged incomplete).
+// or kept for a JSON body, and handed to the wire's usage reader. Memory is bounded: of a JSON body over
+// `maxBodyBytes` only its last 64 KiB are kept, where every wire GenOps reads puts its usage object (a
+// large embeddings response); a stream line over `maxLineBytes` is skipped. What cannot be read settles
+// at the reservation, flagged incomplete.
 import type { Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { CallOutcome } from '../pipeline/types';
@@ -29,6 +30,8 @@ export class ResponseObserver {
   /** The current line is over `maxLineBytes`: skip to its end. */
   private skipping = false;
   private overflow = false;
+  /** Of a JSON body over the limit: its last {@link TAIL_CHARS} characters. */
+  private tail: string | undefined;
   private inflater: Transform | undefined;
   private inflaterDone: Promise<void> | undefined;
   status = 0;
@@ -108,12 +111,17 @@ export class ResponseObserver {
   private text(chunk: Uint8Array): void {
     if (this.framing === 'json') {
       this.bodyBytes += chunk.byteLength;
+      const text = this.decoder.decode(chunk, { stream: true });
+      if (this.tail !== undefined) {
+        this.tail = keepTail(this.tail + text);
+        return;
+      }
       if (this.bodyBytes > this.limits.maxBodyBytes) {
-        this.overflow = true;
+        this.tail = keepTail(this.body.join('') + text);
         this.body = [];
         return;
       }
-      this.body.push(this.decoder.decode(chunk, { stream: true }));
+      this.body.push(text);
       return;
     }
     const text = this.decoder.decode(chunk, { stream: true });
@@ -138,6 +146,11 @@ export class ResponseObserver {
   private flush(): void {
     if (this.framing === 'json') {
       if (this.overflow) return;
+      if (this.tail !== undefined) {
+        this.fromTail(this.tail + this.decoder.decode());
+        this.tail = undefined;
+        return;
+      }
       this.body.push(this.decoder.decode());
       const text = this.body.join('');
       this.body = [];
@@ -161,6 +174,23 @@ export class ResponseObserver {
     this.parse(payload);
   }
 
+  /** The usage object at the end of a body too large to parse whole, handed to the reader as `{ key: usage }`. */
+  private fromTail(tail: string): void {
+    for (const key of USAGE_KEYS) {
+      const at = tail.lastIndexOf(`"${key}"`);
+      if (at < 0) continue;
+      const object = objectAfter(tail, at + key.length + 2);
+      if (object === undefined) continue;
+      try {
+        // Shaped as a whole response (`type: 'message'` is what the Anthropic reader reads a message by).
+        this.reader.onEvent({ type: 'message', [key]: JSON.parse(object) });
+        return;
+      } catch {
+        // Not a JSON object after all: try the next key.
+      }
+    }
+  }
+
   private parse(text: string): void {
     if (text.trim() === '') return;
     let value: unknown;
@@ -171,4 +201,41 @@ export class ResponseObserver {
     }
     this.reader.onEvent(value);
   }
+}
+
+/** How much of a JSON body over the limit is kept: enough for any provider's usage object. */
+const TAIL_CHARS = 64 * 1024;
+
+/** The keys a usage object sits under, by wire format. */
+const USAGE_KEYS = ['usage', 'usageMetadata', 'meta'];
+
+function keepTail(text: string): string {
+  return text.length > TAIL_CHARS ? text.slice(text.length - TAIL_CHARS) : text;
+}
+
+/**
+ * The JSON object text that starts after `from` (past the `:`), found by counting braces outside
+ * strings: one pass, no backtracking. `undefined` when there is none or it is cut off.
+ */
+export function objectAfter(text: string, from: number): string | undefined {
+  let index = from;
+  while (
+    index < text.length &&
+    (text[index] === ' ' || text[index] === ':' || text[index] === '\n' || text[index] === '\r' || text[index] === '\t')
+  )
+    index++;
+  if (text[index] !== '{') return undefined;
+  let depth = 0;
+  let inString = false;
+  for (let position = index; position < text.length; position++) {
+    const char = text.charCodeAt(position);
+    if (inString) {
+      if (char === 92)
+        position++; // backslash: skip the escaped character
+      else if (char === 34) inString = false;
+    } else if (char === 34) inString = true;
+    else if (char === 123) depth++;
+    else if (char === 125 && --depth === 0) return text.slice(index, position + 1);
+  }
+  return undefined;
 }
