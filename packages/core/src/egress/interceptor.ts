@@ -2,6 +2,7 @@
 // `fetch`) send to a model provider outside a governed unit is governed from the wire, refused, or
 // reported, by egress mode. A request inside a governed unit costs one context lookup.
 import { startGovernedCall } from '../adapter/run-governed-call';
+import { GovernanceError } from '../errors/governance-error';
 import type { Governor } from '../governor';
 import type { GovernedRequest } from '../types';
 import { denialOf, type EgressState, type EgressTarget, warnUngoverned } from './egress-state';
@@ -99,7 +100,7 @@ async function governFromWire(
   } catch (error) {
     // A denial: the typed GenOps error, delivered as the HTTP response a gateway would send, so that
     // SDK and framework retry layers see a final 402/403/429 instead of a connection error to retry.
-    if (isGovernanceError(error)) respondWithDenial(handler, error);
+    if (GovernanceError.isInstance(error)) respondWithDenial(handler, error);
     else handler.onResponseError?.(inertController(), error as Error);
   }
 }
@@ -192,14 +193,6 @@ function withContentLength(headers: unknown, length: number): unknown {
   return copy;
 }
 
-function isGovernanceError(error: unknown): error is Error & { status: number; headers: Record<string, string> } {
-  return (
-    error instanceof Error &&
-    typeof (error as { status?: unknown }).status === 'number' &&
-    typeof (error as { reasonCode?: unknown }).reasonCode === 'string'
-  );
-}
-
 /** A controller for callbacks egress makes itself (nothing to abort: nothing was sent). */
 function inertController(): DispatchController {
   let aborted = false;
@@ -229,11 +222,8 @@ function inertController(): DispatchController {
  * the error, and a JSON body `{ error: { type, code, message } }` (the shape OpenAI-compatible SDKs
  * read their error message from).
  */
-function respondWithDenial(
-  handler: DispatchHandler,
-  error: Error & { status: number; headers?: Record<string, string> },
-): void {
-  const reason = (error as { reasonCode?: string }).reasonCode;
+function respondWithDenial(handler: DispatchHandler, error: GovernanceError): void {
+  const reason = error.reasonCode;
   const body = Buffer.from(
     JSON.stringify({
       error: { type: 'genops_governance_error', name: error.name, code: reason, message: error.message },
