@@ -409,8 +409,11 @@ describe('egress modes', () => {
   it('warn: passes, one span flagged ungoverned with its usage, one stderr line per endpoint', async () => {
     init({ egress: { mode: 'warn', hosts: [servers.openai.url] } });
     const { lines } = await captureStderr(async () => {
+      // A query can carry a key (Gemini's `?key=`, Azure's `api-key`): it is never printed.
       for (let index = 0; index < 2; index++)
-        await (await post(`${servers.openai.url}/chat/completions`, { model: 'gpt-4o', messages: [] })).json();
+        await (
+          await post(`${servers.openai.url}/chat/completions?key=sk-secret-${index}`, { model: 'gpt-4o', messages: [] })
+        ).json();
     });
     expect(servers.openai.requests).toHaveLength(2);
     const spans = setup.spans();
@@ -423,6 +426,7 @@ describe('egress modes', () => {
     const warnings = lines.filter((line) => line.includes('genops: egress:'));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('/v1/chat/completions is not governed');
+    expect(lines.join('')).not.toContain('sk-secret');
   });
 
   it('off: nothing is installed', async () => {
