@@ -85,6 +85,17 @@ describe('endpoint from the URL path', () => {
     expect(endpointFor('DELETE', '/v1/files/file_1')).toBeUndefined();
     expect(endpointFor('POST', '/v1/messages/count_tokens')).toBeUndefined();
     expect(endpointFor('POST', '/v1beta/models/gemini-2.5-flash:countTokens')).toBeUndefined();
+    for (const path of [
+      '/v1/files',
+      '/v1/uploads/upload_1/parts',
+      '/v1/moderations',
+      '/v1/batches/batch_1/cancel',
+      '/v1/threads/thread_1/messages',
+    ])
+      expect(endpointFor('POST', path)).toBeUndefined();
+    // What bills is governed: a thread's run, a batch or a fine-tuning job (as requests GenOps cannot read).
+    for (const path of ['/v1/threads/thread_1/runs', '/v1/batches', '/v1/fine_tuning/jobs'])
+      expect(endpointFor('POST', path)).toMatchObject({ wire: 'unknown' });
   });
 
   it('takes the model from the path where the API puts it there', () => {

@@ -30,6 +30,29 @@ export interface Endpoint {
   pathStream?: boolean;
 }
 
+/** POST endpoints that bill nothing themselves: counting tokens, uploads, moderation, cancelling. */
+const FREE_SUFFIXES = [
+  '/count_tokens',
+  ':counttokens',
+  '/tokenize',
+  '/files',
+  '/uploads',
+  '/moderations',
+  '/cancel',
+  '/assistants',
+  '/vector_stores',
+];
+
+/**
+ * A write that bills nothing: the endpoints above, upload parts, and Assistants thread and message
+ * edits (a thread's `/runs` bill, and are governed as requests GenOps cannot read).
+ */
+function isFreeWrite(path: string): boolean {
+  for (const suffix of FREE_SUFFIXES) if (path.endsWith(suffix)) return true;
+  if (path.includes('/uploads/')) return true;
+  return path.includes('/threads') && !path.includes('/runs');
+}
+
 /** Gemini API / Vertex AI methods (`...:{method}`, lower case) that bill. */
 const GEMINI_METHODS: ReadonlyMap<string, { operation: GenAIOperationName; pathStream?: boolean }> = new Map([
   ['generatecontent', { operation: 'generate_content', pathStream: false }],
@@ -57,7 +80,7 @@ export function endpointFor(method: string, rawPath: string): Endpoint | undefin
   const query = rawPath.indexOf('?');
   const path = (query >= 0 ? rawPath.slice(0, query) : rawPath).toLowerCase();
   const original = query >= 0 ? rawPath.slice(0, query) : rawPath;
-  if (path.endsWith('/count_tokens') || path.endsWith(':counttokens') || path.endsWith('/tokenize')) return undefined;
+  if (isFreeWrite(path)) return undefined;
 
   // Gemini API and Vertex AI: .../models/{model}:{method}
   const colon = path.lastIndexOf(':');
