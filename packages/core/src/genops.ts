@@ -19,12 +19,13 @@ import {
   CoverageMonitor,
   checkInstalls,
   coverageReport,
-  egressModeOf,
+  egressCoverage,
   findSdkInstalls,
   governingAdapters,
   installWarning,
   printCoverageWarning,
 } from './coverage';
+import { egressStatus, installEgress, uninstallEgress } from './egress/egress';
 import { ConfigError } from './errors/config-error';
 import { esmBuildsPatched } from './esm-builds';
 import { Governor } from './governor';
@@ -208,8 +209,10 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
   setCurrentGovernor(governor, (adapter) => {
     if (resolved.autoInstrument && enableAdapter(adapter)) enabled.push(adapter);
   });
+  // Egress governance: provider requests no governed unit made (docs/egress.md).
+  const egressState = installEgress(resolved.egress);
   // Never silent: which SDK installs are governed, checked now, and model requests outside GenOps, on first use.
-  const egress = egressModeOf(resolved);
+  const egress = egressCoverage(egressState);
   const monitor = new CoverageMonitor(egress);
   const adapterState = () => ({
     registered: [...adapterRegistry().keys()],
@@ -228,12 +231,13 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
     ready: esmBuildsPatched(),
     flushAudit: () => audit?.flush() ?? Promise.resolve(),
     status: () =>
-      status(governor, governingAdapters(enabled, monitor), () => coverageReport(monitor, adapterState(), egress)),
+      status(governor, governingAdapters(enabled, monitor), () => coverageReport(monitor, adapterState(), egressCoverage(egressStatus()))),
     async shutdown() {
       if (activeSlot[ACTIVE_KEY]?.handle !== handle) return;
       activeSlot[ACTIVE_KEY] = undefined;
       watcher?.close();
       monitor.stop();
+      uninstallEgress();
       if (currentGovernor() === governor) setCurrentGovernor(undefined);
       for (const adapter of enabled) {
         try {

@@ -21,7 +21,18 @@ export type {
   GenOpsOptions,
   PolicyOptions,
 } from './config';
-export type { Coverage, CoverageRequest, CoverageSdk, EgressMode } from './coverage';
+export type { Coverage, CoverageRequest, CoverageSdk } from './coverage';
+export {
+  currentGovernedCall,
+  DEFAULT_EGRESS_MODE,
+  type EgressHostOption,
+  type EgressMode,
+  type EgressOptions,
+  type EgressStatus,
+  egressStatus,
+  KNOWN_PROVIDER_HOSTS,
+  UNGOVERNED_ATTRIBUTE,
+} from './egress/index';
 export {
   ApprovalDeniedError,
   ApprovalTimeoutError,
