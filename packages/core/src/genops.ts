@@ -17,7 +17,7 @@ import { currentPeriod } from './budget/window';
 import { type GenOpsOptions, parseOptions, type ResolvedOptions } from './config';
 import { ConfigError } from './errors/config-error';
 import { Governor } from './governor';
-import { microsToUsd } from './money';
+import { nanosToUsd } from './money';
 import { type CompiledPolicy, compilePolicy, EMPTY_POLICY } from './policy/compile';
 import { loadPolicyFileSync, parsePolicyObject } from './policy/load';
 import { watchPolicyFile } from './policy/watch';
@@ -220,7 +220,7 @@ async function status(governor: Governor, adapters: GenOpsAdapter[]): Promise<Ge
     }
     for (const line of instances) {
       const { per, period } = parseBudgetKey(line.key);
-      const value = (amount: number) => (line.unit === 'USD' ? microsToUsd(amount) : amount);
+      const value = (amount: number) => (line.unit === 'USD' ? nanosToUsd(amount) : amount);
       const remaining = line.limit - line.used - line.reserved;
       budgets.push({
         budget: budget.name,

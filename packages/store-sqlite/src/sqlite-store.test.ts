@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { type GovernanceStore, verifyAuditChain } from '@genops/core';
+import { type GovernanceStore, StoreAmountError, verifyAuditChain } from '@genops/core';
 import type { BudgetLine } from '@genops/core/internal';
 import { describeGovernanceStore } from '@genops/testing/store-contract';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -16,6 +16,10 @@ let files = 0;
 const freshPath = (): string => join(root, `store-${++files}.db`);
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** A schema 2 database written by the package before nano-USD ledgers (test/fixtures/make-micro-usd-fixture.mjs). */
+const MICRO_USD_FIXTURE = join(import.meta.dirname, '..', 'test', 'fixtures', 'micro-usd-v2.db');
+const FIXTURE_T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 
 // Each contract test gets its own empty file.
 describeGovernanceStore('SqliteStore', (clock) => new SqliteStore({ path: freshPath(), now: () => clock.now() }));
@@ -250,6 +254,58 @@ describe('SqliteStore', () => {
       expect(() => new SqliteStore({ path })).toThrow(
         `it has schema version ${SCHEMA_VERSION + 1}, written by a newer @genops/store-sqlite`,
       );
+    });
+
+    it('migrates a schema 2 file (micro-USD, written by the old package) to nano-USD: every old amount reads the same in USD', async () => {
+      const path = freshPath();
+      copyFileSync(MICRO_USD_FIXTURE, path);
+      const store = open({ path, now: () => FIXTURE_T0 + 1_000 });
+      expect(await store.lines()).toEqual([
+        { key: 'daily||2026-11-23', budget: 'daily', unit: 'USD', limit: 10e9, used: 1.25e9, reserved: 0.5e9 },
+        { key: 'hourly||rolling', budget: 'hourly', unit: 'USD', limit: 2e9, used: 123_456_000, reserved: 0.3e9 },
+        { key: 'tokens||2026-11-23', budget: 'tokens', unit: 'tokens', limit: 100_000, used: 2_500, reserved: 0 },
+      ]);
+      // The open reservation's amounts were migrated too: settling it releases exactly what it held.
+      expect(await store.settle('open-1', { USD: 480 })).toMatchObject({
+        open: true,
+        lines: [
+          { key: 'daily||2026-11-23', used: 1_250_000_480, reserved: 0 },
+          { key: 'hourly||rolling', used: 123_456_480, reserved: 0 },
+        ],
+      });
+      // A settlement the old package recorded is still recognised as settled.
+      expect(await store.settle('settled-1', { USD: 1 })).toMatchObject({ open: false });
+      const records = await store.readAudit();
+      expect(records.map((record) => record.data)).toEqual([{ actualUsd: 1.25, reservedUsd: 2, actualTokens: 2500 }]);
+      expect(await verifyAuditChain(records)).toMatchObject({ ok: true });
+      const db = new DatabaseSync(path);
+      expect(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get()).toEqual({
+        value: String(SCHEMA_VERSION),
+      });
+      db.close();
+    });
+
+    it('refuses (changing nothing) to migrate an old amount that nano-USD cannot hold exactly', () => {
+      const path = freshPath();
+      copyFileSync(MICRO_USD_FIXTURE, path);
+      const db = new DatabaseSync(path);
+      // $9,007,200 in micro-USD: ×1000 passes 2^53 - 1.
+      db.prepare("UPDATE lines SET used = 9007200000000 WHERE key = 'daily||2026-11-23'").run();
+      db.close();
+      let error: Error | undefined;
+      try {
+        new SqliteStore({ path });
+      } catch (thrown) {
+        error = thrown as Error;
+      }
+      expect(error?.cause).toBeInstanceOf(StoreAmountError);
+      expect(error?.message).toContain('refused migrate "schema 2 to 3"');
+      const after = new DatabaseSync(path);
+      expect(after.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get()).toEqual({ value: '2' });
+      expect(after.prepare("SELECT used FROM lines WHERE key = 'daily||2026-11-23'").get()).toEqual({
+        used: 9_007_200_000_000,
+      });
+      after.close();
     });
 
     it('creates the schema once and records its version', async () => {

@@ -41,7 +41,17 @@ export {
   subjectOf,
   type Violation,
 } from '../policy/policy-engine';
-export { type CostBreakdown, costBreakdown, costMicros, costPicos, imagePrice, worstCaseMicros } from '../pricing/cost';
+export {
+  type CostBreakdown,
+  costBreakdown,
+  costMicros,
+  costNanos,
+  costPicos,
+  imagePrice,
+  worstCaseMicros,
+  worstCaseNanos,
+  worstCasePicos,
+} from '../pricing/cost';
 export { PRICE_FILES } from '../pricing/data/index';
 export {
   DEFAULT_PRICES_FILE,

@@ -1,9 +1,12 @@
 import { StoreAmountError } from '../errors/store-amount-error';
 import type { BudgetLine, ReserveRequest, SettleAmounts } from './types';
 
-/** A finite number ≥ 0 (`NaN` fails the comparison). */
+/**
+ * A number from 0 to `Number.MAX_SAFE_INTEGER` (`NaN` fails the comparison): beyond it a ledger could
+ * no longer hold the amount exactly (2^53 - 1 nano-USD is $9,007,199.25).
+ */
 function valid(amount: unknown): boolean {
-  return typeof amount === 'number' && amount >= 0 && amount !== Number.POSITIVE_INFINITY;
+  return typeof amount === 'number' && amount >= 0 && amount <= Number.MAX_SAFE_INTEGER;
 }
 
 /**
