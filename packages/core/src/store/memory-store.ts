@@ -489,7 +489,15 @@ export class MemoryStore implements GovernanceStore {
   private rememberSettled(id: string, until: number): void {
     this.settled.delete(id);
     this.settled.set(id, until);
-    if (this.settled.size > MAX_SETTLED_IDS) this.settled.delete(this.settled.keys().next().value!);
+    // Over the bound, forget the oldest tenth in one pass: deleting the first key one call at a time
+    // makes each `keys().next()` walk the deleted entries before it (quadratic at the bound).
+    if (this.settled.size > MAX_SETTLED_IDS) {
+      let excess = this.settled.size - Math.floor(MAX_SETTLED_IDS * 0.9);
+      for (const oldest of this.settled.keys()) {
+        if (excess-- <= 0) break;
+        this.settled.delete(oldest);
+      }
+    }
   }
 
   /** Releases every reservation whose lease has ended (a holder that never settled). */
