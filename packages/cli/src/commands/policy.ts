@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { type Attribution, formatUsdNanosExact } from '@genops/core';
+import { type Attribution, formatUsdNanosExact, nanosToUsd } from '@genops/core';
 import { estimateInputTokens, type GovernedRequest, ruleDecisionOf } from '@genops/core/adapter';
 import {
   type CompiledPolicy,
@@ -17,7 +17,7 @@ import {
 import { type Command, Option } from 'commander';
 import { collectKeyValue, positiveInteger } from '../arguments';
 import { CliError, describeReadError, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, errorLine } from '../errors';
-import { formatAmount, formatCount, formatMicros, formatThreshold, plural, renderTable } from '../format';
+import { formatAmount, formatCount, formatNanos, formatThreshold, plural, renderTable } from '../format';
 import type { CliIo, Colors, CommandContext } from '../io';
 import { formatProblem, type LoadedPolicy, loadPolicy, type PolicyProblem } from '../policy-file';
 import { runCommandGroup } from '../program';
@@ -199,9 +199,9 @@ export interface Explanation {
     outputBound: number;
     outputBoundSource: 'request' | 'price_data' | 'default';
     worstCaseTokens: number;
-    /** Worst-case cost, integer micro-USD; `null` when the model has no price. */
+    /** Worst-case cost, integer nano-USD; `null` when the model has no price. */
     worstCaseNanos: number | null;
-    /** The same in USD, to the micro-dollar. */
+    /** The same in USD, to the nano-dollar. */
     worstCaseUsd: number | null;
   };
   rules: RuleExplanation[];
@@ -217,7 +217,7 @@ export interface Explanation {
     window: string;
     action: string;
     enforce: boolean;
-    /** In the line's integer unit: micro-USD for USD, tokens. */
+    /** In the line's integer unit: nano-USD for USD, tokens. */
     limit: number;
     amount: number;
   }>;
@@ -354,7 +354,7 @@ export function explainCall(
       outputBoundSource,
       worstCaseTokens: worstTokens,
       worstCaseNanos: worstNanos ?? null,
-      worstCaseUsd: worstNanos === undefined ? null : worstNanos / 1_000_000,
+      worstCaseUsd: worstNanos === undefined ? null : nanosToUsd(worstNanos),
     },
     rules,
     decision,
@@ -483,7 +483,7 @@ function formatExplanation(explanation: Explanation, context: CommandContext): s
   lines.push(
     cost.worstCaseNanos === null
       ? `${colors.bold('Cost')}   ${colors.yellow('unknown')}: no price for ${request.provider}/${request.model} (${tokens})`
-      : `${colors.bold('Cost')}   worst case ${colors.bold(formatMicros(cost.worstCaseNanos))} (${tokens}; priced as ${cost.priceModel})`,
+      : `${colors.bold('Cost')}   worst case ${colors.bold(formatNanos(cost.worstCaseNanos))} (${tokens}; priced as ${cost.priceModel})`,
   );
   lines.push('');
 

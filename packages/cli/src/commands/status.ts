@@ -26,7 +26,7 @@ export function registerStatusCommands(program: Command, context: CommandContext
     .description('budget usage per team, rate limits and open reservations, read from the store')
     .option('--store <url>', STORE_OPTION_HELP)
     .option('--policy <file>', 'the policy file: current periods, windows and warnAt thresholds of its budgets')
-    .option('--json', 'print the status as JSON (amounts in integer units: micro-USD, tokens, requests)')
+    .option('--json', 'print the status as JSON (amounts in integer units: nano-USD, tokens, requests)')
     .addHelpText(
       'after',
       `

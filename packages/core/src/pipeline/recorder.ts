@@ -377,6 +377,9 @@ export class CallRecorder {
     const data: Record<string, unknown> = {
       actualUsd: nanosToUsd(settlement.actualNanos),
       reservedUsd: nanosToUsd(state.reservedNanos),
+      // The exact integer amounts (nano-USD); records written before nano-USD ledgers have only the USD numbers.
+      actualNanos: settlement.actualNanos,
+      reservedNanos: state.reservedNanos,
       actualTokens: settlement.actualTokens,
       incomplete: settlement.incomplete,
       estimated: settlement.estimated,
