@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 // Relative imports: @genops/testing does not depend on @genops/core (whose index does not export these yet).
 import { GENESIS_HASH, hashAuditRecord } from '../../core/src/audit/hash';
+import { costNanos, worstCaseNanos } from '../../core/src/pricing/cost';
 import type {
   ApprovalRecord,
   AuditEntry,
@@ -33,6 +35,8 @@ export interface DescribeGovernanceStoreOptions {
 /** Start of every test's clock: 2026-11-23T12:00:00Z, a whole second (so rolling buckets align). */
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 const LEASE_MS = 60_000;
+/** The largest amount a ledger holds exactly (nano-USD): `Number.MAX_SAFE_INTEGER`. */
+const MAX_LEDGER = Number.MAX_SAFE_INTEGER;
 
 /**
  * The contract every {@link GovernanceStore} meets, as a vitest suite: budget reservation (all or
@@ -480,6 +484,51 @@ export function describeGovernanceStore(
           failed: { used: 0, reserved: 700 },
           requested: 301,
         });
+      });
+    });
+
+    describe('money (property)', () => {
+      // Ledgers count nano-USD and add each call's cost as it is, so a budget is the exact sum of its
+      // calls: random prices (USD per 1M tokens, to the micro-dollar) and usages, each call reserved at
+      // its worst case and settled at its priced usage, on a shared line and a per-team line.
+      const price = fc.record({
+        input: fc.integer({ min: 0, max: 150_000_000 }).map((micros) => micros / 1_000_000),
+        output: fc.integer({ min: 0, max: 600_000_000 }).map((micros) => micros / 1_000_000),
+        cacheRead: fc.integer({ min: 0, max: 15_000_000 }).map((micros) => micros / 1_000_000),
+      });
+      const call = fc
+        .record({
+          inputTokens: fc.integer({ min: 0, max: 200_000 }),
+          outputTokens: fc.integer({ min: 0, max: 32_000 }),
+          cached: fc.double({ min: 0, max: 1, noNaN: true }),
+          team: fc.constantFrom('a', 'b'),
+        })
+        .map(({ cached, ...usage }) => ({ ...usage, cacheReadInputTokens: Math.floor(usage.inputTokens * cached) }));
+      let run = 0;
+
+      it('a line holds exactly the sum of the nano-USD costs settled on it', async () => {
+        await fc.assert(
+          fc.asyncProperty(price, fc.array(call, { minLength: 1, maxLength: 12 }), async (rates, calls) => {
+            run += 1;
+            const shared = `money${run}||total`;
+            const sums = new Map<string, number>([[shared, 0]]);
+            for (const [index, { team, ...usage }] of calls.entries()) {
+              const teamKey = `money${run}|team=${team}|total`;
+              const worst = worstCaseNanos(rates, usage.inputTokens, usage.outputTokens);
+              const actual = costNanos(rates, usage);
+              expect(Number.isInteger(actual) && actual <= worst).toBe(true);
+              const lines = [usd(shared, MAX_LEDGER, worst), usd(teamKey, MAX_LEDGER, worst)];
+              expect(await store.reserve({ id: `money${run}-${index}`, lines, leaseMs: LEASE_MS })).toMatchObject({
+                ok: true,
+              });
+              await store.settle(`money${run}-${index}`, { USD: actual });
+              sums.set(shared, sums.get(shared)! + actual);
+              sums.set(teamKey, (sums.get(teamKey) ?? 0) + actual);
+            }
+            for (const [key, sum] of sums) expect(await state(key)).toMatchObject({ used: sum, reserved: 0 });
+          }),
+          { numRuns: 25 },
+        );
       });
     });
 
