@@ -205,6 +205,8 @@ export class CallRecorder {
         subject: unit.id,
         data: {
           reservedUsd,
+          // Marks the USD line amounts as nano-USD (records written before nano-USD ledgers lack it: micro-USD).
+          reservedNanos,
           lines: lines.map((line) => ({ key: line.key, unit: line.unit, amount: line.amount, enforce: line.enforce })),
           leaseMs,
         },
