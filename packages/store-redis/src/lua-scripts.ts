@@ -294,6 +294,21 @@ local function expireLeases()
   for _, id in ipairs(ids) do unreserve(id) end
   redis.call('ZREMRANGEBYSCORE', SETTLED, '-inf', num(NOW))
 end
+
+-- The most a ledger counts exactly (2^53 - 1; nano-USD for USD lines). A line whose total would pass
+-- it is refused before anything changes: GENOPS_LEDGER <total> <id> <key>.
+local MAX_LEDGER = 9007199254740991
+local function overLedger(id, k, amount)
+  local c = load(k)
+  if not c then return nil end
+  local s = state(c)
+  local total = s[5] + s[6] + amount
+  if total > MAX_LEDGER then
+    save()
+    return redis.error_reply('GENOPS_LEDGER ' .. num(total) .. ' ' .. id .. ' ' .. k)
+  end
+  return nil
+end
 `;
 
 /** ARGV[3] id, ARGV[4] leaseMs, ARGV[5] lines JSON. Reply `{1, states...}` or `{0, failed state, requested}`. */
@@ -320,6 +335,8 @@ for _, l in ipairs(lines) do
     else
       current = emptyState(l)
     end
+    local over = overLedger(id, l.key, before + l.amount)
+    if over then return over end
     if current[5] + current[6] + before + l.amount > l.limit then
       save()
       local out = { 0 }
@@ -327,6 +344,9 @@ for _, l in ipairs(lines) do
       out[#out + 1] = num(l.amount)
       return out
     end
+  else
+    local over = overLedger(id, l.key, before + l.amount)
+    if over then return over end
   end
 end
 local counters = {}
@@ -361,6 +381,16 @@ end
 expireLeases()
 local rk = NS .. 'res:' .. id
 local r = redis.call('HMGET', rk, 's', 'e', 'l')
+local settling = r[3] or (ARGV[5] ~= '' and ARGV[5]) or nil
+if settling then
+  for _, l in ipairs(parseLines(settling)) do
+    -- An open reservation's own amount leaves the line as its actual amount enters it.
+    local own = 0
+    if r[3] then own = l.amount end
+    local over = overLedger(id, l.key, amountOf(l.unit) - own)
+    if over then return over end
+  end
+end
 local out
 local counters = {}
 if r[3] then

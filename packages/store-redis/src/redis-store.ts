@@ -628,6 +628,17 @@ export class RedisStore implements GovernanceStore {
     const message = (error as Error)?.message ?? String(error);
     if ((error as Error)?.name === 'ReplyError' && message.startsWith('GENOPS_EPOCH'))
       return this.epochFailure(message.slice('GENOPS_EPOCH'.length).trim());
+    if ((error as Error)?.name === 'ReplyError' && message.includes('GENOPS_LEDGER ')) {
+      // A line's total would pass 2^53 - 1: refused by the script before it changed anything.
+      const [total = '', id = '', ...key] = message.slice(message.indexOf('GENOPS_LEDGER ') + 14).split(' ');
+      return new StoreAmountError({
+        store: 'redis',
+        operation,
+        id,
+        field: `the total of line "${key.join(' ')}"`,
+        received: Number(total),
+      });
+    }
     if ((error as Error)?.name === 'ReplyError' && message.includes('GENOPS_MONEY ')) {
       // The namespace's micro-USD amounts could not become nano-USD exactly: nothing was migrated.
       const [what = '', received = ''] = message.slice(message.indexOf('GENOPS_MONEY ') + 13).split(' ');

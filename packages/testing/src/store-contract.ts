@@ -344,6 +344,34 @@ export function describeGovernanceStore(
         expect(await store.settle('r1', { USD: 5 }, lines)).toMatchObject({ open: true, lines: [{ used: 5 }] });
       });
 
+      it('refuses an amount past 2^53 - 1, or one that would take a line past it, with a typed error, changing nothing', async () => {
+        await expect(
+          store.reserve({ id: 'huge', lines: [usd('w', MAX_LEDGER, MAX_LEDGER + 1)], leaseMs: LEASE_MS }),
+        ).rejects.toMatchObject({ name: 'StoreAmountError', operation: 'reserve', field: 'lines[0].amount' });
+        // A warn-only line has no limit to stop it: the exact bound does.
+        const warn = usd('w', 1_000, MAX_LEDGER - 10, { enforce: false });
+        await store.reserve({ id: 'r1', lines: [warn], leaseMs: LEASE_MS });
+        await store.settle('r1', { USD: MAX_LEDGER - 10 });
+        await expect(
+          store.reserve({ id: 'r2', lines: [usd('w', 1_000, 11, { enforce: false })], leaseMs: LEASE_MS }),
+        ).rejects.toMatchObject({ name: 'StoreAmountError', operation: 'reserve', id: 'r2' });
+        expect(await store.openReservations()).toBe(0);
+        // A settlement above its reservation, past the bound.
+        const zero = [usd('w', 1_000, 0, { enforce: false })];
+        await store.reserve({ id: 'r3', lines: zero, leaseMs: LEASE_MS });
+        await expect(store.settle('r3', { USD: 11 }, zero)).rejects.toMatchObject({
+          name: 'StoreAmountError',
+          operation: 'settle',
+          id: 'r3',
+        });
+        expect(await state('w')).toMatchObject({ used: MAX_LEDGER - 10, reserved: 0 });
+        expect(await store.openReservations()).toBe(1);
+        expect(await store.settle('r3', { USD: 10 }, zero)).toMatchObject({
+          open: true,
+          lines: [{ used: MAX_LEDGER }],
+        });
+      });
+
       it('releases idempotently, committing nothing', async () => {
         await store.reserve({ id: 'r1', lines: [usd('b', 100, 60)], leaseMs: LEASE_MS });
         expect(await store.release('r1')).toBe(true);

@@ -12,8 +12,10 @@ export class StoreAmountError extends GenOpsError {
   static readonly errorName: string = name;
   /** The store's kind (`memory`, `sqlite`, `redis`). */
   readonly store: string;
-  /** `reserve` or `settle`. */
+  /** `reserve`, `settle` or `migrate`. */
   readonly operation: string;
+  /** The reservation (or migration) refused. */
+  readonly id: string;
   /** Which amount, e.g. `lines[1].amount` or `actual.USD`. */
   readonly field: string;
   readonly received: unknown;
@@ -25,6 +27,7 @@ export class StoreAmountError extends GenOpsError {
     });
     this.store = options.store;
     this.operation = options.operation;
+    this.id = options.id;
     this.field = options.field;
     this.received = options.received;
   }

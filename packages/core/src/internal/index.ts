@@ -73,7 +73,7 @@ export type {
   UnitPrices,
 } from '../pricing/types';
 export { type PriceProblem, priceProblems, validatePrice, validatePrices } from '../pricing/validate-prices';
-export { assertReserveAmounts, assertSettleAmounts } from '../store/amounts';
+export { assertLedgerTotal, assertReserveAmounts, assertSettleAmounts } from '../store/amounts';
 export { maskText, maskUrl, openStoreUrl } from '../store/open-store';
 export { type JournaledSettlement, SettlementJournal } from '../store/settlement-journal';
 export type {

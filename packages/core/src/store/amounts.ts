@@ -44,3 +44,15 @@ export function assertSettleAmounts(
   }
   if (lines) assertLineAmounts(store, 'settle', id, lines);
 }
+
+/**
+ * Refuses an operation that would take a line's total (used + reserved + the new amount) past
+ * `Number.MAX_SAFE_INTEGER`, the most a ledger counts exactly (2^53 - 1 nano-USD is $9,007,199.25): a
+ * warn-only line, or actual costs above their reservations, can otherwise grow without a limit. Stores
+ * call it before they change anything.
+ * @throws StoreAmountError naming the store, the operation, the reservation and the line.
+ */
+export function assertLedgerTotal(store: string, operation: string, id: string, key: string, total: number): void {
+  if (total > Number.MAX_SAFE_INTEGER)
+    throw new StoreAmountError({ store, operation, id, field: `the total of line "${key}"`, received: total });
+}
