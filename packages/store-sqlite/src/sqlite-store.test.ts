@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { type GovernanceStore, StoreAmountError, verifyAuditChain } from '@genops/core';
 import type { BudgetLine } from '@genops/core/internal';
-import { describeGovernanceStore } from '@genops/testing/store-contract';
+import { describeGovernanceStore, expectMigratedMicroUsdLedger } from '@genops/testing/store-contract';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openStore, parseSqliteUrl } from './open-store';
 import { SCHEMA_VERSION } from './schema';
@@ -260,24 +260,7 @@ describe('SqliteStore', () => {
       const path = freshPath();
       copyFileSync(MICRO_USD_FIXTURE, path);
       const store = open({ path, now: () => FIXTURE_T0 + 1_000 });
-      expect(await store.lines()).toEqual([
-        { key: 'daily||2026-11-23', budget: 'daily', unit: 'USD', limit: 10e9, used: 1.25e9, reserved: 0.5e9 },
-        { key: 'hourly||rolling', budget: 'hourly', unit: 'USD', limit: 2e9, used: 123_456_000, reserved: 0.3e9 },
-        { key: 'tokens||2026-11-23', budget: 'tokens', unit: 'tokens', limit: 100_000, used: 2_500, reserved: 0 },
-      ]);
-      // The open reservation's amounts were migrated too: settling it releases exactly what it held.
-      expect(await store.settle('open-1', { USD: 480 })).toMatchObject({
-        open: true,
-        lines: [
-          { key: 'daily||2026-11-23', used: 1_250_000_480, reserved: 0 },
-          { key: 'hourly||rolling', used: 123_456_480, reserved: 0 },
-        ],
-      });
-      // A settlement the old package recorded is still recognised as settled.
-      expect(await store.settle('settled-1', { USD: 1 })).toMatchObject({ open: false });
-      const records = await store.readAudit();
-      expect(records.map((record) => record.data)).toEqual([{ actualUsd: 1.25, reservedUsd: 2, actualTokens: 2500 }]);
-      expect(await verifyAuditChain(records)).toMatchObject({ ok: true });
+      await expectMigratedMicroUsdLedger(store);
       const db = new DatabaseSync(path);
       expect(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get()).toEqual({
         value: String(SCHEMA_VERSION),

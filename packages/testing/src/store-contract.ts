@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 // Relative imports: @genops/testing does not depend on @genops/core (whose index does not export these yet).
 import { GENESIS_HASH, hashAuditRecord } from '../../core/src/audit/hash';
+import { verifyAuditChain } from '../../core/src/audit/verify';
 import { costNanos, worstCaseNanos } from '../../core/src/pricing/cost';
 import type {
   ApprovalRecord,
@@ -850,4 +851,29 @@ export async function governedCallAfterIdentityLoss(
   } finally {
     await genops.shutdown();
   }
+}
+
+/**
+ * Checks that `store` reads the ledger of `fixtures/micro-usd-ledger.mjs` (written in micro-USD by the
+ * old package) after its migration to nano-USD: every amount the same in USD, the open reservation's
+ * amounts migrated too (settling it releases exactly what it held), the settled one still recognised,
+ * and the audit record unchanged and verifying. The store's clock must be a little after the ledger's.
+ */
+export async function expectMigratedMicroUsdLedger(store: GovernanceStore): Promise<void> {
+  expect(await store.lines()).toEqual([
+    { key: 'daily||2026-11-23', budget: 'daily', unit: 'USD', limit: 10e9, used: 1.25e9, reserved: 0.5e9 },
+    { key: 'hourly||rolling', budget: 'hourly', unit: 'USD', limit: 2e9, used: 123_456_000, reserved: 0.3e9 },
+    { key: 'tokens||2026-11-23', budget: 'tokens', unit: 'tokens', limit: 100_000, used: 2_500, reserved: 0 },
+  ]);
+  expect(await store.settle('open-1', { USD: 480 })).toMatchObject({
+    open: true,
+    lines: [
+      { key: 'daily||2026-11-23', used: 1_250_000_480, reserved: 0 },
+      { key: 'hourly||rolling', used: 123_456_480, reserved: 0 },
+    ],
+  });
+  expect(await store.settle('settled-1', { USD: 1 })).toMatchObject({ open: false });
+  const records = await store.readAudit();
+  expect(records.map((record) => record.data)).toEqual([{ actualUsd: 1.25, reservedUsd: 2, actualTokens: 2500 }]);
+  expect(await verifyAuditChain(records)).toMatchObject({ ok: true });
 }

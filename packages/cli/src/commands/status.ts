@@ -113,7 +113,7 @@ export interface BudgetRow {
   /** The window as the policy configures it (`day`, `24h`); `null` without a policy that names the budget. */
   window: string | null;
   unit: string;
-  /** Integer units: micro-USD, tokens. */
+  /** Integer units: nano-USD, tokens. */
   limit: number;
   used: number;
   reserved: number;
