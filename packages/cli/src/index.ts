@@ -13,6 +13,7 @@ export {
   runAuditCommand,
   summarize as summarizeAuditRecord,
 } from './commands/audit';
+export { type DoctorCheck, registerDoctorCommands, runDoctorCommand } from './commands/doctor';
 export {
   FOCUS_COLUMNS,
   type FocusColumn,

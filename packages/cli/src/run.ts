@@ -1,5 +1,6 @@
 import { registerApprovalCommands } from './commands/approvals';
 import { registerAuditCommands } from './commands/audit';
+import { registerDoctorCommands } from './commands/doctor';
 import { registerExportCommands } from './commands/export';
 import { registerPolicyCommands } from './commands/policy';
 import { registerPricingCommands } from './commands/pricing';
@@ -17,6 +18,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   registerPricingCommands,
   registerReportCommands,
   registerExportCommands,
+  registerDoctorCommands,
 ];
 
 /**

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { resolve as resolvePath } from 'node:path';
 import { diag, type MeterProvider, metrics, type TracerProvider, trace } from '@opentelemetry/api';
 import {
@@ -15,7 +14,19 @@ import { readLastAuditRecordSync } from './audit/jsonl';
 import { parseBudgetKey, ROLLING_PERIOD } from './budget/budget-set';
 import { currentPeriod } from './budget/window';
 import { type GenOpsOptions, parseOptions, type ResolvedOptions } from './config';
+import {
+  type Coverage,
+  CoverageMonitor,
+  checkInstalls,
+  coverageReport,
+  egressModeOf,
+  findSdkInstalls,
+  governingAdapters,
+  installWarning,
+  printCoverageWarning,
+} from './coverage';
 import { ConfigError } from './errors/config-error';
+import { esmBuildsPatched } from './esm-builds';
 import { Governor } from './governor';
 import { nanosToUsd } from './money';
 import { type CompiledPolicy, compilePolicy, EMPTY_POLICY } from './policy/compile';
@@ -25,6 +36,7 @@ import { PRICE_FILES } from './pricing/data/index';
 import { resolveUserPrices } from './pricing/load-prices';
 import { PriceTable } from './pricing/price-table';
 import type { ModelPrice } from './pricing/types';
+import { requireFrom } from './require-from';
 import { MemoryStore } from './store/memory-store';
 import { openStoreUrl } from './store/open-store';
 import type { GovernanceStore } from './store/types';
@@ -53,7 +65,10 @@ export interface GenOpsStatus {
   store: string;
   budgets: BudgetStatus[];
   openReservations: number;
+  /** Adapters that govern the app's SDK copy (one whose SDK sent a request outside GenOps is not listed). */
   adapters: string[];
+  /** What GenOps governs: SDK installs found and patched or not, requests seen outside GenOps, egress mode (docs/zero-code.md). */
+  coverage: Coverage;
 }
 
 /** The handle `GenOps.init()` returns. */
@@ -61,6 +76,12 @@ export interface GenOpsHandle {
   readonly governor: Governor;
   /** Approve or deny held calls; any process sharing the store sees the decision. */
   readonly approvals: Approvals;
+  /**
+   * Resolves once every SDK instance GenOps can reach is patched. Under tsx the instance the app
+   * imports is patched a moment after `init()` returns; `await genops.ready` before the first call
+   * (the `--import @genops/core/register` entry waits for it itself).
+   */
+  readonly ready: Promise<void>;
   /** Version (content hash) of the policy in force. */
   readonly policyVersion: string;
   /** Waits until every audit record so far is in the store (and the audit file). */
@@ -75,7 +96,11 @@ interface ShutdownTarget {
   shutdown(): Promise<void>;
 }
 
-let active: { handle: GenOpsHandle; owned: ShutdownTarget[] } | undefined;
+// The running instance, shared by every copy of `@genops/core` in the process (as the governor is): a
+// Next.js route bundled with its own copy sees the instance `instrumentation.ts` started.
+const ACTIVE_KEY = Symbol.for('genops.active');
+type ActiveSlot = { [ACTIVE_KEY]?: { handle: GenOpsHandle; owned: ShutdownTarget[] } | undefined };
+const activeSlot = globalThis as ActiveSlot;
 
 function init(options: GenOpsOptions = {}): GenOpsHandle {
   const resolved = parseOptions(options);
@@ -100,6 +125,7 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
   } else {
     policy = compilePolicy(EMPTY_POLICY, resolved);
   }
+  const active = activeSlot[ACTIVE_KEY];
   if (active) {
     diag.warn('genops: GenOps.init() called again; the previous configuration is replaced');
     void active.handle.shutdown();
@@ -172,6 +198,16 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
   setCurrentGovernor(governor, (adapter) => {
     if (resolved.autoInstrument && enableAdapter(adapter)) enabled.push(adapter);
   });
+  // Never silent: which SDK installs are governed, checked now, and model requests outside GenOps, on first use.
+  const egress = egressModeOf(resolved);
+  const monitor = new CoverageMonitor(egress);
+  const adapterState = () => ({
+    registered: [...adapterRegistry().keys()],
+    enabled: enabled.map((adapter) => adapter.name),
+    autoInstrument: resolved.autoInstrument,
+  });
+  const warning = installWarning(checkInstalls(findSdkInstalls(), adapterState()));
+  if (warning) printCoverageWarning(warning);
 
   const handle: GenOpsHandle = {
     governor,
@@ -179,12 +215,15 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
     get policyVersion() {
       return governor.currentPolicy.version;
     },
+    ready: esmBuildsPatched(),
     flushAudit: () => audit?.flush() ?? Promise.resolve(),
-    status: () => status(governor, enabled),
+    status: () =>
+      status(governor, governingAdapters(enabled, monitor), () => coverageReport(monitor, adapterState(), egress)),
     async shutdown() {
-      if (active?.handle !== handle) return;
-      active = undefined;
+      if (activeSlot[ACTIVE_KEY]?.handle !== handle) return;
+      activeSlot[ACTIVE_KEY] = undefined;
       watcher?.close();
+      monitor.stop();
       if (currentGovernor() === governor) setCurrentGovernor(undefined);
       for (const adapter of enabled) {
         try {
@@ -201,11 +240,11 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
       await store.close();
     },
   };
-  active = { handle, owned };
+  activeSlot[ACTIVE_KEY] = { handle, owned };
   return handle;
 }
 
-async function status(governor: Governor, adapters: GenOpsAdapter[]): Promise<GenOpsStatus> {
+async function status(governor: Governor, adapters: string[], coverage: () => Coverage): Promise<GenOpsStatus> {
   const lines = await governor.store.lines();
   const budgets: BudgetStatus[] = [];
   for (const budget of governor.budgets) {
@@ -248,7 +287,8 @@ async function status(governor: Governor, adapters: GenOpsAdapter[]): Promise<Ge
     store: governor.store.kind,
     budgets,
     openReservations: await governor.store.openReservations(),
-    adapters: adapters.map((adapter) => adapter.name),
+    adapters,
+    coverage: coverage(),
   };
 }
 
@@ -300,7 +340,7 @@ function setUpSdk(
   loggerProvider?: unknown;
   owned: ShutdownTarget[];
 } {
-  const require = createRequire(import.meta.url);
+  const require = requireFrom(import.meta.url);
   const label =
     typeof exporter === 'string' ? exporter : `otlp${exporter.otlp.preset ? ` (${exporter.otlp.preset})` : ''}`;
   const load = <T>(name: string): T => {
@@ -396,7 +436,7 @@ export const GenOps = {
   init,
   /** The running instance's handle, if `init()` was called. */
   get current(): GenOpsHandle | undefined {
-    return active?.handle;
+    return activeSlot[ACTIVE_KEY]?.handle;
   },
   version: VERSION,
 };
