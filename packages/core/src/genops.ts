@@ -29,7 +29,7 @@ import { egressStatus, installEgress, uninstallEgress } from './egress/egress';
 import { ConfigError } from './errors/config-error';
 import { esmBuildsPatched } from './esm-builds';
 import { Governor } from './governor';
-import { microsToUsd } from './money';
+import { nanosToUsd } from './money';
 import { type CompiledPolicy, compilePolicy, EMPTY_POLICY } from './policy/compile';
 import { loadPolicyFileSync, parsePolicyObject } from './policy/load';
 import { watchPolicyFile } from './policy/watch';
@@ -290,7 +290,7 @@ async function status(governor: Governor, adapters: string[], coverage: () => Co
     }
     for (const line of instances) {
       const { per, period } = parseBudgetKey(line.key);
-      const value = (amount: number) => (line.unit === 'USD' ? microsToUsd(amount) : amount);
+      const value = (amount: number) => (line.unit === 'USD' ? nanosToUsd(amount) : amount);
       const remaining = line.limit - line.used - line.reserved;
       budgets.push({
         budget: budget.name,

@@ -50,7 +50,18 @@ export {
   StoreUnavailableError,
 } from './errors/index';
 export { type BudgetStatus, GenOps, type GenOpsHandle, type GenOpsStatus } from './genops';
-export { formatUsd, formatUsdExact, microsToUsd, usdToMicros } from './money';
+export {
+  formatUsd,
+  formatUsdExact,
+  formatUsdNanos,
+  formatUsdNanosExact,
+  MAX_LEDGER_NANOS,
+  microsToUsd,
+  NANOS_PER_USD,
+  nanosToUsd,
+  usdToMicros,
+  usdToNanos,
+} from './money';
 export {
   compileDetectors,
   createStreamScanner,
