@@ -21,11 +21,6 @@ export function formatNanos(nanos: number, trim = false): string {
   return `${sign}$${formatCount(dollars)}.${fraction}`;
 }
 
-/** `$1,234.567890` from integer micro-USD (what `genops report` sums). */
-export function formatMicros(micros: number, trim = false): string {
-  return formatNanos(Math.round(micros) * 1_000, trim);
-}
-
 /** A USD amount as audit records and status report it (a float) to the nano-dollar. */
 export function formatUsdNumber(usd: number, trim = false): string {
   return formatNanos(usdToNanos(usd), trim);

@@ -15,10 +15,10 @@ beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'genops-cli-metrics-'));
   const opened = sqliteStore(directory);
   url = opened.url;
-  await spend(opened.store, usdLine('team-daily|team=search|2026-12-05', 10, 2), 7_500_000);
+  await spend(opened.store, usdLine('team-daily|team=search|2026-12-05', 10, 2), 7_500_000_000);
   await hold(opened.store, usdLine('team-daily|team=search|2026-12-05', 10, 1));
-  await spend(opened.store, usdLine('per-customer|customer=acme|2026-12', 5, 1), 1_000_000);
-  await spend(opened.store, usdLine('per-customer|customer=globex|2026-12', 5, 4), 4_000_000);
+  await spend(opened.store, usdLine('per-customer|customer=acme|2026-12', 5, 1), 1_000_000_000);
+  await spend(opened.store, usdLine('per-customer|customer=globex|2026-12', 5, 4), 4_000_000_000);
   await opened.store.createApproval(pendingApproval('held-1'));
   await opened.store.close();
 });

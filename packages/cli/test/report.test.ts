@@ -280,3 +280,32 @@ describe('genops export focus', () => {
     expect(text.match(/"type":"settlement"/g)).toHaveLength(4);
   });
 });
+
+describe('genops report sums nano-USD', () => {
+  it('three 24-token calls at $0.02 per 1M tokens (480 nano-USD each) total exactly $0.00000144', async () => {
+    const file = join(directory, 'tiny-audit.jsonl');
+    const genops = GenOps.init({
+      audit: { file },
+      exporter: 'none',
+      autoInstrument: false,
+      prices: { openai: { 'tiny-embedding': { input: 0.02, output: 0 } } },
+    });
+    for (let index = 0; index < 3; index++) {
+      const call = await withAttribution({ team: 'embed' }, () =>
+        genops.governor.begin({
+          provider: 'openai',
+          operation: 'embeddings',
+          model: 'tiny-embedding',
+          estimatedInputTokens: 24,
+          maxOutputTokens: 0,
+        }),
+      );
+      await call.end({ usage: { inputTokens: 24, outputTokens: 0 } });
+    }
+    await genops.flushAudit();
+    await genops.shutdown();
+    const result = await runCli(['report', '--file', file, '--period', 'all', '--format', 'json']);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout).total).toMatchObject({ calls: 3, costUsd: '0.000001440' });
+  });
+});

@@ -13,7 +13,6 @@ import { type EgressStatus, egressHandles } from './egress/egress';
 import type { EgressMode } from './egress/options';
 import { activeGovernedCall } from './pipeline/call';
 
-
 /** One install of a provider SDK the app can reach, and whether GenOps governs it. */
 export interface CoverageSdk {
   /** The SDK package, e.g. `openai`. */

@@ -231,7 +231,9 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
     ready: esmBuildsPatched(),
     flushAudit: () => audit?.flush() ?? Promise.resolve(),
     status: () =>
-      status(governor, governingAdapters(enabled, monitor), () => coverageReport(monitor, adapterState(), egressCoverage(egressStatus()))),
+      status(governor, governingAdapters(enabled, monitor), () =>
+        coverageReport(monitor, adapterState(), egressCoverage(egressStatus())),
+      ),
     async shutdown() {
       if (activeSlot[ACTIVE_KEY]?.handle !== handle) return;
       activeSlot[ACTIVE_KEY] = undefined;

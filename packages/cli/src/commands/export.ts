@@ -156,7 +156,7 @@ interface FocusGroup {
   provider: string;
   model: string;
   tags: string;
-  micros: number;
+  nanos: number;
   tokens: number;
   calls: number;
 }
@@ -173,10 +173,10 @@ async function exportFocus(options: FocusOptions, source: AuditSource, context: 
       const key = JSON.stringify([day, charge.provider, charge.model, tags]);
       let group = groups.get(key);
       if (!group) {
-        group = { day, provider: charge.provider, model: charge.model, tags, micros: 0, tokens: 0, calls: 0 };
+        group = { day, provider: charge.provider, model: charge.model, tags, nanos: 0, tokens: 0, calls: 0 };
         groups.set(key, group);
       }
-      group.micros += charge.micros;
+      group.nanos += charge.nanos;
       group.tokens += charge.tokens;
       group.calls += 1;
     },
@@ -204,7 +204,7 @@ async function exportFocus(options: FocusOptions, source: AuditSource, context: 
 /** One FOCUS row of a group of calls. */
 export function focusRow(group: FocusGroup): FocusRow {
   const provider = PROVIDERS[group.provider] ?? { name: group.provider, service: group.provider };
-  const cost = decimalUsd(group.micros);
+  const cost = decimalUsd(group.nanos);
   const dayStart = new Date(group.day);
   const monthStart = Date.UTC(dayStart.getUTCFullYear(), dayStart.getUTCMonth(), 1);
   const monthEnd = Date.UTC(dayStart.getUTCFullYear(), dayStart.getUTCMonth() + 1, 1);

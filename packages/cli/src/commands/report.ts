@@ -1,8 +1,8 @@
-import { type AuditRecord, readAuditFile, readStoreAudit, usdToMicros } from '@genops/core';
+import { type AuditRecord, readAuditFile, readStoreAudit, usdToNanos } from '@genops/core';
 import { type Command, InvalidArgumentError } from 'commander';
 import { collectKeyValue } from '../arguments';
 import { CliError, describeReadError, warningLine } from '../errors';
-import { formatCount, formatMicros, renderTable } from '../format';
+import { formatCount, formatNanos, renderTable } from '../format';
 import type { CliIo, CommandContext } from '../io';
 import { runCommandGroup } from '../program';
 import { STORE_OPTION_HELP } from '../store';
@@ -11,7 +11,7 @@ import { type AuditSource, auditSource, checkReadable, withAuditStore } from './
 // `genops report`: spend by any dimension over any period, from the audit trail (an audit file, or the
 // audit chain of a shared store). A call's cost is its settlement record's `actualUsd`, joined to its
 // decision record (provider, model, operation, attribution) by the call id (`subject`). Money is summed
-// in integer micro-USD, so a report's total is the exact sum of its rows.
+// in integer nano-USD (the ledgers' unit), so a report's total is the exact sum of its rows.
 
 /** What a call's decision record says about it. */
 export interface CallFacts {
@@ -31,8 +31,8 @@ export interface Charge extends CallFacts {
   id: string;
   /** When it settled, epoch ms. */
   at: number;
-  /** Actual cost, integer micro-USD. */
-  micros: number;
+  /** Actual cost, integer nano-USD. */
+  nanos: number;
   tokens: number;
   incomplete: boolean;
 }
@@ -141,7 +141,7 @@ export interface ReportRow {
   calls: number;
   blocked: number;
   tokens: number;
-  micros: number;
+  nanos: number;
 }
 
 async function report(options: ReportOptions, source: AuditSource, context: CommandContext): Promise<number> {
@@ -155,7 +155,7 @@ async function report(options: ReportOptions, source: AuditSource, context: Comm
     const key = JSON.stringify(values);
     let entry = rows.get(key);
     if (!entry) {
-      entry = { values, calls: 0, blocked: 0, tokens: 0, micros: 0 };
+      entry = { values, calls: 0, blocked: 0, tokens: 0, nanos: 0 };
       rows.set(key, entry);
     }
     return entry;
@@ -166,7 +166,7 @@ async function report(options: ReportOptions, source: AuditSource, context: Comm
       if (!entry) return;
       entry.calls += 1;
       entry.tokens += charge.tokens;
-      entry.micros += charge.micros;
+      entry.nanos += charge.nanos;
     },
     denial(denial) {
       const entry = row(denial);
@@ -174,15 +174,15 @@ async function report(options: ReportOptions, source: AuditSource, context: Comm
     },
   });
   warnUnreadable(unreadable, 'counted', context);
-  const sorted = [...rows.values()].sort((a, b) => b.micros - a.micros || compareValues(a.values, b.values));
+  const sorted = [...rows.values()].sort((a, b) => b.nanos - a.nanos || compareValues(a.values, b.values));
   const total = sorted.reduce(
     (sum, entry) => ({
       calls: sum.calls + entry.calls,
       blocked: sum.blocked + entry.blocked,
       tokens: sum.tokens + entry.tokens,
-      micros: sum.micros + entry.micros,
+      nanos: sum.nanos + entry.nanos,
     }),
-    { calls: 0, blocked: 0, tokens: 0, micros: 0 },
+    { calls: 0, blocked: 0, tokens: 0, nanos: 0 },
   );
   writeReport(options.format, dimensions, sorted, total, window, context);
   return 0;
@@ -207,9 +207,9 @@ function writeReport(
         calls: entry.calls,
         blocked: entry.blocked,
         tokens: entry.tokens,
-        costUsd: decimalUsd(entry.micros),
+        costUsd: decimalUsd(entry.nanos),
       })),
-      total: { calls: total.calls, blocked: total.blocked, tokens: total.tokens, costUsd: decimalUsd(total.micros) },
+      total: { calls: total.calls, blocked: total.blocked, tokens: total.tokens, costUsd: decimalUsd(total.nanos) },
     };
     io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
     return;
@@ -222,7 +222,7 @@ function writeReport(
         String(entry.calls),
         String(entry.blocked),
         String(entry.tokens),
-        decimalUsd(entry.micros),
+        decimalUsd(entry.nanos),
       ]);
     io.stdout.write(toCsv(lines));
     return;
@@ -238,7 +238,7 @@ function writeReport(
     formatCount(entry.calls),
     formatCount(entry.blocked),
     formatCount(entry.tokens),
-    formatMicros(entry.micros),
+    formatNanos(entry.nanos),
   ]);
   body.push([
     out.bold('total'),
@@ -246,7 +246,7 @@ function writeReport(
     formatCount(total.calls),
     formatCount(total.blocked),
     formatCount(total.tokens),
-    out.bold(formatMicros(total.micros)),
+    out.bold(formatNanos(total.nanos)),
   ]);
   io.stdout.write(`${renderTable(out, [...dimensions, 'calls', 'blocked', 'tokens', 'cost'], body)}\n`);
 }
@@ -314,7 +314,7 @@ export async function readCharges(
       ...(decided ?? UNKNOWN_CALL),
       id: record.subject,
       at: record.at,
-      micros: settledMicros(data),
+      nanos: settledNanos(data),
       tokens: typeof data.actualTokens === 'number' && Number.isFinite(data.actualTokens) ? data.actualTokens : 0,
       incomplete: data.incomplete === true,
     });
@@ -338,12 +338,15 @@ export async function readCharges(
 }
 
 /**
- * The settled cost of a settlement record, integer micro-USD, through core's money helper: records hold
- * `actualUsd` as a USD number exact to the micro-dollar.
+ * The settled cost of a settlement record, integer nano-USD (the ledgers' unit): `actualNanos` where the
+ * record has it, else its `actualUsd` (records written before ledgers counted nano-USD: exact to the
+ * micro-dollar) through core's money helper.
  */
-function settledMicros(data: Record<string, unknown>): number {
+function settledNanos(data: Record<string, unknown>): number {
+  const nanos = data.actualNanos;
+  if (typeof nanos === 'number' && Number.isSafeInteger(nanos) && nanos >= 0) return nanos;
   const usd = data.actualUsd;
-  return typeof usd === 'number' && Number.isFinite(usd) ? usdToMicros(usd) : 0;
+  return typeof usd === 'number' && Number.isFinite(usd) ? usdToNanos(usd) : 0;
 }
 
 function attributionOf(value: unknown): Record<string, string> {
@@ -478,11 +481,15 @@ function parseDate(value: string, option: string): number {
 
 // ---- output helpers --------------------------------------------------------------------------------
 
-/** Integer micro-USD as an exact decimal string: `0.001234`, `12.500000`. */
-export function decimalUsd(micros: number): string {
-  const sign = micros < 0 ? '-' : '';
-  const absolute = Math.abs(micros);
-  return `${sign}${Math.floor(absolute / 1_000_000)}.${String(absolute % 1_000_000).padStart(6, '0')}`;
+/**
+ * Integer nano-USD as an exact decimal string, at least to the micro-dollar: `0.001234`, `12.500000`,
+ * `0.000000480` (nano-dollars shown when the amount has them).
+ */
+export function decimalUsd(nanos: number): string {
+  const sign = nanos < 0 ? '-' : '';
+  const absolute = Math.abs(nanos);
+  const fraction = String(absolute % 1_000_000_000).padStart(9, '0');
+  return `${sign}${Math.floor(absolute / 1_000_000_000)}.${fraction.endsWith('000') ? fraction.slice(0, 6) : fraction}`;
 }
 
 export function isoOrNull(at: number | undefined): string | null {

@@ -511,7 +511,7 @@ export class CallRecorder {
         instruments.cost.add(actualUsd, this.metricAttributes.cost(request, state.attribution));
         // Settled at the reservation (incomplete, invariant broken): says nothing about the estimate.
         if (!incomplete && !violations)
-          this.control?.accuracy(request.provider, request.model, state.reservedMicros, actualMicros);
+          this.control?.accuracy(request.provider, request.model, state.reservedNanos, actualNanos);
       }
     });
     if (settlement.violations)

@@ -8,7 +8,7 @@
 import { type Context, isSpanContextValid, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import { safely } from '../adapter/safely';
 import { type AuditLogger, getAuditLogger } from '../audit/audit-trail';
-import { formatUsdExact, usdToMicros } from '../money';
+import { formatUsdNanosExact, usdToNanos } from '../money';
 import type { DecisionRecord } from '../pipeline/types';
 import * as sc from '../semconv';
 
@@ -137,7 +137,7 @@ function summary(decision: DecisionRecord): string {
 
 /** `$0.000175`: a USD amount of a decision record, through core's money helpers. */
 function usd(amount: number | undefined): string {
-  return formatUsdExact(usdToMicros(amount ?? 0));
+  return formatUsdNanosExact(usdToNanos(amount ?? 0));
 }
 
 /** The AWU span's context, so the record carries its trace and span ids; the root context without them. */

@@ -4,7 +4,7 @@
 // read); a store that fails or does not answer in time gives no data for that collection and counts
 // one `genops.store.failures{genops.store.operation="collect"}`, never an exception.
 import { type Attributes, type BatchObservableCallback, type Counter, diag, type Meter } from '@opentelemetry/api';
-import { microsToUsd } from '../money';
+import { nanosToUsd } from '../money';
 import * as sc from '../semconv';
 import * as names from './metric-names';
 
@@ -185,12 +185,12 @@ export async function readGovernanceSnapshot(
 }
 
 /**
- * A budget line in the store's integer units (micro-USD, tokens) as a reading in the budget's own
+ * A budget line in the store's integer units (nano-USD, tokens) as a reading in the budget's own
  * unit (USD as a number of dollars), for a reader that has lines rather than `GenOps.status()` rows
  * (`genops metrics`).
  */
 export function readingFromLine(line: Omit<BudgetReading, 'remaining'>): BudgetReading {
-  const value = (amount: number) => (line.unit === 'USD' ? microsToUsd(amount) : amount);
+  const value = (amount: number) => (line.unit === 'USD' ? nanosToUsd(amount) : amount);
   return {
     budget: line.budget,
     per: line.per,
