@@ -22,13 +22,18 @@ export const ATTRIBUTION = {
 export interface GovernedCalls {
   allowed: ReadableSpan;
   blocked: ReadableSpan;
+  /** Every span that ended, GenOps' and other instrumentations', in order. */
+  spans: ReadableSpan[];
 }
 
 /**
  * Runs the two calls with `processors` on the tracer provider, then flushes and shuts everything down
  * (so batching processors have exported by the time it returns).
  */
-export async function runGovernedCalls(processors: SpanProcessorLike[]): Promise<GovernedCalls> {
+export async function runGovernedCalls(
+  processors: SpanProcessorLike[],
+  setup?: (tracerProvider: TracerProvider, openai: typeof OpenAI) => void,
+): Promise<GovernedCalls> {
   const server = await startFakeOpenAI();
   const memory = new InMemorySpanExporter();
   const tracerProvider = new TracerProvider({
@@ -41,6 +46,7 @@ export async function runGovernedCalls(processors: SpanProcessorLike[]): Promise
   });
   let spans: ReadableSpan[] = [];
   try {
+    setup?.(tracerProvider, OpenAI);
     const client = new OpenAI({ apiKey: 'test-key', baseURL: server.url, maxRetries: 0 });
     await withAttribution(ATTRIBUTION, async () => {
       await client.chat.completions.create({
@@ -68,9 +74,12 @@ export async function runGovernedCalls(processors: SpanProcessorLike[]): Promise
     await server.close();
   }
   const byModel = (model: string) => {
-    const span = spans.find((candidate) => candidate.attributes['gen_ai.request.model'] === model);
+    const span = spans.find(
+      (candidate) =>
+        candidate.attributes['genops.spec.version'] !== undefined && candidate.attributes['gen_ai.request.model'] === model,
+    );
     if (!span) throw new Error(`no span for ${model}`);
     return span;
   };
-  return { allowed: byModel('gpt-4o'), blocked: byModel('o1-preview') };
+  return { allowed: byModel('gpt-4o'), blocked: byModel('o1-preview'), spans };
 }
