@@ -94,6 +94,12 @@ export function readToken(text: string, start: number, end: number): TokenShape 
   const length = end - start;
   const usableEnd = start + length - (length % 4);
   if (bytes.length < (length >> 2) * 3) bytes = new Uint8Array((length >> 2) * 3);
+  // Locals, so the loop reads no module bindings (`bytes` is reassigned above).
+  const buffer = bytes;
+  const tally = counts;
+  const order = seen;
+  const kinds = KINDS;
+  const base64 = BASE64_VALUE;
   let classes = 0;
   let dashOrUnderscore = false;
   let part = 0;
@@ -112,7 +118,7 @@ export function readToken(text: string, start: number, end: number): TokenShape 
   for (let index = start; ; index++) {
     const atEnd = index >= end;
     const code = atEnd ? 0 : text.charCodeAt(index);
-    const kind = atEnd || code >= 128 ? OTHER : KINDS[code]!;
+    const kind = atEnd || code >= 128 ? OTHER : kinds[code]!;
     if (kind !== mode && !(mode === UPPER && kind === LOWER)) {
       // The run being read ends: count it.
       if (mode === DIGIT) {
@@ -139,9 +145,9 @@ export function readToken(text: string, start: number, end: number): TokenShape 
     if (atEnd) break;
     mode = kind;
     const masked = code & 127;
-    const count = counts[masked]!;
-    counts[masked] = count + 1;
-    if (count === 0) seen[distinct++] = masked;
+    const count = tally[masked]!;
+    tally[masked] = count + 1;
+    if (count === 0) order[distinct++] = masked;
     if (kind === OTHER) {
       part = 0;
       if (code === 45 || code === 95) dashOrUnderscore = true;
@@ -159,14 +165,14 @@ export function readToken(text: string, start: number, end: number): TokenShape 
       if (++part > longestPart) longestPart = part;
     }
     if (index < usableEnd && decodedLength >= 0) {
-      const value = code < 128 ? BASE64_VALUE[code]! : -1;
+      const value = code < 128 ? base64[code]! : -1;
       if (value < 0) decodedLength = -1;
       else {
         group = (group << 6) | value;
         if (((index - start) & 3) === 3) {
-          bytes[decodedLength++] = (group >> 16) & 255;
-          bytes[decodedLength++] = (group >> 8) & 255;
-          bytes[decodedLength++] = group & 255;
+          buffer[decodedLength++] = (group >> 16) & 255;
+          buffer[decodedLength++] = (group >> 8) & 255;
+          buffer[decodedLength++] = group & 255;
           group = 0;
         }
       }
@@ -174,10 +180,10 @@ export function readToken(text: string, start: number, end: number): TokenShape 
   }
   let sum = 0;
   for (let index = 0; index < distinct; index++) {
-    const code = seen[index]!;
-    const count = counts[code]!;
+    const code = order[index]!;
+    const count = tally[code]!;
     sum += count < C_LOG_C.length ? C_LOG_C[count]! : count * Math.log2(count);
-    counts[code] = 0;
+    tally[code] = 0;
   }
   shape.classes = classes;
   shape.dashOrUnderscore = dashOrUnderscore;
