@@ -1,16 +1,15 @@
-import { fromOtlpJson } from '@genops/conformance';
 import { LangfuseOtelSpanAttributes as Langfuse } from '@langfuse/core';
 import { LangfuseSpanProcessor } from '@langfuse/otel';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GovernedCalls, runGovernedCalls } from './__fixtures__/governed-calls';
-import { type IngestionServer, startIngestionServer } from './__fixtures__/ingestion-server';
+import { type IngestionServer, receivedSpans, spanWithId, startIngestionServer } from './__fixtures__/ingestion-server';
 import { withLangfuse } from './langfuse';
 
 // The real @langfuse/otel processor exports to a local stand-in for Langfuse's OTLP endpoint; what it
 // receives is what Langfuse would show.
 let receiver: IngestionServer;
 let calls: GovernedCalls;
-let received: ReturnType<typeof fromOtlpJson>;
+let received: ReturnType<typeof receivedSpans>;
 
 beforeAll(async () => {
   receiver = await startIngestionServer();
@@ -21,19 +20,13 @@ beforeAll(async () => {
     mediaUploadEnabled: false,
   });
   calls = await runGovernedCalls([withLangfuse(processor)]);
-  received = receiver.requests
-    .filter((request) => request.path === '/api/public/otel/v1/traces')
-    .flatMap((request) => fromOtlpJson(request.body));
+  received = receivedSpans(receiver, '/api/public/otel/v1/traces');
 });
 afterAll(async () => {
   await receiver?.close();
 });
 
-const receivedSpan = (spanId: string) => {
-  const span = received.find((candidate) => candidate.spanId === spanId);
-  if (!span) throw new Error(`Langfuse did not receive span ${spanId}`);
-  return span;
-};
+const receivedSpan = (spanId: string) => spanWithId(received, spanId);
 
 describe('withLangfuse(new LangfuseSpanProcessor())', () => {
   it('exports to Langfuse OTLP endpoint with the project keys', () => {

@@ -1,35 +1,28 @@
 import { SemanticConventions as OI, OpenInferenceSpanKind } from '@arizeai/openinference-semantic-conventions';
-import { fromOtlpJson } from '@genops/conformance';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GovernedCalls, runGovernedCalls } from './__fixtures__/governed-calls';
-import { type IngestionServer, startIngestionServer } from './__fixtures__/ingestion-server';
+import { type IngestionServer, receivedSpans, spanWithId, startIngestionServer } from './__fixtures__/ingestion-server';
 import { withOpenInference } from './openinference';
 
 // GenOps units exported over OTLP/HTTP to a local stand-in for Phoenix's collector (`/v1/traces`), read
 // with the attribute names of the OpenInference conventions package.
 let receiver: IngestionServer;
 let calls: GovernedCalls;
-let received: ReturnType<typeof fromOtlpJson>;
+let received: ReturnType<typeof receivedSpans>;
 
 beforeAll(async () => {
   receiver = await startIngestionServer();
   const exporter = new OTLPTraceExporter({ url: `${receiver.url}/v1/traces` });
   calls = await runGovernedCalls([withOpenInference(new SimpleSpanProcessor({ exporter }))]);
-  received = receiver.requests
-    .filter((request) => request.path === '/v1/traces')
-    .flatMap((request) => fromOtlpJson(request.body));
+  received = receivedSpans(receiver, '/v1/traces');
 });
 afterAll(async () => {
   await receiver?.close();
 });
 
-const receivedSpan = (spanId: string) => {
-  const span = received.find((candidate) => candidate.spanId === spanId);
-  if (!span) throw new Error(`Phoenix did not receive span ${spanId}`);
-  return span;
-};
+const receivedSpan = (spanId: string) => spanWithId(received, spanId);
 
 describe('withOpenInference(processor)', () => {
   it('makes a governed call an LLM span with token counts and the cost GenOps settled', () => {

@@ -4,6 +4,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { type ConformanceSpan, fromOtlpJson } from '@genops/conformance';
 
 export interface IngestedRequest {
   method: string;
@@ -46,4 +47,16 @@ export async function startIngestionServer(): Promise<IngestionServer> {
     requests,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** The spans of every OTLP/JSON request the server received on `path`. */
+export function receivedSpans(server: IngestionServer, path: string): ConformanceSpan[] {
+  return server.requests.filter((request) => request.path === path).flatMap((request) => fromOtlpJson(request.body));
+}
+
+/** The received span with this id (fails the test when there is none). */
+export function spanWithId(spans: readonly ConformanceSpan[], spanId: string): ConformanceSpan {
+  const span = spans.find((candidate) => candidate.spanId === spanId);
+  if (!span) throw new Error(`the tool did not receive span ${spanId}`);
+  return span;
 }

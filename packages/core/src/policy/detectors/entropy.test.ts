@@ -4,6 +4,7 @@
 // text around it: the same answers, the same entropy to the last bit.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { referenceIsEncodedData } from './__fixtures__/encoded-data-reference';
 import {
   entropyThreshold,
   hasMixedClasses,
@@ -113,31 +114,8 @@ function oldLongestAlphanumericPart(token: string): number {
   return longest;
 }
 
-/** The former isEncodedData: atob and a fatal TextDecoder (as fuzz.test.ts has it). */
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-function oldIsEncodedData(token: string): boolean {
-  if (/^(?:iVBORw0KGgo|\/9j\/|R0lGOD|JVBERi0|UEsDB|H4sI)/.test(token)) return true;
-  const body = token.replace(/=+$/, '');
-  const usable = body.length - (body.length % 4);
-  if (usable < 16) return false;
-  if (!/^[A-Za-z0-9+/_-]*$/.test(body.slice(0, usable))) return false;
-  const binary = atob(body.slice(0, usable).replace(/-/g, '+').replace(/_/g, '/'));
-  let decoded: string;
-  try {
-    decoded = utf8.decode(Uint8Array.from(binary, (char) => char.charCodeAt(0)));
-  } catch {
-    return false;
-  }
-  let printable = 0;
-  let total = 0;
-  for (const char of decoded) {
-    const code = char.codePointAt(0)!;
-    total++;
-    if (code === 9 || code === 10 || code === 13 || (code >= 32 && code !== 127 && !(code >= 128 && code < 160)))
-      printable++;
-  }
-  return total > 0 && printable / total >= 0.95;
-}
+/** The former isEncodedData: atob and a fatal TextDecoder. */
+const oldIsEncodedData = referenceIsEncodedData;
 
 const OLD_PUBLIC_ID =
   /^(?:chatcmpl|cmpl|call|asst|thread|msg|run|step|file|batch|resp|conv|cp|ci|vs|fc|rs|ft|ftjob|ftckpt|org|proj|user|item|modr|upload|eval|toolu|srvtoolu|req|evt|cus|pi|pm|ch|in|ii|sub|price|prod|txn|sess|cs|seti|src|tok|acct|ba|card|re|po|tr|py|sha\d+|md5)[-_]/;
