@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ContentScanError } from '../../errors/content-scan-error';
 import type { DetectorKind } from '../schema';
+import { referenceIsEncodedData } from './__fixtures__/encoded-data-reference';
 import { compileDetectors, DEFAULT_MAX_TEXT_LENGTH } from './compile-detectors';
 import { MAX_CUSTOM_MATCH, unsafePatternReason } from './custom';
 import { isEncodedData } from './entropy';
@@ -127,29 +128,7 @@ describe('content detectors: properties', () => {
 
 describe('isEncodedData (hand-decoded base64 and UTF-8)', () => {
   /** The former implementation: atob and a fatal TextDecoder. */
-  const utf8 = new TextDecoder('utf-8', { fatal: true });
-  function reference(token: string): boolean {
-    if (/^(?:iVBORw0KGgo|\/9j\/|R0lGOD|JVBERi0|UEsDB|H4sI)/.test(token)) return true;
-    const body = token.replace(/=+$/, '').replace(/-/g, '+').replace(/_/g, '/');
-    const usable = body.length - (body.length % 4);
-    if (usable < 16) return false;
-    const binary = atob(body.slice(0, usable));
-    let decoded: string;
-    try {
-      decoded = utf8.decode(Uint8Array.from(binary, (char) => char.charCodeAt(0)));
-    } catch {
-      return false;
-    }
-    let printable = 0;
-    let total = 0;
-    for (const char of decoded) {
-      const code = char.codePointAt(0)!;
-      total++;
-      if (code === 9 || code === 10 || code === 13 || (code >= 32 && code !== 127 && !(code >= 128 && code < 160)))
-        printable++;
-    }
-    return total > 0 && printable / total >= 0.95;
-  }
+  const reference = referenceIsEncodedData;
   const base64Of = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
 
   it('agrees with atob + TextDecoder on base64 of text, of random bytes and on random tokens', () => {

@@ -1,12 +1,6 @@
 // Secrets: provider API keys by their documented shape, then generic random-looking tokens.
-import {
-  entropyThreshold,
-  hasMixedClasses,
-  isEncodedData,
-  longestAlphanumericPart,
-  looksLikeWords,
-  shannonEntropy,
-} from './entropy';
+import { isDigitCode } from './chars';
+import { entropyThreshold, hasMixedClasses, isEncodedToken, readsAsWords, readToken } from './entropy';
 import type { KindDetector } from './internal-types';
 import { forEachTokenRun } from './token-runs';
 import type { Finding } from './types';
@@ -111,7 +105,6 @@ const KEY_SHAPES: readonly KeyShape[] = [
 /** A line that names AWS or a secret, before a 40-character base64 run (`aws_secret_access_key = ...`). */
 const AWS_SECRET_CONTEXT = /aws|secret/i;
 const AWS_SECRET_LENGTH = 40;
-const AWS_SECRET_CHARS = /^[A-Za-z0-9/+]{40}$/;
 
 /** Generic tokens: runs of `[A-Za-z0-9+/_-]` (and `=` padding) of 24 to 512 characters. */
 const MIN_TOKEN = 24;
@@ -124,11 +117,11 @@ const MIN_RANDOM_PART = 12;
  * `msg_`, `toolu_`, `conv_`, ...), Stripe object ids (`cus_`, `pi_`, ...), SRI hashes (`sha512-`).
  */
 const PUBLIC_ID =
-  /^(?:chatcmpl|cmpl|call|asst|thread|msg|run|step|file|batch|resp|conv|cp|ci|vs|fc|rs|ft|ftjob|ftckpt|org|proj|user|item|modr|upload|eval|toolu|srvtoolu|req|evt|cus|pi|pm|ch|in|ii|sub|price|prod|txn|sess|cs|seti|src|tok|acct|ba|card|re|po|tr|py|sha\d+|md5)[-_]/;
+  /(?:chatcmpl|cmpl|call|asst|thread|msg|run|step|file|batch|resp|conv|cp|ci|vs|fc|rs|ft|ftjob|ftckpt|org|proj|user|item|modr|upload|eval|toolu|srvtoolu|req|evt|cus|pi|pm|ch|in|ii|sub|price|prod|txn|sess|cs|seti|src|tok|acct|ba|card|re|po|tr|py|sha\d+|md5)[-_]/y;
 /** A labelled hash or fingerprint right before the token (`pin-sha256="`, `SHA-256: `, `etag=`). */
 const HASH_LABEL = /(?:sha-?\d{1,3}|md5|hash|digest|checksum|fingerprint|integrity|etag)["']?\s*[:=]?\s*["']?$/i;
-/** Words one of which HASH_LABEL needs, in lower case (a cheap test before the expression). */
-const HASH_WORDS = ['sha', 'md5', 'hash', 'digest', 'checksum', 'fingerprint', 'integrity', 'etag'];
+/** The label words of HASH_LABEL other than `sha-?\d{1,3}`, in lower case. */
+const HASH_WORDS = ['md5', 'hash', 'digest', 'checksum', 'fingerprint', 'integrity', 'etag'];
 /** Query parameters whose value is a credential. */
 const CREDENTIAL_PARAMETER = /(?:key|token|secret|pass|pwd|sig|signature|auth|credential|session)[A-Za-z0-9_-]*$/i;
 /** Characters that end a URL when walking back from a token. */
@@ -163,10 +156,9 @@ function scan(text: string, out: Finding[]): void {
     // Token runs come in order: the only family findings that can overlap start at `cursor`.
     const next = found[cursor];
     if (next && next.start < end) return;
-    const token = text.slice(start, end);
-    if (awsContext && isAwsSecretKey(text, token, start)) {
+    if (awsContext && isAwsSecretKey(text, start, end)) {
       out.push({ kind: 'secret', start, end, detail: 'aws_secret_key' });
-    } else if (isRandomToken(token) && isCredentialContext(text, start, urls)) {
+    } else if (isRandomRun(text, start, end) && isCredentialContext(text, start, urls)) {
       out.push({ kind: 'secret', start, end, detail: 'high_entropy' });
     }
   });
@@ -276,25 +268,50 @@ function scanPrivateKeys(text: string): Array<readonly [number, number]> {
 }
 
 /** 40 base64 characters of mixed case with a digit, `/` or `+`, on a line that names AWS or a secret. */
-function isAwsSecretKey(text: string, token: string, start: number): boolean {
-  if (token.length !== AWS_SECRET_LENGTH || !AWS_SECRET_CHARS.test(token)) return false;
-  if (!/[A-Z]/.test(token) || !/[a-z]/.test(token) || !/[0-9/+]/.test(token)) return false;
+function isAwsSecretKey(text: string, start: number, end: number): boolean {
+  if (end - start !== AWS_SECRET_LENGTH) return false;
+  let classes = 0;
+  for (let index = start; index < end; index++) {
+    const code = text.charCodeAt(index);
+    if (code >= 65 && code <= 90) classes |= 1;
+    else if (code >= 97 && code <= 122) classes |= 2;
+    else if ((code >= 48 && code <= 57) || code === 47 || code === 43) classes |= 4;
+    else return false;
+  }
+  if (classes !== 7) return false;
   // The 64 characters before the token, from the line start if that is nearer (never a scan back further).
-  const before = text.slice(Math.max(0, start - 64), start);
-  return AWS_SECRET_CONTEXT.test(before.slice(before.lastIndexOf('\n') + 1));
+  let lineStart = start;
+  const stop = Math.max(0, start - 64);
+  while (lineStart > stop && text.charCodeAt(lineStart - 1) !== 10) lineStart--;
+  return AWS_SECRET_CONTEXT.test(text.slice(lineStart, start));
 }
 
-/** The generic test; the calibration is described in index.ts. */
+/** The generic test of a token; the calibration is described in index.ts. */
 export function isRandomToken(token: string): boolean {
-  let bodyEnd = token.length;
-  while (bodyEnd > 0 && token.charCodeAt(bodyEnd - 1) === 61) bodyEnd--;
-  const body = bodyEnd === token.length ? token : token.slice(0, bodyEnd);
-  if (body.length < MIN_TOKEN || !hasMixedClasses(body)) return false;
-  // A public id has a `-` or `_` after its prefix (a native search first, before the expression).
-  if ((body.includes('-') || body.includes('_')) && PUBLIC_ID.test(body)) return false;
-  if (longestAlphanumericPart(body) < MIN_RANDOM_PART || looksLikeWords(body)) return false;
-  if (shannonEntropy(body) < entropyThreshold(body.length)) return false;
-  return !isEncodedData(token);
+  return isRandomRun(token, 0, token.length);
+}
+
+/**
+ * {@link isRandomToken} of `text[start, end)`, read in one pass with no slice and no expression (unless
+ * the token has a `-` or `_` that can end a public id prefix).
+ */
+export function isRandomRun(text: string, start: number, end: number): boolean {
+  let bodyEnd = end;
+  while (bodyEnd > start && text.charCodeAt(bodyEnd - 1) === 61) bodyEnd--;
+  const length = bodyEnd - start;
+  if (length < MIN_TOKEN) return false;
+  const token = readToken(text, start, bodyEnd);
+  if (token.classes !== 7) return false;
+  if (token.dashOrUnderscore && isPublicId(text, start)) return false;
+  if (token.longestPart < MIN_RANDOM_PART || readsAsWords(token)) return false;
+  if (token.entropy < entropyThreshold(length)) return false;
+  return !isEncodedToken(text, start, bodyEnd, token);
+}
+
+/** {@link PUBLIC_ID} at `start` (sticky: it cannot run past the token, as `-` and `_` end its match). */
+function isPublicId(text: string, start: number): boolean {
+  PUBLIC_ID.lastIndex = start;
+  return PUBLIC_ID.test(text);
 }
 
 /**
@@ -304,11 +321,7 @@ export function isRandomToken(token: string): boolean {
  */
 function isCredentialContext(text: string, start: number, urls: UrlContext): boolean {
   if (text[start - 1] === '%' || text.endsWith('base64,', start)) return false;
-  if (mayEndWithHashLabel(text, start)) {
-    const before = text.slice(Math.max(0, start - 24), start);
-    const lower = before.toLowerCase();
-    if (HASH_WORDS.some((word) => lower.includes(word)) && HASH_LABEL.test(before)) return false;
-  }
+  if (endsWithHashLabel(text, start)) return false;
   const wordStart = Math.max(urls.wordStart(start), start - URL_LOOKBEHIND);
   const prefix = text.slice(wordStart, start);
   if (!prefix.includes('://') && !prefix.startsWith('www.')) return true;
@@ -318,30 +331,66 @@ function isCredentialContext(text: string, start: number, urls: UrlContext): boo
 }
 
 /**
+ * {@link HASH_LABEL} tested on the 24 characters before `start`, read backwards without a slice or an
+ * expression: an optional quote, spaces, an optional `:` or `=`, spaces, an optional quote (the three
+ * optional parts are of disjoint character sets, so taking each greedily is the only way to match), then a
+ * label word ending there. A non-ASCII character where a space may be (`\s` also has Unicode spaces) is
+ * left to the expression.
+ */
+export function endsWithHashLabel(text: string, start: number): boolean {
+  const windowStart = Math.max(0, start - 24);
+  let index = start;
+  if (index > windowStart && isQuoteCode(text.charCodeAt(index - 1))) index--;
+  index = skipSpacesBack(text, index, windowStart);
+  if (index > windowStart) {
+    const code = text.charCodeAt(index - 1);
+    if (code === 58 || code === 61) index = skipSpacesBack(text, index - 1, windowStart);
+  }
+  if (index > windowStart && isQuoteCode(text.charCodeAt(index - 1))) index--;
+  if (index < 0) return HASH_LABEL.test(text.slice(windowStart, start));
+  for (const word of HASH_WORDS) {
+    if (index - word.length >= windowStart && endsWithLowerCase(text, index, word)) return true;
+  }
+  // sha-?\d{1,3}
+  let digitsStart = index;
+  while (digitsStart > windowStart && index - digitsStart < 4 && isDigitCode(text.charCodeAt(digitsStart - 1))) {
+    digitsStart--;
+  }
+  const digits = index - digitsStart;
+  if (digits < 1 || digits > 3) return false;
+  const shaEnd = digitsStart > windowStart && text.charCodeAt(digitsStart - 1) === 45 ? digitsStart - 1 : digitsStart;
+  return shaEnd - 3 >= windowStart && endsWithLowerCase(text, shaEnd, 'sha');
+}
+
+const isQuoteCode = (code: number): boolean => code === 34 || code === 39;
+
+/** The index before the spaces that end at `index` (not before `stop`); -1 at a non-ASCII character. */
+function skipSpacesBack(text: string, index: number, stop: number): number {
+  while (index > stop) {
+    const code = text.charCodeAt(index - 1);
+    if (code >= 128) return -1;
+    if (code !== 32 && !(code >= 9 && code <= 13)) break;
+    index--;
+  }
+  return index;
+}
+
+/** `true` when `text` has `word` (lower case, ASCII) right before `end`, in any case. */
+function endsWithLowerCase(text: string, end: number, word: string): boolean {
+  const from = end - word.length;
+  for (let offset = 0; offset < word.length; offset++) {
+    const code = text.charCodeAt(from + offset);
+    // ASCII letters lower-cased; digits stay digits. Non-ASCII never equals an ASCII letter here (`i`
+    // without `u` does not fold non-ASCII characters onto ASCII ones).
+    if ((code >= 65 && code <= 90 ? code | 0x20 : code) !== word.charCodeAt(offset)) return false;
+  }
+  return true;
+}
+
+/**
  * Where the word (a stretch without a URL-ending character) that contains a position starts. Asked
  * for positions in increasing order, it reads each character once.
  */
-/**
- * A necessary condition for {@link HASH_LABEL} to match the text just before `start`, without
- * allocating: after the label's optional quotes, spaces, `:` or `=`, the last label character is a
- * digit (`sha256`, `md5`) or the last letter of a label word (hasH, digesT, checksuM, fingerprinT,
- * integritY, etaG). Most tokens fail it, so the expression runs rarely.
- */
-function mayEndWithHashLabel(text: string, start: number): boolean {
-  let index = start - 1;
-  const stop = Math.max(0, start - 24);
-  while (index >= stop) {
-    const code = text.charCodeAt(index);
-    if (code >= 128) return true; // a non-ASCII space (\s) or letter: leave it to the expression
-    // " ' : = and whitespace may follow the label
-    if (code === 34 || code === 39 || code === 58 || code === 61 || code === 32 || (code >= 9 && code <= 13)) index--;
-    else break;
-  }
-  if (index < stop) return false;
-  const code = text.charCodeAt(index) | 0x20; // lower-cases ASCII letters; digits stay digits (0x30–0x39)
-  return (code >= 48 && code <= 57) || code === 104 || code === 116 || code === 109 || code === 121 || code === 103;
-}
-
 class UrlContext {
   private scanned = 0;
   private lastStop = 0;

@@ -1,0 +1,62 @@
+// A local stand-in for an observability tool's ingestion endpoint: records every request (gzip bodies
+// inflated, JSON parsed) and answers 200 with `{}`, as Langfuse's OTLP endpoint and PostHog's batch
+// endpoint do.
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { type ConformanceSpan, fromOtlpJson } from '@genops/conformance';
+
+export interface IngestedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  /** The body, parsed as JSON (`undefined` when it is not JSON). */
+  body: unknown;
+}
+
+export interface IngestionServer {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly requests: IngestedRequest[];
+  close(): Promise<void>;
+}
+
+export async function startIngestionServer(): Promise<IngestionServer> {
+  const requests: IngestedRequest[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      let raw = Buffer.concat(chunks);
+      if (request.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
+      let body: unknown;
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        body = undefined;
+      }
+      requests.push({ method: request.method ?? '', path: request.url ?? '', headers: request.headers, body });
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The spans of every OTLP/JSON request the server received on `path`. */
+export function receivedSpans(server: IngestionServer, path: string): ConformanceSpan[] {
+  return server.requests.filter((request) => request.path === path).flatMap((request) => fromOtlpJson(request.body));
+}
+
+/** The received span with this id (fails the test when there is none). */
+export function spanWithId(spans: readonly ConformanceSpan[], spanId: string): ConformanceSpan {
+  const span = spans.find((candidate) => candidate.spanId === spanId);
+  if (!span) throw new Error(`the tool did not receive span ${spanId}`);
+  return span;
+}

@@ -1,0 +1,9 @@
+import { libraryConfig } from '@genops/tsconfig/tsup';
+import { defineConfig } from 'tsup';
+
+export default defineConfig(
+  libraryConfig({
+    entry: ['src/index.ts', 'src/langfuse.ts', 'src/openinference.ts', 'src/posthog.ts', 'src/traceloop.ts'],
+    external: ['@opentelemetry/api'],
+  }),
+);
