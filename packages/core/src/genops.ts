@@ -25,6 +25,7 @@ import { PRICE_FILES } from './pricing/data/index';
 import { resolveUserPrices } from './pricing/load-prices';
 import { PriceTable } from './pricing/price-table';
 import type { ModelPrice } from './pricing/types';
+import { settleUnsettledAtExit } from './pipeline/unsettled';
 import { MemoryStore } from './store/memory-store';
 import { openStoreUrl } from './store/open-store';
 import type { GovernanceStore } from './store/types';
@@ -151,6 +152,8 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
     captureContent,
   });
   governorRef = governor;
+  // A sent call nobody ended settles at its reservation by the time the process exits.
+  const removeExitHooks = settleUnsettledAtExit(governor.unsettled, governor.journal);
   const enabled: GenOpsAdapter[] = [];
   setCurrentGovernor(governor);
   const explicit = (options.adapters ?? []) as GenOpsAdapter[];
@@ -184,6 +187,9 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
           diag.warn(`genops: adapter ${adapter.name} could not be disabled`, error);
         }
       }
+      // Calls still open were sent (or dropped before sending): settle them before the audit closes.
+      await governor.unsettled.abandonAll('shutdown');
+      removeExitHooks();
       if (audit) await audit.close();
       // Last chance for journaled settlements; what remains stays in the journal file, if one is set.
       await governor.journal.replay();

@@ -33,6 +33,11 @@ export class SettlementJournal {
     return this.pending.length;
   }
 
+  /** Whether entries are written to a file (and so survive the process). */
+  get persistent(): boolean {
+    return this.options.file !== undefined;
+  }
+
   add(entry: JournaledSettlement): void {
     this.pending.push(entry);
     if (this.options.file) {
