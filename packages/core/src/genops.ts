@@ -18,6 +18,7 @@ import { type GenOpsOptions, parseOptions, type ResolvedOptions } from './config
 import { ConfigError } from './errors/config-error';
 import { Governor } from './governor';
 import { microsToUsd } from './money';
+import { settleUnsettledAtExit } from './pipeline/unsettled';
 import { type CompiledPolicy, compilePolicy, EMPTY_POLICY } from './policy/compile';
 import { loadPolicyFileSync, parsePolicyObject } from './policy/load';
 import { watchPolicyFile } from './policy/watch';
@@ -25,7 +26,6 @@ import { PRICE_FILES } from './pricing/data/index';
 import { resolveUserPrices } from './pricing/load-prices';
 import { PriceTable } from './pricing/price-table';
 import type { ModelPrice } from './pricing/types';
-import { settleUnsettledAtExit } from './pipeline/unsettled';
 import { MemoryStore } from './store/memory-store';
 import { openStoreUrl } from './store/open-store';
 import type { GovernanceStore } from './store/types';

@@ -24,7 +24,6 @@ import { price, unknownPrice } from './pipeline/price';
 import { CallRecorder } from './pipeline/recorder';
 import { linesOf, reserve } from './pipeline/reserve';
 import { settle } from './pipeline/settle';
-import { UnsettledCalls } from './pipeline/unsettled';
 import type {
   ApprovalInfo,
   CallOutcome,
@@ -35,6 +34,7 @@ import type {
   GovernorSettings,
   Unit,
 } from './pipeline/types';
+import { UnsettledCalls } from './pipeline/unsettled';
 import type { CompiledPolicy } from './policy/compile';
 import type { PolicyEvaluation } from './policy/policy-engine';
 import { subjectOf } from './policy/policy-engine';

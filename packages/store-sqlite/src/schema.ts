@@ -74,6 +74,11 @@ const MIGRATIONS: readonly string[] = [
   -- an on-time settlement, the retention after a late one; the lease-expiry scan deletes the row then.
   ALTER TABLE reservations ADD COLUMN settled INTEGER NOT NULL DEFAULT 0;
   `,
+  `
+  -- sent = 1: the reservation's request left the process (markSent), so when its lease ends unsettled
+  -- it is committed at its reserved amounts instead of released. Rows written before read as not sent.
+  ALTER TABLE reservations ADD COLUMN sent INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /** The schema version this package writes (and the newest it reads). */
