@@ -24,5 +24,6 @@ export {
   startFakeGemini,
 } from './fake-google-server';
 export { startFakeOpenAI } from './fake-openai-server';
+export { collectGarbageUntil } from './garbage';
 export { createTestTelemetry, type TestTelemetry, type TestTelemetryOptions } from './telemetry';
 export type { FakeOpenAIServer, FakeReply, FakeUsage, RecordedRequest, StartFakeOpenAIOptions } from './types';

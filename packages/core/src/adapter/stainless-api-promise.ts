@@ -63,6 +63,10 @@ export function governStainlessCall(
     },
   }).then(({ call: started, sent }) => {
     call = started;
+    // The request has left: a caller that drops the promise unread (or the stream it resolves to)
+    // leaves the call to be settled at its reservation once they are collected.
+    const held = holder.deref();
+    if (held) started.tether(held);
     return sent;
   });
   let parsing = false;
@@ -94,6 +98,7 @@ export function governStainlessCall(
   const promise = new APIPromise(client, responsePromise, parse) as Promise<unknown> & {
     asResponse(): Promise<Response>;
   };
+  const holder = new WeakRef<object>(promise);
   const asResponse = promise.asResponse.bind(promise);
   promise.asResponse = () =>
     asResponse().then((response) => {
