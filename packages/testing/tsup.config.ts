@@ -6,6 +6,12 @@ import { defineConfig } from 'tsup';
 // `@genops/testing/route-contract`, `@genops/testing/abandon-contract`.
 export default defineConfig(
   libraryConfig({
-    entry: ['src/index.ts', 'src/store-contract.ts', 'src/adapter-harness.ts', 'src/route-contract.ts', 'src/abandon-contract.ts'],
+    entry: [
+      'src/index.ts',
+      'src/store-contract.ts',
+      'src/adapter-harness.ts',
+      'src/route-contract.ts',
+      'src/abandon-contract.ts',
+    ],
   }),
 );

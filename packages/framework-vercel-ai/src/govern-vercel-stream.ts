@@ -20,11 +20,18 @@ export interface GovernStreamOptions {
 }
 
 /**
- * Reads a `doStream` result's parts as they pass to the AI SDK, unchanged and unbuffered, and settles
- * the governed call exactly once: with the `finish` part's usage when the stream ends; as incomplete
- * when the consumer cancels it; as failed (with what was read) when the provider's stream errors or
- * sends an `error` part. Text deltas are checked by output content rules; a denied tool call is held
- * back, so the AI SDK never executes it, and the stream errors with the policy error after `finish`.
+ * Reads a `doStream` result's parts as they pass to the AI SDK, unchanged, and settles the governed call
+ * exactly once: with the `finish` part's usage when the stream ends; as incomplete when the consumer
+ * cancels it; as failed (with what was read) when the provider's stream errors or sends an `error` part.
+ * Text deltas are checked by output content rules; a denied tool call is held back, so the AI SDK never
+ * executes it, and the stream errors with the policy error after `finish`.
+ *
+ * The provider's stream is read to its end whether or not anyone reads on (parts queue up for the AI
+ * SDK): `streamText` keeps the provider's response open when its consumer stops reading (`break` out of
+ * `textStream` or `fullStream` cancels only its own branch of the result), so the provider finishes,
+ * and bills, the whole response; reading it is what settles the unit with that usage instead of never.
+ * The returned stream is tethered to the call: dropped before the provider finished, the unit settles
+ * at its reservation.
  */
 export function governVercelStream(
   call: GovernedCall,
@@ -44,77 +51,83 @@ export function governVercelStream(
     await how();
   };
 
-  return new ReadableStream<LanguageModelV4StreamPart>({
-    async pull(controller) {
-      for (;;) {
-        let next: ReadableStreamReadResult<LanguageModelV4StreamPart>;
-        try {
-          next = await reader.read();
-        } catch (error) {
-          await settle(() => call.fail(error, snapshot(outcome)));
-          controller.error(error);
-          return;
-        }
-        if (next.done) {
-          await settle(() =>
-            streamError !== undefined
-              ? call.fail(streamError, snapshot(outcome))
-              : call.end({ ...snapshot(outcome), incomplete: outcome.usage === undefined }),
-          );
-          if (denied) controller.error(await recordDeniedToolCall(options.governor, denied));
-          else controller.close();
-          return;
-        }
-        const part = next.value;
-        if (first && !NOT_OUTPUT.has(part.type)) {
-          first = false;
-          call.firstChunk();
-        }
-        switch (part.type) {
-          case 'response-metadata':
-            if (part.id) outcome.response.id = part.id;
-            if (part.modelId) outcome.response.model = part.modelId;
-            break;
-          case 'finish':
-            outcome.usage = convertVercelUsage(part.usage);
-            outcome.response.finishReasons = finishReasonsOf(part.finishReason);
-            break;
-          case 'error':
-            streamError ??= part.error;
-            break;
-          case 'text-delta': {
-            const blocked = call.checkOutput(part.delta);
-            if (blocked) {
-              await settle(() => call.fail(blocked, snapshot(outcome)));
-              controller.error(blocked);
-              await reader.cancel(blocked).catch(() => {});
-              return;
-            }
-            break;
+  const governed = new ReadableStream<LanguageModelV4StreamPart>(
+    {
+      async pull(controller) {
+        for (;;) {
+          let next: ReadableStreamReadResult<LanguageModelV4StreamPart>;
+          try {
+            next = await reader.read();
+          } catch (error) {
+            await settle(() => call.fail(error, snapshot(outcome)));
+            controller.error(error);
+            return;
           }
-          case 'tool-call':
-            // Held back: the AI SDK executes client tools as their `tool-call` parts arrive. After a
-            // denied one, no further tool call of this step is delivered either.
-            if (denied) continue;
-            if (options.toolProvider !== undefined) {
-              denied = findDeniedToolCall(options.governor, call.attribution, [part], options.toolProvider);
-              if (denied) continue;
+          if (next.done) {
+            await settle(() =>
+              streamError !== undefined
+                ? call.fail(streamError, snapshot(outcome))
+                : call.end({ ...snapshot(outcome), incomplete: outcome.usage === undefined }),
+            );
+            if (denied) controller.error(await recordDeniedToolCall(options.governor, denied));
+            else controller.close();
+            return;
+          }
+          const part = next.value;
+          if (first && !NOT_OUTPUT.has(part.type)) {
+            first = false;
+            call.firstChunk();
+          }
+          switch (part.type) {
+            case 'response-metadata':
+              if (part.id) outcome.response.id = part.id;
+              if (part.modelId) outcome.response.model = part.modelId;
+              break;
+            case 'finish':
+              outcome.usage = convertVercelUsage(part.usage);
+              outcome.response.finishReasons = finishReasonsOf(part.finishReason);
+              break;
+            case 'error':
+              streamError ??= part.error;
+              break;
+            case 'text-delta': {
+              const blocked = call.checkOutput(part.delta);
+              if (blocked) {
+                await settle(() => call.fail(blocked, snapshot(outcome)));
+                controller.error(blocked);
+                await reader.cancel(blocked).catch(() => {});
+                return;
+              }
+              break;
             }
-            break;
+            case 'tool-call':
+              // Held back: the AI SDK executes client tools as their `tool-call` parts arrive. After a
+              // denied one, no further tool call of this step is delivered either.
+              if (denied) continue;
+              if (options.toolProvider !== undefined) {
+                denied = findDeniedToolCall(options.governor, call.attribution, [part], options.toolProvider);
+                if (denied) continue;
+              }
+              break;
+          }
+          // After a denied tool call, the rest of the stream is read for its usage, and `finish` is held
+          // back too: the generation ends with the policy error, not as a finished step.
+          if (denied && part.type === 'finish') continue;
+          controller.enqueue(part);
+          return;
         }
-        // After a denied tool call, the rest of the stream is read for its usage, and `finish` is held
-        // back too: the generation ends with the policy error, not as a finished step.
-        if (denied && part.type === 'finish') continue;
-        controller.enqueue(part);
-        return;
-      }
+      },
+      async cancel(reason) {
+        // The consumer stopped reading: what was produced so far is billed, but its usage never arrived.
+        await settle(() => call.end({ ...snapshot(outcome), incomplete: true }));
+        await reader.cancel(reason).catch(() => {});
+      },
     },
-    async cancel(reason) {
-      // The consumer stopped reading: what was produced so far is billed, but its usage never arrived.
-      await settle(() => call.end({ ...snapshot(outcome), incomplete: true }));
-      await reader.cancel(reason).catch(() => {});
-    },
-  });
+    // Pulled whatever the consumer does: the provider's stream is always read to its end (see above).
+    { highWaterMark: Number.POSITIVE_INFINITY },
+  );
+  call.tether(governed);
+  return governed;
 }
 
 function snapshot(outcome: CallOutcome): CallOutcome {

@@ -31,7 +31,8 @@ describe('chat.completions.create({ stream: true })', () => {
 describe('responses.create({ stream: true })', () => {
   describeAbandonedStreams(harness, {
     enqueueSlowStream: slow,
-    open: () => client().responses.create({ model: 'gpt-4o', input: 'Say hello.', max_output_tokens: 50, stream: true }),
+    open: () =>
+      client().responses.create({ model: 'gpt-4o', input: 'Say hello.', max_output_tokens: 50, stream: true }),
     async readFirstAndBreak(stream) {
       for await (const _ of stream) break;
     },

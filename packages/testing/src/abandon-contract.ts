@@ -6,10 +6,20 @@ import { collectGarbageUntil } from './garbage';
 export interface AbandonedStreamRoute<Stream> {
   /** Queues a streamed reply that takes a while (delays between events), so it cannot end by itself first. */
   enqueueSlowStream(): void;
+  /**
+   * Queues a streamed reply so slow that only the lease or shutdown can end its unit first (default:
+   * {@link enqueueSlowStream}); needed by routes that read the provider's stream themselves.
+   */
+  enqueueStalledStream?(): void;
   /** Starts one governed streamed call and resolves with what the caller holds (its stream). */
   open(): Promise<Stream>;
   /** Reads the stream's first chunk, then stops reading (`break`). */
   readFirstAndBreak(stream: Stream): Promise<void>;
+  /**
+   * For routes whose `open` does not reject on a denial (the AI SDK reports it in the stream): starts a
+   * call and resolves with the error the app sees. Default: `open()`'s rejection.
+   */
+  deniedError?(): Promise<unknown>;
   /** Requests the fake server received so far. */
   requestCount(): number;
   /**
@@ -34,12 +44,13 @@ export function describeAbandonedStreams<Server extends HarnessServer, Stream>(
 ): void {
   const budgets = [{ name: BUDGET, limit: 100, window: 'day' as const }];
   const atReservation = (route.settlesAt ?? 'reservation') === 'reservation';
+  const stalled = () => (route.enqueueStalledStream ?? route.enqueueSlowStream)();
 
-  async function expectSettled(options: { storeOpen?: boolean } = {}): Promise<void> {
+  async function expectSettled(options: { storeOpen?: boolean; atReservation?: boolean } = {}): Promise<void> {
     const span = harness.lastSpan();
     const reserved = span.attributes['genops.accounting.reserved'];
     expect(typeof reserved).toBe('number');
-    if (atReservation) {
+    if (options.atReservation ?? atReservation) {
       expect(span.attributes).toMatchObject({
         'genops.accounting.incomplete': true,
         'genops.accounting.actual': reserved,
@@ -63,7 +74,11 @@ export function describeAbandonedStreams<Server extends HarnessServer, Stream>(
     return harness.spans().length > 0;
   }
 
-  it('abandoned after its first chunk: settles once, flagged incomplete, nothing left reserved', async () => {
+  const settles = atReservation
+    ? 'settles once at its reservation, flagged incomplete'
+    : 'settles once from the usage the provider reported (its stream is read to the end)';
+
+  it(`abandoned after its first chunk: ${settles}, nothing left reserved`, async () => {
     harness.init({ budgets });
     route.enqueueSlowStream();
     await route.readFirstAndBreak(await route.open());
@@ -72,7 +87,7 @@ export function describeAbandonedStreams<Server extends HarnessServer, Stream>(
     await expectSettled();
   });
 
-  it('never iterated and dropped: settles once it is garbage-collected', async () => {
+  it(`never iterated and dropped: ${atReservation ? 'once garbage-collected, ' : ''}${settles}`, async () => {
     harness.init({ budgets });
     route.enqueueSlowStream();
     // Opened in a function of its own, so nothing in this test keeps the stream alive.
@@ -86,28 +101,34 @@ export function describeAbandonedStreams<Server extends HarnessServer, Stream>(
 
   it('held unread past its lease: settles when the lease ends', async () => {
     harness.init({ budgets, reservationLeaseMs: 300 });
-    route.enqueueSlowStream();
+    stalled();
     const held = await route.open();
     expect(await spanEnded()).toBe(true);
-    await expectSettled();
+    await expectSettled({ atReservation: true });
     expect(held).toBeDefined();
   });
 
   it('held unread at shutdown: settles before GenOps shuts down', async () => {
     harness.init({ budgets });
-    route.enqueueSlowStream();
+    stalled();
     const held = await route.open();
-    if (atReservation) expect(harness.spans()).toHaveLength(0);
+    expect(harness.spans()).toHaveLength(0);
     await harness.shutdown();
     expect(harness.spans().length).toBeGreaterThan(0);
-    await expectSettled({ storeOpen: false });
+    await expectSettled({ storeOpen: false, atReservation: true });
     expect(held).toBeDefined();
   });
 
   it('denied before it left: nothing is sent and nothing stays reserved', async () => {
     harness.init({ budgets: [{ name: BUDGET, limit: 0.000001, window: 'day' }] });
     const before = route.requestCount();
-    await expect(route.open()).rejects.toMatchObject({ name: 'BudgetExceededError' });
+    const error = route.deniedError
+      ? await route.deniedError()
+      : await route.open().then(
+          () => undefined,
+          (caught: unknown) => caught,
+        );
+    expect(error).toMatchObject({ name: 'BudgetExceededError' });
     expect(route.requestCount()).toBe(before);
     const status = await harness.genops!.status();
     expect(status.openReservations).toBe(0);
