@@ -20,6 +20,11 @@ export interface AbandonedStreamRoute<Stream> {
    * call and resolves with the error the app sees. Default: `open()`'s rejection.
    */
   deniedError?(): Promise<unknown>;
+  /**
+   * The route's request goes out on the first read of its stream (a lazy generator, as LlamaIndex's),
+   * so a stream never read was never sent: dropped, past its lease or at shutdown, it is released.
+   */
+  sendsOnFirstRead?: boolean;
   /** Requests the fake server received so far. */
   requestCount(): number;
   /**
@@ -46,11 +51,16 @@ export function describeAbandonedStreams<Server extends HarnessServer, Stream>(
   const atReservation = (route.settlesAt ?? 'reservation') === 'reservation';
   const stalled = () => (route.enqueueStalledStream ?? route.enqueueSlowStream)();
 
-  async function expectSettled(options: { storeOpen?: boolean; atReservation?: boolean } = {}): Promise<void> {
+  async function expectSettled(
+    options: { storeOpen?: boolean; atReservation?: boolean; released?: boolean } = {},
+  ): Promise<void> {
     const span = harness.lastSpan();
     const reserved = span.attributes['genops.accounting.reserved'];
     expect(typeof reserved).toBe('number');
-    if (options.atReservation ?? atReservation) {
+    if (options.released) {
+      expect(span.attributes['genops.accounting.actual']).toBe(0);
+      expect(span.attributes['genops.accounting.incomplete']).toBeUndefined();
+    } else if (options.atReservation ?? atReservation) {
       expect(span.attributes).toMatchObject({
         'genops.accounting.incomplete': true,
         'genops.accounting.actual': reserved,
@@ -87,35 +97,41 @@ export function describeAbandonedStreams<Server extends HarnessServer, Stream>(
     await expectSettled();
   });
 
-  it(`never iterated and dropped: ${atReservation ? 'once garbage-collected, ' : ''}${settles}`, async () => {
+  const unread = route.sendsOnFirstRead
+    ? 'nothing was sent, so it is released once garbage-collected'
+    : `${atReservation ? 'once garbage-collected, ' : ''}${settles}`;
+
+  it(`never iterated and dropped: ${unread}`, async () => {
     harness.init({ budgets });
     route.enqueueSlowStream();
     // Opened in a function of its own, so nothing in this test keeps the stream alive.
     await (async () => {
       await route.open();
     })();
-    expect(route.requestCount()).toBe(1);
+    expect(route.requestCount()).toBe(route.sendsOnFirstRead ? 0 : 1);
     expect(await collectGarbageUntil(() => harness.spans().length > 0, 200)).toBe(true);
-    await expectSettled();
+    await expectSettled({ released: route.sendsOnFirstRead === true });
   });
 
-  it('held unread past its lease: settles when the lease ends', async () => {
+  const heldUnread = route.sendsOnFirstRead ? 'is released' : 'settles at its reservation';
+
+  it(`held unread past its lease: ${heldUnread} when the lease ends`, async () => {
     harness.init({ budgets, reservationLeaseMs: 300 });
     stalled();
     const held = await route.open();
     expect(await spanEnded()).toBe(true);
-    await expectSettled({ atReservation: true });
+    await expectSettled({ atReservation: true, released: route.sendsOnFirstRead === true });
     expect(held).toBeDefined();
   });
 
-  it('held unread at shutdown: settles before GenOps shuts down', async () => {
+  it(`held unread at shutdown: ${heldUnread} before GenOps shuts down`, async () => {
     harness.init({ budgets });
     stalled();
     const held = await route.open();
     expect(harness.spans()).toHaveLength(0);
     await harness.shutdown();
     expect(harness.spans().length).toBeGreaterThan(0);
-    await expectSettled({ storeOpen: false, atReservation: true });
+    await expectSettled({ storeOpen: false, atReservation: true, released: route.sendsOnFirstRead === true });
     expect(held).toBeDefined();
   });
 
