@@ -76,8 +76,11 @@ export class UnsettledCalls {
     let timer: NodeJS.Timeout | undefined;
     if (state.hasLines || state.failOpenLines) {
       // A little before the store's own lease ends (it starts at the reservation, after `startedAt`), so
-      // the process settles the call itself, with its span and audit record.
-      const remaining = Math.max(0, this.leaseMs - (performance.now() - state.startedAt));
+      // the process settles the call itself, with its span and audit record. When that lease already
+      // ended before the request left (a long approval: the store released the unsent reservation), the
+      // call gets a whole lease from now, and settles late then.
+      const elapsed = performance.now() - state.startedAt;
+      const remaining = elapsed < this.leaseMs ? this.leaseMs - elapsed : this.leaseMs;
       timer = setTimeout(() => void call.abandon('lease'), Math.min(remaining, 2_147_483_647));
       timer.unref();
     }
