@@ -51,83 +51,90 @@ export function governVercelStream(
     await how();
   };
 
-  const governed = new ReadableStream<LanguageModelV4StreamPart>(
-    {
-      async pull(controller) {
-        for (;;) {
-          let next: ReadableStreamReadResult<LanguageModelV4StreamPart>;
-          try {
-            next = await reader.read();
-          } catch (error) {
-            await settle(() => call.fail(error, snapshot(outcome)));
-            controller.error(error);
-            return;
-          }
-          if (next.done) {
-            await settle(() =>
-              streamError !== undefined
-                ? call.fail(streamError, snapshot(outcome))
-                : call.end({ ...snapshot(outcome), incomplete: outcome.usage === undefined }),
-            );
-            if (denied) controller.error(await recordDeniedToolCall(options.governor, denied));
-            else controller.close();
-            return;
-          }
-          const part = next.value;
-          if (first && !NOT_OUTPUT.has(part.type)) {
-            first = false;
-            call.firstChunk();
-          }
-          switch (part.type) {
-            case 'response-metadata':
-              if (part.id) outcome.response.id = part.id;
-              if (part.modelId) outcome.response.model = part.modelId;
-              break;
-            case 'finish':
-              outcome.usage = convertVercelUsage(part.usage);
-              outcome.response.finishReasons = finishReasonsOf(part.finishReason);
-              break;
-            case 'error':
-              streamError ??= part.error;
-              break;
-            case 'text-delta': {
-              const blocked = call.checkOutput(part.delta);
-              if (blocked) {
-                await settle(() => call.fail(blocked, snapshot(outcome)));
-                controller.error(blocked);
-                await reader.cancel(blocked).catch(() => {});
-                return;
-              }
-              break;
-            }
-            case 'tool-call':
-              // Held back: the AI SDK executes client tools as their `tool-call` parts arrive. After a
-              // denied one, no further tool call of this step is delivered either.
-              if (denied) continue;
-              if (options.toolProvider !== undefined) {
-                denied = findDeniedToolCall(options.governor, call.attribution, [part], options.toolProvider);
-                if (denied) continue;
-              }
-              break;
-          }
-          // After a denied tool call, the rest of the stream is read for its usage, and `finish` is held
-          // back too: the generation ends with the policy error, not as a finished step.
-          if (denied && part.type === 'finish') continue;
-          controller.enqueue(part);
+  return readToEnd(call, {
+    async pull(controller) {
+      for (;;) {
+        let next: ReadableStreamReadResult<LanguageModelV4StreamPart>;
+        try {
+          next = await reader.read();
+        } catch (error) {
+          await settle(() => call.fail(error, snapshot(outcome)));
+          controller.error(error);
           return;
         }
-      },
-      async cancel(reason) {
-        // The consumer stopped reading: what was produced so far is billed, but its usage never arrived.
-        await settle(() => call.end({ ...snapshot(outcome), incomplete: true }));
-        await reader.cancel(reason).catch(() => {});
-      },
+        if (next.done) {
+          await settle(() =>
+            streamError !== undefined
+              ? call.fail(streamError, snapshot(outcome))
+              : call.end({ ...snapshot(outcome), incomplete: outcome.usage === undefined }),
+          );
+          if (denied) controller.error(await recordDeniedToolCall(options.governor, denied));
+          else controller.close();
+          return;
+        }
+        const part = next.value;
+        if (first && !NOT_OUTPUT.has(part.type)) {
+          first = false;
+          call.firstChunk();
+        }
+        switch (part.type) {
+          case 'response-metadata':
+            if (part.id) outcome.response.id = part.id;
+            if (part.modelId) outcome.response.model = part.modelId;
+            break;
+          case 'finish':
+            outcome.usage = convertVercelUsage(part.usage);
+            outcome.response.finishReasons = finishReasonsOf(part.finishReason);
+            break;
+          case 'error':
+            streamError ??= part.error;
+            break;
+          case 'text-delta': {
+            const blocked = call.checkOutput(part.delta);
+            if (blocked) {
+              await settle(() => call.fail(blocked, snapshot(outcome)));
+              controller.error(blocked);
+              await reader.cancel(blocked).catch(() => {});
+              return;
+            }
+            break;
+          }
+          case 'tool-call':
+            // Held back: the AI SDK executes client tools as their `tool-call` parts arrive. After a
+            // denied one, no further tool call of this step is delivered either.
+            if (denied) continue;
+            if (options.toolProvider !== undefined) {
+              denied = findDeniedToolCall(options.governor, call.attribution, [part], options.toolProvider);
+              if (denied) continue;
+            }
+            break;
+        }
+        // After a denied tool call, the rest of the stream is read for its usage, and `finish` is held
+        // back too: the generation ends with the policy error, not as a finished step.
+        if (denied && part.type === 'finish') continue;
+        controller.enqueue(part);
+        return;
+      }
     },
-    // Pulled whatever the consumer does: the provider's stream is always read to its end (see above).
-    { highWaterMark: Number.POSITIVE_INFINITY },
-  );
-  call.tether(governed);
-  return governed;
+    async cancel(reason) {
+      // The consumer stopped reading: what was produced so far is billed, but its usage never arrived.
+      await settle(() => call.end({ ...snapshot(outcome), incomplete: true }));
+      await reader.cancel(reason).catch(() => {});
+    },
+  });
+}
+
+/**
+ * The stream the AI SDK reads: pulled whatever the consumer does, so the provider's stream is always read
+ * to its end (see {@link governVercelStream}), and tethered to the call.
+ */
+function readToEnd(
+  call: GovernedCall,
+  source: UnderlyingDefaultSource<LanguageModelV4StreamPart>,
+): ReadableStream<LanguageModelV4StreamPart> {
+  const stream = new ReadableStream(source, { highWaterMark: Number.POSITIVE_INFINITY });
+  call.tether(stream);
+  return stream;
 }
 
 function snapshot(outcome: CallOutcome): CallOutcome {
