@@ -59,7 +59,7 @@ export class Anchor {
  * shutdown, `beforeExit` and (as far as synchronous work allows) `exit`.
  */
 export class UnsettledCalls {
-  private readonly calls = new Map<Abandonable, { state: CallState; timer: NodeJS.Timeout | undefined }>();
+  private readonly calls = new Map<Abandonable, { state: CallState; timer: NodeJS.Timeout }>();
 
   constructor(
     private readonly store: GovernanceStore,
@@ -73,17 +73,15 @@ export class UnsettledCalls {
   /** Starts tracking `call` (idempotent): its lease timer runs from when the call began. */
   track(call: Abandonable, state: CallState): void {
     if (this.calls.has(call)) return;
-    let timer: NodeJS.Timeout | undefined;
-    if (state.hasLines || state.failOpenLines) {
-      // A little before the store's own lease ends (it starts at the reservation, after `startedAt`), so
-      // the process settles the call itself, with its span and audit record. When that lease already
-      // ended before the request left (a long approval: the store released the unsent reservation), the
-      // call gets a whole lease from now, and settles late then.
-      const elapsed = performance.now() - state.startedAt;
-      const remaining = elapsed < this.leaseMs ? this.leaseMs - elapsed : this.leaseMs;
-      timer = setTimeout(() => void call.abandon('lease'), Math.min(remaining, 2_147_483_647));
-      timer.unref();
-    }
+    // Every tracked call has a lease timer, reservation or not: nothing stays open for ever. It fires a
+    // little before the store's own lease ends (that starts at the reservation, after `startedAt`), so
+    // the process settles the call itself, with its span and audit record. When that lease already ended
+    // before the request left (a long approval: the store released the unsent reservation), the call
+    // gets a whole lease from now, and settles late then.
+    const elapsed = performance.now() - state.startedAt;
+    const remaining = elapsed < this.leaseMs ? this.leaseMs - elapsed : this.leaseMs;
+    const timer = setTimeout(() => void call.abandon('lease'), Math.min(remaining, 2_147_483_647));
+    timer.unref();
     this.calls.set(call, { state, timer });
   }
 
