@@ -57,6 +57,26 @@ describe('a promise the caller never awaits', () => {
   });
 });
 
+describe('a request the SDK refuses before sending', () => {
+  it('an already-aborted signal: nothing reaches the server, nothing is committed or held', async () => {
+    harness.init({ budgets: [{ name: 'abandoned', limit: 100, window: 'day' }] });
+    const error = await client()
+      .chat.completions.create(
+        { model: 'gpt-4o', messages, max_tokens: 50, stream: true },
+        { signal: AbortSignal.abort() },
+      )
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(Error);
+    expect(harness.server.requests).toHaveLength(0);
+    const span = harness.onlySpan();
+    expect(span.attributes['genops.accounting.actual']).toBe(0);
+    expect(span.attributes['genops.accounting.incomplete']).toBeUndefined();
+    const status = await harness.genops!.status();
+    expect(status.openReservations).toBe(0);
+    expect(status.budgets[0]).toMatchObject({ used: 0, reserved: 0 });
+  });
+});
+
 describe('chat.completions.stream() (the SDK helper reads the stream itself)', () => {
   it('abandoned unread: the helper reads to the end, so the unit settles from the usage the server reported', async () => {
     harness.init({ budgets: [{ name: 'abandoned', limit: 100, window: 'day' }] });
