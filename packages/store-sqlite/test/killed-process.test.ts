@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openCallThenKill } from '@genops/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/sqlite-store';
 
@@ -14,43 +14,14 @@ const packageDirectory = join(dirname(fileURLToPath(import.meta.url)), '..');
 const directory = mkdtempSync(join(tmpdir(), 'genops-killed-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-/** Opens a governed call in a child process, optionally marks it sent, then kills the process. */
-function runAndKill(path: string, send: boolean): void {
-  const script = `
-import { GenOps } from '@genops/core';
-import { startGovernedCall } from '@genops/core/adapter';
-import { SqliteStore } from '@genops/store-sqlite';
-const store = new SqliteStore({ path: process.env.DB });
-const handle = GenOps.init({
-  autoInstrument: false,
-  exporter: 'none',
-  store,
-  reservationLeaseMs: 60_000,
-  defaults: { team: 'eng', project: 'killed', environment: 'test' },
-  budgets: [{ name: 'team', limit: 10, window: 'day' }],
-});
-const request = { provider: 'openai', operation: 'chat', model: 'gpt-4o', estimatedInputTokens: 1000, maxOutputTokens: 100 };
-const { call } = await startGovernedCall(handle.governor, request, {
-  input: {},
-  execute: () => ({}),
-  sendsLater: process.env.SEND !== '1',
-});
-// Writes are group-committed in order: once this one is done, the call's own mark is in the file.
-if (process.env.SEND === '1') await store.markSent(call.id);
-else await store.openReservations();
-process.kill(process.pid, 'SIGKILL');
-`;
-  let signal: string | undefined;
-  try {
-    execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: packageDirectory,
-      env: { ...process.env, DB: path, SEND: send ? '1' : '0' },
-      timeout: 20_000,
-      stdio: 'pipe',
-    });
-  } catch (error) {
-    signal = (error as { signal?: string }).signal;
-  }
+function runAndKill(path: string, sent: boolean): void {
+  const signal = openCallThenKill({
+    cwd: packageDirectory,
+    createStore: `import { SqliteStore } from '@genops/store-sqlite';
+const store = new SqliteStore({ path: process.env.DB });`,
+    sent,
+    env: { DB: path },
+  });
   expect(signal).toBe('SIGKILL');
 }
 
