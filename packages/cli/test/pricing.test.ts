@@ -90,6 +90,9 @@ describe('genops pricing show', () => {
       batch: { input: 1.25, output: 5 },
       maxInputTokens: 128000,
       maxOutputTokens: 16384,
+      // Fine-tuning's training rate (an erratum, with the page it comes from).
+      units: { trainingToken: 0.000025 },
+      source: 'https://platform.openai.com/docs/pricing#fine-tuning',
     });
     const text = await runCli(['pricing', 'show', 'gpt-4o-2024-08-06', '--provider', 'azure.ai.openai']);
     expect(text.stdout).toContain('  priced as           openai list prices (azure.ai.openai bills at them)');

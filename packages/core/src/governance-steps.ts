@@ -62,13 +62,48 @@ export function worstCaseOf(
       DEFAULT_MAX_OUTPUT_TOKENS);
   const outputBoundSource =
     request.maxOutputTokens !== undefined ? 'request' : price?.maxOutputTokens !== undefined ? 'price_data' : 'default';
+  if (request.batch && !tool) return batchWorstCase(request, request.batch, price, options, { match, source });
   return {
     match,
     price,
     source,
     outputBound,
     outputBoundSource,
-    worstMicros: price ? worstCaseMicros(price, request.estimatedInputTokens, outputBound) : undefined,
+    worstMicros: price ? worstCaseMicros(price, request.estimatedInputTokens, outputBound, request.units) : undefined,
+    worstTokens: request.estimatedInputTokens + outputBound,
+  };
+}
+
+/**
+ * A batch job's worst case: the capped requests' caps (`maxOutputTokens`) plus the model's output limit
+ * for each uncapped request, at the model's batch rates (its interactive rates when it has none).
+ */
+function batchWorstCase(
+  request: GovernedRequest,
+  batch: NonNullable<GovernedRequest['batch']>,
+  price: ModelPrice | undefined,
+  options: { defaultMaxOutputTokens?: number },
+  found: Pick<WorstCase, 'match' | 'source'>,
+): WorstCase {
+  const perRequest = price?.maxOutputTokens ?? options.defaultMaxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
+  const outputBound = Math.max(0, batch.cappedOutputTokens) + Math.max(0, batch.uncappedRequests) * perRequest;
+  const rates =
+    price?.batch === undefined
+      ? price
+      : {
+          ...price,
+          input: price.batch.input,
+          output: price.batch.output,
+          cacheRead: price.batch.cacheRead ?? price.cacheRead,
+          tiers: undefined,
+        };
+  return {
+    ...found,
+    price,
+    outputBound,
+    outputBoundSource:
+      batch.uncappedRequests > 0 ? (price?.maxOutputTokens !== undefined ? 'price_data' : 'default') : 'request',
+    worstMicros: rates ? worstCaseMicros(rates, request.estimatedInputTokens, outputBound, request.units) : undefined,
     worstTokens: request.estimatedInputTokens + outputBound,
   };
 }

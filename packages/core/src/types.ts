@@ -79,6 +79,34 @@ export interface GovernedRequest {
   editable?: { model?: boolean; text?: boolean };
   /** Lazy accessor for prompt content; read only when content capture is on. */
   content?: () => { input?: unknown; system?: unknown };
+  /**
+   * Billable units beyond tokens the request may use (images of a size and quality, seconds of audio or
+   * video, characters), reserved at the model's unit prices on top of the token worst case.
+   */
+  units?: ReservationUnits;
+  /**
+   * A provider batch job (OpenAI `batches.create`, Anthropic message batches): one unit for many
+   * requests, reserved and settled at the model's batch rates. The output worst case is
+   * `cappedOutputTokens` (the sum of the capped requests' caps) plus the model's output limit for each
+   * of the `uncappedRequests`; set `maxOutputTokens` (their sum) only when every request is capped.
+   */
+  batch?: { requests: number; uncappedRequests: number; cappedOutputTokens: number };
+}
+
+/** Non-token units a request may use, as a worst case (see `BillableUsage` for the settled amounts). */
+export interface ReservationUnits {
+  /** Images of one size/quality each (`count` default 1); an unknown size reserves the dearest. */
+  images?: ReadonlyArray<{ count?: number; size?: string; quality?: string }>;
+  audioInputSeconds?: number;
+  audioOutputSeconds?: number;
+  /** Seconds of generated video, and its size (`1280x720`) when the rate depends on it. */
+  videoSeconds?: number;
+  videoSize?: string;
+  /** Input characters (text-to-speech). */
+  characters?: number;
+  computeSeconds?: number;
+  /** Tokens a fine-tuning job trains on (file tokens × epochs). */
+  trainingTokens?: number;
 }
 
 /** Changes the core asks the adapter to make to a request before it is sent. */

@@ -1,4 +1,5 @@
-import { defineSdkAdapter, loadPackageBuilds, warnUngoverned } from '@genops/core/adapter';
+import { defineSdkAdapter, loadPackageBuilds } from '@genops/core/adapter';
+import { type AnthropicBatchMethod, governBatchCreate, watchBatchResults } from './anthropic-message-batches';
 import { anthropicMethods, governCreate } from './govern-anthropic-call';
 import type { AnthropicMethod, AnthropicModule } from './types';
 
@@ -33,12 +34,24 @@ export const GOVERNED_RESOURCES: ReadonlyArray<{
 ];
 
 /**
- * Billable methods without a governed unit yet (message batches need batch-rate price units and settlement
- * from results). While GenOps runs, the first call of each prints a `GENOPS_UNGOVERNED` warning.
+ * Message batches: `create` is one governed unit at batch rates, settled when the app reads `results`
+ * (see `anthropic-message-batches.ts`).
  */
-export const UNGOVERNED_METHODS: ReadonlyArray<{ method: string; resource: (Anthropic: any) => any }> = [
-  { method: 'messages.batches.create', resource: (Anthropic) => Anthropic?.Messages?.Batches },
-  { method: 'beta.messages.batches.create', resource: (Anthropic) => Anthropic?.Beta?.Messages?.Batches },
+export const BATCH_RESOURCES: ReadonlyArray<{
+  method: AnthropicBatchMethod;
+  path: readonly string[];
+  resource: (Anthropic: any) => any;
+}> = [
+  {
+    method: 'messages.batches.create',
+    path: ['messages', 'batches'],
+    resource: (Anthropic) => Anthropic?.Messages?.Batches,
+  },
+  {
+    method: 'beta.messages.batches.create',
+    path: ['beta', 'messages', 'batches'],
+    resource: (Anthropic) => Anthropic?.Beta?.Messages?.Batches,
+  },
 ];
 
 /** Patches the governed `create` methods of one module copy, so clients created before or after this are governed. */
@@ -48,12 +61,11 @@ export function patchModule(module: AnthropicModule): () => void {
       governCreate(original, module.APIPromise, method),
     ),
   );
-  for (const { method, resource } of UNGOVERNED_METHODS) {
+  for (const { method, resource } of BATCH_RESOURCES) {
+    const prototype = resource(module.Anthropic)?.prototype;
     undo.push(
-      warnUngoverned(anthropicMethods, resource(module.Anthropic)?.prototype, 'create', {
-        method: `anthropic ${method}`,
-        adapter: '@genops/provider-anthropic',
-      }),
+      anthropicMethods.patch(prototype, 'create', (original) => governBatchCreate(original, module.APIPromise, method)),
+      anthropicMethods.patch(prototype, 'results', (original) => watchBatchResults(original)),
     );
   }
   return () => {

@@ -1,5 +1,6 @@
 import { createFallbackAPIPromise } from '@genops/core/adapter';
-import { anthropicAdapter, GOVERNED_RESOURCES } from './anthropic-adapter';
+import { anthropicAdapter, BATCH_RESOURCES, GOVERNED_RESOURCES } from './anthropic-adapter';
+import { governBatchCreate, watchBatchResults } from './anthropic-message-batches';
 import { anthropicMethods, governCreate } from './govern-anthropic-call';
 
 const INSTRUMENTED = Symbol.for('genops.anthropic.instrumented');
@@ -31,6 +32,14 @@ export function instrumentAnthropic<T extends object>(client: T): T {
     // The SDK's own method underneath even if the prototype is patched, so a call is governed once.
     if (anthropicMethods.isGoverned(resource.create) && Object.hasOwn(resource, 'create')) continue;
     resource.create = governCreate(anthropicMethods.unwrap(resource.create), APIPromise, method);
+  }
+  for (const { method, path } of BATCH_RESOURCES) {
+    const batches = path.reduce((parent, key) => parent?.[key], target as any);
+    if (typeof batches?.create !== 'function') continue;
+    if (anthropicMethods.isGoverned(batches.create) && Object.hasOwn(batches, 'create')) continue;
+    batches.create = governBatchCreate(anthropicMethods.unwrap(batches.create), APIPromise, method);
+    if (typeof batches.results === 'function')
+      batches.results = watchBatchResults(anthropicMethods.unwrap(batches.results));
   }
   Object.defineProperty(target, INSTRUMENTED, { value: true });
   return client;

@@ -129,6 +129,15 @@ export function providerFromBaseURL(baseURL: string | undefined): string {
   return openAIEndpointOf(baseURL).provider;
 }
 
+/** Provider and `server.*` of a client, for endpoints without a model-routed provider (images, audio). */
+export function clientEndpointOf(
+  baseURL: string | undefined,
+  provider: string | undefined,
+): { provider: string; serverAddress?: string; serverPort?: number } {
+  const { provider: fromURL, routesByModelPrefix: _, ...server } = openAIEndpointOf(baseURL);
+  return { provider: provider || fromURL, ...server };
+}
+
 interface Endpoint {
   provider: string;
   routesByModelPrefix?: boolean;

@@ -1,12 +1,15 @@
 import {
   type APIPromiseClass,
   currentGovernor,
+  type GovernedCall,
   governStainlessCall,
   methodPatcher,
   type StainlessMethod,
 } from '@genops/core/adapter';
 import { heliconePropertyHeaders, isHeliconeBaseURL, withRequestHeaders } from './compatible-gateways';
-import { describeOpenAIRequest } from './describe-openai-request';
+import { clientEndpointOf, describeOpenAIRequest } from './describe-openai-request';
+import { deferBackgroundResponse } from './openai-background-responses';
+import { NO_STREAM, type OpenAIEndpoint } from './openai-endpoint';
 import { applyOpenAIEdits } from './openai-request-text';
 import { createOpenAIStreamObserver } from './openai-stream-observer';
 import { readOpenAIResponse } from './read-openai-response';
@@ -55,6 +58,10 @@ export function governCreate(
           : {}),
         outcome: (result, response) => readOpenAIResponse(method, result, response),
         streamObserver: () => createOpenAIStreamObserver(method, injectedUsage),
+        // A background response runs on after `create` returns: its unit settles when the app reads it.
+        ...(method === 'responses.create' && body.background === true
+          ? { defer: (result: unknown, call: GovernedCall) => deferBackgroundResponse(body, result, call) }
+          : {}),
       },
       { self: this, body: params, options, original, APIPromise },
     );
@@ -64,4 +71,35 @@ export function governCreate(
 /** The beta mirrors send the same bodies and read the same responses as the methods they mirror. */
 function wireFormatOf(method: OpenAIPatchedMethod): OpenAIMethod {
   return method === 'beta.responses.create' ? 'responses.create' : method;
+}
+
+/**
+ * Wraps a billable method beyond `create` (images, audio, videos: see `openai-endpoint.ts`) so each call
+ * is one governed unit, priced by the units its endpoint reports; the caller still gets the SDK's own
+ * `APIPromise` (and `Stream`).
+ */
+export function governEndpoint(
+  endpoint: OpenAIEndpoint,
+  original: StainlessMethod,
+  APIPromise: APIPromiseClass,
+): StainlessMethod {
+  return openAIMethods.mark(original, function (this, body, options) {
+    const governor = currentGovernor();
+    if (!governor || body === null || typeof body !== 'object') return original.call(this, body, options);
+    const client = this._client;
+    const baseURL = typeof client?.baseURL === 'string' ? client.baseURL : undefined;
+    const provider = typeof client?.[PROVIDER] === 'string' ? client[PROVIDER] : undefined;
+    const base = clientEndpointOf(baseURL, provider);
+    return governStainlessCall(
+      governor,
+      {
+        request: endpoint.describe(body, base, client),
+        ...(endpoint.edit ? { edit: endpoint.edit } : {}),
+        outcome: (result) => endpoint.outcome(result, body),
+        streamObserver: () => endpoint.streamObserver?.(body) ?? NO_STREAM,
+        ...(endpoint.defer ? { defer: endpoint.defer } : {}),
+      },
+      { self: this, body, options, original, APIPromise },
+    );
+  });
 }

@@ -1,6 +1,9 @@
 import { createFallbackAPIPromise } from '@genops/core/adapter';
-import { governCreate, openAIMethods, PROVIDER } from './govern-openai-call';
-import { GOVERNED_METHODS, openAIAdapter } from './openai-adapter';
+import { governCreate, governEndpoint, openAIMethods, PROVIDER } from './govern-openai-call';
+import { GOVERNED_ENDPOINTS, GOVERNED_METHODS, openAIAdapter } from './openai-adapter';
+import { watchResponseRetrieve } from './openai-background-responses';
+import { watchBatchRetrieve } from './openai-batches';
+import { watchFineTuningRetrieve } from './openai-fine-tuning';
 import type { InstrumentOpenAIOptions } from './types';
 
 const INSTRUMENTED = Symbol.for('genops.openai.instrumented');
@@ -42,6 +45,27 @@ export function instrumentOpenAI<T extends object>(client: T, options: Instrumen
     if (openAIMethods.isGoverned(resource.create) && Object.hasOwn(resource, 'create')) continue;
     resource.create = governCreate(method, original, APIPromise);
   }
+  for (const endpoint of GOVERNED_ENDPOINTS) {
+    const resource = endpoint.path.reduce((parent, key) => parent?.[key], target as any);
+    const method = resource?.[endpoint.key];
+    if (typeof method !== 'function') continue;
+    if (openAIMethods.isGoverned(method) && Object.hasOwn(resource, endpoint.key)) continue;
+    resource[endpoint.key] = governEndpoint(endpoint, openAIMethods.unwrap(method), APIPromise);
+  }
+  for (const [path, method] of [
+    [['responses'], 'responses.retrieve'],
+    [['beta', 'responses'], 'beta.responses.retrieve'],
+  ] as const) {
+    const responses = path.reduce((parent, key) => parent?.[key], target as any);
+    if (typeof responses?.retrieve === 'function' && !Object.hasOwn(responses, 'retrieve'))
+      responses.retrieve = watchResponseRetrieve(openAIMethods, openAIMethods.unwrap(responses.retrieve), method);
+  }
+  const jobs = target.fineTuning?.jobs;
+  if (typeof jobs?.retrieve === 'function' && !Object.hasOwn(jobs, 'retrieve'))
+    jobs.retrieve = watchFineTuningRetrieve(openAIMethods, openAIMethods.unwrap(jobs.retrieve));
+  const batches = target.batches;
+  if (typeof batches?.retrieve === 'function' && !Object.hasOwn(batches, 'retrieve'))
+    batches.retrieve = watchBatchRetrieve(openAIMethods, openAIMethods.unwrap(batches.retrieve));
   Object.defineProperty(target, INSTRUMENTED, { value: true });
   return client;
 }

@@ -1,5 +1,13 @@
 import { defineSdkAdapter, loadPackageBuilds, warnUngoverned } from '@genops/core/adapter';
-import { governCreate, openAIMethods } from './govern-openai-call';
+import { governCreate, governEndpoint, openAIMethods } from './govern-openai-call';
+import { AUDIO_ENDPOINTS } from './openai-audio';
+import { watchResponseRetrieve } from './openai-background-responses';
+import { BATCH_ENDPOINTS, patchBatchRetrieve } from './openai-batches';
+import { COMPACT_ENDPOINTS } from './openai-compact';
+import type { OpenAIEndpoint } from './openai-endpoint';
+import { FINE_TUNING_ENDPOINTS, watchFineTuningRetrieve } from './openai-fine-tuning';
+import { IMAGE_ENDPOINTS } from './openai-images';
+import { VIDEO_ENDPOINTS } from './openai-videos';
 import type { OpenAIModule, OpenAIPatchedMethod } from './types';
 
 /**
@@ -19,10 +27,21 @@ export const GOVERNED_METHODS: ReadonlyArray<{
   { method: 'completions.create', path: ['completions'], resource: (OpenAI) => OpenAI?.Completions },
 ];
 
+/** Billable methods beyond `create`, each governed as one unit priced by its own units (one file per group). */
+export const GOVERNED_ENDPOINTS: readonly OpenAIEndpoint[] = [
+  ...IMAGE_ENDPOINTS,
+  ...AUDIO_ENDPOINTS,
+  ...VIDEO_ENDPOINTS,
+  ...BATCH_ENDPOINTS,
+  ...COMPACT_ENDPOINTS,
+  ...FINE_TUNING_ENDPOINTS,
+];
+
 /**
- * Billable methods without a governed unit yet (they need price units: per image, per character, per
- * minute, batch rates; or, for a resumed background stream, a link to the unit that started it). While
- * GenOps runs, the first call of each prints a `GENOPS_UNGOVERNED` warning, so none is silently ungoverned.
+ * Billable methods without a governed unit yet: video edits, extensions and remixes (their length comes
+ * from a source video GenOps does not know). While GenOps runs, the first call of each prints a
+ * `GENOPS_UNGOVERNED` warning, so none is silently ungoverned. (A resumed stream of a background response
+ * this process did not start warns the same way, from `openai-background-responses.ts`.)
  */
 export const UNGOVERNED_METHODS: ReadonlyArray<{
   method: string;
@@ -30,35 +49,10 @@ export const UNGOVERNED_METHODS: ReadonlyArray<{
   resource: (OpenAI: any) => any;
   when?: (args: unknown[]) => boolean;
 }> = [
-  { method: 'images.generate', key: 'generate', resource: (OpenAI) => OpenAI?.Images },
-  { method: 'images.edit', key: 'edit', resource: (OpenAI) => OpenAI?.Images },
-  { method: 'images.createVariation', key: 'createVariation', resource: (OpenAI) => OpenAI?.Images },
-  { method: 'audio.speech.create', key: 'create', resource: (OpenAI) => OpenAI?.Audio?.Speech },
-  { method: 'audio.transcriptions.create', key: 'create', resource: (OpenAI) => OpenAI?.Audio?.Transcriptions },
-  { method: 'audio.translations.create', key: 'create', resource: (OpenAI) => OpenAI?.Audio?.Translations },
-  { method: 'batches.create', key: 'create', resource: (OpenAI) => OpenAI?.Batches },
-  { method: 'fineTuning.jobs.create', key: 'create', resource: (OpenAI) => OpenAI?.FineTuning?.Jobs },
-  { method: 'videos.create', key: 'create', resource: (OpenAI) => OpenAI?.Videos },
-  { method: 'responses.compact', key: 'compact', resource: (OpenAI) => OpenAI?.Responses },
-  { method: 'beta.responses.compact', key: 'compact', resource: (OpenAI) => OpenAI?.Beta?.Responses },
-  {
-    method: 'responses.retrieve(id, { stream: true })',
-    key: 'retrieve',
-    resource: (OpenAI) => OpenAI?.Responses,
-    when: resumesStream,
-  },
-  {
-    method: 'beta.responses.retrieve(id, { stream: true })',
-    key: 'retrieve',
-    resource: (OpenAI) => OpenAI?.Beta?.Responses,
-    when: resumesStream,
-  },
+  { method: 'videos.edit', key: 'edit', resource: (OpenAI) => OpenAI?.Videos },
+  { method: 'videos.extend', key: 'extend', resource: (OpenAI) => OpenAI?.Videos },
+  { method: 'videos.remix', key: 'remix', resource: (OpenAI) => OpenAI?.Videos },
 ];
-
-/** `retrieve(id, { stream: true })` resumes a background response's stream (the model may still be running). */
-function resumesStream(args: unknown[]): boolean {
-  return (args[1] as { stream?: unknown } | undefined)?.stream === true;
-}
 
 /**
  * Loads every copy of `openai` the app can reach: the CommonJS build (what `require('openai')` gets)
@@ -82,6 +76,30 @@ export function patchModule(module: OpenAIModule): () => void {
       governCreate(method, original, module.APIPromise),
     ),
   );
+  for (const endpoint of GOVERNED_ENDPOINTS) {
+    undo.push(
+      openAIMethods.patch(endpoint.resource(module.OpenAI)?.prototype, endpoint.key, (original) =>
+        governEndpoint(endpoint, original, module.APIPromise),
+      ),
+    );
+  }
+  // A background response's unit settles when the app reads it (or resumes its stream).
+  undo.push(
+    openAIMethods.patch(module.OpenAI?.Responses?.prototype, 'retrieve', (original) =>
+      watchResponseRetrieve(openAIMethods, original, 'responses.retrieve'),
+    ),
+    openAIMethods.patch(module.OpenAI?.Beta?.Responses?.prototype, 'retrieve', (original) =>
+      watchResponseRetrieve(openAIMethods, original, 'beta.responses.retrieve'),
+    ),
+  );
+  // A fine-tuning job's unit settles when the app reads the finished job.
+  undo.push(
+    openAIMethods.patch(module.OpenAI?.FineTuning?.Jobs?.prototype, 'retrieve', (original) =>
+      watchFineTuningRetrieve(openAIMethods, original),
+    ),
+  );
+  // A batch job's unit settles when the app reads the finished job.
+  undo.push(patchBatchRetrieve(openAIMethods, module.OpenAI?.Batches));
   for (const { method, key, resource, when } of UNGOVERNED_METHODS) {
     undo.push(
       warnUngoverned(openAIMethods, resource(module.OpenAI)?.prototype, key, {

@@ -142,6 +142,10 @@ export async function startFakeAnthropic(options: StartFakeAnthropicOptions = {}
       sendJson(response, 200, { input_tokens: Math.ceil(rawBody.length / 4) }, {});
       return;
     }
+    if (path.startsWith('/v1/messages/batches')) {
+      handleBatches(request.method ?? 'GET', path, body, headers.host ?? `127.0.0.1:${port}`, response);
+      return;
+    }
     if (request.method !== 'POST' || path !== '/v1/messages') {
       sendError(response, 404, { message: `Not found: ${request.method} ${path}` }, {});
       return;
@@ -197,6 +201,56 @@ export async function startFakeAnthropic(options: StartFakeAnthropicOptions = {}
     sendJson(response, 200, message, responseHeaders);
   }
 
+  const batches = new Map<string, { requests: Array<{ custom_id: string; params: any }>; created: string }>();
+
+  /**
+   * Message batches: `POST /v1/messages/batches` creates one (`in_progress`); `GET .../{id}` reads it
+   * back `ended` with a `results_url`; `GET .../{id}/results` answers JSONL, one `succeeded` message per
+   * request, each with the next queued reply's usage.
+   */
+  function handleBatches(method: string, path: string, body: any, host: string, response: ServerResponse): void {
+    const headers = { 'request-id': randomId('req_') };
+    const [, , , , id, results] = path.split('/');
+    if (method === 'POST' && id === undefined) {
+      const requests = Array.isArray(body?.requests) ? body.requests : [];
+      const batchId = randomId('msgbatch_');
+      batches.set(batchId, { requests, created: new Date().toISOString() });
+      sendJson(response, 200, batchObject(batchId, batches.get(batchId)!, undefined), headers);
+      return;
+    }
+    const batch = id ? batches.get(id) : undefined;
+    if (method === 'GET' && batch && results === undefined) {
+      sendJson(response, 200, batchObject(id!, batch, `http://${host}/v1/messages/batches/${id}/results`), headers);
+      return;
+    }
+    if (method === 'GET' && batch && results === 'results') {
+      const lines = batch.requests.map((entry) => {
+        const reply: FakeAnthropicReply = { ...defaults, ...queue.shift() };
+        const usage = reply.usage === null ? null : (reply.usage ?? DEFAULT_USAGE);
+        return JSON.stringify({
+          custom_id: entry.custom_id,
+          result: {
+            type: 'succeeded',
+            message: {
+              id: randomId('msg_'),
+              type: 'message',
+              role: 'assistant',
+              model: entry.params?.model ?? DEFAULT_MODEL,
+              content: [{ type: 'text', text: reply.content ?? DEFAULT_CONTENT }],
+              stop_reason: 'end_turn',
+              stop_sequence: null,
+              ...(usage ? { usage: wireUsage(usage) } : {}),
+            },
+          },
+        });
+      });
+      response.writeHead(200, { 'content-type': 'application/binary', ...headers });
+      response.end(`${lines.join('\n')}\n`);
+      return;
+    }
+    sendError(response, 404, { message: `Not found: ${method} ${path}` }, headers);
+  }
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => {
@@ -223,6 +277,29 @@ export async function startFakeAnthropic(options: StartFakeAnthropicOptions = {}
         server.closeAllConnections();
       });
     },
+  };
+}
+
+/** A `MessageBatch`: `in_progress` until it has a `results_url`, then `ended`. */
+function batchObject(id: string, batch: { requests: unknown[]; created: string }, resultsUrl: string | undefined) {
+  const ended = resultsUrl !== undefined;
+  return {
+    id,
+    type: 'message_batch',
+    processing_status: ended ? 'ended' : 'in_progress',
+    request_counts: {
+      processing: ended ? 0 : batch.requests.length,
+      succeeded: ended ? batch.requests.length : 0,
+      errored: 0,
+      canceled: 0,
+      expired: 0,
+    },
+    created_at: batch.created,
+    expires_at: batch.created,
+    ended_at: ended ? new Date().toISOString() : null,
+    archived_at: null,
+    cancel_initiated_at: null,
+    results_url: resultsUrl ?? null,
   };
 }
 

@@ -1,6 +1,20 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  batchObject,
+  DEFAULT_AUDIO_SECONDS,
+  type FakeFile,
+  fileObject,
+  fineTuningJob,
+  imageStreamEvents,
+  imagesResponse,
+  parseMultipart,
+  speechAudio,
+  transcriptionBody,
+  transcriptionStreamEvents,
+  videoJob,
+} from './fake-openai-media';
+import {
   chatCompletion,
   chatCompletionChunks,
   DEFAULT_CONTENT,
@@ -13,6 +27,7 @@ import {
   randomId,
   responseEvents,
   responseObject,
+  responseUsage,
   splitContent,
   textCompletion,
   textCompletionChunks,
@@ -20,13 +35,32 @@ import {
 } from './fake-openai-wire';
 import type { FakeOpenAIServer, FakeReply, RecordedRequest, StartFakeOpenAIOptions } from './types';
 
-type Endpoint = 'chat' | 'responses' | 'embeddings' | 'completions';
+type Endpoint =
+  | 'chat'
+  | 'responses'
+  | 'embeddings'
+  | 'completions'
+  | 'images'
+  | 'image-edits'
+  | 'speech'
+  | 'transcriptions'
+  | 'translations'
+  | 'videos'
+  | 'compact';
 
 const ENDPOINTS: Record<string, Endpoint> = {
   '/v1/chat/completions': 'chat',
   '/v1/responses': 'responses',
   '/v1/embeddings': 'embeddings',
   '/v1/completions': 'completions',
+  '/v1/images/generations': 'images',
+  '/v1/images/edits': 'image-edits',
+  '/v1/images/variations': 'images',
+  '/v1/audio/speech': 'speech',
+  '/v1/audio/transcriptions': 'transcriptions',
+  '/v1/audio/translations': 'translations',
+  '/v1/videos': 'videos',
+  '/v1/responses/compact': 'compact',
 };
 
 const DEFAULT_CHUNKS = 3;
@@ -39,7 +73,8 @@ interface SseEvent {
 
 /**
  * Starts a fake OpenAI REST server on 127.0.0.1 for `POST /v1/chat/completions`, `/v1/responses`,
- * `/v1/embeddings` and `/v1/completions`, in JSON and SSE, speaking the wire format the real `openai`
+ * `/v1/embeddings` and `/v1/completions`, in JSON and SSE, and for images (`/v1/images/*`), audio
+ * (`/v1/audio/speech|transcriptions|translations`, multipart uploads) and videos (`/v1/videos`), speaking the wire format the real `openai`
  * SDK reads. Replies come from `enqueue()` (first in, first out) or the defaults.
  *
  * @example
@@ -63,11 +98,15 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
   });
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const rawBody = await readBody(request);
+    const bytes = await readBody(request);
+    const rawBody = bytes.toString('utf8');
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     let body: any;
     let bodyError: string | undefined;
-    if (rawBody !== '') {
+    const contentType = request.headers['content-type'] ?? '';
+    if (contentType.startsWith('multipart/form-data')) {
+      body = parseMultipart(bytes, contentType);
+    } else if (rawBody !== '') {
       try {
         body = JSON.parse(rawBody);
       } catch (error) {
@@ -76,6 +115,20 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
     }
     requests.push({ method: request.method ?? 'GET', path, headers: flattenHeaders(request), body, rawBody });
 
+    if (
+      path === '/v1/files' ||
+      path.startsWith('/v1/files/') ||
+      path.startsWith('/v1/batches') ||
+      path.startsWith('/v1/fine_tuning/jobs')
+    ) {
+      handleFilesAndBatches(request.method ?? 'GET', path, isRecord(body) ? body : {}, response);
+      return;
+    }
+    const stored = /^\/v1\/responses\/([^/]+)$/.exec(path);
+    if (request.method === 'GET' && stored && background.has(stored[1]!)) {
+      await sendBackgroundResponse(stored[1]!, new URL(request.url ?? '/', 'http://fake').searchParams, response);
+      return;
+    }
     const endpoint = ENDPOINTS[path];
     if (request.method !== 'POST' || endpoint === undefined) {
       sendJson(response, 404, errorBody(404, { message: `Invalid URL (${request.method} ${path})` }), {});
@@ -99,17 +152,49 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       return;
     }
 
-    const context: WireContext = {
-      model: reply.model ?? (typeof params.model === 'string' ? params.model : DEFAULT_MODEL),
-      content: reply.content ?? DEFAULT_CONTENT,
-      deltas: splitContent(reply.content ?? DEFAULT_CONTENT, reply.chunks ?? DEFAULT_CHUNKS),
-      usage: reply.usage === null ? null : (reply.usage ?? DEFAULT_USAGE),
-      finishReason: reply.finishReason ?? 'stop',
-      created: Math.floor(Date.now() / 1000),
-    };
-    const stream = params.stream === true && endpoint !== 'embeddings';
+    const context = wireContextOf(reply, params);
+    // Multipart fields arrive as strings.
+    const stream = (params.stream === true || params.stream === 'true') && endpoint !== 'embeddings';
     const includeUsage = isRecord(params.stream_options) && params.stream_options.include_usage === true;
 
+    if (endpoint === 'speech') {
+      response.writeHead(status, { 'content-type': 'audio/mpeg', ...headers });
+      response.end(speechAudio());
+      return;
+    }
+    const seconds = reply.audioSeconds ?? DEFAULT_AUDIO_SECONDS;
+    if (endpoint === 'transcriptions' || endpoint === 'translations') {
+      if (stream) {
+        const events = transcriptionStreamEvents(context, seconds).map((data) => ({ data }));
+        await sendSse(response, status, events, reply, headers);
+        return;
+      }
+      const answer = transcriptionBody(context, params, seconds, endpoint === 'translations');
+      if ('text' in answer) {
+        response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
+        response.end(answer.text);
+      } else sendJson(response, status, answer.json, headers);
+      return;
+    }
+    if (stream && (endpoint === 'images' || endpoint === 'image-edits')) {
+      const events = imageStreamEvents(context, params, endpoint === 'image-edits');
+      await sendSse(
+        response,
+        status,
+        events.map((data) => ({ event: (data as { type: string }).type, data })),
+        reply,
+        headers,
+      );
+      return;
+    }
+    if (endpoint === 'responses' && params.background === true && !stream) {
+      // A background response: answered `queued`; `GET /v1/responses/{id}` reads it back finished.
+      const ids = { responseId: randomId('resp_'), messageId: randomId('msg_') };
+      background.set(ids.responseId, { ids, params });
+      const queued = { ...responseObject(context, ids, params, 'in_progress'), status: 'queued', background: true };
+      sendJson(response, status, queued, headers);
+      return;
+    }
     if (stream) {
       await sendSse(response, status, sseEvents(endpoint, context, params, includeUsage), reply, headers);
       return;
@@ -126,6 +211,119 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
     } else {
       sendJson(response, status, json, headers);
     }
+  }
+
+  const background = new Map<
+    string,
+    { ids: { responseId: string; messageId: string }; params: Record<string, unknown> }
+  >();
+
+  /**
+   * `GET /v1/responses/{id}` of a background response: the finished response (usage from the next queued
+   * reply), or with `?stream=true` its events again (`starting_after` drops the first ones, as on resume).
+   */
+  async function sendBackgroundResponse(id: string, query: URLSearchParams, response: ServerResponse): Promise<void> {
+    const { ids, params } = background.get(id)!;
+    const reply: FakeReply = { ...defaults, ...queue.shift() };
+    const context = wireContextOf(reply, params);
+    const headers = { 'x-request-id': randomId('req_'), ...reply.headers };
+    const final = { ...responseObject(context, ids, params, 'final'), background: true };
+    if (query.get('stream') !== 'true') {
+      sendJson(response, 200, final, headers);
+      return;
+    }
+    const after = Number(query.get('starting_after') ?? -1);
+    const events = responseEvents(context, ids, params)
+      .filter((event) => Number(event.sequence_number) > after)
+      .map((data) => ({ event: data.type, data }));
+    await sendSse(response, 200, events, reply, headers);
+  }
+
+  const files = new Map<string, FakeFile>();
+  const batches = new Map<string, { params: Record<string, unknown>; requests: number; created: number }>();
+  const jobs = new Map<string, { params: Record<string, unknown>; created: number }>();
+
+  /** Uploads (`/v1/files`) and batch jobs (`/v1/batches`), kept in memory for the server's life. */
+  function handleFilesAndBatches(
+    method: string,
+    path: string,
+    params: Record<string, unknown>,
+    response: ServerResponse,
+  ): void {
+    const headers = { 'x-request-id': randomId('req_') };
+    const created = Math.floor(Date.now() / 1000);
+    if (method === 'POST' && path === '/v1/files') {
+      const upload = params.file as { filename?: string; content?: Buffer } | undefined;
+      const file: FakeFile = {
+        id: randomId('file-'),
+        filename: upload?.filename ?? 'upload.jsonl',
+        purpose: typeof params.purpose === 'string' ? params.purpose : 'batch',
+        content: upload?.content ?? Buffer.alloc(0),
+        createdAt: created,
+      };
+      files.set(file.id, file);
+      sendJson(response, 200, fileObject(file), headers);
+      return;
+    }
+    const stored = /^\/v1\/files\/([^/]+)$/.exec(path);
+    if (method === 'GET' && stored) {
+      const file = files.get(stored[1]!);
+      if (!file) sendJson(response, 404, errorBody(404, { message: `No such File object: ${stored[1]}` }), headers);
+      else sendJson(response, 200, fileObject(file), headers);
+      return;
+    }
+    if (method === 'POST' && path === '/v1/fine_tuning/jobs') {
+      const id = randomId('ftjob-');
+      jobs.set(id, { params, created });
+      sendJson(response, 200, fineTuningJob(id, params, undefined, created), headers);
+      return;
+    }
+    const fineTuning = /^\/v1\/fine_tuning\/jobs\/([^/]+)$/.exec(path);
+    const fineTuningJobState = fineTuning ? jobs.get(fineTuning[1]!) : undefined;
+    if (method === 'GET' && fineTuning && fineTuningJobState) {
+      // The next queued reply's input count is the job's trained tokens.
+      const reply: FakeReply = { ...defaults, ...queue.shift() };
+      const trained = reply.usage === null ? null : (reply.usage ?? DEFAULT_USAGE).input;
+      sendJson(
+        response,
+        200,
+        fineTuningJob(fineTuning[1]!, fineTuningJobState.params, { trained }, fineTuningJobState.created),
+        headers,
+      );
+      return;
+    }
+    const content = /^\/v1\/files\/([^/]+)\/content$/.exec(path);
+    if (method === 'GET' && content) {
+      const file = files.get(content[1]!);
+      if (!file) sendJson(response, 404, errorBody(404, { message: `No such File object: ${content[1]}` }), headers);
+      else {
+        response.writeHead(200, { 'content-type': 'application/octet-stream', ...headers });
+        response.end(file.content);
+      }
+      return;
+    }
+    if (method === 'POST' && path === '/v1/batches') {
+      const id = randomId('batch_');
+      const input = files.get(String(params.input_file_id));
+      const lines = input
+        ? input.content
+            .toString('utf8')
+            .split('\n')
+            .filter((line) => line.trim() !== '')
+        : [];
+      batches.set(id, { params, requests: lines.length, created });
+      sendJson(response, 200, batchObject(id, params, lines.length, undefined, created), headers);
+      return;
+    }
+    const batch = /^\/v1\/batches\/([^/]+)$/.exec(path);
+    const job = batch ? batches.get(batch[1]!) : undefined;
+    if (method === 'GET' && batch && job) {
+      const reply: FakeReply = { ...defaults, ...queue.shift() };
+      const usage = reply.usage === null ? null : (reply.usage ?? DEFAULT_USAGE);
+      sendJson(response, 200, batchObject(batch[1]!, job.params, job.requests, { usage }, job.created), headers);
+      return;
+    }
+    sendJson(response, 404, errorBody(404, { message: `Invalid URL (${method} ${path})` }), headers);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -157,6 +355,18 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
   };
 }
 
+/** What a reply answers with: its fields, else the request's model and the defaults. */
+function wireContextOf(reply: FakeReply, params: Record<string, unknown>): WireContext {
+  return {
+    model: reply.model ?? (typeof params.model === 'string' ? params.model : DEFAULT_MODEL),
+    content: reply.content ?? DEFAULT_CONTENT,
+    deltas: splitContent(reply.content ?? DEFAULT_CONTENT, reply.chunks ?? DEFAULT_CHUNKS),
+    usage: reply.usage === null ? null : (reply.usage ?? DEFAULT_USAGE),
+    finishReason: reply.finishReason ?? 'stop',
+    created: Math.floor(Date.now() / 1000),
+  };
+}
+
 function jsonBody(endpoint: Endpoint, context: WireContext, params: Record<string, unknown>): unknown {
   switch (endpoint) {
     case 'chat':
@@ -165,6 +375,23 @@ function jsonBody(endpoint: Endpoint, context: WireContext, params: Record<strin
       return textCompletion(context, randomId('cmpl-'));
     case 'responses':
       return responseObject(context, { responseId: randomId('resp_'), messageId: randomId('msg_') }, params, 'final');
+    case 'images':
+    case 'image-edits':
+      return imagesResponse(context, params);
+    case 'videos':
+      return videoJob(context, params);
+    case 'compact':
+      return {
+        id: randomId('resp_'),
+        object: 'response.compaction',
+        created_at: context.created,
+        output: [{ type: 'compaction', id: randomId('cmp_'), encrypted_content: 'gAAAA' }],
+        usage: context.usage ? responseUsage(context.usage) : null,
+      };
+    case 'speech':
+    case 'transcriptions':
+    case 'translations':
+      return {};
     case 'embeddings': {
       const dimensions = typeof params.dimensions === 'number' ? params.dimensions : DEFAULT_EMBEDDING_DIMENSIONS;
       const base64 = params.encoding_format === 'base64';
@@ -189,7 +416,7 @@ function sseEvents(
       return responseEvents(context, { responseId: randomId('resp_'), messageId: randomId('msg_') }, params).map(
         (data) => ({ event: data.type, data }),
       );
-    case 'embeddings':
+    default:
       return [];
   }
 }
@@ -246,11 +473,11 @@ function sendRaw(response: ServerResponse, status: number, text: string, headers
   response.end(text);
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
+function readBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
   });
 }

@@ -41,6 +41,8 @@ export interface FakeReply {
   headers?: Record<string, string>;
   /** Streams: how many content deltas to split the content into. Default 3. */
   chunks?: number;
+  /** Transcriptions: the audio's length in seconds (whisper-1 `usage.seconds`, `verbose_json` `duration`). Default 12. */
+  audioSeconds?: number;
 }
 
 /** One request the fake server received. */

@@ -18,7 +18,15 @@ export { type CallOutcome, errorTypeOf, type GovernedCall, type Governor } from 
 export type { BillableUsage, ImageUnit } from '../pricing/types';
 export { governIterator, type StreamObserver } from '../stream';
 export { describeToolCall, governToolCall, type ToolCallInfo, ToolResultError } from '../tool';
-export type { AccountingUnit, Attribution, GovernedRequest, RequestEdits, ResponseInfo, Usage } from '../types';
+export type {
+  AccountingUnit,
+  Attribution,
+  GovernedRequest,
+  RequestEdits,
+  ReservationUnits,
+  ResponseInfo,
+  Usage,
+} from '../types';
 export {
   type AnthropicUsageWire,
   type GeminiUsageWire,
@@ -50,4 +58,4 @@ export {
   type StainlessCallPlan,
   type StainlessMethod,
 } from './stainless-api-promise';
-export { warnUngoverned } from './ungoverned-method';
+export { warnUngoverned, warnUngovernedCall } from './ungoverned-method';

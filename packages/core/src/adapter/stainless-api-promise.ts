@@ -2,6 +2,7 @@ import type { CallOutcome, GovernedCall, Governor } from '../governor';
 import { governIterator, type StreamObserver } from '../stream';
 import type { GovernedRequest, RequestEdits } from '../types';
 import { startGovernedCall } from './run-governed-call';
+import { safely } from './safely';
 
 /**
  * The `APIPromise` class of a Stainless-generated SDK (`openai`, `@anthropic-ai/sdk`, ...), of one module
@@ -18,8 +19,11 @@ export type StainlessMethod = (this: { _client: any }, body: any, options?: any)
 
 /** What one call of a Stainless method needs from the adapter. */
 export interface StainlessCallPlan {
-  /** The described request (see `describe-<x>-request.ts`). */
-  request: GovernedRequest;
+  /**
+   * The described request (see `describe-<x>-request.ts`). A promise when describing needs a read first
+   * (a batch job's input file); a rejection fails the call before anything is governed or sent.
+   */
+  request: GovernedRequest | Promise<GovernedRequest>;
   /** Applies governance edits (downgraded model, redacted text) to a copy of the body. */
   edit?(body: any, edits: RequestEdits): any;
   /** Request options to send instead of the caller's, e.g. extra headers from the call's attribution. */
@@ -30,6 +34,11 @@ export interface StainlessCallPlan {
   outcome(result: any, response: Response | undefined): CallOutcome;
   /** Reads a stream's events as they pass (a fresh observer per stream). */
   streamObserver(): StreamObserver<any>;
+  /**
+   * The result starts work the provider bills later (a batch job): return `true` to keep the call open;
+   * the adapter then owns it and must `end` it (e.g. when the app reads the job's results).
+   */
+  defer?(result: any, call: GovernedCall): boolean;
 }
 
 interface InnerAPIPromise {
@@ -52,16 +61,23 @@ export function governStainlessCall(
   const client = (self as { _client?: unknown } | undefined)?._client;
   let call: GovernedCall | undefined;
   let inner: InnerAPIPromise | undefined;
-  const responsePromise = startGovernedCall(governor, plan.request, {
-    input: context.body,
-    edit: plan.edit,
-    execute: (sent, started) => {
-      const options = plan.options ? plan.options(started) : context.options;
-      const send = () => original.call(self as { _client: any }, sent, options) as InnerAPIPromise;
-      inner = plan.around ? plan.around(send) : send();
-      return inner.responsePromise;
-    },
-  }).then(({ call: started, sent }) => {
+  let request = plan.request instanceof Promise ? undefined : plan.request;
+  const start = (described: GovernedRequest) =>
+    startGovernedCall(governor, described, {
+      input: context.body,
+      edit: plan.edit,
+      execute: (sent, started) => {
+        const options = plan.options ? plan.options(started) : context.options;
+        const send = () => original.call(self as { _client: any }, sent, options) as InnerAPIPromise;
+        inner = plan.around ? plan.around(send) : send();
+        return inner.responsePromise;
+      },
+    });
+  const responsePromise = (
+    request
+      ? start(request)
+      : (plan.request as Promise<GovernedRequest>).then((described) => start((request = described)))
+  ).then(({ call: started, sent }) => {
     call = started;
     // The request has left: a caller that drops the promise unread (or the stream it resolves to)
     // leaves the call to be settled at its reservation once they are collected.
@@ -82,10 +98,11 @@ export function governStainlessCall(
       await activeCall.fail(error, {});
       throw error;
     }
-    if (plan.request.stream && result && typeof result.iterator === 'function') {
+    if (request!.stream && result && typeof result.iterator === 'function') {
       result.iterator = governIterator(activeCall, result.iterator.bind(result), plan.streamObserver());
       return result;
     }
+    if (plan.defer && safely(() => plan.defer!(result, activeCall), 'adapter deferral') === true) return result;
     let outcome: CallOutcome;
     try {
       outcome = plan.outcome(result, (props as { response?: Response } | undefined)?.response);

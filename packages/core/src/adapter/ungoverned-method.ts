@@ -10,8 +10,8 @@ const warned = new Set<string>();
  * unchanged. `when(args)` narrows it to the billable form (e.g. `retrieve(id, { stream: true })`).
  *
  * @example
- * warnUngoverned(openAIMethods, OpenAI.Images.prototype, 'generate', {
- *   method: 'openai images.generate',
+ * warnUngoverned(openAIMethods, OpenAI.Videos.prototype, 'remix', {
+ *   method: 'openai videos.remix',
  *   adapter: '@genops/provider-openai',
  * });
  */
@@ -23,15 +23,23 @@ export function warnUngoverned(
 ): () => void {
   return patcher.patch(target, key, (original) =>
     patcher.mark(original, function (this: unknown, ...args: unknown[]) {
-      if (currentGovernor() && !warned.has(spec.method) && (spec.when?.(args) ?? true)) {
-        warned.add(spec.method);
-        process.emitWarning(
-          `${spec.method} is not governed by ${spec.adapter} yet: this call runs without a policy check, budget reservation or GenOps span. ` +
-            "Don't use it where every model call must be governed; the adapter's docs page lists what is governed.",
-          { code: 'GENOPS_UNGOVERNED', type: 'GenOpsWarning' },
-        );
-      }
+      if (spec.when?.(args) ?? true) warnUngovernedCall(spec);
       return original.apply(this, args);
     }),
+  );
+}
+
+/**
+ * The warning of {@link warnUngoverned}, for a wrapper that governs some calls of a method and lets
+ * others through (a resumed stream of a response this process did not start): once per method, while
+ * GenOps runs.
+ */
+export function warnUngovernedCall(spec: { method: string; adapter: string }): void {
+  if (!currentGovernor() || warned.has(spec.method)) return;
+  warned.add(spec.method);
+  process.emitWarning(
+    `${spec.method} is not governed by ${spec.adapter} yet: this call runs without a policy check, budget reservation or GenOps span. ` +
+      "Don't use it where every model call must be governed; the adapter's docs page lists what is governed.",
+    { code: 'GENOPS_UNGOVERNED', type: 'GenOpsWarning' },
   );
 }

@@ -109,6 +109,13 @@ export function imagePrice(units: UnitPrices, size?: string, quality?: string): 
   return units.image;
 }
 
+/** The price of a second of video of this size, USD (the dearest size when the size has no rate). */
+function videoSecondPrice(units: UnitPrices, size: string | undefined): number | undefined {
+  const bySize = units.videoSecondBySize;
+  if (!bySize) return units.videoSecond;
+  return (size ? bySize[size.toLowerCase()] : undefined) ?? units.videoSecond ?? Math.max(...Object.values(bySize));
+}
+
 function unitCost(units: UnitPrices, usage: BillableUsage): CostBreakdown {
   let picos = 0;
   const unpriced: string[] = [];
@@ -128,6 +135,8 @@ function unitCost(units: UnitPrices, usage: BillableUsage): CostBreakdown {
   add(count(usage.characters), units.character, 'character');
   add(count(usage.searchQueries), units.search, 'search');
   add(count(usage.computeSeconds), units.computeSecond, 'computeSecond');
+  add(count(usage.videoSeconds), videoSecondPrice(units, usage.videoSize), 'videoSecond');
+  add(count(usage.trainingTokens), units.trainingToken, 'trainingToken');
   // Request fees apply to the requests the adapter reports (a plain token usage reports none, so a call
   // priced from tokens alone keeps its token cost).
   const requests = count(usage.requests);

@@ -96,6 +96,12 @@ export interface UnitPrices {
   requestBySearchContext?: { low: number; medium: number; high: number };
   /** USD per second of compute (Replicate-style, per-second billed hardware). */
   computeSecond?: number;
+  /** USD per second of generated video (OpenAI Sora). */
+  videoSecond?: number;
+  /** USD per second of generated video by `<width>x<height>`, when the rate depends on the size. */
+  videoSecondBySize?: Record<string, number>;
+  /** USD per trained token of a fine-tuning job (file tokens × epochs). */
+  trainingToken?: number;
 }
 
 export interface PriceTier {
@@ -142,6 +148,11 @@ export interface BillableUsage extends Usage {
   requests?: number;
   /** Compute seconds. */
   computeSeconds?: number;
+  /** Seconds of generated video, and their size (`1280x720`) for `units.videoSecondBySize`. */
+  videoSeconds?: number;
+  videoSize?: string;
+  /** Tokens a fine-tuning job trained on. */
+  trainingTokens?: number;
   /** Search context size of a request with a per-request search fee (Perplexity `search_context_size`). */
   searchContextSize?: 'low' | 'medium' | 'high';
   /** The call went through the provider's batch API: batch rates apply where the model has them. */

@@ -34,6 +34,8 @@ const UNIT_PRICES = [
   'search',
   'request',
   'computeSecond',
+  'videoSecond',
+  'trainingToken',
 ] as const;
 const MODES = new Set([
   'chat',
@@ -174,26 +176,28 @@ export function priceProblems(price: unknown): PriceProblem[] {
         if (
           !(UNIT_PRICES as readonly string[]).includes(field) &&
           field !== 'imageBySize' &&
+          field !== 'videoSecondBySize' &&
           field !== 'requestBySearchContext'
         )
           problems.push({
             field: `units.${field}`,
-            message: `is not a unit (known: ${[...UNIT_PRICES, 'imageBySize', 'requestBySearchContext'].join(', ')})`,
+            message: `is not a unit (known: ${[...UNIT_PRICES, 'imageBySize', 'videoSecondBySize', 'requestBySearchContext'].join(', ')})`,
             received: units[field],
           });
       for (const field of UNIT_PRICES)
         if (units[field] !== undefined)
           push(rateProblem(`units.${field}`, units[field], MAX_UNIT_PRICE, 'USD per unit'));
-      if (units.imageBySize !== undefined) {
-        if (!isRecord(units.imageBySize))
-          problems.push({
-            field: 'units.imageBySize',
-            message: 'must map "<quality>/<W>x<H>" to USD per image',
-            received: units.imageBySize,
-          });
+      for (const [field, key, per] of [
+        ['imageBySize', '"<quality>/<W>x<H>"', 'USD per image'],
+        ['videoSecondBySize', '"<W>x<H>"', 'USD per second of video'],
+      ] as const) {
+        const bySize = units[field];
+        if (bySize === undefined) continue;
+        if (!isRecord(bySize))
+          problems.push({ field: `units.${field}`, message: `must map ${key} to ${per}`, received: bySize });
         else
-          for (const [size, value] of Object.entries(units.imageBySize))
-            push(rateProblem(`units.imageBySize.${size}`, value, MAX_UNIT_PRICE, 'USD per image'));
+          for (const [size, value] of Object.entries(bySize))
+            push(rateProblem(`units.${field}.${size}`, value, MAX_UNIT_PRICE, per));
       }
       if (units.requestBySearchContext !== undefined) {
         if (!isRecord(units.requestBySearchContext))

@@ -1,0 +1,58 @@
+import { type GovernedCall, governIterator, type MethodPatcher, warnUngovernedCall } from '@genops/core/adapter';
+import { DeferredUnits } from './openai-deferred-units';
+import { createOpenAIStreamObserver } from './openai-stream-observer';
+import { readOpenAIResponse } from './read-openai-response';
+
+/**
+ * Background responses (`responses.create({ background: true })`): the create call returns at once
+ * (`queued`), and the model runs on. Its unit stays open, holding its reservation, and settles once, from
+ * the response's own usage, when the app reads the finished response: `responses.retrieve(id)` in a
+ * terminal state, or the resumed stream `responses.retrieve(id, { stream: true })` to its end (a resumed
+ * stream left early settles at the reservation, flagged incomplete: the response still runs and bills).
+ * A background response the app never reads again is settled by core's rules for unsettled units.
+ * Resuming the stream of a response this process did not start (another process, an earlier run) is not
+ * a unit of its own here: it warns once (`GENOPS_UNGOVERNED`).
+ * @see https://platform.openai.com/docs/guides/background
+ */
+const openResponses = new DeferredUnits();
+
+const RUNNING = new Set(['queued', 'in_progress']);
+const TERMINAL = new Set(['completed', 'incomplete', 'failed', 'cancelled']);
+
+/** `StainlessCallPlan.defer` of `responses.create`: keeps a background response's unit open. */
+export function deferBackgroundResponse(body: Record<string, unknown>, result: any, call: GovernedCall): boolean {
+  return body.background === true && RUNNING.has(result?.status) && openResponses.keep(result?.id, call);
+}
+
+/** Wraps `responses.retrieve` (or its beta mirror) so reading a background response settles its unit. */
+export function watchResponseRetrieve(
+  patcher: MethodPatcher,
+  original: (...args: any[]) => any,
+  method: 'responses.retrieve' | 'beta.responses.retrieve',
+) {
+  return patcher.mark(original, function (this: unknown, ...args: any[]) {
+    const [id, query] = args;
+    const stream = query?.stream === true;
+    if (!openResponses.has(id)) {
+      if (stream)
+        warnUngovernedCall({ method: `openai ${method}(id, { stream: true })`, adapter: '@genops/provider-openai' });
+      return original.apply(this, args);
+    }
+    const promise = original.apply(this, args);
+    if (typeof promise?._thenUnwrap !== 'function') return promise;
+    return promise._thenUnwrap((result: any) => {
+      if (stream && typeof result?.iterator === 'function') {
+        const call = openResponses.take(id);
+        if (call)
+          result.iterator = governIterator(
+            call,
+            result.iterator.bind(result),
+            createOpenAIStreamObserver('responses.create', false),
+          );
+      } else if (!stream && TERMINAL.has(result?.status)) {
+        void openResponses.take(id)?.end(readOpenAIResponse('responses.create', result, undefined));
+      }
+      return result;
+    });
+  });
+}
