@@ -102,7 +102,11 @@ export function governStainlessCall(
       result.iterator = governIterator(activeCall, result.iterator.bind(result), plan.streamObserver());
       return result;
     }
-    if (plan.defer && safely(() => plan.defer!(result, activeCall), 'adapter deferral') === true) return result;
+    if (plan.defer && safely(() => plan.defer!(result, activeCall), 'adapter deferral') === true) {
+      // The adapter settles it when the app reads the job, maybe much later and from another object.
+      activeCall.untether();
+      return result;
+    }
     let outcome: CallOutcome;
     try {
       outcome = plan.outcome(result, (props as { response?: Response } | undefined)?.response);

@@ -97,6 +97,12 @@ export class Call implements GovernedCall {
     this.host.unsettled.track(this, this.state);
   }
 
+  untether(): void {
+    this.anchor?.release();
+    this.anchor = undefined;
+    this.host.unsettled.holdOpen(this);
+  }
+
   /**
    * Nobody will end this call (its objects were collected, its lease ended, the process is exiting): a
    * sent call settles at its reservation, flagged incomplete; one whose request never left is released.
@@ -138,6 +144,7 @@ export class Call implements GovernedCall {
       // that adapter: the SDK's own objects may be dropped while the framework still settles the call.
       markSent: () => this.markSent(),
       tether: () => {},
+      untether: () => {},
     };
   }
 

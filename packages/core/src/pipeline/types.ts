@@ -66,6 +66,12 @@ export interface GovernedCall {
    */
   tether(holder: object): void;
   /**
+   * The adapter keeps the call open by other means (a deferred unit: a batch job settled when the app
+   * reads its results, maybe hours later): garbage collection and the in-process lease timer no longer
+   * settle it; shutdown and exit still do, and the store's lease still commits its reservation.
+   */
+  untether(): void;
+  /**
    * The call failed. Without `partial`, the provider produced nothing billable (actual = 0). With a
    * `partial` outcome (a stream that broke after it started), the call settles from that outcome's
    * usage, or from the reservation when it has none, flagged incomplete.

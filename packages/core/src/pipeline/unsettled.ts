@@ -98,6 +98,12 @@ export class UnsettledCalls {
     }
   }
 
+  /** The call stays open on purpose (a deferred unit): no lease timer; shutdown and exit still settle it. */
+  holdOpen(call: Abandonable): void {
+    const entry = this.calls.get(call);
+    if (entry) clearTimeout(entry.timer);
+  }
+
   /** The call settled: stop tracking it. */
   untrack(call: Abandonable): void {
     const entry = this.calls.get(call);
