@@ -30,6 +30,7 @@ import { ConfigError } from './errors/config-error';
 import { esmBuildsPatched } from './esm-builds';
 import { Governor } from './governor';
 import { nanosToUsd } from './money';
+import { settleUnsettledAtExit } from './pipeline/unsettled';
 import { type CompiledPolicy, compilePolicy, EMPTY_POLICY } from './policy/compile';
 import { loadPolicyFileSync, parsePolicyObject } from './policy/load';
 import { watchPolicyFile } from './policy/watch';
@@ -197,6 +198,8 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
     captureContent,
   });
   governorRef = governor;
+  // A sent call nobody ended settles at its reservation by the time the process exits.
+  const removeExitHooks = settleUnsettledAtExit(governor.unsettled, governor.journal);
   const enabled: GenOpsAdapter[] = [];
   setCurrentGovernor(governor);
   const explicit = (options.adapters ?? []) as GenOpsAdapter[];
@@ -248,6 +251,9 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
           diag.warn(`genops: adapter ${adapter.name} could not be disabled`, error);
         }
       }
+      // Calls still open were sent (or dropped before sending): settle them before the audit closes.
+      await governor.unsettled.abandonAll('shutdown');
+      removeExitHooks();
       if (audit) await audit.close();
       // Last chance for journaled settlements; what remains stays in the journal file, if one is set.
       await governor.journal.replay();

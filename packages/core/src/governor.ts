@@ -34,6 +34,7 @@ import type {
   GovernorSettings,
   Unit,
 } from './pipeline/types';
+import { UnsettledCalls } from './pipeline/unsettled';
 import type { CompiledPolicy } from './policy/compile';
 import type { PolicyEvaluation } from './policy/policy-engine';
 import { subjectOf } from './policy/policy-engine';
@@ -70,6 +71,8 @@ export class Governor implements CallHost {
   readonly tracer: Tracer;
   /** Settlements the store could not take yet; replayed when it answers again. */
   readonly journal: SettlementJournal;
+  /** Calls sent (or tethered) and not yet settled: settled as abandoned at lease end, shutdown or exit. */
+  readonly unsettled: UnsettledCalls;
   private policy: CompiledPolicy;
   private readonly prices: PriceTable;
   private readonly defaults: Readonly<Attribution>;
@@ -84,6 +87,7 @@ export class Governor implements CallHost {
     this.store = dependencies.store;
     this.approvals = new Approvals(this.store);
     this.journal = new SettlementJournal(this.store, options.journalFile ? { file: options.journalFile } : {});
+    this.unsettled = new UnsettledCalls(this.store, options.reservationLeaseMs);
     this.prices = dependencies.prices;
     this.tracer = dependencies.tracer;
     this.defaults = Object.freeze({ ...(options.defaults ?? {}) });

@@ -17,14 +17,16 @@ export interface StreamObserver<T> {
 /**
  * Wraps a stream's iterator factory so the governed call settles exactly once, however the caller
  * leaves the stream: the last chunk, an early `break` (`return()`), an abort or a broken connection
- * (`throw`). Chunks pass through unchanged and unbuffered.
+ * (`throw`) — or never iterates it: the factory and every iterator it makes are tethered to the call
+ * (`GovernedCall.tether`), so once the caller holds none of them the call settles as abandoned, at its
+ * reservation. Chunks pass through unchanged and unbuffered.
  */
 export function governIterator<T>(
   call: GovernedCall,
   source: () => AsyncIterator<T>,
   observer: StreamObserver<T>,
 ): () => AsyncIterator<T> {
-  return () => {
+  const factory = () => {
     const iterator = source();
     let first = true;
     let finished = false;
@@ -101,8 +103,11 @@ export function governIterator<T>(
         }
       };
     }
+    call.tether(wrapped);
     return wrapped;
   };
+  call.tether(factory);
+  return factory;
 }
 
 function safeOutcome<T>(observer: StreamObserver<T>): CallOutcome {

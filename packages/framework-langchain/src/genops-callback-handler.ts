@@ -23,6 +23,7 @@ import {
   settleLangChainCall,
   settleLangChainToolCall,
 } from './govern-langchain-call';
+import { currentChatModelStream, watchChatModelStreams } from './langchain-stream-end';
 import { observeLangChainToken } from './langchain-stream-observer';
 import { middlewareToolContext } from './tool-call-registry';
 import type { GenOpsCallbackHandlerOptions } from './types';
@@ -61,6 +62,8 @@ export class GenOpsCallbackHandler extends BaseCallbackHandler {
     // LangChain await this handler (LANGCHAIN_CALLBACKS_BACKGROUND does not background it).
     super({ raiseError: true });
     this.options = options;
+    // A `break` out of `model.stream()` gets no callback: learn of it from the stream iterator.
+    watchChatModelStreams();
   }
 
   private get tracer(): Tracer {
@@ -135,7 +138,17 @@ export class GenOpsCallbackHandler extends BaseCallbackHandler {
       this.parentContext(parentRunId),
       lastText,
     );
-    if (run) this.runs.set(runId, run);
+    if (!run) return;
+    this.runs.set(runId, run);
+    const stream = currentChatModelStream();
+    if (stream) {
+      // Its consumer may stop reading (no callback follows) or drop the stream unread.
+      run.call.tether(stream);
+      stream.onAbandon.push(() => {
+        const abandoned = this.takeRun(runId, 'model');
+        if (abandoned) void settleLangChainCall(abandoned, { abandoned: true });
+      });
+    }
   }
 
   override handleLLMNewToken(

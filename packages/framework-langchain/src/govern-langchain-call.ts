@@ -63,6 +63,8 @@ export async function beginLangChainCall(
     return undefined;
   }
   const call = await governor.begin(request, { parent });
+  // LangChain sends the request once its start callbacks return: from here the call may be billed.
+  call.markSent();
   // The SDK call the integration makes next (ChatOpenAI → openai) is this unit seen one layer down: an
   // SDK adapter that is also enabled must not govern it a second time.
   const withdraw =
@@ -84,13 +86,18 @@ export async function beginLangChainCall(
   };
 }
 
-/** Settles a model run from `handleLLMEnd` (`result`) or `handleLLMError` (`error`). */
+/**
+ * Settles a model run from `handleLLMEnd` (`result`), `handleLLMError` (`error`), or a stream whose
+ * consumer stopped reading (`abandoned`: no usage arrived, so it settles at its reservation, flagged
+ * incomplete).
+ */
 export async function settleLangChainCall(
   run: LangChainModelCall,
-  ending: { result: LLMResult } | { error: unknown },
+  ending: { result: LLMResult } | { error: unknown } | { abandoned: true },
 ): Promise<void> {
   run.withdraw();
   await settle('model run', () => {
+    if ('abandoned' in ending) return run.call.end({ incomplete: true });
     if ('error' in ending) return run.call.fail(run.stopped ?? ending.error, partialOfLangChainError(ending.error));
     const outcome = readLangChainResponse(ending.result, run.anthropicStartOutput);
     return run.stopped ? run.call.fail(run.stopped, outcome) : run.call.end(outcome);

@@ -94,6 +94,8 @@ export async function governLlamaIndexComplete(
 function resultOf(stream: boolean, hideUsageChunk: boolean, output: 'message' | 'text') {
   return {
     partial: partialOfLlamaIndexError,
+    // A stream's request goes out on its first read (see governLlamaIndexStream).
+    sendsLater: stream,
     parent: stepContext(),
     stream: (response: unknown, call: GovernedCall) =>
       stream ? governLlamaIndexStream(call, response, createLlamaIndexStreamObserver(hideUsageChunk)) : undefined,
@@ -124,6 +126,8 @@ function governLlamaIndexStream(
   // LlamaIndex provider streams are lazy async generators: the HTTP request starts on the first
   // next(), so every step of the iterator runs inside the governed call's context.
   const source = (): AsyncIterator<unknown> => {
+    // Read now: from here the provider may bill it. Dropped unread, nothing was sent: it is released.
+    call.markSent();
     const iterator = call.runInContext(() => iterable[Symbol.asyncIterator]());
     const inContext: AsyncIterator<unknown> = {
       next: (...args: [] | [unknown]) => call.runInContext(() => iterator.next(...args)),

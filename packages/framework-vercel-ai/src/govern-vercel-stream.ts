@@ -20,11 +20,18 @@ export interface GovernStreamOptions {
 }
 
 /**
- * Reads a `doStream` result's parts as they pass to the AI SDK, unchanged and unbuffered, and settles
- * the governed call exactly once: with the `finish` part's usage when the stream ends; as incomplete
- * when the consumer cancels it; as failed (with what was read) when the provider's stream errors or
- * sends an `error` part. Text deltas are checked by output content rules; a denied tool call is held
- * back, so the AI SDK never executes it, and the stream errors with the policy error after `finish`.
+ * Reads a `doStream` result's parts as they pass to the AI SDK, unchanged, and settles the governed call
+ * exactly once: with the `finish` part's usage when the stream ends; as incomplete when the consumer
+ * cancels it; as failed (with what was read) when the provider's stream errors or sends an `error` part.
+ * Text deltas are checked by output content rules; a denied tool call is held back, so the AI SDK never
+ * executes it, and the stream errors with the policy error after `finish`.
+ *
+ * The provider's stream is read to its end whether or not anyone reads on (parts queue up for the AI
+ * SDK): `streamText` keeps the provider's response open when its consumer stops reading (`break` out of
+ * `textStream` or `fullStream` cancels only its own branch of the result), so the provider finishes,
+ * and bills, the whole response; reading it is what settles the unit with that usage instead of never.
+ * The returned stream is tethered to the call: dropped before the provider finished, the unit settles
+ * at its reservation.
  */
 export function governVercelStream(
   call: GovernedCall,
@@ -44,7 +51,7 @@ export function governVercelStream(
     await how();
   };
 
-  return new ReadableStream<LanguageModelV4StreamPart>({
+  return readToEnd(call, {
     async pull(controller) {
       for (;;) {
         let next: ReadableStreamReadResult<LanguageModelV4StreamPart>;
@@ -115,6 +122,19 @@ export function governVercelStream(
       await reader.cancel(reason).catch(() => {});
     },
   });
+}
+
+/**
+ * The stream the AI SDK reads: pulled whatever the consumer does, so the provider's stream is always read
+ * to its end (see {@link governVercelStream}), and tethered to the call.
+ */
+function readToEnd(
+  call: GovernedCall,
+  source: UnderlyingDefaultSource<LanguageModelV4StreamPart>,
+): ReadableStream<LanguageModelV4StreamPart> {
+  const stream = new ReadableStream(source, { highWaterMark: Number.POSITIVE_INFINITY });
+  call.tether(stream);
+  return stream;
 }
 
 function snapshot(outcome: CallOutcome): CallOutcome {

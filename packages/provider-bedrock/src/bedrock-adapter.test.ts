@@ -10,6 +10,7 @@ import {
 import { BudgetExceededError, PolicyViolationError } from '@genops/core';
 import { costNanos, PRICE_FILES, PriceTable } from '@genops/core/internal';
 import { expectGenOpsCompliant, startFakeBedrock } from '@genops/testing';
+import { describeAbandonedStreams } from '@genops/testing/abandon-contract';
 import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import { describe, expect, it } from 'vitest';
 import { convertBedrockUsage, convertInvocationMetrics, convertInvokeBodyUsage, instrumentBedrock } from './index';
@@ -395,5 +396,18 @@ describe('instrumentBedrock', () => {
 
   it('rejects objects that are not Bedrock clients', () => {
     expect(() => instrumentBedrock({})).toThrow(TypeError);
+  });
+});
+
+// A streamed call that reached Bedrock is never free, however the caller leaves it.
+describe('ConverseStream: abandoned streams', () => {
+  describeAbandonedStreams(harness, {
+    enqueueSlowStream: () => harness.server.enqueue({ chunkDelayMs: 40 }),
+    open: () =>
+      client().send(new ConverseStreamCommand({ modelId: MODEL, messages, inferenceConfig: { maxTokens: 50 } })),
+    async readFirstAndBreak(response) {
+      for await (const _ of response.stream!) break;
+    },
+    requestCount: () => harness.server.requests.length,
   });
 });

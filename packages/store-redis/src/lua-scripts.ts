@@ -15,7 +15,8 @@
  * - `line:<key>` hash: `b` budget, `u` unit, `l` limit, `used`, `r` reserved, `x` period end, `w`/`bm`
  *   rolling window and bucket (ms), `t` last touched; `buckets:<key>` hash: bucket start → amount.
  * - `lines` sorted set (all scores 0, read by lex range): every line key, for `lines(prefix)`.
- * - `res:<id>` hash: `s` start, `e` lease end, `l` the reservation's lines (the JSON the client sent).
+ * - `res:<id>` hash: `s` start, `e` lease end, `l` the reservation's lines (the JSON the client sent),
+ *   `sent` '1' once its request left the process (an expired lease then commits it; absent = not sent).
  * - `leases` sorted set: open reservation id → lease end. `settled` sorted set: settled id → until
  *   when a repeated settlement of it is recognised and commits nothing (one lease length after an
  *   on-time settlement, the retention after a late one).
@@ -287,12 +288,32 @@ local function unreserve(id)
   redis.call('ZREM', LEASES, id)
 end
 
--- Releases every reservation whose lease has ended (a holder that never settled), and forgets
--- settlements old enough that a repeat of them is no longer expected.
+-- An expired reservation whose request was sent (the provider may have billed it): committed at its
+-- reserved amounts, as a late settlement (bucket of now), and remembered as settled for the retention,
+-- so a later settlement of it commits nothing.
+local function commitAtReservation(id)
+  local rk = NS .. 'res:' .. id
+  local json = redis.call('HGET', rk, 'l')
+  if json then
+    for _, l in ipairs(parseLines(json)) do
+      local c = counterOf(l)
+      c.reserved = math.max(0, c.reserved - l.amount)
+      commit(c, l.amount, NOW)
+    end
+  end
+  redis.call('DEL', rk)
+  redis.call('ZREM', LEASES, id)
+  redis.call('ZADD', SETTLED, num(NOW + RET), id)
+end
+
+-- Ends every reservation whose lease has ended (a holder that never settled): a sent one is committed,
+-- any other released; and forgets settlements old enough that a repeat of them is no longer expected.
 local function expireLeases()
-  local ids = redis.call('ZRANGEBYSCORE', LEASES, '-inf', num(NOW))
-  for _, id in ipairs(ids) do unreserve(id) end
   redis.call('ZREMRANGEBYSCORE', SETTLED, '-inf', num(NOW))
+  local ids = redis.call('ZRANGEBYSCORE', LEASES, '-inf', num(NOW))
+  for _, id in ipairs(ids) do
+    if redis.call('HGET', NS .. 'res:' .. id, 'sent') == '1' then commitAtReservation(id) else unreserve(id) end
+  end
 end
 
 -- The most a ledger counts exactly (2^53 - 1; nano-USD for USD lines). A line whose total would pass
@@ -439,6 +460,17 @@ export const RELEASE_LUA = `${PRELUDE}${COUNTERS}
 expireLeases()
 local open = redis.call('EXISTS', NS .. 'res:' .. ARGV[3]) == 1
 if open then unreserve(ARGV[3]) end
+save()
+if open then return 1 end
+return 0
+`;
+
+/** ARGV[3] id. Marks an open reservation sent; reply 1 when it was open. */
+export const MARK_SENT_LUA = `${PRELUDE}${COUNTERS}
+expireLeases()
+local rk = NS .. 'res:' .. ARGV[3]
+local open = redis.call('EXISTS', rk) == 1
+if open then redis.call('HSET', rk, 'sent', '1') end
 save()
 if open then return 1 end
 return 0

@@ -27,6 +27,7 @@ import {
   LINES_LUA,
   LIST_APPROVALS_LUA,
   MARK_ONCE_LUA,
+  MARK_SENT_LUA,
   OPEN_RESERVATIONS_LUA,
   RELEASE_LUA,
   RESERVE_LUA,
@@ -53,6 +54,7 @@ const SCRIPTS = {
   genopsV1Reserve: RESERVE_LUA,
   genopsV1Settle: SETTLE_LUA,
   genopsV1Release: RELEASE_LUA,
+  genopsV1MarkSent: MARK_SENT_LUA,
   genopsV1OpenReservations: OPEN_RESERVATIONS_LUA,
   genopsV1Lines: LINES_LUA,
   genopsV1MarkOnce: MARK_ONCE_LUA,
@@ -222,6 +224,10 @@ export class RedisStore implements GovernanceStore {
 
   async release(id: string): Promise<boolean> {
     return (await this.script('release', 'genopsV1Release', id)) === 1;
+  }
+
+  async markSent(id: string): Promise<boolean> {
+    return (await this.script('markSent', 'genopsV1MarkSent', id)) === 1;
   }
 
   async lines(prefix = ''): Promise<LineState[]> {

@@ -92,6 +92,11 @@ const MIGRATIONS: readonly string[] = [
     FROM json_each(reservations.lines) AS line)
     WHERE settled = 0 AND lines LIKE '%"unit":"USD"%';
   `,
+  `
+  -- sent = 1: the reservation's request left the process (markSent), so when its lease ends unsettled
+  -- it is committed at its reserved amounts instead of released. Rows written before read as not sent.
+  ALTER TABLE reservations ADD COLUMN sent INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /** The schema version from which USD amounts are nano-USD (micro-USD before). */

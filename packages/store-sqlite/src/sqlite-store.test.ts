@@ -291,6 +291,28 @@ describe('SqliteStore', () => {
       after.close();
     });
 
+    it('reads a file written before reservations could be marked sent: its reservations expire released', async () => {
+      const path = freshPath();
+      let now = T0;
+      const writer = new SqliteStore({ path, now: () => now });
+      await writer.reserve({ id: 'old', lines: [usd('b', 100, 60)], leaseMs: 1_000 });
+      await writer.close();
+      // The file as the previous schema version left it: no `sent` column.
+      const db = new DatabaseSync(path);
+      db.exec('ALTER TABLE reservations DROP COLUMN sent');
+      db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(SCHEMA_VERSION - 1));
+      db.close();
+      const store = open({ path, now: () => now });
+      expect(await store.openReservations()).toBe(1);
+      now = T0 + 1_000;
+      expect(await store.lines('b')).toMatchObject([{ used: 0, reserved: 0 }]);
+      // A reservation made after the migration and marked sent is committed at lease end.
+      await store.reserve({ id: 'new', lines: [usd('b', 100, 40)], leaseMs: 1_000 });
+      expect(await store.markSent('new')).toBe(true);
+      now = T0 + 2_000;
+      expect(await store.lines('b')).toMatchObject([{ used: 40, reserved: 0 }]);
+    });
+
     it('creates the schema once and records its version', async () => {
       const path = freshPath();
       await new SqliteStore({ path }).close();

@@ -280,6 +280,15 @@ export class SqliteStore implements GovernanceStore {
     });
   }
 
+  async markSent(id: string): Promise<boolean> {
+    const now = this.begin();
+    this.sweepWhenDue(now);
+    return this.batched(() => {
+      this.expireLeases(now);
+      return this.statements.markSent.run(id).changes === 1;
+    });
+  }
+
   async lines(prefix = ''): Promise<LineState[]> {
     const now = this.begin();
     this.maintain(now);
@@ -809,10 +818,28 @@ export class SqliteStore implements GovernanceStore {
   private expireLeases(now: number): void {
     for (const reservation of this.statements.selectExpiredLeases.all(now) as unknown as (ReservationRow & {
       settled: number;
+      sent: number;
     })[]) {
       if (reservation.settled === 1) this.statements.deleteReservation.run(reservation.id);
+      else if (reservation.sent === 1) this.commitAtReservation(reservation, now);
       else this.unreserve(reservation);
     }
+  }
+
+  /**
+   * An expired reservation whose request was sent (the provider may have billed it) is committed at its
+   * reserved amounts, as a late settlement, and kept as settled for the retention: a later settlement of
+   * it commits nothing.
+   */
+  private commitAtReservation(reservation: Pick<ReservationRow, 'id' | 'lines'>, now: number): void {
+    const rows: Rows = new Map();
+    for (const line of JSON.parse(reservation.lines) as BudgetLine[]) {
+      const row = this.rowOf(rows, line, now);
+      row.reserved = Math.max(0, row.reserved - line.amount);
+      this.commit(row, line.amount, now, now);
+    }
+    this.saveRows(rows);
+    this.statements.markSettled.run(now + this.retentionMs, reservation.id);
   }
 
   /** Drops state past its retention so the file stays bounded; at most once a minute per instance. */
@@ -942,6 +969,7 @@ function prepareStatements(db: DatabaseSync) {
       'INSERT OR REPLACE INTO reservations (id, lines, started_at, expires_at, settled) VALUES (?, ?, ?, ?, 0)',
     ),
     deleteReservation: prepare('DELETE FROM reservations WHERE id = ?'),
+    markSent: prepare('UPDATE reservations SET sent = 1 WHERE id = ? AND settled = 0'),
     markSettled: prepare("UPDATE reservations SET settled = 1, expires_at = ?, lines = '[]' WHERE id = ?"),
     insertSettled: prepare(
       `INSERT OR REPLACE INTO reservations (id, lines, started_at, expires_at, settled) VALUES (?1, '[]', ?2, ?3, 1)`,
@@ -949,7 +977,7 @@ function prepareStatements(db: DatabaseSync) {
     // Expired leases are found before the statement runs, so an unexpired settled row is one still remembered.
     selectSettled: prepare('SELECT 1 AS found FROM reservations WHERE id = ? AND settled = 1'),
     selectExpiredLeases: prepare(
-      'SELECT id, lines, settled FROM reservations WHERE expires_at <= ? ORDER BY expires_at',
+      'SELECT id, lines, settled, sent FROM reservations WHERE expires_at <= ? ORDER BY expires_at',
     ),
     hasExpiredLeases: prepare('SELECT 1 AS found FROM reservations WHERE expires_at <= ? LIMIT 1'),
     countOpenReservations: prepare('SELECT COUNT(*) AS count FROM reservations WHERE expires_at > ? AND settled = 0'),

@@ -24,5 +24,7 @@ export {
   startFakeGemini,
 } from './fake-google-server';
 export { startFakeOpenAI } from './fake-openai-server';
+export { collectGarbageUntil } from './garbage';
+export { type OpenCallThenKillOptions, openCallThenKill } from './killed-process';
 export { createTestTelemetry, type TestTelemetry, type TestTelemetryOptions } from './telemetry';
 export type { FakeOpenAIServer, FakeReply, FakeUsage, RecordedRequest, StartFakeOpenAIOptions } from './types';

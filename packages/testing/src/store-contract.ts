@@ -426,6 +426,94 @@ export function describeGovernanceStore(
         expect(await state('b')).toMatchObject({ used: 30, reserved: 0 });
       });
 
+      timed('commits a sent reservation at its reserved amounts when its lease expires', async () => {
+        const lines = [usd('b', 100, 60), tokens('tok', 1_000, 500), requests('rate:rpm', 10, 1)];
+        await store.reserve({ id: 'sent', lines, leaseMs: 1_000 });
+        expect(await store.markSent!('sent')).toBe(true);
+        at(999);
+        expect(await store.openReservations()).toBe(1);
+        expect(await state('b')).toMatchObject({ used: 0, reserved: 60 });
+        at(1_000);
+        expect(await store.openReservations()).toBe(0);
+        expect(await state('b')).toMatchObject({ used: 60, reserved: 0 });
+        expect(await state('tok')).toMatchObject({ used: 500, reserved: 0 });
+        expect(await state('rate:rpm')).toMatchObject({ used: 1, reserved: 0 });
+        expect(await store.release('sent')).toBe(false);
+        // The process that held it settles late (it was only slow): already committed, nothing more.
+        at(2_000);
+        expect(await store.settle('sent', { USD: 30, tokens: 200, requests: 1 }, lines)).toMatchObject({
+          open: false,
+          lines: [
+            { key: 'b', used: 60 },
+            { key: 'tok', used: 500 },
+            { key: 'rate:rpm', used: 1 },
+          ],
+        });
+        expect(await state('b')).toMatchObject({ used: 60, reserved: 0 });
+      });
+
+      timed('marks only open reservations sent; a sent reservation settled on time commits what it cost', async () => {
+        expect(await store.markSent!('unknown')).toBe(false);
+        await store.reserve({ id: 'r1', lines: [usd('b', 100, 60)], leaseMs: 1_000 });
+        expect(await store.markSent!('r1')).toBe(true);
+        expect(await store.markSent!('r1')).toBe(true);
+        expect(await store.settle('r1', { USD: 20 })).toMatchObject({ open: true, lines: [{ used: 20, reserved: 0 }] });
+        expect(await store.markSent!('r1')).toBe(false);
+        at(5_000);
+        expect(await state('b')).toMatchObject({ used: 20, reserved: 0 });
+        // Released before it was sent (a denial after reservation): marking it later changes nothing.
+        await store.reserve({ id: 'r2', lines: [usd('b', 100, 30)], leaseMs: 1_000 });
+        expect(await store.release('r2')).toBe(true);
+        expect(await store.markSent!('r2')).toBe(false);
+        at(10_000);
+        expect(await state('b')).toMatchObject({ used: 20, reserved: 0 });
+      });
+
+      timed('property: no reservation ends released after its request was sent', async () => {
+        // A seeded random history: reservations, some sent, some settled on time, late or never; the
+        // clock passes every lease. Each line must end holding exactly what was settled, plus the
+        // reserved amount of every sent reservation nobody settled in time, and nothing reserved.
+        let seed = 0x5eed;
+        const random = () => {
+          seed = (seed + 0x6d2b79f5) | 0;
+          let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+          t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+          return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+        };
+        let expected = 0;
+        let time = 0;
+        for (let index = 0; index < 40; index++) {
+          const id = `p${index}`;
+          const amount = 1 + Math.floor(random() * 50);
+          const lines = [usd('prop|total', 1_000_000, amount)];
+          at(time);
+          await store.reserve({ id, lines, leaseMs: 1_000 });
+          const sent = random() < 0.6;
+          if (sent) expect(await store.markSent!(id)).toBe(true);
+          const ending = random();
+          if (ending < 0.3) {
+            const actual = Math.floor(random() * amount);
+            at(time + 500);
+            await store.settle(id, { USD: actual });
+            expected += actual;
+          } else if (ending < 0.5) {
+            // Settled after its lease ended: a sent one was committed at its reservation by then.
+            at(time + 1_500);
+            const actual = Math.floor(random() * amount);
+            await store.settle(id, { USD: actual }, lines);
+            expected += sent ? amount : actual;
+          } else {
+            at(time + 1_500);
+            expected += sent ? amount : 0;
+          }
+          await store.openReservations();
+          time += 2_000;
+        }
+        at(time + 10_000);
+        expect(await store.openReservations()).toBe(0);
+        expect(await state('prop|total')).toMatchObject({ used: expected, reserved: 0 });
+      });
+
       timed('commits a late settlement once when it is replayed', async () => {
         const lines = [usd('b', 100, 60)];
         await store.reserve({ id: 'slow', lines, leaseMs: 1_000 });

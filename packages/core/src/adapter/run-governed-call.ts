@@ -26,6 +26,12 @@ export interface GovernedSend<Input, Sent> {
    * then settles from its reservation, flagged incomplete. `undefined` (the default): nothing billable.
    */
   partial?(error: unknown): CallOutcome | undefined;
+  /**
+   * `true` when `execute` only builds a lazy result whose request goes out later (a LlamaIndex stream
+   * sends on its first `next()`): the adapter then calls `call.markSent()` when it does. Default: the
+   * request is sent when `execute` starts (see `GovernedCall.markSent`).
+   */
+  sendsLater?: boolean;
 }
 
 /** {@link GovernedSend} plus how to read a finished result. */
@@ -55,6 +61,8 @@ export async function startGovernedCall<Input, Sent>(
   try {
     // Redaction and a budget's downgrade change what is sent, never the caller's object.
     const input = call.edits && send.edit ? send.edit(send.input, call.edits) : send.input;
+    // From here the provider may bill the call: it is never free again (see GovernedCall.markSent).
+    if (!send.sendsLater) call.markSent();
     const sent = await call.runInContext(() => send.execute(input, call));
     return { call, sent };
   } catch (error) {

@@ -79,6 +79,10 @@ export function governStainlessCall(
       : (plan.request as Promise<GovernedRequest>).then((described) => start((request = described)))
   ).then(({ call: started, sent }) => {
     call = started;
+    // The request has left: a caller that drops the promise unread (or the stream it resolves to)
+    // leaves the call to be settled at its reservation once they are collected.
+    const held = holder.deref();
+    if (held) started.tether(held);
     return sent;
   });
   let parsing = false;
@@ -98,7 +102,11 @@ export function governStainlessCall(
       result.iterator = governIterator(activeCall, result.iterator.bind(result), plan.streamObserver());
       return result;
     }
-    if (plan.defer && safely(() => plan.defer!(result, activeCall), 'adapter deferral') === true) return result;
+    if (plan.defer && safely(() => plan.defer!(result, activeCall), 'adapter deferral') === true) {
+      // The adapter settles it when the app reads the job, maybe much later and from another object.
+      activeCall.untether();
+      return result;
+    }
     let outcome: CallOutcome;
     try {
       outcome = plan.outcome(result, (props as { response?: Response } | undefined)?.response);
@@ -111,6 +119,7 @@ export function governStainlessCall(
   const promise = new APIPromise(client, responsePromise, parse) as Promise<unknown> & {
     asResponse(): Promise<Response>;
   };
+  const holder = new WeakRef<object>(promise);
   const asResponse = promise.asResponse.bind(promise);
   promise.asResponse = () =>
     asResponse().then((response) => {

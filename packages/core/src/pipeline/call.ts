@@ -7,13 +7,18 @@ import type { RequestEdits, Usage } from '../types';
 import { OutputGuard } from './output-guard';
 import type { CallRecorder } from './recorder';
 import type { CallOutcome, CallState, GovernedCall } from './types';
+import { type AbandonedBy, Anchor, type UnsettledCalls } from './unsettled';
 
 /** What a call needs of the governor that began it. */
 export interface CallHost {
   /** Settles the call and finishes its telemetry. */
   finish(state: CallState, outcome: CallOutcome, error: unknown): Promise<void>;
   claimNext(call: Call, match: { model?: string; text?: string }): () => void;
+  /** Sent or tethered calls not yet settled (lease timers, shutdown and exit). */
+  readonly unsettled: UnsettledCalls;
 }
+
+const RESOLVED: Promise<void> = Promise.resolve();
 
 /** The active call in the OpenTelemetry context (one async-context layer per call when a context manager is registered). */
 const CALL_KEY = createContextKey('genops.call');
@@ -31,6 +36,8 @@ export class Call implements GovernedCall {
   private inner: CallOutcome | undefined;
   private guard: OutputGuard | undefined;
   private context: Context | undefined;
+  private anchor: Anchor | undefined;
+  private sentMarked = false;
 
   constructor(
     private readonly host: CallHost,
@@ -72,6 +79,42 @@ export class Call implements GovernedCall {
     return this.settled === undefined;
   }
 
+  /** The request left the process (see {@link GovernedCall.markSent}). */
+  get sent(): boolean {
+    return this.sentMarked;
+  }
+
+  markSent(): void {
+    if (this.sentMarked || !this.open) return;
+    this.sentMarked = true;
+    this.host.unsettled.markSent(this.state);
+    this.host.unsettled.track(this, this.state);
+  }
+
+  tether(holder: object): void {
+    if (!this.open) return;
+    (this.anchor ??= new Anchor(this)).tether(holder);
+    this.host.unsettled.track(this, this.state);
+  }
+
+  untether(): void {
+    this.anchor?.release();
+    this.anchor = undefined;
+    this.host.unsettled.holdOpen(this);
+  }
+
+  /**
+   * Nobody will end this call (its objects were collected, its lease ended, the process is exiting): a
+   * sent call settles at its reservation, flagged incomplete; one whose request never left is released.
+   */
+  abandon(by: AbandonedBy): Promise<void> {
+    if (!this.open) return RESOLVED;
+    const settled = this.sentMarked
+      ? this.end({ incomplete: true })
+      : this.fail(new Error(`genops: the call was abandoned (${by}) before its request was sent`));
+    return settled.catch(() => {});
+  }
+
   get operation(): string {
     return this.state.request.operation;
   }
@@ -97,7 +140,18 @@ export class Call implements GovernedCall {
       end: observe,
       fail: (_error, partial) => (partial ? observe({ ...partial, incomplete: true }) : Promise.resolve()),
       adoptNextCall: (match) => this.adoptNextCall(match),
+      // The SDK request is the enclosing call's. What the enclosing adapter's caller holds is tethered by
+      // that adapter: the SDK's own objects may be dropped while the framework still settles the call.
+      markSent: () => this.markSent(),
+      tether: () => {},
+      untether: () => {},
     };
+  }
+
+  /** About to settle: nothing may abandon the call any more. */
+  private settling(): void {
+    this.anchor?.release();
+    this.host.unsettled.untrack(this);
   }
 
   firstChunk(): void {
@@ -105,7 +159,10 @@ export class Call implements GovernedCall {
   }
 
   end(outcome: CallOutcome): Promise<void> {
-    if (!this.settled) this.guard?.end();
+    if (!this.settled) {
+      this.guard?.end();
+      this.settling();
+    }
     this.settled ??= this.host.finish(this.state, withInner(outcome, this.inner), undefined);
     return this.settled;
   }
@@ -114,6 +171,7 @@ export class Call implements GovernedCall {
     const own = partial ? { ...partial, incomplete: true } : undefined;
     // A nested SDK call that reported usage before the framework call failed still produced billable output.
     const outcome = this.inner ? withInner(own ?? { incomplete: true }, this.inner) : (own ?? {});
+    if (!this.settled) this.settling();
     this.settled ??= this.host.finish(this.state, outcome, error ?? new Error('unknown error'));
     return this.settled;
   }

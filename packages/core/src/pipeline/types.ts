@@ -51,6 +51,27 @@ export interface GovernedCall {
    */
   adoptNextCall(match: { model?: string; text?: string }): () => void;
   /**
+   * The request is leaving the process (the SDK call starts; `startGovernedCall` calls it before
+   * `execute`). From then on the provider may bill it, so a call that is never ended settles at its
+   * reservation, flagged incomplete — when its {@link tether}ed objects are garbage-collected, when its
+   * lease ends, or at shutdown or process exit — and its store reservation is marked sent, so a lease
+   * that ends in the store (the process died) commits the reservation instead of releasing it.
+   * Idempotent. A call never marked sent that is abandoned is released (nothing was sent).
+   */
+  markSent(): void;
+  /**
+   * Ties the call to an object the caller holds (an SDK's stream, its promise, an iterator): once every
+   * object tethered to the call has been garbage-collected while the call is still open, it is settled
+   * as abandoned (see {@link markSent}). The call never keeps a tethered object alive.
+   */
+  tether(holder: object): void;
+  /**
+   * The adapter keeps the call open by other means (a deferred unit: a batch job settled when the app
+   * reads its results, maybe hours later): garbage collection and the in-process lease timer no longer
+   * settle it; shutdown and exit still do, and the store's lease still commits its reservation.
+   */
+  untether(): void;
+  /**
    * The call failed. Without `partial`, the provider produced nothing billable (actual = 0). With a
    * `partial` outcome (a stream that broke after it started), the call settles from that outcome's
    * usage, or from the reservation when it has none, flagged incomplete.

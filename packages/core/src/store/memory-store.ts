@@ -76,6 +76,8 @@ interface Reservation {
   lines: BudgetLine[];
   startedAt: number;
   expiresAt: number;
+  /** The request left the process: an expired lease commits the reservation (see `markSent`). */
+  sent?: boolean;
 }
 
 type ApprovalWaiter = (record: ApprovalRecord) => void;
@@ -240,6 +242,19 @@ export class MemoryStore implements GovernanceStore {
     const reservation = this.reservations.get(id);
     if (!reservation) return false;
     this.unreserve(reservation);
+    return true;
+  }
+
+  async markSent(id: string): Promise<boolean> {
+    return this.markSentSync(id);
+  }
+
+  /** Synchronous form of {@link markSent}. */
+  markSentSync(id: string): boolean {
+    this.maintain(this.now());
+    const reservation = this.reservations.get(id);
+    if (!reservation) return false;
+    reservation.sent = true;
     return true;
   }
 
@@ -522,12 +537,29 @@ export class MemoryStore implements GovernanceStore {
     }
   }
 
-  /** Releases every reservation whose lease has ended (a holder that never settled). */
+  /**
+   * Ends every reservation whose lease has ended (a holder that never settled): a sent one is committed
+   * at its reserved amounts (the provider may have billed it), any other released.
+   */
   private expireLeases(now: number): void {
     for (let next = this.leases.peek(); next && next.expiresAt <= now; next = this.leases.peek()) {
       this.leases.pop();
       // Settled or released reservations leave their queue entry behind; only the open one counts.
-      if (this.reservations.get(next.id) === next) this.unreserve(next);
+      if (this.reservations.get(next.id) !== next) continue;
+      if (next.sent) this.commitAtReservation(next, now);
+      else this.unreserve(next);
+    }
+  }
+
+  /** Settles an expired, sent reservation at what it reserved; a later settlement of it commits nothing. */
+  private commitAtReservation(reservation: Reservation, now: number): void {
+    this.reservations.delete(reservation.id);
+    this.rememberSettled(reservation.id, now + this.retentionMs);
+    for (const line of reservation.lines) {
+      const counter = this.counterOf(line, now);
+      counter.reserved = Math.max(0, counter.reserved - line.amount);
+      // As a late settlement: into the rolling bucket of now (a short window may have passed its start).
+      this.commit(counter, line.amount, now, now);
     }
   }
 

@@ -49,6 +49,11 @@ export class SettlementJournal {
     return this.pending.length;
   }
 
+  /** Whether entries are written to a file (and so survive the process). */
+  get persistent(): boolean {
+    return this.options.file !== undefined;
+  }
+
   add(settlement: JournaledSettlement): void {
     const entry: JournaledSettlement = { ...settlement, money: 'nano' };
     this.pending.push(entry);

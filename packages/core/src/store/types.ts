@@ -35,7 +35,10 @@ export interface ReserveRequest {
   /** Unique reservation id (the AWU's id). */
   id: string;
   lines: BudgetLine[];
-  /** The reservation is released automatically after this long if never settled (process died). */
+  /**
+   * The reservation's lease: after this long unsettled (the process died or hung) it is released, or
+   * committed at its reserved amounts when it was marked sent ({@link GovernanceStore.markSent}).
+   */
   leaseMs: number;
 }
 
@@ -157,6 +160,17 @@ export interface GovernanceStore {
   settle(id: string, actual: SettleAmounts, lines?: readonly BudgetLine[]): Promise<SettleResult>;
   /** Releases a reservation without committing anything. Idempotent; `false` when it was not open. */
   release(id: string): Promise<boolean>;
+  /**
+   * Marks an open reservation's request as sent (it left the process, so the provider may bill it):
+   * when its lease ends unsettled, the reservation is then committed (each line's reserved amount,
+   * as a late settlement: into the period or rolling bucket of the expiry) instead of released, and remembered
+   * as settled for the retention, so a later settlement of it commits nothing. Idempotent; `false` when
+   * the reservation is not open. Optional for stores written before it (their expired leases release);
+   * every store of this project has it, and a reservation written before it reads as not sent.
+   */
+  markSent?(id: string): Promise<boolean>;
+  /** Synchronous form of {@link markSent}, for a store whose state is in this process. */
+  markSentSync?(id: string): boolean | Promise<boolean>;
   /** Current state of budget lines whose key starts with `prefix` (all when omitted), sorted by key. A calendar line whose period ended reads `used: 0`. */
   lines(prefix?: string): Promise<LineState[]>;
   /** Number of open (unsettled, unexpired) reservations. */
