@@ -1,0 +1,27 @@
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EXAMPLES, SKIPPED } from '../src/catalogue';
+import { PACKAGE_DIR } from '../src/runner';
+
+const VENDOR = join(PACKAGE_DIR, 'vendor');
+
+function programs(directory: string): string[] {
+  return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(directory, entry.name);
+    if (entry.isDirectory()) return programs(path);
+    return /\.(ts|mjs)$/.test(entry.name) ? [relative(VENDOR, path)] : [];
+  });
+}
+
+describe('the example catalogue', () => {
+  it('lists every vendored example program once, as run or as skipped with a reason', () => {
+    // The vercel/ai helpers under lib/ are imported by the examples, not programs of their own.
+    const vendored = programs(VENDOR)
+      .filter((file) => !file.includes('/lib/'))
+      .sort();
+    const listed = [...EXAMPLES.map((example) => example.file), ...SKIPPED.map((skipped) => skipped.file)].sort();
+    expect(listed).toEqual(vendored);
+    for (const skipped of SKIPPED) expect(skipped.reason, skipped.file).not.toBe('');
+  });
+});
