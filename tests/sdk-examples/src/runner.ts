@@ -115,7 +115,10 @@ export async function runExample(
         resolve({ exitCode, timedOut, stdout, stderr });
       });
     });
-    return { ...result, spans: readJsonLines(spansFile), decisions: readJsonLines(decisionsFile) };
+    // The working directory is a fresh temporary one per run: examples that print where they saved a file
+    // print it, so it is replaced here.
+    const stdout = result.stdout.split(cwd).join('<cwd>');
+    return { ...result, stdout, spans: readJsonLines(spansFile), decisions: readJsonLines(decisionsFile) };
   } finally {
     rmSync(cwd, { recursive: true, force: true });
   }
@@ -149,7 +152,7 @@ export function isBillable(request: RecordedRequest): boolean {
 
 /**
  * The example's stdout with what the fake servers and the SDKs randomise or time-stamp replaced: ids
- * (`chatcmpl-…`, `resp_…`, `msg_…`, …), Unix times and ISO dates. Nothing else is touched.
+ * (`chatcmpl-…`, `resp_…`, `msg_…`, …), Unix times, ISO dates and HTTP `date` headers. Nothing else is touched.
  */
 export function normaliseOutput(text: string): string {
   return text
@@ -158,5 +161,6 @@ export function normaliseOutput(text: string): string {
       '$1-<id>',
     )
     .replace(/\b1[6-9]\d{8}(\d{3})?\b/g, '<time>')
+    .replace(/\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT\b/g, '<http-date>')
     .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, '<date>');
 }

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXAMPLES, SKIPPED } from '../src/catalogue';
-import { PACKAGE_DIR } from '../src/runner';
+import { normaliseOutput, PACKAGE_DIR } from '../src/runner';
 
 const VENDOR = join(PACKAGE_DIR, 'vendor');
 
@@ -23,5 +23,15 @@ describe('the example catalogue', () => {
     const listed = [...EXAMPLES.map((example) => example.file), ...SKIPPED.map((skipped) => skipped.file)].sort();
     expect(listed).toEqual(vendored);
     for (const skipped of SKIPPED) expect(skipped.reason, skipped.file).not.toBe('');
+  });
+});
+
+describe('normaliseOutput', () => {
+  it('replaces ids, Unix times, ISO and HTTP dates, and nothing else', () => {
+    const text =
+      "id: 'chatcmpl-AbC123', created: 1796486400, at 2026-12-05T17:56:31.000Z, date: 'Sat, 05 Dec 2026 17:56:31 GMT', tokens: 20";
+    expect(normaliseOutput(text)).toBe(
+      "id: 'chatcmpl-<id>', created: <time>, at <date>, date: '<http-date>', tokens: 20",
+    );
   });
 });
