@@ -14,6 +14,13 @@ export {
   summarize as summarizeAuditRecord,
 } from './commands/audit';
 export {
+  FOCUS_COLUMNS,
+  type FocusColumn,
+  type FocusRow,
+  registerExportCommands,
+  runExportCommand,
+} from './commands/export';
+export {
   type ExplainOptions,
   type Explanation,
   explainCall,
@@ -21,6 +28,7 @@ export {
   runPolicyCommand,
 } from './commands/policy';
 export { type PriceReport, priceReport, registerPricingCommands, runPricingCommand } from './commands/pricing';
+export { type Charge, readCharges, registerReportCommands, runReportCommand } from './commands/report';
 export {
   type BudgetRow,
   formatStatus,

@@ -1,7 +1,9 @@
 import { registerApprovalCommands } from './commands/approvals';
 import { registerAuditCommands } from './commands/audit';
+import { registerExportCommands } from './commands/export';
 import { registerPolicyCommands } from './commands/policy';
 import { registerPricingCommands } from './commands/pricing';
+import { registerReportCommands } from './commands/report';
 import { registerStatusCommands } from './commands/status';
 import type { CliIo } from './io';
 import { type CommandGroup, runCommandGroup } from './program';
@@ -13,6 +15,8 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   registerApprovalCommands,
   registerAuditCommands,
   registerPricingCommands,
+  registerReportCommands,
+  registerExportCommands,
 ];
 
 /**

@@ -96,6 +96,20 @@ describe('genops with a Redis store', () => {
     ).toEqual(['10', '11', '12']);
   });
 
+  it("reports spend from the audit chain kept in Redis (the fleet's ledger)", async () => {
+    // sampleEntries(): four gpt-4o calls settled at $0.001234 and 456 tokens each, one gpt-3.5-turbo call blocked.
+    const result = await runCli(['report', '--store', url, '--period', '2026-11', '--by', 'team,model', '--json']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      rows: [
+        { team: 'search', model: 'gpt-4o', calls: 4, blocked: 0, tokens: 1824, costUsd: '0.004936' },
+        { team: 'search', model: 'gpt-3.5-turbo', calls: 0, blocked: 1, tokens: 0, costUsd: '0.000000' },
+      ],
+      total: { calls: 4, blocked: 1, costUsd: '0.004936' },
+    });
+  });
+
   it('exits 2 when the server is down, never printing the password', async () => {
     const down = redis.url().replace('redis://', 'redis://admin:hunter2@').replace(/:\d+$/, ':1');
     const result = await runCli(['status', '--store', down]);

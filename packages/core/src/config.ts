@@ -7,6 +7,7 @@ import { alertsSchema, budgetSchema, globString, type PolicyDocumentInput, timeZ
 import type { ModelPrice } from './pricing/types';
 import { validatePrice, validatePrices } from './pricing/validate-prices';
 import type { ApprovalRecord, GovernanceStore } from './store/types';
+import { exporterOption } from './telemetry/otlp-presets';
 import { describeIssue, expectedFor, formatPath } from './zod-issue';
 
 const policySchema = z.strictObject({
@@ -99,7 +100,9 @@ const optionsSchema = z.strictObject({
   meterProvider: z
     .custom<unknown>((value) => typeof value === 'object' && value !== null, 'must be a MeterProvider')
     .optional(),
-  exporter: z.enum(['console', 'otlp', 'none']).optional(),
+  exporter: exporterOption(['console', 'otlp', 'none'] as const).optional(),
+  /** Each decision and settlement also as an OpenTelemetry log record (telemetry/decision-log.ts). */
+  decisionLogs: z.boolean().optional(),
   serviceName: z.string().min(1).optional(),
   unknownModel: z.union([z.enum(['deny', 'warn']), priceSchema]).default('deny'),
   prices: z.union([z.string().min(1), z.record(z.string(), z.record(z.string(), priceSchema))]).optional(),

@@ -28,7 +28,10 @@ import type { ModelPrice } from './pricing/types';
 import { MemoryStore } from './store/memory-store';
 import { openStoreUrl } from './store/open-store';
 import type { GovernanceStore } from './store/types';
+import { createDecisionLogEmitter, withDecisionLogs } from './telemetry/decision-log';
 import { createInstruments } from './telemetry/instruments';
+import { type OtlpExporterOptions, otlpPresetFromEnv, resolveOtlpTarget } from './telemetry/otlp-presets';
+import { createPresetExporters } from './telemetry/otlp-presets-sdk';
 import { VERSION } from './version';
 
 /** One row of the budget table: a budget instance (a `per` value in a window period). */
@@ -105,10 +108,12 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
   const exporter = resolved.exporter ?? exporterFromEnv();
   let tracerProvider = resolved.tracerProvider as TracerProvider | undefined;
   let meterProvider = resolved.meterProvider as MeterProvider | undefined;
+  let sdkLoggerProvider: unknown;
   if (exporter !== 'none' && exporter !== undefined && (!tracerProvider || !meterProvider)) {
     const sdk = setUpSdk(exporter, resolved.serviceName ?? process.env.OTEL_SERVICE_NAME ?? 'genops-app');
     tracerProvider ??= sdk.tracerProvider;
     meterProvider ??= sdk.meterProvider;
+    sdkLoggerProvider = sdk.loggerProvider;
     owned.push(...sdk.owned);
   }
   const tracer = (tracerProvider ?? trace.getTracerProvider()).getTracer('@genops/core', VERSION);
@@ -131,7 +136,7 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
       ? undefined
       : new AuditTrail({
           store,
-          logger: getAuditLogger(resolved.loggerProvider),
+          logger: getAuditLogger(resolved.loggerProvider ?? sdkLoggerProvider),
           ...(resolved.audit?.file ? { file: resolvePath(resolved.audit.file) } : {}),
           ...auditTrailOptions(resolved.audit),
         });
@@ -140,8 +145,12 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
   );
   const prices = new PriceTable(PRICE_FILES, userPrices.prices, userPrices.origin);
   const captureContent = resolved.captureContent ?? envBool('GENOPS_CAPTURE_CONTENT') ?? false;
+  // Opt-in: every decision and settlement also as an OpenTelemetry log record (telemetry/decision-log.ts).
+  const decisionLog = resolved.decisionLogs
+    ? createDecisionLogEmitter(resolved.loggerProvider ?? sdkLoggerProvider)
+    : undefined;
   const governor = new Governor({
-    options: resolved,
+    options: decisionLog ? withDecisionLogs(resolved, decisionLog) : resolved,
     policy,
     audit,
     store,
@@ -254,8 +263,11 @@ function reportPolicyError(options: ResolvedOptions, error: Error): void {
   }
 }
 
-function exporterFromEnv(): 'console' | 'otlp' | 'none' | undefined {
+function exporterFromEnv(): 'console' | 'otlp' | 'none' | { otlp: OtlpExporterOptions } | undefined {
   const value = process.env.GENOPS_EXPORTER;
+  // GENOPS_OTLP_PRESET=<platform> (telemetry/otlp-presets.ts): OTLP to that platform.
+  const preset = otlpPresetFromEnv();
+  if (preset && (value === undefined || value === '' || value === 'otlp')) return { otlp: preset };
   if (value === undefined || value === '') return undefined;
   if (value === 'console' || value === 'otlp' || value === 'none') return value;
   throw new ConfigError({
@@ -280,19 +292,26 @@ function envBool(name: string): boolean | undefined {
  * provider is registered yet: an app that already configured OpenTelemetry keeps its own.
  */
 function setUpSdk(
-  exporter: 'console' | 'otlp',
+  exporter: 'console' | 'otlp' | { otlp: OtlpExporterOptions },
   serviceName: string,
-): { tracerProvider?: TracerProvider; meterProvider?: MeterProvider; owned: ShutdownTarget[] } {
+): {
+  tracerProvider?: TracerProvider;
+  meterProvider?: MeterProvider;
+  loggerProvider?: unknown;
+  owned: ShutdownTarget[];
+} {
   const require = createRequire(import.meta.url);
+  const label =
+    typeof exporter === 'string' ? exporter : `otlp${exporter.otlp.preset ? ` (${exporter.otlp.preset})` : ''}`;
   const load = <T>(name: string): T => {
     try {
       return require(name) as T;
     } catch (cause) {
       throw new ConfigError({
         path: 'exporter',
-        message: `exporter "${exporter}" needs the package ${name}, which is not installed`,
+        message: `exporter "${label}" needs the package ${name}, which is not installed`,
         expected: `\`npm install ${name}\` or exporter: 'none' with your own OpenTelemetry setup`,
-        received: exporter,
+        received: label,
         cause,
       });
     }
@@ -303,8 +322,12 @@ function setUpSdk(
   const resource = resources.resourceFromAttributes({ 'service.name': serviceName });
   const owned: ShutdownTarget[] = [];
   let spanExporter: import('@opentelemetry/sdk-trace').SpanExporter;
-  let metricExporter: import('@opentelemetry/sdk-metrics').PushMetricExporter;
-  if (exporter === 'console') {
+  let metricExporter: import('@opentelemetry/sdk-metrics').PushMetricExporter | undefined;
+  let logExporter: import('@opentelemetry/sdk-logs').LogRecordExporter | undefined;
+  if (typeof exporter === 'object') {
+    // A platform preset (telemetry/otlp-presets.ts): its URLs, headers and encoding per signal.
+    ({ spanExporter, metricExporter, logExporter } = createPresetExporters(resolveOtlpTarget(exporter.otlp), load));
+  } else if (exporter === 'console') {
     spanExporter = new traceSdk.ConsoleSpanExporter();
     metricExporter = new metricsSdk.ConsoleMetricExporter();
   } else {
@@ -315,7 +338,12 @@ function setUpSdk(
       '@opentelemetry/exporter-metrics-otlp-http',
     ).OTLPMetricExporter)();
   }
-  const result: { tracerProvider?: TracerProvider; meterProvider?: MeterProvider; owned: ShutdownTarget[] } = { owned };
+  const result: {
+    tracerProvider?: TracerProvider;
+    meterProvider?: MeterProvider;
+    loggerProvider?: unknown;
+    owned: ShutdownTarget[];
+  } = { owned };
   const tracerProvider = new traceSdk.TracerProvider({
     resource,
     spanProcessors: [
@@ -330,15 +358,30 @@ function setUpSdk(
   } else {
     void tracerProvider.shutdown();
   }
-  const meterProvider = new metricsSdk.MeterProvider({
-    resource,
-    readers: [new metricsSdk.PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 60_000 })],
-  });
-  if (metrics.setGlobalMeterProvider(meterProvider)) {
+  // No metric exporter: a preset whose platform takes no OTLP metrics (Jaeger).
+  const meterProvider = metricExporter
+    ? new metricsSdk.MeterProvider({
+        resource,
+        readers: [
+          new metricsSdk.PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 60_000 }),
+        ],
+      })
+    : undefined;
+  if (meterProvider && metrics.setGlobalMeterProvider(meterProvider)) {
     result.meterProvider = meterProvider;
     owned.push(meterProvider);
   } else {
-    void meterProvider.shutdown();
+    void meterProvider?.shutdown();
+  }
+  if (logExporter) {
+    // A preset with `logs: true`: audit (and decision) log records to the platform's logs endpoint.
+    const logsSdk = load<typeof import('@opentelemetry/sdk-logs')>('@opentelemetry/sdk-logs');
+    const loggerProvider = new logsSdk.LoggerProvider({
+      resource,
+      processors: [new logsSdk.BatchLogRecordProcessor({ exporter: logExporter })],
+    });
+    result.loggerProvider = loggerProvider;
+    owned.push(loggerProvider);
   }
   return result;
 }

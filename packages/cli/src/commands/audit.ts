@@ -101,7 +101,7 @@ export function runAuditCommand(argv: readonly string[], io: CliIo): Promise<num
 /** Where the records come from: an audit file, or a store (`--store`, `GENOPS_STORE` or the default). */
 export type AuditSource = { file: string; store?: undefined } | { file?: undefined; store: string | undefined };
 
-function auditSource(argument: string | undefined, options: { file?: string; store?: string }): AuditSource {
+export function auditSource(argument: string | undefined, options: { file?: string; store?: string }): AuditSource {
   if (argument !== undefined && options.file !== undefined && argument !== options.file)
     throw new CliError(`two audit files given (${argument} and --file ${options.file}); give one`);
   const file = options.file ?? argument;
@@ -154,7 +154,7 @@ export function verifyKeys(
 }
 
 /** Opens the store of an audit command; a default store that does not exist also suggests --file. */
-function withAuditStore<T>(
+export function withAuditStore<T>(
   option: string | undefined,
   context: CommandContext,
   action: (opened: OpenedStore) => Promise<T>,
@@ -163,7 +163,7 @@ function withAuditStore<T>(
 }
 
 /** Fails with exit code 2 when `file` cannot be read as a file. */
-async function checkReadable(file: string): Promise<void> {
+export async function checkReadable(file: string): Promise<void> {
   try {
     const info = await stat(file);
     if (info.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });

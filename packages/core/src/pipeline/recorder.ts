@@ -539,7 +539,7 @@ export class CallRecorder {
   }
 
   private notify(
-    unit: { id: string; request: GovernedRequest; attribution: Readonly<Attribution> },
+    unit: { id: string; request: GovernedRequest; attribution: Readonly<Attribution>; span: Span },
     decision: Decision,
     phase: DecisionRecord['phase'],
     reserved?: number,
@@ -566,6 +566,9 @@ export class CallRecorder {
       if (approval) record.approval = approval;
       if (actual !== undefined) record.actual = actual;
       if (incomplete !== undefined) record.incomplete = incomplete;
+      const { traceId, spanId } = unit.span.spanContext();
+      record.traceId = traceId;
+      record.spanId = spanId;
       hook(record);
     });
   }

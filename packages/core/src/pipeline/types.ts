@@ -93,6 +93,9 @@ export interface DecisionRecord {
   actual?: number;
   incomplete?: boolean;
   phase: 'decided' | 'settled';
+  /** The AWU span's trace and span ids (hex), to link a log line or event to its trace. */
+  traceId?: string;
+  spanId?: string;
 }
 
 /** What the governor needs of `GenOps.init()`'s resolved options (`ResolvedOptions` satisfies it). */
