@@ -7,6 +7,7 @@ export default defineConfig({
       'packages/*/test/**/*.test.ts',
       'examples/*/test/**/*.test.ts',
       'docs/test/**/*.test.ts',
+      'observability/test/**/*.test.ts',
       'tests/*/test/**/*.test.ts',
     ],
     testTimeout: 30_000,

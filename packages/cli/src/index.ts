@@ -13,6 +13,7 @@ export {
   runAuditCommand,
   summarize as summarizeAuditRecord,
 } from './commands/audit';
+export { type DoctorCheck, registerDoctorCommands, runDoctorCommand } from './commands/doctor';
 export {
   FOCUS_COLUMNS,
   type FocusColumn,
@@ -20,6 +21,7 @@ export {
   registerExportCommands,
   runExportCommand,
 } from './commands/export';
+export { registerMetricsCommands, runMetricsCommand, serveMetrics } from './commands/metrics';
 export {
   type ExplainOptions,
   type Explanation,

@@ -1,6 +1,8 @@
 import { registerApprovalCommands } from './commands/approvals';
 import { registerAuditCommands } from './commands/audit';
+import { registerDoctorCommands } from './commands/doctor';
 import { registerExportCommands } from './commands/export';
+import { registerMetricsCommands } from './commands/metrics';
 import { registerPolicyCommands } from './commands/policy';
 import { registerPricingCommands } from './commands/pricing';
 import { registerReportCommands } from './commands/report';
@@ -17,6 +19,8 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   registerPricingCommands,
   registerReportCommands,
   registerExportCommands,
+  registerDoctorCommands,
+  registerMetricsCommands,
 ];
 
 /**

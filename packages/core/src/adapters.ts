@@ -1,10 +1,12 @@
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { diag } from '@opentelemetry/api';
 import type { GenOpsAdapter } from './adapter-contract';
+import { noteSdkCopy, type SdkCopy } from './coverage-copies';
+import { importedBuild } from './esm-builds';
 import type { Governor } from './governor';
+import { requireFrom } from './require-from';
 
 export type { AdapterContext, GenOpsAdapter } from './adapter-contract';
 
@@ -75,7 +77,7 @@ export function discoverAdapters(searchPaths: readonly string[] = appSearchPaths
   const loaded: string[] = [];
   const seen = new Set<string>();
   for (const base of searchPaths) {
-    const require = createRequire(join(base, 'noop.js'));
+    const require = requireFrom(join(base, 'noop.js'));
     for (const nodeModules of require.resolve.paths('@genops/core') ?? []) {
       const scope = join(nodeModules, '@genops');
       if (seen.has(scope) || !existsSync(scope)) continue;
@@ -88,7 +90,7 @@ export function discoverAdapters(searchPaths: readonly string[] = appSearchPaths
             genops?: { adapter?: boolean };
           };
           if (!manifest.genops?.adapter || !manifest.name || adapterRegistry().has(manifest.name)) continue;
-          createRequire(manifestPath)(manifest.name);
+          requireFrom(manifestPath)(manifest.name);
           loaded.push(manifest.name);
         } catch (error) {
           diag.warn(`genops: could not load adapter package in ${join(scope, name)}`, error);
@@ -125,23 +127,46 @@ export function loadPackageBuilds<T>(
   for (const base of bases) {
     let entry: string;
     try {
-      entry = realpathSync(createRequire(base).resolve(packageName));
+      entry = realpathSync(requireFrom(base).resolve(packageName));
     } catch {
       continue;
     }
     const directory = dirname(entry);
     const files = options.builds ? options.builds.map((file) => join(directory, file)) : [entry];
-    const load = createRequire(entry);
+    const load = requireFrom(entry);
     for (const file of files) {
       if (seen.has(file) || !existsSync(file)) continue;
       seen.add(file);
       try {
-        const loaded = load(file) as T;
-        if (loaded && options.accept(loaded)) modules.push(loaded);
+        // The instance `import()` gave, while an adapter patches those (esm-builds.ts); else `require()`'s.
+        const loaded = (importedBuild(file) ?? load(file)) as T;
+        if (loaded && options.accept(loaded)) {
+          modules.push(loaded);
+          // For `status().coverage`: which install of the SDK this module is (coverage-copies.ts).
+          noteSdkCopy(sdkCopyOf(packageName, file, entry));
+        }
       } catch {
         // A build this Node cannot load (e.g. ESM on an old Node): the other build still gets patched.
       }
     }
   }
   return modules;
+}
+
+function sdkCopyOf(packageName: string, file: string, entry: string): SdkCopy {
+  // The package directory: the nearest directory above the entry point with this package's manifest.
+  let root = dirname(entry);
+  for (let directory = root; dirname(directory) !== directory; directory = dirname(directory)) {
+    if (existsSync(join(directory, 'package.json')) && directory.endsWith(join('node_modules', packageName))) {
+      root = directory;
+      break;
+    }
+  }
+  let version: string | undefined;
+  try {
+    version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string }).version;
+  } catch {
+    version = undefined;
+  }
+  return { package: packageName, file, root, version };
 }

@@ -6,3 +6,4 @@
 export * as adapter from './adapter/index';
 export * as app from './index';
 export * as internal from './internal/index';
+export * as register from './register-environment';

@@ -47,7 +47,7 @@ describe('parseOptions', () => {
       /unexpected "\]"/,
     ],
     [{ dailyBudget: 100 }, '(options)', /unknown option "dailyBudget"/],
-    [{ exporter: 'jaeger' }, 'exporter', /"console", "otlp", "none"/],
+    [{ exporter: 'jaeger' }, 'exporter', /"console", "otlp", "prometheus", "none"/],
     [{ approver: 'yes' }, 'approver', /must be a function/],
     [
       {

@@ -100,9 +100,26 @@ const optionsSchema = z.strictObject({
   meterProvider: z
     .custom<unknown>((value) => typeof value === 'object' && value !== null, 'must be a MeterProvider')
     .optional(),
-  exporter: exporterOption(['console', 'otlp', 'none'] as const).optional(),
+  exporter: exporterOption(['console', 'otlp', 'prometheus', 'none'] as const).optional(),
   /** Each decision and settlement also as an OpenTelemetry log record (telemetry/decision-log.ts). */
   decisionLogs: z.boolean().optional(),
+  /** Where `exporter: 'prometheus'` serves /metrics (default 127.0.0.1:9464, or OTEL_EXPORTER_PROMETHEUS_HOST/PORT). */
+  prometheus: z
+    .strictObject({
+      host: z.string().min(1).optional(),
+      port: z.number().int().min(1).max(65_535).optional(),
+      endpoint: z.string().startsWith('/').optional(),
+    })
+    .optional(),
+  /** Control-plane metrics (docs/metrics.md). */
+  metrics: z
+    .strictObject({
+      /** `genops.customer_id` as a metric attribute (cost, decisions, per-customer budget gauges). Default false: customer ids are unbounded. */
+      customers: z.boolean().optional(),
+      /** Longest wait for the store when the budget gauges are collected (default 5000 ms). */
+      storeTimeoutMs: z.number().int().min(1).max(600_000).optional(),
+    })
+    .optional(),
   serviceName: z.string().min(1).optional(),
   unknownModel: z.union([z.enum(['deny', 'warn']), priceSchema]).default('deny'),
   prices: z.union([z.string().min(1), z.record(z.string(), z.record(z.string(), priceSchema))]).optional(),

@@ -67,7 +67,9 @@ describe("GenOps.init({ exporter: 'otlp' })", () => {
     process.env.GENOPS_EXPORTER = 'zipkin';
     try {
       expect(() => GenOps.init({ autoInstrument: false })).toThrow(ConfigError);
-      expect(() => GenOps.init({ autoInstrument: false })).toThrow(/GENOPS_EXPORTER.*"console", "otlp" or "none"/);
+      expect(() => GenOps.init({ autoInstrument: false })).toThrow(
+        /GENOPS_EXPORTER.*"console", "otlp", "prometheus" or "none"/,
+      );
     } finally {
       delete process.env.GENOPS_EXPORTER;
     }

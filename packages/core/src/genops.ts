@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { resolve as resolvePath } from 'node:path';
 import { diag, type MeterProvider, metrics, type TracerProvider, trace } from '@opentelemetry/api';
 import {
@@ -15,7 +14,19 @@ import { readLastAuditRecordSync } from './audit/jsonl';
 import { parseBudgetKey, ROLLING_PERIOD } from './budget/budget-set';
 import { currentPeriod } from './budget/window';
 import { type GenOpsOptions, parseOptions, type ResolvedOptions } from './config';
+import {
+  type Coverage,
+  CoverageMonitor,
+  checkInstalls,
+  coverageReport,
+  egressModeOf,
+  findSdkInstalls,
+  governingAdapters,
+  installWarning,
+  printCoverageWarning,
+} from './coverage';
 import { ConfigError } from './errors/config-error';
+import { esmBuildsPatched } from './esm-builds';
 import { Governor } from './governor';
 import { microsToUsd } from './money';
 import { type CompiledPolicy, compilePolicy, EMPTY_POLICY } from './policy/compile';
@@ -25,13 +36,18 @@ import { PRICE_FILES } from './pricing/data/index';
 import { resolveUserPrices } from './pricing/load-prices';
 import { PriceTable } from './pricing/price-table';
 import type { ModelPrice } from './pricing/types';
+import { requireFrom } from './require-from';
 import { MemoryStore } from './store/memory-store';
 import { openStoreUrl } from './store/open-store';
 import type { GovernanceStore } from './store/types';
 import { createDecisionLogEmitter, withDecisionLogs } from './telemetry/decision-log';
+import { observeGovernance, readGovernanceSnapshot } from './telemetry/governance-gauges';
 import { createInstruments } from './telemetry/instruments';
+import { measureStore } from './telemetry/measured-store';
 import { type OtlpExporterOptions, otlpPresetFromEnv, resolveOtlpTarget } from './telemetry/otlp-presets';
 import { createPresetExporters } from './telemetry/otlp-presets-sdk';
+import { type PrometheusOptions, setUpPrometheus } from './telemetry/prometheus';
+import { requireSdkPackages } from './telemetry/sdk-packages';
 import { VERSION } from './version';
 
 /** One row of the budget table: a budget instance (a `per` value in a window period). */
@@ -53,7 +69,10 @@ export interface GenOpsStatus {
   store: string;
   budgets: BudgetStatus[];
   openReservations: number;
+  /** Adapters that govern the app's SDK copy (one whose SDK sent a request outside GenOps is not listed). */
   adapters: string[];
+  /** What GenOps governs: SDK installs found and patched or not, requests seen outside GenOps, egress mode (docs/zero-code.md). */
+  coverage: Coverage;
 }
 
 /** The handle `GenOps.init()` returns. */
@@ -61,6 +80,12 @@ export interface GenOpsHandle {
   readonly governor: Governor;
   /** Approve or deny held calls; any process sharing the store sees the decision. */
   readonly approvals: Approvals;
+  /**
+   * Resolves once every SDK instance GenOps can reach is patched. Under tsx the instance the app
+   * imports is patched a moment after `init()` returns; `await genops.ready` before the first call
+   * (the `--import @genops/core/register` entry waits for it itself).
+   */
+  readonly ready: Promise<void>;
   /** Version (content hash) of the policy in force. */
   readonly policyVersion: string;
   /** Waits until every audit record so far is in the store (and the audit file). */
@@ -75,7 +100,11 @@ interface ShutdownTarget {
   shutdown(): Promise<void>;
 }
 
-let active: { handle: GenOpsHandle; owned: ShutdownTarget[] } | undefined;
+// The running instance, shared by every copy of `@genops/core` in the process (as the governor is): a
+// Next.js route bundled with its own copy sees the instance `instrumentation.ts` started.
+const ACTIVE_KEY = Symbol.for('genops.active');
+type ActiveSlot = { [ACTIVE_KEY]?: { handle: GenOpsHandle; owned: ShutdownTarget[] } | undefined };
+const activeSlot = globalThis as ActiveSlot;
 
 function init(options: GenOpsOptions = {}): GenOpsHandle {
   const resolved = parseOptions(options);
@@ -100,6 +129,7 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
   } else {
     policy = compilePolicy(EMPTY_POLICY, resolved);
   }
+  const active = activeSlot[ACTIVE_KEY];
   if (active) {
     diag.warn('genops: GenOps.init() called again; the previous configuration is replaced');
     void active.handle.shutdown();
@@ -110,7 +140,11 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
   let meterProvider = resolved.meterProvider as MeterProvider | undefined;
   let sdkLoggerProvider: unknown;
   if (exporter !== 'none' && exporter !== undefined && (!tracerProvider || !meterProvider)) {
-    const sdk = setUpSdk(exporter, resolved.serviceName ?? process.env.OTEL_SERVICE_NAME ?? 'genops-app');
+    const sdk = setUpSdk(
+      exporter,
+      resolved.serviceName ?? process.env.OTEL_SERVICE_NAME ?? 'genops-app',
+      resolved.prometheus,
+    );
     tracerProvider ??= sdk.tracerProvider;
     meterProvider ??= sdk.meterProvider;
     sdkLoggerProvider = sdk.loggerProvider;
@@ -118,6 +152,7 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
   }
   const tracer = (tracerProvider ?? trace.getTracerProvider()).getTracer('@genops/core', VERSION);
   const meter = (meterProvider ?? metrics.getMeterProvider()).getMeter('@genops/core', VERSION);
+  const instruments = createInstruments(meter);
   const storeSpec = resolved.store ?? (process.env.GENOPS_STORE?.trim() || undefined);
   const store: GovernanceStore =
     storeSpec === undefined
@@ -153,10 +188,11 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
     options: decisionLog ? withDecisionLogs(resolved, decisionLog) : resolved,
     policy,
     audit,
-    store,
+    // Store latency and failures (genops.store.*); the in-process memory store is not wrapped.
+    store: measureStore(store, instruments),
     prices,
     tracer,
-    instruments: createInstruments(meter),
+    instruments,
     captureContent,
   });
   governorRef = governor;
@@ -172,6 +208,16 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
   setCurrentGovernor(governor, (adapter) => {
     if (resolved.autoInstrument && enableAdapter(adapter)) enabled.push(adapter);
   });
+  // Never silent: which SDK installs are governed, checked now, and model requests outside GenOps, on first use.
+  const egress = egressModeOf(resolved);
+  const monitor = new CoverageMonitor(egress);
+  const adapterState = () => ({
+    registered: [...adapterRegistry().keys()],
+    enabled: enabled.map((adapter) => adapter.name),
+    autoInstrument: resolved.autoInstrument,
+  });
+  const warning = installWarning(checkInstalls(findSdkInstalls(), adapterState()));
+  if (warning) printCoverageWarning(warning);
 
   const handle: GenOpsHandle = {
     governor,
@@ -179,12 +225,15 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
     get policyVersion() {
       return governor.currentPolicy.version;
     },
+    ready: esmBuildsPatched(),
     flushAudit: () => audit?.flush() ?? Promise.resolve(),
-    status: () => status(governor, enabled),
+    status: () =>
+      status(governor, governingAdapters(enabled, monitor), () => coverageReport(monitor, adapterState(), egress)),
     async shutdown() {
-      if (active?.handle !== handle) return;
-      active = undefined;
+      if (activeSlot[ACTIVE_KEY]?.handle !== handle) return;
+      activeSlot[ACTIVE_KEY] = undefined;
       watcher?.close();
+      monitor.stop();
       if (currentGovernor() === governor) setCurrentGovernor(undefined);
       for (const adapter of enabled) {
         try {
@@ -201,11 +250,19 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
       await store.close();
     },
   };
-  active = { handle, owned };
+  // Budget, reservation and approval gauges, read from the store at each collection (docs/metrics.md).
+  const gauges = observeGovernance(meter, () => readGovernanceSnapshot(handle.status, governor.store), {
+    customers: resolved.metrics?.customers === true,
+    ...(resolved.metrics?.storeTimeoutMs !== undefined ? { timeoutMs: resolved.metrics.storeTimeoutMs } : {}),
+    failures: instruments.storeFailures,
+    storeKind: store.kind,
+  });
+  owned.push({ shutdown: async () => gauges.stop() });
+  activeSlot[ACTIVE_KEY] = { handle, owned };
   return handle;
 }
 
-async function status(governor: Governor, adapters: GenOpsAdapter[]): Promise<GenOpsStatus> {
+async function status(governor: Governor, adapters: string[], coverage: () => Coverage): Promise<GenOpsStatus> {
   const lines = await governor.store.lines();
   const budgets: BudgetStatus[] = [];
   for (const budget of governor.budgets) {
@@ -248,7 +305,8 @@ async function status(governor: Governor, adapters: GenOpsAdapter[]): Promise<Ge
     store: governor.store.kind,
     budgets,
     openReservations: await governor.store.openReservations(),
-    adapters: adapters.map((adapter) => adapter.name),
+    adapters,
+    coverage: coverage(),
   };
 }
 
@@ -263,17 +321,17 @@ function reportPolicyError(options: ResolvedOptions, error: Error): void {
   }
 }
 
-function exporterFromEnv(): 'console' | 'otlp' | 'none' | { otlp: OtlpExporterOptions } | undefined {
+function exporterFromEnv(): 'console' | 'otlp' | 'prometheus' | 'none' | { otlp: OtlpExporterOptions } | undefined {
   const value = process.env.GENOPS_EXPORTER;
   // GENOPS_OTLP_PRESET=<platform> (telemetry/otlp-presets.ts): OTLP to that platform.
   const preset = otlpPresetFromEnv();
   if (preset && (value === undefined || value === '' || value === 'otlp')) return { otlp: preset };
   if (value === undefined || value === '') return undefined;
-  if (value === 'console' || value === 'otlp' || value === 'none') return value;
+  if (value === 'console' || value === 'otlp' || value === 'prometheus' || value === 'none') return value;
   throw new ConfigError({
     path: 'GENOPS_EXPORTER',
     message: `got "${value}"`,
-    expected: '"console", "otlp" or "none"',
+    expected: '"console", "otlp", "prometheus" or "none"',
     received: value,
   });
 }
@@ -292,15 +350,19 @@ function envBool(name: string): boolean | undefined {
  * provider is registered yet: an app that already configured OpenTelemetry keeps its own.
  */
 function setUpSdk(
-  exporter: 'console' | 'otlp' | { otlp: OtlpExporterOptions },
+  exporter: 'console' | 'otlp' | 'prometheus' | { otlp: OtlpExporterOptions },
   serviceName: string,
+  prometheusOptions?: PrometheusOptions,
 ): {
   tracerProvider?: TracerProvider;
   meterProvider?: MeterProvider;
   loggerProvider?: unknown;
   owned: ShutdownTarget[];
 } {
-  const require = createRequire(import.meta.url);
+  // Every missing package at once, with one install command (telemetry/sdk-packages.ts). A platform
+  // preset loads its own exporter packages (telemetry/otlp-presets-sdk.ts).
+  requireSdkPackages(typeof exporter === 'object' ? 'console' : exporter, import.meta.url);
+  const require = requireFrom(import.meta.url);
   const label =
     typeof exporter === 'string' ? exporter : `otlp${exporter.otlp.preset ? ` (${exporter.otlp.preset})` : ''}`;
   const load = <T>(name: string): T => {
@@ -320,6 +382,13 @@ function setUpSdk(
   const metricsSdk = load<typeof import('@opentelemetry/sdk-metrics')>('@opentelemetry/sdk-metrics');
   const resources = load<typeof import('@opentelemetry/resources')>('@opentelemetry/resources');
   const resource = resources.resourceFromAttributes({ 'service.name': serviceName });
+  if (exporter === 'prometheus')
+    return setUpPrometheus(
+      metricsSdk,
+      load<typeof import('@opentelemetry/exporter-prometheus')>('@opentelemetry/exporter-prometheus'),
+      resource,
+      prometheusOptions,
+    );
   const owned: ShutdownTarget[] = [];
   let spanExporter: import('@opentelemetry/sdk-trace').SpanExporter;
   let metricExporter: import('@opentelemetry/sdk-metrics').PushMetricExporter | undefined;
@@ -396,7 +465,7 @@ export const GenOps = {
   init,
   /** The running instance's handle, if `init()` was called. */
   get current(): GenOpsHandle | undefined {
-    return active?.handle;
+    return activeSlot[ACTIVE_KEY]?.handle;
   },
   version: VERSION,
 };

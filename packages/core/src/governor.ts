@@ -41,6 +41,7 @@ import type { PriceTable } from './pricing/price-table';
 import type { PriceMatch } from './pricing/types';
 import { SettlementJournal } from './store/settlement-journal';
 import type { BudgetLine, GovernanceStore, LineState } from './store/types';
+import type { EgressAction } from './telemetry/control-metrics';
 import type { Instruments } from './telemetry/instruments';
 import type { Attribution, GovernedRequest, RequestEdits } from './types';
 
@@ -93,6 +94,7 @@ export class Governor implements CallHost {
       captureContent: dependencies.captureContent,
       onDecision: options.onDecision,
       onBudgetAlert: options.onBudgetAlert,
+      metricCustomers: options.metrics?.customers,
     });
     this.stages = { store: this.store, recorder: this.recorder, settings: options, journal: this.journal };
     this.alerts = new BudgetAlerts(this.stages);
@@ -271,6 +273,14 @@ export class Governor implements CallHost {
     };
     if (ask) return approve(this.stages, unit, ask, reservedMicros, lines.length > 0).then(open);
     return open(approval);
+  }
+
+  /**
+   * @internal For egress governance: counts a provider request outside any governed unit that was
+   * `governed` from its wire format, `refused`, or only `reported` (`genops.egress.requests`).
+   */
+  egress(action: EgressAction, provider: string, serverAddress?: string): void {
+    this.recorder.egress(action, provider, serverAddress);
   }
 
   /** @internal Settles a call and finishes its telemetry; used by {@link GovernedCall}. */

@@ -21,6 +21,7 @@ export type {
   GenOpsOptions,
   PolicyOptions,
 } from './config';
+export type { Coverage, CoverageRequest, CoverageSdk, EgressMode } from './coverage';
 export {
   ApprovalDeniedError,
   ApprovalTimeoutError,

@@ -356,7 +356,7 @@ function colorStatus(status: LineStatus, colors: Colors): string {
 // ---- commands ---------------------------------------------------------------------------------------
 
 /** Loads `--policy`; writes its problems and returns the exit code when it cannot be used. */
-async function loadStatusPolicy(
+export async function loadStatusPolicy(
   file: string | undefined,
   context: CommandContext,
 ): Promise<{ policy: { file: string; compiled: CompiledPolicy } | undefined } | { exitCode: number }> {

@@ -1,4 +1,6 @@
 import { type AdapterContext, appSearchPaths, type GenOpsAdapter } from '../adapters';
+import { clearPatchedModules, recordPatchedCopies } from '../coverage-copies';
+import { patchImportedBuilds } from '../esm-builds';
 
 /** What {@link defineSdkAdapter} needs: how to find every loaded copy of the SDK and how to patch one. */
 export interface SdkAdapterSpec<Module> {
@@ -21,17 +23,32 @@ export function defineSdkAdapter<Module>(spec: SdkAdapterSpec<Module>): GenOpsAd
   moduleOf(client: object, matches: (client: object, module: Module) => boolean): Module | undefined;
 } {
   let undo: Array<() => void> = [];
+  let generations = 0;
   return {
     name: spec.name,
     instruments: spec.instruments,
     enable(context: AdapterContext): boolean {
-      const modules = spec.load(context.searchPaths);
-      for (const module of modules) undo.push(spec.patch(module));
-      return modules.length > 0;
+      const patchAll = () => {
+        const modules = spec.load(context.searchPaths);
+        for (const module of modules) undo.push(spec.patch(module));
+        return modules.length > 0;
+      };
+      // The SDK copies loaded here are recorded as patched by this adapter, for `status().coverage`.
+      const { result, copies } = recordPatchedCopies(spec.name, patchAll);
+      // Where `import` gives the app another instance than `require` did (tsx), that one is patched too.
+      const generation = ++generations;
+      patchImportedBuilds(
+        copies.map((copy) => copy.file),
+        () => recordPatchedCopies(spec.name, patchAll),
+        () => generation === generations && undo.length > 0,
+      );
+      return result;
     },
     disable(): void {
+      generations++;
       for (const step of undo) step();
       undo = [];
+      clearPatchedModules(spec.name);
     },
     moduleOf(client, matches) {
       for (const module of spec.load(appSearchPaths())) {

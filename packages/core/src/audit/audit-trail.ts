@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { type Context, diag, logs, ROOT_CONTEXT } from '@opentelemetry/api';
+import { requireFrom } from '../require-from';
 import type { AuditEntry, AuditRecord, GovernanceStore } from '../store/types';
 import { VERSION } from '../version';
 import {
@@ -645,7 +645,7 @@ function hasGetLogger(value: unknown): value is ProviderLike {
 
 function loadOptional<T>(name: string): T | undefined {
   try {
-    return createRequire(import.meta.url)(name) as T;
+    return requireFrom(import.meta.url)(name) as T;
   } catch {
     return undefined;
   }

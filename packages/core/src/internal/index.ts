@@ -1,6 +1,8 @@
 // @genops/core/internal: what the CLI, the stores, the gateway and the test packages need. Not for apps
 // and not for adapters (those use `@genops/core/adapter`); no stability promise across minor versions.
 
+// `genops doctor`: the coverage check of `status().coverage`, run on a project folder.
+export { adapterRegistry, discoverAdapters } from '../adapters';
 export { type ApprovalAsk, Approvals } from '../approval/approvals';
 export { AuditTrail, getAuditLogger } from '../audit/audit-trail';
 export {
@@ -23,6 +25,14 @@ export {
 } from '../budget/budget-set';
 export { currentPeriod, periodOf } from '../budget/window';
 export { parseOptions, type ResolvedOptions } from '../config';
+export {
+  checkInstalls,
+  findAdapterPackages,
+  findSdkInstalls,
+  installedFrom,
+  KNOWN_SDKS,
+  type SdkInstall,
+} from '../coverage';
 export {
   DEFAULT_MAX_OUTPUT_TOKENS,
   type RuleDecision,
@@ -63,6 +73,7 @@ export type {
   UnitPrices,
 } from '../pricing/types';
 export { type PriceProblem, priceProblems, validatePrice, validatePrices } from '../pricing/validate-prices';
+export { optionsFromEnvironment, POLICY_FILE_NAMES, policyFileFromEnvironment } from '../register-environment';
 export { assertReserveAmounts, assertSettleAmounts } from '../store/amounts';
 export { maskText, maskUrl, openStoreUrl } from '../store/open-store';
 export { type JournaledSettlement, SettlementJournal } from '../store/settlement-journal';
@@ -80,4 +91,21 @@ export type {
   SettleAmounts,
   SettleResult,
 } from '../store/types';
+export {
+  type BudgetReading,
+  type GovernanceSnapshot,
+  observeGovernance,
+  readGovernanceSnapshot,
+  readingFromLine,
+} from '../telemetry/governance-gauges';
+export { createInstruments, type Instruments } from '../telemetry/instruments';
+export { MeasuredStore, measureStore } from '../telemetry/measured-store';
+export * as metricNames from '../telemetry/metric-names';
+export {
+  DEFAULT_PROMETHEUS_HOST,
+  DEFAULT_PROMETHEUS_PORT,
+  type PrometheusOptions,
+  prometheusAddress,
+} from '../telemetry/prometheus';
+export { installCommand, requireSdkPackages, SDK_PACKAGES, type SdkExporter } from '../telemetry/sdk-packages';
 export { type UsageViolation, type ValidateUsageOptions, validateUsage } from '../usage/validate-usage';

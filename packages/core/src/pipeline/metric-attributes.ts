@@ -26,6 +26,13 @@ export class MetricAttributeCache {
   private readonly calls = new Map<string, CallMetricAttributes>();
   private readonly costs = new Map<string, Attributes>();
   private readonly decisions = new Map<string, Attributes>();
+  private readonly simple = new Map<string, Attributes>();
+
+  /**
+   * @param customers put `genops.customer_id` on `genops.cost` and `genops.policy.decisions` (the
+   * `metrics.customers` option): off by default, customer ids are unbounded.
+   */
+  constructor(private readonly customers = false) {}
 
   call(
     request: GovernedRequest,
@@ -63,13 +70,24 @@ export class MetricAttributeCache {
     return found;
   }
 
-  /** `genops.cost` (customer ids stay off metrics: cardinality). */
+  /** `genops.cost` (customer ids only with the `metrics.customers` option: cardinality). */
   cost(request: GovernedRequest, attribution: Readonly<Attribution>): Attributes {
     const team = attribution.team ?? 'unattributed';
     const project = attribution.project ?? 'unattributed';
     const environment = environmentOf(attribution);
+    const customer = this.customers ? attribution.customer : undefined;
     const key =
-      request.provider + SEPARATOR + request.model + SEPARATOR + team + SEPARATOR + project + SEPARATOR + environment;
+      request.provider +
+      SEPARATOR +
+      request.model +
+      SEPARATOR +
+      team +
+      SEPARATOR +
+      project +
+      SEPARATOR +
+      environment +
+      SEPARATOR +
+      (customer ?? '');
     let found = this.costs.get(key);
     if (found) return found;
     found = {
@@ -79,18 +97,60 @@ export class MetricAttributeCache {
       [sc.ATTR_GENOPS_PROJECT]: project,
       [sc.ATTR_GENOPS_ENVIRONMENT]: environment,
     };
+    if (customer) found[sc.ATTR_GENOPS_CUSTOMER_ID] = customer;
     remember(this.costs, key, found);
     return found;
   }
 
-  /** `genops.policy.decisions`. */
-  decision(result: string, reasonCode: string | undefined): Attributes {
-    const key = reasonCode === undefined ? result : result + SEPARATOR + reasonCode;
+  /**
+   * `genops.policy.decisions`: result, reason code, the rule that decided (names come from the
+   * configuration, so they are bounded), team and project (customer with `metrics.customers`).
+   */
+  decision(
+    result: string,
+    reasonCode: string | undefined,
+    rule: string | undefined,
+    attribution: Readonly<Attribution>,
+  ): Attributes {
+    const team = attribution.team ?? 'unattributed';
+    const project = attribution.project ?? 'unattributed';
+    const customer = this.customers ? attribution.customer : undefined;
+    const key =
+      result +
+      SEPARATOR +
+      (reasonCode ?? '') +
+      SEPARATOR +
+      (rule ?? '') +
+      SEPARATOR +
+      team +
+      SEPARATOR +
+      project +
+      SEPARATOR +
+      (customer ?? '');
     let found = this.decisions.get(key);
     if (found) return found;
-    found = { [sc.ATTR_GENOPS_POLICY_RESULT]: result };
+    found = { [sc.ATTR_GENOPS_POLICY_RESULT]: result, [sc.ATTR_GENOPS_TEAM]: team, [sc.ATTR_GENOPS_PROJECT]: project };
     if (reasonCode) found[sc.ATTR_GENOPS_POLICY_REASON_CODE] = reasonCode;
+    if (rule) found[sc.ATTR_GENOPS_POLICY_NAME] = rule;
+    if (customer) found[sc.ATTR_GENOPS_CUSTOMER_ID] = customer;
     remember(this.decisions, key, found);
+    return found;
+  }
+
+  /** `genops.reservation.accuracy`: provider and requested model. */
+  model(provider: string, model: string): Attributes {
+    return this.cached(`m${SEPARATOR}${provider}${SEPARATOR}${model}`, () => ({
+      [sc.ATTR_GEN_AI_PROVIDER_NAME]: provider,
+      [sc.ATTR_GEN_AI_REQUEST_MODEL]: model,
+    }));
+  }
+
+  /** A small attribute set (one or two configured names), cached under `key`. */
+  cached(key: string, build: () => Attributes): Attributes {
+    let found = this.simple.get(key);
+    if (found) return found;
+    found = build();
+    remember(this.simple, key, found);
     return found;
   }
 }

@@ -26,6 +26,7 @@ import { microsToUsd } from '../money';
 import type { PolicyEvaluation } from '../policy/policy-engine';
 import * as sc from '../semconv';
 import type { AuditEntry, BudgetLine, LineState } from '../store/types';
+import { ControlMetrics, type EgressAction } from '../telemetry/control-metrics';
 import type { Instruments } from '../telemetry/instruments';
 import type { Attribution, GovernedRequest, ResponseInfo, Usage } from '../types';
 import type { UsageViolation } from '../usage/validate-usage';
@@ -55,6 +56,8 @@ export interface RecorderDependencies {
   captureContent: boolean;
   onDecision: ((decision: DecisionRecord) => void) | undefined;
   onBudgetAlert: ((alert: BudgetAlert) => void) | undefined;
+  /** `metrics.customers`: customer ids as metric attributes (default false). */
+  metricCustomers?: boolean | undefined;
 }
 
 export class CallRecorder {
@@ -64,7 +67,9 @@ export class CallRecorder {
   readonly captureContent: boolean;
   private readonly onDecision: RecorderDependencies['onDecision'];
   private readonly onBudgetAlert: RecorderDependencies['onBudgetAlert'];
-  private readonly metricAttributes = new MetricAttributeCache();
+  private readonly metricAttributes: MetricAttributeCache;
+  /** Decisions, approvals, rate limits, alerts, reservation accuracy and egress (telemetry/control-metrics.ts). */
+  private readonly control: ControlMetrics | undefined;
 
   constructor(dependencies: RecorderDependencies) {
     this.tracer = dependencies.tracer;
@@ -73,6 +78,8 @@ export class CallRecorder {
     this.captureContent = dependencies.captureContent;
     this.onDecision = dependencies.onDecision;
     this.onBudgetAlert = dependencies.onBudgetAlert;
+    this.metricAttributes = new MetricAttributeCache(dependencies.metricCustomers === true);
+    this.control = this.instruments ? new ControlMetrics(this.instruments, this.metricAttributes) : undefined;
   }
 
   // ── begin ──────────────────────────────────────────────────────────────────────────────────────
@@ -235,6 +242,8 @@ export class CallRecorder {
       subject: unit.id,
       data: { status: 'pending', rule: ask.rule, reason: ask.reason, estimatedCostUsd: ask.estimatedCostUsd },
     });
+    const control = this.control;
+    if (control) safely(() => control.approvalRequested(ask.rule, unit.attribution));
   }
 
   approvalDecided(unit: Unit, ask: ApprovalAsk, approval: ApprovalInfo): void {
@@ -256,6 +265,8 @@ export class CallRecorder {
       subject: unit.id,
       data: { status: approval.status, rule: ask.rule, decidedBy: approval.decidedBy, reason: approval.reason },
     });
+    const control = this.control;
+    if (control) safely(() => control.approvalDecided(ask.rule, approval.status, unit.attribution));
   }
 
   // ── decide ─────────────────────────────────────────────────────────────────────────────────────
@@ -343,7 +354,7 @@ export class CallRecorder {
       if (decision.reasonCode) event[sc.ATTR_GENOPS_POLICY_REASON_CODE] = decision.reasonCode;
       if (decision.rule) event[sc.ATTR_GENOPS_POLICY_NAME] = decision.rule;
       span.addEvent(sc.EVENT_GENOPS_POLICY_EVALUATED, event);
-      this.instruments?.decisions.add(1, this.metricAttributes.decision(decision.result, decision.reasonCode));
+      this.control?.decision(decision, unit.attribution);
     });
   }
 
@@ -493,6 +504,9 @@ export class CallRecorder {
         if (state.firstChunkAt !== undefined)
           instruments.timeToFirstChunk.record((state.firstChunkAt - state.startedAt) / 1000, metric.base);
         instruments.cost.add(actualUsd, this.metricAttributes.cost(request, state.attribution));
+        // Settled at the reservation (incomplete, invariant broken): says nothing about the estimate.
+        if (!incomplete && !violations)
+          this.control?.accuracy(request.provider, request.model, state.reservedMicros, actualMicros);
       }
     });
     if (settlement.violations)
@@ -522,8 +536,21 @@ export class CallRecorder {
         [sc.ATTR_GENOPS_ACCOUNTING_UNIT]: budget.unit,
       }),
     );
+    const control = this.control;
+    if (control) safely(() => control.alert(budget.name, alert.threshold));
     const hook = this.onBudgetAlert;
     if (hook) safely(() => hook(alert));
+  }
+
+  // ── egress ─────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * A provider request outside any governed unit, seen by egress governance: `governed` from its wire
+   * format, `refused`, or only `reported` (`genops.egress.requests`). Never throws.
+   */
+  egress(action: EgressAction, provider: string, serverAddress?: string): void {
+    const control = this.control;
+    if (control) safely(() => control.egress(action, provider, serverAddress));
   }
 
   // ── audit and hooks ────────────────────────────────────────────────────────────────────────────

@@ -109,6 +109,8 @@ export interface GovernorSettings {
   onApprovalRequired?: ((approval: ApprovalRecord) => void | Promise<void>) | undefined;
   onBudgetAlert?: ((alert: BudgetAlert) => void) | undefined;
   onDecision?: ((decision: DecisionRecord) => void) | undefined;
+  /** Control-plane metric settings (`metrics.customers`: customer ids as metric attributes). */
+  metrics?: { customers?: boolean | undefined } | undefined;
 }
 
 /** The decision a call carries through the pipeline (later stages may turn ALLOWED into WARNING). */

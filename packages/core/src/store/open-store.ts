@@ -1,7 +1,7 @@
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { appSearchPaths } from '../adapters';
 import { ConfigError } from '../errors/config-error';
+import { requireFrom } from '../require-from';
 import { MemoryStore } from './memory-store';
 import type { GovernanceStore } from './types';
 
@@ -41,7 +41,7 @@ export function openStoreUrl(url: string, path = 'store'): GovernanceStore {
   let lastError: unknown;
   for (const base of [...appSearchPaths(), __dirnameOf()]) {
     try {
-      module = createRequire(join(base, 'noop.js'))(entry.pkg) as typeof module;
+      module = requireFrom(join(base, 'noop.js'))(entry.pkg) as typeof module;
       break;
     } catch (error) {
       lastError = error;

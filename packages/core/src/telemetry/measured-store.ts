@@ -1,0 +1,106 @@
+// A governance store that measures itself: the duration of each operation
+// (`genops.store.operation.duration`) and its failures (`genops.store.failures`), by store kind and
+// operation. The in-process memory store is not wrapped: it cannot fail, and its calls take nanoseconds.
+import type { Attributes } from '@opentelemetry/api';
+import { safely } from '../adapter/safely';
+import type * as storeTypes from '../store/types';
+import type { Instruments } from './instruments';
+import { ATTR_GENOPS_STORE_KIND, ATTR_GENOPS_STORE_OPERATION } from './metric-names';
+
+type Measures = Pick<Instruments, 'storeDuration' | 'storeFailures'>;
+
+/** `store` measured into `instruments`; the memory store (and a store already measured) as it is. */
+export function measureStore(
+  store: storeTypes.GovernanceStore,
+  instruments: Measures | undefined,
+): storeTypes.GovernanceStore {
+  if (!instruments || store.kind === 'memory' || store instanceof MeasuredStore) return store;
+  return new MeasuredStore(store, instruments);
+}
+
+export class MeasuredStore implements storeTypes.GovernanceStore {
+  readonly kind: string;
+  readonly failMode?: 'closed' | 'open';
+  private readonly attributes = new Map<string, Attributes>();
+
+  constructor(
+    readonly inner: storeTypes.GovernanceStore,
+    private readonly instruments: Measures,
+  ) {
+    this.kind = inner.kind;
+    if (inner.failMode !== undefined) this.failMode = inner.failMode;
+  }
+
+  reserve(request: storeTypes.ReserveRequest): Promise<storeTypes.ReserveResult> {
+    return this.measure('reserve', () => this.inner.reserve(request));
+  }
+  settle(
+    id: string,
+    actual: storeTypes.SettleAmounts,
+    lines?: readonly storeTypes.BudgetLine[],
+  ): Promise<storeTypes.SettleResult> {
+    return this.measure('settle', () => this.inner.settle(id, actual, lines));
+  }
+  release(id: string): Promise<boolean> {
+    return this.measure('release', () => this.inner.release(id));
+  }
+  lines(prefix?: string): Promise<storeTypes.LineState[]> {
+    return this.measure('lines', () => this.inner.lines(prefix));
+  }
+  openReservations(): Promise<number> {
+    return this.measure('open_reservations', () => this.inner.openReservations());
+  }
+  markOnce(key: string, expiresAt?: number): Promise<boolean> {
+    return this.measure('mark_once', () => this.inner.markOnce(key, expiresAt));
+  }
+  createApproval(record: storeTypes.ApprovalRecord): Promise<void> {
+    return this.measure('create_approval', () => this.inner.createApproval(record));
+  }
+  decideApproval(
+    id: string,
+    decision: storeTypes.ApprovalDecisionInput,
+  ): Promise<storeTypes.ApprovalRecord | undefined> {
+    return this.measure('decide_approval', () => this.inner.decideApproval(id, decision));
+  }
+  getApproval(id: string): Promise<storeTypes.ApprovalRecord | undefined> {
+    return this.measure('get_approval', () => this.inner.getApproval(id));
+  }
+  listApprovals(filter?: { status?: storeTypes.ApprovalStatus }): Promise<storeTypes.ApprovalRecord[]> {
+    return this.measure('list_approvals', () => this.inner.listApprovals(filter));
+  }
+  /** A wait for a human, not a store latency: only its failures count. */
+  waitForApproval(id: string, timeoutMs: number): Promise<storeTypes.ApprovalRecord | undefined> {
+    return this.measure('wait_for_approval', () => this.inner.waitForApproval(id, timeoutMs), false);
+  }
+  appendAudit(entries: readonly storeTypes.AuditEntry[]): Promise<storeTypes.AuditRecord[]> {
+    return this.measure('append_audit', () => this.inner.appendAudit(entries));
+  }
+  readAudit(options?: { fromSeq?: number; limit?: number }): Promise<storeTypes.AuditRecord[]> {
+    return this.measure('read_audit', () => this.inner.readAudit(options));
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  private async measure<T>(operation: string, run: () => Promise<T>, timed = true): Promise<T> {
+    const attributes = this.attributesOf(operation);
+    const started = performance.now();
+    try {
+      return await run();
+    } catch (error) {
+      safely(() => this.instruments.storeFailures.add(1, attributes));
+      throw error;
+    } finally {
+      if (timed) safely(() => this.instruments.storeDuration.record((performance.now() - started) / 1000, attributes));
+    }
+  }
+
+  private attributesOf(operation: string): Attributes {
+    let found = this.attributes.get(operation);
+    if (!found) {
+      found = { [ATTR_GENOPS_STORE_KIND]: this.kind, [ATTR_GENOPS_STORE_OPERATION]: operation };
+      this.attributes.set(operation, found);
+    }
+    return found;
+  }
+}

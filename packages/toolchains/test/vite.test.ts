@@ -1,0 +1,43 @@
+import { join } from 'node:path';
+import { build } from 'vite';
+import { describe, it } from 'vitest';
+import {
+  expectGoverned,
+  expectLoudlyReported,
+  fixtures,
+  packageDir,
+  sharedAppRunner,
+  temporaryDirectory,
+} from './run-app';
+
+// Vite SSR with `ssr.noExternal: true` inlines every dependency, `openai` and GenOps included: the
+// adapter cannot patch the app's copy. Until egress governance lands, that is loudly reported.
+const outDir = temporaryDirectory('vite');
+// The external build goes next to the package's node_modules, where the external `openai` resolves from.
+const externalDir = join(packageDir, 'dist', 'vite-external');
+const runner = sharedAppRunner([outDir, join(packageDir, 'dist')]);
+
+async function ssrBuild(out: string, external: string[]): Promise<void> {
+  await build({
+    root: packageDir,
+    configFile: false,
+    logLevel: 'silent',
+    ssr: { noExternal: true, external, target: 'node' },
+    build: { ssr: join(fixtures, 'app.ts'), outDir: out, emptyOutDir: true, minify: false },
+  });
+}
+
+describe('Vite SSR build with ssr.noExternal', () => {
+  it('starts, and the inlined openai is loudly reported', async () => {
+    await ssrBuild(outDir, []);
+    const run = await runner.current.run(process.execPath, [join(outDir, 'app.js')], { env: { APP_INIT: '1' } });
+    expectLoudlyReported(run, 'Vite ssr.external');
+  });
+
+  it('with openai external (ssr.external), the app is governed', async () => {
+    await ssrBuild(externalDir, ['openai']);
+    expectGoverned(
+      await runner.current.run(process.execPath, [join(externalDir, 'app.js')], { env: { APP_INIT: '1' } }),
+    );
+  });
+});
