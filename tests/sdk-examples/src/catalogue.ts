@@ -23,10 +23,6 @@ const OPENAI = 'openai-node/examples';
 const ANTHROPIC = 'anthropic-sdk-typescript/examples';
 const VERCEL = 'vercel-ai/examples/ai-functions/src';
 
-const TSX_CJS_ANTHROPIC =
-  'under `node --import tsx`, a .ts example without top-level await is compiled to CommonJS and its ' +
-  "`require('@anthropic-ai/sdk')` copy is not patched by @genops/provider-anthropic (a plain CommonJS " +
-  '`require` of the same install is): the request leaves with no decision and no GenOps span';
 const VERCEL_FETCH =
   '@ai-sdk/openai and @ai-sdk/anthropic call the API with fetch, not through the SDKs the adapters patch: ' +
   'without @genops/framework-vercel-ai in the code, only egress governance (not in this version) can govern it';
@@ -46,8 +42,17 @@ export const EXAMPLES: readonly ExampleProgram[] = [
   { sdk: 'openai-node', file: `${OPENAI}/responses/stream.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/responses/streaming-tools.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/responses/manual-conversation-state.ts` },
-  { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/demo.ts`, knownGap: TSX_CJS_ANTHROPIC },
-  { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/streaming.ts`, knownGap: TSX_CJS_ANTHROPIC },
+  { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/demo.ts` },
+  { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/streaming.ts` },
+  { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/raw-streaming.ts` },
+  { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/thinking.ts` },
+  { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/thinking-stream.ts` },
+  { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/tools-streaming.ts` },
+  { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/fallbacks.ts` },
+  { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/tools-helpers-zod.ts` },
+  { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/cancellation.ts` },
+  { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/middleware.ts` },
+  { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/web-search.ts` },
   { sdk: 'vercel-ai', file: `${VERCEL}/generate-text/openai/basic.ts`, knownGap: VERCEL_FETCH },
 ];
 
@@ -136,23 +141,14 @@ export const SKIPPED: readonly SkippedExample[] = [
   ...[
     'autoCompaction',
     'batch-results',
-    'cancellation',
-    'fallbacks',
-    'middleware',
-    'raw-streaming',
     'structured-outputs-json-schema',
     'structured-outputs-raw',
     'structured-outputs-streaming',
     'structured-outputs-zod',
-    'thinking',
-    'thinking-stream',
     'tools-helpers-advanced',
     'tools-helpers-advanced-streaming',
     'tools-helpers-json-schema',
     'tools-helpers-memory',
-    'tools-helpers-zod',
-    'tools-streaming',
-    'web-search',
     'web-search-stream',
   ].map((name) => ({
     file: `${ANTHROPIC}/${name}.ts`,

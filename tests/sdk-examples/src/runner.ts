@@ -31,21 +31,9 @@ export interface ExampleRun {
   stderr: string;
   /** Ended spans the child exported (empty in plain mode). */
   spans: ConformanceSpan[];
-  /** `onDecision` records (empty in plain mode). */
-  decisions: Array<Record<string, unknown>>;
 }
 
 const PRELOAD_SPANS = fileURLToPath(new URL('./span-file.mjs', import.meta.url));
-const PRELOAD_GENOPS = fileURLToPath(new URL('./genops-preload.mjs', import.meta.url));
-
-/** The `--import` entry that turns GenOps on: `@genops/core/register` when core has it, else our stand-in. */
-export function genopsEntry(): string {
-  try {
-    return fileURLToPath(import.meta.resolve('@genops/core/register'));
-  } catch {
-    return PRELOAD_GENOPS;
-  }
-}
 
 /**
  * Runs one example program, unchanged, as a child process (`node --import tsx example.ts`) against the fake
@@ -59,9 +47,7 @@ export async function runExample(
 ): Promise<ExampleRun> {
   const cwd = mkdtempSync(join(tmpdir(), 'genops-sdk-example-'));
   const spansFile = join(cwd, '.spans.jsonl');
-  const decisionsFile = join(cwd, '.decisions.jsonl');
   writeFileSync(spansFile, '');
-  writeFileSync(decisionsFile, '');
   const policyFile = join(cwd, '.genops.policy.json');
   writeFileSync(
     policyFile,
@@ -74,7 +60,7 @@ export async function runExample(
   mkdirSync(join(cwd, 'output'), { recursive: true });
 
   const imports = [fileURLToPath(import.meta.resolve('tsx'))];
-  if (mode !== 'plain') imports.push(PRELOAD_SPANS, genopsEntry());
+  if (mode !== 'plain') imports.push(PRELOAD_SPANS, fileURLToPath(import.meta.resolve('@genops/core/register')));
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: cwd,
@@ -92,13 +78,12 @@ export async function runExample(
           // The fake servers are provider hosts to egress governance (read once egress is in core).
           GENOPS_EGRESS_HOSTS: [urls.openai, urls.anthropic].map((url) => new URL(url).host).join(','),
           GENOPS_EXAMPLES_SPANS: spansFile,
-          GENOPS_EXAMPLES_DECISIONS: decisionsFile,
         }),
   };
   const script = join(PACKAGE_DIR, 'vendor', example.file);
   const args = [...imports.flatMap((entry) => ['--import', entry]), script, ...(example.args ?? [])];
   try {
-    const result = await new Promise<Omit<ExampleRun, 'spans' | 'decisions'>>((resolve, reject) => {
+    const result = await new Promise<Omit<ExampleRun, 'spans'>>((resolve, reject) => {
       const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
@@ -118,7 +103,7 @@ export async function runExample(
     // The working directory is a fresh temporary one per run: examples that print where they saved a file
     // print it, so it is replaced here.
     const stdout = result.stdout.split(cwd).join('<cwd>');
-    return { ...result, stdout, spans: readJsonLines(spansFile), decisions: readJsonLines(decisionsFile) };
+    return { ...result, stdout, spans: readJsonLines(spansFile) };
   } finally {
     rmSync(cwd, { recursive: true, force: true });
   }
@@ -152,7 +137,8 @@ export function isBillable(request: RecordedRequest): boolean {
 
 /**
  * The example's stdout with what the fake servers and the SDKs randomise or time-stamp replaced: ids
- * (`chatcmpl-…`, `resp_…`, `msg_…`, …), Unix times, ISO dates and HTTP `date` headers. Nothing else is touched.
+ * (`chatcmpl-…`, `resp_…`, `msg_…`, …), Unix times, ISO dates, HTTP `date` headers and
+ * request durations (`in 20ms`). Nothing else is touched.
  */
 export function normaliseOutput(text: string): string {
   return text
@@ -161,6 +147,7 @@ export function normaliseOutput(text: string): string {
       '$1-<id>',
     )
     .replace(/\b1[6-9]\d{8}(\d{3})?\b/g, '<time>')
+    .replace(/ in \d+ms\b/g, ' in <duration>')
     .replace(/\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT\b/g, '<http-date>')
     .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, '<date>');
 }

@@ -27,11 +27,11 @@ describe('the example catalogue', () => {
 });
 
 describe('normaliseOutput', () => {
-  it('replaces ids, Unix times, ISO and HTTP dates, and nothing else', () => {
+  it('replaces ids, Unix times, ISO and HTTP dates, durations, and nothing else', () => {
     const text =
-      "id: 'chatcmpl-AbC123', created: 1796486400, at 2026-12-05T17:56:31.000Z, date: 'Sat, 05 Dec 2026 17:56:31 GMT', tokens: 20";
+      "id: 'chatcmpl-AbC123', created: 1796486400, at 2026-12-05T17:56:31.000Z, date: 'Sat, 05 Dec 2026 17:56:31 GMT', <- 200 in 35ms, tokens: 20";
     expect(normaliseOutput(text)).toBe(
-      "id: 'chatcmpl-<id>', created: <time>, at <date>, date: '<http-date>', tokens: 20",
+      "id: 'chatcmpl-<id>', created: <time>, at <date>, date: '<http-date>', <- 200 in <duration>, tokens: 20",
     );
   });
 });
