@@ -4,7 +4,7 @@
 // The app code is plain SDK code: `GenOps.init()` finds @genops/provider-anthropic (installed next to
 // @genops/core) and governs `messages.create` and `messages.stream()` with no other change.
 import Anthropic from '@anthropic-ai/sdk';
-import { formatUsdExact, GenOps, GenOpsError, usdToMicros, withAttribution } from '@genops/core';
+import { formatUsdNanosExact, GenOps, GenOpsError, usdToNanos, withAttribution } from '@genops/core';
 import { createTestTelemetry, startFakeAnthropic } from '@genops/testing';
 
 const server = await startFakeAnthropic();
@@ -43,7 +43,7 @@ function report() {
   console.log(
     `  tokens: ${input} input (${written} cache write, ${read} cache read), ${attributes['gen_ai.usage.output_tokens']} output`,
   );
-  console.log(`  cost: ${formatUsdExact(usdToMicros(attributes['genops.accounting.actual']))}`);
+  console.log(`  cost: ${formatUsdNanosExact(usdToNanos(attributes['genops.accounting.actual']))}`);
 }
 
 console.log('Anthropic SDK → fake Anthropic server on 127.0.0.1, governed by GenOps\n');
@@ -101,7 +101,7 @@ report();
 
 const [budget] = (await genops.status()).budgets;
 console.log(
-  `  budget "${budget.budget}": ${formatUsdExact(usdToMicros(budget.used))} of ${formatUsdExact(usdToMicros(budget.limit))} used today`,
+  `  budget "${budget.budget}": ${formatUsdNanosExact(usdToNanos(budget.used))} of ${formatUsdNanosExact(usdToNanos(budget.limit))} used today`,
 );
 
 console.log('\n4. Budget: a long answer (max_tokens 2048) may cost more than what is left today');

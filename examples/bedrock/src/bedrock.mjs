@@ -9,7 +9,7 @@ import {
   ConverseStreamCommand,
   InvokeModelCommand,
 } from '@aws-sdk/client-bedrock-runtime';
-import { formatUsdExact, GenOps, GenOpsError, usdToMicros } from '@genops/core';
+import { formatUsdNanosExact, GenOps, GenOpsError, usdToNanos } from '@genops/core';
 import { createTestTelemetry, startFakeBedrock } from '@genops/testing';
 
 const server = await startFakeBedrock();
@@ -47,7 +47,7 @@ function report() {
     `  tokens: ${attributes['gen_ai.usage.input_tokens']} input (${attributes['gen_ai.usage.cache_read.input_tokens'] ?? 0} cache read), ${attributes['gen_ai.usage.output_tokens']} output`,
   );
   console.log(
-    `  cost: ${formatUsdExact(usdToMicros(attributes['genops.accounting.actual']))} (span ${telemetry.spans().at(-1).name})`,
+    `  cost: ${formatUsdNanosExact(usdToNanos(attributes['genops.accounting.actual']))} (span ${telemetry.spans().at(-1).name})`,
   );
 }
 
@@ -103,7 +103,7 @@ console.log(`  requests sent to Bedrock: ${server.requests.length - before}`);
 
 const [budget] = (await genops.status()).budgets;
 console.log(
-  `\nBudget ${budget.budget}: ${formatUsdExact(usdToMicros(budget.used))} used of $${budget.limit}, ${formatUsdExact(usdToMicros(budget.reserved))} reserved`,
+  `\nBudget ${budget.budget}: ${formatUsdNanosExact(usdToNanos(budget.used))} used of $${budget.limit}, ${formatUsdNanosExact(usdToNanos(budget.reserved))} reserved`,
 );
 
 await genops.shutdown();

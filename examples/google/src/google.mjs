@@ -3,7 +3,7 @@
 // in the Gemini wire format (JSON and SSE) with the `usageMetadata` each step scripts below.
 // The app code is plain SDK code: `GenOps.init()` finds @genops/provider-google (installed next to
 // @genops/core) and governs `models.*` and chats with no other change.
-import { formatUsdExact, GenOps, GenOpsError, usdToMicros, withAttribution } from '@genops/core';
+import { formatUsdNanosExact, GenOps, GenOpsError, usdToNanos, withAttribution } from '@genops/core';
 import { createTestTelemetry, startFakeGemini } from '@genops/testing';
 import { GoogleGenAI } from '@google/genai';
 
@@ -36,7 +36,7 @@ function report() {
       `${output ?? 0} output (${thoughts} thoughts)`,
   );
   console.log(
-    `  cost: ${formatUsdExact(usdToMicros(attributes['genops.accounting.actual']))} (span ${telemetry.spans().at(-1).name})`,
+    `  cost: ${formatUsdNanosExact(usdToNanos(attributes['genops.accounting.actual']))} (span ${telemetry.spans().at(-1).name})`,
   );
 }
 
@@ -129,7 +129,7 @@ console.log(`  requests the server received for it: ${server.requests.length - s
 
 const [budget] = (await genops.status()).budgets;
 console.log(
-  `\nBudget "${budget.budget}" for team ${budget.per.team}: ${formatUsdExact(usdToMicros(budget.used))} used today, ` +
+  `\nBudget "${budget.budget}" for team ${budget.per.team}: ${formatUsdNanosExact(usdToNanos(budget.used))} used today, ` +
     `${server.requests.length} requests sent.`,
 );
 

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { formatUsdExact, type Usage } from '@genops/core';
-import { costMicros, PRICE_FILES } from '@genops/core/internal';
+import { formatUsdNanosExact, type Usage } from '@genops/core';
+import { costNanos, PRICE_FILES } from '@genops/core/internal';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
@@ -11,7 +11,7 @@ const script = fileURLToPath(new URL('../src/google.mjs', import.meta.url));
 const gemini = PRICE_FILES.find((file) => file.provider === 'gcp.gemini')!.models;
 // The usage the example scripts on the fake server, in GenOps' normalized form: Gemini's
 // `promptTokenCount` includes cached tokens; thoughts are reported apart and billed as output.
-const cost = (model: string, usage: Usage) => costMicros(gemini[model]!, usage);
+const cost = (model: string, usage: Usage) => costNanos(gemini[model]!, usage);
 const thinking = cost('gemini-2.5-pro', {
   inputTokens: 1000,
   cacheReadInputTokens: 400,
@@ -38,28 +38,32 @@ describe('examples/google', () => {
     // 1. Thinking and implicit caching: 600 × $1.25 + 400 × $0.125 + 500 × $10 per 1M.
     expect(stdout).toContain('answer: The contract renews on 1 March unless cancelled 60 days before.');
     expect(stdout).toContain('tokens: 1000 input (400 cached), 500 output (300 thoughts)');
-    expect(stdout).toContain(`cost: ${formatUsdExact(thinking)} (span generate_content gemini-2.5-pro)`);
-    expect(thinking).toBe(5800);
+    expect(stdout).toContain(`cost: ${formatUsdNanosExact(thinking)} (span generate_content gemini-2.5-pro)`);
+    expect(thinking).toBe(5_800_000);
 
     // 2. Over 200k prompt tokens: the whole request at the long-context rates.
     expect(stdout).toContain('tokens: 250000 input (50000 cached), 2000 output (1000 thoughts)');
-    expect(stdout).toContain(`cost: ${formatUsdExact(longContext)} (span generate_content gemini-2.5-pro)`);
-    expect(longContext).toBe(200_000 * 2.5 + 50_000 * 0.25 + 2000 * 15); // not the base 1.25 / 0.125 / 10
+    expect(stdout).toContain(`cost: ${formatUsdNanosExact(longContext)} (span generate_content gemini-2.5-pro)`);
+    expect(longContext).toBe((200_000 * 2.5 + 50_000 * 0.25 + 2000 * 15) * 1_000); // not the base 1.25 / 0.125 / 10
 
     // 3. The stream.
     expect(stdout).toContain('answer (streamed): Three risks: renewal, liability, data.');
     expect(stdout).toContain('tokens: 60 input (0 cached), 240 output (90 thoughts)');
-    expect(stdout).toContain(`cost: ${formatUsdExact(streamed)} (span generate_content gemini-2.5-flash)`);
+    expect(stdout).toContain(`cost: ${formatUsdNanosExact(streamed)} (span generate_content gemini-2.5-flash)`);
 
     // 4. Two chat turns, two governed calls.
     expect(stdout).toContain('turn: Hello! What should we review?');
-    expect(stdout).toContain(`tokens: 30 input (0 cached), 40 output (0 thoughts)\n  cost: ${formatUsdExact(turn1)}`);
+    expect(stdout).toContain(
+      `tokens: 30 input (0 cached), 40 output (0 thoughts)\n  cost: ${formatUsdNanosExact(turn1)}`,
+    );
     expect(stdout).toContain('turn: The liability cap is 12 months of fees.');
-    expect(stdout).toContain(`tokens: 80 input (0 cached), 60 output (0 thoughts)\n  cost: ${formatUsdExact(turn2)}`);
+    expect(stdout).toContain(
+      `tokens: 80 input (0 cached), 60 output (0 thoughts)\n  cost: ${formatUsdNanosExact(turn2)}`,
+    );
 
     // 5. Embeddings.
     expect(stdout).toContain('vectors: 2 × 4 dimensions');
-    expect(stdout).toContain(`cost: ${formatUsdExact(embedding)} (span embeddings gemini-embedding-001)`);
+    expect(stdout).toContain(`cost: ${formatUsdNanosExact(embedding)} (span embeddings gemini-embedding-001)`);
 
     // 6. The secret never leaves the process, and the call never reached the server.
     expect(stdout).toContain(
@@ -70,7 +74,7 @@ describe('examples/google', () => {
 
     const total = thinking + longContext + streamed + turn1 + turn2 + embedding;
     expect(stdout).toContain(
-      `Budget "research-daily" for team research: ${formatUsdExact(total)} used today, 6 requests sent.`,
+      `Budget "research-daily" for team research: ${formatUsdNanosExact(total)} used today, 6 requests sent.`,
     );
   });
 });

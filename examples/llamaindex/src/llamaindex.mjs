@@ -2,7 +2,7 @@
 // and no network. The real `@llamaindex/openai` LLM talks to GenOps' fake OpenAI server on 127.0.0.1:
 // a chat and a stream are priced to the micro-dollar (cached and reasoning tokens included), and a
 // call that does not fit the daily budget is refused before anything is sent.
-import { formatUsdExact, GenOps, GenOpsError } from '@genops/core';
+import { formatUsdNanosExact, GenOps, GenOpsError, usdToNanos } from '@genops/core';
 import { governLLM } from '@genops/framework-llamaindex';
 import { createTestTelemetry, startFakeOpenAI } from '@genops/testing';
 import { OpenAI } from '@llamaindex/openai';
@@ -22,7 +22,7 @@ const openai = (options = {}) =>
   new OpenAI({ apiKey: 'not-needed', baseURL: server.url, model: 'gpt-4o', maxRetries: 0, maxTokens: 400, ...options });
 const llm = governLLM(openai());
 const lastSpan = () => telemetry.spans().at(-1);
-const costOf = (span) => formatUsdExact(Math.round(span.attributes['genops.accounting.actual'] * 1_000_000));
+const costOf = (span) => formatUsdNanosExact(usdToNanos(span.attributes['genops.accounting.actual']));
 
 console.log('1. chat()');
 const response = await llm.chat({ messages: [{ role: 'user', content: 'What is LlamaIndex?' }] });

@@ -3,7 +3,7 @@
 // policy's provider rules and the price all follow the service that runs the model (read from the
 // client's `baseURL`), not the wire protocol. GenOps.init() finds @genops/provider-openai (installed
 // next to @genops/core) and governs every client with no other change.
-import { formatUsdExact, GenOps, GenOpsError, usdToMicros, withAttribution } from '@genops/core';
+import { formatUsdNanosExact, GenOps, GenOpsError, usdToNanos, withAttribution } from '@genops/core';
 import { instrumentOpenAI } from '@genops/provider-openai';
 import { createTestTelemetry, startFakeOpenAI } from '@genops/testing';
 import OpenAI from 'openai';
@@ -41,7 +41,7 @@ function report() {
   console.log(
     `  tokens: ${attributes['gen_ai.usage.input_tokens']} input${cached ? ` (${cached} cached)` : ''}, ${attributes['gen_ai.usage.output_tokens']} output`,
   );
-  console.log(`  genops.accounting.actual: ${formatUsdExact(usdToMicros(attributes['genops.accounting.actual']))}`);
+  console.log(`  genops.accounting.actual: ${formatUsdNanosExact(usdToNanos(attributes['genops.accounting.actual']))}`);
 }
 
 console.log('openai SDK → OpenAI-compatible providers (fake server on 127.0.0.1), governed by GenOps\n');

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { formatUsdExact, type ModelPrice, type Usage } from '@genops/core';
-import { costMicros, PRICE_FILES } from '@genops/core/internal';
+import { formatUsdNanosExact, type ModelPrice, type Usage } from '@genops/core';
+import { costNanos, PRICE_FILES } from '@genops/core/internal';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
@@ -13,7 +13,7 @@ function priceOf(provider: string, model: string): ModelPrice {
   return PRICE_FILES.find((file) => file.provider === provider)!.models[model]!;
 }
 const cost = (provider: string, model: string, usage: Usage) =>
-  formatUsdExact(costMicros(priceOf(provider, model), usage));
+  formatUsdNanosExact(costNanos(priceOf(provider, model), usage));
 
 // The usage the example scripts on the fake server (OpenAI's `prompt_tokens` includes cached tokens).
 const deepseekCall: Usage = { inputTokens: 1200, cacheReadInputTokens: 1000, outputTokens: 300 };

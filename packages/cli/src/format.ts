@@ -1,3 +1,4 @@
+import { usdToNanos } from '@genops/core';
 import Table from 'cli-table3';
 import type { Colors } from './io';
 
@@ -7,21 +8,27 @@ export function formatCount(value: number): string {
 }
 
 /**
- * `$1,234.567890`: integer micro-USD to the micro-dollar (cost estimates must not hide their precision).
- * With `trim`, trailing zeros go down to cents: `$500.00`, `$0.0125`.
+ * `$1,234.567890`: integer nano-USD (the ledgers' unit) to the micro-dollar, or to the nano-dollar when
+ * the amount has one (`$0.000000480`): cost estimates must not hide their precision, and a sum of tiny
+ * calls is shown exactly. With `trim`, trailing zeros go down to cents: `$500.00`, `$0.0125`.
  */
-export function formatMicros(micros: number, trim = false): string {
-  const sign = micros < 0 ? '-' : '';
-  const absolute = Math.abs(Math.round(micros));
-  const dollars = Math.floor(absolute / 1_000_000);
-  let fraction = String(absolute % 1_000_000).padStart(6, '0');
-  if (trim) fraction = fraction.replace(/0{1,4}$/, '');
+export function formatNanos(nanos: number, trim = false): string {
+  const sign = nanos < 0 ? '-' : '';
+  const absolute = Math.abs(Math.round(nanos));
+  const dollars = Math.floor(absolute / 1_000_000_000);
+  let fraction = String(absolute % 1_000_000_000).padStart(9, '0');
+  fraction = trim ? fraction.replace(/0{1,7}$/, '') : fraction.replace(/000$/, '');
   return `${sign}$${formatCount(dollars)}.${fraction}`;
 }
 
-/** A USD amount as audit records and status report it (a float) to the micro-dollar. */
-export function formatUsdNumber(usd: number): string {
-  return formatMicros(Math.round(usd * 1_000_000));
+/** `$1,234.567890` from integer micro-USD (what `genops report` sums). */
+export function formatMicros(micros: number, trim = false): string {
+  return formatNanos(Math.round(micros) * 1_000, trim);
+}
+
+/** A USD amount as audit records and status report it (a float) to the nano-dollar. */
+export function formatUsdNumber(usd: number, trim = false): string {
+  return formatNanos(usdToNanos(usd), trim);
 }
 
 /** `$50` or `$12.5`: a configured threshold, written as the person wrote it. */
@@ -29,9 +36,9 @@ export function formatThreshold(usd: number): string {
   return `$${usd}`;
 }
 
-/** An amount in a budget line's unit: micro-USD as dollars, tokens and requests as counts. */
+/** An amount in a budget line's unit: nano-USD as dollars, tokens and requests as counts. */
 export function formatAmount(amount: number, unit: string, trim = false): string {
-  if (unit === 'USD') return formatMicros(amount, trim);
+  if (unit === 'USD') return formatNanos(amount, trim);
   return `${formatCount(amount)} ${amount === 1 ? unit.replace(/s$/, '') : unit}`;
 }
 

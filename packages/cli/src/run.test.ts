@@ -10,7 +10,7 @@ import { formatAge } from './commands/approvals';
 import { lastSeq as lastAuditSeq, runAuditCommand } from './commands/audit';
 import { runPolicyCommand } from './commands/policy';
 import { parseInterval, runWatchCommand } from './commands/status';
-import { formatAmount, formatMicros, padColumns, visibleLength } from './format';
+import { formatAmount, formatNanos, formatUsdNumber, padColumns, visibleLength } from './format';
 import type { CliIo } from './io';
 import { run } from './run';
 import { DEFAULT_STORE, redactUrl, resolveStoreUrl } from './store';
@@ -166,12 +166,18 @@ describe('store-backed commands in-process', () => {
 });
 
 describe('formatting', () => {
-  it('shows money to the micro-dollar, and limits trimmed to cents', () => {
-    expect(formatMicros(10_088)).toBe('$0.010088');
-    expect(formatMicros(1_234_567_890)).toBe('$1,234.567890');
-    expect(formatMicros(-5)).toBe('-$0.000005');
-    expect(formatMicros(500_000_000, true)).toBe('$500.00');
-    expect(formatMicros(12_500, true)).toBe('$0.0125');
+  it('shows money to the micro-dollar (to the nano-dollar when it has one), and limits trimmed to cents', () => {
+    expect(formatNanos(10_088_000)).toBe('$0.010088');
+    expect(formatNanos(1_234_567_890_000)).toBe('$1,234.567890');
+    expect(formatNanos(-5_000)).toBe('-$0.000005');
+    expect(formatNanos(480)).toBe('$0.000000480');
+    expect(formatNanos(480_000_000)).toBe('$0.480000');
+    expect(formatNanos(1_250_000_481)).toBe('$1.250000481');
+    expect(formatNanos(500_000_000_000, true)).toBe('$500.00');
+    expect(formatNanos(12_500_000, true)).toBe('$0.0125');
+    expect(formatNanos(480, true)).toBe('$0.00000048');
+    expect(formatUsdNumber(4.8e-7)).toBe('$0.000000480');
+    expect(formatAmount(480, 'USD')).toBe('$0.000000480');
     expect(formatAmount(1, 'requests')).toBe('1 request');
     expect(formatAmount(1_035, 'tokens')).toBe('1,035 tokens');
   });

@@ -102,7 +102,7 @@ describe('genops policy explain', () => {
     expect(result.stdout).not.toContain('Budgets the call would reserve');
   });
 
-  it('redacts an email in the prompt, prices the call to the micro-dollar and lists budgets and rate limits', async () => {
+  it('redacts an email in the prompt, prices the call to the nano-dollar and lists budgets and rate limits', async () => {
     const result = await runCli([
       'policy',
       'explain',
@@ -119,9 +119,9 @@ describe('genops policy explain', () => {
       MONDAY,
     ]);
     expect(result.code).toBe(0);
-    // estimateInputTokens("mail me at jane@example.com") = 27 bytes + 8 = 35; 35 × $2.50/M + 1,000 × $10/M = $0.0100875, rounded up.
+    // estimateInputTokens("mail me at jane@example.com") = 27 bytes + 8 = 35; 35 × $2.50/M + 1,000 × $10/M = $0.0100875 exactly (nano-USD).
     expect(result.stdout).toContain(
-      'worst case $0.010088 (35 input + 1,000 output tokens, output bound from the request cap',
+      'worst case $0.010087500 (35 input + 1,000 output tokens, output bound from the request cap',
     );
     expect(result.stdout).toMatch(
       /│ no-pii\s+│ content\s+│ enforce │ redact\s+│ POLICY_DENY_CONTENT\s+│ redacts 1 email/,
@@ -131,7 +131,7 @@ describe('genops policy explain', () => {
     );
     expect(result.stdout).toContain('Sent as: "mail me at [REDACTED:email]"');
     expect(result.stdout).toMatch(
-      /│ org-daily\s+│ org-daily\|\|2026-11-23\s+│ day\s+│ block\s+│ \$500\.00\s+│ \$0\.010088/,
+      /│ org-daily\s+│ org-daily\|\|2026-11-23\s+│ day\s+│ block\s+│ \$500\.00\s+│ \$0\.010087500/,
     );
     expect(result.stdout).toMatch(/│ team-monthly\s+│ team-monthly\|team=search\|2026-11\s+│ month/);
     expect(result.stdout).toMatch(
@@ -264,8 +264,8 @@ describe('genops policy explain', () => {
       priceModel: 'openai/gpt-4o',
       outputBound: 1000,
       outputBoundSource: 'request',
-      worstCaseMicros: 10088,
-      worstCaseUsd: 0.010088,
+      worstCaseNanos: 10_087_500,
+      worstCaseUsd: 0.0100875,
     });
     expect(output.decision).toEqual({
       result: 'WARNING',
@@ -289,8 +289,8 @@ describe('genops policy explain', () => {
       'per-team-rate:runtime',
     ]);
     expect(output.budgets.map((line: { key: string; amount: number }) => [line.key, line.amount])).toEqual([
-      ['org-daily||2026-11-23', 10088],
-      ['team-monthly|team=search|2026-11', 10088],
+      ['org-daily||2026-11-23', 10_087_500],
+      ['team-monthly|team=search|2026-11', 10_087_500],
       ['search-tokens||rolling', 1035],
     ]);
     expect(output.rateLimits).toEqual([

@@ -9,7 +9,8 @@ import { hold, pendingApproval, spend, usdLine } from './stores';
 // The store-reading commands against a real Redis server, written by this process through
 // @genops/store-redis: the same code paths as SQLite, through `redis://` URLs.
 const redis = useRedisServer();
-const M = 1_000_000;
+/** Nano-USD per USD (budget lines count nano-USD). */
+const M = 1_000_000_000;
 const PREFIX = 'cli-test';
 
 let store: RedisStore;

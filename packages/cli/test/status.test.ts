@@ -10,7 +10,8 @@ import { hold, spend, sqliteStore, usdLine } from './stores';
 // `genops status` and `genops watch`, run as the built bin against a real SQLite store file that this
 // test process writes through @genops/store-sqlite, as a governed app would.
 const POLICY = fixture('status.policy.yaml');
-const M = 1_000_000;
+/** Nano-USD per USD (budget lines count nano-USD). */
+const M = 1_000_000_000;
 
 let directory: string;
 let url: string;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { GovernanceStore } from '@genops/core';
+import { type GovernanceStore, usdToNanos } from '@genops/core';
 import type { ApprovalRecord, BudgetLine } from '@genops/core/internal';
 import { SqliteStore } from '@genops/store-sqlite';
 
@@ -9,14 +9,14 @@ export function sqliteStore(directory: string, name = 'state.db'): { path: strin
   return { path, url: `sqlite:${path}`, store: new SqliteStore({ path, approvalPollMs: 20 }) };
 }
 
-/** A USD budget line: `limitUsd` and `amountUsd` in dollars, stored as micro-USD. */
+/** A USD budget line: `limitUsd` and `amountUsd` in dollars, stored as nano-USD. */
 export function usdLine(key: string, limitUsd: number, amountUsd: number): BudgetLine {
   return {
     key,
     budget: key.split('|')[0]!,
     unit: 'USD',
-    limit: Math.round(limitUsd * 1_000_000),
-    amount: Math.round(amountUsd * 1_000_000),
+    limit: usdToNanos(limitUsd),
+    amount: usdToNanos(amountUsd),
     enforce: true,
   };
 }

@@ -24,7 +24,7 @@ describe('parseOptions', () => {
       unknownModel: 'deny',
     });
     expect(compilePolicy(EMPTY_POLICY, options).approvals).toEqual({
-      overMicros: 50_000_000,
+      overNanos: 50_000_000_000,
       overUsd: 50,
       timeoutMs: 300_000,
       onTimeout: 'deny',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { GenOpsAdapter } from './adapter-contract';
 import type { ApprovalDecision, ApprovalRequest, Approver } from './approval/types';
+import { egressOptionSchema } from './egress/options';
 import { ConfigError } from './errors/config-error';
 import type { BudgetAlert, DecisionRecord } from './pipeline/types';
 import { alertsSchema, budgetSchema, globString, type PolicyDocumentInput, timeZoneString } from './policy/schema';
@@ -134,6 +135,11 @@ const optionsSchema = z.strictObject({
   onDecision: z
     .custom<(decision: DecisionRecord) => void>((value) => typeof value === 'function', 'must be a function')
     .optional(),
+  /**
+   * Requests to model providers that no governed unit made (docs/egress.md): `'govern'` (default),
+   * `'deny'`, `'warn'`, `'off'`, or `{ mode, hosts, maxBodyBytes }`. Default from `GENOPS_EGRESS`.
+   */
+  egress: egressOptionSchema.optional(),
 });
 
 /** A budget: a limit over a window, matched on attribution, optionally one per value of a dimension. */

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { methodPatcher } from './adapter/method-patcher';
 import { warnUngoverned } from './adapter/ungoverned-method';
 import type { GenOpsAdapter } from './adapter-contract';
-import { CoverageMonitor, checkInstalls, egressModeOf, findSdkInstalls, nodeModulesChain } from './coverage';
+import { checkInstalls, egressCoverage, findSdkInstalls, nodeModulesChain } from './coverage';
 import { GenOps, type GenOpsHandle } from './genops';
 
 // Never silent: model requests that leave the process outside a governed unit (seen on Node's
@@ -74,7 +74,8 @@ describe('status().coverage: requests outside GenOps', () => {
     expect(status.adapters).toEqual([]);
     expect(status.coverage).toMatchObject({
       governed: false,
-      egress: { mode: 'off', installed: false },
+      // Egress governs provider hosts by default; this fake server's host is not one, so it is not egress's.
+      egress: { mode: 'govern', installed: true },
       ungovernedRequests: [
         { sdk: 'openai', endpoint: `POST ${base}/v1/chat/completions`, count: 2, handledBy: 'none' },
       ],
@@ -161,26 +162,38 @@ describe('status().coverage: requests outside GenOps', () => {
 });
 
 describe('egress mode', () => {
-  it('is read from the egress option, a mode or an object with one; without the option it is off', () => {
-    expect(egressModeOf({})).toEqual({ mode: 'off', installed: false });
-    expect(egressModeOf({ egress: 'deny' })).toEqual({ mode: 'deny', installed: true });
-    expect(egressModeOf({ egress: { mode: 'warn', hosts: ['llm.internal'] } })).toEqual({
+  it('is what egress installed: its mode, in place when fetch is intercepted or http requests are watched', () => {
+    expect(egressCoverage({ mode: 'off', fetch: 'off', http: 'off' })).toEqual({ mode: 'off', installed: false });
+    expect(egressCoverage({ mode: 'deny', fetch: 'intercepted', http: 'deny' })).toEqual({
+      mode: 'deny',
+      installed: true,
+    });
+    // An app that replaced the global dispatcher: fetch is no longer seen, http still is.
+    expect(egressCoverage({ mode: 'warn', fetch: 'replaced', http: 'reported' })).toEqual({
       mode: 'warn',
       installed: true,
     });
+    expect(egressCoverage({ mode: 'govern', fetch: 'replaced', http: 'off' })).toEqual({
+      mode: 'govern',
+      installed: false,
+    });
   });
 
-  it('requests egress governs or refuses are recorded as handled by egress, with no warning of their own', async () => {
+  it('a request egress refuses never leaves: not an ungoverned request, no warning', async () => {
     const stderr = captureStderr();
-    const monitor = new CoverageMonitor({ mode: 'govern', installed: true });
-    try {
-      await post('/v1/chat/completions', { 'user-agent': 'OpenAI/JS 7.57.0' });
-      expect(monitor.ungovernedRequests).toMatchObject([{ sdk: 'openai', handledBy: 'egress' }]);
-      expect(monitor.ungovernedSdks.size).toBe(0);
-      expect(stderr()).toBe('');
-    } finally {
-      monitor.stop();
-    }
+    // The fake server as an egress host: in deny mode egress refuses the request before it is sent.
+    genops = GenOps.init({ exporter: 'none', autoInstrument: false, egress: { mode: 'deny', hosts: [base] } });
+    const response = await fetch(`${base}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'user-agent': 'OpenAI/JS 7.57.0' },
+      body: '{"model":"gpt-4o"}',
+    });
+    await response.text();
+    expect(response.status).toBe(403);
+    const { coverage } = await genops.status();
+    expect(coverage.egress).toEqual({ mode: 'deny', installed: true });
+    expect(coverage.ungovernedRequests).toEqual([]);
+    expect(stderr()).not.toContain('ran outside GenOps');
   });
 });
 

@@ -9,10 +9,10 @@ import { diag } from '@opentelemetry/api';
 import type { GenOpsAdapter } from './adapter-contract';
 import { appSearchPaths } from './adapters';
 import { knownUngovernedMethod, patchedCopies } from './coverage-copies';
+import { type EgressStatus, egressHandles } from './egress/egress';
+import type { EgressMode } from './egress/options';
 import { activeGovernedCall } from './pipeline/call';
 
-/** How model requests outside a governed unit are handled (the `egress` option). */
-export type EgressMode = 'govern' | 'deny' | 'warn' | 'off';
 
 /** One install of a provider SDK the app can reach, and whether GenOps governs it. */
 export interface CoverageSdk {
@@ -261,13 +261,12 @@ function whyUngoverned(
   };
 }
 
-/** The `egress` option as far as this build knows it. */
-export function egressModeOf(options: object): { mode: EgressMode; installed: boolean } {
-  const option = (options as { egress?: unknown }).egress;
-  // `egress: 'govern'` or `egress: { mode: 'govern', hosts: [...] }`.
-  const mode = typeof option === 'object' && option !== null ? (option as { mode?: unknown }).mode : option;
-  if (mode === 'govern' || mode === 'deny' || mode === 'warn' || mode === 'off') return { mode, installed: true };
-  return { mode: 'off', installed: 'egress' in options };
+/** What coverage reports of egress governance: its mode, and whether it is in place (egress/egress.ts). */
+export function egressCoverage(status: Pick<EgressStatus, 'mode' | 'fetch' | 'http'>): {
+  mode: EgressMode;
+  installed: boolean;
+} {
+  return { mode: status.mode, installed: status.fetch === 'intercepted' || status.http !== 'off' };
 }
 
 /** Writes one warning to stderr (not only the OpenTelemetry diag logger, which is often not set up). */
@@ -359,8 +358,9 @@ export class CoverageMonitor {
     const modelPath = MODEL_PATHS.some((known) => path.includes(known));
     if (!(providerHost || (sdk && modelPath))) return;
     const endpoint = `${method} ${origin}${path}`;
-    const handledBy =
-      this.egress.installed && (this.egress.mode === 'govern' || this.egress.mode === 'deny') ? 'egress' : 'none';
+    // Egress takes only billable requests to provider hosts (and hosts the app configured).
+    const handled = this.egress.installed && egressHandles(origin, method, rawPath);
+    const handledBy = handled && (this.egress.mode === 'govern' || this.egress.mode === 'deny') ? 'egress' : 'none';
     const sdkMethod = knownUngovernedMethod();
     const key = `${sdk?.sdk ?? ''} ${endpoint} ${sdkMethod ?? ''}`;
     const seen = this.requests.get(key);
@@ -376,7 +376,7 @@ export class CoverageMonitor {
     // A method its adapter does not govern yet: the adapter has warned about it (GENOPS_UNGOVERNED).
     if (sdkMethod) return;
     // Governed or refused by egress; in egress `warn` mode, egress prints its own warning.
-    if (handledBy === 'egress' || (this.egress.installed && this.egress.mode === 'warn')) return;
+    if (handledBy === 'egress' || (handled && this.egress.mode === 'warn')) return;
     const warnKey = sdk?.sdk ?? host;
     if (this.warned.has(warnKey)) return;
     this.warned.add(warnKey);

@@ -19,16 +19,17 @@ import {
   CoverageMonitor,
   checkInstalls,
   coverageReport,
-  egressModeOf,
+  egressCoverage,
   findSdkInstalls,
   governingAdapters,
   installWarning,
   printCoverageWarning,
 } from './coverage';
+import { egressStatus, installEgress, uninstallEgress } from './egress/egress';
 import { ConfigError } from './errors/config-error';
 import { esmBuildsPatched } from './esm-builds';
 import { Governor } from './governor';
-import { microsToUsd } from './money';
+import { nanosToUsd } from './money';
 import { type CompiledPolicy, compilePolicy, EMPTY_POLICY } from './policy/compile';
 import { loadPolicyFileSync, parsePolicyObject } from './policy/load';
 import { watchPolicyFile } from './policy/watch';
@@ -208,8 +209,10 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
   setCurrentGovernor(governor, (adapter) => {
     if (resolved.autoInstrument && enableAdapter(adapter)) enabled.push(adapter);
   });
+  // Egress governance: provider requests no governed unit made (docs/egress.md).
+  const egressState = installEgress(resolved.egress);
   // Never silent: which SDK installs are governed, checked now, and model requests outside GenOps, on first use.
-  const egress = egressModeOf(resolved);
+  const egress = egressCoverage(egressState);
   const monitor = new CoverageMonitor(egress);
   const adapterState = () => ({
     registered: [...adapterRegistry().keys()],
@@ -228,12 +231,13 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
     ready: esmBuildsPatched(),
     flushAudit: () => audit?.flush() ?? Promise.resolve(),
     status: () =>
-      status(governor, governingAdapters(enabled, monitor), () => coverageReport(monitor, adapterState(), egress)),
+      status(governor, governingAdapters(enabled, monitor), () => coverageReport(monitor, adapterState(), egressCoverage(egressStatus()))),
     async shutdown() {
       if (activeSlot[ACTIVE_KEY]?.handle !== handle) return;
       activeSlot[ACTIVE_KEY] = undefined;
       watcher?.close();
       monitor.stop();
+      uninstallEgress();
       if (currentGovernor() === governor) setCurrentGovernor(undefined);
       for (const adapter of enabled) {
         try {
@@ -286,7 +290,7 @@ async function status(governor: Governor, adapters: string[], coverage: () => Co
     }
     for (const line of instances) {
       const { per, period } = parseBudgetKey(line.key);
-      const value = (amount: number) => (line.unit === 'USD' ? microsToUsd(amount) : amount);
+      const value = (amount: number) => (line.unit === 'USD' ? nanosToUsd(amount) : amount);
       const remaining = line.limit - line.used - line.reserved;
       budgets.push({
         budget: budget.name,

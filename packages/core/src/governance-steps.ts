@@ -1,7 +1,7 @@
 // Pure steps of the governed-call pipeline, shared by the governor and by `genops policy explain`, so a
 // preview can never drift from what a real call does.
 import { describeCounts, type PolicyEvaluation } from './policy/policy-engine';
-import { worstCaseMicros } from './pricing/cost';
+import { worstCaseNanos } from './pricing/cost';
 import type { PriceTable } from './pricing/price-table';
 import type { ModelPrice, PriceMatch } from './pricing/types';
 import type { PolicyResult, ReasonCode } from './semconv';
@@ -21,8 +21,8 @@ export interface WorstCase {
   outputBound: number;
   /** Where the output bound came from (recorded as `genops.reservation.output_bound`). */
   outputBoundSource: 'request' | 'price_data' | 'default';
-  /** Worst-case cost in micro-USD; `undefined` without a price. */
-  worstMicros: number | undefined;
+  /** Worst-case cost in nano-USD; `undefined` without a price. */
+  worstNanos: number | undefined;
   /** Worst-case tokens: input bound + output bound. */
   worstTokens: number;
 }
@@ -69,7 +69,7 @@ export function worstCaseOf(
     source,
     outputBound,
     outputBoundSource,
-    worstMicros: price ? worstCaseMicros(price, request.estimatedInputTokens, outputBound, request.units) : undefined,
+    worstNanos: price ? worstCaseNanos(price, request.estimatedInputTokens, outputBound, request.units) : undefined,
     worstTokens: request.estimatedInputTokens + outputBound,
   };
 }
@@ -103,7 +103,7 @@ function batchWorstCase(
     outputBound,
     outputBoundSource:
       batch.uncappedRequests > 0 ? (price?.maxOutputTokens !== undefined ? 'price_data' : 'default') : 'request',
-    worstMicros: rates ? worstCaseMicros(rates, request.estimatedInputTokens, outputBound, request.units) : undefined,
+    worstNanos: rates ? worstCaseNanos(rates, request.estimatedInputTokens, outputBound, request.units) : undefined,
     worstTokens: request.estimatedInputTokens + outputBound,
   };
 }

@@ -198,7 +198,7 @@ describe('budget actions', () => {
       'genops.governance.authority_constraint': 'approval',
     });
     const [line] = await setup.genops!.governor.store.lines('team|');
-    expect(line).toMatchObject({ used: 1000, reserved: 0, limit: 1000 });
+    expect(line).toMatchObject({ used: 1_000_000, reserved: 0, limit: 1_000_000 });
   });
 
   it('a zero-priced model is never blocked by a money budget, even when the budget is spent', async () => {
@@ -206,10 +206,10 @@ describe('budget actions', () => {
       budgets: [{ name: 'all', limit: 0.004, window: 'total' }],
       prices: { openai: { 'free-model': { input: 0, output: 0 } } },
     });
-    // Reserved 3500 µ$, but the provider reported more input than estimated: 5000 + 1000 = 6000 µ$ used.
+    // Reserved $0.0035, but the provider reported more input than estimated: $0.005 + $0.001 = $0.006 used.
     await run(chat(), { inputTokens: 2000, outputTokens: 100 });
     expect(await setup.genops!.governor.store.lines('all|')).toEqual([
-      expect.objectContaining({ used: 6000, limit: 4000 }),
+      expect.objectContaining({ used: 6_000_000, limit: 4_000_000 }),
     ]);
     await expect(setup.genops!.governor.begin(chat())).rejects.toBeInstanceOf(BudgetExceededError);
     await run(chat({ model: 'free-model' }));
@@ -612,7 +612,7 @@ describe('store outages', () => {
     down.value = false;
     await setup.genops!.governor.journal.replay();
     expect(setup.genops!.governor.journal.size).toBe(0);
-    expect(await inner.lines('all|')).toEqual([expect.objectContaining({ used: 1000, reserved: 0 })]);
+    expect(await inner.lines('all|')).toEqual([expect.objectContaining({ used: 1_000_000, reserved: 0 })]);
     expectCompliant();
   });
 
@@ -625,7 +625,7 @@ describe('store outages', () => {
     expect(setup.genops!.governor.journal.size).toBe(1);
     down.value = false;
     await setup.genops!.governor.journal.replay();
-    expect(await inner.lines('all|')).toEqual([expect.objectContaining({ used: 1000, reserved: 0 })]);
+    expect(await inner.lines('all|')).toEqual([expect.objectContaining({ used: 1_000_000, reserved: 0 })]);
     expect(await inner.openReservations()).toBe(0);
   });
 
@@ -642,7 +642,7 @@ describe('store outages', () => {
     down.value = false;
     init({ store, budgets: [{ name: 'all', limit: 1, window: 'total' }], journalFile });
     await setup.genops!.governor.journal.replay();
-    expect(await inner.lines('all|')).toEqual([expect.objectContaining({ used: 1000 })]);
+    expect(await inner.lines('all|')).toEqual([expect.objectContaining({ used: 1_000_000 })]);
     expect(readFileSync(journalFile, 'utf8')).toBe('');
   });
 });

@@ -11,7 +11,7 @@ import type { AuditTrail } from './audit/audit-trail';
 import { type Budget, RATE_PREFIX } from './budget/budget-set';
 import { PolicyViolationError } from './errors/policy-violation-error';
 import { UNPRICED_TOOL, type WorstCase } from './governance-steps';
-import { microsToUsd } from './money';
+import { nanosToUsd } from './money';
 import { actualCost } from './pipeline/actual-cost';
 import { BudgetAlerts } from './pipeline/alerts';
 import { approvalAsk, approve } from './pipeline/approve';
@@ -206,11 +206,11 @@ export class Governor implements CallHost {
       unknownPrice(this.stages, unit, decision, cost.price);
 
     // Reservation: the worst case, in every matching rate limit and budget, all or nothing.
-    const reservedMicros = cost.worstMicros ?? 0;
-    const lines = linesOf(unit, request, cost, reservedMicros, now);
+    const reservedNanos = cost.worstNanos ?? 0;
+    const lines = linesOf(unit, request, cost, reservedNanos, now);
     if (lines.length === 0)
       return this.approveThenOpen(unit, evaluation, decision, cost, lines, [], undefined, startedAt, downgrade);
-    return andThen(reserve(this.stages, { unit, lines, decision, reservedMicros, downgrade }), (step) =>
+    return andThen(reserve(this.stages, { unit, lines, decision, reservedNanos, downgrade }), (step) =>
       'downgrade' in step
         ? this.admit(unit, step.request, startedAt, step.downgrade)
         : this.approveThenOpen(
@@ -239,13 +239,13 @@ export class Governor implements CallHost {
     startedAt: number,
     downgrade: Downgrade | undefined,
   ): MaybePromise<GovernedCall> {
-    const reservedMicros = cost.worstMicros ?? 0;
-    this.recorder.reserved(unit, reservedMicros, reserved, lines, this.stages.settings.reservationLeaseMs);
-    const ask = approval ? undefined : approvalAsk(unit, evaluation, reservedMicros);
+    const reservedNanos = cost.worstNanos ?? 0;
+    this.recorder.reserved(unit, reservedNanos, reserved, lines, this.stages.settings.reservationLeaseMs);
+    const ask = approval ? undefined : approvalAsk(unit, evaluation, reservedNanos);
     this.recorder.approvalRequired(unit, ask !== undefined || approval !== undefined);
     const open = (approved: ApprovalInfo | undefined) => {
       if (approved && decision.constraint === 'none') decision.constraint = 'approval';
-      this.recorder.admitted(unit, decision, microsToUsd(reservedMicros), approved);
+      this.recorder.admitted(unit, decision, nanosToUsd(reservedNanos), approved);
       const edits: RequestEdits = {};
       if (downgrade) edits.model = unit.request.model;
       if (evaluation.redaction) edits.text = evaluation.redaction.rewrite;
@@ -259,7 +259,7 @@ export class Governor implements CallHost {
         failOpenLines: unit.failOpenLines,
         price: cost.price,
         priced: cost.match !== undefined || cost.price === UNPRICED_TOOL,
-        reservedMicros,
+        reservedNanos,
         reservedTokens: cost.worstTokens,
         hasLines: lines.length > 0,
         lines,
@@ -271,7 +271,7 @@ export class Governor implements CallHost {
       };
       return new Call(this, this.recorder, state);
     };
-    if (ask) return approve(this.stages, unit, ask, reservedMicros, lines.length > 0).then(open);
+    if (ask) return approve(this.stages, unit, ask, reservedNanos, lines.length > 0).then(open);
     return open(approval);
   }
 
@@ -289,7 +289,7 @@ export class Governor implements CallHost {
       // The call's own latency, before GenOps settles (store time is not the provider's).
       const latencyMs = performance.now() - state.executionStartedAt;
       const cost = actualCost(state, outcome, error);
-      const amounts = { USD: cost.actualMicros, tokens: cost.actualTokens, requests: 1 };
+      const amounts = { USD: cost.actualNanos, tokens: cost.actualTokens, requests: 1 };
       const done = andThen(settle(this.stages, state, amounts), (settled) => {
         const settlement = {
           ...cost,

@@ -21,7 +21,18 @@ export type {
   GenOpsOptions,
   PolicyOptions,
 } from './config';
-export type { Coverage, CoverageRequest, CoverageSdk, EgressMode } from './coverage';
+export type { Coverage, CoverageRequest, CoverageSdk } from './coverage';
+export {
+  currentGovernedCall,
+  DEFAULT_EGRESS_MODE,
+  type EgressHostOption,
+  type EgressMode,
+  type EgressOptions,
+  type EgressStatus,
+  egressStatus,
+  KNOWN_PROVIDER_HOSTS,
+  UNGOVERNED_ATTRIBUTE,
+} from './egress/index';
 export {
   ApprovalDeniedError,
   ApprovalTimeoutError,
@@ -39,7 +50,18 @@ export {
   StoreUnavailableError,
 } from './errors/index';
 export { type BudgetStatus, GenOps, type GenOpsHandle, type GenOpsStatus } from './genops';
-export { formatUsd, formatUsdExact, microsToUsd, usdToMicros } from './money';
+export {
+  formatUsd,
+  formatUsdExact,
+  formatUsdNanos,
+  formatUsdNanosExact,
+  MAX_LEDGER_NANOS,
+  microsToUsd,
+  NANOS_PER_USD,
+  nanosToUsd,
+  usdToMicros,
+  usdToNanos,
+} from './money';
 export {
   compileDetectors,
   createStreamScanner,

@@ -20,35 +20,35 @@ describe('worstCaseOf with units', () => {
       table,
       request({ maxOutputTokens: 0, units: { images: [{ count: 2, size: '1024x1792', quality: 'hd' }] } }),
     );
-    expect(sized.worstMicros).toBe(240_000);
+    expect(sized.worstNanos).toBe(240_000_000);
     // gpt-image-1 has no any-size price: an unknown size reserves its dearest ($0.25, high 1536x1024).
     const unknown = worstCaseOf(
       table,
       request({ model: 'gpt-image-1', maxOutputTokens: 0, units: { images: [{ count: 1 }] } }),
     );
-    expect(unknown.worstMicros).toBe(250_000);
+    expect(unknown.worstNanos).toBe(250_000_000);
   });
 
   it('reserves characters, audio seconds, video seconds by size and training tokens', () => {
     expect(
-      worstCaseOf(table, request({ model: 'tts-1', maxOutputTokens: 0, units: { characters: 1000 } })).worstMicros,
-    ).toBe(15_000);
+      worstCaseOf(table, request({ model: 'tts-1', maxOutputTokens: 0, units: { characters: 1000 } })).worstNanos,
+    ).toBe(15_000_000);
     expect(
       worstCaseOf(table, request({ model: 'whisper-1', maxOutputTokens: 0, units: { audioInputSeconds: 60 } }))
-        .worstMicros,
-    ).toBe(6_000);
+        .worstNanos,
+    ).toBe(6_000_000);
     expect(
       worstCaseOf(
         table,
         request({ model: 'sora-2-pro', maxOutputTokens: 0, units: { videoSeconds: 4, videoSize: '1280x720' } }),
-      ).worstMicros,
-    ).toBe(1_200_000);
+      ).worstNanos,
+    ).toBe(1_200_000_000);
     expect(
       worstCaseOf(
         table,
         request({ model: 'gpt-4o-mini-2024-07-18', maxOutputTokens: 0, units: { trainingTokens: 1_000_000 } }),
-      ).worstMicros,
-    ).toBe(3_000_000);
+      ).worstNanos,
+    ).toBe(3_000_000_000);
   });
 
   it('a batch reserves at batch rates: the capped requests plus the model output limit per uncapped one', () => {
@@ -63,7 +63,10 @@ describe('worstCaseOf with units', () => {
       }),
     );
     expect(worst.outputBound).toBe(200 + price.maxOutputTokens!);
-    expect(worst.worstMicros).toBe(Math.ceil(1000 * price.batch!.input + worst.outputBound * price.batch!.output));
+    // Batch rates in pico-USD per token, the worst case rounded up to the nano-dollar.
+    const picos =
+      1000 * Math.round(price.batch!.input * 1e6) + worst.outputBound * Math.round(price.batch!.output * 1e6);
+    expect(worst.worstNanos).toBe(Math.ceil(picos / 1_000));
   });
 });
 

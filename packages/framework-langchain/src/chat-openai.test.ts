@@ -1,6 +1,6 @@
 import '@genops/provider-openai';
-import { BudgetExceededError, microsToUsd, PolicyViolationError } from '@genops/core';
-import { costMicros } from '@genops/core/internal';
+import { BudgetExceededError, nanosToUsd, PolicyViolationError } from '@genops/core';
+import { costNanos } from '@genops/core/internal';
 import { expectGenOpsCompliant, startFakeOpenAI } from '@genops/testing';
 import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import { ChatPromptTemplate } from '@langchain/core/prompts';
@@ -65,8 +65,8 @@ describe('GenOpsCallbackHandler with ChatOpenAI and @genops/provider-openai enab
     expect(harness.server.requests[0]?.body).toMatchObject({ model: 'gpt-4o', max_tokens: 400 });
 
     // gpt-4o per 1M: $2.50 in, $1.25 cache read, $10 out. 176 × 2.5 + 1024 × 1.25 + 300 × 10 = 440 + 1280 + 3000.
-    const expectedMicros = costMicros(gpt4o, { inputTokens: 1_200, outputTokens: 300, cacheReadInputTokens: 1_024 });
-    expect(expectedMicros).toBe(4_720);
+    const expectedNanos = costNanos(gpt4o, { inputTokens: 1_200, outputTokens: 300, cacheReadInputTokens: 1_024 });
+    expect(expectedNanos).toBe(4_720_000);
     const spans = governed();
     expect(spans.map((span) => span.name)).toEqual(['chat gpt-4o']);
     expect(spans[0]!.attributes).toMatchObject({
@@ -79,14 +79,14 @@ describe('GenOpsCallbackHandler with ChatOpenAI and @genops/provider-openai enab
       'gen_ai.usage.cache_read.input_tokens': 1_024,
       'server.address': '127.0.0.1',
       'server.port': harness.server.port,
-      'genops.accounting.actual': microsToUsd(expectedMicros),
+      'genops.accounting.actual': nanosToUsd(expectedNanos),
     });
     expect(spans[0]!.attributes['gen_ai.response.id']).toMatch(/^chatcmpl-/);
     const chainSpan = harness.spans().find((span) => span.name === 'invoke_workflow RunnableSequence');
     expect(spans[0]!.parentSpanContext?.spanId).toBe(chainSpan?.spanContext().spanId);
     expectGenOpsCompliant(spans);
     const [daily] = (await handle.status()).budgets;
-    expect(daily).toMatchObject({ used: microsToUsd(expectedMicros), reserved: 0 });
+    expect(daily).toMatchObject({ used: nanosToUsd(expectedNanos), reserved: 0 });
     expect(handle.governor.store).toBeDefined();
   });
 
@@ -101,12 +101,12 @@ describe('GenOpsCallbackHandler with ChatOpenAI and @genops/provider-openai enab
     expect(harness.server.requests[0]?.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
     const spans = governed();
     expect(spans).toHaveLength(1);
-    const expectedMicros = costMicros(gpt4o, { inputTokens: 40, outputTokens: 12 });
+    const expectedNanos = costNanos(gpt4o, { inputTokens: 40, outputTokens: 12 });
     expect(spans[0]!.attributes).toMatchObject({
       'gen_ai.request.stream': true,
       'gen_ai.usage.input_tokens': 40,
       'gen_ai.usage.output_tokens': 12,
-      'genops.accounting.actual': microsToUsd(expectedMicros),
+      'genops.accounting.actual': nanosToUsd(expectedNanos),
     });
     expect(spans[0]!.attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThan(0);
     expectGenOpsCompliant(spans);

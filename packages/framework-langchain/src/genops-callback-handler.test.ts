@@ -1,5 +1,5 @@
-import { BudgetExceededError, microsToUsd, PolicyViolationError } from '@genops/core';
-import { costMicros } from '@genops/core/internal';
+import { BudgetExceededError, nanosToUsd, PolicyViolationError } from '@genops/core';
+import { costNanos } from '@genops/core/internal';
 import { expectGenOpsCompliant } from '@genops/testing';
 import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import { AIMessage, HumanMessage, type ToolMessage } from '@langchain/core/messages';
@@ -78,13 +78,13 @@ describe('GenOpsCallbackHandler: model runs', () => {
 
     // gpt-5 per 1M: $1.25 in, $0.125 cache read, $10 out (reasoning at the output rate).
     // 4000 × 1.25 + 8000 × 0.125 + 3000 × 10 = 5000 + 1000 + 30000 = 36000 µ$
-    const expectedMicros = costMicros(priceOf('openai', 'gpt-5'), {
+    const expectedNanos = costNanos(priceOf('openai', 'gpt-5'), {
       inputTokens: 12_000,
       outputTokens: 3_000,
       cacheReadInputTokens: 8_000,
       reasoningOutputTokens: 1_200,
     });
-    expect(expectedMicros).toBe(36_000);
+    expect(expectedNanos).toBe(36_000_000);
     const span = spanNamed('chat gpt-5');
     expect(span.attributes).toMatchObject({
       'gen_ai.operation.name': 'chat',
@@ -96,7 +96,7 @@ describe('GenOpsCallbackHandler: model runs', () => {
       'gen_ai.usage.output_tokens': 3_000,
       'gen_ai.usage.cache_read.input_tokens': 8_000,
       'gen_ai.usage.reasoning.output_tokens': 1_200,
-      'genops.accounting.actual': microsToUsd(expectedMicros),
+      'genops.accounting.actual': nanosToUsd(expectedNanos),
       'genops.policy.result': 'ALLOWED',
       'genops.team': 'platform',
     });
@@ -104,7 +104,7 @@ describe('GenOpsCallbackHandler: model runs', () => {
     expect(span.attributes['gen_ai.input.messages']).toBeUndefined();
     expectGenOpsCompliant(governed());
     expect((await harness.genops!.status()).budgets[0]).toMatchObject({
-      used: microsToUsd(expectedMicros),
+      used: nanosToUsd(expectedNanos),
       reserved: 0,
     });
   });
@@ -124,7 +124,7 @@ describe('GenOpsCallbackHandler: model runs', () => {
       }),
     );
     await model.invoke('hi', { callbacks: [handler({ provider: 'anthropic', model: 'claude-sonnet-4-5' })] });
-    const expectedMicros = costMicros(priceOf('anthropic', 'claude-sonnet-4-5'), {
+    const expectedNanos = costNanos(priceOf('anthropic', 'claude-sonnet-4-5'), {
       inputTokens: 3_500,
       outputTokens: 200,
       cacheReadInputTokens: 2_000,
@@ -132,11 +132,11 @@ describe('GenOpsCallbackHandler: model runs', () => {
     });
     // claude-sonnet-4-5 per 1M: $3 in, $0.30 cache read, $3.75 cache write, $15 out.
     // 1000 × 3 + 2000 × 0.3 + 500 × 3.75 + 200 × 15 = 3000 + 600 + 1875 + 3000 = 8475 µ$
-    expect(expectedMicros).toBe(8_475);
+    expect(expectedNanos).toBe(8_475_000);
     expect(spanNamed('chat claude-sonnet-4-5').attributes).toMatchObject({
       'gen_ai.provider.name': 'anthropic',
       'gen_ai.usage.cache_creation.input_tokens': 500,
-      'genops.accounting.actual': microsToUsd(expectedMicros),
+      'genops.accounting.actual': nanosToUsd(expectedNanos),
     });
     expectGenOpsCompliant(governed());
   });
@@ -213,7 +213,7 @@ describe('GenOpsCallbackHandler: model runs', () => {
         const output = span.attributes['gen_ai.usage.output_tokens'] as number;
         expect(output).toBe(input - 90);
         expect(span.attributes['genops.accounting.actual']).toBe(
-          microsToUsd(costMicros(price, { inputTokens: input, outputTokens: output })),
+          nanosToUsd(costNanos(price, { inputTokens: input, outputTokens: output })),
         );
         return input;
       })

@@ -1,4 +1,4 @@
-import { costMicros, PRICE_FILES } from '@genops/core/internal';
+import { costNanos, PRICE_FILES } from '@genops/core/internal';
 import { MockLLM } from '@llamaindex/core/llms/mock';
 import { OpenAI } from '@llamaindex/openai';
 import { describe, expect, it } from 'vitest';
@@ -81,7 +81,7 @@ describe('usage from LlamaIndex raw responses', () => {
     });
     expect(convertOpenAIChatUsage(openAIChat.usage)?.inputTokens).toBe(1000);
     const gpt4o = PRICE_FILES.find((file) => file.provider === 'openai')!.models['gpt-4o']!;
-    expect(costMicros(gpt4o, usageFromRaw(openAIChat)!)).toBe(5000);
+    expect(costNanos(gpt4o, usageFromRaw(openAIChat)!)).toBe(5_000_000);
   });
 
   it('OpenAI Responses: input_tokens includes the cache (unlike Anthropic’s)', () => {

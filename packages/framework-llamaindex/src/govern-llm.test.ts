@@ -1,6 +1,6 @@
 import { BudgetExceededError, ConfigError, PolicyViolationError } from '@genops/core';
 import type { Usage } from '@genops/core/adapter';
-import { costMicros, PRICE_FILES } from '@genops/core/internal';
+import { costNanos, PRICE_FILES } from '@genops/core/internal';
 import { expectGenOpsCompliant, startFakeOpenAI } from '@genops/testing';
 import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import { Settings } from '@llamaindex/core/global';
@@ -62,8 +62,8 @@ describe('governLLM: chat()', () => {
 
     // gpt-4o per 1M: $2.50 input, $1.25 cached input, $10 output (reasoning priced as output).
     // 600 × 2.5 + 400 × 1.25 + 300 × 10 = 1500 + 500 + 3000 = 5000 µ$
-    const expectedMicros = costMicros(gpt4o, NORMALIZED);
-    expect(expectedMicros).toBe(5000);
+    const expectedNanos = costNanos(gpt4o, NORMALIZED);
+    expect(expectedNanos).toBe(5_000_000);
     const span = onlySpan();
     expect(span.name).toBe('chat gpt-4o');
     expect(span.attributes).toMatchObject({
@@ -80,7 +80,7 @@ describe('governLLM: chat()', () => {
       'gen_ai.usage.reasoning.output_tokens': 120,
       'server.address': '127.0.0.1',
       'server.port': harness.server.port,
-      'genops.accounting.actual': expectedMicros / 1_000_000,
+      'genops.accounting.actual': expectedNanos / 1_000_000_000,
       'genops.policy.result': 'ALLOWED',
     });
     expect(span.attributes['gen_ai.response.id']).toMatch(/^chatcmpl-/);
@@ -88,7 +88,7 @@ describe('governLLM: chat()', () => {
     // Content is never recorded unless capture is opted in.
     expect(span.attributes['gen_ai.input.messages']).toBeUndefined();
     expectGenOpsCompliant(spans());
-    expect(await used('daily')).toBeCloseTo(expectedMicros / 1_000_000, 9);
+    expect(await used('daily')).toBeCloseTo(expectedNanos / 1_000_000_000, 9);
   });
 
   it('streams: asks OpenAI for usage, hides the usage-only chunk, and prices the stream exactly', async () => {
@@ -110,7 +110,7 @@ describe('governLLM: chat()', () => {
       'gen_ai.usage.output_tokens': 300,
       'gen_ai.usage.cache_read.input_tokens': 400,
       'gen_ai.usage.reasoning.output_tokens': 120,
-      'genops.accounting.actual': costMicros(gpt4o, NORMALIZED) / 1_000_000,
+      'genops.accounting.actual': costNanos(gpt4o, NORMALIZED) / 1_000_000_000,
     });
     expect(span.attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThan(0);
     expect(span.attributes['genops.accounting.incomplete']).toBeUndefined();
@@ -140,7 +140,7 @@ describe('governLLM: chat()', () => {
     }
     expect(harness.server.requests[1]!.body.stream_options).toEqual({ include_usage: false });
     const [first, second] = spans();
-    expect(first!.attributes['genops.accounting.actual']).toBe(costMicros(gpt4o, NORMALIZED) / 1_000_000);
+    expect(first!.attributes['genops.accounting.actual']).toBe(costNanos(gpt4o, NORMALIZED) / 1_000_000_000);
     // No usage: settled from the reservation, flagged incomplete (never dropped).
     expect(second!.attributes['genops.accounting.incomplete']).toBe(true);
     expect(second!.attributes['genops.accounting.actual']).toBe(second!.attributes['genops.accounting.reserved']);
@@ -187,7 +187,7 @@ describe('governLLM: chat()', () => {
     const llm = governLLM(openai());
     const result = await llm.exec({ messages });
     expect(result.newMessages[0]?.content).toBe(CONTENT);
-    expect(onlySpan().attributes['genops.accounting.actual']).toBe(costMicros(gpt4o, NORMALIZED) / 1_000_000);
+    expect(onlySpan().attributes['genops.accounting.actual']).toBe(costNanos(gpt4o, NORMALIZED) / 1_000_000_000);
   });
 });
 
@@ -200,7 +200,7 @@ describe('governLLM: complete()', () => {
     expect(response.text).toBe(CONTENT);
     const span = onlySpan();
     expect(span.name).toBe('chat gpt-4o');
-    expect(span.attributes['genops.accounting.actual']).toBe(costMicros(gpt4o, NORMALIZED) / 1_000_000);
+    expect(span.attributes['genops.accounting.actual']).toBe(costNanos(gpt4o, NORMALIZED) / 1_000_000_000);
     expectGenOpsCompliant(spans());
   });
 
@@ -216,7 +216,7 @@ describe('governLLM: complete()', () => {
     const span = onlySpan();
     expect(span.attributes).toMatchObject({
       'gen_ai.usage.input_tokens': 1000,
-      'genops.accounting.actual': costMicros(gpt4o, NORMALIZED) / 1_000_000,
+      'genops.accounting.actual': costNanos(gpt4o, NORMALIZED) / 1_000_000_000,
     });
     expect(span.attributes['genops.accounting.incomplete']).toBeUndefined();
   });
@@ -314,7 +314,7 @@ describe('governLLM: decisions before the LLM runs', () => {
     expect(span.name).toBe('chat gpt-4o-mini');
     expect(span.attributes['genops.downgrade.original_model']).toBe('gpt-4o');
     expect(span.attributes['genops.accounting.actual']).toBe(
-      costMicros(gpt4oMini, { inputTokens: 100, outputTokens: 50 }) / 1_000_000,
+      costNanos(gpt4oMini, { inputTokens: 100, outputTokens: 50 }) / 1_000_000_000,
     );
   });
 });

@@ -1,6 +1,6 @@
 import type { LanguageModelV4GenerateResult, LanguageModelV4StreamPart, LanguageModelV4Usage } from '@ai-sdk/provider';
-import { ApprovalDeniedError, BudgetExceededError, microsToUsd, PolicyViolationError } from '@genops/core';
-import { costMicros } from '@genops/core/internal';
+import { ApprovalDeniedError, BudgetExceededError, nanosToUsd, PolicyViolationError } from '@genops/core';
+import { costNanos } from '@genops/core/internal';
 import { expectGenOpsCompliant } from '@genops/testing';
 import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import { embed, embedMany, generateObject, generateText, isStepCount, streamText, tool } from 'ai';
@@ -69,7 +69,7 @@ async function drain(result: { fullStream: AsyncIterable<{ type: string; error?:
 }
 
 /** gpt-4o per 1M: $2.50 input, $1.25 cached input, $10 output → 600 × 2.5 + 400 × 1.25 + 500 × 10 = 7000 µ$. */
-const EXPECTED_MICROS = 7000;
+const EXPECTED_NANOS = 7_000_000;
 
 describe('convertVercelUsage and mapVercelProvider', () => {
   it('maps V4 usage: totals include cache and reasoning; parts fill in a missing total; raw is kept', () => {
@@ -150,7 +150,7 @@ describe('generateText', () => {
     expect(result.text).toBe('Hello from the mock model.');
     expect(model.doGenerateCalls).toHaveLength(1);
 
-    expect(costMicros(priceOf('openai', 'gpt-4o'), convertVercelUsage(USAGE)!)).toBe(EXPECTED_MICROS);
+    expect(costNanos(priceOf('openai', 'gpt-4o'), convertVercelUsage(USAGE)!)).toBe(EXPECTED_NANOS);
     const span = onlySpan();
     expect(span.name).toBe('chat gpt-4o');
     expect(span.attributes).toMatchObject({
@@ -171,7 +171,7 @@ describe('generateText', () => {
       'gen_ai.usage.cache_read.input_tokens': 400,
       'gen_ai.usage.reasoning.output_tokens': 200,
       'genops.policy.result': 'ALLOWED',
-      'genops.accounting.actual': microsToUsd(EXPECTED_MICROS),
+      'genops.accounting.actual': nanosToUsd(EXPECTED_NANOS),
     });
     expect(span.attributes['genops.accounting.incomplete']).toBeUndefined();
     // Content is never recorded unless capture is on.
@@ -287,7 +287,7 @@ describe('generateObject', () => {
     expect(object).toEqual({ city: 'Paris', population: 2102650 });
     expect(onlySpan().attributes).toMatchObject({
       'gen_ai.output.type': 'json',
-      'genops.accounting.actual': microsToUsd(EXPECTED_MICROS),
+      'genops.accounting.actual': nanosToUsd(EXPECTED_NANOS),
     });
   });
 });
@@ -307,7 +307,7 @@ describe('streamText', () => {
       'gen_ai.response.model': 'gpt-4o-2024-08-06',
       'gen_ai.usage.input_tokens': 1000,
       'gen_ai.usage.output_tokens': 500,
-      'genops.accounting.actual': microsToUsd(EXPECTED_MICROS),
+      'genops.accounting.actual': nanosToUsd(EXPECTED_NANOS),
     });
     expect(span.attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThan(0);
     expect(span.attributes['genops.accounting.incomplete']).toBeUndefined();
@@ -404,15 +404,15 @@ describe('embed and embedMany', () => {
     await embedMany({ model: governed, values: ['a', 'b'] });
     const [single, many] = spans();
     // text-embedding-3-small: $0.02 per 1M input tokens → 1000 tokens = 20 µ$, 3000 = 60 µ$.
-    expect(costMicros(priceOf('openai', 'text-embedding-3-small'), { inputTokens: 1000, outputTokens: 0 })).toBe(20);
+    expect(costNanos(priceOf('openai', 'text-embedding-3-small'), { inputTokens: 1000, outputTokens: 0 })).toBe(20_000);
     expect(single!.name).toBe('embeddings text-embedding-3-small');
     expect(single!.attributes).toMatchObject({
       'gen_ai.operation.name': 'embeddings',
       'gen_ai.provider.name': 'openai',
       'gen_ai.usage.input_tokens': 1000,
-      'genops.accounting.actual': microsToUsd(20),
+      'genops.accounting.actual': nanosToUsd(20_000),
     });
-    expect(many!.attributes['genops.accounting.actual']).toBe(microsToUsd(60));
+    expect(many!.attributes['genops.accounting.actual']).toBe(nanosToUsd(60_000));
     expectGenOpsCompliant(spans());
   });
 
@@ -457,7 +457,7 @@ describe('tools', () => {
     // The model call itself ran and is billed; the tool call is a blocked execute_tool unit.
     expect(chat!.attributes).toMatchObject({
       'genops.policy.result': 'ALLOWED',
-      'genops.accounting.actual': microsToUsd(EXPECTED_MICROS),
+      'genops.accounting.actual': nanosToUsd(EXPECTED_NANOS),
     });
     expect(blocked!.name).toBe('execute_tool shell_exec');
     expect(blocked!.attributes).toMatchObject({
@@ -502,7 +502,7 @@ describe('tools', () => {
     expect(error).toBeInstanceOf(PolicyViolationError);
     const [chat, blocked] = spans();
     // Usage of the finish part still settles the model call exactly.
-    expect(chat!.attributes['genops.accounting.actual']).toBe(microsToUsd(EXPECTED_MICROS));
+    expect(chat!.attributes['genops.accounting.actual']).toBe(nanosToUsd(EXPECTED_NANOS));
     expect(chat!.attributes['genops.accounting.incomplete']).toBeUndefined();
     expect(blocked!.attributes).toMatchObject({ 'genops.policy.result': 'BLOCKED', 'gen_ai.tool.call.id': 'call-9' });
   });

@@ -1,6 +1,6 @@
 import { createOpenAI } from '@ai-sdk/openai';
-import { BudgetExceededError, microsToUsd } from '@genops/core';
-import { costMicros } from '@genops/core/internal';
+import { BudgetExceededError, nanosToUsd } from '@genops/core';
+import { costNanos } from '@genops/core/internal';
 import { expectGenOpsCompliant, startFakeOpenAI } from '@genops/testing';
 import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import { embed, generateText, streamText } from 'ai';
@@ -26,12 +26,12 @@ function provider() {
 const FAKE_USAGE = { input: 1200, output: 300, cachedInput: 200, reasoning: 100 };
 const USAGE = { inputTokens: 1200, outputTokens: 300, cacheReadInputTokens: 200, reasoningOutputTokens: 100 };
 // gpt-4o per 1M: $2.50 input, $1.25 cached, $10 output → 1000 × 2.5 + 200 × 1.25 + 300 × 10 = 5750 µ$.
-const EXPECTED_MICROS = 5750;
+const EXPECTED_NANOS = 5_750_000;
 
 describe('@ai-sdk/openai against the fake OpenAI server', () => {
   it('generateText over Chat Completions: exact tokens and cost, one span, server address', async () => {
     init();
-    expect(costMicros(priceOf('gpt-4o'), USAGE)).toBe(EXPECTED_MICROS);
+    expect(costNanos(priceOf('gpt-4o'), USAGE)).toBe(EXPECTED_NANOS);
     harness.server.enqueue({ usage: FAKE_USAGE, model: 'gpt-4o-2024-08-06', content: 'Hello there.' });
     const { text } = await generateText({
       model: governedModel(provider().chat('gpt-4o')),
@@ -54,7 +54,7 @@ describe('@ai-sdk/openai against the fake OpenAI server', () => {
       'gen_ai.usage.output_tokens': 300,
       'gen_ai.usage.cache_read.input_tokens': 200,
       'gen_ai.usage.reasoning.output_tokens': 100,
-      'genops.accounting.actual': microsToUsd(EXPECTED_MICROS),
+      'genops.accounting.actual': nanosToUsd(EXPECTED_NANOS),
       'server.address': '127.0.0.1',
       'server.port': harness.server.port,
     });
@@ -73,7 +73,7 @@ describe('@ai-sdk/openai against the fake OpenAI server', () => {
       'gen_ai.request.stream': true,
       'gen_ai.usage.input_tokens': 1200,
       'gen_ai.usage.output_tokens': 300,
-      'genops.accounting.actual': microsToUsd(EXPECTED_MICROS),
+      'genops.accounting.actual': nanosToUsd(EXPECTED_NANOS),
     });
     expect(span.attributes['genops.accounting.incomplete']).toBeUndefined();
     expectGenOpsCompliant(harness.spans());
@@ -96,7 +96,7 @@ describe('@ai-sdk/openai against the fake OpenAI server', () => {
         'gen_ai.provider.name': 'openai',
         'gen_ai.usage.input_tokens': 1200,
         'gen_ai.usage.output_tokens': 300,
-        'genops.accounting.actual': microsToUsd(EXPECTED_MICROS),
+        'genops.accounting.actual': nanosToUsd(EXPECTED_NANOS),
       });
     expectGenOpsCompliant(all);
   });
@@ -168,7 +168,7 @@ describe('@ai-sdk/openai against the fake OpenAI server', () => {
     expect(onlySpan().attributes).toMatchObject({
       'gen_ai.operation.name': 'embeddings',
       'gen_ai.usage.input_tokens': 5000,
-      'genops.accounting.actual': microsToUsd(100),
+      'genops.accounting.actual': nanosToUsd(100_000),
     });
     expectGenOpsCompliant(harness.spans());
   });

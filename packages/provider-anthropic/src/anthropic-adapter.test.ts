@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import Anthropic, { type APIError, APIPromise, RateLimitError } from '@anthropic-ai/sdk';
 import { BudgetExceededError, PolicyViolationError } from '@genops/core';
-import { costMicros } from '@genops/core/internal';
+import { costNanos } from '@genops/core/internal';
 import { expectGenOpsCompliant, startFakeAnthropic } from '@genops/testing';
 import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import { context, trace } from '@opentelemetry/api';
@@ -77,14 +77,14 @@ describe('messages.create', () => {
 
     // claude-opus-4-8 per 1M: $5 in, $0.50 cache read, $6.25 5-minute write, $10 1-hour write, $25 out.
     // 1000 × 5 + 2000 × 0.5 + 300 × 6.25 + 100 × 10 + 500 × 25 = 5000 + 1000 + 1875 + 1000 + 12500 = 21375 µ$
-    const expectedMicros = costMicros(priceOf('claude-opus-4-8'), {
+    const expectedNanos = costNanos(priceOf('claude-opus-4-8'), {
       inputTokens: 3400,
       outputTokens: 500,
       cacheReadInputTokens: 2000,
       cacheWriteInputTokens: 400,
       cacheWrite1hInputTokens: 100,
     });
-    expect(expectedMicros).toBe(21375);
+    expect(expectedNanos).toBe(21_375_000);
 
     const span = onlySpan();
     expect(span.name).toBe('chat claude-opus-4-8');

@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { betaTool } from '@anthropic-ai/sdk/helpers/beta/json-schema';
-import { microsToUsd, PolicyViolationError } from '@genops/core';
-import { costMicros } from '@genops/core/internal';
+import { nanosToUsd, PolicyViolationError } from '@genops/core';
+import { costNanos } from '@genops/core/internal';
 import { expectGenOpsCompliant, startFakeAnthropic } from '@genops/testing';
 import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import { describe, expect, it } from 'vitest';
@@ -38,9 +38,9 @@ describe('client.beta.messages', () => {
       'genops.policy.result': 'ALLOWED',
     });
     // The model's shipped price, from the usage: the unit is priced like messages.create.
-    const micros = costMicros(harness.priceOf('anthropic', MODEL), { inputTokens: 40, outputTokens: 12 });
-    expect(micros).toBeGreaterThan(0);
-    expect(span.attributes['genops.accounting.actual']).toBe(microsToUsd(micros));
+    const nanos = costNanos(harness.priceOf('anthropic', MODEL), { inputTokens: 40, outputTokens: 12 });
+    expect(nanos).toBeGreaterThan(0);
+    expect(span.attributes['genops.accounting.actual']).toBe(nanosToUsd(nanos));
     expectGenOpsCompliant([span]);
   });
 

@@ -8,7 +8,7 @@ import {
   ThrottlingException,
 } from '@aws-sdk/client-bedrock-runtime';
 import { BudgetExceededError, PolicyViolationError } from '@genops/core';
-import { costMicros, PRICE_FILES, PriceTable } from '@genops/core/internal';
+import { costNanos, PRICE_FILES, PriceTable } from '@genops/core/internal';
 import { expectGenOpsCompliant, startFakeBedrock } from '@genops/testing';
 import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import { describe, expect, it } from 'vitest';
@@ -102,13 +102,13 @@ describe('ConverseCommand', () => {
 
     // The `us.` profile has its own price entry (the regional premium): $3.3 in, $0.33 cache read,
     // $4.125 cache write, $16.5 out per 1M.
-    const expectedMicros = costMicros(priceOf(MODEL), {
+    const expectedNanos = costNanos(priceOf(MODEL), {
       inputTokens: 3400,
       outputTokens: 500,
       cacheReadInputTokens: 2000,
       cacheWriteInputTokens: 400,
     });
-    expect(expectedMicros).toBe(1000 * 3.3 + 2000 * 0.33 + 400 * 4.125 + 500 * 16.5);
+    expect(expectedNanos).toBe((1000 * 3.3 + 2000 * 0.33 + 400 * 4.125 + 500 * 16.5) * 1_000);
 
     const span = onlySpan();
     expect(span.name).toBe(`chat ${MODEL}`);
@@ -125,11 +125,11 @@ describe('ConverseCommand', () => {
       'gen_ai.usage.cache_creation.input_tokens': 400,
       'server.address': '127.0.0.1',
       'server.port': harness.server.port,
-      'genops.accounting.actual': expectedMicros / 1e6,
+      'genops.accounting.actual': expectedNanos / 1e9,
       'genops.policy.result': 'ALLOWED',
     });
     expectGenOpsCompliant(spans());
-    expect((await harness.genops!.status()).budgets[0]).toMatchObject({ used: expectedMicros / 1e6, reserved: 0 });
+    expect((await harness.genops!.status()).budgets[0]).toMatchObject({ used: expectedNanos / 1e9, reserved: 0 });
   });
 
   it('records a provider error with error.type and bills nothing', async () => {
@@ -228,13 +228,13 @@ describe('ConverseStreamCommand', () => {
     expect(text).toBe(CONTENT);
     expect(types.at(-1)).toBe('metadata');
     const span = onlySpan();
-    const expectedMicros = costMicros(priceOf(MODEL), { inputTokens: 150, outputTokens: 40, cacheReadInputTokens: 50 });
+    const expectedNanos = costNanos(priceOf(MODEL), { inputTokens: 150, outputTokens: 40, cacheReadInputTokens: 50 });
     expect(span.attributes).toMatchObject({
       'gen_ai.usage.input_tokens': 150,
       'gen_ai.usage.output_tokens': 40,
       'gen_ai.usage.cache_read.input_tokens': 50,
       'gen_ai.response.finish_reasons': ['end_turn'],
-      'genops.accounting.actual': expectedMicros / 1e6,
+      'genops.accounting.actual': expectedNanos / 1e9,
     });
     expect(span.attributes['genops.accounting.incomplete']).toBeUndefined();
     expectGenOpsCompliant(spans());
@@ -329,7 +329,7 @@ describe('InvokeModel (Anthropic family)', () => {
       }),
     );
     expect(JSON.parse(response.body.transformToString()).content[0].text).toBe(CONTENT);
-    const expectedMicros = costMicros(priceOf(MODEL), {
+    const expectedNanos = costNanos(priceOf(MODEL), {
       inputTokens: 400,
       outputTokens: 70,
       cacheWriteInputTokens: 100,
@@ -338,7 +338,7 @@ describe('InvokeModel (Anthropic family)', () => {
       'gen_ai.request.max_tokens': 200,
       'gen_ai.usage.input_tokens': 400,
       'gen_ai.usage.output_tokens': 70,
-      'genops.accounting.actual': expectedMicros / 1e6,
+      'genops.accounting.actual': expectedNanos / 1e9,
     });
     expectGenOpsCompliant(spans());
   });
@@ -366,12 +366,12 @@ describe('InvokeModel (Anthropic family)', () => {
     }
     expect(text).toBe(CONTENT);
     expect(metrics).toMatchObject({ inputTokenCount: 120, outputTokenCount: 33 });
-    const expectedMicros = costMicros(priceOf(MODEL), { inputTokens: 120, outputTokens: 33 });
+    const expectedNanos = costNanos(priceOf(MODEL), { inputTokens: 120, outputTokens: 33 });
     expect(onlySpan().attributes).toMatchObject({
       'gen_ai.usage.input_tokens': 120,
       'gen_ai.usage.output_tokens': 33,
       'gen_ai.response.finish_reasons': ['end_turn'],
-      'genops.accounting.actual': expectedMicros / 1e6,
+      'genops.accounting.actual': expectedNanos / 1e9,
     });
     expectGenOpsCompliant(spans());
   });

@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-bedrock-runtime';
 import type { GenOpsHandle, GenOpsOptions } from '@genops/core';
 import type { Usage } from '@genops/core/adapter';
-import { costMicros } from '@genops/core/internal';
+import { costNanos } from '@genops/core/internal';
 import { startFakeBedrock } from '@genops/testing';
 import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import { describe, expect, it } from 'vitest';
@@ -135,7 +135,7 @@ function familyNamed(name: string): Family {
 }
 
 async function expectSettled(family: Family, usage: Usage): Promise<number> {
-  const expectedMicros = costMicros(priceOf(family.priced), usage);
+  const expectedNanos = costNanos(priceOf(family.priced), usage);
   const span = onlySpan();
   expect(span.name).toBe(`chat ${family.model}`);
   expect(span.attributes).toMatchObject({
@@ -145,12 +145,12 @@ async function expectSettled(family: Family, usage: Usage): Promise<number> {
     'gen_ai.usage.input_tokens': usage.inputTokens,
     'gen_ai.usage.output_tokens': usage.outputTokens,
     'gen_ai.response.finish_reasons': [family.finishReason],
-    'genops.accounting.actual': expectedMicros / 1e6,
+    'genops.accounting.actual': expectedNanos / 1e9,
   });
   expect(span.attributes['genops.accounting.incomplete']).toBeUndefined();
   harness.expectCompliant();
-  expect((await harness.genops!.status()).budgets[0]).toMatchObject({ used: expectedMicros / 1e6, reserved: 0 });
-  return expectedMicros;
+  expect((await harness.genops!.status()).budgets[0]).toMatchObject({ used: expectedNanos / 1e9, reserved: 0 });
+  return expectedNanos;
 }
 
 describe.each(FAMILIES)('$name ($model)', (family) => {
@@ -229,14 +229,14 @@ describe('InvokeModel across families', () => {
     harness.server.enqueue({ usage: { input: 1000, output: 500 } }, { usage: { input: 1000, output: 500 } });
     await client().send(new InvokeModelCommand({ modelId: model, body: JSON.stringify(llama.body) }));
     // $0.99 in and out per 1M tokens: 1500 × 0.99 = 1485 µ$.
-    const expectedMicros = costMicros(priceOf('meta.llama3-1-70b-instruct-v1:0'), {
+    const expectedNanos = costNanos(priceOf('meta.llama3-1-70b-instruct-v1:0'), {
       inputTokens: 1000,
       outputTokens: 500,
     });
-    expect(expectedMicros).toBe(1485);
+    expect(expectedNanos).toBe(1_485_000);
     expect(onlySpan().attributes).toMatchObject({
       'gen_ai.request.model': model,
-      'genops.accounting.actual': expectedMicros / 1e6,
+      'genops.accounting.actual': expectedNanos / 1e9,
     });
     harness.expectCompliant();
 
@@ -254,7 +254,7 @@ describe('InvokeModel across families', () => {
           // drain
         }
       });
-    expect(onlySpan().attributes['genops.accounting.actual']).toBe(expectedMicros / 1e6);
+    expect(onlySpan().attributes['genops.accounting.actual']).toBe(expectedNanos / 1e9);
   });
 
   it('Amazon Nova: cache reads in the body are added to input and priced at the cache-read rate', async () => {
@@ -272,17 +272,17 @@ describe('InvokeModel across families', () => {
     );
     expect(decode(response.body).usage).toMatchObject({ inputTokens: 400, cacheReadInputTokenCount: 2000 });
     // us. profile of Nova 2 Lite: $0.33 in, $0.0825 cache read, $2.75 out per 1M.
-    const expectedMicros = costMicros(priceOf(model), {
+    const expectedNanos = costNanos(priceOf(model), {
       inputTokens: 2400,
       outputTokens: 100,
       cacheReadInputTokens: 2000,
     });
-    expect(expectedMicros).toBe(400 * 0.33 + 2000 * 0.0825 + 100 * 2.75);
+    expect(expectedNanos).toBe((400 * 0.33 + 2000 * 0.0825 + 100 * 2.75) * 1_000);
     expect(onlySpan().attributes).toMatchObject({
       'gen_ai.request.max_tokens': 200,
       'gen_ai.usage.input_tokens': 2400,
       'gen_ai.usage.cache_read.input_tokens': 2000,
-      'genops.accounting.actual': expectedMicros / 1e6,
+      'genops.accounting.actual': expectedNanos / 1e9,
     });
   });
 

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { BudgetExceededError, PolicyViolationError } from '@genops/core';
 import type { Usage } from '@genops/core/adapter';
-import { costMicros } from '@genops/core/internal';
+import { costNanos } from '@genops/core/internal';
 import { expectGenOpsCompliant, startFakeGemini } from '@genops/testing';
 import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import { ApiError, GoogleGenAI, Models } from '@google/genai';
@@ -22,8 +22,8 @@ function priceOf(model: string) {
   return harness.priceOf('gcp.gemini', model);
 }
 
-function micros(model: string, usage: Usage): number {
-  return costMicros(priceOf(model), usage);
+function nanos(model: string, usage: Usage): number {
+  return costNanos(priceOf(model), usage);
 }
 
 const CONTENT = 'Hello from the fake Gemini server.';
@@ -96,13 +96,13 @@ describe('models.generateContent', () => {
 
     // gemini-2.5-pro per 1M (≤ 200k prompt): $1.25 in, $0.125 cached, $10 out (thoughts billed as output).
     // 600 × 1.25 + 400 × 0.125 + (200 + 300) × 10 = 750 + 50 + 5000 = 5800 µ$
-    const expected = micros('gemini-2.5-pro', {
+    const expected = nanos('gemini-2.5-pro', {
       inputTokens: 1000,
       outputTokens: 500,
       cacheReadInputTokens: 400,
       reasoningOutputTokens: 300,
     });
-    expect(expected).toBe(5800);
+    expect(expected).toBe(5_800_000);
 
     const span = onlySpan();
     expect(span.name).toBe('generate_content gemini-2.5-pro');
@@ -140,13 +140,13 @@ describe('models.generateContent', () => {
     await client().models.generateContent({ model: 'gemini-2.5-pro', contents: 'A long document.' });
     // > 200k prompt: the whole request at $2.50 in, $0.25 cached, $15 out.
     // 200000 × 2.5 + 50000 × 0.25 + 2000 × 15 = 500000 + 12500 + 30000 = 542500 µ$
-    const expected = micros('gemini-2.5-pro', {
+    const expected = nanos('gemini-2.5-pro', {
       inputTokens: 250_000,
       outputTokens: 2000,
       cacheReadInputTokens: 50_000,
       reasoningOutputTokens: 1000,
     });
-    expect(expected).toBe(542_500);
+    expect(expected).toBe(542_500_000);
     expect(onlySpan().attributes).toMatchObject({
       'gen_ai.usage.input_tokens': 250_000,
       'genops.accounting.actual': 0.5425,
@@ -466,7 +466,7 @@ describe('Vertex AI mode', () => {
     expect(onlySpan().attributes).toMatchObject({
       'gen_ai.provider.name': 'gcp.vertex_ai',
       'genops.cost.price_model': 'gemini-2.5-flash',
-      'genops.accounting.actual': costMicros(price, { inputTokens: 20, outputTokens: 10 }) / 1_000_000,
+      'genops.accounting.actual': costNanos(price, { inputTokens: 20, outputTokens: 10 }) / 1_000_000_000,
     });
     expect(onlySpan().attributes['genops.cost.estimated']).toBeUndefined();
   });

@@ -116,10 +116,10 @@ function clientFor(baseURL: string): OpenAI {
   return new OpenAI({ apiKey: 'test-key', baseURL, maxRetries: 0, fetch: fetchToFakeServer });
 }
 
-/** The cost of `usage` at the bundled list price, in USD rounded to the micro-dollar as the core does. */
+/** The cost of `usage` at the bundled list price, in USD rounded to the nano-dollar as the core does. */
 function expectedUsd(provider: string, model: string, input: number, output: number): number {
   const price = prices.lookup(provider, model)!.price;
-  return Math.round(input * price.input + output * price.output) / 1_000_000;
+  return Math.round((input * price.input + output * price.output) * 1_000) / 1_000_000_000;
 }
 
 describe.each([
@@ -138,7 +138,7 @@ describe.each([
     address: 'openrouter.ai',
   },
 ])('$provider through $baseURL', ({ baseURL, provider, model, address }) => {
-  it('reports the real provider, its usage and its cost to the micro-dollar', async () => {
+  it('reports the real provider, its usage and its cost to the nano-dollar', async () => {
     init();
     harness.server.enqueue({ usage: { input: 1234, output: 567 } });
     const result = await clientFor(baseURL).chat.completions.create({

@@ -28,7 +28,7 @@ function clientFor(baseURL: string): OpenAI {
 
 function expectedUsd(provider: string, model: string, input: number, output: number): number {
   const price = prices.lookup(provider, model)!.price;
-  return Math.round(input * price.input + output * price.output) / 1_000_000;
+  return Math.round((input * price.input + output * price.output) * 1_000) / 1_000_000_000;
 }
 
 const ask = (client: OpenAI, model: string, maxTokens = 600) =>
@@ -166,7 +166,7 @@ describe.each([
   },
   { baseURL: 'https://api.perplexity.ai', provider: 'perplexity', model: 'sonar-pro' },
 ])('$provider prices', ({ baseURL, provider, model }) => {
-  it('prices the call from its own price file, to the micro-dollar', async () => {
+  it('prices the call from its own price file, to the nano-dollar', async () => {
     init();
     harness.server.enqueue({ usage: { input: 2345, output: 678 } });
     await ask(clientFor(baseURL), model, 700);

@@ -24,6 +24,8 @@
  *   `seq` creation order; `approvals` sorted set: id by `createdAt`; `approvals:seq` counter.
  * - `epoch` string: the namespace's identity, a random id written once at first use and never expired;
  *   every script is given the epoch its client found and fails (`GENOPS_EPOCH <found>`) when it differs.
+ * - `money` string: `nano` once USD amounts count nano-USD (written with the epoch; a namespace with an
+ *   epoch and no `money` key counts micro-USD and is migrated by the epoch script, see {@link EPOCH_LUA}).
  * - `audit` stream: one entry per record (id `<seq>-0`, field `r` = the record's JSON);
  *   `audit:tip` hash: `seq` and `hash` of the last record.
  *
@@ -292,6 +294,21 @@ local function expireLeases()
   for _, id in ipairs(ids) do unreserve(id) end
   redis.call('ZREMRANGEBYSCORE', SETTLED, '-inf', num(NOW))
 end
+
+-- The most a ledger counts exactly (2^53 - 1; nano-USD for USD lines). A line whose total would pass
+-- it is refused before anything changes: GENOPS_LEDGER <total> <id> <key>.
+local MAX_LEDGER = 9007199254740991
+local function overLedger(id, k, amount)
+  local c = load(k)
+  if not c then return nil end
+  local s = state(c)
+  local total = s[5] + s[6] + amount
+  if total > MAX_LEDGER then
+    save()
+    return redis.error_reply('GENOPS_LEDGER ' .. num(total) .. ' ' .. id .. ' ' .. k)
+  end
+  return nil
+end
 `;
 
 /** ARGV[3] id, ARGV[4] leaseMs, ARGV[5] lines JSON. Reply `{1, states...}` or `{0, failed state, requested}`. */
@@ -318,6 +335,8 @@ for _, l in ipairs(lines) do
     else
       current = emptyState(l)
     end
+    local over = overLedger(id, l.key, before + l.amount)
+    if over then return over end
     if current[5] + current[6] + before + l.amount > l.limit then
       save()
       local out = { 0 }
@@ -325,6 +344,9 @@ for _, l in ipairs(lines) do
       out[#out + 1] = num(l.amount)
       return out
     end
+  else
+    local over = overLedger(id, l.key, before + l.amount)
+    if over then return over end
   end
 end
 local counters = {}
@@ -359,6 +381,16 @@ end
 expireLeases()
 local rk = NS .. 'res:' .. id
 local r = redis.call('HMGET', rk, 's', 'e', 'l')
+local settling = r[3] or (ARGV[5] ~= '' and ARGV[5]) or nil
+if settling then
+  for _, l in ipairs(parseLines(settling)) do
+    -- An open reservation's own amount leaves the line as its actual amount enters it.
+    local own = 0
+    if r[3] then own = l.amount end
+    local over = overLedger(id, l.key, amountOf(l.unit) - own)
+    if over then return over end
+  end
+end
 local out
 local counters = {}
 if r[3] then
@@ -530,9 +562,68 @@ redis.call('HSET', tipKey, 'seq', ARGV[6], 'hash', ARGV[7])
 return { 1 }
 `;
 
-/** ARGV[1] a new random epoch. Sets the namespace's epoch unless it has one; replies with the epoch. */
+/**
+ * ARGV[1] a new random epoch. Sets the namespace's epoch unless it has one; replies with the epoch.
+ *
+ * Also brings a namespace written before nano-USD ledgers to nano-USD, once, atomically: such a
+ * namespace has an epoch but no `money` key, and its USD lines (limit, used, reserved, rolling buckets)
+ * and open reservations' USD lines count micro-USD; each amount is multiplied by 1000. The epoch is
+ * then replaced, so a process still running the old package (which would add micro-USD) fails every
+ * script with GENOPS_EPOCH instead of mixing units. When an amount ×1000 would pass 2^53 - 1 the
+ * script changes nothing and fails with `GENOPS_MONEY <what> <amount>`.
+ */
 export const EPOCH_LUA = `
-local k = KEYS[1] .. 'epoch'
-redis.call('SET', k, ARGV[1], 'NX')
+local NS = KEYS[1]
+local k = NS .. 'epoch'
+local m = NS .. 'money'
+if redis.call('GET', m) == 'nano' then return redis.call('GET', k) end
+if redis.call('GET', k) then
+  local MAX = 9007199254740991
+  local function scaled(x, what)
+    local n = tonumber(x)
+    if n == nil then return nil end
+    if n * 1000 > MAX then error({ err = 'GENOPS_MONEY ' .. what .. ' ' .. string.format('%.17g', n * 1000) }) end
+    return string.format('%d', n * 1000)
+  end
+  local writes = {}
+  for _, key in ipairs(redis.call('ZRANGE', NS .. 'lines', 0, -1)) do
+    local lk = NS .. 'line:' .. key
+    local v = redis.call('HMGET', lk, 'u', 'l', 'used', 'r')
+    if v[1] == 'USD' then
+      local fields = {}
+      if v[2] then fields[#fields + 1] = 'l'; fields[#fields + 1] = scaled(v[2], key) end
+      if v[3] then fields[#fields + 1] = 'used'; fields[#fields + 1] = scaled(v[3], key) end
+      if v[4] then fields[#fields + 1] = 'r'; fields[#fields + 1] = scaled(v[4], key) end
+      if #fields > 0 then writes[#writes + 1] = { lk, fields } end
+      local bk = NS .. 'buckets:' .. key
+      local flat = redis.call('HGETALL', bk)
+      local buckets = {}
+      for i = 1, #flat, 2 do
+        buckets[#buckets + 1] = flat[i]
+        buckets[#buckets + 1] = scaled(flat[i + 1], key)
+      end
+      if #buckets > 0 then writes[#writes + 1] = { bk, buckets } end
+    end
+  end
+  for _, id in ipairs(redis.call('ZRANGE', NS .. 'leases', 0, -1)) do
+    local rk = NS .. 'res:' .. id
+    local json = redis.call('HGET', rk, 'l')
+    if json and string.find(json, '"USD"', 1, true) then
+      local lines = cjson.decode(json)
+      for _, r in ipairs(lines) do
+        if r[3] == 'USD' then
+          r[4] = scaled(r[4], r[1])
+          r[5] = scaled(r[5], r[1])
+        end
+      end
+      writes[#writes + 1] = { rk, { 'l', cjson.encode(lines) } }
+    end
+  end
+  for _, w in ipairs(writes) do redis.call('HSET', w[1], unpack(w[2])) end
+  redis.call('SET', k, ARGV[1])
+else
+  redis.call('SET', k, ARGV[1], 'NX')
+end
+redis.call('SET', m, 'nano')
 return redis.call('GET', k)
 `;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type AuditRecord, type GovernanceStore, StoreIdentityError } from '@genops/core';
+import { type AuditRecord, type GovernanceStore, StoreAmountError, StoreIdentityError } from '@genops/core';
 import {
   type ApprovalDecisionInput,
   type ApprovalRecord,
@@ -628,6 +628,28 @@ export class RedisStore implements GovernanceStore {
     const message = (error as Error)?.message ?? String(error);
     if ((error as Error)?.name === 'ReplyError' && message.startsWith('GENOPS_EPOCH'))
       return this.epochFailure(message.slice('GENOPS_EPOCH'.length).trim());
+    if ((error as Error)?.name === 'ReplyError' && message.includes('GENOPS_LEDGER ')) {
+      // A line's total would pass 2^53 - 1: refused by the script before it changed anything.
+      const [total = '', id = '', ...key] = message.slice(message.indexOf('GENOPS_LEDGER ') + 14).split(' ');
+      return new StoreAmountError({
+        store: 'redis',
+        operation,
+        id,
+        field: `the total of line "${key.join(' ')}"`,
+        received: Number(total),
+      });
+    }
+    if ((error as Error)?.name === 'ReplyError' && message.includes('GENOPS_MONEY ')) {
+      // The namespace's micro-USD amounts could not become nano-USD exactly: nothing was migrated.
+      const [what = '', received = ''] = message.slice(message.indexOf('GENOPS_MONEY ') + 13).split(' ');
+      return new StoreAmountError({
+        store: 'redis',
+        operation: 'migrate',
+        id: `namespace "${this.prefix}" to nano-USD`,
+        field: `line "${what}" ×1000 (micro- to nano-USD)`,
+        received: Number(received),
+      });
+    }
     // A refusal the script made on purpose (e.g. a reservation id already open): not a store failure.
     if ((error as Error)?.name === 'ReplyError' && message.startsWith('genops:')) return new Error(message);
     if ((error as Error)?.name === 'ReplyError') return this.failure(operation, `Redis replied "${message}"`, error);

@@ -37,7 +37,8 @@ describe('cluster safety', () => {
         const keys = await admin.keys('*');
         const ours = keys.filter((key) => key.startsWith('{tagged}:'));
         const theirs = keys.filter((key) => key.startsWith('{tagged-2}:'));
-        // Lines, buckets, leases, reservations, settled ids, marks, approvals, the audit stream and tip, the epoch.
+        // Lines, buckets, leases, reservations, settled ids, marks, approvals, the audit stream and tip, the
+        // epoch and the money unit marker.
         expect(ours.length).toBeGreaterThanOrEqual(12);
         expect(new Set(ours.map(kind))).toEqual(
           new Set([
@@ -55,6 +56,7 @@ describe('cluster safety', () => {
             'audit',
             'audit:tip',
             'epoch',
+            'money',
           ]),
         );
         // Every key on the server (these stores' and the contract tests' above) carries a namespace's

@@ -13,7 +13,7 @@ afterEach(async () => {
   genops = undefined;
 });
 
-// gpt-4o: $2.50 / $10 per 1M tokens. Worst case 1000 in + 100 out = 3500 µ$; actual 200 in + 50 out = 1000 µ$.
+// gpt-4o: $2.50 / $10 per 1M tokens. Worst case 1000 in + 100 out = $0.0035; actual 200 in + 50 out = $0.001.
 const chat: GovernedRequest = {
   provider: 'openai',
   operation: 'chat',
@@ -43,12 +43,12 @@ describe('GenOps with a RedisStore', () => {
 
     await call(genops);
     await call(genops);
-    // 2000 µ$ spent + 3500 µ$ worst case > 5000 µ$.
+    // $0.002 spent + $0.0035 worst case > $0.005.
     const refused = await genops.governor.begin(chat).catch((error: unknown) => error);
     expect(BudgetExceededError.isInstance(refused)).toBe(true);
 
     const [line] = await store.lines();
-    expect(line).toMatchObject({ budget: 'daily', unit: 'USD', limit: 5_000, used: 2_000, reserved: 0 });
+    expect(line).toMatchObject({ budget: 'daily', unit: 'USD', limit: 5_000_000, used: 2_000_000, reserved: 0 });
     expect(await store.openReservations()).toBe(0);
     await genops.flushAudit();
     expect((await store.readAudit()).length).toBeGreaterThan(0);
@@ -98,11 +98,11 @@ describe('GenOps with a RedisStore', () => {
       await server.restart();
       // The journal replays both settlements (about once a second); nothing is counted twice.
       let lines = await eventually(() => store.lines());
-      for (const deadline = Date.now() + 15_000; lines[0]?.used !== 3_000 && Date.now() < deadline; ) {
+      for (const deadline = Date.now() + 15_000; lines[0]?.used !== 3_000_000 && Date.now() < deadline; ) {
         await new Promise((resolve) => setTimeout(resolve, 100));
         lines = await eventually(() => store.lines());
       }
-      expect(lines).toMatchObject([{ budget: 'daily', used: 3_000, reserved: 0 }]);
+      expect(lines).toMatchObject([{ budget: 'daily', used: 3_000_000, reserved: 0 }]);
       expect(await store.openReservations()).toBe(0);
     } finally {
       await genops?.shutdown();

@@ -12,13 +12,13 @@ const built = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 
 const PROCESSES = 4;
 const CALLS = 50;
-/** $0.05 = 50 000 µ$; each call reserves its worst case of 3 500 µ$. */
+/** $0.05 = 50,000,000 nano-USD; each call reserves its worst case of 3,500,000. */
 const LIMIT_USD = 0.05;
 
 interface Outcome {
   granted: number;
   refused: number;
-  actualMicros: number;
+  actualNanos: number;
   otherErrors: string[];
 }
 
@@ -46,15 +46,15 @@ describe('governed calls across processes on Redis', () => {
       expect(outcomes.flatMap((outcome) => outcome.otherErrors)).toEqual([]);
       const granted = outcomes.reduce((sum, outcome) => sum + outcome.granted, 0);
       const refused = outcomes.reduce((sum, outcome) => sum + outcome.refused, 0);
-      const actualMicros = outcomes.reduce((sum, outcome) => sum + outcome.actualMicros, 0);
+      const actualNanos = outcomes.reduce((sum, outcome) => sum + outcome.actualNanos, 0);
       expect(granted + refused).toBe(PROCESSES * CALLS);
-      expect(granted).toBeGreaterThanOrEqual(Math.floor(50_000 / 3_500));
+      expect(granted).toBeGreaterThanOrEqual(Math.floor(50_000_000 / 3_500_000));
       expect(refused).toBeGreaterThan(0);
       const lines = await store.lines();
       expect(lines).toEqual([
-        expect.objectContaining({ budget: 'shared', limit: 50_000, used: actualMicros, reserved: 0 }),
+        expect.objectContaining({ budget: 'shared', limit: 50_000_000, used: actualNanos, reserved: 0 }),
       ]);
-      expect(actualMicros).toBeLessThanOrEqual(50_000);
+      expect(actualNanos).toBeLessThanOrEqual(50_000_000);
       expect(await store.openReservations()).toBe(0);
       // The four governors' audit trails wrote one chain.
       const verification = await verifyAuditChain(readStoreAudit(store));

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
+import { StoreAmountError } from '@genops/core';
 
 /**
  * Schema migrations, oldest first: `MIGRATIONS[n]` takes a database from schema version `n` to `n + 1`.
- * Append new ones; never edit one that has shipped. Amounts are integer units (micro-USD, tokens or
- * requests) and times epoch ms.
+ * Append new ones; never edit one that has shipped. Amounts are integer units (nano-USD since version
+ * 3, micro-USD before; tokens or requests) and times epoch ms.
  */
 const MIGRATIONS: readonly string[] = [
   `
@@ -74,7 +75,53 @@ const MIGRATIONS: readonly string[] = [
   -- an on-time settlement, the retention after a late one; the lease-expiry scan deletes the row then.
   ALTER TABLE reservations ADD COLUMN settled INTEGER NOT NULL DEFAULT 0;
   `,
+  `
+  -- USD lines count nano-USD instead of micro-USD (no call rounds to $0 any more): every USD amount
+  -- (limit, used, reserved, rolling buckets, the amounts and limits of open reservations) is ×1000.
+  -- Token and request lines are unchanged. migrate() checks first that every amount stays exact.
+  UPDATE lines SET limit_value = limit_value * 1000, used = used * 1000, reserved = reserved * 1000
+    WHERE unit = 'USD';
+  UPDATE buckets SET amount = amount * 1000
+    WHERE line_key IN (SELECT key FROM lines WHERE unit = 'USD');
+  UPDATE reservations SET lines = (
+    SELECT json_group_array(
+      CASE WHEN json_extract(line.value, '$.unit') = 'USD'
+        THEN json_set(line.value, '$.amount', json_extract(line.value, '$.amount') * 1000,
+                                  '$.limit', json_extract(line.value, '$.limit') * 1000)
+        ELSE json(line.value) END)
+    FROM json_each(reservations.lines) AS line)
+    WHERE settled = 0 AND lines LIKE '%"unit":"USD"%';
+  `,
 ];
+
+/** The schema version from which USD amounts are nano-USD (micro-USD before). */
+const NANO_USD_VERSION = 3;
+
+/** The largest micro-USD amount that is still exact as nano-USD in a JS number. */
+const MAX_MICRO_USD = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
+
+/**
+ * Before the nano-USD migration: refuses (nothing changed) when an old micro-USD amount would not be
+ * exact as nano-USD ($9,007,199.25 per line), rather than let a ledger silently lose precision.
+ */
+function assertMigratableToNanos(db: DatabaseSync): void {
+  const row = db
+    .prepare(
+      `SELECT MAX(m) AS m FROM (
+        SELECT MAX(limit_value, used, reserved) AS m FROM lines WHERE unit = 'USD'
+        UNION ALL SELECT amount FROM buckets WHERE line_key IN (SELECT key FROM lines WHERE unit = 'USD'))`,
+    )
+    .get() as { m: number | null } | undefined;
+  const largest = row?.m ?? 0;
+  if (largest > MAX_MICRO_USD)
+    throw new StoreAmountError({
+      store: 'sqlite',
+      operation: 'migrate',
+      id: `schema ${NANO_USD_VERSION - 1} to ${NANO_USD_VERSION}`,
+      field: 'a USD line amount ×1000 (micro- to nano-USD)',
+      received: largest * 1000,
+    });
+}
 
 /** The schema version this package writes (and the newest it reads). */
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -98,7 +145,10 @@ export function migrate(db: DatabaseSync): string {
       throw new Error(
         `it has schema version ${version}, written by a newer @genops/store-sqlite (this one reads up to version ${SCHEMA_VERSION}); upgrade @genops/store-sqlite`,
       );
-    for (let next = version; next < SCHEMA_VERSION; next++) db.exec(MIGRATIONS[next]!);
+    for (let next = version; next < SCHEMA_VERSION; next++) {
+      if (next + 1 === NANO_USD_VERSION) assertMigratableToNanos(db);
+      db.exec(MIGRATIONS[next]!);
+    }
     if (version !== SCHEMA_VERSION)
       db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
     // The file's identity, written once when it is created (or first opened by this version).

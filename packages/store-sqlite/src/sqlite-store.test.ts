@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { type GovernanceStore, verifyAuditChain } from '@genops/core';
+import { type GovernanceStore, StoreAmountError, verifyAuditChain } from '@genops/core';
 import type { BudgetLine } from '@genops/core/internal';
-import { describeGovernanceStore } from '@genops/testing/store-contract';
+import { describeGovernanceStore, expectMigratedMicroUsdLedger } from '@genops/testing/store-contract';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openStore, parseSqliteUrl } from './open-store';
 import { SCHEMA_VERSION } from './schema';
@@ -16,6 +16,10 @@ let files = 0;
 const freshPath = (): string => join(root, `store-${++files}.db`);
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** A schema 2 database written by the package before nano-USD ledgers (test/fixtures/make-micro-usd-fixture.mjs). */
+const MICRO_USD_FIXTURE = join(import.meta.dirname, '..', 'test', 'fixtures', 'micro-usd-v2.db');
+const FIXTURE_T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 
 // Each contract test gets its own empty file.
 describeGovernanceStore('SqliteStore', (clock) => new SqliteStore({ path: freshPath(), now: () => clock.now() }));
@@ -250,6 +254,41 @@ describe('SqliteStore', () => {
       expect(() => new SqliteStore({ path })).toThrow(
         `it has schema version ${SCHEMA_VERSION + 1}, written by a newer @genops/store-sqlite`,
       );
+    });
+
+    it('migrates a schema 2 file (micro-USD, written by the old package) to nano-USD: every old amount reads the same in USD', async () => {
+      const path = freshPath();
+      copyFileSync(MICRO_USD_FIXTURE, path);
+      const store = open({ path, now: () => FIXTURE_T0 + 1_000 });
+      await expectMigratedMicroUsdLedger(store);
+      const db = new DatabaseSync(path);
+      expect(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get()).toEqual({
+        value: String(SCHEMA_VERSION),
+      });
+      db.close();
+    });
+
+    it('refuses (changing nothing) to migrate an old amount that nano-USD cannot hold exactly', () => {
+      const path = freshPath();
+      copyFileSync(MICRO_USD_FIXTURE, path);
+      const db = new DatabaseSync(path);
+      // $9,007,200 in micro-USD: ×1000 passes 2^53 - 1.
+      db.prepare("UPDATE lines SET used = 9007200000000 WHERE key = 'daily||2026-11-23'").run();
+      db.close();
+      let error: Error | undefined;
+      try {
+        new SqliteStore({ path });
+      } catch (thrown) {
+        error = thrown as Error;
+      }
+      expect(error?.cause).toBeInstanceOf(StoreAmountError);
+      expect(error?.message).toContain('refused migrate "schema 2 to 3"');
+      const after = new DatabaseSync(path);
+      expect(after.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get()).toEqual({ value: '2' });
+      expect(after.prepare("SELECT used FROM lines WHERE key = 'daily||2026-11-23'").get()).toEqual({
+        used: 9_007_200_000_000,
+      });
+      after.close();
     });
 
     it('creates the schema once and records its version', async () => {

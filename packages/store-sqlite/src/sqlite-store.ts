@@ -8,6 +8,7 @@ import {
   type ApprovalRecord,
   type ApprovalStatus,
   type AuditEntry,
+  assertLedgerTotal,
   assertReserveAmounts,
   assertSettleAmounts,
   type BudgetLine,
@@ -191,10 +192,21 @@ export class SqliteStore implements GovernanceStore {
       for (const line of lines) {
         const before = asked.get(line.key) ?? 0;
         asked.set(line.key, before + line.amount);
-        if (line.amount === 0 || !line.enforce) continue;
+        if (line.amount === 0 || !line.enforce) {
+          const row = this.loadRow(rows, line.key);
+          if (row) this.assertFits('reserve', request.id, row, before + line.amount, now);
+          continue;
+        }
         const row = this.loadRow(rows, line.key);
         if (row) this.configure(row, line, now);
         const current = row ? this.state(row, now) : emptyState(line);
+        assertLedgerTotal(
+          this.kind,
+          'reserve',
+          request.id,
+          line.key,
+          current.used + current.reserved + before + line.amount,
+        );
         if (current.used + current.reserved + before + line.amount > line.limit) {
           this.saveRows(rows);
           return { ok: false, failed: current, requested: line.amount };
@@ -221,6 +233,13 @@ export class SqliteStore implements GovernanceStore {
       this.expireLeases(now);
       const rows: Rows = new Map();
       const reservation = this.statements.selectReservation.get(id) as ReservationRow | undefined;
+      const settling = reservation ? (JSON.parse(reservation.lines) as BudgetLine[]) : (lines ?? []);
+      for (const line of settling) {
+        // An open reservation's own amount leaves the line as its actual amount enters it.
+        const row = this.loadRow(rows, line.key);
+        const amount = (actual[line.unit] ?? 0) - (reservation ? line.amount : 0);
+        if (row) this.assertFits('settle', id, row, amount, now);
+      }
       if (!reservation) {
         // The lease expired while the call ran: its reservation was released, but what it cost still
         // counts, once: a repeat of a settlement (a replay after a lost reply) commits nothing.
@@ -642,6 +661,12 @@ export class SqliteStore implements GovernanceStore {
   }
 
   // ---- Budget lines ---------------------------------------------------------------------------------
+
+  /** Refuses (the transaction rolls back) an amount that would take the row past the exact ledger bound. */
+  private assertFits(operation: string, id: string, row: LineRow, amount: number, now: number): void {
+    const current = this.state(row, now);
+    assertLedgerTotal(this.kind, operation, id, row.key, current.used + current.reserved + amount);
+  }
 
   private loadRow(rows: Rows, key: string): LineRow | undefined {
     const cached = rows.get(key);

@@ -150,11 +150,11 @@ describe('zero overspend across processes', () => {
 
   it('governed calls: 4 processes × 50 concurrent calls through GenOps.init() and the governor share one budget', async () => {
     const path = freshPath();
-    // $0.05 = 50 000 µ$; each call reserves its worst case of 3 500 µ$.
+    // $0.05 = 50,000,000 nano-USD; each call reserves its worst case of 3,500,000.
     const results = await runWorkers<{
       granted: number;
       refused: number;
-      actualMicros: number;
+      actualNanos: number;
       otherErrors: string[];
     }>(4, () => ({ task: 'governed', path, count: 50, limitUsd: 0.05 }));
 
@@ -162,12 +162,14 @@ describe('zero overspend across processes', () => {
     try {
       expect(results.flatMap((result) => result.otherErrors)).toEqual([]);
       const granted = sum(results.map((result) => result.granted));
-      const actualMicros = sum(results.map((result) => result.actualMicros));
+      const actualNanos = sum(results.map((result) => result.actualNanos));
       const lines = await store.lines();
-      expect(lines).toEqual([expect.objectContaining({ budget: 'shared', unit: 'USD', limit: 50_000, reserved: 0 })]);
-      expect(lines[0]?.used).toBe(actualMicros);
-      expect(actualMicros).toBeLessThanOrEqual(50_000);
-      expect(granted).toBeGreaterThanOrEqual(Math.floor(50_000 / 3_500));
+      expect(lines).toEqual([
+        expect.objectContaining({ budget: 'shared', unit: 'USD', limit: 50_000_000, reserved: 0 }),
+      ]);
+      expect(lines[0]?.used).toBe(actualNanos);
+      expect(actualNanos).toBeLessThanOrEqual(50_000_000);
+      expect(granted).toBeGreaterThanOrEqual(Math.floor(50_000_000 / 3_500_000));
       expect(granted + sum(results.map((result) => result.refused))).toBe(200);
       expect(await store.openReservations()).toBe(0);
       // The four governors' audit trails wrote one chain.

@@ -62,10 +62,10 @@ async function governed({ path, count, limitUsd }, ready) {
     exporter: 'none',
   });
   await ready();
-  const result = { granted: 0, refused: 0, actualMicros: 0, otherErrors: [] };
+  const result = { granted: 0, refused: 0, actualNanos: 0, otherErrors: [] };
   await Promise.all(
     Array.from({ length: count }, async () => {
-      // gpt-4o: $2.50 / $10 per 1M tokens; worst case 1000 in + 100 out = 3500 µ$.
+      // gpt-4o: $2.50 / $10 per 1M tokens; worst case 1000 in + 100 out = 3,500,000 nano-USD.
       const request = {
         provider: 'openai',
         operation: 'chat',
@@ -83,14 +83,14 @@ async function governed({ path, count, limitUsd }, ready) {
       }
       result.granted += 1;
       await sleep(Math.floor(Math.random() * 5));
-      // Even input counts keep the cost a whole number of micro-USD: 2.5 µ$ per input token, 10 per output token.
-      const inputTokens = 2 * Math.floor(Math.random() * 501);
+      // 2,500 nano-USD per input token, 10,000 per output token: any count is a whole number of nano-USD.
+      const inputTokens = Math.floor(Math.random() * 1001);
       const outputTokens = Math.floor(Math.random() * 101);
       await call.end({
         usage: { inputTokens, outputTokens },
         response: { id: 'r', model: 'gpt-4o', finishReasons: ['stop'] },
       });
-      result.actualMicros += inputTokens * 2.5 + outputTokens * 10;
+      result.actualNanos += inputTokens * 2_500 + outputTokens * 10_000;
     }),
   );
   await genops.shutdown();

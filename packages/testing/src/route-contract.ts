@@ -1,5 +1,6 @@
+import { usdToNanos } from '@genops/core';
 import type { Usage } from '@genops/core/adapter';
-import { costMicros } from '@genops/core/internal';
+import { costNanos } from '@genops/core/internal';
 import { describe, expect, it } from 'vitest';
 import { type AdapterHarness, createAdapterHarness, type HarnessServer } from './adapter-harness';
 import type { FakeAnthropicServer, FakeAnthropicUsage } from './fake-anthropic-server';
@@ -193,8 +194,9 @@ export async function consumeStream(stream: AsyncIterable<unknown> | undefined):
 /** The attributes the contract compares: tokens, cost, and the incomplete flag. */
 export interface RouteRecord {
   tokens: Record<string, unknown>;
-  actualMicros: number;
-  reservedMicros: number;
+  /** `genops.accounting.actual` back in nano-USD (a span's USD number is the nearest double to the exact amount). */
+  actualNanos: number;
+  reservedNanos: number;
   incomplete: boolean;
 }
 
@@ -225,11 +227,11 @@ function tokensOf(attributes: Record<string, unknown>): Record<string, unknown> 
 }
 
 function recordOf(attributes: Record<string, unknown>): RouteRecord {
-  const micros = (name: string) => Math.round(Number(attributes[name]) * 1_000_000);
+  const nanos = (name: string) => usdToNanos(Number(attributes[name]));
   return {
     tokens: tokensOf(attributes),
-    actualMicros: micros('genops.accounting.actual'),
-    reservedMicros: micros('genops.accounting.reserved'),
+    actualNanos: nanos('genops.accounting.actual'),
+    reservedNanos: nanos('genops.accounting.reserved'),
     incomplete: attributes['genops.accounting.incomplete'] === true,
   };
 }
@@ -243,7 +245,7 @@ function governedSpanAttributes(harness: AdapterHarness<HarnessServer>): Record<
 
 /**
  * The route contract: every scenario of `format` through every route gives the token attributes and
- * cost of ONE computation (the shipped price × the scenario's usage), to the micro-dollar. A malformed
+ * cost of ONE computation (the shipped price × the scenario's usage), to the nano-dollar. A malformed
  * 2xx settles at the reservation, flagged incomplete. Call it once at the top level of a test file.
  *
  * @example
@@ -269,14 +271,14 @@ export function runRouteContract<Server extends HarnessServer, Wire>(
           const record = recordOf(governedSpanAttributes(harness));
           if (!scenario.usage) {
             expect(record.incomplete).toBe(true);
-            expect(record.actualMicros).toBe(record.reservedMicros);
-            expect(record.actualMicros).toBeGreaterThan(0);
+            expect(record.actualNanos).toBe(record.reservedNanos);
+            expect(record.actualNanos).toBeGreaterThan(0);
             return;
           }
-          const expected = costMicros(harness.priceOf(format.provider, scenario.model), scenario.usage);
+          const expected = costNanos(harness.priceOf(format.provider, scenario.model), scenario.usage);
           expect(record).toMatchObject({
             tokens: tokensOf(expectedTokens(scenario.usage)),
-            actualMicros: expected,
+            actualNanos: expected,
             incomplete: false,
           });
         });

@@ -1,6 +1,9 @@
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 // Relative imports: @genops/testing does not depend on @genops/core (whose index does not export these yet).
 import { GENESIS_HASH, hashAuditRecord } from '../../core/src/audit/hash';
+import { verifyAuditChain } from '../../core/src/audit/verify';
+import { costNanos, worstCaseNanos } from '../../core/src/pricing/cost';
 import type {
   ApprovalRecord,
   AuditEntry,
@@ -33,6 +36,8 @@ export interface DescribeGovernanceStoreOptions {
 /** Start of every test's clock: 2026-11-23T12:00:00Z, a whole second (so rolling buckets align). */
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 const LEASE_MS = 60_000;
+/** The largest amount a ledger holds exactly (nano-USD): `Number.MAX_SAFE_INTEGER`. */
+const MAX_LEDGER = Number.MAX_SAFE_INTEGER;
 
 /**
  * The contract every {@link GovernanceStore} meets, as a vitest suite: budget reservation (all or
@@ -340,6 +345,34 @@ export function describeGovernanceStore(
         expect(await store.settle('r1', { USD: 5 }, lines)).toMatchObject({ open: true, lines: [{ used: 5 }] });
       });
 
+      it('refuses an amount past 2^53 - 1, or one that would take a line past it, with a typed error, changing nothing', async () => {
+        await expect(
+          store.reserve({ id: 'huge', lines: [usd('w', MAX_LEDGER, MAX_LEDGER + 1)], leaseMs: LEASE_MS }),
+        ).rejects.toMatchObject({ name: 'StoreAmountError', operation: 'reserve', field: 'lines[0].amount' });
+        // A warn-only line has no limit to stop it: the exact bound does.
+        const warn = usd('w', 1_000, MAX_LEDGER - 10, { enforce: false });
+        await store.reserve({ id: 'r1', lines: [warn], leaseMs: LEASE_MS });
+        await store.settle('r1', { USD: MAX_LEDGER - 10 });
+        await expect(
+          store.reserve({ id: 'r2', lines: [usd('w', 1_000, 11, { enforce: false })], leaseMs: LEASE_MS }),
+        ).rejects.toMatchObject({ name: 'StoreAmountError', operation: 'reserve', id: 'r2' });
+        expect(await store.openReservations()).toBe(0);
+        // A settlement above its reservation, past the bound.
+        const zero = [usd('w', 1_000, 0, { enforce: false })];
+        await store.reserve({ id: 'r3', lines: zero, leaseMs: LEASE_MS });
+        await expect(store.settle('r3', { USD: 11 }, zero)).rejects.toMatchObject({
+          name: 'StoreAmountError',
+          operation: 'settle',
+          id: 'r3',
+        });
+        expect(await state('w')).toMatchObject({ used: MAX_LEDGER - 10, reserved: 0 });
+        expect(await store.openReservations()).toBe(1);
+        expect(await store.settle('r3', { USD: 10 }, zero)).toMatchObject({
+          open: true,
+          lines: [{ used: MAX_LEDGER }],
+        });
+      });
+
       it('releases idempotently, committing nothing', async () => {
         await store.reserve({ id: 'r1', lines: [usd('b', 100, 60)], leaseMs: LEASE_MS });
         expect(await store.release('r1')).toBe(true);
@@ -480,6 +513,51 @@ export function describeGovernanceStore(
           failed: { used: 0, reserved: 700 },
           requested: 301,
         });
+      });
+    });
+
+    describe('money (property)', () => {
+      // Ledgers count nano-USD and add each call's cost as it is, so a budget is the exact sum of its
+      // calls: random prices (USD per 1M tokens, to the micro-dollar) and usages, each call reserved at
+      // its worst case and settled at its priced usage, on a shared line and a per-team line.
+      const price = fc.record({
+        input: fc.integer({ min: 0, max: 150_000_000 }).map((micros) => micros / 1_000_000),
+        output: fc.integer({ min: 0, max: 600_000_000 }).map((micros) => micros / 1_000_000),
+        cacheRead: fc.integer({ min: 0, max: 15_000_000 }).map((micros) => micros / 1_000_000),
+      });
+      const call = fc
+        .record({
+          inputTokens: fc.integer({ min: 0, max: 200_000 }),
+          outputTokens: fc.integer({ min: 0, max: 32_000 }),
+          cached: fc.double({ min: 0, max: 1, noNaN: true }),
+          team: fc.constantFrom('a', 'b'),
+        })
+        .map(({ cached, ...usage }) => ({ ...usage, cacheReadInputTokens: Math.floor(usage.inputTokens * cached) }));
+      let run = 0;
+
+      it('a line holds exactly the sum of the nano-USD costs settled on it', async () => {
+        await fc.assert(
+          fc.asyncProperty(price, fc.array(call, { minLength: 1, maxLength: 12 }), async (rates, calls) => {
+            run += 1;
+            const shared = `money${run}||total`;
+            const sums = new Map<string, number>([[shared, 0]]);
+            for (const [index, { team, ...usage }] of calls.entries()) {
+              const teamKey = `money${run}|team=${team}|total`;
+              const worst = worstCaseNanos(rates, usage.inputTokens, usage.outputTokens);
+              const actual = costNanos(rates, usage);
+              expect(Number.isInteger(actual) && actual <= worst).toBe(true);
+              const lines = [usd(shared, MAX_LEDGER, worst), usd(teamKey, MAX_LEDGER, worst)];
+              expect(await store.reserve({ id: `money${run}-${index}`, lines, leaseMs: LEASE_MS })).toMatchObject({
+                ok: true,
+              });
+              await store.settle(`money${run}-${index}`, { USD: actual });
+              sums.set(shared, sums.get(shared)! + actual);
+              sums.set(teamKey, (sums.get(teamKey) ?? 0) + actual);
+            }
+            for (const [key, sum] of sums) expect(await state(key)).toMatchObject({ used: sum, reserved: 0 });
+          }),
+          { numRuns: 25 },
+        );
       });
     });
 
@@ -773,4 +851,29 @@ export async function governedCallAfterIdentityLoss(
   } finally {
     await genops.shutdown();
   }
+}
+
+/**
+ * Checks that `store` reads the ledger of `fixtures/micro-usd-ledger.mjs` (written in micro-USD by the
+ * old package) after its migration to nano-USD: every amount the same in USD, the open reservation's
+ * amounts migrated too (settling it releases exactly what it held), the settled one still recognised,
+ * and the audit record unchanged and verifying. The store's clock must be a little after the ledger's.
+ */
+export async function expectMigratedMicroUsdLedger(store: GovernanceStore): Promise<void> {
+  expect(await store.lines()).toEqual([
+    { key: 'daily||2026-11-23', budget: 'daily', unit: 'USD', limit: 10e9, used: 1.25e9, reserved: 0.5e9 },
+    { key: 'hourly||rolling', budget: 'hourly', unit: 'USD', limit: 2e9, used: 123_456_000, reserved: 0.3e9 },
+    { key: 'tokens||2026-11-23', budget: 'tokens', unit: 'tokens', limit: 100_000, used: 2_500, reserved: 0 },
+  ]);
+  expect(await store.settle('open-1', { USD: 480 })).toMatchObject({
+    open: true,
+    lines: [
+      { key: 'daily||2026-11-23', used: 1_250_000_480, reserved: 0 },
+      { key: 'hourly||rolling', used: 123_456_480, reserved: 0 },
+    ],
+  });
+  expect(await store.settle('settled-1', { USD: 1 })).toMatchObject({ open: false });
+  const records = await store.readAudit();
+  expect(records.map((record) => record.data)).toEqual([{ actualUsd: 1.25, reservedUsd: 2, actualTokens: 2500 }]);
+  expect(await verifyAuditChain(records)).toMatchObject({ ok: true });
 }

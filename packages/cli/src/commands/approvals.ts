@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { type ApprovalRecord, Approvals } from '@genops/core/internal';
 import type { Command } from 'commander';
 import { CliError, EXIT_OK, EXIT_PROBLEMS, errorLine } from '../errors';
-import { formatMicros, renderTable } from '../format';
+import { formatUsdNumber, renderTable } from '../format';
 import type { CliIo, Colors, CommandContext } from '../io';
 import { runCommandGroup } from '../program';
 import { type OpenedStore, STORE_OPTION_HELP, withStore } from '../store';
@@ -154,7 +154,7 @@ export function formatAge(ms: number): string {
 
 /** A USD amount (a float, as approval records keep it): `$60.02`, `$0.010088`. */
 function formatUsd(usd: number): string {
-  return formatMicros(Math.round(usd * 1_000_000), true);
+  return formatUsdNumber(usd, true);
 }
 
 // ---- approve / deny ---------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import { createCheckpointVerifier, parseAuditLine } from '@genops/core/internal'
 import type { Command } from 'commander';
 import { positiveInteger } from '../arguments';
 import { CliError, describeReadError, EXIT_OK, EXIT_PROBLEMS, warningLine } from '../errors';
-import { formatCount, formatUsdNumber, padColumns, plural, shortHash, shortId } from '../format';
+import { formatCount, formatNanos, formatUsdNumber, padColumns, plural, shortHash, shortId } from '../format';
 import type { CliIo, Colors, CommandContext } from '../io';
 import { runCommandGroup } from '../program';
 import { type OpenedStore, STORE_OPTION_HELP, withStore } from '../store';
@@ -337,6 +337,10 @@ export function summarize(record: Pick<AuditRecord, 'type' | 'data'>, colors: Co
   const text = (key: string): string | undefined => (typeof data[key] === 'string' ? (data[key] as string) : undefined);
   const number = (key: string): number | undefined =>
     typeof data[key] === 'number' ? (data[key] as number) : undefined;
+  const usd = (key: string): string | undefined => {
+    const value = number(key);
+    return value === undefined ? undefined : formatUsdNumber(value);
+  };
   const parts: string[] = [];
   switch (record.type) {
     case 'decision': {
@@ -371,10 +375,13 @@ export function summarize(record: Pick<AuditRecord, 'type' | 'data'>, colors: Co
       break;
     }
     case 'settlement': {
-      const actual = number('actualUsd');
-      const reserved = number('reservedUsd');
-      if (actual !== undefined) parts.push(`actual ${formatUsdNumber(actual)}`);
-      if (reserved !== undefined) parts.push(`of ${formatUsdNumber(reserved)} reserved`);
+      // Exact nano-USD when the record has them (written since nano-USD ledgers), else the USD numbers.
+      const actualNanos = number('actualNanos');
+      const reservedNanos = number('reservedNanos');
+      const actual = actualNanos !== undefined ? formatNanos(actualNanos) : usd('actualUsd');
+      const reserved = reservedNanos !== undefined ? formatNanos(reservedNanos) : usd('reservedUsd');
+      if (actual !== undefined) parts.push(`actual ${actual}`);
+      if (reserved !== undefined) parts.push(`of ${reserved} reserved`);
       const tokens = number('actualTokens');
       if (tokens !== undefined) parts.push(`· ${formatCount(tokens)} tokens`);
       if (data.incomplete === true) parts.push(colors.yellow('· incomplete'));

@@ -250,7 +250,8 @@ function checkEnvironment(dir: string, env: Readonly<Record<string, string | und
     if (!ConfigError.isInstance(error)) throw error;
     checks.push({ area: 'environment', status: 'problem', message: error.message });
   }
-  const egress = env.GENOPS_EGRESS?.trim() || 'off';
+  // Unset, egress governs requests to model provider hosts (docs/egress.md).
+  const egress = env.GENOPS_EGRESS?.trim() || 'govern';
   checks.push({
     area: 'egress',
     status: 'info',

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { type Attribution, formatUsdExact } from '@genops/core';
+import { type Attribution, formatUsdNanosExact, nanosToUsd } from '@genops/core';
 import { estimateInputTokens, type GovernedRequest, ruleDecisionOf } from '@genops/core/adapter';
 import {
   type CompiledPolicy,
@@ -17,7 +17,7 @@ import {
 import { type Command, Option } from 'commander';
 import { collectKeyValue, positiveInteger } from '../arguments';
 import { CliError, describeReadError, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, errorLine } from '../errors';
-import { formatAmount, formatCount, formatMicros, formatThreshold, plural, renderTable } from '../format';
+import { formatAmount, formatCount, formatNanos, formatThreshold, plural, renderTable } from '../format';
 import type { CliIo, Colors, CommandContext } from '../io';
 import { formatProblem, type LoadedPolicy, loadPolicy, type PolicyProblem } from '../policy-file';
 import { runCommandGroup } from '../program';
@@ -199,9 +199,9 @@ export interface Explanation {
     outputBound: number;
     outputBoundSource: 'request' | 'price_data' | 'default';
     worstCaseTokens: number;
-    /** Worst-case cost, integer micro-USD; `null` when the model has no price. */
-    worstCaseMicros: number | null;
-    /** The same in USD, to the micro-dollar. */
+    /** Worst-case cost, integer nano-USD; `null` when the model has no price. */
+    worstCaseNanos: number | null;
+    /** The same in USD, to the nano-dollar. */
     worstCaseUsd: number | null;
   };
   rules: RuleExplanation[];
@@ -217,7 +217,7 @@ export interface Explanation {
     window: string;
     action: string;
     enforce: boolean;
-    /** In the line's integer unit: micro-USD for USD, tokens. */
+    /** In the line's integer unit: nano-USD for USD, tokens. */
     limit: number;
     amount: number;
   }>;
@@ -274,19 +274,19 @@ export function explainCall(
   if (options.region !== undefined) request.region = options.region;
 
   // The governor's own steps (worstCaseOf, ruleDecisionOf), so the preview cannot drift from a real call.
-  const { match, outputBound, outputBoundSource, worstMicros, worstTokens } = worstCaseOf(prices, request);
+  const { match, outputBound, outputBoundSource, worstNanos, worstTokens } = worstCaseOf(prices, request);
 
-  const input: PolicyInput = { request, attribution, outputBound, worstCaseMicros: worstMicros, now: options.at };
+  const input: PolicyInput = { request, attribution, outputBound, worstCaseNanos: worstNanos, now: options.at };
   const { engine } = compiled;
   const rules = engine.explain(input);
   const evaluation = engine.evaluate(input);
   const decision = decide(evaluation, request, match !== undefined);
   const reserves = decision.result !== 'BLOCKED';
 
-  const reservedMicros = worstMicros ?? 0;
+  const reservedNanos = worstNanos ?? 0;
   // The facts the runtime's `when` and `match` selectors see (attribution, provider, model, operation, tool).
   const subject = subjectOf({ request, attribution });
-  const budgets = linesFor(compiled.budgets, subject, { micros: reservedMicros, tokens: worstTokens }, options.at).map(
+  const budgets = linesFor(compiled.budgets, subject, { nanos: reservedNanos, tokens: worstTokens }, options.at).map(
     (line) => {
       const budget = compiled.budgets.find((candidate) => candidate.name === line.budget);
       return {
@@ -318,13 +318,13 @@ export function explainCall(
     });
 
   // As the governor's approvalAsk(): the cost threshold first, then a tool rule.
-  const { overMicros, overUsd } = compiled.approvals;
+  const { overNanos, overUsd } = compiled.approvals;
   let approval: Explanation['approval'] = { required: false, rule: null, reason: null };
-  if (reserves && overMicros !== undefined && reservedMicros > overMicros)
+  if (reserves && overNanos !== undefined && reservedNanos > overNanos)
     approval = {
       required: true,
       rule: 'requireApprovalOver',
-      reason: `may cost ${formatUsdExact(reservedMicros)}, over the approval threshold of $${overUsd} (requireApprovalOver / approvals.over)`,
+      reason: `may cost ${formatUsdNanosExact(reservedNanos)}, over the approval threshold of $${overUsd} (requireApprovalOver / approvals.over)`,
     };
   else if (reserves && evaluation.approval)
     approval = { required: true, rule: evaluation.approval.rule, reason: evaluation.approval.reason };
@@ -353,8 +353,8 @@ export function explainCall(
       outputBound,
       outputBoundSource,
       worstCaseTokens: worstTokens,
-      worstCaseMicros: worstMicros ?? null,
-      worstCaseUsd: worstMicros === undefined ? null : worstMicros / 1_000_000,
+      worstCaseNanos: worstNanos ?? null,
+      worstCaseUsd: worstNanos === undefined ? null : nanosToUsd(worstNanos),
     },
     rules,
     decision,
@@ -481,9 +481,9 @@ function formatExplanation(explanation: Explanation, context: CommandContext): s
         : `the default of ${formatCount(DEFAULT_MAX_OUTPUT_TOKENS)}`;
   const tokens = `${formatCount(request.estimatedInputTokens)} input + ${formatCount(cost.outputBound)} output tokens, output bound from ${bound}`;
   lines.push(
-    cost.worstCaseMicros === null
+    cost.worstCaseNanos === null
       ? `${colors.bold('Cost')}   ${colors.yellow('unknown')}: no price for ${request.provider}/${request.model} (${tokens})`
-      : `${colors.bold('Cost')}   worst case ${colors.bold(formatMicros(cost.worstCaseMicros))} (${tokens}; priced as ${cost.priceModel})`,
+      : `${colors.bold('Cost')}   worst case ${colors.bold(formatNanos(cost.worstCaseNanos))} (${tokens}; priced as ${cost.priceModel})`,
   );
   lines.push('');
 

@@ -26,7 +26,7 @@ export function registerStatusCommands(program: Command, context: CommandContext
     .description('budget usage per team, rate limits and open reservations, read from the store')
     .option('--store <url>', STORE_OPTION_HELP)
     .option('--policy <file>', 'the policy file: current periods, windows and warnAt thresholds of its budgets')
-    .option('--json', 'print the status as JSON (amounts in integer units: micro-USD, tokens, requests)')
+    .option('--json', 'print the status as JSON (amounts in integer units: nano-USD, tokens, requests)')
     .addHelpText(
       'after',
       `
@@ -113,7 +113,7 @@ export interface BudgetRow {
   /** The window as the policy configures it (`day`, `24h`); `null` without a policy that names the budget. */
   window: string | null;
   unit: string;
-  /** Integer units: micro-USD, tokens. */
+  /** Integer units: nano-USD, tokens. */
   limit: number;
   used: number;
   reserved: number;

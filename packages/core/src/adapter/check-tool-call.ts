@@ -29,7 +29,7 @@ export function checkToolCall(
     request,
     attribution,
     outputBound: 0,
-    worstCaseMicros: 0,
+    worstCaseNanos: 0,
     now: Date.now(),
   });
   const blocking = evaluation.blocking;

@@ -9,6 +9,8 @@ export {
   loadPackageBuilds,
   registerAdapter,
 } from '../adapters';
+// The governed model call whose request is being made, if any (one context lookup).
+export { currentGovernedCall } from '../egress/egress-state';
 export { endpointOf } from '../endpoint';
 export { estimateInputTokens } from '../estimate';
 // Rule decisions for adapters that check tool calls themselves (Vercel AI's tool calls in a model's output).

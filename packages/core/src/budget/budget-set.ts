@@ -1,4 +1,4 @@
-import { usdToMicros } from '../money';
+import { usdToNanos } from '../money';
 import type { RateRule } from '../policy/policy-engine';
 import { Selector } from '../policy/policy-engine';
 import type { BudgetInput } from '../policy/schema';
@@ -11,7 +11,7 @@ export type BudgetAction = 'block' | 'warn' | 'approval' | 'downgrade';
 /** A validated budget, ready to match calls. */
 export interface Budget {
   name: string;
-  /** Limit in integer units: micro-USD, tokens or calls (`requests`). */
+  /** Limit in integer units: nano-USD, tokens or calls (`requests`). */
   limit: number;
   unit: LineUnit;
   /** A calendar window in `timeZone`, or a rolling window of `windowMs`. */
@@ -39,7 +39,7 @@ export function compileBudget(options: BudgetInput, defaultTimeZone = 'UTC'): Bu
   const parsed = windowOf(options.window);
   return {
     name: options.name,
-    limit: unit === 'USD' ? usdToMicros(options.limit) : Math.floor(options.limit),
+    limit: unit === 'USD' ? usdToNanos(options.limit) : Math.floor(options.limit),
     unit,
     window:
       parsed.kind === 'calendar'
@@ -88,7 +88,7 @@ export function parseBudgetKey(key: string): { name: string; per: Record<string,
 export function lineFor(
   budget: Budget,
   subject: MatchSubject,
-  amounts: { micros: number; tokens: number },
+  amounts: { nanos: number; tokens: number },
   now: number,
 ): BudgetLine {
   const line: BudgetLine = {
@@ -96,7 +96,7 @@ export function lineFor(
     budget: budget.name,
     unit: budget.unit,
     limit: budget.limit,
-    amount: budget.unit === 'USD' ? amounts.micros : budget.unit === 'tokens' ? amounts.tokens : 1,
+    amount: budget.unit === 'USD' ? amounts.nanos : budget.unit === 'tokens' ? amounts.tokens : 1,
     enforce: budget.action !== 'warn',
   };
   if (budget.window.kind === 'rolling') {
@@ -114,7 +114,7 @@ export function lineFor(
 export function linesFor(
   budgets: readonly Budget[],
   subject: MatchSubject,
-  amounts: { micros: number; tokens: number },
+  amounts: { nanos: number; tokens: number },
   now: number,
 ): BudgetLine[] {
   const lines: BudgetLine[] = [];

@@ -51,7 +51,17 @@ export {
   subjectOf,
   type Violation,
 } from '../policy/policy-engine';
-export { type CostBreakdown, costBreakdown, costMicros, costPicos, imagePrice, worstCaseMicros } from '../pricing/cost';
+export {
+  type CostBreakdown,
+  costBreakdown,
+  costMicros,
+  costNanos,
+  costPicos,
+  imagePrice,
+  worstCaseMicros,
+  worstCaseNanos,
+  worstCasePicos,
+} from '../pricing/cost';
 export { PRICE_FILES } from '../pricing/data/index';
 export {
   DEFAULT_PRICES_FILE,
@@ -74,7 +84,7 @@ export type {
 } from '../pricing/types';
 export { type PriceProblem, priceProblems, validatePrice, validatePrices } from '../pricing/validate-prices';
 export { optionsFromEnvironment, POLICY_FILE_NAMES, policyFileFromEnvironment } from '../register-environment';
-export { assertReserveAmounts, assertSettleAmounts } from '../store/amounts';
+export { assertLedgerTotal, assertReserveAmounts, assertSettleAmounts } from '../store/amounts';
 export { maskText, maskUrl, openStoreUrl } from '../store/open-store';
 export { type JournaledSettlement, SettlementJournal } from '../store/settlement-journal';
 export type {

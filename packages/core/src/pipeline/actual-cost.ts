@@ -1,10 +1,11 @@
 // Stage: what a finished call actually cost, from its outcome (or its reservation when it has none).
-import { costMicros } from '../pricing/cost';
+import { MAX_LEDGER_NANOS, usdToNanos } from '../money';
+import { costNanos } from '../pricing/cost';
 import { type UsageViolation, validateUsage } from '../usage/validate-usage';
 import type { CallOutcome, CallState } from './types';
 
 export interface ActualCost {
-  actualMicros: number;
+  actualNanos: number;
   actualTokens: number;
   incomplete: boolean;
   estimated: boolean;
@@ -15,8 +16,11 @@ export interface ActualCost {
   violations?: UsageViolation[];
 }
 
-/** The largest cost one call may settle at (USD 10M in micro-dollars): beyond it the number is not a cost. */
-const MAX_CALL_MICROS = 1e13;
+/**
+ * The largest cost one call may settle at, nano-USD: the largest amount a ledger holds exactly
+ * ($9,007,199.25); beyond it the number is not a cost.
+ */
+const MAX_CALL_NANOS = MAX_LEDGER_NANOS;
 
 export function actualCost(state: CallState, outcome: CallOutcome, error: unknown): ActualCost {
   const { request } = state;
@@ -32,7 +36,7 @@ export function actualCost(state: CallState, outcome: CallOutcome, error: unknow
   // within the cap, cached within input, reasoning within output), and a reported cost a real amount.
   const violations = usage && !tool ? validateUsage(usage, request) : [];
   const reported = outcome.reportedCostUsd;
-  if (reported !== undefined && !(Number.isFinite(reported) && reported >= 0 && reported * 1e6 <= MAX_CALL_MICROS))
+  if (reported !== undefined && !(Number.isFinite(reported) && reported >= 0 && usdToNanos(reported) <= MAX_CALL_NANOS))
     violations.push({
       field: 'reportedCostUsd',
       code: Number.isFinite(reported) ? (reported < 0 ? 'NEGATIVE' : 'TOO_LARGE') : 'NOT_FINITE',
@@ -41,36 +45,36 @@ export function actualCost(state: CallState, outcome: CallOutcome, error: unknow
     });
   if (violations.length > 0)
     return {
-      actualMicros: state.reservedMicros,
+      actualNanos: state.reservedNanos,
       actualTokens: state.reservedTokens,
       incomplete,
       estimated: true,
       violations,
     };
-  let actualMicros: number;
+  let actualNanos: number;
   let estimated = !state.priced;
   if (reported !== undefined) {
-    actualMicros = Math.round(reported * 1_000_000);
+    actualNanos = usdToNanos(reported);
   } else if (error !== undefined && usage === undefined && !partial) {
     // The provider refused or failed the request: nothing billable was produced.
-    actualMicros = 0;
+    actualNanos = 0;
   } else if (tool && usage === undefined && state.price) {
-    actualMicros = costMicros(state.price, { inputTokens: 0, outputTokens: 0 });
+    actualNanos = costNanos(state.price, { inputTokens: 0, outputTokens: 0 });
   } else if (usage === undefined || !state.price) {
     // No usage to price: settle from the reservation (the worst case), flagged incomplete.
-    actualMicros = state.reservedMicros;
+    actualNanos = state.reservedNanos;
     estimated = true;
   } else {
-    actualMicros = costMicros(state.price, usage);
+    actualNanos = costNanos(state.price, usage);
   }
   const actualTokens = usage
     ? usage.inputTokens + usage.outputTokens
     : (error !== undefined && !partial) || tool
       ? 0
       : state.reservedTokens;
-  if (!(Number.isFinite(actualMicros) && actualMicros >= 0 && actualMicros <= MAX_CALL_MICROS))
+  if (!(Number.isFinite(actualNanos) && actualNanos >= 0 && actualNanos <= MAX_CALL_NANOS))
     return {
-      actualMicros: state.reservedMicros,
+      actualNanos: state.reservedNanos,
       actualTokens: state.reservedTokens,
       incomplete,
       estimated: true,
@@ -78,10 +82,10 @@ export function actualCost(state: CallState, outcome: CallOutcome, error: unknow
         {
           field: 'cost',
           code: 'TOO_LARGE',
-          message: `the computed cost (${actualMicros} µ$) is not a valid amount`,
-          value: actualMicros,
+          message: `the computed cost (${actualNanos} nano-USD) is not a valid amount`,
+          value: actualNanos,
         },
       ],
     };
-  return { actualMicros, actualTokens, incomplete, estimated };
+  return { actualNanos, actualTokens, incomplete, estimated };
 }

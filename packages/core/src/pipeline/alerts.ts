@@ -3,7 +3,7 @@
 import { diag } from '@opentelemetry/api';
 import type { Budget } from '../budget/budget-set';
 import { RATE_PREFIX } from '../budget/budget-set';
-import { microsToUsd } from '../money';
+import { nanosToUsd } from '../money';
 import type { BudgetLine, LineState } from '../store/types';
 import { budgetNamed } from './budget-index';
 import type { StageContext } from './context';
@@ -73,7 +73,7 @@ export class BudgetAlerts {
   }
 
   private emit(state: CallState, budget: Budget, line: LineState, threshold: number): void {
-    const value = (amount: number) => (line.unit === 'USD' ? microsToUsd(amount) : amount);
+    const value = (amount: number) => (line.unit === 'USD' ? nanosToUsd(amount) : amount);
     const alert: BudgetAlert = {
       budget: budget.name,
       key: line.key,

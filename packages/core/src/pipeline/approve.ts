@@ -2,7 +2,7 @@
 import { diag } from '@opentelemetry/api';
 import { type ApprovalAsk, holdForApproval } from '../approval/approvals';
 import { ApprovalDeniedError, ApprovalTimeoutError } from '../errors/approval-denied-error';
-import { formatUsdExact, microsToUsd } from '../money';
+import { formatUsdNanosExact, nanosToUsd } from '../money';
 import type { PolicyEvaluation } from '../policy/policy-engine';
 import type { ApprovalRecord, GovernanceStore } from '../store/types';
 import type { StageContext } from './context';
@@ -10,20 +10,20 @@ import { storeUnavailable } from './deny';
 import type { ApprovalInfo, Decision, Unit } from './types';
 
 /** What approval a call needs before it runs (cost threshold or tool rule), if any. */
-export function approvalAsk(unit: Unit, evaluation: PolicyEvaluation, reservedMicros: number): ApprovalAsk | undefined {
-  const { overMicros, overUsd } = unit.policy.approvals;
-  if (overMicros !== undefined && reservedMicros > overMicros)
+export function approvalAsk(unit: Unit, evaluation: PolicyEvaluation, reservedNanos: number): ApprovalAsk | undefined {
+  const { overNanos, overUsd } = unit.policy.approvals;
+  if (overNanos !== undefined && reservedNanos > overNanos)
     return askFor(
       unit,
-      reservedMicros,
+      reservedNanos,
       'requireApprovalOver',
-      `may cost ${formatUsdExact(reservedMicros)}, over the approval threshold of $${overUsd} (requireApprovalOver / approvals.over)`,
+      `may cost ${formatUsdNanosExact(reservedNanos)}, over the approval threshold of $${overUsd} (requireApprovalOver / approvals.over)`,
     );
-  if (evaluation.approval) return askFor(unit, reservedMicros, evaluation.approval.rule, evaluation.approval.reason);
+  if (evaluation.approval) return askFor(unit, reservedNanos, evaluation.approval.rule, evaluation.approval.reason);
   return undefined;
 }
 
-export function askFor(unit: Unit, reservedMicros: number, rule: string, reason: string): ApprovalAsk {
+export function askFor(unit: Unit, reservedNanos: number, rule: string, reason: string): ApprovalAsk {
   const { request } = unit;
   const attribution: Record<string, string> = {};
   for (const [key, value] of Object.entries(unit.attribution)) if (value !== undefined) attribution[key] = value;
@@ -35,7 +35,7 @@ export function askFor(unit: Unit, reservedMicros: number, rule: string, reason:
     model: request.model,
     operation: request.tool ? `${request.operation} ${request.tool.name}` : request.operation,
     attribution,
-    estimatedCostUsd: microsToUsd(reservedMicros),
+    estimatedCostUsd: nanosToUsd(reservedNanos),
   };
 }
 
@@ -44,12 +44,12 @@ export async function approve(
   context: StageContext,
   unit: Unit,
   ask: ApprovalAsk,
-  reservedMicros: number,
+  reservedNanos: number,
   hasLines: boolean,
 ): Promise<ApprovalInfo> {
   const { store, recorder, settings } = context;
   const policySettings = unit.policy.approvals;
-  recorder.approvalRequested(unit, ask, reservedMicros);
+  recorder.approvalRequested(unit, ask, reservedNanos);
   let record: ApprovalRecord;
   try {
     record = await holdForApproval(
@@ -102,7 +102,7 @@ export async function approve(
     ...(approval.reason ? { reason: approval.reason } : {}),
   };
   const error = timedOut ? new ApprovalTimeoutError(details) : new ApprovalDeniedError(details);
-  throw recorder.blocked(unit, blocked, error, microsToUsd(reservedMicros), approval);
+  throw recorder.blocked(unit, blocked, error, nanosToUsd(reservedNanos), approval);
 }
 
 /** Releases a reservation a denied call held; a store that cannot lets the lease expire. */

@@ -15,7 +15,7 @@ export function evaluate(unit: Unit, request: GovernedRequest, cost: WorstCase, 
     request,
     attribution: unit.attribution,
     outputBound: cost.outputBound,
-    worstCaseMicros: cost.worstMicros,
+    worstCaseNanos: cost.worstNanos,
     now,
   });
   const rules = ruleDecisionOf(evaluation);

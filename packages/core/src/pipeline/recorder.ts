@@ -22,7 +22,7 @@ import { errorTypeOf, httpStatusOf } from '../errors/error-type';
 import type { GovernanceError } from '../errors/governance-error';
 import type { WorstCase } from '../governance-steps';
 import { UNPRICED_TOOL } from '../governance-steps';
-import { microsToUsd } from '../money';
+import { nanosToUsd } from '../money';
 import type { PolicyEvaluation } from '../policy/policy-engine';
 import * as sc from '../semconv';
 import type { AuditEntry, BudgetLine, LineState } from '../store/types';
@@ -36,7 +36,7 @@ import type { ApprovalInfo, BudgetAlert, CallState, Decision, DecisionRecord, Un
 
 /** What the settle stage and the actual-cost stage found, for the recorder to write down. */
 export interface Settlement {
-  actualMicros: number;
+  actualNanos: number;
   actualTokens: number;
   incomplete: boolean;
   estimated: boolean;
@@ -187,13 +187,13 @@ export class CallRecorder {
 
   reserved(
     unit: Unit,
-    reservedMicros: number,
+    reservedNanos: number,
     reserved: readonly LineState[],
     lines: readonly BudgetLine[],
     leaseMs: number,
   ): void {
     const { span } = unit;
-    const reservedUsd = microsToUsd(reservedMicros);
+    const reservedUsd = nanosToUsd(reservedNanos);
     safely(() => {
       const event: Attributes = {
         [sc.ATTR_GENOPS_ACCOUNTING_RESERVED]: reservedUsd,
@@ -212,6 +212,8 @@ export class CallRecorder {
         subject: unit.id,
         data: {
           reservedUsd,
+          // Marks the USD line amounts as nano-USD (records written before nano-USD ledgers lack it: micro-USD).
+          reservedNanos,
           lines: lines.map((line) => ({ key: line.key, unit: line.unit, amount: line.amount, enforce: line.enforce })),
           leaseMs,
         },
@@ -224,7 +226,7 @@ export class CallRecorder {
     this.admission(unit)[sc.ATTR_GENOPS_GOVERNANCE_APPROVAL_REQUIRED] = required;
   }
 
-  approvalRequested(unit: Unit, ask: ApprovalAsk, reservedMicros: number): void {
+  approvalRequested(unit: Unit, ask: ApprovalAsk, reservedNanos: number): void {
     const { span } = unit;
     const attributes = this.admission(unit);
     attributes[sc.ATTR_GENOPS_APPROVAL_ID] = unit.id;
@@ -232,7 +234,7 @@ export class CallRecorder {
     safely(() =>
       span.addEvent(sc.EVENT_GENOPS_APPROVAL_REQUESTED, {
         [sc.ATTR_GENOPS_APPROVAL_ID]: unit.id,
-        [sc.ATTR_GENOPS_ACCOUNTING_RESERVED]: microsToUsd(reservedMicros),
+        [sc.ATTR_GENOPS_ACCOUNTING_RESERVED]: nanosToUsd(reservedNanos),
         [sc.ATTR_GENOPS_POLICY_NAME]: ask.rule,
       }),
     );
@@ -386,8 +388,11 @@ export class CallRecorder {
     if (!this.audit) return;
     const errorType = settlement.error === undefined ? undefined : errorTypeOf(settlement.error);
     const data: Record<string, unknown> = {
-      actualUsd: microsToUsd(settlement.actualMicros),
-      reservedUsd: microsToUsd(state.reservedMicros),
+      actualUsd: nanosToUsd(settlement.actualNanos),
+      reservedUsd: nanosToUsd(state.reservedNanos),
+      // The exact integer amounts (nano-USD); records written before nano-USD ledgers have only the USD numbers.
+      actualNanos: settlement.actualNanos,
+      reservedNanos: state.reservedNanos,
       actualTokens: settlement.actualTokens,
       incomplete: settlement.incomplete,
       estimated: settlement.estimated,
@@ -406,12 +411,12 @@ export class CallRecorder {
   /** The settlement on the span (one `setAttributes`), the span's end, the metrics and `onDecision`. */
   settled(state: CallState, settlement: Settlement, response: ResponseInfo | undefined): void {
     const { span, request } = state;
-    const { actualMicros, usage, incomplete, sla, latencyMs, error } = settlement;
+    const { actualNanos, usage, incomplete, sla, latencyMs, error } = settlement;
     const durationSeconds = (performance.now() - state.startedAt) / 1000;
-    const actualUsd = microsToUsd(actualMicros);
+    const actualUsd = nanosToUsd(actualNanos);
     safely(() => {
-      const deltaUsd = microsToUsd(state.reservedMicros - actualMicros);
-      const reservedUsd = microsToUsd(state.reservedMicros);
+      const deltaUsd = nanosToUsd(state.reservedNanos - actualNanos);
+      const reservedUsd = nanosToUsd(state.reservedNanos);
       const reconciliation: Attributes = {
         [sc.ATTR_GENOPS_ACCOUNTING_ACTUAL]: actualUsd,
         [sc.ATTR_GENOPS_ACCOUNTING_RESERVED]: reservedUsd,
@@ -428,7 +433,7 @@ export class CallRecorder {
       const attributes: Attributes = {
         [sc.ATTR_GENOPS_ACCOUNTING_ACTUAL]: actualUsd,
         [sc.ATTR_GENOPS_ACCOUNTING_RECONCILIATION_DELTA]: deltaUsd,
-        [sc.ATTR_GENOPS_ACCOUNTING_RELEASED]: microsToUsd(Math.max(0, state.reservedMicros - actualMicros)),
+        [sc.ATTR_GENOPS_ACCOUNTING_RELEASED]: nanosToUsd(Math.max(0, state.reservedNanos - actualNanos)),
         [sc.ATTR_GENOPS_COST_CURRENCY]: 'USD',
         [sc.ATTR_GENOPS_COST_PROVIDER]: request.provider,
         [sc.ATTR_GENOPS_COST_MODEL]: response?.model ?? request.model,
@@ -457,7 +462,7 @@ export class CallRecorder {
       if (state.firstChunkAt !== undefined)
         attributes[sc.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = (state.firstChunkAt - state.startedAt) / 1000;
       if (state.firstLine)
-        Object.assign(attributes, budgetAttributes(state.firstLine, actualMicros - state.reservedMicros));
+        Object.assign(attributes, budgetAttributes(state.firstLine, actualNanos - state.reservedNanos));
       if (sla) {
         attributes[sc.ATTR_GENOPS_SLA_TIER] = sla.tier ?? sla.name;
         attributes[sc.ATTR_GENOPS_SLA_LATENCY_TARGET_MS] = sla.latencyMs;
@@ -515,7 +520,7 @@ export class CallRecorder {
           `${settlement.violations.map((violation) => violation.message).join('; ')}. ` +
           'Settled at the reservation; the reported usage is not recorded as tokens.',
       );
-    this.notify(state, state.decision, 'settled', microsToUsd(state.reservedMicros), undefined, actualUsd, incomplete);
+    this.notify(state, state.decision, 'settled', nanosToUsd(state.reservedNanos), undefined, actualUsd, incomplete);
   }
 
   /**
@@ -602,7 +607,7 @@ export class CallRecorder {
 }
 
 function budgetAttributes(line: LineState, settledDelta: number): Attributes {
-  const value = (amount: number) => (line.unit === 'USD' ? microsToUsd(amount) : amount);
+  const value = (amount: number) => (line.unit === 'USD' ? nanosToUsd(amount) : amount);
   const consumed = line.used + line.reserved + settledDelta;
   const remaining = value(line.limit - consumed);
   return {

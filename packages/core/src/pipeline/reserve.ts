@@ -5,7 +5,7 @@ import { type Budget, linesFor, RATE_PREFIX, rateLinesFor } from '../budget/budg
 import { BudgetExceededError } from '../errors/budget-exceeded-error';
 import { RateLimitedError } from '../errors/rate-limited-error';
 import type { WorstCase } from '../governance-steps';
-import { formatUsdExact, microsToUsd } from '../money';
+import { formatUsdNanosExact, nanosToUsd } from '../money';
 import { subjectOf } from '../policy/policy-engine';
 import type { BudgetLine, LineState, ReserveResult } from '../store/types';
 import type { GovernedRequest } from '../types';
@@ -29,14 +29,14 @@ export interface Downgraded {
 }
 
 /** The lines a call reserves: its rate limits, then its budgets. */
-export function linesOf(unit: Unit, request: GovernedRequest, cost: WorstCase, reservedMicros: number, now: number) {
+export function linesOf(unit: Unit, request: GovernedRequest, cost: WorstCase, reservedNanos: number, now: number) {
   const { policy } = unit;
   if (policy.rateLimits.length === 0 && policy.budgets.length === 0) return [];
   // The same facts `when` selectors match on (attribution, provider, model, operation, tool).
   const subject = subjectOf({ request, attribution: unit.attribution });
   const rate = policy.rateLimits.length === 0 ? [] : rateLinesFor(policy.rateLimits, subject, cost.worstTokens);
   if (policy.budgets.length === 0) return rate;
-  const budgets = linesFor(policy.budgets, subject, { micros: reservedMicros, tokens: cost.worstTokens }, now);
+  const budgets = linesFor(policy.budgets, subject, { nanos: reservedNanos, tokens: cost.worstTokens }, now);
   return rate.length === 0 ? budgets : [...rate, ...budgets];
 }
 
@@ -45,7 +45,7 @@ export interface Attempt {
   unit: Unit;
   lines: BudgetLine[];
   decision: Decision;
-  reservedMicros: number;
+  reservedNanos: number;
   downgrade: Downgrade | undefined;
   approval?: ApprovalInfo | undefined;
 }
@@ -93,7 +93,7 @@ function reserved(
   attempt: Attempt,
   outcome: ReserveResult,
 ): MaybePromise<Reserved | Downgraded> {
-  const { unit, lines, decision, reservedMicros, downgrade, approval } = attempt;
+  const { unit, lines, decision, reservedNanos, downgrade, approval } = attempt;
   const { policy, request } = unit;
   const { recorder } = context;
   if (outcome.ok) {
@@ -135,14 +135,14 @@ function reserved(
   if (budget?.action === 'approval' && !approval) {
     const used = failed.used + failed.reserved;
     const shown = (value: number) =>
-      failed.unit === 'USD' ? formatUsdExact(value) : `${value} ${failed.unit === 'tokens' ? 'tokens' : 'calls'}`;
+      failed.unit === 'USD' ? formatUsdNanosExact(value) : `${value} ${failed.unit === 'tokens' ? 'tokens' : 'calls'}`;
     const ask = askFor(
       unit,
-      reservedMicros,
+      reservedNanos,
       `budget:${budget.name}`,
       `budget "${budget.name}" (${failed.key}) has ${shown(Math.max(0, failed.limit - used))} left of ${shown(failed.limit)} and this call needs up to ${shown(requested)}`,
     );
-    return approve(context, unit, ask, reservedMicros, false).then((approved) =>
+    return approve(context, unit, ask, reservedNanos, false).then((approved) =>
       // Approved: reserve again with this budget counted but not refusing.
       reserve(context, {
         ...attempt,
@@ -171,7 +171,7 @@ function budgetExceeded(
   downgrade: Downgrade | undefined,
   request: GovernedRequest,
 ): BudgetExceededError {
-  const unitValue = (value: number) => (failed.unit === 'USD' ? microsToUsd(value) : value);
+  const unitValue = (value: number) => (failed.unit === 'USD' ? nanosToUsd(value) : value);
   const downgradeNote =
     budget?.action === 'downgrade'
       ? downgrade

@@ -158,7 +158,7 @@ export interface CallState {
   attribution: Readonly<Attribution>;
   price: ModelPrice | undefined;
   priced: boolean;
-  reservedMicros: number;
+  reservedNanos: number;
   reservedTokens: number;
   hasLines: boolean;
   lines: BudgetLine[];

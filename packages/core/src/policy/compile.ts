@@ -2,7 +2,7 @@ import { type Budget, compileBudget, compileRateLimit } from '../budget/budget-s
 import type { ResolvedOptions } from '../config';
 import { parseDuration } from '../duration';
 import { ConfigError } from '../errors/config-error';
-import { usdToMicros } from '../money';
+import { usdToNanos } from '../money';
 import type { CompiledPolicy } from './compiled-policy';
 import { PolicyEngine } from './policy-engine';
 import type { BudgetInput, PolicyDocument, RuleInput } from './schema';
@@ -111,7 +111,7 @@ export function compilePolicy(document: PolicyDocument, options: CompileOptions 
     budgets,
     rateLimits: engine.rateRules.map(compileRateLimit),
     approvals: {
-      overMicros: overUsd === undefined ? undefined : usdToMicros(overUsd),
+      overNanos: overUsd === undefined ? undefined : usdToNanos(overUsd),
       overUsd,
       timeoutMs: options.approvalTimeoutMs ?? documentTimeout ?? 300_000,
       onTimeout: options.approvalTimeoutDecision ?? approvals?.onTimeout ?? 'deny',

@@ -8,8 +8,8 @@ export interface CompiledPolicy {
   budgets: readonly Budget[];
   rateLimits: readonly RateLimit[];
   approvals: {
-    /** Worst-case cost above which a call waits for approval, micro-USD. */
-    overMicros: number | undefined;
+    /** Worst-case cost above which a call waits for approval, nano-USD. */
+    overNanos: number | undefined;
     /** The threshold in USD, for messages. */
     overUsd: number | undefined;
     timeoutMs: number;

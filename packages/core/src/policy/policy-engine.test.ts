@@ -22,7 +22,7 @@ function input(overrides: Partial<PolicyInput> & { request?: GovernedRequest } =
     request: request(),
     attribution: { team: 'eng', project: 'tests' },
     outputBound: overrides.request?.maxOutputTokens ?? 100,
-    worstCaseMicros: 1_000,
+    worstCaseNanos: 1_000_000,
     now: MONDAY_10_UTC,
     ...overrides,
   };
@@ -104,10 +104,10 @@ const CASES: Case[] = [
   {
     kind: 'max cost per call',
     rule: { name: 'cheap', type: 'cost', maxPerCall: 0.01 },
-    violating: input({ worstCaseMicros: 10_001 }),
-    passing: input({ worstCaseMicros: 10_000 }),
+    violating: input({ worstCaseNanos: 10_000_001 }),
+    passing: input({ worstCaseNanos: 10_000_000 }),
     reasonCode: 'x_max_cost_exceeded',
-    message: 'may cost up to $0.010001, above the $0.01 per call',
+    message: 'may cost up to $0.010000001, above the $0.01 per call',
   },
   {
     kind: 'required attribution',

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../audit/hash';
 import { ContentScanError } from '../errors/content-scan-error';
 import { foldText, GlobSet } from '../glob';
-import { formatUsdExact, usdToMicros } from '../money';
+import { formatUsdNanosExact, usdToNanos } from '../money';
 import type { ReasonCode } from '../semconv';
 import type { Attribution, GovernedRequest } from '../types';
 import { compileDetectors, type Detector, type Finding } from './detectors/index';
@@ -20,8 +20,8 @@ export interface PolicyInput {
   attribution: Readonly<Attribution>;
   /** The output bound the reservation uses (request cap, price data or default). */
   outputBound: number;
-  /** Worst-case cost in micro-USD, when the model has a price. */
-  worstCaseMicros: number | undefined;
+  /** Worst-case cost in nano-USD, when the model has a price. */
+  worstCaseNanos: number | undefined;
   /** Epoch ms (time-window rules). */
   now: number;
 }
@@ -640,13 +640,13 @@ function compileRule(rule: Exclude<Rule, { type: 'rate_limit' | 'sla' | 'content
         },
       };
     case 'cost': {
-      const maxMicros = usdToMicros(rule.maxPerCall);
+      const maxNanos = usdToNanos(rule.maxPerCall);
       return {
-        check: ({ worstCaseMicros }) => {
-          if (worstCaseMicros === undefined || worstCaseMicros <= maxMicros) return undefined;
+        check: ({ worstCaseNanos }) => {
+          if (worstCaseNanos === undefined || worstCaseNanos <= maxNanos) return undefined;
           return {
             reasonCode: 'x_max_cost_exceeded',
-            message: `This call may cost up to ${formatUsdExact(worstCaseMicros)}, above the ${formatUsdExact(maxMicros)} per call allowed by policy rule "${rule.name}". Lower the call's max output tokens or input size, or change the rule.`,
+            message: `This call may cost up to ${formatUsdNanosExact(worstCaseNanos)}, above the ${formatUsdNanosExact(maxNanos)} per call allowed by policy rule "${rule.name}". Lower the call's max output tokens or input size, or change the rule.`,
           };
         },
       };

@@ -106,7 +106,7 @@ function inputOf(values: fc.Arbitrary<unknown> extends never ? never : Record<st
   const attribution: Record<string, string> = {};
   if (team) attribution.team = team;
   if (customer) attribution.customer = customer;
-  return { request, attribution, outputBound: maxOutputTokens, worstCaseMicros: 1_000, now: Date.UTC(2026, 10, 23) };
+  return { request, attribution, outputBound: maxOutputTokens, worstCaseNanos: 1_000_000, now: Date.UTC(2026, 10, 23) };
 }
 
 /** An evaluation without its rewrite function, applied to a sample text instead. */

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { durationProblem, MAX_DURATION_MS } from '../duration';
 import { compileGlob } from '../glob';
+import { MAX_LEDGER_NANOS, NANOS_PER_USD } from '../money';
 import { unsafePatternReason } from './detectors/custom';
 
 /** A glob such as `gpt-4o*` or `claude-{sonnet,haiku}-*` (case-insensitive, anchored). */
@@ -74,6 +75,9 @@ export const modeSchema = z.enum(['enforce', 'warn', 'shadow']);
 
 // ---- Budgets --------------------------------------------------------------------------------------
 
+/** The largest USD budget limit: the largest nano-USD amount a ledger holds exactly, in whole dollars. */
+const MAX_LEDGER_USD = Math.floor(MAX_LEDGER_NANOS / NANOS_PER_USD);
+
 export const budgetWindowSchema = z.union([
   z.enum(['day', 'week', 'month', 'total']),
   durationOr(['day', 'week', 'month', 'total']).meta({ description: 'A rolling window, e.g. "1h", "24h", "7d"' }),
@@ -100,6 +104,16 @@ export const budgetSchema = z
     warnAt: z.array(z.number().gt(0).max(1)).min(1).optional(),
   })
   .superRefine((budget, context) => {
+    // Ledgers hold nano-USD exactly up to 2^53 - 1 (docs/budgets.md "Money").
+    if (budget.unit === 'USD' && budget.limit > MAX_LEDGER_USD)
+      context.addIssue({
+        code: 'custom',
+        path: ['limit'],
+        message: `a USD budget's limit is at most ${MAX_LEDGER_USD} (ledgers count nano-dollars exactly up to 2^53 - 1)`,
+        params: {
+          expected: `a limit of at most ${MAX_LEDGER_USD} USD per period; split a larger budget with per or a shorter window`,
+        },
+      });
     if (budget.action === 'downgrade' && !budget.downgradeTo)
       context.addIssue({
         code: 'custom',

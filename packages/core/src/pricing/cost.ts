@@ -1,4 +1,4 @@
-import { picosToMicrosCeil, picosToMicrosRound, pricePicos } from '../money';
+import { picosToMicrosCeil, picosToMicrosRound, picosToNanosCeil, picosToNanosRound, pricePicos } from '../money';
 import type { Usage } from '../types';
 import type { BillableUsage, ModelPrice, UnitPrices } from './types';
 
@@ -154,18 +154,46 @@ export function costPicos(price: ModelPrice, usage: Usage | BillableUsage): numb
   return costBreakdown(price, usage).picos;
 }
 
-/** Actual cost of a call in integer micro-USD (rounded half up). */
+/**
+ * Actual cost of a call in integer nano-USD: the exact pico-USD cost rounded half up, once. Ledgers add
+ * these without further rounding.
+ */
+export function costNanos(price: ModelPrice, usage: Usage | BillableUsage): number {
+  return picosToNanosRound(costPicos(price, usage));
+}
+
+/** Actual cost of a call in integer micro-USD (rounded half up). @deprecated Use {@link costNanos}. */
 export function costMicros(price: ModelPrice, usage: Usage | BillableUsage): number {
   return picosToMicrosRound(costPicos(price, usage));
 }
 
+/** Worst-case cost in integer micro-USD, rounded up. @deprecated Use {@link worstCaseNanos}. */
+export function worstCaseMicros(
+  price: ModelPrice,
+  inputTokens: number,
+  outputTokens: number,
+  units?: Omit<BillableUsage, 'inputTokens' | 'outputTokens'>,
+): number {
+  return picosToMicrosCeil(worstCasePicos(price, inputTokens, outputTokens, units));
+}
+
+/** Worst-case cost in integer nano-USD, rounded up (a reservation never under-reserves); see {@link worstCasePicos}. */
+export function worstCaseNanos(
+  price: ModelPrice,
+  inputTokens: number,
+  outputTokens: number,
+  units?: Omit<BillableUsage, 'inputTokens' | 'outputTokens'>,
+): number {
+  return picosToNanosCeil(worstCasePicos(price, inputTokens, outputTokens, units));
+}
+
 /**
- * Worst-case cost in integer micro-USD, rounded up: every input token at the highest input rate
+ * Worst-case cost in integer pico-USD: every input token at the highest input rate
  * (a cache write can cost more than plain input) and every output token at the highest output rate.
  * `units` adds known non-token units: request fees (the dearest search-context fee), images at their
  * size's price (else the dearest size), seconds, characters, searches.
  */
-export function worstCaseMicros(
+export function worstCasePicos(
   price: ModelPrice,
   inputTokens: number,
   outputTokens: number,
@@ -207,5 +235,5 @@ export function worstCaseMicros(
     picos += worst.picos;
     for (const image of images) picos += (image.count === undefined ? 1 : count(image.count)) * unitPicos(image.price);
   }
-  return picosToMicrosCeil(picos);
+  return picos;
 }

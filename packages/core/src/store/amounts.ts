@@ -1,9 +1,12 @@
 import { StoreAmountError } from '../errors/store-amount-error';
 import type { BudgetLine, ReserveRequest, SettleAmounts } from './types';
 
-/** A finite number ≥ 0 (`NaN` fails the comparison). */
+/**
+ * A number from 0 to `Number.MAX_SAFE_INTEGER` (`NaN` fails the comparison): beyond it a ledger could
+ * no longer hold the amount exactly (2^53 - 1 nano-USD is $9,007,199.25).
+ */
 function valid(amount: unknown): boolean {
-  return typeof amount === 'number' && amount >= 0 && amount !== Number.POSITIVE_INFINITY;
+  return typeof amount === 'number' && amount >= 0 && amount <= Number.MAX_SAFE_INTEGER;
 }
 
 /**
@@ -40,4 +43,16 @@ export function assertSettleAmounts(
       throw new StoreAmountError({ store, operation: 'settle', id, field: `actual.${unit}`, received: amount });
   }
   if (lines) assertLineAmounts(store, 'settle', id, lines);
+}
+
+/**
+ * Refuses an operation that would take a line's total (used + reserved + the new amount) past
+ * `Number.MAX_SAFE_INTEGER`, the most a ledger counts exactly (2^53 - 1 nano-USD is $9,007,199.25): a
+ * warn-only line, or actual costs above their reservations, can otherwise grow without a limit. Stores
+ * call it before they change anything.
+ * @throws StoreAmountError naming the store, the operation, the reservation and the line.
+ */
+export function assertLedgerTotal(store: string, operation: string, id: string, key: string, total: number): void {
+  if (total > Number.MAX_SAFE_INTEGER)
+    throw new StoreAmountError({ store, operation, id, field: `the total of line "${key}"`, received: total });
 }

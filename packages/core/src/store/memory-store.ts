@@ -1,5 +1,5 @@
 import { AUDIT_DATA_JSON, chainAuditEntries, type PreparedAuditEntry, serialiseAuditData } from '../audit/hash';
-import { assertReserveAmounts, assertSettleAmounts } from './amounts';
+import { assertLedgerTotal, assertReserveAmounts, assertSettleAmounts } from './amounts';
 import type {
   ApprovalDecisionInput,
   ApprovalRecord,
@@ -150,10 +150,20 @@ export class MemoryStore implements GovernanceStore {
     for (const line of lines) {
       const before = asked.get(line.key) ?? 0;
       asked.set(line.key, before + line.amount);
-      if (line.amount === 0 || !line.enforce) continue;
       const counter = this.counters.get(line.key);
+      if (line.amount === 0 || !line.enforce) {
+        if (counter) this.assertFits('reserve', request.id, counter, before + line.amount, now);
+        continue;
+      }
       if (counter) this.configure(counter, line, now);
       const current = counter ? this.state(counter, now) : emptyState(line);
+      assertLedgerTotal(
+        this.kind,
+        'reserve',
+        request.id,
+        line.key,
+        current.used + current.reserved + before + line.amount,
+      );
       if (current.used + current.reserved + before + line.amount > line.limit) {
         return { ok: false, failed: current, requested: line.amount };
       }
@@ -190,6 +200,12 @@ export class MemoryStore implements GovernanceStore {
     const now = this.now();
     this.maintain(now);
     const reservation = this.reservations.get(id);
+    for (const line of reservation?.lines ?? lines ?? []) {
+      // An open reservation's own amount leaves the line as its actual amount enters it.
+      const counter = this.counters.get(line.key);
+      const amount = (actual[line.unit] ?? 0) - (reservation ? line.amount : 0);
+      if (counter) this.assertFits('settle', id, counter, amount, now);
+    }
     if (!reservation) {
       // The lease expired while the call ran: its reservation was released, but what it cost still counts,
       // once: a repeat of a settlement (a replay after a lost reply) commits nothing.
@@ -486,10 +502,24 @@ export class MemoryStore implements GovernanceStore {
     }
   }
 
+  /** Refuses (before any change) an amount that would take the counter past the exact ledger bound. */
+  private assertFits(operation: string, id: string, counter: Counter, amount: number, now: number): void {
+    const current = this.state(counter, now);
+    assertLedgerTotal(this.kind, operation, id, counter.key, current.used + current.reserved + amount);
+  }
+
   private rememberSettled(id: string, until: number): void {
     this.settled.delete(id);
     this.settled.set(id, until);
-    if (this.settled.size > MAX_SETTLED_IDS) this.settled.delete(this.settled.keys().next().value!);
+    // Over the bound, forget the oldest tenth in one pass: deleting the first key one call at a time
+    // makes each `keys().next()` walk the deleted entries before it (quadratic at the bound).
+    if (this.settled.size > MAX_SETTLED_IDS) {
+      let excess = this.settled.size - Math.floor(MAX_SETTLED_IDS * 0.9);
+      for (const oldest of this.settled.keys()) {
+        if (excess-- <= 0) break;
+        this.settled.delete(oldest);
+      }
+    }
   }
 
   /** Releases every reservation whose lease has ended (a holder that never settled). */

@@ -9,6 +9,22 @@ export interface JournaledSettlement {
   actual: SettleAmounts;
   lines: BudgetLine[];
   at: number;
+  /**
+   * The unit of the USD amounts: `nano` (nano-USD). Written on every entry; an entry without it was
+   * written before ledgers counted nano-USD and holds micro-USD, scaled on load.
+   */
+  money?: 'nano';
+}
+
+/** A journal line as read: one written in micro-USD (no `money` marker) is brought to nano-USD. */
+export function journalEntryInNanos(entry: JournaledSettlement): JournaledSettlement {
+  if (entry.money === 'nano') return entry;
+  const actual = { ...entry.actual };
+  if (typeof actual.USD === 'number') actual.USD *= 1_000;
+  const lines = (entry.lines ?? []).map((line) =>
+    line.unit === 'USD' ? { ...line, amount: line.amount * 1_000, limit: line.limit * 1_000 } : line,
+  );
+  return { ...entry, actual, lines, money: 'nano' };
 }
 
 /**
@@ -33,7 +49,8 @@ export class SettlementJournal {
     return this.pending.length;
   }
 
-  add(entry: JournaledSettlement): void {
+  add(settlement: JournaledSettlement): void {
+    const entry: JournaledSettlement = { ...settlement, money: 'nano' };
     this.pending.push(entry);
     if (this.options.file) {
       try {
@@ -92,7 +109,7 @@ export class SettlementJournal {
     for (const line of text.split('\n')) {
       if (!line.trim()) continue;
       try {
-        this.pending.push(JSON.parse(line) as JournaledSettlement);
+        this.pending.push(journalEntryInNanos(JSON.parse(line) as JournaledSettlement));
       } catch {
         diag.error(`genops: skipped a malformed line in the settlement journal ${file}`);
       }

@@ -1,6 +1,6 @@
 import type { AccountingUnit } from '../types';
 
-/** Unit a budget line counts in: money (micro-USD), tokens, or requests (rate limits). */
+/** Unit a budget line counts in: money (nano-USD), tokens, or requests (rate limits). */
 export type LineUnit = AccountingUnit | 'requests';
 
 /** One budget instance a reservation draws on: a budget, a `per` value and a window period. */
@@ -10,7 +10,7 @@ export interface BudgetLine {
   /** Budget name, for errors and status; rate-limit lines are named `rate:<rule>`. */
   budget: string;
   unit: LineUnit;
-  /** Limit in integer units (micro-USD, tokens or requests). */
+  /** Limit in integer units (nano-USD, tokens or requests). */
   limit: number;
   /**
    * Amount to reserve in integer units. A line whose amount is 0 always fits, even when the budget is

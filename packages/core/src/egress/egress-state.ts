@@ -1,0 +1,175 @@
+// What the fetch interceptor and the node:http listener share: the mode, the host table, which
+// requests are targets, the "inside a governed unit" check, the deny error and the warn-mode span.
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { currentGovernor } from '../adapters';
+import { PolicyViolationError } from '../errors/policy-violation-error';
+import type { Governor } from '../governor';
+import { activeGovernedCall } from '../pipeline/call';
+import type { CallOutcome, GovernedCall } from '../pipeline/types';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+  ATTR_GEN_AI_USAGE_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+} from '../semconv';
+import { type Endpoint, endpointFor } from './endpoints';
+import { type EgressHost, HostTable, hostAndPort } from './hosts';
+import type { EgressMode, ResolvedEgress } from './options';
+import type { UnitSink } from './wire-handler';
+
+/** The span attribute that flags a request to a model provider no governed unit made (warn mode). */
+export const UNGOVERNED_ATTRIBUTE = 'genops.egress.ungoverned';
+
+/** Operations that are a model call: a request made inside one is that call's own request. */
+const MODEL_OPERATIONS: ReadonlySet<string> = new Set(['chat', 'text_completion', 'generate_content', 'embeddings']);
+
+/** The governed model call whose request is being made (its `runInContext` is active), if any. */
+export function currentGovernedCall(): GovernedCall | undefined {
+  const call = activeGovernedCall();
+  return call?.open && MODEL_OPERATIONS.has(call.operation) ? call : undefined;
+}
+
+/** Whether the request being made belongs to a governed model call (one context lookup). */
+export function insideGovernedUnit(): boolean {
+  return currentGovernedCall() !== undefined;
+}
+
+/** A request to a provider host that may bill. */
+export interface EgressTarget {
+  origin: string;
+  path: string;
+  provider: string;
+  endpoint: Endpoint;
+  server: { serverAddress: string; serverPort: number };
+}
+
+const MAX_CACHED_ORIGINS = 1000;
+const MAX_WARNED = 1000;
+
+export class EgressState {
+  readonly mode: EgressMode;
+  readonly maxBodyBytes: number;
+  private readonly table: HostTable;
+  private readonly origins = new Map<string, { host: EgressHost; hostname: string; port: number } | null>();
+  private readonly warned = new Set<string>();
+
+  constructor(options: ResolvedEgress) {
+    this.mode = options.mode;
+    this.maxBodyBytes = options.maxBodyBytes;
+    this.table = new HostTable(options.hosts);
+  }
+
+  governor(): Governor | undefined {
+    return currentGovernor();
+  }
+
+  /** The provider host of `origin`, cached per origin string. */
+  host(origin: string): { host: EgressHost; hostname: string; port: number } | undefined {
+    let found = this.origins.get(origin);
+    if (found === undefined) {
+      const parts = hostAndPort(origin);
+      const host = parts ? this.table.match(parts.hostname, parts.port) : undefined;
+      found = parts && host ? { host, hostname: parts.hostname, port: Number(parts.port) } : null;
+      if (this.origins.size >= MAX_CACHED_ORIGINS) this.origins.clear();
+      this.origins.set(origin, found);
+    }
+    return found ?? undefined;
+  }
+
+  /**
+   * The request as an egress target, or `undefined` when egress leaves it alone: not a provider host
+   * (one cached map lookup), made by a governed model call (one context lookup), or a request that
+   * bills nothing.
+   */
+  target(origin: string | URL | undefined, method: string, path: string): EgressTarget | undefined {
+    if (origin === undefined) return undefined;
+    const key = typeof origin === 'string' ? origin : origin.origin;
+    const found = this.host(key);
+    if (!found || insideGovernedUnit()) return undefined;
+    const endpoint = endpointFor(method, path);
+    if (!endpoint) return undefined;
+    return {
+      origin: key,
+      path,
+      provider: found.host.provider ?? endpoint.provider,
+      endpoint,
+      server: { serverAddress: found.hostname, serverPort: found.port },
+    };
+  }
+
+  /** True the first time an endpoint (origin, method, path without query) is seen. */
+  firstTime(key: string): boolean {
+    if (this.warned.has(key)) return false;
+    if (this.warned.size >= MAX_WARNED) this.warned.clear();
+    this.warned.add(key);
+    return true;
+  }
+}
+
+function endpointKey(target: EgressTarget): string {
+  const query = target.path.indexOf('?');
+  return `${target.origin}${query >= 0 ? target.path.slice(0, query) : target.path}`;
+}
+
+/** The error a `deny`-mode request is refused with. */
+export function denialOf(target: EgressTarget): PolicyViolationError {
+  return new PolicyViolationError({
+    rule: 'egress',
+    reasonCode: 'x_egress_denied',
+    message:
+      `GenOps egress is 'deny': a ${target.provider} request to ${endpointKey(target)} outside a governed call was refused ` +
+      `before it was sent. Call the provider through a GenOps adapter (e.g. instrumentOpenAI(client)), or set ` +
+      `GenOps.init({ egress: 'govern' }) to govern such requests from the wire.`,
+  });
+}
+
+/**
+ * Warn mode: the request passes; one span (`{operation} {model}`, flagged `genops.egress.ungoverned`)
+ * records it with the usage read from the response, and stderr gets one line per endpoint.
+ */
+export function warnUngoverned(state: EgressState, governor: Governor, target: EgressTarget, model?: string): UnitSink {
+  const key = endpointKey(target);
+  if (state.firstTime(key))
+    process.stderr.write(
+      `genops: egress: a ${target.provider} request to ${key} is not governed (no policy, budget or reservation). ` +
+        `Govern it with GenOps.init({ egress: 'govern' }) or a GenOps adapter, or refuse it with egress: 'deny'.\n`,
+    );
+  const name = model ? `${target.endpoint.operation} ${model}` : target.endpoint.operation;
+  const span = governor.tracer.startSpan(name, {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      [ATTR_GEN_AI_OPERATION_NAME]: target.endpoint.operation,
+      [ATTR_GEN_AI_PROVIDER_NAME]: target.provider,
+      ...(model ? { [ATTR_GEN_AI_REQUEST_MODEL]: model } : {}),
+      [ATTR_SERVER_ADDRESS]: target.server.serverAddress,
+      [ATTR_SERVER_PORT]: target.server.serverPort,
+      [UNGOVERNED_ATTRIBUTE]: true,
+    },
+  });
+  let ended = false;
+  const finish = (outcome: CallOutcome | undefined, error?: unknown) => {
+    if (ended) return;
+    ended = true;
+    const usage = outcome?.usage;
+    if (usage) {
+      span.setAttribute(ATTR_GEN_AI_USAGE_INPUT_TOKENS, usage.inputTokens);
+      span.setAttribute(ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, usage.outputTokens);
+    }
+    if (outcome?.response?.model) span.setAttribute(ATTR_GEN_AI_RESPONSE_MODEL, outcome.response.model);
+    if (error !== undefined) {
+      span.setAttribute(ATTR_ERROR_TYPE, (error as Error)?.name ?? '_OTHER');
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.name ?? 'error' });
+    }
+    span.end();
+  };
+  return {
+    firstChunk() {},
+    end: (outcome) => finish(outcome),
+    fail: (error, partial) => finish(partial, error),
+  };
+}

@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { describeWireRequest, endpointFor } from './endpoints';
+import { HostTable, normalizeHostOption } from './hosts';
+import { resolveEgress } from './options';
+import { objectAfter } from './response-observer';
+
+describe('provider host table', () => {
+  const table = new HostTable([
+    'localhost:11434',
+    'http://litellm.internal:4000/v1',
+    { host: '*.llm.example', provider: 'openai' },
+  ]);
+
+  it.each([
+    ['api.openai.com', '443', 'openai'],
+    ['API.OpenAI.com', '443', 'openai'],
+    ['api.anthropic.com', '443', 'anthropic'],
+    ['generativelanguage.googleapis.com', '443', 'gcp.gemini'],
+    ['us-central1-aiplatform.googleapis.com', '443', 'gcp.vertex_ai'],
+    ['bedrock-runtime.eu-west-1.amazonaws.com', '443', 'aws.bedrock'],
+    ['my-resource.openai.azure.com', '443', 'azure.ai.openai'],
+    ['api.mistral.ai', '443', 'mistral_ai'],
+    ['openrouter.ai', '443', 'openrouter'],
+    ['gw.llm.example', '443', 'openai'],
+  ])('%s:%s is %s', (host, port, provider) => {
+    expect(table.match(host, port)?.provider).toBe(provider);
+  });
+
+  it('matches user hosts on their port, with the provider left to the wire format', () => {
+    expect(table.match('localhost', '11434')).toEqual({ provider: undefined });
+    expect(table.match('localhost', '3000')).toBeUndefined();
+    expect(table.match('litellm.internal', '4000')).toEqual({ provider: undefined });
+  });
+
+  it('does not match look-alikes', () => {
+    for (const host of [
+      'openai.azure.com',
+      'api.openai.com.evil.example',
+      'aiplatform.googleapis.com.evil',
+      'bedrock-runtime..amazonaws.com',
+      'llm.example',
+      'example.com',
+    ])
+      expect(table.match(host, '443')).toBeUndefined();
+  });
+
+  it('normalizes a configured base URL to host[:port]', () => {
+    expect(normalizeHostOption('http://localhost:11434/api')).toBe('localhost:11434');
+    expect(normalizeHostOption('https://gw.example:443/v1')).toBe('gw.example');
+    expect(normalizeHostOption('GW.example:8080')).toBe('gw.example:8080');
+  });
+});
+
+describe('endpoint from the URL path', () => {
+  it.each([
+    ['POST', '/v1/chat/completions', 'openai-chat', 'chat'],
+    ['POST', '/openai/deployments/my-gpt/chat/completions?api-version=2025-01-01', 'openai-chat', 'chat'],
+    ['POST', '/v1/responses?beta=true', 'openai-responses', 'chat'],
+    ['POST', '/v1/embeddings', 'openai-chat', 'embeddings'],
+    ['POST', '/v1/completions', 'openai-chat', 'text_completion'],
+    ['POST', '/v1/fim/completions', 'openai-chat', 'text_completion'],
+    ['POST', '/v1/messages', 'anthropic', 'chat'],
+    ['POST', '/v1beta/models/gemini-2.5-flash:generateContent', 'gemini', 'generate_content'],
+    ['POST', '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse', 'gemini', 'generate_content'],
+    ['POST', '/v1beta/models/text-embedding-004:embedContent', 'gemini', 'embeddings'],
+    ['POST', '/api/chat', 'ollama', 'chat'],
+    ['POST', '/api/generate', 'ollama', 'text_completion'],
+    ['POST', '/api/embed', 'ollama', 'embeddings'],
+    ['POST', '/v2/chat', 'cohere-v2', 'chat'],
+    ['POST', '/model/anthropic.claude-sonnet-4-5/converse', 'bedrock-converse', 'chat'],
+    ['POST', '/model/anthropic.claude-sonnet-4-5/invoke-with-response-stream', 'bedrock-invoke', 'chat'],
+    ['POST', '/v1/images/generations', 'unknown', 'chat'],
+  ])('%s %s → %s %s', (method, path, wire, operation) => {
+    expect(endpointFor(method, path)).toMatchObject({ wire, operation });
+  });
+
+  it('treats a method or action named like an Object property as an unknown POST', () => {
+    expect(endpointFor('POST', '/v1beta/models/x:constructor')).toMatchObject({ wire: 'unknown' });
+    expect(endpointFor('POST', '/model/x/__proto__')).toMatchObject({ wire: 'unknown' });
+  });
+
+  it('leaves reads and the free counting endpoints alone', () => {
+    expect(endpointFor('GET', '/v1/models')).toBeUndefined();
+    expect(endpointFor('GET', '/v1/responses/resp_1?stream=true')).toBeUndefined();
+    expect(endpointFor('DELETE', '/v1/files/file_1')).toBeUndefined();
+    expect(endpointFor('POST', '/v1/messages/count_tokens')).toBeUndefined();
+    expect(endpointFor('POST', '/v1beta/models/gemini-2.5-flash:countTokens')).toBeUndefined();
+    for (const path of [
+      '/v1/files',
+      '/v1/uploads/upload_1/parts',
+      '/v1/moderations',
+      '/v1/batches/batch_1/cancel',
+      '/v1/threads/thread_1/messages',
+    ])
+      expect(endpointFor('POST', path)).toBeUndefined();
+    // What bills is governed: a thread's run, a batch or a fine-tuning job (as requests GenOps cannot read).
+    for (const path of ['/v1/threads/thread_1/runs', '/v1/batches', '/v1/fine_tuning/jobs'])
+      expect(endpointFor('POST', path)).toMatchObject({ wire: 'unknown' });
+  });
+
+  it('takes the model from the path where the API puts it there', () => {
+    expect(
+      endpointFor('POST', '/v1/projects/p/locations/l/publishers/google/models/gemini-2.5-pro:generateContent'),
+    ).toMatchObject({ pathModel: 'gemini-2.5-pro', pathStream: false });
+    expect(endpointFor('POST', '/model/us.anthropic.claude-sonnet-4-5%3A0/converse-stream')).toMatchObject({
+      pathModel: 'us.anthropic.claude-sonnet-4-5:0',
+      pathStream: true,
+    });
+    expect(endpointFor('POST', '/openai/deployments/prod-gpt/embeddings')).toMatchObject({ pathModel: 'prod-gpt' });
+  });
+});
+
+describe('the governed request from the wire', () => {
+  const server = { serverAddress: 'api.example', serverPort: 443 };
+  const describe_ = (method: string, path: string, body: unknown) => {
+    const text = JSON.stringify(body);
+    return describeWireRequest(endpointFor(method, path)!, 'openai', body, Buffer.byteLength(text), () => text, server);
+  };
+
+  it('reads model, output cap and stream flag per wire format', () => {
+    expect(
+      describe_('POST', '/v1/chat/completions', { model: 'gpt-4o', max_completion_tokens: 77, stream: true }),
+    ).toMatchObject({ model: 'gpt-4o', maxOutputTokens: 77, stream: true, operation: 'chat' });
+    expect(describe_('POST', '/v1/responses', { model: 'gpt-4o', max_output_tokens: 12 })).toMatchObject({
+      maxOutputTokens: 12,
+      stream: false,
+    });
+    expect(
+      describe_('POST', '/v1beta/models/gemini-2.5-flash:streamGenerateContent', {
+        generationConfig: { maxOutputTokens: 9 },
+      }),
+    ).toMatchObject({ model: 'gemini-2.5-flash', maxOutputTokens: 9, stream: true });
+    // Ollama streams unless the body says otherwise.
+    expect(describe_('POST', '/api/chat', { model: 'llama3.2', options: { num_predict: 5 } })).toMatchObject({
+      maxOutputTokens: 5,
+      stream: true,
+    });
+    expect(describe_('POST', '/api/chat', { model: 'llama3.2', stream: false })).toMatchObject({ stream: false });
+  });
+
+  it('bounds the input tokens by the body size, and names an unreadable request\'s model "unknown"', () => {
+    const request = describe_('POST', '/v1/chat/completions', {
+      model: 'gpt-4o',
+      messages: [{ content: 'x'.repeat(100) }],
+    });
+    expect(request.estimatedInputTokens).toBeGreaterThan(100);
+    expect(
+      describeWireRequest(endpointFor('POST', '/v1/audio/speech')!, 'openai', undefined, 5000, undefined, server),
+    ).toMatchObject({ model: 'unknown', estimatedInputTokens: 5008 });
+  });
+
+  it('ignores an output cap that is not a positive integer', () => {
+    expect(
+      describe_('POST', '/v1/chat/completions', { model: 'gpt-4o', max_tokens: -1 }).maxOutputTokens,
+    ).toBeUndefined();
+    expect(
+      describe_('POST', '/v1/chat/completions', { model: 'gpt-4o', max_tokens: '9' }).maxOutputTokens,
+    ).toBeUndefined();
+  });
+});
+
+describe('egress options', () => {
+  it("defaults to 'govern', takes GENOPS_EGRESS and GENOPS_EGRESS_HOSTS, and lets the option win", () => {
+    expect(resolveEgress(undefined, {}).mode).toBe('govern');
+    expect(resolveEgress(undefined, { GENOPS_EGRESS: 'deny', GENOPS_EGRESS_HOSTS: 'a:1, b' })).toMatchObject({
+      mode: 'deny',
+      hosts: ['a:1', 'b'],
+    });
+    expect(resolveEgress('warn', { GENOPS_EGRESS: 'deny' }).mode).toBe('warn');
+  });
+
+  it('rejects a GENOPS_EGRESS value it does not know, naming the variable', () => {
+    expect(() => resolveEgress(undefined, { GENOPS_EGRESS: 'block' })).toThrow(/GENOPS_EGRESS/);
+  });
+});
+
+describe('objectAfter (the usage object in the tail of a large body)', () => {
+  it('returns the balanced object, ignoring braces inside strings', () => {
+    const text = '..."usage": {"a": "}{", "b": {"c": 1}}, "x": 2}';
+    expect(objectAfter(text, text.indexOf('"usage"') + 7)).toBe('{"a": "}{", "b": {"c": 1}}');
+  });
+
+  it('returns undefined for a cut-off object or no object', () => {
+    expect(objectAfter('"usage": {"a": 1', 7)).toBeUndefined();
+    expect(objectAfter('"usage": 3', 7)).toBeUndefined();
+  });
+});

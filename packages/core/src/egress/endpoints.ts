@@ -1,0 +1,208 @@
+// What a request to a provider host is, read from the wire: the operation and wire format from the URL
+// path, the model, output cap and stream flag from the JSON body (or the path, where the API puts the
+// model there). Plain string checks only (linear, no regular expressions over the URL).
+import { estimateInputTokens } from '../estimate';
+import { ATTR_GEN_AI_REQUEST_MAX_TOKENS, type GenAIOperationName } from '../semconv';
+import type { GovernedRequest } from '../types';
+
+/** The response shapes egress reads usage from. */
+export type Wire =
+  | 'openai-chat'
+  | 'openai-responses'
+  | 'anthropic'
+  | 'gemini'
+  | 'ollama'
+  | 'cohere-v2'
+  | 'cohere-v1'
+  | 'bedrock-converse'
+  | 'bedrock-invoke'
+  /** A POST GenOps cannot read (an image, audio, file or batch endpoint): governed at the reservation. */
+  | 'unknown';
+
+export interface Endpoint {
+  wire: Wire;
+  operation: GenAIOperationName;
+  /** The provider the wire format implies, for a user host configured without one. */
+  provider: string;
+  /** The model, when the API puts it in the path (Gemini, Vertex, Bedrock, an Azure deployment). */
+  pathModel?: string | undefined;
+  /** The stream flag, when the API puts it in the path (`:streamGenerateContent`, `converse-stream`). */
+  pathStream?: boolean;
+}
+
+/** POST endpoints that bill nothing themselves: counting tokens, uploads, moderation, cancelling. */
+const FREE_SUFFIXES = [
+  '/count_tokens',
+  ':counttokens',
+  '/tokenize',
+  '/files',
+  '/uploads',
+  '/moderations',
+  '/cancel',
+  '/assistants',
+  '/vector_stores',
+];
+
+/**
+ * A write that bills nothing: the endpoints above, upload parts, and Assistants thread and message
+ * edits (a thread's `/runs` bill, and are governed as requests GenOps cannot read).
+ */
+function isFreeWrite(path: string): boolean {
+  for (const suffix of FREE_SUFFIXES) if (path.endsWith(suffix)) return true;
+  if (path.includes('/uploads/')) return true;
+  return path.includes('/threads') && !path.includes('/runs');
+}
+
+/** Gemini API / Vertex AI methods (`...:{method}`, lower case) that bill. */
+const GEMINI_METHODS: ReadonlyMap<string, { operation: GenAIOperationName; pathStream?: boolean }> = new Map([
+  ['generatecontent', { operation: 'generate_content', pathStream: false }],
+  ['streamgeneratecontent', { operation: 'generate_content', pathStream: true }],
+  ['embedcontent', { operation: 'embeddings' }],
+  ['batchembedcontents', { operation: 'embeddings' }],
+  ['predict', { operation: 'embeddings' }],
+]);
+
+/** Bedrock runtime actions (`/model/{id}/{action}`). */
+const BEDROCK_ACTIONS: ReadonlyMap<string, { wire: Wire; pathStream: boolean }> = new Map([
+  ['converse', { wire: 'bedrock-converse', pathStream: false }],
+  ['converse-stream', { wire: 'bedrock-converse', pathStream: true }],
+  ['invoke', { wire: 'bedrock-invoke', pathStream: false }],
+  ['invoke-with-response-stream', { wire: 'bedrock-invoke', pathStream: true }],
+]);
+
+/**
+ * The endpoint of `method path` (path with its query), or `undefined` for a request that bills nothing
+ * and passes untouched: reads (`GET`, `HEAD`, `OPTIONS`, `DELETE`) and the free counting endpoints.
+ */
+export function endpointFor(method: string, rawPath: string): Endpoint | undefined {
+  const verb = method.toUpperCase();
+  if (verb !== 'POST' && verb !== 'PUT' && verb !== 'PATCH') return undefined;
+  const query = rawPath.indexOf('?');
+  const path = (query >= 0 ? rawPath.slice(0, query) : rawPath).toLowerCase();
+  const original = query >= 0 ? rawPath.slice(0, query) : rawPath;
+  if (isFreeWrite(path)) return undefined;
+
+  // Gemini API and Vertex AI: .../models/{model}:{method}
+  const colon = path.lastIndexOf(':');
+  const gemini = colon > path.lastIndexOf('/') ? GEMINI_METHODS.get(path.slice(colon + 1)) : undefined;
+  if (gemini) return { wire: 'gemini', provider: 'gcp.gemini', ...gemini, pathModel: modelBefore(original, colon) };
+  // Bedrock runtime: /model/{modelId}/{converse|converse-stream|invoke|invoke-with-response-stream}
+  const modelAt = path.indexOf('/model/');
+  const last = path.lastIndexOf('/');
+  const bedrock = modelAt >= 0 ? BEDROCK_ACTIONS.get(path.slice(last + 1)) : undefined;
+  if (bedrock)
+    return {
+      operation: 'chat',
+      provider: 'aws.bedrock',
+      ...bedrock,
+      pathModel: decodeSafely(original.slice(modelAt + 7, last)),
+    };
+  const deployment = azureDeployment(original);
+  if (path.endsWith('/chat/completions'))
+    return { wire: 'openai-chat', operation: 'chat', provider: 'openai', pathModel: deployment };
+  if (path.endsWith('/embeddings'))
+    return { wire: 'openai-chat', operation: 'embeddings', provider: 'openai', pathModel: deployment };
+  if (path.endsWith('/completions'))
+    return { wire: 'openai-chat', operation: 'text_completion', provider: 'openai', pathModel: deployment };
+  if (path.endsWith('/responses'))
+    return { wire: 'openai-responses', operation: 'chat', provider: 'openai', pathModel: deployment };
+  if (path.endsWith('/messages')) return { wire: 'anthropic', operation: 'chat', provider: 'anthropic' };
+  if (path.endsWith('/api/chat')) return { wire: 'ollama', operation: 'chat', provider: 'ollama' };
+  if (path.endsWith('/api/generate')) return { wire: 'ollama', operation: 'text_completion', provider: 'ollama' };
+  if (path.endsWith('/api/embed') || path.endsWith('/api/embeddings'))
+    return { wire: 'ollama', operation: 'embeddings', provider: 'ollama' };
+  if (path.endsWith('/v2/chat')) return { wire: 'cohere-v2', operation: 'chat', provider: 'cohere' };
+  if (path.endsWith('/v2/embed')) return { wire: 'cohere-v2', operation: 'embeddings', provider: 'cohere' };
+  if (path.endsWith('/v1/chat')) return { wire: 'cohere-v1', operation: 'chat', provider: 'cohere' };
+  return { wire: 'unknown', operation: 'chat', provider: 'unknown', pathModel: deployment };
+}
+
+/** The model id before `:method` in `.../models/{model}:method`. */
+function modelBefore(path: string, colon: number): string | undefined {
+  const slash = path.lastIndexOf('/', colon);
+  return slash < 0 ? undefined : decodeSafely(path.slice(slash + 1, colon));
+}
+
+/** Azure OpenAI: `/openai/deployments/{deployment}/...` names the deployment, not the model. */
+function azureDeployment(path: string): string | undefined {
+  const marker = '/deployments/';
+  const at = path.indexOf(marker);
+  if (at < 0) return undefined;
+  const start = at + marker.length;
+  const end = path.indexOf('/', start);
+  return decodeSafely(end < 0 ? path.slice(start) : path.slice(start, end));
+}
+
+function decodeSafely(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Model id used when neither the body nor the path names one: never priced, so unknown-model handling decides. */
+export const UNKNOWN_MODEL = 'unknown';
+
+/**
+ * The governed request of a wire request. `body` is the parsed JSON body (`undefined` when it was not
+ * JSON or too large to read), `bodyBytes` its size (an upper bound of the input tokens, like
+ * `estimateInputTokens`).
+ */
+export function describeWireRequest(
+  endpoint: Endpoint,
+  provider: string,
+  body: unknown,
+  bodyBytes: number,
+  bodyText: (() => string) | undefined,
+  server: { serverAddress: string; serverPort: number },
+): GovernedRequest {
+  const json = isObject(body) ? body : undefined;
+  const model =
+    (typeof json?.model === 'string' && json.model.length > 0 ? json.model : undefined) ??
+    endpoint.pathModel ??
+    UNKNOWN_MODEL;
+  const stream =
+    endpoint.pathStream ??
+    (typeof json?.stream === 'boolean'
+      ? json.stream
+      : endpoint.wire === 'ollama' && endpoint.operation !== 'embeddings');
+  const maxOutputTokens = json ? maxTokensOf(endpoint.wire, json) : undefined;
+  const request: GovernedRequest = {
+    provider,
+    operation: endpoint.operation,
+    model,
+    method: `egress ${endpoint.wire}`,
+    stream,
+    // The body's UTF-8 size bounds its tokens from above (see estimateInputTokens).
+    estimatedInputTokens: bodyBytes > 0 ? bodyBytes + 8 : estimateInputTokens(json),
+    ...server,
+    editable: { model: json !== undefined && typeof json.model === 'string' },
+  };
+  if (maxOutputTokens !== undefined) {
+    request.maxOutputTokens = maxOutputTokens;
+    request.requestAttributes = { [ATTR_GEN_AI_REQUEST_MAX_TOKENS]: maxOutputTokens };
+  }
+  // Content rules see the request's JSON text (keys included): an over-approximation of its text parts.
+  if (bodyText) request.text = () => [bodyText()];
+  return request;
+}
+
+function maxTokensOf(wire: Wire, body: Record<string, unknown>): number | undefined {
+  const nested = (object: unknown, key: string) => (isObject(object) ? object[key] : undefined);
+  const candidates: unknown[] =
+    wire === 'gemini'
+      ? [nested(body.generationConfig, 'maxOutputTokens'), nested(body.generation_config, 'max_output_tokens')]
+      : wire === 'ollama'
+        ? [nested(body.options, 'num_predict')]
+        : wire === 'bedrock-converse'
+          ? [nested(body.inferenceConfig, 'maxTokens')]
+          : [body.max_completion_tokens, body.max_output_tokens, body.max_tokens, body.max_tokens_to_sample];
+  for (const candidate of candidates)
+    if (typeof candidate === 'number' && Number.isInteger(candidate) && candidate > 0) return candidate;
+  return undefined;
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

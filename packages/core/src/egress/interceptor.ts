@@ -1,0 +1,264 @@
+// The undici interceptor on the global dispatcher: what Node's `fetch` (and undici's own `request`,
+// `fetch`) send to a model provider outside a governed unit is governed from the wire, refused, or
+// reported, by egress mode. A request inside a governed unit costs one context lookup.
+import { startGovernedCall } from '../adapter/run-governed-call';
+import { GovernanceError } from '../errors/governance-error';
+import type { Governor } from '../governor';
+import type { GovernedRequest } from '../types';
+import { denialOf, type EgressState, type EgressTarget, warnUngoverned } from './egress-state';
+import { describeWireRequest, type Endpoint, endpointFor, isObject } from './endpoints';
+import { ResponseObserver } from './response-observer';
+import { type DispatchController, type DispatchHandler, WireHandler } from './wire-handler';
+
+/** undici's dispatch options, as far as egress reads them. */
+export interface DispatchOptions {
+  origin?: string | URL;
+  path: string;
+  method: string;
+  body?: unknown;
+  headers?: unknown;
+  [key: string]: unknown;
+}
+
+export type Dispatch = (options: DispatchOptions, handler: DispatchHandler) => boolean;
+
+/** The interceptor `Dispatcher.compose` takes. */
+export function egressInterceptor(state: EgressState): (dispatch: Dispatch) => Dispatch {
+  return (dispatch) =>
+    function egressDispatch(options, handler) {
+      const target = state.target(options.origin, options.method, options.path);
+      // Not a provider, a governed call's own request, or a read that bills nothing: untouched.
+      if (target === undefined) return dispatch(options, handler);
+      const governor = state.governor();
+      if (!governor) return dispatch(options, handler);
+      if (state.mode === 'deny') {
+        respondWithDenial(handler, denialOf(target));
+        return true;
+      }
+      if (state.mode === 'warn') {
+        const sink = warnUngoverned(state, governor, target);
+        return dispatch(options, new WireHandler(handler, sink, observerFor(target.endpoint, state)));
+      }
+      void governFromWire(state, governor, target, options, handler, dispatch);
+      return true;
+    };
+}
+
+function observerFor(endpoint: Endpoint, state: EgressState): ResponseObserver {
+  return new ResponseObserver(endpoint.wire, endpoint.operation === 'embeddings', {
+    maxBodyBytes: state.maxBodyBytes,
+    maxLineBytes: 1024 * 1024,
+  });
+}
+
+/** Read the body → describe → policy and reservation → send with the response observed → settle. */
+async function governFromWire(
+  state: EgressState,
+  governor: Governor,
+  target: EgressTarget,
+  options: DispatchOptions,
+  handler: DispatchHandler,
+  dispatch: Dispatch,
+): Promise<void> {
+  let body: RequestBody;
+  try {
+    body = await readRequestBody(options.body, state.maxBodyBytes);
+  } catch (error) {
+    handler.onResponseError?.(inertController(), error as Error);
+    return;
+  }
+  let json: unknown;
+  if (body.complete && body.buffer.byteLength > 0) {
+    try {
+      json = JSON.parse(body.buffer.toString('utf8'));
+    } catch {
+      json = undefined;
+    }
+  }
+  const declared = contentLength(options.headers);
+  const request: GovernedRequest = describeWireRequest(
+    target.endpoint,
+    target.provider,
+    json,
+    Math.max(body.bytes, declared ?? 0),
+    body.complete ? () => body.buffer.toString('utf8') : undefined,
+    target.server,
+  );
+  try {
+    await startGovernedCall(governor, request, {
+      input: body.replay,
+      edit: (input, edits) => (edits.model !== undefined && isObject(json) ? withModel(json, edits.model) : input),
+      execute: (sent, governed) => {
+        const edited = sent !== body.replay;
+        const handlerFor = new WireHandler(handler, governed, observerFor(target.endpoint, state));
+        const next = edited
+          ? { ...options, body: sent, headers: withContentLength(options.headers, (sent as Buffer).byteLength) }
+          : { ...options, body: sent };
+        dispatch(next, handlerFor);
+      },
+    });
+  } catch (error) {
+    // A denial: the typed GenOps error, delivered as the HTTP response a gateway would send, so that
+    // SDK and framework retry layers see a final 402/403/429 instead of a connection error to retry.
+    if (GovernanceError.isInstance(error)) respondWithDenial(handler, error);
+    else handler.onResponseError?.(inertController(), error as Error);
+  }
+}
+
+interface RequestBody {
+  /** What was read (all of it when `complete`). */
+  buffer: Buffer;
+  bytes: number;
+  complete: boolean;
+  /** The body to send: the caller's, or the bytes read followed by the rest of its stream. */
+  replay: unknown;
+}
+
+/** Reads a request body up to `limit` bytes; a longer stream is replayed (read part, then the rest). */
+async function readRequestBody(body: unknown, limit: number): Promise<RequestBody> {
+  if (body === undefined || body === null) return { buffer: Buffer.alloc(0), bytes: 0, complete: true, replay: body };
+  if (typeof body === 'string') {
+    const buffer = Buffer.from(body, 'utf8');
+    return { buffer, bytes: buffer.byteLength, complete: buffer.byteLength <= limit, replay: body };
+  }
+  if (body instanceof Uint8Array) {
+    const buffer = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    return { buffer, bytes: buffer.byteLength, complete: buffer.byteLength <= limit, replay: body };
+  }
+  const iterable = body as AsyncIterable<unknown>;
+  if (typeof iterable[Symbol.asyncIterator] !== 'function')
+    // FormData, a Blob: sent as is, not read (governed as a request GenOps cannot read).
+    return { buffer: Buffer.alloc(0), bytes: 0, complete: false, replay: body };
+  const iterator = iterable[Symbol.asyncIterator]();
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done) {
+      const buffer = Buffer.concat(chunks, bytes);
+      return { buffer, bytes, complete: true, replay: buffer };
+    }
+    const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : Buffer.from(next.value as Uint8Array);
+    chunks.push(chunk);
+    bytes += chunk.byteLength;
+    if (bytes > limit) {
+      const read = chunks.slice();
+      const rest = async function* () {
+        yield* read;
+        for (;;) {
+          const more = await iterator.next();
+          if (more.done) return;
+          yield more.value;
+        }
+      };
+      return { buffer: Buffer.alloc(0), bytes, complete: false, replay: rest() };
+    }
+  }
+}
+
+function withModel(json: Record<string, unknown>, model: string): Buffer {
+  return Buffer.from(JSON.stringify({ ...json, model }), 'utf8');
+}
+
+function contentLength(headers: unknown): number | undefined {
+  const value = headerValue(headers, 'content-length');
+  const parsed = value === undefined ? Number.NaN : Number(value);
+  return Number.isSafeInteger(parsed) && parsed >= 0 ? parsed : undefined;
+}
+
+/** undici headers come as an object, a flat `[name, value, ...]` array, or an iterable of pairs. */
+function headerValue(headers: unknown, name: string): string | undefined {
+  if (!headers || typeof headers !== 'object') return undefined;
+  if (Array.isArray(headers)) {
+    for (let index = 0; index + 1 < headers.length; index += 2)
+      if (String(headers[index]).toLowerCase() === name) return String(headers[index + 1]);
+    return undefined;
+  }
+  for (const [key, value] of Object.entries(headers as Record<string, unknown>))
+    if (key.toLowerCase() === name) return Array.isArray(value) ? String(value[0]) : String(value);
+  return undefined;
+}
+
+function withContentLength(headers: unknown, length: number): unknown {
+  if (!headers || typeof headers !== 'object') return headers;
+  if (Array.isArray(headers)) {
+    const copy = [...headers];
+    for (let index = 0; index + 1 < copy.length; index += 2)
+      if (String(copy[index]).toLowerCase() === 'content-length') copy[index + 1] = String(length);
+    return copy;
+  }
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(headers as Record<string, unknown>))
+    copy[key] = key.toLowerCase() === 'content-length' ? String(length) : value;
+  return copy;
+}
+
+/** A controller for callbacks egress makes itself (nothing to abort: nothing was sent). */
+function inertController(): DispatchController {
+  let aborted = false;
+  let reason: Error | null = null;
+  return {
+    abort(error) {
+      aborted = true;
+      reason = error;
+    },
+    pause() {},
+    resume() {},
+    get aborted() {
+      return aborted;
+    },
+    get paused() {
+      return false;
+    },
+    get reason() {
+      return reason;
+    },
+  };
+}
+
+/**
+ * Answers the caller with the denial as an HTTP response, without contacting the provider: the
+ * error's status (402 budget, 403 policy, 429 rate limit with `retry-after`), `x-genops-error` naming
+ * the error, and a JSON body `{ error: { type, code, message } }` (the shape OpenAI-compatible SDKs
+ * read their error message from).
+ */
+function respondWithDenial(handler: DispatchHandler, error: GovernanceError): void {
+  const reason = error.reasonCode;
+  const body = Buffer.from(
+    JSON.stringify({
+      error: { type: 'genops_governance_error', name: error.name, code: reason, message: error.message },
+    }),
+    'utf8',
+  );
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'content-length': String(body.byteLength),
+    'x-genops-error': error.name,
+    ...(reason ? { 'x-genops-reason-code': reason } : {}),
+    ...error.headers,
+  };
+  const controller = inertController();
+  queueMicrotask(() => {
+    try {
+      handler.onRequestStart?.(controller, {});
+      if (controller.aborted) {
+        handler.onResponseError?.(controller, controller.reason ?? error);
+        return;
+      }
+      handler.onResponseStart?.(controller, error.status, headers, STATUS_TEXT[error.status] ?? 'Forbidden');
+      handler.onResponseData?.(controller, body);
+      handler.onResponseEnd?.(controller, {});
+    } catch (failure) {
+      handler.onResponseError?.(controller, failure as Error);
+    }
+  });
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  402: 'Payment Required',
+  403: 'Forbidden',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+};
+
+export { endpointFor };
