@@ -23,10 +23,6 @@ const OPENAI = 'openai-node/examples';
 const ANTHROPIC = 'anthropic-sdk-typescript/examples';
 const VERCEL = 'vercel-ai/examples/ai-functions/src';
 
-const VERCEL_FETCH =
-  '@ai-sdk/openai and @ai-sdk/anthropic call the API with fetch, not through the SDKs the adapters patch: ' +
-  'without @genops/framework-vercel-ai in the code, only egress governance (not in this version) can govern it';
-
 /** The examples the suite runs (sequentially, three times each: plain, governed, tiny budget). */
 export const EXAMPLES: readonly ExampleProgram[] = [
   { sdk: 'openai-node', file: `${OPENAI}/chat-completions/demo.ts` },
@@ -53,7 +49,7 @@ export const EXAMPLES: readonly ExampleProgram[] = [
   { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/cancellation.ts` },
   { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/middleware.ts` },
   { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/web-search.ts` },
-  { sdk: 'vercel-ai', file: `${VERCEL}/generate-text/openai/basic.ts`, knownGap: VERCEL_FETCH },
+  { sdk: 'vercel-ai', file: `${VERCEL}/generate-text/openai/basic.ts` },
 ];
 
 const TTY = 'writes with process.stdout.cursorTo, which only a terminal has (throws when stdout is a pipe)';
