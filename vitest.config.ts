@@ -8,6 +8,7 @@ export default defineConfig({
       'examples/*/test/**/*.test.ts',
       'docs/test/**/*.test.ts',
       'observability/test/**/*.test.ts',
+      'tests/*/test/**/*.test.ts',
     ],
     testTimeout: 30_000,
     hookTimeout: 30_000,

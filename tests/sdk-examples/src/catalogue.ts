@@ -1,0 +1,163 @@
+/** One vendored example program the suite runs. */
+export interface ExampleProgram {
+  sdk: 'openai-node' | 'anthropic-sdk-typescript' | 'vercel-ai';
+  /** Path under vendor/. */
+  file: string;
+  /** Command-line arguments, when the example takes some. */
+  args?: string[];
+  /**
+   * Set when this version lets the example's billable requests leave without a governed unit: what is
+   * missing. The suite then checks that the gap is still there, so that closing it fails the test until
+   * this field is removed and the full checks apply.
+   */
+  knownGap?: string;
+}
+
+/** A vendored example the suite does not run, and why. */
+export interface SkippedExample {
+  file: string;
+  reason: string;
+}
+
+const OPENAI = 'openai-node/examples';
+const ANTHROPIC = 'anthropic-sdk-typescript/examples';
+const VERCEL = 'vercel-ai/examples/ai-functions/src';
+
+/** The examples the suite runs (sequentially, three times each: plain, governed, tiny budget). */
+export const EXAMPLES: readonly ExampleProgram[] = [
+  { sdk: 'openai-node', file: `${OPENAI}/chat-completions/demo.ts` },
+  { sdk: 'openai-node', file: `${OPENAI}/chat-completions/stream.ts` },
+  { sdk: 'openai-node', file: `${OPENAI}/chat-completions/function-call.ts` },
+  { sdk: 'openai-node', file: `${OPENAI}/chat-completions/logprobs.ts` },
+  { sdk: 'openai-node', file: `${OPENAI}/chat-completions/tool-call-helpers.ts` },
+  { sdk: 'openai-node', file: `${OPENAI}/chat-completions/types.ts` },
+  { sdk: 'openai-node', file: `${OPENAI}/client/raw-response.ts` },
+  { sdk: 'openai-node', file: `${OPENAI}/audio/text-to-speech.ts` },
+  { sdk: 'openai-node', file: `${OPENAI}/audio/audio.ts` },
+  { sdk: 'openai-node', file: `${OPENAI}/images/image-stream.ts` },
+  { sdk: 'openai-node', file: `${OPENAI}/responses/stream.ts` },
+  { sdk: 'openai-node', file: `${OPENAI}/responses/streaming-tools.ts` },
+  { sdk: 'openai-node', file: `${OPENAI}/responses/manual-conversation-state.ts` },
+  { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/demo.ts` },
+  { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/streaming.ts` },
+  { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/raw-streaming.ts` },
+  { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/thinking.ts` },
+  { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/thinking-stream.ts` },
+  { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/tools-streaming.ts` },
+  { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/fallbacks.ts` },
+  { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/tools-helpers-zod.ts` },
+  { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/cancellation.ts` },
+  { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/middleware.ts` },
+  { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/web-search.ts` },
+  { sdk: 'vercel-ai', file: `${VERCEL}/generate-text/openai/basic.ts` },
+];
+
+const TTY = 'writes with process.stdout.cursorTo, which only a terminal has (throws when stdout is a pipe)';
+const SCHEMA = "parses the model's reply against the example's schema; the fake server answers plain text";
+const WEBSOCKET = 'Realtime / Responses over a WebSocket: the fake servers speak HTTP only';
+const SERVER = 'starts a web server or runs in a browser / Next.js route, not a program that ends';
+const AGENTS = 'Anthropic managed agents (beta agents, environments, sessions, vaults, skills): no fake routes';
+const ASSISTANTS = 'Assistants API (threads, runs with polling): no fake routes';
+
+/** Vendored examples the suite does not run, with the reason. Every other vendored file is in EXAMPLES. */
+export const SKIPPED: readonly SkippedExample[] = [
+  ...['assistant-stream-raw', 'assistant-stream', 'assistants'].map((name) => ({
+    file: `${OPENAI}/assistants/${name}.ts`,
+    reason: ASSISTANTS,
+  })),
+  { file: `${OPENAI}/audio/speech-to-text.ts`, reason: 'records from a microphone (`sox`) before transcribing' },
+  ...['assistants', 'chat', 'responses', 'realtime/websocket', 'realtime/ws'].map((name) => ({
+    file: `${OPENAI}/azure/${name}.ts`,
+    reason: 'AzureOpenAI with Entra ID credentials (@azure/identity) and Azure deployment URLs',
+  })),
+  ...['responses', 'runtime-chat'].map((name) => ({
+    file: `${OPENAI}/bedrock/${name}.ts`,
+    reason: 'OpenAI client against Amazon Bedrock with AWS credentials',
+  })),
+  { file: `${OPENAI}/chat-completions/chat-params-types.ts`, reason: 'time budget of the suite (runs like types.ts)' },
+  {
+    file: `${OPENAI}/chat-completions/function-call-diy.ts`,
+    reason: 'time budget of the suite (like function-call.ts)',
+  },
+  { file: `${OPENAI}/chat-completions/function-call-stream.ts`, reason: TTY },
+  { file: `${OPENAI}/chat-completions/function-call-stream-raw.ts`, reason: TTY },
+  { file: `${OPENAI}/chat-completions/tool-calls-stream.ts`, reason: TTY },
+  ...['parsing', 'parsing-run-tools', 'parsing-stream', 'parsing-tools', 'parsing-tools-stream', 'ui-generation'].map(
+    (name) => ({ file: `${OPENAI}/chat-completions/${name}.ts`, reason: SCHEMA }),
+  ),
+  { file: `${OPENAI}/chat-completions/tool-call-helpers-zod.ts`, reason: SCHEMA },
+  ...['stream-to-client-browser', 'stream-to-client-express', 'stream-to-client-next', 'stream-to-client-raw'].map(
+    (name) => ({ file: `${OPENAI}/chat-completions/${name}.ts`, reason: SERVER }),
+  ),
+  {
+    file: `${OPENAI}/client/errors.ts`,
+    reason:
+      'calls model "unknown-model" to show the API\'s 404; GenOps refuses an unpriced model before it is sent ' +
+      '(unknownModel: deny, by design), so the output differs',
+  },
+  {
+    file: `${OPENAI}/fine-tuning/fine-tuning.ts`,
+    reason: 'uploads a training file and polls the job for minutes; exits with a connection error against the fake',
+  },
+  { file: `${OPENAI}/images/picture.ts`, reason: 'time budget of the suite (images.generate runs in image-stream.ts)' },
+  ...['bun', 'deno', 'node'].map((name) => ({
+    file: `${OPENAI}/mtls/${name}.mjs`,
+    reason: 'mutual TLS with client certificates',
+  })),
+  ...['websocket', 'ws'].map((name) => ({ file: `${OPENAI}/realtime/${name}.ts`, reason: WEBSOCKET })),
+  { file: `${OPENAI}/responses/multi-agent-websocket.ts`, reason: WEBSOCKET },
+  { file: `${OPENAI}/responses/websocket.ts`, reason: WEBSOCKET },
+  {
+    file: `${OPENAI}/responses/multi-agent-streaming.ts`,
+    reason: 'client.beta.responses with agent handoffs the fake cannot script',
+  },
+  {
+    file: `${OPENAI}/responses/stream_background.ts`,
+    reason:
+      'exits 1 here; its resumed stream (GET /v1/responses/{id}?stream=true) is not governed on this version ' +
+      '(GenOps prints GENOPS_UNGOVERNED for responses.retrieve(id, { stream: true }))',
+  },
+  ...['structured-outputs', 'structured-outputs-tools'].map((name) => ({
+    file: `${OPENAI}/responses/${name}.ts`,
+    reason: SCHEMA,
+  })),
+  ...['agents', 'agents-comprehensive', 'agents-with-files'].map((name) => ({
+    file: `${ANTHROPIC}/${name}.ts`,
+    reason: AGENTS,
+  })),
+  ...[
+    'managed-agents-observe-tool-calls',
+    'managed-agents-self-hosted-sandbox-worker',
+    'managed-agents-streaming-deltas-manual',
+    'managed-agents-worker-dispatch',
+  ].map((name) => ({ file: `${ANTHROPIC}/${name}.ts`, reason: AGENTS })),
+  { file: `${ANTHROPIC}/count-tokens.ts`, reason: 'makes no billable call (count_tokens is free)' },
+  { file: `${ANTHROPIC}/mcp.ts`, reason: 'needs a remote MCP server (beta mcp_servers)' },
+  { file: `${ANTHROPIC}/tools.ts`, reason: 'asserts the model called its tool; the fake answers text' },
+  ...[
+    'autoCompaction',
+    'batch-results',
+    'structured-outputs-json-schema',
+    'structured-outputs-raw',
+    'structured-outputs-streaming',
+    'structured-outputs-zod',
+    'tools-helpers-advanced',
+    'tools-helpers-advanced-streaming',
+    'tools-helpers-json-schema',
+    'tools-helpers-memory',
+    'web-search-stream',
+  ].map((name) => ({
+    file: `${ANTHROPIC}/${name}.ts`,
+    reason:
+      'not run: time budget of the suite on a 2-core machine (demo.ts and streaming.ts stand for the Messages API)',
+  })),
+  ...[
+    'generate-text/anthropic/basic',
+    'stream-text/openai/basic',
+    'stream-text/anthropic/basic',
+    'embed/openai/basic',
+  ].map((name) => ({
+    file: `${VERCEL}/${name}.ts`,
+    reason: 'not run: time budget of the suite (generate-text/openai/basic.ts stands for the fetch path)',
+  })),
+];

@@ -1,0 +1,37 @@
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EXAMPLES, SKIPPED } from '../src/catalogue';
+import { normaliseOutput, PACKAGE_DIR } from '../src/runner';
+
+const VENDOR = join(PACKAGE_DIR, 'vendor');
+
+function programs(directory: string): string[] {
+  return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(directory, entry.name);
+    if (entry.isDirectory()) return programs(path);
+    return /\.(ts|mjs)$/.test(entry.name) ? [relative(VENDOR, path)] : [];
+  });
+}
+
+describe('the example catalogue', () => {
+  it('lists every vendored example program once, as run or as skipped with a reason', () => {
+    // The vercel/ai helpers under lib/ are imported by the examples, not programs of their own.
+    const vendored = programs(VENDOR)
+      .filter((file) => !file.includes('/lib/'))
+      .sort();
+    const listed = [...EXAMPLES.map((example) => example.file), ...SKIPPED.map((skipped) => skipped.file)].sort();
+    expect(listed).toEqual(vendored);
+    for (const skipped of SKIPPED) expect(skipped.reason, skipped.file).not.toBe('');
+  });
+});
+
+describe('normaliseOutput', () => {
+  it('replaces ids, Unix times, ISO and HTTP dates, durations, and nothing else', () => {
+    const text =
+      "id: 'chatcmpl-AbC123', created: 1796486400, at 2026-12-05T17:56:31.000Z, date: 'Sat, 05 Dec 2026 17:56:31 GMT', <- 200 in 35ms, tokens: 20";
+    expect(normaliseOutput(text)).toBe(
+      "id: 'chatcmpl-<id>', created: <time>, at <date>, date: '<http-date>', <- 200 in <duration>, tokens: 20",
+    );
+  });
+});
