@@ -11,6 +11,7 @@ import {
   openStoreUrl,
   optionsFromEnvironment,
   POLICY_FILE_NAMES,
+  resolveEgress,
 } from '@genops/core/internal';
 import type { Command } from 'commander';
 import { CliError, EXIT_OK, EXIT_PROBLEMS } from '../errors';
@@ -250,8 +251,14 @@ function checkEnvironment(dir: string, env: Readonly<Record<string, string | und
     if (!ConfigError.isInstance(error)) throw error;
     checks.push({ area: 'environment', status: 'problem', message: error.message });
   }
-  // Unset, egress governs requests to model provider hosts (docs/egress.md).
-  const egress = env.GENOPS_EGRESS?.trim() || 'govern';
+  // The mode init() would use (docs/egress.md); a bad GENOPS_EGRESS is reported by the environment check.
+  let egress: string;
+  try {
+    egress = resolveEgress(undefined, env).mode;
+  } catch (error) {
+    if (!ConfigError.isInstance(error)) throw error;
+    egress = env.GENOPS_EGRESS?.trim() ?? '';
+  }
   checks.push({
     area: 'egress',
     status: 'info',

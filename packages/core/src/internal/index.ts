@@ -33,6 +33,7 @@ export {
   KNOWN_SDKS,
   type SdkInstall,
 } from '../coverage';
+export { resolveEgress } from '../egress/options';
 export {
   DEFAULT_MAX_OUTPUT_TOKENS,
   type RuleDecision,
