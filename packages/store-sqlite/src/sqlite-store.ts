@@ -29,6 +29,24 @@ const SWEEP_INTERVAL_MS = 60_000;
 /** Largest delay `setTimeout` accepts; longer waits would fire at once. */
 const MAX_TIMER_MS = 2_147_483_647;
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+const SQLITE_BUSY = 5;
+const SQLITE_LOCKED = 6;
+
+/** Runs `action`, retrying with short blocking sleeps while SQLite reports the file busy, for up to `timeoutMs`. */
+function retryWhileBusy(action: () => void, timeoutMs: number): void {
+  const deadline = performance.now() + timeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+    try {
+      action();
+      return;
+    } catch (error) {
+      const code = (error as { errcode?: number }).errcode;
+      if ((code !== SQLITE_BUSY && code !== SQLITE_LOCKED) || performance.now() >= deadline) throw error;
+      Atomics.wait(pause, 0, 0, wait);
+    }
+  }
+}
 const DEFAULT_APPROVAL_POLL_MS = 200;
 const DEFAULT_IDENTITY_CHECK_MS = 1;
 /** Write transactions after which checkpoints move to a worker thread (a short-lived store never starts one). */
@@ -156,9 +174,12 @@ export class SqliteStore implements GovernanceStore {
     let db: DatabaseSync | undefined;
     try {
       if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
-      db = new DatabaseSync(this.path);
-      db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
-      db.exec('PRAGMA journal_mode = WAL');
+      const opened = new DatabaseSync(this.path);
+      db = opened;
+      opened.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+      // Switching to WAL takes an exclusive lock and SQLite does not call the busy handler for it: several
+      // processes opening a new file at once see SQLITE_BUSY. Retry within the busy timeout.
+      retryWhileBusy(() => opened.exec('PRAGMA journal_mode = WAL'), busyTimeoutMs);
       db.exec('PRAGMA synchronous = NORMAL');
       this.storeId = migrate(db);
       this.statements = prepareStatements(db);

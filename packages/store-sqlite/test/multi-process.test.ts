@@ -295,3 +295,36 @@ describe('audit across processes', () => {
     }
   });
 });
+
+describe('opening a new file while another process holds it', () => {
+  it('waits for the lock instead of failing with "database is locked" (the switch to WAL skips the busy handler)', async () => {
+    const path = freshPath();
+    // Another process opens the new file in its default rollback mode and holds a write (RESERVED) lock for a
+    // while: the switch to WAL needs the file to itself, and SQLite answers SQLITE_BUSY at once instead of
+    // calling the busy handler. Processes racing to create one file meet this.
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const { DatabaseSync } = require('node:sqlite');
+         const db = new DatabaseSync(${JSON.stringify(path)});
+         db.exec('CREATE TABLE IF NOT EXISTS t (x)');
+         db.exec('BEGIN IMMEDIATE');
+         process.stdout.write('held\\n');
+         setTimeout(() => { db.exec('COMMIT'); db.close(); }, 300);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout.once('data', () => resolve());
+      holder.once('exit', (code) => reject(new Error(`holder exited early with ${code}`)));
+    });
+    const store = new SqliteStore({ path });
+    try {
+      expect(store.storeId).toMatch(/^[0-9a-f-]{36}$/);
+    } finally {
+      await store.close();
+    }
+    await new Promise((resolve) => holder.once('exit', resolve));
+  });
+});
