@@ -1,0 +1,414 @@
+// `pnpm bench` (gateway part): what a governance gateway adds to a call, side by side, in one run: the
+// real `openai` SDK calling the fake OpenAI upstream directly, through the GenOps gateway
+// (@genops/gateway, on each store) and through Portkey's open-source gateway (@portkey-ai/gateway).
+//
+// Every party has a process of its own: the fake upstream (one for the whole run), the gateway (a fresh
+// one per contender and round) and the client (a fresh one per contender and round). Rounds alternate
+// the order of the contenders, so machine drift lands on all of them alike. See docs/benchmarks.md
+// ("Gateways") for the method and what each column means.
+//
+//   node benchmarks/gateway/gateway-overhead.mjs                 # after a build: 5 rounds, prints the tables
+//   BENCH_QUICK=1 node benchmarks/gateway/gateway-overhead.mjs   # smoke run: 2 rounds, few calls
+//   node benchmarks/gateway/gateway-overhead.mjs --only direct,genops-memory,portkey
+//   node benchmarks/gateway/gateway-overhead.mjs --json out.json
+//   BENCH_PROFILE=/tmp/prof node benchmarks/gateway/gateway-overhead.mjs --only direct,genops-memory
+//                                                                # also a V8 CPU profile of every gateway process
+import { fork } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startRedisServer } from '../lib/redis-server.mjs';
+import { machine, machineLine, median, percentile, revision, table, thousands } from '../lib/report.mjs';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const ROUNDS = positiveIntFromEnv('BENCH_ROUNDS', QUICK ? 2 : 5);
+/** Calls (and, for the concurrent phases, milliseconds) per contender per round. */
+const COUNTS = QUICK
+  ? {
+      warmupChat: 100,
+      warmupStream: 20,
+      warmupConcurrentMs: 200,
+      chat: 100,
+      stream: 30,
+      concurrentMs: 500,
+      concurrency: 50,
+    }
+  : {
+      warmupChat: 500,
+      warmupStream: 100,
+      warmupConcurrentMs: 500,
+      chat: 500,
+      stream: 120,
+      concurrentMs: 2_000,
+      concurrency: 50,
+    };
+/** The GenOps gateway's goal from issue 15: added median per call. */
+const GOAL_ADDED_MEDIAN_US = 300;
+
+function positiveIntFromEnv(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+const HERE = new URL('./', import.meta.url);
+const LIB = new URL('./lib/', import.meta.url);
+const libPath = (name) => fileURLToPath(new URL(name, LIB));
+const FAKE_UPSTREAM = fileURLToPath(new URL('../lib/fake-openai-process.mjs', HERE));
+
+/** The installed version of a dependency of the benchmarks package. */
+const versionOf = (name) =>
+  JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, HERE), 'utf8')).version;
+
+/**
+ * The contenders. `gateway` names the process started in front of the upstream (none: the client calls
+ * the upstream itself); `client(upstreamUrl, gatewayUrl)` says how the SDK reaches it.
+ */
+const CONTENDERS = [
+  {
+    id: 'direct',
+    label: 'direct (no gateway)',
+    client: (upstream) => ({ baseURL: upstream, apiKey: 'sk-upstream', headers: {} }),
+  },
+  ...['memory', 'sqlite', 'redis'].map((store) => ({
+    id: `genops-${store}`,
+    label: `GenOps gateway, ${store === 'sqlite' ? 'SQLite' : store === 'redis' ? 'Redis' : 'memory'} store`,
+    gateway: { script: 'genops-gateway-process.mjs', store },
+    // The virtual key of the gateway process; the upstream's key stays in the gateway.
+    client: (_upstream, gateway) => ({ baseURL: gateway, apiKey: 'gk-bench', headers: {} }),
+  })),
+  {
+    id: 'portkey',
+    label: `Portkey gateway ${versionOf('@portkey-ai/gateway')}`,
+    gateway: { script: 'portkey-process.mjs' },
+    // Portkey forwards the client's key to the provider and takes the upstream from a header.
+    client: (upstream, gateway) => ({
+      baseURL: gateway,
+      apiKey: 'sk-upstream',
+      headers: { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': upstream },
+    }),
+  },
+];
+
+const loadAverage = () =>
+  os
+    .loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
+
+function argument(name) {
+  const index = process.argv.indexOf(name);
+  return index === -1 ? undefined : process.argv[index + 1];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+/**
+ * Forks `script` and resolves once it sent `{ url }`. The handle asks it for `{ stats }` (a gateway) or
+ * a `reset` (the fake upstream), and stops it by disconnecting: each of these processes exits when its
+ * parent disconnects.
+ */
+async function startProcess(script, args = [], execArgv = []) {
+  const child = fork(script, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const url = await new Promise((resolve, reject) => {
+    const onMessage = (message) => {
+      if (!message?.url) return;
+      child.off('message', onMessage);
+      resolve(message.url);
+    };
+    child.on('message', onMessage);
+    exited.then((code) => reject(new Error(`${script} exited with ${code} before it listened`)));
+  });
+  /** Sends `request` and resolves with the first message `isReply` accepts. */
+  const ask = (request, isReply) =>
+    new Promise((resolve) => {
+      const onMessage = (message) => {
+        if (!isReply(message)) return;
+        child.off('message', onMessage);
+        resolve(message);
+      };
+      child.on('message', onMessage);
+      child.send(request);
+    });
+  return {
+    url,
+    stats: async () => (await ask('stats', (message) => message?.stats !== undefined)).stats,
+    // The fake upstream's answer to `reset` (../lib/fake-openai-process.mjs).
+    reset: () => ask('reset', (message) => message === 'reset-done'),
+    stop: async () => {
+      if (child.connected) child.disconnect();
+      await exited;
+    },
+  };
+}
+
+function runClient(settings) {
+  return new Promise((resolve, reject) => {
+    const child = fork(libPath('client.mjs'), [JSON.stringify(settings)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let result;
+    child.once('message', (message) => {
+      result = message;
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code === 0 && result) resolve(result);
+      else reject(new Error(`the client through ${settings.baseURL} exited with code ${code}`));
+    });
+  });
+}
+
+/** One contender, one round: its gateway process (if any), a client process, the gateway's figures. */
+async function runRound(contender, { upstream, redisUrl, profileDir }) {
+  let gateway;
+  let scratch;
+  if (contender.gateway) {
+    const { script, store } = contender.gateway;
+    let storeSetting;
+    if (store === 'sqlite') {
+      scratch = mkdtempSync(join(os.tmpdir(), 'genops-gateway-bench-'));
+      storeSetting = `sqlite:${join(scratch, 'state.db')}`;
+    } else if (store === 'redis') storeSetting = redisUrl;
+    const execArgv = profileDir ? ['--cpu-prof', '--cpu-prof-dir', join(profileDir, contender.id)] : [];
+    gateway = await startProcess(libPath(script), [JSON.stringify({ upstream, store: storeSetting })], execArgv);
+  }
+  try {
+    const result = await runClient({ ...contender.client(upstream, gateway?.url), counts: COUNTS });
+    const stats = gateway ? await gateway.stats() : undefined;
+    return { ...result, gatewayCpuMicrosPerCall: stats ? stats.cpuMicros / result.calls : undefined, stats };
+  } finally {
+    await gateway?.stop();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Aggregation and formatting
+
+function aggregate(contender, rounds) {
+  const pooled = (key) => Float64Array.from(rounds.flatMap((round) => round[key])).sort();
+  const chat = pooled('chat');
+  const stream = pooled('stream');
+  const concurrent = pooled('concurrentLatencies');
+  return {
+    ...contender,
+    rounds,
+    chatMedian: percentile(chat, 0.5),
+    chatP99: percentile(chat, 0.99),
+    streamMedian: percentile(stream, 0.5),
+    streamP99: percentile(stream, 0.99),
+    concurrentMedian: percentile(concurrent, 0.5),
+    concurrentP99: percentile(concurrent, 0.99),
+    roundChatMedians: rounds.map((round) => median(round.chat)),
+    callsPerSecond: median(rounds.map((round) => round.concurrentCallsPerSecond)),
+    gatewayCpu:
+      rounds[0].gatewayCpuMicrosPerCall === undefined
+        ? undefined
+        : median(rounds.map((round) => round.gatewayCpuMicrosPerCall)),
+    spans: rounds.reduce((total, round) => total + (round.stats?.spans ?? 0), 0),
+    calls: rounds.reduce((total, round) => total + round.calls, 0),
+  };
+}
+
+const ms = (value) => value.toFixed(3);
+const signedUs = (valueMs) => `${valueMs >= 0 ? '+' : ''}${Math.round(valueMs * 1000)}`;
+
+function latencyTable(results, direct) {
+  return table(
+    [
+      'Contender',
+      'Chat median ms',
+      'Added median µs',
+      'Added per round µs: median (min … max)',
+      'Chat p99 ms',
+      'Added p99 µs',
+      'Stream median ms',
+      'Added stream median µs',
+      'Stream p99 ms',
+    ],
+    results.map((row) => {
+      const base = row === direct;
+      const perRound = row.roundChatMedians.map((value, round) => value - direct.roundChatMedians[round]);
+      return [
+        row.label,
+        ms(row.chatMedian),
+        base ? '' : signedUs(row.chatMedian - direct.chatMedian),
+        base
+          ? ''
+          : `${signedUs(median(perRound))} (${signedUs(Math.min(...perRound))} … ${signedUs(Math.max(...perRound))})`,
+        ms(row.chatP99),
+        base ? '' : signedUs(row.chatP99 - direct.chatP99),
+        ms(row.streamMedian),
+        base ? '' : signedUs(row.streamMedian - direct.streamMedian),
+        ms(row.streamP99),
+      ];
+    }),
+  );
+}
+
+function throughputTable(results, direct) {
+  return table(
+    [
+      'Contender',
+      'Calls/s at concurrency 50',
+      '% of direct',
+      'Median ms at 50',
+      'p99 ms at 50',
+      'Gateway CPU µs/call',
+      'Spans/call',
+    ],
+    results.map((row) => {
+      const share = median(
+        row.rounds.map(
+          (round, index) => round.concurrentCallsPerSecond / direct.rounds[index].concurrentCallsPerSecond,
+        ),
+      );
+      return [
+        row.label,
+        thousands(row.callsPerSecond),
+        `${Math.round(share * 100)}%`,
+        ms(row.concurrentMedian),
+        ms(row.concurrentP99),
+        row.gatewayCpu === undefined ? '' : thousands(row.gatewayCpu),
+        row.id.startsWith('genops') ? (row.spans / row.calls).toFixed(2) : '',
+      ];
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  const started = performance.now();
+  const host = { ...machine(), loadAverage: loadAverage() };
+  const only = argument('--only')?.split(',');
+  let contenders = only ? CONTENDERS.filter((contender) => only.includes(contender.id)) : CONTENDERS;
+  if (!contenders.some((contender) => contender.id === 'direct'))
+    throw new Error('--only must include direct: every figure is relative to it');
+  const unknown = only?.filter((id) => !CONTENDERS.some((contender) => contender.id === id)) ?? [];
+  if (unknown.length > 0)
+    throw new Error(
+      `--only: unknown contender ${unknown.join(', ')} (known: ${CONTENDERS.map((c) => c.id).join(', ')})`,
+    );
+  const profileDir = process.env.BENCH_PROFILE ? resolve(process.env.BENCH_PROFILE) : undefined;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+
+  const notes = [];
+  const redis = contenders.some((contender) => contender.id === 'genops-redis') ? await startRedisServer() : undefined;
+  if (redis?.skipped) {
+    notes.push(`The GenOps gateway with the Redis store was not measured: ${redis.skipped}.`);
+    contenders = contenders.filter((contender) => contender.id !== 'genops-redis');
+  }
+  const upstream = await startProcess(FAKE_UPSTREAM);
+  const rounds = new Map(contenders.map((contender) => [contender.id, []]));
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? contenders : [...contenders].reverse();
+      for (const contender of order) {
+        const roundStarted = performance.now();
+        const result = await runRound(contender, { upstream: upstream.url, redisUrl: redis?.url, profileDir });
+        rounds.get(contender.id).push(result);
+        process.stderr.write(
+          `round ${round + 1}/${ROUNDS}: ${contender.id} ${((performance.now() - roundStarted) / 1000).toFixed(1)} s\n`,
+        );
+        await upstream.reset();
+      }
+    }
+  } finally {
+    await upstream.stop();
+    await redis?.stop?.();
+  }
+
+  const results = contenders.map((contender) => aggregate(contender, rounds.get(contender.id)));
+  const direct = results.find((row) => row.id === 'direct');
+  for (const row of results)
+    if (row.id.startsWith('genops') && row.spans !== row.calls)
+      throw new Error(`${row.id}: ${row.calls} calls recorded ${row.spans} spans, expected one per call`);
+  const loadAverageEnd = loadAverage();
+  // More runnable processes than cores: the figures say more about the other tenants than about the
+  // gateways. (During a round the run keeps about three processes busy: client, gateway, upstream.)
+  if (Number(host.loadAverage.split(' ')[0]) > host.cores || os.loadavg()[0] > host.cores + 3)
+    notes.push(
+      `**The machine was busy** (1-minute load average above its ${host.cores} cores before or during the run): ` +
+        'these figures are not comparable. Run again on a quiet machine.',
+    );
+  const { GenOps } = await import('@genops/core');
+  const memory = results.find((row) => row.id === 'genops-memory');
+  const goal = memory
+    ? [
+        '',
+        `Issue 15 goal: the GenOps gateway (memory store) adds ≤ ${GOAL_ADDED_MEDIAN_US} µs to the median call: ` +
+          `measured ${signedUs(memory.chatMedian - direct.chatMedian)} µs, ` +
+          `${(memory.chatMedian - direct.chatMedian) * 1000 <= GOAL_ADDED_MEDIAN_US ? 'met' : 'not met'}.`,
+      ]
+    : [];
+
+  const output = [
+    `### Latest run${QUICK ? ' (BENCH_QUICK=1: a smoke run, not figures to quote)' : ''}`,
+    '',
+    `- Command: \`${commandLine()}\``,
+    `- Date: ${new Date().toISOString()}; GenOps ${GenOps.version} (commit ${revision()}); openai ${versionOf('openai')}`,
+    `- Machine: ${machineLine(host)}; load average at start ${host.loadAverage}, at the end ${loadAverageEnd}`,
+    `- ${ROUNDS} rounds, a fresh gateway and client process per contender and round, order reversed every other round; ` +
+      `per contender and round ${COUNTS.warmupChat} chat and ${COUNTS.warmupStream} streaming warm-up calls and ` +
+      `${COUNTS.warmupConcurrentMs} ms of concurrent ones, then ${COUNTS.chat} chat and ${COUNTS.stream} streaming calls ` +
+      `one at a time and ${COUNTS.concurrentMs / 1000} s of chat calls ${COUNTS.concurrency} at a time`,
+    `- Run time ${((performance.now() - started) / 1000).toFixed(0)} s`,
+    ...notes.map((note) => `- ${note}`),
+    '',
+    'Per-call latency, one call at a time ("added" is contender − direct, pooled over all rounds)',
+    '',
+    latencyTable(results, direct),
+    '',
+    `Throughput at concurrency ${COUNTS.concurrency} (medians over the rounds; "% of direct" paired round by round)`,
+    '',
+    throughputTable(results, direct),
+    ...goal,
+  ];
+  console.log(output.join('\n'));
+  if (profileDir) console.log(`\nCPU profiles of the gateway processes: ${profileDir}/<contender>/*.cpuprofile`);
+
+  const jsonPath = argument('--json') ?? process.env.BENCH_JSON;
+  if (jsonPath) {
+    writeFileSync(
+      jsonPath,
+      `${JSON.stringify(
+        {
+          date: new Date().toISOString(),
+          host,
+          loadAverageEnd,
+          quick: QUICK,
+          rounds: ROUNDS,
+          counts: COUNTS,
+          contenders: results.map(({ rounds: perRound, client, gateway, ...row }) => ({
+            ...row,
+            rounds: perRound.map(({ chat, stream, concurrentLatencies, ...rest }) => rest),
+          })),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    console.log(`\nWrote ${jsonPath}`);
+  }
+}
+
+function commandLine() {
+  const settings = ['BENCH_QUICK', 'BENCH_ROUNDS', 'BENCH_PROFILE']
+    .filter((name) => process.env[name])
+    .map((name) => `${name}=${process.env[name]} `)
+    .join('');
+  const args = process.argv.slice(2).join(' ');
+  return `${settings}node benchmarks/gateway/gateway-overhead.mjs${args ? ` ${args}` : ''}`;
+}
+
+// Ctrl-C or a kill: exit normally, so the exit hook stops the redis-server this run started.
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
+
+await main();
