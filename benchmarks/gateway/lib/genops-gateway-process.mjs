@@ -1,0 +1,49 @@
+// The GenOps gateway (@genops/gateway) in a process of its own, for the gateway benchmark. Started with
+// fork() and one JSON argument `{ upstream, store }` (the fake upstream's base URL; a GenOps store
+// setting, none for the memory store). It sends `{ url }` once it listens, answers a `stats` message
+// with `{ stats: { cpuMicros, spans } }` (its CPU time since it listened and the spans recorded), and closes
+// the gateway gracefully and exits when its parent disconnects.
+//
+// Governance is what a platform team would configure, the same as every other benchmark's
+// (../../lib/workload.mjs): an org-wide daily budget, a per-team budget, a model allow-list, one span
+// per call into the recording providers of @genops/testing, metrics, the audit trail.
+import { startGateway } from '@genops/gateway';
+import { createTestTelemetry } from '@genops/testing';
+import { governanceOptions } from '../../lib/workload.mjs';
+
+/** The in-memory exporter keeps every span until reset: drained this often, off the calls' path. */
+const SPAN_DRAIN_MS = 250;
+
+const { upstream, store } = JSON.parse(process.argv[2]);
+const telemetry = createTestTelemetry({ serviceName: 'gateway-bench' });
+let spans = 0;
+const drainSpans = () => {
+  spans += telemetry.spans().length;
+  telemetry.resetSpans();
+};
+setInterval(drainSpans, SPAN_DRAIN_MS).unref();
+
+const gateway = await startGateway({
+  host: '127.0.0.1',
+  port: 0,
+  upstreams: { openai: { baseUrl: upstream, apiKey: 'sk-upstream' } },
+  virtualKeys: [
+    { key: 'gk-bench', name: 'bench', attribution: { team: 'bench', project: 'overhead', environment: 'benchmark' } },
+  ],
+  genops: governanceOptions(telemetry, store ? { store } : {}),
+});
+
+process.on('message', async (message) => {
+  if (message !== 'stats') return;
+  await telemetry.flush();
+  drainSpans();
+  const { user, system } = process.cpuUsage(cpuAtListen);
+  process.send?.({ stats: { cpuMicros: user + system, spans } });
+});
+process.on('disconnect', async () => {
+  await gateway.close();
+  await telemetry.shutdown();
+  process.exit(0);
+});
+const cpuAtListen = process.cpuUsage();
+process.send?.({ url: `${gateway.url}/v1` });
