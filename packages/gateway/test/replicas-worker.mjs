@@ -19,7 +19,7 @@ const gateway = await startGateway({
     store: new RedisStore({ url: redisUrl, prefix }),
     // One budget line per team, shared by every replica: the line the test reads back from Redis.
     budgets: [{ name: 'shared', limit: limitUsd, window: 'total', per: 'team' }],
-    // Short leases, so a killed replica's reservations end within the test.
+    // The test's lease, so it knows when a killed replica's reservations end.
     reservationLeaseMs: leaseMs,
     autoInstrument: false,
     egress: 'off',

@@ -16,8 +16,12 @@ import { useRedisServer } from '../../store-redis/test/redis-server';
 const redis = useRedisServer();
 const here = dirname(fileURLToPath(import.meta.url));
 const PREFIX = 'replicas';
-/** Short leases: a killed replica's reservations end within the test. */
-const LEASE_MS = 4_000;
+/**
+ * The reservation lease. The test never waits for it: it reads the store as it will be once the leases
+ * have ended (a store client whose clock is a lease ahead). Long enough that no lease ends on its own
+ * while the test runs, on a loaded machine too.
+ */
+const LEASE_MS = 10_000;
 /** Room for about 400 of the test's chat calls (gpt-4o-mini, see CHAT_BODY). */
 const LIMIT_USD = 0.012;
 const TEAMS = ['overspend', 'calibrate', 'kill', 'drain'] as const;
@@ -48,6 +52,8 @@ interface Replica {
 
 let upstream: FakeOpenAIServer;
 let replicas: Replica[] = [];
+/** Every replica process started, listening or not: all of them are stopped after the tests. */
+const processes: { child: ChildProcess; exited: Promise<unknown> }[] = [];
 let store: RedisStore;
 
 function startReplica(): Promise<Replica> {
@@ -67,6 +73,7 @@ function startReplica(): Promise<Replica> {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
+  processes.push({ child, exited });
   return new Promise((resolve, reject) => {
     child.once('message', (message: { url?: string }) => {
       if (message.url) resolve({ url: message.url, child, exited });
@@ -82,17 +89,16 @@ beforeAll(async () => {
     if (!existsSync(join(here, '..', built)))
       throw new Error(`${built} is missing: build first (pnpm exec turbo run build --filter=@genops/gateway...)`);
   upstream = await startFakeOpenAI({
-    // Streams: six content chunks 150 ms apart, so a replica can be stopped in the middle of one.
-    defaults: { usage: { input: CHAT_INPUT_TOKENS, output: MAX_TOKENS }, chunks: 6, chunkDelayMs: 150 },
+    // Streams: six content chunks 250 ms apart, so a replica can be stopped in the middle of one.
+    defaults: { usage: { input: CHAT_INPUT_TOKENS, output: MAX_TOKENS }, chunks: 6, chunkDelayMs: 250 },
   });
   store = new RedisStore({ url: redis.url(), prefix: PREFIX });
   replicas = await Promise.all([startReplica(), startReplica(), startReplica()]);
 }, 60_000);
 
 afterAll(async () => {
-  for (const replica of replicas)
-    if (replica.child.exitCode === null && replica.child.signalCode === null) replica.child.kill('SIGKILL');
-  await Promise.all(replicas.map((replica) => replica.exited));
+  for (const { child } of processes) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await Promise.all(processes.map(({ exited }) => exited));
   await store?.close();
   await upstream?.close();
 });
