@@ -16,41 +16,30 @@ import { fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { runForResult } from './lib/child.mjs';
 import { startRedisServer } from './lib/redis-server.mjs';
-import { machine, machineLine, median, percentile, revision, table, thousands } from './lib/report.mjs';
+import {
+  argument,
+  commandLine,
+  loadAverage,
+  machine,
+  machineLine,
+  median,
+  ms,
+  percentile,
+  positiveIntFromEnv,
+  revision,
+  signedUs,
+  table,
+  thousands,
+  writeBetweenMarkers,
+} from './lib/report.mjs';
+import { roundCounts } from './lib/workload.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const ROUNDS = positiveIntFromEnv('BENCH_ROUNDS', QUICK ? 2 : 5);
 /** Calls (and, for the concurrent phase, milliseconds) per contender per round. */
-const COUNTS = QUICK
-  ? {
-      warmupChat: 100,
-      warmupStream: 20,
-      warmupConcurrentMs: 200,
-      chat: 100,
-      stream: 30,
-      allocation: 50,
-      concurrentMs: 500,
-      concurrency: 50,
-    }
-  : {
-      warmupChat: 500,
-      warmupStream: 100,
-      warmupConcurrentMs: 500,
-      chat: 500,
-      stream: 120,
-      allocation: 200,
-      concurrentMs: 2_000,
-      concurrency: 50,
-    };
-
-function positiveIntFromEnv(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
+const COUNTS = roundCounts(QUICK);
 
 /** The installed version of a dependency of this package (pnpm links each one under node_modules/). */
 const versionOf = (name) =>
@@ -70,17 +59,6 @@ const WRITE = process.argv.includes('--write') || process.env.BENCH_WRITE === '1
 const DOC_PATH = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
 const FIGURES_START = '<!-- side-by-side-figures:start -->';
 const FIGURES_END = '<!-- side-by-side-figures:end -->';
-
-const loadAverage = () =>
-  os
-    .loadavg()
-    .map((value) => value.toFixed(2))
-    .join(' ');
-
-function argument(name) {
-  const index = process.argv.indexOf(name);
-  return index === -1 ? undefined : process.argv[index + 1];
-}
 
 // ---------------------------------------------------------------------------------------------
 // Processes
@@ -111,20 +89,7 @@ function startFakeServer() {
 }
 
 function runContender(settings) {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(new URL('contender.mjs', LIB)), [JSON.stringify(settings)], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    let result;
-    child.once('message', (message) => {
-      result = message;
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code === 0 && result) resolve(result);
-      else reject(new Error(`contender ${settings.contender} exited with code ${code}`));
-    });
-  });
+  return runForResult(fileURLToPath(new URL('contender.mjs', LIB)), settings, `contender ${settings.contender}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -169,8 +134,6 @@ function comparedWithRaw(row, raw) {
 // ---------------------------------------------------------------------------------------------
 // Formatting
 
-const ms = (value) => value.toFixed(3);
-const signedUs = (valueMs) => `${valueMs >= 0 ? '+' : ''}${Math.round(valueMs * 1000)}`;
 const signed = (value, digits = 0) => `${value >= 0 ? '+' : ''}${value.toFixed(digits)}`;
 const kib = (bytes) => (Number.isNaN(bytes) ? 'n/a' : (bytes / 1024).toFixed(1));
 
@@ -347,7 +310,7 @@ async function main() {
   const output = [
     `### Latest run${QUICK ? ' (BENCH_QUICK=1: a smoke run, not figures to quote)' : ''}`,
     '',
-    `- Command: \`${commandLine()}\``,
+    `- Command: \`${commandLine('benchmarks/side-by-side.mjs', ['BENCH_QUICK', 'BENCH_ROUNDS'])}\``,
     `- Date: ${new Date().toISOString()}; GenOps ${GenOps.version} (commit ${revision()}); openai ${openaiVersion}`,
     `- Machine: ${machineLine(host)}; load average at start ${host.loadAverage}, at the end ${loadAverageEnd}`,
     `- ${ROUNDS} rounds, each contender in a fresh process per round, order reversed every other round; per contender and round ` +
@@ -398,28 +361,9 @@ async function main() {
     console.log(`\nWrote ${jsonPath}`);
   }
   if (WRITE) {
-    writeFigures(output.join('\n'));
+    writeBetweenMarkers(DOC_PATH, FIGURES_START, FIGURES_END, output.join('\n'));
     console.log(`\nWrote the figures into ${DOC_PATH}`);
   }
-}
-
-function commandLine() {
-  const settings = ['BENCH_QUICK', 'BENCH_ROUNDS']
-    .filter((name) => process.env[name])
-    .map((name) => `${name}=${process.env[name]} `)
-    .join('');
-  const args = process.argv.slice(2).join(' ');
-  return `${settings}node benchmarks/side-by-side.mjs${args ? ` ${args}` : ''}`;
-}
-
-/** Replaces the figures between the side-by-side markers of docs/benchmarks.md; the method text stays. */
-function writeFigures(figures) {
-  const doc = readFileSync(DOC_PATH, 'utf8');
-  const start = doc.indexOf(FIGURES_START);
-  const end = doc.indexOf(FIGURES_END);
-  if (start === -1 || end < start)
-    throw new Error(`${DOC_PATH} has no ${FIGURES_START} … ${FIGURES_END} block to write the figures into`);
-  writeFileSync(DOC_PATH, `${doc.slice(0, start + FIGURES_START.length)}\n${figures}\n${doc.slice(end)}`);
 }
 
 // Ctrl-C or a kill: exit normally, so the exit hook stops the redis-server this run started.

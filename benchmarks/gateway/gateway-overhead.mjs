@@ -11,6 +11,7 @@
 //   BENCH_QUICK=1 node benchmarks/gateway/gateway-overhead.mjs   # smoke run: 2 rounds, few calls
 //   node benchmarks/gateway/gateway-overhead.mjs --only direct,genops-memory,portkey
 //   node benchmarks/gateway/gateway-overhead.mjs --json out.json
+//   node benchmarks/gateway/gateway-overhead.mjs --write       # also the figures into docs/benchmarks.md
 //   BENCH_PROFILE=/tmp/prof node benchmarks/gateway/gateway-overhead.mjs --only direct,genops-memory
 //                                                                # also a V8 CPU profile of every gateway process
 import { fork } from 'node:child_process';
@@ -18,41 +19,37 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runForResult } from '../lib/child.mjs';
 import { startRedisServer } from '../lib/redis-server.mjs';
-import { machine, machineLine, median, percentile, revision, table, thousands } from '../lib/report.mjs';
+import {
+  argument,
+  commandLine,
+  loadAverage,
+  machine,
+  machineLine,
+  median,
+  ms,
+  percentile,
+  positiveIntFromEnv,
+  revision,
+  signedUs,
+  table,
+  thousands,
+  writeBetweenMarkers,
+} from '../lib/report.mjs';
+import { roundCounts } from '../lib/workload.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const ROUNDS = positiveIntFromEnv('BENCH_ROUNDS', QUICK ? 2 : 5);
-/** Calls (and, for the concurrent phases, milliseconds) per contender per round. */
-const COUNTS = QUICK
-  ? {
-      warmupChat: 100,
-      warmupStream: 20,
-      warmupConcurrentMs: 200,
-      chat: 100,
-      stream: 30,
-      concurrentMs: 500,
-      concurrency: 50,
-    }
-  : {
-      warmupChat: 500,
-      warmupStream: 100,
-      warmupConcurrentMs: 500,
-      chat: 500,
-      stream: 120,
-      concurrentMs: 2_000,
-      concurrency: 50,
-    };
+/** Calls (and, for the concurrent phases, milliseconds) per contender per round: those of side-by-side.mjs (no allocation phase here). */
+const COUNTS = roundCounts(QUICK);
 /** The GenOps gateway's goal from issue 15: added median per call. */
 const GOAL_ADDED_MEDIAN_US = 300;
 
-function positiveIntFromEnv(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
+const WRITE = process.argv.includes('--write') || process.env.BENCH_WRITE === '1';
+const DOC_PATH = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
+const FIGURES_START = '<!-- gateway-figures:start -->';
+const FIGURES_END = '<!-- gateway-figures:end -->';
 
 const HERE = new URL('./', import.meta.url);
 const LIB = new URL('./lib/', import.meta.url);
@@ -92,17 +89,6 @@ const CONTENDERS = [
     }),
   },
 ];
-
-const loadAverage = () =>
-  os
-    .loadavg()
-    .map((value) => value.toFixed(2))
-    .join(' ');
-
-function argument(name) {
-  const index = process.argv.indexOf(name);
-  return index === -1 ? undefined : process.argv[index + 1];
-}
 
 // ---------------------------------------------------------------------------------------------
 // Processes
@@ -148,20 +134,7 @@ async function startProcess(script, args = [], execArgv = []) {
 }
 
 function runClient(settings) {
-  return new Promise((resolve, reject) => {
-    const child = fork(libPath('client.mjs'), [JSON.stringify(settings)], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    let result;
-    child.once('message', (message) => {
-      result = message;
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code === 0 && result) resolve(result);
-      else reject(new Error(`the client through ${settings.baseURL} exited with code ${code}`));
-    });
-  });
+  return runForResult(libPath('client.mjs'), settings, `the client through ${settings.baseURL}`);
 }
 
 /** One contender, one round: its gateway process (if any), a client process, the gateway's figures. */
@@ -191,33 +164,25 @@ async function runRound(contender, { upstream, redisUrl, profileDir }) {
 // ---------------------------------------------------------------------------------------------
 // Aggregation and formatting
 
+/** Pooled over the rounds: the median and p99 of each latency series, and the medians of the rest. */
 function aggregate(contender, rounds) {
-  const pooled = (key) => Float64Array.from(rounds.flatMap((round) => round[key])).sort();
-  const chat = pooled('chat');
-  const stream = pooled('stream');
-  const concurrent = pooled('concurrentLatencies');
+  const latency = {};
+  for (const series of ['chat', 'stream', 'concurrentLatencies']) {
+    const all = Float64Array.from(rounds.flatMap((round) => round[series])).sort();
+    latency[series] = { median: percentile(all, 0.5), p99: percentile(all, 0.99) };
+  }
+  const cpu = rounds.map((round) => round.gatewayCpuMicrosPerCall);
   return {
     ...contender,
     rounds,
-    chatMedian: percentile(chat, 0.5),
-    chatP99: percentile(chat, 0.99),
-    streamMedian: percentile(stream, 0.5),
-    streamP99: percentile(stream, 0.99),
-    concurrentMedian: percentile(concurrent, 0.5),
-    concurrentP99: percentile(concurrent, 0.99),
+    latency,
     roundChatMedians: rounds.map((round) => median(round.chat)),
     callsPerSecond: median(rounds.map((round) => round.concurrentCallsPerSecond)),
-    gatewayCpu:
-      rounds[0].gatewayCpuMicrosPerCall === undefined
-        ? undefined
-        : median(rounds.map((round) => round.gatewayCpuMicrosPerCall)),
+    gatewayCpu: cpu.includes(undefined) ? undefined : median(cpu),
     spans: rounds.reduce((total, round) => total + (round.stats?.spans ?? 0), 0),
     calls: rounds.reduce((total, round) => total + round.calls, 0),
   };
 }
-
-const ms = (value) => value.toFixed(3);
-const signedUs = (valueMs) => `${valueMs >= 0 ? '+' : ''}${Math.round(valueMs * 1000)}`;
 
 function latencyTable(results, direct) {
   return table(
@@ -237,16 +202,16 @@ function latencyTable(results, direct) {
       const perRound = row.roundChatMedians.map((value, round) => value - direct.roundChatMedians[round]);
       return [
         row.label,
-        ms(row.chatMedian),
-        base ? '' : signedUs(row.chatMedian - direct.chatMedian),
+        ms(row.latency.chat.median),
+        base ? '' : signedUs(row.latency.chat.median - direct.latency.chat.median),
         base
           ? ''
           : `${signedUs(median(perRound))} (${signedUs(Math.min(...perRound))} … ${signedUs(Math.max(...perRound))})`,
-        ms(row.chatP99),
-        base ? '' : signedUs(row.chatP99 - direct.chatP99),
-        ms(row.streamMedian),
-        base ? '' : signedUs(row.streamMedian - direct.streamMedian),
-        ms(row.streamP99),
+        ms(row.latency.chat.p99),
+        base ? '' : signedUs(row.latency.chat.p99 - direct.latency.chat.p99),
+        ms(row.latency.stream.median),
+        base ? '' : signedUs(row.latency.stream.median - direct.latency.stream.median),
+        ms(row.latency.stream.p99),
       ];
     }),
   );
@@ -273,8 +238,8 @@ function throughputTable(results, direct) {
         row.label,
         thousands(row.callsPerSecond),
         `${Math.round(share * 100)}%`,
-        ms(row.concurrentMedian),
-        ms(row.concurrentP99),
+        ms(row.latency.concurrentLatencies.median),
+        ms(row.latency.concurrentLatencies.p99),
         row.gatewayCpu === undefined ? '' : thousands(row.gatewayCpu),
         row.id.startsWith('genops') ? (row.spans / row.calls).toFixed(2) : '',
       ];
@@ -340,19 +305,19 @@ async function main() {
     );
   const { GenOps } = await import('@genops/core');
   const memory = results.find((row) => row.id === 'genops-memory');
+  const added = memory ? memory.latency.chat.median - direct.latency.chat.median : 0;
   const goal = memory
     ? [
         '',
         `Issue 15 goal: the GenOps gateway (memory store) adds ≤ ${GOAL_ADDED_MEDIAN_US} µs to the median call: ` +
-          `measured ${signedUs(memory.chatMedian - direct.chatMedian)} µs, ` +
-          `${(memory.chatMedian - direct.chatMedian) * 1000 <= GOAL_ADDED_MEDIAN_US ? 'met' : 'not met'}.`,
+          `measured ${signedUs(added)} µs, ${added * 1000 <= GOAL_ADDED_MEDIAN_US ? 'met' : 'not met'}.`,
       ]
     : [];
 
   const output = [
     `### Latest run${QUICK ? ' (BENCH_QUICK=1: a smoke run, not figures to quote)' : ''}`,
     '',
-    `- Command: \`${commandLine()}\``,
+    `- Command: \`${commandLine('benchmarks/gateway/gateway-overhead.mjs', ['BENCH_QUICK', 'BENCH_ROUNDS', 'BENCH_PROFILE'])}\``,
     `- Date: ${new Date().toISOString()}; GenOps ${GenOps.version} (commit ${revision()}); openai ${versionOf('openai')}`,
     `- Machine: ${machineLine(host)}; load average at start ${host.loadAverage}, at the end ${loadAverageEnd}`,
     `- ${ROUNDS} rounds, a fresh gateway and client process per contender and round, order reversed every other round; ` +
@@ -376,36 +341,19 @@ async function main() {
 
   const jsonPath = argument('--json') ?? process.env.BENCH_JSON;
   if (jsonPath) {
-    writeFileSync(
-      jsonPath,
-      `${JSON.stringify(
-        {
-          date: new Date().toISOString(),
-          host,
-          loadAverageEnd,
-          quick: QUICK,
-          rounds: ROUNDS,
-          counts: COUNTS,
-          contenders: results.map(({ rounds: perRound, client, gateway, ...row }) => ({
-            ...row,
-            rounds: perRound.map(({ chat, stream, concurrentLatencies, ...rest }) => rest),
-          })),
-        },
-        null,
-        2,
-      )}\n`,
-    );
+    // Every figure but the raw latencies (pooled into the tables above).
+    const contendersJson = results.map(({ rounds: perRound, client, gateway, ...row }) => ({
+      ...row,
+      rounds: perRound.map(({ chat, stream, concurrentLatencies, ...rest }) => rest),
+    }));
+    const run = { date: new Date().toISOString(), host, loadAverageEnd, quick: QUICK, rounds: ROUNDS, counts: COUNTS };
+    writeFileSync(jsonPath, `${JSON.stringify({ ...run, contenders: contendersJson }, null, 2)}\n`);
     console.log(`\nWrote ${jsonPath}`);
   }
-}
-
-function commandLine() {
-  const settings = ['BENCH_QUICK', 'BENCH_ROUNDS', 'BENCH_PROFILE']
-    .filter((name) => process.env[name])
-    .map((name) => `${name}=${process.env[name]} `)
-    .join('');
-  const args = process.argv.slice(2).join(' ');
-  return `${settings}node benchmarks/gateway/gateway-overhead.mjs${args ? ` ${args}` : ''}`;
+  if (WRITE) {
+    writeBetweenMarkers(DOC_PATH, FIGURES_START, FIGURES_END, output.join('\n'));
+    console.log(`\nWrote the figures into ${DOC_PATH}`);
+  }
 }
 
 // Ctrl-C or a kill: exit normally, so the exit hook stops the redis-server this run started.

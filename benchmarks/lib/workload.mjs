@@ -37,3 +37,31 @@ export async function streamingCall(client) {
     // Read every chunk.
   }
 }
+
+/**
+ * Calls (and, for the concurrent phases, milliseconds) per contender and round of the side-by-side
+ * benchmarks (side-by-side.mjs, gateway/gateway-overhead.mjs); `quick` for a smoke run (BENCH_QUICK=1).
+ */
+export function roundCounts(quick) {
+  return quick
+    ? {
+        warmupChat: 100,
+        warmupStream: 20,
+        warmupConcurrentMs: 200,
+        chat: 100,
+        stream: 30,
+        allocation: 50,
+        concurrentMs: 500,
+        concurrency: 50,
+      }
+    : {
+        warmupChat: 500,
+        warmupStream: 100,
+        warmupConcurrentMs: 500,
+        chat: 500,
+        stream: 120,
+        allocation: 200,
+        concurrentMs: 2_000,
+        concurrency: 50,
+      };
+}
