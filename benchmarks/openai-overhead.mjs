@@ -608,23 +608,28 @@ function renderDoc(results, history, preserved) {
   return `# Benchmarks
 
 What GenOps governance adds to a call of the real \`openai\` SDK, on its own and side by side with the
-OpenTelemetry instrumentations of its peers. \`pnpm bench\` builds, then runs three scripts:
+OpenTelemetry instrumentations of its peers, and what the GenOps gateway adds beside Portkey's.
+\`pnpm bench\` builds, then runs five scripts:
 
 1. \`benchmarks/side-by-side.mjs\`: [side by side](#side-by-side) with the raw SDK, OpenLLMetry and
    OpenInference, GenOps on each store, each contender in its own process.
 2. \`benchmarks/openai-overhead.mjs\`: [GenOps on and off in one process](#genops-on-and-off-in-one-process),
    the governance hot path alone, memory.
 3. \`benchmarks/store-throughput.mjs\`: [reserve + settle on each store](#stores-reserve--settle).
+4. \`benchmarks/egress-overhead.mjs\`: [egress governance](#egress-governance).
+5. \`benchmarks/gateway/gateway-overhead.mjs\`: [gateways](#gateways-direct-genops-portkey): direct calls,
+   the GenOps gateway on each store and Portkey's gateway, each party in its own process.
 
 This file is written by \`node --expose-gc benchmarks/openai-overhead.mjs --write\`; change the script, not
-this file. The script keeps two sections as they are: "Side by side" (its method is written here by hand,
-its figures by \`node benchmarks/side-by-side.mjs --write\`) and "Stores" (written by
-\`node benchmarks/store-throughput.mjs --write\`).
+this file. The script keeps three sections as they are: "Side by side" (its method is written here by hand,
+its figures by \`node benchmarks/side-by-side.mjs --write\`), "Stores" (written by
+\`node benchmarks/store-throughput.mjs --write\`) and "Gateways" (its method by hand, its figures by
+\`node benchmarks/gateway/gateway-overhead.mjs --write\`).
 
 ## How to run
 
 \`\`\`sh
-pnpm bench                                                # builds, then runs all three (about 5 minutes)
+pnpm bench                                                # builds, then runs all five (about 10 minutes)
 BENCH_WRITE=1 pnpm bench                                  # the same, and writes every figure into this file
 node --expose-gc benchmarks/openai-overhead.mjs --write   # after a build: this one alone, rewrites this file
 \`\`\`
@@ -755,8 +760,11 @@ function writeDoc(results) {
   const previous = existsSync(DOC_PATH) ? readFileSync(DOC_PATH, 'utf8') : '';
   const sideBySide = /<!-- side-by-side:start -->[\s\S]*?<!-- side-by-side:end -->/.exec(previous)?.[0];
   const stores = /<!-- stores:start -->[\s\S]*?<!-- stores:end -->/.exec(previous)?.[0];
+  // The gateway section (benchmarks/gateway/gateway-overhead.mjs, method by hand) too, at the end.
+  const gateway = /<!-- gateway:start -->[\s\S]*?<!-- gateway:end -->/.exec(previous)?.[0];
   const doc = renderDoc(results, history, { sideBySide });
-  writeFileSync(DOC_PATH, stores ? `${doc.trimEnd()}\n\n${stores}\n` : doc);
+  const kept = [stores, gateway].filter((section) => section !== undefined);
+  writeFileSync(DOC_PATH, kept.length > 0 ? `${doc.trimEnd()}\n\n${kept.join('\n\n')}\n` : doc);
 }
 
 // ---------------------------------------------------------------------------------------------
