@@ -70,6 +70,12 @@ const CONTENDERS = [
     label: 'direct (no gateway)',
     client: (upstream) => ({ baseURL: upstream, apiKey: 'sk-upstream', headers: {} }),
   },
+  {
+    id: 'bare-hop',
+    label: 'bare hop (fastify + undici)',
+    gateway: { script: 'bare-proxy-process.mjs' },
+    client: (_upstream, gateway) => ({ baseURL: gateway, apiKey: 'sk-upstream', headers: {} }),
+  },
   ...['memory', 'sqlite', 'redis'].map((store) => ({
     id: `genops-${store}`,
     label: `GenOps gateway, ${store === 'sqlite' ? 'SQLite' : store === 'redis' ? 'Redis' : 'memory'} store`,
@@ -306,11 +312,16 @@ async function main() {
   const { GenOps } = await import('@genops/core');
   const memory = results.find((row) => row.id === 'genops-memory');
   const added = memory ? memory.latency.chat.median - direct.latency.chat.median : 0;
+  const hop = results.find((row) => row.id === 'bare-hop');
   const goal = memory
     ? [
         '',
         `Issue 15 goal: the GenOps gateway (memory store) adds ≤ ${GOAL_ADDED_MEDIAN_US} µs to the median call: ` +
-          `measured ${signedUs(added)} µs, ${added * 1000 <= GOAL_ADDED_MEDIAN_US ? 'met' : 'not met'}.`,
+          `measured ${signedUs(added)} µs, ${added * 1000 <= GOAL_ADDED_MEDIAN_US ? 'met' : 'not met'}.` +
+          (hop
+            ? ` Of it, the HTTP hop alone (bare hop − direct): ${signedUs(hop.latency.chat.median - direct.latency.chat.median)} µs; ` +
+              `governance (GenOps, memory − bare hop): ${signedUs(memory.latency.chat.median - hop.latency.chat.median)} µs.`
+            : ''),
       ]
     : [];
 
