@@ -26,14 +26,16 @@ async function expectSettled() {
 describe('gateway: OpenAI wire', () => {
   it('chat completion: forwarded with the upstream key, attributed by the virtual key, priced and settled', async () => {
     await setup.start();
-    const completion = await client().chat.completions.create({
-      model: 'gpt-4o',
-      max_tokens: 100,
-      messages: [{ role: 'user', content: 'hi' }],
-    });
+    const completion = await client().chat.completions.create(
+      { model: 'gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] },
+      { headers: { cookie: 'session=1', 'x-genops-spoof': '1', 'openai-beta': 'assistants=v2' } },
+    );
     expect(completion.choices[0]?.message.content).toBe('Hello from the fake OpenAI server.');
     const upstream = setup.openai.requests[0];
     expect(upstream?.headers.authorization).toBe('Bearer sk-upstream-openai');
+    expect(upstream?.headers['openai-beta']).toBe('assistants=v2');
+    expect(upstream?.headers.cookie).toBeUndefined();
+    expect(upstream?.headers['x-genops-spoof']).toBeUndefined();
     expect(JSON.stringify(upstream?.headers)).not.toContain(TEAM_A_KEY);
     expect(upstream?.body).toEqual({ model: 'gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] });
     const span = onlySpan();
@@ -165,6 +167,18 @@ describe('gateway: OpenAI wire', () => {
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('invalid_virtual_key');
     expect(setup.openai.requests).toHaveLength(0);
     expect(setup.telemetry.spans()).toHaveLength(0);
+  });
+
+  it('a path the gateway does not serve: 404 as an OpenAI error', async () => {
+    await setup.start();
+    const response = await fetch(`${setup.gateway.url}/v1/images/generations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEAM_A_KEY}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('route_not_found');
+    expect(setup.openai.requests).toHaveLength(0);
   });
 
   it('an upstream error is passed through with its status; the unit fails unbilled', async () => {
