@@ -7,6 +7,7 @@ import { GenOps, type GenOpsHandle, type GenOpsOptions, loadPolicyFile, withAttr
 import { type DispatchHandler, type DispatchOptions, governWire } from '@genops/core/internal';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Agent } from 'undici';
+import { serveModels } from './models';
 import {
   type GatewayOptions,
   type GatewayPlugin,
@@ -72,6 +73,9 @@ const NOT_FORWARDED = new Set([
   'openai-project',
 ]);
 
+/** How long the upstream may take to send its headers, and between two chunks of its body. */
+const UPSTREAM_TIMEOUT_MS = 600_000;
+
 /** Response encodings the usage reader decodes (others would hide the usage). */
 const READABLE_ENCODINGS = new Set(['gzip', 'deflate', 'br', 'identity']);
 
@@ -129,7 +133,14 @@ async function build(
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  const agent = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
+  // One connection pool per upstream origin, reused by every request. A non-streamed answer of a
+  // reasoning model may take minutes before its headers: 10 minutes, like the providers' own limits.
+  const agent = new Agent({
+    keepAliveTimeout: 30_000,
+    connections: 256,
+    headersTimeout: UPSTREAM_TIMEOUT_MS,
+    bodyTimeout: UPSTREAM_TIMEOUT_MS,
+  });
   const inFlight = new Set<InFlightRequest>();
   let closing = false;
   let url = '';
@@ -155,6 +166,15 @@ async function build(
     const refusal = gatewayRefusal(status, code, status < 500 ? String(error.message) : 'internal gateway error');
     reply.hijack();
     sendRefusal(reply.raw, route?.errors ?? 'openai', refusal);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] as string;
+    reply.hijack();
+    sendRefusal(
+      reply.raw,
+      path.startsWith('/v1/messages') ? 'anthropic' : 'openai',
+      gatewayRefusal(404, 'route_not_found', `the GenOps gateway has no route ${request.method} ${path.slice(0, 200)}`),
+    );
   });
   for (const plugin of options.plugins ?? []) registerPlugin(app, plugin);
   await app.ready();
@@ -185,6 +205,14 @@ async function build(
             : `the gateway has no ${provider} upstream configured (gateway.upstreams.${provider})`,
         ),
       );
+    const query = request.raw.url?.indexOf('?') ?? -1;
+    const search = query >= 0 ? (request.raw.url as string).slice(query) : '';
+    const headers = upstreamHeaders(request.headers, upstream);
+    if (!route.endpoint) {
+      // A read that bills nothing (the model list): not a governed unit.
+      await serveModels(agent, upstream, headers, search, response);
+      return;
+    }
     let finish: () => void = () => {};
     const done = new Promise<void>((resolve) => {
       finish = resolve;
@@ -193,12 +221,11 @@ async function build(
     const entry: InFlightRequest = { handler, done };
     inFlight.add(entry);
     void done.then(() => inFlight.delete(entry));
-    const query = request.raw.url?.indexOf('?') ?? -1;
     const dispatchOptions: DispatchOptions = {
       origin: upstream.origin,
-      path: `${upstream.basePath}${route.url.slice(3)}${query >= 0 ? (request.raw.url as string).slice(query) : ''}`,
+      path: `${upstream.basePath}${route.url.slice(3)}${search}`,
       method: route.method,
-      headers: upstreamHeaders(request.headers, upstream),
+      headers,
     };
     // The upstream request of a closed client is never sent (its unit fails unbilled).
     const dispatch = (sent: DispatchOptions, wrapped: DispatchHandler): boolean => {
@@ -206,15 +233,6 @@ async function build(
       handler.traceparent = (sent.headers as Record<string, string> | undefined)?.traceparent;
       return agent.dispatch(sent as Parameters<Agent['dispatch']>[0], wrapped as Parameters<Agent['dispatch']>[1]);
     };
-    if (!route.endpoint) {
-      // A read that bills nothing (the model list): forwarded as is.
-      try {
-        dispatch(dispatchOptions, handler);
-      } catch {
-        finish();
-      }
-      return;
-    }
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     try {
       const governed = await withAttribution(key.attribution, () =>

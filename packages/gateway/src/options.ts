@@ -14,8 +14,9 @@ export const PROVIDERS: readonly ProviderName[] = ['openai', 'anthropic'];
 /** Where a provider's requests go, and the key the gateway sends (clients never see it). */
 export interface UpstreamOptions {
   /**
-   * The URL the route's path after `/v1` is appended to, version prefix included. Default
-   * `https://api.openai.com/v1` / `https://api.anthropic.com/v1`.
+   * The base URL as the provider's own SDK takes it (`baseURL`): `https://api.openai.com/v1` for
+   * OpenAI (with the version), `https://api.anthropic.com` for Anthropic (without: its SDK adds `/v1`).
+   * These are the defaults.
    */
   baseUrl?: string;
   /** The provider key. Default: from `apiKeyEnv`, else `OPENAI_API_KEY` / `ANTHROPIC_API_KEY`. */
@@ -32,7 +33,7 @@ export interface VirtualKeyOptions {
   name: string;
   /** The key as clients send it. Prefer `keyHash` or `keyEnv` in files. */
   key?: string;
-  /** `sha256:<64 hex digits>`: the SHA-256 of the key (`genops gateway hash-key`, or `sha256sum`). */
+  /** `sha256:<64 hex digits>`: the SHA-256 of the key (`printf %s "$KEY" | sha256sum`, or `hashKey(key)`). */
   keyHash?: string;
   /** The environment variable holding the key. */
   keyEnv?: string;
@@ -56,8 +57,10 @@ export type GatewayPlugin =
 export interface GatewayOptions {
   /** Interface to listen on. Default `GENOPS_GATEWAY_HOST`, else the file's `gateway.host`, else `127.0.0.1`. */
   host?: string;
-  /** Port. Default `GENOPS_GATEWAY_PORT`, else the file's `gateway.port`, else 0 (a free port). */
+  /** Port. Default `GENOPS_GATEWAY_PORT`, else the file's `gateway.port`, else `defaultPort`. */
   port?: number;
+  /** The port when neither `port`, `GENOPS_GATEWAY_PORT` nor the file sets one. Default 0 (a free port); the CLI's is 4000. */
+  defaultPort?: number;
   upstreams?: Partial<Record<ProviderName, UpstreamOptions>>;
   virtualKeys?: VirtualKeyOptions[];
   /**
@@ -80,7 +83,7 @@ export interface GatewayOptions {
 
 const DEFAULT_BASE_URLS: Record<ProviderName, string> = {
   openai: 'https://api.openai.com/v1',
-  anthropic: 'https://api.anthropic.com/v1',
+  anthropic: 'https://api.anthropic.com',
 };
 const KEY_ENV: Record<ProviderName, string> = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY' };
 export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
@@ -124,6 +127,7 @@ const port = z.number().int().min(0).max(65_535);
 const settingsSchema = z.strictObject({
   host: z.string().min(1).optional(),
   port: port.optional(),
+  defaultPort: port.optional(),
   upstreams: z.strictObject({ openai: upstreamSchema.optional(), anthropic: upstreamSchema.optional() }).optional(),
   virtualKeys: z.array(virtualKeySchema).optional(),
   drainTimeoutMs: z.number().int().min(0).max(3_600_000).optional(),
@@ -136,8 +140,19 @@ const settingsSchema = z.strictObject({
 });
 type Settings = z.output<typeof settingsSchema>;
 
-/** Fields whose value is a secret: a problem there never shows the value. */
-const SECRET_FIELDS = new Set(['key', 'apiKey']);
+/** Fields whose value may be a secret: a problem never shows their value. */
+const SECRET_FIELDS = new Set(['key', 'apiKey', 'headers']);
+
+/** `value` with every secret field's value replaced by `(hidden)` (a copy; depth-bounded). */
+function redacted(value: unknown, field: PropertyKey | undefined, depth = 0): unknown {
+  if (typeof field === 'string' && SECRET_FIELDS.has(field)) return value === undefined ? undefined : '(hidden)';
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 8) return '(nested)';
+  if (Array.isArray(value)) return value.map((item, index) => redacted(item, index, depth + 1));
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) copy[key] = redacted(item, key, depth + 1);
+  return copy;
+}
 
 function validate(value: unknown, where: string): Settings {
   const parsed = settingsSchema.safeParse(value);
@@ -145,12 +160,10 @@ function validate(value: unknown, where: string): Settings {
   const issue = parsed.error.issues[0] as z.core.$ZodIssue;
   const field = joinPath(issue.path);
   const path = field ? `${where}.${field}` : where;
-  const last = issue.path[issue.path.length - 1];
-  const secret = typeof last === 'string' && SECRET_FIELDS.has(last);
-  const received = secret ? '(hidden)' : valueAt(value, issue.path);
+  const received = redacted(valueAt(value, issue.path), issue.path[issue.path.length - 1]);
   throw new ConfigError({
     path,
-    message: secret ? issue.message : describeIssue(issue, received),
+    message: describeIssue(issue, received),
     ...(expectedFor(issue) ? { expected: expectedFor(issue) as string } : {}),
     received,
   });
@@ -276,7 +289,7 @@ export function resolveSettings(
   }
   return {
     host: given.host ?? envHost ?? file.host ?? '127.0.0.1',
-    port: given.port ?? portFromEnv ?? file.port ?? 0,
+    port: given.port ?? portFromEnv ?? file.port ?? given.defaultPort ?? 0,
     upstreams,
     keys,
     drainTimeoutMs: given.drainTimeoutMs ?? file.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
@@ -296,7 +309,9 @@ function upstreamOf(
     if (provider === 'anthropic') headers['x-api-key'] = secrets.apiKey;
     else headers.authorization = `Bearer ${secrets.apiKey}`;
   }
-  const basePath = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
+  const path = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
+  // The route's path after `/v1` is appended to this: OpenAI base URLs carry the version, Anthropic's do not.
+  const basePath = provider === 'anthropic' ? `${path}/v1` : path;
   return {
     provider,
     origin: url.origin,
