@@ -5,7 +5,8 @@ import { askStreamUsage, UsageChunkFilter } from '../src/stream-usage';
 
 const content = (text: string) =>
   `data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"${text}"}}],"usage":null}\n\n`;
-const usage = 'data: {"id":"c1","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":2}}\n\n';
+const usage =
+  'data: {"id":"c1","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":2}}\n\n';
 const STREAM = `${content('Hé')}${content('llo')}${usage}data: [DONE]\n\n`;
 const EXPECTED = `${content('Hé')}${content('llo')}data: [DONE]\n\n`;
 
