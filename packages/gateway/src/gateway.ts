@@ -21,6 +21,7 @@ import {
 import { gatewayRefusal, isGovernanceError, type Refusal, refusalOf, sendRefusal } from './refusal';
 import { ClientClosedError, ReplyHandler } from './reply-handler';
 import { ROUTES, type Route } from './routes';
+import { askStreamUsage } from './stream-usage';
 import { parentContextOf } from './trace-context';
 
 declare module 'fastify' {
@@ -234,6 +235,15 @@ async function build(
       return agent.dispatch(sent as Parameters<Agent['dispatch']>[0], wrapped as Parameters<Agent['dispatch']>[1]);
     };
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const askUsage = (json: Record<string, unknown>) => {
+      const rewritten = askStreamUsage(json);
+      if (rewritten) {
+        handler.hideUsageChunk = true;
+        // The usage chunk is filtered from the text: the upstream must not compress it.
+        (dispatchOptions.headers as Record<string, string | string[]>)['accept-encoding'] = 'identity';
+      }
+      return rewritten;
+    };
     try {
       const governed = await withAttribution(key.attribution, () =>
         governWire(
@@ -247,6 +257,7 @@ async function build(
             parent: parentContextOf(request.headers.traceparent),
             propagate: true,
             maxBodyBytes: settings.maxBodyBytes,
+            ...(route.url === '/v1/chat/completions' ? { rewrite: askUsage } : {}),
           },
           handler,
           dispatch,

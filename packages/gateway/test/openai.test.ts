@@ -60,12 +60,16 @@ describe('gateway: OpenAI wire', () => {
     });
     let text = '';
     let chunks = 0;
+    let usage: unknown;
     for await (const chunk of stream) {
       chunks++;
       text += chunk.choices[0]?.delta.content ?? '';
+      usage ??= chunk.usage ?? undefined;
     }
     expect(text).toBe('Hello from the fake OpenAI server.');
     expect(chunks).toBeGreaterThanOrEqual(5);
+    // The client asked for usage: its usage chunk reaches it.
+    expect(usage).toMatchObject({ prompt_tokens: 40, completion_tokens: 12 });
     const span = onlySpan();
     expect(span.attributes['gen_ai.request.stream']).toBe(true);
     expect(span.attributes['gen_ai.usage.input_tokens']).toBe(40);
@@ -73,6 +77,28 @@ describe('gateway: OpenAI wire', () => {
     // gpt-4o-mini: 40 × $0.15/M + 12 × $0.60/M = $0.0000132.
     expect(nanos(span.attributes['genops.accounting.actual'])).toBe(13_200);
     expect(span.attributes['genops.accounting.incomplete']).toBeUndefined();
+    await expectSettled();
+  });
+
+  it('a chat stream that did not ask for usage: the gateway asks, settles from it, and hides the usage chunk', async () => {
+    await setup.start();
+    setup.openai.enqueue({ chunks: 6, usage: { input: 40, output: 12 } });
+    const stream = await client().chat.completions.create({
+      model: 'gpt-4o-mini',
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    let text = '';
+    for await (const chunk of stream) {
+      // Every chunk the client sees has a choice (clients read chunk.choices[0]).
+      expect(chunk.choices).toHaveLength(1);
+      text += chunk.choices[0]?.delta.content ?? '';
+    }
+    expect(text).toBe('Hello from the fake OpenAI server.');
+    expect(setup.openai.requests[0]?.body.stream_options).toEqual({ include_usage: true });
+    const span = onlySpan();
+    expect(span.attributes['genops.accounting.incomplete']).toBeUndefined();
+    expect(nanos(span.attributes['genops.accounting.actual'])).toBe(13_200);
     await expectSettled();
   });
 
