@@ -35,7 +35,8 @@ export function raindropAttributes(call: GovernedCall): Attributes {
   const user = call.user ?? call.customer;
   if (user) attributes[property('user_id')] = user;
   if (call.session) attributes[property('convo_id')] = call.session;
-  for (const [key, value] of Object.entries(attributionOf(call))) attributes[property(`genops_${snakeCase(key)}`)] = value;
+  for (const [key, value] of Object.entries(attributionOf(call)))
+    attributes[property(`genops_${snakeCase(key)}`)] = value;
   if (call.costUsd !== undefined) attributes[property('genops_cost_usd')] = call.costUsd;
   if (call.reservedUsd !== undefined) attributes[property('genops_reserved_usd')] = call.reservedUsd;
   if (call.reasonCode) attributes[property('genops_reason_code')] = call.reasonCode;
@@ -118,7 +119,10 @@ export function raindropSpanProcessor(
 ): SpanProcessorLike {
   return withRaindrop(
     raindrop.createSpanProcessor({
-      allowedInstrumentationLibraries: [GENOPS_INSTRUMENTATION_SCOPE, ...(options.allowedInstrumentationLibraries ?? [])],
+      allowedInstrumentationLibraries: [
+        GENOPS_INSTRUMENTATION_SCOPE,
+        ...(options.allowedInstrumentationLibraries ?? []),
+      ],
     }),
   );
 }

@@ -103,7 +103,9 @@ describe('weaveOtlpExporterConfig()', () => {
   it('names the missing option and its environment variable', () => {
     const attempt = () => weaveOtlpExporterConfig({}, { WANDB_API_KEY: 'k', WANDB_ENTITY: 'acme' });
     expect(attempt).toThrow(IntegrationConfigError);
-    expect(attempt).toThrow('weave: no Weave project (pass { project } to weaveOtlpExporterConfig(), or set WANDB_PROJECT)');
+    expect(attempt).toThrow(
+      'weave: no Weave project (pass { project } to weaveOtlpExporterConfig(), or set WANDB_PROJECT)',
+    );
     expect(() => weaveOtlpExporterConfig({ apiKey: ' ' }, {})).toThrow(/WANDB_API_KEY/);
   });
 
