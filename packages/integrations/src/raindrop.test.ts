@@ -1,7 +1,7 @@
 import Raindrop from 'raindrop-ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GovernedCalls, runGovernedCalls } from './__fixtures__/governed-calls';
-import { type IngestionServer, startIngestionServer } from './__fixtures__/ingestion-server';
+import { type IngestionServer, spanWithId, startIngestionServer } from './__fixtures__/ingestion-server';
 import { type DecodedSpan, receivedProtobufSpans } from './__fixtures__/otlp-protobuf';
 import { GENOPS_INSTRUMENTATION_SCOPE, raindropSpanProcessor } from './raindrop';
 
@@ -30,11 +30,7 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-const receivedSpan = (spanId: string): DecodedSpan => {
-  const span = received.find((candidate) => candidate.spanId === spanId);
-  if (!span) throw new Error(`Raindrop did not receive span ${spanId}`);
-  return span;
-};
+const receivedSpan = (spanId: string): DecodedSpan => spanWithId(received, spanId);
 
 describe('raindropSpanProcessor(new Raindrop({ useExternalOtel: true }))', () => {
   it("exports GenOps' spans (its scope allowed) to Raindrop's /v1/traces with the write key", () => {

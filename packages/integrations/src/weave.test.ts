@@ -2,7 +2,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GovernedCalls, runGovernedCalls } from './__fixtures__/governed-calls';
-import { type IngestionServer, startIngestionServer } from './__fixtures__/ingestion-server';
+import { type IngestionServer, spanWithId, startIngestionServer } from './__fixtures__/ingestion-server';
 import { type DecodedSpan, receivedProtobufSpans } from './__fixtures__/otlp-protobuf';
 import { IntegrationConfigError } from './integration-config-error';
 import { weaveOtlpExporterConfig, withWeave } from './weave';
@@ -28,11 +28,7 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-const receivedSpan = (spanId: string): DecodedSpan => {
-  const span = received.find((candidate) => candidate.spanId === spanId);
-  if (!span) throw new Error(`Weave did not receive span ${spanId}`);
-  return span;
-};
+const receivedSpan = (spanId: string): DecodedSpan => spanWithId(received, spanId);
 
 describe('withWeave() and weaveOtlpExporterConfig()', () => {
   it("posts protobuf to Weave's OTLP path with the documented auth and project headers", () => {

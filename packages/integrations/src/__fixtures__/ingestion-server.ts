@@ -62,7 +62,7 @@ export function receivedSpans(server: IngestionServer, path: string): Conformanc
 }
 
 /** The received span with this id (fails the test when there is none). */
-export function spanWithId(spans: readonly ConformanceSpan[], spanId: string): ConformanceSpan {
+export function spanWithId<S extends ConformanceSpan>(spans: readonly S[], spanId: string): S {
   const span = spans.find((candidate) => candidate.spanId === spanId);
   if (!span) throw new Error(`the tool did not receive span ${spanId}`);
   return span;
