@@ -1,3 +1,5 @@
+import { context } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import Raindrop from 'raindrop-ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GovernedCalls, runGovernedCalls } from './__fixtures__/governed-calls';
@@ -89,5 +91,36 @@ describe('raindropSpanProcessor(new Raindrop({ useExternalOtel: true }))', () =>
 
   it('sends no prompt or completion content', () => {
     for (const request of receiver.requests) expect(request.raw.includes('ticket 1234')).toBe(false);
+  });
+});
+
+describe('inside a Raindrop interaction', () => {
+  it("the call carries the interaction's event_id, so Raindrop shows it in the interaction's trace", async () => {
+    // As in an app with the OpenTelemetry Node SDK: a context manager carries Raindrop's association
+    // properties from interaction.withSpan() to the spans started inside it.
+    const contextManager = new AsyncLocalStorageContextManager();
+    context.setGlobalContextManager(contextManager.enable());
+    const inner = await startIngestionServer();
+    const client = new Raindrop({
+      writeKey: 'rd_test_write_key_0001',
+      endpoint: `${inner.url}/v1/`,
+      useExternalOtel: true,
+      localWorkshopUrl: false,
+    });
+    try {
+      const interaction = client.begin({ eventId: 'evt-123', event: 'support_chat', userId: 'user-42' });
+      const inside = await interaction.withSpan({ name: 'answer' }, () =>
+        runGovernedCalls([raindropSpanProcessor(client)]),
+      );
+      const span = spanWithId(receivedProtobufSpans(inner.requests, '/v1/traces'), inside.allowed.spanContext().spanId);
+      expect(span.attributes[`${ASSOCIATION}.event_id`]).toBe('evt-123');
+      expect(span.attributes[`${ASSOCIATION}.genops_cost_usd`]).toBe(
+        inside.allowed.attributes['genops.accounting.actual'],
+      );
+    } finally {
+      await client.close();
+      await inner.close();
+      context.disable();
+    }
   });
 });
