@@ -1,6 +1,6 @@
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import Raindrop from 'raindrop-ai';
+import { Raindrop } from 'raindrop-ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GovernedCalls, runGovernedCalls } from './__fixtures__/governed-calls';
 import { type IngestionServer, spanWithId, startIngestionServer } from './__fixtures__/ingestion-server';
