@@ -8,7 +8,7 @@
 // `convo_id`, `event_id`: what `raindrop.begin()` sets). GenOps' scope is added to the allowed ones, and
 // each unit carries its attribution, cost and decision as association properties, plus the token counts
 // in Traceloop's names.
-import type { Attributes } from '@opentelemetry/api';
+import type { Attributes, Context } from '@opentelemetry/api';
 import { attributionOf, snakeCase } from './governed-call';
 import { MappingSpanProcessor } from './mapping-span-processor';
 import { ASSOCIATION_PROPERTIES } from './traceloop';
@@ -75,7 +75,7 @@ function withLegacySpanFields<S extends EndedSpan>(span: S): S {
 /** A processor that hands OpenTelemetry 1.x processors spans they can read (see {@link withLegacySpanFields}). */
 class LegacySpanFieldsProcessor implements SpanProcessorLike {
   constructor(private readonly inner: SpanProcessorLike) {}
-  onStart(span: unknown, parentContext: Parameters<SpanProcessorLike['onStart']>[1]): void {
+  onStart(span: unknown, parentContext: Context): void {
     this.inner.onStart(span, parentContext);
   }
   onEnd(span: EndedSpan): void {
