@@ -81,13 +81,12 @@ export class AuditIndex {
     return this.blocked.slice(-limit).reverse();
   }
 
-  /** Spend per bucket by `dimension` since `since` (epoch ms). */
-  spendSeries(dimension: SpendDimension, bucket: 'hour' | 'day', since: number, now: number): SpendSeries {
+  /** Spend by `dimension` in the last `count` buckets (UTC hours or days), the current one included. */
+  spendSeries(dimension: SpendDimension, bucket: 'hour' | 'day', count: number, now: number): SpendSeries {
     const size = bucket === 'hour' ? HOUR : DAY;
-    const first = Math.floor(since / size) * size;
     const last = Math.floor(now / size) * size;
     const buckets: number[] = [];
-    for (let start = first; start <= last && buckets.length < 10_000; start += size) buckets.push(start);
+    for (let position = Math.min(count, 10_000) - 1; position >= 0; position--) buckets.push(last - position * size);
     const index = new Map(buckets.map((start, position) => [start, position]));
     const byValue = new Map<string, number[]>();
     let total = 0;

@@ -14,7 +14,6 @@ import { loadUiAssets } from './ui-assets';
 import { VERSION } from './version';
 
 const MAX_REASON = 500;
-const HOUR = 3_600_000;
 
 const SECURITY_HEADERS = {
   'content-security-policy':
@@ -148,8 +147,8 @@ export function consolePlugin(options: ConsoleOptions): FastifyPluginAsync {
           if (!Number.isInteger(hours) || hours < 1 || hours > 24 * 90)
             return fail(reply, 400, 'bad_request', 'hours must be a whole number from 1 to 2160');
           await index.refresh();
-          const now = Date.now();
-          return index.spendSeries(by as SpendDimension, bucket, now - hours * HOUR + 1, now);
+          const count = bucket === 'hour' ? hours : Math.ceil(hours / 24);
+          return index.spendSeries(by as SpendDimension, bucket, count, Date.now());
         },
       );
 
