@@ -216,22 +216,22 @@ export function consolePlugin(options: ConsoleOptions): FastifyPluginAsync {
     });
 
     // ---- signed links -------------------------------------------------------------------------------
-    app.get<{ Params: { token: string } }>('/approve/:token', async (request, reply) => {
+    app.get<{ Params: { '*': string } }>('/approve/*', async (request, reply) => {
       const html = reply.type('text/html; charset=utf-8');
       if (!links) return html.code(404).send(problemPage('unknown'));
-      const check = links.verify(request.params.token);
+      const check = links.verify(request.params['*']);
       if (!check.ok) return html.code(problemStatus(check.problem)).send(problemPage(check.problem));
       const approval = await source.approvals.get(check.link.approvalId);
       if (!approval) return html.code(404).send(problemPage('unknown'));
       if (approval.status !== 'pending') return html.code(409).send(problemPage('already_decided', approval));
-      return html.send(confirmPage(approval, check.link.decision, request.params.token));
+      return html.send(confirmPage(approval, check.link.decision, request.params['*']));
     });
-    app.post<{ Params: { token: string }; Body: { reason?: unknown; confirm?: unknown } | undefined }>(
-      '/approve/:token',
+    app.post<{ Params: { '*': string }; Body: { reason?: unknown; confirm?: unknown } | undefined }>(
+      '/approve/*',
       async (request, reply) => {
         const html = reply.type('text/html; charset=utf-8');
         if (!links) return html.code(404).send(problemPage('unknown'));
-        const check = links.verify(request.params.token);
+        const check = links.verify(request.params['*']);
         if (!check.ok) return html.code(problemStatus(check.problem)).send(problemPage(check.problem));
         const { link } = check;
         if (request.body?.confirm !== link.decision) return html.code(400).send(problemPage('malformed'));

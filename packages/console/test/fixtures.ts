@@ -78,7 +78,7 @@ export async function runCalls(genops: GenOpsHandle): Promise<void> {
 /** A governed call over the approval threshold ($5): o1-pro with 10,000 output tokens may cost $6.0x. */
 export function heldCall(
   genops: GenOpsHandle,
-  attribution: Record<string, string> = { team: 'search', project: 'reports' },
+  attribution: Record<string, string> = { team: 'research', project: 'reports' },
 ) {
   return withAttribution(attribution, async () => {
     const call = await genops.governor.begin({
