@@ -1,5 +1,6 @@
 import { registerApprovalCommands } from './commands/approvals';
 import { registerAuditCommands } from './commands/audit';
+import { registerConsoleCommands } from './commands/console';
 import { registerDoctorCommands } from './commands/doctor';
 import { registerExportCommands } from './commands/export';
 import { registerMetricsCommands } from './commands/metrics';
@@ -21,6 +22,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   registerExportCommands,
   registerDoctorCommands,
   registerMetricsCommands,
+  registerConsoleCommands,
 ];
 
 /**
