@@ -23,9 +23,10 @@ export function usePoll<T>(path: string, everyMs: number, onUnauthenticated: () 
 }
 
 export function usd(value: number): string {
-  if (value === 0) return '$0';
-  if (Math.abs(value) >= 1) return `$${value.toFixed(2)}`;
-  return `$${Number(value.toPrecision(4))}`;
+  // To the micro-dollar, trailing zeros dropped, at least two decimals: $6.015, $0.0066, $20.00.
+  const text = String(Number(value.toFixed(6)));
+  const decimals = text.includes('.') ? text.split('.')[1]!.length : 0;
+  return `$${decimals >= 2 ? text : value.toFixed(2)}`;
 }
 
 export function amount(value: number, unit: string): string {
