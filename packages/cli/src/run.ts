@@ -3,6 +3,7 @@ import { registerAuditCommands } from './commands/audit';
 import { registerConsoleCommands } from './commands/console';
 import { registerDoctorCommands } from './commands/doctor';
 import { registerExportCommands } from './commands/export';
+import { registerGatewayCommands } from './commands/gateway';
 import { registerMetricsCommands } from './commands/metrics';
 import { registerPolicyCommands } from './commands/policy';
 import { registerPricingCommands } from './commands/pricing';
@@ -22,6 +23,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   registerExportCommands,
   registerDoctorCommands,
   registerMetricsCommands,
+  registerGatewayCommands,
   registerConsoleCommands,
 ];
 
