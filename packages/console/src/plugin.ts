@@ -8,7 +8,7 @@ import { optionError } from './errors';
 import { confirmPage, donePage, problemPage, problemStatus } from './link-page';
 import type { LinkProblem } from './links';
 import { policyView } from './policy-view';
-import { resolveSource, storeFailure } from './source';
+import { type ConsoleSource, resolveSource, storeFailure } from './source';
 import type { ConsoleOptions } from './types';
 import { loadUiAssets } from './ui-assets';
 import { VERSION } from './version';
@@ -30,7 +30,8 @@ const SECURITY_HEADERS = {
  * fastify server (`app.register(consolePlugin(options))`); `startConsole()` runs it on its own.
  */
 export function consolePlugin(options: ConsoleOptions): FastifyPluginAsync {
-  const source = resolveSource(options);
+  // Without `genops` or `store`, the GenOps instance of the server it is mounted on (the gateway's `app.genops`).
+  const given = options.genops || options.store ? resolveSource(options) : undefined;
   const auth = createConsoleAuth(options.auth);
   const prefix = normalisePrefix(options.prefix);
   const refreshMs = options.refreshMs ?? 5_000;
@@ -41,11 +42,22 @@ export function consolePlugin(options: ConsoleOptions): FastifyPluginAsync {
       'at least 500 (ms)',
       refreshMs,
     );
-  const index = new AuditIndex(source.store);
   const links = options.links;
   const assets = loadUiAssets();
 
+  let source: ConsoleSource;
+  let index: AuditIndex;
+
   const routes = async (app: FastifyInstance): Promise<void> => {
+    // Our own body parsers, whatever the server we are mounted on parses (the gateway keeps JSON raw):
+    // JSON with fastify's default (prototype-poisoning safe) parser, forms for the signed-link pages.
+    for (const type of ['application/json', 'application/x-www-form-urlencoded'])
+      if (app.hasContentTypeParser(type)) app.removeContentTypeParser(type);
+    app.addContentTypeParser(
+      'application/json',
+      { parseAs: 'string', bodyLimit: 16_384 },
+      app.getDefaultJsonParser('error', 'error'),
+    );
     app.addContentTypeParser(
       'application/x-www-form-urlencoded',
       { parseAs: 'string', bodyLimit: 4_096 },
@@ -289,6 +301,9 @@ export function consolePlugin(options: ConsoleOptions): FastifyPluginAsync {
   }
 
   const plugin: FastifyPluginAsync = async (app) => {
+    const mountedOn = (app as FastifyInstance & { genops?: ConsoleOptions['genops'] }).genops;
+    source = given ?? resolveSource({ ...options, genops: mountedOn });
+    index = new AuditIndex(source.store);
     await app.register(routes, { prefix });
   };
   // A name for fastify's plugin list and error messages.

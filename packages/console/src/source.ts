@@ -29,7 +29,7 @@ export function resolveSource(options: ConsoleSourceOptions): ConsoleSource {
     throw optionError(
       'store',
       'the console has nothing to read',
-      'a GenOps instance (`genops`) or a governance store (`store`)',
+      'a GenOps instance (`genops`) or a governance store (`store`), or a server that has one (the gateway)',
       store,
     );
   const policy = options.policy;
