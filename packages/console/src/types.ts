@@ -36,7 +36,10 @@ export interface ConsoleAuthOptions {
   sessionTtlMs?: number;
 }
 
-/** Where the console reads from: a running GenOps instance, or a store (with the policy in force, if known). */
+/**
+ * Where the console reads from: a running GenOps instance, or a store (with the policy in force, if
+ * known). Give neither when the console is mounted on the gateway: it then uses the gateway's instance.
+ */
 export interface ConsoleSourceOptions {
   /** A running instance (`GenOps.init()`): its store, its policy (reloads included) and its approvals. */
   genops?: GenOpsHandle;
