@@ -4,7 +4,7 @@ import { type GenOpsHandle, MemoryStore } from '@genops/core';
 import type { ApprovalRecord } from '@genops/core/internal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalWebhook, createApprovalLinks, type RunningConsole, startConsole } from '../src/index';
-import { eventually, heldCall, LINK_SECRET, startGenOps, TOKEN } from './fixtures';
+import { holdPending, LINK_SECRET, startGenOps, TOKEN } from './fixtures';
 
 // Who may use the console and how writes are protected: tokens, the session cookie of the sign-in page,
 // CSRF on cookie-authenticated writes, an `authenticate` hook (OIDC through a proxy); then the Slack and
@@ -67,14 +67,9 @@ describe('console authentication', () => {
 
   it('a write with the session cookie needs the CSRF header and a same-origin Origin', async () => {
     const { cookie, csrf } = await signIn();
-    const held = heldCall(genops);
-    held.catch(() => undefined);
-    const [pending] = await eventually(async () => {
-      const list = await genops.approvals.list({ status: 'pending' });
-      return list.length ? list : undefined;
-    }, 'a pending approval');
+    const { held, pending } = await holdPending(genops);
     const approve = (headers: Record<string, string>) =>
-      fetch(url(`api/approvals/${pending!.id}/approve`), {
+      fetch(url(`api/approvals/${pending.id}/approve`), {
         method: 'POST',
         headers: { 'content-type': 'application/json', cookie, ...headers },
         body: '{}',
@@ -84,25 +79,20 @@ describe('console authentication', () => {
     expect(await without.json()).toMatchObject({ error: { code: 'csrf' } });
     expect((await approve({ 'x-genops-csrf': 'guessed' })).status).toBe(403);
     expect((await approve({ 'x-genops-csrf': csrf, origin: 'https://evil.example' })).status).toBe(403);
-    expect((await genops.approvals.get(pending!.id))?.status).toBe('pending');
+    expect((await genops.approvals.get(pending.id))?.status).toBe('pending');
     const ok = await approve({ 'x-genops-csrf': csrf, origin: new URL(running.url).origin });
     expect(ok.status).toBe(200);
     await expect(held).resolves.toBe('ran');
-    expect((await genops.approvals.get(pending!.id))?.decidedBy).toBe('alice');
+    expect((await genops.approvals.get(pending.id))?.decidedBy).toBe('alice');
   });
 
   it('an authenticate hook names the principal (OIDC-ready), and its writes need CSRF too', async () => {
     const session = await fetch(url('api/session'), { headers: { 'x-test-proxy-user': 'carol@example.com' } });
     const body = (await session.json()) as { principal: { name: string }; via: string; csrf: string };
     expect(body).toMatchObject({ principal: { name: 'oidc:carol@example.com' }, via: 'hook' });
-    const held = heldCall(genops);
-    held.catch(() => undefined);
-    const [pending] = await eventually(async () => {
-      const list = await genops.approvals.list({ status: 'pending' });
-      return list.length ? list : undefined;
-    }, 'a pending approval');
+    const { held, pending } = await holdPending(genops);
     const deny = (headers: Record<string, string>) =>
-      fetch(url(`api/approvals/${pending!.id}/deny`), {
+      fetch(url(`api/approvals/${pending.id}/deny`), {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-test-proxy-user': 'carol@example.com', ...headers },
         body: JSON.stringify({ reason: 'over budget' }),

@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApprovalLinks, type RunningConsole, startConsole } from '../src/index';
 import { INSTALL_TIMEOUT_MS, launchChromium } from './chromium';
-import { eventually, heldCall, LINK_SECRET, runCalls, startGenOps, TOKEN } from './fixtures';
+import { holdPending, LINK_SECRET, runCalls, startGenOps, TOKEN } from './fixtures';
 
 // The console in a real Chromium (the Debian package, driven by Playwright): every page renders with the
 // data real governed calls wrote, an approval given in the browser releases a held call in this process
@@ -51,6 +51,13 @@ describe('the console in Chromium', () => {
   });
 
   const shot = (name: string) => page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+  /** A held call, once its card shows on the approvals page. */
+  const holdInPage = async () => {
+    const { held } = await holdPending(genops);
+    const card = page.getByTestId('approval');
+    await expect.poll(() => card.count(), LIVE).toBe(1);
+    return { held, card };
+  };
   const open = async (tab: string) => {
     await page.getByTestId(`tab-${tab}`).click();
     await page.getByTestId(`page-${tab}`).waitFor();
@@ -112,10 +119,7 @@ describe('the console in Chromium', () => {
     'an approval given in the browser releases a held call, and the audit trail names who approved',
     async () => {
       await open('approvals');
-      const held = heldCall(genops);
-      held.catch(() => undefined); // asserted below
-      const card = page.getByTestId('approval');
-      await expect.poll(() => card.count(), LIVE).toBe(1);
+      const { held, card } = await holdInPage();
       expect(await card.textContent()).toContain('openai/o1-pro');
       const id = await card.getAttribute('data-approval-id');
       await shot('approvals-pending');
@@ -147,10 +151,7 @@ describe('the console in Chromium', () => {
     'a deny in the browser refuses the held call with the reason typed',
     async () => {
       await open('approvals');
-      const held = heldCall(genops);
-      held.catch(() => undefined); // asserted below
-      const card = page.getByTestId('approval');
-      await expect.poll(() => card.count(), LIVE).toBe(1);
+      const { held, card } = await holdInPage();
       await card.getByTestId('reason').fill('use a smaller model');
       await card.getByTestId('deny').click();
       await expect(held).rejects.toMatchObject({
@@ -166,16 +167,11 @@ describe('the console in Chromium', () => {
   it(
     'a signed link opened in the browser confirms, then approves on the button, and the held call runs',
     async () => {
-      const held = heldCall(genops);
-      held.catch(() => undefined); // asserted below
-      const [pending] = await eventually(async () => {
-        const list = await genops.approvals.list({ status: 'pending' });
-        return list.length ? list : undefined;
-      }, 'a pending approval');
-      const { approve } = links.linksFor(pending!);
+      const { held, pending } = await holdPending(genops);
+      const { approve } = links.linksFor(pending);
       await page.goto(approve);
       expect(await page.locator('h1').textContent()).toBe('Approve this call?');
-      expect((await genops.approvals.get(pending!.id))?.status).toBe('pending'); // opening the link decided nothing
+      expect((await genops.approvals.get(pending.id))?.status).toBe('pending'); // opening the link decided nothing
       await shot('link-confirm');
       await page.getByTestId('confirm').click();
       await page.locator('body[data-page="done"]').waitFor();

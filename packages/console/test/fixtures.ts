@@ -106,3 +106,14 @@ export async function eventually<T>(check: () => Promise<T | undefined>, what: s
 
 export const TOKEN = 'test-token-0123456789abcdef';
 export const LINK_SECRET = 'link-secret-0123456789abcdef-0123456789';
+
+/** Holds a call (see {@link heldCall}) and waits until it is pending in the store; the held promise never rejects unhandled. */
+export async function holdPending(genops: GenOpsHandle) {
+  const held = heldCall(genops);
+  held.catch(() => undefined); // the tests assert its outcome
+  const pending = await eventually(
+    async () => (await genops.approvals.list({ status: 'pending' }))[0],
+    'a pending approval',
+  );
+  return { held, pending };
+}

@@ -1,3 +1,5 @@
+import type { AuditRecord, AuditVerification } from '@genops/core';
+
 // The console's JSON API, as the pages call it (same origin, session cookie, CSRF header on writes).
 
 export class ApiError extends Error {
@@ -44,86 +46,14 @@ export interface Session {
   refreshMs: number;
 }
 
-export interface BudgetView {
-  budget: string;
-  per: Record<string, string>;
-  period: string;
-  window: string | null;
-  unit: string;
-  limit: number;
-  used: number;
-  reserved: number;
-  remaining: number;
-  utilisation: number | null;
-  status: 'Active' | 'Warning' | 'Exceeded';
-}
-
-export interface SpendSeries {
-  dimension: string;
-  bucket: 'hour' | 'day';
-  buckets: number[];
-  series: Array<{ key: string; usd: number[]; totalUsd: number }>;
-  totalUsd: number;
-  calls: number;
-}
-
-export interface BlockedCall {
-  id: string;
-  at: number;
-  result: string;
-  reasonCode: string | null;
-  rule: string | null;
-  provider: string;
-  model: string;
-  operation: string;
-  attribution: Record<string, string>;
-}
-
-export interface Approval {
-  id: string;
-  status: 'pending' | 'approved' | 'denied' | 'timed_out';
-  createdAt: number;
-  expiresAt: number;
-  reason: string;
-  rule: string;
-  provider: string;
-  model: string;
-  operation: string;
-  attribution: Record<string, string>;
-  estimatedCostUsd: number;
-  decidedAt?: number;
-  decidedBy?: string;
-  decisionReason?: string;
-}
+export type { ApprovalRecord as Approval } from '@genops/core/internal';
+// The answers' types are the server's own (type-only imports: nothing of the server is bundled).
+export type { BlockedCall, SpendSeries } from '../src/audit-index';
+export type { BudgetView } from '../src/budgets';
+export type { PolicyView } from '../src/policy-view';
 
 export interface AuditStatus {
-  verification: {
-    ok: boolean;
-    checked: number;
-    lastSeq?: number;
-    lastHash?: string;
-    checkpoints: number;
-    problems: Array<{ kind: string; seq?: number; message: string }>;
-  };
+  verification: AuditVerification;
   checkedAt: string;
-  records: Array<{ seq: number; type: string; at: number; subject: string; data: Record<string, unknown> }>;
-}
-
-export interface PolicyView {
-  known: boolean;
-  version: string | null;
-  mode: string | null;
-  source: string | null;
-  rules: Array<{ name: string; type: string; mode: string; definition: unknown }>;
-  budgets: Array<{
-    name: string;
-    limit: number;
-    unit: string;
-    window: string;
-    per: string[];
-    action: string;
-    warnAt: number[];
-  }>;
-  rateLimits: Array<{ name: string; window: string; definition: unknown }>;
-  approvals: { overUsd: number | null; timeoutMs: number; onTimeout: string } | null;
+  records: AuditRecord[];
 }
