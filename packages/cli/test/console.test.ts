@@ -8,7 +8,7 @@ import { pendingApproval, sqliteStore } from './stores';
 
 // `genops console` as the built bin, on a SQLite store this test process shares with it: it prints where
 // it listens and how to sign in, serves the API with that token, decides a pending approval as --user,
-// shows the --policy file's version, and stops cleanly on Ctrl-C.
+// shows the --policy file (and follows its changes), and stops cleanly on Ctrl-C.
 let directory: string;
 let url: string;
 let store: SqliteStore;
@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 describe('genops console', () => {
-  it('prints its URL and a sign-in link, serves the API with the token, decides as --user, stops on SIGINT', async () => {
+  it('prints its URL and a sign-in link, serves the API with the token, reloads --policy, decides as --user, stops on SIGINT', async () => {
     const run = startCli([
       'console',
       '--store',
@@ -63,6 +63,18 @@ describe('genops console', () => {
       expect(listed.approvals.map(({ id }) => id)).toEqual([ID]);
       const policy = (await (await fetch(`${base}api/policy`, { headers })).json()) as Record<string, unknown>;
       expect(policy).toMatchObject({ known: true, budgets: [{ name: 'daily', limit: 5, window: 'day' }] });
+      // The file changes: the console follows it (the policy page and the budget table's windows).
+      await writeFile(
+        join(directory, 'policy.yaml'),
+        'version: 1\nbudgets:\n  - name: daily\n    limit: 7\n    window: day\n',
+      );
+      await waitFor(
+        () => run.output().includes('reloaded: version'),
+        () => `${run.output()}${run.errors()}`,
+      );
+      const reloaded = (await (await fetch(`${base}api/policy`, { headers })).json()) as Record<string, unknown>;
+      expect(reloaded).toMatchObject({ budgets: [{ name: 'daily', limit: 7 }] });
+      expect(reloaded.version).not.toBe(policy.version);
       const decided = await fetch(`${base}api/approvals/${ID}/approve`, {
         method: 'POST',
         headers,

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createApprovalLinks, startConsole } from '@genops/console';
+import { watchPolicyFile } from '@genops/core';
+import { type CompiledPolicy, compilePolicy } from '@genops/core/internal';
 import { type Command, InvalidArgumentError } from 'commander';
-import { CliError, EXIT_OK } from '../errors';
+import { CliError, EXIT_OK, warningLine } from '../errors';
 import type { CliIo, CommandContext } from '../io';
 import { runCommandGroup } from '../program';
 import { STORE_OPTION_HELP, withStore } from '../store';
@@ -28,7 +30,10 @@ export function registerConsoleCommands(program: Command, context: CommandContex
       'run the web console: budgets, spend, blocked calls, approvals, audit status and policy, on the shared store',
     )
     .option('--store <url>', STORE_OPTION_HELP)
-    .option('--policy <file>', 'the policy file in force, for budget windows and the policy page')
+    .option(
+      '--policy <file>',
+      'the policy file in force, for budget windows and the policy page (reloaded when it changes)',
+    )
     .option('--host <host>', 'the address to listen on (other machines reach it only if you say so)', '127.0.0.1')
     .option('--port <port>', `the port (0: any free port)`, port, CONSOLE_PORT)
     .option('--user <name>', 'who decisions made with the token are recorded as (default: $USER@hostname)')
@@ -81,17 +86,61 @@ export async function runConsole(options: ConsoleCommandOptions, context: Comman
       '--public-url is for signed approve/deny links: set GENOPS_CONSOLE_LINK_SECRET too (at least 32 characters)',
     );
   const user = options.user?.trim() || defaultDecider(env);
+  const { io, err } = context;
+  // The file was checked above (with the CLI's error format); from here it follows the file's changes.
+  const file = loaded.policy?.file;
+  const watcher =
+    file === undefined
+      ? undefined
+      : watchPolicyFile(file, {
+          compile: (document) => compilePolicy(document),
+          onChange: (compiled) => io.stdout.write(`Policy ${file} reloaded: version ${compiled.version}\n`),
+          onError: (error) =>
+            io.stderr.write(`${err.yellow(warningLine(`${error.message} (the last good policy stays in force)`))}\n`),
+        });
+  try {
+    return await serve(options, context, {
+      token,
+      user,
+      tokenFromEnv: fromEnv !== undefined && fromEnv !== '',
+      linkSecret,
+      sessionSecret: env.GENOPS_CONSOLE_SESSION_SECRET,
+      policy: watcher && file ? { watcher, file } : undefined,
+    });
+  } finally {
+    watcher?.close();
+  }
+}
+
+/** What `runConsole` resolved from the options and the environment. */
+interface ServeSettings {
+  token: string;
+  user: string;
+  tokenFromEnv: boolean;
+  linkSecret: string | undefined;
+  sessionSecret: string | undefined;
+  policy: { watcher: { readonly current: CompiledPolicy }; file: string } | undefined;
+}
+
+/** Opens the store, runs the console on it until the signal aborts (Ctrl-C, SIGTERM), then closes both. */
+async function serve(
+  options: ConsoleCommandOptions,
+  context: CommandContext,
+  settings: ServeSettings,
+): Promise<number> {
+  const { io, out } = context;
+  const { token, user, tokenFromEnv, linkSecret, sessionSecret, policy } = settings;
   return withStore(options.store, context, async (opened) => {
     let running: Awaited<ReturnType<typeof startConsole>>;
     try {
       running = await startConsole({
         store: opened.store,
-        ...(loaded.policy ? { policy: loaded.policy.compiled, policySource: loaded.policy.file } : {}),
+        ...(policy ? { policy: () => policy.watcher.current, policySource: policy.file } : {}),
         host: options.host,
         port: options.port,
         auth: {
           users: [{ name: user, token }],
-          ...(env.GENOPS_CONSOLE_SESSION_SECRET ? { sessionSecret: env.GENOPS_CONSOLE_SESSION_SECRET } : {}),
+          ...(sessionSecret ? { sessionSecret } : {}),
         },
         ...(linkSecret
           ? {
@@ -105,12 +154,11 @@ export async function runConsole(options: ConsoleCommandOptions, context: Comman
     } catch (error) {
       throw new CliError(`cannot start the console: ${(error as Error).message}`);
     }
-    const { io, out } = context;
     io.stdout.write(
-      `GenOps console on ${out.bold(running.url)} · store ${opened.url}${loaded.policy ? ` · policy ${loaded.policy.file}` : ''}\n`,
+      `GenOps console on ${out.bold(running.url)} · store ${opened.url}${policy ? ` · policy ${policy.file}` : ''}\n`,
     );
     io.stdout.write(
-      fromEnv
+      tokenFromEnv
         ? `Sign in with GENOPS_CONSOLE_TOKEN (as ${user}).\n`
         : `Sign in as ${user}: ${running.url}#token=${token}\n(the token changes at each start; set GENOPS_CONSOLE_TOKEN to keep one)\n`,
     );
