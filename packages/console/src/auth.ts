@@ -139,6 +139,46 @@ export function createConsoleAuth(options: ConsoleAuthOptions | undefined): Cons
   };
 }
 
+/**
+ * Failed sign-ins per client address: after `max` failures within `windowMs` the address is refused
+ * (429) until the window ends, so tokens cannot be guessed at speed. Memory is bounded: at most
+ * `maxClients` addresses are tracked (the oldest entry is dropped first).
+ */
+export class SignInLimiter {
+  private readonly failures = new Map<string, { count: number; resetAt: number }>();
+
+  constructor(
+    private readonly max = 10,
+    private readonly windowMs = 60_000,
+    private readonly maxClients = 10_000,
+  ) {}
+
+  /** Seconds until `client` may try again; 0 when it may now. */
+  retryAfter(client: string, now = Date.now()): number {
+    const entry = this.failures.get(client);
+    if (!entry) return 0;
+    if (entry.resetAt <= now) {
+      this.failures.delete(client);
+      return 0;
+    }
+    return entry.count >= this.max ? Math.ceil((entry.resetAt - now) / 1000) : 0;
+  }
+
+  fail(client: string, now = Date.now()): void {
+    const entry = this.failures.get(client);
+    if (entry && entry.resetAt > now) {
+      entry.count += 1;
+      return;
+    }
+    this.failures.delete(client);
+    if (this.failures.size >= this.maxClients) {
+      const oldest = this.failures.keys().next().value;
+      if (oldest !== undefined) this.failures.delete(oldest);
+    }
+    this.failures.set(client, { count: 1, resetAt: now + this.windowMs });
+  }
+}
+
 function digest(token: string): Buffer {
   return createHash('sha256').update(token).digest();
 }

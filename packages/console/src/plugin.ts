@@ -2,7 +2,7 @@ import { readStoreAudit, verifyAuditChain } from '@genops/core';
 import type { ApprovalRecord } from '@genops/core/internal';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { AuditIndex, SPEND_DIMENSIONS, type SpendDimension } from './audit-index';
-import { type Authenticated, createConsoleAuth } from './auth';
+import { type Authenticated, createConsoleAuth, SignInLimiter } from './auth';
 import { budgetViews } from './budgets';
 import { optionError } from './errors';
 import { confirmPage, donePage, problemPage, problemStatus } from './link-page';
@@ -43,6 +43,7 @@ export function consolePlugin(options: ConsoleOptions): FastifyPluginAsync {
       refreshMs,
     );
   const links = options.links;
+  const limiter = new SignInLimiter();
   const assets = loadUiAssets();
 
   let source: ConsoleSource;
@@ -84,9 +85,13 @@ export function consolePlugin(options: ConsoleOptions): FastifyPluginAsync {
 
     // ---- session ------------------------------------------------------------------------------------
     app.post<{ Body: { token?: unknown } }>('/api/session', async (request, reply) => {
+      if (tooMany(request, reply)) return reply;
       const token = request.body?.token;
       const principal = typeof token === 'string' && token.length <= 1_024 ? auth.userOf(token) : undefined;
-      if (!principal) return fail(reply, 401, 'unauthenticated', 'that token is not valid for this console');
+      if (!principal) {
+        limiter.fail(request.ip);
+        return fail(reply, 401, 'unauthenticated', 'that token is not valid for this console');
+      }
       auth.startSession(reply, request, principal, prefix);
       return { principal, csrf: auth.csrfToken(principal) };
     });
@@ -99,12 +104,15 @@ export function consolePlugin(options: ConsoleOptions): FastifyPluginAsync {
     await app.register(async (api) => {
       api.decorateRequest('who', undefined);
       api.addHook('preHandler', async (request, reply) => {
+        if (tooMany(request, reply)) return reply;
         let who: Authenticated | undefined;
         try {
           who = await auth.identify(request);
         } catch {
           who = undefined;
         }
+        // A wrong bearer token counts as a failed sign-in; no credentials at all (an expired page) does not.
+        if (!who && request.headers.authorization !== undefined) limiter.fail(request.ip);
         if (!who)
           return fail(
             reply,
@@ -267,6 +275,15 @@ export function consolePlugin(options: ConsoleOptions): FastifyPluginAsync {
       },
     );
   };
+
+  /** Answers 429 when the client failed to sign in too often lately. */
+  function tooMany(request: FastifyRequest, reply: FastifyReply): boolean {
+    const seconds = limiter.retryAfter(request.ip);
+    if (seconds === 0) return false;
+    reply.header('retry-after', String(seconds));
+    fail(reply, 429, 'too_many_attempts', `too many failed sign-ins from this address; try again in ${seconds} s`);
+    return true;
+  }
 
   /** Decides through the store's compare-and-set; another decision that came first is a problem. */
   async function decide(

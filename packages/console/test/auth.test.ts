@@ -116,6 +116,33 @@ describe('console authentication', () => {
     expect(api.headers.get('cache-control')).toBe('no-store');
   });
 
+  it('after 10 failed sign-ins in a minute an address is refused (429 with Retry-After), even with the right token', async () => {
+    const own = await startConsole({ genops, auth: { users: [{ name: 'alice', token: TOKEN }] } });
+    try {
+      const signIn = (token: string) =>
+        fetch(new URL('api/session', own.url), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ token }),
+        });
+      for (let attempt = 0; attempt < 9; attempt++)
+        expect((await signIn(`wrong-token-${attempt}-0123456789`)).status).toBe(401);
+      const bearer = await fetch(new URL('api/budgets', own.url), {
+        headers: { authorization: 'Bearer wrong-token-0123456789' },
+      });
+      expect(bearer.status).toBe(401); // the 10th failure
+      const refused = await signIn(TOKEN);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await refused.json()).toMatchObject({ error: { code: 'too_many_attempts' } });
+      expect(
+        (await fetch(new URL('api/budgets', own.url), { headers: { authorization: `Bearer ${TOKEN}` } })).status,
+      ).toBe(429);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('refuses to start without a way to sign in, or with a short token', async () => {
     await expect(startConsole({ genops, auth: {} })).rejects.toThrow(
       'Invalid GenOps option `auth`: no way to sign in is configured (expected auth.users and/or auth.authenticate)',

@@ -35,6 +35,12 @@ export interface PageProps {
   onUnauthenticated: () => void;
 }
 
+/** `37%`, `<1%` for a little, `0%` for nothing. */
+function percent(fraction: number): string {
+  if (fraction > 0 && fraction < 0.01) return '<1%';
+  return `${Math.floor(fraction * 100)}%`;
+}
+
 const STATUS_COLOR = { Active: 'green', Warning: 'yellow', Exceeded: 'red' } as const;
 
 function Failure({ error }: { error: string | undefined }) {
@@ -89,7 +95,7 @@ export function BudgetsPage({ refreshMs, onUnauthenticated }: PageProps) {
                 ) : (
                   <Group gap="xs" wrap="nowrap">
                     <Progress value={Math.min(100, row.utilisation * 100)} color={STATUS_COLOR[row.status]} w={90} />
-                    <Text size="sm">{Math.floor(row.utilisation * 100)}%</Text>
+                    <Text size="sm">{percent(row.utilisation)}</Text>
                   </Group>
                 )}
               </Table.Td>
