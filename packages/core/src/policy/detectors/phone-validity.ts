@@ -148,35 +148,45 @@ export const UNDECIDED = -1;
 /** The default country of the phone detector's parse: national numbers are read as US numbers. */
 const DEFAULT_COUNTRY = 'US';
 const NON_DIGITS = /\D/g;
+/** An extension at the end of a candidate, as the detector's shape reads it (`ext. 12`, `x12`). */
+const EXTENSION = /[ ]?(?:ext\.?|extension|x)[ ]?\d{1,6}$/i;
 
 let northAmerican: ((nationalNumber: string) => boolean) | undefined;
-/** Per calling code: its validity test and its main country's national prefix (`null`: none). */
-const byCallingCode = new Map<string, { valid: (nationalNumber: string) => boolean; prefix: RegExp | null } | null>();
 let runtime: RuntimeMetadata | undefined;
 
 /**
  * What libphonenumber-js's `findPhoneNumbersInText(candidate, { defaultCountry: 'US' })` says about the
  * start of a phone-shaped candidate: the length of the valid number starting at 0, or `undefined` when
- * there is none; {@link UNDECIDED} for a shape this does not reproduce (an extension, parentheses or a
- * dot in an international number, a national prefix, a non-geographic calling code, a North American
- * number starting with 0 or 1). Decided here:
+ * there is none; {@link UNDECIDED} for a shape this does not reproduce (an international number with an
+ * extension, parentheses or a dot, or with a national prefix or a non-geographic calling code; a North
+ * American number starting with 0 or 1). Decided here:
  *
- * - North American numbers (`(415) 555-2671`, `1-415-555-2671`, `4155552671`): the 10-digit national
- *   number (a leading `1` is the national prefix) against calling code 1's countries.
+ * - North American numbers (`(415) 555-2671`, `1-415-555-2671`, `4155552671`, `415-555-2671 ext. 12`):
+ *   the 10-digit national number (a leading `1` is the national prefix) against calling code 1's
+ *   countries; an extension is part of a valid number.
  * - International numbers (`+44 20 7946 0958`, `+49-30-1234567`): the calling code (the shortest prefix
  *   of 1–3 digits that is one), then the rest against that code's countries. When the whole number is
  *   not valid, libphonenumber tries the part before the first space (its "inner match"): so does this.
  */
 export function compiledVerdict(candidate: string): number | undefined {
   if (candidate.charCodeAt(0) === 43) return international(candidate);
-  let digitCount = 0;
+  // A North American number with an extension is valid when the number is, extension included.
+  const extension = EXTENSION.exec(candidate);
+  if (extension !== null) {
+    const base = compiledVerdict(candidate.slice(0, extension.index));
+    return base === undefined || base === UNDECIDED ? base : candidate.length;
+  }
+  let digits = '';
+  let run = 0;
   for (let index = 0; index < candidate.length; index++) {
     const code = candidate.charCodeAt(index);
-    if (isDigitCode(code)) digitCount++;
-    // The separators of the North American shapes; anything else (an extension) is not decided here.
-    else if (code !== 32 && code !== 45 && code !== 46 && code !== 40 && code !== 41) return UNDECIDED;
+    if (isDigitCode(code)) continue;
+    // The separators of the North American shapes.
+    if (code !== 32 && code !== 45 && code !== 46 && code !== 40 && code !== 41) return UNDECIDED;
+    if (index > run) digits += candidate.slice(run, index);
+    run = index + 1;
   }
-  let digits = digitCount === candidate.length ? candidate : candidate.replace(NON_DIGITS, '');
+  digits = run === 0 ? candidate : digits + candidate.slice(run);
   if (digits.length === 11 && digits.charCodeAt(0) === 49) digits = digits.slice(1);
   else if (digits.length !== 10) return UNDECIDED;
   // A national number starting with 0 or 1 is never valid in the plan, but 011 is the US international
@@ -187,35 +197,49 @@ export function compiledVerdict(candidate: string): number | undefined {
 }
 
 function international(candidate: string): number | undefined {
-  let firstSpace = -1;
+  let digits = '';
+  let run = 1;
+  let beforeSpace = -1;
   for (let index = 1; index < candidate.length; index++) {
     const code = candidate.charCodeAt(index);
-    if (code === 32) {
-      if (firstSpace === -1) firstSpace = index;
-    } else if (!isDigitCode(code) && code !== 45) return UNDECIDED;
+    if (isDigitCode(code)) continue;
+    // Spaces and dashes only: a dot, parentheses or an extension are left to libphonenumber.
+    if (code !== 32 && code !== 45) return UNDECIDED;
+    digits += candidate.slice(run, index);
+    run = index + 1;
+    if (code === 32 && beforeSpace === -1) beforeSpace = index;
   }
-  const whole = internationalValidity(candidate.slice(1).replace(NON_DIGITS, ''));
+  digits += candidate.slice(run);
+  const whole = internationalValidity(digits);
   if (whole === undefined) return UNDECIDED;
   if (whole) return candidate.length;
-  if (firstSpace === -1) return undefined;
-  const prefix = internationalValidity(candidate.slice(1, firstSpace).replace(NON_DIGITS, ''));
+  if (beforeSpace === -1) return undefined;
+  const prefix = internationalValidity(candidate.slice(1, beforeSpace).replace(NON_DIGITS, ''));
   if (prefix === undefined) return UNDECIDED;
-  return prefix ? firstSpace : undefined;
+  return prefix ? beforeSpace : undefined;
 }
+
+/** A calling code's validity test and its main country's national prefix (`null`: none). */
+interface CallingCodePlan {
+  readonly valid: (nationalNumber: string) => boolean;
+  readonly prefix: RegExp | null;
+}
+/** By calling code as a number (1–999): its plan; `null` when not decided here; `false`: not a code. */
+const plans: (CallingCodePlan | null | false | undefined)[] = [];
 
 /** Validity of `+` and `digits`, or `undefined` when it is not decided here. */
 function internationalValidity(digits: string): boolean | undefined {
   // libphonenumber reads no calling code after `+0`.
   if (digits.length === 0 || digits.charCodeAt(0) === 48) return false;
-  runtime ??= new Metadata(metadataJson) as unknown as RuntimeMetadata;
+  let callingCode = 0;
   for (let length = 1; length <= 3 && length <= digits.length; length++) {
-    const callingCode = digits.slice(0, length);
-    if (!runtime.hasCallingCode(callingCode)) continue;
-    let plan = byCallingCode.get(callingCode);
+    callingCode = callingCode * 10 + digits.charCodeAt(length - 1) - 48;
+    let plan = plans[callingCode];
     if (plan === undefined) {
-      plan = compileCallingCode(runtime, callingCode);
-      byCallingCode.set(callingCode, plan);
+      plan = compileCallingCode(String(callingCode));
+      plans[callingCode] = plan;
     }
+    if (plan === false) continue;
     if (plan === null) return undefined;
     const nationalNumber = digits.slice(length);
     // A national prefix (and the rules that strip or rewrite it) is left to libphonenumber.
@@ -227,16 +251,15 @@ function internationalValidity(digits: string): boolean | undefined {
   return false;
 }
 
-function compileCallingCode(
-  metadata: RuntimeMetadata,
-  callingCode: string,
-): { valid: (nationalNumber: string) => boolean; prefix: RegExp | null } | null {
+function compileCallingCode(callingCode: string): CallingCodePlan | null | false {
+  runtime ??= new Metadata(metadataJson) as unknown as RuntimeMetadata;
+  if (!runtime.hasCallingCode(callingCode)) return false;
   // Non-geographic codes (+800, +870, ...) have plans of their own: not decided here.
-  if (metadata.isNonGeographicCallingCode(callingCode)) return null;
-  const countries = metadata.getCountryCodesForCallingCode(callingCode);
+  if (runtime.isNonGeographicCallingCode(callingCode)) return null;
+  const countries = runtime.getCountryCodesForCallingCode(callingCode);
   if (!countries || countries.length === 0) return null;
-  metadata.selectNumberingPlan(callingCode);
-  const prefix = metadata.nationalPrefixForParsing();
+  runtime.selectNumberingPlan(callingCode);
+  const prefix = runtime.nationalPrefixForParsing();
   return {
     valid: compileNationalValidity(callingCode, countries[0]),
     prefix: prefix ? new RegExp(`^(?:${prefix})`) : null,
