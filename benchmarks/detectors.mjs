@@ -6,10 +6,16 @@
 //   node benchmarks/detectors.mjs --only secret  # one detector
 //   node benchmarks/detectors.mjs --runs 9       # timed runs per case and size (default 5)
 //
-// Each case is measured fairly: one untimed call on the same text with the same method first (JIT,
-// libphonenumber metadata, caches), then `--runs` timed calls, each after a full GC (`--expose-gc`;
-// the script re-runs itself with the flag when it is missing), and the median is reported. A case that
-// takes longer than 20 s at a size is not run at the larger sizes ("skipped").
+//   node benchmarks/detectors.mjs --gc-each-run  # also force a full GC right before every timed run
+//
+// Each case is measured fairly: a full GC (`--expose-gc`; the script re-runs itself with the flag when
+// it is missing), so no garbage of the generated inputs or the previous case is collected on its time;
+// one untimed call on the same text with the same method (JIT, libphonenumber metadata, caches); then
+// `--runs` timed calls, and the median is reported. Not a GC right before each timed run: a run that
+// follows a forced full GC pays for it (on a loaded 2-core VM, `secret` on 1 MB of base64 words measured
+// ~55 ms per MB after one and ~31 between the runs of a steady loop; 5 MB: ~37 and ~31), a cost no call
+// in a steady process pays; `--gc-each-run` shows it. A case that takes longer than 20 s at a size is
+// not run at the larger sizes ("skipped").
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { compileDetectors, parsePolicy, parsePolicyObject } from '@genops/core';
@@ -28,6 +34,7 @@ const argument = (name, fallback) => {
 const SIZES = argument('--sizes', '1,5').split(',').map(Number);
 const ONLY = argument('--only', undefined);
 const RUNS = Number(argument('--runs', '5'));
+const GC_EACH_RUN = process.argv.includes('--gc-each-run');
 const MB = 1 << 20;
 const DETECTORS = ['email', 'phone', 'payment_card', 'iban', 'us_ssn', 'secret'];
 const GIVE_UP_MS = 20_000;
@@ -137,7 +144,9 @@ const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length},
   .loadavg()
   .map((value) => value.toFixed(1))
   .join(' ')}`;
-console.log(`# Content detectors and globs: CPU ms per MB, median of ${RUNS} runs (${machine})\n`);
+console.log(
+  `# Content detectors and globs: CPU ms per MB, median of ${RUNS} runs${GC_EACH_RUN ? ', each after a full GC' : ''} (${machine})\n`,
+);
 
 /**
  * CPU milliseconds of `fn` (user + system of this process): on a shared machine, wall time also counts
@@ -150,11 +159,11 @@ function time(fn) {
   return (used.user + used.system) / 1000;
 }
 
-/** The median of `RUNS` CPU times of `fn`, each after a full GC; `gaveUp` when one run exceeded GIVE_UP_MS. */
+/** The median of `RUNS` CPU times of `fn`; `gaveUp` when one run exceeded GIVE_UP_MS. */
 function measure(fn) {
   const times = [];
   for (let run = 0; run < RUNS; run++) {
-    globalThis.gc();
+    if (GC_EACH_RUN) globalThis.gc();
     const ms = time(fn);
     times.push(ms);
     if (ms > GIVE_UP_MS) return { ms, gaveUp: true };
@@ -186,7 +195,8 @@ for (const [name, make] of Object.entries(CLASSES)) {
         : () => {
             findings = detector.find(text).length;
           };
-      // Warm-up: the timed call itself, on this very text, untimed.
+      // Collect the garbage of what ran before, then warm up: the timed call itself, on this text, untimed.
+      globalThis.gc();
       const warm = time(call);
       if (warm > GIVE_UP_MS) {
         perMb.push(warm / size);
