@@ -28,12 +28,18 @@ const extension = fc.oneof(
     .map(([a, b]) => a + b),
 );
 const northAmerican = fc
-  .tuple(fc.constantFrom('', '1', '1 ', '1-', '1.'), area, digits(3), digits(4), sep, fc.boolean(), fc.boolean())
-  .map(([prefix, code, exchange, line, separator, parenthesised, bare]) => {
-    if (bare) return `${prefix.trim().replace(/[-.]/, '')}${code}${exchange}${line}`;
-    const head = parenthesised ? `(${code})${separator === '-' ? '' : ' '}` : `${code}${separator}`;
-    return `${prefix}${head}${exchange}${separator}${line}`;
-  });
+  .tuple(fc.constantFrom('', '1', '1 ', '1-', '1.'), area, digits(3), digits(4), sep, sep, fc.boolean(), fc.boolean())
+  .chain(([prefix, code, exchange, line, first, second, parenthesised, bare]) =>
+    fc.constantFrom(
+      bare
+        ? `${prefix.trim().replace(/[-.]/, '')}${code}${exchange}${line}`
+        : parenthesised
+          ? `${prefix}(${code})${first}${exchange}${second}${line}`
+          : `${prefix}${code}${first}${exchange}${second}${line}`,
+      // The shape allows nothing between the parenthesised area code and the exchange.
+      `${prefix}(${code})${exchange}${second}${line}`,
+    ),
+  );
 
 /** Calling codes: shared ones (1, 7, 44, 61, 590, ...), single-country ones, non-geographic ones. */
 const CALLING_CODES =
@@ -70,7 +76,7 @@ function compare(candidates: readonly string[]): { decided: number; valid: numbe
 
 describe('phone: compiled validation agrees with libphonenumber', () => {
   it('on North American numbers of every shape', () => {
-    const candidates = fc.sample(withExtension(northAmerican), 20_000);
+    const candidates = fc.sample(withExtension(northAmerican), 12_000);
     const { decided, valid } = compare(candidates);
     // Only national numbers starting with 0 or 1 are left to libphonenumber.
     expect(decided).toBeGreaterThan(candidates.length * 0.7);
@@ -79,7 +85,7 @@ describe('phone: compiled validation agrees with libphonenumber', () => {
   });
 
   it('on international numbers', () => {
-    const candidates = fc.sample(international, 20_000);
+    const candidates = fc.sample(international, 12_000);
     const { decided, valid } = compare(candidates);
     expect(decided).toBeGreaterThan(candidates.length * 0.6);
     expect(valid).toBeGreaterThan(500);
