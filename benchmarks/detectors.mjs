@@ -102,8 +102,8 @@ const CLASSES = {
       fc.tuple(chars('23456789', 1), digits(9)).map(([a, b]) => `phone ${a}${b} `),
       Math.ceil(size / 17),
     ),
-  // `+` and a country code: the shape validated by libphonenumber itself rather than the compiled
-  // North American rules.
+  // `+` and a country code, one time in ten with a national prefix (`+44 020 …`): decided from the
+  // compiled metadata, like North American numbers.
   'international numbers': (size) =>
     fill(
       size,
@@ -112,13 +112,13 @@ const CLASSES = {
         .map(([country, area, rest]) => `+${country} ${area} ${rest} `),
       Math.ceil(size / 14),
     ),
-  // A national prefix after the country code: the shape left to libphonenumber itself (within a
-  // budget per text; past it, reported flagged `unvalidated`).
-  'intl. with (0)': (size) =>
+  // Dots in an international number: a shape left to libphonenumber itself (within a budget per
+  // text; past it, reported flagged `unvalidated`).
+  'intl. with dots': (size) =>
     fill(
       size,
-      fc.tuple(digits(4), digits(4)).map(([a, b]) => `+44 (0)20 ${a} ${b} `),
-      Math.ceil(size / 20),
+      fc.tuple(digits(4), digits(4)).map(([a, b]) => `+44.20.${a}.${b} `),
+      Math.ceil(size / 17),
     ),
   'digit groups': (size) =>
     fill(

@@ -33,6 +33,8 @@ interface RuntimeMetadata {
   hasCallingCode(callingCode: string): boolean;
   isNonGeographicCallingCode(callingCode: string): boolean;
   nationalPrefixForParsing(): string | undefined;
+  nationalPrefixTransformRule(): string | undefined;
+  possibleLengths(): number[] | undefined;
   getCountryCodesForCallingCode(callingCode: string): string[] | undefined;
   leadingDigits(): string | undefined;
   nationalNumberPattern(): string;
@@ -46,6 +48,8 @@ interface CountryRules {
   /** Anchored at the start: `nationalNumber.search(leadingDigits) === 0` in libphonenumber-js. */
   readonly leadingDigits: RegExp | undefined;
   readonly national: RegExp;
+  /** The country's possible national number lengths, ascending. */
+  readonly possibleLengths: readonly number[] | undefined;
   /** The type patterns and their possible lengths; `undefined` when the country has no number types. */
   readonly types: readonly { readonly pattern: string; readonly lengths: readonly number[] | undefined }[] | undefined;
   /**
@@ -79,6 +83,7 @@ function compileCountry(metadata: RuntimeMetadata, country: string): CountryRule
     country,
     leadingDigits: leadingDigits ? new RegExp(`^(?:${leadingDigits})`) : undefined,
     national: whole(metadata.nationalNumberPattern()),
+    possibleLengths: metadata.possibleLengths(),
     types,
     typesByLength: new Map(),
   };
@@ -102,6 +107,20 @@ function hasType(rules: CountryRules, nationalNumber: string): boolean {
 /** `isValid` for a number already assigned to this country. */
 function isValidFor(rules: CountryRules, nationalNumber: string): boolean {
   return rules.types ? hasType(rules, nationalNumber) : rules.national.test(nationalNumber);
+}
+
+/**
+ * The country libphonenumber-js's `getCountryByCallingCode` assigns a national number of these
+ * countries to: the only one, or the first whose leading digits match or else whose types do.
+ */
+function claimant(countries: readonly CountryRules[], nationalNumber: string): CountryRules | undefined {
+  if (countries.length === 1) return countries[0];
+  for (const country of countries) {
+    if (country.leadingDigits) {
+      if (country.leadingDigits.test(nationalNumber)) return country;
+    } else if (hasType(country, nationalNumber)) return country;
+  }
+  return undefined;
 }
 
 /**
@@ -147,7 +166,6 @@ export function compileNationalValidity(
 export const UNDECIDED = -1;
 /** The default country of the phone detector's parse: national numbers are read as US numbers. */
 const DEFAULT_COUNTRY = 'US';
-const NON_DIGITS = /\D/g;
 /** An extension at the end of a candidate, as the detector's shape reads it (`ext. 12`, `x12`). */
 const EXTENSION = /[ ]?(?:ext\.?|extension|x)[ ]?\d{1,6}$/i;
 
@@ -158,15 +176,17 @@ let runtime: RuntimeMetadata | undefined;
  * What libphonenumber-js's `findPhoneNumbersInText(candidate, { defaultCountry: 'US' })` says about the
  * start of a phone-shaped candidate: the length of the valid number starting at 0, or `undefined` when
  * there is none; {@link UNDECIDED} for a shape this does not reproduce (an international number with an
- * extension, parentheses or a dot, or with a national prefix or a non-geographic calling code; a North
- * American number starting with 0 or 1). Decided here:
+ * extension or a dot, with a national prefix rule that rewrites the number, with a non-geographic
+ * calling code, or not valid as a whole and written with parentheses; a North American number starting
+ * with 0 or 1). Decided here:
  *
  * - North American numbers (`(415) 555-2671`, `1-415-555-2671`, `4155552671`, `415-555-2671 ext. 12`):
  *   the 10-digit national number (a leading `1` is the national prefix) against calling code 1's
  *   countries; an extension is part of a valid number.
- * - International numbers (`+44 20 7946 0958`, `+49-30-1234567`): the calling code (the shortest prefix
- *   of 1–3 digits that is one), then the rest against that code's countries. When the whole number is
- *   not valid, libphonenumber tries the part before the first space (its "inner match"): so does this.
+ * - International numbers (`+44 20 7946 0958`, `+49-30-1234567`, `+44 (0)20 7946 0958`): the calling
+ *   code (the shortest prefix of 1–3 digits that is one), a national prefix stripped as libphonenumber
+ *   strips it, then the rest against that code's countries. When the whole number is not valid,
+ *   libphonenumber tries the part before the first space (its "inner match"): so does this.
  */
 export function compiledVerdict(candidate: string): number | undefined {
   if (candidate.charCodeAt(0) === 43) return international(candidate);
@@ -200,29 +220,45 @@ function international(candidate: string): number | undefined {
   let digits = '';
   let run = 1;
   let beforeSpace = -1;
+  let parentheses = 0;
+  let dash = false;
   for (let index = 1; index < candidate.length; index++) {
     const code = candidate.charCodeAt(index);
     if (isDigitCode(code)) continue;
-    // Spaces and dashes only: a dot, parentheses or an extension are left to libphonenumber.
-    if (code !== 32 && code !== 45) return UNDECIDED;
+    if (code === 40) parentheses++;
+    else if (code === 45) dash = true;
+    // Spaces, dashes and parentheses only: a dot or an extension is left to libphonenumber.
+    else if (code !== 32 && code !== 41) return UNDECIDED;
     digits += candidate.slice(run, index);
     run = index + 1;
-    if (code === 32 && beforeSpace === -1) beforeSpace = index;
+    if (code === 32 && beforeSpace === -1) beforeSpace = digits.length;
   }
   digits += candidate.slice(run);
+  // libphonenumber's matcher rejects some bracketed candidates before parsing them (`12-34 (5`, as a
+  // page range) and trims a closing one at the end): one group in parentheses, without dashes and followed by
+  // digits, is decided here.
+  if (parentheses > 1 || (parentheses === 1 && (dash || candidate.endsWith(')')))) return UNDECIDED;
   const whole = internationalValidity(digits);
   if (whole === undefined) return UNDECIDED;
   if (whole) return candidate.length;
+  // Not valid as a whole: libphonenumber then tries parts of it ("inner matches"), of which only the
+  // part before the first space can start at 0; with parentheses it tries more.
+  if (parentheses > 0) return UNDECIDED;
   if (beforeSpace === -1) return undefined;
-  const prefix = internationalValidity(candidate.slice(1, beforeSpace).replace(NON_DIGITS, ''));
+  const prefix = internationalValidity(digits.slice(0, beforeSpace));
   if (prefix === undefined) return UNDECIDED;
-  return prefix ? beforeSpace : undefined;
+  return prefix ? candidate.indexOf(' ') : undefined;
 }
 
-/** A calling code's validity test and its main country's national prefix (`null`: none). */
+/** A calling code's compiled rules. */
 interface CallingCodePlan {
   readonly valid: (nationalNumber: string) => boolean;
+  readonly countries: readonly CountryRules[];
+  /** The main country: its national prefix applies to every number of the code. */
+  readonly main: CountryRules;
+  /** Its national prefix for parsing, anchored (`null`: none). */
   readonly prefix: RegExp | null;
+  readonly transform: boolean;
 }
 /** By calling code as a number (1–999): its plan; `null` when not decided here; `false`: not a code. */
 const plans: (CallingCodePlan | null | false | undefined)[] = [];
@@ -241,9 +277,8 @@ function internationalValidity(digits: string): boolean | undefined {
     }
     if (plan === false) continue;
     if (plan === null) return undefined;
-    const nationalNumber = digits.slice(length);
-    // A national prefix (and the rules that strip or rewrite it) is left to libphonenumber.
-    if (plan.prefix?.test(nationalNumber)) return undefined;
+    const nationalNumber = withoutNationalPrefix(plan, digits.slice(length));
+    if (nationalNumber === undefined) return undefined;
     // libphonenumber's parse: a national (significant) number of 2–17 digits.
     if (nationalNumber.length < 2 || nationalNumber.length > 17) return false;
     return plan.valid(nationalNumber);
@@ -251,17 +286,46 @@ function internationalValidity(digits: string): boolean | undefined {
   return false;
 }
 
+/**
+ * The national number once a national prefix is stripped, as libphonenumber-js's `extractNationalNumber`
+ * does (`+44 020 …` is `+44 20 …`), or `undefined` for a prefix rule that rewrites the number (left to
+ * libphonenumber). The prefix stays when the number matches the national pattern only with it, or when
+ * what is left is too short or of an impossible length.
+ */
+function withoutNationalPrefix(plan: CallingCodePlan, number: string): string | undefined {
+  const match = plan.prefix?.exec(number);
+  if (!match) return number;
+  const groups = match.length - 1;
+  if (groups > 0 && match[groups] && plan.transform) return undefined;
+  const stripped = number.slice(match[0].length);
+  if (stripped === number) return number;
+  if (plan.main.national.test(number) && !plan.main.national.test(stripped)) return number;
+  const lengths = (claimant(plan.countries, stripped) ?? plan.main).possibleLengths;
+  if (lengths && lengths.length > 0) {
+    const length = stripped.length;
+    // `checkNumberLength`: TOO_SHORT or INVALID_LENGTH keep the prefix (TOO_LONG strips it).
+    if (lengths[0]! > length) return number;
+    if (lengths[0] !== length && lengths[lengths.length - 1]! >= length && lengths.indexOf(length, 1) < 0)
+      return number;
+  }
+  return stripped;
+}
+
 function compileCallingCode(callingCode: string): CallingCodePlan | null | false {
   runtime ??= new Metadata(metadataJson) as unknown as RuntimeMetadata;
   if (!runtime.hasCallingCode(callingCode)) return false;
   // Non-geographic codes (+800, +870, ...) have plans of their own: not decided here.
   if (runtime.isNonGeographicCallingCode(callingCode)) return null;
-  const countries = runtime.getCountryCodesForCallingCode(callingCode);
-  if (!countries || countries.length === 0) return null;
+  const codes = runtime.getCountryCodesForCallingCode(callingCode);
+  if (!codes || codes.length === 0) return null;
+  const countries = codes.map((country) => compileCountry(runtime!, country));
   runtime.selectNumberingPlan(callingCode);
   const prefix = runtime.nationalPrefixForParsing();
   return {
-    valid: compileNationalValidity(callingCode, countries[0]),
+    valid: compileNationalValidity(callingCode, codes[0]),
+    countries,
+    main: countries[0]!,
     prefix: prefix ? new RegExp(`^(?:${prefix})`) : null,
+    transform: Boolean(runtime.nationalPrefixTransformRule()),
   };
 }

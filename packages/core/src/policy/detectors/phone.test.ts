@@ -46,13 +46,22 @@ const CALLING_CODES =
   '1 7 20 27 31 33 34 39 41 44 46 47 49 52 55 61 62 81 82 86 90 91 212 262 290 351 352 353 358 420 590 599 683 800 870 880 971 979'.split(
     ' ',
   );
-/** `+`, a calling code and 1–5 groups of digits, separated by a space, a dash or nothing. */
+/**
+ * `+`, a calling code and 1–5 groups of digits, separated by a space, a dash or nothing; sometimes with
+ * a national prefix (`0`, `8`, `1`) or one group in parentheses (`(0)`, `(20)`).
+ */
 const international = fc
   .tuple(
     fc.oneof(fc.constantFrom(...CALLING_CODES), digits(1, 3)),
+    fc.constantFrom('', '', '', ' 0', '0', ' (0)', '(0)', ' 8', ' 1', '-0'),
     fc.array(fc.tuple(fc.constantFrom(' ', '-', ''), digits(1, 6)), { minLength: 1, maxLength: 5 }),
+    fc.boolean(),
   )
-  .map(([code, groups]) => `+${code}${groups.map(([separator, group]) => separator + group).join('')}`);
+  .map(([code, prefix, groups, parenthesised]) => {
+    const parts = groups.map(([separator, group]) => separator + group);
+    if (parenthesised && prefix === '') parts[0] = ` (${groups[0]![1].slice(0, 4)})`;
+    return `+${code}${prefix}${parts.join('')}`;
+  });
 
 /** A number followed, one time in three, by an extension. */
 const withExtension = (number: fc.Arbitrary<string>) =>
@@ -88,7 +97,7 @@ describe('phone: compiled validation agrees with libphonenumber', () => {
     const candidates = fc.sample(international, 12_000);
     const { decided, valid } = compare(candidates);
     expect(decided).toBeGreaterThan(candidates.length * 0.6);
-    expect(valid).toBeGreaterThan(500);
+    expect(valid).toBeGreaterThan(250);
   });
 
   it('on known numbers', () => {
@@ -103,25 +112,27 @@ describe('phone: compiled validation agrees with libphonenumber', () => {
       ['+86 10 1234 5678', 16],
       ['+44 20 7946 0958 99', undefined],
       ['415-555-2671 ext. 12', 20],
+      ['+44 (0)20 7946 0958', 19],
+      ['+44 020 7946 0958', 17],
     ] as const) {
       expect(compiledVerdict(candidate)).toBe(length);
       expect(validateWithLibphonenumber(candidate)).toBe(length);
     }
   });
 
-  it('leaves extensions, national prefixes, parentheses in international numbers and non-geographic codes to libphonenumber', () => {
-    for (const candidate of ['+44 20 7946 0958 x7', '+44 (0)20 7946 0958', '+44 020 7946 0958', '+800 1234 5678'])
+  it('leaves extensions, dots and non-geographic codes in international numbers to libphonenumber', () => {
+    for (const candidate of ['+44 20 7946 0958 x7', '+44.20.7946.0958', '+800 1234 5678', '+44 (0)20 1'])
       expect(compiledVerdict(candidate)).toBe(UNDECIDED);
   });
 });
 
 describe('phone: candidates left to libphonenumber', () => {
   const phone = compileDetectors({ detect: ['phone'] });
-  /** Distinct London numbers written with `(0)`: a shape libphonenumber itself validates. */
+  /** Distinct London numbers written with dots: a shape libphonenumber itself validates. */
   // (A seed per test: verdicts libphonenumber gave are cached across texts, and cost no validation.)
   const withExtension = (count: number, seed: number) =>
     fc.sample(
-      fc.tuple(digits(4), digits(4)).map(([a, b]) => `call +44 (0)20 ${a} ${b}\n`),
+      fc.tuple(digits(4), digits(4)).map(([a, b]) => `call +44.20.${a}.${b}\n`),
       { seed, numRuns: count },
     );
 
