@@ -112,13 +112,13 @@ const CLASSES = {
         .map(([country, area, rest]) => `+${country} ${area} ${rest} `),
       Math.ceil(size / 14),
     ),
-  // Dots in an international number: a shape left to libphonenumber itself (within a budget per
-  // text; past it, reported flagged `unvalidated`).
-  'intl. with dots': (size) =>
+  // An extension on an international number: a shape left to libphonenumber itself (within a budget
+  // per text; past it, reported flagged `unvalidated`).
+  'intl. with extension': (size) =>
     fill(
       size,
-      fc.tuple(digits(4), digits(4)).map(([a, b]) => `+44.20.${a}.${b} `),
-      Math.ceil(size / 17),
+      fc.tuple(digits(4), digits(4)).map(([a, b]) => `+44 20 ${a} ${b} x12 `),
+      Math.ceil(size / 21),
     ),
   'digit groups': (size) =>
     fill(

@@ -177,9 +177,9 @@ let runtime: RuntimeMetadata | undefined;
  * What libphonenumber-js's `findPhoneNumbersInText(candidate, { defaultCountry: 'US' })` says about the
  * start of a phone-shaped candidate: the length of the valid number starting at 0, or `undefined` when
  * there is none; {@link UNDECIDED} for a shape this does not reproduce (an international number with an
- * extension or a dot, with a national prefix rule that rewrites the number, with a non-geographic
- * calling code, or not valid as a whole and written with parentheses; a North American number starting
- * with 0 or 1). Decided here:
+ * extension, with a national prefix rule that rewrites the number, with a non-geographic calling code,
+ * or not valid as a whole and written with parentheses or with a part after a dot that starts with 0;
+ * a North American number starting with 0 or 1). Decided here:
  *
  * - North American numbers (`(415) 555-2671`, `1-415-555-2671`, `4155552671`, `415-555-2671 ext. 12`):
  *   the 10-digit national number (a leading `1` is the national prefix) against calling code 1's
@@ -187,7 +187,8 @@ let runtime: RuntimeMetadata | undefined;
  * - International numbers (`+44 20 7946 0958`, `+49-30-1234567`, `+44 (0)20 7946 0958`): the calling
  *   code (the shortest prefix of 1–3 digits that is one), a national prefix stripped as libphonenumber
  *   strips it, then the rest against that code's countries. When the whole number is not valid,
- *   libphonenumber tries the part before the first space (its "inner match"): so does this.
+ *   libphonenumber tries parts of it (its "inner matches": the part before the first dot, the parts
+ *   after dots, the part before the first space): so does this.
  */
 export function compiledVerdict(candidate: string): number | undefined {
   if (candidate.charCodeAt(0) === 43) return international(candidate);
@@ -221,6 +222,7 @@ function international(candidate: string): number | undefined {
   let digits = '';
   let run = 1;
   let beforeSpace = -1;
+  let beforeDot = -1;
   let parentheses = 0;
   let dash = false;
   for (let index = 1; index < candidate.length; index++) {
@@ -228,28 +230,58 @@ function international(candidate: string): number | undefined {
     if (isDigitCode(code)) continue;
     if (code === 40) parentheses++;
     else if (code === 45) dash = true;
-    // Spaces, dashes and parentheses only: a dot or an extension is left to libphonenumber.
-    else if (code !== 32 && code !== 41) return UNDECIDED;
+    // Spaces, dashes, dots and parentheses only: an extension is left to libphonenumber.
+    else if (code !== 32 && code !== 41 && code !== 46) return UNDECIDED;
     digits += candidate.slice(run, index);
     run = index + 1;
     if (code === 32 && beforeSpace === -1) beforeSpace = digits.length;
+    if (code === 46 && beforeDot === -1) beforeDot = digits.length;
   }
   digits += candidate.slice(run);
   // libphonenumber's matcher rejects some bracketed candidates before parsing them (`12-34 (5`, as a
-  // page range) and trims a closing one at the end): one group in parentheses, without dashes and followed by
-  // digits, is decided here.
+  // page range) and trims a closing one at the end): one group in parentheses, without dashes and
+  // followed by digits, is decided here.
   if (parentheses > 1 || (parentheses === 1 && (dash || candidate.endsWith(')')))) return UNDECIDED;
   const whole = internationalValidity(digits);
   if (whole === undefined) return UNDECIDED;
   if (whole) return candidate.length;
-  // Not valid as a whole: libphonenumber then tries parts of it ("inner matches"), of which only the
-  // part before the first space can start at 0; with parentheses it tries more.
+  // Not valid as a whole: libphonenumber then tries parts of it ("inner matches"), in this order: with
+  // parentheses, more than is reproduced here; then the part before the first dot, then each part
+  // after a dot (read as a US national number: valid, it is a match that does not start at 0); then
+  // the part before the first space. Later parts never start at 0.
   if (parentheses > 0) return UNDECIDED;
+  if (beforeDot !== -1) {
+    const prefix = internationalValidity(digits.slice(0, beforeDot));
+    if (prefix === undefined) return UNDECIDED;
+    if (prefix) return candidate.indexOf('.');
+    for (const part of candidate.slice(candidate.indexOf('.') + 1).split('.')) {
+      const verdict = nationalPartValidity(part);
+      if (verdict === undefined) return UNDECIDED;
+      if (verdict) return undefined;
+    }
+  }
   if (beforeSpace === -1) return undefined;
   const prefix = internationalValidity(digits.slice(0, beforeSpace));
   if (prefix === undefined) return UNDECIDED;
   return prefix ? candidate.indexOf(' ') : undefined;
 }
+
+/**
+ * Whether libphonenumber reads `part` (digits, spaces and dashes) as a valid US national number, or
+ * `undefined` when not decided here (a part starting with `0` and longer than 6 digits: `011` is the
+ * US international prefix). Up to 6 digits never are; 10 digits are a North American number, and so
+ * are `1` and 10 digits; any other length is not a valid US number.
+ */
+function nationalPartValidity(part: string): boolean | undefined {
+  const digits = part.replace(SEPARATORS, '');
+  if (digits.length <= 6) return false;
+  if (digits.charCodeAt(0) === 48) return undefined;
+  const national = digits.length === 11 && digits.charCodeAt(0) === 49 ? digits.slice(1) : digits;
+  if (national.length !== 10 || national.charCodeAt(0) < 50) return false;
+  northAmerican ??= compileNationalValidity('1', DEFAULT_COUNTRY);
+  return northAmerican(national);
+}
+const SEPARATORS = /[ -]/g;
 
 /** A calling code's compiled rules. */
 interface CallingCodePlan {

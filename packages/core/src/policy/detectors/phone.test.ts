@@ -47,14 +47,14 @@ const CALLING_CODES =
     ' ',
   );
 /**
- * `+`, a calling code and 1–5 groups of digits, separated by a space, a dash or nothing; sometimes with
+ * `+`, a calling code and 1–5 groups of digits, separated by a space, a dash, a dot or nothing; sometimes with
  * a national prefix (`0`, `8`, `1`) or one group in parentheses (`(0)`, `(20)`).
  */
 const international = fc
   .tuple(
     fc.oneof(fc.constantFrom(...CALLING_CODES), digits(1, 3)),
     fc.constantFrom('', '', '', ' 0', '0', ' (0)', '(0)', ' 8', ' 1', '-0'),
-    fc.array(fc.tuple(fc.constantFrom(' ', '-', ''), digits(1, 6)), { minLength: 1, maxLength: 5 }),
+    fc.array(fc.tuple(fc.constantFrom(' ', '-', '', '.'), digits(1, 6)), { minLength: 1, maxLength: 5 }),
     fc.boolean(),
   )
   .map(([code, prefix, groups, parenthesised]) => {
@@ -96,7 +96,7 @@ describe('phone: compiled validation agrees with libphonenumber', () => {
   it('on international numbers', () => {
     const candidates = fc.sample(international, 12_000);
     const { decided, valid } = compare(candidates);
-    expect(decided).toBeGreaterThan(candidates.length * 0.6);
+    expect(decided).toBeGreaterThan(candidates.length * 0.5);
     expect(valid).toBeGreaterThan(250);
   });
 
@@ -120,19 +120,19 @@ describe('phone: compiled validation agrees with libphonenumber', () => {
     }
   });
 
-  it('leaves extensions, dots and non-geographic codes in international numbers to libphonenumber', () => {
-    for (const candidate of ['+44 20 7946 0958 x7', '+44.20.7946.0958', '+800 1234 5678', '+44 (0)20 1'])
+  it('leaves extensions, some invalid numbers with dots or parentheses and non-geographic codes to libphonenumber', () => {
+    for (const candidate of ['+44 20 7946 0958 x7', '+44.20.0123456', '+800 1234 5678', '+44 (0)20 1'])
       expect(compiledVerdict(candidate)).toBe(UNDECIDED);
   });
 });
 
 describe('phone: candidates left to libphonenumber', () => {
   const phone = compileDetectors({ detect: ['phone'] });
-  /** Distinct London numbers written with dots: a shape libphonenumber itself validates. */
+  /** Distinct London numbers with an extension: a shape libphonenumber itself validates. */
   // (A seed per test: verdicts libphonenumber gave are cached across texts, and cost no validation.)
   const withExtension = (count: number, seed: number) =>
     fc.sample(
-      fc.tuple(digits(4), digits(4)).map(([a, b]) => `call +44.20.${a}.${b}\n`),
+      fc.tuple(digits(4), digits(4)).map(([a, b]) => `call +44 20 ${a} ${b} ext. 7\n`),
       { seed, numRuns: count },
     );
 
