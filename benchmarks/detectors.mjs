@@ -112,13 +112,13 @@ const CLASSES = {
         .map(([country, area, rest]) => `+${country} ${area} ${rest} `),
       Math.ceil(size / 14),
     ),
-  // An extension on an international number: a shape left to libphonenumber itself (within a budget
-  // per text; past it, reported flagged `unvalidated`).
-  'intl. with extension': (size) =>
+  // International freephone numbers (+800, a non-geographic code): left to libphonenumber itself
+  // (within a budget per text; past it, reported flagged `unvalidated`).
+  'freephone +800': (size) =>
     fill(
       size,
-      fc.tuple(digits(4), digits(4)).map(([a, b]) => `+44 20 ${a} ${b} x12 `),
-      Math.ceil(size / 21),
+      fc.tuple(digits(4), digits(4)).map(([a, b]) => `+800 ${a} ${b} `),
+      Math.ceil(size / 15),
     ),
   'digit groups': (size) =>
     fill(

@@ -176,8 +176,8 @@ let runtime: RuntimeMetadata | undefined;
 /**
  * What libphonenumber-js's `findPhoneNumbersInText(candidate, { defaultCountry: 'US' })` says about the
  * start of a phone-shaped candidate: the length of the valid number starting at 0, or `undefined` when
- * there is none; {@link UNDECIDED} for a shape this does not reproduce (an international number with an
- * extension, with a national prefix rule that rewrites the number, with a non-geographic calling code,
+ * there is none; {@link UNDECIDED} for a shape this does not reproduce (an international number not valid
+ * as a whole and with an extension, with a national prefix rule that rewrites the number, with a non-geographic calling code,
  * or not valid as a whole and written with parentheses or with a part after a dot that starts with 0;
  * a North American number starting with 0 or 1). Decided here:
  *
@@ -191,13 +191,17 @@ let runtime: RuntimeMetadata | undefined;
  *   after dots, the part before the first space): so does this.
  */
 export function compiledVerdict(candidate: string): number | undefined {
-  if (candidate.charCodeAt(0) === 43) return international(candidate);
-  // A North American number with an extension is valid when the number is, extension included.
   const extension = EXTENSION.exec(candidate);
   if (extension !== null) {
-    const base = compiledVerdict(candidate.slice(0, extension.index));
-    return base === undefined || base === UNDECIDED ? base : candidate.length;
+    const number = candidate.slice(0, extension.index);
+    const base = compiledVerdict(number);
+    // A number valid as a whole is valid with its extension. A North American number that is not is
+    // not; an international one is then searched for parts, which this does not reproduce with an
+    // extension.
+    if (base === number.length) return candidate.length;
+    return base === undefined && candidate.charCodeAt(0) !== 43 ? undefined : UNDECIDED;
   }
+  if (candidate.charCodeAt(0) === 43) return international(candidate);
   let digits = '';
   let run = 0;
   for (let index = 0; index < candidate.length; index++) {

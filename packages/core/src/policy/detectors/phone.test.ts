@@ -94,9 +94,9 @@ describe('phone: compiled validation agrees with libphonenumber', () => {
   });
 
   it('on international numbers', () => {
-    const candidates = fc.sample(international, 12_000);
+    const candidates = fc.sample(withExtension(international), 12_000);
     const { decided, valid } = compare(candidates);
-    expect(decided).toBeGreaterThan(candidates.length * 0.5);
+    expect(decided).toBeGreaterThan(candidates.length * 0.35);
     expect(valid).toBeGreaterThan(250);
   });
 
@@ -114,6 +114,7 @@ describe('phone: compiled validation agrees with libphonenumber', () => {
       ['415-555-2671 ext. 12', 20],
       ['+44 (0)20 7946 0958', 19],
       ['+44 020 7946 0958', 17],
+      ['+44 20 7946 0958 x7', 19],
     ] as const) {
       expect(compiledVerdict(candidate)).toBe(length);
       expect(validateWithLibphonenumber(candidate)).toBe(length);
@@ -121,18 +122,18 @@ describe('phone: compiled validation agrees with libphonenumber', () => {
   });
 
   it('leaves extensions, some invalid numbers with dots or parentheses and non-geographic codes to libphonenumber', () => {
-    for (const candidate of ['+44 20 7946 0958 x7', '+44.20.0123456', '+800 1234 5678', '+44 (0)20 1'])
+    for (const candidate of ['+44 20 7946 095 x7', '+44.20.0123456', '+800 1234 5678', '+44 (0)20 1'])
       expect(compiledVerdict(candidate)).toBe(UNDECIDED);
   });
 });
 
 describe('phone: candidates left to libphonenumber', () => {
   const phone = compileDetectors({ detect: ['phone'] });
-  /** Distinct London numbers with an extension: a shape libphonenumber itself validates. */
+  /** Distinct international freephone numbers (+800): a code libphonenumber itself validates. */
   // (A seed per test: verdicts libphonenumber gave are cached across texts, and cost no validation.)
   const withExtension = (count: number, seed: number) =>
     fc.sample(
-      fc.tuple(digits(4), digits(4)).map(([a, b]) => `call +44 20 ${a} ${b} ext. 7\n`),
+      fc.tuple(digits(4), digits(4)).map(([a, b]) => `call +800 ${a} ${b}\n`),
       { seed, numRuns: count },
     );
 
