@@ -16,7 +16,6 @@ interface KubernetesObject {
   apiVersion: string;
   kind: string;
   metadata: { name: string; namespace?: string; labels?: Record<string, string> };
-  // biome-ignore lint/suspicious/noExplicitAny: manifests are read as plain data.
   spec?: any;
   data?: Record<string, string>;
   stringData?: Record<string, string>;
@@ -66,7 +65,7 @@ function validatorFor(apiVersion: string, kind: string): ValidateFunction {
 /** Schema problems of an object, as `Kind/name /path: message` lines. */
 function problems(object: KubernetesObject): string[] {
   const validate = validatorFor(object.apiVersion, object.kind);
-  if (validate(object)) return [];
+  if (validate(object as unknown)) return [];
   return (validate.errors ?? []).map((error) => {
     const detail = error.keyword === 'additionalProperties' ? ` (${error.params.additionalProperty})` : '';
     return `${object.kind}/${object.metadata?.name} ${error.instancePath || '/'}: ${error.message}${detail}`;
@@ -74,7 +73,6 @@ function problems(object: KubernetesObject): string[] {
 }
 
 const objects = render();
-const byKind = (kind: string) => objects.filter((object) => object.kind === kind);
 const one = (kind: string, name: string): KubernetesObject => {
   const found = objects.find((object) => object.kind === kind && object.metadata.name === name);
   if (!found) throw new Error(`no ${kind}/${name} in the rendered manifests`);
