@@ -56,8 +56,10 @@ export type GatewayPlugin =
 export interface GatewayOptions {
   /** Interface to listen on. Default `GENOPS_GATEWAY_HOST`, else the file's `gateway.host`, else `127.0.0.1`. */
   host?: string;
-  /** Port. Default `GENOPS_GATEWAY_PORT`, else the file's `gateway.port`, else 0 (a free port). */
+  /** Port. Default `GENOPS_GATEWAY_PORT`, else the file's `gateway.port`, else `defaultPort`. */
   port?: number;
+  /** The port when neither `port`, `GENOPS_GATEWAY_PORT` nor the file sets one. Default 0 (a free port); the CLI's is 4000. */
+  defaultPort?: number;
   upstreams?: Partial<Record<ProviderName, UpstreamOptions>>;
   virtualKeys?: VirtualKeyOptions[];
   /**
@@ -124,6 +126,7 @@ const port = z.number().int().min(0).max(65_535);
 const settingsSchema = z.strictObject({
   host: z.string().min(1).optional(),
   port: port.optional(),
+  defaultPort: port.optional(),
   upstreams: z.strictObject({ openai: upstreamSchema.optional(), anthropic: upstreamSchema.optional() }).optional(),
   virtualKeys: z.array(virtualKeySchema).optional(),
   drainTimeoutMs: z.number().int().min(0).max(3_600_000).optional(),
@@ -276,7 +279,7 @@ export function resolveSettings(
   }
   return {
     host: given.host ?? envHost ?? file.host ?? '127.0.0.1',
-    port: given.port ?? portFromEnv ?? file.port ?? 0,
+    port: given.port ?? portFromEnv ?? file.port ?? given.defaultPort ?? 0,
     upstreams,
     keys,
     drainTimeoutMs: given.drainTimeoutMs ?? file.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,

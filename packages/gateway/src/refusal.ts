@@ -84,12 +84,17 @@ export function refusalResponse(
     'content-length': String(Buffer.byteLength(body)),
     'x-genops-error': refusal.name,
     'x-genops-reason-code': refusal.code,
-    // A denial is final: SDK retry layers (OpenAI, Anthropic) honour this header; a rate limit keeps
-    // its `retry-after` instead.
-    ...(refusal.status === 429 && refusal.headers?.['retry-after'] ? {} : { 'x-should-retry': 'false' }),
+    // A denial or a bad key is final: SDK retry layers (OpenAI, Anthropic) honour this header. A rate
+    // limit with a `retry-after`, and an upstream that failed (5xx), are left to the client's retry policy.
+    ...(isFinal(refusal) ? { 'x-should-retry': 'false' } : {}),
     ...refusal.headers,
   };
   return { status: refusal.status, headers, body };
+}
+
+function isFinal(refusal: Refusal): boolean {
+  if (refusal.status >= 500) return false;
+  return !(refusal.status === 429 && refusal.headers?.['retry-after']);
 }
 
 /** Writes the refusal, when the response has not started. */
