@@ -51,6 +51,21 @@ async function runExample(command: string, args: string[], env: Record<string, s
   }
 }
 
+/** Runs an example that must succeed: exit 0, nothing on stderr. Resolves with its stdout. */
+async function runClean(command: string, args: string[], env: Record<string, string>): Promise<string> {
+  const { code, stdout, stderr } = await runExample(command, args, env);
+  expect(stderr).toBe('');
+  expect(code).toBe(0);
+  return stdout;
+}
+
+/** What the chat examples print for one call and the same call streamed, against a fake server. */
+const transcript = (server: 'OpenAI' | 'Anthropic') =>
+  `answer: Hello from the fake ${server} server.\n` +
+  'tokens: 20 input, 10 output\n' +
+  `streamed: Hello from the fake ${server} server.\n` +
+  'streamed tokens: 20 input, 10 output\n';
+
 let openai: FakeOpenAIServer;
 let anthropic: FakeAnthropicServer;
 let gateway: Gateway;
@@ -119,19 +134,8 @@ function governedUnits(): string[] {
 
 describe('examples/gateway', () => {
   it('python/chat.py (standard library only): a chat completion and a streamed one, governed', async () => {
-    const { code, stdout, stderr } = await runExample(
-      'python3',
-      [file('python/chat.py'), 'Hello?'],
-      openaiEnv(TEAM_KEY),
-    );
-    expect(stderr).toBe('');
-    expect(code).toBe(0);
-    expect(stdout).toBe(
-      'answer: Hello from the fake OpenAI server.\n' +
-        'tokens: 20 input, 10 output\n' +
-        'streamed: Hello from the fake OpenAI server.\n' +
-        'streamed tokens: 20 input, 10 output\n',
-    );
+    const stdout = await runClean('python3', [file('python/chat.py'), 'Hello?'], openaiEnv(TEAM_KEY));
+    expect(stdout).toBe(transcript('OpenAI'));
     expect(openai.requests.map((request) => [request.path, request.body.stream ?? false])).toEqual([
       ['/v1/chat/completions', false],
       ['/v1/chat/completions', true],
@@ -157,9 +161,7 @@ describe('examples/gateway', () => {
   });
 
   it('curl/chat.sh: chat, streamed chat, and Anthropic Messages with x-api-key', async () => {
-    const { code, stdout, stderr } = await runExample('bash', [file('curl/chat.sh')], openaiEnv(TEAM_KEY));
-    expect(stderr).toBe('');
-    expect(code).toBe(0);
+    const stdout = await runClean('bash', [file('curl/chat.sh')], openaiEnv(TEAM_KEY));
     const sections = stdout.split(/^== /m).slice(1);
     expect(sections.map((section) => section.split('\n')[0])).toEqual([
       'chat completion',
@@ -181,13 +183,7 @@ describe('examples/gateway', () => {
   });
 
   it('src/openai-sdk.mjs: the OpenAI SDK by base URL, streamed too, and a policy refusal as an OpenAI error', async () => {
-    const { code, stdout, stderr } = await runExample(
-      process.execPath,
-      [file('src/openai-sdk.mjs')],
-      openaiEnv(TEAM_KEY),
-    );
-    expect(stderr).toBe('');
-    expect(code).toBe(0);
+    const stdout = await runClean(process.execPath, [file('src/openai-sdk.mjs')], openaiEnv(TEAM_KEY));
     expect(stdout).toContain('answer: Hello from the fake OpenAI server.\ntokens: 20 input, 10 output\n');
     expect(stdout).toContain('streamed: Hello from the fake OpenAI server.\n');
     expect(stdout).toMatch(/refused: 403 \w+: .*approved-models/);
@@ -198,18 +194,11 @@ describe('examples/gateway', () => {
   });
 
   it('src/anthropic-sdk.mjs: the Anthropic SDK by base URL, streamed too', async () => {
-    const { code, stdout, stderr } = await runExample(process.execPath, [file('src/anthropic-sdk.mjs')], {
+    const stdout = await runClean(process.execPath, [file('src/anthropic-sdk.mjs')], {
       ANTHROPIC_BASE_URL: gateway.url,
       ANTHROPIC_API_KEY: TEAM_KEY,
     });
-    expect(stderr).toBe('');
-    expect(code).toBe(0);
-    expect(stdout).toBe(
-      'answer: Hello from the fake Anthropic server.\n' +
-        'tokens: 20 input, 10 output\n' +
-        'streamed: Hello from the fake Anthropic server.\n' +
-        'streamed tokens: 20 input, 10 output\n',
-    );
+    expect(stdout).toBe(transcript('Anthropic'));
     expectUpstreamKeys(anthropic.requests, UPSTREAM_ANTHROPIC_KEY);
     expect(governedUnits()).toEqual(['chat claude-haiku-4-5 team=examples', 'chat claude-haiku-4-5 team=examples']);
   });
