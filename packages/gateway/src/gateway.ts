@@ -7,6 +7,7 @@ import { GenOps, type GenOpsHandle, type GenOpsOptions, loadPolicyFile, withAttr
 import { type DispatchHandler, type DispatchOptions, governWire } from '@genops/core/internal';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Agent } from 'undici';
+import { serveModels } from './models';
 import {
   type GatewayOptions,
   type GatewayPlugin,
@@ -185,6 +186,14 @@ async function build(
             : `the gateway has no ${provider} upstream configured (gateway.upstreams.${provider})`,
         ),
       );
+    const query = request.raw.url?.indexOf('?') ?? -1;
+    const search = query >= 0 ? (request.raw.url as string).slice(query) : '';
+    const headers = upstreamHeaders(request.headers, upstream);
+    if (!route.endpoint) {
+      // A read that bills nothing (the model list): not a governed unit.
+      await serveModels(agent, upstream, headers, search, response);
+      return;
+    }
     let finish: () => void = () => {};
     const done = new Promise<void>((resolve) => {
       finish = resolve;
@@ -193,12 +202,11 @@ async function build(
     const entry: InFlightRequest = { handler, done };
     inFlight.add(entry);
     void done.then(() => inFlight.delete(entry));
-    const query = request.raw.url?.indexOf('?') ?? -1;
     const dispatchOptions: DispatchOptions = {
       origin: upstream.origin,
-      path: `${upstream.basePath}${route.url.slice(3)}${query >= 0 ? (request.raw.url as string).slice(query) : ''}`,
+      path: `${upstream.basePath}${route.url.slice(3)}${search}`,
       method: route.method,
-      headers: upstreamHeaders(request.headers, upstream),
+      headers,
     };
     // The upstream request of a closed client is never sent (its unit fails unbilled).
     const dispatch = (sent: DispatchOptions, wrapped: DispatchHandler): boolean => {
@@ -206,15 +214,6 @@ async function build(
       handler.traceparent = (sent.headers as Record<string, string> | undefined)?.traceparent;
       return agent.dispatch(sent as Parameters<Agent['dispatch']>[0], wrapped as Parameters<Agent['dispatch']>[1]);
     };
-    if (!route.endpoint) {
-      // A read that bills nothing (the model list): forwarded as is.
-      try {
-        dispatch(dispatchOptions, handler);
-      } catch {
-        finish();
-      }
-      return;
-    }
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     try {
       const governed = await withAttribution(key.attribution, () =>

@@ -139,8 +139,19 @@ const settingsSchema = z.strictObject({
 });
 type Settings = z.output<typeof settingsSchema>;
 
-/** Fields whose value is a secret: a problem there never shows the value. */
-const SECRET_FIELDS = new Set(['key', 'apiKey']);
+/** Fields whose value may be a secret: a problem never shows their value. */
+const SECRET_FIELDS = new Set(['key', 'apiKey', 'headers']);
+
+/** `value` with every secret field's value replaced by `(hidden)` (a copy; depth-bounded). */
+function redacted(value: unknown, field: PropertyKey | undefined, depth = 0): unknown {
+  if (typeof field === 'string' && SECRET_FIELDS.has(field)) return value === undefined ? undefined : '(hidden)';
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 8) return '(nested)';
+  if (Array.isArray(value)) return value.map((item, index) => redacted(item, index, depth + 1));
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) copy[key] = redacted(item, key, depth + 1);
+  return copy;
+}
 
 function validate(value: unknown, where: string): Settings {
   const parsed = settingsSchema.safeParse(value);
@@ -148,12 +159,10 @@ function validate(value: unknown, where: string): Settings {
   const issue = parsed.error.issues[0] as z.core.$ZodIssue;
   const field = joinPath(issue.path);
   const path = field ? `${where}.${field}` : where;
-  const last = issue.path[issue.path.length - 1];
-  const secret = typeof last === 'string' && SECRET_FIELDS.has(last);
-  const received = secret ? '(hidden)' : valueAt(value, issue.path);
+  const received = redacted(valueAt(value, issue.path), issue.path[issue.path.length - 1]);
   throw new ConfigError({
     path,
-    message: secret ? issue.message : describeIssue(issue, received),
+    message: describeIssue(issue, received),
     ...(expectedFor(issue) ? { expected: expectedFor(issue) as string } : {}),
     received,
   });
