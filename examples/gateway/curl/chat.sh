@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Call the GenOps gateway with curl: a chat completion, the same streamed (SSE) and an Anthropic Messages
-# call. The gateway governs each one (policy, budgets, approvals, audit, telemetry).
+# Call the GenOps gateway with curl: a chat completion, the same streamed (SSE), an Anthropic Messages
+# call and the model list. The gateway governs each one (policy, budgets, approvals, audit, telemetry).
 #
 #   export OPENAI_BASE_URL=http://127.0.0.1:4000/v1   # the gateway (default)
 #   export OPENAI_API_KEY=gk-...                       # a gateway virtual key, never a provider key
@@ -38,4 +38,8 @@ curl -sS --fail-with-body "$ORIGIN/v1/messages" \
   -H 'anthropic-version: 2023-06-01' \
   -H 'Content-Type: application/json' \
   -d '{"model": "'"$CLAUDE"'", "max_tokens": 256, "messages": [{"role": "user", "content": "Say hello in five words."}]}'
+echo
+
+echo "== models"
+curl -sS --fail-with-body "$BASE/models" -H "Authorization: Bearer $KEY"
 echo

@@ -160,19 +160,21 @@ describe('examples/gateway', () => {
     expect(openai.requests).toEqual([]);
   });
 
-  it('curl/chat.sh: chat, streamed chat, and Anthropic Messages with x-api-key', async () => {
+  it('curl/chat.sh: chat, streamed chat, Anthropic Messages with x-api-key, and the model list', async () => {
     const stdout = await runClean('bash', [file('curl/chat.sh')], openaiEnv(TEAM_KEY));
     const sections = stdout.split(/^== /m).slice(1);
     expect(sections.map((section) => section.split('\n')[0])).toEqual([
       'chat completion',
       'streamed (-N: print each event as it arrives)',
       'Anthropic Messages (x-api-key works too)',
+      'models',
     ]);
     const completion = JSON.parse(sections[0]!.split('\n')[1]!);
     expect(completion.choices[0].message.content).toBe('Hello from the fake OpenAI server.');
     expect(sections[1]).toContain('data: [DONE]');
     const message = JSON.parse(sections[2]!.split('\n')[1]!);
     expect(message.content[0].text).toBe('Hello from the fake Anthropic server.');
+    expect(JSON.parse(sections[3]!.split('\n')[1]!)).toMatchObject({ object: 'list' });
     expectUpstreamKeys(openai.requests, UPSTREAM_OPENAI_KEY);
     expectUpstreamKeys(anthropic.requests, UPSTREAM_ANTHROPIC_KEY);
     expect(governedUnits()).toEqual([
