@@ -21,6 +21,7 @@ import {
 import { gatewayRefusal, isGovernanceError, type Refusal, refusalOf, sendRefusal } from './refusal';
 import { ClientClosedError, ReplyHandler } from './reply-handler';
 import { ROUTES, type Route } from './routes';
+import { askStreamUsage } from './stream-usage';
 import { parentContextOf } from './trace-context';
 
 declare module 'fastify' {
@@ -72,6 +73,9 @@ const NOT_FORWARDED = new Set([
   'openai-organization',
   'openai-project',
 ]);
+
+/** How long the upstream may take to send its headers, and between two chunks of its body. */
+const UPSTREAM_TIMEOUT_MS = 600_000;
 
 /** Response encodings the usage reader decodes (others would hide the usage). */
 const READABLE_ENCODINGS = new Set(['gzip', 'deflate', 'br', 'identity']);
@@ -130,7 +134,14 @@ async function build(
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  const agent = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
+  // One connection pool per upstream origin, reused by every request. A non-streamed answer of a
+  // reasoning model may take minutes before its headers: 10 minutes, like the providers' own limits.
+  const agent = new Agent({
+    keepAliveTimeout: 30_000,
+    connections: 256,
+    headersTimeout: UPSTREAM_TIMEOUT_MS,
+    bodyTimeout: UPSTREAM_TIMEOUT_MS,
+  });
   const inFlight = new Set<InFlightRequest>();
   let closing = false;
   let url = '';
@@ -156,6 +167,15 @@ async function build(
     const refusal = gatewayRefusal(status, code, status < 500 ? String(error.message) : 'internal gateway error');
     reply.hijack();
     sendRefusal(reply.raw, route?.errors ?? 'openai', refusal);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] as string;
+    reply.hijack();
+    sendRefusal(
+      reply.raw,
+      path.startsWith('/v1/messages') ? 'anthropic' : 'openai',
+      gatewayRefusal(404, 'route_not_found', `the GenOps gateway has no route ${request.method} ${path.slice(0, 200)}`),
+    );
   });
   for (const plugin of options.plugins ?? []) registerPlugin(app, plugin);
   await app.ready();
@@ -215,6 +235,15 @@ async function build(
       return agent.dispatch(sent as Parameters<Agent['dispatch']>[0], wrapped as Parameters<Agent['dispatch']>[1]);
     };
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const askUsage = (json: Record<string, unknown>) => {
+      const rewritten = askStreamUsage(json);
+      if (rewritten) {
+        handler.hideUsageChunk = true;
+        // The usage chunk is filtered from the text: the upstream must not compress it.
+        (dispatchOptions.headers as Record<string, string | string[]>)['accept-encoding'] = 'identity';
+      }
+      return rewritten;
+    };
     try {
       const governed = await withAttribution(key.attribution, () =>
         governWire(
@@ -228,6 +257,7 @@ async function build(
             parent: parentContextOf(request.headers.traceparent),
             propagate: true,
             maxBodyBytes: settings.maxBodyBytes,
+            ...(route.url === '/v1/chat/completions' ? { rewrite: askUsage } : {}),
           },
           handler,
           dispatch,

@@ -14,8 +14,9 @@ export const PROVIDERS: readonly ProviderName[] = ['openai', 'anthropic'];
 /** Where a provider's requests go, and the key the gateway sends (clients never see it). */
 export interface UpstreamOptions {
   /**
-   * The URL the route's path after `/v1` is appended to, version prefix included. Default
-   * `https://api.openai.com/v1` / `https://api.anthropic.com/v1`.
+   * The base URL as the provider's own SDK takes it (`baseURL`): `https://api.openai.com/v1` for
+   * OpenAI (with the version), `https://api.anthropic.com` for Anthropic (without: its SDK adds `/v1`).
+   * These are the defaults.
    */
   baseUrl?: string;
   /** The provider key. Default: from `apiKeyEnv`, else `OPENAI_API_KEY` / `ANTHROPIC_API_KEY`. */
@@ -32,7 +33,7 @@ export interface VirtualKeyOptions {
   name: string;
   /** The key as clients send it. Prefer `keyHash` or `keyEnv` in files. */
   key?: string;
-  /** `sha256:<64 hex digits>`: the SHA-256 of the key (`genops gateway hash-key`, or `sha256sum`). */
+  /** `sha256:<64 hex digits>`: the SHA-256 of the key (`printf %s "$KEY" | sha256sum`, or `hashKey(key)`). */
   keyHash?: string;
   /** The environment variable holding the key. */
   keyEnv?: string;
@@ -82,7 +83,7 @@ export interface GatewayOptions {
 
 const DEFAULT_BASE_URLS: Record<ProviderName, string> = {
   openai: 'https://api.openai.com/v1',
-  anthropic: 'https://api.anthropic.com/v1',
+  anthropic: 'https://api.anthropic.com',
 };
 const KEY_ENV: Record<ProviderName, string> = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY' };
 export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
@@ -308,7 +309,9 @@ function upstreamOf(
     if (provider === 'anthropic') headers['x-api-key'] = secrets.apiKey;
     else headers.authorization = `Bearer ${secrets.apiKey}`;
   }
-  const basePath = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
+  const path = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
+  // The route's path after `/v1` is appended to this: OpenAI base URLs carry the version, Anthropic's do not.
+  const basePath = provider === 'anthropic' ? `${path}/v1` : path;
   return {
     provider,
     origin: url.origin,

@@ -6,6 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import type { DispatchController, DispatchHandler } from '@genops/core/internal';
 import { type ErrorWire, gatewayRefusal, sendRefusal } from './refusal';
+import { UsageChunkFilter } from './stream-usage';
 
 /** Response headers that describe the upstream connection, not the response. */
 const HOP_BY_HOP = new Set([
@@ -34,6 +35,9 @@ export class ReplyHandler implements DispatchHandler {
   settled: Promise<void> | undefined;
   /** The unit's W3C traceparent, returned to the client. */
   traceparent: string | undefined;
+  /** The gateway asked the stream for usage the client did not ask for: its usage chunk is dropped. */
+  hideUsageChunk = false;
+  private filter: UsageChunkFilter | undefined;
 
   constructor(
     private readonly response: ServerResponse,
@@ -71,21 +75,28 @@ export class ReplyHandler implements DispatchHandler {
     for (const [name, value] of Object.entries(headers))
       if (value !== undefined && !HOP_BY_HOP.has(name.toLowerCase())) out[name] = value;
     if (this.traceparent) out.traceparent = this.traceparent;
+    if (this.hideUsageChunk && statusCode < 300 && isEventStream(headers['content-type'])) {
+      // The body's length changes: sent chunked.
+      this.filter = new UsageChunkFilter();
+      delete out['content-length'];
+    }
     this.response.writeHead(statusCode, out);
   }
 
   onResponseData(controller: DispatchController, chunk: Uint8Array): void {
     if (this.response.destroyed) return;
-    if (!this.response.write(chunk)) {
+    const data = this.filter ? this.filter.push(chunk) : chunk;
+    if (data.byteLength > 0 && !this.response.write(data)) {
       controller.pause();
       this.response.once('drain', () => controller.resume());
     }
   }
 
   onResponseEnd(): void {
+    const rest = this.filter?.end();
     const end = () => {
       this.finished = true;
-      if (!this.response.destroyed) this.response.end();
+      if (!this.response.destroyed) this.response.end(rest && rest.byteLength > 0 ? rest : undefined);
       this.onDone();
     };
     if (this.settled) this.settled.then(end, end);
@@ -107,6 +118,11 @@ export class ReplyHandler implements DispatchHandler {
     else this.response.destroy();
     this.onDone();
   }
+}
+
+function isEventStream(type: string | string[] | undefined): boolean {
+  const value = Array.isArray(type) ? type[0] : type;
+  return typeof value === 'string' && value.toLowerCase().startsWith('text/event-stream');
 }
 
 /** The error's code, never its message (which may carry a URL or provider text). */

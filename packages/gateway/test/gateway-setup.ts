@@ -55,7 +55,7 @@ export function useGateway(): GatewaySetup {
       gateway = await startGateway({
         upstreams: {
           openai: { baseUrl: openai.url, apiKey: 'sk-upstream-openai' },
-          anthropic: { baseUrl: `${anthropic.url}/v1`, apiKey: 'sk-upstream-anthropic' },
+          anthropic: { baseUrl: anthropic.url, apiKey: 'sk-upstream-anthropic' },
         },
         virtualKeys: [
           {

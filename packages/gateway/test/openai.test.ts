@@ -26,14 +26,16 @@ async function expectSettled() {
 describe('gateway: OpenAI wire', () => {
   it('chat completion: forwarded with the upstream key, attributed by the virtual key, priced and settled', async () => {
     await setup.start();
-    const completion = await client().chat.completions.create({
-      model: 'gpt-4o',
-      max_tokens: 100,
-      messages: [{ role: 'user', content: 'hi' }],
-    });
+    const completion = await client().chat.completions.create(
+      { model: 'gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] },
+      { headers: { cookie: 'session=1', 'x-genops-spoof': '1', 'openai-beta': 'assistants=v2' } },
+    );
     expect(completion.choices[0]?.message.content).toBe('Hello from the fake OpenAI server.');
     const upstream = setup.openai.requests[0];
     expect(upstream?.headers.authorization).toBe('Bearer sk-upstream-openai');
+    expect(upstream?.headers['openai-beta']).toBe('assistants=v2');
+    expect(upstream?.headers.cookie).toBeUndefined();
+    expect(upstream?.headers['x-genops-spoof']).toBeUndefined();
     expect(JSON.stringify(upstream?.headers)).not.toContain(TEAM_A_KEY);
     expect(upstream?.body).toEqual({ model: 'gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] });
     const span = onlySpan();
@@ -58,12 +60,16 @@ describe('gateway: OpenAI wire', () => {
     });
     let text = '';
     let chunks = 0;
+    let usage: unknown;
     for await (const chunk of stream) {
       chunks++;
       text += chunk.choices[0]?.delta.content ?? '';
+      usage ??= chunk.usage ?? undefined;
     }
     expect(text).toBe('Hello from the fake OpenAI server.');
     expect(chunks).toBeGreaterThanOrEqual(5);
+    // The client asked for usage: its usage chunk reaches it.
+    expect(usage).toMatchObject({ prompt_tokens: 40, completion_tokens: 12 });
     const span = onlySpan();
     expect(span.attributes['gen_ai.request.stream']).toBe(true);
     expect(span.attributes['gen_ai.usage.input_tokens']).toBe(40);
@@ -71,6 +77,28 @@ describe('gateway: OpenAI wire', () => {
     // gpt-4o-mini: 40 × $0.15/M + 12 × $0.60/M = $0.0000132.
     expect(nanos(span.attributes['genops.accounting.actual'])).toBe(13_200);
     expect(span.attributes['genops.accounting.incomplete']).toBeUndefined();
+    await expectSettled();
+  });
+
+  it('a chat stream that did not ask for usage: the gateway asks, settles from it, and hides the usage chunk', async () => {
+    await setup.start();
+    setup.openai.enqueue({ chunks: 6, usage: { input: 40, output: 12 } });
+    const stream = await client().chat.completions.create({
+      model: 'gpt-4o-mini',
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    let text = '';
+    for await (const chunk of stream) {
+      // Every chunk the client sees has a choice (clients read chunk.choices[0]).
+      expect(chunk.choices).toHaveLength(1);
+      text += chunk.choices[0]?.delta.content ?? '';
+    }
+    expect(text).toBe('Hello from the fake OpenAI server.');
+    expect(setup.openai.requests[0]?.body.stream_options).toEqual({ include_usage: true });
+    const span = onlySpan();
+    expect(span.attributes['genops.accounting.incomplete']).toBeUndefined();
+    expect(nanos(span.attributes['genops.accounting.actual'])).toBe(13_200);
     await expectSettled();
   });
 
@@ -165,6 +193,18 @@ describe('gateway: OpenAI wire', () => {
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('invalid_virtual_key');
     expect(setup.openai.requests).toHaveLength(0);
     expect(setup.telemetry.spans()).toHaveLength(0);
+  });
+
+  it('a path the gateway does not serve: 404 as an OpenAI error', async () => {
+    await setup.start();
+    const response = await fetch(`${setup.gateway.url}/v1/images/generations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEAM_A_KEY}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('route_not_found');
+    expect(setup.openai.requests).toHaveLength(0);
   });
 
   it('an upstream error is passed through with its status; the unit fails unbilled', async () => {

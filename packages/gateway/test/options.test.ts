@@ -33,7 +33,7 @@ describe('gateway settings', () => {
     const file = {
       host: '0.0.0.0',
       port: 8080,
-      upstreams: { anthropic: { baseUrl: 'http://127.0.0.1:9999/v1', apiKeyEnv: 'MY_ANTHROPIC' } },
+      upstreams: { anthropic: { baseUrl: 'http://127.0.0.1:9999', apiKeyEnv: 'MY_ANTHROPIC' } },
       virtualKeys: [{ name: 'from-file', keyHash: `sha256:${hashKey('gk-file')}`, attribution: { team: 'f' } }],
     };
     const env = { GENOPS_GATEWAY_PORT: '9090', MY_ANTHROPIC: 'sk-ant' };
@@ -42,6 +42,7 @@ describe('gateway settings', () => {
     expect(fromFile.port).toBe(9090);
     expect(fromFile.upstreams.anthropic).toMatchObject({
       origin: 'http://127.0.0.1:9999',
+      basePath: '/v1',
       headers: { 'x-api-key': 'sk-ant' },
     });
     expect(fromFile.keys.get(hashKey('gk-file'))).toMatchObject({

@@ -48,6 +48,11 @@ export interface WireRequest {
   propagate?: boolean;
   /** The largest response body read whole for its usage (larger: its tail is read). */
   maxBodyBytes: number;
+  /**
+   * Rewrites the JSON body before it is described and sent (e.g. asking a stream for its usage):
+   * return the new body, or `undefined` to send it as it is.
+   */
+  rewrite?(json: Record<string, unknown>): Record<string, unknown> | undefined;
 }
 
 /** A request that governance let through and that was dispatched. */
@@ -68,7 +73,8 @@ export async function governWire(
   handler: DispatchHandler,
   dispatch: Dispatch,
 ): Promise<GovernedWire> {
-  const { body, options } = request;
+  const { options } = request;
+  let body = request.body;
   let json: unknown;
   if (body.complete && body.buffer.byteLength > 0) {
     try {
@@ -76,6 +82,12 @@ export async function governWire(
     } catch {
       json = undefined;
     }
+  }
+  const rewritten = request.rewrite && isObject(json) ? request.rewrite(json) : undefined;
+  if (rewritten) {
+    json = rewritten;
+    const buffer = Buffer.from(JSON.stringify(rewritten), 'utf8');
+    body = { buffer, bytes: buffer.byteLength, complete: true, replay: buffer };
   }
   const declared = contentLength(options.headers);
   const described: GovernedRequest = describeWireRequest(
@@ -96,7 +108,8 @@ export async function governWire(
     ...(request.parent ? { parent: request.parent } : {}),
     execute: (sent, governed) => {
       let headers = options.headers;
-      if (sent !== body.replay) headers = withHeader(headers, 'content-length', String((sent as Buffer).byteLength));
+      if (sent !== request.body.replay)
+        headers = withHeader(headers, 'content-length', String((sent as Buffer).byteLength));
       if (request.propagate) headers = withHeader(headers, 'traceparent', traceparentOf(governed));
       const sink = settlingSink(governed, settle);
       const observer = wireObserver(request.endpoint, request.maxBodyBytes);
