@@ -79,7 +79,7 @@ beforeAll(async () => {
   gateway = await startGateway({
     upstreams: {
       openai: { baseUrl: openai.url, apiKey: UPSTREAM_OPENAI_KEY },
-      anthropic: { baseUrl: `${anthropic.url}/v1`, apiKey: UPSTREAM_ANTHROPIC_KEY },
+      anthropic: { baseUrl: anthropic.url, apiKey: UPSTREAM_ANTHROPIC_KEY },
     },
     virtualKeys: [
       { name: 'examples', key: TEAM_KEY, attribution: { team: 'examples', project: 'any-language' } },
