@@ -62,6 +62,8 @@ const NOT_FORWARDED = new Set([
   'trailer',
   'transfer-encoding',
   'upgrade',
+  // curl sends `Expect: 100-continue` with large bodies; Node answers it, and undici refuses the header.
+  'expect',
   'content-length',
   'authorization',
   'x-api-key',

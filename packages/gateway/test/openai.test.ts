@@ -1,6 +1,7 @@
 // The OpenAI SDK with its baseURL set to the gateway: every route works as against OpenAI, each
 // request is one governed unit attributed by its virtual key, priced to the nano-dollar, and settled;
 // refusals arrive as the OpenAI errors the SDK raises.
+import { request } from 'node:http';
 import { expectGenOpsCompliant } from '@genops/testing';
 import OpenAI from 'openai';
 import { describe, expect, it, vi } from 'vitest';
@@ -193,6 +194,29 @@ describe('gateway: OpenAI wire', () => {
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('invalid_virtual_key');
     expect(setup.openai.requests).toHaveLength(0);
     expect(setup.telemetry.spans()).toHaveLength(0);
+  });
+
+  it('a client sending Expect: 100-continue (curl, large bodies) and no content-type is answered', async () => {
+    await setup.start();
+    const body = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const outgoing = request(
+        `${setup.gateway.url}/v1/chat/completions`,
+        { method: 'POST', headers: { authorization: `Bearer ${TEAM_A_KEY}`, expect: '100-continue' } },
+        (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => {
+            text += chunk.toString();
+          });
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.on('continue', () => outgoing.end(body));
+    });
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.text).choices[0].message.content).toBe('Hello from the fake OpenAI server.');
+    expect(setup.openai.requests[0]?.headers.expect).toBeUndefined();
   });
 
   it('a path the gateway does not serve: 404 as an OpenAI error', async () => {
