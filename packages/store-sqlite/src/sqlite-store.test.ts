@@ -369,3 +369,48 @@ describe('SqliteStore', () => {
     });
   });
 });
+
+describe('marked sent through GenOps with metrics on (the store measured)', () => {
+  it('markSent of a call begun without sendsAtOnce reaches the file: its lease end commits it', async () => {
+    const { GenOps } = await import('@genops/core');
+    const { createTestTelemetry } = await import('@genops/testing');
+    const telemetry = createTestTelemetry({ serviceName: 'sqlite-mark-sent' });
+    const directory = mkdtempSync(join(tmpdir(), 'genops-sqlite-marked-'));
+    const path = join(directory, 'state.db');
+    const store = new SqliteStore({ path });
+    const genops = GenOps.init({
+      autoInstrument: false,
+      store,
+      tracerProvider: telemetry.tracerProvider,
+      meterProvider: telemetry.meterProvider,
+      defaults: { team: 'eng', project: 'tests', environment: 'test' },
+      budgets: [{ name: 'team', limit: 10, window: 'day' }],
+    });
+    try {
+      const call = await genops.governor.begin({
+        provider: 'openai',
+        operation: 'chat',
+        model: 'gpt-4o',
+        estimatedInputTokens: 1000,
+        maxOutputTokens: 100,
+      });
+      call.markSent();
+      // Store writes run in order: once this read answered, the mark is in the file.
+      expect(await store.openReservations()).toBe(1);
+      const later = new SqliteStore({ path, now: () => Date.now() + 10 * 60_000 });
+      try {
+        expect(await later.openReservations()).toBe(0);
+        const [line] = await later.lines('team|');
+        expect(line!.reserved).toBe(0);
+        expect(line!.used / line!.limit).toBeCloseTo(0.0035 / 10, 12);
+      } finally {
+        await later.close();
+      }
+      await call.end({ usage: { inputTokens: 1, outputTokens: 1 } });
+    } finally {
+      await genops.shutdown();
+      await telemetry.shutdown();
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});

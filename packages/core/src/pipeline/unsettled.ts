@@ -87,7 +87,8 @@ export class UnsettledCalls {
 
   /** Marks the call's reservation sent in the store, so an expired lease commits it. Never throws. */
   markSent(state: CallState): void {
-    if (!state.hasLines || state.failOpenLines) return;
+    // Reserved marked sent (the request left at once): the store already has the mark.
+    if (!state.hasLines || state.failOpenLines || state.sentInStore) return;
     const store = this.store;
     try {
       const marked = store.markSentSync ? store.markSentSync(state.id) : store.markSent?.(state.id);
