@@ -1,5 +1,6 @@
 import { registerApprovalCommands } from './commands/approvals';
 import { registerAuditCommands } from './commands/audit';
+import { registerConsoleCommands } from './commands/console';
 import { registerDoctorCommands } from './commands/doctor';
 import { registerExportCommands } from './commands/export';
 import { registerGatewayCommands } from './commands/gateway';
@@ -23,6 +24,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   registerDoctorCommands,
   registerMetricsCommands,
   registerGatewayCommands,
+  registerConsoleCommands,
 ];
 
 /**
