@@ -8,7 +8,6 @@ import type { Instruments } from './instruments';
 import { ATTR_GENOPS_STORE_KIND, ATTR_GENOPS_STORE_OPERATION } from './metric-names';
 
 type Measures = Pick<Instruments, 'storeDuration' | 'storeFailures'>;
-const FALSE = Promise.resolve(false);
 
 /** `store` measured into `instruments`; the memory store (and a store already measured) as it is. */
 export function measureStore(
@@ -22,11 +21,6 @@ export function measureStore(
 export class MeasuredStore implements storeTypes.GovernanceStore {
   readonly kind: string;
   readonly failMode?: 'closed' | 'open';
-  /**
-   * The inner store's, measured, when it has one: without it a sent call's reservation would never be
-   * marked sent, and a process that died with the call open would leave it released for free.
-   */
-  readonly markSent?: (id: string) => Promise<boolean>;
   private readonly attributes = new Map<string, Attributes>();
 
   constructor(
@@ -35,7 +29,6 @@ export class MeasuredStore implements storeTypes.GovernanceStore {
   ) {
     this.kind = inner.kind;
     if (inner.failMode !== undefined) this.failMode = inner.failMode;
-    if (inner.markSent) this.markSent = (id) => this.measure('mark_sent', () => inner.markSent?.(id) ?? FALSE);
   }
 
   reserve(request: storeTypes.ReserveRequest): Promise<storeTypes.ReserveResult> {
