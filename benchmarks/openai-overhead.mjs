@@ -762,8 +762,10 @@ function writeDoc(results) {
   const stores = /<!-- stores:start -->[\s\S]*?<!-- stores:end -->/.exec(previous)?.[0];
   // The gateway section (benchmarks/gateway/gateway-overhead.mjs, method by hand) too, at the end.
   const gateway = /<!-- gateway:start -->[\s\S]*?<!-- gateway:end -->/.exec(previous)?.[0];
+  // And the egress section (benchmarks/egress-overhead.mjs, figures copied by hand).
+  const egress = /<!-- egress:start -->[\s\S]*?<!-- egress:end -->/.exec(previous)?.[0];
   const doc = renderDoc(results, history, { sideBySide });
-  const kept = [stores, gateway].filter((section) => section !== undefined);
+  const kept = [stores, egress, gateway].filter((section) => section !== undefined);
   writeFileSync(DOC_PATH, kept.length > 0 ? `${doc.trimEnd()}\n\n${kept.join('\n\n')}\n` : doc);
 }
 
