@@ -99,7 +99,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const fileSection = policyFile ? (await loadPolicyFile(policyFile)).gateway : undefined;
   const settings = resolveSettings(options, fileSection);
   const ownsGenOps = !isHandle(given);
-  const genops = isHandle(given) ? given : GenOps.init(genopsOptions as GenOpsOptions);
+  // The gateway calls providers itself: no SDK in this process needs patching unless the caller asks.
+  const genops = isHandle(given) ? given : GenOps.init({ autoInstrument: false, ...(genopsOptions as GenOpsOptions) });
   try {
     return await build(options, settings, genops, ownsGenOps);
   } catch (error) {
