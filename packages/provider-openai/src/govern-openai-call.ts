@@ -8,7 +8,7 @@ import {
 } from '@genops/core/adapter';
 import { heliconePropertyHeaders, isHeliconeBaseURL, withRequestHeaders } from './compatible-gateways';
 import { clientEndpointOf, describeOpenAIRequest } from './describe-openai-request';
-import { deferBackgroundResponse } from './openai-background-responses';
+import { backgroundStreamObserver, deferBackgroundResponse } from './openai-background-responses';
 import { NO_STREAM, type OpenAIEndpoint } from './openai-endpoint';
 import { applyOpenAIEdits } from './openai-request-text';
 import { createOpenAIStreamObserver } from './openai-stream-observer';
@@ -57,11 +57,14 @@ export function governCreate(
           ? { options: (call) => withRequestHeaders(options, heliconePropertyHeaders(call.attribution)) }
           : {}),
         outcome: (result, response) => readOpenAIResponse(method, result, response),
-        streamObserver: () => createOpenAIStreamObserver(method, injectedUsage),
-        // A background response runs on after `create` returns: its unit settles when the app reads it.
+        // A background response runs on after `create` returns (or its stream is left): its unit settles
+        // when the app reads it.
         ...(method === 'responses.create' && body.background === true
-          ? { defer: (result: unknown, call: GovernedCall) => deferBackgroundResponse(body, result, call) }
-          : {}),
+          ? {
+              streamObserver: () => backgroundStreamObserver(createOpenAIStreamObserver(method, injectedUsage)),
+              defer: (result: unknown, call: GovernedCall) => deferBackgroundResponse(body, result, call),
+            }
+          : { streamObserver: () => createOpenAIStreamObserver(method, injectedUsage) }),
       },
       { self: this, body: params, options, original, APIPromise },
     );

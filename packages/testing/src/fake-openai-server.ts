@@ -195,6 +195,14 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       sendJson(response, status, queued, headers);
       return;
     }
+    if (endpoint === 'responses' && params.background === true) {
+      // A streamed background response: its events, and `GET /v1/responses/{id}?stream=true` resumes it.
+      const ids = { responseId: randomId('resp_'), messageId: randomId('msg_') };
+      background.set(ids.responseId, { ids, params });
+      const events = responseEvents(context, ids, params).map((data) => ({ event: data.type, data }));
+      await sendSse(response, status, events, reply, headers);
+      return;
+    }
     if (stream) {
       await sendSse(response, status, sseEvents(endpoint, context, params, includeUsage), reply, headers);
       return;

@@ -38,6 +38,7 @@ export const EXAMPLES: readonly ExampleProgram[] = [
   { sdk: 'openai-node', file: `${OPENAI}/responses/stream.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/responses/streaming-tools.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/responses/manual-conversation-state.ts` },
+  { sdk: 'openai-node', file: `${OPENAI}/responses/stream_background.ts` },
   { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/demo.ts` },
   { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/streaming.ts` },
   { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/raw-streaming.ts` },
@@ -110,12 +111,6 @@ export const SKIPPED: readonly SkippedExample[] = [
   {
     file: `${OPENAI}/responses/multi-agent-streaming.ts`,
     reason: 'client.beta.responses with agent handoffs the fake cannot script',
-  },
-  {
-    file: `${OPENAI}/responses/stream_background.ts`,
-    reason:
-      'exits 1 here; its resumed stream (GET /v1/responses/{id}?stream=true) is not governed on this version ' +
-      '(GenOps prints GENOPS_UNGOVERNED for responses.retrieve(id, { stream: true }))',
   },
   ...['structured-outputs', 'structured-outputs-tools'].map((name) => ({
     file: `${OPENAI}/responses/${name}.ts`,
