@@ -33,6 +33,7 @@ import {
   textCompletionChunks,
   type WireContext,
 } from './fake-openai-wire';
+import { minimalValueOf, requestedSchemaOf } from './schema-value';
 import type { FakeOpenAIServer, FakeReply, RecordedRequest, StartFakeOpenAIOptions } from './types';
 
 type Endpoint =
@@ -365,10 +366,13 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
 
 /** What a reply answers with: its fields, else the request's model and the defaults. */
 function wireContextOf(reply: FakeReply, params: Record<string, unknown>): WireContext {
+  // A structured-output request gets JSON that satisfies its schema, as a model in strict mode sends.
+  const schema = requestedSchemaOf(params);
+  const content = reply.content ?? (schema === undefined ? DEFAULT_CONTENT : JSON.stringify(minimalValueOf(schema)));
   return {
     model: reply.model ?? (typeof params.model === 'string' ? params.model : DEFAULT_MODEL),
-    content: reply.content ?? DEFAULT_CONTENT,
-    deltas: splitContent(reply.content ?? DEFAULT_CONTENT, reply.chunks ?? DEFAULT_CHUNKS),
+    content,
+    deltas: splitContent(content, reply.chunks ?? DEFAULT_CHUNKS),
     usage: reply.usage === null ? null : (reply.usage ?? DEFAULT_USAGE),
     finishReason: reply.finishReason ?? 'stop',
     created: Math.floor(Date.now() / 1000),
