@@ -49,6 +49,30 @@ export interface EgressTarget {
 }
 
 const MAX_CACHED_ORIGINS = 1000;
+const MAX_PASSED_KEYS = 1000;
+
+/**
+ * Provider requests the interceptor passed on that undici has not created yet, by `METHOD origin path`:
+ * a created request counted here went through the interceptor (see dispatcher-bypass.ts).
+ */
+export class PassedRequests {
+  private readonly counts = new Map<string, number>();
+
+  add(origin: string, method: string, path: string): void {
+    const key = `${method} ${origin}${path}`;
+    if (this.counts.size >= MAX_PASSED_KEYS && !this.counts.has(key)) this.counts.clear();
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  take(origin: string, method: string, path: string): boolean {
+    const key = `${method} ${origin}${path}`;
+    const count = this.counts.get(key);
+    if (count === undefined) return false;
+    if (count <= 1) this.counts.delete(key);
+    else this.counts.set(key, count - 1);
+    return true;
+  }
+}
 const MAX_WARNED = 1000;
 
 export class EgressState {
@@ -57,6 +81,8 @@ export class EgressState {
   private readonly table: HostTable;
   private readonly origins = new Map<string, { host: EgressHost; hostname: string; port: number } | null>();
   private readonly warned = new Set<string>();
+  /** Provider requests the interceptor passed on (dispatcher-bypass.ts tells them from bypasses). */
+  readonly passed = new PassedRequests();
 
   constructor(options: ResolvedEgress) {
     this.mode = options.mode;
@@ -100,6 +126,13 @@ export class EgressState {
       endpoint,
       server: { serverAddress: found.hostname, serverPort: found.port },
     };
+  }
+
+  /** Records a request the interceptor passes on to undici, when it is to a provider host. */
+  passedOn(origin: string | URL | undefined, method: string, path: string): void {
+    if (origin === undefined) return;
+    const key = typeof origin === 'string' ? origin : origin.origin;
+    if (this.host(key)) this.passed.add(key, method, path);
   }
 
   /** True the first time an endpoint (origin, method, path without query) is seen. */

@@ -26,20 +26,25 @@ export type Dispatch = (options: DispatchOptions, handler: DispatchHandler) => b
 export function egressInterceptor(state: EgressState): (dispatch: Dispatch) => Dispatch {
   return (dispatch) =>
     function egressDispatch(options, handler) {
+      // What this interceptor passes on is not reported again when undici creates it (dispatcher-bypass.ts).
+      const forward: Dispatch = (next, nextHandler) => {
+        state.passedOn(next.origin, next.method, next.path);
+        return dispatch(next, nextHandler);
+      };
       const target = state.target(options.origin, options.method, options.path);
       // Not a provider, a governed call's own request, or a read that bills nothing: untouched.
-      if (target === undefined) return dispatch(options, handler);
+      if (target === undefined) return forward(options, handler);
       const governor = state.governor();
-      if (!governor) return dispatch(options, handler);
+      if (!governor) return forward(options, handler);
       if (state.mode === 'deny') {
         respondWithDenial(handler, denialOf(target));
         return true;
       }
       if (state.mode === 'warn') {
         const sink = warnUngoverned(state, governor, target);
-        return dispatch(options, new WireHandler(handler, sink, observerFor(target.endpoint, state)));
+        return forward(options, new WireHandler(handler, sink, observerFor(target.endpoint, state)));
       }
-      void governFromWire(state, governor, target, options, handler, dispatch);
+      void governFromWire(state, governor, target, options, handler, forward);
       return true;
     };
 }
