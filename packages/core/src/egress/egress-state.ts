@@ -165,7 +165,13 @@ export function denialOf(target: EgressTarget): PolicyViolationError {
  * Warn mode: the request passes; one span (`{operation} {model}`, flagged `genops.egress.ungoverned`)
  * records it with the usage read from the response, and stderr gets one line per endpoint.
  */
-export function warnUngoverned(state: EgressState, governor: Governor, target: EgressTarget, model?: string): UnitSink {
+export function warnUngoverned(
+  state: EgressState,
+  governor: Governor,
+  target: EgressTarget,
+  model?: string,
+  attributes?: Record<string, string | number | boolean>,
+): UnitSink {
   const key = endpointKey(target);
   if (state.firstTime(key))
     process.stderr.write(
@@ -182,6 +188,7 @@ export function warnUngoverned(state: EgressState, governor: Governor, target: E
       [ATTR_SERVER_ADDRESS]: target.server.serverAddress,
       [ATTR_SERVER_PORT]: target.server.serverPort,
       [UNGOVERNED_ATTRIBUTE]: true,
+      ...attributes,
     },
   });
   let ended = false;

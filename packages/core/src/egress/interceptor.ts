@@ -8,6 +8,7 @@ import type { GovernedRequest } from '../types';
 import { denialOf, type EgressState, type EgressTarget, warnUngoverned } from './egress-state';
 import { describeWireRequest, type Endpoint, endpointFor, isObject } from './endpoints';
 import { ResponseObserver } from './response-observer';
+import { reportWebSocketSession, WebSocketHandler, websocketDenial, websocketTarget } from './websocket-egress';
 import { type DispatchController, type DispatchHandler, WireHandler } from './wire-handler';
 
 /** undici's dispatch options, as far as egress reads them. */
@@ -31,6 +32,7 @@ export function egressInterceptor(state: EgressState): (dispatch: Dispatch) => D
         state.passedOn(next.origin, next.method, next.path);
         return dispatch(next, nextHandler);
       };
+      if (options.upgrade === 'websocket') return websocketDispatch(state, options, handler, forward);
       const target = state.target(options.origin, options.method, options.path);
       // Not a provider, a governed call's own request, or a read that bills nothing: untouched.
       if (target === undefined) return forward(options, handler);
@@ -47,6 +49,23 @@ export function egressInterceptor(state: EgressState): (dispatch: Dispatch) => D
       void governFromWire(state, governor, target, options, handler, forward);
       return true;
     };
+}
+
+/** A WebSocket handshake (undici's `WebSocket`): refused under `deny`, else reported (websocket-egress.ts). */
+function websocketDispatch(
+  state: EgressState,
+  options: DispatchOptions,
+  handler: DispatchHandler,
+  forward: Dispatch,
+): boolean {
+  const target = websocketTarget(state, options.origin, options.path);
+  const governor = target && state.governor();
+  if (!target || !governor) return forward(options, handler);
+  if (state.mode === 'deny') {
+    respondWithDenial(handler, websocketDenial(target));
+    return true;
+  }
+  return forward(options, new WebSocketHandler(handler, reportWebSocketSession(state, governor, target)));
 }
 
 function observerFor(endpoint: Endpoint, state: EgressState): ResponseObserver {
