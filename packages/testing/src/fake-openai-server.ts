@@ -61,6 +61,8 @@ const ENDPOINTS: Record<string, Endpoint> = {
   '/v1/audio/transcriptions': 'transcriptions',
   '/v1/audio/translations': 'translations',
   '/v1/videos': 'videos',
+  '/v1/videos/edits': 'videos',
+  '/v1/videos/extensions': 'videos',
   '/v1/responses/compact': 'compact',
 };
 
@@ -130,7 +132,13 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       await sendBackgroundResponse(stored[1]!, new URL(request.url ?? '/', 'http://fake').searchParams, response);
       return;
     }
-    const endpoint = ENDPOINTS[path];
+    const video = /^\/v1\/videos\/([^/]+)(\/remix)?$/.exec(path);
+    if (request.method === 'GET' && video && !video[2] && videos.has(video[1]!)) {
+      // A video job read back: finished.
+      sendJson(response, 200, { ...videos.get(video[1]!), status: 'completed', progress: 100 }, {});
+      return;
+    }
+    const endpoint = video?.[2] ? 'videos' : ENDPOINTS[path];
     if (request.method !== 'POST' || endpoint === undefined) {
       sendJson(response, 404, errorBody(404, { message: `Invalid URL (${request.method} ${path})` }), {});
       return;
@@ -141,7 +149,11 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       sendJson(response, 400, errorBody(400, { message: `We could not parse the JSON body: ${bodyError}` }), {});
       return;
     }
-    const params: Record<string, unknown> = isRecord(body) ? body : {};
+    let params: Record<string, unknown> = isRecord(body) ? body : {};
+    // An edit, extension or remix of a video: the job keeps the source's model, size and (but for an
+    // extension, which asks for its own) length.
+    if (endpoint === 'videos' && path !== '/v1/videos')
+      params = videoSourceParams(params, videos.get(video?.[2] ? video[1]! : String(params['video[id]'] ?? '')));
 
     if (reply.delayMs) await sleep(reply.delayMs);
     if (isClosed(response)) return;
@@ -209,6 +221,11 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       return;
     }
     const json = jsonBody(endpoint, context, params);
+    if (endpoint === 'videos') {
+      const job = json as { id: string; remixed_from_video_id: string | null };
+      if (video?.[2]) job.remixed_from_video_id = video[1]!;
+      videos.set(job.id, job);
+    }
     if (reply.malformed) {
       const text = JSON.stringify(json);
       sendRaw(response, status, `${text.slice(0, Math.floor(text.length / 2))} <not json>`, headers);
@@ -221,6 +238,9 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       sendJson(response, status, json, headers);
     }
   }
+
+  /** Video jobs created (`POST /v1/videos`, edits, extensions, remixes), for `GET /v1/videos/{id}`. */
+  const videos = new Map<string, Record<string, unknown>>();
 
   const background = new Map<
     string,
@@ -533,4 +553,18 @@ function sleep(ms: number): Promise<void> {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The params of a video edit, extension or remix, with the source job's model, size and length. */
+function videoSourceParams(
+  params: Record<string, unknown>,
+  source: Record<string, unknown> | undefined,
+): Record<string, unknown> {
+  if (!source) return params;
+  return {
+    model: source.model,
+    size: source.size,
+    ...params,
+    seconds: params.seconds ?? source.seconds,
+  };
 }

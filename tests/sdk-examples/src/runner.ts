@@ -125,7 +125,7 @@ const BILLABLE_POST = [
   /^\/v1\/embeddings$/,
   /^\/v1\/images\/(generations|edits|variations)$/,
   /^\/v1\/audio\/(speech|transcriptions|translations)$/,
-  /^\/v1\/videos$/,
+  /^\/v1\/videos(\/edits|\/extensions|\/[^/]+\/remix)?$/,
   /^\/v1\/batches$/,
   /^\/v1\/fine_tuning\/jobs$/,
   /^\/v1\/messages$/,
