@@ -14,8 +14,7 @@
 // reported again when undici creates it.
 import { type Channel, channel } from 'node:diagnostics_channel';
 import { safely } from '../adapter/safely';
-import { PolicyViolationError } from '../errors/policy-violation-error';
-import { type EgressState, type EgressTarget, warnUngoverned } from './egress-state';
+import { denialOf, type EgressState, type EgressTarget, endpointKey, warnUngoverned } from './egress-state';
 import { ResponseObserver } from './response-observer';
 import { ProviderHttpError, type UnitSink } from './wire-handler';
 
@@ -41,7 +40,7 @@ interface Observed {
 
 /** The bypass message: what the request went through and how to bring it under governance. */
 function bypassNote(state: EgressState, target: EgressTarget): string {
-  const endpoint = `${target.origin}${queryless(target.path)}`;
+  const endpoint = endpointKey(target);
   return state.mode === 'deny'
     ? `GenOps egress is 'deny': a ${target.provider} request to ${endpoint} sent through its own undici dispatcher ` +
         `(not the global one) outside a governed call was refused before it was sent. Call the provider through a ` +
@@ -50,11 +49,6 @@ function bypassNote(state: EgressState, target: EgressTarget): string {
         `Pool or Client used directly, not the global dispatcher), which egress cannot hold: it ran without policy, ` +
         `budget or reservation (reported with a span flagged genops.egress.ungoverned). Use the global fetch ` +
         `(GenOps governs fetch(url, { dispatcher }) there) or a GenOps adapter.\n`;
-}
-
-function queryless(path: string): string {
-  const query = path.indexOf('?');
-  return query >= 0 ? path.slice(0, query) : path;
 }
 
 /**
@@ -77,13 +71,10 @@ export function watchDispatcherBypass(state: EgressState): () => void {
     if (!governor) return;
     if (state.mode === 'deny') {
       // An errored request is never written (undici skips aborted requests when it resumes its queue).
-      request.onError?.(
-        new PolicyViolationError({ rule: 'egress', reasonCode: 'x_egress_denied', message: bypassNote(state, target) }),
-      );
+      request.onError?.(denialOf(target, bypassNote(state, target)));
       return;
     }
-    if (state.firstTime(`bypass ${target.origin}${queryless(target.path)}`))
-      process.stderr.write(bypassNote(state, target));
+    if (state.firstTime(`bypass ${endpointKey(target)}`)) process.stderr.write(bypassNote(state, target));
     const observer = new ResponseObserver(target.endpoint.wire, target.endpoint.operation === 'embeddings', {
       maxBodyBytes: state.maxBodyBytes,
       maxLineBytes: 1024 * 1024,

@@ -144,20 +144,22 @@ export class EgressState {
   }
 }
 
-function endpointKey(target: EgressTarget): string {
+/** `origin` + path without its query: the endpoint a warning or a denial names. */
+export function endpointKey(target: EgressTarget): string {
   const query = target.path.indexOf('?');
   return `${target.origin}${query >= 0 ? target.path.slice(0, query) : target.path}`;
 }
 
-/** The error a `deny`-mode request is refused with. */
-export function denialOf(target: EgressTarget): PolicyViolationError {
+/** The error a `deny`-mode request is refused with (`message`: another wording of what was refused and why). */
+export function denialOf(target: EgressTarget, message?: string): PolicyViolationError {
   return new PolicyViolationError({
     rule: 'egress',
     reasonCode: 'x_egress_denied',
     message:
+      message ??
       `GenOps egress is 'deny': a ${target.provider} request to ${endpointKey(target)} outside a governed call was refused ` +
-      `before it was sent. Call the provider through a GenOps adapter (e.g. instrumentOpenAI(client)), or set ` +
-      `GenOps.init({ egress: 'govern' }) to govern such requests from the wire.`,
+        `before it was sent. Call the provider through a GenOps adapter (e.g. instrumentOpenAI(client)), or set ` +
+        `GenOps.init({ egress: 'govern' }) to govern such requests from the wire.`,
   });
 }
 

@@ -9,10 +9,22 @@
 //   request destroyed for node:http; the WebSocket reports an error and closes);
 // - `govern` and `warn`: lets it through, loudly: one stderr line per endpoint, and one span per session
 //   flagged `genops.egress.ungoverned` (and `genops.egress.websocket`), from the handshake to the close.
-import { PolicyViolationError } from '../errors/policy-violation-error';
 import type { Governor } from '../governor';
-import { type EgressState, type EgressTarget, insideGovernedUnit, warnUngoverned } from './egress-state';
-import { type DispatchController, type DispatchHandler, ProviderHttpError, type UnitSink } from './wire-handler';
+import {
+  denialOf,
+  type EgressState,
+  type EgressTarget,
+  endpointKey,
+  insideGovernedUnit,
+  warnUngoverned,
+} from './egress-state';
+import {
+  type DispatchController,
+  type DispatchHandler,
+  ForwardingHandler,
+  ProviderHttpError,
+  type UnitSink,
+} from './wire-handler';
 
 /** The span attribute that marks a WebSocket session (an upgrade to a provider host). */
 export const WEBSOCKET_ATTRIBUTE = 'genops.egress.websocket';
@@ -62,21 +74,14 @@ function modelOf(query: string): string | undefined {
   return undefined;
 }
 
-function endpointOf(target: EgressTarget): string {
-  const query = target.path.indexOf('?');
-  return `${target.origin}${query >= 0 ? target.path.slice(0, query) : target.path}`;
-}
-
 /** The error a `deny`-mode WebSocket handshake is refused with. */
-export function websocketDenial(target: EgressTarget): PolicyViolationError {
-  return new PolicyViolationError({
-    rule: 'egress',
-    reasonCode: 'x_egress_denied',
-    message:
-      `GenOps egress is 'deny': a ${target.provider} WebSocket session (Realtime) to ${endpointOf(target)} was refused ` +
+export function websocketDenial(target: EgressTarget): ReturnType<typeof denialOf> {
+  return denialOf(
+    target,
+    `GenOps egress is 'deny': a ${target.provider} WebSocket session (Realtime) to ${endpointKey(target)} was refused ` +
       'before its handshake was sent: GenOps does not govern WebSocket sessions (their usage is in WebSocket frames). ' +
       "Use the HTTP APIs through a GenOps adapter, or set egress: 'warn' to allow such sessions, reported.",
-  });
+  );
 }
 
 /**
@@ -88,7 +93,7 @@ export function reportWebSocketSession(
   governor: Governor,
   target: EgressTarget & { model: string | undefined },
 ): UnitSink {
-  const endpoint = endpointOf(target);
+  const endpoint = endpointKey(target);
   // Marks the endpoint as warned, so warnUngoverned does not print its (HTTP) line as well.
   if (state.firstTime(endpoint))
     process.stderr.write(
@@ -103,51 +108,53 @@ export function reportWebSocketSession(
  * Wraps the handler of an undici WebSocket handshake: the session's span ends when its socket closes
  * (or fails when the server answers anything but 101, or the handshake errors).
  */
-export class WebSocketHandler implements DispatchHandler {
+export class WebSocketHandler extends ForwardingHandler {
   private upgraded = false;
   private status = 0;
 
   constructor(
-    private readonly inner: DispatchHandler,
+    inner: DispatchHandler,
     private readonly sink: UnitSink,
-  ) {}
-
-  onRequestStart(controller: DispatchController, context: unknown): void {
-    this.inner.onRequestStart?.(controller, context);
+  ) {
+    super(inner);
   }
 
-  onRequestUpgrade(controller: DispatchController, statusCode: number, headers: unknown, socket: unknown): void {
+  override onRequestUpgrade(
+    controller: DispatchController,
+    statusCode: number,
+    headers: unknown,
+    socket: unknown,
+  ): void {
     this.upgraded = true;
     this.sink.firstChunk();
     const closable = socket as { once?(event: 'close', listener: () => void): unknown } | undefined;
     if (typeof closable?.once === 'function') closable.once('close', () => void this.sink.end({}));
     else void this.sink.end({});
-    this.inner.onRequestUpgrade?.(controller, statusCode, headers, socket);
+    super.onRequestUpgrade(controller, statusCode, headers, socket);
   }
 
-  onResponseStart(
+  override onResponseStart(
     controller: DispatchController,
     statusCode: number,
     headers: Record<string, string | string[] | undefined>,
     statusMessage?: string,
   ): void {
     this.status = statusCode;
-    this.inner.onResponseStart?.(controller, statusCode, headers, statusMessage);
+    super.onResponseStart(controller, statusCode, headers, statusMessage);
   }
 
-  onResponseData(controller: DispatchController, chunk: Uint8Array): void {
-    this.inner.onResponseData?.(controller, chunk);
-  }
-
-  onResponseEnd(controller: DispatchController, trailers: Record<string, string | string[] | undefined>): void {
+  override onResponseEnd(
+    controller: DispatchController,
+    trailers: Record<string, string | string[] | undefined>,
+  ): void {
     // A handshake answered with a plain response: no session.
     if (!this.upgraded) void this.sink.fail(new ProviderHttpError(this.status));
-    this.inner.onResponseEnd?.(controller, trailers);
+    super.onResponseEnd(controller, trailers);
   }
 
-  onResponseError(controller: DispatchController, error: Error): void {
+  override onResponseError(controller: DispatchController, error: Error): void {
     if (!this.upgraded) void this.sink.fail(error);
-    this.inner.onResponseError?.(controller, error);
+    super.onResponseError(controller, error);
   }
 }
 
