@@ -66,3 +66,6 @@ export function attributionOf(call: GovernedCall): Record<string, string> {
   }
   return attribution;
 }
+
+/** An attribution key as a snake_case property name: `costCenter` → `cost_center`. */
+export const snakeCase = (key: string): string => key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);

@@ -3,7 +3,7 @@
 // `genops_call_blocked` event. Events are captured with the app's own `posthog-node` client.
 import type { Context } from '@opentelemetry/api';
 import { diag } from '@opentelemetry/api';
-import { attributionOf, readGovernedCall } from './governed-call';
+import { attributionOf, readGovernedCall, snakeCase } from './governed-call';
 import type { EndedSpan, GovernedCall, SpanProcessorLike } from './types';
 
 /** What the processor needs of a `posthog-node` `PostHog` client. */
@@ -52,8 +52,6 @@ export function postHogProperties(call: GovernedCall): Record<string, unknown> {
   if (call.budget) properties.genops_budget = call.budget.name;
   return properties;
 }
-
-const snakeCase = (key: string): string => key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 
 /**
  * A span processor that captures one PostHog event per governed call when its span ends. Add it beside

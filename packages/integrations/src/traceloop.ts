@@ -6,7 +6,7 @@ import { MappingSpanProcessor } from './mapping-span-processor';
 import type { GovernedCall, SpanProcessorLike } from './types';
 
 /** Traceloop's attribute prefix for association properties (`@traceloop/ai-semantic-conventions`). */
-const ASSOCIATION_PROPERTIES = 'traceloop.association.properties';
+export const ASSOCIATION_PROPERTIES = 'traceloop.association.properties';
 
 /**
  * `traceloop.association.properties.<key>` for every attribution dimension of the call (`team`,

@@ -1,6 +1,6 @@
 // A local stand-in for an observability tool's ingestion endpoint: records every request (gzip bodies
-// inflated, JSON parsed) and answers 200 with `{}`, as Langfuse's OTLP endpoint and PostHog's batch
-// endpoint do.
+// inflated, JSON parsed, the raw bytes kept for protobuf) and answers 200 with `{}`, as Langfuse's OTLP
+// endpoint and PostHog's batch endpoint do, or what `respond` says for a path (PromptLayer answers 201).
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
@@ -12,7 +12,12 @@ export interface IngestedRequest {
   headers: IncomingHttpHeaders;
   /** The body, parsed as JSON (`undefined` when it is not JSON). */
   body: unknown;
+  /** The body's bytes (inflated when gzip). */
+  raw: Buffer;
 }
+
+/** The answer for one request: status and JSON body. */
+export type IngestionResponder = (path: string) => { status: number; body: unknown } | undefined;
 
 export interface IngestionServer {
   /** `http://127.0.0.1:<port>` */
@@ -21,7 +26,7 @@ export interface IngestionServer {
   close(): Promise<void>;
 }
 
-export async function startIngestionServer(): Promise<IngestionServer> {
+export async function startIngestionServer(respond?: IngestionResponder): Promise<IngestionServer> {
   const requests: IngestedRequest[] = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -35,9 +40,11 @@ export async function startIngestionServer(): Promise<IngestionServer> {
       } catch {
         body = undefined;
       }
-      requests.push({ method: request.method ?? '', path: request.url ?? '', headers: request.headers, body });
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end('{}');
+      const path = request.url ?? '';
+      requests.push({ method: request.method ?? '', path, headers: request.headers, body, raw });
+      const answer = respond?.(path) ?? { status: 200, body: {} };
+      response.writeHead(answer.status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(answer.body));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -55,7 +62,7 @@ export function receivedSpans(server: IngestionServer, path: string): Conformanc
 }
 
 /** The received span with this id (fails the test when there is none). */
-export function spanWithId(spans: readonly ConformanceSpan[], spanId: string): ConformanceSpan {
+export function spanWithId<S extends ConformanceSpan>(spans: readonly S[], spanId: string): S {
   const span = spans.find((candidate) => candidate.spanId === spanId);
   if (!span) throw new Error(`the tool did not receive span ${spanId}`);
   return span;
