@@ -9,6 +9,7 @@ export default defineConfig({
       'docs/test/**/*.test.ts',
       'observability/test/**/*.test.ts',
       'tests/*/test/**/*.test.ts',
+      'deploy/test/**/*.test.ts',
     ],
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -9,6 +9,11 @@ process.on('SIGINT', () => {
   if (interrupt.signal.aborted || getEventListeners(interrupt.signal, 'abort').length === 0) process.exit(130);
   interrupt.abort();
 });
+// SIGTERM (Kubernetes, systemd): the same for a command that watches the signal (`genops gateway` drains).
+process.on('SIGTERM', () => {
+  if (interrupt.signal.aborted || getEventListeners(interrupt.signal, 'abort').length === 0) process.exit(143);
+  interrupt.abort();
+});
 
 // Output piped into a command that stops reading (`genops audit tail ... | head`) is not an error.
 for (const stream of [process.stdout, process.stderr])

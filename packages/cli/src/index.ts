@@ -21,6 +21,7 @@ export {
   registerExportCommands,
   runExportCommand,
 } from './commands/export';
+export { DEFAULT_GATEWAY_PORT, registerGatewayCommands, runGatewayCommand, serveGateway } from './commands/gateway';
 export { registerMetricsCommands, runMetricsCommand, serveMetrics } from './commands/metrics';
 export {
   type ExplainOptions,

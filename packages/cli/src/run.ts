@@ -1,7 +1,9 @@
 import { registerApprovalCommands } from './commands/approvals';
 import { registerAuditCommands } from './commands/audit';
+import { registerConsoleCommands } from './commands/console';
 import { registerDoctorCommands } from './commands/doctor';
 import { registerExportCommands } from './commands/export';
+import { registerGatewayCommands } from './commands/gateway';
 import { registerMetricsCommands } from './commands/metrics';
 import { registerPolicyCommands } from './commands/policy';
 import { registerPricingCommands } from './commands/pricing';
@@ -21,6 +23,8 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   registerExportCommands,
   registerDoctorCommands,
   registerMetricsCommands,
+  registerGatewayCommands,
+  registerConsoleCommands,
 ];
 
 /**

@@ -105,6 +105,12 @@ interface ShutdownTarget {
 // The running instance, shared by every copy of `@genops/core` in the process (as the governor is): a
 // Next.js route bundled with its own copy sees the instance `instrumentation.ts` started.
 const ACTIVE_KEY = Symbol.for('genops.active');
+/**
+ * How long audit records wait to be appended to a store outside the process (SQLite, Redis): the
+ * records of the calls made meanwhile go in one write instead of two per call. `flush()` and
+ * `shutdown()` still wait for every record.
+ */
+const REMOTE_AUDIT_FLUSH_MS = 10;
 type ActiveSlot = { [ACTIVE_KEY]?: { handle: GenOpsHandle; owned: ShutdownTarget[] } | undefined };
 const activeSlot = globalThis as ActiveSlot;
 
@@ -176,6 +182,8 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
           logger: getAuditLogger(resolved.loggerProvider ?? sdkLoggerProvider),
           ...(resolved.audit?.file ? { file: resolvePath(resolved.audit.file) } : {}),
           ...auditTrailOptions(resolved.audit),
+          // A store outside the process: append the records of several calls in one write (or round trip).
+          ...(store.kind === 'memory' ? {} : { flushIntervalMs: REMOTE_AUDIT_FLUSH_MS }),
         });
   const userPrices = resolveUserPrices(
     resolved.prices as string | Record<string, Record<string, ModelPrice>> | undefined,

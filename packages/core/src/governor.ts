@@ -14,7 +14,7 @@ import { UNPRICED_TOOL, type WorstCase } from './governance-steps';
 import { nanosToUsd } from './money';
 import { actualCost } from './pipeline/actual-cost';
 import { BudgetAlerts } from './pipeline/alerts';
-import { approvalAsk, approve } from './pipeline/approve';
+import { approvalAsk, approve, needsApproval } from './pipeline/approve';
 import { Call, type CallHost } from './pipeline/call';
 import { Claims } from './pipeline/claims';
 import type { StageContext } from './pipeline/context';
@@ -151,9 +151,12 @@ export class Governor implements CallHost {
   /**
    * Runs the pre-execution half of the pipeline. Resolves to a {@link GovernedCall} when the call may
    * proceed; rejects with a {@link GovernanceError} (recorded on a finished span) when it may not.
-   * `parent` is the context the call's span starts in (default: the active context).
+   * `parent` is the context the call's span starts in (default: the active context). `sendsAtOnce`: the
+   * request leaves the process as soon as the call is admitted (the adapter kit's default), so when no
+   * approval wait comes between, the store keeps the reservation marked sent from the start and
+   * {@link GovernedCall.markSent} needs no second store write.
    */
-  begin(request: GovernedRequest, options: { parent?: Context } = {}): Promise<GovernedCall> {
+  begin(request: GovernedRequest, options: { parent?: Context; sendsAtOnce?: boolean } = {}): Promise<GovernedCall> {
     try {
       const enclosing = this.claims.enclosing(request);
       if (enclosing) return Promise.resolve(enclosing.nested());
@@ -170,6 +173,7 @@ export class Governor implements CallHost {
         policy: this.policy,
         attributes: {},
       };
+      if (options.sendsAtOnce === true) unit.sendsAtOnce = true;
       const call = this.admit(unit, request, startedAt, undefined);
       return isPromise(call) ? call : Promise.resolve(call);
     } catch (error) {
@@ -214,7 +218,9 @@ export class Governor implements CallHost {
     const lines = linesOf(unit, request, cost, reservedNanos, now);
     if (lines.length === 0)
       return this.approveThenOpen(unit, evaluation, decision, cost, lines, [], undefined, startedAt, downgrade);
-    return andThen(reserve(this.stages, { unit, lines, decision, reservedNanos, downgrade }), (step) =>
+    // Sent at once with no approval wait before it: the reservation is stored marked sent (one write).
+    const sent = unit.sendsAtOnce === true && !needsApproval(unit, evaluation, reservedNanos);
+    return andThen(reserve(this.stages, { unit, lines, decision, reservedNanos, downgrade, sent }), (step) =>
       'downgrade' in step
         ? this.admit(unit, step.request, startedAt, step.downgrade)
         : this.approveThenOpen(
@@ -261,6 +267,7 @@ export class Governor implements CallHost {
         attribution: unit.attribution,
         policy: unit.policy,
         failOpenLines: unit.failOpenLines,
+        sentInStore: unit.sentInStore,
         price: cost.price,
         priced: cost.match !== undefined || cost.price === UNPRICED_TOOL,
         reservedNanos,

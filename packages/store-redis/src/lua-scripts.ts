@@ -332,7 +332,10 @@ local function overLedger(id, k, amount)
 end
 `;
 
-/** ARGV[3] id, ARGV[4] leaseMs, ARGV[5] lines JSON. Reply `{1, states...}` or `{0, failed state, requested}`. */
+/**
+ * ARGV[3] id, ARGV[4] leaseMs, ARGV[5] lines JSON, ARGV[6] '1' to store the reservation marked sent (absent
+ * or '' otherwise). Reply `{1, states...}` or `{0, failed state, requested}`.
+ */
 export const RESERVE_LUA = `${PRELUDE}${COUNTERS}
 local id = ARGV[3]
 LEASE = math.max(0, tonumber(ARGV[4]))
@@ -378,7 +381,11 @@ for i, l in ipairs(lines) do
   counters[i] = c
 end
 local expires = NOW + LEASE
-redis.call('HSET', rk, 's', num(NOW), 'e', num(expires), 'l', ARGV[5])
+if ARGV[6] == '1' then
+  redis.call('HSET', rk, 's', num(NOW), 'e', num(expires), 'l', ARGV[5], 'sent', '1')
+else
+  redis.call('HSET', rk, 's', num(NOW), 'e', num(expires), 'l', ARGV[5])
+end
 redis.call('ZADD', LEASES, num(expires), id)
 redis.call('ZREM', SETTLED, id)
 local out = { 1 }

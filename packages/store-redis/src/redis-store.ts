@@ -203,8 +203,13 @@ export class RedisStore implements GovernanceStore {
       request.id,
       String(request.leaseMs),
       encodeLines(request.lines),
+      // Marked sent in the same script: no second round trip for `markSent`.
+      request.sent === true ? '1' : '',
     )) as Reply;
-    if (reply[0] === 1) return { ok: true, lines: decodeStates(reply, 1) };
+    if (reply[0] === 1)
+      return request.sent === true
+        ? { ok: true, lines: decodeStates(reply, 1), sent: true }
+        : { ok: true, lines: decodeStates(reply, 1) };
     return { ok: false, failed: decodeStates(reply.slice(0, 7), 1)[0]!, requested: parseNumber(reply[7]) };
   }
 

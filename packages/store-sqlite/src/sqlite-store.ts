@@ -239,10 +239,18 @@ export class SqliteStore implements GovernanceStore {
         row.touchedAt = now;
         return row;
       });
-      this.statements.insertReservation.run(request.id, JSON.stringify(lines), now, now + Math.max(0, request.leaseMs));
+      // A request sent at once is stored marked sent in this write (no second one for `markSent`).
+      const sent = request.sent === true;
+      this.statements.insertReservation.run(
+        request.id,
+        JSON.stringify(lines),
+        now,
+        now + Math.max(0, request.leaseMs),
+        sent ? 1 : 0,
+      );
       const states = reserved.map((row) => this.state(row, now));
       this.saveRows(rows);
-      return { ok: true, lines: states };
+      return sent ? { ok: true, lines: states, sent: true } : { ok: true, lines: states };
     });
   }
 
@@ -987,7 +995,7 @@ function prepareStatements(db: DatabaseSync) {
       'SELECT id, lines, started_at, expires_at FROM reservations WHERE id = ? AND settled = 0',
     ),
     insertReservation: prepare(
-      'INSERT OR REPLACE INTO reservations (id, lines, started_at, expires_at, settled) VALUES (?, ?, ?, ?, 0)',
+      'INSERT OR REPLACE INTO reservations (id, lines, started_at, expires_at, settled, sent) VALUES (?, ?, ?, ?, 0, ?)',
     ),
     deleteReservation: prepare('DELETE FROM reservations WHERE id = ?'),
     markSent: prepare('UPDATE reservations SET sent = 1 WHERE id = ? AND settled = 0'),

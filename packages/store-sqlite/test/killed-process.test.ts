@@ -2,13 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openCallThenKill } from '@genops/testing';
+import { GenOps } from '@genops/core';
+import { createTestTelemetry, openCallThenKill } from '@genops/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/sqlite-store';
 
 // A process that dies (SIGKILL: no exit hook runs) after its request left: the reservation, marked sent
 // in the file, is committed at its reserved amounts when its lease ends, never released. One that dies
-// before sending is released. Plain Node runs the built packages, as an app would.
+// before sending is released. Plain Node runs the built packages, as an app would. A mark made through
+// GenOps with metrics on (the store is then wrapped to be measured) reaches the file too.
 
 const packageDirectory = join(dirname(fileURLToPath(import.meta.url)), '..');
 const directory = mkdtempSync(join(tmpdir(), 'genops-killed-'));
@@ -25,21 +27,26 @@ const store = new SqliteStore({ path: process.env.DB });`,
   expect(signal).toBe('SIGKILL');
 }
 
+/** Opened `laterMs` in the future, the file holds the call's reservation committed: nothing open, nothing reserved. */
+async function expectCommittedLater(path: string, laterMs: number): Promise<void> {
+  const later = new SqliteStore({ path, now: () => Date.now() + laterMs });
+  try {
+    expect(await later.openReservations()).toBe(0);
+    // gpt-4o, 1000 input + 100 output tokens at most: $0.0035 of the $10 budget reserved, now committed
+    // (compared as a share of the limit, whatever integer unit the store counts money in).
+    const [line] = await later.lines('team|');
+    expect(line!.reserved).toBe(0);
+    expect(line!.used / line!.limit).toBeCloseTo(0.0035 / 10, 12);
+  } finally {
+    await later.close();
+  }
+}
+
 describe('a process killed with a call open', () => {
   it('sent: the store commits the reservation when its lease ends', async () => {
     const path = join(directory, 'sent.db');
     runAndKill(path, true);
-    const later = new SqliteStore({ path, now: () => Date.now() + 61_000 });
-    try {
-      expect(await later.openReservations()).toBe(0);
-      // gpt-4o, 1000 input + 100 output tokens at most: $0.0035 of the $10 budget reserved, now committed
-      // (compared as a share of the limit, whatever integer unit the store counts money in).
-      const [line] = await later.lines('team|');
-      expect(line!.reserved).toBe(0);
-      expect(line!.used / line!.limit).toBeCloseTo(0.0035 / 10, 12);
-    } finally {
-      await later.close();
-    }
+    await expectCommittedLater(path, 61_000);
   });
 
   it('never sent: the store releases the reservation when its lease ends', async () => {
@@ -55,6 +62,40 @@ describe('a process killed with a call open', () => {
       expect(line).toMatchObject({ used: 0, reserved: 0 });
     } finally {
       await later.close();
+    }
+  });
+});
+
+describe('marked sent through GenOps with metrics on (the store measured)', () => {
+  it('markSent of a call begun without sendsAtOnce reaches the file: its lease end commits it', async () => {
+    const telemetry = createTestTelemetry({ serviceName: 'sqlite-mark-sent' });
+    const path = join(directory, 'marked.db');
+    const store = new SqliteStore({ path });
+    const genops = GenOps.init({
+      autoInstrument: false,
+      store,
+      tracerProvider: telemetry.tracerProvider,
+      meterProvider: telemetry.meterProvider,
+      defaults: { team: 'eng', project: 'tests', environment: 'test' },
+      budgets: [{ name: 'team', limit: 10, window: 'day' }],
+    });
+    try {
+      const call = await genops.governor.begin({
+        provider: 'openai',
+        operation: 'chat',
+        model: 'gpt-4o',
+        estimatedInputTokens: 1000,
+        maxOutputTokens: 100,
+      });
+      call.markSent();
+      // Store writes run in order: once this read answered, the mark is in the file.
+      expect(await store.openReservations()).toBe(1);
+      // The default lease is 10 minutes.
+      await expectCommittedLater(path, 10 * 60_000);
+      await call.end({ usage: { inputTokens: 1, outputTokens: 1 } });
+    } finally {
+      await genops.shutdown();
+      await telemetry.shutdown();
     }
   });
 });

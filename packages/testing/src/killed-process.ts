@@ -15,7 +15,7 @@ export interface OpenCallThenKillOptions {
 /**
  * Runs a child process (plain Node, the built packages) that opens one governed call with a $10 daily
  * budget `team` (gpt-4o, 1000 input + 100 output tokens at most: $0.0035 reserved, lease 60 s), waits
- * until the store has its mark, then kills itself with SIGKILL, so no exit hook runs. Returns the signal
+ * until the store has the reservation (marked sent by GenOps when `sent`), then kills itself with SIGKILL, so no exit hook runs. Returns the signal
  * that ended it.
  */
 export function openCallThenKill(options: OpenCallThenKillOptions): string | undefined {
@@ -34,9 +34,9 @@ const handle = GenOps.init({
 const request = { provider: 'openai', operation: 'chat', model: 'gpt-4o', estimatedInputTokens: 1000, maxOutputTokens: 100 };
 const sent = ${options.sent ? 'true' : 'false'};
 const { call } = await startGovernedCall(handle.governor, request, { input: {}, execute: () => ({}), sendsLater: !sent });
-// Store writes run in order: once this one answered, the call's own reservation (and mark) is stored.
-if (sent) await store.markSent(call.id);
-else await store.openReservations();
+// Store writes run in order: once this read answered, the call's own reservation is stored, marked sent
+// by GenOps itself when the request left at once (reserved sent, or markSent), unmarked when it never did.
+await store.openReservations();
 process.kill(process.pid, 'SIGKILL');
 `;
   try {

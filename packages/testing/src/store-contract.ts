@@ -452,6 +452,33 @@ export function describeGovernanceStore(
         expect(await state('b')).toMatchObject({ used: 60, reserved: 0 });
       });
 
+      timed(
+        'a reservation reserved sent is committed at its lease end with no markSent; one not sent is released',
+        async () => {
+          const lines = [usd('b', 100, 60), tokens('tok', 1_000, 500)];
+          expect(await store.reserve({ id: 'at-once', lines, leaseMs: 1_000, sent: true })).toMatchObject({
+            ok: true,
+            sent: true,
+          });
+          const plain = await store.reserve({ id: 'later', lines: [usd('b', 100, 20)], leaseMs: 1_000 });
+          expect(plain.ok && plain.sent).toBeFalsy();
+          expect(await state('b')).toMatchObject({ used: 0, reserved: 80 });
+          at(1_000);
+          expect(await store.openReservations()).toBe(0);
+          // The one reserved sent is committed at what it reserved; the other is released.
+          expect(await state('b')).toMatchObject({ used: 60, reserved: 0 });
+          expect(await state('tok')).toMatchObject({ used: 500, reserved: 0 });
+          // A late settlement of the committed one commits nothing more.
+          expect(await store.settle('at-once', { USD: 30, tokens: 200 }, lines)).toMatchObject({ open: false });
+          expect(await state('b')).toMatchObject({ used: 60, reserved: 0 });
+          // Settled on time, a reservation reserved sent commits what it cost, like any other.
+          await store.reserve({ id: 'on-time', lines: [usd('b', 100, 30)], leaseMs: 1_000, sent: true });
+          expect(await store.settle('on-time', { USD: 10 })).toMatchObject({ open: true, lines: [{ used: 70 }] });
+          at(5_000);
+          expect(await state('b')).toMatchObject({ used: 70, reserved: 0 });
+        },
+      );
+
       timed('marks only open reservations sent; a sent reservation settled on time commits what it cost', async () => {
         expect(await store.markSent!('unknown')).toBe(false);
         await store.reserve({ id: 'r1', lines: [usd('b', 100, 60)], leaseMs: 1_000 });

@@ -57,7 +57,11 @@ export async function startGovernedCall<Input, Sent>(
   request: GovernedRequest,
   send: GovernedSend<Input, Sent>,
 ): Promise<{ call: GovernedCall; sent: Awaited<Sent> }> {
-  const call = await governor.begin(request, send.parent ? { parent: send.parent } : {});
+  // Sent at once (the default): the store keeps the reservation marked sent from the start.
+  const call = await governor.begin(
+    request,
+    send.parent ? { parent: send.parent, sendsAtOnce: !send.sendsLater } : { sendsAtOnce: !send.sendsLater },
+  );
   try {
     // Redaction and a budget's downgrade change what is sent, never the caller's object.
     const input = call.edits && send.edit ? send.edit(send.input, call.edits) : send.input;

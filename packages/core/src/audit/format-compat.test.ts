@@ -94,6 +94,43 @@ describe('chain format compatibility', () => {
     for (const sample of samples) expect(serialiseAuditData(sample).plain).toBe(false);
   });
 
+  it('data already in sorted order (the recorder writes it so) gives the same text and plainness', () => {
+    const nullPrototype = Object.assign(Object.create(null) as Record<string, unknown>, { a: 1, b: 'x' });
+    const plainSorted: unknown[] = [
+      { a: 1, b: { c: [1, 'x', null, true], d: undefined }, e: 'é\u2028"\\', f: 1.5e-7, g: -3 },
+      { E: 1, e: 2, é: 3, lines: [{ amount: 1, enforce: true, key: 'k|1', unit: 'USD' }], nested: nullPrototype },
+      { '1': 'one', '2': 'two', a: [], b: {}, c: 'lone \ud800 surrogate' },
+    ];
+    for (const sample of plainSorted) {
+      expect(serialiseAuditData(sample)).toEqual({
+        json: canonicalJson(JSON.parse(JSON.stringify(sample))),
+        plain: true,
+      });
+    }
+    // Near misses of the sorted, plain shape: the same text as the walk gives, and its plainness.
+    const notPlain: unknown[] = [
+      { a: -0 },
+      { a: [1, undefined] },
+      // biome-ignore lint/suspicious/noSparseArray: a hole is what this sample is about.
+      { a: [1, , 2] },
+      { a: Number.POSITIVE_INFINITY },
+      { a: new Date(0) },
+      { a: { toJSON: () => 'x' } },
+      { a: () => 1 },
+    ];
+    for (const sample of notPlain)
+      expect(serialiseAuditData(sample)).toEqual({
+        json: canonicalJson(JSON.parse(JSON.stringify(sample))),
+        plain: false,
+      });
+    const unsorted: unknown[] = [{ b: 1, a: 2 }, { '10': 1, '9': 2 }, { a: { z: 1, y: 2 } }, { e: 1, E: 2 }];
+    for (const sample of unsorted)
+      expect(serialiseAuditData(sample)).toEqual({
+        json: canonicalJson(JSON.parse(JSON.stringify(sample))),
+        plain: true,
+      });
+  });
+
   it('refuses what the earlier code refused: a bigint, a circular structure', () => {
     const circular: Record<string, unknown> = {};
     circular.self = circular;

@@ -132,9 +132,58 @@ const MAX_DEPTH = 256;
  * Throws a `TypeError` on a `bigint`, on a circular structure and on nesting deeper than 256 levels.
  */
 export function serialiseAuditData(value: unknown): { json: string; plain: boolean } {
+  // Fast path: data that is plain and whose keys are already in sorted order is what the single walk
+  // below would write, and `JSON.stringify` writes exactly that text natively (the recorder builds its
+  // records so). Anything else takes the walk.
+  if (sortedPlain(value, 0)) return { json: JSON.stringify(value), plain: true };
   const state = { plain: true };
   const json = serialise(value, '', 0, state) ?? 'null';
   return { json, plain: state.plain };
+}
+
+/**
+ * Whether `JSON.stringify(value)` is the canonical text and `value` is plain (see
+ * {@link serialiseAuditData}): strings, booleans, `null`, finite numbers other than `-0`; arrays without
+ * holes of such values; objects with `Object.prototype` or no prototype, no `toJSON`, keys in sorted
+ * order (`Object.keys` is the order `JSON.stringify` writes, integer-like keys first) and members that
+ * are such values or `undefined` (left out by both). Reads, never builds a string.
+ */
+function sortedPlain(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !(value === 0 && 1 / value < 0);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (depth >= MAX_DEPTH) return false;
+  if (Array.isArray(value)) {
+    if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
+    for (let index = 0; index < value.length; index++) {
+      if (!(index in value)) return false;
+      const item: unknown = value[index];
+      if (item === undefined || !sortedPlain(item, depth + 1)) return false;
+    }
+    return true;
+  }
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  const record = value as Record<string, unknown>;
+  if (typeof record.toJSON === 'function') return false;
+  let previous: string | undefined;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) return false;
+    if (previous !== undefined && !(previous < key)) return false;
+    previous = key;
+    const member = record[key];
+    if (member !== undefined && !sortedPlain(member, depth + 1)) return false;
+  }
+  return true;
 }
 
 function serialise(input: unknown, key: string, depth: number, state: { plain: boolean }): string | undefined {

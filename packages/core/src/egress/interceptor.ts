@@ -1,27 +1,13 @@
 // The undici interceptor on the global dispatcher: what Node's `fetch` (and undici's own `request`,
 // `fetch`) send to a model provider outside a governed unit is governed from the wire, refused, or
 // reported, by egress mode. A request inside a governed unit costs one context lookup.
-import { startGovernedCall } from '../adapter/run-governed-call';
 import { GovernanceError } from '../errors/governance-error';
 import type { Governor } from '../governor';
-import type { GovernedRequest } from '../types';
 import { denialOf, type EgressState, type EgressTarget, warnUngoverned } from './egress-state';
-import { describeWireRequest, type Endpoint, endpointFor, isObject } from './endpoints';
-import { ResponseObserver } from './response-observer';
+import { endpointFor } from './endpoints';
+import { type Dispatch, type DispatchOptions, governWire, type WireBody, wireObserver } from './govern-wire';
 import { reportWebSocketSession, WebSocketHandler, websocketDenial, websocketTarget } from './websocket-egress';
 import { type DispatchController, type DispatchHandler, WireHandler } from './wire-handler';
-
-/** undici's dispatch options, as far as egress reads them. */
-export interface DispatchOptions {
-  origin?: string | URL;
-  path: string;
-  method: string;
-  body?: unknown;
-  headers?: unknown;
-  [key: string]: unknown;
-}
-
-export type Dispatch = (options: DispatchOptions, handler: DispatchHandler) => boolean;
 
 /** The interceptor `Dispatcher.compose` takes. */
 export function egressInterceptor(state: EgressState): (dispatch: Dispatch) => Dispatch {
@@ -44,7 +30,7 @@ export function egressInterceptor(state: EgressState): (dispatch: Dispatch) => D
       }
       if (state.mode === 'warn') {
         const sink = warnUngoverned(state, governor, target);
-        return forward(options, new WireHandler(handler, sink, observerFor(target.endpoint, state)));
+        return forward(options, new WireHandler(handler, sink, wireObserver(target.endpoint, state.maxBodyBytes)));
       }
       void governFromWire(state, governor, target, options, handler, forward);
       return true;
@@ -68,13 +54,6 @@ function websocketDispatch(
   return forward(options, new WebSocketHandler(handler, reportWebSocketSession(state, governor, target)));
 }
 
-function observerFor(endpoint: Endpoint, state: EgressState): ResponseObserver {
-  return new ResponseObserver(endpoint.wire, endpoint.operation === 'embeddings', {
-    maxBodyBytes: state.maxBodyBytes,
-    maxLineBytes: 1024 * 1024,
-  });
-}
-
 /** Read the body → describe → policy and reservation → send with the response observed → settle. */
 async function governFromWire(
   state: EgressState,
@@ -84,43 +63,27 @@ async function governFromWire(
   handler: DispatchHandler,
   dispatch: Dispatch,
 ): Promise<void> {
-  let body: RequestBody;
+  let body: WireBody;
   try {
     body = await readRequestBody(options.body, state.maxBodyBytes);
   } catch (error) {
     handler.onResponseError?.(inertController(), error as Error);
     return;
   }
-  let json: unknown;
-  if (body.complete && body.buffer.byteLength > 0) {
-    try {
-      json = JSON.parse(body.buffer.toString('utf8'));
-    } catch {
-      json = undefined;
-    }
-  }
-  const declared = contentLength(options.headers);
-  const request: GovernedRequest = describeWireRequest(
-    target.endpoint,
-    target.provider,
-    json,
-    Math.max(body.bytes, declared ?? 0),
-    body.complete ? () => body.buffer.toString('utf8') : undefined,
-    target.server,
-  );
   try {
-    await startGovernedCall(governor, request, {
-      input: body.replay,
-      edit: (input, edits) => (edits.model !== undefined && isObject(json) ? withModel(json, edits.model) : input),
-      execute: (sent, governed) => {
-        const edited = sent !== body.replay;
-        const handlerFor = new WireHandler(handler, governed, observerFor(target.endpoint, state));
-        const next = edited
-          ? { ...options, body: sent, headers: withContentLength(options.headers, (sent as Buffer).byteLength) }
-          : { ...options, body: sent };
-        dispatch(next, handlerFor);
+    await governWire(
+      governor,
+      {
+        endpoint: target.endpoint,
+        provider: target.provider,
+        server: target.server,
+        body,
+        options,
+        maxBodyBytes: state.maxBodyBytes,
       },
-    });
+      handler,
+      dispatch,
+    );
   } catch (error) {
     // A denial: the typed GenOps error, delivered as the HTTP response a gateway would send, so that
     // SDK and framework retry layers see a final 402/403/429 instead of a connection error to retry.
@@ -129,17 +92,8 @@ async function governFromWire(
   }
 }
 
-interface RequestBody {
-  /** What was read (all of it when `complete`). */
-  buffer: Buffer;
-  bytes: number;
-  complete: boolean;
-  /** The body to send: the caller's, or the bytes read followed by the rest of its stream. */
-  replay: unknown;
-}
-
 /** Reads a request body up to `limit` bytes; a longer stream is replayed (read part, then the rest). */
-async function readRequestBody(body: unknown, limit: number): Promise<RequestBody> {
+async function readRequestBody(body: unknown, limit: number): Promise<WireBody> {
   if (body === undefined || body === null) return { buffer: Buffer.alloc(0), bytes: 0, complete: true, replay: body };
   if (typeof body === 'string') {
     const buffer = Buffer.from(body, 'utf8');
@@ -178,43 +132,6 @@ async function readRequestBody(body: unknown, limit: number): Promise<RequestBod
       return { buffer: Buffer.alloc(0), bytes, complete: false, replay: rest() };
     }
   }
-}
-
-function withModel(json: Record<string, unknown>, model: string): Buffer {
-  return Buffer.from(JSON.stringify({ ...json, model }), 'utf8');
-}
-
-function contentLength(headers: unknown): number | undefined {
-  const value = headerValue(headers, 'content-length');
-  const parsed = value === undefined ? Number.NaN : Number(value);
-  return Number.isSafeInteger(parsed) && parsed >= 0 ? parsed : undefined;
-}
-
-/** undici headers come as an object, a flat `[name, value, ...]` array, or an iterable of pairs. */
-function headerValue(headers: unknown, name: string): string | undefined {
-  if (!headers || typeof headers !== 'object') return undefined;
-  if (Array.isArray(headers)) {
-    for (let index = 0; index + 1 < headers.length; index += 2)
-      if (String(headers[index]).toLowerCase() === name) return String(headers[index + 1]);
-    return undefined;
-  }
-  for (const [key, value] of Object.entries(headers as Record<string, unknown>))
-    if (key.toLowerCase() === name) return Array.isArray(value) ? String(value[0]) : String(value);
-  return undefined;
-}
-
-function withContentLength(headers: unknown, length: number): unknown {
-  if (!headers || typeof headers !== 'object') return headers;
-  if (Array.isArray(headers)) {
-    const copy = [...headers];
-    for (let index = 0; index + 1 < copy.length; index += 2)
-      if (String(copy[index]).toLowerCase() === 'content-length') copy[index + 1] = String(length);
-    return copy;
-  }
-  const copy: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(headers as Record<string, unknown>))
-    copy[key] = key.toLowerCase() === 'content-length' ? String(length) : value;
-  return copy;
 }
 
 /** A controller for callbacks egress makes itself (nothing to abort: nothing was sent). */

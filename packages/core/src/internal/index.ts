@@ -33,7 +33,18 @@ export {
   KNOWN_SDKS,
   type SdkInstall,
 } from '../coverage';
+export { type Endpoint, endpointFor, type Wire } from '../egress/endpoints';
+export {
+  type Dispatch,
+  type DispatchOptions,
+  type GovernedWire,
+  governWire,
+  traceparentOf,
+  type WireBody,
+  type WireRequest,
+} from '../egress/govern-wire';
 export { resolveEgress } from '../egress/options';
+export type { DispatchController, DispatchHandler } from '../egress/wire-handler';
 export {
   DEFAULT_MAX_OUTPUT_TOKENS,
   type RuleDecision,
@@ -120,3 +131,4 @@ export {
 } from '../telemetry/prometheus';
 export { installCommand, requireSdkPackages, SDK_PACKAGES, type SdkExporter } from '../telemetry/sdk-packages';
 export { type UsageViolation, type ValidateUsageOptions, validateUsage } from '../usage/validate-usage';
+export { describeIssue, expectedFor, joinPath } from '../zod-issue';

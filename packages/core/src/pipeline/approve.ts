@@ -23,6 +23,12 @@ export function approvalAsk(unit: Unit, evaluation: PolicyEvaluation, reservedNa
   return undefined;
 }
 
+/** Whether {@link approvalAsk} asks for an approval (without building the ask). */
+export function needsApproval(unit: Unit, evaluation: PolicyEvaluation, reservedNanos: number): boolean {
+  const { overNanos } = unit.policy.approvals;
+  return (overNanos !== undefined && reservedNanos > overNanos) || evaluation.approval !== undefined;
+}
+
 export function askFor(unit: Unit, reservedNanos: number, rule: string, reason: string): ApprovalAsk {
   const { request } = unit;
   const attribution: Record<string, string> = {};

@@ -210,12 +210,13 @@ export class CallRecorder {
         type: 'reservation',
         at: Date.now(),
         subject: unit.id,
+        // Keys in sorted order, as the audit trail serialises them (it then takes its fast path).
         data: {
-          reservedUsd,
+          leaseMs,
+          lines: lines.map((line) => ({ amount: line.amount, enforce: line.enforce, key: line.key, unit: line.unit })),
           // Marks the USD line amounts as nano-USD (records written before nano-USD ledgers lack it: micro-USD).
           reservedNanos,
-          lines: lines.map((line) => ({ key: line.key, unit: line.unit, amount: line.amount, enforce: line.enforce })),
-          leaseMs,
+          reservedUsd,
         },
       });
   }
@@ -312,21 +313,22 @@ export class CallRecorder {
         type: 'decision',
         at: Date.now(),
         subject: unit.id,
+        // Keys in sorted order, as the audit trail serialises them (it then takes its fast path).
         data: {
-          result: decision.result,
-          reasonCode: decision.reasonCode,
-          rule: decision.rule,
-          policyVersion: policy.version,
-          provider: request.provider,
+          approval: approval?.status,
+          attribution: sortedCopy(unit.attribution),
+          downgradedFrom: unit.downgradedFrom,
           model: request.model,
           operation: request.operation,
-          tool: request.tool?.name,
-          attribution: { ...unit.attribution },
-          reservedUsd: reserved,
-          approval: approval?.status,
-          downgradedFrom: unit.downgradedFrom,
+          policyVersion: policy.version,
+          provider: request.provider,
+          reasonCode: decision.reasonCode,
           redactions: unit.redactions,
+          reservedUsd: reserved,
+          result: decision.result,
+          rule: decision.rule,
           shadow: unit.shadow,
+          tool: request.tool?.name,
         },
       });
     safely(() => {
@@ -387,16 +389,17 @@ export class CallRecorder {
   settlementAudit(state: CallState, settlement: Settlement): void {
     if (!this.audit) return;
     const errorType = settlement.error === undefined ? undefined : errorTypeOf(settlement.error);
+    // Keys in sorted order, as the audit trail serialises them (it then takes its fast path).
     const data: Record<string, unknown> = {
-      actualUsd: nanosToUsd(settlement.actualNanos),
-      reservedUsd: nanosToUsd(state.reservedNanos),
       // The exact integer amounts (nano-USD); records written before nano-USD ledgers have only the USD numbers.
       actualNanos: settlement.actualNanos,
-      reservedNanos: state.reservedNanos,
       actualTokens: settlement.actualTokens,
-      incomplete: settlement.incomplete,
+      actualUsd: nanosToUsd(settlement.actualNanos),
       estimated: settlement.estimated,
+      incomplete: settlement.incomplete,
       leaseOpen: settlement.leaseOpen,
+      reservedNanos: state.reservedNanos,
+      reservedUsd: nanosToUsd(state.reservedNanos),
     };
     if (errorType !== undefined && errorType !== '_OTHER') data.error = errorType;
     if (state.outputBlocked) data.outputBlocked = state.outputBlocked;
@@ -618,6 +621,14 @@ function budgetAttributes(line: LineState, settledDelta: number): Attributes {
     [sc.ATTR_GENOPS_BUDGET_PERIOD]: line.key.slice(line.key.lastIndexOf('|') + 1),
     [sc.ATTR_GENOPS_GOVERNANCE_BUDGET_REMAINING]: remaining,
   };
+}
+
+/** A copy of `record` with its keys in sorted order (members that are `undefined` left out). */
+function sortedCopy(record: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const keys = Object.keys(record).sort();
+  const copy: Record<string, unknown> = {};
+  for (const key of keys) if (record[key] !== undefined) copy[key] = record[key];
+  return copy;
 }
 
 /** A copy of a JSON-like value with every string rewritten (captured content, redacted as sent). */

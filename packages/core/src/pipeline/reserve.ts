@@ -7,7 +7,7 @@ import { RateLimitedError } from '../errors/rate-limited-error';
 import type { WorstCase } from '../governance-steps';
 import { formatUsdNanosExact, nanosToUsd } from '../money';
 import { subjectOf } from '../policy/policy-engine';
-import type { BudgetLine, LineState, ReserveResult } from '../store/types';
+import type { BudgetLine, LineState, ReserveRequest, ReserveResult } from '../store/types';
 import type { GovernedRequest } from '../types';
 import { approve, askFor } from './approve';
 import { budgetNamed, rateLimitOfLine } from './budget-index';
@@ -48,12 +48,19 @@ export interface Attempt {
   reservedNanos: number;
   downgrade: Downgrade | undefined;
   approval?: ApprovalInfo | undefined;
+  /** No approval wait follows the reservation and the request leaves at once: reserve it marked sent. */
+  sent?: boolean | undefined;
 }
 
 /** Reserves the attempt's lines; synchronous when the store answers synchronously (the memory store). */
 export function reserve(context: StageContext, attempt: Attempt): MaybePromise<Reserved | Downgraded> {
   const { store } = context;
-  const request = { id: attempt.unit.id, lines: attempt.lines, leaseMs: context.settings.reservationLeaseMs };
+  const request: ReserveRequest = {
+    id: attempt.unit.id,
+    lines: attempt.lines,
+    leaseMs: context.settings.reservationLeaseMs,
+  };
+  if (attempt.sent) request.sent = true;
   let result: MaybePromise<ReserveResult>;
   try {
     result = store.reserveSync ? store.reserveSync(request) : store.reserve(request);
@@ -97,6 +104,7 @@ function reserved(
   const { policy, request } = unit;
   const { recorder } = context;
   if (outcome.ok) {
+    if (outcome.sent === true) unit.sentInStore = true;
     warnOverLimit(unit, outcome.lines, lines, decision);
     return { lines: outcome.lines, approval };
   }

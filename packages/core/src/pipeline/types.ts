@@ -164,6 +164,10 @@ export interface Unit {
   attributes: Attributes;
   /** Fail-open: the lines the call would have reserved, settled later from the journal. */
   failOpenLines?: BudgetLine[];
+  /** The request leaves as soon as the call is admitted (`begin`'s `sendsAtOnce`). */
+  sendsAtOnce?: boolean;
+  /** The store holds the reservation already marked sent (reserved with `sent: true`). */
+  sentInStore?: boolean;
   /** For the audit record: what the rules did besides deciding. */
   downgradedFrom?: string;
   redactions?: Record<string, number> | undefined;
@@ -195,6 +199,8 @@ export interface CallState {
   outputBlocked?: string;
   /** Fail-open: the lines to commit the actual amounts to when the store is back. */
   failOpenLines?: BudgetLine[] | undefined;
+  /** The store holds the reservation already marked sent: `markSent` writes nothing more. */
+  sentInStore?: boolean | undefined;
   /** For the audit record (kept from the unit). */
   downgradedFrom?: string | undefined;
   redactions?: Record<string, number> | undefined;

@@ -54,12 +54,17 @@ export class Anchor {
 }
 
 /**
- * The open calls of one governor that were sent or tethered: each has a lease timer (unref'd: it never
- * keeps the process alive) that settles it when its reservation's lease ends, and all of them settle at
- * shutdown, `beforeExit` and (as far as synchronous work allows) `exit`.
+ * The open calls of one governor that were sent or tethered: each has a lease deadline that settles it
+ * when its reservation's lease ends, and all of them settle at shutdown, `beforeExit` and (as far as
+ * synchronous work allows) `exit`. One timer (unref'd: it never keeps the process alive) serves every
+ * deadline: it is set for the earliest one when a call is tracked, and finds the calls whose deadline
+ * has passed when it fires; a call that settles leaves it alone, so a call costs no timer of its own.
  */
 export class UnsettledCalls {
-  private readonly calls = new Map<Abandonable, { state: CallState; timer: NodeJS.Timeout }>();
+  private readonly calls = new Map<Abandonable, { state: CallState; deadline: number }>();
+  private timer: NodeJS.Timeout | undefined;
+  /** When {@link timer} fires (`performance.now()` ms); `Infinity` when there is none. */
+  private timerAt = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly store: GovernanceStore,
@@ -70,24 +75,49 @@ export class UnsettledCalls {
     return this.calls.size;
   }
 
-  /** Starts tracking `call` (idempotent): its lease timer runs from when the call began. */
+  /** Starts tracking `call` (idempotent): its lease deadline runs from when the call began. */
   track(call: Abandonable, state: CallState): void {
     if (this.calls.has(call)) return;
-    // Every tracked call has a lease timer, reservation or not: nothing stays open for ever. It fires a
+    // Every tracked call has a lease deadline, reservation or not: nothing stays open for ever. It comes a
     // little before the store's own lease ends (that starts at the reservation, after `startedAt`), so
     // the process settles the call itself, with its span and audit record. When that lease already ended
     // before the request left (a long approval: the store released the unsent reservation), the call
     // gets a whole lease from now, and settles late then.
-    const elapsed = performance.now() - state.startedAt;
-    const remaining = elapsed < this.leaseMs ? this.leaseMs - elapsed : this.leaseMs;
-    const timer = setTimeout(() => void call.abandon('lease'), Math.min(remaining, 2_147_483_647));
-    timer.unref();
-    this.calls.set(call, { state, timer });
+    const now = performance.now();
+    const elapsed = now - state.startedAt;
+    const deadline = now + (elapsed < this.leaseMs ? this.leaseMs - elapsed : this.leaseMs);
+    this.calls.set(call, { state, deadline });
+    if (deadline < this.timerAt) this.schedule(deadline, now);
+  }
+
+  private schedule(deadline: number, now: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = deadline;
+    this.timer = setTimeout(() => this.expire(), Math.min(Math.max(0, deadline - now), 2_147_483_647));
+    this.timer.unref();
+  }
+
+  /** The timer fired: every call past its deadline is abandoned (`lease`); the timer moves to the next deadline. */
+  private expire(): void {
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+    const now = performance.now();
+    let next = Number.POSITIVE_INFINITY;
+    const due: Abandonable[] = [];
+    for (const [call, entry] of this.calls) {
+      if (entry.deadline <= now) {
+        entry.deadline = Number.POSITIVE_INFINITY;
+        due.push(call);
+      } else if (entry.deadline < next) next = entry.deadline;
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.schedule(next, now);
+    for (const call of due) void call.abandon('lease');
   }
 
   /** Marks the call's reservation sent in the store, so an expired lease commits it. Never throws. */
   markSent(state: CallState): void {
-    if (!state.hasLines || state.failOpenLines) return;
+    // Reserved marked sent (the request left at once): the store already has the mark.
+    if (!state.hasLines || state.failOpenLines || state.sentInStore) return;
     const store = this.store;
     try {
       const marked = store.markSentSync ? store.markSentSync(state.id) : store.markSent?.(state.id);
@@ -98,23 +128,25 @@ export class UnsettledCalls {
     }
   }
 
-  /** The call stays open on purpose (a deferred unit): no lease timer; shutdown and exit still settle it. */
+  /** The call stays open on purpose (a deferred unit): no lease deadline; shutdown and exit still settle it. */
   holdOpen(call: Abandonable): void {
     const entry = this.calls.get(call);
-    if (entry) clearTimeout(entry.timer);
+    if (entry) entry.deadline = Number.POSITIVE_INFINITY;
   }
 
-  /** The call settled: stop tracking it. */
+  /** The call settled: stop tracking it (the shared timer stays for the calls still open). */
   untrack(call: Abandonable): void {
-    const entry = this.calls.get(call);
-    if (!entry) return;
-    clearTimeout(entry.timer);
     this.calls.delete(call);
   }
 
   /** Settles every tracked call (shutdown, `beforeExit`): sent ones at their reservation, others released. */
   async abandonAll(by: AbandonedBy): Promise<void> {
     await Promise.all([...this.calls.keys()].map((call) => call.abandon(by)));
+    if (this.calls.size === 0 && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.timerAt = Number.POSITIVE_INFINITY;
+    }
   }
 
   /**

@@ -562,7 +562,7 @@ describe('parsePolicyObject', () => {
     );
     expect(error.message.split('\n')[0]).toBe(
       'GenOps.init({ policy }): bugdets: unknown key "bugdets"; did you mean `budgets`? ' +
-        '(expected one of the keys $schema, version, mode, timezone, rules, budgets, approvals, alerts, limits)',
+        '(expected one of the keys $schema, version, mode, timezone, rules, budgets, approvals, alerts, limits, gateway)',
     );
     expect(error.issues[1]).toEqual({
       path: 'rules[0].maxPerCall',

@@ -371,6 +371,8 @@ export const policyDocumentSchema = z
     approvals: approvalsSchema.optional(),
     alerts: alertsSchema.optional(),
     limits: limitsSchema.optional(),
+    /** Settings of `@genops/gateway` (upstreams, virtual keys, listen address), validated by the gateway. */
+    gateway: z.record(z.string(), z.unknown()).optional(),
   })
   .superRefine((document, context) => {
     const seen = new Map<string, number>();

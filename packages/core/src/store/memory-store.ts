@@ -182,6 +182,7 @@ export class MemoryStore implements GovernanceStore {
       startedAt: now,
       expiresAt: now + Math.max(0, request.leaseMs),
     };
+    if (request.sent === true) reservation.sent = true;
     this.reservations.set(request.id, reservation);
     this.settled.delete(request.id);
     this.leases.push(reservation);
@@ -189,7 +190,8 @@ export class MemoryStore implements GovernanceStore {
     // call rate that is rate × leaseMs entries. Rebuild from the open ones when most entries are stale.
     if (this.leases.size > 1_024 + 2 * this.reservations.size)
       this.leases.retain((entry) => this.reservations.get(entry.id) === entry);
-    return { ok: true, lines: counters.map((counter) => this.state(counter, now)) };
+    const states = counters.map((counter) => this.state(counter, now));
+    return request.sent === true ? { ok: true, lines: states, sent: true } : { ok: true, lines: states };
   }
 
   async settle(id: string, actual: SettleAmounts, lines?: readonly BudgetLine[]): Promise<SettleResult> {

@@ -40,6 +40,13 @@ export interface ReserveRequest {
    * committed at its reserved amounts when it was marked sent ({@link GovernanceStore.markSent}).
    */
   leaseMs: number;
+  /**
+   * The request leaves the process as soon as the reservation is held (no approval wait in between):
+   * store the reservation already marked sent ({@link GovernanceStore.markSent}) in the same write, and
+   * say so with `sent: true` in the result. A store that ignores it answers without `sent`; the
+   * governor then marks the reservation sent with `markSent` when the request leaves.
+   */
+  sent?: boolean;
 }
 
 export interface LineState {
@@ -54,7 +61,8 @@ export interface LineState {
 }
 
 export type ReserveResult =
-  | { ok: true; lines: LineState[] }
+  /** `sent: true` when the reservation was stored marked sent (a request with `sent: true`). */
+  | { ok: true; lines: LineState[]; sent?: boolean }
   /** `failed` is the first enforcing line the request did not fit into, with its state before the attempt. */
   | { ok: false; failed: LineState; requested: number };
 

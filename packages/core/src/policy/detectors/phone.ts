@@ -11,6 +11,7 @@
 import { findPhoneNumbersInText } from 'libphonenumber-js/max';
 import { continuesNumber, inSpacedNumberRow, isWordAt } from './chars';
 import type { KindDetector } from './internal-types';
+import { compiledVerdict, UNDECIDED } from './phone-validity';
 import type { Finding } from './types';
 
 /** National numbers are read as US numbers; other countries need their `+` international prefix. */
@@ -40,12 +41,22 @@ const LOOKBEHIND = 32;
 const MAX_LENGTH = 48;
 
 /**
- * libphonenumber validates at most this many distinct candidates per text (~15–20 µs each, so ~15–20 ms
- * in all). Past it, a candidate that passed the shape and context checks is reported without
- * validation: a text with that many phone-shaped numbers next to phone keywords is over-reported rather
- * than scanned for seconds.
+ * Most candidates are validated from libphonenumber's metadata compiled once (`phone-validity.ts`, well
+ * under a microsecond each). The shapes that code leaves to libphonenumber itself (an extension, a
+ * national prefix or parentheses after a `+` country code, a non-geographic code, a North American
+ * figure starting with 0 or 1) cost ~15–20 µs each there, so a text gets at most
+ * `PHONE_VALIDATIONS_BASE` of those plus one per `PHONE_VALIDATION_CHARACTERS` characters (1 MB:
+ * ~570, ~11 ms): a budget that grows with the text, so it adds a bounded cost per MB rather than a fixed
+ * cost per text. Past it, such a candidate (it passed the shape and context checks) is reported
+ * unvalidated, with `detail: 'unvalidated'`: over-reported rather than scanned for seconds, and flagged.
  */
-export const MAX_PHONE_VALIDATIONS = 1000;
+export const PHONE_VALIDATIONS_BASE = 64;
+export const PHONE_VALIDATION_CHARACTERS = 2048;
+
+/** How many candidates libphonenumber validates itself in a text of `length` characters. */
+export function phoneValidationBudget(length: number): number {
+  return PHONE_VALIDATIONS_BASE + Math.floor(length / PHONE_VALIDATION_CHARACTERS);
+}
 /** Recent verdicts by candidate (a text often repeats a number); bounded, cleared when full. */
 const verdicts = new Map<string, number | undefined>();
 const VERDICT_CACHE_SIZE = 4096;
@@ -56,6 +67,7 @@ export function phoneDetector(): KindDetector {
 }
 
 function scan(text: string, out: Finding[]): void {
+  const budget = phoneValidationBudget(text.length);
   let validations = 0;
   CANDIDATE.lastIndex = 0;
   for (let match = CANDIDATE.exec(text); match !== null; match = CANDIDATE.exec(text)) {
@@ -71,10 +83,16 @@ function scan(text: string, out: Finding[]): void {
       if (ID_LABEL.test(before)) continue;
       if (bare && !PHONE_KEYWORD.test(before)) continue;
     }
-    let found: number | undefined;
+    let found = compiledVerdict(candidate);
+    if (found !== UNDECIDED) {
+      if (found !== undefined) out.push({ kind: 'phone', start, end: start + found });
+      continue;
+    }
     if (verdicts.has(candidate)) found = verdicts.get(candidate);
-    else if (validations >= MAX_PHONE_VALIDATIONS) found = candidate.length;
-    else {
+    else if (validations >= budget) {
+      out.push({ kind: 'phone', start, end, detail: 'unvalidated' });
+      continue;
+    } else {
       validations++;
       found = validate(candidate);
       if (verdicts.size >= VERDICT_CACHE_SIZE) verdicts.clear();
@@ -97,3 +115,6 @@ function validate(candidate: string): number | undefined {
   }
   return undefined;
 }
+
+/** libphonenumber's own verdict on a candidate (what `compiledVerdict` reproduces), for tests. */
+export { validate as validateWithLibphonenumber };

@@ -15,7 +15,9 @@ export interface Finding {
   /**
    * A sub-kind that never reveals the value: for `secret`, the key family (`openai`, `anthropic`,
    * `aws_access_key`, `aws_secret_key`, `github`, `stripe`, `slack`, `google_api_key`, `private_key`,
-   * `url_password`, `high_entropy`); for `payment_card`, the card network (`visa`, `mastercard`, ...).
+   * `url_password`, `high_entropy`); for `payment_card`, the card network (`visa`, `mastercard`, ...);
+   * for `phone`, `unvalidated` when the number was reported without libphonenumber's validation because
+   * the text's validation budget was spent (see the `phone` detector's documentation).
    */
   readonly detail?: string;
 }

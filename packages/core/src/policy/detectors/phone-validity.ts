@@ -1,0 +1,368 @@
+// Validity of a national (significant) number for a calling code, decided from libphonenumber-js's own
+// full metadata with every regular expression compiled once.
+//
+// libphonenumber-js builds `new RegExp('^(?:' + pattern + ')$')` on every check it makes (its
+// `matchesEntirely`), and allocates metadata wrappers per call: ~15–20 µs per number, which made the
+// phone detector cost a fixed ~20 ms per text (it capped validations at 1,000) and report candidates past
+// the cap unvalidated. This is the same decision, in the same order, as libphonenumber-js 1.13's
+// `getCountryByCallingCode` (the first country of the calling code whose leading digits, or else whose
+// number types, match) followed by `isValid` (the number matches the country's national pattern and one
+// of its number types): well under a microsecond per number. `phone.test.ts` checks it against
+// libphonenumber's own verdict on random numbers of every shape the detector validates this way, so an
+// upgrade of libphonenumber-js that changes these rules fails that test rather than drifting silently.
+import { Metadata } from 'libphonenumber-js/core';
+import metadataJson from 'libphonenumber-js/max/metadata';
+import { isDigitCode } from './chars';
+
+/** The number types `getNumberType` tries (fixed line first), as libphonenumber-js names them. */
+const TYPES = [
+  'FIXED_LINE',
+  'MOBILE',
+  'PREMIUM_RATE',
+  'TOLL_FREE',
+  'SHARED_COST',
+  'VOIP',
+  'PERSONAL_NUMBER',
+  'PAGER',
+  'UAN',
+  'VOICEMAIL',
+] as const;
+
+/** The part of libphonenumber-js's runtime `Metadata` read here (its typings declare less of it). */
+interface RuntimeMetadata {
+  selectNumberingPlan(countryOrCallingCode: string): void;
+  hasCallingCode(callingCode: string): boolean;
+  isNonGeographicCallingCode(callingCode: string): boolean;
+  nationalPrefixForParsing(): string | undefined;
+  nationalPrefixTransformRule(): string | undefined;
+  possibleLengths(): number[] | undefined;
+  getCountryCodesForCallingCode(callingCode: string): string[] | undefined;
+  leadingDigits(): string | undefined;
+  nationalNumberPattern(): string;
+  hasTypes(): boolean;
+  type(name: string): { pattern(): string; possibleLengths(): number[] | undefined } | undefined;
+}
+
+/** One country's validity rules, compiled. */
+interface CountryRules {
+  readonly country: string;
+  /** Anchored at the start: `nationalNumber.search(leadingDigits) === 0` in libphonenumber-js. */
+  readonly leadingDigits: RegExp | undefined;
+  readonly national: RegExp;
+  /** The country's possible national number lengths, ascending. */
+  readonly possibleLengths: readonly number[] | undefined;
+  /** The type patterns and their possible lengths; `undefined` when the country has no number types. */
+  readonly types: readonly { readonly pattern: string; readonly lengths: readonly number[] | undefined }[] | undefined;
+  /**
+   * By number length, the types that length can be, as one expression (`null`: none), built on first
+   * use. `^(?:A|B)$` matches exactly when `^(?:A)$` or `^(?:B)$` does (a pattern with a backreference,
+   * which the alternation would renumber, is never joined: see `joinable`).
+   */
+  readonly typesByLength: Map<number, RegExp | null>;
+}
+
+const whole = (pattern: string): RegExp => new RegExp(`^(?:${pattern})$`);
+/** A backreference (`\1`) would change meaning once the pattern sits in an alternation. */
+const joinable = (pattern: string): boolean => !/\\[1-9]/.test(pattern);
+
+function compileCountry(metadata: RuntimeMetadata, country: string): CountryRules {
+  metadata.selectNumberingPlan(country);
+  const leadingDigits = metadata.leadingDigits();
+  let types: CountryRules['types'];
+  if (metadata.hasTypes()) {
+    const list: { pattern: string; lengths: readonly number[] | undefined }[] = [];
+    for (const name of TYPES) {
+      const type = metadata.type(name);
+      const pattern = type?.pattern();
+      // An empty pattern marks a type removed as a duplicate of the fixed-line one: never matched.
+      if (type === undefined || !pattern) continue;
+      list.push({ pattern, lengths: type.possibleLengths() });
+    }
+    types = list;
+  }
+  return {
+    country,
+    leadingDigits: leadingDigits ? new RegExp(`^(?:${leadingDigits})`) : undefined,
+    national: whole(metadata.nationalNumberPattern()),
+    possibleLengths: metadata.possibleLengths(),
+    types,
+    typesByLength: new Map(),
+  };
+}
+
+/** `getNumberType(...) !== undefined` in libphonenumber-js. */
+function hasType(rules: CountryRules, nationalNumber: string): boolean {
+  if (!rules.types || !rules.national.test(nationalNumber)) return false;
+  const length = nationalNumber.length;
+  let joined = rules.typesByLength.get(length);
+  if (joined === undefined) {
+    const patterns = rules.types.filter((type) => !type.lengths || type.lengths.includes(length));
+    if (!patterns.every((type) => joinable(type.pattern)))
+      return patterns.some((type) => whole(type.pattern).test(nationalNumber));
+    joined = patterns.length === 0 ? null : whole(patterns.map((type) => `(?:${type.pattern})`).join('|'));
+    rules.typesByLength.set(length, joined);
+  }
+  return joined?.test(nationalNumber) === true;
+}
+
+/** `isValid` for a number already assigned to this country. */
+function isValidFor(rules: CountryRules, nationalNumber: string): boolean {
+  return rules.types ? hasType(rules, nationalNumber) : rules.national.test(nationalNumber);
+}
+
+/**
+ * The country libphonenumber-js's `getCountryByCallingCode` assigns a national number of these
+ * countries to: the only one, or the first whose leading digits match or else whose types do.
+ */
+function claimant(countries: readonly CountryRules[], nationalNumber: string): CountryRules | undefined {
+  if (countries.length === 1) return countries[0];
+  for (const country of countries) {
+    if (country.leadingDigits) {
+      if (country.leadingDigits.test(nationalNumber)) return country;
+    } else if (hasType(country, nationalNumber)) return country;
+  }
+  return undefined;
+}
+
+/**
+ * A compiled validity test for national numbers of `callingCode`, whose countries (the first is the
+ * calling code's main country) are tried in libphonenumber-js's order. A number no country claims is
+ * judged by `fallbackCountry`'s rules (the parse's default country), or is invalid without one.
+ */
+export function compileNationalValidity(
+  callingCode: string,
+  fallbackCountry?: string,
+): (nationalNumber: string) => boolean {
+  const metadata = new Metadata(metadataJson) as unknown as RuntimeMetadata;
+  const countries = (metadata.getCountryCodesForCallingCode(callingCode) ?? []).map((country) =>
+    compileCountry(metadata, country),
+  );
+  const fallback = fallbackCountry === undefined ? undefined : compileCountry(metadata, fallbackCountry);
+  if (countries.length === 1) return (nationalNumber) => isValidFor(countries[0]!, nationalNumber);
+  const claimByType = countries.filter((country) => !country.leadingDigits);
+  const leading = countries.flatMap((country) => (country.leadingDigits ? [country.leadingDigits.source] : []));
+  // Does any country claim the number by its leading digits? Usually not: then only the countries
+  // without leading digits can claim it (by type), and they are tried alone.
+  const anyLeading = leading.length === 0 ? undefined : new RegExp(leading.join('|'));
+  // The fallback country already failed its types when it is one of those (and has types).
+  const fallbackTried =
+    fallback?.types !== undefined && claimByType.some((country) => country.country === fallback.country);
+  const unclaimed = (nationalNumber: string): boolean =>
+    fallback !== undefined && !fallbackTried && isValidFor(fallback, nationalNumber);
+  return (nationalNumber) => {
+    if (anyLeading === undefined || !anyLeading.test(nationalNumber)) {
+      for (const country of claimByType) if (hasType(country, nationalNumber)) return true;
+      return unclaimed(nationalNumber);
+    }
+    for (const country of countries) {
+      if (country.leadingDigits) {
+        if (country.leadingDigits.test(nationalNumber)) return isValidFor(country, nationalNumber);
+      } else if (hasType(country, nationalNumber)) return true;
+    }
+    return unclaimed(nationalNumber);
+  };
+}
+
+/** {@link compiledVerdict}'s answer for a candidate it does not decide: ask libphonenumber. */
+export const UNDECIDED = -1;
+/** The default country of the phone detector's parse: national numbers are read as US numbers. */
+const DEFAULT_COUNTRY = 'US';
+/** An extension at the end of a candidate, as the detector's shape reads it (`ext. 12`, `x12`). */
+const EXTENSION = /[ ]?(?:ext\.?|extension|x)[ ]?\d{1,6}$/i;
+
+let northAmerican: ((nationalNumber: string) => boolean) | undefined;
+let runtime: RuntimeMetadata | undefined;
+
+/**
+ * What libphonenumber-js's `findPhoneNumbersInText(candidate, { defaultCountry: 'US' })` says about the
+ * start of a phone-shaped candidate: the length of the valid number starting at 0, or `undefined` when
+ * there is none; {@link UNDECIDED} for a shape this does not reproduce (an international number not valid
+ * as a whole and with an extension, with a national prefix rule that rewrites the number, with a non-geographic calling code,
+ * or not valid as a whole and written with parentheses or with a part after a dot that starts with 0;
+ * a North American number starting with 0 or 1). Decided here:
+ *
+ * - North American numbers (`(415) 555-2671`, `1-415-555-2671`, `4155552671`, `415-555-2671 ext. 12`):
+ *   the 10-digit national number (a leading `1` is the national prefix) against calling code 1's
+ *   countries; an extension is part of a valid number.
+ * - International numbers (`+44 20 7946 0958`, `+49-30-1234567`, `+44 (0)20 7946 0958`): the calling
+ *   code (the shortest prefix of 1–3 digits that is one), a national prefix stripped as libphonenumber
+ *   strips it, then the rest against that code's countries. When the whole number is not valid,
+ *   libphonenumber tries parts of it (its "inner matches": the part before the first dot, the parts
+ *   after dots, the part before the first space): so does this.
+ */
+export function compiledVerdict(candidate: string): number | undefined {
+  const extension = EXTENSION.exec(candidate);
+  if (extension !== null) {
+    const number = candidate.slice(0, extension.index);
+    const base = compiledVerdict(number);
+    // A number valid as a whole is valid with its extension. A North American number that is not is
+    // not; an international one is then searched for parts, which this does not reproduce with an
+    // extension.
+    if (base === number.length) return candidate.length;
+    return base === undefined && candidate.charCodeAt(0) !== 43 ? undefined : UNDECIDED;
+  }
+  if (candidate.charCodeAt(0) === 43) return international(candidate);
+  let digits = '';
+  let run = 0;
+  for (let index = 0; index < candidate.length; index++) {
+    const code = candidate.charCodeAt(index);
+    if (isDigitCode(code)) continue;
+    // The separators of the North American shapes.
+    if (code !== 32 && code !== 45 && code !== 46 && code !== 40 && code !== 41) return UNDECIDED;
+    if (index > run) digits += candidate.slice(run, index);
+    run = index + 1;
+  }
+  digits = run === 0 ? candidate : digits + candidate.slice(run);
+  if (digits.length === 11 && digits.charCodeAt(0) === 49) digits = digits.slice(1);
+  else if (digits.length !== 10) return UNDECIDED;
+  // A national number starting with 0 or 1 is never valid in the plan, but 011 is the US international
+  // prefix: libphonenumber reads those as international numbers.
+  if (digits.charCodeAt(0) < 50) return UNDECIDED;
+  northAmerican ??= compileNationalValidity('1', DEFAULT_COUNTRY);
+  return northAmerican(digits) ? candidate.length : undefined;
+}
+
+function international(candidate: string): number | undefined {
+  let digits = '';
+  let run = 1;
+  let beforeSpace = -1;
+  let beforeDot = -1;
+  let parentheses = 0;
+  let dash = false;
+  for (let index = 1; index < candidate.length; index++) {
+    const code = candidate.charCodeAt(index);
+    if (isDigitCode(code)) continue;
+    if (code === 40) parentheses++;
+    else if (code === 45) dash = true;
+    // Spaces, dashes, dots and parentheses only: an extension is left to libphonenumber.
+    else if (code !== 32 && code !== 41 && code !== 46) return UNDECIDED;
+    digits += candidate.slice(run, index);
+    run = index + 1;
+    if (code === 32 && beforeSpace === -1) beforeSpace = digits.length;
+    if (code === 46 && beforeDot === -1) beforeDot = digits.length;
+  }
+  digits += candidate.slice(run);
+  // libphonenumber's matcher rejects some bracketed candidates before parsing them (`12-34 (5`, as a
+  // page range) and trims a closing one at the end): one group in parentheses, without dashes and
+  // followed by digits, is decided here.
+  if (parentheses > 1 || (parentheses === 1 && (dash || candidate.endsWith(')')))) return UNDECIDED;
+  const whole = internationalValidity(digits);
+  if (whole === undefined) return UNDECIDED;
+  if (whole) return candidate.length;
+  // Not valid as a whole: libphonenumber then tries parts of it ("inner matches"), in this order: with
+  // parentheses, more than is reproduced here; then the part before the first dot, then each part
+  // after a dot (read as a US national number: valid, it is a match that does not start at 0); then
+  // the part before the first space. Later parts never start at 0.
+  if (parentheses > 0) return UNDECIDED;
+  if (beforeDot !== -1) {
+    const prefix = internationalValidity(digits.slice(0, beforeDot));
+    if (prefix === undefined) return UNDECIDED;
+    if (prefix) return candidate.indexOf('.');
+    for (const part of candidate.slice(candidate.indexOf('.') + 1).split('.')) {
+      const verdict = nationalPartValidity(part);
+      if (verdict === undefined) return UNDECIDED;
+      if (verdict) return undefined;
+    }
+  }
+  if (beforeSpace === -1) return undefined;
+  const prefix = internationalValidity(digits.slice(0, beforeSpace));
+  if (prefix === undefined) return UNDECIDED;
+  return prefix ? candidate.indexOf(' ') : undefined;
+}
+
+/**
+ * Whether libphonenumber reads `part` (digits, spaces and dashes) as a valid US national number, or
+ * `undefined` when not decided here (a part starting with `0` and longer than 6 digits: `011` is the
+ * US international prefix). Up to 6 digits never are; 10 digits are a North American number, and so
+ * are `1` and 10 digits; any other length is not a valid US number.
+ */
+function nationalPartValidity(part: string): boolean | undefined {
+  const digits = part.replace(SEPARATORS, '');
+  if (digits.length <= 6) return false;
+  if (digits.charCodeAt(0) === 48) return undefined;
+  const national = digits.length === 11 && digits.charCodeAt(0) === 49 ? digits.slice(1) : digits;
+  if (national.length !== 10 || national.charCodeAt(0) < 50) return false;
+  northAmerican ??= compileNationalValidity('1', DEFAULT_COUNTRY);
+  return northAmerican(national);
+}
+const SEPARATORS = /[ -]/g;
+
+/** A calling code's compiled rules. */
+interface CallingCodePlan {
+  readonly valid: (nationalNumber: string) => boolean;
+  readonly countries: readonly CountryRules[];
+  /** The main country: its national prefix applies to every number of the code. */
+  readonly main: CountryRules;
+  /** Its national prefix for parsing, anchored (`null`: none). */
+  readonly prefix: RegExp | null;
+  readonly transform: boolean;
+}
+/** By calling code as a number (1–999): its plan; `null` when not decided here; `false`: not a code. */
+const plans: (CallingCodePlan | null | false | undefined)[] = [];
+
+/** Validity of `+` and `digits`, or `undefined` when it is not decided here. */
+function internationalValidity(digits: string): boolean | undefined {
+  // libphonenumber reads no calling code after `+0`.
+  if (digits.length === 0 || digits.charCodeAt(0) === 48) return false;
+  let callingCode = 0;
+  for (let length = 1; length <= 3 && length <= digits.length; length++) {
+    callingCode = callingCode * 10 + digits.charCodeAt(length - 1) - 48;
+    let plan = plans[callingCode];
+    if (plan === undefined) {
+      plan = compileCallingCode(String(callingCode));
+      plans[callingCode] = plan;
+    }
+    if (plan === false) continue;
+    if (plan === null) return undefined;
+    const nationalNumber = withoutNationalPrefix(plan, digits.slice(length));
+    if (nationalNumber === undefined) return undefined;
+    // libphonenumber's parse: a national (significant) number of 2–17 digits.
+    if (nationalNumber.length < 2 || nationalNumber.length > 17) return false;
+    return plan.valid(nationalNumber);
+  }
+  return false;
+}
+
+/**
+ * The national number once a national prefix is stripped, as libphonenumber-js's `extractNationalNumber`
+ * does (`+44 020 …` is `+44 20 …`), or `undefined` for a prefix rule that rewrites the number (left to
+ * libphonenumber). The prefix stays when the number matches the national pattern only with it, or when
+ * what is left is too short or of an impossible length.
+ */
+function withoutNationalPrefix(plan: CallingCodePlan, number: string): string | undefined {
+  const match = plan.prefix?.exec(number);
+  if (!match) return number;
+  const groups = match.length - 1;
+  if (groups > 0 && match[groups] && plan.transform) return undefined;
+  const stripped = number.slice(match[0].length);
+  if (stripped === number) return number;
+  if (plan.main.national.test(number) && !plan.main.national.test(stripped)) return number;
+  const lengths = (claimant(plan.countries, stripped) ?? plan.main).possibleLengths;
+  if (lengths && lengths.length > 0) {
+    const length = stripped.length;
+    // `checkNumberLength`: TOO_SHORT or INVALID_LENGTH keep the prefix (TOO_LONG strips it).
+    if (lengths[0]! > length) return number;
+    if (lengths[0] !== length && lengths[lengths.length - 1]! >= length && lengths.indexOf(length, 1) < 0)
+      return number;
+  }
+  return stripped;
+}
+
+function compileCallingCode(callingCode: string): CallingCodePlan | null | false {
+  runtime ??= new Metadata(metadataJson) as unknown as RuntimeMetadata;
+  if (!runtime.hasCallingCode(callingCode)) return false;
+  // Non-geographic codes (+800, +870, ...) have plans of their own: not decided here.
+  if (runtime.isNonGeographicCallingCode(callingCode)) return null;
+  const codes = runtime.getCountryCodesForCallingCode(callingCode);
+  if (!codes || codes.length === 0) return null;
+  const countries = codes.map((country) => compileCountry(runtime!, country));
+  runtime.selectNumberingPlan(callingCode);
+  const prefix = runtime.nationalPrefixForParsing();
+  return {
+    valid: compileNationalValidity(callingCode, codes[0]),
+    countries,
+    main: countries[0]!,
+    prefix: prefix ? new RegExp(`^(?:${prefix})`) : null,
+    transform: Boolean(runtime.nationalPrefixTransformRule()),
+  };
+}

@@ -1,0 +1,173 @@
+// The phone detector's compiled validation (phone-validity.ts) against libphonenumber-js itself: on
+// random numbers of every shape the detector validates without libphonenumber, both give the same
+// verdict and the same length; the shapes it leaves to libphonenumber are validated there, within a
+// budget per text, and what is past the budget is reported flagged `unvalidated`.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compileDetectors } from './compile-detectors';
+import { phoneValidationBudget, validateWithLibphonenumber } from './phone';
+import { compiledVerdict, UNDECIDED } from './phone-validity';
+
+const digits = (min: number, max = min) =>
+  fc.string({ unit: fc.constantFrom(...'0123456789'.split('')), minLength: min, maxLength: max });
+/** Area codes that calling code 1's other countries claim (Caribbean, territories), toll-free and premium. */
+const SPECIAL_AREAS =
+  '242 246 264 268 284 340 345 441 473 649 658 664 670 671 684 721 758 767 784 787 809 829 849 868 869 876 939 800 833 844 855 866 877 888 900 204 416 604 212 415'.split(
+    ' ',
+  );
+const area = fc.oneof(fc.constantFrom(...SPECIAL_AREAS), digits(3));
+const sep = fc.constantFrom(' ', '-', '.');
+
+/** Every North American shape of the detector: `(415) 555-2671`, `1-415-555-2671`, `4155552671`, ... */
+/** An extension, as the detector's shape allows, or none. */
+const extension = fc.oneof(
+  fc.constant(''),
+  fc.constant(''),
+  fc
+    .tuple(fc.constantFrom(' ext. ', ' ext ', 'ext.', ' x', 'x', ' extension ', ' X', ' EXT. '), digits(1, 6))
+    .map(([a, b]) => a + b),
+);
+const northAmerican = fc
+  .tuple(fc.constantFrom('', '1', '1 ', '1-', '1.'), area, digits(3), digits(4), sep, sep, fc.boolean(), fc.boolean())
+  .chain(([prefix, code, exchange, line, first, second, parenthesised, bare]) =>
+    fc.constantFrom(
+      bare
+        ? `${prefix.trim().replace(/[-.]/, '')}${code}${exchange}${line}`
+        : parenthesised
+          ? `${prefix}(${code})${first}${exchange}${second}${line}`
+          : `${prefix}${code}${first}${exchange}${second}${line}`,
+      // The shape allows nothing between the parenthesised area code and the exchange.
+      `${prefix}(${code})${exchange}${second}${line}`,
+    ),
+  );
+
+/** Calling codes: shared ones (1, 7, 44, 61, 590, ...), single-country ones, non-geographic ones. */
+const CALLING_CODES =
+  '1 7 20 27 31 33 34 39 41 44 46 47 49 52 55 61 62 81 82 86 90 91 212 262 290 351 352 353 358 420 590 599 683 800 870 880 971 979'.split(
+    ' ',
+  );
+/**
+ * `+`, a calling code and 1–5 groups of digits, separated by a space, a dash, a dot or nothing; sometimes with
+ * a national prefix (`0`, `8`, `1`) or one group in parentheses (`(0)`, `(20)`).
+ */
+const international = fc
+  .tuple(
+    fc.oneof(fc.constantFrom(...CALLING_CODES), digits(1, 3)),
+    fc.constantFrom('', '', '', ' 0', '0', ' (0)', '(0)', ' 8', ' 1', '-0'),
+    fc.array(fc.tuple(fc.constantFrom(' ', '-', '', '.'), digits(1, 6)), { minLength: 1, maxLength: 5 }),
+    fc.boolean(),
+  )
+  .map(([code, prefix, groups, parenthesised]) => {
+    const parts = groups.map(([separator, group]) => separator + group);
+    if (parenthesised && prefix === '') parts[0] = ` (${groups[0]![1].slice(0, 4)})`;
+    return `+${code}${prefix}${parts.join('')}`;
+  });
+
+/** A number followed, one time in three, by an extension. */
+const withExtension = (number: fc.Arbitrary<string>) =>
+  fc.tuple(number, extension).map(([value, suffix]) => value + suffix);
+
+function compare(candidates: readonly string[]): { decided: number; valid: number } {
+  let decided = 0;
+  let valid = 0;
+  const mismatches: [string, number | undefined, number | undefined][] = [];
+  for (const candidate of candidates) {
+    const verdict = compiledVerdict(candidate);
+    if (verdict === UNDECIDED) continue;
+    decided++;
+    const expected = validateWithLibphonenumber(candidate);
+    if (expected !== undefined) valid++;
+    if (verdict !== expected) mismatches.push([candidate, verdict, expected]);
+  }
+  expect(mismatches).toEqual([]);
+  return { decided, valid };
+}
+
+describe('phone: compiled validation agrees with libphonenumber', () => {
+  it('on North American numbers of every shape', () => {
+    const candidates = fc.sample(withExtension(northAmerican), 12_000);
+    const { decided, valid } = compare(candidates);
+    // Only national numbers starting with 0 or 1 are left to libphonenumber.
+    expect(decided).toBeGreaterThan(candidates.length * 0.7);
+    expect(valid).toBeGreaterThan(decided * 0.2);
+    expect(valid).toBeLessThan(decided * 0.9);
+  });
+
+  it('on international numbers', () => {
+    const candidates = fc.sample(withExtension(international), 12_000);
+    const { decided, valid } = compare(candidates);
+    expect(decided).toBeGreaterThan(candidates.length * 0.35);
+    expect(valid).toBeGreaterThan(250);
+  });
+
+  it('on known numbers', () => {
+    for (const [candidate, length] of [
+      ['(415) 555-2671', 14],
+      ['1-415-555-2671', 14],
+      ['4155552671', 10],
+      ['212-055-0147', undefined],
+      ['+44 20 7946 0958', 16],
+      ['+49 30 901820', 13],
+      ['+1 415 555 2671', 15],
+      ['+86 10 1234 5678', 16],
+      ['+44 20 7946 0958 99', undefined],
+      ['415-555-2671 ext. 12', 20],
+      ['+44 (0)20 7946 0958', 19],
+      ['+44 020 7946 0958', 17],
+      ['+44 20 7946 0958 x7', 19],
+    ] as const) {
+      expect(compiledVerdict(candidate)).toBe(length);
+      expect(validateWithLibphonenumber(candidate)).toBe(length);
+    }
+  });
+
+  it('leaves extensions, some invalid numbers with dots or parentheses and non-geographic codes to libphonenumber', () => {
+    for (const candidate of ['+44 20 7946 095 x7', '+44.20.0123456', '+800 1234 5678', '+44 (0)20 1'])
+      expect(compiledVerdict(candidate)).toBe(UNDECIDED);
+  });
+});
+
+describe('phone: candidates left to libphonenumber', () => {
+  const phone = compileDetectors({ detect: ['phone'] });
+  /** Distinct international freephone numbers (+800): a code libphonenumber itself validates. */
+  // (A seed per test: verdicts libphonenumber gave are cached across texts, and cost no validation.)
+  const withExtension = (count: number, seed: number) =>
+    fc.sample(
+      fc.tuple(digits(4), digits(4)).map(([a, b]) => `call +800 ${a} ${b}\n`),
+      { seed, numRuns: count },
+    );
+
+  it('are validated by libphonenumber within the budget', () => {
+    const lines = withExtension(40, 5);
+    const text = lines.join('');
+    expect(lines.length).toBeLessThan(phoneValidationBudget(text.length));
+    const found = phone.find(text);
+    expect(found.some((finding) => finding.detail === 'unvalidated')).toBe(false);
+    let offset = 0;
+    const expected = [];
+    for (const line of lines) {
+      const length = validateWithLibphonenumber(line.slice(5, -1));
+      if (length !== undefined) expected.push({ kind: 'phone', start: offset + 5, end: offset + 5 + length });
+      offset += line.length;
+    }
+    expect(expected.length).toBeGreaterThan(5);
+    expect(found).toEqual(expected);
+  });
+
+  it('past the budget are reported flagged unvalidated, not silently', () => {
+    const lines = withExtension(3000, 6);
+    const text = lines.join('');
+    const budget = phoneValidationBudget(text.length);
+    expect(lines.length).toBeGreaterThan(budget + 1000);
+    const found = phone.find(text);
+    const unvalidated = found.filter((finding) => finding.detail === 'unvalidated');
+    // Every candidate past the budget is reported, flagged; those within it were validated.
+    expect(unvalidated).toHaveLength(lines.length - budget);
+    expect(found.length - unvalidated.length).toBeLessThanOrEqual(budget);
+  });
+
+  it('the budget grows with the text: one validation per 2,048 characters, plus 64', () => {
+    expect(phoneValidationBudget(0)).toBe(64);
+    expect(phoneValidationBudget(1 << 20)).toBe(64 + 512);
+  });
+});

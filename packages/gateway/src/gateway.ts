@@ -1,0 +1,381 @@
+// The gateway server: fastify routes in the OpenAI and Anthropic wire formats; each request is
+// authenticated by its virtual key, governed as one unit by @genops/core (policy, budgets, approvals,
+// audit, telemetry) and forwarded to the upstream provider through one undici Agent.
+import type { IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GenOps, type GenOpsHandle, type GenOpsOptions, loadPolicyFile, withAttribution } from '@genops/core';
+import { type DispatchHandler, type DispatchOptions, governWire } from '@genops/core/internal';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { Agent } from 'undici';
+import { serveModels } from './models';
+import {
+  type GatewayOptions,
+  type GatewayPlugin,
+  hashKey,
+  type ProviderName,
+  type ResolvedSettings,
+  resolveSettings,
+  type Upstream,
+  type VirtualKey,
+} from './options';
+import { gatewayRefusal, isGovernanceError, type Refusal, refusalOf, sendRefusal } from './refusal';
+import { ClientClosedError, ReplyHandler } from './reply-handler';
+import { ROUTES, type Route } from './routes';
+import { askStreamUsage } from './stream-usage';
+import { parentContextOf } from './trace-context';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The GenOps instance governing the gateway's requests (for plugins such as the console). */
+    genops: GenOpsHandle;
+  }
+}
+
+/** A gateway: `url` once listening; `close()` drains and settles. */
+export interface Gateway {
+  /** `http://127.0.0.1:PORT` (or `https://`), once listening; '' before. */
+  readonly url: string;
+  /** The fastify instance (routes, plugins, `inject()` for tests). */
+  readonly app: FastifyInstance;
+  /** The GenOps instance governing the requests. */
+  readonly genops: GenOpsHandle;
+  /** Requests being served (governed units not yet settled). */
+  readonly inFlight: number;
+  /** Starts listening on the configured host and port; resolves to the URL. */
+  listen(): Promise<string>;
+  /**
+   * Graceful stop: stop accepting, let in-flight requests finish (up to the drain timeout), then abort
+   * what is still open (settled from what was read, else at its reservation), close the server, and
+   * shut down the GenOps instance when the gateway started it (closing its store).
+   */
+  close(): Promise<void>;
+}
+
+/** Headers of a client request that are never forwarded: the client's credentials and hop-by-hop headers. */
+const NOT_FORWARDED = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  // curl sends `Expect: 100-continue` with large bodies; Node answers it, and undici refuses the header.
+  'expect',
+  'content-length',
+  'authorization',
+  'x-api-key',
+  'api-key',
+  'cookie',
+  'traceparent',
+  'tracestate',
+  'accept-encoding',
+  'openai-organization',
+  'openai-project',
+]);
+
+/** How long the upstream may take to send its headers, and between two chunks of its body. */
+const UPSTREAM_TIMEOUT_MS = 600_000;
+
+/** Response encodings the usage reader decodes (others would hide the usage). */
+const READABLE_ENCODINGS = new Set(['gzip', 'deflate', 'br', 'identity']);
+
+interface InFlightRequest {
+  handler: ReplyHandler;
+  done: Promise<void>;
+}
+
+function isHandle(value: GatewayOptions['genops']): value is GenOpsHandle {
+  return typeof value === 'object' && value !== null && 'governor' in value && 'shutdown' in value;
+}
+
+/** Builds the gateway (routes, plugins, GenOps) without listening. */
+export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
+  const given = options.genops;
+  const genopsOptions = isHandle(given) ? undefined : (given ?? {});
+  const policyFile = typeof genopsOptions?.policy === 'string' ? genopsOptions.policy : undefined;
+  const fileSection = policyFile ? (await loadPolicyFile(policyFile)).gateway : undefined;
+  const settings = resolveSettings(options, fileSection);
+  const ownsGenOps = !isHandle(given);
+  const genops = isHandle(given) ? given : GenOps.init(genopsOptions as GenOpsOptions);
+  try {
+    return await build(options, settings, genops, ownsGenOps);
+  } catch (error) {
+    if (ownsGenOps) await genops.shutdown();
+    throw error;
+  }
+}
+
+/** Builds the gateway and starts listening. */
+export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
+  const gateway = await createGateway(options);
+  try {
+    await gateway.listen();
+  } catch (error) {
+    await gateway.close();
+    throw error;
+  }
+  return gateway;
+}
+
+async function build(
+  options: GatewayOptions,
+  settings: ResolvedSettings,
+  genops: GenOpsHandle,
+  ownsGenOps: boolean,
+): Promise<Gateway> {
+  const app: FastifyInstance = Fastify({
+    logger: false,
+    bodyLimit: settings.maxBodyBytes,
+    ...(options.https ? { https: options.https } : {}),
+  }) as unknown as FastifyInstance;
+  app.decorate('genops', genops);
+  // Bodies stay bytes: governance parses the JSON once, and the same bytes go upstream.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  // One connection pool per upstream origin, reused by every request. A non-streamed answer of a
+  // reasoning model may take minutes before its headers: 10 minutes, like the providers' own limits.
+  const agent = new Agent({
+    keepAliveTimeout: 30_000,
+    connections: 256,
+    headersTimeout: UPSTREAM_TIMEOUT_MS,
+    bodyTimeout: UPSTREAM_TIMEOUT_MS,
+  });
+  const inFlight = new Set<InFlightRequest>();
+  let closing = false;
+  let url = '';
+
+  for (const route of ROUTES)
+    app.route({
+      method: route.method,
+      url: route.url,
+      handler: (request, reply) => serve(route, request, reply),
+    });
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    if (closing) return reply.code(503).send({ status: 'closing' });
+    const problem = await storeProblem(genops);
+    if (problem) return reply.code(503).send({ status: 'unavailable', store: problem });
+    return { status: 'ready', policyVersion: genops.policyVersion };
+  });
+  app.setErrorHandler((error: { statusCode?: unknown; code?: unknown; message?: unknown }, request, reply) => {
+    // A body over the limit, a malformed request: in the route's error format.
+    const route = ROUTES.find((candidate) => candidate.url === request.routeOptions.url);
+    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
+    const code = typeof error.code === 'string' ? error.code : 'gateway_error';
+    const refusal = gatewayRefusal(status, code, status < 500 ? String(error.message) : 'internal gateway error');
+    reply.hijack();
+    sendRefusal(reply.raw, route?.errors ?? 'openai', refusal);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] as string;
+    reply.hijack();
+    sendRefusal(
+      reply.raw,
+      path.startsWith('/v1/messages') ? 'anthropic' : 'openai',
+      gatewayRefusal(404, 'route_not_found', `the GenOps gateway has no route ${request.method} ${path.slice(0, 200)}`),
+    );
+  });
+  for (const plugin of options.plugins ?? []) registerPlugin(app, plugin);
+  await app.ready();
+
+  async function serve(route: Route, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    reply.hijack();
+    const response = reply.raw;
+    const refuse = (refusal: Refusal) => sendRefusal(response, route.errors, refusal);
+    if (closing) return refuse(gatewayRefusal(503, 'gateway_closing', 'the gateway is shutting down; retry'));
+    const key = authenticate(settings, request.headers);
+    if (!key)
+      return refuse(
+        gatewayRefusal(
+          401,
+          'invalid_virtual_key',
+          'missing or unknown GenOps virtual key: send it as `Authorization: Bearer <key>` or `x-api-key: <key>`',
+        ),
+      );
+    const provider = route.method === 'GET' && 'anthropic-version' in request.headers ? 'anthropic' : route.provider;
+    const upstream = settings.upstreams[provider];
+    if (!upstream || !key.providers.has(provider))
+      return refuse(
+        gatewayRefusal(
+          upstream ? 403 : 404,
+          'upstream_not_available',
+          upstream
+            ? `virtual key "${key.name}" may not use the ${provider} upstream`
+            : `the gateway has no ${provider} upstream configured (gateway.upstreams.${provider})`,
+        ),
+      );
+    const query = request.raw.url?.indexOf('?') ?? -1;
+    const search = query >= 0 ? (request.raw.url as string).slice(query) : '';
+    const headers = upstreamHeaders(request.headers, upstream);
+    if (!route.endpoint) {
+      // A read that bills nothing (the model list): not a governed unit.
+      await serveModels(agent, upstream, headers, search, response);
+      return;
+    }
+    let finish: () => void = () => {};
+    const done = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const handler = new ReplyHandler(response, route.errors, finish);
+    const entry: InFlightRequest = { handler, done };
+    inFlight.add(entry);
+    void done.then(() => inFlight.delete(entry));
+    const dispatchOptions: DispatchOptions = {
+      origin: upstream.origin,
+      path: `${upstream.basePath}${route.url.slice(3)}${search}`,
+      method: route.method,
+      headers,
+    };
+    // The upstream request of a closed client is never sent (its unit fails unbilled).
+    const dispatch = (sent: DispatchOptions, wrapped: DispatchHandler): boolean => {
+      if (handler.clientGone) throw new ClientClosedError();
+      handler.traceparent = (sent.headers as Record<string, string> | undefined)?.traceparent;
+      return agent.dispatch(sent as Parameters<Agent['dispatch']>[0], wrapped as Parameters<Agent['dispatch']>[1]);
+    };
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const askUsage = (json: Record<string, unknown>) => {
+      const rewritten = askStreamUsage(json);
+      if (rewritten) {
+        handler.hideUsageChunk = true;
+        // The usage chunk is filtered from the text: the upstream must not compress it.
+        (dispatchOptions.headers as Record<string, string | string[]>)['accept-encoding'] = 'identity';
+      }
+      return rewritten;
+    };
+    try {
+      const governed = await withAttribution(key.attribution, () =>
+        governWire(
+          genops.governor,
+          {
+            endpoint: route.endpoint as NonNullable<Route['endpoint']>,
+            provider,
+            server: { serverAddress: upstream.serverAddress, serverPort: upstream.serverPort },
+            body: { buffer: body, bytes: body.byteLength, complete: true, replay: body },
+            options: dispatchOptions,
+            parent: parentContextOf(request.headers.traceparent),
+            propagate: true,
+            maxBodyBytes: settings.maxBodyBytes,
+            ...(route.url === '/v1/chat/completions' ? { rewrite: askUsage } : {}),
+          },
+          handler,
+          dispatch,
+        ),
+      );
+      handler.settled = governed.settled;
+    } catch (error) {
+      if (isGovernanceError(error)) refuse(refusalOf(error));
+      else if (!(error instanceof ClientClosedError))
+        refuse(gatewayRefusal(500, 'gateway_error', `the gateway could not govern the request (${nameOf(error)})`));
+      finish();
+    }
+  }
+
+  return {
+    get url() {
+      return url;
+    },
+    app,
+    genops,
+    get inFlight() {
+      return inFlight.size;
+    },
+    async listen() {
+      await app.listen({ host: settings.host, port: settings.port });
+      const address = app.server.address() as AddressInfo;
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      url = `${options.https ? 'https' : 'http'}://${host}:${address.port}`;
+      return url;
+    },
+    async close() {
+      if (closing) return;
+      closing = true;
+      // Stop accepting; idle keep-alive connections go now, busy ones when their response ends.
+      const serverClosed = app.server.listening
+        ? new Promise<void>((resolve) => app.server.close(() => resolve()))
+        : Promise.resolve();
+      app.server.closeIdleConnections?.();
+      const pending = () => Promise.all([...inFlight].map((request) => request.done));
+      if (!(await within(pending(), settings.drainTimeoutMs))) {
+        // Past the drain timeout: abort upstream; each unit settles from what was read, else at its reservation.
+        for (const request of inFlight) request.handler.abort(new Error('the gateway is shutting down'));
+        await within(pending(), 5_000);
+      }
+      app.server.closeAllConnections?.();
+      await serverClosed;
+      await app.close();
+      await agent.close();
+      // Anything still open (held for approval, say) settles at its reservation; the store closes.
+      if (ownsGenOps) await genops.shutdown();
+    },
+  };
+}
+
+/** Resolves to whether `promise` settled within `ms`. */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function registerPlugin(app: FastifyInstance, plugin: GatewayPlugin): void {
+  if (typeof plugin === 'function') app.register(plugin);
+  else app.register(plugin.plugin, { ...plugin.options, ...(plugin.prefix ? { prefix: plugin.prefix } : {}) });
+}
+
+/** The virtual key of a request: `Authorization: Bearer <key>` or `x-api-key: <key>`, looked up by hash. */
+function authenticate(settings: ResolvedSettings, headers: IncomingHttpHeaders): VirtualKey | undefined {
+  const authorization = headers.authorization;
+  let presented: string | undefined;
+  if (typeof authorization === 'string' && authorization.slice(0, 7).toLowerCase() === 'bearer ')
+    presented = authorization.slice(7).trim();
+  else if (typeof headers['x-api-key'] === 'string') presented = headers['x-api-key'].trim();
+  if (!presented) return undefined;
+  return settings.keys.get(hashKey(presented));
+}
+
+/** The client's headers without its credentials and hop-by-hop headers, with the upstream's key. */
+function upstreamHeaders(headers: IncomingHttpHeaders, upstream: Upstream): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers))
+    if (value !== undefined && !NOT_FORWARDED.has(name) && !name.startsWith('x-genops-')) out[name] = value;
+  const encodings = readableEncodings(headers['accept-encoding']);
+  if (encodings) out['accept-encoding'] = encodings;
+  Object.assign(out, upstream.headers);
+  return out;
+}
+
+/** The client's accepted encodings the usage reader can decode (`undefined`: identity). */
+function readableEncodings(header: string | undefined): string | undefined {
+  if (!header || header.length > 256) return undefined;
+  const kept = header
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => READABLE_ENCODINGS.has((part.split(';')[0] as string).trim().toLowerCase()));
+  return kept.length > 0 ? kept.join(', ') : undefined;
+}
+
+/** A store problem for `/readyz` (its error's name, never a URL), or `undefined` when it answers. */
+async function storeProblem(genops: GenOpsHandle): Promise<string | undefined> {
+  try {
+    const answered = await within(genops.governor.store.openReservations(), 2_000);
+    return answered ? undefined : 'timeout';
+  } catch (error) {
+    return nameOf(error);
+  }
+}
+
+function nameOf(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}
+
+export type { ProviderName };

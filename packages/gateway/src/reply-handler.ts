@@ -1,0 +1,132 @@
+// The undici handler that passes the upstream's response to the client as it arrives: status and
+// headers (hop-by-hop ones dropped), then each chunk unbuffered, with backpressure both ways. A client
+// that goes away aborts the upstream request (the unit settles from what was read, or at its
+// reservation). The response ends once the unit's settlement is recorded, so a client that read a
+// whole response finds its spend in the store.
+import type { ServerResponse } from 'node:http';
+import type { DispatchController, DispatchHandler } from '@genops/core/internal';
+import { type ErrorWire, gatewayRefusal, sendRefusal } from './refusal';
+import { UsageChunkFilter } from './stream-usage';
+
+/** Response headers that describe the upstream connection, not the response. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'set-cookie',
+]);
+
+export class ClientClosedError extends Error {
+  constructor() {
+    super('the client closed the connection before the response ended');
+    this.name = 'ClientClosedError';
+  }
+}
+
+export class ReplyHandler implements DispatchHandler {
+  private controller: DispatchController | undefined;
+  private finished = false;
+  /** The unit's settlement (set once the request was dispatched). */
+  settled: Promise<void> | undefined;
+  /** The unit's W3C traceparent, returned to the client. */
+  traceparent: string | undefined;
+  /** The gateway asked the stream for usage the client did not ask for: its usage chunk is dropped. */
+  hideUsageChunk = false;
+  private filter: UsageChunkFilter | undefined;
+
+  constructor(
+    private readonly response: ServerResponse,
+    private readonly wire: ErrorWire,
+    private readonly onDone: () => void,
+  ) {
+    response.once('close', () => {
+      if (!this.finished) this.abort(new ClientClosedError());
+    });
+  }
+
+  /** True once the client is gone: nothing more is sent upstream. */
+  get clientGone(): boolean {
+    return this.response.destroyed || (this.response.writableEnded && !this.finished);
+  }
+
+  /** Aborts the upstream request (client gone, or a drain that timed out). */
+  abort(reason: Error): void {
+    if (this.controller && !this.controller.aborted) this.controller.abort(reason);
+  }
+
+  onRequestStart(controller: DispatchController): void {
+    this.controller = controller;
+    if (this.response.destroyed) controller.abort(new ClientClosedError());
+  }
+
+  onResponseStart(
+    controller: DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    this.controller = controller;
+    if (statusCode < 200 || this.response.destroyed) return;
+    const out: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(headers))
+      if (value !== undefined && !HOP_BY_HOP.has(name.toLowerCase())) out[name] = value;
+    if (this.traceparent) out.traceparent = this.traceparent;
+    if (this.hideUsageChunk && statusCode < 300 && isEventStream(headers['content-type'])) {
+      // The body's length changes: sent chunked.
+      this.filter = new UsageChunkFilter();
+      delete out['content-length'];
+    }
+    this.response.writeHead(statusCode, out);
+  }
+
+  onResponseData(controller: DispatchController, chunk: Uint8Array): void {
+    if (this.response.destroyed) return;
+    const data = this.filter ? this.filter.push(chunk) : chunk;
+    if (data.byteLength > 0 && !this.response.write(data)) {
+      controller.pause();
+      this.response.once('drain', () => controller.resume());
+    }
+  }
+
+  onResponseEnd(): void {
+    const rest = this.filter?.end();
+    const end = () => {
+      this.finished = true;
+      if (!this.response.destroyed) this.response.end(rest && rest.byteLength > 0 ? rest : undefined);
+      this.onDone();
+    };
+    if (this.settled) this.settled.then(end, end);
+    else end();
+  }
+
+  onResponseError(_controller: DispatchController, error: Error): void {
+    this.finished = true;
+    if (!this.response.headersSent && !this.response.destroyed)
+      sendRefusal(
+        this.response,
+        this.wire,
+        gatewayRefusal(
+          502,
+          'upstream_unreachable',
+          `the gateway could not reach the upstream provider (${codeOf(error)})`,
+        ),
+      );
+    else this.response.destroy();
+    this.onDone();
+  }
+}
+
+function isEventStream(type: string | string[] | undefined): boolean {
+  const value = Array.isArray(type) ? type[0] : type;
+  return typeof value === 'string' && value.toLowerCase().startsWith('text/event-stream');
+}
+
+/** The error's code, never its message (which may carry a URL or provider text). */
+function codeOf(error: Error): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : error.name;
+}

@@ -1,0 +1,50 @@
+// The usage-chunk filter on SSE text cut at every possible place: the usage-only event (and its blank
+// line) goes, every other byte passes in order.
+import { describe, expect, it } from 'vitest';
+import { askStreamUsage, UsageChunkFilter } from '../src/stream-usage';
+
+const content = (text: string) =>
+  `data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"${text}"}}],"usage":null}\n\n`;
+const usage =
+  'data: {"id":"c1","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":2}}\n\n';
+const STREAM = `${content('Hé')}${content('llo')}${usage}data: [DONE]\n\n`;
+const EXPECTED = `${content('Hé')}${content('llo')}data: [DONE]\n\n`;
+
+function filtered(pieces: Uint8Array[]): string {
+  const filter = new UsageChunkFilter();
+  const out = pieces.map((piece) => Buffer.from(filter.push(piece)).toString('utf8')).join('');
+  return out + Buffer.from(filter.end()).toString('utf8');
+}
+
+describe('UsageChunkFilter', () => {
+  it('drops the usage-only event wherever the stream is cut (multi-byte characters included)', () => {
+    const bytes = Buffer.from(STREAM, 'utf8');
+    for (let cut = 0; cut <= bytes.byteLength; cut++)
+      expect(filtered([bytes.subarray(0, cut), bytes.subarray(cut)])).toBe(EXPECTED);
+    expect(filtered([...bytes].map((byte) => Uint8Array.of(byte)))).toBe(EXPECTED);
+  });
+
+  it('keeps CRLF streams and chunks that carry usage beside their choices', () => {
+    const crlf = `${content('a').replace(/\n/g, '\r\n')}${usage.replace(/\n/g, '\r\n')}`;
+    expect(filtered([Buffer.from(crlf)])).toBe(content('a').replace(/\n/g, '\r\n'));
+    const both = 'data: {"choices":[{"index":0,"delta":{}}],"usage":{"prompt_tokens":1}}\n\n';
+    expect(filtered([Buffer.from(both)])).toBe(both);
+  });
+});
+
+describe('askStreamUsage', () => {
+  it('asks a stream that did not say; leaves streams that did, and non-streams, alone', () => {
+    expect(askStreamUsage({ stream: true, model: 'm' })).toEqual({
+      stream: true,
+      model: 'm',
+      stream_options: { include_usage: true },
+    });
+    expect(askStreamUsage({ stream: true, stream_options: { include_obfuscation: false } })).toEqual({
+      stream: true,
+      stream_options: { include_obfuscation: false, include_usage: true },
+    });
+    expect(askStreamUsage({ stream: true, stream_options: { include_usage: false } })).toBeUndefined();
+    expect(askStreamUsage({ stream: false })).toBeUndefined();
+    expect(askStreamUsage({ model: 'm' })).toBeUndefined();
+  });
+});
