@@ -12,6 +12,13 @@ export interface StreamObserver<T> {
    * denies is not delivered: the stream is stopped and the caller gets a PolicyViolationError.
    */
   text?(chunk: T): string | undefined;
+  /**
+   * The stream stopped before its usage arrived (the caller left it, or aborted it) while the provider
+   * keeps working and billing (a background response the app can resume): return `true` to keep the call
+   * open. The adapter then owns it and must end it (e.g. when the resumed stream ends). Default: the call
+   * settles now, at its reservation, flagged incomplete.
+   */
+  keepOpen?(call: GovernedCall): boolean;
 }
 
 /**
@@ -34,6 +41,10 @@ export function governIterator<T>(
       if (finished) return Promise.resolve();
       finished = true;
       const outcome = safeOutcome(observer);
+      if ((incomplete || outcome.usage === undefined) && keptOpen(observer, call)) {
+        call.untether();
+        return Promise.resolve();
+      }
       return call.end({
         ...outcome,
         incomplete: incomplete || outcome.incomplete === true || outcome.usage === undefined,
@@ -108,6 +119,14 @@ export function governIterator<T>(
   };
   call.tether(factory);
   return factory;
+}
+
+function keptOpen<T>(observer: StreamObserver<T>, call: GovernedCall): boolean {
+  try {
+    return observer.keepOpen?.(call) === true;
+  } catch {
+    return false;
+  }
 }
 
 function safeOutcome<T>(observer: StreamObserver<T>): CallOutcome {

@@ -78,9 +78,6 @@ describe('billable methods not governed yet', () => {
         .catch(() => undefined);
       for (let i = 0; i < 2; i += 1) {
         await client()
-          .videos.remix('video_1', { prompt: 'an otter' })
-          .catch(() => undefined);
-        await client()
           .responses.retrieve('resp_1', { stream: true })
           .catch(() => undefined);
       }
@@ -89,16 +86,13 @@ describe('billable methods not governed yet', () => {
       process.off('warning', listen);
     }
     expect(warnings.map((warning) => warning.message.split(' is not governed')[0])).toEqual([
-      'openai videos.remix',
       'openai responses.retrieve(id, { stream: true })',
     ]);
     expect(warnings[0]!.name).toBe('GenOpsWarning');
     // The calls still ran (the fake server answers them with 404).
     expect(harness.server.requests.map((request) => request.path)).toEqual([
       '/v1/responses/resp_1',
-      '/v1/videos/video_1/remix',
       '/v1/responses/resp_1',
-      '/v1/videos/video_1/remix',
       '/v1/responses/resp_1',
     ]);
   });

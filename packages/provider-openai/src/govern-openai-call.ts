@@ -8,8 +8,8 @@ import {
 } from '@genops/core/adapter';
 import { heliconePropertyHeaders, isHeliconeBaseURL, withRequestHeaders } from './compatible-gateways';
 import { clientEndpointOf, describeOpenAIRequest } from './describe-openai-request';
-import { deferBackgroundResponse } from './openai-background-responses';
-import { NO_STREAM, type OpenAIEndpoint } from './openai-endpoint';
+import { backgroundStreamObserver, deferBackgroundResponse } from './openai-background-responses';
+import { NO_STREAM, type OpenAIEndpoint, RESOURCE_ID } from './openai-endpoint';
 import { applyOpenAIEdits } from './openai-request-text';
 import { createOpenAIStreamObserver } from './openai-stream-observer';
 import { readOpenAIResponse } from './read-openai-response';
@@ -57,11 +57,14 @@ export function governCreate(
           ? { options: (call) => withRequestHeaders(options, heliconePropertyHeaders(call.attribution)) }
           : {}),
         outcome: (result, response) => readOpenAIResponse(method, result, response),
-        streamObserver: () => createOpenAIStreamObserver(method, injectedUsage),
-        // A background response runs on after `create` returns: its unit settles when the app reads it.
+        // A background response runs on after `create` returns (or its stream is left): its unit settles
+        // when the app reads it.
         ...(method === 'responses.create' && body.background === true
-          ? { defer: (result: unknown, call: GovernedCall) => deferBackgroundResponse(body, result, call) }
-          : {}),
+          ? {
+              streamObserver: () => backgroundStreamObserver(createOpenAIStreamObserver(method, injectedUsage)),
+              defer: (result: unknown, call: GovernedCall) => deferBackgroundResponse(body, result, call),
+            }
+          : { streamObserver: () => createOpenAIStreamObserver(method, injectedUsage) }),
       },
       { self: this, body: params, options, original, APIPromise },
     );
@@ -83,6 +86,7 @@ export function governEndpoint(
   original: StainlessMethod,
   APIPromise: APIPromiseClass,
 ): StainlessMethod {
+  if (endpoint.leadingId) return governWithLeadingId(endpoint, original, APIPromise);
   return openAIMethods.mark(original, function (this, body, options) {
     const governor = currentGovernor();
     if (!governor || body === null || typeof body !== 'object') return original.call(this, body, options);
@@ -101,5 +105,27 @@ export function governEndpoint(
       },
       { self: this, body, options, original, APIPromise },
     );
+  });
+}
+
+/** `method(id, body, options)` (`videos.remix`): governed like the others, the id passed through. */
+function governWithLeadingId(
+  endpoint: OpenAIEndpoint,
+  original: (...args: any[]) => any,
+  APIPromise: APIPromiseClass,
+): StainlessMethod {
+  const { leadingId: _, describe, ...rest } = endpoint;
+  return openAIMethods.mark(original as StainlessMethod, function (this: any, ...args: any[]) {
+    const [id, body, options] = args;
+    if (!currentGovernor() || typeof id !== 'string' || body === null || typeof body !== 'object')
+      return original.apply(this, args);
+    const withId: StainlessMethod = function (this, sent, sentOptions) {
+      return original.call(this, id, sent, sentOptions);
+    };
+    const withIdEndpoint: OpenAIEndpoint = {
+      ...rest,
+      describe: (described, base, client) => describe({ ...described, [RESOURCE_ID]: id }, base, client),
+    };
+    return governEndpoint(withIdEndpoint, withId, APIPromise).call(this, body, options);
   });
 }

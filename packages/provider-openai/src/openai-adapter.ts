@@ -38,8 +38,8 @@ export const GOVERNED_ENDPOINTS: readonly OpenAIEndpoint[] = [
 ];
 
 /**
- * Billable methods without a governed unit yet: video edits, extensions and remixes (their length comes
- * from a source video GenOps does not know). While GenOps runs, the first call of each prints a
+ * Billable methods without a governed unit yet (none today: video edits, extensions and remixes are
+ * governed since their source video is read first). While GenOps runs, the first call of each prints a
  * `GENOPS_UNGOVERNED` warning, so none is silently ungoverned. (A resumed stream of a background response
  * this process did not start warns the same way, from `openai-background-responses.ts`.)
  */
@@ -48,11 +48,7 @@ export const UNGOVERNED_METHODS: ReadonlyArray<{
   key: string;
   resource: (OpenAI: any) => any;
   when?: (args: unknown[]) => boolean;
-}> = [
-  { method: 'videos.edit', key: 'edit', resource: (OpenAI) => OpenAI?.Videos },
-  { method: 'videos.extend', key: 'extend', resource: (OpenAI) => OpenAI?.Videos },
-  { method: 'videos.remix', key: 'remix', resource: (OpenAI) => OpenAI?.Videos },
-];
+}> = [];
 
 /**
  * Loads every copy of `openai` the app can reach: the CommonJS build (what `require('openai')` gets)

@@ -77,6 +77,60 @@ describe('responses.create({ background: true })', () => {
     expect(span.attributes['genops.accounting.actual']).toBe(span.attributes['genops.accounting.reserved']);
   });
 
+  it('a streamed background response left early stays open; its resumed stream settles that one unit', async () => {
+    harness.init();
+    const openai = client();
+    harness.server.enqueue({ chunks: 12, chunkDelayMs: 5, usage: { input: 20, output: 30 } });
+    const runner = openai.responses.stream({ model: 'gpt-4o', input: 'Hello', background: true });
+    let id: string | undefined;
+    for await (const event of runner) {
+      if (event.type === 'response.created') id = event.response.id;
+      if (event.sequence_number === 3) break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Left before its usage arrived: no settlement at the reservation, the unit waits for the resume.
+    expect(governedSpans()).toHaveLength(0);
+
+    harness.server.enqueue({ chunks: 12, usage: { input: 20, output: 30 } });
+    const resumed = openai.responses.stream({ response_id: id!, starting_after: 3 });
+    for await (const _ of resumed) {
+    }
+    const final = await resumed.finalResponse();
+    expect(final.status).toBe('completed');
+    await vi.waitFor(() => expect(governedSpans()).toHaveLength(1));
+    const span = governedSpans()[0]!;
+    expect(span.attributes['genops.accounting.actual']).toBeCloseTo(expectedCost(20, 30), 12);
+    expect(span.attributes['genops.accounting.incomplete']).not.toBe(true);
+    expect(span.attributes['gen_ai.response.id']).toBe(id);
+    harness.expectCompliant([span]);
+    expect(harness.server.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
+      'POST /v1/responses',
+      `GET /v1/responses/${id}`,
+    ]);
+  });
+
+  it('resuming a streamed background response that already finished is no second unit and no warning', async () => {
+    harness.init();
+    const openai = client();
+    const warnings: string[] = [];
+    const listen = (warning: Error & { code?: string }) => {
+      if (warning.code === 'GENOPS_UNGOVERNED') warnings.push(warning.message);
+    };
+    process.on('warning', listen);
+    try {
+      const runner = openai.responses.stream({ model: 'gpt-4o', input: 'Hello', background: true });
+      const first = await runner.finalResponse();
+      await vi.waitFor(() => expect(governedSpans()).toHaveLength(1));
+      const resumed = openai.responses.stream({ response_id: first.id, starting_after: 2 });
+      expect((await resumed.finalResponse()).id).toBe(first.id);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', listen);
+    }
+    expect(warnings).toEqual([]);
+    expect(governedSpans()).toHaveLength(1);
+  });
+
   it('resuming a response this process did not start warns once and runs', async () => {
     harness.init();
     const warnings: string[] = [];

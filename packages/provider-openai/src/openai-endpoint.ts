@@ -24,7 +24,15 @@ export interface OpenAIEndpoint {
   streamObserver?(body: any): StreamObserver<any>;
   /** Keeps the unit open when the result starts work billed later (see `StainlessCallPlan.defer`). */
   defer?(result: any, call: GovernedCall): boolean;
+  /**
+   * The method takes a resource id before its body (`videos.remix(videoID, body, options)`): `describe`
+   * gets it as `body[RESOURCE_ID]`, and the SDK method is called with it again.
+   */
+  leadingId?: true;
 }
+
+/** Where `describe` finds the leading id of a `leadingId` method (not sent: the SDK gets the caller's body). */
+export const RESOURCE_ID = Symbol('genops.openai.resourceId');
 
 /** What every described request starts from: provider and `server.*` of the client. */
 export interface EndpointBase {

@@ -260,6 +260,72 @@ describe('startFakeOpenAI', () => {
       expect(final.output_text).toBe('Hello from the fake OpenAI server.');
       expect(final.usage?.total_tokens).toBe(30);
     });
+
+    it('a streamed background response can be resumed with GET /v1/responses/{id}?stream=true', async () => {
+      const first = await client.responses.stream({ model: 'gpt-4o', input: 'Hi', background: true }).finalResponse();
+      const resumed = await collect(await client.responses.retrieve(first.id, { stream: true, starting_after: 5 }));
+      expect(resumed[0]?.sequence_number).toBe(6);
+      expect(resumed.at(-1)?.type).toBe('response.completed');
+    });
+  });
+
+  describe('structured output', () => {
+    const schema = {
+      type: 'object',
+      properties: { answer: { type: 'string' }, steps: { type: 'array', items: { type: 'string' } } },
+      required: ['answer', 'steps'],
+      additionalProperties: false,
+    };
+
+    it('answers a json_schema response_format with a minimal value of the schema', async () => {
+      const completion = await client.chat.completions.create({
+        model: 'gpt-4o',
+        messages: [{ role: 'user', content: 'Hi' }],
+        response_format: { type: 'json_schema', json_schema: { name: 'math', strict: true, schema } },
+      });
+      expect(JSON.parse(completion.choices[0]!.message.content!)).toEqual({ answer: '', steps: [] });
+    });
+
+    it('answers a Responses text.format json_schema the same way, streamed too', async () => {
+      const text = { format: { type: 'json_schema' as const, name: 'math', strict: true, schema } };
+      const response = await client.responses.create({ model: 'gpt-4o', input: 'Hi', text });
+      expect(JSON.parse(response.output_text)).toEqual({ answer: '', steps: [] });
+      const streamed = await client.responses.stream({ model: 'gpt-4o', input: 'Hi', text }).finalResponse();
+      expect(JSON.parse(streamed.output_text)).toEqual({ answer: '', steps: [] });
+    });
+
+    it('a queued reply with content still wins', async () => {
+      server.enqueue({ content: 'plain' });
+      const completion = await client.chat.completions.create({
+        model: 'gpt-4o',
+        messages: [{ role: 'user', content: 'Hi' }],
+        response_format: { type: 'json_schema', json_schema: { name: 'math', schema } },
+      });
+      expect(completion.choices[0]!.message.content).toBe('plain');
+    });
+  });
+
+  describe('videos', () => {
+    it('edits, extensions and remixes keep the source model and size; GET /v1/videos/{id} reads a job back', async () => {
+      const source = await client.videos.create({
+        model: 'sora-2-pro',
+        prompt: 'otter',
+        seconds: '8',
+        size: '1792x1024',
+      });
+      const remix = await client.videos.remix(source.id, { prompt: 'again' });
+      expect(remix).toMatchObject({
+        model: 'sora-2-pro',
+        size: '1792x1024',
+        seconds: '8',
+        remixed_from_video_id: source.id,
+      });
+      const extension = await client.videos.extend({ video: { id: source.id }, prompt: 'more', seconds: '4' });
+      expect(extension).toMatchObject({ model: 'sora-2-pro', seconds: '4' });
+      const edit = await client.videos.edit({ video: { id: source.id }, prompt: 'night' });
+      expect(edit).toMatchObject({ model: 'sora-2-pro', seconds: '8' });
+      expect(await client.videos.retrieve(remix.id)).toMatchObject({ id: remix.id, status: 'completed' });
+    });
   });
 
   describe('embeddings', () => {

@@ -33,6 +33,7 @@ import {
   textCompletionChunks,
   type WireContext,
 } from './fake-openai-wire';
+import { minimalValueOf, requestedSchemaOf } from './schema-value';
 import type { FakeOpenAIServer, FakeReply, RecordedRequest, StartFakeOpenAIOptions } from './types';
 
 type Endpoint =
@@ -60,6 +61,8 @@ const ENDPOINTS: Record<string, Endpoint> = {
   '/v1/audio/transcriptions': 'transcriptions',
   '/v1/audio/translations': 'translations',
   '/v1/videos': 'videos',
+  '/v1/videos/edits': 'videos',
+  '/v1/videos/extensions': 'videos',
   '/v1/responses/compact': 'compact',
 };
 
@@ -129,7 +132,13 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       await sendBackgroundResponse(stored[1]!, new URL(request.url ?? '/', 'http://fake').searchParams, response);
       return;
     }
-    const endpoint = ENDPOINTS[path];
+    const video = /^\/v1\/videos\/([^/]+)(\/remix)?$/.exec(path);
+    if (request.method === 'GET' && video && !video[2] && videos.has(video[1]!)) {
+      // A video job read back: finished.
+      sendJson(response, 200, { ...videos.get(video[1]!), status: 'completed', progress: 100 }, {});
+      return;
+    }
+    const endpoint = video?.[2] ? 'videos' : ENDPOINTS[path];
     if (request.method !== 'POST' || endpoint === undefined) {
       sendJson(response, 404, errorBody(404, { message: `Invalid URL (${request.method} ${path})` }), {});
       return;
@@ -140,7 +149,11 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       sendJson(response, 400, errorBody(400, { message: `We could not parse the JSON body: ${bodyError}` }), {});
       return;
     }
-    const params: Record<string, unknown> = isRecord(body) ? body : {};
+    let params: Record<string, unknown> = isRecord(body) ? body : {};
+    // An edit, extension or remix of a video: the job keeps the source's model, size and (but for an
+    // extension, which asks for its own) length.
+    if (endpoint === 'videos' && path !== '/v1/videos')
+      params = videoSourceParams(params, videos.get(video?.[2] ? video[1]! : String(params['video[id]'] ?? '')));
 
     if (reply.delayMs) await sleep(reply.delayMs);
     if (isClosed(response)) return;
@@ -195,11 +208,24 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       sendJson(response, status, queued, headers);
       return;
     }
+    if (endpoint === 'responses' && params.background === true) {
+      // A streamed background response: its events, and `GET /v1/responses/{id}?stream=true` resumes it.
+      const ids = { responseId: randomId('resp_'), messageId: randomId('msg_') };
+      background.set(ids.responseId, { ids, params });
+      const events = responseEvents(context, ids, params).map((data) => ({ event: data.type, data }));
+      await sendSse(response, status, events, reply, headers);
+      return;
+    }
     if (stream) {
       await sendSse(response, status, sseEvents(endpoint, context, params, includeUsage), reply, headers);
       return;
     }
     const json = jsonBody(endpoint, context, params);
+    if (endpoint === 'videos') {
+      const job = json as { id: string; remixed_from_video_id: string | null };
+      if (video?.[2]) job.remixed_from_video_id = video[1]!;
+      videos.set(job.id, job);
+    }
     if (reply.malformed) {
       const text = JSON.stringify(json);
       sendRaw(response, status, `${text.slice(0, Math.floor(text.length / 2))} <not json>`, headers);
@@ -212,6 +238,9 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       sendJson(response, status, json, headers);
     }
   }
+
+  /** Video jobs created (`POST /v1/videos`, edits, extensions, remixes), for `GET /v1/videos/{id}`. */
+  const videos = new Map<string, Record<string, unknown>>();
 
   const background = new Map<
     string,
@@ -357,10 +386,13 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
 
 /** What a reply answers with: its fields, else the request's model and the defaults. */
 function wireContextOf(reply: FakeReply, params: Record<string, unknown>): WireContext {
+  // A structured-output request gets JSON that satisfies its schema, as a model in strict mode sends.
+  const schema = requestedSchemaOf(params);
+  const content = reply.content ?? (schema === undefined ? DEFAULT_CONTENT : JSON.stringify(minimalValueOf(schema)));
   return {
     model: reply.model ?? (typeof params.model === 'string' ? params.model : DEFAULT_MODEL),
-    content: reply.content ?? DEFAULT_CONTENT,
-    deltas: splitContent(reply.content ?? DEFAULT_CONTENT, reply.chunks ?? DEFAULT_CHUNKS),
+    content,
+    deltas: splitContent(content, reply.chunks ?? DEFAULT_CHUNKS),
     usage: reply.usage === null ? null : (reply.usage ?? DEFAULT_USAGE),
     finishReason: reply.finishReason ?? 'stop',
     created: Math.floor(Date.now() / 1000),
@@ -521,4 +553,18 @@ function sleep(ms: number): Promise<void> {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The params of a video edit, extension or remix, with the source job's model, size and length. */
+function videoSourceParams(
+  params: Record<string, unknown>,
+  source: Record<string, unknown> | undefined,
+): Record<string, unknown> {
+  if (!source) return params;
+  return {
+    model: source.model,
+    size: source.size,
+    ...params,
+    seconds: params.seconds ?? source.seconds,
+  };
 }

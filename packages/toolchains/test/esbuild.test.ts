@@ -1,11 +1,21 @@
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { expectLoudlyReported, fixtures, packageDir, sharedAppRunner, temporaryDirectory } from './run-app';
+import {
+  egressEnv,
+  expectGovernedByEgress,
+  expectLoudlyReported,
+  fixtures,
+  packageDir,
+  sharedAppRunner,
+  temporaryDirectory,
+} from './run-app';
 
 // An esbuild bundle with `openai` (and GenOps) inlined: the adapter patches the `openai` it finds in
-// node_modules, not the app's inlined copy. Until egress governance lands, that is loudly reported: one
-// stderr warning with the fix, `coverage.governed` false, and `status().adapters` without the adapter.
+// node_modules, not the app's inlined copy. To a host egress does not know (127.0.0.1), that is loudly
+// reported: one stderr warning with the fix, `coverage.governed` false, and `status().adapters` without
+// the adapter. To a provider host (GENOPS_EGRESS_HOSTS names the fake server), egress governs it from
+// the wire: policy, reservation, settled cost, and a tiny budget refuses it.
 const outDir = temporaryDirectory('esbuild');
 const runner = sharedAppRunner([outDir]);
 
@@ -66,4 +76,15 @@ describe('esbuild bundle with openai inlined', () => {
     expectLoudlyReported(run, '--external:openai');
     expect(run.result.running).toBe(true);
   });
+});
+
+describe('esbuild bundle with openai inlined, calling a provider host: governed by egress', () => {
+  for (const format of ['esm', 'cjs'] as const) {
+    it(`${format.toUpperCase()} bundle: policy, settled cost and a tiny budget apply from the wire`, async () => {
+      const outfile = await bundle(format);
+      await expectGovernedByEgress((env) =>
+        runner.current.run(process.execPath, [outfile], { env: egressEnv(runner.current, env) }),
+      );
+    });
+  }
 });

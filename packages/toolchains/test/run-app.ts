@@ -14,6 +14,10 @@ export const fixtures = join(packageDir, 'fixtures');
 export interface AppResult {
   running: boolean;
   outcome: string;
+  /** The HTTP status of the error the call failed with, if any. */
+  status?: number;
+  /** What the app's daily budget (APP_BUDGET_USD) holds after the call, USD. */
+  used?: number;
   adapters?: string[];
   governed?: boolean;
   ungoverned?: Array<string | undefined>;
@@ -119,4 +123,36 @@ export function expectGoverned(run: Pick<AppRun, 'result' | 'stderr' | 'reached'
   expect(run.result.adapters).toContain('@genops/provider-openai');
   expect(run.reached).toEqual([]);
   expect(run.stderr).not.toContain('genops: warning');
+}
+
+/** The app's environment for a run where the fake server is a provider host to egress governance. */
+export function egressEnv(
+  runner: { server: { url: string } },
+  env: Record<string, string> = {},
+): Record<string, string> {
+  return { APP_INIT: '1', GENOPS_EGRESS_HOSTS: new URL(runner.server.url).host, ...env };
+}
+
+/**
+ * Governed from the wire by egress (the bundled `openai` is not patched, and nothing reports it as
+ * ungoverned): a model the policy denies never leaves the process (the SDK gets the 403 egress answers
+ * with); an allowed model runs and its cost is settled in the budget (gpt-4o-mini, the fake's 20 input
+ * and 10 output tokens: 20 × $0.15 + 10 × $0.60 per 1M = $0.000009); a tiny budget refuses it (402).
+ */
+export async function expectGovernedByEgress(
+  run: (env: Record<string, string>) => Promise<Pick<AppRun, 'result' | 'stderr' | 'reached'>>,
+): Promise<void> {
+  const denied = await run({});
+  expect(denied.result).toMatchObject({ running: true, status: 403, governed: true, ungoverned: [] });
+  expect(denied.reached).toEqual([]);
+  expect(denied.stderr).not.toContain('genops: warning');
+
+  const allowed = await run({ FAKE_MODEL: 'gpt-4o-mini', APP_BUDGET_USD: '5' });
+  expect(allowed.result).toMatchObject({ running: true, outcome: 'reached the server', governed: true });
+  expect(allowed.reached).toEqual(['gpt-4o-mini']);
+  expect(allowed.result.used).toBeCloseTo(0.000009, 12);
+
+  const tiny = await run({ FAKE_MODEL: 'gpt-4o-mini', APP_BUDGET_USD: '0.000001' });
+  expect(tiny.result).toMatchObject({ running: true, status: 402, used: 0 });
+  expect(tiny.reached).toEqual([]);
 }

@@ -34,6 +34,7 @@ export interface ExampleRun {
 }
 
 const PRELOAD_SPANS = fileURLToPath(new URL('./span-file.mjs', import.meta.url));
+const PRELOAD_TERMINAL = fileURLToPath(new URL('./terminal-stdout.mjs', import.meta.url));
 
 /**
  * Runs one example program, unchanged, as a child process (`node --import tsx example.ts`) against the fake
@@ -60,6 +61,7 @@ export async function runExample(
   mkdirSync(join(cwd, 'output'), { recursive: true });
 
   const imports = [fileURLToPath(import.meta.resolve('tsx'))];
+  if (example.terminal) imports.push(PRELOAD_TERMINAL);
   if (mode !== 'plain') imports.push(PRELOAD_SPANS, fileURLToPath(import.meta.resolve('@genops/core/register')));
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
@@ -123,7 +125,7 @@ const BILLABLE_POST = [
   /^\/v1\/embeddings$/,
   /^\/v1\/images\/(generations|edits|variations)$/,
   /^\/v1\/audio\/(speech|transcriptions|translations)$/,
-  /^\/v1\/videos$/,
+  /^\/v1\/videos(\/edits|\/extensions|\/[^/]+\/remix)?$/,
   /^\/v1\/batches$/,
   /^\/v1\/fine_tuning\/jobs$/,
   /^\/v1\/messages$/,

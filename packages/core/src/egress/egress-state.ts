@@ -49,6 +49,30 @@ export interface EgressTarget {
 }
 
 const MAX_CACHED_ORIGINS = 1000;
+const MAX_PASSED_KEYS = 1000;
+
+/**
+ * Provider requests the interceptor passed on that undici has not created yet, by `METHOD origin path`:
+ * a created request counted here went through the interceptor (see dispatcher-bypass.ts).
+ */
+export class PassedRequests {
+  private readonly counts = new Map<string, number>();
+
+  add(origin: string, method: string, path: string): void {
+    const key = `${method} ${origin}${path}`;
+    if (this.counts.size >= MAX_PASSED_KEYS && !this.counts.has(key)) this.counts.clear();
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  take(origin: string, method: string, path: string): boolean {
+    const key = `${method} ${origin}${path}`;
+    const count = this.counts.get(key);
+    if (count === undefined) return false;
+    if (count <= 1) this.counts.delete(key);
+    else this.counts.set(key, count - 1);
+    return true;
+  }
+}
 const MAX_WARNED = 1000;
 
 export class EgressState {
@@ -57,6 +81,8 @@ export class EgressState {
   private readonly table: HostTable;
   private readonly origins = new Map<string, { host: EgressHost; hostname: string; port: number } | null>();
   private readonly warned = new Set<string>();
+  /** Provider requests the interceptor passed on (dispatcher-bypass.ts tells them from bypasses). */
+  readonly passed = new PassedRequests();
 
   constructor(options: ResolvedEgress) {
     this.mode = options.mode;
@@ -102,6 +128,13 @@ export class EgressState {
     };
   }
 
+  /** Records a request the interceptor passes on to undici, when it is to a provider host. */
+  passedOn(origin: string | URL | undefined, method: string, path: string): void {
+    if (origin === undefined) return;
+    const key = typeof origin === 'string' ? origin : origin.origin;
+    if (this.host(key)) this.passed.add(key, method, path);
+  }
+
   /** True the first time an endpoint (origin, method, path without query) is seen. */
   firstTime(key: string): boolean {
     if (this.warned.has(key)) return false;
@@ -111,20 +144,22 @@ export class EgressState {
   }
 }
 
-function endpointKey(target: EgressTarget): string {
+/** `origin` + path without its query: the endpoint a warning or a denial names. */
+export function endpointKey(target: EgressTarget): string {
   const query = target.path.indexOf('?');
   return `${target.origin}${query >= 0 ? target.path.slice(0, query) : target.path}`;
 }
 
-/** The error a `deny`-mode request is refused with. */
-export function denialOf(target: EgressTarget): PolicyViolationError {
+/** The error a `deny`-mode request is refused with (`message`: another wording of what was refused and why). */
+export function denialOf(target: EgressTarget, message?: string): PolicyViolationError {
   return new PolicyViolationError({
     rule: 'egress',
     reasonCode: 'x_egress_denied',
     message:
+      message ??
       `GenOps egress is 'deny': a ${target.provider} request to ${endpointKey(target)} outside a governed call was refused ` +
-      `before it was sent. Call the provider through a GenOps adapter (e.g. instrumentOpenAI(client)), or set ` +
-      `GenOps.init({ egress: 'govern' }) to govern such requests from the wire.`,
+        `before it was sent. Call the provider through a GenOps adapter (e.g. instrumentOpenAI(client)), or set ` +
+        `GenOps.init({ egress: 'govern' }) to govern such requests from the wire.`,
   });
 }
 
@@ -132,7 +167,13 @@ export function denialOf(target: EgressTarget): PolicyViolationError {
  * Warn mode: the request passes; one span (`{operation} {model}`, flagged `genops.egress.ungoverned`)
  * records it with the usage read from the response, and stderr gets one line per endpoint.
  */
-export function warnUngoverned(state: EgressState, governor: Governor, target: EgressTarget, model?: string): UnitSink {
+export function warnUngoverned(
+  state: EgressState,
+  governor: Governor,
+  target: EgressTarget,
+  model?: string,
+  attributes?: Record<string, string | number | boolean>,
+): UnitSink {
   const key = endpointKey(target);
   if (state.firstTime(key))
     process.stderr.write(
@@ -149,6 +190,7 @@ export function warnUngoverned(state: EgressState, governor: Governor, target: E
       [ATTR_SERVER_ADDRESS]: target.server.serverAddress,
       [ATTR_SERVER_PORT]: target.server.serverPort,
       [UNGOVERNED_ATTRIBUTE]: true,
+      ...attributes,
     },
   });
   let ended = false;

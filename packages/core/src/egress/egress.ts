@@ -2,6 +2,7 @@
 // `fetch`), and a diagnostics_channel listener for `node:http` / `node:https` requests. Uninstalling
 // restores the dispatcher that was there before, if nobody replaced ours since.
 import { diag } from '@opentelemetry/api';
+import { watchDispatcherBypass, wrapFetchDispatcher } from './dispatcher-bypass';
 import { EgressState } from './egress-state';
 import { subscribeHttpEgress } from './http-egress';
 import { egressInterceptor } from './interceptor';
@@ -29,6 +30,12 @@ export interface EgressStatus {
    * (refused before a byte of the request is sent), `reported` (warn mode) or `off`.
    */
   http: 'governed' | 'deny' | 'reported' | 'off';
+  /**
+   * Requests through another undici dispatcher: `fetch(url, { dispatcher })` gets the interceptor too
+   * (`intercepted`, when the global fetch is GenOps' wrapper); others (an Agent, Pool or Client used
+   * directly) are refused under `deny` and reported otherwise. `off` when egress is off.
+   */
+  otherDispatchers: 'intercepted' | 'replaced' | 'off';
   /** Hosts configured besides the known provider hosts. */
   userHosts: number;
 }
@@ -39,6 +46,8 @@ interface Installed {
   composed: DispatcherLike | undefined;
   fetch: EgressStatus['fetch'];
   unsubscribeHttp: (() => void) | undefined;
+  unwatchBypass: () => void;
+  fetchWrapper: { restore: () => void; fetch: unknown };
   userHosts: number;
 }
 
@@ -56,8 +65,9 @@ export function installEgress(option?: EgressOptions, env: NodeJS.ProcessEnv = p
   const previous = slots[GLOBAL_DISPATCHER];
   let composed: DispatcherLike | undefined;
   let fetch: EgressStatus['fetch'] = 'unsupported';
+  const interceptor = egressInterceptor(state);
   if (previous && typeof previous.compose === 'function') {
-    composed = previous.compose(egressInterceptor(state));
+    composed = previous.compose(interceptor);
     slots[GLOBAL_DISPATCHER] = composed;
     fetch = 'intercepted';
   } else {
@@ -73,6 +83,8 @@ export function installEgress(option?: EgressOptions, env: NodeJS.ProcessEnv = p
     composed,
     fetch,
     unsubscribeHttp: subscribeHttpEgress(state),
+    unwatchBypass: watchDispatcherBypass(state),
+    fetchWrapper: { restore: wrapFetchDispatcher(interceptor), fetch: globalThis.fetch },
     userHosts: resolved.hosts.length,
   };
   return egressStatus();
@@ -86,6 +98,8 @@ export function uninstallEgress(): void {
   const slots = globalThis as unknown as Record<symbol, DispatcherLike | undefined>;
   if (current.composed && slots[GLOBAL_DISPATCHER] === current.composed) slots[GLOBAL_DISPATCHER] = current.previous;
   current.unsubscribeHttp?.();
+  current.unwatchBypass();
+  current.fetchWrapper.restore();
 }
 
 /**
@@ -98,7 +112,7 @@ export function egressHandles(origin: string, method: string, path: string): boo
 
 /** The egress mode and what is installed. */
 export function egressStatus(): EgressStatus {
-  if (!installed) return { mode: 'off', fetch: 'off', http: 'off', userHosts: 0 };
+  if (!installed) return { mode: 'off', fetch: 'off', http: 'off', otherDispatchers: 'off', userHosts: 0 };
   const slots = globalThis as unknown as Record<symbol, DispatcherLike | undefined>;
   const fetch =
     installed.fetch === 'intercepted' && slots[GLOBAL_DISPATCHER] !== installed.composed ? 'replaced' : installed.fetch;
@@ -106,6 +120,7 @@ export function egressStatus(): EgressStatus {
     mode: installed.state.mode,
     fetch,
     http: installed.state.mode === 'deny' ? 'deny' : installed.state.mode === 'govern' ? 'governed' : 'reported',
+    otherDispatchers: globalThis.fetch === installed.fetchWrapper.fetch ? 'intercepted' : 'replaced',
     userHosts: installed.userHosts,
   };
 }

@@ -16,6 +16,7 @@ import type { Governor } from '../governor';
 import { denialOf, type EgressState, type EgressTarget, warnUngoverned } from './egress-state';
 import { describeWireRequest } from './endpoints';
 import { ResponseObserver } from './response-observer';
+import { isWebSocketHandshake, onHttpWebSocket } from './websocket-egress';
 import type { UnitSink } from './wire-handler';
 import { ProviderHttpError } from './wire-handler';
 
@@ -83,7 +84,9 @@ export function subscribeHttpEgress(state: EgressState): () => void {
       channel('http.client.request.created'),
       (message) => {
         const request = (message as { request?: ClientRequest }).request;
-        if (request)
+        if (request && isWebSocketHandshake(request))
+          safely(() => onHttpWebSocket(state, request, originOf(request), request.path), 'egress WebSocket');
+        else if (request)
           safely(() => onOutgoing(request, originOf(request), request.method, request.path), 'egress node:http');
       },
     ],

@@ -6,28 +6,52 @@ import type { Governor } from '../governor';
 import { denialOf, type EgressState, type EgressTarget, warnUngoverned } from './egress-state';
 import { endpointFor } from './endpoints';
 import { type Dispatch, type DispatchOptions, governWire, type WireBody, wireObserver } from './govern-wire';
+import { reportWebSocketSession, WebSocketHandler, websocketDenial, websocketTarget } from './websocket-egress';
 import { type DispatchController, type DispatchHandler, WireHandler } from './wire-handler';
 
 /** The interceptor `Dispatcher.compose` takes. */
 export function egressInterceptor(state: EgressState): (dispatch: Dispatch) => Dispatch {
   return (dispatch) =>
     function egressDispatch(options, handler) {
+      // What this interceptor passes on is not reported again when undici creates it (dispatcher-bypass.ts).
+      const forward: Dispatch = (next, nextHandler) => {
+        state.passedOn(next.origin, next.method, next.path);
+        return dispatch(next, nextHandler);
+      };
+      if (options.upgrade === 'websocket') return websocketDispatch(state, options, handler, forward);
       const target = state.target(options.origin, options.method, options.path);
       // Not a provider, a governed call's own request, or a read that bills nothing: untouched.
-      if (target === undefined) return dispatch(options, handler);
+      if (target === undefined) return forward(options, handler);
       const governor = state.governor();
-      if (!governor) return dispatch(options, handler);
+      if (!governor) return forward(options, handler);
       if (state.mode === 'deny') {
         respondWithDenial(handler, denialOf(target));
         return true;
       }
       if (state.mode === 'warn') {
         const sink = warnUngoverned(state, governor, target);
-        return dispatch(options, new WireHandler(handler, sink, wireObserver(target.endpoint, state.maxBodyBytes)));
+        return forward(options, new WireHandler(handler, sink, wireObserver(target.endpoint, state.maxBodyBytes)));
       }
-      void governFromWire(state, governor, target, options, handler, dispatch);
+      void governFromWire(state, governor, target, options, handler, forward);
       return true;
     };
+}
+
+/** A WebSocket handshake (undici's `WebSocket`): refused under `deny`, else reported (websocket-egress.ts). */
+function websocketDispatch(
+  state: EgressState,
+  options: DispatchOptions,
+  handler: DispatchHandler,
+  forward: Dispatch,
+): boolean {
+  const target = websocketTarget(state, options.origin, options.path);
+  const governor = target && state.governor();
+  if (!target || !governor) return forward(options, handler);
+  if (state.mode === 'deny') {
+    respondWithDenial(handler, websocketDenial(target));
+    return true;
+  }
+  return forward(options, new WebSocketHandler(handler, reportWebSocketSession(state, governor, target)));
 }
 
 /** Read the body → describe → policy and reservation → send with the response observed → settle. */

@@ -47,16 +47,9 @@ export class ProviderHttpError extends Error {
 /** Errors of a connection that never carried the request: nothing can have been billed. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'ENETUNREACH']);
 
-export class WireHandler implements DispatchHandler {
-  private started = false;
-  private first = true;
-  private done = false;
-
-  constructor(
-    private readonly inner: DispatchHandler,
-    private readonly sink: UnitSink,
-    private readonly observer: ResponseObserver,
-  ) {}
+/** A handler that passes every callback on to the caller's handler, unchanged and in order. */
+export class ForwardingHandler implements DispatchHandler {
+  constructor(protected readonly inner: DispatchHandler) {}
 
   onRequestStart(controller: DispatchController, context: unknown): void {
     this.inner.onRequestStart?.(controller, context);
@@ -72,30 +65,68 @@ export class WireHandler implements DispatchHandler {
     headers: Record<string, string | string[] | undefined>,
     statusMessage?: string,
   ): void {
-    if (statusCode >= 200) {
-      this.started = true;
-      safely(() => this.observer.start(statusCode, headers), 'egress response reader');
-    }
     this.inner.onResponseStart?.(controller, statusCode, headers, statusMessage);
   }
 
   onResponseData(controller: DispatchController, chunk: Uint8Array): void {
+    this.inner.onResponseData?.(controller, chunk);
+  }
+
+  onResponseEnd(controller: DispatchController, trailers: Record<string, string | string[] | undefined>): void {
+    this.inner.onResponseEnd?.(controller, trailers);
+  }
+
+  onResponseError(controller: DispatchController, error: Error): void {
+    this.inner.onResponseError?.(controller, error);
+  }
+}
+
+export class WireHandler extends ForwardingHandler {
+  private started = false;
+  private first = true;
+  private done = false;
+
+  constructor(
+    inner: DispatchHandler,
+    private readonly sink: UnitSink,
+    private readonly observer: ResponseObserver,
+  ) {
+    super(inner);
+  }
+
+  override onResponseStart(
+    controller: DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+    statusMessage?: string,
+  ): void {
+    if (statusCode >= 200) {
+      this.started = true;
+      safely(() => this.observer.start(statusCode, headers), 'egress response reader');
+    }
+    super.onResponseStart(controller, statusCode, headers, statusMessage);
+  }
+
+  override onResponseData(controller: DispatchController, chunk: Uint8Array): void {
     if (this.first) {
       this.first = false;
       safely(() => this.sink.firstChunk(), 'egress first chunk');
     }
     safely(() => this.observer.data(chunk), 'egress response reader');
-    this.inner.onResponseData?.(controller, chunk);
+    super.onResponseData(controller, chunk);
   }
 
-  onResponseEnd(controller: DispatchController, trailers: Record<string, string | string[] | undefined>): void {
+  override onResponseEnd(
+    controller: DispatchController,
+    trailers: Record<string, string | string[] | undefined>,
+  ): void {
     // Settled before the caller sees the end, so that a caller who read the whole response finds its
     // unit on the record (asynchronously only for a compressed body).
     this.settle();
-    this.inner.onResponseEnd?.(controller, trailers);
+    super.onResponseEnd(controller, trailers);
   }
 
-  onResponseError(controller: DispatchController, error: Error): void {
+  override onResponseError(controller: DispatchController, error: Error): void {
     if (!this.done) {
       this.done = true;
       // Once the provider answered (or may have received the request), the call may be billed: it
@@ -104,7 +135,7 @@ export class WireHandler implements DispatchHandler {
       const maybeBilled = this.started || code === undefined || !NOT_SENT.has(code);
       safely(() => this.sink.fail(error, maybeBilled ? this.observer.partial() : undefined), 'egress settlement');
     }
-    this.inner.onResponseError?.(controller, error);
+    super.onResponseError(controller, error);
   }
 
   private settle(): void {

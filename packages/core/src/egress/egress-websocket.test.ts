@@ -1,0 +1,136 @@
+// WebSocket sessions to a provider host (Realtime, Responses over a WebSocket): not governed (their usage
+// is in WebSocket frames), so outside a governed unit they are refused under `deny` before the handshake
+// is sent, and reported under `govern` / `warn` (stderr once per endpoint, one span per session flagged
+// ungoverned, from the handshake to the close). Both clients Node apps use: undici's global `WebSocket`
+// (through the global dispatcher) and the `ws` package (through node:http). The server is a `ws` server
+// that answers a Realtime-style `response.create` with `response.done`.
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocketClient, { WebSocketServer } from 'ws';
+import { useCoreTestSetup } from '../test-support/core-test-setup';
+import { captureStderr } from './__fixtures__/capture-stderr';
+
+const setup = useCoreTestSetup();
+let server: WebSocketServer;
+let origin: string;
+/** Handshakes the server accepted. */
+let sessions = 0;
+
+beforeAll(async () => {
+  server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  origin = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server.on('connection', (socket) => {
+    sessions++;
+    socket.send(JSON.stringify({ type: 'session.created' }));
+    socket.on('message', (data) => {
+      const event = JSON.parse(String(data));
+      if (event.type === 'response.create')
+        socket.send(
+          JSON.stringify({
+            type: 'response.done',
+            response: { usage: { input_tokens: 12, output_tokens: 5, total_tokens: 17 } },
+          }),
+        );
+    });
+  });
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+function init(mode: 'govern' | 'deny' | 'warn') {
+  sessions = 0;
+  return setup.init({ egress: { mode, hosts: [origin] } });
+}
+
+const url = () => `ws://${origin}/v1/realtime?model=gpt-realtime`;
+
+/** A session with the global (undici) WebSocket: one response.create, then close; resolves with what it saw. */
+function undiciSession(): Promise<{ events: string[]; error: boolean }> {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(url());
+    const events: string[] = [];
+    let error = false;
+    socket.addEventListener('open', () => socket.send(JSON.stringify({ type: 'response.create' })));
+    socket.addEventListener('message', (message) => {
+      const type = JSON.parse(String(message.data)).type as string;
+      events.push(type);
+      if (type === 'response.done') socket.close();
+    });
+    socket.addEventListener('error', () => (error = true));
+    socket.addEventListener('close', () => resolve({ events, error }));
+  });
+}
+
+/** The same session with the `ws` package (node:http). */
+function wsSession(): Promise<{ events: string[]; error: Error | undefined }> {
+  return new Promise((resolve) => {
+    const socket = new WebSocketClient(url());
+    const events: string[] = [];
+    let error: Error | undefined;
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'response.create' })));
+    socket.on('message', (data) => {
+      const type = JSON.parse(String(data)).type as string;
+      events.push(type);
+      if (type === 'response.done') socket.close();
+    });
+    socket.on('error', (failure) => (error = failure));
+    socket.on('close', () => resolve({ events, error }));
+  });
+}
+
+async function settled(count: number) {
+  for (let attempt = 0; attempt < 100 && setup.spans().length < count; attempt++)
+    await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+describe.each([
+  ['the global WebSocket (undici)', undiciSession],
+  ['the ws package (node:http)', wsSession],
+] as const)('a Realtime session with %s', (_name, session) => {
+  it('deny: refused before the handshake is sent; the client sees an error and a close', async () => {
+    init('deny');
+    const result = await session();
+    expect(result.error).toBeTruthy();
+    expect(result.events).toEqual([]);
+    expect(sessions).toBe(0);
+  });
+
+  it.each(['govern', 'warn'] as const)(
+    '%s: runs, reported: one stderr line per endpoint, one span per session flagged ungoverned',
+    async (mode) => {
+      init(mode);
+      const { lines } = await captureStderr(async () => {
+        expect((await session()).events).toEqual(['session.created', 'response.done']);
+        expect((await session()).events).toEqual(['session.created', 'response.done']);
+      });
+      expect(sessions).toBe(2);
+      const warnings = lines.filter((line) => line.includes('WebSocket session (Realtime)'));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(`http://${origin}/v1/realtime is not governed`);
+      await settled(2);
+      const spans = setup.spans();
+      expect(spans).toHaveLength(2);
+      for (const span of spans) {
+        expect(span.name).toBe('chat gpt-realtime');
+        expect(span.attributes['genops.egress.ungoverned']).toBe(true);
+        expect(span.attributes['genops.egress.websocket']).toBe(true);
+        expect(span.attributes['gen_ai.request.model']).toBe('gpt-realtime');
+        // No usage: GenOps does not read WebSocket frames.
+        expect(span.attributes['gen_ai.usage.input_tokens']).toBeUndefined();
+      }
+    },
+  );
+});
+
+describe('a Realtime session refused under deny (ws package)', () => {
+  it('the ws client gets the typed error, naming what to do', async () => {
+    init('deny');
+    const result = await wsSession();
+    expect(result.error?.name).toBe('PolicyViolationError');
+    expect(result.error?.message).toContain('WebSocket session (Realtime)');
+    expect(result.error?.message).toContain("egress: 'warn'");
+  });
+});

@@ -1,0 +1,202 @@
+// WebSocket connections to model providers: OpenAI Realtime (`/v1/realtime`), Responses over a WebSocket
+// (`/v1/responses`), Gemini Live, Azure realtime deployments. A session bills for every response it
+// asks for, but its usage travels in WebSocket frames (often permessage-deflate compressed), which egress
+// does not read: a session is not governed. Egress sees the upgrade request itself — undici's `WebSocket`
+// (the global one in Node) through the global dispatcher (an `upgrade: 'websocket'` dispatch), the `ws`
+// package through `node:http` (a ClientRequest with an `Upgrade: websocket` header) — and, outside a
+// governed unit (no adapter governs realtime yet):
+// - `deny`: refuses it before the handshake is sent (the typed error: a 403 answer for undici, the
+//   request destroyed for node:http; the WebSocket reports an error and closes);
+// - `govern` and `warn`: lets it through, loudly: one stderr line per endpoint, and one span per session
+//   flagged `genops.egress.ungoverned` (and `genops.egress.websocket`), from the handshake to the close.
+import type { Governor } from '../governor';
+import {
+  denialOf,
+  type EgressState,
+  type EgressTarget,
+  endpointKey,
+  insideGovernedUnit,
+  warnUngoverned,
+} from './egress-state';
+import {
+  type DispatchController,
+  type DispatchHandler,
+  ForwardingHandler,
+  ProviderHttpError,
+  type UnitSink,
+} from './wire-handler';
+
+/** The span attribute that marks a WebSocket session (an upgrade to a provider host). */
+export const WEBSOCKET_ATTRIBUTE = 'genops.egress.websocket';
+
+/** A WebSocket handshake to a provider host, outside a governed unit: the session as an egress target. */
+export function websocketTarget(
+  state: EgressState,
+  origin: string | URL | undefined,
+  rawPath: string,
+): (EgressTarget & { model: string | undefined }) | undefined {
+  if (origin === undefined) return undefined;
+  const key = typeof origin === 'string' ? origin : origin.origin;
+  const found = state.host(key);
+  if (!found || insideGovernedUnit()) return undefined;
+  const query = rawPath.indexOf('?');
+  const path = (query >= 0 ? rawPath.slice(0, query) : rawPath).toLowerCase();
+  const provider = found.host.provider ?? providerOfPath(path);
+  return {
+    origin: key,
+    path: rawPath,
+    provider,
+    endpoint: { wire: 'unknown', operation: 'chat', provider },
+    server: { serverAddress: found.hostname, serverPort: found.port },
+    model: query >= 0 ? modelOf(rawPath.slice(query + 1)) : undefined,
+  };
+}
+
+/** The provider a WebSocket path implies, for a user host configured without one. */
+function providerOfPath(path: string): string {
+  if (path.includes('bidigeneratecontent')) return 'gcp.gemini';
+  if (path.endsWith('/realtime') || path.endsWith('/responses')) return 'openai';
+  return 'unknown';
+}
+
+/** The `model` query parameter (OpenAI Realtime), without a regular expression. */
+function modelOf(query: string): string | undefined {
+  for (const pair of query.split('&')) {
+    const equals = pair.indexOf('=');
+    if (equals > 0 && pair.slice(0, equals) === 'model') {
+      try {
+        return decodeURIComponent(pair.slice(equals + 1).replaceAll('+', ' ')) || undefined;
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The error a `deny`-mode WebSocket handshake is refused with. */
+export function websocketDenial(target: EgressTarget): ReturnType<typeof denialOf> {
+  return denialOf(
+    target,
+    `GenOps egress is 'deny': a ${target.provider} WebSocket session (Realtime) to ${endpointKey(target)} was refused ` +
+      'before its handshake was sent: GenOps does not govern WebSocket sessions (their usage is in WebSocket frames). ' +
+      "Use the HTTP APIs through a GenOps adapter, or set egress: 'warn' to allow such sessions, reported.",
+  );
+}
+
+/**
+ * `govern` / `warn`: the session runs, reported. One stderr line per endpoint; the span (flagged
+ * ungoverned) is the sink the caller ends when the session closes.
+ */
+export function reportWebSocketSession(
+  state: EgressState,
+  governor: Governor,
+  target: EgressTarget & { model: string | undefined },
+): UnitSink {
+  const endpoint = endpointKey(target);
+  // Marks the endpoint as warned, so warnUngoverned does not print its (HTTP) line as well.
+  if (state.firstTime(endpoint))
+    process.stderr.write(
+      `genops: egress: a ${target.provider} WebSocket session (Realtime) to ${endpoint} is not governed: no policy, ` +
+        `budget or reservation, and its usage is not read (GenOps governs HTTP model calls, not WebSocket sessions). ` +
+        `Each session is recorded as a span flagged genops.egress.ungoverned. Refuse such sessions with egress: 'deny'.\n`,
+    );
+  return warnUngoverned(state, governor, target, target.model, { [WEBSOCKET_ATTRIBUTE]: true });
+}
+
+/**
+ * Wraps the handler of an undici WebSocket handshake: the session's span ends when its socket closes
+ * (or fails when the server answers anything but 101, or the handshake errors).
+ */
+export class WebSocketHandler extends ForwardingHandler {
+  private upgraded = false;
+  private status = 0;
+
+  constructor(
+    inner: DispatchHandler,
+    private readonly sink: UnitSink,
+  ) {
+    super(inner);
+  }
+
+  override onRequestUpgrade(
+    controller: DispatchController,
+    statusCode: number,
+    headers: unknown,
+    socket: unknown,
+  ): void {
+    this.upgraded = true;
+    this.sink.firstChunk();
+    const closable = socket as { once?(event: 'close', listener: () => void): unknown } | undefined;
+    if (typeof closable?.once === 'function') closable.once('close', () => void this.sink.end({}));
+    else void this.sink.end({});
+    super.onRequestUpgrade(controller, statusCode, headers, socket);
+  }
+
+  override onResponseStart(
+    controller: DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+    statusMessage?: string,
+  ): void {
+    this.status = statusCode;
+    super.onResponseStart(controller, statusCode, headers, statusMessage);
+  }
+
+  override onResponseEnd(
+    controller: DispatchController,
+    trailers: Record<string, string | string[] | undefined>,
+  ): void {
+    // A handshake answered with a plain response: no session.
+    if (!this.upgraded) void this.sink.fail(new ProviderHttpError(this.status));
+    super.onResponseEnd(controller, trailers);
+  }
+
+  override onResponseError(controller: DispatchController, error: Error): void {
+    if (!this.upgraded) void this.sink.fail(error);
+    super.onResponseError(controller, error);
+  }
+}
+
+/** A `node:http` ClientRequest, as far as a WebSocket handshake through it is followed. */
+interface HandshakeRequest {
+  getHeader(name: string): unknown;
+  destroy(error?: Error): unknown;
+  once(event: string, listener: (...args: any[]) => void): unknown;
+}
+
+/** True when a ClientRequest is a WebSocket handshake (`Upgrade: websocket`, as the `ws` package sends). */
+export function isWebSocketHandshake(request: HandshakeRequest): boolean {
+  const upgrade = request.getHeader('upgrade');
+  return typeof upgrade === 'string' && upgrade.toLowerCase() === 'websocket';
+}
+
+/** The `node:http` side: refuse the handshake (deny) or report the session until its socket closes. */
+export function onHttpWebSocket(state: EgressState, request: HandshakeRequest, origin: string, path: string): void {
+  const target = websocketTarget(state, origin, path);
+  if (target === undefined) return;
+  const governor = state.governor();
+  if (!governor) return;
+  if (state.mode === 'deny') {
+    request.destroy(websocketDenial(target));
+    return;
+  }
+  const sink = reportWebSocketSession(state, governor, target);
+  let ended = false;
+  const end = (error?: unknown) => {
+    if (ended) return;
+    ended = true;
+    void (error === undefined ? sink.end({}) : sink.fail(error));
+  };
+  // Listens to 'upgrade' (the `ws` package always does too) and 'close' only: no 'error' or 'response'
+  // listener, which would change what Node does with an error or a refused handshake.
+  let upgraded = false;
+  request.once('upgrade', (_response: unknown, socket: { once(event: 'close', listener: () => void): unknown }) => {
+    upgraded = true;
+    sink.firstChunk();
+    socket.once('close', () => end());
+  });
+  request.once('close', () => {
+    if (!upgraded) end(new Error('the WebSocket handshake ended without a session'));
+  });
+}
