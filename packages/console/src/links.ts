@@ -100,8 +100,10 @@ export function createApprovalLinks(options: ApprovalLinksOptions): ApprovalLink
         !MAC_CHARS.test(given)
       )
         return { ok: false, problem: 'malformed' };
-      const expected = Buffer.from(mac(parts.slice(0, 4).join('.')), 'base64url');
-      const actual = Buffer.from(given, 'base64url');
+      // Compared as text, not as decoded bytes: base64url's last character carries unused bits, and a token
+      // with them changed would decode to the same MAC. Only the one canonical spelling is accepted.
+      const expected = Buffer.from(mac(parts.slice(0, 4).join('.')), 'latin1');
+      const actual = Buffer.from(given, 'latin1');
       if (actual.length !== expected.length || !timingSafeEqual(actual, expected))
         return { ok: false, problem: 'tampered' };
       const expiresAt = Number.parseInt(expiry, 36);
