@@ -1,73 +1,28 @@
 // A real Prometheus (the Debian package) for the tests: found on PATH (or PROMETHEUS_BIN / PROMTOOL_BIN),
 // else installed with apt-get as root, as the Redis tests do for redis-server; started on 127.0.0.1 and
 // a free port with a config written for the test, and stopped with the test file.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { findExecutable, findOrInstallDebianPackage } from '@genops/testing';
 
 /** How long installing Prometheus with apt may take. */
 export const PROMETHEUS_INSTALL_TIMEOUT_MS = 300_000;
 
-function executable(name: string, override: string | undefined): string | undefined {
-  const candidates = override
-    ? [override]
-    : [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/usr/local/bin', '/usr/sbin']
-        .filter(Boolean)
-        .map((dir) => join(dir, name));
-  for (const candidate of candidates) {
-    try {
-      accessSync(candidate, constants.X_OK);
-      if (statSync(candidate).isFile()) return candidate;
-    } catch {
-      // not this one
-    }
-  }
-  return undefined;
-}
-
 /** `prometheus` and `promtool`, installed with apt when missing (one installer at a time across test workers). */
 export function findOrInstallPrometheus(): { prometheus: string; promtool: string } {
-  const find = () => {
-    const prometheus = executable('prometheus', process.env.PROMETHEUS_BIN);
-    const promtool = executable('promtool', process.env.PROMTOOL_BIN);
-    return prometheus && promtool ? { prometheus, promtool } : undefined;
-  };
-  const found = find();
-  if (found) return found;
-  if (process.platform !== 'linux' || process.getuid?.() !== 0 || !executable('apt-get', undefined))
-    throw new Error(
-      'prometheus is not installed, and this test installs it only as root on a system with apt. ' +
-        'Install it (Debian/Ubuntu: `sudo apt-get install -y prometheus`; macOS: `brew install prometheus`) ' +
-        'or point PROMETHEUS_BIN and PROMTOOL_BIN at the binaries.',
-    );
-  const lock = join(tmpdir(), 'genops-prometheus-install.lock');
-  const deadline = Date.now() + PROMETHEUS_INSTALL_TIMEOUT_MS - 10_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      const installed = find();
-      if (installed) return installed;
-      if (Date.now() > deadline)
-        throw new Error(`timed out waiting for another process to install prometheus (${lock})`);
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
-    }
-  }
-  try {
-    execFileSync('sh', ['-c', 'apt-get update && apt-get install -y --no-install-recommends prometheus'], {
-      stdio: 'pipe',
-      timeout: PROMETHEUS_INSTALL_TIMEOUT_MS - 20_000,
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-    const installed = find();
-    if (!installed) throw new Error('apt-get installed prometheus, but no prometheus/promtool binary was found');
-    return installed;
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
+  return findOrInstallDebianPackage({
+    package: 'prometheus',
+    find: () => {
+      const prometheus = findExecutable('prometheus', process.env.PROMETHEUS_BIN);
+      const promtool = findExecutable('promtool', process.env.PROMTOOL_BIN);
+      return prometheus && promtool ? { prometheus, promtool } : undefined;
+    },
+    otherwise: 'point PROMETHEUS_BIN and PROMTOOL_BIN at the binaries (macOS: `brew install prometheus`)',
+    timeoutMs: PROMETHEUS_INSTALL_TIMEOUT_MS,
+  });
 }
 
 /** A free TCP port on 127.0.0.1. */

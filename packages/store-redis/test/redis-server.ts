@@ -1,19 +1,10 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import {
-  accessSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
+import { findExecutable, findOrInstallDebianPackage } from '@genops/testing';
 import { afterAll, beforeAll } from 'vitest';
 
 /**
@@ -185,81 +176,12 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 
 /** `redis-server` from `REDIS_SERVER_BIN`, PATH, /usr/bin, /usr/sbin or /usr/local/bin; installed with apt when missing. */
 export function findOrInstallRedisServer(): string {
-  const found = findRedisServer();
-  if (found) return found;
-  if (process.platform !== 'linux' || process.getuid?.() !== 0 || !findExecutable('apt-get'))
-    throw new Error(
-      'redis-server is not installed, and these tests can only install it themselves as root on a system with apt. ' +
-        'Install it (Debian/Ubuntu: `sudo apt-get install -y redis-server`; macOS: `brew install redis`) ' +
-        'or point REDIS_SERVER_BIN at the binary.',
-    );
-  // Test files run in parallel workers: one installs, the others wait for it.
-  const lock = join(tmpdir(), 'genops-redis-server-install.lock');
-  for (const deadline = Date.now() + INSTALL_TIMEOUT_MS - 10_000; ; ) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      const stale = existsSync(lock) && Date.now() - statSync(lock).mtimeMs > INSTALL_TIMEOUT_MS;
-      if (stale) rmSync(lock, { recursive: true, force: true });
-      const installed = findRedisServer();
-      if (installed) return installed;
-      if (Date.now() > deadline)
-        throw new Error(`timed out waiting for another process to install redis-server (${lock})`);
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
-    }
-  }
-  try {
-    const installed = findRedisServer();
-    if (installed) return installed;
-    try {
-      execFileSync('sh', ['-c', 'apt-get update && apt-get install -y --no-install-recommends redis-server'], {
-        stdio: 'pipe',
-        timeout: INSTALL_TIMEOUT_MS - 20_000,
-        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-      });
-    } catch (error) {
-      const stderr = String((error as { stderr?: Buffer }).stderr ?? '').slice(-2_000);
-      throw new Error(`installing redis-server with apt-get failed: ${(error as Error).message}\n${stderr}`);
-    }
-    const after = findRedisServer();
-    if (!after) throw new Error('apt-get installed redis-server, but no redis-server binary was found afterwards');
-    return after;
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
-function findRedisServer(): string | undefined {
-  const fromEnv = process.env.REDIS_SERVER_BIN;
-  if (fromEnv && isExecutable(fromEnv)) return fromEnv;
-  return findExecutable('redis-server');
-}
-
-function findExecutable(name: string): string | undefined {
-  const dirs = [
-    ...(process.env.PATH ?? '').split(delimiter),
-    '/usr/bin',
-    '/usr/sbin',
-    '/usr/local/bin',
-    '/bin',
-    '/sbin',
-  ];
-  for (const dir of dirs) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    if (isExecutable(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
+  return findOrInstallDebianPackage({
+    package: 'redis-server',
+    find: () => findExecutable('redis-server', process.env.REDIS_SERVER_BIN) ?? findExecutable('redis-server'),
+    otherwise: 'point REDIS_SERVER_BIN at the binary (macOS: `brew install redis`)',
+    timeoutMs: INSTALL_TIMEOUT_MS,
+  });
 }
 
 function freePort(): Promise<number> {

@@ -1,3 +1,9 @@
+export {
+  type DebianPackageOptions,
+  findExecutable,
+  findOrInstallDebianPackage,
+  isExecutable,
+} from './debian-package';
 export { expectGenOpsCompliant } from './expect-compliant';
 export {
   type FakeAnthropicReply,
