@@ -12,6 +12,7 @@ import { ResponsesWS } from 'openai/resources/responses/ws';
 import { OpenAIRealtimeWebSocket } from 'openai/realtime/websocket';
 import { OpenAIRealtimeWS } from 'openai/realtime/ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { governRealtime } from './openai-realtime';
 
 const harness = createAdapterHarness();
 let fake: FakeRealtimeServer;
@@ -60,9 +61,13 @@ interface SessionResult {
  * One session: text-only, one user message, one `response.create`; closes on `response.done` or an
  * `error` (or, with `closeOn`, on that event type: a response left in flight).
  */
-function runSession(transport: (typeof TRANSPORTS)[number], closeOn?: string): Promise<SessionResult> {
+function runSession(
+  transport: (typeof TRANSPORTS)[number],
+  closeOn?: string,
+  open: (client: OpenAI) => Realtime = transport.open,
+): Promise<SessionResult> {
   const client = new OpenAI({ apiKey: 'test-key', baseURL: fake.baseURL });
-  const realtime = transport.open(client);
+  const realtime = open(client);
   const result: SessionResult = { events: [], errors: [] };
   return new Promise((resolve) => {
     transport.onOpen(realtime, () => {
@@ -198,5 +203,26 @@ describe('Responses over a WebSocket (openai/resources/responses/ws)', () => {
       expect(span.attributes['gen_ai.usage.output_tokens']).toBe(30);
     }
     harness.expectCompliant(spans);
+  });
+});
+
+describe.each(TRANSPORTS)('governRealtime (the adapter\'s explicit form) over $name', (transport) => {
+  it("egress 'deny': a session made by the factory is governed, not refused", async () => {
+    harness.init({ egress: { mode: 'deny', hosts: [fake.host] }, dailyBudgetLimit: 10 });
+    const before = fake.received.length;
+    const result = await runSession(transport, undefined, (client) => governRealtime(() => transport.open(client)));
+    expect(result.events.map((event) => event.type)).toContain('response.done');
+    expect(forwardedCreates(before)).toBe(1);
+    await expect.poll(() => sessionSpans().length).toBe(1);
+    expect(units().map((span) => span.attributes['gen_ai.usage.output_tokens'])).toEqual([230]);
+  });
+
+  it("egress 'off': an instance is governed from construction on; a denial is not sent", async () => {
+    harness.init({ egress: 'off', policies: { denyModels: ['gpt-realtime'] } });
+    const before = fake.received.length;
+    const result = await runSession(transport, undefined, (client) => governRealtime(transport.open(client)));
+    expect(forwardedCreates(before)).toBe(0);
+    expect(result.events.find((event) => event.type === 'error')?.error?.type).toBe('genops_governance_error');
+    expect(harness.decisions().map((decision) => decision.result)).toEqual(['BLOCKED']);
   });
 });
