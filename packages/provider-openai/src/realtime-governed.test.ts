@@ -90,8 +90,8 @@ function runSession(
 const governed = () => ({ egress: { mode: 'govern' as const, hosts: [fake.host, plain.host] } });
 
 /** The unit spans of this test (the session span is their parent, not a unit). */
-const units = () => harness.spans().filter((span) => span.attributes['genops.realtime.session'] === undefined);
-const sessionSpans = () => harness.spans().filter((span) => span.attributes['genops.realtime.session'] !== undefined);
+const units = () => harness.spans().filter((span) => span.attributes['realtime.session.protocol'] === undefined);
+const sessionSpans = () => harness.spans().filter((span) => span.attributes['realtime.session.protocol'] !== undefined);
 
 function forwardedCreates(since: number): number {
   return fake.received.slice(since).filter(({ event }) => event.type === 'response.create').length;

@@ -131,8 +131,6 @@ export async function startFakeRealtime(options: StartFakeRealtimeOptions = {}):
   const received: FakeRealtimeServer['received'] = [];
   let sessions = 0;
   let responses = 0;
-  let sequence = 0;
-  const id = (prefix: string) => `${prefix}_fake${++sequence}`;
   const server = new WebSocketServer({ server: http });
 
   const fake: FakeRealtimeServer = {
@@ -164,6 +162,9 @@ export async function startFakeRealtime(options: StartFakeRealtimeOptions = {}):
   server.on('connection', (socket, request) => {
     sessions++;
     sockets.add(socket);
+    // Ids count per session: the same session script gets the same ids (example outputs compare equal).
+    let sequence = 0;
+    const id = (prefix: string) => `${prefix}_fake${++sequence}`;
     socket.on('close', () => sockets.delete(socket));
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const path = url.pathname;

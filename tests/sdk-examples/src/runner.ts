@@ -45,6 +45,8 @@ export async function runExample(
   mode: RunMode,
   urls: FakeUrls,
   timeoutMs: number,
+  /** More environment for the child (e.g. `NODE_EXTRA_CA_CERTS` for a TLS fake). */
+  extraEnv: Record<string, string> = {},
 ): Promise<ExampleRun> {
   const cwd = mkdtempSync(join(tmpdir(), 'genops-sdk-example-'));
   const spansFile = join(cwd, '.spans.jsonl');
@@ -72,6 +74,7 @@ export async function runExample(
     ANTHROPIC_API_KEY: 'sk-ant-test-dummy',
     ANTHROPIC_BASE_URL: example.sdk === 'vercel-ai' ? `${urls.anthropic}/v1` : urls.anthropic,
     FAIL_ON_ERROR: '1',
+    ...extraEnv,
     ...(mode === 'plain'
       ? {}
       : {

@@ -139,7 +139,7 @@ describe.each([
     expect(lines.filter((line) => line.includes('not governed'))).toEqual([]);
     await settled(2);
     const spans = setup.spans();
-    const sessionSpan = spans.find((span) => span.attributes['genops.realtime.session'] === 'realtime');
+    const sessionSpan = spans.find((span) => span.attributes['realtime.session.protocol'] === 'realtime');
     const unit = spans.find((span) => span !== sessionSpan);
     expect(sessionSpan?.name).toBe('realtime gpt-realtime');
     expect(unit?.name).toBe('chat gpt-realtime');

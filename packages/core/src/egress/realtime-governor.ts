@@ -23,8 +23,12 @@ import type { GovernedRequest } from '../types';
 import { usageFromOpenAIResponses } from '../usage/wire-usage';
 import { isObject } from './endpoints';
 
-/** The span attribute that marks a governed WebSocket session's span (parent of its responses' units). */
-export const REALTIME_SESSION_ATTRIBUTE = 'genops.realtime.session';
+/**
+ * The span attribute that marks a governed WebSocket session's span (parent of its responses' units), with
+ * the protocol (`realtime`, `responses`). Not a `genops.*` name: the session span is not an AI Workload
+ * Unit (the conformance checker takes every span with a `genops.*` attribute for one); its units are.
+ */
+export const REALTIME_SESSION_ATTRIBUTE = 'realtime.session.protocol';
 
 /** Which event protocol a session speaks. */
 export type RealtimeProtocol = 'realtime' | 'responses';
