@@ -1,8 +1,10 @@
 // A fake OpenAI WebSocket server on 127.0.0.1: the Realtime API (`/v1/realtime`) and Responses over a
 // WebSocket (`/v1/responses`), with the event names and shapes of the openai SDK's types
 // (`openai/resources/realtime/realtime`, `openai/resources/responses/responses`). Realtime answers
-// `session.update` with `session.updated` and each `response.create` with `response.created`, text (or
-// audio) deltas and `response.done` carrying `usage`; Responses answers `response.create` with the
+// `session.update` with `session.updated`, each `response.create` with `response.created`, text (or
+// audio) deltas and `response.done` carrying `usage`, and `input_audio_buffer.commit` with
+// `input_audio_buffer.committed` (then, when the session transcribes its input audio, a
+// `conversation.item.input_audio_transcription.completed` with token usage of 40 in, 8 out); Responses answers `response.create` with the
 // Responses stream events ending in `response.completed`. The openai SDK opens Realtime sessions over
 // `wss:` only, so the server speaks TLS with a self-signed certificate made with `openssl` (trust it with
 // `tls.setDefaultCACertificates`, or `NODE_EXTRA_CA_CERTS=<certificateFile>` in a child process).
@@ -206,11 +208,35 @@ export async function startFakeRealtime(options: StartFakeRealtimeOptions = {}):
             item: { id: id('item'), ...(event.item as object), status: 'completed' },
           });
           return;
+        case 'input_audio_buffer.commit':
+          commitAudio();
+          return;
         case 'response.create':
           answerRealtime(event);
           return;
       }
     });
+
+    /** Commits the audio buffer; a session with input transcription gets it transcribed, with usage. */
+    function commitAudio(): void {
+      const itemId = id('item');
+      send({ type: 'input_audio_buffer.committed', previous_item_id: null, item_id: itemId });
+      const audio = session.audio as { input?: { transcription?: { model?: string } } } | undefined;
+      if (!audio?.input?.transcription?.model) return;
+      send({
+        type: 'conversation.item.input_audio_transcription.completed',
+        item_id: itemId,
+        content_index: 0,
+        transcript: text,
+        usage: {
+          type: 'tokens',
+          input_tokens: 40,
+          output_tokens: 8,
+          total_tokens: 48,
+          input_token_details: { text_tokens: 0, audio_tokens: 40 },
+        },
+      });
+    }
 
     function answerRealtime(event: Record<string, unknown>): void {
       responses++;

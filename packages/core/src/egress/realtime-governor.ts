@@ -12,11 +12,15 @@ import { GovernanceError } from '../errors/governance-error';
 import type { Governor } from '../governor';
 import type { GovernedCall } from '../pipeline/types';
 import type { BillableUsage } from '../pricing/types';
+import { UNGOVERNED_ATTRIBUTE } from './egress-state';
 import {
+  ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_PROVIDER_NAME,
   ATTR_GEN_AI_REQUEST_MAX_TOKENS,
   ATTR_GEN_AI_REQUEST_MODEL,
   ATTR_SERVER_ADDRESS,
+  ATTR_GEN_AI_USAGE_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
   ATTR_SERVER_PORT,
 } from '../semconv';
 import type { GovernedRequest } from '../types';
@@ -64,6 +68,7 @@ const SERVER_EVENTS = [
   'response.failed',
   'session.created',
   'session.updated',
+  'input_audio_transcription.completed',
   '"error"',
 ];
 
@@ -84,6 +89,8 @@ export function insideGovernedHandshake(): boolean {
 interface SessionConfig {
   model?: string;
   maxOutputTokens?: number;
+  /** The input audio transcription model, when the session transcribes. */
+  transcriptionModel?: string;
 }
 
 /** A `response.create` forwarded, waiting for its `response.created`. */
@@ -147,6 +154,7 @@ export class RealtimeGovernor {
   private conversationTokens = 0;
   private closed = false;
   private refusals = 0;
+  private transcriptionReported = false;
 
   constructor(
     private readonly governor: Governor,
@@ -216,6 +224,8 @@ export class RealtimeGovernor {
       case 'response.incomplete':
       case 'response.failed':
         return this.done(event.response);
+      case 'conversation.item.input_audio_transcription.completed':
+        return this.transcribed(event.usage);
       case 'error':
         return this.serverError(event.error);
     }
@@ -296,6 +306,11 @@ export class RealtimeGovernor {
   private configure(session: unknown): void {
     if (!isObject(session)) return;
     if (typeof session.model === 'string' && session.model.length > 0) this.config.model = session.model;
+    // GA: `audio.input.transcription.model`; beta: `input_audio_transcription.model`.
+    const audio = isObject(session.audio) && isObject(session.audio.input) ? session.audio.input : undefined;
+    const transcription = audio?.transcription ?? session.input_audio_transcription;
+    if (isObject(transcription) && typeof transcription.model === 'string')
+      this.config.transcriptionModel = transcription.model;
     const cap = session.max_output_tokens ?? session.max_response_output_tokens;
     if (cap !== undefined) {
       const bound = positive(cap);
@@ -374,6 +389,45 @@ export class RealtimeGovernor {
       },
       ...(usage ? {} : { incomplete: true }),
     });
+  }
+
+  /**
+   * Input audio transcription (a session with `audio.input.transcription` set) is billed per committed
+   * audio buffer, which the server commits itself under voice activity detection: there is no client frame
+   * to hold, so it is not governed. It is not silent either: one span per transcription, flagged
+   * `genops.egress.ungoverned`, with the usage the server reports, and one stderr line per session.
+   */
+  private transcribed(usage: unknown): void {
+    if (!isObject(usage)) return;
+    if (!this.transcriptionReported) {
+      this.transcriptionReported = true;
+      process.stderr.write(
+        `genops: realtime: input audio transcription in a ${this.endpoint.provider} session is billed but not governed ` +
+          '(no policy check or reservation: the server transcribes each committed audio buffer itself); each one is ' +
+          'recorded as a span flagged genops.egress.ungoverned. Turn transcription off in the session to avoid it.\n',
+      );
+    }
+    const span = this.governor.tracer.startSpan(
+      `transcription ${this.config.transcriptionModel ?? 'unknown'}`,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          [ATTR_GEN_AI_OPERATION_NAME]: 'transcription',
+          [ATTR_GEN_AI_PROVIDER_NAME]: this.endpoint.provider,
+          ...(this.config.transcriptionModel ? { [ATTR_GEN_AI_REQUEST_MODEL]: this.config.transcriptionModel } : {}),
+          [ATTR_SERVER_ADDRESS]: this.endpoint.server.serverAddress,
+          [ATTR_SERVER_PORT]: this.endpoint.server.serverPort,
+          [UNGOVERNED_ATTRIBUTE]: true,
+          ...(typeof usage.input_tokens === 'number' ? { [ATTR_GEN_AI_USAGE_INPUT_TOKENS]: count(usage.input_tokens) } : {}),
+          ...(typeof usage.output_tokens === 'number'
+            ? { [ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: count(usage.output_tokens) }
+            : {}),
+          ...(typeof usage.seconds === 'number' ? { 'genops.usage.audio_input_seconds': usage.seconds } : {}),
+        },
+      },
+      trace.setSpan(context.active(), this.span),
+    );
+    span.end();
   }
 
   /** A server `error` naming the `response.create` it refused: that response never started (nothing billed). */
