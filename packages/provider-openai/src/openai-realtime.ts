@@ -2,7 +2,12 @@
 // `OpenAIRealtimeWebSocket` (`openai/realtime/websocket`) and `ResponsesWS`
 // (`openai/resources/responses/ws`). Glue only: the frame logic (each `response.create` one governed unit,
 // settled from its final event) is core's realtime governor, the same one egress binds in `govern` mode.
-import { asGovernedHandshake, currentGovernor, governRealtimeSocket, type RealtimeProtocol } from '@genops/core/adapter';
+import {
+  asGovernedHandshake,
+  currentGovernor,
+  governRealtimeSocket,
+  type RealtimeProtocol,
+} from '@genops/core/adapter';
 
 /** What the binding reads of an SDK WebSocket client: its socket (the SDK's wrapper or the raw one). */
 interface RealtimeClientLike {

@@ -8,9 +8,9 @@ import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { type FakeRealtimeServer, startFakeRealtime } from '@genops/testing';
 import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import OpenAI from 'openai';
-import { ResponsesWS } from 'openai/resources/responses/ws';
 import { OpenAIRealtimeWebSocket } from 'openai/realtime/websocket';
 import { OpenAIRealtimeWS } from 'openai/realtime/ws';
+import { ResponsesWS } from 'openai/resources/responses/ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { governRealtime } from './openai-realtime';
 
@@ -206,7 +206,7 @@ describe('Responses over a WebSocket (openai/resources/responses/ws)', () => {
   });
 });
 
-describe.each(TRANSPORTS)('governRealtime (the adapter\'s explicit form) over $name', (transport) => {
+describe.each(TRANSPORTS)("governRealtime (the adapter's explicit form) over $name", (transport) => {
   it("egress 'deny': a session made by the factory is governed, not refused", async () => {
     harness.init({ egress: { mode: 'deny', hosts: [fake.host] }, dailyBudgetLimit: 10 });
     const before = fake.received.length;

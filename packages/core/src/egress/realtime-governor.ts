@@ -12,19 +12,19 @@ import { GovernanceError } from '../errors/governance-error';
 import type { Governor } from '../governor';
 import type { GovernedCall } from '../pipeline/types';
 import type { BillableUsage } from '../pricing/types';
-import { UNGOVERNED_ATTRIBUTE } from './egress-state';
 import {
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_PROVIDER_NAME,
   ATTR_GEN_AI_REQUEST_MAX_TOKENS,
   ATTR_GEN_AI_REQUEST_MODEL,
-  ATTR_SERVER_ADDRESS,
   ATTR_GEN_AI_USAGE_INPUT_TOKENS,
   ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+  ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
 } from '../semconv';
 import type { GovernedRequest } from '../types';
 import { usageFromOpenAIResponses } from '../usage/wire-usage';
+import { UNGOVERNED_ATTRIBUTE } from './egress-state';
 import { isObject } from './endpoints';
 
 /**
@@ -177,7 +177,7 @@ export class RealtimeGovernor {
   /** A client frame: forwarded at once, or (a `response.create`) after governance allowed it. */
   send(data: unknown): void {
     const text = frameText(data);
-    const event = text !== undefined && text.includes('response.create') ? parseEvent(text) : undefined;
+    const event = text?.includes('response.create') ? parseEvent(text) : undefined;
     if (event?.type === 'response.create') {
       this.waiting++;
       const request = this.describe(event, text as string);
@@ -187,12 +187,16 @@ export class RealtimeGovernor {
         sendsAtOnce: false,
       });
       // Decided in the order asked: the frame goes out when every frame before it has gone.
-      this.queue = this.queue.then(() => decided.then(
-        (call) => this.forwardGoverned(call, data, eventId),
-        (error: unknown) => this.refuse(error, eventId),
-      )).finally(() => {
-        this.waiting--;
-      });
+      this.queue = this.queue
+        .then(() =>
+          decided.then(
+            (call) => this.forwardGoverned(call, data, eventId),
+            (error: unknown) => this.refuse(error, eventId),
+          ),
+        )
+        .finally(() => {
+          this.waiting--;
+        });
       return;
     }
     this.account(data, text, event);
@@ -218,16 +222,20 @@ export class RealtimeGovernor {
         this.configure(event.session);
         return;
       case 'response.created':
-        return this.created(event.response);
+        this.created(event.response);
+        return;
       case 'response.done':
       case 'response.completed':
       case 'response.incomplete':
       case 'response.failed':
-        return this.done(event.response);
+        this.done(event.response);
+        return;
       case 'conversation.item.input_audio_transcription.completed':
-        return this.transcribed(event.usage);
+        this.transcribed(event.usage);
+        return;
       case 'error':
-        return this.serverError(event.error);
+        this.serverError(event.error);
+        return;
     }
   }
 
@@ -328,7 +336,8 @@ export class RealtimeGovernor {
       (typeof event.model === 'string' && event.model) ||
       this.config.model ||
       'unknown';
-    const cap = positive(overrides.max_output_tokens ?? overrides.max_response_output_tokens) ?? this.config.maxOutputTokens;
+    const cap =
+      positive(overrides.max_output_tokens ?? overrides.max_response_output_tokens) ?? this.config.maxOutputTokens;
     const bytes = this.pendingBytes + Buffer.byteLength(text, 'utf8');
     const texts = [...this.pendingText, text];
     const request: GovernedRequest = {
@@ -418,7 +427,9 @@ export class RealtimeGovernor {
           [ATTR_SERVER_ADDRESS]: this.endpoint.server.serverAddress,
           [ATTR_SERVER_PORT]: this.endpoint.server.serverPort,
           [UNGOVERNED_ATTRIBUTE]: true,
-          ...(typeof usage.input_tokens === 'number' ? { [ATTR_GEN_AI_USAGE_INPUT_TOKENS]: count(usage.input_tokens) } : {}),
+          ...(typeof usage.input_tokens === 'number'
+            ? { [ATTR_GEN_AI_USAGE_INPUT_TOKENS]: count(usage.input_tokens) }
+            : {}),
           ...(typeof usage.output_tokens === 'number'
             ? { [ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: count(usage.output_tokens) }
             : {}),
@@ -436,7 +447,9 @@ export class RealtimeGovernor {
     const index = this.awaiting.findIndex((waiting) => waiting.eventId === error.event_id);
     if (index < 0) return;
     const [waiting] = this.awaiting.splice(index, 1);
-    const failure = new Error(`the provider refused the response: ${typeof error.code === 'string' ? error.code : 'error'}`);
+    const failure = new Error(
+      `the provider refused the response: ${typeof error.code === 'string' ? error.code : 'error'}`,
+    );
     failure.name = 'RealtimeServerError';
     void waiting?.call.fail(failure);
   }

@@ -21,6 +21,8 @@ import {
   insideGovernedUnit,
   warnUngoverned,
 } from './egress-state';
+import { asGovernedHandshake, insideGovernedHandshake, type RealtimeEndpoint } from './realtime-governor';
+import { governRealtimeSocket } from './realtime-socket';
 import {
   type DispatchController,
   type DispatchHandler,
@@ -28,8 +30,6 @@ import {
   ProviderHttpError,
   type UnitSink,
 } from './wire-handler';
-import { asGovernedHandshake, insideGovernedHandshake, type RealtimeEndpoint } from './realtime-governor';
-import { governRealtimeSocket } from './realtime-socket';
 
 /** The span attribute that marks a WebSocket session (an upgrade to a provider host). */
 export const WEBSOCKET_ATTRIBUTE = 'genops.egress.websocket';
