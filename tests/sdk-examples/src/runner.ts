@@ -114,6 +114,16 @@ export async function runExample(
   }
 }
 
+/** The exit status of a run and the tail of its stderr, for an assertion's message. */
+export function describeRun(result: ExampleRun): string {
+  return `exit ${result.exitCode}${result.timedOut ? ' (killed at the timeout)' : ''}\nstderr:\n${result.stderr.slice(-2000)}`;
+}
+
+/** Spans GenOps emitted as AI Workload Units that ran (reconciled), i.e. requests it governed and priced. */
+export function executedUnits(spans: ConformanceSpan[]): ConformanceSpan[] {
+  return spans.filter((span) => span.events.some((event) => event.name === 'genops.budget.reconciliation'));
+}
+
 function readJsonLines<T>(file: string): T[] {
   return readFileSync(file, 'utf8')
     .split('\n')

@@ -2,11 +2,11 @@
 // governed with GenOps preloaded, tiny budget) against the fake Realtime server of @genops/testing. A
 // billable request here is a `response.create` frame the server received: with GenOps each is a governed,
 // priced unit, and under a $0.000001 budget none reaches the server.
-import { type ConformanceSpan, checkCompliance } from '@genops/conformance';
+import { checkCompliance } from '@genops/conformance';
 import { type FakeRealtimeServer, startFakeRealtime } from '@genops/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ExampleProgram, WEBSOCKET_EXAMPLES } from '../src/catalogue';
-import { type ExampleRun, normaliseOutput, type RunMode, runExample } from '../src/runner';
+import { describeRun, type ExampleRun, executedUnits, normaliseOutput, type RunMode, runExample } from '../src/runner';
 
 const PER_RUN_TIMEOUT_MS = 60_000;
 
@@ -31,15 +31,6 @@ async function run(example: ExampleProgram, mode: RunMode): Promise<ExampleRun &
   );
   const creates = fake.received.slice(before).filter(({ event }) => event.type === 'response.create').length;
   return { ...result, creates };
-}
-
-function describeRun(result: ExampleRun): string {
-  return `exit ${result.exitCode}${result.timedOut ? ' (killed at the timeout)' : ''}\nstderr:\n${result.stderr.slice(-2000)}`;
-}
-
-/** Units that ran and were reconciled: the responses GenOps governed and priced. */
-function executedUnits(spans: ConformanceSpan[]): ConformanceSpan[] {
-  return spans.filter((span) => span.events.some((event) => event.name === 'genops.budget.reconciliation'));
 }
 
 describe('the openai-node WebSocket examples, run unchanged', () => {
