@@ -7,7 +7,7 @@
 // reservation, flagged incomplete. The transports (the `ws` package's WebSocket, undici's global
 // WebSocket) are bound in `realtime-socket.ts`; this file knows events, not sockets.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { context, type Span, SpanKind, trace } from '@opentelemetry/api';
+import { context, diag, type Span, SpanKind, trace } from '@opentelemetry/api';
 import { GovernanceError } from '../errors/governance-error';
 import type { Governor } from '../governor';
 import type { GovernedCall } from '../pipeline/types';
@@ -49,8 +49,10 @@ export interface RealtimeEndpoint {
 
 /** How the governor reaches its socket. */
 export interface RealtimeTransport {
-  /** Sends a client frame to the server, as the app gave it. */
-  forward(data: unknown): void;
+  /** Sends a client frame to the server, as the app gave it (`extra`: the rest of the app's `send` arguments). */
+  forward(data: unknown, extra: readonly unknown[]): void;
+  /** Whether the socket is open: a socket that is not sends nothing (it throws or drops the frame itself). */
+  isOpen(): boolean;
   /** Hands a server event (JSON text) to the app's listeners, as if the server had sent it. */
   deliver(text: string): void;
 }
@@ -175,7 +177,12 @@ export class RealtimeGovernor {
   }
 
   /** A client frame: forwarded at once, or (a `response.create`) after governance allowed it. */
-  send(data: unknown): void {
+  send(data: unknown, extra: readonly unknown[] = []): void {
+    // A socket that is not open sends nothing: the app gets the socket's own answer (a throw, a drop) at once.
+    if (this.waiting === 0 && !this.transport.isOpen()) {
+      this.transport.forward(data, extra);
+      return;
+    }
     const text = frameText(data);
     const event = text?.includes('response.create') ? parseEvent(text) : undefined;
     if (event?.type === 'response.create') {
@@ -187,21 +194,32 @@ export class RealtimeGovernor {
         sendsAtOnce: false,
       });
       // Decided in the order asked: the frame goes out when every frame before it has gone.
-      this.queue = this.queue
-        .then(() =>
-          decided.then(
-            (call) => this.forwardGoverned(call, data, eventId),
-            (error: unknown) => this.refuse(error, eventId),
-          ),
-        )
-        .finally(() => {
-          this.waiting--;
-        });
+      this.enqueue(() =>
+        decided.then(
+          (call) => this.forwardGoverned(call, data, extra, eventId),
+          (error: unknown) => this.refuse(error, eventId),
+        ),
+      ).finally(() => {
+        this.waiting--;
+      });
       return;
     }
     this.account(data, text, event);
-    if (this.waiting === 0) this.transport.forward(data);
-    else this.queue = this.queue.then(() => this.forwardIfOpen(data));
+    if (this.waiting === 0) this.transport.forward(data, extra);
+    else this.enqueue(() => this.forwardIfOpen(data, extra));
+  }
+
+  /**
+   * Chains a step after every frame before it. A step's failure (a socket that throws on a deferred send)
+   * is logged, never left as an unhandled rejection: the app's call returned long ago.
+   */
+  private enqueue(step: () => unknown): Promise<void> {
+    const next = this.queue.then(step).then(
+      () => undefined,
+      (error: unknown) => diag.warn('genops: realtime: a deferred WebSocket frame could not be sent', error),
+    );
+    this.queue = next;
+    return next;
   }
 
   /** Runs `fn` once every frame sent so far has been forwarded or refused (an app's `close()`). */
@@ -250,11 +268,16 @@ export class RealtimeGovernor {
     void this.queue.finally(() => this.span.end());
   }
 
-  private forwardIfOpen(data: unknown): void {
-    if (!this.closed) this.transport.forward(data);
+  private forwardIfOpen(data: unknown, extra: readonly unknown[]): void {
+    if (!this.closed) this.transport.forward(data, extra);
   }
 
-  private forwardGoverned(call: GovernedCall, data: unknown, eventId: string | undefined): void {
+  private forwardGoverned(
+    call: GovernedCall,
+    data: unknown,
+    extra: readonly unknown[],
+    eventId: string | undefined,
+  ): void {
     if (this.closed) {
       // Never sent: the reservation is released.
       void call.fail(new Error('the WebSocket session closed before the response was asked for'));
@@ -264,8 +287,9 @@ export class RealtimeGovernor {
     call.markSent();
     this.awaiting.push({ call, eventId });
     try {
-      call.runInContext(() => this.transport.forward(sent));
+      call.runInContext(() => this.transport.forward(sent, extra));
     } catch (error) {
+      // The socket refused the frame (closing, closed): nothing was sent.
       this.awaiting.pop();
       void call.fail(error);
       throw error;

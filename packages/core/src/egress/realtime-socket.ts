@@ -9,6 +9,7 @@ import { type RealtimeEndpoint, RealtimeGovernor } from './realtime-governor';
 
 /** The `ws` package's WebSocket, as far as the binding uses it. */
 interface EmitterSocket {
+  readonly readyState: number;
   send(data: unknown, ...rest: unknown[]): unknown;
   close(...args: unknown[]): unknown;
   prependListener(event: string, listener: (...args: any[]) => void): unknown;
@@ -18,6 +19,7 @@ interface EmitterSocket {
 
 /** undici's (the WHATWG) WebSocket, as far as the binding uses it. */
 interface TargetSocket {
+  readonly readyState: number;
   send(data: unknown): unknown;
   close(...args: unknown[]): unknown;
   addEventListener(event: string, listener: (event: any) => void, options?: unknown): unknown;
@@ -25,6 +27,8 @@ interface TargetSocket {
 }
 
 const bound = new WeakMap<object, RealtimeGovernor>();
+/** `readyState` of an open socket, in both APIs. */
+const OPEN = 1;
 
 function isEmitter(socket: object): socket is EmitterSocket {
   const candidate = socket as Partial<EmitterSocket>;
@@ -62,16 +66,15 @@ export function governRealtimeSocket(
 function bindEmitter(governor: Governor, socket: EmitterSocket, endpoint: RealtimeEndpoint): RealtimeGovernor {
   const send = socket.send;
   const close = socket.close;
-  let rest: unknown[] = [];
   const session = new RealtimeGovernor(governor, endpoint, {
-    forward: (data) => send.call(socket, data, ...rest),
+    forward: (data, extra) => send.call(socket, data, ...extra),
+    isOpen: () => socket.readyState === OPEN,
     deliver: (text) => socket.emit('message', Buffer.from(text, 'utf8'), false),
   });
   bound.set(socket, session);
   // Own properties of this instance only; `ws` calls them as methods.
-  socket.send = function governedSend(this: unknown, data: unknown, ...args: unknown[]) {
-    rest = args;
-    session.send(data);
+  socket.send = function governedSend(this: unknown, data: unknown, ...extra: unknown[]) {
+    session.send(data, extra);
   };
   socket.close = function governedClose(this: unknown, ...args: unknown[]) {
     session.afterPending(() => close.apply(socket, args));
@@ -89,6 +92,7 @@ function bindTarget(governor: Governor, socket: TargetSocket, endpoint: Realtime
   const close = socket.close;
   const session = new RealtimeGovernor(governor, endpoint, {
     forward: (data) => send.call(socket, data),
+    isOpen: () => socket.readyState === OPEN,
     deliver: (text) => socket.dispatchEvent(new MessageEvent('message', { data: text })),
   });
   bound.set(socket, session);
