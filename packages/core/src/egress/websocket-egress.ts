@@ -12,6 +12,7 @@
 //   cannot be found, is reported as under `warn`;
 // - `warn`: lets it through, loudly: one stderr line per endpoint, and one span per session
 //   flagged `genops.egress.ungoverned` (and `genops.egress.websocket`), from the handshake to the close.
+import { safely } from '../adapter/safely';
 import type { Governor } from '../governor';
 import {
   denialOf,
@@ -242,7 +243,7 @@ function governWsHandshake(
       const original = socket[name];
       if (typeof original !== 'function') continue;
       socket[name] = function hooked(this: unknown, ...args: unknown[]) {
-        find();
+        safely(find, 'egress WebSocket binding');
         return (original as (...a: unknown[]) => unknown).apply(this, args);
       };
     }
@@ -300,7 +301,7 @@ export function installGovernedWebSocket(state: EgressState): () => void {
       const governor = session && state.governor();
       if (!session || !governor) return Reflect.construct(target, args, newTarget);
       const socket = asGovernedHandshake(() => Reflect.construct(target, args, newTarget)) as object;
-      governRealtimeSocket(governor, socket, session);
+      safely(() => governRealtimeSocket(governor, socket, session), 'egress WebSocket binding');
       return socket;
     },
   });
