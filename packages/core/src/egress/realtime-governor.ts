@@ -307,7 +307,7 @@ export class RealtimeGovernor {
     if (this.closed) return;
     const governance = GovernanceError.isInstance(error) ? error : undefined;
     this.refusals++;
-    this.transport.deliver(
+    this.deliver(
       JSON.stringify({
         type: 'error',
         event_id: `event_genops_${this.refusals}`,
@@ -321,6 +321,20 @@ export class RealtimeGovernor {
         },
       }),
     );
+  }
+
+  /**
+   * Hands an event to the app's listeners. A listener that throws (the SDK examples rethrow an `error`
+   * event) throws as it would for a frame from the server: uncaught, not swallowed by the frame queue.
+   */
+  private deliver(text: string): void {
+    try {
+      this.transport.deliver(text);
+    } catch (error) {
+      process.nextTick(() => {
+        throw error;
+      });
+    }
   }
 
   /** Counts a client frame toward the next response's input, and keeps its text for content rules. */
