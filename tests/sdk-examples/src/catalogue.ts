@@ -63,7 +63,6 @@ export const EXAMPLES: readonly ExampleProgram[] = [
   { sdk: 'vercel-ai', file: `${VERCEL}/generate-text/openai/basic.ts` },
 ];
 
-const WEBSOCKET = 'Realtime / Responses over a WebSocket: the fake servers speak HTTP only';
 const SERVER = 'starts a web server or runs in a browser / Next.js route, not a program that ends';
 const AGENTS = 'Anthropic managed agents (beta agents, environments, sessions, vaults, skills): no fake routes';
 const ASSISTANTS = 'Assistants API (threads, runs with polling): no fake routes';
@@ -106,9 +105,6 @@ export const SKIPPED: readonly SkippedExample[] = [
     file: `${OPENAI}/mtls/${name}.mjs`,
     reason: 'mutual TLS with client certificates',
   })),
-  ...['websocket', 'ws'].map((name) => ({ file: `${OPENAI}/realtime/${name}.ts`, reason: WEBSOCKET })),
-  { file: `${OPENAI}/responses/multi-agent-websocket.ts`, reason: WEBSOCKET },
-  { file: `${OPENAI}/responses/websocket.ts`, reason: WEBSOCKET },
   {
     file: `${OPENAI}/responses/structured-outputs-tools.ts`,
     reason: 'throws unless the model calls its tool; the fake answers text (or JSON for a requested schema)',
@@ -156,4 +152,16 @@ export const SKIPPED: readonly SkippedExample[] = [
     file: `${VERCEL}/${name}.ts`,
     reason: 'not run: time budget of the suite (generate-text/openai/basic.ts stands for the fetch path)',
   })),
+];
+
+/**
+ * Realtime and Responses-over-WebSocket examples: run the same three ways against the fake Realtime server
+ * (TLS: the SDK's Realtime clients connect with `wss:` only), each `response.create` a billable request
+ * (test/websocket-examples.test.ts).
+ */
+export const WEBSOCKET_EXAMPLES: readonly ExampleProgram[] = [
+  { sdk: 'openai-node', file: `${OPENAI}/realtime/ws.ts` },
+  { sdk: 'openai-node', file: `${OPENAI}/realtime/websocket.ts` },
+  { sdk: 'openai-node', file: `${OPENAI}/responses/websocket.ts` },
+  { sdk: 'openai-node', file: `${OPENAI}/responses/multi-agent-websocket.ts` },
 ];

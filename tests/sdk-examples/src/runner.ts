@@ -45,6 +45,8 @@ export async function runExample(
   mode: RunMode,
   urls: FakeUrls,
   timeoutMs: number,
+  /** More environment for the child (e.g. `NODE_EXTRA_CA_CERTS` for a TLS fake). */
+  extraEnv: Record<string, string> = {},
 ): Promise<ExampleRun> {
   const cwd = mkdtempSync(join(tmpdir(), 'genops-sdk-example-'));
   const spansFile = join(cwd, '.spans.jsonl');
@@ -72,6 +74,7 @@ export async function runExample(
     ANTHROPIC_API_KEY: 'sk-ant-test-dummy',
     ANTHROPIC_BASE_URL: example.sdk === 'vercel-ai' ? `${urls.anthropic}/v1` : urls.anthropic,
     FAIL_ON_ERROR: '1',
+    ...extraEnv,
     ...(mode === 'plain'
       ? {}
       : {
@@ -109,6 +112,16 @@ export async function runExample(
   } finally {
     rmSync(cwd, { recursive: true, force: true });
   }
+}
+
+/** The exit status of a run and the tail of its stderr, for an assertion's message. */
+export function describeRun(result: ExampleRun): string {
+  return `exit ${result.exitCode}${result.timedOut ? ' (killed at the timeout)' : ''}\nstderr:\n${result.stderr.slice(-2000)}`;
+}
+
+/** Spans GenOps emitted as AI Workload Units that ran (reconciled), i.e. requests it governed and priced. */
+export function executedUnits(spans: ConformanceSpan[]): ConformanceSpan[] {
+  return spans.filter((span) => span.events.some((event) => event.name === 'genops.budget.reconciliation'));
 }
 
 function readJsonLines<T>(file: string): T[] {

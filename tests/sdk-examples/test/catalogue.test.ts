@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EXAMPLES, SKIPPED } from '../src/catalogue';
+import { EXAMPLES, SKIPPED, WEBSOCKET_EXAMPLES } from '../src/catalogue';
 import { normaliseOutput, PACKAGE_DIR } from '../src/runner';
 
 const VENDOR = join(PACKAGE_DIR, 'vendor');
@@ -20,7 +20,11 @@ describe('the example catalogue', () => {
     const vendored = programs(VENDOR)
       .filter((file) => !file.includes('/lib/'))
       .sort();
-    const listed = [...EXAMPLES.map((example) => example.file), ...SKIPPED.map((skipped) => skipped.file)].sort();
+    const listed = [
+      ...EXAMPLES.map((example) => example.file),
+      ...WEBSOCKET_EXAMPLES.map((example) => example.file),
+      ...SKIPPED.map((skipped) => skipped.file),
+    ].sort();
     expect(listed).toEqual(vendored);
     for (const skipped of SKIPPED) expect(skipped.reason, skipped.file).not.toBe('');
   });

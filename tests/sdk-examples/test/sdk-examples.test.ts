@@ -1,4 +1,4 @@
-import { type ConformanceSpan, checkCompliance } from '@genops/conformance';
+import { checkCompliance } from '@genops/conformance';
 import {
   type FakeAnthropicServer,
   type FakeOpenAIServer,
@@ -8,7 +8,15 @@ import {
 } from '@genops/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLES, type ExampleProgram } from '../src/catalogue';
-import { type ExampleRun, isBillable, normaliseOutput, type RunMode, runExample } from '../src/runner';
+import {
+  describeRun,
+  type ExampleRun,
+  executedUnits,
+  isBillable,
+  normaliseOutput,
+  type RunMode,
+  runExample,
+} from '../src/runner';
 
 // Each example runs three times, one child process at a time: plain, governed, tiny budget.
 const PER_RUN_TIMEOUT_MS = 60_000;
@@ -32,15 +40,6 @@ async function run(example: ExampleProgram, mode: RunMode): Promise<ExampleRun &
   const result = await runExample(example, mode, { openai: openai.url, anthropic: anthropic.url }, PER_RUN_TIMEOUT_MS);
   const billable = [...openai.requests, ...anthropic.requests].filter(isBillable);
   return { ...result, billable };
-}
-
-function describeRun(result: ExampleRun): string {
-  return `exit ${result.exitCode}${result.timedOut ? ' (killed at the timeout)' : ''}\nstderr:\n${result.stderr.slice(-2000)}`;
-}
-
-/** Spans GenOps emitted as AI Workload Units that ran (reconciled), i.e. requests it governed and priced. */
-function executedUnits(spans: ConformanceSpan[]): ConformanceSpan[] {
-  return spans.filter((span) => span.events.some((event) => event.name === 'genops.budget.reconciliation'));
 }
 
 describe('the SDKs’ own example programs, run unchanged', () => {
