@@ -37,14 +37,16 @@ const PRELOAD_SPANS = fileURLToPath(new URL('./span-file.mjs', import.meta.url))
 const PRELOAD_TERMINAL = fileURLToPath(new URL('./terminal-stdout.mjs', import.meta.url));
 
 /**
- * Runs one example program, unchanged, as a child process (`node --import tsx example.ts`) against the fake
- * servers, in a fresh working directory (examples write files there). Bounded: killed after `timeoutMs`.
+ * Runs one example program, unchanged, as a child process against the fake servers, in a fresh working
+ * directory (examples write files there): `node <compiled>` when given its compiled JavaScript (see
+ * compile.ts), else `node --import tsx example.ts`. Bounded: killed after `timeoutMs`.
  */
 export async function runExample(
   example: ExampleProgram,
   mode: RunMode,
   urls: FakeUrls,
   timeoutMs: number,
+  compiled?: string,
 ): Promise<ExampleRun> {
   const cwd = mkdtempSync(join(tmpdir(), 'genops-sdk-example-'));
   const spansFile = join(cwd, '.spans.jsonl');
@@ -60,7 +62,7 @@ export async function runExample(
   );
   mkdirSync(join(cwd, 'output'), { recursive: true });
 
-  const imports = [fileURLToPath(import.meta.resolve('tsx'))];
+  const imports = compiled === undefined ? [fileURLToPath(import.meta.resolve('tsx'))] : [];
   if (example.terminal) imports.push(PRELOAD_TERMINAL);
   if (mode !== 'plain') imports.push(PRELOAD_SPANS, fileURLToPath(import.meta.resolve('@genops/core/register')));
   const env: Record<string, string> = {
@@ -82,7 +84,7 @@ export async function runExample(
           GENOPS_EXAMPLES_SPANS: spansFile,
         }),
   };
-  const script = join(PACKAGE_DIR, 'vendor', example.file);
+  const script = compiled ?? join(PACKAGE_DIR, 'vendor', example.file);
   const args = [...imports.flatMap((entry) => ['--import', entry]), script, ...(example.args ?? [])];
   try {
     const result = await new Promise<Omit<ExampleRun, 'spans'>>((resolve, reject) => {
