@@ -305,6 +305,72 @@ describe('startFakeOpenAI', () => {
     });
   });
 
+  describe('function calls (Responses API)', () => {
+    const parameters = {
+      type: 'object',
+      properties: { table: { type: 'string', enum: ['orders', 'customers'] }, limit: { type: 'number' } },
+      required: ['table', 'limit'],
+      additionalProperties: false,
+    };
+    const query = { type: 'function' as const, name: 'query', parameters, strict: true };
+    const other = { type: 'function' as const, name: 'other', parameters: { type: 'object' }, strict: false };
+
+    it('a single function tool is called, with arguments that satisfy its schema, plain and streamed', async () => {
+      const response = await client.responses.create({ model: 'gpt-4o', input: 'Hi', tools: [query] });
+      expect(response.output).toHaveLength(1);
+      const call = response.output[0]!;
+      expect(call).toMatchObject({ type: 'function_call', name: 'query', status: 'completed' });
+      expect(JSON.parse((call as { arguments: string }).arguments)).toEqual({ table: 'orders', limit: 0 });
+      expect(response.usage?.input_tokens).toBe(20);
+
+      const events = await collect(
+        await client.responses.create({ model: 'gpt-4o', input: 'Hi', tools: [query], stream: true }),
+      );
+      const deltas = events.flatMap((event) =>
+        event.type === 'response.function_call_arguments.delta' ? [event.delta] : [],
+      );
+      expect(JSON.parse(deltas.join(''))).toEqual({ table: 'orders', limit: 0 });
+      const done = events.at(-1)!;
+      expect(done.type).toBe('response.completed');
+      expect((done as { response: { output: unknown[] } }).response.output[0]).toMatchObject({
+        type: 'function_call',
+        name: 'query',
+      });
+    });
+
+    it('tool_choice names the function among several, or requires the first', async () => {
+      const named = await client.responses.create({
+        model: 'gpt-4o',
+        input: 'Hi',
+        tools: [other, query],
+        tool_choice: { type: 'function', name: 'query' },
+      });
+      expect(named.output[0]).toMatchObject({ type: 'function_call', name: 'query' });
+      const required = await client.responses.create({
+        model: 'gpt-4o',
+        input: 'Hi',
+        tools: [other, query],
+        tool_choice: 'required',
+      });
+      expect(required.output[0]).toMatchObject({ type: 'function_call', name: 'other' });
+    });
+
+    it('answers text when the tool is optional among several, or its result is already in the input', async () => {
+      const optional = await client.responses.create({ model: 'gpt-4o', input: 'Hi', tools: [other, query] });
+      expect(optional.output_text).toBe('Hello from the fake OpenAI server.');
+      const answered = await client.responses.create({
+        model: 'gpt-4o',
+        tools: [query],
+        input: [
+          { role: 'user', content: 'Hi' },
+          { type: 'function_call', call_id: 'call_1', name: 'query', arguments: '{}' },
+          { type: 'function_call_output', call_id: 'call_1', output: '[]' },
+        ],
+      });
+      expect(answered.output_text).toBe('Hello from the fake OpenAI server.');
+    });
+  });
+
   describe('videos', () => {
     it('edits, extensions and remixes keep the source model and size; GET /v1/videos/{id} reads a job back', async () => {
       const source = await client.videos.create({

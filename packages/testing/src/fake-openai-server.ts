@@ -33,7 +33,7 @@ import {
   textCompletionChunks,
   type WireContext,
 } from './fake-openai-wire';
-import { minimalValueOf, requestedSchemaOf } from './schema-value';
+import { forcedFunctionOf, minimalValueOf, requestedSchemaOf } from './schema-value';
 import type { FakeOpenAIServer, FakeReply, RecordedRequest, StartFakeOpenAIOptions } from './types';
 
 type Endpoint =
@@ -166,6 +166,8 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
     }
 
     const context = wireContextOf(reply, params);
+    const forced = endpoint === 'responses' && reply.content === undefined ? forcedFunctionOf(params) : undefined;
+    if (forced) context.functionCall = { id: randomId('fc_'), callId: randomId('call_'), ...forced };
     // Multipart fields arrive as strings.
     const stream = (params.stream === true || params.stream === 'true') && endpoint !== 'embeddings';
     const includeUsage = isRecord(params.stream_options) && params.stream_options.include_usage === true;

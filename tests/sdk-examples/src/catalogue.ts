@@ -57,6 +57,7 @@ export const EXAMPLES: readonly ExampleProgram[] = [
   { sdk: 'openai-node', file: `${OPENAI}/responses/manual-conversation-state.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/responses/stream_background.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/responses/structured-outputs.ts` },
+  { sdk: 'openai-node', file: `${OPENAI}/responses/structured-outputs-tools.ts` },
   { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/demo.ts` },
   { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/streaming.ts` },
   { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/raw-streaming.ts` },
@@ -117,10 +118,6 @@ export const SKIPPED: readonly SkippedExample[] = [
   ...['websocket', 'ws'].map((name) => ({ file: `${OPENAI}/realtime/${name}.ts`, reason: WEBSOCKET })),
   { file: `${OPENAI}/responses/multi-agent-websocket.ts`, reason: WEBSOCKET },
   { file: `${OPENAI}/responses/websocket.ts`, reason: WEBSOCKET },
-  {
-    file: `${OPENAI}/responses/structured-outputs-tools.ts`,
-    reason: 'throws unless the model calls its tool; the fake answers text (or JSON for a requested schema)',
-  },
   {
     file: `${OPENAI}/responses/multi-agent-streaming.ts`,
     reason: 'client.beta.responses with agent handoffs the fake cannot script',

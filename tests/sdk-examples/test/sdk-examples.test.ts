@@ -8,7 +8,7 @@ import {
   startFakeOpenAI,
 } from '@genops/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLES, type ExampleProgram } from '../src/catalogue';
+import { EXAMPLES as CATALOGUE, type ExampleProgram } from '../src/catalogue';
 import { compileExamples } from '../src/compile';
 import { type ExampleRun, isBillable, normaliseOutput, type RunMode, runExample } from '../src/runner';
 
@@ -20,6 +20,10 @@ const CONCURRENCY = Math.max(
   1,
   Number(process.env.GENOPS_SDK_EXAMPLES_CONCURRENCY) || Math.min(3, availableParallelism() + 1),
 );
+
+// GENOPS_SDK_EXAMPLES=<text> runs only the examples whose path contains it (while working on one).
+const ONLY = process.env.GENOPS_SDK_EXAMPLES;
+const EXAMPLES = ONLY ? CATALOGUE.filter((example) => example.file.includes(ONLY)) : CATALOGUE;
 
 type CheckedRun = ExampleRun & { billable: RecordedRequest[] };
 type ExampleRuns = Record<RunMode, CheckedRun>;
