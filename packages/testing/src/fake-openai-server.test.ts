@@ -1,4 +1,4 @@
-import OpenAI, { APIError } from 'openai';
+import OpenAI, { APIError, NotFoundError } from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from './fake-openai-server';
 import type { FakeOpenAIServer } from './types';
@@ -181,6 +181,13 @@ describe('startFakeOpenAI', () => {
       expect(error).toBeInstanceOf(OpenAI.InternalServerError);
       expect(error.status).toBe(500);
       expect(error.type).toBe('server_error');
+    });
+
+    it('a model the server does not serve answers 404 model_not_found, as the API does', async () => {
+      const error = await client.completions.create({ model: 'unknown-model', prompt: 'Hi' }).catch((caught) => caught);
+      expect(error).toBeInstanceOf(NotFoundError);
+      expect(error).toMatchObject({ status: 404, code: 'model_not_found', type: 'invalid_request_error' });
+      expect(error.message).toContain('The model `unknown-model` does not exist');
     });
 
     it('unknown paths answer 404 and do not consume a queued reply', async () => {

@@ -88,6 +88,7 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
   const queue: FakeReply[] = [];
   const requests: RecordedRequest[] = [];
   const defaults = options.defaults ?? {};
+  const missingModels = new Set(options.missingModels ?? ['unknown-model']);
 
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
@@ -150,6 +151,11 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       return;
     }
     let params: Record<string, unknown> = isRecord(body) ? body : {};
+    if (typeof params.model === 'string' && missingModels.has(params.model)) {
+      const message = `The model \`${params.model}\` does not exist or you do not have access to it.`;
+      sendJson(response, 404, errorBody(404, { message, code: 'model_not_found' }), {});
+      return;
+    }
     // An edit, extension or remix of a video: the job keeps the source's model, size and (but for an
     // extension, which asks for its own) length.
     if (endpoint === 'videos' && path !== '/v1/videos')

@@ -63,6 +63,11 @@ export interface StartFakeOpenAIOptions {
   port?: number;
   /** The reply used when the queue is empty, and the base every queued reply is merged over. */
   defaults?: FakeReply;
+  /**
+   * Models the server does not serve: a request for one is answered 404 `model_not_found`, as the API
+   * answers an unknown model (openai-node's `client/errors.ts` example). Default `['unknown-model']`.
+   */
+  missingModels?: readonly string[];
 }
 
 /** A running fake OpenAI server. */

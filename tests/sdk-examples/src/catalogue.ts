@@ -18,6 +18,11 @@ export interface ExampleProgram {
    * keeps the path where tsx's `require()` loads a second copy of the SDK under test.
    */
   tsx?: boolean;
+  /**
+   * A prices file the governed runs get (`GENOPS_PRICES`): for an example that calls a model on purpose
+   * that GenOps has no price for (GenOps refuses an unpriced model by default, `unknownModel: 'deny'`).
+   */
+  prices?: Record<string, Record<string, { input: number; output: number }>>;
 }
 
 /** A vendored example the suite does not run, and why. */
@@ -48,6 +53,13 @@ export const EXAMPLES: readonly ExampleProgram[] = [
   { sdk: 'openai-node', file: `${OPENAI}/chat-completions/chat-params-types.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/chat-completions/function-call-diy.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/client/raw-response.ts` },
+  {
+    // Calls model "unknown-model" to show the API's 404. Priced by the run's prices file, the call is sent,
+    // and the SDK's NotFoundError reaches the example unchanged (an unpriced model is refused before it is sent).
+    sdk: 'openai-node',
+    file: `${OPENAI}/client/errors.ts`,
+    prices: { openai: { 'unknown-model': { input: 1, output: 4 } } },
+  },
   { sdk: 'openai-node', file: `${OPENAI}/audio/text-to-speech.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/audio/audio.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/images/image-stream.ts` },
@@ -101,12 +113,6 @@ export const SKIPPED: readonly SkippedExample[] = [
   ...['stream-to-client-browser', 'stream-to-client-express', 'stream-to-client-next', 'stream-to-client-raw'].map(
     (name) => ({ file: `${OPENAI}/chat-completions/${name}.ts`, reason: SERVER }),
   ),
-  {
-    file: `${OPENAI}/client/errors.ts`,
-    reason:
-      'calls model "unknown-model" to show the API\'s 404; GenOps refuses an unpriced model before it is sent ' +
-      '(unknownModel: deny, by design), so the output differs',
-  },
   {
     file: `${OPENAI}/fine-tuning/fine-tuning.ts`,
     reason: 'uploads a training file and polls the job for minutes; exits with a connection error against the fake',

@@ -61,6 +61,8 @@ export async function runExample(
     ),
   );
   mkdirSync(join(cwd, 'output'), { recursive: true });
+  const pricesFile = join(cwd, '.genops.prices.json');
+  if (example.prices) writeFileSync(pricesFile, JSON.stringify(example.prices));
 
   const imports = compiled === undefined ? [fileURLToPath(import.meta.resolve('tsx'))] : [];
   if (example.terminal) imports.push(PRELOAD_TERMINAL);
@@ -82,6 +84,7 @@ export async function runExample(
           // The fake servers are provider hosts to egress governance (read once egress is in core).
           GENOPS_EGRESS_HOSTS: [urls.openai, urls.anthropic].map((url) => new URL(url).host).join(','),
           GENOPS_EXAMPLES_SPANS: spansFile,
+          ...(example.prices ? { GENOPS_PRICES: pricesFile } : {}),
         }),
   };
   const script = compiled ?? join(PACKAGE_DIR, 'vendor', example.file);
@@ -139,19 +142,29 @@ export function isBillable(request: RecordedRequest): boolean {
   return request.method === 'POST' && BILLABLE_POST.some((pattern) => pattern.test(request.path));
 }
 
+/** A stack frame inside GenOps's own code (this repository's packages, or an installed `@genops/*`). */
+const GENOPS_STACK_FRAME = /^ {4}at [^\n]*(\/packages\/[a-z-]+\/(dist|src)\/|\/node_modules\/@genops\/)[^\n]*\n/gm;
+
 /**
  * The example's stdout with what the fake servers and the SDKs randomise or time-stamp replaced: ids
- * (`chatcmpl-…`, `resp_…`, `msg_…`, …), Unix times, ISO dates, HTTP `date` headers and
- * request durations (`in 20ms`). Nothing else is touched.
+ * (`chatcmpl-…`, `resp_…`, `msg_…`, `asst_…`, `thread_…`, `run_…`, `step_…`, …), Unix times, ISO dates, HTTP
+ * `date` headers and request durations (`in 20ms`); and the stack frames of GenOps's own functions dropped
+ * from printed errors (an error the provider sent passes through a governed call's `await`, which adds its
+ * async frame). Nothing else is touched.
  */
 export function normaliseOutput(text: string): string {
-  return text
-    .replace(
-      /\b(chatcmpl|cmpl|resp|msg|rs|fc|call|toolu|msgbatch|batch|file|ftjob|img|video|req|aitxt)[-_][A-Za-z0-9_-]+/g,
-      '$1-<id>',
-    )
-    .replace(/\b1[6-9]\d{8}(\d{3})?\b/g, '<time>')
-    .replace(/ in \d+ms\b/g, ' in <duration>')
-    .replace(/\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT\b/g, '<http-date>')
-    .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, '<date>');
+  return (
+    text
+      .replace(GENOPS_STACK_FRAME, '')
+      .replace(
+        /\b(chatcmpl|cmpl|resp|msg|rs|fc|call|toolu|msgbatch|batch|file|ftjob|ftevent|img|video|req|aitxt)[-_][A-Za-z0-9_-]+/g,
+        '$1-<id>',
+      )
+      // Assistants API ids; a long tail, so that words like `thread_id` or `run_step` stay.
+      .replace(/\b(asst|thread|run|step)_[A-Za-z0-9]{16,}\b/g, '$1-<id>')
+      .replace(/\b1[6-9]\d{8}(\d{3})?\b/g, '<time>')
+      .replace(/ in \d+ms\b/g, ' in <duration>')
+      .replace(/\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT\b/g, '<http-date>')
+      .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, '<date>')
+  );
 }

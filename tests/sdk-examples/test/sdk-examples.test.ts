@@ -16,6 +16,8 @@ import { type ExampleRun, isBillable, normaliseOutput, type RunMode, runExample 
 // budget. Examples run CONCURRENCY at a time (a pool; each slot has its own fakes, so that the requests a
 // run made are its own), in catalogue order; each test waits for its example's runs, then checks them.
 const PER_RUN_TIMEOUT_MS = 60_000;
+/** OpenTelemetry's `SpanStatusCode.ERROR`. */
+const SPAN_STATUS_ERROR = 2;
 const CONCURRENCY = Math.max(
   1,
   Number(process.env.GENOPS_SDK_EXAMPLES_CONCURRENCY) || Math.min(3, availableParallelism() + 1),
@@ -112,7 +114,10 @@ describe('the SDKs’ own example programs, run unchanged', () => {
             governed.billable.length,
           );
           for (const unit of executedUnits(governed.spans)) {
-            expect(unit.attributes['genops.accounting.actual'], unit.name).toBeGreaterThan(0);
+            // A request the API refused (an error status: not billed) settles at $0; every other one costs.
+            if (unit.status?.code === SPAN_STATUS_ERROR && typeof unit.attributes['error.type'] === 'string')
+              expect(unit.attributes['genops.accounting.actual'], unit.name).toBe(0);
+            else expect(unit.attributes['genops.accounting.actual'], unit.name).toBeGreaterThan(0);
           }
           expect(
             tiny.billable.map((request) => `${request.method} ${request.path}`),
