@@ -401,6 +401,26 @@ describe('startFakeOpenAI', () => {
     });
   });
 
+  describe('fine-tuning', () => {
+    it('a job is queued when created, succeeded with trained_tokens when read, and lists its events', async () => {
+      const file = await client.files.create({
+        file: new File(['{"messages":[]}\n'], 'train.jsonl'),
+        purpose: 'fine-tune',
+      });
+      const job = await client.fineTuning.jobs.create({ model: 'gpt-4o-mini', training_file: file.id });
+      expect(job.status).toBe('queued');
+      const before = await client.fineTuning.jobs.listEvents(job.id);
+      expect(before.data.map((event) => event.message)).toEqual([`Created fine-tuning job: ${job.id}`]);
+      const read = await client.fineTuning.jobs.retrieve(job.id);
+      expect(read).toMatchObject({ status: 'succeeded', trained_tokens: 20 });
+      const after = await client.fineTuning.jobs.listEvents(job.id, { limit: 100 });
+      expect(after.data.map((event) => event.message)).toEqual([
+        'The job has successfully completed',
+        `Created fine-tuning job: ${job.id}`,
+      ]);
+    });
+  });
+
   describe('embeddings', () => {
     it('answers the SDK default (base64 on the wire) and the SDK decodes it to numbers', async () => {
       const response = await client.embeddings.create({ model: 'text-embedding-3-small', input: ['a', 'b'] });

@@ -5,6 +5,7 @@ import {
   DEFAULT_AUDIO_SECONDS,
   type FakeFile,
   fileObject,
+  fineTuningEvents,
   fineTuningJob,
   imageStreamEvents,
   imagesResponse,
@@ -278,7 +279,8 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
 
   const files = new Map<string, FakeFile>();
   const batches = new Map<string, { params: Record<string, unknown>; requests: number; created: number }>();
-  const jobs = new Map<string, { params: Record<string, unknown>; created: number }>();
+  /** Fine-tuning jobs; `read` once a `GET` has returned the job finished. */
+  const jobs = new Map<string, { params: Record<string, unknown>; created: number; read: boolean }>();
 
   /** Uploads (`/v1/files`) and batch jobs (`/v1/batches`), kept in memory for the server's life. */
   function handleFilesAndBatches(
@@ -311,7 +313,7 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
     }
     if (method === 'POST' && path === '/v1/fine_tuning/jobs') {
       const id = randomId('ftjob-');
-      jobs.set(id, { params, created });
+      jobs.set(id, { params, created, read: false });
       sendJson(response, 200, fineTuningJob(id, params, undefined, created), headers);
       return;
     }
@@ -321,12 +323,19 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       // The next queued reply's input count is the job's trained tokens.
       const reply: FakeReply = { ...defaults, ...queue.shift() };
       const trained = reply.usage === null ? null : (reply.usage ?? DEFAULT_USAGE).input;
+      fineTuningJobState.read = true;
       sendJson(
         response,
         200,
         fineTuningJob(fineTuning[1]!, fineTuningJobState.params, { trained }, fineTuningJobState.created),
         headers,
       );
+      return;
+    }
+    const events = /^\/v1\/fine_tuning\/jobs\/([^/]+)\/events$/.exec(path);
+    const eventsJob = events ? jobs.get(events[1]!) : undefined;
+    if (method === 'GET' && events && eventsJob) {
+      sendJson(response, 200, fineTuningEvents(events[1]!, eventsJob.created, eventsJob.read), headers);
       return;
     }
     const content = /^\/v1\/files\/([^/]+)\/content$/.exec(path);

@@ -23,6 +23,11 @@ export interface ExampleProgram {
    * that GenOps has no price for (GenOps refuses an unpriced model by default, `unknownModel: 'deny'`).
    */
   prices?: Record<string, Record<string, { input: number; output: number }>>;
+  /**
+   * Files of the SDK's checkout the example reads by a path relative to the working directory (it is run
+   * from the checkout's root): copied from `vendor/<sdk>/` into the run's working directory, same path.
+   */
+  cwdFiles?: string[];
 }
 
 /** A vendored example the suite does not run, and why. */
@@ -62,6 +67,11 @@ export const EXAMPLES: readonly ExampleProgram[] = [
   },
   { sdk: 'openai-node', file: `${OPENAI}/audio/text-to-speech.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/audio/audio.ts` },
+  {
+    sdk: 'openai-node',
+    file: `${OPENAI}/fine-tuning/fine-tuning.ts`,
+    cwdFiles: ['examples/fine-tuning/fine-tuning-data.jsonl'],
+  },
   { sdk: 'openai-node', file: `${OPENAI}/images/image-stream.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/images/picture.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/responses/stream.ts` },
@@ -113,10 +123,6 @@ export const SKIPPED: readonly SkippedExample[] = [
   ...['stream-to-client-browser', 'stream-to-client-express', 'stream-to-client-next', 'stream-to-client-raw'].map(
     (name) => ({ file: `${OPENAI}/chat-completions/${name}.ts`, reason: SERVER }),
   ),
-  {
-    file: `${OPENAI}/fine-tuning/fine-tuning.ts`,
-    reason: 'uploads a training file and polls the job for minutes; exits with a connection error against the fake',
-  },
   ...['bun', 'deno', 'node'].map((name) => ({
     file: `${OPENAI}/mtls/${name}.mjs`,
     reason: 'mutual TLS with client certificates',

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ConformanceSpan } from '@genops/conformance';
 import type { RecordedRequest } from '@genops/testing';
@@ -61,6 +61,10 @@ export async function runExample(
     ),
   );
   mkdirSync(join(cwd, 'output'), { recursive: true });
+  for (const file of example.cwdFiles ?? []) {
+    mkdirSync(dirname(join(cwd, file)), { recursive: true });
+    copyFileSync(join(PACKAGE_DIR, 'vendor', example.sdk, file), join(cwd, file));
+  }
   const pricesFile = join(cwd, '.genops.prices.json');
   if (example.prices) writeFileSync(pricesFile, JSON.stringify(example.prices));
 
@@ -148,7 +152,7 @@ const GENOPS_STACK_FRAME = /^ {4}at [^\n]*(\/packages\/[a-z-]+\/(dist|src)\/|\/n
 /**
  * The example's stdout with what the fake servers and the SDKs randomise or time-stamp replaced: ids
  * (`chatcmpl-…`, `resp_…`, `msg_…`, `asst_…`, `thread_…`, `run_…`, `step_…`, …), Unix times, ISO dates, HTTP
- * `date` headers and request durations (`in 20ms`); and the stack frames of GenOps's own functions dropped
+ * `date` headers, times of day (`10:46:10 PM`) and request durations (`in 20ms`); and the stack frames of GenOps's own functions dropped
  * from printed errors (an error the provider sent passes through a governed call's `await`, which adds its
  * async frame). Nothing else is touched.
  */
@@ -166,5 +170,7 @@ export function normaliseOutput(text: string): string {
       .replace(/ in \d+ms\b/g, ' in <duration>')
       .replace(/\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT\b/g, '<http-date>')
       .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, '<date>')
+      // A time of day as `toLocaleTimeString()` prints it (en-US: `10:46:10 PM`).
+      .replace(/\b\d{1,2}:\d{2}:\d{2}( [AP]M)?(?!\.\d| GMT)/g, '<clock>')
   );
 }

@@ -48,11 +48,11 @@ describe('normaliseOutput', () => {
     );
   });
 
-  it('replaces ids, Unix times, ISO and HTTP dates, durations, and nothing else', () => {
+  it('replaces ids, Unix times, ISO and HTTP dates, times of day, durations, and nothing else', () => {
     const text =
-      "id: 'chatcmpl-AbC123', created: 1796486400, at 2026-12-05T17:56:31.000Z, date: 'Sat, 05 Dec 2026 17:56:31 GMT', <- 200 in 35ms, tokens: 20";
+      "id: 'chatcmpl-AbC123', created: 1796486400, at 2026-12-05T17:56:31.000Z, date: 'Sat, 05 Dec 2026 17:56:31 GMT', <- 200 in 35ms, tokens: 20, - 10:46:10 PM: done, run_0123456789abcdef01, run_id";
     expect(normaliseOutput(text)).toBe(
-      "id: 'chatcmpl-<id>', created: <time>, at <date>, date: '<http-date>', <- 200 in <duration>, tokens: 20",
+      "id: 'chatcmpl-<id>', created: <time>, at <date>, date: '<http-date>', <- 200 in <duration>, tokens: 20, - <clock>: done, run-<id>, run_id",
     );
   });
 });
