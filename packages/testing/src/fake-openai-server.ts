@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { assistantsRoutes } from './fake-openai-assistants';
 import {
   batchObject,
   DEFAULT_AUDIO_SECONDS,
@@ -77,7 +78,8 @@ interface SseEvent {
 
 /**
  * Starts a fake OpenAI REST server on 127.0.0.1 for `POST /v1/chat/completions`, `/v1/responses`,
- * `/v1/embeddings` and `/v1/completions`, in JSON and SSE, and for images (`/v1/images/*`), audio
+ * `/v1/embeddings` and `/v1/completions`, in JSON and SSE, the Assistants API (`/v1/assistants`, `/v1/threads`:
+ * messages, runs that complete when read back or streamed; fake-openai-assistants.ts), and for images (`/v1/images/*`), audio
  * (`/v1/audio/speech|transcriptions|translations`, multipart uploads) and videos (`/v1/videos`), speaking the wire format the real `openai`
  * SDK reads. Replies come from `enqueue()` (first in, first out) or the defaults.
  *
@@ -120,6 +122,18 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
     }
     requests.push({ method: request.method ?? 'GET', path, headers: flattenHeaders(request), body, rawBody });
 
+    const assistantsAnswer = assistants.handle(
+      request.method ?? 'GET',
+      path,
+      isRecord(body) ? body : {},
+      new URL(request.url ?? '/', 'http://fake').searchParams,
+    );
+    if (assistantsAnswer) {
+      const headers = { 'x-request-id': randomId('req_'), 'openai-processing-ms': '1' };
+      if ('events' in assistantsAnswer) await sendSse(response, 200, assistantsAnswer.events, {}, headers);
+      else sendJson(response, assistantsAnswer.status ?? 200, assistantsAnswer.json, headers);
+      return;
+    }
     if (
       path === '/v1/files' ||
       path.startsWith('/v1/files/') ||
@@ -247,6 +261,9 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       sendJson(response, status, json, headers);
     }
   }
+
+  /** Assistants, threads, messages and runs; a finished run's reply is the next queued one. */
+  const assistants = assistantsRoutes((params) => wireContextOf({ ...defaults, ...queue.shift() }, params));
 
   /** Video jobs created (`POST /v1/videos`, edits, extensions, remixes), for `GET /v1/videos/{id}`. */
   const videos = new Map<string, Record<string, unknown>>();

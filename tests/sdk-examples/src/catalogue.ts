@@ -65,6 +65,9 @@ export const EXAMPLES: readonly ExampleProgram[] = [
     file: `${OPENAI}/client/errors.ts`,
     prices: { openai: { 'unknown-model': { input: 1, output: 4 } } },
   },
+  ...['assistants', 'assistant-stream', 'assistant-stream-raw'].map(
+    (name): ExampleProgram => ({ sdk: 'openai-node', file: `${OPENAI}/assistants/${name}.ts` }),
+  ),
   { sdk: 'openai-node', file: `${OPENAI}/audio/text-to-speech.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/audio/audio.ts` },
   {
@@ -103,14 +106,9 @@ export const EXAMPLES: readonly ExampleProgram[] = [
 const WEBSOCKET = 'Realtime / Responses over a WebSocket: the fake servers speak HTTP only';
 const SERVER = 'starts a web server or runs in a browser / Next.js route, not a program that ends';
 const AGENTS = 'Anthropic managed agents (beta agents, environments, sessions, vaults, skills): no fake routes';
-const ASSISTANTS = 'Assistants API (threads, runs with polling): no fake routes';
 
 /** Vendored examples the suite does not run, with the reason. Every other vendored file is in EXAMPLES. */
 export const SKIPPED: readonly SkippedExample[] = [
-  ...['assistant-stream-raw', 'assistant-stream', 'assistants'].map((name) => ({
-    file: `${OPENAI}/assistants/${name}.ts`,
-    reason: ASSISTANTS,
-  })),
   { file: `${OPENAI}/audio/speech-to-text.ts`, reason: 'records from a microphone (`sox`) before transcribing' },
   ...['assistants', 'chat', 'responses', 'realtime/websocket', 'realtime/ws'].map((name) => ({
     file: `${OPENAI}/azure/${name}.ts`,

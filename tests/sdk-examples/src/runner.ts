@@ -137,11 +137,14 @@ const BILLABLE_POST = [
   /^\/v1\/videos(\/edits|\/extensions|\/[^/]+\/remix)?$/,
   /^\/v1\/batches$/,
   /^\/v1\/fine_tuning\/jobs$/,
+  /^\/v1\/threads\/runs$/,
+  /^\/v1\/threads\/[^/]+\/runs$/,
+  /^\/v1\/threads\/[^/]+\/runs\/[^/]+\/submit_tool_outputs$/,
   /^\/v1\/messages$/,
   /^\/v1\/messages\/batches$/,
 ];
 
-/** A request the provider would bill (model calls, media, batch and fine-tuning job creation). */
+/** A request the provider would bill (model calls, media, batch and fine-tuning job creation, Assistants runs). */
 export function isBillable(request: RecordedRequest): boolean {
   return request.method === 'POST' && BILLABLE_POST.some((pattern) => pattern.test(request.path));
 }
