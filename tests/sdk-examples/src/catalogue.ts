@@ -28,6 +28,11 @@ export interface ExampleProgram {
    * from the checkout's root): copied from `vendor/<sdk>/` into the run's working directory, same path.
    */
   cwdFiles?: string[];
+  /**
+   * Variables the example reads for its configuration (all three runs): `{openai}` and `{anthropic}` in a
+   * value become the fake servers' base URLs.
+   */
+  env?: Record<string, string>;
 }
 
 /** A vendored example the suite does not run, and why. */
@@ -42,6 +47,27 @@ const VERCEL = 'vercel-ai/examples/ai-functions/src';
 
 /** The examples the suite runs (a few at a time, three times each: plain, governed, tiny budget). */
 export const EXAMPLES: readonly ExampleProgram[] = [
+  // Amazon Bedrock: the SDK's `bedrock()` provider reads its base URL (AWS_BEDROCK_BASE_URL) and credentials
+  // (a bearer token, or AWS keys for SigV4) from the environment, so it is pointed at the fake. Its host is
+  // not Bedrock's, so GenOps sees provider `openai`, where these Bedrock model ids have no price: the run's
+  // prices file gives them one.
+  {
+    sdk: 'openai-node',
+    file: `${OPENAI}/bedrock/responses.ts`,
+    env: { AWS_BEARER_TOKEN_BEDROCK: 'fake-bedrock-token', AWS_BEDROCK_BASE_URL: '{openai}' },
+    prices: { openai: { 'openai.gpt-5.4': { input: 2.5, output: 15 } } },
+  },
+  {
+    sdk: 'openai-node',
+    file: `${OPENAI}/bedrock/runtime-chat.ts`,
+    env: {
+      BEDROCK_STREAM: '1',
+      AWS_ACCESS_KEY_ID: 'AKIAFAKEFAKEFAKEFAKE',
+      AWS_SECRET_ACCESS_KEY: 'fake-secret-access-key',
+      AWS_BEDROCK_BASE_URL: '{openai}',
+    },
+    prices: { openai: { 'us.openai.gpt-5.6-sol': { input: 2.5, output: 15 } } },
+  },
   { sdk: 'openai-node', file: `${OPENAI}/chat-completions/demo.ts`, tsx: true },
   { sdk: 'openai-node', file: `${OPENAI}/chat-completions/stream.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/chat-completions/function-call.ts` },
@@ -113,10 +139,6 @@ export const SKIPPED: readonly SkippedExample[] = [
   ...['assistants', 'chat', 'responses', 'realtime/websocket', 'realtime/ws'].map((name) => ({
     file: `${OPENAI}/azure/${name}.ts`,
     reason: 'AzureOpenAI with Entra ID credentials (@azure/identity) and Azure deployment URLs',
-  })),
-  ...['responses', 'runtime-chat'].map((name) => ({
-    file: `${OPENAI}/bedrock/${name}.ts`,
-    reason: 'OpenAI client against Amazon Bedrock with AWS credentials',
   })),
   ...['stream-to-client-browser', 'stream-to-client-express', 'stream-to-client-next', 'stream-to-client-raw'].map(
     (name) => ({ file: `${OPENAI}/chat-completions/${name}.ts`, reason: SERVER }),

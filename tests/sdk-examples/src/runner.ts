@@ -80,6 +80,12 @@ export async function runExample(
     ANTHROPIC_API_KEY: 'sk-ant-test-dummy',
     ANTHROPIC_BASE_URL: example.sdk === 'vercel-ai' ? `${urls.anthropic}/v1` : urls.anthropic,
     FAIL_ON_ERROR: '1',
+    ...Object.fromEntries(
+      Object.entries(example.env ?? {}).map(([name, value]) => [
+        name,
+        value.replace('{openai}', urls.openai).replace('{anthropic}', urls.anthropic),
+      ]),
+    ),
     ...(mode === 'plain'
       ? {}
       : {
