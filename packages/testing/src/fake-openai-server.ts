@@ -107,7 +107,8 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const bytes = await readBody(request);
     const rawBody = bytes.toString('utf8');
-    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    // Azure OpenAI's URLs serve the same API: `/openai/deployments/{deployment}/…` and `/openai/v1/…`.
+    const path = azurePathOf((request.url ?? '/').split('?')[0] ?? '/');
     let body: any;
     let bodyError: string | undefined;
     const contentType = request.headers['content-type'] ?? '';
@@ -120,7 +121,14 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
         bodyError = (error as Error).message;
       }
     }
-    requests.push({ method: request.method ?? 'GET', path, headers: flattenHeaders(request), body, rawBody });
+    requests.push({
+      method: request.method ?? 'GET',
+      path,
+      headers: flattenHeaders(request),
+      body,
+      rawBody,
+      ...(path === (request.url ?? '/').split('?')[0] ? {} : { url: request.url ?? '/' }),
+    });
 
     const assistantsAnswer = assistants.handle(
       request.method ?? 'GET',
@@ -601,4 +609,11 @@ function videoSourceParams(
     ...params,
     seconds: params.seconds ?? source.seconds,
   };
+}
+
+/** An Azure OpenAI path as the OpenAI path it serves (`/openai/deployments/gpt-4o/chat/completions` → `/v1/chat/completions`). */
+function azurePathOf(path: string): string {
+  if (path.startsWith('/openai/v1/')) return path.slice('/openai'.length);
+  const deployment = /^\/openai\/deployments\/[^/]+(\/.*)$/.exec(path);
+  return deployment ? `/v1${deployment[1]}` : path;
 }

@@ -55,6 +55,8 @@ export interface RecordedRequest {
   /** The parsed JSON body, or `undefined` when the body was empty or not JSON. */
   body: any;
   rawBody: string;
+  /** The request target as sent (path and query), when it differs from `path` (an Azure OpenAI URL). */
+  url?: string;
 }
 
 /** Options for `startFakeOpenAI()`. */
