@@ -109,6 +109,8 @@ export const EXAMPLES: readonly ExampleProgram[] = [
   { sdk: 'openai-node', file: `${OPENAI}/responses/stream_background.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/responses/structured-outputs.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/responses/structured-outputs-tools.ts` },
+  // `beta.responses.create` with multi_agent: the fake answers as the coordinator alone (no handoffs).
+  { sdk: 'openai-node', file: `${OPENAI}/responses/multi-agent-streaming.ts` },
   { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/demo.ts` },
   { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/streaming.ts` },
   { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/raw-streaming.ts` },
@@ -150,10 +152,6 @@ export const SKIPPED: readonly SkippedExample[] = [
   ...['websocket', 'ws'].map((name) => ({ file: `${OPENAI}/realtime/${name}.ts`, reason: WEBSOCKET })),
   { file: `${OPENAI}/responses/multi-agent-websocket.ts`, reason: WEBSOCKET },
   { file: `${OPENAI}/responses/websocket.ts`, reason: WEBSOCKET },
-  {
-    file: `${OPENAI}/responses/multi-agent-streaming.ts`,
-    reason: 'client.beta.responses with agent handoffs the fake cannot script',
-  },
   ...['agents', 'agents-comprehensive', 'agents-with-files'].map((name) => ({
     file: `${ANTHROPIC}/${name}.ts`,
     reason: AGENTS,
