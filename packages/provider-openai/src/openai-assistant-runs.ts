@@ -28,39 +28,25 @@ import { countOf, type EndpointBase, type OpenAIEndpoint, RESOURCE_ID } from './
  * @see https://platform.openai.com/docs/api-reference/runs
  */
 export const ASSISTANT_RUN_ENDPOINTS: readonly OpenAIEndpoint[] = [
-  {
-    method: 'beta.threads.runs.create',
-    key: 'create',
-    path: ['beta', 'threads', 'runs'],
-    resource: (OpenAI) => OpenAI?.Beta?.Threads?.Runs,
-    leadingId: true,
-    describe: (body, base, client) => describeRun('beta.threads.runs.create', body, base, client),
-    outcome: (run) => readRun(run),
-    streamObserver: () => runStreamObserver(),
-    defer: (run, call) => deferRun(run, call),
-  },
-  {
-    method: 'beta.threads.createAndRun',
-    key: 'createAndRun',
-    path: ['beta', 'threads'],
-    resource: (OpenAI) => OpenAI?.Beta?.Threads,
-    describe: (body, base, client) => describeRun('beta.threads.createAndRun', body, base, client),
-    outcome: (run) => readRun(run),
-    streamObserver: () => runStreamObserver(),
-    defer: (run, call) => deferRun(run, call),
-  },
-  {
-    method: 'beta.threads.runs.submitToolOutputs',
-    key: 'submitToolOutputs',
-    path: ['beta', 'threads', 'runs'],
-    resource: (OpenAI) => OpenAI?.Beta?.Threads?.Runs,
-    leadingId: true,
-    describe: (body, base, client) => describeRun('beta.threads.runs.submitToolOutputs', body, base, client),
-    outcome: (run) => readRun(run),
-    streamObserver: () => runStreamObserver(),
-    defer: (run, call) => deferRun(run, call),
-  },
+  runEndpoint('beta.threads.runs.create', 'create', ['beta', 'threads', 'runs'], true),
+  runEndpoint('beta.threads.createAndRun', 'createAndRun', ['beta', 'threads'], false),
+  runEndpoint('beta.threads.runs.submitToolOutputs', 'submitToolOutputs', ['beta', 'threads', 'runs'], true),
 ];
+
+/** A method that starts (or continues) a run: `leadingId` when it takes the thread's or run's id first. */
+function runEndpoint(method: string, key: string, path: readonly string[], leadingId: boolean): OpenAIEndpoint {
+  return {
+    method,
+    key,
+    path,
+    resource: (OpenAI) => (path.length === 3 ? OpenAI?.Beta?.Threads?.Runs : OpenAI?.Beta?.Threads),
+    ...(leadingId ? { leadingId: true as const } : {}),
+    describe: (body, base, client) => describeRun(method, body, base, client),
+    outcome: (run) => readRun(run),
+    streamObserver: () => runStreamObserver(),
+    defer: (run, call) => deferRun(run, call),
+  };
+}
 
 /** States a run ends in; `requires_action` only pauses it. */
 const TERMINAL = new Set(['completed', 'failed', 'incomplete', 'cancelled', 'expired']);
@@ -109,12 +95,7 @@ function deferRun(run: any, call: GovernedCall): boolean {
   return keepOpen(run?.id, call);
 }
 
-async function describeRun(
-  method: string,
-  body: any,
-  base: EndpointBase,
-  client: any,
-): Promise<GovernedRequest> {
+async function describeRun(method: string, body: any, base: EndpointBase, client: any): Promise<GovernedRequest> {
   const model = await modelOf(method, body, client);
   const limit = currentGovernor()?.priceOf(base.provider, model)?.price.maxInputTokens ?? DEFAULT_INPUT_LIMIT;
   const given =
