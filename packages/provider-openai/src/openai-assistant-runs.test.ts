@@ -121,6 +121,65 @@ describe('beta.threads.runs', () => {
     expect(harness.server.requests.some((request) => request.path === `/v1/assistants/${assistant.id}`)).toBe(true);
   });
 
+  const weather = {
+    type: 'function' as const,
+    function: {
+      name: 'get_weather',
+      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+    },
+  };
+
+  it('tool outputs (poll): the run is charged once, its usage on the turn open when it ends', async () => {
+    harness.init();
+    const openai = client();
+    const assistant = await openai.beta.assistants.create({ model: 'gpt-4o', tools: [weather] });
+    const thread = await openai.beta.threads.create({ messages: [{ role: 'user', content: 'Weather in Paris?' }] });
+    const paused = await openai.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id });
+    expect(paused.status).toBe('requires_action');
+    // Paused, not ended: the unit stays open.
+    expect(governedSpans()).toHaveLength(0);
+    const call = paused.required_action!.submit_tool_outputs.tool_calls[0]!;
+    expect(call.function.name).toBe('get_weather');
+
+    harness.server.enqueue({ usage: { input: 500, output: 60 } });
+    const run = await openai.beta.threads.runs.submitToolOutputsAndPoll(paused.id, {
+      thread_id: thread.id,
+      tool_outputs: [{ tool_call_id: call.id, output: '18°C' }],
+    });
+    expect(run.status).toBe('completed');
+    await vi.waitFor(() => expect(governedSpans()).toHaveLength(2));
+    const price = harness.priceOf('openai', 'gpt-4o');
+    const actual = governedSpans().map((span) => span.attributes['genops.accounting.actual'] as number);
+    expect(actual.reduce((sum, cost) => sum + cost, 0)).toBeCloseTo((500 * price.input + 60 * price.output) / 1e6, 12);
+    expect(actual).toContain(0);
+    harness.expectCompliant(governedSpans());
+  });
+
+  it('tool outputs (stream): the stream stopped at requires_action keeps its unit open until the run ends', async () => {
+    harness.init();
+    const openai = client();
+    const assistant = await openai.beta.assistants.create({ model: 'gpt-4o-mini', tools: [weather] });
+    const thread = await openai.beta.threads.create({ messages: [{ role: 'user', content: 'Weather in Paris?' }] });
+    const paused = await openai.beta.threads.runs.stream(thread.id, { assistant_id: assistant.id }).finalRun();
+    expect(paused.status).toBe('requires_action');
+    expect(governedSpans()).toHaveLength(0);
+
+    harness.server.enqueue({ usage: { input: 200, output: 20 } });
+    const call = paused.required_action!.submit_tool_outputs.tool_calls[0]!;
+    const run = await openai.beta.threads.runs
+      .submitToolOutputsStream(paused.id, {
+        thread_id: thread.id,
+        tool_outputs: [{ tool_call_id: call.id, output: '18°C' }],
+      })
+      .finalRun();
+    expect(run.status).toBe('completed');
+    await vi.waitFor(() => expect(governedSpans()).toHaveLength(2));
+    const price = harness.priceOf('openai', 'gpt-4o-mini');
+    const actual = governedSpans().map((span) => span.attributes['genops.accounting.actual'] as number);
+    expect(actual.reduce((sum, cost) => sum + cost, 0)).toBeCloseTo((200 * price.input + 20 * price.output) / 1e6, 12);
+    for (const span of governedSpans()) expect(span.attributes['genops.accounting.incomplete']).not.toBe(true);
+  });
+
   it('a run the app never sees end is settled at its reservation, flagged incomplete, at shutdown', async () => {
     const genops = harness.init();
     const openai = client();

@@ -3,8 +3,11 @@
 // types (resources/beta/assistants.d.ts, threads/threads.d.ts, threads/messages.d.ts, threads/runs/*.d.ts).
 // A run does its work at once: created `queued`, it is `completed` (with `usage`, and the assistant's answer
 // added to its thread) the first time it is read back; a streamed run sends every event of a run that
-// completes, `thread.run.created` … `thread.run.completed` (with `usage`), then `done`.
+// completes, `thread.run.created` … `thread.run.completed` (with `usage`), then `done`. A run with a
+// function tool first stops at `requires_action` (a call of its first function, arguments that satisfy its
+// schema, no usage yet) and completes once its tool outputs are submitted.
 import { randomId, type WireContext } from './fake-openai-wire';
+import { minimalValueOf } from './schema-value';
 
 /** What a route answers: a JSON body (status 200 unless given), or server-sent events. */
 export type AssistantsAnswer = { json: unknown; status?: number } | { events: Array<{ event: string; data: unknown }> };
@@ -14,6 +17,8 @@ type Json = Record<string, any>;
 interface RunState {
   run: Json;
   threadId: string;
+  /** Tool outputs have been submitted (a run with a function tool waits for them first). */
+  outputsGiven: boolean;
 }
 
 /** How long a created run may wait before it expires (the API's ten minutes). */
@@ -107,7 +112,7 @@ export function assistantsRoutes(context: (params: Json) => WireContext) {
     };
     for (const message of Array.isArray(params.additional_messages) ? params.additional_messages : [])
       addMessage(threadId, message);
-    runs.set(run.id, { run, threadId });
+    runs.set(run.id, { run, threadId, outputsGiven: false });
     return run;
   }
 
@@ -152,6 +157,30 @@ export function assistantsRoutes(context: (params: Json) => WireContext) {
     return { message, step };
   }
 
+  /** The function call a run with a function tool waits on, before its tool outputs; else undefined. */
+  function pendingCall(state: RunState): Json | undefined {
+    if (state.outputsGiven) return undefined;
+    const tool = (state.run.tools as Json[]).find((candidate) => candidate?.type === 'function');
+    if (!tool) return undefined;
+    return {
+      id: randomId('call_'),
+      type: 'function',
+      function: {
+        name: tool.function?.name ?? 'function',
+        arguments: JSON.stringify(minimalValueOf(tool.function?.parameters ?? {})),
+      },
+    };
+  }
+
+  /** Stops the run for its tool outputs. */
+  function requireAction(state: RunState, call: Json): void {
+    Object.assign(state.run, {
+      status: 'requires_action',
+      started_at: state.run.started_at ?? now(),
+      required_action: { type: 'submit_tool_outputs', submit_tool_outputs: { tool_calls: [call] } },
+    });
+  }
+
   /** The events of a streamed run that completes, in the API's order, ending with `done`. */
   function runEvents(state: RunState, params: Json): Array<{ event: string; data: unknown }> {
     const { run } = state;
@@ -161,6 +190,13 @@ export function assistantsRoutes(context: (params: Json) => WireContext) {
     run.status = 'in_progress';
     run.started_at = now();
     events.push({ event: 'thread.run.in_progress', data: copy() });
+    const call = pendingCall(state);
+    if (call) {
+      requireAction(state, call);
+      events.push({ event: 'thread.run.requires_action', data: copy() });
+      events.push({ event: 'done', data: '[DONE]' });
+      return events;
+    }
     const wire = context({ ...params, model: run.model });
     const { message, step } = finish(state, wire);
     const stepStarted = { ...step, status: 'in_progress', completed_at: null, usage: null };
@@ -259,10 +295,14 @@ export function assistantsRoutes(context: (params: Json) => WireContext) {
     if (run[2]) {
       // Tool outputs for a run that waits for them: it goes on, and completes.
       Object.assign(runState.run, { status: 'queued', required_action: null });
+      runState.outputsGiven = true;
       return started(runState, params);
     }
-    if (method === 'GET' && runState.run.status !== 'completed')
-      finish(runState, context({ model: runState.run.model }));
+    if (method === 'GET' && (runState.run.status === 'queued' || runState.run.status === 'in_progress')) {
+      const call = pendingCall(runState);
+      if (call) requireAction(runState, call);
+      else finish(runState, context({ model: runState.run.model }));
+    }
     return { json: runState.run };
   }
 
