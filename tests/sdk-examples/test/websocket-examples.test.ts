@@ -27,6 +27,7 @@ async function run(example: ExampleProgram, mode: RunMode): Promise<ExampleRun &
     mode,
     { openai: fake.baseURL, anthropic: fake.baseURL },
     PER_RUN_TIMEOUT_MS,
+    undefined,
     { NODE_EXTRA_CA_CERTS: fake.certificateFile! },
   );
   const creates = fake.received.slice(before).filter(({ event }) => event.type === 'response.create').length;
