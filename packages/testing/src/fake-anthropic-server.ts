@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createFakeManagedAgents } from './fake-anthropic-agents';
 
 /** Token counts a fake Anthropic reply reports, as the wire carries them. */
 export interface FakeAnthropicUsage {
@@ -101,7 +102,9 @@ const ERROR_TYPES: Record<number, string> = {
  * Starts a fake Anthropic Messages API on 127.0.0.1: `POST /v1/messages` in JSON and in SSE
  * (`message_start`, `content_block_start`, `ping`, `content_block_delta`, `content_block_stop`,
  * `message_delta`, `message_stop`), with errors as `{type:'error', error:{type, message}}`. It accepts
- * `x-api-key` or `Authorization: Bearer` and answers 401 without either.
+ * `x-api-key` or `Authorization: Bearer` and answers 401 without either. Message batches and the Managed
+ * Agents routes (environments, agents, vaults, skills, files, sessions and their events; see
+ * `fake-anthropic-agents.ts`) are served too.
  *
  * @example
  * const server = await startFakeAnthropic();
@@ -142,6 +145,8 @@ export async function startFakeAnthropic(options: StartFakeAnthropicOptions = {}
       sendJson(response, 200, { input_tokens: Math.ceil(rawBody.length / 4) }, {});
       return;
     }
+    const agents = managedAgents.handle(request.method ?? 'GET', path, queryOf(request.url), body, response);
+    if (agents) return;
     if (path.startsWith('/v1/messages/batches')) {
       handleBatches(request.method ?? 'GET', path, body, headers.host ?? `127.0.0.1:${port}`, response);
       return;
@@ -200,6 +205,15 @@ export async function startFakeAnthropic(options: StartFakeAnthropicOptions = {}
     };
     sendJson(response, 200, message, responseHeaders);
   }
+
+  // Managed agents: each agent turn takes the next queued reply's content and usage, like a message.
+  const managedAgents = createFakeManagedAgents(() => {
+    const reply: FakeAnthropicReply = { ...defaults, ...queue.shift() };
+    return {
+      content: reply.content ?? DEFAULT_CONTENT,
+      usage: reply.usage === null ? null : (reply.usage ?? DEFAULT_USAGE),
+    };
+  });
 
   const batches = new Map<string, { requests: Array<{ custom_id: string; params: any }>; created: string }>();
 
@@ -430,6 +444,11 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
     ...headers,
   });
   response.end(text);
+}
+
+function queryOf(url: string | undefined): URLSearchParams {
+  const at = url?.indexOf('?') ?? -1;
+  return new URLSearchParams(at >= 0 ? url!.slice(at + 1) : '');
 }
 
 function readBody(request: IncomingMessage): Promise<string> {
