@@ -13,6 +13,8 @@ export interface ExampleProgram {
   knownGap?: string;
   /** The example redraws stdout with terminal cursor methods: runs with the stdout shim (src/terminal-stdout.mjs). */
   terminal?: boolean;
+  /** Environment variables the example requires (placeholders: the fake servers accept anything). */
+  env?: Record<string, string>;
 }
 
 /** A vendored example the suite does not run, and why. */

@@ -72,6 +72,7 @@ export async function runExample(
     ANTHROPIC_API_KEY: 'sk-ant-test-dummy',
     ANTHROPIC_BASE_URL: example.sdk === 'vercel-ai' ? `${urls.anthropic}/v1` : urls.anthropic,
     FAIL_ON_ERROR: '1',
+    ...example.env,
     ...(mode === 'plain'
       ? {}
       : {
@@ -130,10 +131,15 @@ const BILLABLE_POST = [
   /^\/v1\/fine_tuning\/jobs$/,
   /^\/v1\/messages$/,
   /^\/v1\/messages\/batches$/,
+  // Managed agents: a user event sent to a session runs an agent turn.
+  /^\/v1\/sessions\/[^/]+\/events$/,
 ];
 
 /** A request the provider would bill (model calls, media, batch and fine-tuning job creation). */
 export function isBillable(request: RecordedRequest): boolean {
+  // A managed-agents session created with `initial_events` runs its first turn at once.
+  if (request.method === 'POST' && request.path === '/v1/sessions')
+    return Array.isArray(request.body?.initial_events) && request.body.initial_events.length > 0;
   return request.method === 'POST' && BILLABLE_POST.some((pattern) => pattern.test(request.path));
 }
 
@@ -145,7 +151,7 @@ export function isBillable(request: RecordedRequest): boolean {
 export function normaliseOutput(text: string): string {
   return text
     .replace(
-      /\b(chatcmpl|cmpl|resp|msg|rs|fc|call|toolu|msgbatch|batch|file|ftjob|img|video|req|aitxt)[-_][A-Za-z0-9_-]+/g,
+      /\b(chatcmpl|cmpl|resp|msg|rs|fc|call|toolu|msgbatch|batch|file|ftjob|img|video|req|aitxt|env|agent|sesn|sevt|sesrsc|vlt|vcrd|skill)[-_][A-Za-z0-9_-]+/g,
       '$1-<id>',
     )
     .replace(/\b1[6-9]\d{8}(\d{3})?\b/g, '<time>')
