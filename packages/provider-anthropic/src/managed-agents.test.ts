@@ -3,6 +3,7 @@ import { BudgetExceededError } from '@genops/core';
 import { startFakeAnthropic } from '@genops/testing';
 import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import { describe, expect, it, vi } from 'vitest';
+import { instrumentAnthropic } from './index';
 
 // Managed agents: each user event sent to a session (an agent turn) is one governed unit of the agent's
 // model, settled from the usage the session's event stream reports, up to the next idle.
@@ -128,6 +129,17 @@ describe('managed agents', () => {
     expect(governedSpans()[0]!.attributes['genops.accounting.actual']).toBeCloseTo(costOf(50, 20), 12);
     const reads = harness.server.requests.filter((request) => request.method === 'GET');
     expect(reads.map((request) => request.path)).toContain(`/v1/sessions/${sessionId}`);
+  });
+
+  it('instrumentAnthropic(client) governs a turn on the client, once', async () => {
+    harness.init();
+    const anthropic = instrumentAnthropic(client());
+    const session = await newSession(anthropic);
+    harness.server.enqueue({ usage: { input: 8, output: 3 } });
+    await anthropic.beta.sessions.events.send(session.id, { events: [userMessage('Hello')] });
+    await readToIdle(anthropic, session.id);
+    await vi.waitFor(() => expect(governedSpans()).toHaveLength(1));
+    expect(governedSpans()[0]!.attributes['genops.accounting.actual']).toBeCloseTo(costOf(8, 3), 12);
   });
 
   it('a tiny budget refuses the send before the server; set-up still works', async () => {

@@ -174,7 +174,11 @@ export function createFakeManagedAgents(nextTurn: () => FakeAgentTurn) {
           send(response, 200, created('skill_', 'skill', { source: 'custom', latest_version: '1' }));
           return true;
         case 'files':
-          send(response, 200, created('file_', 'file', { filename: 'upload', mime_type: 'text/plain', downloadable: false }));
+          send(
+            response,
+            200,
+            created('file_', 'file', { filename: 'upload', mime_type: 'text/plain', downloadable: false }),
+          );
           return true;
         case 'agents': {
           const agent = created('agent_', 'agent', agentObject(json));
@@ -229,7 +233,11 @@ export function createFakeManagedAgents(nextTurn: () => FakeAgentTurn) {
     if (resource === 'vaults' && method === 'POST' && sub === 'credentials' && subId === undefined) {
       // The credential's secret is never echoed back, as the real API does.
       const auth = { type: json.auth?.type, mcp_server_url: json.auth?.mcp_server_url };
-      send(response, 200, created('vcrd_', 'vault_credential', { vault_id: object.id, display_name: json.display_name, auth }));
+      send(
+        response,
+        200,
+        created('vcrd_', 'vault_credential', { vault_id: object.id, display_name: json.display_name, auth }),
+      );
       return true;
     }
     const session = resource === 'sessions' ? sessions.get(object.id) : undefined;

@@ -18,7 +18,8 @@ let anthropic: FakeAnthropicServer;
 
 beforeAll(async () => {
   openai = await startFakeOpenAI();
-  anthropic = await startFakeAnthropic();
+  // Tools are answered with a tool call, as a model would (tools.ts asserts it; toolRunner examples loop once).
+  anthropic = await startFakeAnthropic({ answerTools: true });
 });
 
 afterAll(async () => {
@@ -50,6 +51,17 @@ describe('the SDKs’ own example programs, run unchanged', () => {
       async () => {
         const plain = await run(example, 'plain');
         expect(plain.exitCode, describeRun(plain)).toBe(0);
+        if (example.billable === false) {
+          // A program that bills nothing (counting tokens, reading a batch made elsewhere) passes untouched.
+          expect(plain.billable).toEqual([]);
+          for (const mode of ['governed', 'tiny-budget'] as const) {
+            const result = await run(example, mode);
+            expect(result.exitCode, describeRun(result)).toBe(0);
+            expect(normaliseOutput(result.stdout)).toBe(normaliseOutput(plain.stdout));
+            expect(executedUnits(result.spans)).toEqual([]);
+          }
+          return;
+        }
         expect(plain.billable.length, 'the example makes no billable request against the fake').toBeGreaterThan(0);
 
         const governed = await run(example, 'governed');
