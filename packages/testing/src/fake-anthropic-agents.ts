@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import { minimalValueOf } from './schema-value';
 
 /** What one agent turn of the fake reports: the reply text and the token usage of its one model request. */
 export interface FakeAgentTurn {
@@ -27,8 +28,13 @@ interface Session {
  * `session.usage` (cumulative) and `session.status_idle` (`end_turn`). `GET .../events/stream` replays the
  * session's log as SSE, then stays open for new events until the client leaves; with `event_deltas`
  * it previews each `agent.message` with `event_start` and `event_delta` events first.
+ *
+ * With `answerTools`, a `user.message` whose text names one of the agent's custom tools (its name with
+ * `_` read as a space, e.g. "current time" for `current_time`) is answered with an `agent.custom_tool_use`
+ * of that tool (a minimal input of its schema) and an idle that `requires_action`; the
+ * `user.custom_tool_result` the app sends back runs the turn that answers in text.
  */
-export function createFakeManagedAgents(nextTurn: () => FakeAgentTurn) {
+export function createFakeManagedAgents(nextTurn: () => FakeAgentTurn, answerTools = false) {
   const objects = new Map<string, Json>();
   const agentVersions = new Map<string, Json[]>();
   const sessions = new Map<string, Session>();
@@ -82,14 +88,39 @@ export function createFakeManagedAgents(nextTurn: () => FakeAgentTurn) {
     for (const wake of session.listeners) wake();
   }
 
+  /** The custom tool a `user.message` names (see `answerTools`), if any. */
+  function toolNamedBy(session: Session, event: Json): Json | undefined {
+    if (!answerTools || event.type !== 'user.message' || !Array.isArray(event.content)) return undefined;
+    const text = event.content
+      .map((block: Json) => (typeof block?.text === 'string' ? block.text : ''))
+      .join(' ')
+      .toLowerCase();
+    const tools: Json[] = Array.isArray(session.object.agent?.tools) ? session.object.agent.tools : [];
+    return tools.find(
+      (tool) =>
+        tool?.type === 'custom' && typeof tool.name === 'string' && text.includes(tool.name.replaceAll('_', ' ')),
+    );
+  }
+
   /** One agent turn in answer to a user event: one model request, then idle. */
-  function runTurn(session: Session): void {
+  function runTurn(session: Session, trigger: Json): void {
     const turn = nextTurn();
     const usage = session.object.usage;
     append(session, { type: 'session.status_running' });
     const start = randomId('sevt_');
     session.events.push({ id: start, type: 'span.model_request_start', processed_at: new Date().toISOString() });
-    append(session, { type: 'agent.message', content: [{ type: 'text', text: turn.content }] });
+    const tool = toolNamedBy(session, trigger);
+    if (tool) {
+      const input = minimalValueOf(tool.input_schema);
+      append(session, {
+        type: 'agent.custom_tool_use',
+        name: tool.name,
+        input: input && typeof input === 'object' ? input : {},
+      });
+    } else {
+      append(session, { type: 'agent.message', content: [{ type: 'text', text: turn.content }] });
+    }
+    const lastId = session.events[session.events.length - 1]!.id;
     if (turn.usage) {
       const model_usage = {
         input_tokens: turn.usage.input,
@@ -104,7 +135,8 @@ export function createFakeManagedAgents(nextTurn: () => FakeAgentTurn) {
       append(session, { type: 'session.usage', usage: { ...usage } });
     }
     session.object.status = 'idle';
-    append(session, { type: 'session.status_idle', stop_reason: { type: 'end_turn' }, stop_details: null });
+    const stopReason = tool ? { type: 'requires_action', event_ids: [lastId] } : { type: 'end_turn' };
+    append(session, { type: 'session.status_idle', stop_reason: stopReason, stop_details: null });
   }
 
   function acceptUserEvents(session: Session, events: unknown): Json[] {
@@ -115,7 +147,7 @@ export function createFakeManagedAgents(nextTurn: () => FakeAgentTurn) {
       accepted.push(session.events[session.events.length - 1]!);
       const type = (event as Json).type;
       if (type === 'user.message' || type === 'user.tool_result' || type === 'user.custom_tool_result')
-        runTurn(session);
+        runTurn(session, event as Json);
     }
     return accepted;
   }

@@ -72,7 +72,8 @@ export interface StartFakeAnthropicOptions {
    * Answer like a model that calls its tools: a non-streamed request with custom tools (`input_schema`),
    * `tool_choice` not `none`, whose last message is the user's and carries no `tool_result`, is answered
    * with a `tool_use` of the tool `tool_choice` names (else the first), its input a minimal value of the
-   * tool's schema, unless the queued reply sets `toolUse` itself. Default `false` (text only).
+   * tool's schema, unless the queued reply sets `toolUse` itself. Managed-agents turns likewise call a
+   * custom tool the user's message names (see `fake-anthropic-agents.ts`). Default `false` (text only).
    */
   answerTools?: boolean;
 }
@@ -230,7 +231,7 @@ export async function startFakeAnthropic(options: StartFakeAnthropicOptions = {}
       content: reply.content ?? DEFAULT_CONTENT,
       usage: reply.usage === null ? null : (reply.usage ?? DEFAULT_USAGE),
     };
-  });
+  }, options.answerTools === true);
 
   const batches = new Map<string, { requests: Array<{ custom_id: string; params: any }>; created: string }>();
   // A batch some other process created earlier, for programs that only read results (batch-results.ts).

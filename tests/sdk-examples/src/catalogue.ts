@@ -93,6 +93,13 @@ export const EXAMPLES: readonly ExampleProgram[] = [
     // Stored in a vault and sent to the fake only; the fake never calls the MCP server.
     env: { GITHUB_TOKEN: 'github_pat_placeholder' },
   },
+  {
+    sdk: 'anthropic-sdk-typescript',
+    file: `${ANTHROPIC}/managed-agents-observe-tool-calls.ts`,
+    // Its main() creates the session in this environment (on the fake, any id); the key is for the
+    // self-hosted scenario it does not run. The fake's agent calls `current_time`, which the prompt names.
+    env: { ANTHROPIC_ENVIRONMENT_ID: 'env_placeholder' },
+  },
   { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/count-tokens.ts`, billable: false },
   {
     sdk: 'anthropic-sdk-typescript',
@@ -165,10 +172,6 @@ export const SKIPPED: readonly SkippedExample[] = [
     file: `${ANTHROPIC}/${name}.ts`,
     reason: SELF_HOSTED,
   })),
-  {
-    file: `${ANTHROPIC}/managed-agents-observe-tool-calls.ts`,
-    reason: SELF_HOSTED,
-  },
   ...[
     'generate-text/anthropic/basic',
     'stream-text/openai/basic',
