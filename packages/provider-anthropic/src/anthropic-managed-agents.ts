@@ -194,9 +194,15 @@ export function governSessionSend(original: (...args: any[]) => any, APIPromise:
           request: sessionAgent(client, sessionId).then((agent) =>
             describeAgentTurn(agent, params.events, baseURL, 'beta.sessions.events.send'),
           ),
+          // The turn is queued as the request leaves, so a stream the app already reads attributes the
+          // turn's events even when they arrive before the send's response.
+          options: (call) => {
+            openTurn(sessionId, call);
+            return options;
+          },
           outcome: () => ({ incomplete: true }),
           streamObserver: () => ({ onChunk() {}, outcome: () => ({}) }),
-          defer: (_result, call) => openTurn(sessionId, call),
+          defer: () => true,
         },
         { self: this, body: params, options, original: send, APIPromise },
       );
@@ -211,11 +217,8 @@ export function governSessionSend(original: (...args: any[]) => any, APIPromise:
 export function governSessionCreate(original: StainlessMethod, APIPromise: APIPromiseClass) {
   return anthropicMethods.mark(original, function (this, params, options) {
     const governor = currentGovernor();
-    if (!governor || !startsTurn(params?.initial_events)) {
-      const result = original.call(this, params, options);
-      observe(result, rememberSession);
-      return result;
-    }
+    if (!governor) return original.call(this, params, options);
+    if (!startsTurn(params?.initial_events)) return observe(original.call(this, params, options), rememberSession);
     const client = this._client;
     const baseURL = typeof client?.baseURL === 'string' ? client.baseURL : undefined;
     return governStainlessCall(
@@ -240,18 +243,25 @@ export function governSessionCreate(original: StainlessMethod, APIPromise: APIPr
 export function watchAgent(original: (...args: any[]) => any) {
   return anthropicMethods.mark(original, function (this: unknown, ...args: unknown[]) {
     const result = original.apply(this, args);
-    observe(result, rememberAgent);
-    return result;
+    return currentGovernor() ? observe(result, rememberAgent) : result;
   });
 }
 
-/** Reads an SDK `APIPromise`'s parsed value as it resolves, without changing what the caller gets. */
-function observe(result: any, read: (value: unknown) => void): void {
-  if (typeof result?.then === 'function')
-    result.then(
-      (value: unknown) => safely(() => read(value), 'managed agents'),
-      () => {},
-    );
+/**
+ * Reads an SDK `APIPromise`'s parsed value when the caller reads it (`_thenUnwrap`: a new `APIPromise` of
+ * the same response, so `asResponse()` and `withResponse()` keep working and nothing is parsed early).
+ */
+function observe(result: any, read: (value: unknown) => void): any {
+  if (typeof result?._thenUnwrap !== 'function') return result;
+  return result._thenUnwrap((value: unknown) => {
+    safely(() => read(value), 'managed agents');
+    return value;
+  });
+}
+
+/** Whether a governed call is still unsettled (core's call objects say so with `open`). */
+function isOpen(call: GovernedCall): boolean {
+  return (call as { open?: unknown }).open !== false;
 }
 
 function openTurn(sessionId: string, call: GovernedCall): boolean {
@@ -305,6 +315,8 @@ async function onSessionEvent(state: SessionState, event: any): Promise<void> {
     if (state.seen.size >= MAX_SEEN_EVENTS) state.seen.clear();
     state.seen.add(id);
   }
+  // A send that failed (an HTTP error after it left) queued a turn whose call is already settled.
+  while (state.turns[0] && !isOpen(state.turns[0].call)) state.turns.shift();
   const turn = state.turns[0];
   if (!turn) return;
   switch (event?.type) {

@@ -90,6 +90,39 @@ describe('managed agents', () => {
     expect(actual[1]).toBeCloseTo(costOf(30, 7), 12);
   });
 
+  it('a stream opened before the send attributes the turn, even when its events arrive before the answer', async () => {
+    harness.init();
+    const anthropic = client();
+    const session = await newSession(anthropic);
+    const stream = await anthropic.beta.sessions.events.stream(session.id);
+    // The app reads the stream while it sends: the fake runs the turn before it answers the send, so the
+    // reader gets the turn's events before the send's answer is parsed.
+    const reading = (async () => {
+      for await (const event of stream) if (event.type === 'session.status_idle') break;
+    })();
+    harness.server.enqueue({ usage: { input: 40, output: 9 } });
+    await anthropic.beta.sessions.events.send(session.id, { events: [userMessage('Hello')] });
+    await reading;
+    await vi.waitFor(() => expect(governedSpans()).toHaveLength(1));
+    expect(governedSpans()[0]!.attributes['genops.accounting.actual']).toBeCloseTo(costOf(40, 9), 12);
+  });
+
+  it('a send the API refuses settles as failed, and does not take the next turn’s usage', async () => {
+    harness.init();
+    const anthropic = client();
+    const session = await newSession(anthropic);
+    harness.server.enqueue({ status: 500 }, { usage: { input: 25, output: 6 } });
+    await expect(
+      anthropic.beta.sessions.events.send(session.id, { events: [userMessage('first')] }),
+    ).rejects.toMatchObject({ status: 500 });
+    await anthropic.beta.sessions.events.send(session.id, { events: [userMessage('second')] });
+    await readToIdle(anthropic, session.id);
+    await vi.waitFor(() => expect(governedSpans()).toHaveLength(2));
+    const [failed, settled] = governedSpans();
+    expect(failed!.attributes['error.type']).toBeDefined();
+    expect(settled!.attributes['genops.accounting.actual']).toBeCloseTo(costOf(25, 6), 12);
+  });
+
   it('events that start no turn (an interrupt) are not a unit', async () => {
     harness.init();
     const anthropic = client();

@@ -8,6 +8,8 @@ export interface FakeAgentTurn {
   content: string;
   /** `span.model_request_end.model_usage`; `null` sends a turn with no usage event at all. */
   usage: { input: number; output: number; cacheRead?: number; cacheWrite?: number } | null;
+  /** Refuse the send that would start this turn with this HTTP status (nothing is appended). */
+  status?: number;
 }
 
 type Json = Record<string, any>;
@@ -103,8 +105,7 @@ export function createFakeManagedAgents(nextTurn: () => FakeAgentTurn, answerToo
   }
 
   /** One agent turn in answer to a user event: one model request, then idle. */
-  function runTurn(session: Session, trigger: Json): void {
-    const turn = nextTurn();
+  function runTurn(session: Session, trigger: Json, turn: FakeAgentTurn = nextTurn()): void {
     const usage = session.object.usage;
     append(session, { type: 'session.status_running' });
     const start = randomId('sevt_');
@@ -139,15 +140,22 @@ export function createFakeManagedAgents(nextTurn: () => FakeAgentTurn, answerToo
     append(session, { type: 'session.status_idle', stop_reason: stopReason, stop_details: null });
   }
 
-  function acceptUserEvents(session: Session, events: unknown): Json[] {
+  function startsTurn(event: unknown): boolean {
+    const type = (event as Json | null)?.type;
+    return type === 'user.message' || type === 'user.tool_result' || type === 'user.custom_tool_result';
+  }
+
+  /** Appends the user events; each that starts a turn runs one (the first with `first`, taken already). */
+  function acceptUserEvents(session: Session, events: unknown, first?: FakeAgentTurn): Json[] {
     const accepted: Json[] = [];
+    let taken = first;
     for (const event of Array.isArray(events) ? events : []) {
       if (!event || typeof event !== 'object') continue;
       append(session, event as Json);
       accepted.push(session.events[session.events.length - 1]!);
-      const type = (event as Json).type;
-      if (type === 'user.message' || type === 'user.tool_result' || type === 'user.custom_tool_result')
-        runTurn(session, event as Json);
+      if (!startsTurn(event)) continue;
+      runTurn(session, event as Json, taken ?? nextTurn());
+      taken = undefined;
     }
     return accepted;
   }
@@ -274,7 +282,17 @@ export function createFakeManagedAgents(nextTurn: () => FakeAgentTurn, answerToo
     }
     const session = resource === 'sessions' ? sessions.get(object.id) : undefined;
     if (session && sub === 'events' && subId === undefined && method === 'POST') {
-      send(response, 200, { data: acceptUserEvents(session, json.events) });
+      // The reply queued for the first turn decides whether the send is accepted at all.
+      const first = Array.isArray(json.events) && json.events.some(startsTurn) ? nextTurn() : undefined;
+      if (first?.status !== undefined && first.status >= 400) {
+        send(response, first.status, {
+          type: 'error',
+          error: { type: first.status === 429 ? 'rate_limit_error' : 'api_error', message: 'refused by the fake' },
+          request_id: randomId('req_'),
+        });
+        return true;
+      }
+      send(response, 200, { data: acceptUserEvents(session, json.events, first) });
       return true;
     }
     if (session && sub === 'events' && subId === 'stream' && method === 'GET') {

@@ -230,6 +230,7 @@ export async function startFakeAnthropic(options: StartFakeAnthropicOptions = {}
     return {
       content: reply.content ?? DEFAULT_CONTENT,
       usage: reply.usage === null ? null : (reply.usage ?? DEFAULT_USAGE),
+      ...(reply.status !== undefined ? { status: reply.status } : {}),
     };
   }, options.answerTools === true);
 
