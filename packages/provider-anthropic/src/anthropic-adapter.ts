@@ -1,4 +1,5 @@
 import { defineSdkAdapter, loadPackageBuilds } from '@genops/core/adapter';
+import { governSessionCreate, governSessionSend, watchAgent, watchSessionStream } from './anthropic-managed-agents';
 import { type AnthropicBatchMethod, governBatchCreate, watchBatchResults } from './anthropic-message-batches';
 import { anthropicMethods, governCreate } from './govern-anthropic-call';
 import type { AnthropicMethod, AnthropicModule } from './types';
@@ -68,6 +69,20 @@ export function patchModule(module: AnthropicModule): () => void {
       anthropicMethods.patch(prototype, 'results', (original) => watchBatchResults(original)),
     );
   }
+  // Managed agents: a user event sent to a session is a governed agent turn, settled from the session's
+  // event stream (see anthropic-managed-agents.ts); agents and sessions are read to learn the model.
+  const beta = module.Anthropic?.Beta;
+  const agents = beta?.Agents?.prototype;
+  undo.push(
+    anthropicMethods.patch(beta?.Sessions?.Events?.prototype, 'send', (original) =>
+      governSessionSend(original, module.APIPromise),
+    ),
+    anthropicMethods.patch(beta?.Sessions?.Events?.prototype, 'stream', watchSessionStream),
+    anthropicMethods.patch(beta?.Sessions?.prototype, 'create', (original) =>
+      governSessionCreate(original, module.APIPromise),
+    ),
+    ...['create', 'retrieve', 'update'].map((name) => anthropicMethods.patch(agents, name, watchAgent)),
+  );
   return () => {
     for (const step of undo) step();
   };

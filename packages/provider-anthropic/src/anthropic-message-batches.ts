@@ -155,7 +155,8 @@ export function createBatchResultsObserver(batchId: string, requests: number): S
   };
 }
 
-function addUsage(a: Usage, b: Usage): Usage {
+/** The sum of two usages (cache counts stay absent when both lack them). */
+export function addUsage(a: Usage, b: Usage): Usage {
   const sum = (x: number | undefined, y: number | undefined) =>
     x === undefined && y === undefined ? undefined : (x ?? 0) + (y ?? 0);
   const out: Usage = { inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens };

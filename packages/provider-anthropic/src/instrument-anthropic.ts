@@ -1,5 +1,6 @@
 import { createFallbackAPIPromise } from '@genops/core/adapter';
 import { anthropicAdapter, BATCH_RESOURCES, GOVERNED_RESOURCES } from './anthropic-adapter';
+import { governSessionCreate, governSessionSend, watchAgent, watchSessionStream } from './anthropic-managed-agents';
 import { governBatchCreate, watchBatchResults } from './anthropic-message-batches';
 import { anthropicMethods, governCreate } from './govern-anthropic-call';
 
@@ -41,6 +42,17 @@ export function instrumentAnthropic<T extends object>(client: T): T {
     if (typeof batches.results === 'function')
       batches.results = watchBatchResults(anthropicMethods.unwrap(batches.results));
   }
+  // Managed agents (see anthropic-managed-agents.ts): the session's sends are units, its stream settles them.
+  const sessions = target.beta?.sessions;
+  const wrapOwn = (resource: any, key: string, wrap: (original: any) => any) => {
+    if (typeof resource?.[key] !== 'function') return;
+    if (anthropicMethods.isGoverned(resource[key]) && Object.hasOwn(resource, key)) return;
+    resource[key] = wrap(anthropicMethods.unwrap(resource[key]));
+  };
+  wrapOwn(sessions?.events, 'send', (original) => governSessionSend(original, APIPromise));
+  wrapOwn(sessions?.events, 'stream', watchSessionStream);
+  wrapOwn(sessions, 'create', (original) => governSessionCreate(original, APIPromise));
+  for (const key of ['create', 'retrieve', 'update']) wrapOwn(target.beta?.agents, key, watchAgent);
   Object.defineProperty(target, INSTRUMENTED, { value: true });
   return client;
 }

@@ -68,3 +68,116 @@ describe('startFakeAnthropic', () => {
     expect((await unauthorized.json()).error.type).toBe('authentication_error');
   });
 });
+
+describe('startFakeAnthropic: what the SDK examples need', () => {
+  const schema = {
+    type: 'object',
+    properties: { name: { type: 'string' }, tags: { type: 'array', items: { type: 'string' } } },
+    required: ['name', 'tags'],
+  };
+  const weather = {
+    name: 'get_weather',
+    input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  };
+
+  it('answers a structured-output request with a minimal JSON value of its schema', async () => {
+    const message = await (await post({ ...body, output_config: { format: { type: 'json_schema', schema } } })).json();
+    expect(JSON.parse(message.content[0].text)).toEqual({ name: '', tags: [] });
+  });
+
+  it('answers tools with text by default, and with a tool call when answerTools is on', async () => {
+    const request = { ...body, tools: [weather] };
+    expect((await (await post(request)).json()).stop_reason).toBe('end_turn');
+    const tooling = await startFakeAnthropic({ answerTools: true });
+    try {
+      const call = (payload: unknown) =>
+        fetch(`${tooling.url}/v1/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': 'k' },
+          body: JSON.stringify(payload),
+        }).then((response) => response.json() as Promise<any>);
+      const first = await call(request);
+      expect(first.stop_reason).toBe('tool_use');
+      expect(first.content[1]).toMatchObject({ type: 'tool_use', name: 'get_weather', input: { city: '' } });
+      // Once the tool's result is in the conversation, the model answers in text.
+      const toolResult = {
+        role: 'user',
+        content: [{ type: 'tool_result', tool_use_id: first.content[1].id, content: '73f' }],
+      };
+      const second = await call({
+        ...request,
+        messages: [...body.messages, { role: 'assistant', content: first.content }, toolResult],
+      });
+      expect(second.stop_reason).toBe('end_turn');
+      // tool_choice none: no call.
+      expect((await call({ ...request, tool_choice: { type: 'none' } })).stop_reason).toBe('end_turn');
+    } finally {
+      await tooling.close();
+    }
+  });
+
+  it('pretends the MCP call of a request with mcp_servers, before the text', async () => {
+    const mcp = {
+      type: 'url',
+      url: 'http://mcp.invalid/sse',
+      name: 'example',
+      tool_configuration: { allowed_tools: ['add'] },
+    };
+    const message = await (await post({ ...body, mcp_servers: [mcp] })).json();
+    expect(message.content.map((block: { type: string }) => block.type)).toEqual([
+      'mcp_tool_use',
+      'mcp_tool_result',
+      'text',
+    ]);
+    expect(message.content[0]).toMatchObject({ name: 'add', server_name: 'example' });
+    expect(message.content[1].tool_use_id).toBe(message.content[0].id);
+  });
+
+  it('runs a managed-agents turn for a user message and streams it as SSE, history first', async () => {
+    const json = (path: string, payload?: unknown) =>
+      fetch(`${server.url}${path}`, {
+        method: payload === undefined ? 'GET' : 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': 'k' },
+        ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
+      }).then((response) => response.json() as Promise<any>);
+    const environment = await json('/v1/environments', { name: 'e' });
+    const agent = await json('/v1/agents', { name: 'a', model: 'claude-haiku-4-5' });
+    expect(agent).toMatchObject({
+      id: expect.stringMatching(/^agent_/),
+      model: { id: 'claude-haiku-4-5' },
+      version: 1,
+    });
+    const session = await json('/v1/sessions', { environment_id: environment.id, agent: agent.id });
+    expect(session.agent.model.id).toBe('claude-haiku-4-5');
+    server.enqueue({ content: 'Hi!', usage: { input: 12, output: 4 } });
+    await json(`/v1/sessions/${session.id}/events`, {
+      events: [{ type: 'user.message', content: [{ type: 'text', text: 'Hello' }] }],
+    });
+    const controller = new AbortController();
+    const response = await fetch(`${server.url}/v1/sessions/${session.id}/events/stream`, {
+      headers: { 'x-api-key': 'k' },
+      signal: controller.signal,
+    });
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    while (!text.includes('session.status_idle')) text += (await reader.read()).value ?? '';
+    controller.abort();
+    const events = text
+      .split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => JSON.parse(line.slice(6)));
+    expect(events.map((event) => event.type)).toEqual([
+      'user.message',
+      'session.status_running',
+      'span.model_request_start',
+      'agent.message',
+      'span.model_request_end',
+      'session.usage',
+      'session.status_idle',
+    ]);
+    expect(events[3].content).toEqual([{ type: 'text', text: 'Hi!' }]);
+    expect(events[4].model_usage).toMatchObject({ input_tokens: 12, output_tokens: 4 });
+    // The session keeps its cumulative usage.
+    expect((await json(`/v1/sessions/${session.id}`)).usage).toMatchObject({ input_tokens: 12, output_tokens: 4 });
+  });
+});

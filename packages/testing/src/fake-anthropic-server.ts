@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createFakeManagedAgents } from './fake-anthropic-agents';
+import { minimalValueOf } from './schema-value';
 
 /** Token counts a fake Anthropic reply reports, as the wire carries them. */
 export interface FakeAnthropicUsage {
@@ -66,6 +68,14 @@ export interface StartFakeAnthropicOptions {
   port?: number;
   /** The reply used when the queue is empty, and the base every queued reply is merged over. */
   defaults?: FakeAnthropicReply;
+  /**
+   * Answer like a model that calls its tools: a non-streamed request with custom tools (`input_schema`),
+   * `tool_choice` not `none`, whose last message is the user's and carries no `tool_result`, is answered
+   * with a `tool_use` of the tool `tool_choice` names (else the first), its input a minimal value of the
+   * tool's schema, unless the queued reply sets `toolUse` itself. Managed-agents turns likewise call a
+   * custom tool the user's message names (see `fake-anthropic-agents.ts`). Default `false` (text only).
+   */
+  answerTools?: boolean;
 }
 
 /** A running fake Anthropic server. */
@@ -83,6 +93,9 @@ export interface FakeAnthropicServer {
 }
 
 const DEFAULT_CONTENT = 'Hello from the fake Anthropic server.';
+
+/** A message batch every fake Anthropic server has from the start (`ended`, two requests), made elsewhere. */
+export const FAKE_ANTHROPIC_EXAMPLE_BATCH_ID = 'msgbatch_01HkcTjaV5uDC8jWR4ZsDV8d';
 const DEFAULT_MODEL = 'claude-sonnet-4-5';
 const DEFAULT_USAGE: FakeAnthropicUsage = { input: 20, output: 10 };
 
@@ -101,7 +114,9 @@ const ERROR_TYPES: Record<number, string> = {
  * Starts a fake Anthropic Messages API on 127.0.0.1: `POST /v1/messages` in JSON and in SSE
  * (`message_start`, `content_block_start`, `ping`, `content_block_delta`, `content_block_stop`,
  * `message_delta`, `message_stop`), with errors as `{type:'error', error:{type, message}}`. It accepts
- * `x-api-key` or `Authorization: Bearer` and answers 401 without either.
+ * `x-api-key` or `Authorization: Bearer` and answers 401 without either. Message batches and the Managed
+ * Agents routes (environments, agents, vaults, skills, files, sessions and their events; see
+ * `fake-anthropic-agents.ts`) are served too.
  *
  * @example
  * const server = await startFakeAnthropic();
@@ -142,6 +157,8 @@ export async function startFakeAnthropic(options: StartFakeAnthropicOptions = {}
       sendJson(response, 200, { input_tokens: Math.ceil(rawBody.length / 4) }, {});
       return;
     }
+    const agents = managedAgents.handle(request.method ?? 'GET', path, queryOf(request.url), body, response);
+    if (agents) return;
     if (path.startsWith('/v1/messages/batches')) {
       handleBatches(request.method ?? 'GET', path, body, headers.host ?? `127.0.0.1:${port}`, response);
       return;
@@ -170,9 +187,14 @@ export async function startFakeAnthropic(options: StartFakeAnthropicOptions = {}
       return;
     }
     const model = reply.model ?? (typeof body.model === 'string' ? body.model : DEFAULT_MODEL);
-    const content = reply.content ?? DEFAULT_CONTENT;
+    // A request for structured output (`output_config.format`, beta `output_format`) gets a minimal
+    // JSON value of its schema, as a model in strict mode would send.
+    const schema = requestedSchema(body);
+    const content = reply.content ?? (schema === undefined ? DEFAULT_CONTENT : JSON.stringify(minimalValueOf(schema)));
     const usage = reply.usage === null ? null : (reply.usage ?? DEFAULT_USAGE);
-    const stopReason = reply.stopReason ?? (reply.toolUse && body.stream !== true ? 'tool_use' : 'end_turn');
+    const toolUse = reply.toolUse ?? (options.answerTools && body.stream !== true ? toolCallFor(body) : undefined);
+    const stopReason = reply.stopReason ?? (toolUse && body.stream !== true ? 'tool_use' : 'end_turn');
+    const mcpBlocks = mcpBlocksFor(body);
     const id = randomId('msg_');
 
     if (reply.malformed && body.stream !== true) {
@@ -181,7 +203,7 @@ export async function startFakeAnthropic(options: StartFakeAnthropicOptions = {}
       return;
     }
     if (body.stream === true) {
-      const events = streamEvents(id, model, content, reply.chunks ?? 3, usage, stopReason);
+      const events = streamEvents(id, model, content, reply.chunks ?? 3, usage, stopReason, mcpBlocks);
       await sendSse(response, events, reply, responseHeaders);
       return;
     }
@@ -191,8 +213,9 @@ export async function startFakeAnthropic(options: StartFakeAnthropicOptions = {}
       role: 'assistant',
       model,
       content: [
+        ...mcpBlocks,
         { type: 'text', text: content },
-        ...(reply.toolUse ? [{ type: 'tool_use', id: randomId('toolu_'), ...reply.toolUse }] : []),
+        ...(toolUse ? [{ type: 'tool_use', id: randomId('toolu_'), ...toolUse }] : []),
       ],
       stop_reason: stopReason,
       stop_sequence: null,
@@ -201,7 +224,25 @@ export async function startFakeAnthropic(options: StartFakeAnthropicOptions = {}
     sendJson(response, 200, message, responseHeaders);
   }
 
+  // Managed agents: each agent turn takes the next queued reply's content and usage, like a message.
+  const managedAgents = createFakeManagedAgents(() => {
+    const reply: FakeAnthropicReply = { ...defaults, ...queue.shift() };
+    return {
+      content: reply.content ?? DEFAULT_CONTENT,
+      usage: reply.usage === null ? null : (reply.usage ?? DEFAULT_USAGE),
+      ...(reply.status !== undefined ? { status: reply.status } : {}),
+    };
+  }, options.answerTools === true);
+
   const batches = new Map<string, { requests: Array<{ custom_id: string; params: any }>; created: string }>();
+  // A batch some other process created earlier, for programs that only read results (batch-results.ts).
+  batches.set(FAKE_ANTHROPIC_EXAMPLE_BATCH_ID, {
+    requests: ['first', 'second'].map((name) => ({
+      custom_id: `${name}-request`,
+      params: { model: DEFAULT_MODEL, max_tokens: 1024, messages: [{ role: 'user', content: 'Hello, world' }] },
+    })),
+    created: new Date().toISOString(),
+  });
 
   /**
    * Message batches: `POST /v1/messages/batches` creates one (`in_progress`); `GET .../{id}` reads it
@@ -317,6 +358,45 @@ function wireUsage(usage: FakeAnthropicUsage) {
   };
 }
 
+/** The JSON Schema a request asks its answer to follow, if any. */
+function requestedSchema(body: any): unknown {
+  const format = body?.output_config?.format ?? body?.output_format;
+  return format?.type === 'json_schema' ? format.schema : undefined;
+}
+
+/** The tool call a model would make (see `answerTools`), or `undefined` when it would answer in text. */
+function toolCallFor(body: any): { name: string; input: Record<string, unknown> } | undefined {
+  const tools: any[] = Array.isArray(body.tools)
+    ? body.tools.filter((tool: any) => typeof tool?.name === 'string' && tool.input_schema)
+    : [];
+  if (tools.length === 0 || body.tool_choice?.type === 'none') return undefined;
+  const last = Array.isArray(body.messages) ? body.messages[body.messages.length - 1] : undefined;
+  if (last?.role !== 'user') return undefined;
+  if (Array.isArray(last.content) && last.content.some((block: any) => block?.type === 'tool_result')) return undefined;
+  const named =
+    body.tool_choice?.type === 'tool' ? tools.find((tool) => tool.name === body.tool_choice.name) : undefined;
+  const tool = named ?? tools[0];
+  const input = minimalValueOf(tool.input_schema);
+  return { name: tool.name, input: input && typeof input === 'object' ? (input as Record<string, unknown>) : {} };
+}
+
+/**
+ * Beta `mcp_servers`: Anthropic's servers call the MCP server themselves, and the answer carries that
+ * call as an `mcp_tool_use` block and its `mcp_tool_result`, before the text. The fake pretends: one
+ * call to the first server's first allowed tool (else `echo`), with an empty input and the result `ok`.
+ */
+function mcpBlocksFor(body: any): Array<Record<string, unknown>> {
+  const server = Array.isArray(body?.mcp_servers) ? body.mcp_servers[0] : undefined;
+  if (typeof server?.name !== 'string') return [];
+  const allowed = server.tool_configuration?.allowed_tools;
+  const name = Array.isArray(allowed) && typeof allowed[0] === 'string' ? allowed[0] : 'echo';
+  const id = randomId('mcptoolu_');
+  return [
+    { type: 'mcp_tool_use', id, name, server_name: server.name, input: {} },
+    { type: 'mcp_tool_result', tool_use_id: id, is_error: false, content: [{ type: 'text', text: 'ok' }] },
+  ];
+}
+
 function streamEvents(
   id: string,
   model: string,
@@ -324,6 +404,7 @@ function streamEvents(
   chunks: number,
   usage: FakeAnthropicUsage | null,
   stopReason: string,
+  leadingBlocks: Array<Record<string, unknown>> = [],
 ): Array<Record<string, unknown>> {
   // `message_start` carries the input counts and a placeholder output count; `message_delta` the
   // final, cumulative output count (and, as the real API does, the input counts again).
@@ -342,13 +423,20 @@ function streamEvents(
         ...(start ? { usage: start } : {}),
       },
     },
-    { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
-    { type: 'ping' },
   ];
-  for (const text of splitContent(content, chunks)) {
-    events.push({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } });
+  // Blocks before the text (MCP calls) arrive whole in their `content_block_start`.
+  leadingBlocks.forEach((block, index) => {
+    events.push({ type: 'content_block_start', index, content_block: block }, { type: 'content_block_stop', index });
+  });
+  const text = leadingBlocks.length;
+  events.push(
+    { type: 'content_block_start', index: text, content_block: { type: 'text', text: '' } },
+    { type: 'ping' },
+  );
+  for (const part of splitContent(content, chunks)) {
+    events.push({ type: 'content_block_delta', index: text, delta: { type: 'text_delta', text: part } });
   }
-  events.push({ type: 'content_block_stop', index: 0 });
+  events.push({ type: 'content_block_stop', index: text });
   const deltaUsage = usage
     ? {
         input_tokens: usage.input,
@@ -430,6 +518,11 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
     ...headers,
   });
   response.end(text);
+}
+
+function queryOf(url: string | undefined): URLSearchParams {
+  const at = url?.indexOf('?') ?? -1;
+  return new URLSearchParams(at >= 0 ? url!.slice(at + 1) : '');
 }
 
 function readBody(request: IncomingMessage): Promise<string> {

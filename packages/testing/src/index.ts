@@ -6,6 +6,7 @@ export {
 } from './debian-package';
 export { expectGenOpsCompliant } from './expect-compliant';
 export {
+  FAKE_ANTHROPIC_EXAMPLE_BATCH_ID,
   type FakeAnthropicReply,
   type FakeAnthropicRequest,
   type FakeAnthropicServer,

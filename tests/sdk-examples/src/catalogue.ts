@@ -1,3 +1,5 @@
+import { FAKE_ANTHROPIC_EXAMPLE_BATCH_ID } from '@genops/testing';
+
 /** One vendored example program the suite runs. */
 export interface ExampleProgram {
   sdk: 'openai-node' | 'anthropic-sdk-typescript' | 'vercel-ai';
@@ -28,6 +30,11 @@ export interface ExampleProgram {
    * from the checkout's root): copied from `vendor/<sdk>/` into the run's working directory, same path.
    */
   cwdFiles?: string[];
+  /**
+   * `false` for a program that makes no billable request (counting tokens, reading results of a batch made
+   * elsewhere): the suite checks it passes untouched (same output, no unit) in every mode.
+   */
+  billable?: false;
   /**
    * Variables the example reads for its configuration (all three runs): `{openai}` and `{anthropic}` in a
    * value become the fake servers' base URLs.
@@ -122,6 +129,45 @@ export const EXAMPLES: readonly ExampleProgram[] = [
   { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/cancellation.ts` },
   { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/middleware.ts` },
   { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/web-search.ts` },
+  ...[
+    'autoCompaction',
+    'mcp',
+    'structured-outputs-json-schema',
+    'structured-outputs-raw',
+    'structured-outputs-streaming',
+    'structured-outputs-zod',
+    'tools',
+    'tools-helpers-advanced',
+    'tools-helpers-advanced-streaming',
+    'tools-helpers-json-schema',
+    'tools-helpers-memory',
+    'web-search-stream',
+    // Managed agents: each user event sent to a session is one governed agent turn.
+    'agents',
+    'agents-with-files',
+    'managed-agents-streaming-deltas-manual',
+  ].map((name): ExampleProgram => ({ sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/${name}.ts` })),
+  {
+    sdk: 'anthropic-sdk-typescript',
+    file: `${ANTHROPIC}/agents-comprehensive.ts`,
+    // Stored in a vault and sent to the fake only; the fake never calls the MCP server.
+    env: { GITHUB_TOKEN: 'github_pat_placeholder' },
+  },
+  {
+    sdk: 'anthropic-sdk-typescript',
+    file: `${ANTHROPIC}/managed-agents-observe-tool-calls.ts`,
+    // Its main() creates the session in this environment (on the fake, any id); the key is for the
+    // self-hosted scenario it does not run. The fake's agent calls `current_time`, which the prompt names.
+    env: { ANTHROPIC_ENVIRONMENT_ID: 'env_placeholder' },
+  },
+  { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/count-tokens.ts`, billable: false },
+  {
+    sdk: 'anthropic-sdk-typescript',
+    file: `${ANTHROPIC}/batch-results.ts`,
+    // Reads a batch another process created (the fake has it from the start): nothing to settle here.
+    args: [FAKE_ANTHROPIC_EXAMPLE_BATCH_ID],
+    billable: false,
+  },
   { sdk: 'vercel-ai', file: `${VERCEL}/generate-text/openai/basic.ts`, tsx: true },
   ...[
     'generate-text/anthropic/basic',
@@ -132,7 +178,10 @@ export const EXAMPLES: readonly ExampleProgram[] = [
 ];
 
 const SERVER = 'starts a web server or runs in a browser / Next.js route, not a program that ends';
-const AGENTS = 'Anthropic managed agents (beta agents, environments, sessions, vaults, skills): no fake routes';
+const SELF_HOSTED =
+  'Managed Agents self-hosted environment: needs a provisioned environment id and key (ANTHROPIC_ENVIRONMENT_ID/_KEY) ' +
+  "and runs the agent toolset's bash and file tools on this host; the turns it posts go through " +
+  'beta.sessions.events.send, governed (packages/provider-anthropic/src/managed-agents.test.ts)';
 
 /** Vendored examples the suite does not run, with the reason. Every other vendored file is in EXAMPLES. */
 export const SKIPPED: readonly SkippedExample[] = [
@@ -148,35 +197,9 @@ export const SKIPPED: readonly SkippedExample[] = [
     file: `${OPENAI}/mtls/${name}.mjs`,
     reason: 'mutual TLS with client certificates',
   })),
-  ...['agents', 'agents-comprehensive', 'agents-with-files'].map((name) => ({
+  ...['managed-agents-self-hosted-sandbox-worker', 'managed-agents-worker-dispatch'].map((name) => ({
     file: `${ANTHROPIC}/${name}.ts`,
-    reason: AGENTS,
-  })),
-  ...[
-    'managed-agents-observe-tool-calls',
-    'managed-agents-self-hosted-sandbox-worker',
-    'managed-agents-streaming-deltas-manual',
-    'managed-agents-worker-dispatch',
-  ].map((name) => ({ file: `${ANTHROPIC}/${name}.ts`, reason: AGENTS })),
-  { file: `${ANTHROPIC}/count-tokens.ts`, reason: 'makes no billable call (count_tokens is free)' },
-  { file: `${ANTHROPIC}/mcp.ts`, reason: 'needs a remote MCP server (beta mcp_servers)' },
-  { file: `${ANTHROPIC}/tools.ts`, reason: 'asserts the model called its tool; the fake answers text' },
-  ...[
-    'autoCompaction',
-    'batch-results',
-    'structured-outputs-json-schema',
-    'structured-outputs-raw',
-    'structured-outputs-streaming',
-    'structured-outputs-zod',
-    'tools-helpers-advanced',
-    'tools-helpers-advanced-streaming',
-    'tools-helpers-json-schema',
-    'tools-helpers-memory',
-    'web-search-stream',
-  ].map((name) => ({
-    file: `${ANTHROPIC}/${name}.ts`,
-    reason:
-      'not run: time budget of the suite on a 2-core machine (demo.ts and streaming.ts stand for the Messages API)',
+    reason: SELF_HOSTED,
   })),
 ];
 

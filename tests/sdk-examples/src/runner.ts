@@ -161,10 +161,15 @@ const BILLABLE_POST = [
   /^\/v1\/threads\/[^/]+\/runs\/[^/]+\/submit_tool_outputs$/,
   /^\/v1\/messages$/,
   /^\/v1\/messages\/batches$/,
+  // Managed agents: a user event sent to a session runs an agent turn.
+  /^\/v1\/sessions\/[^/]+\/events$/,
 ];
 
 /** A request the provider would bill (model calls, media, batch and fine-tuning job creation, Assistants runs). */
 export function isBillable(request: RecordedRequest): boolean {
+  // A managed-agents session created with `initial_events` runs its first turn at once.
+  if (request.method === 'POST' && request.path === '/v1/sessions')
+    return Array.isArray(request.body?.initial_events) && request.body.initial_events.length > 0;
   return request.method === 'POST' && BILLABLE_POST.some((pattern) => pattern.test(request.path));
 }
 
@@ -183,7 +188,7 @@ export function normaliseOutput(text: string): string {
     text
       .replace(GENOPS_STACK_FRAME, '')
       .replace(
-        /\b(chatcmpl|cmpl|resp|msg|rs|fc|call|toolu|msgbatch|batch|file|ftjob|ftevent|img|video|req|aitxt)[-_][A-Za-z0-9_-]+/g,
+        /\b(chatcmpl|cmpl|resp|msg|rs|fc|call|toolu|msgbatch|batch|file|ftjob|ftevent|img|video|req|aitxt|env|agent|sesn|sevt|sesrsc|vlt|vcrd|skill)[-_][A-Za-z0-9_-]+/g,
         '$1-<id>',
       )
       // Assistants API ids; a long tail, so that words like `thread_id` or `run_step` stay.

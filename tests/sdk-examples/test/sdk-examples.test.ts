@@ -49,8 +49,9 @@ const results = new Map<ExampleProgram, Promise<ExampleRuns>>();
 beforeAll(async () => {
   // The examples' TypeScript is compiled once here (but for those that run under tsx), not on every run.
   const compiled = await compileExamples(EXAMPLES.filter((example) => !example.tsx));
+  // Tools are answered with a tool call, as a model would (tools.ts asserts it; toolRunner examples loop once).
   for (let i = 0; i < Math.min(CONCURRENCY, EXAMPLES.length); i++)
-    slots.push({ openai: await startFakeOpenAI(), anthropic: await startFakeAnthropic() });
+    slots.push({ openai: await startFakeOpenAI(), anthropic: await startFakeAnthropic({ answerTools: true }) });
   const queue = EXAMPLES.map((example) => {
     let settle!: { resolve: (runs: ExampleRuns) => void; reject: (error: unknown) => void };
     results.set(example, new Promise<ExampleRuns>((resolve, reject) => (settle = { resolve, reject })));
@@ -98,6 +99,16 @@ describe('the SDKs’ own example programs, run unchanged', () => {
       async () => {
         const { plain, governed, 'tiny-budget': tiny } = await results.get(example)!;
         expect(plain.exitCode, describeRun(plain)).toBe(0);
+        if (example.billable === false) {
+          // A program that bills nothing (counting tokens, reading a batch made elsewhere) passes untouched.
+          expect(plain.billable).toEqual([]);
+          for (const result of [governed, tiny]) {
+            expect(result.exitCode, describeRun(result)).toBe(0);
+            expect(normaliseOutput(result.stdout)).toBe(normaliseOutput(plain.stdout));
+            expect(executedUnits(result.spans)).toEqual([]);
+          }
+          return;
+        }
         expect(plain.billable.length, 'the example makes no billable request against the fake').toBeGreaterThan(0);
 
         expect(governed.exitCode, describeRun(governed)).toBe(0);

@@ -98,6 +98,25 @@ describe('endpoint from the URL path', () => {
       expect(endpointFor('POST', path)).toMatchObject({ wire: 'unknown' });
   });
 
+  it('leaves Anthropic Managed Agents set-up alone and governs a user event sent to a session', () => {
+    for (const path of [
+      '/v1/agents?beta=true',
+      '/v1/agents/agent_1/archive',
+      '/v1/environments',
+      '/v1/environments/env_1/work/work_1/heartbeat',
+      '/v1/vaults/vlt_1/credentials',
+      '/v1/skills',
+      '/v1/sessions?beta=true',
+      '/v1/sessions/sesn_1/archive',
+    ])
+      expect(endpointFor('POST', path), path).toBeUndefined();
+    // A session's events run an agent turn; Mistral's `/v1/agents/completions` is a model call.
+    expect(endpointFor('POST', '/v1/sessions/sesn_1/events?beta=true')).toMatchObject({ wire: 'unknown' });
+    expect(endpointFor('POST', '/v1/agents/completions')).toMatchObject({ wire: 'openai-chat' });
+    // A look-alike resource name is not set-up.
+    expect(endpointFor('POST', '/v1/agentsx')).toMatchObject({ wire: 'unknown' });
+  });
+
   it('takes the model from the path where the API puts it there', () => {
     expect(
       endpointFor('POST', '/v1/projects/p/locations/l/publishers/google/models/gemini-2.5-pro:generateContent'),

@@ -49,8 +49,31 @@ const FREE_SUFFIXES = [
  */
 function isFreeWrite(path: string): boolean {
   for (const suffix of FREE_SUFFIXES) if (path.endsWith(suffix)) return true;
+  if (isManagedAgentsSetup(path)) return true;
   if (path.includes('/uploads/')) return true;
   return path.includes('/threads') && !path.includes('/runs');
+}
+
+/** Anthropic Managed Agents resources whose writes configure, not run (see isManagedAgentsSetup). */
+const MANAGED_AGENTS_RESOURCES = ['/v1/agents', '/v1/environments', '/v1/vaults', '/v1/skills', '/v1/sessions'];
+
+/**
+ * Anthropic Managed Agents set-up: creating and editing agents, environments (and a self-hosted
+ * environment's work items), vaults, skills and sessions bills nothing. A user event sent to a session
+ * (`POST /v1/sessions/{id}/events`) runs an agent turn and bills: it is not free. A session created with
+ * `initial_events` runs one too, which the path cannot tell: the Anthropic adapter governs that call;
+ * egress alone lets it pass (docs/egress.md). `/completions` under `/v1/agents` (Mistral's agents API)
+ * is a model call, not set-up.
+ */
+function isManagedAgentsSetup(path: string): boolean {
+  if (path.endsWith('/events') || path.endsWith('/completions')) return false;
+  for (const resource of MANAGED_AGENTS_RESOURCES) {
+    const at = path.indexOf(resource);
+    if (at < 0) continue;
+    const next = path.charCodeAt(at + resource.length);
+    if (Number.isNaN(next) || next === 47 /* '/' */) return true;
+  }
+  return false;
 }
 
 /** Gemini API / Vertex AI methods (`...:{method}`, lower case) that bill. */

@@ -1,0 +1,328 @@
+import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { minimalValueOf } from './schema-value';
+
+/** What one agent turn of the fake reports: the reply text and the token usage of its one model request. */
+export interface FakeAgentTurn {
+  /** The `agent.message` text. */
+  content: string;
+  /** `span.model_request_end.model_usage`; `null` sends a turn with no usage event at all. */
+  usage: { input: number; output: number; cacheRead?: number; cacheWrite?: number } | null;
+  /** Refuse the send that would start this turn with this HTTP status (nothing is appended). */
+  status?: number;
+}
+
+type Json = Record<string, any>;
+
+interface Session {
+  object: Json;
+  events: Json[];
+  /** Open `events/stream` connections, woken when an event is appended. */
+  listeners: Set<() => void>;
+}
+
+/**
+ * Claude Managed Agents, as far as the SDK's example programs use them (beta `managed-agents-2026-04-01`):
+ * environments, agents (with versions), vaults and their credentials, skills, sessions with resources,
+ * and each session's event log. A `user.message` (or a tool result) sent to a session — with
+ * `events.send` or as a session's `initial_events` — runs one agent turn at once: `session.status_running`,
+ * `span.model_request_start`, `agent.message`, `span.model_request_end` (with the turn's `model_usage`),
+ * `session.usage` (cumulative) and `session.status_idle` (`end_turn`). `GET .../events/stream` replays the
+ * session's log as SSE, then stays open for new events until the client leaves; with `event_deltas`
+ * it previews each `agent.message` with `event_start` and `event_delta` events first.
+ *
+ * With `answerTools`, a `user.message` whose text names one of the agent's custom tools (its name with
+ * `_` read as a space, e.g. "current time" for `current_time`) is answered with an `agent.custom_tool_use`
+ * of that tool (a minimal input of its schema) and an idle that `requires_action`; the
+ * `user.custom_tool_result` the app sends back runs the turn that answers in text.
+ */
+export function createFakeManagedAgents(nextTurn: () => FakeAgentTurn, answerTools = false) {
+  const objects = new Map<string, Json>();
+  const agentVersions = new Map<string, Json[]>();
+  const sessions = new Map<string, Session>();
+
+  function send(response: ServerResponse, status: number, body: unknown): void {
+    const text = JSON.stringify(body);
+    response.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      'request-id': randomId('req_'),
+    });
+    response.end(text);
+  }
+
+  function notFound(response: ServerResponse, what: string): void {
+    send(response, 404, {
+      type: 'error',
+      error: { type: 'not_found_error', message: `Not found: ${what}` },
+      request_id: randomId('req_'),
+    });
+  }
+
+  function created(prefix: string, type: string, fields: Json): Json {
+    const now = new Date().toISOString();
+    const object = { id: randomId(prefix), type, ...fields, created_at: now, updated_at: now, archived_at: null };
+    objects.set(object.id, object);
+    return object;
+  }
+
+  function page(data: unknown[]): Json {
+    return { data, next_page: null };
+  }
+
+  function agentObject(body: Json, previous?: Json): Json {
+    const model = body.model ?? previous?.model;
+    return {
+      name: body.name ?? previous?.name ?? '',
+      description: body.description ?? previous?.description ?? null,
+      model: typeof model === 'string' ? { id: model, speed: 'standard' } : (model ?? null),
+      system: body.system ?? previous?.system ?? null,
+      tools: body.tools ?? previous?.tools ?? [],
+      mcp_servers: body.mcp_servers ?? previous?.mcp_servers ?? [],
+      skills: (body.skills ?? previous?.skills ?? []).map((skill: Json) => ({ version: 'latest', ...skill })),
+      metadata: body.metadata ?? previous?.metadata ?? {},
+      version: (previous?.version ?? 0) + 1,
+    };
+  }
+
+  function append(session: Session, event: Json): void {
+    session.events.push({ id: randomId('sevt_'), processed_at: new Date().toISOString(), ...event });
+    for (const wake of session.listeners) wake();
+  }
+
+  /** The custom tool a `user.message` names (see `answerTools`), if any. */
+  function toolNamedBy(session: Session, event: Json): Json | undefined {
+    if (!answerTools || event.type !== 'user.message' || !Array.isArray(event.content)) return undefined;
+    const text = event.content
+      .map((block: Json) => (typeof block?.text === 'string' ? block.text : ''))
+      .join(' ')
+      .toLowerCase();
+    const tools: Json[] = Array.isArray(session.object.agent?.tools) ? session.object.agent.tools : [];
+    return tools.find(
+      (tool) =>
+        tool?.type === 'custom' && typeof tool.name === 'string' && text.includes(tool.name.replaceAll('_', ' ')),
+    );
+  }
+
+  /** One agent turn in answer to a user event: one model request, then idle. */
+  function runTurn(session: Session, trigger: Json, turn: FakeAgentTurn = nextTurn()): void {
+    const usage = session.object.usage;
+    append(session, { type: 'session.status_running' });
+    const start = randomId('sevt_');
+    session.events.push({ id: start, type: 'span.model_request_start', processed_at: new Date().toISOString() });
+    const tool = toolNamedBy(session, trigger);
+    if (tool) {
+      const input = minimalValueOf(tool.input_schema);
+      append(session, {
+        type: 'agent.custom_tool_use',
+        name: tool.name,
+        input: input && typeof input === 'object' ? input : {},
+      });
+    } else {
+      append(session, { type: 'agent.message', content: [{ type: 'text', text: turn.content }] });
+    }
+    const lastId = session.events[session.events.length - 1]!.id;
+    if (turn.usage) {
+      const model_usage = {
+        input_tokens: turn.usage.input,
+        output_tokens: turn.usage.output,
+        cache_read_input_tokens: turn.usage.cacheRead ?? 0,
+        cache_creation_input_tokens: turn.usage.cacheWrite ?? 0,
+      };
+      append(session, { type: 'span.model_request_end', model_request_start_id: start, is_error: false, model_usage });
+      usage.input_tokens += model_usage.input_tokens;
+      usage.output_tokens += model_usage.output_tokens;
+      usage.cache_read_input_tokens += model_usage.cache_read_input_tokens;
+      append(session, { type: 'session.usage', usage: { ...usage } });
+    }
+    session.object.status = 'idle';
+    const stopReason = tool ? { type: 'requires_action', event_ids: [lastId] } : { type: 'end_turn' };
+    append(session, { type: 'session.status_idle', stop_reason: stopReason, stop_details: null });
+  }
+
+  function startsTurn(event: unknown): boolean {
+    const type = (event as Json | null)?.type;
+    return type === 'user.message' || type === 'user.tool_result' || type === 'user.custom_tool_result';
+  }
+
+  /** Appends the user events; each that starts a turn runs one (the first with `first`, taken already). */
+  function acceptUserEvents(session: Session, events: unknown, first?: FakeAgentTurn): Json[] {
+    const accepted: Json[] = [];
+    let taken = first;
+    for (const event of Array.isArray(events) ? events : []) {
+      if (!event || typeof event !== 'object') continue;
+      append(session, event as Json);
+      accepted.push(session.events[session.events.length - 1]!);
+      if (!startsTurn(event)) continue;
+      runTurn(session, event as Json, taken ?? nextTurn());
+      taken = undefined;
+    }
+    return accepted;
+  }
+
+  function stream(session: Session, deltas: boolean, response: ServerResponse): void {
+    response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+    response.flushHeaders();
+    let sent = 0;
+    const flush = () => {
+      while (sent < session.events.length && !response.destroyed) {
+        const event = session.events[sent++]!;
+        if (deltas && event.type === 'agent.message') {
+          const frames = [
+            { type: 'event_start', event: { id: event.id, type: 'agent.message' } },
+            ...event.content.map((block: Json, index: number) => ({
+              type: 'event_delta',
+              event_id: event.id,
+              delta: { type: 'content_delta', index, content: block },
+            })),
+          ];
+          for (const frame of frames) response.write(`event: ${frame.type}\ndata: ${JSON.stringify(frame)}\n\n`);
+        }
+        response.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      }
+    };
+    session.listeners.add(flush);
+    response.on('close', () => session.listeners.delete(flush));
+    flush();
+  }
+
+  /** Answers a managed-agents route; `false` when `path` is not one. */
+  function handle(method: string, path: string, query: URLSearchParams, body: any, response: ServerResponse): boolean {
+    const parts = path.split('/').slice(2); // ['', 'v1', resource, ...]
+    const [resource, id, sub, subId] = parts;
+    const json: Json = body && typeof body === 'object' ? body : {};
+    switch (resource) {
+      case 'environments':
+      case 'vaults':
+      case 'agents':
+      case 'sessions':
+      case 'skills':
+      case 'files':
+        break;
+      default:
+        return false;
+    }
+    if (method === 'POST' && id === undefined) {
+      switch (resource) {
+        case 'environments':
+          send(response, 200, created('env_', 'environment', { name: json.name ?? '', metadata: {} }));
+          return true;
+        case 'vaults':
+          send(response, 200, created('vlt_', 'vault', { display_name: json.display_name ?? '', metadata: {} }));
+          return true;
+        case 'skills':
+          send(response, 200, created('skill_', 'skill', { source: 'custom', latest_version: '1' }));
+          return true;
+        case 'files':
+          send(
+            response,
+            200,
+            created('file_', 'file', { filename: 'upload', mime_type: 'text/plain', downloadable: false }),
+          );
+          return true;
+        case 'agents': {
+          const agent = created('agent_', 'agent', agentObject(json));
+          agentVersions.set(agent.id, [agent]);
+          send(response, 200, agent);
+          return true;
+        }
+        case 'sessions': {
+          const reference = typeof json.agent === 'string' ? { id: json.agent } : (json.agent ?? {});
+          const agent = objects.get(reference.id);
+          if (!agent) {
+            notFound(response, `agent ${reference.id}`);
+            return true;
+          }
+          const object = created('sesn_', 'session', {
+            agent: { ...agent, type: 'agent', created_at: undefined, updated_at: undefined, archived_at: undefined },
+            environment_id: json.environment_id,
+            title: json.title ?? null,
+            metadata: json.metadata ?? {},
+            resources: (json.resources ?? []).map((entry: Json) => ({ id: randomId('sesrsc_'), ...entry })),
+            vault_ids: json.vault_ids ?? [],
+            budget: json.budget ?? null,
+            status: 'idle',
+            stats: {},
+            usage: { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0 },
+            outcome_evaluations: [],
+          });
+          const session: Session = { object, events: [], listeners: new Set() };
+          sessions.set(object.id, session);
+          acceptUserEvents(session, json.initial_events);
+          send(response, 200, object);
+          return true;
+        }
+      }
+    }
+    const object = id === undefined ? undefined : objects.get(id);
+    if (!object) {
+      notFound(response, `${method} ${path}`);
+      return true;
+    }
+    if (resource === 'agents' && method === 'POST' && sub === undefined) {
+      const next = { ...object, ...agentObject(json, object), updated_at: new Date().toISOString() };
+      objects.set(object.id, next);
+      agentVersions.get(object.id)?.push(next);
+      send(response, 200, next);
+      return true;
+    }
+    if (resource === 'agents' && method === 'GET' && sub === 'versions') {
+      send(response, 200, page([...(agentVersions.get(object.id) ?? [])].reverse()));
+      return true;
+    }
+    if (resource === 'vaults' && method === 'POST' && sub === 'credentials' && subId === undefined) {
+      // The credential's secret is never echoed back, as the real API does.
+      const auth = { type: json.auth?.type, mcp_server_url: json.auth?.mcp_server_url };
+      send(
+        response,
+        200,
+        created('vcrd_', 'vault_credential', { vault_id: object.id, display_name: json.display_name, auth }),
+      );
+      return true;
+    }
+    const session = resource === 'sessions' ? sessions.get(object.id) : undefined;
+    if (session && sub === 'events' && subId === undefined && method === 'POST') {
+      // The reply queued for the first turn decides whether the send is accepted at all.
+      const first = Array.isArray(json.events) && json.events.some(startsTurn) ? nextTurn() : undefined;
+      if (first?.status !== undefined && first.status >= 400) {
+        send(response, first.status, {
+          type: 'error',
+          error: { type: first.status === 429 ? 'rate_limit_error' : 'api_error', message: 'refused by the fake' },
+          request_id: randomId('req_'),
+        });
+        return true;
+      }
+      send(response, 200, { data: acceptUserEvents(session, json.events, first) });
+      return true;
+    }
+    if (session && sub === 'events' && subId === 'stream' && method === 'GET') {
+      stream(session, query.getAll('event_deltas').length > 0 || query.getAll('event_deltas[]').length > 0, response);
+      return true;
+    }
+    if (session && sub === 'events' && subId === undefined && method === 'GET') {
+      send(response, 200, page(session.events));
+      return true;
+    }
+    if (session && sub === 'resources' && method === 'GET') {
+      send(response, 200, page(session.object.resources));
+      return true;
+    }
+    if (method === 'GET' && sub === undefined) {
+      send(response, 200, object);
+      return true;
+    }
+    if ((method === 'POST' && sub === 'archive') || method === 'DELETE') {
+      object.archived_at = new Date().toISOString();
+      send(response, 200, method === 'DELETE' ? { id: object.id, type: `${object.type}_deleted` } : object);
+      return true;
+    }
+    notFound(response, `${method} ${path}`);
+    return true;
+  }
+
+  return { handle };
+}
+
+function randomId(prefix: string): string {
+  return `${prefix}${randomBytes(12).toString('hex')}`;
+}
