@@ -7,6 +7,7 @@ import { GenOps, type GenOpsHandle, type GenOpsOptions, loadPolicyFile, withAttr
 import { type DispatchHandler, type DispatchOptions, governWire } from '@genops/core/internal';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Agent } from 'undici';
+import { fixedSettings, type LiveSettings, watchGatewaySettings } from './live-settings';
 import { serveModels } from './models';
 import {
   type GatewayOptions,
@@ -101,9 +102,16 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const ownsGenOps = !isHandle(given);
   // The gateway calls providers itself: no SDK in this process needs patching unless the caller asks.
   const genops = isHandle(given) ? given : GenOps.init({ autoInstrument: false, ...(genopsOptions as GenOpsOptions) });
+  let live: LiveSettings | undefined;
   try {
-    return await build(options, settings, genops, ownsGenOps);
+    // The policy file's gateway: section is applied again whenever the file changes, as its policy is.
+    live =
+      policyFile && genopsOptions?.watchPolicy !== false
+        ? watchGatewaySettings(policyFile, options, genopsOptions?.onPolicyError)
+        : fixedSettings(settings);
+    return await build(options, live, genops, ownsGenOps);
   } catch (error) {
+    live?.close();
     if (ownsGenOps) await genops.shutdown();
     throw error;
   }
@@ -123,13 +131,15 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
 
 async function build(
   options: GatewayOptions,
-  settings: ResolvedSettings,
+  live: LiveSettings,
   genops: GenOpsHandle,
   ownsGenOps: boolean,
 ): Promise<Gateway> {
+  // What the server is built with (listen address, body limit): fixed for its life.
+  const started = live.current;
   const app: FastifyInstance = Fastify({
     logger: false,
-    bodyLimit: settings.maxBodyBytes,
+    bodyLimit: started.maxBodyBytes,
     ...(options.https ? { https: options.https } : {}),
   }) as unknown as FastifyInstance;
   app.decorate('genops', genops);
@@ -188,6 +198,8 @@ async function build(
     const response = reply.raw;
     const refuse = (refusal: Refusal) => sendRefusal(response, route.errors, refusal);
     if (closing) return refuse(gatewayRefusal(503, 'gateway_closing', 'the gateway is shutting down; retry'));
+    // Read once: a reload while this request is served does not change its key or upstream.
+    const settings = live.current;
     const key = authenticate(settings, request.headers);
     if (!key)
       return refuse(
@@ -285,7 +297,7 @@ async function build(
       return inFlight.size;
     },
     async listen() {
-      await app.listen({ host: settings.host, port: settings.port });
+      await app.listen({ host: started.host, port: started.port });
       const address = app.server.address() as AddressInfo;
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       url = `${options.https ? 'https' : 'http'}://${host}:${address.port}`;
@@ -294,13 +306,14 @@ async function build(
     async close() {
       if (closing) return;
       closing = true;
+      live.close();
       // Stop accepting; idle keep-alive connections go now, busy ones when their response ends.
       const serverClosed = app.server.listening
         ? new Promise<void>((resolve) => app.server.close(() => resolve()))
         : Promise.resolve();
       app.server.closeIdleConnections?.();
       const pending = () => Promise.all([...inFlight].map((request) => request.done));
-      if (!(await within(pending(), settings.drainTimeoutMs))) {
+      if (!(await within(pending(), live.current.drainTimeoutMs))) {
         // Past the drain timeout: abort upstream; each unit settles from what was read, else at its reservation.
         for (const request of inFlight) request.handler.abort(new Error('the gateway is shutting down'));
         await within(pending(), 5_000);
