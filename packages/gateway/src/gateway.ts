@@ -83,11 +83,6 @@ const UPSTREAM_TIMEOUT_MS = 600_000;
 /** Response encodings the usage reader decodes (others would hide the usage). */
 const READABLE_ENCODINGS = new Set(['gzip', 'deflate', 'br', 'identity']);
 
-interface InFlightRequest {
-  handler: ReplyHandler;
-  done: Promise<void>;
-}
-
 function isHandle(value: GatewayOptions['genops']): value is GenOpsHandle {
   return typeof value === 'object' && value !== null && 'governor' in value && 'shutdown' in value;
 }
@@ -155,7 +150,12 @@ async function build(
     headersTimeout: UPSTREAM_TIMEOUT_MS,
     bodyTimeout: UPSTREAM_TIMEOUT_MS,
   });
-  const inFlight = new Set<InFlightRequest>();
+  /** Requests being served; `close()` waits for the set to empty. */
+  const inFlight = new Set<ReplyHandler>();
+  let drained: (() => void) | undefined;
+  const finished = (handler: ReplyHandler) => {
+    if (inFlight.delete(handler) && inFlight.size === 0) drained?.();
+  };
   let closing = false;
   let url = '';
 
@@ -229,17 +229,11 @@ async function build(
       await serveModels(agent, upstream, headers, search, response);
       return;
     }
-    let finish: () => void = () => {};
-    const done = new Promise<void>((resolve) => {
-      finish = resolve;
-    });
-    const handler = new ReplyHandler(response, route.errors, finish);
-    const entry: InFlightRequest = { handler, done };
-    inFlight.add(entry);
-    void done.then(() => inFlight.delete(entry));
+    const handler: ReplyHandler = new ReplyHandler(response, route.errors, () => finished(handler));
+    inFlight.add(handler);
     const dispatchOptions: DispatchOptions = {
       origin: upstream.origin,
-      path: `${upstream.basePath}${route.url.slice(3)}${search}`,
+      path: `${upstream.basePath}${route.upstreamPath}${search}`,
       method: route.method,
       headers,
     };
@@ -250,8 +244,8 @@ async function build(
       return agent.dispatch(sent as Parameters<Agent['dispatch']>[0], wrapped as Parameters<Agent['dispatch']>[1]);
     };
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const askUsage = (json: Record<string, unknown>) => {
-      const rewritten = askStreamUsage(json);
+    const askUsage = (json: Record<string, unknown>, bytes: Buffer) => {
+      const rewritten = askStreamUsage(json, bytes);
       if (rewritten) {
         handler.hideUsageChunk = true;
         // The usage chunk is filtered from the text: the upstream must not compress it.
@@ -271,6 +265,7 @@ async function build(
             options: dispatchOptions,
             parent: parentContextOf(request.headers.traceparent),
             propagate: true,
+            ownHeaders: true,
             maxBodyBytes: settings.maxBodyBytes,
             ...(route.url === '/v1/chat/completions' ? { rewrite: askUsage } : {}),
           },
@@ -283,7 +278,7 @@ async function build(
       if (isGovernanceError(error)) refuse(refusalOf(error));
       else if (!(error instanceof ClientClosedError))
         refuse(gatewayRefusal(500, 'gateway_error', `the gateway could not govern the request (${nameOf(error)})`));
-      finish();
+      finished(handler);
     }
   }
 
@@ -312,10 +307,15 @@ async function build(
         ? new Promise<void>((resolve) => app.server.close(() => resolve()))
         : Promise.resolve();
       app.server.closeIdleConnections?.();
-      const pending = () => Promise.all([...inFlight].map((request) => request.done));
+      const pending = () =>
+        inFlight.size === 0
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => {
+              drained = resolve;
+            });
       if (!(await within(pending(), live.current.drainTimeoutMs))) {
         // Past the drain timeout: abort upstream; each unit settles from what was read, else at its reservation.
-        for (const request of inFlight) request.handler.abort(new Error('the gateway is shutting down'));
+        for (const handler of inFlight) handler.abort(new Error('the gateway is shutting down'));
         await within(pending(), 5_000);
       }
       app.server.closeAllConnections?.();
@@ -357,25 +357,37 @@ function authenticate(settings: ResolvedSettings, headers: IncomingHttpHeaders):
   return settings.keys.get(hashKey(presented));
 }
 
-/** The client's headers without its credentials and hop-by-hop headers, with the upstream's key. */
+/**
+ * The client's headers without its credentials and hop-by-hop headers, with the upstream's key: a new
+ * object with lower-case names (node:http's), which governance may add to.
+ */
 function upstreamHeaders(headers: IncomingHttpHeaders, upstream: Upstream): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers))
+  for (const name in headers) {
+    const value = headers[name];
     if (value !== undefined && !NOT_FORWARDED.has(name) && !name.startsWith('x-genops-')) out[name] = value;
+  }
   const encodings = readableEncodings(headers['accept-encoding']);
   if (encodings) out['accept-encoding'] = encodings;
-  Object.assign(out, upstream.headers);
+  for (const name in upstream.headers) out[name] = upstream.headers[name] as string;
   return out;
 }
+
+/** `Accept-Encoding` values seen, and what is kept of them: clients send the same few. */
+const encodingsSeen = new Map<string, string | undefined>();
+const ENCODINGS_REMEMBERED = 64;
 
 /** The client's accepted encodings the usage reader can decode (`undefined`: identity). */
 function readableEncodings(header: string | undefined): string | undefined {
   if (!header || header.length > 256) return undefined;
+  if (encodingsSeen.has(header)) return encodingsSeen.get(header);
   const kept = header
     .split(',')
     .map((part) => part.trim())
     .filter((part) => READABLE_ENCODINGS.has((part.split(';')[0] as string).trim().toLowerCase()));
-  return kept.length > 0 ? kept.join(', ') : undefined;
+  const value = kept.length > 0 ? kept.join(', ') : undefined;
+  if (encodingsSeen.size < ENCODINGS_REMEMBERED) encodingsSeen.set(header, value);
+  return value;
 }
 
 /** A store problem for `/readyz` (its error's name, never a URL), or `undefined` when it answers. */

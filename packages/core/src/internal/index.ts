@@ -42,6 +42,7 @@ export {
   traceparentOf,
   type WireBody,
   type WireRequest,
+  type WireRewrite,
 } from '../egress/govern-wire';
 export { resolveEgress } from '../egress/options';
 export type { DispatchController, DispatchHandler } from '../egress/wire-handler';
