@@ -7,6 +7,7 @@ import { GenOps, type GenOpsHandle, type GenOpsOptions, loadPolicyFile, withAttr
 import { type DispatchHandler, type DispatchOptions, governWire } from '@genops/core/internal';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Agent } from 'undici';
+import { dispatchWithFallback } from './fallback';
 import { fixedSettings, type LiveSettings, watchGatewaySettings } from './live-settings';
 import { serveModels } from './models';
 import {
@@ -151,6 +152,8 @@ async function build(
     bodyTimeout: UPSTREAM_TIMEOUT_MS,
   });
   /** Requests being served; `close()` waits for the set to empty. */
+  const send = (sent: DispatchOptions, handler: DispatchHandler): boolean =>
+    agent.dispatch(sent as Parameters<Agent['dispatch']>[0], handler as Parameters<Agent['dispatch']>[1]);
   const inFlight = new Set<ReplyHandler>();
   let drained: (() => void) | undefined;
   const finished = (handler: ReplyHandler) => {
@@ -240,8 +243,20 @@ async function build(
     // The upstream request of a closed client is never sent (its unit fails unbilled).
     const dispatch = (sent: DispatchOptions, wrapped: DispatchHandler): boolean => {
       if (handler.clientGone) throw new ClientClosedError();
-      handler.traceparent = (sent.headers as Record<string, string> | undefined)?.traceparent;
-      return agent.dispatch(sent as Parameters<Agent['dispatch']>[0], wrapped as Parameters<Agent['dispatch']>[1]);
+      const sentHeaders = sent.headers as Record<string, string | string[]>;
+      handler.traceparent = sentHeaders.traceparent as string | undefined;
+      if (upstream.fallbacks.length === 0) return send(sent, wrapped);
+      // The same request to each fallback in turn: its origin, path and key instead of the first's.
+      const attempts = [
+        sent,
+        ...upstream.fallbacks.map((fallback) => ({
+          ...sent,
+          origin: fallback.origin,
+          path: `${fallback.basePath}${route.upstreamPath}${search}`,
+          headers: withUpstreamHeaders(sentHeaders, upstream, fallback),
+        })),
+      ];
+      return dispatchWithFallback(send, attempts, wrapped, () => !handler.clientGone);
     };
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const askUsage = (json: Record<string, unknown>, bytes: Buffer) => {
@@ -370,6 +385,18 @@ function upstreamHeaders(headers: IncomingHttpHeaders, upstream: Upstream): Reco
   const encodings = readableEncodings(headers['accept-encoding']);
   if (encodings) out['accept-encoding'] = encodings;
   for (const name in upstream.headers) out[name] = upstream.headers[name] as string;
+  return out;
+}
+
+/** `headers` as sent to `from`, with `to`'s key and configured headers instead of `from`'s. */
+function withUpstreamHeaders(
+  headers: Record<string, string | string[]>,
+  from: Upstream,
+  to: Upstream,
+): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const name in headers) if (!Object.hasOwn(from.headers, name)) out[name] = headers[name] as string | string[];
+  for (const name in to.headers) out[name] = to.headers[name] as string;
   return out;
 }
 
