@@ -3,10 +3,13 @@
 // unit, and the client, see only the attempt that counts: the first that answered otherwise, or the
 // last one. Nothing of a failed attempt reaches the client, so a retry is safe; a request that may have
 // reached a provider (a connection that broke after sending) is never sent again.
-import type { DispatchController, DispatchHandler, DispatchOptions } from '@genops/core/internal';
-
-/** Connection errors of a request that never left: another upstream may take it. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'ENETUNREACH']);
+import {
+  type DispatchController,
+  type DispatchHandler,
+  type DispatchOptions,
+  ForwardingHandler,
+  neverSent,
+} from '@genops/core/internal';
 
 /** The most of a 5xx body held while deciding whether to try the next upstream. */
 const MAX_HELD_BYTES = 64 * 1024;
@@ -33,7 +36,7 @@ export function dispatchWithFallback(
 }
 
 /** One attempt that a later upstream may replace: a 5xx is held until its end, then retried or passed on. */
-class Attempt implements DispatchHandler {
+class Attempt extends ForwardingHandler {
   private held:
     | { statusCode: number; headers: Record<string, string | string[] | undefined>; message?: string }
     | undefined;
@@ -41,16 +44,14 @@ class Attempt implements DispatchHandler {
   private heldBytes = 0;
 
   constructor(
-    private readonly inner: DispatchHandler,
+    inner: DispatchHandler,
     /** Sends the next attempt; false when it may not (then this one is passed on). */
     private readonly next: () => boolean,
-  ) {}
-
-  onRequestStart(controller: DispatchController, context: unknown): void {
-    this.inner.onRequestStart?.(controller, context);
+  ) {
+    super(inner);
   }
 
-  onResponseStart(
+  override onResponseStart(
     controller: DispatchController,
     statusCode: number,
     headers: Record<string, string | string[] | undefined>,
@@ -63,7 +64,7 @@ class Attempt implements DispatchHandler {
     this.inner.onResponseStart?.(controller, statusCode, headers, statusMessage);
   }
 
-  onResponseData(controller: DispatchController, chunk: Uint8Array): void {
+  override onResponseData(controller: DispatchController, chunk: Uint8Array): void {
     if (!this.held) {
       this.inner.onResponseData?.(controller, chunk);
       return;
@@ -75,7 +76,10 @@ class Attempt implements DispatchHandler {
     }
   }
 
-  onResponseEnd(controller: DispatchController, trailers: Record<string, string | string[] | undefined>): void {
+  override onResponseEnd(
+    controller: DispatchController,
+    trailers: Record<string, string | string[] | undefined>,
+  ): void {
     const held = this.held;
     if (held && this.retried()) return;
     if (held) {
@@ -85,10 +89,9 @@ class Attempt implements DispatchHandler {
     this.inner.onResponseEnd?.(controller, trailers);
   }
 
-  onResponseError(controller: DispatchController, error: Error): void {
-    const code = (error as { code?: unknown }).code;
-    const neverSent = !this.held && typeof code === 'string' && NOT_SENT.has(code);
-    if ((neverSent || this.held) && this.retried()) return;
+  override onResponseError(controller: DispatchController, error: Error): void {
+    // A request that never left (another upstream may take it), or a 5xx whose body broke.
+    if ((this.held || neverSent(error)) && this.retried()) return;
     if (this.held) this.inner.onResponseStart?.(controller, this.held.statusCode, this.held.headers, this.held.message);
     this.inner.onResponseError?.(controller, error);
   }

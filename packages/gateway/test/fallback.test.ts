@@ -24,6 +24,21 @@ afterAll(async () => {
 });
 beforeEach(() => second.reset());
 
+/** A gateway whose OpenAI upstream is `first`, then the second fake server. */
+function startWithFallback(first: string) {
+  return setup.start(
+    {},
+    {
+      upstreams: {
+        openai: [
+          { baseUrl: first, apiKey: 'sk-first' },
+          { baseUrl: second.url, apiKey: 'sk-second' },
+        ],
+      },
+    },
+  );
+}
+
 function client(): OpenAI {
   return new OpenAI({ apiKey: TEAM_A_KEY, baseURL: `${setup.gateway.url}/v1`, maxRetries: 0 });
 }
@@ -40,17 +55,7 @@ function onlySpan() {
 
 describe('gateway: upstream fallback', () => {
   it('a 5xx from the first upstream: the next one answers, with its own key; one unit, settled from its usage', async () => {
-    await setup.start(
-      {},
-      {
-        upstreams: {
-          openai: [
-            { baseUrl: setup.openai.url, apiKey: 'sk-first' },
-            { baseUrl: second.url, apiKey: 'sk-second' },
-          ],
-        },
-      },
-    );
+    await startWithFallback(setup.openai.url);
     setup.openai.enqueue({ status: 503, error: { message: 'overloaded' } });
     const completion = await client().chat.completions.create(chat);
     expect(completion.choices[0]?.message.content).toBe('Hello from the fake OpenAI server.');
@@ -65,17 +70,7 @@ describe('gateway: upstream fallback', () => {
   });
 
   it('an unreachable first upstream: a stream is served by the next one, chunk by chunk', async () => {
-    await setup.start(
-      {},
-      {
-        upstreams: {
-          openai: [
-            { baseUrl: `http://127.0.0.1:${closedPort}/v1`, apiKey: 'sk-first' },
-            { baseUrl: second.url, apiKey: 'sk-second' },
-          ],
-        },
-      },
-    );
+    await startWithFallback(`http://127.0.0.1:${closedPort}/v1`);
     const stream = await client().chat.completions.create({
       ...chat,
       stream: true,
@@ -89,17 +84,7 @@ describe('gateway: upstream fallback', () => {
   });
 
   it('every upstream answers a 5xx: the last answer reaches the client, and the unit fails unbilled', async () => {
-    await setup.start(
-      {},
-      {
-        upstreams: {
-          openai: [
-            { baseUrl: setup.openai.url, apiKey: 'sk-first' },
-            { baseUrl: second.url, apiKey: 'sk-second' },
-          ],
-        },
-      },
-    );
+    await startWithFallback(setup.openai.url);
     setup.openai.enqueue({ status: 500, error: { message: 'first failed' } });
     second.enqueue({ status: 502, error: { message: 'second failed' } });
     const error = await client()
@@ -114,17 +99,7 @@ describe('gateway: upstream fallback', () => {
   });
 
   it('a 4xx is the answer: not retried', async () => {
-    await setup.start(
-      {},
-      {
-        upstreams: {
-          openai: [
-            { baseUrl: setup.openai.url, apiKey: 'sk-first' },
-            { baseUrl: second.url, apiKey: 'sk-second' },
-          ],
-        },
-      },
-    );
+    await startWithFallback(setup.openai.url);
     setup.openai.enqueue({ status: 429, error: { message: 'slow down' } });
     const error = await client()
       .chat.completions.create(chat)

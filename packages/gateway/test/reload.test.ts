@@ -61,6 +61,22 @@ function writePolicy(section: Section): void {
   writeFileSync(policy, `${lines.join('\n')}\n`);
 }
 
+/** Starts the gateway on the policy file; resolves to the errors its reloads report. */
+async function startWithPolicy(): Promise<Error[]> {
+  const policyErrors: Error[] = [];
+  gateway = await startGateway({
+    genops: {
+      policy,
+      tracerProvider: telemetry.tracerProvider,
+      meterProvider: telemetry.meterProvider,
+      egress: 'off',
+      onPolicyError: (error) => policyErrors.push(error),
+    },
+    env: {},
+  });
+  return policyErrors;
+}
+
 function client(key: string): OpenAI {
   return new OpenAI({ apiKey: key, baseURL: `${gateway?.url}/v1`, maxRetries: 0 });
 }
@@ -90,17 +106,7 @@ describe('gateway: hot reload of the gateway: section', () => {
     first.reset();
     second.reset();
     writePolicy({ upstream: first.url, apiKey: 'sk-first', team: 'a', withB: true });
-    const policyErrors: Error[] = [];
-    gateway = await startGateway({
-      genops: {
-        policy,
-        tracerProvider: telemetry.tracerProvider,
-        meterProvider: telemetry.meterProvider,
-        egress: 'off',
-        onPolicyError: (error) => policyErrors.push(error),
-      },
-      env: {},
-    });
+    const policyErrors = await startWithPolicy();
     await client(KEY_A).chat.completions.create(chat);
     expect(first.requests.at(-1)?.headers.authorization).toBe('Bearer sk-first');
 
@@ -137,17 +143,7 @@ describe('gateway: hot reload of the gateway: section', () => {
     first.reset();
     second.reset();
     writePolicy({ upstream: first.url, apiKey: 'sk-first', team: 'a', withB: false });
-    const policyErrors: Error[] = [];
-    gateway = await startGateway({
-      genops: {
-        policy,
-        tracerProvider: telemetry.tracerProvider,
-        meterProvider: telemetry.meterProvider,
-        egress: 'off',
-        onPolicyError: (error) => policyErrors.push(error),
-      },
-      env: {},
-    });
+    const policyErrors = await startWithPolicy();
     const bad: Section = { upstream: second.url, apiKey: 'sk-second', team: 'a2', withB: false, keyHashA: 'md5:abc' };
     writePolicy(bad);
     await vi.waitFor(() => expect(policyErrors).toHaveLength(1), { timeout: 10_000, interval: 50 });
@@ -171,17 +167,7 @@ describe('gateway: hot reload of the gateway: section', () => {
     first.reset();
     second.reset();
     writePolicy({ upstream: first.url, apiKey: 'sk-first', team: 'a', withB: false });
-    const policyErrors: Error[] = [];
-    gateway = await startGateway({
-      genops: {
-        policy,
-        tracerProvider: telemetry.tracerProvider,
-        meterProvider: telemetry.meterProvider,
-        egress: 'off',
-        onPolicyError: (error) => policyErrors.push(error),
-      },
-      env: {},
-    });
+    const policyErrors = await startWithPolicy();
     writeFileSync(policy, 'version: 1\ngateway: [unclosed\n');
     await vi.waitFor(() => expect(policyErrors).toHaveLength(1), { timeout: 10_000, interval: 50 });
     await client(KEY_A).chat.completions.create(chat);
