@@ -151,9 +151,9 @@ async function build(
     headersTimeout: UPSTREAM_TIMEOUT_MS,
     bodyTimeout: UPSTREAM_TIMEOUT_MS,
   });
-  /** Requests being served; `close()` waits for the set to empty. */
   const send = (sent: DispatchOptions, handler: DispatchHandler): boolean =>
     agent.dispatch(sent as Parameters<Agent['dispatch']>[0], handler as Parameters<Agent['dispatch']>[1]);
+  /** Requests being served; `close()` waits for the set to empty. */
   const inFlight = new Set<ReplyHandler>();
   let drained: (() => void) | undefined;
   const finished = (handler: ReplyHandler) => {
