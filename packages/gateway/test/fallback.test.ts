@@ -44,8 +44,7 @@ function client(): OpenAI {
 }
 
 const chat = { model: 'gpt-4o', max_tokens: 100, messages: [{ role: 'user' as const, content: 'hi' }] };
-const chats = (server: { requests: Array<{ path: string }> }) =>
-  server.requests.filter((request) => request.path === '/v1/chat/completions');
+const chats = (server: typeof second) => server.requests.filter((request) => request.path === '/v1/chat/completions');
 
 function onlySpan() {
   const spans = setup.telemetry.spans();
