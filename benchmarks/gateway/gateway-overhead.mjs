@@ -160,7 +160,12 @@ async function runRound(contender, { upstream, redisUrl, profileDir }) {
   try {
     const result = await runClient({ ...contender.client(upstream, gateway?.url), counts: COUNTS });
     const stats = gateway ? await gateway.stats() : undefined;
-    return { ...result, gatewayCpuMicrosPerCall: stats ? stats.cpuMicros / result.calls : undefined, stats };
+    return {
+      ...result,
+      gatewayCpuMicrosPerCall: stats ? stats.cpuMicros / result.calls : undefined,
+      gatewayAllocatedBytesPerCall: stats ? stats.allocatedBytes / result.calls : undefined,
+      stats,
+    };
   } finally {
     await gateway?.stop();
     if (scratch) rmSync(scratch, { recursive: true, force: true });
@@ -178,6 +183,7 @@ function aggregate(contender, rounds) {
     latency[series] = { median: percentile(all, 0.5), p99: percentile(all, 0.99) };
   }
   const cpu = rounds.map((round) => round.gatewayCpuMicrosPerCall);
+  const allocated = rounds.map((round) => round.gatewayAllocatedBytesPerCall);
   return {
     ...contender,
     rounds,
@@ -185,6 +191,7 @@ function aggregate(contender, rounds) {
     roundChatMedians: rounds.map((round) => median(round.chat)),
     callsPerSecond: median(rounds.map((round) => round.concurrentCallsPerSecond)),
     gatewayCpu: cpu.includes(undefined) ? undefined : median(cpu),
+    gatewayAllocated: allocated.includes(undefined) ? undefined : median(allocated),
     spans: rounds.reduce((total, round) => total + (round.stats?.spans ?? 0), 0),
     calls: rounds.reduce((total, round) => total + round.calls, 0),
   };
@@ -232,6 +239,7 @@ function throughputTable(results, direct) {
       'Median ms at 50',
       'p99 ms at 50',
       'Gateway CPU µs/call',
+      'Gateway allocated KiB/call',
       'Spans/call',
     ],
     results.map((row) => {
@@ -247,6 +255,7 @@ function throughputTable(results, direct) {
         ms(row.latency.concurrentLatencies.median),
         ms(row.latency.concurrentLatencies.p99),
         row.gatewayCpu === undefined ? '' : thousands(row.gatewayCpu),
+        row.gatewayAllocated === undefined ? '' : (row.gatewayAllocated / 1024).toFixed(1),
         row.id.startsWith('genops') ? (row.spans / row.calls).toFixed(2) : '',
       ];
     }),

@@ -1,8 +1,9 @@
 // The GenOps gateway (@genops/gateway) in a process of its own, for the gateway benchmark. Started with
 // fork() and one JSON argument `{ upstream, store }` (the fake upstream's base URL; a GenOps store
 // setting, none for the memory store). It sends `{ url }` once it listens, answers a `stats` message
-// with `{ stats: { cpuMicros, spans } }` (its CPU time since it listened and the spans recorded), and closes
-// the gateway gracefully and exits when its parent disconnects.
+// with `{ stats: { cpuMicros, allocatedBytes, spans } }` (its CPU time and heap allocation since it
+// listened, ./process-stats.mjs, and the spans recorded), and closes the gateway gracefully and exits
+// when its parent disconnects.
 //
 // Governance is what a platform team would configure, the same as every other benchmark's
 // (../../lib/workload.mjs): an org-wide daily budget, a per-team budget, a model allow-list, one span
@@ -10,6 +11,7 @@
 import { startGateway } from '@genops/gateway';
 import { createTestTelemetry } from '@genops/testing';
 import { governanceOptions } from '../../lib/workload.mjs';
+import { startProcessStats } from './process-stats.mjs';
 
 /** The in-memory exporter keeps every span until reset: drained this often, off the calls' path. */
 const SPAN_DRAIN_MS = 250;
@@ -37,13 +39,12 @@ process.on('message', async (message) => {
   if (message !== 'stats') return;
   await telemetry.flush();
   drainSpans();
-  const { user, system } = process.cpuUsage(cpuAtListen);
-  process.send?.({ stats: { cpuMicros: user + system, spans } });
+  process.send?.({ stats: { ...stats.read(), spans } });
 });
 process.on('disconnect', async () => {
   await gateway.close();
   await telemetry.shutdown();
   process.exit(0);
 });
-const cpuAtListen = process.cpuUsage();
+const stats = startProcessStats();
 process.send?.({ url: `${gateway.url}/v1` });

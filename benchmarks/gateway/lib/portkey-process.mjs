@@ -1,7 +1,7 @@
 // Portkey's open-source AI gateway (`@portkey-ai/gateway`, its Node server `build/start-server.js`) in a
 // process of its own, for the gateway benchmark. Started with fork(): it sends `{ url }` once it listens,
-// answers a `stats` message with `{ stats: { cpuMicros } }` (its CPU time since it listened) and exits when its
-// parent disconnects.
+// answers a `stats` message with `{ stats: { cpuMicros, allocatedBytes } }` (since it listened:
+// ./process-stats.mjs) and exits when its parent disconnects.
 //
 // Two things are done before the published server is loaded, and nothing else is changed:
 // - Loopback only. Portkey's server takes only `--port=N` and `--headless` and listens on every
@@ -19,16 +19,17 @@
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import { pathToFileURL } from 'node:url';
+import { startProcessStats } from './process-stats.mjs';
 
 const listen = net.Server.prototype.listen;
-let cpuAtListen;
+let stats;
 net.Server.prototype.listen = function listenOnLoopback(...args) {
   if (typeof args[0] === 'number' && (args[1] === undefined || typeof args[1] === 'function')) {
     if (args[1] === undefined) args[1] = '127.0.0.1';
     else args.splice(1, 0, '127.0.0.1');
     this.once('listening', () => {
       const { address, port } = this.address();
-      cpuAtListen = process.cpuUsage();
+      stats = startProcessStats();
       process.send?.({ url: `http://${address}:${port}/v1` });
     });
   }
@@ -49,8 +50,7 @@ globalThis.fetch = async function fetchWithStreamHeadersCopied(...args) {
 
 process.on('message', (message) => {
   if (message !== 'stats') return;
-  const { user, system } = process.cpuUsage(cpuAtListen);
-  process.send?.({ stats: { cpuMicros: user + system } });
+  process.send?.({ stats: stats.read() });
 });
 process.on('disconnect', () => process.exit(0));
 

@@ -7,6 +7,8 @@ import { GenOps, type GenOpsHandle, type GenOpsOptions, loadPolicyFile, withAttr
 import { type DispatchHandler, type DispatchOptions, governWire } from '@genops/core/internal';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Agent } from 'undici';
+import { dispatchWithFallback } from './fallback';
+import { fixedSettings, type LiveSettings, watchGatewaySettings } from './live-settings';
 import { serveModels } from './models';
 import {
   type GatewayOptions,
@@ -82,11 +84,6 @@ const UPSTREAM_TIMEOUT_MS = 600_000;
 /** Response encodings the usage reader decodes (others would hide the usage). */
 const READABLE_ENCODINGS = new Set(['gzip', 'deflate', 'br', 'identity']);
 
-interface InFlightRequest {
-  handler: ReplyHandler;
-  done: Promise<void>;
-}
-
 function isHandle(value: GatewayOptions['genops']): value is GenOpsHandle {
   return typeof value === 'object' && value !== null && 'governor' in value && 'shutdown' in value;
 }
@@ -101,9 +98,16 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const ownsGenOps = !isHandle(given);
   // The gateway calls providers itself: no SDK in this process needs patching unless the caller asks.
   const genops = isHandle(given) ? given : GenOps.init({ autoInstrument: false, ...(genopsOptions as GenOpsOptions) });
+  let live: LiveSettings | undefined;
   try {
-    return await build(options, settings, genops, ownsGenOps);
+    // The policy file's gateway: section is applied again whenever the file changes, as its policy is.
+    live =
+      policyFile && genopsOptions?.watchPolicy !== false
+        ? watchGatewaySettings(policyFile, options, genopsOptions?.onPolicyError)
+        : fixedSettings(settings);
+    return await build(options, live, genops, ownsGenOps);
   } catch (error) {
+    live?.close();
     if (ownsGenOps) await genops.shutdown();
     throw error;
   }
@@ -123,13 +127,15 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
 
 async function build(
   options: GatewayOptions,
-  settings: ResolvedSettings,
+  live: LiveSettings,
   genops: GenOpsHandle,
   ownsGenOps: boolean,
 ): Promise<Gateway> {
+  // What the server is built with (listen address, body limit): fixed for its life.
+  const started = live.current;
   const app: FastifyInstance = Fastify({
     logger: false,
-    bodyLimit: settings.maxBodyBytes,
+    bodyLimit: started.maxBodyBytes,
     ...(options.https ? { https: options.https } : {}),
   }) as unknown as FastifyInstance;
   app.decorate('genops', genops);
@@ -145,7 +151,14 @@ async function build(
     headersTimeout: UPSTREAM_TIMEOUT_MS,
     bodyTimeout: UPSTREAM_TIMEOUT_MS,
   });
-  const inFlight = new Set<InFlightRequest>();
+  const send = (sent: DispatchOptions, handler: DispatchHandler): boolean =>
+    agent.dispatch(sent as Parameters<Agent['dispatch']>[0], handler as Parameters<Agent['dispatch']>[1]);
+  /** Requests being served; `close()` waits for the set to empty. */
+  const inFlight = new Set<ReplyHandler>();
+  let drained: (() => void) | undefined;
+  const finished = (handler: ReplyHandler) => {
+    if (inFlight.delete(handler) && inFlight.size === 0) drained?.();
+  };
   let closing = false;
   let url = '';
 
@@ -188,6 +201,8 @@ async function build(
     const response = reply.raw;
     const refuse = (refusal: Refusal) => sendRefusal(response, route.errors, refusal);
     if (closing) return refuse(gatewayRefusal(503, 'gateway_closing', 'the gateway is shutting down; retry'));
+    // Read once: a reload while this request is served does not change its key or upstream.
+    const settings = live.current;
     const key = authenticate(settings, request.headers);
     if (!key)
       return refuse(
@@ -217,29 +232,35 @@ async function build(
       await serveModels(agent, upstream, headers, search, response);
       return;
     }
-    let finish: () => void = () => {};
-    const done = new Promise<void>((resolve) => {
-      finish = resolve;
-    });
-    const handler = new ReplyHandler(response, route.errors, finish);
-    const entry: InFlightRequest = { handler, done };
-    inFlight.add(entry);
-    void done.then(() => inFlight.delete(entry));
+    const handler: ReplyHandler = new ReplyHandler(response, route.errors, () => finished(handler));
+    inFlight.add(handler);
     const dispatchOptions: DispatchOptions = {
       origin: upstream.origin,
-      path: `${upstream.basePath}${route.url.slice(3)}${search}`,
+      path: `${upstream.basePath}${route.upstreamPath}${search}`,
       method: route.method,
       headers,
     };
     // The upstream request of a closed client is never sent (its unit fails unbilled).
     const dispatch = (sent: DispatchOptions, wrapped: DispatchHandler): boolean => {
       if (handler.clientGone) throw new ClientClosedError();
-      handler.traceparent = (sent.headers as Record<string, string> | undefined)?.traceparent;
-      return agent.dispatch(sent as Parameters<Agent['dispatch']>[0], wrapped as Parameters<Agent['dispatch']>[1]);
+      const sentHeaders = sent.headers as Record<string, string | string[]>;
+      handler.traceparent = sentHeaders.traceparent as string | undefined;
+      if (upstream.fallbacks.length === 0) return send(sent, wrapped);
+      // The same request to each fallback in turn: its origin, path and key instead of the first's.
+      const attempts = [
+        sent,
+        ...upstream.fallbacks.map((fallback) => ({
+          ...sent,
+          origin: fallback.origin,
+          path: `${fallback.basePath}${route.upstreamPath}${search}`,
+          headers: withUpstreamHeaders(sentHeaders, upstream, fallback),
+        })),
+      ];
+      return dispatchWithFallback(send, attempts, wrapped, () => !handler.clientGone);
     };
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const askUsage = (json: Record<string, unknown>) => {
-      const rewritten = askStreamUsage(json);
+    const askUsage = (json: Record<string, unknown>, bytes: Buffer) => {
+      const rewritten = askStreamUsage(json, bytes);
       if (rewritten) {
         handler.hideUsageChunk = true;
         // The usage chunk is filtered from the text: the upstream must not compress it.
@@ -259,6 +280,7 @@ async function build(
             options: dispatchOptions,
             parent: parentContextOf(request.headers.traceparent),
             propagate: true,
+            ownHeaders: true,
             maxBodyBytes: settings.maxBodyBytes,
             ...(route.url === '/v1/chat/completions' ? { rewrite: askUsage } : {}),
           },
@@ -271,7 +293,7 @@ async function build(
       if (isGovernanceError(error)) refuse(refusalOf(error));
       else if (!(error instanceof ClientClosedError))
         refuse(gatewayRefusal(500, 'gateway_error', `the gateway could not govern the request (${nameOf(error)})`));
-      finish();
+      finished(handler);
     }
   }
 
@@ -285,7 +307,7 @@ async function build(
       return inFlight.size;
     },
     async listen() {
-      await app.listen({ host: settings.host, port: settings.port });
+      await app.listen({ host: started.host, port: started.port });
       const address = app.server.address() as AddressInfo;
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       url = `${options.https ? 'https' : 'http'}://${host}:${address.port}`;
@@ -294,15 +316,21 @@ async function build(
     async close() {
       if (closing) return;
       closing = true;
+      live.close();
       // Stop accepting; idle keep-alive connections go now, busy ones when their response ends.
       const serverClosed = app.server.listening
         ? new Promise<void>((resolve) => app.server.close(() => resolve()))
         : Promise.resolve();
       app.server.closeIdleConnections?.();
-      const pending = () => Promise.all([...inFlight].map((request) => request.done));
-      if (!(await within(pending(), settings.drainTimeoutMs))) {
+      const pending = () =>
+        inFlight.size === 0
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => {
+              drained = resolve;
+            });
+      if (!(await within(pending(), live.current.drainTimeoutMs))) {
         // Past the drain timeout: abort upstream; each unit settles from what was read, else at its reservation.
-        for (const request of inFlight) request.handler.abort(new Error('the gateway is shutting down'));
+        for (const handler of inFlight) handler.abort(new Error('the gateway is shutting down'));
         await within(pending(), 5_000);
       }
       app.server.closeAllConnections?.();
@@ -344,25 +372,49 @@ function authenticate(settings: ResolvedSettings, headers: IncomingHttpHeaders):
   return settings.keys.get(hashKey(presented));
 }
 
-/** The client's headers without its credentials and hop-by-hop headers, with the upstream's key. */
+/**
+ * The client's headers without its credentials and hop-by-hop headers, with the upstream's key: a new
+ * object with lower-case names (node:http's), which governance may add to.
+ */
 function upstreamHeaders(headers: IncomingHttpHeaders, upstream: Upstream): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers))
+  for (const name in headers) {
+    const value = headers[name];
     if (value !== undefined && !NOT_FORWARDED.has(name) && !name.startsWith('x-genops-')) out[name] = value;
+  }
   const encodings = readableEncodings(headers['accept-encoding']);
   if (encodings) out['accept-encoding'] = encodings;
-  Object.assign(out, upstream.headers);
+  for (const name in upstream.headers) out[name] = upstream.headers[name] as string;
   return out;
 }
+
+/** `headers` as sent to `from`, with `to`'s key and configured headers instead of `from`'s. */
+function withUpstreamHeaders(
+  headers: Record<string, string | string[]>,
+  from: Upstream,
+  to: Upstream,
+): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const name in headers) if (!Object.hasOwn(from.headers, name)) out[name] = headers[name] as string | string[];
+  for (const name in to.headers) out[name] = to.headers[name] as string;
+  return out;
+}
+
+/** `Accept-Encoding` values seen, and what is kept of them: clients send the same few. */
+const encodingsSeen = new Map<string, string | undefined>();
+const ENCODINGS_REMEMBERED = 64;
 
 /** The client's accepted encodings the usage reader can decode (`undefined`: identity). */
 function readableEncodings(header: string | undefined): string | undefined {
   if (!header || header.length > 256) return undefined;
+  if (encodingsSeen.has(header)) return encodingsSeen.get(header);
   const kept = header
     .split(',')
     .map((part) => part.trim())
     .filter((part) => READABLE_ENCODINGS.has((part.split(';')[0] as string).trim().toLowerCase()));
-  return kept.length > 0 ? kept.join(', ') : undefined;
+  const value = kept.length > 0 ? kept.join(', ') : undefined;
+  if (encodingsSeen.size < ENCODINGS_REMEMBERED) encodingsSeen.set(header, value);
+  return value;
 }
 
 /** A store problem for `/readyz` (its error's name, never a URL), or `undefined` when it answers. */

@@ -61,7 +61,11 @@ export interface GatewayOptions {
   port?: number;
   /** The port when neither `port`, `GENOPS_GATEWAY_PORT` nor the file sets one. Default 0 (a free port); the CLI's is 4000. */
   defaultPort?: number;
-  upstreams?: Partial<Record<ProviderName, UpstreamOptions>>;
+  /**
+   * Per provider, an upstream, or an ordered list of them: the first is used, and the next one when
+   * it cannot be reached or answers a 5xx before any byte reached the client (one governed unit).
+   */
+  upstreams?: Partial<Record<ProviderName, UpstreamOptions | UpstreamOptions[]>>;
   virtualKeys?: VirtualKeyOptions[];
   /**
    * `GenOps.init()` options (policy or policy file, store, telemetry, approver, ...), or a running
@@ -96,6 +100,8 @@ const upstreamSchema = z.strictObject({
   apiKeyEnv: envName.optional(),
   headers: z.record(z.string().min(1), z.string()).optional(),
 });
+/** One upstream, or an ordered list: the next one is tried when one cannot serve the request. */
+const upstreamsSchema = z.union([upstreamSchema, z.array(upstreamSchema).min(1).max(8)]);
 const virtualKeySchema = z
   .strictObject({
     name: z
@@ -128,7 +134,7 @@ const settingsSchema = z.strictObject({
   host: z.string().min(1).optional(),
   port: port.optional(),
   defaultPort: port.optional(),
-  upstreams: z.strictObject({ openai: upstreamSchema.optional(), anthropic: upstreamSchema.optional() }).optional(),
+  upstreams: z.strictObject({ openai: upstreamsSchema.optional(), anthropic: upstreamsSchema.optional() }).optional(),
   virtualKeys: z.array(virtualKeySchema).optional(),
   drainTimeoutMs: z.number().int().min(0).max(3_600_000).optional(),
   maxBodyBytes: z
@@ -139,6 +145,7 @@ const settingsSchema = z.strictObject({
     .optional(),
 });
 type Settings = z.output<typeof settingsSchema>;
+type UpstreamSettings = z.output<typeof upstreamSchema>;
 
 /** Fields whose value may be a secret: a problem never shows their value. */
 const SECRET_FIELDS = new Set(['key', 'apiKey', 'headers']);
@@ -189,6 +196,8 @@ export interface Upstream {
   serverPort: number;
   /** Headers the gateway adds to every upstream request: the provider key and configured extras. */
   headers: Record<string, string>;
+  /** The upstreams tried, in order, when this one cannot be reached or answers a 5xx. */
+  fallbacks: readonly Upstream[];
 }
 
 /** A resolved virtual key: looked up by the SHA-256 of what the client sent. */
@@ -241,21 +250,38 @@ export function resolveSettings(
   }
   const upstreams: Partial<Record<ProviderName, Upstream>> = {};
   for (const provider of PROVIDERS) {
-    const configured = given.upstreams?.[provider] ?? file.upstreams?.[provider];
-    const merged = { ...file.upstreams?.[provider], ...given.upstreams?.[provider] };
-    const keyFromEnv = env[merged.apiKeyEnv ?? KEY_ENV[provider]]?.trim() || undefined;
-    // An upstream exists when configured, or when its key is in the environment.
-    if (!configured && keyFromEnv === undefined) continue;
-    if (merged.apiKeyEnv && keyFromEnv === undefined && merged.apiKey === undefined)
-      throw new ConfigError({
-        path: `gateway.upstreams.${provider}.apiKeyEnv`,
-        message: `the environment variable ${merged.apiKeyEnv} is not set`,
-        expected: `${merged.apiKeyEnv} set to the ${provider} key`,
-      });
-    upstreams[provider] = upstreamOf(provider, merged.baseUrl ?? DEFAULT_BASE_URLS[provider], {
-      apiKey: merged.apiKey ?? keyFromEnv,
-      headers: merged.headers,
-    });
+    const fromOptions = given.upstreams?.[provider];
+    const fromFile = file.upstreams?.[provider];
+    // A list is taken whole (from the options, else the file); single upstreams merge field by field.
+    const list: UpstreamSettings[] = Array.isArray(fromOptions)
+      ? fromOptions
+      : Array.isArray(fromFile)
+        ? fromOptions === undefined
+          ? fromFile
+          : [{ ...fromFile[0], ...fromOptions }, ...fromFile.slice(1)]
+        : [{ ...fromFile, ...fromOptions }];
+    const configured = fromOptions !== undefined || fromFile !== undefined;
+    const resolved: Upstream[] = [];
+    for (const [index, merged] of list.entries()) {
+      const keyFromEnv = env[merged.apiKeyEnv ?? KEY_ENV[provider]]?.trim() || undefined;
+      // An upstream exists when configured, or when its key is in the environment.
+      if (!configured && keyFromEnv === undefined) break;
+      const where = list.length > 1 ? `gateway.upstreams.${provider}[${index}]` : `gateway.upstreams.${provider}`;
+      if (merged.apiKeyEnv && keyFromEnv === undefined && merged.apiKey === undefined)
+        throw new ConfigError({
+          path: `${where}.apiKeyEnv`,
+          message: `the environment variable ${merged.apiKeyEnv} is not set`,
+          expected: `${merged.apiKeyEnv} set to the ${provider} key`,
+        });
+      resolved.push(
+        upstreamOf(provider, merged.baseUrl ?? DEFAULT_BASE_URLS[provider], {
+          apiKey: merged.apiKey ?? keyFromEnv,
+          headers: merged.headers,
+        }),
+      );
+    }
+    const [first, ...fallbacks] = resolved;
+    if (first) upstreams[provider] = { ...first, fallbacks };
   }
   const keys = new Map<string, VirtualKey>();
   const list = given.virtualKeys ?? file.virtualKeys ?? [];
@@ -319,5 +345,6 @@ function upstreamOf(
     serverAddress: url.hostname,
     serverPort: url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80,
     headers,
+    fallbacks: [],
   };
 }

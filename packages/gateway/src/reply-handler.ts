@@ -71,9 +71,12 @@ export class ReplyHandler implements DispatchHandler {
   ): void {
     this.controller = controller;
     if (statusCode < 200 || this.response.destroyed) return;
+    // undici gives the names in lower case.
     const out: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(headers))
-      if (value !== undefined && !HOP_BY_HOP.has(name.toLowerCase())) out[name] = value;
+    for (const name in headers) {
+      const value = headers[name];
+      if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+    }
     if (this.traceparent) out.traceparent = this.traceparent;
     if (this.hideUsageChunk && statusCode < 300 && isEventStream(headers['content-type'])) {
       // The body's length changes: sent chunked.

@@ -6,6 +6,8 @@ import type { ErrorWire } from './refusal';
 export interface Route {
   method: 'GET' | 'POST';
   url: string;
+  /** The path after the upstream's base path (`url` without `/v1`). */
+  upstreamPath: string;
   provider: ProviderName;
   /** The error format of refusals. */
   errors: ErrorWire;
@@ -17,6 +19,7 @@ function route(method: Route['method'], url: string, provider: ProviderName): Ro
   return {
     method,
     url,
+    upstreamPath: url.slice(3),
     provider,
     errors: provider === 'anthropic' ? 'anthropic' : 'openai',
     endpoint: endpointFor(method, url),

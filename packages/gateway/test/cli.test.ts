@@ -24,8 +24,8 @@ afterAll(async () => {
   rmSync(directory, { recursive: true, force: true });
 });
 
-/** Resolves to the first stdout line matching `pattern`, failing with what the process printed. */
-function waitForLine(child: ChildProcess, pattern: RegExp): Promise<string> {
+/** Resolves to the first line of `stream` matching `pattern`, failing with what the process printed. */
+function waitForLine(child: ChildProcess, pattern: RegExp, stream: 'stdout' | 'stderr' = 'stdout'): Promise<string> {
   return new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; output:\n${output}`)), 20_000);
@@ -37,8 +37,9 @@ function waitForLine(child: ChildProcess, pattern: RegExp): Promise<string> {
         resolve(match[0]);
       }
     };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => {
+    const other = stream === 'stdout' ? child.stderr : child.stdout;
+    child[stream]?.on('data', onData);
+    other?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
     });
     child.once('exit', (code) => {
@@ -51,20 +52,18 @@ function waitForLine(child: ChildProcess, pattern: RegExp): Promise<string> {
 describe('genops gateway (CLI)', () => {
   it('starts from the policy file, answers /healthz and a governed call, and drains on SIGTERM', async () => {
     const policy = join(directory, 'genops.policy.yaml');
-    writeFileSync(
-      policy,
-      [
-        'version: 1',
-        'budgets:',
-        '  - { name: team-daily, limit: 10, window: day, match: { team: cli } }',
-        'gateway:',
-        '  upstreams:',
-        `    openai: { baseUrl: "${openai.url}", apiKeyEnv: CLI_TEST_OPENAI_KEY }`,
-        '  virtualKeys:',
-        `    - { name: cli-key, keyHash: "sha256:${hashKey(KEY)}", attribution: { team: cli, project: p, environment: test } }`,
-        '',
-      ].join('\n'),
-    );
+    const policyText = [
+      'version: 1',
+      'budgets:',
+      '  - { name: team-daily, limit: 10, window: day, match: { team: cli } }',
+      'gateway:',
+      '  upstreams:',
+      `    openai: { baseUrl: "${openai.url}", apiKeyEnv: CLI_TEST_OPENAI_KEY }`,
+      '  virtualKeys:',
+      `    - { name: cli-key, keyHash: "sha256:${hashKey(KEY)}", attribution: { team: cli, project: p, environment: test } }`,
+      '',
+    ].join('\n');
+    writeFileSync(policy, policyText);
     const child = spawn(
       process.execPath,
       [CLI, 'gateway', '--policy', policy, '--store', `sqlite:${join(directory, 'state.db')}`, '--port', '0'],
@@ -85,6 +84,12 @@ describe('genops gateway (CLI)', () => {
       });
       expect(completion.choices[0]?.message.content).toBe('Hello from the fake OpenAI server.');
       expect(openai.requests[0]?.headers.authorization).toBe('Bearer sk-from-env');
+      // A gateway: section that cannot be applied is printed (the settings in force stay).
+      const reported = waitForLine(child, /genops gateway: .*gateway\.virtualKeys\[0\]\.keyHash.*/, 'stderr');
+      writeFileSync(policy, policyText.replace(/sha256:[0-9a-f]{64}/, 'md5:0'));
+      expect(await reported).not.toContain(KEY);
+      await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+      expect(openai.requests).toHaveLength(2);
       const stopped = waitForLine(child, /genops gateway: stopped/);
       child.kill('SIGTERM');
       await stopped;

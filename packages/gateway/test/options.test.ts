@@ -85,6 +85,27 @@ describe('gateway settings', () => {
     );
   });
 
+  it('an ordered list of upstreams: the first is used, the rest are its fallbacks; a problem names the entry', () => {
+    const file = {
+      upstreams: {
+        openai: [
+          { baseUrl: 'http://127.0.0.1:1001/v1', apiKey: 'sk-one' },
+          { baseUrl: 'http://127.0.0.1:1002/v1', apiKeyEnv: 'SECOND_KEY' },
+        ],
+      },
+    };
+    const settings = resolveSettings({}, file, { SECOND_KEY: 'sk-two' });
+    expect(settings.upstreams.openai).toMatchObject({
+      origin: 'http://127.0.0.1:1001',
+      headers: { authorization: 'Bearer sk-one' },
+      fallbacks: [{ origin: 'http://127.0.0.1:1002', headers: { authorization: 'Bearer sk-two' }, fallbacks: [] }],
+    });
+    const missing = configError(() => resolveSettings({}, file, {}));
+    expect(missing.path).toBe('gateway.upstreams.openai[1].apiKeyEnv');
+    const empty = configError(() => resolveSettings({}, { upstreams: { openai: [] } }, {}));
+    expect(empty.path).toBe('gateway.upstreams.openai');
+  });
+
   it('two virtual keys with the same key are refused', () => {
     const error = configError(() =>
       resolveSettings(

@@ -35,16 +35,48 @@ describe('UsageChunkFilter', () => {
 describe('askStreamUsage', () => {
   it('asks a stream that did not say; leaves streams that did, and non-streams, alone', () => {
     expect(askStreamUsage({ stream: true, model: 'm' })).toEqual({
-      stream: true,
-      model: 'm',
-      stream_options: { include_usage: true },
+      json: { stream: true, model: 'm', stream_options: { include_usage: true } },
     });
     expect(askStreamUsage({ stream: true, stream_options: { include_obfuscation: false } })).toEqual({
-      stream: true,
-      stream_options: { include_obfuscation: false, include_usage: true },
+      json: { stream: true, stream_options: { include_obfuscation: false, include_usage: true } },
     });
     expect(askStreamUsage({ stream: true, stream_options: { include_usage: false } })).toBeUndefined();
     expect(askStreamUsage({ stream: false })).toBeUndefined();
     expect(askStreamUsage({ model: 'm' })).toBeUndefined();
+  });
+});
+
+describe('askStreamUsage on the bytes', () => {
+  it("inserts stream_options into the client's bytes, which stay as they were written", () => {
+    const text = ' \n{ "model": "m",\n  "stream": true, "note": "é \\"x\\"", "n": 1.50 }';
+    const bytes = Buffer.from(text, 'utf8');
+    const rewritten = askStreamUsage(JSON.parse(text), bytes);
+    expect(rewritten?.json).toEqual({ ...JSON.parse(text), stream_options: { include_usage: true } });
+    const sent = rewritten?.bytes?.toString('utf8') as string;
+    expect(JSON.parse(sent)).toEqual(rewritten?.json);
+    // Everything after the opening brace is the client's text, byte for byte (`1.50` stays `1.50`).
+    expect(sent).toBe(`{"stream_options":{"include_usage":true},${text.slice(text.indexOf('{') + 1)}`);
+  });
+
+  it('serialises again when stream_options is there already (no key twice)', () => {
+    const text = '{"stream":true,"stream_options":{"include_obfuscation":false}}';
+    const rewritten = askStreamUsage(JSON.parse(text), Buffer.from(text));
+    expect(rewritten?.bytes).toBeUndefined();
+    expect(rewritten?.json.stream_options).toEqual({ include_obfuscation: false, include_usage: true });
+  });
+});
+
+describe('UsageChunkFilter on the bytes', () => {
+  it('passes a chunk without a usage-only event through as the same bytes', () => {
+    const filter = new UsageChunkFilter();
+    const chunk = Buffer.from(`${content('a')}${content('b')}`);
+    const out = filter.push(chunk);
+    expect(Buffer.from(out).equals(chunk)).toBe(true);
+    expect(filter.end().byteLength).toBe(0);
+  });
+
+  it('keeps a content chunk whose text mentions "usage": {', () => {
+    const tricky = 'data: {"choices":[],"delta":"\\"usage\\": {","usage":null}\n\n';
+    expect(filtered([Buffer.from(tricky)])).toBe(tricky);
   });
 });

@@ -80,6 +80,8 @@ export async function serveGateway(options: GatewayCommandOptions, context: Comm
     throw error;
   }
   if (options.policy !== undefined) genops.policy = options.policy;
+  // A policy file change that cannot be applied (policy or gateway: section): the last good one stays.
+  genops.onPolicyError = (error) => io.stderr.write(`genops gateway: ${error.message}\n`);
   let store: ReturnType<typeof openStoreUrl>;
   try {
     store = openStoreUrl(storeUrl, source === 'GENOPS_STORE' ? 'GENOPS_STORE' : 'store');

@@ -46,13 +46,27 @@ export interface WireRequest {
   parent?: Context;
   /** Send the unit's W3C `traceparent` upstream (replacing one in `options.headers`). Default false. */
   propagate?: boolean;
+  /**
+   * `options.headers` is a plain object with lower-case names made for this request alone: headers are
+   * set in it rather than in a copy (the gateway's case). Default false: the caller's headers are
+   * never changed.
+   */
+  ownHeaders?: boolean;
   /** The largest response body read whole for its usage (larger: its tail is read). */
   maxBodyBytes: number;
   /**
    * Rewrites the JSON body before it is described and sent (e.g. asking a stream for its usage):
-   * return the new body, or `undefined` to send it as it is.
+   * return the new body, or `undefined` to send it as it is. `bytes` is the body as read.
    */
-  rewrite?(json: Record<string, unknown>): Record<string, unknown> | undefined;
+  rewrite?(json: Record<string, unknown>, bytes: Buffer): WireRewrite | undefined;
+}
+
+/** A rewritten request body. */
+export interface WireRewrite {
+  /** The new body, as governance describes it. */
+  json: Record<string, unknown>;
+  /** The bytes to send, when the caller made them (e.g. a field inserted into the original bytes); default `JSON.stringify(json)`. */
+  bytes?: Buffer;
 }
 
 /** A request that governance let through and that was dispatched. */
@@ -83,13 +97,14 @@ export async function governWire(
       json = undefined;
     }
   }
-  const rewritten = request.rewrite && isObject(json) ? request.rewrite(json) : undefined;
+  const rewritten = request.rewrite && isObject(json) ? request.rewrite(json, body.buffer) : undefined;
   if (rewritten) {
-    json = rewritten;
-    const buffer = Buffer.from(JSON.stringify(rewritten), 'utf8');
+    json = rewritten.json;
+    const buffer = rewritten.bytes ?? Buffer.from(JSON.stringify(rewritten.json), 'utf8');
     body = { buffer, bytes: buffer.byteLength, complete: true, replay: buffer };
   }
-  const declared = contentLength(options.headers);
+  // A body read whole has its size; one read in part may declare the rest.
+  const declared = body.complete ? undefined : contentLength(options.headers);
   const described: GovernedRequest = describeWireRequest(
     request.endpoint,
     request.provider,
@@ -108,9 +123,15 @@ export async function governWire(
     ...(request.parent ? { parent: request.parent } : {}),
     execute: (sent, governed) => {
       let headers = options.headers;
-      if (sent !== request.body.replay)
-        headers = withHeader(headers, 'content-length', String((sent as Buffer).byteLength));
-      if (request.propagate) headers = withHeader(headers, 'traceparent', traceparentOf(governed));
+      const set = request.ownHeaders
+        ? (name: string, value: string) => {
+            (headers as Record<string, string | string[]>)[name] = value;
+          }
+        : (name: string, value: string) => {
+            headers = withHeader(headers, name, value);
+          };
+      if (sent !== request.body.replay) set('content-length', String((sent as Buffer).byteLength));
+      if (request.propagate) set('traceparent', traceparentOf(governed));
       const sink = settlingSink(governed, settle);
       const observer = wireObserver(request.endpoint, request.maxBodyBytes);
       dispatch({ ...options, body: sent, headers }, new WireHandler(handler, sink, observer));

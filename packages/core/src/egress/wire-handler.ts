@@ -47,6 +47,12 @@ export class ProviderHttpError extends Error {
 /** Errors of a connection that never carried the request: nothing can have been billed. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'ENETUNREACH']);
 
+/** Whether `error` (a dispatch's) means the request never left: its connection could not be made. */
+export function neverSent(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && NOT_SENT.has(code);
+}
+
 /** A handler that passes every callback on to the caller's handler, unchanged and in order. */
 export class ForwardingHandler implements DispatchHandler {
   constructor(protected readonly inner: DispatchHandler) {}
@@ -131,8 +137,7 @@ export class WireHandler extends ForwardingHandler {
       this.done = true;
       // Once the provider answered (or may have received the request), the call may be billed: it
       // settles from what was read, else at its reservation, flagged incomplete.
-      const code = (error as { code?: string }).code;
-      const maybeBilled = this.started || code === undefined || !NOT_SENT.has(code);
+      const maybeBilled = this.started || !neverSent(error);
       safely(() => this.sink.fail(error, maybeBilled ? this.observer.partial() : undefined), 'egress settlement');
     }
     super.onResponseError(controller, error);

@@ -42,9 +42,15 @@ export {
   traceparentOf,
   type WireBody,
   type WireRequest,
+  type WireRewrite,
 } from '../egress/govern-wire';
 export { resolveEgress } from '../egress/options';
-export type { DispatchController, DispatchHandler } from '../egress/wire-handler';
+export {
+  type DispatchController,
+  type DispatchHandler,
+  ForwardingHandler,
+  neverSent,
+} from '../egress/wire-handler';
 export {
   DEFAULT_MAX_OUTPUT_TOKENS,
   type RuleDecision,
