@@ -5,6 +5,7 @@ export { convertChatUsage, convertResponsesUsage } from './convert-openai-usage'
 export { describeOpenAIRequest, providerFromBaseURL } from './describe-openai-request';
 export { instrumentOpenAI } from './instrument-openai';
 export { openAIAdapter } from './openai-adapter';
+export { governRealtime } from './openai-realtime';
 export type { InstrumentOpenAIOptions, OpenAIMethod, OpenAIPatchedMethod } from './types';
 export { VERSION } from './version';
 

@@ -1,5 +1,6 @@
 import { defineSdkAdapter, loadPackageBuilds, warnUngoverned } from '@genops/core/adapter';
 import { governCreate, governEndpoint, openAIMethods } from './govern-openai-call';
+import { ASSISTANT_RUN_ENDPOINTS, watchAssistant, watchRunRetrieve } from './openai-assistant-runs';
 import { AUDIO_ENDPOINTS } from './openai-audio';
 import { watchResponseRetrieve } from './openai-background-responses';
 import { BATCH_ENDPOINTS, patchBatchRetrieve } from './openai-batches';
@@ -35,6 +36,7 @@ export const GOVERNED_ENDPOINTS: readonly OpenAIEndpoint[] = [
   ...BATCH_ENDPOINTS,
   ...COMPACT_ENDPOINTS,
   ...FINE_TUNING_ENDPOINTS,
+  ...ASSISTANT_RUN_ENDPOINTS,
 ];
 
 /**
@@ -96,6 +98,18 @@ export function patchModule(module: OpenAIModule): () => void {
   );
   // A batch job's unit settles when the app reads the finished job.
   undo.push(patchBatchRetrieve(openAIMethods, module.OpenAI?.Batches));
+  // An Assistants run's unit settles when the app reads the run ended (the poll helpers read it); the
+  // assistants' models are remembered for their runs' policy and reservation.
+  undo.push(
+    openAIMethods.patch(module.OpenAI?.Beta?.Threads?.Runs?.prototype, 'retrieve', (original) =>
+      watchRunRetrieve(openAIMethods, original),
+    ),
+    ...(['create', 'retrieve', 'update'] as const).map((key) =>
+      openAIMethods.patch(module.OpenAI?.Beta?.Assistants?.prototype, key, (original) =>
+        watchAssistant(openAIMethods, original),
+      ),
+    ),
+  );
   for (const { method, key, resource, when } of UNGOVERNED_METHODS) {
     undo.push(
       warnUngoverned(openAIMethods, resource(module.OpenAI)?.prototype, key, {

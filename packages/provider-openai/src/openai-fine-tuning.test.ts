@@ -32,7 +32,7 @@ describe('fineTuning.jobs.create', () => {
       training_file: file.id,
       method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 3 } } },
     });
-    expect(job.status).toBe('validating_files');
+    expect(job.status).toBe('queued');
     expect(governedSpans()).toHaveLength(0);
 
     harness.server.enqueue({ usage: { input: 12_000, output: 0 } });

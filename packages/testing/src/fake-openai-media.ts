@@ -242,7 +242,7 @@ export function batchObject(
 
 /**
  * A fine-tuning job (`POST /v1/fine_tuning/jobs`, `GET /v1/fine_tuning/jobs/{id}`): created
- * `validating_files`; read back, `succeeded` with `trained_tokens`.
+ * `queued`; read back, `succeeded` with `trained_tokens`.
  */
 export function fineTuningJob(
   id: string,
@@ -259,7 +259,7 @@ export function fineTuningJob(
     fine_tuned_model: finished ? `ft:${String(params.model)}:org::${id.slice(-8)}` : null,
     organization_id: 'org-fake',
     result_files: [],
-    status: finished ? 'succeeded' : 'validating_files',
+    status: finished ? 'succeeded' : 'queued',
     trained_tokens: finished ? finished.trained : null,
     training_file: params.training_file,
     validation_file: params.validation_file ?? null,
@@ -267,4 +267,20 @@ export function fineTuningJob(
     error: null,
     seed: 42,
   };
+}
+
+/** The events of a fine-tuning job (`GET /v1/fine_tuning/jobs/{id}/events`), newest first, as the API lists them. */
+export function fineTuningEvents(id: string, created: number, finished: boolean): unknown {
+  const event = (suffix: string, at: number, message: string) => ({
+    object: 'fine_tuning.job.event',
+    id: `ftevent-${id.slice(-12)}${suffix}`,
+    created_at: at,
+    level: 'info',
+    message,
+    data: {},
+    type: 'message',
+  });
+  const data = [event('a', created, `Created fine-tuning job: ${id}`)];
+  if (finished) data.unshift(event('b', created + 600, 'The job has successfully completed'));
+  return { object: 'list', data, has_more: false };
 }

@@ -1,4 +1,4 @@
-import OpenAI, { APIError } from 'openai';
+import OpenAI, { APIError, NotFoundError } from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from './fake-openai-server';
 import type { FakeOpenAIServer } from './types';
@@ -183,6 +183,13 @@ describe('startFakeOpenAI', () => {
       expect(error.type).toBe('server_error');
     });
 
+    it('a model the server does not serve answers 404 model_not_found, as the API does', async () => {
+      const error = await client.completions.create({ model: 'unknown-model', prompt: 'Hi' }).catch((caught) => caught);
+      expect(error).toBeInstanceOf(NotFoundError);
+      expect(error).toMatchObject({ status: 404, code: 'model_not_found', type: 'invalid_request_error' });
+      expect(error.message).toContain('The model `unknown-model` does not exist');
+    });
+
     it('unknown paths answer 404 and do not consume a queued reply', async () => {
       server.enqueue({ content: 'kept' });
       const error = await client.models.list().catch((caught) => caught);
@@ -305,6 +312,72 @@ describe('startFakeOpenAI', () => {
     });
   });
 
+  describe('function calls (Responses API)', () => {
+    const parameters = {
+      type: 'object',
+      properties: { table: { type: 'string', enum: ['orders', 'customers'] }, limit: { type: 'number' } },
+      required: ['table', 'limit'],
+      additionalProperties: false,
+    };
+    const query = { type: 'function' as const, name: 'query', parameters, strict: true };
+    const other = { type: 'function' as const, name: 'other', parameters: { type: 'object' }, strict: false };
+
+    it('a single function tool is called, with arguments that satisfy its schema, plain and streamed', async () => {
+      const response = await client.responses.create({ model: 'gpt-4o', input: 'Hi', tools: [query] });
+      expect(response.output).toHaveLength(1);
+      const call = response.output[0]!;
+      expect(call).toMatchObject({ type: 'function_call', name: 'query', status: 'completed' });
+      expect(JSON.parse((call as { arguments: string }).arguments)).toEqual({ table: 'orders', limit: 0 });
+      expect(response.usage?.input_tokens).toBe(20);
+
+      const events = await collect(
+        await client.responses.create({ model: 'gpt-4o', input: 'Hi', tools: [query], stream: true }),
+      );
+      const deltas = events.flatMap((event) =>
+        event.type === 'response.function_call_arguments.delta' ? [event.delta] : [],
+      );
+      expect(JSON.parse(deltas.join(''))).toEqual({ table: 'orders', limit: 0 });
+      const done = events.at(-1)!;
+      expect(done.type).toBe('response.completed');
+      expect((done as { response: { output: unknown[] } }).response.output[0]).toMatchObject({
+        type: 'function_call',
+        name: 'query',
+      });
+    });
+
+    it('tool_choice names the function among several, or requires the first', async () => {
+      const named = await client.responses.create({
+        model: 'gpt-4o',
+        input: 'Hi',
+        tools: [other, query],
+        tool_choice: { type: 'function', name: 'query' },
+      });
+      expect(named.output[0]).toMatchObject({ type: 'function_call', name: 'query' });
+      const required = await client.responses.create({
+        model: 'gpt-4o',
+        input: 'Hi',
+        tools: [other, query],
+        tool_choice: 'required',
+      });
+      expect(required.output[0]).toMatchObject({ type: 'function_call', name: 'other' });
+    });
+
+    it('answers text when the tool is optional among several, or its result is already in the input', async () => {
+      const optional = await client.responses.create({ model: 'gpt-4o', input: 'Hi', tools: [other, query] });
+      expect(optional.output_text).toBe('Hello from the fake OpenAI server.');
+      const answered = await client.responses.create({
+        model: 'gpt-4o',
+        tools: [query],
+        input: [
+          { role: 'user', content: 'Hi' },
+          { type: 'function_call', call_id: 'call_1', name: 'query', arguments: '{}' },
+          { type: 'function_call_output', call_id: 'call_1', output: '[]' },
+        ],
+      });
+      expect(answered.output_text).toBe('Hello from the fake OpenAI server.');
+    });
+  });
+
   describe('videos', () => {
     it('edits, extensions and remixes keep the source model and size; GET /v1/videos/{id} reads a job back', async () => {
       const source = await client.videos.create({
@@ -325,6 +398,26 @@ describe('startFakeOpenAI', () => {
       const edit = await client.videos.edit({ video: { id: source.id }, prompt: 'night' });
       expect(edit).toMatchObject({ model: 'sora-2-pro', seconds: '8' });
       expect(await client.videos.retrieve(remix.id)).toMatchObject({ id: remix.id, status: 'completed' });
+    });
+  });
+
+  describe('fine-tuning', () => {
+    it('a job is queued when created, succeeded with trained_tokens when read, and lists its events', async () => {
+      const file = await client.files.create({
+        file: new File(['{"messages":[]}\n'], 'train.jsonl'),
+        purpose: 'fine-tune',
+      });
+      const job = await client.fineTuning.jobs.create({ model: 'gpt-4o-mini', training_file: file.id });
+      expect(job.status).toBe('queued');
+      const before = await client.fineTuning.jobs.listEvents(job.id);
+      expect(before.data.map((event) => event.message)).toEqual([`Created fine-tuning job: ${job.id}`]);
+      const read = await client.fineTuning.jobs.retrieve(job.id);
+      expect(read).toMatchObject({ status: 'succeeded', trained_tokens: 20 });
+      const after = await client.fineTuning.jobs.listEvents(job.id, { limit: 100 });
+      expect(after.data.map((event) => event.message)).toEqual([
+        'The job has successfully completed',
+        `Created fine-tuning job: ${job.id}`,
+      ]);
     });
   });
 

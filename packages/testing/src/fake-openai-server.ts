@@ -1,10 +1,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { assistantsRoutes } from './fake-openai-assistants';
 import {
   batchObject,
   DEFAULT_AUDIO_SECONDS,
   type FakeFile,
   fileObject,
+  fineTuningEvents,
   fineTuningJob,
   imageStreamEvents,
   imagesResponse,
@@ -33,7 +35,7 @@ import {
   textCompletionChunks,
   type WireContext,
 } from './fake-openai-wire';
-import { minimalValueOf, requestedSchemaOf } from './schema-value';
+import { forcedFunctionOf, minimalValueOf, requestedSchemaOf } from './schema-value';
 import type { FakeOpenAIServer, FakeReply, RecordedRequest, StartFakeOpenAIOptions } from './types';
 
 type Endpoint =
@@ -76,7 +78,8 @@ interface SseEvent {
 
 /**
  * Starts a fake OpenAI REST server on 127.0.0.1 for `POST /v1/chat/completions`, `/v1/responses`,
- * `/v1/embeddings` and `/v1/completions`, in JSON and SSE, and for images (`/v1/images/*`), audio
+ * `/v1/embeddings` and `/v1/completions`, in JSON and SSE, the Assistants API (`/v1/assistants`, `/v1/threads`:
+ * messages, runs that complete when read back or streamed; fake-openai-assistants.ts), and for images (`/v1/images/*`), audio
  * (`/v1/audio/speech|transcriptions|translations`, multipart uploads) and videos (`/v1/videos`), speaking the wire format the real `openai`
  * SDK reads. Replies come from `enqueue()` (first in, first out) or the defaults.
  *
@@ -88,6 +91,7 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
   const queue: FakeReply[] = [];
   const requests: RecordedRequest[] = [];
   const defaults = options.defaults ?? {};
+  const missingModels = new Set(options.missingModels ?? ['unknown-model']);
 
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
@@ -103,7 +107,8 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const bytes = await readBody(request);
     const rawBody = bytes.toString('utf8');
-    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    // Azure OpenAI's URLs serve the same API: `/openai/deployments/{deployment}/…` and `/openai/v1/…`.
+    const path = azurePathOf((request.url ?? '/').split('?')[0] ?? '/');
     let body: any;
     let bodyError: string | undefined;
     const contentType = request.headers['content-type'] ?? '';
@@ -116,8 +121,27 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
         bodyError = (error as Error).message;
       }
     }
-    requests.push({ method: request.method ?? 'GET', path, headers: flattenHeaders(request), body, rawBody });
+    requests.push({
+      method: request.method ?? 'GET',
+      path,
+      headers: flattenHeaders(request),
+      body,
+      rawBody,
+      ...(path === (request.url ?? '/').split('?')[0] ? {} : { url: request.url ?? '/' }),
+    });
 
+    const assistantsAnswer = assistants.handle(
+      request.method ?? 'GET',
+      path,
+      isRecord(body) ? body : {},
+      new URL(request.url ?? '/', 'http://fake').searchParams,
+    );
+    if (assistantsAnswer) {
+      const headers = { 'x-request-id': randomId('req_'), 'openai-processing-ms': '1' };
+      if ('events' in assistantsAnswer) await sendSse(response, 200, assistantsAnswer.events, {}, headers);
+      else sendJson(response, assistantsAnswer.status ?? 200, assistantsAnswer.json, headers);
+      return;
+    }
     if (
       path === '/v1/files' ||
       path.startsWith('/v1/files/') ||
@@ -150,6 +174,11 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       return;
     }
     let params: Record<string, unknown> = isRecord(body) ? body : {};
+    if (typeof params.model === 'string' && missingModels.has(params.model)) {
+      const message = `The model \`${params.model}\` does not exist or you do not have access to it.`;
+      sendJson(response, 404, errorBody(404, { message, code: 'model_not_found' }), {});
+      return;
+    }
     // An edit, extension or remix of a video: the job keeps the source's model, size and (but for an
     // extension, which asks for its own) length.
     if (endpoint === 'videos' && path !== '/v1/videos')
@@ -166,6 +195,8 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
     }
 
     const context = wireContextOf(reply, params);
+    const forced = endpoint === 'responses' && reply.content === undefined ? forcedFunctionOf(params) : undefined;
+    if (forced) context.functionCall = { id: randomId('fc_'), callId: randomId('call_'), ...forced };
     // Multipart fields arrive as strings.
     const stream = (params.stream === true || params.stream === 'true') && endpoint !== 'embeddings';
     const includeUsage = isRecord(params.stream_options) && params.stream_options.include_usage === true;
@@ -239,6 +270,9 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
     }
   }
 
+  /** Assistants, threads, messages and runs; a finished run's reply is the next queued one. */
+  const assistants = assistantsRoutes((params) => wireContextOf({ ...defaults, ...queue.shift() }, params));
+
   /** Video jobs created (`POST /v1/videos`, edits, extensions, remixes), for `GET /v1/videos/{id}`. */
   const videos = new Map<string, Record<string, unknown>>();
 
@@ -270,7 +304,8 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
 
   const files = new Map<string, FakeFile>();
   const batches = new Map<string, { params: Record<string, unknown>; requests: number; created: number }>();
-  const jobs = new Map<string, { params: Record<string, unknown>; created: number }>();
+  /** Fine-tuning jobs; `read` once a `GET` has returned the job finished. */
+  const jobs = new Map<string, { params: Record<string, unknown>; created: number; read: boolean }>();
 
   /** Uploads (`/v1/files`) and batch jobs (`/v1/batches`), kept in memory for the server's life. */
   function handleFilesAndBatches(
@@ -303,7 +338,7 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
     }
     if (method === 'POST' && path === '/v1/fine_tuning/jobs') {
       const id = randomId('ftjob-');
-      jobs.set(id, { params, created });
+      jobs.set(id, { params, created, read: false });
       sendJson(response, 200, fineTuningJob(id, params, undefined, created), headers);
       return;
     }
@@ -313,12 +348,19 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       // The next queued reply's input count is the job's trained tokens.
       const reply: FakeReply = { ...defaults, ...queue.shift() };
       const trained = reply.usage === null ? null : (reply.usage ?? DEFAULT_USAGE).input;
+      fineTuningJobState.read = true;
       sendJson(
         response,
         200,
         fineTuningJob(fineTuning[1]!, fineTuningJobState.params, { trained }, fineTuningJobState.created),
         headers,
       );
+      return;
+    }
+    const events = /^\/v1\/fine_tuning\/jobs\/([^/]+)\/events$/.exec(path);
+    const eventsJob = events ? jobs.get(events[1]!) : undefined;
+    if (method === 'GET' && events && eventsJob) {
+      sendJson(response, 200, fineTuningEvents(events[1]!, eventsJob.created, eventsJob.read), headers);
       return;
     }
     const content = /^\/v1\/files\/([^/]+)\/content$/.exec(path);
@@ -567,4 +609,11 @@ function videoSourceParams(
     ...params,
     seconds: params.seconds ?? source.seconds,
   };
+}
+
+/** An Azure OpenAI path as the OpenAI path it serves (`/openai/deployments/gpt-4o/chat/completions` → `/v1/chat/completions`). */
+function azurePathOf(path: string): string {
+  if (path.startsWith('/openai/v1/')) return path.slice('/openai'.length);
+  const deployment = /^\/openai\/deployments\/[^/]+(\/.*)$/.exec(path);
+  return deployment ? `/v1${deployment[1]}` : path;
 }

@@ -18,6 +18,16 @@ export interface WireContext {
   usage: FakeUsage | null;
   finishReason: string;
   created: number;
+  /** The Responses API answers with this function call instead of text (see `forcedFunctionCallOf`). */
+  functionCall?: FakeFunctionCall;
+}
+
+/** A function call the fake model makes: a tool's name and arguments that satisfy its parameters schema. */
+export interface FakeFunctionCall {
+  id: string;
+  callId: string;
+  name: string;
+  arguments: string;
 }
 
 export function randomId(prefix: string): string {
@@ -177,7 +187,12 @@ export function responseObject(
     max_output_tokens: request.max_output_tokens ?? null,
     max_tool_calls: null,
     model: context.model,
-    output: state === 'final' ? [responseMessage(context, ids.messageId, incomplete ? 'incomplete' : 'completed')] : [],
+    output:
+      state !== 'final'
+        ? []
+        : context.functionCall
+          ? [functionCallItem(context.functionCall, 'completed')]
+          : [responseMessage(context, ids.messageId, incomplete ? 'incomplete' : 'completed')],
     parallel_tool_calls: true,
     previous_response_id: request.previous_response_id ?? null,
     reasoning: { effort: null, summary: null },
@@ -206,6 +221,17 @@ function responseMessage(context: WireContext, id: string, status: 'in_progress'
   };
 }
 
+function functionCallItem(call: FakeFunctionCall, status: 'in_progress' | 'completed') {
+  return {
+    type: 'function_call',
+    id: call.id,
+    call_id: call.callId,
+    name: call.name,
+    arguments: status === 'completed' ? call.arguments : '',
+    status,
+  };
+}
+
 function outputText(text: string) {
   return { type: 'output_text', text, annotations: [], logprobs: [] };
 }
@@ -221,21 +247,40 @@ export function responseEvents(
 ): { type: string; [key: string]: unknown }[] {
   const final = responseObject(context, ids, request, 'final');
   const item = { item_id: ids.messageId, output_index: 0, content_index: 0 };
-  const events: { type: string; [key: string]: unknown }[] = [
+  const started = [
     { type: 'response.created', response: responseObject(context, ids, request, 'in_progress') },
     { type: 'response.in_progress', response: responseObject(context, ids, request, 'in_progress') },
-    {
-      type: 'response.output_item.added',
-      output_index: 0,
-      item: responseMessage(context, ids.messageId, 'in_progress'),
-    },
-    { type: 'response.content_part.added', ...item, part: outputText('') },
-    ...context.deltas.map((delta) => ({ type: 'response.output_text.delta', ...item, delta, logprobs: [] })),
-    { type: 'response.output_text.done', ...item, text: context.content, logprobs: [] },
-    { type: 'response.content_part.done', ...item, part: outputText(context.content) },
-    { type: 'response.output_item.done', output_index: 0, item: final.output[0] },
-    { type: final.status === 'incomplete' ? 'response.incomplete' : 'response.completed', response: final },
   ];
+  const ended = { type: final.status === 'incomplete' ? 'response.incomplete' : 'response.completed', response: final };
+  const call = context.functionCall;
+  const events: { type: string; [key: string]: unknown }[] = call
+    ? [
+        ...started,
+        { type: 'response.output_item.added', output_index: 0, item: functionCallItem(call, 'in_progress') },
+        ...splitContent(call.arguments, context.deltas.length || 1).map((delta) => ({
+          type: 'response.function_call_arguments.delta',
+          item_id: call.id,
+          output_index: 0,
+          delta,
+        })),
+        { type: 'response.function_call_arguments.done', item_id: call.id, output_index: 0, arguments: call.arguments },
+        { type: 'response.output_item.done', output_index: 0, item: final.output[0] },
+        ended,
+      ]
+    : [
+        ...started,
+        {
+          type: 'response.output_item.added',
+          output_index: 0,
+          item: responseMessage(context, ids.messageId, 'in_progress'),
+        },
+        { type: 'response.content_part.added', ...item, part: outputText('') },
+        ...context.deltas.map((delta) => ({ type: 'response.output_text.delta', ...item, delta, logprobs: [] })),
+        { type: 'response.output_text.done', ...item, text: context.content, logprobs: [] },
+        { type: 'response.content_part.done', ...item, part: outputText(context.content) },
+        { type: 'response.output_item.done', output_index: 0, item: final.output[0] },
+        ended,
+      ];
   return events.map((event, index) => ({ ...event, sequence_number: index }));
 }
 

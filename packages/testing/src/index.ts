@@ -30,6 +30,13 @@ export {
   startFakeGemini,
 } from './fake-google-server';
 export { startFakeOpenAI } from './fake-openai-server';
+export {
+  type FakeRealtimeServer,
+  type FakeRealtimeUsage,
+  realtimeUsageWire,
+  type StartFakeRealtimeOptions,
+  startFakeRealtime,
+} from './fake-realtime-server';
 export { collectGarbageUntil } from './garbage';
 export { type OpenCallThenKillOptions, openCallThenKill } from './killed-process';
 export { createTestTelemetry, type TestTelemetry, type TestTelemetryOptions } from './telemetry';

@@ -93,3 +93,26 @@ export function requestedSchemaOf(params: Record<string, unknown>): unknown {
   if (isSchema(text) && isSchema(text.format) && text.format.type === 'json_schema') return text.format.schema ?? {};
   return undefined;
 }
+
+/**
+ * The function a Responses API request makes the (fake) model call, deterministically: the one
+ * `tool_choice` names, the first function tool when `tool_choice` is `required`, or the only tool when
+ * the request offers exactly one, a function, and no function result has come back yet (`input` holds no
+ * `function_call_output`), as a model asked to use its one tool does. Otherwise none: the model answers
+ * text. Its arguments are the minimal value of the tool's `parameters` schema.
+ */
+export function forcedFunctionOf(params: Record<string, unknown>): { name: string; arguments: string } | undefined {
+  const tools = Array.isArray(params.tools) ? (params.tools as Record<string, unknown>[]) : [];
+  const functions = tools.filter((tool) => tool?.type === 'function' && typeof tool.name === 'string');
+  const choice = params.tool_choice as Record<string, unknown> | string | undefined;
+  let chosen: Record<string, unknown> | undefined;
+  if (typeof choice === 'object' && choice !== null && choice.type === 'function')
+    chosen = functions.find((tool) => tool.name === choice.name);
+  else if (choice === 'required') chosen = functions[0];
+  else if ((choice === undefined || choice === 'auto') && tools.length === 1 && functions.length === 1) {
+    const input = Array.isArray(params.input) ? (params.input as Record<string, unknown>[]) : [];
+    if (!input.some((item) => item?.type === 'function_call_output')) chosen = functions[0];
+  }
+  if (!chosen) return undefined;
+  return { name: chosen.name as string, arguments: JSON.stringify(minimalValueOf(chosen.parameters ?? {})) };
+}

@@ -55,6 +55,8 @@ export interface RecordedRequest {
   /** The parsed JSON body, or `undefined` when the body was empty or not JSON. */
   body: any;
   rawBody: string;
+  /** The request target as sent (path and query), when it differs from `path` (an Azure OpenAI URL). */
+  url?: string;
 }
 
 /** Options for `startFakeOpenAI()`. */
@@ -63,6 +65,11 @@ export interface StartFakeOpenAIOptions {
   port?: number;
   /** The reply used when the queue is empty, and the base every queued reply is merged over. */
   defaults?: FakeReply;
+  /**
+   * Models the server does not serve: a request for one is answered 404 `model_not_found`, as the API
+   * answers an unknown model (openai-node's `client/errors.ts` example). Default `['unknown-model']`.
+   */
+  missingModels?: readonly string[];
 }
 
 /** A running fake OpenAI server. */

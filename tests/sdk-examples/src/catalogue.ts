@@ -13,6 +13,26 @@ export interface ExampleProgram {
   knownGap?: string;
   /** The example redraws stdout with terminal cursor methods: runs with the stdout shim (src/terminal-stdout.mjs). */
   terminal?: boolean;
+  /**
+   * Run with `node --import tsx`, as a developer runs an example, instead of compiled once (src/compile.ts):
+   * keeps the path where tsx's `require()` loads a second copy of the SDK under test.
+   */
+  tsx?: boolean;
+  /**
+   * A prices file the governed runs get (`GENOPS_PRICES`): for an example that calls a model on purpose
+   * that GenOps has no price for (GenOps refuses an unpriced model by default, `unknownModel: 'deny'`).
+   */
+  prices?: Record<string, Record<string, { input: number; output: number }>>;
+  /**
+   * Files of the SDK's checkout the example reads by a path relative to the working directory (it is run
+   * from the checkout's root): copied from `vendor/<sdk>/` into the run's working directory, same path.
+   */
+  cwdFiles?: string[];
+  /**
+   * Variables the example reads for its configuration (all three runs): `{openai}` and `{anthropic}` in a
+   * value become the fake servers' base URLs.
+   */
+  env?: Record<string, string>;
 }
 
 /** A vendored example the suite does not run, and why. */
@@ -25,9 +45,30 @@ const OPENAI = 'openai-node/examples';
 const ANTHROPIC = 'anthropic-sdk-typescript/examples';
 const VERCEL = 'vercel-ai/examples/ai-functions/src';
 
-/** The examples the suite runs (sequentially, three times each: plain, governed, tiny budget). */
+/** The examples the suite runs (a few at a time, three times each: plain, governed, tiny budget). */
 export const EXAMPLES: readonly ExampleProgram[] = [
-  { sdk: 'openai-node', file: `${OPENAI}/chat-completions/demo.ts` },
+  // Amazon Bedrock: the SDK's `bedrock()` provider reads its base URL (AWS_BEDROCK_BASE_URL) and credentials
+  // (a bearer token, or AWS keys for SigV4) from the environment, so it is pointed at the fake. Its host is
+  // not Bedrock's, so GenOps sees provider `openai`, where these Bedrock model ids have no price: the run's
+  // prices file gives them one.
+  {
+    sdk: 'openai-node',
+    file: `${OPENAI}/bedrock/responses.ts`,
+    env: { AWS_BEARER_TOKEN_BEDROCK: 'fake-bedrock-token', AWS_BEDROCK_BASE_URL: '{openai}' },
+    prices: { openai: { 'openai.gpt-5.4': { input: 2.5, output: 15 } } },
+  },
+  {
+    sdk: 'openai-node',
+    file: `${OPENAI}/bedrock/runtime-chat.ts`,
+    env: {
+      BEDROCK_STREAM: '1',
+      AWS_ACCESS_KEY_ID: 'AKIAFAKEFAKEFAKEFAKE',
+      AWS_SECRET_ACCESS_KEY: 'fake-secret-access-key',
+      AWS_BEDROCK_BASE_URL: '{openai}',
+    },
+    prices: { openai: { 'us.openai.gpt-5.6-sol': { input: 2.5, output: 15 } } },
+  },
+  { sdk: 'openai-node', file: `${OPENAI}/chat-completions/demo.ts`, tsx: true },
   { sdk: 'openai-node', file: `${OPENAI}/chat-completions/stream.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/chat-completions/function-call.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/chat-completions/logprobs.ts` },
@@ -40,15 +81,36 @@ export const EXAMPLES: readonly ExampleProgram[] = [
     (name): ExampleProgram => ({ sdk: 'openai-node', file: `${OPENAI}/chat-completions/${name}.ts`, terminal: true }),
   ),
   { sdk: 'openai-node', file: `${OPENAI}/chat-completions/types.ts` },
+  { sdk: 'openai-node', file: `${OPENAI}/chat-completions/chat-params-types.ts` },
+  { sdk: 'openai-node', file: `${OPENAI}/chat-completions/function-call-diy.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/client/raw-response.ts` },
+  {
+    // Calls model "unknown-model" to show the API's 404. Priced by the run's prices file, the call is sent,
+    // and the SDK's NotFoundError reaches the example unchanged (an unpriced model is refused before it is sent).
+    sdk: 'openai-node',
+    file: `${OPENAI}/client/errors.ts`,
+    prices: { openai: { 'unknown-model': { input: 1, output: 4 } } },
+  },
+  ...['assistants', 'assistant-stream', 'assistant-stream-raw'].map(
+    (name): ExampleProgram => ({ sdk: 'openai-node', file: `${OPENAI}/assistants/${name}.ts` }),
+  ),
   { sdk: 'openai-node', file: `${OPENAI}/audio/text-to-speech.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/audio/audio.ts` },
+  {
+    sdk: 'openai-node',
+    file: `${OPENAI}/fine-tuning/fine-tuning.ts`,
+    cwdFiles: ['examples/fine-tuning/fine-tuning-data.jsonl'],
+  },
   { sdk: 'openai-node', file: `${OPENAI}/images/image-stream.ts` },
+  { sdk: 'openai-node', file: `${OPENAI}/images/picture.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/responses/stream.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/responses/streaming-tools.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/responses/manual-conversation-state.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/responses/stream_background.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/responses/structured-outputs.ts` },
+  { sdk: 'openai-node', file: `${OPENAI}/responses/structured-outputs-tools.ts` },
+  // `beta.responses.create` with multi_agent: the fake answers as the coordinator alone (no handoffs).
+  { sdk: 'openai-node', file: `${OPENAI}/responses/multi-agent-streaming.ts` },
   { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/demo.ts` },
   { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/streaming.ts` },
   { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/raw-streaming.ts` },
@@ -60,63 +122,32 @@ export const EXAMPLES: readonly ExampleProgram[] = [
   { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/cancellation.ts` },
   { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/middleware.ts` },
   { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/web-search.ts` },
-  { sdk: 'vercel-ai', file: `${VERCEL}/generate-text/openai/basic.ts` },
+  { sdk: 'vercel-ai', file: `${VERCEL}/generate-text/openai/basic.ts`, tsx: true },
+  ...[
+    'generate-text/anthropic/basic',
+    'stream-text/openai/basic',
+    'stream-text/anthropic/basic',
+    'embed/openai/basic',
+  ].map((name): ExampleProgram => ({ sdk: 'vercel-ai', file: `${VERCEL}/${name}.ts` })),
 ];
 
-const WEBSOCKET = 'Realtime / Responses over a WebSocket: the fake servers speak HTTP only';
 const SERVER = 'starts a web server or runs in a browser / Next.js route, not a program that ends';
 const AGENTS = 'Anthropic managed agents (beta agents, environments, sessions, vaults, skills): no fake routes';
-const ASSISTANTS = 'Assistants API (threads, runs with polling): no fake routes';
 
 /** Vendored examples the suite does not run, with the reason. Every other vendored file is in EXAMPLES. */
 export const SKIPPED: readonly SkippedExample[] = [
-  ...['assistant-stream-raw', 'assistant-stream', 'assistants'].map((name) => ({
-    file: `${OPENAI}/assistants/${name}.ts`,
-    reason: ASSISTANTS,
-  })),
   { file: `${OPENAI}/audio/speech-to-text.ts`, reason: 'records from a microphone (`sox`) before transcribing' },
   ...['assistants', 'chat', 'responses', 'realtime/websocket', 'realtime/ws'].map((name) => ({
     file: `${OPENAI}/azure/${name}.ts`,
     reason: 'AzureOpenAI with Entra ID credentials (@azure/identity) and Azure deployment URLs',
   })),
-  ...['responses', 'runtime-chat'].map((name) => ({
-    file: `${OPENAI}/bedrock/${name}.ts`,
-    reason: 'OpenAI client against Amazon Bedrock with AWS credentials',
-  })),
-  { file: `${OPENAI}/chat-completions/chat-params-types.ts`, reason: 'time budget of the suite (runs like types.ts)' },
-  {
-    file: `${OPENAI}/chat-completions/function-call-diy.ts`,
-    reason: 'time budget of the suite (like function-call.ts)',
-  },
   ...['stream-to-client-browser', 'stream-to-client-express', 'stream-to-client-next', 'stream-to-client-raw'].map(
     (name) => ({ file: `${OPENAI}/chat-completions/${name}.ts`, reason: SERVER }),
   ),
-  {
-    file: `${OPENAI}/client/errors.ts`,
-    reason:
-      'calls model "unknown-model" to show the API\'s 404; GenOps refuses an unpriced model before it is sent ' +
-      '(unknownModel: deny, by design), so the output differs',
-  },
-  {
-    file: `${OPENAI}/fine-tuning/fine-tuning.ts`,
-    reason: 'uploads a training file and polls the job for minutes; exits with a connection error against the fake',
-  },
-  { file: `${OPENAI}/images/picture.ts`, reason: 'time budget of the suite (images.generate runs in image-stream.ts)' },
   ...['bun', 'deno', 'node'].map((name) => ({
     file: `${OPENAI}/mtls/${name}.mjs`,
     reason: 'mutual TLS with client certificates',
   })),
-  ...['websocket', 'ws'].map((name) => ({ file: `${OPENAI}/realtime/${name}.ts`, reason: WEBSOCKET })),
-  { file: `${OPENAI}/responses/multi-agent-websocket.ts`, reason: WEBSOCKET },
-  { file: `${OPENAI}/responses/websocket.ts`, reason: WEBSOCKET },
-  {
-    file: `${OPENAI}/responses/structured-outputs-tools.ts`,
-    reason: 'throws unless the model calls its tool; the fake answers text (or JSON for a requested schema)',
-  },
-  {
-    file: `${OPENAI}/responses/multi-agent-streaming.ts`,
-    reason: 'client.beta.responses with agent handoffs the fake cannot script',
-  },
   ...['agents', 'agents-comprehensive', 'agents-with-files'].map((name) => ({
     file: `${ANTHROPIC}/${name}.ts`,
     reason: AGENTS,
@@ -147,13 +178,16 @@ export const SKIPPED: readonly SkippedExample[] = [
     reason:
       'not run: time budget of the suite on a 2-core machine (demo.ts and streaming.ts stand for the Messages API)',
   })),
-  ...[
-    'generate-text/anthropic/basic',
-    'stream-text/openai/basic',
-    'stream-text/anthropic/basic',
-    'embed/openai/basic',
-  ].map((name) => ({
-    file: `${VERCEL}/${name}.ts`,
-    reason: 'not run: time budget of the suite (generate-text/openai/basic.ts stands for the fetch path)',
-  })),
+];
+
+/**
+ * Realtime and Responses-over-WebSocket examples: run the same three ways against the fake Realtime server
+ * (TLS: the SDK's Realtime clients connect with `wss:` only), each `response.create` a billable request
+ * (test/websocket-examples.test.ts).
+ */
+export const WEBSOCKET_EXAMPLES: readonly ExampleProgram[] = [
+  { sdk: 'openai-node', file: `${OPENAI}/realtime/ws.ts` },
+  { sdk: 'openai-node', file: `${OPENAI}/realtime/websocket.ts` },
+  { sdk: 'openai-node', file: `${OPENAI}/responses/websocket.ts` },
+  { sdk: 'openai-node', file: `${OPENAI}/responses/multi-agent-websocket.ts` },
 ];

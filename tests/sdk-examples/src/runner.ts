@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ConformanceSpan } from '@genops/conformance';
 import type { RecordedRequest } from '@genops/testing';
@@ -37,14 +37,18 @@ const PRELOAD_SPANS = fileURLToPath(new URL('./span-file.mjs', import.meta.url))
 const PRELOAD_TERMINAL = fileURLToPath(new URL('./terminal-stdout.mjs', import.meta.url));
 
 /**
- * Runs one example program, unchanged, as a child process (`node --import tsx example.ts`) against the fake
- * servers, in a fresh working directory (examples write files there). Bounded: killed after `timeoutMs`.
+ * Runs one example program, unchanged, as a child process against the fake servers, in a fresh working
+ * directory (examples write files there): `node <compiled>` when given its compiled JavaScript (see
+ * compile.ts), else `node --import tsx example.ts`. Bounded: killed after `timeoutMs`.
  */
 export async function runExample(
   example: ExampleProgram,
   mode: RunMode,
   urls: FakeUrls,
   timeoutMs: number,
+  compiled?: string,
+  /** More environment for the child (e.g. `NODE_EXTRA_CA_CERTS` for a TLS fake). */
+  extraEnv: Record<string, string> = {},
 ): Promise<ExampleRun> {
   const cwd = mkdtempSync(join(tmpdir(), 'genops-sdk-example-'));
   const spansFile = join(cwd, '.spans.jsonl');
@@ -59,8 +63,14 @@ export async function runExample(
     ),
   );
   mkdirSync(join(cwd, 'output'), { recursive: true });
+  for (const file of example.cwdFiles ?? []) {
+    mkdirSync(dirname(join(cwd, file)), { recursive: true });
+    copyFileSync(join(PACKAGE_DIR, 'vendor', example.sdk, file), join(cwd, file));
+  }
+  const pricesFile = join(cwd, '.genops.prices.json');
+  if (example.prices) writeFileSync(pricesFile, JSON.stringify(example.prices));
 
-  const imports = [fileURLToPath(import.meta.resolve('tsx'))];
+  const imports = compiled === undefined ? [fileURLToPath(import.meta.resolve('tsx'))] : [];
   if (example.terminal) imports.push(PRELOAD_TERMINAL);
   if (mode !== 'plain') imports.push(PRELOAD_SPANS, fileURLToPath(import.meta.resolve('@genops/core/register')));
   const env: Record<string, string> = {
@@ -72,6 +82,13 @@ export async function runExample(
     ANTHROPIC_API_KEY: 'sk-ant-test-dummy',
     ANTHROPIC_BASE_URL: example.sdk === 'vercel-ai' ? `${urls.anthropic}/v1` : urls.anthropic,
     FAIL_ON_ERROR: '1',
+    ...Object.fromEntries(
+      Object.entries(example.env ?? {}).map(([name, value]) => [
+        name,
+        value.replace('{openai}', urls.openai).replace('{anthropic}', urls.anthropic),
+      ]),
+    ),
+    ...extraEnv,
     ...(mode === 'plain'
       ? {}
       : {
@@ -80,9 +97,10 @@ export async function runExample(
           // The fake servers are provider hosts to egress governance (read once egress is in core).
           GENOPS_EGRESS_HOSTS: [urls.openai, urls.anthropic].map((url) => new URL(url).host).join(','),
           GENOPS_EXAMPLES_SPANS: spansFile,
+          ...(example.prices ? { GENOPS_PRICES: pricesFile } : {}),
         }),
   };
-  const script = join(PACKAGE_DIR, 'vendor', example.file);
+  const script = compiled ?? join(PACKAGE_DIR, 'vendor', example.file);
   const args = [...imports.flatMap((entry) => ['--import', entry]), script, ...(example.args ?? [])];
   try {
     const result = await new Promise<Omit<ExampleRun, 'spans'>>((resolve, reject) => {
@@ -111,6 +129,16 @@ export async function runExample(
   }
 }
 
+/** The exit status of a run and the tail of its stderr, for an assertion's message. */
+export function describeRun(result: ExampleRun): string {
+  return `exit ${result.exitCode}${result.timedOut ? ' (killed at the timeout)' : ''}\nstderr:\n${result.stderr.slice(-2000)}`;
+}
+
+/** Spans GenOps emitted as AI Workload Units that ran (reconciled), i.e. requests it governed and priced. */
+export function executedUnits(spans: ConformanceSpan[]): ConformanceSpan[] {
+  return spans.filter((span) => span.events.some((event) => event.name === 'genops.budget.reconciliation'));
+}
+
 function readJsonLines<T>(file: string): T[] {
   return readFileSync(file, 'utf8')
     .split('\n')
@@ -128,28 +156,43 @@ const BILLABLE_POST = [
   /^\/v1\/videos(\/edits|\/extensions|\/[^/]+\/remix)?$/,
   /^\/v1\/batches$/,
   /^\/v1\/fine_tuning\/jobs$/,
+  /^\/v1\/threads\/runs$/,
+  /^\/v1\/threads\/[^/]+\/runs$/,
+  /^\/v1\/threads\/[^/]+\/runs\/[^/]+\/submit_tool_outputs$/,
   /^\/v1\/messages$/,
   /^\/v1\/messages\/batches$/,
 ];
 
-/** A request the provider would bill (model calls, media, batch and fine-tuning job creation). */
+/** A request the provider would bill (model calls, media, batch and fine-tuning job creation, Assistants runs). */
 export function isBillable(request: RecordedRequest): boolean {
   return request.method === 'POST' && BILLABLE_POST.some((pattern) => pattern.test(request.path));
 }
 
+/** A stack frame inside GenOps's own code (this repository's packages, or an installed `@genops/*`). */
+const GENOPS_STACK_FRAME = /^ {4}at [^\n]*(\/packages\/[a-z-]+\/(dist|src)\/|\/node_modules\/@genops\/)[^\n]*\n/gm;
+
 /**
  * The example's stdout with what the fake servers and the SDKs randomise or time-stamp replaced: ids
- * (`chatcmpl-…`, `resp_…`, `msg_…`, …), Unix times, ISO dates, HTTP `date` headers and
- * request durations (`in 20ms`). Nothing else is touched.
+ * (`chatcmpl-…`, `resp_…`, `msg_…`, `asst_…`, `thread_…`, `run_…`, `step_…`, …), Unix times, ISO dates, HTTP
+ * `date` headers, times of day (`10:46:10 PM`) and request durations (`in 20ms`); and the stack frames of GenOps's own functions dropped
+ * from printed errors (an error the provider sent passes through a governed call's `await`, which adds its
+ * async frame). Nothing else is touched.
  */
 export function normaliseOutput(text: string): string {
-  return text
-    .replace(
-      /\b(chatcmpl|cmpl|resp|msg|rs|fc|call|toolu|msgbatch|batch|file|ftjob|img|video|req|aitxt)[-_][A-Za-z0-9_-]+/g,
-      '$1-<id>',
-    )
-    .replace(/\b1[6-9]\d{8}(\d{3})?\b/g, '<time>')
-    .replace(/ in \d+ms\b/g, ' in <duration>')
-    .replace(/\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT\b/g, '<http-date>')
-    .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, '<date>');
+  return (
+    text
+      .replace(GENOPS_STACK_FRAME, '')
+      .replace(
+        /\b(chatcmpl|cmpl|resp|msg|rs|fc|call|toolu|msgbatch|batch|file|ftjob|ftevent|img|video|req|aitxt)[-_][A-Za-z0-9_-]+/g,
+        '$1-<id>',
+      )
+      // Assistants API ids; a long tail, so that words like `thread_id` or `run_step` stay.
+      .replace(/\b(asst|thread|run|step)_[A-Za-z0-9]{16,}\b/g, '$1-<id>')
+      .replace(/\b1[6-9]\d{8}(\d{3})?\b/g, '<time>')
+      .replace(/ in \d+ms\b/g, ' in <duration>')
+      .replace(/\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT\b/g, '<http-date>')
+      .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, '<date>')
+      // A time of day as `toLocaleTimeString()` prints it (en-US: `10:46:10 PM`).
+      .replace(/\b\d{1,2}:\d{2}:\d{2}( [AP]M)?(?!\.\d| GMT)/g, '<clock>')
+  );
 }

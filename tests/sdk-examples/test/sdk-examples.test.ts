@@ -1,4 +1,5 @@
-import { type ConformanceSpan, checkCompliance } from '@genops/conformance';
+import { availableParallelism } from 'node:os';
+import { checkCompliance } from '@genops/conformance';
 import {
   type FakeAnthropicServer,
   type FakeOpenAIServer,
@@ -7,40 +8,87 @@ import {
   startFakeOpenAI,
 } from '@genops/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLES, type ExampleProgram } from '../src/catalogue';
-import { type ExampleRun, isBillable, normaliseOutput, type RunMode, runExample } from '../src/runner';
+import { EXAMPLES as CATALOGUE, type ExampleProgram } from '../src/catalogue';
+import { compileExamples } from '../src/compile';
+import {
+  describeRun,
+  type ExampleRun,
+  executedUnits,
+  isBillable,
+  normaliseOutput,
+  type RunMode,
+  runExample,
+} from '../src/runner';
 
-// Each example runs three times, one child process at a time: plain, governed, tiny budget.
+// Each example runs three times, one after the other on one pair of fake servers: plain, governed, tiny
+// budget. Examples run CONCURRENCY at a time (a pool; each slot has its own fakes, so that the requests a
+// run made are its own), in catalogue order; each test waits for its example's runs, then checks them.
 const PER_RUN_TIMEOUT_MS = 60_000;
+/** OpenTelemetry's `SpanStatusCode.ERROR`. */
+const SPAN_STATUS_ERROR = 2;
+const CONCURRENCY = Math.max(
+  1,
+  Number(process.env.GENOPS_SDK_EXAMPLES_CONCURRENCY) || Math.min(3, availableParallelism() + 1),
+);
 
-let openai: FakeOpenAIServer;
-let anthropic: FakeAnthropicServer;
+// GENOPS_SDK_EXAMPLES=<text> runs only the examples whose path contains it (while working on one).
+const ONLY = process.env.GENOPS_SDK_EXAMPLES;
+const EXAMPLES = ONLY ? CATALOGUE.filter((example) => example.file.includes(ONLY)) : CATALOGUE;
+
+type CheckedRun = ExampleRun & { billable: RecordedRequest[] };
+type ExampleRuns = Record<RunMode, CheckedRun>;
+
+interface Slot {
+  openai: FakeOpenAIServer;
+  anthropic: FakeAnthropicServer;
+}
+
+const slots: Slot[] = [];
+const results = new Map<ExampleProgram, Promise<ExampleRuns>>();
 
 beforeAll(async () => {
-  openai = await startFakeOpenAI();
-  anthropic = await startFakeAnthropic();
+  // The examples' TypeScript is compiled once here (but for those that run under tsx), not on every run.
+  const compiled = await compileExamples(EXAMPLES.filter((example) => !example.tsx));
+  for (let i = 0; i < Math.min(CONCURRENCY, EXAMPLES.length); i++)
+    slots.push({ openai: await startFakeOpenAI(), anthropic: await startFakeAnthropic() });
+  const queue = EXAMPLES.map((example) => {
+    let settle!: { resolve: (runs: ExampleRuns) => void; reject: (error: unknown) => void };
+    results.set(example, new Promise<ExampleRuns>((resolve, reject) => (settle = { resolve, reject })));
+    return { example, settle };
+  });
+  // Not awaited: the pool works ahead while the tests, in order, wait for their own example.
+  for (const slot of slots) {
+    void (async () => {
+      for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
+        try {
+          job.settle.resolve(await runAll(slot, job.example, compiled.get(job.example.file)));
+        } catch (error) {
+          job.settle.reject(error);
+        }
+      }
+    })();
+  }
+  // A test that fails before awaiting its example must not leave an unhandled rejection.
+  for (const result of results.values()) result.catch(() => {});
 });
 
 afterAll(async () => {
-  await openai?.close();
-  await anthropic?.close();
+  for (const slot of slots) {
+    await slot.openai.close();
+    await slot.anthropic.close();
+  }
 });
 
-async function run(example: ExampleProgram, mode: RunMode): Promise<ExampleRun & { billable: RecordedRequest[] }> {
-  openai.reset();
-  anthropic.requests.length = 0;
-  const result = await runExample(example, mode, { openai: openai.url, anthropic: anthropic.url }, PER_RUN_TIMEOUT_MS);
-  const billable = [...openai.requests, ...anthropic.requests].filter(isBillable);
-  return { ...result, billable };
-}
-
-function describeRun(result: ExampleRun): string {
-  return `exit ${result.exitCode}${result.timedOut ? ' (killed at the timeout)' : ''}\nstderr:\n${result.stderr.slice(-2000)}`;
-}
-
-/** Spans GenOps emitted as AI Workload Units that ran (reconciled), i.e. requests it governed and priced. */
-function executedUnits(spans: ConformanceSpan[]): ConformanceSpan[] {
-  return spans.filter((span) => span.events.some((event) => event.name === 'genops.budget.reconciliation'));
+async function runAll(slot: Slot, example: ExampleProgram, compiled: string | undefined): Promise<ExampleRuns> {
+  const runs: Partial<ExampleRuns> = {};
+  for (const mode of ['plain', 'governed', 'tiny-budget'] as const) {
+    slot.openai.reset();
+    slot.anthropic.requests.length = 0;
+    const urls = { openai: slot.openai.url, anthropic: slot.anthropic.url };
+    const result = await runExample(example, mode, urls, PER_RUN_TIMEOUT_MS, compiled);
+    runs[mode] = { ...result, billable: [...slot.openai.requests, ...slot.anthropic.requests].filter(isBillable) };
+  }
+  return runs as ExampleRuns;
 }
 
 describe('the SDKs’ own example programs, run unchanged', () => {
@@ -48,16 +96,14 @@ describe('the SDKs’ own example programs, run unchanged', () => {
     it(
       `${example.file}: same output with GenOps, every billable request governed, none under a tiny budget`,
       async () => {
-        const plain = await run(example, 'plain');
+        const { plain, governed, 'tiny-budget': tiny } = await results.get(example)!;
         expect(plain.exitCode, describeRun(plain)).toBe(0);
         expect(plain.billable.length, 'the example makes no billable request against the fake').toBeGreaterThan(0);
 
-        const governed = await run(example, 'governed');
         expect(governed.exitCode, describeRun(governed)).toBe(0);
         expect(normaliseOutput(governed.stdout)).toBe(normaliseOutput(plain.stdout));
         expect(governed.billable.length).toBe(plain.billable.length);
 
-        const tiny = await run(example, 'tiny-budget');
         expect(tiny.timedOut, describeRun(tiny)).toBe(false);
 
         if (example.knownGap === undefined) {
@@ -67,7 +113,10 @@ describe('the SDKs’ own example programs, run unchanged', () => {
             governed.billable.length,
           );
           for (const unit of executedUnits(governed.spans)) {
-            expect(unit.attributes['genops.accounting.actual'], unit.name).toBeGreaterThan(0);
+            // A request the API refused (an error status: not billed) settles at $0; every other one costs.
+            if (unit.status?.code === SPAN_STATUS_ERROR && typeof unit.attributes['error.type'] === 'string')
+              expect(unit.attributes['genops.accounting.actual'], unit.name).toBe(0);
+            else expect(unit.attributes['genops.accounting.actual'], unit.name).toBeGreaterThan(0);
           }
           expect(
             tiny.billable.map((request) => `${request.method} ${request.path}`),
@@ -81,7 +130,8 @@ describe('the SDKs’ own example programs, run unchanged', () => {
           );
         }
       },
-      4 * PER_RUN_TIMEOUT_MS,
+      // Its own three runs, and the rest of an earlier example's that holds the slot it waits for.
+      6 * PER_RUN_TIMEOUT_MS,
     );
   }
 });

@@ -11,6 +11,15 @@ export {
 } from '../adapters';
 // The governed model call whose request is being made, if any (one context lookup).
 export { currentGovernedCall } from '../egress/egress-state';
+// Realtime / Responses-over-WebSocket sessions governed per response (the openai adapter's governRealtime).
+export {
+  asGovernedHandshake,
+  type RealtimeEndpoint,
+  RealtimeGovernor,
+  type RealtimeProtocol,
+  usageFromRealtime,
+} from '../egress/realtime-governor';
+export { governRealtimeSocket } from '../egress/realtime-socket';
 export { endpointOf } from '../endpoint';
 export { estimateInputTokens } from '../estimate';
 // Rule decisions for adapters that check tool calls themselves (Vercel AI's tool calls in a model's output).

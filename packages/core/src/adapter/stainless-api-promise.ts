@@ -99,7 +99,9 @@ export function governStainlessCall(
       throw error;
     }
     if (request!.stream && result && typeof result.iterator === 'function') {
-      result.iterator = governIterator(activeCall, result.iterator.bind(result), plan.streamObserver());
+      result.iterator = asIteratorMethod(
+        governIterator(activeCall, result.iterator.bind(result), plan.streamObserver()),
+      );
       return result;
     }
     if (plan.defer && safely(() => plan.defer!(result, activeCall), 'adapter deferral') === true) {
@@ -210,4 +212,18 @@ export function createFallbackAPIPromise(requestIdHeader: string): APIPromiseCla
     }
   }
   return FallbackAPIPromise as unknown as APIPromiseClass;
+}
+
+/**
+ * The governed iterator factory as the SDK's own `Stream.iterator` is: an async generator method named
+ * `iterator`, so that an app that logs the stream object sees what it sees without GenOps
+ * (`[AsyncGeneratorFunction: iterator]`). It delegates with `yield*`: `next`, `return` and `throw` reach the
+ * governed iterator unchanged.
+ */
+function asIteratorMethod<T>(factory: () => AsyncIterator<T>): () => AsyncGenerator<T> {
+  return {
+    async *iterator() {
+      return yield* { [Symbol.asyncIterator]: factory };
+    },
+  }.iterator;
 }

@@ -1,7 +1,7 @@
-// WebSocket sessions to a provider host (Realtime, Responses over a WebSocket): not governed (their usage
-// is in WebSocket frames), so outside a governed unit they are refused under `deny` before the handshake
-// is sent, and reported under `govern` / `warn` (stderr once per endpoint, one span per session flagged
-// ungoverned, from the handshake to the close). Both clients Node apps use: undici's global `WebSocket`
+// WebSocket sessions to a provider host (Realtime, Responses over a WebSocket), outside a governed unit:
+// refused under `deny` before the handshake is sent; governed per response under `govern` (a session GenOps
+// cannot read, Gemini Live, is reported); reported under `warn` (stderr once per endpoint, one span per
+// session flagged ungoverned, from the handshake to the close). Both clients Node apps use: undici's global `WebSocket`
 // (through the global dispatcher) and the `ws` package (through node:http). The server is a `ws` server
 // that answers a Realtime-style `response.create` with `response.done`.
 import type { AddressInfo } from 'node:net';
@@ -29,7 +29,17 @@ beforeAll(async () => {
         socket.send(
           JSON.stringify({
             type: 'response.done',
-            response: { usage: { input_tokens: 12, output_tokens: 5, total_tokens: 17 } },
+            response: {
+              id: 'resp_1',
+              status: 'completed',
+              usage: {
+                input_tokens: 12,
+                output_tokens: 5,
+                total_tokens: 17,
+                input_token_details: { text_tokens: 12, audio_tokens: 0, cached_tokens: 0 },
+                output_token_details: { text_tokens: 5, audio_tokens: 0 },
+              },
+            },
           }),
         );
     });
@@ -48,9 +58,9 @@ function init(mode: 'govern' | 'deny' | 'warn') {
 const url = () => `ws://${origin}/v1/realtime?model=gpt-realtime`;
 
 /** A session with the global (undici) WebSocket: one response.create, then close; resolves with what it saw. */
-function undiciSession(): Promise<{ events: string[]; error: boolean }> {
+function undiciSession(address = url()): Promise<{ events: string[]; error: boolean }> {
   return new Promise((resolve) => {
-    const socket = new WebSocket(url());
+    const socket = new WebSocket(address);
     const events: string[] = [];
     let error = false;
     socket.addEventListener('open', () => socket.send(JSON.stringify({ type: 'response.create' })));
@@ -65,9 +75,9 @@ function undiciSession(): Promise<{ events: string[]; error: boolean }> {
 }
 
 /** The same session with the `ws` package (node:http). */
-function wsSession(): Promise<{ events: string[]; error: Error | undefined }> {
+function wsSession(address = url()): Promise<{ events: string[]; error: Error | undefined }> {
   return new Promise((resolve) => {
-    const socket = new WebSocketClient(url());
+    const socket = new WebSocketClient(address);
     const events: string[] = [];
     let error: Error | undefined;
     socket.on('open', () => socket.send(JSON.stringify({ type: 'response.create' })));
@@ -98,31 +108,58 @@ describe.each([
     expect(sessions).toBe(0);
   });
 
-  it.each(['govern', 'warn'] as const)(
-    '%s: runs, reported: one stderr line per endpoint, one span per session flagged ungoverned',
-    async (mode) => {
-      init(mode);
-      const { lines } = await captureStderr(async () => {
-        expect((await session()).events).toEqual(['session.created', 'response.done']);
-        expect((await session()).events).toEqual(['session.created', 'response.done']);
-      });
-      expect(sessions).toBe(2);
-      const warnings = lines.filter((line) => line.includes('WebSocket session (Realtime)'));
-      expect(warnings).toHaveLength(1);
-      expect(warnings[0]).toContain(`http://${origin}/v1/realtime is not governed`);
-      await settled(2);
-      const spans = setup.spans();
-      expect(spans).toHaveLength(2);
-      for (const span of spans) {
-        expect(span.name).toBe('chat gpt-realtime');
-        expect(span.attributes['genops.egress.ungoverned']).toBe(true);
-        expect(span.attributes['genops.egress.websocket']).toBe(true);
-        expect(span.attributes['gen_ai.request.model']).toBe('gpt-realtime');
-        // No usage: GenOps does not read WebSocket frames.
-        expect(span.attributes['gen_ai.usage.input_tokens']).toBeUndefined();
-      }
-    },
-  );
+  it('warn: runs, reported: one stderr line per endpoint, one span per session flagged ungoverned', async () => {
+    init('warn');
+    const { lines } = await captureStderr(async () => {
+      expect((await session()).events).toEqual(['session.created', 'response.done']);
+      expect((await session()).events).toEqual(['session.created', 'response.done']);
+    });
+    expect(sessions).toBe(2);
+    const warnings = lines.filter((line) => line.includes('WebSocket session (Realtime)'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`http://${origin}/v1/realtime is not governed`);
+    await settled(2);
+    const spans = setup.spans();
+    expect(spans).toHaveLength(2);
+    for (const span of spans) {
+      expect(span.name).toBe('chat gpt-realtime');
+      expect(span.attributes['genops.egress.ungoverned']).toBe(true);
+      expect(span.attributes['genops.egress.websocket']).toBe(true);
+      expect(span.attributes['gen_ai.request.model']).toBe('gpt-realtime');
+      // No usage: warn mode does not read WebSocket frames.
+      expect(span.attributes['gen_ai.usage.input_tokens']).toBeUndefined();
+    }
+  });
+
+  it('govern: each response.create is a governed unit under the session span, settled from response.done', async () => {
+    init('govern');
+    const { lines } = await captureStderr(async () => {
+      expect((await session()).events).toEqual(['session.created', 'response.done']);
+    });
+    expect(lines.filter((line) => line.includes('not governed'))).toEqual([]);
+    await settled(2);
+    const spans = setup.spans();
+    const sessionSpan = spans.find((span) => span.attributes['realtime.session.protocol'] === 'realtime');
+    const unit = spans.find((span) => span !== sessionSpan);
+    expect(sessionSpan?.name).toBe('realtime gpt-realtime');
+    expect(unit?.name).toBe('chat gpt-realtime');
+    expect(unit?.parentSpanContext?.spanId).toBe(sessionSpan?.spanContext().spanId);
+    expect(unit?.attributes['genops.egress.ungoverned']).toBeUndefined();
+    expect(unit?.attributes['gen_ai.usage.input_tokens']).toBe(12);
+    expect(unit?.attributes['gen_ai.usage.output_tokens']).toBe(5);
+    expect(unit?.attributes['genops.policy.result']).toBe('ALLOWED');
+  });
+
+  it('govern: a session GenOps cannot read (Gemini Live) is still reported, not silent', async () => {
+    init('govern');
+    const path = '/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent';
+    const { lines } = await captureStderr(async () => {
+      await session(`ws://${origin}${path}`);
+    });
+    expect(lines.filter((line) => line.includes('WebSocket session (Realtime)'))).toHaveLength(1);
+    await settled(1);
+    expect(setup.spans()[0]?.attributes['genops.egress.ungoverned']).toBe(true);
+  });
 });
 
 describe('a Realtime session refused under deny (ws package)', () => {

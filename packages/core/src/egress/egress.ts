@@ -7,6 +7,7 @@ import { EgressState } from './egress-state';
 import { subscribeHttpEgress } from './http-egress';
 import { egressInterceptor } from './interceptor';
 import { type EgressMode, type EgressOptions, resolveEgress } from './options';
+import { installGovernedWebSocket } from './websocket-egress';
 
 /** Where undici (Node's bundled copy and the npm package alike) keeps the global dispatcher. */
 const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
@@ -49,6 +50,8 @@ interface Installed {
   unwatchBypass: () => void;
   fetchWrapper: { restore: () => void; fetch: unknown };
   userHosts: number;
+  /** Puts the global WebSocket back (govern mode governs realtime sessions through it). */
+  restoreWebSocket?: () => void;
 }
 
 let installed: Installed | undefined;
@@ -86,6 +89,7 @@ export function installEgress(option?: EgressOptions, env: NodeJS.ProcessEnv = p
     unwatchBypass: watchDispatcherBypass(state),
     fetchWrapper: { restore: wrapFetchDispatcher(interceptor), fetch: globalThis.fetch },
     userHosts: resolved.hosts.length,
+    restoreWebSocket: installGovernedWebSocket(state),
   };
   return egressStatus();
 }
@@ -100,6 +104,7 @@ export function uninstallEgress(): void {
   current.unsubscribeHttp?.();
   current.unwatchBypass();
   current.fetchWrapper.restore();
+  current.restoreWebSocket?.();
 }
 
 /**

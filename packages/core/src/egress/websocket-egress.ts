@@ -1,14 +1,18 @@
 // WebSocket connections to model providers: OpenAI Realtime (`/v1/realtime`), Responses over a WebSocket
 // (`/v1/responses`), Gemini Live, Azure realtime deployments. A session bills for every response it
-// asks for, but its usage travels in WebSocket frames (often permessage-deflate compressed), which egress
-// does not read: a session is not governed. Egress sees the upgrade request itself — undici's `WebSocket`
-// (the global one in Node) through the global dispatcher (an `upgrade: 'websocket'` dispatch), the `ws`
-// package through `node:http` (a ClientRequest with an `Upgrade: websocket` header) — and, outside a
-// governed unit (no adapter governs realtime yet):
+// asks for; its usage travels in WebSocket frames. Egress sees the upgrade request itself — undici's
+// `WebSocket` (the global one in Node) through the global dispatcher (an `upgrade: 'websocket'` dispatch),
+// the `ws` package through `node:http` (a ClientRequest with an `Upgrade: websocket` header) — and, outside a
+// governed unit:
 // - `deny`: refuses it before the handshake is sent (the typed error: a 403 answer for undici, the
 //   request destroyed for node:http; the WebSocket reports an error and closes);
-// - `govern` and `warn`: lets it through, loudly: one stderr line per endpoint, and one span per session
+// - `govern`: an OpenAI Realtime or Responses session is governed frame by frame (realtime-governor.ts):
+//   the global WebSocket through its constructor (installGovernedWebSocket), a `ws` WebSocket from its
+//   handshake, before its `open`. Any other session (Gemini Live), or a `ws`-like client whose socket
+//   cannot be found, is reported as under `warn`;
+// - `warn`: lets it through, loudly: one stderr line per endpoint, and one span per session
 //   flagged `genops.egress.ungoverned` (and `genops.egress.websocket`), from the handshake to the close.
+import { safely } from '../adapter/safely';
 import type { Governor } from '../governor';
 import {
   denialOf,
@@ -18,6 +22,8 @@ import {
   insideGovernedUnit,
   warnUngoverned,
 } from './egress-state';
+import { asGovernedHandshake, insideGovernedHandshake, type RealtimeEndpoint } from './realtime-governor';
+import { governRealtimeSocket } from './realtime-socket';
 import {
   type DispatchController,
   type DispatchHandler,
@@ -38,7 +44,7 @@ export function websocketTarget(
   if (origin === undefined) return undefined;
   const key = typeof origin === 'string' ? origin : origin.origin;
   const found = state.host(key);
-  if (!found || insideGovernedUnit()) return undefined;
+  if (!found || insideGovernedUnit() || insideGovernedHandshake()) return undefined;
   const query = rawPath.indexOf('?');
   const path = (query >= 0 ? rawPath.slice(0, query) : rawPath).toLowerCase();
   const provider = found.host.provider ?? providerOfPath(path);
@@ -50,6 +56,15 @@ export function websocketTarget(
     server: { serverAddress: found.hostname, serverPort: found.port },
     model: query >= 0 ? modelOf(rawPath.slice(query + 1)) : undefined,
   };
+}
+
+/** The session a handshake opens, when GenOps governs its frames (OpenAI Realtime, Responses over a WebSocket). */
+export function realtimeEndpointOf(target: EgressTarget & { model: string | undefined }): RealtimeEndpoint | undefined {
+  const query = target.path.indexOf('?');
+  const path = (query >= 0 ? target.path.slice(0, query) : target.path).toLowerCase();
+  const protocol = path.endsWith('/realtime') ? 'realtime' : path.endsWith('/responses') ? 'responses' : undefined;
+  if (protocol === undefined) return undefined;
+  return { provider: target.provider, protocol, model: target.model, server: target.server };
 }
 
 /** The provider a WebSocket path implies, for a user host configured without one. */
@@ -181,6 +196,74 @@ export function onHttpWebSocket(state: EgressState, request: HandshakeRequest, o
     request.destroy(websocketDenial(target));
     return;
   }
+  const endpoint = state.mode === 'govern' ? realtimeEndpointOf(target) : undefined;
+  if (endpoint !== undefined) {
+    governWsHandshake(state, governor, request, target, endpoint);
+    return;
+  }
+  reportHttpWebSocket(state, governor, request, target);
+}
+
+/**
+ * A `ws` WebSocket is bound to its socket in its `upgrade` handler (`setSocket`), which emits `open`
+ * synchronously at its end: the binding must be in place before. `setSocket` stores the WebSocket on the
+ * socket under a private symbol and then calls `socket.setTimeout(0)`, then `setNoDelay()`; a one-shot hook on
+ * those (own properties of this socket, restored at once) finds it there. A client that never calls them, or
+ * keeps no such reference, is reported instead.
+ */
+function governWsHandshake(
+  state: EgressState,
+  governor: Governor,
+  request: HandshakeRequest,
+  target: EgressTarget & { model: string | undefined },
+  endpoint: RealtimeEndpoint,
+): void {
+  request.once('upgrade', (_response: unknown, socket: Record<string | symbol, unknown>) => {
+    let found = false;
+    const hooks = ['setTimeout', 'setNoDelay'] as const;
+    const originals = hooks.map((name) => [name, Object.getOwnPropertyDescriptor(socket, name)] as const);
+    const restore = () => {
+      for (const [name, descriptor] of originals) {
+        if (descriptor) Object.defineProperty(socket, name, descriptor);
+        else delete socket[name];
+      }
+    };
+    const find = () => {
+      if (found) return;
+      restore();
+      for (const symbol of Object.getOwnPropertySymbols(socket)) {
+        const candidate = socket[symbol];
+        if (symbol.description === 'websocket' && candidate && typeof candidate === 'object') {
+          found = governRealtimeSocket(governor, candidate, endpoint) !== undefined;
+          if (found) return;
+        }
+      }
+    };
+    for (const name of hooks) {
+      const original = socket[name];
+      if (typeof original !== 'function') continue;
+      socket[name] = function hooked(this: unknown, ...args: unknown[]) {
+        safely(find, 'egress WebSocket binding');
+        return (original as (...a: unknown[]) => unknown).apply(this, args);
+      };
+    }
+    queueMicrotask(() => {
+      if (found) return;
+      restore();
+      const sink = reportWebSocketSession(state, governor, target);
+      sink.firstChunk();
+      (socket as { once?(event: 'close', listener: () => void): unknown }).once?.('close', () => void sink.end({}));
+    });
+  });
+}
+
+/** The session runs ungoverned (warn mode, or a session GenOps cannot govern), reported until its socket closes. */
+function reportHttpWebSocket(
+  state: EgressState,
+  governor: Governor,
+  request: HandshakeRequest,
+  target: EgressTarget & { model: string | undefined },
+): void {
   const sink = reportWebSocketSession(state, governor, target);
   let ended = false;
   const end = (error?: unknown) => {
@@ -199,4 +282,45 @@ export function onHttpWebSocket(state: EgressState, request: HandshakeRequest, o
   request.once('close', () => {
     if (!upgraded) end(new Error('the WebSocket handshake ended without a session'));
   });
+}
+
+/**
+ * `govern` mode: replaces the global `WebSocket` (undici's) with a Proxy of it whose constructor binds the
+ * realtime governor to each socket opened to an OpenAI Realtime or Responses endpoint of a provider host,
+ * before the caller gets the socket (and so before any listener or `send` of the app). Every other socket
+ * is constructed untouched. `instanceof`, the static constants and the prototype are the original's.
+ * Returns the function that puts the original back (unless something replaced the Proxy since).
+ */
+export function installGovernedWebSocket(state: EgressState): () => void {
+  const slots = globalThis as unknown as { WebSocket?: new (...args: any[]) => object };
+  const original = slots.WebSocket;
+  if (state.mode !== 'govern' || typeof original !== 'function') return () => {};
+  const proxy = new Proxy(original, {
+    construct(target, args: unknown[], newTarget) {
+      const session = realtimeSessionOf(state, args[0]);
+      const governor = session && state.governor();
+      if (!session || !governor) return Reflect.construct(target, args, newTarget);
+      const socket = asGovernedHandshake(() => Reflect.construct(target, args, newTarget)) as object;
+      safely(() => governRealtimeSocket(governor, socket, session), 'egress WebSocket binding');
+      return socket;
+    },
+  });
+  slots.WebSocket = proxy;
+  return () => {
+    if (slots.WebSocket === proxy) slots.WebSocket = original;
+  };
+}
+
+/** The realtime session a WebSocket URL opens to a provider host, if GenOps governs it. */
+function realtimeSessionOf(state: EgressState, url: unknown): RealtimeEndpoint | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(String(url));
+  } catch {
+    return undefined;
+  }
+  // undici dispatches ws: and wss: handshakes as http: and https: requests.
+  const scheme = parsed.protocol === 'wss:' ? 'https:' : parsed.protocol === 'ws:' ? 'http:' : parsed.protocol;
+  const target = websocketTarget(state, `${scheme}//${parsed.host}`, `${parsed.pathname}${parsed.search}`);
+  return target && realtimeEndpointOf(target);
 }

@@ -50,6 +50,8 @@ export const LITELLM_PROVIDERS: Readonly<Record<string, { file: string; provider
 export const PRICED_MODES: Readonly<Record<string, PriceMode>> = {
   chat: 'chat',
   responses: 'chat',
+  // Realtime models (WebSocket sessions, governed per response): text, audio and cached rates per token.
+  realtime: 'chat',
   completion: 'completion',
   embedding: 'embedding',
   image_generation: 'image_generation',

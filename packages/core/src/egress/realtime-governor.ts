@@ -1,0 +1,527 @@
+// Governs a WebSocket session to a model provider (OpenAI Realtime `/v1/realtime`, Responses over a
+// WebSocket `/v1/responses`) frame by frame: each model response the client asks for (`response.create`)
+// is one governed unit (policy, worst-case reservation, approval) BEFORE its frame is forwarded, and is
+// settled from the server's final event for it (`response.done`, `response.completed` / `.incomplete` /
+// `.failed`) with the usage it carries. A refused `response.create` is never forwarded: the app gets an
+// `error` server event instead. A socket that closes with a response in flight settles that unit at its
+// reservation, flagged incomplete. The transports (the `ws` package's WebSocket, undici's global
+// WebSocket) are bound in `realtime-socket.ts`; this file knows events, not sockets.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { context, diag, type Span, SpanKind, trace } from '@opentelemetry/api';
+import { GovernanceError } from '../errors/governance-error';
+import type { Governor } from '../governor';
+import type { GovernedCall } from '../pipeline/types';
+import type { BillableUsage } from '../pricing/types';
+import {
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MAX_TOKENS,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_USAGE_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+} from '../semconv';
+import type { GovernedRequest } from '../types';
+import { usageFromOpenAIResponses } from '../usage/wire-usage';
+import { UNGOVERNED_ATTRIBUTE } from './egress-state';
+import { isObject } from './endpoints';
+
+/**
+ * The span attribute that marks a governed WebSocket session's span (parent of its responses' units), with
+ * the protocol (`realtime`, `responses`). Not a `genops.*` name: the session span is not an AI Workload
+ * Unit (the conformance checker takes every span with a `genops.*` attribute for one); its units are.
+ */
+export const REALTIME_SESSION_ATTRIBUTE = 'realtime.session.protocol';
+
+/** Which event protocol a session speaks. */
+export type RealtimeProtocol = 'realtime' | 'responses';
+
+/** The session as its handshake describes it. */
+export interface RealtimeEndpoint {
+  /** `gen_ai.provider.name`. */
+  provider: string;
+  protocol: RealtimeProtocol;
+  /** The `model` query parameter of the handshake (Realtime), until the session names its model. */
+  model?: string | undefined;
+  server: { serverAddress: string; serverPort: number };
+}
+
+/** How the governor reaches its socket. */
+export interface RealtimeTransport {
+  /** Sends a client frame to the server, as the app gave it (`extra`: the rest of the app's `send` arguments). */
+  forward(data: unknown, extra: readonly unknown[]): void;
+  /** Whether the socket is open: a socket that is not sends nothing (it throws or drops the frame itself). */
+  isOpen(): boolean;
+  /** Hands a server event (JSON text) to the app's listeners, as if the server had sent it. */
+  deliver(text: string): void;
+}
+
+/** Frames larger than this are not parsed (audio chunks); their bytes still count toward the input bound. */
+const MAX_PARSED_BYTES = 4 * 1024 * 1024;
+/** Request text kept for content rules, per response. */
+const MAX_TEXT_BYTES = 1024 * 1024;
+/** Events of the server the governor reads; any other frame is passed without being parsed. */
+const SERVER_EVENTS = [
+  'response.created',
+  'response.done',
+  'response.completed',
+  'response.incomplete',
+  'response.failed',
+  'session.created',
+  'session.updated',
+  'input_audio_transcription.completed',
+  '"error"',
+];
+
+/** Marks the construction of a socket the realtime governor binds, so egress does not report its handshake. */
+const governedHandshake = new AsyncLocalStorage<true>();
+
+/** Runs `fn` (a socket's constructor) as the handshake of a governed session. */
+export function asGovernedHandshake<T>(fn: () => T): T {
+  return governedHandshake.run(true, fn);
+}
+
+/** True while a governed session's socket opens its handshake. */
+export function insideGovernedHandshake(): boolean {
+  return governedHandshake.getStore() === true;
+}
+
+/** What the session's configuration says about its responses. */
+interface SessionConfig {
+  model?: string;
+  maxOutputTokens?: number;
+  /** The input audio transcription model, when the session transcribes. */
+  transcriptionModel?: string;
+}
+
+/** A `response.create` forwarded, waiting for its `response.created`. */
+interface Awaiting {
+  call: GovernedCall;
+  eventId: string | undefined;
+}
+
+/** The text of a frame (a string, a Buffer, an ArrayBuffer or a typed array), or undefined for anything else. */
+export function frameText(data: unknown): string | undefined {
+  if (typeof data === 'string') return data;
+  if (Buffer.isBuffer(data)) return data.byteLength <= MAX_PARSED_BYTES ? data.toString('utf8') : undefined;
+  if (data instanceof ArrayBuffer)
+    return data.byteLength <= MAX_PARSED_BYTES ? Buffer.from(data).toString('utf8') : undefined;
+  if (ArrayBuffer.isView(data))
+    return data.byteLength <= MAX_PARSED_BYTES
+      ? Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')
+      : undefined;
+  if (Array.isArray(data) && data.every((part) => Buffer.isBuffer(part))) return frameText(Buffer.concat(data));
+  return undefined;
+}
+
+function frameBytes(data: unknown): number {
+  if (typeof data === 'string') return Buffer.byteLength(data, 'utf8');
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
+  return 0;
+}
+
+function parseEvent(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined || text.length > MAX_PARSED_BYTES) return undefined;
+  try {
+    const event: unknown = JSON.parse(text);
+    return isObject(event) && typeof event.type === 'string' ? event : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function positive(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : undefined;
+}
+
+/**
+ * One session: the client frames pass through {@link send}, the server events through {@link receive},
+ * and {@link close} ends it. Frames keep their order: while a `response.create` waits for its decision,
+ * later frames wait behind it.
+ */
+export class RealtimeGovernor {
+  /** The session's span: the parent of each response's unit. */
+  readonly span: Span;
+  private readonly config: SessionConfig = {};
+  private queue: Promise<void> = Promise.resolve();
+  private waiting = 0;
+  private readonly awaiting: Awaiting[] = [];
+  private readonly inFlight = new Map<string, GovernedCall>();
+  /** Bytes of client frames since the last response was asked for, and their text for content rules. */
+  private pendingBytes = 0;
+  private pendingText: string[] = [];
+  private pendingTextBytes = 0;
+  /** Tokens of the conversation so far (the last response's input and output): the next one's input. */
+  private conversationTokens = 0;
+  private closed = false;
+  private refusals = 0;
+  private transcriptionReported = false;
+
+  constructor(
+    private readonly governor: Governor,
+    private readonly endpoint: RealtimeEndpoint,
+    private readonly transport: RealtimeTransport,
+  ) {
+    if (endpoint.model) this.config.model = endpoint.model;
+    this.span = governor.tracer.startSpan(`${endpoint.protocol} ${endpoint.model ?? 'session'}`, {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        [REALTIME_SESSION_ATTRIBUTE]: endpoint.protocol,
+        [ATTR_GEN_AI_PROVIDER_NAME]: endpoint.provider,
+        ...(endpoint.model ? { [ATTR_GEN_AI_REQUEST_MODEL]: endpoint.model } : {}),
+        [ATTR_SERVER_ADDRESS]: endpoint.server.serverAddress,
+        [ATTR_SERVER_PORT]: endpoint.server.serverPort,
+      },
+    });
+  }
+
+  /** A client frame: forwarded at once, or (a `response.create`) after governance allowed it. */
+  send(data: unknown, extra: readonly unknown[] = []): void {
+    // A socket that is not open sends nothing: the app gets the socket's own answer (a throw, a drop) at once.
+    if (this.waiting === 0 && !this.transport.isOpen()) {
+      this.transport.forward(data, extra);
+      return;
+    }
+    const text = frameText(data);
+    const event = text?.includes('response.create') ? parseEvent(text) : undefined;
+    if (event?.type === 'response.create') {
+      this.waiting++;
+      const request = this.describe(event, text as string);
+      const eventId = typeof event.event_id === 'string' ? event.event_id : undefined;
+      const decided = this.governor.begin(request, {
+        parent: trace.setSpan(context.active(), this.span),
+        sendsAtOnce: false,
+      });
+      // Decided in the order asked: the frame goes out when every frame before it has gone.
+      this.enqueue(() =>
+        decided.then(
+          (call) => this.forwardGoverned(call, data, extra, eventId),
+          (error: unknown) => this.refuse(error, eventId),
+        ),
+      ).finally(() => {
+        this.waiting--;
+      });
+      return;
+    }
+    this.account(data, text, event);
+    if (this.waiting === 0) this.transport.forward(data, extra);
+    else this.enqueue(() => this.forwardIfOpen(data, extra));
+  }
+
+  /**
+   * Chains a step after every frame before it. A step's failure (a socket that throws on a deferred send)
+   * is logged, never left as an unhandled rejection: the app's call returned long ago.
+   */
+  private enqueue(step: () => unknown): Promise<void> {
+    const next = this.queue.then(step).then(
+      () => undefined,
+      (error: unknown) => diag.warn('genops: realtime: a deferred WebSocket frame could not be sent', error),
+    );
+    this.queue = next;
+    return next;
+  }
+
+  /** Runs `fn` once every frame sent so far has been forwarded or refused (an app's `close()`). */
+  afterPending(fn: () => void): void {
+    if (this.waiting === 0) fn();
+    else void this.queue.then(fn, fn);
+  }
+
+  /** A server frame, as the app is about to see it. */
+  receive(data: unknown): void {
+    const text = frameText(data);
+    if (text === undefined || !SERVER_EVENTS.some((type) => text.includes(type))) return;
+    const event = parseEvent(text);
+    if (!event) return;
+    switch (event.type) {
+      case 'session.created':
+      case 'session.updated':
+        this.configure(event.session);
+        return;
+      case 'response.created':
+        this.created(event.response);
+        return;
+      case 'response.done':
+      case 'response.completed':
+      case 'response.incomplete':
+      case 'response.failed':
+        this.done(event.response);
+        return;
+      case 'conversation.item.input_audio_transcription.completed':
+        this.transcribed(event.usage);
+        return;
+      case 'error':
+        this.serverError(event.error);
+        return;
+    }
+  }
+
+  /** The socket closed (either side): a response in flight settles at its reservation, flagged incomplete. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const open = [...this.awaiting.map((waiting) => waiting.call), ...this.inFlight.values()];
+    this.awaiting.length = 0;
+    this.inFlight.clear();
+    for (const call of open) void call.end({ incomplete: true });
+    void this.queue.finally(() => this.span.end());
+  }
+
+  private forwardIfOpen(data: unknown, extra: readonly unknown[]): void {
+    if (!this.closed) this.transport.forward(data, extra);
+  }
+
+  private forwardGoverned(
+    call: GovernedCall,
+    data: unknown,
+    extra: readonly unknown[],
+    eventId: string | undefined,
+  ): void {
+    if (this.closed) {
+      // Never sent: the reservation is released.
+      void call.fail(new Error('the WebSocket session closed before the response was asked for'));
+      return;
+    }
+    const sent = call.edits?.model !== undefined ? this.withModel(data, call.edits.model) : data;
+    call.markSent();
+    this.awaiting.push({ call, eventId });
+    try {
+      call.runInContext(() => this.transport.forward(sent, extra));
+    } catch (error) {
+      // The socket refused the frame (closing, closed): nothing was sent.
+      this.awaiting.pop();
+      void call.fail(error);
+      throw error;
+    }
+  }
+
+  /** A budget's downgrade, on a Responses-WebSocket event (which names its model); Realtime has none. */
+  private withModel(data: unknown, model: string): unknown {
+    const event = parseEvent(frameText(data));
+    if (!event || typeof event.model !== 'string') return data;
+    return JSON.stringify({ ...event, model });
+  }
+
+  private refuse(error: unknown, eventId: string | undefined): void {
+    if (this.closed) return;
+    const governance = GovernanceError.isInstance(error) ? error : undefined;
+    this.refusals++;
+    this.deliver(
+      JSON.stringify({
+        type: 'error',
+        event_id: `event_genops_${this.refusals}`,
+        error: {
+          type: 'genops_governance_error',
+          code: governance?.reasonCode ?? 'genops_error',
+          name: (error as Error)?.name ?? 'Error',
+          message: governance ? governance.message : 'GenOps could not govern this response.create; it was not sent.',
+          param: null,
+          event_id: eventId ?? null,
+        },
+      }),
+    );
+  }
+
+  /**
+   * Hands an event to the app's listeners. A listener that throws (the SDK examples rethrow an `error`
+   * event) throws as it would for a frame from the server: uncaught, not swallowed by the frame queue.
+   */
+  private deliver(text: string): void {
+    try {
+      this.transport.deliver(text);
+    } catch (error) {
+      process.nextTick(() => {
+        throw error;
+      });
+    }
+  }
+
+  /** Counts a client frame toward the next response's input, and keeps its text for content rules. */
+  private account(data: unknown, text: string | undefined, event: Record<string, unknown> | undefined): void {
+    this.pendingBytes += frameBytes(data);
+    if (event === undefined && text !== undefined && text.includes('session.update')) event = parseEvent(text);
+    if (event?.type === 'session.update') this.configure(event.session);
+    // Audio chunks are base64 bytes, not text a content rule reads.
+    if (text === undefined || text.includes('input_audio_buffer.append')) return;
+    if (this.pendingTextBytes + text.length > MAX_TEXT_BYTES) return;
+    this.pendingText.push(text);
+    this.pendingTextBytes += text.length;
+  }
+
+  private configure(session: unknown): void {
+    if (!isObject(session)) return;
+    if (typeof session.model === 'string' && session.model.length > 0) this.config.model = session.model;
+    // GA: `audio.input.transcription.model`; beta: `input_audio_transcription.model`.
+    const audio = isObject(session.audio) && isObject(session.audio.input) ? session.audio.input : undefined;
+    const transcription = audio?.transcription ?? session.input_audio_transcription;
+    if (isObject(transcription) && typeof transcription.model === 'string')
+      this.config.transcriptionModel = transcription.model;
+    const cap = session.max_output_tokens ?? session.max_response_output_tokens;
+    if (cap !== undefined) {
+      const bound = positive(cap);
+      if (bound === undefined) delete this.config.maxOutputTokens;
+      else this.config.maxOutputTokens = bound;
+    }
+  }
+
+  private describe(event: Record<string, unknown>, text: string): GovernedRequest {
+    // Realtime: `response.create` may carry a `response` object of overrides; Responses over a WebSocket:
+    // the event is the request body itself (`model`, `input`, `max_output_tokens`).
+    const overrides = isObject(event.response) ? event.response : event;
+    const model =
+      (typeof overrides.model === 'string' && overrides.model) ||
+      (typeof event.model === 'string' && event.model) ||
+      this.config.model ||
+      'unknown';
+    const cap =
+      positive(overrides.max_output_tokens ?? overrides.max_response_output_tokens) ?? this.config.maxOutputTokens;
+    const bytes = this.pendingBytes + Buffer.byteLength(text, 'utf8');
+    const texts = [...this.pendingText, text];
+    const request: GovernedRequest = {
+      provider: this.endpoint.provider,
+      operation: 'chat',
+      model,
+      method: `egress websocket ${this.endpoint.protocol}`,
+      stream: true,
+      // The conversation so far (the last response's input and output) plus every byte the client sent
+      // since: an upper bound of the text tokens (audio is counted by its bytes, far above its tokens).
+      estimatedInputTokens: this.conversationTokens + bytes + 8,
+      serverAddress: this.endpoint.server.serverAddress,
+      serverPort: this.endpoint.server.serverPort,
+      editable: { model: this.endpoint.protocol === 'responses' && typeof event.model === 'string' },
+      text: () => texts,
+    };
+    if (cap !== undefined) {
+      request.maxOutputTokens = cap;
+      request.requestAttributes = { [ATTR_GEN_AI_REQUEST_MAX_TOKENS]: cap };
+    }
+    this.pendingBytes = 0;
+    this.pendingText = [];
+    this.pendingTextBytes = 0;
+    return request;
+  }
+
+  private created(response: unknown): void {
+    const waiting = this.awaiting.shift();
+    if (!waiting) return;
+    waiting.call.firstChunk();
+    const id = isObject(response) && typeof response.id === 'string' ? response.id : undefined;
+    // Without an id the response is settled by the next final event.
+    this.inFlight.set(id ?? `genops-anonymous-${waiting.call.id}`, waiting.call);
+  }
+
+  private done(response: unknown): void {
+    const id = isObject(response) && typeof response.id === 'string' ? response.id : undefined;
+    let call = id === undefined ? undefined : this.inFlight.get(id);
+    if (call !== undefined && id !== undefined) this.inFlight.delete(id);
+    else {
+      // A final event without a matching `response.created`: the oldest response asked for.
+      const [key, first] = this.inFlight.entries().next().value ?? [];
+      if (key !== undefined && first !== undefined) {
+        this.inFlight.delete(key);
+        call = first;
+      } else call = this.awaiting.shift()?.call;
+    }
+    if (!call || !isObject(response)) return;
+    const usage = usageFromRealtime(response.usage) ?? usageFromOpenAIResponses(response.usage);
+    if (usage) this.conversationTokens = usage.inputTokens + usage.outputTokens;
+    const status = typeof response.status === 'string' ? response.status : undefined;
+    void call.end({
+      usage,
+      response: {
+        ...(id ? { id } : {}),
+        ...(typeof response.model === 'string' ? { model: response.model } : {}),
+        ...(status ? { finishReasons: [status] } : {}),
+      },
+      ...(usage ? {} : { incomplete: true }),
+    });
+  }
+
+  /**
+   * Input audio transcription (a session with `audio.input.transcription` set) is billed per committed
+   * audio buffer, which the server commits itself under voice activity detection: there is no client frame
+   * to hold, so it is not governed. It is not silent either: one span per transcription, flagged
+   * `genops.egress.ungoverned`, with the usage the server reports, and one stderr line per session.
+   */
+  private transcribed(usage: unknown): void {
+    if (!isObject(usage)) return;
+    if (!this.transcriptionReported) {
+      this.transcriptionReported = true;
+      process.stderr.write(
+        `genops: realtime: input audio transcription in a ${this.endpoint.provider} session is billed but not governed ` +
+          '(no policy check or reservation: the server transcribes each committed audio buffer itself); each one is ' +
+          'recorded as a span flagged genops.egress.ungoverned. Turn transcription off in the session to avoid it.\n',
+      );
+    }
+    const span = this.governor.tracer.startSpan(
+      `transcription ${this.config.transcriptionModel ?? 'unknown'}`,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          [ATTR_GEN_AI_OPERATION_NAME]: 'transcription',
+          [ATTR_GEN_AI_PROVIDER_NAME]: this.endpoint.provider,
+          ...(this.config.transcriptionModel ? { [ATTR_GEN_AI_REQUEST_MODEL]: this.config.transcriptionModel } : {}),
+          [ATTR_SERVER_ADDRESS]: this.endpoint.server.serverAddress,
+          [ATTR_SERVER_PORT]: this.endpoint.server.serverPort,
+          [UNGOVERNED_ATTRIBUTE]: true,
+          ...(typeof usage.input_tokens === 'number'
+            ? { [ATTR_GEN_AI_USAGE_INPUT_TOKENS]: count(usage.input_tokens) }
+            : {}),
+          ...(typeof usage.output_tokens === 'number'
+            ? { [ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: count(usage.output_tokens) }
+            : {}),
+          ...(typeof usage.seconds === 'number' ? { 'genops.usage.audio_input_seconds': usage.seconds } : {}),
+        },
+      },
+      trace.setSpan(context.active(), this.span),
+    );
+    span.end();
+  }
+
+  /** A server `error` naming the `response.create` it refused: that response never started (nothing billed). */
+  private serverError(error: unknown): void {
+    if (!isObject(error) || typeof error.event_id !== 'string') return;
+    const index = this.awaiting.findIndex((waiting) => waiting.eventId === error.event_id);
+    if (index < 0) return;
+    const [waiting] = this.awaiting.splice(index, 1);
+    const failure = new Error(
+      `the provider refused the response: ${typeof error.code === 'string' ? error.code : 'error'}`,
+    );
+    failure.name = 'RealtimeServerError';
+    void waiting?.call.fail(failure);
+  }
+}
+
+/**
+ * Realtime usage (`response.done`'s `response.usage`): `input_tokens` includes cached tokens and every
+ * modality (`input_token_details.text_tokens` + `audio_tokens` + `image_tokens`, each cached part again
+ * in `cached_tokens_details`); `output_tokens` is `output_token_details.text_tokens` + `audio_tokens`.
+ * Audio is priced at the model's audio rates: the uncached audio input tokens and the audio output tokens.
+ * @see https://platform.openai.com/docs/api-reference/realtime-server-events/response/done
+ */
+export function usageFromRealtime(usage: unknown): BillableUsage | undefined {
+  if (!isObject(usage) || !isObject(usage.input_token_details) || typeof usage.input_tokens !== 'number')
+    return undefined;
+  const input = usage.input_token_details;
+  const output = isObject(usage.output_token_details) ? usage.output_token_details : {};
+  const cachedDetails = isObject(input.cached_tokens_details) ? input.cached_tokens_details : {};
+  const converted: BillableUsage = {
+    inputTokens: count(usage.input_tokens),
+    outputTokens: count(usage.output_tokens),
+    raw: usage,
+  };
+  const cached = count(input.cached_tokens);
+  if (cached > 0) converted.cacheReadInputTokens = cached;
+  const audioIn = Math.max(0, count(input.audio_tokens) - count(cachedDetails.audio_tokens));
+  if (audioIn > 0) converted.audioInputTokens = audioIn;
+  const imageIn = Math.max(0, count(input.image_tokens) - count(cachedDetails.image_tokens));
+  if (imageIn > 0) converted.imageInputTokens = imageIn;
+  const audioOut = count(output.audio_tokens);
+  if (audioOut > 0) converted.audioOutputTokens = audioOut;
+  return converted;
+}
+
+function count(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
+}
