@@ -97,11 +97,6 @@ const spans = telemetry.spans();
 const last = spans.findLast((span) => span.attributes['genops.policy.result'] === 'ALLOWED');
 console.log(pc.bold(`\n${spans.length} spans recorded. One of them (${last?.name}):`));
 const shown = [
-  'genops.cost.currency',
-  'genops.governance.policy_check',
-  'genops.governance.budget_remaining',
-  'genops.governance.approval_required',
-  'genops.governance.authority_constraint',
   'gen_ai.provider.name',
   'gen_ai.request.model',
   'genops.team',
@@ -109,6 +104,9 @@ const shown = [
   'genops.policy.result',
   'genops.accounting.reserved',
   'genops.accounting.actual',
+  'genops.accounting.unit',
+  'genops.budget.name',
+  'genops.budget.remaining',
   'gen_ai.usage.input_tokens',
   'gen_ai.usage.output_tokens',
 ];

@@ -121,6 +121,17 @@ const optionsSchema = z.strictObject({
       storeTimeoutMs: z.number().int().min(1).max(600_000).optional(),
     })
     .optional(),
+  /** Span attributes (docs/telemetry.md). */
+  telemetry: z
+    .strictObject({
+      /**
+       * Also the span attributes that repeat another one under the original GenOps README names
+       * (`genops.tokens.*`, `genops.cost.total`, `genops.provider`, `genops.model`, `genops.governance.*`, ...)
+       * and the `genops.cost.calculated` event, for dashboards built on them. Default false.
+       */
+      compatAttributes: z.boolean().optional(),
+    })
+    .optional(),
   serviceName: z.string().min(1).optional(),
   unknownModel: z.union([z.enum(['deny', 'warn']), priceSchema]).default('deny'),
   prices: z.union([z.string().min(1), z.record(z.string(), z.record(z.string(), priceSchema))]).optional(),

@@ -182,6 +182,7 @@ describe('budget actions', () => {
         asked.push(`${request.rule}: ${request.reason}`);
         return { approved: true, approver: 'alice', reason: 'launch day' };
       },
+      telemetry: { compatAttributes: true },
     });
     await run();
     expect(asked).toEqual([

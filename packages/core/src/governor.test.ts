@@ -58,8 +58,6 @@ describe('allowed calls', () => {
       'genops.accounting.reconciliation_delta': 0.0025,
       'genops.budget.name': 'all',
       'genops.budget.remaining': 9.999,
-      'genops.governance.budget_remaining': 9.999,
-      'genops.governance.policy_check': 'passed',
       'gen_ai.usage.input_tokens': 200,
       'gen_ai.usage.output_tokens': 50,
       'genops.spec.version': '0.1.0',
@@ -69,7 +67,6 @@ describe('allowed calls', () => {
       'genops.budget.reservation',
       'genops.policy.evaluated',
       'genops.budget.reconciliation',
-      'genops.cost.calculated',
     ]);
     const status = await setup.genops!.status();
     expect(status.budgets).toEqual([
@@ -133,28 +130,85 @@ describe('allowed calls', () => {
     expect(lastSpan().attributes['http.response.status_code']).toBeUndefined();
   });
 
-  it('set no duplicates of the GenAI and accounting attributes on the span', async () => {
+  // The span attributes that only repeat another one (docs/telemetry.md, "What moved").
+  const compatNames = [
+    'genops.tokens.input',
+    'genops.tokens.output',
+    'genops.tokens.total',
+    'genops.cost.total',
+    'genops.cost.currency',
+    'genops.cost.provider',
+    'genops.cost.model',
+    'genops.provider',
+    'genops.model',
+    'genops.accounting.released',
+    'genops.governance.policy_check',
+    'genops.governance.budget_remaining',
+    'genops.governance.approval_required',
+    'genops.governance.authority_constraint',
+  ];
+
+  it('set no duplicates of the GenAI and accounting attributes on the span, and no genops.cost.calculated', async () => {
     init({ budgets: [{ name: 'all', limit: 10, window: 'total' }] });
     await run(chat());
-    const names = Object.keys(lastSpan().attributes);
-    for (const removed of [
-      'genops.tokens.input',
-      'genops.tokens.output',
-      'genops.tokens.total',
-      'genops.cost.total',
-      'genops.provider',
-      'genops.model',
-    ])
-      expect(names).not.toContain(removed);
-    expect(lastSpan().attributes).toMatchObject({
+    const span = lastSpan();
+    const names = Object.keys(span.attributes);
+    for (const moved of compatNames) expect(names).not.toContain(moved);
+    expect(span.attributes).toMatchObject({
       'gen_ai.provider.name': 'openai',
       'gen_ai.request.model': 'gpt-4o',
       'gen_ai.usage.input_tokens': 200,
       'genops.accounting.actual': 0.001,
+      'genops.accounting.unit': 'USD',
+      'genops.accounting.reconciliation_delta': 0.0025,
+      'genops.budget.remaining': 9.999,
     });
-    // The optional genops.cost.calculated event still carries the spec's cost names.
-    const calculated = lastSpan().events.find((event) => event.name === 'genops.cost.calculated');
+    expect(eventNames(span)).not.toContain('genops.cost.calculated');
+  });
+
+  it('telemetry.compatAttributes: the original README names too, each equal to the name it repeats', async () => {
+    init({ budgets: [{ name: 'all', limit: 10, window: 'total' }], telemetry: { compatAttributes: true } });
+    await run(chat(), { inputTokens: 200, outputTokens: 50 });
+    const span = lastSpan();
+    const attributes = span.attributes;
+    expect(Object.keys(attributes)).toEqual(expect.arrayContaining(compatNames));
+    expect(attributes).toMatchObject({
+      'genops.tokens.input': attributes['gen_ai.usage.input_tokens'],
+      'genops.tokens.output': attributes['gen_ai.usage.output_tokens'],
+      'genops.tokens.total': 250,
+      'genops.cost.total': attributes['genops.accounting.actual'],
+      'genops.cost.currency': attributes['genops.accounting.unit'],
+      'genops.cost.provider': attributes['gen_ai.provider.name'],
+      'genops.cost.model': attributes['gen_ai.response.model'],
+      'genops.provider': attributes['gen_ai.provider.name'],
+      'genops.model': attributes['gen_ai.request.model'],
+      'genops.accounting.released': attributes['genops.accounting.reconciliation_delta'],
+      'genops.governance.policy_check': 'passed',
+      'genops.governance.budget_remaining': attributes['genops.budget.remaining'],
+      'genops.governance.approval_required': false,
+      'genops.governance.authority_constraint': 'none',
+    });
+    const calculated = span.events.find((event) => event.name === 'genops.cost.calculated');
     expect(calculated?.attributes).toEqual({ 'genops.cost.total': 0.001, 'genops.cost.currency': 'USD' });
+    expect(eventNames(span)).toEqual([
+      'genops.budget.reservation',
+      'genops.policy.evaluated',
+      'genops.budget.reconciliation',
+      'genops.cost.calculated',
+    ]);
+  });
+
+  it('telemetry.compatAttributes: genops.model follows a downgrade to the cheaper model', async () => {
+    init({
+      budgets: [{ name: 'b', limit: 0.0005, window: 'day', action: 'downgrade', downgradeTo: 'gpt-4o-mini' }],
+      telemetry: { compatAttributes: true },
+    });
+    await run(chat({ editable: { model: true } }), { inputTokens: 1000, outputTokens: 100 });
+    expect(lastSpan().attributes).toMatchObject({
+      'gen_ai.request.model': 'gpt-4o-mini',
+      'genops.model': 'gpt-4o-mini',
+      'genops.downgrade.original_model': 'gpt-4o',
+    });
   });
 
   it('attribute calls from withAttribution over init defaults', async () => {
@@ -194,7 +248,7 @@ describe('policy', () => {
   });
 
   it('warn: the call runs with result WARNING and the reason code', async () => {
-    init({ policies: { mode: 'warn', denyModels: ['gpt-4o'] } });
+    init({ policies: { mode: 'warn', denyModels: ['gpt-4o'] }, telemetry: { compatAttributes: true } });
     await run(chat());
     expect(lastSpan().attributes).toMatchObject({
       'genops.policy.result': 'WARNING',
@@ -243,7 +297,7 @@ describe('policy', () => {
 
 describe('budgets', () => {
   it('block a call whose worst case does not fit, naming the budget', async () => {
-    init({ budgets: [{ name: 'tiny', limit: 0.005, window: 'day' }] });
+    init({ budgets: [{ name: 'tiny', limit: 0.005, window: 'day' }], telemetry: { compatAttributes: true } });
     await run(chat()); // reserves 3500, settles 1000
     const error = await rejection(run(chat({ maxOutputTokens: 400 }))); // 2500 + 4000 = 6500 > 5000 - 1000
     expect(error).toBeInstanceOf(BudgetExceededError);
@@ -382,6 +436,7 @@ describe('approval', () => {
         asked.push(request.estimatedCost);
         return { approved: true, approver: 'alice', reason: 'launch week' };
       },
+      telemetry: { compatAttributes: true },
     });
     await run(chat());
     expect(asked).toEqual([0.0035]);
@@ -397,10 +452,11 @@ describe('approval', () => {
 
   it('does not ask below the threshold', async () => {
     let asked = false;
-    init({ requireApprovalOver: 0.01, approver: () => (asked = true) });
+    init({ requireApprovalOver: 0.01, approver: () => (asked = true), telemetry: { compatAttributes: true } });
     await run(chat());
     expect(asked).toBe(false);
     expect(lastSpan().attributes['genops.governance.approval_required']).toBe(false);
+    expect(lastSpan().attributes['genops.approval.id']).toBeUndefined();
   });
 
   it('denied: ApprovalDeniedError, and the reservation is released', async () => {

@@ -99,6 +99,7 @@ export class Governor implements CallHost {
       onDecision: options.onDecision,
       onBudgetAlert: options.onBudgetAlert,
       metricCustomers: options.metrics?.customers,
+      compatAttributes: options.telemetry?.compatAttributes,
     });
     this.stages = { store: this.store, recorder: this.recorder, settings: options, journal: this.journal };
     this.alerts = new BudgetAlerts(this.stages);

@@ -36,7 +36,7 @@ export const ATTR_GENOPS_SPEC_VERSION = 'genops.spec.version' as const;
 export const ATTR_GENOPS_ACCOUNTING_RECONCILIATION_DELTA = 'genops.accounting.reconciliation_delta' as const;
 /** `true` when the actual amount could not be read (broken stream, usage-less response). @experimental */
 export const ATTR_GENOPS_ACCOUNTING_INCOMPLETE = 'genops.accounting.incomplete' as const;
-/** Amount handed back to the budget after settlement. @experimental */
+/** Amount handed back to the budget after settlement (= max(0, reconciliation delta)). Repeats another attribute: on spans only with `telemetry.compatAttributes` (docs/telemetry.md, "What moved"). @experimental */
 export const ATTR_GENOPS_ACCOUNTING_RELEASED = 'genops.accounting.released' as const;
 export const ATTR_GENOPS_BUDGET_NAME = 'genops.budget.name' as const;
 export const ATTR_GENOPS_BUDGET_ALLOCATED = 'genops.budget.allocated' as const;
@@ -53,9 +53,13 @@ export const ATTR_GENOPS_POLICY_MODE = 'genops.policy.mode' as const;
 export const ATTR_GENOPS_POLICY_SHADOW_RESULT = 'genops.policy.shadow_result' as const;
 /** @experimental */
 export const ATTR_GENOPS_POLICY_SHADOW_REASON_CODE = 'genops.policy.shadow_reason_code' as const;
+/** = `genops.accounting.actual` (USD), on spans only with `telemetry.compatAttributes`; always on the compat `genops.cost.calculated` event. */
 export const ATTR_GENOPS_COST_TOTAL = 'genops.cost.total' as const;
+/** = `genops.accounting.unit`. Repeats another attribute: on spans only with `telemetry.compatAttributes` (docs/telemetry.md, "What moved"). */
 export const ATTR_GENOPS_COST_CURRENCY = 'genops.cost.currency' as const;
+/** = `gen_ai.provider.name`. Repeats another attribute: on spans only with `telemetry.compatAttributes` (docs/telemetry.md, "What moved"). */
 export const ATTR_GENOPS_COST_PROVIDER = 'genops.cost.provider' as const;
+/** = `gen_ai.response.model`, else `gen_ai.request.model`. Repeats another attribute: on spans only with `telemetry.compatAttributes` (docs/telemetry.md, "What moved"). */
 export const ATTR_GENOPS_COST_MODEL = 'genops.cost.model' as const;
 /** `true` when the cost is not exact (unknown price, missing usage). @experimental */
 export const ATTR_GENOPS_COST_ESTIMATED = 'genops.cost.estimated' as const;
@@ -74,6 +78,7 @@ export const ATTR_GENOPS_COST_SOURCE = 'genops.cost.source' as const;
 export const ATTR_GENOPS_ACCOUNTING_VIOLATION = 'genops.accounting.violation' as const;
 /** What broke the invariant: `<field>:<code>` per violation, e.g. `outputTokens:ABOVE_MAX_TOKENS`. @experimental */
 export const ATTR_GENOPS_ACCOUNTING_VIOLATIONS = 'genops.accounting.violations' as const;
+/** `genops.tokens.*` = `gen_ai.usage.*` (total: input + output). Repeats another attribute: on spans only with `telemetry.compatAttributes` (docs/telemetry.md, "What moved"). */
 export const ATTR_GENOPS_TOKENS_INPUT = 'genops.tokens.input' as const;
 export const ATTR_GENOPS_TOKENS_OUTPUT = 'genops.tokens.output' as const;
 export const ATTR_GENOPS_TOKENS_TOTAL = 'genops.tokens.total' as const;
@@ -117,6 +122,7 @@ export const ATTR_GENOPS_SLA_MET = 'genops.sla.met' as const;
 export const ATTR_GENOPS_EXECUTION_REASON_CODE = 'genops.execution.reason_code' as const;
 
 // ---- Names from the original GenOps README (existing dashboards use them) -------------------------
+// Each repeats a spec or GenAI attribute: set only with `telemetry: { compatAttributes: true }`.
 export const ATTR_GENOPS_PROVIDER = 'genops.provider' as const;
 export const ATTR_GENOPS_MODEL = 'genops.model' as const;
 /** `passed` | `warning` | `blocked` */
@@ -135,6 +141,7 @@ export const EVENT_GENOPS_POLICY_EVALUATED = 'genops.policy.evaluated' as const;
 export const EVENT_GENOPS_POLICY_OUTPUT_EVALUATED = 'genops.policy.output_evaluated' as const;
 export const EVENT_GENOPS_BUDGET_RESERVATION = 'genops.budget.reservation' as const;
 export const EVENT_GENOPS_BUDGET_RECONCILIATION = 'genops.budget.reconciliation' as const;
+/** Optional; its values are on `genops.budget.reconciliation`: emitted only with `telemetry.compatAttributes`. */
 export const EVENT_GENOPS_COST_CALCULATED = 'genops.cost.calculated' as const;
 export const EVENT_GENOPS_BUDGET_ALERT = 'genops.budget.alert' as const;
 /** A call missed its SLA latency target (reason code SLA_LATENCY_VIOLATION). @experimental */

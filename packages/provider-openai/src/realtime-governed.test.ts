@@ -116,8 +116,9 @@ describe.each(TRANSPORTS)('a Realtime session over $name', (transport) => {
     // 56 uncached text + 80 cached + 64 uncached audio in; 30 text + 200 audio out.
     const expectedNanos = 56 * 4_000 + 80 * 400 + 64 * 32_000 + 30 * 16_000 + 200 * 64_000;
     expect(expectedNanos).toBe(15_584_000);
-    const cost = unit!.events.find((event) => event.name === 'genops.cost.calculated');
-    expect(cost?.attributes?.['genops.cost.total']).toBeCloseTo(expectedNanos / 1e9, 12);
+    const reconciliation = unit!.events.find((event) => event.name === 'genops.budget.reconciliation');
+    expect(reconciliation?.attributes?.['genops.accounting.actual']).toBeCloseTo(expectedNanos / 1e9, 12);
+    expect(unit!.attributes['genops.accounting.actual']).toBeCloseTo(expectedNanos / 1e9, 12);
     const budget = await harness.budget('daily');
     expect(budget?.used).toBeCloseTo(expectedNanos / 1e9, 12);
     expect(budget?.reserved).toBe(0);

@@ -1,13 +1,15 @@
-// Metric attribute sets, built once per distinct tuple and reused: a settlement records up to five
-// measurements, and rebuilding (spreading) their attribute objects on every call was a measurable part
-// of the hot path. The caches are bounded: past the bound they start again (cardinality is the
-// exporter's concern, not a reason to hold memory).
+// Metric attribute sets, built once per distinct tuple and reused: a call records six measurements
+// (decision, duration, input and output tokens, cost, reservation accuracy), and rebuilding their
+// attribute objects on every call was a measurable part of the hot path. Each cache is bounded: past
+// `MAX_ENTRIES` the oldest set is dropped, so a high-cardinality value (customer ids with
+// `metrics.customers`) cannot grow memory without limit, while the tuples in use stay cached.
 import type { Attributes } from '@opentelemetry/api';
 import * as sc from '../semconv';
 import type { Attribution, GovernedRequest } from '../types';
 import { environmentOf } from './attribution-values';
 
-const MAX_ENTRIES = 1_000;
+/** Attribute sets kept per cache (each a few hundred bytes). */
+export const MAX_ENTRIES = 1_000;
 const SEPARATOR = '\u0000';
 
 /** The attribute sets of one call's measurements. */
@@ -33,6 +35,11 @@ export class MetricAttributeCache {
    * `metrics.customers` option): off by default, customer ids are unbounded.
    */
   constructor(private readonly customers = false) {}
+
+  /** Attribute sets held, all caches together (each cache holds at most `MAX_ENTRIES`). */
+  get size(): number {
+    return this.calls.size + this.costs.size + this.decisions.size + this.simple.size;
+  }
 
   call(
     request: GovernedRequest,
@@ -62,9 +69,9 @@ export class MetricAttributeCache {
     if (request.serverAddress) base[sc.ATTR_SERVER_ADDRESS] = request.serverAddress;
     found = {
       base,
-      duration: errorType ? { ...base, [sc.ATTR_ERROR_TYPE]: errorType } : base,
-      input: { ...base, [sc.ATTR_GEN_AI_TOKEN_TYPE]: 'input' },
-      output: { ...base, [sc.ATTR_GEN_AI_TOKEN_TYPE]: 'output' },
+      duration: errorType ? copyWith(base, sc.ATTR_ERROR_TYPE, errorType) : base,
+      input: copyWith(base, sc.ATTR_GEN_AI_TOKEN_TYPE, 'input'),
+      output: copyWith(base, sc.ATTR_GEN_AI_TOKEN_TYPE, 'output'),
     };
     remember(this.calls, key, found);
     return found;
@@ -155,7 +162,16 @@ export class MetricAttributeCache {
   }
 }
 
+/** A copy of `attributes` with one more attribute (built on a cache miss only). */
+export function copyWith(attributes: Attributes, key: string, value: string): Attributes {
+  const copy: Attributes = {};
+  for (const name in attributes) copy[name] = attributes[name];
+  copy[key] = value;
+  return copy;
+}
+
+/** Caches `value`; when the map is full, the oldest entry makes room (a Map iterates in insertion order). */
 function remember<T>(map: Map<string, T>, key: string, value: T): void {
-  if (map.size >= MAX_ENTRIES) map.clear();
+  if (map.size >= MAX_ENTRIES) map.delete(map.keys().next().value as string);
   map.set(key, value);
 }

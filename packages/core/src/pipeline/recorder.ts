@@ -26,6 +26,15 @@ import { nanosToUsd } from '../money';
 import type { PolicyEvaluation } from '../policy/policy-engine';
 import * as sc from '../semconv';
 import type { AuditEntry, BudgetLine, LineState } from '../store/types';
+import {
+  compatAdmission,
+  compatApprovalRequired,
+  compatBegin,
+  compatBudgetRemaining,
+  compatCostEvent,
+  compatDowngrade,
+  compatSettlement,
+} from '../telemetry/compat-attributes';
 import { ControlMetrics, type EgressAction } from '../telemetry/control-metrics';
 import type { Instruments } from '../telemetry/instruments';
 import type { Attribution, GovernedRequest, ResponseInfo, Usage } from '../types';
@@ -58,6 +67,11 @@ export interface RecorderDependencies {
   onBudgetAlert: ((alert: BudgetAlert) => void) | undefined;
   /** `metrics.customers`: customer ids as metric attributes (default false). */
   metricCustomers?: boolean | undefined;
+  /**
+   * `telemetry.compatAttributes`: also the span attributes that repeat another one under the original
+   * README names, and the `genops.cost.calculated` event (telemetry/compat-attributes.ts). Default false.
+   */
+  compatAttributes?: boolean | undefined;
 }
 
 export class CallRecorder {
@@ -70,6 +84,8 @@ export class CallRecorder {
   private readonly metricAttributes: MetricAttributeCache;
   /** Decisions, approvals, rate limits, alerts, reservation accuracy and egress (telemetry/control-metrics.ts). */
   private readonly control: ControlMetrics | undefined;
+  /** `telemetry.compatAttributes` (telemetry/compat-attributes.ts). */
+  private readonly compat: boolean;
 
   constructor(dependencies: RecorderDependencies) {
     this.tracer = dependencies.tracer;
@@ -78,6 +94,7 @@ export class CallRecorder {
     this.captureContent = dependencies.captureContent;
     this.onDecision = dependencies.onDecision;
     this.onBudgetAlert = dependencies.onBudgetAlert;
+    this.compat = dependencies.compatAttributes === true;
     this.metricAttributes = new MetricAttributeCache(dependencies.metricCustomers === true);
     this.control = this.instruments ? new ControlMetrics(this.instruments, this.metricAttributes) : undefined;
   }
@@ -106,6 +123,7 @@ export class CallRecorder {
     if (attribution.session) attributes[sc.ATTR_GENOPS_SESSION_ID] = attribution.session;
     if (attribution.costCenter) attributes[sc.ATTR_GENOPS_COST_CENTER] = attribution.costCenter;
     if (attribution.user) attributes[sc.ATTR_GENOPS_USER_ID] = attribution.user;
+    if (this.compat) compatBegin(attributes, request);
     if (request.requestAttributes) {
       for (const key in request.requestAttributes) {
         const value = request.requestAttributes[key];
@@ -178,11 +196,12 @@ export class CallRecorder {
     attributes[sc.ATTR_GENOPS_OPERATION_NAME] = name;
     attributes[sc.ATTR_GENOPS_DOWNGRADE_ORIGINAL_MODEL] = request.model;
     attributes[sc.ATTR_GENOPS_DOWNGRADE_BUDGET] = budget;
+    if (this.compat) compatDowngrade(attributes, to);
   }
 
   /** The budget line a denial ran into. */
   budgetRefused(unit: Unit, line: LineState): void {
-    Object.assign(this.admission(unit), budgetAttributes(line, 0));
+    setBudgetAttributes(this.admission(unit), line, 0, this.compat);
   }
 
   reserved(
@@ -223,15 +242,16 @@ export class CallRecorder {
 
   // ── approve ────────────────────────────────────────────────────────────────────────────────────
 
+  /** Whether the call needed approval: on the span only as compat `genops.governance.approval_required`. */
   approvalRequired(unit: Unit, required: boolean): void {
-    this.admission(unit)[sc.ATTR_GENOPS_GOVERNANCE_APPROVAL_REQUIRED] = required;
+    if (this.compat) compatApprovalRequired(this.admission(unit), required);
   }
 
   approvalRequested(unit: Unit, ask: ApprovalAsk, reservedNanos: number): void {
     const { span } = unit;
     const attributes = this.admission(unit);
     attributes[sc.ATTR_GENOPS_APPROVAL_ID] = unit.id;
-    attributes[sc.ATTR_GENOPS_GOVERNANCE_APPROVAL_REQUIRED] = true;
+    if (this.compat) compatApprovalRequired(attributes, true);
     safely(() =>
       span.addEvent(sc.EVENT_GENOPS_APPROVAL_REQUESTED, {
         [sc.ATTR_GENOPS_APPROVAL_ID]: unit.id,
@@ -349,9 +369,7 @@ export class CallRecorder {
         attributes[sc.ATTR_GENOPS_POLICY_SHADOW_RULES] = unit.shadow!;
       }
       attributes[sc.ATTR_GENOPS_POLICY_VERSION] = policy.version;
-      attributes[sc.ATTR_GENOPS_GOVERNANCE_POLICY_CHECK] =
-        decision.result === 'ALLOWED' ? 'passed' : decision.result === 'WARNING' ? 'warning' : 'blocked';
-      attributes[sc.ATTR_GENOPS_GOVERNANCE_AUTHORITY_CONSTRAINT] = decision.constraint;
+      if (this.compat) compatAdmission(attributes, decision.result, decision.constraint);
       if (errorType !== undefined) attributes[sc.ATTR_ERROR_TYPE] = errorType;
       span.setAttributes(attributes);
       const event: Attributes = { [sc.ATTR_GENOPS_POLICY_RESULT]: decision.result };
@@ -436,10 +454,6 @@ export class CallRecorder {
       const attributes: Attributes = {
         [sc.ATTR_GENOPS_ACCOUNTING_ACTUAL]: actualUsd,
         [sc.ATTR_GENOPS_ACCOUNTING_RECONCILIATION_DELTA]: deltaUsd,
-        [sc.ATTR_GENOPS_ACCOUNTING_RELEASED]: nanosToUsd(Math.max(0, state.reservedNanos - actualNanos)),
-        [sc.ATTR_GENOPS_COST_CURRENCY]: 'USD',
-        [sc.ATTR_GENOPS_COST_PROVIDER]: request.provider,
-        [sc.ATTR_GENOPS_COST_MODEL]: response?.model ?? request.model,
       };
       if (incomplete) attributes[sc.ATTR_GENOPS_ACCOUNTING_INCOMPLETE] = true;
       if (settlement.estimated) attributes[sc.ATTR_GENOPS_COST_ESTIMATED] = true;
@@ -465,7 +479,7 @@ export class CallRecorder {
       if (state.firstChunkAt !== undefined)
         attributes[sc.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = (state.firstChunkAt - state.startedAt) / 1000;
       if (state.firstLine)
-        Object.assign(attributes, budgetAttributes(state.firstLine, actualNanos - state.reservedNanos));
+        setBudgetAttributes(attributes, state.firstLine, actualNanos - state.reservedNanos, this.compat);
       if (sla) {
         attributes[sc.ATTR_GENOPS_SLA_TIER] = sla.tier ?? sla.name;
         attributes[sc.ATTR_GENOPS_SLA_LATENCY_TARGET_MS] = sla.latencyMs;
@@ -481,11 +495,12 @@ export class CallRecorder {
           : 'PROVIDER_ERROR_UPSTREAM';
         if (status !== undefined) attributes[sc.ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
       }
+      if (this.compat) {
+        const releasedUsd = nanosToUsd(Math.max(0, state.reservedNanos - actualNanos));
+        compatSettlement(attributes, request, response, actualUsd, releasedUsd, violations ? undefined : usage);
+      }
       span.setAttributes(attributes);
-      span.addEvent(sc.EVENT_GENOPS_COST_CALCULATED, {
-        [sc.ATTR_GENOPS_COST_TOTAL]: actualUsd,
-        [sc.ATTR_GENOPS_COST_CURRENCY]: 'USD',
-      });
+      if (this.compat) compatCostEvent(span, actualUsd);
       if (sla && latencyMs > sla.latencyMs) {
         span.addEvent(sc.EVENT_GENOPS_SLA_VIOLATION, {
           [sc.ATTR_GENOPS_POLICY_REASON_CODE]: 'SLA_LATENCY_VIOLATION',
@@ -609,18 +624,17 @@ export class CallRecorder {
   }
 }
 
-function budgetAttributes(line: LineState, settledDelta: number): Attributes {
-  const value = (amount: number) => (line.unit === 'USD' ? nanosToUsd(amount) : amount);
+/** The budget line's `genops.budget.*` attributes, written into the phase's attributes (values in the line's unit). */
+function setBudgetAttributes(attributes: Attributes, line: LineState, settledDelta: number, compat: boolean): void {
+  const usd = line.unit === 'USD';
   const consumed = line.used + line.reserved + settledDelta;
-  const remaining = value(line.limit - consumed);
-  return {
-    [sc.ATTR_GENOPS_BUDGET_NAME]: line.budget,
-    [sc.ATTR_GENOPS_BUDGET_ALLOCATED]: value(line.limit),
-    [sc.ATTR_GENOPS_BUDGET_CONSUMED]: value(consumed),
-    [sc.ATTR_GENOPS_BUDGET_REMAINING]: remaining,
-    [sc.ATTR_GENOPS_BUDGET_PERIOD]: line.key.slice(line.key.lastIndexOf('|') + 1),
-    [sc.ATTR_GENOPS_GOVERNANCE_BUDGET_REMAINING]: remaining,
-  };
+  const remaining = usd ? nanosToUsd(line.limit - consumed) : line.limit - consumed;
+  attributes[sc.ATTR_GENOPS_BUDGET_NAME] = line.budget;
+  attributes[sc.ATTR_GENOPS_BUDGET_ALLOCATED] = usd ? nanosToUsd(line.limit) : line.limit;
+  attributes[sc.ATTR_GENOPS_BUDGET_CONSUMED] = usd ? nanosToUsd(consumed) : consumed;
+  attributes[sc.ATTR_GENOPS_BUDGET_REMAINING] = remaining;
+  attributes[sc.ATTR_GENOPS_BUDGET_PERIOD] = line.key.slice(line.key.lastIndexOf('|') + 1);
+  if (compat) compatBudgetRemaining(attributes, remaining);
 }
 
 /** A copy of `record` with its keys in sorted order (members that are `undefined` left out). */

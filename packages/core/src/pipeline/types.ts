@@ -132,6 +132,8 @@ export interface GovernorSettings {
   onDecision?: ((decision: DecisionRecord) => void) | undefined;
   /** Control-plane metric settings (`metrics.customers`: customer ids as metric attributes). */
   metrics?: { customers?: boolean | undefined } | undefined;
+  /** Span attribute settings (`telemetry.compatAttributes`: the original README names too). */
+  telemetry?: { compatAttributes?: boolean | undefined } | undefined;
 }
 
 /** The decision a call carries through the pipeline (later stages may turn ALLOWED into WARNING). */

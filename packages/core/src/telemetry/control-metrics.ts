@@ -3,7 +3,7 @@
 // cache (pipeline/metric-attributes.ts); only configured names (rules, budgets) and attribution's team
 // and project are attributes, customer ids only with `metrics.customers`, never content or secrets.
 import type { Attributes } from '@opentelemetry/api';
-import type { MetricAttributeCache } from '../pipeline/metric-attributes';
+import { copyWith, type MetricAttributeCache } from '../pipeline/metric-attributes';
 import * as sc from '../semconv';
 import type { Attribution } from '../types';
 import type { Instruments } from './instruments';
@@ -38,7 +38,7 @@ export class ControlMetrics {
     const base = this.ruleAttributes(rule, attribution);
     const attributes = this.attributes.cached(
       `a${SEPARATOR}${rule}${SEPARATOR}${status}${SEPARATOR}${attribution.team ?? ''}${SEPARATOR}${attribution.project ?? ''}`,
-      () => ({ ...base, [sc.ATTR_GENOPS_APPROVAL_STATUS]: status }),
+      () => copyWith(base, sc.ATTR_GENOPS_APPROVAL_STATUS, status),
     );
     this.instruments.approvalsDecided.add(1, attributes);
   }
