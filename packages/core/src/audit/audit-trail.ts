@@ -54,7 +54,7 @@ export interface AuditLogger {
 /** Options of {@link AuditTrail}. */
 export interface AuditTrailOptions {
   /** Where records are appended (and chained): the governance store. */
-  store: Pick<GovernanceStore, 'appendAudit'>;
+  store: Pick<GovernanceStore, 'appendAudit' | 'appendAuditSync'>;
   /** Emit each appended record as an OpenTelemetry log record (see {@link getAuditLogger}). */
   logger?: AuditLogger | undefined;
   /** Mirror each appended record to this JSON Lines file (see `appendAuditFile`). */
@@ -145,7 +145,7 @@ interface Waiter {
  * file reads back.
  */
 export class AuditTrail {
-  private readonly store: Pick<GovernanceStore, 'appendAudit'>;
+  private readonly store: Pick<GovernanceStore, 'appendAudit' | 'appendAuditSync'>;
   private readonly logger: AuditLogger | undefined;
   private readonly fileWriter: AuditFileWriter | undefined;
   private readonly signer: CheckpointSigner | undefined;
@@ -389,7 +389,38 @@ export class AuditTrail {
 
   private startDrain(): void {
     if (this.draining || this.stopped) return;
+    // A store in this process (the memory store) appends synchronously: no promise per batch. Anything
+    // it throws leaves the batch in place for the asynchronous loop, which retries and reports it.
+    if (this.failures === 0 && this.store.appendAuditSync && this.drainSync(this.store.appendAuditSync)) return;
     this.drain().catch((error: unknown) => diag.error('genops: audit trail failed unexpectedly', error));
+  }
+
+  /**
+   * The loop of {@link drain} for a store that appends synchronously. Returns `false` when an append
+   * threw: that batch is still {@link batch}, and the asynchronous loop takes over.
+   */
+  private drainSync(append: NonNullable<GovernanceStore['appendAuditSync']>): boolean {
+    this.draining = true;
+    try {
+      for (;;) {
+        if (this.stopped) return true;
+        const batch = this.nextBatch();
+        if (!batch) return true;
+        if (batch.entries.length > 0) {
+          let records: AuditRecord[];
+          try {
+            records = append.call(this.store, batch.entries);
+          } catch {
+            return false;
+          }
+          this.appended(batch, records);
+        }
+        this.batchDone(batch);
+      }
+    } finally {
+      this.draining = false;
+      this.resolveWaiters();
+    }
   }
 
   /** The one loop that appends: batch after batch, in order, until the queue is empty. */
@@ -398,25 +429,8 @@ export class AuditTrail {
     try {
       for (;;) {
         if (this.stopped) break;
-        const due = this.batch ? undefined : this.checkpointDue();
-        if (due) {
-          this.batch = {
-            entries: [this.checkpointEntry(due)],
-            start: this.queueStart,
-            end: this.queueStart - 1,
-            checkpoint: due,
-          };
-        } else if (!this.batch) {
-          const count = Math.min(this.queue.length - this.head, this.batchSize);
-          if (count === 0) break;
-          const taken = this.queue.slice(this.head, this.head + count);
-          this.head += count;
-          const start = this.queueStart;
-          this.queueStart += count;
-          this.compact();
-          this.batch = { entries: this.normalise(taken), start, end: start + count - 1 };
-        }
-        const batch = this.batch;
+        const batch = this.nextBatch();
+        if (!batch) break;
         if (batch.entries.length > 0) {
           let records: AuditRecord[];
           try {
@@ -429,27 +443,60 @@ export class AuditTrail {
             await this.sleep(delay);
             continue;
           }
-          if (this.failures > 0) {
-            diag.info(`genops: audit store append succeeded after ${this.failures} failed attempts`);
-            this.failures = 0;
-            this.reportDrops(true);
-          }
-          this.noteAppended(records, batch);
-          try {
-            this.publish(records, batch.entries);
-          } catch {
-            // Appended already: never let mirroring make the batch go to the store again.
-          }
+          this.appended(batch, records);
         }
-        this.batch = undefined;
-        if (batch.checkpoint === 'final') this.finalWanted?.();
-        this.resolveWaiters();
+        this.batchDone(batch);
       }
     } finally {
       this.draining = false;
       this.resolveWaiters();
     }
     if (!this.stopped && this.queue.length > this.head) this.schedule();
+  }
+
+  /** The batch in flight (kept while its append is retried), else a due checkpoint, else the next queued entries. */
+  private nextBatch(): Batch | undefined {
+    if (this.batch) return this.batch;
+    const due = this.checkpointDue();
+    if (due) {
+      this.batch = {
+        entries: [this.checkpointEntry(due)],
+        start: this.queueStart,
+        end: this.queueStart - 1,
+        checkpoint: due,
+      };
+      return this.batch;
+    }
+    const count = Math.min(this.queue.length - this.head, this.batchSize);
+    if (count === 0) return undefined;
+    const taken = this.queue.slice(this.head, this.head + count);
+    this.head += count;
+    const start = this.queueStart;
+    this.queueStart += count;
+    this.compact();
+    this.batch = { entries: this.normalise(taken), start, end: start + count - 1 };
+    return this.batch;
+  }
+
+  /** The store took the batch: note the new head, then mirror the records to the logger and the file. */
+  private appended(batch: Batch, records: AuditRecord[]): void {
+    if (this.failures > 0) {
+      diag.info(`genops: audit store append succeeded after ${this.failures} failed attempts`);
+      this.failures = 0;
+      this.reportDrops(true);
+    }
+    this.noteAppended(records, batch);
+    try {
+      this.publish(records, batch.entries);
+    } catch {
+      // Appended already: never let mirroring make the batch go to the store again.
+    }
+  }
+
+  private batchDone(batch: Batch): void {
+    this.batch = undefined;
+    if (batch.checkpoint === 'final') this.finalWanted?.();
+    this.resolveWaiters();
   }
 
   /** What a checkpoint will sign: the head this trail appended, and how much is not anchored yet. */

@@ -368,6 +368,11 @@ export class MemoryStore implements GovernanceStore {
   }
 
   async appendAudit(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
+    return this.appendAuditSync(entries);
+  }
+
+  /** Synchronous form of {@link appendAudit}. */
+  appendAuditSync(entries: readonly AuditEntry[]): AuditRecord[] {
     if (entries.length === 0) return [];
     // Stored as JSON would store it (what the SQLite and Redis stores read back), so hashes match across
     // stores. An entry from `AuditTrail` comes serialised once, its data already plain: kept as it is.
