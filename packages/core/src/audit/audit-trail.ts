@@ -101,6 +101,8 @@ const SEVERITY_INFO = 9;
 const SUMMARY_KEYS = ['result', 'status', 'reasonCode', 'rule', 'reservedUsd', 'actualUsd', 'decidedBy'];
 /** Least time between two repeated diagnostics of the same kind. */
 const LOG_INTERVAL_MS = 5_000;
+/** Resolved once: {@link AuditTrail} queues its drains as reactions to it. */
+const SCHEDULED: Promise<void> = Promise.resolve();
 
 interface Batch {
   /** Normalised entries to append (invalid ones already dropped). */
@@ -362,10 +364,8 @@ export class AuditTrail {
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
       this.scheduled = 'microtask';
-      queueMicrotask(() => {
-        this.scheduled = undefined;
-        this.startDrain();
-      });
+      // A reaction on a resolved promise: what `queueMicrotask` does, without its per-call AsyncResource.
+      SCHEDULED.then(this.drainScheduled);
     } else if (this.scheduled === undefined) {
       this.scheduled = 'timer';
       this.timer = setTimeout(() => {
@@ -386,6 +386,16 @@ export class AuditTrail {
       this.startDrain();
     }
   }
+
+  /** The microtask {@link schedule} queues (one function for the trail's lifetime). */
+  private readonly drainScheduled = (): void => {
+    this.scheduled = undefined;
+    try {
+      this.startDrain();
+    } catch (error) {
+      diag.error('genops: audit trail failed unexpectedly', error);
+    }
+  };
 
   private startDrain(): void {
     if (this.draining || this.stopped) return;
@@ -533,7 +543,14 @@ export class AuditTrail {
           throw new TypeError('"data" is not an object');
         const serialised = serialiseAuditData(data);
         if (!serialised.json.startsWith('{')) throw new TypeError('"data" is not a JSON object');
-        // Plain data is kept as it is (the trail owns entries once recorded); anything else as JSON reads it back.
+        if (serialised.plain && Object.getPrototypeOf(entry) === Object.prototype && Object.isExtensible(entry)) {
+          // Plain data in a plain entry (what the recorder writes) is kept as it is, the serialisation
+          // beside it: the trail owns entries once recorded, and stores read only the entry's fields.
+          (entry as { [AUDIT_DATA_JSON]?: string })[AUDIT_DATA_JSON] = serialised.json;
+          result.push(entry as PreparedAuditEntry);
+          continue;
+        }
+        // Anything else as JSON reads it back.
         const plain = serialised.plain ? data : (JSON.parse(serialised.json) as Record<string, unknown>);
         result.push({ type, at, subject, data: plain, [AUDIT_DATA_JSON]: serialised.json });
       } catch (error) {
@@ -722,14 +739,27 @@ function emitAuditLogs(logger: AuditLogger, records: readonly AuditRecord[]): un
   let failure: unknown;
   for (const record of records) {
     try {
-      const eventName = `genops.audit.${record.type}`;
-      if (typeof logger.enabled === 'function' && !logger.enabled({ eventName, context: ROOT_CONTEXT })) continue;
+      const options = eventOptionsOf(record.type);
+      const { eventName } = options;
+      if (typeof logger.enabled === 'function' && !logger.enabled(options)) continue;
       logger.emit(toAuditLogRecord(record, eventName));
     } catch (error) {
       failure ??= error;
     }
   }
   return failure;
+}
+
+/** `logger.enabled()` options per record type, made once (record types are few; others are not kept). */
+const eventOptions = new Map<string, { eventName: string; context: Context }>();
+
+function eventOptionsOf(type: string): { eventName: string; context: Context } {
+  let options = eventOptions.get(type);
+  if (!options) {
+    options = { eventName: `genops.audit.${type}`, context: ROOT_CONTEXT };
+    if (eventOptions.size < 64) eventOptions.set(type, options);
+  }
+  return options;
 }
 
 function toAuditLogRecord(record: AuditRecord, eventName: string): AuditLogRecord {

@@ -147,27 +147,26 @@ export class MemoryStore implements GovernanceStore {
     this.maintain(now);
     if (this.reservations.has(request.id)) throw new Error(`genops: reservation "${request.id}" is already open`);
     const lines = request.lines.map(copyLine);
-    // Amounts this request already asks of a key, for a request that names the same key twice.
-    const asked = new Map<string, number>();
-    for (const line of lines) {
-      const before = asked.get(line.key) ?? 0;
-      asked.set(line.key, before + line.amount);
+    // Amounts this request already asks of a key, for a request that names the same key twice: a scan of
+    // the lines before for a few lines, a map for many (1,000 matching budgets stay linear).
+    const asked = lines.length > 16 ? new Map<string, number>() : undefined;
+    for (let index = 0; index < lines.length; index++) {
+      const line = lines[index]!;
+      let before: number;
+      if (asked) {
+        before = asked.get(line.key) ?? 0;
+        asked.set(line.key, before + line.amount);
+      } else before = askedBefore(lines, index);
       const counter = this.counters.get(line.key);
       if (line.amount === 0 || !line.enforce) {
         if (counter) this.assertFits('reserve', request.id, counter, before + line.amount, now);
         continue;
       }
       if (counter) this.configure(counter, line, now);
-      const current = counter ? this.state(counter, now) : emptyState(line);
-      assertLedgerTotal(
-        this.kind,
-        'reserve',
-        request.id,
-        line.key,
-        current.used + current.reserved + before + line.amount,
-      );
-      if (current.used + current.reserved + before + line.amount > line.limit) {
-        return { ok: false, failed: current, requested: line.amount };
+      const held = counter ? this.usedOf(counter, now) + counter.reserved : 0;
+      assertLedgerTotal(this.kind, 'reserve', request.id, line.key, held + before + line.amount);
+      if (held + before + line.amount > line.limit) {
+        return { ok: false, failed: counter ? this.state(counter, now) : emptyState(line), requested: line.amount };
       }
     }
     const counters = lines.map((line) => {
@@ -505,15 +504,20 @@ export class MemoryStore implements GovernanceStore {
   }
 
   private state(counter: Counter, now: number): LineState {
-    this.refresh(counter, now);
     return {
       key: counter.key,
       budget: counter.budget,
       unit: counter.unit,
       limit: counter.limit,
-      used: counter.rolling ? windowSum(counter, now) : counter.used,
+      used: this.usedOf(counter, now),
       reserved: counter.reserved,
     };
+  }
+
+  /** The committed amount of a counter now (its period ended: 0; rolling: what is in the window). */
+  private usedOf(counter: Counter, now: number): number {
+    this.refresh(counter, now);
+    return counter.rolling ? windowSum(counter, now) : counter.used;
   }
 
   private unreserve(reservation: Reservation): void {
@@ -526,8 +530,7 @@ export class MemoryStore implements GovernanceStore {
 
   /** Refuses (before any change) an amount that would take the counter past the exact ledger bound. */
   private assertFits(operation: string, id: string, counter: Counter, amount: number, now: number): void {
-    const current = this.state(counter, now);
-    assertLedgerTotal(this.kind, operation, id, counter.key, current.used + current.reserved + amount);
+    assertLedgerTotal(this.kind, operation, id, counter.key, this.usedOf(counter, now) + counter.reserved + amount);
   }
 
   private rememberSettled(id: string, until: number): void {
@@ -630,7 +633,17 @@ function normalizeRolling(rolling: { windowMs: number; bucketMs: number }): { wi
 }
 
 function copyLine(line: BudgetLine): BudgetLine {
-  return { ...line, ...(line.rolling ? { rolling: { ...line.rolling } } : {}) };
+  const copy = { ...line };
+  if (line.rolling) copy.rolling = { ...line.rolling };
+  return copy;
+}
+
+/** The amounts of the lines before `index` with the same key as line `index` (0 when none). */
+function askedBefore(lines: readonly BudgetLine[], index: number): number {
+  const key = lines[index]!.key;
+  let sum = 0;
+  for (let other = 0; other < index; other++) if (lines[other]!.key === key) sum += lines[other]!.amount;
+  return sum;
 }
 
 function emptyState(line: BudgetLine): LineState {
