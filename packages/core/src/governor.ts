@@ -167,7 +167,10 @@ export class Governor implements CallHost {
    * @internal {@link begin} for the adapter kit: the call itself when no stage waits (the memory store,
    * no approval), else a promise of it; a denial is thrown (or rejected) as the governance error.
    */
-  beginNow(request: GovernedRequest, options: { parent?: Context; sendsAtOnce?: boolean } = {}): MaybePromise<GovernedCall> {
+  beginNow(
+    request: GovernedRequest,
+    options: { parent?: Context; sendsAtOnce?: boolean } = {},
+  ): MaybePromise<GovernedCall> {
     const enclosing = this.claims.enclosing(request);
     if (enclosing) return enclosing.nested();
     const startedAt = performance.now();

@@ -82,7 +82,10 @@ export function beginGovernedCall(
  * context. Resolves to what `execute` resolved to; a failure fails the call (see
  * {@link GovernedSend.partial}) and rejects with the error once the call has settled.
  */
-export function sendGovernedCall<Input, Sent>(call: GovernedCall, send: GovernedSend<Input, Sent>): Promise<Awaited<Sent>> {
+export function sendGovernedCall<Input, Sent>(
+  call: GovernedCall,
+  send: GovernedSend<Input, Sent>,
+): Promise<Awaited<Sent>> {
   let sent: Sent | PromiseLike<Sent>;
   try {
     // Redaction and a budget's downgrade change what is sent, never the caller's object.

@@ -1,7 +1,7 @@
 import type { CallOutcome, GovernedCall, Governor } from '../governor';
+import { DONE, isPromise } from '../pipeline/maybe-promise';
 import { governIterator, type StreamObserver } from '../stream';
 import type { GovernedRequest, RequestEdits } from '../types';
-import { DONE, isPromise } from '../pipeline/maybe-promise';
 import { beginGovernedCall, type GovernedSend, sendGovernedCall } from './run-governed-call';
 import { safely } from './safely';
 
