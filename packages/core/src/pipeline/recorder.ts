@@ -205,20 +205,33 @@ export class CallRecorder {
     const attributes = this.admission(unit);
     attributes[sc.ATTR_GENOPS_ACCOUNTING_RESERVED] = reservedUsd;
     attributes[sc.ATTR_GENOPS_ACCOUNTING_UNIT] = 'USD';
+    // Audited with the decision that follows (one record per admission); see `reservationRecord`.
     if (this.audit && lines.length > 0)
-      this.record({
-        type: 'reservation',
-        at: Date.now(),
-        subject: unit.id,
-        // Keys in sorted order, as the audit trail serialises them (it then takes its fast path).
-        data: {
-          leaseMs,
-          lines: lines.map((line) => ({ amount: line.amount, enforce: line.enforce, key: line.key, unit: line.unit })),
-          // Marks the USD line amounts as nano-USD (records written before nano-USD ledgers lack it: micro-USD).
-          reservedNanos,
-          reservedUsd,
-        },
-      });
+      unit.reservationAudit = {
+        leaseMs,
+        lines: lines.map((line) => ({ amount: line.amount, enforce: line.enforce, key: line.key, unit: line.unit })),
+        reservedNanos,
+      };
+  }
+
+  /** An approval wait comes between reservation and decision: the reservation gets a record of its own first. */
+  private reservationRecord(unit: Unit): void {
+    const reservation = unit.reservationAudit;
+    if (!reservation) return;
+    unit.reservationAudit = undefined;
+    this.record({
+      type: 'reservation',
+      at: Date.now(),
+      subject: unit.id,
+      // Keys in sorted order, as the audit trail serialises them (it then takes its fast path).
+      data: {
+        leaseMs: reservation.leaseMs,
+        lines: reservation.lines,
+        // Marks the USD line amounts as nano-USD (records written before nano-USD ledgers lack it: micro-USD).
+        reservedNanos: reservation.reservedNanos,
+        reservedUsd: nanosToUsd(reservation.reservedNanos),
+      },
+    });
   }
 
   // ── approve ────────────────────────────────────────────────────────────────────────────────────
@@ -229,6 +242,7 @@ export class CallRecorder {
 
   approvalRequested(unit: Unit, ask: ApprovalAsk, reservedNanos: number): void {
     const { span } = unit;
+    this.reservationRecord(unit);
     const attributes = this.admission(unit);
     attributes[sc.ATTR_GENOPS_APPROVAL_ID] = unit.id;
     attributes[sc.ATTR_GENOPS_GOVERNANCE_APPROVAL_REQUIRED] = true;
@@ -308,7 +322,10 @@ export class CallRecorder {
     errorType?: string,
   ): void {
     const { span, policy, request } = unit;
-    if (this.audit)
+    if (this.audit) {
+      // The reservation just made, when no approval wait came between (then it has its own record).
+      const reservation = unit.reservationAudit;
+      unit.reservationAudit = undefined;
       this.record({
         type: 'decision',
         at: Date.now(),
@@ -318,12 +335,15 @@ export class CallRecorder {
           approval: approval?.status,
           attribution: sortedCopy(unit.attribution),
           downgradedFrom: unit.downgradedFrom,
+          leaseMs: reservation?.leaseMs,
+          lines: reservation?.lines,
           model: request.model,
           operation: request.operation,
           policyVersion: policy.version,
           provider: request.provider,
           reasonCode: decision.reasonCode,
           redactions: unit.redactions,
+          reservedNanos: reservation?.reservedNanos,
           reservedUsd: reserved,
           result: decision.result,
           rule: decision.rule,
@@ -331,6 +351,7 @@ export class CallRecorder {
           tool: request.tool?.name,
         },
       });
+    }
     safely(() => {
       const attributes = this.admission(unit);
       unit.attributes = {};

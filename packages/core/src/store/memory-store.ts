@@ -33,7 +33,7 @@ export interface MemoryStoreOptions {
    */
   retentionMs?: number;
   /**
-   * Most audit records kept (default 10,000: about 9 MiB at three records per call). Beyond it the oldest are dropped; `seq` keeps counting and
+   * Most audit records kept (default 10,000: about 9 MiB at two records per call). Beyond it the oldest are dropped; `seq` keeps counting and
    * `readAudit` starts at the oldest record kept.
    */
   maxAuditRecords?: number;
@@ -367,10 +367,13 @@ export class MemoryStore implements GovernanceStore {
   }
 
   async appendAudit(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
-    return this.appendAuditSync(entries);
+    return frozen(this.appendAuditSync(entries));
   }
 
-  /** Synchronous form of {@link appendAudit}. */
+  /**
+   * Synchronous form of {@link appendAudit}, for the audit trail. Its records are frozen when they are
+   * handed out ({@link readAudit}, {@link appendAudit}), not here on the hot path.
+   */
   appendAuditSync(entries: readonly AuditEntry[]): AuditRecord[] {
     if (entries.length === 0) return [];
     // Stored as JSON would store it (what the SQLite and Redis stores read back), so hashes match across
@@ -382,11 +385,7 @@ export class MemoryStore implements GovernanceStore {
       return { type: entry.type, at: entry.at, subject: entry.subject, data, [AUDIT_DATA_JSON]: json } as AuditEntry;
     });
     const records = chainAuditEntries(this.auditTip, copies);
-    for (const record of records) {
-      // Frozen instead of copied on the way out: an audit record never changes once appended.
-      Object.freeze(record.data);
-      this.audit.push(Object.freeze(record));
-    }
+    for (const record of records) this.audit.push(record);
     this.auditTip = records[records.length - 1];
     this.trimAudit();
     return records;
@@ -398,7 +397,7 @@ export class MemoryStore implements GovernanceStore {
     const start = this.auditHead + Math.max(0, (options.fromSeq ?? 1) - oldest.seq);
     const end =
       options.limit === undefined ? this.audit.length : Math.min(this.audit.length, start + Math.max(0, options.limit));
-    return this.audit.slice(start, end);
+    return frozen(this.audit.slice(start, end));
   }
 
   /** Resolves every pending `waitForApproval` with the record as it is now. State stays readable. */
@@ -626,6 +625,16 @@ function windowSum(counter: Counter, now: number): number {
     else counter.buckets.delete(start);
   }
   return sum;
+}
+
+/** Frozen instead of copied on the way out: an audit record never changes once appended. */
+function frozen(records: AuditRecord[]): AuditRecord[] {
+  for (const record of records) {
+    if (Object.isFrozen(record)) continue;
+    Object.freeze(record.data);
+    Object.freeze(record);
+  }
+  return records;
 }
 
 function normalizeRolling(rolling: { windowMs: number; bucketMs: number }): { windowMs: number; bucketMs: number } {
