@@ -644,11 +644,19 @@ function budgetAttributes(line: LineState, settledDelta: number): Attributes {
   };
 }
 
-/** A copy of `record` with its keys in sorted order (members that are `undefined` left out). */
+/** The last frozen attribution {@link sortedCopy} copied, and its copy (calls without a context share the defaults). */
+let lastSorted: { record: object; copy: Record<string, unknown> } | undefined;
+
+/**
+ * A copy of `record` with its keys in sorted order (members that are `undefined` left out). The copy
+ * of a frozen record is frozen and reused while the same record comes again.
+ */
 function sortedCopy(record: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  if (lastSorted?.record === record) return lastSorted.copy;
   const keys = Object.keys(record).sort();
   const copy: Record<string, unknown> = {};
   for (const key of keys) if (record[key] !== undefined) copy[key] = record[key];
+  if (Object.isFrozen(record)) lastSorted = { record, copy: Object.freeze(copy) };
   return copy;
 }
 
