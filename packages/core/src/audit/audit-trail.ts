@@ -387,6 +387,9 @@ export class AuditTrail {
     }
   }
 
+  /** An append {@link drainSync} started that answered with a promise: the asynchronous loop awaits it. */
+  private handedOver: Promise<AuditRecord[]> | undefined;
+
   /** The microtask {@link schedule} queues (one function for the trail's lifetime). */
   private readonly drainScheduled = (): void => {
     this.scheduled = undefined;
@@ -417,13 +420,18 @@ export class AuditTrail {
         const batch = this.nextBatch();
         if (!batch) return true;
         if (batch.entries.length > 0) {
-          let records: AuditRecord[];
+          let records: AuditRecord[] | Promise<AuditRecord[]>;
           try {
             records = append.call(this.store, batch.entries);
           } catch {
             return false;
           }
-          this.appended(batch, records);
+          if (typeof (records as { then?: unknown }).then === 'function') {
+            // A wrapper that forwards to an asynchronous store: the asynchronous loop awaits this append.
+            this.handedOver = records as Promise<AuditRecord[]>;
+            return false;
+          }
+          this.appended(batch, records as AuditRecord[]);
         }
         this.batchDone(batch);
       }
@@ -444,7 +452,9 @@ export class AuditTrail {
         if (batch.entries.length > 0) {
           let records: AuditRecord[];
           try {
-            records = await this.store.appendAudit(batch.entries);
+            const handedOver = this.handedOver;
+            this.handedOver = undefined;
+            records = await (handedOver ?? this.store.appendAudit(batch.entries));
           } catch (error) {
             this.failures += 1;
             if (this.stopped) break;
