@@ -325,7 +325,7 @@ async function microBenchmark(env) {
   drainSpans(env.telemetry);
   if (open !== 0) throw new Error(`the micro-benchmark left ${open} reservations open`);
 
-  // The same without the audit trail (three hash-chained records per call), to show what it costs.
+  // The same without the audit trail (two hash-chained records per call), to show what it costs.
   const noAudit = GenOps.init({ ...governanceOptions(env.telemetry), audit: false });
   const governNoAudit = async () => {
     const call = await noAudit.governor.begin(request);
@@ -674,8 +674,8 @@ stored spans and yields to the event loop: the in-memory exporter acknowledges e
 promises piles up spans that an app doing real I/O never would.
 "Retained after loop" is heap after a full GC after the timed loop minus before it.
 
-The first row includes the audit trail: three hash-chained records per call (a decision, a reservation
-and a settlement; SHA-256 over canonical JSON), appended to the memory store in batches off the call's
+The first row includes the audit trail: two hash-chained records per call (a decision, which carries the
+reservation, and a settlement; SHA-256 over canonical JSON), appended to the memory store in batches off the call's
 path, which keeps the last 10,000 (its retained heap). The second row is the same with \`audit: false\`:
 the difference is what the audit trail costs.
 

@@ -412,6 +412,25 @@ describe('audit trail', () => {
   });
 });
 
+describe('audit trail, one record per admission', () => {
+  it('writes a reservation made with no approval wait into the decision record: two records per call', async () => {
+    init({ budgets: [{ name: 'all', limit: 1, window: 'total' }] });
+    await run();
+    await setup.genops!.flushAudit();
+    const records = await setup.genops!.governor.store.readAudit();
+    expect(records.map((record) => record.type)).toEqual(['policy', 'decision', 'settlement']);
+    expect(records[1]!.data).toMatchObject({
+      result: 'ALLOWED',
+      model: 'gpt-4o',
+      reservedUsd: 0.0035,
+      reservedNanos: 3_500_000,
+      leaseMs: expect.any(Number),
+      lines: [{ key: expect.stringMatching(/^all\|/), unit: 'USD', amount: 3_500_000, enforce: true }],
+    });
+    expect(await verifyAuditChain(records)).toMatchObject({ ok: true, checked: 3 });
+  });
+});
+
 describe('audit file across restarts', () => {
   it('a new process continues the chain in the audit file instead of restarting at seq 1', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'genops-audit-'));
@@ -423,7 +442,8 @@ describe('audit file across restarts', () => {
       setup.forget();
     }
     const verification = await verifyAuditChain(readAuditFile(file));
-    expect(verification).toMatchObject({ ok: true, checked: 8, firstSeq: 1, lastSeq: 8 });
+    // Per process: its policy record, then the call's decision (with its reservation) and settlement.
+    expect(verification).toMatchObject({ ok: true, checked: 6, firstSeq: 1, lastSeq: 6 });
   });
 });
 
@@ -437,7 +457,6 @@ describe('audit records as OpenTelemetry log records', () => {
     const records = logs.getFinishedLogRecords();
     expect(records.map((record) => record.eventName)).toEqual([
       'genops.audit.policy',
-      'genops.audit.reservation',
       'genops.audit.decision',
       'genops.audit.settlement',
     ]);
@@ -445,7 +464,7 @@ describe('audit records as OpenTelemetry log records', () => {
     expect(records.map((record) => record.attributes['genops.audit.hash'])).toEqual(
       stored.map((record) => record.hash),
     );
-    expect(records[3]!.attributes).toMatchObject({ 'genops.audit.seq': 4, 'genops.audit.data.actualUsd': 0.001 });
+    expect(records[2]!.attributes).toMatchObject({ 'genops.audit.seq': 3, 'genops.audit.data.actualUsd': 0.001 });
     await loggerProvider.shutdown();
   });
 });

@@ -19,7 +19,7 @@ import { Call, type CallHost } from './pipeline/call';
 import { Claims } from './pipeline/claims';
 import type { StageContext } from './pipeline/context';
 import { evaluate } from './pipeline/evaluate';
-import { andThen, isPromise, type MaybePromise } from './pipeline/maybe-promise';
+import { andThen, DONE, isPromise, type MaybePromise } from './pipeline/maybe-promise';
 import { price, unknownPrice } from './pipeline/price';
 import { CallRecorder } from './pipeline/recorder';
 import { linesOf, reserve } from './pipeline/reserve';
@@ -59,8 +59,6 @@ export interface GovernorDependencies {
   captureContent: boolean;
   audit?: AuditTrail | undefined;
 }
-
-const RESOLVED: Promise<void> = Promise.resolve();
 
 /** The governed-call pipeline: attribution → policy → reservation → approval → (execute) → settle → telemetry. */
 export class Governor implements CallHost {
@@ -159,27 +157,38 @@ export class Governor implements CallHost {
    */
   begin(request: GovernedRequest, options: { parent?: Context; sendsAtOnce?: boolean } = {}): Promise<GovernedCall> {
     try {
-      const enclosing = this.claims.enclosing(request);
-      if (enclosing) return Promise.resolve(enclosing.nested());
-      const startedAt = performance.now();
-      const attribution = resolveAttribution(this.defaults);
-      // Callback-based frameworks know the parent run's span but cannot make it the active context.
-      const parent = options.parent ?? context.active();
-      const unit: Unit = {
-        id: randomUUID(),
-        request,
-        attribution,
-        parent,
-        span: this.recorder.startSpan(request, attribution, parent),
-        policy: this.policy,
-        attributes: {},
-      };
-      if (options.sendsAtOnce === true) unit.sendsAtOnce = true;
-      const call = this.admit(unit, request, startedAt, undefined);
+      const call = this.beginNow(request, options);
       return isPromise(call) ? call : Promise.resolve(call);
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * @internal {@link begin} for the adapter kit: the call itself when no stage waits (the memory store,
+   * no approval), else a promise of it; a denial is thrown (or rejected) as the governance error.
+   */
+  beginNow(
+    request: GovernedRequest,
+    options: { parent?: Context; sendsAtOnce?: boolean } = {},
+  ): MaybePromise<GovernedCall> {
+    const enclosing = this.claims.enclosing(request);
+    if (enclosing) return enclosing.nested();
+    const startedAt = performance.now();
+    const attribution = resolveAttribution(this.defaults);
+    // Callback-based frameworks know the parent run's span but cannot make it the active context.
+    const parent = options.parent ?? context.active();
+    const unit: Unit = {
+      id: randomUUID(),
+      request,
+      attribution,
+      parent,
+      span: this.recorder.startSpan(request, attribution, parent),
+      policy: this.policy,
+      attributes: {},
+    };
+    if (options.sendsAtOnce === true) unit.sendsAtOnce = true;
+    return this.admit(unit, request, startedAt, undefined);
   }
 
   /** @internal See {@link GovernedCall.adoptNextCall}. */
@@ -320,7 +329,7 @@ export class Governor implements CallHost {
         const alerts = settled.lines.length > 0 ? this.alerts.check(state, settled.lines) : undefined;
         return alerts ? alerts.then(record) : record();
       });
-      return isPromise(done) ? done : RESOLVED;
+      return isPromise(done) ? done : DONE;
     } catch (failure) {
       return Promise.reject(failure);
     }

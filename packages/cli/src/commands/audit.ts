@@ -364,6 +364,8 @@ export function summarize(record: Pick<AuditRecord, 'type' | 'data'>, colors: Co
         );
       const reserved = number('reservedUsd');
       if (reserved !== undefined) parts.push(`· reserved ${formatUsdNumber(reserved)}`);
+      // The reservation's lines, when it was made with the decision (no approval wait between).
+      if (Array.isArray(data.lines)) parts.push(`on ${plural(data.lines.length, 'line')}`);
       const approval = text('approval');
       if (approval) parts.push(`· approval ${approval}`);
       break;

@@ -4,11 +4,12 @@ import type { GenOpsOptions } from '../config';
 import { BudgetExceededError } from '../errors/budget-exceeded-error';
 import { GenOps, type GenOpsHandle } from '../genops';
 import type { CallOutcome } from '../governor';
-import { governIterator } from '../stream';
+import { governIterator, type StreamObserver } from '../stream';
 import type { GovernedRequest } from '../types';
 import { methodPatcher } from './method-patcher';
 import { runGovernedCall } from './run-governed-call';
 import { safely } from './safely';
+import { createFallbackAPIPromise, governStainlessCall, type StainlessMethod } from './stainless-api-promise';
 
 // The kit's lifecycle helper on a real Governor: what an adapter's `govern-<x>-call.ts` relies on.
 
@@ -219,5 +220,63 @@ describe('safely', () => {
         throw new Error('hook broke');
       }),
     ).toBeUndefined();
+  });
+});
+
+describe('governStainlessCall', () => {
+  /** A Stainless method as the SDK's: it returns its own APIPromise's response promise and parser. */
+  function stainlessMethod(onSend: () => void): StainlessMethod {
+    return (body: Params) => {
+      onSend();
+      return {
+        responsePromise: Promise.resolve({ response: new Response('{}') }),
+        parseResponse: async () => ({ id: 'resp-1', model: body.model }),
+      };
+    };
+  }
+  const plan = (params: Params) => ({
+    request: describeParams(params),
+    outcome: () => USED,
+    streamObserver: (): StreamObserver<unknown> => {
+      throw new Error('not a stream');
+    },
+  });
+  const APIPromise = createFallbackAPIPromise('x-request-id');
+
+  it('with the memory store and no approval, sends the request before it returns and settles when parsed', async () => {
+    const running = governor();
+    const params = { model: 'gpt-4o', prompt: 'Hi' };
+    let sent = 0;
+    const original = stainlessMethod(() => {
+      sent += 1;
+    });
+    const promise = governStainlessCall(running, plan(params), {
+      self: { _client: {} },
+      body: params,
+      options: undefined,
+      original,
+      APIPromise,
+    });
+    // No promise of GenOps' own came between the caller and the SDK.
+    expect(sent).toBe(1);
+    expect(await promise).toEqual({ id: 'resp-1', model: 'gpt-4o' });
+    expect(onlySpan().attributes).toMatchObject({ 'gen_ai.usage.input_tokens': 10, 'gen_ai.usage.output_tokens': 5 });
+  });
+
+  it('a denial rejects the promise it returns (never throws) and never reaches the SDK', async () => {
+    const running = governor({ budgets: [{ name: 'tiny', limit: 0.000001, window: 'day' }] });
+    const params = { model: 'gpt-4o', prompt: 'Hi' };
+    let sent = 0;
+    const promise = governStainlessCall(running, plan(params), {
+      self: { _client: {} },
+      body: params,
+      options: undefined,
+      original: stainlessMethod(() => {
+        sent += 1;
+      }),
+      APIPromise,
+    });
+    await expect(promise).rejects.toBeInstanceOf(BudgetExceededError);
+    expect(sent).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import type { Context } from '@opentelemetry/api';
 import type { CallOutcome, GovernedCall, Governor } from '../governor';
+import type { MaybePromise } from '../pipeline/maybe-promise';
 import type { GovernedRequest, RequestEdits } from '../types';
 import { safely } from './safely';
 
@@ -57,25 +58,60 @@ export async function startGovernedCall<Input, Sent>(
   request: GovernedRequest,
   send: GovernedSend<Input, Sent>,
 ): Promise<{ call: GovernedCall; sent: Awaited<Sent> }> {
+  const call = await beginGovernedCall(governor, request, send);
+  const sent = await sendGovernedCall(call, send);
+  return { call, sent };
+}
+
+/**
+ * @internal The begin step of {@link startGovernedCall}: the call itself when no stage waits (the memory
+ * store, no approval), else a promise of it. A denial is thrown (or rejected) as the governance error.
+ */
+export function beginGovernedCall(
+  governor: Governor,
+  request: GovernedRequest,
+  send: Pick<GovernedSend<unknown, unknown>, 'parent' | 'sendsLater'>,
+): MaybePromise<GovernedCall> {
   // Sent at once (the default): the store keeps the reservation marked sent from the start.
-  const call = await governor.begin(
-    request,
-    send.parent ? { parent: send.parent, sendsAtOnce: !send.sendsLater } : { sendsAtOnce: !send.sendsLater },
-  );
+  const sendsAtOnce = !send.sendsLater;
+  return governor.beginNow(request, send.parent ? { parent: send.parent, sendsAtOnce } : { sendsAtOnce });
+}
+
+/**
+ * @internal The send step of {@link startGovernedCall}: apply edits → mark sent → execute in the call's
+ * context. Resolves to what `execute` resolved to; a failure fails the call (see
+ * {@link GovernedSend.partial}) and rejects with the error once the call has settled.
+ */
+export function sendGovernedCall<Input, Sent>(
+  call: GovernedCall,
+  send: GovernedSend<Input, Sent>,
+): Promise<Awaited<Sent>> {
+  let sent: Sent | PromiseLike<Sent>;
   try {
     // Redaction and a budget's downgrade change what is sent, never the caller's object.
     const input = call.edits && send.edit ? send.edit(send.input, call.edits) : send.input;
     // From here the provider may bill the call: it is never free again (see GovernedCall.markSent).
     if (!send.sendsLater) call.markSent();
-    const sent = await call.runInContext(() => send.execute(input, call));
-    return { call, sent };
+    sent = call.runInContext(() => send.execute(input, call));
   } catch (error) {
-    await call.fail(
-      error,
-      safely(() => send.partial?.(error), 'adapter error reader'),
-    );
-    throw error;
+    return failSent(call, send, error);
   }
+  // One promise around the SDK's own (`Promise.resolve` of a native promise is that promise).
+  return Promise.resolve(sent).then(undefined, (error: unknown) => failSent(call, send, error)) as Promise<
+    Awaited<Sent>
+  >;
+}
+
+async function failSent(
+  call: GovernedCall,
+  send: Pick<GovernedSend<unknown, unknown>, 'partial'>,
+  error: unknown,
+): Promise<never> {
+  await call.fail(
+    error,
+    safely(() => send.partial?.(error), 'adapter error reader'),
+  );
+  throw error;
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { CallOutcome, GovernedCall, Governor } from '../governor';
+import { DONE, isPromise } from '../pipeline/maybe-promise';
 import { governIterator, type StreamObserver } from '../stream';
 import type { GovernedRequest, RequestEdits } from '../types';
-import { startGovernedCall } from './run-governed-call';
+import { beginGovernedCall, type GovernedSend, sendGovernedCall } from './run-governed-call';
 import { safely } from './safely';
 
 /**
@@ -62,42 +63,43 @@ export function governStainlessCall(
   let call: GovernedCall | undefined;
   let inner: InnerAPIPromise | undefined;
   let request = plan.request instanceof Promise ? undefined : plan.request;
-  const start = (described: GovernedRequest) =>
-    startGovernedCall(governor, described, {
-      input: context.body,
-      edit: plan.edit,
-      execute: (sent, started) => {
-        const options = plan.options ? plan.options(started) : context.options;
-        const send = () => original.call(self as { _client: any }, sent, options) as InnerAPIPromise;
-        inner = plan.around ? plan.around(send) : send();
-        return inner.responsePromise;
-      },
-    });
-  const responsePromise = (
-    request
-      ? start(request)
-      : (plan.request as Promise<GovernedRequest>).then((described) => start((request = described)))
-  ).then(({ call: started, sent }) => {
+  // Set once the APIPromise exists; a call that begins later (after an approval wait) tethers to it then.
+  let holder: WeakRef<object> | undefined;
+  const send: GovernedSend<unknown, unknown> = {
+    input: context.body,
+    edit: plan.edit,
+    execute: (sent, started) => {
+      const options = plan.options ? plan.options(started) : context.options;
+      const run = () => original.call(self as { _client: any }, sent, options) as InnerAPIPromise;
+      inner = plan.around ? plan.around(run) : run();
+      return inner.responsePromise;
+    },
+  };
+  const opened = (started: GovernedCall): Promise<unknown> => {
     call = started;
+    const sent = sendGovernedCall(started, send);
     // The request has left: a caller that drops the promise unread (or the stream it resolves to)
     // leaves the call to be settled at its reservation once they are collected.
-    const held = holder.deref();
+    const held = holder?.deref();
     if (held) started.tether(held);
     return sent;
-  });
+  };
+  const launch = (described: GovernedRequest): Promise<unknown> => {
+    // With the memory store and no approval wait, the call begins (and its request leaves) right now.
+    const begun = beginGovernedCall(governor, described, send);
+    return isPromise(begun) ? begun.then(opened) : opened(begun);
+  };
+  let responsePromise: Promise<unknown>;
+  try {
+    responsePromise = request
+      ? launch(request)
+      : (plan.request as Promise<GovernedRequest>).then((described) => launch((request = described)));
+  } catch (error) {
+    // A denial: the caller's promise rejects with the governance error, as the SDK's own errors do.
+    responsePromise = Promise.reject(error);
+  }
   let parsing = false;
-  const parse = async (parseClient: unknown, props: unknown) => {
-    parsing = true;
-    const activeCall = call!;
-    let result: any;
-    try {
-      result = await inner!.parseResponse(parseClient, props);
-    } catch (error) {
-      // A 2xx response whose body could not be parsed: the provider may have billed it, so the call
-      // settles from its reservation, flagged incomplete.
-      await activeCall.fail(error, {});
-      throw error;
-    }
+  const parsed = (activeCall: GovernedCall, result: any, props: unknown): unknown => {
     if (request!.stream && result && typeof result.iterator === 'function') {
       result.iterator = asIteratorMethod(
         governIterator(activeCall, result.iterator.bind(result), plan.streamObserver()),
@@ -115,13 +117,28 @@ export function governStainlessCall(
     } catch {
       outcome = { incomplete: true };
     }
-    await activeCall.end(outcome);
-    return result;
+    const ended = activeCall.end(outcome);
+    // Settled already (the memory store): the result needs no wait for it.
+    return ended === DONE ? result : ended.then(() => result);
+  };
+  const parse = (parseClient: unknown, props: unknown): Promise<unknown> => {
+    parsing = true;
+    const activeCall = call!;
+    return Promise.resolve(inner!.parseResponse(parseClient, props)).then(
+      (result) => parsed(activeCall, result, props),
+      async (error: unknown) => {
+        // A 2xx response whose body could not be parsed: the provider may have billed it, so the call
+        // settles from its reservation, flagged incomplete.
+        await activeCall.fail(error, {});
+        throw error;
+      },
+    );
   };
   const promise = new APIPromise(client, responsePromise, parse) as Promise<unknown> & {
     asResponse(): Promise<Response>;
   };
-  const holder = new WeakRef<object>(promise);
+  if (call) call.tether(promise);
+  else holder = new WeakRef<object>(promise);
   const asResponse = promise.asResponse.bind(promise);
   promise.asResponse = () =>
     asResponse().then((response) => {

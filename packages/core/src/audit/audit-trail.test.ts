@@ -5,6 +5,7 @@ import { logs as apiLogs, type DiagLogger, DiagLogLevel, diag } from '@opentelem
 import { logs as legacyLogs } from '@opentelemetry/api-logs';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryStore } from '../store/memory-store';
 import type { AuditEntry, AuditRecord, GovernanceStore } from '../store/types';
 import { VERSION } from '../version';
 import { type AuditLogger, AuditTrail, getAuditLogger } from './audit-trail';
@@ -309,6 +310,61 @@ describe('AuditTrail', () => {
       level: 'error',
       message: `genops: could not write audit records 1–1 to ${file}; the file will lack them`,
     });
+  });
+});
+
+describe('AuditTrail with a store that appends synchronously', () => {
+  it('appends the memory store’s batch in the microtask after record(), without its asynchronous appendAudit', async () => {
+    const store = new MemoryStore();
+    let asyncAppends = 0;
+    const appendAudit = store.appendAudit.bind(store);
+    store.appendAudit = (entries) => {
+      asyncAppends += 1;
+      return appendAudit(entries);
+    };
+    const trail = new AuditTrail({ store });
+    for (let index = 1; index <= 3; index += 1) trail.record(entry(index));
+    expect(trail.pending).toBe(3);
+    // The drain is queued before this await's continuation: by then the batch is in the chain.
+    await Promise.resolve();
+    expect(trail.pending).toBe(0);
+    const records = await store.readAudit();
+    expect(records.map((record) => record.subject)).toEqual(['awu-1', 'awu-2', 'awu-3']);
+    expect(asyncAppends).toBe(0);
+    await trail.flush();
+    expect(await verifyAuditChain(records)).toMatchObject({ ok: true, checked: 3 });
+  });
+
+  it('hands a batch whose synchronous append threw to the asynchronous loop, which appends it in order', async () => {
+    const records: AuditRecord[] = [];
+    let syncCalls = 0;
+    let asyncCalls = 0;
+    const append = (entries: readonly AuditEntry[]): AuditRecord[] => {
+      const appended = chainAuditEntries(records.at(-1), entries);
+      records.push(...appended);
+      return appended;
+    };
+    const store: Pick<GovernanceStore, 'appendAudit' | 'appendAuditSync'> = {
+      appendAuditSync(entries) {
+        syncCalls += 1;
+        if (syncCalls === 1) throw new Error('store busy');
+        return append(entries);
+      },
+      async appendAudit(entries) {
+        asyncCalls += 1;
+        return append(entries);
+      },
+    };
+    const trail = new AuditTrail({ store });
+    trail.record(entry(1));
+    trail.record(entry(2));
+    await trail.flush();
+    trail.record(entry(3));
+    await trail.flush();
+    expect(records.map((record) => record.subject)).toEqual(['awu-1', 'awu-2', 'awu-3']);
+    // The first batch went through the asynchronous loop; the next one synchronously again.
+    expect({ syncCalls, asyncCalls }).toEqual({ syncCalls: 2, asyncCalls: 1 });
+    expect(await verifyAuditChain(records)).toMatchObject({ ok: true, checked: 3 });
   });
 });
 

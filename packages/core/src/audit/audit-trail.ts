@@ -54,7 +54,7 @@ export interface AuditLogger {
 /** Options of {@link AuditTrail}. */
 export interface AuditTrailOptions {
   /** Where records are appended (and chained): the governance store. */
-  store: Pick<GovernanceStore, 'appendAudit'>;
+  store: Pick<GovernanceStore, 'appendAudit' | 'appendAuditSync'>;
   /** Emit each appended record as an OpenTelemetry log record (see {@link getAuditLogger}). */
   logger?: AuditLogger | undefined;
   /** Mirror each appended record to this JSON Lines file (see `appendAuditFile`). */
@@ -101,6 +101,8 @@ const SEVERITY_INFO = 9;
 const SUMMARY_KEYS = ['result', 'status', 'reasonCode', 'rule', 'reservedUsd', 'actualUsd', 'decidedBy'];
 /** Least time between two repeated diagnostics of the same kind. */
 const LOG_INTERVAL_MS = 5_000;
+/** Resolved once: {@link AuditTrail} queues its drains as reactions to it. */
+const SCHEDULED: Promise<void> = Promise.resolve();
 
 interface Batch {
   /** Normalised entries to append (invalid ones already dropped). */
@@ -145,7 +147,7 @@ interface Waiter {
  * file reads back.
  */
 export class AuditTrail {
-  private readonly store: Pick<GovernanceStore, 'appendAudit'>;
+  private readonly store: Pick<GovernanceStore, 'appendAudit' | 'appendAuditSync'>;
   private readonly logger: AuditLogger | undefined;
   private readonly fileWriter: AuditFileWriter | undefined;
   private readonly signer: CheckpointSigner | undefined;
@@ -362,10 +364,8 @@ export class AuditTrail {
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
       this.scheduled = 'microtask';
-      queueMicrotask(() => {
-        this.scheduled = undefined;
-        this.startDrain();
-      });
+      // A reaction on a resolved promise: what `queueMicrotask` does, without its per-call AsyncResource.
+      SCHEDULED.then(this.drainScheduled);
     } else if (this.scheduled === undefined) {
       this.scheduled = 'timer';
       this.timer = setTimeout(() => {
@@ -387,9 +387,58 @@ export class AuditTrail {
     }
   }
 
+  /** An append {@link drainSync} started that answered with a promise: the asynchronous loop awaits it. */
+  private handedOver: Promise<AuditRecord[]> | undefined;
+
+  /** The microtask {@link schedule} queues (one function for the trail's lifetime). */
+  private readonly drainScheduled = (): void => {
+    this.scheduled = undefined;
+    try {
+      this.startDrain();
+    } catch (error) {
+      diag.error('genops: audit trail failed unexpectedly', error);
+    }
+  };
+
   private startDrain(): void {
     if (this.draining || this.stopped) return;
+    // A store in this process (the memory store) appends synchronously: no promise per batch. Anything
+    // it throws leaves the batch in place for the asynchronous loop, which retries and reports it.
+    if (this.failures === 0 && this.store.appendAuditSync && this.drainSync(this.store.appendAuditSync)) return;
     this.drain().catch((error: unknown) => diag.error('genops: audit trail failed unexpectedly', error));
+  }
+
+  /**
+   * The loop of {@link drain} for a store that appends synchronously. Returns `false` when an append
+   * threw: that batch is still {@link batch}, and the asynchronous loop takes over.
+   */
+  private drainSync(append: NonNullable<GovernanceStore['appendAuditSync']>): boolean {
+    this.draining = true;
+    try {
+      for (;;) {
+        if (this.stopped) return true;
+        const batch = this.nextBatch();
+        if (!batch) return true;
+        if (batch.entries.length > 0) {
+          let records: AuditRecord[] | Promise<AuditRecord[]>;
+          try {
+            records = append.call(this.store, batch.entries);
+          } catch {
+            return false;
+          }
+          if (typeof (records as { then?: unknown }).then === 'function') {
+            // A wrapper that forwards to an asynchronous store: the asynchronous loop awaits this append.
+            this.handedOver = records as Promise<AuditRecord[]>;
+            return false;
+          }
+          this.appended(batch, records as AuditRecord[]);
+        }
+        this.batchDone(batch);
+      }
+    } finally {
+      this.draining = false;
+      this.resolveWaiters();
+    }
   }
 
   /** The one loop that appends: batch after batch, in order, until the queue is empty. */
@@ -398,29 +447,14 @@ export class AuditTrail {
     try {
       for (;;) {
         if (this.stopped) break;
-        const due = this.batch ? undefined : this.checkpointDue();
-        if (due) {
-          this.batch = {
-            entries: [this.checkpointEntry(due)],
-            start: this.queueStart,
-            end: this.queueStart - 1,
-            checkpoint: due,
-          };
-        } else if (!this.batch) {
-          const count = Math.min(this.queue.length - this.head, this.batchSize);
-          if (count === 0) break;
-          const taken = this.queue.slice(this.head, this.head + count);
-          this.head += count;
-          const start = this.queueStart;
-          this.queueStart += count;
-          this.compact();
-          this.batch = { entries: this.normalise(taken), start, end: start + count - 1 };
-        }
-        const batch = this.batch;
+        const batch = this.nextBatch();
+        if (!batch) break;
         if (batch.entries.length > 0) {
           let records: AuditRecord[];
           try {
-            records = await this.store.appendAudit(batch.entries);
+            const handedOver = this.handedOver;
+            this.handedOver = undefined;
+            records = await (handedOver ?? this.store.appendAudit(batch.entries));
           } catch (error) {
             this.failures += 1;
             if (this.stopped) break;
@@ -429,27 +463,60 @@ export class AuditTrail {
             await this.sleep(delay);
             continue;
           }
-          if (this.failures > 0) {
-            diag.info(`genops: audit store append succeeded after ${this.failures} failed attempts`);
-            this.failures = 0;
-            this.reportDrops(true);
-          }
-          this.noteAppended(records, batch);
-          try {
-            this.publish(records, batch.entries);
-          } catch {
-            // Appended already: never let mirroring make the batch go to the store again.
-          }
+          this.appended(batch, records);
         }
-        this.batch = undefined;
-        if (batch.checkpoint === 'final') this.finalWanted?.();
-        this.resolveWaiters();
+        this.batchDone(batch);
       }
     } finally {
       this.draining = false;
       this.resolveWaiters();
     }
     if (!this.stopped && this.queue.length > this.head) this.schedule();
+  }
+
+  /** The batch in flight (kept while its append is retried), else a due checkpoint, else the next queued entries. */
+  private nextBatch(): Batch | undefined {
+    if (this.batch) return this.batch;
+    const due = this.checkpointDue();
+    if (due) {
+      this.batch = {
+        entries: [this.checkpointEntry(due)],
+        start: this.queueStart,
+        end: this.queueStart - 1,
+        checkpoint: due,
+      };
+      return this.batch;
+    }
+    const count = Math.min(this.queue.length - this.head, this.batchSize);
+    if (count === 0) return undefined;
+    const taken = this.queue.slice(this.head, this.head + count);
+    this.head += count;
+    const start = this.queueStart;
+    this.queueStart += count;
+    this.compact();
+    this.batch = { entries: this.normalise(taken), start, end: start + count - 1 };
+    return this.batch;
+  }
+
+  /** The store took the batch: note the new head, then mirror the records to the logger and the file. */
+  private appended(batch: Batch, records: AuditRecord[]): void {
+    if (this.failures > 0) {
+      diag.info(`genops: audit store append succeeded after ${this.failures} failed attempts`);
+      this.failures = 0;
+      this.reportDrops(true);
+    }
+    this.noteAppended(records, batch);
+    try {
+      this.publish(records, batch.entries);
+    } catch {
+      // Appended already: never let mirroring make the batch go to the store again.
+    }
+  }
+
+  private batchDone(batch: Batch): void {
+    this.batch = undefined;
+    if (batch.checkpoint === 'final') this.finalWanted?.();
+    this.resolveWaiters();
   }
 
   /** What a checkpoint will sign: the head this trail appended, and how much is not anchored yet. */
@@ -486,7 +553,14 @@ export class AuditTrail {
           throw new TypeError('"data" is not an object');
         const serialised = serialiseAuditData(data);
         if (!serialised.json.startsWith('{')) throw new TypeError('"data" is not a JSON object');
-        // Plain data is kept as it is (the trail owns entries once recorded); anything else as JSON reads it back.
+        if (serialised.plain && Object.getPrototypeOf(entry) === Object.prototype && Object.isExtensible(entry)) {
+          // Plain data in a plain entry (what the recorder writes) is kept as it is, the serialisation
+          // beside it: the trail owns entries once recorded, and stores read only the entry's fields.
+          (entry as { [AUDIT_DATA_JSON]?: string })[AUDIT_DATA_JSON] = serialised.json;
+          result.push(entry as PreparedAuditEntry);
+          continue;
+        }
+        // Anything else as JSON reads it back.
         const plain = serialised.plain ? data : (JSON.parse(serialised.json) as Record<string, unknown>);
         result.push({ type, at, subject, data: plain, [AUDIT_DATA_JSON]: serialised.json });
       } catch (error) {
@@ -675,14 +749,27 @@ function emitAuditLogs(logger: AuditLogger, records: readonly AuditRecord[]): un
   let failure: unknown;
   for (const record of records) {
     try {
-      const eventName = `genops.audit.${record.type}`;
-      if (typeof logger.enabled === 'function' && !logger.enabled({ eventName, context: ROOT_CONTEXT })) continue;
+      const options = eventOptionsOf(record.type);
+      const { eventName } = options;
+      if (typeof logger.enabled === 'function' && !logger.enabled(options)) continue;
       logger.emit(toAuditLogRecord(record, eventName));
     } catch (error) {
       failure ??= error;
     }
   }
   return failure;
+}
+
+/** `logger.enabled()` options per record type, made once (record types are few; others are not kept). */
+const eventOptions = new Map<string, { eventName: string; context: Context }>();
+
+function eventOptionsOf(type: string): { eventName: string; context: Context } {
+  let options = eventOptions.get(type);
+  if (!options) {
+    options = { eventName: `genops.audit.${type}`, context: ROOT_CONTEXT };
+    if (eventOptions.size < 64) eventOptions.set(type, options);
+  }
+  return options;
 }
 
 function toAuditLogRecord(record: AuditRecord, eventName: string): AuditLogRecord {

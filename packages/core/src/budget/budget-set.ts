@@ -60,8 +60,13 @@ export function budgetMatches(budget: Budget, subject: MatchSubject): boolean {
 
 /** `dim=value,...` of a call for `per` dimensions; values are URI-encoded. */
 function perPart(per: readonly string[], subject: MatchSubject): string {
-  if (per.length === 0) return '';
-  return per.map((dimension) => `${dimension}=${encodeURIComponent(subject[dimension] ?? UNATTRIBUTED)}`).join(',');
+  let part = '';
+  for (let index = 0; index < per.length; index++) {
+    const dimension = per[index]!;
+    if (index > 0) part += ',';
+    part += `${dimension}=${encodeURIComponent(subject[dimension] ?? UNATTRIBUTED)}`;
+  }
+  return part;
 }
 
 /** Key of one budget instance: `name|dim=value,...|period`. */

@@ -4,6 +4,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { type Context, context, createContextKey, type Span, trace } from '@opentelemetry/api';
 import type { GovernanceError } from '../errors/governance-error';
 import type { RequestEdits, Usage } from '../types';
+import { DONE } from './maybe-promise';
 import { OutputGuard } from './output-guard';
 import type { CallRecorder } from './recorder';
 import type { CallOutcome, CallState, GovernedCall } from './types';
@@ -17,8 +18,6 @@ export interface CallHost {
   /** Sent or tethered calls not yet settled (lease timers, shutdown and exit). */
   readonly unsettled: UnsettledCalls;
 }
-
-const RESOLVED: Promise<void> = Promise.resolve();
 
 /** The active call in the OpenTelemetry context (one async-context layer per call when a context manager is registered). */
 const CALL_KEY = createContextKey('genops.call');
@@ -108,7 +107,7 @@ export class Call implements GovernedCall {
    * sent call settles at its reservation, flagged incomplete; one whose request never left is released.
    */
   abandon(by: AbandonedBy): Promise<void> {
-    if (!this.open) return RESOLVED;
+    if (!this.open) return DONE;
     const settled = this.sentMarked
       ? this.end({ incomplete: true })
       : this.fail(new Error(`genops: the call was abandoned (${by}) before its request was sent`));

@@ -9,3 +9,9 @@ export function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
 export function andThen<T, U>(value: MaybePromise<T>, fn: (resolved: T) => MaybePromise<U>): MaybePromise<U> {
   return isPromise(value) ? value.then(fn) : fn(value);
 }
+
+/**
+ * The promise a stage returns when its work already finished synchronously (the memory store): one
+ * shared, resolved promise, so a caller can tell "done" (`=== DONE`) without waiting a microtask.
+ */
+export const DONE: Promise<void> = Promise.resolve();

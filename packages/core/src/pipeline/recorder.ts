@@ -224,20 +224,33 @@ export class CallRecorder {
     const attributes = this.admission(unit);
     attributes[sc.ATTR_GENOPS_ACCOUNTING_RESERVED] = reservedUsd;
     attributes[sc.ATTR_GENOPS_ACCOUNTING_UNIT] = 'USD';
+    // Audited with the decision that follows (one record per admission); see `reservationRecord`.
     if (this.audit && lines.length > 0)
-      this.record({
-        type: 'reservation',
-        at: Date.now(),
-        subject: unit.id,
-        // Keys in sorted order, as the audit trail serialises them (it then takes its fast path).
-        data: {
-          leaseMs,
-          lines: lines.map((line) => ({ amount: line.amount, enforce: line.enforce, key: line.key, unit: line.unit })),
-          // Marks the USD line amounts as nano-USD (records written before nano-USD ledgers lack it: micro-USD).
-          reservedNanos,
-          reservedUsd,
-        },
-      });
+      unit.reservationAudit = {
+        leaseMs,
+        lines: lines.map((line) => ({ amount: line.amount, enforce: line.enforce, key: line.key, unit: line.unit })),
+        reservedNanos,
+      };
+  }
+
+  /** An approval wait comes between reservation and decision: the reservation gets a record of its own first. */
+  private reservationRecord(unit: Unit): void {
+    const reservation = unit.reservationAudit;
+    if (!reservation) return;
+    unit.reservationAudit = undefined;
+    this.record({
+      type: 'reservation',
+      at: Date.now(),
+      subject: unit.id,
+      // Keys in sorted order, as the audit trail serialises them (it then takes its fast path).
+      data: {
+        leaseMs: reservation.leaseMs,
+        lines: reservation.lines,
+        // Marks the USD line amounts as nano-USD (records written before nano-USD ledgers lack it: micro-USD).
+        reservedNanos: reservation.reservedNanos,
+        reservedUsd: nanosToUsd(reservation.reservedNanos),
+      },
+    });
   }
 
   // ── approve ────────────────────────────────────────────────────────────────────────────────────
@@ -249,6 +262,7 @@ export class CallRecorder {
 
   approvalRequested(unit: Unit, ask: ApprovalAsk, reservedNanos: number): void {
     const { span } = unit;
+    this.reservationRecord(unit);
     const attributes = this.admission(unit);
     attributes[sc.ATTR_GENOPS_APPROVAL_ID] = unit.id;
     if (this.compat) compatApprovalRequired(attributes, true);
@@ -328,7 +342,10 @@ export class CallRecorder {
     errorType?: string,
   ): void {
     const { span, policy, request } = unit;
-    if (this.audit)
+    if (this.audit) {
+      // The reservation just made, when no approval wait came between (then it has its own record).
+      const reservation = unit.reservationAudit;
+      unit.reservationAudit = undefined;
       this.record({
         type: 'decision',
         at: Date.now(),
@@ -338,12 +355,15 @@ export class CallRecorder {
           approval: approval?.status,
           attribution: sortedCopy(unit.attribution),
           downgradedFrom: unit.downgradedFrom,
+          leaseMs: reservation?.leaseMs,
+          lines: reservation?.lines,
           model: request.model,
           operation: request.operation,
           policyVersion: policy.version,
           provider: request.provider,
           reasonCode: decision.reasonCode,
           redactions: unit.redactions,
+          reservedNanos: reservation?.reservedNanos,
           reservedUsd: reserved,
           result: decision.result,
           rule: decision.rule,
@@ -351,6 +371,7 @@ export class CallRecorder {
           tool: request.tool?.name,
         },
       });
+    }
     safely(() => {
       const attributes = this.admission(unit);
       unit.attributes = {};
@@ -637,11 +658,19 @@ function setBudgetAttributes(attributes: Attributes, line: LineState, settledDel
   if (compat) compatBudgetRemaining(attributes, remaining);
 }
 
-/** A copy of `record` with its keys in sorted order (members that are `undefined` left out). */
+/** The last frozen attribution {@link sortedCopy} copied, and its copy (calls without a context share the defaults). */
+let lastSorted: { record: object; copy: Record<string, unknown> } | undefined;
+
+/**
+ * A copy of `record` with its keys in sorted order (members that are `undefined` left out). The copy
+ * of a frozen record is frozen and reused while the same record comes again.
+ */
 function sortedCopy(record: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  if (lastSorted?.record === record) return lastSorted.copy;
   const keys = Object.keys(record).sort();
   const copy: Record<string, unknown> = {};
   for (const key of keys) if (record[key] !== undefined) copy[key] = record[key];
+  if (Object.isFrozen(record)) lastSorted = { record, copy: Object.freeze(copy) };
   return copy;
 }
 

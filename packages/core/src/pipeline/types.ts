@@ -174,6 +174,11 @@ export interface Unit {
   downgradedFrom?: string;
   redactions?: Record<string, number> | undefined;
   shadow?: string[] | undefined;
+  /**
+   * The reservation's audit data, written with the decision record that follows it (one record per
+   * admission), or as a `reservation` record of its own when an approval wait comes between.
+   */
+  reservationAudit?: { leaseMs: number; lines: unknown[]; reservedNanos: number } | undefined;
 }
 
 /** A call that passed its pre-execution stages, until it settles. */

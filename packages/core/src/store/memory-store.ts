@@ -33,7 +33,7 @@ export interface MemoryStoreOptions {
    */
   retentionMs?: number;
   /**
-   * Most audit records kept (default 10,000: about 9 MiB at three records per call). Beyond it the oldest are dropped; `seq` keeps counting and
+   * Most audit records kept (default 10,000: about 9 MiB at two records per call). Beyond it the oldest are dropped; `seq` keeps counting and
    * `readAudit` starts at the oldest record kept.
    */
   maxAuditRecords?: number;
@@ -147,27 +147,26 @@ export class MemoryStore implements GovernanceStore {
     this.maintain(now);
     if (this.reservations.has(request.id)) throw new Error(`genops: reservation "${request.id}" is already open`);
     const lines = request.lines.map(copyLine);
-    // Amounts this request already asks of a key, for a request that names the same key twice.
-    const asked = new Map<string, number>();
-    for (const line of lines) {
-      const before = asked.get(line.key) ?? 0;
-      asked.set(line.key, before + line.amount);
+    // Amounts this request already asks of a key, for a request that names the same key twice: a scan of
+    // the lines before for a few lines, a map for many (1,000 matching budgets stay linear).
+    const asked = lines.length > 16 ? new Map<string, number>() : undefined;
+    for (let index = 0; index < lines.length; index++) {
+      const line = lines[index]!;
+      let before: number;
+      if (asked) {
+        before = asked.get(line.key) ?? 0;
+        asked.set(line.key, before + line.amount);
+      } else before = askedBefore(lines, index);
       const counter = this.counters.get(line.key);
       if (line.amount === 0 || !line.enforce) {
         if (counter) this.assertFits('reserve', request.id, counter, before + line.amount, now);
         continue;
       }
       if (counter) this.configure(counter, line, now);
-      const current = counter ? this.state(counter, now) : emptyState(line);
-      assertLedgerTotal(
-        this.kind,
-        'reserve',
-        request.id,
-        line.key,
-        current.used + current.reserved + before + line.amount,
-      );
-      if (current.used + current.reserved + before + line.amount > line.limit) {
-        return { ok: false, failed: current, requested: line.amount };
+      const held = counter ? this.usedOf(counter, now) + counter.reserved : 0;
+      assertLedgerTotal(this.kind, 'reserve', request.id, line.key, held + before + line.amount);
+      if (held + before + line.amount > line.limit) {
+        return { ok: false, failed: counter ? this.state(counter, now) : emptyState(line), requested: line.amount };
       }
     }
     const counters = lines.map((line) => {
@@ -368,6 +367,14 @@ export class MemoryStore implements GovernanceStore {
   }
 
   async appendAudit(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
+    return frozen(this.appendAuditSync(entries));
+  }
+
+  /**
+   * Synchronous form of {@link appendAudit}, for the audit trail. Its records are frozen when they are
+   * handed out ({@link readAudit}, {@link appendAudit}), not here on the hot path.
+   */
+  appendAuditSync(entries: readonly AuditEntry[]): AuditRecord[] {
     if (entries.length === 0) return [];
     // Stored as JSON would store it (what the SQLite and Redis stores read back), so hashes match across
     // stores. An entry from `AuditTrail` comes serialised once, its data already plain: kept as it is.
@@ -378,11 +385,7 @@ export class MemoryStore implements GovernanceStore {
       return { type: entry.type, at: entry.at, subject: entry.subject, data, [AUDIT_DATA_JSON]: json } as AuditEntry;
     });
     const records = chainAuditEntries(this.auditTip, copies);
-    for (const record of records) {
-      // Frozen instead of copied on the way out: an audit record never changes once appended.
-      Object.freeze(record.data);
-      this.audit.push(Object.freeze(record));
-    }
+    for (const record of records) this.audit.push(record);
     this.auditTip = records[records.length - 1];
     this.trimAudit();
     return records;
@@ -394,7 +397,7 @@ export class MemoryStore implements GovernanceStore {
     const start = this.auditHead + Math.max(0, (options.fromSeq ?? 1) - oldest.seq);
     const end =
       options.limit === undefined ? this.audit.length : Math.min(this.audit.length, start + Math.max(0, options.limit));
-    return this.audit.slice(start, end);
+    return frozen(this.audit.slice(start, end));
   }
 
   /** Resolves every pending `waitForApproval` with the record as it is now. State stays readable. */
@@ -500,15 +503,20 @@ export class MemoryStore implements GovernanceStore {
   }
 
   private state(counter: Counter, now: number): LineState {
-    this.refresh(counter, now);
     return {
       key: counter.key,
       budget: counter.budget,
       unit: counter.unit,
       limit: counter.limit,
-      used: counter.rolling ? windowSum(counter, now) : counter.used,
+      used: this.usedOf(counter, now),
       reserved: counter.reserved,
     };
+  }
+
+  /** The committed amount of a counter now (its period ended: 0; rolling: what is in the window). */
+  private usedOf(counter: Counter, now: number): number {
+    this.refresh(counter, now);
+    return counter.rolling ? windowSum(counter, now) : counter.used;
   }
 
   private unreserve(reservation: Reservation): void {
@@ -521,8 +529,7 @@ export class MemoryStore implements GovernanceStore {
 
   /** Refuses (before any change) an amount that would take the counter past the exact ledger bound. */
   private assertFits(operation: string, id: string, counter: Counter, amount: number, now: number): void {
-    const current = this.state(counter, now);
-    assertLedgerTotal(this.kind, operation, id, counter.key, current.used + current.reserved + amount);
+    assertLedgerTotal(this.kind, operation, id, counter.key, this.usedOf(counter, now) + counter.reserved + amount);
   }
 
   private rememberSettled(id: string, until: number): void {
@@ -620,12 +627,32 @@ function windowSum(counter: Counter, now: number): number {
   return sum;
 }
 
+/** Frozen instead of copied on the way out: an audit record never changes once appended. */
+function frozen(records: AuditRecord[]): AuditRecord[] {
+  for (const record of records) {
+    if (Object.isFrozen(record)) continue;
+    Object.freeze(record.data);
+    Object.freeze(record);
+  }
+  return records;
+}
+
 function normalizeRolling(rolling: { windowMs: number; bucketMs: number }): { windowMs: number; bucketMs: number } {
   return { windowMs: rolling.windowMs, bucketMs: Math.max(1, rolling.bucketMs) };
 }
 
 function copyLine(line: BudgetLine): BudgetLine {
-  return { ...line, ...(line.rolling ? { rolling: { ...line.rolling } } : {}) };
+  const copy = { ...line };
+  if (line.rolling) copy.rolling = { ...line.rolling };
+  return copy;
+}
+
+/** The amounts of the lines before `index` with the same key as line `index` (0 when none). */
+function askedBefore(lines: readonly BudgetLine[], index: number): number {
+  const key = lines[index]!.key;
+  let sum = 0;
+  for (let other = 0; other < index; other++) if (lines[other]!.key === key) sum += lines[other]!.amount;
+  return sum;
 }
 
 function emptyState(line: BudgetLine): LineState {

@@ -218,6 +218,12 @@ export interface GovernanceStore {
 
   /** Appends entries to the audit chain, in order, atomically assigning `seq`, `prevHash` and `hash`. */
   appendAudit(entries: readonly AuditEntry[]): Promise<AuditRecord[]>;
+  /**
+   * Optional synchronous form of {@link appendAudit}, for a store whose chain is in this process (the
+   * memory store): the audit trail then appends without a promise per batch. Same contract; it may also
+   * return a promise (a wrapper that forwards to an async store).
+   */
+  appendAuditSync?(entries: readonly AuditEntry[]): AuditRecord[] | Promise<AuditRecord[]>;
   /** Audit records with `seq >= fromSeq` (default 1), oldest first, at most `limit`. */
   readAudit(options?: { fromSeq?: number; limit?: number }): Promise<AuditRecord[]>;
 
