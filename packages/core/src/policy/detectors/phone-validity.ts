@@ -177,13 +177,14 @@ let runtime: RuntimeMetadata | undefined;
  * What libphonenumber-js's `findPhoneNumbersInText(candidate, { defaultCountry: 'US' })` says about the
  * start of a phone-shaped candidate: the length of the valid number starting at 0, or `undefined` when
  * there is none; {@link UNDECIDED} for a shape this does not reproduce (an international number not valid
- * as a whole and with an extension, with a national prefix rule that rewrites the number, with a non-geographic calling code,
+ * as a whole and with an extension, with a national prefix rule that rewrites the number,
  * or not valid as a whole and written with parentheses or with a part after a dot that starts with 0;
- * a North American number starting with 0 or 1). Decided here:
+ * a North-American-shaped number starting with the international prefix 011). Decided here:
  *
  * - North American numbers (`(415) 555-2671`, `1-415-555-2671`, `4155552671`, `415-555-2671 ext. 12`):
  *   the 10-digit national number (a leading `1` is the national prefix) against calling code 1's
- *   countries; an extension is part of a valid number.
+ *   countries; an extension is part of a valid number. A national number starting with 0 or 1 is not
+ *   valid (unless it starts with 011, read as an international number: left to libphonenumber).
  * - International numbers (`+44 20 7946 0958`, `+49-30-1234567`, `+44 (0)20 7946 0958`): the calling
  *   code (the shortest prefix of 1–3 digits that is one), a national prefix stripped as libphonenumber
  *   strips it, then the rest against that code's countries. When the whole number is not valid,
@@ -215,9 +216,10 @@ export function compiledVerdict(candidate: string): number | undefined {
   digits = run === 0 ? candidate : digits + candidate.slice(run);
   if (digits.length === 11 && digits.charCodeAt(0) === 49) digits = digits.slice(1);
   else if (digits.length !== 10) return UNDECIDED;
-  // A national number starting with 0 or 1 is never valid in the plan, but 011 is the US international
-  // prefix: libphonenumber reads those as international numbers.
-  if (digits.charCodeAt(0) < 50) return UNDECIDED;
+  // A national number starting with 0 or 1 is never valid in the plan (libphonenumber keeps the `1` of
+  // `1 015 …` as part of the number when what follows is not a possible national number), but 011 is
+  // the US international prefix: libphonenumber reads `011 …` as an international number.
+  if (digits.charCodeAt(0) < 50) return digits.startsWith('011') ? UNDECIDED : undefined;
   northAmerican ??= compileNationalValidity('1', DEFAULT_COUNTRY);
   return northAmerican(digits) ? candidate.length : undefined;
 }
@@ -233,7 +235,8 @@ function international(candidate: string): number | undefined {
     const code = candidate.charCodeAt(index);
     if (isDigitCode(code)) continue;
     if (code === 40) parentheses++;
-    else if (code === 45) dash = true;
+    // A dash before the opening parenthesis (after it, the page-range test cannot match).
+    else if (code === 45) dash ||= parentheses === 0;
     // Spaces, dashes, dots and parentheses only: an extension is left to libphonenumber.
     else if (code !== 32 && code !== 41 && code !== 46) return UNDECIDED;
     digits += candidate.slice(run, index);
@@ -243,8 +246,8 @@ function international(candidate: string): number | undefined {
   }
   digits += candidate.slice(run);
   // libphonenumber's matcher rejects some bracketed candidates before parsing them (`12-34 (5`, as a
-  // page range) and trims a closing one at the end): one group in parentheses, without dashes and
-  // followed by digits, is decided here.
+  // page range: a dash before the parenthesis) and trims a closing one at the end): one group in
+  // parentheses, with no dash before it and followed by digits (`+1 (415) 555-2671`), is decided here.
   if (parentheses > 1 || (parentheses === 1 && (dash || candidate.endsWith(')')))) return UNDECIDED;
   const whole = internationalValidity(digits);
   if (whole === undefined) return UNDECIDED;
@@ -351,8 +354,22 @@ function withoutNationalPrefix(plan: CallingCodePlan, number: string): string | 
 function compileCallingCode(callingCode: string): CallingCodePlan | null | false {
   runtime ??= new Metadata(metadataJson) as unknown as RuntimeMetadata;
   if (!runtime.hasCallingCode(callingCode)) return false;
-  // Non-geographic codes (+800, +870, ...) have plans of their own: not decided here.
-  if (runtime.isNonGeographicCallingCode(callingCode)) return null;
+  // Non-geographic codes (+800, +808, +870, +878, +881–+883, +888, +979): libphonenumber-js keeps them
+  // as numbering plans of their own (the "001" entity), with no country, no national prefix and no
+  // leading digits, and `isValid` selects the plan by the calling code: the number matches the plan's
+  // national pattern and one of its number types.
+  if (runtime.isNonGeographicCallingCode(callingCode)) {
+    const plan = compileCountry(runtime, callingCode);
+    // None has a national prefix today; one that gets it is left to libphonenumber.
+    if (runtime.nationalPrefixForParsing()) return null;
+    return {
+      valid: (nationalNumber) => isValidFor(plan, nationalNumber),
+      countries: [plan],
+      main: plan,
+      prefix: null,
+      transform: false,
+    };
+  }
   const codes = runtime.getCountryCodesForCallingCode(callingCode);
   if (!codes || codes.length === 0) return null;
   const countries = codes.map((country) => compileCountry(runtime!, country));
