@@ -120,6 +120,80 @@ const CLASSES = {
       fc.tuple(digits(4), digits(4)).map(([a, b]) => `+800 ${a} ${b} `),
       Math.ceil(size / 15),
     ),
+  // Classes a reviewer would try against `phone` (distinct values, so no verdict comes from its cache).
+  // North American numbers with parentheses and mixed separators, any area code (0 and 1 included).
+  'NANP (415) 555-2671': (size) =>
+    fill(
+      size,
+      fc
+        .tuple(digits(3), digits(3), digits(4), fc.constantFrom(' ', '', '.', '-'))
+        .map(([area, exchange, line, separator]) => `(${area})${separator}${exchange}-${line} `),
+      Math.ceil(size / 15),
+    ),
+  'NANP + extension': (size) =>
+    fill(
+      size,
+      fc
+        .tuple(digits(3), digits(3), digits(4), digits(3), fc.constantFrom(' x', ' ext. ', 'x', ' extension '))
+        .map(([area, exchange, line, extension, label]) => `${area}-${exchange}-${line}${label}${extension} `),
+      Math.ceil(size / 20),
+    ),
+  // Ten digits after a keyword starting with 0 or 1 (never a valid North American number).
+  'keyword + 0/1 digits': (size) =>
+    fill(
+      size,
+      fc.tuple(chars('01', 1), digits(9)).map(([a, b]) => `tel: ${a}${b} `),
+      Math.ceil(size / 16),
+    ),
+  '+1 runs': (size) =>
+    fill(
+      size,
+      fc.tuple(digits(3), digits(3), digits(4)).map(([a, b, c]) => `+1 ${a} ${b} ${c} `),
+      Math.ceil(size / 16),
+    ),
+  // `+` and up to 8 space-separated groups of 6 digits: the longest shape the detector reads.
+  'long + digit runs': (size) =>
+    fill(
+      size,
+      fc.array(digits(6), { minLength: 7, maxLength: 8 }).map((groups) => `+${groups.join(' ')} `),
+      Math.ceil(size / 50),
+    ),
+  // A country code and a parenthesised area code with dashes after it, and the same with a dash before
+  // the parenthesis (a shape left to libphonenumber itself, within its budget).
+  '+44 (20) 7946-0958': (size) =>
+    fill(
+      size,
+      fc
+        .tuple(fc.constantFrom('1', '44', '49', '33', '61', '7', '86'), digits(2), digits(4), digits(4))
+        .map(([country, area, a, b]) => `+${country} (${area}) ${a}-${b} `),
+      Math.ceil(size / 18),
+    ),
+  '+44-(20) 7946 0958': (size) =>
+    fill(
+      size,
+      fc.tuple(digits(2), digits(4), digits(4)).map(([area, a, b]) => `+44-(${area}) ${a} ${b} `),
+      Math.ceil(size / 19),
+    ),
+  'many country codes': (size) =>
+    fill(
+      size,
+      fc.array(digits(2), { minLength: 6, maxLength: 12 }).map((codes) => `+${codes.join(' +')} `),
+      Math.ceil(size / 30),
+    ),
+  'glued to letters': (size) =>
+    fill(
+      size,
+      fc
+        .tuple(chars('abcxyz', 1, 3), digits(10), chars('abcxyz', 1, 3))
+        .map(([before, number, after]) => `${before}${number}${after} +${number}${after} `),
+      Math.ceil(size / 30),
+    ),
+  '15-digit strings': (size) =>
+    fill(
+      size,
+      fc.tuple(digits(15), digits(15)).map(([a, b]) => `phone ${a} +${b} `),
+      Math.ceil(size / 40),
+    ),
   'digit groups': (size) =>
     fill(
       size,

@@ -191,11 +191,12 @@ let runtime: RuntimeMetadata | undefined;
  *   libphonenumber tries parts of it (its "inner matches": the part before the first dot, the parts
  *   after dots, the part before the first space): so does this.
  */
-export function compiledVerdict(candidate: string): number | undefined {
-  const extension = EXTENSION.exec(candidate);
+export function compiledVerdict(candidate: string, withExtension = true): number | undefined {
+  // (`withExtension: false`: the caller knows there is none, and the search is skipped.)
+  const extension = withExtension ? EXTENSION.exec(candidate) : null;
   if (extension !== null) {
     const number = candidate.slice(0, extension.index);
-    const base = compiledVerdict(number);
+    const base = compiledVerdict(number, false);
     // A number valid as a whole is valid with its extension. A North American number that is not is
     // not; an international one is then searched for parts, which this does not reproduce with an
     // extension.

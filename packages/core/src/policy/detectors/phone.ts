@@ -9,8 +9,9 @@
 // number only when `isValid()`), not on the whole text: over a text with many figures it costs
 // milliseconds, while the shape match below rejects ordinary figures in microseconds.
 import { findPhoneNumbersInText } from 'libphonenumber-js/max';
-import { continuesNumber, inSpacedNumberRow, isWordAt } from './chars';
+import { continuesNumber, inSpacedNumberRow, isWordCode } from './chars';
 import type { KindDetector } from './internal-types';
+import { endsWithIdLabel, endsWithPhoneKeyword } from './phone-context';
 import { compiledVerdict, UNDECIDED } from './phone-validity';
 import type { Finding } from './types';
 
@@ -26,18 +27,35 @@ const BARE = String.raw`1?\d{10}`;
 const EXTENSION = String.raw`(?:[ ]?(?:ext\.?|extension|x)[ ]?\d{1,6})?`;
 const CANDIDATE = new RegExp(`(?:(${INTERNATIONAL})|(${NANP})|(${BARE}))${EXTENSION}`, 'gi');
 
-/** Characters that glue a number to a neighbouring id, path, amount or address. */
-const GLUE_BEFORE = new Set(['-', '_', '.', '/', '\\', '#', '@', '$', '€', '£', '¥', '+', '&', '=']);
-const GLUE_AFTER = new Set(['-', '_', '/', '\\', '@', '%', '+']);
+/**
+ * Characters that glue a number to a neighbouring id, path, amount or address, before it
+ * (`- _ . / \ # @ $ € £ ¥ + & =`) and after it (`- _ / \ @ % +`).
+ */
+function gluesBefore(code: number): boolean {
+  switch (code) {
+    case 45:
+    case 95:
+    case 46:
+    case 47:
+    case 92:
+    case 35:
+    case 64:
+    case 36:
+    case 0x20ac:
+    case 0xa3:
+    case 0xa5:
+    case 43:
+    case 38:
+    case 61:
+      return true;
+    default:
+      return false;
+  }
+}
+function gluesAfter(code: number): boolean {
+  return code === 45 || code === 95 || code === 47 || code === 92 || code === 64 || code === 37 || code === 43;
+}
 
-/** An identifier label right before a number: `Order #`, `SKU:`, `Invoice No.`, `ref`. */
-const ID_LABEL =
-  /\b(?:order|invoice|inv|sku|po|ref|reference|ticket|case|tracking|serial|part|item|id|acct|account|confirmation|booking|transaction|txn)\s*(?:no\.?|num(?:ber)?\.?|#)?\s*[:#.]?\s*$/i;
-/** A phone keyword within a few characters before a bare digit run. */
-const PHONE_KEYWORD =
-  /\b(?:phone|tel|telephone|mobile|cell|cellphone|call|fax|sms|text|whatsapp|contact|reach)\b[^\d\n]{0,16}$/i;
-
-const LOOKBEHIND = 32;
 const MAX_LENGTH = 48;
 
 /**
@@ -74,16 +92,15 @@ function scan(text: string, out: Finding[]): void {
     const start = match.index;
     const candidate = match[0];
     const end = start + candidate.length;
-    const international = match[1] !== undefined;
-    const bare = match[3] !== undefined;
+    const number = match[1] ?? match[2] ?? match[3]!;
     if (!standsAlone(text, start, end)) continue;
-    if (!international) {
+    if (match[1] === undefined) {
       if (candidate.includes(' ') && inSpacedNumberRow(text, start, end)) continue;
-      const before = text.slice(Math.max(0, start - LOOKBEHIND), start);
-      if (ID_LABEL.test(before)) continue;
-      if (bare && !PHONE_KEYWORD.test(before)) continue;
+      if (endsWithIdLabel(text, start)) continue;
+      if (match[3] !== undefined && !endsWithPhoneKeyword(text, start)) continue;
     }
-    let found = compiledVerdict(candidate);
+    // The shape's own groups say whether an extension follows the number.
+    let found = compiledVerdict(candidate, number.length < candidate.length);
     if (found !== UNDECIDED) {
       if (found !== undefined) out.push({ kind: 'phone', start, end: start + found });
       continue;
@@ -103,8 +120,14 @@ function scan(text: string, out: Finding[]): void {
 }
 
 function standsAlone(text: string, start: number, end: number): boolean {
-  if (isWordAt(text, start - 1) || isWordAt(text, end)) return false;
-  if (GLUE_BEFORE.has(text[start - 1] ?? '') || GLUE_AFTER.has(text[end] ?? '')) return false;
+  if (start > 0) {
+    const code = text.charCodeAt(start - 1);
+    if (isWordCode(code) || gluesBefore(code)) return false;
+  }
+  if (end < text.length) {
+    const code = text.charCodeAt(end);
+    if (isWordCode(code) || gluesAfter(code)) return false;
+  }
   return !continuesNumber(text, start, end);
 }
 
