@@ -230,6 +230,7 @@ function international(candidate: string): number | undefined {
   let run = 1;
   let beforeSpace = -1;
   let beforeDot = -1;
+  let beforeParenthesis = -1;
   let parentheses = 0;
   let dash = false;
   for (let index = 1; index < candidate.length; index++) {
@@ -244,6 +245,7 @@ function international(candidate: string): number | undefined {
     run = index + 1;
     if (code === 32 && beforeSpace === -1) beforeSpace = digits.length;
     if (code === 46 && beforeDot === -1) beforeDot = digits.length;
+    if (code === 40) beforeParenthesis = digits.length;
   }
   digits += candidate.slice(run);
   // libphonenumber's matcher rejects some bracketed candidates before parsing them (`12-34 (5`, as a
@@ -253,11 +255,24 @@ function international(candidate: string): number | undefined {
   const whole = internationalValidity(digits);
   if (whole === undefined) return UNDECIDED;
   if (whole) return candidate.length;
-  // Not valid as a whole: libphonenumber then tries parts of it ("inner matches"), in this order: with
-  // parentheses, more than is reproduced here; then the part before the first dot, then each part
-  // after a dot (read as a US national number: valid, it is a match that does not start at 0); then
+  // Not valid as a whole: libphonenumber then tries parts of it ("inner matches"), in this order: the
+  // part before a parenthesis, then the part from it (read as a US national number: valid, it is a
+  // match that does not start at 0); the part before the first dot, then each part after a dot; then
   // the part before the first space. Later parts never start at 0.
-  if (parentheses > 0) return UNDECIDED;
+  if (parentheses === 1) {
+    const opening = candidate.indexOf('(');
+    const space = candidate.indexOf(' ');
+    // Reproduced without dots, and with the first space (if any) before the parenthesis (a part that
+    // ends inside one is not a candidate for libphonenumber's matcher).
+    if (beforeDot !== -1 || space > opening) return UNDECIDED;
+    const before = internationalValidity(digits.slice(0, beforeParenthesis));
+    if (before === undefined) return UNDECIDED;
+    // The part before the parenthesis, without the white space before it.
+    if (before) return candidate.charCodeAt(opening - 1) === 32 ? opening - 1 : opening;
+    const after = nationalPartValidity(digits.slice(beforeParenthesis));
+    if (after === undefined) return UNDECIDED;
+    if (after) return undefined;
+  } else if (parentheses > 0) return UNDECIDED;
   if (beforeDot !== -1) {
     const prefix = internationalValidity(digits.slice(0, beforeDot));
     if (prefix === undefined) return UNDECIDED;
@@ -276,14 +291,14 @@ function international(candidate: string): number | undefined {
 
 /**
  * Whether libphonenumber reads `part` (digits, spaces and dashes) as a valid US national number, or
- * `undefined` when not decided here (a part starting with `0` and longer than 6 digits: `011` is the
- * US international prefix). Up to 6 digits never are; 10 digits are a North American number, and so
- * are `1` and 10 digits; any other length is not a valid US number.
+ * `undefined` when not decided here (a part starting with `011`, the US international prefix, and
+ * longer than 6 digits). Up to 6 digits never are, nor a part starting with any other `0`; 10 digits
+ * are a North American number, and so are `1` and 10 digits; any other length is not a valid US number.
  */
 function nationalPartValidity(part: string): boolean | undefined {
   const digits = part.replace(SEPARATORS, '');
   if (digits.length <= 6) return false;
-  if (digits.charCodeAt(0) === 48) return undefined;
+  if (digits.charCodeAt(0) === 48) return digits.startsWith('011') ? undefined : false;
   const national = digits.length === 11 && digits.charCodeAt(0) === 49 ? digits.slice(1) : digits;
   if (national.length !== 10 || national.charCodeAt(0) < 50) return false;
   northAmerican ??= compileNationalValidity('1', DEFAULT_COUNTRY);
