@@ -22,7 +22,6 @@ const ID_LABELS = byLength(
   'order invoice inv sku po ref reference ticket case tracking serial part item id acct account confirmation booking transaction txn',
 );
 const PHONE_KEYWORDS = byLength('phone tel telephone mobile cell cellphone call fax sms text whatsapp contact reach');
-const NUMBER_WORDS = byLength('no num number');
 
 /** `true` when `text` from `start` is `word` (lower case), ASCII letters compared case-insensitively. */
 function isAt(text: string, start: number, word: string): boolean {
@@ -98,15 +97,13 @@ function labelOrNumberWordEndsAt(text: string, from: number, end: number): boole
   if (wordEndsAt(text, from, end, ID_LABELS)) return true;
   const code = text.charCodeAt(end - 1);
   if (code === 35) return wordEndsAt(text, from, skipSpaces(text, from, end - 1), ID_LABELS);
-  const dot = code === 46 ? 1 : 0;
-  for (const words of NUMBER_WORDS) {
-    for (const word of words) {
-      const start = end - dot - word.length;
-      if (start >= from && isAt(text, start, word) && wordEndsAt(text, from, skipSpaces(text, from, start), ID_LABELS))
-        return true;
-    }
-  }
-  return false;
+  const wordEnd = code === 46 ? end - 1 : end;
+  // By its last letter: `no`, `num` or `number`.
+  const letter = text.charCodeAt(wordEnd - 1) | 32;
+  const word = letter === 111 ? 'no' : letter === 109 ? 'num' : letter === 114 ? 'number' : undefined;
+  if (word === undefined) return false;
+  const start = wordEnd - word.length;
+  return start >= from && isAt(text, start, word) && wordEndsAt(text, from, skipSpaces(text, from, start), ID_LABELS);
 }
 
 /**

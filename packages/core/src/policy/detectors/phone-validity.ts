@@ -293,13 +293,21 @@ function international(candidate: string): number | undefined {
  * Whether libphonenumber reads `part` (digits, spaces and dashes) as a valid US national number, or
  * `undefined` when not decided here (a part starting with `011`, the US international prefix, and
  * longer than 6 digits). Up to 6 digits never are, nor a part starting with any other `0`; 10 digits
- * are a North American number, and so are `1` and 10 digits; any other length is not a valid US number.
+ * are a North American number, and so are `1` and 10 digits and `11` and 10 digits; any other length is
+ * not a valid US number.
  */
 function nationalPartValidity(part: string): boolean | undefined {
   const digits = part.replace(SEPARATORS, '');
   if (digits.length <= 6) return false;
   if (digits.charCodeAt(0) === 48) return digits.startsWith('011') ? undefined : false;
-  const national = digits.length === 11 && digits.charCodeAt(0) === 49 ? digits.slice(1) : digits;
+  // `1` and 10 digits: the national prefix. `11` and 10 digits: calling code 1 written without `+`
+  // (libphonenumber's `extractCountryCallingCodeFromInternationalNumberWithoutPlusSign`), then the prefix.
+  const national =
+    digits.length === 11 && digits.charCodeAt(0) === 49
+      ? digits.slice(1)
+      : digits.length === 12 && digits.startsWith('11')
+        ? digits.slice(2)
+        : digits;
   if (national.length !== 10 || national.charCodeAt(0) < 50) return false;
   northAmerican ??= compileNationalValidity('1', DEFAULT_COUNTRY);
   return northAmerican(national);

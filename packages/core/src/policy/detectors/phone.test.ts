@@ -160,6 +160,8 @@ describe('phone: compiled validation agrees with libphonenumber', () => {
       ['+888 123 456 7890', undefined],
       ['+979 123456789', 14],
       ['+979 423456789', undefined],
+      // A part after a dot that is `11` and a North American number: a match that does not start at 0.
+      ['+888-258612.11204 2902922', undefined],
     ] as const) {
       expect(compiledVerdict(candidate)).toBe(length);
       expect(validateWithLibphonenumber(candidate)).toBe(length);
