@@ -112,8 +112,7 @@ const CLASSES = {
         .map(([country, area, rest]) => `+${country} ${area} ${rest} `),
       Math.ceil(size / 14),
     ),
-  // International freephone numbers (+800, a non-geographic code): left to libphonenumber itself
-  // (within a budget per text; past it, reported flagged `unvalidated`).
+  // International freephone numbers (+800, a non-geographic code): decided from the compiled metadata.
   'freephone +800': (size) =>
     fill(
       size,
@@ -158,8 +157,8 @@ const CLASSES = {
       fc.array(digits(6), { minLength: 7, maxLength: 8 }).map((groups) => `+${groups.join(' ')} `),
       Math.ceil(size / 50),
     ),
-  // A country code and a parenthesised area code with dashes after it, and the same with a dash before
-  // the parenthesis (a shape left to libphonenumber itself, within its budget).
+  // A country code and a parenthesised area code with dashes after it, or a dash before it: decided
+  // from the compiled metadata.
   '+44 (20) 7946-0958': (size) =>
     fill(
       size,
@@ -173,6 +172,14 @@ const CLASSES = {
       size,
       fc.tuple(digits(2), digits(4), digits(4)).map(([area, a, b]) => `+44-(${area}) ${a} ${b} `),
       Math.ceil(size / 19),
+    ),
+  // Two groups in parentheses: a shape left to libphonenumber itself (within its budget per text; past
+  // it, reported flagged `unvalidated`).
+  '+44 (0)(20) 7946 0958': (size) =>
+    fill(
+      size,
+      fc.tuple(digits(2), digits(4), digits(4)).map(([area, a, b]) => `+44 (0)(${area}) ${a} ${b} `),
+      Math.ceil(size / 22),
     ),
   'many country codes': (size) =>
     fill(

@@ -143,7 +143,8 @@ export function compileNationalValidity(
   const leading = countries.flatMap((country) => (country.leadingDigits ? [country.leadingDigits.source] : []));
   // Does any country claim the number by its leading digits? Usually not: then only the countries
   // without leading digits can claim it (by type), and they are tried alone.
-  const anyLeading = leading.length === 0 ? undefined : new RegExp(leading.join('|'));
+  // (Anchored as a whole, so the engine tries the start only, not every position of the number.)
+  const anyLeading = leading.length === 0 ? undefined : new RegExp(`^(?:${leading.join('|')})`);
   // The fallback country already failed its types when it is one of those (and has types).
   const fallbackTried =
     fallback?.types !== undefined && claimByType.some((country) => country.country === fallback.country);
@@ -225,6 +226,9 @@ export function compiledVerdict(candidate: string, withExtension = true): number
   return northAmerican(digits) ? candidate.length : undefined;
 }
 
+/** libphonenumber's `PUB_PAGES` (`isValidCandidate.js`): bounded repetitions on a candidate of ≤ 48 characters. */
+const PAGE_RANGE = /\d{1,5}-+\d{1,5}\s{0,4}\(\d{1,4}/;
+
 function international(candidate: string): number | undefined {
   let digits = '';
   let run = 1;
@@ -249,9 +253,11 @@ function international(candidate: string): number | undefined {
   }
   digits += candidate.slice(run);
   // libphonenumber's matcher rejects some bracketed candidates before parsing them (`12-34 (5`, as a
-  // page range: a dash before the parenthesis) and trims a closing one at the end): one group in
-  // parentheses, with no dash before it and followed by digits (`+1 (415) 555-2671`), is decided here.
-  if (parentheses > 1 || (parentheses === 1 && (dash || candidate.endsWith(')')))) return UNDECIDED;
+  // page range: digits, a dash and digits before the parenthesis) and trims a closing one at the end):
+  // one group in parentheses, not a page range and followed by digits (`+1 (415) 555-2671`,
+  // `+44-(20) 7946 0958`), is decided here.
+  if (parentheses > 1 || (parentheses === 1 && ((dash && PAGE_RANGE.test(candidate)) || candidate.endsWith(')'))))
+    return UNDECIDED;
   const whole = internationalValidity(digits);
   if (whole === undefined) return UNDECIDED;
   if (whole) return candidate.length;
@@ -267,8 +273,12 @@ function international(candidate: string): number | undefined {
     if (beforeDot !== -1 || space > opening) return UNDECIDED;
     const before = internationalValidity(digits.slice(0, beforeParenthesis));
     if (before === undefined) return UNDECIDED;
-    // The part before the parenthesis, without the white space before it.
-    if (before) return candidate.charCodeAt(opening - 1) === 32 ? opening - 1 : opening;
+    // The part before the parenthesis, up to its last digit (libphonenumber trims the rest).
+    if (before) {
+      let cut = opening;
+      while (!isDigitCode(candidate.charCodeAt(cut - 1))) cut--;
+      return cut;
+    }
     const after = nationalPartValidity(digits.slice(beforeParenthesis));
     if (after === undefined) return UNDECIDED;
     if (after) return undefined;

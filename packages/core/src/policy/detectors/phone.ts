@@ -98,8 +98,9 @@ function scan(text: string, out: Finding[]): void {
     if (!standsAlone(text, start, end)) continue;
     if (match[1] === undefined) {
       if (candidate.includes(' ') && inSpacedNumberRow(text, start, end)) continue;
-      if (endsWithIdLabel(text, start)) continue;
+      // (Bare digits without a keyword first: the cheaper test, and the common reason to skip.)
       if (match[3] !== undefined && !endsWithPhoneKeyword(text, start)) continue;
+      if (endsWithIdLabel(text, start)) continue;
     }
     // The shape's own groups say whether an extension follows the number.
     let found = compiledVerdict(candidate, number.length < candidate.length);
