@@ -223,8 +223,8 @@ describe('phone: candidates left to libphonenumber', () => {
     expect(found.length - unvalidated.length).toBeLessThanOrEqual(budget);
   });
 
-  it('the budget grows with the text: one validation per 8,192 characters, plus 64', () => {
+  it('the budget grows with the text: one validation per 16,384 characters, plus 64', () => {
     expect(phoneValidationBudget(0)).toBe(64);
-    expect(phoneValidationBudget(1 << 20)).toBe(64 + 128);
+    expect(phoneValidationBudget(1 << 20)).toBe(64 + 64);
   });
 });
