@@ -13,6 +13,7 @@
 import { Metadata } from 'libphonenumber-js/core';
 import metadataJson from 'libphonenumber-js/max/metadata';
 import { isDigitCode } from './chars';
+import { compileDigitPatterns, type DigitAutomaton, matchDigits } from './phone-automaton';
 
 /** The number types `getNumberType` tries (fixed line first), as libphonenumber-js names them. */
 const TYPES = [
@@ -49,6 +50,14 @@ interface CountryRules {
   /** Anchored at the start: `nationalNumber.search(leadingDigits) === 0` in libphonenumber-js. */
   readonly leadingDigits: RegExp | undefined;
   readonly national: RegExp;
+  readonly nationalPattern: string;
+  /**
+   * The national pattern (bit 0) and the type patterns (bit 1 + their index) as one automaton, built on
+   * first use (`null`: a pattern it does not support; the expressions are used).
+   */
+  automaton: DigitAutomaton | null | undefined;
+  /** By number length: the bits of the types that length can be, computed on first use. */
+  readonly typeBits: number[];
   /** The country's possible national number lengths, ascending. */
   readonly possibleLengths: readonly number[] | undefined;
   /** The type patterns and their possible lengths; `undefined` when the country has no number types. */
@@ -80,19 +89,52 @@ function compileCountry(metadata: RuntimeMetadata, country: string): CountryRule
     }
     types = list;
   }
+  const nationalPattern = metadata.nationalNumberPattern();
   return {
     country,
     leadingDigits: leadingDigits ? new RegExp(`^(?:${leadingDigits})`) : undefined,
-    national: whole(metadata.nationalNumberPattern()),
+    national: whole(nationalPattern),
+    nationalPattern,
+    automaton: undefined,
+    typeBits: [],
     possibleLengths: metadata.possibleLengths(),
     types,
     typesByLength: new Map(),
   };
 }
 
+/** The accept mask of `nationalNumber` in the country's automaton, or `undefined` (use the expressions). */
+function digitMask(rules: CountryRules, nationalNumber: string): number | undefined {
+  if (rules.automaton === undefined)
+    rules.automaton =
+      compileDigitPatterns([rules.nationalPattern, ...(rules.types ?? []).map((type) => type.pattern)]) ?? null;
+  return rules.automaton === null ? undefined : matchDigits(rules.automaton, nationalNumber);
+}
+
+/** The automaton's bits of the types a number of `length` digits can be (their possible lengths). */
+function typeBitsAt(rules: CountryRules, length: number): number {
+  let bits = rules.typeBits[length];
+  if (bits === undefined) {
+    bits = 0;
+    for (const [index, type] of (rules.types ?? []).entries())
+      if (!type.lengths || type.lengths.includes(length)) bits |= 1 << (index + 1);
+    rules.typeBits[length] = bits;
+  }
+  return bits;
+}
+
+/** The number matches the country's national pattern. */
+function matchesNational(rules: CountryRules, nationalNumber: string): boolean {
+  const mask = digitMask(rules, nationalNumber);
+  return mask === undefined ? rules.national.test(nationalNumber) : (mask & 1) !== 0;
+}
+
 /** `getNumberType(...) !== undefined` in libphonenumber-js. */
 function hasType(rules: CountryRules, nationalNumber: string): boolean {
-  if (!rules.types || !rules.national.test(nationalNumber)) return false;
+  if (!rules.types) return false;
+  const mask = digitMask(rules, nationalNumber);
+  if (mask !== undefined) return (mask & 1) !== 0 && (mask & typeBitsAt(rules, nationalNumber.length)) !== 0;
+  if (!rules.national.test(nationalNumber)) return false;
   const length = nationalNumber.length;
   let joined = rules.typesByLength.get(length);
   if (joined === undefined) {
@@ -107,7 +149,7 @@ function hasType(rules: CountryRules, nationalNumber: string): boolean {
 
 /** `isValid` for a number already assigned to this country. */
 function isValidFor(rules: CountryRules, nationalNumber: string): boolean {
-  return rules.types ? hasType(rules, nationalNumber) : rules.national.test(nationalNumber);
+  return rules.types ? hasType(rules, nationalNumber) : matchesNational(rules, nationalNumber);
 }
 
 /**
@@ -373,7 +415,7 @@ function withoutNationalPrefix(plan: CallingCodePlan, number: string): string | 
   if (groups > 0 && match[groups] && plan.transform) return undefined;
   const stripped = number.slice(match[0].length);
   if (stripped === number) return number;
-  if (plan.main.national.test(number) && !plan.main.national.test(stripped)) return number;
+  if (matchesNational(plan.main, number) && !matchesNational(plan.main, stripped)) return number;
   const lengths = (claimant(plan.countries, stripped) ?? plan.main).possibleLengths;
   if (lengths && lengths.length > 0) {
     const length = stripped.length;
