@@ -13,7 +13,7 @@
 import { Metadata } from 'libphonenumber-js/core';
 import metadataJson from 'libphonenumber-js/max/metadata';
 import { isDigitCode } from './chars';
-import { compileDigitPatterns, type DigitAutomaton, matchDigits } from './phone-automaton';
+import { compileDigitPatterns, type DigitAutomaton, matchDigits, matchPrefixes } from './phone-automaton';
 
 /** The number types `getNumberType` tries (fixed line first), as libphonenumber-js names them. */
 const TYPES = [
@@ -49,6 +49,7 @@ interface CountryRules {
   readonly country: string;
   /** Anchored at the start: `nationalNumber.search(leadingDigits) === 0` in libphonenumber-js. */
   readonly leadingDigits: RegExp | undefined;
+  readonly leadingPattern: string | undefined;
   readonly national: RegExp;
   readonly nationalPattern: string;
   /**
@@ -93,6 +94,7 @@ function compileCountry(metadata: RuntimeMetadata, country: string): CountryRule
   return {
     country,
     leadingDigits: leadingDigits ? new RegExp(`^(?:${leadingDigits})`) : undefined,
+    leadingPattern: leadingDigits || undefined,
     national: whole(nationalPattern),
     nationalPattern,
     automaton: undefined,
@@ -192,7 +194,31 @@ export function compileNationalValidity(
     fallback?.types !== undefined && claimByType.some((country) => country.country === fallback.country);
   const unclaimed = (nationalNumber: string): boolean =>
     fallback !== undefined && !fallbackTried && isValidFor(fallback, nationalNumber);
+  // The leading digits of every country as one automaton read over the number's prefixes: bit `i` of
+  // its mask when the `i`-th country with leading digits claims the number (by `bits`, in order).
+  const withLeading = countries.filter((country) => country.leadingPattern !== undefined);
+  const leadingAutomaton =
+    withLeading.length > 0 && withLeading.length <= 30
+      ? compileDigitPatterns(withLeading.map((country) => country.leadingPattern!))
+      : undefined;
+  const bits = countries.map((country) => {
+    const index = withLeading.indexOf(country);
+    return index === -1 ? 0 : 1 << index;
+  });
   return (nationalNumber) => {
+    const claims = leadingAutomaton === undefined ? undefined : matchPrefixes(leadingAutomaton, nationalNumber);
+    if (claims !== undefined) {
+      if (claims === 0) {
+        for (const country of claimByType) if (hasType(country, nationalNumber)) return true;
+        return unclaimed(nationalNumber);
+      }
+      for (const [index, country] of countries.entries()) {
+        if (bits[index] !== 0) {
+          if ((claims & bits[index]!) !== 0) return isValidFor(country, nationalNumber);
+        } else if (hasType(country, nationalNumber)) return true;
+      }
+      return unclaimed(nationalNumber);
+    }
     if (anyLeading === undefined || !anyLeading.test(nationalNumber)) {
       for (const country of claimByType) if (hasType(country, nationalNumber)) return true;
       return unclaimed(nationalNumber);
@@ -375,6 +401,8 @@ interface CallingCodePlan {
   /** Its national prefix for parsing, anchored (`null`: none). */
   readonly prefix: RegExp | null;
   readonly transform: boolean;
+  /** Every country of the code has the main country's possible lengths (no need to find the claimant). */
+  readonly sameLengths: boolean;
 }
 /** By calling code as a number (1–999): its plan; `null` when not decided here; `false`: not a code. */
 const plans: (CallingCodePlan | null | false | undefined)[] = [];
@@ -416,7 +444,9 @@ function withoutNationalPrefix(plan: CallingCodePlan, number: string): string | 
   const stripped = number.slice(match[0].length);
   if (stripped === number) return number;
   if (matchesNational(plan.main, number) && !matchesNational(plan.main, stripped)) return number;
-  const lengths = (claimant(plan.countries, stripped) ?? plan.main).possibleLengths;
+  const lengths = plan.sameLengths
+    ? plan.main.possibleLengths
+    : (claimant(plan.countries, stripped) ?? plan.main).possibleLengths;
   if (lengths && lengths.length > 0) {
     const length = stripped.length;
     // `checkNumberLength`: TOO_SHORT or INVALID_LENGTH keep the prefix (TOO_LONG strips it).
@@ -444,6 +474,7 @@ function compileCallingCode(callingCode: string): CallingCodePlan | null | false
       main: plan,
       prefix: null,
       transform: false,
+      sameLengths: true,
     };
   }
   const codes = runtime.getCountryCodesForCallingCode(callingCode);
@@ -457,5 +488,8 @@ function compileCallingCode(callingCode: string): CallingCodePlan | null | false
     main: countries[0]!,
     prefix: prefix ? new RegExp(`^(?:${prefix})`) : null,
     transform: Boolean(runtime.nationalPrefixTransformRule()),
+    sameLengths: countries.every(
+      (country) => String(country.possibleLengths) === String(countries[0]!.possibleLengths),
+    ),
   };
 }
