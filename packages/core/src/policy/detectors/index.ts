@@ -55,7 +55,7 @@
  *   prefix, a non-geographic code; with or without an extension) are decided from its metadata compiled
  *   once, with the same verdict (`phone-validity.ts`); the others (two groups in parentheses, a prefix
  *   rule that rewrites the number, some invalid numbers) are validated by libphonenumber within a budget
- *   of 64 plus one per 16,384 characters of text, and past it reported with `detail: 'unvalidated'`.
+ *   of 32 plus one per 16,384 characters of text, and past it reported with `detail: 'unvalidated'`.
  *
  * - **`payment_card`**: 13–19 digits, as one run or in a card layout with one separator throughout (single
  *   spaces or dashes): groups of 4 with a last group of 1–5 (`4-4-4-4`, `4-4-4-4-3`, `4-4-5`) or the

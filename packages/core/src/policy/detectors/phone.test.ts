@@ -195,7 +195,7 @@ describe('phone: candidates left to libphonenumber', () => {
     );
 
   it('are validated by libphonenumber within the budget', () => {
-    const lines = withExtension(40, 5);
+    const lines = withExtension(24, 5);
     const text = lines.join('');
     expect(lines.length).toBeLessThan(phoneValidationBudget(text.length));
     const found = phone.find(text);
@@ -223,8 +223,8 @@ describe('phone: candidates left to libphonenumber', () => {
     expect(found.length - unvalidated.length).toBeLessThanOrEqual(budget);
   });
 
-  it('the budget grows with the text: one validation per 16,384 characters, plus 64', () => {
-    expect(phoneValidationBudget(0)).toBe(64);
-    expect(phoneValidationBudget(1 << 20)).toBe(64 + 64);
+  it('the budget grows with the text: one validation per 16,384 characters, plus 32', () => {
+    expect(phoneValidationBudget(0)).toBe(32);
+    expect(phoneValidationBudget(1 << 20)).toBe(32 + 64);
   });
 });

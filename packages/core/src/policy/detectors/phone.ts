@@ -65,12 +65,12 @@ const MAX_LENGTH = 48;
  * one, or a dot and a parenthesis; a national prefix rule that rewrites the number; `011` read as the
  * US international prefix) cost ~15–20 µs each there, up to ~100 µs when libphonenumber then tries
  * parts of the number, so a text gets at most `PHONE_VALIDATIONS_BASE` of those plus one per
- * `PHONE_VALIDATION_CHARACTERS` characters (1 MB: 128): a budget that grows with the text, so it adds a
+ * `PHONE_VALIDATION_CHARACTERS` characters (1 MB: 96): a budget that grows with the text, so it adds a
  * bounded cost per MB rather than a fixed cost per text. Past it, such a candidate (it passed the shape
  * and context checks) is reported unvalidated, with `detail: 'unvalidated'`: over-reported rather than
  * scanned for seconds, and flagged.
  */
-export const PHONE_VALIDATIONS_BASE = 64;
+export const PHONE_VALIDATIONS_BASE = 32;
 export const PHONE_VALIDATION_CHARACTERS = 16_384;
 
 /** How many candidates libphonenumber validates itself in a text of `length` characters. */
