@@ -68,6 +68,14 @@ const PROSE = [
   'Latency improved by 12% after the cache change, and the error rate stayed under 0.1% all week.',
 ];
 
+/** Distinct `+44` numbers with a parenthesised 2-digit area code written after `lead`. */
+const londonNumbers = (size, lead) =>
+  fill(
+    size,
+    fc.tuple(digits(2), digits(4), digits(4)).map(([area, a, b]) => `${lead}(${area}) ${a} ${b} `),
+    Math.ceil(size / (lead.length + 15)),
+  );
+
 /** Input classes: name → text of `size` characters. */
 const CLASSES = {
   prose: (size) => fill(size, fc.constantFrom(...PROSE.map((sentence) => `${sentence} `))),
@@ -167,20 +175,10 @@ const CLASSES = {
         .map(([country, area, a, b]) => `+${country} (${area}) ${a}-${b} `),
       Math.ceil(size / 18),
     ),
-  '+44-(20) 7946 0958': (size) =>
-    fill(
-      size,
-      fc.tuple(digits(2), digits(4), digits(4)).map(([area, a, b]) => `+44-(${area}) ${a} ${b} `),
-      Math.ceil(size / 19),
-    ),
+  '+44-(20) 7946 0958': (size) => londonNumbers(size, '+44-'),
   // Two groups in parentheses: a shape left to libphonenumber itself (within its budget per text; past
   // it, reported flagged `unvalidated`).
-  '+44 (0)(20) 7946 0958': (size) =>
-    fill(
-      size,
-      fc.tuple(digits(2), digits(4), digits(4)).map(([area, a, b]) => `+44 (0)(${area}) ${a} ${b} `),
-      Math.ceil(size / 22),
-    ),
+  '+44 (0)(20) 7946 0958': (size) => londonNumbers(size, '+44 (0)'),
   'many country codes': (size) =>
     fill(
       size,

@@ -286,6 +286,14 @@ function step(automaton: DigitAutomaton, state: number, digit: number): number {
   return next;
 }
 
+/** The state after `state` reads the character `code`: `UNKNOWN` for a non-digit or past the size limit. */
+function read(automaton: DigitAutomaton, state: number, code: number): number {
+  const digit = code - 48;
+  if (digit < 0 || digit > 9) return UNKNOWN;
+  const next = automaton.table[state * 10 + digit]!;
+  return next !== UNKNOWN ? next : step(automaton, state, digit);
+}
+
 /**
  * The accept mask after reading all of `digits` (a string of ASCII digits): bit `i` set when pattern `i`
  * matches it as a whole; `undefined` when the automaton is at its size limit.
@@ -293,10 +301,7 @@ function step(automaton: DigitAutomaton, state: number, digit: number): number {
 export function matchDigits(automaton: DigitAutomaton, digits: string): number | undefined {
   let state = 0;
   for (let index = 0; index < digits.length; index++) {
-    const digit = digits.charCodeAt(index) - 48;
-    if (digit < 0 || digit > 9) return undefined;
-    const next = automaton.table[state * 10 + digit]!;
-    state = next !== UNKNOWN ? next : step(automaton, state, digit);
+    state = read(automaton, state, digits.charCodeAt(index));
     if (state === UNKNOWN) return undefined;
   }
   return automaton.masks[state]!;
@@ -310,10 +315,7 @@ export function matchPrefixes(automaton: DigitAutomaton, digits: string): number
   let state = 0;
   let mask = automaton.masks[0]!;
   for (let index = 0; index < digits.length; index++) {
-    const digit = digits.charCodeAt(index) - 48;
-    if (digit < 0 || digit > 9) return undefined;
-    const next = automaton.table[state * 10 + digit]!;
-    state = next !== UNKNOWN ? next : step(automaton, state, digit);
+    state = read(automaton, state, digits.charCodeAt(index));
     if (state === UNKNOWN) return undefined;
     // The empty set: no longer prefix can match.
     if (automaton.sets[state]!.length === 0) return mask;
