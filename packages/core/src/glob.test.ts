@@ -45,6 +45,36 @@ describe('compileGlob', () => {
     );
   });
 
+  it('agrees with the reference on many values of one glob (its DFA is built across matches)', () => {
+    fc.assert(
+      fc.property(globArbitrary, fc.array(valueArbitrary, { minLength: 20, maxLength: 40 }), (glob, values) => {
+        const reference = new RegExp(`^(?:${glob.regex})$`, 'i');
+        const compiled = compileGlob(glob.glob);
+        for (const value of values) expect([value, compiled.test(value)]).toEqual([value, reference.test(value)]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('agrees with the reference past its DFA limit (a glob whose DFA would have 2^10 states)', () => {
+    // The 10th character from the end is an `a`: a DFA must remember the last 10 characters.
+    const compiled = compileGlob('*a??????????');
+    const reference = /^[\s\S]*a[\s\S]{10}$/i;
+    const values = fc.sample(
+      fc
+        .array(fc.constantFrom('a', 'b', 'A'), { minLength: 8, maxLength: 40, size: 'max' })
+        .map((chars) => chars.join('')),
+      { seed: 3, numRuns: 3000 },
+    );
+    let matched = 0;
+    for (const value of values) {
+      const expected = reference.test(value);
+      if (expected) matched++;
+      expect([value, compiled.test(value)]).toEqual([value, expected]);
+    }
+    expect(matched).toBeGreaterThan(500);
+  });
+
   it('matches literals, wildcards, classes and nested alternatives case-insensitively', () => {
     expect(compileGlob('gpt-4o*').test('GPT-4o-mini')).toBe(true);
     expect(compileGlob('gpt-4o').test('gpt-4o-mini')).toBe(false);

@@ -1,6 +1,7 @@
 // Globs (`*`, `?`, `[a-z]`, `{a,b}`), matched case-insensitively in O(value length × pattern length)
-// with no backtracking: a pattern compiles to a small NFA that is simulated one character at a time
-// (Thompson's construction). A literal pattern (no wildcard) is a string comparison.
+// with no backtracking: a pattern compiles to a small NFA (Thompson's construction), turned lazily into a
+// DFA (one table lookup per character once a transition is known) up to a bounded number of states, and
+// simulated one character at a time past that. A literal pattern (no wildcard) is a string comparison.
 
 /** The longest glob accepted (characters). */
 export const MAX_GLOB_LENGTH = 1024;
@@ -154,8 +155,8 @@ function compile(pattern: string): CompiledGlob {
   }
   if (groups.length > 0) throw new SyntaxError(`unclosed "{" in "${pattern}"`);
   emit(MATCH);
-  const state = simulation(program.length);
-  return { pattern, literal: undefined, test: (value) => simulate(program, state, value) };
+  const machine = matcher(program);
+  return { pattern, literal: undefined, test: (value) => run(machine, value) };
 }
 
 function parseClass(body: string, pattern: string): CharClassNode {
@@ -182,70 +183,174 @@ function parseClass(body: string, pattern: string): CharClassNode {
   return { negated, ranges };
 }
 
-/** Work arrays of one compiled glob, reused by every match (matching never re-enters itself). */
-interface Simulation {
+/**
+ * The matcher of one compiled glob: its NFA, with every state's epsilon closure computed once, and a
+ * DFA built from it lazily (a state is a set of NFA states; a transition is computed the first time a
+ * character leaves a state, then read from a table over ASCII codes). A pattern whose DFA would grow past
+ * `MAX_DFA_STATES` (alternatives and classes that multiply) is matched by simulating the NFA instead:
+ * the same answers, O(value × pattern) per match either way, and memory bounded per glob.
+ */
+interface Matcher {
+  readonly program: readonly Instruction[];
+  /** By NFA state: the states it reaches without consuming a character (itself included), as a list. */
+  readonly closures: readonly Int32Array[];
+  /** DFA states: their NFA states (sorted), whether they accept, their transitions. */
+  readonly states: Int32Array[];
+  readonly accepting: boolean[];
+  /** By DFA state: the next state for ASCII codes (0: not computed yet, else index + 1). */
+  readonly ascii: Uint8Array[];
+  /** By DFA state: the next state for other code units (bounded: see `MAX_OTHER_CODES`). */
+  readonly other: Map<number, number>[];
+  readonly index: Map<string, number>;
+  /** Set when the DFA reached `MAX_DFA_STATES`: the NFA is simulated from then on. */
+  simulateOnly: boolean;
+  /** Work arrays, reused by every match (matching never re-enters itself). */
+  readonly mark: Float64Array;
+  step: number;
   current: Int32Array;
   next: Int32Array;
-  /** The step at which each state was last added; steps only grow, so marks never need clearing. */
-  mark: Float64Array;
-  stack: Int32Array;
-  step: number;
 }
 
-function simulation(size: number): Simulation {
-  return {
+/** The most DFA states one glob keeps (each holds a 128-byte table of ASCII transitions). */
+const MAX_DFA_STATES = 64;
+/** The most non-ASCII transitions one DFA state keeps. */
+const MAX_OTHER_CODES = 256;
+
+function matcher(program: readonly Instruction[]): Matcher {
+  const size = program.length;
+  const closures: Int32Array[] = [];
+  const seen = new Uint8Array(size);
+  for (let start = 0; start < size; start++) {
+    seen.fill(0);
+    const out: number[] = [];
+    const stack = [start];
+    while (stack.length > 0) {
+      const pc = stack.pop()!;
+      if (pc < 0 || pc >= size || seen[pc] === 1) continue;
+      seen[pc] = 1;
+      const instruction = program[pc]!;
+      if (instruction.op === JUMP) stack.push(instruction.x);
+      else if (instruction.op === SPLIT) stack.push(instruction.y, instruction.x);
+      else out.push(pc);
+    }
+    closures.push(Int32Array.from(out));
+  }
+  const result: Matcher = {
+    program,
+    closures,
+    states: [],
+    accepting: [],
+    ascii: [],
+    other: [],
+    index: new Map(),
+    simulateOnly: false,
+    mark: new Float64Array(size).fill(-1),
+    step: 0,
     current: new Int32Array(size),
     next: new Int32Array(size),
-    mark: new Float64Array(size).fill(-1),
-    // A state is pushed at most once per SPLIT/JUMP leading to it before it is marked.
-    stack: new Int32Array(2 * size + 2),
-    step: 0,
   };
+  const initial = stateOf(result, closures[0]!, closures[0]!.length);
+  if (initial === -1) result.simulateOnly = true;
+  return result;
+}
+
+/** The DFA state of a set of NFA states (`count` of `set`), created if new; -1 past the limit. */
+function stateOf(machine: Matcher, set: Int32Array, count: number): number {
+  const sorted = set.slice(0, count).sort();
+  const key = sorted.join(',');
+  const known = machine.index.get(key);
+  if (known !== undefined) return known;
+  if (machine.states.length >= MAX_DFA_STATES) return -1;
+  const index = machine.states.length;
+  machine.states.push(sorted);
+  let accepting = false;
+  for (const pc of sorted) if (machine.program[pc]!.op === MATCH) accepting = true;
+  machine.accepting.push(accepting);
+  machine.ascii.push(new Uint8Array(128));
+  machine.other.push(new Map());
+  machine.index.set(key, index);
+  return index;
+}
+
+/** Does the instruction at `pc` consume the code unit `code` (`folded`: its case-folded form)? */
+function consumes(instruction: Instruction, code: number, folded: number): boolean {
+  return (
+    instruction.op === ANY ||
+    (instruction.op === CHAR && instruction.code === folded) ||
+    (instruction.op === CLASS && classHas(instruction.charClass!, code))
+  );
+}
+
+/** One step of the NFA from `count` states of `from` on `code`, into `into`; returns how many. */
+function advance(machine: Matcher, from: Int32Array, count: number, code: number, into: Int32Array): number {
+  const { program, closures, mark } = machine;
+  const folded = foldCode(code);
+  const generation = ++machine.step;
+  let size = 0;
+  for (let index = 0; index < count; index++) {
+    const pc = from[index]!;
+    if (!consumes(program[pc]!, code, folded) || pc + 1 >= program.length) continue;
+    const closure = closures[pc + 1]!;
+    for (let item = 0; item < closure.length; item++) {
+      const target = closure[item]!;
+      if (mark[target] === generation) continue;
+      mark[target] = generation;
+      into[size++] = target;
+    }
+  }
+  return size;
+}
+
+/** The DFA transition from `state` on `code`, computed once; -1 past the state limit. */
+function transition(machine: Matcher, state: number, code: number): number {
+  if (code < 128) {
+    const cached = machine.ascii[state]![code]!;
+    if (cached !== 0) return cached - 1;
+  } else {
+    const cached = machine.other[state]!.get(code);
+    if (cached !== undefined) return cached;
+  }
+  const set = machine.states[state]!;
+  const count = advance(machine, set, set.length, code, machine.next);
+  const target = stateOf(machine, machine.next, count);
+  if (target === -1) return -1;
+  if (code < 128) machine.ascii[state]![code] = target + 1;
+  else if (machine.other[state]!.size < MAX_OTHER_CODES) machine.other[state]!.set(code, target);
+  return target;
+}
+
+/** Whole-value match: the DFA, or the NFA simulation once the DFA is at its limit. */
+function run(machine: Matcher, value: string): boolean {
+  if (!machine.simulateOnly) {
+    let state = 0;
+    for (let position = 0; position < value.length; position++) {
+      state = transition(machine, state, value.charCodeAt(position));
+      if (state === -1) {
+        machine.simulateOnly = true;
+        return simulate(machine, value);
+      }
+      // The empty set: no state can accept any more.
+      if (machine.states[state]!.length === 0) return false;
+    }
+    return machine.accepting[state]!;
+  }
+  return simulate(machine, value);
 }
 
 /** Thompson simulation: every live state advances together, one character at a time. */
-function simulate(program: readonly Instruction[], state: Simulation, value: string): boolean {
-  const size = program.length;
-  let { current, next } = state;
-  const { mark, stack } = state;
-  let currentCount = 0;
-  let nextCount = 0;
-  const add = (list: Int32Array, count: number, start: number, generation: number): number => {
-    let top = 0;
-    stack[top++] = start;
-    while (top > 0) {
-      const pc = stack[--top]!;
-      if (pc < 0 || pc >= size || mark[pc] === generation) continue;
-      mark[pc] = generation;
-      const instruction = program[pc]!;
-      if (instruction.op === JUMP) stack[top++] = instruction.x;
-      else if (instruction.op === SPLIT) {
-        stack[top++] = instruction.y;
-        stack[top++] = instruction.x;
-      } else list[count++] = pc;
-    }
-    return count;
-  };
-  const base = state.step;
-  state.step += value.length + 1;
-  currentCount = add(current, 0, 0, base);
-  for (let position = 0; position < value.length; position++) {
-    if (currentCount === 0) return false;
-    const code = value.charCodeAt(position);
-    const folded = foldCode(code);
-    nextCount = 0;
-    for (let index = 0; index < currentCount; index++) {
-      const instruction = program[current[index]!]!;
-      const ok =
-        instruction.op === ANY ||
-        (instruction.op === CHAR && instruction.code === folded) ||
-        (instruction.op === CLASS && classHas(instruction.charClass!, code));
-      if (ok) nextCount = add(next, nextCount, current[index]! + 1, base + position + 1);
-    }
-    [current, next] = [next, current];
-    currentCount = nextCount;
+function simulate(machine: Matcher, value: string): boolean {
+  let current = machine.current;
+  let next = machine.next;
+  const initial = machine.closures[0]!;
+  current.set(initial);
+  let count = initial.length;
+  for (let position = 0; position < value.length && count > 0; position++) {
+    count = advance(machine, current, count, value.charCodeAt(position), next);
+    const swap = current;
+    current = next;
+    next = swap;
   }
-  for (let index = 0; index < currentCount; index++) if (program[current[index]!]!.op === MATCH) return true;
+  for (let index = 0; index < count; index++) if (machine.program[current[index]!]!.op === MATCH) return true;
   return false;
 }
 

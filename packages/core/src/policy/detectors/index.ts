@@ -52,10 +52,10 @@
  *   (`020 7946 0958`); a NANP-shaped figure with a valid area code is reported (`212-555-0147` as a part
  *   number, unless labelled). libphonenumber's own check costs ~15–20 µs per number, so the common shapes
  *   (North American; international with spaces, dashes, dots, one group in parentheses, a national
- *   prefix; with or without an extension) are decided from its metadata compiled once, with the same
- *   verdict (`phone-validity.ts`); the others (a non-geographic code, a prefix rule that rewrites the
- *   number, some invalid numbers) are validated by libphonenumber within a budget
- *   of 64 plus one per 2,048 characters of text, and past it reported with `detail: 'unvalidated'`.
+ *   prefix, a non-geographic code; with or without an extension) are decided from its metadata compiled
+ *   once, with the same verdict (`phone-validity.ts`); the others (two groups in parentheses, a prefix
+ *   rule that rewrites the number, some invalid numbers) are validated by libphonenumber within a budget
+ *   of 32 plus one per 16,384 characters of text, and past it reported with `detail: 'unvalidated'`.
  *
  * - **`payment_card`**: 13–19 digits, as one run or in a card layout with one separator throughout (single
  *   spaces or dashes): groups of 4 with a last group of 1–5 (`4-4-4-4`, `4-4-4-4-3`, `4-4-5`) or the

@@ -13,6 +13,7 @@
 import { Metadata } from 'libphonenumber-js/core';
 import metadataJson from 'libphonenumber-js/max/metadata';
 import { isDigitCode } from './chars';
+import { compileDigitPatterns, type DigitAutomaton, matchDigits, matchPrefixes } from './phone-automaton';
 
 /** The number types `getNumberType` tries (fixed line first), as libphonenumber-js names them. */
 const TYPES = [
@@ -48,7 +49,16 @@ interface CountryRules {
   readonly country: string;
   /** Anchored at the start: `nationalNumber.search(leadingDigits) === 0` in libphonenumber-js. */
   readonly leadingDigits: RegExp | undefined;
+  readonly leadingPattern: string | undefined;
   readonly national: RegExp;
+  readonly nationalPattern: string;
+  /**
+   * The national pattern (bit 0) and the type patterns (bit 1 + their index) as one automaton, built on
+   * first use (`null`: a pattern it does not support; the expressions are used).
+   */
+  automaton: DigitAutomaton | null | undefined;
+  /** By number length: the bits of the types that length can be, computed on first use. */
+  readonly typeBits: number[];
   /** The country's possible national number lengths, ascending. */
   readonly possibleLengths: readonly number[] | undefined;
   /** The type patterns and their possible lengths; `undefined` when the country has no number types. */
@@ -80,19 +90,53 @@ function compileCountry(metadata: RuntimeMetadata, country: string): CountryRule
     }
     types = list;
   }
+  const nationalPattern = metadata.nationalNumberPattern();
   return {
     country,
     leadingDigits: leadingDigits ? new RegExp(`^(?:${leadingDigits})`) : undefined,
-    national: whole(metadata.nationalNumberPattern()),
+    leadingPattern: leadingDigits || undefined,
+    national: whole(nationalPattern),
+    nationalPattern,
+    automaton: undefined,
+    typeBits: [],
     possibleLengths: metadata.possibleLengths(),
     types,
     typesByLength: new Map(),
   };
 }
 
+/** The accept mask of `nationalNumber` in the country's automaton, or `undefined` (use the expressions). */
+function digitMask(rules: CountryRules, nationalNumber: string): number | undefined {
+  if (rules.automaton === undefined)
+    rules.automaton =
+      compileDigitPatterns([rules.nationalPattern, ...(rules.types ?? []).map((type) => type.pattern)]) ?? null;
+  return rules.automaton === null ? undefined : matchDigits(rules.automaton, nationalNumber);
+}
+
+/** The automaton's bits of the types a number of `length` digits can be (their possible lengths). */
+function typeBitsAt(rules: CountryRules, length: number): number {
+  let bits = rules.typeBits[length];
+  if (bits === undefined) {
+    bits = 0;
+    for (const [index, type] of (rules.types ?? []).entries())
+      if (!type.lengths || type.lengths.includes(length)) bits |= 1 << (index + 1);
+    rules.typeBits[length] = bits;
+  }
+  return bits;
+}
+
+/** The number matches the country's national pattern. */
+function matchesNational(rules: CountryRules, nationalNumber: string): boolean {
+  const mask = digitMask(rules, nationalNumber);
+  return mask === undefined ? rules.national.test(nationalNumber) : (mask & 1) !== 0;
+}
+
 /** `getNumberType(...) !== undefined` in libphonenumber-js. */
 function hasType(rules: CountryRules, nationalNumber: string): boolean {
-  if (!rules.types || !rules.national.test(nationalNumber)) return false;
+  if (!rules.types) return false;
+  const mask = digitMask(rules, nationalNumber);
+  if (mask !== undefined) return (mask & 1) !== 0 && (mask & typeBitsAt(rules, nationalNumber.length)) !== 0;
+  if (!rules.national.test(nationalNumber)) return false;
   const length = nationalNumber.length;
   let joined = rules.typesByLength.get(length);
   if (joined === undefined) {
@@ -107,7 +151,7 @@ function hasType(rules: CountryRules, nationalNumber: string): boolean {
 
 /** `isValid` for a number already assigned to this country. */
 function isValidFor(rules: CountryRules, nationalNumber: string): boolean {
-  return rules.types ? hasType(rules, nationalNumber) : rules.national.test(nationalNumber);
+  return rules.types ? hasType(rules, nationalNumber) : matchesNational(rules, nationalNumber);
 }
 
 /**
@@ -143,13 +187,38 @@ export function compileNationalValidity(
   const leading = countries.flatMap((country) => (country.leadingDigits ? [country.leadingDigits.source] : []));
   // Does any country claim the number by its leading digits? Usually not: then only the countries
   // without leading digits can claim it (by type), and they are tried alone.
-  const anyLeading = leading.length === 0 ? undefined : new RegExp(leading.join('|'));
+  // (Anchored as a whole, so the engine tries the start only, not every position of the number.)
+  const anyLeading = leading.length === 0 ? undefined : new RegExp(`^(?:${leading.join('|')})`);
   // The fallback country already failed its types when it is one of those (and has types).
   const fallbackTried =
     fallback?.types !== undefined && claimByType.some((country) => country.country === fallback.country);
   const unclaimed = (nationalNumber: string): boolean =>
     fallback !== undefined && !fallbackTried && isValidFor(fallback, nationalNumber);
+  // The leading digits of every country as one automaton read over the number's prefixes: bit `i` of
+  // its mask when the `i`-th country with leading digits claims the number (by `bits`, in order).
+  const withLeading = countries.filter((country) => country.leadingPattern !== undefined);
+  const leadingAutomaton =
+    withLeading.length > 0 && withLeading.length <= 30
+      ? compileDigitPatterns(withLeading.map((country) => country.leadingPattern!))
+      : undefined;
+  const bits = countries.map((country) => {
+    const index = withLeading.indexOf(country);
+    return index === -1 ? 0 : 1 << index;
+  });
   return (nationalNumber) => {
+    const claims = leadingAutomaton === undefined ? undefined : matchPrefixes(leadingAutomaton, nationalNumber);
+    if (claims !== undefined) {
+      if (claims === 0) {
+        for (const country of claimByType) if (hasType(country, nationalNumber)) return true;
+        return unclaimed(nationalNumber);
+      }
+      for (const [index, country] of countries.entries()) {
+        if (bits[index] !== 0) {
+          if ((claims & bits[index]!) !== 0) return isValidFor(country, nationalNumber);
+        } else if (hasType(country, nationalNumber)) return true;
+      }
+      return unclaimed(nationalNumber);
+    }
     if (anyLeading === undefined || !anyLeading.test(nationalNumber)) {
       for (const country of claimByType) if (hasType(country, nationalNumber)) return true;
       return unclaimed(nationalNumber);
@@ -177,24 +246,26 @@ let runtime: RuntimeMetadata | undefined;
  * What libphonenumber-js's `findPhoneNumbersInText(candidate, { defaultCountry: 'US' })` says about the
  * start of a phone-shaped candidate: the length of the valid number starting at 0, or `undefined` when
  * there is none; {@link UNDECIDED} for a shape this does not reproduce (an international number not valid
- * as a whole and with an extension, with a national prefix rule that rewrites the number, with a non-geographic calling code,
+ * as a whole and with an extension, with a national prefix rule that rewrites the number,
  * or not valid as a whole and written with parentheses or with a part after a dot that starts with 0;
- * a North American number starting with 0 or 1). Decided here:
+ * a North-American-shaped number starting with the international prefix 011). Decided here:
  *
  * - North American numbers (`(415) 555-2671`, `1-415-555-2671`, `4155552671`, `415-555-2671 ext. 12`):
  *   the 10-digit national number (a leading `1` is the national prefix) against calling code 1's
- *   countries; an extension is part of a valid number.
+ *   countries; an extension is part of a valid number. A national number starting with 0 or 1 is not
+ *   valid (unless it starts with 011, read as an international number: left to libphonenumber).
  * - International numbers (`+44 20 7946 0958`, `+49-30-1234567`, `+44 (0)20 7946 0958`): the calling
  *   code (the shortest prefix of 1–3 digits that is one), a national prefix stripped as libphonenumber
  *   strips it, then the rest against that code's countries. When the whole number is not valid,
  *   libphonenumber tries parts of it (its "inner matches": the part before the first dot, the parts
  *   after dots, the part before the first space): so does this.
  */
-export function compiledVerdict(candidate: string): number | undefined {
-  const extension = EXTENSION.exec(candidate);
+export function compiledVerdict(candidate: string, withExtension = true): number | undefined {
+  // (`withExtension: false`: the caller knows there is none, and the search is skipped.)
+  const extension = withExtension ? EXTENSION.exec(candidate) : null;
   if (extension !== null) {
     const number = candidate.slice(0, extension.index);
-    const base = compiledVerdict(number);
+    const base = compiledVerdict(number, false);
     // A number valid as a whole is valid with its extension. A North American number that is not is
     // not; an international one is then searched for parts, which this does not reproduce with an
     // extension.
@@ -215,45 +286,71 @@ export function compiledVerdict(candidate: string): number | undefined {
   digits = run === 0 ? candidate : digits + candidate.slice(run);
   if (digits.length === 11 && digits.charCodeAt(0) === 49) digits = digits.slice(1);
   else if (digits.length !== 10) return UNDECIDED;
-  // A national number starting with 0 or 1 is never valid in the plan, but 011 is the US international
-  // prefix: libphonenumber reads those as international numbers.
-  if (digits.charCodeAt(0) < 50) return UNDECIDED;
+  // A national number starting with 0 or 1 is never valid in the plan (libphonenumber keeps the `1` of
+  // `1 015 …` as part of the number when what follows is not a possible national number), but 011 is
+  // the US international prefix: libphonenumber reads `011 …` as an international number.
+  if (digits.charCodeAt(0) < 50) return digits.startsWith('011') ? UNDECIDED : undefined;
   northAmerican ??= compileNationalValidity('1', DEFAULT_COUNTRY);
   return northAmerican(digits) ? candidate.length : undefined;
 }
+
+/** libphonenumber's `PUB_PAGES` (`isValidCandidate.js`): bounded repetitions on a candidate of ≤ 48 characters. */
+const PAGE_RANGE = /\d{1,5}-+\d{1,5}\s{0,4}\(\d{1,4}/;
 
 function international(candidate: string): number | undefined {
   let digits = '';
   let run = 1;
   let beforeSpace = -1;
   let beforeDot = -1;
+  let beforeParenthesis = -1;
   let parentheses = 0;
   let dash = false;
   for (let index = 1; index < candidate.length; index++) {
     const code = candidate.charCodeAt(index);
     if (isDigitCode(code)) continue;
     if (code === 40) parentheses++;
-    else if (code === 45) dash = true;
+    // A dash before the opening parenthesis (after it, the page-range test cannot match).
+    else if (code === 45) dash ||= parentheses === 0;
     // Spaces, dashes, dots and parentheses only: an extension is left to libphonenumber.
     else if (code !== 32 && code !== 41 && code !== 46) return UNDECIDED;
     digits += candidate.slice(run, index);
     run = index + 1;
     if (code === 32 && beforeSpace === -1) beforeSpace = digits.length;
     if (code === 46 && beforeDot === -1) beforeDot = digits.length;
+    if (code === 40) beforeParenthesis = digits.length;
   }
   digits += candidate.slice(run);
   // libphonenumber's matcher rejects some bracketed candidates before parsing them (`12-34 (5`, as a
-  // page range) and trims a closing one at the end): one group in parentheses, without dashes and
-  // followed by digits, is decided here.
-  if (parentheses > 1 || (parentheses === 1 && (dash || candidate.endsWith(')')))) return UNDECIDED;
+  // page range: digits, a dash and digits before the parenthesis) and trims a closing one at the end):
+  // one group in parentheses, not a page range and followed by digits (`+1 (415) 555-2671`,
+  // `+44-(20) 7946 0958`), is decided here.
+  if (parentheses > 1 || (parentheses === 1 && ((dash && PAGE_RANGE.test(candidate)) || candidate.endsWith(')'))))
+    return UNDECIDED;
   const whole = internationalValidity(digits);
   if (whole === undefined) return UNDECIDED;
   if (whole) return candidate.length;
-  // Not valid as a whole: libphonenumber then tries parts of it ("inner matches"), in this order: with
-  // parentheses, more than is reproduced here; then the part before the first dot, then each part
-  // after a dot (read as a US national number: valid, it is a match that does not start at 0); then
+  // Not valid as a whole: libphonenumber then tries parts of it ("inner matches"), in this order: the
+  // part before a parenthesis, then the part from it (read as a US national number: valid, it is a
+  // match that does not start at 0); the part before the first dot, then each part after a dot; then
   // the part before the first space. Later parts never start at 0.
-  if (parentheses > 0) return UNDECIDED;
+  if (parentheses === 1) {
+    const opening = candidate.indexOf('(');
+    const space = candidate.indexOf(' ');
+    // Reproduced without dots, and with the first space (if any) before the parenthesis (a part that
+    // ends inside one is not a candidate for libphonenumber's matcher).
+    if (beforeDot !== -1 || space > opening) return UNDECIDED;
+    const before = internationalValidity(digits.slice(0, beforeParenthesis));
+    if (before === undefined) return UNDECIDED;
+    // The part before the parenthesis, up to its last digit (libphonenumber trims the rest).
+    if (before) {
+      let cut = opening;
+      while (!isDigitCode(candidate.charCodeAt(cut - 1))) cut--;
+      return cut;
+    }
+    const after = nationalPartValidity(digits.slice(beforeParenthesis));
+    if (after === undefined) return UNDECIDED;
+    if (after) return undefined;
+  } else if (parentheses > 0) return UNDECIDED;
   if (beforeDot !== -1) {
     const prefix = internationalValidity(digits.slice(0, beforeDot));
     if (prefix === undefined) return UNDECIDED;
@@ -272,15 +369,23 @@ function international(candidate: string): number | undefined {
 
 /**
  * Whether libphonenumber reads `part` (digits, spaces and dashes) as a valid US national number, or
- * `undefined` when not decided here (a part starting with `0` and longer than 6 digits: `011` is the
- * US international prefix). Up to 6 digits never are; 10 digits are a North American number, and so
- * are `1` and 10 digits; any other length is not a valid US number.
+ * `undefined` when not decided here (a part starting with `011`, the US international prefix, and
+ * longer than 6 digits). Up to 6 digits never are, nor a part starting with any other `0`; 10 digits
+ * are a North American number, and so are `1` and 10 digits and `11` and 10 digits; any other length is
+ * not a valid US number.
  */
 function nationalPartValidity(part: string): boolean | undefined {
   const digits = part.replace(SEPARATORS, '');
   if (digits.length <= 6) return false;
-  if (digits.charCodeAt(0) === 48) return undefined;
-  const national = digits.length === 11 && digits.charCodeAt(0) === 49 ? digits.slice(1) : digits;
+  if (digits.charCodeAt(0) === 48) return digits.startsWith('011') ? undefined : false;
+  // `1` and 10 digits: the national prefix. `11` and 10 digits: calling code 1 written without `+`
+  // (libphonenumber's `extractCountryCallingCodeFromInternationalNumberWithoutPlusSign`), then the prefix.
+  const national =
+    digits.length === 11 && digits.charCodeAt(0) === 49
+      ? digits.slice(1)
+      : digits.length === 12 && digits.startsWith('11')
+        ? digits.slice(2)
+        : digits;
   if (national.length !== 10 || national.charCodeAt(0) < 50) return false;
   northAmerican ??= compileNationalValidity('1', DEFAULT_COUNTRY);
   return northAmerican(national);
@@ -296,6 +401,8 @@ interface CallingCodePlan {
   /** Its national prefix for parsing, anchored (`null`: none). */
   readonly prefix: RegExp | null;
   readonly transform: boolean;
+  /** Every country of the code has the main country's possible lengths (no need to find the claimant). */
+  readonly sameLengths: boolean;
 }
 /** By calling code as a number (1–999): its plan; `null` when not decided here; `false`: not a code. */
 const plans: (CallingCodePlan | null | false | undefined)[] = [];
@@ -336,8 +443,10 @@ function withoutNationalPrefix(plan: CallingCodePlan, number: string): string | 
   if (groups > 0 && match[groups] && plan.transform) return undefined;
   const stripped = number.slice(match[0].length);
   if (stripped === number) return number;
-  if (plan.main.national.test(number) && !plan.main.national.test(stripped)) return number;
-  const lengths = (claimant(plan.countries, stripped) ?? plan.main).possibleLengths;
+  if (matchesNational(plan.main, number) && !matchesNational(plan.main, stripped)) return number;
+  const lengths = plan.sameLengths
+    ? plan.main.possibleLengths
+    : (claimant(plan.countries, stripped) ?? plan.main).possibleLengths;
   if (lengths && lengths.length > 0) {
     const length = stripped.length;
     // `checkNumberLength`: TOO_SHORT or INVALID_LENGTH keep the prefix (TOO_LONG strips it).
@@ -351,8 +460,23 @@ function withoutNationalPrefix(plan: CallingCodePlan, number: string): string | 
 function compileCallingCode(callingCode: string): CallingCodePlan | null | false {
   runtime ??= new Metadata(metadataJson) as unknown as RuntimeMetadata;
   if (!runtime.hasCallingCode(callingCode)) return false;
-  // Non-geographic codes (+800, +870, ...) have plans of their own: not decided here.
-  if (runtime.isNonGeographicCallingCode(callingCode)) return null;
+  // Non-geographic codes (+800, +808, +870, +878, +881–+883, +888, +979): libphonenumber-js keeps them
+  // as numbering plans of their own (the "001" entity), with no country, no national prefix and no
+  // leading digits, and `isValid` selects the plan by the calling code: the number matches the plan's
+  // national pattern and one of its number types.
+  if (runtime.isNonGeographicCallingCode(callingCode)) {
+    const plan = compileCountry(runtime, callingCode);
+    // None has a national prefix today; one that gets it is left to libphonenumber.
+    if (runtime.nationalPrefixForParsing()) return null;
+    return {
+      valid: (nationalNumber) => isValidFor(plan, nationalNumber),
+      countries: [plan],
+      main: plan,
+      prefix: null,
+      transform: false,
+      sameLengths: true,
+    };
+  }
   const codes = runtime.getCountryCodesForCallingCode(callingCode);
   if (!codes || codes.length === 0) return null;
   const countries = codes.map((country) => compileCountry(runtime!, country));
@@ -364,5 +488,8 @@ function compileCallingCode(callingCode: string): CallingCodePlan | null | false
     main: countries[0]!,
     prefix: prefix ? new RegExp(`^(?:${prefix})`) : null,
     transform: Boolean(runtime.nationalPrefixTransformRule()),
+    sameLengths: countries.every(
+      (country) => String(country.possibleLengths) === String(countries[0]!.possibleLengths),
+    ),
   };
 }

@@ -9,8 +9,9 @@
 // number only when `isValid()`), not on the whole text: over a text with many figures it costs
 // milliseconds, while the shape match below rejects ordinary figures in microseconds.
 import { findPhoneNumbersInText } from 'libphonenumber-js/max';
-import { continuesNumber, inSpacedNumberRow, isWordAt } from './chars';
+import { continuesNumber, inSpacedNumberRow, isWordCode } from './chars';
 import type { KindDetector } from './internal-types';
+import { endsWithIdLabel, endsWithPhoneKeyword } from './phone-context';
 import { compiledVerdict, UNDECIDED } from './phone-validity';
 import type { Finding } from './types';
 
@@ -26,32 +27,51 @@ const BARE = String.raw`1?\d{10}`;
 const EXTENSION = String.raw`(?:[ ]?(?:ext\.?|extension|x)[ ]?\d{1,6})?`;
 const CANDIDATE = new RegExp(`(?:(${INTERNATIONAL})|(${NANP})|(${BARE}))${EXTENSION}`, 'gi');
 
-/** Characters that glue a number to a neighbouring id, path, amount or address. */
-const GLUE_BEFORE = new Set(['-', '_', '.', '/', '\\', '#', '@', '$', '€', '£', '¥', '+', '&', '=']);
-const GLUE_AFTER = new Set(['-', '_', '/', '\\', '@', '%', '+']);
+/**
+ * Characters that glue a number to a neighbouring id, path, amount or address, before it
+ * (`- _ . / \ # @ $ € £ ¥ + & =`) and after it (`- _ / \ @ % +`).
+ */
+function gluesBefore(code: number): boolean {
+  switch (code) {
+    case 45:
+    case 95:
+    case 46:
+    case 47:
+    case 92:
+    case 35:
+    case 64:
+    case 36:
+    case 0x20ac:
+    case 0xa3:
+    case 0xa5:
+    case 43:
+    case 38:
+    case 61:
+      return true;
+    default:
+      return false;
+  }
+}
+function gluesAfter(code: number): boolean {
+  return code === 45 || code === 95 || code === 47 || code === 92 || code === 64 || code === 37 || code === 43;
+}
 
-/** An identifier label right before a number: `Order #`, `SKU:`, `Invoice No.`, `ref`. */
-const ID_LABEL =
-  /\b(?:order|invoice|inv|sku|po|ref|reference|ticket|case|tracking|serial|part|item|id|acct|account|confirmation|booking|transaction|txn)\s*(?:no\.?|num(?:ber)?\.?|#)?\s*[:#.]?\s*$/i;
-/** A phone keyword within a few characters before a bare digit run. */
-const PHONE_KEYWORD =
-  /\b(?:phone|tel|telephone|mobile|cell|cellphone|call|fax|sms|text|whatsapp|contact|reach)\b[^\d\n]{0,16}$/i;
-
-const LOOKBEHIND = 32;
 const MAX_LENGTH = 48;
 
 /**
  * Most candidates are validated from libphonenumber's metadata compiled once (`phone-validity.ts`, well
- * under a microsecond each). The shapes that code leaves to libphonenumber itself (an extension, a
- * national prefix or parentheses after a `+` country code, a non-geographic code, a North American
- * figure starting with 0 or 1) cost ~15–20 µs each there, so a text gets at most
- * `PHONE_VALIDATIONS_BASE` of those plus one per `PHONE_VALIDATION_CHARACTERS` characters (1 MB:
- * ~570, ~11 ms): a budget that grows with the text, so it adds a bounded cost per MB rather than a fixed
- * cost per text. Past it, such a candidate (it passed the shape and context checks) is reported
- * unvalidated, with `detail: 'unvalidated'`: over-reported rather than scanned for seconds, and flagged.
+ * under a microsecond each). The few shapes that code leaves to libphonenumber itself (an international
+ * number not valid as a whole and written with an extension, two groups in parentheses, a dash before
+ * one, or a dot and a parenthesis; a national prefix rule that rewrites the number; `011` read as the
+ * US international prefix) cost ~15–20 µs each there, up to ~100 µs when libphonenumber then tries
+ * parts of the number, so a text gets at most `PHONE_VALIDATIONS_BASE` of those plus one per
+ * `PHONE_VALIDATION_CHARACTERS` characters (1 MB: 96): a budget that grows with the text, so it adds a
+ * bounded cost per MB rather than a fixed cost per text. Past it, such a candidate (it passed the shape
+ * and context checks) is reported unvalidated, with `detail: 'unvalidated'`: over-reported rather than
+ * scanned for seconds, and flagged.
  */
-export const PHONE_VALIDATIONS_BASE = 64;
-export const PHONE_VALIDATION_CHARACTERS = 2048;
+export const PHONE_VALIDATIONS_BASE = 32;
+export const PHONE_VALIDATION_CHARACTERS = 16_384;
 
 /** How many candidates libphonenumber validates itself in a text of `length` characters. */
 export function phoneValidationBudget(length: number): number {
@@ -74,16 +94,16 @@ function scan(text: string, out: Finding[]): void {
     const start = match.index;
     const candidate = match[0];
     const end = start + candidate.length;
-    const international = match[1] !== undefined;
-    const bare = match[3] !== undefined;
+    const number = match[1] ?? match[2] ?? match[3]!;
     if (!standsAlone(text, start, end)) continue;
-    if (!international) {
+    if (match[1] === undefined) {
       if (candidate.includes(' ') && inSpacedNumberRow(text, start, end)) continue;
-      const before = text.slice(Math.max(0, start - LOOKBEHIND), start);
-      if (ID_LABEL.test(before)) continue;
-      if (bare && !PHONE_KEYWORD.test(before)) continue;
+      // (Bare digits without a keyword first: the cheaper test, and the common reason to skip.)
+      if (match[3] !== undefined && !endsWithPhoneKeyword(text, start)) continue;
+      if (endsWithIdLabel(text, start)) continue;
     }
-    let found = compiledVerdict(candidate);
+    // The shape's own groups say whether an extension follows the number.
+    let found = compiledVerdict(candidate, number.length < candidate.length);
     if (found !== UNDECIDED) {
       if (found !== undefined) out.push({ kind: 'phone', start, end: start + found });
       continue;
@@ -103,8 +123,14 @@ function scan(text: string, out: Finding[]): void {
 }
 
 function standsAlone(text: string, start: number, end: number): boolean {
-  if (isWordAt(text, start - 1) || isWordAt(text, end)) return false;
-  if (GLUE_BEFORE.has(text[start - 1] ?? '') || GLUE_AFTER.has(text[end] ?? '')) return false;
+  if (start > 0) {
+    const code = text.charCodeAt(start - 1);
+    if (isWordCode(code) || gluesBefore(code)) return false;
+  }
+  if (end < text.length) {
+    const code = text.charCodeAt(end);
+    if (isWordCode(code) || gluesAfter(code)) return false;
+  }
   return !continuesNumber(text, start, end);
 }
 
