@@ -215,15 +215,13 @@ export class RedisStore implements GovernanceStore {
 
   async settle(id: string, actual: SettleAmounts, lines?: readonly BudgetLine[]): Promise<SettleResult> {
     assertSettleAmounts(this.kind, id, actual, lines);
-    const amounts: Record<string, string> = {};
-    for (const [unit, amount] of Object.entries(actual)) if (amount != null) amounts[unit] = String(amount);
-    const reply = (await this.script(
-      'settle',
-      'genopsV1Settle',
-      id,
-      JSON.stringify(amounts),
-      lines ? encodeLines(lines) : '',
-    )) as Reply;
+    // Unit and amount pairs, read by the script without a JSON decode.
+    const args: ScriptArg[] = [id, lines ? encodeLines(lines) : ''];
+    for (const unit in actual) {
+      const amount = actual[unit as LineUnit];
+      if (amount != null) args.push(unit, String(amount));
+    }
+    const reply = (await this.script('settle', 'genopsV1Settle', ...args)) as Reply;
     return { open: reply[0] === 1, lines: decodeStates(reply, 1) };
   }
 
