@@ -289,7 +289,7 @@ describe('RedisStore commands per call', () => {
     }
   });
 
-  it('extends a calendar line\'s TTL when a reservation\'s lease outlives its period', async () => {
+  it("extends a calendar line's TTL when a reservation's lease outlives its period", async () => {
     const store = fresh();
     const admin = new Redis(redis.url());
     try {
