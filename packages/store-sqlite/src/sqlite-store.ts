@@ -85,6 +85,8 @@ interface LineRow {
   bucketMs: number | null;
   /** Last reserve or commit (epoch ms), to drop idle rolling lines. */
   touchedAt: number;
+  /** The row as read from the file (unset for a row this transaction creates): what saving must change. */
+  stored?: LineRow;
 }
 
 interface ReservationRow {
@@ -198,103 +200,39 @@ export class SqliteStore implements GovernanceStore {
     this.db = db;
   }
 
+  /** Reserves in the next group commit (shared with other writes asked for before the microtasks drain). */
   async reserve(request: ReserveRequest): Promise<ReserveResult> {
     assertReserveAmounts(this.kind, request);
     const now = this.begin();
     this.sweepWhenDue(now);
-    return this.batched(() => {
-      this.expireLeases(now);
-      if (this.statements.reservationExists.get(request.id))
-        throw new Error(`genops: reservation "${request.id}" is already open`);
-      const lines = request.lines.map(copyLine);
-      const rows: Rows = new Map();
-      // Amounts this request already asks of a key, for a request that names the same key twice.
-      const asked = new Map<string, number>();
-      for (const line of lines) {
-        const before = asked.get(line.key) ?? 0;
-        asked.set(line.key, before + line.amount);
-        if (line.amount === 0 || !line.enforce) {
-          const row = this.loadRow(rows, line.key);
-          if (row) this.assertFits('reserve', request.id, row, before + line.amount, now);
-          continue;
-        }
-        const row = this.loadRow(rows, line.key);
-        if (row) this.configure(row, line, now);
-        const current = row ? this.state(row, now) : emptyState(line);
-        assertLedgerTotal(
-          this.kind,
-          'reserve',
-          request.id,
-          line.key,
-          current.used + current.reserved + before + line.amount,
-        );
-        if (current.used + current.reserved + before + line.amount > line.limit) {
-          this.saveRows(rows);
-          return { ok: false, failed: current, requested: line.amount };
-        }
-      }
-      const reserved = lines.map((line) => {
-        const row = this.rowFor(rows, line, now);
-        row.reserved += line.amount;
-        row.touchedAt = now;
-        return row;
-      });
-      // A request sent at once is stored marked sent in this write (no second one for `markSent`).
-      const sent = request.sent === true;
-      this.statements.insertReservation.run(
-        request.id,
-        JSON.stringify(lines),
-        now,
-        now + Math.max(0, request.leaseMs),
-        sent ? 1 : 0,
-      );
-      const states = reserved.map((row) => this.state(row, now));
-      this.saveRows(rows);
-      return sent ? { ok: true, lines: states, sent: true } : { ok: true, lines: states };
-    });
+    return this.batched(() => this.reserveIn(request, now));
   }
 
+  /**
+   * {@link reserve} in its own write transaction, now: the governor calls it, so a governed call waits on
+   * no promise for a store that answers synchronously anyway.
+   */
+  reserveSync(request: ReserveRequest): ReserveResult {
+    assertReserveAmounts(this.kind, request);
+    const now = this.begin();
+    this.sweepWhenDue(now);
+    return this.write(() => this.reserveIn(request, now));
+  }
+
+  /** Settles in the next group commit (see {@link reserve}). */
   async settle(id: string, actual: SettleAmounts, lines?: readonly BudgetLine[]): Promise<SettleResult> {
     assertSettleAmounts(this.kind, id, actual, lines);
     const now = this.begin();
     this.sweepWhenDue(now);
-    return this.batched(() => {
-      this.expireLeases(now);
-      const rows: Rows = new Map();
-      const reservation = this.statements.selectReservation.get(id) as ReservationRow | undefined;
-      const settling = reservation ? (JSON.parse(reservation.lines) as BudgetLine[]) : (lines ?? []);
-      for (const line of settling) {
-        // An open reservation's own amount leaves the line as its actual amount enters it.
-        const row = this.loadRow(rows, line.key);
-        const amount = (actual[line.unit] ?? 0) - (reservation ? line.amount : 0);
-        if (row) this.assertFits('settle', id, row, amount, now);
-      }
-      if (!reservation) {
-        // The lease expired while the call ran: its reservation was released, but what it cost still
-        // counts, once: a repeat of a settlement (a replay after a lost reply) commits nothing.
-        const repeated = this.statements.selectSettled.get(id) !== undefined;
-        const committed = (lines ?? []).map((line) => {
-          const row = this.rowOf(rows, line, now);
-          if (!repeated) this.commit(row, actual[line.unit] ?? 0, now, now);
-          return row;
-        });
-        const states = committed.map((row) => this.state(row, now));
-        this.saveRows(rows);
-        if (!repeated && lines) this.statements.insertSettled.run(id, now, now + this.retentionMs);
-        return { open: false, lines: states };
-      }
-      // Kept as settled for one lease length: a settlement repeated after a lost reply commits nothing.
-      this.statements.markSettled.run(now + Math.max(0, reservation.expires_at - reservation.started_at), id);
-      const committed = (JSON.parse(reservation.lines) as BudgetLine[]).map((line) => {
-        const row = this.rowOf(rows, line, now);
-        row.reserved = Math.max(0, row.reserved - line.amount);
-        this.commit(row, actual[line.unit] ?? 0, reservation.started_at, now);
-        return row;
-      });
-      const states = committed.map((row) => this.state(row, now));
-      this.saveRows(rows);
-      return { open: true, lines: states };
-    });
+    return this.batched(() => this.settleIn(id, actual, lines, now));
+  }
+
+  /** {@link settle} in its own write transaction, now (see {@link reserveSync}). */
+  settleSync(id: string, actual: SettleAmounts, lines?: readonly BudgetLine[]): SettleResult {
+    assertSettleAmounts(this.kind, id, actual, lines);
+    const now = this.begin();
+    this.sweepWhenDue(now);
+    return this.write(() => this.settleIn(id, actual, lines, now));
   }
 
   async release(id: string): Promise<boolean> {
@@ -310,12 +248,115 @@ export class SqliteStore implements GovernanceStore {
   }
 
   async markSent(id: string): Promise<boolean> {
+    return this.markSentSync(id);
+  }
+
+  /** {@link markSent} now, in its own write transaction. */
+  markSentSync(id: string): boolean {
     const now = this.begin();
     this.sweepWhenDue(now);
-    return this.batched(() => {
+    return this.write(() => {
       this.expireLeases(now);
       return this.statements.markSent.run(id).changes === 1;
     });
+  }
+
+  /** Inside a write transaction. */
+  private reserveIn(request: ReserveRequest, now: number): ReserveResult {
+    this.expireLeases(now);
+    if (this.statements.reservationExists.get(request.id))
+      throw new Error(`genops: reservation "${request.id}" is already open`);
+    const lines = request.lines.map(copyLine);
+    const rows: Rows = new Map();
+    // Amounts this request already asks of a key, for a request that names the same key twice.
+    const asked = new Map<string, number>();
+    for (const line of lines) {
+      const before = asked.get(line.key) ?? 0;
+      asked.set(line.key, before + line.amount);
+      if (line.amount === 0 || !line.enforce) {
+        const row = this.loadRow(rows, line.key);
+        if (row) this.assertFits('reserve', request.id, row, before + line.amount, now);
+        continue;
+      }
+      const row = this.loadRow(rows, line.key);
+      if (row) this.configure(row, line, now);
+      const current = row ? this.state(row, now) : emptyState(line);
+      assertLedgerTotal(
+        this.kind,
+        'reserve',
+        request.id,
+        line.key,
+        current.used + current.reserved + before + line.amount,
+      );
+      if (current.used + current.reserved + before + line.amount > line.limit) {
+        this.saveRows(rows);
+        return { ok: false, failed: current, requested: line.amount };
+      }
+    }
+    const reserved = lines.map((line) => {
+      const row = this.rowFor(rows, line, now);
+      row.reserved += line.amount;
+      row.touchedAt = now;
+      return row;
+    });
+    // A request sent at once is stored marked sent in this write (no second one for `markSent`).
+    const sent = request.sent === true;
+    this.statements.insertReservation.run(
+      request.id,
+      JSON.stringify(lines),
+      now,
+      now + Math.max(0, request.leaseMs),
+      sent ? 1 : 0,
+    );
+    const states = reserved.map((row) => this.state(row, now));
+    this.saveRows(rows);
+    return sent ? { ok: true, lines: states, sent: true } : { ok: true, lines: states };
+  }
+
+  /** Inside a write transaction. */
+  private settleIn(
+    id: string,
+    actual: SettleAmounts,
+    lines: readonly BudgetLine[] | undefined,
+    now: number,
+  ): SettleResult {
+    this.expireLeases(now);
+    const rows: Rows = new Map();
+    const reservation = this.statements.selectReservation.get(id) as ReservationRow | undefined;
+    // The reservation's own lines, parsed once.
+    const reserved = reservation ? (JSON.parse(reservation.lines) as BudgetLine[]) : undefined;
+    const settling = reserved ?? lines ?? [];
+    for (const line of settling) {
+      // An open reservation's own amount leaves the line as its actual amount enters it.
+      const row = this.loadRow(rows, line.key);
+      const amount = (actual[line.unit] ?? 0) - (reservation ? line.amount : 0);
+      if (row) this.assertFits('settle', id, row, amount, now);
+    }
+    if (!reservation) {
+      // The lease expired while the call ran: its reservation was released, but what it cost still
+      // counts, once: a repeat of a settlement (a replay after a lost reply) commits nothing.
+      const repeated = this.statements.selectSettled.get(id, now) !== undefined;
+      const committed = (lines ?? []).map((line) => {
+        const row = this.rowOf(rows, line, now);
+        if (!repeated) this.commit(row, actual[line.unit] ?? 0, now, now);
+        return row;
+      });
+      const states = committed.map((row) => this.state(row, now));
+      this.saveRows(rows);
+      if (!repeated && lines) this.statements.insertSettled.run(id, now, now + this.retentionMs);
+      return { open: false, lines: states };
+    }
+    // Kept as settled for one lease length: a settlement repeated after a lost reply commits nothing.
+    this.statements.markSettled.run(now + Math.max(0, reservation.expires_at - reservation.started_at), id);
+    const committed = (reserved ?? []).map((line) => {
+      const row = this.rowOf(rows, line, now);
+      row.reserved = Math.max(0, row.reserved - line.amount);
+      this.commit(row, actual[line.unit] ?? 0, reservation.started_at, now);
+      return row;
+    });
+    const states = committed.map((row) => this.state(row, now));
+    this.saveRows(rows);
+    return { open: true, lines: states };
   }
 
   async lines(prefix = ''): Promise<LineState[]> {
@@ -347,6 +388,11 @@ export class SqliteStore implements GovernanceStore {
   }
 
   async markOnce(key: string, expiresAt?: number): Promise<boolean> {
+    return this.markOnceSync(key, expiresAt);
+  }
+
+  /** {@link markOnce} now. */
+  markOnceSync(key: string, expiresAt?: number): boolean {
     const now = this.begin();
     this.maintain(now);
     // One statement: inserts the key, or takes it over once it has expired; `changes` is 0 otherwise.
@@ -711,7 +757,7 @@ export class SqliteStore implements GovernanceStore {
     if (cached) return cached;
     const found = this.statements.selectLine.get(key) as LineRow | undefined;
     if (!found) return undefined;
-    const row: LineRow = { ...found };
+    const row: LineRow = { ...found, stored: found };
     rows.set(key, row);
     return row;
   }
@@ -817,8 +863,22 @@ export class SqliteStore implements GovernanceStore {
     };
   }
 
+  /** Writes back the rows: only the counters when the line's configuration is as it was read. */
   private saveRows(rows: Rows): void {
     for (const row of rows.values()) {
+      const stored = row.stored;
+      if (
+        stored &&
+        stored.budget === row.budget &&
+        stored.unit === row.unit &&
+        stored.limit === row.limit &&
+        stored.expiresAt === row.expiresAt &&
+        stored.windowMs === row.windowMs &&
+        stored.bucketMs === row.bucketMs
+      ) {
+        this.statements.updateCounters.run(row.used, row.reserved, row.touchedAt, row.key);
+        continue;
+      }
       this.statements.upsertLine.run(
         row.key,
         row.budget,
@@ -841,16 +901,15 @@ export class SqliteStore implements GovernanceStore {
   }
 
   /**
-   * Releases every reservation whose lease has ended (a holder that never settled), and forgets settled
-   * ones whose repeat is no longer expected. Inside a transaction.
+   * Ends every open reservation whose lease has ended (a holder that never settled): committed when its
+   * request was sent, released otherwise. Inside a transaction. (Settled ones whose repeat is no longer
+   * expected are deleted by the sweep.)
    */
   private expireLeases(now: number): void {
     for (const reservation of this.statements.selectExpiredLeases.all(now) as unknown as (ReservationRow & {
-      settled: number;
       sent: number;
     })[]) {
-      if (reservation.settled === 1) this.statements.deleteReservation.run(reservation.id);
-      else if (reservation.sent === 1) this.commitAtReservation(reservation, now);
+      if (reservation.sent === 1) this.commitAtReservation(reservation, now);
       else this.unreserve(reservation);
     }
   }
@@ -883,6 +942,7 @@ export class SqliteStore implements GovernanceStore {
       statements.sweepBuckets.run(now);
       statements.sweepMarks.run(now);
       statements.sweepApprovals.run(horizon);
+      statements.sweepSettled.run(now);
     });
   }
 
@@ -969,6 +1029,7 @@ function prepareStatements(db: DatabaseSync) {
          used = excluded.used, reserved = excluded.reserved, expires_at = excluded.expires_at,
          window_ms = excluded.window_ms, bucket_ms = excluded.bucket_ms, touched_at = excluded.touched_at`,
     ),
+    updateCounters: prepare('UPDATE lines SET used = ?, reserved = ?, touched_at = ? WHERE key = ?'),
     unreserveLine: prepare('UPDATE lines SET reserved = MAX(0, reserved - ?) WHERE key = ?'),
     /** Line states from a key on, in key order; `used` as `MemoryStore` reads it (0 once the period ended). */
     selectLineStates: prepare(
@@ -1003,12 +1064,13 @@ function prepareStatements(db: DatabaseSync) {
     insertSettled: prepare(
       `INSERT OR REPLACE INTO reservations (id, lines, started_at, expires_at, settled) VALUES (?1, '[]', ?2, ?3, 1)`,
     ),
-    // Expired leases are found before the statement runs, so an unexpired settled row is one still remembered.
-    selectSettled: prepare('SELECT 1 AS found FROM reservations WHERE id = ? AND settled = 1'),
+    // A settled row is remembered until its expires_at; the sweep deletes it some time after.
+    selectSettled: prepare('SELECT 1 AS found FROM reservations WHERE id = ? AND settled = 1 AND expires_at > ?'),
     selectExpiredLeases: prepare(
-      'SELECT id, lines, settled, sent FROM reservations WHERE expires_at <= ? ORDER BY expires_at',
+      'SELECT id, lines, sent FROM reservations WHERE settled = 0 AND expires_at <= ? ORDER BY expires_at',
     ),
-    hasExpiredLeases: prepare('SELECT 1 AS found FROM reservations WHERE expires_at <= ? LIMIT 1'),
+    hasExpiredLeases: prepare('SELECT 1 AS found FROM reservations WHERE settled = 0 AND expires_at <= ? LIMIT 1'),
+    sweepSettled: prepare('DELETE FROM reservations WHERE settled = 1 AND expires_at <= ?'),
     countOpenReservations: prepare('SELECT COUNT(*) AS count FROM reservations WHERE expires_at > ? AND settled = 0'),
 
     markOnce: prepare(
