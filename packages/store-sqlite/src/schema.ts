@@ -97,14 +97,6 @@ const MIGRATIONS: readonly string[] = [
   -- it is committed at its reserved amounts instead of released. Rows written before read as not sent.
   ALTER TABLE reservations ADD COLUMN sent INTEGER NOT NULL DEFAULT 0;
   `,
-  `
-  -- Lease ends indexed apart for open and for settled reservations: the lease scan every write makes reads
-  -- open ones only, and settled rows past their expires_at are deleted in bulk by the housekeeping sweep
-  -- (a settled row past its time no longer counts as remembered) instead of one by one by each write.
-  DROP INDEX IF EXISTS reservations_expires_at;
-  CREATE INDEX IF NOT EXISTS reservations_open_expiry ON reservations (expires_at) WHERE settled = 0;
-  CREATE INDEX IF NOT EXISTS reservations_settled_expiry ON reservations (expires_at) WHERE settled = 1;
-  `,
 ];
 
 /** The schema version from which USD amounts are nano-USD (micro-USD before). */

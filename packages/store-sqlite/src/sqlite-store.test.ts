@@ -297,10 +297,10 @@ describe('SqliteStore', () => {
       const writer = new SqliteStore({ path, now: () => now });
       await writer.reserve({ id: 'old', lines: [usd('b', 100, 60)], leaseMs: 1_000 });
       await writer.close();
-      // The file as schema version 3 left it: no `sent` column (added by version 4).
+      // The file as the previous schema version left it: no `sent` column.
       const db = new DatabaseSync(path);
       db.exec('ALTER TABLE reservations DROP COLUMN sent');
-      db.prepare("UPDATE meta SET value = '3' WHERE key = 'schema_version'").run();
+      db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(SCHEMA_VERSION - 1));
       db.close();
       const store = open({ path, now: () => now });
       expect(await store.openReservations()).toBe(1);
