@@ -179,9 +179,6 @@ export class RedisStore implements GovernanceStore {
         autoResendUnfulfilledCommands: false,
         connectTimeout: this.timeoutMs,
         retryStrategy: (attempt: number) => Math.min(attempt * 100, 1_000),
-        // Scripts called in the same tick (concurrent calls' reserves and settles, an audit append) go out
-        // in one write and come back in one read: fewer system calls on both sides under load.
-        enableAutoPipelining: true,
         ...options.redisOptions,
       } satisfies RedisOptions);
       this.ownsClient = true;
