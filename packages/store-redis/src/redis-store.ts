@@ -12,6 +12,7 @@ import {
   GENESIS_HASH,
   type LineState,
   type LineUnit,
+  preparedAuditEntry,
   type ReserveRequest,
   type ReserveResult,
   type SettleAmounts,
@@ -344,15 +345,9 @@ export class RedisStore implements GovernanceStore {
 
   async appendAudit(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
     if (entries.length === 0) return [];
-    // Stored as JSON and hashed as JSON reads back, so hashes match across stores.
-    const copies = entries.map(
-      (entry): AuditEntry => ({
-        type: entry.type,
-        at: entry.at,
-        subject: entry.subject,
-        data: JSON.parse(JSON.stringify(entry.data)) as Record<string, unknown>,
-      }),
-    );
+    // Stored as JSON and hashed as JSON reads back, so hashes match across stores; serialised once here
+    // (not at all for an entry AuditTrail prepared).
+    const copies: AuditEntry[] = entries.map(preparedAuditEntry);
     return new Promise<AuditRecord[]>((resolve, reject) => {
       this.auditQueue.push({ entries: copies, resolve, reject });
       void this.drainAudit();

@@ -7,6 +7,7 @@ import {
   type ApprovalDecisionInput,
   type ApprovalRecord,
   type ApprovalStatus,
+  AUDIT_DATA_JSON,
   type AuditEntry,
   assertLedgerTotal,
   assertReserveAmounts,
@@ -15,6 +16,7 @@ import {
   chainAuditEntries,
   type LineState,
   type LineUnit,
+  preparedAuditEntry,
   type ReserveRequest,
   type ReserveResult,
   type SettleAmounts,
@@ -492,16 +494,10 @@ export class SqliteStore implements GovernanceStore {
   async appendAudit(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
     this.begin();
     if (entries.length === 0) return [];
-    // Stored and hashed as JSON reads it back, so hashes match across stores and survive a round trip.
-    const texts = entries.map((entry) => JSON.stringify(entry.data));
-    const copies = entries.map(
-      (entry, index): AuditEntry => ({
-        type: entry.type,
-        at: entry.at,
-        subject: entry.subject,
-        data: JSON.parse(texts[index]!) as Record<string, unknown>,
-      }),
-    );
+    // Stored and hashed as JSON reads it back, so hashes match across stores and survive a round trip;
+    // serialised once (not at all for an entry AuditTrail prepared).
+    const copies = entries.map(preparedAuditEntry);
+    const texts = copies.map((entry) => entry[AUDIT_DATA_JSON]);
     const records = await this.batched(() => {
       const tip = this.statements.selectAuditTip.get() as { seq: number; hash: string } | undefined;
       const chained = chainAuditEntries(tip, copies);
