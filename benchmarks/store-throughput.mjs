@@ -8,6 +8,7 @@
 //   node benchmarks/store-throughput.mjs --write    # also rewrite the stores section of docs/benchmarks.md
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,25 +50,52 @@ function lines(index) {
 }
 
 let next = 0;
+/** One reserve + settle, through the synchronous forms when the store has them, as the governor calls it. */
 async function pair(store) {
   const id = `bench-${process.pid}-${next++}`;
-  const result = await store.reserve({ id, lines: lines(next), leaseMs: 600_000 });
+  const request = { id, lines: lines(next), leaseMs: 600_000, sent: true };
+  const result = await (store.reserveSync ? store.reserveSync(request) : store.reserve(request));
   if (!result.ok) throw new Error('the benchmark budget refused a reservation');
-  await store.settle(id, { USD: 1_000, tokens: 250, requests: 1 });
+  const actual = { USD: 1_000, tokens: 250, requests: 1 };
+  await (store.settleSync ? store.settleSync(id, actual) : store.settle(id, actual));
+}
+
+/** Seconds of CPU redis-server has used (INFO cpu, its main thread and children), over a raw connection. */
+function redisCpuSeconds(url) {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let reply = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk) => {
+      reply += chunk;
+      const header = /^\$(\d+)\r\n/.exec(reply);
+      if (header && Buffer.byteLength(reply) >= header[0].length + Number(header[1])) {
+        socket.end();
+        const field = (name) => Number(new RegExp(`${name}:([\\d.]+)`).exec(reply)?.[1] ?? Number.NaN);
+        resolve(field('used_cpu_sys') + field('used_cpu_user'));
+      }
+    });
+    socket.on('error', reject);
+    socket.write('INFO cpu\r\n');
+  });
 }
 
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function measure(name, store) {
+/** `serverCpu`: reads the server's CPU seconds (Redis), for its CPU per pair over the sequential pairs. */
+async function measure(name, store, serverCpu) {
   for (let index = 0; index < WARMUP; index++) await pair(store);
   const times = new Float64Array(SEQUENTIAL);
+  const cpuBefore = await serverCpu?.();
   for (let index = 0; index < SEQUENTIAL; index++) {
     const started = performance.now();
     await pair(store);
     times[index] = performance.now() - started;
   }
+  const serverCpuUs = serverCpu ? Math.round((((await serverCpu()) - cpuBefore) * 1e6) / SEQUENTIAL) : undefined;
   const sorted = [...times].sort((a, b) => a - b);
   let done = 0;
   const until = performance.now() + CONCURRENT_MS;
@@ -89,6 +117,7 @@ async function measure(name, store) {
     p99Us: Math.round(percentile(sorted, 99) * 1000),
     sequentialPerSecond: Math.round(1000 / (sorted.reduce((sum, time) => sum + time, 0) / sorted.length)),
     concurrentPerSecond: Math.round(done / seconds),
+    serverCpuUs,
   };
 }
 
@@ -99,7 +128,7 @@ async function withRedis(fn) {
     const { openStore } = await import('@genops/store-redis');
     const store = openStore(redis.url);
     try {
-      return await fn(store);
+      return await fn(store, redis.url);
     } finally {
       await store.close();
     }
@@ -118,18 +147,26 @@ results.push(await measure('memory', new MemoryStore()));
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 }
-const redis = await withRedis((store) => measure('redis (loopback)', store));
+const redis = await withRedis((store, url) => measure('redis (loopback)', store, () => redisCpuSeconds(url)));
 if (redis.skipped) console.log(`redis: skipped, ${redis.skipped}`);
 else results.push(redis);
 
 const table = markdownTable(
-  ['Store', 'reserve + settle median µs', 'p99 µs', 'sequential pairs/s', 'pairs/s with 16 concurrent callers'],
+  [
+    'Store',
+    'reserve + settle median µs',
+    'p99 µs',
+    'sequential pairs/s',
+    'pairs/s with 16 concurrent callers',
+    'server CPU µs per pair',
+  ],
   results.map((row) => [
     row.name,
     row.medianUs,
     row.p99Us,
     row.sequentialPerSecond.toLocaleString('en-US'),
     row.concurrentPerSecond.toLocaleString('en-US'),
+    row.serverCpuUs ?? '—',
   ]),
 );
 console.log(table);
@@ -142,9 +179,12 @@ if (WRITE) {
 
 \`node benchmarks/store-throughput.mjs\` (part of \`pnpm bench\`), commit ${commit}, ${cpu}, ${os.cpus().length} cores, Node ${process.version}.
 One pair is what every governed call costs the store: an all-or-nothing reservation in two budget lines
-(an org-wide daily budget and a per-team one), then its settlement. ${SEQUENTIAL.toLocaleString('en-US')} sequential pairs after
+(an org-wide daily budget and a per-team one), marked sent, then its settlement, through the synchronous
+forms (\`reserveSync\`, \`settleSync\`) where the store has them, as the governor calls it. ${SEQUENTIAL.toLocaleString('en-US')} sequential pairs after
 ${WARMUP} warm-up ones, then ${CONCURRENCY} concurrent callers for ${CONCURRENT_MS / 1000} s, one process. SQLite is one WAL file in a
 temporary directory; Redis is a redis-server started by the benchmark on 127.0.0.1 (no persistence).
+"server CPU" is the CPU redis-server used per sequential pair (\`INFO cpu\`): unlike the times, it hardly
+depends on what else the machine runs.
 ${redis.skipped ? `\nRedis was not measured: ${redis.skipped}.\n` : ''}
 ${table}
 ${END}`;

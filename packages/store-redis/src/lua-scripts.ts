@@ -19,7 +19,9 @@
  *   `sent` '1' once its request left the process (an expired lease then commits it; absent = not sent).
  * - `leases` sorted set: open reservation id → lease end. `settled` sorted set: settled id → until
  *   when a repeated settlement of it is recognised and commits nothing (one lease length after an
- *   on-time settlement, the retention after a late one).
+ *   on-time settlement, the retention after a late one; an id past its time counts as forgotten and is
+ *   dropped by the settlement script's occasional sweep). `sweep` string: where that sweep of the line
+ *   index goes on.
  * - `mark:<key>` string: when the mark may be set again (`inf` = never).
  * - `approval:<id>` hash: `rec` the record as created (JSON), `st` status, `da`/`db`/`dr` decision,
  *   `seq` creation order; `approvals` sorted set: id by `createdAt`; `approvals:seq` counter.
@@ -224,8 +226,10 @@ end
 -- Writes back every counter the script read or created (its configuration only when it changed). TTLs
 -- only collect garbage: a rolling line is kept for its window after its last use, a calendar line until
 -- its period ended, each plus the retention; a line without a period (a 'total' budget) is kept for ever.
--- A calendar line has no buckets (turning it from rolling deleted them all), so only rolling lines and
--- lines whose buckets were just deleted touch the buckets key.
+-- A calendar line's expiry is a fixed time (its period end plus the retention), so it is set only when
+-- the line is created or reconfigured, or when a reservation's lease outlives it; a rolling line's moves
+-- with every use. A calendar line has no buckets (turning it from rolling deleted them all), so only
+-- rolling lines and lines whose buckets were just deleted touch the buckets key.
 local function save()
   for _, k in ipairs(ORDER) do
     local c = C[k]
@@ -257,17 +261,24 @@ local function save()
       end
       if #set > 0 then redis.call('HSET', bk, unpack(set)) end
       local ttl = nil
+      local expire = c.dirty or buckets
       if c.w then
         ttl = c.w + c.bm + RET
+        expire = true
       elseif c.x then
         ttl = math.max(c.x - NOW, 0) + RET
       end
       if ttl then
-        if c.reserved > 0 and LEASE and LEASE + RET > ttl then ttl = LEASE + RET end
-        ttl = math.ceil(ttl)
-        redis.call('PEXPIRE', lk, ttl)
-        if buckets then redis.call('PEXPIRE', bk, ttl) end
-      else
+        if c.reserved > 0 and LEASE and LEASE + RET > ttl then
+          ttl = LEASE + RET
+          expire = true
+        end
+        if expire then
+          ttl = math.ceil(ttl)
+          redis.call('PEXPIRE', lk, ttl)
+          if buckets then redis.call('PEXPIRE', bk, ttl) end
+        end
+      elseif expire then
         redis.call('PERSIST', lk)
         if buckets then redis.call('PERSIST', bk) end
       end
@@ -307,9 +318,9 @@ local function commitAtReservation(id)
 end
 
 -- Ends every reservation whose lease has ended (a holder that never settled): a sent one is committed,
--- any other released; and forgets settlements old enough that a repeat of them is no longer expected.
+-- any other released. (Settled ids past their time are ignored where they are read, and dropped by the
+-- settlement script's occasional sweep.)
 local function expireLeases()
-  redis.call('ZREMRANGEBYSCORE', SETTLED, '-inf', num(NOW))
   local ids = redis.call('ZRANGEBYSCORE', LEASES, '-inf', num(NOW))
   for _, id in ipairs(ids) do
     if redis.call('HGET', NS .. 'res:' .. id, 'sent') == '1' then commitAtReservation(id) else unreserve(id) end
@@ -395,23 +406,24 @@ return out
 `;
 
 /**
- * ARGV[3] id, ARGV[4] actual amounts (JSON object of unit → decimal string), ARGV[5] lines JSON or ''.
+ * ARGV[3] id, ARGV[4] lines JSON or '', ARGV[5...] the actual amounts as unit and decimal string pairs.
  * Reply `{1|0, states...}` (1 = the reservation was open).
  */
 export const SETTLE_LUA = `${PRELUDE}${COUNTERS}
 local id = ARGV[3]
-local actual = cjson.decode(ARGV[4])
+local actual = {}
+for i = 5, #ARGV - 1, 2 do actual[ARGV[i]] = tonumber(ARGV[i + 1]) or 0 end
 local function amountOf(unit)
-  local v = actual[unit]
-  if v == nil then return 0 end
-  return tonumber(v) or 0
+  return actual[unit] or 0
 end
 expireLeases()
 local rk = NS .. 'res:' .. id
 local r = redis.call('HMGET', rk, 's', 'e', 'l')
-local settling = r[3] or (ARGV[5] ~= '' and ARGV[5]) or nil
+local settling = r[3] or (ARGV[4] ~= '' and ARGV[4]) or nil
+local lines = {}
 if settling then
-  for _, l in ipairs(parseLines(settling)) do
+  lines = parseLines(settling)
+  for _, l in ipairs(lines) do
     -- An open reservation's own amount leaves the line as its actual amount enters it.
     local own = 0
     if r[3] then own = l.amount end
@@ -428,7 +440,7 @@ if r[3] then
   -- Remembered for one lease length: a settlement repeated after a lost reply commits nothing.
   redis.call('ZADD', SETTLED, num(NOW + math.max(expires - started, 0)), id)
   out = { 1 }
-  for i, l in ipairs(parseLines(r[3])) do
+  for i, l in ipairs(lines) do
     local c = counterOf(l)
     c.reserved = math.max(0, c.reserved - l.amount)
     commit(c, amountOf(l.unit), started)
@@ -436,10 +448,12 @@ if r[3] then
   end
 else
   out = { 0 }
-  if ARGV[5] ~= '' then
-    -- The lease expired while the call ran: what it cost still counts, in the bucket of now.
-    local repeated = redis.call('ZSCORE', SETTLED, id)
-    for i, l in ipairs(parseLines(ARGV[5])) do
+  if ARGV[4] ~= '' then
+    -- The lease expired while the call ran: what it cost still counts, in the bucket of now. A settled id
+    -- is remembered until its score (ids past it wait for the sweep below).
+    local remembered = tonumber(redis.call('ZSCORE', SETTLED, id))
+    local repeated = remembered ~= nil and remembered > NOW
+    for i, l in ipairs(lines) do
       local c = counterOf(l)
       if not repeated then commit(c, amountOf(l.unit), NOW) end
       counters[i] = c
@@ -449,15 +463,20 @@ else
   end
 end
 for _, c in ipairs(counters) do push(out, state(c)) end
--- Incremental sweep of the line index: a few keys per settlement, dropping lines whose key expired.
-local cursor = redis.call('GET', NS .. 'sweep')
-local min = '-'
-if cursor and cursor ~= '' then min = '(' .. cursor end
-local keys = redis.call('ZRANGEBYLEX', INDEX, min, '+', 'LIMIT', 0, 8)
-for _, k in ipairs(keys) do
-  if not C[k] and redis.call('EXISTS', lkey(k)) == 0 then redis.call('ZREM', INDEX, k) end
+-- Housekeeping on about one settlement in 8 (by the clock's last digits, so no counter is written):
+-- forget settled ids past their time, and sweep 16 keys of the line index, dropping lines whose key
+-- expired. Amortised, about 2 index keys per settlement.
+if NOW % 8 == 0 then
+  redis.call('ZREMRANGEBYSCORE', SETTLED, '-inf', num(NOW))
+  local cursor = redis.call('GET', NS .. 'sweep')
+  local min = '-'
+  if cursor and cursor ~= '' then min = '(' .. cursor end
+  local keys = redis.call('ZRANGEBYLEX', INDEX, min, '+', 'LIMIT', 0, 16)
+  for _, k in ipairs(keys) do
+    if not C[k] and redis.call('EXISTS', lkey(k)) == 0 then redis.call('ZREM', INDEX, k) end
+  end
+  if #keys < 16 then redis.call('SET', NS .. 'sweep', '') else redis.call('SET', NS .. 'sweep', keys[#keys]) end
 end
-if #keys < 8 then redis.call('SET', NS .. 'sweep', '') else redis.call('SET', NS .. 'sweep', keys[#keys]) end
 save()
 return out
 `;

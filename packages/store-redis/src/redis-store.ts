@@ -12,6 +12,7 @@ import {
   GENESIS_HASH,
   type LineState,
   type LineUnit,
+  preparedAuditEntry,
   type ReserveRequest,
   type ReserveResult,
   type SettleAmounts,
@@ -215,15 +216,13 @@ export class RedisStore implements GovernanceStore {
 
   async settle(id: string, actual: SettleAmounts, lines?: readonly BudgetLine[]): Promise<SettleResult> {
     assertSettleAmounts(this.kind, id, actual, lines);
-    const amounts: Record<string, string> = {};
-    for (const [unit, amount] of Object.entries(actual)) if (amount != null) amounts[unit] = String(amount);
-    const reply = (await this.script(
-      'settle',
-      'genopsV1Settle',
-      id,
-      JSON.stringify(amounts),
-      lines ? encodeLines(lines) : '',
-    )) as Reply;
+    // Unit and amount pairs, read by the script without a JSON decode.
+    const args: ScriptArg[] = [id, lines ? encodeLines(lines) : ''];
+    for (const unit in actual) {
+      const amount = actual[unit as LineUnit];
+      if (amount != null) args.push(unit, String(amount));
+    }
+    const reply = (await this.script('settle', 'genopsV1Settle', ...args)) as Reply;
     return { open: reply[0] === 1, lines: decodeStates(reply, 1) };
   }
 
@@ -346,15 +345,9 @@ export class RedisStore implements GovernanceStore {
 
   async appendAudit(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
     if (entries.length === 0) return [];
-    // Stored as JSON and hashed as JSON reads back, so hashes match across stores.
-    const copies = entries.map(
-      (entry): AuditEntry => ({
-        type: entry.type,
-        at: entry.at,
-        subject: entry.subject,
-        data: JSON.parse(JSON.stringify(entry.data)) as Record<string, unknown>,
-      }),
-    );
+    // Stored as JSON and hashed as JSON reads back, so hashes match across stores; serialised once here
+    // (not at all for an entry AuditTrail prepared).
+    const copies: AuditEntry[] = entries.map(preparedAuditEntry);
     return new Promise<AuditRecord[]>((resolve, reject) => {
       this.auditQueue.push({ entries: copies, resolve, reject });
       void this.drainAudit();

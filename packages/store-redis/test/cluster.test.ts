@@ -40,7 +40,8 @@ describe('cluster safety', () => {
         // Lines, buckets, leases, reservations, settled ids, marks, approvals, the audit stream and tip, the
         // epoch and the money unit marker.
         expect(ours.length).toBeGreaterThanOrEqual(12);
-        expect(new Set(ours.map(kind))).toEqual(
+        // `sweep` (the line index sweep's cursor) is written by about one settlement in 8 only.
+        expect(new Set(ours.map(kind).filter((name) => name !== 'sweep'))).toEqual(
           new Set([
             'line',
             'buckets',
@@ -48,7 +49,6 @@ describe('cluster safety', () => {
             'leases',
             'res',
             'settled',
-            'sweep',
             'mark',
             'approval',
             'approvals',

@@ -240,6 +240,75 @@ describe('RedisStore lines', () => {
   });
 });
 
+describe('RedisStore commands per call', () => {
+  /** Redis commands the scripts ran (every command but EVALSHA itself), from INFO commandstats. */
+  const scriptCommands = async (admin: Redis): Promise<Map<string, number>> => {
+    const counts = new Map<string, number>();
+    for (const [, name, calls] of (await admin.info('commandstats')).matchAll(/cmdstat_([\w|]+):calls=(\d+)/g))
+      if (name !== 'evalsha' && name !== 'info' && !name!.startsWith('config')) counts.set(name!, Number(calls));
+    return counts;
+  };
+
+  it('reserves and settles on calendar lines with at most 21 Redis commands a pair, and no TTL writes', async () => {
+    const store = fresh();
+    const admin = new Redis(redis.url());
+    try {
+      const expiresAt = Date.now() + 3_600_000;
+      const lines = [
+        { ...usd('daily||d1', 1e15, 3_500), expiresAt },
+        { ...usd('team|team=a|d1', 1e15, 3_500), expiresAt },
+      ];
+      // The lines exist (created, with their TTL) before counting.
+      await store.reserve({ id: 'first', lines, leaseMs: 60_000 });
+      await store.settle('first', { USD: 1_000 });
+      await admin.config('RESETSTAT');
+      const pairs = 50;
+      for (let index = 0; index < pairs; index++) {
+        await store.reserve({ id: `p${index}`, lines, leaseMs: 60_000, sent: true });
+        await store.settle(`p${index}`, { USD: 1_000, tokens: 250, requests: 1 });
+      }
+      const counts = await scriptCommands(admin);
+      const total = [...counts.values()].reduce((sum, calls) => sum + calls, 0);
+      // reserve: epoch, due leases, the id, 2 lines read, the reservation, its lease, its settled id, 2 lines
+      // written; settle: epoch, due leases, the reservation, 2 lines read, its delete, lease and settled id, 2
+      // lines written; plus about one sweep in 8 settlements (at most 20 commands).
+      expect(total).toBeLessThanOrEqual(21 * pairs + Math.ceil(pairs / 4) * 20);
+      expect(counts.get('pexpire') ?? 0).toBe(0);
+      expect(counts.get('persist') ?? 0).toBe(0);
+      // The lines' keys still expire one retention (a day, by default) after their period ends.
+      const ttl = await admin.pttl(`{${store.prefix}}:line:daily||d1`);
+      expect(ttl).toBeGreaterThan(expiresAt - Date.now() + 86_400_000 - 60_000);
+      expect(ttl).toBeLessThanOrEqual(expiresAt - Date.now() + 86_400_000 + 1_000);
+      expect(await store.lines()).toMatchObject([
+        { key: 'daily||d1', used: 1_000 * (pairs + 1), reserved: 0 },
+        { key: 'team|team=a|d1', used: 1_000 * (pairs + 1), reserved: 0 },
+      ]);
+    } finally {
+      await admin.quit();
+      await store.close();
+    }
+  });
+
+  it("extends a calendar line's TTL when a reservation's lease outlives its period", async () => {
+    const store = fresh();
+    const admin = new Redis(redis.url());
+    try {
+      const line = { ...usd('daily||ending', 1e15, 100), expiresAt: Date.now() + 1_000 };
+      await store.reserve({ id: 'short', lines: [line], leaseMs: 1_000 });
+      await store.settle('short', { USD: 10 });
+      const before = await admin.pttl(`{${store.prefix}}:line:daily||ending`);
+      // A lease of two days outlives the period (1 s) plus the retention (a day).
+      await store.reserve({ id: 'long', lines: [line], leaseMs: 2 * 86_400_000 });
+      const after = await admin.pttl(`{${store.prefix}}:line:daily||ending`);
+      expect(before).toBeLessThanOrEqual(86_400_000 + 1_000);
+      expect(after).toBeGreaterThan(3 * 86_400_000 - 60_000);
+    } finally {
+      await admin.quit();
+      await store.close();
+    }
+  });
+});
+
 describe('RedisStore latency over loopback (measured, not asserted)', () => {
   it('reserve + settle, sequential', async () => {
     const store = fresh();

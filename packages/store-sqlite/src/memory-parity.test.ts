@@ -9,6 +9,7 @@ import { SqliteStore } from './sqlite-store';
 // SqliteStore answers exactly as MemoryStore (the reference implementation) does, over long random
 // sequences of reserve, settle (on time, late, twice), release, lease expiry, calendar periods that end,
 // rolling windows, lines that change limit or turn rolling and back, markOnce, and housekeeping sweeps.
+// Even seeds go through the synchronous forms the governor calls (reserveSync, settleSync, markOnceSync).
 
 const root = mkdtempSync(join(tmpdir(), 'genops-store-sqlite-parity-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -33,6 +34,7 @@ describe('parity with MemoryStore', () => {
   for (const seed of Array.from({ length: 16 }, (_, index) => index + 1)) {
     it(`gives the same answers for random operation sequence #${seed}`, async () => {
       const next = random(seed);
+      const sync = seed % 2 === 0;
       const int = (min: number, max: number): number => min + Math.floor(next() * (max - min + 1));
       const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
       let now = T0;
@@ -76,13 +78,20 @@ describe('parity with MemoryStore', () => {
           const id = `r${step}`;
           issued.push({ id, lines });
           const leaseMs = int(200, 6_000);
-          await both((store) => store.reserve({ id, lines, leaseMs }), `${step}: reserve ${JSON.stringify(lines)}`);
+          await both(
+            async (store) =>
+              sync ? store.reserveSync!({ id, lines, leaseMs }) : store.reserve({ id, lines, leaseMs }),
+            `${step}: reserve ${JSON.stringify(lines)}`,
+          );
         } else if (roll < 0.6 && issued.length > 0) {
           const { id, lines } = pick(issued);
           const actual = { USD: int(0, 90), tokens: int(0, 90), requests: int(0, 2) };
           if (next() < 0.2) delete (actual as Partial<typeof actual>).tokens;
           const given = next() < 0.5 ? lines : undefined;
-          await both((store) => store.settle(id, actual, given), `${step}: settle ${id}`);
+          await both(
+            async (store) => (sync ? store.settleSync!(id, actual, given) : store.settle(id, actual, given)),
+            `${step}: settle ${id}`,
+          );
         } else if (roll < 0.68 && issued.length > 0) {
           const { id } = pick(issued);
           await both((store) => store.release(id), `${step}: release ${id}`);
@@ -96,7 +105,10 @@ describe('parity with MemoryStore', () => {
         } else {
           const key = pick(['alert|1', 'alert|2']);
           const expiresAt = next() < 0.5 ? now + int(0, 3_000) : undefined;
-          await both((store) => store.markOnce(key, expiresAt), `${step}: markOnce ${key}`);
+          await both(
+            async (store) => (sync ? store.markOnceSync!(key, expiresAt) : store.markOnce(key, expiresAt)),
+            `${step}: markOnce ${key}`,
+          );
         }
         if (roll >= 0.35 && next() < 0.05) limits[pick(['a', 'b', 'd', 'r', 's'])] = int(50, 250);
       }

@@ -7,6 +7,7 @@ import {
   type ApprovalDecisionInput,
   type ApprovalRecord,
   type ApprovalStatus,
+  AUDIT_DATA_JSON,
   type AuditEntry,
   assertLedgerTotal,
   assertReserveAmounts,
@@ -15,6 +16,7 @@ import {
   chainAuditEntries,
   type LineState,
   type LineUnit,
+  preparedAuditEntry,
   type ReserveRequest,
   type ReserveResult,
   type SettleAmounts,
@@ -85,6 +87,8 @@ interface LineRow {
   bucketMs: number | null;
   /** Last reserve or commit (epoch ms), to drop idle rolling lines. */
   touchedAt: number;
+  /** The row as read from the file (unset for a row this transaction creates): what saving must change. */
+  stored?: LineRow;
 }
 
 interface ReservationRow {
@@ -198,103 +202,39 @@ export class SqliteStore implements GovernanceStore {
     this.db = db;
   }
 
+  /** Reserves in the next group commit (shared with other writes asked for before the microtasks drain). */
   async reserve(request: ReserveRequest): Promise<ReserveResult> {
     assertReserveAmounts(this.kind, request);
     const now = this.begin();
     this.sweepWhenDue(now);
-    return this.batched(() => {
-      this.expireLeases(now);
-      if (this.statements.reservationExists.get(request.id))
-        throw new Error(`genops: reservation "${request.id}" is already open`);
-      const lines = request.lines.map(copyLine);
-      const rows: Rows = new Map();
-      // Amounts this request already asks of a key, for a request that names the same key twice.
-      const asked = new Map<string, number>();
-      for (const line of lines) {
-        const before = asked.get(line.key) ?? 0;
-        asked.set(line.key, before + line.amount);
-        if (line.amount === 0 || !line.enforce) {
-          const row = this.loadRow(rows, line.key);
-          if (row) this.assertFits('reserve', request.id, row, before + line.amount, now);
-          continue;
-        }
-        const row = this.loadRow(rows, line.key);
-        if (row) this.configure(row, line, now);
-        const current = row ? this.state(row, now) : emptyState(line);
-        assertLedgerTotal(
-          this.kind,
-          'reserve',
-          request.id,
-          line.key,
-          current.used + current.reserved + before + line.amount,
-        );
-        if (current.used + current.reserved + before + line.amount > line.limit) {
-          this.saveRows(rows);
-          return { ok: false, failed: current, requested: line.amount };
-        }
-      }
-      const reserved = lines.map((line) => {
-        const row = this.rowFor(rows, line, now);
-        row.reserved += line.amount;
-        row.touchedAt = now;
-        return row;
-      });
-      // A request sent at once is stored marked sent in this write (no second one for `markSent`).
-      const sent = request.sent === true;
-      this.statements.insertReservation.run(
-        request.id,
-        JSON.stringify(lines),
-        now,
-        now + Math.max(0, request.leaseMs),
-        sent ? 1 : 0,
-      );
-      const states = reserved.map((row) => this.state(row, now));
-      this.saveRows(rows);
-      return sent ? { ok: true, lines: states, sent: true } : { ok: true, lines: states };
-    });
+    return this.batched(() => this.reserveIn(request, now));
   }
 
+  /**
+   * {@link reserve} in its own write transaction, now: the governor calls it, so a governed call waits on
+   * no promise for a store that answers synchronously anyway.
+   */
+  reserveSync(request: ReserveRequest): ReserveResult {
+    assertReserveAmounts(this.kind, request);
+    const now = this.begin();
+    this.sweepWhenDue(now);
+    return this.write(() => this.reserveIn(request, now));
+  }
+
+  /** Settles in the next group commit (see {@link reserve}). */
   async settle(id: string, actual: SettleAmounts, lines?: readonly BudgetLine[]): Promise<SettleResult> {
     assertSettleAmounts(this.kind, id, actual, lines);
     const now = this.begin();
     this.sweepWhenDue(now);
-    return this.batched(() => {
-      this.expireLeases(now);
-      const rows: Rows = new Map();
-      const reservation = this.statements.selectReservation.get(id) as ReservationRow | undefined;
-      const settling = reservation ? (JSON.parse(reservation.lines) as BudgetLine[]) : (lines ?? []);
-      for (const line of settling) {
-        // An open reservation's own amount leaves the line as its actual amount enters it.
-        const row = this.loadRow(rows, line.key);
-        const amount = (actual[line.unit] ?? 0) - (reservation ? line.amount : 0);
-        if (row) this.assertFits('settle', id, row, amount, now);
-      }
-      if (!reservation) {
-        // The lease expired while the call ran: its reservation was released, but what it cost still
-        // counts, once: a repeat of a settlement (a replay after a lost reply) commits nothing.
-        const repeated = this.statements.selectSettled.get(id) !== undefined;
-        const committed = (lines ?? []).map((line) => {
-          const row = this.rowOf(rows, line, now);
-          if (!repeated) this.commit(row, actual[line.unit] ?? 0, now, now);
-          return row;
-        });
-        const states = committed.map((row) => this.state(row, now));
-        this.saveRows(rows);
-        if (!repeated && lines) this.statements.insertSettled.run(id, now, now + this.retentionMs);
-        return { open: false, lines: states };
-      }
-      // Kept as settled for one lease length: a settlement repeated after a lost reply commits nothing.
-      this.statements.markSettled.run(now + Math.max(0, reservation.expires_at - reservation.started_at), id);
-      const committed = (JSON.parse(reservation.lines) as BudgetLine[]).map((line) => {
-        const row = this.rowOf(rows, line, now);
-        row.reserved = Math.max(0, row.reserved - line.amount);
-        this.commit(row, actual[line.unit] ?? 0, reservation.started_at, now);
-        return row;
-      });
-      const states = committed.map((row) => this.state(row, now));
-      this.saveRows(rows);
-      return { open: true, lines: states };
-    });
+    return this.batched(() => this.settleIn(id, actual, lines, now));
+  }
+
+  /** {@link settle} in its own write transaction, now (see {@link reserveSync}). */
+  settleSync(id: string, actual: SettleAmounts, lines?: readonly BudgetLine[]): SettleResult {
+    assertSettleAmounts(this.kind, id, actual, lines);
+    const now = this.begin();
+    this.sweepWhenDue(now);
+    return this.write(() => this.settleIn(id, actual, lines, now));
   }
 
   async release(id: string): Promise<boolean> {
@@ -310,12 +250,115 @@ export class SqliteStore implements GovernanceStore {
   }
 
   async markSent(id: string): Promise<boolean> {
+    return this.markSentSync(id);
+  }
+
+  /** {@link markSent} now, in its own write transaction. */
+  markSentSync(id: string): boolean {
     const now = this.begin();
     this.sweepWhenDue(now);
-    return this.batched(() => {
+    return this.write(() => {
       this.expireLeases(now);
       return this.statements.markSent.run(id).changes === 1;
     });
+  }
+
+  /** Inside a write transaction. */
+  private reserveIn(request: ReserveRequest, now: number): ReserveResult {
+    this.expireLeases(now);
+    if (this.statements.reservationExists.get(request.id))
+      throw new Error(`genops: reservation "${request.id}" is already open`);
+    const lines = request.lines.map(copyLine);
+    const rows: Rows = new Map();
+    // Amounts this request already asks of a key, for a request that names the same key twice.
+    const asked = new Map<string, number>();
+    for (const line of lines) {
+      const before = asked.get(line.key) ?? 0;
+      asked.set(line.key, before + line.amount);
+      if (line.amount === 0 || !line.enforce) {
+        const row = this.loadRow(rows, line.key);
+        if (row) this.assertFits('reserve', request.id, row, before + line.amount, now);
+        continue;
+      }
+      const row = this.loadRow(rows, line.key);
+      if (row) this.configure(row, line, now);
+      const current = row ? this.state(row, now) : emptyState(line);
+      assertLedgerTotal(
+        this.kind,
+        'reserve',
+        request.id,
+        line.key,
+        current.used + current.reserved + before + line.amount,
+      );
+      if (current.used + current.reserved + before + line.amount > line.limit) {
+        this.saveRows(rows);
+        return { ok: false, failed: current, requested: line.amount };
+      }
+    }
+    const reserved = lines.map((line) => {
+      const row = this.rowFor(rows, line, now);
+      row.reserved += line.amount;
+      row.touchedAt = now;
+      return row;
+    });
+    // A request sent at once is stored marked sent in this write (no second one for `markSent`).
+    const sent = request.sent === true;
+    this.statements.insertReservation.run(
+      request.id,
+      JSON.stringify(lines),
+      now,
+      now + Math.max(0, request.leaseMs),
+      sent ? 1 : 0,
+    );
+    const states = reserved.map((row) => this.state(row, now));
+    this.saveRows(rows);
+    return sent ? { ok: true, lines: states, sent: true } : { ok: true, lines: states };
+  }
+
+  /** Inside a write transaction. */
+  private settleIn(
+    id: string,
+    actual: SettleAmounts,
+    lines: readonly BudgetLine[] | undefined,
+    now: number,
+  ): SettleResult {
+    this.expireLeases(now);
+    const rows: Rows = new Map();
+    const reservation = this.statements.selectReservation.get(id) as ReservationRow | undefined;
+    // The reservation's own lines, parsed once.
+    const reserved = reservation ? (JSON.parse(reservation.lines) as BudgetLine[]) : undefined;
+    const settling = reserved ?? lines ?? [];
+    for (const line of settling) {
+      // An open reservation's own amount leaves the line as its actual amount enters it.
+      const row = this.loadRow(rows, line.key);
+      const amount = (actual[line.unit] ?? 0) - (reservation ? line.amount : 0);
+      if (row) this.assertFits('settle', id, row, amount, now);
+    }
+    if (!reservation) {
+      // The lease expired while the call ran: its reservation was released, but what it cost still
+      // counts, once: a repeat of a settlement (a replay after a lost reply) commits nothing.
+      const repeated = this.statements.selectSettled.get(id) !== undefined;
+      const committed = (lines ?? []).map((line) => {
+        const row = this.rowOf(rows, line, now);
+        if (!repeated) this.commit(row, actual[line.unit] ?? 0, now, now);
+        return row;
+      });
+      const states = committed.map((row) => this.state(row, now));
+      this.saveRows(rows);
+      if (!repeated && lines) this.statements.insertSettled.run(id, now, now + this.retentionMs);
+      return { open: false, lines: states };
+    }
+    // Kept as settled for one lease length: a settlement repeated after a lost reply commits nothing.
+    this.statements.markSettled.run(now + Math.max(0, reservation.expires_at - reservation.started_at), id);
+    const committed = (reserved ?? []).map((line) => {
+      const row = this.rowOf(rows, line, now);
+      row.reserved = Math.max(0, row.reserved - line.amount);
+      this.commit(row, actual[line.unit] ?? 0, reservation.started_at, now);
+      return row;
+    });
+    const states = committed.map((row) => this.state(row, now));
+    this.saveRows(rows);
+    return { open: true, lines: states };
   }
 
   async lines(prefix = ''): Promise<LineState[]> {
@@ -347,6 +390,11 @@ export class SqliteStore implements GovernanceStore {
   }
 
   async markOnce(key: string, expiresAt?: number): Promise<boolean> {
+    return this.markOnceSync(key, expiresAt);
+  }
+
+  /** {@link markOnce} now. */
+  markOnceSync(key: string, expiresAt?: number): boolean {
     const now = this.begin();
     this.maintain(now);
     // One statement: inserts the key, or takes it over once it has expired; `changes` is 0 otherwise.
@@ -446,16 +494,10 @@ export class SqliteStore implements GovernanceStore {
   async appendAudit(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
     this.begin();
     if (entries.length === 0) return [];
-    // Stored and hashed as JSON reads it back, so hashes match across stores and survive a round trip.
-    const texts = entries.map((entry) => JSON.stringify(entry.data));
-    const copies = entries.map(
-      (entry, index): AuditEntry => ({
-        type: entry.type,
-        at: entry.at,
-        subject: entry.subject,
-        data: JSON.parse(texts[index]!) as Record<string, unknown>,
-      }),
-    );
+    // Stored and hashed as JSON reads it back, so hashes match across stores and survive a round trip;
+    // serialised once (not at all for an entry AuditTrail prepared).
+    const copies = entries.map(preparedAuditEntry);
+    const texts = copies.map((entry) => entry[AUDIT_DATA_JSON]);
     const records = await this.batched(() => {
       const tip = this.statements.selectAuditTip.get() as { seq: number; hash: string } | undefined;
       const chained = chainAuditEntries(tip, copies);
@@ -711,7 +753,20 @@ export class SqliteStore implements GovernanceStore {
     if (cached) return cached;
     const found = this.statements.selectLine.get(key) as LineRow | undefined;
     if (!found) return undefined;
-    const row: LineRow = { ...found };
+    // Field by field: spreading the null-prototype object node:sqlite returns costs twice as much.
+    const row: LineRow = {
+      key: found.key,
+      budget: found.budget,
+      unit: found.unit,
+      limit: found.limit,
+      used: found.used,
+      reserved: found.reserved,
+      expiresAt: found.expiresAt,
+      windowMs: found.windowMs,
+      bucketMs: found.bucketMs,
+      touchedAt: found.touchedAt,
+      stored: found,
+    };
     rows.set(key, row);
     return row;
   }
@@ -817,8 +872,22 @@ export class SqliteStore implements GovernanceStore {
     };
   }
 
+  /** Writes back the rows: only the counters when the line's configuration is as it was read. */
   private saveRows(rows: Rows): void {
     for (const row of rows.values()) {
+      const stored = row.stored;
+      if (
+        stored &&
+        stored.budget === row.budget &&
+        stored.unit === row.unit &&
+        stored.limit === row.limit &&
+        stored.expiresAt === row.expiresAt &&
+        stored.windowMs === row.windowMs &&
+        stored.bucketMs === row.bucketMs
+      ) {
+        this.statements.updateCounters.run(row.used, row.reserved, row.touchedAt, row.key);
+        continue;
+      }
       this.statements.upsertLine.run(
         row.key,
         row.budget,
@@ -969,6 +1038,7 @@ function prepareStatements(db: DatabaseSync) {
          used = excluded.used, reserved = excluded.reserved, expires_at = excluded.expires_at,
          window_ms = excluded.window_ms, bucket_ms = excluded.bucket_ms, touched_at = excluded.touched_at`,
     ),
+    updateCounters: prepare('UPDATE lines SET used = ?, reserved = ?, touched_at = ? WHERE key = ?'),
     unreserveLine: prepare('UPDATE lines SET reserved = MAX(0, reserved - ?) WHERE key = ?'),
     /** Line states from a key on, in key order; `used` as `MemoryStore` reads it (0 once the period ended). */
     selectLineStates: prepare(

@@ -271,3 +271,16 @@ export function chainAuditEntries(
   }
   return records;
 }
+
+/**
+ * An entry as a store keeps and hashes it, with the canonical JSON of its data: an entry `AuditTrail`
+ * prepared (data already plain, JSON computed once) is returned as it is; any other is serialised once
+ * and its data replaced by what parsing that JSON gives back. For the stores that write the JSON out
+ * (SQLite, Redis), so no entry is serialised more than once on its way in.
+ */
+export function preparedAuditEntry(entry: AuditEntry): PreparedAuditEntry {
+  if (typeof (entry as Partial<PreparedAuditEntry>)[AUDIT_DATA_JSON] === 'string') return entry as PreparedAuditEntry;
+  const { json } = serialiseAuditData(entry.data);
+  const data = JSON.parse(json) as Record<string, unknown>;
+  return { type: entry.type, at: entry.at, subject: entry.subject, data, [AUDIT_DATA_JSON]: json };
+}

@@ -11,7 +11,15 @@ export {
   createCheckpointSigner,
   createCheckpointVerifier,
 } from '../audit/checkpoint';
-export { canonicalJson, chainAuditEntries, GENESIS_HASH, hashAuditRecord } from '../audit/hash';
+export {
+  AUDIT_DATA_JSON,
+  canonicalJson,
+  chainAuditEntries,
+  GENESIS_HASH,
+  hashAuditRecord,
+  type PreparedAuditEntry,
+  preparedAuditEntry,
+} from '../audit/hash';
 export { appendAuditFile, formatAuditRecord, parseAuditLine } from '../audit/jsonl';
 export {
   type Budget,
