@@ -11,7 +11,9 @@ import { chatRequest, useCoreTestSetup } from './test-support/core-test-setup';
 // not marked until it is sent. Real Governor, real memory store on a clock the test moves.
 
 const setup = useCoreTestSetup();
-const BUDGETS = [{ name: 'team', limit: 10, window: 'day' as const }];
+// A rolling window: the checks read the store a lease later, and a calendar day would have ended for a
+// run in the last minutes before midnight UTC (its line then reads 0 used).
+const BUDGETS = [{ name: 'team', limit: 10, window: '7d' }];
 /** chatRequest(): 1000 in + 100 out worst case at gpt-4o prices = 3500 µ$. */
 const RESERVED_USD = microsToUsd(3_500);
 const LEASE_MS = 60_000;

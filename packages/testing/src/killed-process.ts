@@ -19,6 +19,8 @@ export interface OpenCallThenKillOptions {
  * that ended it.
  */
 export function openCallThenKill(options: OpenCallThenKillOptions): string | undefined {
+  // The budget has a rolling window: the tests read the store a lease later, when a calendar day may have
+  // ended (a run in the last minute before midnight UTC read 0 used on a day line and failed).
   const script = `
 import { GenOps } from '@genops/core';
 import { startGovernedCall } from '@genops/core/adapter';
@@ -29,7 +31,7 @@ const handle = GenOps.init({
   store,
   reservationLeaseMs: 60_000,
   defaults: { team: 'eng', project: 'killed', environment: 'test' },
-  budgets: [{ name: 'team', limit: 10, window: 'day' }],
+  budgets: [{ name: 'team', limit: 10, window: '7d' }],
 });
 const request = { provider: 'openai', operation: 'chat', model: 'gpt-4o', estimatedInputTokens: 1000, maxOutputTokens: 100 };
 const sent = ${options.sent ? 'true' : 'false'};
