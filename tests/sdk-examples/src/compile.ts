@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { build, type Format } from 'esbuild';
 import type { ExampleProgram } from './catalogue';
@@ -47,10 +47,24 @@ export async function compileExamples(examples: readonly ExampleProgram[]): Prom
       const marker = join(dirname(out), 'package.json');
       if (!existsSync(marker))
         writeFileSync(marker, JSON.stringify({ type: format === 'cjs' ? 'commonjs' : 'module' }));
+      copyDataFiles(dirname(join(VENDOR, file)), dirname(out));
       compiled.set(file, out);
     }
   }
   return compiled;
+}
+
+/** Source and manifest files: compiled (or written) above; every other file of an example's directory is data. */
+const CODE_FILE = /\.(ts|tsx|mts|cts|js|mjs|cjs|json)$/;
+
+/**
+ * Copies the data files of an example's directory (Anthropic's `data.csv`, `greeting-SKILL.md`) beside its
+ * compiled file: examples read them by `__dirname`, which is now `.compiled/…`.
+ */
+function copyDataFiles(from: string, to: string): void {
+  for (const entry of readdirSync(from, { withFileTypes: true }))
+    if (entry.isFile() && !CODE_FILE.test(entry.name) && !existsSync(join(to, entry.name)))
+      copyFileSync(join(from, entry.name), join(to, entry.name));
 }
 
 /** `cjs` or `esm`, from the `type` of the package.json nearest to `file` (CommonJS when it has none). */
