@@ -6,13 +6,18 @@
 // governed unit:
 // - `deny`: refuses it before the handshake is sent (the typed error: a 403 answer for undici, the
 //   request destroyed for node:http; the WebSocket reports an error and closes);
-// - `govern`: an OpenAI Realtime or Responses session is governed frame by frame (realtime-governor.ts):
-//   the global WebSocket through its constructor (installGovernedWebSocket), a `ws` WebSocket from its
-//   handshake, before its `open`. Any other session (Gemini Live), or a `ws`-like client whose socket
-//   cannot be found, is reported as under `warn`;
+// - `govern`: an OpenAI Realtime or Responses session (realtime-governor.ts) or a Gemini Live session
+//   (gemini-live-governor.ts) is governed frame by frame: the global WebSocket and the `undici` package's
+//   through their constructor (installGovernedWebSocket), a `ws` WebSocket (`@google/genai`'s Live client,
+//   `openai/realtime/ws`) from its handshake, before its `open`. Any other session (Lyria music), or a client
+//   whose socket cannot be found (an undici WebSocket class captured before GenOps.init()), is reported as
+//   under `warn`;
 // - `warn`: lets it through, loudly: one stderr line per endpoint, and one span per session
 //   flagged `genops.egress.ungoverned` (and `genops.egress.websocket`), from the handshake to the close.
+import { join } from 'node:path';
 import { safely } from '../adapter/safely';
+import { appSearchPaths } from '../adapters';
+import { requireFrom } from '../require-from';
 import type { Governor } from '../governor';
 import {
   denialOf,
@@ -23,6 +28,7 @@ import {
   warnUngoverned,
 } from './egress-state';
 import { asGovernedHandshake, insideGovernedHandshake, type RealtimeEndpoint } from './realtime-governor';
+import { GEMINI_LIVE_PROTOCOL, type GeminiLiveEndpoint } from './gemini-live-governor';
 import { governRealtimeSocket } from './realtime-socket';
 import {
   type DispatchController,
@@ -58,18 +64,34 @@ export function websocketTarget(
   };
 }
 
-/** The session a handshake opens, when GenOps governs its frames (OpenAI Realtime, Responses over a WebSocket). */
-export function realtimeEndpointOf(target: EgressTarget & { model: string | undefined }): RealtimeEndpoint | undefined {
+/**
+ * The session a handshake opens, when GenOps governs its frames (OpenAI Realtime, Responses over a
+ * WebSocket, Gemini Live's `BidiGenerateContent` on the Gemini API and Vertex AI).
+ */
+export function realtimeEndpointOf(
+  target: EgressTarget & { model: string | undefined },
+): RealtimeEndpoint | GeminiLiveEndpoint | undefined {
   const query = target.path.indexOf('?');
   const path = (query >= 0 ? target.path.slice(0, query) : target.path).toLowerCase();
+  if (isGeminiLivePath(path)) return { provider: target.provider, protocol: GEMINI_LIVE_PROTOCOL, server: target.server };
   const protocol = path.endsWith('/realtime') ? 'realtime' : path.endsWith('/responses') ? 'responses' : undefined;
   if (protocol === undefined) return undefined;
   return { provider: target.provider, protocol, model: target.model, server: target.server };
 }
 
+/** Gemini Live: `…GenerativeService.BidiGenerateContent[Constrained]`, Vertex `…LlmBidiService/BidiGenerateContent`. */
+function isGeminiLivePath(path: string): boolean {
+  return path.includes('bidigeneratecontent');
+}
+
+/** What a session is called in messages. */
+function sessionKind(target: EgressTarget): string {
+  return isGeminiLivePath(target.path.toLowerCase()) ? 'Gemini Live' : 'Realtime';
+}
+
 /** The provider a WebSocket path implies, for a user host configured without one. */
 function providerOfPath(path: string): string {
-  if (path.includes('bidigeneratecontent')) return 'gcp.gemini';
+  if (isGeminiLivePath(path)) return 'gcp.gemini';
   if (path.endsWith('/realtime') || path.endsWith('/responses')) return 'openai';
   return 'unknown';
 }
@@ -93,9 +115,10 @@ function modelOf(query: string): string | undefined {
 export function websocketDenial(target: EgressTarget): ReturnType<typeof denialOf> {
   return denialOf(
     target,
-    `GenOps egress is 'deny': a ${target.provider} WebSocket session (Realtime) to ${endpointKey(target)} was refused ` +
-      'before its handshake was sent: GenOps does not govern WebSocket sessions (their usage is in WebSocket frames). ' +
-      "Use the HTTP APIs through a GenOps adapter, or set egress: 'warn' to allow such sessions, reported.",
+    `GenOps egress is 'deny': a ${target.provider} WebSocket session (${sessionKind(target)}) to ${endpointKey(target)} ` +
+      'was refused before its handshake was sent. ' +
+      "Set egress: 'govern' to govern OpenAI Realtime, Responses and Gemini Live sessions per response (policy and " +
+      "a reservation before each response is asked for), or egress: 'warn' to allow such sessions, reported.",
   );
 }
 
@@ -112,9 +135,11 @@ export function reportWebSocketSession(
   // Marks the endpoint as warned, so warnUngoverned does not print its (HTTP) line as well.
   if (state.firstTime(endpoint))
     process.stderr.write(
-      `genops: egress: a ${target.provider} WebSocket session (Realtime) to ${endpoint} is not governed: no policy, ` +
-        `budget or reservation, and its usage is not read (GenOps governs HTTP model calls, not WebSocket sessions). ` +
-        `Each session is recorded as a span flagged genops.egress.ungoverned. Refuse such sessions with egress: 'deny'.\n`,
+      `genops: egress: a ${target.provider} WebSocket session (${sessionKind(target)}) to ${endpoint} is not governed: ` +
+        `no policy, budget or reservation, and its usage is not read (egress: 'govern' governs OpenAI Realtime, ` +
+        `Responses and Gemini Live sessions opened with the global WebSocket, the undici package's WebSocket loaded ` +
+        `after GenOps.init(), or the ws package). Each session is recorded as a span flagged ` +
+        `genops.egress.ungoverned. Refuse such sessions with egress: 'deny'.\n`,
     );
   return warnUngoverned(state, governor, target, target.model, { [WEBSOCKET_ATTRIBUTE]: true });
 }
@@ -216,7 +241,7 @@ function governWsHandshake(
   governor: Governor,
   request: HandshakeRequest,
   target: EgressTarget & { model: string | undefined },
-  endpoint: RealtimeEndpoint,
+  endpoint: RealtimeEndpoint | GeminiLiveEndpoint,
 ): void {
   request.once('upgrade', (_response: unknown, socket: Record<string | symbol, unknown>) => {
     let found = false;
@@ -285,16 +310,32 @@ function reportHttpWebSocket(
 }
 
 /**
- * `govern` mode: replaces the global `WebSocket` (undici's) with a Proxy of it whose constructor binds the
- * realtime governor to each socket opened to an OpenAI Realtime or Responses endpoint of a provider host,
- * before the caller gets the socket (and so before any listener or `send` of the app). Every other socket
- * is constructed untouched. `instanceof`, the static constants and the prototype are the original's.
- * Returns the function that puts the original back (unless something replaced the Proxy since).
+ * `govern` mode: replaces the global `WebSocket` (Node's bundled undici) and the `WebSocket` export of each
+ * copy of the `undici` package the app resolves (its own class: `import { WebSocket } from 'undici'`) with a
+ * Proxy of it whose constructor binds a session governor to each socket opened to an OpenAI Realtime or
+ * Responses endpoint or a Gemini Live endpoint of a provider host, before the caller gets the socket (and so
+ * before any listener or `send` of the app). Every other socket is constructed untouched. `instanceof`, the
+ * static constants and the prototype are the original's. The `undici` package is loaded here (it is
+ * CommonJS): an ES module that imports it afterwards gets the Proxy; one that imported it before
+ * `GenOps.init()` holds the original class, whose sessions are reported (stderr and an ungoverned span)
+ * from their handshake. Returns the function that puts the originals back (unless something replaced a
+ * Proxy since).
  */
 export function installGovernedWebSocket(state: EgressState): () => void {
-  const slots = globalThis as unknown as { WebSocket?: new (...args: any[]) => object };
-  const original = slots.WebSocket;
-  if (state.mode !== 'govern' || typeof original !== 'function') return () => {};
+  if (state.mode !== 'govern') return () => {};
+  const holders: object[] = [globalThis, ...undiciPackages()];
+  const restores = holders.map((holder) => governWebSocketExport(state, holder as WebSocketHolder));
+  return () => {
+    for (const restore of restores) restore();
+  };
+}
+
+/** An object with a `WebSocket` class: `globalThis`, the `undici` package's exports. */
+type WebSocketHolder = { WebSocket?: new (...args: any[]) => object };
+
+function governWebSocketExport(state: EgressState, holder: WebSocketHolder): () => void {
+  const original = holder.WebSocket;
+  if (typeof original !== 'function' || governedClasses.has(original)) return () => {};
   const proxy = new Proxy(original, {
     construct(target, args: unknown[], newTarget) {
       const session = realtimeSessionOf(state, args[0]);
@@ -305,14 +346,41 @@ export function installGovernedWebSocket(state: EgressState): () => void {
       return socket;
     },
   });
-  slots.WebSocket = proxy;
+  governedClasses.add(proxy);
+  try {
+    holder.WebSocket = proxy;
+  } catch {
+    // A frozen or getter-only export: its sessions stay reported from their handshake.
+    return () => {};
+  }
   return () => {
-    if (slots.WebSocket === proxy) slots.WebSocket = original;
+    if (holder.WebSocket === proxy) holder.WebSocket = original;
   };
 }
 
+/** The Proxies installed, so a class is never wrapped twice (the global and the package can be one object). */
+const governedClasses = new WeakSet<object>();
+
+/**
+ * The exports of each copy of the `undici` package the app resolves (from its entry script's directory and
+ * the working directory) and core itself resolves, deduplicated. Loading it has no side effect (undici sets
+ * nothing global until asked). A copy that cannot be resolved or loaded is skipped.
+ */
+function undiciPackages(): object[] {
+  const found = new Set<object>();
+  for (const base of [...appSearchPaths().map((path) => join(path, 'noop.js')), import.meta.url]) {
+    try {
+      const exports = requireFrom(base)('undici') as WebSocketHolder | undefined;
+      if (exports && typeof exports.WebSocket === 'function') found.add(exports);
+    } catch {
+      // Not installed where this base resolves from.
+    }
+  }
+  return [...found];
+}
+
 /** The realtime session a WebSocket URL opens to a provider host, if GenOps governs it. */
-function realtimeSessionOf(state: EgressState, url: unknown): RealtimeEndpoint | undefined {
+function realtimeSessionOf(state: EgressState, url: unknown): RealtimeEndpoint | GeminiLiveEndpoint | undefined {
   let parsed: URL;
   try {
     parsed = new URL(String(url));
