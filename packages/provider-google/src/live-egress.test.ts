@@ -3,7 +3,9 @@
 // server of @genops/testing: a turn is reserved before its turn-starting frame is forwarded and settled from
 // the turn's `usageMetadata`; a refused one never reaches the server and the SDK's `onerror` callback gets
 // the typed error; a socket closed mid-turn settles at the reservation, flagged incomplete; `deny` refuses
-// the handshake. See docs/egress.md#websocket-sessions-realtime-and-gemini-live.
+// the handshake. The same protocol spoken by hand over the global WebSocket and the `undici` package's own
+// WebSocket class (binary frames read as Blobs). See docs/egress.md#websocket-sessions-realtime-and-gemini-live.
+import { createRequire } from 'node:module';
 import { type FakeGeminiLiveServer, startFakeGeminiLive } from '@genops/testing';
 import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import { GoogleGenAI, type LiveServerMessage, Modality, type Session } from '@google/genai';
@@ -147,11 +149,12 @@ describe('a Gemini Live session (@google/genai ai.live.connect) under egress gov
     await expect.poll(() => sessionSpans().length).toBe(1);
     const [unit] = units();
     expect(unit?.attributes['genops.accounting.incomplete']).toBe(true);
-    const reserved = unit?.attributes['genops.budget.reserved'] ?? unit?.attributes['genops.accounting.reserved'];
+    const reserved = unit?.attributes['genops.accounting.reserved'] as number;
+    expect(reserved).toBeGreaterThan(0);
+    expect(unit?.attributes['genops.accounting.actual']).toBeCloseTo(reserved, 12);
     const budget = await harness.budget('daily');
     // Charged at the reservation (never released: the turn left the process).
-    expect(budget?.used).toBeGreaterThan(0);
-    if (typeof reserved === 'number') expect(budget?.used).toBeCloseTo(reserved, 12);
+    expect(budget?.used).toBeCloseTo(reserved, 12);
     expect(budget?.reserved).toBe(0);
   });
 
@@ -223,5 +226,64 @@ describe('a Gemini Live session under egress deny', () => {
     const before = harness.server.sessions;
     await expect(connect()).rejects.toThrow(/Live connection (failed|closed)/);
     expect(harness.server.sessions - before).toBe(0);
+  });
+});
+
+/** The `undici` package's own WebSocket class (not the global one), read after GenOps.init(). */
+const undiciPackage = () => createRequire(import.meta.url)('undici') as { WebSocket: typeof WebSocket };
+
+describe.each([
+  ['the global WebSocket', () => globalThis.WebSocket],
+  ["the undici package's WebSocket", () => undiciPackage().WebSocket],
+] as const)('a Gemini Live session over %s (frames written by hand)', (_name, socketClass) => {
+  /** setup, then one text turn; resolves with the server messages (binary frames, read as Blobs) and errors. */
+  function handSession(): Promise<{ messages: Array<Record<string, unknown>>; errors: unknown[] }> {
+    const Socket = socketClass();
+    const path = '/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent?key=test-key';
+    const socket = new Socket(`ws://${harness.server.host}${path}`);
+    const messages: Array<Record<string, unknown>> = [];
+    const errors: unknown[] = [];
+    socket.addEventListener('open', () =>
+      socket.send(
+        JSON.stringify({ setup: { model: `models/${MODEL}`, generationConfig: { responseModalities: ['TEXT'] } } }),
+      ),
+    );
+    socket.addEventListener('message', async (event) => {
+      const message = JSON.parse(await (event.data as Blob).text()) as Record<string, unknown>;
+      messages.push(message);
+      if (message.setupComplete)
+        socket.send(
+          JSON.stringify({ clientContent: { turns: [{ role: 'user', parts: [{ text: 'Hi' }] }], turnComplete: true } }),
+        );
+      if ((message.serverContent as { turnComplete?: boolean } | undefined)?.turnComplete) socket.close();
+    });
+    socket.addEventListener('error', (event) => {
+      errors.push((event as Event & { error?: unknown }).error);
+      socket.close();
+    });
+    return new Promise((resolve) => socket.addEventListener('close', () => resolve({ messages, errors })));
+  }
+
+  it('govern: the turn is a unit settled from usageMetadata', async () => {
+    harness.server.usage = { ...harness.server.usage, promptAudioTokens: 0, responseAudioTokens: 0, responseTextTokens: 30 };
+    harness.init({ ...governed(), dailyBudgetLimit: 10 });
+    const result = await handSession();
+    expect(result.errors).toEqual([]);
+    expect(result.messages.some((message) => message.usageMetadata)).toBe(true);
+    await expect.poll(() => sessionSpans().length).toBe(1);
+    const [unit] = units();
+    expect(units()).toHaveLength(1);
+    expect(unit!.attributes['gen_ai.usage.input_tokens']).toBe(120);
+    expect(unit!.attributes['gen_ai.usage.output_tokens']).toBe(30);
+    // gemini-3.1-flash-live-preview per 1M tokens: text in $0.75, text out $4.50.
+    expect(unit!.attributes['genops.accounting.actual']).toBeCloseTo((120 * 750 + 30 * 4_500) / 1e9, 12);
+  });
+
+  it('govern, over budget: the turn never reaches the server; the socket gets an error event with the typed error', async () => {
+    harness.init({ ...governed(), dailyBudgetLimit: 0.000001 });
+    const result = await handSession();
+    expect(received('clientContent')).toEqual([]);
+    expect(result.errors).toHaveLength(1);
+    expect((result.errors[0] as Error).name).toBe('BudgetExceededError');
   });
 });
