@@ -134,7 +134,7 @@ describe('a Gemini Live session (@google/genai ai.live.connect) under egress gov
     session.close();
     await seen.closed;
     expect(received('clientContent')).toEqual([]);
-    expect((seen.errors[0]?.error as Error).name).toBe('PolicyViolationError');
+    expect((seen.errors[0]!.error as Error).name).toBe('PolicyViolationError');
     expect(seen.errors[0]?.message).toContain(MODEL);
   });
 
@@ -265,7 +265,12 @@ describe.each([
   }
 
   it('govern: the turn is a unit settled from usageMetadata', async () => {
-    harness.server.usage = { ...harness.server.usage, promptAudioTokens: 0, responseAudioTokens: 0, responseTextTokens: 30 };
+    harness.server.usage = {
+      ...harness.server.usage,
+      promptAudioTokens: 0,
+      responseAudioTokens: 0,
+      responseTextTokens: 30,
+    };
     harness.init({ ...governed(), dailyBudgetLimit: 10 });
     const result = await handSession();
     expect(result.errors).toEqual([]);

@@ -137,7 +137,8 @@ export async function startFakeGeminiLive(): Promise<FakeGeminiLiveServer> {
     socket.on('close', () => sockets.delete(socket));
     const vertex = path.includes('LlmBidiService');
     // JSON as binary frames, as the real server sends them (browsers see a Blob).
-    const send = (message: Record<string, unknown>) => socket.send(Buffer.from(JSON.stringify(message)), { binary: true });
+    const send = (message: Record<string, unknown>) =>
+      socket.send(Buffer.from(JSON.stringify(message)), { binary: true });
     let audio = false;
     let setupDone = false;
 

@@ -63,7 +63,10 @@ const url = () => `ws://${origin}/v1/realtime?model=gpt-realtime`;
 const undiciPackage = () => createRequire(import.meta.url)('undici') as { WebSocket: typeof WebSocket };
 
 /** A session with the global (undici) WebSocket: one response.create, then close; resolves with what it saw. */
-function undiciSession(address = url(), Socket: typeof WebSocket = WebSocket): Promise<{ events: string[]; error: boolean }> {
+function undiciSession(
+  address = url(),
+  Socket: typeof WebSocket = WebSocket,
+): Promise<{ events: string[]; error: boolean }> {
   return new Promise((resolve) => {
     const socket = new Socket(address);
     const events: string[] = [];

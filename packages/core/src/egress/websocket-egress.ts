@@ -17,8 +17,8 @@
 import { join } from 'node:path';
 import { safely } from '../adapter/safely';
 import { appSearchPaths } from '../adapters';
-import { requireFrom } from '../require-from';
 import type { Governor } from '../governor';
+import { requireFrom } from '../require-from';
 import {
   denialOf,
   type EgressState,
@@ -27,8 +27,8 @@ import {
   insideGovernedUnit,
   warnUngoverned,
 } from './egress-state';
-import { asGovernedHandshake, insideGovernedHandshake, type RealtimeEndpoint } from './realtime-governor';
 import { GEMINI_LIVE_PROTOCOL, type GeminiLiveEndpoint } from './gemini-live-governor';
+import { asGovernedHandshake, insideGovernedHandshake, type RealtimeEndpoint } from './realtime-governor';
 import { governRealtimeSocket } from './realtime-socket';
 import {
   type DispatchController,
@@ -73,7 +73,8 @@ export function realtimeEndpointOf(
 ): RealtimeEndpoint | GeminiLiveEndpoint | undefined {
   const query = target.path.indexOf('?');
   const path = (query >= 0 ? target.path.slice(0, query) : target.path).toLowerCase();
-  if (isGeminiLivePath(path)) return { provider: target.provider, protocol: GEMINI_LIVE_PROTOCOL, server: target.server };
+  if (isGeminiLivePath(path))
+    return { provider: target.provider, protocol: GEMINI_LIVE_PROTOCOL, server: target.server };
   const protocol = path.endsWith('/realtime') ? 'realtime' : path.endsWith('/responses') ? 'responses' : undefined;
   if (protocol === undefined) return undefined;
   return { provider: target.provider, protocol, model: target.model, server: target.server };
