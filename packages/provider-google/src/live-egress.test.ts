@@ -62,6 +62,15 @@ async function connect(config: Record<string, unknown> = {}): Promise<{ session:
   return { session, seen };
 }
 
+/** Sends with `send`, waits for the end of the turn (or an error), then closes the session. */
+async function lastTurn(session: Session, seen: Seen, send: () => void): Promise<void> {
+  const ended = seen.nextTurn();
+  send();
+  await ended;
+  session.close();
+  await seen.closed;
+}
+
 /** Client messages the fake received of one kind (`clientContent`, `realtimeInput`, `toolResponse`, `setup`). */
 const received = (kind: string) => harness.server.received.filter(({ message }) => message[kind] !== undefined);
 
@@ -69,11 +78,7 @@ describe('a Gemini Live session (@google/genai ai.live.connect) under egress gov
   it('a turn is one unit under the session span, settled from usageMetadata to the nano-dollar', async () => {
     harness.init({ ...governed(), dailyBudgetLimit: 10 });
     const { session, seen } = await connect();
-    const turn = seen.nextTurn();
-    session.sendClientContent({ turns: 'Say hello.' });
-    await turn;
-    session.close();
-    await seen.closed;
+    await lastTurn(session, seen, () => session.sendClientContent({ turns: 'Say hello.' }));
     expect(seen.errors).toEqual([]);
     expect(seen.messages.some((message) => message.data !== undefined)).toBe(true);
     await expect.poll(() => sessionSpans().length).toBe(1);
@@ -106,11 +111,7 @@ describe('a Gemini Live session (@google/genai ai.live.connect) under egress gov
     harness.init({ ...governed(), dailyBudgetLimit: 0.000001 });
     const turnsBefore = harness.server.turns;
     const { session, seen } = await connect();
-    const refused = seen.nextTurn();
-    session.sendClientContent({ turns: 'Say hello.' });
-    await refused;
-    session.close();
-    await seen.closed;
+    await lastTurn(session, seen, () => session.sendClientContent({ turns: 'Say hello.' }));
     // The setup went out; the turn did not.
     expect(received('setup')).toHaveLength(1);
     expect(received('clientContent')).toEqual([]);
@@ -128,11 +129,7 @@ describe('a Gemini Live session (@google/genai ai.live.connect) under egress gov
   it('a policy denying the model refuses the turn before it is sent', async () => {
     harness.init({ ...governed(), policies: { denyModels: ['gemini-3.1-*'] } });
     const { session, seen } = await connect();
-    const refused = seen.nextTurn();
-    session.sendClientContent({ turns: 'Say hello.' });
-    await refused;
-    session.close();
-    await seen.closed;
+    await lastTurn(session, seen, () => session.sendClientContent({ turns: 'Say hello.' }));
     expect(received('clientContent')).toEqual([]);
     expect((seen.errors[0]!.error as Error).name).toBe('PolicyViolationError');
     expect(seen.errors[0]?.message).toContain(MODEL);

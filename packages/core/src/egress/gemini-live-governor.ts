@@ -33,7 +33,7 @@ import type { GovernedRequest } from '../types';
 import { usageFromGemini } from '../usage/wire-usage';
 import { isObject } from './endpoints';
 import { frameText, REALTIME_SESSION_ATTRIBUTE, type RealtimeTransport } from './realtime-governor';
-import { SessionFrames } from './session-frames';
+import { frameBytes, PendingInput, SessionFrames } from './session-frames';
 
 /** The value of `realtime.session.protocol` on a Gemini Live session's span. */
 export const GEMINI_LIVE_PROTOCOL = 'gemini-live';
@@ -56,8 +56,6 @@ export interface GeminiLiveTransport extends RealtimeTransport {
 
 /** Messages larger than this are not parsed (media chunks); their bytes still count toward the input bound. */
 const MAX_PARSED_BYTES = 4 * 1024 * 1024;
-/** Request text kept for content rules, per turn. */
-const MAX_TEXT_BYTES = 1024 * 1024;
 
 /** A model turn: its unit once decided, and the usage the server reported for it so far. */
 interface Turn {
@@ -77,12 +75,6 @@ function parseMessage(text: string | undefined): Record<string, unknown> | undef
   } catch {
     return undefined;
   }
-}
-
-function frameBytes(data: unknown): number {
-  if (typeof data === 'string') return Buffer.byteLength(data, 'utf8');
-  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
-  return 0;
 }
 
 /** The model id of a `setup.model` resource name (`models/x`, `projects/p/locations/l/publishers/google/models/x`). */
@@ -120,10 +112,8 @@ export class GeminiLiveGovernor {
   private turn: Turn | undefined;
   /** A turn that ended without its usage: settled by the next `usageMetadata`. */
   private unsettled: Turn | undefined;
-  /** Bytes of client frames since the last turn opened, and their text for content rules. */
-  private pendingBytes = 0;
-  private pendingText: string[] = [];
-  private pendingTextBytes = 0;
+  /** Client frames since the last turn opened: the next turn's input. */
+  private readonly pending = new PendingInput();
   /** Tokens of the session's context so far (the last turn's prompt and response): the next turn's input. */
   private contextTokens = 0;
   private closed = false;
@@ -293,12 +283,9 @@ export class GeminiLiveGovernor {
     });
   }
 
-  /** Counts a client frame toward the next turn's input, and keeps its text for content rules. */
+  /** Counts a client frame toward the next turn's input, and keeps its text (not media) for content rules. */
   private account(data: unknown, text: string | undefined, message: Record<string, unknown> | undefined): void {
-    this.pendingBytes += frameBytes(data);
-    if (text === undefined || isMedia(message) || this.pendingTextBytes + text.length > MAX_TEXT_BYTES) return;
-    this.pendingText.push(text);
-    this.pendingTextBytes += text.length;
+    this.pending.add(frameBytes(data), isMedia(message) ? undefined : text);
   }
 
   private configure(setup: Record<string, unknown>): void {
@@ -313,8 +300,8 @@ export class GeminiLiveGovernor {
   }
 
   private describe(data: unknown, text: string, message: Record<string, unknown>): GovernedRequest {
-    const bytes = this.pendingBytes + frameBytes(data);
-    const texts = isMedia(message) ? [...this.pendingText] : [...this.pendingText, text];
+    this.account(data, text, message);
+    const { bytes, texts } = this.pending.take();
     const request: GovernedRequest = {
       provider: this.endpoint.provider,
       operation: 'chat',
@@ -332,9 +319,6 @@ export class GeminiLiveGovernor {
       request.maxOutputTokens = this.maxOutputTokens;
       request.requestAttributes = { [ATTR_GEN_AI_REQUEST_MAX_TOKENS]: this.maxOutputTokens };
     }
-    this.pendingBytes = 0;
-    this.pendingText = [];
-    this.pendingTextBytes = 0;
     return request;
   }
 }

@@ -43,3 +43,40 @@ export class SessionFrames {
     return this.queue;
   }
 }
+
+/** Request text kept for content rules, per unit. */
+const MAX_TEXT_BYTES = 1024 * 1024;
+
+/**
+ * What the client sent since the last unit opened: its bytes (the next unit's input bound, with media counted
+ * by their encoded bytes, far above their tokens) and its text for content rules (media left out, 1 MiB kept).
+ */
+export class PendingInput {
+  private bytes = 0;
+  private texts: string[] = [];
+  private textBytes = 0;
+
+  /** Counts a frame; `text` is kept for content rules unless it is `undefined` (media, binary). */
+  add(bytes: number, text: string | undefined): void {
+    this.bytes += bytes;
+    if (text === undefined || this.textBytes + text.length > MAX_TEXT_BYTES) return;
+    this.texts.push(text);
+    this.textBytes += text.length;
+  }
+
+  /** Bytes and texts so far, and starts over (the unit that opens takes them). */
+  take(): { bytes: number; texts: string[] } {
+    const taken = { bytes: this.bytes, texts: this.texts };
+    this.bytes = 0;
+    this.texts = [];
+    this.textBytes = 0;
+    return taken;
+  }
+}
+
+/** Bytes of a frame as the app gave it (a string, a Buffer, an ArrayBuffer or a typed array). */
+export function frameBytes(data: unknown): number {
+  if (typeof data === 'string') return Buffer.byteLength(data, 'utf8');
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
+  return 0;
+}
