@@ -4,7 +4,7 @@
 // the turn's `usageMetadata`; a refused one never reaches the server and the SDK's `onerror` callback gets
 // the typed error; a socket closed mid-turn settles at the reservation, flagged incomplete; `deny` refuses
 // the handshake. The same protocol spoken by hand over the global WebSocket and the `undici` package's own
-// WebSocket class (binary frames read as Blobs). See docs/egress.md#websocket-sessions-realtime-and-gemini-live.
+// WebSocket class (binary frames read as Blobs). See docs/egress.md#gemini-live-sessions.
 import { createRequire } from 'node:module';
 import { type FakeGeminiLiveServer, startFakeGeminiLive } from '@genops/testing';
 import { createAdapterHarness } from '@genops/testing/adapter-harness';
