@@ -217,6 +217,38 @@ describe('a Gemini Live session (@google/genai ai.live.connect) under egress gov
   });
 });
 
+describe('a Vertex AI Live session (LlmBidiService) under egress govern', () => {
+  it("is governed the same way, priced from Vertex's wire usage (candidatesTokenCount) at Vertex prices", async () => {
+    harness.init({ ...governed(), dailyBudgetLimit: 10 });
+    const ai = new GoogleGenAI({ vertexai: true, apiKey: 'test-key', httpOptions: { baseUrl: harness.server.url } });
+    let turnEnded!: () => void;
+    const ended = new Promise<void>((resolve) => (turnEnded = resolve));
+    let closed!: () => void;
+    const gone = new Promise<void>((resolve) => (closed = resolve));
+    const session = await ai.live.connect({
+      model: 'gemini-live-2.5-flash',
+      callbacks: {
+        onmessage: (message) => {
+          if (message.serverContent?.turnComplete) turnEnded();
+        },
+        onclose: () => closed(),
+      },
+    });
+    session.sendClientContent({ turns: 'Say hello.' });
+    await ended;
+    session.close();
+    await gone;
+    expect(harness.server.received[0]?.path).toContain('LlmBidiService/BidiGenerateContent');
+    await expect.poll(() => sessionSpans().length).toBe(1);
+    const [unit] = units();
+    expect(unit!.name).toBe('chat gemini-live-2.5-flash');
+    expect(unit!.attributes['gen_ai.provider.name']).toBe('gcp.vertex_ai');
+    expect(unit!.attributes['gen_ai.usage.output_tokens']).toBe(200);
+    // Vertex gemini-live-2.5-flash per 1M tokens: text in $0.50, audio in $3, audio out $12.
+    expect(unit!.attributes['genops.accounting.actual']).toBeCloseTo((120 * 500 + 80 * 3_000 + 200 * 12_000) / 1e9, 12);
+  });
+});
+
 describe('a Gemini Live session under egress deny', () => {
   it('is refused before its handshake: connect() rejects and the server sees no session', async () => {
     harness.init({ egress: { mode: 'deny', hosts: [harness.server.host] } });

@@ -92,7 +92,7 @@ function sessionKind(target: EgressTarget): string {
 
 /** The provider a WebSocket path implies, for a user host configured without one. */
 function providerOfPath(path: string): string {
-  if (isGeminiLivePath(path)) return 'gcp.gemini';
+  if (isGeminiLivePath(path)) return path.includes('llmbidiservice') ? 'gcp.vertex_ai' : 'gcp.gemini';
   if (path.endsWith('/realtime') || path.endsWith('/responses')) return 'openai';
   return 'unknown';
 }
