@@ -266,7 +266,11 @@ describe.each([
   ["the undici package's WebSocket", () => undiciPackage().WebSocket],
 ] as const)('a Gemini Live session over %s (frames written by hand)', (_name, socketClass) => {
   /** setup, then one text turn; resolves with the server messages (binary frames, read as Blobs) and errors. */
-  function handSession(): Promise<{ messages: Array<Record<string, unknown>>; errors: unknown[] }> {
+  function handSession(
+    turnFrame = JSON.stringify({
+      clientContent: { turns: [{ role: 'user', parts: [{ text: 'Hi' }] }], turnComplete: true },
+    }),
+  ): Promise<{ messages: Array<Record<string, unknown>>; errors: unknown[] }> {
     const Socket = socketClass();
     const path = '/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent?key=test-key';
     const socket = new Socket(`ws://${harness.server.host}${path}`);
@@ -280,10 +284,7 @@ describe.each([
     socket.addEventListener('message', async (event) => {
       const message = JSON.parse(await (event.data as Blob).text()) as Record<string, unknown>;
       messages.push(message);
-      if (message.setupComplete)
-        socket.send(
-          JSON.stringify({ clientContent: { turns: [{ role: 'user', parts: [{ text: 'Hi' }] }], turnComplete: true } }),
-        );
+      if (message.setupComplete) socket.send(turnFrame);
       if ((message.serverContent as { turnComplete?: boolean } | undefined)?.turnComplete) socket.close();
     });
     socket.addEventListener('error', (event) => {
@@ -318,6 +319,16 @@ describe.each([
     const result = await handSession();
     expect(received('clientContent')).toEqual([]);
     expect(result.errors).toHaveLength(1);
+    expect((result.errors[0] as Error).name).toBe('BudgetExceededError');
+  });
+
+  it('govern, over budget: a frame GenOps cannot read is held as a turn, never let through', async () => {
+    harness.init({ ...governed(), dailyBudgetLimit: 0.000001 });
+    const sessionsBefore = harness.server.sessions;
+    const result = await handSession('not a JSON message');
+    expect(harness.server.sessions - sessionsBefore).toBe(1);
+    // Only the setup reached the server (a frame that is not JSON would have made it close the session).
+    expect(harness.server.received.map(({ message }) => Object.keys(message)[0])).toEqual(['setup']);
     expect((result.errors[0] as Error).name).toBe('BudgetExceededError');
   });
 });

@@ -1,8 +1,9 @@
 // Gemini Live usage (`usageMetadata` of a Live turn) to billable usage: the Gemini API's and Vertex's wire
-// names, modalities priced at their rates, cached parts left to the cache rate. The session behaviour with
+// names, modalities priced at their rates, cached parts left to the cache rate; and how a client message's
+// kind is read without parsing it. The session behaviour with
 // the real SDK: provider-google's live-egress.test.ts.
 import { describe, expect, it } from 'vitest';
-import { usageFromGeminiLive } from './gemini-live-governor';
+import { firstKey, usageFromGeminiLive } from './gemini-live-governor';
 
 describe('usageFromGeminiLive', () => {
   it('maps the Gemini API wire: audio in and out by modality, cached text inside the prompt', () => {
@@ -55,5 +56,21 @@ describe('usageFromGeminiLive', () => {
     expect(usageFromGeminiLive({ responseTokenCount: 3 })).toBeUndefined();
     expect(usageFromGeminiLive(null)).toBeUndefined();
     expect(usageFromGeminiLive('usage')).toBeUndefined();
+  });
+});
+
+describe('firstKey', () => {
+  it('reads the first key of a JSON object text, whitespace allowed', () => {
+    expect(firstKey('{"realtimeInput":{"audio":{}}}')).toBe('realtimeInput');
+    expect(firstKey(' \n{ "clientContent": {"turnComplete": true}}')).toBe('clientContent');
+  });
+
+  it('is undefined for anything else: not an object, no key, a runaway key', () => {
+    expect(firstKey('not JSON')).toBeUndefined();
+    expect(firstKey('["setup"]')).toBeUndefined();
+    expect(firstKey('{}')).toBeUndefined();
+    expect(firstKey('{"unterminated')).toBeUndefined();
+    expect(firstKey(`{"${'k'.repeat(100)}":1}`)).toBeUndefined();
+    expect(firstKey(`${' '.repeat(100)}{"setup":{}}`)).toBeUndefined();
   });
 });

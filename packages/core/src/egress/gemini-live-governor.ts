@@ -83,9 +83,30 @@ function modelId(name: string): string {
   return index >= 0 ? name.slice(index + 'models/'.length) : name;
 }
 
+/** Client messages that carry a turn's input: each opens a turn when none is open, or joins the open one. */
+const TURN_INPUT = new Set(['clientContent', 'realtimeInput', 'toolResponse']);
+
+/**
+ * The first key of a JSON object's text (`{"realtimeInput":…` → `realtimeInput`; a client message has one),
+ * read without parsing the message: audio chunks go by many times a second.
+ */
+export function firstKey(text: string): string | undefined {
+  let index = 0;
+  const skip = () => {
+    while (index < 64 && (text[index] === ' ' || text[index] === '\n' || text[index] === '\r' || text[index] === '\t'))
+      index++;
+  };
+  skip();
+  if (text[index] !== '{') return undefined;
+  index++;
+  skip();
+  if (text[index] !== '"') return undefined;
+  const end = text.indexOf('"', index + 1);
+  return end > index && end - index <= 64 ? text.slice(index + 1, end) : undefined;
+}
+
 /** True for a client message that starts a model turn when none is open. */
-function startsTurn(message: Record<string, unknown> | undefined): boolean {
-  if (!message) return false;
+function startsTurn(message: Record<string, unknown>): boolean {
   if (isObject(message.clientContent)) return message.clientContent.turnComplete === true;
   return isObject(message.realtimeInput) || isObject(message.toolResponse);
 }
@@ -143,19 +164,35 @@ export class GeminiLiveGovernor {
       return;
     }
     const text = frameText(data);
-    const message = parseMessage(text);
-    if (isObject(message?.setup)) this.configure(message.setup);
-    if (startsTurn(message) && this.turn === undefined) {
-      this.open(data, extra, text ?? '', message as Record<string, unknown>);
+    const key = text === undefined ? undefined : firstKey(text);
+    if (key !== undefined && !TURN_INPUT.has(key)) {
+      // `setup`, `contextUpdate`: no turn, but input of the next one (and the model of every one).
+      const message = key === 'setup' ? parseMessage(text) : undefined;
+      if (isObject(message?.setup)) this.configure(message.setup);
+      this.account(data, text, message);
+      this.forwardInOrder(data, extra);
       return;
     }
-    this.account(data, text, message);
+    // Turn input, or a frame GenOps cannot read (too large, not JSON): never let through outside a turn.
     const turn = this.turn;
-    if (turn !== undefined && turn.call === undefined && startsTurn(message)) {
-      // A frame of the turn being decided: it goes if the turn does.
-      this.frames.after(() => turn.decided.then((call) => (call ? this.forwardIfOpen(data, extra) : undefined)));
+    if (turn !== undefined) {
+      // Input of the open turn: its tokens are in the turn's usage. While the turn is decided, it goes if the turn does.
+      if (turn.call !== undefined) this.forwardInOrder(data, extra);
+      else this.frames.after(() => turn.decided.then((call) => (call ? this.forwardIfOpen(data, extra) : undefined)));
       return;
     }
+    const message = parseMessage(text);
+    if (message === undefined || startsTurn(message)) {
+      this.open(data, extra, text ?? '', message ?? {});
+      return;
+    }
+    // A `clientContent` with `turnComplete: false`: context for the next turn.
+    this.account(data, text, message);
+    this.forwardInOrder(data, extra);
+  }
+
+  /** Forwards a frame now, or behind the frames waiting for a decision. */
+  private forwardInOrder(data: unknown, extra: readonly unknown[]): void {
     if (!this.frames.holding) this.transport.forward(data, extra);
     else this.frames.after(() => this.forwardIfOpen(data, extra));
   }
@@ -168,15 +205,17 @@ export class GeminiLiveGovernor {
   /** A server message, as the app is about to see it. */
   receive(data: unknown): void {
     const text = frameText(data);
-    if (
-      text === undefined ||
-      !(text.includes('usageMetadata') || text.includes('turnComplete') || text.includes('toolCall'))
-    )
-      return;
+    if (text === undefined) return;
+    const turn = this.turn?.call ? this.turn : undefined;
+    // The first model content of the turn (audio frames are not parsed for this).
+    if (turn && !turn.answered && (text.includes('"modelTurn"') || text.includes('"toolCall"'))) {
+      turn.answered = true;
+      turn.call?.firstChunk();
+    }
+    if (!(text.includes('usageMetadata') || text.includes('turnComplete') || text.includes('toolCall'))) return;
     const message = parseMessage(text);
     if (!message) return;
     const usage = usageFromGeminiLive(message.usageMetadata);
-    const turn = this.turn?.call ? this.turn : undefined;
     if (usage) {
       if (turn) turn.usage = usage;
       else if (this.unsettled) {
@@ -188,10 +227,6 @@ export class GeminiLiveGovernor {
     }
     if (!turn) return;
     const content = isObject(message.serverContent) ? message.serverContent : undefined;
-    if (!turn.answered && (content?.modelTurn !== undefined || message.toolCall !== undefined)) {
-      turn.answered = true;
-      turn.call?.firstChunk();
-    }
     if (content?.interrupted === true) turn.finishReason = 'interrupted';
     if (content?.turnComplete === true) this.end(turn, turn.finishReason ?? 'turn_complete');
     else if (isObject(message.toolCall)) this.end(turn, 'tool_call');
