@@ -5,7 +5,8 @@
 // as binary frames. It answers `setup` with `setupComplete`, and a model turn — a `clientContent` with
 // `turnComplete: true`, a `realtimeInput` carrying `text`, `activityEnd` or `audioStreamEnd` (audio chunks
 // alone are buffered, as voice activity detection would), or a `toolResponse` — with `serverContent.modelTurn`
-// parts (text, or audio `inlineData` when the setup asks for AUDIO), `generationComplete`, then `turnComplete`
+// parts (text, or audio `inlineData` when the setup asks for AUDIO; a text session's response tokens are
+// reported as TEXT), `generationComplete`, then `turnComplete`
 // together with `usageMetadata` (the Gemini API's `responseTokenCount` names; Vertex's `candidatesTokenCount`
 // on the Vertex path). The SDK connects with `ws:` to an `http:` base URL, so no TLS is needed.
 import { createServer, type Server } from 'node:http';
@@ -174,7 +175,12 @@ export async function startFakeGeminiLive(): Promise<FakeGeminiLiveServer> {
 
     function answer(): void {
       turns++;
-      const usage = geminiLiveUsageWire(fake.usage, vertex);
+      // A text session's response tokens are text.
+      const { responseTextTokens, responseAudioTokens } = fake.usage;
+      const turnUsage = audio
+        ? fake.usage
+        : { ...fake.usage, responseTextTokens: responseTextTokens + responseAudioTokens, responseAudioTokens: 0 };
+      const usage = geminiLiveUsageWire(turnUsage, vertex);
       if (fake.toolCallNext) {
         fake.toolCallNext = false;
         send({
