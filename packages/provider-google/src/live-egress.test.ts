@@ -177,6 +177,23 @@ describe('a Gemini Live session (@google/genai ai.live.connect) under egress gov
     for (const unit of units()) expect(unit.attributes['gen_ai.usage.input_tokens']).toBe(200);
   });
 
+  it('over budget, a refused audio stream is refused once, not chunk by chunk, until it ends', async () => {
+    harness.init({ ...governed(), dailyBudgetLimit: 0.000001 });
+    const { session, seen } = await connect();
+    const chunk = { data: Buffer.alloc(320).toString('base64'), mimeType: 'audio/pcm;rate=16000' };
+    const first = seen.nextTurn();
+    session.sendRealtimeInput({ audio: chunk });
+    await first;
+    expect(seen.errors).toHaveLength(1);
+    // The stream goes on: dropped without a decision of its own, until it ends.
+    session.sendRealtimeInput({ audio: chunk });
+    session.sendRealtimeInput({ audio: chunk });
+    await lastTurn(session, seen, () => session.sendRealtimeInput({ audioStreamEnd: true }));
+    expect(received('realtimeInput')).toEqual([]);
+    expect(seen.errors).toHaveLength(2);
+    expect(harness.decisions().map((decision) => decision.result)).toEqual(['BLOCKED', 'BLOCKED']);
+  });
+
   it('a tool call ends the turn; the tool response opens the next one', async () => {
     harness.init({ ...governed(), dailyBudgetLimit: 10 });
     harness.server.toolCallNext = true;

@@ -65,6 +65,8 @@ interface Turn {
   usage?: BillableUsage;
   answered: boolean;
   finishReason?: string;
+  /** Opened by a media `realtimeInput` (audio, video). */
+  media: boolean;
 }
 
 function parseMessage(text: string | undefined): Record<string, unknown> | undefined {
@@ -111,6 +113,14 @@ function startsTurn(message: Record<string, unknown>): boolean {
   return isObject(message.realtimeInput) || isObject(message.toolResponse);
 }
 
+/**
+ * True for a `realtimeInput` text that ends a media stream or is not media: `audioStreamEnd`, `activityEnd`,
+ * or `text` (keys never found inside base64 data, which has no quotes).
+ */
+function endsMedia(text: string): boolean {
+  return text.includes('"audioStreamEnd"') || text.includes('"activityEnd"') || text.includes('"text"');
+}
+
 /** Media a content rule cannot read (base64 audio, video, images). */
 function isMedia(message: Record<string, unknown> | undefined): boolean {
   const input = message?.realtimeInput;
@@ -138,6 +148,8 @@ export class GeminiLiveGovernor {
   /** Tokens of the session's context so far (the last turn's prompt and response): the next turn's input. */
   private contextTokens = 0;
   private closed = false;
+  /** A media stream's turn was refused: its next chunks are dropped until the stream ends (see refuse()). */
+  private refusedMedia = false;
 
   constructor(
     private readonly governor: Governor,
@@ -174,6 +186,11 @@ export class GeminiLiveGovernor {
       return;
     }
     // Turn input, or a frame GenOps cannot read (too large, not JSON): never let through outside a turn.
+    if (this.refusedMedia && key === 'realtimeInput' && !endsMedia(text as string)) {
+      // More of a refused media stream: not sent, and not decided again chunk by chunk (see refuse()).
+      return;
+    }
+    this.refusedMedia = false;
     const turn = this.turn;
     if (turn !== undefined) {
       // Input of the open turn: its tokens are in the turn's usage. While the turn is decided, it goes if the turn does.
@@ -258,7 +275,7 @@ export class GeminiLiveGovernor {
           return undefined;
         },
       );
-    const turn: Turn = { decided, answered: false };
+    const turn: Turn = { decided, answered: false, media: isMedia(message) && !endsMedia(text) };
     this.turn = turn;
     this.frames.after(() => decided.then((call) => call && this.forwardTurn(turn, call, data, extra)));
   }
@@ -285,9 +302,17 @@ export class GeminiLiveGovernor {
     if (!this.closed) this.transport.forward(data, extra);
   }
 
+  /**
+   * A refused turn: never sent, and the app's socket gets the error. A turn that media `realtimeInput` opened
+   * (a microphone or camera stream) leaves its stream refused until the stream ends or the client sends
+   * other input (`audioStreamEnd`, `activityEnd`, text, `clientContent`, `toolResponse`): the next of those is
+   * decided again. Without this, a stream into an exhausted budget would be decided, refused and reported
+   * once per chunk, tens of times a second.
+   */
   private refuse(turn: Turn, error: unknown): void {
     if (this.turn === turn) this.turn = undefined;
     if (this.closed) return;
+    if (turn.media) this.refusedMedia = true;
     const failure =
       error instanceof Error ? error : new Error('GenOps could not govern this Gemini Live turn; it was not sent.');
     try {
