@@ -79,6 +79,14 @@ function parseMessage(text: string | undefined): Record<string, unknown> | undef
   }
 }
 
+/** A server frame as something to search for a key: its text, or its bytes (Buffer, ArrayBuffer, typed array). */
+function searchable(data: unknown): string | Buffer | undefined {
+  if (typeof data === 'string' || Buffer.isBuffer(data)) return data;
+  if (data instanceof ArrayBuffer) return Buffer.from(data);
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return frameText(data);
+}
+
 /** The model id of a `setup.model` resource name (`models/x`, `projects/p/locations/l/publishers/google/models/x`). */
 function modelId(name: string): string {
   const index = name.lastIndexOf('models/');
@@ -221,16 +229,18 @@ export class GeminiLiveGovernor {
 
   /** A server message, as the app is about to see it. */
   receive(data: unknown): void {
-    const text = frameText(data);
-    if (text === undefined) return;
+    // Searched as bytes: a binary frame (the server's audio, many a second) is decoded only when it matters.
+    const frame = searchable(data);
+    if (frame === undefined) return;
     const turn = this.turn?.call ? this.turn : undefined;
-    // The first model content of the turn (audio frames are not parsed for this).
-    if (turn && !turn.answered && (text.includes('"modelTurn"') || text.includes('"toolCall"'))) {
+    // The first model content of the turn.
+    if (turn && !turn.answered && (frame.includes('"modelTurn"') || frame.includes('"toolCall"'))) {
       turn.answered = true;
       turn.call?.firstChunk();
     }
-    if (!(text.includes('usageMetadata') || text.includes('turnComplete') || text.includes('toolCall'))) return;
-    const message = parseMessage(text);
+    if (!(frame.includes('"usageMetadata"') || frame.includes('"turnComplete"') || frame.includes('"toolCall"')))
+      return;
+    const message = parseMessage(frameText(data));
     if (!message) return;
     const usage = usageFromGeminiLive(message.usageMetadata);
     if (usage) {
