@@ -141,15 +141,23 @@ function bindTarget(
     session.afterPending(() => close.apply(socket, args));
   };
   // Registered before the constructor returns: before any listener of the app.
+  // A binary frame with `binaryType` 'blob' (the default) is read asynchronously (Gemini Live's messages): in
+  // order, and the close waits for the reads before it (a turn's usage arriving just before the close).
+  let reading: Promise<void> = Promise.resolve();
   socket.addEventListener('message', (event: { data: unknown }) => {
-    // A binary frame with `binaryType` 'blob' (the default) is read asynchronously (Gemini Live's messages).
-    if (event.data instanceof Blob) {
+    const data = event.data;
+    if (data instanceof Blob) {
       if (reads(session, true))
-        void event.data.text().then((text) => safely(() => session.receive(text), 'realtime governor'));
+        reading = reading
+          .then(() => data.text())
+          .then(
+            (text) => safely(() => session.receive(text), 'realtime governor'),
+            () => undefined,
+          );
       return;
     }
-    safely(() => session.receive(event.data), 'realtime governor');
+    safely(() => session.receive(data), 'realtime governor');
   });
-  socket.addEventListener('close', () => session.close(), { once: true });
+  socket.addEventListener('close', () => void reading.then(() => session.close()), { once: true });
   return session;
 }
