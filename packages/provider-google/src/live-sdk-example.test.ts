@@ -5,6 +5,8 @@
 // priced unit under the session span; under the tiny budget no turn reaches the server and the sample's own
 // `onerror` prints the budget error. The sample is TypeScript importing types as values (`AuthToken`), so it
 // is transpiled (TypeScript's transpileModule drops type-only imports) next to the package's node_modules.
+// Also run the same way: a Live client on the `undici` package's WebSocket, imported statically by an ES
+// module (__fixtures__/undici-live-app.mjs), governed with no code change.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +22,7 @@ const PRELOAD_SPANS = fileURLToPath(new URL('./__fixtures__/span-lines.mjs', imp
 // Under the package's node_modules, so that the sample's `@google/genai` resolves as it would in an app.
 const COMPILED_DIR = join(PACKAGE_DIR, 'node_modules', '.cache', 'genops-live-sample');
 const COMPILED = join(COMPILED_DIR, 'live_client_content.mjs');
+const UNDICI_APP = fileURLToPath(new URL('./__fixtures__/undici-live-app.mjs', import.meta.url));
 
 let fake: FakeGeminiLiveServer;
 let work: string;
@@ -49,7 +52,7 @@ interface Run {
  * Runs the sample; with `budget`, GenOps is preloaded with that daily budget. `until`: the child is stopped
  * once its stdout contains it (a refused turn leaves the sample waiting for a turn that never comes).
  */
-function runSample(budget?: number, until?: string): Promise<Run> {
+function runSample(budget?: number, until?: string, program = COMPILED): Promise<Run> {
   const spansFile = join(work, `spans-${Math.random().toString(36).slice(2)}.jsonl`);
   writeFileSync(spansFile, '');
   const policyFile = join(work, 'policy.json');
@@ -59,7 +62,7 @@ function runSample(budget?: number, until?: string): Promise<Run> {
       JSON.stringify({ version: 1, budgets: [{ name: 'daily', limit: budget, window: 'day' }] }),
     );
   const imports = budget === undefined ? [] : ['--import', PRELOAD_SPANS, '--import', '@genops/core/register'];
-  const child = spawn(process.execPath, [...imports, COMPILED], {
+  const child = spawn(process.execPath, [...imports, program], {
     cwd: PACKAGE_DIR,
     env: {
       PATH: process.env.PATH ?? '',
@@ -69,6 +72,7 @@ function runSample(budget?: number, until?: string): Promise<Run> {
       GENOPS_POLICY: policyFile,
       GENOPS_EGRESS_HOSTS: fake.host,
       GENOPS_TEST_SPANS: spansFile,
+      LIVE_URL: `ws://${fake.host}/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent`,
     },
   });
   let stdout = '';
@@ -123,5 +127,25 @@ describe("@google/genai's Live sample, unchanged", () => {
     expect(refused.stdout).toContain('would be exceeded');
     expect(kinds()).toEqual(['setup']);
     expect(refused.spans.some((span) => span.attributes['genops.policy.result'] === 'BLOCKED')).toBe(true);
+  });
+});
+
+describe("a Live client on the undici package's WebSocket, imported statically (ESM), GenOps preloaded", () => {
+  it('its turn is a governed unit', async () => {
+    fake.reset();
+    const run = await runSample(10, undefined, UNDICI_APP);
+    expect(run.stdout).toContain('text: Gemini Live server.');
+    expect(kinds()).toEqual(['setup', 'clientContent']);
+    const unit = run.spans.find((span) => span.name === 'chat gemini-3.1-flash-live-preview');
+    expect(unit?.attributes['genops.policy.result']).toBe('ALLOWED');
+    expect(unit?.attributes['gen_ai.usage.input_tokens']).toBe(200);
+    expect(run.spans.some((span) => span.attributes['genops.egress.ungoverned'] === true)).toBe(false);
+  });
+
+  it('under a tiny budget its turn never reaches the server; its error listener gets the typed error', async () => {
+    fake.reset();
+    const run = await runSample(0.000001, undefined, UNDICI_APP);
+    expect(run.stdout).toContain('error: BudgetExceededError');
+    expect(kinds()).toEqual(['setup']);
   });
 });

@@ -14,9 +14,9 @@
 //   under `warn`;
 // - `warn`: lets it through, loudly: one stderr line per endpoint, and one span per session
 //   flagged `genops.egress.ungoverned` (and `genops.egress.websocket`), from the handshake to the close.
-import { join } from 'node:path';
+import { tracingChannel } from 'node:diagnostics_channel';
+import { sep } from 'node:path';
 import { safely } from '../adapter/safely';
-import { appSearchPaths } from '../adapters';
 import type { Governor } from '../governor';
 import { requireFrom } from '../require-from';
 import {
@@ -312,72 +312,94 @@ function reportHttpWebSocket(
 
 /**
  * `govern` mode: replaces the global `WebSocket` (Node's bundled undici) and the `WebSocket` export of each
- * copy of the `undici` package the app resolves (its own class: `import { WebSocket } from 'undici'`) with a
+ * copy of the `undici` package the app loads (its own class: `import { WebSocket } from 'undici'`) with a
  * Proxy of it whose constructor binds a session governor to each socket opened to an OpenAI Realtime or
  * Responses endpoint or a Gemini Live endpoint of a provider host, before the caller gets the socket (and so
  * before any listener or `send` of the app). Every other socket is constructed untouched. `instanceof`, the
- * static constants and the prototype are the original's. The `undici` package is loaded here (it is
- * CommonJS): an ES module that imports it afterwards gets the Proxy; one that imported it before
- * `GenOps.init()` holds the original class, whose sessions are reported (stderr and an ungoverned span)
- * from their handshake. Returns the function that puts the originals back (unless something replaced a
- * Proxy since).
+ * static constants and the prototype are the original's. The `undici` package is never loaded here: a copy
+ * already loaded is found in the module cache, and one loaded later (by `require`, or by `import`, which
+ * loads CommonJS through the same loader) is caught on Node's `module.require` tracing channel as it finishes
+ * loading, before the importer reads its exports. An ES module that imported `undici` before
+ * `GenOps.init()` holds the original class: its sessions are reported (stderr and an ungoverned span) from
+ * their handshake. Returns the function that puts the originals back (unless something replaced a Proxy since).
  */
 export function installGovernedWebSocket(state: EgressState): () => void {
   if (state.mode !== 'govern') return () => {};
-  const holders: object[] = [globalThis, ...undiciPackages()];
-  const restores = holders.map((holder) => governWebSocketExport(state, holder as WebSocketHolder));
+  governing = state;
+  const restores: Array<() => void> = [];
+  const govern = (holder: WebSocketHolder) => {
+    const restore = governWebSocketExport(holder);
+    if (restore) restores.push(restore);
+  };
+  govern(globalThis as WebSocketHolder);
+  for (const [id, loaded] of Object.entries(requireFrom(import.meta.url).cache))
+    if (isUndiciEntry(id) && loaded?.exports) govern(loaded.exports as WebSocketHolder);
+  const loads = tracingChannel<string, ModuleLoad>('module.require');
+  // Every `require()` passes here (cached ones too): a string comparison for all but `undici`.
+  const subscriber = {
+    end(load: ModuleLoad) {
+      if ((load.id === 'undici' || isUndiciEntry(load.id)) && load.result && typeof load.result === 'object')
+        safely(() => govern(load.result as WebSocketHolder), 'egress WebSocket');
+    },
+  };
+  loads.subscribe(subscriber as Parameters<typeof loads.subscribe>[0]);
   return () => {
+    loads.unsubscribe(subscriber as Parameters<typeof loads.unsubscribe>[0]);
+    if (governing === state) governing = undefined;
     for (const restore of restores) restore();
   };
+}
+
+/** What the `module.require` tracing channel publishes: the request (or resolved file) and, at `end`, the exports. */
+interface ModuleLoad {
+  id: string;
+  result?: unknown;
 }
 
 /** An object with a `WebSocket` class: `globalThis`, the `undici` package's exports. */
 type WebSocketHolder = { WebSocket?: new (...args: any[]) => object };
 
-function governWebSocketExport(state: EgressState, holder: WebSocketHolder): () => void {
+/** The egress state of the running GenOps in `govern` mode: a Proxy an app kept from an earlier init uses it too. */
+let governing: EgressState | undefined;
+/** One Proxy per original class (re-initialising reuses it); the Proxies themselves, never wrapped again. */
+const proxies = new WeakMap<object, new (...args: any[]) => object>();
+const governedClasses = new WeakSet<object>();
+
+/** The entry point of an `undici` package copy, by its resolved file name. */
+function isUndiciEntry(id: unknown): boolean {
+  return typeof id === 'string' && id.endsWith(`${sep}node_modules${sep}undici${sep}index.js`);
+}
+
+/** Puts the Proxy of `holder.WebSocket` in its place; returns what puts the original back, or `undefined`. */
+function governWebSocketExport(holder: WebSocketHolder): (() => void) | undefined {
   const original = holder.WebSocket;
-  if (typeof original !== 'function' || governedClasses.has(original)) return () => {};
-  const proxy = new Proxy(original, {
-    construct(target, args: unknown[], newTarget) {
-      const session = realtimeSessionOf(state, args[0]);
-      const governor = session && state.governor();
-      if (!session || !governor) return Reflect.construct(target, args, newTarget);
-      const socket = asGovernedHandshake(() => Reflect.construct(target, args, newTarget)) as object;
-      safely(() => governRealtimeSocket(governor, socket, session), 'egress WebSocket binding');
-      return socket;
-    },
-  });
-  governedClasses.add(proxy);
+  if (typeof original !== 'function' || governedClasses.has(original)) return undefined;
+  let proxy = proxies.get(original);
+  if (proxy === undefined) {
+    proxy = new Proxy(original, {
+      construct(target, args: unknown[], newTarget) {
+        const state = governing;
+        const session = state && realtimeSessionOf(state, args[0]);
+        const governor = session && state?.governor();
+        if (!session || !governor) return Reflect.construct(target, args, newTarget);
+        const socket = asGovernedHandshake(() => Reflect.construct(target, args, newTarget)) as object;
+        safely(() => governRealtimeSocket(governor, socket, session), 'egress WebSocket binding');
+        return socket;
+      },
+    });
+    proxies.set(original, proxy);
+    governedClasses.add(proxy);
+  }
   try {
     holder.WebSocket = proxy;
   } catch {
     // A frozen or getter-only export: its sessions stay reported from their handshake.
-    return () => {};
+    return undefined;
   }
+  const installed = proxy;
   return () => {
-    if (holder.WebSocket === proxy) holder.WebSocket = original;
+    if (holder.WebSocket === installed) holder.WebSocket = original;
   };
-}
-
-/** The Proxies installed, so a class is never wrapped twice (the global and the package can be one object). */
-const governedClasses = new WeakSet<object>();
-
-/**
- * The exports of each copy of the `undici` package the app resolves (from its entry script's directory and
- * the working directory) and core itself resolves, deduplicated. Loading it has no side effect (undici sets
- * nothing global until asked). A copy that cannot be resolved or loaded is skipped.
- */
-function undiciPackages(): object[] {
-  const found = new Set<object>();
-  for (const base of [...appSearchPaths().map((path) => join(path, 'noop.js')), import.meta.url]) {
-    try {
-      const exports = requireFrom(base)('undici') as WebSocketHolder | undefined;
-      if (exports && typeof exports.WebSocket === 'function') found.add(exports);
-    } catch {
-      // Not installed where this base resolves from.
-    }
-  }
-  return [...found];
 }
 
 /** The realtime session a WebSocket URL opens to a provider host, if GenOps governs it. */
