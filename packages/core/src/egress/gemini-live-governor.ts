@@ -274,7 +274,8 @@ export class GeminiLiveGovernor {
     const late = this.unsettled;
     this.unsettled = undefined;
     // The turn before ended without usage and another starts: no usage will come for it.
-    if (late?.call) void late.call.end({ incomplete: true, response: { finishReasons: [late.finishReason ?? ''] } });
+    if (late?.call)
+      void late.call.end({ incomplete: true, response: { finishReasons: [late.finishReason ?? 'turn_complete'] } });
     const request = this.describe(data, text, message);
     const decided = this.governor
       .begin(request, { parent: trace.setSpan(context.active(), this.span), sendsAtOnce: false })
