@@ -139,14 +139,15 @@ describe.each(TRANSPORTS)('input audio transcription over $name', (transport) =>
     harness.expectCompliant(units());
   });
 
-  it('a per-second model (whisper-1) on G.711 audio settles from the seconds transcribed', async () => {
+  it('a per-second model (whisper-1) on G.711 audio, beta session shape, settles from the seconds transcribed', async () => {
     harness.init({ ...governed(), dailyBudgetLimit: 10 });
+    // The beta shape: `input_audio_format` and `input_audio_transcription` at the top of the session.
+    const beta = {
+      type: 'session.update',
+      session: { input_audio_format: 'g711_ulaw', input_audio_transcription: { model: 'whisper-1' } },
+    } as unknown as RealtimeClientEvent;
     // 1.5 s of G.711 μ-law (8,000 bytes a second) in three appends.
-    await runSession(
-      transport,
-      [transcribeWith('whisper-1', 'audio/pcmu'), ...appends(3, 4_000), { type: 'input_audio_buffer.commit' }],
-      completed,
-    );
+    await runSession(transport, [beta, ...appends(3, 4_000), { type: 'input_audio_buffer.commit' }], completed);
     await expect.poll(() => sessionSpans().length).toBe(1);
     const [unit] = units();
     expect(unit!.name).toBe('generate_content whisper-1');
@@ -199,6 +200,33 @@ describe.each(TRANSPORTS)('input audio transcription over $name', (transport) =>
     await expect.poll(() => sessionSpans().length).toBe(1);
     const budget = await harness.budget('daily');
     expect(budget?.used).toBe(0);
+    expect(budget?.reserved).toBe(0);
+  });
+
+  it('a buffer longer than a chunk is admitted chunk by chunk and settled once, from its usage', async () => {
+    harness.init({ ...governed(), dailyBudgetLimit: 10 });
+    const before = fake.received.length;
+    // 16 s of G.711 μ-law in one-second appends: the 16th second needs a second chunk.
+    await runSession(
+      transport,
+      [transcribeWith('gpt-4o-transcribe', 'audio/pcmu'), ...appends(16, 8_000), { type: 'input_audio_buffer.commit' }],
+      completed,
+    );
+    expect(receivedTypes(before).filter((type) => type === 'input_audio_buffer.append')).toHaveLength(16);
+    expect(harness.decisions().filter((decision) => decision.phase === 'decided')).toHaveLength(2);
+    await expect.poll(() => sessionSpans().length).toBe(1);
+    expect(units()).toHaveLength(2);
+    // The chunk carrying the usage, and the other one.
+    const first = units().find((span) => span.attributes['gen_ai.usage.input_tokens'] === 272);
+    const second = units().find((span) => span !== first);
+    // 16 s at 17 audio tokens a second: 272 audio tokens in, 8 out, on the first chunk; the second at $0.
+    const expectedNanos = 272 * 6_000 + 8 * 10_000;
+    expect(first!.attributes['gen_ai.usage.input_tokens']).toBe(272);
+    expect(first!.attributes['genops.accounting.actual']).toBeCloseTo(expectedNanos / 1e9, 12);
+    expect(second!.attributes['genops.accounting.actual']).toBe(0);
+    expect(second!.attributes['gen_ai.response.id']).toBe(first!.attributes['gen_ai.response.id']);
+    const budget = await harness.budget('daily');
+    expect(budget?.used).toBeCloseTo(expectedNanos / 1e9, 12);
     expect(budget?.reserved).toBe(0);
   });
 

@@ -99,8 +99,10 @@ export class RealtimeTranscription {
 
   /** The `session.update` admitted by {@link admitModel} was sent (and read): its chunk is the buffer's open chunk. */
   modelAdmitted(model: string, call: GovernedCall): void {
-    if (this.closed || this.model !== model) {
-      void call.fail(new Error('the session closed before its transcription was used'));
+    const open = this.buffer.at(-1);
+    // Closed, turned off or to another model since, or a chunk admitted earlier still has no audio.
+    if (this.closed || this.model !== model || (open !== undefined && open.bytes === 0)) {
+      void call.fail(new Error('the transcription chunk was not needed: no audio was sent under it'));
       return;
     }
     this.buffer.push({ call, capacity: this.chunkBytes(), bytes: 0 });
@@ -132,10 +134,12 @@ export class RealtimeTranscription {
           void call.fail(new Error('the WebSocket session closed before this audio was sent'));
           return { refused: new Error('the WebSocket session closed') };
         }
-        if (open && room > 0) this.use(open, room);
+        // The open chunk takes what it has room for, unless the server ended its buffer meanwhile.
+        const filled = open !== undefined && room > 0 && this.buffer.at(-1) === open ? room : 0;
+        if (filled > 0) this.use(open as Chunk, filled);
         const chunk: Chunk = { call, capacity, bytes: 0 };
         this.buffer.push(chunk);
-        this.use(chunk, bytes - (open ? room : 0));
+        this.use(chunk, bytes - filled);
         return true;
       },
       (error: unknown) => {
@@ -176,6 +180,11 @@ export class RealtimeTranscription {
   committed(itemId: string | undefined): void {
     const sent = this.commits.shift() ?? this.takeBuffer();
     if (sent.length === 0) return;
+    if (this.model === undefined) {
+      // Transcription was turned off before the commit: the server does not transcribe this buffer.
+      for (const chunk of sent) void chunk.call.end(settledAtZero('not_transcribed'));
+      return;
+    }
     if (itemId === undefined) {
       // No item id to match its transcription by: settled at its reservation.
       for (const chunk of sent) void chunk.call.end({ incomplete: true });
