@@ -103,6 +103,13 @@ const sessionSpans = () => harness.spans().filter((span) => span.attributes['rea
 const receivedTypes = (since: number) => fake.received.slice(since).map(({ event }) => event.type as string);
 const completed = (event: Event) => event.type === 'conversation.item.input_audio_transcription.completed';
 
+/** The daily budget charged `nanos` nano-USD, nothing left reserved. */
+async function expectCharged(nanos: number): Promise<void> {
+  const budget = await harness.budget('daily');
+  expect(budget?.used).toBeCloseTo(nanos / 1e9, 12);
+  expect(budget?.reserved).toBe(0);
+}
+
 /** The worst case of one 15-second chunk of gpt-4o-transcribe, nano-USD: 300 audio tokens at $6/M, 2,000 out at $10/M. */
 const CHUNK_NANOS = 300 * 6_000 + 2_000 * 10_000;
 
@@ -132,9 +139,7 @@ describe.each(TRANSPORTS)('input audio transcription over $name', (transport) =>
     expect(expectedNanos).toBe(182_000);
     expect(unit!.attributes['genops.accounting.actual']).toBeCloseTo(expectedNanos / 1e9, 12);
     expect(unit!.attributes['genops.accounting.incomplete']).toBeUndefined();
-    const budget = await harness.budget('daily');
-    expect(budget?.used).toBeCloseTo(expectedNanos / 1e9, 12);
-    expect(budget?.reserved).toBe(0);
+    await expectCharged(expectedNanos);
     expect(harness.decisions().filter((decision) => decision.phase === 'decided')).toHaveLength(1);
     harness.expectCompliant(units());
   });
@@ -153,7 +158,7 @@ describe.each(TRANSPORTS)('input audio transcription over $name', (transport) =>
     expect(unit!.name).toBe('generate_content whisper-1');
     // whisper-1: $0.006 a minute ($0.0001 a second): 1.5 s = 150,000 nano-USD.
     expect(unit!.attributes['genops.accounting.actual']).toBeCloseTo(150_000 / 1e9, 12);
-    expect((await harness.budget('daily'))?.used).toBeCloseTo(150_000 / 1e9, 12);
+    await expectCharged(150_000);
   });
 
   it('a session.update turning on a transcription model the policy denies is not sent; the app gets an error event', async () => {
@@ -198,9 +203,7 @@ describe.each(TRANSPORTS)('input audio transcription over $name', (transport) =>
     ).toEqual(['ALLOWED', 'BLOCKED']);
     // Never committed: the audio sent is never transcribed; nothing stays reserved.
     await expect.poll(() => sessionSpans().length).toBe(1);
-    const budget = await harness.budget('daily');
-    expect(budget?.used).toBe(0);
-    expect(budget?.reserved).toBe(0);
+    await expectCharged(0);
   });
 
   it('a buffer longer than a chunk is admitted chunk by chunk and settled once, from its usage', async () => {
@@ -225,9 +228,7 @@ describe.each(TRANSPORTS)('input audio transcription over $name', (transport) =>
     expect(first!.attributes['genops.accounting.actual']).toBeCloseTo(expectedNanos / 1e9, 12);
     expect(second!.attributes['genops.accounting.actual']).toBe(0);
     expect(second!.attributes['gen_ai.response.id']).toBe(first!.attributes['gen_ai.response.id']);
-    const budget = await harness.budget('daily');
-    expect(budget?.used).toBeCloseTo(expectedNanos / 1e9, 12);
-    expect(budget?.reserved).toBe(0);
+    await expectCharged(expectedNanos);
   });
 
   it('a cleared buffer settles its chunk at $0; the next buffer is a unit of its own', async () => {
@@ -252,10 +253,8 @@ describe.each(TRANSPORTS)('input audio transcription over $name', (transport) =>
     expect(cleared!.attributes['gen_ai.response.finish_reasons']).toEqual(['cleared']);
     expect(cleared!.attributes['genops.accounting.actual']).toBe(0);
     expect(transcribed!.attributes['gen_ai.usage.input_tokens']).toBe(17);
-    const budget = await harness.budget('daily');
     // Only the transcribed second is charged.
-    expect(budget?.used).toBeCloseTo(182_000 / 1e9, 12);
-    expect(budget?.reserved).toBe(0);
+    await expectCharged(182_000);
   });
 
   it('a socket closed after the commit, before the transcription, settles at the reservation, flagged incomplete', async () => {
@@ -273,10 +272,8 @@ describe.each(TRANSPORTS)('input audio transcription over $name', (transport) =>
     await expect.poll(() => sessionSpans().length).toBe(1);
     const [unit] = units();
     expect(unit!.attributes['genops.accounting.incomplete']).toBe(true);
-    const budget = await harness.budget('daily');
     // The whole reservation of the 15-second chunk: the audio was sent and committed.
-    expect(budget?.used).toBeCloseTo(CHUNK_NANOS / 1e9, 12);
-    expect(budget?.reserved).toBe(0);
+    await expectCharged(CHUNK_NANOS);
   });
 
   it('a buffer the server commits itself (voice activity detection) is settled the same way', async () => {
@@ -304,6 +301,6 @@ describe.each(TRANSPORTS)('input audio transcription over $name', (transport) =>
     await expect.poll(() => sessionSpans().length).toBe(1);
     const [unit] = units();
     expect(unit!.attributes['gen_ai.usage.input_tokens']).toBe(17);
-    expect((await harness.budget('daily'))?.used).toBeCloseTo(182_000 / 1e9, 12);
+    await expectCharged(182_000);
   });
 });
