@@ -20,6 +20,21 @@ export {
   usageFromRealtime,
 } from '../egress/realtime-governor';
 export { governRealtimeSocket } from '../egress/realtime-socket';
+// Anthropic Managed Agents turns: shared by the Anthropic adapter and egress (one registry per process).
+export {
+  type AgentInfo,
+  addUsage,
+  agentOfReference,
+  agentReferenceOf,
+  describeAgentTurn,
+  knownAgent,
+  knownSessionAgent,
+  onSessionEvent,
+  openAgentTurn,
+  rememberAgent,
+  rememberSession,
+  startsTurn,
+} from '../egress/managed-agents';
 export { endpointOf } from '../endpoint';
 export { estimateInputTokens } from '../estimate';
 // Rule decisions for adapters that check tool calls themselves (Vercel AI's tool calls in a model's output).
