@@ -79,7 +79,13 @@ function turnOf(governor: Governor, client: any, request: GovernedRequest, sessi
   };
 }
 
-function describe(governor: Governor, client: any, agent: AgentInfo | undefined, events: unknown, method: ManagedAgentsMethod) {
+function describe(
+  governor: Governor,
+  client: any,
+  agent: AgentInfo | undefined,
+  events: unknown,
+  method: ManagedAgentsMethod,
+) {
   const baseURL = typeof client?.baseURL === 'string' ? client.baseURL : undefined;
   return describeAgentTurn(agent, events, endpointOf(baseURL), method, governor.requestsPerTurn);
 }

@@ -1,6 +1,6 @@
 import {
-  addUsage,
   type APIPromiseClass,
+  addUsage,
   type BillableUsage,
   type CallOutcome,
   currentGovernor,

@@ -11,15 +11,6 @@ export {
 } from '../adapters';
 // The governed model call whose request is being made, if any (one context lookup).
 export { currentGovernedCall } from '../egress/egress-state';
-// Realtime / Responses-over-WebSocket sessions governed per response (the openai adapter's governRealtime).
-export {
-  asGovernedHandshake,
-  type RealtimeEndpoint,
-  RealtimeGovernor,
-  type RealtimeProtocol,
-  usageFromRealtime,
-} from '../egress/realtime-governor';
-export { governRealtimeSocket } from '../egress/realtime-socket';
 // Anthropic Managed Agents turns: shared by the Anthropic adapter and egress (one registry per process).
 export {
   type AgentInfo,
@@ -35,6 +26,15 @@ export {
   rememberSession,
   startsTurn,
 } from '../egress/managed-agents';
+// Realtime / Responses-over-WebSocket sessions governed per response (the openai adapter's governRealtime).
+export {
+  asGovernedHandshake,
+  type RealtimeEndpoint,
+  RealtimeGovernor,
+  type RealtimeProtocol,
+  usageFromRealtime,
+} from '../egress/realtime-governor';
+export { governRealtimeSocket } from '../egress/realtime-socket';
 export { endpointOf } from '../endpoint';
 export { estimateInputTokens } from '../estimate';
 // Rule decisions for adapters that check tool calls themselves (Vercel AI's tool calls in a model's output).

@@ -239,12 +239,6 @@ export function openAgentTurn(sessionId: string, call: GovernedCall, options: Tu
   });
 }
 
-/** Whether the session has a turn waiting for its events (egress reads its event stream only then). */
-export function hasOpenTurn(sessionId: string): boolean {
-  const state = sessions.get(sessionId);
-  return state !== undefined && state.turns.some((turn) => isOpen(turn.units[0]!.call));
-}
-
 /**
  * Applies one event of a session's event stream (or events list) to its oldest open turn: a model
  * request beyond what the turn reserved tops it up first; usage adds up on the unit in force; the
