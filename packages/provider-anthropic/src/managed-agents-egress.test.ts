@@ -3,6 +3,7 @@ import { startFakeAnthropic } from '@genops/testing';
 import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import { describe, expect, it, vi } from 'vitest';
 import { instrumentAnthropic } from './index';
+import { readToIdle, userMessage } from './managed-agents.test-support';
 
 // Managed Agents governed by egress alone (the SDK un-patched: `autoInstrument: false`, as for a bundled
 // app): a session created with `initial_events` and a send with a user event are agent turns, settled
@@ -25,25 +26,23 @@ function governedSpans() {
   return harness.spans().filter((span) => span.attributes['genops.spec.version'] !== undefined);
 }
 
-function userMessage(text: string) {
-  return { type: 'user.message' as const, content: [{ type: 'text' as const, text }] };
+/** A session created with a user message in `initial_events`: an agent turn. */
+function createWithTurn(
+  anthropic: Anthropic,
+  ids: { environment: { id: string }; agent: { id: string } },
+  text: string,
+) {
+  return anthropic.beta.sessions.create({
+    environment_id: ids.environment.id,
+    agent: ids.agent.id,
+    initial_events: [userMessage(text)],
+  });
 }
 
 async function agentAndEnvironment(anthropic: Anthropic) {
   const environment = await anthropic.beta.environments.create({ name: 'test-environment' });
   const agent = await anthropic.beta.agents.create({ name: 'test-agent', model: MODEL });
   return { environment, agent };
-}
-
-/** Reads the session's event stream up to the `idles`-th idle, as the SDK examples do. */
-async function readToIdle(anthropic: Anthropic, sessionId: string, idles = 1): Promise<string[]> {
-  const types: string[] = [];
-  let seen = 0;
-  for await (const event of await anthropic.beta.sessions.events.stream(sessionId)) {
-    types.push(event.type);
-    if (event.type === 'session.status_idle' && ++seen === idles) break;
-  }
-  return types;
 }
 
 /** What `usage` costs at the model's shipped price, nano-USD (prices are per million tokens). */
@@ -67,11 +66,7 @@ describe('managed agents through egress alone', () => {
     const anthropic = client();
     const { environment, agent } = await agentAndEnvironment(anthropic);
     harness.server.enqueue({ usage: { input: 120, output: 40 } });
-    const session = await anthropic.beta.sessions.create({
-      environment_id: environment.id,
-      agent: agent.id,
-      initial_events: [userMessage('Hello')],
-    });
+    const session = await createWithTurn(anthropic, { environment, agent }, 'Hello');
     // The turn runs on the provider's side: the unit stays open until its usage is read.
     expect(governedSpans()).toHaveLength(0);
     await readToIdle(anthropic, session.id);
@@ -88,13 +83,7 @@ describe('managed agents through egress alone', () => {
     initEgressOnly({ budgets: [{ name: 'tiny', limit: 0.000001, window: 'day' }] });
     const anthropic = client();
     const { environment, agent } = await agentAndEnvironment(anthropic);
-    await expect(
-      anthropic.beta.sessions.create({
-        environment_id: environment.id,
-        agent: agent.id,
-        initial_events: [userMessage('Hello')],
-      }),
-    ).rejects.toMatchObject({ status: 402 });
+    await expect(createWithTurn(anthropic, { environment, agent }, 'Hello')).rejects.toMatchObject({ status: 402 });
     expect(harness.server.requests.filter((request) => request.path === '/v1/sessions')).toHaveLength(0);
     // The agent and environment (set-up) reached the server.
     expect(harness.server.requests.map((request) => request.path)).toEqual(['/v1/environments', '/v1/agents']);
@@ -154,13 +143,7 @@ describe('managed agents through egress alone', () => {
     initEgressOnly({ egress: { mode: 'deny', hosts: [harness.server.url] } });
     const anthropic = client();
     const { environment, agent } = await agentAndEnvironment(anthropic);
-    await expect(
-      anthropic.beta.sessions.create({
-        environment_id: environment.id,
-        agent: agent.id,
-        initial_events: [userMessage('Hello')],
-      }),
-    ).rejects.toMatchObject({ status: 403 });
+    await expect(createWithTurn(anthropic, { environment, agent }, 'Hello')).rejects.toMatchObject({ status: 403 });
     const session = await anthropic.beta.sessions.create({ environment_id: environment.id, agent: agent.id });
     expect(session.id).toMatch(/^sesn_/);
     expect(harness.server.requests.filter((request) => request.path === '/v1/sessions')).toHaveLength(1);
@@ -176,11 +159,7 @@ describe('managed agents through egress alone', () => {
       { input: 210, output: 55 },
     ];
     harness.server.enqueue({ usage: requests[0], agentRequests: requests.slice(1) });
-    const session = await anthropic.beta.sessions.create({
-      environment_id: environment.id,
-      agent: agent.id,
-      initial_events: [userMessage('Use your tools')],
-    });
+    const session = await createWithTurn(anthropic, { environment, agent }, 'Use your tools');
     const types = await readToIdle(anthropic, session.id);
     expect(types.filter((type) => type === 'span.model_request_end')).toHaveLength(3);
     await vi.waitFor(() => expect(governedSpans()).toHaveLength(1));
@@ -205,11 +184,7 @@ describe('managed agents through egress alone', () => {
       { input: 150, output: 30 },
     ];
     harness.server.enqueue({ usage: requests[0], agentRequests: requests.slice(1) });
-    const session = await anthropic.beta.sessions.create({
-      environment_id: environment.id,
-      agent: agent.id,
-      initial_events: [userMessage('Hello')],
-    });
+    const session = await createWithTurn(anthropic, { environment, agent }, 'Hello');
     await readToIdle(anthropic, session.id);
     await vi.waitFor(() => expect(governedSpans()).toHaveLength(2));
     // Two admissions (the turn, its top-up), each unit settled from its own request's usage.
@@ -229,11 +204,7 @@ describe('managed agents through egress alone', () => {
     // A budget that holds one request's reservation of this turn, not two.
     initEgressOnly({ budgets: [BIG], managedAgents: { requestsPerTurn: 1 } });
     const { environment, agent } = await agentAndEnvironment(anthropic);
-    const probe = await anthropic.beta.sessions.create({
-      environment_id: environment.id,
-      agent: agent.id,
-      initial_events: [userMessage('Hello')],
-    });
+    const probe = await createWithTurn(anthropic, { environment, agent }, 'Hello');
     await readToIdle(anthropic, probe.id);
     await vi.waitFor(() => expect(governedSpans()).toHaveLength(1));
     const reservedUsd = governedSpans()[0]!.attributes['genops.accounting.reserved'] as number;
@@ -254,11 +225,7 @@ describe('managed agents through egress alone', () => {
     ];
     // Further requests run 30 s each unless interrupted: the interrupt ends the second, the third never runs.
     harness.server.enqueue({ usage: requests[0], agentRequests: requests.slice(1), agentRequestMs: 30_000 });
-    const session = await anthropic.beta.sessions.create({
-      environment_id: again.environment.id,
-      agent: again.agent.id,
-      initial_events: [userMessage('Hello')],
-    });
+    const session = await createWithTurn(anthropic, again, 'Hello');
     const types = await readToIdle(anthropic, session.id);
     expect(types.filter((type) => type === 'span.model_request_end')).toHaveLength(2);
     const interrupts = harness.server.requests.filter(
@@ -295,11 +262,7 @@ describe('managed agents through egress alone', () => {
     const turn = async (anthropic: Anthropic) => {
       const { environment, agent } = await agentAndEnvironment(anthropic);
       harness.server.enqueue({ usage: requests[0], agentRequests: requests.slice(1) });
-      const session = await anthropic.beta.sessions.create({
-        environment_id: environment.id,
-        agent: agent.id,
-        initial_events: [userMessage('Hello')],
-      });
+      const session = await createWithTurn(anthropic, { environment, agent }, 'Hello');
       await readToIdle(anthropic, session.id);
       await vi.waitFor(async () => expect((await harness.genops!.status()).openReservations).toBe(0));
       return usedNanos('daily');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { agentsPathOf, describeWireRequest, endpointFor } from './endpoints';
-import { agentWriteIsFree } from './managed-agents-wire';
 import { HostTable, normalizeHostOption } from './hosts';
+import { agentWriteIsFree } from './managed-agents-wire';
 import { resolveEgress } from './options';
 import { objectAfter } from './response-observer';
 

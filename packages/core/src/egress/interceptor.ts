@@ -76,13 +76,8 @@ async function governFromWire(
   handler: DispatchHandler,
   dispatch: Dispatch,
 ): Promise<void> {
-  let body: WireBody;
-  try {
-    body = await readRequestBody(options.body, state.maxBodyBytes);
-  } catch (error) {
-    handler.onResponseError?.(inertController(), error as Error);
-    return;
-  }
+  const body = await bodyOrError(options, state, handler);
+  if (!body) return;
   try {
     await governWire(
       governor,
@@ -117,19 +112,28 @@ async function agentWriteByBody(
   handler: DispatchHandler,
   forward: Dispatch,
 ): Promise<void> {
-  let body: WireBody;
-  try {
-    body = await readRequestBody(options.body, state.maxBodyBytes);
-  } catch (error) {
-    handler.onResponseError?.(inertController(), error as Error);
-    return;
-  }
+  const body = await bodyOrError(options, state, handler);
+  if (!body) return;
   const sent = { ...options, body: body.replay };
   if (agentWriteIsFree(target.endpoint, parseWireJson(body))) forward(sent, watchAgents(state, sent, handler));
   else if (state.mode === 'deny') respondWithDenial(handler, denialOf(target));
   else {
     const sink = warnUngoverned(state, governor, target);
     forward(sent, new WireHandler(handler, sink, wireObserver(target.endpoint, state.maxBodyBytes)));
+  }
+}
+
+/** The request's body as read, or `undefined` once the caller's handler got the error reading it. */
+async function bodyOrError(
+  options: DispatchOptions,
+  state: EgressState,
+  handler: DispatchHandler,
+): Promise<WireBody | undefined> {
+  try {
+    return await readRequestBody(options.body, state.maxBodyBytes);
+  } catch (error) {
+    handler.onResponseError?.(inertController(), error as Error);
+    return undefined;
   }
 }
 

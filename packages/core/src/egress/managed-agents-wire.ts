@@ -5,7 +5,6 @@
 // (or events list), when the app reads it, settles the turn (managed-agents.ts, shared with the
 // Anthropic adapter). A body egress cannot read is governed as a turn (never passed as set-up).
 import { startGovernedCall } from '../adapter/run-governed-call';
-import { safely } from '../adapter/safely';
 import type { Governor } from '../governor';
 import type { CallOutcome } from '../pipeline/types';
 import type { GovernedRequest } from '../types';
@@ -25,7 +24,7 @@ import {
   startsTurn,
 } from './managed-agents';
 import { ResponseObserver } from './response-observer';
-import { type DispatchController, type DispatchHandler, ForwardingHandler, WireHandler } from './wire-handler';
+import { type DispatchHandler, type UnitSink, WireHandler } from './wire-handler';
 
 /** Whether an agent write's parsed body (`undefined`: unreadable) starts no turn: it bills nothing. */
 export function agentWriteIsFree(endpoint: Endpoint, json: unknown): boolean {
@@ -158,47 +157,15 @@ export function watchAgentsResponse(
     };
   }
   if (!onEvent) return handler;
-  return new WatchingHandler(
+  return new WireHandler(
     handler,
+    NO_UNIT,
     new ResponseObserver('anthropic-agents', false, { maxBodyBytes, maxLineBytes: 1024 * 1024, onEvent }),
   );
 }
 
-/** Passes every callback on unchanged; shows a successful response to an observer as it passes. */
-class WatchingHandler extends ForwardingHandler {
-  private ok = false;
-
-  constructor(
-    inner: DispatchHandler,
-    private readonly observer: ResponseObserver,
-  ) {
-    super(inner);
-  }
-
-  override onResponseStart(
-    controller: DispatchController,
-    statusCode: number,
-    headers: Record<string, string | string[] | undefined>,
-    statusMessage?: string,
-  ): void {
-    this.ok = statusCode >= 200 && statusCode < 300;
-    if (this.ok) safely(() => this.observer.start(statusCode, headers), 'managed agents reader');
-    super.onResponseStart(controller, statusCode, headers, statusMessage);
-  }
-
-  override onResponseData(controller: DispatchController, chunk: Uint8Array): void {
-    if (this.ok) safely(() => this.observer.data(chunk), 'managed agents reader');
-    super.onResponseData(controller, chunk);
-  }
-
-  override onResponseEnd(
-    controller: DispatchController,
-    trailers: Record<string, string | string[] | undefined>,
-  ): void {
-    if (this.ok) safely(() => this.observer.end(), 'managed agents reader');
-    super.onResponseEnd(controller, trailers);
-  }
-}
+/** A response read only for what it teaches (no unit to settle). */
+const NO_UNIT: UnitSink = { firstChunk() {}, end() {}, fail() {} };
 
 /**
  * Sends session `sessionId` a `user.interrupt` (the server stops the turn), with the origin, query and
