@@ -199,60 +199,68 @@ describe('managed agents through egress alone', () => {
     expect((await harness.genops!.status()).openReservations).toBe(0);
   });
 
-  it('a refused top-up interrupts the session: the server stops the turn, the reason is recorded', async () => {
-    const anthropic = client();
-    // A budget that holds one request's reservation of this turn, not two.
-    initEgressOnly({ budgets: [BIG], managedAgents: { requestsPerTurn: 1 } });
-    const { environment, agent } = await agentAndEnvironment(anthropic);
-    const probe = await createWithTurn(anthropic, { environment, agent }, 'Hello');
-    await readToIdle(anthropic, probe.id);
-    await vi.waitFor(() => expect(governedSpans()).toHaveLength(1));
-    const reservedUsd = governedSpans()[0]!.attributes['genops.accounting.reserved'] as number;
-    await harness.shutdown();
-    harness.telemetry.resetSpans();
-    harness.server.reset();
+  it.each(['egress', 'adapter'] as const)(
+    'a refused top-up interrupts the session (%s path): the server stops the turn, the reason is recorded',
+    async (path) => {
+      const anthropic = path === 'adapter' ? instrumentAnthropic(client()) : client();
+      // The adapter alone: egress off, the client instrumented.
+      const init = (options: Parameters<typeof harness.init>[0]) =>
+        path === 'adapter'
+          ? harness.init({ autoInstrument: false, egress: 'off', ...options })
+          : initEgressOnly(options);
+      // A budget that holds one request's reservation of this turn, not two.
+      init({ budgets: [BIG], managedAgents: { requestsPerTurn: 1 } });
+      const { environment, agent } = await agentAndEnvironment(anthropic);
+      const probe = await createWithTurn(anthropic, { environment, agent }, 'Hello');
+      await readToIdle(anthropic, probe.id);
+      await vi.waitFor(() => expect(governedSpans()).toHaveLength(1));
+      const reservedUsd = governedSpans()[0]!.attributes['genops.accounting.reserved'] as number;
+      await harness.shutdown();
+      harness.telemetry.resetSpans();
+      harness.server.reset();
 
-    initEgressOnly({
-      budgets: [{ name: 'turn', limit: reservedUsd * 1.5, window: 'day' }],
-      managedAgents: { requestsPerTurn: 1 },
-    });
-    const before = harness.decisions().length;
-    const again = await agentAndEnvironment(anthropic);
-    const requests = [
-      { input: 100, output: 20 },
-      { input: 150, output: 30 },
-      { input: 210, output: 55 },
-    ];
-    // Further requests run 30 s each unless interrupted: the interrupt ends the second, the third never runs.
-    harness.server.enqueue({ usage: requests[0], agentRequests: requests.slice(1), agentRequestMs: 30_000 });
-    const session = await createWithTurn(anthropic, again, 'Hello');
-    const types = await readToIdle(anthropic, session.id);
-    expect(types.filter((type) => type === 'span.model_request_end')).toHaveLength(2);
-    const interrupts = harness.server.requests.filter(
-      (request) => request.path.endsWith('/events') && request.body?.events?.[0]?.type === 'user.interrupt',
-    );
-    expect(interrupts).toHaveLength(1);
-    // Sent with the credentials and beta header of the request that opened the turn.
-    expect(interrupts[0]!.headers.authorization).toBe('Bearer test-key');
-    expect(interrupts[0]!.headers['anthropic-beta']).toBe('managed-agents-2026-04-01');
+      init({
+        budgets: [{ name: 'turn', limit: reservedUsd * 1.5, window: 'day' }],
+        managedAgents: { requestsPerTurn: 1 },
+      });
+      const before = harness.decisions().length;
+      const again = await agentAndEnvironment(anthropic);
+      const requests = [
+        { input: 100, output: 20 },
+        { input: 150, output: 30 },
+        { input: 210, output: 55 },
+      ];
+      // Further requests run 30 s each unless interrupted: the interrupt ends the second, the third never runs.
+      harness.server.enqueue({ usage: requests[0], agentRequests: requests.slice(1), agentRequestMs: 30_000 });
+      const session = await createWithTurn(anthropic, again, 'Hello');
+      const types = await readToIdle(anthropic, session.id);
+      expect(types.filter((type) => type === 'span.model_request_end')).toHaveLength(2);
+      const interrupts = harness.server.requests.filter(
+        (request) => request.path.endsWith('/events') && request.body?.events?.[0]?.type === 'user.interrupt',
+      );
+      expect(interrupts).toHaveLength(1);
+      // Sent with the credentials and beta header of the request that opened the turn.
+      expect(interrupts[0]!.headers.authorization).toBe('Bearer test-key');
+      expect(interrupts[0]!.headers['anthropic-beta']).toBe('managed-agents-2026-04-01');
 
-    const settledSpans = () =>
-      governedSpans().filter((span) => span.attributes['genops.accounting.actual'] !== undefined);
-    await vi.waitFor(() => expect(settledSpans()).toHaveLength(1));
-    const settled = settledSpans()[0]!;
-    expect(harness.eventNames(settled)).toContain('genops.managed_agents.interrupt');
-    expect(settled.attributes['genops.managed_agents.over_reservation']).toBe('top_up_refused');
-    expect(settled.attributes['genops.managed_agents.requests']).toBe(2);
-    // The refused top-up is a BLOCKED decision on the record.
-    expect(
-      harness
-        .decisions()
-        .slice(before)
-        .map((decision) => decision.result),
-    ).toEqual(['ALLOWED', 'BLOCKED']);
-    // The ledger holds what the two requests that ran cost, above the one reservation, exactly.
-    expect(await usedNanos('turn')).toBe(nanosOf(requests[0]!, requests[1]!));
-  });
+      const settledSpans = () =>
+        governedSpans().filter((span) => span.attributes['genops.accounting.actual'] !== undefined);
+      await vi.waitFor(() => expect(settledSpans()).toHaveLength(1));
+      const settled = settledSpans()[0]!;
+      expect(harness.eventNames(settled)).toContain('genops.managed_agents.interrupt');
+      expect(settled.attributes['genops.managed_agents.over_reservation']).toBe('top_up_refused');
+      expect(settled.attributes['genops.managed_agents.requests']).toBe(2);
+      // The refused top-up is a BLOCKED decision on the record.
+      expect(
+        harness
+          .decisions()
+          .slice(before)
+          .map((decision) => decision.result),
+      ).toEqual(['ALLOWED', 'BLOCKED']);
+      // The ledger holds what the two requests that ran cost, above the one reservation, exactly.
+      expect(await usedNanos('turn')).toBe(nanosOf(requests[0]!, requests[1]!));
+    },
+  );
 
   it('the adapter path and the egress path give the same ledger for the same turn', async () => {
     const requests = [
