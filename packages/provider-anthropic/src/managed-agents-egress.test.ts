@@ -60,7 +60,7 @@ async function usedNanos(budget: string): Promise<number> {
 
 const BIG = { name: 'daily', limit: 1000, window: 'day' as const };
 
-describe('managed agents through egress alone', () => {
+describe('managed agents: egress alone, multi-request turns, and both paths', () => {
   it('a session created with initial_events is a governed turn, settled from the event stream', async () => {
     initEgressOnly({ budgets: [BIG] });
     const anthropic = client();
@@ -287,5 +287,23 @@ describe('managed agents through egress alone', () => {
     expect(governedSpans()).toHaveLength(1);
     expect(adapter).toBe(egress);
     expect(adapter).toBe(nanosOf(...requests));
+  });
+
+  it('with the adapter and egress both on, a turn is one unit and its events count once', async () => {
+    const genops = initEgressOnly({ budgets: [BIG] });
+    const anthropic = instrumentAnthropic(client());
+    const { environment, agent } = await agentAndEnvironment(anthropic);
+    const requests = [
+      { input: 70, output: 15 },
+      { input: 95, output: 25 },
+    ];
+    harness.server.enqueue({ usage: requests[0], agentRequests: requests.slice(1) });
+    const session = await createWithTurn(anthropic, { environment, agent }, 'Hello');
+    // Egress reads the stream's bytes, the adapter the SDK's events: the same events, by id.
+    await readToIdle(anthropic, session.id);
+    await vi.waitFor(async () => expect((await genops.status()).openReservations).toBe(0));
+    expect(governedSpans()).toHaveLength(1);
+    expect(governedSpans()[0]!.attributes['gen_ai.usage.input_tokens']).toBe(165);
+    expect(await usedNanos('daily')).toBe(nanosOf(...requests));
   });
 });
