@@ -114,6 +114,28 @@ describe('managed agents: egress alone, multi-request turns, and both paths', ()
     expect(await usedNanos('daily')).toBe(nanosOf({ input: 30, output: 7 }));
   });
 
+  it('a session and an agent egress did not see are read once for their model before the turn', async () => {
+    // Created before GenOps started: egress saw neither the agent nor the session.
+    const anthropic = client();
+    const { environment, agent } = await agentAndEnvironment(anthropic);
+    const session = await anthropic.beta.sessions.create({ environment_id: environment.id, agent: agent.id });
+    initEgressOnly({ budgets: [BIG] });
+    harness.server.enqueue({ usage: { input: 50, output: 20 } }, { usage: { input: 60, output: 10 } });
+    await anthropic.beta.sessions.events.send(session.id, { events: [userMessage('Hello')] });
+    const second = await createWithTurn(anthropic, { environment, agent }, 'Hello');
+    await readToIdle(anthropic, session.id);
+    await readToIdle(anthropic, second.id);
+    await vi.waitFor(() => expect(governedSpans()).toHaveLength(2));
+    expect(governedSpans().map((span) => span.attributes['gen_ai.request.model'])).toEqual([MODEL, MODEL]);
+    const reads = harness.server.requests.filter(
+      (request) => request.method === 'GET' && !request.path.endsWith('/stream'),
+    );
+    expect(reads.map((request) => request.path)).toEqual([`/v1/sessions/${session.id}`, `/v1/agents/${agent.id}`]);
+    // With the app's credentials.
+    expect(reads[0]!.headers.authorization).toBe('Bearer test-key');
+    expect(await usedNanos('daily')).toBe(nanosOf({ input: 50, output: 20 }, { input: 60, output: 10 }));
+  });
+
   it('a send refused by a tiny budget never reaches the server', async () => {
     initEgressOnly({ budgets: [{ name: 'tiny', limit: 0.000001, window: 'day' }] });
     const anthropic = client();

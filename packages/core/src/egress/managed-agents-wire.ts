@@ -78,6 +78,7 @@ export async function governAgentWrite(
     dispatch({ ...options, body: body.replay }, watchAgentsResponse(options, handler, request.maxBodyBytes));
     return { call: undefined, settled: Promise.resolve() };
   }
+  if (isObject(json)) await learnAgent(dispatch, options, endpoint, json, request.maxBodyBytes);
   const described = describeWireTurn(governor, endpoint, json, request.server);
   let settle: () => void = () => {};
   const settled = new Promise<void>((resolve) => {
@@ -86,7 +87,11 @@ export async function governAgentWrite(
   const turnOptions = (sessionId: string) => ({
     governor,
     request: described,
-    interrupt: () => sendInterrupt(dispatch, options, sessionId),
+    // The server stops the turn (an interrupt bills nothing).
+    interrupt: () =>
+      sideRequest(dispatch, options, 'POST', `/v1/sessions/${encodeURIComponent(sessionId)}/events`, 64 * 1024, {
+        events: [{ type: 'user.interrupt' }],
+      }),
   });
   const { call } = await startGovernedCall(governor, described, {
     input: body.replay,
@@ -168,39 +173,103 @@ export function watchAgentsResponse(
 const NO_UNIT: UnitSink = { firstChunk() {}, end() {}, fail() {} };
 
 /**
- * Sends session `sessionId` a `user.interrupt` (the server stops the turn), with the origin, query and
- * headers of the request that opened the turn (its credentials), past egress (an interrupt bills nothing).
+ * One request egress makes itself to the Managed Agents API, past egress (it bills nothing): with the
+ * origin, base path, query and headers (the credentials) of the app's request `options`. Resolves with
+ * the JSON answer (`undefined` when it is not JSON or over `maxBodyBytes`); rejects on an HTTP error.
  */
-function sendInterrupt(dispatch: Dispatch, options: DispatchOptions, sessionId: string): Promise<void> {
+function sideRequest(
+  dispatch: Dispatch,
+  options: DispatchOptions,
+  method: 'GET' | 'POST',
+  resource: string,
+  maxBodyBytes: number,
+  json?: unknown,
+): Promise<unknown> {
   const query = options.path.indexOf('?');
-  const at = options.path.indexOf('/v1/sessions');
-  const base = at >= 0 ? options.path.slice(0, at) : '';
-  const path = `${base}/v1/sessions/${sessionId}/events${query >= 0 ? options.path.slice(query) : ''}`;
-  const body = Buffer.from(JSON.stringify({ events: [{ type: 'user.interrupt' }] }), 'utf8');
+  const at = options.path.indexOf('/v1/');
+  const base = at >= 0 && (query < 0 || at < query) ? options.path.slice(0, at) : '';
+  // The app's query (`?beta=true`) joins the resource's own.
+  const extra = query >= 0 ? options.path.slice(query + 1) : '';
+  const path = `${base}${resource}${extra ? (resource.includes('?') ? '&' : '?') + extra : ''}`;
+  const body = json === undefined ? undefined : Buffer.from(JSON.stringify(json), 'utf8');
   const headers: Record<string, string> = {};
   for (const [name, value] of headerPairs(options.headers)) {
     const lower = name.toLowerCase();
-    if (lower === 'content-length' || lower === 'idempotency-key' || lower === 'traceparent') continue;
+    if (SKIPPED_HEADERS.has(lower)) continue;
     headers[lower] = value;
   }
-  headers['content-type'] = 'application/json';
-  headers['content-length'] = String(body.byteLength);
+  if (body) {
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = String(body.byteLength);
+  }
   return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    let status = 0;
     const done: DispatchHandler = {
       onRequestStart() {},
-      onResponseStart(_controller, status) {
-        if (status >= 300) reject(new Error(`the interrupt was answered HTTP ${status}`));
+      onResponseStart(_controller, statusCode) {
+        status = statusCode;
       },
-      onResponseData() {},
-      onResponseEnd: () => resolve(),
+      onResponseData(_controller, chunk) {
+        bytes += chunk.byteLength;
+        if (bytes <= maxBodyBytes) chunks.push(Buffer.from(chunk));
+      },
+      onResponseEnd() {
+        if (status >= 300) {
+          reject(new Error(`${method} ${resource} was answered HTTP ${status}`));
+          return;
+        }
+        try {
+          resolve(bytes <= maxBodyBytes ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined);
+        } catch {
+          resolve(undefined);
+        }
+      },
       onResponseError: (_controller, error) => reject(error),
     };
     try {
-      dispatch({ origin: options.origin, method: 'POST', path, headers, body }, done);
+      dispatch({ origin: options.origin, method, path, headers, ...(body ? { body } : {}) }, done);
     } catch (error) {
       reject(error);
     }
   });
+}
+
+/** Headers of the app's request that a side request does not copy (its body's, or one-per-request ones). */
+const SKIPPED_HEADERS: ReadonlySet<string> = new Set([
+  'content-length',
+  'content-type',
+  'content-encoding',
+  'transfer-encoding',
+  'idempotency-key',
+  'traceparent',
+]);
+
+/**
+ * Learns the model of an agent turn's agent this process has not seen: one read of the session (a send)
+ * or of the agent (a new session naming an agent by id), as the Anthropic adapter does. A failed read
+ * leaves the model unknown (unknown-model handling decides).
+ */
+async function learnAgent(
+  dispatch: Dispatch,
+  options: DispatchOptions,
+  endpoint: Endpoint,
+  json: unknown,
+  maxBodyBytes: number,
+): Promise<void> {
+  const sessionId = endpoint.agentTurn?.sessionId;
+  const read = (resource: string) =>
+    sideRequest(dispatch, options, 'GET', resource, maxBodyBytes).catch(() => undefined);
+  if (sessionId !== undefined) {
+    if (!knownSessionAgent(sessionId)) rememberSession(await read(`/v1/sessions/${encodeURIComponent(sessionId)}`));
+    return;
+  }
+  const reference = agentReferenceOf(isObject(json) ? json.agent : undefined);
+  if (!reference.id || reference.overrides.model || knownAgent(reference.id)) return;
+  const version = reference.version !== undefined ? `?version=${reference.version}` : '';
+  const agent = await read(`/v1/agents/${encodeURIComponent(reference.id)}${version}`);
+  rememberAgent(agent);
 }
 
 /** undici headers (an object, a flat `[name, value, ...]` array, or pairs) as name-value pairs. */
