@@ -269,7 +269,8 @@ describe('managed agents: egress alone, multi-request turns, and both paths', ()
         governedSpans().filter((span) => span.attributes['genops.accounting.actual'] !== undefined);
       await vi.waitFor(() => expect(settledSpans()).toHaveLength(1));
       const settled = settledSpans()[0]!;
-      expect(harness.eventNames(settled)).toContain('genops.managed_agents.interrupt');
+      const interrupt = settled.events.find((event) => event.name === 'genops.managed_agents.interrupt');
+      expect(interrupt?.attributes?.['genops.policy.reason_code']).toBe('BUDGET_EXCEEDED');
       expect(settled.attributes['genops.managed_agents.over_reservation']).toBe('top_up_refused');
       expect(settled.attributes['genops.managed_agents.requests']).toBe(2);
       // The refused top-up is a BLOCKED decision on the record.

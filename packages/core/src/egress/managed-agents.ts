@@ -9,6 +9,7 @@ import { safely } from '../adapter/safely';
 import { estimateInputTokens } from '../estimate';
 import type { Governor } from '../governor';
 import type { CallOutcome, GovernedCall } from '../pipeline/types';
+import { ATTR_GENOPS_POLICY_REASON_CODE } from '../semconv';
 import type { GovernedRequest, Usage } from '../types';
 import { usageFromAnthropic } from '../usage/wire-usage';
 
@@ -310,7 +311,7 @@ async function topUp(turn: OpenTurn): Promise<void> {
     current.span.addEvent(EVENT_AGENT_INTERRUPT, {
       [ATTR_AGENT_REQUESTS]: turn.requests,
       [ATTR_AGENT_REQUESTS_RESERVED]: turn.covered,
-      'genops.reason_code': typeof reason === 'string' ? reason : ((error as Error)?.name ?? 'error'),
+      [ATTR_GENOPS_POLICY_REASON_CODE]: typeof reason === 'string' ? reason : ((error as Error)?.name ?? 'error'),
     });
     await Promise.resolve()
       .then(() => turn.options.interrupt())
