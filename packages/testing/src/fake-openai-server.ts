@@ -611,9 +611,14 @@ function videoSourceParams(
   };
 }
 
-/** An Azure OpenAI path as the OpenAI path it serves (`/openai/deployments/gpt-4o/chat/completions` → `/v1/chat/completions`). */
+/**
+ * An Azure OpenAI path as the OpenAI path it serves (`/openai/deployments/gpt-4o/chat/completions` → `/v1/chat/completions`,
+ * `/openai/assistants` → `/v1/assistants`).
+ */
 function azurePathOf(path: string): string {
   if (path.startsWith('/openai/v1/')) return path.slice('/openai'.length);
   const deployment = /^\/openai\/deployments\/[^/]+(\/.*)$/.exec(path);
-  return deployment ? `/v1${deployment[1]}` : path;
+  if (deployment) return `/v1${deployment[1]}`;
+  // Resource-scoped APIs (Assistants, threads, files): the `AzureOpenAI` client's base is `{endpoint}/openai`.
+  return path.startsWith('/openai/') ? `/v1${path.slice('/openai'.length)}` : path;
 }

@@ -22,6 +22,7 @@ export {
   type FakeBedrockUsage,
   startFakeBedrock,
 } from './fake-bedrock-server';
+export { type FakeEntraServer, type FakeEntraTokenRequest, startFakeEntra } from './fake-entra-server';
 export {
   type FakeGeminiReply,
   type FakeGeminiRequest,
@@ -41,4 +42,5 @@ export {
 export { collectGarbageUntil } from './garbage';
 export { type OpenCallThenKillOptions, openCallThenKill } from './killed-process';
 export { createTestTelemetry, type TestTelemetry, type TestTelemetryOptions } from './telemetry';
+export { createTestCertificates, type TestCertificates } from './test-certificates';
 export type { FakeOpenAIServer, FakeReply, FakeUsage, RecordedRequest, StartFakeOpenAIOptions } from './types';

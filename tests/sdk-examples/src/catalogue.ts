@@ -37,7 +37,9 @@ export interface ExampleProgram {
   billable?: false;
   /**
    * Variables the example reads for its configuration (all three runs): `{openai}` and `{anthropic}` in a
-   * value become the fake servers' base URLs.
+   * value become the fake servers' base URLs, `{openai-origin}` the fake OpenAI server's origin (an Azure
+   * endpoint), `{entra}` the fake Entra ID server's (an Azure authority host). An empty value removes the
+   * variable the runner would set (e.g. `OPENAI_BASE_URL`, which Azure's clients refuse beside an endpoint).
    */
   env?: Record<string, string>;
 }
@@ -49,6 +51,24 @@ export interface SkippedExample {
 }
 
 const OPENAI = 'openai-node/examples';
+
+/**
+ * `@azure/identity`'s DefaultAzureCredential, signed in with a client secret (its EnvironmentCredential) at
+ * the fake Entra ID server of @genops/testing (TLS; its CA trusted through `NODE_EXTRA_CA_CERTS`), with no
+ * `OPENAI_BASE_URL` (an Azure app has none; the AzureOpenAI client refuses it beside an endpoint). The tenant
+ * is `adfs`: for an AD FS authority MSAL skips Entra's instance discovery, which would go to
+ * login.microsoftonline.com whatever the authority host. `AZURE_OPENAI_ENDPOINT` is the fake OpenAI server;
+ * the deployment is a model GenOps prices.
+ */
+const AZURE_ENTRA: Record<string, string> = {
+  OPENAI_BASE_URL: '',
+  AZURE_TENANT_ID: 'adfs',
+  AZURE_CLIENT_ID: 'genops-test-client',
+  AZURE_CLIENT_SECRET: 'fake-client-secret',
+  AZURE_AUTHORITY_HOST: '{entra}',
+  AZURE_OPENAI_ENDPOINT: '{openai-origin}',
+  AZURE_OPENAI_DEPLOYMENT: 'gpt-4o',
+};
 const ANTHROPIC = 'anthropic-sdk-typescript/examples';
 const VERCEL = 'vercel-ai/examples/ai-functions/src';
 
@@ -74,6 +94,23 @@ export const EXAMPLES: readonly ExampleProgram[] = [
       AWS_BEDROCK_BASE_URL: '{openai}',
     },
     prices: { openai: { 'us.openai.gpt-5.6-sol': { input: 2.5, output: 15 } } },
+  },
+  // Azure OpenAI: `chat.ts` and `responses.ts` use the OpenAI client on Azure's v1 base URL with a bearer token
+  // that `@azure/identity`'s DefaultAzureCredential gets from the fake Entra ID server (AZURE_ENTRA);
+  // `assistants.ts` uses the AzureOpenAI client with an API key and Azure's resource-scoped URLs.
+  ...['chat', 'responses'].map(
+    (name): ExampleProgram => ({ sdk: 'openai-node', file: `${OPENAI}/azure/${name}.ts`, env: AZURE_ENTRA }),
+  ),
+  {
+    sdk: 'openai-node',
+    file: `${OPENAI}/azure/assistants.ts`,
+    env: {
+      OPENAI_BASE_URL: '',
+      AZURE_OPENAI_ENDPOINT: '{openai-origin}',
+      AZURE_OPENAI_API_KEY: 'fake-azure-api-key',
+      AZURE_OPENAI_DEPLOYMENT: 'gpt-4o',
+      OPENAI_API_VERSION: '2024-10-01-preview',
+    },
   },
   { sdk: 'openai-node', file: `${OPENAI}/chat-completions/demo.ts`, tsx: true },
   { sdk: 'openai-node', file: `${OPENAI}/chat-completions/stream.ts` },
@@ -186,10 +223,6 @@ const SELF_HOSTED =
 /** Vendored examples the suite does not run, with the reason. Every other vendored file is in EXAMPLES. */
 export const SKIPPED: readonly SkippedExample[] = [
   { file: `${OPENAI}/audio/speech-to-text.ts`, reason: 'records from a microphone (`sox`) before transcribing' },
-  ...['assistants', 'chat', 'responses', 'realtime/websocket', 'realtime/ws'].map((name) => ({
-    file: `${OPENAI}/azure/${name}.ts`,
-    reason: 'AzureOpenAI with Entra ID credentials (@azure/identity) and Azure deployment URLs',
-  })),
   ...['stream-to-client-browser', 'stream-to-client-express', 'stream-to-client-next', 'stream-to-client-raw'].map(
     (name) => ({ file: `${OPENAI}/chat-completions/${name}.ts`, reason: SERVER }),
   ),
@@ -213,4 +246,9 @@ export const WEBSOCKET_EXAMPLES: readonly ExampleProgram[] = [
   { sdk: 'openai-node', file: `${OPENAI}/realtime/websocket.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/responses/websocket.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/responses/multi-agent-websocket.ts` },
+  // Azure: `OpenAIRealtimeWS.azure()` / `OpenAIRealtimeWebSocket.azure()` on an AzureOpenAI client whose
+  // Entra ID token comes from the fake Entra server; the endpoint is the fake Realtime server.
+  ...['ws', 'websocket'].map(
+    (name): ExampleProgram => ({ sdk: 'openai-node', file: `${OPENAI}/azure/realtime/${name}.ts`, env: AZURE_ENTRA }),
+  ),
 ];

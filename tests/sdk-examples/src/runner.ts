@@ -21,6 +21,8 @@ export interface FakeUrls {
   openai: string;
   /** The fake Anthropic server's origin, without `/v1`. */
   anthropic: string;
+  /** The fake Entra ID server's origin (`https://127.0.0.1:<port>`), for the examples that sign in with `@azure/identity`. */
+  entra?: string;
 }
 
 export interface ExampleRun {
@@ -85,7 +87,11 @@ export async function runExample(
     ...Object.fromEntries(
       Object.entries(example.env ?? {}).map(([name, value]) => [
         name,
-        value.replace('{openai}', urls.openai).replace('{anthropic}', urls.anthropic),
+        value
+          .replace('{openai}', urls.openai)
+          .replace('{openai-origin}', new URL(urls.openai).origin)
+          .replace('{anthropic}', urls.anthropic)
+          .replace('{entra}', urls.entra ?? '{entra}: no fake Entra server in this run'),
       ]),
     ),
     ...extraEnv,
@@ -100,6 +106,8 @@ export async function runExample(
           ...(example.prices ? { GENOPS_PRICES: pricesFile } : {}),
         }),
   };
+  // An empty value in the catalogue removes the variable (Azure's clients refuse OPENAI_BASE_URL beside their endpoint).
+  for (const [name, value] of Object.entries(example.env ?? {})) if (value === '') delete env[name];
   const script = compiled ?? join(PACKAGE_DIR, 'vendor', example.file);
   const args = [...imports.flatMap((entry) => ['--import', entry]), script, ...(example.args ?? [])];
   try {
