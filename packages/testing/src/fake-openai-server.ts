@@ -70,6 +70,14 @@ const ENDPOINTS: Record<string, Endpoint> = {
 
 const DEFAULT_CHUNKS = 3;
 
+/** `GET /v1/models`: a few models, in the list's shape. */
+const FAKE_MODELS = ['gpt-4o', 'gpt-4o-mini', 'text-embedding-3-small'].map((id) => ({
+  id,
+  object: 'model',
+  created: 1715367049,
+  owned_by: 'system',
+}));
+
 /** One SSE event: `data` is JSON-encoded unless it is a string (e.g. `[DONE]` or a malformed line). */
 interface SseEvent {
   event?: string;
@@ -149,6 +157,11 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       path.startsWith('/v1/fine_tuning/jobs')
     ) {
       handleFilesAndBatches(request.method ?? 'GET', path, isRecord(body) ? body : {}, response);
+      return;
+    }
+    if (request.method === 'GET' && path === '/v1/models') {
+      // `models.list()`: free, the mTLS examples' only call.
+      sendJson(response, 200, { object: 'list', data: FAKE_MODELS }, { 'x-request-id': randomId('req_') });
       return;
     }
     const stored = /^\/v1\/responses\/([^/]+)$/.exec(path);
