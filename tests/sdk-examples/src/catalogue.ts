@@ -214,7 +214,6 @@ export const EXAMPLES: readonly ExampleProgram[] = [
   ].map((name): ExampleProgram => ({ sdk: 'vercel-ai', file: `${VERCEL}/${name}.ts` })),
 ];
 
-const SERVER = 'starts a web server or runs in a browser / Next.js route, not a program that ends';
 const SELF_HOSTED =
   'Managed Agents self-hosted environment: needs a provisioned environment id and key (ANTHROPIC_ENVIRONMENT_ID/_KEY) ' +
   "and runs the agent toolset's bash and file tools on this host; the turns it posts go through " +
@@ -223,9 +222,6 @@ const SELF_HOSTED =
 /** Vendored examples the suite does not run, with the reason. Every other vendored file is in EXAMPLES. */
 export const SKIPPED: readonly SkippedExample[] = [
   { file: `${OPENAI}/audio/speech-to-text.ts`, reason: 'records from a microphone (`sox`) before transcribing' },
-  ...['stream-to-client-browser', 'stream-to-client-express', 'stream-to-client-next', 'stream-to-client-raw'].map(
-    (name) => ({ file: `${OPENAI}/chat-completions/${name}.ts`, reason: SERVER }),
-  ),
   ...['bun', 'deno'].map((name) => ({
     file: `${OPENAI}/mtls/${name}.mjs`,
     reason:
@@ -262,3 +258,51 @@ export const WEBSOCKET_EXAMPLES: readonly ExampleProgram[] = [
  * JavaScript, nothing to compile).
  */
 export const MTLS_EXAMPLES: readonly ExampleProgram[] = [{ sdk: 'openai-node', file: `${OPENAI}/mtls/node.mjs` }];
+
+/** A server example: started, sent the request its header comment documents, read, then stopped (SIGTERM). */
+export interface ServerExample extends ExampleProgram {
+  /** Who sends the request: a vendored client program (a path under vendor/), or the test itself (`fetch`). */
+  client: string | { fetch: { headers: Record<string, string>; body: string } };
+  /**
+   * `edge`: the file is a Next.js Edge route (a module whose default export takes a `Request` and returns a
+   * `Response`), served on 127.0.0.1:3000 by src/edge-host.mjs, which calls it as Next's Edge runtime does.
+   */
+  host?: 'edge';
+}
+
+/** The bearer secret `stream-to-client-next.ts` requires (at least 32 characters). */
+export const EXAMPLE_AUTH_TOKEN = 'genops-test-example-secret-0123456789abcdef';
+
+/**
+ * The chat-completions stream-to-client servers (test/server-examples.test.ts). They listen on 127.0.0.1:3000,
+ * a fixed port: the test runs them one at a time. `stream-to-client-browser.ts` is the client of the express
+ * one (its header: run with Node, "simulating use in the browser"), so it runs as that server's client.
+ */
+export const SERVER_EXAMPLES: readonly ServerExample[] = [
+  {
+    sdk: 'openai-node',
+    file: `${OPENAI}/chat-completions/stream-to-client-express.ts`,
+    client: `${OPENAI}/chat-completions/stream-to-client-browser.ts`,
+  },
+  {
+    sdk: 'openai-node',
+    file: `${OPENAI}/chat-completions/stream-to-client-raw.ts`,
+    // Its header comment's curl.
+    client: {
+      fetch: { headers: { 'Content-Type': 'text/plain' }, body: 'Can you explain why dogs are better than cats?' },
+    },
+  },
+  {
+    sdk: 'openai-node',
+    file: `${OPENAI}/chat-completions/stream-to-client-next.ts`,
+    host: 'edge',
+    env: { OPENAI_EXAMPLE_AUTH_TOKEN: EXAMPLE_AUTH_TOKEN },
+    // Its header comment's curl, with the bearer secret.
+    client: {
+      fetch: {
+        headers: { Authorization: `Bearer ${EXAMPLE_AUTH_TOKEN}`, 'Content-Type': 'text/plain' },
+        body: 'Can you explain why dogs are better than cats?',
+      },
+    },
+  },
+];

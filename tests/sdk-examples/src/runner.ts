@@ -27,6 +27,8 @@ export interface FakeUrls {
 
 export interface ExampleRun {
   exitCode: number | null;
+  /** The signal that ended the process (a server example is stopped with SIGTERM), or null. */
+  signal: NodeJS.Signals | null;
   /** True when the child outlived the timeout and was killed. */
   timedOut: boolean;
   stdout: string;
@@ -43,7 +45,7 @@ const PRELOAD_TERMINAL = fileURLToPath(new URL('./terminal-stdout.mjs', import.m
  * directory (examples write files there): `node <compiled>` when given its compiled JavaScript (see
  * compile.ts), else `node --import tsx example.ts`. Bounded: killed after `timeoutMs`.
  */
-export async function runExample(
+export function runExample(
   example: ExampleProgram,
   mode: RunMode,
   urls: FakeUrls,
@@ -52,6 +54,32 @@ export async function runExample(
   /** More environment for the child (e.g. `NODE_EXTRA_CA_CERTS` for a TLS fake). */
   extraEnv: Record<string, string> = {},
 ): Promise<ExampleRun> {
+  return startExample(example, mode, urls, timeoutMs, compiled, extraEnv).ended;
+}
+
+/** An example program started (a server, until it is stopped): its output so far, and its end. */
+export interface StartedExample {
+  readonly stdout: string;
+  readonly stderr: string;
+  /** The run, once the process ended (by itself, by `stop()`, or killed at the timeout). */
+  readonly ended: Promise<ExampleRun>;
+  /** Resolves once stdout or stderr matches `pattern`; rejects if the process ends first, or after `waitMs`. */
+  waitForOutput(pattern: RegExp, waitMs: number): Promise<void>;
+  /** Sends `signal` (SIGTERM by default) unless the process already ended; resolves with the run. */
+  stop(signal?: NodeJS.Signals): Promise<ExampleRun>;
+}
+
+/** Starts an example as runExample does, without waiting for its end: for the examples that are servers. */
+export function startExample(
+  example: ExampleProgram,
+  mode: RunMode,
+  urls: FakeUrls,
+  timeoutMs: number,
+  compiled?: string,
+  extraEnv: Record<string, string> = {},
+  /** A program that hosts the example (src/edge-host.mjs for a Next.js route): run with the example's path as its argument. */
+  host?: string,
+): StartedExample {
   const cwd = mkdtempSync(join(tmpdir(), 'genops-sdk-example-'));
   const spansFile = join(cwd, '.spans.jsonl');
   writeFileSync(spansFile, '');
@@ -109,32 +137,99 @@ export async function runExample(
   // An empty value in the catalogue removes the variable (Azure's clients refuse OPENAI_BASE_URL beside their endpoint).
   for (const [name, value] of Object.entries(example.env ?? {})) if (value === '') delete env[name];
   const script = compiled ?? join(PACKAGE_DIR, 'vendor', example.file);
-  const args = [...imports.flatMap((entry) => ['--import', entry]), script, ...(example.args ?? [])];
-  try {
-    const result = await new Promise<Omit<ExampleRun, 'spans'>>((resolve, reject) => {
-      const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      let timedOut = false;
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      const timer = setTimeout(() => {
-        timedOut = true;
-        child.kill('SIGKILL');
-      }, timeoutMs);
-      child.on('error', reject);
-      child.on('close', (exitCode) => {
-        clearTimeout(timer);
-        resolve({ exitCode, timedOut, stdout, stderr });
-      });
+  const args = [
+    ...imports.flatMap((entry) => ['--import', entry]),
+    ...(host === undefined ? [] : [host]),
+    script,
+    ...(example.args ?? []),
+  ];
+  let stdout = '';
+  let stderr = '';
+  let timedOut = false;
+  const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const watchers = new Set<() => void>();
+  const onOutput = () => {
+    for (const watcher of watchers) watcher();
+  };
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    onOutput();
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+    onOutput();
+  });
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, timeoutMs);
+  const ended = new Promise<ExampleRun>((resolve, reject) => {
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      rmSync(cwd, { recursive: true, force: true });
+      reject(error);
     });
-    // The working directory is a fresh temporary one per run: examples that print where they saved a file
-    // print it, so it is replaced here.
-    const stdout = result.stdout.split(cwd).join('<cwd>');
-    return { ...result, stdout, spans: readJsonLines(spansFile) };
-  } finally {
-    rmSync(cwd, { recursive: true, force: true });
-  }
+    child.on('close', (exitCode, signal) => {
+      clearTimeout(timer);
+      onOutput();
+      try {
+        // The working directory is a fresh temporary one per run: examples that print where they saved a
+        // file print it, so it is replaced here.
+        resolve({
+          exitCode,
+          signal,
+          timedOut,
+          stdout: stdout.split(cwd).join('<cwd>'),
+          stderr,
+          spans: readJsonLines(spansFile),
+        });
+      } finally {
+        rmSync(cwd, { recursive: true, force: true });
+      }
+    });
+  });
+  let exited = false;
+  ended.then(
+    () => (exited = true),
+    () => (exited = true),
+  );
+  return {
+    get stdout() {
+      return stdout;
+    },
+    get stderr() {
+      return stderr;
+    },
+    ended,
+    waitForOutput(pattern, waitMs) {
+      return new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (pattern.test(stdout) || pattern.test(stderr)) finish();
+          else if (exited || child.exitCode !== null || child.signalCode !== null)
+            finish(new Error(`the example ended before printing ${pattern}:\n${stdout}\n${stderr.slice(-2000)}`));
+        };
+        const timeout = setTimeout(
+          () =>
+            finish(
+              new Error(`the example did not print ${pattern} in ${waitMs} ms:\n${stdout}\n${stderr.slice(-2000)}`),
+            ),
+          waitMs,
+        );
+        const finish = (error?: Error) => {
+          clearTimeout(timeout);
+          watchers.delete(check);
+          if (error) reject(error);
+          else resolve();
+        };
+        watchers.add(check);
+        check();
+      });
+    },
+    stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return ended;
+    },
+  };
 }
 
 /** The exit status of a run and the tail of its stderr, for an assertion's message. */
