@@ -39,6 +39,7 @@ export interface ExampleRun {
 
 const PRELOAD_SPANS = fileURLToPath(new URL('./span-file.mjs', import.meta.url));
 const PRELOAD_TERMINAL = fileURLToPath(new URL('./terminal-stdout.mjs', import.meta.url));
+const FAKE_FFMPEG = fileURLToPath(new URL('./fake-ffmpeg.mjs', import.meta.url));
 
 /**
  * Runs one example program, unchanged, as a child process against the fake servers, in a fresh working
@@ -100,11 +101,22 @@ export function startExample(
   const pricesFile = join(cwd, '.genops.prices.json');
   if (example.prices) writeFileSync(pricesFile, JSON.stringify(example.prices));
 
+  let path = process.env.PATH ?? '';
+  if (example.microphone) {
+    // A stand-in `ffmpeg` first on PATH (a shell wrapper: the node that runs the suite runs the script).
+    const bin = join(cwd, '.bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'ffmpeg'), `#!/bin/sh\nexec "${process.execPath}" "${FAKE_FFMPEG}" "$@"\n`, {
+      mode: 0o755,
+    });
+    path = `${bin}:${path}`;
+  }
+
   const imports = compiled === undefined ? [fileURLToPath(import.meta.resolve('tsx'))] : [];
   if (example.terminal) imports.push(PRELOAD_TERMINAL);
   if (mode !== 'plain') imports.push(PRELOAD_SPANS, fileURLToPath(import.meta.resolve('@genops/core/register')));
   const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
+    PATH: path,
     HOME: cwd,
     NO_COLOR: '1',
     OPENAI_API_KEY: 'sk-test-dummy',
