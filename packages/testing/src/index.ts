@@ -41,7 +41,13 @@ export {
 } from './fake-realtime-server';
 export { collectGarbageUntil } from './garbage';
 export { type OpenCallThenKillOptions, openCallThenKill } from './killed-process';
-export { type MtlsProxy, type MtlsProxyRequest, startMtlsProxy } from './mtls-proxy';
+export {
+  type FakeOpenAIBehindMtls,
+  type MtlsProxy,
+  type MtlsProxyRequest,
+  startFakeOpenAIBehindMtls,
+  startMtlsProxy,
+} from './mtls-proxy';
 export { createTestTelemetry, type TestTelemetry, type TestTelemetryOptions } from './telemetry';
 export { createTestCertificates, type TestCertificates } from './test-certificates';
 export type { FakeOpenAIServer, FakeReply, FakeUsage, RecordedRequest, StartFakeOpenAIOptions } from './types';

@@ -1,23 +1,20 @@
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOpenAI } from './fake-openai-server';
-import { type MtlsProxy, startMtlsProxy } from './mtls-proxy';
+import { type FakeOpenAIBehindMtls, type MtlsProxy, startFakeOpenAIBehindMtls } from './mtls-proxy';
 import type { FakeOpenAIServer } from './types';
 
 // The openai SDK through the proxy, with undici's Agent holding the client certificate, is the mTLS
 // example's run (tests/sdk-examples/test/mtls-examples.test.ts); here node:https checks the proxy itself.
+let served: FakeOpenAIBehindMtls;
 let fake: FakeOpenAIServer;
 let proxy: MtlsProxy;
 
 beforeAll(async () => {
-  fake = await startFakeOpenAI();
-  proxy = await startMtlsProxy(new URL(fake.url).origin);
+  served = await startFakeOpenAIBehindMtls();
+  ({ fake, proxy } = served);
 });
 
-afterAll(async () => {
-  await proxy?.close();
-  await fake?.close();
-});
+afterAll(() => served?.close());
 
 /** A GET through node:https, with or without the client certificate: its status and body, or the error. */
 function get(path: string, withClientCertificate: boolean): Promise<{ status: number; body: string } | Error> {

@@ -7,7 +7,9 @@ import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { startFakeOpenAI } from './fake-openai-server';
 import { createTestCertificates, type TestCertificates } from './test-certificates';
+import type { FakeOpenAIServer } from './types';
 
 export interface MtlsProxyRequest {
   method: string;
@@ -83,6 +85,30 @@ export async function startMtlsProxy(target: string): Promise<MtlsProxy> {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       certificates.remove();
+    },
+  };
+}
+
+/** The fake OpenAI server behind an mTLS front: `baseURL` is the front's `/v1`. */
+export interface FakeOpenAIBehindMtls {
+  fake: FakeOpenAIServer;
+  proxy: MtlsProxy;
+  /** `https://127.0.0.1:<port>/v1`: the front, with the fake's paths. */
+  baseURL: string;
+  close(): Promise<void>;
+}
+
+/** Starts the fake OpenAI server and an mTLS front for it (OpenAI's mTLS endpoint, for the SDK's mTLS examples). */
+export async function startFakeOpenAIBehindMtls(): Promise<FakeOpenAIBehindMtls> {
+  const fake = await startFakeOpenAI();
+  const proxy = await startMtlsProxy(new URL(fake.url).origin);
+  return {
+    fake,
+    proxy,
+    baseURL: `${proxy.origin}/v1`,
+    async close() {
+      await proxy.close();
+      await fake.close();
     },
   };
 }

@@ -23,10 +23,13 @@ export interface TestCertificates {
   remove(): void;
 }
 
-/** Runs `openssl` in `cwd`; a missing `openssl` is reported as what to install. */
-function openssl(cwd: string, args: string[]): void {
+/**
+ * Runs `openssl` in `cwd` with the arguments of `command`, split at spaces (none of the arguments here has one);
+ * a missing `openssl` is reported as what to install.
+ */
+function openssl(cwd: string, command: string): void {
   try {
-    execFileSync('openssl', args, { cwd, stdio: 'pipe' });
+    execFileSync('openssl', command.split(' '), { cwd, stdio: 'pipe' });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT')
       throw new Error('test certificates need the `openssl` command on PATH (Debian: apt-get install openssl)');
@@ -37,20 +40,8 @@ function openssl(cwd: string, args: string[]): void {
 /** Makes a fresh CA, server and client certificate (P-256 keys, valid one day) in a temporary directory. */
 export function createTestCertificates(): TestCertificates {
   const directory = mkdtempSync(join(tmpdir(), 'genops-test-certs-'));
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl(directory, [
-    'req',
-    '-x509',
-    ...ec,
-    '-days',
-    '1',
-    '-subj',
-    '/CN=GenOps test CA',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-  ]);
+  const ec = '-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes';
+  openssl(directory, `req -x509 ${ec} -days 1 -subj /CN=GenOps-test-CA -keyout ca.key -out ca.crt`);
   const leaves = [
     {
       name: 'server',
@@ -59,35 +50,13 @@ export function createTestCertificates(): TestCertificates {
     },
     { name: 'client', subject: '/CN=genops-test-client', ext: 'extendedKeyUsage=clientAuth' },
   ];
-  for (const leaf of leaves) {
-    openssl(directory, [
-      'req',
-      ...ec,
-      '-subj',
-      leaf.subject,
-      '-keyout',
-      `${leaf.name}.key`,
-      '-out',
-      `${leaf.name}.csr`,
-    ]);
-    writeFileSync(join(directory, `${leaf.name}.ext`), `${leaf.ext}\n`);
-    openssl(directory, [
-      'x509',
-      '-req',
-      '-in',
-      `${leaf.name}.csr`,
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-days',
-      '1',
-      '-extfile',
-      `${leaf.name}.ext`,
-      '-out',
-      `${leaf.name}.crt`,
-    ]);
+  for (const { name, subject, ext } of leaves) {
+    openssl(directory, `req ${ec} -subj ${subject} -keyout ${name}.key -out ${name}.csr`);
+    writeFileSync(join(directory, `${name}.ext`), `${ext}\n`);
+    openssl(
+      directory,
+      `x509 -req -in ${name}.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 -extfile ${name}.ext -out ${name}.crt`,
+    );
   }
   const read = (file: string) => readFileSync(join(directory, file), 'utf8');
   return {

@@ -3,16 +3,16 @@
 // SIGTERM at the helper's timeout. Writes one second of a 440 Hz tone, as WAV (16-bit PCM, the rate and
 // channels asked for), to stdout, then waits for the stop. Put on PATH as `ffmpeg` by the runner (`microphone`).
 const args = process.argv.slice(2);
-const valueOf = (flag, fallback) => {
+const optionValue = (flag, fallback) => {
   const index = args.indexOf(flag);
   return index >= 0 && index + 1 < args.length ? args[index + 1] : fallback;
 };
-if (args.at(-1) !== 'pipe:1' || valueOf('-f', '') === '') {
+if (args.at(-1) !== 'pipe:1' || optionValue('-f', '') === '') {
   process.stderr.write(`fake ffmpeg: expected a recording to pipe:1, got: ${args.join(' ')}\n`);
   process.exit(1);
 }
-const rate = Number(valueOf('-ar', '24000'));
-const channels = Number(valueOf('-ac', '1'));
+const rate = Number(optionValue('-ar', '24000'));
+const channels = Number(optionValue('-ac', '1'));
 const frames = rate;
 const data = Buffer.alloc(frames * channels * 2);
 for (let frame = 0; frame < frames; frame++) {

@@ -46,16 +46,8 @@ const FAKE_FFMPEG = fileURLToPath(new URL('./fake-ffmpeg.mjs', import.meta.url))
  * directory (examples write files there): `node <compiled>` when given its compiled JavaScript (see
  * compile.ts), else `node --import tsx example.ts`. Bounded: killed after `timeoutMs`.
  */
-export function runExample(
-  example: ExampleProgram,
-  mode: RunMode,
-  urls: FakeUrls,
-  timeoutMs: number,
-  compiled?: string,
-  /** More environment for the child (e.g. `NODE_EXTRA_CA_CERTS` for a TLS fake). */
-  extraEnv: Record<string, string> = {},
-): Promise<ExampleRun> {
-  return startExample(example, mode, urls, timeoutMs, compiled, extraEnv).ended;
+export function runExample(...args: Parameters<typeof startExample>): Promise<ExampleRun> {
+  return startExample(...args).ended;
 }
 
 /** An example program started (a server, until it is stopped): its output so far, and its end. */
@@ -77,6 +69,7 @@ export function startExample(
   urls: FakeUrls,
   timeoutMs: number,
   compiled?: string,
+  /** More environment for the child (e.g. `NODE_EXTRA_CA_CERTS` for a TLS fake). */
   extraEnv: Record<string, string> = {},
   /** A program that hosts the example (src/edge-host.mjs for a Next.js route): run with the example's path as its argument. */
   host?: string,

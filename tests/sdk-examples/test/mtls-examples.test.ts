@@ -4,7 +4,7 @@
 // it must pass untouched (same output, not refused, no unit, nothing reported ungoverned), even under a tiny
 // budget, and it must have reached the fake with the client certificate each time.
 import { join } from 'node:path';
-import { type FakeOpenAIServer, type MtlsProxy, startFakeOpenAI, startMtlsProxy } from '@genops/testing';
+import { type FakeOpenAIBehindMtls, startFakeOpenAIBehindMtls } from '@genops/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ExampleProgram, MTLS_EXAMPLES } from '../src/catalogue';
 import {
@@ -19,29 +19,26 @@ import {
 
 const PER_RUN_TIMEOUT_MS = 60_000;
 
-let fake: FakeOpenAIServer;
-let proxy: MtlsProxy;
+/** The fake OpenAI server behind a TLS front that requires a client certificate. */
+let served: FakeOpenAIBehindMtls;
 
 beforeAll(async () => {
-  fake = await startFakeOpenAI();
-  proxy = await startMtlsProxy(new URL(fake.url).origin);
+  served = await startFakeOpenAIBehindMtls();
 });
 
-afterAll(async () => {
-  await proxy?.close();
-  await fake?.close();
-});
+afterAll(() => served?.close());
 
 async function run(
   example: ExampleProgram,
   mode: RunMode,
 ): Promise<ExampleRun & { forwarded: string[]; refused: number }> {
+  const { proxy } = served;
   const before = { forwarded: proxy.requests.length, refused: proxy.refusedHandshakes };
   const { caFile, clientCertFile, clientKeyFile } = proxy.certificates;
   const result = await runExample(
     example,
     mode,
-    { openai: `${proxy.origin}/v1`, anthropic: `${proxy.origin}` },
+    { openai: served.baseURL, anthropic: proxy.origin },
     PER_RUN_TIMEOUT_MS,
     // Plain JavaScript: node runs the vendored file itself.
     join(PACKAGE_DIR, 'vendor', example.file),
