@@ -1,4 +1,4 @@
-import OpenAI, { APIError, NotFoundError } from 'openai';
+import OpenAI, { APIError, AzureOpenAI, NotFoundError } from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from './fake-openai-server';
 import type { FakeOpenAIServer } from './types';
@@ -192,8 +192,41 @@ describe('startFakeOpenAI', () => {
 
     it('unknown paths answer 404 and do not consume a queued reply', async () => {
       server.enqueue({ content: 'kept' });
-      const error = await client.models.list().catch((caught) => caught);
+      const error = await client.get('/no-such-endpoint').catch((caught) => caught);
       expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+      const completion = await client.chat.completions.create({ model: 'gpt-4o', messages: [] });
+      expect(completion.choices[0]?.message.content).toBe('kept');
+    });
+  });
+
+  describe('Azure OpenAI URLs', () => {
+    it("serves the AzureOpenAI client's deployment and resource-scoped paths as the OpenAI paths", async () => {
+      const azure = new AzureOpenAI({
+        endpoint: new URL(server.url).origin,
+        apiKey: 'azure-key',
+        apiVersion: '2024-10-01-preview',
+        maxRetries: 0,
+      });
+      const completion = await azure.chat.completions.create({ model: 'gpt-4o', messages: [] });
+      expect(completion.object).toBe('chat.completion');
+      const assistant = await azure.beta.assistants.create({ model: 'gpt-4o' });
+      expect(assistant.object).toBe('assistant');
+      expect(server.requests.map(({ path, url }) => ({ path, url }))).toEqual([
+        {
+          path: '/v1/chat/completions',
+          url: '/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-01-preview',
+        },
+        { path: '/v1/assistants', url: '/openai/assistants?api-version=2024-10-01-preview' },
+      ]);
+    });
+  });
+
+  describe('models', () => {
+    it('lists models (GET /v1/models, free: the mTLS examples call it) without consuming a queued reply', async () => {
+      server.enqueue({ content: 'kept' });
+      const models = await client.models.list();
+      expect(models.data.map((model) => model.id)).toContain('gpt-4o');
+      expect(models.data.every((model) => model.object === 'model')).toBe(true);
       const completion = await client.chat.completions.create({ model: 'gpt-4o', messages: [] });
       expect(completion.choices[0]?.message.content).toBe('kept');
     });
