@@ -192,7 +192,7 @@ describe('startFakeOpenAI', () => {
 
     it('unknown paths answer 404 and do not consume a queued reply', async () => {
       server.enqueue({ content: 'kept' });
-      const error = await client.get('/no-such-endpoint').catch((caught) => caught);
+      const error = await client.models.list().catch((caught) => caught);
       expect(error).toBeInstanceOf(OpenAI.NotFoundError);
       const completion = await client.chat.completions.create({ model: 'gpt-4o', messages: [] });
       expect(completion.choices[0]?.message.content).toBe('kept');
@@ -222,13 +222,21 @@ describe('startFakeOpenAI', () => {
   });
 
   describe('models', () => {
-    it('lists models (GET /v1/models, free: the mTLS examples call it) without consuming a queued reply', async () => {
-      server.enqueue({ content: 'kept' });
-      const models = await client.models.list();
-      expect(models.data.map((model) => model.id)).toContain('gpt-4o');
-      expect(models.data.every((model) => model.object === 'model')).toBe(true);
-      const completion = await client.chat.completions.create({ model: 'gpt-4o', messages: [] });
-      expect(completion.choices[0]?.message.content).toBe('kept');
+    it('lists the listedModels at GET /v1/models (free: the mTLS examples call it), without consuming a queued reply', async () => {
+      const listing = await startFakeOpenAI({ listedModels: ['gpt-4o', 'gpt-4o-mini'] });
+      try {
+        listing.enqueue({ content: 'kept' });
+        const listingClient = new OpenAI({ apiKey: 'test', baseURL: listing.url, maxRetries: 0 });
+        const models = await listingClient.models.list();
+        expect(models.data.map((model) => [model.id, model.object])).toEqual([
+          ['gpt-4o', 'model'],
+          ['gpt-4o-mini', 'model'],
+        ]);
+        const completion = await listingClient.chat.completions.create({ model: 'gpt-4o', messages: [] });
+        expect(completion.choices[0]?.message.content).toBe('kept');
+      } finally {
+        await listing.close();
+      }
     });
   });
 

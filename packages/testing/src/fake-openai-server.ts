@@ -70,14 +70,6 @@ const ENDPOINTS: Record<string, Endpoint> = {
 
 const DEFAULT_CHUNKS = 3;
 
-/** `GET /v1/models`: a few models, in the list's shape. */
-const FAKE_MODELS = ['gpt-4o', 'gpt-4o-mini', 'text-embedding-3-small'].map((id) => ({
-  id,
-  object: 'model',
-  created: 1715367049,
-  owned_by: 'system',
-}));
-
 /** One SSE event: `data` is JSON-encoded unless it is a string (e.g. `[DONE]` or a malformed line). */
 interface SseEvent {
   event?: string;
@@ -100,6 +92,7 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
   const requests: RecordedRequest[] = [];
   const defaults = options.defaults ?? {};
   const missingModels = new Set(options.missingModels ?? ['unknown-model']);
+  const listedModels = options.listedModels;
 
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
@@ -159,9 +152,10 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       handleFilesAndBatches(request.method ?? 'GET', path, isRecord(body) ? body : {}, response);
       return;
     }
-    if (request.method === 'GET' && path === '/v1/models') {
+    if (request.method === 'GET' && path === '/v1/models' && listedModels) {
       // `models.list()`: free, the mTLS examples' only call.
-      sendJson(response, 200, { object: 'list', data: FAKE_MODELS }, { 'x-request-id': randomId('req_') });
+      const data = listedModels.map((id) => ({ id, object: 'model', created: 1715367049, owned_by: 'system' }));
+      sendJson(response, 200, { object: 'list', data }, { 'x-request-id': randomId('req_') });
       return;
     }
     const stored = /^\/v1\/responses\/([^/]+)$/.exec(path);

@@ -98,9 +98,12 @@ export interface FakeOpenAIBehindMtls {
   close(): Promise<void>;
 }
 
-/** Starts the fake OpenAI server and an mTLS front for it (OpenAI's mTLS endpoint, for the SDK's mTLS examples). */
+/**
+ * Starts the fake OpenAI server, listing a few models at `GET /v1/models`, and an mTLS front for it (OpenAI's
+ * mTLS endpoint, for the SDK's mTLS examples).
+ */
 export async function startFakeOpenAIBehindMtls(): Promise<FakeOpenAIBehindMtls> {
-  const fake = await startFakeOpenAI();
+  const fake = await startFakeOpenAI({ listedModels: ['gpt-4o', 'gpt-4o-mini', 'text-embedding-3-small'] });
   const proxy = await startMtlsProxy(new URL(fake.url).origin);
   return {
     fake,
