@@ -24,6 +24,12 @@ export {
 } from './fake-bedrock-server';
 export { type FakeEntraServer, type FakeEntraTokenRequest, startFakeEntra } from './fake-entra-server';
 export {
+  type FakeGeminiLiveServer,
+  type FakeGeminiLiveUsage,
+  geminiLiveUsageWire,
+  startFakeGeminiLive,
+} from './fake-gemini-live';
+export {
   type FakeGeminiReply,
   type FakeGeminiRequest,
   type FakeGeminiServer,
