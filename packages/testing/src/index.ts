@@ -22,6 +22,7 @@ export {
   type FakeBedrockUsage,
   startFakeBedrock,
 } from './fake-bedrock-server';
+export { type FakeEntraServer, type FakeEntraTokenRequest, startFakeEntra } from './fake-entra-server';
 export {
   type FakeGeminiLiveServer,
   type FakeGeminiLiveUsage,
@@ -46,5 +47,13 @@ export {
 } from './fake-realtime-server';
 export { collectGarbageUntil } from './garbage';
 export { type OpenCallThenKillOptions, openCallThenKill } from './killed-process';
+export {
+  type FakeOpenAIBehindMtls,
+  type MtlsProxy,
+  type MtlsProxyRequest,
+  startFakeOpenAIBehindMtls,
+  startMtlsProxy,
+} from './mtls-proxy';
 export { createTestTelemetry, type TestTelemetry, type TestTelemetryOptions } from './telemetry';
+export { createTestCertificates, type TestCertificates } from './test-certificates';
 export type { FakeOpenAIServer, FakeReply, FakeUsage, RecordedRequest, StartFakeOpenAIOptions } from './types';
