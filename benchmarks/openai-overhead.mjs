@@ -637,6 +637,13 @@ node --expose-gc benchmarks/openai-overhead.mjs --write   # after a build: this 
 \`BENCH_CALLS\` (default ${DEFAULT_CALLS}) sets the chat calls per mode of \`openai-overhead.mjs\`, \`BENCH_STREAM_CALLS\`
 (default a quarter of that) its streaming calls per mode. \`BENCH_WRITE=1\` is the same as \`--write\` for every
 script. The side-by-side script's own settings are [below](#side-by-side).
+
+\`node benchmarks/hot-path-breakdown.mjs\` (after a build; not part of \`pnpm bench\`, writes nothing here) says
+where GenOps' added cost per call goes, in measures a busy machine does not move: heap KiB allocated and
+promises created per chat call, for the raw SDK, the SDK with the OpenTelemetry providers, GenOps on the
+memory store, and GenOps with one part off at a time (audit trail, span recording, metric recording,
+egress governance), each in a fresh process; \`BREAKDOWN_HEAP_PROFILE=<file>\` also writes a sampling
+heap profile of the governed calls.
 ${preserved.sideBySide ? `\n${preserved.sideBySide}\n` : ''}
 ## GenOps on and off in one process
 

@@ -184,6 +184,8 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
           ...auditTrailOptions(resolved.audit),
           // A store outside the process: append the records of several calls in one write (or round trip).
           ...(store.kind === 'memory' ? {} : { flushIntervalMs: REMOTE_AUDIT_FLUSH_MS }),
+          // The memory store: hashed and appended after the caller has its result (flush() waits for it).
+          ...(store.kind === 'memory' ? { flushTiming: 'immediate' as const } : {}),
         });
   const userPrices = resolveUserPrices(
     resolved.prices as string | Record<string, Record<string, ModelPrice>> | undefined,

@@ -15,10 +15,10 @@ export function describeOpenAIRequest(
   baseURL: string | undefined,
   provider?: string,
 ): GovernedRequest {
-  const { provider: endpointProvider, routesByModelPrefix, ...server } = openAIEndpointOf(baseURL);
+  const endpoint = openAIEndpointOf(baseURL);
   const model = typeof body.model === 'string' ? body.model : 'unknown-model';
   // A router (OpenRouter) runs `deepseek/deepseek-chat` at DeepSeek: report and price it as such.
-  provider ||= (routesByModelPrefix && routedVendorOf(model)) || endpointProvider;
+  provider ||= (endpoint.routesByModelPrefix && routedVendorOf(model)) || endpoint.provider;
   const stream = body.stream === true;
   const choices = typeof body.n === 'number' && body.n > 1 ? body.n : 1;
   const request: GovernedRequest = {
@@ -28,10 +28,12 @@ export function describeOpenAIRequest(
     method,
     stream,
     estimatedInputTokens: 0,
-    ...server,
-    text: () => openAIRequestTexts(method, body),
-    editable: { model: true, text: true },
   };
+  // The endpoint's `server.*` (no copy of the cached endpoint per call).
+  if (endpoint.serverAddress !== undefined) request.serverAddress = endpoint.serverAddress;
+  if (endpoint.serverPort !== undefined) request.serverPort = endpoint.serverPort;
+  request.text = () => openAIRequestTexts(method, body);
+  request.editable = { model: true, text: true };
   switch (method) {
     case 'chat.completions.create': {
       const cap = numberOr(body.max_completion_tokens, body.max_tokens);

@@ -47,10 +47,13 @@ export function governCreate(
     }
     const baseURL = typeof client?.baseURL === 'string' ? client.baseURL : undefined;
     const provider = typeof client?.[PROVIDER] === 'string' ? client[PROVIDER] : undefined;
+    // A fresh object per call: the patched method's name goes on it, no copy.
+    const request = describeOpenAIRequest(method, params, baseURL, provider);
+    request.method = patched;
     return governStainlessCall(
       governor,
       {
-        request: { ...describeOpenAIRequest(method, params, baseURL, provider), method: patched },
+        request,
         edit: (sent, edits) => applyOpenAIEdits(method, sent, edits),
         // Helicone groups requests by custom properties: forward the call's attribution as those.
         ...(isHeliconeBaseURL(baseURL)

@@ -9,18 +9,17 @@ import type { OpenAIMethod } from './types';
  */
 export function readOpenAIResponse(method: OpenAIMethod, result: any, response: Response | undefined): CallOutcome {
   const usage = method === 'responses.create' ? convertResponsesUsage(result?.usage) : convertChatUsage(result?.usage);
-  const finishReasons: string[] =
-    method === 'responses.create'
-      ? typeof result?.status === 'string'
-        ? [result.status]
-        : []
-      : Array.isArray(result?.choices)
-        ? result.choices
-            .map((choice: { finish_reason?: string }) => choice?.finish_reason)
-            .filter((reason: unknown): reason is string => typeof reason === 'string')
-        : [];
+  const finishReasons: string[] = [];
+  if (method === 'responses.create') {
+    if (typeof result?.status === 'string') finishReasons.push(result.status);
+  } else if (Array.isArray(result?.choices)) {
+    for (const choice of result.choices as { finish_reason?: unknown }[]) {
+      const reason = choice?.finish_reason;
+      if (typeof reason === 'string') finishReasons.push(reason);
+    }
+  }
   const reportedCostUsd = liteLLMReportedCostUsd(response?.headers);
-  return {
+  const outcome: CallOutcome = {
     usage,
     response: {
       id: typeof result?.id === 'string' ? result.id : undefined,
@@ -31,6 +30,7 @@ export function readOpenAIResponse(method: OpenAIMethod, result: any, response: 
           ? result?.output
           : result?.choices?.map((choice: { message?: unknown; text?: unknown }) => choice?.message ?? choice?.text),
     },
-    ...(reportedCostUsd !== undefined ? { reportedCostUsd } : {}),
   };
+  if (reportedCostUsd !== undefined) outcome.reportedCostUsd = reportedCostUsd;
+  return outcome;
 }

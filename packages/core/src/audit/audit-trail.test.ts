@@ -335,6 +335,35 @@ describe('AuditTrail with a store that appends synchronously', () => {
     expect(await verifyAuditChain(records)).toMatchObject({ ok: true, checked: 3 });
   });
 
+  it("with flushTiming 'immediate', appends in the check phase after the recording code's continuations, in order", async () => {
+    const store = new MemoryStore();
+    const trail = new AuditTrail({ store, flushTiming: 'immediate' });
+    trail.record(entry(1));
+    trail.record(entry(2));
+    // A caller's continuations (microtasks) run before the append: the records are still waiting.
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(trail.pending).toBe(2);
+    trail.record(entry(3));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(trail.pending).toBe(0);
+    const records = await store.readAudit();
+    expect(records.map((record) => record.subject)).toEqual(['awu-1', 'awu-2', 'awu-3']);
+    expect(await verifyAuditChain(records)).toMatchObject({ ok: true, checked: 3 });
+  });
+
+  it("with flushTiming 'immediate', flush() and close() wait for the waiting records", async () => {
+    const store = new MemoryStore();
+    const trail = new AuditTrail({ store, flushTiming: 'immediate' });
+    trail.record(entry(1));
+    await trail.flush();
+    expect((await store.readAudit()).map((record) => record.subject)).toEqual(['awu-1']);
+    trail.record(entry(2));
+    trail.record(entry(3));
+    await trail.close();
+    expect((await store.readAudit()).map((record) => record.subject)).toEqual(['awu-1', 'awu-2', 'awu-3']);
+  });
+
   it('hands a batch whose synchronous append threw to the asynchronous loop, which appends it in order', async () => {
     const records: AuditRecord[] = [];
     let syncCalls = 0;

@@ -84,6 +84,14 @@ export interface AuditTrailOptions {
    */
   flushIntervalMs?: number | undefined;
   /**
+   * When a flush with `flushIntervalMs: 0` starts: `'microtask'` (the default) on the next microtask, or
+   * `'immediate'` in the event loop's check phase (`setImmediate`), after the code that recorded the
+   * entries (a governed call's caller, reading its result) has run on: the hashing and the append are
+   * then off the call's path, and the records of every call made in the same turn go together.
+   * `flush()` and `close()` wait for them either way.
+   */
+  flushTiming?: 'microtask' | 'immediate' | undefined;
+  /**
    * Most entries waiting while the store fails. Beyond it the oldest waiting entries are dropped (reported
    * through `diag.error` with counts): they will never be in the audit chain. Default 100 000.
    */
@@ -155,6 +163,7 @@ export class AuditTrail {
   private readonly checkpointIntervalMs: number;
   private readonly batchSize: number;
   private readonly flushIntervalMs: number;
+  private readonly flushImmediate: boolean;
   private readonly maxQueueSize: number;
   private readonly retryDelayMs: number;
   private readonly maxRetryDelayMs: number;
@@ -166,8 +175,9 @@ export class AuditTrail {
   private recorded = 0;
   private batch: Batch | undefined;
   private draining = false;
-  private scheduled: 'microtask' | 'timer' | undefined;
+  private scheduled: 'microtask' | 'immediate' | 'timer' | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private immediate: ReturnType<typeof setImmediate> | undefined;
   private wake: (() => void) | undefined;
   private waiters: Waiter[] = [];
   private failures = 0;
@@ -204,6 +214,7 @@ export class AuditTrail {
     this.checkpointIntervalMs = option('checkpoint.intervalMs', options.checkpoint?.intervalMs, 60_000, 0, false);
     this.batchSize = option('batchSize', options.batchSize, 100, 1, true);
     this.flushIntervalMs = option('flushIntervalMs', options.flushIntervalMs, 0, 0, false);
+    this.flushImmediate = options.flushTiming === 'immediate';
     this.maxQueueSize = option('maxQueueSize', options.maxQueueSize, 100_000, 1, true);
     this.retryDelayMs = option('retryDelayMs', options.retryDelayMs, 100, 1, false);
     this.maxRetryDelayMs = Math.max(
@@ -279,8 +290,7 @@ export class AuditTrail {
           : `genops: audit trail closed without its final checkpoint (the store kept failing or did not answer within ${timeoutMs} ms); every entry is in the chain`,
       );
     }
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelScheduled();
     this.reportDrops(true);
     if (this.stopped) {
       for (const waiter of this.waiters) {
@@ -360,9 +370,14 @@ export class AuditTrail {
 
   private schedule(): void {
     if (this.draining || this.stopped || this.scheduled === 'microtask') return;
-    if (this.flushIntervalMs === 0 || this.queue.length - this.head >= this.batchSize) {
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = undefined;
+    const full = this.queue.length - this.head >= this.batchSize;
+    if (this.flushImmediate && this.flushIntervalMs === 0 && !full) {
+      // After the recording code's continuation, in the check phase: off the governed call's path.
+      if (this.scheduled === 'immediate') return;
+      this.scheduled = 'immediate';
+      this.immediate = setImmediate(this.drainScheduled);
+    } else if (this.flushIntervalMs === 0 || full) {
+      this.cancelScheduled();
       this.scheduled = 'microtask';
       // A reaction on a resolved promise: what `queueMicrotask` does, without its per-call AsyncResource.
       SCHEDULED.then(this.drainScheduled);
@@ -376,15 +391,22 @@ export class AuditTrail {
     }
   }
 
-  /** Starts the work now: a waiting timer or retry backoff is cut short. */
+  /** Starts the work now: a waiting timer, immediate or retry backoff is cut short. */
   private kick(): void {
     if (this.wake) this.wake();
     else if (!this.draining && this.scheduled !== 'microtask') {
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = undefined;
+      this.cancelScheduled();
       this.scheduled = undefined;
       this.startDrain();
     }
+  }
+
+  /** Cancels a waiting flush timer or immediate. */
+  private cancelScheduled(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = undefined;
   }
 
   /** An append {@link drainSync} started that answered with a promise: the asynchronous loop awaits it. */
@@ -393,6 +415,7 @@ export class AuditTrail {
   /** The microtask {@link schedule} queues (one function for the trail's lifetime). */
   private readonly drainScheduled = (): void => {
     this.scheduled = undefined;
+    this.immediate = undefined;
     try {
       this.startDrain();
     } catch (error) {

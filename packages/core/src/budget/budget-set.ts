@@ -74,6 +74,37 @@ export function budgetKey(budget: Budget, subject: MatchSubject, periodId: strin
   return `${budget.name}|${perPart(budget.per, subject)}|${periodId}`;
 }
 
+/** The key {@link lineKey} built last for a budget, and what it was built from. */
+interface LastKey {
+  periodId: string;
+  values: (string | undefined)[];
+  key: string;
+}
+const lastKeys = new WeakMap<Budget, LastKey>();
+
+/**
+ * {@link budgetKey}, reusing the key built for the budget's previous line when the period and the `per`
+ * values are the same (calls of one team in one day): no string is built.
+ */
+function lineKey(budget: Budget, subject: MatchSubject, periodId: string): string {
+  const { per } = budget;
+  const last = lastKeys.get(budget);
+  if (last !== undefined && last.periodId === periodId) {
+    let same = true;
+    for (let index = 0; index < per.length; index++)
+      if (last.values[index] !== subject[per[index]!]) {
+        same = false;
+        break;
+      }
+    if (same) return last.key;
+  }
+  const key = budgetKey(budget, subject, periodId);
+  const values: (string | undefined)[] = new Array(per.length);
+  for (let index = 0; index < per.length; index++) values[index] = subject[per[index]!];
+  lastKeys.set(budget, { periodId, values, key });
+  return key;
+}
+
 /** Splits a budget key back into its parts. */
 export function parseBudgetKey(key: string): { name: string; per: Record<string, string>; period: string } {
   const [name = '', per = '', period = ''] = key.split('|');
@@ -105,11 +136,11 @@ export function lineFor(
     enforce: budget.action !== 'warn',
   };
   if (budget.window.kind === 'rolling') {
-    line.key = budgetKey(budget, subject, ROLLING_PERIOD);
+    line.key = lineKey(budget, subject, ROLLING_PERIOD);
     line.rolling = rollingLine(budget.window.windowMs);
   } else {
     const period = currentPeriod(budget.window.window, now, budget.window.timeZone);
-    line.key = budgetKey(budget, subject, period.id);
+    line.key = lineKey(budget, subject, period.id);
     if (period.endsAt !== undefined) line.expiresAt = period.endsAt;
   }
   return line;

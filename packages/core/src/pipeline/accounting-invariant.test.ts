@@ -30,6 +30,8 @@ async function used(): Promise<number> {
 }
 
 async function settlementData(): Promise<Record<string, unknown>> {
+  // The memory store's audit records are appended after the call returns: flushAudit() waits for them.
+  await setup.genops!.flushAudit();
   const records = await setup.genops!.governor.store.readAudit();
   return records.filter((record) => record.type === 'settlement').at(-1)!.data as Record<string, unknown>;
 }

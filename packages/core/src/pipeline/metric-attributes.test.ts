@@ -17,6 +17,30 @@ describe('MetricAttributeCache', () => {
     expect(first.base['gen_ai.token.type']).toBeUndefined();
   });
 
+  it('answers each tuple with its own set when calls alternate between tuples', () => {
+    const cache = new MetricAttributeCache();
+    const mini = { ...chatRequest(), model: 'gpt-4o-mini' };
+    const a = cache.call(chatRequest(), undefined, undefined);
+    const b = cache.call(mini, undefined, undefined);
+    expect(b).not.toBe(a);
+    expect(b.base['gen_ai.request.model']).toBe('gpt-4o-mini');
+    expect(cache.call(chatRequest(), undefined, undefined)).toBe(a);
+    expect(cache.call(chatRequest(), undefined, 'APIConnectionError').duration['error.type']).toBe(
+      'APIConnectionError',
+    );
+    expect(cache.call(chatRequest(), undefined, undefined).duration['error.type']).toBeUndefined();
+    const eng = cache.cost(chatRequest(), attribution);
+    const ops = cache.cost(chatRequest(), { ...attribution, team: 'ops' });
+    expect(ops['genops.team']).toBe('ops');
+    expect(cache.cost(chatRequest(), attribution)).toBe(eng);
+    const allowed = cache.decision('ALLOWED', undefined, undefined, attribution);
+    const blocked = cache.decision('BLOCKED', 'POLICY_DENY_MODEL', 'models', attribution);
+    expect(blocked).toMatchObject({ 'genops.policy.result': 'BLOCKED', 'genops.policy.name': 'models' });
+    expect(cache.decision('ALLOWED', undefined, undefined, attribution)).toBe(allowed);
+    expect(cache.model('openai', 'gpt-4o')).toBe(cache.model('openai', 'gpt-4o'));
+    expect(cache.model('openai', 'gpt-4o-mini')['gen_ai.request.model']).toBe('gpt-4o-mini');
+  });
+
   it('adds error.type to the duration set of a failed call only', () => {
     const cache = new MetricAttributeCache();
     const failed = cache.call(chatRequest(), undefined, 'APIConnectionError');

@@ -29,6 +29,42 @@ export class MetricAttributeCache {
   private readonly costs = new Map<string, Attributes>();
   private readonly decisions = new Map<string, Attributes>();
   private readonly simple = new Map<string, Attributes>();
+  // The tuple each cache answered last, and its set: a run of calls with the same model and attribution
+  // (the common case) finds it without building a key string. Each holds a set its map holds or held.
+  private lastCall:
+    | {
+        operation: string;
+        provider: string;
+        model: string;
+        responseModel: string | undefined;
+        serverAddress: string | undefined;
+        errorType: string | undefined;
+        value: CallMetricAttributes;
+      }
+    | undefined;
+  private lastCost:
+    | {
+        provider: string;
+        model: string;
+        team: string;
+        project: string;
+        environment: string;
+        customer: string | undefined;
+        value: Attributes;
+      }
+    | undefined;
+  private lastDecision:
+    | {
+        result: string;
+        reasonCode: string | undefined;
+        rule: string | undefined;
+        team: string;
+        project: string;
+        customer: string | undefined;
+        value: Attributes;
+      }
+    | undefined;
+  private lastModel: { provider: string; model: string; value: Attributes } | undefined;
 
   /**
    * @param customers put `genops.customer_id` on `genops.cost` and `genops.policy.decisions` (the
@@ -42,6 +78,36 @@ export class MetricAttributeCache {
   }
 
   call(
+    request: GovernedRequest,
+    responseModel: string | undefined,
+    errorType: string | undefined,
+  ): CallMetricAttributes {
+    // The same tuple as the call before (the steady state): no key to build.
+    const last = this.lastCall;
+    if (
+      last !== undefined &&
+      last.operation === request.operation &&
+      last.provider === request.provider &&
+      last.model === request.model &&
+      last.responseModel === responseModel &&
+      last.serverAddress === request.serverAddress &&
+      last.errorType === errorType
+    )
+      return last.value;
+    const value = this.callMiss(request, responseModel, errorType);
+    this.lastCall = {
+      operation: request.operation,
+      provider: request.provider,
+      model: request.model,
+      responseModel,
+      serverAddress: request.serverAddress,
+      errorType,
+      value,
+    };
+    return value;
+  }
+
+  private callMiss(
     request: GovernedRequest,
     responseModel: string | undefined,
     errorType: string | undefined,
@@ -83,10 +149,34 @@ export class MetricAttributeCache {
     const project = attribution.project ?? 'unattributed';
     const environment = environmentOf(attribution);
     const customer = this.customers ? attribution.customer : undefined;
+    const last = this.lastCost;
+    if (
+      last !== undefined &&
+      last.provider === request.provider &&
+      last.model === request.model &&
+      last.team === team &&
+      last.project === project &&
+      last.environment === environment &&
+      last.customer === customer
+    )
+      return last.value;
+    const value = this.costMiss(request.provider, request.model, team, project, environment, customer);
+    this.lastCost = { provider: request.provider, model: request.model, team, project, environment, customer, value };
+    return value;
+  }
+
+  private costMiss(
+    provider: string,
+    model: string,
+    team: string,
+    project: string,
+    environment: string,
+    customer: string | undefined,
+  ): Attributes {
     const key =
-      request.provider +
+      provider +
       SEPARATOR +
-      request.model +
+      model +
       SEPARATOR +
       team +
       SEPARATOR +
@@ -98,8 +188,8 @@ export class MetricAttributeCache {
     let found = this.costs.get(key);
     if (found) return found;
     found = {
-      [sc.ATTR_GEN_AI_PROVIDER_NAME]: request.provider,
-      [sc.ATTR_GEN_AI_REQUEST_MODEL]: request.model,
+      [sc.ATTR_GEN_AI_PROVIDER_NAME]: provider,
+      [sc.ATTR_GEN_AI_REQUEST_MODEL]: model,
       [sc.ATTR_GENOPS_TEAM]: team,
       [sc.ATTR_GENOPS_PROJECT]: project,
       [sc.ATTR_GENOPS_ENVIRONMENT]: environment,
@@ -122,6 +212,30 @@ export class MetricAttributeCache {
     const team = attribution.team ?? 'unattributed';
     const project = attribution.project ?? 'unattributed';
     const customer = this.customers ? attribution.customer : undefined;
+    const last = this.lastDecision;
+    if (
+      last !== undefined &&
+      last.result === result &&
+      last.reasonCode === reasonCode &&
+      last.rule === rule &&
+      last.team === team &&
+      last.project === project &&
+      last.customer === customer
+    )
+      return last.value;
+    const value = this.decisionMiss(result, reasonCode, rule, team, project, customer);
+    this.lastDecision = { result, reasonCode, rule, team, project, customer, value };
+    return value;
+  }
+
+  private decisionMiss(
+    result: string,
+    reasonCode: string | undefined,
+    rule: string | undefined,
+    team: string,
+    project: string,
+    customer: string | undefined,
+  ): Attributes {
     const key =
       result +
       SEPARATOR +
@@ -146,10 +260,14 @@ export class MetricAttributeCache {
 
   /** `genops.reservation.accuracy`: provider and requested model. */
   model(provider: string, model: string): Attributes {
-    return this.cached(`m${SEPARATOR}${provider}${SEPARATOR}${model}`, () => ({
+    const last = this.lastModel;
+    if (last !== undefined && last.provider === provider && last.model === model) return last.value;
+    const value = this.cached(`m${SEPARATOR}${provider}${SEPARATOR}${model}`, () => ({
       [sc.ATTR_GEN_AI_PROVIDER_NAME]: provider,
       [sc.ATTR_GEN_AI_REQUEST_MODEL]: model,
     }));
+    this.lastModel = { provider, model, value };
+    return value;
   }
 
   /** A small attribute set (one or two configured names), cached under `key`. */

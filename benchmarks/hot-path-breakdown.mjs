@@ -1,0 +1,178 @@
+// Where GenOps' added cost per governed OpenAI call goes, in load-insensitive measures: heap bytes
+// allocated per call and promises created per call, for the raw SDK, the SDK with the OpenTelemetry
+// providers registered, GenOps (memory store) and GenOps with one part switched off at a time (the audit
+// trail, span recording, metric recording, egress governance). Client CPU per call is printed too, but
+// on a busy machine it moves from run to run; the allocation and promise counts do not.
+//
+//   node benchmarks/hot-path-breakdown.mjs                  # every variant, each in a fresh process
+//   node benchmarks/hot-path-breakdown.mjs genops raw       # some variants
+//   BREAKDOWN_CALLS=2000 node benchmarks/hot-path-breakdown.mjs
+//   BREAKDOWN_HEAP_PROFILE=/tmp/heap.json node benchmarks/hot-path-breakdown.mjs genops
+//       # also a sampling heap profile of the measured calls, collected objects included
+//       # (open it in Chrome DevTools, or sum selfSize by call frame)
+//
+// The fake OpenAI server runs in a process of its own (benchmarks/lib/fake-openai-process.mjs), as in
+// side-by-side.mjs. Prints one JSON line per variant and a table; writes nothing into docs.
+import { createHook } from 'node:async_hooks';
+import { fork } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { GCProfiler, getHeapStatistics } from 'node:v8';
+import { chatCall, governanceOptions } from './lib/workload.mjs';
+
+const VARIANTS = {
+  raw: { telemetry: false },
+  'raw-otel': { telemetry: true },
+  genops: { telemetry: true, genops: {} },
+  'genops-no-audit': { telemetry: true, genops: { audit: false } },
+  'genops-no-spans': { telemetry: true, genops: {}, noSpans: true },
+  'genops-no-metrics': { telemetry: true, genops: {}, noMetrics: true },
+  'genops-no-egress': { telemetry: true, genops: { egress: { mode: 'off' } } },
+};
+const CALLS = Number(process.env.BREAKDOWN_CALLS ?? 1000);
+const WARMUP = 1500;
+const PROMISE_CALLS = 100;
+const ALLOCATION_CALLS = 500;
+
+if (process.argv[2] === '--child') await child(process.argv[3], process.argv[4]);
+else await parent(process.argv.slice(2));
+
+async function parent(names) {
+  const chosen = names.length > 0 ? names : Object.keys(VARIANTS);
+  for (const name of chosen) if (!VARIANTS[name]) throw new Error(`unknown variant ${name}: ${Object.keys(VARIANTS)}`);
+  const server = fork(new URL('./lib/fake-openai-process.mjs', import.meta.url), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const { url } = await new Promise((resolve) => server.once('message', resolve));
+  const { loadavg } = await import('node:os');
+  console.error(
+    `load average at start: ${loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ')}`,
+  );
+  const rows = [];
+  for (const name of chosen) {
+    const result = await new Promise((resolve, reject) => {
+      const variant = fork(new URL(import.meta.url), ['--child', name, url], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      let message;
+      variant.once('message', (value) => {
+        message = value;
+      });
+      variant.once('exit', (code) =>
+        code === 0 && message ? resolve(message) : reject(new Error(`${name}: ${code}`)),
+      );
+    });
+    console.log(JSON.stringify(result));
+    rows.push(result);
+    server.send('reset');
+  }
+  console.error(
+    `load average at end: ${loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ')}`,
+  );
+  const base = rows.find((row) => row.variant === 'raw-otel') ?? rows.find((row) => row.variant === 'raw');
+  console.log('\n| Variant | KiB/call | Added KiB | Promises/call | Added promises | CPU µs/call |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const row of rows) {
+    const added = (value, of) => (base ? (value - of).toFixed(1) : '');
+    console.log(
+      `| ${row.variant} | ${row.kibPerCall.toFixed(1)} | ${added(row.kibPerCall, base?.kibPerCall)} | ` +
+        `${row.promisesPerCall.toFixed(1)} | ${added(row.promisesPerCall, base?.promisesPerCall)} | ${row.cpuMicrosPerCall.toFixed(0)} |`,
+    );
+  }
+  server.disconnect();
+}
+
+async function child(name, url) {
+  const variant = VARIANTS[name];
+  const { default: OpenAI } = await import('openai');
+  let telemetry;
+  let handle;
+  if (variant.telemetry) {
+    const { createTestTelemetry } = await import('@genops/testing');
+    const { metrics, trace } = await import('@opentelemetry/api');
+    telemetry = createTestTelemetry({ serviceName: 'bench' });
+    trace.setGlobalTracerProvider(telemetry.tracerProvider);
+    metrics.setGlobalMeterProvider(telemetry.meterProvider);
+  }
+  if (variant.genops) {
+    const api = await import('@opentelemetry/api');
+    const { GenOps } = await import('@genops/core');
+    const options = governanceOptions(telemetry, variant.genops);
+    // A provider whose tracer or meter records nothing: that part's cost is left out.
+    if (variant.noSpans) options.tracerProvider = { getTracer: () => noopTracer(api) };
+    if (variant.noMetrics) options.meterProvider = { getMeter: () => api.createNoopMeter() };
+    handle = GenOps.init(options);
+  }
+  const client = new OpenAI({ apiKey: 'bench', baseURL: url, maxRetries: 0 });
+  let calls = 0;
+  const run = async (count) => {
+    for (let index = 0; index < count; index++) {
+      await chatCall(client);
+      // The in-memory exporter keeps every span: drain it as an exporter would.
+      if (telemetry && ++calls % 100 === 0) telemetry.resetSpans();
+    }
+  };
+  await run(WARMUP);
+
+  // Client CPU: the best of three blocks (the least disturbed by other processes).
+  let cpuMicrosPerCall = Number.POSITIVE_INFINITY;
+  for (let block = 0; block < 3; block++) {
+    const before = process.cpuUsage();
+    await run(CALLS);
+    const { user, system } = process.cpuUsage(before);
+    cpuMicrosPerCall = Math.min(cpuMicrosPerCall, (user + system) / CALLS);
+  }
+
+  // Allocation: heap used after minus before, plus what every collection in between freed.
+  const profiler = new GCProfiler();
+  profiler.start();
+  const heapBefore = getHeapStatistics().used_heap_size;
+  await run(ALLOCATION_CALLS);
+  const heapAfter = getHeapStatistics().used_heap_size;
+  let freed = 0;
+  for (const gc of profiler.stop().statistics)
+    freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
+  const kibPerCall = (heapAfter - heapBefore + freed) / ALLOCATION_CALLS / 1024;
+
+  // Promises: every promise created while the calls ran (the SDK's, undici's, OpenTelemetry's, GenOps').
+  let promises = 0;
+  const hook = createHook({
+    init(_id, type) {
+      if (type === 'PROMISE') promises++;
+    },
+  });
+  hook.enable();
+  await run(PROMISE_CALLS);
+  hook.disable();
+
+  const heapProfile = process.env.BREAKDOWN_HEAP_PROFILE;
+  if (heapProfile && variant.genops) {
+    const { Session } = await import('node:inspector/promises');
+    const session = new Session();
+    session.connect();
+    await session.post('HeapProfiler.enable');
+    await session.post('HeapProfiler.startSampling', {
+      samplingInterval: 256,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+    await run(CALLS);
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    writeFileSync(heapProfile, JSON.stringify(profile));
+    session.disconnect();
+  }
+
+  await handle?.shutdown();
+  await telemetry?.shutdown();
+  process.send({ variant: name, cpuMicrosPerCall, kibPerCall, promisesPerCall: promises / PROMISE_CALLS }, () =>
+    process.exit(0),
+  );
+}
+
+/** A tracer whose spans record nothing (the API's no-op tracer, from a provider nobody registered). */
+function noopTracer(api) {
+  return new api.ProxyTracerProvider().getTracer('noop');
+}
