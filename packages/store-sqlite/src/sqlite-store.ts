@@ -125,6 +125,8 @@ interface OpenTransaction {
   immediate: NodeJS.Immediate | undefined;
   /** A promise form waits: commit when the microtask queue drains. */
   microtask: boolean;
+  /** The clock reading at which expired leases were last ended in this transaction. */
+  expiredAt?: number | undefined;
 }
 
 /** Rows of the lines a transaction has read or created, by key; written back before it commits. */
@@ -705,14 +707,22 @@ export class SqliteStore implements GovernanceStore {
 
   /** Runs `work` in the open write transaction (begun, with its end-of-turn commit, when none is). */
   private joinOpen<T>(work: () => T): T {
-    if (!this.open) {
-      this.beginWrite();
-      const immediate = setImmediate(this.commitAtTurnEnd);
-      immediate.unref();
-      this.open = { settled: [], immediate, microtask: false };
-      OPEN_STORES.add(this);
+    if (this.open) return this.inSavepoint(work);
+    this.beginWrite();
+    const immediate = setImmediate(this.commitAtTurnEnd);
+    immediate.unref();
+    this.open = { settled: [], immediate, microtask: false };
+    OPEN_STORES.add(this);
+    // First in the transaction: no savepoint, rolling back the transaction undoes its work alone.
+    try {
+      return work();
+    } catch (error) {
+      this.open = undefined;
+      clearImmediate(immediate);
+      OPEN_STORES.delete(this);
+      rollback(this.db);
+      throw this.storeError(error);
     }
-    return this.inSavepoint(work);
   }
 
   private readonly commitAtTurnEnd = (): void => {
@@ -767,6 +777,8 @@ export class SqliteStore implements GovernanceStore {
     } catch (error) {
       this.statements.rollbackToSavepoint.run();
       this.statements.releaseSavepoint.run();
+      // Leases it ended are open again.
+      if (this.open) this.open.expiredAt = undefined;
       throw this.storeError(error);
     }
   }
@@ -1039,6 +1051,9 @@ export class SqliteStore implements GovernanceStore {
    * ones whose repeat is no longer expected. Inside a transaction.
    */
   private expireLeases(now: number): void {
+    // In the open transaction nobody else writes: at the same clock reading nothing more has expired.
+    const open = this.open;
+    if (open?.expiredAt === now) return;
     for (const reservation of this.statements.selectExpiredLeases.all(now) as unknown as (ReservationRow & {
       settled: number;
       sent: number;
@@ -1047,6 +1062,7 @@ export class SqliteStore implements GovernanceStore {
       else if (reservation.sent === 1) this.commitAtReservation(reservation, now);
       else this.unreserve(reservation);
     }
+    if (open) open.expiredAt = now;
   }
 
   /**
