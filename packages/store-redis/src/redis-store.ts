@@ -448,10 +448,15 @@ export class RedisStore implements GovernanceStore {
    * Runs a command once the connection is ready, failing at once while it is known to be down and after
    * {@link timeoutMs} without a reply; every failure becomes a {@link RedisStoreError}.
    */
-  private async run<T>(operation: string, command: (client: Client) => Promise<T>): Promise<T> {
-    if (this.closed) throw this.failure(operation, 'the store is closed');
-    if (this.identityError) throw this.identityError;
-    if (this.client.status !== 'ready') await this.whenReady(operation);
+  private run<T>(operation: string, command: (client: Client) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(this.failure(operation, 'the store is closed'));
+    if (this.identityError) return Promise.reject(this.identityError);
+    if (this.client.status !== 'ready') return this.whenReady(operation).then(() => this.send(operation, command));
+    return this.send(operation, command);
+  }
+
+  /** Sends `command` now; its promise settles with the reply, or fails after {@link timeoutMs}. */
+  private send<T>(operation: string, command: (client: Client) => Promise<T>): Promise<T> {
     this.coalesce();
     return new Promise<T>((resolve, reject) => {
       const waiting: InFlight = {
