@@ -312,6 +312,17 @@ describe('SqliteStore', () => {
       });
     });
 
+    it('a run of writes that never lets the event loop turn commits every 64 writes', () => {
+      const path = freshPath();
+      const store = open({ path, now: () => T0 });
+      for (let index = 0; index < 63; index++)
+        store.reserveSync({ id: `r${index}`, lines: [usd('b', 1_000, 1)], leaseMs: 60_000 });
+      expect(peek(path, 'r0')).toBeUndefined();
+      store.reserveSync({ id: 'r63', lines: [usd('b', 1_000, 1)], leaseMs: 60_000 });
+      expect(peek(path, 'r0')).toEqual({ sent: 0, settled: 0 });
+      expect(peek(path, 'r63')).toEqual({ sent: 0, settled: 0 });
+    });
+
     it('the process commits what is open when it exits', () => {
       const path = freshPath();
       const script = `

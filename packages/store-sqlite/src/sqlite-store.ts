@@ -51,6 +51,8 @@ function retryWhileBusy(action: () => void, timeoutMs: number): void {
 }
 const DEFAULT_APPROVAL_POLL_MS = 200;
 const DEFAULT_IDENTITY_CHECK_MS = 1;
+/** Writes a transaction held open (see `SqliteStore.deferred`) takes before it commits anyway. */
+const MAX_OPEN_WRITES = 64;
 /** Write transactions after which checkpoints move to a worker thread (a short-lived store never starts one). */
 const CHECKPOINTER_AFTER_WRITES = 256;
 /** How often the checkpointer thread copies the WAL back into the database (and fsyncs it). */
@@ -701,7 +703,10 @@ export class SqliteStore implements GovernanceStore {
    */
   private deferred<T>(work: () => T): T {
     const value = this.joinOpen(work);
-    this.open!.settled.push({ work, value });
+    const open = this.open!;
+    // A run of writes that never lets the event loop turn (no I/O in between) commits every so often,
+    // so the write lock other processes wait for is held for a bounded time.
+    if (open.settled.push({ work, value }) >= MAX_OPEN_WRITES) this.commitDeferred();
     return value;
   }
 
