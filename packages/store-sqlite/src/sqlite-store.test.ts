@@ -312,6 +312,15 @@ describe('SqliteStore', () => {
       });
     });
 
+    it('a store opened in the process while another holds a transaction open opens at once (that one commits first)', () => {
+      const path = freshPath();
+      const first = open({ path, now: () => T0 });
+      first.reserveSync({ id: 'r1', lines: [usd('b', 100, 60)], leaseMs: 60_000 });
+      const second = open({ path, now: () => T0, busyTimeoutMs: 50 });
+      expect(peek(path, 'r1')).toEqual({ sent: 0, settled: 0 });
+      expect(second.storeId).toBe(first.storeId);
+    });
+
     it('a run of writes that never lets the event loop turn commits every 64 writes', () => {
       const path = freshPath();
       const store = open({ path, now: () => T0 });

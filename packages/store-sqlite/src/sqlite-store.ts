@@ -204,6 +204,9 @@ export class SqliteStore implements GovernanceStore {
     const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS));
     this.identityCheckMs = Math.max(0, options.identityCheckMs ?? DEFAULT_IDENTITY_CHECK_MS);
     let db: DatabaseSync | undefined;
+    // Opening takes the write lock (WAL switch, migration): a store of this process holding a transaction
+    // open commits it first, or this thread would wait on its own lock.
+    for (const other of [...OPEN_STORES]) other.commitNow();
     try {
       if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
       const opened = new DatabaseSync(this.path);
