@@ -23,6 +23,12 @@ export {
   startFakeBedrock,
 } from './fake-bedrock-server';
 export {
+  type FakeGeminiLiveServer,
+  type FakeGeminiLiveUsage,
+  geminiLiveUsageWire,
+  startFakeGeminiLive,
+} from './fake-gemini-live';
+export {
   type FakeGeminiReply,
   type FakeGeminiRequest,
   type FakeGeminiServer,
