@@ -56,6 +56,8 @@ async function pair(store) {
   const request = { id, lines: lines(next), leaseMs: 600_000, sent: true };
   const result = await (store.reserveSync ? store.reserveSync(request) : store.reserve(request));
   if (!result.ok) throw new Error('the benchmark budget refused a reservation');
+  // A store that did not store the mark with the reservation is marked sent, as the governor does.
+  if (result.sent !== true) await (store.markSentSync ? store.markSentSync(id) : store.markSent?.(id));
   const actual = { USD: 1_000, tokens: 250, requests: 1 };
   await (store.settleSync ? store.settleSync(id, actual) : store.settle(id, actual));
 }
@@ -180,7 +182,8 @@ if (WRITE) {
 \`node benchmarks/store-throughput.mjs\` (part of \`pnpm bench\`), commit ${commit}, ${cpu}, ${os.cpus().length} cores, Node ${process.version}.
 One pair is what every governed call costs the store: an all-or-nothing reservation in two budget lines
 (an org-wide daily budget and a per-team one), marked sent, then its settlement, through the synchronous
-forms (\`reserveSync\`, \`settleSync\`) where the store has them, as the governor calls it. ${SEQUENTIAL.toLocaleString('en-US')} sequential pairs after
+forms (\`reserveSync\`, \`markSentSync\` when the reservation was not stored marked sent, \`settleSync\`) where
+the store has them, as the governor calls it. ${SEQUENTIAL.toLocaleString('en-US')} sequential pairs after
 ${WARMUP} warm-up ones, then ${CONCURRENCY} concurrent callers for ${CONCURRENT_MS / 1000} s, one process. SQLite is one WAL file in a
 temporary directory; Redis is a redis-server started by the benchmark on 127.0.0.1 (no persistence).
 "server CPU" is the CPU redis-server used per sequential pair (\`INFO cpu\`): unlike the times, it hardly

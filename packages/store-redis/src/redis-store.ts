@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import { type AuditRecord, type GovernanceStore, StoreAmountError, StoreIdentityError } from '@genops/core';
 import {
   type ApprovalDecisionInput,
@@ -74,6 +75,12 @@ type Client = Redis | Cluster;
 type Reply = (string | number | null)[];
 type ScriptCommands = Record<ScriptName, (...args: ScriptArg[]) => Promise<unknown>>;
 
+/** A command waiting for its reply: when it times out, and how. */
+interface InFlight {
+  deadline: number;
+  timedOut: () => void;
+}
+
 interface ApprovalWaiter {
   /** The record as the wait began, returned if nothing newer can be read. */
   record: ApprovalRecord;
@@ -141,6 +148,11 @@ export class RedisStore implements GovernanceStore {
     reject: (error: unknown) => void;
   }[] = [];
   private auditDraining = false;
+  /** Commands waiting for their reply, oldest first (see {@link track}). */
+  private readonly inFlight = new Set<InFlight>();
+  private watchdog: NodeJS.Timeout | undefined;
+  /** The socket corked for this tick's commands (see {@link coalesce}). */
+  private corked: Socket | undefined;
   /** The namespace's epoch as this instance first found (or wrote) it; every script checks it. */
   private epoch: string | undefined;
   private epochLookup: Promise<string> | undefined;
@@ -385,6 +397,7 @@ export class RedisStore implements GovernanceStore {
       this.client.off('error', this.onError);
       this.client.off('ready', this.onReady);
       if (this.ownsClient) await quit(this.client, this.timeoutMs);
+      if (this.watchdog && this.inFlight.size === 0) clearTimeout(this.watchdog);
     })();
     return this.closing;
   }
@@ -435,27 +448,84 @@ export class RedisStore implements GovernanceStore {
    * Runs a command once the connection is ready, failing at once while it is known to be down and after
    * {@link timeoutMs} without a reply; every failure becomes a {@link RedisStoreError}.
    */
-  private async run<T>(operation: string, command: (client: Client) => Promise<T>): Promise<T> {
-    if (this.closed) throw this.failure(operation, 'the store is closed');
-    if (this.identityError) throw this.identityError;
-    if (this.client.status !== 'ready') await this.whenReady(operation);
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        command(this.client),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(this.failure(operation, `no reply within ${this.timeoutMs} ms${this.statusNote()}`)),
-            this.timeoutMs,
-          );
-        }),
-      ]);
-    } catch (error) {
-      throw this.wrap(operation, error);
-    } finally {
-      clearTimeout(timer);
-    }
+  private run<T>(operation: string, command: (client: Client) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(this.failure(operation, 'the store is closed'));
+    if (this.identityError) return Promise.reject(this.identityError);
+    if (this.client.status !== 'ready') return this.whenReady(operation).then(() => this.send(operation, command));
+    return this.send(operation, command);
   }
+
+  /** Sends `command` now; its promise settles with the reply, or fails after {@link timeoutMs}. */
+  private send<T>(operation: string, command: (client: Client) => Promise<T>): Promise<T> {
+    this.coalesce();
+    return new Promise<T>((resolve, reject) => {
+      const waiting: InFlight = {
+        deadline: performance.now() + this.timeoutMs,
+        timedOut: () => reject(this.failure(operation, `no reply within ${this.timeoutMs} ms${this.statusNote()}`)),
+      };
+      this.track(waiting);
+      command(this.client).then(
+        (value) => {
+          this.untrack(waiting);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.untrack(waiting);
+          reject(this.wrap(operation, error));
+        },
+      );
+    });
+  }
+
+  /**
+   * Commands sent in the same tick go out in one socket write: the connection's socket is corked at the
+   * first and uncorked on the next tick (Node then writes every buffered command with one `writev`).
+   * Concurrent calls share a write (and Redis reads them in one read and answers them in one write)
+   * instead of one system call each; a lone command waits for nothing but the rest of its tick.
+   */
+  private coalesce(): void {
+    if (this.corked || this.client.isCluster) return;
+    const stream = (this.client as Redis).stream as Socket | undefined;
+    if (!stream || typeof stream.cork !== 'function') return;
+    stream.cork();
+    this.corked = stream;
+    process.nextTick(this.uncork);
+  }
+
+  private readonly uncork = (): void => {
+    const stream = this.corked;
+    this.corked = undefined;
+    stream?.uncork();
+  };
+
+  /**
+   * One timer for every command waiting for its reply, due at the oldest one's deadline (every command
+   * gets the same timeout, so they time out in the order they were sent), instead of a timer each.
+   */
+  private track(waiting: InFlight): void {
+    this.inFlight.add(waiting);
+    if (!this.watchdog) this.watchdog = setTimeout(this.expireCommands, this.timeoutMs);
+    else if (this.inFlight.size === 1) this.watchdog.ref();
+  }
+
+  private untrack(waiting: InFlight): void {
+    this.inFlight.delete(waiting);
+    // Nothing waits: the timer must not keep the process alive (it fires, finds nothing, and stops).
+    if (this.inFlight.size === 0) this.watchdog?.unref();
+  }
+
+  private readonly expireCommands = (): void => {
+    this.watchdog = undefined;
+    const now = performance.now();
+    for (const waiting of this.inFlight) {
+      if (waiting.deadline > now) {
+        this.watchdog = setTimeout(this.expireCommands, waiting.deadline - now);
+        return;
+      }
+      this.inFlight.delete(waiting);
+      waiting.timedOut();
+    }
+  };
 
   /** Waits for a connection being established; fails at once when it is known to be down. */
   private async whenReady(operation: string): Promise<void> {

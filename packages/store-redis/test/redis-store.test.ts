@@ -382,3 +382,60 @@ function entry(client: number, batch: number, index: number): AuditEntry {
     data: { client, batch, index },
   };
 }
+
+describe('RedisStore on the wire', () => {
+  const line = (key: string): BudgetLine => ({ key, budget: key, unit: 'USD', limit: 1e12, amount: 10, enforce: true });
+
+  it('sends the commands of one tick in one socket write', async () => {
+    const client = new Redis(redis.url());
+    const store = new RedisStore({ client, prefix: `wire-${++namespaces}` });
+    try {
+      // The first operation looks the namespace's epoch up (a command of its own).
+      await store.reserve({ id: 'first', lines: [line('a')], leaseMs: 60_000 });
+      const socket = client.stream as unknown as { _write: unknown; _writev: unknown };
+      const writes: number[] = [];
+      const write = socket._write as (...args: unknown[]) => unknown;
+      const writev = socket._writev as (chunks: unknown[], ...rest: unknown[]) => unknown;
+      socket._write = function (this: unknown, ...args: unknown[]) {
+        writes.push(1);
+        return write.apply(this, args);
+      };
+      socket._writev = function (this: unknown, chunks: unknown[], ...rest: unknown[]) {
+        writes.push(chunks.length);
+        return writev.call(this, chunks, ...rest);
+      };
+      const results = await Promise.all(
+        Array.from({ length: 16 }, (_, index) =>
+          store.reserve({ id: `r${index}`, lines: [line('a')], leaseMs: 60_000 }),
+        ),
+      );
+      expect(results.every((result) => result.ok)).toBe(true);
+      // Sixteen scripts, one system call.
+      expect(writes).toEqual([16]);
+      expect((await store.lines())[0]).toMatchObject({ key: 'a', reserved: 170 });
+    } finally {
+      await store.close();
+      await client.quit();
+    }
+  });
+
+  it('fails a command Redis does not answer within timeoutMs, and the next one still gets its reply', async () => {
+    const store = new RedisStore({ url: redis.url(), prefix: `timeout-${++namespaces}`, timeoutMs: 300 });
+    const admin = new Redis(redis.url());
+    try {
+      await store.reserve({ id: 'first', lines: [line('a')], leaseMs: 60_000 });
+      // Redis holds every command of the store's connection (not this admin's) for a second.
+      await admin.client('PAUSE', 1_000, 'ALL');
+      const failure = await store.reserve({ id: 'held', lines: [line('a')], leaseMs: 60_000 }).catch((error) => error);
+      expect(failure).toBeInstanceOf(Error);
+      expect((failure as Error).name).toBe('RedisStoreError');
+      expect((failure as Error).message).toContain('no reply within 300 ms');
+      await admin.client('UNPAUSE');
+      expect(await store.openReservations()).toBeGreaterThanOrEqual(1);
+    } finally {
+      await admin.client('UNPAUSE');
+      await admin.quit();
+      await store.close();
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -231,6 +232,122 @@ describe('SqliteStore', () => {
     const waiting = store.waitForApproval('a1', 60_000);
     await store.close();
     expect(await waiting).toMatchObject({ id: 'a1', status: 'pending' });
+  });
+
+  describe('writes that commit together', () => {
+    /** What another process sees in the file: its own connection, outside any store. */
+    const peek = (path: string, id: string) => {
+      const db = new DatabaseSync(path);
+      try {
+        const row = db.prepare('SELECT sent, settled FROM reservations WHERE id = ?').get(id) as
+          | { sent: number; settled: number }
+          | undefined;
+        return row ? { sent: row.sent, settled: row.settled } : undefined;
+      } finally {
+        db.close();
+      }
+    };
+    const turnEnd = () => new Promise((resolve) => setImmediate(resolve));
+
+    it('reserveSync answers without `sent`: the mark comes with markSentSync, which commits the reservation before it returns', () => {
+      const path = freshPath();
+      const store = open({ path, now: () => T0 });
+      const reserved = store.reserveSync({ id: 'r1', lines: [usd('b', 100, 60)], leaseMs: 60_000, sent: true });
+      expect(reserved).toEqual({
+        ok: true,
+        lines: [{ key: 'b', budget: 'b', unit: 'USD', limit: 100, used: 0, reserved: 60 }],
+      });
+      // Not committed yet: another process does not see it (and cannot reserve: the write lock is held).
+      expect(peek(path, 'r1')).toBeUndefined();
+      expect(store.markSentSync('r1')).toBe(true);
+      expect(peek(path, 'r1')).toEqual({ sent: 1, settled: 0 });
+    });
+
+    it('a reservation never marked sent commits at the end of the event-loop turn, unmarked', async () => {
+      const path = freshPath();
+      const store = open({ path, now: () => T0 });
+      store.reserveSync({ id: 'r1', lines: [usd('b', 100, 60)], leaseMs: 60_000 });
+      await turnEnd();
+      expect(peek(path, 'r1')).toEqual({ sent: 0, settled: 0 });
+    });
+
+    it('settleSync commits at the end of the event-loop turn, or with the next write', async () => {
+      const path = freshPath();
+      const store = open({ path, now: () => T0 });
+      store.reserveSync({ id: 'r1', lines: [usd('b', 100, 60)], leaseMs: 60_000 });
+      store.markSentSync('r1');
+      expect(store.settleSync('r1', { USD: 25 })).toMatchObject({ open: true, lines: [{ used: 25, reserved: 0 }] });
+      expect(peek(path, 'r1')).toEqual({ sent: 1, settled: 0 });
+      await turnEnd();
+      expect(peek(path, 'r1')).toEqual({ sent: 1, settled: 1 });
+
+      store.reserveSync({ id: 'r2', lines: [usd('b', 100, 10)], leaseMs: 60_000 });
+      store.markSentSync('r2');
+      store.settleSync('r2', { USD: 5 });
+      store.reserveSync({ id: 'r3', lines: [usd('b', 100, 10)], leaseMs: 60_000 });
+      // r3's markSent commits r2's settlement with it.
+      store.markSentSync('r3');
+      expect(peek(path, 'r2')).toEqual({ sent: 1, settled: 1 });
+    });
+
+    it('a promise form or a read commits what is open first, in call order', async () => {
+      const path = freshPath();
+      const store = open({ path, now: () => T0 });
+      store.reserveSync({ id: 'r1', lines: [usd('b', 100, 60)], leaseMs: 60_000 });
+      store.settleSync('r1', { USD: 25 });
+      const appended = store.appendAudit([{ type: 'settlement', at: T0, subject: 'r1', data: { usd: 25 } }]);
+      expect(await store.lines()).toEqual([{ key: 'b', budget: 'b', unit: 'USD', limit: 100, used: 25, reserved: 0 }]);
+      expect(peek(path, 'r1')).toEqual({ sent: 0, settled: 1 });
+      expect((await appended).map((record) => record.seq)).toEqual([1]);
+    });
+
+    it('another store of the process commits what one holds open before it writes (no wait on its own lock)', () => {
+      const path = freshPath();
+      const first = open({ path, now: () => T0 });
+      const second = open({ path, now: () => T0, busyTimeoutMs: 50 });
+      first.reserveSync({ id: 'r1', lines: [usd('b', 100, 60)], leaseMs: 60_000 });
+      expect(second.reserveSync({ id: 'r2', lines: [usd('b', 100, 60)], leaseMs: 60_000 })).toMatchObject({
+        ok: false,
+        failed: { reserved: 60 },
+      });
+    });
+
+    it('a store opened in the process while another holds a transaction open opens at once (that one commits first)', () => {
+      const path = freshPath();
+      const first = open({ path, now: () => T0 });
+      first.reserveSync({ id: 'r1', lines: [usd('b', 100, 60)], leaseMs: 60_000 });
+      const second = open({ path, now: () => T0, busyTimeoutMs: 50 });
+      expect(peek(path, 'r1')).toEqual({ sent: 0, settled: 0 });
+      expect(second.storeId).toBe(first.storeId);
+    });
+
+    it('a run of writes that never lets the event loop turn commits every 64 writes', () => {
+      const path = freshPath();
+      const store = open({ path, now: () => T0 });
+      for (let index = 0; index < 63; index++)
+        store.reserveSync({ id: `r${index}`, lines: [usd('b', 1_000, 1)], leaseMs: 60_000 });
+      expect(peek(path, 'r0')).toBeUndefined();
+      store.reserveSync({ id: 'r63', lines: [usd('b', 1_000, 1)], leaseMs: 60_000 });
+      expect(peek(path, 'r0')).toEqual({ sent: 0, settled: 0 });
+      expect(peek(path, 'r63')).toEqual({ sent: 0, settled: 0 });
+    });
+
+    it('the process commits what is open when it exits', () => {
+      const path = freshPath();
+      const script = `
+import { SqliteStore } from '@genops/store-sqlite';
+const store = new SqliteStore({ path: process.env.DB });
+store.reserveSync({ id: 'r1', lines: [{ key: 'b', budget: 'b', unit: 'USD', limit: 100, amount: 60, enforce: true }], leaseMs: 60_000 });
+store.settleSync('r1', { USD: 25 });
+process.exit(0);
+`;
+      execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: join(import.meta.dirname, '..'),
+        env: { ...process.env, DB: path },
+        timeout: 20_000,
+      });
+      expect(peek(path, 'r1')).toEqual({ sent: 0, settled: 1 });
+    });
   });
 
   describe('opening', () => {

@@ -51,6 +51,8 @@ function retryWhileBusy(action: () => void, timeoutMs: number): void {
 }
 const DEFAULT_APPROVAL_POLL_MS = 200;
 const DEFAULT_IDENTITY_CHECK_MS = 1;
+/** Writes a transaction held open (see `SqliteStore.deferred`) takes before it commits anyway. */
+const MAX_OPEN_WRITES = 64;
 /** Write transactions after which checkpoints move to a worker thread (a short-lived store never starts one). */
 const CHECKPOINTER_AFTER_WRITES = 256;
 /** How often the checkpointer thread copies the WAL back into the database (and fsyncs it). */
@@ -71,6 +73,17 @@ const checkpoint = () => { try { db.exec('PRAGMA wal_checkpoint(PASSIVE)'); } ca
 const timer = setInterval(checkpoint, workerData.intervalMs);
 parentPort.once('message', () => { clearInterval(timer); checkpoint(); db.close(); parentPort.close(); });
 `;
+
+/**
+ * Stores of this process holding a deferred write transaction open (see `SqliteStore.deferred`): another
+ * store of the process commits them before it begins a write (it would wait on their lock, blocking the
+ * thread that has to commit them), and the process commits them when it exits.
+ */
+const OPEN_STORES = new Set<SqliteStore>();
+let exitHook = false;
+function commitOpenStoresAtExit(): void {
+  for (const store of [...OPEN_STORES]) store.commitNow();
+}
 
 /** A `lines` row, read into memory for the length of one transaction. */
 interface LineRow {
@@ -100,10 +113,22 @@ interface ReservationRow {
 
 type ApprovalWaiter = (record: ApprovalRecord) => void;
 
-interface PendingWrite {
+/** A write done in the open transaction: its work (to redo if the commit fails) and, for a promise form, its settling. */
+interface OpenWork {
   work: () => unknown;
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
+  value: unknown;
+  resolve?: (value: unknown) => void;
+  reject?: (error: unknown) => void;
+}
+
+/** The write transaction a store holds open (see `SqliteStore.deferred`). */
+interface OpenTransaction {
+  settled: OpenWork[];
+  immediate: NodeJS.Immediate | undefined;
+  /** A promise form waits: commit when the microtask queue drains. */
+  microtask: boolean;
+  /** The clock reading at which expired leases were last ended in this transaction. */
+  expiredAt?: number | undefined;
 }
 
 /** Rows of the lines a transaction has read or created, by key; written back before it commits. */
@@ -117,9 +142,12 @@ const LINE_COLUMNS =
  * the same path: budgets, reservations, rate-limit counters, `markOnce` keys, approvals and the audit
  * chain. Semantics are those of `MemoryStore` from `@genops/core`, exactly.
  *
- * Reserve, settle, release, approval decisions and audit appends each run in one `BEGIN IMMEDIATE`
- * transaction, so processes never interleave between check and write: a reservation is all or nothing
- * across its lines and concurrent processes never overspend. The database runs in WAL mode
+ * Reserve, settle, release, approval decisions and audit appends each run inside a `BEGIN IMMEDIATE`
+ * transaction (each all or nothing on its own), so processes never interleave between check and write:
+ * a reservation is all or nothing across its lines and concurrent processes never overspend. Writes
+ * made close together share a transaction: the governor's reservation, its audit record and its
+ * `markSent` commit together before the request leaves; a settlement commits with whatever comes next,
+ * at the latest at the end of the event-loop turn (see `deferred`). The database runs in WAL mode
  * (`synchronous=NORMAL`): readers never wait for writers, and a write that finds another in progress
  * waits up to {@link SqliteStoreOptions.busyTimeoutMs}. Calls are synchronous inside their promise, so
  * the process's event loop waits for them (tens of microseconds without contention).
@@ -149,8 +177,8 @@ export class SqliteStore implements GovernanceStore {
   /** `performance.now()` of the last identity check that passed. */
   private identityCheckedAt = Number.NEGATIVE_INFINITY;
   private writes = 0;
-  /** Writes waiting for the next group commit (see {@link batched}). */
-  private pending: PendingWrite[] = [];
+  /** The write transaction held open for writes that commit together (see {@link deferred}). */
+  private open: OpenTransaction | undefined;
   private checkpointer: Worker | undefined;
   private readonly db: DatabaseSync;
   private readonly statements: Statements;
@@ -176,6 +204,9 @@ export class SqliteStore implements GovernanceStore {
     const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS));
     this.identityCheckMs = Math.max(0, options.identityCheckMs ?? DEFAULT_IDENTITY_CHECK_MS);
     let db: DatabaseSync | undefined;
+    // Opening takes the write lock (WAL switch, migration): a store of this process holding a transaction
+    // open commits it first, or this thread would wait on its own lock.
+    for (const other of [...OPEN_STORES]) other.commitNow();
     try {
       if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
       const opened = new DatabaseSync(this.path);
@@ -200,6 +231,15 @@ export class SqliteStore implements GovernanceStore {
       throw new Error(`genops: cannot open the SQLite store at ${this.path}: ${messageOf(error)}`, { cause: error });
     }
     this.db = db;
+    if (!exitHook) {
+      exitHook = true;
+      process.on('exit', commitOpenStoresAtExit);
+    }
+  }
+
+  /** @internal Commits a deferred write transaction now (the process exits, or another store writes). */
+  commitNow(): void {
+    if (!this.closed) this.commitDeferred();
   }
 
   /** Reserves in the next group commit (shared with other writes asked for before the microtasks drain). */
@@ -211,14 +251,18 @@ export class SqliteStore implements GovernanceStore {
   }
 
   /**
-   * {@link reserve} in its own write transaction, now: the governor calls it, so a governed call waits on
-   * no promise for a store that answers synchronously anyway.
+   * {@link reserve} now, without a promise (the governor calls it), in the write transaction that the
+   * call's {@link markSentSync} commits before its request leaves, with the audit record appended in
+   * between (see {@link deferred}); at the latest it commits at the end of this event-loop turn. It
+   * holds the write lock until then, so no other process reserves in between. `request.sent` is not
+   * stored here (the answer has no `sent`): the mark comes with `markSentSync`, in the same commit.
    */
   reserveSync(request: ReserveRequest): ReserveResult {
     assertReserveAmounts(this.kind, request);
     const now = this.begin();
     this.sweepWhenDue(now);
-    return this.write(() => this.reserveIn(request, now));
+    const unsent = request.sent === true ? { ...request, sent: false } : request;
+    return this.deferred(() => this.reserveIn(unsent, now));
   }
 
   /** Settles in the next group commit (see {@link reserve}). */
@@ -229,12 +273,15 @@ export class SqliteStore implements GovernanceStore {
     return this.batched(() => this.settleIn(id, actual, lines, now));
   }
 
-  /** {@link settle} in its own write transaction, now (see {@link reserveSync}). */
+  /**
+   * {@link settle} now, in the write transaction that commits at the end of this event-loop turn (see
+   * {@link deferred}): the audit record of the settlement, appended next, commits with it.
+   */
   settleSync(id: string, actual: SettleAmounts, lines?: readonly BudgetLine[]): SettleResult {
     assertSettleAmounts(this.kind, id, actual, lines);
     const now = this.begin();
     this.sweepWhenDue(now);
-    return this.write(() => this.settleIn(id, actual, lines, now));
+    return this.deferred(() => this.settleIn(id, actual, lines, now));
   }
 
   async release(id: string): Promise<boolean> {
@@ -253,7 +300,7 @@ export class SqliteStore implements GovernanceStore {
     return this.markSentSync(id);
   }
 
-  /** {@link markSent} now, in its own write transaction. */
+  /** {@link markSent} now, committed before it returns (with the open transaction, see {@link reserveSync}). */
   markSentSync(id: string): boolean {
     const now = this.begin();
     this.sweepWhenDue(now);
@@ -546,7 +593,7 @@ export class SqliteStore implements GovernanceStore {
    */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.commitPending();
+    this.commitDeferred();
     for (const [id, waiters] of this.waiters) {
       const record = this.tryApproval(id);
       for (const waiter of waiters) if (record) waiter(structuredClone(record));
@@ -618,77 +665,174 @@ export class SqliteStore implements GovernanceStore {
   }
 
   /**
-   * Group commit: runs `work` in the next write transaction, shared with every other reserve, settle,
-   * release and audit append this instance is asked for before the microtask queue drains (concurrent
-   * calls share one `BEGIN IMMEDIATE` … `COMMIT`, its locking and its WAL write). Each `work` is all or
-   * nothing on its own (a savepoint when the batch has several); the transaction holds the write lock
-   * from the first check to the last write, so processes still never interleave between a check and its
-   * write. Any other operation commits what is pending first, so operations apply in call order.
+   * Group commit for the promise forms: runs `work` now in the open write transaction (see
+   * {@link deferred}) and resolves with its result once that transaction commits, at the latest when the
+   * microtask queue drains: concurrent calls share one `BEGIN IMMEDIATE` … `COMMIT`, its locking and its
+   * WAL write. Each `work` is all or nothing on its own (a savepoint); the transaction holds the write
+   * lock from the first check to the last write, so processes never interleave between a check and its
+   * write.
    */
   private batched<T>(work: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      if (this.pending.push({ work, resolve: resolve as (value: unknown) => void, reject }) === 1)
-        queueMicrotask(() => this.commitPending());
-    });
-  }
-
-  /** Commits the pending writes in one transaction, settling each one's promise. */
-  private commitPending(): void {
-    const batch = this.pending;
-    if (batch.length === 0) return;
-    this.pending = [];
-    if (batch.length === 1) {
-      const [only] = batch as [PendingWrite];
+      let value: T;
       try {
-        only.resolve(this.write(only.work));
+        value = this.joinOpen(work) as T;
       } catch (error) {
-        only.reject(error);
+        reject(error);
+        return;
       }
-      return;
-    }
-    const outcomes: { ok: boolean; value: unknown }[] = [];
-    try {
-      this.write(() => {
-        for (const item of batch) {
-          this.statements.savepoint.run();
-          try {
-            outcomes.push({ ok: true, value: item.work() });
-            this.statements.releaseSavepoint.run();
-          } catch (error) {
-            this.statements.rollbackToSavepoint.run();
-            this.statements.releaseSavepoint.run();
-            outcomes.push({ ok: false, value: this.storeError(error) });
-          }
-        }
-      });
-    } catch (error) {
-      for (const item of batch) item.reject(error);
-      return;
-    }
-    batch.forEach((item, index) => {
-      const outcome = outcomes[index]!;
-      if (outcome.ok) item.resolve(outcome.value);
-      else item.reject(outcome.value);
+      const open = this.open!;
+      open.settled.push({ work, value, resolve: resolve as (value: unknown) => void, reject });
+      if (!open.microtask) {
+        open.microtask = true;
+        queueMicrotask(this.commitAtMicrotask);
+      }
     });
   }
 
-  /** Runs `work` in one write transaction (`BEGIN IMMEDIATE`): all of it commits, or none of it. */
-  private write<T>(work: () => T): T {
-    if (this.pending.length > 0) this.commitPending();
+  private readonly commitAtMicrotask = (): void => {
+    if (this.open?.microtask) this.commitDeferred();
+  };
+
+  /**
+   * Runs `work` now in a write transaction that stays open until the end of this event-loop turn
+   * (`setImmediate`), or until an operation of this store commits it earlier: a reservation, the audit
+   * record appended after it and its `markSent`, or a settlement and its audit record, share one
+   * `BEGIN IMMEDIATE` … `COMMIT` (one lock, one WAL write of each page they touch). Each `work` is all or
+   * nothing on its own (a savepoint). Only writes whose loss in a crash nothing depends on are deferred:
+   * a reservation whose request has not left the process (`markSent` commits before it leaves), and a
+   * settlement (its reservation stays, committed at its lease end when it was sent). A commit that fails
+   * (the disk) redoes each deferred work in a transaction of its own.
+   */
+  private deferred<T>(work: () => T): T {
+    const value = this.joinOpen(work);
+    const open = this.open!;
+    // A run of writes that never lets the event loop turn (no I/O in between) commits every so often,
+    // so the write lock other processes wait for is held for a bounded time.
+    if (open.settled.push({ work, value }) >= MAX_OPEN_WRITES) this.commitDeferred();
+    return value;
+  }
+
+  /** Runs `work` in the open write transaction (begun, with its end-of-turn commit, when none is). */
+  private joinOpen<T>(work: () => T): T {
+    if (this.open) return this.inSavepoint(work);
+    this.beginWrite();
+    const immediate = setImmediate(this.commitAtTurnEnd);
+    immediate.unref();
+    this.open = { settled: [], immediate, microtask: false };
+    OPEN_STORES.add(this);
+    // First in the transaction: no savepoint, rolling back the transaction undoes its work alone.
     try {
-      this.statements.begin.run();
+      return work();
     } catch (error) {
+      this.open = undefined;
+      clearImmediate(immediate);
+      OPEN_STORES.delete(this);
+      rollback(this.db);
       throw this.storeError(error);
     }
+  }
+
+  private readonly commitAtTurnEnd = (): void => {
+    if (this.open) this.open.immediate = undefined;
+    this.commitDeferred();
+  };
+
+  /**
+   * Runs `work` in one write transaction (`BEGIN IMMEDIATE`) and commits it now: all of it commits, or
+   * none of it. The open transaction (see {@link deferred}) is joined and commits with it.
+   */
+  private write<T>(work: () => T): T {
+    if (this.open) {
+      const value = this.inSavepoint(work);
+      this.commitDeferred(true);
+      return value;
+    }
+    this.beginWrite();
     try {
       const result = work();
       this.statements.commit.run();
-      if (++this.writes === CHECKPOINTER_AFTER_WRITES) this.startCheckpointer();
+      this.wrote();
       return result;
     } catch (error) {
       rollback(this.db);
       throw this.storeError(error);
     }
+  }
+
+  /** `BEGIN IMMEDIATE`, after committing what other stores of this process hold open (they would wait on each other). */
+  private beginWrite(): void {
+    this.commitOthers();
+    try {
+      this.statements.begin.run();
+    } catch (error) {
+      throw this.storeError(error);
+    }
+  }
+
+  /** Commits what other stores of this process hold open: a write would wait on their lock, and a read would not see it. */
+  private commitOthers(): void {
+    if (OPEN_STORES.size > 0) for (const other of [...OPEN_STORES]) if (other !== this) other.commitDeferred();
+  }
+
+  /** `work` inside the open transaction, rolled back on its own when it throws. */
+  private inSavepoint<T>(work: () => T): T {
+    this.statements.savepoint.run();
+    try {
+      const result = work();
+      this.statements.releaseSavepoint.run();
+      return result;
+    } catch (error) {
+      this.statements.rollbackToSavepoint.run();
+      this.statements.releaseSavepoint.run();
+      // Leases it ended are open again.
+      if (this.open) this.open.expiredAt = undefined;
+      throw this.storeError(error);
+    }
+  }
+
+  /**
+   * Commits the open write transaction, when there is one, and resolves the promise forms waiting for
+   * it. When the commit fails, everything in it is rolled back and each work is redone in a transaction
+   * of its own: a promise form then settles with that; a synchronous form that already answered is
+   * reported as a process warning when its redo fails too. `strict`: the caller's own work was in the
+   * transaction (the last one), and its failure is thrown to it.
+   */
+  private commitDeferred(strict = false): void {
+    const open = this.open;
+    if (!open) return;
+    this.open = undefined;
+    if (open.immediate) clearImmediate(open.immediate);
+    OPEN_STORES.delete(this);
+    try {
+      this.statements.commit.run();
+    } catch (error) {
+      rollback(this.db);
+      this.redo(open.settled);
+      if (strict) throw this.storeError(error);
+      return;
+    }
+    this.wrote();
+    for (const item of open.settled) item.resolve?.(item.value);
+  }
+
+  private redo(items: readonly OpenWork[]): void {
+    for (const item of items) {
+      try {
+        const value = this.write(item.work);
+        item.resolve?.(value);
+      } catch (error) {
+        if (item.reject) item.reject(error);
+        else
+          process.emitWarning(
+            `genops: SQLite store ${this.path}: a write could not be committed (${messageOf(error)}); a reservation stays until its lease ends`,
+          );
+      }
+    }
+  }
+
+  private wrote(): void {
+    if (++this.writes === CHECKPOINTER_AFTER_WRITES) this.startCheckpointer();
   }
 
   /**
@@ -721,7 +865,8 @@ export class SqliteStore implements GovernanceStore {
 
   /** Runs a read (or a single-statement write), naming the store in SQLite's errors. */
   private read<T>(work: () => T): T {
-    if (this.pending.length > 0) this.commitPending();
+    if (this.open) this.commitDeferred();
+    this.commitOthers();
     try {
       return work();
     } catch (error) {
@@ -914,6 +1059,9 @@ export class SqliteStore implements GovernanceStore {
    * ones whose repeat is no longer expected. Inside a transaction.
    */
   private expireLeases(now: number): void {
+    // In the open transaction nobody else writes: at the same clock reading nothing more has expired.
+    const open = this.open;
+    if (open?.expiredAt === now) return;
     for (const reservation of this.statements.selectExpiredLeases.all(now) as unknown as (ReservationRow & {
       settled: number;
       sent: number;
@@ -922,6 +1070,7 @@ export class SqliteStore implements GovernanceStore {
       else if (reservation.sent === 1) this.commitAtReservation(reservation, now);
       else this.unreserve(reservation);
     }
+    if (open) open.expiredAt = now;
   }
 
   /**

@@ -21,6 +21,12 @@ export function measureStore(
 export class MeasuredStore implements storeTypes.GovernanceStore {
   readonly kind: string;
   readonly failMode?: 'closed' | 'open';
+  // The inner store's synchronous forms, measured; present only when the inner store has them (the
+  // governor calls them instead of the promise forms when they are there).
+  declare readonly reserveSync?: storeTypes.GovernanceStore['reserveSync'];
+  declare readonly settleSync?: storeTypes.GovernanceStore['settleSync'];
+  declare readonly markSentSync?: storeTypes.GovernanceStore['markSentSync'];
+  declare readonly markOnceSync?: storeTypes.GovernanceStore['markOnceSync'];
   private readonly attributes = new Map<string, Attributes>();
 
   constructor(
@@ -29,6 +35,15 @@ export class MeasuredStore implements storeTypes.GovernanceStore {
   ) {
     this.kind = inner.kind;
     if (inner.failMode !== undefined) this.failMode = inner.failMode;
+    const forms: Partial<storeTypes.GovernanceStore> = {};
+    if (inner.reserveSync)
+      forms.reserveSync = (request) => this.measureSync('reserve', () => inner.reserveSync!(request));
+    if (inner.settleSync)
+      forms.settleSync = (id, actual, lines) => this.measureSync('settle', () => inner.settleSync!(id, actual, lines));
+    if (inner.markSentSync) forms.markSentSync = (id) => this.measureSync('mark_sent', () => inner.markSentSync!(id));
+    if (inner.markOnceSync)
+      forms.markOnceSync = (key, expiresAt) => this.measureSync('mark_once', () => inner.markOnceSync!(key, expiresAt));
+    Object.assign(this, forms);
   }
 
   reserve(request: storeTypes.ReserveRequest): Promise<storeTypes.ReserveResult> {
@@ -98,6 +113,32 @@ export class MeasuredStore implements storeTypes.GovernanceStore {
     } finally {
       if (timed) safely(() => this.instruments.storeDuration.record((performance.now() - started) / 1000, attributes));
     }
+  }
+
+  /** {@link measure} for a synchronous form (which may still answer with a promise). */
+  private measureSync<T>(operation: string, run: () => T | Promise<T>): T | Promise<T> {
+    const attributes = this.attributesOf(operation);
+    const started = performance.now();
+    const done = () =>
+      safely(() => this.instruments.storeDuration.record((performance.now() - started) / 1000, attributes));
+    const failed = (error: unknown): never => {
+      safely(() => this.instruments.storeFailures.add(1, attributes));
+      done();
+      throw error;
+    };
+    let result: T | Promise<T>;
+    try {
+      result = run();
+    } catch (error) {
+      return failed(error);
+    }
+    if (result instanceof Promise)
+      return result.then((value) => {
+        done();
+        return value;
+      }, failed);
+    done();
+    return result;
   }
 
   private attributesOf(operation: string): Attributes {
