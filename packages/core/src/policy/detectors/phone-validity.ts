@@ -336,9 +336,8 @@ function international(candidate: string): number | undefined {
   if (parentheses === 1) {
     const opening = candidate.indexOf('(');
     const space = candidate.indexOf(' ');
-    // Reproduced without dots, and with the first space (if any) before the parenthesis (a part that
-    // ends inside one is not a candidate for libphonenumber's matcher).
-    if (beforeDot !== -1 || space > opening) return UNDECIDED;
+    // Reproduced without dots.
+    if (beforeDot !== -1) return UNDECIDED;
     const before = internationalValidity(digits.slice(0, beforeParenthesis));
     if (before === undefined) return UNDECIDED;
     // The part before the parenthesis, up to its last digit (libphonenumber trims the rest).
@@ -350,6 +349,15 @@ function international(candidate: string): number | undefined {
     const after = nationalPartValidity(digits.slice(beforeParenthesis));
     if (after === undefined) return UNDECIDED;
     if (after) return undefined;
+    // Then the part before the first space, when that space is after the parenthesis: with no digit
+    // between them (`+44-(20) 7946 0958`), the part ends inside it once libphonenumber trims what ends
+    // it (`+44-(20`), and is not a candidate for its matcher (unbalanced brackets): no part starts at 0.
+    // With digits between them (`+44-(20)7946 0958`), it is read below like any part before a space.
+    if (space > opening) {
+      let cut = space;
+      while (!isDigitCode(candidate.charCodeAt(cut - 1))) cut--;
+      if (candidate.indexOf(')') >= cut) return undefined;
+    }
   } else if (parentheses > 0) return UNDECIDED;
   if (beforeDot !== -1) {
     const prefix = internationalValidity(digits.slice(0, beforeDot));
