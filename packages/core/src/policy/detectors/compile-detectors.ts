@@ -81,7 +81,7 @@ export function compileDetectors(spec: DetectorSpec, options: DetectorOptions = 
  * detectors × its span) characters: linear in the text.
  */
 function resolveOverlaps(found: readonly Finding[], priority: readonly number[]): Finding[] {
-  if (found.length <= 1) return [...found];
+  if (found.length <= 1 || inOrderAndDisjoint(found)) return [...found];
   const byStart = orderByStart(found, priority);
   const kept: Finding[] = [];
   let groupStart = 0;
@@ -99,6 +99,15 @@ function resolveOverlaps(found: readonly Finding[], priority: readonly number[])
     groupStart = groupEnd;
   }
   return kept;
+}
+
+/**
+ * The findings are sorted by start and none overlaps the next (one detector's findings, or several
+ * detectors' in separate stretches of the text): each is a group of its own, kept as it is.
+ */
+function inOrderAndDisjoint(found: readonly Finding[]): boolean {
+  for (let index = 1; index < found.length; index++) if (found[index]!.start < found[index - 1]!.end) return false;
+  return true;
 }
 
 /** Detectors whose findings are merged (rather than sorted) when each one's are in order. */

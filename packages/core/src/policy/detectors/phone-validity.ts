@@ -231,13 +231,34 @@ function compileNationalValidity(callingCode: string, fallbackCountry?: string):
     const index = withLeading.indexOf(country);
     return index === -1 ? 0 : 1 << index;
   });
+  // The countries that claim a number by type, read together: their national and type patterns as one
+  // automaton (country `i`'s from bit `offsets[i]`, in the layout of its own), so the number is read
+  // once for all of them rather than once per country (GB, GG and JE for +44; US and CA for +1).
+  const typed = claimByType.filter((country) => country.types !== undefined);
+  const offsets: number[] = [];
+  const patterns: string[] = [];
+  for (const country of typed) {
+    offsets.push(patterns.length);
+    patterns.push(country.nationalPattern, ...country.types!.map((type) => type.pattern));
+  }
+  const typedAutomaton = typed.length > 1 && patterns.length <= 30 ? compileDigitPatterns(patterns) : undefined;
+  /** Some country without leading digits claims the number by its type. */
+  const anyByType = (from: number, to: number): boolean => {
+    const mask = typedAutomaton === undefined ? undefined : matchDigits(typedAutomaton, DIGITS, from, to);
+    if (mask === undefined) {
+      for (const country of claimByType) if (hasType(country, from, to)) return true;
+      return false;
+    }
+    for (let index = 0; index < typed.length; index++) {
+      const own = mask >>> offsets[index]!;
+      if ((own & 1) !== 0 && (own & typeBitsAt(typed[index]!, to - from)) !== 0) return true;
+    }
+    return false;
+  };
   return (from, to) => {
     const claims = leadingAutomaton === undefined ? undefined : matchPrefixes(leadingAutomaton, DIGITS, from, to);
     if (claims !== undefined) {
-      if (claims === 0) {
-        for (const country of claimByType) if (hasType(country, from, to)) return true;
-        return unclaimed(from, to);
-      }
+      if (claims === 0) return anyByType(from, to) || unclaimed(from, to);
       for (const [index, country] of countries.entries()) {
         if (bits[index] !== 0) {
           if ((claims & bits[index]!) !== 0) return isValidFor(country, from, to);
@@ -245,10 +266,8 @@ function compileNationalValidity(callingCode: string, fallbackCountry?: string):
       }
       return unclaimed(from, to);
     }
-    if (anyLeading === undefined || !anyLeading.test(digitString(from, to))) {
-      for (const country of claimByType) if (hasType(country, from, to)) return true;
-      return unclaimed(from, to);
-    }
+    if (anyLeading === undefined || !anyLeading.test(digitString(from, to)))
+      return anyByType(from, to) || unclaimed(from, to);
     for (const country of countries) {
       if (country.leadingDigits) {
         if (leads(country, from, to)) return isValidFor(country, from, to);
