@@ -132,7 +132,7 @@ describe('overlapping detectors', () => {
               a.finding.start - b.finding.start ||
               a.priority - b.priority,
           );
-          const kept = [];
+          const kept: { start: number; end: number }[] = [];
           for (const { finding } of all)
             if (kept.every((other) => finding.end <= other.start || finding.start >= other.end)) kept.push(finding);
           kept.sort((a, b) => a.start - b.start);

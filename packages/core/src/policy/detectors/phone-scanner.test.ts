@@ -82,6 +82,13 @@ describe('phone candidate scanner', () => {
     );
   });
 
+  it('on a text that is one run of a million digits (each position is not re-read to the end of the run)', () => {
+    const run = '4155552671'.repeat(100_000);
+    const found = byScanner(run);
+    expect(found).toHaveLength(100_000);
+    expect(found).toEqual(byExpression(run));
+  });
+
   it('on known shapes: country codes, parenthesised area codes, extensions, bare digits', () => {
     for (const value of [
       '+44 (20) 7946-0958',

@@ -49,8 +49,11 @@ const isSeparator = (code: number): boolean => code === 32 || code === 46 || cod
 export function nextCandidate(text: string, from: number, out: PhoneCandidate): number {
   const length = text.length;
   let misses = 0;
+  // The end of the run of digits the position is in, when it is within 10 digits (valid while
+  // `start < runEnd`).
+  let runEnd = -1;
   for (let start = from; start < length; start++) {
-    let code = codeAt(text, start);
+    let code = text.charCodeAt(start);
     if (code !== 43 && code !== 40 && !isDigit(code)) {
       if (++misses < SKIP_AFTER) continue;
       // Past a few characters that start nothing (prose), the engine's scan for a character class
@@ -58,22 +61,51 @@ export function nextCandidate(text: string, from: number, out: PhoneCandidate): 
       START.lastIndex = start;
       if (!START.test(text)) return -1;
       start = START.lastIndex - 1;
-      code = codeAt(text, start);
-      misses = 0;
+      code = text.charCodeAt(start);
     }
+    misses = 0;
     let end: number;
     if (code === 43) {
       end = international(text, start + 1);
       if (end === -1) continue;
       out.international = true;
       out.bare = false;
-    } else if (code === 40 || isDigit(code)) {
-      end = northAmerican(text, start);
-      out.bare = end === -1;
-      if (end === -1) end = bare(text, start);
+    } else if (code === 40) {
+      // Only a North American number starts with `(`: `(` and three digits first.
+      if (!isDigit(codeAt(text, start + 1))) continue;
+      end = areaCodeAndNumber(text, start);
       if (end === -1) continue;
       out.international = false;
-    } else continue;
+      out.bare = false;
+    } else {
+      // Within a run of digits, the digits left in it (`left`) say what can start here: ten or more,
+      // bare digits only; a North American number only with a separator or `(` after 3 of them (or
+      // after a `1` and 3, or right after a `1`); nothing else. Every position that can start nothing
+      // is skipped at once, so a run is read about once however long (`digit groups`, `digit run`).
+      // (Read at most 10 digits ahead: a run of more is known only not to end within them.)
+      let left: number;
+      if (start < runEnd) left = runEnd - start;
+      else {
+        let position = start + 1;
+        while (position < length && position - start < 10 && isDigit(text.charCodeAt(position))) position++;
+        left = position - start;
+        runEnd = left < 10 ? position : -1;
+      }
+      if (left >= 10) {
+        end = bare(text, start);
+        out.bare = true;
+      } else if (left === 3 || (code === 49 && (left === 1 || left === 4))) {
+        end = northAmerican(text, start);
+        out.bare = false;
+        if (end === -1) continue;
+      } else {
+        // The next position where something can start: 4 digits before the end (a `1` and 3), 3, or
+        // the last digit (a `1` before a separator or `(`).
+        start = (left > 4 ? runEnd - 4 : left === 4 ? runEnd - 3 : left === 2 ? runEnd - 1 : runEnd) - 1;
+        continue;
+      }
+      out.international = false;
+    }
     out.numberEnd = end;
     out.end = extension(text, end);
     return start;

@@ -313,8 +313,8 @@ export function compiledVerdict(candidate: string, withExtension = true): number
  *   libphonenumber tries parts of it (its "inner matches": the part before the first dot, the parts
  *   after dots, the part before the first space): so does this.
  *
- * Left to libphonenumber ({@link UNDECIDED}): an international number not valid as a whole and with an
- * extension, with a national prefix rule that rewrites the number, or not valid as a whole and written
+ * Left to libphonenumber ({@link UNDECIDED}): an international number not valid as a whole and with a
+ * dot and an extension, with a national prefix rule that rewrites the number, or not valid as a whole and written
  * with a dot and a parenthesis or with a part after a dot that starts with 011; two groups in
  * parentheses; a North-American-shaped number starting with the international prefix 011.
  */
@@ -322,10 +322,13 @@ export function verdictAt(text: string, start: number, numberEnd: number, end: n
   if (numberEnd < end) {
     const base = numberVerdict(text, start, numberEnd);
     // A number valid as a whole is valid with its extension. A North American number that is not is
-    // not; an international one is then searched for parts, which this does not reproduce with an
-    // extension.
+    // not. An international one is then searched for parts: without a dot in the number, the same
+    // parts start at 0 as without the extension (the part before the first dot, `ext.`'s, holds the
+    // whole number, not valid; the first space is the number's, or the part before it is the whole
+    // number), so its verdict is the number's. With a dot, that is left to libphonenumber.
     if (base === numberEnd - start) return end - start;
-    return base === undefined && text.charCodeAt(start) !== 43 ? undefined : UNDECIDED;
+    if (text.charCodeAt(start) !== 43) return base === undefined ? undefined : UNDECIDED;
+    return base !== UNDECIDED && text.lastIndexOf('.', numberEnd - 1) < start ? base : UNDECIDED;
   }
   return numberVerdict(text, start, end);
 }

@@ -175,15 +175,20 @@ describe('phone: compiled validation agrees with libphonenumber', () => {
       ['+683-(40)02 5', 11],
       ['+683-(4002) 5', undefined],
       ['+44-(20) 415-555-2671', undefined],
+      // Not valid as a whole, with an extension and no dot: the number's own verdict.
+      ['+44 20 7946 095 x7', undefined],
+      ['+4420794609 ext. 12', undefined],
+      ['+44 (20) 7946 095 ext 3', undefined],
+      ['+442079460958 1 x7', 13],
     ] as const) {
       expect(compiledVerdict(candidate)).toBe(length);
       expect(validateWithLibphonenumber(candidate)).toBe(length);
     }
   });
 
-  it('leaves extensions, some invalid numbers with dots or parentheses and 011 to libphonenumber', () => {
+  it('leaves extensions after a dot, some invalid numbers with dots or parentheses and 011 to libphonenumber', () => {
     for (const candidate of [
-      '+44 20 7946 095 x7',
+      '+44.20.7946 095 x7',
       '+44.20.0113456',
       '+44 (20) (7946) 0958',
       '+44 (20) (7946) 0958',
