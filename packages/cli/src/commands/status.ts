@@ -1,7 +1,9 @@
 import {
-  type Budget,
+  type BudgetStatus,
+  budgetInstances,
+  budgetStatus,
   type CompiledPolicy,
-  currentPeriod,
+  DEFAULT_WARN_AT,
   type LineState,
   parseBudgetKey,
   RATE_PREFIX,
@@ -15,9 +17,6 @@ import { loadPolicy } from '../policy-file';
 import { runCommandGroup } from '../program';
 import { type OpenedStore, STORE_OPTION_HELP, withStore } from '../store';
 import { formatLoadFailure } from './policy';
-
-/** The status threshold of a budget the policy does not configure (or without `--policy`): 80% used. */
-const DEFAULT_WARN_AT = 0.8;
 
 /** Adds `genops status` and `genops watch` to `program`. */
 export function registerStatusCommands(program: Command, context: CommandContext): void {
@@ -98,7 +97,7 @@ export function parseInterval(value: string): number {
 
 // ---- the report -------------------------------------------------------------------------------------
 
-export type LineStatus = 'Active' | 'Warning' | 'Exceeded';
+export type LineStatus = BudgetStatus;
 
 /** One row of the budget table: a budget instance (a `per` value in a window period). */
 export interface BudgetRow {
@@ -180,66 +179,27 @@ export function statusRows(
   policy: CompiledPolicy | undefined,
   now: number,
 ): Pick<StatusReport, 'budgets' | 'rateLimits'> {
-  const budgetLines = lines.filter((line) => !line.budget.startsWith(RATE_PREFIX));
   const rateLines = lines.filter((line) => line.budget.startsWith(RATE_PREFIX));
-  const configured = new Map<string, Budget>((policy?.budgets ?? []).map((budget) => [budget.name, budget]));
-
-  const byBudget = new Map<string, Array<LineState & { parsed: ReturnType<typeof parseBudgetKey> }>>();
-  for (const line of budgetLines) {
-    const parsed = parseBudgetKey(line.key);
-    const name = line.budget || parsed.name;
-    let group = byBudget.get(name);
-    if (!group) byBudget.set(name, (group = []));
-    group.push({ ...line, parsed });
-  }
-  // Configured budgets in the policy's order, then the store's other budgets by name.
-  const names = [
-    ...(policy?.budgets ?? []).map((budget) => budget.name),
-    ...[...byBudget.keys()].filter((name) => !configured.has(name)).sort(),
-  ];
-
   const budgets: BudgetRow[] = [];
-  for (const name of names) {
-    const budget = configured.get(name);
-    const group = byBudget.get(name) ?? [];
-    const period =
-      budget === undefined
-        ? newestPeriod(group.map((line) => line.parsed.period))
-        : budget.window.kind === 'rolling'
-          ? ROLLING_PERIOD
-          : currentPeriod(budget.window.window, now, budget.window.timeZone).id;
-    if (period === undefined) continue;
-    const instances = group.filter((line) => line.parsed.period === period);
-    if (instances.length === 0 && budget !== undefined && budget.per.length === 0)
-      instances.push({
-        key: `${budget.name}||${period}`,
-        budget: budget.name,
-        unit: budget.unit,
-        limit: budget.limit,
-        used: 0,
-        reserved: 0,
-        parsed: { name: budget.name, per: {}, period },
-      });
-    const warnAt = budget ? Math.min(...budget.warnAt) : DEFAULT_WARN_AT;
-    const rows = instances.map((line): BudgetRow => {
-      const per = line.parsed.per;
-      return {
-        budget: name,
-        key: line.key,
+  for (const group of budgetInstances(lines, policy?.budgets, now)) {
+    const rows = group.instances.map(
+      ({ budget, key, per, period, window, unit, limit, used, reserved, warnAt, status }): BudgetRow => ({
+        budget,
+        key,
         per,
         team: teamOf(per),
-        period: line.parsed.period,
-        window: budget?.windowLabel ?? null,
-        unit: line.unit,
-        limit: line.limit,
-        used: line.used,
-        reserved: line.reserved,
-        remaining: line.limit - line.used - line.reserved,
-        percent: percentOf(line.used, line.limit),
+        period,
+        window,
+        unit,
+        limit,
+        used,
+        reserved,
+        remaining: limit - used - reserved,
+        percent: percentOf(used, limit),
         warnAt,
-        status: statusOf(line.used, line.limit, warnAt),
-      };
-    });
+        status,
+      }),
+    );
     rows.sort((a, b) => a.team.localeCompare(b.team));
     budgets.push(...rows);
   }
@@ -259,17 +219,10 @@ export function statusRows(
       used: line.used,
       reserved: line.reserved,
       percent: percentOf(line.used, line.limit),
-      status: statusOf(line.used, line.limit, DEFAULT_WARN_AT),
+      status: budgetStatus(line.used, line.limit, DEFAULT_WARN_AT),
     };
   });
   return { budgets, rateLimits };
-}
-
-/** The newest of a budget's period ids (they sort as strings: `2026-11-23`, `2026-W48`, `2026-11`). */
-function newestPeriod(periods: readonly string[]): string | undefined {
-  let newest: string | undefined;
-  for (const period of periods) if (newest === undefined || period > newest) newest = period;
-  return newest;
 }
 
 function teamOf(per: Readonly<Record<string, string>>): string {
@@ -282,12 +235,6 @@ function teamOf(per: Readonly<Record<string, string>>): string {
 function percentOf(used: number, limit: number): number | null {
   if (limit <= 0) return null;
   return Math.floor((used * 100) / limit);
-}
-
-function statusOf(used: number, limit: number, warnAt: number): LineStatus {
-  if (used >= limit) return 'Exceeded';
-  if (used >= limit * warnAt) return 'Warning';
-  return 'Active';
 }
 
 // ---- human output -----------------------------------------------------------------------------------

@@ -22,6 +22,14 @@ export {
 } from '../audit/hash';
 export { appendAuditFile, formatAuditRecord, parseAuditLine } from '../audit/jsonl';
 export {
+  type BudgetInstance,
+  type BudgetInstanceGroup,
+  type BudgetStatus,
+  budgetInstances,
+  budgetStatus,
+  DEFAULT_WARN_AT,
+} from '../budget/budget-instances';
+export {
   type Budget,
   compileBudget,
   linesFor,
