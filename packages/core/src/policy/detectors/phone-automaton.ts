@@ -296,20 +296,7 @@ export function matchDigits(
   from: number,
   to: number,
 ): number | undefined {
-  let table = automaton.table;
-  let state = 0;
-  for (let index = from; index < to; index++) {
-    const digit = digits[index]! - 48;
-    if (digit < 0 || digit > 9) return undefined;
-    let next = table[state * 10 + digit]!;
-    if (next === UNKNOWN) {
-      next = step(automaton, state, digit);
-      if (next === UNKNOWN) return undefined;
-      table = automaton.table;
-    }
-    state = next;
-  }
-  return automaton.masks[state]!;
+  return readDigits(automaton, digits, from, to, false);
 }
 
 /**
@@ -322,6 +309,17 @@ export function matchPrefixes(
   from: number,
   to: number,
 ): number | undefined {
+  return readDigits(automaton, digits, from, to, true);
+}
+
+function readDigits(
+  automaton: DigitAutomaton,
+  digits: Uint8Array,
+  from: number,
+  to: number,
+  prefixes: boolean,
+): number | undefined {
+  // (The table is reloaded only when a transition is computed: it may then have grown.)
   let table = automaton.table;
   const masks = automaton.masks;
   let state = 0;
@@ -336,9 +334,11 @@ export function matchPrefixes(
       table = automaton.table;
     }
     state = next;
-    // The empty set: no longer prefix can match.
-    if (automaton.sets[state]!.length === 0) return mask;
-    mask |= masks[state]!;
+    if (prefixes) {
+      // The empty set: no longer prefix can match.
+      if (automaton.sets[state]!.length === 0) return mask;
+      mask |= masks[state]!;
+    }
   }
-  return mask;
+  return prefixes ? mask : masks[state]!;
 }
