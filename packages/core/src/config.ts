@@ -151,6 +151,16 @@ const optionsSchema = z.strictObject({
    * `'deny'`, `'warn'`, `'off'`, or `{ mode, hosts, maxBodyBytes }`. Default from `GENOPS_EGRESS`.
    */
   egress: egressOptionSchema.optional(),
+  /** Anthropic Managed Agents turns (docs/providers/anthropic.md#managed-agents). */
+  managedAgents: z
+    .strictObject({
+      /**
+       * Model requests one agent turn reserves (the worst case of each, that many times); a turn that
+       * needs more is topped up by as many again, or interrupted when the top-up is refused. Default 4.
+       */
+      requestsPerTurn: z.number().int().min(1).max(100).optional(),
+    })
+    .optional(),
 });
 
 /** A budget: a limit over a window, matched on attribution, optionally one per value of a dimension. */

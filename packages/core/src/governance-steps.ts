@@ -63,6 +63,8 @@ export function worstCaseOf(
   const outputBoundSource =
     request.maxOutputTokens !== undefined ? 'request' : price?.maxOutputTokens !== undefined ? 'price_data' : 'default';
   if (request.batch && !tool) return batchWorstCase(request, request.batch, price, options, { match, source });
+  if (request.modelRequests !== undefined && request.modelRequests > 1 && !tool)
+    return repeatedWorstCase(request, request.modelRequests, price, { match, source, outputBound, outputBoundSource });
   return {
     match,
     price,
@@ -71,6 +73,27 @@ export function worstCaseOf(
     outputBoundSource,
     worstNanos: price ? worstCaseNanos(price, request.estimatedInputTokens, outputBound, request.units) : undefined,
     worstTokens: request.estimatedInputTokens + outputBound,
+  };
+}
+
+/**
+ * The worst case of a unit that makes `requests` model requests (an agent turn): each request's input
+ * estimate and output bound, that many times, priced as one request of the sum (its highest tier).
+ */
+function repeatedWorstCase(
+  request: GovernedRequest,
+  requests: number,
+  price: ModelPrice | undefined,
+  found: Pick<WorstCase, 'match' | 'source' | 'outputBound' | 'outputBoundSource'>,
+): WorstCase {
+  const input = request.estimatedInputTokens * requests;
+  const outputBound = found.outputBound * requests;
+  return {
+    ...found,
+    price,
+    outputBound,
+    worstNanos: price ? worstCaseNanos(price, input, outputBound, request.units) : undefined,
+    worstTokens: input + outputBound,
   };
 }
 

@@ -60,6 +60,12 @@ export interface GovernorDependencies {
   audit?: AuditTrail | undefined;
 }
 
+/**
+ * Model requests a Managed Agents turn reserves by default: a turn that uses a tool makes one request
+ * that calls it, one or two with its results, and one that answers.
+ */
+export const DEFAULT_REQUESTS_PER_TURN = 4;
+
 /** The governed-call pipeline: attribution → policy → reservation → approval → (execute) → settle → telemetry. */
 export class Governor implements CallHost {
   readonly store: GovernanceStore;
@@ -140,6 +146,11 @@ export class Governor implements CallHost {
         budgets: policy.budgets.length,
       },
     });
+  }
+
+  /** Model requests one Managed Agents turn reserves (`managedAgents.requestsPerTurn`, default 4). */
+  get requestsPerTurn(): number {
+    return this.stages.settings.managedAgents?.requestsPerTurn ?? DEFAULT_REQUESTS_PER_TURN;
   }
 
   /** The price the governor uses for a model, or `undefined` when it has none. */

@@ -85,3 +85,26 @@ describe('costMicros of video seconds and training tokens', () => {
     expect(costMicros(price, { inputTokens: 0, outputTokens: 0, trainingTokens: 200_000 } as never)).toBe(1_000_000);
   });
 });
+
+describe('worstCaseOf for a unit of several model requests (modelRequests)', () => {
+  it('reserves each request’s input estimate and output bound, that many times', () => {
+    const one = worstCaseOf(
+      table,
+      request({ provider: 'anthropic', operation: 'chat', model: 'claude-sonnet-4-5', estimatedInputTokens: 500 }),
+    );
+    const three = worstCaseOf(
+      table,
+      request({
+        provider: 'anthropic',
+        operation: 'chat',
+        model: 'claude-sonnet-4-5',
+        estimatedInputTokens: 500,
+        modelRequests: 3,
+      }),
+    );
+    expect(three.outputBound).toBe(one.outputBound * 3);
+    expect(three.worstTokens).toBe(one.worstTokens * 3);
+    // Flat prices below the long-context tier: three times the cost of one.
+    expect(three.worstNanos).toBe(one.worstNanos! * 3);
+  });
+});

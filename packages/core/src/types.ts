@@ -91,6 +91,11 @@ export interface GovernedRequest {
    * of the `uncappedRequests`; set `maxOutputTokens` (their sum) only when every request is capped.
    */
   batch?: { requests: number; uncappedRequests: number; cappedOutputTokens: number };
+  /**
+   * Model requests the unit may make (an agent turn that runs several requests on the provider's side):
+   * the worst case is this many times one request's (input estimate and output bound each). Default 1.
+   */
+  modelRequests?: number;
 }
 
 /** Non-token units a request may use, as a worst case (see `BillableUsage` for the settled amounts). */

@@ -1,5 +1,6 @@
 import {
   type APIPromiseClass,
+  addUsage,
   type BillableUsage,
   type CallOutcome,
   currentGovernor,
@@ -153,20 +154,6 @@ export function createBatchResultsObserver(batchId: string, requests: number): S
       };
     },
   };
-}
-
-/** The sum of two usages (cache counts stay absent when both lack them). */
-export function addUsage(a: Usage, b: Usage): Usage {
-  const sum = (x: number | undefined, y: number | undefined) =>
-    x === undefined && y === undefined ? undefined : (x ?? 0) + (y ?? 0);
-  const out: Usage = { inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens };
-  const cacheRead = sum(a.cacheReadInputTokens, b.cacheReadInputTokens);
-  const cacheWrite = sum(a.cacheWriteInputTokens, b.cacheWriteInputTokens);
-  const cacheWrite1h = sum(a.cacheWrite1hInputTokens, b.cacheWrite1hInputTokens);
-  if (cacheRead !== undefined) out.cacheReadInputTokens = cacheRead;
-  if (cacheWrite !== undefined) out.cacheWriteInputTokens = cacheWrite;
-  if (cacheWrite1h !== undefined) out.cacheWrite1hInputTokens = cacheWrite1h;
-  return out;
 }
 
 function countRequests(body: { requests?: unknown }): number {

@@ -4,6 +4,7 @@ import { startFakeAnthropic } from '@genops/testing';
 import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import { describe, expect, it, vi } from 'vitest';
 import { instrumentAnthropic } from './index';
+import { readToIdle, userMessage } from './managed-agents.test-support';
 
 // Managed agents: each user event sent to a session (an agent turn) is one governed unit of the agent's
 // model, settled from the usage the session's event stream reports, up to the next idle.
@@ -19,25 +20,10 @@ function governedSpans() {
   return harness.spans().filter((span) => span.attributes['genops.spec.version'] !== undefined);
 }
 
-function userMessage(text: string) {
-  return { type: 'user.message' as const, content: [{ type: 'text' as const, text }] };
-}
-
 async function newSession(anthropic: Anthropic, model = MODEL) {
   const environment = await anthropic.beta.environments.create({ name: 'test-environment' });
   const agent = await anthropic.beta.agents.create({ name: 'test-agent', model });
   return anthropic.beta.sessions.create({ environment_id: environment.id, agent: agent.id });
-}
-
-/** Reads the session's event stream up to the first idle that ends a turn, as the SDK examples do. */
-async function readToIdle(anthropic: Anthropic, sessionId: string, idles = 1): Promise<string[]> {
-  const types: string[] = [];
-  let seen = 0;
-  for await (const event of await anthropic.beta.sessions.events.stream(sessionId)) {
-    types.push(event.type);
-    if (event.type === 'session.status_idle' && ++seen === idles) break;
-  }
-  return types;
 }
 
 function costOf(input: number, output: number): number {

@@ -227,30 +227,3 @@ describe.each(TRANSPORTS)("governRealtime (the adapter's explicit form) over $na
     expect(harness.decisions().map((decision) => decision.result)).toEqual(['BLOCKED']);
   });
 });
-
-describe('input audio transcription in a Realtime session', () => {
-  it('is not governed (the server transcribes each commit itself) but recorded: a span flagged ungoverned, with usage', async () => {
-    harness.init({ ...governed(), dailyBudgetLimit: 10 });
-    const client = new OpenAI({ apiKey: 'test-key', baseURL: fake.baseURL });
-    const realtime = new OpenAIRealtimeWS({ model: 'gpt-realtime' }, client);
-    await new Promise<void>((resolve) => {
-      realtime.socket.on('open', () => {
-        realtime.send({
-          type: 'session.update',
-          session: { type: 'realtime', audio: { input: { transcription: { model: 'gpt-4o-transcribe' } } } },
-        });
-        realtime.send({ type: 'input_audio_buffer.append', audio: Buffer.alloc(960).toString('base64') });
-        realtime.send({ type: 'input_audio_buffer.commit' });
-      });
-      realtime.on('conversation.item.input_audio_transcription.completed', () => realtime.close());
-      realtime.socket.on('close', () => resolve());
-    });
-    await expect.poll(() => sessionSpans().length).toBe(1);
-    const [span] = units();
-    expect(units()).toHaveLength(1);
-    expect(span?.name).toBe('transcription gpt-4o-transcribe');
-    expect(span?.attributes['genops.egress.ungoverned']).toBe(true);
-    expect(span?.attributes['gen_ai.usage.input_tokens']).toBe(40);
-    expect(span?.attributes['gen_ai.usage.output_tokens']).toBe(8);
-  });
-});

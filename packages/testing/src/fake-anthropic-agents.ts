@@ -10,7 +10,21 @@ export interface FakeAgentTurn {
   usage: { input: number; output: number; cacheRead?: number; cacheWrite?: number } | null;
   /** Refuse the send that would start this turn with this HTTP status (nothing is appended). */
   status?: number;
+  /**
+   * Further model requests of the turn after the first (`usage`), each a `span.model_request_start` …
+   * `span.model_request_end` with its own `model_usage`, before the idle.
+   */
+  requests?: Array<{ input: number; output: number; cacheRead?: number; cacheWrite?: number }>;
+  /**
+   * With `requests`: how long each further request runs (its start is appended at once, its end this
+   * much later). Default 0: the whole turn is appended at once. A `user.interrupt` sent meanwhile ends
+   * the request in flight (its usage reported) and the turn (`session.status_idle`, `end_turn`); the
+   * requests not started never run.
+   */
+  requestMs?: number;
 }
+
+type RequestUsage = NonNullable<FakeAgentTurn['usage']>;
 
 type Json = Record<string, any>;
 
@@ -19,6 +33,8 @@ interface Session {
   events: Json[];
   /** Open `events/stream` connections, woken when an event is appended. */
   listeners: Set<() => void>;
+  /** A turn still running (its further requests are timed): a `user.interrupt` stops it. */
+  interrupt?: () => void;
 }
 
 /**
@@ -122,22 +138,60 @@ export function createFakeManagedAgents(nextTurn: () => FakeAgentTurn, answerToo
       append(session, { type: 'agent.message', content: [{ type: 'text', text: turn.content }] });
     }
     const lastId = session.events[session.events.length - 1]!.id;
-    if (turn.usage) {
+    const requestEnd = (startId: string, requestUsage: RequestUsage) => {
       const model_usage = {
-        input_tokens: turn.usage.input,
-        output_tokens: turn.usage.output,
-        cache_read_input_tokens: turn.usage.cacheRead ?? 0,
-        cache_creation_input_tokens: turn.usage.cacheWrite ?? 0,
+        input_tokens: requestUsage.input,
+        output_tokens: requestUsage.output,
+        cache_read_input_tokens: requestUsage.cacheRead ?? 0,
+        cache_creation_input_tokens: requestUsage.cacheWrite ?? 0,
       };
-      append(session, { type: 'span.model_request_end', model_request_start_id: start, is_error: false, model_usage });
+      append(session, {
+        type: 'span.model_request_end',
+        model_request_start_id: startId,
+        is_error: false,
+        model_usage,
+      });
       usage.input_tokens += model_usage.input_tokens;
       usage.output_tokens += model_usage.output_tokens;
       usage.cache_read_input_tokens += model_usage.cache_read_input_tokens;
       append(session, { type: 'session.usage', usage: { ...usage } });
+    };
+    if (turn.usage) requestEnd(start, turn.usage);
+    const idle = () => {
+      session.interrupt = undefined;
+      session.object.status = 'idle';
+      const stopReason = tool ? { type: 'requires_action', event_ids: [lastId] } : { type: 'end_turn' };
+      append(session, { type: 'session.status_idle', stop_reason: stopReason, stop_details: null });
+    };
+    const further = [...(turn.requests ?? [])];
+    const requestStart = () => {
+      append(session, { type: 'span.model_request_start' });
+      return session.events[session.events.length - 1]!.id as string;
+    };
+    if (!turn.requestMs) {
+      for (const request of further) requestEnd(requestStart(), request);
+      idle();
+      return;
     }
-    session.object.status = 'idle';
-    const stopReason = tool ? { type: 'requires_action', event_ids: [lastId] } : { type: 'end_turn' };
-    append(session, { type: 'session.status_idle', stop_reason: stopReason, stop_details: null });
+    // Timed further requests: each starts at once and ends `requestMs` later, unless interrupted.
+    const next = () => {
+      const request = further.shift();
+      if (!request) {
+        idle();
+        return;
+      }
+      const startId = requestStart();
+      const timer = setTimeout(() => {
+        requestEnd(startId, request);
+        next();
+      }, turn.requestMs);
+      session.interrupt = () => {
+        clearTimeout(timer);
+        requestEnd(startId, request);
+        idle();
+      };
+    };
+    next();
   }
 
   function startsTurn(event: unknown): boolean {
@@ -153,6 +207,7 @@ export function createFakeManagedAgents(nextTurn: () => FakeAgentTurn, answerToo
       if (!event || typeof event !== 'object') continue;
       append(session, event as Json);
       accepted.push(session.events[session.events.length - 1]!);
+      if ((event as Json).type === 'user.interrupt') session.interrupt?.();
       if (!startsTurn(event)) continue;
       runTurn(session, event as Json, taken ?? nextTurn());
       taken = undefined;

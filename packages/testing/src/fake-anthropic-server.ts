@@ -49,6 +49,10 @@ export interface FakeAnthropicReply {
    * (unless `stopReason` says otherwise), for tool loops such as `beta.messages.toolRunner()`.
    */
   toolUse?: { name: string; input: Record<string, unknown> };
+  /** Managed-agents turns: further model requests after the first (`usage`), see `FakeAgentTurn.requests`. */
+  agentRequests?: FakeAnthropicUsage[];
+  /** Managed-agents turns: how long each further request runs (`FakeAgentTurn.requestMs`). Default 0. */
+  agentRequestMs?: number;
 }
 
 /** One request the fake Anthropic server received. */
@@ -231,6 +235,8 @@ export async function startFakeAnthropic(options: StartFakeAnthropicOptions = {}
       content: reply.content ?? DEFAULT_CONTENT,
       usage: reply.usage === null ? null : (reply.usage ?? DEFAULT_USAGE),
       ...(reply.status !== undefined ? { status: reply.status } : {}),
+      ...(reply.agentRequests ? { requests: reply.agentRequests } : {}),
+      ...(reply.agentRequestMs !== undefined ? { requestMs: reply.agentRequestMs } : {}),
     };
   }, options.answerTools === true);
 

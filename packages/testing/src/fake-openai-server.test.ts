@@ -1,4 +1,4 @@
-import OpenAI, { APIError, NotFoundError } from 'openai';
+import OpenAI, { APIError, AzureOpenAI, NotFoundError } from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from './fake-openai-server';
 import type { FakeOpenAIServer } from './types';
@@ -196,6 +196,47 @@ describe('startFakeOpenAI', () => {
       expect(error).toBeInstanceOf(OpenAI.NotFoundError);
       const completion = await client.chat.completions.create({ model: 'gpt-4o', messages: [] });
       expect(completion.choices[0]?.message.content).toBe('kept');
+    });
+  });
+
+  describe('Azure OpenAI URLs', () => {
+    it("serves the AzureOpenAI client's deployment and resource-scoped paths as the OpenAI paths", async () => {
+      const azure = new AzureOpenAI({
+        endpoint: new URL(server.url).origin,
+        apiKey: 'azure-key',
+        apiVersion: '2024-10-01-preview',
+        maxRetries: 0,
+      });
+      const completion = await azure.chat.completions.create({ model: 'gpt-4o', messages: [] });
+      expect(completion.object).toBe('chat.completion');
+      const assistant = await azure.beta.assistants.create({ model: 'gpt-4o' });
+      expect(assistant.object).toBe('assistant');
+      expect(server.requests.map(({ path, url }) => ({ path, url }))).toEqual([
+        {
+          path: '/v1/chat/completions',
+          url: '/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-01-preview',
+        },
+        { path: '/v1/assistants', url: '/openai/assistants?api-version=2024-10-01-preview' },
+      ]);
+    });
+  });
+
+  describe('models', () => {
+    it('lists the listedModels at GET /v1/models (free: the mTLS examples call it), without consuming a queued reply', async () => {
+      const listing = await startFakeOpenAI({ listedModels: ['gpt-4o', 'gpt-4o-mini'] });
+      try {
+        listing.enqueue({ content: 'kept' });
+        const listingClient = new OpenAI({ apiKey: 'test', baseURL: listing.url, maxRetries: 0 });
+        const models = await listingClient.models.list();
+        expect(models.data.map((model) => [model.id, model.object])).toEqual([
+          ['gpt-4o', 'model'],
+          ['gpt-4o-mini', 'model'],
+        ]);
+        const completion = await listingClient.chat.completions.create({ model: 'gpt-4o', messages: [] });
+        expect(completion.choices[0]?.message.content).toBe('kept');
+      } finally {
+        await listing.close();
+      }
     });
   });
 

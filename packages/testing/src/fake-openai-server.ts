@@ -92,6 +92,7 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
   const requests: RecordedRequest[] = [];
   const defaults = options.defaults ?? {};
   const missingModels = new Set(options.missingModels ?? ['unknown-model']);
+  const listedModels = options.listedModels;
 
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
@@ -149,6 +150,12 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       path.startsWith('/v1/fine_tuning/jobs')
     ) {
       handleFilesAndBatches(request.method ?? 'GET', path, isRecord(body) ? body : {}, response);
+      return;
+    }
+    if (request.method === 'GET' && path === '/v1/models' && listedModels) {
+      // `models.list()`: free, the mTLS examples' only call.
+      const data = listedModels.map((id) => ({ id, object: 'model', created: 1715367049, owned_by: 'system' }));
+      sendJson(response, 200, { object: 'list', data }, { 'x-request-id': randomId('req_') });
       return;
     }
     const stored = /^\/v1\/responses\/([^/]+)$/.exec(path);
@@ -611,9 +618,14 @@ function videoSourceParams(
   };
 }
 
-/** An Azure OpenAI path as the OpenAI path it serves (`/openai/deployments/gpt-4o/chat/completions` → `/v1/chat/completions`). */
+/**
+ * An Azure OpenAI path as the OpenAI path it serves (`/openai/deployments/gpt-4o/chat/completions` → `/v1/chat/completions`,
+ * `/openai/assistants` → `/v1/assistants`).
+ */
 function azurePathOf(path: string): string {
   if (path.startsWith('/openai/v1/')) return path.slice('/openai'.length);
   const deployment = /^\/openai\/deployments\/[^/]+(\/.*)$/.exec(path);
-  return deployment ? `/v1${deployment[1]}` : path;
+  if (deployment) return `/v1${deployment[1]}`;
+  // Resource-scoped APIs (Assistants, threads, files): the `AzureOpenAI` client's base is `{endpoint}/openai`.
+  return path.startsWith('/openai/') ? `/v1${path.slice('/openai'.length)}` : path;
 }

@@ -2,10 +2,16 @@
 // WebSocket (`/v1/responses`), with the event names and shapes of the openai SDK's types
 // (`openai/resources/realtime/realtime`, `openai/resources/responses/responses`). Realtime answers
 // `session.update` with `session.updated`, each `response.create` with `response.created`, text (or
-// audio) deltas and `response.done` carrying `usage`, and `input_audio_buffer.commit` with
-// `input_audio_buffer.committed` (then, when the session transcribes its input audio, a
-// `conversation.item.input_audio_transcription.completed` with token usage of 40 in, 8 out); Responses answers `response.create` with the
-// Responses stream events ending in `response.completed`. The openai SDK opens Realtime sessions over
+// audio) deltas and `response.done` carrying `usage`. Input audio: `input_audio_buffer.append` fills the
+// session's buffer (its seconds from the input format: PCM16 24 kHz 48,000 bytes a second, G.711 8,000),
+// `input_audio_buffer.commit` (or {@link FakeRealtimeServer.commitNow}, a server-side commit as voice
+// activity detection makes) answers `input_audio_buffer.committed` (an `error` for an empty buffer) and,
+// when the session transcribes its input audio (GA `audio.input.transcription.model`, beta
+// `input_audio_transcription.model`), `conversation.item.input_audio_transcription.completed` with the
+// usage the model is billed by: `{ type: 'duration', seconds }` for `whisper-1` and
+// `gpt-realtime-whisper`, else tokens (17 audio tokens a second of audio, rounded up; 8 out);
+// `input_audio_buffer.clear` answers `input_audio_buffer.cleared`. Responses answers `response.create`
+// with the Responses stream events ending in `response.completed`. The openai SDK opens Realtime sessions over
 // `wss:` only, so the server speaks TLS with a self-signed certificate made with `openssl` (trust it with
 // `tls.setDefaultCACertificates`, or `NODE_EXTRA_CA_CERTS=<certificateFile>` in a child process).
 import { execFileSync } from 'node:child_process';
@@ -55,6 +61,10 @@ export interface FakeRealtimeServer {
   usage: FakeRealtimeUsage;
   /** When set, the server sends `response.created` and deltas but not the final event (a response left in flight). */
   holdFinalEvent: boolean;
+  /** When set, a committed buffer is not transcribed (no `...input_audio_transcription.completed`). */
+  holdTranscription: boolean;
+  /** Commits every session's input audio buffer from the server side, as voice activity detection does. */
+  commitNow(): void;
   /** Closes every session's socket (a server-side close mid-session). */
   dropSessions(): void;
   close(): Promise<void>;
@@ -90,6 +100,18 @@ export function realtimeUsageWire(usage: FakeRealtimeUsage): Record<string, unkn
     },
     output_token_details: { text_tokens: usage.outputTextTokens, audio_tokens: usage.outputAudioTokens },
   };
+}
+
+/** The session's transcription model: GA `audio.input.transcription.model`, beta `input_audio_transcription.model`. */
+function transcriptionModel(session: Record<string, any>): string | undefined {
+  const model = session.audio?.input?.transcription?.model ?? session.input_audio_transcription?.model;
+  return typeof model === 'string' ? model : undefined;
+}
+
+/** Bytes a second of the session's input audio: PCM16 at 24 kHz (the default), or G.711 at 8 kHz. */
+function bytesPerSecond(session: Record<string, any>): number {
+  const format = session.audio?.input?.format?.type ?? session.input_audio_format ?? 'audio/pcm';
+  return format === 'audio/pcm' || format === 'pcm16' ? 48_000 : 8_000;
 }
 
 /** Starts the fake on a free port of 127.0.0.1. */
@@ -130,6 +152,7 @@ export async function startFakeRealtime(options: StartFakeRealtimeOptions = {}):
     http = createHttpServer();
   }
   const sockets = new Set<WebSocket>();
+  const commits = new Set<() => void>();
   const received: FakeRealtimeServer['received'] = [];
   let sessions = 0;
   let responses = 0;
@@ -149,6 +172,10 @@ export async function startFakeRealtime(options: StartFakeRealtimeOptions = {}):
     },
     usage: { ...DEFAULT_REALTIME_USAGE, ...options.usage },
     holdFinalEvent: false,
+    holdTranscription: false,
+    commitNow() {
+      for (const commit of commits) commit();
+    },
     dropSessions() {
       for (const socket of sockets) socket.terminate();
     },
@@ -167,7 +194,14 @@ export async function startFakeRealtime(options: StartFakeRealtimeOptions = {}):
     // Ids count per session: the same session script gets the same ids (example outputs compare equal).
     let sequence = 0;
     const id = (prefix: string) => `${prefix}_fake${++sequence}`;
-    socket.on('close', () => sockets.delete(socket));
+    /** Audio bytes in the session's input buffer (base64-decoded). */
+    let buffered = 0;
+    const commit = () => commitAudio();
+    commits.add(commit);
+    socket.on('close', () => {
+      sockets.delete(socket);
+      commits.delete(commit);
+    });
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const path = url.pathname;
     const send = (event: Record<string, unknown>) => socket.send(JSON.stringify({ event_id: id('event'), ...event }));
@@ -208,8 +242,15 @@ export async function startFakeRealtime(options: StartFakeRealtimeOptions = {}):
             item: { id: id('item'), ...(event.item as object), status: 'completed' },
           });
           return;
+        case 'input_audio_buffer.append':
+          buffered += typeof event.audio === 'string' ? Buffer.from(event.audio, 'base64').byteLength : 0;
+          return;
+        case 'input_audio_buffer.clear':
+          buffered = 0;
+          send({ type: 'input_audio_buffer.cleared' });
+          return;
         case 'input_audio_buffer.commit':
-          commitAudio();
+          commitAudio(event.event_id);
           return;
         case 'response.create':
           answerRealtime(event);
@@ -218,23 +259,42 @@ export async function startFakeRealtime(options: StartFakeRealtimeOptions = {}):
     });
 
     /** Commits the audio buffer; a session with input transcription gets it transcribed, with usage. */
-    function commitAudio(): void {
+    function commitAudio(eventId?: unknown): void {
+      if (buffered === 0) {
+        send({
+          type: 'error',
+          error: {
+            type: 'invalid_request_error',
+            code: 'input_audio_buffer_commit_empty',
+            message: 'Error committing input audio buffer: the buffer is empty.',
+            param: null,
+            event_id: typeof eventId === 'string' ? eventId : null,
+          },
+        });
+        return;
+      }
+      const seconds = buffered / bytesPerSecond(session);
+      buffered = 0;
       const itemId = id('item');
       send({ type: 'input_audio_buffer.committed', previous_item_id: null, item_id: itemId });
-      const audio = session.audio as { input?: { transcription?: { model?: string } } } | undefined;
-      if (!audio?.input?.transcription?.model) return;
+      const model = transcriptionModel(session);
+      if (!model || fake.holdTranscription) return;
+      const audioTokens = Math.ceil(seconds * 17);
       send({
         type: 'conversation.item.input_audio_transcription.completed',
         item_id: itemId,
         content_index: 0,
         transcript: text,
-        usage: {
-          type: 'tokens',
-          input_tokens: 40,
-          output_tokens: 8,
-          total_tokens: 48,
-          input_token_details: { text_tokens: 0, audio_tokens: 40 },
-        },
+        usage:
+          model === 'whisper-1' || model === 'gpt-realtime-whisper'
+            ? { type: 'duration', seconds }
+            : {
+                type: 'tokens',
+                input_tokens: audioTokens,
+                output_tokens: 8,
+                total_tokens: audioTokens + 8,
+                input_token_details: { text_tokens: 0, audio_tokens: audioTokens },
+              },
       });
     }
 

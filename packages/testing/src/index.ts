@@ -22,6 +22,13 @@ export {
   type FakeBedrockUsage,
   startFakeBedrock,
 } from './fake-bedrock-server';
+export { type FakeEntraServer, type FakeEntraTokenRequest, startFakeEntra } from './fake-entra-server';
+export {
+  type FakeGeminiLiveServer,
+  type FakeGeminiLiveUsage,
+  geminiLiveUsageWire,
+  startFakeGeminiLive,
+} from './fake-gemini-live';
 export {
   type FakeGeminiReply,
   type FakeGeminiRequest,
@@ -40,5 +47,13 @@ export {
 } from './fake-realtime-server';
 export { collectGarbageUntil } from './garbage';
 export { type OpenCallThenKillOptions, openCallThenKill } from './killed-process';
+export {
+  type FakeOpenAIBehindMtls,
+  type MtlsProxy,
+  type MtlsProxyRequest,
+  startFakeOpenAIBehindMtls,
+  startMtlsProxy,
+} from './mtls-proxy';
 export { createTestTelemetry, type TestTelemetry, type TestTelemetryOptions } from './telemetry';
+export { createTestCertificates, type TestCertificates } from './test-certificates';
 export type { FakeOpenAIServer, FakeReply, FakeUsage, RecordedRequest, StartFakeOpenAIOptions } from './types';

@@ -70,6 +70,11 @@ export interface StartFakeOpenAIOptions {
    * answers an unknown model (openai-node's `client/errors.ts` example). Default `['unknown-model']`.
    */
   missingModels?: readonly string[];
+  /**
+   * Model ids `GET /v1/models` lists (`models.list()`, free: the mTLS examples' only call). Default none:
+   * the path is not served (404), as before.
+   */
+  listedModels?: readonly string[];
 }
 
 /** A running fake OpenAI server. */

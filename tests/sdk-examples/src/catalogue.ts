@@ -13,6 +13,11 @@ export interface ExampleProgram {
    * this field is removed and the full checks apply.
    */
   knownGap?: string;
+  /**
+   * The example records from a microphone with `ffmpeg` (openai's `recordAudio()`): the run puts a stand-in
+   * `ffmpeg` on PATH (src/fake-ffmpeg.mjs) that "records" one second of a tone until it is stopped.
+   */
+  microphone?: boolean;
   /** The example redraws stdout with terminal cursor methods: runs with the stdout shim (src/terminal-stdout.mjs). */
   terminal?: boolean;
   /**
@@ -37,7 +42,9 @@ export interface ExampleProgram {
   billable?: false;
   /**
    * Variables the example reads for its configuration (all three runs): `{openai}` and `{anthropic}` in a
-   * value become the fake servers' base URLs.
+   * value become the fake servers' base URLs, `{openai-origin}` the fake OpenAI server's origin (an Azure
+   * endpoint), `{entra}` the fake Entra ID server's (an Azure authority host). An empty value removes the
+   * variable the runner would set (e.g. `OPENAI_BASE_URL`, which Azure's clients refuse beside an endpoint).
    */
   env?: Record<string, string>;
 }
@@ -49,6 +56,24 @@ export interface SkippedExample {
 }
 
 const OPENAI = 'openai-node/examples';
+
+/**
+ * `@azure/identity`'s DefaultAzureCredential, signed in with a client secret (its EnvironmentCredential) at
+ * the fake Entra ID server of @genops/testing (TLS; its CA trusted through `NODE_EXTRA_CA_CERTS`), with no
+ * `OPENAI_BASE_URL` (an Azure app has none; the AzureOpenAI client refuses it beside an endpoint). The tenant
+ * is `adfs`: for an AD FS authority MSAL skips Entra's instance discovery, which would go to
+ * login.microsoftonline.com whatever the authority host. `AZURE_OPENAI_ENDPOINT` is the fake OpenAI server;
+ * the deployment is a model GenOps prices.
+ */
+const AZURE_ENTRA: Record<string, string> = {
+  OPENAI_BASE_URL: '',
+  AZURE_TENANT_ID: 'adfs',
+  AZURE_CLIENT_ID: 'genops-test-client',
+  AZURE_CLIENT_SECRET: 'fake-client-secret',
+  AZURE_AUTHORITY_HOST: '{entra}',
+  AZURE_OPENAI_ENDPOINT: '{openai-origin}',
+  AZURE_OPENAI_DEPLOYMENT: 'gpt-4o',
+};
 const ANTHROPIC = 'anthropic-sdk-typescript/examples';
 const VERCEL = 'vercel-ai/examples/ai-functions/src';
 
@@ -74,6 +99,23 @@ export const EXAMPLES: readonly ExampleProgram[] = [
       AWS_BEDROCK_BASE_URL: '{openai}',
     },
     prices: { openai: { 'us.openai.gpt-5.6-sol': { input: 2.5, output: 15 } } },
+  },
+  // Azure OpenAI: `chat.ts` and `responses.ts` use the OpenAI client on Azure's v1 base URL with a bearer token
+  // that `@azure/identity`'s DefaultAzureCredential gets from the fake Entra ID server (AZURE_ENTRA);
+  // `assistants.ts` uses the AzureOpenAI client with an API key and Azure's resource-scoped URLs.
+  ...['chat', 'responses'].map(
+    (name): ExampleProgram => ({ sdk: 'openai-node', file: `${OPENAI}/azure/${name}.ts`, env: AZURE_ENTRA }),
+  ),
+  {
+    sdk: 'openai-node',
+    file: `${OPENAI}/azure/assistants.ts`,
+    env: {
+      OPENAI_BASE_URL: '',
+      AZURE_OPENAI_ENDPOINT: '{openai-origin}',
+      AZURE_OPENAI_API_KEY: 'fake-azure-api-key',
+      AZURE_OPENAI_DEPLOYMENT: 'gpt-4o',
+      OPENAI_API_VERSION: '2024-10-01-preview',
+    },
   },
   { sdk: 'openai-node', file: `${OPENAI}/chat-completions/demo.ts`, tsx: true },
   { sdk: 'openai-node', file: `${OPENAI}/chat-completions/stream.ts` },
@@ -103,6 +145,8 @@ export const EXAMPLES: readonly ExampleProgram[] = [
   ),
   { sdk: 'openai-node', file: `${OPENAI}/audio/text-to-speech.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/audio/audio.ts` },
+  // Records 5 s from "the microphone" (a stand-in ffmpeg), then `audio.transcriptions.create` with whisper-1.
+  { sdk: 'openai-node', file: `${OPENAI}/audio/speech-to-text.ts`, microphone: true },
   {
     sdk: 'openai-node',
     file: `${OPENAI}/fine-tuning/fine-tuning.ts`,
@@ -177,7 +221,6 @@ export const EXAMPLES: readonly ExampleProgram[] = [
   ].map((name): ExampleProgram => ({ sdk: 'vercel-ai', file: `${VERCEL}/${name}.ts` })),
 ];
 
-const SERVER = 'starts a web server or runs in a browser / Next.js route, not a program that ends';
 const SELF_HOSTED =
   'Managed Agents self-hosted environment: needs a provisioned environment id and key (ANTHROPIC_ENVIRONMENT_ID/_KEY) ' +
   "and runs the agent toolset's bash and file tools on this host; the turns it posts go through " +
@@ -185,17 +228,11 @@ const SELF_HOSTED =
 
 /** Vendored examples the suite does not run, with the reason. Every other vendored file is in EXAMPLES. */
 export const SKIPPED: readonly SkippedExample[] = [
-  { file: `${OPENAI}/audio/speech-to-text.ts`, reason: 'records from a microphone (`sox`) before transcribing' },
-  ...['assistants', 'chat', 'responses', 'realtime/websocket', 'realtime/ws'].map((name) => ({
-    file: `${OPENAI}/azure/${name}.ts`,
-    reason: 'AzureOpenAI with Entra ID credentials (@azure/identity) and Azure deployment URLs',
-  })),
-  ...['stream-to-client-browser', 'stream-to-client-express', 'stream-to-client-next', 'stream-to-client-raw'].map(
-    (name) => ({ file: `${OPENAI}/chat-completions/${name}.ts`, reason: SERVER }),
-  ),
-  ...['bun', 'deno', 'node'].map((name) => ({
+  ...['bun', 'deno'].map((name) => ({
     file: `${OPENAI}/mtls/${name}.mjs`,
-    reason: 'mutual TLS with client certificates',
+    reason:
+      `needs the ${name === 'bun' ? 'Bun' : 'Deno'} runtime, which the test machines do not have (GenOps runs on Node); ` +
+      'the same mTLS call through Node is run: mtls/node.mjs (test/mtls-examples.test.ts)',
   })),
   ...['managed-agents-self-hosted-sandbox-worker', 'managed-agents-worker-dispatch'].map((name) => ({
     file: `${ANTHROPIC}/${name}.ts`,
@@ -213,4 +250,65 @@ export const WEBSOCKET_EXAMPLES: readonly ExampleProgram[] = [
   { sdk: 'openai-node', file: `${OPENAI}/realtime/websocket.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/responses/websocket.ts` },
   { sdk: 'openai-node', file: `${OPENAI}/responses/multi-agent-websocket.ts` },
+  // Azure: `OpenAIRealtimeWS.azure()` / `OpenAIRealtimeWebSocket.azure()` on an AzureOpenAI client whose
+  // Entra ID token comes from the fake Entra server; the endpoint is the fake Realtime server.
+  ...['ws', 'websocket'].map(
+    (name): ExampleProgram => ({ sdk: 'openai-node', file: `${OPENAI}/azure/realtime/${name}.ts`, env: AZURE_ENTRA }),
+  ),
+];
+
+/**
+ * Mutual TLS: `mtls/node.mjs` lists models (free) through the npm undici package's `fetch` and an `Agent`
+ * holding a client certificate, against the fake OpenAI server behind a TLS front that requires client
+ * certificates signed by a test CA (test/mtls-examples.test.ts). Run as it is (`node node.mjs`: plain
+ * JavaScript, nothing to compile).
+ */
+export const MTLS_EXAMPLES: readonly ExampleProgram[] = [{ sdk: 'openai-node', file: `${OPENAI}/mtls/node.mjs` }];
+
+/** A server example: started, sent the request its header comment documents, read, then stopped (SIGTERM). */
+export interface ServerExample extends ExampleProgram {
+  /** Who sends the request: a vendored client program (a path under vendor/), or the test itself (`fetch`). */
+  client: string | { fetch: { headers: Record<string, string>; body: string } };
+  /**
+   * `edge`: the file is a Next.js Edge route (a module whose default export takes a `Request` and returns a
+   * `Response`), served on 127.0.0.1:3000 by src/edge-host.mjs, which calls it as Next's Edge runtime does.
+   */
+  host?: 'edge';
+}
+
+/** The bearer secret `stream-to-client-next.ts` requires (at least 32 characters). */
+export const EXAMPLE_AUTH_TOKEN = 'genops-test-example-secret-0123456789abcdef';
+
+/**
+ * The chat-completions stream-to-client servers (test/server-examples.test.ts). They listen on 127.0.0.1:3000,
+ * a fixed port: the test runs them one at a time. `stream-to-client-browser.ts` is the client of the express
+ * one (its header: run with Node, "simulating use in the browser"), so it runs as that server's client.
+ */
+export const SERVER_EXAMPLES: readonly ServerExample[] = [
+  {
+    sdk: 'openai-node',
+    file: `${OPENAI}/chat-completions/stream-to-client-express.ts`,
+    client: `${OPENAI}/chat-completions/stream-to-client-browser.ts`,
+  },
+  {
+    sdk: 'openai-node',
+    file: `${OPENAI}/chat-completions/stream-to-client-raw.ts`,
+    // Its header comment's curl.
+    client: {
+      fetch: { headers: { 'Content-Type': 'text/plain' }, body: 'Can you explain why dogs are better than cats?' },
+    },
+  },
+  {
+    sdk: 'openai-node',
+    file: `${OPENAI}/chat-completions/stream-to-client-next.ts`,
+    host: 'edge',
+    env: { OPENAI_EXAMPLE_AUTH_TOKEN: EXAMPLE_AUTH_TOKEN },
+    // Its header comment's curl, with the bearer secret.
+    client: {
+      fetch: {
+        headers: { Authorization: `Bearer ${EXAMPLE_AUTH_TOKEN}`, 'Content-Type': 'text/plain' },
+        body: 'Can you explain why dogs are better than cats?',
+      },
+    },
+  },
 ];

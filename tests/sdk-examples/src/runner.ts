@@ -21,10 +21,14 @@ export interface FakeUrls {
   openai: string;
   /** The fake Anthropic server's origin, without `/v1`. */
   anthropic: string;
+  /** The fake Entra ID server's origin (`https://127.0.0.1:<port>`), for the examples that sign in with `@azure/identity`. */
+  entra?: string;
 }
 
 export interface ExampleRun {
   exitCode: number | null;
+  /** The signal that ended the process (a server example is stopped with SIGTERM), or null. */
+  signal: NodeJS.Signals | null;
   /** True when the child outlived the timeout and was killed. */
   timedOut: boolean;
   stdout: string;
@@ -35,13 +39,31 @@ export interface ExampleRun {
 
 const PRELOAD_SPANS = fileURLToPath(new URL('./span-file.mjs', import.meta.url));
 const PRELOAD_TERMINAL = fileURLToPath(new URL('./terminal-stdout.mjs', import.meta.url));
+const FAKE_FFMPEG = fileURLToPath(new URL('./fake-ffmpeg.mjs', import.meta.url));
 
 /**
  * Runs one example program, unchanged, as a child process against the fake servers, in a fresh working
  * directory (examples write files there): `node <compiled>` when given its compiled JavaScript (see
  * compile.ts), else `node --import tsx example.ts`. Bounded: killed after `timeoutMs`.
  */
-export async function runExample(
+export function runExample(...args: Parameters<typeof startExample>): Promise<ExampleRun> {
+  return startExample(...args).ended;
+}
+
+/** An example program started (a server, until it is stopped): its output so far, and its end. */
+export interface StartedExample {
+  readonly stdout: string;
+  readonly stderr: string;
+  /** The run, once the process ended (by itself, by `stop()`, or killed at the timeout). */
+  readonly ended: Promise<ExampleRun>;
+  /** Resolves once stdout or stderr matches `pattern`; rejects if the process ends first, or after `waitMs`. */
+  waitForOutput(pattern: RegExp, waitMs: number): Promise<void>;
+  /** Sends `signal` (SIGTERM by default) unless the process already ended; resolves with the run. */
+  stop(signal?: NodeJS.Signals): Promise<ExampleRun>;
+}
+
+/** Starts an example as runExample does, without waiting for its end: for the examples that are servers. */
+export function startExample(
   example: ExampleProgram,
   mode: RunMode,
   urls: FakeUrls,
@@ -49,7 +71,9 @@ export async function runExample(
   compiled?: string,
   /** More environment for the child (e.g. `NODE_EXTRA_CA_CERTS` for a TLS fake). */
   extraEnv: Record<string, string> = {},
-): Promise<ExampleRun> {
+  /** A program that hosts the example (src/edge-host.mjs for a Next.js route): run with the example's path as its argument. */
+  host?: string,
+): StartedExample {
   const cwd = mkdtempSync(join(tmpdir(), 'genops-sdk-example-'));
   const spansFile = join(cwd, '.spans.jsonl');
   writeFileSync(spansFile, '');
@@ -70,11 +94,22 @@ export async function runExample(
   const pricesFile = join(cwd, '.genops.prices.json');
   if (example.prices) writeFileSync(pricesFile, JSON.stringify(example.prices));
 
+  let path = process.env.PATH ?? '';
+  if (example.microphone) {
+    // A stand-in `ffmpeg` first on PATH (a shell wrapper: the node that runs the suite runs the script).
+    const bin = join(cwd, '.bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'ffmpeg'), `#!/bin/sh\nexec "${process.execPath}" "${FAKE_FFMPEG}" "$@"\n`, {
+      mode: 0o755,
+    });
+    path = `${bin}:${path}`;
+  }
+
   const imports = compiled === undefined ? [fileURLToPath(import.meta.resolve('tsx'))] : [];
   if (example.terminal) imports.push(PRELOAD_TERMINAL);
   if (mode !== 'plain') imports.push(PRELOAD_SPANS, fileURLToPath(import.meta.resolve('@genops/core/register')));
   const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
+    PATH: path,
     HOME: cwd,
     NO_COLOR: '1',
     OPENAI_API_KEY: 'sk-test-dummy',
@@ -85,7 +120,11 @@ export async function runExample(
     ...Object.fromEntries(
       Object.entries(example.env ?? {}).map(([name, value]) => [
         name,
-        value.replace('{openai}', urls.openai).replace('{anthropic}', urls.anthropic),
+        value
+          .replace('{openai}', urls.openai)
+          .replace('{openai-origin}', new URL(urls.openai).origin)
+          .replace('{anthropic}', urls.anthropic)
+          .replace('{entra}', urls.entra ?? '{entra}: no fake Entra server in this run'),
       ]),
     ),
     ...extraEnv,
@@ -100,33 +139,102 @@ export async function runExample(
           ...(example.prices ? { GENOPS_PRICES: pricesFile } : {}),
         }),
   };
+  // An empty value in the catalogue removes the variable (Azure's clients refuse OPENAI_BASE_URL beside their endpoint).
+  for (const [name, value] of Object.entries(example.env ?? {})) if (value === '') delete env[name];
   const script = compiled ?? join(PACKAGE_DIR, 'vendor', example.file);
-  const args = [...imports.flatMap((entry) => ['--import', entry]), script, ...(example.args ?? [])];
-  try {
-    const result = await new Promise<Omit<ExampleRun, 'spans'>>((resolve, reject) => {
-      const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      let timedOut = false;
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      const timer = setTimeout(() => {
-        timedOut = true;
-        child.kill('SIGKILL');
-      }, timeoutMs);
-      child.on('error', reject);
-      child.on('close', (exitCode) => {
-        clearTimeout(timer);
-        resolve({ exitCode, timedOut, stdout, stderr });
-      });
+  const args = [
+    ...imports.flatMap((entry) => ['--import', entry]),
+    ...(host === undefined ? [] : [host]),
+    script,
+    ...(example.args ?? []),
+  ];
+  let stdout = '';
+  let stderr = '';
+  let timedOut = false;
+  const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const watchers = new Set<() => void>();
+  const onOutput = () => {
+    for (const watcher of watchers) watcher();
+  };
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    onOutput();
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+    onOutput();
+  });
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, timeoutMs);
+  const ended = new Promise<ExampleRun>((resolve, reject) => {
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      rmSync(cwd, { recursive: true, force: true });
+      reject(error);
     });
-    // The working directory is a fresh temporary one per run: examples that print where they saved a file
-    // print it, so it is replaced here.
-    const stdout = result.stdout.split(cwd).join('<cwd>');
-    return { ...result, stdout, spans: readJsonLines(spansFile) };
-  } finally {
-    rmSync(cwd, { recursive: true, force: true });
-  }
+    child.on('close', (exitCode, signal) => {
+      clearTimeout(timer);
+      onOutput();
+      try {
+        // The working directory is a fresh temporary one per run: examples that print where they saved a
+        // file print it, so it is replaced here.
+        resolve({
+          exitCode,
+          signal,
+          timedOut,
+          stdout: stdout.split(cwd).join('<cwd>'),
+          stderr,
+          spans: readJsonLines(spansFile),
+        });
+      } finally {
+        rmSync(cwd, { recursive: true, force: true });
+      }
+    });
+  });
+  let exited = false;
+  ended.then(
+    () => (exited = true),
+    () => (exited = true),
+  );
+  return {
+    get stdout() {
+      return stdout;
+    },
+    get stderr() {
+      return stderr;
+    },
+    ended,
+    waitForOutput(pattern, waitMs) {
+      return new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (pattern.test(stdout) || pattern.test(stderr)) finish();
+          else if (exited || child.exitCode !== null || child.signalCode !== null)
+            finish(new Error(`the example ended before printing ${pattern}:\n${stdout}\n${stderr.slice(-2000)}`));
+        };
+        const timeout = setTimeout(
+          () =>
+            finish(
+              new Error(`the example did not print ${pattern} in ${waitMs} ms:\n${stdout}\n${stderr.slice(-2000)}`),
+            ),
+          waitMs,
+        );
+        const finish = (error?: Error) => {
+          clearTimeout(timeout);
+          watchers.delete(check);
+          if (error) reject(error);
+          else resolve();
+        };
+        watchers.add(check);
+        check();
+      });
+    },
+    stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return ended;
+    },
+  };
 }
 
 /** The exit status of a run and the tail of its stderr, for an assertion's message. */

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EXAMPLES, SKIPPED, WEBSOCKET_EXAMPLES } from '../src/catalogue';
+import { EXAMPLES, MTLS_EXAMPLES, SERVER_EXAMPLES, SKIPPED, WEBSOCKET_EXAMPLES } from '../src/catalogue';
 import { normaliseOutput, PACKAGE_DIR } from '../src/runner';
 
 const VENDOR = join(PACKAGE_DIR, 'vendor');
@@ -23,6 +23,10 @@ describe('the example catalogue', () => {
     const listed = [
       ...EXAMPLES.map((example) => example.file),
       ...WEBSOCKET_EXAMPLES.map((example) => example.file),
+      ...MTLS_EXAMPLES.map((example) => example.file),
+      ...SERVER_EXAMPLES.map((example) => example.file),
+      // The browser example is the express server's client.
+      ...SERVER_EXAMPLES.flatMap((example) => (typeof example.client === 'string' ? [example.client] : [])),
       ...SKIPPED.map((skipped) => skipped.file),
     ].sort();
     expect(listed).toEqual(vendored);

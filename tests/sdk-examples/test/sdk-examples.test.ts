@@ -2,9 +2,11 @@ import { availableParallelism } from 'node:os';
 import { checkCompliance } from '@genops/conformance';
 import {
   type FakeAnthropicServer,
+  type FakeEntraServer,
   type FakeOpenAIServer,
   type RecordedRequest,
   startFakeAnthropic,
+  startFakeEntra,
   startFakeOpenAI,
 } from '@genops/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,11 +46,14 @@ interface Slot {
 }
 
 const slots: Slot[] = [];
+/** The Entra ID token endpoint the Azure examples sign in at (one for every slot: it only hands out tokens). */
+let entra: FakeEntraServer;
 const results = new Map<ExampleProgram, Promise<ExampleRuns>>();
 
 beforeAll(async () => {
   // The examples' TypeScript is compiled once here (but for those that run under tsx), not on every run.
   const compiled = await compileExamples(EXAMPLES.filter((example) => !example.tsx));
+  entra = await startFakeEntra();
   // Tools are answered with a tool call, as a model would (tools.ts asserts it; toolRunner examples loop once).
   for (let i = 0; i < Math.min(CONCURRENCY, EXAMPLES.length); i++)
     slots.push({ openai: await startFakeOpenAI(), anthropic: await startFakeAnthropic({ answerTools: true }) });
@@ -78,6 +83,7 @@ afterAll(async () => {
     await slot.openai.close();
     await slot.anthropic.close();
   }
+  await entra?.close();
 });
 
 async function runAll(slot: Slot, example: ExampleProgram, compiled: string | undefined): Promise<ExampleRuns> {
@@ -85,8 +91,10 @@ async function runAll(slot: Slot, example: ExampleProgram, compiled: string | un
   for (const mode of ['plain', 'governed', 'tiny-budget'] as const) {
     slot.openai.reset();
     slot.anthropic.requests.length = 0;
-    const urls = { openai: slot.openai.url, anthropic: slot.anthropic.url };
-    const result = await runExample(example, mode, urls, PER_RUN_TIMEOUT_MS, compiled);
+    const urls = { openai: slot.openai.url, anthropic: slot.anthropic.url, entra: entra.authorityHost };
+    const result = await runExample(example, mode, urls, PER_RUN_TIMEOUT_MS, compiled, {
+      NODE_EXTRA_CA_CERTS: entra.caFile,
+    });
     runs[mode] = { ...result, billable: [...slot.openai.requests, ...slot.anthropic.requests].filter(isBillable) };
   }
   return runs as ExampleRuns;
@@ -110,6 +118,11 @@ describe('the SDKs’ own example programs, run unchanged', () => {
           return;
         }
         expect(plain.billable.length, 'the example makes no billable request against the fake').toBeGreaterThan(0);
+        if (example.env?.AZURE_AUTHORITY_HOST !== undefined)
+          for (const request of [...plain.billable, ...governed.billable])
+            expect(request.headers.authorization, 'signed in at the fake Entra ID server').toBe(
+              `Bearer ${entra.accessToken}`,
+            );
 
         expect(governed.exitCode, describeRun(governed)).toBe(0);
         expect(normaliseOutput(governed.stdout)).toBe(normaliseOutput(plain.stdout));

@@ -11,6 +11,21 @@ export {
 } from '../adapters';
 // The governed model call whose request is being made, if any (one context lookup).
 export { currentGovernedCall } from '../egress/egress-state';
+// Anthropic Managed Agents turns: shared by the Anthropic adapter and egress (one registry per process).
+export {
+  type AgentInfo,
+  addUsage,
+  agentOfReference,
+  agentReferenceOf,
+  describeAgentTurn,
+  knownAgent,
+  knownSessionAgent,
+  onSessionEvent,
+  openAgentTurn,
+  rememberAgent,
+  rememberSession,
+  startsTurn,
+} from '../egress/managed-agents';
 // Realtime / Responses-over-WebSocket sessions governed per response (the openai adapter's governRealtime).
 export {
   asGovernedHandshake,

@@ -1,9 +1,11 @@
 // WebSocket sessions to a provider host (Realtime, Responses over a WebSocket), outside a governed unit:
 // refused under `deny` before the handshake is sent; governed per response under `govern` (a session GenOps
-// cannot read, Gemini Live, is reported); reported under `warn` (stderr once per endpoint, one span per
-// session flagged ungoverned, from the handshake to the close). Both clients Node apps use: undici's global `WebSocket`
-// (through the global dispatcher) and the `ws` package (through node:http). The server is a `ws` server
-// that answers a Realtime-style `response.create` with `response.done`.
+// cannot read, Lyria's BidiGenerateMusic, is reported); reported under `warn` (stderr once per endpoint, one span
+// per session flagged ungoverned, from the handshake to the close). The clients Node apps use: undici's global
+// `WebSocket` and the `undici` package's own `WebSocket` class (both through the global dispatcher), and the
+// `ws` package (through node:http). The server is a `ws` server that answers a Realtime-style
+// `response.create` with `response.done`. Gemini Live sessions: provider-google's live-egress.test.ts.
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocketClient, { WebSocketServer } from 'ws';
@@ -57,10 +59,16 @@ function init(mode: 'govern' | 'deny' | 'warn') {
 
 const url = () => `ws://${origin}/v1/realtime?model=gpt-realtime`;
 
+/** The `undici` package's own WebSocket class (not the global one), read after GenOps.init(). */
+const undiciPackage = () => createRequire(import.meta.url)('undici') as { WebSocket: typeof WebSocket };
+
 /** A session with the global (undici) WebSocket: one response.create, then close; resolves with what it saw. */
-function undiciSession(address = url()): Promise<{ events: string[]; error: boolean }> {
+function undiciSession(
+  address = url(),
+  Socket: typeof WebSocket = WebSocket,
+): Promise<{ events: string[]; error: boolean }> {
   return new Promise((resolve) => {
-    const socket = new WebSocket(address);
+    const socket = new Socket(address);
     const events: string[] = [];
     let error = false;
     socket.addEventListener('open', () => socket.send(JSON.stringify({ type: 'response.create' })));
@@ -96,8 +104,12 @@ async function settled(count: number) {
     await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
+/** The same session with the `undici` package's WebSocket class. */
+const undiciPackageSession = (address = url()) => undiciSession(address, undiciPackage().WebSocket);
+
 describe.each([
   ['the global WebSocket (undici)', undiciSession],
+  ["the undici package's WebSocket", undiciPackageSession],
   ['the ws package (node:http)', wsSession],
 ] as const)('a Realtime session with %s', (_name, session) => {
   it('deny: refused before the handshake is sent; the client sees an error and a close', async () => {
@@ -150,9 +162,9 @@ describe.each([
     expect(unit?.attributes['genops.policy.result']).toBe('ALLOWED');
   });
 
-  it('govern: a session GenOps cannot read (Gemini Live) is still reported, not silent', async () => {
+  it('govern: a session GenOps cannot read (Lyria music) is still reported, not silent', async () => {
     init('govern');
-    const path = '/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent';
+    const path = '/ws/google.ai.generativelanguage.v1alpha.GenerativeService.BidiGenerateMusic';
     const { lines } = await captureStderr(async () => {
       await session(`ws://${origin}${path}`);
     });
@@ -169,5 +181,32 @@ describe('a Realtime session refused under deny (ws package)', () => {
     expect(result.error?.name).toBe('PolicyViolationError');
     expect(result.error?.message).toContain('WebSocket session (Realtime)');
     expect(result.error?.message).toContain("egress: 'warn'");
+  });
+});
+
+describe("the undici package's WebSocket under govern", () => {
+  it('is the original class again once GenOps shuts down, and the global WebSocket is untouched by it', async () => {
+    const original = undiciPackage().WebSocket;
+    const handle = init('govern');
+    const governed = undiciPackage().WebSocket;
+    expect(governed).not.toBe(original);
+    expect(governed).not.toBe(globalThis.WebSocket);
+    // Same class to the app: statics and instanceof.
+    expect(governed.OPEN).toBe(original.OPEN);
+    expect(governed.prototype).toBe(original.prototype);
+    await handle.shutdown();
+    expect(undiciPackage().WebSocket).toBe(original);
+  });
+
+  it('a class captured before GenOps.init() is not governed but reported: stderr and an ungoverned span', async () => {
+    const captured = undiciPackage().WebSocket;
+    init('govern');
+    const { lines } = await captureStderr(async () => {
+      expect((await undiciSession(url(), captured)).events).toEqual(['session.created', 'response.done']);
+    });
+    expect(lines.filter((line) => line.includes('WebSocket session (Realtime)'))).toHaveLength(1);
+    await settled(1);
+    expect(setup.spans()).toHaveLength(1);
+    expect(setup.spans()[0]?.attributes['genops.egress.ungoverned']).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { describeWireRequest, endpointFor } from './endpoints';
+import { agentsPathOf, describeWireRequest, endpointFor } from './endpoints';
 import { HostTable, normalizeHostOption } from './hosts';
+import { agentWriteIsFree } from './managed-agents-wire';
 import { resolveEgress } from './options';
 import { objectAfter } from './response-observer';
 
@@ -98,7 +99,7 @@ describe('endpoint from the URL path', () => {
       expect(endpointFor('POST', path)).toMatchObject({ wire: 'unknown' });
   });
 
-  it('leaves Anthropic Managed Agents set-up alone and governs a user event sent to a session', () => {
+  it('leaves Anthropic Managed Agents set-up alone; session writes are decided by their body', () => {
     for (const path of [
       '/v1/agents?beta=true',
       '/v1/agents/agent_1/archive',
@@ -106,15 +107,51 @@ describe('endpoint from the URL path', () => {
       '/v1/environments/env_1/work/work_1/heartbeat',
       '/v1/vaults/vlt_1/credentials',
       '/v1/skills',
-      '/v1/sessions?beta=true',
       '/v1/sessions/sesn_1/archive',
     ])
       expect(endpointFor('POST', path), path).toBeUndefined();
-    // A session's events run an agent turn; Mistral's `/v1/agents/completions` is a model call.
-    expect(endpointFor('POST', '/v1/sessions/sesn_1/events?beta=true')).toMatchObject({ wire: 'unknown' });
+    // Creating a session and sending it events run an agent turn when the body carries a user event.
+    expect(endpointFor('POST', '/v1/sessions?beta=true')).toMatchObject({ wire: 'anthropic-agents', agentTurn: {} });
+    expect(endpointFor('POST', '/v1/sessions/sesn_1/events?beta=true')).toMatchObject({
+      wire: 'anthropic-agents',
+      agentTurn: { sessionId: 'sesn_1' },
+    });
+    // Mistral's `/v1/agents/completions` is a model call.
     expect(endpointFor('POST', '/v1/agents/completions')).toMatchObject({ wire: 'openai-chat' });
     // A look-alike resource name is not set-up.
     expect(endpointFor('POST', '/v1/agentsx')).toMatchObject({ wire: 'unknown' });
+  });
+
+  it('reads Managed Agents resource paths (ids, a base path, the query)', () => {
+    expect(agentsPathOf('/v1/agents')).toEqual({ kind: 'agent' });
+    expect(agentsPathOf('/v1/agents/agent_1?beta=true')).toEqual({ kind: 'agent' });
+    expect(agentsPathOf('/v1/agents/agent_1/versions')).toBeUndefined();
+    expect(agentsPathOf('/v1/agents/completions')).toBeUndefined();
+    expect(agentsPathOf('/proxy/v1/sessions?beta=true')).toEqual({ kind: 'session', sessionId: undefined });
+    expect(agentsPathOf('/v1/sessions/sesn_1')).toEqual({ kind: 'session', sessionId: 'sesn_1' });
+    expect(agentsPathOf('/v1/sessions/sesn_1/events')).toEqual({ kind: 'events', sessionId: 'sesn_1' });
+    expect(agentsPathOf('/v1/sessions/sesn_1/events/stream?beta=true')).toEqual({
+      kind: 'events',
+      sessionId: 'sesn_1',
+    });
+    expect(agentsPathOf('/v1/sessions/sesn_1/resources')).toBeUndefined();
+    expect(agentsPathOf('/v1/sessionsx')).toBeUndefined();
+    expect(agentsPathOf('/v1/chat/completions')).toBeUndefined();
+  });
+
+  it('a session write bills nothing only when its parsed body starts no turn', () => {
+    const create = endpointFor('POST', '/v1/sessions')!;
+    const send = endpointFor('POST', '/v1/sessions/sesn_1/events')!;
+    const message = { type: 'user.message', content: [{ type: 'text', text: 'hi' }] };
+    expect(agentWriteIsFree(create, { agent: 'agent_1', environment_id: 'env_1' })).toBe(true);
+    expect(agentWriteIsFree(create, { agent: 'agent_1', initial_events: [] })).toBe(true);
+    expect(agentWriteIsFree(create, { agent: 'agent_1', initial_events: [message] })).toBe(false);
+    expect(agentWriteIsFree(send, { events: [{ type: 'user.interrupt' }] })).toBe(true);
+    expect(agentWriteIsFree(send, { events: [{ type: 'user.interrupt' }, message] })).toBe(false);
+    expect(agentWriteIsFree(send, { events: [{ type: 'user.tool_confirmation', result: 'allow' }] })).toBe(false);
+    // Unreadable (not JSON, too large): governed, never free.
+    expect(agentWriteIsFree(create, undefined)).toBe(false);
+    expect(agentWriteIsFree(endpointFor('POST', '/v1/messages')!, {})).toBe(false);
   });
 
   it('takes the model from the path where the API puts it there', () => {

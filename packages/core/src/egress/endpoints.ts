@@ -16,6 +16,8 @@ export type Wire =
   | 'cohere-v1'
   | 'bedrock-converse'
   | 'bedrock-invoke'
+  /** Anthropic Managed Agents: session objects and session events (managed-agents-wire.ts). */
+  | 'anthropic-agents'
   /** A POST GenOps cannot read (an image, audio, file or batch endpoint): governed at the reservation. */
   | 'unknown';
 
@@ -28,6 +30,12 @@ export interface Endpoint {
   pathModel?: string | undefined;
   /** The stream flag, when the API puts it in the path (`:streamGenerateContent`, `converse-stream`). */
   pathStream?: boolean;
+  /**
+   * An Anthropic Managed Agents write whose body decides whether it runs an agent turn: a session
+   * created with `initial_events` (no `sessionId`), or events sent to session `sessionId`. A body that
+   * starts no turn bills nothing and passes untouched (see managed-agents-wire.ts).
+   */
+  agentTurn?: { sessionId?: string };
 }
 
 /** POST endpoints that bill nothing themselves: counting tokens, uploads, moderation, cancelling. */
@@ -59,14 +67,15 @@ const MANAGED_AGENTS_RESOURCES = ['/v1/agents', '/v1/environments', '/v1/vaults'
 
 /**
  * Anthropic Managed Agents set-up: creating and editing agents, environments (and a self-hosted
- * environment's work items), vaults, skills and sessions bills nothing. A user event sent to a session
- * (`POST /v1/sessions/{id}/events`) runs an agent turn and bills: it is not free. A session created with
- * `initial_events` runs one too, which the path cannot tell: the Anthropic adapter governs that call;
- * egress alone lets it pass (docs/egress.md). `/completions` under `/v1/agents` (Mistral's agents API)
- * is a model call, not set-up.
+ * environment's work items), vaults, skills and sessions bills nothing. Creating a session
+ * (`POST /v1/sessions`) and sending a session events (`POST /v1/sessions/{id}/events`) run an agent
+ * turn when the body carries a user event: the path cannot tell, so they are not set-up here but
+ * endpoints whose body decides ({@link agentsPathOf}). `/completions` under `/v1/agents` (Mistral's
+ * agents API) is a model call, not set-up.
  */
 function isManagedAgentsSetup(path: string): boolean {
   if (path.endsWith('/events') || path.endsWith('/completions')) return false;
+  if (path.endsWith(SESSIONS)) return false;
   for (const resource of MANAGED_AGENTS_RESOURCES) {
     const at = path.indexOf(resource);
     if (at < 0) continue;
@@ -74,6 +83,47 @@ function isManagedAgentsSetup(path: string): boolean {
     if (Number.isNaN(next) || next === 47 /* '/' */) return true;
   }
   return false;
+}
+
+const SESSIONS = '/v1/sessions';
+const AGENTS = '/v1/agents';
+
+/** A Managed Agents resource path, as egress reads it. */
+export type AgentsPath =
+  /** `/v1/agents` or `/v1/agents/{id}`: an agent object answers. */
+  | { kind: 'agent' }
+  /** `/v1/sessions` or `/v1/sessions/{id}`: a session object answers. */
+  | { kind: 'session'; sessionId: string | undefined }
+  /** `/v1/sessions/{id}/events` (send, list) or `/v1/sessions/{id}/events/stream`. */
+  | { kind: 'events'; sessionId: string };
+
+/**
+ * The Managed Agents resource of `rawPath` (with its query; any base path before `/v1`), or `undefined`.
+ * Plain string checks: ids are the segments after the resource.
+ */
+export function agentsPathOf(rawPath: string): AgentsPath | undefined {
+  const query = rawPath.indexOf('?');
+  const path = query >= 0 ? rawPath.slice(0, query) : rawPath;
+  const sessions = path.indexOf(SESSIONS);
+  if (sessions >= 0) {
+    const rest = path.slice(sessions + SESSIONS.length);
+    if (rest === '' || rest === '/') return { kind: 'session', sessionId: undefined };
+    if (rest.charCodeAt(0) !== 47 /* '/' */) return undefined;
+    const parts = rest.slice(1).split('/', 4);
+    const sessionId = parts[0]!;
+    if (sessionId === '') return undefined;
+    if (parts.length === 1) return { kind: 'session', sessionId };
+    if (parts[1] === 'events' && (parts.length === 2 || (parts.length === 3 && parts[2] === 'stream')))
+      return { kind: 'events', sessionId };
+    return undefined;
+  }
+  const agents = path.indexOf(AGENTS);
+  if (agents < 0) return undefined;
+  const rest = path.slice(agents + AGENTS.length);
+  if (rest === '' || rest === '/') return { kind: 'agent' };
+  // Mistral's `/v1/agents/completions` is a model call, not an agent.
+  if (rest === '/completions') return undefined;
+  return rest.charCodeAt(0) === 47 && rest.indexOf('/', 1) < 0 ? { kind: 'agent' } : undefined;
 }
 
 /** Gemini API / Vertex AI methods (`...:{method}`, lower case) that bill. */
@@ -104,6 +154,18 @@ export function endpointFor(method: string, rawPath: string): Endpoint | undefin
   const path = (query >= 0 ? rawPath.slice(0, query) : rawPath).toLowerCase();
   const original = query >= 0 ? rawPath.slice(0, query) : rawPath;
   if (isFreeWrite(path)) return undefined;
+  if (path.endsWith(SESSIONS) || path.endsWith('/events')) {
+    const agents = agentsPathOf(original);
+    if (agents?.kind === 'session' && agents.sessionId === undefined)
+      return { wire: 'anthropic-agents', operation: 'chat', provider: 'anthropic', agentTurn: {} };
+    if (agents?.kind === 'events')
+      return {
+        wire: 'anthropic-agents',
+        operation: 'chat',
+        provider: 'anthropic',
+        agentTurn: { sessionId: agents.sessionId },
+      };
+  }
 
   // Gemini API and Vertex AI: .../models/{model}:{method}
   const colon = path.lastIndexOf(':');

@@ -8,6 +8,7 @@ import type { Governor } from '../governor';
 import type { CallOutcome, GovernedCall } from '../pipeline/types';
 import type { GovernedRequest } from '../types';
 import { describeWireRequest, type Endpoint, isObject } from './endpoints';
+import { governAgentWrite } from './managed-agents-wire';
 import { ResponseObserver } from './response-observer';
 import { type DispatchHandler, type UnitSink, WireHandler } from './wire-handler';
 
@@ -71,7 +72,8 @@ export interface WireRewrite {
 
 /** A request that governance let through and that was dispatched. */
 export interface GovernedWire {
-  call: GovernedCall;
+  /** `undefined` for a request that bills nothing after all (a Managed Agents write that starts no turn). */
+  call: GovernedCall | undefined;
   /** Resolves once the unit is settled (the response ended or failed, and the settlement was recorded). */
   settled: Promise<void>;
 }
@@ -89,14 +91,9 @@ export async function governWire(
 ): Promise<GovernedWire> {
   const { options } = request;
   let body = request.body;
-  let json: unknown;
-  if (body.complete && body.buffer.byteLength > 0) {
-    try {
-      json = JSON.parse(body.buffer.toString('utf8'));
-    } catch {
-      json = undefined;
-    }
-  }
+  let json = parseWireJson(body);
+  // Anthropic Managed Agents: the body decides whether a session write runs an agent turn.
+  if (request.endpoint.agentTurn) return governAgentWrite(governor, request, json, body, handler, dispatch);
   const rewritten = request.rewrite && isObject(json) ? request.rewrite(json, body.buffer) : undefined;
   if (rewritten) {
     json = rewritten.json;
@@ -138,6 +135,16 @@ export async function governWire(
     },
   });
   return { call, settled };
+}
+
+/** The JSON body of a request read whole, or `undefined` (not JSON, read in part, empty). */
+export function parseWireJson(body: WireBody): unknown {
+  if (!body.complete || body.buffer.byteLength === 0) return undefined;
+  try {
+    return JSON.parse(body.buffer.toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The reader of a response to `endpoint`: usage from the JSON body or the stream's events. */

@@ -15,6 +15,7 @@ import { safely } from '../adapter/safely';
 import type { Governor } from '../governor';
 import { denialOf, type EgressState, type EgressTarget, warnUngoverned } from './egress-state';
 import { describeWireRequest } from './endpoints';
+import { agentWriteIsFree, describeWireTurn } from './managed-agents-wire';
 import { ResponseObserver } from './response-observer';
 import { isWebSocketHandshake, onHttpWebSocket } from './websocket-egress';
 import type { UnitSink } from './wire-handler';
@@ -224,14 +225,29 @@ function holdForGovernance(
         json = undefined;
       }
     }
-    const described = describeWireRequest(
-      target.endpoint,
-      target.provider,
-      json,
-      bytes,
-      bytes <= state.maxBodyBytes ? () => body.toString('utf8') : undefined,
-      target.server,
-    );
+    if (bytes <= state.maxBodyBytes && agentWriteIsFree(target.endpoint, json)) {
+      // A Managed Agents write that starts no turn bills nothing: sent as written, untracked.
+      delete held.write;
+      delete held.end;
+      delete held.flushHeaders;
+      request.end(body, () => {
+        for (const callback of callbacks) callback();
+        endCallback?.();
+      });
+      return;
+    }
+    // A Managed Agents turn (its usage is on the session's event stream, which node:http egress does
+    // not read) settles at its reservation, flagged incomplete.
+    const described = target.endpoint.agentTurn
+      ? describeWireTurn(governor, target.endpoint, json, target.server)
+      : describeWireRequest(
+          target.endpoint,
+          target.provider,
+          json,
+          bytes,
+          bytes <= state.maxBodyBytes ? () => body.toString('utf8') : undefined,
+          target.server,
+        );
     // Headers may be stored already: the body is sent as written (no downgrade edit).
     described.editable = {};
     try {

@@ -5,7 +5,15 @@ import { GovernanceError } from '../errors/governance-error';
 import type { Governor } from '../governor';
 import { denialOf, type EgressState, type EgressTarget, warnUngoverned } from './egress-state';
 import { endpointFor } from './endpoints';
-import { type Dispatch, type DispatchOptions, governWire, type WireBody, wireObserver } from './govern-wire';
+import {
+  type Dispatch,
+  type DispatchOptions,
+  governWire,
+  parseWireJson,
+  type WireBody,
+  wireObserver,
+} from './govern-wire';
+import { agentWriteIsFree, watchAgents } from './managed-agents-wire';
 import { reportWebSocketSession, WebSocketHandler, websocketDenial, websocketTarget } from './websocket-egress';
 import { type DispatchController, type DispatchHandler, WireHandler } from './wire-handler';
 
@@ -20,10 +28,15 @@ export function egressInterceptor(state: EgressState): (dispatch: Dispatch) => D
       };
       if (options.upgrade === 'websocket') return websocketDispatch(state, options, handler, forward);
       const target = state.target(options.origin, options.method, options.path);
-      // Not a provider, a governed call's own request, or a read that bills nothing: untouched.
-      if (target === undefined) return forward(options, handler);
+      // Not a provider, a governed call's own request, or a read that bills nothing: untouched (a
+      // Managed Agents answer is read as it passes: managed-agents-wire.ts).
+      if (target === undefined) return forward(options, watchAgents(state, options, handler));
       const governor = state.governor();
       if (!governor) return forward(options, handler);
+      if (target.endpoint.agentTurn && state.mode !== 'govern') {
+        void agentWriteByBody(state, governor, target, options, handler, forward);
+        return true;
+      }
       if (state.mode === 'deny') {
         respondWithDenial(handler, denialOf(target));
         return true;
@@ -63,13 +76,8 @@ async function governFromWire(
   handler: DispatchHandler,
   dispatch: Dispatch,
 ): Promise<void> {
-  let body: WireBody;
-  try {
-    body = await readRequestBody(options.body, state.maxBodyBytes);
-  } catch (error) {
-    handler.onResponseError?.(inertController(), error as Error);
-    return;
-  }
+  const body = await bodyOrError(options, state, handler);
+  if (!body) return;
   try {
     await governWire(
       governor,
@@ -89,6 +97,43 @@ async function governFromWire(
     // SDK and framework retry layers see a final 402/403/429 instead of a connection error to retry.
     if (GovernanceError.isInstance(error)) respondWithDenial(handler, error);
     else handler.onResponseError?.(inertController(), error as Error);
+  }
+}
+
+/**
+ * `deny` and `warn` modes: a Managed Agents session write is refused or reported only when its body
+ * starts an agent turn (or cannot be read); one that starts none passes untouched.
+ */
+async function agentWriteByBody(
+  state: EgressState,
+  governor: Governor,
+  target: EgressTarget,
+  options: DispatchOptions,
+  handler: DispatchHandler,
+  forward: Dispatch,
+): Promise<void> {
+  const body = await bodyOrError(options, state, handler);
+  if (!body) return;
+  const sent = { ...options, body: body.replay };
+  if (agentWriteIsFree(target.endpoint, parseWireJson(body))) forward(sent, watchAgents(state, sent, handler));
+  else if (state.mode === 'deny') respondWithDenial(handler, denialOf(target));
+  else {
+    const sink = warnUngoverned(state, governor, target);
+    forward(sent, new WireHandler(handler, sink, wireObserver(target.endpoint, state.maxBodyBytes)));
+  }
+}
+
+/** The request's body as read, or `undefined` once the caller's handler got the error reading it. */
+async function bodyOrError(
+  options: DispatchOptions,
+  state: EgressState,
+  handler: DispatchHandler,
+): Promise<WireBody | undefined> {
+  try {
+    return await readRequestBody(options.body, state.maxBodyBytes);
+  } catch (error) {
+    handler.onResponseError?.(inertController(), error as Error);
+    return undefined;
   }
 }
 

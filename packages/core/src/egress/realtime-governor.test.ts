@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocketClient, { WebSocketServer } from 'ws';
 import { useCoreTestSetup } from '../test-support/core-test-setup';
 import { usageFromRealtime } from './realtime-governor';
+import { base64Bytes, bytesPerSecondOf, transcriptionModelIn, usageFromTranscription } from './realtime-transcription';
 
 const setup = useCoreTestSetup();
 let server: WebSocketServer;
@@ -82,6 +83,89 @@ describe('the realtime governor on a ws client', () => {
     socket.on('error', () => {});
     socket.terminate();
     await closed(socket);
+  });
+});
+
+describe('input audio transcription on a ws client', () => {
+  it('an append too large to parse is still admitted as audio: refused by a budget with no room for it, not sent', async () => {
+    received = [];
+    // gpt-4o-transcribe: one 15-second chunk reserves $0.0218; the budget has room for it, not for more.
+    setup.init({ egress: { mode: 'govern', hosts: [origin] }, dailyBudgetLimit: 0.03 });
+    const socket = new WebSocketClient(`ws://${origin}/v1/realtime?model=gpt-realtime`);
+    await new Promise((resolve) => socket.on('open', resolve));
+    const errors: string[] = [];
+    socket.on('message', (data) => {
+      const event = JSON.parse(String(data));
+      if (event.type === 'error') errors.push(event.error.type);
+    });
+    socket.send(
+      JSON.stringify({
+        type: 'session.update',
+        session: { audio: { input: { transcription: { model: 'gpt-4o-transcribe' } } } },
+      }),
+    );
+    // 3.75 MB of PCM16 (78 s) as a 5 MB binary frame: beyond what the governor parses.
+    const big = Buffer.from(
+      JSON.stringify({ type: 'input_audio_buffer.append', audio: Buffer.alloc(3_750_000).toString('base64') }),
+    );
+    expect(big.byteLength).toBeGreaterThan(4 * 1024 * 1024);
+    socket.send(big);
+    socket.send(JSON.stringify({ type: 'done' }));
+    await closed(socket);
+    expect(received).toEqual(['session.update', 'done']);
+    expect(errors).toEqual(['genops_governance_error']);
+  });
+});
+
+describe('transcription wire helpers', () => {
+  it('base64Bytes: decoded length from the text, padding included', () => {
+    for (const size of [0, 1, 2, 3, 4, 4_800, 4_801, 4_802])
+      expect(base64Bytes(Buffer.alloc(size).toString('base64'))).toBe(size);
+  });
+
+  it('bytesPerSecondOf: GA and beta formats; an unknown one counts as the slowest', () => {
+    expect(bytesPerSecondOf({ type: 'audio/pcm', rate: 24000 })).toBe(48_000);
+    expect(bytesPerSecondOf({ type: 'audio/pcm' })).toBe(48_000);
+    expect(bytesPerSecondOf({ type: 'audio/pcmu' })).toBe(8_000);
+    expect(bytesPerSecondOf({ type: 'audio/pcma' })).toBe(8_000);
+    expect(bytesPerSecondOf('pcm16')).toBe(48_000);
+    expect(bytesPerSecondOf('g711_ulaw')).toBe(8_000);
+    expect(bytesPerSecondOf('opus')).toBe(8_000);
+  });
+
+  it('transcriptionModelIn: GA and beta settings, null turns it off, settings without a model say nothing of it', () => {
+    expect(transcriptionModelIn({ audio: { input: { transcription: { model: 'gpt-4o-transcribe' } } } })).toBe(
+      'gpt-4o-transcribe',
+    );
+    expect(transcriptionModelIn({ input_audio_transcription: { model: 'whisper-1' } })).toBe('whisper-1');
+    expect(transcriptionModelIn({ audio: { input: { transcription: null } } })).toBeNull();
+    expect(transcriptionModelIn({ input_audio_transcription: null })).toBeNull();
+    expect(transcriptionModelIn({ audio: { input: { transcription: { language: 'fr' } } } })).toBeUndefined();
+    expect(transcriptionModelIn({ audio: { input: { format: { type: 'audio/pcm' } } } })).toBeUndefined();
+  });
+
+  it('usageFromTranscription: tokens (audio at the audio rate; all audio without details) or seconds', () => {
+    expect(
+      usageFromTranscription({
+        type: 'tokens',
+        input_tokens: 50,
+        output_tokens: 8,
+        total_tokens: 58,
+        input_token_details: { text_tokens: 10, audio_tokens: 40 },
+      }),
+    ).toMatchObject({ inputTokens: 50, outputTokens: 8, audioInputTokens: 40 });
+    expect(usageFromTranscription({ type: 'tokens', input_tokens: 30, output_tokens: 5 })).toMatchObject({
+      inputTokens: 30,
+      outputTokens: 5,
+      audioInputTokens: 30,
+    });
+    expect(usageFromTranscription({ type: 'duration', seconds: 2.5 })).toMatchObject({
+      inputTokens: 0,
+      outputTokens: 0,
+      audioInputSeconds: 2.5,
+    });
+    expect(usageFromTranscription({ type: 'tokens' })).toBeUndefined();
+    expect(usageFromTranscription(null)).toBeUndefined();
   });
 });
 

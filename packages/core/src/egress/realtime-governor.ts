@@ -7,7 +7,7 @@
 // reservation, flagged incomplete. The transports (the `ws` package's WebSocket, undici's global
 // WebSocket) are bound in `realtime-socket.ts`; this file knows events, not sockets.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { context, diag, type Span, SpanKind, trace } from '@opentelemetry/api';
+import { type Context, context, diag, type Span, SpanKind, trace } from '@opentelemetry/api';
 import { GovernanceError } from '../errors/governance-error';
 import type { Governor } from '../governor';
 import type { GovernedCall } from '../pipeline/types';
@@ -26,6 +26,13 @@ import type { GovernedRequest } from '../types';
 import { usageFromOpenAIResponses } from '../usage/wire-usage';
 import { UNGOVERNED_ATTRIBUTE } from './egress-state';
 import { isObject } from './endpoints';
+import {
+  type AudioVerdict,
+  base64Bytes,
+  CHUNK_SECONDS,
+  RealtimeTranscription,
+  transcriptionModelIn,
+} from './realtime-transcription';
 
 /**
  * The span attribute that marks a governed WebSocket session's span (parent of its responses' units), with
@@ -70,7 +77,10 @@ const SERVER_EVENTS = [
   'response.failed',
   'session.created',
   'session.updated',
+  'input_audio_buffer.committed',
+  'input_audio_buffer.cleared',
   'input_audio_transcription.completed',
+  'input_audio_transcription.failed',
   '"error"',
 ];
 
@@ -91,8 +101,6 @@ export function insideGovernedHandshake(): boolean {
 interface SessionConfig {
   model?: string;
   maxOutputTokens?: number;
-  /** The input audio transcription model, when the session transcribes. */
-  transcriptionModel?: string;
 }
 
 /** A `response.create` forwarded, waiting for its `response.created`. */
@@ -119,6 +127,48 @@ function frameBytes(data: unknown): number {
   if (typeof data === 'string') return Buffer.byteLength(data, 'utf8');
   if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
   return 0;
+}
+
+/** Whether a client event ends the input audio buffer: `input_audio_buffer.commit` or `.clear`. */
+function bufferEnd(event: Record<string, unknown> | undefined): 'commit' | 'clear' | undefined {
+  if (event?.type === 'input_audio_buffer.commit') return 'commit';
+  if (event?.type === 'input_audio_buffer.clear') return 'clear';
+  return undefined;
+}
+
+/** An `input_audio_buffer.append` frame: its audio bytes and event id. */
+interface AppendedAudio {
+  bytes: number;
+  eventId?: string | undefined;
+}
+
+/**
+ * The audio of an `input_audio_buffer.append` frame, or undefined for any other frame. A frame too large
+ * to parse counts as an append when it names the event (base64 audio cannot contain the name), its audio
+ * bounded by three quarters of its bytes.
+ */
+function appendedAudio(data: unknown, text: string | undefined): AppendedAudio | undefined {
+  if (text !== undefined) {
+    if (!text.includes('input_audio_buffer.append')) return undefined;
+    if (text.length > MAX_PARSED_BYTES) return { bytes: Math.ceil((text.length * 3) / 4) };
+    const event = parseEvent(text);
+    if (event?.type !== 'input_audio_buffer.append') return undefined;
+    return {
+      bytes: typeof event.audio === 'string' ? base64Bytes(event.audio) : 0,
+      eventId: typeof event.event_id === 'string' ? event.event_id : undefined,
+    };
+  }
+  const bytes = frameBuffer(data);
+  return bytes?.includes('input_audio_buffer.append') ? { bytes: Math.ceil((bytes.byteLength * 3) / 4) } : undefined;
+}
+
+/** The bytes of a binary frame, without copying where possible. */
+function frameBuffer(data: unknown): Buffer | undefined {
+  if (Buffer.isBuffer(data)) return data;
+  if (data instanceof ArrayBuffer) return Buffer.from(data);
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (Array.isArray(data) && data.every((part) => Buffer.isBuffer(part))) return Buffer.concat(data);
+  return undefined;
 }
 
 function parseEvent(text: string | undefined): Record<string, unknown> | undefined {
@@ -157,6 +207,10 @@ export class RealtimeGovernor {
   private closed = false;
   private refusals = 0;
   private transcriptionReported = false;
+  /** `session.update` frames turning transcription on, waiting for their decision. */
+  private transcriptionUpdates = 0;
+  /** The session's input audio transcription, governed per chunk of appended audio. */
+  private readonly transcription: RealtimeTranscription;
 
   constructor(
     private readonly governor: Governor,
@@ -164,6 +218,7 @@ export class RealtimeGovernor {
     private readonly transport: RealtimeTransport,
   ) {
     if (endpoint.model) this.config.model = endpoint.model;
+    this.transcription = new RealtimeTranscription(governor, endpoint, () => this.sessionContext());
     this.span = governor.tracer.startSpan(`${endpoint.protocol} ${endpoint.model ?? 'session'}`, {
       kind: SpanKind.CLIENT,
       attributes: {
@@ -190,7 +245,7 @@ export class RealtimeGovernor {
       const request = this.describe(event, text as string);
       const eventId = typeof event.event_id === 'string' ? event.event_id : undefined;
       const decided = this.governor.begin(request, {
-        parent: trace.setSpan(context.active(), this.span),
+        parent: this.sessionContext(),
         sendsAtOnce: false,
       });
       // Decided in the order asked: the frame goes out when every frame before it has gone.
@@ -204,9 +259,111 @@ export class RealtimeGovernor {
       });
       return;
     }
-    this.account(data, text, event);
+    // Audio sent behind a `session.update` turning transcription on is decided once that update is.
+    const transcribing = this.transcription.model !== undefined || this.transcriptionUpdates > 0;
+    const audio = transcribing ? appendedAudio(data, text) : undefined;
+    if (audio !== undefined) {
+      this.account(data, text, undefined);
+      this.sendAudio(audio, data, extra);
+      return;
+    }
+    const ends = transcribing && text?.includes('input_audio_buffer.c') ? bufferEnd(parseEvent(text)) : undefined;
+    if (ends !== undefined) {
+      this.account(data, text, undefined);
+      const forward = () => {
+        this.transport.forward(data, extra);
+        this.transcription.bufferEnds(ends);
+      };
+      if (this.waiting === 0) forward();
+      else this.enqueue(() => (this.closed ? undefined : forward()));
+      return;
+    }
+    const update = text?.includes('session.update') ? parseEvent(text) : event;
+    if (update?.type === 'session.update' && isObject(update.session)) {
+      const model = transcriptionModelIn(update.session);
+      if (typeof model === 'string' && model !== this.transcription.model) {
+        this.sendTranscriptionUpdate(model, update, data, text, extra);
+        return;
+      }
+    }
+    this.account(data, text, update);
     if (this.waiting === 0) this.transport.forward(data, extra);
     else this.enqueue(() => this.forwardIfOpen(data, extra));
+  }
+
+  private sessionContext(): Context {
+    return trace.setSpan(context.active(), this.span);
+  }
+
+  /**
+   * A `session.update` turning input transcription on (or to another model): the transcription's first
+   * chunk is admitted (policy, reservation) before the frame goes out; a refusal refuses the frame.
+   */
+  private sendTranscriptionUpdate(
+    model: string,
+    update: Record<string, unknown>,
+    data: unknown,
+    text: string | undefined,
+    extra: readonly unknown[],
+  ): void {
+    this.waiting++;
+    this.transcriptionUpdates++;
+    const eventId = typeof update.event_id === 'string' ? update.event_id : undefined;
+    const decided = this.transcription.admitModel(model);
+    this.enqueue(() =>
+      decided.then(
+        (call) => {
+          if (this.closed) {
+            void call.fail(new Error('the WebSocket session closed before the session.update was sent'));
+            return;
+          }
+          this.account(data, text, update);
+          this.transcription.modelAdmitted(model, call);
+          this.transport.forward(data, extra);
+        },
+        (error: unknown) => this.refuse(error, eventId, 'session.update'),
+      ),
+    ).finally(() => {
+      this.waiting--;
+      this.transcriptionUpdates--;
+    });
+  }
+
+  /**
+   * An `input_audio_buffer.append` while the session transcribes: forwarded when the transcription
+   * chunks admitted cover its audio, else after a new chunk is admitted; a refused one is not sent.
+   * Decided in frame order: one waiting for a chunk's decision holds the frames after it.
+   */
+  private sendAudio(audio: AppendedAudio, data: unknown, extra: readonly unknown[]): void {
+    const settle = (verdict: AudioVerdict): void => {
+      if (verdict === true) this.forwardIfOpen(data, extra);
+      else if (verdict !== false)
+        this.refuse(
+          verdict.refused,
+          audio.eventId,
+          'input_audio_buffer.append',
+          ` Input audio is not sent for the next ${CHUNK_SECONDS} seconds of audio appended; then GenOps asks again.`,
+        );
+    };
+    if (this.waiting === 0) {
+      const verdict = this.transcription.admit(audio.bytes);
+      if (!(verdict instanceof Promise)) {
+        if (verdict === true) this.transport.forward(data, extra);
+        return;
+      }
+      this.waiting++;
+      this.enqueue(() => verdict.then(settle)).finally(() => {
+        this.waiting--;
+      });
+      return;
+    }
+    this.waiting++;
+    this.enqueue(() => {
+      const verdict = this.transcription.admit(audio.bytes);
+      return verdict instanceof Promise ? verdict.then(settle) : settle(verdict);
+    }).finally(() => {
+      this.waiting--;
+    });
   }
 
   /**
@@ -248,8 +405,17 @@ export class RealtimeGovernor {
       case 'response.failed':
         this.done(event.response);
         return;
+      case 'input_audio_buffer.committed':
+        this.transcription.committed(typeof event.item_id === 'string' ? event.item_id : undefined);
+        return;
+      case 'input_audio_buffer.cleared':
+        this.transcription.cleared();
+        return;
       case 'conversation.item.input_audio_transcription.completed':
-        this.transcribed(event.usage);
+        if (!this.transcription.completed(event.item_id, event.usage)) this.transcribed(event.usage);
+        return;
+      case 'conversation.item.input_audio_transcription.failed':
+        this.transcription.failed(event.item_id, event.error);
         return;
       case 'error':
         this.serverError(event.error);
@@ -265,6 +431,7 @@ export class RealtimeGovernor {
     this.awaiting.length = 0;
     this.inFlight.clear();
     for (const call of open) void call.end({ incomplete: true });
+    this.transcription.close();
     void this.queue.finally(() => this.span.end());
   }
 
@@ -303,7 +470,7 @@ export class RealtimeGovernor {
     return JSON.stringify({ ...event, model });
   }
 
-  private refuse(error: unknown, eventId: string | undefined): void {
+  private refuse(error: unknown, eventId: string | undefined, what = 'response.create', note = ''): void {
     if (this.closed) return;
     const governance = GovernanceError.isInstance(error) ? error : undefined;
     this.refusals++;
@@ -315,7 +482,9 @@ export class RealtimeGovernor {
           type: 'genops_governance_error',
           code: governance?.reasonCode ?? 'genops_error',
           name: (error as Error)?.name ?? 'Error',
-          message: governance ? governance.message : 'GenOps could not govern this response.create; it was not sent.',
+          message: governance
+            ? `${governance.message}${note}`
+            : `GenOps could not govern this ${what}; it was not sent.${note}`,
           param: null,
           event_id: eventId ?? null,
         },
@@ -352,11 +521,7 @@ export class RealtimeGovernor {
   private configure(session: unknown): void {
     if (!isObject(session)) return;
     if (typeof session.model === 'string' && session.model.length > 0) this.config.model = session.model;
-    // GA: `audio.input.transcription.model`; beta: `input_audio_transcription.model`.
-    const audio = isObject(session.audio) && isObject(session.audio.input) ? session.audio.input : undefined;
-    const transcription = audio?.transcription ?? session.input_audio_transcription;
-    if (isObject(transcription) && typeof transcription.model === 'string')
-      this.config.transcriptionModel = transcription.model;
+    this.transcription.configure(session);
     const cap = session.max_output_tokens ?? session.max_response_output_tokens;
     if (cap !== undefined) {
       const bound = positive(cap);
@@ -439,29 +604,30 @@ export class RealtimeGovernor {
   }
 
   /**
-   * Input audio transcription (a session with `audio.input.transcription` set) is billed per committed
-   * audio buffer, which the server commits itself under voice activity detection: there is no client frame
-   * to hold, so it is not governed. It is not silent either: one span per transcription, flagged
-   * `genops.egress.ungoverned`, with the usage the server reports, and one stderr line per session.
+   * A transcription of audio GenOps did not admit (committed before the session was governed, or added
+   * otherwise than by `input_audio_buffer.append`): billed, and not governed. It is not silent: one span
+   * per transcription, flagged `genops.egress.ungoverned`, with the usage the server reports, and one
+   * stderr line per session.
    */
   private transcribed(usage: unknown): void {
     if (!isObject(usage)) return;
+    const model = this.transcription.model;
     if (!this.transcriptionReported) {
       this.transcriptionReported = true;
       process.stderr.write(
-        `genops: realtime: input audio transcription in a ${this.endpoint.provider} session is billed but not governed ` +
-          '(no policy check or reservation: the server transcribes each committed audio buffer itself); each one is ' +
-          'recorded as a span flagged genops.egress.ungoverned. Turn transcription off in the session to avoid it.\n',
+        `genops: realtime: an input audio transcription in a ${this.endpoint.provider} session was billed for audio ` +
+          'GenOps did not admit (no policy check or reservation: it was not appended through the governed session); ' +
+          'each one is recorded as a span flagged genops.egress.ungoverned.\n',
       );
     }
     const span = this.governor.tracer.startSpan(
-      `transcription ${this.config.transcriptionModel ?? 'unknown'}`,
+      `generate_content ${model ?? 'unknown'}`,
       {
         kind: SpanKind.CLIENT,
         attributes: {
-          [ATTR_GEN_AI_OPERATION_NAME]: 'transcription',
+          [ATTR_GEN_AI_OPERATION_NAME]: 'generate_content',
           [ATTR_GEN_AI_PROVIDER_NAME]: this.endpoint.provider,
-          ...(this.config.transcriptionModel ? { [ATTR_GEN_AI_REQUEST_MODEL]: this.config.transcriptionModel } : {}),
+          ...(model ? { [ATTR_GEN_AI_REQUEST_MODEL]: model } : {}),
           [ATTR_SERVER_ADDRESS]: this.endpoint.server.serverAddress,
           [ATTR_SERVER_PORT]: this.endpoint.server.serverPort,
           [UNGOVERNED_ATTRIBUTE]: true,
@@ -474,7 +640,7 @@ export class RealtimeGovernor {
           ...(typeof usage.seconds === 'number' ? { 'genops.usage.audio_input_seconds': usage.seconds } : {}),
         },
       },
-      trace.setSpan(context.active(), this.span),
+      this.sessionContext(),
     );
     span.end();
   }

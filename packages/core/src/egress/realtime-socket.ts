@@ -1,11 +1,17 @@
-// Binds the realtime governor (realtime-governor.ts) to the two WebSocket clients Node apps use: the `ws`
-// package's WebSocket (an EventEmitter: `openai/realtime/ws`, `openai/resources/responses/ws`) and
-// undici's WebSocket, Node's global one (an EventTarget: `openai/realtime/websocket`). Only the instance
-// is changed, never a prototype: its `send` goes through the governor, its `close` waits for frames held
-// behind a decision, and the governor reads each server message before the app's listeners do.
+// Binds a session governor — OpenAI Realtime / Responses (realtime-governor.ts) or Gemini Live
+// (gemini-live-governor.ts) — to the two WebSocket clients Node apps use: the `ws` package's WebSocket (an
+// EventEmitter: `openai/realtime/ws`, `openai/resources/responses/ws`, `@google/genai`'s Live client) and
+// undici's WebSocket, Node's global one or the `undici` package's (an EventTarget: `openai/realtime/websocket`).
+// Only the instance is changed, never a prototype: its `send` goes through the governor, its `close` waits
+// for frames held behind a decision, and the governor reads each server message before the app's listeners do.
+import { diag } from '@opentelemetry/api';
 import { safely } from '../adapter/safely';
 import type { Governor } from '../governor';
+import { GEMINI_LIVE_PROTOCOL, type GeminiLiveEndpoint, GeminiLiveGovernor } from './gemini-live-governor';
 import { type RealtimeEndpoint, RealtimeGovernor } from './realtime-governor';
+
+/** The governor of one session, by the protocol its endpoint speaks. */
+type SessionGovernor = RealtimeGovernor | GeminiLiveGovernor;
 
 /** The `ws` package's WebSocket, as far as the binding uses it. */
 interface EmitterSocket {
@@ -15,6 +21,7 @@ interface EmitterSocket {
   prependListener(event: string, listener: (...args: any[]) => void): unknown;
   once(event: string, listener: (...args: any[]) => void): unknown;
   emit(event: string, ...args: unknown[]): boolean;
+  listenerCount(event: string): number;
 }
 
 /** undici's (the WHATWG) WebSocket, as far as the binding uses it. */
@@ -26,7 +33,7 @@ interface TargetSocket {
   dispatchEvent(event: unknown): boolean;
 }
 
-const bound = new WeakMap<object, RealtimeGovernor>();
+const bound = new WeakMap<object, SessionGovernor>();
 /** `readyState` of an open socket, in both APIs. */
 const OPEN = 1;
 
@@ -41,7 +48,7 @@ function isTarget(socket: object): socket is TargetSocket {
 }
 
 /** The governor of a socket already bound (by egress or an adapter), if any. */
-export function realtimeGovernorOf(socket: object): RealtimeGovernor | undefined {
+export function realtimeGovernorOf(socket: object): SessionGovernor | undefined {
   return bound.get(socket);
 }
 
@@ -54,8 +61,8 @@ export function realtimeGovernorOf(socket: object): RealtimeGovernor | undefined
 export function governRealtimeSocket(
   governor: Governor,
   socket: object,
-  endpoint: RealtimeEndpoint,
-): RealtimeGovernor | undefined {
+  endpoint: RealtimeEndpoint | GeminiLiveEndpoint,
+): SessionGovernor | undefined {
   const existing = bound.get(socket);
   if (existing) return existing;
   if (isEmitter(socket)) return bindEmitter(governor, socket, endpoint);
@@ -63,13 +70,38 @@ export function governRealtimeSocket(
   return undefined;
 }
 
-function bindEmitter(governor: Governor, socket: EmitterSocket, endpoint: RealtimeEndpoint): RealtimeGovernor {
+/** The session's governor, for the protocol of its endpoint. */
+function sessionGovernor(
+  governor: Governor,
+  endpoint: RealtimeEndpoint | GeminiLiveEndpoint,
+  transport: ConstructorParameters<typeof GeminiLiveGovernor>[2],
+): SessionGovernor {
+  return endpoint.protocol === GEMINI_LIVE_PROTOCOL
+    ? new GeminiLiveGovernor(governor, endpoint, transport)
+    : new RealtimeGovernor(governor, endpoint, transport);
+}
+
+/** Whether the governor reads this server frame (Gemini Live sends its JSON messages as binary frames). */
+function reads(session: SessionGovernor, isBinary: boolean): boolean {
+  return !isBinary || (session instanceof GeminiLiveGovernor && session.readsBinaryFrames);
+}
+
+function bindEmitter(
+  governor: Governor,
+  socket: EmitterSocket,
+  endpoint: RealtimeEndpoint | GeminiLiveEndpoint,
+): SessionGovernor {
   const send = socket.send;
   const close = socket.close;
-  const session = new RealtimeGovernor(governor, endpoint, {
+  const session = sessionGovernor(governor, endpoint, {
     forward: (data, extra) => send.call(socket, data, ...extra),
     isOpen: () => socket.readyState === OPEN,
     deliver: (text) => socket.emit('message', Buffer.from(text, 'utf8'), false),
+    // An `error` event with no listener would throw from emit(): then the refusal goes to the log only.
+    fail: (error) => {
+      if (socket.listenerCount('error') > 0) socket.emit('error', error);
+      else diag.warn(`genops: ${error.message}`);
+    },
   });
   bound.set(socket, session);
   // Own properties of this instance only; `ws` calls them as methods.
@@ -81,19 +113,25 @@ function bindEmitter(governor: Governor, socket: EmitterSocket, endpoint: Realti
   };
   // First, so the governor reads the event even when an app listener throws.
   socket.prependListener('message', (data: unknown, isBinary: unknown) => {
-    if (isBinary !== true) safely(() => session.receive(data), 'realtime governor');
+    if (reads(session, isBinary === true)) safely(() => session.receive(data), 'realtime governor');
   });
   socket.once('close', () => session.close());
   return session;
 }
 
-function bindTarget(governor: Governor, socket: TargetSocket, endpoint: RealtimeEndpoint): RealtimeGovernor {
+function bindTarget(
+  governor: Governor,
+  socket: TargetSocket,
+  endpoint: RealtimeEndpoint | GeminiLiveEndpoint,
+): SessionGovernor {
   const send = socket.send;
   const close = socket.close;
-  const session = new RealtimeGovernor(governor, endpoint, {
+  const session = sessionGovernor(governor, endpoint, {
     forward: (data) => send.call(socket, data),
     isOpen: () => socket.readyState === OPEN,
     deliver: (text) => socket.dispatchEvent(new MessageEvent('message', { data: text })),
+    // The WHATWG `error` event has no payload; the typed error rides on it as `error` (an ErrorEvent's field).
+    fail: (error) => socket.dispatchEvent(Object.assign(new Event('error'), { error, message: error.message })),
   });
   bound.set(socket, session);
   socket.send = function governedSend(this: unknown, data: unknown) {
@@ -103,9 +141,23 @@ function bindTarget(governor: Governor, socket: TargetSocket, endpoint: Realtime
     session.afterPending(() => close.apply(socket, args));
   };
   // Registered before the constructor returns: before any listener of the app.
-  socket.addEventListener('message', (event: { data: unknown }) =>
-    safely(() => session.receive(event.data), 'realtime governor'),
-  );
-  socket.addEventListener('close', () => session.close(), { once: true });
+  // A binary frame with `binaryType` 'blob' (the default) is read asynchronously (Gemini Live's messages): in
+  // order, and the close waits for the reads before it (a turn's usage arriving just before the close).
+  let reading: Promise<void> = Promise.resolve();
+  socket.addEventListener('message', (event: { data: unknown }) => {
+    const data = event.data;
+    if (data instanceof Blob) {
+      if (reads(session, true))
+        reading = reading
+          .then(() => data.text())
+          .then(
+            (text) => safely(() => session.receive(text), 'realtime governor'),
+            () => undefined,
+          );
+      return;
+    }
+    safely(() => session.receive(data), 'realtime governor');
+  });
+  socket.addEventListener('close', () => void reading.then(() => session.close()), { once: true });
   return session;
 }

@@ -15,6 +15,8 @@ export interface ObserverLimits {
   maxBodyBytes: number;
   /** Largest SSE or NDJSON line read for usage. */
   maxLineBytes: number;
+  /** Sees every JSON event of an `anthropic-agents` response (see WireUsageReader). */
+  onEvent?: (event: Record<string, unknown>) => void;
 }
 
 type Framing = 'json' | 'sse' | 'ndjson';
@@ -41,7 +43,7 @@ export class ResponseObserver {
     embeddings: boolean,
     private readonly limits: ObserverLimits,
   ) {
-    this.reader = new WireUsageReader(wire, embeddings);
+    this.reader = new WireUsageReader(wire, embeddings, limits.onEvent);
   }
 
   /** The response status and headers (lower-case names). */

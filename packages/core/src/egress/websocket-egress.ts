@@ -6,14 +6,19 @@
 // governed unit:
 // - `deny`: refuses it before the handshake is sent (the typed error: a 403 answer for undici, the
 //   request destroyed for node:http; the WebSocket reports an error and closes);
-// - `govern`: an OpenAI Realtime or Responses session is governed frame by frame (realtime-governor.ts):
-//   the global WebSocket through its constructor (installGovernedWebSocket), a `ws` WebSocket from its
-//   handshake, before its `open`. Any other session (Gemini Live), or a `ws`-like client whose socket
-//   cannot be found, is reported as under `warn`;
+// - `govern`: an OpenAI Realtime or Responses session (realtime-governor.ts) or a Gemini Live session
+//   (gemini-live-governor.ts) is governed frame by frame: the global WebSocket and the `undici` package's
+//   through their constructor (installGovernedWebSocket), a `ws` WebSocket (`@google/genai`'s Live client,
+//   `openai/realtime/ws`) from its handshake, before its `open`. Any other session (Lyria music), or a client
+//   whose socket cannot be found (an undici WebSocket class captured before GenOps.init()), is reported as
+//   under `warn`;
 // - `warn`: lets it through, loudly: one stderr line per endpoint, and one span per session
 //   flagged `genops.egress.ungoverned` (and `genops.egress.websocket`), from the handshake to the close.
+import { tracingChannel } from 'node:diagnostics_channel';
+import { sep } from 'node:path';
 import { safely } from '../adapter/safely';
 import type { Governor } from '../governor';
+import { requireFrom } from '../require-from';
 import {
   denialOf,
   type EgressState,
@@ -22,6 +27,7 @@ import {
   insideGovernedUnit,
   warnUngoverned,
 } from './egress-state';
+import { GEMINI_LIVE_PROTOCOL, type GeminiLiveEndpoint } from './gemini-live-governor';
 import { asGovernedHandshake, insideGovernedHandshake, type RealtimeEndpoint } from './realtime-governor';
 import { governRealtimeSocket } from './realtime-socket';
 import {
@@ -58,18 +64,35 @@ export function websocketTarget(
   };
 }
 
-/** The session a handshake opens, when GenOps governs its frames (OpenAI Realtime, Responses over a WebSocket). */
-export function realtimeEndpointOf(target: EgressTarget & { model: string | undefined }): RealtimeEndpoint | undefined {
+/**
+ * The session a handshake opens, when GenOps governs its frames (OpenAI Realtime, Responses over a
+ * WebSocket, Gemini Live's `BidiGenerateContent` on the Gemini API and Vertex AI).
+ */
+export function realtimeEndpointOf(
+  target: EgressTarget & { model: string | undefined },
+): RealtimeEndpoint | GeminiLiveEndpoint | undefined {
   const query = target.path.indexOf('?');
   const path = (query >= 0 ? target.path.slice(0, query) : target.path).toLowerCase();
+  if (isGeminiLivePath(path))
+    return { provider: target.provider, protocol: GEMINI_LIVE_PROTOCOL, server: target.server };
   const protocol = path.endsWith('/realtime') ? 'realtime' : path.endsWith('/responses') ? 'responses' : undefined;
   if (protocol === undefined) return undefined;
   return { provider: target.provider, protocol, model: target.model, server: target.server };
 }
 
+/** Gemini Live: `…GenerativeService.BidiGenerateContent[Constrained]`, Vertex `…LlmBidiService/BidiGenerateContent`. */
+function isGeminiLivePath(path: string): boolean {
+  return path.includes('bidigeneratecontent');
+}
+
+/** What a session is called in messages. */
+function sessionKind(target: EgressTarget): string {
+  return isGeminiLivePath(target.path.toLowerCase()) ? 'Gemini Live' : 'Realtime';
+}
+
 /** The provider a WebSocket path implies, for a user host configured without one. */
 function providerOfPath(path: string): string {
-  if (path.includes('bidigeneratecontent')) return 'gcp.gemini';
+  if (isGeminiLivePath(path)) return path.includes('llmbidiservice') ? 'gcp.vertex_ai' : 'gcp.gemini';
   if (path.endsWith('/realtime') || path.endsWith('/responses')) return 'openai';
   return 'unknown';
 }
@@ -93,9 +116,10 @@ function modelOf(query: string): string | undefined {
 export function websocketDenial(target: EgressTarget): ReturnType<typeof denialOf> {
   return denialOf(
     target,
-    `GenOps egress is 'deny': a ${target.provider} WebSocket session (Realtime) to ${endpointKey(target)} was refused ` +
-      'before its handshake was sent: GenOps does not govern WebSocket sessions (their usage is in WebSocket frames). ' +
-      "Use the HTTP APIs through a GenOps adapter, or set egress: 'warn' to allow such sessions, reported.",
+    `GenOps egress is 'deny': a ${target.provider} WebSocket session (${sessionKind(target)}) to ${endpointKey(target)} ` +
+      'was refused before its handshake was sent. ' +
+      "Set egress: 'govern' to govern OpenAI Realtime, Responses and Gemini Live sessions per response (policy and " +
+      "a reservation before each response is asked for), or egress: 'warn' to allow such sessions, reported.",
   );
 }
 
@@ -112,9 +136,11 @@ export function reportWebSocketSession(
   // Marks the endpoint as warned, so warnUngoverned does not print its (HTTP) line as well.
   if (state.firstTime(endpoint))
     process.stderr.write(
-      `genops: egress: a ${target.provider} WebSocket session (Realtime) to ${endpoint} is not governed: no policy, ` +
-        `budget or reservation, and its usage is not read (GenOps governs HTTP model calls, not WebSocket sessions). ` +
-        `Each session is recorded as a span flagged genops.egress.ungoverned. Refuse such sessions with egress: 'deny'.\n`,
+      `genops: egress: a ${target.provider} WebSocket session (${sessionKind(target)}) to ${endpoint} is not governed: ` +
+        `no policy, budget or reservation, and its usage is not read (egress: 'govern' governs OpenAI Realtime, ` +
+        `Responses and Gemini Live sessions opened with the global WebSocket, the undici package's WebSocket loaded ` +
+        `after GenOps.init(), or the ws package). Each session is recorded as a span flagged ` +
+        `genops.egress.ungoverned. Refuse such sessions with egress: 'deny'.\n`,
     );
   return warnUngoverned(state, governor, target, target.model, { [WEBSOCKET_ATTRIBUTE]: true });
 }
@@ -216,7 +242,7 @@ function governWsHandshake(
   governor: Governor,
   request: HandshakeRequest,
   target: EgressTarget & { model: string | undefined },
-  endpoint: RealtimeEndpoint,
+  endpoint: RealtimeEndpoint | GeminiLiveEndpoint,
 ): void {
   request.once('upgrade', (_response: unknown, socket: Record<string | symbol, unknown>) => {
     let found = false;
@@ -285,34 +311,99 @@ function reportHttpWebSocket(
 }
 
 /**
- * `govern` mode: replaces the global `WebSocket` (undici's) with a Proxy of it whose constructor binds the
- * realtime governor to each socket opened to an OpenAI Realtime or Responses endpoint of a provider host,
- * before the caller gets the socket (and so before any listener or `send` of the app). Every other socket
- * is constructed untouched. `instanceof`, the static constants and the prototype are the original's.
- * Returns the function that puts the original back (unless something replaced the Proxy since).
+ * `govern` mode: replaces the global `WebSocket` (Node's bundled undici) and the `WebSocket` export of each
+ * copy of the `undici` package the app loads (its own class: `import { WebSocket } from 'undici'`) with a
+ * Proxy of it whose constructor binds a session governor to each socket opened to an OpenAI Realtime or
+ * Responses endpoint or a Gemini Live endpoint of a provider host, before the caller gets the socket (and so
+ * before any listener or `send` of the app). Every other socket is constructed untouched. `instanceof`, the
+ * static constants and the prototype are the original's. The `undici` package is never loaded here: a copy
+ * already loaded is found in the module cache, and one loaded later (by `require`, or by `import`, which
+ * loads CommonJS through the same loader) is caught on Node's `module.require` tracing channel as it finishes
+ * loading, before the importer reads its exports. An ES module that imported `undici` before
+ * `GenOps.init()` holds the original class: its sessions are reported (stderr and an ungoverned span) from
+ * their handshake. Returns the function that puts the originals back (unless something replaced a Proxy since).
  */
 export function installGovernedWebSocket(state: EgressState): () => void {
-  const slots = globalThis as unknown as { WebSocket?: new (...args: any[]) => object };
-  const original = slots.WebSocket;
-  if (state.mode !== 'govern' || typeof original !== 'function') return () => {};
-  const proxy = new Proxy(original, {
-    construct(target, args: unknown[], newTarget) {
-      const session = realtimeSessionOf(state, args[0]);
-      const governor = session && state.governor();
-      if (!session || !governor) return Reflect.construct(target, args, newTarget);
-      const socket = asGovernedHandshake(() => Reflect.construct(target, args, newTarget)) as object;
-      safely(() => governRealtimeSocket(governor, socket, session), 'egress WebSocket binding');
-      return socket;
+  if (state.mode !== 'govern') return () => {};
+  governing = state;
+  const restores: Array<() => void> = [];
+  const govern = (holder: WebSocketHolder) => {
+    const restore = governWebSocketExport(holder);
+    if (restore) restores.push(restore);
+  };
+  govern(globalThis as WebSocketHolder);
+  for (const [id, loaded] of Object.entries(requireFrom(import.meta.url).cache))
+    if (isUndiciEntry(id) && loaded?.exports) govern(loaded.exports as WebSocketHolder);
+  const loads = tracingChannel<string, ModuleLoad>('module.require');
+  // Every `require()` passes here (cached ones too): a string comparison for all but `undici`.
+  const subscriber = {
+    end(load: ModuleLoad) {
+      if ((load.id === 'undici' || isUndiciEntry(load.id)) && load.result && typeof load.result === 'object')
+        safely(() => govern(load.result as WebSocketHolder), 'egress WebSocket');
     },
-  });
-  slots.WebSocket = proxy;
+  };
+  loads.subscribe(subscriber as Parameters<typeof loads.subscribe>[0]);
   return () => {
-    if (slots.WebSocket === proxy) slots.WebSocket = original;
+    loads.unsubscribe(subscriber as Parameters<typeof loads.unsubscribe>[0]);
+    if (governing === state) governing = undefined;
+    for (const restore of restores) restore();
+  };
+}
+
+/** What the `module.require` tracing channel publishes: the request (or resolved file) and, at `end`, the exports. */
+interface ModuleLoad {
+  id: string;
+  result?: unknown;
+}
+
+/** An object with a `WebSocket` class: `globalThis`, the `undici` package's exports. */
+type WebSocketHolder = { WebSocket?: new (...args: any[]) => object };
+
+/** The egress state of the running GenOps in `govern` mode: a Proxy an app kept from an earlier init uses it too. */
+let governing: EgressState | undefined;
+/** One Proxy per original class (re-initialising reuses it); the Proxies themselves, never wrapped again. */
+const proxies = new WeakMap<object, new (...args: any[]) => object>();
+const governedClasses = new WeakSet<object>();
+
+/** The entry point of an `undici` package copy, by its resolved file name. */
+function isUndiciEntry(id: unknown): boolean {
+  return typeof id === 'string' && id.endsWith(`${sep}node_modules${sep}undici${sep}index.js`);
+}
+
+/** Puts the Proxy of `holder.WebSocket` in its place; returns what puts the original back, or `undefined`. */
+function governWebSocketExport(holder: WebSocketHolder): (() => void) | undefined {
+  const original = holder.WebSocket;
+  if (typeof original !== 'function' || governedClasses.has(original)) return undefined;
+  let proxy = proxies.get(original);
+  if (proxy === undefined) {
+    proxy = new Proxy(original, {
+      construct(target, args: unknown[], newTarget) {
+        const state = governing;
+        const session = state && realtimeSessionOf(state, args[0]);
+        const governor = session && state?.governor();
+        if (!session || !governor) return Reflect.construct(target, args, newTarget);
+        const socket = asGovernedHandshake(() => Reflect.construct(target, args, newTarget)) as object;
+        safely(() => governRealtimeSocket(governor, socket, session), 'egress WebSocket binding');
+        return socket;
+      },
+    });
+    proxies.set(original, proxy);
+    governedClasses.add(proxy);
+  }
+  try {
+    holder.WebSocket = proxy;
+  } catch {
+    // A frozen or getter-only export: its sessions stay reported from their handshake.
+    return undefined;
+  }
+  const installed = proxy;
+  return () => {
+    if (holder.WebSocket === installed) holder.WebSocket = original;
   };
 }
 
 /** The realtime session a WebSocket URL opens to a provider host, if GenOps governs it. */
-function realtimeSessionOf(state: EgressState, url: unknown): RealtimeEndpoint | undefined {
+function realtimeSessionOf(state: EgressState, url: unknown): RealtimeEndpoint | GeminiLiveEndpoint | undefined {
   let parsed: URL;
   try {
     parsed = new URL(String(url));

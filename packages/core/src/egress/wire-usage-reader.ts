@@ -33,11 +33,14 @@ export class WireUsageReader {
     'cohere-v1': WireUsageReader.prototype.cohere,
     'bedrock-converse': WireUsageReader.prototype.bedrock,
     'bedrock-invoke': WireUsageReader.prototype.bedrock,
+    'anthropic-agents': WireUsageReader.prototype.anthropicAgents,
   };
 
   constructor(
     private readonly wire: Wire,
     private readonly embeddings: boolean,
+    /** Sees every JSON event of an `anthropic-agents` response (a session object, session events). */
+    private readonly listener?: (event: Record<string, unknown>) => void,
   ) {}
 
   /** One parsed JSON event of the response. A shape it does not know is ignored. */
@@ -114,6 +117,14 @@ export class WireUsageReader {
       return;
     }
     this.usage = usageFromAnthropic(this.anthropic) ?? this.usage;
+  }
+
+  // Anthropic Managed Agents: a session write answers the session (its id names the turn's session) or
+  // the events sent; usage is not in the answer but on the session's event stream, which the listener
+  // reads (managed-agents-wire.ts).
+  private anthropicAgents(event: Record<string, unknown>): void {
+    if (event.type === 'session') this.info(event.id, undefined);
+    this.listener?.(event);
   }
 
   // Gemini API and Vertex AI: `usageMetadata` on the response, and on stream chunks as running totals

@@ -134,6 +134,8 @@ export interface GovernorSettings {
   metrics?: { customers?: boolean | undefined } | undefined;
   /** Span attribute settings (`telemetry.compatAttributes`: the original README names too). */
   telemetry?: { compatAttributes?: boolean | undefined } | undefined;
+  /** Anthropic Managed Agents (`managedAgents.requestsPerTurn`: model requests one turn reserves). */
+  managedAgents?: { requestsPerTurn?: number | undefined } | undefined;
 }
 
 /** The decision a call carries through the pipeline (later stages may turn ALLOWED into WARNING). */

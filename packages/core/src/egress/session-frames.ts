@@ -1,0 +1,82 @@
+// The order of a governed WebSocket session's client frames: a frame that starts a governed unit waits for
+// its decision, and every frame the app sends after it waits behind it, so frames reach the server in the
+// order the app sent them. A session governor (gemini-live-governor.ts) holds its frames here; the socket
+// binding (realtime-socket.ts) makes the app's `close()` wait for them.
+import { diag } from '@opentelemetry/api';
+
+/** The client frames of one session that wait behind a decision. */
+export class SessionFrames {
+  private queue: Promise<void> = Promise.resolve();
+  private held = 0;
+
+  /** True while some frame waits (a decision pending, or frames queued behind one). */
+  get holding(): boolean {
+    return this.held > 0;
+  }
+
+  /**
+   * Runs `step` once every frame queued before it has gone (or was refused). A step's failure (a socket
+   * that throws on a deferred send) is logged, never left as an unhandled rejection: the app's `send`
+   * returned long ago.
+   */
+  after(step: () => unknown): void {
+    this.held++;
+    this.queue = this.queue
+      .then(step)
+      .then(
+        () => undefined,
+        (error: unknown) => diag.warn('genops: a deferred WebSocket frame could not be sent', error),
+      )
+      .finally(() => {
+        this.held--;
+      });
+  }
+
+  /** Runs `fn` now when nothing waits, otherwise once every frame queued so far has gone (an app's `close()`). */
+  afterPending(fn: () => void): void {
+    if (this.held === 0) fn();
+    else void this.queue.then(fn, fn);
+  }
+
+  /** Resolves once every frame queued so far has gone. */
+  drained(): Promise<void> {
+    return this.queue;
+  }
+}
+
+/** Request text kept for content rules, per unit. */
+const MAX_TEXT_BYTES = 1024 * 1024;
+
+/**
+ * What the client sent since the last unit opened: its bytes (the next unit's input bound, with media counted
+ * by their encoded bytes, far above their tokens) and its text for content rules (media left out, 1 MiB kept).
+ */
+export class PendingInput {
+  private bytes = 0;
+  private texts: string[] = [];
+  private textBytes = 0;
+
+  /** Counts a frame; `text` is kept for content rules unless it is `undefined` (media, binary). */
+  add(bytes: number, text: string | undefined): void {
+    this.bytes += bytes;
+    if (text === undefined || this.textBytes + text.length > MAX_TEXT_BYTES) return;
+    this.texts.push(text);
+    this.textBytes += text.length;
+  }
+
+  /** Bytes and texts so far, and starts over (the unit that opens takes them). */
+  take(): { bytes: number; texts: string[] } {
+    const taken = { bytes: this.bytes, texts: this.texts };
+    this.bytes = 0;
+    this.texts = [];
+    this.textBytes = 0;
+    return taken;
+  }
+}
+
+/** Bytes of a frame as the app gave it (a string, a Buffer, an ArrayBuffer or a typed array). */
+export function frameBytes(data: unknown): number {
+  if (typeof data === 'string') return Buffer.byteLength(data, 'utf8');
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
+  return 0;
+}
