@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isMod97Valid } from './iban';
 import { compileDetectors } from './index';
@@ -105,6 +106,41 @@ describe('overlapping detectors', () => {
       { kind: 'x', start: 7, end: 11 },
       { kind: 'word', start: 12, end: 14 },
     ]);
+  });
+
+  it('on random text, keeps what the rule says, with findings merged (four detectors) or sorted (nine)', () => {
+    // Four detectors, each reporting in order: their findings are merged. Nine: more than are merged,
+    // they are sorted.
+    const few = [
+      { name: 'digits', regex: '\\d{2,5}' },
+      { name: 'word', regex: '[a-c]+\\d' },
+      { name: 'mixed', regex: '\\d[a-c]\\d' },
+      { name: 'x', regex: 'x[0-9a]+' },
+    ];
+    const many = [...few, ...['a+', 'b+', 'c\\d', '0+', '1x'].map((regex, index) => ({ name: `p${index}`, regex }))];
+    for (const patterns of [few, many]) {
+      const detector = compileDetectors({ patterns });
+      const alone = patterns.map((pattern) => compileDetectors({ patterns: [pattern] }));
+      fc.assert(
+        fc.property(fc.string({ unit: fc.constantFrom(...'abcx0123 '.split('')), maxLength: 80 }), (text) => {
+          // The rule: longest first, then earliest, then the detector listed first; kept unless it
+          // overlaps one already kept; returned by start.
+          const all = alone.flatMap((one, priority) => one.find(text).map((finding) => ({ finding, priority })));
+          all.sort(
+            (a, b) =>
+              b.finding.end - b.finding.start - (a.finding.end - a.finding.start) ||
+              a.finding.start - b.finding.start ||
+              a.priority - b.priority,
+          );
+          const kept: { start: number; end: number }[] = [];
+          for (const { finding } of all)
+            if (kept.every((other) => finding.end <= other.start || finding.start >= other.end)) kept.push(finding);
+          kept.sort((a, b) => a.start - b.start);
+          expect(detector.find(text)).toEqual(kept);
+        }),
+        { numRuns: 3_000 },
+      );
+    }
   });
 
   it('a built-in and a custom pattern on the same card: the first listed wins', () => {

@@ -81,8 +81,8 @@ export function compileDetectors(spec: DetectorSpec, options: DetectorOptions = 
  * detectors × its span) characters: linear in the text.
  */
 function resolveOverlaps(found: readonly Finding[], priority: readonly number[]): Finding[] {
-  if (found.length <= 1) return [...found];
-  const byStart = found.map((_, index) => index).sort((a, b) => found[a]!.start - found[b]!.start || a - b);
+  if (found.length <= 1 || inOrderAndDisjoint(found)) return [...found];
+  const byStart = orderByStart(found, priority);
   const kept: Finding[] = [];
   let groupStart = 0;
   while (groupStart < byStart.length) {
@@ -93,10 +93,58 @@ function resolveOverlaps(found: readonly Finding[], priority: readonly number[])
       groupEnd++;
     }
     if (groupEnd - groupStart === 1) kept.push(found[byStart[groupStart]!]!);
-    else for (const finding of resolveGroup(found, priority, byStart.slice(groupStart, groupEnd))) kept.push(finding);
+    else
+      for (const finding of resolveGroup(found, priority, Array.from(byStart.subarray(groupStart, groupEnd))))
+        kept.push(finding);
     groupStart = groupEnd;
   }
   return kept;
+}
+
+/**
+ * The findings are sorted by start and none overlaps the next (one detector's findings, or several
+ * detectors' in separate stretches of the text): each is a group of its own, kept as it is.
+ */
+function inOrderAndDisjoint(found: readonly Finding[]): boolean {
+  for (let index = 1; index < found.length; index++) if (found[index]!.start < found[index - 1]!.end) return false;
+  return true;
+}
+
+/** Detectors whose findings are merged (rather than sorted) when each one's are in order. */
+const MAX_MERGED_DETECTORS = 8;
+
+/**
+ * The indices of `found` sorted by start, then by index. Each detector's findings (a run of equal
+ * `priority`) usually come in order: the runs are then merged, in linear time, with no comparison
+ * function called per pair (a text with tens of thousands of findings spent more time in that sort than
+ * in the detector); otherwise they are sorted.
+ */
+function orderByStart(found: readonly Finding[], priority: readonly number[]): Int32Array {
+  const order = new Int32Array(found.length);
+  // The runs: where each detector's findings start, and whether they are in order.
+  const runStarts: number[] = [0];
+  let sorted = true;
+  for (let index = 1; index < found.length; index++) {
+    if (priority[index] !== priority[index - 1]) runStarts.push(index);
+    else if (found[index]!.start < found[index - 1]!.start) sorted = false;
+  }
+  if (!sorted || runStarts.length > MAX_MERGED_DETECTORS) {
+    for (let index = 0; index < order.length; index++) order[index] = index;
+    return order.sort((a, b) => found[a]!.start - found[b]!.start || a - b);
+  }
+  runStarts.push(found.length);
+  const heads = runStarts.slice(0, -1);
+  for (let position = 0; position < order.length; position++) {
+    // The run whose next finding starts first (the earliest run on a tie: the lower index).
+    let best = -1;
+    for (let run = 0; run < heads.length; run++) {
+      const head = heads[run]!;
+      if (head < runStarts[run + 1]! && (best === -1 || found[head]!.start < found[heads[best]!]!.start)) best = run;
+    }
+    order[position] = heads[best]!;
+    heads[best]!++;
+  }
+  return order;
 }
 
 /** The greedy choice within one group of overlapping findings, sorted by start. */

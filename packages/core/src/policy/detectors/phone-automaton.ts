@@ -286,40 +286,59 @@ function step(automaton: DigitAutomaton, state: number, digit: number): number {
   return next;
 }
 
-/** The state after `state` reads the character `code`: `UNKNOWN` for a non-digit or past the size limit. */
-function read(automaton: DigitAutomaton, state: number, code: number): number {
-  const digit = code - 48;
-  if (digit < 0 || digit > 9) return UNKNOWN;
-  const next = automaton.table[state * 10 + digit]!;
-  return next !== UNKNOWN ? next : step(automaton, state, digit);
+/**
+ * The accept mask after reading all of `digits[from..to)` (ASCII digit codes): bit `i` set when pattern
+ * `i` matches it as a whole; `undefined` when the automaton is at its size limit.
+ */
+export function matchDigits(
+  automaton: DigitAutomaton,
+  digits: Uint8Array,
+  from: number,
+  to: number,
+): number | undefined {
+  return readDigits(automaton, digits, from, to, false);
 }
 
 /**
- * The accept mask after reading all of `digits` (a string of ASCII digits): bit `i` set when pattern `i`
- * matches it as a whole; `undefined` when the automaton is at its size limit.
+ * The accept masks of every prefix of `digits[from..to)` (the empty one included), OR-ed: bit `i` set
+ * when pattern `i` matches some prefix (`^(?:pattern)` without `$`); `undefined` at the size limit.
  */
-export function matchDigits(automaton: DigitAutomaton, digits: string): number | undefined {
-  let state = 0;
-  for (let index = 0; index < digits.length; index++) {
-    state = read(automaton, state, digits.charCodeAt(index));
-    if (state === UNKNOWN) return undefined;
-  }
-  return automaton.masks[state]!;
+export function matchPrefixes(
+  automaton: DigitAutomaton,
+  digits: Uint8Array,
+  from: number,
+  to: number,
+): number | undefined {
+  return readDigits(automaton, digits, from, to, true);
 }
 
-/**
- * The accept masks of every prefix of `digits` (the empty one included), OR-ed: bit `i` set when
- * pattern `i` matches some prefix (`^(?:pattern)` without `$`); `undefined` at the size limit.
- */
-export function matchPrefixes(automaton: DigitAutomaton, digits: string): number | undefined {
+function readDigits(
+  automaton: DigitAutomaton,
+  digits: Uint8Array,
+  from: number,
+  to: number,
+  prefixes: boolean,
+): number | undefined {
+  // (The table is reloaded only when a transition is computed: it may then have grown.)
+  let table = automaton.table;
+  const masks = automaton.masks;
   let state = 0;
-  let mask = automaton.masks[0]!;
-  for (let index = 0; index < digits.length; index++) {
-    state = read(automaton, state, digits.charCodeAt(index));
-    if (state === UNKNOWN) return undefined;
-    // The empty set: no longer prefix can match.
-    if (automaton.sets[state]!.length === 0) return mask;
-    mask |= automaton.masks[state]!;
+  let mask = masks[0]!;
+  for (let index = from; index < to; index++) {
+    const digit = digits[index]! - 48;
+    if (digit < 0 || digit > 9) return undefined;
+    let next = table[state * 10 + digit]!;
+    if (next === UNKNOWN) {
+      next = step(automaton, state, digit);
+      if (next === UNKNOWN) return undefined;
+      table = automaton.table;
+    }
+    state = next;
+    if (prefixes) {
+      // The empty set: no longer prefix can match.
+      if (automaton.sets[state]!.length === 0) return mask;
+      mask |= masks[state]!;
+    }
   }
-  return mask;
+  return prefixes ? mask : masks[state]!;
 }

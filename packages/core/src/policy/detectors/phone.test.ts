@@ -163,21 +163,85 @@ describe('phone: compiled validation agrees with libphonenumber', () => {
       ['+979 423456789', undefined],
       // A part after a dot that is `11` and a North American number: a match that does not start at 0.
       ['+888-258612.11204 2902922', undefined],
+      // A parenthesised area code after a country code and a dash or nothing, the first space after it.
+      ['+44-(20) 7946 0958', 18],
+      ['+44(20) 7946 0958', 17],
+      ['+1-(415) 555-2671', 17],
+      ['+44-(10) 7946 0958', undefined],
+      ['+44-(20) 7946 09581', undefined],
+      // Not valid as a whole; the part before the space is (with digits after the parenthesis) or is
+      // not a candidate for libphonenumber (the space right after it: unbalanced once trimmed).
+      ['+44-(20)79460958 1', 16],
+      ['+683-(40)02 5', 11],
+      ['+683-(4002) 5', undefined],
+      ['+44-(20) 415-555-2671', undefined],
+      // Not valid as a whole, with an extension and no dot: the number's own verdict.
+      ['+44 20 7946 095 x7', undefined],
+      ['+4420794609 ext. 12', undefined],
+      ['+44 (20) 7946 095 ext 3', undefined],
+      ['+442079460958 1 x7', 13],
     ] as const) {
       expect(compiledVerdict(candidate)).toBe(length);
       expect(validateWithLibphonenumber(candidate)).toBe(length);
     }
   });
 
-  it('leaves extensions, some invalid numbers with dots or parentheses and 011 to libphonenumber', () => {
+  it('leaves extensions after a dot, some invalid numbers with dots or parentheses and 011 to libphonenumber', () => {
     for (const candidate of [
-      '+44 20 7946 095 x7',
+      '+44.20.7946 095 x7',
       '+44.20.0113456',
       '+44 (20) (7946) 0958',
       '+44 (20) (7946) 0958',
       '011-683-5296',
     ])
       expect(compiledVerdict(candidate)).toBe(UNDECIDED);
+  });
+});
+
+/**
+ * A country code and a parenthesised area code written after a space, a dash or nothing, then groups
+ * (`+44 (20) 7946-0958`, `+44-(20) 7946 0958`, `+1 (415) 555-2671`, `+44(20)7946 0958`).
+ */
+const parenthesisedAfterCode = fc
+  .tuple(
+    fc.oneof(fc.constantFrom(...CALLING_CODES), digits(1, 3)),
+    fc.constantFrom(' ', '-', '', '.'),
+    digits(1, 4),
+    fc.array(fc.tuple(fc.constantFrom(' ', '-', '', '.'), digits(1, 6)), { minLength: 1, maxLength: 4 }),
+  )
+  .map(
+    ([code, separator, areaCode, groups]) =>
+      `+${code}${separator}(${areaCode})${groups.map(([before, group]) => before + group).join('')}`,
+  );
+
+describe('phone: compiled validation agrees with libphonenumber on parenthesised area codes', () => {
+  it('after a country code and a space, a dash, a dot or nothing', () => {
+    const candidates = fc.sample(withExtension(parenthesisedAfterCode), 12_000);
+    const { decided, valid } = compare(candidates);
+    // Left to libphonenumber: a dot with a parenthesis (about half of these), an extension on a number
+    // not valid as a whole.
+    expect(decided).toBeGreaterThan(candidates.length * 0.25);
+    expect(valid).toBeGreaterThan(300);
+  });
+
+  it('on what the detector finds in text with nested, unbalanced and repeated parentheses', () => {
+    const piece = fc.oneof(
+      parenthesisedAfterCode,
+      northAmerican,
+      fc.constantFrom('(', ')', '((', '))', '+44 (', '+44-(', '(0)', ' ', '-', '((((1', '+'),
+      digits(1, 6),
+    );
+    const texts = fc.sample(
+      fc.array(piece, { minLength: 1, maxLength: 12 }).map((pieces) => pieces.join('')),
+      3_000,
+    );
+    // The candidates the scanner reads out of such text (the regular expression's matches).
+    const shape =
+      /\+\d{1,3}(?:[ .-]?(?:\(\d{1,4}\)|\d{1,6})){1,7}|(?:1[ .-]?)?(?:\(\d{3}\)[ .-]?|\d{3}[ .-])\d{3}[ .-]\d{4}/g;
+    const candidates = texts.flatMap((text) => text.match(shape) ?? []);
+    expect(candidates.length).toBeGreaterThan(3_000);
+    const { decided } = compare(candidates);
+    expect(decided).toBeGreaterThan(candidates.length * 0.5);
   });
 });
 

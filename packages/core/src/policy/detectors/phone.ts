@@ -12,20 +12,12 @@ import { findPhoneNumbersInText } from 'libphonenumber-js/max';
 import { continuesNumber, inSpacedNumberRow, isWordCode } from './chars';
 import type { KindDetector } from './internal-types';
 import { endsWithIdLabel, endsWithPhoneKeyword } from './phone-context';
-import { compiledVerdict, UNDECIDED } from './phone-validity';
+import { nextCandidate, type PhoneCandidate } from './phone-scanner';
+import { UNDECIDED, verdictAt } from './phone-validity';
 import type { Finding } from './types';
 
 /** National numbers are read as US numbers; other countries need their `+` international prefix. */
 const DEFAULT_COUNTRY = 'US';
-
-/** `+` then a country code and up to 7 groups, optionally parenthesised (`+44 (0)20 7946 0958`). */
-const INTERNATIONAL = String.raw`\+\d{1,3}(?:[ .-]?(?:\(\d{1,4}\)|\d{1,6})){1,7}`;
-/** NANP with separators: `(415) 555-2671`, `415-555-2671`, `415.555.2671`, `1 415 555 2671`. */
-const NANP = String.raw`(?:1[ .-]?)?(?:\(\d{3}\)[ .-]?|\d{3}[ .-])\d{3}[ .-]\d{4}`;
-/** Ten digits (or 1 and ten digits) without separators: only after a phone keyword. */
-const BARE = String.raw`1?\d{10}`;
-const EXTENSION = String.raw`(?:[ ]?(?:ext\.?|extension|x)[ ]?\d{1,6})?`;
-const CANDIDATE = new RegExp(`(?:(${INTERNATIONAL})|(${NANP})|(${BARE}))${EXTENSION}`, 'gi');
 
 /**
  * Characters that glue a number to a neighbouring id, path, amount or address, before it
@@ -89,25 +81,23 @@ export function phoneDetector(): KindDetector {
 function scan(text: string, out: Finding[]): void {
   const budget = phoneValidationBudget(text.length);
   let validations = 0;
-  CANDIDATE.lastIndex = 0;
-  for (let match = CANDIDATE.exec(text); match !== null; match = CANDIDATE.exec(text)) {
-    const start = match.index;
-    const candidate = match[0];
-    const end = start + candidate.length;
-    const number = match[1] ?? match[2] ?? match[3]!;
+  const shape: PhoneCandidate = { end: 0, numberEnd: 0, international: false, bare: false };
+  for (let start = nextCandidate(text, 0, shape); start !== -1; start = nextCandidate(text, shape.end, shape)) {
+    const end = shape.end;
     if (!standsAlone(text, start, end)) continue;
-    if (match[1] === undefined) {
-      if (candidate.includes(' ') && inSpacedNumberRow(text, start, end)) continue;
+    if (!shape.international) {
+      if (hasSpace(text, start, end) && inSpacedNumberRow(text, start, end)) continue;
       // (Bare digits without a keyword first: the cheaper test, and the common reason to skip.)
-      if (match[3] !== undefined && !endsWithPhoneKeyword(text, start)) continue;
+      if (shape.bare && !endsWithPhoneKeyword(text, start)) continue;
       if (endsWithIdLabel(text, start)) continue;
     }
-    // The shape's own groups say whether an extension follows the number.
-    let found = compiledVerdict(candidate, number.length < candidate.length);
+    let found = verdictAt(text, start, shape.numberEnd, end);
     if (found !== UNDECIDED) {
       if (found !== undefined) out.push({ kind: 'phone', start, end: start + found });
       continue;
     }
+    // Left to libphonenumber (the only candidate made a string).
+    const candidate = text.slice(start, end);
     if (verdicts.has(candidate)) found = verdicts.get(candidate);
     else if (validations >= budget) {
       out.push({ kind: 'phone', start, end, detail: 'unvalidated' });
@@ -120,6 +110,11 @@ function scan(text: string, out: Finding[]): void {
     }
     if (found !== undefined) out.push({ kind: 'phone', start, end: start + found });
   }
+}
+
+function hasSpace(text: string, start: number, end: number): boolean {
+  for (let index = start; index < end; index++) if (text.charCodeAt(index) === 32) return true;
+  return false;
 }
 
 function standsAlone(text: string, start: number, end: number): boolean {
