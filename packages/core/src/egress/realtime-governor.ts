@@ -7,7 +7,7 @@
 // reservation, flagged incomplete. The transports (the `ws` package's WebSocket, undici's global
 // WebSocket) are bound in `realtime-socket.ts`; this file knows events, not sockets.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type Context, context, diag, type Span, SpanKind, trace } from '@opentelemetry/api';
+import { type Context, context, type Span, SpanKind, trace } from '@opentelemetry/api';
 import { GovernanceError } from '../errors/governance-error';
 import type { Governor } from '../governor';
 import type { GovernedCall } from '../pipeline/types';
@@ -33,6 +33,7 @@ import {
   RealtimeTranscription,
   transcriptionModelIn,
 } from './realtime-transcription';
+import { frameBytes, PendingInput, SessionFrames } from './session-frames';
 
 /**
  * The span attribute that marks a governed WebSocket session's span (parent of its responses' units), with
@@ -66,8 +67,6 @@ export interface RealtimeTransport {
 
 /** Frames larger than this are not parsed (audio chunks); their bytes still count toward the input bound. */
 const MAX_PARSED_BYTES = 4 * 1024 * 1024;
-/** Request text kept for content rules, per response. */
-const MAX_TEXT_BYTES = 1024 * 1024;
 /** Events of the server the governor reads; any other frame is passed without being parsed. */
 const SERVER_EVENTS = [
   'response.created',
@@ -121,12 +120,6 @@ export function frameText(data: unknown): string | undefined {
       : undefined;
   if (Array.isArray(data) && data.every((part) => Buffer.isBuffer(part))) return frameText(Buffer.concat(data));
   return undefined;
-}
-
-function frameBytes(data: unknown): number {
-  if (typeof data === 'string') return Buffer.byteLength(data, 'utf8');
-  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
-  return 0;
 }
 
 /** Whether a client event ends the input audio buffer: `input_audio_buffer.commit` or `.clear`. */
@@ -194,14 +187,12 @@ export class RealtimeGovernor {
   /** The session's span: the parent of each response's unit. */
   readonly span: Span;
   private readonly config: SessionConfig = {};
-  private queue: Promise<void> = Promise.resolve();
-  private waiting = 0;
+  /** Client frames waiting behind a decision, in the order the app sent them. */
+  private readonly frames = new SessionFrames();
   private readonly awaiting: Awaiting[] = [];
   private readonly inFlight = new Map<string, GovernedCall>();
   /** Bytes of client frames since the last response was asked for, and their text for content rules. */
-  private pendingBytes = 0;
-  private pendingText: string[] = [];
-  private pendingTextBytes = 0;
+  private readonly pending = new PendingInput();
   /** Tokens of the conversation so far (the last response's input and output): the next one's input. */
   private conversationTokens = 0;
   private closed = false;
@@ -234,14 +225,13 @@ export class RealtimeGovernor {
   /** A client frame: forwarded at once, or (a `response.create`) after governance allowed it. */
   send(data: unknown, extra: readonly unknown[] = []): void {
     // A socket that is not open sends nothing: the app gets the socket's own answer (a throw, a drop) at once.
-    if (this.waiting === 0 && !this.transport.isOpen()) {
+    if (!this.frames.holding && !this.transport.isOpen()) {
       this.transport.forward(data, extra);
       return;
     }
     const text = frameText(data);
     const event = text?.includes('response.create') ? parseEvent(text) : undefined;
     if (event?.type === 'response.create') {
-      this.waiting++;
       const request = this.describe(event, text as string);
       const eventId = typeof event.event_id === 'string' ? event.event_id : undefined;
       const decided = this.governor.begin(request, {
@@ -249,14 +239,12 @@ export class RealtimeGovernor {
         sendsAtOnce: false,
       });
       // Decided in the order asked: the frame goes out when every frame before it has gone.
-      this.enqueue(() =>
+      this.frames.after(() =>
         decided.then(
           (call) => this.forwardGoverned(call, data, extra, eventId),
           (error: unknown) => this.refuse(error, eventId),
         ),
-      ).finally(() => {
-        this.waiting--;
-      });
+      );
       return;
     }
     // Audio sent behind a `session.update` turning transcription on is decided once that update is.
@@ -274,8 +262,8 @@ export class RealtimeGovernor {
         this.transport.forward(data, extra);
         this.transcription.bufferEnds(ends);
       };
-      if (this.waiting === 0) forward();
-      else this.enqueue(() => (this.closed ? undefined : forward()));
+      if (!this.frames.holding) forward();
+      else this.frames.after(() => (this.closed ? undefined : forward()));
       return;
     }
     const update = text?.includes('session.update') ? parseEvent(text) : event;
@@ -287,8 +275,8 @@ export class RealtimeGovernor {
       }
     }
     this.account(data, text, update);
-    if (this.waiting === 0) this.transport.forward(data, extra);
-    else this.enqueue(() => this.forwardIfOpen(data, extra));
+    if (!this.frames.holding) this.transport.forward(data, extra);
+    else this.frames.after(() => this.forwardIfOpen(data, extra));
   }
 
   private sessionContext(): Context {
@@ -306,27 +294,27 @@ export class RealtimeGovernor {
     text: string | undefined,
     extra: readonly unknown[],
   ): void {
-    this.waiting++;
     this.transcriptionUpdates++;
     const eventId = typeof update.event_id === 'string' ? update.event_id : undefined;
     const decided = this.transcription.admitModel(model);
-    this.enqueue(() =>
-      decided.then(
-        (call) => {
-          if (this.closed) {
-            void call.fail(new Error('the WebSocket session closed before the session.update was sent'));
-            return;
-          }
-          this.account(data, text, update);
-          this.transcription.modelAdmitted(model, call);
-          this.transport.forward(data, extra);
-        },
-        (error: unknown) => this.refuse(error, eventId, 'session.update'),
-      ),
-    ).finally(() => {
-      this.waiting--;
-      this.transcriptionUpdates--;
-    });
+    this.frames.after(() =>
+      decided
+        .then(
+          (call) => {
+            if (this.closed) {
+              void call.fail(new Error('the WebSocket session closed before the session.update was sent'));
+              return;
+            }
+            this.account(data, text, update);
+            this.transcription.modelAdmitted(model, call);
+            this.transport.forward(data, extra);
+          },
+          (error: unknown) => this.refuse(error, eventId, 'session.update'),
+        )
+        .finally(() => {
+          this.transcriptionUpdates--;
+        }),
+    );
   }
 
   /**
@@ -345,44 +333,24 @@ export class RealtimeGovernor {
           ` Input audio is not sent for the next ${CHUNK_SECONDS} seconds of audio appended; then GenOps asks again.`,
         );
     };
-    if (this.waiting === 0) {
+    if (!this.frames.holding) {
       const verdict = this.transcription.admit(audio.bytes);
       if (!(verdict instanceof Promise)) {
         if (verdict === true) this.transport.forward(data, extra);
         return;
       }
-      this.waiting++;
-      this.enqueue(() => verdict.then(settle)).finally(() => {
-        this.waiting--;
-      });
+      this.frames.after(() => verdict.then(settle));
       return;
     }
-    this.waiting++;
-    this.enqueue(() => {
+    this.frames.after(() => {
       const verdict = this.transcription.admit(audio.bytes);
       return verdict instanceof Promise ? verdict.then(settle) : settle(verdict);
-    }).finally(() => {
-      this.waiting--;
     });
-  }
-
-  /**
-   * Chains a step after every frame before it. A step's failure (a socket that throws on a deferred send)
-   * is logged, never left as an unhandled rejection: the app's call returned long ago.
-   */
-  private enqueue(step: () => unknown): Promise<void> {
-    const next = this.queue.then(step).then(
-      () => undefined,
-      (error: unknown) => diag.warn('genops: realtime: a deferred WebSocket frame could not be sent', error),
-    );
-    this.queue = next;
-    return next;
   }
 
   /** Runs `fn` once every frame sent so far has been forwarded or refused (an app's `close()`). */
   afterPending(fn: () => void): void {
-    if (this.waiting === 0) fn();
-    else void this.queue.then(fn, fn);
+    this.frames.afterPending(fn);
   }
 
   /** A server frame, as the app is about to see it. */
@@ -432,7 +400,7 @@ export class RealtimeGovernor {
     this.inFlight.clear();
     for (const call of open) void call.end({ incomplete: true });
     this.transcription.close();
-    void this.queue.finally(() => this.span.end());
+    void this.frames.drained().finally(() => this.span.end());
   }
 
   private forwardIfOpen(data: unknown, extra: readonly unknown[]): void {
@@ -508,14 +476,10 @@ export class RealtimeGovernor {
 
   /** Counts a client frame toward the next response's input, and keeps its text for content rules. */
   private account(data: unknown, text: string | undefined, event: Record<string, unknown> | undefined): void {
-    this.pendingBytes += frameBytes(data);
     if (event === undefined && text !== undefined && text.includes('session.update')) event = parseEvent(text);
     if (event?.type === 'session.update') this.configure(event.session);
     // Audio chunks are base64 bytes, not text a content rule reads.
-    if (text === undefined || text.includes('input_audio_buffer.append')) return;
-    if (this.pendingTextBytes + text.length > MAX_TEXT_BYTES) return;
-    this.pendingText.push(text);
-    this.pendingTextBytes += text.length;
+    this.pending.add(frameBytes(data), text?.includes('input_audio_buffer.append') ? undefined : text);
   }
 
   private configure(session: unknown): void {
@@ -541,8 +505,10 @@ export class RealtimeGovernor {
       'unknown';
     const cap =
       positive(overrides.max_output_tokens ?? overrides.max_response_output_tokens) ?? this.config.maxOutputTokens;
-    const bytes = this.pendingBytes + Buffer.byteLength(text, 'utf8');
-    const texts = [...this.pendingText, text];
+    const pending = this.pending.take();
+    const bytes = pending.bytes + Buffer.byteLength(text, 'utf8');
+    const texts = pending.texts;
+    texts.push(text);
     const request: GovernedRequest = {
       provider: this.endpoint.provider,
       operation: 'chat',
@@ -561,9 +527,6 @@ export class RealtimeGovernor {
       request.maxOutputTokens = cap;
       request.requestAttributes = { [ATTR_GEN_AI_REQUEST_MAX_TOKENS]: cap };
     }
-    this.pendingBytes = 0;
-    this.pendingText = [];
-    this.pendingTextBytes = 0;
     return request;
   }
 

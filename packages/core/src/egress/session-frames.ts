@@ -1,7 +1,7 @@
 // The order of a governed WebSocket session's client frames: a frame that starts a governed unit waits for
 // its decision, and every frame the app sends after it waits behind it, so frames reach the server in the
-// order the app sent them. A session governor (gemini-live-governor.ts) holds its frames here; the socket
-// binding (realtime-socket.ts) makes the app's `close()` wait for them.
+// order the app sent them. The session governors (realtime-governor.ts, gemini-live-governor.ts) hold
+// their frames here; the socket binding (realtime-socket.ts) makes the app's `close()` wait for them.
 import { diag } from '@opentelemetry/api';
 
 /** The client frames of one session that wait behind a decision. */
