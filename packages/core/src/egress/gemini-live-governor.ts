@@ -32,8 +32,8 @@ import {
 import type { GovernedRequest } from '../types';
 import { usageFromGemini } from '../usage/wire-usage';
 import { isObject } from './endpoints';
-import { frameText, REALTIME_SESSION_ATTRIBUTE, type RealtimeTransport } from './realtime-governor';
-import { frameBytes, PendingInput, SessionFrames } from './session-frames';
+import { REALTIME_SESSION_ATTRIBUTE, type RealtimeTransport } from './realtime-governor';
+import { frameBuffer, frameBytes, frameText, PendingInput, parseFrameJson, SessionFrames } from './session-frames';
 
 /** The value of `realtime.session.protocol` on a Gemini Live session's span. */
 export const GEMINI_LIVE_PROTOCOL = 'gemini-live';
@@ -54,9 +54,6 @@ export interface GeminiLiveTransport extends RealtimeTransport {
   fail(error: Error): void;
 }
 
-/** Messages larger than this are not parsed (media chunks); their bytes still count toward the input bound. */
-const MAX_PARSED_BYTES = 4 * 1024 * 1024;
-
 /** A model turn: its unit once decided, and the usage the server reported for it so far. */
 interface Turn {
   /** The decision; `undefined` once refused. */
@@ -69,22 +66,9 @@ interface Turn {
   media: boolean;
 }
 
-function parseMessage(text: string | undefined): Record<string, unknown> | undefined {
-  if (text === undefined || text.length > MAX_PARSED_BYTES) return undefined;
-  try {
-    const message: unknown = JSON.parse(text);
-    return isObject(message) ? message : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** A server frame as something to search for a key: its text, or its bytes (Buffer, ArrayBuffer, typed array). */
 function searchable(data: unknown): string | Buffer | undefined {
-  if (typeof data === 'string' || Buffer.isBuffer(data)) return data;
-  if (data instanceof ArrayBuffer) return Buffer.from(data);
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return frameText(data);
+  return typeof data === 'string' ? data : frameBuffer(data);
 }
 
 /** The model id of a `setup.model` resource name (`models/x`, `projects/p/locations/l/publishers/google/models/x`). */
@@ -187,7 +171,7 @@ export class GeminiLiveGovernor {
     const key = text === undefined ? undefined : firstKey(text);
     if (key !== undefined && !TURN_INPUT.has(key)) {
       // `setup`, `contextUpdate`: no turn, but input of the next one (and the model of every one).
-      const message = key === 'setup' ? parseMessage(text) : undefined;
+      const message = key === 'setup' ? parseFrameJson(text) : undefined;
       if (isObject(message?.setup)) this.configure(message.setup);
       this.account(data, text, message);
       this.forwardInOrder(data, extra);
@@ -206,7 +190,7 @@ export class GeminiLiveGovernor {
       else this.frames.after(() => turn.decided.then((call) => (call ? this.forwardIfOpen(data, extra) : undefined)));
       return;
     }
-    const message = parseMessage(text);
+    const message = parseFrameJson(text);
     if (message === undefined || startsTurn(message)) {
       this.open(data, extra, text ?? '', message ?? {});
       return;
@@ -240,7 +224,7 @@ export class GeminiLiveGovernor {
     }
     if (!(frame.includes('"usageMetadata"') || frame.includes('"turnComplete"') || frame.includes('"toolCall"')))
       return;
-    const message = parseMessage(frameText(data));
+    const message = parseFrameJson(frameText(data));
     if (!message) return;
     const usage = usageFromGeminiLive(message.usageMetadata);
     if (usage) {

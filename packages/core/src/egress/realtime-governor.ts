@@ -33,7 +33,15 @@ import {
   RealtimeTranscription,
   transcriptionModelIn,
 } from './realtime-transcription';
-import { frameBytes, PendingInput, SessionFrames } from './session-frames';
+import {
+  frameBuffer,
+  frameBytes,
+  frameText,
+  MAX_PARSED_BYTES,
+  PendingInput,
+  parseFrameJson,
+  SessionFrames,
+} from './session-frames';
 
 /**
  * The span attribute that marks a governed WebSocket session's span (parent of its responses' units), with
@@ -65,8 +73,6 @@ export interface RealtimeTransport {
   deliver(text: string): void;
 }
 
-/** Frames larger than this are not parsed (audio chunks); their bytes still count toward the input bound. */
-const MAX_PARSED_BYTES = 4 * 1024 * 1024;
 /** Events of the server the governor reads; any other frame is passed without being parsed. */
 const SERVER_EVENTS = [
   'response.created',
@@ -108,20 +114,6 @@ interface Awaiting {
   eventId: string | undefined;
 }
 
-/** The text of a frame (a string, a Buffer, an ArrayBuffer or a typed array), or undefined for anything else. */
-export function frameText(data: unknown): string | undefined {
-  if (typeof data === 'string') return data;
-  if (Buffer.isBuffer(data)) return data.byteLength <= MAX_PARSED_BYTES ? data.toString('utf8') : undefined;
-  if (data instanceof ArrayBuffer)
-    return data.byteLength <= MAX_PARSED_BYTES ? Buffer.from(data).toString('utf8') : undefined;
-  if (ArrayBuffer.isView(data))
-    return data.byteLength <= MAX_PARSED_BYTES
-      ? Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')
-      : undefined;
-  if (Array.isArray(data) && data.every((part) => Buffer.isBuffer(part))) return frameText(Buffer.concat(data));
-  return undefined;
-}
-
 /** Whether a client event ends the input audio buffer: `input_audio_buffer.commit` or `.clear`. */
 function bufferEnd(event: Record<string, unknown> | undefined): 'commit' | 'clear' | undefined {
   if (event?.type === 'input_audio_buffer.commit') return 'commit';
@@ -155,23 +147,10 @@ function appendedAudio(data: unknown, text: string | undefined): AppendedAudio |
   return bytes?.includes('input_audio_buffer.append') ? { bytes: Math.ceil((bytes.byteLength * 3) / 4) } : undefined;
 }
 
-/** The bytes of a binary frame, without copying where possible. */
-function frameBuffer(data: unknown): Buffer | undefined {
-  if (Buffer.isBuffer(data)) return data;
-  if (data instanceof ArrayBuffer) return Buffer.from(data);
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (Array.isArray(data) && data.every((part) => Buffer.isBuffer(part))) return Buffer.concat(data);
-  return undefined;
-}
-
+/** A client or server event: a JSON object with a `type`. */
 function parseEvent(text: string | undefined): Record<string, unknown> | undefined {
-  if (text === undefined || text.length > MAX_PARSED_BYTES) return undefined;
-  try {
-    const event: unknown = JSON.parse(text);
-    return isObject(event) && typeof event.type === 'string' ? event : undefined;
-  } catch {
-    return undefined;
-  }
+  const event = parseFrameJson(text);
+  return typeof event?.type === 'string' ? event : undefined;
 }
 
 function positive(value: unknown): number | undefined {

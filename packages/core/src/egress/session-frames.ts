@@ -3,6 +3,10 @@
 // order the app sent them. The session governors (realtime-governor.ts, gemini-live-governor.ts) hold
 // their frames here; the socket binding (realtime-socket.ts) makes the app's `close()` wait for them.
 import { diag } from '@opentelemetry/api';
+import { isObject } from './endpoints';
+
+/** Frames larger than this are not parsed (audio chunks); their bytes still count toward the input bound. */
+export const MAX_PARSED_BYTES = 4 * 1024 * 1024;
 
 /** The client frames of one session that wait behind a decision. */
 export class SessionFrames {
@@ -79,4 +83,38 @@ export function frameBytes(data: unknown): number {
   if (typeof data === 'string') return Buffer.byteLength(data, 'utf8');
   if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
   return 0;
+}
+
+/** The text of a frame (a string, a Buffer, an ArrayBuffer or a typed array), or undefined for anything else. */
+export function frameText(data: unknown): string | undefined {
+  if (typeof data === 'string') return data;
+  if (Buffer.isBuffer(data)) return data.byteLength <= MAX_PARSED_BYTES ? data.toString('utf8') : undefined;
+  if (data instanceof ArrayBuffer)
+    return data.byteLength <= MAX_PARSED_BYTES ? Buffer.from(data).toString('utf8') : undefined;
+  if (ArrayBuffer.isView(data))
+    return data.byteLength <= MAX_PARSED_BYTES
+      ? Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')
+      : undefined;
+  if (Array.isArray(data) && data.every((part) => Buffer.isBuffer(part))) return frameText(Buffer.concat(data));
+  return undefined;
+}
+
+/** The bytes of a binary frame, without copying where possible. */
+export function frameBuffer(data: unknown): Buffer | undefined {
+  if (Buffer.isBuffer(data)) return data;
+  if (data instanceof ArrayBuffer) return Buffer.from(data);
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (Array.isArray(data) && data.every((part) => Buffer.isBuffer(part))) return Buffer.concat(data);
+  return undefined;
+}
+
+/** A frame's JSON object, or undefined (not JSON, not an object, or over {@link MAX_PARSED_BYTES}). */
+export function parseFrameJson(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined || text.length > MAX_PARSED_BYTES) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return isObject(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
 }
