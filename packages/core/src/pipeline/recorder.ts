@@ -433,6 +433,8 @@ export class CallRecorder {
     counts: Readonly<Record<string, number>>,
     canAct: boolean,
   ): void {
+    // Events keep their order: the queued decision telemetry (pipeline/deferred.ts) goes first.
+    drainPending();
     safely(() =>
       span.addEvent(sc.EVENT_GENOPS_POLICY_OUTPUT_EVALUATED, {
         [sc.ATTR_GENOPS_POLICY_RESULT]: rule.mode === 'enforce' && canAct ? 'BLOCKED' : 'WARNING',
@@ -612,6 +614,8 @@ export class CallRecorder {
   // ── alerts ─────────────────────────────────────────────────────────────────────────────────────
 
   alert(state: CallState, budget: Budget, alert: BudgetAlert): void {
+    // Events keep their order: the queued decision telemetry (pipeline/deferred.ts) goes first.
+    drainPending();
     safely(() =>
       state.span.addEvent(sc.EVENT_GENOPS_BUDGET_ALERT, {
         [sc.ATTR_GENOPS_BUDGET_NAME]: budget.name,
