@@ -12,9 +12,10 @@
 //   (`serverContent.turnComplete`, or a `toolCall`: the model waits for the app's tool response); a turn
 //   that ends before its usage arrives is settled by the next `usageMetadata`, or at its reservation,
 //   flagged incomplete, when the next turn starts or the socket closes first;
-// - a refused turn-starting frame is never sent (nor the frames of that turn queued behind it): the app's
-//   socket gets an `error` event carrying the typed GenOps error (the SDK's `callbacks.onerror` receives it
-//   as `event.error`), and the session stays open;
+// - a refused turn-starting frame is never sent (nor any frame after it): the app's socket gets an `error`
+//   event carrying the typed GenOps error (the SDK's `callbacks.onerror` receives it as `event.error`), then
+//   GenOps closes the session (code 4000 + the error's status, a reason naming the error: session-frames.ts
+//   refusalClose) so that the SDK's `onclose` fires and an app waiting for `turnComplete` stops waiting;
 // - a socket that closes with a turn open settles that turn at its reservation, flagged incomplete.
 // The session's span is the parent of its turns' units, as for OpenAI Realtime (realtime-governor.ts). The
 // socket bindings are realtime-socket.ts's; this file knows Live messages, not sockets.
@@ -23,6 +24,7 @@ import type { Governor } from '../governor';
 import type { GovernedCall } from '../pipeline/types';
 import type { BillableUsage } from '../pricing/types';
 import {
+  ATTR_ERROR_TYPE,
   ATTR_GEN_AI_PROVIDER_NAME,
   ATTR_GEN_AI_REQUEST_MAX_TOKENS,
   ATTR_GEN_AI_REQUEST_MODEL,
@@ -33,7 +35,16 @@ import type { GovernedRequest } from '../types';
 import { usageFromGemini } from '../usage/wire-usage';
 import { isObject } from './endpoints';
 import { REALTIME_SESSION_ATTRIBUTE, type RealtimeTransport } from './realtime-governor';
-import { frameBuffer, frameBytes, frameText, PendingInput, parseFrameJson, SessionFrames } from './session-frames';
+import {
+  frameBuffer,
+  frameBytes,
+  frameText,
+  PendingInput,
+  parseFrameJson,
+  refusalClose,
+  type SessionEnd,
+  SessionFrames,
+} from './session-frames';
 
 /** The value of `realtime.session.protocol` on a Gemini Live session's span. */
 export const GEMINI_LIVE_PROTOCOL = 'gemini-live';
@@ -48,9 +59,9 @@ export interface GeminiLiveEndpoint {
   server: { serverAddress: string; serverPort: number };
 }
 
-/** How the governor reaches its socket: the Realtime transport, plus an error event for a refused frame. */
-export interface GeminiLiveTransport extends RealtimeTransport {
-  /** Reports a refused frame to the app as the socket's `error` event (the socket stays open). */
+/** How the governor reaches its socket: the Realtime transport, an error event and a close for a refused frame. */
+export interface GeminiLiveTransport extends RealtimeTransport, SessionEnd {
+  /** Reports a refused frame to the app as the socket's `error` event. */
   fail(error: Error): void;
 }
 
@@ -62,8 +73,8 @@ interface Turn {
   usage?: BillableUsage;
   answered: boolean;
   finishReason?: string;
-  /** Opened by a media `realtimeInput` (audio, video). */
-  media: boolean;
+  /** Why the turn was refused. */
+  refusal?: unknown;
 }
 
 /** A server frame as something to search for a key: its text, or its bytes (Buffer, ArrayBuffer, typed array). */
@@ -106,11 +117,22 @@ function startsTurn(message: Record<string, unknown>): boolean {
 }
 
 /**
- * True for a `realtimeInput` text that ends a media stream or is not media: `audioStreamEnd`, `activityEnd`,
- * or `text` (keys never found inside base64 data, which has no quotes).
+ * Ends a session governance refused: the socket's `error` event with the typed error, then the close, and the
+ * session span records why (`error.type`). Shared by the Gemini Live and Lyria governors.
  */
-function endsMedia(text: string): boolean {
-  return text.includes('"audioStreamEnd"') || text.includes('"activityEnd"') || text.includes('"text"');
+export function endRefusedSession(span: Span, transport: GeminiLiveTransport, error: unknown, what: string): void {
+  const failure = error instanceof Error ? error : new Error(`GenOps could not govern ${what}; it was not sent.`);
+  span.setAttribute(ATTR_ERROR_TYPE, failure.name);
+  try {
+    transport.fail(failure);
+  } catch (thrown) {
+    // A listener that throws throws as it would for a socket error: uncaught, not swallowed by the queue.
+    process.nextTick(() => {
+      throw thrown;
+    });
+  }
+  const { code, reason } = refusalClose(failure, what);
+  transport.end(code, reason);
 }
 
 /** Media a content rule cannot read (base64 audio, video, images). */
@@ -140,8 +162,8 @@ export class GeminiLiveGovernor {
   /** Tokens of the session's context so far (the last turn's prompt and response): the next turn's input. */
   private contextTokens = 0;
   private closed = false;
-  /** A media stream's turn was refused: its next chunks are dropped until the stream ends (see refuse()). */
-  private refusedMedia = false;
+  /** A turn was refused: GenOps closed the session, and no frame is sent any more. */
+  private refused = false;
 
   constructor(
     private readonly governor: Governor,
@@ -167,6 +189,8 @@ export class GeminiLiveGovernor {
       this.transport.forward(data, extra);
       return;
     }
+    // Refused: the session is closing; nothing more goes out.
+    if (this.refused) return;
     const text = frameText(data);
     const key = text === undefined ? undefined : firstKey(text);
     if (key !== undefined && !TURN_INPUT.has(key)) {
@@ -178,11 +202,6 @@ export class GeminiLiveGovernor {
       return;
     }
     // Turn input, or a frame GenOps cannot read (too large, not JSON): never let through outside a turn.
-    if (this.refusedMedia && key === 'realtimeInput' && !endsMedia(text as string)) {
-      // More of a refused media stream: not sent, and not decided again chunk by chunk (see refuse()).
-      return;
-    }
-    this.refusedMedia = false;
     const turn = this.turn;
     if (turn !== undefined) {
       // Input of the open turn: its tokens are in the turn's usage. While the turn is decided, it goes if the turn does.
@@ -266,17 +285,20 @@ export class GeminiLiveGovernor {
       .then(
         (call): GovernedCall | undefined => call,
         (error: unknown) => {
-          this.refuse(turn, error);
+          turn.refusal = error;
           return undefined;
         },
       );
-    const turn: Turn = { decided, answered: false, media: isMedia(message) && !endsMedia(text) };
+    const turn: Turn = { decided, answered: false };
     this.turn = turn;
-    this.frames.after(() => decided.then((call) => call && this.forwardTurn(turn, call, data, extra)));
+    // Refused in frame order: the frames sent before it go out first.
+    this.frames.after(() =>
+      decided.then((call) => (call ? this.forwardTurn(turn, call, data, extra) : this.refuse(turn, turn.refusal))),
+    );
   }
 
   private forwardTurn(turn: Turn, call: GovernedCall, data: unknown, extra: readonly unknown[]): void {
-    if (this.closed) {
+    if (this.closed || this.refused) {
       // Never sent: the reservation is released.
       void call.fail(new Error('the Gemini Live session closed before the turn was sent'));
       return;
@@ -294,30 +316,20 @@ export class GeminiLiveGovernor {
   }
 
   private forwardIfOpen(data: unknown, extra: readonly unknown[]): void {
-    if (!this.closed) this.transport.forward(data, extra);
+    if (!this.closed && !this.refused) this.transport.forward(data, extra);
   }
 
   /**
-   * A refused turn: never sent, and the app's socket gets the error. A turn that media `realtimeInput` opened
-   * (a microphone or camera stream) leaves its stream refused until the stream ends or the client sends
-   * other input (`audioStreamEnd`, `activityEnd`, text, `clientContent`, `toolResponse`): the next of those is
-   * decided again. Without this, a stream into an exhausted budget would be decided, refused and reported
-   * once per chunk, tens of times a second.
+   * A refused turn: never sent, nor any frame after it. The app's socket gets the error, then GenOps closes
+   * the session: the Live server answers a turn with the model's content and `turnComplete`, and an app (the
+   * SDK's own samples) waits for them; without the close it would wait forever. The SDK's `onclose` gets the
+   * code and reason ({@link refusalClose}); a turn that ended without its usage settles at the close.
    */
   private refuse(turn: Turn, error: unknown): void {
     if (this.turn === turn) this.turn = undefined;
-    if (this.closed) return;
-    if (turn.media) this.refusedMedia = true;
-    const failure =
-      error instanceof Error ? error : new Error('GenOps could not govern this Gemini Live turn; it was not sent.');
-    try {
-      this.transport.fail(failure);
-    } catch (thrown) {
-      // A listener that throws throws as it would for a socket error: uncaught, not swallowed by the queue.
-      process.nextTick(() => {
-        throw thrown;
-      });
-    }
+    if (this.closed || this.refused) return;
+    endRefusedSession(this.span, this.transport, error, 'the Gemini Live turn');
+    this.refused = true;
   }
 
   /** The turn ended: settled from its usage, or (none yet) by the next `usageMetadata`. */

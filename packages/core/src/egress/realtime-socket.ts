@@ -102,6 +102,7 @@ function bindEmitter(
       if (socket.listenerCount('error') > 0) socket.emit('error', error);
       else diag.warn(`genops: ${error.message}`);
     },
+    end: (code, reason) => close.call(socket, code, reason),
   });
   bound.set(socket, session);
   // Own properties of this instance only; `ws` calls them as methods.
@@ -132,6 +133,7 @@ function bindTarget(
     deliver: (text) => socket.dispatchEvent(new MessageEvent('message', { data: text })),
     // The WHATWG `error` event has no payload; the typed error rides on it as `error` (an ErrorEvent's field).
     fail: (error) => socket.dispatchEvent(Object.assign(new Event('error'), { error, message: error.message })),
+    end: (code, reason) => close.call(socket, code, reason),
   });
   bound.set(socket, session);
   socket.send = function governedSend(this: unknown, data: unknown) {
