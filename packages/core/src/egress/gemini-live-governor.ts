@@ -78,12 +78,12 @@ interface Turn {
 }
 
 /** A server frame as something to search for a key: its text, or its bytes (Buffer, ArrayBuffer, typed array). */
-function searchable(data: unknown): string | Buffer | undefined {
+export function searchable(data: unknown): string | Buffer | undefined {
   return typeof data === 'string' ? data : frameBuffer(data);
 }
 
 /** The model id of a `setup.model` resource name (`models/x`, `projects/p/locations/l/publishers/google/models/x`). */
-function modelId(name: string): string {
+export function modelId(name: string): string {
   const index = name.lastIndexOf('models/');
   return index >= 0 ? name.slice(index + 'models/'.length) : name;
 }
@@ -114,6 +114,32 @@ export function firstKey(text: string): string | undefined {
 function startsTurn(message: Record<string, unknown>): boolean {
   if (isObject(message.clientContent)) return message.clientContent.turnComplete === true;
   return isObject(message.realtimeInput) || isObject(message.toolResponse);
+}
+
+/** The span of a Google WebSocket session (Live, Lyria): the parent of its units, not a unit itself. */
+export function startSessionSpan(
+  governor: Governor,
+  protocol: string,
+  endpoint: { provider: string; model?: string | undefined; server: GeminiLiveEndpoint['server'] },
+): Span {
+  return governor.tracer.startSpan(`${protocol} ${endpoint.model ?? 'session'}`, {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      [REALTIME_SESSION_ATTRIBUTE]: protocol,
+      [ATTR_GEN_AI_PROVIDER_NAME]: endpoint.provider,
+      [ATTR_SERVER_ADDRESS]: endpoint.server.serverAddress,
+      [ATTR_SERVER_PORT]: endpoint.server.serverPort,
+    },
+  });
+}
+
+/** The model a `setup` frame names (`setup.model`), now on the session span too; undefined when it names none. */
+export function setupModel(span: Span, protocol: string, setup: Record<string, unknown>): string | undefined {
+  if (typeof setup.model !== 'string' || setup.model.length === 0) return undefined;
+  const model = modelId(setup.model);
+  span.updateName(`${protocol} ${model}`);
+  span.setAttribute(ATTR_GEN_AI_REQUEST_MODEL, model);
+  return model;
 }
 
 /**
@@ -171,15 +197,7 @@ export class GeminiLiveGovernor {
     private readonly transport: GeminiLiveTransport,
   ) {
     this.model = endpoint.model;
-    this.span = governor.tracer.startSpan(`${GEMINI_LIVE_PROTOCOL} ${endpoint.model ?? 'session'}`, {
-      kind: SpanKind.CLIENT,
-      attributes: {
-        [REALTIME_SESSION_ATTRIBUTE]: GEMINI_LIVE_PROTOCOL,
-        [ATTR_GEN_AI_PROVIDER_NAME]: endpoint.provider,
-        [ATTR_SERVER_ADDRESS]: endpoint.server.serverAddress,
-        [ATTR_SERVER_PORT]: endpoint.server.serverPort,
-      },
-    });
+    this.span = startSessionSpan(governor, GEMINI_LIVE_PROTOCOL, endpoint);
   }
 
   /** A client frame: forwarded at once, or (one that starts a turn) after governance allowed the turn. */
@@ -356,11 +374,7 @@ export class GeminiLiveGovernor {
   }
 
   private configure(setup: Record<string, unknown>): void {
-    if (typeof setup.model === 'string' && setup.model.length > 0) {
-      this.model = modelId(setup.model);
-      this.span.updateName(`${GEMINI_LIVE_PROTOCOL} ${this.model}`);
-      this.span.setAttribute(ATTR_GEN_AI_REQUEST_MODEL, this.model);
-    }
+    this.model = setupModel(this.span, GEMINI_LIVE_PROTOCOL, setup) ?? this.model;
     const generation = isObject(setup.generationConfig) ? setup.generationConfig : undefined;
     const cap = generation?.maxOutputTokens;
     this.maxOutputTokens = typeof cap === 'number' && Number.isSafeInteger(cap) && cap > 0 ? cap : undefined;
