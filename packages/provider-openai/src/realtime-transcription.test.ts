@@ -112,6 +112,12 @@ function appends(count: number, bytes: number): RealtimeClientEvent[] {
 const governed = () => ({ egress: { mode: 'govern' as const, hosts: [fake.host] } });
 const units = () => harness.spans().filter((span) => span.attributes['realtime.session.protocol'] === undefined);
 const sessionSpans = () => harness.spans().filter((span) => span.attributes['realtime.session.protocol'] !== undefined);
+/** The results of the decisions made (not the settlements that follow them), in order. */
+const decided = () =>
+  harness
+    .decisions()
+    .filter((decision) => decision.phase === 'decided')
+    .map((decision) => decision.result);
 /** Event types the fake received since `since`. */
 const receivedTypes = (since: number) => fake.received.slice(since).map(({ event }) => event.type as string);
 const completed = (event: Event) => event.type === 'conversation.item.input_audio_transcription.completed';
@@ -153,7 +159,7 @@ describe.each(TRANSPORTS)('input audio transcription over $name', (transport) =>
     expect(unit!.attributes['genops.accounting.actual']).toBeCloseTo(expectedNanos / 1e9, 12);
     expect(unit!.attributes['genops.accounting.incomplete']).toBeUndefined();
     await expectCharged(expectedNanos);
-    expect(harness.decisions().filter((decision) => decision.phase === 'decided')).toHaveLength(1);
+    expect(decided()).toHaveLength(1);
     harness.expectCompliant(units());
   });
 
@@ -208,12 +214,7 @@ describe.each(TRANSPORTS)('input audio transcription over $name', (transport) =>
     expect(errors).toHaveLength(1);
     expect(errors[0]?.error?.type).toBe('genops_governance_error');
     expect(errors[0]?.error?.message).toContain('budget');
-    expect(
-      harness
-        .decisions()
-        .filter((decision) => decision.phase === 'decided')
-        .map((d) => d.result),
-    ).toEqual(['ALLOWED', 'BLOCKED']);
+    expect(decided()).toEqual(['ALLOWED', 'BLOCKED']);
     // Never committed: the audio sent is never transcribed; nothing stays reserved.
     await expect.poll(() => sessionSpans().length).toBe(1);
     await expectCharged(0);
@@ -229,7 +230,7 @@ describe.each(TRANSPORTS)('input audio transcription over $name', (transport) =>
       completed,
     );
     expect(receivedTypes(before).filter((type) => type === 'input_audio_buffer.append')).toHaveLength(16);
-    expect(harness.decisions().filter((decision) => decision.phase === 'decided')).toHaveLength(2);
+    expect(decided()).toHaveLength(2);
     await expect.poll(() => sessionSpans().length).toBe(1);
     expect(units()).toHaveLength(2);
     // The chunk carrying the usage, and the other one.
@@ -333,12 +334,7 @@ describe.each(TRANSPORTS)('input audio transcription over $name', (transport) =>
     const error = events.find((event) => event.type === 'error') as Event & { error?: { event_id?: string } };
     expect(error?.error?.type).toBe('genops_governance_error');
     expect(error?.error?.event_id).toBe('evt_item_1');
-    expect(
-      harness
-        .decisions()
-        .filter((decision) => decision.phase === 'decided')
-        .map((d) => d.result),
-    ).toEqual(['ALLOWED', 'BLOCKED']);
+    expect(decided()).toEqual(['ALLOWED', 'BLOCKED']);
     await expect.poll(() => sessionSpans().length).toBe(1);
     await expectCharged(0);
   });

@@ -7,9 +7,7 @@
 // {@link FakeLyriaServer.chunkSeconds} of 16-bit PCM at 48 kHz, stereo (`audio/l16;rate=48000;channels=2`:
 // 192,000 bytes a second), one per turn of the event loop; `PAUSE` and `STOP` end the stream early. Lyria
 // reports no usage: what it bills is the audio it generates. The SDK connects with `ws:` to an `http:` base URL.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { type BidiSession, listenBidi } from './fake-google-bidi';
 
 /** Bytes a second of the fake's audio: 16-bit PCM, 48 kHz, two channels. */
 export const FAKE_LYRIA_BYTES_PER_SECOND = 48_000 * 2 * 2;
@@ -36,11 +34,6 @@ export interface FakeLyriaServer {
 
 /** Starts the fake on a free port of 127.0.0.1. */
 export async function startFakeLyria(): Promise<FakeLyriaServer> {
-  const http: Server = createServer((_request, response) => {
-    response.writeHead(404).end();
-  });
-  const server = new WebSocketServer({ server: http });
-  const sockets = new Set<WebSocket>();
   const received: Array<Record<string, unknown>> = [];
   let sessions = 0;
   let chunksSent = 0;
@@ -62,29 +55,15 @@ export async function startFakeLyria(): Promise<FakeLyriaServer> {
       fake.chunksPerPlay = 4;
       fake.chunkSeconds = 2;
     },
-    async close() {
-      for (const socket of sockets) socket.terminate();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      http.closeAllConnections?.();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-    },
+    close: () => listener.close(),
   };
 
-  server.on('connection', (socket, request) => {
-    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
-    if (!path.includes('BidiGenerateMusic')) {
-      socket.close(1008, 'unknown method');
-      return;
-    }
+  const listener = await listenBidi('BidiGenerateMusic', ({ socket, send }: BidiSession) => {
     sessions++;
-    sockets.add(socket);
     let playing = 0;
     socket.on('close', () => {
-      sockets.delete(socket);
       playing++;
     });
-    const send = (message: Record<string, unknown>) =>
-      socket.send(Buffer.from(JSON.stringify(message)), { binary: true });
     let prompts: unknown[] = [];
     let config: Record<string, unknown> = {};
     let setupDone = false;
@@ -138,10 +117,7 @@ export async function startFakeLyria(): Promise<FakeLyriaServer> {
       else if (message.playbackControl === 'PAUSE' || message.playbackControl === 'STOP') playing++;
     });
   });
-
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()));
-  const port = (http.address() as AddressInfo).port;
-  fake.host = `127.0.0.1:${port}`;
-  fake.url = `http://127.0.0.1:${port}`;
+  fake.host = listener.host;
+  fake.url = listener.url;
   return fake;
 }

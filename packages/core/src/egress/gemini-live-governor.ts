@@ -14,55 +14,34 @@
 //   flagged incomplete, when the next turn starts or the socket closes first;
 // - a refused turn-starting frame is never sent (nor any frame after it): the app's socket gets an `error`
 //   event carrying the typed GenOps error (the SDK's `callbacks.onerror` receives it as `event.error`), then
-//   GenOps closes the session (code 4000 + the error's status, a reason naming the error: session-frames.ts
-//   refusalClose) so that the SDK's `onclose` fires and an app waiting for `turnComplete` stops waiting;
+//   GenOps closes the session (code 4000 + the error's status, a reason naming the error: google-session.ts
+//   endRefused) so that the SDK's `onclose` fires and an app waiting for `turnComplete` stops waiting;
 // - a socket that closes with a turn open settles that turn at its reservation, flagged incomplete.
-// The session's span is the parent of its turns' units, as for OpenAI Realtime (realtime-governor.ts). The
-// socket bindings are realtime-socket.ts's; this file knows Live messages, not sockets.
-import { context, type Span, SpanKind, trace } from '@opentelemetry/api';
+// The session's span is the parent of its turns' units, as for OpenAI Realtime (realtime-governor.ts); what
+// the Live and Lyria governors share is google-session.ts's. The socket bindings are realtime-socket.ts's; this
+// file knows Live messages, not sockets.
 import type { Governor } from '../governor';
 import type { GovernedCall } from '../pipeline/types';
 import type { BillableUsage } from '../pricing/types';
-import {
-  ATTR_ERROR_TYPE,
-  ATTR_GEN_AI_PROVIDER_NAME,
-  ATTR_GEN_AI_REQUEST_MAX_TOKENS,
-  ATTR_GEN_AI_REQUEST_MODEL,
-  ATTR_SERVER_ADDRESS,
-  ATTR_SERVER_PORT,
-} from '../semconv';
+import { ATTR_GEN_AI_REQUEST_MAX_TOKENS } from '../semconv';
 import type { GovernedRequest } from '../types';
 import { usageFromGemini } from '../usage/wire-usage';
 import { isObject } from './endpoints';
-import { REALTIME_SESSION_ATTRIBUTE, type RealtimeTransport } from './realtime-governor';
 import {
-  frameBuffer,
-  frameBytes,
-  frameText,
-  PendingInput,
-  parseFrameJson,
-  refusalClose,
-  type SessionEnd,
-  SessionFrames,
-} from './session-frames';
+  firstKey,
+  type GoogleSessionEndpoint,
+  GoogleSessionGovernor,
+  type GoogleSessionTransport,
+  searchable,
+} from './google-session';
+import { frameBytes, frameText, parseFrameJson } from './session-frames';
 
 /** The value of `realtime.session.protocol` on a Gemini Live session's span. */
 export const GEMINI_LIVE_PROTOCOL = 'gemini-live';
 
 /** A Gemini Live session as its handshake describes it. */
-export interface GeminiLiveEndpoint {
-  /** `gen_ai.provider.name` (`gcp.gemini`, `gcp.vertex_ai`). */
-  provider: string;
+export interface GeminiLiveEndpoint extends GoogleSessionEndpoint {
   protocol: typeof GEMINI_LIVE_PROTOCOL;
-  /** Known once the `setup` frame names it. */
-  model?: string | undefined;
-  server: { serverAddress: string; serverPort: number };
-}
-
-/** How the governor reaches its socket: the Realtime transport, an error event and a close for a refused frame. */
-export interface GeminiLiveTransport extends RealtimeTransport, SessionEnd {
-  /** Reports a refused frame to the app as the socket's `error` event. */
-  fail(error: Error): void;
 }
 
 /** A model turn: its unit once decided, and the usage the server reported for it so far. */
@@ -77,88 +56,13 @@ interface Turn {
   refusal?: unknown;
 }
 
-/** A server frame as something to search for a key: its text, or its bytes (Buffer, ArrayBuffer, typed array). */
-export function searchable(data: unknown): string | Buffer | undefined {
-  return typeof data === 'string' ? data : frameBuffer(data);
-}
-
-/** The model id of a `setup.model` resource name (`models/x`, `projects/p/locations/l/publishers/google/models/x`). */
-export function modelId(name: string): string {
-  const index = name.lastIndexOf('models/');
-  return index >= 0 ? name.slice(index + 'models/'.length) : name;
-}
-
 /** Client messages that carry a turn's input: each opens a turn when none is open, or joins the open one. */
 const TURN_INPUT = new Set(['clientContent', 'realtimeInput', 'toolResponse']);
-
-/**
- * The first key of a JSON object's text (`{"realtimeInput":…` → `realtimeInput`; a client message has one),
- * read without parsing the message: audio chunks go by many times a second.
- */
-export function firstKey(text: string): string | undefined {
-  let index = 0;
-  const skip = () => {
-    while (index < 64 && (text[index] === ' ' || text[index] === '\n' || text[index] === '\r' || text[index] === '\t'))
-      index++;
-  };
-  skip();
-  if (text[index] !== '{') return undefined;
-  index++;
-  skip();
-  if (text[index] !== '"') return undefined;
-  const end = text.indexOf('"', index + 1);
-  return end > index && end - index <= 64 ? text.slice(index + 1, end) : undefined;
-}
 
 /** True for a client message that starts a model turn when none is open. */
 function startsTurn(message: Record<string, unknown>): boolean {
   if (isObject(message.clientContent)) return message.clientContent.turnComplete === true;
   return isObject(message.realtimeInput) || isObject(message.toolResponse);
-}
-
-/** The span of a Google WebSocket session (Live, Lyria): the parent of its units, not a unit itself. */
-export function startSessionSpan(
-  governor: Governor,
-  protocol: string,
-  endpoint: { provider: string; model?: string | undefined; server: GeminiLiveEndpoint['server'] },
-): Span {
-  return governor.tracer.startSpan(`${protocol} ${endpoint.model ?? 'session'}`, {
-    kind: SpanKind.CLIENT,
-    attributes: {
-      [REALTIME_SESSION_ATTRIBUTE]: protocol,
-      [ATTR_GEN_AI_PROVIDER_NAME]: endpoint.provider,
-      [ATTR_SERVER_ADDRESS]: endpoint.server.serverAddress,
-      [ATTR_SERVER_PORT]: endpoint.server.serverPort,
-    },
-  });
-}
-
-/** The model a `setup` frame names (`setup.model`), now on the session span too; undefined when it names none. */
-export function setupModel(span: Span, protocol: string, setup: Record<string, unknown>): string | undefined {
-  if (typeof setup.model !== 'string' || setup.model.length === 0) return undefined;
-  const model = modelId(setup.model);
-  span.updateName(`${protocol} ${model}`);
-  span.setAttribute(ATTR_GEN_AI_REQUEST_MODEL, model);
-  return model;
-}
-
-/**
- * Ends a session governance refused: the socket's `error` event with the typed error, then the close, and the
- * session span records why (`error.type`). Shared by the Gemini Live and Lyria governors.
- */
-export function endRefusedSession(span: Span, transport: GeminiLiveTransport, error: unknown, what: string): void {
-  const failure = error instanceof Error ? error : new Error(`GenOps could not govern ${what}; it was not sent.`);
-  span.setAttribute(ATTR_ERROR_TYPE, failure.name);
-  try {
-    transport.fail(failure);
-  } catch (thrown) {
-    // A listener that throws throws as it would for a socket error: uncaught, not swallowed by the queue.
-    process.nextTick(() => {
-      throw thrown;
-    });
-  }
-  const { code, reason } = refusalClose(failure, what);
-  transport.end(code, reason);
 }
 
 /** Media a content rule cannot read (base64 audio, video, images). */
@@ -171,45 +75,21 @@ function isMedia(message: Record<string, unknown> | undefined): boolean {
  * One Live session: client frames pass through {@link send}, server messages through {@link receive},
  * and {@link close} ends it.
  */
-export class GeminiLiveGovernor {
-  /** The session's span: the parent of each turn's unit. */
-  readonly span: Span;
-  /** Live servers send their JSON messages as binary frames: the binding hands those over too. */
-  readonly readsBinaryFrames = true;
-  private readonly frames = new SessionFrames();
-  private model: string | undefined;
+export class GeminiLiveGovernor extends GoogleSessionGovernor {
   private maxOutputTokens: number | undefined;
   /** The turn open now (deciding, or answered by the server). */
   private turn: Turn | undefined;
   /** A turn that ended without its usage: settled by the next `usageMetadata`. */
   private unsettled: Turn | undefined;
-  /** Client frames since the last turn opened: the next turn's input. */
-  private readonly pending = new PendingInput();
   /** Tokens of the session's context so far (the last turn's prompt and response): the next turn's input. */
   private contextTokens = 0;
-  private closed = false;
-  /** A turn was refused: GenOps closed the session, and no frame is sent any more. */
-  private refused = false;
 
-  constructor(
-    private readonly governor: Governor,
-    private readonly endpoint: GeminiLiveEndpoint,
-    private readonly transport: GeminiLiveTransport,
-  ) {
-    this.model = endpoint.model;
-    this.span = startSessionSpan(governor, GEMINI_LIVE_PROTOCOL, endpoint);
+  constructor(governor: Governor, endpoint: GeminiLiveEndpoint, transport: GoogleSessionTransport) {
+    super(governor, endpoint, transport, GEMINI_LIVE_PROTOCOL);
   }
 
   /** A client frame: forwarded at once, or (one that starts a turn) after governance allowed the turn. */
-  send(data: unknown, extra: readonly unknown[] = []): void {
-    // A socket that is not open sends nothing: the app gets the socket's own answer (a throw, a drop) at once.
-    if (!this.frames.holding && !this.transport.isOpen()) {
-      this.transport.forward(data, extra);
-      return;
-    }
-    // Refused: the session is closing; nothing more goes out.
-    if (this.refused) return;
-    const text = frameText(data);
+  protected sendFrame(data: unknown, extra: readonly unknown[], text: string | undefined): void {
     const key = text === undefined ? undefined : firstKey(text);
     if (key !== undefined && !TURN_INPUT.has(key)) {
       // `setup`, `contextUpdate`: no turn, but input of the next one (and the model of every one).
@@ -235,17 +115,6 @@ export class GeminiLiveGovernor {
     // A `clientContent` with `turnComplete: false`: context for the next turn.
     this.account(data, text, message);
     this.forwardInOrder(data, extra);
-  }
-
-  /** Forwards a frame now, or behind the frames waiting for a decision. */
-  private forwardInOrder(data: unknown, extra: readonly unknown[]): void {
-    if (!this.frames.holding) this.transport.forward(data, extra);
-    else this.frames.after(() => this.forwardIfOpen(data, extra));
-  }
-
-  /** Runs `fn` once every frame sent so far has been forwarded or refused (an app's `close()`). */
-  afterPending(fn: () => void): void {
-    this.frames.afterPending(fn);
   }
 
   /** A server message, as the app is about to see it. */
@@ -298,15 +167,13 @@ export class GeminiLiveGovernor {
     if (late?.call)
       void late.call.end({ incomplete: true, response: { finishReasons: [late.finishReason ?? 'turn_complete'] } });
     const request = this.describe(data, text, message);
-    const decided = this.governor
-      .begin(request, { parent: trace.setSpan(context.active(), this.span), sendsAtOnce: false })
-      .then(
-        (call): GovernedCall | undefined => call,
-        (error: unknown) => {
-          turn.refusal = error;
-          return undefined;
-        },
-      );
+    const decided = this.governor.begin(request, { parent: this.sessionContext(), sendsAtOnce: false }).then(
+      (call): GovernedCall | undefined => call,
+      (error: unknown) => {
+        turn.refusal = error;
+        return undefined;
+      },
+    );
     const turn: Turn = { decided, answered: false };
     this.turn = turn;
     // Refused in frame order: the frames sent before it go out first.
@@ -333,10 +200,6 @@ export class GeminiLiveGovernor {
     }
   }
 
-  private forwardIfOpen(data: unknown, extra: readonly unknown[]): void {
-    if (!this.closed && !this.refused) this.transport.forward(data, extra);
-  }
-
   /**
    * A refused turn: never sent, nor any frame after it. The app's socket gets the error, then GenOps closes
    * the session: the Live server answers a turn with the model's content and `turnComplete`, and an app (the
@@ -345,9 +208,7 @@ export class GeminiLiveGovernor {
    */
   private refuse(turn: Turn, error: unknown): void {
     if (this.turn === turn) this.turn = undefined;
-    if (this.closed || this.refused) return;
-    endRefusedSession(this.span, this.transport, error, 'the Gemini Live turn');
-    this.refused = true;
+    this.endRefused(error, 'the Gemini Live turn');
   }
 
   /** The turn ended: settled from its usage, or (none yet) by the next `usageMetadata`. */
@@ -374,7 +235,7 @@ export class GeminiLiveGovernor {
   }
 
   private configure(setup: Record<string, unknown>): void {
-    this.model = setupModel(this.span, GEMINI_LIVE_PROTOCOL, setup) ?? this.model;
+    this.setup(setup);
     const generation = isObject(setup.generationConfig) ? setup.generationConfig : undefined;
     const cap = generation?.maxOutputTokens;
     this.maxOutputTokens = typeof cap === 'number' && Number.isSafeInteger(cap) && cap > 0 ? cap : undefined;

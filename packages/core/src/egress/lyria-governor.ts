@@ -11,30 +11,27 @@
 //   once half of it is used the next window is decided ahead, and a full window is settled at the seconds it
 //   received, its successor taking the audio after;
 // - refused (the PLAY, or the next window): the frame is not sent, the app's socket gets the typed error, and
-//   GenOps closes the session (as for a refused Gemini Live turn: gemini-live-governor.ts endRefusedSession),
-//   so the music stops;
+//   GenOps closes the session (as for a refused Gemini Live turn: google-session.ts endRefused), so the music
+//   stops;
 // - the socket closes: the window receiving audio is settled at the seconds received (one whose PLAY went out
 //   and got no audio yet at its reservation, flagged incomplete); a window admitted ahead and never used is
 //   released.
 // No price for Lyria RealTime is published (the model is experimental): without one in `prices`, the PLAY is
 // refused under the default `unknownModel: 'deny'`.
-import type { Span } from '@opentelemetry/api';
-import { context, trace } from '@opentelemetry/api';
 import type { Governor } from '../governor';
 import type { GovernedCall } from '../pipeline/types';
 import type { BillableUsage } from '../pricing/types';
 import type { GovernedRequest } from '../types';
 import { isObject } from './endpoints';
 import {
-  endRefusedSession,
   firstKey,
-  type GeminiLiveTransport,
+  type GoogleSessionEndpoint,
+  GoogleSessionGovernor,
+  type GoogleSessionTransport,
   searchable,
-  setupModel,
-  startSessionSpan,
-} from './gemini-live-governor';
+} from './google-session';
 import { base64Bytes, CHUNK_SECONDS } from './realtime-transcription';
-import { frameBytes, frameText, MAX_PARSED_BYTES, PendingInput, parseFrameJson, SessionFrames } from './session-frames';
+import { frameBytes, frameText, MAX_PARSED_BYTES, parseFrameJson } from './session-frames';
 
 /** The value of `realtime.session.protocol` on a Lyria session's span. */
 export const LYRIA_PROTOCOL = 'lyria';
@@ -46,13 +43,9 @@ export const WINDOW_SECONDS = CHUNK_SECONDS;
 const DEFAULT_RATE = 48_000;
 const DEFAULT_CHANNELS = 2;
 
-/** A Lyria session as its handshake describes it. */
-export interface LyriaEndpoint {
-  /** `gen_ai.provider.name` (`gcp.gemini`: Lyria RealTime is on the Gemini API only). */
-  provider: string;
+/** A Lyria session as its handshake describes it (provider `gcp.gemini`: Lyria RealTime is on the Gemini API only). */
+export interface LyriaEndpoint extends GoogleSessionEndpoint {
   protocol: typeof LYRIA_PROTOCOL;
-  model?: string | undefined;
-  server: { serverAddress: string; serverPort: number };
 }
 
 /** One admitted window of generated audio. */
@@ -83,43 +76,23 @@ export function chunkSeconds(chunk: unknown): number {
 }
 
 /** One Lyria session: client frames pass through {@link send}, server messages through {@link receive}. */
-export class LyriaGovernor {
-  /** The session's span: the parent of its windows' units. */
-  readonly span: Span;
-  /** Lyria's server sends its JSON messages as binary frames, as Live's does. */
-  readonly readsBinaryFrames = true;
-  private readonly frames = new SessionFrames();
-  private readonly pending = new PendingInput();
-  private model: string | undefined;
+export class LyriaGovernor extends GoogleSessionGovernor {
   /** The window receiving audio. */
   private current: Window | undefined;
   /** The next window, admitted ahead. */
   private reserve: Window | undefined;
   /** A decision on a window is pending (the first PLAY's, or the next window's). */
   private deciding = false;
-  private closed = false;
-  private refused = false;
 
-  constructor(
-    private readonly governor: Governor,
-    private readonly endpoint: LyriaEndpoint,
-    private readonly transport: GeminiLiveTransport,
-  ) {
-    this.model = endpoint.model;
-    this.span = startSessionSpan(governor, LYRIA_PROTOCOL, endpoint);
+  constructor(governor: Governor, endpoint: LyriaEndpoint, transport: GoogleSessionTransport) {
+    super(governor, endpoint, transport, LYRIA_PROTOCOL);
   }
 
   /** A client frame: forwarded at once, or (a PLAY with no window admitted) once the first window is. */
-  send(data: unknown, extra: readonly unknown[] = []): void {
-    if (!this.frames.holding && !this.transport.isOpen()) {
-      this.transport.forward(data, extra);
-      return;
-    }
-    if (this.refused) return;
-    const text = frameText(data);
+  protected sendFrame(data: unknown, extra: readonly unknown[], text: string | undefined): void {
     const key = text === undefined ? undefined : firstKey(text);
     const message = key === 'setup' || key === 'playbackControl' ? parseFrameJson(text) : undefined;
-    if (isObject(message?.setup)) this.model = setupModel(this.span, LYRIA_PROTOCOL, message.setup) ?? this.model;
+    if (isObject(message?.setup)) this.setup(message.setup);
     // A PLAY, or a frame GenOps cannot read: never let through before a window is admitted.
     const plays = key === undefined || message?.playbackControl === 'PLAY';
     if (plays && this.current === undefined && !this.deciding) {
@@ -128,13 +101,7 @@ export class LyriaGovernor {
     }
     // Prompts and config are what the next window's content rules read; playback controls and audio are not.
     this.pending.add(frameBytes(data), key === 'clientContent' || key === 'musicGenerationConfig' ? text : undefined);
-    if (!this.frames.holding) this.transport.forward(data, extra);
-    else this.frames.after(() => this.forwardIfOpen(data, extra));
-  }
-
-  /** Runs `fn` once every frame sent so far has been forwarded or refused (an app's `close()`). */
-  afterPending(fn: () => void): void {
-    this.frames.afterPending(fn);
+    this.forwardInOrder(data, extra);
   }
 
   /** A server message, as the app is about to see it: its audio chunks fill the window. */
@@ -177,7 +144,7 @@ export class LyriaGovernor {
     this.frames.after(() =>
       decided.then((outcome) => {
         this.deciding = false;
-        if ('refused' in outcome) return this.refuse(outcome.refused, 'the Lyria play');
+        if ('refused' in outcome) return this.endRefused(outcome.refused, 'the Lyria play');
         if (this.closed || this.refused) {
           void outcome.call.fail(new Error('the Lyria session closed before the play was sent'));
           return;
@@ -222,7 +189,7 @@ export class LyriaGovernor {
   private topUp(): void {
     void this.decide().then((outcome) => {
       this.deciding = false;
-      if ('refused' in outcome) return this.refuse(outcome.refused, 'the next window of Lyria music');
+      if ('refused' in outcome) return this.endRefused(outcome.refused, 'the next window of Lyria music');
       if (this.closed || this.refused) {
         void outcome.call.fail(new Error('the Lyria session closed before this window was used'));
         return;
@@ -234,22 +201,10 @@ export class LyriaGovernor {
 
   private decide(): Promise<{ call: GovernedCall } | { refused: unknown }> {
     this.deciding = true;
-    return this.governor
-      .begin(this.request(), { parent: trace.setSpan(context.active(), this.span), sendsAtOnce: false })
-      .then(
-        (call) => ({ call }),
-        (refused: unknown) => ({ refused }),
-      );
-  }
-
-  private refuse(error: unknown, what: string): void {
-    if (this.closed || this.refused) return;
-    this.refused = true;
-    endRefusedSession(this.span, this.transport, error, what);
-  }
-
-  private forwardIfOpen(data: unknown, extra: readonly unknown[]): void {
-    if (!this.closed && !this.refused) this.transport.forward(data, extra);
+    return this.governor.begin(this.request(), { parent: this.sessionContext(), sendsAtOnce: false }).then(
+      (call) => ({ call }),
+      (refused: unknown) => ({ refused }),
+    );
   }
 
   private settle(window: Window, reason: string): void {

@@ -51,6 +51,27 @@ import {
  */
 export const REALTIME_SESSION_ATTRIBUTE = 'realtime.session.protocol';
 
+/**
+ * The span of a governed WebSocket session (`{protocol} {model}`): the parent of its units, not a unit itself.
+ * Every session governor starts its span here (OpenAI Realtime and Responses, Gemini Live, Lyria).
+ */
+export function startSessionSpan(
+  governor: Governor,
+  protocol: string,
+  endpoint: { provider: string; model?: string | undefined; server: { serverAddress: string; serverPort: number } },
+): Span {
+  return governor.tracer.startSpan(`${protocol} ${endpoint.model ?? 'session'}`, {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      [REALTIME_SESSION_ATTRIBUTE]: protocol,
+      [ATTR_GEN_AI_PROVIDER_NAME]: endpoint.provider,
+      ...(endpoint.model ? { [ATTR_GEN_AI_REQUEST_MODEL]: endpoint.model } : {}),
+      [ATTR_SERVER_ADDRESS]: endpoint.server.serverAddress,
+      [ATTR_SERVER_PORT]: endpoint.server.serverPort,
+    },
+  });
+}
+
 /** Which event protocol a session speaks. */
 export type RealtimeProtocol = 'realtime' | 'responses';
 
@@ -224,16 +245,7 @@ export class RealtimeGovernor {
   ) {
     if (endpoint.model) this.config.model = endpoint.model;
     this.transcription = new RealtimeTranscription(governor, endpoint, () => this.sessionContext());
-    this.span = governor.tracer.startSpan(`${endpoint.protocol} ${endpoint.model ?? 'session'}`, {
-      kind: SpanKind.CLIENT,
-      attributes: {
-        [REALTIME_SESSION_ATTRIBUTE]: endpoint.protocol,
-        [ATTR_GEN_AI_PROVIDER_NAME]: endpoint.provider,
-        ...(endpoint.model ? { [ATTR_GEN_AI_REQUEST_MODEL]: endpoint.model } : {}),
-        [ATTR_SERVER_ADDRESS]: endpoint.server.serverAddress,
-        [ATTR_SERVER_PORT]: endpoint.server.serverPort,
-      },
-    });
+    this.span = startSessionSpan(governor, endpoint.protocol, endpoint);
   }
 
   /** A client frame: forwarded at once, or (a `response.create`) after governance allowed it. */
