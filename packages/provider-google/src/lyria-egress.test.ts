@@ -142,8 +142,22 @@ describe('a Lyria RealTime session (@google/genai ai.live.music.connect) under e
     expect(harness.server.chunksSent - chunksBefore).toBe(0);
     expect((seen.errors[0]!.error as Error).name).toBe('ReservationFailedError');
     expect(seen.close?.reason).toContain('ReservationFailedError (BUDGET_RESERVATION_FAILED): the Lyria play refused');
-    expect(seen.close?.code).toBeGreaterThanOrEqual(4400);
+    expect(seen.close?.code).toBe(4403);
     expect(harness.decisions().map((decision) => decision.result)).toEqual(['BLOCKED']);
+  });
+
+  it("under unknownModel 'warn' an unpriced window runs with a WARNING decision, charged $0 (documented)", async () => {
+    harness.init({ ...governed({ priced: false }), unknownModel: 'warn', dailyBudgetLimit: 10 });
+    const { session, seen } = await playMusic();
+    await seen.chunksReach(2);
+    session.close();
+    await seen.closed;
+    expect(received()).toContain('playbackControl');
+    await expect.poll(() => sessionSpans().length).toBe(1);
+    const window = units().find((span) => span.attributes['genops.accounting.actual'] !== undefined);
+    expect(window?.attributes['genops.policy.result']).toBe('WARNING');
+    expect(window?.attributes['genops.policy.reason_code']).toBe('x_price_unknown');
+    expect(window?.attributes['genops.accounting.actual']).toBe(0);
   });
 
   it('a policy denying the model refuses play(): onclose gets 4403', async () => {
