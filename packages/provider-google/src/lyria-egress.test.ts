@@ -195,6 +195,27 @@ describe('a Lyria RealTime session (@google/genai ai.live.music.connect) under e
   });
 });
 
+describe('a Lyria session over the global WebSocket (frames written by hand, binary frames read as Blobs)', () => {
+  it('govern: the PLAY waits for its window; the audio received settles it', async () => {
+    harness.init({ ...governed(), dailyBudgetLimit: 10 });
+    const path = '/ws/google.ai.generativelanguage.v1alpha.GenerativeService.BidiGenerateMusic?key=test-key';
+    const socket = new WebSocket(`ws://${harness.server.host}${path}`);
+    let chunks = 0;
+    socket.addEventListener('open', () => socket.send(JSON.stringify({ setup: { model: `models/${MODEL}` } })));
+    socket.addEventListener('message', async (event) => {
+      const message = JSON.parse(await (event.data as Blob).text()) as Record<string, any>;
+      if (message.setupComplete) socket.send(JSON.stringify({ playbackControl: 'PLAY' }));
+      if (message.serverContent?.audioChunks && ++chunks === 4) socket.close();
+    });
+    await new Promise((resolve) => socket.addEventListener('close', resolve));
+    expect(received()).toEqual(['setup', 'playbackControl']);
+    await expect.poll(() => sessionSpans().length).toBe(1);
+    const window = units().find((span) => span.attributes['genops.accounting.actual'] !== undefined);
+    expect(window?.attributes['genops.accounting.actual']).toBeCloseTo(8 * PER_SECOND, 12);
+    await expectCharged(8 * PER_SECOND);
+  });
+});
+
 describe('a Lyria session under egress deny', () => {
   it('is refused before its handshake: the server sees no session', async () => {
     harness.init({ egress: { mode: 'deny', hosts: [harness.server.host] } });
