@@ -152,7 +152,14 @@ export class LyriaGovernor extends GoogleSessionGovernor {
         const window: Window = { call: outcome.call, seconds: 0, sent: true };
         this.current = window;
         window.call.markSent();
-        window.call.runInContext(() => this.transport.forward(data, extra));
+        try {
+          window.call.runInContext(() => this.transport.forward(data, extra));
+        } catch (error) {
+          // The socket refused the frame (closing, closed): nothing was sent.
+          this.current = undefined;
+          void window.call.fail(error);
+          throw error;
+        }
       }),
     );
   }
@@ -178,6 +185,7 @@ export class LyriaGovernor extends GoogleSessionGovernor {
       next.seconds = current.seconds - WINDOW_SECONDS;
       next.sent = true;
       next.call.markSent();
+      next.call.firstChunk();
       current.seconds = WINDOW_SECONDS;
       this.settle(current, 'window_full');
       this.current = next;

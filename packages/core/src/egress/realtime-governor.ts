@@ -275,17 +275,17 @@ export class RealtimeGovernor {
     }
     // Audio sent behind a `session.update` turning transcription on is decided once that update is.
     const transcribing = this.transcription.model !== undefined || this.transcriptionUpdates > 0;
+    const audio = transcribing ? appendedAudio(data, text) : undefined;
+    if (audio !== undefined) {
+      this.account(data, text, undefined);
+      this.sendAudio(audio, data, extra);
+      return;
+    }
     const item = transcribing ? createdAudio(data, text) : undefined;
     if (item !== undefined) {
       // Base64 audio is not text a content rule reads.
       this.pending.add(frameBytes(data), undefined);
       this.sendItemAudio(item, data, extra);
-      return;
-    }
-    const audio = transcribing ? appendedAudio(data, text) : undefined;
-    if (audio !== undefined) {
-      this.account(data, text, undefined);
-      this.sendAudio(audio, data, extra);
       return;
     }
     const ends = transcribing && text?.includes('input_audio_buffer.c') ? bufferEnd(parseEvent(text)) : undefined;
