@@ -294,10 +294,11 @@ describe.each(TRANSPORTS)('input audio transcription over $name', (transport) =>
     harness.init({ ...governed(), dailyBudgetLimit: 10 });
     const before = fake.received.length;
     let transcribed = 0;
-    // One second of PCM16 at 24 kHz, in an item the server names and in one the client names.
+    // One second of PCM16 at 24 kHz, in an item the client names and in one the server names (matched by the
+    // server's `conversation.item.added`, which comes for the first item too).
     const events = await runSession(
       transport,
-      [transcribeWith('gpt-4o-transcribe'), audioItem(48_000), audioItem(48_000, 'item_client_1')],
+      [transcribeWith('gpt-4o-transcribe'), audioItem(48_000, 'item_client_1'), audioItem(48_000)],
       (event) => completed(event) && ++transcribed === 2,
     );
     expect(receivedTypes(before)).toEqual(['session.update', 'conversation.item.create', 'conversation.item.create']);

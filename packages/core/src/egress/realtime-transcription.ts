@@ -222,9 +222,10 @@ export class RealtimeTranscription {
 
   /** `conversation.item.added` (beta `.created`): a user item with `input_audio` names the oldest audio item sent without an id. */
   itemAdded(item: unknown): void {
-    if (!isObject(item) || typeof item.id !== 'string' || !hasInputAudio(item)) return;
+    // An item the client named is matched by its id already.
+    if (!isObject(item) || typeof item.id !== 'string' || !hasInputAudio(item) || this.items.has(item.id)) return;
     const chunk = this.added.shift();
-    if (chunk !== undefined && !this.items.has(item.id)) this.items.set(item.id, [chunk]);
+    if (chunk !== undefined) this.items.set(item.id, [chunk]);
   }
 
   /** `input_audio_buffer.cleared`: the audio of that buffer is never transcribed ($0). */
