@@ -359,6 +359,7 @@ async function main() {
   const memory = results.find((row) => row.id === 'genops-memory');
   const added = memory ? memory.latency.chat.median - direct.latency.chat.median : 0;
   const hop = results.find((row) => row.id === 'bare-hop');
+  const relay = results.find((row) => row.id === 'tcp-relay');
   const goal = memory
     ? [
         '',
@@ -367,6 +368,9 @@ async function main() {
           (hop
             ? ` Of it, the HTTP hop alone (bare hop − direct): ${signedUs(hop.latency.chat.median - direct.latency.chat.median)} µs; ` +
               `governance (GenOps, memory − bare hop): ${signedUs(memory.latency.chat.median - hop.latency.chat.median)} µs.`
+            : '') +
+          (relay
+            ? ` The floor of any proxy on this machine (TCP relay − direct): ${signedUs(relay.latency.chat.median - direct.latency.chat.median)} µs.`
             : ''),
       ]
     : [];
