@@ -159,24 +159,26 @@ local function commit(c, amount, at)
   end
 end
 
-local function state(c)
+-- The committed amount that counts now: the period's, or a rolling line's window.
+local function usedOf(c)
   refresh(c)
-  local used = c.used
-  if c.w then used = windowSum(c) end
-  return { c.key, c.budget, c.unit, c.limit, used, c.reserved }
+  if c.w then return windowSum(c) end
+  return c.used
 end
 
-local function emptyState(l)
-  return { l.key, l.budget, l.unit, l.limit, 0, 0 }
+-- Appends a line state (key, budget, unit, limit, used, reserved) to a reply.
+local function push(out, key, budget, unit, limit, used, reserved)
+  local n = #out
+  out[n + 1] = key
+  out[n + 2] = budget
+  out[n + 3] = unit
+  out[n + 4] = num(limit)
+  out[n + 5] = num(used)
+  out[n + 6] = num(reserved)
 end
 
-local function push(out, s)
-  out[#out + 1] = s[1]
-  out[#out + 1] = s[2]
-  out[#out + 1] = s[3]
-  out[#out + 1] = num(s[4])
-  out[#out + 1] = num(s[5])
-  out[#out + 1] = num(s[6])
+local function pushState(out, c)
+  push(out, c.key, c.budget, c.unit, c.limit, usedOf(c), c.reserved)
 end
 
 -- The counter of a line as it is, created from the line when missing (settlements: their lines are as
@@ -333,8 +335,7 @@ local MAX_LEDGER = 9007199254740991
 local function overLedger(id, k, amount)
   local c = load(k)
   if not c then return nil end
-  local s = state(c)
-  local total = s[5] + s[6] + amount
+  local total = usedOf(c) + c.reserved + amount
   if total > MAX_LEDGER then
     return { 'E', 'GENOPS_LEDGER ' .. num(total) .. ' ' .. id .. ' ' .. k }
   end
@@ -357,6 +358,7 @@ end
  * is that operation's reply `{'E', message}`; the others still run. Reply: one reply per operation.
  */
 export const OPS_LUA = `${PRELUDE}${COUNTERS}
+local NOW_TEXT = num(NOW)
 local function reserve(id, leaseMs, linesJson, sent)
   local lease = math.max(0, tonumber(leaseMs))
   if LEASE == nil or lease > LEASE then LEASE = lease end
@@ -371,18 +373,18 @@ local function reserve(id, leaseMs, linesJson, sent)
     asked[l.key] = before + l.amount
     if l.amount ~= 0 and l.enforce then
       local c = load(l.key)
-      local current
+      local used, reserved = 0, 0
       if c then
         configure(c, l)
-        current = state(c)
-      else
-        current = emptyState(l)
+        used, reserved = usedOf(c), c.reserved
+        local total = used + reserved + before + l.amount
+        if total > MAX_LEDGER then
+          return { 'E', 'GENOPS_LEDGER ' .. num(total) .. ' ' .. id .. ' ' .. l.key }
+        end
       end
-      local over = overLedger(id, l.key, before + l.amount)
-      if over then return over end
-      if current[5] + current[6] + before + l.amount > l.limit then
+      if used + reserved + before + l.amount > l.limit then
         local out = { 0 }
-        push(out, current)
+        push(out, l.key, l.budget, l.unit, l.limit, used, reserved)
         out[#out + 1] = num(l.amount)
         return out
       end
@@ -398,16 +400,16 @@ local function reserve(id, leaseMs, linesJson, sent)
     c.t = NOW
     counters[i] = c
   end
-  local expires = NOW + lease
+  local expires = num(NOW + lease)
   if sent == '1' then
-    redis.call('HSET', rk, 's', num(NOW), 'e', num(expires), 'l', linesJson, 'sent', '1')
+    redis.call('HSET', rk, 's', NOW_TEXT, 'e', expires, 'l', linesJson, 'sent', '1')
   else
-    redis.call('HSET', rk, 's', num(NOW), 'e', num(expires), 'l', linesJson)
+    redis.call('HSET', rk, 's', NOW_TEXT, 'e', expires, 'l', linesJson)
   end
-  redis.call('ZADD', LEASES, num(expires), id)
+  redis.call('ZADD', LEASES, expires, id)
   redis.call('ZREM', SETTLED, id)
   local out = { 1 }
-  for _, c in ipairs(counters) do push(out, state(c)) end
+  for _, c in ipairs(counters) do pushState(out, c) end
   return out
 end
 
@@ -460,7 +462,7 @@ local function settle(id, linesJson, first, last)
       if not repeated then redis.call('ZADD', SETTLED, num(NOW + RET), id) end
     end
   end
-  for _, c in ipairs(counters) do push(out, state(c)) end
+  for _, c in ipairs(counters) do pushState(out, c) end
   return out
 end
 
@@ -535,7 +537,7 @@ local keys = redis.call('ZRANGEBYLEX', INDEX, ARGV[3], ARGV[4], 'LIMIT', 0, tonu
 local out = { keys[#keys] or '', #keys }
 for _, k in ipairs(keys) do
   local c = load(k)
-  if c then push(out, state(c)) else redis.call('ZREM', INDEX, k) end
+  if c then pushState(out, c) else redis.call('ZREM', INDEX, k) end
 end
 save()
 return out
