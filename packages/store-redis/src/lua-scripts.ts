@@ -299,6 +299,8 @@ local function unreserve(id)
   end
   redis.call('DEL', rk)
   redis.call('ZREM', LEASES, id)
+  -- A reused id may still be remembered as settled from before (reserve leaves that to here).
+  redis.call('ZREM', SETTLED, id)
 end
 
 -- An expired reservation whose request was sent (the provider may have billed it): committed at its
@@ -359,14 +361,8 @@ end
  */
 export const OPS_LUA = `${PRELUDE}${COUNTERS}
 local NOW_TEXT = num(NOW)
-local function reserve(id, leaseMs, linesJson, sent)
-  local lease = math.max(0, tonumber(leaseMs))
-  if LEASE == nil or lease > LEASE then LEASE = lease end
-  local rk = NS .. 'res:' .. id
-  if redis.call('EXISTS', rk) == 1 then
-    return { 'E', 'genops: reservation "' .. id .. '" is already open' }
-  end
-  local lines = parseLines(linesJson)
+-- Checks a reservation's lines; nil when it fits, else the operation's reply (a refusal or an error).
+local function refusal(id, lines)
   local asked = {}
   for _, l in ipairs(lines) do
     local before = asked[l.key] or 0
@@ -393,6 +389,25 @@ local function reserve(id, leaseMs, linesJson, sent)
       if over then return over end
     end
   end
+  return nil
+end
+
+-- The lease is taken first: an id already in the lease set is open (its record and lease are written and
+-- deleted together), so one ZADD NX both checks and writes it. A reused id's settled memory is dropped
+-- when its reservation ends unsettled (unreserve), or overwritten when it is settled or committed.
+local function reserve(id, leaseMs, linesJson, sent)
+  local lease = math.max(0, tonumber(leaseMs))
+  if LEASE == nil or lease > LEASE then LEASE = lease end
+  local expires = num(NOW + lease)
+  if redis.call('ZADD', LEASES, 'NX', expires, id) == 0 then
+    return { 'E', 'genops: reservation "' .. id .. '" is already open' }
+  end
+  local lines = parseLines(linesJson)
+  local refused = refusal(id, lines)
+  if refused then
+    redis.call('ZREM', LEASES, id)
+    return refused
+  end
   local counters = {}
   for i, l in ipairs(lines) do
     local c = counterFor(l)
@@ -400,14 +415,12 @@ local function reserve(id, leaseMs, linesJson, sent)
     c.t = NOW
     counters[i] = c
   end
-  local expires = num(NOW + lease)
+  local rk = NS .. 'res:' .. id
   if sent == '1' then
     redis.call('HSET', rk, 's', NOW_TEXT, 'e', expires, 'l', linesJson, 'sent', '1')
   else
     redis.call('HSET', rk, 's', NOW_TEXT, 'e', expires, 'l', linesJson)
   end
-  redis.call('ZADD', LEASES, expires, id)
-  redis.call('ZREM', SETTLED, id)
   local out = { 1 }
   for _, c in ipairs(counters) do pushState(out, c) end
   return out

@@ -499,6 +499,26 @@ describe('RedisStore on the wire', () => {
     }
   });
 
+  it('commits a late settlement of a reused id whose second reservation expired unsettled', async () => {
+    let clock = Date.now();
+    const store = new RedisStore({ url: redis.url(), prefix: `reuse-${++namespaces}`, now: () => clock });
+    try {
+      const lines = [usd('reuse', 1_000, 100)];
+      await store.reserve({ id: 'r1', lines, leaseMs: 10_000 });
+      // Remembered as settled for one lease length (10 s): a repeat within it commits nothing.
+      expect(await store.settle('r1', { USD: 10 }, lines)).toMatchObject({ open: true, lines: [{ used: 10 }] });
+      await store.reserve({ id: 'r1', lines, leaseMs: 1_000 });
+      clock += 2_000;
+      // The second reservation's lease ended unsettled (never sent): released, and the id's settled
+      // memory from the first one no longer stands for this one, so its late settlement counts.
+      expect(await store.openReservations()).toBe(0);
+      expect(await store.settle('r1', { USD: 20 }, lines)).toMatchObject({ open: false, lines: [{ used: 30 }] });
+      expect(await store.settle('r1', { USD: 20 }, lines)).toMatchObject({ open: false, lines: [{ used: 30 }] });
+    } finally {
+      await store.close();
+    }
+  });
+
   it('keeps the order of a queued reservation and a command issued after it in the same tick', async () => {
     const store = fresh();
     try {
