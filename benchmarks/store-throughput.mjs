@@ -25,6 +25,9 @@ const SEQUENTIAL = 5_000;
 const CONCURRENCY = 16;
 const CONCURRENT_MS = 3_000;
 
+/** When the day's budgets end: fixed, as a calendar period's end is for every call in it. */
+const PERIOD_END = Date.now() + 86_400_000;
+
 /** Two lines per call, as a typical configuration has: an org-wide daily budget and one per team. */
 function lines(index) {
   return [
@@ -35,7 +38,7 @@ function lines(index) {
       limit: 1e15,
       amount: 3_500,
       enforce: true,
-      expiresAt: Date.now() + 86_400_000,
+      expiresAt: PERIOD_END,
     },
     {
       key: `team|team=t${index % 8}|2026-11-23`,
@@ -44,7 +47,7 @@ function lines(index) {
       limit: 1e15,
       amount: 3_500,
       enforce: true,
-      expiresAt: Date.now() + 86_400_000,
+      expiresAt: PERIOD_END,
     },
   ];
 }
