@@ -404,6 +404,8 @@ export class RedisStore implements GovernanceStore {
    * the store opened (a `client` passed in is left open).
    */
   async close(): Promise<void> {
+    // Reservations and settlements issued before close are sent, not refused as issued after it.
+    this.flushOps();
     this.closing ??= (async () => {
       await Promise.all(
         [...this.waiters.keys()].map(async (id) => {

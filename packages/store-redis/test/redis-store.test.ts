@@ -519,6 +519,29 @@ describe('RedisStore on the wire', () => {
     }
   });
 
+  it('sends a reservation and a settlement issued in the same tick as close, before closing', async () => {
+    const store = fresh();
+    const reader = new RedisStore({ url: redis.url(), prefix: store.prefix });
+    try {
+      await store.reserve({ id: 'settled-at-close', lines: [usd('closing', 100, 10)], leaseMs: 60_000 });
+      // From a microtask, as a shutdown hook after an await would: close's own steps run before the next tick.
+      const [reserved, settled] = await Promise.resolve().then(() => {
+        const issued = [
+          store.reserve({ id: 'reserved-at-close', lines: [usd('closing', 100, 5)], leaseMs: 60_000 }),
+          store.settle('settled-at-close', { USD: 3 }),
+        ] as const;
+        void store.close();
+        return Promise.all(issued);
+      });
+      expect(reserved.ok).toBe(true);
+      expect(settled.open).toBe(true);
+      expect(await reader.lines()).toMatchObject([{ key: 'closing', used: 3, reserved: 5 }]);
+    } finally {
+      await store.close();
+      await reader.close();
+    }
+  });
+
   it('keeps the order of a queued reservation and a command issued after it in the same tick', async () => {
     const store = fresh();
     try {
