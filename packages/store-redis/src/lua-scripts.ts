@@ -357,7 +357,8 @@ end
  * - `s`: id, lines JSON or '', then the actual amounts as unit and decimal string pairs. Reply
  *   `{1|0, states...}` (1 = the reservation was open).
  * A refusal the script makes on purpose (a reservation id already open, a ledger total past 2^53 - 1)
- * is that operation's reply `{'E', message}`; the others still run. Reply: one reply per operation.
+ * is that operation's reply `{'E', message}`, and a Redis command failing inside it `{'F', message}`;
+ * the others still run. Reply: one reply per operation.
  */
 export const OPS_LUA = `${PRELUDE}${COUNTERS}
 local NOW_TEXT = num(NOW)
@@ -486,12 +487,19 @@ local i = 3
 while i <= #ARGV do
   local kind, n = ARGV[i], tonumber(ARGV[i + 1])
   local a = i + 2
+  local ok, reply
   if kind == 'r' then
-    replies[#replies + 1] = reserve(ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3])
+    ok, reply = pcall(reserve, ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3])
   else
-    replies[#replies + 1] = settle(ARGV[a], ARGV[a + 1], a + 2, a + n - 1)
+    ok, reply = pcall(settle, ARGV[a], ARGV[a + 1], a + 2, a + n - 1)
     settled = true
   end
+  -- A command that failed inside an operation (e.g. a key of the wrong type) fails that operation alone.
+  if not ok then
+    if type(reply) == 'table' and reply.err then reply = reply.err end
+    reply = { 'F', tostring(reply) }
+  end
+  replies[#replies + 1] = reply
   i = a + n
 end
 -- Housekeeping on about one batch with settlements in 8 (by the clock's last digits, so no counter is

@@ -464,10 +464,13 @@ export class RedisStore implements GovernanceStore {
     const operation = ops[0]!.operation;
     this.script(operation, 'genopsV1Ops', ...args).then(
       (replies) => {
-        for (let index = 0; index < ops.length; index++)
-          settleOp(ops[index]!, (replies as Reply[])[index]!, (message) =>
-            this.replyError(ops[index]!.operation, message),
-          );
+        for (let index = 0; index < ops.length; index++) {
+          const op = ops[index]!;
+          const reply = (replies as Reply[])[index]!;
+          if (reply[0] === 'E' || reply[0] === 'F')
+            op.reject(this.replyError(op.operation, reply[0], String(reply[1])));
+          else settleOp(op, reply);
+        }
       },
       (error: unknown) => {
         for (const op of ops) op.reject(this.renamed(error, operation, op.operation));
@@ -805,8 +808,12 @@ export class RedisStore implements GovernanceStore {
     return this.failure(operation, message, error);
   }
 
-  /** An operation of a batch the script refused on purpose: its error, not a store failure. */
-  private replyError(operation: string, message: string): Error {
+  /**
+   * The error of an operation of a batch: `kind` 'E' when the script refused it on purpose (not a store
+   * failure), 'F' when a Redis command failed inside it.
+   */
+  private replyError(operation: string, kind: 'E' | 'F', message: string): Error {
+    if (kind === 'F') return this.failure(operation, `Redis replied "${message}"`);
     if (message.startsWith('GENOPS_LEDGER ')) {
       // A line's total would pass 2^53 - 1: refused by the script before it changed anything.
       const [total = '', id = '', ...key] = message.slice('GENOPS_LEDGER '.length).split(' ');
@@ -850,10 +857,9 @@ function encodeLines(lines: readonly BudgetLine[]): string {
   );
 }
 
-/** Hands a queued reservation or settlement its result from its reply in a batch. */
-function settleOp(op: QueuedOp, reply: Reply, refused: (message: string) => Error): void {
-  if (reply[0] === 'E') op.reject(refused(String(reply[1])));
-  else if (op.operation === 'settle') op.resolve({ open: reply[0] === 1, lines: decodeStates(reply, 1) } as never);
+/** Hands a queued reservation or settlement its result from its (successful) reply in a batch. */
+function settleOp(op: QueuedOp, reply: Reply): void {
+  if (op.operation === 'settle') op.resolve({ open: reply[0] === 1, lines: decodeStates(reply, 1) } as never);
   else if (reply[0] === 1)
     op.resolve(
       (op.sent

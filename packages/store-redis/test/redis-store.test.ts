@@ -479,6 +479,31 @@ describe('RedisStore on the wire', () => {
     }
   });
 
+  it('fails only the operation of a batch in which a Redis command fails', async () => {
+    const store = fresh();
+    const admin = new Redis(redis.url());
+    try {
+      await store.openReservations();
+      // A key of the wrong type where the settlement reads its reservation: HMGET fails inside the script.
+      await admin.set(`{${store.prefix}}:res:broken`, 'not a hash');
+      const [first, broken, last] = await Promise.allSettled([
+        store.reserve({ id: 'first', lines: [usd('f', 100, 10)], leaseMs: 60_000 }),
+        store.settle('broken', { USD: 1 }),
+        store.reserve({ id: 'last', lines: [usd('f', 100, 20)], leaseMs: 60_000 }),
+      ]);
+      expect(first).toMatchObject({ status: 'fulfilled', value: { ok: true } });
+      expect(broken.status).toBe('rejected');
+      const reason = (broken as PromiseRejectedResult).reason as Error;
+      expect(reason).toMatchObject({ name: 'RedisStoreError', operation: 'settle' });
+      expect(reason.message).toContain('WRONGTYPE');
+      expect(last).toMatchObject({ status: 'fulfilled', value: { ok: true, lines: [{ reserved: 30 }] } });
+      expect(await store.lines()).toMatchObject([{ key: 'f', reserved: 30 }]);
+    } finally {
+      await admin.quit();
+      await store.close();
+    }
+  });
+
   it('splits a tick of more operations than one script run takes, and keeps their order', async () => {
     const store = fresh();
     try {
