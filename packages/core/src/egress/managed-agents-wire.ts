@@ -99,7 +99,8 @@ export async function governAgentWrite(
       const sessionId = endpoint.agentTurn?.sessionId;
       // Queued as the request leaves: a stream the app already reads attributes the turn's events even
       // when they arrive before the answer.
-      if (sessionId !== undefined) openAgentTurn(sessionId, governed, turnOptions(sessionId));
+      if (sessionId !== undefined)
+        openAgentTurn(sessionId, governed, turnOptions(sessionId), isObject(json) ? json.events : undefined);
       const sink = {
         firstChunk: () => governed.firstChunk(),
         end: (outcome: CallOutcome) => {
