@@ -242,8 +242,7 @@ function userEventKey(event: unknown): string | undefined {
   const type = object?.type;
   if (typeof type !== 'string' || !TURN_EVENTS.has(type)) return undefined;
   if (type === 'user.custom_tool_result') return `${type}|${String(object!.custom_tool_use_id)}`;
-  if (type === 'user.tool_result' || type === 'user.tool_confirmation')
-    return `${type}|${String(object!.tool_use_id)}`;
+  if (type === 'user.tool_result' || type === 'user.tool_confirmation') return `${type}|${String(object!.tool_use_id)}`;
   return `${type}|${textOf(object!.content ?? object!.description)}`;
 }
 
