@@ -66,9 +66,24 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
   map.set(key, value);
 }
 
-/** What this process learnt of agents and sessions from the API's answers (bounded). */
-const agents = new Map<string, AgentInfo>();
-const sessionAgents = new Map<string, AgentInfo>();
+/**
+ * The registry: what this process learnt of agents and sessions from the API's answers, and the open turns
+ * of each session (bounded). One per process, on `globalThis`: the ESM and CommonJS builds of core loaded
+ * side by side (`--import @genops/core/register` beside an adapter `require`d from CommonJS) share it, so a
+ * turn the adapter opened settles from events egress reads, and an event read by both counts once.
+ */
+interface Registry {
+  agents: Map<string, AgentInfo>;
+  sessionAgents: Map<string, AgentInfo>;
+  sessions: Map<string, SessionState>;
+}
+const REGISTRY = Symbol.for('genops.managed-agents.registry.v1');
+const registry: Registry = ((globalThis as Record<symbol, unknown>)[REGISTRY] ??= {
+  agents: new Map(),
+  sessionAgents: new Map(),
+  sessions: new Map(),
+}) as Registry;
+const { agents, sessionAgents } = registry;
 
 /** Records an agent the app created, updated or read (an agent object of the API). */
 export function rememberAgent(agent: unknown): void {
@@ -216,7 +231,7 @@ interface SessionState {
   queue: Promise<void>;
 }
 
-const sessions = new Map<string, SessionState>();
+const { sessions } = registry;
 
 function stateOf(sessionId: string): SessionState {
   let state = sessions.get(sessionId);
