@@ -3,7 +3,7 @@
 // turn whose top-up was refused), as managed-agents-wire.ts makes them through undici for `fetch`.
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { sideHeaders, sidePath } from './managed-agents-wire';
+import { SideAnswer, sideHeaders, sidePath } from './managed-agents-wire';
 
 /** What a side request copies from the app's request: a `node:http` ClientRequest has all of it. */
 export interface AppRequest {
@@ -48,23 +48,14 @@ export function httpSideRequest(
   return new Promise((resolve, reject) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const side = send(options, (response: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      let bytes = 0;
-      response.on('data', (chunk: Buffer) => {
-        bytes += chunk.byteLength;
-        if (bytes <= maxBodyBytes) chunks.push(chunk);
-      });
+      const answer = new SideAnswer(`${method} ${resource}`, maxBodyBytes);
+      response.on('data', (chunk: Buffer) => answer.data(chunk));
       response.on('error', reject);
       response.on('end', () => {
-        const status = response.statusCode ?? 0;
-        if (status >= 300) {
-          reject(new Error(`${method} ${resource} was answered HTTP ${status}`));
-          return;
-        }
         try {
-          resolve(bytes <= maxBodyBytes ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined);
-        } catch {
-          resolve(undefined);
+          resolve(answer.end(response.statusCode ?? 0));
+        } catch (error) {
+          reject(error);
         }
       });
     });

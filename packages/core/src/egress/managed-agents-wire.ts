@@ -218,8 +218,7 @@ function sideRequest(
   const body = json === undefined ? undefined : Buffer.from(JSON.stringify(json), 'utf8');
   const headers = sideHeaders(headerPairs(options.headers), body);
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let bytes = 0;
+    const answer = new SideAnswer(`${method} ${resource}`, maxBodyBytes);
     let status = 0;
     const done: DispatchHandler = {
       onRequestStart() {},
@@ -227,18 +226,13 @@ function sideRequest(
         status = statusCode;
       },
       onResponseData(_controller, chunk) {
-        bytes += chunk.byteLength;
-        if (bytes <= maxBodyBytes) chunks.push(Buffer.from(chunk));
+        answer.data(chunk);
       },
       onResponseEnd() {
-        if (status >= 300) {
-          reject(new Error(`${method} ${resource} was answered HTTP ${status}`));
-          return;
-        }
         try {
-          resolve(bytes <= maxBodyBytes ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined);
-        } catch {
-          resolve(undefined);
+          resolve(answer.end(status));
+        } catch (error) {
+          reject(error);
         }
       },
       onResponseError: (_controller, error) => reject(error),
@@ -249,6 +243,33 @@ function sideRequest(
       reject(error);
     }
   });
+}
+
+/** A side request's answer as it arrives: its JSON when it ends (bounded), or an error for an error status. */
+export class SideAnswer {
+  private readonly chunks: Buffer[] = [];
+  private bytes = 0;
+
+  constructor(
+    private readonly what: string,
+    private readonly maxBodyBytes: number,
+  ) {}
+
+  data(chunk: Uint8Array): void {
+    this.bytes += chunk.byteLength;
+    if (this.bytes <= this.maxBodyBytes) this.chunks.push(Buffer.from(chunk));
+  }
+
+  /** The JSON answer (`undefined` when it is not JSON or over the limit); throws for an HTTP error status. */
+  end(status: number): unknown {
+    if (status >= 300) throw new Error(`${this.what} was answered HTTP ${status}`);
+    if (this.bytes > this.maxBodyBytes) return undefined;
+    try {
+      return JSON.parse(Buffer.concat(this.chunks).toString('utf8'));
+    } catch {
+      return undefined;
+    }
+  }
 }
 
 /**
