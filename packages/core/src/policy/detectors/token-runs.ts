@@ -14,9 +14,13 @@ export function charClass(chars: string): CharClass {
 /** Base64, base64url and alphanumeric tokens. */
 const TOKEN_CHARS = charClass('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-');
 
-function isMember(chars: CharClass, text: string, index: number): boolean {
-  const code = text.charCodeAt(index);
+/** `true` when the character `code` is in `chars`. */
+export function isMemberCode(chars: CharClass, code: number): boolean {
   return code < 128 && chars[code] === 1;
+}
+
+function isMember(chars: CharClass, text: string, index: number): boolean {
+  return isMemberCode(chars, text.charCodeAt(index));
 }
 
 /**
