@@ -11,9 +11,19 @@ const MAX_DIGITS = 19;
 /** 19 digits and 6 separators. */
 const MAX_LENGTH = 25;
 
-/** Characters that glue a number to an id, path, address or amount before it. */
-const GLUE_BEFORE = new Set(['-', '_', '/', '\\', '@', '$', '€', '£', '¥']);
-const GLUE_AFTER = new Set(['_', '/', '\\', '@', '%']);
+/** Characters that glue a number to an id, path, address or amount before it: `- _ / \\ @ $ € £ ¥`. */
+const isGlueBefore = (code: number): boolean =>
+  code === 45 ||
+  code === 95 ||
+  code === 47 ||
+  code === 92 ||
+  code === 64 ||
+  code === 36 ||
+  code === 0x20ac ||
+  code === 0xa3 ||
+  code === 0xa5;
+/** And after it: `_ / \\ @ %`. */
+const isGlueAfter = (code: number): boolean => code === 95 || code === 47 || code === 92 || code === 64 || code === 37;
 
 /** The payment card detector. */
 export function paymentCardDetector(): KindDetector {
@@ -186,10 +196,9 @@ function standsAlone(text: string, start: number, end: number): boolean {
   const before = text.charCodeAt(start - 1);
   const after = text.charCodeAt(end);
   if (isLetterCode(before) || before === 95 || isLetterCode(after) || after === 95) return false;
-  if (GLUE_BEFORE.has(text[start - 1] ?? '') || GLUE_AFTER.has(text[end] ?? '')) return false;
+  if (isGlueBefore(before) || isGlueAfter(after)) return false;
   // `4111-1111-1111-1111-` followed by more of an id.
-  if (text[end] === '-' && (isDigitCode(text.charCodeAt(end + 1)) || isLetterCode(text.charCodeAt(end + 1))))
-    return false;
+  if (after === 45 && (isDigitCode(text.charCodeAt(end + 1)) || isLetterCode(text.charCodeAt(end + 1)))) return false;
   return !continuesNumber(text, start, end);
 }
 
@@ -221,11 +230,21 @@ export function cardNetwork(digits: string): string | undefined {
   return networkOf(Number(digits.slice(0, 4)) * 10 ** Math.max(0, 4 - digits.length), digits.length);
 }
 
+/** {@link NETWORKS} read by {@link networkOf}: what divides a 4-digit prefix into the entry's, and its lengths as bits. */
+const NETWORK_PREFIXES = NETWORKS.map(({ network, from, to, digits, lengths }) => ({
+  network,
+  from,
+  to,
+  divisor: 10 ** (4 - digits),
+  lengths: lengths.reduce((bits, length) => bits | (1 << length), 0),
+}));
+
 /** The network of a number of `length` digits whose first 4 digits are `prefix`, or `undefined`. */
 function networkOf(prefix: number, length: number): string | undefined {
-  for (const { network, from, to, digits, lengths } of NETWORKS) {
-    const value = Math.floor(prefix / 10 ** (4 - digits));
-    if (value >= from && value <= to && lengths.includes(length)) return network;
+  if (length < MIN_DIGITS || length > MAX_DIGITS) return undefined;
+  for (const { network, from, to, divisor, lengths } of NETWORK_PREFIXES) {
+    const value = Math.floor(prefix / divisor);
+    if (value >= from && value <= to && ((lengths >> length) & 1) === 1) return network;
   }
   return undefined;
 }

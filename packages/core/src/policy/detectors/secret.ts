@@ -2,7 +2,7 @@
 import { isDigitCode } from './chars';
 import { entropyThreshold, hasMixedClasses, isEncodedToken, readsAsWords, readToken } from './entropy';
 import type { KindDetector } from './internal-types';
-import { charClass, forEachTokenRun, isMemberCode } from './token-runs';
+import { charClass, findRun, isMemberCode, paddedEnd, TOKEN_CHARS } from './token-runs';
 import type { Finding } from './types';
 
 /** A key family with a recognisable shape. */
@@ -167,23 +167,27 @@ function scan(text: string, out: Finding[]): void {
   let awsContext = -1;
   const urls = new UrlContext(text);
   let cursor = 0;
-  forEachTokenRun(text, MIN_TOKEN, (start, end) => {
-    if (end - start > MAX_TOKEN) return;
+  for (let run = findRun(text, TOKEN_CHARS, MIN_TOKEN, 0); run !== undefined; ) {
+    const start = run.start;
+    const runEnd = run.end;
+    run = findRun(text, TOKEN_CHARS, MIN_TOKEN, runEnd + 1);
+    const end = paddedEnd(text, runEnd);
+    if (end - start > MAX_TOKEN) continue;
     while (cursor < found.length && found[cursor]!.end <= start) cursor++;
     // Token runs come in order: the only family findings that can overlap start at `cursor`.
     const next = found[cursor];
-    if (next && next.start < end) return;
+    if (next && next.start < end) continue;
     if (end - start === AWS_SECRET_LENGTH) {
       if (awsContext === -1) awsContext = AWS_SECRET_CONTEXT.test(text) ? 1 : 0;
       if (awsContext === 1 && isAwsSecretKey(text, start, end)) {
         out.push({ kind: 'secret', start, end, detail: 'aws_secret_key' });
-        return;
+        continue;
       }
     }
     if (isRandomRun(text, start, end) && isCredentialContext(text, start, urls)) {
       out.push({ kind: 'secret', start, end, detail: 'high_entropy' });
     }
-  });
+  }
   for (const finding of found) out.push(finding);
 }
 

@@ -4,7 +4,7 @@
 import { continuesNumber, isDigitCode, isLetterCode } from '../chars';
 import type { KindDetector } from '../internal-types';
 import { isLuhnValid } from '../luhn';
-import { charClass, forEachRun } from '../token-runs';
+import { charClass, forEachRun } from './token-runs-reference';
 import type { Finding } from '../types';
 
 /** Where clusters are looked for: stretches of digits, spaces and dashes long enough to hold a card. */

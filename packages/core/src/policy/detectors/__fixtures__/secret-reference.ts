@@ -5,7 +5,7 @@
 import { isDigitCode } from '../chars';
 import { entropyThreshold, hasMixedClasses, isEncodedToken, readsAsWords, readToken } from '../entropy';
 import type { KindDetector } from '../internal-types';
-import { forEachTokenRun } from '../token-runs';
+import { forEachTokenRun } from './token-runs-reference';
 import type { Finding } from '../types';
 
 /** A key family with a recognisable shape. */
