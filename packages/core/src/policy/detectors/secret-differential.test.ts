@@ -116,6 +116,51 @@ describe('secret: the same findings as the former implementation', () => {
     );
   });
 
+  it('on query parameters with any name (credential words in any case, anywhere)', () => {
+    const name = fc
+      .array(
+        fc.constantFrom(
+          'key',
+          'KEY',
+          'Token',
+          'sec',
+          'ret',
+          'pass',
+          'PWD',
+          'sig',
+          'nature',
+          'auth',
+          'cred',
+          'ential',
+          'session',
+          'k',
+          'e',
+          'y',
+          '_',
+          '-',
+          '.',
+          '1',
+          'x',
+          '%',
+          'é',
+        ),
+        { maxLength: 12 },
+      )
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(
+        name,
+        fc.constantFrom('?', '&', ';', '/?a=1&'),
+        chars(BASE64.slice(0, 62), 24, 40),
+        (parameter, separator, token) => {
+          const value = `https://host.example.com/p${separator}${parameter}=${token} www.x.io/${separator}${parameter}=${token}`;
+          expect(findings(current, value)).toEqual(findings(reference, value));
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+
   it('on fixed cases of each context rule', () => {
     const key = 'uDxwG6NQGA4QKcdOJQF0eEC5dF1NPtQ4';
     const aws = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';

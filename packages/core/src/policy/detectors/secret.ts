@@ -370,12 +370,26 @@ function isCredentialContext(text: string, start: number, urls: UrlContext): boo
 function isCredentialParameter(text: string, from: number, to: number): boolean {
   let tail = to;
   while (tail > from && isMemberCode(PARAMETER_CHARS, text.charCodeAt(tail - 1))) tail--;
-  return tail < to && CREDENTIAL_WORD.test(text.slice(tail, to));
+  // A credential word anywhere in the tail, in any case (`signature` starts with `sig`).
+  for (let index = tail; index < to; index++) {
+    const words = CREDENTIAL_WORDS_BY_START[text.charCodeAt(index) | 0x20];
+    if (words === undefined) continue;
+    for (const word of words) {
+      if (index + word.length <= to && endsWithLowerCase(text, index + word.length, word)) return true;
+    }
+  }
+  return false;
 }
 
 const PARAMETER_CHARS = charClass('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-');
-/** The credential words of a query parameter name, anywhere in it. */
-const CREDENTIAL_WORD = /key|token|secret|pass|pwd|sig|signature|auth|credential|session/i;
+/** The credential words of a query parameter name by the code of their first character. */
+const CREDENTIAL_WORDS_BY_START: ReadonlyArray<readonly string[] | undefined> = (() => {
+  const table: string[][] = [];
+  for (const word of ['key', 'token', 'secret', 'pass', 'pwd', 'sig', 'auth', 'credential', 'session']) {
+    (table[word.charCodeAt(0)] ??= []).push(word);
+  }
+  return table;
+})();
 
 /**
  * {@link HASH_LABEL} tested on the 24 characters before `start`, read backwards without a slice or an
@@ -395,11 +409,16 @@ export function endsWithHashLabel(text: string, start: number): boolean {
   }
   if (index > windowStart && isQuoteCode(text.charCodeAt(index - 1))) index--;
   if (index < 0) return HASH_LABEL.test(text.slice(windowStart, start));
-  // Every label ends in a digit or in `h`, `t`, `m`, `y`, `g` (`hash`, `digest`, `checksum`, `integrity`, `etag`).
-  if (index <= windowStart || LABEL_END[text.charCodeAt(index - 1) & 127] !== 1) return false;
-  for (const word of HASH_WORDS) {
-    if (index - word.length >= windowStart && endsWithLowerCase(text, index, word)) return true;
+  if (index <= windowStart) return false;
+  // Only the label words ending in the character before `index` can end there.
+  const last = text.charCodeAt(index - 1);
+  const words = last < 128 ? HASH_WORDS_BY_END[last | 0x20] : undefined;
+  if (words !== undefined) {
+    for (const word of words) {
+      if (index - word.length >= windowStart && endsWithLowerCase(text, index, word)) return true;
+    }
   }
+  if (!isDigitCode(last)) return false;
   // sha-?\d{1,3}
   let digitsStart = index;
   while (digitsStart > windowStart && index - digitsStart < 4 && isDigitCode(text.charCodeAt(digitsStart - 1))) {
@@ -413,8 +432,12 @@ export function endsWithHashLabel(text: string, start: number): boolean {
 
 const isQuoteCode = (code: number): boolean => code === 34 || code === 39;
 
-/** The last characters of the labels of HASH_LABEL, in either case (a cheap first test: read modulo 128). */
-const LABEL_END = charClass('0123456789hHtTmMyYgG');
+/** The words of {@link HASH_WORDS} by the code of their last character (`md5` under `5`). */
+const HASH_WORDS_BY_END: ReadonlyArray<readonly string[] | undefined> = (() => {
+  const table: string[][] = [];
+  for (const word of HASH_WORDS) (table[word.charCodeAt(word.length - 1)] ??= []).push(word);
+  return table;
+})();
 
 /** The index before the spaces that end at `index` (not before `stop`); -1 at a non-ASCII character. */
 function skipSpacesBack(text: string, index: number, stop: number): number {
