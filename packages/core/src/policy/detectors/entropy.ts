@@ -126,6 +126,13 @@ const C_LOG_C = (() => {
   return table;
 })();
 
+/** `log2(n)` for every token length up to 512 (the same values, looked up instead of computed per token). */
+const LOG2 = (() => {
+  const table = new Float64Array(513);
+  for (let length = 1; length < table.length; length++) table[length] = Math.log2(length);
+  return table;
+})();
+
 /** Character counts (modulo 128), back to zero after every pass. */
 const counts = new Uint32Array(128);
 /** The characters seen, in order of first occurrence (the order the entropy sum is taken in). */
@@ -190,7 +197,7 @@ export function readToken(text: string, start: number, end: number): TokenShape 
   shape.runs = runs;
   shape.runChars = runChars;
   shape.wordChars = wordChars;
-  shape.entropy = length === 0 ? 0 : Math.log2(length) - sum / length;
+  shape.entropy = length === 0 ? 0 : (length < LOG2.length ? LOG2[length]! : Math.log2(length)) - sum / length;
   return shape;
 }
 
@@ -202,7 +209,8 @@ export function readsAsWords(token: TokenShape): boolean {
 
 /** The entropy a token of `length` characters must reach to count as random. */
 export function entropyThreshold(length: number): number {
-  return ENTROPY_RATIO * Math.log2(Math.min(length, ALPHABET));
+  const capped = Math.min(length, ALPHABET);
+  return ENTROPY_RATIO * (capped >= 1 && capped === (capped | 0) ? LOG2[capped]! : Math.log2(capped));
 }
 
 /** Base64 of common file types (PNG, JPEG, GIF, PDF, ZIP/Office, gzip): data, not a credential. */
