@@ -145,7 +145,7 @@ function findCards(text: string, limit: number, out: Finding[]): void {
 
 /**
  * Reports groups `first`–`last` as a card when they stand alone, with a network's prefix and length and
- * a valid Luhn check digit (the digits read in place).
+ * a valid Luhn check digit (the digits read in place; the Luhn sum only for a known network).
  */
 function isCard(text: string, first: number, last: number, out: Finding[]): boolean {
   const { starts, ends } = groups;
@@ -154,27 +154,34 @@ function isCard(text: string, first: number, last: number, out: Finding[]): bool
   if (!standsAlone(text, start, end)) return false;
   let total = 0;
   for (let group = first; group <= last; group++) total += ends[group]! - starts[group]!;
-  // The first 4 digits, and the Luhn sum (every second digit from the right doubled).
+  // The first 4 digits (every group but the last has at least 4; a lone group has 13 or more).
   let prefix = 0;
-  let position = 0;
-  let sum = 0;
-  for (let group = first; group <= last; group++) {
-    for (let index = starts[group]!; index < ends[group]!; index++) {
-      let digit = text.charCodeAt(index) - 48;
-      if (position < 4) prefix = prefix * 10 + digit;
-      if (((total - position) & 1) === 0) {
-        digit *= 2;
-        if (digit > 9) digit -= 9;
-      }
-      sum += digit;
-      position++;
+  for (let index = start, digits = 0; digits < 4; index++) {
+    const code = text.charCodeAt(index);
+    if (isDigitCode(code)) {
+      prefix = prefix * 10 + code - 48;
+      digits++;
     }
   }
   const network = networkOf(prefix, total);
-  if (network === undefined || sum % 10 !== 0) return false;
+  if (network === undefined) return false;
+  // The Luhn sum: every second digit from the right doubled (9 subtracted past 9).
+  let sum = 0;
+  let double = (total & 1) === 0;
+  for (let group = first; group <= last; group++) {
+    for (let index = starts[group]!; index < ends[group]!; index++) {
+      const digit = text.charCodeAt(index) - 48;
+      sum += double ? LUHN_DOUBLED[digit]! : digit;
+      double = !double;
+    }
+  }
+  if (sum % 10 !== 0) return false;
   out.push({ kind: 'payment_card', start, end, detail: network });
   return true;
 }
+
+/** A digit doubled for the Luhn sum, 9 subtracted when past 9. */
+const LUHN_DOUBLED = [0, 2, 4, 6, 8, 1, 3, 5, 7, 9];
 
 /**
  * One run of 13–19 digits; or groups of 4 with a last group of 1–5 (`4-4-4-4`, `4-4-4-4-3`, `4-4-5`);
