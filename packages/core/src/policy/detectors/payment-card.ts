@@ -32,7 +32,7 @@ export function paymentCardDetector(): KindDetector {
 
 /**
  * Finds the runs of digits, spaces and dashes that can hold a card (probing every 13th character, as
- * {@link forEachRun} does) and reads the clusters in them in the same pass: runs of digits joined by
+ * `findRun` does) and reads the clusters in them: runs of digits joined by
  * single spaces or dashes (`4111 1111 1111 1111`, `2024-11-23`), left to right, with no expression (so no
  * stack however long the cluster) and no allocation per group.
  */
@@ -48,21 +48,25 @@ function scan(text: string, out: Finding[]): void {
     }
     let start = probe;
     while (start > index && isMemberCode(CLUSTER_CHARS, text.charCodeAt(start - 1))) start--;
-    index = scanRun(text, start, out) + 1;
+    let end = probe + 1;
+    while (end < length && isMemberCode(CLUSTER_CHARS, text.charCodeAt(end))) end++;
+    // A shorter run cannot hold 13 digits (phone numbers, dates, amounts).
+    if (end - start >= MIN_DIGITS) scanRun(text, start, out);
+    index = end + 1;
   }
 }
 
 /**
- * Reads the clusters of the run of digits, spaces and dashes that starts at `start`; returns where the
- * run ends. A cluster of fewer than 13 characters cannot hold a card and is not looked at.
+ * Reads the clusters of the run of digits, spaces and dashes that starts at `start`, to its end. A
+ * cluster of fewer than 13 characters cannot hold a card and is not looked at.
  */
-function scanRun(text: string, start: number, out: Finding[]): number {
+function scanRun(text: string, start: number, out: Finding[]): void {
   let index = start;
   for (;;) {
     let code = text.charCodeAt(index);
     // Spaces and dashes between clusters.
     while (code === 32 || code === 45) code = text.charCodeAt(++index);
-    if (!isDigitCode(code)) return index;
+    if (!isDigitCode(code)) return;
     const clusterStart = index;
     groups.count = 0;
     groups.next = 0;
