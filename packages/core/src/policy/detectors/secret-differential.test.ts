@@ -13,10 +13,11 @@ const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/
 const chars = (alphabet: string, min: number, max: number) =>
   fc.string({ unit: fc.constantFrom(...alphabet.split('')), minLength: min, maxLength: max });
 
+/** A detector's findings, sorted by start (a detector appends them in any order). */
 const findings = (detector: KindDetector, text: string): Finding[] => {
   const out: Finding[] = [];
   detector.scan(text, out);
-  return out;
+  return out.sort((left, right) => left.start - right.start);
 };
 
 /** Pieces of text: tokens of every length around the limits, and what the context checks look for. */
@@ -159,6 +160,21 @@ describe('secret: the same findings as the former implementation', () => {
       ),
       { numRuns: 1500 },
     );
+  });
+
+  it('appends its findings sorted by start, family findings among the token findings', () => {
+    const key = 'uDxwG6NQGA4QKcdOJQF0eEC5dF1NPtQ4';
+    const github = ['gh', 'p_', 'WSlgqtUPyZczohZVS5tc0euGXDAv65KJbx8W'].join('');
+    const out: Finding[] = [];
+    current.scan(`${key} ${github} ${key} https://u:${key}@h ${key}`, out);
+    expect(out.map((finding) => finding.detail)).toEqual([
+      'high_entropy',
+      'github',
+      'high_entropy',
+      'url_password',
+      'high_entropy',
+    ]);
+    expect(out.map((finding) => finding.start)).toEqual([...out.map((finding) => finding.start)].sort((a, b) => a - b));
   });
 
   it('on fixed cases of each context rule', () => {

@@ -167,6 +167,9 @@ function scan(text: string, out: Finding[]): void {
   let awsContext = -1;
   const urls = new UrlContext(text);
   let cursor = 0;
+  // Family findings already appended to `out`: they are appended in order with the token findings, so
+  // the overlap resolution finds one detector's findings sorted and takes its linear path.
+  let flushed = 0;
   for (let run = findRun(text, TOKEN_CHARS, MIN_TOKEN, 0); run !== undefined; ) {
     const start = run.start;
     const runEnd = run.end;
@@ -177,18 +180,20 @@ function scan(text: string, out: Finding[]): void {
     // Token runs come in order: the only family findings that can overlap start at `cursor`.
     const next = found[cursor];
     if (next && next.start < end) continue;
+    let detail: string | undefined;
     if (end - start === AWS_SECRET_LENGTH) {
       if (awsContext === -1) awsContext = AWS_SECRET_CONTEXT.test(text) ? 1 : 0;
-      if (awsContext === 1 && isAwsSecretKey(text, start, end)) {
-        out.push({ kind: 'secret', start, end, detail: 'aws_secret_key' });
-        continue;
-      }
+      if (awsContext === 1 && isAwsSecretKey(text, start, end)) detail = 'aws_secret_key';
     }
-    if (isRandomRun(text, start, end) && isCredentialContext(text, start, urls)) {
-      out.push({ kind: 'secret', start, end, detail: 'high_entropy' });
+    if (detail === undefined && isRandomRun(text, start, end) && isCredentialContext(text, start, urls)) {
+      detail = 'high_entropy';
     }
+    if (detail === undefined) continue;
+    // The family findings before this token (those from `cursor` on start after it).
+    while (flushed < cursor) out.push(found[flushed++]!);
+    out.push({ kind: 'secret', start, end, detail });
   }
-  for (const finding of found) out.push(finding);
+  while (flushed < found.length) out.push(found[flushed++]!);
 }
 
 function scanShape(text: string, shape: KeyShape, found: readonly Finding[]): Finding[] {
