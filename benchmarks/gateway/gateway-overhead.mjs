@@ -10,6 +10,10 @@
 //   node benchmarks/gateway/gateway-overhead.mjs                 # after a build: 5 rounds, prints the tables
 //   BENCH_QUICK=1 node benchmarks/gateway/gateway-overhead.mjs   # smoke run: 2 rounds, few calls
 //   node benchmarks/gateway/gateway-overhead.mjs --only direct,genops-memory,portkey
+//   node benchmarks/gateway/gateway-overhead.mjs --only direct,bare-hop,bare-hop-pool,bare-hop-request,bare-hop-early,node-hop,tcp-relay
+//                                                                # the forms of the hop, down to a raw TCP relay
+//   BENCH_GATEWAY_BASELINE=packages/gateway/dist-base/index.js node benchmarks/gateway/gateway-overhead.mjs \
+//     --only direct,genops-memory,genops-memory-baseline        # a paired A/B of two builds of the gateway
 //   node benchmarks/gateway/gateway-overhead.mjs --json out.json
 //   node benchmarks/gateway/gateway-overhead.mjs --write       # also the figures into docs/benchmarks.md
 //   BENCH_PROFILE=/tmp/prof node benchmarks/gateway/gateway-overhead.mjs --only direct,genops-memory
@@ -18,7 +22,7 @@ import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runForResult } from '../lib/child.mjs';
 import { startRedisServer } from '../lib/redis-server.mjs';
 import {
@@ -70,12 +74,23 @@ const CONTENDERS = [
     label: 'direct (no gateway)',
     client: (upstream) => ({ baseURL: upstream, apiKey: 'sk-upstream', headers: {} }),
   },
-  {
-    id: 'bare-hop',
-    label: 'bare hop (fastify + undici)',
-    gateway: { script: 'bare-proxy-process.mjs' },
+  // Hops without governance (./lib/bare-proxy-process.mjs): the GenOps gateway's own (`bare-hop`), and
+  // the alternatives for each side of it, down to a raw TCP relay (the floor of any proxy).
+  ...[
+    ['bare-hop', 'bare hop (fastify + undici Agent.dispatch)', 'fastify', 'agent'],
+    ['bare-hop-pool', 'bare hop (fastify + undici Pool.dispatch)', 'fastify', 'pool'],
+    ['bare-hop-request', 'bare hop (fastify + undici request())', 'fastify', 'request'],
+    ['bare-hop-early', 'bare hop (fastify onRequest hook + undici Agent.dispatch)', 'fastify-early', 'agent'],
+    ['node-hop', 'bare hop (node:http + undici Agent.dispatch)', 'node', 'agent'],
+    ['tcp-relay', 'TCP relay (net, no HTTP parsing)', 'tcp', undefined],
+  ].map(([id, label, server, client]) => ({
+    id,
+    label,
+    // Left out unless named in --only: the default run stays direct, bare hop, GenOps, Portkey.
+    optional: id !== 'bare-hop',
+    gateway: { script: 'bare-proxy-process.mjs', settings: { server, client } },
     client: (_upstream, gateway) => ({ baseURL: gateway, apiKey: 'sk-upstream', headers: {} }),
-  },
+  })),
   ...['memory', 'sqlite', 'redis'].map((store) => ({
     id: `genops-${store}`,
     label: `GenOps gateway, ${store === 'sqlite' ? 'SQLite' : store === 'redis' ? 'Redis' : 'memory'} store`,
@@ -83,6 +98,22 @@ const CONTENDERS = [
     // The virtual key of the gateway process; the upstream's key stays in the gateway.
     client: (_upstream, gateway) => ({ baseURL: gateway, apiKey: 'gk-bench', headers: {} }),
   })),
+  // A paired A/B of two builds of the gateway in one run: BENCH_GATEWAY_BASELINE names the entry module
+  // of another build of @genops/gateway (e.g. a copy of packages/gateway/dist from another commit, put
+  // inside packages/gateway/ so that it resolves the same @genops/core), run on the memory store.
+  ...(process.env.BENCH_GATEWAY_BASELINE
+    ? [
+        {
+          id: 'genops-memory-baseline',
+          label: 'GenOps gateway, memory store (BENCH_GATEWAY_BASELINE build)',
+          gateway: {
+            script: 'genops-gateway-process.mjs',
+            settings: { module: pathToFileURL(resolve(process.env.BENCH_GATEWAY_BASELINE)).href },
+          },
+          client: (_upstream, gateway) => ({ baseURL: gateway, apiKey: 'gk-bench', headers: {} }),
+        },
+      ]
+    : []),
   {
     id: 'portkey',
     label: `Portkey gateway ${versionOf('@portkey-ai/gateway')}`,
@@ -148,14 +179,18 @@ async function runRound(contender, { upstream, redisUrl, profileDir }) {
   let gateway;
   let scratch;
   if (contender.gateway) {
-    const { script, store } = contender.gateway;
+    const { script, store, settings } = contender.gateway;
     let storeSetting;
     if (store === 'sqlite') {
       scratch = mkdtempSync(join(os.tmpdir(), 'genops-gateway-bench-'));
       storeSetting = `sqlite:${join(scratch, 'state.db')}`;
     } else if (store === 'redis') storeSetting = redisUrl;
     const execArgv = profileDir ? ['--cpu-prof', '--cpu-prof-dir', join(profileDir, contender.id)] : [];
-    gateway = await startProcess(libPath(script), [JSON.stringify({ upstream, store: storeSetting })], execArgv);
+    gateway = await startProcess(
+      libPath(script),
+      [JSON.stringify({ upstream, store: storeSetting, ...settings })],
+      execArgv,
+    );
   }
   try {
     const result = await runClient({ ...contender.client(upstream, gateway?.url), counts: COUNTS });
@@ -268,7 +303,9 @@ async function main() {
   const started = performance.now();
   const host = { ...machine(), loadAverage: loadAverage() };
   const only = argument('--only')?.split(',');
-  let contenders = only ? CONTENDERS.filter((contender) => only.includes(contender.id)) : CONTENDERS;
+  let contenders = only
+    ? CONTENDERS.filter((contender) => only.includes(contender.id))
+    : CONTENDERS.filter((contender) => !contender.optional);
   if (!contenders.some((contender) => contender.id === 'direct'))
     throw new Error('--only must include direct: every figure is relative to it');
   const unknown = only?.filter((id) => !CONTENDERS.some((contender) => contender.id === id)) ?? [];
@@ -322,6 +359,7 @@ async function main() {
   const memory = results.find((row) => row.id === 'genops-memory');
   const added = memory ? memory.latency.chat.median - direct.latency.chat.median : 0;
   const hop = results.find((row) => row.id === 'bare-hop');
+  const relay = results.find((row) => row.id === 'tcp-relay');
   const goal = memory
     ? [
         '',
@@ -330,6 +368,9 @@ async function main() {
           (hop
             ? ` Of it, the HTTP hop alone (bare hop − direct): ${signedUs(hop.latency.chat.median - direct.latency.chat.median)} µs; ` +
               `governance (GenOps, memory − bare hop): ${signedUs(memory.latency.chat.median - hop.latency.chat.median)} µs.`
+            : '') +
+          (relay
+            ? ` The floor of any proxy on this machine (TCP relay − direct): ${signedUs(relay.latency.chat.median - direct.latency.chat.median)} µs.`
             : ''),
       ]
     : [];

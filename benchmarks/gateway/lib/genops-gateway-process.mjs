@@ -1,6 +1,7 @@
 // The GenOps gateway (@genops/gateway) in a process of its own, for the gateway benchmark. Started with
-// fork() and one JSON argument `{ upstream, store }` (the fake upstream's base URL; a GenOps store
-// setting, none for the memory store). It sends `{ url }` once it listens, answers a `stats` message
+// fork() and one JSON argument `{ upstream, store, module }` (the fake upstream's base URL; a GenOps store
+// setting, none for the memory store; the gateway's entry module to load instead of @genops/gateway's,
+// for a paired A/B of two builds). It sends `{ url }` once it listens, answers a `stats` message
 // with `{ stats: { cpuMicros, allocatedBytes, spans } }` (its CPU time and heap allocation since it
 // listened, ./process-stats.mjs, and the spans recorded), and closes the gateway gracefully and exits
 // when its parent disconnects.
@@ -8,7 +9,6 @@
 // Governance is what a platform team would configure, the same as every other benchmark's
 // (../../lib/workload.mjs): an org-wide daily budget, a per-team budget, a model allow-list, one span
 // per call into the recording providers of @genops/testing, metrics, the audit trail.
-import { startGateway } from '@genops/gateway';
 import { createTestTelemetry } from '@genops/testing';
 import { governanceOptions } from '../../lib/workload.mjs';
 import { startProcessStats } from './process-stats.mjs';
@@ -16,7 +16,8 @@ import { startProcessStats } from './process-stats.mjs';
 /** The in-memory exporter keeps every span until reset: drained this often, off the calls' path. */
 const SPAN_DRAIN_MS = 250;
 
-const { upstream, store } = JSON.parse(process.argv[2]);
+const { upstream, store, module } = JSON.parse(process.argv[2]);
+const { startGateway } = await import(module ?? '@genops/gateway');
 const telemetry = createTestTelemetry({ serviceName: 'gateway-bench' });
 let spans = 0;
 const drainSpans = () => {

@@ -21,7 +21,7 @@ import {
   type VirtualKey,
 } from './options';
 import { gatewayRefusal, isGovernanceError, type Refusal, refusalOf, sendRefusal } from './refusal';
-import { ClientClosedError, ReplyHandler } from './reply-handler';
+import { ClientClosedError, ReplyFirst, ReplyHandler } from './reply-handler';
 import { ROUTES, type Route } from './routes';
 import { askStreamUsage } from './stream-usage';
 import { parentContextOf } from './trace-context';
@@ -241,10 +241,12 @@ async function build(
       headers,
     };
     // The upstream request of a closed client is never sent (its unit fails unbilled).
-    const dispatch = (sent: DispatchOptions, wrapped: DispatchHandler): boolean => {
+    const dispatch = (sent: DispatchOptions, governed: DispatchHandler): boolean => {
       if (handler.clientGone) throw new ClientClosedError();
       const sentHeaders = sent.headers as Record<string, string | string[]>;
       handler.traceparent = sentHeaders.traceparent as string | undefined;
+      // The client's response ends, then the unit settles.
+      const wrapped = new ReplyFirst(governed, handler);
       if (upstream.fallbacks.length === 0) return send(sent, wrapped);
       // The same request to each fallback in turn: its origin, path and key instead of the first's.
       const attempts = [

@@ -1,6 +1,6 @@
 // Gateway settings: `startGateway()` options, over the policy file's `gateway:` section, over the
 // environment. Validated with zod; a problem is a ConfigError naming the field (secrets never shown).
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Attribution, GenOpsHandle, GenOpsOptions } from '@genops/core';
 import { ConfigError } from '@genops/core';
 import { describeIssue, expectedFor, joinPath } from '@genops/core/internal';
@@ -219,7 +219,8 @@ export interface ResolvedSettings {
 
 /** SHA-256 hex digest of a key, the form `keyHash` takes after `sha256:`. */
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  // The one-shot form: no Hash object per request (every request's key is hashed to be looked up).
+  return hash('sha256', key, 'hex');
 }
 
 /**

@@ -1,10 +1,11 @@
 // The undici handler that passes the upstream's response to the client as it arrives: status and
 // headers (hop-by-hop ones dropped), then each chunk unbuffered, with backpressure both ways. A client
 // that goes away aborts the upstream request (the unit settles from what was read, or at its
-// reservation). The response ends once the unit's settlement is recorded, so a client that read a
-// whole response finds its spend in the store.
+// reservation). The response ends first (its last bytes flushed to the client), then the unit settles
+// (ReplyFirst): the settlement is off the reply's latency path, and the request counts as in flight
+// until it is recorded, so a graceful close still settles every unit.
 import type { ServerResponse } from 'node:http';
-import type { DispatchController, DispatchHandler } from '@genops/core/internal';
+import { type DispatchController, type DispatchHandler, ForwardingHandler } from '@genops/core/internal';
 import { type ErrorWire, gatewayRefusal, sendRefusal } from './refusal';
 import { UsageChunkFilter } from './stream-usage';
 
@@ -95,15 +96,20 @@ export class ReplyHandler implements DispatchHandler {
     }
   }
 
-  onResponseEnd(): void {
+  /** Ends the client's response (once): node:http writes its last bytes to the socket now. */
+  endReply(): void {
+    if (this.finished) return;
+    this.finished = true;
     const rest = this.filter?.end();
-    const end = () => {
-      this.finished = true;
-      if (!this.response.destroyed) this.response.end(rest && rest.byteLength > 0 ? rest : undefined);
-      this.onDone();
-    };
-    if (this.settled) this.settled.then(end, end);
-    else end();
+    if (!this.response.destroyed) this.response.end(rest && rest.byteLength > 0 ? rest : undefined);
+  }
+
+  /** Called once the unit's settlement started: done (for `close()`) once it is recorded. */
+  onResponseEnd(): void {
+    this.endReply();
+    const done = () => this.onDone();
+    if (this.settled) this.settled.then(done, done);
+    else done();
   }
 
   onResponseError(_controller: DispatchController, error: Error): void {
@@ -120,6 +126,30 @@ export class ReplyHandler implements DispatchHandler {
       );
     else this.response.destroy();
     this.onDone();
+  }
+}
+
+/**
+ * Around the unit's handler (governance's, which settles the unit when the response ends, then tells
+ * the ReplyHandler inside it): ends the client's response before that, so the client has its whole
+ * answer while the settlement is recorded. node:http holds a response's writes until the end of the
+ * tick and flushes them on `end()`: without this, the settlement (span, metrics, audit, the store's
+ * write) would run before the client's last bytes leave.
+ */
+export class ReplyFirst extends ForwardingHandler {
+  constructor(
+    inner: DispatchHandler,
+    private readonly reply: ReplyHandler,
+  ) {
+    super(inner);
+  }
+
+  override onResponseEnd(
+    controller: DispatchController,
+    trailers: Record<string, string | string[] | undefined>,
+  ): void {
+    this.reply.endReply();
+    super.onResponseEnd(controller, trailers);
   }
 }
 

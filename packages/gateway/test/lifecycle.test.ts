@@ -1,5 +1,6 @@
 // Approvals, graceful shutdown, readiness and the SQLite store: the gateway's life around its requests.
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApprovalRequest } from '@genops/core';
@@ -68,6 +69,26 @@ describe('gateway: approvals', () => {
     expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError);
     expect((error as InstanceType<typeof OpenAI.APIError>).headers?.get('x-genops-error')).toMatch(/Approval/);
     expect(setup.openai.requests).toHaveLength(0);
+  });
+});
+
+describe('gateway: settlement', () => {
+  it('answers first: the response ends while its unit is open, and the unit settles right after', async () => {
+    // A budget: the unit holds a reservation in the store until it settles.
+    const gateway = await setup.start({ dailyBudgetLimit: 100 });
+    // What the store holds at the moment node:http ends each response (its `prefinish`, inside `end()`).
+    const openAtReplyEnd: Promise<number>[] = [];
+    gateway.app.server.on('request', (_incoming, response: ServerResponse) => {
+      response.once('prefinish', () => openAtReplyEnd.push(gateway.genops.governor.store.openReservations()));
+    });
+    const completion = await client().chat.completions.create(chat);
+    expect(completion.choices[0]?.message.content).toBe('Hello from the fake OpenAI server.');
+    expect(await Promise.all(openAtReplyEnd)).toEqual([1]);
+    expect((await gateway.genops.status()).openReservations).toBe(0);
+    expect(gateway.inFlight).toBe(0);
+    const spans = setup.telemetry.spans();
+    expect(spans).toHaveLength(1);
+    expect(nanos(spans[0]?.attributes['genops.accounting.actual'])).toBe(150_000);
   });
 });
 

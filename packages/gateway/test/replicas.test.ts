@@ -110,6 +110,17 @@ async function line(team: Team, from: RedisStore = store): Promise<{ used: numbe
   return { used: state.used, reserved: state.reserved, limit: state.limit };
 }
 
+/**
+ * The team's line once `reserved` is what it should be: a replica answers first and records the
+ * settlement right after, so a client that read its answer may look before that.
+ */
+function settledLine(team: Team, reserved = 0, from: RedisStore = store) {
+  return waitFor(`team ${team}'s settlements`, async () => {
+    const state = await line(team, from);
+    return state.reserved === reserved ? state : undefined;
+  });
+}
+
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -186,7 +197,7 @@ describe('three gateway replicas on one Redis', () => {
       return reserved > 0 ? reserved : undefined;
     });
     expect((await first).status).toBe(200);
-    const { used: costOfOne, reserved: afterOne, limit } = await line('overspend');
+    const { used: costOfOne, reserved: afterOne, limit } = await settledLine('overspend');
     expect(afterOne).toBe(0);
     expect(costOfOne).toBe(reservedByOne);
     const fits = Math.floor(limit / costOfOne);
@@ -228,7 +239,7 @@ describe('three gateway replicas on one Redis', () => {
     expect(refused).toBe(200);
     // Every call the replicas let through reached the upstream once; no refused call did.
     expect(upstream.requests).toHaveLength(served);
-    const after = await line('overspend');
+    const after = await settledLine('overspend');
     expect(after.reserved).toBe(0);
     // Every served call settled exactly once, at its cost: nothing lost, nothing counted twice.
     expect(after.used).toBe((served + 1) * costOfOne);
@@ -249,7 +260,7 @@ describe('three gateway replicas on one Redis', () => {
     });
     const calibrated = await calibration.done;
     expect(calibrated.ok).toBe(true);
-    const { used: costOfStream, reserved: calibrationLeft } = await line('calibrate');
+    const { used: costOfStream, reserved: calibrationLeft } = await settledLine('calibrate');
     expect(calibrationLeft).toBe(0);
     expect(costOfStream).toBeGreaterThan(0);
 
@@ -285,7 +296,10 @@ describe('three gateway replicas on one Redis', () => {
     // The drained replica settled its streams at their cost before it exited.
     expect(await line('drain')).toMatchObject({ used: PER_REPLICA * costOfStream, reserved: 0 });
     // The killed replica's streams are still reserved: their replica never settled them.
-    expect(await line('kill')).toMatchObject({ used: completed * costOfStream, reserved: cut * reservedByStream });
+    expect(await settledLine('kill', cut * reservedByStream)).toMatchObject({
+      used: completed * costOfStream,
+      reserved: cut * reservedByStream,
+    });
     expect(await store.openReservations()).toBe(cut);
 
     // Once their leases end, the store commits them as spent (they were sent): none is released free.

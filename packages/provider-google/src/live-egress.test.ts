@@ -24,6 +24,8 @@ const sessionSpans = () => harness.spans().filter((span) => span.attributes['rea
 interface Seen {
   messages: LiveServerMessage[];
   errors: Array<{ error?: unknown; message?: string }>;
+  /** The close event `onclose` got. */
+  close?: { code?: number; reason?: string };
   closed: Promise<void>;
   /** Resolves at the next `turnComplete` (or `toolCall`), or an error. */
   nextTurn(): Promise<void>;
@@ -56,7 +58,10 @@ async function connect(config: Record<string, unknown> = {}): Promise<{ session:
         seen.errors.push(event as { error?: unknown; message?: string });
         wake();
       },
-      onclose: () => closedResolve(),
+      onclose: (event) => {
+        seen.close = event as { code?: number; reason?: string };
+        closedResolve();
+      },
     },
   });
   return { session, seen };
@@ -107,11 +112,15 @@ describe('a Gemini Live session (@google/genai ai.live.connect) under egress gov
     harness.expectCompliant(units());
   });
 
-  it('over budget: the turn-starting frame never reaches the server; onerror gets the typed error', async () => {
+  it('over budget: the turn never reaches the server; onerror gets the typed error, then the session closes', async () => {
     harness.init({ ...governed(), dailyBudgetLimit: 0.000001 });
     const turnsBefore = harness.server.turns;
     const { session, seen } = await connect();
-    await lastTurn(session, seen, () => session.sendClientContent({ turns: 'Say hello.' }));
+    session.sendClientContent({ turns: 'Say hello.' });
+    // No close from the app: GenOps ends the session, so an app waiting for turnComplete stops waiting.
+    await seen.closed;
+    expect(seen.close?.code).toBe(4402);
+    expect(seen.close?.reason).toBe('genops: BudgetExceededError (BUDGET_EXCEEDED): the Gemini Live turn refused');
     // The setup went out; the turn did not.
     expect(received('setup')).toHaveLength(1);
     expect(received('clientContent')).toEqual([]);
@@ -124,15 +133,19 @@ describe('a Gemini Live session (@google/genai ai.live.connect) under egress gov
     expect(harness.decisions().map((decision) => decision.result)).toEqual(['BLOCKED']);
     await expect.poll(() => sessionSpans().length).toBe(1);
     expect(units()[0]?.attributes['genops.policy.result']).toBe('BLOCKED');
+    expect(sessionSpans()[0]?.attributes['error.type']).toBe('BudgetExceededError');
   });
 
   it('a policy denying the model refuses the turn before it is sent', async () => {
     harness.init({ ...governed(), policies: { denyModels: ['gemini-3.1-*'] } });
     const { session, seen } = await connect();
-    await lastTurn(session, seen, () => session.sendClientContent({ turns: 'Say hello.' }));
+    session.sendClientContent({ turns: 'Say hello.' });
+    await seen.closed;
     expect(received('clientContent')).toEqual([]);
     expect((seen.errors[0]!.error as Error).name).toBe('PolicyViolationError');
     expect(seen.errors[0]?.message).toContain(MODEL);
+    expect(seen.close?.code).toBe(4403);
+    expect(seen.close?.reason).toContain('PolicyViolationError (POLICY_DENY_MODEL)');
   });
 
   it('a socket closed mid-turn settles the turn at its reservation, flagged incomplete', async () => {
@@ -177,21 +190,22 @@ describe('a Gemini Live session (@google/genai ai.live.connect) under egress gov
     for (const unit of units()) expect(unit.attributes['gen_ai.usage.input_tokens']).toBe(200);
   });
 
-  it('over budget, a refused audio stream is refused once, not chunk by chunk, until it ends', async () => {
+  it('over budget, a refused audio stream is refused once: the session closes, no chunk of it is sent', async () => {
     harness.init({ ...governed(), dailyBudgetLimit: 0.000001 });
     const { session, seen } = await connect();
     const chunk = { data: Buffer.alloc(320).toString('base64'), mimeType: 'audio/pcm;rate=16000' };
-    const first = seen.nextTurn();
-    session.sendRealtimeInput({ audio: chunk });
-    await first;
-    expect(seen.errors).toHaveLength(1);
-    // The stream goes on: dropped without a decision of its own, until it ends.
+    // The microphone goes on while the first chunk is decided: the chunks behind it wait, then are dropped.
     session.sendRealtimeInput({ audio: chunk });
     session.sendRealtimeInput({ audio: chunk });
-    await lastTurn(session, seen, () => session.sendRealtimeInput({ audioStreamEnd: true }));
+    session.sendRealtimeInput({ audio: chunk });
+    await seen.closed;
+    // And after the close.
+    session.sendRealtimeInput({ audio: chunk });
+    session.sendRealtimeInput({ audioStreamEnd: true });
     expect(received('realtimeInput')).toEqual([]);
-    expect(seen.errors).toHaveLength(2);
-    expect(harness.decisions().map((decision) => decision.result)).toEqual(['BLOCKED', 'BLOCKED']);
+    expect(seen.errors).toHaveLength(1);
+    expect(seen.close?.code).toBe(4402);
+    expect(harness.decisions().map((decision) => decision.result)).toEqual(['BLOCKED']);
   });
 
   it('a tool call ends the turn; the tool response opens the next one', async () => {
@@ -287,7 +301,7 @@ describe.each([
     turnFrame = JSON.stringify({
       clientContent: { turns: [{ role: 'user', parts: [{ text: 'Hi' }] }], turnComplete: true },
     }),
-  ): Promise<{ messages: Array<Record<string, unknown>>; errors: unknown[] }> {
+  ): Promise<{ messages: Array<Record<string, unknown>>; errors: unknown[]; code: number }> {
     const Socket = socketClass();
     const path = '/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent?key=test-key';
     const socket = new Socket(`ws://${harness.server.host}${path}`);
@@ -308,7 +322,9 @@ describe.each([
       errors.push((event as Event & { error?: unknown }).error);
       socket.close();
     });
-    return new Promise((resolve) => socket.addEventListener('close', () => resolve({ messages, errors })));
+    return new Promise((resolve) =>
+      socket.addEventListener('close', (event) => resolve({ messages, errors, code: event.code })),
+    );
   }
 
   it('govern: the turn is a unit settled from usageMetadata', async () => {
@@ -337,6 +353,8 @@ describe.each([
     expect(received('clientContent')).toEqual([]);
     expect(result.errors).toHaveLength(1);
     expect((result.errors[0] as Error).name).toBe('BudgetExceededError');
+    // GenOps closed the session (a WHATWG WebSocket may only send 1000 or 3000-4999).
+    expect(result.code).toBe(4402);
   });
 
   it('govern, over budget: a frame GenOps cannot read is held as a turn, never let through', async () => {

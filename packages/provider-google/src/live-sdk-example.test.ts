@@ -2,9 +2,10 @@
 // __fixtures__/js-genai) run as a child process against the fake Gemini Live server: without GenOps, with
 // GenOps preloaded (`node --import @genops/core/register`, configured from the environment: no code change),
 // and with a tiny budget. Governed, it prints exactly what it prints alone and each of its two turns is a
-// priced unit under the session span; under the tiny budget no turn reaches the server and the sample's own
-// `onerror` prints the budget error. The sample is TypeScript importing types as values (`AuthToken`), so it
-// is transpiled (TypeScript's transpileModule drops type-only imports) next to the package's node_modules.
+// priced unit under the session span; under the tiny budget no turn reaches the server, the sample's own
+// `onerror` prints the budget error and its `onclose` the close GenOps ends the session with, and it exits.
+// The sample is TypeScript importing types as values (`AuthToken`), so it is transpiled (TypeScript's
+// transpileModule drops type-only imports) next to the package's node_modules.
 // Also run the same way: a Live client on the `undici` package's WebSocket, imported statically by an ES
 // module (__fixtures__/undici-live-app.mjs), governed with no code change.
 import { spawn } from 'node:child_process';
@@ -43,6 +44,7 @@ afterAll(async () => {
 });
 
 interface Run {
+  exitCode: number | null;
   stdout: string;
   stderr: string;
   spans: Array<{ name: string; spanId: string; parentSpanId?: string; attributes: Record<string, unknown> }>;
@@ -50,7 +52,7 @@ interface Run {
 
 /**
  * Runs the sample; with `budget`, GenOps is preloaded with that daily budget. `until`: the child is stopped
- * once its stdout contains it (a refused turn leaves the sample waiting for a turn that never comes).
+ * once its stdout contains it.
  */
 function runSample(budget?: number, until?: string, program = COMPILED): Promise<Run> {
   const spansFile = join(work, `spans-${Math.random().toString(36).slice(2)}.jsonl`);
@@ -83,12 +85,12 @@ function runSample(budget?: number, until?: string, program = COMPILED): Promise
   });
   child.stderr.on('data', (chunk) => (stderr += chunk));
   return new Promise((resolve) =>
-    child.on('close', () => {
+    child.on('close', (exitCode) => {
       const spans = readFileSync(spansFile, 'utf8')
         .split('\n')
         .filter((line) => line.length > 0)
         .map((line) => JSON.parse(line) as Run['spans'][number]);
-      resolve({ stdout, stderr, spans });
+      resolve({ exitCode, stdout, stderr, spans });
     }),
   );
 }
@@ -121,10 +123,17 @@ describe("@google/genai's Live sample, unchanged", () => {
     }
   });
 
-  it('under a tiny budget no turn reaches the server; the sample prints the error its onerror gets', async () => {
+  it('under a tiny budget no turn reaches the server; the sample prints its onerror and onclose, and ends', async () => {
     fake.reset();
-    const refused = await runSample(0.000001, 'Error: Budget "daily"');
+    // Not stopped by the test: GenOps closes the refused session, the sample's onclose clears its queue, and
+    // the process exits on its own (before, it waited for a turn that never came).
+    const refused = await runSample(0.000001);
+    expect(refused.exitCode).toBe(0);
+    expect(refused.stdout).toContain('Error: Budget "daily"');
     expect(refused.stdout).toContain('would be exceeded');
+    expect(refused.stdout).toContain(
+      'Close: genops: BudgetExceededError (BUDGET_EXCEEDED): the Gemini Live turn refused',
+    );
     expect(kinds()).toEqual(['setup']);
     expect(refused.spans.some((span) => span.attributes['genops.policy.result'] === 'BLOCKED')).toBe(true);
   });

@@ -90,6 +90,19 @@ function transcribeWith(model: string, format: 'audio/pcm' | 'audio/pcmu' = 'aud
   };
 }
 
+/** A user message of `bytes` audio bytes added with `conversation.item.create` (an `input_audio` content part). */
+function audioItem(bytes: number, id?: string): RealtimeClientEvent {
+  return {
+    type: 'conversation.item.create',
+    item: {
+      ...(id ? { id } : {}),
+      type: 'message',
+      role: 'user',
+      content: [{ type: 'input_audio', audio: Buffer.alloc(bytes, 1).toString('base64') }],
+    },
+  };
+}
+
 /** `count` appends of `bytes` audio bytes each. */
 function appends(count: number, bytes: number): RealtimeClientEvent[] {
   const audio = Buffer.alloc(bytes, 1).toString('base64');
@@ -99,6 +112,12 @@ function appends(count: number, bytes: number): RealtimeClientEvent[] {
 const governed = () => ({ egress: { mode: 'govern' as const, hosts: [fake.host] } });
 const units = () => harness.spans().filter((span) => span.attributes['realtime.session.protocol'] === undefined);
 const sessionSpans = () => harness.spans().filter((span) => span.attributes['realtime.session.protocol'] !== undefined);
+/** The results of the decisions made (not the settlements that follow them), in order. */
+const decided = () =>
+  harness
+    .decisions()
+    .filter((decision) => decision.phase === 'decided')
+    .map((decision) => decision.result);
 /** Event types the fake received since `since`. */
 const receivedTypes = (since: number) => fake.received.slice(since).map(({ event }) => event.type as string);
 const completed = (event: Event) => event.type === 'conversation.item.input_audio_transcription.completed';
@@ -140,7 +159,7 @@ describe.each(TRANSPORTS)('input audio transcription over $name', (transport) =>
     expect(unit!.attributes['genops.accounting.actual']).toBeCloseTo(expectedNanos / 1e9, 12);
     expect(unit!.attributes['genops.accounting.incomplete']).toBeUndefined();
     await expectCharged(expectedNanos);
-    expect(harness.decisions().filter((decision) => decision.phase === 'decided')).toHaveLength(1);
+    expect(decided()).toHaveLength(1);
     harness.expectCompliant(units());
   });
 
@@ -195,12 +214,7 @@ describe.each(TRANSPORTS)('input audio transcription over $name', (transport) =>
     expect(errors).toHaveLength(1);
     expect(errors[0]?.error?.type).toBe('genops_governance_error');
     expect(errors[0]?.error?.message).toContain('budget');
-    expect(
-      harness
-        .decisions()
-        .filter((decision) => decision.phase === 'decided')
-        .map((d) => d.result),
-    ).toEqual(['ALLOWED', 'BLOCKED']);
+    expect(decided()).toEqual(['ALLOWED', 'BLOCKED']);
     // Never committed: the audio sent is never transcribed; nothing stays reserved.
     await expect.poll(() => sessionSpans().length).toBe(1);
     await expectCharged(0);
@@ -216,7 +230,7 @@ describe.each(TRANSPORTS)('input audio transcription over $name', (transport) =>
       completed,
     );
     expect(receivedTypes(before).filter((type) => type === 'input_audio_buffer.append')).toHaveLength(16);
-    expect(harness.decisions().filter((decision) => decision.phase === 'decided')).toHaveLength(2);
+    expect(decided()).toHaveLength(2);
     await expect.poll(() => sessionSpans().length).toBe(1);
     expect(units()).toHaveLength(2);
     // The chunk carrying the usage, and the other one.
@@ -274,6 +288,79 @@ describe.each(TRANSPORTS)('input audio transcription over $name', (transport) =>
     expect(unit!.attributes['genops.accounting.incomplete']).toBe(true);
     // The whole reservation of the 15-second chunk: the audio was sent and committed.
     await expectCharged(CHUNK_NANOS);
+  });
+
+  it('audio added as a conversation item is one unit per item, settled from its transcription usage', async () => {
+    harness.init({ ...governed(), dailyBudgetLimit: 10 });
+    const before = fake.received.length;
+    let transcribed = 0;
+    // One second of PCM16 at 24 kHz, in an item the client names and in one the server names (matched by the
+    // server's `conversation.item.added`, which comes for the first item too).
+    const events = await runSession(
+      transport,
+      [transcribeWith('gpt-4o-transcribe'), audioItem(48_000, 'item_client_1'), audioItem(48_000)],
+      (event) => completed(event) && ++transcribed === 2,
+    );
+    expect(receivedTypes(before)).toEqual(['session.update', 'conversation.item.create', 'conversation.item.create']);
+    const itemIds = events.filter(completed).map((event) => event.item_id);
+    expect(itemIds).toContain('item_client_1');
+    await expect.poll(() => sessionSpans().length).toBe(1);
+    // The items' units (the update's chunk, with no audio, was released: a unit without a response).
+    const items = units().filter((span) => span.attributes['gen_ai.response.id'] !== undefined);
+    expect(items).toHaveLength(2);
+    expect(harness.spans().some((span) => span.attributes['genops.egress.ungoverned'] === true)).toBe(false);
+    expect(items.map((span) => span.attributes['gen_ai.response.id']).sort()).toEqual([...itemIds].sort());
+    // Each: 1 s at 17 audio tokens a second, 17 audio tokens in at $6/M, 8 text tokens out at $10/M.
+    for (const unit of items) {
+      expect(unit.name).toBe('generate_content gpt-4o-transcribe');
+      expect(unit.attributes['gen_ai.usage.input_tokens']).toBe(17);
+      expect(unit.attributes['genops.accounting.actual']).toBeCloseTo(182_000 / 1e9, 12);
+      expect(unit.attributes['genops.accounting.incomplete']).toBeUndefined();
+    }
+    // The update's chunk had no audio: released.
+    await expectCharged(2 * 182_000);
+    harness.expectCompliant(items);
+  });
+
+  it('an audio item the budget has no room for is not sent; the app gets an error event naming it', async () => {
+    // Room for the update's 15-second chunk, not for one more second besides it.
+    harness.init({ ...governed(), dailyBudgetLimit: (CHUNK_NANOS * 1.5) / 1e9 });
+    const before = fake.received.length;
+    const events = await runSession(
+      transport,
+      [transcribeWith('gpt-4o-transcribe'), { ...audioItem(48_000), event_id: 'evt_item_1' }],
+      (event) => event.type === 'error',
+    );
+    expect(receivedTypes(before)).toEqual(['session.update']);
+    const error = events.find((event) => event.type === 'error') as Event & { error?: { event_id?: string } };
+    expect(error?.error?.type).toBe('genops_governance_error');
+    expect(error?.error?.event_id).toBe('evt_item_1');
+    expect(decided()).toEqual(['ALLOWED', 'BLOCKED']);
+    await expect.poll(() => sessionSpans().length).toBe(1);
+    await expectCharged(0);
+  });
+
+  it('a socket closed before an audio item is transcribed settles it at its reservation, flagged incomplete', async () => {
+    harness.init({ ...governed(), dailyBudgetLimit: 10 });
+    fake.holdTranscription = true;
+    try {
+      await runSession(
+        transport,
+        [transcribeWith('gpt-4o-transcribe'), audioItem(48_000)],
+        (event) => event.type === 'conversation.item.added',
+      );
+    } finally {
+      fake.holdTranscription = false;
+    }
+    await expect.poll(() => sessionSpans().length).toBe(1);
+    const incomplete = units().filter((span) => span.attributes['genops.accounting.incomplete'] === true);
+    expect(incomplete).toHaveLength(1);
+    expect(incomplete[0]!.attributes['genops.accounting.reserved']).toBeCloseTo(
+      (20 * 6_000 + 2_000 * 10_000) / 1e9,
+      12,
+    );
+    // One second reserved: 20 audio tokens at $6/M and 2,000 out at $10/M.
+    await expectCharged(20 * 6_000 + 2_000 * 10_000);
   });
 
   it('a buffer the server commits itself (voice activity detection) is settled the same way', async () => {

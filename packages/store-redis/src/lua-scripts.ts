@@ -159,24 +159,26 @@ local function commit(c, amount, at)
   end
 end
 
-local function state(c)
+-- The committed amount that counts now: the period's, or a rolling line's window.
+local function usedOf(c)
   refresh(c)
-  local used = c.used
-  if c.w then used = windowSum(c) end
-  return { c.key, c.budget, c.unit, c.limit, used, c.reserved }
+  if c.w then return windowSum(c) end
+  return c.used
 end
 
-local function emptyState(l)
-  return { l.key, l.budget, l.unit, l.limit, 0, 0 }
+-- Appends a line state (key, budget, unit, limit, used, reserved) to a reply.
+local function push(out, key, budget, unit, limit, used, reserved)
+  local n = #out
+  out[n + 1] = key
+  out[n + 2] = budget
+  out[n + 3] = unit
+  out[n + 4] = num(limit)
+  out[n + 5] = num(used)
+  out[n + 6] = num(reserved)
 end
 
-local function push(out, s)
-  out[#out + 1] = s[1]
-  out[#out + 1] = s[2]
-  out[#out + 1] = s[3]
-  out[#out + 1] = num(s[4])
-  out[#out + 1] = num(s[5])
-  out[#out + 1] = num(s[6])
+local function pushState(out, c)
+  push(out, c.key, c.budget, c.unit, c.limit, usedOf(c), c.reserved)
 end
 
 -- The counter of a line as it is, created from the line when missing (settlements: their lines are as
@@ -297,6 +299,8 @@ local function unreserve(id)
   end
   redis.call('DEL', rk)
   redis.call('ZREM', LEASES, id)
+  -- A reused id may still be remembered as settled from before (reserve leaves that to here).
+  redis.call('ZREM', SETTLED, id)
 end
 
 -- An expired reservation whose request was sent (the provider may have billed it): committed at its
@@ -328,145 +332,180 @@ local function expireLeases()
 end
 
 -- The most a ledger counts exactly (2^53 - 1; nano-USD for USD lines). A line whose total would pass
--- it is refused before anything changes: GENOPS_LEDGER <total> <id> <key>.
+-- it is refused before anything changes: the operation's reply is {'E', 'GENOPS_LEDGER <total> <id> <key>'}.
 local MAX_LEDGER = 9007199254740991
 local function overLedger(id, k, amount)
   local c = load(k)
   if not c then return nil end
-  local s = state(c)
-  local total = s[5] + s[6] + amount
+  local total = usedOf(c) + c.reserved + amount
   if total > MAX_LEDGER then
-    save()
-    return redis.error_reply('GENOPS_LEDGER ' .. num(total) .. ' ' .. id .. ' ' .. k)
+    return { 'E', 'GENOPS_LEDGER ' .. num(total) .. ' ' .. id .. ' ' .. k }
   end
   return nil
 end
 `;
 
 /**
- * ARGV[3] id, ARGV[4] leaseMs, ARGV[5] lines JSON, ARGV[6] '1' to store the reservation marked sent (absent
- * or '' otherwise). Reply `{1, states...}` or `{0, failed state, requested}`.
+ * Group commit: the reservations and settlements a client issued in one tick, in one script run, so the
+ * script's fixed cost (epoch check, lease expiry, loading and writing back the budget lines) and the
+ * round trip are paid once per batch, not once per call. Each operation is atomic and all or nothing on
+ * its own (a refused or failed one changes no line for itself), never per batch; they run in order.
+ *
+ * ARGV[3...]: the operations, each `kind, n, <n arguments>`:
+ * - `r`: id, leaseMs, lines JSON, '1' to store the reservation marked sent (or ''). Reply `{1, states...}`
+ *   or `{0, failed state, requested}`.
+ * - `s`: id, lines JSON or '', then the actual amounts as unit and decimal string pairs. Reply
+ *   `{1|0, states...}` (1 = the reservation was open).
+ * A refusal the script makes on purpose (a reservation id already open, a ledger total past 2^53 - 1)
+ * is that operation's reply `{'E', message}`, and a Redis command failing inside it `{'F', message}`;
+ * the others still run. Reply: one reply per operation.
  */
-export const RESERVE_LUA = `${PRELUDE}${COUNTERS}
-local id = ARGV[3]
-LEASE = math.max(0, tonumber(ARGV[4]))
-expireLeases()
-local rk = NS .. 'res:' .. id
-if redis.call('EXISTS', rk) == 1 then
-  save()
-  return redis.error_reply('genops: reservation "' .. id .. '" is already open')
-end
-local lines = parseLines(ARGV[5])
-local asked = {}
-for _, l in ipairs(lines) do
-  local before = asked[l.key] or 0
-  asked[l.key] = before + l.amount
-  if l.amount ~= 0 and l.enforce then
-    local c = load(l.key)
-    local current
-    if c then
-      configure(c, l)
-      current = state(c)
-    else
-      current = emptyState(l)
-    end
-    local over = overLedger(id, l.key, before + l.amount)
-    if over then return over end
-    if current[5] + current[6] + before + l.amount > l.limit then
-      save()
-      local out = { 0 }
-      push(out, current)
-      out[#out + 1] = num(l.amount)
-      return out
-    end
-  else
-    local over = overLedger(id, l.key, before + l.amount)
-    if over then return over end
-  end
-end
-local counters = {}
-for i, l in ipairs(lines) do
-  local c = counterFor(l)
-  c.reserved = c.reserved + l.amount
-  c.t = NOW
-  counters[i] = c
-end
-local expires = NOW + LEASE
-if ARGV[6] == '1' then
-  redis.call('HSET', rk, 's', num(NOW), 'e', num(expires), 'l', ARGV[5], 'sent', '1')
-else
-  redis.call('HSET', rk, 's', num(NOW), 'e', num(expires), 'l', ARGV[5])
-end
-redis.call('ZADD', LEASES, num(expires), id)
-redis.call('ZREM', SETTLED, id)
-local out = { 1 }
-for _, c in ipairs(counters) do push(out, state(c)) end
-save()
-return out
-`;
-
-/**
- * ARGV[3] id, ARGV[4] lines JSON or '', ARGV[5...] the actual amounts as unit and decimal string pairs.
- * Reply `{1|0, states...}` (1 = the reservation was open).
- */
-export const SETTLE_LUA = `${PRELUDE}${COUNTERS}
-local id = ARGV[3]
-local actual = {}
-for i = 5, #ARGV - 1, 2 do actual[ARGV[i]] = tonumber(ARGV[i + 1]) or 0 end
-local function amountOf(unit)
-  return actual[unit] or 0
-end
-expireLeases()
-local rk = NS .. 'res:' .. id
-local r = redis.call('HMGET', rk, 's', 'e', 'l')
-local settling = r[3] or (ARGV[4] ~= '' and ARGV[4]) or nil
-local lines = {}
-if settling then
-  lines = parseLines(settling)
+export const OPS_LUA = `${PRELUDE}${COUNTERS}
+local NOW_TEXT = num(NOW)
+-- Checks a reservation's lines; nil when it fits, else the operation's reply (a refusal or an error).
+local function refusal(id, lines)
+  local asked = {}
   for _, l in ipairs(lines) do
-    -- An open reservation's own amount leaves the line as its actual amount enters it.
-    local own = 0
-    if r[3] then own = l.amount end
-    local over = overLedger(id, l.key, amountOf(l.unit) - own)
-    if over then return over end
+    local before = asked[l.key] or 0
+    asked[l.key] = before + l.amount
+    if l.amount ~= 0 and l.enforce then
+      local c = load(l.key)
+      local used, reserved = 0, 0
+      if c then
+        configure(c, l)
+        used, reserved = usedOf(c), c.reserved
+        local total = used + reserved + before + l.amount
+        if total > MAX_LEDGER then
+          return { 'E', 'GENOPS_LEDGER ' .. num(total) .. ' ' .. id .. ' ' .. l.key }
+        end
+      end
+      if used + reserved + before + l.amount > l.limit then
+        local out = { 0 }
+        push(out, l.key, l.budget, l.unit, l.limit, used, reserved)
+        out[#out + 1] = num(l.amount)
+        return out
+      end
+    else
+      local over = overLedger(id, l.key, before + l.amount)
+      if over then return over end
+    end
   end
+  return nil
 end
-local out
-local counters = {}
-if r[3] then
-  local started, expires = tonumber(r[1]), tonumber(r[2])
-  redis.call('DEL', rk)
-  redis.call('ZREM', LEASES, id)
-  -- Remembered for one lease length: a settlement repeated after a lost reply commits nothing.
-  redis.call('ZADD', SETTLED, num(NOW + math.max(expires - started, 0)), id)
-  out = { 1 }
+
+-- The lease is taken first: an id already in the lease set is open (its record and lease are written and
+-- deleted together), so one ZADD NX both checks and writes it. A reused id's settled memory is dropped
+-- when its reservation ends unsettled (unreserve), or overwritten when it is settled or committed.
+local function reserve(id, leaseMs, linesJson, sent)
+  local lease = math.max(0, tonumber(leaseMs))
+  if LEASE == nil or lease > LEASE then LEASE = lease end
+  local expires = num(NOW + lease)
+  if redis.call('ZADD', LEASES, 'NX', expires, id) == 0 then
+    return { 'E', 'genops: reservation "' .. id .. '" is already open' }
+  end
+  local lines = parseLines(linesJson)
+  local refused = refusal(id, lines)
+  if refused then
+    redis.call('ZREM', LEASES, id)
+    return refused
+  end
+  local counters = {}
   for i, l in ipairs(lines) do
-    local c = counterOf(l)
-    c.reserved = math.max(0, c.reserved - l.amount)
-    commit(c, amountOf(l.unit), started)
+    local c = counterFor(l)
+    c.reserved = c.reserved + l.amount
+    c.t = NOW
     counters[i] = c
   end
-else
-  out = { 0 }
-  if ARGV[4] ~= '' then
-    -- The lease expired while the call ran: what it cost still counts, in the bucket of now. A settled id
-    -- is remembered until its score (ids past it wait for the sweep below).
-    local remembered = tonumber(redis.call('ZSCORE', SETTLED, id))
-    local repeated = remembered ~= nil and remembered > NOW
+  local rk = NS .. 'res:' .. id
+  if sent == '1' then
+    redis.call('HSET', rk, 's', NOW_TEXT, 'e', expires, 'l', linesJson, 'sent', '1')
+  else
+    redis.call('HSET', rk, 's', NOW_TEXT, 'e', expires, 'l', linesJson)
+  end
+  local out = { 1 }
+  for _, c in ipairs(counters) do pushState(out, c) end
+  return out
+end
+
+-- ARGV[first .. last]: the actual amounts, unit and amount pairs.
+local function settle(id, linesJson, first, last)
+  local actual = {}
+  for i = first, last - 1, 2 do actual[ARGV[i]] = tonumber(ARGV[i + 1]) or 0 end
+  local rk = NS .. 'res:' .. id
+  local r = redis.call('HMGET', rk, 's', 'e', 'l')
+  local settling = r[3] or (linesJson ~= '' and linesJson) or nil
+  local lines = {}
+  if settling then
+    lines = parseLines(settling)
+    for _, l in ipairs(lines) do
+      -- An open reservation's own amount leaves the line as its actual amount enters it.
+      local own = 0
+      if r[3] then own = l.amount end
+      local over = overLedger(id, l.key, (actual[l.unit] or 0) - own)
+      if over then return over end
+    end
+  end
+  local out
+  local counters = {}
+  if r[3] then
+    local started, expires = tonumber(r[1]), tonumber(r[2])
+    redis.call('DEL', rk)
+    redis.call('ZREM', LEASES, id)
+    -- Remembered for one lease length: a settlement repeated after a lost reply commits nothing.
+    redis.call('ZADD', SETTLED, num(NOW + math.max(expires - started, 0)), id)
+    out = { 1 }
     for i, l in ipairs(lines) do
       local c = counterOf(l)
-      if not repeated then commit(c, amountOf(l.unit), NOW) end
+      c.reserved = math.max(0, c.reserved - l.amount)
+      commit(c, actual[l.unit] or 0, started)
       counters[i] = c
     end
-    -- Remembered for the retention: a late settlement repeated after a lost reply commits nothing.
-    if not repeated then redis.call('ZADD', SETTLED, num(NOW + RET), id) end
+  else
+    out = { 0 }
+    if linesJson ~= '' then
+      -- The lease expired while the call ran: what it cost still counts, in the bucket of now. A settled
+      -- id is remembered until its score (ids past it wait for the sweep below).
+      local remembered = tonumber(redis.call('ZSCORE', SETTLED, id))
+      local repeated = remembered ~= nil and remembered > NOW
+      for i, l in ipairs(lines) do
+        local c = counterOf(l)
+        if not repeated then commit(c, actual[l.unit] or 0, NOW) end
+        counters[i] = c
+      end
+      -- Remembered for the retention: a late settlement repeated after a lost reply commits nothing.
+      if not repeated then redis.call('ZADD', SETTLED, num(NOW + RET), id) end
+    end
   end
+  for _, c in ipairs(counters) do pushState(out, c) end
+  return out
 end
-for _, c in ipairs(counters) do push(out, state(c)) end
--- Housekeeping on about one settlement in 8 (by the clock's last digits, so no counter is written):
--- forget settled ids past their time, and sweep 16 keys of the line index, dropping lines whose key
--- expired. Amortised, about 2 index keys per settlement.
-if NOW % 8 == 0 then
+
+expireLeases()
+local replies = {}
+local settled = false
+local i = 3
+while i <= #ARGV do
+  local kind, n = ARGV[i], tonumber(ARGV[i + 1])
+  local a = i + 2
+  local ok, reply
+  if kind == 'r' then
+    ok, reply = pcall(reserve, ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3])
+  else
+    ok, reply = pcall(settle, ARGV[a], ARGV[a + 1], a + 2, a + n - 1)
+    settled = true
+  end
+  -- A command that failed inside an operation (e.g. a key of the wrong type) fails that operation alone.
+  if not ok then
+    if type(reply) == 'table' and reply.err then reply = reply.err end
+    reply = { 'F', tostring(reply) }
+  end
+  replies[#replies + 1] = reply
+  i = a + n
+end
+-- Housekeeping on about one batch with settlements in 8 (by the clock's last digits, so no counter is
+-- written): forget settled ids past their time, and sweep 16 keys of the line index, dropping lines whose
+-- key expired.
+if settled and NOW % 8 == 0 then
   redis.call('ZREMRANGEBYSCORE', SETTLED, '-inf', num(NOW))
   local cursor = redis.call('GET', NS .. 'sweep')
   local min = '-'
@@ -478,7 +517,7 @@ if NOW % 8 == 0 then
   if #keys < 16 then redis.call('SET', NS .. 'sweep', '') else redis.call('SET', NS .. 'sweep', keys[#keys]) end
 end
 save()
-return out
+return replies
 `;
 
 /** ARGV[3] id. Reply 1 when the reservation was open. */
@@ -519,7 +558,7 @@ local keys = redis.call('ZRANGEBYLEX', INDEX, ARGV[3], ARGV[4], 'LIMIT', 0, tonu
 local out = { keys[#keys] or '', #keys }
 for _, k in ipairs(keys) do
   local c = load(k)
-  if c then push(out, state(c)) else redis.call('ZREM', INDEX, k) end
+  if c then pushState(out, c) else redis.call('ZREM', INDEX, k) end
 end
 save()
 return out

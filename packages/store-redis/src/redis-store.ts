@@ -31,9 +31,8 @@ import {
   MARK_ONCE_LUA,
   MARK_SENT_LUA,
   OPEN_RESERVATIONS_LUA,
+  OPS_LUA,
   RELEASE_LUA,
-  RESERVE_LUA,
-  SETTLE_LUA,
 } from './lua-scripts';
 import { RedisStoreError } from './redis-store-error';
 import type { RedisStoreOptions } from './types';
@@ -46,6 +45,11 @@ const MAX_TIMER_MS = 2_147_483_647;
 const LINES_BATCH = 500;
 /** Audit entries appended per script run at most (queued appends are combined up to this). */
 const AUDIT_BATCH = 1_000;
+/**
+ * Reservations and settlements sent in one script run at most (more queued in one tick go in several):
+ * bounds how long one run holds Redis.
+ */
+const OPS_BATCH = 128;
 /** Check-and-append attempts before `appendAudit` gives up (each lost race means another client progressed). */
 const AUDIT_ATTEMPTS = 100;
 /** Shortest TTL given to an approval, so one created already past its retention is still readable. */
@@ -53,8 +57,7 @@ const MIN_APPROVAL_TTL_MS = 60_000;
 
 /** The scripts, defined on the client with ioredis `defineCommand` (EVALSHA, loaded on first use). */
 const SCRIPTS = {
-  genopsV1Reserve: RESERVE_LUA,
-  genopsV1Settle: SETTLE_LUA,
+  genopsV1Ops: OPS_LUA,
   genopsV1Release: RELEASE_LUA,
   genopsV1MarkSent: MARK_SENT_LUA,
   genopsV1OpenReservations: OPEN_RESERVATIONS_LUA,
@@ -79,6 +82,16 @@ type ScriptCommands = Record<ScriptName, (...args: ScriptArg[]) => Promise<unkno
 interface InFlight {
   deadline: number;
   timedOut: () => void;
+}
+
+/** A reservation or settlement queued for this tick's script run (see {@link RedisStore.flushOps}). */
+interface QueuedOp {
+  /** 'reserve' or 'settle', as errors name the operation. */
+  operation: 'reserve' | 'settle';
+  /** A reservation asked to be stored marked sent. */
+  sent: boolean;
+  resolve: (value: never) => void;
+  reject: (error: unknown) => void;
 }
 
 interface ApprovalWaiter {
@@ -151,6 +164,9 @@ export class RedisStore implements GovernanceStore {
   /** Commands waiting for their reply, oldest first (see {@link track}). */
   private readonly inFlight = new Set<InFlight>();
   private watchdog: NodeJS.Timeout | undefined;
+  /** Arguments of the reservations and settlements queued this tick (see {@link flushOps}), in order. */
+  private opArgs: ScriptArg[] = [];
+  private ops: QueuedOp[] = [];
   /** The socket corked for this tick's commands (see {@link coalesce}). */
   private corked: Socket | undefined;
   /** The namespace's epoch as this instance first found (or wrote) it; every script checks it. */
@@ -208,34 +224,39 @@ export class RedisStore implements GovernanceStore {
     this.client.on('ready', this.onReady);
   }
 
-  async reserve(request: ReserveRequest): Promise<ReserveResult> {
-    assertReserveAmounts(this.kind, request);
-    const reply = (await this.script(
-      'reserve',
-      'genopsV1Reserve',
-      request.id,
-      String(request.leaseMs),
-      encodeLines(request.lines),
-      // Marked sent in the same script: no second round trip for `markSent`.
-      request.sent === true ? '1' : '',
-    )) as Reply;
-    if (reply[0] === 1)
-      return request.sent === true
-        ? { ok: true, lines: decodeStates(reply, 1), sent: true }
-        : { ok: true, lines: decodeStates(reply, 1) };
-    return { ok: false, failed: decodeStates(reply.slice(0, 7), 1)[0]!, requested: parseNumber(reply[7]) };
+  /**
+   * Queued with the other reservations and settlements of this tick and sent with them in one script
+   * run (group commit); atomic and all or nothing on its own.
+   */
+  reserve(request: ReserveRequest): Promise<ReserveResult> {
+    try {
+      assertReserveAmounts(this.kind, request);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // Marked sent in the same script: no second round trip for `markSent`.
+    const sent = request.sent === true;
+    this.opArgs.push('r', '4', request.id, String(request.leaseMs), encodeLines(request.lines), sent ? '1' : '');
+    return this.queueOp('reserve', sent);
   }
 
-  async settle(id: string, actual: SettleAmounts, lines?: readonly BudgetLine[]): Promise<SettleResult> {
-    assertSettleAmounts(this.kind, id, actual, lines);
+  /** Queued like {@link reserve}: sent with this tick's other reservations and settlements. */
+  settle(id: string, actual: SettleAmounts, lines?: readonly BudgetLine[]): Promise<SettleResult> {
+    try {
+      assertSettleAmounts(this.kind, id, actual, lines);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     // Unit and amount pairs, read by the script without a JSON decode.
-    const args: ScriptArg[] = [id, lines ? encodeLines(lines) : ''];
+    const args = this.opArgs;
+    const count = args.length + 1;
+    args.push('s', '', id, lines ? encodeLines(lines) : '');
     for (const unit in actual) {
       const amount = actual[unit as LineUnit];
       if (amount != null) args.push(unit, String(amount));
     }
-    const reply = (await this.script('settle', 'genopsV1Settle', ...args)) as Reply;
-    return { open: reply[0] === 1, lines: decodeStates(reply, 1) };
+    args[count] = String(args.length - count - 1);
+    return this.queueOp('settle', false);
   }
 
   async release(id: string): Promise<boolean> {
@@ -383,6 +404,8 @@ export class RedisStore implements GovernanceStore {
    * the store opened (a `client` passed in is left open).
    */
   async close(): Promise<void> {
+    // Reservations and settlements issued before close are sent, not refused as issued after it.
+    this.flushOps();
     this.closing ??= (async () => {
       await Promise.all(
         [...this.waiters.keys()].map(async (id) => {
@@ -402,6 +425,67 @@ export class RedisStore implements GovernanceStore {
     return this.closing;
   }
 
+  // ---- Group commit --------------------------------------------------------------------------------
+
+  private queueOp<T>(operation: QueuedOp['operation'], sent: boolean): Promise<T> {
+    if (this.ops.length === 0) process.nextTick(this.flushOps);
+    return new Promise<T>((resolve, reject) => {
+      this.ops.push({ operation, sent, resolve: resolve as (value: never) => void, reject });
+    });
+  }
+
+  /**
+   * Sends the reservations and settlements queued this tick as one script run (several past
+   * {@link OPS_BATCH}), then hands each its own reply: one round trip and one run of the script's fixed
+   * work per batch. Any other command flushes the queue first, so commands still reach Redis in the order
+   * they were issued.
+   */
+  private readonly flushOps = (): void => {
+    const ops = this.ops;
+    if (ops.length === 0) return;
+    const args = this.opArgs;
+    this.ops = [];
+    this.opArgs = [];
+    if (ops.length <= OPS_BATCH) {
+      this.sendOps(ops, args);
+      return;
+    }
+    let start = 0;
+    for (let first = 0; first < ops.length; first += OPS_BATCH) {
+      const last = Math.min(first + OPS_BATCH, ops.length);
+      let end = start;
+      for (let index = first; index < last; index++) end += 2 + Number(args[end + 1]);
+      this.sendOps(ops.slice(first, last), args.slice(start, end));
+      start = end;
+    }
+  };
+
+  private sendOps(ops: QueuedOp[], args: ScriptArg[]): void {
+    const operation = ops[0]!.operation;
+    this.script(operation, 'genopsV1Ops', ...args).then(
+      (replies) => {
+        for (let index = 0; index < ops.length; index++) {
+          const op = ops[index]!;
+          const reply = (replies as Reply[])[index]!;
+          if (reply[0] === 'E' || reply[0] === 'F')
+            op.reject(this.replyError(op.operation, reply[0], String(reply[1])));
+          else settleOp(op, reply);
+        }
+      },
+      (error: unknown) => {
+        for (const op of ops) op.reject(this.renamed(error, operation, op.operation));
+      },
+    );
+  }
+
+  /** A failure of a batch, named for one of its operations (a batch is named for its first). */
+  private renamed(error: unknown, batch: string, operation: string): unknown {
+    if (operation === batch || !RedisStoreError.isInstance(error)) return error;
+    const marker = `${batch} failed: `;
+    const reason = error.message.slice(error.message.indexOf(marker) + marker.length);
+    return this.failure(operation, reason, error.cause);
+  }
+
   // ---- Commands ------------------------------------------------------------------------------------
 
   /**
@@ -409,6 +493,7 @@ export class RedisStore implements GovernanceStore {
    * after them (looked up, or written, by the first operation: one more round trip, once).
    */
   private script(operation: string, name: CheckedScriptName, ...args: ScriptArg[]): Promise<unknown> {
+    if (this.ops.length > 0 && name !== 'genopsV1Ops') this.flushOps();
     if (this.identityError) return Promise.reject(this.identityError);
     const epoch = this.epoch;
     if (epoch === undefined) return this.findEpoch(operation).then(() => this.script(operation, name, ...args));
@@ -702,17 +787,6 @@ export class RedisStore implements GovernanceStore {
     const message = (error as Error)?.message ?? String(error);
     if ((error as Error)?.name === 'ReplyError' && message.startsWith('GENOPS_EPOCH'))
       return this.epochFailure(message.slice('GENOPS_EPOCH'.length).trim());
-    if ((error as Error)?.name === 'ReplyError' && message.includes('GENOPS_LEDGER ')) {
-      // A line's total would pass 2^53 - 1: refused by the script before it changed anything.
-      const [total = '', id = '', ...key] = message.slice(message.indexOf('GENOPS_LEDGER ') + 14).split(' ');
-      return new StoreAmountError({
-        store: 'redis',
-        operation,
-        id,
-        field: `the total of line "${key.join(' ')}"`,
-        received: Number(total),
-      });
-    }
     if ((error as Error)?.name === 'ReplyError' && message.includes('GENOPS_MONEY ')) {
       // The namespace's micro-USD amounts could not become nano-USD exactly: nothing was migrated.
       const [what = '', received = ''] = message.slice(message.indexOf('GENOPS_MONEY ') + 13).split(' ');
@@ -724,8 +798,6 @@ export class RedisStore implements GovernanceStore {
         received: Number(received),
       });
     }
-    // A refusal the script made on purpose (e.g. a reservation id already open): not a store failure.
-    if ((error as Error)?.name === 'ReplyError' && message.startsWith('genops:')) return new Error(message);
     if ((error as Error)?.name === 'ReplyError') return this.failure(operation, `Redis replied "${message}"`, error);
     if (
       (error as Error)?.name === 'MaxRetriesPerRequestError' ||
@@ -734,6 +806,27 @@ export class RedisStore implements GovernanceStore {
     )
       return this.failure(operation, `the connection was lost${this.causeNote() || ' (socket closed)'}`, error);
     return this.failure(operation, message, error);
+  }
+
+  /**
+   * The error of an operation of a batch: `kind` 'E' when the script refused it on purpose (not a store
+   * failure), 'F' when a Redis command failed inside it.
+   */
+  private replyError(operation: string, kind: 'E' | 'F', message: string): Error {
+    if (kind === 'F') return this.failure(operation, `Redis replied "${message}"`);
+    if (message.startsWith('GENOPS_LEDGER ')) {
+      // A line's total would pass 2^53 - 1: refused by the script before it changed anything.
+      const [total = '', id = '', ...key] = message.slice('GENOPS_LEDGER '.length).split(' ');
+      return new StoreAmountError({
+        store: 'redis',
+        operation,
+        id,
+        field: `the total of line "${key.join(' ')}"`,
+        received: Number(total),
+      });
+    }
+    // e.g. a reservation id already open.
+    return new Error(message);
   }
 
   private causeNote(): string {
@@ -762,6 +855,23 @@ function encodeLines(lines: readonly BudgetLine[]): string {
       line.rolling ? String(line.rolling.bucketMs) : '',
     ]),
   );
+}
+
+/** Hands a queued reservation or settlement its result from its (successful) reply in a batch. */
+function settleOp(op: QueuedOp, reply: Reply): void {
+  if (op.operation === 'settle') op.resolve({ open: reply[0] === 1, lines: decodeStates(reply, 1) } as never);
+  else if (reply[0] === 1)
+    op.resolve(
+      (op.sent
+        ? { ok: true, lines: decodeStates(reply, 1), sent: true }
+        : { ok: true, lines: decodeStates(reply, 1) }) as never,
+    );
+  else
+    op.resolve({
+      ok: false,
+      failed: decodeStates(reply.slice(0, 7), 1)[0]!,
+      requested: parseNumber(reply[7]),
+    } as never);
 }
 
 /** Line states from a script reply: six fields each, from `start`. */

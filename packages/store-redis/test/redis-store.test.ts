@@ -386,36 +386,200 @@ function entry(client: number, batch: number, index: number): AuditEntry {
 describe('RedisStore on the wire', () => {
   const line = (key: string): BudgetLine => ({ key, budget: key, unit: 'USD', limit: 1e12, amount: 10, enforce: true });
 
-  it('sends the commands of one tick in one socket write', async () => {
+  /** Counts the commands `client` sends, by name, and its socket writes, from now on. */
+  function watch(client: Redis): { commands: string[]; writes: number[] } {
+    const seen = { commands: [] as string[], writes: [] as number[] };
+    const sendCommand = client.sendCommand;
+    client.sendCommand = function (this: Redis, command, ...rest) {
+      seen.commands.push(command.name);
+      return sendCommand.call(this, command, ...rest);
+    } as typeof client.sendCommand;
+    const socket = client.stream as unknown as { _write: unknown; _writev: unknown };
+    const write = socket._write as (...args: unknown[]) => unknown;
+    const writev = socket._writev as (chunks: unknown[], ...rest: unknown[]) => unknown;
+    socket._write = function (this: unknown, ...args: unknown[]) {
+      seen.writes.push(1);
+      return write.apply(this, args);
+    };
+    socket._writev = function (this: unknown, chunks: unknown[], ...rest: unknown[]) {
+      seen.writes.push(chunks.length);
+      return writev.call(this, chunks, ...rest);
+    };
+    return seen;
+  }
+
+  it('sends the reservations and settlements of one tick as one script run (group commit)', async () => {
     const client = new Redis(redis.url());
     const store = new RedisStore({ client, prefix: `wire-${++namespaces}` });
     try {
       // The first operation looks the namespace's epoch up (a command of its own).
       await store.reserve({ id: 'first', lines: [line('a')], leaseMs: 60_000 });
-      const socket = client.stream as unknown as { _write: unknown; _writev: unknown };
-      const writes: number[] = [];
-      const write = socket._write as (...args: unknown[]) => unknown;
-      const writev = socket._writev as (chunks: unknown[], ...rest: unknown[]) => unknown;
-      socket._write = function (this: unknown, ...args: unknown[]) {
-        writes.push(1);
-        return write.apply(this, args);
-      };
-      socket._writev = function (this: unknown, chunks: unknown[], ...rest: unknown[]) {
-        writes.push(chunks.length);
-        return writev.call(this, chunks, ...rest);
-      };
-      const results = await Promise.all(
-        Array.from({ length: 16 }, (_, index) =>
+      const seen = watch(client);
+      const [settled, ...reserved] = await Promise.all([
+        store.settle('first', { USD: 4 }),
+        ...Array.from({ length: 16 }, (_, index) =>
           store.reserve({ id: `r${index}`, lines: [line('a')], leaseMs: 60_000 }),
         ),
-      );
-      expect(results.every((result) => result.ok)).toBe(true);
-      // Sixteen scripts, one system call.
-      expect(writes).toEqual([16]);
-      expect((await store.lines())[0]).toMatchObject({ key: 'a', reserved: 170 });
+      ]);
+      expect(settled).toMatchObject({ open: true });
+      expect(reserved.every((result) => result.ok)).toBe(true);
+      // Seventeen operations, one script run, one system call.
+      expect(seen.commands).toEqual(['evalsha']);
+      expect(seen.writes).toEqual([1]);
+      expect((await store.lines())[0]).toMatchObject({ key: 'a', used: 4, reserved: 160 });
     } finally {
       await store.close();
       await client.quit();
+    }
+  });
+
+  it('answers each operation of a batch on its own: a refused or failed one does not fail the others', async () => {
+    const store = fresh();
+    try {
+      await store.reserve({ id: 'open', lines: [usd('b', 100, 10)], leaseMs: 60_000 });
+      const results = await Promise.allSettled([
+        store.reserve({ id: 'fits', lines: [usd('b', 100, 50)], leaseMs: 60_000 }),
+        store.reserve({ id: 'open', lines: [usd('b', 100, 1)], leaseMs: 60_000 }),
+        store.reserve({ id: 'too-big', lines: [usd('b', 100, 41)], leaseMs: 60_000 }),
+        store.reserve({
+          id: 'ledger',
+          lines: [usd('huge', Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)],
+          leaseMs: 60_000,
+        }),
+        store.reserve({ id: 'ledger-2', lines: [usd('huge', Number.MAX_SAFE_INTEGER, 1)], leaseMs: 60_000 }),
+        store.settle('open', { USD: 7 }),
+        store.reserve({ id: 'after', lines: [usd('b', 100, 40)], leaseMs: 60_000 }),
+      ]);
+      expect(results.map((result) => result.status)).toEqual([
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'fulfilled',
+      ]);
+      const values = results.map((result) => (result.status === 'fulfilled' ? result.value : result.reason));
+      expect(values[0]).toMatchObject({ ok: true });
+      expect((values[1] as Error).message).toBe('genops: reservation "open" is already open');
+      // 10 open + 50 fits + 41 > 100: refused, with the line as it was.
+      expect(values[2]).toMatchObject({ ok: false, failed: { key: 'b', used: 0, reserved: 60 }, requested: 41 });
+      expect(values[3]).toMatchObject({ ok: true });
+      expect(values[4]).toMatchObject({ name: 'StoreAmountError' });
+      expect(values[5]).toMatchObject({ open: true, lines: [{ key: 'b', used: 7, reserved: 50 }] });
+      // Operations run in order: the settlement released 'open' before this one asked for 40.
+      expect(values[6]).toMatchObject({ ok: true, lines: [{ key: 'b', used: 7, reserved: 90 }] });
+      expect(await store.lines()).toMatchObject([
+        { key: 'b', used: 7, reserved: 90 },
+        { key: 'huge', used: 0, reserved: Number.MAX_SAFE_INTEGER },
+      ]);
+      expect(await store.openReservations()).toBe(3);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('fails only the operation of a batch in which a Redis command fails', async () => {
+    const store = fresh();
+    const admin = new Redis(redis.url());
+    try {
+      await store.openReservations();
+      // A key of the wrong type where the settlement reads its reservation: HMGET fails inside the script.
+      await admin.set(`{${store.prefix}}:res:broken`, 'not a hash');
+      const [first, broken, last] = await Promise.allSettled([
+        store.reserve({ id: 'first', lines: [usd('f', 100, 10)], leaseMs: 60_000 }),
+        store.settle('broken', { USD: 1 }),
+        store.reserve({ id: 'last', lines: [usd('f', 100, 20)], leaseMs: 60_000 }),
+      ]);
+      expect(first).toMatchObject({ status: 'fulfilled', value: { ok: true } });
+      expect(broken.status).toBe('rejected');
+      const reason = (broken as PromiseRejectedResult).reason as Error;
+      expect(reason).toMatchObject({ name: 'RedisStoreError', operation: 'settle' });
+      expect(reason.message).toContain('WRONGTYPE');
+      expect(last).toMatchObject({ status: 'fulfilled', value: { ok: true, lines: [{ reserved: 30 }] } });
+      expect(await store.lines()).toMatchObject([{ key: 'f', reserved: 30 }]);
+    } finally {
+      await admin.quit();
+      await store.close();
+    }
+  });
+
+  it('splits a tick of more operations than one script run takes, and keeps their order', async () => {
+    const store = fresh();
+    try {
+      const ids = Array.from({ length: 300 }, (_, index) => `many-${index}`);
+      const reserved = await Promise.all(
+        ids.map((id) => store.reserve({ id, lines: [usd('many', 1e6, 2)], leaseMs: 60_000 })),
+      );
+      // Each reservation sees the ones before it: reserved grows by 2 per operation, in order.
+      expect(reserved.map((result) => (result.ok ? result.lines[0]!.reserved : -1))).toEqual(
+        ids.map((_, index) => 2 * (index + 1)),
+      );
+      const settled = await Promise.all(ids.map((id) => store.settle(id, { USD: 1 })));
+      expect(settled.every((result) => result.open)).toBe(true);
+      expect(await store.lines()).toMatchObject([{ key: 'many', used: 300, reserved: 0 }]);
+      expect(await store.openReservations()).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('commits a late settlement of a reused id whose second reservation expired unsettled', async () => {
+    let clock = Date.now();
+    const store = new RedisStore({ url: redis.url(), prefix: `reuse-${++namespaces}`, now: () => clock });
+    try {
+      const lines = [usd('reuse', 1_000, 100)];
+      await store.reserve({ id: 'r1', lines, leaseMs: 10_000 });
+      // Remembered as settled for one lease length (10 s): a repeat within it commits nothing.
+      expect(await store.settle('r1', { USD: 10 }, lines)).toMatchObject({ open: true, lines: [{ used: 10 }] });
+      await store.reserve({ id: 'r1', lines, leaseMs: 1_000 });
+      clock += 2_000;
+      // The second reservation's lease ended unsettled (never sent): released, and the id's settled
+      // memory from the first one no longer stands for this one, so its late settlement counts.
+      expect(await store.openReservations()).toBe(0);
+      expect(await store.settle('r1', { USD: 20 }, lines)).toMatchObject({ open: false, lines: [{ used: 30 }] });
+      expect(await store.settle('r1', { USD: 20 }, lines)).toMatchObject({ open: false, lines: [{ used: 30 }] });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('sends a reservation and a settlement issued in the same tick as close, before closing', async () => {
+    const store = fresh();
+    const reader = new RedisStore({ url: redis.url(), prefix: store.prefix });
+    try {
+      await store.reserve({ id: 'settled-at-close', lines: [usd('closing', 100, 10)], leaseMs: 60_000 });
+      // From a microtask, as a shutdown hook after an await would: close's own steps run before the next tick.
+      const [reserved, settled] = await Promise.resolve().then(() => {
+        const issued = [
+          store.reserve({ id: 'reserved-at-close', lines: [usd('closing', 100, 5)], leaseMs: 60_000 }),
+          store.settle('settled-at-close', { USD: 3 }),
+        ] as const;
+        void store.close();
+        return Promise.all(issued);
+      });
+      expect(reserved.ok).toBe(true);
+      expect(settled.open).toBe(true);
+      expect(await reader.lines()).toMatchObject([{ key: 'closing', used: 3, reserved: 5 }]);
+    } finally {
+      await store.close();
+      await reader.close();
+    }
+  });
+
+  it('keeps the order of a queued reservation and a command issued after it in the same tick', async () => {
+    const store = fresh();
+    try {
+      await store.openReservations();
+      const [reserved, released] = await Promise.all([
+        store.reserve({ id: 'then-released', lines: [usd('order', 100, 10)], leaseMs: 60_000 }),
+        store.release('then-released'),
+      ]);
+      expect(reserved.ok).toBe(true);
+      expect(released).toBe(true);
+      expect(await store.openReservations()).toBe(0);
+    } finally {
+      await store.close();
     }
   });
 

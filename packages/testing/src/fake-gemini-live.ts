@@ -9,9 +9,7 @@
 // reported as TEXT), `generationComplete`, then `turnComplete`
 // together with `usageMetadata` (the Gemini API's `responseTokenCount` names; Vertex's `candidatesTokenCount`
 // on the Vertex path). The SDK connects with `ws:` to an `http:` base URL, so no TLS is needed.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { type BidiSession, listenBidi } from './fake-google-bidi';
 
 /** Usage of every turn, by modality. */
 export interface FakeGeminiLiveUsage {
@@ -86,11 +84,6 @@ export function geminiLiveUsageWire(usage: FakeGeminiLiveUsage, vertex = false):
 
 /** Starts the fake on a free port of 127.0.0.1. */
 export async function startFakeGeminiLive(): Promise<FakeGeminiLiveServer> {
-  const http: Server = createServer((_request, response) => {
-    response.writeHead(404).end();
-  });
-  const server = new WebSocketServer({ server: http });
-  const sockets = new Set<WebSocket>();
   const received: FakeGeminiLiveServer['received'] = [];
   let sessions = 0;
   let turns = 0;
@@ -110,7 +103,7 @@ export async function startFakeGeminiLive(): Promise<FakeGeminiLiveServer> {
     toolCallNext: false,
     usageAfterTurnComplete: false,
     dropSessions() {
-      for (const socket of sockets) socket.terminate();
+      for (const socket of listener.sockets) socket.terminate();
     },
     reset() {
       received.length = 0;
@@ -119,27 +112,12 @@ export async function startFakeGeminiLive(): Promise<FakeGeminiLiveServer> {
       fake.toolCallNext = false;
       fake.usageAfterTurnComplete = false;
     },
-    async close() {
-      for (const socket of sockets) socket.terminate();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      http.closeAllConnections?.();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-    },
+    close: () => listener.close(),
   };
 
-  server.on('connection', (socket, request) => {
-    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
-    if (!path.includes('BidiGenerateContent')) {
-      socket.close(1008, 'unknown method');
-      return;
-    }
+  const listener = await listenBidi('BidiGenerateContent', ({ socket, path, send }: BidiSession) => {
     sessions++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
     const vertex = path.includes('LlmBidiService');
-    // JSON as binary frames, as the real server sends them (browsers see a Blob).
-    const send = (message: Record<string, unknown>) =>
-      socket.send(Buffer.from(JSON.stringify(message)), { binary: true });
     let audio = false;
     let setupDone = false;
 
@@ -201,10 +179,7 @@ export async function startFakeGeminiLive(): Promise<FakeGeminiLiveServer> {
       } else send({ serverContent: { turnComplete: true }, usageMetadata: usage });
     }
   });
-
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()));
-  const port = (http.address() as AddressInfo).port;
-  fake.host = `127.0.0.1:${port}`;
-  fake.url = `http://127.0.0.1:${port}`;
+  fake.host = listener.host;
+  fake.url = listener.url;
   return fake;
 }

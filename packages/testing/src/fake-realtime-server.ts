@@ -10,7 +10,8 @@
 // `input_audio_transcription.model`), `conversation.item.input_audio_transcription.completed` with the
 // usage the model is billed by: `{ type: 'duration', seconds }` for `whisper-1` and
 // `gpt-realtime-whisper`, else tokens (17 audio tokens a second of audio, rounded up; 8 out);
-// `input_audio_buffer.clear` answers `input_audio_buffer.cleared`. Responses answers `response.create`
+// `input_audio_buffer.clear` answers `input_audio_buffer.cleared`. A `conversation.item.create` answers
+// `conversation.item.added`; a user item with `input_audio` parts is transcribed the same way as a buffer. Responses answers `response.create`
 // with the Responses stream events ending in `response.completed`. The openai SDK opens Realtime sessions over
 // `wss:` only, so the server speaks TLS with a self-signed certificate made with `openssl` (trust it with
 // `tls.setDefaultCACertificates`, or `NODE_EXTRA_CA_CERTS=<certificateFile>` in a child process).
@@ -235,13 +236,18 @@ export async function startFakeRealtime(options: StartFakeRealtimeOptions = {}):
           Object.assign(session, event.session);
           send({ type: 'session.updated', session });
           return;
-        case 'conversation.item.create':
-          send({
-            type: 'conversation.item.added',
-            previous_item_id: null,
-            item: { id: id('item'), ...(event.item as object), status: 'completed' },
-          });
+        case 'conversation.item.create': {
+          const item = { id: id('item'), ...(event.item as object), status: 'completed' } as Record<string, unknown>;
+          send({ type: 'conversation.item.added', previous_item_id: null, item });
+          // A user item with input audio is transcribed as a committed buffer is.
+          const audio = Array.isArray(item.content)
+            ? (item.content as Array<Record<string, unknown>>)
+                .filter((part) => part.type === 'input_audio' && typeof part.audio === 'string')
+                .reduce((bytes, part) => bytes + Buffer.from(part.audio as string, 'base64').byteLength, 0)
+            : 0;
+          if (audio > 0) transcribe(item.id as string, audio / bytesPerSecond(session));
           return;
+        }
         case 'input_audio_buffer.append':
           buffered += typeof event.audio === 'string' ? Buffer.from(event.audio, 'base64').byteLength : 0;
           return;
@@ -277,6 +283,11 @@ export async function startFakeRealtime(options: StartFakeRealtimeOptions = {}):
       buffered = 0;
       const itemId = id('item');
       send({ type: 'input_audio_buffer.committed', previous_item_id: null, item_id: itemId });
+      transcribe(itemId, seconds);
+    }
+
+    /** Transcribes `seconds` of the item's audio, when the session transcribes its input audio. */
+    function transcribe(itemId: string, seconds: number): void {
       const model = transcriptionModel(session);
       if (!model || fake.holdTranscription) return;
       const audioTokens = Math.ceil(seconds * 17);

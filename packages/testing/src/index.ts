@@ -29,6 +29,7 @@ export {
   geminiLiveUsageWire,
   startFakeGeminiLive,
 } from './fake-gemini-live';
+export { FAKE_LYRIA_BYTES_PER_SECOND, type FakeLyriaServer, startFakeLyria } from './fake-gemini-live-music';
 export {
   type FakeGeminiReply,
   type FakeGeminiRequest,

@@ -1,6 +1,6 @@
 // WebSocket sessions to a provider host (Realtime, Responses over a WebSocket), outside a governed unit:
-// refused under `deny` before the handshake is sent; governed per response under `govern` (a session GenOps
-// cannot read, Lyria's BidiGenerateMusic, is reported); reported under `warn` (stderr once per endpoint, one span
+// refused under `deny` before the handshake is sent; governed per response under `govern` (a session on a
+// path GenOps does not know is reported); reported under `warn` (stderr once per endpoint, one span
 // per session flagged ungoverned, from the handshake to the close). The clients Node apps use: undici's global
 // `WebSocket` and the `undici` package's own `WebSocket` class (both through the global dispatcher), and the
 // `ws` package (through node:http). The server is a `ws` server that answers a Realtime-style
@@ -162,9 +162,9 @@ describe.each([
     expect(unit?.attributes['genops.policy.result']).toBe('ALLOWED');
   });
 
-  it('govern: a session GenOps cannot read (Lyria music) is still reported, not silent', async () => {
+  it('govern: a session on a path GenOps does not know is still reported, not silent', async () => {
     init('govern');
-    const path = '/ws/google.ai.generativelanguage.v1alpha.GenerativeService.BidiGenerateMusic';
+    const path = '/ws/google.ai.generativelanguage.v1alpha.GenerativeService.SomeFutureBidiMethod';
     const { lines } = await captureStderr(async () => {
       await session(`ws://${origin}${path}`);
     });

@@ -3,7 +3,8 @@
 // kind is read without parsing it. The session behaviour with
 // the real SDK: provider-google's live-egress.test.ts.
 import { describe, expect, it } from 'vitest';
-import { firstKey, usageFromGeminiLive } from './gemini-live-governor';
+import { usageFromGeminiLive } from './gemini-live-governor';
+import { firstKey } from './google-session';
 
 describe('usageFromGeminiLive', () => {
   it('maps the Gemini API wire: audio in and out by modality, cached text inside the prompt', () => {

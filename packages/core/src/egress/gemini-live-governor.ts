@@ -12,46 +12,36 @@
 //   (`serverContent.turnComplete`, or a `toolCall`: the model waits for the app's tool response); a turn
 //   that ends before its usage arrives is settled by the next `usageMetadata`, or at its reservation,
 //   flagged incomplete, when the next turn starts or the socket closes first;
-// - a refused turn-starting frame is never sent (nor the frames of that turn queued behind it): the app's
-//   socket gets an `error` event carrying the typed GenOps error (the SDK's `callbacks.onerror` receives it
-//   as `event.error`), and the session stays open;
+// - a refused turn-starting frame is never sent (nor any frame after it): the app's socket gets an `error`
+//   event carrying the typed GenOps error (the SDK's `callbacks.onerror` receives it as `event.error`), then
+//   GenOps closes the session (code 4000 + the error's status, a reason naming the error: google-session.ts
+//   endRefused) so that the SDK's `onclose` fires and an app waiting for `turnComplete` stops waiting;
 // - a socket that closes with a turn open settles that turn at its reservation, flagged incomplete.
-// The session's span is the parent of its turns' units, as for OpenAI Realtime (realtime-governor.ts). The
-// socket bindings are realtime-socket.ts's; this file knows Live messages, not sockets.
-import { context, type Span, SpanKind, trace } from '@opentelemetry/api';
+// The session's span is the parent of its turns' units, as for OpenAI Realtime (realtime-governor.ts); what
+// the Live and Lyria governors share is google-session.ts's. The socket bindings are realtime-socket.ts's; this
+// file knows Live messages, not sockets.
 import type { Governor } from '../governor';
 import type { GovernedCall } from '../pipeline/types';
 import type { BillableUsage } from '../pricing/types';
-import {
-  ATTR_GEN_AI_PROVIDER_NAME,
-  ATTR_GEN_AI_REQUEST_MAX_TOKENS,
-  ATTR_GEN_AI_REQUEST_MODEL,
-  ATTR_SERVER_ADDRESS,
-  ATTR_SERVER_PORT,
-} from '../semconv';
+import { ATTR_GEN_AI_REQUEST_MAX_TOKENS } from '../semconv';
 import type { GovernedRequest } from '../types';
 import { usageFromGemini } from '../usage/wire-usage';
 import { isObject } from './endpoints';
-import { REALTIME_SESSION_ATTRIBUTE, type RealtimeTransport } from './realtime-governor';
-import { frameBuffer, frameBytes, frameText, PendingInput, parseFrameJson, SessionFrames } from './session-frames';
+import {
+  firstKey,
+  type GoogleSessionEndpoint,
+  GoogleSessionGovernor,
+  type GoogleSessionTransport,
+  searchable,
+} from './google-session';
+import { frameBytes, frameText, parseFrameJson } from './session-frames';
 
 /** The value of `realtime.session.protocol` on a Gemini Live session's span. */
 export const GEMINI_LIVE_PROTOCOL = 'gemini-live';
 
 /** A Gemini Live session as its handshake describes it. */
-export interface GeminiLiveEndpoint {
-  /** `gen_ai.provider.name` (`gcp.gemini`, `gcp.vertex_ai`). */
-  provider: string;
+export interface GeminiLiveEndpoint extends GoogleSessionEndpoint {
   protocol: typeof GEMINI_LIVE_PROTOCOL;
-  /** Known once the `setup` frame names it. */
-  model?: string | undefined;
-  server: { serverAddress: string; serverPort: number };
-}
-
-/** How the governor reaches its socket: the Realtime transport, plus an error event for a refused frame. */
-export interface GeminiLiveTransport extends RealtimeTransport {
-  /** Reports a refused frame to the app as the socket's `error` event (the socket stays open). */
-  fail(error: Error): void;
 }
 
 /** A model turn: its unit once decided, and the usage the server reported for it so far. */
@@ -62,55 +52,17 @@ interface Turn {
   usage?: BillableUsage;
   answered: boolean;
   finishReason?: string;
-  /** Opened by a media `realtimeInput` (audio, video). */
-  media: boolean;
-}
-
-/** A server frame as something to search for a key: its text, or its bytes (Buffer, ArrayBuffer, typed array). */
-function searchable(data: unknown): string | Buffer | undefined {
-  return typeof data === 'string' ? data : frameBuffer(data);
-}
-
-/** The model id of a `setup.model` resource name (`models/x`, `projects/p/locations/l/publishers/google/models/x`). */
-function modelId(name: string): string {
-  const index = name.lastIndexOf('models/');
-  return index >= 0 ? name.slice(index + 'models/'.length) : name;
+  /** Why the turn was refused. */
+  refusal?: unknown;
 }
 
 /** Client messages that carry a turn's input: each opens a turn when none is open, or joins the open one. */
 const TURN_INPUT = new Set(['clientContent', 'realtimeInput', 'toolResponse']);
 
-/**
- * The first key of a JSON object's text (`{"realtimeInput":…` → `realtimeInput`; a client message has one),
- * read without parsing the message: audio chunks go by many times a second.
- */
-export function firstKey(text: string): string | undefined {
-  let index = 0;
-  const skip = () => {
-    while (index < 64 && (text[index] === ' ' || text[index] === '\n' || text[index] === '\r' || text[index] === '\t'))
-      index++;
-  };
-  skip();
-  if (text[index] !== '{') return undefined;
-  index++;
-  skip();
-  if (text[index] !== '"') return undefined;
-  const end = text.indexOf('"', index + 1);
-  return end > index && end - index <= 64 ? text.slice(index + 1, end) : undefined;
-}
-
 /** True for a client message that starts a model turn when none is open. */
 function startsTurn(message: Record<string, unknown>): boolean {
   if (isObject(message.clientContent)) return message.clientContent.turnComplete === true;
   return isObject(message.realtimeInput) || isObject(message.toolResponse);
-}
-
-/**
- * True for a `realtimeInput` text that ends a media stream or is not media: `audioStreamEnd`, `activityEnd`,
- * or `text` (keys never found inside base64 data, which has no quotes).
- */
-function endsMedia(text: string): boolean {
-  return text.includes('"audioStreamEnd"') || text.includes('"activityEnd"') || text.includes('"text"');
 }
 
 /** Media a content rule cannot read (base64 audio, video, images). */
@@ -123,51 +75,21 @@ function isMedia(message: Record<string, unknown> | undefined): boolean {
  * One Live session: client frames pass through {@link send}, server messages through {@link receive},
  * and {@link close} ends it.
  */
-export class GeminiLiveGovernor {
-  /** The session's span: the parent of each turn's unit. */
-  readonly span: Span;
-  /** Live servers send their JSON messages as binary frames: the binding hands those over too. */
-  readonly readsBinaryFrames = true;
-  private readonly frames = new SessionFrames();
-  private model: string | undefined;
+export class GeminiLiveGovernor extends GoogleSessionGovernor {
   private maxOutputTokens: number | undefined;
   /** The turn open now (deciding, or answered by the server). */
   private turn: Turn | undefined;
   /** A turn that ended without its usage: settled by the next `usageMetadata`. */
   private unsettled: Turn | undefined;
-  /** Client frames since the last turn opened: the next turn's input. */
-  private readonly pending = new PendingInput();
   /** Tokens of the session's context so far (the last turn's prompt and response): the next turn's input. */
   private contextTokens = 0;
-  private closed = false;
-  /** A media stream's turn was refused: its next chunks are dropped until the stream ends (see refuse()). */
-  private refusedMedia = false;
 
-  constructor(
-    private readonly governor: Governor,
-    private readonly endpoint: GeminiLiveEndpoint,
-    private readonly transport: GeminiLiveTransport,
-  ) {
-    this.model = endpoint.model;
-    this.span = governor.tracer.startSpan(`${GEMINI_LIVE_PROTOCOL} ${endpoint.model ?? 'session'}`, {
-      kind: SpanKind.CLIENT,
-      attributes: {
-        [REALTIME_SESSION_ATTRIBUTE]: GEMINI_LIVE_PROTOCOL,
-        [ATTR_GEN_AI_PROVIDER_NAME]: endpoint.provider,
-        [ATTR_SERVER_ADDRESS]: endpoint.server.serverAddress,
-        [ATTR_SERVER_PORT]: endpoint.server.serverPort,
-      },
-    });
+  constructor(governor: Governor, endpoint: GeminiLiveEndpoint, transport: GoogleSessionTransport) {
+    super(governor, endpoint, transport, GEMINI_LIVE_PROTOCOL);
   }
 
   /** A client frame: forwarded at once, or (one that starts a turn) after governance allowed the turn. */
-  send(data: unknown, extra: readonly unknown[] = []): void {
-    // A socket that is not open sends nothing: the app gets the socket's own answer (a throw, a drop) at once.
-    if (!this.frames.holding && !this.transport.isOpen()) {
-      this.transport.forward(data, extra);
-      return;
-    }
-    const text = frameText(data);
+  protected sendFrame(data: unknown, extra: readonly unknown[], text: string | undefined): void {
     const key = text === undefined ? undefined : firstKey(text);
     if (key !== undefined && !TURN_INPUT.has(key)) {
       // `setup`, `contextUpdate`: no turn, but input of the next one (and the model of every one).
@@ -178,11 +100,6 @@ export class GeminiLiveGovernor {
       return;
     }
     // Turn input, or a frame GenOps cannot read (too large, not JSON): never let through outside a turn.
-    if (this.refusedMedia && key === 'realtimeInput' && !endsMedia(text as string)) {
-      // More of a refused media stream: not sent, and not decided again chunk by chunk (see refuse()).
-      return;
-    }
-    this.refusedMedia = false;
     const turn = this.turn;
     if (turn !== undefined) {
       // Input of the open turn: its tokens are in the turn's usage. While the turn is decided, it goes if the turn does.
@@ -198,17 +115,6 @@ export class GeminiLiveGovernor {
     // A `clientContent` with `turnComplete: false`: context for the next turn.
     this.account(data, text, message);
     this.forwardInOrder(data, extra);
-  }
-
-  /** Forwards a frame now, or behind the frames waiting for a decision. */
-  private forwardInOrder(data: unknown, extra: readonly unknown[]): void {
-    if (!this.frames.holding) this.transport.forward(data, extra);
-    else this.frames.after(() => this.forwardIfOpen(data, extra));
-  }
-
-  /** Runs `fn` once every frame sent so far has been forwarded or refused (an app's `close()`). */
-  afterPending(fn: () => void): void {
-    this.frames.afterPending(fn);
   }
 
   /** A server message, as the app is about to see it. */
@@ -261,22 +167,23 @@ export class GeminiLiveGovernor {
     if (late?.call)
       void late.call.end({ incomplete: true, response: { finishReasons: [late.finishReason ?? 'turn_complete'] } });
     const request = this.describe(data, text, message);
-    const decided = this.governor
-      .begin(request, { parent: trace.setSpan(context.active(), this.span), sendsAtOnce: false })
-      .then(
-        (call): GovernedCall | undefined => call,
-        (error: unknown) => {
-          this.refuse(turn, error);
-          return undefined;
-        },
-      );
-    const turn: Turn = { decided, answered: false, media: isMedia(message) && !endsMedia(text) };
+    const decided = this.governor.begin(request, { parent: this.sessionContext(), sendsAtOnce: false }).then(
+      (call): GovernedCall | undefined => call,
+      (error: unknown) => {
+        turn.refusal = error;
+        return undefined;
+      },
+    );
+    const turn: Turn = { decided, answered: false };
     this.turn = turn;
-    this.frames.after(() => decided.then((call) => call && this.forwardTurn(turn, call, data, extra)));
+    // Refused in frame order: the frames sent before it go out first.
+    this.frames.after(() =>
+      decided.then((call) => (call ? this.forwardTurn(turn, call, data, extra) : this.refuse(turn, turn.refusal))),
+    );
   }
 
   private forwardTurn(turn: Turn, call: GovernedCall, data: unknown, extra: readonly unknown[]): void {
-    if (this.closed) {
+    if (this.closed || this.refused) {
       // Never sent: the reservation is released.
       void call.fail(new Error('the Gemini Live session closed before the turn was sent'));
       return;
@@ -293,31 +200,15 @@ export class GeminiLiveGovernor {
     }
   }
 
-  private forwardIfOpen(data: unknown, extra: readonly unknown[]): void {
-    if (!this.closed) this.transport.forward(data, extra);
-  }
-
   /**
-   * A refused turn: never sent, and the app's socket gets the error. A turn that media `realtimeInput` opened
-   * (a microphone or camera stream) leaves its stream refused until the stream ends or the client sends
-   * other input (`audioStreamEnd`, `activityEnd`, text, `clientContent`, `toolResponse`): the next of those is
-   * decided again. Without this, a stream into an exhausted budget would be decided, refused and reported
-   * once per chunk, tens of times a second.
+   * A refused turn: never sent, nor any frame after it. The app's socket gets the error, then GenOps closes
+   * the session: the Live server answers a turn with the model's content and `turnComplete`, and an app (the
+   * SDK's own samples) waits for them; without the close it would wait forever. The SDK's `onclose` gets the
+   * code and reason ({@link refusalClose}); a turn that ended without its usage settles at the close.
    */
   private refuse(turn: Turn, error: unknown): void {
     if (this.turn === turn) this.turn = undefined;
-    if (this.closed) return;
-    if (turn.media) this.refusedMedia = true;
-    const failure =
-      error instanceof Error ? error : new Error('GenOps could not govern this Gemini Live turn; it was not sent.');
-    try {
-      this.transport.fail(failure);
-    } catch (thrown) {
-      // A listener that throws throws as it would for a socket error: uncaught, not swallowed by the queue.
-      process.nextTick(() => {
-        throw thrown;
-      });
-    }
+    this.endRefused(error, 'the Gemini Live turn');
   }
 
   /** The turn ended: settled from its usage, or (none yet) by the next `usageMetadata`. */
@@ -344,11 +235,7 @@ export class GeminiLiveGovernor {
   }
 
   private configure(setup: Record<string, unknown>): void {
-    if (typeof setup.model === 'string' && setup.model.length > 0) {
-      this.model = modelId(setup.model);
-      this.span.updateName(`${GEMINI_LIVE_PROTOCOL} ${this.model}`);
-      this.span.setAttribute(ATTR_GEN_AI_REQUEST_MODEL, this.model);
-    }
+    this.setup(setup);
     const generation = isObject(setup.generationConfig) ? setup.generationConfig : undefined;
     const cap = generation?.maxOutputTokens;
     this.maxOutputTokens = typeof cap === 'number' && Number.isSafeInteger(cap) && cap > 0 ? cap : undefined;

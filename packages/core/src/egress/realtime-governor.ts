@@ -30,6 +30,7 @@ import {
   type AudioVerdict,
   base64Bytes,
   CHUNK_SECONDS,
+  itemAudioBytes,
   RealtimeTranscription,
   transcriptionModelIn,
 } from './realtime-transcription';
@@ -49,6 +50,27 @@ import {
  * Unit (the conformance checker takes every span with a `genops.*` attribute for one); its units are.
  */
 export const REALTIME_SESSION_ATTRIBUTE = 'realtime.session.protocol';
+
+/**
+ * The span of a governed WebSocket session (`{protocol} {model}`): the parent of its units, not a unit itself.
+ * Every session governor starts its span here (OpenAI Realtime and Responses, Gemini Live, Lyria).
+ */
+export function startSessionSpan(
+  governor: Governor,
+  protocol: string,
+  endpoint: { provider: string; model?: string | undefined; server: { serverAddress: string; serverPort: number } },
+): Span {
+  return governor.tracer.startSpan(`${protocol} ${endpoint.model ?? 'session'}`, {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      [REALTIME_SESSION_ATTRIBUTE]: protocol,
+      [ATTR_GEN_AI_PROVIDER_NAME]: endpoint.provider,
+      ...(endpoint.model ? { [ATTR_GEN_AI_REQUEST_MODEL]: endpoint.model } : {}),
+      [ATTR_SERVER_ADDRESS]: endpoint.server.serverAddress,
+      [ATTR_SERVER_PORT]: endpoint.server.serverPort,
+    },
+  });
+}
 
 /** Which event protocol a session speaks. */
 export type RealtimeProtocol = 'realtime' | 'responses';
@@ -83,6 +105,8 @@ const SERVER_EVENTS = [
   'session.created',
   'session.updated',
   'input_audio_buffer.committed',
+  'conversation.item.added',
+  'conversation.item.created',
   'input_audio_buffer.cleared',
   'input_audio_transcription.completed',
   'input_audio_transcription.failed',
@@ -147,6 +171,38 @@ function appendedAudio(data: unknown, text: string | undefined): AppendedAudio |
   return bytes?.includes('input_audio_buffer.append') ? { bytes: Math.ceil((bytes.byteLength * 3) / 4) } : undefined;
 }
 
+/** A `conversation.item.create` carrying input audio: its audio bytes, event id and the client's item id. */
+interface CreatedAudio {
+  bytes: number;
+  eventId?: string | undefined;
+  itemId?: string | undefined;
+}
+
+/**
+ * The audio of a `conversation.item.create` frame with `input_audio` parts, or undefined for any other frame.
+ * A frame too large to parse counts as one when it names both (base64 audio cannot contain them), its audio
+ * bounded by three quarters of its bytes.
+ */
+function createdAudio(data: unknown, text: string | undefined): CreatedAudio | undefined {
+  if (text === undefined) {
+    const bytes = frameBuffer(data);
+    return bytes?.includes('conversation.item.create') && bytes.includes('input_audio')
+      ? { bytes: Math.ceil((bytes.byteLength * 3) / 4) }
+      : undefined;
+  }
+  if (!text.includes('conversation.item.create') || !text.includes('input_audio')) return undefined;
+  if (text.length > MAX_PARSED_BYTES) return { bytes: Math.ceil((text.length * 3) / 4) };
+  const event = parseEvent(text);
+  if (event?.type !== 'conversation.item.create') return undefined;
+  const bytes = itemAudioBytes(event.item);
+  if (bytes === undefined) return undefined;
+  return {
+    bytes,
+    eventId: typeof event.event_id === 'string' ? event.event_id : undefined,
+    itemId: isObject(event.item) && typeof event.item.id === 'string' ? event.item.id : undefined,
+  };
+}
+
 /** A client or server event: a JSON object with a `type`. */
 function parseEvent(text: string | undefined): Record<string, unknown> | undefined {
   const event = parseFrameJson(text);
@@ -189,16 +245,7 @@ export class RealtimeGovernor {
   ) {
     if (endpoint.model) this.config.model = endpoint.model;
     this.transcription = new RealtimeTranscription(governor, endpoint, () => this.sessionContext());
-    this.span = governor.tracer.startSpan(`${endpoint.protocol} ${endpoint.model ?? 'session'}`, {
-      kind: SpanKind.CLIENT,
-      attributes: {
-        [REALTIME_SESSION_ATTRIBUTE]: endpoint.protocol,
-        [ATTR_GEN_AI_PROVIDER_NAME]: endpoint.provider,
-        ...(endpoint.model ? { [ATTR_GEN_AI_REQUEST_MODEL]: endpoint.model } : {}),
-        [ATTR_SERVER_ADDRESS]: endpoint.server.serverAddress,
-        [ATTR_SERVER_PORT]: endpoint.server.serverPort,
-      },
-    });
+    this.span = startSessionSpan(governor, endpoint.protocol, endpoint);
   }
 
   /** A client frame: forwarded at once, or (a `response.create`) after governance allowed it. */
@@ -232,6 +279,13 @@ export class RealtimeGovernor {
     if (audio !== undefined) {
       this.account(data, text, undefined);
       this.sendAudio(audio, data, extra);
+      return;
+    }
+    const item = transcribing ? createdAudio(data, text) : undefined;
+    if (item !== undefined) {
+      // Base64 audio is not text a content rule reads.
+      this.pending.add(frameBytes(data), undefined);
+      this.sendItemAudio(item, data, extra);
       return;
     }
     const ends = transcribing && text?.includes('input_audio_buffer.c') ? bufferEnd(parseEvent(text)) : undefined;
@@ -297,6 +351,30 @@ export class RealtimeGovernor {
   }
 
   /**
+   * A `conversation.item.create` carrying input audio while the session transcribes: the server transcribes
+   * it, so the item is admitted (policy, a reservation for its seconds) before the frame goes out, in frame
+   * order; a refused one is not sent (the app gets the `error` event).
+   */
+  private sendItemAudio(item: CreatedAudio, data: unknown, extra: readonly unknown[]): void {
+    this.frames.after(() => {
+      // Decided once the frames before it went: a `session.update` turning transcription on, refused, leaves none.
+      const model = this.transcription.model;
+      if (model === undefined) return this.forwardIfOpen(data, extra);
+      return this.transcription.admitItem(model, item.bytes).then(
+        (call) => {
+          if (this.closed) {
+            void call.fail(new Error('the WebSocket session closed before the audio item was sent'));
+            return;
+          }
+          this.transcription.itemSent(call, item.bytes, item.itemId);
+          this.transport.forward(data, extra);
+        },
+        (error: unknown) => this.refuse(error, item.eventId, 'conversation.item.create'),
+      );
+    });
+  }
+
+  /**
    * An `input_audio_buffer.append` while the session transcribes: forwarded when the transcription
    * chunks admitted cover its audio, else after a new chunk is admitted; a refused one is not sent.
    * Decided in frame order: one waiting for a chunk's decision holds the frames after it.
@@ -357,6 +435,10 @@ export class RealtimeGovernor {
         return;
       case 'input_audio_buffer.cleared':
         this.transcription.cleared();
+        return;
+      case 'conversation.item.added':
+      case 'conversation.item.created':
+        if (this.transcription.awaitingItems) this.transcription.itemAdded(event.item);
         return;
       case 'conversation.item.input_audio_transcription.completed':
         if (!this.transcription.completed(event.item_id, event.usage)) this.transcribed(event.usage);

@@ -8,10 +8,14 @@ import { diag } from '@opentelemetry/api';
 import { safely } from '../adapter/safely';
 import type { Governor } from '../governor';
 import { GEMINI_LIVE_PROTOCOL, type GeminiLiveEndpoint, GeminiLiveGovernor } from './gemini-live-governor';
+import { LYRIA_PROTOCOL, type LyriaEndpoint, LyriaGovernor } from './lyria-governor';
 import { type RealtimeEndpoint, RealtimeGovernor } from './realtime-governor';
 
 /** The governor of one session, by the protocol its endpoint speaks. */
-type SessionGovernor = RealtimeGovernor | GeminiLiveGovernor;
+type SessionGovernor = RealtimeGovernor | GeminiLiveGovernor | LyriaGovernor;
+
+/** The endpoint of a session GenOps governs: OpenAI Realtime or Responses, Gemini Live, Lyria. */
+export type SessionEndpoint = RealtimeEndpoint | GeminiLiveEndpoint | LyriaEndpoint;
 
 /** The `ws` package's WebSocket, as far as the binding uses it. */
 interface EmitterSocket {
@@ -61,7 +65,7 @@ export function realtimeGovernorOf(socket: object): SessionGovernor | undefined 
 export function governRealtimeSocket(
   governor: Governor,
   socket: object,
-  endpoint: RealtimeEndpoint | GeminiLiveEndpoint,
+  endpoint: SessionEndpoint,
 ): SessionGovernor | undefined {
   const existing = bound.get(socket);
   if (existing) return existing;
@@ -73,24 +77,20 @@ export function governRealtimeSocket(
 /** The session's governor, for the protocol of its endpoint. */
 function sessionGovernor(
   governor: Governor,
-  endpoint: RealtimeEndpoint | GeminiLiveEndpoint,
+  endpoint: SessionEndpoint,
   transport: ConstructorParameters<typeof GeminiLiveGovernor>[2],
 ): SessionGovernor {
-  return endpoint.protocol === GEMINI_LIVE_PROTOCOL
-    ? new GeminiLiveGovernor(governor, endpoint, transport)
-    : new RealtimeGovernor(governor, endpoint, transport);
+  if (endpoint.protocol === GEMINI_LIVE_PROTOCOL) return new GeminiLiveGovernor(governor, endpoint, transport);
+  if (endpoint.protocol === LYRIA_PROTOCOL) return new LyriaGovernor(governor, endpoint, transport);
+  return new RealtimeGovernor(governor, endpoint, transport);
 }
 
-/** Whether the governor reads this server frame (Gemini Live sends its JSON messages as binary frames). */
+/** Whether the governor reads this server frame (Gemini Live and Lyria send their JSON messages as binary frames). */
 function reads(session: SessionGovernor, isBinary: boolean): boolean {
-  return !isBinary || (session instanceof GeminiLiveGovernor && session.readsBinaryFrames);
+  return !isBinary || ('readsBinaryFrames' in session && session.readsBinaryFrames);
 }
 
-function bindEmitter(
-  governor: Governor,
-  socket: EmitterSocket,
-  endpoint: RealtimeEndpoint | GeminiLiveEndpoint,
-): SessionGovernor {
+function bindEmitter(governor: Governor, socket: EmitterSocket, endpoint: SessionEndpoint): SessionGovernor {
   const send = socket.send;
   const close = socket.close;
   const session = sessionGovernor(governor, endpoint, {
@@ -102,6 +102,7 @@ function bindEmitter(
       if (socket.listenerCount('error') > 0) socket.emit('error', error);
       else diag.warn(`genops: ${error.message}`);
     },
+    end: (code, reason) => close.call(socket, code, reason),
   });
   bound.set(socket, session);
   // Own properties of this instance only; `ws` calls them as methods.
@@ -119,11 +120,7 @@ function bindEmitter(
   return session;
 }
 
-function bindTarget(
-  governor: Governor,
-  socket: TargetSocket,
-  endpoint: RealtimeEndpoint | GeminiLiveEndpoint,
-): SessionGovernor {
+function bindTarget(governor: Governor, socket: TargetSocket, endpoint: SessionEndpoint): SessionGovernor {
   const send = socket.send;
   const close = socket.close;
   const session = sessionGovernor(governor, endpoint, {
@@ -132,6 +129,7 @@ function bindTarget(
     deliver: (text) => socket.dispatchEvent(new MessageEvent('message', { data: text })),
     // The WHATWG `error` event has no payload; the typed error rides on it as `error` (an ErrorEvent's field).
     fail: (error) => socket.dispatchEvent(Object.assign(new Event('error'), { error, message: error.message })),
+    end: (code, reason) => close.call(socket, code, reason),
   });
   bound.set(socket, session);
   socket.send = function governedSend(this: unknown, data: unknown) {

@@ -57,6 +57,8 @@ export class RealtimeTranscription {
   private readonly clears: Chunk[][] = [];
   /** Committed items waiting for their transcription. */
   private readonly items = new Map<string, Chunk[]>();
+  /** Audio items the client created without an id, sent, waiting for the server to name them (oldest first). */
+  private readonly added: Chunk[] = [];
   private closed = false;
 
   constructor(
@@ -193,6 +195,39 @@ export class RealtimeTranscription {
     this.items.set(itemId, sent);
   }
 
+  /**
+   * A `conversation.item.create` carrying `bytes` of `input_audio`: the server transcribes that audio as it
+   * does a committed buffer, so the item is one unit for its seconds, admitted before the frame is sent.
+   */
+  admitItem(model: string, bytes: number): Promise<GovernedCall> {
+    const seconds = Math.max(1, Math.ceil(bytes / this.bytesPerSecond));
+    return this.governor.begin(this.request(model, seconds), { parent: this.parent(), sendsAtOnce: false });
+  }
+
+  /**
+   * The audio item admitted by {@link admitItem} is about to be sent: settled by the transcription of item
+   * `itemId` (the client's own id), or of the next audio item the server adds (`conversation.item.added`).
+   */
+  itemSent(call: GovernedCall, bytes: number, itemId: string | undefined): void {
+    const chunk: Chunk = { call, capacity: bytes, bytes: 0 };
+    this.use(chunk, bytes);
+    if (itemId !== undefined) this.items.set(itemId, [chunk]);
+    else this.added.push(chunk);
+  }
+
+  /** True while an audio item sent without an id waits for the server's `conversation.item.added`. */
+  get awaitingItems(): boolean {
+    return this.added.length > 0;
+  }
+
+  /** `conversation.item.added` (beta `.created`): a user item with `input_audio` names the oldest audio item sent without an id. */
+  itemAdded(item: unknown): void {
+    // An item the client named is matched by its id already.
+    if (!isObject(item) || typeof item.id !== 'string' || !hasInputAudio(item) || this.items.has(item.id)) return;
+    const chunk = this.added.shift();
+    if (chunk !== undefined) this.items.set(item.id, [chunk]);
+  }
+
   /** `input_audio_buffer.cleared`: the audio of that buffer is never transcribed ($0). */
   cleared(): void {
     const sent = this.clears.shift() ?? this.takeBuffer();
@@ -238,9 +273,10 @@ export class RealtimeTranscription {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const chunks of [...this.items.values(), ...this.commits])
+    for (const chunks of [...this.items.values(), ...this.commits, this.added])
       for (const chunk of chunks) void chunk.call.end({ incomplete: true });
     this.items.clear();
+    this.added.length = 0;
     for (const chunks of this.clears) for (const chunk of chunks) void chunk.call.end(settledAtZero('cleared'));
     for (const chunk of this.buffer) {
       if (chunk.bytes > 0) void chunk.call.end(settledAtZero('not_committed'));
@@ -304,6 +340,27 @@ export function bytesPerSecondOf(format: unknown): number {
     return Math.max(G711_BYTES_PER_SECOND, rate * 2);
   }
   return G711_BYTES_PER_SECOND;
+}
+
+/** True for a conversation item with an `input_audio` content part. */
+function hasInputAudio(item: Record<string, unknown>): boolean {
+  return Array.isArray(item.content) && item.content.some((part) => isObject(part) && part.type === 'input_audio');
+}
+
+/**
+ * The audio of a `conversation.item.create` (its `input_audio` parts' base64 audio), or undefined for an item
+ * without audio. An item the server transcribes as it does the input audio buffer.
+ */
+export function itemAudioBytes(item: unknown): number | undefined {
+  if (!isObject(item) || !Array.isArray(item.content)) return undefined;
+  let bytes = 0;
+  let audio = false;
+  for (const part of item.content)
+    if (isObject(part) && part.type === 'input_audio') {
+      audio = true;
+      if (typeof part.audio === 'string') bytes += base64Bytes(part.audio);
+    }
+  return audio ? bytes : undefined;
 }
 
 /** Audio bytes of a base64 string, from its length (no decoding). */

@@ -3,6 +3,7 @@
 // order the app sent them. The session governors (realtime-governor.ts, gemini-live-governor.ts) hold
 // their frames here; the socket binding (realtime-socket.ts) makes the app's `close()` wait for them.
 import { diag } from '@opentelemetry/api';
+import { GovernanceError } from '../errors/governance-error';
 import { isObject } from './endpoints';
 
 /** Frames larger than this are not parsed (audio chunks); their bytes still count toward the input bound. */
@@ -117,4 +118,31 @@ export function parseFrameJson(text: string | undefined): Record<string, unknown
   } catch {
     return undefined;
   }
+}
+
+/** How a session governor closes its socket when governance refused it (see {@link refusalClose}). */
+export interface SessionEnd {
+  /** Closes the socket now with `code` and `reason` (frames still held are dropped, never sent). */
+  end(code: number, reason: string): void;
+}
+
+/** Longest close reason a WebSocket allows, in UTF-8 bytes. */
+const MAX_REASON_BYTES = 123;
+
+/**
+ * The close a session governor ends a session with when governance refused what it asked for (a Gemini Live
+ * turn, a Lyria `play` or its next window of music), so that an app waiting for the server's answer sees the
+ * session end instead of waiting forever: code 4000 + the error's HTTP-like status (4402 budget, 4403 policy
+ * or approval, 4429 rate limit, 4503 an unreachable store; 4500 for an error that is not a governance
+ * decision) — a private-use code, the only kind a WHATWG WebSocket may send besides 1000 — and a reason
+ * naming the error and its reason code, never content.
+ */
+export function refusalClose(error: unknown, what: string): { code: number; reason: string } {
+  const governance = GovernanceError.isInstance(error) ? error : undefined;
+  const status = governance?.status;
+  const code = status !== undefined && status >= 400 && status <= 599 ? 4000 + status : 4500;
+  const name = error instanceof Error ? error.name : 'Error';
+  const reason = `genops: ${name}${governance ? ` (${governance.reasonCode})` : ''}: ${what} refused`;
+  // Error names, reason codes and `what` are ASCII: one byte a character.
+  return { code, reason: reason.slice(0, MAX_REASON_BYTES) };
 }

@@ -1,16 +1,16 @@
 // WebSocket connections to model providers: OpenAI Realtime (`/v1/realtime`), Responses over a WebSocket
-// (`/v1/responses`), Gemini Live, Azure realtime deployments. A session bills for every response it
+// (`/v1/responses`), Gemini Live, Lyria RealTime music, Azure realtime deployments. A session bills for every response it
 // asks for; its usage travels in WebSocket frames. Egress sees the upgrade request itself — undici's
 // `WebSocket` (the global one in Node) through the global dispatcher (an `upgrade: 'websocket'` dispatch),
 // the `ws` package through `node:http` (a ClientRequest with an `Upgrade: websocket` header) — and, outside a
 // governed unit:
 // - `deny`: refuses it before the handshake is sent (the typed error: a 403 answer for undici, the
 //   request destroyed for node:http; the WebSocket reports an error and closes);
-// - `govern`: an OpenAI Realtime or Responses session (realtime-governor.ts) or a Gemini Live session
-//   (gemini-live-governor.ts) is governed frame by frame: the global WebSocket and the `undici` package's
-//   through their constructor (installGovernedWebSocket), a `ws` WebSocket (`@google/genai`'s Live client,
-//   `openai/realtime/ws`) from its handshake, before its `open`. Any other session (Lyria music), or a client
-//   whose socket cannot be found (an undici WebSocket class captured before GenOps.init()), is reported as
+// - `govern`: an OpenAI Realtime or Responses session (realtime-governor.ts), a Gemini Live session
+//   (gemini-live-governor.ts) or a Lyria music session (lyria-governor.ts) is governed frame by frame: the
+//   global WebSocket and the `undici` package's through their constructor (installGovernedWebSocket), a `ws`
+//   WebSocket (`@google/genai`'s Live clients, `openai/realtime/ws`) from its handshake, before its `open`. Any
+//   other session (another path of a provider host), or a client whose socket cannot be found (an undici WebSocket class captured before GenOps.init()), is reported as
 //   under `warn`;
 // - `warn`: lets it through, loudly: one stderr line per endpoint, and one span per session
 //   flagged `genops.egress.ungoverned` (and `genops.egress.websocket`), from the handshake to the close.
@@ -27,9 +27,10 @@ import {
   insideGovernedUnit,
   warnUngoverned,
 } from './egress-state';
-import { GEMINI_LIVE_PROTOCOL, type GeminiLiveEndpoint } from './gemini-live-governor';
-import { asGovernedHandshake, insideGovernedHandshake, type RealtimeEndpoint } from './realtime-governor';
-import { governRealtimeSocket } from './realtime-socket';
+import { GEMINI_LIVE_PROTOCOL } from './gemini-live-governor';
+import { LYRIA_PROTOCOL } from './lyria-governor';
+import { asGovernedHandshake, insideGovernedHandshake } from './realtime-governor';
+import { governRealtimeSocket, type SessionEndpoint } from './realtime-socket';
 import {
   type DispatchController,
   type DispatchHandler,
@@ -68,13 +69,12 @@ export function websocketTarget(
  * The session a handshake opens, when GenOps governs its frames (OpenAI Realtime, Responses over a
  * WebSocket, Gemini Live's `BidiGenerateContent` on the Gemini API and Vertex AI).
  */
-export function realtimeEndpointOf(
-  target: EgressTarget & { model: string | undefined },
-): RealtimeEndpoint | GeminiLiveEndpoint | undefined {
+export function realtimeEndpointOf(target: EgressTarget & { model: string | undefined }): SessionEndpoint | undefined {
   const query = target.path.indexOf('?');
   const path = (query >= 0 ? target.path.slice(0, query) : target.path).toLowerCase();
   if (isGeminiLivePath(path))
     return { provider: target.provider, protocol: GEMINI_LIVE_PROTOCOL, server: target.server };
+  if (isLyriaPath(path)) return { provider: target.provider, protocol: LYRIA_PROTOCOL, server: target.server };
   const protocol = path.endsWith('/realtime') ? 'realtime' : path.endsWith('/responses') ? 'responses' : undefined;
   if (protocol === undefined) return undefined;
   return { provider: target.provider, protocol, model: target.model, server: target.server };
@@ -85,14 +85,21 @@ function isGeminiLivePath(path: string): boolean {
   return path.includes('bidigeneratecontent');
 }
 
+/** Lyria RealTime music: `…GenerativeService.BidiGenerateMusic`. */
+function isLyriaPath(path: string): boolean {
+  return path.includes('bidigeneratemusic');
+}
+
 /** What a session is called in messages. */
 function sessionKind(target: EgressTarget): string {
-  return isGeminiLivePath(target.path.toLowerCase()) ? 'Gemini Live' : 'Realtime';
+  const path = target.path.toLowerCase();
+  return isGeminiLivePath(path) ? 'Gemini Live' : isLyriaPath(path) ? 'Lyria' : 'Realtime';
 }
 
 /** The provider a WebSocket path implies, for a user host configured without one. */
 function providerOfPath(path: string): string {
   if (isGeminiLivePath(path)) return path.includes('llmbidiservice') ? 'gcp.vertex_ai' : 'gcp.gemini';
+  if (isLyriaPath(path)) return 'gcp.gemini';
   if (path.endsWith('/realtime') || path.endsWith('/responses')) return 'openai';
   return 'unknown';
 }
@@ -118,8 +125,8 @@ export function websocketDenial(target: EgressTarget): ReturnType<typeof denialO
     target,
     `GenOps egress is 'deny': a ${target.provider} WebSocket session (${sessionKind(target)}) to ${endpointKey(target)} ` +
       'was refused before its handshake was sent. ' +
-      "Set egress: 'govern' to govern OpenAI Realtime, Responses and Gemini Live sessions per response (policy and " +
-      "a reservation before each response is asked for), or egress: 'warn' to allow such sessions, reported.",
+      "Set egress: 'govern' to govern OpenAI Realtime, Responses, Gemini Live and Lyria sessions per response (policy " +
+      "and a reservation before each response is asked for), or egress: 'warn' to allow such sessions, reported.",
   );
 }
 
@@ -138,7 +145,7 @@ export function reportWebSocketSession(
     process.stderr.write(
       `genops: egress: a ${target.provider} WebSocket session (${sessionKind(target)}) to ${endpoint} is not governed: ` +
         `no policy, budget or reservation, and its usage is not read (egress: 'govern' governs OpenAI Realtime, ` +
-        `Responses and Gemini Live sessions opened with the global WebSocket, the undici package's WebSocket loaded ` +
+        `Responses, Gemini Live and Lyria sessions opened with the global WebSocket, the undici package's WebSocket loaded ` +
         `after GenOps.init(), or the ws package). Each session is recorded as a span flagged ` +
         `genops.egress.ungoverned. Refuse such sessions with egress: 'deny'.\n`,
     );
@@ -242,7 +249,7 @@ function governWsHandshake(
   governor: Governor,
   request: HandshakeRequest,
   target: EgressTarget & { model: string | undefined },
-  endpoint: RealtimeEndpoint | GeminiLiveEndpoint,
+  endpoint: SessionEndpoint,
 ): void {
   request.once('upgrade', (_response: unknown, socket: Record<string | symbol, unknown>) => {
     let found = false;
@@ -403,7 +410,7 @@ function governWebSocketExport(holder: WebSocketHolder): (() => void) | undefine
 }
 
 /** The realtime session a WebSocket URL opens to a provider host, if GenOps governs it. */
-function realtimeSessionOf(state: EgressState, url: unknown): RealtimeEndpoint | GeminiLiveEndpoint | undefined {
+function realtimeSessionOf(state: EgressState, url: unknown): SessionEndpoint | undefined {
   let parsed: URL;
   try {
     parsed = new URL(String(url));
