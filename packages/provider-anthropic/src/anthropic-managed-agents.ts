@@ -112,7 +112,7 @@ export function governSessionSend(original: (...args: any[]) => any, APIPromise:
           // The turn is queued as the request leaves, so a stream the app already reads attributes the
           // turn's events even when they arrive before the send's response.
           options: (call) => {
-            openAgentTurn(sessionId, call, turnOf(governor, client, described!, sessionId));
+            openAgentTurn(sessionId, call, turnOf(governor, client, described!, sessionId), params.events);
             return options;
           },
           outcome: () => ({ incomplete: true }),

@@ -76,6 +76,28 @@ describe('managed agents', () => {
     expect(actual[1]).toBeCloseTo(costOf(30, 7), 12);
   });
 
+  it('a send to a session with history settles from its own turn, not the earlier one the stream replays first', async () => {
+    harness.init();
+    const anthropic = client();
+    const session = await newSession(anthropic);
+    // A turn this process never governed (sent before GenOps ran, or by another process).
+    harness.server.enqueue({ usage: { input: 500, output: 200 } });
+    const earlier = await fetch(`${harness.server.url}/v1/sessions/${session.id}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'test-key' },
+      body: JSON.stringify({ events: [userMessage('Earlier')] }),
+    });
+    expect(earlier.status).toBe(200);
+    harness.server.enqueue({ usage: { input: 12, output: 3 } });
+    await anthropic.beta.sessions.events.send(session.id, { events: [userMessage('Now')] });
+    // The stream replays the session from its start: the earlier turn's events come first.
+    await readToIdle(anthropic, session.id, 2);
+    await vi.waitFor(() => expect(governedSpans()).toHaveLength(1));
+    const span = governedSpans()[0]!;
+    expect(span.attributes['genops.accounting.actual']).toBeCloseTo(costOf(12, 3), 12);
+    expect(span.attributes['gen_ai.usage.input_tokens']).toBe(12);
+  });
+
   it('a stream opened before the send attributes the turn, even when its events arrive before the answer', async () => {
     harness.init();
     const anthropic = client();

@@ -181,3 +181,69 @@ describe('startFakeAnthropic: what the SDK examples need', () => {
     expect((await json(`/v1/sessions/${session.id}`)).usage).toMatchObject({ input_tokens: 12, output_tokens: 4 });
   });
 });
+
+describe('startFakeAnthropic: a self-hosted environment’s work queue', () => {
+  const work = (environmentId: string, rest: string, key: string, method = 'POST', json?: unknown) =>
+    fetch(`${tools.url}/v1/environments/${environmentId}/work/${rest}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      ...(json === undefined ? {} : { body: JSON.stringify(json) }),
+    });
+
+  let tools: FakeAnthropicServer;
+  beforeAll(async () => {
+    tools = await startFakeAnthropic({ answerTools: true });
+  });
+  afterAll(() => tools.close());
+
+  it('queues a work item for a turn in a self-hosted session; poll, ack, heartbeat until the turn ends, stop', async () => {
+    const { environmentId, environmentKey, sessionId, workId } = tools.claimedWorkItem('What is the current time?', [
+      { type: 'agent_toolset_20260401' },
+      { type: 'custom', name: 'current_time', input_schema: { type: 'object', properties: {} } },
+    ]);
+    // Claimed already: nothing to poll; the work routes take the environment key only.
+    expect((await work(environmentId, 'poll?block_ms=0', environmentKey, 'GET')).status).toBe(204);
+    expect((await work(environmentId, `${workId}/heartbeat`, 'sk-ant-other', 'POST')).status).toBe(401);
+    const beat = await (await work(environmentId, `${workId}/heartbeat`, environmentKey)).json();
+    expect(beat).toMatchObject({ type: 'work_heartbeat', state: 'active', lease_extended: true, ttl_seconds: 2 });
+
+    // The agent runs bash (an echo) on the worker, then the tool the message names, then answers.
+    const events = async () =>
+      (await (await fetch(`${tools.url}/v1/sessions/${sessionId}/events`)).json()).data as any[];
+    const pending = (await events()).filter((event) => event.type.startsWith('agent.'));
+    expect(pending.map((event) => [event.type, event.name, event.input])).toEqual([
+      ['agent.tool_use', 'bash', { command: 'echo "hello from the fake agent"' }],
+    ]);
+    const answer = (result: unknown) =>
+      fetch(`${tools.url}/v1/sessions/${sessionId}/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ events: [result] }),
+      });
+    await answer({ type: 'user.tool_result', tool_use_id: pending[0].id, content: [] });
+    const custom = (await events()).find((event) => event.type === 'agent.custom_tool_use');
+    expect(custom?.name).toBe('current_time');
+    // Still waiting for a tool result: the lease goes on.
+    expect((await (await work(environmentId, `${workId}/heartbeat`, environmentKey)).json()).state).toBe('active');
+    await answer({ type: 'user.custom_tool_result', custom_tool_use_id: custom.id, content: [] });
+    expect((await events()).at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
+    // The turn is over: the heartbeat asks the worker to stop.
+    expect(await (await work(environmentId, `${workId}/heartbeat`, environmentKey)).json()).toMatchObject({
+      state: 'stopping',
+      lease_extended: false,
+    });
+    expect(
+      await (await work(environmentId, `${workId}/stop`, environmentKey, 'POST', { force: true })).json(),
+    ).toMatchObject({
+      id: workId,
+      state: 'stopped',
+    });
+    expect((await work(environmentId, `${workId}/stop`, environmentKey)).status).toBe(409);
+
+    // A new user message queues a new item, which a poll hands out (then claimed with ack).
+    await answer({ type: 'user.message', content: [{ type: 'text', text: 'Again' }] });
+    const polled = await (await work(environmentId, 'poll?block_ms=999', environmentKey, 'GET')).json();
+    expect(polled).toMatchObject({ type: 'work', state: 'queued', data: { type: 'session', id: sessionId } });
+    expect((await (await work(environmentId, `${polled.id}/ack`, environmentKey)).json()).state).toBe('starting');
+  });
+});

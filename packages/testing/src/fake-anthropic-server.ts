@@ -93,6 +93,17 @@ export interface FakeAnthropicServer {
   enqueue(...replies: FakeAnthropicReply[]): void;
   /** Clears the reply queue and the recorded requests. */
   reset(): void;
+  /** Managed Agents: a new self-hosted environment and its key (see `fake-anthropic-agents.ts`). */
+  selfHostedEnvironment(): { environmentId: string; environmentKey: string };
+  /**
+   * Managed Agents: a work item claimed elsewhere, for a worker started with it (`ANTHROPIC_WORK_ID`, …):
+   * a session of an agent with `tools` in a new self-hosted environment, `prompt` sent (see
+   * `fake-anthropic-agents.ts`). Its requests are not recorded: they are not the worker's.
+   */
+  claimedWorkItem(
+    prompt: string,
+    tools: Array<Record<string, unknown>>,
+  ): { environmentId: string; environmentKey: string; sessionId: string; workId: string };
   close(): Promise<void>;
 }
 
@@ -161,7 +172,7 @@ export async function startFakeAnthropic(options: StartFakeAnthropicOptions = {}
       sendJson(response, 200, { input_tokens: Math.ceil(rawBody.length / 4) }, {});
       return;
     }
-    const agents = managedAgents.handle(request.method ?? 'GET', path, queryOf(request.url), body, response);
+    const agents = managedAgents.handle(request.method ?? 'GET', path, queryOf(request.url), body, response, headers);
     if (agents) return;
     if (path.startsWith('/v1/messages/batches')) {
       handleBatches(request.method ?? 'GET', path, body, headers.host ?? `127.0.0.1:${port}`, response);
@@ -318,6 +329,8 @@ export async function startFakeAnthropic(options: StartFakeAnthropicOptions = {}
       queue.length = 0;
       requests.length = 0;
     },
+    selfHostedEnvironment: managedAgents.selfHostedEnvironment,
+    claimedWorkItem: (prompt, tools) => managedAgents.claimedWorkItem(prompt, tools),
     close() {
       return new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -5,6 +5,7 @@ export {
   isExecutable,
 } from './debian-package';
 export { expectGenOpsCompliant } from './expect-compliant';
+export { FAKE_AGENT_BASH_COMMAND, FAKE_WORK_MAX_MS, FAKE_WORK_TTL_SECONDS } from './fake-anthropic-agents';
 export {
   FAKE_ANTHROPIC_EXAMPLE_BATCH_ID,
   type FakeAnthropicReply,

@@ -47,6 +47,17 @@ export interface ExampleProgram {
    * variable the runner would set (e.g. `OPENAI_BASE_URL`, which Azure's clients refuse beside an endpoint).
    */
   env?: Record<string, string>;
+  /**
+   * A Managed Agents self-hosted worker (`client.beta.environments.work.worker()`): each run gets a new
+   * self-hosted environment of the fake Anthropic server (`ANTHROPIC_ENVIRONMENT_ID`,
+   * `ANTHROPIC_ENVIRONMENT_KEY`), and `ANTHROPIC_WORKDIR`, a folder of the run's own temporary working
+   * directory (the agent toolset's tools run there; removed with it). With `claimed`, also a work item
+   * claimed elsewhere (`ANTHROPIC_WORK_ID`, `ANTHROPIC_SESSION_ID`), as `ant worker poll --on-work` hands
+   * one over: a session of an agent with `tools`, `prompt` sent, its first turn waiting for a tool result.
+   */
+  selfHosted?: { claimed?: { prompt: string; tools: Array<Record<string, unknown>> } };
+  /** How long one run may take (default: a minute), for an example that runs longer by design. */
+  timeoutMs?: number;
 }
 
 /** A vendored example the suite does not run, and why. */
@@ -204,6 +215,35 @@ export const EXAMPLES: readonly ExampleProgram[] = [
     // self-hosted scenario it does not run. The fake's agent calls `current_time`, which the prompt names.
     env: { ANTHROPIC_ENVIRONMENT_ID: 'env_placeholder' },
   },
+  {
+    sdk: 'anthropic-sdk-typescript',
+    file: `${ANTHROPIC}/managed-agents-self-hosted-sandbox-worker.ts`,
+    // Creates its agent and session, sends the prompt, then runs the worker's poll loop until its own
+    // 60 s deadline (`run(AbortSignal.timeout(60_000))`): every run takes a minute. The fake's agent runs
+    // `bash` (an `echo`) and the custom `current_time` on the worker: three turns, three billable sends.
+    selfHosted: {},
+    timeoutMs: 150_000,
+  },
+  {
+    sdk: 'anthropic-sdk-typescript',
+    file: `${ANTHROPIC}/managed-agents-worker-dispatch.ts`,
+    // `handleItem()` serves one work item claimed elsewhere: the two tool results it posts are its
+    // billable requests; it returns once the fake's heartbeat says the item is stopping (the turn ended).
+    selfHosted: {
+      claimed: {
+        prompt: 'What is the current time? Also run `pwd` to show me the working directory.',
+        tools: [
+          { type: 'agent_toolset_20260401' },
+          {
+            type: 'custom',
+            name: 'current_time',
+            description: 'Get the current time in ISO 8601 format.',
+            input_schema: { type: 'object', properties: {} },
+          },
+        ],
+      },
+    },
+  },
   { sdk: 'anthropic-sdk-typescript', file: `${ANTHROPIC}/count-tokens.ts`, billable: false },
   {
     sdk: 'anthropic-sdk-typescript',
@@ -221,22 +261,13 @@ export const EXAMPLES: readonly ExampleProgram[] = [
   ].map((name): ExampleProgram => ({ sdk: 'vercel-ai', file: `${VERCEL}/${name}.ts` })),
 ];
 
-const SELF_HOSTED =
-  'Managed Agents self-hosted environment: needs a provisioned environment id and key (ANTHROPIC_ENVIRONMENT_ID/_KEY) ' +
-  "and runs the agent toolset's bash and file tools on this host; the turns it posts go through " +
-  'beta.sessions.events.send, governed (packages/provider-anthropic/src/managed-agents.test.ts)';
-
 /** Vendored examples the suite does not run, with the reason. Every other vendored file is in EXAMPLES. */
 export const SKIPPED: readonly SkippedExample[] = [
   ...['bun', 'deno'].map((name) => ({
     file: `${OPENAI}/mtls/${name}.mjs`,
     reason:
       `needs the ${name === 'bun' ? 'Bun' : 'Deno'} runtime, which the test machines do not have (GenOps runs on Node); ` +
-      'the same mTLS call through Node is run: mtls/node.mjs (test/mtls-examples.test.ts)',
-  })),
-  ...['managed-agents-self-hosted-sandbox-worker', 'managed-agents-worker-dispatch'].map((name) => ({
-    file: `${ANTHROPIC}/${name}.ts`,
-    reason: SELF_HOSTED,
+      'its only call, models.list(), is free; the same mTLS call through Node is run: mtls/node.mjs (test/mtls-examples.test.ts)',
   })),
 ];
 

@@ -94,6 +94,10 @@ export function startExample(
   const pricesFile = join(cwd, '.genops.prices.json');
   if (example.prices) writeFileSync(pricesFile, JSON.stringify(example.prices));
 
+  // A self-hosted worker's tools (bash, file tools) run in a folder of this run's own directory.
+  const workdir = join(cwd, 'workdir');
+  if (example.selfHosted) mkdirSync(workdir);
+
   let path = process.env.PATH ?? '';
   if (example.microphone) {
     // A stand-in `ffmpeg` first on PATH (a shell wrapper: the node that runs the suite runs the script).
@@ -117,6 +121,7 @@ export function startExample(
     ANTHROPIC_API_KEY: 'sk-ant-test-dummy',
     ANTHROPIC_BASE_URL: example.sdk === 'vercel-ai' ? `${urls.anthropic}/v1` : urls.anthropic,
     FAIL_ON_ERROR: '1',
+    ...(example.selfHosted ? { ANTHROPIC_WORKDIR: workdir } : {}),
     ...Object.fromEntries(
       Object.entries(example.env ?? {}).map(([name, value]) => [
         name,

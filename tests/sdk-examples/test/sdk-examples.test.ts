@@ -92,13 +92,37 @@ async function runAll(slot: Slot, example: ExampleProgram, compiled: string | un
     slot.openai.reset();
     slot.anthropic.requests.length = 0;
     const urls = { openai: slot.openai.url, anthropic: slot.anthropic.url, entra: entra.authorityHost };
-    const result = await runExample(example, mode, urls, PER_RUN_TIMEOUT_MS, compiled, {
+    const result = await runExample(example, mode, urls, example.timeoutMs ?? PER_RUN_TIMEOUT_MS, compiled, {
       NODE_EXTRA_CA_CERTS: entra.caFile,
+      ...selfHostedEnv(slot.anthropic, example),
     });
     runs[mode] = { ...result, billable: [...slot.openai.requests, ...slot.anthropic.requests].filter(isBillable) };
   }
   return runs as ExampleRuns;
 }
+
+/**
+ * A self-hosted worker's environment variables (catalogue `selfHosted`): a new self-hosted environment of
+ * the slot's fake, and with `claimed` a work item claimed elsewhere, fresh for every run.
+ */
+function selfHostedEnv(anthropic: FakeAnthropicServer, example: ExampleProgram): Record<string, string> {
+  if (!example.selfHosted) return {};
+  const claimed = example.selfHosted.claimed;
+  if (!claimed) {
+    const { environmentId, environmentKey } = anthropic.selfHostedEnvironment();
+    return { ANTHROPIC_ENVIRONMENT_ID: environmentId, ANTHROPIC_ENVIRONMENT_KEY: environmentKey };
+  }
+  const work = anthropic.claimedWorkItem(claimed.prompt, claimed.tools);
+  return {
+    ANTHROPIC_ENVIRONMENT_ID: work.environmentId,
+    ANTHROPIC_ENVIRONMENT_KEY: work.environmentKey,
+    ANTHROPIC_WORK_ID: work.workId,
+    ANTHROPIC_SESSION_ID: work.sessionId,
+  };
+}
+
+/** The longest run of any example: a test may wait for an earlier example's runs on its slot. */
+const LONGEST_RUN_MS = Math.max(PER_RUN_TIMEOUT_MS, ...EXAMPLES.map((example) => example.timeoutMs ?? 0));
 
 describe('the SDKs’ own example programs, run unchanged', () => {
   for (const example of EXAMPLES) {
@@ -155,7 +179,7 @@ describe('the SDKs’ own example programs, run unchanged', () => {
         }
       },
       // Its own three runs, and the rest of an earlier example's that holds the slot it waits for.
-      6 * PER_RUN_TIMEOUT_MS,
+      3 * (example.timeoutMs ?? PER_RUN_TIMEOUT_MS) + 3 * LONGEST_RUN_MS,
     );
   }
 });

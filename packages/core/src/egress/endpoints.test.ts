@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agentsPathOf, describeWireRequest, endpointFor } from './endpoints';
+import { agentsPathOf, describeWireRequest, endpointFor, isEnvironmentWorkWrite } from './endpoints';
 import { HostTable, normalizeHostOption } from './hosts';
 import { agentWriteIsFree } from './managed-agents-wire';
 import { resolveEgress } from './options';
@@ -120,6 +120,48 @@ describe('endpoint from the URL path', () => {
     expect(endpointFor('POST', '/v1/agents/completions')).toMatchObject({ wire: 'openai-chat' });
     // A look-alike resource name is not set-up.
     expect(endpointFor('POST', '/v1/agentsx')).toMatchObject({ wire: 'unknown' });
+  });
+
+  it('classifies the self-hosted worker’s endpoints: the work queue and memory stores are set-up, tool results are turns', () => {
+    // What `client.beta.environments.work.worker()` writes besides tool results: free.
+    for (const path of [
+      '/v1/environments/env_1/work/work_1/ack?beta=true',
+      '/v1/environments/env_1/work/work_1/heartbeat?desired_ttl_seconds=90',
+      '/v1/environments/env_1/work/work_1/stop',
+      '/v1/environments/env_1/work/work_1',
+      '/proxy/v1/environments/env_1/work/work_1/ack',
+      '/v1/memory_stores/memstore_1/memories',
+      '/v1/memory_stores/memstore_1/memories/mem_1',
+    ])
+      expect(endpointFor('POST', path), path).toBeUndefined();
+    for (const path of [
+      '/v1/environments/env_1/work/work_1/ack',
+      '/v1/environments/env_1/work/work_1/heartbeat',
+      '/v1/environments/env_1/work/work_1/stop',
+      '/v1/environments/env_1/work/work_1',
+    ])
+      expect(isEnvironmentWorkWrite(path), path).toBe(true);
+    // Not the work queue's writes (other environment set-up, or not an environment at all).
+    for (const path of [
+      '/v1/environments/env_1',
+      '/v1/environments/env_1/work',
+      '/v1/environments/env_1/work/work_1/ack/more',
+      '/v1/environments/env_1/work/work_1/other',
+      '/v1/environments//work/work_1/ack',
+      '/v1/sessions/sesn_1/events',
+    ])
+      expect(isEnvironmentWorkWrite(path), path).toBe(false);
+    // Its reads pass as every read does.
+    expect(endpointFor('GET', '/v1/environments/env_1/work/poll?block_ms=999')).toBeUndefined();
+    // The tool result it posts resumes the agent's turn: decided by its body, a turn like any user event.
+    const send = endpointFor('POST', '/v1/sessions/sesn_1/events?beta=true')!;
+    expect(send).toMatchObject({ wire: 'anthropic-agents', agentTurn: { sessionId: 'sesn_1' } });
+    for (const result of [
+      { type: 'user.tool_result', tool_use_id: 'sevt_1', content: [{ type: 'text', text: 'ok' }] },
+      { type: 'user.custom_tool_result', custom_tool_use_id: 'sevt_2', content: [{ type: 'text', text: 'ok' }] },
+    ])
+      expect(agentWriteIsFree(send, { events: [result] }), result.type).toBe(false);
+    expect(agentWriteIsFree(send, { events: [{ type: 'user.interrupt' }] })).toBe(true);
   });
 
   it('reads Managed Agents resource paths (ids, a base path, the query)', () => {

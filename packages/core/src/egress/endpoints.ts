@@ -63,17 +63,46 @@ function isFreeWrite(path: string): boolean {
 }
 
 /** Anthropic Managed Agents resources whose writes configure, not run (see isManagedAgentsSetup). */
-const MANAGED_AGENTS_RESOURCES = ['/v1/agents', '/v1/environments', '/v1/vaults', '/v1/skills', '/v1/sessions'];
+const MANAGED_AGENTS_RESOURCES = [
+  '/v1/agents',
+  '/v1/environments',
+  '/v1/vaults',
+  '/v1/skills',
+  '/v1/sessions',
+  '/v1/memory_stores',
+];
+
+/**
+ * The writes of a self-hosted environment's work queue, under `/v1/environments/{id}/work/`, which the
+ * SDK's `EnvironmentWorker` (`client.beta.environments.work.worker()`) and `ant worker poll` make: `ack`
+ * (claim an item), `heartbeat` (keep its lease), `stop`, and `{work_id}` itself (its metadata). They lease
+ * a session's tool runs to a worker and bill nothing: what bills is the tool result the worker then posts
+ * to the session (`POST /v1/sessions/{id}/events` with a `user.tool_result` or `user.custom_tool_result`),
+ * which resumes the agent's turn: an agent turn like any other send. (`poll`, `stats` and the list are reads.)
+ */
+const ENVIRONMENT_WORK_ACTIONS: ReadonlySet<string> = new Set(['', 'ack', 'heartbeat', 'stop']);
+
+/** Whether `path` (lower case, no query) is a write of a self-hosted environment's work queue. */
+export function isEnvironmentWorkWrite(path: string): boolean {
+  const at = path.indexOf('/v1/environments/');
+  if (at < 0) return false;
+  // environment id, 'work', work id, action?
+  const parts = path.slice(at + '/v1/environments/'.length).split('/', 5);
+  if (parts.length < 3 || parts.length > 4 || parts[0] === '' || parts[1] !== 'work' || parts[2] === '') return false;
+  return ENVIRONMENT_WORK_ACTIONS.has(parts[3] ?? '');
+}
 
 /**
  * Anthropic Managed Agents set-up: creating and editing agents, environments (and a self-hosted
- * environment's work items), vaults, skills and sessions bills nothing. Creating a session
+ * environment's work items: {@link isEnvironmentWorkWrite}), vaults, skills, memory stores (a worker
+ * syncs a session's memories to them) and sessions bills nothing. Creating a session
  * (`POST /v1/sessions`) and sending a session events (`POST /v1/sessions/{id}/events`) run an agent
  * turn when the body carries a user event: the path cannot tell, so they are not set-up here but
  * endpoints whose body decides ({@link agentsPathOf}). `/completions` under `/v1/agents` (Mistral's
  * agents API) is a model call, not set-up.
  */
 function isManagedAgentsSetup(path: string): boolean {
+  if (isEnvironmentWorkWrite(path)) return true;
   if (path.endsWith('/events') || path.endsWith('/completions')) return false;
   if (path.endsWith(SESSIONS)) return false;
   for (const resource of MANAGED_AGENTS_RESOURCES) {

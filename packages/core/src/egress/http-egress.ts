@@ -8,6 +8,9 @@
 //   body is sent (or the request destroyed with the typed error). The response is read as it passes.
 // - `warn`: the request is let through; one span flagged `genops.egress.ungoverned` (with the usage
 //   read from the response) and one stderr line per endpoint.
+// Anthropic Managed Agents answers (agents, sessions, a session's events: the list page and the SSE stream)
+// are read as they pass, as for fetch (managed-agents-wire.ts), so a turn sent through node:http settles from
+// its session's events when the app reads them.
 import { type Channel, channel } from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { startGovernedCall } from '../adapter/run-governed-call';
@@ -15,7 +18,16 @@ import { safely } from '../adapter/safely';
 import type { Governor } from '../governor';
 import { denialOf, type EgressState, type EgressTarget, warnUngoverned } from './egress-state';
 import { describeWireRequest } from './endpoints';
-import { agentWriteIsFree, describeWireTurn } from './managed-agents-wire';
+import type { TurnOptions } from './managed-agents';
+import { httpSideRequest, isAppRequest } from './managed-agents-http';
+import {
+  agentsObserver,
+  agentTurnExchange,
+  agentWriteIsFree,
+  describeWireTurn,
+  learnAgent,
+  NO_UNIT,
+} from './managed-agents-wire';
 import { ResponseObserver } from './response-observer';
 import { isWebSocketHandshake, onHttpWebSocket } from './websocket-egress';
 import type { UnitSink } from './wire-handler';
@@ -48,9 +60,18 @@ type Headers = Record<string, string | string[] | undefined>;
 export function subscribeHttpEgress(state: EgressState): () => void {
   const tracked = new WeakMap<object, Tracked>();
 
+  /** Reads a Managed Agents answer to a provider host as it passes (agents, sessions, a session's events). */
+  const watchAgents = (outgoing: Outgoing, origin: string, method: string, path: string) => {
+    if (!state.host(origin)) return;
+    const observer = agentsObserver(method, path, state.maxBodyBytes);
+    if (observer) tracked.set(outgoing, { sink: NO_UNIT, observer, responded: false });
+  };
+
   const onOutgoing = (outgoing: Outgoing, origin: string, method: string, path: string) => {
     const target = state.target(origin, method, path);
-    if (target === undefined) return;
+    // Not a provider, a governed call's own request, or a read that bills nothing: untouched (a Managed
+    // Agents answer is read as it passes).
+    if (target === undefined) return watchAgents(outgoing, origin, method, path);
     const governor = state.governor();
     if (!governor) return;
     if (state.mode === 'deny') {
@@ -61,8 +82,8 @@ export function subscribeHttpEgress(state: EgressState): () => void {
       maxBodyBytes: state.maxBodyBytes,
       maxLineBytes: 1024 * 1024,
     });
-    const track = (sink: UnitSink) => {
-      const entry: Tracked = { sink, observer, responded: false };
+    const track = (sink: UnitSink, read: ResponseObserver = observer) => {
+      const entry: Tracked = { sink, observer: read, responded: false };
       tracked.set(outgoing, entry);
       // A request that ends without a response after it was sent may have been billed.
       outgoing.once('close', () => {
@@ -174,6 +195,9 @@ function originOf(request: ClientRequest): string {
 
 type Callback = (error?: Error | null) => void;
 
+/** How a held request is tracked once sent: its unit, and what reads its answer (default: its wire's reader). */
+type Track = (sink: UnitSink, read?: ResponseObserver) => void;
+
 /**
  * Holds a request until its body is complete, governs it, then sends it. The caller's `write` returns
  * `true` (no backpressure while held: the body is in the caller's memory already) and its callbacks run
@@ -184,7 +208,7 @@ function holdForGovernance(
   state: EgressState,
   governor: Governor,
   target: EgressTarget,
-  track: (sink: UnitSink) => void,
+  track: Track,
 ): void {
   const chunks: Buffer[] = [];
   const callbacks: Callback[] = [];
@@ -226,7 +250,10 @@ function holdForGovernance(
       }
     }
     if (bytes <= state.maxBodyBytes && agentWriteIsFree(target.endpoint, json)) {
-      // A Managed Agents write that starts no turn bills nothing: sent as written, untracked.
+      // A Managed Agents write that starts no turn bills nothing: sent as written, its answer read for
+      // what it teaches (a session's agent).
+      const read = agentsObserver('POST', target.path, state.maxBodyBytes);
+      if (read) track(NO_UNIT, read);
       delete held.write;
       delete held.end;
       delete held.flushHeaders;
@@ -236,9 +263,16 @@ function holdForGovernance(
       });
       return;
     }
-    // A Managed Agents turn (its usage is on the session's event stream, which node:http egress does
-    // not read) settles at its reservation, flagged incomplete.
-    const described = target.endpoint.agentTurn
+    // A Managed Agents turn: settled from the session's events, which egress reads as they pass (as for
+    // fetch). Its agent's model, when this process has not seen it, is read from the API first.
+    const agentTurn = target.endpoint.agentTurn !== undefined;
+    const side = (method: 'GET' | 'POST', resource: string, maxBytes: number, sideJson?: unknown) =>
+      isAppRequest(request)
+        ? httpSideRequest(request, target.origin, method, resource, maxBytes, sideJson)
+        : Promise.reject(new Error('no side request beside an http2 stream'));
+    if (agentTurn && bytes <= state.maxBodyBytes)
+      await learnAgent((resource) => side('GET', resource, state.maxBodyBytes), target.endpoint, json);
+    const described = agentTurn
       ? describeWireTurn(governor, target.endpoint, json, target.server)
       : describeWireRequest(
           target.endpoint,
@@ -255,7 +289,18 @@ function holdForGovernance(
         input: body,
         execute: (sent, call) => {
           if (request.destroyed) throw new Error('the request was destroyed before it was sent');
-          track(call);
+          if (agentTurn) {
+            const turn = (sessionId: string): TurnOptions => ({
+              governor,
+              request: described,
+              interrupt: () =>
+                side('POST', `/v1/sessions/${encodeURIComponent(sessionId)}/events`, 64 * 1024, {
+                  events: [{ type: 'user.interrupt' }],
+                }),
+            });
+            const exchange = agentTurnExchange(call, target.endpoint, json, turn, state.maxBodyBytes);
+            track(exchange.sink, exchange.observer);
+          } else track(call);
           delete held.write;
           delete held.end;
           delete held.flushHeaders;

@@ -6,7 +6,7 @@
 // Anthropic adapter). A body egress cannot read is governed as a turn (never passed as set-up).
 import { startGovernedCall } from '../adapter/run-governed-call';
 import type { Governor } from '../governor';
-import type { CallOutcome } from '../pipeline/types';
+import type { CallOutcome, GovernedCall } from '../pipeline/types';
 import type { GovernedRequest } from '../types';
 import type { EgressState } from './egress-state';
 import { agentsPathOf, type Endpoint, isObject } from './endpoints';
@@ -22,6 +22,7 @@ import {
   rememberAgent,
   rememberSession,
   startsTurn,
+  type TurnOptions,
 } from './managed-agents';
 import { ResponseObserver } from './response-observer';
 import { type DispatchHandler, type UnitSink, WireHandler } from './wire-handler';
@@ -78,13 +79,18 @@ export async function governAgentWrite(
     dispatch({ ...options, body: body.replay }, watchAgentsResponse(options, handler, request.maxBodyBytes));
     return { call: undefined, settled: Promise.resolve() };
   }
-  if (isObject(json)) await learnAgent(dispatch, options, endpoint, json, request.maxBodyBytes);
+  if (isObject(json))
+    await learnAgent(
+      (resource) => sideRequest(dispatch, options, 'GET', resource, request.maxBodyBytes),
+      endpoint,
+      json,
+    );
   const described = describeWireTurn(governor, endpoint, json, request.server);
   let settle: () => void = () => {};
   const settled = new Promise<void>((resolve) => {
     settle = resolve;
   });
-  const turnOptions = (sessionId: string) => ({
+  const turn = (sessionId: string): TurnOptions => ({
     governor,
     request: described,
     // The server stops the turn (an interrupt bills nothing).
@@ -96,37 +102,54 @@ export async function governAgentWrite(
   const { call } = await startGovernedCall(governor, described, {
     input: body.replay,
     execute: (sent, governed) => {
-      const sessionId = endpoint.agentTurn?.sessionId;
-      // Queued as the request leaves: a stream the app already reads attributes the turn's events even
-      // when they arrive before the answer.
-      if (sessionId !== undefined) openAgentTurn(sessionId, governed, turnOptions(sessionId));
-      const sink = {
-        firstChunk: () => governed.firstChunk(),
-        end: (outcome: CallOutcome) => {
-          settle();
-          if (sessionId !== undefined) return undefined;
-          // A new session: its id is in the answer. Without one the turn cannot be followed: it
-          // settles at its reservation, flagged incomplete.
-          const created = outcome.response?.id;
-          if (typeof created !== 'string') return governed.end({ incomplete: true });
-          openAgentTurn(created, governed, turnOptions(created));
-          return undefined;
-        },
-        fail: (error: unknown, partial?: CallOutcome) => {
-          const failed = governed.fail(error, partial);
-          failed.then(settle, settle);
-          return failed;
-        },
-      };
-      const observer = new ResponseObserver('anthropic-agents', false, {
-        maxBodyBytes: request.maxBodyBytes,
-        maxLineBytes: 1024 * 1024,
-        onEvent: (event) => rememberSession(event),
-      });
+      const { sink, observer } = agentTurnExchange(governed, endpoint, json, turn, request.maxBodyBytes, settle);
       dispatch({ ...options, body: sent }, new WireHandler(handler, sink, observer));
     },
   });
   return { call, settled };
+}
+
+/**
+ * The governed unit of an agent turn's request as it leaves (fetch and node:http egress): what reads its
+ * answer, and what the answer does to the unit. A send's turn is queued on its session at once (a stream
+ * the app already reads attributes the turn's events even when they arrive before the answer); a new
+ * session's, once its answer names it (without an id the turn cannot be followed: it settles at its
+ * reservation, flagged incomplete). The turn then settles from the session's events. `settled` runs when
+ * the request is answered or fails.
+ */
+export function agentTurnExchange(
+  governed: GovernedCall,
+  endpoint: Endpoint,
+  json: unknown,
+  turn: (sessionId: string) => TurnOptions,
+  maxBodyBytes: number,
+  settled: () => void = () => {},
+): { sink: UnitSink; observer: ResponseObserver } {
+  const sessionId = endpoint.agentTurn?.sessionId;
+  if (sessionId !== undefined)
+    openAgentTurn(sessionId, governed, turn(sessionId), isObject(json) ? json.events : undefined);
+  const sink: UnitSink = {
+    firstChunk: () => governed.firstChunk(),
+    end: (outcome: CallOutcome) => {
+      settled();
+      if (sessionId !== undefined) return undefined;
+      const created = outcome.response?.id;
+      if (typeof created !== 'string') return governed.end({ incomplete: true });
+      openAgentTurn(created, governed, turn(created));
+      return undefined;
+    },
+    fail: (error: unknown, partial?: CallOutcome) => {
+      const failed = governed.fail(error, partial);
+      failed.then(settled, settled);
+      return failed;
+    },
+  };
+  const observer = new ResponseObserver('anthropic-agents', false, {
+    maxBodyBytes,
+    maxLineBytes: 1024 * 1024,
+    onEvent: (event) => rememberSession(event),
+  });
+  return { sink, observer };
 }
 
 /** {@link watchAgentsResponse} for a request to a provider host (one cached lookup for any other). */
@@ -146,14 +169,24 @@ export function watchAgentsResponse(
   handler: DispatchHandler,
   maxBodyBytes: number,
 ): DispatchHandler {
-  const at = agentsPathOf(options.path);
-  if (!at) return handler;
-  const method = options.method.toUpperCase();
-  if (method !== 'GET' && method !== 'POST') return handler;
+  const observer = agentsObserver(options.method, options.path, maxBodyBytes);
+  return observer ? new WireHandler(handler, NO_UNIT, observer) : handler;
+}
+
+/**
+ * What reads a Managed Agents answer as it passes (fetch and node:http egress), when `method path` is one:
+ * agents and sessions (remembered for their model), and a session's events, a page or the stream (which
+ * settle its open turns; events of a session with none are ignored). `undefined` for any other request.
+ */
+export function agentsObserver(method: string, path: string, maxBodyBytes: number): ResponseObserver | undefined {
+  const at = agentsPathOf(path);
+  if (!at) return undefined;
+  const verb = method.toUpperCase();
+  if (verb !== 'GET' && verb !== 'POST') return undefined;
   let onEvent: ((event: Record<string, unknown>) => void) | undefined;
   if (at.kind === 'agent') onEvent = rememberAgent;
   else if (at.kind === 'session') onEvent = rememberSession;
-  else if (method === 'GET') {
+  else if (verb === 'GET') {
     const sessionId = at.sessionId;
     onEvent = (event) => {
       // A list answers a page of events; the stream, one event per SSE message.
@@ -161,16 +194,12 @@ export function watchAgentsResponse(
       else void onSessionEvent(sessionId, event);
     };
   }
-  if (!onEvent) return handler;
-  return new WireHandler(
-    handler,
-    NO_UNIT,
-    new ResponseObserver('anthropic-agents', false, { maxBodyBytes, maxLineBytes: 1024 * 1024, onEvent }),
-  );
+  if (!onEvent) return undefined;
+  return new ResponseObserver('anthropic-agents', false, { maxBodyBytes, maxLineBytes: 1024 * 1024, onEvent });
 }
 
 /** A response read only for what it teaches (no unit to settle). */
-const NO_UNIT: UnitSink = { firstChunk() {}, end() {}, fail() {} };
+export const NO_UNIT: UnitSink = { firstChunk() {}, end() {}, fail() {} };
 
 /**
  * One request egress makes itself to the Managed Agents API, past egress (it bills nothing): with the
@@ -185,26 +214,11 @@ function sideRequest(
   maxBodyBytes: number,
   json?: unknown,
 ): Promise<unknown> {
-  const query = options.path.indexOf('?');
-  const at = options.path.indexOf('/v1/');
-  const base = at >= 0 && (query < 0 || at < query) ? options.path.slice(0, at) : '';
-  // The app's query (`?beta=true`) joins the resource's own.
-  const extra = query >= 0 ? options.path.slice(query + 1) : '';
-  const path = `${base}${resource}${extra ? (resource.includes('?') ? '&' : '?') + extra : ''}`;
+  const path = sidePath(options.path, resource);
   const body = json === undefined ? undefined : Buffer.from(JSON.stringify(json), 'utf8');
-  const headers: Record<string, string> = {};
-  for (const [name, value] of headerPairs(options.headers)) {
-    const lower = name.toLowerCase();
-    if (SKIPPED_HEADERS.has(lower)) continue;
-    headers[lower] = value;
-  }
-  if (body) {
-    headers['content-type'] = 'application/json';
-    headers['content-length'] = String(body.byteLength);
-  }
+  const headers = sideHeaders(headerPairs(options.headers), body);
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let bytes = 0;
+    const answer = new SideAnswer(`${method} ${resource}`, maxBodyBytes);
     let status = 0;
     const done: DispatchHandler = {
       onRequestStart() {},
@@ -212,18 +226,13 @@ function sideRequest(
         status = statusCode;
       },
       onResponseData(_controller, chunk) {
-        bytes += chunk.byteLength;
-        if (bytes <= maxBodyBytes) chunks.push(Buffer.from(chunk));
+        answer.data(chunk);
       },
       onResponseEnd() {
-        if (status >= 300) {
-          reject(new Error(`${method} ${resource} was answered HTTP ${status}`));
-          return;
-        }
         try {
-          resolve(bytes <= maxBodyBytes ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined);
-        } catch {
-          resolve(undefined);
+          resolve(answer.end(status));
+        } catch (error) {
+          reject(error);
         }
       },
       onResponseError: (_controller, error) => reject(error),
@@ -234,6 +243,60 @@ function sideRequest(
       reject(error);
     }
   });
+}
+
+/** A side request's answer as it arrives: its JSON when it ends (bounded), or an error for an error status. */
+export class SideAnswer {
+  private readonly chunks: Buffer[] = [];
+  private bytes = 0;
+
+  constructor(
+    private readonly what: string,
+    private readonly maxBodyBytes: number,
+  ) {}
+
+  data(chunk: Uint8Array): void {
+    this.bytes += chunk.byteLength;
+    if (this.bytes <= this.maxBodyBytes) this.chunks.push(Buffer.from(chunk));
+  }
+
+  /** The JSON answer (`undefined` when it is not JSON or over the limit); throws for an HTTP error status. */
+  end(status: number): unknown {
+    if (status >= 300) throw new Error(`${this.what} was answered HTTP ${status}`);
+    if (this.bytes > this.maxBodyBytes) return undefined;
+    try {
+      return JSON.parse(Buffer.concat(this.chunks).toString('utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/**
+ * The path of a side request for `resource` (`/v1/...`) beside the app's request path `appPath`: the same
+ * base path before `/v1` and the app's query (`?beta=true`) joined to the resource's own.
+ */
+export function sidePath(appPath: string, resource: string): string {
+  const query = appPath.indexOf('?');
+  const at = appPath.indexOf('/v1/');
+  const base = at >= 0 && (query < 0 || at < query) ? appPath.slice(0, at) : '';
+  const extra = query >= 0 ? appPath.slice(query + 1) : '';
+  return `${base}${resource}${extra ? (resource.includes('?') ? '&' : '?') + extra : ''}`;
+}
+
+/** A side request's headers: the app's (its credentials), but those of its body or one per request. */
+export function sideHeaders(pairs: Iterable<[string, string]>, body: Uint8Array | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of pairs) {
+    const lower = name.toLowerCase();
+    if (SKIPPED_HEADERS.has(lower)) continue;
+    headers[lower] = value;
+  }
+  if (body) {
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = String(body.byteLength);
+  }
+  return headers;
 }
 
 /** Headers of the app's request that a side request does not copy (its body's, or one-per-request ones). */
@@ -248,28 +311,25 @@ const SKIPPED_HEADERS: ReadonlySet<string> = new Set([
 
 /**
  * Learns the model of an agent turn's agent this process has not seen: one read of the session (a send)
- * or of the agent (a new session naming an agent by id), as the Anthropic adapter does. A failed read
- * leaves the model unknown (unknown-model handling decides).
+ * or of the agent (a new session naming an agent by id), as the Anthropic adapter does, with `read` (a
+ * side request past egress). A failed read leaves the model unknown (unknown-model handling decides).
  */
-async function learnAgent(
-  dispatch: Dispatch,
-  options: DispatchOptions,
+export async function learnAgent(
+  read: (resource: string) => Promise<unknown>,
   endpoint: Endpoint,
   json: unknown,
-  maxBodyBytes: number,
 ): Promise<void> {
   const sessionId = endpoint.agentTurn?.sessionId;
-  const read = (resource: string) =>
-    sideRequest(dispatch, options, 'GET', resource, maxBodyBytes).catch(() => undefined);
+  const readSafely = (resource: string) => read(resource).catch(() => undefined);
   if (sessionId !== undefined) {
-    if (!knownSessionAgent(sessionId)) rememberSession(await read(`/v1/sessions/${encodeURIComponent(sessionId)}`));
+    if (!knownSessionAgent(sessionId))
+      rememberSession(await readSafely(`/v1/sessions/${encodeURIComponent(sessionId)}`));
     return;
   }
   const reference = agentReferenceOf(isObject(json) ? json.agent : undefined);
   if (!reference.id || reference.overrides.model || knownAgent(reference.id)) return;
   const version = reference.version !== undefined ? `?version=${reference.version}` : '';
-  const agent = await read(`/v1/agents/${encodeURIComponent(reference.id)}${version}`);
-  rememberAgent(agent);
+  rememberAgent(await readSafely(`/v1/agents/${encodeURIComponent(reference.id)}${version}`));
 }
 
 /** undici headers (an object, a flat `[name, value, ...]` array, or pairs) as name-value pairs. */

@@ -66,9 +66,24 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
   map.set(key, value);
 }
 
-/** What this process learnt of agents and sessions from the API's answers (bounded). */
-const agents = new Map<string, AgentInfo>();
-const sessionAgents = new Map<string, AgentInfo>();
+/**
+ * The registry: what this process learnt of agents and sessions from the API's answers, and the open turns
+ * of each session (bounded). One per process, on `globalThis`: the ESM and CommonJS builds of core loaded
+ * side by side (`--import @genops/core/register` beside an adapter `require`d from CommonJS) share it, so a
+ * turn the adapter opened settles from events egress reads, and an event read by both counts once.
+ */
+interface Registry {
+  agents: Map<string, AgentInfo>;
+  sessionAgents: Map<string, AgentInfo>;
+  sessions: Map<string, SessionState>;
+}
+const REGISTRY = Symbol.for('genops.managed-agents.registry.v1');
+const registry: Registry = ((globalThis as Record<symbol, unknown>)[REGISTRY] ??= {
+  agents: new Map(),
+  sessionAgents: new Map(),
+  sessions: new Map(),
+}) as Registry;
+const { agents, sessionAgents } = registry;
 
 /** Records an agent the app created, updated or read (an agent object of the API). */
 export function rememberAgent(agent: unknown): void {
@@ -199,6 +214,13 @@ interface OpenTurn {
   started: boolean;
   /** A top-up was refused: the session was interrupted, and what runs after settles on the last unit. */
   refused: boolean;
+  /**
+   * The turn's own user event has been seen on the session's events: what follows is this turn's. Until
+   * then events are history (a stream replays the session from its start) or a turn settled before.
+   */
+  begun: boolean;
+  /** The keys ({@link userEventKey}) of the user events the send carried, to recognise them on the stream. */
+  keys: ReadonlySet<string>;
 }
 
 interface SessionState {
@@ -209,7 +231,7 @@ interface SessionState {
   queue: Promise<void>;
 }
 
-const sessions = new Map<string, SessionState>();
+const { sessions } = registry;
 
 function stateOf(sessionId: string): SessionState {
   let state = sessions.get(sessionId);
@@ -225,11 +247,51 @@ function isOpen(call: GovernedCall): boolean {
   return (call as { open?: unknown }).open !== false;
 }
 
-/** Queues a sent turn on its session: the session's events settle it (see {@link onSessionEvent}). */
-export function openAgentTurn(sessionId: string, call: GovernedCall, options: TurnOptions): void {
+/**
+ * What recognises a user event that starts a turn on the session's events, as sent and as the API lists
+ * it: its type and the tool call it answers (a tool result, a confirmation), or the text of its content (a
+ * message, an outcome). `undefined` for any other event.
+ */
+function userEventKey(event: unknown): string | undefined {
+  const object = event as Record<string, unknown> | null;
+  const type = object?.type;
+  if (typeof type !== 'string' || !TURN_EVENTS.has(type)) return undefined;
+  if (type === 'user.custom_tool_result') return `${type}|${String(object!.custom_tool_use_id)}`;
+  if (type === 'user.tool_result' || type === 'user.tool_confirmation') return `${type}|${String(object!.tool_use_id)}`;
+  return `${type}|${textOf(object!.content ?? object!.description)}`;
+}
+
+/** The text of a content value: a string, or the `text` of its blocks, joined (bounded). */
+function textOf(content: unknown): string {
+  if (typeof content === 'string') return content.slice(0, MAX_KEY_CHARS);
+  if (!Array.isArray(content)) return '';
+  let text = '';
+  for (const block of content) {
+    const part = (block as { text?: unknown } | null)?.text;
+    if (typeof part === 'string') text += `${part}\n`;
+    if (text.length >= MAX_KEY_CHARS) break;
+  }
+  return text.slice(0, MAX_KEY_CHARS);
+}
+
+const MAX_KEY_CHARS = 4096;
+
+/**
+ * Queues a sent turn on its session: the session's events settle it (see {@link onSessionEvent}).
+ * `sent`: the events of a send to an existing session, whose history the stream replays first: the turn
+ * takes the events after its own user event (recognised by {@link userEventKey}). Without `sent` (a new
+ * session's `initial_events`: there is no earlier history) it takes every event from the first.
+ */
+export function openAgentTurn(sessionId: string, call: GovernedCall, options: TurnOptions, sent?: unknown): void {
   // Settled from the event stream, maybe long after the send: not by garbage collection or the lease
   // timer; at shutdown or exit at its reservation, flagged incomplete, when its events are never read.
   call.untether();
+  const keys = new Set<string>();
+  if (Array.isArray(sent))
+    for (const event of sent) {
+      const key = userEventKey(event);
+      if (key !== undefined) keys.add(key);
+    }
   stateOf(sessionId).turns.push({
     options,
     units: [{ call, usage: undefined }],
@@ -237,6 +299,8 @@ export function openAgentTurn(sessionId: string, call: GovernedCall, options: Tu
     requests: 0,
     started: false,
     refused: false,
+    begun: keys.size === 0,
+    keys,
   });
 }
 
@@ -266,6 +330,19 @@ async function apply(state: SessionState, event: Record<string, any>): Promise<v
   while (state.turns[0] && !isOpen(state.turns[0].units[0]!.call)) state.turns.shift();
   const turn = state.turns[0];
   if (!turn) return;
+  const key = userEventKey(event);
+  if (key !== undefined) {
+    // A turn's own user event: what follows is that turn's (once the turns before it have settled). If
+    // it is a later turn's, the oldest one's was not recognised: it takes the events from here.
+    const owner = state.turns.find((open) => !open.begun && open.keys.has(key));
+    if (owner) {
+      owner.begun = true;
+      turn.begun = true;
+      return;
+    }
+  }
+  // Before the turn's own user event: replayed history, or the tail of a turn settled already.
+  if (!turn.begun) return;
   switch (event?.type) {
     case 'session.status_running':
       turn.started = true;
