@@ -85,19 +85,20 @@ export function governStainlessCall(
     if (held) started.tether(held);
     return sent;
   };
-  // A denial rejects as the SDK's own error too, so the SDK's helper loops treat it as final.
-  const denied = (error: unknown): never => {
-    throw asSdkApiError(error, client);
-  };
   const launch = (described: GovernedRequest): Promise<unknown> => {
     // With the memory store and no approval wait, the call begins (and its request leaves) right now.
     let begun: ReturnType<typeof beginGovernedCall>;
     try {
       begun = beginGovernedCall(governor, described, send);
     } catch (error) {
-      return denied(error);
+      // A denial rejects as the SDK's own error too, so the SDK's helper loops treat it as final.
+      throw asSdkApiError(error, client);
     }
-    return isPromise(begun) ? begun.then(opened, denied) : opened(begun);
+    return isPromise(begun)
+      ? begun.then(opened, (error: unknown) => {
+          throw asSdkApiError(error, client);
+        })
+      : opened(begun);
   };
   let responsePromise: Promise<unknown>;
   try {
