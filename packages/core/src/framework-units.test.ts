@@ -14,14 +14,14 @@ import type { GovernedRequest, Usage } from './types';
 // count calls. The "SDK adapter" here is the same `governor.begin` an adapter package calls.
 
 const setup = useCoreTestSetup();
-const { exporter, init } = setup;
+const { init } = setup;
 
 const chat = (overrides: Partial<GovernedRequest> = {}): GovernedRequest =>
   chatRequest({ text: () => ['What is the capital of France?'], ...overrides });
 
 const gpt4o = PRICE_FILES.find((file) => file.provider === 'openai')!.models['gpt-4o']!;
 const USAGE: Usage = { inputTokens: 200, outputTokens: 50, cacheReadInputTokens: 100 };
-const spans = (): ReadableSpan[] => exporter.getFinishedSpans() as ReadableSpan[];
+const spans = (): ReadableSpan[] => setup.spans();
 
 async function used(budget: string): Promise<number> {
   const status = await setup.genops!.status();

@@ -30,6 +30,7 @@ import { ConfigError } from './errors/config-error';
 import { esmBuildsPatched } from './esm-builds';
 import { Governor } from './governor';
 import { nanosToUsd } from './money';
+import { drainPending } from './pipeline/deferred';
 import { settleUnsettledAtExit } from './pipeline/unsettled';
 import { type CompiledPolicy, compilePolicy, EMPTY_POLICY } from './policy/compile';
 import { loadPolicyFileSync, parsePolicyObject } from './policy/load';
@@ -92,6 +93,11 @@ export interface GenOpsHandle {
   readonly policyVersion: string;
   /** Waits until every audit record so far is in the store (and the audit file). */
   flushAudit(): Promise<void>;
+  /**
+   * Records now the span and metric telemetry of calls that already returned (GenOps records it right
+   * after each call's result is returned), then waits for the audit records as {@link flushAudit} does.
+   */
+  flush(): Promise<void>;
   /** Budget usage and open reservations, for dashboards and the demo table. */
   status(): Promise<GenOpsStatus>;
   /** Turns adapters off, flushes and shuts down telemetry GenOps set up itself, closes the store. */
@@ -243,6 +249,10 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
     },
     ready: esmBuildsPatched(),
     flushAudit: () => audit?.flush() ?? Promise.resolve(),
+    flush() {
+      drainPending();
+      return audit?.flush() ?? Promise.resolve();
+    },
     status: () =>
       status(governor, governingAdapters(enabled, monitor), () =>
         coverageReport(monitor, adapterState(), egressCoverage(egressStatus())),
@@ -263,6 +273,8 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
       }
       // Calls still open were sent (or dropped before sending): settle them before the audit closes.
       await governor.unsettled.abandonAll('shutdown');
+      // Telemetry of the calls that returned (and were just settled) goes out before the providers close.
+      drainPending();
       removeExitHooks();
       if (audit) await audit.close();
       // Last chance for journaled settlements; what remains stays in the journal file, if one is set.

@@ -29,7 +29,7 @@ import type { GovernedRequest, Usage } from './types';
 // run the same pipeline through real SDKs against fake provider servers.
 
 const setup = useCoreTestSetup();
-const { exporter, init } = setup;
+const { init } = setup;
 
 // gpt-4o: 1000 in + 100 out worst case = 2500 + 1000 = 3500 µ$
 const chat = (overrides: Partial<GovernedRequest> = {}): GovernedRequest =>
@@ -53,11 +53,11 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
 }
 
 function lastSpan(): ReadableSpan {
-  const spans = exporter.getFinishedSpans();
+  const spans = setup.spans();
   return spans[spans.length - 1]!;
 }
 
-function expectCompliant(spans: ReadableSpan[] = exporter.getFinishedSpans()): void {
+function expectCompliant(spans: ReadableSpan[] = setup.spans()): void {
   const report = checkCompliance(fromReadableSpans(spans));
   expect(report.violations).toEqual([]);
   expect(report.checked).toBe(spans.length);
@@ -250,8 +250,8 @@ describe('budget alerts (warnAt)', () => {
       await run(small); // 2000: 50% → alert 0.5
       await run(small); // 3000: 75% → alert 0.75
       await run(small); // 4000: over 75% again, no new alert
-      const alertEvents = exporter
-        .getFinishedSpans()
+      const alertEvents = setup
+        .spans()
         .flatMap((span) => span.events.filter((event) => event.name === 'genops.budget.alert'));
       expect(alerts.map((alert) => [alert.threshold, alert.used, alert.limit])).toEqual([
         [0.5, 0.002, 0.004],

@@ -13,7 +13,7 @@ import type { GovernedRequest, Usage } from './types';
 // Adapter tests (packages/provider-*) run the same pipeline through real SDKs against fake servers.
 
 const setup = useCoreTestSetup();
-const { exporter, init } = setup;
+const { init } = setup;
 
 const chat = chatRequest; // gpt-4o: 1000 in + 100 out worst case = 2500 + 1000 = 3500 µ$
 
@@ -36,7 +36,7 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
 }
 
 function lastSpan(): ReadableSpan {
-  const spans = exporter.getFinishedSpans();
+  const spans = setup.spans();
   return spans[spans.length - 1]!;
 }
 

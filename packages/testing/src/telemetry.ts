@@ -1,3 +1,4 @@
+import { drainPending } from '@genops/core/internal';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, type MetricData, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
@@ -14,7 +15,10 @@ export interface TestTelemetry {
   readonly tracerProvider: TracerProvider;
   /** Pass to `GenOps.init({ meterProvider })` or `getMeter()`: read with `collectMetrics()`. */
   readonly meterProvider: MeterProvider;
-  /** Finished spans so far, in the order they ended. */
+  /**
+   * Finished spans so far, in the order they ended. Records first what GenOps queued to record right
+   * after its calls returned (`drainPending()`), as `resetSpans`, `collectMetrics` and `flush` do.
+   */
   spans(): ReadableSpan[];
   /** Forgets the finished spans. */
   resetSpans(): void;
@@ -53,6 +57,8 @@ export function createTestTelemetry(options: TestTelemetryOptions = {}): TestTel
   const meterProvider = new MeterProvider({ resource, readers: [reader] });
 
   async function collectMetrics(): Promise<ResourceMetrics> {
+    // GenOps records a call's spans and metrics right after the call returns: record them now.
+    drainPending();
     const { resourceMetrics, errors } = await reader.collect();
     if (errors.length > 0) {
       throw new AggregateError(errors, `metric collection reported ${errors.length} error(s)`);
@@ -63,8 +69,14 @@ export function createTestTelemetry(options: TestTelemetryOptions = {}): TestTel
   return {
     tracerProvider,
     meterProvider,
-    spans: () => exporter.getFinishedSpans(),
-    resetSpans: () => exporter.reset(),
+    spans: () => {
+      drainPending();
+      return exporter.getFinishedSpans();
+    },
+    resetSpans: () => {
+      drainPending();
+      exporter.reset();
+    },
     collectMetrics,
     async findMetric(name) {
       const resourceMetrics = await collectMetrics();
@@ -74,7 +86,10 @@ export function createTestTelemetry(options: TestTelemetryOptions = {}): TestTel
       }
       return undefined;
     },
-    flush: () => tracerProvider.forceFlush(),
+    flush: () => {
+      drainPending();
+      return tracerProvider.forceFlush();
+    },
     async shutdown() {
       await Promise.all([tracerProvider.shutdown(), meterProvider.shutdown()]);
     },

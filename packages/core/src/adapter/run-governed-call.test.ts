@@ -4,6 +4,7 @@ import type { GenOpsOptions } from '../config';
 import { BudgetExceededError } from '../errors/budget-exceeded-error';
 import { GenOps, type GenOpsHandle } from '../genops';
 import type { CallOutcome } from '../governor';
+import { drainPending } from '../pipeline/deferred';
 import { governIterator, type StreamObserver } from '../stream';
 import type { GovernedRequest } from '../types';
 import { methodPatcher } from './method-patcher';
@@ -47,6 +48,7 @@ function describeParams(params: Params, stream = false): GovernedRequest {
 
 const USED: CallOutcome = { usage: { inputTokens: 10, outputTokens: 5 }, response: { finishReasons: ['stop'] } };
 const onlySpan = (): ReadableSpan => {
+  drainPending();
   const spans = exporter.getFinishedSpans() as ReadableSpan[];
   expect(spans).toHaveLength(1);
   return spans[0]!;
@@ -159,6 +161,7 @@ describe('runGovernedCall', () => {
         }),
       }),
     });
+    drainPending();
     expect(exporter.getFinishedSpans()).toHaveLength(0);
     const texts: string[] = [];
     for await (const chunk of stream) texts.push(chunk.text);

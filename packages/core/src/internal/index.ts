@@ -75,6 +75,8 @@ export {
   type WorstCase,
   worstCaseOf,
 } from '../governance-steps';
+// Span and metric telemetry recorded after a call returns: test readers drain it before reading.
+export { drainPending, pendingCount } from '../pipeline/deferred';
 export { type CompiledPolicy, compilePolicy, EMPTY_POLICY } from '../policy/compile';
 export {
   estimateTextTokens,

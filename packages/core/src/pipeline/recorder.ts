@@ -40,6 +40,7 @@ import type { Instruments } from '../telemetry/instruments';
 import type { Attribution, GovernedRequest, ResponseInfo, Usage } from '../types';
 import type { UsageViolation } from '../usage/validate-usage';
 import { environmentOf } from './attribution-values';
+import { defer, drainPending } from './deferred';
 import { MetricAttributeCache } from './metric-attributes';
 import type { ApprovalInfo, BudgetAlert, CallState, Decision, DecisionRecord, Unit } from './types';
 
@@ -323,6 +324,8 @@ export class CallRecorder {
     approval?: ApprovalInfo,
   ): GovernanceError {
     const { span } = unit;
+    // Spans end in the order their calls finished: earlier calls' queued telemetry goes first.
+    drainPending();
     this.decision(unit, decision, reserved, approval, error.name);
     safely(() => {
       span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
@@ -341,7 +344,7 @@ export class CallRecorder {
     approval: ApprovalInfo | undefined,
     errorType?: string,
   ): void {
-    const { span, policy, request } = unit;
+    const { policy, request } = unit;
     if (this.audit) {
       // The reservation just made, when no approval wait came between (then it has its own record).
       const reservation = unit.reservationAudit;
@@ -372,14 +375,34 @@ export class CallRecorder {
         },
       });
     }
+    const attributes = this.admission(unit);
+    unit.attributes = {};
+    const decidedAt = Date.now();
+    // A denial ends the span now (the caller gets the error); an admission's telemetry is recorded right
+    // after the request is on its way (pipeline/deferred.ts), timestamped now.
+    if (errorType !== undefined) this.decisionTelemetry(unit, decision, attributes, decidedAt, undefined, errorType);
+    else {
+      const eventTime = performance.now();
+      defer(() => this.decisionTelemetry(unit, decision, attributes, decidedAt, eventTime, undefined));
+    }
+  }
+
+  /** The decision's span attributes (one `setAttributes`), its `genops.policy.evaluated` event and metric. */
+  private decisionTelemetry(
+    unit: Unit,
+    decision: Decision,
+    attributes: Attributes,
+    decidedAt: number,
+    eventTime: number | undefined,
+    errorType: string | undefined,
+  ): void {
+    const { span, policy } = unit;
     safely(() => {
-      const attributes = this.admission(unit);
-      unit.attributes = {};
       attributes[sc.ATTR_GENOPS_POLICY_RESULT] = decision.result;
       if (decision.reasonCode) attributes[sc.ATTR_GENOPS_POLICY_REASON_CODE] = decision.reasonCode;
       if (decision.rule) attributes[sc.ATTR_GENOPS_POLICY_NAME] = decision.rule;
       if (decision.message) attributes[sc.ATTR_GENOPS_POLICY_REASON] = decision.message;
-      attributes[sc.ATTR_GENOPS_POLICY_TIMESTAMP] = Date.now();
+      attributes[sc.ATTR_GENOPS_POLICY_TIMESTAMP] = decidedAt;
       attributes[sc.ATTR_GENOPS_POLICY_MODE] = policy.engine.mode;
       // Shadow-mode findings: what would have been decided, never enforced.
       const firstShadow = unit.shadow?.[0];
@@ -396,7 +419,7 @@ export class CallRecorder {
       const event: Attributes = { [sc.ATTR_GENOPS_POLICY_RESULT]: decision.result };
       if (decision.reasonCode) event[sc.ATTR_GENOPS_POLICY_REASON_CODE] = decision.reasonCode;
       if (decision.rule) event[sc.ATTR_GENOPS_POLICY_NAME] = decision.rule;
-      span.addEvent(sc.EVENT_GENOPS_POLICY_EVALUATED, event);
+      span.addEvent(sc.EVENT_GENOPS_POLICY_EVALUATED, event, eventTime);
       this.control?.decision(decision, unit.attribution);
     });
   }
@@ -410,6 +433,8 @@ export class CallRecorder {
     counts: Readonly<Record<string, number>>,
     canAct: boolean,
   ): void {
+    // Events keep their order: the queued decision telemetry (pipeline/deferred.ts) goes first.
+    drainPending();
     safely(() =>
       span.addEvent(sc.EVENT_GENOPS_POLICY_OUTPUT_EVALUATED, {
         [sc.ATTR_GENOPS_POLICY_RESULT]: rule.mode === 'enforce' && canAct ? 'BLOCKED' : 'WARNING',
@@ -452,10 +477,32 @@ export class CallRecorder {
 
   /** The settlement on the span (one `setAttributes`), the span's end, the metrics and `onDecision`. */
   settled(state: CallState, settlement: Settlement, response: ResponseInfo | undefined): void {
+    const { request } = state;
+    const { actualNanos, incomplete } = settlement;
+    const endTime = performance.now();
+    const actualUsd = nanosToUsd(actualNanos);
+    // Recorded right after the caller has its result (pipeline/deferred.ts), timestamped now.
+    defer(() => this.settlementTelemetry(state, settlement, response, endTime, actualUsd));
+    if (settlement.violations)
+      diag.warn(
+        `genops: ACCOUNTING_INVARIANT_VIOLATION on ${request.operation} ${request.model} (${state.id}): ` +
+          `${settlement.violations.map((violation) => violation.message).join('; ')}. ` +
+          'Settled at the reservation; the reported usage is not recorded as tokens.',
+      );
+    this.notify(state, state.decision, 'settled', nanosToUsd(state.reservedNanos), undefined, actualUsd, incomplete);
+  }
+
+  /** The settlement's span attributes, events, status and end (at `endTime`), and its metric recordings. */
+  private settlementTelemetry(
+    state: CallState,
+    settlement: Settlement,
+    response: ResponseInfo | undefined,
+    endTime: number,
+    actualUsd: number,
+  ): void {
     const { span, request } = state;
     const { actualNanos, usage, incomplete, sla, latencyMs, error } = settlement;
-    const durationSeconds = (performance.now() - state.startedAt) / 1000;
-    const actualUsd = nanosToUsd(actualNanos);
+    const durationSeconds = (endTime - state.startedAt) / 1000;
     safely(() => {
       const deltaUsd = nanosToUsd(state.reservedNanos - actualNanos);
       const reservedUsd = nanosToUsd(state.reservedNanos);
@@ -471,7 +518,7 @@ export class CallRecorder {
         reconciliation[sc.ATTR_GENOPS_ACCOUNTING_VIOLATION] = 'ACCOUNTING_INVARIANT_VIOLATION';
         reconciliation[sc.ATTR_GENOPS_ACCOUNTING_VIOLATIONS] = violations;
       }
-      span.addEvent(sc.EVENT_GENOPS_BUDGET_RECONCILIATION, reconciliation);
+      span.addEvent(sc.EVENT_GENOPS_BUDGET_RECONCILIATION, reconciliation, endTime);
       const attributes: Attributes = {
         [sc.ATTR_GENOPS_ACCOUNTING_ACTUAL]: actualUsd,
         [sc.ATTR_GENOPS_ACCOUNTING_RECONCILIATION_DELTA]: deltaUsd,
@@ -521,21 +568,25 @@ export class CallRecorder {
         compatSettlement(attributes, request, response, actualUsd, releasedUsd, violations ? undefined : usage);
       }
       span.setAttributes(attributes);
-      if (this.compat) compatCostEvent(span, actualUsd);
+      if (this.compat) compatCostEvent(span, actualUsd, endTime);
       if (sla && latencyMs > sla.latencyMs) {
-        span.addEvent(sc.EVENT_GENOPS_SLA_VIOLATION, {
-          [sc.ATTR_GENOPS_POLICY_REASON_CODE]: 'SLA_LATENCY_VIOLATION',
-          [sc.ATTR_GENOPS_POLICY_NAME]: sla.name,
-          [sc.ATTR_GENOPS_SLA_LATENCY_TARGET_MS]: sla.latencyMs,
-          [sc.ATTR_GENOPS_SLA_ACTUAL_LATENCY_MS]: Math.round(latencyMs),
-        });
+        span.addEvent(
+          sc.EVENT_GENOPS_SLA_VIOLATION,
+          {
+            [sc.ATTR_GENOPS_POLICY_REASON_CODE]: 'SLA_LATENCY_VIOLATION',
+            [sc.ATTR_GENOPS_POLICY_NAME]: sla.name,
+            [sc.ATTR_GENOPS_SLA_LATENCY_TARGET_MS]: sla.latencyMs,
+            [sc.ATTR_GENOPS_SLA_ACTUAL_LATENCY_MS]: Math.round(latencyMs),
+          },
+          endTime,
+        );
         diag.warn(
           `genops: SLA_LATENCY_VIOLATION: call ${state.id} took ${Math.round(latencyMs)} ms, over the ${sla.latencyMs} ms target of rule "${sla.name}"`,
         );
       }
       if (errorType)
         span.setStatus({ code: SpanStatusCode.ERROR, message: errorStatusMessage(error, this.captureContent) });
-      span.end();
+      span.end(endTime);
 
       const instruments = this.instruments;
       if (instruments) {
@@ -553,13 +604,6 @@ export class CallRecorder {
           this.control?.accuracy(request.provider, request.model, state.reservedNanos, actualNanos);
       }
     });
-    if (settlement.violations)
-      diag.warn(
-        `genops: ACCOUNTING_INVARIANT_VIOLATION on ${request.operation} ${request.model} (${state.id}): ` +
-          `${settlement.violations.map((violation) => violation.message).join('; ')}. ` +
-          'Settled at the reservation; the reported usage is not recorded as tokens.',
-      );
-    this.notify(state, state.decision, 'settled', nanosToUsd(state.reservedNanos), undefined, actualUsd, incomplete);
   }
 
   /**
@@ -570,6 +614,8 @@ export class CallRecorder {
   // ── alerts ─────────────────────────────────────────────────────────────────────────────────────
 
   alert(state: CallState, budget: Budget, alert: BudgetAlert): void {
+    // Events keep their order: the queued decision telemetry (pipeline/deferred.ts) goes first.
+    drainPending();
     safely(() =>
       state.span.addEvent(sc.EVENT_GENOPS_BUDGET_ALERT, {
         [sc.ATTR_GENOPS_BUDGET_NAME]: budget.name,

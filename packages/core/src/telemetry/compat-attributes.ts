@@ -63,9 +63,13 @@ export function compatSettlement(
 }
 
 /** The optional `genops.cost.calculated` event (its values are on `genops.budget.reconciliation`). */
-export function compatCostEvent(span: Span, actualUsd: number): void {
-  span.addEvent(sc.EVENT_GENOPS_COST_CALCULATED, {
-    [sc.ATTR_GENOPS_COST_TOTAL]: actualUsd,
-    [sc.ATTR_GENOPS_COST_CURRENCY]: 'USD',
-  });
+export function compatCostEvent(span: Span, actualUsd: number, time?: number): void {
+  span.addEvent(
+    sc.EVENT_GENOPS_COST_CALCULATED,
+    {
+      [sc.ATTR_GENOPS_COST_TOTAL]: actualUsd,
+      [sc.ATTR_GENOPS_COST_CURRENCY]: 'USD',
+    },
+    time,
+  );
 }

@@ -2,6 +2,7 @@ import { MeterProvider, type MetricData, MetricReader, type ResourceMetrics } fr
 import { describe, expect, it } from 'vitest';
 import { withAttribution } from '../attribution';
 import { RateLimitedError } from '../errors/rate-limited-error';
+import { drainPending } from '../pipeline/deferred';
 import { MemoryStore } from '../store/memory-store';
 import type { ApprovalRecord, ApprovalStatus, LineState } from '../store/types';
 import { chatRequest, useCoreTestSetup } from '../test-support/core-test-setup';
@@ -22,6 +23,8 @@ function meter(): {
   const reader = new OnDemandReader();
   const meterProvider = new MeterProvider({ readers: [reader] });
   const collect = async () => {
+    // Metrics GenOps records right after each call returned: record them now, as @genops/testing's reader does.
+    drainPending();
     const { resourceMetrics, errors } = await reader.collect();
     if (errors.length > 0) throw new AggregateError(errors, 'collection errors');
     return resourceMetrics;

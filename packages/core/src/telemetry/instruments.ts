@@ -9,14 +9,17 @@ import {
   TOKEN_BUCKETS,
 } from '../semconv';
 import * as names from './metric-names';
+import { type AddOnlyCounter, SummedCounter } from './summed-counter';
 
 /** The metric instruments GenOps records, created once per meter. */
 export interface Instruments {
   operationDuration: Histogram;
   tokenUsage: Histogram;
   timeToFirstChunk: Histogram;
-  cost: Counter;
-  decisions: Counter;
+  /** `genops.cost`: an observable counter; GenOps keeps the sums. */
+  cost: AddOnlyCounter;
+  /** `genops.policy.decisions`: an observable counter; GenOps keeps the sums. */
+  decisions: AddOnlyCounter;
   /** `genops.budget.alerts`: warnAt thresholds crossed. */
   budgetAlerts: Counter;
   /** `genops.reservation.accuracy`: actual / reserved per settled call. */
@@ -49,11 +52,12 @@ export function createInstruments(meter: Meter): Instruments {
       unit: 's',
       advice: { explicitBucketBoundaries: [...DURATION_BUCKETS] },
     }),
-    cost: meter.createCounter(METRIC_GENOPS_COST, {
+    // Added on every call: summed by GenOps, reported at collection (telemetry/summed-counter.ts).
+    cost: new SummedCounter(meter, METRIC_GENOPS_COST, {
       description: 'Cost of governed GenAI calls.',
       unit: 'USD',
     }),
-    decisions: meter.createCounter(METRIC_GENOPS_POLICY_DECISIONS, {
+    decisions: new SummedCounter(meter, METRIC_GENOPS_POLICY_DECISIONS, {
       description: 'Governance decisions, by result, reason code, rule, team and project.',
       unit: '{decision}',
     }),

@@ -5,6 +5,7 @@ import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, TracerPro
 import { afterEach, beforeEach } from 'vitest';
 import type { GenOpsOptions } from '../config';
 import { GenOps, type GenOpsHandle } from '../genops';
+import { drainPending } from '../pipeline/deferred';
 import type { GovernedRequest } from '../types';
 
 export interface CoreTestSetup {
@@ -25,12 +26,19 @@ export function useCoreTestSetup(): CoreTestSetup {
   const exporter = new InMemorySpanExporter();
   const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
   let genops: GenOpsHandle | undefined;
-  beforeEach(() => exporter.reset());
+  beforeEach(() => {
+    drainPending();
+    exporter.reset();
+  });
   afterEach(async () => {
     await genops?.shutdown();
     genops = undefined;
   });
-  const spans = () => exporter.getFinishedSpans() as ReadableSpan[];
+  const spans = () => {
+    // Span telemetry recorded right after each call returned (pipeline/deferred.ts): record it now.
+    drainPending();
+    return exporter.getFinishedSpans() as ReadableSpan[];
+  };
   return {
     exporter,
     tracerProvider,

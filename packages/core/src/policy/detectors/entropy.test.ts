@@ -59,6 +59,13 @@ function charKind(code: number): number {
 }
 
 function oldLooksLikeWords(token: string): boolean {
+  const { runs, runChars, wordChars } = oldWordRuns(token);
+  if (runs === 0 || runChars / runs > 3) return true;
+  return wordChars / runChars >= 0.5;
+}
+
+/** The counts oldLooksLikeWords decided from (readToken's automaton must give the same ones). */
+function oldWordRuns(token: string): { runs: number; runChars: number; wordChars: number } {
   let runs = 0;
   let runChars = 0;
   let wordChars = 0;
@@ -98,8 +105,7 @@ function oldLooksLikeWords(token: string): boolean {
       index++;
     }
   }
-  if (runs === 0 || runChars / runs > 3) return true;
-  return wordChars / runChars >= 0.5;
+  return { runs, runChars, wordChars };
 }
 
 function oldLongestAlphanumericPart(token: string): number {
@@ -170,6 +176,7 @@ describe('readToken: one pass gives what the former per-question scans gave', ()
         expect(shape.classes === 7).toBe(oldHasMixedClasses(token));
         expect(shape.longestPart).toBe(oldLongestAlphanumericPart(token));
         expect(readsAsWords(shape)).toBe(oldLooksLikeWords(token));
+        expect({ runs: shape.runs, runChars: shape.runChars, wordChars: shape.wordChars }).toEqual(oldWordRuns(token));
         expect(shape.dashOrUnderscore).toBe(token.includes('-') || token.includes('_'));
         // The one-question forms are views of the same pass.
         expect(shannonEntropy(token)).toBe(oldShannonEntropy(token));

@@ -28,11 +28,6 @@ export interface TokenShape {
   wordChars: number;
   /** Shannon entropy, bits per character (characters read modulo 128). */
   entropy: number;
-  /**
-   * Bytes of the base64 decoding of the token's first `length − length % 4` characters (kept in a
-   * module buffer for {@link isEncodedToken}); -1 when one of them is not a base64 or base64url character.
-   */
-  decodedLength: number;
 }
 
 const shape: TokenShape = {
@@ -43,7 +38,6 @@ const shape: TokenShape = {
   runChars: 0,
   wordChars: 0,
   entropy: 0,
-  decodedLength: -1,
 };
 
 const OTHER = 0;
@@ -51,11 +45,67 @@ const UPPER = 1;
 const LOWER = 2;
 const DIGIT = 3;
 
-const KINDS = (() => {
-  const table = new Uint8Array(128).fill(OTHER);
-  for (let code = 65; code <= 90; code++) table[code] = UPPER;
-  for (let code = 97; code <= 122; code++) table[code] = LOWER;
-  for (let code = 48; code <= 57; code++) table[code] = DIGIT;
+/**
+ * What one ASCII character tells the pass: bits 0–1 its kind (OTHER, UPPER, LOWER, DIGIT), bit 2 a `-`
+ * or `_`, bits 3–5 its class (1 upper-case, 2 lower-case, 4 digit, as {@link TokenShape.classes}).
+ */
+const CHAR_INFO = (() => {
+  const table = new Uint8Array(128);
+  for (let code = 65; code <= 90; code++) table[code] = UPPER | (1 << 3);
+  for (let code = 97; code <= 122; code++) table[code] = LOWER | (2 << 3);
+  for (let code = 48; code <= 57; code++) table[code] = DIGIT | (4 << 3);
+  table[45] = 4; // -
+  table[95] = 4; // _
+  return table;
+})();
+
+// The word runs of a token, read by a small automaton: one table lookup per character and no branch, as
+// random tokens change character class every one or two characters (a branch per change is a branch
+// the processor mispredicts). A run of capitals then lower case (`HTTPServer`) is split before its last
+// capital; a word's characters are counted once it is word-like (3+ lower case, 3+ capitals), and taken
+// back when a following lower-case letter shows the capitals were fewer (`ABc`: `A`, `Bc`).
+const S_OTHER = 0;
+const S_DIGIT = 1;
+/** In capitals: 1, 2, 3, 4 or more so far. */
+const S_UPPER = [2, 3, 4, 5] as const;
+/** In lower case after a non-letter: 1, 2, 3 or more so far. */
+const S_LOWER = [6, 7, 8] as const;
+/** In lower case after a capital (which belongs to the word): 1, 2, 3 or more lower-case letters so far. */
+const S_CAPITALISED = [9, 10, 11] as const;
+const STATES = 12;
+/** Offset of the word-character change (−3 to +4) stored in a transition. */
+const WORD_OFFSET = 8;
+
+/** `TRANSITIONS[state << 2 | kind]`: the next state (bits 0–3), a run starts (bit 4), word characters + 8 (bits 5–8). */
+const TRANSITIONS = (() => {
+  const table = new Uint16Array(STATES << 2);
+  const set = (state: number, kind: number, next: number, run: number, word: number) => {
+    table[(state << 2) | kind] = next | (run << 4) | ((word + WORD_OFFSET) << 5);
+  };
+  for (let state = 0; state < STATES; state++) {
+    set(state, OTHER, S_OTHER, 0, 0);
+    set(state, DIGIT, S_DIGIT, state === S_DIGIT ? 0 : 1, 0);
+    set(state, UPPER, S_UPPER[0], 1, 0);
+    set(state, LOWER, S_LOWER[0], 1, 0);
+  }
+  // Capitals: word-like from the third (all three counted then), one more each after.
+  set(S_UPPER[0], UPPER, S_UPPER[1], 0, 0);
+  set(S_UPPER[1], UPPER, S_UPPER[2], 0, 3);
+  set(S_UPPER[2], UPPER, S_UPPER[3], 0, 1);
+  set(S_UPPER[3], UPPER, S_UPPER[3], 0, 1);
+  // Lower case after capitals: the last capital starts the word; the capitals before it are a run of
+  // their own when there is one (two capitals: one run of one), word-like only from three.
+  set(S_UPPER[0], LOWER, S_CAPITALISED[0], 0, 0);
+  set(S_UPPER[1], LOWER, S_CAPITALISED[0], 1, 0);
+  set(S_UPPER[2], LOWER, S_CAPITALISED[0], 1, -3);
+  set(S_UPPER[3], LOWER, S_CAPITALISED[0], 1, -1);
+  // Lower case: word-like from the third letter (plus the capital before, if any), one more each after.
+  set(S_LOWER[0], LOWER, S_LOWER[1], 0, 0);
+  set(S_LOWER[1], LOWER, S_LOWER[2], 0, 3);
+  set(S_LOWER[2], LOWER, S_LOWER[2], 0, 1);
+  set(S_CAPITALISED[0], LOWER, S_CAPITALISED[1], 0, 0);
+  set(S_CAPITALISED[1], LOWER, S_CAPITALISED[2], 0, 4);
+  set(S_CAPITALISED[2], LOWER, S_CAPITALISED[2], 0, 1);
   return table;
 })();
 
@@ -76,108 +126,64 @@ const C_LOG_C = (() => {
   return table;
 })();
 
+/** `log2(n)` for every token length up to 512 (the same values, looked up instead of computed per token). */
+const LOG2 = (() => {
+  const table = new Float64Array(513);
+  for (let length = 1; length < table.length; length++) table[length] = Math.log2(length);
+  return table;
+})();
+
 /** Character counts (modulo 128), back to zero after every pass. */
 const counts = new Uint32Array(128);
 /** The characters seen, in order of first occurrence (the order the entropy sum is taken in). */
-const seen = new Uint8Array(128);
+const seen = new Uint8Array(129);
 /** Reused decoding buffer (tokens are at most 512 characters). */
-let bytes = new Uint8Array(512);
+let bytes = new Uint8Array(384);
 
 /**
  * Reads `text[start, end)` once and returns its {@link TokenShape} (the shared object). Shannon entropy is
  * `log2(n) − Σ c·log2(c) / n` over the character counts `c` (the same value as `−Σ p·log2(p)`, without a
  * logarithm per character), summed in order of first occurrence. Word runs: a digit run; or a letter
  * sequence of capitals then lower case, where the last capital starts the lower-case word (`HTTPServer`:
- * `HTTP`, `Server`).
+ * `HTTP`, `Server`). Each character costs a few table lookups and no data-dependent branch; the base64
+ * decoding is left to {@link isEncodedToken}, which decodes only as far as it reads.
  */
 export function readToken(text: string, start: number, end: number): TokenShape {
-  const length = end - start;
-  const usableEnd = start + length - (length % 4);
-  if (bytes.length < (length >> 2) * 3) bytes = new Uint8Array((length >> 2) * 3);
-  // Locals, so the loop reads no module bindings (`bytes` is reassigned above).
-  const buffer = bytes;
+  // Locals, so the loop reads no module bindings.
   const tally = counts;
   const order = seen;
-  const kinds = KINDS;
-  const base64 = BASE64_VALUE;
-  let classes = 0;
-  let dashOrUnderscore = false;
+  const info = CHAR_INFO;
+  const transitions = TRANSITIONS;
+  let flags = 0;
+  let state = S_OTHER;
   let part = 0;
   let longestPart = 0;
   let runs = 0;
   let runChars = 0;
   let wordChars = 0;
   let distinct = 0;
-  // The run being read: `mode` DIGIT (digits), UPPER (capitals so far) or LOWER (capitals, then lower case).
-  let mode = OTHER;
-  let upper = 0;
-  let lower = 0;
-  let digits = 0;
-  let decodedLength = 0;
-  let group = 0;
-  for (let index = start; ; index++) {
-    const atEnd = index >= end;
-    const code = atEnd ? 0 : text.charCodeAt(index);
-    const kind = atEnd || code >= 128 ? OTHER : kinds[code]!;
-    if (kind !== mode && !(mode === UPPER && kind === LOWER)) {
-      // The run being read ends: count it.
-      if (mode === DIGIT) {
-        runs++;
-        runChars += digits;
-      } else if (mode !== OTHER) {
-        const capitals = lower > 0 && upper > 0 ? upper - 1 : upper;
-        if (capitals > 0) {
-          runs++;
-          runChars += capitals;
-          if (capitals >= 3) wordChars += capitals;
-        }
-        if (lower > 0) {
-          const word = lower + (upper > 0 ? 1 : 0);
-          runs++;
-          runChars += word;
-          if (lower >= 3) wordChars += word;
-        }
-      }
-      upper = 0;
-      lower = 0;
-      digits = 0;
-    }
-    if (atEnd) break;
-    mode = kind;
+  for (let index = start; index < end; index++) {
+    const code = text.charCodeAt(index);
+    const bits = code < 128 ? info[code]! : 0;
+    flags |= bits;
+    const kind = bits & 3;
+    const step = transitions[(state << 2) | kind]!;
+    state = step & 15;
+    runs += (step >> 4) & 1;
+    wordChars += (step >> 5) - WORD_OFFSET;
+    // 1 for a letter or digit, 0 otherwise.
+    const alphanumeric = (kind + 3) >> 2;
+    runChars += alphanumeric;
+    part = (part + 1) * alphanumeric;
+    if (part > longestPart) longestPart = part;
     const masked = code & 127;
     const count = tally[masked]!;
     tally[masked] = count + 1;
-    if (count === 0) order[distinct++] = masked;
-    if (kind === OTHER) {
-      part = 0;
-      if (code === 45 || code === 95) dashOrUnderscore = true;
-    } else {
-      if (kind === DIGIT) {
-        classes |= 4;
-        digits++;
-      } else if (kind === UPPER) {
-        classes |= 1;
-        upper++;
-      } else {
-        classes |= 2;
-        lower++;
-      }
-      if (++part > longestPart) longestPart = part;
-    }
-    if (index < usableEnd && decodedLength >= 0) {
-      const value = code < 128 ? base64[code]! : -1;
-      if (value < 0) decodedLength = -1;
-      else {
-        group = (group << 6) | value;
-        if (((index - start) & 3) === 3) {
-          buffer[decodedLength++] = (group >> 16) & 255;
-          buffer[decodedLength++] = (group >> 8) & 255;
-          buffer[decodedLength++] = group & 255;
-          group = 0;
-        }
-      }
-    }
+    order[distinct] = masked;
+    // One more distinct character when this one was not seen before (count 0), without a branch.
+    distinct += (count - 1) >>> 31;
   }
+  const length = end - start;
   let sum = 0;
   for (let index = 0; index < distinct; index++) {
     const code = order[index]!;
@@ -185,14 +191,13 @@ export function readToken(text: string, start: number, end: number): TokenShape 
     sum += count < C_LOG_C.length ? C_LOG_C[count]! : count * Math.log2(count);
     tally[code] = 0;
   }
-  shape.classes = classes;
-  shape.dashOrUnderscore = dashOrUnderscore;
+  shape.classes = (flags >> 3) & 7;
+  shape.dashOrUnderscore = (flags & 4) !== 0;
   shape.longestPart = longestPart;
   shape.runs = runs;
   shape.runChars = runChars;
   shape.wordChars = wordChars;
-  shape.entropy = length === 0 ? 0 : Math.log2(length) - sum / length;
-  shape.decodedLength = decodedLength;
+  shape.entropy = length === 0 ? 0 : (length < LOG2.length ? LOG2[length]! : Math.log2(length)) - sum / length;
   return shape;
 }
 
@@ -204,34 +209,86 @@ export function readsAsWords(token: TokenShape): boolean {
 
 /** The entropy a token of `length` characters must reach to count as random. */
 export function entropyThreshold(length: number): number {
-  return ENTROPY_RATIO * Math.log2(Math.min(length, ALPHABET));
+  const capped = Math.min(length, ALPHABET);
+  return ENTROPY_RATIO * (capped >= 1 && capped === (capped | 0) ? LOG2[capped]! : Math.log2(capped));
 }
 
 /** Base64 of common file types (PNG, JPEG, GIF, PDF, ZIP/Office, gzip): data, not a credential. */
 const FILE_MAGIC = ['iVBORw0KGgo', '/9j/', 'R0lGOD', 'JVBERi0', 'UEsDB', 'H4sI'];
 
 /**
- * `true` when `text[start, end)`, a token without its `=` padding that {@link readToken} just read
- * (`token` is what it returned), is base64 (standard or URL-safe) of text, at least 95% printable UTF-8
- * (`SGVsbG8gd29ybGQ=`, JSON such as a JWT header), or of a common file type. The UTF-8 is validated by
- * hand (strict, as `TextDecoder` with `fatal: true` reads it: no overlong forms, surrogates or code
- * points past U+10FFFF; a leading BOM is skipped).
+ * `true` when `text[start, end)`, a token without its `=` padding, is base64 (standard or URL-safe) of
+ * text, at least 95% printable UTF-8 (`SGVsbG8gd29ybGQ=`, JSON such as a JWT header), or of a common file
+ * type. Its first `length − length % 4` characters are decoded only as far as the UTF-8 is read: a random
+ * token fails within its first few bytes. The UTF-8 is validated by hand (strict, as `TextDecoder` with
+ * `fatal: true` reads it: no overlong forms, surrogates or code points past U+10FFFF; a leading BOM is
+ * skipped).
  */
-export function isEncodedToken(text: string, start: number, end: number, token: TokenShape): boolean {
-  for (const magic of FILE_MAGIC) {
-    if (end - start >= magic.length && text.startsWith(magic, start)) return true;
+export function isEncodedToken(text: string, start: number, end: number): boolean {
+  const length = end - start;
+  const first = text.charCodeAt(start);
+  // The first characters of the FILE_MAGIC prefixes: `i`, `/`, `R`, `J`, `U`, `H`.
+  if (first === 105 || first === 47 || first === 82 || first === 74 || first === 85 || first === 72) {
+    for (const magic of FILE_MAGIC) {
+      if (length >= magic.length && text.startsWith(magic, start)) return true;
+    }
   }
-  if (end - start < 16 || token.decodedLength < 0) return false;
-  return isPrintableUtf8(bytes, token.decodedLength);
+  if (length < 16) return false;
+  const usableEnd = end - (length % 4);
+  const decodedLength = ((usableEnd - start) >> 2) * 3;
+  if (bytes.length < decodedLength) bytes = new Uint8Array(decodedLength);
+  decodeText = text;
+  decodeNext = start;
+  decodeEnd = usableEnd;
+  decoded = 0;
+  const printable = isPrintableUtf8(decodedLength);
+  decodeText = '';
+  return printable;
 }
 
-/** `true` when `bytes[0, length)` is strict UTF-8 (a leading BOM skipped) and ≥ 95% printable. */
-function isPrintableUtf8(bytes: Uint8Array, length: number): boolean {
-  let index = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+// The lazy decoding of isEncodedToken: the token's text, the next character to decode, where decoding
+// ends, and how many bytes of `bytes` are decoded.
+let decodeText = '';
+let decodeNext = 0;
+let decodeEnd = 0;
+let decoded = 0;
+
+/**
+ * Decodes groups of 4 characters into `bytes` until at least `need` bytes are decoded (or the usable
+ * characters end). `false` when a character is not base64 or base64url: the token is then not encoded,
+ * wherever that character is, so decoding ahead never changes the answer.
+ */
+function decodeTo(need: number): boolean {
+  const text = decodeText;
+  const base64 = BASE64_VALUE;
+  const buffer = bytes;
+  while (decoded < need && decodeNext < decodeEnd) {
+    let group = 0;
+    for (let offset = 0; offset < 4; offset++) {
+      const code = text.charCodeAt(decodeNext + offset);
+      const value = code < 128 ? base64[code]! : -1;
+      if (value < 0) return false;
+      group = (group << 6) | value;
+    }
+    buffer[decoded++] = (group >> 16) & 255;
+    buffer[decoded++] = (group >> 8) & 255;
+    buffer[decoded++] = group & 255;
+    decodeNext += 4;
+  }
+  return true;
+}
+
+/** `true` when the `length` decoded bytes are strict UTF-8 (a leading BOM skipped) and ≥ 95% printable. */
+function isPrintableUtf8(length: number): boolean {
+  if (!decodeTo(3)) return false;
+  const buffer = bytes;
+  let index = buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
   let printable = 0;
   let total = 0;
   while (index < length) {
-    const lead = bytes[index]!;
+    // The lead byte and up to 3 continuation bytes.
+    if (decoded < index + 4 && !decodeTo(index + 4)) return false;
+    const lead = buffer[index]!;
     let code: number;
     let extra: number;
     let low = 0x80;
@@ -255,7 +312,7 @@ function isPrintableUtf8(bytes: Uint8Array, length: number): boolean {
     } else return false;
     if (index + extra >= length && extra > 0) return false;
     for (let offset = 1; offset <= extra; offset++) {
-      const next = bytes[index + offset]!;
+      const next = buffer[index + offset]!;
       if (next < low || next > high) return false;
       low = 0x80;
       high = 0xbf;
@@ -267,7 +324,8 @@ function isPrintableUtf8(bytes: Uint8Array, length: number): boolean {
       printable++;
     }
   }
-  return total > 0 && printable / total >= 0.95;
+  // A base64 character past the bytes read still makes the token not encoded (as a full decoding would).
+  return decodeTo(length) && total > 0 && printable / total >= 0.95;
 }
 
 // One-question forms of readToken, for the key patterns and the tests.
@@ -297,5 +355,5 @@ export function looksLikeWords(token: string): boolean {
 export function isEncodedData(token: string): boolean {
   let end = token.length;
   while (end > 0 && token.charCodeAt(end - 1) === 61) end--;
-  return isEncodedToken(token, 0, end, readToken(token, 0, end));
+  return isEncodedToken(token, 0, end);
 }

@@ -193,6 +193,44 @@ describe('content detectors: adversarial inputs of issue 13', () => {
     expect(found.every((finding) => finding.detail === 'url_password')).toBe(true);
   });
 
+  it('secret: 2 MB of URLs whose query parameter names are long runs of `key` before a `.` (~420 ms per MB before)', () => {
+    // The credential-name expression retried the name from each `key`; now the name's last stretch of
+    // `[A-Za-z0-9_-]` is read once. `.x` is not a credential name: nothing is reported.
+    const url = fc
+      .tuple(fc.integer({ min: 100, max: 600 }), chars(BASE64.slice(0, 62), 32))
+      .map(([keys, token]) => `https://a.example.com/?${'key'.repeat(keys)}.x=${token} `);
+    expect(secret.find(fill(2 * MB, pieces(url, 512)))).toEqual([]);
+    // The same token after a credential name (`..._key=`) is reported.
+    const named = pieces(
+      chars(BASE64.slice(0, 62), 32).map((token) => `https://a.example.com/?${'x.'.repeat(300)}api_key=${token} `),
+      512,
+    );
+    const text = fill(MB, named);
+    const found = secret.find(text);
+    checkShape(found, text);
+    expect(found.length).toBeGreaterThan(MB / 800);
+    expect(found.every((finding) => finding.detail === 'high_entropy')).toBe(true);
+  });
+
+  it('payment_card: 1 MB of 15-digit runs and Luhn-valid cards in groups of 4 (one pass, no string per candidate)', () => {
+    const card = compileDetectors({ detect: ['payment_card'] });
+    const cards = [
+      ['4111 1111 1111 1111', 'visa'],
+      ['4111-1111-1111-1111', 'visa'],
+      ['5555555555554444', 'mastercard'],
+    ] as const;
+    const piece = (index: number) => `n ${cards[index % 3]![0]} x 123456789012345 `;
+    const text = fill(MB, piece);
+    const expected: Finding[] = [];
+    for (let index = 0, offset = 0; offset < text.length; offset += piece(index).length, index++) {
+      const [number, network] = cards[index % 3]!;
+      if (offset + 2 + number.length <= text.length) {
+        expected.push({ kind: 'payment_card', start: offset + 2, end: offset + 2 + number.length, detail: network });
+      }
+    }
+    expect(card.find(text)).toEqual(expected);
+  });
+
   it('phone: 1 MB of keyword-plus-digits text validates every candidate (was 4–4.6 s per MB)', () => {
     const phone = compileDetectors({ detect: ['phone'] });
     // 62,000 distinct numbers (more than 1 MB / 17 characters), so no verdict comes from a cache.

@@ -2,7 +2,7 @@
 import { isDigitCode } from './chars';
 import { entropyThreshold, hasMixedClasses, isEncodedToken, readsAsWords, readToken } from './entropy';
 import type { KindDetector } from './internal-types';
-import { forEachTokenRun } from './token-runs';
+import { charClass, findRun, isMemberCode, paddedEnd, TOKEN_CHARS } from './token-runs';
 import type { Finding } from './types';
 
 /** A key family with a recognisable shape. */
@@ -10,6 +10,11 @@ interface KeyShape {
   readonly detail: string;
   /** Substrings one of which must occur in the text for the pattern to run (a cheap prefilter). */
   readonly prefixes: readonly string[];
+  /**
+   * A character every match contains, looked for before the prefixes: one search for a character the
+   * text lacks (`-`, `_`, `:` in most prose and base64) spares the prefix searches of several families.
+   */
+  readonly requires?: '-' | '_' | ':';
   /**
    * Starts with its literal prefix (fast to search); the left boundary is checked in code. Every
    * repetition is bounded, so one attempt costs at most a few hundred steps: linear in the text.
@@ -40,6 +45,7 @@ const KEY_SHAPES: readonly KeyShape[] = [
   {
     detail: 'anthropic',
     prefixes: ['sk-ant-'],
+    requires: '-',
     pattern: /sk-ant-(?:api|admin|oat|sid)\d{2}-[A-Za-z0-9_-]{32,240}(?![A-Za-z0-9_-])/g,
     glueBefore: WORD_OR_DASH,
   },
@@ -47,6 +53,7 @@ const KEY_SHAPES: readonly KeyShape[] = [
     // Project, service-account and admin keys; legacy `sk-` and 32+ alphanumerics of mixed case and digits.
     detail: 'openai',
     prefixes: ['sk-'],
+    requires: '-',
     pattern: /sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{32,240}|(?!ant-)[A-Za-z0-9]{32,240})(?![A-Za-z0-9_-])/g,
     glueBefore: WORD_OR_DASH,
     accept: (value) => /^sk-(?:proj|svcacct|admin)-/.test(value) || hasMixedClasses(value.slice(3)),
@@ -62,18 +69,21 @@ const KEY_SHAPES: readonly KeyShape[] = [
     // Personal, OAuth, user-to-server, server-to-server and refresh tokens; fine-grained PATs.
     detail: 'github',
     prefixes: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
+    requires: '_',
     pattern: /(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{36,244})(?![A-Za-z0-9_])/g,
     glueBefore: WORD_OR_DASH,
   },
   {
     detail: 'stripe',
     prefixes: ['_live_', '_test_'],
+    requires: '_',
     pattern: /[sr]k_(?:live|test)_[A-Za-z0-9]{20,247}(?![A-Za-z0-9_])/g,
     glueBefore: WORD_OR_DASH,
   },
   {
     detail: 'slack',
     prefixes: ['xox'],
+    requires: '-',
     pattern: /xox[abposre]-(?=[A-Za-z0-9-]*\d)[A-Za-z0-9-]{20,250}(?![A-Za-z0-9_-])/g,
     glueBefore: WORD_OR_DASH,
   },
@@ -87,6 +97,7 @@ const KEY_SHAPES: readonly KeyShape[] = [
     // A PEM private key: the whole block when its END line follows within 8 kB, else the BEGIN line.
     detail: 'private_key',
     prefixes: ['PRIVATE KEY-----'],
+    requires: '-',
     scanner: scanPrivateKeys,
     glueBefore: NONE,
   },
@@ -94,6 +105,7 @@ const KEY_SHAPES: readonly KeyShape[] = [
     // The password of `scheme://user:password@host`, unless it is a placeholder.
     detail: 'url_password',
     prefixes: ['://'],
+    requires: ':',
     pattern: /:\/\/[^\s/?#@:]{1,64}:([^\s/?#@]{1,128})@/dg,
     glueBefore: NONE,
     precededBy: /(?:^|[^A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,20}$/,
@@ -122,8 +134,6 @@ const PUBLIC_ID =
 const HASH_LABEL = /(?:sha-?\d{1,3}|md5|hash|digest|checksum|fingerprint|integrity|etag)["']?\s*[:=]?\s*["']?$/i;
 /** The label words of HASH_LABEL other than `sha-?\d{1,3}`, in lower case. */
 const HASH_WORDS = ['md5', 'hash', 'digest', 'checksum', 'fingerprint', 'integrity', 'etag'];
-/** Query parameters whose value is a credential. */
-const CREDENTIAL_PARAMETER = /(?:key|token|secret|pass|pwd|sig|signature|auth|credential|session)[A-Za-z0-9_-]*$/i;
 /** Characters that end a URL when walking back from a token. */
 const URL_STOP = /[\s"'<>()[\]{}`,]/;
 const URL_LOOKBEHIND = 2048;
@@ -137,32 +147,53 @@ export function secretDetector(): KindDetector {
  * One pass per key family (each a bounded expression or a hand-written scanner, run only when its
  * prefix occurs), then one pass over the token runs. Findings of a family never overlap an earlier
  * family's; overlaps are found by binary search and a forward cursor, so the scan stays linear however
- * many findings there are.
+ * many findings there are. A token run is read once for the generic test ({@link isRandomRun}); the
+ * context around it (URL, hash label, AWS line) is read only for a token that passes it, and in place.
  */
 function scan(text: string, out: Finding[]): void {
   // Findings so far, sorted by start (each family's findings come in order and never overlap).
   let found: Finding[] = [];
+  const present = { '-': -1, _: -1, ':': -1 };
   for (const shape of KEY_SHAPES) {
+    if (shape.requires !== undefined) {
+      if (present[shape.requires] === -1) present[shape.requires] = text.includes(shape.requires) ? 1 : 0;
+      if (present[shape.requires] === 0) continue;
+    }
     if (!shape.prefixes.some((prefix) => text.includes(prefix))) continue;
     const added = scanShape(text, shape, found);
     if (added.length > 0) found = mergeByStart(found, added);
   }
-  const awsContext = AWS_SECRET_CONTEXT.test(text);
+  // Whether the text names AWS or a secret anywhere: asked at the first 40-character token only.
+  let awsContext = -1;
   const urls = new UrlContext(text);
   let cursor = 0;
-  forEachTokenRun(text, MIN_TOKEN, (start, end) => {
-    if (end - start > MAX_TOKEN) return;
+  // Family findings already appended to `out`: they are appended in order with the token findings, so
+  // the overlap resolution finds one detector's findings sorted and takes its linear path.
+  let flushed = 0;
+  for (let run = findRun(text, TOKEN_CHARS, MIN_TOKEN, 0); run !== undefined; ) {
+    const start = run.start;
+    const runEnd = run.end;
+    run = findRun(text, TOKEN_CHARS, MIN_TOKEN, runEnd + 1);
+    const end = paddedEnd(text, runEnd);
+    if (end - start > MAX_TOKEN) continue;
     while (cursor < found.length && found[cursor]!.end <= start) cursor++;
     // Token runs come in order: the only family findings that can overlap start at `cursor`.
     const next = found[cursor];
-    if (next && next.start < end) return;
-    if (awsContext && isAwsSecretKey(text, start, end)) {
-      out.push({ kind: 'secret', start, end, detail: 'aws_secret_key' });
-    } else if (isRandomRun(text, start, end) && isCredentialContext(text, start, urls)) {
-      out.push({ kind: 'secret', start, end, detail: 'high_entropy' });
+    if (next && next.start < end) continue;
+    let detail: string | undefined;
+    if (end - start === AWS_SECRET_LENGTH) {
+      if (awsContext === -1) awsContext = AWS_SECRET_CONTEXT.test(text) ? 1 : 0;
+      if (awsContext === 1 && isAwsSecretKey(text, start, end)) detail = 'aws_secret_key';
     }
-  });
-  for (const finding of found) out.push(finding);
+    if (detail === undefined && isRandomRun(text, start, end) && isCredentialContext(text, start, urls)) {
+      detail = 'high_entropy';
+    }
+    if (detail === undefined) continue;
+    // The family findings before this token (those from `cursor` on start after it).
+    while (flushed < cursor) out.push(found[flushed++]!);
+    out.push({ kind: 'secret', start, end, detail });
+  }
+  while (flushed < found.length) out.push(found[flushed++]!);
 }
 
 function scanShape(text: string, shape: KeyShape, found: readonly Finding[]): Finding[] {
@@ -305,7 +336,7 @@ export function isRandomRun(text: string, start: number, end: number): boolean {
   if (token.dashOrUnderscore && isPublicId(text, start)) return false;
   if (token.longestPart < MIN_RANDOM_PART || readsAsWords(token)) return false;
   if (token.entropy < entropyThreshold(length)) return false;
-  return !isEncodedToken(text, start, bodyEnd, token);
+  return !isEncodedToken(text, start, bodyEnd);
 }
 
 /** {@link PUBLIC_ID} at `start` (sticky: it cannot run past the token, as `-` and `_` end its match). */
@@ -317,18 +348,53 @@ function isPublicId(text: string, start: number): boolean {
 /**
  * Tokens inside a URL (path segments, ids, signed-URL parts) are not reported, except the value of a
  * query parameter named like a credential (`?api_key=`, `&token=`); nor are percent-encoded fragments
- * (`%2B...`), data-URI payloads and labelled hashes (`pin-sha256="..."`).
+ * (`%2B...`), data-URI payloads and labelled hashes (`pin-sha256="..."`). Read in place: the URL scheme,
+ * `www.` and the parameter separators are found by {@link UrlContext} as it walks the text, so a token
+ * costs no slice of the (up to 2,048-character) URL before it.
  */
 function isCredentialContext(text: string, start: number, urls: UrlContext): boolean {
-  if (text[start - 1] === '%' || text.endsWith('base64,', start)) return false;
+  const before = text.charCodeAt(start - 1);
+  if (before === 37 || (before === 44 && text.endsWith('base64,', start))) return false; // `%`, `,`
   if (endsWithHashLabel(text, start)) return false;
   const wordStart = Math.max(urls.wordStart(start), start - URL_LOOKBEHIND);
-  const prefix = text.slice(wordStart, start);
-  if (!prefix.includes('://') && !prefix.startsWith('www.')) return true;
-  if (text[start - 1] !== '=') return false;
-  const parameterStart = Math.max(prefix.lastIndexOf('?'), prefix.lastIndexOf('&'), prefix.lastIndexOf(';'));
-  return parameterStart !== -1 && CREDENTIAL_PARAMETER.test(prefix.slice(parameterStart + 1, -1));
+  if (urls.lastScheme < wordStart && !(start - wordStart >= 4 && text.startsWith('www.', wordStart))) return true;
+  if (before !== 61) return false; // `=`
+  const parameterStart = urls.lastParameter;
+  if (parameterStart < wordStart) return false;
+  return isCredentialParameter(text, parameterStart + 1, start - 1);
 }
+
+/**
+ * `true` when the query parameter name `text[from, to)` names a credential: it matches
+ * `/(?:key|token|secret|pass|pwd|sig|signature|auth|credential|session)[A-Za-z0-9_-]*$/i`. Read in
+ * linear time: such a word followed by `[A-Za-z0-9_-]` to the end can only sit in the name's last
+ * stretch of those characters (the words are made of them), so the words are looked for there (the
+ * expression on a long name with many `key` and another character after them retried the rest of the
+ * name from each one).
+ */
+function isCredentialParameter(text: string, from: number, to: number): boolean {
+  let tail = to;
+  while (tail > from && isMemberCode(PARAMETER_CHARS, text.charCodeAt(tail - 1))) tail--;
+  // A credential word anywhere in the tail, in any case (`signature` starts with `sig`).
+  for (let index = tail; index < to; index++) {
+    const words = CREDENTIAL_WORDS_BY_START[text.charCodeAt(index) | 0x20];
+    if (words === undefined) continue;
+    for (const word of words) {
+      if (index + word.length <= to && endsWithLowerCase(text, index + word.length, word)) return true;
+    }
+  }
+  return false;
+}
+
+const PARAMETER_CHARS = charClass('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-');
+/** The credential words of a query parameter name by the code of their first character. */
+const CREDENTIAL_WORDS_BY_START: ReadonlyArray<readonly string[] | undefined> = (() => {
+  const table: string[][] = [];
+  for (const word of ['key', 'token', 'secret', 'pass', 'pwd', 'sig', 'auth', 'credential', 'session']) {
+    (table[word.charCodeAt(0)] ??= []).push(word);
+  }
+  return table;
+})();
 
 /**
  * {@link HASH_LABEL} tested on the 24 characters before `start`, read backwards without a slice or an
@@ -348,9 +414,16 @@ export function endsWithHashLabel(text: string, start: number): boolean {
   }
   if (index > windowStart && isQuoteCode(text.charCodeAt(index - 1))) index--;
   if (index < 0) return HASH_LABEL.test(text.slice(windowStart, start));
-  for (const word of HASH_WORDS) {
-    if (index - word.length >= windowStart && endsWithLowerCase(text, index, word)) return true;
+  if (index <= windowStart) return false;
+  // Only the label words ending in the character before `index` can end there.
+  const last = text.charCodeAt(index - 1);
+  const words = last < 128 ? HASH_WORDS_BY_END[last | 0x20] : undefined;
+  if (words !== undefined) {
+    for (const word of words) {
+      if (index - word.length >= windowStart && endsWithLowerCase(text, index, word)) return true;
+    }
   }
+  if (!isDigitCode(last)) return false;
   // sha-?\d{1,3}
   let digitsStart = index;
   while (digitsStart > windowStart && index - digitsStart < 4 && isDigitCode(text.charCodeAt(digitsStart - 1))) {
@@ -363,6 +436,13 @@ export function endsWithHashLabel(text: string, start: number): boolean {
 }
 
 const isQuoteCode = (code: number): boolean => code === 34 || code === 39;
+
+/** The words of {@link HASH_WORDS} by the code of their last character (`md5` under `5`). */
+const HASH_WORDS_BY_END: ReadonlyArray<readonly string[] | undefined> = (() => {
+  const table: string[][] = [];
+  for (const word of HASH_WORDS) (table[word.charCodeAt(word.length - 1)] ??= []).push(word);
+  return table;
+})();
 
 /** The index before the spaces that end at `index` (not before `stop`); -1 at a non-ASCII character. */
 function skipSpacesBack(text: string, index: number, stop: number): number {
@@ -388,26 +468,44 @@ function endsWithLowerCase(text: string, end: number, word: string): boolean {
 }
 
 /**
- * Where the word (a stretch without a URL-ending character) that contains a position starts. Asked
- * for positions in increasing order, it reads each character once.
+ * Where the word (a stretch without a URL-ending character) that contains a position starts, and where
+ * the last `://` and the last parameter separator (`?`, `&`, `;`) before it start. Asked for positions
+ * in increasing order, it reads each character once.
  */
 class UrlContext {
   private scanned = 0;
   private lastStop = 0;
+  /** Where the last `://` wholly before the position asked starts (-1: none). */
+  lastScheme = -1;
+  /** Where the last `?`, `&` or `;` before the position asked is (-1: none). */
+  lastParameter = -1;
   constructor(private readonly text: string) {}
   wordStart(position: number): number {
-    for (; this.scanned < position; this.scanned++) {
-      const code = this.text.charCodeAt(this.scanned);
-      const stop = code < 128 ? URL_STOP_ASCII[code] === 1 : URL_STOP.test(this.text[this.scanned]!);
-      if (stop) this.lastStop = this.scanned + 1;
+    const text = this.text;
+    let index = this.scanned;
+    for (; index < position; index++) {
+      const code = text.charCodeAt(index);
+      const kind = code < 128 ? URL_STOP_ASCII[code]! : URL_STOP.test(text[index]!) ? 1 : 0;
+      if (kind === 0) continue;
+      if (kind === 1) this.lastStop = index + 1;
+      else if (kind === 2) this.lastParameter = index;
+      else if (index >= 2 && text.charCodeAt(index - 1) === 47 && text.charCodeAt(index - 2) === 58) {
+        this.lastScheme = index - 2;
+      }
     }
+    this.scanned = index;
     return this.lastStop;
   }
 }
 
+/** 1: ends a URL word; 2: separates query parameters; 3: `/`, which may end a `://`. */
 const URL_STOP_ASCII = (() => {
   const table = new Uint8Array(128);
   for (let code = 0; code < 128; code++) table[code] = URL_STOP.test(String.fromCharCode(code)) ? 1 : 0;
+  table[63] = 2; // ?
+  table[38] = 2; // &
+  table[59] = 2; // ;
+  table[47] = 3; // /
   return table;
 })();
 

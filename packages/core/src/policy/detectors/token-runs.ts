@@ -11,12 +11,51 @@ export function charClass(chars: string): CharClass {
   return table;
 }
 
-/** Base64, base64url and alphanumeric tokens. */
-const TOKEN_CHARS = charClass('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-');
+/** `true` when the character `code` is in `chars`. */
+export function isMemberCode(chars: CharClass, code: number): boolean {
+  return code < 128 && chars[code] === 1;
+}
 
 function isMember(chars: CharClass, text: string, index: number): boolean {
-  const code = text.charCodeAt(index);
-  return code < 128 && chars[code] === 1;
+  return isMemberCode(chars, text.charCodeAt(index));
+}
+
+/** A run found by {@link findRun}: `[start, end)`. */
+export interface Run {
+  start: number;
+  end: number;
+}
+
+const found: Run = { start: 0, end: 0 };
+
+/**
+ * The first maximal run of characters of `chars` at least `minLength` long that starts at or after
+ * `from`, where `from` is 0 or just after a character not in `chars` (one shared object, overwritten by
+ * the next call), or `undefined`. A loop over the runs calls it again from `end + 1`: a scanner written
+ * as a plain loop, with no callback, stays one piece of optimised code from one call to the next.
+ */
+export function findRun(text: string, chars: CharClass, minLength: number, from: number): Run | undefined {
+  const length = text.length;
+  let index = from;
+  while (index + minLength <= length) {
+    const probe = index + minLength - 1;
+    // No run of `minLength` can start in [index, probe] without covering `probe`.
+    if (!isMember(chars, text, probe)) {
+      index = probe + 1;
+      continue;
+    }
+    let start = probe;
+    while (start > index && isMember(chars, text, start - 1)) start--;
+    let end = probe + 1;
+    while (end < length && isMember(chars, text, end)) end++;
+    if (end - start >= minLength) {
+      found.start = start;
+      found.end = end;
+      return found;
+    }
+    index = end + 1;
+  }
+  return undefined;
 }
 
 /**
@@ -29,22 +68,21 @@ export function forEachRun(
   minLength: number,
   visit: (start: number, end: number) => void,
 ): void {
-  const length = text.length;
-  let index = 0;
-  while (index + minLength <= length) {
-    const probe = index + minLength - 1;
-    // No run of `minLength` can start in [index, probe] without covering `probe`.
-    if (!isMember(chars, text, probe)) {
-      index = probe + 1;
-      continue;
-    }
-    let start = probe;
-    while (start > index && isMember(chars, text, start - 1)) start--;
-    let end = probe + 1;
-    while (end < length && isMember(chars, text, end)) end++;
-    if (end - start >= minLength) visit(start, end);
-    index = end + 1;
+  for (let run = findRun(text, chars, minLength, 0); run !== undefined; ) {
+    const { start, end } = run;
+    visit(start, end);
+    run = findRun(text, chars, minLength, end + 1);
   }
+}
+
+/** Base64, base64url and alphanumeric tokens: the characters of {@link forEachTokenRun}. */
+export const TOKEN_CHARS = charClass('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-');
+
+/** The end of a token run ending at `end` with up to two `=` of base64 padding after it. */
+export function paddedEnd(text: string, end: number): number {
+  let padded = end;
+  while (padded < text.length && padded - end < 2 && text.charCodeAt(padded) === 61) padded++;
+  return padded;
 }
 
 /**
@@ -52,9 +90,5 @@ export function forEachRun(
  * order; `end` includes up to two `=` of base64 padding right after the run.
  */
 export function forEachTokenRun(text: string, minLength: number, visit: (start: number, end: number) => void): void {
-  forEachRun(text, TOKEN_CHARS, minLength, (start, end) => {
-    let padded = end;
-    while (padded < text.length && padded - end < 2 && text.charCodeAt(padded) === 61) padded++;
-    visit(start, padded);
-  });
+  forEachRun(text, TOKEN_CHARS, minLength, (start, end) => visit(start, paddedEnd(text, end)));
 }
