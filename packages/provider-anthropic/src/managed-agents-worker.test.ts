@@ -43,8 +43,9 @@ const currentTime: BetaRunnableTool<Record<string, never>> = {
 let logged: Array<{ level: string; message: string; fields: Record<string, unknown> }> = [];
 const log =
   (level: string) =>
-  (message: string, fields: Record<string, unknown> = {}) =>
-    logged.push({ level, message, fields });
+  (message: string, ...rest: unknown[]): void => {
+    logged.push({ level, message, fields: (rest[0] ?? {}) as Record<string, unknown> });
+  };
 const logger = { error: log('error'), warn: log('warn'), info: () => {}, debug: () => {} };
 
 /** Serves a work item claimed elsewhere with the SDK's worker, as `managed-agents-worker-dispatch.ts` does. */
