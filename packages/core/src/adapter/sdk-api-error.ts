@@ -19,8 +19,8 @@ const derivedPrototypes = new WeakMap<object, WeakMap<object, object>>();
  * `RateLimitError` for a 429). It stays the GenOps error: the same message, name, stack and fields
  * (`status`, `reasonCode`, `spanContext`, budget fields...), `constructor` is the GenOps class and
  * `instanceof BudgetExceededError` holds (the `Symbol.for` marker). Its `headers` also answer
- * `headers.get(name)`, as the SDK's `Headers` do. Anything else, or a client without an `APIError`
- * (a bundler's stand-in), is returned as it is.
+ * `headers.get(name)`, as the SDK's `Headers` do. Anything else, or a client without a static `APIError`
+ * (not a Stainless client), is returned as it is.
  */
 export function asSdkApiError(error: unknown, client: unknown): unknown {
   if (!GovernanceError.isInstance(error)) return error;
