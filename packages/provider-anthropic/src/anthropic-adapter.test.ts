@@ -266,6 +266,10 @@ describe('denials stop the request before it reaches the provider', () => {
       .messages.create({ model: 'claude-opus-4-8', messages, max_tokens: 1000 })
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(BudgetExceededError);
+    // What the SDK itself makes of an HTTP 402 (egress answers so): final to its helper loops' `isFatal4xx`.
+    expect(error).toBeInstanceOf(Anthropic.PaymentRequiredError);
+    expect((error as BudgetExceededError).status).toBe(402);
+    expect((error as BudgetExceededError).budget).toBe('tiny');
     expect(harness.server.requests).toHaveLength(0);
     const span = onlySpan();
     expect(span.attributes).toMatchObject({
@@ -280,13 +284,14 @@ describe('denials stop the request before it reaches the provider', () => {
     await expect(
       client().messages.create({ model: 'claude-opus-4-8', messages, max_tokens: 10 }),
     ).rejects.toBeInstanceOf(PolicyViolationError);
-    // The SDK's MessageStream wraps any error that is not its own in an AnthropicError, with the
-    // original as `cause`.
+    // The SDK's MessageStream passes its own errors through (it wraps any other in an AnthropicError):
+    // the denial is the SDK's 403 error, as with egress, and still the GenOps error.
     const streamError = await client()
       .messages.stream({ model: 'claude-opus-4-8', messages, max_tokens: 10 })
       .finalMessage()
       .catch((caught: unknown) => caught);
-    expect((streamError as Error).cause).toBeInstanceOf(PolicyViolationError);
+    expect(streamError).toBeInstanceOf(PolicyViolationError);
+    expect(streamError).toBeInstanceOf(Anthropic.PermissionDeniedError);
     expect(harness.server.requests).toHaveLength(0);
     expectGenOpsCompliant(spans());
   });

@@ -25,6 +25,7 @@ beforeAll(async () => {
 afterAll(() => fake.close());
 beforeEach(() => {
   fake.reset();
+  logged = [];
   workdir = mkdtempSync(join(tmpdir(), 'genops-worker-'));
 });
 afterEach(() => rmSync(workdir, { recursive: true, force: true }));
@@ -38,6 +39,15 @@ const currentTime: BetaRunnableTool<Record<string, never>> = {
   run: async () => new Date().toISOString(),
 };
 
+/** What the SDK logged at `warn` and above while serving (its runner says when it retries a post). */
+let logged: Array<{ level: string; message: string; fields: Record<string, unknown> }> = [];
+const log =
+  (level: string) =>
+  (message: string, ...rest: unknown[]): void => {
+    logged.push({ level, message, fields: (rest[0] ?? {}) as Record<string, unknown> });
+  };
+const logger = { error: log('error'), warn: log('warn'), info: () => {}, debug: () => {} };
+
 /** Serves a work item claimed elsewhere with the SDK's worker, as `managed-agents-worker-dispatch.ts` does. */
 async function serveClaimedItem(): Promise<void> {
   const item = fake.claimedWorkItem('What is the current time?', [
@@ -49,7 +59,8 @@ async function serveClaimedItem(): Promise<void> {
     baseURL: fake.url,
     maxRetries: 0,
     openTelemetry: false,
-    logLevel: 'off',
+    logLevel: 'warn',
+    logger,
   });
   await client.beta.environments.work
     .worker({ workdir, tools: (ctx) => [...betaAgentToolset20260401(ctx), currentTime] })
@@ -93,11 +104,23 @@ describe('a self-hosted worker', () => {
       ]);
     });
 
-  it('under a budget that cannot hold a turn, no tool result reaches the server', async () => {
-    harness.init({ budgets: [{ name: 'tiny', limit: 0.000001, window: 'day', action: 'block' }] });
-    // The worker retries the refused post within its lease, gives up, and stops with the item.
-    await serveClaimedItem();
-    expect(toolResults()).toEqual([]);
-    expect(governedSpans().filter((span) => span.attributes['genops.accounting.actual'] !== undefined)).toEqual([]);
-  }, 30_000);
+  for (const path of ['adapter', 'egress alone'] as const)
+    it(`under a budget that cannot hold a turn, a refused tool result is posted once, not retried (${path})`, async () => {
+      const budgets = [{ name: 'tiny', limit: 0.000001, window: 'day' as const, action: 'block' as const }];
+      harness.init(
+        path === 'adapter' ? { budgets } : { budgets, autoInstrument: false, egress: { hosts: [fake.url] } },
+      );
+      await serveClaimedItem();
+      expect(toolResults()).toEqual([]);
+      // The runner's `isFatal4xx` saw the SDK's own 402 error: it gave up on the first attempt instead of
+      // retrying the denial for its whole retry window (each retry one more BLOCKED decision).
+      expect(logged.filter((entry) => entry.message === 'tool result send failed; retrying')).toEqual([]);
+      const failures = logged.filter((entry) => entry.message === 'failed to send tool result');
+      expect(failures).toHaveLength(1);
+      expect(failures[0]!.fields.attempts).toBe(1);
+      const blocked = governedSpans().filter((span) => span.attributes['genops.policy.result'] === 'BLOCKED');
+      expect(blocked).toHaveLength(1);
+      expect(blocked[0]!.attributes['genops.policy.reason_code']).toBe('BUDGET_EXCEEDED');
+      expect(governedSpans().filter((span) => span.attributes['genops.accounting.actual'] !== undefined)).toEqual([]);
+    }, 30_000);
 });

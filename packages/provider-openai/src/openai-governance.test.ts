@@ -1,4 +1,4 @@
-import { BudgetExceededError, PolicyViolationError, RateLimitedError } from '@genops/core';
+import { BudgetExceededError, GenOpsError, PolicyViolationError, RateLimitedError } from '@genops/core';
 import { expectGenOpsCompliant, startFakeOpenAI } from '@genops/testing';
 import { createAdapterHarness } from '@genops/testing/adapter-harness';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
@@ -81,6 +81,10 @@ describe('content redaction', () => {
       .chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: PII }], max_tokens: 50 })
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PolicyViolationError);
+    // The SDK's own error for a 403, as when egress answers the denial: final to the SDK's helper loops.
+    expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect((error as PolicyViolationError).status).toBe(403);
+    expect((error as PolicyViolationError).rule).toBe('no-cards');
     expect((error as Error).message).toContain('1 payment_card');
     expect((error as Error).message).not.toContain('4111');
     expect(harness.server.requests).toHaveLength(0);
@@ -129,6 +133,43 @@ describe('budget downgrade', () => {
     ).rejects.toBeInstanceOf(BudgetExceededError);
     expect(harness.server.requests).toHaveLength(0);
   });
+
+  it("the refusal is also the SDK's own APIError with status 402, and still every bit the GenOps error", async () => {
+    init({ budgets: [{ name: 'tiny', limit: 0.0001, window: 'day' }] });
+    const error = (await client()
+      .chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 100 })
+      .catch((caught: unknown) => caught)) as BudgetExceededError;
+    // What the SDK makes of an HTTP 402 (egress answers the denial so): its helpers' status checks stop on it.
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect(error).not.toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect(error.status).toBe(402);
+    expect(error).toBeInstanceOf(BudgetExceededError);
+    expect(error).toBeInstanceOf(GenOpsError);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(RateLimitedError);
+    expect(BudgetExceededError.isInstance(error)).toBe(true);
+    expect(error.constructor).toBe(BudgetExceededError);
+    expect(error.name).toBe('BudgetExceededError');
+    expect(error.message).toMatch(/^Budget "tiny" \(tiny\|\|\d{4}-\d{2}-\d{2}\) would be exceeded: /);
+    expect(error.stack).toContain(error.message);
+    expect(String(error)).toBe(`BudgetExceededError: ${error.message}`);
+    expect(error).toMatchObject({
+      result: 'BLOCKED',
+      reasonCode: 'BUDGET_EXCEEDED',
+      isRetryable: false,
+      budget: 'tiny',
+      limit: 0.0001,
+      used: 0,
+      unit: 'USD',
+    });
+    expect(error.requested).toBeGreaterThan(0.0001);
+    expect({ ...error.headers }).toEqual({});
+    expect((error.headers as unknown as Headers).get('retry-after')).toBeNull();
+    const span = lastSpan();
+    expect(error.spanContext).toEqual({ traceId: span.spanContext().traceId, spanId: span.spanContext().spanId });
+    expect(span.attributes['genops.policy.result']).toBe('BLOCKED');
+    expect(span.attributes['error.type']).toBe('BudgetExceededError');
+  });
 });
 
 describe('rate limits', () => {
@@ -142,7 +183,14 @@ describe('rate limits', () => {
       });
     await ask();
     await ask();
-    await expect(ask()).rejects.toBeInstanceOf(RateLimitedError);
+    const error = (await ask().catch((caught: unknown) => caught)) as RateLimitedError;
+    expect(error).toBeInstanceOf(RateLimitedError);
+    // The SDK's own 429 error, its retry-after where a retry layer reads it (a record, and `get()`).
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(error.status).toBe(429);
+    const retryAfter = error.headers['retry-after'];
+    expect(Number(retryAfter)).toBeGreaterThan(0);
+    expect((error.headers as unknown as Headers).get('Retry-After')).toBe(retryAfter);
     expect(harness.server.requests).toHaveLength(2);
     expect(lastSpan().attributes['genops.policy.result']).toBe('RATE_LIMITED');
     expectGenOpsCompliant(harness.telemetry.spans() as ReadableSpan[]);

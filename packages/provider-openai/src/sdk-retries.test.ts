@@ -26,12 +26,14 @@ describe("the openai SDK's own retries (maxRetries: 5)", () => {
     await expect(client().chat.completions.create({ model: 'gpt-4o', messages, stream: true })).rejects.toBeInstanceOf(
       PolicyViolationError,
     );
-    // The `.stream()` helper wraps any error it did not raise in an OpenAIError, the denial as its cause.
+    // The `.stream()` helper passes the SDK's own errors through (it wraps any other in an OpenAIError):
+    // the denial is the SDK's 403 error, as with egress, and still the GenOps error.
     const helperError = await client()
       .chat.completions.stream({ model: 'gpt-4o', messages })
       .finalChatCompletion()
       .catch((caught: unknown) => caught);
-    expect((helperError as Error).cause).toBeInstanceOf(PolicyViolationError);
+    expect(helperError).toBeInstanceOf(PolicyViolationError);
+    expect(helperError).toBeInstanceOf(OpenAI.PermissionDeniedError);
     await expect(client().responses.create({ model: 'gpt-4o', input: 'Hello' })).rejects.toBeInstanceOf(
       PolicyViolationError,
     );

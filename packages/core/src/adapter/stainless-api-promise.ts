@@ -4,6 +4,7 @@ import { governIterator, type StreamObserver } from '../stream';
 import type { GovernedRequest, RequestEdits } from '../types';
 import { beginGovernedCall, type GovernedSend, sendGovernedCall } from './run-governed-call';
 import { safely } from './safely';
+import { asSdkApiError } from './sdk-api-error';
 
 /**
  * The `APIPromise` class of a Stainless-generated SDK (`openai`, `@anthropic-ai/sdk`, ...), of one module
@@ -86,8 +87,18 @@ export function governStainlessCall(
   };
   const launch = (described: GovernedRequest): Promise<unknown> => {
     // With the memory store and no approval wait, the call begins (and its request leaves) right now.
-    const begun = beginGovernedCall(governor, described, send);
-    return isPromise(begun) ? begun.then(opened) : opened(begun);
+    let begun: ReturnType<typeof beginGovernedCall>;
+    try {
+      begun = beginGovernedCall(governor, described, send);
+    } catch (error) {
+      // A denial rejects as the SDK's own error too, so the SDK's helper loops treat it as final.
+      throw asSdkApiError(error, client);
+    }
+    return isPromise(begun)
+      ? begun.then(opened, (error: unknown) => {
+          throw asSdkApiError(error, client);
+        })
+      : opened(begun);
   };
   let responsePromise: Promise<unknown>;
   try {
@@ -96,7 +107,7 @@ export function governStainlessCall(
       : (plan.request as Promise<GovernedRequest>).then((described) => launch((request = described)));
   } catch (error) {
     // A denial: the caller's promise rejects with the governance error, as the SDK's own errors do.
-    responsePromise = Promise.reject(error);
+    responsePromise = Promise.reject(asSdkApiError(error, client));
   }
   let parsing = false;
   const parsed = (activeCall: GovernedCall, result: any, props: unknown): unknown => {
