@@ -322,10 +322,9 @@ export class CoverageMonitor {
       const request = (
         message as { request?: { origin?: unknown; path?: unknown; method?: unknown; headers?: unknown } }
       ).request;
-      if (!request || typeof request.path !== 'string') return;
-      this.observe(String(request.method ?? 'GET'), String(request.origin ?? ''), request.path, (name) =>
-        headerOf(request.headers, name),
-      );
+      // A governed call's own request (every adapter call) costs this check and one context lookup.
+      if (!request || typeof request.path !== 'string' || !outsideUnit(request.method)) return;
+      this.observe('POST', String(request.origin ?? ''), request.path, (name) => headerOf(request.headers, name));
     } catch (error) {
       diag.debug('genops: coverage could not read a fetch request', error);
     }
@@ -334,11 +333,11 @@ export class CoverageMonitor {
   private onHttp(message: unknown): void {
     try {
       const request = (message as { request?: Record<string, any> }).request;
-      if (!request || typeof request.path !== 'string') return;
+      if (!request || typeof request.path !== 'string' || !outsideUnit(request.method)) return;
       // The Host header has the port; `request.host` is the name alone.
       const host = request.getHeader?.('host');
       const origin = `${request.protocol ?? 'http:'}//${typeof host === 'string' ? host : (request.host ?? '')}`;
-      this.observe(String(request.method ?? 'GET'), origin, request.path, (name) => {
+      this.observe('POST', origin, request.path, (name) => {
         const value = request.getHeader?.(name);
         return typeof value === 'string' ? value : undefined;
       });
@@ -347,8 +346,8 @@ export class CoverageMonitor {
     }
   }
 
+  /** A POST outside any governed unit (the callers checked {@link outsideUnit}). */
   private observe(method: string, origin: string, rawPath: string, header: (name: string) => string | undefined): void {
-    if (method !== 'POST' || activeGovernedCall()) return;
     const queryAt = rawPath.indexOf('?');
     const path = queryAt === -1 ? rawPath : rawPath.slice(0, queryAt);
     const host = hostOf(origin);
@@ -381,6 +380,11 @@ export class CoverageMonitor {
     this.warned.add(warnKey);
     printCoverageWarning(ungovernedRequestMessage(sdk, endpoint));
   }
+}
+
+/** A model request is a POST; one made inside a governed unit is that unit's own (one context lookup). */
+function outsideUnit(method: unknown): boolean {
+  return method === 'POST' && activeGovernedCall() === undefined;
 }
 
 function ungovernedRequestMessage(sdk: KnownSdk | undefined, endpoint: string): string {

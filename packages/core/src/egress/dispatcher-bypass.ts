@@ -2,26 +2,27 @@
 // `Agent`/`Pool`/`Client` used directly, the npm `undici` package's `request`. They never meet the
 // interceptor on the global dispatcher, so:
 // - `fetch(url, { dispatcher })` (the global `fetch`): GenOps.init() wraps the global `fetch` so that the
-//   dispatcher the caller passes gets the same egress interceptor (`dispatcher.compose(...)`, once per
-//   dispatcher): governed, refused or reported exactly like a request through the global dispatcher.
+//   dispatcher the caller passes gets egress in front of it too (pass-through.ts, once per dispatcher):
+//   governed, refused or reported exactly like a request through the global dispatcher.
 // - anything else, seen on undici's `undici:request:create` diagnostics channel (it fires for every
 //   undici dispatcher, Node's bundled copy and the npm package alike), before a byte is written:
 //   `deny` refuses it there (the request is errored with the typed error; undici never writes an errored
 //   request); `govern` and `warn` cannot hold it from a diagnostics channel, so it is reported loudly: one
 //   stderr line per endpoint and a span flagged `genops.egress.ungoverned`, with the usage read from the
-//   response as it passes (`undici:request:headers`, `bodyChunkReceived`, `trailers`).
-// The interceptor counts the provider requests it passes on, so a request it already handled is not
-// reported again when undici creates it.
+//   response as it passes (`undici:request:headers`, `bodyChunkReceived`, `trailers`, `error`).
+// Only `create` is subscribed all the time. undici publishes on the response channels (a message object
+// per response and per body chunk) only while they have subscribers, so they are subscribed while a
+// reported request is in flight and unsubscribed when the last one ends: requests GenOps leaves alone
+// (an adapter's own, any non-provider request) cost one `create` message.
+// Egress marks the provider requests it passes on (EgressState.passOn), so a request it already handled
+// is not reported again when undici creates it.
 import { type Channel, channel } from 'node:diagnostics_channel';
+import { diag } from '@opentelemetry/api';
 import { safely } from '../adapter/safely';
 import { denialOf, type EgressState, type EgressTarget, endpointKey, warnUngoverned } from './egress-state';
+import { type ComposableDispatcher, isComposable } from './pass-through';
 import { ResponseObserver } from './response-observer';
 import { ProviderHttpError, type UnitSink } from './wire-handler';
-
-/** A dispatcher `compose` can extend (undici ≥ 6.? and 7). */
-interface Composable {
-  compose(...interceptors: unknown[]): unknown;
-}
 
 /** The undici Request object the request channels publish (the fields read here). */
 interface UndiciRequest {
@@ -57,14 +58,18 @@ function bypassNote(state: EgressState, target: EgressTarget): string {
  */
 export function watchDispatcherBypass(state: EgressState): () => void {
   const observed = new WeakMap<object, Observed>();
+  /** Reported requests not ended yet: the response channels are subscribed while there is one. */
+  let inFlight = 0;
 
   const onCreate = (message: unknown) => {
     const request = (message as { request?: UndiciRequest }).request;
     if (!request || typeof request.path !== 'string' || request.origin === undefined) return;
     const origin = typeof request.origin === 'string' ? request.origin : request.origin.origin;
+    // Not a provider host: one cached lookup.
+    if (!state.host(origin)) return;
     const method = String(request.method ?? 'GET');
-    // Went through the interceptor (global dispatcher, or a fetch dispatcher GenOps composed).
-    if (!state.host(origin) || state.passed.take(origin, method, request.path)) return;
+    // Went through the interceptor (global dispatcher, or a fetch dispatcher GenOps wrapped).
+    if (state.takePassed(origin, method, request.path)) return;
     const target = state.target(origin, method, request.path);
     if (target === undefined) return;
     const governor = state.governor();
@@ -80,6 +85,16 @@ export function watchDispatcherBypass(state: EgressState): () => void {
       maxLineBytes: 1024 * 1024,
     });
     observed.set(request, { sink: warnUngoverned(state, governor, target), observer, status: 0, first: true });
+    if (inFlight++ === 0) subscribe(responses);
+  };
+
+  /** The request's entry, taken out when it ends (the response channels go when the last one has). */
+  const ended = (request: object): Observed | undefined => {
+    const entry = observed.get(request);
+    if (!entry) return undefined;
+    observed.delete(request);
+    if (--inFlight === 0) unsubscribe(responses);
+    return entry;
   };
 
   const onHeaders = (message: unknown) => {
@@ -106,9 +121,8 @@ export function watchDispatcherBypass(state: EgressState): () => void {
 
   const onTrailers = (message: unknown) => {
     const request = (message as { request?: object }).request;
-    const entry = request ? observed.get(request) : undefined;
-    if (!entry || !request) return;
-    observed.delete(request);
+    const entry = request ? ended(request) : undefined;
+    if (!entry) return;
     if (entry.status < 200 || entry.status >= 300) {
       entry.sink.fail(new ProviderHttpError(entry.status));
       return;
@@ -120,25 +134,44 @@ export function watchDispatcherBypass(state: EgressState): () => void {
 
   const onError = (message: unknown) => {
     const { request, error } = message as { request?: object; error?: unknown };
-    const entry = request ? observed.get(request) : undefined;
-    if (!entry || !request) return;
-    observed.delete(request);
+    const entry = request ? ended(request) : undefined;
+    if (!entry) return;
     entry.sink.fail(error ?? new Error('the request failed'), entry.observer.partial());
   };
 
-  const subscriptions: [Channel, (message: unknown) => void][] = [
-    [channel('undici:request:create'), (message) => safely(() => onCreate(message), 'egress dispatcher bypass')],
-    [channel('undici:request:headers'), (message) => safely(() => onHeaders(message), 'egress dispatcher bypass')],
-    [
-      channel('undici:request:bodyChunkReceived'),
-      (message) => safely(() => onChunk(message), 'egress dispatcher bypass'),
-    ],
-    [channel('undici:request:trailers'), (message) => safely(() => onTrailers(message), 'egress dispatcher bypass')],
-    [channel('undici:request:error'), (message) => safely(() => onError(message), 'egress dispatcher bypass')],
+  const creates: Subscriptions = [[channel('undici:request:create'), guarded(onCreate)]];
+  const responses: Subscriptions = [
+    [channel('undici:request:headers'), guarded(onHeaders)],
+    [channel('undici:request:bodyChunkReceived'), guarded(onChunk)],
+    [channel('undici:request:trailers'), guarded(onTrailers)],
+    [channel('undici:request:error'), guarded(onError)],
   ];
-  for (const [source, listener] of subscriptions) source.subscribe(listener);
+  subscribe(creates);
   return () => {
-    for (const [source, listener] of subscriptions) source.unsubscribe(listener);
+    unsubscribe(creates);
+    if (inFlight > 0) unsubscribe(responses);
+    inFlight = 0;
+  };
+}
+
+type Subscriptions = [Channel, (message: unknown) => void][];
+
+function subscribe(subscriptions: Subscriptions): void {
+  for (const [source, listener] of subscriptions) source.subscribe(listener);
+}
+
+function unsubscribe(subscriptions: Subscriptions): void {
+  for (const [source, listener] of subscriptions) source.unsubscribe(listener);
+}
+
+/** A channel listener that never throws into undici (an error is logged, as `safely` does). */
+function guarded(listener: (message: unknown) => void): (message: unknown) => void {
+  return (message) => {
+    try {
+      listener(message);
+    } catch (error) {
+      diag.warn('genops: egress dispatcher bypass error (ignored)', error);
+    }
   };
 }
 
@@ -158,20 +191,20 @@ function headerRecord(raw: unknown[] | undefined): Record<string, string | strin
 type Fetch = typeof globalThis.fetch;
 
 /**
- * Wraps the global `fetch` so that a `dispatcher` passed in its init gets the egress interceptor too
- * (composed once per dispatcher, kept in a WeakMap). Returns the function that puts the original back
- * (when the wrapper is still in place).
+ * Wraps the global `fetch` so that a `dispatcher` passed in its init gets egress in front of it too
+ * (`withEgress`, pass-through.ts: once per dispatcher, kept in a WeakMap). Returns the function that
+ * puts the original back (when the wrapper is still in place).
  */
-export function wrapFetchDispatcher(interceptor: unknown): () => void {
+export function wrapFetchDispatcher(withEgress: (dispatcher: ComposableDispatcher) => unknown): () => void {
   const original = globalThis.fetch;
   if (typeof original !== 'function') return () => {};
   const composed = new WeakMap<object, unknown>();
   const withInterceptor = (dispatcher: unknown): unknown => {
-    if (!dispatcher || typeof (dispatcher as Composable).compose !== 'function') return dispatcher;
-    let found = composed.get(dispatcher as object);
+    if (!isComposable(dispatcher)) return dispatcher;
+    let found = composed.get(dispatcher);
     if (found === undefined) {
-      found = (dispatcher as Composable).compose(interceptor);
-      composed.set(dispatcher as object, found);
+      found = withEgress(dispatcher);
+      composed.set(dispatcher, found);
     }
     return found;
   };

@@ -48,12 +48,19 @@ export interface EgressTarget {
   server: { serverAddress: string; serverPort: number };
 }
 
+/** What {@link EgressState.passOn} reads of undici's dispatch options. */
+export interface PassedOptions {
+  origin?: string | URL;
+  method: string;
+  path: string;
+}
+
 const MAX_CACHED_ORIGINS = 1000;
 const MAX_PASSED_KEYS = 1000;
 
 /**
- * Provider requests the interceptor passed on that undici has not created yet, by `METHOD origin path`:
- * a created request counted here went through the interceptor (see dispatcher-bypass.ts).
+ * Provider requests egress passed on that undici has not created yet, by `METHOD origin path`: a created
+ * request counted here went through egress (see dispatcher-bypass.ts).
  */
 export class PassedRequests {
   private readonly counts = new Map<string, number>();
@@ -81,8 +88,10 @@ export class EgressState {
   private readonly table: HostTable;
   private readonly origins = new Map<string, { host: EgressHost; hostname: string; port: number } | null>();
   private readonly warned = new Set<string>();
-  /** Provider requests the interceptor passed on (dispatcher-bypass.ts tells them from bypasses). */
+  /** Provider requests egress passed on that undici created later (dispatcher-bypass.ts tells them from bypasses). */
   readonly passed = new PassedRequests();
+  /** The provider request egress is passing on right now ({@link passOn}). */
+  private passing: PassedOptions | undefined;
 
   constructor(options: ResolvedEgress) {
     this.mode = options.mode;
@@ -128,11 +137,35 @@ export class EgressState {
     };
   }
 
-  /** Records a request the interceptor passes on to undici, when it is to a provider host. */
-  passedOn(origin: string | URL | undefined, method: string, path: string): void {
-    if (origin === undefined) return;
+  /**
+   * Passes a request on to undici (`send(options, handler)`) so that dispatcher-bypass.ts knows it when
+   * undici creates it: a provider request is marked while `send` runs (undici creates the request in
+   * it, unless an interceptor further down defers it), and counted in {@link passed} when it was not
+   * created by the time `send` returns.
+   */
+  passOn<O extends PassedOptions, H>(options: O, handler: H, send: (options: O, handler: H) => boolean): boolean {
+    const origin = options.origin;
+    if (origin === undefined) return send(options, handler);
     const key = typeof origin === 'string' ? origin : origin.origin;
-    if (this.host(key)) this.passed.add(key, method, path);
+    if (!this.host(key)) return send(options, handler);
+    const outer = this.passing;
+    this.passing = options;
+    try {
+      return send(options, handler);
+    } finally {
+      if (this.passing === options) this.passed.add(key, options.method, options.path);
+      this.passing = outer;
+    }
+  }
+
+  /** Whether undici's new request (to a provider host) is one egress passed on; forgets it once told. */
+  takePassed(origin: string, method: string, path: string): boolean {
+    const passing = this.passing;
+    if (passing !== undefined && passing.path === path && passing.method === method) {
+      this.passing = undefined;
+      return true;
+    }
+    return this.passed.take(origin, method, path);
   }
 
   /** True the first time an endpoint (origin, method, path without query) is seen. */

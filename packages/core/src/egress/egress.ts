@@ -1,5 +1,6 @@
-// Installs egress governance for the process: the interceptor on undici's global dispatcher (Node's
-// `fetch`), and a diagnostics_channel listener for `node:http` / `node:https` requests. Uninstalling
+// Installs egress governance for the process: the interceptor in front of undici's global dispatcher
+// (Node's `fetch`; pass-through.ts: a request egress leaves alone goes straight to the dispatcher that
+// was there), and a diagnostics_channel listener for `node:http` / `node:https` requests. Uninstalling
 // restores the dispatcher that was there before, if nobody replaced ours since.
 import { diag } from '@opentelemetry/api';
 import { watchDispatcherBypass, wrapFetchDispatcher } from './dispatcher-bypass';
@@ -7,6 +8,7 @@ import { EgressState } from './egress-state';
 import { subscribeHttpEgress } from './http-egress';
 import { egressInterceptor } from './interceptor';
 import { type EgressMode, type EgressOptions, resolveEgress } from './options';
+import { egressDispatcher, isComposable } from './pass-through';
 import { installGovernedWebSocket } from './websocket-egress';
 
 /** Where undici (Node's bundled copy and the npm package alike) keeps the global dispatcher. */
@@ -14,7 +16,7 @@ const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
 
 interface DispatcherLike {
   dispatch(...args: unknown[]): unknown;
-  compose?(...interceptors: unknown[]): DispatcherLike;
+  compose?(...interceptors: unknown[]): unknown;
 }
 
 /** What egress governance covers in this process (`GenOps.status().coverage` lists it). */
@@ -69,8 +71,8 @@ export function installEgress(option?: EgressOptions, env: NodeJS.ProcessEnv = p
   let composed: DispatcherLike | undefined;
   let fetch: EgressStatus['fetch'] = 'unsupported';
   const interceptor = egressInterceptor(state);
-  if (previous && typeof previous.compose === 'function') {
-    composed = previous.compose(interceptor);
+  if (isComposable(previous)) {
+    composed = egressDispatcher(previous, state, interceptor);
     slots[GLOBAL_DISPATCHER] = composed;
     fetch = 'intercepted';
   } else {
@@ -87,7 +89,10 @@ export function installEgress(option?: EgressOptions, env: NodeJS.ProcessEnv = p
     fetch,
     unsubscribeHttp: subscribeHttpEgress(state),
     unwatchBypass: watchDispatcherBypass(state),
-    fetchWrapper: { restore: wrapFetchDispatcher(interceptor), fetch: globalThis.fetch },
+    fetchWrapper: {
+      restore: wrapFetchDispatcher((dispatcher) => egressDispatcher(dispatcher, state, interceptor)),
+      fetch: globalThis.fetch,
+    },
     userHosts: resolved.hosts.length,
     restoreWebSocket: installGovernedWebSocket(state),
   };

@@ -4,7 +4,7 @@
 import { GovernanceError } from '../errors/governance-error';
 import type { Governor } from '../governor';
 import { denialOf, type EgressState, type EgressTarget, warnUngoverned } from './egress-state';
-import { endpointFor } from './endpoints';
+import { agentsPathOf, endpointFor } from './endpoints';
 import {
   type Dispatch,
   type DispatchOptions,
@@ -22,10 +22,7 @@ export function egressInterceptor(state: EgressState): (dispatch: Dispatch) => D
   return (dispatch) =>
     function egressDispatch(options, handler) {
       // What this interceptor passes on is not reported again when undici creates it (dispatcher-bypass.ts).
-      const forward: Dispatch = (next, nextHandler) => {
-        state.passedOn(next.origin, next.method, next.path);
-        return dispatch(next, nextHandler);
-      };
+      const forward: Dispatch = (next, nextHandler) => state.passOn(next, nextHandler, dispatch);
       if (options.upgrade === 'websocket') return websocketDispatch(state, options, handler, forward);
       const target = state.target(options.origin, options.method, options.path);
       // Not a provider, a governed call's own request, or a read that bills nothing: untouched (a
@@ -48,6 +45,20 @@ export function egressInterceptor(state: EgressState): (dispatch: Dispatch) => D
       void governFromWire(state, governor, target, options, handler, forward);
       return true;
     };
+}
+
+/**
+ * Whether the interceptor passes this request on with the caller's own handler (pass-through.ts sends
+ * such a request past it): not to a provider host (one cached lookup), or a governed call's own request
+ * or one that bills nothing (one context lookup), and not a Managed Agents answer to read. Errs towards
+ * `false`: the interceptor decides such a request again.
+ */
+export function leavesUntouched(state: EgressState, options: DispatchOptions): boolean {
+  const origin = options.origin;
+  if (origin === undefined || !state.host(typeof origin === 'string' ? origin : origin.origin)) return true;
+  if (options.upgrade === 'websocket') return false;
+  if (state.target(origin, options.method, options.path) !== undefined) return state.governor() === undefined;
+  return agentsPathOf(options.path) === undefined;
 }
 
 /** A WebSocket handshake (undici's `WebSocket`): refused under `deny`, else reported (websocket-egress.ts). */
