@@ -3,6 +3,7 @@
 // directly (`agent.request(...)`, which never meets the global dispatcher) is refused under `deny` before
 // it is sent, and reported under `govern` / `warn`: one stderr line and a span flagged ungoverned, with
 // the usage read from its response.
+import { hasSubscribers } from 'node:diagnostics_channel';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../../../testing/src/fake-openai-server';
 import { useCoreTestSetup } from '../test-support/core-test-setup';
@@ -138,6 +139,27 @@ describe('a request on an undici dispatcher used directly (not the global one)',
       expect(span.attributes['gen_ai.usage.output_tokens']).toBe(10);
     }
     expect(openai.requests).toHaveLength(2);
+  });
+
+  it("undici's response channels are subscribed only while a reported request is in flight", async () => {
+    init('warn');
+    const responseChannels = [
+      'undici:request:headers',
+      'undici:request:bodyChunkReceived',
+      'undici:request:trailers',
+      'undici:request:error',
+    ];
+    const subscribed = () => responseChannels.filter((name) => hasSubscribers(name));
+    expect(subscribed()).toEqual([]);
+    // Requests egress leaves alone (here: a read, which bills nothing) subscribe nothing.
+    await (await fetch(`${openai.url}/models`)).text();
+    expect(subscribed()).toEqual([]);
+    await captureStderr(async () => (await requestOn(agent())).body.text());
+    expect(subscribed()).toEqual([]);
+    // The bypass request's response was read while it was in flight: its span has the usage.
+    const spans = setup.spans();
+    expect(spans).toHaveLength(1);
+    expect(spans[0]!.attributes['gen_ai.usage.output_tokens']).toBe(10);
   });
 
   it('a request through the global dispatcher is not reported as a bypass', async () => {
