@@ -22,7 +22,7 @@ interface Dispatcher {
 /** Node's bundled undici `Agent`, extended to record the handler each dispatch is given. */
 void globalThis.Headers;
 const original = slots[SLOT]!;
-const Agent = Object.getPrototypeOf(original).constructor as new () => Dispatcher;
+const Agent = Object.getPrototypeOf(original).constructor as new (options?: { connections?: number }) => Dispatcher;
 class RecordingAgent extends Agent {
   readonly handlers: object[] = [];
   override dispatch(options: Record<string, unknown>, handler: object): boolean {
@@ -219,6 +219,25 @@ describe('a provider request outside a governed unit, sent with a legacy handler
     // gpt-4o: 20 × $2.50 + 10 × $10 per 1M tokens = 150 µ$.
     expect(Math.round((spans[0]!.attributes['genops.accounting.actual'] as number) * 1e6)).toBe(150);
     expect((await genops.status()).openReservations).toBe(0);
+  });
+
+  it('a request undici creates later (queued by a connections limit) is still known as passed on, not a bypass', async () => {
+    const queued = new RecordingAgent({ connections: 2 });
+    slots[SLOT] = queued;
+    try {
+      setup.init({ egress: { mode: 'warn', hosts: [url] } });
+      const { result, lines } = await captureStderr(() =>
+        Promise.all([1, 2, 3, 4, 5, 6].map(() => legacyRequest(slots[SLOT]!, 'POST', '/v1/chat/completions'))),
+      );
+      expect(result.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200, 200]);
+      expect(lines.filter((line) => line.includes('its own undici dispatcher'))).toEqual([]);
+      // One warn-mode span each, none for a bypass.
+      expect(setup.spans()).toHaveLength(6);
+    } finally {
+      await setup.genops?.shutdown();
+      setup.forget();
+      await queued.close();
+    }
   });
 
   it('an app that composes onto the global dispatcher after init keeps egress in front', async () => {
