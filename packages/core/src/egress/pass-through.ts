@@ -11,7 +11,7 @@ import type { Dispatch, DispatchOptions } from './govern-wire';
 import { leavesUntouched } from './interceptor';
 import type { DispatchHandler } from './wire-handler';
 
-/** A dispatcher `compose` can extend (undici 6.? and later). */
+/** A dispatcher with `compose` (Node's bundled undici, the `undici` package from 6.x): one egress can front. */
 export interface ComposableDispatcher {
   dispatch(options: DispatchOptions, handler: unknown): boolean;
   compose(...interceptors: unknown[]): { dispatch: Dispatch };
