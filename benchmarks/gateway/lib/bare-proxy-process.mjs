@@ -10,10 +10,11 @@
 //   own to the upstream (the floor of any proxy: two extra socket reads and writes per call).
 //
 // For the HTTP servers, the upstream side is one of:
-// - client `agent`: one undici `Agent` with `dispatch` (the GenOps gateway's), a handler writing the
-//   upstream's response to the client's as its bytes arrive, with backpressure;
-// - client `pool`: one undici `Pool` for the upstream's origin, the same handler (no per-origin lookup);
-// - client `request`: undici's `request()` API on the same Agent, the body piped to the client (the
+// - client `pool`: one undici `Pool` for the upstream's origin with `dispatch` (the GenOps gateway's:
+//   a Pool per upstream origin), a handler writing the upstream's response to the client's as its
+//   bytes arrive, with backpressure;
+// - client `agent`: one undici `Agent` (a Pool per origin behind a per-request lookup), the same handler;
+// - client `request`: undici's `request()` API on the same Pool, the body piped to the client (the
 //   common way to write a proxy; a stream and a promise per call).
 //
 // Started with fork() and one JSON argument `{ upstream, server, client }`. It sends `{ url }` once it
@@ -77,12 +78,12 @@ function readBody(incoming, done) {
   incoming.on('end', () => done(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
 }
 
-const { upstream, server = 'fastify', client = 'agent' } = JSON.parse(process.argv[2]);
+const { upstream, server = 'fastify', client = 'pool' } = JSON.parse(process.argv[2]);
 const upstreamUrl = new URL(upstream);
 const { origin, pathname } = upstreamUrl;
 const path = `${pathname.replace(/\/$/, '')}/chat/completions`;
 const SETTINGS = { keepAliveTimeout: 30_000, connections: 256 };
-const dispatcher = client === 'pool' ? new Pool(origin, SETTINGS) : new Agent(SETTINGS);
+const dispatcher = client === 'agent' ? new Agent(SETTINGS) : new Pool(origin, SETTINGS);
 
 /** Sends the client's request upstream and relays the answer to `response`. */
 function forward(incomingHeaders, body, response) {

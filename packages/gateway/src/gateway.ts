@@ -1,12 +1,11 @@
 // The gateway server: fastify routes in the OpenAI and Anthropic wire formats; each request is
 // authenticated by its virtual key, governed as one unit by @genops/core (policy, budgets, approvals,
-// audit, telemetry) and forwarded to the upstream provider through one undici Agent.
+// audit, telemetry) and forwarded to the upstream provider through an undici Pool per upstream origin.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GenOps, type GenOpsHandle, type GenOpsOptions, loadPolicyFile, withAttribution } from '@genops/core';
 import { type DispatchHandler, type DispatchOptions, governWire } from '@genops/core/internal';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { Agent } from 'undici';
 import { dispatchWithFallback } from './fallback';
 import { fixedSettings, type LiveSettings, watchGatewaySettings } from './live-settings';
 import { serveModels } from './models';
@@ -22,6 +21,7 @@ import {
 } from './options';
 import { gatewayRefusal, isGovernanceError, type Refusal, refusalOf, sendRefusal } from './refusal';
 import { ClientClosedError, ReplyFirst, ReplyHandler } from './reply-handler';
+import { UpstreamPools } from './pools';
 import { ROUTES, type Route } from './routes';
 import { askStreamUsage } from './stream-usage';
 import { parentContextOf } from './trace-context';
@@ -77,9 +77,6 @@ const NOT_FORWARDED = new Set([
   'openai-organization',
   'openai-project',
 ]);
-
-/** How long the upstream may take to send its headers, and between two chunks of its body. */
-const UPSTREAM_TIMEOUT_MS = 600_000;
 
 /** Response encodings the usage reader decodes (others would hide the usage). */
 const READABLE_ENCODINGS = new Set(['gzip', 'deflate', 'br', 'identity']);
@@ -143,16 +140,9 @@ async function build(
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  // One connection pool per upstream origin, reused by every request. A non-streamed answer of a
-  // reasoning model may take minutes before its headers: 10 minutes, like the providers' own limits.
-  const agent = new Agent({
-    keepAliveTimeout: 30_000,
-    connections: 256,
-    headersTimeout: UPSTREAM_TIMEOUT_MS,
-    bodyTimeout: UPSTREAM_TIMEOUT_MS,
-  });
-  const send = (sent: DispatchOptions, handler: DispatchHandler): boolean =>
-    agent.dispatch(sent as Parameters<Agent['dispatch']>[0], handler as Parameters<Agent['dispatch']>[1]);
+  // One connection pool per upstream origin, reused by every request.
+  const pools = new UpstreamPools();
+  const send = pools.dispatch;
   /** Requests being served; `close()` waits for the set to empty. */
   const inFlight = new Set<ReplyHandler>();
   let drained: (() => void) | undefined;
@@ -229,7 +219,7 @@ async function build(
     const headers = upstreamHeaders(request.headers, upstream);
     if (!route.endpoint) {
       // A read that bills nothing (the model list): not a governed unit.
-      await serveModels(agent, upstream, headers, search, response);
+      await serveModels(pools.pool(upstream.origin), upstream, headers, search, response);
       return;
     }
     const handler: ReplyHandler = new ReplyHandler(response, route.errors, () => finished(handler));
@@ -338,7 +328,7 @@ async function build(
       app.server.closeAllConnections?.();
       await serverClosed;
       await app.close();
-      await agent.close();
+      await pools.close();
       // Anything still open (held for approval, say) settles at its reservation; the store closes.
       if (ownsGenOps) await genops.shutdown();
     },
