@@ -19,9 +19,9 @@ import {
   type Upstream,
   type VirtualKey,
 } from './options';
+import { UpstreamPools } from './pools';
 import { gatewayRefusal, isGovernanceError, type Refusal, refusalOf, sendRefusal } from './refusal';
 import { ClientClosedError, ReplyFirst, ReplyHandler } from './reply-handler';
-import { UpstreamPools } from './pools';
 import { ROUTES, type Route } from './routes';
 import { askStreamUsage } from './stream-usage';
 import { parentContextOf } from './trace-context';
