@@ -1,11 +1,12 @@
 // The gateway server: fastify routes in the OpenAI and Anthropic wire formats; each request is
 // authenticated by its virtual key, governed as one unit by @genops/core (policy, budgets, approvals,
 // audit, telemetry) and forwarded to the upstream provider through an undici Pool per upstream origin.
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GenOps, type GenOpsHandle, type GenOpsOptions, loadPolicyFile, withAttribution } from '@genops/core';
 import { type DispatchHandler, type DispatchOptions, governWire } from '@genops/core/internal';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { gatewayServerFactory, pathOf, readBody, runsNoHooks } from './direct-routes';
 import { dispatchWithFallback } from './fallback';
 import { fixedSettings, type LiveSettings, watchGatewaySettings } from './live-settings';
 import { serveModels } from './models';
@@ -78,6 +79,9 @@ const NOT_FORWARDED = new Set([
   'openai-project',
 ]);
 
+/** The body of a request that sent none. */
+const EMPTY_BODY = Buffer.alloc(0);
+
 /** Response encodings the usage reader decodes (others would hide the usage). */
 const READABLE_ENCODINGS = new Set(['gzip', 'deflate', 'br', 'identity']);
 
@@ -130,10 +134,28 @@ async function build(
 ): Promise<Gateway> {
   // What the server is built with (listen address, body limit): fixed for its life.
   const started = live.current;
+  /** The governed routes taken before fastify (set once ready, when no fastify hook would run for them). */
+  let direct: ReadonlyMap<string, Route> | undefined;
+  const takeDirect = (incoming: IncomingMessage, response: ServerResponse): boolean => {
+    if (direct === undefined || incoming.method !== 'POST') return false;
+    const route = direct.get(pathOf(incoming.url ?? ''));
+    if (route === undefined) return false;
+    readBody(
+      incoming,
+      started.maxBodyBytes,
+      (body) => {
+        serve(route, incoming, response, body).catch(() =>
+          sendRefusal(response, route.errors, gatewayRefusal(500, 'gateway_error', 'internal gateway error')),
+        );
+      },
+      (refusal) => sendRefusal(response, route.errors, refusal),
+    );
+    return true;
+  };
   const app: FastifyInstance = Fastify({
     logger: false,
     bodyLimit: started.maxBodyBytes,
-    ...(options.https ? { https: options.https } : {}),
+    serverFactory: gatewayServerFactory(options.https, takeDirect),
   }) as unknown as FastifyInstance;
   app.decorate('genops', genops);
   // Bodies stay bytes: governance parses the JSON once, and the same bytes go upstream.
@@ -156,7 +178,10 @@ async function build(
     app.route({
       method: route.method,
       url: route.url,
-      handler: (request, reply) => serve(route, request, reply),
+      handler: (request, reply) => {
+        reply.hijack();
+        return serve(route, request.raw, reply.raw, Buffer.isBuffer(request.body) ? request.body : EMPTY_BODY);
+      },
     });
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
@@ -185,15 +210,18 @@ async function build(
   });
   for (const plugin of options.plugins ?? []) registerPlugin(app, plugin);
   await app.ready();
+  // No plugin hook to run: the governed routes skip fastify's request steps (./direct-routes.ts).
+  if (runsNoHooks(app))
+    direct = new Map(ROUTES.filter((route) => route.method === 'POST').map((route) => [route.url, route]));
 
-  async function serve(route: Route, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    reply.hijack();
-    const response = reply.raw;
+  /** One request to a route (its body read whole): refused, forwarded as is, or governed and forwarded. */
+  async function serve(route: Route, incoming: IncomingMessage, response: ServerResponse, body: Buffer): Promise<void> {
     const refuse = (refusal: Refusal) => sendRefusal(response, route.errors, refusal);
     if (closing) return refuse(gatewayRefusal(503, 'gateway_closing', 'the gateway is shutting down; retry'));
     // Read once: a reload while this request is served does not change its key or upstream.
     const settings = live.current;
-    const key = authenticate(settings, request.headers);
+    const requestHeaders = incoming.headers;
+    const key = authenticate(settings, requestHeaders);
     if (!key)
       return refuse(
         gatewayRefusal(
@@ -202,7 +230,7 @@ async function build(
           'missing or unknown GenOps virtual key: send it as `Authorization: Bearer <key>` or `x-api-key: <key>`',
         ),
       );
-    const provider = route.method === 'GET' && 'anthropic-version' in request.headers ? 'anthropic' : route.provider;
+    const provider = route.method === 'GET' && 'anthropic-version' in requestHeaders ? 'anthropic' : route.provider;
     const upstream = settings.upstreams[provider];
     if (!upstream || !key.providers.has(provider))
       return refuse(
@@ -214,9 +242,9 @@ async function build(
             : `the gateway has no ${provider} upstream configured (gateway.upstreams.${provider})`,
         ),
       );
-    const query = request.raw.url?.indexOf('?') ?? -1;
-    const search = query >= 0 ? (request.raw.url as string).slice(query) : '';
-    const headers = upstreamHeaders(request.headers, upstream);
+    const query = incoming.url?.indexOf('?') ?? -1;
+    const search = query >= 0 ? (incoming.url as string).slice(query) : '';
+    const headers = upstreamHeaders(requestHeaders, upstream);
     if (!route.endpoint) {
       // A read that bills nothing (the model list): not a governed unit.
       await serveModels(pools.pool(upstream.origin), upstream, headers, search, response);
@@ -250,7 +278,6 @@ async function build(
       ];
       return dispatchWithFallback(send, attempts, wrapped, () => !handler.clientGone);
     };
-    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const askUsage = (json: Record<string, unknown>, bytes: Buffer) => {
       const rewritten = askStreamUsage(json, bytes);
       if (rewritten) {
@@ -270,7 +297,7 @@ async function build(
             server: { serverAddress: upstream.serverAddress, serverPort: upstream.serverPort },
             body: { buffer: body, bytes: body.byteLength, complete: true, replay: body },
             options: dispatchOptions,
-            parent: parentContextOf(request.headers.traceparent),
+            parent: parentContextOf(requestHeaders.traceparent),
             propagate: true,
             ownHeaders: true,
             maxBodyBytes: settings.maxBodyBytes,
