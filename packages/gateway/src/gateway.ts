@@ -250,7 +250,7 @@ async function build(
       await serveModels(pools.pool(upstream.origin), upstream, headers, search, response);
       return;
     }
-    const handler: ReplyHandler = new ReplyHandler(response, route.errors, () => finished(handler));
+    const handler = new ReplyHandler(response, route.errors, finished);
     inFlight.add(handler);
     const dispatchOptions: DispatchOptions = {
       origin: upstream.origin,
@@ -294,7 +294,7 @@ async function build(
           {
             endpoint: route.endpoint as NonNullable<Route['endpoint']>,
             provider,
-            server: { serverAddress: upstream.serverAddress, serverPort: upstream.serverPort },
+            server: upstream.server,
             body: { buffer: body, bytes: body.byteLength, complete: true, replay: body },
             options: dispatchOptions,
             parent: parentContextOf(requestHeaders.traceparent),
