@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { runsNoHooks } from '../src/direct-routes';
-import type { GatewayPlugin } from '../src/index';
+import type { Gateway, GatewayPlugin } from '../src/index';
 import { TEAM_A_KEY, useGateway } from './gateway-setup';
 
 const setup = useGateway();
@@ -37,17 +37,22 @@ function encapsulatedHookPlugin(seen: string[]): GatewayPlugin {
 
 const OVERSIZED = 'x'.repeat(4096);
 
+/** One chat call through the gateway with the OpenAI SDK: the answer's text. */
+async function chat(gateway: Gateway): Promise<string | null | undefined> {
+  const openai = new OpenAI({ apiKey: TEAM_A_KEY, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+  const completion = await openai.chat.completions.create({
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: 'hi' }],
+  });
+  return completion.choices[0]?.message.content;
+}
+
 describe('gateway: governed routes with and without fastify hooks', () => {
   it('no hook of a plugin: the governed routes skip fastify; a plugin keeps its own routes and hooks', async () => {
     const seen: string[] = [];
     const gateway = await setup.start({}, { plugins: [encapsulatedHookPlugin(seen)] });
     expect(runsNoHooks(gateway.app)).toBe(true);
-    const openai = new OpenAI({ apiKey: TEAM_A_KEY, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
-    const completion = await openai.chat.completions.create({
-      model: 'gpt-4o-mini',
-      messages: [{ role: 'user', content: 'hi' }],
-    });
-    expect(completion.choices[0]?.message.content).toBeTruthy();
+    expect(await chat(gateway)).toBeTruthy();
     const ping = await fetch(`${gateway.url}/own/ping`);
     expect(await ping.json()).toEqual({ pong: true });
     // The plugin's hook saw its own route only.
@@ -59,12 +64,7 @@ describe('gateway: governed routes with and without fastify hooks', () => {
     const seen: string[] = [];
     const gateway = await setup.start({}, { plugins: [rootHookPlugin(seen)] });
     expect(runsNoHooks(gateway.app)).toBe(false);
-    const openai = new OpenAI({ apiKey: TEAM_A_KEY, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
-    const completion = await openai.chat.completions.create({
-      model: 'gpt-4o-mini',
-      messages: [{ role: 'user', content: 'hi' }],
-    });
-    expect(completion.choices[0]?.message.content).toBeTruthy();
+    expect(await chat(gateway)).toBeTruthy();
     expect(seen).toEqual(['POST /v1/chat/completions']);
     expect(setup.telemetry.spans()).toHaveLength(1);
   });
@@ -95,12 +95,8 @@ describe('gateway: governed routes with and without fastify hooks', () => {
       });
       expect(setup.openai.requests).toHaveLength(0);
       expect(setup.anthropic.requests).toHaveLength(0);
-      // The connection still serves the next request, under the limit.
-      const completion = await openai.chat.completions.create({
-        model: 'gpt-4o-mini',
-        messages: [{ role: 'user', content: 'hi' }],
-      });
-      expect(completion.choices[0]?.message.content).toBeTruthy();
+      // The gateway still serves the next request, under the limit.
+      expect(await chat(gateway)).toBeTruthy();
       expect(setup.openai.requests).toHaveLength(1);
     });
 });
