@@ -4,7 +4,16 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GenOps, type GenOpsHandle, type GenOpsOptions, loadPolicyFile, withAttribution } from '@genops/core';
-import { type DispatchHandler, type DispatchOptions, governWire } from '@genops/core/internal';
+import {
+  type DispatchHandler,
+  type DispatchOptions,
+  type Endpoint,
+  governWire,
+  type WireBody,
+  type WireRequest,
+  type WireRewrite,
+} from '@genops/core/internal';
+import type { Context } from '@opentelemetry/api';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { gatewayServerFactory, pathOf, readBody, runsNoHooks } from './direct-routes';
 import { dispatchWithFallback } from './fallback';
@@ -78,6 +87,47 @@ const NOT_FORWARDED = new Set([
   'openai-organization',
   'openai-project',
 ]);
+
+/**
+ * One gateway request as governance reads it: what it is, where it goes, its body read whole. A class,
+ * so that asking a chat stream for its usage is a method rather than a closure per request.
+ */
+class GatewayWire implements WireRequest {
+  readonly endpoint: Endpoint;
+  readonly server: Upstream['server'];
+  readonly body: WireBody;
+  readonly propagate = true;
+  readonly ownHeaders = true;
+  /** Chat Completions: a stream that does not say whether it wants usage is asked for it. */
+  private readonly asksUsage: boolean;
+
+  constructor(
+    route: Route,
+    readonly provider: ProviderName,
+    upstream: Upstream,
+    body: Buffer,
+    readonly options: DispatchOptions,
+    readonly parent: Context,
+    readonly maxBodyBytes: number,
+    private readonly reply: ReplyHandler,
+  ) {
+    this.endpoint = route.endpoint as Endpoint;
+    this.server = upstream.server;
+    this.body = { buffer: body, bytes: body.byteLength, complete: true, replay: body };
+    this.asksUsage = route.url === '/v1/chat/completions';
+  }
+
+  rewrite(json: Record<string, unknown>, bytes: Buffer): WireRewrite | undefined {
+    if (!this.asksUsage) return undefined;
+    const rewritten = askStreamUsage(json, bytes);
+    if (rewritten) {
+      this.reply.hideUsageChunk = true;
+      // The usage chunk is filtered from the text: the upstream must not compress it.
+      (this.options.headers as Record<string, string | string[]>)['accept-encoding'] = 'identity';
+    }
+    return rewritten;
+  }
+}
 
 /** The body of a request that sent none. */
 const EMPTY_BODY = Buffer.alloc(0);
@@ -278,34 +328,19 @@ async function build(
       ];
       return dispatchWithFallback(send, attempts, wrapped, () => !handler.clientGone);
     };
-    const askUsage = (json: Record<string, unknown>, bytes: Buffer) => {
-      const rewritten = askStreamUsage(json, bytes);
-      if (rewritten) {
-        handler.hideUsageChunk = true;
-        // The usage chunk is filtered from the text: the upstream must not compress it.
-        (dispatchOptions.headers as Record<string, string | string[]>)['accept-encoding'] = 'identity';
-      }
-      return rewritten;
-    };
+    const wire = new GatewayWire(
+      route,
+      provider,
+      upstream,
+      body,
+      dispatchOptions,
+      parentContextOf(requestHeaders.traceparent),
+      settings.maxBodyBytes,
+      handler,
+    );
     try {
       const governed = await withAttribution(key.attribution, () =>
-        governWire(
-          genops.governor,
-          {
-            endpoint: route.endpoint as NonNullable<Route['endpoint']>,
-            provider,
-            server: upstream.server,
-            body: { buffer: body, bytes: body.byteLength, complete: true, replay: body },
-            options: dispatchOptions,
-            parent: parentContextOf(requestHeaders.traceparent),
-            propagate: true,
-            ownHeaders: true,
-            maxBodyBytes: settings.maxBodyBytes,
-            ...(route.url === '/v1/chat/completions' ? { rewrite: askUsage } : {}),
-          },
-          handler,
-          dispatch,
-        ),
+        governWire(genops.governor, wire, handler, dispatch),
       );
       handler.settled = governed.settled;
     } catch (error) {
