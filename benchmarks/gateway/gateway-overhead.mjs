@@ -80,7 +80,7 @@ const CONTENDERS = [
     ['bare-hop', 'bare hop (node:http before fastify + undici Pool.dispatch)', 'fastify-direct', 'pool'],
     ['bare-hop-fastify', 'bare hop (fastify route + undici Pool.dispatch)', 'fastify', 'pool'],
     ['bare-hop-agent', 'bare hop (fastify route + undici Agent.dispatch)', 'fastify', 'agent'],
-    ['bare-hop-request', 'bare hop (fastify + undici Pool request())', 'fastify', 'request'],
+    ['bare-hop-request', 'bare hop (fastify route + undici Pool request())', 'fastify', 'request'],
     ['bare-hop-early', 'bare hop (fastify onRequest hook + undici Pool.dispatch)', 'fastify-early', 'pool'],
     ['node-hop', 'bare hop (node:http + undici Pool.dispatch)', 'node', 'pool'],
     ['tcp-relay', 'TCP relay (net, no HTTP parsing)', 'tcp', undefined],
