@@ -8,11 +8,10 @@ import {
   SimpleSpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { GenOpsOptions } from '../config';
 import { PolicyViolationError } from '../errors/policy-violation-error';
-import { GenOps, type GenOpsHandle } from '../genops';
-import { chatRequest } from '../test-support/core-test-setup';
+import { chatRequest, useCoreTestSetup } from '../test-support/core-test-setup';
 import type { GovernedRequest, Usage } from '../types';
 import { drainPending } from './deferred';
 
@@ -41,26 +40,13 @@ class WitnessSampler implements Sampler {
 const exporter = new InMemorySpanExporter();
 const sampler = new WitnessSampler();
 const tracerProvider = new TracerProvider({ sampler, spanProcessors: [new SimpleSpanProcessor({ exporter })] });
-let genops: GenOpsHandle | undefined;
-
-function init(options: GenOpsOptions = {}): GenOpsHandle {
-  genops = GenOps.init({
-    tracerProvider,
-    autoInstrument: false,
-    defaults: { team: 'eng', project: 'tests', environment: 'test' },
-    ...options,
-  });
-  return genops;
-}
+const setup = useCoreTestSetup();
+/** `GenOps.init()` of the core test setup, on this file's tracer provider. */
+const init = (options: GenOpsOptions = {}) => setup.init({ tracerProvider, ...options });
 
 beforeEach(() => {
-  drainPending();
   exporter.reset();
   sampler.seen.length = 0;
-});
-afterEach(async () => {
-  await genops?.shutdown();
-  genops = undefined;
 });
 
 const request = (overrides: Partial<GovernedRequest> = {}) =>
@@ -73,7 +59,7 @@ const request = (overrides: Partial<GovernedRequest> = {}) =>
   });
 
 async function run(governed: GovernedRequest, usage: Usage | undefined): Promise<ReadableSpan> {
-  const call = await genops!.governor.begin(governed);
+  const call = await setup.genops!.governor.begin(governed);
   await call.end({ usage, response: { id: 'r1', model: governed.model, finishReasons: ['stop'] } });
   drainPending();
   return exporter.getFinishedSpans().at(-1) as ReadableSpan;
@@ -111,7 +97,7 @@ describe('the span start', () => {
 
   it('a blocked call carries the spec version and operation too (set with its decision)', async () => {
     init({ policies: { denyModels: ['gpt-4o'] } });
-    await expect(genops!.governor.begin(request())).rejects.toBeInstanceOf(PolicyViolationError);
+    await expect(setup.genops!.governor.begin(request())).rejects.toBeInstanceOf(PolicyViolationError);
     const span = exporter.getFinishedSpans().at(-1)!;
     expect(span.attributes).toMatchObject({
       'genops.spec.version': '0.1.0',
@@ -126,7 +112,7 @@ describe('the span start', () => {
     init({
       budgets: [{ name: 'small', limit: 0.001, window: 'day', action: 'downgrade', downgradeTo: 'gpt-4o-mini' }],
     });
-    const call = await genops!.governor.begin(request({ editable: { model: true, text: true } }));
+    const call = await setup.genops!.governor.begin(request({ editable: { model: true, text: true } }));
     await call.end({ usage: { inputTokens: 10, outputTokens: 5 } });
     drainPending();
     const span = exporter.getFinishedSpans().at(-1)!;
@@ -169,7 +155,7 @@ describe('the three spec events', () => {
 
   it('a denial has the reason code on its evaluated event; its rule is on the span', async () => {
     init({ policies: { denyModels: ['gpt-4o'] } });
-    await expect(genops!.governor.begin(request())).rejects.toBeInstanceOf(PolicyViolationError);
+    await expect(setup.genops!.governor.begin(request())).rejects.toBeInstanceOf(PolicyViolationError);
     const span = exporter.getFinishedSpans().at(-1)!;
     expect(eventAttributes(span)).toEqual({
       'genops.policy.evaluated': {
