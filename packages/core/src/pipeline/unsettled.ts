@@ -18,38 +18,37 @@ export interface Abandonable {
   abandon(by: AbandonedBy): Promise<void>;
 }
 
-/**
- * Tethered objects keep their call's anchor alive: a WeakMap entry lives exactly as long as its key, so
- * the anchor dies once every tethered object has, and nothing here keeps a tethered object alive.
- */
-const tethers = new WeakMap<object, object>();
-const collected = new FinalizationRegistry<Abandonable>((call) => {
-  void call.abandon('collected');
-});
+/** Every tethered object, registered with its call's {@link Anchor} as the held value. */
+const collected = new FinalizationRegistry<Anchor>((anchor) => anchor.collected());
 
 /**
- * One call's anchor: the object whose collection means nothing the caller holds can reach the call any
- * more. The call keeps only a weak reference to it; the registry holds the call (not the anchor) until
- * the anchor is collected or the call settles ({@link release}).
+ * What one call's caller holds: each tethered object is registered with the finalization registry
+ * directly (no WeakRef, no WeakMap entry, no object of GenOps' own per call: a WeakRef alone costs
+ * microseconds per call), and the anchor counts those still alive. When the last one is collected,
+ * nothing the caller holds can reach the call any more, and it is abandoned. The registry holds the
+ * anchor (and so the call), never a tethered object, until the objects are collected or the call
+ * settles ({@link release}).
  */
 export class Anchor {
-  private anchor: WeakRef<object> | undefined;
+  /** Tethered objects not collected yet (an object tethered twice counts twice: both cells fire). */
+  private alive = 0;
 
   constructor(private readonly call: Abandonable) {}
 
   tether(holder: object): void {
-    let anchor = this.anchor?.deref();
-    if (!anchor) {
-      anchor = {};
-      this.anchor = new WeakRef(anchor);
-      collected.register(anchor, this.call, this);
-    }
-    tethers.set(holder, anchor);
+    collected.register(holder, this, this);
+    this.alive++;
   }
 
-  /** The call settled: the registry forgets it. */
+  /** A tethered object was collected; after the last one, the call is abandoned. */
+  collected(): void {
+    if (--this.alive === 0) void this.call.abandon('collected');
+  }
+
+  /** The call settled: the registry forgets its tethered objects. */
   release(): void {
-    if (this.anchor) collected.unregister(this);
+    if (this.alive > 0) collected.unregister(this);
+    this.alive = 0;
   }
 }
 
