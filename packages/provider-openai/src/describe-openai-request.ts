@@ -120,8 +120,10 @@ function toolNames(tools: unknown): string[] | undefined {
   return names;
 }
 
-function numberOr(...values: unknown[]): number | undefined {
-  for (const value of values) if (typeof value === 'number' && Number.isFinite(value)) return value;
+/** The first of (up to two) values that is a finite number (no rest array per call). */
+function numberOr(first: unknown, second?: unknown): number | undefined {
+  if (typeof first === 'number' && Number.isFinite(first)) return first;
+  if (typeof second === 'number' && Number.isFinite(second)) return second;
   return undefined;
 }
 
