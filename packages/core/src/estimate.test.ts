@@ -8,13 +8,16 @@ import { estimateInputTokens } from './estimate';
 function oracle(input: unknown): number {
   if (input === undefined || input === null) return 0;
   if (typeof input === 'string') return Buffer.byteLength(input, 'utf8') + 8;
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(input);
-  } catch {
-    json = undefined;
-  }
+  const json = stringifiedOrUndefined(input);
   return json === undefined ? 0 : Buffer.byteLength(json, 'utf8') + 8;
+}
+
+function stringifiedOrUndefined(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
 }
 
 // Strings over the whole UTF-16 range: ASCII, escapes, control characters, multi-byte text, surrogate
