@@ -271,7 +271,7 @@ export class Governor implements CallHost {
     downgrade: Downgrade | undefined,
   ): MaybePromise<GovernedCall> {
     const reservedNanos = cost.worstNanos ?? 0;
-    this.recorder.reserved(unit, reservedNanos, reserved, lines, this.stages.settings.reservationLeaseMs);
+    this.recorder.reserved(unit, reservedNanos, lines, this.stages.settings.reservationLeaseMs);
     const ask = approval ? undefined : approvalAsk(unit, evaluation, reservedNanos);
     this.recorder.approvalRequired(unit, ask !== undefined || approval !== undefined);
     const open = (approved: ApprovalInfo | undefined) => {

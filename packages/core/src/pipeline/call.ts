@@ -1,8 +1,9 @@
 // The GovernedCall an adapter holds between begin and end/fail, and how calls nest (a framework's
 // model call and the SDK call inside it are one unit).
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type Context, context, createContextKey, type Span, trace } from '@opentelemetry/api';
+import { type Context, context, createContextKey, type Span } from '@opentelemetry/api';
 import type { GovernanceError } from '../errors/governance-error';
+import { callContext } from '../telemetry/call-context';
 import type { RequestEdits, Usage } from '../types';
 import { DONE } from './maybe-promise';
 import { OutputGuard } from './output-guard';
@@ -71,7 +72,7 @@ export class Call implements GovernedCall {
     // The active call rides in the OpenTelemetry context with the span: one async-context layer. Without
     // a context manager (`context.with` then does not propagate), GenOps' own async context carries it,
     // so nesting is recognised either way.
-    const active = (this.context ??= trace.setSpan(this.state.parent, this.state.span).setValue(CALL_KEY, this));
+    const active = (this.context ??= callContext(this.state.parent, this.state.span, CALL_KEY, this));
     return context.with(active, () => (context.active() === active ? fn() : activeCall.run(this, fn)));
   }
 
