@@ -9,7 +9,7 @@ import { DONE } from './maybe-promise';
 import { OutputGuard } from './output-guard';
 import type { CallRecorder } from './recorder';
 import type { CallOutcome, CallState, GovernedCall } from './types';
-import { type AbandonedBy, Anchor, type UnsettledCalls } from './unsettled';
+import { type AbandonedBy, Anchor, type Tracking, type UnsettledCalls } from './unsettled';
 
 /** What a call needs of the governor that began it. */
 export interface CallHost {
@@ -38,6 +38,8 @@ export class Call implements GovernedCall {
   private context: Context | undefined;
   private anchor: Anchor | undefined;
   private sentMarked = false;
+  /** @internal Set by {@link UnsettledCalls} while it tracks the call. */
+  tracking: Tracking | undefined = undefined;
 
   constructor(
     private readonly host: CallHost,
