@@ -1,5 +1,7 @@
 import { BudgetExceededError, GenOps, type GenOpsHandle } from '@genops/core';
 import type { GovernedRequest } from '@genops/core/adapter';
+import { settlementsInFlight } from '@genops/core/internal';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisStore } from '../src/index';
 import { startRedisServer, useRedisServer } from './redis-server';
@@ -52,6 +54,39 @@ describe('GenOps with a RedisStore', () => {
     expect(await store.openReservations()).toBe(0);
     await genops.flushAudit();
     expect((await store.readAudit()).length).toBeGreaterThan(0);
+  });
+
+  it("returns a call's result before its settlement is in Redis; status() and flush() wait for it", async () => {
+    const store = new RedisStore({ url: redis.url(), prefix: 'genops-settle-after' });
+    genops = GenOps.init({
+      store,
+      autoInstrument: false,
+      defaults: { team: 'eng' },
+      budgets: [{ name: 'daily', limit: 1, window: 'day' }],
+    });
+    const governed = await genops.governor.begin(chat);
+    // Redis takes no command for a while: the settlement cannot complete until it does.
+    const admin = new Redis(redis.url());
+    try {
+      await admin.call('CLIENT', 'PAUSE', '300', 'ALL');
+    } finally {
+      admin.disconnect();
+    }
+    await governed.end({
+      usage: { inputTokens: 200, outputTokens: 50 },
+      response: { id: 'r', model: 'gpt-4o', finishReasons: ['stop'] },
+    });
+    // The caller has its result; the settlement is still on its way (the reservation holds the worst case).
+    expect(settlementsInFlight()).toBe(1);
+    // Read-your-writes through the handle: status() waits for the settlement first.
+    const status = await genops.status();
+    expect(settlementsInFlight()).toBe(0);
+    expect(status.budgets).toMatchObject([{ budget: 'daily', used: 0.001, reserved: 0 }]);
+    expect(status.openReservations).toBe(0);
+    // flush() waited for its audit record too.
+    await genops.flush();
+    const records = await store.readAudit();
+    expect(records.some((record) => record.type === 'settlement' && record.subject === governed.id)).toBe(true);
   });
 
   it('denies the call with a StoreUnavailableError naming the Redis server when Redis is down (failMode closed)', async () => {

@@ -76,7 +76,12 @@ export {
   worstCaseOf,
 } from '../governance-steps';
 // Span and metric telemetry recorded after a call returns: test readers drain it before reading.
-export { drainPending, pendingCount } from '../pipeline/deferred';
+export {
+  drainPending,
+  pendingCount,
+  settlementsDone,
+  settlementsInFlight,
+} from '../pipeline/deferred';
 export { type CompiledPolicy, compilePolicy, EMPTY_POLICY } from '../policy/compile';
 export {
   estimateTextTokens,

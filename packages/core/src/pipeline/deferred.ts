@@ -58,3 +58,37 @@ export function drainPending(): void {
   // Queued while draining (a task that queues another): run them too.
   if (queue.tasks.length > 0) drainPending();
 }
+
+// ---- Settlements in flight ------------------------------------------------------------------------
+// A store that answers asynchronously (SQLite, Redis) settles a call after the caller has its result:
+// the settlement (and the audit record, span and alerts that follow it) completes in the background.
+// Each one is tracked here, in one set per process shared by every copy of `@genops/core`, so that
+// `GenOps.flush()`, `status()`, `shutdown()` and the unsettled-call machinery wait for it. Until it
+// completes, the reservation holds the call's worst case in the store: never an overspend.
+
+interface InFlightSettlements {
+  pending: Set<Promise<void>>;
+}
+
+const SETTLEMENTS_KEY = Symbol.for('genops.settlements-in-flight');
+const settlementSlot = globalThis as { [SETTLEMENTS_KEY]?: InFlightSettlements };
+const settlements: InFlightSettlements = (settlementSlot[SETTLEMENTS_KEY] ??= { pending: new Set() });
+
+/** Tracks a settlement completing in the background until it does; `settlement` must never reject. */
+export function trackSettlement(settlement: Promise<void>): void {
+  settlements.pending.add(settlement);
+  void settlement.then(() => settlements.pending.delete(settlement));
+}
+
+/** Settlements (with the records that follow them) still completing in the background. */
+export function settlementsInFlight(): number {
+  return settlements.pending.size;
+}
+
+/**
+ * Resolves once every settlement in flight has completed (and those they started meanwhile): what a
+ * read of budget state, a flush or a shutdown waits for, so the process sees its own settled calls.
+ */
+export async function settlementsDone(): Promise<void> {
+  while (settlements.pending.size > 0) await Promise.all([...settlements.pending]);
+}
