@@ -206,6 +206,8 @@ export class SqliteStore implements GovernanceStore {
   private readonly txLines = new Map<string, CachedLine>();
   /** `PRAGMA data_version` when {@link lineCache} was last found valid. */
   private dataVersion: number | undefined;
+  /** Reservations the open write transaction stored marked sent (see {@link reserveSync}). */
+  private readonly sentInOpen = new Set<string>();
 
   /**
    * Opens (and creates or migrates) the database at `options.path`.
@@ -271,15 +273,19 @@ export class SqliteStore implements GovernanceStore {
    * {@link reserve} now, without a promise (the governor calls it), in the write transaction that the
    * call's {@link markSentSync} commits before its request leaves, with the audit record appended in
    * between (see {@link deferred}); at the latest it commits at the end of this event-loop turn. It
-   * holds the write lock until then, so no other process reserves in between. `request.sent` is not
-   * stored here (the answer has no `sent`): the mark comes with `markSentSync`, in the same commit.
+   * holds the write lock until then, so no other process reserves in between. A reservation asked for
+   * with `sent: true` is stored marked sent, but the answer has no `sent`: the governor then calls
+   * {@link markSentSync}, which commits it (with no write of its own) before the request leaves.
    */
   reserveSync(request: ReserveRequest): ReserveResult {
     assertReserveAmounts(this.kind, request);
     const now = this.begin();
     this.sweepWhenDue(now);
-    const unsent = request.sent === true ? { ...request, sent: false } : request;
-    return this.deferred(() => this.reserveIn(unsent, now));
+    const result = this.deferred(() => this.reserveIn(request, now));
+    if (request.sent !== true || !result.ok) return result;
+    // Still in the open transaction unless the bound on open writes committed it just now.
+    if (this.open) this.sentInOpen.add(request.id);
+    return { ok: true, lines: result.lines };
   }
 
   /** Settles in the next group commit (see {@link reserve}). */
@@ -320,6 +326,11 @@ export class SqliteStore implements GovernanceStore {
   /** {@link markSent} now, committed before it returns (with the open transaction, see {@link reserveSync}). */
   markSentSync(id: string): boolean {
     const now = this.begin();
+    if (this.open && this.sentInOpen.has(id)) {
+      // Reserved marked sent in the open transaction: committing it is all that is left to do.
+      this.commitDeferred(true);
+      return true;
+    }
     this.sweepWhenDue(now);
     return this.write(() => {
       this.expireLeases(now);
@@ -743,6 +754,7 @@ export class SqliteStore implements GovernanceStore {
       return work();
     } catch (error) {
       this.open = undefined;
+      this.sentInOpen.clear();
       clearImmediate(immediate);
       OPEN_STORES.delete(this);
       rollback(this.db);
@@ -844,6 +856,7 @@ export class SqliteStore implements GovernanceStore {
     const open = this.open;
     if (!open) return;
     this.open = undefined;
+    this.sentInOpen.clear();
     if (open.immediate) clearImmediate(open.immediate);
     OPEN_STORES.delete(this);
     try {
