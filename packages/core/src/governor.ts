@@ -351,6 +351,11 @@ export class Governor implements CallHost {
         done.then(undefined, (failure: unknown) => {
           diag.error(`genops: could not finish recording the settlement of ${state.id}`, failure);
         }),
+        // The process exits before the store answered: journaled (with a journal file) and replayed by
+        // the next process; a replay of a settlement the store did take commits nothing.
+        state.hasLines && !state.failOpenLines?.length && this.journal.persistent
+          ? () => this.journal.add({ id: state.id, actual: amounts, lines: state.lines, at: Date.now() })
+          : undefined,
       );
       return DONE;
     } catch (failure) {

@@ -1,3 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BudgetExceededError, GenOps, type GenOpsHandle } from '@genops/core';
 import type { GovernedRequest } from '@genops/core/adapter';
 import { settlementsInFlight } from '@genops/core/internal';
@@ -87,6 +92,35 @@ describe('GenOps with a RedisStore', () => {
     await genops.flush();
     const records = await store.readAudit();
     expect(records.some((record) => record.type === 'settlement' && record.subject === governed.id)).toBe(true);
+  });
+
+  it('journals a settlement still in flight when the process exits, and the next process commits it once', async () => {
+    const journalFile = join(mkdtempSync(join(tmpdir(), 'genops-exit-journal-')), 'journal.jsonl');
+    const env = { ...process.env };
+    delete env.NODE_PATH;
+    execFileSync(
+      process.execPath,
+      [
+        fileURLToPath(new URL('./fixtures/exit-after-call.mjs', import.meta.url)),
+        redis.url(),
+        'genops-exit',
+        journalFile,
+      ],
+      { env, timeout: 30_000 },
+    );
+    expect(readFileSync(journalFile, 'utf8').trim().split('\n')).toHaveLength(1);
+    const store = new RedisStore({ url: redis.url(), prefix: 'genops-exit' });
+    genops = GenOps.init({
+      store,
+      autoInstrument: false,
+      budgets: [{ name: 'daily', limit: 1, window: 'day' }],
+      journalFile,
+    });
+    await genops.governor.journal.replay();
+    expect(readFileSync(journalFile, 'utf8')).toBe('');
+    // The actual cost, once, and nothing left reserved (whether or not Redis took it before the exit).
+    expect(await store.lines()).toEqual([expect.objectContaining({ budget: 'daily', used: 1_000_000, reserved: 0 })]);
+    expect(await store.openReservations()).toBe(0);
   });
 
   it('denies the call with a StoreUnavailableError naming the Redis server when Redis is down (failMode closed)', async () => {

@@ -321,7 +321,7 @@ describe('SqliteStore', () => {
       expect(second.storeId).toBe(first.storeId);
     });
 
-    it("reads a line from the file again once another connection committed to it (no stale cached row)", () => {
+    it('reads a line from the file again once another connection committed to it (no stale cached row)', () => {
       const path = freshPath();
       const first = open({ path, now: () => T0 });
       const second = open({ path, now: () => T0 });

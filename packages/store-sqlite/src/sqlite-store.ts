@@ -1341,18 +1341,8 @@ function prepareStatements(db: DatabaseSync) {
 
 /** A copy of `row` as written, for the line cache. */
 function cachedLine(row: LineRow): CachedLine {
-  return {
-    key: row.key,
-    budget: row.budget,
-    unit: row.unit,
-    limit: row.limit,
-    used: row.used,
-    reserved: row.reserved,
-    expiresAt: row.expiresAt,
-    windowMs: row.windowMs,
-    bucketMs: row.bucketMs,
-    touchedAt: row.touchedAt,
-  };
+  const { stored: _stored, ...line } = row;
+  return line;
 }
 
 function normalizeRolling(rolling: { windowMs: number; bucketMs: number }): { windowMs: number; bucketMs: number } {

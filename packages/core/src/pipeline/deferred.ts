@@ -68,16 +68,47 @@ export function drainPending(): void {
 
 interface InFlightSettlements {
   pending: Set<Promise<void>>;
+  /** What to do at process exit for a settlement still in flight (see {@link trackSettlement}). */
+  atExit?: Map<Promise<void>, () => void>;
+  exitHook?: boolean;
 }
 
 const SETTLEMENTS_KEY = Symbol.for('genops.settlements-in-flight');
 const settlementSlot = globalThis as { [SETTLEMENTS_KEY]?: InFlightSettlements };
 const settlements: InFlightSettlements = (settlementSlot[SETTLEMENTS_KEY] ??= { pending: new Set() });
 
-/** Tracks a settlement completing in the background until it does; `settlement` must never reject. */
-export function trackSettlement(settlement: Promise<void>): void {
+/**
+ * Tracks a settlement completing in the background until it does; `settlement` must never reject.
+ * `atExit` runs (synchronously) if the process exits while it is still in flight: nothing asynchronous
+ * runs any more then, so the governor writes it to the settlement journal's file instead.
+ */
+export function trackSettlement(settlement: Promise<void>, atExit?: () => void): void {
   settlements.pending.add(settlement);
-  void settlement.then(() => settlements.pending.delete(settlement));
+  if (atExit) {
+    (settlements.atExit ??= new Map()).set(settlement, atExit);
+    if (!settlements.exitHook) {
+      settlements.exitHook = true;
+      process.once('exit', settleAtExit);
+    }
+  }
+  void settlement.then(() => {
+    settlements.pending.delete(settlement);
+    settlements.atExit?.delete(settlement);
+  });
+}
+
+function settleAtExit(): void {
+  settlements.exitHook = false;
+  const waiting = settlements.atExit;
+  if (!waiting) return;
+  for (const atExit of waiting.values()) {
+    try {
+      atExit();
+    } catch (error) {
+      diag.error('genops: could not journal a settlement in flight at exit', error);
+    }
+  }
+  waiting.clear();
 }
 
 /** Settlements (with the records that follow them) still completing in the background. */
