@@ -50,11 +50,6 @@ const AUDIT_BATCH = 1_000;
  * bounds how long one run holds Redis.
  */
 const OPS_BATCH = 128;
-/**
- * A tick's batch of at least this many operations, sent while no batch is in flight, goes as two script
- * runs (see {@link RedisStore.flushOps}).
- */
-const SPLIT_AT = 4;
 /** Check-and-append attempts before `appendAudit` gives up (each lost race means another client progressed). */
 const AUDIT_ATTEMPTS = 100;
 /** Shortest TTL given to an approval, so one created already past its retention is still readable. */
@@ -172,8 +167,6 @@ export class RedisStore implements GovernanceStore {
   /** Arguments of the reservations and settlements queued this tick (see {@link flushOps}), in order. */
   private opArgs: ScriptArg[] = [];
   private ops: QueuedOp[] = [];
-  /** Script runs of reservations and settlements sent and not answered yet. */
-  private opsInFlight = 0;
   /** The socket corked for this tick's commands (see {@link coalesce}). */
   private corked: Socket | undefined;
   /** The namespace's epoch as this instance first found (or wrote) it; every script checks it. */
@@ -446,12 +439,6 @@ export class RedisStore implements GovernanceStore {
    * {@link OPS_BATCH}), then hands each its own reply: one round trip and one run of the script's fixed
    * work per batch. Any other command flushes the queue first, so commands still reach Redis in the order
    * they were issued.
-   *
-   * A batch of {@link SPLIT_AT} or more operations sent while no other is in flight goes as two script
-   * runs (in one socket write): Redis runs the second while this process hands out the first one's
-   * replies, and the calls those release queue the next batch while Redis is still busy. Concurrent
-   * callers then keep two batches in flight, and Redis and this process work at the same time instead
-   * of taking turns (a lone batch would leave Redis idle while the process handles its replies).
    */
   private readonly flushOps = (): void => {
     const ops = this.ops;
@@ -459,19 +446,13 @@ export class RedisStore implements GovernanceStore {
     const args = this.opArgs;
     this.ops = [];
     this.opArgs = [];
-    const size =
-      ops.length > OPS_BATCH
-        ? OPS_BATCH
-        : this.opsInFlight === 0 && ops.length >= SPLIT_AT
-          ? Math.ceil(ops.length / 2)
-          : ops.length;
-    if (size === ops.length) {
+    if (ops.length <= OPS_BATCH) {
       this.sendOps(ops, args);
       return;
     }
     let start = 0;
-    for (let first = 0; first < ops.length; first += size) {
-      const last = Math.min(first + size, ops.length);
+    for (let first = 0; first < ops.length; first += OPS_BATCH) {
+      const last = Math.min(first + OPS_BATCH, ops.length);
       let end = start;
       for (let index = first; index < last; index++) end += 2 + Number(args[end + 1]);
       this.sendOps(ops.slice(first, last), args.slice(start, end));
@@ -481,10 +462,8 @@ export class RedisStore implements GovernanceStore {
 
   private sendOps(ops: QueuedOp[], args: ScriptArg[]): void {
     const operation = ops[0]!.operation;
-    this.opsInFlight++;
     this.script(operation, 'genopsV1Ops', ...args).then(
       (replies) => {
-        this.opsInFlight--;
         for (let index = 0; index < ops.length; index++) {
           const op = ops[index]!;
           const reply = (replies as Reply[])[index]!;
@@ -494,7 +473,6 @@ export class RedisStore implements GovernanceStore {
         }
       },
       (error: unknown) => {
-        this.opsInFlight--;
         for (const op of ops) op.reject(this.renamed(error, operation, op.operation));
       },
     );
