@@ -1,4 +1,4 @@
-import { AUDIT_DATA_JSON, chainAuditEntries, type PreparedAuditEntry, serialiseAuditData } from '../audit/hash';
+import { auditRecordBody, GENESIS_HASH, hashAuditBody, preparedAuditEntry } from '../audit/hash';
 import { assertLedgerTotal, assertReserveAmounts, assertSettleAmounts } from './amounts';
 import type {
   ApprovalDecisionInput,
@@ -112,7 +112,7 @@ export class MemoryStore implements GovernanceStore {
   private readonly settled = new Map<string, number>();
   private readonly approvals = new Map<string, ApprovalRecord>();
   private readonly waiters = new Map<string, Set<ApprovalWaiter>>();
-  private readonly audit: AuditRecord[] = [];
+  private readonly audit: StoredAudit[] = [];
   /** Index in {@link audit} of the oldest record kept. */
   private auditHead = 0;
   private auditTip: Pick<AuditRecord, 'seq' | 'hash'> | undefined;
@@ -371,22 +371,29 @@ export class MemoryStore implements GovernanceStore {
   }
 
   /**
-   * Synchronous form of {@link appendAudit}, for the audit trail. Its records are frozen when they are
-   * handed out ({@link readAudit}, {@link appendAudit}), not here on the hot path.
+   * Synchronous form of {@link appendAudit}, for the audit trail. Each record is kept as the one text its
+   * hash is over (`prevHash`, newline, canonical JSON: see `auditChainText`), not as objects; reads parse
+   * it back. Its records are frozen when they are handed out ({@link readAudit}, {@link appendAudit}), not
+   * here on the hot path.
    */
   appendAuditSync(entries: readonly AuditEntry[]): AuditRecord[] {
-    if (entries.length === 0) return [];
-    // Stored as JSON would store it (what the SQLite and Redis stores read back), so hashes match across
-    // stores. An entry from `AuditTrail` comes serialised once, its data already plain: kept as it is.
-    const copies = entries.map((entry): AuditEntry => {
-      if (typeof (entry as Partial<PreparedAuditEntry>)[AUDIT_DATA_JSON] === 'string') return entry;
-      const { json } = serialiseAuditData(entry.data);
-      const data = JSON.parse(json) as Record<string, unknown>;
-      return { type: entry.type, at: entry.at, subject: entry.subject, data, [AUDIT_DATA_JSON]: json } as AuditEntry;
-    });
-    const records = chainAuditEntries(this.auditTip, copies);
-    for (const record of records) this.audit.push(record);
-    this.auditTip = records[records.length - 1];
+    const records: AuditRecord[] = new Array(entries.length);
+    if (entries.length === 0) return records;
+    let seq = this.auditTip?.seq ?? 0;
+    let prevHash = this.auditTip?.hash ?? GENESIS_HASH;
+    for (let index = 0; index < entries.length; index++) {
+      // Stored as JSON would store it (what the SQLite and Redis stores read back), so hashes match across
+      // stores. An entry from `AuditTrail` comes prepared: serialised here, once, or already.
+      const entry = preparedAuditEntry(entries[index] as AuditEntry);
+      seq += 1;
+      const body = auditRecordBody(seq, entry);
+      const hash = hashAuditBody(prevHash, body);
+      this.audit.push(new StoredAudit(seq, body, prevHash, hash));
+      const { type, at, subject, data } = entry;
+      records[index] = { seq, type, at, subject, data, prevHash, hash };
+      prevHash = hash;
+    }
+    this.auditTip = { seq, hash: prevHash };
     this.trimAudit();
     return records;
   }
@@ -397,7 +404,9 @@ export class MemoryStore implements GovernanceStore {
     const start = this.auditHead + Math.max(0, (options.fromSeq ?? 1) - oldest.seq);
     const end =
       options.limit === undefined ? this.audit.length : Math.min(this.audit.length, start + Math.max(0, options.limit));
-    return frozen(this.audit.slice(start, end));
+    const records: AuditRecord[] = [];
+    for (let index = start; index < end; index++) records.push((this.audit[index] as StoredAudit).record());
+    return frozen(records);
   }
 
   /** Resolves every pending `waitForApproval` with the record as it is now. State stays readable. */
@@ -625,6 +634,25 @@ function windowSum(counter: Counter, now: number): number {
     else counter.buckets.delete(start);
   }
   return sum;
+}
+
+/**
+ * An audit record as the memory store keeps it: the one text its hash is over (the canonical JSON of `{at,
+ * data, seq, subject, type}`, one string instead of a tree of objects for the collector to trace) and the
+ * two hashes (`prevHash` is the previous record's `hash` string), read back into a record when asked for.
+ */
+class StoredAudit {
+  constructor(
+    readonly seq: number,
+    readonly body: string,
+    readonly prevHash: string,
+    readonly hash: string,
+  ) {}
+
+  record(): AuditRecord {
+    const { at, data, seq, subject, type } = JSON.parse(this.body) as AuditRecord;
+    return { seq, type, at, subject, data, prevHash: this.prevHash, hash: this.hash };
+  }
 }
 
 /** Frozen instead of copied on the way out: an audit record never changes once appended. */
