@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import {
   auditRecordBody,
   canonicalJson,
   GENESIS_HASH,
+  hashAuditBody,
   hashAuditRecord,
   PreparedEntry,
 } from './hash';
@@ -171,5 +173,34 @@ describe('call records (decision, settlement)', () => {
     const [record] = await store.readAudit();
     expect(record!.data).toMatchObject({ attribution: { team: 'search' }, lines: [{ amount: 5 }] });
     expect(hashAuditRecord(record!.prevHash, record!.seq, record!)).toBe(record!.hash);
+  });
+
+  it('hash a record text through the reused buffer as SHA-256 of the concatenated string', () => {
+    const texts = [
+      '',
+      'a',
+      '{"k":"é ✓ 😀 \u2028"}',
+      'lone \ud800 and \udc00 surrogates',
+      'x'.repeat(40_000),
+      '€'.repeat(400_000),
+    ];
+    for (const prevHash of [GENESIS_HASH, 'f'.repeat(64), 'not hex \ud83d']) {
+      for (const body of texts)
+        expect(hashAuditBody(prevHash, body)).toBe(hash('sha256', `${prevHash}\n${body}`, 'hex'));
+    }
+  });
+
+  it('keep fields given in sorted order as the data, copy fields in any other order into it', () => {
+    for (const call of auditCalls()) {
+      const reversed = Object.fromEntries(Object.entries(call.fields).reverse());
+      const inOrder = entryOf(call);
+      const copied = entryOf({ ...call, fields: reversed } as AuditCallRecord);
+      if (!(inOrder instanceof PreparedEntry)) continue;
+      expect(inOrder.data).toBe(call.fields);
+      expect(copied).toBeInstanceOf(PreparedEntry);
+      expect(copied.data).not.toBe(reversed);
+      expect((copied as PreparedEntry).body(7)).toBe(inOrder.body(7));
+      expect((copied as PreparedEntry).body(7)).toBe(canonicalBody(7, inOrder));
+    }
   });
 });

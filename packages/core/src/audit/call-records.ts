@@ -56,25 +56,28 @@ export interface SettlementAuditFields {
  * (attribution, redactions) are checked for order. Anything unexpected takes the generic path.
  */
 export function decisionAuditEntry(at: number, subject: string, fields: DecisionAuditFields): AuditEntry {
-  const data = {
-    approval: fields.approval,
-    attribution: fields.attribution,
-    downgradedFrom: fields.downgradedFrom,
-    leaseMs: fields.leaseMs,
-    lines: fields.lines,
-    model: fields.model,
-    operation: fields.operation,
-    policyVersion: fields.policyVersion,
-    provider: fields.provider,
-    reasonCode: fields.reasonCode,
-    redactions: fields.redactions,
-    reservedNanos: fields.reservedNanos,
-    reservedUsd: fields.reservedUsd,
-    result: fields.result,
-    rule: fields.rule,
-    shadow: fields.shadow,
-    tool: fields.tool,
-  };
+  // The recorder passes its fields in this order: they are the data as they are. Any other order is copied.
+  const data: DecisionAuditFields = keysInOrder(fields, DECISION_KEYS)
+    ? fields
+    : {
+        approval: fields.approval,
+        attribution: fields.attribution,
+        downgradedFrom: fields.downgradedFrom,
+        leaseMs: fields.leaseMs,
+        lines: fields.lines,
+        model: fields.model,
+        operation: fields.operation,
+        policyVersion: fields.policyVersion,
+        provider: fields.provider,
+        reasonCode: fields.reasonCode,
+        redactions: fields.redactions,
+        reservedNanos: fields.reservedNanos,
+        reservedUsd: fields.reservedUsd,
+        result: fields.result,
+        rule: fields.rule,
+        shadow: fields.shadow,
+        tool: fields.tool,
+      };
   const canonical =
     optionalText(data.approval) &&
     sortedFlat(data.attribution) &&
@@ -98,23 +101,27 @@ export function decisionAuditEntry(at: number, subject: string, fields: Decision
 
 /** The `settlement` record of a call: data in sorted key order, as {@link decisionAuditEntry}. */
 export function settlementAuditEntry(at: number, subject: string, fields: SettlementAuditFields): AuditEntry {
-  const violation = fields.violation && {
-    problems: fields.violation.problems,
-    reasonCode: fields.violation.reasonCode,
-  };
-  const data = {
-    actualNanos: fields.actualNanos,
-    actualTokens: fields.actualTokens,
-    actualUsd: fields.actualUsd,
-    error: fields.error,
-    estimated: fields.estimated,
-    incomplete: fields.incomplete,
-    leaseOpen: fields.leaseOpen,
-    outputBlocked: fields.outputBlocked,
-    reservedNanos: fields.reservedNanos,
-    reservedUsd: fields.reservedUsd,
-    violation,
-  };
+  const given = fields.violation;
+  const violation =
+    given === undefined || keysInOrder(given, VIOLATION_KEYS)
+      ? given
+      : { problems: given.problems, reasonCode: given.reasonCode };
+  const data: SettlementAuditFields =
+    violation === given && keysInOrder(fields, SETTLEMENT_KEYS)
+      ? fields
+      : {
+          actualNanos: fields.actualNanos,
+          actualTokens: fields.actualTokens,
+          actualUsd: fields.actualUsd,
+          error: fields.error,
+          estimated: fields.estimated,
+          incomplete: fields.incomplete,
+          leaseOpen: fields.leaseOpen,
+          outputBlocked: fields.outputBlocked,
+          reservedNanos: fields.reservedNanos,
+          reservedUsd: fields.reservedUsd,
+          violation,
+        };
   const canonical =
     number(data.actualNanos) &&
     number(data.actualTokens) &&
@@ -140,9 +147,10 @@ function entry(
   type: 'decision' | 'settlement',
   at: number,
   subject: string,
-  data: Record<string, unknown>,
+  fields: object,
   canonical: boolean,
 ): AuditEntry {
+  const data = fields as Record<string, unknown>;
   if (!canonical || typeof subject !== 'string' || !Number.isFinite(at)) return { type, at, subject, data };
   // Serialised when the store chains it, in one `JSON.stringify` of the whole record body.
   return new PreparedEntry(type, at, subject, data, undefined);
@@ -194,6 +202,54 @@ function linesCanonical(lines: unknown): boolean {
 }
 
 const LINE_KEYS = ['amount', 'enforce', 'key', 'unit'];
+const DECISION_KEYS = [
+  'approval',
+  'attribution',
+  'downgradedFrom',
+  'leaseMs',
+  'lines',
+  'model',
+  'operation',
+  'policyVersion',
+  'provider',
+  'reasonCode',
+  'redactions',
+  'reservedNanos',
+  'reservedUsd',
+  'result',
+  'rule',
+  'shadow',
+  'tool',
+];
+const SETTLEMENT_KEYS = [
+  'actualNanos',
+  'actualTokens',
+  'actualUsd',
+  'error',
+  'estimated',
+  'incomplete',
+  'leaseOpen',
+  'outputBlocked',
+  'reservedNanos',
+  'reservedUsd',
+  'violation',
+];
+const VIOLATION_KEYS = ['problems', 'reasonCode'];
+
+/**
+ * Whether `record` is a plain object whose keys are some of `keys`, enumerated in that order (what
+ * `JSON.stringify` writes them in): then it can be the record's data without a copy.
+ */
+function keysInOrder(record: object, keys: readonly string[]): boolean {
+  if (Object.getPrototypeOf(record) !== Object.prototype) return false;
+  let next = 0;
+  for (const key in record) {
+    while (next < keys.length && keys[next] !== key) next++;
+    if (next === keys.length) return false;
+    next++;
+  }
+  return true;
+}
 
 /**
  * A flat record (attribution, redaction counts) whose keys enumerate in sorted order and whose values are

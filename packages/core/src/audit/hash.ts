@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { hash as oneShotHash } from 'node:crypto';
 import type { AuditEntry, AuditRecord } from '../store/types';
 
@@ -174,8 +175,28 @@ function wellFormed(type: unknown, at: unknown, subject: unknown, seq: unknown):
 
 /** SHA-256 (lowercase hex) of `prevHash`, a newline and `body`, in one call. */
 export function hashAuditBody(prevHash: string, body: string): string {
-  return oneShotHash('sha256', `${prevHash}\n${body}`, 'hex');
+  // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+  const most = (prevHash.length + body.length) * 3 + 1;
+  if (most > MAX_SCRATCH) return oneShotHash('sha256', `${prevHash}\n${body}`, 'hex');
+  if (most > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.max(most, scratch.length * 2));
+  // Encoded into one reused buffer rather than concatenated: the text is not copied into a new string (the
+  // record's text is kept, the concatenation would be garbage at once).
+  let length = utf8Write(scratch, prevHash, 0);
+  scratch[length++] = 0x0a;
+  length += utf8Write(scratch, body, length);
+  return oneShotHash('sha256', scratch.subarray(0, length), 'hex');
 }
+
+/** Largest record text hashed through the reused buffer; longer ones are concatenated. */
+const MAX_SCRATCH = 1 << 20;
+let scratch: Buffer = Buffer.allocUnsafeSlow(16_384);
+
+/** `Buffer#utf8Write` (what `write(text, offset, 'utf8')` ends in, without its argument checks) when present. */
+const utf8Write: (buffer: Buffer, text: string, offset: number) => number =
+  typeof (Buffer.prototype as { utf8Write?: unknown }).utf8Write === 'function'
+    ? (buffer, text, offset) =>
+        (buffer as unknown as { utf8Write(text: string, offset: number): number }).utf8Write(text, offset)
+    : (buffer, text, offset) => buffer.write(text, offset, 'utf8');
 
 /**
  * One record as a line of an audit file, built around `dataJson` (the canonical JSON of its `data`): the
