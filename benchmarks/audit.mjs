@@ -6,6 +6,7 @@
 //   node benchmarks/audit.mjs        # after a build
 //   AUDIT_BENCH_CORE=/path/to/other/packages/core/dist node benchmarks/audit.mjs   # compare a build
 //       (a build without the call-record factories gets the records as plain entries, as its recorder wrote them)
+//   AUDIT_BENCH_FILE=0 node benchmarks/audit.mjs   # the memory store only
 import { mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,10 +124,12 @@ try {
   console.log(
     `audit trail, ${CALLS} calls × 2 records (decision, settlement), ${ROUNDS} rounds (medians); ${os.cpus()[0]?.model}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(2)}, Node ${process.version}`,
   );
-  for (const [label, file] of [
+  const cases = [
     ['memory store', undefined],
     ['memory store + JSONL file', join(dir, 'audit.jsonl')],
-  ]) {
+  ];
+  // AUDIT_BENCH_FILE=0: the memory store only (e.g. under a profiler or an instruction counter).
+  for (const [label, file] of process.env.AUDIT_BENCH_FILE === '0' ? cases.slice(0, 1) : cases) {
     await round(file && `${file}.warmup`);
     const results = [];
     for (let index = 0; index < ROUNDS; index++) {

@@ -33,7 +33,7 @@ export interface MemoryStoreOptions {
    */
   retentionMs?: number;
   /**
-   * Most audit records kept (default 10,000: about 9 MiB at two records per call). Beyond it the oldest are dropped; `seq` keeps counting and
+   * Most audit records kept (default 10,000: about 5.5 MiB of text at two records per call). Beyond it the oldest are dropped; `seq` keeps counting and
    * `readAudit` starts at the oldest record kept.
    */
   maxAuditRecords?: number;
