@@ -203,4 +203,25 @@ describe('call records (decision, settlement)', () => {
       expect((copied as PreparedEntry).body(7)).toBe(canonicalBody(7, inOrder));
     }
   });
+
+  it('leave anything JSON.stringify would not write as it reads back to the generic path', () => {
+    const shadow = Object.assign(['rule-a'], { toJSON: () => ['replaced'] });
+    const fields: DecisionAuditFields = {
+      attribution: { team: 'a', toJSON: 'not a function' },
+      model: 'm',
+      operation: 'chat',
+      policyVersion: 'v',
+      provider: 'p',
+      result: 'ALLOWED',
+      shadow,
+    };
+    const entry = decisionAuditEntry(1, 'call', fields);
+    expect(entry).not.toBeInstanceOf(PreparedEntry);
+    const store = new MemoryStore();
+    const [record] = store.appendAuditSync([entry]);
+    expect(record!.data.shadow).toEqual(['replaced']);
+    expect(hashAuditRecord(GENESIS_HASH, 1, record!)).toBe(record!.hash);
+    // A plain string member named toJSON is data like any other: the hand-written path keeps it.
+    expect(decisionAuditEntry(1, 'call', { ...fields, shadow: ['rule-a'] })).toBeInstanceOf(PreparedEntry);
+  });
 });

@@ -173,14 +173,19 @@ function optionalNumber(value: unknown): boolean {
   return value === undefined || number(value);
 }
 
+/** An array `JSON.stringify` writes element by element (no `toJSON` of its own). */
+function plainArray(value: unknown): value is unknown[] {
+  return Array.isArray(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
+}
+
 function textArray(value: unknown): boolean {
-  if (!Array.isArray(value)) return false;
+  if (!plainArray(value)) return false;
   for (let index = 0; index < value.length; index++) if (typeof value[index] !== 'string') return false;
   return true;
 }
 
 function linesCanonical(lines: unknown): boolean {
-  if (!Array.isArray(lines)) return false;
+  if (!plainArray(lines)) return false;
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index] as AuditReservationLine | undefined;
     if (typeof line !== 'object' || line === null || Object.getPrototypeOf(line) !== Object.prototype) return false;

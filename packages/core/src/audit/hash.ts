@@ -109,11 +109,13 @@ export class PreparedEntry implements PreparedAuditEntry {
 
   /** The canonical JSON of the record `{at, data, seq, subject, type}` at `seq`: what its hash is over. */
   body(seq: number): string {
-    const body =
-      this.dataJson === undefined && Number.isSafeInteger(seq)
-        ? // Keys in sorted order; `at` finite and `subject` a string (checked when made): canonical as written.
-          JSON.stringify({ at: this.at, data: this.data, seq, subject: this.subject, type: this.type })
-        : auditHashBody(seq, this, this.json);
+    let body: string;
+    if (this.dataJson === undefined && Number.isSafeInteger(seq))
+      // Keys in sorted order; `at` finite and `subject` a string (checked when made): canonical as written.
+      body = JSON.stringify({ at: this.at, data: this.data, seq, subject: this.subject, type: this.type });
+    else if (wellFormed(this.type, this.at, this.subject, seq)) body = auditHashBody(seq, this, this.json);
+    // Not a well-formed entry (never one the trail appends): no line is made from its body.
+    else return auditHashBody(seq, this, this.json);
     this.lastBody = body;
     this.lastBodySeq = seq;
     return body;
@@ -133,10 +135,11 @@ export function auditRecordBody(seq: number, entry: AuditEntry): string {
 }
 
 /**
- * A record's line in an audit file (see {@link auditRecordLine}) from its body (see {@link auditRecordBody}):
- * the body with `hash` and `prevHash` put in their sorted place, after `data`. The body ends
- * `,"seq":…,"subject":"…","type":"…"}`, and `,"seq":` cannot occur inside the two JSON strings after it (a
- * quote in them is escaped), so its last occurrence is that place.
+ * A record's line in an audit file (see {@link auditRecordLine}) from the body {@link PreparedEntry.body}
+ * wrote for a well-formed entry: the body with `hash` and `prevHash` put in their sorted place, after
+ * `data`. That body ends `,"seq":…,"subject":"…","type":"…"}` (`subject` and `type` strings), and `,"seq":`
+ * cannot occur inside those two JSON strings (a quote in them is escaped), so its last occurrence is that
+ * place.
  */
 export function auditLineFromBody(body: string, hash: string, prevHash: string): string {
   const at = body.lastIndexOf(',"seq":');
