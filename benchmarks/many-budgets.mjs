@@ -7,6 +7,8 @@
 //   GENOPS_CORE=/path/to/other/packages/core/dist/index.js node --expose-gc benchmarks/many-budgets.mjs
 //     (the same measurement against another build of @genops/core, e.g. main's, for a before/after)
 //   BENCH_AUDIT=0 ...   without the audit trail
+//   node --expose-gc benchmarks/many-budgets.mjs --json   the rows as one JSON line (side-by-side.mjs runs it so and
+//     checks the target in its issue-11 table)
 import { createTestTelemetry } from '@genops/testing';
 
 const { GenOps } = await import(process.env.GENOPS_CORE ?? '@genops/core');
@@ -88,6 +90,10 @@ async function measure(count) {
 
 const rows = [];
 for (const count of COUNTS) rows.push(await measure(count));
+if (process.argv.includes('--json')) {
+  console.log(JSON.stringify({ calls: CALLS, audit: AUDIT, rows }));
+  process.exit(0);
+}
 console.log(
   `governor.begin() + call.end(), memory store, ${CALLS} calls per row, audit ${AUDIT ? 'on' : 'off'}, Node ${process.version}`,
 );

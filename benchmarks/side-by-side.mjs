@@ -12,7 +12,7 @@
 //   BENCH_QUICK=1 node benchmarks/side-by-side.mjs   # a smoke run: 2 rounds, few calls
 //   node benchmarks/side-by-side.mjs --json out.json --only raw,genops-memory
 //   node benchmarks/side-by-side.mjs --write     # also put the figures into docs/benchmarks.md
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -209,8 +209,49 @@ function spanTable(results) {
   );
 }
 
+/**
+ * `many-budgets.mjs` in a process of its own: the core's begin + end with 1, 10, 100 and 1,000 budgets that all
+ * match the call. Its rows, or `undefined` when `--only` leaves it out.
+ */
+function runManyBudgets() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', fileURLToPath(new URL('many-budgets.mjs', import.meta.url)), '--json'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      const line = stdout.trim().split('\n').at(-1);
+      if (code === 0 && line?.startsWith('{')) resolve(JSON.parse(line));
+      else reject(new Error(`many-budgets.mjs exited with ${code}: ${stderr.slice(-2000)}`));
+    });
+  });
+}
+
+function manyBudgetsTable(many) {
+  return table(
+    ['Matching budgets', 'Median µs/call', 'Added over 1 budget µs'],
+    many.rows.map((row) => [
+      thousands(row.budgets),
+      row.medianUs.toFixed(1),
+      row.budgets === 1 ? '' : signed(row.medianUs - many.rows[0].medianUs),
+    ]),
+  );
+}
+
 /** The issue-11 targets, checked against this run. */
-function targets(byId) {
+function targets(byId, many) {
   const raw = byId.raw;
   const memory = byId['genops-memory'];
   const peer = byId.openllmetry;
@@ -241,6 +282,11 @@ function targets(byId) {
     const over = (store.chatMedian - memory.chatMedian) * 1000;
     rows.push(check(`${store.label}: ≤ +${limit} µs median over memory`, `${signed(over)} µs`, over <= limit));
   }
+  const thousand = many?.rows.find((row) => row.budgets === 1_000);
+  if (thousand) {
+    const over = thousand.medianUs - many.rows[0].medianUs;
+    rows.push(check('1,000 matching budgets: ≤ 1 ms added per call (core alone)', `${signed(over)} µs`, over <= 1_000));
+  }
   return rows;
 }
 
@@ -255,6 +301,8 @@ async function main() {
     throw new Error('--only must include raw: every figure is relative to it');
 
   const notes = [];
+  // The core with many matching budgets: its own process, before the contenders (it needs no server).
+  const many = !only || only.includes('many-budgets') ? await runManyBudgets() : undefined;
   const redis = contenders.some((contender) => contender.id === 'genops-redis') ? await startRedisServer() : undefined;
   if (redis?.skipped) {
     notes.push(`GenOps with the Redis store was not measured: ${redis.skipped}.`);
@@ -332,7 +380,14 @@ async function main() {
     '',
     spanTable(results),
   ];
-  const checks = targets(byId);
+  if (many)
+    output.push(
+      '',
+      `Many matching budgets (\`many-budgets.mjs\`: \`governor.begin()\` + \`call.end()\` alone, memory store, audit ${many.audit ? 'on' : 'off'}, ${many.calls} calls per row, each budget with a \`warnAt\` threshold)`,
+      '',
+      manyBudgetsTable(many),
+    );
+  const checks = targets(byId, many);
   if (checks.length > 0)
     output.push('', 'Issue 11 targets in this run', '', table(['Target', 'Measured', 'Met'], checks));
   console.log(output.join('\n'));
