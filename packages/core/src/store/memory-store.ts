@@ -1,4 +1,4 @@
-import { auditRecordBody, GENESIS_HASH, hashAuditBody, preparedAuditEntry } from '../audit/hash';
+import { auditRecordBody, GENESIS_HASH, hashAuditBody, PreparedEntry, preparedAuditEntry } from '../audit/hash';
 import { assertLedgerTotal, assertReserveAmounts, assertSettleAmounts } from './amounts';
 import type {
   ApprovalDecisionInput,
@@ -372,19 +372,26 @@ export class MemoryStore implements GovernanceStore {
 
   /**
    * Synchronous form of {@link appendAudit}, for the audit trail. Each record is kept as the one text its
-   * hash is over (`prevHash`, newline, canonical JSON: see `auditChainText`), not as objects; reads parse
-   * it back. Its records are frozen when they are handed out ({@link readAudit}, {@link appendAudit}), not
+   * hash is over (the canonical JSON of `{at, data, seq, subject, type}`) with its two hashes, not as
+   * objects; reads parse it back. Its records are frozen when they are handed out ({@link readAudit}, {@link appendAudit}), not
    * here on the hot path.
    */
   appendAuditSync(entries: readonly AuditEntry[]): AuditRecord[] {
     const records: AuditRecord[] = new Array(entries.length);
     if (entries.length === 0) return records;
+    // Stored as JSON would store it (what the SQLite and Redis stores read back), so hashes match across
+    // stores. An entry from `AuditTrail` comes prepared (serialised below, once, or already); any other is
+    // serialised first, so that one that cannot be stored throws before anything is appended.
+    let prepared: readonly AuditEntry[] = entries;
+    for (const entry of entries)
+      if (!(entry instanceof PreparedEntry)) {
+        prepared = entries.map((given) => preparedAuditEntry(given));
+        break;
+      }
     let seq = this.auditTip?.seq ?? 0;
     let prevHash = this.auditTip?.hash ?? GENESIS_HASH;
-    for (let index = 0; index < entries.length; index++) {
-      // Stored as JSON would store it (what the SQLite and Redis stores read back), so hashes match across
-      // stores. An entry from `AuditTrail` comes prepared: serialised here, once, or already.
-      const entry = preparedAuditEntry(entries[index] as AuditEntry);
+    for (let index = 0; index < prepared.length; index++) {
+      const entry = prepared[index] as AuditEntry;
       seq += 1;
       const body = auditRecordBody(seq, entry);
       const hash = hashAuditBody(prevHash, body);
