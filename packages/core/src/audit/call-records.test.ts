@@ -196,7 +196,9 @@ describe('call records (decision, settlement)', () => {
       const inOrder = entryOf(call);
       const copied = entryOf({ ...call, fields: reversed } as AuditCallRecord);
       if (!(inOrder instanceof PreparedEntry)) continue;
-      expect(inOrder.data).toBe(call.fields);
+      const keys = Object.keys(call.fields);
+      if (keys.join() === [...keys].sort().join()) expect(inOrder.data).toBe(call.fields);
+      else expect(inOrder.data).not.toBe(call.fields);
       expect(copied).toBeInstanceOf(PreparedEntry);
       expect(copied.data).not.toBe(reversed);
       expect((copied as PreparedEntry).body(7)).toBe(inOrder.body(7));

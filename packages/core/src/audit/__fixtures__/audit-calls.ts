@@ -20,24 +20,18 @@ export function auditCalls(): AuditCallRecord[] {
     { amount: 66_600, enforce: true, key: 'daily||2026-12-06', unit: 'USD' },
     { amount: 66_600, enforce: false, key: 'per-team|team=bench|2026-12-06', unit: 'USD' },
   ];
+  // Members without a value left out here (the recorder writes them as `undefined`: the same record).
   const base: DecisionAuditFields = {
-    approval: undefined,
     attribution: Object.freeze({ environment: 'benchmark', project: 'overhead', team: 'bench' }),
-    downgradedFrom: undefined,
     leaseMs: 600_000,
     lines,
     model: 'gpt-4o-mini',
     operation: 'chat',
     policyVersion: 'aa5ad269dfed',
     provider: 'openai',
-    reasonCode: undefined,
-    redactions: undefined,
     reservedNanos: 66_600,
     reservedUsd: 0.0000666,
     result: 'ALLOWED',
-    rule: undefined,
-    shadow: undefined,
-    tool: undefined,
   };
   const settled: SettlementAuditFields = {
     actualNanos: 9_000,
@@ -55,15 +49,15 @@ export function auditCalls(): AuditCallRecord[] {
   const decisions: DecisionAuditFields[] = [
     base,
     {
-      ...base,
       approval: 'approved',
+      attribution: base.attribution,
       downgradedFrom: 'gpt-4o',
-      leaseMs: undefined,
-      lines: undefined,
+      model: 'gpt-4o-mini',
+      operation: 'chat',
+      policyVersion: 'aa5ad269dfed',
+      provider: 'openai',
       reasonCode: 'POLICY_DENY_MODEL',
       redactions: { email: 2, phone: 1 },
-      reservedNanos: undefined,
-      reservedUsd: undefined,
       result: 'BLOCKED',
       rule: 'deny-gpt-4o',
       shadow: ['shadow-rule'],
