@@ -10,7 +10,7 @@
 //   node benchmarks/gateway/gateway-overhead.mjs                 # after a build: 5 rounds, prints the tables
 //   BENCH_QUICK=1 node benchmarks/gateway/gateway-overhead.mjs   # smoke run: 2 rounds, few calls
 //   node benchmarks/gateway/gateway-overhead.mjs --only direct,genops-memory,portkey
-//   node benchmarks/gateway/gateway-overhead.mjs --only direct,bare-hop,bare-hop-pool,bare-hop-request,bare-hop-early,node-hop,tcp-relay
+//   node benchmarks/gateway/gateway-overhead.mjs --only direct,bare-hop,bare-hop-fastify,bare-hop-agent,bare-hop-request,bare-hop-early,node-hop,tcp-relay
 //                                                                # the forms of the hop, down to a raw TCP relay
 //   BENCH_GATEWAY_BASELINE=packages/gateway/dist-base/index.js node benchmarks/gateway/gateway-overhead.mjs \
 //     --only direct,genops-memory,genops-memory-baseline        # a paired A/B of two builds of the gateway
@@ -77,11 +77,12 @@ const CONTENDERS = [
   // Hops without governance (./lib/bare-proxy-process.mjs): the GenOps gateway's own (`bare-hop`), and
   // the alternatives for each side of it, down to a raw TCP relay (the floor of any proxy).
   ...[
-    ['bare-hop', 'bare hop (fastify + undici Agent.dispatch)', 'fastify', 'agent'],
-    ['bare-hop-pool', 'bare hop (fastify + undici Pool.dispatch)', 'fastify', 'pool'],
-    ['bare-hop-request', 'bare hop (fastify + undici request())', 'fastify', 'request'],
-    ['bare-hop-early', 'bare hop (fastify onRequest hook + undici Agent.dispatch)', 'fastify-early', 'agent'],
-    ['node-hop', 'bare hop (node:http + undici Agent.dispatch)', 'node', 'agent'],
+    ['bare-hop', 'bare hop (node:http before fastify + undici Pool.dispatch)', 'fastify-direct', 'pool'],
+    ['bare-hop-fastify', 'bare hop (fastify route + undici Pool.dispatch)', 'fastify', 'pool'],
+    ['bare-hop-agent', 'bare hop (fastify route + undici Agent.dispatch)', 'fastify', 'agent'],
+    ['bare-hop-request', 'bare hop (fastify route + undici Pool request())', 'fastify', 'request'],
+    ['bare-hop-early', 'bare hop (fastify onRequest hook + undici Pool.dispatch)', 'fastify-early', 'pool'],
+    ['node-hop', 'bare hop (node:http + undici Pool.dispatch)', 'node', 'pool'],
     ['tcp-relay', 'TCP relay (net, no HTTP parsing)', 'tcp', undefined],
   ].map(([id, label, server, client]) => ({
     id,

@@ -1,8 +1,11 @@
 // A bare HTTP hop for the gateway benchmark: forwarding with no governance at all, in one of several
 // forms, so the benchmark can show what the hop itself costs and which form is cheapest:
 //
-// - server `fastify` (the GenOps gateway's own hop): a fastify route, the body kept as bytes by a
-//   content-type parser, the reply hijacked;
+// - server `fastify-direct` (the GenOps gateway's own hop): a fastify server whose node:http server
+//   (fastify's `serverFactory`) takes `POST /v1/chat/completions` before fastify, reading the body from
+//   the raw request, as the gateway does for its governed routes when no plugin hook would run for them;
+// - server `fastify`: a fastify route, the body kept as bytes by a content-type parser, the reply
+//   hijacked (the gateway's hop when a plugin adds a hook on the root instance);
 // - server `fastify-early`: the same fastify server, but the route answers from its `onRequest` hook
 //   (reply hijacked, body read from the raw request): none of fastify's later request steps run;
 // - server `node`: `http.createServer` and nothing else (a floor for any framework);
@@ -10,10 +13,11 @@
 //   own to the upstream (the floor of any proxy: two extra socket reads and writes per call).
 //
 // For the HTTP servers, the upstream side is one of:
-// - client `agent`: one undici `Agent` with `dispatch` (the GenOps gateway's), a handler writing the
-//   upstream's response to the client's as its bytes arrive, with backpressure;
-// - client `pool`: one undici `Pool` for the upstream's origin, the same handler (no per-origin lookup);
-// - client `request`: undici's `request()` API on the same Agent, the body piped to the client (the
+// - client `pool`: one undici `Pool` for the upstream's origin with `dispatch` (the GenOps gateway's:
+//   a Pool per upstream origin), a handler writing the upstream's response to the client's as its
+//   bytes arrive, with backpressure;
+// - client `agent`: one undici `Agent` (a Pool per origin behind a per-request lookup), the same handler;
+// - client `request`: undici's `request()` API on the same Pool, the body piped to the client (the
 //   common way to write a proxy; a stream and a promise per call).
 //
 // Started with fork() and one JSON argument `{ upstream, server, client }`. It sends `{ url }` once it
@@ -77,12 +81,12 @@ function readBody(incoming, done) {
   incoming.on('end', () => done(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
 }
 
-const { upstream, server = 'fastify', client = 'agent' } = JSON.parse(process.argv[2]);
+const { upstream, server = 'fastify-direct', client = 'pool' } = JSON.parse(process.argv[2]);
 const upstreamUrl = new URL(upstream);
 const { origin, pathname } = upstreamUrl;
 const path = `${pathname.replace(/\/$/, '')}/chat/completions`;
 const SETTINGS = { keepAliveTimeout: 30_000, connections: 256 };
-const dispatcher = client === 'pool' ? new Pool(origin, SETTINGS) : new Agent(SETTINGS);
+const dispatcher = client === 'agent' ? new Agent(SETTINGS) : new Pool(origin, SETTINGS);
 
 /** Sends the client's request upstream and relays the answer to `response`. */
 function forward(incomingHeaders, body, response) {
@@ -140,7 +144,19 @@ if (server === 'tcp') {
     await new Promise((resolve) => http.close(resolve));
   };
 } else {
-  const app = Fastify({ logger: false });
+  const app = Fastify({
+    logger: false,
+    ...(server === 'fastify-direct'
+      ? {
+          serverFactory: (handler) =>
+            createServer((incoming, response) => {
+              if (incoming.method === 'POST' && incoming.url === '/v1/chat/completions')
+                readBody(incoming, (body) => forward(incoming.headers, body, response));
+              else handler(incoming, response);
+            }),
+        }
+      : {}),
+  });
   if (server === 'fastify-early')
     app.post('/v1/chat/completions', {
       onRequest: (request, reply) => {

@@ -68,3 +68,29 @@ const internal = require('@genops/core/internal');
     expect(run(['--input-type=commonjs', '-e', script])).toEqual(expected);
   });
 });
+
+describe('the CommonJS and ESM builds in one process', () => {
+  it('share the "already settled" sentinel, so the kit of one build sees the governor of the other finish at once', () => {
+    // An app initialises GenOps through ESM while its adapter (loaded with require) runs the kit from the
+    // CommonJS build. A call settled synchronously returns the shared sentinel from either build.
+    const script = `
+import { createRequire } from 'node:module';
+import * as esm from '@genops/core';
+const require = createRequire(import.meta.url);
+const cjs = require('@genops/core');
+const adapter = require('@genops/core/adapter');
+const request = { provider: 'openai', operation: 'chat', model: 'gpt-4o-mini', maxOutputTokens: 10, estimatedInputTokens: 10 };
+async function endOne(main) {
+  const handle = main.GenOps.init({ dailyBudgetLimit: 10 });
+  const call = await adapter.currentGovernor().begin(request);
+  const ended = call.end({ usage: { inputTokens: 1, outputTokens: 1 } });
+  await ended;
+  await handle.shutdown();
+  return { ended };
+}
+const { ended: fromEsm } = await endOne(esm);
+const { ended: fromCjs } = await endOne(cjs);
+process.stdout.write(JSON.stringify({ differentBuilds: esm.GenOps !== cjs.GenOps, sameSentinel: fromEsm === fromCjs }));`;
+    expect(run(['--input-type=module', '-e', script])).toEqual({ differentBuilds: true, sameSentinel: true });
+  });
+});

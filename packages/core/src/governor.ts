@@ -271,15 +271,16 @@ export class Governor implements CallHost {
     downgrade: Downgrade | undefined,
   ): MaybePromise<GovernedCall> {
     const reservedNanos = cost.worstNanos ?? 0;
-    this.recorder.reserved(unit, reservedNanos, reserved, lines, this.stages.settings.reservationLeaseMs);
+    this.recorder.reserved(unit, reservedNanos, lines, this.stages.settings.reservationLeaseMs);
     const ask = approval ? undefined : approvalAsk(unit, evaluation, reservedNanos);
     this.recorder.approvalRequired(unit, ask !== undefined || approval !== undefined);
     const open = (approved: ApprovalInfo | undefined) => {
       if (approved && decision.constraint === 'none') decision.constraint = 'approval';
       this.recorder.admitted(unit, decision, nanosToUsd(reservedNanos), approved);
-      const edits: RequestEdits = {};
-      if (downgrade) edits.model = unit.request.model;
-      if (evaluation.redaction) edits.text = evaluation.redaction.rewrite;
+      // Most calls have no edits: no object for them.
+      let edits: RequestEdits | undefined;
+      if (downgrade) edits = { model: unit.request.model };
+      if (evaluation.redaction) (edits ??= {}).text = evaluation.redaction.rewrite;
       const state: CallState = {
         id: unit.id,
         span: unit.span,
@@ -299,7 +300,7 @@ export class Governor implements CallHost {
         startedAt,
         executionStartedAt: performance.now(),
         decision,
-        edits: edits.model !== undefined || edits.text !== undefined ? edits : undefined,
+        edits: edits !== undefined && (edits.model !== undefined || edits.text !== undefined) ? edits : undefined,
       };
       return new Call(this, this.recorder, state);
     };

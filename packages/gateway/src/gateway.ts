@@ -1,12 +1,21 @@
 // The gateway server: fastify routes in the OpenAI and Anthropic wire formats; each request is
 // authenticated by its virtual key, governed as one unit by @genops/core (policy, budgets, approvals,
-// audit, telemetry) and forwarded to the upstream provider through one undici Agent.
-import type { IncomingHttpHeaders } from 'node:http';
+// audit, telemetry) and forwarded to the upstream provider through an undici Pool per upstream origin.
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GenOps, type GenOpsHandle, type GenOpsOptions, loadPolicyFile, withAttribution } from '@genops/core';
-import { type DispatchHandler, type DispatchOptions, governWire } from '@genops/core/internal';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { Agent } from 'undici';
+import {
+  type DispatchHandler,
+  type DispatchOptions,
+  type Endpoint,
+  governWire,
+  type WireBody,
+  type WireRequest,
+  type WireRewrite,
+} from '@genops/core/internal';
+import type { Context } from '@opentelemetry/api';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { gatewayServerFactory, pathOf, readBody, runsNoHooks } from './direct-routes';
 import { dispatchWithFallback } from './fallback';
 import { fixedSettings, type LiveSettings, watchGatewaySettings } from './live-settings';
 import { serveModels } from './models';
@@ -20,6 +29,7 @@ import {
   type Upstream,
   type VirtualKey,
 } from './options';
+import { UpstreamPools } from './pools';
 import { gatewayRefusal, isGovernanceError, type Refusal, refusalOf, sendRefusal } from './refusal';
 import { ClientClosedError, ReplyFirst, ReplyHandler } from './reply-handler';
 import { ROUTES, type Route } from './routes';
@@ -78,8 +88,49 @@ const NOT_FORWARDED = new Set([
   'openai-project',
 ]);
 
-/** How long the upstream may take to send its headers, and between two chunks of its body. */
-const UPSTREAM_TIMEOUT_MS = 600_000;
+/**
+ * One gateway request as governance reads it: what it is, where it goes, its body read whole. A class,
+ * so that asking a chat stream for its usage is a method rather than a closure per request.
+ */
+class GatewayWire implements WireRequest {
+  readonly endpoint: Endpoint;
+  readonly server: Upstream['server'];
+  readonly body: WireBody;
+  readonly propagate = true;
+  readonly ownHeaders = true;
+  /** Chat Completions: a stream that does not say whether it wants usage is asked for it. */
+  private readonly asksUsage: boolean;
+
+  constructor(
+    route: Route,
+    readonly provider: ProviderName,
+    upstream: Upstream,
+    body: Buffer,
+    readonly options: DispatchOptions,
+    readonly parent: Context,
+    readonly maxBodyBytes: number,
+    private readonly reply: ReplyHandler,
+  ) {
+    this.endpoint = route.endpoint as Endpoint;
+    this.server = upstream.server;
+    this.body = { buffer: body, bytes: body.byteLength, complete: true, replay: body };
+    this.asksUsage = route.url === '/v1/chat/completions';
+  }
+
+  rewrite(json: Record<string, unknown>, bytes: Buffer): WireRewrite | undefined {
+    if (!this.asksUsage) return undefined;
+    const rewritten = askStreamUsage(json, bytes);
+    if (rewritten) {
+      this.reply.hideUsageChunk = true;
+      // The usage chunk is filtered from the text: the upstream must not compress it.
+      (this.options.headers as Record<string, string | string[]>)['accept-encoding'] = 'identity';
+    }
+    return rewritten;
+  }
+}
+
+/** The body of a request that sent none. */
+const EMPTY_BODY = Buffer.alloc(0);
 
 /** Response encodings the usage reader decodes (others would hide the usage). */
 const READABLE_ENCODINGS = new Set(['gzip', 'deflate', 'br', 'identity']);
@@ -133,26 +184,37 @@ async function build(
 ): Promise<Gateway> {
   // What the server is built with (listen address, body limit): fixed for its life.
   const started = live.current;
+  /** The governed routes taken before fastify (set once ready, when no fastify hook would run for them). */
+  let direct: ReadonlyMap<string, Route> | undefined;
+  const takeDirect = (incoming: IncomingMessage, response: ServerResponse): boolean => {
+    if (direct === undefined || incoming.method !== 'POST') return false;
+    const route = direct.get(pathOf(incoming.url ?? ''));
+    if (route === undefined) return false;
+    readBody(
+      incoming,
+      started.maxBodyBytes,
+      (body) => {
+        serve(route, incoming, response, body).catch(() =>
+          sendRefusal(response, route.errors, gatewayRefusal(500, 'gateway_error', 'internal gateway error')),
+        );
+      },
+      (refusal) => sendRefusal(response, route.errors, refusal),
+    );
+    return true;
+  };
   const app: FastifyInstance = Fastify({
     logger: false,
     bodyLimit: started.maxBodyBytes,
-    ...(options.https ? { https: options.https } : {}),
+    serverFactory: gatewayServerFactory(options.https, takeDirect),
   }) as unknown as FastifyInstance;
   app.decorate('genops', genops);
   // Bodies stay bytes: governance parses the JSON once, and the same bytes go upstream.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  // One connection pool per upstream origin, reused by every request. A non-streamed answer of a
-  // reasoning model may take minutes before its headers: 10 minutes, like the providers' own limits.
-  const agent = new Agent({
-    keepAliveTimeout: 30_000,
-    connections: 256,
-    headersTimeout: UPSTREAM_TIMEOUT_MS,
-    bodyTimeout: UPSTREAM_TIMEOUT_MS,
-  });
-  const send = (sent: DispatchOptions, handler: DispatchHandler): boolean =>
-    agent.dispatch(sent as Parameters<Agent['dispatch']>[0], handler as Parameters<Agent['dispatch']>[1]);
+  // One connection pool per upstream origin, reused by every request.
+  const pools = new UpstreamPools();
+  const send = pools.dispatch;
   /** Requests being served; `close()` waits for the set to empty. */
   const inFlight = new Set<ReplyHandler>();
   let drained: (() => void) | undefined;
@@ -166,7 +228,10 @@ async function build(
     app.route({
       method: route.method,
       url: route.url,
-      handler: (request, reply) => serve(route, request, reply),
+      handler: (request, reply) => {
+        reply.hijack();
+        return serve(route, request.raw, reply.raw, Buffer.isBuffer(request.body) ? request.body : EMPTY_BODY);
+      },
     });
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
@@ -195,15 +260,18 @@ async function build(
   });
   for (const plugin of options.plugins ?? []) registerPlugin(app, plugin);
   await app.ready();
+  // No plugin hook to run: the governed routes skip fastify's request steps (./direct-routes.ts).
+  if (runsNoHooks(app))
+    direct = new Map(ROUTES.filter((route) => route.method === 'POST').map((route) => [route.url, route]));
 
-  async function serve(route: Route, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    reply.hijack();
-    const response = reply.raw;
+  /** One request to a route (its body read whole): refused, forwarded as is, or governed and forwarded. */
+  async function serve(route: Route, incoming: IncomingMessage, response: ServerResponse, body: Buffer): Promise<void> {
     const refuse = (refusal: Refusal) => sendRefusal(response, route.errors, refusal);
     if (closing) return refuse(gatewayRefusal(503, 'gateway_closing', 'the gateway is shutting down; retry'));
     // Read once: a reload while this request is served does not change its key or upstream.
     const settings = live.current;
-    const key = authenticate(settings, request.headers);
+    const requestHeaders = incoming.headers;
+    const key = authenticate(settings, requestHeaders);
     if (!key)
       return refuse(
         gatewayRefusal(
@@ -212,7 +280,7 @@ async function build(
           'missing or unknown GenOps virtual key: send it as `Authorization: Bearer <key>` or `x-api-key: <key>`',
         ),
       );
-    const provider = route.method === 'GET' && 'anthropic-version' in request.headers ? 'anthropic' : route.provider;
+    const provider = route.method === 'GET' && 'anthropic-version' in requestHeaders ? 'anthropic' : route.provider;
     const upstream = settings.upstreams[provider];
     if (!upstream || !key.providers.has(provider))
       return refuse(
@@ -224,15 +292,15 @@ async function build(
             : `the gateway has no ${provider} upstream configured (gateway.upstreams.${provider})`,
         ),
       );
-    const query = request.raw.url?.indexOf('?') ?? -1;
-    const search = query >= 0 ? (request.raw.url as string).slice(query) : '';
-    const headers = upstreamHeaders(request.headers, upstream);
+    const query = incoming.url?.indexOf('?') ?? -1;
+    const search = query >= 0 ? (incoming.url as string).slice(query) : '';
+    const headers = upstreamHeaders(requestHeaders, upstream);
     if (!route.endpoint) {
       // A read that bills nothing (the model list): not a governed unit.
-      await serveModels(agent, upstream, headers, search, response);
+      await serveModels(pools.pool(upstream.origin), upstream, headers, search, response);
       return;
     }
-    const handler: ReplyHandler = new ReplyHandler(response, route.errors, () => finished(handler));
+    const handler = new ReplyHandler(response, route.errors, finished);
     inFlight.add(handler);
     const dispatchOptions: DispatchOptions = {
       origin: upstream.origin,
@@ -260,35 +328,19 @@ async function build(
       ];
       return dispatchWithFallback(send, attempts, wrapped, () => !handler.clientGone);
     };
-    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const askUsage = (json: Record<string, unknown>, bytes: Buffer) => {
-      const rewritten = askStreamUsage(json, bytes);
-      if (rewritten) {
-        handler.hideUsageChunk = true;
-        // The usage chunk is filtered from the text: the upstream must not compress it.
-        (dispatchOptions.headers as Record<string, string | string[]>)['accept-encoding'] = 'identity';
-      }
-      return rewritten;
-    };
+    const wire = new GatewayWire(
+      route,
+      provider,
+      upstream,
+      body,
+      dispatchOptions,
+      parentContextOf(requestHeaders.traceparent),
+      settings.maxBodyBytes,
+      handler,
+    );
     try {
       const governed = await withAttribution(key.attribution, () =>
-        governWire(
-          genops.governor,
-          {
-            endpoint: route.endpoint as NonNullable<Route['endpoint']>,
-            provider,
-            server: { serverAddress: upstream.serverAddress, serverPort: upstream.serverPort },
-            body: { buffer: body, bytes: body.byteLength, complete: true, replay: body },
-            options: dispatchOptions,
-            parent: parentContextOf(request.headers.traceparent),
-            propagate: true,
-            ownHeaders: true,
-            maxBodyBytes: settings.maxBodyBytes,
-            ...(route.url === '/v1/chat/completions' ? { rewrite: askUsage } : {}),
-          },
-          handler,
-          dispatch,
-        ),
+        governWire(genops.governor, wire, handler, dispatch),
       );
       handler.settled = governed.settled;
     } catch (error) {
@@ -338,7 +390,7 @@ async function build(
       app.server.closeAllConnections?.();
       await serverClosed;
       await app.close();
-      await agent.close();
+      await pools.close();
       // Anything still open (held for approval, say) settles at its reservation; the store closes.
       if (ownsGenOps) await genops.shutdown();
     },

@@ -2,20 +2,20 @@
 // provider (an upstream such as a local model server may have no list). A read: nothing is governed.
 import type { ServerResponse } from 'node:http';
 import { PRICE_FILES } from '@genops/core/internal';
-import type { Agent } from 'undici';
+import type { Pool } from 'undici';
 import type { Upstream } from './options';
 
 /** The most a model list may hold in memory (bytes). */
 const MAX_LIST_BYTES = 8 * 1024 * 1024;
 
 export async function serveModels(
-  agent: Agent,
+  pool: Pool,
   upstream: Upstream,
   headers: Record<string, string | string[]>,
   query: string,
   response: ServerResponse,
 ): Promise<void> {
-  const listed = await upstreamList(agent, upstream, headers, query);
+  const listed = await upstreamList(pool, upstream, headers, query);
   const body = listed ?? pricedList(upstream.provider);
   if (response.destroyed) return;
   response.writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.byteLength) });
@@ -23,14 +23,13 @@ export async function serveModels(
 }
 
 async function upstreamList(
-  agent: Agent,
+  pool: Pool,
   upstream: Upstream,
   headers: Record<string, string | string[]>,
   query: string,
 ): Promise<Buffer | undefined> {
   try {
-    const answer = await agent.request({
-      origin: upstream.origin,
+    const answer = await pool.request({
       path: `${upstream.basePath}/models${query}`,
       method: 'GET',
       headers: { ...headers, 'accept-encoding': 'identity' },

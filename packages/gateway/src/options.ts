@@ -194,6 +194,8 @@ export interface Upstream {
   basePath: string;
   serverAddress: string;
   serverPort: number;
+  /** `serverAddress` and `serverPort`, as governance takes them (one object for every request). */
+  server: { readonly serverAddress: string; readonly serverPort: number };
   /** Headers the gateway adds to every upstream request: the provider key and configured extras. */
   headers: Record<string, string>;
   /** The upstreams tried, in order, when this one cannot be reached or answers a 5xx. */
@@ -339,12 +341,15 @@ function upstreamOf(
   const path = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
   // The route's path after `/v1` is appended to this: OpenAI base URLs carry the version, Anthropic's do not.
   const basePath = provider === 'anthropic' ? `${path}/v1` : path;
+  const serverAddress = url.hostname;
+  const serverPort = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
   return {
     provider,
     origin: url.origin,
     basePath,
-    serverAddress: url.hostname,
-    serverPort: url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80,
+    serverAddress,
+    serverPort,
+    server: Object.freeze({ serverAddress, serverPort }),
     headers,
     fallbacks: [],
   };

@@ -22,6 +22,13 @@ const HOP_BY_HOP = new Set([
   'set-cookie',
 ]);
 
+/** Where a response keeps its ReplyHandler, for the shared `close` listener. */
+const REPLY_HANDLER = Symbol('genops.gateway.replyHandler');
+
+function onClientClose(this: ServerResponse & { [REPLY_HANDLER]?: ReplyHandler }): void {
+  this[REPLY_HANDLER]?.clientClosed();
+}
+
 export class ClientClosedError extends Error {
   constructor() {
     super('the client closed the connection before the response ended');
@@ -43,11 +50,17 @@ export class ReplyHandler implements DispatchHandler {
   constructor(
     private readonly response: ServerResponse,
     private readonly wire: ErrorWire,
-    private readonly onDone: () => void,
+    /** Called once with this handler when its request is done (its unit settled, or never sent). */
+    private readonly onDone: (handler: ReplyHandler) => void,
   ) {
-    response.once('close', () => {
-      if (!this.finished) this.abort(new ClientClosedError());
-    });
+    // One listener shared by every response (a response closes once): no closure per request.
+    (response as ServerResponse & { [REPLY_HANDLER]?: ReplyHandler })[REPLY_HANDLER] = this;
+    response.on('close', onClientClose);
+  }
+
+  /** The client's connection closed: the upstream request is aborted unless the response ended. */
+  clientClosed(): void {
+    if (!this.finished) this.abort(new ClientClosedError());
   }
 
   /** True once the client is gone: nothing more is sent upstream. */
@@ -107,10 +120,11 @@ export class ReplyHandler implements DispatchHandler {
   /** Called once the unit's settlement started: done (for `close()`) once it is recorded. */
   onResponseEnd(): void {
     this.endReply();
-    const done = () => this.onDone();
-    if (this.settled) this.settled.then(done, done);
-    else done();
+    if (this.settled) this.settled.then(this.done, this.done);
+    else this.done();
   }
+
+  private readonly done = (): void => this.onDone(this);
 
   onResponseError(_controller: DispatchController, error: Error): void {
     this.finished = true;
@@ -125,7 +139,7 @@ export class ReplyHandler implements DispatchHandler {
         ),
       );
     else this.response.destroy();
-    this.onDone();
+    this.onDone(this);
   }
 }
 

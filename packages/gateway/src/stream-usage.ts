@@ -48,8 +48,9 @@ const EMPTY = new Uint8Array(0);
 
 /**
  * Removes the usage-only event from an SSE stream as it passes, holding back at most one partial line.
- * Each `push` returns what to send now; `end` what is left. Works on the bytes: only a `data:` line
- * whose `"usage"` is an object (not the `null` of every other chunk) is decoded and parsed.
+ * Each `push` returns what to send now (the chunk itself when it holds no usage-only event and ends
+ * with a whole line); `end` what is left. Works on the bytes, one pass: only a `data:` line whose
+ * `"usage"` is an object (not the `null` of every other chunk) is decoded and parsed.
  */
 export class UsageChunkFilter {
   private pending: Uint8Array = EMPTY;
@@ -58,41 +59,53 @@ export class UsageChunkFilter {
 
   push(chunk: Uint8Array): Uint8Array {
     if (this.passthrough) return chunk;
-    const data =
-      this.pending.byteLength > 0
-        ? Buffer.concat([this.pending, chunk])
+    const held = this.pending.byteLength > 0;
+    const data = held
+      ? Buffer.concat([this.pending, chunk])
+      : Buffer.isBuffer(chunk)
+        ? chunk
         : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    const pieces: Uint8Array[] = [];
+    let pieces: Uint8Array[] | undefined; // Set once a line is dropped.
     let kept = 0; // Start of the bytes not yet added to `pieces`.
     let start = 0;
+    // The next `"usage"` at or after `start` (-1: none left): one scan of the chunk for all its lines.
+    let usageAt = data.indexOf(USAGE_KEY);
     for (;;) {
       const newline = data.indexOf(NEWLINE, start);
       if (newline < 0) break;
       const next = newline + 1;
+      if (usageAt >= 0 && usageAt < start) usageAt = data.indexOf(USAGE_KEY, start);
+      let drop = false;
       if (this.dropBlank) {
         this.dropBlank = false;
-        if (isBlank(data, start, next)) {
-          if (start > kept) pieces.push(data.subarray(kept, start));
-          kept = next;
-        }
-      } else if (isUsageOnly(data, start, next)) {
+        drop = isBlank(data, start, next);
+      } else if (usageAt >= 0 && usageAt < next) {
+        drop = isUsageOnly(data, start, next, usageAt);
+        this.dropBlank = drop;
+      }
+      if (drop) {
+        pieces ??= [];
         if (start > kept) pieces.push(data.subarray(kept, start));
         kept = next;
-        this.dropBlank = true;
       }
       start = next;
     }
-    if (start > kept) pieces.push(data.subarray(kept, start));
     // The partial line is kept (copied: the chunk belongs to the connection).
     this.pending = start < data.byteLength ? Buffer.from(data.subarray(start)) : EMPTY;
+    let out: Uint8Array;
+    if (pieces === undefined)
+      out = !held && start === data.byteLength ? chunk : start > 0 ? data.subarray(0, start) : EMPTY;
+    else {
+      if (start > kept) pieces.push(data.subarray(kept, start));
+      out = pieces.length === 0 ? EMPTY : pieces.length === 1 ? (pieces[0] as Uint8Array) : Buffer.concat(pieces);
+    }
     if (this.pending.byteLength > MAX_LINE_BYTES) {
       // Not an SSE stream as expected: stop filtering, pass everything on.
-      pieces.push(this.pending);
+      out = out.byteLength > 0 ? Buffer.concat([out, this.pending]) : this.pending;
       this.pending = EMPTY;
       this.passthrough = true;
     }
-    if (pieces.length === 0) return EMPTY;
-    return pieces.length === 1 ? (pieces[0] as Uint8Array) : Buffer.concat(pieces);
+    return out;
   }
 
   end(): Uint8Array {
@@ -108,10 +121,13 @@ function isBlank(data: Buffer, start: number, end: number): boolean {
   return length === 1 || (length === 2 && data[start] === 0x0d);
 }
 
-/** A `data:` line (from `start` to after its `\n`) whose chunk carries usage and no choices. */
-function isUsageOnly(data: Buffer, start: number, end: number): boolean {
+/**
+ * A `data:` line (from `start` to after its `\n`, its first `"usage"` at `usageAt`) whose chunk
+ * carries usage and no choices.
+ */
+function isUsageOnly(data: Buffer, start: number, end: number, usageAt: number): boolean {
   if (end - start < 20 || data.compare(DATA, 0, DATA.length, start, start + DATA.length) !== 0) return false;
-  if (!hasUsageObject(data.subarray(start, end))) return false;
+  if (!hasUsageObject(data, usageAt, end)) return false;
   try {
     const chunk = JSON.parse(data.toString('utf8', start + DATA.length, end)) as { choices?: unknown; usage?: unknown };
     return (
@@ -125,16 +141,16 @@ function isUsageOnly(data: Buffer, start: number, end: number): boolean {
   }
 }
 
-/** Whether `line` has `"usage": {` (an object; every other chunk has `"usage": null`, or no usage). */
-function hasUsageObject(line: Buffer): boolean {
-  let key = line.indexOf(USAGE_KEY);
-  while (key >= 0) {
-    let index = firstNonSpace(line, key + USAGE_KEY.length);
-    if (line[index] === 0x3a) {
-      index = firstNonSpace(line, index + 1);
-      if (line[index] === 0x7b) return true;
+/** Whether a `"usage"` from `key` to `end` is followed by `: {` (an object; every other chunk has `"usage": null`, or no usage). */
+function hasUsageObject(data: Buffer, key: number, end: number): boolean {
+  let at = key;
+  while (at >= 0 && at < end) {
+    let index = firstNonSpace(data, at + USAGE_KEY.length);
+    if (data[index] === 0x3a) {
+      index = firstNonSpace(data, index + 1);
+      if (data[index] === 0x7b) return true;
     }
-    key = line.indexOf(USAGE_KEY, key + USAGE_KEY.length);
+    at = data.indexOf(USAGE_KEY, at + USAGE_KEY.length);
   }
   return false;
 }

@@ -75,6 +75,16 @@ describe('UsageChunkFilter on the bytes', () => {
     expect(filter.end().byteLength).toBe(0);
   });
 
+  it('finds the usage-only event after lines that mention "usage", in one chunk or cut anywhere', () => {
+    const mentions = (text: string) => `data: {"choices":[{"index":0,"delta":{"content":"${text}"}}],"usage":null}\n\n`;
+    const stream = `${mentions('\\"usage\\": {')}${mentions('usage')}: comment "usage"\n${usage}${content('after')}`;
+    const expected = `${mentions('\\"usage\\": {')}${mentions('usage')}: comment "usage"\n${content('after')}`;
+    const bytes = Buffer.from(stream, 'utf8');
+    expect(filtered([bytes])).toBe(expected);
+    for (let cut = 0; cut <= bytes.byteLength; cut++)
+      expect(filtered([bytes.subarray(0, cut), bytes.subarray(cut)])).toBe(expected);
+  });
+
   it('keeps a content chunk whose text mentions "usage": {', () => {
     const tricky = 'data: {"choices":[],"delta":"\\"usage\\": {","usage":null}\n\n';
     expect(filtered([Buffer.from(tricky)])).toBe(tricky);

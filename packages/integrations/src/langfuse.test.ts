@@ -46,13 +46,13 @@ describe('withLangfuse(new LangfuseSpanProcessor())', () => {
     const input = genops['gen_ai.usage.input_tokens'] as number;
     const output = genops['gen_ai.usage.output_tokens'] as number;
     const expected: Record<string, unknown> = { input, output, total: input + output };
-    // The fake server reports cached and reasoning tokens (0 here): they are passed on as recorded.
+    // Cached and reasoning tokens are passed on when recorded (GenOps leaves out a zero count: 0 here).
     if (genops['gen_ai.usage.cache_read.input_tokens'] !== undefined)
       expected.cache_read_input_tokens = genops['gen_ai.usage.cache_read.input_tokens'];
     if (genops['gen_ai.usage.reasoning.output_tokens'] !== undefined)
       expected.reasoning_tokens = genops['gen_ai.usage.reasoning.output_tokens'];
     expect(JSON.parse(String(attributes[Langfuse.OBSERVATION_USAGE_DETAILS]))).toEqual(expected);
-    expect(expected.cache_read_input_tokens).toBe(0);
+    expect(genops['gen_ai.usage.cache_read.input_tokens']).toBeUndefined();
     expect(attributes[Langfuse.OBSERVATION_LEVEL]).toBeUndefined();
   });
 

@@ -5,6 +5,9 @@ import type { OpenAIMethod } from './types';
 
 type Body = Record<string, unknown>;
 
+/** Every described request's `editable` (read only, so one object serves all). */
+const EDITABLE: NonNullable<GovernedRequest['editable']> = Object.freeze({ model: true, text: true });
+
 /**
  * Reads what governance needs from a request body. Never reads content unless asked (lazy accessor).
  * `provider`, when given, is the caller's choice of `gen_ai.provider.name` and wins over the base URL.
@@ -33,7 +36,7 @@ export function describeOpenAIRequest(
   if (endpoint.serverAddress !== undefined) request.serverAddress = endpoint.serverAddress;
   if (endpoint.serverPort !== undefined) request.serverPort = endpoint.serverPort;
   request.text = () => openAIRequestTexts(method, body);
-  request.editable = { model: true, text: true };
+  request.editable = EDITABLE;
   switch (method) {
     case 'chat.completions.create': {
       const cap = numberOr(body.max_completion_tokens, body.max_tokens);
@@ -117,8 +120,10 @@ function toolNames(tools: unknown): string[] | undefined {
   return names;
 }
 
-function numberOr(...values: unknown[]): number | undefined {
-  for (const value of values) if (typeof value === 'number' && Number.isFinite(value)) return value;
+/** The first of (up to two) values that is a finite number (no rest array per call). */
+function numberOr(first: unknown, second?: unknown): number | undefined {
+  if (typeof first === 'number' && Number.isFinite(first)) return first;
+  if (typeof second === 'number' && Number.isFinite(second)) return second;
   return undefined;
 }
 

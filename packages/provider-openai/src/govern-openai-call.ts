@@ -4,6 +4,7 @@ import {
   type GovernedCall,
   governStainlessCall,
   methodPatcher,
+  type StainlessCallPlan,
   type StainlessMethod,
 } from '@genops/core/adapter';
 import { heliconePropertyHeaders, isHeliconeBaseURL, withRequestHeaders } from './compatible-gateways';
@@ -50,6 +51,16 @@ export function governCreate(
     // A fresh object per call: the patched method's name goes on it, no copy.
     const request = describeOpenAIRequest(method, params, baseURL, provider);
     request.method = patched;
+    const background = method === 'responses.create' && body.background === true;
+    if (!background && !isHeliconeBaseURL(baseURL)) {
+      // The common case: the plan's hooks depend only on the method (shared, not made per call).
+      const hooks = planHooks(method, injectedUsage);
+      return governStainlessCall(
+        governor,
+        { request, edit: hooks.edit, outcome: hooks.outcome, streamObserver: hooks.streamObserver },
+        { self: this, body: params, options, original, APIPromise },
+      );
+    }
     return governStainlessCall(
       governor,
       {
@@ -62,7 +73,7 @@ export function governCreate(
         outcome: (result, response) => readOpenAIResponse(method, result, response),
         // A background response runs on after `create` returns (or its stream is left): its unit settles
         // when the app reads it.
-        ...(method === 'responses.create' && body.background === true
+        ...(background
           ? {
               streamObserver: () => backgroundStreamObserver(createOpenAIStreamObserver(method, injectedUsage)),
               defer: (result: unknown, call: GovernedCall) => deferBackgroundResponse(body, result, call),
@@ -72,6 +83,25 @@ export function governCreate(
       { self: this, body: params, options, original, APIPromise },
     );
   });
+}
+
+type PlanHooks = Pick<StainlessCallPlan, 'edit' | 'outcome' | 'streamObserver'>;
+
+/** The plan hooks of each method, with and without a usage chunk GenOps asked for (built once each). */
+const hooksByMethod = new Map<OpenAIMethod, [PlanHooks, PlanHooks]>();
+
+function planHooks(method: OpenAIMethod, injectedUsage: boolean): PlanHooks {
+  let hooks = hooksByMethod.get(method);
+  if (!hooks) {
+    const of = (injected: boolean): PlanHooks => ({
+      edit: (sent, edits) => applyOpenAIEdits(method, sent, edits),
+      outcome: (result, response) => readOpenAIResponse(method, result, response),
+      streamObserver: () => createOpenAIStreamObserver(method, injected),
+    });
+    hooks = [of(false), of(true)];
+    hooksByMethod.set(method, hooks);
+  }
+  return hooks[injectedUsage ? 1 : 0];
 }
 
 /** The beta mirrors send the same bodies and read the same responses as the methods they mirror. */

@@ -59,59 +59,124 @@ export function governStainlessCall(
   plan: StainlessCallPlan,
   context: { self: unknown; body: unknown; options: unknown; original: StainlessMethod; APIPromise: APIPromiseClass },
 ): Promise<unknown> {
-  const { self, original, APIPromise } = context;
-  const client = (self as { _client?: unknown } | undefined)?._client;
-  let call: GovernedCall | undefined;
-  let inner: InnerAPIPromise | undefined;
-  let request = plan.request instanceof Promise ? undefined : plan.request;
-  // Set once the APIPromise exists; a call that begins later (after an approval wait) tethers to it then.
-  let holder: WeakRef<object> | undefined;
-  const send: GovernedSend<unknown, unknown> = {
-    input: context.body,
-    edit: plan.edit,
-    execute: (sent, started) => {
-      const options = plan.options ? plan.options(started) : context.options;
-      const run = () => original.call(self as { _client: any }, sent, options) as InnerAPIPromise;
-      inner = plan.around ? plan.around(run) : run();
-      return inner.responsePromise;
+  return new StainlessCall(governor, plan, context).promise;
+}
+
+/** How a Stainless call is sent: at once, in the active context (see `GovernedSend`). */
+const SENT_AT_ONCE: Pick<GovernedSend<unknown, unknown>, 'parent' | 'sendsLater'> = Object.freeze({});
+
+/** Where a governed `APIPromise` keeps its call (read by the shared {@link governedAsResponse}). */
+const STAINLESS_CALL = Symbol('genops.stainlessCall');
+
+type GovernedAPIPromise = Promise<unknown> & { asResponse(): Promise<Response>; [STAINLESS_CALL]?: StainlessCall };
+
+/**
+ * One governed call of a Stainless method. Its steps are methods of one object (and it is the
+ * {@link GovernedSend} itself), so a call makes one object and the one function the SDK's `APIPromise`
+ * needs (`parse`), not a closure per step.
+ */
+class StainlessCall implements GovernedSend<unknown, unknown> {
+  readonly input: unknown;
+  readonly edit: StainlessCallPlan['edit'];
+  readonly promise: GovernedAPIPromise;
+  private call: GovernedCall | undefined;
+  private inner: InnerAPIPromise | undefined;
+  private request: GovernedRequest | undefined;
+  /** Set once the APIPromise exists, when the call begins later (after an approval wait): it tethers to it then. */
+  private holder: WeakRef<object> | undefined;
+  /** The SDK started parsing the response (`then`, `withResponse()`), so GenOps sees the usage. */
+  parsing = false;
+  private readonly client: unknown;
+
+  constructor(
+    private readonly governor: Governor,
+    private readonly plan: StainlessCallPlan,
+    private readonly context: {
+      self: unknown;
+      body: unknown;
+      options: unknown;
+      original: StainlessMethod;
+      APIPromise: APIPromiseClass;
     },
-  };
-  const opened = (started: GovernedCall): Promise<unknown> => {
-    call = started;
-    const sent = sendGovernedCall(started, send);
-    // The request has left: a caller that drops the promise unread (or the stream it resolves to)
-    // leaves the call to be settled at its reservation once they are collected.
-    const held = holder?.deref();
-    if (held) started.tether(held);
-    return sent;
-  };
-  const launch = (described: GovernedRequest): Promise<unknown> => {
+  ) {
+    this.input = context.body;
+    this.edit = plan.edit;
+    this.client = (context.self as { _client?: unknown } | undefined)?._client;
+    this.request = plan.request instanceof Promise ? undefined : plan.request;
+    let responsePromise: Promise<unknown>;
+    try {
+      responsePromise = this.request
+        ? this.launch(this.request)
+        : (plan.request as Promise<GovernedRequest>).then((described) => this.launch((this.request = described)));
+    } catch (error) {
+      // A denial: the caller's promise rejects with the governance error, as the SDK's own errors do.
+      responsePromise = Promise.reject(asSdkApiError(error, this.client));
+    }
+    const promise = new context.APIPromise(this.client, responsePromise, (parseClient, props) =>
+      this.parse(parseClient, props),
+    ) as GovernedAPIPromise;
+    this.promise = promise;
+    if (this.call) this.call.tether(promise);
+    else this.holder = new WeakRef<object>(promise);
+    promise[STAINLESS_CALL] = this;
+    promise.asResponse = governedAsResponse;
+  }
+
+  /** {@link GovernedSend.execute}: the SDK's own method, with the call's request options. */
+  execute(sent: unknown, started: GovernedCall): Promise<unknown> {
+    const { plan, context } = this;
+    const options = plan.options ? plan.options(started) : context.options;
+    const run = () => context.original.call(context.self as { _client: any }, sent, options) as InnerAPIPromise;
+    this.inner = plan.around ? plan.around(run) : run();
+    return this.inner.responsePromise;
+  }
+
+  private launch(described: GovernedRequest): Promise<unknown> {
     // With the memory store and no approval wait, the call begins (and its request leaves) right now.
     let begun: ReturnType<typeof beginGovernedCall>;
     try {
-      begun = beginGovernedCall(governor, described, send);
+      begun = beginGovernedCall(this.governor, described, SENT_AT_ONCE);
     } catch (error) {
       // A denial rejects as the SDK's own error too, so the SDK's helper loops treat it as final.
-      throw asSdkApiError(error, client);
+      throw asSdkApiError(error, this.client);
     }
     return isPromise(begun)
-      ? begun.then(opened, (error: unknown) => {
-          throw asSdkApiError(error, client);
-        })
-      : opened(begun);
-  };
-  let responsePromise: Promise<unknown>;
-  try {
-    responsePromise = request
-      ? launch(request)
-      : (plan.request as Promise<GovernedRequest>).then((described) => launch((request = described)));
-  } catch (error) {
-    // A denial: the caller's promise rejects with the governance error, as the SDK's own errors do.
-    responsePromise = Promise.reject(asSdkApiError(error, client));
+      ? begun.then(
+          (started) => this.opened(started),
+          (error: unknown) => {
+            throw asSdkApiError(error, this.client);
+          },
+        )
+      : this.opened(begun);
   }
-  let parsing = false;
-  const parsed = (activeCall: GovernedCall, result: any, props: unknown): unknown => {
-    if (request!.stream && result && typeof result.iterator === 'function') {
+
+  private opened(started: GovernedCall): Promise<unknown> {
+    this.call = started;
+    const sent = sendGovernedCall(started, this);
+    // The request has left: a caller that drops the promise unread (or the stream it resolves to)
+    // leaves the call to be settled at its reservation once they are collected.
+    const held = this.holder?.deref();
+    if (held) started.tether(held);
+    return sent;
+  }
+
+  private parse(parseClient: unknown, props: unknown): Promise<unknown> {
+    this.parsing = true;
+    const activeCall = this.call!;
+    return Promise.resolve(this.inner!.parseResponse(parseClient, props)).then(
+      (result) => this.parsed(activeCall, result, props),
+      async (error: unknown) => {
+        // A 2xx response whose body could not be parsed: the provider may have billed it, so the call
+        // settles from its reservation, flagged incomplete.
+        await activeCall.fail(error, {});
+        throw error;
+      },
+    );
+  }
+
+  private parsed(activeCall: GovernedCall, result: any, props: unknown): unknown {
+    const { plan } = this;
+    if (this.request!.stream && result && typeof result.iterator === 'function') {
       result.iterator = asIteratorMethod(
         governIterator(activeCall, result.iterator.bind(result), plan.streamObserver()),
       );
@@ -131,37 +196,29 @@ export function governStainlessCall(
     const ended = activeCall.end(outcome);
     // Settled already (the memory store): the result needs no wait for it.
     return ended === DONE ? result : ended.then(() => result);
-  };
-  const parse = (parseClient: unknown, props: unknown): Promise<unknown> => {
-    parsing = true;
-    const activeCall = call!;
-    return Promise.resolve(inner!.parseResponse(parseClient, props)).then(
-      (result) => parsed(activeCall, result, props),
-      async (error: unknown) => {
-        // A 2xx response whose body could not be parsed: the provider may have billed it, so the call
-        // settles from its reservation, flagged incomplete.
-        await activeCall.fail(error, {});
-        throw error;
-      },
-    );
-  };
-  const promise = new APIPromise(client, responsePromise, parse) as Promise<unknown> & {
-    asResponse(): Promise<Response>;
-  };
-  if (call) call.tether(promise);
-  else holder = new WeakRef<object>(promise);
-  const asResponse = promise.asResponse.bind(promise);
-  promise.asResponse = () =>
-    asResponse().then((response) => {
-      // A caller that only takes the raw Response reads the body itself, so GenOps never sees the
-      // usage: settle from the reservation, flagged incomplete. `withResponse()` parses too, and its
-      // parse step starts before this check runs.
-      setImmediate(() => {
-        if (!parsing) void call?.end({ incomplete: true });
-      });
-      return response;
+  }
+
+  /** The caller took the raw `Response` (`asResponse()`): GenOps never sees the usage. */
+  responseTaken(): void {
+    // `withResponse()` parses too, and its parse step starts before this check runs.
+    setImmediate(() => {
+      if (!this.parsing) void this.call?.end({ incomplete: true });
     });
-  return promise;
+  }
+}
+
+/**
+ * `asResponse()` of a governed `APIPromise` (one function for every call): a caller that only takes
+ * the raw Response reads the body itself, so GenOps never sees the usage; the call settles from its
+ * reservation, flagged incomplete.
+ */
+function governedAsResponse(this: GovernedAPIPromise): Promise<Response> {
+  const call = this[STAINLESS_CALL]!;
+  const asResponse = Object.getPrototypeOf(this).asResponse as (this: Promise<unknown>) => Promise<Response>;
+  return asResponse.call(this).then((response) => {
+    call.responseTaken();
+    return response;
+  });
 }
 
 interface ResponseProps {

@@ -1,14 +1,15 @@
 // The GovernedCall an adapter holds between begin and end/fail, and how calls nest (a framework's
 // model call and the SDK call inside it are one unit).
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type Context, context, createContextKey, type Span, trace } from '@opentelemetry/api';
+import { type Context, context, createContextKey, type Span } from '@opentelemetry/api';
 import type { GovernanceError } from '../errors/governance-error';
+import { callContext } from '../telemetry/call-context';
 import type { RequestEdits, Usage } from '../types';
 import { DONE } from './maybe-promise';
 import { OutputGuard } from './output-guard';
 import type { CallRecorder } from './recorder';
 import type { CallOutcome, CallState, GovernedCall } from './types';
-import { type AbandonedBy, Anchor, type UnsettledCalls } from './unsettled';
+import { type AbandonedBy, Anchor, type Tracking, type UnsettledCalls } from './unsettled';
 
 /** What a call needs of the governor that began it. */
 export interface CallHost {
@@ -37,6 +38,8 @@ export class Call implements GovernedCall {
   private context: Context | undefined;
   private anchor: Anchor | undefined;
   private sentMarked = false;
+  /** @internal Set by {@link UnsettledCalls} while it tracks the call. */
+  tracking: Tracking | undefined = undefined;
 
   constructor(
     private readonly host: CallHost,
@@ -69,7 +72,7 @@ export class Call implements GovernedCall {
     // The active call rides in the OpenTelemetry context with the span: one async-context layer. Without
     // a context manager (`context.with` then does not propagate), GenOps' own async context carries it,
     // so nesting is recognised either way.
-    const active = (this.context ??= trace.setSpan(this.state.parent, this.state.span).setValue(CALL_KEY, this));
+    const active = (this.context ??= callContext(this.state.parent, this.state.span, CALL_KEY, this));
     return context.with(active, () => (context.active() === active ? fn() : activeCall.run(this, fn)));
   }
 

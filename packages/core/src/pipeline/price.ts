@@ -9,12 +9,20 @@ import type { Decision, GovernorSettings, Unit } from './types';
 
 /** The price, the output bound and the worst-case cost the reservation holds. */
 export function price(prices: PriceTable, request: GovernedRequest, settings: GovernorSettings): WorstCase {
-  return worstCaseOf(prices, request, {
-    fallbackPrice: typeof settings.unknownModel === 'object' ? (settings.unknownModel as ModelPrice) : undefined,
-    defaultMaxOutputTokens: settings.defaultMaxOutputTokens,
-    conservative: settings.unknownModel === 'warn',
-  });
+  let options = pricingOptions.get(settings);
+  if (options === undefined) {
+    options = {
+      fallbackPrice: typeof settings.unknownModel === 'object' ? (settings.unknownModel as ModelPrice) : undefined,
+      defaultMaxOutputTokens: settings.defaultMaxOutputTokens,
+      conservative: settings.unknownModel === 'warn',
+    };
+    pricingOptions.set(settings, options);
+  }
+  return worstCaseOf(prices, request, options);
 }
+
+/** The pricing options of a governor's settings, read once (settings do not change after init). */
+const pricingOptions = new WeakMap<GovernorSettings, Parameters<typeof worstCaseOf>[2] & object>();
 
 /**
  * A model without a price: deny (the default), or run with a warning. Under `unknownModel: 'warn'` the

@@ -33,7 +33,6 @@ import {
   compatBegin,
   compatBudgetRemaining,
   compatCostEvent,
-  compatDowngrade,
   compatSettlement,
 } from '../telemetry/compat-attributes';
 import { ControlMetrics, type EgressAction } from '../telemetry/control-metrics';
@@ -103,21 +102,22 @@ export class CallRecorder {
 
   // ── begin ──────────────────────────────────────────────────────────────────────────────────────
 
-  /** The AWU span, with every attribute known at the start (a no-op span if the tracer fails). */
+  /**
+   * The AWU span, started with the attributes a sampler may use: the GenAI conventions' sampling-relevant
+   * ones (operation, provider, model, server) and the attribution. The rest of what is known at the start
+   * is set with the decision ({@link admissionStart}): the OpenTelemetry SDK sanitises the attributes given
+   * to `startSpan` twice and those of `setAttributes` once, so each attribute given here costs about
+   * three times the allocation (a no-op span if the tracer fails).
+   */
   startSpan(request: GovernedRequest, attribution: Readonly<Attribution>, parent: Context): Span {
-    const operationName = `${request.operation} ${request.model}`;
     const attributes: Attributes = {
       [sc.ATTR_GEN_AI_OPERATION_NAME]: request.operation,
       [sc.ATTR_GEN_AI_PROVIDER_NAME]: request.provider,
       [sc.ATTR_GEN_AI_REQUEST_MODEL]: request.model,
-      [sc.ATTR_GENOPS_SPEC_VERSION]: sc.GENOPS_SPEC_VERSION,
-      [sc.ATTR_GENOPS_OPERATION_NAME]: operationName,
-      [sc.ATTR_GENOPS_OPERATION_TYPE]: operationType(request.operation),
       [sc.ATTR_GENOPS_TEAM]: attribution.team ?? 'unattributed',
       [sc.ATTR_GENOPS_PROJECT]: attribution.project ?? 'unattributed',
       [sc.ATTR_GENOPS_ENVIRONMENT]: environmentOf(attribution),
     };
-    if (request.stream !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_STREAM] = request.stream;
     if (request.serverAddress) attributes[sc.ATTR_SERVER_ADDRESS] = request.serverAddress;
     if (request.serverPort !== undefined) attributes[sc.ATTR_SERVER_PORT] = request.serverPort;
     if (attribution.customer) attributes[sc.ATTR_GENOPS_CUSTOMER_ID] = attribution.customer;
@@ -125,13 +125,7 @@ export class CallRecorder {
     if (attribution.session) attributes[sc.ATTR_GENOPS_SESSION_ID] = attribution.session;
     if (attribution.costCenter) attributes[sc.ATTR_GENOPS_COST_CENTER] = attribution.costCenter;
     if (attribution.user) attributes[sc.ATTR_GENOPS_USER_ID] = attribution.user;
-    if (this.compat) compatBegin(attributes, request);
-    if (request.requestAttributes) {
-      for (const key in request.requestAttributes) {
-        const value = request.requestAttributes[key];
-        if (value !== undefined) attributes[key] = value;
-      }
-    }
+    const operationName = `${request.operation} ${request.model}`;
     try {
       return this.tracer.startSpan(operationName, { kind: SpanKind.CLIENT, attributes }, parent);
     } catch (error) {
@@ -194,11 +188,10 @@ export class CallRecorder {
     const name = `${request.operation} ${to}`;
     safely(() => span.updateName(name));
     const attributes = this.admission(unit);
+    // `genops.operation.name` (and compat `genops.model`) follow with the decision (`admissionStart`).
     attributes[sc.ATTR_GEN_AI_REQUEST_MODEL] = to;
-    attributes[sc.ATTR_GENOPS_OPERATION_NAME] = name;
     attributes[sc.ATTR_GENOPS_DOWNGRADE_ORIGINAL_MODEL] = request.model;
     attributes[sc.ATTR_GENOPS_DOWNGRADE_BUDGET] = budget;
-    if (this.compat) compatDowngrade(attributes, to);
   }
 
   /** The budget line a denial ran into. */
@@ -206,23 +199,16 @@ export class CallRecorder {
     setBudgetAttributes(this.admission(unit), line, 0, this.compat);
   }
 
-  reserved(
-    unit: Unit,
-    reservedNanos: number,
-    reserved: readonly LineState[],
-    lines: readonly BudgetLine[],
-    leaseMs: number,
-  ): void {
+  reserved(unit: Unit, reservedNanos: number, lines: readonly BudgetLine[], leaseMs: number): void {
     const { span } = unit;
     const reservedUsd = nanosToUsd(reservedNanos);
-    safely(() => {
-      const event: Attributes = {
+    // The spec's attributes only (the budget is on the span: `genops.budget.*`).
+    safely(() =>
+      span.addEvent(sc.EVENT_GENOPS_BUDGET_RESERVATION, {
         [sc.ATTR_GENOPS_ACCOUNTING_RESERVED]: reservedUsd,
         [sc.ATTR_GENOPS_ACCOUNTING_UNIT]: 'USD',
-      };
-      if (reserved[0]) event[sc.ATTR_GENOPS_BUDGET_NAME] = reserved[0].budget;
-      span.addEvent(sc.EVENT_GENOPS_BUDGET_RESERVATION, event);
-    });
+      }),
+    );
     const attributes = this.admission(unit);
     attributes[sc.ATTR_GENOPS_ACCOUNTING_RESERVED] = reservedUsd;
     attributes[sc.ATTR_GENOPS_ACCOUNTING_UNIT] = 'USD';
@@ -395,6 +381,7 @@ export class CallRecorder {
   ): void {
     const { span, policy } = unit;
     safely(() => {
+      admissionStart(attributes, unit.request, this.compat);
       attributes[sc.ATTR_GENOPS_POLICY_RESULT] = decision.result;
       if (decision.reasonCode) attributes[sc.ATTR_GENOPS_POLICY_REASON_CODE] = decision.reasonCode;
       if (decision.rule) attributes[sc.ATTR_GENOPS_POLICY_NAME] = decision.rule;
@@ -413,9 +400,9 @@ export class CallRecorder {
       if (this.compat) compatAdmission(attributes, decision.result, decision.constraint);
       if (errorType !== undefined) attributes[sc.ATTR_ERROR_TYPE] = errorType;
       span.setAttributes(attributes);
+      // The spec's attributes only (the rule that decided is on the span: `genops.policy.name`).
       const event: Attributes = { [sc.ATTR_GENOPS_POLICY_RESULT]: decision.result };
       if (decision.reasonCode) event[sc.ATTR_GENOPS_POLICY_REASON_CODE] = decision.reasonCode;
-      if (decision.rule) event[sc.ATTR_GENOPS_POLICY_NAME] = decision.rule;
       span.addEvent(sc.EVENT_GENOPS_POLICY_EVALUATED, event, eventTime);
       this.control?.decision(decision, unit.attribution);
     });
@@ -501,12 +488,11 @@ export class CallRecorder {
     const durationSeconds = (endTime - state.startedAt) / 1000;
     safely(() => {
       const deltaUsd = nanosToUsd(state.reservedNanos - actualNanos);
-      const reservedUsd = nanosToUsd(state.reservedNanos);
+      // The spec's attributes, and the flags of a settlement that is not exact (the delta is on the span).
       const reconciliation: Attributes = {
         [sc.ATTR_GENOPS_ACCOUNTING_ACTUAL]: actualUsd,
-        [sc.ATTR_GENOPS_ACCOUNTING_RESERVED]: reservedUsd,
+        [sc.ATTR_GENOPS_ACCOUNTING_RESERVED]: nanosToUsd(state.reservedNanos),
         [sc.ATTR_GENOPS_ACCOUNTING_UNIT]: 'USD',
-        [sc.ATTR_GENOPS_ACCOUNTING_RECONCILIATION_DELTA]: deltaUsd,
       };
       if (incomplete) reconciliation[sc.ATTR_GENOPS_ACCOUNTING_INCOMPLETE] = true;
       const violations = settlement.violations?.map(({ field, code }) => `${field}:${code}`);
@@ -528,11 +514,13 @@ export class CallRecorder {
       if (usage && !violations) {
         attributes[sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = usage.inputTokens;
         attributes[sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = usage.outputTokens;
-        if (usage.cacheReadInputTokens !== undefined)
+        // The parts of input and output are set when the provider reported some (a zero says nothing
+        // the input and output counts do not: they include them).
+        if (usage.cacheReadInputTokens)
           attributes[sc.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = usage.cacheReadInputTokens;
-        if (usage.cacheWriteInputTokens !== undefined)
+        if (usage.cacheWriteInputTokens)
           attributes[sc.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = usage.cacheWriteInputTokens;
-        if (usage.reasoningOutputTokens !== undefined)
+        if (usage.reasoningOutputTokens)
           attributes[sc.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoningOutputTokens;
       }
       if (response?.id) attributes[sc.ATTR_GEN_AI_RESPONSE_ID] = response.id;
@@ -685,6 +673,27 @@ export class CallRecorder {
       hook(record);
     });
   }
+}
+
+/**
+ * The attributes known when the span started that a sampler does not need (see `startSpan`), written into
+ * the decision's attributes: the spec version, `genops.operation.*`, `gen_ai.request.stream` and the
+ * adapter's request attributes (`gen_ai.request.max_tokens`, ...). `request` is the one admitted (after a
+ * downgrade, the cheaper model). An attribute the stages already set for this phase keeps its value.
+ */
+function admissionStart(attributes: Attributes, request: GovernedRequest, compat: boolean): void {
+  const extra = request.requestAttributes;
+  if (extra) {
+    for (const key in extra) {
+      const value = extra[key];
+      if (value !== undefined && attributes[key] === undefined) attributes[key] = value;
+    }
+  }
+  attributes[sc.ATTR_GENOPS_SPEC_VERSION] = sc.GENOPS_SPEC_VERSION;
+  attributes[sc.ATTR_GENOPS_OPERATION_NAME] = `${request.operation} ${request.model}`;
+  attributes[sc.ATTR_GENOPS_OPERATION_TYPE] = operationType(request.operation);
+  if (request.stream !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_STREAM] = request.stream;
+  if (compat) compatBegin(attributes, request);
 }
 
 /** The budget line's `genops.budget.*` attributes, written into the phase's attributes (values in the line's unit). */

@@ -16,40 +16,50 @@ export interface Abandonable {
   readonly sent: boolean;
   /** Settles the call at its reservation when it was sent, otherwise releases it. Never rejects. */
   abandon(by: AbandonedBy): Promise<void>;
+  /** @internal The call's entry while {@link UnsettledCalls} tracks it (kept on the call: no map lookup per call). */
+  tracking?: Tracking | undefined;
 }
 
-/**
- * Tethered objects keep their call's anchor alive: a WeakMap entry lives exactly as long as its key, so
- * the anchor dies once every tethered object has, and nothing here keeps a tethered object alive.
- */
-const tethers = new WeakMap<object, object>();
-const collected = new FinalizationRegistry<Abandonable>((call) => {
-  void call.abandon('collected');
-});
+/** A tracked call: its lease deadline, linked into its tracker's list (insertion order). */
+export interface Tracking {
+  readonly call: Abandonable;
+  readonly state: CallState;
+  deadline: number;
+  previous: Tracking | undefined;
+  next: Tracking | undefined;
+}
+
+/** Every tethered object, registered with its call's {@link Anchor} as the held value. */
+const collected = new FinalizationRegistry<Anchor>((anchor) => anchor.collected());
 
 /**
- * One call's anchor: the object whose collection means nothing the caller holds can reach the call any
- * more. The call keeps only a weak reference to it; the registry holds the call (not the anchor) until
- * the anchor is collected or the call settles ({@link release}).
+ * What one call's caller holds: each tethered object is registered with the finalization registry
+ * directly (no WeakRef, no WeakMap entry, no object of GenOps' own per call: a WeakRef alone costs
+ * microseconds per call), and the anchor counts those still alive. When the last one is collected,
+ * nothing the caller holds can reach the call any more, and it is abandoned. The registry holds the
+ * anchor (and so the call), never a tethered object, until the objects are collected or the call
+ * settles ({@link release}).
  */
 export class Anchor {
-  private anchor: WeakRef<object> | undefined;
+  /** Tethered objects not collected yet (an object tethered twice counts twice: both cells fire). */
+  private alive = 0;
 
   constructor(private readonly call: Abandonable) {}
 
   tether(holder: object): void {
-    let anchor = this.anchor?.deref();
-    if (!anchor) {
-      anchor = {};
-      this.anchor = new WeakRef(anchor);
-      collected.register(anchor, this.call, this);
-    }
-    tethers.set(holder, anchor);
+    collected.register(holder, this, this);
+    this.alive++;
   }
 
-  /** The call settled: the registry forgets it. */
+  /** A tethered object was collected; after the last one, the call is abandoned. */
+  collected(): void {
+    if (--this.alive === 0) void this.call.abandon('collected');
+  }
+
+  /** The call settled: the registry forgets its tethered objects. */
   release(): void {
-    if (this.anchor) collected.unregister(this);
+    if (this.alive > 0) collected.unregister(this);
+    this.alive = 0;
   }
 }
 
@@ -61,7 +71,10 @@ export class Anchor {
  * has passed when it fires; a call that settles leaves it alone, so a call costs no timer of its own.
  */
 export class UnsettledCalls {
-  private readonly calls = new Map<Abandonable, { state: CallState; deadline: number }>();
+  /** The tracked calls, oldest first: a linked list, so tracking and untracking a call hash nothing. */
+  private first: Tracking | undefined;
+  private last: Tracking | undefined;
+  private count = 0;
   private timer: NodeJS.Timeout | undefined;
   /** When {@link timer} fires (`performance.now()` ms); `Infinity` when there is none. */
   private timerAt = Number.POSITIVE_INFINITY;
@@ -72,12 +85,19 @@ export class UnsettledCalls {
   ) {}
 
   get size(): number {
-    return this.calls.size;
+    return this.count;
+  }
+
+  /** The tracked entries, oldest first (a copy: abandoning a call untracks it). */
+  private entries(): Tracking[] {
+    const entries: Tracking[] = [];
+    for (let entry = this.first; entry !== undefined; entry = entry.next) entries.push(entry);
+    return entries;
   }
 
   /** Starts tracking `call` (idempotent): its lease deadline runs from when the call began. */
   track(call: Abandonable, state: CallState): void {
-    if (this.calls.has(call)) return;
+    if (call.tracking !== undefined) return;
     // Every tracked call has a lease deadline, reservation or not: nothing stays open for ever. It comes a
     // little before the store's own lease ends (that starts at the reservation, after `startedAt`), so
     // the process settles the call itself, with its span and audit record. When that lease already ended
@@ -86,7 +106,12 @@ export class UnsettledCalls {
     const now = performance.now();
     const elapsed = now - state.startedAt;
     const deadline = now + (elapsed < this.leaseMs ? this.leaseMs - elapsed : this.leaseMs);
-    this.calls.set(call, { state, deadline });
+    const entry: Tracking = { call, state, deadline, previous: this.last, next: undefined };
+    if (this.last) this.last.next = entry;
+    else this.first = entry;
+    this.last = entry;
+    this.count++;
+    call.tracking = entry;
     if (deadline < this.timerAt) this.schedule(deadline, now);
   }
 
@@ -104,10 +129,10 @@ export class UnsettledCalls {
     const now = performance.now();
     let next = Number.POSITIVE_INFINITY;
     const due: Abandonable[] = [];
-    for (const [call, entry] of this.calls) {
+    for (let entry = this.first; entry !== undefined; entry = entry.next) {
       if (entry.deadline <= now) {
         entry.deadline = Number.POSITIVE_INFINITY;
-        due.push(call);
+        due.push(entry.call);
       } else if (entry.deadline < next) next = entry.deadline;
     }
     if (next !== Number.POSITIVE_INFINITY) this.schedule(next, now);
@@ -130,19 +155,26 @@ export class UnsettledCalls {
 
   /** The call stays open on purpose (a deferred unit): no lease deadline; shutdown and exit still settle it. */
   holdOpen(call: Abandonable): void {
-    const entry = this.calls.get(call);
+    const entry = call.tracking;
     if (entry) entry.deadline = Number.POSITIVE_INFINITY;
   }
 
   /** The call settled: stop tracking it (the shared timer stays for the calls still open). */
   untrack(call: Abandonable): void {
-    this.calls.delete(call);
+    const entry = call.tracking;
+    if (entry === undefined) return;
+    call.tracking = undefined;
+    if (entry.previous) entry.previous.next = entry.next;
+    else this.first = entry.next;
+    if (entry.next) entry.next.previous = entry.previous;
+    else this.last = entry.previous;
+    this.count--;
   }
 
   /** Settles every tracked call (shutdown, `beforeExit`): sent ones at their reservation, others released. */
   async abandonAll(by: AbandonedBy): Promise<void> {
-    await Promise.all([...this.calls.keys()].map((call) => call.abandon(by)));
-    if (this.calls.size === 0 && this.timer) {
+    await Promise.all(this.entries().map((entry) => entry.call.abandon(by)));
+    if (this.count === 0 && this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
       this.timerAt = Number.POSITIVE_INFINITY;
@@ -158,7 +190,7 @@ export class UnsettledCalls {
   journalAll(journal: SettlementJournal): number {
     if (!journal.persistent) return 0;
     let count = 0;
-    for (const [call, { state }] of this.calls) {
+    for (const { call, state } of this.entries()) {
       if (!call.sent || !call.open) continue;
       const lines = state.failOpenLines && state.failOpenLines.length > 0 ? state.failOpenLines : state.lines;
       if (lines.length === 0) continue;

@@ -87,9 +87,9 @@ export function costBreakdown(price: ModelPrice, usage: Usage | BillableUsage): 
     reasoning * pricePicos(rates.reasoning ?? rates.output) +
     audioOut * pricePicos(rates.audioOutput ?? rates.output) +
     imageOut * pricePicos(rates.imageOutput ?? rates.output);
-  const units = unitCost(price.units ?? {}, u);
-  picos += units.picos;
-  return { picos, unpriced: units.unpriced };
+  const unpriced: string[] = [];
+  picos += unitCost(price.units ?? NO_UNITS, u, unpriced);
+  return { picos, unpriced };
 }
 
 /** The price of one generated image of this size/quality, USD, or `undefined` when the price has none. */
@@ -116,35 +116,48 @@ function videoSecondPrice(units: UnitPrices, size: string | undefined): number |
   return (size ? bySize[size.toLowerCase()] : undefined) ?? units.videoSecond ?? Math.max(...Object.values(bySize));
 }
 
-function unitCost(units: UnitPrices, usage: BillableUsage): CostBreakdown {
+function unitCost(units: UnitPrices, usage: BillableUsage, unpriced: string[]): number {
   let picos = 0;
-  const unpriced: string[] = [];
-  const add = (used: number, rate: number | undefined, name: string): void => {
-    if (used <= 0) return;
-    if (rate === undefined) unpriced.push(name);
-    else picos += used * unitPicos(rate);
-  };
-  for (const image of usage.images ?? []) {
-    const n = image.count === undefined ? 1 : count(image.count);
-    const rate = imagePrice(units, image.size, image.quality);
-    add(n, rate, `image ${[image.quality, image.size].filter(Boolean).join('/') || '(any size)'}`);
-  }
-  add(count(usage.inputImages), units.inputImage, 'inputImage');
-  add(count(usage.audioInputSeconds), units.audioInputSecond, 'audioInputSecond');
-  add(count(usage.audioOutputSeconds), units.audioOutputSecond, 'audioOutputSecond');
-  add(count(usage.characters), units.character, 'character');
-  add(count(usage.searchQueries), units.search, 'search');
-  add(count(usage.computeSeconds), units.computeSecond, 'computeSecond');
-  add(count(usage.videoSeconds), videoSecondPrice(units, usage.videoSize), 'videoSecond');
-  add(count(usage.trainingTokens), units.trainingToken, 'trainingToken');
+  if (usage.images !== undefined)
+    for (const image of usage.images) {
+      const n = image.count === undefined ? 1 : count(image.count);
+      const rate = imagePrice(units, image.size, image.quality);
+      picos += unitAmount(
+        n,
+        rate,
+        `image ${[image.quality, image.size].filter(Boolean).join('/') || '(any size)'}`,
+        unpriced,
+      );
+    }
+  picos += unitAmount(count(usage.inputImages), units.inputImage, 'inputImage', unpriced);
+  picos += unitAmount(count(usage.audioInputSeconds), units.audioInputSecond, 'audioInputSecond', unpriced);
+  picos += unitAmount(count(usage.audioOutputSeconds), units.audioOutputSecond, 'audioOutputSecond', unpriced);
+  picos += unitAmount(count(usage.characters), units.character, 'character', unpriced);
+  picos += unitAmount(count(usage.searchQueries), units.search, 'search', unpriced);
+  picos += unitAmount(count(usage.computeSeconds), units.computeSecond, 'computeSecond', unpriced);
+  picos += unitAmount(count(usage.videoSeconds), videoSecondPrice(units, usage.videoSize), 'videoSecond', unpriced);
+  picos += unitAmount(count(usage.trainingTokens), units.trainingToken, 'trainingToken', unpriced);
   // Request fees apply to the requests the adapter reports (a plain token usage reports none, so a call
   // priced from tokens alone keeps its token cost).
   const requests = count(usage.requests);
   if (units.request !== undefined) picos += requests * unitPicos(units.request);
   if (units.requestBySearchContext !== undefined)
     picos += requests * unitPicos(units.requestBySearchContext[usage.searchContextSize ?? 'medium']);
-  return { picos, unpriced };
+  return picos;
 }
+
+/** The cost of `used` units at `rate` (pico-USD); a unit used with no rate is named in `unpriced` (and costs 0). */
+function unitAmount(used: number, rate: number | undefined, name: string, unpriced: string[]): number {
+  if (used <= 0) return 0;
+  if (rate === undefined) {
+    unpriced.push(name);
+    return 0;
+  }
+  return used * unitPicos(rate);
+}
+
+/** The unit prices of a price that has none. */
+const NO_UNITS: UnitPrices = Object.freeze({});
 
 /**
  * Exact cost of a call in pico-USD (integer). Units the price has no rate for are charged nothing;
@@ -222,7 +235,7 @@ export function worstCasePicos(
       ...image,
       price: imagePrice(unitPrices, image.size, image.quality) ?? maxImage,
     }));
-    const worst = unitCost(
+    picos += unitCost(
       {
         ...unitPrices,
         request: undefined,
@@ -231,8 +244,8 @@ export function worstCasePicos(
         image: undefined,
       },
       { ...units, images: [], inputTokens: 0, outputTokens: 0 },
+      [],
     );
-    picos += worst.picos;
     for (const image of images) picos += (image.count === undefined ? 1 : count(image.count)) * unitPicos(image.price);
   }
   return picos;

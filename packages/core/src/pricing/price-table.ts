@@ -60,7 +60,12 @@ const FINE_TUNE = /^ft:([^:]+):/;
 export class PriceTable {
   private readonly exact = new Map<string, Map<string, Entry>>();
   private readonly aliases = new Map<string, Map<string, Entry>>();
-  private readonly cache = new Map<string, PriceMatch | null>();
+  /**
+   * Results of {@link lookup} by region (`''` for none), provider and model: maps of maps, so a repeated
+   * lookup (every call) builds no key string. `null` records "no price".
+   */
+  private readonly cache = new Map<string, Map<string, Map<string, PriceMatch | null>>>();
+  private cached = 0;
   private readonly ceilings = new Map<string, ModelPrice | null>();
 
   constructor(
@@ -105,6 +110,7 @@ export class PriceTable {
       for (const alias of price.aliases ?? []) aliases.set(alias.toLowerCase(), entry);
     }
     this.cache.clear();
+    this.cached = 0;
     this.ceilings.clear();
   }
 
@@ -113,12 +119,21 @@ export class PriceTable {
    * `region` (Bedrock `us-east-1`), a per-region entry `<region>/<model>` is preferred.
    */
   lookup(provider: string, model: string, region?: string): PriceMatch | undefined {
-    const cacheKey = `${provider}\u0000${model}\u0000${region ?? ''}`;
-    const cached = this.cache.get(cacheKey);
+    const byProvider = this.cache.get(region ?? '');
+    const byModel = byProvider?.get(provider);
+    const cached = byModel?.get(model);
     if (cached !== undefined) return cached ?? undefined;
     const found = (region ? this.find(provider, `${region}/${model}`) : undefined) ?? this.find(provider, model);
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(cacheKey, found ?? null);
+    if (this.cached >= 10_000) {
+      this.cache.clear();
+      this.cached = 0;
+    }
+    let providers = this.cache.get(region ?? '');
+    if (!providers) this.cache.set(region ?? '', (providers = new Map()));
+    let models = providers.get(provider);
+    if (!models) providers.set(provider, (models = new Map()));
+    models.set(model, found ?? null);
+    this.cached++;
     return found;
   }
 

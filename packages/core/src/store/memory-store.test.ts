@@ -260,4 +260,23 @@ describe('MemoryStore lease queue', () => {
     expect(store.stats().leaseQueue).toBeLessThanOrEqual(1_025);
     expect(store.stats().reservations).toBe(0);
   });
+
+  it('remembers at most 100,000 settled ids, forgetting the oldest: a replay of a forgotten one commits again', () => {
+    const store = new MemoryStore(() => T0);
+    const budget = line('b', 1, { limit: 1_000_000 });
+    const count = 100_001;
+    for (let index = 0; index < count; index++) {
+      store.reserveSync({ id: `r${index}`, lines: [budget], leaseMs: 600_000 });
+      store.settleSync(`r${index}`, { USD: 1 });
+    }
+    expect(store.stats().reservations).toBe(0);
+    // A replay (the reservation's lines, as the journal sends them) of the newest commits nothing; the
+    // oldest was forgotten, so its replay counts as a late settlement.
+    expect(store.settleSync(`r${count - 1}`, { USD: 1 }, [budget]).lines[0]!.used).toBe(count);
+    expect(store.settleSync('r0', { USD: 1 }, [budget]).lines[0]!.used).toBe(count + 1);
+    // An id settled and reserved again is open again, and settles once more.
+    expect(store.reserveSync({ id: `r${count - 1}`, lines: [budget], leaseMs: 600_000 }).ok).toBe(true);
+    expect(store.stats().reservations).toBe(1);
+    expect(store.settleSync(`r${count - 1}`, { USD: 1 }).lines[0]!.used).toBe(count + 2);
+  });
 });

@@ -78,6 +78,11 @@ interface Reservation {
   expiresAt: number;
   /** The request left the process: an expired lease commits the reservation (see `markSent`). */
   sent?: boolean;
+  /**
+   * Settled (or committed at its lease end): until when a repeat of its settlement is recognised and
+   * commits nothing (epoch ms). A settled reservation is no longer open.
+   */
+  settledUntil?: number;
 }
 
 type ApprovalWaiter = (record: ApprovalRecord) => void;
@@ -101,15 +106,20 @@ type ApprovalWaiter = (record: ApprovalRecord) => void;
 export class MemoryStore implements GovernanceStore {
   readonly kind = 'memory';
   private readonly counters = new Map<string, Counter>();
+  /**
+   * Open reservations and, marked {@link Reservation.settledUntil}, settled ones while a repeat of their
+   * settlement is recognised: one lease length after an on-time settlement, the retention after a late
+   * one (as the Redis store). One table, so a call's reserve and settle touch one map entry (settling
+   * marks the entry instead of moving the id to a second map).
+   */
   private readonly reservations = new Map<string, Reservation>();
+  /** Entries of {@link reservations} that are open. */
+  private openCount = 0;
+  /** Entries of {@link reservations} that are settled. */
+  private settledCount = 0;
   private readonly leases = new LeaseQueue();
   /** `markOnce` keys and when they may be forgotten (`Infinity` = never). */
   private readonly marks = new Map<string, number>();
-  /**
-   * Settled reservation ids and until when a repeat of their settlement is recognised (epoch ms): one
-   * lease length after an on-time settlement, the retention after a late one (as the Redis store).
-   */
-  private readonly settled = new Map<string, number>();
   private readonly approvals = new Map<string, ApprovalRecord>();
   private readonly waiters = new Map<string, Set<ApprovalWaiter>>();
   private readonly audit: StoredAudit[] = [];
@@ -145,7 +155,9 @@ export class MemoryStore implements GovernanceStore {
     assertReserveAmounts(this.kind, request);
     const now = this.now();
     this.maintain(now);
-    if (this.reservations.has(request.id)) throw new Error(`genops: reservation "${request.id}" is already open`);
+    const previous = this.reservations.get(request.id);
+    if (previous !== undefined && previous.settledUntil === undefined)
+      throw new Error(`genops: reservation "${request.id}" is already open`);
     const lines = request.lines.map(copyLine);
     // Amounts this request already asks of a key, for a request that names the same key twice: a scan of
     // the lines before for a few lines, a map for many (1,000 matching budgets stay linear).
@@ -169,12 +181,14 @@ export class MemoryStore implements GovernanceStore {
         return { ok: false, failed: counter ? this.state(counter, now) : emptyState(line), requested: line.amount };
       }
     }
-    const counters = lines.map((line) => {
+    const counters: Counter[] = [];
+    for (let index = 0; index < lines.length; index++) {
+      const line = lines[index]!;
       const counter = this.counterFor(line, now);
       counter.reserved += line.amount;
       counter.touchedAt = now;
-      return counter;
-    });
+      counters.push(counter);
+    }
     const reservation: Reservation = {
       id: request.id,
       lines,
@@ -182,14 +196,17 @@ export class MemoryStore implements GovernanceStore {
       expiresAt: now + Math.max(0, request.leaseMs),
     };
     if (request.sent === true) reservation.sent = true;
+    // A settled id reserved again is open again: its settlement is no longer remembered.
+    if (previous !== undefined) this.settledCount--;
     this.reservations.set(request.id, reservation);
-    this.settled.delete(request.id);
+    this.openCount++;
     this.leases.push(reservation);
     // Settled reservations leave their queue entry behind until their lease would have ended; at a high
     // call rate that is rate × leaseMs entries. Rebuild from the open ones when most entries are stale.
-    if (this.leases.size > 1_024 + 2 * this.reservations.size)
-      this.leases.retain((entry) => this.reservations.get(entry.id) === entry);
-    const states = counters.map((counter) => this.state(counter, now));
+    if (this.leases.size > 1_024 + 2 * this.openCount)
+      this.leases.retain((entry) => entry.settledUntil === undefined && this.reservations.get(entry.id) === entry);
+    const states: LineState[] = [];
+    for (let index = 0; index < counters.length; index++) states.push(this.state(counters[index]!, now));
     return request.sent === true ? { ok: true, lines: states, sent: true } : { ok: true, lines: states };
   }
 
@@ -202,7 +219,8 @@ export class MemoryStore implements GovernanceStore {
     assertSettleAmounts(this.kind, id, actual, lines);
     const now = this.now();
     this.maintain(now);
-    const reservation = this.reservations.get(id);
+    const entry = this.reservations.get(id);
+    const reservation = entry?.settledUntil === undefined ? entry : undefined;
     for (const line of reservation?.lines ?? lines ?? []) {
       // An open reservation's own amount leaves the line as its actual amount enters it.
       const counter = this.counters.get(line.key);
@@ -212,7 +230,7 @@ export class MemoryStore implements GovernanceStore {
     if (!reservation) {
       // The lease expired while the call ran: its reservation was released, but what it cost still counts,
       // once: a repeat of a settlement (a replay after a lost reply) commits nothing.
-      const repeated = (this.settled.get(id) ?? Number.NEGATIVE_INFINITY) > now;
+      const repeated = (entry?.settledUntil ?? Number.NEGATIVE_INFINITY) > now;
       const counters = (lines ?? []).map((line) => {
         const counter = this.counterOf(line, now);
         if (!repeated) this.commit(counter, actual[line.unit] ?? 0, now, now);
@@ -221,15 +239,19 @@ export class MemoryStore implements GovernanceStore {
       if (!repeated && lines) this.rememberSettled(id, now + this.retentionMs);
       return { open: false, lines: counters.map((counter) => this.state(counter, now)) };
     }
-    this.reservations.delete(id);
-    this.rememberSettled(id, now + Math.max(0, reservation.expiresAt - reservation.startedAt));
-    const counters = reservation.lines.map((line) => {
+    const reserved = reservation.lines;
+    const counters: Counter[] = [];
+    for (let index = 0; index < reserved.length; index++) {
+      const line = reserved[index]!;
       const counter = this.counterOf(line, now);
       counter.reserved = Math.max(0, counter.reserved - line.amount);
       this.commit(counter, actual[line.unit] ?? 0, reservation.startedAt, now);
-      return counter;
-    });
-    return { open: true, lines: counters.map((counter) => this.state(counter, now)) };
+      counters.push(counter);
+    }
+    this.markSettled(reservation, now + Math.max(0, reservation.expiresAt - reservation.startedAt));
+    const states: LineState[] = [];
+    for (let index = 0; index < counters.length; index++) states.push(this.state(counters[index]!, now));
+    return { open: true, lines: states };
   }
 
   async release(id: string): Promise<boolean> {
@@ -241,7 +263,7 @@ export class MemoryStore implements GovernanceStore {
     const now = this.now();
     this.maintain(now);
     const reservation = this.reservations.get(id);
-    if (!reservation) return false;
+    if (!reservation || reservation.settledUntil !== undefined) return false;
     this.unreserve(reservation);
     return true;
   }
@@ -254,7 +276,7 @@ export class MemoryStore implements GovernanceStore {
   markSentSync(id: string): boolean {
     this.maintain(this.now());
     const reservation = this.reservations.get(id);
-    if (!reservation) return false;
+    if (!reservation || reservation.settledUntil !== undefined) return false;
     reservation.sent = true;
     return true;
   }
@@ -271,7 +293,7 @@ export class MemoryStore implements GovernanceStore {
 
   async openReservations(): Promise<number> {
     this.maintain(this.now());
-    return this.reservations.size;
+    return this.openCount;
   }
 
   async markOnce(key: string, expiresAt?: number): Promise<boolean> {
@@ -432,7 +454,7 @@ export class MemoryStore implements GovernanceStore {
     for (const waiters of this.waiters.values()) approvalWaiters += waiters.size;
     return {
       lines: this.counters.size,
-      reservations: this.reservations.size,
+      reservations: this.openCount,
       leaseQueue: this.leases.size,
       marks: this.marks.size,
       approvals: this.approvals.size,
@@ -537,6 +559,7 @@ export class MemoryStore implements GovernanceStore {
 
   private unreserve(reservation: Reservation): void {
     this.reservations.delete(reservation.id);
+    this.openCount--;
     for (const line of reservation.lines) {
       const counter = this.counters.get(line.key);
       if (counter) counter.reserved = Math.max(0, counter.reserved - line.amount);
@@ -548,17 +571,39 @@ export class MemoryStore implements GovernanceStore {
     assertLedgerTotal(this.kind, operation, id, counter.key, this.usedOf(counter, now) + counter.reserved + amount);
   }
 
+  /** An open reservation is settled: it is kept, marked, so a repeat of its settlement until `until` commits nothing. */
+  private markSettled(reservation: Reservation, until: number): void {
+    reservation.settledUntil = until;
+    // Only the id and the time are remembered: the lines' copies are let go.
+    reservation.lines = NO_LINES;
+    this.openCount--;
+    this.settledCount++;
+    this.boundSettled();
+  }
+
+  /** A settlement of an id with no open reservation (its lease had ended) is remembered until `until`. */
   private rememberSettled(id: string, until: number): void {
-    this.settled.delete(id);
-    this.settled.set(id, until);
-    // Over the bound, forget the oldest tenth in one pass: deleting the first key one call at a time
-    // makes each `keys().next()` walk the deleted entries before it (quadratic at the bound).
-    if (this.settled.size > MAX_SETTLED_IDS) {
-      let excess = this.settled.size - Math.floor(MAX_SETTLED_IDS * 0.9);
-      for (const oldest of this.settled.keys()) {
-        if (excess-- <= 0) break;
-        this.settled.delete(oldest);
-      }
+    const entry = this.reservations.get(id);
+    if (entry !== undefined) this.reservations.delete(id);
+    else this.settledCount++;
+    // Re-inserted, so that the oldest settlements stay first in the table's order.
+    this.reservations.set(id, { id, lines: NO_LINES, startedAt: until, expiresAt: until, settledUntil: until });
+    this.boundSettled();
+  }
+
+  /**
+   * Over the bound, forgets the oldest tenth of the settled ids in one pass: deleting the first one call
+   * at a time makes each walk step over the deleted entries before it (quadratic at the bound).
+   */
+  private boundSettled(): void {
+    if (this.settledCount <= MAX_SETTLED_IDS) return;
+    let excess = this.settledCount - Math.floor(MAX_SETTLED_IDS * 0.9);
+    for (const [id, reservation] of this.reservations) {
+      if (excess <= 0) break;
+      if (reservation.settledUntil === undefined) continue;
+      this.reservations.delete(id);
+      this.settledCount--;
+      excess--;
     }
   }
 
@@ -570,7 +615,7 @@ export class MemoryStore implements GovernanceStore {
     for (let next = this.leases.peek(); next && next.expiresAt <= now; next = this.leases.peek()) {
       this.leases.pop();
       // Settled or released reservations leave their queue entry behind; only the open one counts.
-      if (this.reservations.get(next.id) !== next) continue;
+      if (next.settledUntil !== undefined || this.reservations.get(next.id) !== next) continue;
       if (next.sent) this.commitAtReservation(next, now);
       else this.unreserve(next);
     }
@@ -578,14 +623,13 @@ export class MemoryStore implements GovernanceStore {
 
   /** Settles an expired, sent reservation at what it reserved; a later settlement of it commits nothing. */
   private commitAtReservation(reservation: Reservation, now: number): void {
-    this.reservations.delete(reservation.id);
-    this.rememberSettled(reservation.id, now + this.retentionMs);
     for (const line of reservation.lines) {
       const counter = this.counterOf(line, now);
       counter.reserved = Math.max(0, counter.reserved - line.amount);
       // As a late settlement: into the rolling bucket of now (a short window may have passed its start).
       this.commit(counter, line.amount, now, now);
     }
+    this.markSettled(reservation, now + this.retentionMs);
   }
 
   private maintain(now: number): void {
@@ -605,7 +649,11 @@ export class MemoryStore implements GovernanceStore {
       if (periodOver || idleRolling) this.counters.delete(key);
     }
     for (const [key, expiresAt] of this.marks) if (expiresAt <= now) this.marks.delete(key);
-    for (const [id, until] of this.settled) if (until <= now) this.settled.delete(id);
+    for (const [id, reservation] of this.reservations)
+      if (reservation.settledUntil !== undefined && reservation.settledUntil <= now) {
+        this.reservations.delete(id);
+        this.settledCount--;
+      }
     for (const [id, record] of this.approvals) {
       if (this.waiters.has(id)) continue;
       const over = record.status === 'pending' ? record.expiresAt : (record.decidedAt ?? record.createdAt);
@@ -675,6 +723,9 @@ function frozen(records: AuditRecord[]): AuditRecord[] {
 function normalizeRolling(rolling: { windowMs: number; bucketMs: number }): { windowMs: number; bucketMs: number } {
   return { windowMs: rolling.windowMs, bucketMs: Math.max(1, rolling.bucketMs) };
 }
+
+/** The lines of a settled reservation (kept only to recognise a repeat of its settlement). */
+const NO_LINES: BudgetLine[] = [];
 
 function copyLine(line: BudgetLine): BudgetLine {
   const copy = { ...line };

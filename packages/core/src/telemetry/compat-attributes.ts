@@ -8,15 +8,13 @@ import type { Attributes, Span } from '@opentelemetry/api';
 import * as sc from '../semconv';
 import type { GovernedRequest, ResponseInfo, Usage } from '../types';
 
-/** Begin: `genops.provider` (= `gen_ai.provider.name`), `genops.model` (= `gen_ai.request.model`). */
+/**
+ * With the decision: `genops.provider` (= `gen_ai.provider.name`), `genops.model` (= `gen_ai.request.model`,
+ * the cheaper model after a downgrade).
+ */
 export function compatBegin(attributes: Attributes, request: GovernedRequest): void {
   attributes[sc.ATTR_GENOPS_PROVIDER] = request.provider;
   attributes[sc.ATTR_GENOPS_MODEL] = request.model;
-}
-
-/** A downgrade: `genops.model` follows `gen_ai.request.model` to the cheaper model. */
-export function compatDowngrade(attributes: Attributes, to: string): void {
-  attributes[sc.ATTR_GENOPS_MODEL] = to;
 }
 
 /** Admission: `genops.governance.policy_check` (from `genops.policy.result`) and `authority_constraint`. */

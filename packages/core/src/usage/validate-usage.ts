@@ -39,6 +39,12 @@ const TOKEN_FIELDS = [
   'reasoningOutputTokens',
 ] as const;
 
+/** A token field of `usage` when it is a valid count, else `undefined`. */
+function tokenCount(usage: Usage, field: (typeof TOKEN_FIELDS)[number]): number | undefined {
+  const v = (usage as unknown as Record<string, unknown>)[field];
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= MAX_USAGE_TOKENS ? v : undefined;
+}
+
 /**
  * Checks normalized usage against the request (pure; never throws). Returns every violation, empty when
  * the usage is plausible:
@@ -56,10 +62,6 @@ export function validateUsage(
   options: ValidateUsageOptions = {},
 ): UsageViolation[] {
   const violations: UsageViolation[] = [];
-  const value = (field: (typeof TOKEN_FIELDS)[number]): number | undefined => {
-    const v = (usage as unknown as Record<string, unknown>)[field];
-    return typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= MAX_USAGE_TOKENS ? v : undefined;
-  };
   for (const field of TOKEN_FIELDS) {
     const v = (usage as unknown as Record<string, unknown>)[field];
     if (v === undefined && field !== 'inputTokens' && field !== 'outputTokens') continue;
@@ -69,8 +71,8 @@ export function validateUsage(
     else if (v > MAX_USAGE_TOKENS)
       violations.push({ field, code: 'TOO_LARGE', message: `${field} ${v} is above ${MAX_USAGE_TOKENS}`, value: v });
   }
-  const input = value('inputTokens');
-  const output = value('outputTokens');
+  const input = tokenCount(usage, 'inputTokens');
+  const output = tokenCount(usage, 'outputTokens');
   const choices = Math.max(1, Math.floor(options.choices ?? 1));
   const cap = request.maxOutputTokens;
   if (output !== undefined && typeof cap === 'number' && Number.isFinite(cap) && cap > 0) {
@@ -84,8 +86,8 @@ export function validateUsage(
         value: output,
       });
   }
-  const cacheRead = value('cacheReadInputTokens') ?? 0;
-  const cacheWrite = value('cacheWriteInputTokens') ?? 0;
+  const cacheRead = tokenCount(usage, 'cacheReadInputTokens') ?? 0;
+  const cacheWrite = tokenCount(usage, 'cacheWriteInputTokens') ?? 0;
   if (input !== undefined && cacheRead + cacheWrite > input)
     violations.push({
       field: 'cacheReadInputTokens',
@@ -93,7 +95,7 @@ export function validateUsage(
       message: `cache reads (${cacheRead}) plus cache writes (${cacheWrite}) are above inputTokens ${input}`,
       value: cacheRead + cacheWrite,
     });
-  const cacheWrite1h = value('cacheWrite1hInputTokens');
+  const cacheWrite1h = tokenCount(usage, 'cacheWrite1hInputTokens');
   if (cacheWrite1h !== undefined && cacheWrite1h > cacheWrite)
     violations.push({
       field: 'cacheWrite1hInputTokens',
@@ -101,7 +103,7 @@ export function validateUsage(
       message: `1-hour cache writes (${cacheWrite1h}) are above cache writes (${cacheWrite})`,
       value: cacheWrite1h,
     });
-  const reasoning = value('reasoningOutputTokens');
+  const reasoning = tokenCount(usage, 'reasoningOutputTokens');
   if (!options.reasoningOutsideOutput && reasoning !== undefined && output !== undefined && reasoning > output)
     violations.push({
       field: 'reasoningOutputTokens',

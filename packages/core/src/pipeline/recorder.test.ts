@@ -1,0 +1,209 @@
+import type { Attributes, Context, Link, SpanKind } from '@opentelemetry/api';
+import {
+  InMemorySpanExporter,
+  type ReadableSpan,
+  type Sampler,
+  SamplingDecision,
+  type SamplingResult,
+  SimpleSpanProcessor,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { GenOpsOptions } from '../config';
+import { PolicyViolationError } from '../errors/policy-violation-error';
+import { chatRequest, useCoreTestSetup } from '../test-support/core-test-setup';
+import type { GovernedRequest, Usage } from '../types';
+import { drainPending } from './deferred';
+
+// What the call recorder puts on a span, read through a real TracerProvider whose sampler writes down
+// the attributes it was given at span start.
+
+/** A sampler that keeps every span and remembers the attributes each `startSpan` gave it. */
+class WitnessSampler implements Sampler {
+  readonly seen: Attributes[] = [];
+  shouldSample(
+    _context: Context,
+    _traceId: string,
+    _name: string,
+    _kind: SpanKind,
+    attributes: Attributes,
+    _links: Link[],
+  ): SamplingResult {
+    this.seen.push({ ...attributes });
+    return { decision: SamplingDecision.RECORD_AND_SAMPLED };
+  }
+  toString(): string {
+    return 'WitnessSampler';
+  }
+}
+
+const exporter = new InMemorySpanExporter();
+const sampler = new WitnessSampler();
+const tracerProvider = new TracerProvider({ sampler, spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+const setup = useCoreTestSetup();
+/** `GenOps.init()` of the core test setup, on this file's tracer provider. */
+const init = (options: GenOpsOptions = {}) => setup.init({ tracerProvider, ...options });
+
+beforeEach(() => {
+  exporter.reset();
+  sampler.seen.length = 0;
+});
+
+const request = (overrides: Partial<GovernedRequest> = {}) =>
+  chatRequest({
+    serverAddress: 'api.openai.com',
+    serverPort: 443,
+    stream: false,
+    requestAttributes: { 'gen_ai.request.max_tokens': 100, 'gen_ai.request.temperature': undefined },
+    ...overrides,
+  });
+
+async function run(governed: GovernedRequest, usage: Usage | undefined): Promise<ReadableSpan> {
+  const call = await setup.genops!.governor.begin(governed);
+  await call.end({ usage, response: { id: 'r1', model: governed.model, finishReasons: ['stop'] } });
+  drainPending();
+  return exporter.getFinishedSpans().at(-1) as ReadableSpan;
+}
+
+const eventAttributes = (span: ReadableSpan) =>
+  Object.fromEntries(span.events.map((event) => [event.name, { ...event.attributes }]));
+
+describe('the span start', () => {
+  it("gives a sampler the GenAI conventions' sampling-relevant attributes and the attribution, nothing else", async () => {
+    init();
+    const span = await run(request(), { inputTokens: 200, outputTokens: 50 });
+    expect(sampler.seen).toEqual([
+      {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': 'openai',
+        'gen_ai.request.model': 'gpt-4o',
+        'server.address': 'api.openai.com',
+        'server.port': 443,
+        'genops.team': 'eng',
+        'genops.project': 'tests',
+        'genops.environment': 'test',
+      },
+    ]);
+    // The rest of what was known at the start is on the finished span, set with the decision.
+    expect(span.attributes).toMatchObject({
+      'genops.spec.version': '0.1.0',
+      'genops.operation.name': 'chat gpt-4o',
+      'genops.operation.type': 'inference',
+      'gen_ai.request.stream': false,
+      'gen_ai.request.max_tokens': 100,
+    });
+    expect(span.attributes).not.toHaveProperty('gen_ai.request.temperature');
+  });
+
+  it('a blocked call carries the spec version and operation too (set with its decision)', async () => {
+    init({ policies: { denyModels: ['gpt-4o'] } });
+    await expect(setup.genops!.governor.begin(request())).rejects.toBeInstanceOf(PolicyViolationError);
+    const span = exporter.getFinishedSpans().at(-1)!;
+    expect(span.attributes).toMatchObject({
+      'genops.spec.version': '0.1.0',
+      'genops.operation.name': 'chat gpt-4o',
+      'genops.operation.type': 'inference',
+      'genops.policy.result': 'BLOCKED',
+      'gen_ai.request.max_tokens': 100,
+    });
+  });
+
+  it('after a downgrade, genops.operation.name names the cheaper model, as the span name does', async () => {
+    init({
+      budgets: [{ name: 'small', limit: 0.001, window: 'day', action: 'downgrade', downgradeTo: 'gpt-4o-mini' }],
+    });
+    const call = await setup.genops!.governor.begin(request({ editable: { model: true, text: true } }));
+    await call.end({ usage: { inputTokens: 10, outputTokens: 5 } });
+    drainPending();
+    const span = exporter.getFinishedSpans().at(-1)!;
+    expect(span.name).toBe('chat gpt-4o-mini');
+    expect(span.attributes).toMatchObject({
+      'gen_ai.request.model': 'gpt-4o-mini',
+      'genops.operation.name': 'chat gpt-4o-mini',
+      'genops.downgrade.original_model': 'gpt-4o',
+    });
+  });
+
+  it('an adapter request attribute never replaces one the recorder sets for the phase', async () => {
+    init();
+    const span = await run(request({ requestAttributes: { 'genops.policy.result': 'FORGED' } }), {
+      inputTokens: 1,
+      outputTokens: 1,
+    });
+    expect(span.attributes['genops.policy.result']).toBe('ALLOWED');
+  });
+});
+
+describe('the three spec events', () => {
+  it('carry their spec attributes only: what else they said is on the span', async () => {
+    init({ budgets: [{ name: 'all', limit: 10, window: 'total' }] });
+    const span = await run(request(), { inputTokens: 200, outputTokens: 50 });
+    expect(eventAttributes(span)).toEqual({
+      'genops.budget.reservation': { 'genops.accounting.reserved': 0.0035, 'genops.accounting.unit': 'USD' },
+      'genops.policy.evaluated': { 'genops.policy.result': 'ALLOWED' },
+      'genops.budget.reconciliation': {
+        'genops.accounting.actual': 0.001,
+        'genops.accounting.reserved': 0.0035,
+        'genops.accounting.unit': 'USD',
+      },
+    });
+    expect(span.attributes).toMatchObject({
+      'genops.budget.name': 'all',
+      'genops.accounting.reconciliation_delta': 0.0025,
+    });
+  });
+
+  it('a denial has the reason code on its evaluated event; its rule is on the span', async () => {
+    init({ policies: { denyModels: ['gpt-4o'] } });
+    await expect(setup.genops!.governor.begin(request())).rejects.toBeInstanceOf(PolicyViolationError);
+    const span = exporter.getFinishedSpans().at(-1)!;
+    expect(eventAttributes(span)).toEqual({
+      'genops.policy.evaluated': {
+        'genops.policy.result': 'BLOCKED',
+        'genops.policy.reason_code': 'POLICY_DENY_MODEL',
+      },
+    });
+    expect(span.attributes['genops.policy.name']).toBeDefined();
+  });
+
+  it('a settlement without usage flags its reconciliation event incomplete', async () => {
+    init();
+    const span = await run(request(), undefined);
+    expect(eventAttributes(span)['genops.budget.reconciliation']).toMatchObject({
+      'genops.accounting.incomplete': true,
+    });
+  });
+});
+
+describe('usage on the span', () => {
+  it('leaves out cached and reasoning token counts of zero, and sets those the provider reported', async () => {
+    init();
+    const zero = await run(request(), {
+      inputTokens: 200,
+      outputTokens: 50,
+      cacheReadInputTokens: 0,
+      cacheWriteInputTokens: 0,
+      reasoningOutputTokens: 0,
+    });
+    expect(zero.attributes['gen_ai.usage.input_tokens']).toBe(200);
+    expect(zero.attributes['gen_ai.usage.output_tokens']).toBe(50);
+    for (const name of [
+      'gen_ai.usage.cache_read.input_tokens',
+      'gen_ai.usage.cache_creation.input_tokens',
+      'gen_ai.usage.reasoning.output_tokens',
+    ])
+      expect(zero.attributes).not.toHaveProperty(name);
+    const some = await run(request(), {
+      inputTokens: 200,
+      outputTokens: 50,
+      cacheReadInputTokens: 120,
+      cacheWriteInputTokens: 30,
+      reasoningOutputTokens: 20,
+    });
+    expect(some.attributes).toMatchObject({
+      'gen_ai.usage.cache_read.input_tokens': 120,
+      'gen_ai.usage.cache_creation.input_tokens': 30,
+      'gen_ai.usage.reasoning.output_tokens': 20,
+    });
+  });
+});
