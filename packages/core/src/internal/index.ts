@@ -5,6 +5,8 @@
 export { adapterRegistry, discoverAdapters } from '../adapters';
 export { type ApprovalAsk, Approvals } from '../approval/approvals';
 export { AuditTrail, getAuditLogger } from '../audit/audit-trail';
+// The call records as the recorder writes them (benchmarks/audit.mjs, the stores' tests).
+export { decisionAuditEntry, settlementAuditEntry } from '../audit/call-records';
 export {
   type AuditCheckpointData,
   auditKeyId,
