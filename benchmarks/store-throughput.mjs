@@ -6,6 +6,7 @@
 //
 //   node benchmarks/store-throughput.mjs            # after a build
 //   node benchmarks/store-throughput.mjs --write    # also rewrite the stores section of docs/benchmarks.md
+//   STORES=redis node benchmarks/store-throughput.mjs  # only some stores (memory, sqlite, redis), never with --write
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -24,6 +25,15 @@ const WARMUP = 500;
 const SEQUENTIAL = 5_000;
 const CONCURRENCY = 16;
 const CONCURRENT_MS = 3_000;
+const ONLY = process.env.STORES ? new Set(process.env.STORES.split(',')) : undefined;
+if (ONLY && WRITE)
+  throw new Error('STORES picks some stores only: the docs table is written from a run of all of them');
+const wanted = (store) => !ONLY || ONLY.has(store);
+/** Client (this process's) CPU µs since `before` (a `process.cpuUsage()` reading), per `count` pairs. */
+const clientCpuUs = (before, count) => {
+  const used = process.cpuUsage(before);
+  return Math.round((used.user + used.system) / count);
+};
 
 /** When the day's budgets end: fixed, as a calendar period's end is for every call in it. */
 const PERIOD_END = Date.now() + 86_400_000;
@@ -95,15 +105,18 @@ async function measure(name, store, serverCpu) {
   for (let index = 0; index < WARMUP; index++) await pair(store);
   const times = new Float64Array(SEQUENTIAL);
   const cpuBefore = await serverCpu?.();
+  const clientBefore = process.cpuUsage();
   for (let index = 0; index < SEQUENTIAL; index++) {
     const started = performance.now();
     await pair(store);
     times[index] = performance.now() - started;
   }
+  const clientCpuPerPair = clientCpuUs(clientBefore, SEQUENTIAL);
   const serverCpuUs = serverCpu ? Math.round((((await serverCpu()) - cpuBefore) * 1e6) / SEQUENTIAL) : undefined;
   const sorted = [...times].sort((a, b) => a - b);
   let done = 0;
   const concurrentCpuBefore = await serverCpu?.();
+  const concurrentClientBefore = process.cpuUsage();
   const until = performance.now() + CONCURRENT_MS;
   const started = performance.now();
   await Promise.all(
@@ -115,6 +128,7 @@ async function measure(name, store, serverCpu) {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const concurrentClientCpuPerPair = clientCpuUs(concurrentClientBefore, done);
   const concurrentServerCpuUs = serverCpu
     ? Math.round((((await serverCpu()) - concurrentCpuBefore) * 1e6) / done)
     : undefined;
@@ -128,6 +142,8 @@ async function measure(name, store, serverCpu) {
     concurrentPerSecond: Math.round(done / seconds),
     serverCpuUs,
     concurrentServerCpuUs,
+    clientCpuPerPair,
+    concurrentClientCpuPerPair,
   };
 }
 
@@ -148,8 +164,8 @@ async function withRedis(fn) {
 }
 
 const results = [];
-results.push(await measure('memory', new MemoryStore()));
-{
+if (wanted('memory')) results.push(await measure('memory', new MemoryStore()));
+if (wanted('sqlite')) {
   const dir = mkdtempSync(join(tmpdir(), 'genops-bench-sqlite-'));
   const { openStore } = await import('@genops/store-sqlite');
   const store = openStore(`sqlite:${join(dir, 'state.db')}`);
@@ -157,7 +173,9 @@ results.push(await measure('memory', new MemoryStore()));
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 }
-const redis = await withRedis((store, url) => measure('redis (loopback)', store, () => redisCpuSeconds(url)));
+const redis = wanted('redis')
+  ? await withRedis((store, url) => measure('redis (loopback)', store, () => redisCpuSeconds(url)))
+  : { skipped: 'not asked for (STORES)' };
 if (redis.skipped) console.log(`redis: skipped, ${redis.skipped}`);
 else results.push(redis);
 
@@ -170,6 +188,8 @@ const table = markdownTable(
     'pairs/s with 16 concurrent callers',
     'server CPU µs per pair',
     `server CPU µs per pair, ${CONCURRENCY} callers`,
+    'client CPU µs per pair',
+    `client CPU µs per pair, ${CONCURRENCY} callers`,
   ],
   results.map((row) => [
     row.name,
@@ -179,6 +199,8 @@ const table = markdownTable(
     row.concurrentPerSecond.toLocaleString('en-US'),
     row.serverCpuUs ?? '—',
     row.concurrentServerCpuUs ?? '—',
+    row.clientCpuPerPair,
+    row.concurrentClientCpuPerPair,
   ]),
 );
 console.log(table);
@@ -198,7 +220,9 @@ ${WARMUP} warm-up ones, then ${CONCURRENCY} concurrent callers for ${CONCURRENT_
 temporary directory; Redis is a redis-server started by the benchmark on 127.0.0.1 (no persistence).
 "server CPU" is the CPU redis-server used per pair (\`INFO cpu\`), sequential and with ${CONCURRENCY} callers (whose
 reservations and settlements of one tick go to Redis in one script run): unlike the times, it hardly
-depends on what else the machine runs.
+depends on what else the machine runs. "client CPU" is the CPU the benchmark's own process used per pair
+(the store's client code, and for SQLite the database work itself); on a 2-core machine server and client
+share the cores, so together they bound the pairs per second.
 ${redis.skipped ? `\nRedis was not measured: ${redis.skipped}.\n` : ''}
 ${table}
 ${END}`;

@@ -30,7 +30,7 @@ import { ConfigError } from './errors/config-error';
 import { esmBuildsPatched } from './esm-builds';
 import { Governor } from './governor';
 import { nanosToUsd } from './money';
-import { drainPending } from './pipeline/deferred';
+import { drainPending, settlementsDone, settlementsInFlight } from './pipeline/deferred';
 import { settleUnsettledAtExit } from './pipeline/unsettled';
 import { type CompiledPolicy, compilePolicy, EMPTY_POLICY } from './policy/compile';
 import { loadPolicyFileSync, parsePolicyObject } from './policy/load';
@@ -248,15 +248,27 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
       return governor.currentPolicy.version;
     },
     ready: esmBuildsPatched(),
-    flushAudit: () => audit?.flush() ?? Promise.resolve(),
+    // Settlements still completing in the background (a store outside the process) come first: their
+    // audit records, spans and the budget state they leave are what these read or wait for.
+    flushAudit: () =>
+      settlementsInFlight() === 0
+        ? (audit?.flush() ?? Promise.resolve())
+        : settlementsDone().then(() => audit?.flush()),
     flush() {
       drainPending();
-      return audit?.flush() ?? Promise.resolve();
+      if (settlementsInFlight() === 0) return audit?.flush() ?? Promise.resolve();
+      return settlementsDone().then(() => {
+        drainPending();
+        return audit?.flush();
+      });
     },
-    status: () =>
-      status(governor, governingAdapters(enabled, monitor), () =>
-        coverageReport(monitor, adapterState(), egressCoverage(egressStatus())),
-      ),
+    status: () => {
+      const read = () =>
+        status(governor, governingAdapters(enabled, monitor), () =>
+          coverageReport(monitor, adapterState(), egressCoverage(egressStatus())),
+        );
+      return settlementsInFlight() === 0 ? read() : settlementsDone().then(read);
+    },
     async shutdown() {
       if (activeSlot[ACTIVE_KEY]?.handle !== handle) return;
       activeSlot[ACTIVE_KEY] = undefined;
@@ -273,6 +285,7 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
       }
       // Calls still open were sent (or dropped before sending): settle them before the audit closes.
       await governor.unsettled.abandonAll('shutdown');
+      await settlementsDone();
       // Telemetry of the calls that returned (and were just settled) goes out before the providers close.
       drainPending();
       removeExitHooks();

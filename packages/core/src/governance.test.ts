@@ -18,6 +18,7 @@ import { RateLimitedError } from './errors/rate-limited-error';
 import { ReservationFailedError } from './errors/reservation-failed-error';
 import { StoreUnavailableError } from './errors/store-unavailable-error';
 import { GenOps } from './genops';
+import { settlementsDone } from './pipeline/deferred';
 import { MemoryStore } from './store/memory-store';
 import type { ApprovalRecord, GovernanceStore } from './store/types';
 import { governIterator } from './stream';
@@ -642,6 +643,9 @@ describe('store outages', () => {
     const call = await setup.genops!.governor.begin(chat());
     down.value = true;
     await call.end({ usage: USAGE });
+    // The store answers asynchronously: the caller did not wait for the settlement (the audit record
+    // cannot reach the store while it is down, so this waits for the settlement alone, not flush()).
+    await settlementsDone();
     expect(setup.genops!.governor.journal.size).toBe(1);
     down.value = false;
     await setup.genops!.governor.journal.replay();

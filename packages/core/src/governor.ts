@@ -4,7 +4,7 @@
 // module with a narrow interface; the call recorder writes every lifecycle event to the span, the audit
 // trail, the hooks and the metrics. With the in-memory store, a call waits on no promise of GenOps' own.
 import { randomUUID } from 'node:crypto';
-import { type Context, context, type Tracer } from '@opentelemetry/api';
+import { type Context, context, diag, type Tracer } from '@opentelemetry/api';
 import { Approvals } from './approval/approvals';
 import { resolveAttribution } from './attribution';
 import type { AuditTrail } from './audit/audit-trail';
@@ -18,6 +18,7 @@ import { approvalAsk, approve, needsApproval } from './pipeline/approve';
 import { Call, type CallHost } from './pipeline/call';
 import { Claims } from './pipeline/claims';
 import type { StageContext } from './pipeline/context';
+import { trackSettlement } from './pipeline/deferred';
 import { evaluate } from './pipeline/evaluate';
 import { andThen, DONE, isPromise, type MaybePromise } from './pipeline/maybe-promise';
 import { price, unknownPrice } from './pipeline/price';
@@ -341,7 +342,23 @@ export class Governor implements CallHost {
         const alerts = settled.lines.length > 0 ? this.alerts.check(state, settled.lines) : undefined;
         return alerts ? alerts.then(record) : record();
       });
-      return isPromise(done) ? done : DONE;
+      if (!isPromise(done)) return DONE;
+      // A store that answers later (SQLite, Redis): the caller has its result without waiting. The
+      // settlement, group-committed with the tick's other writes, and the records that follow it complete
+      // in the background, tracked so flush(), status() and shutdown() wait for them; a settlement the
+      // store refused is journaled (settle never rejects) and the reservation holds the worst case until
+      // then.
+      trackSettlement(
+        done.then(undefined, (failure: unknown) => {
+          diag.error(`genops: could not finish recording the settlement of ${state.id}`, failure);
+        }),
+        // The process exits before the store answered: journaled (with a journal file) and replayed by
+        // the next process; a replay of a settlement the store did take commits nothing.
+        state.hasLines && !state.failOpenLines?.length && this.journal.persistent
+          ? () => this.journal.add({ id: state.id, actual: amounts, lines: state.lines, at: Date.now() })
+          : undefined,
+      );
+      return DONE;
     } catch (failure) {
       return Promise.reject(failure);
     }

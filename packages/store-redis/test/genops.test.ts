@@ -1,5 +1,12 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BudgetExceededError, GenOps, type GenOpsHandle } from '@genops/core';
 import type { GovernedRequest } from '@genops/core/adapter';
+import { settlementsInFlight } from '@genops/core/internal';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisStore } from '../src/index';
 import { startRedisServer, useRedisServer } from './redis-server';
@@ -52,6 +59,68 @@ describe('GenOps with a RedisStore', () => {
     expect(await store.openReservations()).toBe(0);
     await genops.flushAudit();
     expect((await store.readAudit()).length).toBeGreaterThan(0);
+  });
+
+  it("returns a call's result before its settlement is in Redis; status() and flush() wait for it", async () => {
+    const store = new RedisStore({ url: redis.url(), prefix: 'genops-settle-after' });
+    genops = GenOps.init({
+      store,
+      autoInstrument: false,
+      defaults: { team: 'eng' },
+      budgets: [{ name: 'daily', limit: 1, window: 'day' }],
+    });
+    const governed = await genops.governor.begin(chat);
+    // Redis takes no command for a while: the settlement cannot complete until it does.
+    const admin = new Redis(redis.url());
+    try {
+      await admin.call('CLIENT', 'PAUSE', '300', 'ALL');
+    } finally {
+      admin.disconnect();
+    }
+    await governed.end({
+      usage: { inputTokens: 200, outputTokens: 50 },
+      response: { id: 'r', model: 'gpt-4o', finishReasons: ['stop'] },
+    });
+    // The caller has its result; the settlement is still on its way (the reservation holds the worst case).
+    expect(settlementsInFlight()).toBe(1);
+    // Read-your-writes through the handle: status() waits for the settlement first.
+    const status = await genops.status();
+    expect(settlementsInFlight()).toBe(0);
+    expect(status.budgets).toMatchObject([{ budget: 'daily', used: 0.001, reserved: 0 }]);
+    expect(status.openReservations).toBe(0);
+    // flush() waited for its audit record too.
+    await genops.flush();
+    const records = await store.readAudit();
+    expect(records.some((record) => record.type === 'settlement' && record.subject === governed.id)).toBe(true);
+  });
+
+  it('journals a settlement still in flight when the process exits, and the next process commits it once', async () => {
+    const journalFile = join(mkdtempSync(join(tmpdir(), 'genops-exit-journal-')), 'journal.jsonl');
+    const env = { ...process.env };
+    delete env.NODE_PATH;
+    execFileSync(
+      process.execPath,
+      [
+        fileURLToPath(new URL('./fixtures/exit-after-call.mjs', import.meta.url)),
+        redis.url(),
+        'genops-exit',
+        journalFile,
+      ],
+      { env, timeout: 30_000 },
+    );
+    expect(readFileSync(journalFile, 'utf8').trim().split('\n')).toHaveLength(1);
+    const store = new RedisStore({ url: redis.url(), prefix: 'genops-exit' });
+    genops = GenOps.init({
+      store,
+      autoInstrument: false,
+      budgets: [{ name: 'daily', limit: 1, window: 'day' }],
+      journalFile,
+    });
+    await genops.governor.journal.replay();
+    expect(readFileSync(journalFile, 'utf8')).toBe('');
+    // The actual cost, once, and nothing left reserved (whether or not Redis took it before the exit).
+    expect(await store.lines()).toEqual([expect.objectContaining({ budget: 'daily', used: 1_000_000, reserved: 0 })]);
+    expect(await store.openReservations()).toBe(0);
   });
 
   it('denies the call with a StoreUnavailableError naming the Redis server when Redis is down (failMode closed)', async () => {

@@ -321,6 +321,30 @@ describe('SqliteStore', () => {
       expect(second.storeId).toBe(first.storeId);
     });
 
+    it('reads a line from the file again once another connection committed to it (no stale cached row)', () => {
+      const path = freshPath();
+      const first = open({ path, now: () => T0 });
+      const second = open({ path, now: () => T0 });
+      // The first connection's transactions remember line b as they wrote it (reserved 60, then used 25).
+      first.reserveSync({ id: 'a1', lines: [usd('b', 100, 60)], leaseMs: 60_000 });
+      first.markSentSync('a1');
+      first.settleSync('a1', { USD: 25 });
+      first.reserveSync({ id: 'a2', lines: [usd('b', 100, 10)], leaseMs: 60_000 });
+      first.markSentSync('a2');
+      // Another connection reserves on the same line in between.
+      second.reserveSync({ id: 'b1', lines: [usd('b', 100, 50)], leaseMs: 60_000 });
+      second.markSentSync('b1');
+      // 25 used + 10 + 50 reserved: 20 more does not fit, 15 does.
+      expect(first.reserveSync({ id: 'a3', lines: [usd('b', 100, 20)], leaseMs: 60_000 })).toMatchObject({
+        ok: false,
+        failed: { used: 25, reserved: 60 },
+      });
+      expect(first.reserveSync({ id: 'a4', lines: [usd('b', 100, 15)], leaseMs: 60_000 })).toMatchObject({
+        ok: true,
+        lines: [{ used: 25, reserved: 75 }],
+      });
+    });
+
     it('a run of writes that never lets the event loop turn commits every 64 writes', () => {
       const path = freshPath();
       const store = open({ path, now: () => T0 });

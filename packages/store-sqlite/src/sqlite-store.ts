@@ -134,6 +134,12 @@ interface OpenTransaction {
 /** Rows of the lines a transaction has read or created, by key; written back before it commits. */
 type Rows = Map<string, LineRow>;
 
+/** A `lines` row as this connection wrote it (see `SqliteStore.lineCache`); never changed once made. */
+type CachedLine = Readonly<Omit<LineRow, 'stored'>>;
+
+/** Line rows cached at most; past it the cache starts again empty. */
+const MAX_CACHED_LINES = 4_096;
+
 const LINE_COLUMNS =
   'key, budget, unit, limit_value AS "limit", used, reserved, expires_at AS expiresAt, window_ms AS windowMs, bucket_ms AS bucketMs, touched_at AS touchedAt';
 
@@ -189,6 +195,19 @@ export class SqliteStore implements GovernanceStore {
   private poller: NodeJS.Timeout | undefined;
   private nextSweep = Number.NEGATIVE_INFINITY;
   private closed = false;
+  /**
+   * Line rows as this connection last committed them, so a transaction reads them without a query. Valid
+   * while no other connection has committed: each write transaction reads `PRAGMA data_version` once it
+   * holds the write lock (it changes exactly when another connection committed since) and starts the
+   * cache again when it moved. Any rollback empties it.
+   */
+  private readonly lineCache = new Map<string, CachedLine>();
+  /** Rows the open write transaction wrote: cached when it commits, dropped when it rolls back. */
+  private readonly txLines = new Map<string, CachedLine>();
+  /** `PRAGMA data_version` when {@link lineCache} was last found valid. */
+  private dataVersion: number | undefined;
+  /** Reservations the open write transaction stored marked sent (see {@link reserveSync}). */
+  private readonly sentInOpen = new Set<string>();
 
   /**
    * Opens (and creates or migrates) the database at `options.path`.
@@ -254,15 +273,19 @@ export class SqliteStore implements GovernanceStore {
    * {@link reserve} now, without a promise (the governor calls it), in the write transaction that the
    * call's {@link markSentSync} commits before its request leaves, with the audit record appended in
    * between (see {@link deferred}); at the latest it commits at the end of this event-loop turn. It
-   * holds the write lock until then, so no other process reserves in between. `request.sent` is not
-   * stored here (the answer has no `sent`): the mark comes with `markSentSync`, in the same commit.
+   * holds the write lock until then, so no other process reserves in between. A reservation asked for
+   * with `sent: true` is stored marked sent, but the answer has no `sent`: the governor then calls
+   * {@link markSentSync}, which commits it (with no write of its own) before the request leaves.
    */
   reserveSync(request: ReserveRequest): ReserveResult {
     assertReserveAmounts(this.kind, request);
     const now = this.begin();
     this.sweepWhenDue(now);
-    const unsent = request.sent === true ? { ...request, sent: false } : request;
-    return this.deferred(() => this.reserveIn(unsent, now));
+    const result = this.deferred(() => this.reserveIn(request, now));
+    if (request.sent !== true || !result.ok) return result;
+    // Still in the open transaction unless the bound on open writes committed it just now.
+    if (this.open) this.sentInOpen.add(request.id);
+    return { ok: true, lines: result.lines };
   }
 
   /** Settles in the next group commit (see {@link reserve}). */
@@ -303,6 +326,11 @@ export class SqliteStore implements GovernanceStore {
   /** {@link markSent} now, committed before it returns (with the open transaction, see {@link reserveSync}). */
   markSentSync(id: string): boolean {
     const now = this.begin();
+    if (this.open && this.sentInOpen.has(id)) {
+      // Reserved marked sent in the open transaction: committing it is all that is left to do.
+      this.commitDeferred(true);
+      return true;
+    }
     this.sweepWhenDue(now);
     return this.write(() => {
       this.expireLeases(now);
@@ -726,9 +754,11 @@ export class SqliteStore implements GovernanceStore {
       return work();
     } catch (error) {
       this.open = undefined;
+      this.sentInOpen.clear();
       clearImmediate(immediate);
       OPEN_STORES.delete(this);
       rollback(this.db);
+      this.dropCachedLines();
       throw this.storeError(error);
     }
   }
@@ -752,10 +782,12 @@ export class SqliteStore implements GovernanceStore {
     try {
       const result = work();
       this.statements.commit.run();
+      this.cacheCommittedLines();
       this.wrote();
       return result;
     } catch (error) {
       rollback(this.db);
+      this.dropCachedLines();
       throw this.storeError(error);
     }
   }
@@ -765,9 +797,30 @@ export class SqliteStore implements GovernanceStore {
     this.commitOthers();
     try {
       this.statements.begin.run();
+      // Holding the write lock: another connection's commit since the cache was filled changes it.
+      const version = (this.statements.dataVersion.get() as { data_version: number }).data_version;
+      if (version !== this.dataVersion) {
+        this.lineCache.clear();
+        this.dataVersion = version;
+      }
     } catch (error) {
+      this.dropCachedLines();
       throw this.storeError(error);
     }
+  }
+
+  /** The open transaction committed: the rows it wrote are what the file holds now. */
+  private cacheCommittedLines(): void {
+    if (this.txLines.size === 0) return;
+    if (this.lineCache.size + this.txLines.size > MAX_CACHED_LINES) this.lineCache.clear();
+    for (const [key, line] of this.txLines) this.lineCache.set(key, line);
+    this.txLines.clear();
+  }
+
+  /** A rollback, or a write the cache does not follow: read every row from the file again. */
+  private dropCachedLines(): void {
+    this.txLines.clear();
+    this.lineCache.clear();
   }
 
   /** Commits what other stores of this process hold open: a write would wait on their lock, and a read would not see it. */
@@ -785,6 +838,7 @@ export class SqliteStore implements GovernanceStore {
     } catch (error) {
       this.statements.rollbackToSavepoint.run();
       this.statements.releaseSavepoint.run();
+      this.dropCachedLines();
       // Leases it ended are open again.
       if (this.open) this.open.expiredAt = undefined;
       throw this.storeError(error);
@@ -802,16 +856,19 @@ export class SqliteStore implements GovernanceStore {
     const open = this.open;
     if (!open) return;
     this.open = undefined;
+    this.sentInOpen.clear();
     if (open.immediate) clearImmediate(open.immediate);
     OPEN_STORES.delete(this);
     try {
       this.statements.commit.run();
     } catch (error) {
       rollback(this.db);
+      this.dropCachedLines();
       this.redo(open.settled);
       if (strict) throw this.storeError(error);
       return;
     }
+    this.cacheCommittedLines();
     this.wrote();
     for (const item of open.settled) item.resolve?.(item.value);
   }
@@ -896,7 +953,9 @@ export class SqliteStore implements GovernanceStore {
   private loadRow(rows: Rows, key: string): LineRow | undefined {
     const cached = rows.get(key);
     if (cached) return cached;
-    const found = this.statements.selectLine.get(key) as LineRow | undefined;
+    const found = (this.txLines.get(key) ?? this.lineCache.get(key) ?? this.statements.selectLine.get(key)) as
+      | LineRow
+      | undefined;
     if (!found) return undefined;
     // Field by field: spreading the null-prototype object node:sqlite returns costs twice as much.
     const row: LineRow = {
@@ -1031,6 +1090,7 @@ export class SqliteStore implements GovernanceStore {
         stored.bucketMs === row.bucketMs
       ) {
         this.statements.updateCounters.run(row.used, row.reserved, row.touchedAt, row.key);
+        this.txLines.set(row.key, cachedLine(row));
         continue;
       }
       this.statements.upsertLine.run(
@@ -1045,13 +1105,17 @@ export class SqliteStore implements GovernanceStore {
         row.bucketMs,
         row.touchedAt,
       );
+      this.txLines.set(row.key, cachedLine(row));
     }
   }
 
   private unreserve(reservation: Pick<ReservationRow, 'id' | 'lines'>): void {
     this.statements.deleteReservation.run(reservation.id);
-    for (const line of JSON.parse(reservation.lines) as BudgetLine[])
+    for (const line of JSON.parse(reservation.lines) as BudgetLine[]) {
       this.statements.unreserveLine.run(line.amount, line.key);
+      this.txLines.delete(line.key);
+      this.lineCache.delete(line.key);
+    }
   }
 
   /**
@@ -1096,6 +1160,7 @@ export class SqliteStore implements GovernanceStore {
     const statements = this.statements;
     this.write(() => {
       this.expireLeases(now);
+      this.dropCachedLines();
       statements.sweepEndedLines.run(horizon);
       statements.sweepIdleRollingLines.run(horizon, now);
       statements.sweepBuckets.run(now);
@@ -1180,6 +1245,7 @@ function prepareStatements(db: DatabaseSync) {
     rollbackToSavepoint: prepare('ROLLBACK TO genops_op'),
 
     selectLine: prepare(`SELECT ${LINE_COLUMNS} FROM lines WHERE key = ?`),
+    dataVersion: prepare('PRAGMA data_version'),
     upsertLine: prepare(
       `INSERT INTO lines (key, budget, unit, limit_value, used, reserved, expires_at, window_ms, bucket_ms, touched_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -1271,6 +1337,12 @@ function prepareStatements(db: DatabaseSync) {
          OR (status <> 'pending' AND COALESCE(decided_at, created_at) <= ?1)`,
     ),
   };
+}
+
+/** A copy of `row` as written, for the line cache. */
+function cachedLine(row: LineRow): CachedLine {
+  const { stored: _stored, ...line } = row;
+  return line;
 }
 
 function normalizeRolling(rolling: { windowMs: number; bucketMs: number }): { windowMs: number; bucketMs: number } {

@@ -11,7 +11,7 @@ import {
   createCheckpointSigner,
 } from './checkpoint';
 import { AuditFileWriter } from './file-writer';
-import { AUDIT_DATA_JSON, auditRecordLine, canonicalJson, type PreparedAuditEntry, serialiseAuditData } from './hash';
+import { auditLineFromBody, auditRecordLine, canonicalJson, PreparedEntry, serialiseAuditData } from './hash';
 import { formatAuditRecord } from './jsonl';
 import { shortSubject } from './record-shape';
 
@@ -114,7 +114,7 @@ const SCHEDULED: Promise<void> = Promise.resolve();
 
 interface Batch {
   /** Normalised entries to append (invalid ones already dropped). */
-  entries: PreparedAuditEntry[];
+  entries: PreparedEntry[];
   /** A checkpoint of this trail's own (not a recorded entry: `start > end`). */
   checkpoint?: 'periodic' | 'final';
   /** Ordinals (1 = first entry ever recorded) of the first and last entry taken. */
@@ -330,7 +330,7 @@ export class AuditTrail {
   }
 
   /** A checkpoint entry signing the head this trail knows. */
-  private checkpointEntry(kind: 'periodic' | 'final'): PreparedAuditEntry {
+  private checkpointEntry(kind: 'periodic' | 'final'): PreparedEntry {
     const signer = this.signer as CheckpointSigner;
     const head = this.headRecord as { seq: number; hash: string };
     const at = Date.now();
@@ -344,7 +344,7 @@ export class AuditTrail {
     };
     const data: AuditCheckpointData = { ...unsigned, sig: signer.sign(checkpointPayload(unsigned, at)) };
     const { json } = serialiseAuditData(data);
-    return { type: 'checkpoint', at, subject: signer.keyId, data: { ...data }, [AUDIT_DATA_JSON]: json };
+    return new PreparedEntry('checkpoint', at, signer.keyId, { ...data }, json);
   }
 
   /** Waits until everything recorded so far is settled: `true`, or `false` when `timeoutMs` ran out first. */
@@ -562,9 +562,18 @@ export class AuditTrail {
    * Entries as plain JSON, each serialised once (canonical JSON, kept on the entry for the store's hash
    * and the file's line); an entry that cannot be stored is dropped here rather than blocking the queue.
    */
-  private normalise(entries: readonly AuditEntry[]): PreparedAuditEntry[] {
-    const result: PreparedAuditEntry[] = [];
-    for (const entry of entries) {
+  private normalise(entries: AuditEntry[]): PreparedEntry[] {
+    // The calls' decisions and settlements (see `call-records.ts`) come prepared: the batch as it is.
+    let index = 0;
+    while (index < entries.length && entries[index] instanceof PreparedEntry) index++;
+    if (index === entries.length) return entries as PreparedEntry[];
+    const result = entries.slice(0, index) as PreparedEntry[];
+    for (; index < entries.length; index++) {
+      const entry = entries[index] as AuditEntry;
+      if (entry instanceof PreparedEntry) {
+        result.push(entry);
+        continue;
+      }
       try {
         if (typeof entry !== 'object' || entry === null) throw new TypeError('it is not an object');
         const { type, at, subject, data } = entry;
@@ -576,16 +585,9 @@ export class AuditTrail {
           throw new TypeError('"data" is not an object');
         const serialised = serialiseAuditData(data);
         if (!serialised.json.startsWith('{')) throw new TypeError('"data" is not a JSON object');
-        if (serialised.plain && Object.getPrototypeOf(entry) === Object.prototype && Object.isExtensible(entry)) {
-          // Plain data in a plain entry (what the recorder writes) is kept as it is, the serialisation
-          // beside it: the trail owns entries once recorded, and stores read only the entry's fields.
-          (entry as { [AUDIT_DATA_JSON]?: string })[AUDIT_DATA_JSON] = serialised.json;
-          result.push(entry as PreparedAuditEntry);
-          continue;
-        }
-        // Anything else as JSON reads it back.
+        // Plain data is kept as it is (the trail owns entries once recorded); anything else as JSON reads it back.
         const plain = serialised.plain ? data : (JSON.parse(serialised.json) as Record<string, unknown>);
-        result.push({ type, at, subject, data: plain, [AUDIT_DATA_JSON]: serialised.json });
+        result.push(new PreparedEntry(type, at, subject, plain, serialised.json));
       } catch (error) {
         this.droppedTotal += 1;
         const reason = error instanceof Error ? error.message : String(error);
@@ -599,7 +601,7 @@ export class AuditTrail {
    * Mirrors appended records to the logger and hands their lines to the file's own queue (never waits
    * for the file). Never throws.
    */
-  private publish(records: readonly AuditRecord[], entries: readonly PreparedAuditEntry[]): void {
+  private publish(records: readonly AuditRecord[], entries: readonly PreparedEntry[]): void {
     if (!Array.isArray(records) || records.length === 0) return;
     if (this.logger) {
       const error = emitAuditLogs(this.logger, records);
@@ -609,13 +611,20 @@ export class AuditTrail {
       }
     }
     if (this.fileWriter) {
-      // The store returns one record per entry, in order: each line reuses its entry's serialised data.
+      // The store returns one record per entry, in order: each line reuses the text the store hashed (the
+      // record's body) when the store made it, else the entry's serialised data.
       const aligned = records.length === entries.length;
       let text = '';
       for (let index = 0; index < records.length; index++) {
         const record = records[index] as AuditRecord;
-        const json = aligned ? entries[index]?.[AUDIT_DATA_JSON] : undefined;
-        text += `${json === undefined ? formatAuditRecord(record) : auditRecordLine(record, json)}\n`;
+        const entry = aligned ? entries[index] : undefined;
+        text += `${
+          entry === undefined
+            ? formatAuditRecord(record)
+            : entry.lastBody !== undefined && entry.lastBodySeq === record.seq
+              ? auditLineFromBody(entry.lastBody, record.hash, record.prevHash)
+              : auditRecordLine(record, entry.json)
+        }\n`;
       }
       this.fileWriter.write(text, records[0]?.seq ?? 0, records[records.length - 1]?.seq ?? 0, records.length);
     }
@@ -762,7 +771,9 @@ function fanOut(loggers: readonly AuditLogger[]): AuditLogger {
       if (failure !== undefined) throw failure;
     },
     enabled(options) {
-      return loggers.some((logger) => (typeof logger.enabled === 'function' ? logger.enabled(options) : true));
+      // A plain loop: this runs for every record, and `some` with a closure allocates each time.
+      for (const logger of loggers) if (typeof logger.enabled !== 'function' || logger.enabled(options)) return true;
+      return false;
     },
   };
 }
@@ -770,7 +781,8 @@ function fanOut(loggers: readonly AuditLogger[]): AuditLogger {
 /** Emits one log record per audit record; returns the first error (the others are still tried). */
 function emitAuditLogs(logger: AuditLogger, records: readonly AuditRecord[]): unknown {
   let failure: unknown;
-  for (const record of records) {
+  for (let index = 0; index < records.length; index++) {
+    const record = records[index] as AuditRecord;
     try {
       const options = eventOptionsOf(record.type);
       const { eventName } = options;

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { hash as oneShotHash } from 'node:crypto';
 import type { AuditEntry, AuditRecord } from '../store/types';
 
@@ -70,10 +71,79 @@ export interface PreparedAuditEntry extends AuditEntry {
   readonly [AUDIT_DATA_JSON]: string;
 }
 
+/**
+ * An entry the audit module made (the call records of `call-records.ts`, the trail's checkpoints and its
+ * generic path), serialised at most once: `data` is plain JSON (what parsing its canonical text gives back).
+ * One shape for every such entry, so the code that reads them stays monomorphic.
+ *
+ * Made with its canonical data JSON (`json`), or without it when `JSON.stringify(data)` already writes the
+ * canonical text (keys in sorted order at every level, values strings, booleans and finite numbers): then
+ * {@link PreparedEntry.body} writes the whole record body in one `JSON.stringify`, and the data JSON is only
+ * made if something asks for it (a store that keeps it apart, the file).
+ */
+export class PreparedEntry implements PreparedAuditEntry {
+  private dataJson: string | undefined;
+  /** The last body {@link body} wrote, and its seq: the audit file's line is made from it. */
+  lastBody: string | undefined = undefined;
+  lastBodySeq = 0;
+
+  constructor(
+    readonly type: AuditEntry['type'],
+    readonly at: number,
+    readonly subject: string,
+    readonly data: Record<string, unknown>,
+    json: string | undefined,
+  ) {
+    this.dataJson = json;
+  }
+
+  /** The canonical JSON of `data`. */
+  get json(): string {
+    if (this.dataJson === undefined) this.dataJson = JSON.stringify(this.data);
+    return this.dataJson;
+  }
+
+  get [AUDIT_DATA_JSON](): string {
+    return this.json;
+  }
+
+  /** The canonical JSON of the record `{at, data, seq, subject, type}` at `seq`: what its hash is over. */
+  body(seq: number): string {
+    let body: string;
+    if (this.dataJson === undefined && Number.isSafeInteger(seq))
+      // Keys in sorted order; `at` finite and `subject` a string (checked when made): canonical as written.
+      body = JSON.stringify({ at: this.at, data: this.data, seq, subject: this.subject, type: this.type });
+    else if (wellFormed(this.type, this.at, this.subject, seq)) body = auditHashBody(seq, this, this.json);
+    // Not a well-formed entry (never one the trail appends): no line is made from its body.
+    else return auditHashBody(seq, this, this.json);
+    this.lastBody = body;
+    this.lastBodySeq = seq;
+    return body;
+  }
+}
+
 /** The canonical JSON of an entry's data: the prepared one when `AuditTrail` made it, else computed. */
 export function auditDataJson(entry: AuditEntry): string {
+  if (entry instanceof PreparedEntry) return entry.json;
   const prepared = (entry as Partial<PreparedAuditEntry>)[AUDIT_DATA_JSON];
   return typeof prepared === 'string' ? prepared : canonicalJson(entry.data);
+}
+
+/** The canonical JSON of `{at, data, seq, subject, type}` for `entry` at `seq` (what its hash is over). */
+export function auditRecordBody(seq: number, entry: AuditEntry): string {
+  return entry instanceof PreparedEntry ? entry.body(seq) : auditHashBody(seq, entry, auditDataJson(entry));
+}
+
+/**
+ * A record's line in an audit file (see {@link auditRecordLine}) from the body {@link PreparedEntry.body}
+ * wrote for a well-formed entry: the body with `hash` and `prevHash` put in their sorted place, after
+ * `data`. That body ends `,"seq":…,"subject":"…","type":"…"}` (`subject` and `type` strings), and `,"seq":`
+ * cannot occur inside those two JSON strings (a quote in them is escaped), so its last occurrence is that
+ * place.
+ */
+export function auditLineFromBody(body: string, hash: string, prevHash: string): string {
+  const at = body.lastIndexOf(',"seq":');
+  return `${body.slice(0, at)},"hash":${JSON.stringify(hash)},"prevHash":${JSON.stringify(prevHash)}${body.slice(at)}`;
 }
 
 /**
@@ -87,16 +157,49 @@ export function auditHashBody(
   dataJson: string,
 ): string {
   const { type, at, subject } = entry;
-  if (typeof type !== 'string' || typeof subject !== 'string' || typeof at !== 'number')
+  if (!wellFormed(type, at, subject, seq))
     // Not a well-formed entry: the generic path writes exactly what canonical JSON of it would be.
     return canonicalJson({ at, data: JSON.parse(dataJson) as unknown, seq, subject, type });
-  return `{"at":${canonicalJson(at)},"data":${dataJson},"seq":${canonicalJson(seq)},"subject":${JSON.stringify(subject)},"type":${JSON.stringify(type)}}`;
+  // A finite number's text is the same from `String` as from `JSON.stringify` (`-0` is `0` in both).
+  return `{"at":${at},"data":${dataJson},"seq":${seq},"subject":${JSON.stringify(subject)},"type":${JSON.stringify(type)}}`;
+}
+
+/** Strings where strings go, finite numbers where numbers go: the header can be written by hand. */
+function wellFormed(type: unknown, at: unknown, subject: unknown, seq: unknown): boolean {
+  return (
+    typeof type === 'string' &&
+    typeof subject === 'string' &&
+    typeof at === 'number' &&
+    Number.isFinite(at) &&
+    typeof seq === 'number' &&
+    Number.isFinite(seq)
+  );
 }
 
 /** SHA-256 (lowercase hex) of `prevHash`, a newline and `body`, in one call. */
 export function hashAuditBody(prevHash: string, body: string): string {
-  return oneShotHash('sha256', `${prevHash}\n${body}`, 'hex');
+  // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+  const most = (prevHash.length + body.length) * 3 + 1;
+  if (most > MAX_SCRATCH) return oneShotHash('sha256', `${prevHash}\n${body}`, 'hex');
+  if (most > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.max(most, scratch.length * 2));
+  // Encoded into one reused buffer rather than concatenated: the text is not copied into a new string (the
+  // record's text is kept, the concatenation would be garbage at once).
+  let length = utf8Write(scratch, prevHash, 0);
+  scratch[length++] = 0x0a;
+  length += utf8Write(scratch, body, length);
+  return oneShotHash('sha256', scratch.subarray(0, length), 'hex');
 }
+
+/** Largest record text hashed through the reused buffer; longer ones are concatenated. */
+const MAX_SCRATCH = 1 << 20;
+let scratch: Buffer = Buffer.allocUnsafeSlow(16_384);
+
+/** `Buffer#utf8Write` (what `write(text, offset, 'utf8')` ends in, without its argument checks) when present. */
+const utf8Write: (buffer: Buffer, text: string, offset: number) => number =
+  typeof (Buffer.prototype as { utf8Write?: unknown }).utf8Write === 'function'
+    ? (buffer, text, offset) =>
+        (buffer as unknown as { utf8Write(text: string, offset: number): number }).utf8Write(text, offset)
+    : (buffer, text, offset) => buffer.write(text, offset, 'utf8');
 
 /**
  * One record as a line of an audit file, built around `dataJson` (the canonical JSON of its `data`): the
@@ -105,14 +208,9 @@ export function hashAuditBody(prevHash: string, body: string): string {
  */
 export function auditRecordLine(record: AuditRecord, dataJson: string): string {
   const { type, at, subject, seq, prevHash, hash } = record;
-  if (
-    typeof type !== 'string' ||
-    typeof subject !== 'string' ||
-    typeof prevHash !== 'string' ||
-    typeof hash !== 'string'
-  )
+  if (!wellFormed(type, at, subject, seq) || typeof prevHash !== 'string' || typeof hash !== 'string')
     return canonicalJson({ at, data: JSON.parse(dataJson) as unknown, hash, prevHash, seq, subject, type });
-  return `{"at":${canonicalJson(at)},"data":${dataJson},"hash":${JSON.stringify(hash)},"prevHash":${JSON.stringify(prevHash)},"seq":${canonicalJson(seq)},"subject":${JSON.stringify(subject)},"type":${JSON.stringify(type)}}`;
+  return `{"at":${at},"data":${dataJson},"hash":${JSON.stringify(hash)},"prevHash":${JSON.stringify(prevHash)},"seq":${seq},"subject":${JSON.stringify(subject)},"type":${JSON.stringify(type)}}`;
 }
 
 /** Deepest nesting {@link serialiseAuditData} accepts (deeper, or circular, data is refused). */
@@ -265,7 +363,7 @@ export function chainAuditEntries(
   const records: AuditRecord[] = [];
   for (const entry of entries) {
     seq += 1;
-    const hash = hashAuditBody(prevHash, auditHashBody(seq, entry, auditDataJson(entry)));
+    const hash = hashAuditBody(prevHash, auditRecordBody(seq, entry));
     records.push({ seq, type: entry.type, at: entry.at, subject: entry.subject, data: entry.data, prevHash, hash });
     prevHash = hash;
   }
@@ -279,8 +377,9 @@ export function chainAuditEntries(
  * (SQLite, Redis), so no entry is serialised more than once on its way in.
  */
 export function preparedAuditEntry(entry: AuditEntry): PreparedAuditEntry {
+  if (entry instanceof PreparedEntry) return entry;
   if (typeof (entry as Partial<PreparedAuditEntry>)[AUDIT_DATA_JSON] === 'string') return entry as PreparedAuditEntry;
   const { json } = serialiseAuditData(entry.data);
   const data = JSON.parse(json) as Record<string, unknown>;
-  return { type: entry.type, at: entry.at, subject: entry.subject, data, [AUDIT_DATA_JSON]: json };
+  return new PreparedEntry(entry.type, entry.at, entry.subject, data, json);
 }

@@ -154,6 +154,18 @@ describe('audit JSON Lines files', () => {
     expect(await collect(path)).toEqual(records);
   });
 
+  it('keeps U+2028 and U+2029 (unescaped in JSON strings) inside their line, and reads lines longer than a chunk', async () => {
+    const path = tempFile();
+    const records = chainAuditEntries(undefined, [
+      { type: 'decision', at: 1, subject: 'a\u2028b', data: { model: 'x\u2029y', note: 'z'.repeat(200_000) } },
+      { type: 'settlement', at: 2, subject: 'c', data: { line: 'one\u2028two\u2029three' } },
+    ]);
+    await appendAuditFile(path, records);
+    expect(readFileSync(path, 'utf8')).toContain('\u2028');
+    expect(await collect(path)).toEqual(records);
+    expect(await verifyAuditChain(readAuditFile(path))).toMatchObject({ ok: true, checked: 2 });
+  });
+
   it('rejects when the file cannot be read', async () => {
     await expect(collect(join(tmpdir(), 'genops-no-such-dir', 'audit.jsonl'))).rejects.toThrow(/ENOENT/);
   });

@@ -1,7 +1,6 @@
 import { closeSync, createReadStream, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { AuditRecord } from '../store/types';
 import { canonicalJson } from './hash';
 import { auditRecordShapeError, readableSeq } from './record-shape';
@@ -71,22 +70,39 @@ export function parseAuditLine(line: string, lineNumber: number): AuditRecord | 
 /**
  * Streams an audit file line by line (constant memory): each line as a record, or as a `malformed`
  * problem with its line number. Blank lines are skipped (still counted in line numbers); `\r\n` line ends
- * and a leading byte-order mark are accepted. Rejects when the file cannot be read (e.g. it does not
- * exist). Feed the result to `verifyAuditChain`.
+ * and a leading byte-order mark are accepted. Lines end at `\n` only: U+2028 and U+2029, which JSON
+ * strings hold unescaped (and `readline` on Node 24 takes for line ends), stay inside their line. Rejects
+ * when the file cannot be read (e.g. it does not exist). Feed the result to `verifyAuditChain`.
  */
 export async function* readAuditFile(path: string): AsyncGenerator<AuditRecord | AuditProblem, void, undefined> {
   const stream = createReadStream(path, { encoding: 'utf8' });
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   let lineNumber = 0;
+  let rest = '';
+  const take = (raw: string): AuditRecord | AuditProblem | undefined => {
+    lineNumber += 1;
+    let line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (lineNumber === 1 && line.startsWith('\uFEFF')) line = line.slice(1);
+    return line.trim() === '' ? undefined : parseAuditLine(line, lineNumber);
+  };
   try {
-    for await (const raw of lines) {
-      lineNumber += 1;
-      const line = lineNumber === 1 && raw.startsWith('\uFEFF') ? raw.slice(1) : raw;
-      if (line.trim() === '') continue;
-      yield parseAuditLine(line, lineNumber);
+    for await (const chunk of stream as AsyncIterable<string>) {
+      let start = 0;
+      let end = chunk.indexOf('\n');
+      while (end !== -1) {
+        const raw = rest === '' ? chunk.slice(start, end) : rest + chunk.slice(start, end);
+        rest = '';
+        const item = take(raw);
+        if (item !== undefined) yield item;
+        start = end + 1;
+        end = chunk.indexOf('\n', start);
+      }
+      rest += chunk.slice(start);
+    }
+    if (rest !== '') {
+      const item = take(rest);
+      if (item !== undefined) yield item;
     }
   } finally {
-    lines.close();
     stream.destroy();
   }
 }

@@ -5,6 +5,8 @@
 export { adapterRegistry, discoverAdapters } from '../adapters';
 export { type ApprovalAsk, Approvals } from '../approval/approvals';
 export { AuditTrail, getAuditLogger } from '../audit/audit-trail';
+// The call records as the recorder writes them (benchmarks/audit.mjs, the stores' tests).
+export { decisionAuditEntry, settlementAuditEntry } from '../audit/call-records';
 export {
   type AuditCheckpointData,
   auditKeyId,
@@ -76,7 +78,12 @@ export {
   worstCaseOf,
 } from '../governance-steps';
 // Span and metric telemetry recorded after a call returns: test readers drain it before reading.
-export { drainPending, pendingCount } from '../pipeline/deferred';
+export {
+  drainPending,
+  pendingCount,
+  settlementsDone,
+  settlementsInFlight,
+} from '../pipeline/deferred';
 export { type CompiledPolicy, compilePolicy, EMPTY_POLICY } from '../policy/compile';
 export {
   estimateTextTokens,

@@ -58,3 +58,68 @@ export function drainPending(): void {
   // Queued while draining (a task that queues another): run them too.
   if (queue.tasks.length > 0) drainPending();
 }
+
+// ---- Settlements in flight ------------------------------------------------------------------------
+// A store that answers asynchronously (SQLite, Redis) settles a call after the caller has its result:
+// the settlement (and the audit record, span and alerts that follow it) completes in the background.
+// Each one is tracked here, in one set per process shared by every copy of `@genops/core`, so that
+// `GenOps.flush()`, `status()`, `shutdown()` and the unsettled-call machinery wait for it. Until it
+// completes, the reservation holds the call's worst case in the store: never an overspend.
+
+interface InFlightSettlements {
+  pending: Set<Promise<void>>;
+  /** What to do at process exit for a settlement still in flight (see {@link trackSettlement}). */
+  atExit?: Map<Promise<void>, () => void>;
+  exitHook?: boolean;
+}
+
+const SETTLEMENTS_KEY = Symbol.for('genops.settlements-in-flight');
+const settlementSlot = globalThis as { [SETTLEMENTS_KEY]?: InFlightSettlements };
+const settlements: InFlightSettlements = (settlementSlot[SETTLEMENTS_KEY] ??= { pending: new Set() });
+
+/**
+ * Tracks a settlement completing in the background until it does; `settlement` must never reject.
+ * `atExit` runs (synchronously) if the process exits while it is still in flight: nothing asynchronous
+ * runs any more then, so the governor writes it to the settlement journal's file instead.
+ */
+export function trackSettlement(settlement: Promise<void>, atExit?: () => void): void {
+  settlements.pending.add(settlement);
+  if (atExit) {
+    (settlements.atExit ??= new Map()).set(settlement, atExit);
+    if (!settlements.exitHook) {
+      settlements.exitHook = true;
+      process.once('exit', settleAtExit);
+    }
+  }
+  void settlement.then(() => {
+    settlements.pending.delete(settlement);
+    settlements.atExit?.delete(settlement);
+  });
+}
+
+function settleAtExit(): void {
+  settlements.exitHook = false;
+  const waiting = settlements.atExit;
+  if (!waiting) return;
+  for (const atExit of waiting.values()) {
+    try {
+      atExit();
+    } catch (error) {
+      diag.error('genops: could not journal a settlement in flight at exit', error);
+    }
+  }
+  waiting.clear();
+}
+
+/** Settlements (with the records that follow them) still completing in the background. */
+export function settlementsInFlight(): number {
+  return settlements.pending.size;
+}
+
+/**
+ * Resolves once every settlement in flight has completed (and those they started meanwhile): what a
+ * read of budget state, a flush or a shutdown waits for, so the process sees its own settled calls.
+ */
+export async function settlementsDone(): Promise<void> {
+  while (settlements.pending.size > 0) await Promise.all([...settlements.pending]);
+}

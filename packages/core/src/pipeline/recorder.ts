@@ -17,6 +17,7 @@ import { errorStatusMessage } from '../adapter/error-status';
 import { safely } from '../adapter/safely';
 import type { ApprovalAsk } from '../approval/approvals';
 import type { AuditTrail } from '../audit/audit-trail';
+import { decisionAuditEntry, settlementAuditEntry } from '../audit/call-records';
 import type { Budget } from '../budget/budget-set';
 import { errorTypeOf, httpStatusOf } from '../errors/error-type';
 import type { GovernanceError } from '../errors/governance-error';
@@ -335,12 +336,8 @@ export class CallRecorder {
       // The reservation just made, when no approval wait came between (then it has its own record).
       const reservation = unit.reservationAudit;
       unit.reservationAudit = undefined;
-      this.record({
-        type: 'decision',
-        at: Date.now(),
-        subject: unit.id,
-        // Keys in sorted order, as the audit trail serialises them (it then takes its fast path).
-        data: {
+      this.record(
+        decisionAuditEntry(Date.now(), unit.id, {
           approval: approval?.status,
           attribution: sortedCopy(unit.attribution),
           downgradedFrom: unit.downgradedFrom,
@@ -358,8 +355,8 @@ export class CallRecorder {
           rule: decision.rule,
           shadow: unit.shadow,
           tool: request.tool?.name,
-        },
-      });
+        }),
+      );
     }
     const attributes = this.admission(unit);
     unit.attributes = {};
@@ -440,26 +437,25 @@ export class CallRecorder {
   settlementAudit(state: CallState, settlement: Settlement): void {
     if (!this.audit) return;
     const errorType = settlement.error === undefined ? undefined : errorTypeOf(settlement.error);
-    // Keys in sorted order, as the audit trail serialises them (it then takes its fast path).
-    const data: Record<string, unknown> = {
-      // The exact integer amounts (nano-USD); records written before nano-USD ledgers have only the USD numbers.
-      actualNanos: settlement.actualNanos,
-      actualTokens: settlement.actualTokens,
-      actualUsd: nanosToUsd(settlement.actualNanos),
-      estimated: settlement.estimated,
-      incomplete: settlement.incomplete,
-      leaseOpen: settlement.leaseOpen,
-      reservedNanos: state.reservedNanos,
-      reservedUsd: nanosToUsd(state.reservedNanos),
-    };
-    if (errorType !== undefined && errorType !== '_OTHER') data.error = errorType;
-    if (state.outputBlocked) data.outputBlocked = state.outputBlocked;
-    if (settlement.violations)
-      data.violation = {
-        reasonCode: 'ACCOUNTING_INVARIANT_VIOLATION',
-        problems: settlement.violations.map(({ field, code }) => `${field}:${code}`),
-      };
-    this.record({ type: 'settlement', at: Date.now(), subject: state.id, data });
+    this.record(
+      settlementAuditEntry(Date.now(), state.id, {
+        // The exact integer amounts (nano-USD); records written before nano-USD ledgers have only the USD numbers.
+        actualNanos: settlement.actualNanos,
+        actualTokens: settlement.actualTokens,
+        actualUsd: nanosToUsd(settlement.actualNanos),
+        error: errorType !== undefined && errorType !== '_OTHER' ? errorType : undefined,
+        estimated: settlement.estimated,
+        incomplete: settlement.incomplete,
+        leaseOpen: settlement.leaseOpen,
+        outputBlocked: state.outputBlocked || undefined,
+        reservedNanos: state.reservedNanos,
+        reservedUsd: nanosToUsd(state.reservedNanos),
+        violation: settlement.violations && {
+          problems: settlement.violations.map(({ field, code }) => `${field}:${code}`),
+          reasonCode: 'ACCOUNTING_INVARIANT_VIOLATION',
+        },
+      }),
+    );
   }
 
   /** The settlement on the span (one `setAttributes`), the span's end, the metrics and `onDecision`. */

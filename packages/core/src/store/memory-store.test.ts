@@ -208,6 +208,20 @@ describe('MemoryStore (memory-specific)', () => {
     expect(record && hashAuditRecord(record.prevHash, record.seq, record)).toBe(record?.hash);
   });
 
+  it('appends a batch whole or not at all: an entry that cannot be stored leaves the chain as it was', async () => {
+    const store = new MemoryStore(() => T0);
+    await expect(
+      store.appendAudit([
+        { type: 'policy', at: T0, subject: 'v1', data: { ok: true } },
+        { type: 'policy', at: T0, subject: 'v2', data: { big: 1n } },
+      ]),
+    ).rejects.toThrow(TypeError);
+    expect(store.stats().auditRecords).toBe(0);
+    const [record] = await store.appendAudit([{ type: 'policy', at: T0, subject: 'v1', data: { ok: true } }]);
+    expect(record).toMatchObject({ seq: 1, prevHash: '0'.repeat(64) });
+    expect(await store.readAudit()).toEqual([record]);
+  });
+
   it('stays bounded over many audit appends', async () => {
     const store = new MemoryStore(() => T0, { maxAuditRecords: 100 });
     for (let index = 0; index < 5_000; index += 1) {

@@ -1,4 +1,4 @@
-import { AUDIT_DATA_JSON, chainAuditEntries, type PreparedAuditEntry, serialiseAuditData } from '../audit/hash';
+import { auditRecordBody, GENESIS_HASH, hashAuditBody, PreparedEntry, preparedAuditEntry } from '../audit/hash';
 import { assertLedgerTotal, assertReserveAmounts, assertSettleAmounts } from './amounts';
 import type {
   ApprovalDecisionInput,
@@ -33,7 +33,7 @@ export interface MemoryStoreOptions {
    */
   retentionMs?: number;
   /**
-   * Most audit records kept (default 10,000: about 9 MiB at two records per call). Beyond it the oldest are dropped; `seq` keeps counting and
+   * Most audit records kept (default 10,000: about 5.5 MiB of text at two records per call). Beyond it the oldest are dropped; `seq` keeps counting and
    * `readAudit` starts at the oldest record kept.
    */
   maxAuditRecords?: number;
@@ -122,7 +122,7 @@ export class MemoryStore implements GovernanceStore {
   private readonly marks = new Map<string, number>();
   private readonly approvals = new Map<string, ApprovalRecord>();
   private readonly waiters = new Map<string, Set<ApprovalWaiter>>();
-  private readonly audit: AuditRecord[] = [];
+  private readonly audit: StoredAudit[] = [];
   /** Index in {@link audit} of the oldest record kept. */
   private auditHead = 0;
   private auditTip: Pick<AuditRecord, 'seq' | 'hash'> | undefined;
@@ -393,22 +393,36 @@ export class MemoryStore implements GovernanceStore {
   }
 
   /**
-   * Synchronous form of {@link appendAudit}, for the audit trail. Its records are frozen when they are
-   * handed out ({@link readAudit}, {@link appendAudit}), not here on the hot path.
+   * Synchronous form of {@link appendAudit}, for the audit trail. Each record is kept as the one text its
+   * hash is over (the canonical JSON of `{at, data, seq, subject, type}`) with its two hashes, not as
+   * objects; reads parse it back. Its records are frozen when they are handed out ({@link readAudit}, {@link appendAudit}), not
+   * here on the hot path.
    */
   appendAuditSync(entries: readonly AuditEntry[]): AuditRecord[] {
-    if (entries.length === 0) return [];
+    const records: AuditRecord[] = new Array(entries.length);
+    if (entries.length === 0) return records;
     // Stored as JSON would store it (what the SQLite and Redis stores read back), so hashes match across
-    // stores. An entry from `AuditTrail` comes serialised once, its data already plain: kept as it is.
-    const copies = entries.map((entry): AuditEntry => {
-      if (typeof (entry as Partial<PreparedAuditEntry>)[AUDIT_DATA_JSON] === 'string') return entry;
-      const { json } = serialiseAuditData(entry.data);
-      const data = JSON.parse(json) as Record<string, unknown>;
-      return { type: entry.type, at: entry.at, subject: entry.subject, data, [AUDIT_DATA_JSON]: json } as AuditEntry;
-    });
-    const records = chainAuditEntries(this.auditTip, copies);
-    for (const record of records) this.audit.push(record);
-    this.auditTip = records[records.length - 1];
+    // stores. An entry from `AuditTrail` comes prepared (serialised below, once, or already); any other is
+    // serialised first, so that one that cannot be stored throws before anything is appended.
+    let prepared: readonly AuditEntry[] = entries;
+    for (const entry of entries)
+      if (!(entry instanceof PreparedEntry)) {
+        prepared = entries.map((given) => preparedAuditEntry(given));
+        break;
+      }
+    let seq = this.auditTip?.seq ?? 0;
+    let prevHash = this.auditTip?.hash ?? GENESIS_HASH;
+    for (let index = 0; index < prepared.length; index++) {
+      const entry = prepared[index] as AuditEntry;
+      seq += 1;
+      const body = auditRecordBody(seq, entry);
+      const hash = hashAuditBody(prevHash, body);
+      this.audit.push(new StoredAudit(seq, body, prevHash, hash));
+      const { type, at, subject, data } = entry;
+      records[index] = { seq, type, at, subject, data, prevHash, hash };
+      prevHash = hash;
+    }
+    this.auditTip = { seq, hash: prevHash };
     this.trimAudit();
     return records;
   }
@@ -419,7 +433,9 @@ export class MemoryStore implements GovernanceStore {
     const start = this.auditHead + Math.max(0, (options.fromSeq ?? 1) - oldest.seq);
     const end =
       options.limit === undefined ? this.audit.length : Math.min(this.audit.length, start + Math.max(0, options.limit));
-    return frozen(this.audit.slice(start, end));
+    const records: AuditRecord[] = [];
+    for (let index = start; index < end; index++) records.push((this.audit[index] as StoredAudit).record());
+    return frozen(records);
   }
 
   /** Resolves every pending `waitForApproval` with the record as it is now. State stays readable. */
@@ -673,6 +689,25 @@ function windowSum(counter: Counter, now: number): number {
     else counter.buckets.delete(start);
   }
   return sum;
+}
+
+/**
+ * An audit record as the memory store keeps it: the one text its hash is over (the canonical JSON of `{at,
+ * data, seq, subject, type}`, one string instead of a tree of objects for the collector to trace) and the
+ * two hashes (`prevHash` is the previous record's `hash` string), read back into a record when asked for.
+ */
+class StoredAudit {
+  constructor(
+    readonly seq: number,
+    readonly body: string,
+    readonly prevHash: string,
+    readonly hash: string,
+  ) {}
+
+  record(): AuditRecord {
+    const { at, data, seq, subject, type } = JSON.parse(this.body) as AuditRecord;
+    return { seq, type, at, subject, data, prevHash: this.prevHash, hash: this.hash };
+  }
 }
 
 /** Frozen instead of copied on the way out: an audit record never changes once appended. */

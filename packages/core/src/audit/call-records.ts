@@ -1,0 +1,283 @@
+// The two records every governed call writes (its decision and its settlement), with a fixed field order
+// written here by hand: no generic key sort and no walk over known shapes. Each is serialised once, when the
+// store chains it: one `JSON.stringify` of the record body, the text the store hashes and keeps and the
+// audit file's line is made from.
+import type { AuditEntry } from '../store/types';
+import { PreparedEntry } from './hash';
+
+/** One budget line of a reservation, as the decision (or reservation) record lists it. */
+export interface AuditReservationLine {
+  amount: number;
+  enforce: boolean;
+  key: string;
+  unit: string;
+}
+
+/** The fields of a `decision` record (the reservation made for the call folded in). */
+export interface DecisionAuditFields {
+  approval?: string | undefined;
+  attribution: Readonly<Record<string, unknown>>;
+  downgradedFrom?: string | undefined;
+  leaseMs?: number | undefined;
+  /** The budget lines reserved (each `{amount, enforce, key, unit}`; checked when written). */
+  lines?: readonly unknown[] | undefined;
+  model: string;
+  operation: string;
+  policyVersion: string;
+  provider: string;
+  reasonCode?: string | undefined;
+  redactions?: Readonly<Record<string, number>> | undefined;
+  reservedNanos?: number | undefined;
+  reservedUsd?: number | undefined;
+  result: string;
+  rule?: string | undefined;
+  shadow?: readonly string[] | undefined;
+  tool?: string | undefined;
+}
+
+/** The fields of a `settlement` record. */
+export interface SettlementAuditFields {
+  actualNanos: number;
+  actualTokens: number;
+  actualUsd: number;
+  error?: string | undefined;
+  estimated: boolean;
+  incomplete: boolean;
+  leaseOpen: boolean;
+  outputBlocked?: string | undefined;
+  reservedNanos: number;
+  reservedUsd: number;
+  violation?: { problems: readonly string[]; reasonCode: string } | undefined;
+}
+
+/**
+ * The `decision` record of a call. Its data is built here in sorted key order (the canonical order), so
+ * `JSON.stringify` writes the canonical text at once; only the members whose keys come from outside
+ * (attribution, redactions) are checked for order. Anything unexpected takes the generic path.
+ */
+export function decisionAuditEntry(at: number, subject: string, fields: DecisionAuditFields): AuditEntry {
+  // The recorder passes its fields in this order: they are the data as they are. Any other order is copied.
+  const data: DecisionAuditFields = keysInOrder(fields, DECISION_KEYS)
+    ? fields
+    : {
+        approval: fields.approval,
+        attribution: fields.attribution,
+        downgradedFrom: fields.downgradedFrom,
+        leaseMs: fields.leaseMs,
+        lines: fields.lines,
+        model: fields.model,
+        operation: fields.operation,
+        policyVersion: fields.policyVersion,
+        provider: fields.provider,
+        reasonCode: fields.reasonCode,
+        redactions: fields.redactions,
+        reservedNanos: fields.reservedNanos,
+        reservedUsd: fields.reservedUsd,
+        result: fields.result,
+        rule: fields.rule,
+        shadow: fields.shadow,
+        tool: fields.tool,
+      };
+  const canonical =
+    optionalText(data.approval) &&
+    sortedFlat(data.attribution) &&
+    optionalText(data.downgradedFrom) &&
+    optionalNumber(data.leaseMs) &&
+    (data.lines === undefined || linesCanonical(data.lines)) &&
+    text(data.model) &&
+    text(data.operation) &&
+    text(data.policyVersion) &&
+    text(data.provider) &&
+    optionalText(data.reasonCode) &&
+    (data.redactions === undefined || sortedFlat(data.redactions)) &&
+    optionalNumber(data.reservedNanos) &&
+    optionalNumber(data.reservedUsd) &&
+    text(data.result) &&
+    optionalText(data.rule) &&
+    (data.shadow === undefined || textArray(data.shadow)) &&
+    optionalText(data.tool);
+  return entry('decision', at, subject, data, canonical);
+}
+
+/** The `settlement` record of a call: data in sorted key order, as {@link decisionAuditEntry}. */
+export function settlementAuditEntry(at: number, subject: string, fields: SettlementAuditFields): AuditEntry {
+  const given = fields.violation;
+  const violation =
+    given === undefined || keysInOrder(given, VIOLATION_KEYS)
+      ? given
+      : { problems: given.problems, reasonCode: given.reasonCode };
+  const data: SettlementAuditFields =
+    violation === given && keysInOrder(fields, SETTLEMENT_KEYS)
+      ? fields
+      : {
+          actualNanos: fields.actualNanos,
+          actualTokens: fields.actualTokens,
+          actualUsd: fields.actualUsd,
+          error: fields.error,
+          estimated: fields.estimated,
+          incomplete: fields.incomplete,
+          leaseOpen: fields.leaseOpen,
+          outputBlocked: fields.outputBlocked,
+          reservedNanos: fields.reservedNanos,
+          reservedUsd: fields.reservedUsd,
+          violation,
+        };
+  const canonical =
+    number(data.actualNanos) &&
+    number(data.actualTokens) &&
+    number(data.actualUsd) &&
+    optionalText(data.error) &&
+    typeof data.estimated === 'boolean' &&
+    typeof data.incomplete === 'boolean' &&
+    typeof data.leaseOpen === 'boolean' &&
+    optionalText(data.outputBlocked) &&
+    number(data.reservedNanos) &&
+    number(data.reservedUsd) &&
+    (violation === undefined || (textArray(violation.problems) && text(violation.reasonCode)));
+  return entry('settlement', at, subject, data, canonical);
+}
+
+/**
+ * A prepared entry when `canonical` says `JSON.stringify(data)` is the canonical text and parsing it gives
+ * `data` back (keys in sorted order at every level; every value a string, a boolean or a finite number other
+ * than `-0`); otherwise a plain entry, which the audit trail serialises on its generic path (and drops, with
+ * a diagnostic, when it cannot be stored).
+ */
+function entry(
+  type: 'decision' | 'settlement',
+  at: number,
+  subject: string,
+  fields: object,
+  canonical: boolean,
+): AuditEntry {
+  const data = fields as Record<string, unknown>;
+  if (!canonical || typeof subject !== 'string' || !Number.isFinite(at)) return { type, at, subject, data };
+  // Serialised when the store chains it, in one `JSON.stringify` of the whole record body.
+  return new PreparedEntry(type, at, subject, data, undefined);
+}
+
+function text(value: unknown): boolean {
+  return typeof value === 'string';
+}
+
+function optionalText(value: unknown): boolean {
+  return value === undefined || typeof value === 'string';
+}
+
+/** A number `JSON.stringify` writes as it is read back: finite, not `-0`. */
+function number(value: unknown): boolean {
+  return typeof value === 'number' && Number.isFinite(value) && !(value === 0 && 1 / value < 0);
+}
+
+function optionalNumber(value: unknown): boolean {
+  return value === undefined || number(value);
+}
+
+/** An array `JSON.stringify` writes element by element (no `toJSON` of its own). */
+function plainArray(value: unknown): value is unknown[] {
+  return Array.isArray(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
+}
+
+function textArray(value: unknown): boolean {
+  if (!plainArray(value)) return false;
+  for (let index = 0; index < value.length; index++) if (typeof value[index] !== 'string') return false;
+  return true;
+}
+
+function linesCanonical(lines: unknown): boolean {
+  if (!plainArray(lines)) return false;
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index] as AuditReservationLine | undefined;
+    if (typeof line !== 'object' || line === null || Object.getPrototypeOf(line) !== Object.prototype) return false;
+    // The lines the recorder makes: exactly these four keys, in this (sorted) order.
+    let expected = 0;
+    for (const key in line) {
+      if (key !== LINE_KEYS[expected++]) return false;
+    }
+    if (
+      expected !== 4 ||
+      !number(line.amount) ||
+      typeof line.enforce !== 'boolean' ||
+      typeof line.key !== 'string' ||
+      typeof line.unit !== 'string'
+    )
+      return false;
+  }
+  return true;
+}
+
+const LINE_KEYS = ['amount', 'enforce', 'key', 'unit'];
+const DECISION_KEYS = [
+  'approval',
+  'attribution',
+  'downgradedFrom',
+  'leaseMs',
+  'lines',
+  'model',
+  'operation',
+  'policyVersion',
+  'provider',
+  'reasonCode',
+  'redactions',
+  'reservedNanos',
+  'reservedUsd',
+  'result',
+  'rule',
+  'shadow',
+  'tool',
+];
+const SETTLEMENT_KEYS = [
+  'actualNanos',
+  'actualTokens',
+  'actualUsd',
+  'error',
+  'estimated',
+  'incomplete',
+  'leaseOpen',
+  'outputBlocked',
+  'reservedNanos',
+  'reservedUsd',
+  'violation',
+];
+const VIOLATION_KEYS = ['problems', 'reasonCode'];
+
+/**
+ * Whether `record` is a plain object whose keys are some of `keys`, enumerated in that order (what
+ * `JSON.stringify` writes them in): then it can be the record's data without a copy.
+ */
+function keysInOrder(record: object, keys: readonly string[]): boolean {
+  if (Object.getPrototypeOf(record) !== Object.prototype) return false;
+  let next = 0;
+  for (const key in record) {
+    while (next < keys.length && keys[next] !== key) next++;
+    if (next === keys.length) return false;
+    next++;
+  }
+  return true;
+}
+
+/**
+ * A flat record (attribution, redaction counts) whose keys enumerate in sorted order and whose values are
+ * strings, booleans, numbers (as {@link number}) or `undefined`. Kept for the last frozen record seen (calls share their
+ * attribution).
+ */
+function sortedFlat(record: unknown): boolean {
+  if (record === lastSortedFlat) return true;
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) return false;
+  const prototype = Object.getPrototypeOf(record) as unknown;
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  let previous: string | undefined;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) return false;
+    if (previous !== undefined && !(previous < key)) return false;
+    previous = key;
+    const value = (record as Record<string, unknown>)[key];
+    const kind = typeof value;
+    if (kind === 'number' ? !number(value) : kind !== 'string' && kind !== 'boolean' && kind !== 'undefined')
+      return false;
+  }
+  if (Object.isFrozen(record)) lastSortedFlat = record;
+  return true;
+}
+
+let lastSortedFlat: object | undefined;
