@@ -190,6 +190,9 @@ drainSpans();
 
 phases.concurrent = performance.now();
 await setup.close?.();
+// A store that answers asynchronously (Redis) settles after the call returns, and the span ends with the
+// settlement: GenOps' shutdown() waited for those, so count the spans they ended.
+drainSpans();
 await telemetry?.shutdown();
 phases.close = performance.now();
 
