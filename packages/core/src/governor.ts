@@ -343,11 +343,11 @@ export class Governor implements CallHost {
         return alerts ? alerts.then(record) : record();
       });
       if (!isPromise(done)) return DONE;
-      // A store that answers later (SQLite, Redis): the caller has its result without waiting. The
-      // settlement, group-committed with the tick's other writes, and the records that follow it complete
-      // in the background, tracked so flush(), status() and shutdown() wait for them; a settlement the
-      // store refused is journaled (settle never rejects) and the reservation holds the worst case until
-      // then.
+      // A store that answers later (Redis, or any store without settleSync): the caller has its result
+      // without waiting. The settlement, group-committed with the tick's other writes, and the records that
+      // follow it complete in the background, tracked so flush(), status() and shutdown() wait for them; a
+      // settlement the store refused is journaled (settle never rejects) and the reservation holds the
+      // worst case until then.
       trackSettlement(
         done.then(undefined, (failure: unknown) => {
           diag.error(`genops: could not finish recording the settlement of ${state.id}`, failure);
