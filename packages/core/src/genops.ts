@@ -30,7 +30,7 @@ import { ConfigError } from './errors/config-error';
 import { esmBuildsPatched } from './esm-builds';
 import { Governor } from './governor';
 import { nanosToUsd } from './money';
-import { drainPending, settlementsDone, settlementsInFlight } from './pipeline/deferred';
+import { afterSettlements, drainPending, settlementsDone } from './pipeline/deferred';
 import { settleUnsettledAtExit } from './pipeline/unsettled';
 import { type CompiledPolicy, compilePolicy, EMPTY_POLICY } from './policy/compile';
 import { loadPolicyFileSync, parsePolicyObject } from './policy/load';
@@ -250,25 +250,21 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
     ready: esmBuildsPatched(),
     // Settlements still completing in the background (a store outside the process) come first: their
     // audit records, spans and the budget state they leave are what these read or wait for.
-    flushAudit: () =>
-      settlementsInFlight() === 0
-        ? (audit?.flush() ?? Promise.resolve())
-        : settlementsDone().then(() => audit?.flush()),
+    flushAudit: () => afterSettlements(() => audit?.flush() ?? Promise.resolve()),
     flush() {
       drainPending();
-      if (settlementsInFlight() === 0) return audit?.flush() ?? Promise.resolve();
-      return settlementsDone().then(() => {
+      return afterSettlements(() => {
+        // What the settlements that just completed recorded.
         drainPending();
-        return audit?.flush();
+        return audit?.flush() ?? Promise.resolve();
       });
     },
-    status: () => {
-      const read = () =>
+    status: () =>
+      afterSettlements(() =>
         status(governor, governingAdapters(enabled, monitor), () =>
           coverageReport(monitor, adapterState(), egressCoverage(egressStatus())),
-        );
-      return settlementsInFlight() === 0 ? read() : settlementsDone().then(read);
-    },
+        ),
+      ),
     async shutdown() {
       if (activeSlot[ACTIVE_KEY]?.handle !== handle) return;
       activeSlot[ACTIVE_KEY] = undefined;

@@ -60,7 +60,8 @@ export function drainPending(): void {
 }
 
 // ---- Settlements in flight ------------------------------------------------------------------------
-// A store that answers asynchronously (SQLite, Redis) settles a call after the caller has its result:
+// A store that answers asynchronously (Redis; SQLite and memory settle synchronously) settles a call after
+// the caller has its result:
 // the settlement (and the audit record, span and alerts that follow it) completes in the background.
 // Each one is tracked here, in one set per process shared by every copy of `@genops/core`, so that
 // `GenOps.flush()`, `status()`, `shutdown()` and the unsettled-call machinery wait for it. Until it
@@ -122,4 +123,9 @@ export function settlementsInFlight(): number {
  */
 export async function settlementsDone(): Promise<void> {
   while (settlements.pending.size > 0) await Promise.all([...settlements.pending]);
+}
+
+/** `then()` once every settlement in flight has completed: at once (no promise of its own) when none is. */
+export function afterSettlements<T>(then: () => Promise<T>): Promise<T> {
+  return settlements.pending.size === 0 ? then() : settlementsDone().then(then);
 }

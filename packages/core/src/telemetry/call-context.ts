@@ -4,7 +4,7 @@
 // answers `getValue` for its two keys itself and asks its parent for the rest. Only when something derives
 // a context from it (an HTTP instrumentation's span, `suppressTracing`) is the equivalent `BaseContext`
 // built, once, and the derived one made from it: what is read through either is the same.
-import type { Context, Span } from '@opentelemetry/api';
+import { type Context, INVALID_SPAN_CONTEXT, ROOT_CONTEXT, type Span, trace } from '@opentelemetry/api';
 
 /** The key `trace.setSpan` uses (the API's `createContextKey` is `Symbol.for` of its description). */
 const SPAN_KEY = Symbol.for('OpenTelemetry Context Key SPAN');
@@ -45,5 +45,14 @@ class CallContext implements Context {
  * `trace.setSpan(parent, span).setValue(key, value)` gives, in one object.
  */
 export function callContext(parent: Context, span: Span, key: symbol, value: unknown): Context {
-  return new CallContext(parent, span, key, value);
+  return SPAN_KEY_HOLDS ? new CallContext(parent, span, key, value) : trace.setSpan(parent, span).setValue(key, value);
 }
+
+/**
+ * Whether `trace.getSpan` reads the span under {@link SPAN_KEY} in this version of the API (checked once):
+ * if a later API names its key otherwise, calls take the two-context path instead of losing their span.
+ */
+const SPAN_KEY_HOLDS = ((): boolean => {
+  const probe = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+  return trace.getSpan(new CallContext(ROOT_CONTEXT, probe, Symbol('probe'), undefined)) === probe;
+})();
