@@ -352,19 +352,25 @@ function serialise(input: unknown, key: string, depth: number, state: { plain: b
 
 /**
  * Links `entries` onto a chain whose last record is `tip` (or starts a chain at seq 1 with
- * {@link GENESIS_HASH} when `tip` is `undefined`). Stores call this inside their atomic append.
+ * {@link GENESIS_HASH} when `tip` is `undefined`). Stores call this inside their atomic append; `keep`
+ * gets each record with the text its hash is over, for a store that keeps that text (the memory store).
  */
 export function chainAuditEntries(
   tip: Pick<AuditRecord, 'seq' | 'hash'> | undefined,
   entries: readonly AuditEntry[],
+  keep?: (record: AuditRecord, body: string) => void,
 ): AuditRecord[] {
   let seq = tip?.seq ?? 0;
   let prevHash = tip?.hash ?? GENESIS_HASH;
-  const records: AuditRecord[] = [];
-  for (const entry of entries) {
+  const records: AuditRecord[] = new Array(entries.length);
+  for (let index = 0; index < entries.length; index++) {
+    const entry = entries[index] as AuditEntry;
     seq += 1;
-    const hash = hashAuditBody(prevHash, auditRecordBody(seq, entry));
-    records.push({ seq, type: entry.type, at: entry.at, subject: entry.subject, data: entry.data, prevHash, hash });
+    const body = auditRecordBody(seq, entry);
+    const hash = hashAuditBody(prevHash, body);
+    const record = { seq, type: entry.type, at: entry.at, subject: entry.subject, data: entry.data, prevHash, hash };
+    records[index] = record;
+    keep?.(record, body);
     prevHash = hash;
   }
   return records;

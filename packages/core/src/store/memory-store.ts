@@ -1,4 +1,4 @@
-import { auditRecordBody, GENESIS_HASH, hashAuditBody, PreparedEntry, preparedAuditEntry } from '../audit/hash';
+import { chainAuditEntries, PreparedEntry, preparedAuditEntry } from '../audit/hash';
 import { assertLedgerTotal, assertReserveAmounts, assertSettleAmounts } from './amounts';
 import type {
   ApprovalDecisionInput,
@@ -399,8 +399,7 @@ export class MemoryStore implements GovernanceStore {
    * here on the hot path.
    */
   appendAuditSync(entries: readonly AuditEntry[]): AuditRecord[] {
-    const records: AuditRecord[] = new Array(entries.length);
-    if (entries.length === 0) return records;
+    if (entries.length === 0) return [];
     // Stored as JSON would store it (what the SQLite and Redis stores read back), so hashes match across
     // stores. An entry from `AuditTrail` comes prepared (serialised below, once, or already); any other is
     // serialised first, so that one that cannot be stored throws before anything is appended.
@@ -410,19 +409,11 @@ export class MemoryStore implements GovernanceStore {
         prepared = entries.map((given) => preparedAuditEntry(given));
         break;
       }
-    let seq = this.auditTip?.seq ?? 0;
-    let prevHash = this.auditTip?.hash ?? GENESIS_HASH;
-    for (let index = 0; index < prepared.length; index++) {
-      const entry = prepared[index] as AuditEntry;
-      seq += 1;
-      const body = auditRecordBody(seq, entry);
-      const hash = hashAuditBody(prevHash, body);
-      this.audit.push(new StoredAudit(seq, body, prevHash, hash));
-      const { type, at, subject, data } = entry;
-      records[index] = { seq, type, at, subject, data, prevHash, hash };
-      prevHash = hash;
-    }
-    this.auditTip = { seq, hash: prevHash };
+    const records = chainAuditEntries(this.auditTip, prepared, (record, body) =>
+      this.audit.push(new StoredAudit(record.seq, body, record.prevHash, record.hash)),
+    );
+    const last = records[records.length - 1] as AuditRecord;
+    this.auditTip = { seq: last.seq, hash: last.hash };
     this.trimAudit();
     return records;
   }
