@@ -199,6 +199,13 @@ export class Governor implements CallHost {
       policy: this.policy,
       attributes: {},
       sendsAtOnce: options.sendsAtOnce === true,
+      // Every field a stage may set, declared now: one object shape, no property store grown per call.
+      failOpenLines: undefined,
+      sentInStore: undefined,
+      downgradedFrom: undefined,
+      redactions: undefined,
+      shadow: undefined,
+      reservationAudit: undefined,
     };
     return this.admit(unit, request, startedAt, undefined);
   }
@@ -338,6 +345,8 @@ export class Governor implements CallHost {
       executionStartedAt: performance.now(),
       decision,
       edits: edits !== undefined && (edits.model !== undefined || edits.text !== undefined) ? edits : undefined,
+      firstChunkAt: undefined,
+      outputBlocked: undefined,
     };
     return new Call(this, this.recorder, state);
   }

@@ -658,11 +658,13 @@ export class MemoryStore implements GovernanceStore {
       if (periodOver || idleRolling) this.counters.delete(key);
     }
     for (const [key, expiresAt] of this.marks) if (expiresAt <= now) this.marks.delete(key);
-    for (const [id, reservation] of this.reservations)
+    // forEach, not for-of with destructuring: no [key, value] array per entry of up to 100,000.
+    this.reservations.forEach((reservation, id) => {
       if (typeof reservation === 'number' && reservation + this.epoch <= now) {
         this.reservations.delete(id);
         this.settledCount--;
       }
+    });
     for (const [id, record] of this.approvals) {
       if (this.waiters.has(id)) continue;
       const over = record.status === 'pending' ? record.expiresAt : (record.decidedAt ?? record.createdAt);
