@@ -169,13 +169,16 @@ export class MemoryStore implements GovernanceStore {
     // up only the lines the first did not find.
     const found: (Counter | undefined)[] = new Array(count);
     // Amounts this request already asks of a key, for a request that names the same key twice: a scan of
-    // the lines before for a few lines, a map for many (1,000 matching budgets stay linear).
-    const asked = count > 16 ? new Map<string, number>() : undefined;
+    // the lines before for a few lines, a map for many (1,000 matching budgets stay linear), nothing for
+    // a frozen set of lines already seen to have no key twice (the governor's lines for repeated calls).
+    const distinct = count > 16 && distinctKeys(given);
+    const asked = count > 16 && !distinct ? new Map<string, number>() : undefined;
     for (let index = 0; index < count; index++) {
       const line = copyLine(given[index]!);
       lines[index] = line;
       let before: number;
-      if (asked) {
+      if (distinct) before = 0;
+      else if (asked) {
         before = asked.get(line.key) ?? 0;
         asked.set(line.key, before + line.amount);
       } else before = askedBefore(lines, index);
@@ -751,6 +754,23 @@ function copyLine(line: BudgetLine): BudgetLine {
     expiresAt: line.expiresAt,
     rolling: rolling === undefined ? undefined : { windowMs: rolling.windowMs, bucketMs: rolling.bucketMs },
   };
+}
+
+/** Frozen line arrays with no key twice (a frozen array's keys never change). */
+const distinctLines = new WeakSet<readonly BudgetLine[]>();
+
+/** Whether `lines` is a frozen array whose keys are all different (checked once per array). */
+function distinctKeys(lines: readonly BudgetLine[]): boolean {
+  if (distinctLines.has(lines)) return true;
+  if (!Object.isFrozen(lines)) return false;
+  const keys = new Set<string>();
+  for (const line of lines) {
+    // A line object that can still change could be given another key later: not remembered.
+    if (!Object.isFrozen(line) || keys.has(line.key)) return false;
+    keys.add(line.key);
+  }
+  distinctLines.add(lines);
+  return true;
 }
 
 /** The amounts of the lines before `index` with the same key as line `index` (0 when none). */
