@@ -245,79 +245,43 @@ export class Governor implements CallHost {
     // Reservation: the worst case, in every matching rate limit and budget, all or nothing.
     const reservedNanos = cost.worstNanos ?? 0;
     const lines = linesOf(unit, request, cost, reservedNanos, now);
-    if (lines.length === 0)
-      return this.approveThenOpen(unit, evaluation, decision, cost, lines, NO_STATES, undefined, startedAt, downgrade);
+    const admission: Admission = { unit, evaluation, decision, cost, lines, startedAt, downgrade };
+    if (lines.length === 0) return this.approveThenOpen(admission, NO_STATES, undefined);
     // Sent at once with no approval wait before it: the reservation is stored marked sent (one write).
     const sent = unit.sendsAtOnce === true && !needsApproval(unit, evaluation, reservedNanos);
     const step = reserve(this.stages, { unit, lines, decision, reservedNanos, downgrade, sent });
     // No closure or promise when the store answered at once (the memory store).
-    if (isPromise(step))
-      return step.then((resolved) =>
-        this.afterReserve(unit, evaluation, decision, cost, lines, startedAt, downgrade, resolved),
-      );
-    return this.afterReserve(unit, evaluation, decision, cost, lines, startedAt, downgrade, step);
+    if (isPromise(step)) return step.then((resolved) => this.afterReserve(admission, resolved));
+    return this.afterReserve(admission, step);
   }
 
   /** Reserved: on to approval; or a `downgrade` budget had no room: admission again with the cheaper model. */
-  private afterReserve(
-    unit: Unit,
-    evaluation: PolicyEvaluation,
-    decision: Decision,
-    cost: WorstCase,
-    lines: BudgetLine[],
-    startedAt: number,
-    downgrade: Downgrade | undefined,
-    step: Reserved | Downgraded,
-  ): MaybePromise<GovernedCall> {
-    if ('downgrade' in step) return this.admit(unit, step.request, startedAt, step.downgrade);
-    return this.approveThenOpen(
-      unit,
-      evaluation,
-      decision,
-      cost,
-      lines,
-      step.lines,
-      step.approval,
-      startedAt,
-      downgrade,
-    );
+  private afterReserve(admission: Admission, step: Reserved | Downgraded): MaybePromise<GovernedCall> {
+    if ('downgrade' in step) return this.admit(admission.unit, step.request, admission.startedAt, step.downgrade);
+    return this.approveThenOpen(admission, step.lines, step.approval);
   }
 
   /** The reservation is on record; approval (over the cost threshold, or a tool rule) while it is held. */
   private approveThenOpen(
-    unit: Unit,
-    evaluation: PolicyEvaluation,
-    decision: Decision,
-    cost: WorstCase,
-    lines: BudgetLine[],
+    admission: Admission,
     reserved: readonly LineState[],
     approval: ApprovalInfo | undefined,
-    startedAt: number,
-    downgrade: Downgrade | undefined,
   ): MaybePromise<GovernedCall> {
+    const { unit, evaluation, cost, lines } = admission;
     const reservedNanos = cost.worstNanos ?? 0;
     this.recorder.reserved(unit, reservedNanos, lines, this.stages.settings.reservationLeaseMs);
     const ask = approval ? undefined : approvalAsk(unit, evaluation, reservedNanos);
     this.recorder.approvalRequired(unit, ask !== undefined || approval !== undefined);
     if (ask)
       return approve(this.stages, unit, ask, reservedNanos, lines.length > 0).then((approved) =>
-        this.open(unit, evaluation, decision, cost, lines, reserved, startedAt, downgrade, approved),
+        this.open(admission, reserved, approved),
       );
-    return this.open(unit, evaluation, decision, cost, lines, reserved, startedAt, downgrade, approval);
+    return this.open(admission, reserved, approval);
   }
 
   /** Admitted (approved, when it had to be): the call the adapter holds until it ends. */
-  private open(
-    unit: Unit,
-    evaluation: PolicyEvaluation,
-    decision: Decision,
-    cost: WorstCase,
-    lines: BudgetLine[],
-    reserved: readonly LineState[],
-    startedAt: number,
-    downgrade: Downgrade | undefined,
-    approved: ApprovalInfo | undefined,
-  ): Call {
+  private open(admission: Admission, reserved: readonly LineState[], approved: ApprovalInfo | undefined): Call {
+    const { unit, evaluation, decision, cost, lines, startedAt, downgrade } = admission;
     const reservedNanos = cost.worstNanos ?? 0;
     if (approved && decision.constraint === 'none') decision.constraint = 'approval';
     this.recorder.admitted(unit, decision, nanosToUsd(reservedNanos), approved);
@@ -426,6 +390,17 @@ export class Governor implements CallHost {
     settlement.sla = engine.slaRules.length === 0 ? undefined : engine.slaFor(subjectOf(state));
     this.recorder.settled(state, settlement, response);
   }
+}
+
+/** What one admission decided, carried through reservation and approval to the open call. */
+interface Admission {
+  unit: Unit;
+  evaluation: PolicyEvaluation;
+  decision: Decision;
+  cost: WorstCase;
+  lines: BudgetLine[];
+  startedAt: number;
+  downgrade: Downgrade | undefined;
 }
 
 /** The reserved line states of a call without lines. */
