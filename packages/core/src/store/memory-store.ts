@@ -164,18 +164,20 @@ export class MemoryStore implements GovernanceStore {
       throw new Error(`genops: reservation "${id}" is already open`);
     const given = request.lines;
     const count = given.length;
-    const lines: BudgetLine[] = new Array(count);
+    // Lines nobody can change (frozen, as the governor's are) are kept as given; others are copied.
+    const sealed = sealedLines(given);
+    const lines: BudgetLine[] = sealed === undefined ? new Array(count) : (given as BudgetLine[]);
     // The counter of each line as the check found it (`undefined`: none yet), so the second pass looks
     // up only the lines the first did not find.
     const found: (Counter | undefined)[] = new Array(count);
     // Amounts this request already asks of a key, for a request that names the same key twice: a scan of
     // the lines before for a few lines, a map for many (1,000 matching budgets stay linear), nothing for
     // a frozen set of lines already seen to have no key twice (the governor's lines for repeated calls).
-    const distinct = count > 16 && distinctKeys(given);
+    const distinct = count > 16 && sealed?.distinct === true;
     const asked = count > 16 && !distinct ? new Map<string, number>() : undefined;
     for (let index = 0; index < count; index++) {
-      const line = copyLine(given[index]!);
-      lines[index] = line;
+      let line = given[index]!;
+      if (sealed === undefined) lines[index] = line = copyLine(line);
       let before: number;
       if (distinct) before = 0;
       else if (asked) {
@@ -756,21 +758,39 @@ function copyLine(line: BudgetLine): BudgetLine {
   };
 }
 
-/** Frozen line arrays with no key twice (a frozen array's keys never change). */
-const distinctLines = new WeakSet<readonly BudgetLine[]>();
+/** What {@link sealedLines} found about a set of lines nobody can change. */
+interface Sealed {
+  /** No key is named twice. */
+  distinct: boolean;
+}
+const sealedSets = new WeakMap<readonly BudgetLine[], Sealed>();
+/** A few frozen lines: their keys are compared by a scan, not known distinct. */
+const FEW_LINES: Sealed = Object.freeze({ distinct: false });
 
-/** Whether `lines` is a frozen array whose keys are all different (checked once per array). */
-function distinctKeys(lines: readonly BudgetLine[]): boolean {
-  if (distinctLines.has(lines)) return true;
-  if (!Object.isFrozen(lines)) return false;
+/**
+ * Whether `lines` can never change (the array, every line and its rolling window frozen), and then
+ * whether its keys are all different; checked once per array. `undefined`: the store keeps copies.
+ */
+function sealedLines(lines: readonly BudgetLine[]): Sealed | undefined {
+  if (!Object.isFrozen(lines)) return undefined;
+  // A few lines (a frozen set may be new on every call): checked each time, their keys by a scan.
+  if (lines.length <= 16) {
+    for (const line of lines)
+      if (!Object.isFrozen(line) || (line.rolling !== undefined && !Object.isFrozen(line.rolling))) return undefined;
+    return FEW_LINES;
+  }
+  const known = sealedSets.get(lines);
+  if (known !== undefined) return known;
   const keys = new Set<string>();
+  let distinct = true;
   for (const line of lines) {
-    // A line object that can still change could be given another key later: not remembered.
-    if (!Object.isFrozen(line) || keys.has(line.key)) return false;
+    if (!Object.isFrozen(line) || (line.rolling !== undefined && !Object.isFrozen(line.rolling))) return undefined;
+    if (keys.has(line.key)) distinct = false;
     keys.add(line.key);
   }
-  distinctLines.add(lines);
-  return true;
+  const sealed: Sealed = { distinct };
+  sealedSets.set(lines, sealed);
+  return sealed;
 }
 
 /** The amounts of the lines before `index` with the same key as line `index` (0 when none). */
