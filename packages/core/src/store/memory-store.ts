@@ -775,8 +775,10 @@ function sealedLines(lines: readonly BudgetLine[]): Sealed | undefined {
   if (!Object.isFrozen(lines)) return undefined;
   // A few lines (a frozen set may be new on every call): checked each time, their keys by a scan.
   if (lines.length <= 16) {
-    for (const line of lines)
+    for (let index = 0; index < lines.length; index++) {
+      const line = lines[index]!;
       if (!Object.isFrozen(line) || (line.rolling !== undefined && !Object.isFrozen(line.rolling))) return undefined;
+    }
     return FEW_LINES;
   }
   const known = sealedSets.get(lines);
