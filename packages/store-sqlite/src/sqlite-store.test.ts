@@ -290,6 +290,71 @@ describe('SqliteStore', () => {
       expect(peek(path, 'r2')).toEqual({ sent: 1, settled: 1 });
     });
 
+    /** A line's row as another process reads it from the file. */
+    const peekLine = (path: string, key: string) => {
+      const db = new DatabaseSync(path);
+      try {
+        return db.prepare('SELECT used, reserved, limit_value AS "limit" FROM lines WHERE key = ?').get(key) as
+          | { used: number; reserved: number; limit: number }
+          | undefined;
+      } finally {
+        db.close();
+      }
+    };
+
+    it('writes a line changed by several operations of a transaction once, with its last state, at the commit', () => {
+      const path = freshPath();
+      const store = open({ path, now: () => T0 });
+      store.reserveSync({ id: 'r1', lines: [usd('b', 100, 60)], leaseMs: 60_000 });
+      store.markSentSync('r1');
+      store.settleSync('r1', { USD: 25 });
+      store.reserveSync({ id: 'r2', lines: [usd('b', 200, 10)], leaseMs: 60_000 });
+      // Nothing of the open transaction is in the file yet.
+      expect(peekLine(path, 'b')).toEqual({ used: 0, reserved: 60, limit: 100 });
+      store.markSentSync('r2');
+      // The settlement, and r2's reservation with the line's new limit, in one write of the row.
+      expect(peekLine(path, 'b')).toEqual({ used: 25, reserved: 10, limit: 200 });
+    });
+
+    it('an operation that fails in a shared transaction undoes its own line changes only', async () => {
+      const path = freshPath();
+      let now = T0;
+      const store = open({ path, now: () => now });
+      store.reserveSync({ id: 'r1', lines: [usd('b', 100, 60)], leaseMs: 10 });
+      store.reserveSync({ id: 'r2', lines: [usd('b', 100, 5)], leaseMs: 60_000 });
+      now += 20;
+      // Releases r1's ended lease on line b (not written yet), then fails: r2 is open. Both undone.
+      expect(() => store.reserveSync({ id: 'r2', lines: [usd('b', 100, 1)], leaseMs: 60_000 })).toThrow(
+        /already open/,
+      );
+      expect(peek(path, 'r1')).toBeUndefined();
+      // The next operation releases r1 once: 60 + 5 - 60 + 1.
+      expect(store.reserveSync({ id: 'r3', lines: [usd('b', 100, 1)], leaseMs: 60_000 })).toMatchObject({
+        ok: true,
+        lines: [{ reserved: 6 }],
+      });
+      await turnEnd();
+      expect(peekLine(path, 'b')).toEqual({ used: 0, reserved: 6, limit: 100 });
+      expect(await store.lines()).toMatchObject([{ key: 'b', used: 0, reserved: 6 }]);
+    });
+
+    it('releases an expired lease on a line the open transaction changed and has not written', async () => {
+      const path = freshPath();
+      let now = T0;
+      const store = open({ path, now: () => now });
+      store.reserveSync({ id: 'r1', lines: [usd('b', 100, 60)], leaseMs: 10 });
+      store.reserveSync({ id: 'r2', lines: [usd('b', 100, 5)], leaseMs: 60_000 });
+      now += 20;
+      // r1's lease ended, never sent: this reservation's transaction releases it first.
+      expect(store.reserveSync({ id: 'r3', lines: [usd('b', 100, 90)], leaseMs: 60_000 })).toMatchObject({
+        ok: true,
+        lines: [{ reserved: 95 }],
+      });
+      await turnEnd();
+      expect(peekLine(path, 'b')).toEqual({ used: 0, reserved: 95, limit: 100 });
+      expect(peek(path, 'r1')).toBeUndefined();
+    });
+
     it('a promise form or a read commits what is open first, in call order', async () => {
       const path = freshPath();
       const store = open({ path, now: () => T0 });

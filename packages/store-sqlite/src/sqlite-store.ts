@@ -131,6 +131,19 @@ interface OpenTransaction {
   expiredAt?: number | undefined;
 }
 
+/** A row the open transaction changed and has not written (see `SqliteStore.unwritten`); `full`: created or reconfigured, so written whole. */
+interface UnwrittenLine {
+  line: CachedLine;
+  full: boolean;
+}
+
+/** A row's state in the open transaction before an operation changed it, to restore when the operation rolls back. */
+interface LineUndo {
+  key: string;
+  unwritten: UnwrittenLine | undefined;
+  written: CachedLine | undefined;
+}
+
 /** Rows of the lines a transaction has read or created, by key; written back before it commits. */
 type Rows = Map<string, LineRow>;
 
@@ -204,6 +217,14 @@ export class SqliteStore implements GovernanceStore {
   private readonly lineCache = new Map<string, CachedLine>();
   /** Rows the open write transaction wrote: cached when it commits, dropped when it rolls back. */
   private readonly txLines = new Map<string, CachedLine>();
+  /**
+   * Rows the open write transaction changed and has not written to the file yet: each is written once,
+   * just before the transaction commits (see {@link flushLines}), however many of its operations
+   * changed it (a settlement and the next reservation touch the same lines). Always also in {@link txLines}.
+   */
+  private readonly unwritten = new Map<string, UnwrittenLine>();
+  /** While an operation runs in a savepoint: how to undo its changes to {@link unwritten} and {@link txLines}. */
+  private undo: LineUndo[] | undefined;
   /** `PRAGMA data_version` when {@link lineCache} was last found valid. */
   private dataVersion: number | undefined;
   /** Reservations the open write transaction stored marked sent (see {@link reserveSync}). */
@@ -781,6 +802,7 @@ export class SqliteStore implements GovernanceStore {
     this.beginWrite();
     try {
       const result = work();
+      this.flushLines();
       this.statements.commit.run();
       this.cacheCommittedLines();
       this.wrote();
@@ -819,8 +841,55 @@ export class SqliteStore implements GovernanceStore {
 
   /** A rollback, or a write the cache does not follow: read every row from the file again. */
   private dropCachedLines(): void {
+    this.unwritten.clear();
     this.txLines.clear();
     this.lineCache.clear();
+  }
+
+  /**
+   * An operation's savepoint rolled back: its changes to the rows not yet written are undone, newest
+   * first (the file is as it was before it, rows written since included). Committed rows are read again.
+   */
+  private undoLines(undo: readonly LineUndo[]): void {
+    for (let index = undo.length - 1; index >= 0; index--) {
+      const { key, unwritten, written } = undo[index]!;
+      if (unwritten) this.unwritten.set(key, unwritten);
+      else this.unwritten.delete(key);
+      if (written) this.txLines.set(key, written);
+      else this.txLines.delete(key);
+    }
+    // Rows the operation changed in the file directly (a released lease) are read from it again.
+    for (const [key, { line }] of this.unwritten) this.txLines.set(key, line);
+    this.lineCache.clear();
+  }
+
+  /** Records `key`'s row state before an operation in a savepoint changes it (see {@link undoLines}). */
+  private beforeLineChange(key: string): void {
+    this.undo?.push({ key, unwritten: this.unwritten.get(key), written: this.txLines.get(key) });
+  }
+
+  /** Writes the rows the transaction changed and has not written yet (see {@link unwritten}). */
+  private flushLines(): void {
+    if (this.unwritten.size === 0) return;
+    const statements = this.statements;
+    for (const [key, { line, full }] of this.unwritten) {
+      this.beforeLineChange(key);
+      if (full)
+        statements.upsertLine.run(
+          line.key,
+          line.budget,
+          line.unit,
+          line.limit,
+          line.used,
+          line.reserved,
+          line.expiresAt,
+          line.windowMs,
+          line.bucketMs,
+          line.touchedAt,
+        );
+      else statements.updateCounters.run(line.used, line.reserved, line.touchedAt, line.key);
+    }
+    this.unwritten.clear();
   }
 
   /** Commits what other stores of this process hold open: a write would wait on their lock, and a read would not see it. */
@@ -831,14 +900,21 @@ export class SqliteStore implements GovernanceStore {
   /** `work` inside the open transaction, rolled back on its own when it throws. */
   private inSavepoint<T>(work: () => T): T {
     this.statements.savepoint.run();
+    const outer = this.undo;
+    const undo: LineUndo[] = [];
+    this.undo = undo;
     try {
       const result = work();
+      this.undo = outer;
+      // A savepoint inside another: the outer one undoes these changes too when it rolls back.
+      outer?.push(...undo);
       this.statements.releaseSavepoint.run();
       return result;
     } catch (error) {
+      this.undo = outer;
       this.statements.rollbackToSavepoint.run();
       this.statements.releaseSavepoint.run();
-      this.dropCachedLines();
+      this.undoLines(undo);
       // Leases it ended are open again.
       if (this.open) this.open.expiredAt = undefined;
       throw this.storeError(error);
@@ -860,6 +936,7 @@ export class SqliteStore implements GovernanceStore {
     if (open.immediate) clearImmediate(open.immediate);
     OPEN_STORES.delete(this);
     try {
+      this.flushLines();
       this.statements.commit.run();
     } catch (error) {
       rollback(this.db);
@@ -1076,43 +1153,44 @@ export class SqliteStore implements GovernanceStore {
     };
   }
 
-  /** Writes back the rows: only the counters when the line's configuration is as it was read. */
+  /**
+   * Writes back the rows when the transaction commits (see {@link unwritten}): only the counters when
+   * the line's configuration is as it was read.
+   */
   private saveRows(rows: Rows): void {
     for (const row of rows.values()) {
       const stored = row.stored;
-      if (
-        stored &&
+      const sameConfiguration =
+        stored !== undefined &&
         stored.budget === row.budget &&
         stored.unit === row.unit &&
         stored.limit === row.limit &&
         stored.expiresAt === row.expiresAt &&
         stored.windowMs === row.windowMs &&
-        stored.bucketMs === row.bucketMs
-      ) {
-        this.statements.updateCounters.run(row.used, row.reserved, row.touchedAt, row.key);
-        this.txLines.set(row.key, cachedLine(row));
-        continue;
-      }
-      this.statements.upsertLine.run(
-        row.key,
-        row.budget,
-        row.unit,
-        row.limit,
-        row.used,
-        row.reserved,
-        row.expiresAt,
-        row.windowMs,
-        row.bucketMs,
-        row.touchedAt,
-      );
-      this.txLines.set(row.key, cachedLine(row));
+        stored.bucketMs === row.bucketMs;
+      this.beforeLineChange(row.key);
+      const line = cachedLine(row);
+      // A row an earlier operation of the transaction created or reconfigured is still written whole.
+      const full = !sameConfiguration || this.unwritten.get(row.key)?.full === true;
+      this.unwritten.set(row.key, { line, full });
+      this.txLines.set(row.key, line);
     }
   }
 
   private unreserve(reservation: Pick<ReservationRow, 'id' | 'lines'>): void {
     this.statements.deleteReservation.run(reservation.id);
     for (const line of JSON.parse(reservation.lines) as BudgetLine[]) {
+      const pending = this.unwritten.get(line.key);
+      if (pending) {
+        // Not written yet: released in the row that will be.
+        this.beforeLineChange(line.key);
+        const released = { ...pending.line, reserved: Math.max(0, pending.line.reserved - line.amount) };
+        this.unwritten.set(line.key, { line: released, full: pending.full });
+        this.txLines.set(line.key, released);
+        continue;
+      }
       this.statements.unreserveLine.run(line.amount, line.key);
+      this.beforeLineChange(line.key);
       this.txLines.delete(line.key);
       this.lineCache.delete(line.key);
     }
@@ -1160,6 +1238,8 @@ export class SqliteStore implements GovernanceStore {
     const statements = this.statements;
     this.write(() => {
       this.expireLeases(now);
+      // The sweep deletes rows in the file: what the transaction changed is written first.
+      this.flushLines();
       this.dropCachedLines();
       statements.sweepEndedLines.run(horizon);
       statements.sweepIdleRollingLines.run(horizon, now);
