@@ -324,9 +324,7 @@ describe('SqliteStore', () => {
       store.reserveSync({ id: 'r2', lines: [usd('b', 100, 5)], leaseMs: 60_000 });
       now += 20;
       // Releases r1's ended lease on line b (not written yet), then fails: r2 is open. Both undone.
-      expect(() => store.reserveSync({ id: 'r2', lines: [usd('b', 100, 1)], leaseMs: 60_000 })).toThrow(
-        /already open/,
-      );
+      expect(() => store.reserveSync({ id: 'r2', lines: [usd('b', 100, 1)], leaseMs: 60_000 })).toThrow(/already open/);
       expect(peek(path, 'r1')).toBeUndefined();
       // The next operation releases r1 once: 60 + 5 - 60 + 1.
       expect(store.reserveSync({ id: 'r3', lines: [usd('b', 100, 1)], leaseMs: 60_000 })).toMatchObject({
