@@ -353,6 +353,34 @@ describe('SqliteStore', () => {
       expect(peek(path, 'r1')).toBeUndefined();
     });
 
+    it('settles from the file when another connection ended the reservation since', async () => {
+      const path = freshPath();
+      let now = T0;
+      const a = open({ path, now: () => now });
+      const b = open({ path, now: () => now });
+      a.reserveSync({ id: 'r1', lines: [usd('b', 100, 60)], leaseMs: 10, sent: true });
+      a.markSentSync('r1');
+      now += 20;
+      // b's reservation ends r1's lease first: sent, so it is committed at its reserved 60.
+      await b.reserve({ id: 'r2', lines: [usd('b', 100, 10)], leaseMs: 60_000 });
+      // r1's own settlement comes late: it commits nothing more, and r2 stays reserved.
+      expect(a.settleSync('r1', { USD: 25 })).toMatchObject({ open: false });
+      expect(await a.lines()).toMatchObject([{ key: 'b', used: 60, reserved: 10 }]);
+      expect(await b.lines()).toMatchObject([{ key: 'b', used: 60, reserved: 10 }]);
+    });
+
+    it('refuses a reservation whose id another connection holds open, changing nothing', async () => {
+      const path = freshPath();
+      const a = open({ path, now: () => T0 });
+      const b = open({ path, now: () => T0 });
+      await a.reserve({ id: 'r1', lines: [usd('b', 100, 60)], leaseMs: 60_000 });
+      expect(() => b.reserveSync({ id: 'r1', lines: [usd('b', 100, 10)], leaseMs: 60_000 })).toThrow(/already open/);
+      // Over the limit and open: the open reservation is what it reports, as MemoryStore does.
+      expect(() => b.reserveSync({ id: 'r1', lines: [usd('b', 100, 90)], leaseMs: 60_000 })).toThrow(/already open/);
+      await a.settle('r1', { USD: 5 });
+      expect(await b.lines()).toMatchObject([{ key: 'b', used: 5, reserved: 0 }]);
+    });
+
     it('a promise form or a read commits what is open first, in call order', async () => {
       const path = freshPath();
       const store = open({ path, now: () => T0 });

@@ -131,6 +131,13 @@ interface OpenTransaction {
   expiredAt?: number | undefined;
 }
 
+/** An open reservation as this connection wrote it (see `SqliteStore.ownReservations`). */
+interface OwnReservation {
+  lines: BudgetLine[];
+  startedAt: number;
+  expiresAt: number;
+}
+
 /** A row the open transaction changed and has not written (see `SqliteStore.unwritten`); `full`: created or reconfigured, so written whole. */
 interface UnwrittenLine {
   line: CachedLine;
@@ -225,6 +232,12 @@ export class SqliteStore implements GovernanceStore {
   private readonly unwritten = new Map<string, UnwrittenLine>();
   /** While an operation runs in a savepoint: how to undo its changes to {@link unwritten} and {@link txLines}. */
   private undo: LineUndo[] | undefined;
+  /**
+   * Open reservations this connection wrote, as it wrote them, so settling one reads no row. Valid as
+   * {@link lineCache} is (no other connection committed since); emptied by any rollback, and an entry
+   * leaves when this connection settles, releases or expires the reservation.
+   */
+  private readonly ownReservations = new Map<string, OwnReservation>();
   /** `PRAGMA data_version` when {@link lineCache} was last found valid. */
   private dataVersion: number | undefined;
   /** Reservations the open write transaction stored marked sent (see {@link reserveSync}). */
@@ -362,8 +375,32 @@ export class SqliteStore implements GovernanceStore {
   /** Inside a write transaction. */
   private reserveIn(request: ReserveRequest, now: number): ReserveResult {
     this.expireLeases(now);
-    if (this.statements.reservationExists.get(request.id))
-      throw new Error(`genops: reservation "${request.id}" is already open`);
+    if (this.ownReservations.has(request.id)) throw alreadyOpen(request.id);
+    let result: ReserveResult;
+    try {
+      result = this.reserveLines(request, now);
+    } catch (error) {
+      // As MemoryStore checks: a reservation still open fails first.
+      if (this.isOpen(request.id)) throw alreadyOpen(request.id);
+      throw error;
+    }
+    if (!result.ok && this.isOpen(request.id)) throw alreadyOpen(request.id);
+    return result;
+  }
+
+  /** Whether a reservation with this id is open (made by this connection or another). */
+  private isOpen(id: string): boolean {
+    if (this.ownReservations.has(id)) return true;
+    try {
+      return this.statements.reservationExists.get(id) !== undefined;
+    } catch {
+      // The file failed: the error the operation met is the one to report.
+      return false;
+    }
+  }
+
+  /** {@link reserveIn} once no reservation with its id is known open: the insert finds one another connection made. */
+  private reserveLines(request: ReserveRequest, now: number): ReserveResult {
     const lines = request.lines.map(copyLine);
     const rows: Rows = new Map();
     // Amounts this request already asks of a key, for a request that names the same key twice.
@@ -399,13 +436,14 @@ export class SqliteStore implements GovernanceStore {
     });
     // A request sent at once is stored marked sent in this write (no second one for `markSent`).
     const sent = request.sent === true;
-    this.statements.insertReservation.run(
-      request.id,
-      JSON.stringify(lines),
-      now,
-      now + Math.max(0, request.leaseMs),
-      sent ? 1 : 0,
-    );
+    const expiresAt = now + Math.max(0, request.leaseMs);
+    // Replaces a settled row with the same id; leaves an open one, and then writes nothing.
+    if (
+      this.statements.insertReservation.run(request.id, JSON.stringify(lines), now, expiresAt, sent ? 1 : 0).changes !==
+      1
+    )
+      throw alreadyOpen(request.id);
+    this.ownReservations.set(request.id, { lines, startedAt: now, expiresAt });
     const states = reserved.map((row) => this.state(row, now));
     this.saveRows(rows);
     return sent ? { ok: true, lines: states, sent: true } : { ok: true, lines: states };
@@ -420,9 +458,19 @@ export class SqliteStore implements GovernanceStore {
   ): SettleResult {
     this.expireLeases(now);
     const rows: Rows = new Map();
-    const reservation = this.statements.selectReservation.get(id) as ReservationRow | undefined;
-    // The reservation's own lines, parsed once.
-    const reserved = reservation ? (JSON.parse(reservation.lines) as BudgetLine[]) : undefined;
+    const own = this.ownReservations.get(id);
+    let reservation: OwnReservation | undefined = own;
+    if (!reservation) {
+      const row = this.statements.selectReservation.get(id) as ReservationRow | undefined;
+      // The reservation's own lines, parsed once.
+      if (row)
+        reservation = {
+          lines: JSON.parse(row.lines) as BudgetLine[],
+          startedAt: row.started_at,
+          expiresAt: row.expires_at,
+        };
+    }
+    const reserved = reservation?.lines;
     const settling = reserved ?? lines ?? [];
     for (const line of settling) {
       // An open reservation's own amount leaves the line as its actual amount enters it.
@@ -445,11 +493,20 @@ export class SqliteStore implements GovernanceStore {
       return { open: false, lines: states };
     }
     // Kept as settled for one lease length: a settlement repeated after a lost reply commits nothing.
-    this.statements.markSettled.run(now + Math.max(0, reservation.expires_at - reservation.started_at), id);
+    const marked = this.statements.markSettled.run(
+      now + Math.max(0, reservation.expiresAt - reservation.startedAt),
+      id,
+    ).changes;
+    if (own) {
+      this.ownReservations.delete(id);
+      // Not there as this connection wrote it (never expected): settle it as the file has it.
+      if (marked !== 1) return this.settleIn(id, actual, lines, now);
+    }
+    const startedAt = reservation.startedAt;
     const committed = (reserved ?? []).map((line) => {
       const row = this.rowOf(rows, line, now);
       row.reserved = Math.max(0, row.reserved - line.amount);
-      this.commit(row, actual[line.unit] ?? 0, reservation.started_at, now);
+      this.commit(row, actual[line.unit] ?? 0, startedAt, now);
       return row;
     });
     const states = committed.map((row) => this.state(row, now));
@@ -823,6 +880,7 @@ export class SqliteStore implements GovernanceStore {
       const version = (this.statements.dataVersion.get() as { data_version: number }).data_version;
       if (version !== this.dataVersion) {
         this.lineCache.clear();
+        this.ownReservations.clear();
         this.dataVersion = version;
       }
     } catch (error) {
@@ -841,6 +899,7 @@ export class SqliteStore implements GovernanceStore {
 
   /** A rollback, or a write the cache does not follow: read every row from the file again. */
   private dropCachedLines(): void {
+    this.ownReservations.clear();
     this.unwritten.clear();
     this.txLines.clear();
     this.lineCache.clear();
@@ -861,6 +920,8 @@ export class SqliteStore implements GovernanceStore {
     // Rows the operation changed in the file directly (a released lease) are read from it again.
     for (const [key, { line }] of this.unwritten) this.txLines.set(key, line);
     this.lineCache.clear();
+    // Reservations it wrote or ended are read from the file again.
+    this.ownReservations.clear();
   }
 
   /** Records `key`'s row state before an operation in a savepoint changes it (see {@link undoLines}). */
@@ -1179,6 +1240,7 @@ export class SqliteStore implements GovernanceStore {
 
   private unreserve(reservation: Pick<ReservationRow, 'id' | 'lines'>): void {
     this.statements.deleteReservation.run(reservation.id);
+    this.ownReservations.delete(reservation.id);
     for (const line of JSON.parse(reservation.lines) as BudgetLine[]) {
       const pending = this.unwritten.get(line.key);
       if (pending) {
@@ -1229,6 +1291,7 @@ export class SqliteStore implements GovernanceStore {
     }
     this.saveRows(rows);
     this.statements.markSettled.run(now + this.retentionMs, reservation.id);
+    this.ownReservations.delete(reservation.id);
   }
 
   /** Drops state past its retention so the file stays bounded; at most once a minute per instance. */
@@ -1360,11 +1423,16 @@ function prepareStatements(db: DatabaseSync) {
       'SELECT id, lines, started_at, expires_at FROM reservations WHERE id = ? AND settled = 0',
     ),
     insertReservation: prepare(
-      'INSERT OR REPLACE INTO reservations (id, lines, started_at, expires_at, settled, sent) VALUES (?, ?, ?, ?, 0, ?)',
+      `INSERT INTO reservations (id, lines, started_at, expires_at, settled, sent) VALUES (?, ?, ?, ?, 0, ?)
+       ON CONFLICT (id) DO UPDATE SET lines = excluded.lines, started_at = excluded.started_at,
+         expires_at = excluded.expires_at, settled = 0, sent = excluded.sent
+       WHERE reservations.settled = 1`,
     ),
     deleteReservation: prepare('DELETE FROM reservations WHERE id = ?'),
     markSent: prepare('UPDATE reservations SET sent = 1 WHERE id = ? AND settled = 0'),
-    markSettled: prepare("UPDATE reservations SET settled = 1, expires_at = ?, lines = '[]' WHERE id = ?"),
+    markSettled: prepare(
+      "UPDATE reservations SET settled = 1, expires_at = ?, lines = '[]' WHERE id = ? AND settled = 0",
+    ),
     insertSettled: prepare(
       `INSERT OR REPLACE INTO reservations (id, lines, started_at, expires_at, settled) VALUES (?1, '[]', ?2, ?3, 1)`,
     ),
@@ -1420,6 +1488,10 @@ function prepareStatements(db: DatabaseSync) {
 }
 
 /** A copy of `row` as written, for the line cache. */
+function alreadyOpen(id: string): Error {
+  return new Error(`genops: reservation "${id}" is already open`);
+}
+
 function cachedLine(row: LineRow): CachedLine {
   const { stored: _stored, ...line } = row;
   return line;
