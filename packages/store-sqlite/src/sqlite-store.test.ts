@@ -381,6 +381,36 @@ describe('SqliteStore', () => {
       expect(await b.lines()).toMatchObject([{ key: 'b', used: 5, reserved: 0 }]);
     });
 
+    it('looks for ended leases again once the earliest lease it wrote ends', async () => {
+      const path = freshPath();
+      let now = T0;
+      const store = open({ path, now: () => now });
+      await store.reserve({ id: 'r1', lines: [usd('b', 100, 30)], leaseMs: 60_000 });
+      await store.reserve({ id: 'r2', lines: [usd('b', 100, 20)], leaseMs: 10 });
+      now += 20;
+      // r2's lease ended (never sent): released before this reservation checks the limit.
+      expect(store.reserveSync({ id: 'r3', lines: [usd('b', 100, 70)], leaseMs: 60_000 })).toMatchObject({
+        ok: true,
+        lines: [{ reserved: 100 }],
+      });
+      expect(await store.openReservations()).toBe(2);
+    });
+
+    it('ends a lease another connection wrote, even when its own leases end later', async () => {
+      const path = freshPath();
+      let now = T0;
+      const a = open({ path, now: () => now });
+      const b = open({ path, now: () => now });
+      await a.reserve({ id: 'r1', lines: [usd('b', 100, 30)], leaseMs: 60_000 });
+      await b.reserve({ id: 'r2', lines: [usd('b', 100, 20)], leaseMs: 10 });
+      now += 20;
+      expect(a.reserveSync({ id: 'r3', lines: [usd('b', 100, 70)], leaseMs: 60_000 })).toMatchObject({
+        ok: true,
+        lines: [{ reserved: 100 }],
+      });
+      expect(await a.openReservations()).toBe(2);
+    });
+
     it('a promise form or a read commits what is open first, in call order', async () => {
       const path = freshPath();
       const store = open({ path, now: () => T0 });

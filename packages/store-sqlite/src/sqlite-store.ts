@@ -104,6 +104,11 @@ interface LineRow {
   stored?: LineRow;
 }
 
+/** A row of `selectExpiredLeases`: an expired reservation, or (id null) the next lease end. */
+type ExpiredRow =
+  | { id: string; lines: string; settled: number; sent: number; expires_at: number }
+  | { id: null; lines: null; settled: null; sent: null; expires_at: number | null };
+
 interface ReservationRow {
   id: string;
   lines: string;
@@ -238,6 +243,12 @@ export class SqliteStore implements GovernanceStore {
    * leaves when this connection settles, releases or expires the reservation.
    */
   private readonly ownReservations = new Map<string, OwnReservation>();
+  /**
+   * No reservation row ends before this (epoch ms), so finding expired leases needs no query until then;
+   * undefined when not known. Found with the expired leases, lowered by every row this connection writes,
+   * valid as {@link lineCache} is, and forgotten on any rollback.
+   */
+  private nextExpiry: number | undefined;
   /** `PRAGMA data_version` when {@link lineCache} was last found valid. */
   private dataVersion: number | undefined;
   /** Reservations the open write transaction stored marked sent (see {@link reserveSync}). */
@@ -444,6 +455,7 @@ export class SqliteStore implements GovernanceStore {
     )
       throw alreadyOpen(request.id);
     this.ownReservations.set(request.id, { lines, startedAt: now, expiresAt });
+    this.expiresAt(expiresAt);
     const states = reserved.map((row) => this.state(row, now));
     this.saveRows(rows);
     return sent ? { ok: true, lines: states, sent: true } : { ok: true, lines: states };
@@ -489,14 +501,16 @@ export class SqliteStore implements GovernanceStore {
       });
       const states = committed.map((row) => this.state(row, now));
       this.saveRows(rows);
-      if (!repeated && lines) this.statements.insertSettled.run(id, now, now + this.retentionMs);
+      if (!repeated && lines) {
+        this.statements.insertSettled.run(id, now, now + this.retentionMs);
+        this.expiresAt(now + this.retentionMs);
+      }
       return { open: false, lines: states };
     }
     // Kept as settled for one lease length: a settlement repeated after a lost reply commits nothing.
-    const marked = this.statements.markSettled.run(
-      now + Math.max(0, reservation.expiresAt - reservation.startedAt),
-      id,
-    ).changes;
+    const rememberedUntil = now + Math.max(0, reservation.expiresAt - reservation.startedAt);
+    const marked = this.statements.markSettled.run(rememberedUntil, id).changes;
+    this.expiresAt(rememberedUntil);
     if (own) {
       this.ownReservations.delete(id);
       // Not there as this connection wrote it (never expected): settle it as the file has it.
@@ -881,6 +895,7 @@ export class SqliteStore implements GovernanceStore {
       if (version !== this.dataVersion) {
         this.lineCache.clear();
         this.ownReservations.clear();
+        this.nextExpiry = undefined;
         this.dataVersion = version;
       }
     } catch (error) {
@@ -900,6 +915,7 @@ export class SqliteStore implements GovernanceStore {
   /** A rollback, or a write the cache does not follow: read every row from the file again. */
   private dropCachedLines(): void {
     this.ownReservations.clear();
+    this.nextExpiry = undefined;
     this.unwritten.clear();
     this.txLines.clear();
     this.lineCache.clear();
@@ -922,6 +938,7 @@ export class SqliteStore implements GovernanceStore {
     this.lineCache.clear();
     // Reservations it wrote or ended are read from the file again.
     this.ownReservations.clear();
+    this.nextExpiry = undefined;
   }
 
   /** Records `key`'s row state before an operation in a savepoint changes it (see {@link undoLines}). */
@@ -1266,15 +1283,24 @@ export class SqliteStore implements GovernanceStore {
     // In the open transaction nobody else writes: at the same clock reading nothing more has expired.
     const open = this.open;
     if (open?.expiredAt === now) return;
-    for (const reservation of this.statements.selectExpiredLeases.all(now) as unknown as (ReservationRow & {
-      settled: number;
-      sent: number;
-    })[]) {
-      if (reservation.settled === 1) this.statements.deleteReservation.run(reservation.id);
-      else if (reservation.sent === 1) this.commitAtReservation(reservation, now);
-      else this.unreserve(reservation);
+    if (this.nextExpiry === undefined || this.nextExpiry <= now) {
+      const rows = this.statements.selectExpiredLeases.all(now) as unknown as ExpiredRow[];
+      // One row carries no reservation: the next lease end after now (null when none). Rows written
+      // while ending the expired ones (a committed lease is kept as settled) lower it below.
+      this.nextExpiry = rows.find((row) => row.id === null)?.expires_at ?? Number.POSITIVE_INFINITY;
+      for (const reservation of rows) {
+        if (reservation.id === null) continue;
+        if (reservation.settled === 1) this.statements.deleteReservation.run(reservation.id);
+        else if (reservation.sent === 1) this.commitAtReservation(reservation, now);
+        else this.unreserve(reservation);
+      }
     }
     if (open) open.expiredAt = now;
+  }
+
+  /** A reservation row now ends at `expiresAt`: lease expiry is looked for again by then. */
+  private expiresAt(expiresAt: number): void {
+    if (this.nextExpiry !== undefined && expiresAt < this.nextExpiry) this.nextExpiry = expiresAt;
   }
 
   /**
@@ -1291,6 +1317,7 @@ export class SqliteStore implements GovernanceStore {
     }
     this.saveRows(rows);
     this.statements.markSettled.run(now + this.retentionMs, reservation.id);
+    this.expiresAt(now + this.retentionMs);
     this.ownReservations.delete(reservation.id);
   }
 
@@ -1438,8 +1465,10 @@ function prepareStatements(db: DatabaseSync) {
     ),
     // Expired leases are found before the statement runs, so an unexpired settled row is one still remembered.
     selectSettled: prepare('SELECT 1 AS found FROM reservations WHERE id = ? AND settled = 1'),
+    /** The expired reservations in lease order, then a row with id NULL: the next lease end after ?1. */
     selectExpiredLeases: prepare(
-      'SELECT id, lines, settled, sent FROM reservations WHERE expires_at <= ? ORDER BY expires_at',
+      `SELECT * FROM (SELECT id, lines, settled, sent, expires_at FROM reservations WHERE expires_at <= ?1 ORDER BY expires_at)
+       UNION ALL SELECT NULL, NULL, NULL, NULL, MIN(expires_at) FROM reservations WHERE expires_at > ?1`,
     ),
     hasExpiredLeases: prepare('SELECT 1 AS found FROM reservations WHERE expires_at <= ? LIMIT 1'),
     countOpenReservations: prepare('SELECT COUNT(*) AS count FROM reservations WHERE expires_at > ? AND settled = 0'),
