@@ -316,13 +316,19 @@ describe('SqliteStore', () => {
       expect(peekLine(path, 'b')).toEqual({ used: 25, reserved: 10, limit: 200 });
     });
 
-    it('an operation that fails in a shared transaction undoes its own line changes only', async () => {
+    /** A store whose open transaction holds r1 (lease ended, never sent) and r2 on line b, neither written yet. */
+    const endedLeaseInOpenTransaction = () => {
       const path = freshPath();
       let now = T0;
       const store = open({ path, now: () => now });
       store.reserveSync({ id: 'r1', lines: [usd('b', 100, 60)], leaseMs: 10 });
       store.reserveSync({ id: 'r2', lines: [usd('b', 100, 5)], leaseMs: 60_000 });
       now += 20;
+      return { path, store };
+    };
+
+    it('an operation that fails in a shared transaction undoes its own line changes only', async () => {
+      const { path, store } = endedLeaseInOpenTransaction();
       // Releases r1's ended lease on line b (not written yet), then fails: r2 is open. Both undone.
       expect(() => store.reserveSync({ id: 'r2', lines: [usd('b', 100, 1)], leaseMs: 60_000 })).toThrow(/already open/);
       expect(peek(path, 'r1')).toBeUndefined();
@@ -337,12 +343,7 @@ describe('SqliteStore', () => {
     });
 
     it('releases an expired lease on a line the open transaction changed and has not written', async () => {
-      const path = freshPath();
-      let now = T0;
-      const store = open({ path, now: () => now });
-      store.reserveSync({ id: 'r1', lines: [usd('b', 100, 60)], leaseMs: 10 });
-      store.reserveSync({ id: 'r2', lines: [usd('b', 100, 5)], leaseMs: 60_000 });
-      now += 20;
+      const { path, store } = endedLeaseInOpenTransaction();
       // r1's lease ended, never sent: this reservation's transaction releases it first.
       expect(store.reserveSync({ id: 'r3', lines: [usd('b', 100, 90)], leaseMs: 60_000 })).toMatchObject({
         ok: true,
@@ -381,12 +382,16 @@ describe('SqliteStore', () => {
       expect(await b.lines()).toMatchObject([{ key: 'b', used: 5, reserved: 0 }]);
     });
 
-    it('looks for ended leases again once the earliest lease it wrote ends', async () => {
+    it.each([
+      ['this connection', false],
+      ['another connection', true],
+    ])('ends a short lease %s wrote after a longer one this connection wrote', async (_who, other) => {
       const path = freshPath();
       let now = T0;
       const store = open({ path, now: () => now });
+      const writer = other ? open({ path, now: () => now }) : store;
       await store.reserve({ id: 'r1', lines: [usd('b', 100, 30)], leaseMs: 60_000 });
-      await store.reserve({ id: 'r2', lines: [usd('b', 100, 20)], leaseMs: 10 });
+      await writer.reserve({ id: 'r2', lines: [usd('b', 100, 20)], leaseMs: 10 });
       now += 20;
       // r2's lease ended (never sent): released before this reservation checks the limit.
       expect(store.reserveSync({ id: 'r3', lines: [usd('b', 100, 70)], leaseMs: 60_000 })).toMatchObject({
@@ -394,21 +399,6 @@ describe('SqliteStore', () => {
         lines: [{ reserved: 100 }],
       });
       expect(await store.openReservations()).toBe(2);
-    });
-
-    it('ends a lease another connection wrote, even when its own leases end later', async () => {
-      const path = freshPath();
-      let now = T0;
-      const a = open({ path, now: () => now });
-      const b = open({ path, now: () => now });
-      await a.reserve({ id: 'r1', lines: [usd('b', 100, 30)], leaseMs: 60_000 });
-      await b.reserve({ id: 'r2', lines: [usd('b', 100, 20)], leaseMs: 10 });
-      now += 20;
-      expect(a.reserveSync({ id: 'r3', lines: [usd('b', 100, 70)], leaseMs: 60_000 })).toMatchObject({
-        ok: true,
-        lines: [{ reserved: 100 }],
-      });
-      expect(await a.openReservations()).toBe(2);
     });
 
     it('a promise form or a read commits what is open first, in call order', async () => {
