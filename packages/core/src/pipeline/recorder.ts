@@ -205,19 +205,13 @@ export class CallRecorder {
   }
 
   reserved(unit: Unit, reservedNanos: number, lines: readonly BudgetLine[], leaseMs: number): void {
-    const { span } = unit;
-    if (span.isRecording()) {
-      const reservedUsd = nanosToUsd(reservedNanos);
-      // The spec's attributes only (the budget is on the span: `genops.budget.*`).
-      safely(() =>
-        span.addEvent(sc.EVENT_GENOPS_BUDGET_RESERVATION, {
-          [sc.ATTR_GENOPS_ACCOUNTING_RESERVED]: reservedUsd,
-          [sc.ATTR_GENOPS_ACCOUNTING_UNIT]: 'USD',
-        }),
-      );
+    if (unit.span.isRecording()) {
+      // Its span event is added with the decision's telemetry, stamped now (see `reservationEvent`).
+      this.pendingReservationEvent(unit);
       const attributes = this.admission(unit);
-      attributes[sc.ATTR_GENOPS_ACCOUNTING_RESERVED] = reservedUsd;
+      attributes[sc.ATTR_GENOPS_ACCOUNTING_RESERVED] = nanosToUsd(reservedNanos);
       attributes[sc.ATTR_GENOPS_ACCOUNTING_UNIT] = 'USD';
+      unit.reservedAt = performance.now();
     }
     // Audited with the decision that follows (one record per admission); see `reservationRecord`.
     if (this.audit && lines.length > 0)
@@ -226,6 +220,32 @@ export class CallRecorder {
         lines: lines.map((line) => ({ amount: line.amount, enforce: line.enforce, key: line.key, unit: line.unit })),
         reservedNanos,
       };
+  }
+
+  /**
+   * The `genops.budget.reservation` event, with the spec's attributes only (the budget is on the span:
+   * `genops.budget.*`), stamped when the reservation was made. It is added with the decision's telemetry,
+   * off the caller's path like the rest of it, or earlier when other events must follow it (an approval
+   * wait's); the reserved amount is the one in the phase's attributes.
+   */
+  private reservationEvent(span: Span, attributes: Attributes, at: number): void {
+    span.addEvent(
+      sc.EVENT_GENOPS_BUDGET_RESERVATION,
+      {
+        [sc.ATTR_GENOPS_ACCOUNTING_RESERVED]: attributes[sc.ATTR_GENOPS_ACCOUNTING_RESERVED],
+        [sc.ATTR_GENOPS_ACCOUNTING_UNIT]: 'USD',
+      },
+      at,
+    );
+  }
+
+  /** Adds the unit's reservation event now, if one is waiting for the decision. */
+  private pendingReservationEvent(unit: Unit): void {
+    const at = unit.reservedAt;
+    if (at === undefined) return;
+    unit.reservedAt = undefined;
+    const { span, attributes } = unit;
+    safely(() => this.reservationEvent(span, attributes, at));
   }
 
   /** An approval wait comes between reservation and decision: the reservation gets a record of its own first. */
@@ -259,6 +279,7 @@ export class CallRecorder {
     const { span } = unit;
     this.reservationRecord(unit);
     if (span.isRecording()) {
+      this.pendingReservationEvent(unit);
       const attributes = this.admission(unit);
       attributes[sc.ATTR_GENOPS_APPROVAL_ID] = unit.id;
       if (this.compat) compatApprovalRequired(attributes, true);
@@ -377,27 +398,35 @@ export class CallRecorder {
     }
     const attributes = this.admission(unit);
     unit.attributes = {};
+    const reservedAt = unit.reservedAt;
+    unit.reservedAt = undefined;
     const decidedAt = Date.now();
     // A denial ends the span now (the caller gets the error); an admission's telemetry is recorded right
     // after the request is on its way (pipeline/deferred.ts), timestamped now.
-    if (errorType !== undefined) this.decisionTelemetry(unit, decision, attributes, decidedAt, undefined, errorType);
+    if (errorType !== undefined)
+      this.decisionTelemetry(unit, decision, attributes, decidedAt, undefined, reservedAt, errorType);
     else {
       const eventTime = performance.now();
-      defer(() => this.decisionTelemetry(unit, decision, attributes, decidedAt, eventTime, undefined));
+      defer(() => this.decisionTelemetry(unit, decision, attributes, decidedAt, eventTime, reservedAt, undefined));
     }
   }
 
-  /** The decision's span attributes (one `setAttributes`), its `genops.policy.evaluated` event and metric. */
+  /**
+   * The decision's span attributes (one `setAttributes`), its `genops.policy.evaluated` event (after the
+   * reservation's, if one is waiting) and metric.
+   */
   private decisionTelemetry(
     unit: Unit,
     decision: Decision,
     attributes: Attributes,
     decidedAt: number,
     eventTime: number | undefined,
+    reservedAt: number | undefined,
     errorType: string | undefined,
   ): void {
     const { span, policy } = unit;
     safely(() => {
+      if (reservedAt !== undefined) this.reservationEvent(span, attributes, reservedAt);
       admissionStart(attributes, unit.request, this.compat);
       attributes[sc.ATTR_GENOPS_POLICY_RESULT] = decision.result;
       if (decision.reasonCode) attributes[sc.ATTR_GENOPS_POLICY_REASON_CODE] = decision.reasonCode;
