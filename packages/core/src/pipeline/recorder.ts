@@ -425,7 +425,8 @@ export class CallRecorder {
     errorType: string | undefined,
   ): void {
     const { span, policy } = unit;
-    safely(() => {
+    // Inline rather than `safely(() => ...)`: no closure per call on this path.
+    try {
       if (reservedAt !== undefined) this.reservationEvent(span, attributes, reservedAt);
       admissionStart(attributes, unit.request, this.compat);
       attributes[sc.ATTR_GENOPS_POLICY_RESULT] = decision.result;
@@ -451,7 +452,9 @@ export class CallRecorder {
       if (decision.reasonCode) event[sc.ATTR_GENOPS_POLICY_REASON_CODE] = decision.reasonCode;
       span.addEvent(sc.EVENT_GENOPS_POLICY_EVALUATED, event, eventTime);
       this.control?.decision(decision, unit.attribution);
-    });
+    } catch (error) {
+      telemetryFailed(error);
+    }
   }
 
   // ── output guard ───────────────────────────────────────────────────────────────────────────────
@@ -533,7 +536,8 @@ export class CallRecorder {
     const { span, request } = state;
     const { actualNanos, usage, incomplete, sla, latencyMs, error } = settlement;
     const durationSeconds = (endTime - state.startedAt) / 1000;
-    safely(() => {
+    // Inline rather than `safely(() => ...)`: no closure per call on this path.
+    try {
       const errorType = error === undefined ? undefined : errorTypeOf(error);
       const violated = settlement.violations !== undefined;
       if (span.isRecording()) this.settlementSpan(state, settlement, response, endTime, actualUsd, errorType);
@@ -558,7 +562,9 @@ export class CallRecorder {
         if (!incomplete && !violated)
           this.control?.accuracy(request.provider, request.model, state.reservedNanos, actualNanos);
       }
-    });
+    } catch (error) {
+      telemetryFailed(error);
+    }
   }
 
   /** The settlement on a recording span: its attributes (one `setAttributes`), events, status and end. */
@@ -760,6 +766,11 @@ function admissionStart(attributes: Attributes, request: GovernedRequest, compat
   attributes[sc.ATTR_GENOPS_OPERATION_TYPE] = operationType(request.operation);
   if (request.stream !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_STREAM] = request.stream;
   if (compat) compatBegin(attributes, request);
+}
+
+/** What `safely` logs, for the per-call paths that catch inline. */
+function telemetryFailed(error: unknown): void {
+  diag.warn('genops: telemetry or hook error (ignored)', error);
 }
 
 /** The budget line's `genops.budget.*` attributes, written into the phase's attributes (values in the line's unit). */
