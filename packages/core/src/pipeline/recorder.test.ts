@@ -5,8 +5,8 @@ import {
   type Sampler,
   SamplingDecision,
   type SamplingResult,
-  SimpleSpanProcessor,
   type Span as SdkSpan,
+  SimpleSpanProcessor,
   type SpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
