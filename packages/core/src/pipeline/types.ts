@@ -181,6 +181,11 @@ export interface Unit {
    * admission), or as a `reservation` record of its own when an approval wait comes between.
    */
   reservationAudit?: { leaseMs: number; lines: unknown[]; reservedNanos: number } | undefined;
+  /**
+   * When the reservation was made (`performance.now()`), until its `genops.budget.reservation` span event
+   * is added: with the decision's telemetry, or before an approval wait's events (pipeline/recorder.ts).
+   */
+  reservedAt?: number | undefined;
 }
 
 /** A call that passed its pre-execution stages, until it settles. */
