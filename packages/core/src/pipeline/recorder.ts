@@ -558,10 +558,8 @@ export class CallRecorder {
         if (state.firstChunkAt !== undefined)
           instruments.timeToFirstChunk.record((state.firstChunkAt - state.startedAt) / 1000, metric.base);
         instruments.cost.add(actualUsd, this.metricAttributes.cost(request, state.attribution));
-        // Only where it says something about GenOps' estimate: not for a call settled at the reservation
-        // (incomplete, invariant broken), nor for one that set its own output cap (reserved at the cap it
-        // asked for; its ratio is on the span: accounting.actual / accounting.reserved).
-        if (!incomplete && !violated && request.maxOutputTokens === undefined)
+        // Settled at the reservation (incomplete, invariant broken): says nothing about the estimate.
+        if (!incomplete && !violated)
           this.control?.accuracy(request.provider, request.model, state.reservedNanos, actualNanos);
       }
     } catch (error) {

@@ -135,31 +135,7 @@ describe('decision metrics', () => {
 });
 
 describe('reservation accuracy, alerts and approvals', () => {
-  it('record actual / reserved of a call reserved at an output bound GenOps chose, not of one that set its own cap', async () => {
-    const metrics = meter();
-    const genops = setup.init({ meterProvider: metrics.meterProvider });
-    // No output cap: reserved at gpt-4o's maximum output from the price data.
-    const uncapped = await genops.governor.begin(chatRequest({ maxOutputTokens: undefined }));
-    await uncapped.end({ usage: { inputTokens: 1000, outputTokens: 50 } });
-    const { attributes } = setup.lastSpan();
-    expect(attributes['genops.reservation.output_bound']).toBe('price_data');
-    const capped = await genops.governor.begin(chatRequest({ maxOutputTokens: 100 }));
-    await capped.end({ usage: { inputTokens: 1000, outputTokens: 50 } });
-
-    const accuracy = await metrics.find('genops.reservation.accuracy');
-    expect(accuracy?.dataPoints).toHaveLength(1);
-    const [point] = accuracy!.dataPoints;
-    expect(point!.attributes).toEqual({ 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o' });
-    const histogram = point!.value as { sum: number; count: number };
-    expect(histogram.count).toBe(1);
-    expect(histogram.sum).toBeCloseTo(
-      (attributes['genops.accounting.actual'] as number) / (attributes['genops.accounting.reserved'] as number),
-      9,
-    );
-    expect(histogram.sum).toBeLessThan(0.1);
-  });
-
-  it('record budget alerts, and approvals requested and decided', async () => {
+  it('record actual / reserved per settled call, budget alerts, and approvals requested and decided', async () => {
     const metrics = meter();
     const genops = setup.init({
       meterProvider: metrics.meterProvider,
@@ -171,6 +147,12 @@ describe('reservation accuracy, alerts and approvals', () => {
     const call = await genops.governor.begin(chatRequest());
     await call.end({ usage: { inputTokens: 1000, outputTokens: 50 } });
 
+    const accuracy = await metrics.find('genops.reservation.accuracy');
+    const [point] = accuracy?.dataPoints ?? [];
+    expect(point?.attributes).toEqual({ 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o' });
+    const histogram = point!.value as { sum: number; count: number };
+    expect(histogram.count).toBe(1);
+    expect(histogram.sum).toBeCloseTo(3000 / 3500, 6);
     expect(points(await metrics.find('genops.budget.alerts'))).toEqual([
       { attributes: { 'genops.budget.name': 'tiny', 'genops.budget.threshold': 0.5 }, value: 1 },
     ]);
@@ -290,6 +272,7 @@ describe('a call whose span does not record (a sampler dropped it)', () => {
         'gen_ai.client.token.usage',
         'genops.cost',
         'genops.policy.decisions',
+        'genops.reservation.accuracy',
         'genops.budget.alerts',
         'genops.approvals.requested',
         'genops.approvals.decided',

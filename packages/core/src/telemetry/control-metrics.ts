@@ -54,10 +54,7 @@ export class ControlMetrics {
     );
   }
 
-  /**
-   * actual / reserved of a settled call that reserved something at an output bound GenOps chose (how tight
-   * the worst-case estimate was); the recorder leaves out calls that set their own output cap.
-   */
+  /** actual / reserved of a settled call, when it reserved something (how tight the worst-case estimate was). */
   accuracy(provider: string, model: string, reserved: number, actual: number): void {
     if (!(reserved > 0) || !(actual >= 0)) return;
     this.instruments.reservationAccuracy.record(actual / reserved, this.attributes.model(provider, model));

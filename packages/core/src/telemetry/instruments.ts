@@ -22,7 +22,7 @@ export interface Instruments {
   decisions: AddOnlyCounter;
   /** `genops.budget.alerts`: warnAt thresholds crossed. */
   budgetAlerts: Counter;
-  /** `genops.reservation.accuracy`: actual / reserved per settled call without an output cap of its own. */
+  /** `genops.reservation.accuracy`: actual / reserved per settled call. */
   reservationAccuracy: Histogram;
   approvalsRequested: Counter;
   approvalsDecided: Counter;
@@ -69,7 +69,7 @@ export function createInstruments(meter: Meter): Instruments {
     reservationAccuracy: histogram(
       names.METRIC_GENOPS_RESERVATION_ACCURACY,
       '1',
-      'Actual cost over the reserved worst case, per settled call reserved at an output bound GenOps chose (the request set no output cap).',
+      'Actual cost over the reserved worst case, per settled call that reserved something.',
       names.ACCURACY_BUCKETS,
     ),
     approvalsRequested: counter(names.METRIC_GENOPS_APPROVALS_REQUESTED, '{approval}', 'Calls held for approval.'),
