@@ -743,8 +743,7 @@ bound, which JSON-serialises the messages, and wrapping the SDK's promise), attr
 and worst-case cost, policy evaluation, reservation in the memory store (daily and per-team budget),
 the decision, running the SDK call inside the span's context, settlement at the exact cost, the span
 (${spanShapeLine(results)}) ended into a \`SimpleSpanProcessor\` and the in-memory exporter, and the
-metric recordings (decision, duration, input and output tokens, cost; no reservation accuracy, as the request
-sets \`max_tokens\`). For streams also: the
+metric recordings (decision, duration, input and output tokens, cost, reservation accuracy). For streams also: the
 \`stream_options.include_usage\` GenOps adds (the server then sends one more chunk, which GenOps hides
 from the caller), the iterator wrapper on every chunk and the time to first chunk.
 
