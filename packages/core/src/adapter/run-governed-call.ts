@@ -74,8 +74,13 @@ export function beginGovernedCall(
 ): MaybePromise<GovernedCall> {
   // Sent at once (the default): the store keeps the reservation marked sent from the start.
   const sendsAtOnce = !send.sendsLater;
-  return governor.beginNow(request, send.parent ? { parent: send.parent, sendsAtOnce } : { sendsAtOnce });
+  if (send.parent) return governor.beginNow(request, { parent: send.parent, sendsAtOnce });
+  return governor.beginNow(request, sendsAtOnce ? SENDS_AT_ONCE : SENDS_LATER);
 }
+
+/** `beginNow` options without a parent (read only, so one object serves every call). */
+const SENDS_AT_ONCE = Object.freeze({ sendsAtOnce: true });
+const SENDS_LATER = Object.freeze({ sendsAtOnce: false });
 
 /**
  * @internal The send step of {@link startGovernedCall}: apply edits → mark sent → execute in the call's
