@@ -1,6 +1,6 @@
 import type { Context } from '@opentelemetry/api';
 import type { CallOutcome, GovernedCall, Governor } from '../governor';
-import type { MaybePromise } from '../pipeline/maybe-promise';
+import { DONE, isPromise, type MaybePromise } from '../pipeline/maybe-promise';
 import type { GovernedRequest, RequestEdits } from '../types';
 import { safely } from './safely';
 
@@ -53,14 +53,27 @@ export interface GovernedRun<Input, Result> extends GovernedSend<Input, Result> 
  * call's context. A failure before or during the SDK call fails the call (nothing billable) and is
  * rethrown. The caller then owns the call and must `end` or `fail` it exactly once.
  */
-export async function startGovernedCall<Input, Sent>(
+export function startGovernedCall<Input, Sent>(
   governor: Governor,
   request: GovernedRequest,
   send: GovernedSend<Input, Sent>,
 ): Promise<{ call: GovernedCall; sent: Awaited<Sent> }> {
-  const call = await beginGovernedCall(governor, request, send);
-  const sent = await sendGovernedCall(call, send);
-  return { call, sent };
+  // When no stage waits (the memory store, no approval) the request is sent at once, and the call
+  // makes two promises: the send's and its result's.
+  let begun: MaybePromise<GovernedCall>;
+  try {
+    begun = beginGovernedCall(governor, request, send);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return isPromise(begun) ? begun.then((call) => sendStarted(call, send)) : sendStarted(begun, send);
+}
+
+function sendStarted<Input, Sent>(
+  call: GovernedCall,
+  send: GovernedSend<Input, Sent>,
+): Promise<{ call: GovernedCall; sent: Awaited<Sent> }> {
+  return sendGovernedCall(call, send).then((sent) => ({ call, sent }));
 }
 
 /**
@@ -131,13 +144,24 @@ async function failSent(
  *   outcome: readGoogleResponse,
  * });
  */
-export async function runGovernedCall<Input, Result>(
+export function runGovernedCall<Input, Result>(
   governor: Governor,
   request: GovernedRequest,
   run: GovernedRun<Input, Result>,
 ): Promise<Result> {
-  const { call, sent } = await startGovernedCall<Input, Result>(governor, request, run);
-  return finishGovernedCall(call, sent, run);
+  // As startGovernedCall, with the result read in the send's own `then` (two promises a call when no
+  // stage waits; the steps were async functions awaiting each other, six).
+  let begun: MaybePromise<GovernedCall>;
+  try {
+    begun = beginGovernedCall(governor, request, run);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return isPromise(begun) ? begun.then((call) => runStarted(call, run)) : runStarted(begun, run);
+}
+
+function runStarted<Input, Result>(call: GovernedCall, run: GovernedRun<Input, Result>): Promise<Result> {
+  return sendGovernedCall(call, run).then((result) => finishNow(call, result as Result, run));
 }
 
 /** The second half: a stream is handed to `run.stream`; anything else is settled from `run.outcome`. */
@@ -146,12 +170,21 @@ export async function finishGovernedCall<Result>(
   result: Result,
   run: Pick<GovernedRun<unknown, Result>, 'outcome' | 'stream'>,
 ): Promise<Result> {
+  return finishNow(call, result, run);
+}
+
+/** {@link finishGovernedCall}, without a promise when the call settles at once (the memory store). */
+function finishNow<Result>(
+  call: GovernedCall,
+  result: Result,
+  run: Pick<GovernedRun<unknown, Result>, 'outcome' | 'stream'>,
+): MaybePromise<Result> {
   if (run.stream) {
     const streamed = run.stream(result, call);
     if (streamed !== undefined) return streamed;
   }
   // A result the adapter cannot read is still billed: settle from the reservation, flagged incomplete.
   const outcome = safely(() => run.outcome(result, call), 'adapter response reader') ?? { incomplete: true };
-  await call.end(outcome);
-  return result;
+  const ended = call.end(outcome);
+  return ended === DONE ? result : ended.then(() => result);
 }
