@@ -60,13 +60,26 @@ export function startGovernedCall<Input, Sent>(
 ): Promise<{ call: GovernedCall; sent: Awaited<Sent> }> {
   // When no stage waits (the memory store, no approval) the request is sent at once, and the call
   // makes two promises: the send's and its result's.
+  return whenBegun(governor, request, send, sendStarted);
+}
+
+/**
+ * Begins the call and goes on with `next`: at once when no stage waits, else when the begin resolves.
+ * A denial rejects the promise (never throws).
+ */
+function whenBegun<Send extends Pick<GovernedSend<unknown, unknown>, 'parent' | 'sendsLater'>, T>(
+  governor: Governor,
+  request: GovernedRequest,
+  send: Send,
+  next: (call: GovernedCall, send: Send) => Promise<T>,
+): Promise<T> {
   let begun: MaybePromise<GovernedCall>;
   try {
     begun = beginGovernedCall(governor, request, send);
   } catch (error) {
     return Promise.reject(error);
   }
-  return isPromise(begun) ? begun.then((call) => sendStarted(call, send)) : sendStarted(begun, send);
+  return isPromise(begun) ? begun.then((call) => next(call, send)) : next(begun, send);
 }
 
 function sendStarted<Input, Sent>(
@@ -150,14 +163,8 @@ export function runGovernedCall<Input, Result>(
   run: GovernedRun<Input, Result>,
 ): Promise<Result> {
   // As startGovernedCall, with the result read in the send's own `then` (two promises a call when no
-  // stage waits; the steps were async functions awaiting each other, six).
-  let begun: MaybePromise<GovernedCall>;
-  try {
-    begun = beginGovernedCall(governor, request, run);
-  } catch (error) {
-    return Promise.reject(error);
-  }
-  return isPromise(begun) ? begun.then((call) => runStarted(call, run)) : runStarted(begun, run);
+  // stage waits; the steps were async functions awaiting each other).
+  return whenBegun(governor, request, run, runStarted);
 }
 
 function runStarted<Input, Result>(call: GovernedCall, run: GovernedRun<Input, Result>): Promise<Result> {
