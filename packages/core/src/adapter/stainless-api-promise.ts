@@ -131,8 +131,13 @@ class StainlessCall implements GovernedSend<unknown, unknown> {
   execute(sent: unknown, started: GovernedCall): Promise<unknown> {
     const { plan, context } = this;
     const options = plan.options ? plan.options(started) : context.options;
-    const run = () => context.original.call(context.self as { _client: any }, sent, options) as InnerAPIPromise;
-    const inner = plan.around ? plan.around(run) : run();
+    const self = context.self as { _client: any };
+    // A closure only for an adapter that wraps the send (`around`).
+    const inner = (
+      plan.around
+        ? plan.around(() => context.original.call(self, sent, options))
+        : context.original.call(self, sent, options)
+    ) as InnerAPIPromise;
     this.inner = inner;
     this.innerParse = inner.parseResponse;
     return inner.responsePromise;
