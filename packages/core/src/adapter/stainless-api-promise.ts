@@ -333,19 +333,16 @@ export function createFallbackAPIPromise(requestIdHeader: string): APIPromiseCla
   return FallbackAPIPromise as unknown as APIPromiseClass;
 }
 
-/** `%AsyncIteratorPrototype%`: its `[Symbol.asyncIterator]()` returns the iterator itself. */
-const ASYNC_ITERATOR_PROTOTYPE: object = Object.getPrototypeOf(Object.getPrototypeOf(async function* () {}.prototype));
-
 /**
- * The governed iterator factory as the SDK's own `Stream.iterator`: a method named `iterator` whose
- * iterators are async iterable too (`for await (const chunk of stream.iterator())`). It returns the
- * governed iterator itself, with no async generator around it: `next`, `return` and `throw` reach it
- * unchanged, and a chunk costs no promise more than the governed iterator's own.
+ * The governed iterator factory as the SDK's own `Stream.iterator` is: an async generator method named
+ * `iterator`, so that an app that logs the stream object sees what it sees without GenOps
+ * (`[AsyncGeneratorFunction: iterator]`). It delegates with `yield*`: `next`, `return` and `throw` reach the
+ * governed iterator unchanged.
  */
-function asIteratorMethod<T>(factory: () => AsyncIterator<T>): () => AsyncIterator<T> {
+function asIteratorMethod<T>(factory: () => AsyncIterator<T>): () => AsyncGenerator<T> {
   return {
-    iterator() {
-      return Object.setPrototypeOf(factory(), ASYNC_ITERATOR_PROTOTYPE) as AsyncIterator<T>;
+    async *iterator() {
+      return yield* { [Symbol.asyncIterator]: factory };
     },
   }.iterator;
 }
