@@ -1,4 +1,5 @@
 import { endpointOf, estimateInputTokens, type GovernedRequest } from '@genops/core/adapter';
+import { isHeliconeBaseURL } from './compatible-gateways';
 import { compatibleEndpointOf, routedVendorOf } from './compatible-providers';
 import { openAIRequestTexts } from './openai-request-text';
 import type { OpenAIMethod } from './types';
@@ -18,7 +19,16 @@ export function describeOpenAIRequest(
   baseURL: string | undefined,
   provider?: string,
 ): GovernedRequest {
-  const endpoint = openAIEndpointOf(baseURL);
+  return describeOpenAIRequestAt(method, body, openAIEndpointOf(baseURL), provider);
+}
+
+/** {@link describeOpenAIRequest} for a client whose endpoint ({@link openAIEndpointOf}) is known already. */
+export function describeOpenAIRequestAt(
+  method: OpenAIMethod,
+  body: Body,
+  endpoint: OpenAIClientEndpoint,
+  provider?: string,
+): GovernedRequest {
   const model = typeof body.model === 'string' ? body.model : 'unknown-model';
   // A router (OpenRouter) runs `deepseek/deepseek-chat` at DeepSeek: report and price it as such.
   provider ||= (endpoint.routesByModelPrefix && routedVendorOf(model)) || endpoint.provider;
@@ -141,22 +151,27 @@ export function clientEndpointOf(
   baseURL: string | undefined,
   provider: string | undefined,
 ): { provider: string; serverAddress?: string; serverPort?: number } {
-  const { provider: fromURL, routesByModelPrefix: _, ...server } = openAIEndpointOf(baseURL);
+  const { provider: fromURL, routesByModelPrefix: _, helicone: __, ...server } = openAIEndpointOf(baseURL);
   return { provider: provider || fromURL, ...server };
 }
 
-interface Endpoint {
+/** What a client's base URL says, parsed once per base URL (read only: shared by every call). */
+export interface OpenAIClientEndpoint {
   provider: string;
   routesByModelPrefix?: boolean;
   serverAddress?: string;
   serverPort?: number;
+  /** A Helicone gateway (see `compatible-gateways.ts`). */
+  helicone?: true;
 }
 
 // A client's base URL never changes and apps use few of them: parse each once, not once per call.
-const endpoints = new Map<string, Endpoint>();
+const endpoints = new Map<string, OpenAIClientEndpoint>();
+const DEFAULT_ENDPOINT: OpenAIClientEndpoint = Object.freeze({ provider: 'openai' });
 
-function openAIEndpointOf(baseURL: string | undefined): Endpoint {
-  if (!baseURL) return { provider: 'openai' };
+/** Provider, `server.*` and gateway of a client's base URL (cached per base URL). */
+export function openAIEndpointOf(baseURL: string | undefined): OpenAIClientEndpoint {
+  if (!baseURL) return DEFAULT_ENDPOINT;
   let endpoint = endpoints.get(baseURL);
   if (!endpoint) {
     endpoint = parseEndpoint(baseURL);
@@ -166,8 +181,13 @@ function openAIEndpointOf(baseURL: string | undefined): Endpoint {
 }
 
 /** `server.address`/`server.port` (core's `endpointOf`) plus the compatible service the URL belongs to. */
-function parseEndpoint(baseURL: string): Endpoint {
+function parseEndpoint(baseURL: string): OpenAIClientEndpoint {
   const server = endpointOf(baseURL);
-  if (server.serverAddress === undefined) return { provider: 'openai' };
-  return { ...compatibleEndpointOf(server.serverAddress, new URL(baseURL).pathname), ...server };
+  if (server.serverAddress === undefined) return DEFAULT_ENDPOINT;
+  const endpoint: OpenAIClientEndpoint = {
+    ...compatibleEndpointOf(server.serverAddress, new URL(baseURL).pathname),
+    ...server,
+  };
+  if (isHeliconeBaseURL(baseURL)) endpoint.helicone = true;
+  return endpoint;
 }

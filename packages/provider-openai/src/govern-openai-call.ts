@@ -7,8 +7,8 @@ import {
   type StainlessCallPlan,
   type StainlessMethod,
 } from '@genops/core/adapter';
-import { heliconePropertyHeaders, isHeliconeBaseURL, withRequestHeaders } from './compatible-gateways';
-import { clientEndpointOf, describeOpenAIRequest } from './describe-openai-request';
+import { heliconePropertyHeaders, withRequestHeaders } from './compatible-gateways';
+import { clientEndpointOf, describeOpenAIRequestAt, openAIEndpointOf } from './describe-openai-request';
 import { backgroundStreamObserver, deferBackgroundResponse } from './openai-background-responses';
 import { NO_STREAM, type OpenAIEndpoint, RESOURCE_ID } from './openai-endpoint';
 import { applyOpenAIEdits } from './openai-request-text';
@@ -48,11 +48,13 @@ export function governCreate(
     }
     const baseURL = typeof client?.baseURL === 'string' ? client.baseURL : undefined;
     const provider = typeof client?.[PROVIDER] === 'string' ? client[PROVIDER] : undefined;
+    // Provider, server and gateway of the base URL: parsed once per base URL.
+    const endpoint = openAIEndpointOf(baseURL);
     // A fresh object per call: the patched method's name goes on it, no copy.
-    const request = describeOpenAIRequest(method, params, baseURL, provider);
+    const request = describeOpenAIRequestAt(method, params, endpoint, provider);
     request.method = patched;
     const background = method === 'responses.create' && body.background === true;
-    if (!background && !isHeliconeBaseURL(baseURL)) {
+    if (!background && !endpoint.helicone) {
       // The common case: the plan's hooks depend only on the method (shared, not made per call).
       const hooks = planHooks(method, injectedUsage);
       return governStainlessCall(
@@ -67,7 +69,7 @@ export function governCreate(
         request,
         edit: (sent, edits) => applyOpenAIEdits(method, sent, edits),
         // Helicone groups requests by custom properties: forward the call's attribution as those.
-        ...(isHeliconeBaseURL(baseURL)
+        ...(endpoint.helicone
           ? { options: (call) => withRequestHeaders(options, heliconePropertyHeaders(call.attribution)) }
           : {}),
         outcome: (result, response) => readOpenAIResponse(method, result, response),

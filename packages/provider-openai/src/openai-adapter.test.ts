@@ -75,6 +75,25 @@ describe('chat.completions.create', () => {
     expect(onlySpan().attributes['gen_ai.usage.output_tokens']).toBe(10);
   });
 
+  it('parse() and _thenUnwrap() build on the governed APIPromise: each is one governed call, settled with its usage', async () => {
+    init({ budgets: [{ name: 'all', limit: 1, window: 'total' }] });
+    const parsed = await client().chat.completions.parse({ model: 'gpt-4o-mini', messages, max_tokens: 50 });
+    expect(parsed.choices[0]?.message.content).toBe('Hello from the fake OpenAI server.');
+    expect(parsed._request_id).toBeTruthy();
+    const created = client().chat.completions.create({ model: 'gpt-4o-mini', messages, max_tokens: 50 });
+    const unwrapped = created._thenUnwrap((completion) => ({ id: completion.id, usage: completion.usage }));
+    expect(unwrapped).toBeInstanceOf(APIPromise);
+    expect((await unwrapped).usage?.completion_tokens).toBe(10);
+    expect(harness.server.requests).toHaveLength(2);
+    const calls = spans();
+    expect(calls).toHaveLength(2);
+    for (const span of calls) {
+      expect(span.attributes['gen_ai.usage.output_tokens']).toBe(10);
+      expect(span.attributes['genops.accounting.incomplete']).toBeUndefined();
+    }
+    expect((await harness.genops!.status()).budgets[0]?.reserved).toBe(0);
+  });
+
   it('streams: adds include_usage, hides the extra usage chunk, keeps the SDK Stream, settles on the last chunk', async () => {
     init();
     harness.server.enqueue({ usage: { input: 100, output: 40 }, chunks: 4 });

@@ -1,3 +1,4 @@
+import { createHook } from 'node:async_hooks';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GenOpsOptions } from '../config';
@@ -80,6 +81,45 @@ describe('runGovernedCall', () => {
     expect(sent[0]?.prompt).not.toContain('jane.doe@example.com');
     expect(params.prompt).toBe('Mail jane.doe@example.com');
     expect(onlySpan().attributes).toMatchObject({ 'gen_ai.usage.input_tokens': 10, 'gen_ai.usage.output_tokens': 5 });
+  });
+
+  it('with the memory store, sends the request before it returns and makes two promises of its own', async () => {
+    // No span processor: the span's export would add OpenTelemetry's own promises.
+    const running = governor({
+      tracerProvider: new TracerProvider(),
+      budgets: [{ name: 'all', limit: 1, window: 'total' }],
+    });
+    const request = describeParams({ model: 'gpt-4o', prompt: 'Hi' });
+    // What an SDK returns: a promise of its own (made before counting).
+    const answer = Promise.resolve({ text: 'ok' });
+    let sent = 0;
+    const run = {
+      input: {},
+      execute: () => {
+        sent += 1;
+        return answer;
+      },
+      outcome: () => USED,
+    };
+    await runGovernedCall(running, request, run);
+    let promises = 0;
+    const hook = createHook({
+      init(_id, type) {
+        if (type === 'PROMISE') promises++;
+      },
+    });
+    hook.enable();
+    const result = runGovernedCall(running, request, run);
+    hook.disable();
+    // No promise of GenOps' own came between the caller and the SDK.
+    expect(sent).toBe(2);
+    // The send's (an SDK error fails the call) and the result's (read, then settled).
+    expect(promises).toBe(2);
+    expect(await result).toEqual({ text: 'ok' });
+    // Both calls settled: nothing left reserved, their cost used.
+    const [budget] = (await genops!.status()).budgets;
+    expect(budget?.reserved).toBe(0);
+    expect(budget?.used).toBeGreaterThan(0);
   });
 
   it('a denied call throws the typed error and never reaches the SDK', async () => {

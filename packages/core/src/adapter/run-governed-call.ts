@@ -1,6 +1,6 @@
 import type { Context } from '@opentelemetry/api';
 import type { CallOutcome, GovernedCall, Governor } from '../governor';
-import type { MaybePromise } from '../pipeline/maybe-promise';
+import { DONE, isPromise, type MaybePromise } from '../pipeline/maybe-promise';
 import type { GovernedRequest, RequestEdits } from '../types';
 import { safely } from './safely';
 
@@ -53,14 +53,40 @@ export interface GovernedRun<Input, Result> extends GovernedSend<Input, Result> 
  * call's context. A failure before or during the SDK call fails the call (nothing billable) and is
  * rethrown. The caller then owns the call and must `end` or `fail` it exactly once.
  */
-export async function startGovernedCall<Input, Sent>(
+export function startGovernedCall<Input, Sent>(
   governor: Governor,
   request: GovernedRequest,
   send: GovernedSend<Input, Sent>,
 ): Promise<{ call: GovernedCall; sent: Awaited<Sent> }> {
-  const call = await beginGovernedCall(governor, request, send);
-  const sent = await sendGovernedCall(call, send);
-  return { call, sent };
+  // When no stage waits (the memory store, no approval) the request is sent at once, and the call
+  // makes two promises: the send's and its result's.
+  return whenBegun(governor, request, send, sendStarted);
+}
+
+/**
+ * Begins the call and goes on with `next`: at once when no stage waits, else when the begin resolves.
+ * A denial rejects the promise (never throws).
+ */
+function whenBegun<Send extends Pick<GovernedSend<unknown, unknown>, 'parent' | 'sendsLater'>, T>(
+  governor: Governor,
+  request: GovernedRequest,
+  send: Send,
+  next: (call: GovernedCall, send: Send) => Promise<T>,
+): Promise<T> {
+  let begun: MaybePromise<GovernedCall>;
+  try {
+    begun = beginGovernedCall(governor, request, send);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return isPromise(begun) ? begun.then((call) => next(call, send)) : next(begun, send);
+}
+
+function sendStarted<Input, Sent>(
+  call: GovernedCall,
+  send: GovernedSend<Input, Sent>,
+): Promise<{ call: GovernedCall; sent: Awaited<Sent> }> {
+  return sendGovernedCall(call, send).then((sent) => ({ call, sent }));
 }
 
 /**
@@ -74,8 +100,13 @@ export function beginGovernedCall(
 ): MaybePromise<GovernedCall> {
   // Sent at once (the default): the store keeps the reservation marked sent from the start.
   const sendsAtOnce = !send.sendsLater;
-  return governor.beginNow(request, send.parent ? { parent: send.parent, sendsAtOnce } : { sendsAtOnce });
+  if (send.parent) return governor.beginNow(request, { parent: send.parent, sendsAtOnce });
+  return governor.beginNow(request, sendsAtOnce ? SENDS_AT_ONCE : SENDS_LATER);
 }
+
+/** `beginNow` options without a parent (read only, so one object serves every call). */
+const SENDS_AT_ONCE = Object.freeze({ sendsAtOnce: true });
+const SENDS_LATER = Object.freeze({ sendsAtOnce: false });
 
 /**
  * @internal The send step of {@link startGovernedCall}: apply edits → mark sent → execute in the call's
@@ -126,13 +157,18 @@ async function failSent(
  *   outcome: readGoogleResponse,
  * });
  */
-export async function runGovernedCall<Input, Result>(
+export function runGovernedCall<Input, Result>(
   governor: Governor,
   request: GovernedRequest,
   run: GovernedRun<Input, Result>,
 ): Promise<Result> {
-  const { call, sent } = await startGovernedCall<Input, Result>(governor, request, run);
-  return finishGovernedCall(call, sent, run);
+  // As startGovernedCall, with the result read in the send's own `then` (two promises a call when no
+  // stage waits; the steps were async functions awaiting each other).
+  return whenBegun(governor, request, run, runStarted);
+}
+
+function runStarted<Input, Result>(call: GovernedCall, run: GovernedRun<Input, Result>): Promise<Result> {
+  return sendGovernedCall(call, run).then((result) => finishNow(call, result as Result, run));
 }
 
 /** The second half: a stream is handed to `run.stream`; anything else is settled from `run.outcome`. */
@@ -141,12 +177,21 @@ export async function finishGovernedCall<Result>(
   result: Result,
   run: Pick<GovernedRun<unknown, Result>, 'outcome' | 'stream'>,
 ): Promise<Result> {
+  return finishNow(call, result, run);
+}
+
+/** {@link finishGovernedCall}, without a promise when the call settles at once (the memory store). */
+function finishNow<Result>(
+  call: GovernedCall,
+  result: Result,
+  run: Pick<GovernedRun<unknown, Result>, 'outcome' | 'stream'>,
+): MaybePromise<Result> {
   if (run.stream) {
     const streamed = run.stream(result, call);
     if (streamed !== undefined) return streamed;
   }
   // A result the adapter cannot read is still billed: settle from the reservation, flagged incomplete.
   const outcome = safely(() => run.outcome(result, call), 'adapter response reader') ?? { incomplete: true };
-  await call.end(outcome);
-  return result;
+  const ended = call.end(outcome);
+  return ended === DONE ? result : ended.then(() => result);
 }

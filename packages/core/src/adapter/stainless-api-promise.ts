@@ -46,6 +46,7 @@ export interface StainlessCallPlan {
 interface InnerAPIPromise {
   responsePromise: Promise<unknown>;
   parseResponse: (client: unknown, props: unknown) => Promise<any> | any;
+  _thenUnwrap?: unknown;
 }
 
 /**
@@ -81,6 +82,8 @@ class StainlessCall implements GovernedSend<unknown, unknown> {
   readonly promise: GovernedAPIPromise;
   private call: GovernedCall | undefined;
   private inner: InnerAPIPromise | undefined;
+  /** The SDK's own parse step of {@link inner} (kept: the adopted promise's `parseResponse` is GenOps'). */
+  private innerParse: InnerAPIPromise['parseResponse'] | undefined;
   private request: GovernedRequest | undefined;
   /** Set once the APIPromise exists, when the call begins later (after an approval wait): it tethers to it then. */
   private holder: WeakRef<object> | undefined;
@@ -112,9 +115,11 @@ class StainlessCall implements GovernedSend<unknown, unknown> {
       // A denial: the caller's promise rejects with the governance error, as the SDK's own errors do.
       responsePromise = Promise.reject(asSdkApiError(error, this.client));
     }
-    const promise = new context.APIPromise(this.client, responsePromise, (parseClient, props) =>
-      this.parse(parseClient, props),
-    ) as GovernedAPIPromise;
+    const parse = (parseClient: unknown, props: unknown) => this.parse(parseClient, props);
+    // Began and sent at once (the memory store, no approval): the caller gets the SDK's own APIPromise
+    // with GenOps' parse step, not a second one around it (a promise and an object fewer per call).
+    const promise = (adopt(this.inner, responsePromise, parse) ??
+      new context.APIPromise(this.client, responsePromise, parse)) as GovernedAPIPromise;
     this.promise = promise;
     if (this.call) this.call.tether(promise);
     else this.holder = new WeakRef<object>(promise);
@@ -126,9 +131,16 @@ class StainlessCall implements GovernedSend<unknown, unknown> {
   execute(sent: unknown, started: GovernedCall): Promise<unknown> {
     const { plan, context } = this;
     const options = plan.options ? plan.options(started) : context.options;
-    const run = () => context.original.call(context.self as { _client: any }, sent, options) as InnerAPIPromise;
-    this.inner = plan.around ? plan.around(run) : run();
-    return this.inner.responsePromise;
+    const self = context.self as { _client: any };
+    // A closure only for an adapter that wraps the send (`around`).
+    const inner = (
+      plan.around
+        ? plan.around(() => context.original.call(self, sent, options))
+        : context.original.call(self, sent, options)
+    ) as InnerAPIPromise;
+    this.inner = inner;
+    this.innerParse = inner.parseResponse;
+    return inner.responsePromise;
   }
 
   private launch(described: GovernedRequest): Promise<unknown> {
@@ -163,7 +175,7 @@ class StainlessCall implements GovernedSend<unknown, unknown> {
   private parse(parseClient: unknown, props: unknown): Promise<unknown> {
     this.parsing = true;
     const activeCall = this.call!;
-    return Promise.resolve(this.inner!.parseResponse(parseClient, props)).then(
+    return Promise.resolve(this.innerParse!.call(this.inner, parseClient, props)).then(
       (result) => this.parsed(activeCall, result, props),
       async (error: unknown) => {
         // A 2xx response whose body could not be parsed: the provider may have billed it, so the call
@@ -205,6 +217,28 @@ class StainlessCall implements GovernedSend<unknown, unknown> {
       if (!this.parsing) void this.call?.end({ incomplete: true });
     });
   }
+}
+
+/**
+ * The SDK's own `APIPromise` of a call that was sent at once, made the governed one: its response is
+ * `responsePromise` (which fails the call when the request does) and its parse step `parse`. `_thenUnwrap`
+ * (the SDK's `parse()` helpers) is its class's, which parses through `parseResponse` (an SDK version that
+ * sets its own per promise would skip GenOps' step). `undefined` when `inner` does not have the Stainless
+ * shape: the caller then builds a governed `APIPromise` around the response instead.
+ */
+function adopt(
+  inner: InnerAPIPromise | undefined,
+  responsePromise: Promise<unknown>,
+  parse: InnerAPIPromise['parseResponse'],
+): Promise<unknown> | undefined {
+  if (!(inner instanceof Promise) || !Object.hasOwn(inner, 'parseResponse') || !Object.hasOwn(inner, 'responsePromise'))
+    return undefined;
+  const prototype = Object.getPrototypeOf(inner) as InnerAPIPromise;
+  if (typeof prototype._thenUnwrap !== 'function') return undefined;
+  inner.responsePromise = responsePromise;
+  inner.parseResponse = parse;
+  if (Object.hasOwn(inner, '_thenUnwrap')) inner._thenUnwrap = prototype._thenUnwrap;
+  return inner;
 }
 
 /**

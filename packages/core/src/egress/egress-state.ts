@@ -82,11 +82,14 @@ export class PassedRequests {
 }
 const MAX_WARNED = 1000;
 
+/** A provider host an origin belongs to, with the origin's host name and port. */
+type OriginHost = { host: EgressHost; hostname: string; port: number };
+
 export class EgressState {
   readonly mode: EgressMode;
   readonly maxBodyBytes: number;
   private readonly table: HostTable;
-  private readonly origins = new Map<string, { host: EgressHost; hostname: string; port: number } | null>();
+  private readonly origins = new Map<string, OriginHost | null>();
   private readonly warned = new Set<string>();
   /** Provider requests egress passed on that undici created later (dispatcher-bypass.ts tells them from bypasses). */
   readonly passed = new PassedRequests();
@@ -103,8 +106,17 @@ export class EgressState {
     return currentGovernor();
   }
 
-  /** The provider host of `origin`, cached per origin string. */
-  host(origin: string): { host: EgressHost; hostname: string; port: number } | undefined {
+  /** The origin {@link host} looked up last and what it found (`null`: not a provider host). */
+  private lastOrigin: string | undefined;
+  private lastFound: OriginHost | null = null;
+
+  /**
+   * The provider host of `origin`, cached per origin string. One request asks up to four times (the
+   * dispatcher, the interceptor, passOn, the bypass watcher) with the same string: the last answer is
+   * kept beside the map, so those are one comparison.
+   */
+  host(origin: string): OriginHost | undefined {
+    if (origin === this.lastOrigin) return this.lastFound ?? undefined;
     let found = this.origins.get(origin);
     if (found === undefined) {
       const parts = hostAndPort(origin);
@@ -113,6 +125,8 @@ export class EgressState {
       if (this.origins.size >= MAX_CACHED_ORIGINS) this.origins.clear();
       this.origins.set(origin, found);
     }
+    this.lastOrigin = origin;
+    this.lastFound = found;
     return found ?? undefined;
   }
 
