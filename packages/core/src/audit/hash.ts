@@ -220,18 +220,37 @@ export function hashAuditBody(prevHash: string, body: string): string {
   // UTF-8 needs at most 3 bytes per UTF-16 code unit.
   const most = (prevHash.length + body.length) * 3 + 1;
   if (most > MAX_SCRATCH) return oneShotHash('sha256', `${prevHash}\n${body}`, 'hex');
-  if (most > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.max(most, scratch.length * 2));
+  if (most > scratch.length) {
+    scratch = Buffer.allocUnsafeSlow(Math.max(most, scratch.length * 2));
+    views.clear();
+  }
   // Encoded into one reused buffer rather than concatenated: the text is not copied into a new string (the
   // record's text is kept, the concatenation would be garbage at once).
   let length = utf8Write(scratch, prevHash, 0);
   scratch[length++] = 0x0a;
   length += utf8Write(scratch, body, length);
-  return oneShotHash('sha256', scratch.subarray(0, length), 'hex');
+  return oneShotHash('sha256', scratchView(length), 'hex');
 }
 
 /** Largest record text hashed through the reused buffer; longer ones are concatenated. */
 const MAX_SCRATCH = 1 << 20;
 let scratch: Buffer = Buffer.allocUnsafeSlow(16_384);
+/**
+ * Views of the first bytes of {@link scratch}, by length, reused: records of a kind differ in length by a
+ * few bytes, so a handful of views serve every record (a view per record would be ~100 bytes of garbage).
+ */
+const views = new Map<number, Buffer>();
+const MAX_VIEWS = 64;
+
+function scratchView(length: number): Buffer {
+  let view = views.get(length);
+  if (view === undefined) {
+    if (views.size >= MAX_VIEWS) views.clear();
+    view = scratch.subarray(0, length);
+    views.set(length, view);
+  }
+  return view;
+}
 
 /** `Buffer#utf8Write` (what `write(text, offset, 'utf8')` ends in, without its argument checks) when present. */
 const utf8Write: (buffer: Buffer, text: string, offset: number) => number =
