@@ -162,21 +162,15 @@ function entry<Fields>(
 // above passed (each member of the type it is written as).
 
 function writeDecision(data: DecisionAuditFields): void {
-  const { approval, downgradedFrom, leaseMs, lines, reasonCode, redactions, reservedNanos, reservedUsd } = data;
-  if (approval !== undefined) {
+  if (data.approval !== undefined) {
     writeRaw('{"approval":');
-    writeString(approval);
+    writeString(data.approval);
     writeRaw(',"attribution":');
   } else writeRaw('{"attribution":');
   writeFlat(data.attribution);
-  if (downgradedFrom !== undefined) {
-    writeRaw(',"downgradedFrom":');
-    writeString(downgradedFrom);
-  }
-  if (leaseMs !== undefined) {
-    writeRaw(',"leaseMs":');
-    writeNumber(leaseMs);
-  }
+  writeOptionalText(',"downgradedFrom":', data.downgradedFrom);
+  writeOptionalNumber(',"leaseMs":', data.leaseMs);
+  const { lines } = data;
   if (lines !== undefined) {
     writeRaw(',"lines":[');
     for (let index = 0; index < lines.length; index++) {
@@ -191,45 +185,24 @@ function writeDecision(data: DecisionAuditFields): void {
     }
     writeRaw(']');
   }
-  writeRaw(',"model":');
-  writeString(data.model);
-  writeRaw(',"operation":');
-  writeString(data.operation);
-  writeRaw(',"policyVersion":');
-  writeString(data.policyVersion);
-  writeRaw(',"provider":');
-  writeString(data.provider);
-  if (reasonCode !== undefined) {
-    writeRaw(',"reasonCode":');
-    writeString(reasonCode);
-  }
-  if (redactions !== undefined) {
+  writeMember(',"model":', data.model);
+  writeMember(',"operation":', data.operation);
+  writeMember(',"policyVersion":', data.policyVersion);
+  writeMember(',"provider":', data.provider);
+  writeOptionalText(',"reasonCode":', data.reasonCode);
+  if (data.redactions !== undefined) {
     writeRaw(',"redactions":');
-    writeFlat(redactions);
+    writeFlat(data.redactions);
   }
-  if (reservedNanos !== undefined) {
-    writeRaw(',"reservedNanos":');
-    writeNumber(reservedNanos);
-  }
-  if (reservedUsd !== undefined) {
-    writeRaw(',"reservedUsd":');
-    writeNumber(reservedUsd);
-  }
-  writeRaw(',"result":');
-  writeString(data.result);
-  const { rule, shadow, tool } = data;
-  if (rule !== undefined) {
-    writeRaw(',"rule":');
-    writeString(rule);
-  }
-  if (shadow !== undefined) {
+  writeOptionalNumber(',"reservedNanos":', data.reservedNanos);
+  writeOptionalNumber(',"reservedUsd":', data.reservedUsd);
+  writeMember(',"result":', data.result);
+  writeOptionalText(',"rule":', data.rule);
+  if (data.shadow !== undefined) {
     writeRaw(',"shadow":');
-    writeTextArray(shadow);
+    writeTextArray(data.shadow);
   }
-  if (tool !== undefined) {
-    writeRaw(',"tool":');
-    writeString(tool);
-  }
+  writeOptionalText(',"tool":', data.tool);
   writeRaw('}');
 }
 
@@ -240,33 +213,43 @@ function writeSettlement(data: SettlementAuditFields): void {
   writeNumber(data.actualTokens);
   writeRaw(',"actualUsd":');
   writeNumber(data.actualUsd);
-  const { error, outputBlocked, violation } = data;
-  if (error !== undefined) {
-    writeRaw(',"error":');
-    writeString(error);
-  }
-  writeRaw(',"estimated":');
-  writeBoolean(data.estimated);
-  writeRaw(',"incomplete":');
-  writeBoolean(data.incomplete);
-  writeRaw(',"leaseOpen":');
-  writeBoolean(data.leaseOpen);
-  if (outputBlocked !== undefined) {
-    writeRaw(',"outputBlocked":');
-    writeString(outputBlocked);
-  }
+  writeOptionalText(',"error":', data.error);
+  writeRaw(data.estimated ? ',"estimated":true' : ',"estimated":false');
+  writeRaw(data.incomplete ? ',"incomplete":true' : ',"incomplete":false');
+  writeRaw(data.leaseOpen ? ',"leaseOpen":true' : ',"leaseOpen":false');
+  writeOptionalText(',"outputBlocked":', data.outputBlocked);
   writeRaw(',"reservedNanos":');
   writeNumber(data.reservedNanos);
   writeRaw(',"reservedUsd":');
   writeNumber(data.reservedUsd);
+  const { violation } = data;
   if (violation !== undefined) {
     writeRaw(',"violation":{"problems":');
     writeTextArray(violation.problems);
-    writeRaw(',"reasonCode":');
-    writeString(violation.reasonCode);
+    writeMember(',"reasonCode":', violation.reasonCode);
     writeRaw('}');
   }
   writeRaw('}');
+}
+
+/** `prefix` (`,"key":`) then `value` as a JSON string. */
+function writeMember(prefix: string, value: string): void {
+  writeRaw(prefix);
+  writeString(value);
+}
+
+/** {@link writeMember} when `value` is there. */
+function writeOptionalText(prefix: string, value: string | undefined): void {
+  if (value === undefined) return;
+  writeRaw(prefix);
+  writeString(value);
+}
+
+/** `prefix` then `value` when it is there. */
+function writeOptionalNumber(prefix: string, value: number | undefined): void {
+  if (value === undefined) return;
+  writeRaw(prefix);
+  writeNumber(value);
 }
 
 /** A flat record {@link sortedFlat} passed: its members in the order they enumerate (sorted), `undefined` ones left out. */
