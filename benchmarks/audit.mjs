@@ -1,6 +1,7 @@
 // Per-call cost of the audit trail: what `AuditTrail.record()` + the memory store's `appendAudit` (+ the
-// JSON Lines mirror, second case; batched as GenOps sets the trail up, third case) cost for the two records a governed call writes (its decision, with the
-// reservation folded in, and its settlement), made as the recorder makes them. Measures CPU time (user +
+// JSON Lines mirror, second case; in batches, as GenOps.init() sets the trail up, third case) cost for the
+// two records a governed call writes (its decision, with the reservation folded in, and its settlement),
+// made as the recorder makes them. Measures CPU time (user +
 // system), wall time and heap allocated per call over several rounds and prints the medians.
 //
 //   node benchmarks/audit.mjs        # after a build
