@@ -1,6 +1,7 @@
 // Per-call cost of the audit trail: what `AuditTrail.record()` + the memory store's `appendAudit` (+ the
-// JSON Lines mirror, second case) cost for the two records a governed call writes (its decision, with the
-// reservation folded in, and its settlement), made as the recorder makes them. Measures CPU time (user +
+// JSON Lines mirror, second case; in batches, as GenOps.init() sets the trail up, third case) cost for the
+// two records a governed call writes (its decision, with the reservation folded in, and its settlement),
+// made as the recorder makes them. Measures CPU time (user +
 // system), wall time and heap allocated per call over several rounds and prints the medians.
 //
 //   node benchmarks/audit.mjs        # after a build
@@ -84,9 +85,9 @@ function settle(trail, index, at) {
   );
 }
 
-async function round(file) {
+async function round(file, options = {}) {
   // The memory store keeps its default 10,000 records, so what it retains is part of the figure.
-  const trail = new AuditTrail({ store: new MemoryStore(Date.now), file });
+  const trail = new AuditTrail({ store: new MemoryStore(Date.now), file, ...options });
   const profiler = new GCProfiler();
   profiler.start();
   const heapBefore = getHeapStatistics().used_heap_size;
@@ -127,14 +128,19 @@ try {
   const cases = [
     ['memory store', undefined],
     ['memory store + JSONL file', join(dir, 'audit.jsonl')],
+    // As GenOps.init() sets the trail up (every store): appended every 10 ms, at once when 100 wait. The
+    // loop records without a timer turn, so these are batches of 100.
+    ['memory store, batched', undefined, { flushIntervalMs: 10 }],
   ];
   // AUDIT_BENCH_FILE=0: the memory store only (e.g. under a profiler or an instruction counter).
-  for (const [label, file] of process.env.AUDIT_BENCH_FILE === '0' ? cases.slice(0, 1) : cases) {
-    await round(file && `${file}.warmup`);
+  for (const [label, file, options] of process.env.AUDIT_BENCH_FILE === '0'
+    ? cases.filter(([, file]) => file === undefined)
+    : cases) {
+    await round(file && `${file}.warmup`, options);
     const results = [];
     for (let index = 0; index < ROUNDS; index++) {
       if (file) rmSync(file, { force: true });
-      results.push(await round(file));
+      results.push(await round(file, options));
     }
     console.log(
       `${label.padEnd(28)} ${median(results.map((r) => r.cpu)).toFixed(2)} µs CPU / call, ${median(results.map((r) => r.wall)).toFixed(2)} µs wall / call, ${median(results.map((r) => r.kib)).toFixed(2)} KiB allocated / call`,

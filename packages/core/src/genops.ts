@@ -117,6 +117,12 @@ const ACTIVE_KEY = Symbol.for('genops.active');
  * `shutdown()` still wait for every record.
  */
 const REMOTE_AUDIT_FLUSH_MS = 10;
+/**
+ * How long audit records wait to be hashed and appended to the in-process (memory) store: hashing a
+ * batch of many calls' records costs far less per record than one call's two records at a time (the
+ * code and buffers stay in cache). `flush()` and `shutdown()` still wait for every record.
+ */
+const MEMORY_AUDIT_FLUSH_MS = 10;
 type ActiveSlot = { [ACTIVE_KEY]?: { handle: GenOpsHandle; owned: ShutdownTarget[] } | undefined };
 const activeSlot = globalThis as ActiveSlot;
 
@@ -190,8 +196,8 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
           ...auditTrailOptions(resolved.audit),
           // A store outside the process: append the records of several calls in one write (or round trip).
           ...(store.kind === 'memory' ? {} : { flushIntervalMs: REMOTE_AUDIT_FLUSH_MS }),
-          // The memory store: hashed and appended after the caller has its result (flush() waits for it).
-          ...(store.kind === 'memory' ? { flushTiming: 'immediate' as const } : {}),
+          // The memory store: hashed and appended in batches, off the calls' path (flush() waits for them).
+          ...(store.kind === 'memory' ? { flushIntervalMs: MEMORY_AUDIT_FLUSH_MS } : {}),
         });
   const userPrices = resolveUserPrices(
     resolved.prices as string | Record<string, Record<string, ModelPrice>> | undefined,

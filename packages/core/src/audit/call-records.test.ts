@@ -188,6 +188,11 @@ describe('call records (decision, settlement)', () => {
       for (const body of texts)
         expect(hashAuditBody(prevHash, body)).toBe(hash('sha256', `${prevHash}\n${body}`, 'hex'));
     }
+    // Every length, more of them than the reused views it keeps, before and after the buffer grew.
+    for (let length = 0; length < 200; length++) {
+      const body = 'b'.repeat(length);
+      expect(hashAuditBody(GENESIS_HASH, body)).toBe(hash('sha256', `${GENESIS_HASH}\n${body}`, 'hex'));
+    }
   });
 
   it('keep fields given in sorted order as the data, copy fields in any other order into it', () => {

@@ -1,9 +1,10 @@
-// The two records every governed call writes (its decision and its settlement), with a fixed field order
-// written here by hand: no generic key sort and no walk over known shapes. Each is serialised once, when the
-// store chains it: one `JSON.stringify` of the record body, the text the store hashes and keeps and the
-// audit file's line is made from.
+// The two records every governed call writes (its decision and its settlement), serialised here by hand
+// in their fixed (sorted) field order: strings quoted, numbers and booleans written as they are, no generic
+// key sort and no `JSON.stringify`. Each is serialised once, when the store chains it, straight into the
+// record body (json-bytes.ts): the text the store hashes and keeps and the audit file's line is made from.
 import type { AuditEntry } from '../store/types';
 import { PreparedEntry } from './hash';
+import { writeBoolean, writeNumber, writeRaw, writeString } from './json-bytes';
 
 /** One budget line of a reservation, as the decision (or reservation) record lists it. */
 export interface AuditReservationLine {
@@ -51,9 +52,9 @@ export interface SettlementAuditFields {
 }
 
 /**
- * The `decision` record of a call. Its data is built here in sorted key order (the canonical order), so
- * `JSON.stringify` writes the canonical text at once; only the members whose keys come from outside
- * (attribution, redactions) are checked for order. Anything unexpected takes the generic path.
+ * The `decision` record of a call: its fields checked here (types; the keys of the members whose keys come
+ * from outside, attribution and redactions, in sorted order) and written by {@link writeDecision} when
+ * the store chains it. Anything unexpected takes the audit trail's generic path.
  */
 export function decisionAuditEntry(at: number, subject: string, fields: DecisionAuditFields): AuditEntry {
   // The recorder passes its fields in this order: they are the data as they are. Any other order is copied.
@@ -96,7 +97,7 @@ export function decisionAuditEntry(at: number, subject: string, fields: Decision
     optionalText(data.rule) &&
     (data.shadow === undefined || textArray(data.shadow)) &&
     optionalText(data.tool);
-  return entry('decision', at, subject, data, canonical);
+  return entry('decision', at, subject, data, canonical, writeDecision);
 }
 
 /** The `settlement` record of a call: data in sorted key order, as {@link decisionAuditEntry}. */
@@ -134,26 +135,148 @@ export function settlementAuditEntry(at: number, subject: string, fields: Settle
     number(data.reservedNanos) &&
     number(data.reservedUsd) &&
     (violation === undefined || (textArray(violation.problems) && text(violation.reasonCode)));
-  return entry('settlement', at, subject, data, canonical);
+  return entry('settlement', at, subject, data, canonical, writeSettlement);
 }
 
 /**
- * A prepared entry when `canonical` says `JSON.stringify(data)` is the canonical text and parsing it gives
+ * A prepared entry when `canonical` says `write` writes the canonical text of `data` and parsing it gives
  * `data` back (keys in sorted order at every level; every value a string, a boolean or a finite number other
  * than `-0`); otherwise a plain entry, which the audit trail serialises on its generic path (and drops, with
  * a diagnostic, when it cannot be stored).
  */
-function entry(
+function entry<Fields>(
   type: 'decision' | 'settlement',
   at: number,
   subject: string,
-  fields: object,
+  fields: Fields,
   canonical: boolean,
+  write: (data: Fields) => void,
 ): AuditEntry {
   const data = fields as Record<string, unknown>;
   if (!canonical || typeof subject !== 'string' || !Number.isFinite(at)) return { type, at, subject, data };
-  // Serialised when the store chains it, in one `JSON.stringify` of the whole record body.
-  return new PreparedEntry(type, at, subject, data, undefined);
+  // Serialised when the store chains it, straight into the record body.
+  return new PreparedEntry(type, at, subject, data, undefined, write as (data: Record<string, unknown>) => void);
+}
+
+// The writers: members in sorted key order, those without a value left out. They run for data the checks
+// above passed (each member of the type it is written as).
+
+function writeDecision(data: DecisionAuditFields): void {
+  if (data.approval !== undefined) {
+    writeRaw('{"approval":');
+    writeString(data.approval);
+    writeRaw(',"attribution":');
+  } else writeRaw('{"attribution":');
+  writeFlat(data.attribution);
+  writeOptionalText(',"downgradedFrom":', data.downgradedFrom);
+  writeOptionalNumber(',"leaseMs":', data.leaseMs);
+  const { lines } = data;
+  if (lines !== undefined) {
+    writeRaw(',"lines":[');
+    for (let index = 0; index < lines.length; index++) {
+      const line = lines[index] as AuditReservationLine;
+      writeRaw(index === 0 ? '{"amount":' : ',{"amount":');
+      writeNumber(line.amount);
+      writeRaw(line.enforce ? ',"enforce":true,"key":' : ',"enforce":false,"key":');
+      writeString(line.key);
+      writeRaw(',"unit":');
+      writeString(line.unit);
+      writeRaw('}');
+    }
+    writeRaw(']');
+  }
+  writeMember(',"model":', data.model);
+  writeMember(',"operation":', data.operation);
+  writeMember(',"policyVersion":', data.policyVersion);
+  writeMember(',"provider":', data.provider);
+  writeOptionalText(',"reasonCode":', data.reasonCode);
+  if (data.redactions !== undefined) {
+    writeRaw(',"redactions":');
+    writeFlat(data.redactions);
+  }
+  writeOptionalNumber(',"reservedNanos":', data.reservedNanos);
+  writeOptionalNumber(',"reservedUsd":', data.reservedUsd);
+  writeMember(',"result":', data.result);
+  writeOptionalText(',"rule":', data.rule);
+  if (data.shadow !== undefined) {
+    writeRaw(',"shadow":');
+    writeTextArray(data.shadow);
+  }
+  writeOptionalText(',"tool":', data.tool);
+  writeRaw('}');
+}
+
+function writeSettlement(data: SettlementAuditFields): void {
+  writeRaw('{"actualNanos":');
+  writeNumber(data.actualNanos);
+  writeRaw(',"actualTokens":');
+  writeNumber(data.actualTokens);
+  writeRaw(',"actualUsd":');
+  writeNumber(data.actualUsd);
+  writeOptionalText(',"error":', data.error);
+  writeRaw(data.estimated ? ',"estimated":true' : ',"estimated":false');
+  writeRaw(data.incomplete ? ',"incomplete":true' : ',"incomplete":false');
+  writeRaw(data.leaseOpen ? ',"leaseOpen":true' : ',"leaseOpen":false');
+  writeOptionalText(',"outputBlocked":', data.outputBlocked);
+  writeRaw(',"reservedNanos":');
+  writeNumber(data.reservedNanos);
+  writeRaw(',"reservedUsd":');
+  writeNumber(data.reservedUsd);
+  const { violation } = data;
+  if (violation !== undefined) {
+    writeRaw(',"violation":{"problems":');
+    writeTextArray(violation.problems);
+    writeMember(',"reasonCode":', violation.reasonCode);
+    writeRaw('}');
+  }
+  writeRaw('}');
+}
+
+/** `prefix` (`,"key":`) then `value` as a JSON string. */
+function writeMember(prefix: string, value: string): void {
+  writeRaw(prefix);
+  writeString(value);
+}
+
+/** {@link writeMember} when `value` is there. */
+function writeOptionalText(prefix: string, value: string | undefined): void {
+  if (value === undefined) return;
+  writeRaw(prefix);
+  writeString(value);
+}
+
+/** `prefix` then `value` when it is there. */
+function writeOptionalNumber(prefix: string, value: number | undefined): void {
+  if (value === undefined) return;
+  writeRaw(prefix);
+  writeNumber(value);
+}
+
+/** A flat record {@link sortedFlat} passed: its members in the order they enumerate (sorted), `undefined` ones left out. */
+function writeFlat(record: Readonly<Record<string, unknown>>): void {
+  writeRaw('{');
+  let first = true;
+  for (const key in record) {
+    const value = record[key];
+    if (value === undefined) continue;
+    if (first) first = false;
+    else writeRaw(',');
+    writeString(key);
+    writeRaw(':');
+    if (typeof value === 'string') writeString(value);
+    else if (typeof value === 'number') writeNumber(value);
+    else writeBoolean(value as boolean);
+  }
+  writeRaw('}');
+}
+
+function writeTextArray(values: readonly string[]): void {
+  writeRaw('[');
+  for (let index = 0; index < values.length; index++) {
+    if (index > 0) writeRaw(',');
+    writeString(values[index] as string);
+  }
+  writeRaw(']');
 }
 
 function text(value: unknown): boolean {

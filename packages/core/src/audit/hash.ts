@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { hash as oneShotHash } from 'node:crypto';
 import type { AuditEntry, AuditRecord } from '../store/types';
+import { endJson, startJson, writeNumber, writeRaw, writeString } from './json-bytes';
 
 /** `prevHash` of the first record in a chain: 64 zeros. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -73,13 +74,13 @@ export interface PreparedAuditEntry extends AuditEntry {
 
 /**
  * An entry the audit module made (the call records of `call-records.ts`, the trail's checkpoints and its
- * generic path), serialised at most once: `data` is plain JSON (what parsing its canonical text gives back).
- * One shape for every such entry, so the code that reads them stays monomorphic.
+ * generic path), serialised once: `data` is plain JSON (what parsing its canonical text gives back). One
+ * shape for every such entry, so the code that reads them stays monomorphic.
  *
- * Made with its canonical data JSON (`json`), or without it when `JSON.stringify(data)` already writes the
- * canonical text (keys in sorted order at every level, values strings, booleans and finite numbers): then
- * {@link PreparedEntry.body} writes the whole record body in one `JSON.stringify`, and the data JSON is only
- * made if something asks for it (a store that keeps it apart, the file).
+ * Made with the canonical JSON of its data (`json`), or with a `write` function that writes that text
+ * with the JSON writer of `json-bytes.ts` (the call records): then {@link PreparedEntry.body} writes the
+ * whole record body in one pass, read back as one string, and the data JSON is only made if something
+ * asks for it (a store that keeps it apart), as a slice of that body.
  */
 export class PreparedEntry implements PreparedAuditEntry {
   private dataJson: string | undefined;
@@ -93,13 +94,24 @@ export class PreparedEntry implements PreparedAuditEntry {
     readonly subject: string,
     readonly data: Record<string, unknown>,
     json: string | undefined,
+    /** Writes the canonical JSON of `data` (when made without `json`; `at` is then finite). */
+    private readonly write?: ((data: Record<string, unknown>) => void) | undefined,
   ) {
     this.dataJson = json;
   }
 
   /** The canonical JSON of `data`. */
   get json(): string {
-    if (this.dataJson === undefined) this.dataJson = JSON.stringify(this.data);
+    if (this.dataJson !== undefined) return this.dataJson;
+    const body = this.lastBody;
+    if (body !== undefined)
+      // `{"at":…,"data":` then the data, then `,"seq":…` (see auditLineFromBody for why its last one).
+      this.dataJson = body.slice(14 + `${this.at}`.length, body.lastIndexOf(',"seq":'));
+    else if (this.write !== undefined) {
+      startJson();
+      this.write(this.data);
+      this.dataJson = endJson();
+    } else this.dataJson = JSON.stringify(this.data);
     return this.dataJson;
   }
 
@@ -110,12 +122,25 @@ export class PreparedEntry implements PreparedAuditEntry {
   /** The canonical JSON of the record `{at, data, seq, subject, type}` at `seq`: what its hash is over. */
   body(seq: number): string {
     let body: string;
-    if (this.dataJson === undefined && Number.isSafeInteger(seq))
-      // Keys in sorted order; `at` finite and `subject` a string (checked when made): canonical as written.
-      body = JSON.stringify({ at: this.at, data: this.data, seq, subject: this.subject, type: this.type });
-    else if (wellFormed(this.type, this.at, this.subject, seq)) body = auditHashBody(seq, this, this.json);
-    // Not a well-formed entry (never one the trail appends): no line is made from its body.
-    else return auditHashBody(seq, this, this.json);
+    if (!wellFormed(this.type, this.at, this.subject, seq))
+      // Not a well-formed entry (never one the trail appends): no line is made from its body.
+      return auditHashBody(seq, this, this.json);
+    if (this.dataJson === undefined && this.write !== undefined) {
+      // Keys in sorted order; `at` and `seq` finite, `subject` and `type` strings: canonical as written.
+      startJson();
+      writeRaw('{"at":');
+      writeNumber(this.at);
+      writeRaw(',"data":');
+      this.write(this.data);
+      writeRaw(',"seq":');
+      writeNumber(seq);
+      writeRaw(',"subject":');
+      writeString(this.subject);
+      writeRaw(',"type":');
+      writeString(this.type);
+      writeRaw('}');
+      body = endJson();
+    } else body = auditHashBody(seq, this, this.json);
     this.lastBody = body;
     this.lastBodySeq = seq;
     return body;
@@ -161,7 +186,21 @@ export function auditHashBody(
     // Not a well-formed entry: the generic path writes exactly what canonical JSON of it would be.
     return canonicalJson({ at, data: JSON.parse(dataJson) as unknown, seq, subject, type });
   // A finite number's text is the same from `String` as from `JSON.stringify` (`-0` is `0` in both).
-  return `{"at":${at},"data":${dataJson},"seq":${seq},"subject":${JSON.stringify(subject)},"type":${JSON.stringify(type)}}`;
+  return `{"at":${at},"data":${dataJson},"seq":${seq},"subject":${quoteJson(subject)},"type":${quoteJson(type)}}`;
+}
+
+/**
+ * `JSON.stringify(text)`: the text in quotes as it is when no character needs an escape (no control
+ * character, quote, backslash or surrogate), else `JSON.stringify`'s escapes. One pass over the text, no
+ * call into the serialiser for the ids, names and keys audit records are made of.
+ */
+export function quoteJson(text: string): string {
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff))
+      return JSON.stringify(text);
+  }
+  return `"${text}"`;
 }
 
 /** Strings where strings go, finite numbers where numbers go: the header can be written by hand. */
@@ -181,18 +220,37 @@ export function hashAuditBody(prevHash: string, body: string): string {
   // UTF-8 needs at most 3 bytes per UTF-16 code unit.
   const most = (prevHash.length + body.length) * 3 + 1;
   if (most > MAX_SCRATCH) return oneShotHash('sha256', `${prevHash}\n${body}`, 'hex');
-  if (most > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.max(most, scratch.length * 2));
+  if (most > scratch.length) {
+    scratch = Buffer.allocUnsafeSlow(Math.max(most, scratch.length * 2));
+    views.clear();
+  }
   // Encoded into one reused buffer rather than concatenated: the text is not copied into a new string (the
   // record's text is kept, the concatenation would be garbage at once).
   let length = utf8Write(scratch, prevHash, 0);
   scratch[length++] = 0x0a;
   length += utf8Write(scratch, body, length);
-  return oneShotHash('sha256', scratch.subarray(0, length), 'hex');
+  return oneShotHash('sha256', scratchView(length), 'hex');
 }
 
 /** Largest record text hashed through the reused buffer; longer ones are concatenated. */
 const MAX_SCRATCH = 1 << 20;
 let scratch: Buffer = Buffer.allocUnsafeSlow(16_384);
+/**
+ * Views of the first bytes of {@link scratch}, by length, reused: records of a kind differ in length by a
+ * few bytes, so a handful of views serve every record (a view per record would be ~100 bytes of garbage).
+ */
+const views = new Map<number, Buffer>();
+const MAX_VIEWS = 64;
+
+function scratchView(length: number): Buffer {
+  let view = views.get(length);
+  if (view === undefined) {
+    if (views.size >= MAX_VIEWS) views.clear();
+    view = scratch.subarray(0, length);
+    views.set(length, view);
+  }
+  return view;
+}
 
 /** `Buffer#utf8Write` (what `write(text, offset, 'utf8')` ends in, without its argument checks) when present. */
 const utf8Write: (buffer: Buffer, text: string, offset: number) => number =
