@@ -15,7 +15,7 @@ import {
 } from '@genops/core/internal';
 import type { Context } from '@opentelemetry/api';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { gatewayServerFactory, pathOf, readBody, runsNoHooks } from './direct-routes';
+import { type BodyReceiver, gatewayServerFactory, pathOf, readBody, runsNoHooks } from './direct-routes';
 import { dispatchWithFallback } from './fallback';
 import { fixedSettings, type LiveSettings, watchGatewaySettings } from './live-settings';
 import { serveModels } from './models';
@@ -134,6 +134,33 @@ class GatewayWire implements WireRequest {
   }
 }
 
+/** A governed POST taken before fastify, once its body is read: served, or refused in its route's format. */
+class DirectRequest implements BodyReceiver {
+  constructor(
+    private readonly serve: (
+      route: Route,
+      incoming: IncomingMessage,
+      response: ServerResponse,
+      body: Buffer,
+    ) => Promise<void> | undefined,
+    private readonly route: Route,
+    private readonly incoming: IncomingMessage,
+    private readonly response: ServerResponse,
+  ) {}
+
+  received(body: Buffer): void {
+    try {
+      this.serve(this.route, this.incoming, this.response, body)?.catch(() => internalError(this.response, this.route));
+    } catch {
+      internalError(this.response, this.route);
+    }
+  }
+
+  refused(refusal: Refusal): void {
+    sendRefusal(this.response, this.route.errors, refusal);
+  }
+}
+
 /** The body of a request that sent none. */
 const EMPTY_BODY = Buffer.alloc(0);
 
@@ -195,18 +222,7 @@ async function build(
     if (direct === undefined || incoming.method !== 'POST') return false;
     const route = direct.get(pathOf(incoming.url ?? ''));
     if (route === undefined) return false;
-    readBody(
-      incoming,
-      started.maxBodyBytes,
-      (body) => {
-        try {
-          serve(route, incoming, response, body)?.catch(() => internalError(response, route));
-        } catch {
-          internalError(response, route);
-        }
-      },
-      (refusal) => sendRefusal(response, route.errors, refusal),
-    );
+    readBody(incoming, started.maxBodyBytes, new DirectRequest(serve, route, incoming, response));
     return true;
   };
   const app: FastifyInstance = Fastify({
