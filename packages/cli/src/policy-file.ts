@@ -1,5 +1,5 @@
 import { ConfigError, loadPolicyFile, type PolicyDocument, PolicyFileError } from '@genops/core';
-import { type CompiledPolicy, compilePolicy } from '@genops/core/internal';
+import { type CompiledPolicy, compilePolicy, showValue as showReceived } from '@genops/core/internal';
 
 /** One problem in a policy file, as `--json` prints it. */
 export interface PolicyProblem {
@@ -79,8 +79,5 @@ export function formatProblem(problem: PolicyProblem): string {
 }
 
 function showValue(value: unknown): string {
-  if (value === null) return 'null (an empty value)';
-  if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return value === null ? 'null (an empty value)' : showReceived(value);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { showValue } from './errors/show-value';
 
 // Turning zod issues into messages a person can act on: shared by GenOps.init() options and policy files.
 
@@ -18,10 +19,9 @@ export function joinPath(path: readonly PropertyKey[]): string {
 
 /** What is wrong, for `GenOps.init()` options: the issue's message and the value received. */
 export function describeIssue(issue: z.core.$ZodIssue, received: unknown): string {
-  const shown = received === undefined ? 'nothing' : (JSON.stringify(received) ?? String(received));
   switch (issue.code) {
     case 'invalid_value':
-      return `got ${shown}`;
+      return `got ${showValue(received)}`;
     case 'unrecognized_keys':
       return `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
     case 'too_small':
@@ -30,9 +30,9 @@ export function describeIssue(issue: z.core.$ZodIssue, received: unknown): strin
     case 'custom':
     case 'invalid_format':
     case 'invalid_union':
-      return `${issue.message.replace(/^Invalid input: /, '')}, got ${shown}`;
+      return `${issue.message.replace(/^Invalid input: /, '')}, got ${showValue(received)}`;
     default:
-      return `${issue.message}, got ${shown}`;
+      return `${issue.message}, got ${showValue(received)}`;
   }
 }
 
@@ -97,14 +97,6 @@ export function closestMatch(word: string, candidates: Iterable<string>, maxDist
     if (lower.length >= 3 && candidate.toLowerCase().includes(lower)) containing.push(candidate);
   }
   return best ?? (containing.length === 1 ? containing[0] : undefined);
-}
-
-/** A value as shown after "got": JSON, shortened; `null` says it is empty. */
-export function showValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 // ---- Walking a schema alongside the data --------------------------------------------------------------

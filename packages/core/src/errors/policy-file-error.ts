@@ -1,4 +1,5 @@
 import { ConfigError } from './config-error';
+import { showValue } from './show-value';
 
 const name = 'PolicyFileError';
 
@@ -85,13 +86,6 @@ export function formatPolicyIssue(label: string, issue: PolicyIssue): string {
   const where = issue.line === undefined ? label : `${label}:${issue.line}:${issue.column ?? 1}`;
   const path = issue.path ? ` ${issue.path}:` : '';
   const expected = issue.expected ? ` (expected ${issue.expected})` : '';
-  const received = issue.received ? `, got ${show(issue.received.value)}` : '';
+  const received = issue.received ? `, got ${showValue(issue.received.value)}` : '';
   return `${where}:${path} ${issue.message}${expected}${received}`;
-}
-
-function show(value: unknown): string {
-  if (value === null) return 'null';
-  if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

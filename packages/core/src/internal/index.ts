@@ -69,6 +69,7 @@ export {
   ForwardingHandler,
   neverSent,
 } from '../egress/wire-handler';
+export { showValue } from '../errors/show-value';
 export {
   DEFAULT_MAX_OUTPUT_TOKENS,
   type RuleDecision,
