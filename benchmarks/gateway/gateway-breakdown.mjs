@@ -13,12 +13,12 @@
 //   BREAKDOWN_CALLS=4000 BREAKDOWN_ROUNDS=5 node benchmarks/gateway/gateway-breakdown.mjs
 //   BENCH_GATEWAY_BASELINE=packages/gateway/dist-base/index.js node benchmarks/gateway/gateway-breakdown.mjs genops genops-baseline
 //       # a paired A/B of two builds of the gateway (see gateway-overhead.mjs for the baseline's layout)
-import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import OpenAI from 'openai';
 import { CHAT_BODY } from '../lib/workload.mjs';
+import { startProcess } from './lib/processes.mjs';
 
 const libPath = (name) => fileURLToPath(new URL(`./lib/${name}`, import.meta.url));
 const BARE = libPath('bare-proxy-process.mjs');
@@ -43,38 +43,6 @@ const ROUNDS = Number(process.env.BREAKDOWN_ROUNDS ?? 3);
 const WARMUP = 500;
 const PROMISE_CALLS = 200;
 
-/** Forks a gateway process; resolves once it listens, with its URL and a way to ask for its stats and stop it. */
-async function startProcess(script, settings) {
-  const child = fork(script, [JSON.stringify(settings)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const exited = new Promise((done) => child.once('exit', done));
-  const url = await new Promise((done, fail) => {
-    const onMessage = (message) => {
-      if (!message?.url) return;
-      child.off('message', onMessage);
-      done(message.url);
-    };
-    child.on('message', onMessage);
-    exited.then((code) => fail(new Error(`${script} exited with ${code} before it listened`)));
-  });
-  return {
-    url,
-    stats: () =>
-      new Promise((done) => {
-        const onMessage = (message) => {
-          if (message?.stats === undefined) return;
-          child.off('message', onMessage);
-          done(message.stats);
-        };
-        child.on('message', onMessage);
-        child.send('stats');
-      }),
-    stop: async () => {
-      if (child.connected) child.disconnect();
-      await exited;
-    },
-  };
-}
-
 /** `count` chat calls one at a time through `url`; every reply is checked. */
 async function calls(url, apiKey, count) {
   const client = new OpenAI({ apiKey, baseURL: url, maxRetries: 0 });
@@ -87,7 +55,9 @@ async function calls(url, apiKey, count) {
 
 /** One variant, one process: its figures per call over `count` calls after the warm-up. */
 async function measure(variant, upstream, { count, countPromises }) {
-  const gateway = await startProcess(variant.script, { upstream, ...variant.settings, countPromises });
+  const gateway = await startProcess(variant.script, [
+    JSON.stringify({ upstream, ...variant.settings, countPromises }),
+  ]);
   try {
     const apiKey = variant.apiKey ?? 'gk-bench';
     await calls(gateway.url, apiKey, WARMUP);
@@ -118,7 +88,7 @@ async function main() {
   const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(VARIANTS);
   for (const name of names)
     if (!VARIANTS[name]) throw new Error(`unknown variant ${name} (known: ${Object.keys(VARIANTS).join(', ')})`);
-  const upstream = await startProcess(libPath('../../lib/fake-openai-process.mjs'), {});
+  const upstream = await startProcess(libPath('../../lib/fake-openai-process.mjs'));
   console.error(`load average at start: ${load()}`);
   const results = new Map(names.map((name) => [name, { runs: [], promises: undefined }]));
   try {

@@ -14,8 +14,9 @@
 // (../../lib/workload.mjs): an org-wide daily budget, a per-team budget, a model allow-list, one span
 // per call into the recording providers of @genops/testing, metrics, the audit trail.
 import { createTestTelemetry } from '@genops/testing';
+import { startHeapProfile } from '../../lib/heap-profile.mjs';
 import { governanceOptions } from '../../lib/workload.mjs';
-import { startHeapProfile, startProcessStats, startPromiseCount } from './process-stats.mjs';
+import { startProcessStats, startPromiseCount } from './process-stats.mjs';
 
 /** The in-memory exporter keeps every span until reset: drained this often, off the calls' path. */
 const SPAN_DRAIN_MS = 250;
