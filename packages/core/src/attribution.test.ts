@@ -27,4 +27,25 @@ describe('withAttribution', () => {
       }).toThrow(TypeError);
     });
   });
+
+  it("merges each scope over each governor's defaults, alternating between them", () => {
+    const a = Object.freeze({ team: 'platform', project: 'a' });
+    const b = Object.freeze({ team: 'platform', project: 'b' });
+    const seen = withAttribution({ customer: 'acme' }, () => [
+      resolveAttribution(a),
+      resolveAttribution(a),
+      resolveAttribution(b),
+      withAttribution({ customer: 'globex' }, () => resolveAttribution(b)),
+      resolveAttribution(a),
+    ]);
+    expect(seen.map((attribution) => `${attribution.project}/${attribution.customer}`)).toEqual([
+      'a/acme',
+      'a/acme',
+      'b/acme',
+      'b/globex',
+      'a/acme',
+    ]);
+    // Calls in one scope with the same defaults share one frozen object.
+    expect(seen[1]).toBe(seen[0]);
+  });
 });

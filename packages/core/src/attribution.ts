@@ -29,5 +29,18 @@ export function getContextAttribution(): Readonly<Attribution> | undefined {
 export function resolveAttribution(defaults: Readonly<Attribution>): Readonly<Attribution> {
   const context = storage.getStore();
   if (!context) return defaults;
-  return Object.freeze({ ...defaults, ...context });
+  // Calls in one `withAttribution` scope share its (frozen) context object: one merged object for them.
+  if (context === lastContext && defaults === lastDefaults) return lastResolved!;
+  const resolved = Object.freeze({ ...defaults, ...context });
+  if (Object.isFrozen(context)) {
+    lastContext = context;
+    lastDefaults = defaults;
+    lastResolved = resolved;
+  }
+  return resolved;
 }
+
+/** The attribution {@link resolveAttribution} merged last, and what from. */
+let lastContext: Readonly<Attribution> | undefined;
+let lastDefaults: Readonly<Attribution> | undefined;
+let lastResolved: Readonly<Attribution> | undefined;

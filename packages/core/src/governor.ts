@@ -12,7 +12,7 @@ import { type Budget, RATE_PREFIX } from './budget/budget-set';
 import { PolicyViolationError } from './errors/policy-violation-error';
 import { UNPRICED_TOOL, type WorstCase } from './governance-steps';
 import { nanosToUsd } from './money';
-import { actualCost } from './pipeline/actual-cost';
+import { type ActualCost, actualCost } from './pipeline/actual-cost';
 import { BudgetAlerts } from './pipeline/alerts';
 import { approvalAsk, approve, needsApproval } from './pipeline/approve';
 import { Call, type CallHost } from './pipeline/call';
@@ -20,11 +20,11 @@ import { Claims } from './pipeline/claims';
 import type { StageContext } from './pipeline/context';
 import { trackSettlement } from './pipeline/deferred';
 import { evaluate } from './pipeline/evaluate';
-import { andThen, DONE, isPromise, type MaybePromise } from './pipeline/maybe-promise';
+import { DONE, isPromise, type MaybePromise } from './pipeline/maybe-promise';
 import { price, unknownPrice } from './pipeline/price';
-import { CallRecorder } from './pipeline/recorder';
-import { linesOf, reserve } from './pipeline/reserve';
-import { settle } from './pipeline/settle';
+import { CallRecorder, type Settlement } from './pipeline/recorder';
+import { type Downgraded, linesOf, type Reserved, reserve } from './pipeline/reserve';
+import { type Settled, settle } from './pipeline/settle';
 import type {
   ApprovalInfo,
   CallOutcome,
@@ -198,8 +198,15 @@ export class Governor implements CallHost {
       span: this.recorder.startSpan(request, attribution, parent),
       policy: this.policy,
       attributes: {},
+      sendsAtOnce: options.sendsAtOnce === true,
+      // Every field a stage may set, declared now: one object shape, no property store grown per call.
+      failOpenLines: undefined,
+      sentInStore: undefined,
+      downgradedFrom: undefined,
+      redactions: undefined,
+      shadow: undefined,
+      reservationAudit: undefined,
     };
-    if (options.sendsAtOnce === true) unit.sendsAtOnce = true;
     return this.admit(unit, request, startedAt, undefined);
   }
 
@@ -238,75 +245,74 @@ export class Governor implements CallHost {
     // Reservation: the worst case, in every matching rate limit and budget, all or nothing.
     const reservedNanos = cost.worstNanos ?? 0;
     const lines = linesOf(unit, request, cost, reservedNanos, now);
-    if (lines.length === 0)
-      return this.approveThenOpen(unit, evaluation, decision, cost, lines, [], undefined, startedAt, downgrade);
+    const admission: Admission = { unit, evaluation, decision, cost, lines, startedAt, downgrade };
+    if (lines.length === 0) return this.approveThenOpen(admission, NO_STATES, undefined);
     // Sent at once with no approval wait before it: the reservation is stored marked sent (one write).
     const sent = unit.sendsAtOnce === true && !needsApproval(unit, evaluation, reservedNanos);
-    return andThen(reserve(this.stages, { unit, lines, decision, reservedNanos, downgrade, sent }), (step) =>
-      'downgrade' in step
-        ? this.admit(unit, step.request, startedAt, step.downgrade)
-        : this.approveThenOpen(
-            unit,
-            evaluation,
-            decision,
-            cost,
-            lines,
-            step.lines,
-            step.approval,
-            startedAt,
-            downgrade,
-          ),
-    );
+    const step = reserve(this.stages, { unit, lines, decision, reservedNanos, downgrade, sent });
+    // No closure or promise when the store answered at once (the memory store).
+    if (isPromise(step)) return step.then((resolved) => this.afterReserve(admission, resolved));
+    return this.afterReserve(admission, step);
+  }
+
+  /** Reserved: on to approval; or a `downgrade` budget had no room: admission again with the cheaper model. */
+  private afterReserve(admission: Admission, step: Reserved | Downgraded): MaybePromise<GovernedCall> {
+    if ('downgrade' in step) return this.admit(admission.unit, step.request, admission.startedAt, step.downgrade);
+    return this.approveThenOpen(admission, step.lines, step.approval);
   }
 
   /** The reservation is on record; approval (over the cost threshold, or a tool rule) while it is held. */
   private approveThenOpen(
-    unit: Unit,
-    evaluation: PolicyEvaluation,
-    decision: Decision,
-    cost: WorstCase,
-    lines: BudgetLine[],
-    reserved: LineState[],
+    admission: Admission,
+    reserved: readonly LineState[],
     approval: ApprovalInfo | undefined,
-    startedAt: number,
-    downgrade: Downgrade | undefined,
   ): MaybePromise<GovernedCall> {
+    const { unit, evaluation, cost, lines } = admission;
     const reservedNanos = cost.worstNanos ?? 0;
     this.recorder.reserved(unit, reservedNanos, lines, this.stages.settings.reservationLeaseMs);
     const ask = approval ? undefined : approvalAsk(unit, evaluation, reservedNanos);
     this.recorder.approvalRequired(unit, ask !== undefined || approval !== undefined);
-    const open = (approved: ApprovalInfo | undefined) => {
-      if (approved && decision.constraint === 'none') decision.constraint = 'approval';
-      this.recorder.admitted(unit, decision, nanosToUsd(reservedNanos), approved);
-      // Most calls have no edits: no object for them.
-      let edits: RequestEdits | undefined;
-      if (downgrade) edits = { model: unit.request.model };
-      if (evaluation.redaction) (edits ??= {}).text = evaluation.redaction.rewrite;
-      const state: CallState = {
-        id: unit.id,
-        span: unit.span,
-        parent: unit.parent,
-        request: unit.request,
-        attribution: unit.attribution,
-        policy: unit.policy,
-        failOpenLines: unit.failOpenLines,
-        sentInStore: unit.sentInStore,
-        price: cost.price,
-        priced: cost.match !== undefined || cost.price === UNPRICED_TOOL,
-        reservedNanos,
-        reservedTokens: cost.worstTokens,
-        hasLines: lines.length > 0,
-        lines,
-        firstLine: tightest(reserved),
-        startedAt,
-        executionStartedAt: performance.now(),
-        decision,
-        edits: edits !== undefined && (edits.model !== undefined || edits.text !== undefined) ? edits : undefined,
-      };
-      return new Call(this, this.recorder, state);
+    if (ask)
+      return approve(this.stages, unit, ask, reservedNanos, lines.length > 0).then((approved) =>
+        this.open(admission, reserved, approved),
+      );
+    return this.open(admission, reserved, approval);
+  }
+
+  /** Admitted (approved, when it had to be): the call the adapter holds until it ends. */
+  private open(admission: Admission, reserved: readonly LineState[], approved: ApprovalInfo | undefined): Call {
+    const { unit, evaluation, decision, cost, lines, startedAt, downgrade } = admission;
+    const reservedNanos = cost.worstNanos ?? 0;
+    if (approved && decision.constraint === 'none') decision.constraint = 'approval';
+    this.recorder.admitted(unit, decision, nanosToUsd(reservedNanos), approved);
+    // Most calls have no edits: no object for them.
+    let edits: RequestEdits | undefined;
+    if (downgrade) edits = { model: unit.request.model };
+    if (evaluation.redaction) (edits ??= {}).text = evaluation.redaction.rewrite;
+    const state: CallState = {
+      id: unit.id,
+      span: unit.span,
+      parent: unit.parent,
+      request: unit.request,
+      attribution: unit.attribution,
+      policy: unit.policy,
+      failOpenLines: unit.failOpenLines,
+      sentInStore: unit.sentInStore,
+      price: cost.price,
+      priced: cost.match !== undefined || cost.price === UNPRICED_TOOL,
+      reservedNanos,
+      reservedTokens: cost.worstTokens,
+      hasLines: lines.length > 0,
+      lines,
+      firstLine: tightest(reserved),
+      startedAt,
+      executionStartedAt: performance.now(),
+      decision,
+      edits: edits !== undefined && (edits.model !== undefined || edits.text !== undefined) ? edits : undefined,
+      firstChunkAt: undefined,
+      outputBlocked: undefined,
     };
-    if (ask) return approve(this.stages, unit, ask, reservedNanos, lines.length > 0).then(open);
-    return open(approval);
+    return new Call(this, this.recorder, state);
   }
 
   /**
@@ -324,25 +330,12 @@ export class Governor implements CallHost {
       const latencyMs = performance.now() - state.executionStartedAt;
       const cost = actualCost(state, outcome, error);
       const amounts = { USD: cost.actualNanos, tokens: cost.actualTokens, requests: 1 };
-      const done = andThen(settle(this.stages, state, amounts), (settled) => {
-        const settlement = {
-          ...cost,
-          leaseOpen: settled.open,
-          usage: outcome.usage,
-          error,
-          latencyMs,
-          sla: undefined as ReturnType<CompiledPolicy['engine']['slaFor']> | undefined,
-        };
-        this.recorder.settlementAudit(state, settlement);
-        const record = () => {
-          const { engine } = state.policy;
-          settlement.sla = engine.slaRules.length === 0 ? undefined : engine.slaFor(subjectOf(state));
-          this.recorder.settled(state, settlement, outcome.response);
-        };
-        const alerts = settled.lines.length > 0 ? this.alerts.check(state, settled.lines) : undefined;
-        return alerts ? alerts.then(record) : record();
-      });
-      if (!isPromise(done)) return DONE;
+      const settled = settle(this.stages, state, amounts);
+      // No closure or promise when the store answered at once (the memory store).
+      const done = isPromise(settled)
+        ? settled.then((resolved) => this.afterSettle(state, outcome, error, cost, latencyMs, resolved))
+        : this.afterSettle(state, outcome, error, cost, latencyMs, settled);
+      if (done === undefined) return DONE;
       // A store that answers later (Redis, or any store without settleSync): the caller has its result
       // without waiting. The settlement, group-committed with the tick's other writes, and the records that
       // follow it complete in the background, tracked so flush(), status() and shutdown() wait for them; a
@@ -363,7 +356,55 @@ export class Governor implements CallHost {
       return Promise.reject(failure);
     }
   }
+
+  /** Settled: the settlement's audit record, budget alerts, then the span, metrics and hooks. */
+  private afterSettle(
+    state: CallState,
+    outcome: CallOutcome,
+    error: unknown,
+    cost: ActualCost,
+    latencyMs: number,
+    settled: Settled,
+  ): Promise<void> | undefined {
+    const settlement: Settlement = {
+      actualNanos: cost.actualNanos,
+      actualTokens: cost.actualTokens,
+      incomplete: cost.incomplete,
+      estimated: cost.estimated,
+      violations: cost.violations,
+      leaseOpen: settled.open,
+      usage: outcome.usage,
+      error,
+      latencyMs,
+      sla: undefined,
+    };
+    this.recorder.settlementAudit(state, settlement);
+    const alerts = settled.lines.length > 0 ? this.alerts.check(state, settled.lines) : undefined;
+    if (alerts) return alerts.then(() => this.recordSettled(state, settlement, outcome.response));
+    this.recordSettled(state, settlement, outcome.response);
+    return undefined;
+  }
+
+  private recordSettled(state: CallState, settlement: Settlement, response: CallOutcome['response']): void {
+    const { engine } = state.policy;
+    settlement.sla = engine.slaRules.length === 0 ? undefined : engine.slaFor(subjectOf(state));
+    this.recorder.settled(state, settlement, response);
+  }
 }
+
+/** What one admission decided, carried through reservation and approval to the open call. */
+interface Admission {
+  unit: Unit;
+  evaluation: PolicyEvaluation;
+  decision: Decision;
+  cost: WorstCase;
+  lines: BudgetLine[];
+  startedAt: number;
+  downgrade: Downgrade | undefined;
+}
+
+/** The reserved line states of a call without lines. */
+const NO_STATES: readonly LineState[] = Object.freeze([]);
 
 /** The budget line with the least room left (USD lines first, rate limits never): the one worth showing on the span. */
 function tightest(lines: readonly LineState[]): LineState | undefined {

@@ -290,6 +290,117 @@ describe('SqliteStore', () => {
       expect(peek(path, 'r2')).toEqual({ sent: 1, settled: 1 });
     });
 
+    /** A line's row as another process reads it from the file. */
+    const peekLine = (path: string, key: string) => {
+      const db = new DatabaseSync(path);
+      try {
+        return db.prepare('SELECT used, reserved, limit_value AS "limit" FROM lines WHERE key = ?').get(key) as
+          | { used: number; reserved: number; limit: number }
+          | undefined;
+      } finally {
+        db.close();
+      }
+    };
+
+    it('writes a line changed by several operations of a transaction once, with its last state, at the commit', () => {
+      const path = freshPath();
+      const store = open({ path, now: () => T0 });
+      store.reserveSync({ id: 'r1', lines: [usd('b', 100, 60)], leaseMs: 60_000 });
+      store.markSentSync('r1');
+      store.settleSync('r1', { USD: 25 });
+      store.reserveSync({ id: 'r2', lines: [usd('b', 200, 10)], leaseMs: 60_000 });
+      // Nothing of the open transaction is in the file yet.
+      expect(peekLine(path, 'b')).toEqual({ used: 0, reserved: 60, limit: 100 });
+      store.markSentSync('r2');
+      // The settlement, and r2's reservation with the line's new limit, in one write of the row.
+      expect(peekLine(path, 'b')).toEqual({ used: 25, reserved: 10, limit: 200 });
+    });
+
+    /** A store whose open transaction holds r1 (lease ended, never sent) and r2 on line b, neither written yet. */
+    const endedLeaseInOpenTransaction = () => {
+      const path = freshPath();
+      let now = T0;
+      const store = open({ path, now: () => now });
+      store.reserveSync({ id: 'r1', lines: [usd('b', 100, 60)], leaseMs: 10 });
+      store.reserveSync({ id: 'r2', lines: [usd('b', 100, 5)], leaseMs: 60_000 });
+      now += 20;
+      return { path, store };
+    };
+
+    it('an operation that fails in a shared transaction undoes its own line changes only', async () => {
+      const { path, store } = endedLeaseInOpenTransaction();
+      // Releases r1's ended lease on line b (not written yet), then fails: r2 is open. Both undone.
+      expect(() => store.reserveSync({ id: 'r2', lines: [usd('b', 100, 1)], leaseMs: 60_000 })).toThrow(/already open/);
+      expect(peek(path, 'r1')).toBeUndefined();
+      // The next operation releases r1 once: 60 + 5 - 60 + 1.
+      expect(store.reserveSync({ id: 'r3', lines: [usd('b', 100, 1)], leaseMs: 60_000 })).toMatchObject({
+        ok: true,
+        lines: [{ reserved: 6 }],
+      });
+      await turnEnd();
+      expect(peekLine(path, 'b')).toEqual({ used: 0, reserved: 6, limit: 100 });
+      expect(await store.lines()).toMatchObject([{ key: 'b', used: 0, reserved: 6 }]);
+    });
+
+    it('releases an expired lease on a line the open transaction changed and has not written', async () => {
+      const { path, store } = endedLeaseInOpenTransaction();
+      // r1's lease ended, never sent: this reservation's transaction releases it first.
+      expect(store.reserveSync({ id: 'r3', lines: [usd('b', 100, 90)], leaseMs: 60_000 })).toMatchObject({
+        ok: true,
+        lines: [{ reserved: 95 }],
+      });
+      await turnEnd();
+      expect(peekLine(path, 'b')).toEqual({ used: 0, reserved: 95, limit: 100 });
+      expect(peek(path, 'r1')).toBeUndefined();
+    });
+
+    it('settles from the file when another connection ended the reservation since', async () => {
+      const path = freshPath();
+      let now = T0;
+      const a = open({ path, now: () => now });
+      const b = open({ path, now: () => now });
+      a.reserveSync({ id: 'r1', lines: [usd('b', 100, 60)], leaseMs: 10, sent: true });
+      a.markSentSync('r1');
+      now += 20;
+      // b's reservation ends r1's lease first: sent, so it is committed at its reserved 60.
+      await b.reserve({ id: 'r2', lines: [usd('b', 100, 10)], leaseMs: 60_000 });
+      // r1's own settlement comes late: it commits nothing more, and r2 stays reserved.
+      expect(a.settleSync('r1', { USD: 25 })).toMatchObject({ open: false });
+      expect(await a.lines()).toMatchObject([{ key: 'b', used: 60, reserved: 10 }]);
+      expect(await b.lines()).toMatchObject([{ key: 'b', used: 60, reserved: 10 }]);
+    });
+
+    it('refuses a reservation whose id another connection holds open, changing nothing', async () => {
+      const path = freshPath();
+      const a = open({ path, now: () => T0 });
+      const b = open({ path, now: () => T0 });
+      await a.reserve({ id: 'r1', lines: [usd('b', 100, 60)], leaseMs: 60_000 });
+      expect(() => b.reserveSync({ id: 'r1', lines: [usd('b', 100, 10)], leaseMs: 60_000 })).toThrow(/already open/);
+      // Over the limit and open: the open reservation is what it reports, as MemoryStore does.
+      expect(() => b.reserveSync({ id: 'r1', lines: [usd('b', 100, 90)], leaseMs: 60_000 })).toThrow(/already open/);
+      await a.settle('r1', { USD: 5 });
+      expect(await b.lines()).toMatchObject([{ key: 'b', used: 5, reserved: 0 }]);
+    });
+
+    it.each([
+      ['this connection', false],
+      ['another connection', true],
+    ])('ends a short lease %s wrote after a longer one this connection wrote', async (_who, other) => {
+      const path = freshPath();
+      let now = T0;
+      const store = open({ path, now: () => now });
+      const writer = other ? open({ path, now: () => now }) : store;
+      await store.reserve({ id: 'r1', lines: [usd('b', 100, 30)], leaseMs: 60_000 });
+      await writer.reserve({ id: 'r2', lines: [usd('b', 100, 20)], leaseMs: 10 });
+      now += 20;
+      // r2's lease ended (never sent): released before this reservation checks the limit.
+      expect(store.reserveSync({ id: 'r3', lines: [usd('b', 100, 70)], leaseMs: 60_000 })).toMatchObject({
+        ok: true,
+        lines: [{ reserved: 100 }],
+      });
+      expect(await store.openReservations()).toBe(2);
+    });
+
     it('a promise form or a read commits what is open first, in call order', async () => {
       const path = freshPath();
       const store = open({ path, now: () => T0 });

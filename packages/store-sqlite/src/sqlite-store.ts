@@ -104,6 +104,11 @@ interface LineRow {
   stored?: LineRow;
 }
 
+/** A row of `selectExpiredLeases`: an expired reservation, or (id null) the next lease end. */
+type ExpiredRow =
+  | { id: string; lines: string; settled: number; sent: number; expires_at: number }
+  | { id: null; lines: null; settled: null; sent: null; expires_at: number | null };
+
 interface ReservationRow {
   id: string;
   lines: string;
@@ -129,6 +134,26 @@ interface OpenTransaction {
   microtask: boolean;
   /** The clock reading at which expired leases were last ended in this transaction. */
   expiredAt?: number | undefined;
+}
+
+/** An open reservation as this connection wrote it (see `SqliteStore.ownReservations`). */
+interface OwnReservation {
+  lines: BudgetLine[];
+  startedAt: number;
+  expiresAt: number;
+}
+
+/** A row the open transaction changed and has not written (see `SqliteStore.unwritten`); `full`: created or reconfigured, so written whole. */
+interface UnwrittenLine {
+  line: CachedLine;
+  full: boolean;
+}
+
+/** A row's state in the open transaction before an operation changed it, to restore when the operation rolls back. */
+interface LineUndo {
+  key: string;
+  unwritten: UnwrittenLine | undefined;
+  written: CachedLine | undefined;
 }
 
 /** Rows of the lines a transaction has read or created, by key; written back before it commits. */
@@ -204,6 +229,26 @@ export class SqliteStore implements GovernanceStore {
   private readonly lineCache = new Map<string, CachedLine>();
   /** Rows the open write transaction wrote: cached when it commits, dropped when it rolls back. */
   private readonly txLines = new Map<string, CachedLine>();
+  /**
+   * Rows the open write transaction changed and has not written to the file yet: each is written once,
+   * just before the transaction commits (see {@link flushLines}), however many of its operations
+   * changed it (a settlement and the next reservation touch the same lines). Always also in {@link txLines}.
+   */
+  private readonly unwritten = new Map<string, UnwrittenLine>();
+  /** While an operation runs in a savepoint: how to undo its changes to {@link unwritten} and {@link txLines}. */
+  private undo: LineUndo[] | undefined;
+  /**
+   * Open reservations this connection wrote, as it wrote them, so settling one reads no row. Valid as
+   * {@link lineCache} is (no other connection committed since); emptied by any rollback, and an entry
+   * leaves when this connection settles, releases or expires the reservation.
+   */
+  private readonly ownReservations = new Map<string, OwnReservation>();
+  /**
+   * No reservation row ends before this (epoch ms), so finding expired leases needs no query until then;
+   * undefined when not known. Found with the expired leases, lowered by every row this connection writes,
+   * valid as {@link lineCache} is, and forgotten on any rollback.
+   */
+  private nextExpiry: number | undefined;
   /** `PRAGMA data_version` when {@link lineCache} was last found valid. */
   private dataVersion: number | undefined;
   /** Reservations the open write transaction stored marked sent (see {@link reserveSync}). */
@@ -341,8 +386,32 @@ export class SqliteStore implements GovernanceStore {
   /** Inside a write transaction. */
   private reserveIn(request: ReserveRequest, now: number): ReserveResult {
     this.expireLeases(now);
-    if (this.statements.reservationExists.get(request.id))
-      throw new Error(`genops: reservation "${request.id}" is already open`);
+    if (this.ownReservations.has(request.id)) throw alreadyOpen(request.id);
+    let result: ReserveResult;
+    try {
+      result = this.reserveLines(request, now);
+    } catch (error) {
+      // As MemoryStore checks: a reservation still open fails first.
+      if (this.isOpen(request.id)) throw alreadyOpen(request.id);
+      throw error;
+    }
+    if (!result.ok && this.isOpen(request.id)) throw alreadyOpen(request.id);
+    return result;
+  }
+
+  /** Whether a reservation with this id is open (made by this connection or another). */
+  private isOpen(id: string): boolean {
+    if (this.ownReservations.has(id)) return true;
+    try {
+      return this.statements.reservationExists.get(id) !== undefined;
+    } catch {
+      // The file failed: the error the operation met is the one to report.
+      return false;
+    }
+  }
+
+  /** {@link reserveIn} once no reservation with its id is known open: the insert finds one another connection made. */
+  private reserveLines(request: ReserveRequest, now: number): ReserveResult {
     const lines = request.lines.map(copyLine);
     const rows: Rows = new Map();
     // Amounts this request already asks of a key, for a request that names the same key twice.
@@ -378,13 +447,15 @@ export class SqliteStore implements GovernanceStore {
     });
     // A request sent at once is stored marked sent in this write (no second one for `markSent`).
     const sent = request.sent === true;
-    this.statements.insertReservation.run(
-      request.id,
-      JSON.stringify(lines),
-      now,
-      now + Math.max(0, request.leaseMs),
-      sent ? 1 : 0,
-    );
+    const expiresAt = now + Math.max(0, request.leaseMs);
+    // Replaces a settled row with the same id; leaves an open one, and then writes nothing.
+    if (
+      this.statements.insertReservation.run(request.id, JSON.stringify(lines), now, expiresAt, sent ? 1 : 0).changes !==
+      1
+    )
+      throw alreadyOpen(request.id);
+    this.ownReservations.set(request.id, { lines, startedAt: now, expiresAt });
+    this.expiresAt(expiresAt);
     const states = reserved.map((row) => this.state(row, now));
     this.saveRows(rows);
     return sent ? { ok: true, lines: states, sent: true } : { ok: true, lines: states };
@@ -399,9 +470,19 @@ export class SqliteStore implements GovernanceStore {
   ): SettleResult {
     this.expireLeases(now);
     const rows: Rows = new Map();
-    const reservation = this.statements.selectReservation.get(id) as ReservationRow | undefined;
-    // The reservation's own lines, parsed once.
-    const reserved = reservation ? (JSON.parse(reservation.lines) as BudgetLine[]) : undefined;
+    const own = this.ownReservations.get(id);
+    let reservation: OwnReservation | undefined = own;
+    if (!reservation) {
+      const row = this.statements.selectReservation.get(id) as ReservationRow | undefined;
+      // The reservation's own lines, parsed once.
+      if (row)
+        reservation = {
+          lines: JSON.parse(row.lines) as BudgetLine[],
+          startedAt: row.started_at,
+          expiresAt: row.expires_at,
+        };
+    }
+    const reserved = reservation?.lines;
     const settling = reserved ?? lines ?? [];
     for (const line of settling) {
       // An open reservation's own amount leaves the line as its actual amount enters it.
@@ -420,15 +501,26 @@ export class SqliteStore implements GovernanceStore {
       });
       const states = committed.map((row) => this.state(row, now));
       this.saveRows(rows);
-      if (!repeated && lines) this.statements.insertSettled.run(id, now, now + this.retentionMs);
+      if (!repeated && lines) {
+        this.statements.insertSettled.run(id, now, now + this.retentionMs);
+        this.expiresAt(now + this.retentionMs);
+      }
       return { open: false, lines: states };
     }
     // Kept as settled for one lease length: a settlement repeated after a lost reply commits nothing.
-    this.statements.markSettled.run(now + Math.max(0, reservation.expires_at - reservation.started_at), id);
+    const rememberedUntil = now + Math.max(0, reservation.expiresAt - reservation.startedAt);
+    const marked = this.statements.markSettled.run(rememberedUntil, id).changes;
+    this.expiresAt(rememberedUntil);
+    if (own) {
+      this.ownReservations.delete(id);
+      // Not there as this connection wrote it (never expected): settle it as the file has it.
+      if (marked !== 1) return this.settleIn(id, actual, lines, now);
+    }
+    const startedAt = reservation.startedAt;
     const committed = (reserved ?? []).map((line) => {
       const row = this.rowOf(rows, line, now);
       row.reserved = Math.max(0, row.reserved - line.amount);
-      this.commit(row, actual[line.unit] ?? 0, reservation.started_at, now);
+      this.commit(row, actual[line.unit] ?? 0, startedAt, now);
       return row;
     });
     const states = committed.map((row) => this.state(row, now));
@@ -781,6 +873,7 @@ export class SqliteStore implements GovernanceStore {
     this.beginWrite();
     try {
       const result = work();
+      this.flushLines();
       this.statements.commit.run();
       this.cacheCommittedLines();
       this.wrote();
@@ -801,6 +894,8 @@ export class SqliteStore implements GovernanceStore {
       const version = (this.statements.dataVersion.get() as { data_version: number }).data_version;
       if (version !== this.dataVersion) {
         this.lineCache.clear();
+        this.ownReservations.clear();
+        this.nextExpiry = undefined;
         this.dataVersion = version;
       }
     } catch (error) {
@@ -819,8 +914,60 @@ export class SqliteStore implements GovernanceStore {
 
   /** A rollback, or a write the cache does not follow: read every row from the file again. */
   private dropCachedLines(): void {
+    this.ownReservations.clear();
+    this.nextExpiry = undefined;
+    this.unwritten.clear();
     this.txLines.clear();
     this.lineCache.clear();
+  }
+
+  /**
+   * An operation's savepoint rolled back: its changes to the rows not yet written are undone, newest
+   * first (the file is as it was before it, rows written since included). Committed rows are read again.
+   */
+  private undoLines(undo: readonly LineUndo[]): void {
+    for (let index = undo.length - 1; index >= 0; index--) {
+      const { key, unwritten, written } = undo[index]!;
+      if (unwritten) this.unwritten.set(key, unwritten);
+      else this.unwritten.delete(key);
+      if (written) this.txLines.set(key, written);
+      else this.txLines.delete(key);
+    }
+    // Rows the operation changed in the file directly (a released lease) are read from it again.
+    for (const [key, { line }] of this.unwritten) this.txLines.set(key, line);
+    this.lineCache.clear();
+    // Reservations it wrote or ended are read from the file again.
+    this.ownReservations.clear();
+    this.nextExpiry = undefined;
+  }
+
+  /** Records `key`'s row state before an operation in a savepoint changes it (see {@link undoLines}). */
+  private beforeLineChange(key: string): void {
+    this.undo?.push({ key, unwritten: this.unwritten.get(key), written: this.txLines.get(key) });
+  }
+
+  /** Writes the rows the transaction changed and has not written yet (see {@link unwritten}). */
+  private flushLines(): void {
+    if (this.unwritten.size === 0) return;
+    const statements = this.statements;
+    for (const [key, { line, full }] of this.unwritten) {
+      this.beforeLineChange(key);
+      if (full)
+        statements.upsertLine.run(
+          line.key,
+          line.budget,
+          line.unit,
+          line.limit,
+          line.used,
+          line.reserved,
+          line.expiresAt,
+          line.windowMs,
+          line.bucketMs,
+          line.touchedAt,
+        );
+      else statements.updateCounters.run(line.used, line.reserved, line.touchedAt, line.key);
+    }
+    this.unwritten.clear();
   }
 
   /** Commits what other stores of this process hold open: a write would wait on their lock, and a read would not see it. */
@@ -831,14 +978,21 @@ export class SqliteStore implements GovernanceStore {
   /** `work` inside the open transaction, rolled back on its own when it throws. */
   private inSavepoint<T>(work: () => T): T {
     this.statements.savepoint.run();
+    const outer = this.undo;
+    const undo: LineUndo[] = [];
+    this.undo = undo;
     try {
       const result = work();
+      this.undo = outer;
+      // A savepoint inside another: the outer one undoes these changes too when it rolls back.
+      outer?.push(...undo);
       this.statements.releaseSavepoint.run();
       return result;
     } catch (error) {
+      this.undo = outer;
       this.statements.rollbackToSavepoint.run();
       this.statements.releaseSavepoint.run();
-      this.dropCachedLines();
+      this.undoLines(undo);
       // Leases it ended are open again.
       if (this.open) this.open.expiredAt = undefined;
       throw this.storeError(error);
@@ -860,6 +1014,7 @@ export class SqliteStore implements GovernanceStore {
     if (open.immediate) clearImmediate(open.immediate);
     OPEN_STORES.delete(this);
     try {
+      this.flushLines();
       this.statements.commit.run();
     } catch (error) {
       rollback(this.db);
@@ -1076,43 +1231,45 @@ export class SqliteStore implements GovernanceStore {
     };
   }
 
-  /** Writes back the rows: only the counters when the line's configuration is as it was read. */
+  /**
+   * Writes back the rows when the transaction commits (see {@link unwritten}): only the counters when
+   * the line's configuration is as it was read.
+   */
   private saveRows(rows: Rows): void {
     for (const row of rows.values()) {
       const stored = row.stored;
-      if (
-        stored &&
+      const sameConfiguration =
+        stored !== undefined &&
         stored.budget === row.budget &&
         stored.unit === row.unit &&
         stored.limit === row.limit &&
         stored.expiresAt === row.expiresAt &&
         stored.windowMs === row.windowMs &&
-        stored.bucketMs === row.bucketMs
-      ) {
-        this.statements.updateCounters.run(row.used, row.reserved, row.touchedAt, row.key);
-        this.txLines.set(row.key, cachedLine(row));
-        continue;
-      }
-      this.statements.upsertLine.run(
-        row.key,
-        row.budget,
-        row.unit,
-        row.limit,
-        row.used,
-        row.reserved,
-        row.expiresAt,
-        row.windowMs,
-        row.bucketMs,
-        row.touchedAt,
-      );
-      this.txLines.set(row.key, cachedLine(row));
+        stored.bucketMs === row.bucketMs;
+      this.beforeLineChange(row.key);
+      const line = cachedLine(row);
+      // A row an earlier operation of the transaction created or reconfigured is still written whole.
+      const full = !sameConfiguration || this.unwritten.get(row.key)?.full === true;
+      this.unwritten.set(row.key, { line, full });
+      this.txLines.set(row.key, line);
     }
   }
 
   private unreserve(reservation: Pick<ReservationRow, 'id' | 'lines'>): void {
     this.statements.deleteReservation.run(reservation.id);
+    this.ownReservations.delete(reservation.id);
     for (const line of JSON.parse(reservation.lines) as BudgetLine[]) {
+      const pending = this.unwritten.get(line.key);
+      if (pending) {
+        // Not written yet: released in the row that will be.
+        this.beforeLineChange(line.key);
+        const released = { ...pending.line, reserved: Math.max(0, pending.line.reserved - line.amount) };
+        this.unwritten.set(line.key, { line: released, full: pending.full });
+        this.txLines.set(line.key, released);
+        continue;
+      }
       this.statements.unreserveLine.run(line.amount, line.key);
+      this.beforeLineChange(line.key);
       this.txLines.delete(line.key);
       this.lineCache.delete(line.key);
     }
@@ -1126,15 +1283,24 @@ export class SqliteStore implements GovernanceStore {
     // In the open transaction nobody else writes: at the same clock reading nothing more has expired.
     const open = this.open;
     if (open?.expiredAt === now) return;
-    for (const reservation of this.statements.selectExpiredLeases.all(now) as unknown as (ReservationRow & {
-      settled: number;
-      sent: number;
-    })[]) {
-      if (reservation.settled === 1) this.statements.deleteReservation.run(reservation.id);
-      else if (reservation.sent === 1) this.commitAtReservation(reservation, now);
-      else this.unreserve(reservation);
+    if (this.nextExpiry === undefined || this.nextExpiry <= now) {
+      const rows = this.statements.selectExpiredLeases.all(now) as unknown as ExpiredRow[];
+      // One row carries no reservation: the next lease end after now (null when none). Rows written
+      // while ending the expired ones (a committed lease is kept as settled) lower it below.
+      this.nextExpiry = rows.find((row) => row.id === null)?.expires_at ?? Number.POSITIVE_INFINITY;
+      for (const reservation of rows) {
+        if (reservation.id === null) continue;
+        if (reservation.settled === 1) this.statements.deleteReservation.run(reservation.id);
+        else if (reservation.sent === 1) this.commitAtReservation(reservation, now);
+        else this.unreserve(reservation);
+      }
     }
     if (open) open.expiredAt = now;
+  }
+
+  /** A reservation row now ends at `expiresAt`: lease expiry is looked for again by then. */
+  private expiresAt(expiresAt: number): void {
+    if (this.nextExpiry !== undefined && expiresAt < this.nextExpiry) this.nextExpiry = expiresAt;
   }
 
   /**
@@ -1151,6 +1317,8 @@ export class SqliteStore implements GovernanceStore {
     }
     this.saveRows(rows);
     this.statements.markSettled.run(now + this.retentionMs, reservation.id);
+    this.expiresAt(now + this.retentionMs);
+    this.ownReservations.delete(reservation.id);
   }
 
   /** Drops state past its retention so the file stays bounded; at most once a minute per instance. */
@@ -1160,6 +1328,8 @@ export class SqliteStore implements GovernanceStore {
     const statements = this.statements;
     this.write(() => {
       this.expireLeases(now);
+      // The sweep deletes rows in the file: what the transaction changed is written first.
+      this.flushLines();
       this.dropCachedLines();
       statements.sweepEndedLines.run(horizon);
       statements.sweepIdleRollingLines.run(horizon, now);
@@ -1280,18 +1450,25 @@ function prepareStatements(db: DatabaseSync) {
       'SELECT id, lines, started_at, expires_at FROM reservations WHERE id = ? AND settled = 0',
     ),
     insertReservation: prepare(
-      'INSERT OR REPLACE INTO reservations (id, lines, started_at, expires_at, settled, sent) VALUES (?, ?, ?, ?, 0, ?)',
+      `INSERT INTO reservations (id, lines, started_at, expires_at, settled, sent) VALUES (?, ?, ?, ?, 0, ?)
+       ON CONFLICT (id) DO UPDATE SET lines = excluded.lines, started_at = excluded.started_at,
+         expires_at = excluded.expires_at, settled = 0, sent = excluded.sent
+       WHERE reservations.settled = 1`,
     ),
     deleteReservation: prepare('DELETE FROM reservations WHERE id = ?'),
     markSent: prepare('UPDATE reservations SET sent = 1 WHERE id = ? AND settled = 0'),
-    markSettled: prepare("UPDATE reservations SET settled = 1, expires_at = ?, lines = '[]' WHERE id = ?"),
+    markSettled: prepare(
+      "UPDATE reservations SET settled = 1, expires_at = ?, lines = '[]' WHERE id = ? AND settled = 0",
+    ),
     insertSettled: prepare(
       `INSERT OR REPLACE INTO reservations (id, lines, started_at, expires_at, settled) VALUES (?1, '[]', ?2, ?3, 1)`,
     ),
     // Expired leases are found before the statement runs, so an unexpired settled row is one still remembered.
     selectSettled: prepare('SELECT 1 AS found FROM reservations WHERE id = ? AND settled = 1'),
+    /** The expired reservations in lease order, then a row with id NULL: the next lease end after ?1. */
     selectExpiredLeases: prepare(
-      'SELECT id, lines, settled, sent FROM reservations WHERE expires_at <= ? ORDER BY expires_at',
+      `SELECT * FROM (SELECT id, lines, settled, sent, expires_at FROM reservations WHERE expires_at <= ?1 ORDER BY expires_at)
+       UNION ALL SELECT NULL, NULL, NULL, NULL, MIN(expires_at) FROM reservations WHERE expires_at > ?1`,
     ),
     hasExpiredLeases: prepare('SELECT 1 AS found FROM reservations WHERE expires_at <= ? LIMIT 1'),
     countOpenReservations: prepare('SELECT COUNT(*) AS count FROM reservations WHERE expires_at > ? AND settled = 0'),
@@ -1340,6 +1517,10 @@ function prepareStatements(db: DatabaseSync) {
 }
 
 /** A copy of `row` as written, for the line cache. */
+function alreadyOpen(id: string): Error {
+  return new Error(`genops: reservation "${id}" is already open`);
+}
+
 function cachedLine(row: LineRow): CachedLine {
   const { stored: _stored, ...line } = row;
   return line;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileBudget, lineFor } from './budget-set';
+import { compileBudget, lineFor, linesFor } from './budget-set';
 
 const amounts = { nanos: 1_000, tokens: 10 };
 const DAY_1 = Date.UTC(2026, 11, 6, 12);
@@ -33,5 +33,44 @@ describe('lineFor keys', () => {
     expect(lineFor(budget, subject, amounts, DAY_1).key).toBe('daily||2026-12-06');
     expect(lineFor(budget, { ...subject, team: 'ops' }, amounts, DAY_1).key).toBe('daily||2026-12-06');
     expect(lineFor(budget, subject, amounts, DAY_2).key).toBe('daily||2026-12-07');
+  });
+});
+
+describe('linesFor reuse', () => {
+  const budgets = [
+    compileBudget({ name: 'daily', limit: 10, window: 'day' }),
+    compileBudget({ name: 'per-team', limit: 10, window: 'day', per: 'team', match: { team: 'eng' } }),
+    compileBudget({ name: 'rolling', limit: 10, window: '1h' }),
+  ];
+  const END_OF_DAY_1 = Date.UTC(2026, 11, 7);
+
+  it('gives a frozen subject, the same amounts and a time in the same periods the same lines, and new ones otherwise', () => {
+    const subject = Object.freeze({ team: 'eng', provider: 'openai', model: 'gpt-4o' });
+    const first = linesFor(budgets, subject, amounts, DAY_1);
+    expect(first.map((line) => line.key)).toEqual([
+      'daily||2026-12-06',
+      'per-team|team=eng|2026-12-06',
+      'rolling||rolling',
+    ]);
+    expect(Object.isFrozen(first) && first.every((line) => Object.isFrozen(line))).toBe(true);
+    expect(linesFor(budgets, subject, amounts, END_OF_DAY_1 - 1)).toBe(first);
+    // Another period, other amounts, another subject (even an equal one): built again, never stale.
+    const nextDay = linesFor(budgets, subject, amounts, END_OF_DAY_1);
+    expect(nextDay).not.toBe(first);
+    expect(nextDay[0]!.key).toBe('daily||2026-12-07');
+    expect(linesFor(budgets, subject, amounts, DAY_1)[0]!.key).toBe('daily||2026-12-06');
+    expect(linesFor(budgets, subject, { nanos: 2_000, tokens: 10 }, DAY_1).map((line) => line.amount)).toEqual([
+      2_000, 2_000, 2_000,
+    ]);
+    const ops = Object.freeze({ team: 'ops', provider: 'openai', model: 'gpt-4o' });
+    expect(linesFor(budgets, ops, amounts, DAY_1).map((line) => line.budget)).toEqual(['daily', 'rolling']);
+  });
+
+  it('builds new, unfrozen lines for a subject that can still change', () => {
+    const subject = { team: 'eng', provider: 'openai', model: 'gpt-4o' };
+    const first = linesFor(budgets, subject, amounts, DAY_1);
+    expect(Object.isFrozen(first)).toBe(false);
+    subject.team = 'ops';
+    expect(linesFor(budgets, subject, amounts, DAY_1).map((line) => line.budget)).toEqual(['daily', 'rolling']);
   });
 });

@@ -146,17 +146,62 @@ export function lineFor(
   return line;
 }
 
-/** The lines a call reserves: one per matching budget, in configuration order. */
+/**
+ * The lines a call reserves: one per matching budget, in configuration order. Frozen (array and lines)
+ * when `subject` is: then a call with the same subject object (the governor's subjects are reused while
+ * the attribution and model stay the same), the same amounts and a time inside every line's period gets
+ * the previous call's lines again, with no budget matched and no line built.
+ */
 export function linesFor(
   budgets: readonly Budget[],
   subject: MatchSubject,
   amounts: { nanos: number; tokens: number },
   now: number,
 ): BudgetLine[] {
+  const last = lastLines.get(budgets);
+  if (
+    last !== undefined &&
+    last.subject === subject &&
+    last.nanos === amounts.nanos &&
+    last.tokens === amounts.tokens &&
+    now >= last.from &&
+    now < last.until
+  )
+    return last.lines;
   const lines: BudgetLine[] = [];
-  for (const budget of budgets) if (budgetMatches(budget, subject)) lines.push(lineFor(budget, subject, amounts, now));
+  // The time span in which every calendar line keeps its period (and key).
+  let from = Number.NEGATIVE_INFINITY;
+  let until = Number.POSITIVE_INFINITY;
+  for (const budget of budgets) {
+    if (!budgetMatches(budget, subject)) continue;
+    lines.push(lineFor(budget, subject, amounts, now));
+    if (budget.window.kind === 'calendar') {
+      const period = currentPeriod(budget.window.window, now, budget.window.timeZone);
+      if (period.startsAt > from) from = period.startsAt;
+      if (period.endsAt !== undefined && period.endsAt < until) until = period.endsAt;
+    }
+  }
+  if (!Object.isFrozen(subject)) return lines;
+  for (const line of lines) {
+    if (line.rolling) Object.freeze(line.rolling);
+    Object.freeze(line);
+  }
+  Object.freeze(lines);
+  lastLines.set(budgets, { subject, nanos: amounts.nanos, tokens: amounts.tokens, from, until, lines });
   return lines;
 }
+
+/** The lines {@link linesFor} built last for a set of budgets, and what from. */
+interface LastLines {
+  subject: MatchSubject;
+  nanos: number;
+  tokens: number;
+  /** The lines hold from `from` (inclusive) to `until` (exclusive), epoch ms. */
+  from: number;
+  until: number;
+  lines: BudgetLine[];
+}
+const lastLines = new WeakMap<readonly Budget[], LastLines>();
 
 /** Budget-line name prefix of rate-limit lines. */
 export const RATE_PREFIX = 'rate:';

@@ -58,6 +58,9 @@ const SEARCH = 18 * HOUR;
 /** How long one offset lookup of {@link ZoneClock.offsetAt} is reused (two Intl calls per zone per day). */
 const SPAN = DAY;
 
+/** Names of UTC that need no Intl lookup (other aliases are recognised through Intl). */
+const UTC_NAMES: ReadonlySet<string> = new Set(['UTC', 'Etc/UTC']);
+
 const FORMATTED = /^(\d+)\/(\d+)\/(\d+)\D+(\d+):(\d+):(\d+)$/;
 
 /** Wall-clock reading of a zone: local time expressed as if it were UTC, epoch ms (whole seconds). */
@@ -85,6 +88,14 @@ export class ZoneClock {
   private spanOffset = 0;
 
   constructor(timeZone: string) {
+    this.timeZone = timeZone;
+    // The default zone needs no formatter: building the first Intl.DateTimeFormat of a process loads
+    // ICU's zone data (milliseconds), which a process whose budgets are all in UTC never needs.
+    if (UTC_NAMES.has(timeZone)) {
+      this.isUtc = true;
+      this.format = undefined;
+      return;
+    }
     let format: Intl.DateTimeFormat;
     try {
       format = new Intl.DateTimeFormat('en-US', {
@@ -102,7 +113,6 @@ export class ZoneClock {
     } catch {
       throw new RangeError(`unknown time zone "${timeZone}"; use an IANA time zone such as "Europe/Paris"`);
     }
-    this.timeZone = timeZone;
     this.isUtc = format.resolvedOptions().timeZone === 'UTC';
     this.format = this.isUtc ? undefined : format;
   }

@@ -18,8 +18,14 @@ export function evaluate(unit: Unit, request: GovernedRequest, cost: WorstCase, 
     worstCaseNanos: cost.worstNanos,
     now,
   });
-  const rules = ruleDecisionOf(evaluation);
-  const decision: Decision = { ...rules, constraint: rules.result === 'ALLOWED' ? 'none' : 'policy' };
+  // Most calls break no rule: one object for their decision, not a rule decision spread into another.
+  let decision: Decision;
+  if (evaluation.blocking === undefined && evaluation.warning === undefined && evaluation.redaction === undefined)
+    decision = { result: 'ALLOWED', constraint: 'none' };
+  else {
+    const rules = ruleDecisionOf(evaluation);
+    decision = { ...rules, constraint: rules.result === 'ALLOWED' ? 'none' : 'policy' };
+  }
   // Set afresh on each admission: after a downgrade only the cheaper model's findings count.
   unit.redactions = evaluation.redaction?.counts;
   unit.shadow =

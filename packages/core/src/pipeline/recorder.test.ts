@@ -1,11 +1,13 @@
-import type { Attributes, Context, Link, SpanKind } from '@opentelemetry/api';
+import type { Attributes, Context, HrTime, Link, SpanKind } from '@opentelemetry/api';
 import {
   InMemorySpanExporter,
   type ReadableSpan,
   type Sampler,
   SamplingDecision,
   type SamplingResult,
+  type Span as SdkSpan,
   SimpleSpanProcessor,
+  type SpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -37,9 +39,24 @@ class WitnessSampler implements Sampler {
   }
 }
 
+/** A processor that keeps the span last started, live: what is on it before it ends. */
+class LiveSpan implements SpanProcessor {
+  span: SdkSpan | undefined;
+  onStart(span: SdkSpan): void {
+    this.span = span;
+  }
+  onEnd(): void {}
+  async forceFlush(): Promise<void> {}
+  async shutdown(): Promise<void> {}
+}
+
 const exporter = new InMemorySpanExporter();
 const sampler = new WitnessSampler();
-const tracerProvider = new TracerProvider({ sampler, spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+const live = new LiveSpan();
+const tracerProvider = new TracerProvider({
+  sampler,
+  spanProcessors: [new SimpleSpanProcessor({ exporter }), live],
+});
 const setup = useCoreTestSetup();
 /** `GenOps.init()` of the core test setup, on this file's tracer provider. */
 const init = (options: GenOpsOptions = {}) => setup.init({ tracerProvider, ...options });
@@ -64,6 +81,9 @@ async function run(governed: GovernedRequest, usage: Usage | undefined): Promise
   drainPending();
   return exporter.getFinishedSpans().at(-1) as ReadableSpan;
 }
+
+const eventNames = (span: ReadableSpan) => span.events.map((event) => event.name);
+const nanos = ([seconds, nanoseconds]: HrTime) => BigInt(seconds) * 1_000_000_000n + BigInt(nanoseconds);
 
 const eventAttributes = (span: ReadableSpan) =>
   Object.fromEntries(span.events.map((event) => [event.name, { ...event.attributes }]));
@@ -164,6 +184,42 @@ describe('the three spec events', () => {
       },
     });
     expect(span.attributes['genops.policy.name']).toBeDefined();
+  });
+
+  it('the reservation event is added with the decision, after the caller has its call, stamped when it reserved', async () => {
+    init();
+    const call = await setup.genops!.governor.begin(request());
+    const span = live.span!;
+    // Nothing yet: the decision's telemetry, the reservation's event with it, is recorded right after.
+    expect(eventNames(span)).toEqual([]);
+    drainPending();
+    expect(eventNames(span)).toEqual(['genops.budget.reservation', 'genops.policy.evaluated']);
+    const [reservation, evaluated] = span.events;
+    expect(nanos(reservation!.time)).toBeGreaterThanOrEqual(nanos(span.startTime));
+    expect(nanos(reservation!.time)).toBeLessThanOrEqual(nanos(evaluated!.time));
+    await call.end({ usage: { inputTokens: 1, outputTokens: 1 } });
+  });
+
+  it('an approval wait keeps the order: reservation, approval events, evaluated (an approval budget asks first)', async () => {
+    init({ requireApprovalOver: 0.001, approver: () => true });
+    const threshold = await run(request(), { inputTokens: 1, outputTokens: 1 });
+    expect(eventNames(threshold)).toEqual([
+      'genops.budget.reservation',
+      'genops.approval.requested',
+      'genops.approval.decided',
+      'genops.policy.evaluated',
+      'genops.budget.reconciliation',
+    ]);
+    await setup.genops!.shutdown();
+    init({ budgets: [{ name: 'team', limit: 0.001, window: 'day', action: 'approval' }], approver: () => true });
+    const budget = await run(request(), { inputTokens: 1, outputTokens: 1 });
+    expect(eventNames(budget)).toEqual([
+      'genops.approval.requested',
+      'genops.approval.decided',
+      'genops.budget.reservation',
+      'genops.policy.evaluated',
+      'genops.budget.reconciliation',
+    ]);
   });
 
   it('a settlement without usage flags its reconciliation event incomplete', async () => {

@@ -3,6 +3,8 @@
 //
 // Span attributes are gathered per phase and set with one `setAttributes`: the admission phase's are
 // set when the decision is recorded (allowed or denied), the settlement phase's when the call settles.
+// A span that does not record (a sampler dropped it) gets none built: no attributes, no events (the
+// audit records, hooks and metrics are the same either way).
 import {
   type Attributes,
   type Context,
@@ -145,6 +147,7 @@ export class CallRecorder {
 
   /** What the price and the rules found (set afresh on each admission: a downgrade re-enters). */
   evaluated(unit: Unit, cost: WorstCase, evaluation: PolicyEvaluation): void {
+    if (!unit.span.isRecording()) return;
     const attributes = this.admission(unit);
     attributes[sc.ATTR_GENOPS_RESERVATION_OUTPUT_BOUND] = cost.outputBoundSource;
     if (cost.match) attributes[sc.ATTR_GENOPS_COST_PRICE_MODEL] = cost.match.model;
@@ -166,7 +169,7 @@ export class CallRecorder {
   /** Opt-in content capture (after the rules: a denied request is never recorded, a redacted one as sent). */
   content(unit: Unit, rewrite: ((text: string) => string) | undefined): void {
     const { request } = unit;
-    if (!this.captureContent || !request.content) return;
+    if (!this.captureContent || !request.content || !unit.span.isRecording()) return;
     safely(() => {
       const content = request.content!();
       const shown = (value: unknown) => JSON.stringify(rewrite ? rewriteStrings(value, rewrite) : value);
@@ -179,12 +182,13 @@ export class CallRecorder {
   // ── reserve ────────────────────────────────────────────────────────────────────────────────────
 
   failOpen(unit: Unit): void {
-    this.admission(unit)[sc.ATTR_GENOPS_STORE_FAIL_OPEN] = true;
+    if (unit.span.isRecording()) this.admission(unit)[sc.ATTR_GENOPS_STORE_FAIL_OPEN] = true;
   }
 
   /** The call is admitted again with a cheaper model (a `downgrade` budget had no room). */
   downgraded(unit: Unit, to: string, budget: string): void {
     const { span, request } = unit;
+    if (!span.isRecording()) return;
     const name = `${request.operation} ${to}`;
     safely(() => span.updateName(name));
     const attributes = this.admission(unit);
@@ -196,22 +200,19 @@ export class CallRecorder {
 
   /** The budget line a denial ran into. */
   budgetRefused(unit: Unit, line: LineState): void {
+    if (!unit.span.isRecording()) return;
     setBudgetAttributes(this.admission(unit), line, 0, this.compat);
   }
 
   reserved(unit: Unit, reservedNanos: number, lines: readonly BudgetLine[], leaseMs: number): void {
-    const { span } = unit;
-    const reservedUsd = nanosToUsd(reservedNanos);
-    // The spec's attributes only (the budget is on the span: `genops.budget.*`).
-    safely(() =>
-      span.addEvent(sc.EVENT_GENOPS_BUDGET_RESERVATION, {
-        [sc.ATTR_GENOPS_ACCOUNTING_RESERVED]: reservedUsd,
-        [sc.ATTR_GENOPS_ACCOUNTING_UNIT]: 'USD',
-      }),
-    );
-    const attributes = this.admission(unit);
-    attributes[sc.ATTR_GENOPS_ACCOUNTING_RESERVED] = reservedUsd;
-    attributes[sc.ATTR_GENOPS_ACCOUNTING_UNIT] = 'USD';
+    if (unit.span.isRecording()) {
+      // Its span event is added with the decision's telemetry, stamped now (see `reservationEvent`).
+      this.pendingReservationEvent(unit);
+      const attributes = this.admission(unit);
+      attributes[sc.ATTR_GENOPS_ACCOUNTING_RESERVED] = nanosToUsd(reservedNanos);
+      attributes[sc.ATTR_GENOPS_ACCOUNTING_UNIT] = 'USD';
+      unit.reservedAt = performance.now();
+    }
     // Audited with the decision that follows (one record per admission); see `reservationRecord`.
     if (this.audit && lines.length > 0)
       unit.reservationAudit = {
@@ -219,6 +220,32 @@ export class CallRecorder {
         lines: lines.map((line) => ({ amount: line.amount, enforce: line.enforce, key: line.key, unit: line.unit })),
         reservedNanos,
       };
+  }
+
+  /**
+   * The `genops.budget.reservation` event, with the spec's attributes only (the budget is on the span:
+   * `genops.budget.*`), stamped when the reservation was made. It is added with the decision's telemetry,
+   * off the caller's path like the rest of it, or earlier when other events must follow it (an approval
+   * wait's); the reserved amount is the one in the phase's attributes.
+   */
+  private reservationEvent(span: Span, attributes: Attributes, at: number): void {
+    span.addEvent(
+      sc.EVENT_GENOPS_BUDGET_RESERVATION,
+      {
+        [sc.ATTR_GENOPS_ACCOUNTING_RESERVED]: attributes[sc.ATTR_GENOPS_ACCOUNTING_RESERVED],
+        [sc.ATTR_GENOPS_ACCOUNTING_UNIT]: 'USD',
+      },
+      at,
+    );
+  }
+
+  /** Adds the unit's reservation event now, if one is waiting for the decision. */
+  private pendingReservationEvent(unit: Unit): void {
+    const at = unit.reservedAt;
+    if (at === undefined) return;
+    unit.reservedAt = undefined;
+    const { span, attributes } = unit;
+    safely(() => this.reservationEvent(span, attributes, at));
   }
 
   /** An approval wait comes between reservation and decision: the reservation gets a record of its own first. */
@@ -245,22 +272,25 @@ export class CallRecorder {
 
   /** Whether the call needed approval: on the span only as compat `genops.governance.approval_required`. */
   approvalRequired(unit: Unit, required: boolean): void {
-    if (this.compat) compatApprovalRequired(this.admission(unit), required);
+    if (this.compat && unit.span.isRecording()) compatApprovalRequired(this.admission(unit), required);
   }
 
   approvalRequested(unit: Unit, ask: ApprovalAsk, reservedNanos: number): void {
     const { span } = unit;
     this.reservationRecord(unit);
-    const attributes = this.admission(unit);
-    attributes[sc.ATTR_GENOPS_APPROVAL_ID] = unit.id;
-    if (this.compat) compatApprovalRequired(attributes, true);
-    safely(() =>
-      span.addEvent(sc.EVENT_GENOPS_APPROVAL_REQUESTED, {
-        [sc.ATTR_GENOPS_APPROVAL_ID]: unit.id,
-        [sc.ATTR_GENOPS_ACCOUNTING_RESERVED]: nanosToUsd(reservedNanos),
-        [sc.ATTR_GENOPS_POLICY_NAME]: ask.rule,
-      }),
-    );
+    if (span.isRecording()) {
+      this.pendingReservationEvent(unit);
+      const attributes = this.admission(unit);
+      attributes[sc.ATTR_GENOPS_APPROVAL_ID] = unit.id;
+      if (this.compat) compatApprovalRequired(attributes, true);
+      safely(() =>
+        span.addEvent(sc.EVENT_GENOPS_APPROVAL_REQUESTED, {
+          [sc.ATTR_GENOPS_APPROVAL_ID]: unit.id,
+          [sc.ATTR_GENOPS_ACCOUNTING_RESERVED]: nanosToUsd(reservedNanos),
+          [sc.ATTR_GENOPS_POLICY_NAME]: ask.rule,
+        }),
+      );
+    }
     this.record({
       type: 'approval',
       at: Date.now(),
@@ -273,17 +303,19 @@ export class CallRecorder {
 
   approvalDecided(unit: Unit, ask: ApprovalAsk, approval: ApprovalInfo): void {
     const { span } = unit;
-    const attributes = this.admission(unit);
-    attributes[sc.ATTR_GENOPS_APPROVAL_STATUS] = approval.status;
-    if (approval.decidedBy) attributes[sc.ATTR_GENOPS_APPROVAL_DECIDED_BY] = approval.decidedBy;
-    safely(() => {
-      const event: Attributes = {
-        [sc.ATTR_GENOPS_APPROVAL_ID]: unit.id,
-        [sc.ATTR_GENOPS_APPROVAL_STATUS]: approval.status,
-      };
-      if (approval.decidedBy) event[sc.ATTR_GENOPS_APPROVAL_DECIDED_BY] = approval.decidedBy;
-      span.addEvent(sc.EVENT_GENOPS_APPROVAL_DECIDED, event);
-    });
+    if (span.isRecording()) {
+      const attributes = this.admission(unit);
+      attributes[sc.ATTR_GENOPS_APPROVAL_STATUS] = approval.status;
+      if (approval.decidedBy) attributes[sc.ATTR_GENOPS_APPROVAL_DECIDED_BY] = approval.decidedBy;
+      safely(() => {
+        const event: Attributes = {
+          [sc.ATTR_GENOPS_APPROVAL_ID]: unit.id,
+          [sc.ATTR_GENOPS_APPROVAL_STATUS]: approval.status,
+        };
+        if (approval.decidedBy) event[sc.ATTR_GENOPS_APPROVAL_DECIDED_BY] = approval.decidedBy;
+        span.addEvent(sc.EVENT_GENOPS_APPROVAL_DECIDED, event);
+      });
+    }
     this.record({
       type: 'approval',
       at: Date.now(),
@@ -358,29 +390,44 @@ export class CallRecorder {
         }),
       );
     }
+    if (!unit.span.isRecording()) {
+      // Nothing to put on the span: the decision's metric only (a running total: no deferral needed).
+      const control = this.control;
+      if (control) safely(() => control.decision(decision, unit.attribution));
+      return;
+    }
     const attributes = this.admission(unit);
     unit.attributes = {};
+    const reservedAt = unit.reservedAt;
+    unit.reservedAt = undefined;
     const decidedAt = Date.now();
     // A denial ends the span now (the caller gets the error); an admission's telemetry is recorded right
     // after the request is on its way (pipeline/deferred.ts), timestamped now.
-    if (errorType !== undefined) this.decisionTelemetry(unit, decision, attributes, decidedAt, undefined, errorType);
+    if (errorType !== undefined)
+      this.decisionTelemetry(unit, decision, attributes, decidedAt, undefined, reservedAt, errorType);
     else {
       const eventTime = performance.now();
-      defer(() => this.decisionTelemetry(unit, decision, attributes, decidedAt, eventTime, undefined));
+      defer(() => this.decisionTelemetry(unit, decision, attributes, decidedAt, eventTime, reservedAt, undefined));
     }
   }
 
-  /** The decision's span attributes (one `setAttributes`), its `genops.policy.evaluated` event and metric. */
+  /**
+   * The decision's span attributes (one `setAttributes`), its `genops.policy.evaluated` event (after the
+   * reservation's, if one is waiting) and metric.
+   */
   private decisionTelemetry(
     unit: Unit,
     decision: Decision,
     attributes: Attributes,
     decidedAt: number,
     eventTime: number | undefined,
+    reservedAt: number | undefined,
     errorType: string | undefined,
   ): void {
     const { span, policy } = unit;
-    safely(() => {
+    // Inline rather than `safely(() => ...)`: no closure per call on this path.
+    try {
+      if (reservedAt !== undefined) this.reservationEvent(span, attributes, reservedAt);
       admissionStart(attributes, unit.request, this.compat);
       attributes[sc.ATTR_GENOPS_POLICY_RESULT] = decision.result;
       if (decision.reasonCode) attributes[sc.ATTR_GENOPS_POLICY_REASON_CODE] = decision.reasonCode;
@@ -405,7 +452,9 @@ export class CallRecorder {
       if (decision.reasonCode) event[sc.ATTR_GENOPS_POLICY_REASON_CODE] = decision.reasonCode;
       span.addEvent(sc.EVENT_GENOPS_POLICY_EVALUATED, event, eventTime);
       this.control?.decision(decision, unit.attribution);
-    });
+    } catch (error) {
+      telemetryFailed(error);
+    }
   }
 
   // ── output guard ───────────────────────────────────────────────────────────────────────────────
@@ -417,6 +466,7 @@ export class CallRecorder {
     counts: Readonly<Record<string, number>>,
     canAct: boolean,
   ): void {
+    if (!span.isRecording()) return;
     // Events keep their order: the queued decision telemetry (pipeline/deferred.ts) goes first.
     drainPending();
     safely(() =>
@@ -486,97 +536,22 @@ export class CallRecorder {
     const { span, request } = state;
     const { actualNanos, usage, incomplete, sla, latencyMs, error } = settlement;
     const durationSeconds = (endTime - state.startedAt) / 1000;
-    safely(() => {
-      const deltaUsd = nanosToUsd(state.reservedNanos - actualNanos);
-      // The spec's attributes, and the flags of a settlement that is not exact (the delta is on the span).
-      const reconciliation: Attributes = {
-        [sc.ATTR_GENOPS_ACCOUNTING_ACTUAL]: actualUsd,
-        [sc.ATTR_GENOPS_ACCOUNTING_RESERVED]: nanosToUsd(state.reservedNanos),
-        [sc.ATTR_GENOPS_ACCOUNTING_UNIT]: 'USD',
-      };
-      if (incomplete) reconciliation[sc.ATTR_GENOPS_ACCOUNTING_INCOMPLETE] = true;
-      const violations = settlement.violations?.map(({ field, code }) => `${field}:${code}`);
-      if (violations) {
-        reconciliation[sc.ATTR_GENOPS_ACCOUNTING_VIOLATION] = 'ACCOUNTING_INVARIANT_VIOLATION';
-        reconciliation[sc.ATTR_GENOPS_ACCOUNTING_VIOLATIONS] = violations;
-      }
-      span.addEvent(sc.EVENT_GENOPS_BUDGET_RECONCILIATION, reconciliation, endTime);
-      const attributes: Attributes = {
-        [sc.ATTR_GENOPS_ACCOUNTING_ACTUAL]: actualUsd,
-        [sc.ATTR_GENOPS_ACCOUNTING_RECONCILIATION_DELTA]: deltaUsd,
-      };
-      if (incomplete) attributes[sc.ATTR_GENOPS_ACCOUNTING_INCOMPLETE] = true;
-      if (settlement.estimated) attributes[sc.ATTR_GENOPS_COST_ESTIMATED] = true;
-      if (violations) {
-        attributes[sc.ATTR_GENOPS_ACCOUNTING_VIOLATION] = 'ACCOUNTING_INVARIANT_VIOLATION';
-        attributes[sc.ATTR_GENOPS_ACCOUNTING_VIOLATIONS] = violations;
-      }
-      if (usage && !violations) {
-        attributes[sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = usage.inputTokens;
-        attributes[sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = usage.outputTokens;
-        // The parts of input and output are set when the provider reported some (a zero says nothing
-        // the input and output counts do not: they include them).
-        if (usage.cacheReadInputTokens)
-          attributes[sc.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = usage.cacheReadInputTokens;
-        if (usage.cacheWriteInputTokens)
-          attributes[sc.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = usage.cacheWriteInputTokens;
-        if (usage.reasoningOutputTokens)
-          attributes[sc.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoningOutputTokens;
-      }
-      if (response?.id) attributes[sc.ATTR_GEN_AI_RESPONSE_ID] = response.id;
-      if (response?.model) attributes[sc.ATTR_GEN_AI_RESPONSE_MODEL] = response.model;
-      if (response?.finishReasons?.length) attributes[sc.ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = response.finishReasons;
-      if (this.captureContent && response?.output)
-        attributes[sc.ATTR_GEN_AI_OUTPUT_MESSAGES] = JSON.stringify(response.output());
-      if (state.firstChunkAt !== undefined)
-        attributes[sc.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = (state.firstChunkAt - state.startedAt) / 1000;
-      if (state.firstLine)
-        setBudgetAttributes(attributes, state.firstLine, actualNanos - state.reservedNanos, this.compat);
-      if (sla) {
-        attributes[sc.ATTR_GENOPS_SLA_TIER] = sla.tier ?? sla.name;
-        attributes[sc.ATTR_GENOPS_SLA_LATENCY_TARGET_MS] = sla.latencyMs;
-        attributes[sc.ATTR_GENOPS_SLA_ACTUAL_LATENCY_MS] = Math.round(latencyMs);
-        attributes[sc.ATTR_GENOPS_SLA_MET] = latencyMs <= sla.latencyMs;
-      }
+    // Inline rather than `safely(() => ...)`: no closure per call on this path.
+    try {
       const errorType = error === undefined ? undefined : errorTypeOf(error);
-      const status = error === undefined ? undefined : httpStatusOf(error);
-      if (errorType) {
-        attributes[sc.ATTR_ERROR_TYPE] = errorType;
-        attributes[sc.ATTR_GENOPS_EXECUTION_REASON_CODE] = state.outputBlocked
-          ? 'POLICY_DENY_CONTENT'
-          : 'PROVIDER_ERROR_UPSTREAM';
-        if (status !== undefined) attributes[sc.ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
-      }
-      if (this.compat) {
-        const releasedUsd = nanosToUsd(Math.max(0, state.reservedNanos - actualNanos));
-        compatSettlement(attributes, request, response, actualUsd, releasedUsd, violations ? undefined : usage);
-      }
-      span.setAttributes(attributes);
-      if (this.compat) compatCostEvent(span, actualUsd, endTime);
-      if (sla && latencyMs > sla.latencyMs) {
-        span.addEvent(
-          sc.EVENT_GENOPS_SLA_VIOLATION,
-          {
-            [sc.ATTR_GENOPS_POLICY_REASON_CODE]: 'SLA_LATENCY_VIOLATION',
-            [sc.ATTR_GENOPS_POLICY_NAME]: sla.name,
-            [sc.ATTR_GENOPS_SLA_LATENCY_TARGET_MS]: sla.latencyMs,
-            [sc.ATTR_GENOPS_SLA_ACTUAL_LATENCY_MS]: Math.round(latencyMs),
-          },
-          endTime,
-        );
+      const violated = settlement.violations !== undefined;
+      if (span.isRecording()) this.settlementSpan(state, settlement, response, endTime, actualUsd, errorType);
+      else span.end(endTime);
+      if (sla && latencyMs > sla.latencyMs)
         diag.warn(
           `genops: SLA_LATENCY_VIOLATION: call ${state.id} took ${Math.round(latencyMs)} ms, over the ${sla.latencyMs} ms target of rule "${sla.name}"`,
         );
-      }
-      if (errorType)
-        span.setStatus({ code: SpanStatusCode.ERROR, message: errorStatusMessage(error, this.captureContent) });
-      span.end(endTime);
 
       const instruments = this.instruments;
       if (instruments) {
         const metric = this.metricAttributes.call(request, response?.model, errorType);
         instruments.operationDuration.record(durationSeconds, metric.duration);
-        if (usage && !violations) {
+        if (usage && !violated) {
           instruments.tokenUsage.record(usage.inputTokens, metric.input);
           instruments.tokenUsage.record(usage.outputTokens, metric.output);
         }
@@ -584,10 +559,104 @@ export class CallRecorder {
           instruments.timeToFirstChunk.record((state.firstChunkAt - state.startedAt) / 1000, metric.base);
         instruments.cost.add(actualUsd, this.metricAttributes.cost(request, state.attribution));
         // Settled at the reservation (incomplete, invariant broken): says nothing about the estimate.
-        if (!incomplete && !violations)
+        if (!incomplete && !violated)
           this.control?.accuracy(request.provider, request.model, state.reservedNanos, actualNanos);
       }
-    });
+    } catch (error) {
+      telemetryFailed(error);
+    }
+  }
+
+  /** The settlement on a recording span: its attributes (one `setAttributes`), events, status and end. */
+  private settlementSpan(
+    state: CallState,
+    settlement: Settlement,
+    response: ResponseInfo | undefined,
+    endTime: number,
+    actualUsd: number,
+    errorType: string | undefined,
+  ): void {
+    const { span, request } = state;
+    const { actualNanos, usage, incomplete, sla, latencyMs, error } = settlement;
+    const deltaUsd = nanosToUsd(state.reservedNanos - actualNanos);
+    // The spec's attributes, and the flags of a settlement that is not exact (the delta is on the span).
+    const reconciliation: Attributes = {
+      [sc.ATTR_GENOPS_ACCOUNTING_ACTUAL]: actualUsd,
+      [sc.ATTR_GENOPS_ACCOUNTING_RESERVED]: nanosToUsd(state.reservedNanos),
+      [sc.ATTR_GENOPS_ACCOUNTING_UNIT]: 'USD',
+    };
+    if (incomplete) reconciliation[sc.ATTR_GENOPS_ACCOUNTING_INCOMPLETE] = true;
+    const violations = settlement.violations?.map(({ field, code }) => `${field}:${code}`);
+    if (violations) {
+      reconciliation[sc.ATTR_GENOPS_ACCOUNTING_VIOLATION] = 'ACCOUNTING_INVARIANT_VIOLATION';
+      reconciliation[sc.ATTR_GENOPS_ACCOUNTING_VIOLATIONS] = violations;
+    }
+    span.addEvent(sc.EVENT_GENOPS_BUDGET_RECONCILIATION, reconciliation, endTime);
+    const attributes: Attributes = {
+      [sc.ATTR_GENOPS_ACCOUNTING_ACTUAL]: actualUsd,
+      [sc.ATTR_GENOPS_ACCOUNTING_RECONCILIATION_DELTA]: deltaUsd,
+    };
+    if (incomplete) attributes[sc.ATTR_GENOPS_ACCOUNTING_INCOMPLETE] = true;
+    if (settlement.estimated) attributes[sc.ATTR_GENOPS_COST_ESTIMATED] = true;
+    if (violations) {
+      attributes[sc.ATTR_GENOPS_ACCOUNTING_VIOLATION] = 'ACCOUNTING_INVARIANT_VIOLATION';
+      attributes[sc.ATTR_GENOPS_ACCOUNTING_VIOLATIONS] = violations;
+    }
+    if (usage && !violations) {
+      attributes[sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = usage.inputTokens;
+      attributes[sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = usage.outputTokens;
+      // The parts of input and output are set when the provider reported some (a zero says nothing
+      // the input and output counts do not: they include them).
+      if (usage.cacheReadInputTokens)
+        attributes[sc.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = usage.cacheReadInputTokens;
+      if (usage.cacheWriteInputTokens)
+        attributes[sc.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = usage.cacheWriteInputTokens;
+      if (usage.reasoningOutputTokens)
+        attributes[sc.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoningOutputTokens;
+    }
+    if (response?.id) attributes[sc.ATTR_GEN_AI_RESPONSE_ID] = response.id;
+    if (response?.model) attributes[sc.ATTR_GEN_AI_RESPONSE_MODEL] = response.model;
+    if (response?.finishReasons?.length) attributes[sc.ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = response.finishReasons;
+    if (this.captureContent && response?.output)
+      attributes[sc.ATTR_GEN_AI_OUTPUT_MESSAGES] = JSON.stringify(response.output());
+    if (state.firstChunkAt !== undefined)
+      attributes[sc.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = (state.firstChunkAt - state.startedAt) / 1000;
+    if (state.firstLine)
+      setBudgetAttributes(attributes, state.firstLine, actualNanos - state.reservedNanos, this.compat);
+    if (sla) {
+      attributes[sc.ATTR_GENOPS_SLA_TIER] = sla.tier ?? sla.name;
+      attributes[sc.ATTR_GENOPS_SLA_LATENCY_TARGET_MS] = sla.latencyMs;
+      attributes[sc.ATTR_GENOPS_SLA_ACTUAL_LATENCY_MS] = Math.round(latencyMs);
+      attributes[sc.ATTR_GENOPS_SLA_MET] = latencyMs <= sla.latencyMs;
+    }
+    if (errorType) {
+      attributes[sc.ATTR_ERROR_TYPE] = errorType;
+      attributes[sc.ATTR_GENOPS_EXECUTION_REASON_CODE] = state.outputBlocked
+        ? 'POLICY_DENY_CONTENT'
+        : 'PROVIDER_ERROR_UPSTREAM';
+      const status = httpStatusOf(error);
+      if (status !== undefined) attributes[sc.ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
+    }
+    if (this.compat) {
+      const releasedUsd = nanosToUsd(Math.max(0, state.reservedNanos - actualNanos));
+      compatSettlement(attributes, request, response, actualUsd, releasedUsd, violations ? undefined : usage);
+    }
+    span.setAttributes(attributes);
+    if (this.compat) compatCostEvent(span, actualUsd, endTime);
+    if (sla && latencyMs > sla.latencyMs)
+      span.addEvent(
+        sc.EVENT_GENOPS_SLA_VIOLATION,
+        {
+          [sc.ATTR_GENOPS_POLICY_REASON_CODE]: 'SLA_LATENCY_VIOLATION',
+          [sc.ATTR_GENOPS_POLICY_NAME]: sla.name,
+          [sc.ATTR_GENOPS_SLA_LATENCY_TARGET_MS]: sla.latencyMs,
+          [sc.ATTR_GENOPS_SLA_ACTUAL_LATENCY_MS]: Math.round(latencyMs),
+        },
+        endTime,
+      );
+    if (errorType)
+      span.setStatus({ code: SpanStatusCode.ERROR, message: errorStatusMessage(error, this.captureContent) });
+    span.end(endTime);
   }
 
   /**
@@ -598,18 +667,21 @@ export class CallRecorder {
   // ── alerts ─────────────────────────────────────────────────────────────────────────────────────
 
   alert(state: CallState, budget: Budget, alert: BudgetAlert): void {
-    // Events keep their order: the queued decision telemetry (pipeline/deferred.ts) goes first.
-    drainPending();
-    safely(() =>
-      state.span.addEvent(sc.EVENT_GENOPS_BUDGET_ALERT, {
-        [sc.ATTR_GENOPS_BUDGET_NAME]: budget.name,
-        [sc.ATTR_GENOPS_BUDGET_THRESHOLD]: alert.threshold,
-        [sc.ATTR_GENOPS_BUDGET_ALLOCATED]: alert.limit,
-        [sc.ATTR_GENOPS_BUDGET_CONSUMED]: alert.used,
-        [sc.ATTR_GENOPS_BUDGET_PERIOD]: alert.period,
-        [sc.ATTR_GENOPS_ACCOUNTING_UNIT]: budget.unit,
-      }),
-    );
+    const { span } = state;
+    if (span.isRecording()) {
+      // Events keep their order: the queued decision telemetry (pipeline/deferred.ts) goes first.
+      drainPending();
+      safely(() =>
+        span.addEvent(sc.EVENT_GENOPS_BUDGET_ALERT, {
+          [sc.ATTR_GENOPS_BUDGET_NAME]: budget.name,
+          [sc.ATTR_GENOPS_BUDGET_THRESHOLD]: alert.threshold,
+          [sc.ATTR_GENOPS_BUDGET_ALLOCATED]: alert.limit,
+          [sc.ATTR_GENOPS_BUDGET_CONSUMED]: alert.used,
+          [sc.ATTR_GENOPS_BUDGET_PERIOD]: alert.period,
+          [sc.ATTR_GENOPS_ACCOUNTING_UNIT]: budget.unit,
+        }),
+      );
+    }
     const control = this.control;
     if (control) safely(() => control.alert(budget.name, alert.threshold));
     const hook = this.onBudgetAlert;
@@ -694,6 +766,11 @@ function admissionStart(attributes: Attributes, request: GovernedRequest, compat
   attributes[sc.ATTR_GENOPS_OPERATION_TYPE] = operationType(request.operation);
   if (request.stream !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_STREAM] = request.stream;
   if (compat) compatBegin(attributes, request);
+}
+
+/** What `safely` logs, for the per-call paths that catch inline. */
+function telemetryFailed(error: unknown): void {
+  diag.warn('genops: telemetry or hook error (ignored)', error);
 }
 
 /** The budget line's `genops.budget.*` attributes, written into the phase's attributes (values in the line's unit). */

@@ -67,9 +67,12 @@ export function reserve(context: StageContext, attempt: Attempt): MaybePromise<R
   } catch (cause) {
     return storeDown(context, attempt, cause);
   }
-  const next = (outcome: ReserveResult) => reserved(context, attempt, outcome);
-  if (isPromise(result)) return result.then(next, (cause) => storeDown(context, attempt, cause));
-  return next(result);
+  if (isPromise(result))
+    return result.then(
+      (outcome) => reserved(context, attempt, outcome),
+      (cause) => storeDown(context, attempt, cause),
+    );
+  return reserved(context, attempt, result);
 }
 
 function storeDown(context: StageContext, attempt: Attempt, cause: unknown): Reserved {

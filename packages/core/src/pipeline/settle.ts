@@ -40,6 +40,7 @@ export function settle(context: StageContext, state: CallState, amounts: SettleA
   } catch (error) {
     return failed(error);
   }
-  if (isPromise(result)) return result.then((settled) => ({ lines: settled.lines, open: settled.open }), failed);
-  return { lines: result.lines, open: result.open };
+  // The store's own result (a fresh object per settlement) is the stage's: no copy.
+  if (isPromise(result)) return result.then(undefined, failed);
+  return result;
 }

@@ -167,13 +167,13 @@ export interface Unit {
   /** Admission-phase span attributes, set with the decision in one `setAttributes`. */
   attributes: Attributes;
   /** Fail-open: the lines the call would have reserved, settled later from the journal. */
-  failOpenLines?: BudgetLine[];
+  failOpenLines?: BudgetLine[] | undefined;
   /** The request leaves as soon as the call is admitted (`begin`'s `sendsAtOnce`). */
   sendsAtOnce?: boolean;
   /** The store holds the reservation already marked sent (reserved with `sent: true`). */
-  sentInStore?: boolean;
+  sentInStore?: boolean | undefined;
   /** For the audit record: what the rules did besides deciding. */
-  downgradedFrom?: string;
+  downgradedFrom?: string | undefined;
   redactions?: Record<string, number> | undefined;
   shadow?: string[] | undefined;
   /**
@@ -181,6 +181,11 @@ export interface Unit {
    * admission), or as a `reservation` record of its own when an approval wait comes between.
    */
   reservationAudit?: { leaseMs: number; lines: unknown[]; reservedNanos: number } | undefined;
+  /**
+   * When the reservation was made (`performance.now()`), until its `genops.budget.reservation` span event
+   * is added: with the decision's telemetry, or before an approval wait's events (pipeline/recorder.ts).
+   */
+  reservedAt?: number | undefined;
 }
 
 /** A call that passed its pre-execution stages, until it settles. */
@@ -200,12 +205,12 @@ export interface CallState {
   startedAt: number;
   /** When the provider call started (after approval), for SLA latency. */
   executionStartedAt: number;
-  firstChunkAt?: number;
+  firstChunkAt?: number | undefined;
   decision: Decision;
   policy: CompiledPolicy;
   edits: RequestEdits | undefined;
   /** The output rule that stopped a stream, if one did. */
-  outputBlocked?: string;
+  outputBlocked?: string | undefined;
   /** Fail-open: the lines to commit the actual amounts to when the store is back. */
   failOpenLines?: BudgetLine[] | undefined;
   /** The store holds the reservation already marked sent: `markSent` writes nothing more. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GovernedRequest } from '../types';
-import { PolicyEngine, type PolicyInput } from './policy-engine';
+import { PolicyEngine, type PolicyInput, subjectOf } from './policy-engine';
 import { type PolicyDocument, type PolicyMode, policyDocumentSchema, type RuleInput } from './schema';
 
 const MONDAY_10_UTC = Date.parse('2026-11-23T10:00:00Z');
@@ -327,5 +327,25 @@ describe('rule order and runtime rules', () => {
     expect(a.version).toMatch(/^[0-9a-f]{12}$/);
     expect(a.version).toBe(b.version);
     expect(a.version).not.toBe(c.version);
+  });
+});
+
+describe('subjectOf', () => {
+  it("follows each call's attribution and request, reusing a subject only for the same frozen attribution and facts", () => {
+    const attribution = Object.freeze({ team: 'eng' });
+    const base = request();
+    const first = subjectOf({ request: base, attribution });
+    expect(first).toEqual({ team: 'eng', provider: 'openai', operation: 'chat', model: base.model });
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(subjectOf({ request: { ...base }, attribution })).toBe(first);
+    expect(subjectOf({ request: { ...base, model: 'other-model' }, attribution }).model).toBe('other-model');
+    expect(subjectOf({ request: { ...base, tool: { name: 'deploy' } }, attribution }).tool).toBe('deploy');
+    expect(subjectOf({ request: base, attribution }).tool).toBeUndefined();
+    expect(subjectOf({ request: base, attribution: Object.freeze({ team: 'ops' }) }).team).toBe('ops');
+    // An attribution that can still change is read afresh every time.
+    const mutable: Record<string, string> = { team: 'eng' };
+    expect(subjectOf({ request: base, attribution: mutable }).team).toBe('eng');
+    mutable.team = 'ops';
+    expect(subjectOf({ request: base, attribution: mutable }).team).toBe('ops');
   });
 });

@@ -452,15 +452,37 @@ function indexRules(rules: readonly CompiledRule[]): RuleIndex {
 /** The facts selectors match on: attribution plus provider, model, operation and tool. */
 export function subjectOf(input: Pick<PolicyInput, 'request' | 'attribution'>): Subject {
   const { request, attribution } = input;
+  const tool = request.tool ? request.tool.name : undefined;
+  // The policy, the budgets and the SLA rules each ask for the subject of a call, and consecutive calls
+  // mostly share their attribution (the frozen init defaults, or one `withAttribution` scope) and model:
+  // the last subject is reused when it was made from the same frozen attribution and request facts.
+  const last = lastSubject;
+  if (
+    last !== undefined &&
+    lastAttribution === attribution &&
+    last.provider === request.provider &&
+    last.model === request.model &&
+    last.operation === request.operation &&
+    last.tool === tool
+  )
+    return last;
   const subject: Subject = {
     ...attribution,
     provider: request.provider,
     model: request.model,
     operation: request.operation,
   };
-  if (request.tool) subject.tool = request.tool.name;
+  if (request.tool) subject.tool = tool;
+  if (Object.isFrozen(attribution)) {
+    lastAttribution = attribution;
+    lastSubject = Object.freeze(subject);
+  }
   return subject;
 }
+
+/** The subject {@link subjectOf} made last from a frozen attribution (frozen too), and that attribution. */
+let lastSubject: Subject | undefined;
+let lastAttribution: Readonly<Attribution> | undefined;
 
 function readTexts(request: Readonly<GovernedRequest>): string[] {
   try {

@@ -88,6 +88,31 @@ describe('MemoryStore (memory-specific)', () => {
     });
   });
 
+  it('adds up a key named twice among many frozen lines, and refuses over the limit among many distinct ones', () => {
+    const store = new MemoryStore(() => T0);
+    const many = (keys: string[], amount: number) =>
+      Object.freeze(keys.map((key) => Object.freeze(line(key, amount)))) as BudgetLine[];
+    const distinct = many(
+      Array.from({ length: 20 }, (_, index) => `k${index}`),
+      30,
+    );
+    // The same frozen lines three times: the third would take every key to 90 + 30 > 100.
+    expect(store.reserveSync({ id: 'd1', lines: distinct, leaseMs: 1_000 }).ok).toBe(true);
+    expect(store.reserveSync({ id: 'd2', lines: distinct, leaseMs: 1_000 }).ok).toBe(true);
+    expect(store.reserveSync({ id: 'd3', lines: distinct, leaseMs: 1_000 }).ok).toBe(true);
+    expect(store.reserveSync({ id: 'd4', lines: distinct, leaseMs: 1_000 })).toMatchObject({
+      ok: false,
+      failed: { key: 'k0', reserved: 90 },
+    });
+    const twice = many([...Array.from({ length: 19 }, (_, index) => `t${index}`), 't0'], 60);
+    expect(store.reserveSync({ id: 't1', lines: twice, leaseMs: 1_000 })).toMatchObject({
+      ok: false,
+      failed: { key: 't0', reserved: 0 },
+      requested: 60,
+    });
+    expect(store.reserveSync({ id: 't2', lines: twice, leaseMs: 1_000 })).toMatchObject({ ok: false });
+  });
+
   it('keeps its own copy of the lines a reservation was made with', () => {
     const store = new MemoryStore(() => T0);
     const lines = [line('b', 60)];

@@ -23,6 +23,8 @@ const SWEEP_INTERVAL_MS = 60_000;
 const MAX_TIMER_MS = 2_147_483_647;
 /** Settled ids remembered at most (oldest forgotten first), so a repeated settlement commits nothing. */
 const MAX_SETTLED_IDS = 100_000;
+/** Stale lease queue entries (settled or released reservations) tolerated beyond twice the open ones. */
+const STALE_LEASES = 256;
 
 /** Options for {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -78,11 +80,6 @@ interface Reservation {
   expiresAt: number;
   /** The request left the process: an expired lease commits the reservation (see `markSent`). */
   sent?: boolean;
-  /**
-   * Settled (or committed at its lease end): until when a repeat of its settlement is recognised and
-   * commits nothing (epoch ms). A settled reservation is no longer open.
-   */
-  settledUntil?: number;
 }
 
 type ApprovalWaiter = (record: ApprovalRecord) => void;
@@ -107,12 +104,17 @@ export class MemoryStore implements GovernanceStore {
   readonly kind = 'memory';
   private readonly counters = new Map<string, Counter>();
   /**
-   * Open reservations and, marked {@link Reservation.settledUntil}, settled ones while a repeat of their
-   * settlement is recognised: one lease length after an on-time settlement, the retention after a late
-   * one (as the Redis store). One table, so a call's reserve and settle touch one map entry (settling
-   * marks the entry instead of moving the id to a second map).
+   * Open reservations and, as a number (until when, as an offset from {@link epoch}), settled ones while
+   * a repeat of their settlement is recognised: one lease length after an on-time settlement, the
+   * retention after a late one (as the Redis store). One table, so a call's reserve and settle touch one
+   * map entry (settling replaces the entry's value instead of moving the id to a second map), and a
+   * settled id keeps only its string and a small integer: up to {@link MAX_SETTLED_IDS} of them live as
+   * long as a lease, so an object per settled call would be copied by every young-generation collection
+   * until promoted.
    */
-  private readonly reservations = new Map<string, Reservation>();
+  private readonly reservations = new Map<string, Reservation | number>();
+  /** The clock reading settled entries are stored relative to (small integers for weeks of uptime). */
+  private readonly epoch: number;
   /** Entries of {@link reservations} that are open. */
   private openCount = 0;
   /** Entries of {@link reservations} that are settled. */
@@ -140,6 +142,7 @@ export class MemoryStore implements GovernanceStore {
     options: MemoryStoreOptions = {},
   ) {
     this.retentionMs = options.retentionMs ?? DAY_MS;
+    this.epoch = now();
     this.maxAuditRecords = Math.max(1, options.maxAuditRecords ?? 10_000);
   }
 
@@ -155,58 +158,68 @@ export class MemoryStore implements GovernanceStore {
     assertReserveAmounts(this.kind, request);
     const now = this.now();
     this.maintain(now);
-    const previous = this.reservations.get(request.id);
-    if (previous !== undefined && previous.settledUntil === undefined)
-      throw new Error(`genops: reservation "${request.id}" is already open`);
-    const lines = request.lines.map(copyLine);
+    const { id } = request;
+    const previous = this.reservations.get(id);
+    if (previous !== undefined && typeof previous !== 'number')
+      throw new Error(`genops: reservation "${id}" is already open`);
+    const given = request.lines;
+    const count = given.length;
+    // Lines nobody can change (frozen, as the governor's are) are kept as given; others are copied.
+    const sealed = sealedLines(given);
+    const lines: BudgetLine[] = sealed === undefined ? new Array(count) : (given as BudgetLine[]);
+    // The counter of each line as the check found it (`undefined`: none yet), so the second pass looks
+    // up only the lines the first did not find.
+    const found: (Counter | undefined)[] = new Array(count);
     // Amounts this request already asks of a key, for a request that names the same key twice: a scan of
-    // the lines before for a few lines, a map for many (1,000 matching budgets stay linear).
-    const asked = lines.length > 16 ? new Map<string, number>() : undefined;
-    for (let index = 0; index < lines.length; index++) {
-      const line = lines[index]!;
+    // the lines before for a few lines, a map for many (1,000 matching budgets stay linear), nothing for
+    // a frozen set of lines already seen to have no key twice (the governor's lines for repeated calls).
+    const distinct = count > 16 && sealed?.distinct === true;
+    const asked = count > 16 && !distinct ? new Map<string, number>() : undefined;
+    for (let index = 0; index < count; index++) {
+      let line = given[index]!;
+      if (sealed === undefined) lines[index] = line = copyLine(line);
       let before: number;
-      if (asked) {
+      if (distinct) before = 0;
+      else if (asked) {
         before = asked.get(line.key) ?? 0;
         asked.set(line.key, before + line.amount);
       } else before = askedBefore(lines, index);
       const counter = this.counters.get(line.key);
+      found[index] = counter;
       if (line.amount === 0 || !line.enforce) {
-        if (counter) this.assertFits('reserve', request.id, counter, before + line.amount, now);
+        if (counter) this.assertFits('reserve', id, counter, before + line.amount, now);
         continue;
       }
       if (counter) this.configure(counter, line, now);
       const held = counter ? this.usedOf(counter, now) + counter.reserved : 0;
-      assertLedgerTotal(this.kind, 'reserve', request.id, line.key, held + before + line.amount);
+      assertLedgerTotal(this.kind, 'reserve', id, line.key, held + before + line.amount);
       if (held + before + line.amount > line.limit) {
         return { ok: false, failed: counter ? this.state(counter, now) : emptyState(line), requested: line.amount };
       }
     }
-    const counters: Counter[] = [];
-    for (let index = 0; index < lines.length; index++) {
+    const states: LineState[] = new Array(count);
+    for (let index = 0; index < count; index++) {
       const line = lines[index]!;
-      const counter = this.counterFor(line, now);
+      const counter = found[index] ?? this.counterOf(line, now);
+      this.configure(counter, line, now);
       counter.reserved += line.amount;
       counter.touchedAt = now;
-      counters.push(counter);
+      found[index] = counter;
     }
-    const reservation: Reservation = {
-      id: request.id,
-      lines,
-      startedAt: now,
-      expiresAt: now + Math.max(0, request.leaseMs),
-    };
+    // States after every line is counted (a key named twice shows both amounts on each of its lines).
+    for (let index = 0; index < count; index++) states[index] = this.state(found[index]!, now);
+    const reservation: Reservation = { id, lines, startedAt: now, expiresAt: now + Math.max(0, request.leaseMs) };
     if (request.sent === true) reservation.sent = true;
     // A settled id reserved again is open again: its settlement is no longer remembered.
     if (previous !== undefined) this.settledCount--;
-    this.reservations.set(request.id, reservation);
+    this.reservations.set(id, reservation);
     this.openCount++;
     this.leases.push(reservation);
     // Settled reservations leave their queue entry behind until their lease would have ended; at a high
-    // call rate that is rate × leaseMs entries. Rebuild from the open ones when most entries are stale.
-    if (this.leases.size > 1_024 + 2 * this.openCount)
-      this.leases.retain((entry) => entry.settledUntil === undefined && this.reservations.get(entry.id) === entry);
-    const states: LineState[] = [];
-    for (let index = 0; index < counters.length; index++) states.push(this.state(counters[index]!, now));
+    // call rate that is rate × leaseMs entries. Rebuild from the open ones when most entries are stale
+    // (soon, so a settled reservation is let go while it is still young).
+    if (this.leases.size > STALE_LEASES + 2 * this.openCount)
+      this.leases.retain((entry) => this.reservations.get(entry.id) === entry);
     return request.sent === true ? { ok: true, lines: states, sent: true } : { ok: true, lines: states };
   }
 
@@ -220,38 +233,54 @@ export class MemoryStore implements GovernanceStore {
     const now = this.now();
     this.maintain(now);
     const entry = this.reservations.get(id);
-    const reservation = entry?.settledUntil === undefined ? entry : undefined;
-    for (const line of reservation?.lines ?? lines ?? []) {
+    if (entry === undefined || typeof entry === 'number') return this.settleLate(id, actual, lines, entry, now);
+    const reserved = entry.lines;
+    const count = reserved.length;
+    const counters: (Counter | undefined)[] = new Array(count);
+    for (let index = 0; index < count; index++) {
       // An open reservation's own amount leaves the line as its actual amount enters it.
-      const counter = this.counters.get(line.key);
-      const amount = (actual[line.unit] ?? 0) - (reservation ? line.amount : 0);
-      if (counter) this.assertFits('settle', id, counter, amount, now);
-    }
-    if (!reservation) {
-      // The lease expired while the call ran: its reservation was released, but what it cost still counts,
-      // once: a repeat of a settlement (a replay after a lost reply) commits nothing.
-      const repeated = (entry?.settledUntil ?? Number.NEGATIVE_INFINITY) > now;
-      const counters = (lines ?? []).map((line) => {
-        const counter = this.counterOf(line, now);
-        if (!repeated) this.commit(counter, actual[line.unit] ?? 0, now, now);
-        return counter;
-      });
-      if (!repeated && lines) this.rememberSettled(id, now + this.retentionMs);
-      return { open: false, lines: counters.map((counter) => this.state(counter, now)) };
-    }
-    const reserved = reservation.lines;
-    const counters: Counter[] = [];
-    for (let index = 0; index < reserved.length; index++) {
       const line = reserved[index]!;
-      const counter = this.counterOf(line, now);
-      counter.reserved = Math.max(0, counter.reserved - line.amount);
-      this.commit(counter, actual[line.unit] ?? 0, reservation.startedAt, now);
-      counters.push(counter);
+      const counter = this.counters.get(line.key);
+      if (counter) this.assertFits('settle', id, counter, (actual[line.unit] ?? 0) - line.amount, now);
+      counters[index] = counter;
     }
-    this.markSettled(reservation, now + Math.max(0, reservation.expiresAt - reservation.startedAt));
-    const states: LineState[] = [];
-    for (let index = 0; index < counters.length; index++) states.push(this.state(counters[index]!, now));
+    for (let index = 0; index < count; index++) {
+      const line = reserved[index]!;
+      const counter = counters[index] ?? this.counterOf(line, now);
+      counters[index] = counter;
+      counter.reserved = Math.max(0, counter.reserved - line.amount);
+      this.commit(counter, actual[line.unit] ?? 0, entry.startedAt, now);
+    }
+    this.markSettled(entry, now + Math.max(0, entry.expiresAt - entry.startedAt));
+    const states: LineState[] = new Array(count);
+    for (let index = 0; index < count; index++) states[index] = this.state(counters[index]!, now);
     return { open: true, lines: states };
+  }
+
+  /**
+   * The lease expired while the call ran: its reservation was released, but what it cost still counts,
+   * once: a repeat of a settlement (a replay after a lost reply) commits nothing.
+   */
+  private settleLate(
+    id: string,
+    actual: SettleAmounts,
+    lines: readonly BudgetLine[] | undefined,
+    settled: number | undefined,
+    now: number,
+  ): SettleResult {
+    if (!lines) return { open: false, lines: [] };
+    for (const line of lines) {
+      const counter = this.counters.get(line.key);
+      if (counter) this.assertFits('settle', id, counter, actual[line.unit] ?? 0, now);
+    }
+    const repeated = settled !== undefined && settled + this.epoch > now;
+    const counters = lines.map((line) => {
+      const counter = this.counterOf(line, now);
+      if (!repeated) this.commit(counter, actual[line.unit] ?? 0, now, now);
+      return counter;
+    });
+    if (!repeated) this.rememberSettled(id, now + this.retentionMs);
+    return { open: false, lines: counters.map((counter) => this.state(counter, now)) };
   }
 
   async release(id: string): Promise<boolean> {
@@ -263,7 +292,7 @@ export class MemoryStore implements GovernanceStore {
     const now = this.now();
     this.maintain(now);
     const reservation = this.reservations.get(id);
-    if (!reservation || reservation.settledUntil !== undefined) return false;
+    if (reservation === undefined || typeof reservation === 'number') return false;
     this.unreserve(reservation);
     return true;
   }
@@ -276,7 +305,7 @@ export class MemoryStore implements GovernanceStore {
   markSentSync(id: string): boolean {
     this.maintain(this.now());
     const reservation = this.reservations.get(id);
-    if (!reservation || reservation.settledUntil !== undefined) return false;
+    if (reservation === undefined || typeof reservation === 'number') return false;
     reservation.sent = true;
     return true;
   }
@@ -454,13 +483,6 @@ export class MemoryStore implements GovernanceStore {
     };
   }
 
-  /** The counter of `line`, created when missing, with the line's (newest) configuration applied. */
-  private counterFor(line: BudgetLine, now: number): Counter {
-    const counter = this.counterOf(line, now);
-    this.configure(counter, line, now);
-    return counter;
-  }
-
   /**
    * The counter of `line` as it is, created from the line when missing. Settlements use it: their lines
    * are as old as the reservation, so they must not undo a newer limit.
@@ -564,8 +586,9 @@ export class MemoryStore implements GovernanceStore {
 
   /** An open reservation is settled: it is kept, marked, so a repeat of its settlement until `until` commits nothing. */
   private markSettled(reservation: Reservation, until: number): void {
-    reservation.settledUntil = until;
-    // Only the id and the time are remembered: the lines' copies are let go.
+    // Only the id and the time are remembered: the reservation (and its lines' copies) is let go, its
+    // lease queue entry recognised as stale.
+    this.reservations.set(reservation.id, until - this.epoch);
     reservation.lines = NO_LINES;
     this.openCount--;
     this.settledCount++;
@@ -578,7 +601,7 @@ export class MemoryStore implements GovernanceStore {
     if (entry !== undefined) this.reservations.delete(id);
     else this.settledCount++;
     // Re-inserted, so that the oldest settlements stay first in the table's order.
-    this.reservations.set(id, { id, lines: NO_LINES, startedAt: until, expiresAt: until, settledUntil: until });
+    this.reservations.set(id, until - this.epoch);
     this.boundSettled();
   }
 
@@ -591,7 +614,7 @@ export class MemoryStore implements GovernanceStore {
     let excess = this.settledCount - Math.floor(MAX_SETTLED_IDS * 0.9);
     for (const [id, reservation] of this.reservations) {
       if (excess <= 0) break;
-      if (reservation.settledUntil === undefined) continue;
+      if (typeof reservation !== 'number') continue;
       this.reservations.delete(id);
       this.settledCount--;
       excess--;
@@ -606,7 +629,7 @@ export class MemoryStore implements GovernanceStore {
     for (let next = this.leases.peek(); next && next.expiresAt <= now; next = this.leases.peek()) {
       this.leases.pop();
       // Settled or released reservations leave their queue entry behind; only the open one counts.
-      if (next.settledUntil !== undefined || this.reservations.get(next.id) !== next) continue;
+      if (this.reservations.get(next.id) !== next) continue;
       if (next.sent) this.commitAtReservation(next, now);
       else this.unreserve(next);
     }
@@ -640,11 +663,13 @@ export class MemoryStore implements GovernanceStore {
       if (periodOver || idleRolling) this.counters.delete(key);
     }
     for (const [key, expiresAt] of this.marks) if (expiresAt <= now) this.marks.delete(key);
-    for (const [id, reservation] of this.reservations)
-      if (reservation.settledUntil !== undefined && reservation.settledUntil <= now) {
+    // forEach, not for-of with destructuring: no [key, value] array per entry of up to 100,000.
+    this.reservations.forEach((reservation, id) => {
+      if (typeof reservation === 'number' && reservation + this.epoch <= now) {
         this.reservations.delete(id);
         this.settledCount--;
       }
+    });
     for (const [id, record] of this.approvals) {
       if (this.waiters.has(id)) continue;
       const over = record.status === 'pending' ? record.expiresAt : (record.decidedAt ?? record.createdAt);
@@ -718,10 +743,56 @@ function normalizeRolling(rolling: { windowMs: number; bucketMs: number }): { wi
 /** The lines of a settled reservation (kept only to recognise a repeat of its settlement). */
 const NO_LINES: BudgetLine[] = [];
 
+/** The store's own copy of a line (the caller may change its object): one shape, no spread. */
 function copyLine(line: BudgetLine): BudgetLine {
-  const copy = { ...line };
-  if (line.rolling) copy.rolling = { ...line.rolling };
-  return copy;
+  const { rolling } = line;
+  return {
+    key: line.key,
+    budget: line.budget,
+    unit: line.unit,
+    limit: line.limit,
+    amount: line.amount,
+    enforce: line.enforce,
+    expiresAt: line.expiresAt,
+    rolling: rolling === undefined ? undefined : { windowMs: rolling.windowMs, bucketMs: rolling.bucketMs },
+  };
+}
+
+/** What {@link sealedLines} found about a set of lines nobody can change. */
+interface Sealed {
+  /** No key is named twice. */
+  distinct: boolean;
+}
+const sealedSets = new WeakMap<readonly BudgetLine[], Sealed>();
+/** A few frozen lines: their keys are compared by a scan, not known distinct. */
+const FEW_LINES: Sealed = Object.freeze({ distinct: false });
+
+/**
+ * Whether `lines` can never change (the array, every line and its rolling window frozen), and then
+ * whether its keys are all different; checked once per array. `undefined`: the store keeps copies.
+ */
+function sealedLines(lines: readonly BudgetLine[]): Sealed | undefined {
+  if (!Object.isFrozen(lines)) return undefined;
+  // A few lines (a frozen set may be new on every call): checked each time, their keys by a scan.
+  if (lines.length <= 16) {
+    for (let index = 0; index < lines.length; index++) {
+      const line = lines[index]!;
+      if (!Object.isFrozen(line) || (line.rolling !== undefined && !Object.isFrozen(line.rolling))) return undefined;
+    }
+    return FEW_LINES;
+  }
+  const known = sealedSets.get(lines);
+  if (known !== undefined) return known;
+  const keys = new Set<string>();
+  let distinct = true;
+  for (const line of lines) {
+    if (!Object.isFrozen(line) || (line.rolling !== undefined && !Object.isFrozen(line.rolling))) return undefined;
+    if (keys.has(line.key)) distinct = false;
+    keys.add(line.key);
+  }
+  const sealed: Sealed = { distinct };
+  sealedSets.set(lines, sealed);
+  return sealed;
 }
 
 /** The amounts of the lines before `index` with the same key as line `index` (0 when none). */

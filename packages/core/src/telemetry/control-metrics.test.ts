@@ -1,4 +1,21 @@
-import { MeterProvider, type MetricData, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import {
+  type Attributes,
+  type Exception,
+  type Link,
+  type Span,
+  type SpanContext,
+  type SpanStatus,
+  type TimeInput,
+  TraceFlags,
+  type Tracer,
+} from '@opentelemetry/api';
+import {
+  type HistogramMetricData,
+  MeterProvider,
+  type MetricData,
+  MetricReader,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
 import { withAttribution } from '../attribution';
 import { RateLimitedError } from '../errors/rate-limited-error';
@@ -147,6 +164,119 @@ describe('reservation accuracy, alerts and approvals', () => {
     ]);
     expect(points(await metrics.find('genops.approvals.decided'))[0]?.attributes['genops.approval.status']).toBe(
       'approved',
+    );
+  });
+});
+
+/**
+ * What a sampler's drop gives GenOps (`isRecording()` false), counting what it is handed: a real
+ * SDK's non-recording span ignores attributes and events, so only counting shows they were not built.
+ */
+class UnrecordedSpan implements Span {
+  given = 0;
+  private readonly context: SpanContext = {
+    traceId: crypto.randomUUID().replaceAll('-', ''),
+    spanId: crypto.randomUUID().replaceAll('-', '').slice(0, 16),
+    traceFlags: TraceFlags.NONE,
+  };
+  spanContext(): SpanContext {
+    return this.context;
+  }
+  setAttribute(_key: string, _value: unknown): this {
+    this.given++;
+    return this;
+  }
+  setAttributes(_attributes: Attributes): this {
+    this.given++;
+    return this;
+  }
+  addEvent(_name: string, _attributes?: Attributes | TimeInput, _time?: TimeInput): this {
+    this.given++;
+    return this;
+  }
+  addLink(_link: Link): this {
+    return this;
+  }
+  addLinks(_links: Link[]): this {
+    return this;
+  }
+  setStatus(_status: SpanStatus): this {
+    return this;
+  }
+  updateName(_name: string): this {
+    return this;
+  }
+  end(_endTime?: TimeInput): void {}
+  isRecording(): boolean {
+    return false;
+  }
+  recordException(_exception: Exception, _time?: TimeInput): void {}
+}
+
+/** Every metric's points: sums and gauges by value, histograms by count and sum (durations by count only). */
+async function allPoints(collect: () => Promise<ResourceMetrics>): Promise<Record<string, unknown>> {
+  const found: Record<string, unknown> = {};
+  for (const scope of (await collect()).scopeMetrics)
+    for (const metric of scope.metrics)
+      found[metric.descriptor.name] = (metric as MetricData).dataPoints.map((point) => {
+        const value = point.value;
+        if (typeof value === 'number') return { attributes: point.attributes, value };
+        const { count, sum } = value as HistogramMetricData['dataPoints'][number]['value'];
+        return { attributes: point.attributes, count, sum: metric.descriptor.unit === 's' ? undefined : sum };
+      });
+  return found;
+}
+
+describe('a call whose span does not record (a sampler dropped it)', () => {
+  it('builds no span attributes or events, and records the same metrics and decisions as a recorded call', async () => {
+    const run = async (tracer: Tracer | undefined) => {
+      const metrics = meter();
+      const decisions: unknown[] = [];
+      const genops = setup.init({
+        meterProvider: metrics.meterProvider,
+        ...(tracer ? { tracerProvider: { getTracer: () => tracer } } : {}),
+        budgets: [{ name: 'tiny', limit: 0.005, window: 'day', warnAt: [0.5] }],
+        requireApprovalOver: 0.001,
+        approver: () => true,
+        policies: { denyModels: ['gpt-3.5*'] },
+        onDecision: ({ id: _id, traceId: _traceId, spanId: _spanId, ...decision }) => decisions.push(decision),
+      });
+      const call = await genops.governor.begin(chatRequest());
+      await call.end({ usage: { inputTokens: 1000, outputTokens: 50 } });
+      await expect(genops.governor.begin(chatRequest({ model: 'gpt-3.5-turbo' }))).rejects.toThrow();
+      const found = await allPoints(metrics.collect);
+      await genops.shutdown();
+      return { found, decisions };
+    };
+    const spans: UnrecordedSpan[] = [];
+    const unrecorded = await run({
+      startSpan: () => {
+        const span = new UnrecordedSpan();
+        spans.push(span);
+        return span;
+      },
+      startActiveSpan: () => {
+        throw new Error('GenOps starts its spans with startSpan');
+      },
+    });
+    const recorded = await run(undefined);
+    setup.forget();
+
+    expect(spans.map((span) => span.given)).toEqual([0, 0]);
+    expect(unrecorded.decisions).toEqual(recorded.decisions);
+    expect(unrecorded.decisions).toHaveLength(3); // admitted, settled, blocked
+    expect(unrecorded.found).toEqual(recorded.found);
+    expect(Object.keys(recorded.found)).toEqual(
+      expect.arrayContaining([
+        'gen_ai.client.operation.duration',
+        'gen_ai.client.token.usage',
+        'genops.cost',
+        'genops.policy.decisions',
+        'genops.reservation.accuracy',
+        'genops.budget.alerts',
+        'genops.approvals.requested',
+        'genops.approvals.decided',
+      ]),
     );
   });
 });
