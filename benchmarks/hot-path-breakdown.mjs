@@ -15,8 +15,8 @@
 // side-by-side.mjs. Prints one JSON line per variant and a table; writes nothing into docs.
 import { createHook } from 'node:async_hooks';
 import { fork } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
+import { startHeapProfile } from './lib/heap-profile.mjs';
 import { chatCall, governanceOptions } from './lib/workload.mjs';
 
 const VARIANTS = {
@@ -150,19 +150,9 @@ async function child(name, url) {
 
   const heapProfile = process.env.BREAKDOWN_HEAP_PROFILE;
   if (heapProfile && variant.genops) {
-    const { Session } = await import('node:inspector/promises');
-    const session = new Session();
-    session.connect();
-    await session.post('HeapProfiler.enable');
-    await session.post('HeapProfiler.startSampling', {
-      samplingInterval: 256,
-      includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
-    });
+    const profiler = await startHeapProfile(heapProfile);
     await run(CALLS);
-    const { profile } = await session.post('HeapProfiler.stopSampling');
-    writeFileSync(heapProfile, JSON.stringify(profile));
-    session.disconnect();
+    await profiler.stop();
   }
 
   await handle?.shutdown();

@@ -18,7 +18,6 @@
 //   node benchmarks/gateway/gateway-overhead.mjs --write       # also the figures into docs/benchmarks.md
 //   BENCH_PROFILE=/tmp/prof node benchmarks/gateway/gateway-overhead.mjs --only direct,genops-memory
 //                                                                # also a V8 CPU profile of every gateway process
-import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
@@ -42,6 +41,7 @@ import {
   writeBetweenMarkers,
 } from '../lib/report.mjs';
 import { roundCounts } from '../lib/workload.mjs';
+import { startProcess } from './lib/processes.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const ROUNDS = positiveIntFromEnv('BENCH_ROUNDS', QUICK ? 2 : 5);
@@ -130,46 +130,6 @@ const CONTENDERS = [
 
 // ---------------------------------------------------------------------------------------------
 // Processes
-
-/**
- * Forks `script` and resolves once it sent `{ url }`. The handle asks it for `{ stats }` (a gateway) or
- * a `reset` (the fake upstream), and stops it by disconnecting: each of these processes exits when its
- * parent disconnects.
- */
-async function startProcess(script, args = [], execArgv = []) {
-  const child = fork(script, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const url = await new Promise((resolve, reject) => {
-    const onMessage = (message) => {
-      if (!message?.url) return;
-      child.off('message', onMessage);
-      resolve(message.url);
-    };
-    child.on('message', onMessage);
-    exited.then((code) => reject(new Error(`${script} exited with ${code} before it listened`)));
-  });
-  /** Sends `request` and resolves with the first message `isReply` accepts. */
-  const ask = (request, isReply) =>
-    new Promise((resolve) => {
-      const onMessage = (message) => {
-        if (!isReply(message)) return;
-        child.off('message', onMessage);
-        resolve(message);
-      };
-      child.on('message', onMessage);
-      child.send(request);
-    });
-  return {
-    url,
-    stats: async () => (await ask('stats', (message) => message?.stats !== undefined)).stats,
-    // The fake upstream's answer to `reset` (../lib/fake-openai-process.mjs).
-    reset: () => ask('reset', (message) => message === 'reset-done'),
-    stop: async () => {
-      if (child.connected) child.disconnect();
-      await exited;
-    },
-  };
-}
 
 function runClient(settings) {
   return runForResult(libPath('client.mjs'), settings, `the client through ${settings.baseURL}`);

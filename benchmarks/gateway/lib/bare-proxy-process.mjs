@@ -20,15 +20,16 @@
 // - client `request`: undici's `request()` API on the same Pool, the body piped to the client (the
 //   common way to write a proxy; a stream and a promise per call).
 //
-// Started with fork() and one JSON argument `{ upstream, server, client }`. It sends `{ url }` once it
-// listens, answers a `stats` message with `{ stats: { cpuMicros, allocatedBytes } }` (since it
-// listened: ./process-stats.mjs) and exits when its parent disconnects.
+// Started with fork() and one JSON argument `{ upstream, server, client, countPromises }`. It sends
+// `{ url }` once it listens, answers a `stats` message with `{ stats: { cpuMicros, allocatedBytes } }`
+// (since it listened: ./process-stats.mjs; `promises` too when `countPromises`) and exits when its
+// parent disconnects.
 import { createServer } from 'node:http';
 import net from 'node:net';
 import { pipeline } from 'node:stream';
 import Fastify from 'fastify';
 import { Agent, Pool } from 'undici';
-import { startProcessStats } from './process-stats.mjs';
+import { startProcessStats, startPromiseCount } from './process-stats.mjs';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and the length, which undici and node:http set themselves. */
 const NOT_FORWARDED = new Set([
@@ -81,7 +82,7 @@ function readBody(incoming, done) {
   incoming.on('end', () => done(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
 }
 
-const { upstream, server = 'fastify-direct', client = 'pool' } = JSON.parse(process.argv[2]);
+const { upstream, server = 'fastify-direct', client = 'pool', countPromises } = JSON.parse(process.argv[2]);
 const upstreamUrl = new URL(upstream);
 const { origin, pathname } = upstreamUrl;
 const path = `${pathname.replace(/\/$/, '')}/chat/completions`;
@@ -178,9 +179,11 @@ if (server === 'tcp') {
   close = () => app.close();
 }
 
+const promiseHook = countPromises ? await startPromiseCount() : undefined;
 const stats = startProcessStats();
 process.on('message', (message) => {
-  if (message === 'stats') process.send?.({ stats: stats.read() });
+  if (message === 'stats')
+    process.send?.({ stats: { ...stats.read(), ...(promiseHook ? { promises: promiseHook.count() } : {}) } });
 });
 process.on('disconnect', async () => {
   await close();

@@ -23,3 +23,34 @@ export function startProcessStats() {
     },
   };
 }
+
+/**
+ * Counts the promises made from now on (an async hook: it slows every promise, so only for counting
+ * runs); `stacksAtExit` also prints where the most of them were made (their top stack frames) at exit.
+ */
+export async function startPromiseCount(stacksAtExit = false) {
+  const { createHook } = await import('node:async_hooks');
+  let promises = 0;
+  const stacks = new Map();
+  const hook = createHook({
+    init(_id, type) {
+      if (type !== 'PROMISE') return;
+      promises++;
+      if (!stacksAtExit) return;
+      const stack = new Error().stack.split('\n').slice(2, 9).join(' | ');
+      stacks.set(stack, (stacks.get(stack) ?? 0) + 1);
+    },
+  }).enable();
+  process.on('exit', () => {
+    for (const [stack, count] of [...stacks].sort((a, b) => b[1] - a[1]).slice(0, 40))
+      process.stderr.write(
+        `${count}  ${stack.replace(/\s+at /g, ' ').replace(/file:\/\/\S*\/(packages|node_modules)\//g, '')}\n`,
+      );
+  });
+  return {
+    count() {
+      hook.disable();
+      return promises;
+    },
+  };
+}

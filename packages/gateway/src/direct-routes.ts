@@ -74,45 +74,65 @@ export function pathOf(url: string): string {
 /** fastify's answer to a body over its limit, as the gateway's error handler words it. */
 const TOO_LARGE = gatewayRefusal(413, 'FST_ERR_CTP_BODY_TOO_LARGE', 'Request body is too large');
 
+/** What gets a request's body: `received(body)` once read whole, or `refused(refusal)` for one over the limit. */
+export interface BodyReceiver {
+  received(body: Buffer): void;
+  refused(refusal: Refusal): void;
+}
+
+/** Where a request being read keeps its reading (for the listeners shared by every request). */
+const READING = Symbol('genops.gateway.reading');
+
+interface Reading {
+  receiver: BodyReceiver;
+  limit: number;
+  chunks: Buffer[];
+  received: number;
+}
+
+type ReadingMessage = IncomingMessage & { [READING]?: Reading | undefined };
+
 /**
- * Reads a request's body whole, as fastify's body parser does (same limit, same error): `done(body)`,
- * or `refused(refusal)` for a body over `limit` bytes. A request that breaks off (the client went
- * away) calls neither. (node:http ends a body only once its declared length arrived: fastify's
- * length check, for bodies a preParsing hook decoded, has nothing to check here.)
+ * Reads a request's body whole, as fastify's body parser does (same limit, same error), and hands it to
+ * `receiver`. A request that breaks off (the client went away) calls neither method. (node:http ends a
+ * body only once its declared length arrived: fastify's length check, for bodies a preParsing hook
+ * decoded, has nothing to check here.) The listeners are shared by every request (they find the reading
+ * on the request): no closure per request.
  */
-export function readBody(
-  incoming: IncomingMessage,
-  limit: number,
-  done: (body: Buffer) => void,
-  refused: (refusal: Refusal) => void,
-): void {
+export function readBody(incoming: IncomingMessage, limit: number, receiver: BodyReceiver): void {
   const declared = Number(incoming.headers['content-length']);
   if (declared > limit) {
-    refused(TOO_LARGE);
+    receiver.refused(TOO_LARGE);
     return;
   }
-  const chunks: Buffer[] = [];
-  let received = 0;
-  const onData = (chunk: Buffer) => {
-    received += chunk.byteLength;
-    if (received > limit) {
-      stop();
-      refused(TOO_LARGE);
-      return;
-    }
-    chunks.push(chunk);
-  };
-  const onEnd = () => {
-    stop();
-    // A copy, as fastify's parser makes: the body outlives the socket's read.
-    done(Buffer.concat(chunks, received));
-  };
-  const stop = () => {
-    incoming.off('data', onData);
-    incoming.off('end', onEnd);
-    incoming.off('error', stop);
-  };
-  incoming.on('data', onData);
-  incoming.on('end', onEnd);
-  incoming.on('error', stop);
+  (incoming as ReadingMessage)[READING] = { receiver, limit, chunks: [], received: 0 };
+  incoming.on('data', onBodyData);
+  incoming.on('end', onBodyEnd);
+  incoming.on('error', stopReading);
+}
+
+function onBodyData(this: ReadingMessage, chunk: Buffer): void {
+  const reading = this[READING];
+  if (!reading) return;
+  reading.received += chunk.byteLength;
+  if (reading.received > reading.limit) {
+    stopReading.call(this);
+    reading.receiver.refused(TOO_LARGE);
+    return;
+  }
+  reading.chunks.push(chunk);
+}
+
+function onBodyEnd(this: ReadingMessage): void {
+  const reading = this[READING];
+  stopReading.call(this);
+  // A copy, as fastify's parser makes: the body outlives the socket's read.
+  if (reading) reading.receiver.received(Buffer.concat(reading.chunks, reading.received));
+}
+
+function stopReading(this: ReadingMessage): void {
+  this[READING] = undefined;
+  this.off('data', onBodyData);
+  this.off('end', onBodyEnd);
+  this.off('error', stopReading);
 }

@@ -15,7 +15,7 @@ import {
 } from '@genops/core/internal';
 import type { Context } from '@opentelemetry/api';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { gatewayServerFactory, pathOf, readBody, runsNoHooks } from './direct-routes';
+import { type BodyReceiver, gatewayServerFactory, pathOf, readBody, runsNoHooks } from './direct-routes';
 import { dispatchWithFallback } from './fallback';
 import { fixedSettings, type LiveSettings, watchGatewaySettings } from './live-settings';
 import { serveModels } from './models';
@@ -117,6 +117,11 @@ class GatewayWire implements WireRequest {
     this.asksUsage = route.url === '/v1/chat/completions';
   }
 
+  /** The unit's settlement is recorded: the reply handler may count the request done. */
+  onSettled(): void {
+    this.reply.settledUnit();
+  }
+
   rewrite(json: Record<string, unknown>, bytes: Buffer): WireRewrite | undefined {
     if (!this.asksUsage) return undefined;
     const rewritten = askStreamUsage(json, bytes);
@@ -126,6 +131,33 @@ class GatewayWire implements WireRequest {
       (this.options.headers as Record<string, string | string[]>)['accept-encoding'] = 'identity';
     }
     return rewritten;
+  }
+}
+
+/** A governed POST taken before fastify, once its body is read: served, or refused in its route's format. */
+class DirectRequest implements BodyReceiver {
+  constructor(
+    private readonly serve: (
+      route: Route,
+      incoming: IncomingMessage,
+      response: ServerResponse,
+      body: Buffer,
+    ) => Promise<void> | undefined,
+    private readonly route: Route,
+    private readonly incoming: IncomingMessage,
+    private readonly response: ServerResponse,
+  ) {}
+
+  received(body: Buffer): void {
+    try {
+      this.serve(this.route, this.incoming, this.response, body)?.catch(() => internalError(this.response, this.route));
+    } catch {
+      internalError(this.response, this.route);
+    }
+  }
+
+  refused(refusal: Refusal): void {
+    sendRefusal(this.response, this.route.errors, refusal);
   }
 }
 
@@ -190,16 +222,7 @@ async function build(
     if (direct === undefined || incoming.method !== 'POST') return false;
     const route = direct.get(pathOf(incoming.url ?? ''));
     if (route === undefined) return false;
-    readBody(
-      incoming,
-      started.maxBodyBytes,
-      (body) => {
-        serve(route, incoming, response, body).catch(() =>
-          sendRefusal(response, route.errors, gatewayRefusal(500, 'gateway_error', 'internal gateway error')),
-        );
-      },
-      (refusal) => sendRefusal(response, route.errors, refusal),
-    );
+    readBody(incoming, started.maxBodyBytes, new DirectRequest(serve, route, incoming, response));
     return true;
   };
   const app: FastifyInstance = Fastify({
@@ -264,16 +287,26 @@ async function build(
   if (runsNoHooks(app))
     direct = new Map(ROUTES.filter((route) => route.method === 'POST').map((route) => [route.url, route]));
 
-  /** One request to a route (its body read whole): refused, forwarded as is, or governed and forwarded. */
-  async function serve(route: Route, incoming: IncomingMessage, response: ServerResponse, body: Buffer): Promise<void> {
-    const refuse = (refusal: Refusal) => sendRefusal(response, route.errors, refusal);
-    if (closing) return refuse(gatewayRefusal(503, 'gateway_closing', 'the gateway is shutting down; retry'));
+  /**
+   * One request to a route (its body read whole): refused, forwarded as is, or governed and forwarded.
+   * A promise only while something waits (the model list, a store that answers later, an approval).
+   */
+  function serve(
+    route: Route,
+    incoming: IncomingMessage,
+    response: ServerResponse,
+    body: Buffer,
+  ): Promise<void> | undefined {
+    if (closing)
+      return refuse(response, route, gatewayRefusal(503, 'gateway_closing', 'the gateway is shutting down; retry'));
     // Read once: a reload while this request is served does not change its key or upstream.
     const settings = live.current;
     const requestHeaders = incoming.headers;
     const key = authenticate(settings, requestHeaders);
     if (!key)
       return refuse(
+        response,
+        route,
         gatewayRefusal(
           401,
           'invalid_virtual_key',
@@ -284,6 +317,8 @@ async function build(
     const upstream = settings.upstreams[provider];
     if (!upstream || !key.providers.has(provider))
       return refuse(
+        response,
+        route,
         gatewayRefusal(
           upstream ? 403 : 404,
           'upstream_not_available',
@@ -295,11 +330,8 @@ async function build(
     const query = incoming.url?.indexOf('?') ?? -1;
     const search = query >= 0 ? (incoming.url as string).slice(query) : '';
     const headers = upstreamHeaders(requestHeaders, upstream);
-    if (!route.endpoint) {
-      // A read that bills nothing (the model list): not a governed unit.
-      await serveModels(pools.pool(upstream.origin), upstream, headers, search, response);
-      return;
-    }
+    // A read that bills nothing (the model list): not a governed unit.
+    if (!route.endpoint) return serveModels(pools.pool(upstream.origin), upstream, headers, search, response);
     const handler = new ReplyHandler(response, route.errors, finished);
     inFlight.add(handler);
     const dispatchOptions: DispatchOptions = {
@@ -338,17 +370,32 @@ async function build(
       settings.maxBodyBytes,
       handler,
     );
+    // With the memory store and no approval wait, the request has left when governWire returns.
+    let governed: ReturnType<typeof governWire>;
     try {
-      const governed = await withAttribution(key.attribution, () =>
-        governWire(genops.governor, wire, handler, dispatch),
-      );
-      handler.settled = governed.settled;
+      governed = withAttribution(key.attribution, () => governWire(genops.governor, wire, handler, dispatch));
     } catch (error) {
-      if (isGovernanceError(error)) refuse(refusalOf(error));
-      else if (!(error instanceof ClientClosedError))
-        refuse(gatewayRefusal(500, 'gateway_error', `the gateway could not govern the request (${nameOf(error)})`));
-      finished(handler);
+      notGoverned(response, route, handler, error);
+      return undefined;
     }
+    return governed instanceof Promise
+      ? governed.then(
+          () => undefined,
+          (error: unknown) => notGoverned(response, route, handler, error),
+        )
+      : undefined;
+  }
+
+  /** A request governance denied (answered in the route's format), or that could not be sent. */
+  function notGoverned(response: ServerResponse, route: Route, handler: ReplyHandler, error: unknown): void {
+    if (isGovernanceError(error)) sendRefusal(response, route.errors, refusalOf(error));
+    else if (!(error instanceof ClientClosedError))
+      sendRefusal(
+        response,
+        route.errors,
+        gatewayRefusal(500, 'gateway_error', `the gateway could not govern the request (${nameOf(error)})`),
+      );
+    finished(handler);
   }
 
   return {
@@ -395,6 +442,16 @@ async function build(
       if (ownsGenOps) await genops.shutdown();
     },
   };
+}
+
+/** Answers `refusal` in the route's error format (a request that is not governed). */
+function refuse(response: ServerResponse, route: Route, refusal: Refusal): undefined {
+  sendRefusal(response, route.errors, refusal);
+  return undefined;
+}
+
+function internalError(response: ServerResponse, route: Route): void {
+  sendRefusal(response, route.errors, gatewayRefusal(500, 'gateway_error', 'internal gateway error'));
 }
 
 /** Resolves to whether `promise` settled within `ms`. */

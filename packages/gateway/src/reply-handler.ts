@@ -3,7 +3,8 @@
 // that goes away aborts the upstream request (the unit settles from what was read, or at its
 // reservation). The response ends first (its last bytes flushed to the client), then the unit settles
 // (ReplyFirst): the settlement is off the reply's latency path, and the request counts as in flight
-// until it is recorded, so a graceful close still settles every unit.
+// until both happened (the reply ended or failed, and governance said the unit's settlement is
+// recorded), so a graceful close still settles every unit.
 import type { ServerResponse } from 'node:http';
 import { type DispatchController, type DispatchHandler, ForwardingHandler } from '@genops/core/internal';
 import { type ErrorWire, gatewayRefusal, sendRefusal } from './refusal';
@@ -39,8 +40,10 @@ export class ClientClosedError extends Error {
 export class ReplyHandler implements DispatchHandler {
   private controller: DispatchController | undefined;
   private finished = false;
-  /** The unit's settlement (set once the request was dispatched). */
-  settled: Promise<void> | undefined;
+  /** The reply ended or failed (its last callback ran). */
+  private replied = false;
+  /** The unit's settlement is recorded. */
+  private unitSettled = false;
   /** The unit's W3C traceparent, returned to the client. */
   traceparent: string | undefined;
   /** The gateway asked the stream for usage the client did not ask for: its usage chunk is dropped. */
@@ -117,14 +120,22 @@ export class ReplyHandler implements DispatchHandler {
     if (!this.response.destroyed) this.response.end(rest && rest.byteLength > 0 ? rest : undefined);
   }
 
-  /** Called once the unit's settlement started: done (for `close()`) once it is recorded. */
-  onResponseEnd(): void {
-    this.endReply();
-    if (this.settled) this.settled.then(this.done, this.done);
-    else this.done();
+  /** Governance recorded the unit's settlement (before or after the reply's last callback). */
+  settledUnit(): void {
+    this.unitSettled = true;
+    if (this.replied) this.onDone(this);
   }
 
-  private readonly done = (): void => this.onDone(this);
+  /** The reply's last callback (the unit's settlement started before it): done once both happened. */
+  private repliedNow(): void {
+    this.replied = true;
+    if (this.unitSettled) this.onDone(this);
+  }
+
+  onResponseEnd(): void {
+    this.endReply();
+    this.repliedNow();
+  }
 
   onResponseError(_controller: DispatchController, error: Error): void {
     this.finished = true;
@@ -139,7 +150,7 @@ export class ReplyHandler implements DispatchHandler {
         ),
       );
     else this.response.destroy();
-    this.onDone(this);
+    this.repliedNow();
   }
 }
 

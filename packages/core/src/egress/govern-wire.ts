@@ -3,8 +3,9 @@
 // `fetch` outside a governed unit, and what the gateway does for every request it receives. One
 // governed unit per request; the response settles it (usage read from the body or the stream).
 import type { Context } from '@opentelemetry/api';
-import { startGovernedCall } from '../adapter/run-governed-call';
+import { beginGovernedCall, type GovernedSend } from '../adapter/run-governed-call';
 import type { Governor } from '../governor';
+import { DONE, isPromise, type MaybePromise } from '../pipeline/maybe-promise';
 import type { CallOutcome, GovernedCall } from '../pipeline/types';
 import type { GovernedRequest } from '../types';
 import { describeWireRequest, type Endpoint, isObject } from './endpoints';
@@ -60,6 +61,12 @@ export interface WireRequest {
    * return the new body, or `undefined` to send it as it is. `bytes` is the body as read.
    */
   rewrite?(json: Record<string, unknown>, bytes: Buffer): WireRewrite | undefined;
+  /**
+   * Called once the unit's settlement is recorded (the response ended or failed): at once, within the
+   * response's last callback, when the store settles synchronously (the memory store). The callback form
+   * of {@link GovernedWire.settled}.
+   */
+  onSettled?(): void;
 }
 
 /** A rewritten request body. */
@@ -74,26 +81,39 @@ export interface WireRewrite {
 export interface GovernedWire {
   /** `undefined` for a request that bills nothing after all (a Managed Agents write that starts no turn). */
   call: GovernedCall | undefined;
-  /** Resolves once the unit is settled (the response ended or failed, and the settlement was recorded). */
-  settled: Promise<void>;
+  /**
+   * Resolves once the unit is settled (the response ended or failed, and the settlement was recorded).
+   * Made when first read: a caller told through {@link WireRequest.onSettled} makes no promise.
+   */
+  readonly settled: Promise<void>;
 }
 
 /**
  * Read the body → describe → policy, reservation, approval → send with the response observed → settle.
- * A denial rejects with the typed GenOps error before anything is sent (the caller answers it in its
- * own format); a failure to send fails the unit and rejects.
+ * A denial throws (or rejects with) the typed GenOps error before anything is sent (the caller answers
+ * it in its own format); a failure to send fails the unit and rejects once that is recorded.
+ *
+ * The result is the governed request itself when no stage waited (the memory store, no approval wait:
+ * the request has left when this returns), else a promise of it, as the adapter kit's
+ * `beginGovernedCall` does: no promise and no microtask on the synchronous path.
  */
-export async function governWire(
+export function governWire(
   governor: Governor,
   request: WireRequest,
   handler: DispatchHandler,
   dispatch: Dispatch,
-): Promise<GovernedWire> {
-  const { options } = request;
+): MaybePromise<GovernedWire> {
   let body = request.body;
   let json = parseWireJson(body);
   // Anthropic Managed Agents: the body decides whether a session write runs an agent turn.
-  if (request.endpoint.agentTurn) return governAgentWrite(governor, request, json, body, handler, dispatch);
+  if (request.endpoint.agentTurn) {
+    const written = governAgentWrite(governor, request, json, body, handler, dispatch);
+    if (!request.onSettled) return written;
+    return written.then((governed) => {
+      governed.settled.then(() => request.onSettled?.());
+      return governed;
+    });
+  }
   const rewritten = request.rewrite && isObject(json) ? request.rewrite(json, body.buffer) : undefined;
   if (rewritten) {
     json = rewritten.json;
@@ -101,40 +121,118 @@ export async function governWire(
     body = { buffer, bytes: buffer.byteLength, complete: true, replay: buffer };
   }
   // A body read whole has its size; one read in part may declare the rest.
-  const declared = body.complete ? undefined : contentLength(options.headers);
+  const declared = body.complete ? undefined : contentLength(request.options.headers);
+  const text = body.complete ? body.buffer : undefined;
   const described: GovernedRequest = describeWireRequest(
     request.endpoint,
     request.provider,
     json,
     Math.max(body.bytes, declared ?? 0),
-    body.complete ? () => body.buffer.toString('utf8') : undefined,
+    text ? () => text.toString('utf8') : undefined,
     request.server,
   );
-  let settle: () => void = () => {};
-  const settled = new Promise<void>((resolve) => {
-    settle = resolve;
-  });
-  const { call } = await startGovernedCall(governor, described, {
-    input: body.replay,
-    edit: (input, edits) => (edits.model !== undefined && isObject(json) ? withModel(json, edits.model) : input),
-    ...(request.parent ? { parent: request.parent } : {}),
-    execute: (sent, governed) => {
-      let headers = options.headers;
-      const set = request.ownHeaders
-        ? (name: string, value: string) => {
-            (headers as Record<string, string | string[]>)[name] = value;
-          }
-        : (name: string, value: string) => {
-            headers = withHeader(headers, name, value);
-          };
-      if (sent !== request.body.replay) set('content-length', String((sent as Buffer).byteLength));
-      if (request.propagate) set('traceparent', traceparentOf(governed));
-      const sink = settlingSink(governed, settle);
-      const observer = wireObserver(request.endpoint, request.maxBodyBytes);
-      dispatch({ ...options, body: sent, headers }, new WireHandler(handler, sink, observer));
-    },
-  });
-  return { call, settled };
+  const unit = new WireUnit(request, json, body.replay, handler, dispatch);
+  const begun = beginGovernedCall(governor, described, unit);
+  return isPromise(begun) ? begun.then((call) => unit.send(call)) : unit.send(begun);
+}
+
+/**
+ * One governed wire request once admitted: it is the send step's description (input, edit, parent), it
+ * sends the request with its response observed, and it is the unit's sink that records when the unit
+ * settled. One object per request instead of a closure per step.
+ */
+class WireUnit implements Pick<GovernedSend<unknown, unknown>, 'input' | 'parent'>, UnitSink, GovernedWire {
+  call: GovernedCall | undefined;
+  readonly parent: Context | undefined;
+  private done = false;
+  private waiting: Promise<void> | undefined;
+  private resolveWaiting: (() => void) | undefined;
+
+  constructor(
+    private readonly request: WireRequest,
+    private readonly json: unknown,
+    readonly input: unknown,
+    private readonly handler: DispatchHandler,
+    private readonly dispatch: Dispatch,
+  ) {
+    this.parent = request.parent;
+  }
+
+  get settled(): Promise<void> {
+    if (this.done) return DONE;
+    this.waiting ??= new Promise<void>((resolve) => {
+      this.resolveWaiting = resolve;
+    });
+    return this.waiting;
+  }
+
+  /**
+   * Applies governance's edits, marks the request sent and dispatches it in the call's context. A
+   * failure to send fails the unit (nothing billable) and rejects once that is recorded.
+   */
+  send(call: GovernedCall): MaybePromise<GovernedWire> {
+    this.call = call;
+    try {
+      // A budget's downgrade changes the model that is sent, never the caller's bytes.
+      const edits = call.edits;
+      const input = edits?.model !== undefined && isObject(this.json) ? withModel(this.json, edits.model) : this.input;
+      // From here the provider may bill the call: it is never free again (see GovernedCall.markSent).
+      call.markSent();
+      call.runInContext(() => this.execute(input, call));
+    } catch (error) {
+      return call.fail(error).then(() => {
+        throw error;
+      });
+    }
+    return this;
+  }
+
+  private execute(sent: unknown, call: GovernedCall): void {
+    const { request } = this;
+    const { options } = request;
+    let headers = options.headers;
+    const length = sent !== request.body.replay ? String((sent as Buffer).byteLength) : undefined;
+    const traceparent = request.propagate ? traceparentOf(call) : undefined;
+    if (request.ownHeaders) {
+      const own = headers as Record<string, string | string[]>;
+      if (length !== undefined) own['content-length'] = length;
+      if (traceparent !== undefined) own.traceparent = traceparent;
+    } else {
+      if (length !== undefined) headers = withHeader(headers, 'content-length', length);
+      if (traceparent !== undefined) headers = withHeader(headers, 'traceparent', traceparent);
+    }
+    const observer = wireObserver(request.endpoint, request.maxBodyBytes);
+    this.dispatch({ ...options, body: sent, headers }, new WireHandler(this.handler, this, observer));
+  }
+
+  firstChunk(): void {
+    this.call?.firstChunk();
+  }
+
+  end(outcome: CallOutcome): Promise<void> {
+    return this.after((this.call as GovernedCall).end(outcome));
+  }
+
+  fail(error: unknown, partial?: CallOutcome): Promise<void> {
+    return this.after((this.call as GovernedCall).fail(error, partial));
+  }
+
+  /** Tells whoever waits once the settlement is recorded (at once when it already is: the memory store). */
+  private after(result: Promise<void>): Promise<void> {
+    if (result === DONE) this.settle();
+    else {
+      const settle = () => this.settle();
+      result.then(settle, settle);
+    }
+    return result;
+  }
+
+  private settle(): void {
+    if (this.done) return;
+    this.done = true;
+    this.resolveWaiting?.();
+    this.request.onSettled?.();
+  }
 }
 
 /** The JSON body of a request read whole, or `undefined` (not JSON, read in part, empty). */
@@ -153,19 +251,6 @@ export function wireObserver(endpoint: Endpoint, maxBodyBytes: number): Response
     maxBodyBytes,
     maxLineBytes: 1024 * 1024,
   });
-}
-
-/** The unit as the response handler's sink, resolving `settled` once its settlement is recorded. */
-function settlingSink(call: GovernedCall, settled: () => void): UnitSink {
-  const after = (result: Promise<void>) => {
-    result.then(settled, settled);
-    return result;
-  };
-  return {
-    firstChunk: () => call.firstChunk(),
-    end: (outcome: CallOutcome) => after(call.end(outcome)),
-    fail: (error: unknown, partial?: CallOutcome) => after(call.fail(error, partial)),
-  };
 }
 
 /** The W3C `traceparent` of the unit's span. */

@@ -24,7 +24,8 @@ type Framing = 'json' | 'sse' | 'ndjson';
 export class ResponseObserver {
   private readonly reader: WireUsageReader;
   private framing: Framing = 'json';
-  private decoder = new TextDecoder();
+  /** Made on the first chunk that ends inside a UTF-8 sequence (or starts with a BOM); most responses need none. */
+  private decoder: TextDecoder | undefined;
   private body: string[] = [];
   private bodyBytes = 0;
   /** A line of a stream not ended yet. */
@@ -110,10 +111,26 @@ export class ResponseObserver {
     return { ...this.reader.outcome(), incomplete: true };
   }
 
+  /**
+   * The chunk's text. A chunk whose last byte is ASCII ends no UTF-8 sequence half-way, so it decodes on
+   * its own (no decoder object, no state); from the first one that does (or a leading BOM, which a
+   * decoder drops), a streaming TextDecoder carries the partial sequence to the next chunk.
+   */
+  private decode(chunk: Uint8Array): string {
+    if (this.decoder === undefined) {
+      const length = chunk.byteLength;
+      const startsWithBom = this.bodyBytes === 0 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf;
+      if (length === 0 || ((chunk[length - 1] as number) < 0x80 && !startsWithBom))
+        return (Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, length)).toString('utf8');
+      this.decoder = new TextDecoder();
+    }
+    return this.decoder.decode(chunk, STREAM);
+  }
+
   private text(chunk: Uint8Array): void {
     if (this.framing === 'json') {
+      const text = this.decode(chunk);
       this.bodyBytes += chunk.byteLength;
-      const text = this.decoder.decode(chunk, { stream: true });
       if (this.tail !== undefined) {
         this.tail = keepTail(this.tail + text);
         return;
@@ -126,7 +143,8 @@ export class ResponseObserver {
       this.body.push(text);
       return;
     }
-    const text = this.decoder.decode(chunk, { stream: true });
+    const text = this.decode(chunk);
+    this.bodyBytes += chunk.byteLength;
     let start = 0;
     for (;;) {
       const newline = text.indexOf('\n', start);
@@ -148,13 +166,13 @@ export class ResponseObserver {
   private flush(): void {
     if (this.framing === 'json') {
       if (this.overflow) return;
+      const rest = this.decoder?.decode() ?? '';
       if (this.tail !== undefined) {
-        this.fromTail(this.tail + this.decoder.decode());
+        this.fromTail(this.tail + rest);
         this.tail = undefined;
         return;
       }
-      this.body.push(this.decoder.decode());
-      const text = this.body.join('');
+      const text = this.body.length === 1 && rest === '' ? (this.body[0] as string) : this.body.join('') + rest;
       this.body = [];
       this.parse(text);
       return;
@@ -172,7 +190,7 @@ export class ResponseObserver {
     // SSE: only `data:` lines carry payloads; every wire GenOps reads has one JSON object per event.
     if (!line.startsWith('data:')) return;
     const payload = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5);
-    if (payload === '[DONE]') return;
+    if (payload === '[DONE]' || !this.reader.wants(payload)) return;
     this.parse(payload);
   }
 
@@ -204,6 +222,9 @@ export class ResponseObserver {
     this.reader.onEvent(value);
   }
 }
+
+/** TextDecoder's streaming option (one object for every call). */
+const STREAM: TextDecodeOptions = { stream: true };
 
 /** How much of a JSON body over the limit is kept: enough for any provider's usage object. */
 const TAIL_CHARS = 64 * 1024;

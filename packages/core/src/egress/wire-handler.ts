@@ -1,7 +1,7 @@
 // The undici handler egress wraps around the caller's: every callback passes through unchanged and in
 // order; the response's status, headers and bytes are also shown to a ResponseObserver, and the unit
 // (a governed call, or the span of an ungoverned one) is settled when the response ends or fails.
-import { safely } from '../adapter/safely';
+import { diag } from '@opentelemetry/api';
 import type { CallOutcome } from '../pipeline/types';
 import type { ResponseObserver } from './response-observer';
 
@@ -100,6 +100,9 @@ export class WireHandler extends ForwardingHandler {
     super(inner);
   }
 
+  // Each step below runs in its own try/catch (what `safely` does, without a closure per callback): an
+  // error inside GenOps never breaks the caller's response.
+
   override onResponseStart(
     controller: DispatchController,
     statusCode: number,
@@ -108,7 +111,11 @@ export class WireHandler extends ForwardingHandler {
   ): void {
     if (statusCode >= 200) {
       this.started = true;
-      safely(() => this.observer.start(statusCode, headers), 'egress response reader');
+      try {
+        this.observer.start(statusCode, headers);
+      } catch (error) {
+        ignored('egress response reader', error);
+      }
     }
     super.onResponseStart(controller, statusCode, headers, statusMessage);
   }
@@ -116,9 +123,17 @@ export class WireHandler extends ForwardingHandler {
   override onResponseData(controller: DispatchController, chunk: Uint8Array): void {
     if (this.first) {
       this.first = false;
-      safely(() => this.sink.firstChunk(), 'egress first chunk');
+      try {
+        this.sink.firstChunk();
+      } catch (error) {
+        ignored('egress first chunk', error);
+      }
     }
-    safely(() => this.observer.data(chunk), 'egress response reader');
+    try {
+      this.observer.data(chunk);
+    } catch (error) {
+      ignored('egress response reader', error);
+    }
     super.onResponseData(controller, chunk);
   }
 
@@ -138,7 +153,11 @@ export class WireHandler extends ForwardingHandler {
       // Once the provider answered (or may have received the request), the call may be billed: it
       // settles from what was read, else at its reservation, flagged incomplete.
       const maybeBilled = this.started || !neverSent(error);
-      safely(() => this.sink.fail(error, maybeBilled ? this.observer.partial() : undefined), 'egress settlement');
+      try {
+        this.sink.fail(error, maybeBilled ? this.observer.partial() : undefined);
+      } catch (failure) {
+        ignored('egress settlement', failure);
+      }
     }
     super.onResponseError(controller, error);
   }
@@ -148,15 +167,35 @@ export class WireHandler extends ForwardingHandler {
     this.done = true;
     const status = this.observer.status;
     if (status < 200 || status >= 300) {
-      safely(() => this.sink.fail(new ProviderHttpError(status)), 'egress settlement');
+      try {
+        this.sink.fail(new ProviderHttpError(status));
+      } catch (error) {
+        ignored('egress settlement', error);
+      }
       return;
     }
-    const outcome = safely(() => this.observer.end(), 'egress response reader') ?? { incomplete: true };
+    let outcome: CallOutcome | Promise<CallOutcome>;
+    try {
+      outcome = this.observer.end();
+    } catch (error) {
+      ignored('egress response reader', error);
+      outcome = { incomplete: true };
+    }
     if (outcome instanceof Promise)
       outcome.then(
         (read) => this.sink.end(read),
         () => this.sink.end({ incomplete: true }),
       );
-    else safely(() => this.sink.end(outcome), 'egress settlement');
+    else
+      try {
+        this.sink.end(outcome);
+      } catch (error) {
+        ignored('egress settlement', error);
+      }
   }
+}
+
+/** An error inside GenOps' reading or settling of a response: logged, never the caller's. */
+function ignored(what: string, error: unknown): void {
+  diag.warn(`genops: ${what} error (ignored)`, error);
 }

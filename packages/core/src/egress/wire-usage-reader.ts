@@ -54,6 +54,20 @@ export class WireUsageReader {
     WireUsageReader.readers[this.wire]?.call(this, event);
   }
 
+  /**
+   * Whether a stream event's JSON text can change what this reader read, by a scan of the text (no
+   * parse): `false` lets the caller skip parsing it. Chat Completions streams send one chunk per few
+   * tokens, and after the first (its id and model) only the chunk with a `finish_reason` and the one
+   * with `usage` (or Groq's `x_groq.usage`) count: a chunk whose `"finish_reason"` is `null` and
+   * whose `"usage"` (if any) is not an object is skipped. Inside a JSON string a quote is escaped, so
+   * those key-colon sequences occur only as keys (a key spelled with `\u` escapes would be missed: no
+   * provider sends one, and the unit would then settle at its reservation). Other wires: always `true`.
+   */
+  wants(text: string): boolean {
+    if (this.wire !== 'openai-chat' || this.response.id === undefined || this.response.model === undefined) return true;
+    return valueOpens(text, '"finish_reason"', 34 /* '"' */) || valueOpens(text, '"usage"', 123 /* '{' */);
+  }
+
   /** Bedrock reports the token counts of `invoke` in response headers (any body format). */
   onHeaders(headers: Record<string, string | string[] | undefined>): void {
     if (this.wire !== 'bedrock-invoke' && this.wire !== 'bedrock-converse') return;
@@ -188,6 +202,26 @@ export class WireUsageReader {
     }
     const anthropic = usageFromAnthropic(usage);
     if (anthropic) this.usage = anthropic;
+  }
+}
+
+/** Whether some `key` in `text` is followed (spaces aside) by `:` and a value whose first character is `opener`. */
+function valueOpens(text: string, key: string, opener: number): boolean {
+  for (let at = text.indexOf(key); at >= 0; at = text.indexOf(key, at + key.length)) {
+    let index = skipSpaces(text, at + key.length);
+    if (text.charCodeAt(index) !== 58 /* ':' */) continue;
+    index = skipSpaces(text, index + 1);
+    if (text.charCodeAt(index) === opener) return true;
+  }
+  return false;
+}
+
+function skipSpaces(text: string, from: number): number {
+  let index = from;
+  for (;;) {
+    const char = text.charCodeAt(index);
+    if (char !== 32 && char !== 10 && char !== 13 && char !== 9) return index;
+    index++;
   }
 }
 

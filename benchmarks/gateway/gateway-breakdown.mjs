@@ -1,0 +1,134 @@
+// Where the GenOps gateway's own cost per call goes, in measures a busy machine moves little: the gateway
+// process's heap allocation and promises per call, beside its CPU time per call (which load does move),
+// for the bare hop (no governance), the GenOps gateway (memory store) and the GenOps gateway with one
+// part switched off at a time (the audit trail, span recording, metric recording), as
+// ../hot-path-breakdown.mjs does for a client. Every variant runs in a fresh gateway process in front of
+// the same fake OpenAI upstream, called one call at a time by the real `openai` SDK in this process;
+// rounds alternate the order of the variants, and each figure is the median over the rounds. Promises
+// are counted in a separate, shorter run of each variant (the async hook that counts them slows every
+// promise). Prints a table; writes nothing into docs.
+//
+//   node benchmarks/gateway/gateway-breakdown.mjs                    # every variant, 3 rounds
+//   node benchmarks/gateway/gateway-breakdown.mjs bare genops        # some variants
+//   BREAKDOWN_CALLS=4000 BREAKDOWN_ROUNDS=5 node benchmarks/gateway/gateway-breakdown.mjs
+//   BENCH_GATEWAY_BASELINE=packages/gateway/dist-base/index.js node benchmarks/gateway/gateway-breakdown.mjs genops genops-baseline
+//       # a paired A/B of two builds of the gateway (see gateway-overhead.mjs for the baseline's layout)
+import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import OpenAI from 'openai';
+import { CHAT_BODY } from '../lib/workload.mjs';
+import { startProcess } from './lib/processes.mjs';
+
+const libPath = (name) => fileURLToPath(new URL(`./lib/${name}`, import.meta.url));
+const BARE = libPath('bare-proxy-process.mjs');
+const GENOPS = libPath('genops-gateway-process.mjs');
+const VARIANTS = {
+  bare: { script: BARE, settings: {}, apiKey: 'sk-upstream' },
+  genops: { script: GENOPS, settings: {} },
+  'genops-no-audit': { script: GENOPS, settings: { parts: { audit: false } } },
+  'genops-no-spans': { script: GENOPS, settings: { parts: { spans: false } } },
+  'genops-no-metrics': { script: GENOPS, settings: { parts: { metrics: false } } },
+  ...(process.env.BENCH_GATEWAY_BASELINE
+    ? {
+        'genops-baseline': {
+          script: GENOPS,
+          settings: { module: pathToFileURL(resolve(process.env.BENCH_GATEWAY_BASELINE)).href },
+        },
+      }
+    : {}),
+};
+const CALLS = Number(process.env.BREAKDOWN_CALLS ?? 2000);
+const ROUNDS = Number(process.env.BREAKDOWN_ROUNDS ?? 3);
+const WARMUP = 500;
+const PROMISE_CALLS = 200;
+
+/** `count` chat calls one at a time through `url`; every reply is checked. */
+async function calls(url, apiKey, count) {
+  const client = new OpenAI({ apiKey, baseURL: url, maxRetries: 0 });
+  for (let index = 0; index < count; index++) {
+    const completion = await client.chat.completions.create(CHAT_BODY);
+    if (completion.choices[0]?.message?.content !== 'Hello from the fake OpenAI server.')
+      throw new Error(`unexpected reply through ${url}`);
+  }
+}
+
+/** One variant, one process: its figures per call over `count` calls after the warm-up. */
+async function measure(variant, upstream, { count, countPromises }) {
+  const gateway = await startProcess(variant.script, [
+    JSON.stringify({ upstream, ...variant.settings, countPromises }),
+  ]);
+  try {
+    const apiKey = variant.apiKey ?? 'gk-bench';
+    await calls(gateway.url, apiKey, WARMUP);
+    // The process's figures cover everything since it listened: the warm-up is counted too (and divided by).
+    await calls(gateway.url, apiKey, count);
+    const stats = await gateway.stats();
+    const made = WARMUP + count;
+    return {
+      cpuMicros: stats.cpuMicros / made,
+      allocatedKiB: stats.allocatedBytes / made / 1024,
+      promises: stats.promises === undefined ? undefined : stats.promises / made,
+    };
+  } finally {
+    await gateway.stop();
+  }
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1];
+};
+const load = () =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
+
+async function main() {
+  const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(VARIANTS);
+  for (const name of names)
+    if (!VARIANTS[name]) throw new Error(`unknown variant ${name} (known: ${Object.keys(VARIANTS).join(', ')})`);
+  const upstream = await startProcess(libPath('../../lib/fake-openai-process.mjs'));
+  console.error(`load average at start: ${load()}`);
+  const results = new Map(names.map((name) => [name, { runs: [], promises: undefined }]));
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const name of round % 2 === 0 ? names : [...names].reverse()) {
+        const run = await measure(VARIANTS[name], upstream.url, { count: CALLS });
+        results.get(name).runs.push(run);
+        console.error(
+          `round ${round + 1}/${ROUNDS} ${name}: ${run.cpuMicros.toFixed(0)} µs CPU, ${run.allocatedKiB.toFixed(1)} KiB per call`,
+        );
+      }
+    }
+    for (const name of names) {
+      const counted = await measure(VARIANTS[name], upstream.url, { count: PROMISE_CALLS, countPromises: true });
+      results.get(name).promises = counted.promises;
+    }
+  } finally {
+    await upstream.stop();
+  }
+  console.error(`load average at end: ${load()}`);
+  const rows = names.map((name) => {
+    const { runs, promises } = results.get(name);
+    return {
+      variant: name,
+      cpuMicros: median(runs.map((run) => run.cpuMicros)),
+      allocatedKiB: median(runs.map((run) => run.allocatedKiB)),
+      promises,
+    };
+  });
+  for (const row of rows) console.log(JSON.stringify(row));
+  const base = rows.find((row) => row.variant === 'bare');
+  const added = (value, of) => (base && value !== undefined && of !== undefined ? (value - of).toFixed(1) : '');
+  console.log('\n| Variant | Gateway CPU µs/call | Added µs | KiB/call | Added KiB | Promises/call | Added promises |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  for (const row of rows)
+    console.log(
+      `| ${row.variant} | ${row.cpuMicros.toFixed(0)} | ${added(row.cpuMicros, base?.cpuMicros)} | ` +
+        `${row.allocatedKiB.toFixed(1)} | ${added(row.allocatedKiB, base?.allocatedKiB)} | ` +
+        `${row.promises?.toFixed(2) ?? ''} | ${added(row.promises, base?.promises)} |`,
+    );
+}
+
+await main();
