@@ -1,3 +1,4 @@
+import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
 import { parseOptions } from './config';
 import { ConfigError } from './errors/config-error';
@@ -70,5 +71,21 @@ describe('parseOptions', () => {
     const error = configError({ dailyBudgetLimit: -5 });
     expect(error.received).toBe(-5);
     expect(error.message).toContain('got -5');
+  });
+});
+
+describe('GenOps.init() options that cannot be shown as JSON', () => {
+  it('reports an unknown option next to a tracer provider as a ConfigError, not a TypeError', () => {
+    // The whole options object is "received" for an unknown option at the root; a tracer provider holds cycles.
+    const error = configError({ auditFile: '/tmp/audit.jsonl', tracerProvider: new TracerProvider() });
+    expect(error.message).toMatch(/unknown option "auditFile"/);
+  });
+
+  it('names the kind of a wrong value that holds a cycle', () => {
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    const error = configError({ dailyBudgetLimit: cycle });
+    expect(error.message).toContain('dailyBudgetLimit');
+    expect(error.message).toContain('got an object');
   });
 });

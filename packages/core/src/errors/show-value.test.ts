@@ -1,18 +1,5 @@
-import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
-import { parseOptions } from '../config';
-import { ConfigError } from './config-error';
 import { showValue } from './show-value';
-
-function configError(options: unknown): ConfigError {
-  try {
-    parseOptions(options);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('showValue', () => {
   it('shows primitives and small plain values as JSON', () => {
@@ -46,21 +33,5 @@ describe('showValue', () => {
     expect(showValue(Symbol('s'))).toBe('Symbol(s)');
     expect(showValue(Array.from({ length: 100_000 }, (_, index) => index))).toBe('an array of 100000 items');
     expect(showValue({ nested: { n: Number.POSITIVE_INFINITY } })).toBe('an object');
-  });
-});
-
-describe('GenOps.init() options that cannot be shown as JSON', () => {
-  it('reports an unknown option next to a tracer provider as a ConfigError, not a TypeError', () => {
-    // The whole options object is "received" for an unknown option at the root; a tracer provider holds cycles.
-    const error = configError({ auditFile: '/tmp/audit.jsonl', tracerProvider: new TracerProvider() });
-    expect(error.message).toMatch(/unknown option "auditFile"/);
-  });
-
-  it('names the kind of a wrong value that holds a cycle', () => {
-    const cycle: Record<string, unknown> = {};
-    cycle.self = cycle;
-    const error = configError({ dailyBudgetLimit: cycle });
-    expect(error.message).toContain('dailyBudgetLimit');
-    expect(error.message).toContain('got an object');
   });
 });
