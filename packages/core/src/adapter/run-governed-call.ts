@@ -119,11 +119,7 @@ export function sendGovernedCall<Input, Sent>(
 ): Promise<Awaited<Sent>> {
   let sent: Sent | PromiseLike<Sent>;
   try {
-    // Redaction and a budget's downgrade change what is sent, never the caller's object.
-    const input = call.edits && send.edit ? send.edit(send.input, call.edits) : send.input;
-    // From here the provider may bill the call: it is never free again (see GovernedCall.markSent).
-    if (!send.sendsLater) call.markSent();
-    sent = call.runInContext(() => send.execute(input, call));
+    sent = executeGovernedCall(call, send);
   } catch (error) {
     return failSent(call, send, error);
   }
@@ -131,6 +127,21 @@ export function sendGovernedCall<Input, Sent>(
   return Promise.resolve(sent).then(undefined, (error: unknown) => failSent(call, send, error)) as Promise<
     Awaited<Sent>
   >;
+}
+
+/**
+ * @internal The synchronous part of {@link sendGovernedCall}: apply edits → mark sent → execute in the
+ * call's context. Returns what `execute` returned; what it throws is the caller's to fail the call with.
+ */
+export function executeGovernedCall<Input, Sent>(
+  call: GovernedCall,
+  send: GovernedSend<Input, Sent>,
+): Sent | PromiseLike<Sent> {
+  // Redaction and a budget's downgrade change what is sent, never the caller's object.
+  const input = call.edits && send.edit ? send.edit(send.input, call.edits) : send.input;
+  // From here the provider may bill the call: it is never free again (see GovernedCall.markSent).
+  if (!send.sendsLater) call.markSent();
+  return call.runInContext(() => send.execute(input, call));
 }
 
 async function failSent(

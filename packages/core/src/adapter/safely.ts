@@ -12,7 +12,12 @@ export function safely<T>(fn: () => T, what = 'telemetry or hook'): T | undefine
   try {
     return fn();
   } catch (error) {
-    diag.warn(`genops: ${what} error (ignored)`, error);
+    reportIgnored(error, what);
     return undefined;
   }
+}
+
+/** What {@link safely} does with an error: a diag warning, for code that catches inline (no closure). */
+export function reportIgnored(error: unknown, what = 'telemetry or hook'): void {
+  diag.warn(`genops: ${what} error (ignored)`, error);
 }

@@ -3,11 +3,11 @@
 // `fetch` outside a governed unit, and what the gateway does for every request it receives. One
 // governed unit per request; the response settles it (usage read from the body or the stream).
 import type { Context } from '@opentelemetry/api';
-import { beginGovernedCall, type GovernedSend } from '../adapter/run-governed-call';
+import { beginGovernedCall, executeGovernedCall, type GovernedSend } from '../adapter/run-governed-call';
 import type { Governor } from '../governor';
 import { DONE, isPromise, type MaybePromise } from '../pipeline/maybe-promise';
 import type { CallOutcome, GovernedCall } from '../pipeline/types';
-import type { GovernedRequest } from '../types';
+import type { GovernedRequest, RequestEdits } from '../types';
 import { describeWireRequest, type Endpoint, isObject } from './endpoints';
 import { governAgentWrite } from './managed-agents-wire';
 import { ResponseObserver } from './response-observer';
@@ -141,7 +141,7 @@ export function governWire(
  * sends the request with its response observed, and it is the unit's sink that records when the unit
  * settled. One object per request instead of a closure per step.
  */
-class WireUnit implements Pick<GovernedSend<unknown, unknown>, 'input' | 'parent'>, UnitSink, GovernedWire {
+class WireUnit implements GovernedSend<unknown, void>, UnitSink, GovernedWire {
   call: GovernedCall | undefined;
   readonly parent: Context | undefined;
   private done = false;
@@ -173,12 +173,8 @@ class WireUnit implements Pick<GovernedSend<unknown, unknown>, 'input' | 'parent
   send(call: GovernedCall): MaybePromise<GovernedWire> {
     this.call = call;
     try {
-      // A budget's downgrade changes the model that is sent, never the caller's bytes.
-      const edits = call.edits;
-      const input = edits?.model !== undefined && isObject(this.json) ? withModel(this.json, edits.model) : this.input;
-      // From here the provider may bill the call: it is never free again (see GovernedCall.markSent).
-      call.markSent();
-      call.runInContext(() => this.execute(input, call));
+      // The kit's send step: this unit's edits, marked sent (never free again), `execute` in the call's context.
+      executeGovernedCall(call, this);
     } catch (error) {
       return call.fail(error).then(() => {
         throw error;
@@ -187,7 +183,12 @@ class WireUnit implements Pick<GovernedSend<unknown, unknown>, 'input' | 'parent
     return this;
   }
 
-  private execute(sent: unknown, call: GovernedCall): void {
+  /** A budget's downgrade changes the model that is sent, never the caller's bytes. */
+  edit(input: unknown, edits: RequestEdits): unknown {
+    return edits.model !== undefined && isObject(this.json) ? withModel(this.json, edits.model) : input;
+  }
+
+  execute(sent: unknown, call: GovernedCall): void {
     const { request } = this;
     const { options } = request;
     let headers = options.headers;

@@ -16,7 +16,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { errorStatusMessage } from '../adapter/error-status';
-import { safely } from '../adapter/safely';
+import { reportIgnored, safely } from '../adapter/safely';
 import type { ApprovalAsk } from '../approval/approvals';
 import type { AuditTrail } from '../audit/audit-trail';
 import { decisionAuditEntry, settlementAuditEntry } from '../audit/call-records';
@@ -453,7 +453,7 @@ export class CallRecorder {
       span.addEvent(sc.EVENT_GENOPS_POLICY_EVALUATED, event, eventTime);
       this.control?.decision(decision, unit.attribution);
     } catch (error) {
-      telemetryFailed(error);
+      reportIgnored(error);
     }
   }
 
@@ -563,7 +563,7 @@ export class CallRecorder {
           this.control?.accuracy(request.provider, request.model, state.reservedNanos, actualNanos);
       }
     } catch (error) {
-      telemetryFailed(error);
+      reportIgnored(error);
     }
   }
 
@@ -769,9 +769,6 @@ function admissionStart(attributes: Attributes, request: GovernedRequest, compat
 }
 
 /** What `safely` logs, for the per-call paths that catch inline. */
-function telemetryFailed(error: unknown): void {
-  diag.warn('genops: telemetry or hook error (ignored)', error);
-}
 
 /** The budget line's `genops.budget.*` attributes, written into the phase's attributes (values in the line's unit). */
 function setBudgetAttributes(attributes: Attributes, line: LineState, settledDelta: number, compat: boolean): void {
