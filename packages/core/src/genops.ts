@@ -112,17 +112,12 @@ interface ShutdownTarget {
 // Next.js route bundled with its own copy sees the instance `instrumentation.ts` started.
 const ACTIVE_KEY = Symbol.for('genops.active');
 /**
- * How long audit records wait to be appended to a store outside the process (SQLite, Redis): the
- * records of the calls made meanwhile go in one write instead of two per call. `flush()` and
- * `shutdown()` still wait for every record.
+ * How long audit records wait to be hashed and appended, for every store: the records of the calls made
+ * meanwhile go in one write (SQLite) or round trip (Redis), and a batch is hashed for far less per record
+ * than one call's two records at a time (the code and buffers stay in cache). `flush()` and `shutdown()`
+ * still wait for every record.
  */
-const REMOTE_AUDIT_FLUSH_MS = 10;
-/**
- * How long audit records wait to be hashed and appended to the in-process (memory) store: hashing a
- * batch of many calls' records costs far less per record than one call's two records at a time (the
- * code and buffers stay in cache). `flush()` and `shutdown()` still wait for every record.
- */
-const MEMORY_AUDIT_FLUSH_MS = 10;
+const AUDIT_FLUSH_MS = 10;
 type ActiveSlot = { [ACTIVE_KEY]?: { handle: GenOpsHandle; owned: ShutdownTarget[] } | undefined };
 const activeSlot = globalThis as ActiveSlot;
 
@@ -194,10 +189,8 @@ function init(options: GenOpsOptions = {}): GenOpsHandle {
           logger: getAuditLogger(resolved.loggerProvider ?? sdkLoggerProvider),
           ...(resolved.audit?.file ? { file: resolvePath(resolved.audit.file) } : {}),
           ...auditTrailOptions(resolved.audit),
-          // A store outside the process: append the records of several calls in one write (or round trip).
-          ...(store.kind === 'memory' ? {} : { flushIntervalMs: REMOTE_AUDIT_FLUSH_MS }),
-          // The memory store: hashed and appended in batches, off the calls' path (flush() waits for them).
-          ...(store.kind === 'memory' ? { flushIntervalMs: MEMORY_AUDIT_FLUSH_MS } : {}),
+          // Several calls' records in one batch, off the calls' path (flush() waits for them).
+          flushIntervalMs: AUDIT_FLUSH_MS,
         });
   const userPrices = resolveUserPrices(
     resolved.prices as string | Record<string, Record<string, ModelPrice>> | undefined,
