@@ -5,14 +5,17 @@ import {
   type ApprovalDecisionInput,
   type ApprovalRecord,
   type ApprovalStatus,
+  AUDIT_DATA_JSON,
   type AuditEntry,
   assertReserveAmounts,
   assertSettleAmounts,
+  auditRecordLine,
   type BudgetLine,
   chainAuditEntries,
   GENESIS_HASH,
   type LineState,
   type LineUnit,
+  type PreparedAuditEntry,
   preparedAuditEntry,
   type ReserveRequest,
   type ReserveResult,
@@ -90,6 +93,8 @@ interface QueuedOp {
   operation: 'reserve' | 'settle';
   /** A reservation asked to be stored marked sent. */
   sent: boolean;
+  /** A settlement sent without its lines: queues it again with them (when the script asks for them). */
+  withLines: (() => Promise<unknown>) | undefined;
   resolve: (value: never) => void;
   reject: (error: unknown) => void;
 }
@@ -156,7 +161,7 @@ export class RedisStore implements GovernanceStore {
   /** The last audit tip this instance saw (a guess: the append script checks it). */
   private auditTip: Pick<AuditRecord, 'seq' | 'hash'> | undefined;
   private readonly auditQueue: {
-    entries: AuditEntry[];
+    entries: PreparedAuditEntry[];
     resolve: (records: AuditRecord[]) => void;
     reject: (error: unknown) => void;
   }[] = [];
@@ -247,16 +252,31 @@ export class RedisStore implements GovernanceStore {
     } catch (error) {
       return Promise.reject(error);
     }
+    return this.queueSettle(id, actual, lines, false);
+  }
+
+  /**
+   * Queues a settlement. Its lines matter only when the reservation is no longer open (a late settlement
+   * commits to them), so unless `withLines` they are not sent: the script then asks for them (reply
+   * `{'L'}`, nothing changed) and the settlement is queued again with them.
+   */
+  private queueSettle(
+    id: string,
+    actual: SettleAmounts,
+    lines: readonly BudgetLine[] | undefined,
+    withLines: boolean,
+  ): Promise<SettleResult> {
+    const ask = lines !== undefined && lines.length > 0 && !withLines;
     // Unit and amount pairs, read by the script without a JSON decode.
     const args = this.opArgs;
     const count = args.length + 1;
-    args.push('s', '', id, lines ? encodeLines(lines) : '');
+    args.push('s', '', id, lines === undefined ? '' : ask ? '?' : encodeLines(lines));
     for (const unit in actual) {
       const amount = actual[unit as LineUnit];
       if (amount != null) args.push(unit, String(amount));
     }
     args[count] = String(args.length - count - 1);
-    return this.queueOp('settle', false);
+    return this.queueOp('settle', false, ask ? () => this.queueSettle(id, actual, lines, true) : undefined);
   }
 
   async release(id: string): Promise<boolean> {
@@ -380,7 +400,7 @@ export class RedisStore implements GovernanceStore {
     if (entries.length === 0) return [];
     // Stored as JSON and hashed as JSON reads back, so hashes match across stores; serialised once here
     // (not at all for an entry AuditTrail prepared).
-    const copies: AuditEntry[] = entries.map(preparedAuditEntry);
+    const copies = entries.map(preparedAuditEntry);
     return new Promise<AuditRecord[]>((resolve, reject) => {
       this.auditQueue.push({ entries: copies, resolve, reject });
       void this.drainAudit();
@@ -427,10 +447,10 @@ export class RedisStore implements GovernanceStore {
 
   // ---- Group commit --------------------------------------------------------------------------------
 
-  private queueOp<T>(operation: QueuedOp['operation'], sent: boolean): Promise<T> {
+  private queueOp<T>(operation: QueuedOp['operation'], sent: boolean, withLines?: () => Promise<unknown>): Promise<T> {
     if (this.ops.length === 0) process.nextTick(this.flushOps);
     return new Promise<T>((resolve, reject) => {
-      this.ops.push({ operation, sent, resolve: resolve as (value: never) => void, reject });
+      this.ops.push({ operation, sent, withLines, resolve: resolve as (value: never) => void, reject });
     });
   }
 
@@ -469,6 +489,7 @@ export class RedisStore implements GovernanceStore {
           const reply = (replies as Reply[])[index]!;
           if (reply[0] === 'E' || reply[0] === 'F')
             op.reject(this.replyError(op.operation, reply[0], String(reply[1])));
+          else if (reply[0] === 'L' && op.withLines) op.resolve(op.withLines() as never);
           else settleOp(op, reply);
         }
       },
@@ -749,12 +770,18 @@ export class RedisStore implements GovernanceStore {
   }
 
   /** Hashes `entries` onto the tip this instance expects and appends them if the tip has not moved. */
-  private async appendChained(entries: AuditEntry[]): Promise<AuditRecord[]> {
+  private async appendChained(entries: PreparedAuditEntry[]): Promise<AuditRecord[]> {
     for (let attempt = 0; attempt < AUDIT_ATTEMPTS; attempt++) {
       const tip = this.auditTip;
       const records = chainAuditEntries(tip, entries);
       const last = records[records.length - 1]!;
-      const pairs = records.flatMap((record) => [String(record.seq), JSON.stringify(record)]);
+      // Each record's JSON built around its data's JSON, which the entry already has: not serialised again.
+      const pairs: string[] = new Array(2 * records.length);
+      for (let index = 0; index < records.length; index++) {
+        const record = records[index]!;
+        pairs[2 * index] = String(record.seq);
+        pairs[2 * index + 1] = auditRecordLine(record, entries[index]![AUDIT_DATA_JSON]);
+      }
       const reply = (await this.script(
         'appendAudit',
         'genopsV1AppendAudit',

@@ -289,6 +289,46 @@ describe('RedisStore commands per call', () => {
     }
   });
 
+  it('sends a settlement its lines only when the reservation is no longer open (the script asks for them)', async () => {
+    let now = Date.now();
+    const store = new RedisStore({ url: redis.url(), prefix: `store-${++namespaces}`, now: () => now });
+    const admin = new Redis(redis.url());
+    const monitor = await admin.monitor();
+    // The lines argument of every settlement sent: EVALSHA sha 1 namespace retention clock 's' n id <lines>.
+    const sent: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[0]?.toLowerCase() === 'evalsha' && args[6] === 's') sent.push(args[9]!);
+    });
+    try {
+      const lines = [usd('team|a', 1e15, 100)];
+      await store.reserve({ id: 'on-time', lines, leaseMs: 60_000 });
+      expect(await store.settle('on-time', { USD: 40 }, lines)).toMatchObject({ open: true });
+      await store.reserve({ id: 'late', lines, leaseMs: 1_000 });
+      now += 5_000;
+      // Its lease ended: the first run asks for the lines, the second commits to them.
+      expect(await store.settle('late', { USD: 30 }, lines)).toEqual({
+        open: false,
+        lines: [{ key: 'team|a', budget: 'team|a', unit: 'USD', limit: 1e15, used: 70, reserved: 0 }],
+      });
+      // Without lines there is nothing to ask for: a late settlement commits nothing.
+      await store.reserve({ id: 'late-bare', lines, leaseMs: 1_000 });
+      now += 5_000;
+      expect(await store.settle('late-bare', { USD: 20 })).toEqual({ open: false, lines: [] });
+      await admin.ping();
+      expect(sent).toEqual([
+        '?',
+        '?',
+        JSON.stringify([['team|a', 'team|a', 'USD', '1000000000000000', '100', '1', '', '', '']]),
+        '',
+      ]);
+      expect(await store.lines()).toMatchObject([{ key: 'team|a', used: 70, reserved: 0 }]);
+    } finally {
+      monitor.disconnect();
+      await admin.quit();
+      await store.close();
+    }
+  });
+
   it("extends a calendar line's TTL when a reservation's lease outlives its period", async () => {
     const store = fresh();
     const admin = new Redis(redis.url());
