@@ -355,8 +355,8 @@ end
  * its own (a refused or failed one changes no line for itself), never per batch; they run in order.
  *
  * ARGV[3...]: the operations, each `kind, n, <n arguments>`:
- * - `r`: id, leaseMs, lines JSON, '1' to store the reservation marked sent (or ''). Reply `{1, states...}`
- *   or `{0, failed state, requested}`.
+ * - `r`: id, leaseMs, lines JSON, '1' to store the reservation marked sent (or ''). Reply `{1, used,
+ *   reserved, ...}` (each line's two amounts, in request order) or `{0, failed state, requested}`.
  * - `s`: id, lines JSON or '' (none) or '?', then the actual amounts as unit and decimal string pairs.
  *   Reply `{1|0, states...}` (1 = the reservation was open), or `{'L'}` for '?' when the reservation is
  *   no longer open: the lines are needed (a late settlement commits to them) and nothing changed.
@@ -426,8 +426,13 @@ local function reserve(id, leaseMs, linesJson, sent)
   else
     call('HSET', rk, 's', NOW_TEXT, 'e', expires, 'l', linesJson)
   end
+  -- Each line's used and reserved amounts: its key, budget, unit and limit are the request's (configured
+  -- above), which the client has.
   local out = { 1 }
-  for _, c in ipairs(counters) do pushState(out, c) end
+  for i, c in ipairs(counters) do
+    out[2 * i] = num(usedOf(c))
+    out[2 * i + 1] = num(c.reserved)
+  end
   return out
 end
 

@@ -93,6 +93,8 @@ interface QueuedOp {
   operation: 'reserve' | 'settle';
   /** A reservation asked to be stored marked sent. */
   sent: boolean;
+  /** A reservation's lines: its reply carries only their used and reserved amounts. */
+  lines: readonly BudgetLine[] | undefined;
   /** A settlement sent without its lines: queues it again with them (when the script asks for them). */
   withLines: (() => Promise<unknown>) | undefined;
   resolve: (value: never) => void;
@@ -242,7 +244,7 @@ export class RedisStore implements GovernanceStore {
     // Marked sent in the same script: no second round trip for `markSent`.
     const sent = request.sent === true;
     this.opArgs.push('r', '4', request.id, String(request.leaseMs), encodeLines(request.lines), sent ? '1' : '');
-    return this.queueOp('reserve', sent);
+    return this.queueOp('reserve', sent, request.lines);
   }
 
   /** Queued like {@link reserve}: sent with this tick's other reservations and settlements. */
@@ -276,7 +278,7 @@ export class RedisStore implements GovernanceStore {
       if (amount != null) args.push(unit, String(amount));
     }
     args[count] = String(args.length - count - 1);
-    return this.queueOp('settle', false, ask ? () => this.queueSettle(id, actual, lines, true) : undefined);
+    return this.queueOp('settle', false, undefined, ask ? () => this.queueSettle(id, actual, lines, true) : undefined);
   }
 
   async release(id: string): Promise<boolean> {
@@ -447,10 +449,15 @@ export class RedisStore implements GovernanceStore {
 
   // ---- Group commit --------------------------------------------------------------------------------
 
-  private queueOp<T>(operation: QueuedOp['operation'], sent: boolean, withLines?: () => Promise<unknown>): Promise<T> {
+  private queueOp<T>(
+    operation: QueuedOp['operation'],
+    sent: boolean,
+    lines: readonly BudgetLine[] | undefined,
+    withLines?: () => Promise<unknown>,
+  ): Promise<T> {
     if (this.ops.length === 0) process.nextTick(this.flushOps);
     return new Promise<T>((resolve, reject) => {
-      this.ops.push({ operation, sent, withLines, resolve: resolve as (value: never) => void, reject });
+      this.ops.push({ operation, sent, lines, withLines, resolve: resolve as (value: never) => void, reject });
     });
   }
 
@@ -887,18 +894,49 @@ function encodeLines(lines: readonly BudgetLine[]): string {
 /** Hands a queued reservation or settlement its result from its (successful) reply in a batch. */
 function settleOp(op: QueuedOp, reply: Reply): void {
   if (op.operation === 'settle') op.resolve({ open: reply[0] === 1, lines: decodeStates(reply, 1) } as never);
-  else if (reply[0] === 1)
-    op.resolve(
-      (op.sent
-        ? { ok: true, lines: decodeStates(reply, 1), sent: true }
-        : { ok: true, lines: decodeStates(reply, 1) }) as never,
-    );
-  else
+  else if (reply[0] === 1) {
+    const lines = reservedStates(op.lines!, reply);
+    op.resolve((op.sent ? { ok: true, lines, sent: true } : { ok: true, lines }) as never);
+  } else
     op.resolve({
       ok: false,
       failed: decodeStates(reply.slice(0, 7), 1)[0]!,
       requested: parseNumber(reply[7]),
     } as never);
+}
+
+/**
+ * A reservation's line states: each request line's key, budget, unit and limit (the line is configured
+ * so; a key the request names twice is configured as its last line says) with the used and reserved
+ * amounts of the reply.
+ */
+function reservedStates(lines: readonly BudgetLine[], reply: Reply): LineState[] {
+  const count = lines.length;
+  let last: Map<string, BudgetLine> | undefined;
+  if (count > 16) {
+    last = new Map();
+    for (const line of lines) last.set(line.key, line);
+  }
+  const states: LineState[] = new Array(count);
+  for (let index = 0; index < count; index++) {
+    let line = lines[index]!;
+    if (last) line = last.get(line.key)!;
+    else
+      for (let later = count - 1; later > index; later--)
+        if (lines[later]!.key === line.key) {
+          line = lines[later]!;
+          break;
+        }
+    states[index] = {
+      key: line.key,
+      budget: line.budget,
+      unit: line.unit,
+      limit: line.limit,
+      used: parseNumber(reply[2 * index + 1]),
+      reserved: parseNumber(reply[2 * index + 2]),
+    };
+  }
+  return states;
 }
 
 /** Line states from a script reply: six fields each, from `start`. */

@@ -1,4 +1,4 @@
-import { readStoreAudit, verifyAuditChain } from '@genops/core';
+import { MemoryStore, readStoreAudit, verifyAuditChain } from '@genops/core';
 import type { ApprovalRecord, AuditEntry, BudgetLine } from '@genops/core/internal';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
@@ -285,6 +285,22 @@ describe('RedisStore commands per call', () => {
       ]);
     } finally {
       await admin.quit();
+      await store.close();
+    }
+  });
+
+  it('answers a reservation of many lines, one key named twice with different limits, as MemoryStore does', async () => {
+    const store = fresh();
+    const memory = new MemoryStore();
+    try {
+      // More than 16 lines (the client then maps keys), the first named again last with a new limit.
+      const lines = Array.from({ length: 20 }, (_, index) => usd(`k${index}`, 1_000 + index, 10));
+      lines.push({ ...usd('k0', 5_000, 7), budget: 'renamed' });
+      for (const id of ['first', 'second']) {
+        const request = { id, lines, leaseMs: 60_000, sent: true };
+        expect(await store.reserve(request)).toEqual(await memory.reserve(request));
+      }
+    } finally {
       await store.close();
     }
   });
