@@ -349,7 +349,7 @@ end
 `;
 
 /**
- * Group commit: the reservations and settlements a client issued in one tick, in one script run, so the
+ * Group commit: the reservations, settlements and audit appends a client issued in one tick, in one script run, so the
  * script's fixed cost (epoch check, lease expiry, loading and writing back the budget lines) and the
  * round trip are paid once per batch, not once per call. Each operation is atomic and all or nothing on
  * its own (a refused or failed one changes no line for itself), never per batch; they run in order.
@@ -360,6 +360,7 @@ end
  * - `s`: id, lines JSON or '' (none) or '?', then the actual amounts as unit and decimal string pairs.
  *   Reply `{1|0, states...}` (1 = the reservation was open), or `{'L'}` for '?' when the reservation is
  *   no longer open: the lines are needed (a late settlement commits to them) and nothing changed.
+ * - `a`: audit records to append (see appendAudit below). Reply `{1}` or `{0, tip seq, tip hash}`.
  * A refusal the script makes on purpose (a reservation id already open, a ledger total past 2^53 - 1)
  * is that operation's reply `{'E', message}`, and a Redis command failing inside it `{'F', message}`;
  * the others still run. Reply: one reply per operation.
@@ -492,6 +493,29 @@ local function settle(id, linesJson, first, last)
   return out
 end
 
+-- Check-and-append of audit records: the client hashed them (Redis Lua has no SHA-256) against the tip
+-- it expects; they are appended only if the tip has not moved. ARGV[a ... last]: expected tip seq ('0' =
+-- empty), expected tip hash, stream length bound or '', new tip seq, new tip hash, then seq and record
+-- JSON pairs. Reply {1}, or {0, tip seq, tip hash} when it moved (nothing appended).
+local function appendAudit(a, last)
+  local tipKey = NS .. 'audit:tip'
+  local tip = call('HMGET', tipKey, 'seq', 'hash')
+  local seq = tip[1] or '0'
+  local hash = tip[2] or string.rep('0', 64)
+  if seq ~= ARGV[a] or hash ~= ARGV[a + 1] then return { 0, seq, hash } end
+  local stream = NS .. 'audit'
+  local bound = ARGV[a + 2]
+  for i = a + 5, last, 2 do
+    if bound ~= '' and i + 1 == last then
+      call('XADD', stream, 'MAXLEN', '~', bound, ARGV[i] .. '-0', 'r', ARGV[i + 1])
+    else
+      call('XADD', stream, ARGV[i] .. '-0', 'r', ARGV[i + 1])
+    end
+  end
+  call('HSET', tipKey, 'seq', ARGV[a + 3], 'hash', ARGV[a + 4])
+  return { 1 }
+end
+
 expireLeases()
 local replies = {}
 local settled = false
@@ -502,6 +526,8 @@ while i <= #ARGV do
   local ok, reply
   if kind == 'r' then
     ok, reply = pcall(reserve, ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3])
+  elseif kind == 'a' then
+    ok, reply = pcall(appendAudit, a, a + n - 1)
   else
     ok, reply = pcall(settle, ARGV[a], ARGV[a + 1], a + 2, a + n - 1)
     settled = true
@@ -646,30 +672,6 @@ return out
 
 /** Fields of an approval hash, in the order the approval scripts reply with them. */
 export const APPROVAL_FIELDS = ['rec', 'st', 'da', 'db', 'dr', 'seq'] as const;
-
-/**
- * Check-and-append: the client hashed the records (Redis Lua has no SHA-256) against the tip it
- * expects; they are appended only if the tip has not moved. ARGV[3] expected tip seq ('0' = empty),
- * ARGV[4] expected tip hash, ARGV[5] stream length bound or '', ARGV[6] new tip seq, ARGV[7] new tip
- * hash, ARGV[8...] seq and record JSON pairs. Reply `{1}`, or `{0, tip seq, tip hash}` when it moved.
- */
-export const APPEND_AUDIT_LUA = `${PRELUDE}
-local tipKey = NS .. 'audit:tip'
-local tip = call('HMGET', tipKey, 'seq', 'hash')
-local seq = tip[1] or '0'
-local hash = tip[2] or string.rep('0', 64)
-if seq ~= ARGV[3] or hash ~= ARGV[4] then return { 0, seq, hash } end
-local stream = NS .. 'audit'
-for i = 8, #ARGV, 2 do
-  if ARGV[5] ~= '' and i + 1 == #ARGV then
-    call('XADD', stream, 'MAXLEN', '~', ARGV[5], ARGV[i] .. '-0', 'r', ARGV[i + 1])
-  else
-    call('XADD', stream, ARGV[i] .. '-0', 'r', ARGV[i + 1])
-  end
-end
-call('HSET', tipKey, 'seq', ARGV[6], 'hash', ARGV[7])
-return { 1 }
-`;
 
 /**
  * ARGV[1] a new random epoch. Sets the namespace's epoch unless it has one; replies with the epoch.

@@ -24,7 +24,6 @@ import {
 } from '@genops/core/internal';
 import { type Cluster, Redis, type RedisOptions } from 'ioredis';
 import {
-  APPEND_AUDIT_LUA,
   APPROVAL_FIELDS,
   CREATE_APPROVAL_LUA,
   DECIDE_APPROVAL_LUA,
@@ -53,6 +52,11 @@ const AUDIT_BATCH = 1_000;
  * bounds how long one run holds Redis.
  */
 const OPS_BATCH = 128;
+/**
+ * How long audit records wait for a reservation or settlement to share its script run (and round trip)
+ * before they go on their own: the audit trail flushes on a timer, so they rarely arrive in the same tick.
+ */
+const AUDIT_WAIT_MS = 2;
 /** Check-and-append attempts before `appendAudit` gives up (each lost race means another client progressed). */
 const AUDIT_ATTEMPTS = 100;
 /** Shortest TTL given to an approval, so one created already past its retention is still readable. */
@@ -69,7 +73,6 @@ const SCRIPTS = {
   genopsV1CreateApproval: CREATE_APPROVAL_LUA,
   genopsV1DecideApproval: DECIDE_APPROVAL_LUA,
   genopsV1ListApprovals: LIST_APPROVALS_LUA,
-  genopsV1AppendAudit: APPEND_AUDIT_LUA,
   genopsV1Epoch: EPOCH_LUA,
 } as const;
 
@@ -87,10 +90,10 @@ interface InFlight {
   timedOut: () => void;
 }
 
-/** A reservation or settlement queued for this tick's script run (see {@link RedisStore.flushOps}). */
+/** A reservation, settlement or audit append queued for the next script run (see {@link RedisStore.flushOps}). */
 interface QueuedOp {
-  /** 'reserve' or 'settle', as errors name the operation. */
-  operation: 'reserve' | 'settle';
+  /** As errors name the operation. */
+  operation: 'reserve' | 'settle' | 'appendAudit';
   /** A reservation asked to be stored marked sent. */
   sent: boolean;
   /** A reservation's lines: its reply carries only their used and reserved amounts. */
@@ -171,9 +174,13 @@ export class RedisStore implements GovernanceStore {
   /** Commands waiting for their reply, oldest first (see {@link track}). */
   private readonly inFlight = new Set<InFlight>();
   private watchdog: NodeJS.Timeout | undefined;
-  /** Arguments of the reservations and settlements queued this tick (see {@link flushOps}), in order. */
+  /** Arguments of the operations queued for the next script run (see {@link flushOps}), in order. */
   private opArgs: ScriptArg[] = [];
   private ops: QueuedOp[] = [];
+  /** A flush of {@link ops} is due at the end of this tick. */
+  private flushDue = false;
+  /** Audit records queued alone: sent when this fires, unless a reservation or settlement takes them first. */
+  private auditTimer: NodeJS.Timeout | undefined;
   /** The socket corked for this tick's commands (see {@link coalesce}). */
   private corked: Socket | undefined;
   /** The namespace's epoch as this instance first found (or wrote) it; every script checks it. */
@@ -455,7 +462,10 @@ export class RedisStore implements GovernanceStore {
     lines: readonly BudgetLine[] | undefined,
     withLines?: () => Promise<unknown>,
   ): Promise<T> {
-    if (this.ops.length === 0) process.nextTick(this.flushOps);
+    if (!this.flushDue) {
+      this.flushDue = true;
+      process.nextTick(this.flushOps);
+    }
     return new Promise<T>((resolve, reject) => {
       this.ops.push({ operation, sent, lines, withLines, resolve: resolve as (value: never) => void, reject });
     });
@@ -468,6 +478,11 @@ export class RedisStore implements GovernanceStore {
    * they were issued.
    */
   private readonly flushOps = (): void => {
+    this.flushDue = false;
+    if (this.auditTimer) {
+      clearTimeout(this.auditTimer);
+      this.auditTimer = undefined;
+    }
     const ops = this.ops;
     if (ops.length === 0) return;
     const args = this.opArgs;
@@ -496,6 +511,7 @@ export class RedisStore implements GovernanceStore {
           const reply = (replies as Reply[])[index]!;
           if (reply[0] === 'E' || reply[0] === 'F')
             op.reject(this.replyError(op.operation, reply[0], String(reply[1])));
+          else if (op.operation === 'appendAudit') op.resolve(reply as never);
           else if (reply[0] === 'L' && op.withLines) op.resolve(op.withLines() as never);
           else settleOp(op, reply);
         }
@@ -776,6 +792,34 @@ export class RedisStore implements GovernanceStore {
     }
   }
 
+  /**
+   * Queues a check-and-append of audit records (an `a` operation of the next script run): with the
+   * reservations and settlements of its tick, or of the next one within {@link AUDIT_WAIT_MS}.
+   */
+  private queueAudit(
+    tipSeq: string,
+    tipHash: string,
+    bound: string,
+    lastSeq: string,
+    lastHash: string,
+    pairs: readonly string[],
+  ): Promise<Reply> {
+    const args = this.opArgs;
+    args.push('a', String(5 + pairs.length), tipSeq, tipHash, bound, lastSeq, lastHash);
+    for (const text of pairs) args.push(text);
+    if (!this.flushDue) this.auditTimer ??= setTimeout(this.flushOps, AUDIT_WAIT_MS);
+    return new Promise<Reply>((resolve, reject) => {
+      this.ops.push({
+        operation: 'appendAudit',
+        sent: false,
+        lines: undefined,
+        withLines: undefined,
+        resolve: resolve as (value: never) => void,
+        reject,
+      });
+    });
+  }
+
   /** Hashes `entries` onto the tip this instance expects and appends them if the tip has not moved. */
   private async appendChained(entries: PreparedAuditEntry[]): Promise<AuditRecord[]> {
     for (let attempt = 0; attempt < AUDIT_ATTEMPTS; attempt++) {
@@ -789,16 +833,14 @@ export class RedisStore implements GovernanceStore {
         pairs[2 * index] = String(record.seq);
         pairs[2 * index + 1] = auditRecordLine(record, entries[index]![AUDIT_DATA_JSON]);
       }
-      const reply = (await this.script(
-        'appendAudit',
-        'genopsV1AppendAudit',
+      const reply = await this.queueAudit(
         String(tip?.seq ?? 0),
         tip?.hash ?? GENESIS_HASH,
         this.maxAuditRecords === undefined ? '' : String(this.maxAuditRecords),
         String(last.seq),
         last.hash,
-        ...pairs,
-      )) as Reply;
+        pairs,
+      );
       if (reply[0] === 1) {
         this.auditTip = { seq: last.seq, hash: last.hash };
         return records;

@@ -289,6 +289,37 @@ describe('RedisStore commands per call', () => {
     }
   });
 
+  it('appends audit records in the script run of the reservations and settlements near them: one round trip', async () => {
+    const store = fresh();
+    const admin = new Redis(redis.url());
+    try {
+      const lines = [usd('team|a', 1e15, 100)];
+      await store.reserve({ id: 'warm', lines, leaseMs: 60_000 });
+      await admin.config('RESETSTAT');
+      // A settlement and audit records issued in one tick; then records alone, and a reservation after them.
+      const [settled, first] = await Promise.all([
+        store.settle('warm', { USD: 40 }, lines),
+        store.appendAudit([entry(0, 0, 0), entry(0, 0, 1)]),
+      ]);
+      const alone = store.appendAudit([entry(0, 1, 0)]);
+      await new Promise((resolve) => setImmediate(resolve));
+      const reserved = await store.reserve({ id: 'next', lines, leaseMs: 60_000 });
+      const second = await alone;
+      const evalsha = /cmdstat_evalsha:calls=(\d+)/.exec(await admin.info('commandstats'))?.[1];
+      expect(evalsha).toBe('2');
+      expect(settled).toMatchObject({ open: true, lines: [{ used: 40 }] });
+      expect(reserved).toMatchObject({ ok: true, lines: [{ reserved: 100 }] });
+      expect([...first, ...second].map((record) => record.seq)).toEqual([1, 2, 3]);
+      const verification = await verifyAuditChain(await store.readAudit());
+      expect(verification).toMatchObject({ ok: true, checked: 3 });
+      // Records with nothing to share a run with still go, on their own, within a few milliseconds.
+      expect((await store.appendAudit([entry(0, 2, 0)]))[0]?.seq).toBe(4);
+    } finally {
+      await admin.quit();
+      await store.close();
+    }
+  });
+
   it('answers a reservation of many lines, one key named twice with different limits, as MemoryStore does', async () => {
     const store = fresh();
     const memory = new MemoryStore();
