@@ -53,10 +53,12 @@ const AUDIT_BATCH = 1_000;
  */
 const OPS_BATCH = 128;
 /**
- * How long audit records wait for a reservation or settlement to share its script run (and round trip)
- * before they go on their own: the audit trail flushes on a timer, so they rarely arrive in the same tick.
+ * While reservations and settlements flow (one was queued within this many ms), audit records wait up to
+ * this long for the next one to share its script run and round trip, instead of going on their own: the
+ * audit trail flushes on a timer, so they rarely arrive in the same tick. When none was queued that
+ * recently, they go at the end of their tick.
  */
-const AUDIT_WAIT_MS = 2;
+const AUDIT_WAIT_MS = 10;
 /** Check-and-append attempts before `appendAudit` gives up (each lost race means another client progressed). */
 const AUDIT_ATTEMPTS = 100;
 /** Shortest TTL given to an approval, so one created already past its retention is still readable. */
@@ -181,6 +183,8 @@ export class RedisStore implements GovernanceStore {
   private flushDue = false;
   /** Audit records queued alone: sent when this fires, unless a reservation or settlement takes them first. */
   private auditTimer: NodeJS.Timeout | undefined;
+  /** When the last reservation or settlement was queued (`performance.now()`). */
+  private lastOpsAt = Number.NEGATIVE_INFINITY;
   /** The socket corked for this tick's commands (see {@link coalesce}). */
   private corked: Socket | undefined;
   /** The namespace's epoch as this instance first found (or wrote) it; every script checks it. */
@@ -462,6 +466,7 @@ export class RedisStore implements GovernanceStore {
     lines: readonly BudgetLine[] | undefined,
     withLines?: () => Promise<unknown>,
   ): Promise<T> {
+    this.lastOpsAt = performance.now();
     if (!this.flushDue) {
       this.flushDue = true;
       process.nextTick(this.flushOps);
@@ -794,7 +799,8 @@ export class RedisStore implements GovernanceStore {
 
   /**
    * Queues a check-and-append of audit records (an `a` operation of the next script run): with the
-   * reservations and settlements of its tick, or of the next one within {@link AUDIT_WAIT_MS}.
+   * reservations and settlements of its tick, or while they flow, of the next one within
+   * {@link AUDIT_WAIT_MS}.
    */
   private queueAudit(
     tipSeq: string,
@@ -807,7 +813,14 @@ export class RedisStore implements GovernanceStore {
     const args = this.opArgs;
     args.push('a', String(5 + pairs.length), tipSeq, tipHash, bound, lastSeq, lastHash);
     for (const text of pairs) args.push(text);
-    if (!this.flushDue) this.auditTimer ??= setTimeout(this.flushOps, AUDIT_WAIT_MS);
+    if (!this.flushDue && this.auditTimer === undefined) {
+      if (performance.now() - this.lastOpsAt < AUDIT_WAIT_MS)
+        this.auditTimer = setTimeout(this.flushOps, AUDIT_WAIT_MS);
+      else {
+        this.flushDue = true;
+        process.nextTick(this.flushOps);
+      }
+    }
     return new Promise<Reply>((resolve, reject) => {
       this.ops.push({
         operation: 'appendAudit',
