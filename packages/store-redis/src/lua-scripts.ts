@@ -75,7 +75,13 @@ local ORDER = {}
 local function lkey(k) return NS .. 'line:' .. k end
 local function bkey(k) return NS .. 'buckets:' .. k end
 
+-- Parsed lines by their JSON, for this script run: the reservations and settlements of a batch often carry
+-- the same lines (a settlement and the next call's reservation; calls of one team and model). The parsed
+-- tables are only read, never changed.
+local PARSED = {}
 local function parseLines(json)
+  local known = PARSED[json]
+  if known then return known end
   local lines = {}
   for i, r in ipairs(cjson.decode(json)) do
     local l = { key = r[1], budget = r[2], unit = r[3], limit = tonumber(r[4]), amount = tonumber(r[5]),
@@ -83,6 +89,7 @@ local function parseLines(json)
     if l.w then l.bm = math.max(1, l.bm or 1) else l.bm = nil end
     lines[i] = l
   end
+  PARSED[json] = lines
   return lines
 end
 
