@@ -343,8 +343,13 @@ describe('RedisStore commands per call', () => {
     const monitor = await admin.monitor();
     // The lines argument of every settlement sent: EVALSHA sha 1 namespace retention clock 's' n id <lines>.
     const sent: string[] = [];
-    monitor.on('monitor', (_time: string, args: string[]) => {
-      if (args[0]?.toLowerCase() === 'evalsha' && args[6] === 's') sent.push(args[9]!);
+    // Redis feeds a monitor in the order it runs commands: once it shows this ECHO, it showed every earlier one.
+    const fed = new Promise<void>((resolve) => {
+      monitor.on('monitor', (_time: string, args: string[]) => {
+        const name = args[0]?.toLowerCase();
+        if (name === 'evalsha' && args[6] === 's') sent.push(args[9]!);
+        if (name === 'echo' && args[1] === 'end of test') resolve();
+      });
     });
     try {
       const lines = [usd('team|a', 1e15, 100)];
@@ -361,7 +366,8 @@ describe('RedisStore commands per call', () => {
       await store.reserve({ id: 'late-bare', lines, leaseMs: 1_000 });
       now += 5_000;
       expect(await store.settle('late-bare', { USD: 20 })).toEqual({ open: false, lines: [] });
-      await admin.ping();
+      await admin.echo('end of test');
+      await fed;
       expect(sent).toEqual([
         '?',
         '?',
