@@ -36,21 +36,16 @@
  * truncates those to integers) and never through cjson's encoder (14 significant digits).
  */
 
-const PRELUDE = `
+/**
+ * Names every script's per-run state (set by {@link SETUP}) and defines the helpers every script shares.
+ * In the function library (see {@link opsLibrary}) this runs once, when the library is loaded; Redis
+ * gives library code no globals but `redis` then (no `string`, `math`, `cjson`), so the locals that hold
+ * globals are set by {@link SETUP}.
+ */
+const DECLARE = `
 -- Locals, not global lookups (a global and a table field each) in the hot paths.
-local call, format, floor, tonumber = redis.call, string.format, math.floor, tonumber
-local NS = KEYS[1]
--- The last argument is the namespace's epoch as this client first found it: a flushed database (or a
--- deleted or changed epoch key) fails the script before it reads or writes anything.
-local EPOCH = table.remove(ARGV)
-local FOUND_EPOCH = call('GET', NS .. 'epoch')
-if FOUND_EPOCH ~= EPOCH then return redis.error_reply('GENOPS_EPOCH ' .. (FOUND_EPOCH or '')) end
-local RET = tonumber(ARGV[1])
-local NOW = tonumber(ARGV[2])
-local INDEX = NS .. 'lines'
-local LEASES = NS .. 'leases'
-local SETTLED = NS .. 'settled'
-local LEASE = nil
+local call, format, floor, toNumber
+local NS, EPOCH, FOUND_EPOCH, RET, NOW, INDEX, LEASES, SETTLED, LEASE
 
 local function num(x)
   -- Integers first (nearly every amount): NaN and infinities fail this test.
@@ -63,14 +58,33 @@ end
 
 local function opt(s)
   if s == nil or s == false or s == '' then return nil end
-  return tonumber(s)
+  return toNumber(s)
 end
 `;
 
+/** The start of every run: reads KEYS and ARGV and checks the namespace's epoch. */
+const SETUP = `
+call, format, floor, toNumber = redis.call, string.format, math.floor, tonumber
+NS = KEYS[1]
+-- The last argument is the namespace's epoch as this client first found it: a flushed database (or a
+-- deleted or changed epoch key) fails the script before it reads or writes anything.
+EPOCH = table.remove(ARGV)
+FOUND_EPOCH = call('GET', NS .. 'epoch')
+if FOUND_EPOCH ~= EPOCH then return redis.error_reply('GENOPS_EPOCH ' .. (FOUND_EPOCH or '')) end
+RET = toNumber(ARGV[1])
+NOW = toNumber(ARGV[2])
+INDEX = NS .. 'lines'
+LEASES = NS .. 'leases'
+SETTLED = NS .. 'settled'
+LEASE = nil
+`;
+
+const PRELUDE = `${DECLARE}${SETUP}`;
+
 /** Budget line counters: loaded once per script, changed in Lua, written back by `save()`. */
 const COUNTERS = `
-local C = {}
-local ORDER = {}
+-- Reset at the start of each run of the function library (see opsLibrary).
+local C, ORDER = {}, {}
 
 local function lkey(k) return NS .. 'line:' .. k end
 local function bkey(k) return NS .. 'buckets:' .. k end
@@ -79,12 +93,13 @@ local function bkey(k) return NS .. 'buckets:' .. k end
 -- the same lines (a settlement and the next call's reservation; calls of one team and model). The parsed
 -- tables are only read, never changed.
 local PARSED = {}
+
 local function parseLines(json)
   local known = PARSED[json]
   if known then return known end
   local lines = {}
   for i, r in ipairs(cjson.decode(json)) do
-    local l = { key = r[1], budget = r[2], unit = r[3], limit = tonumber(r[4]), amount = tonumber(r[5]),
+    local l = { key = r[1], budget = r[2], unit = r[3], limit = toNumber(r[4]), amount = toNumber(r[5]),
       enforce = r[6] == '1', x = opt(r[7]), w = opt(r[8]), bm = opt(r[9]) }
     if l.w then l.bm = math.max(1, l.bm or 1) else l.bm = nil end
     lines[i] = l
@@ -104,12 +119,12 @@ local function load(k)
     C[k] = false
     return nil
   end
-  c = { key = k, budget = v[1], unit = v[2], limit = tonumber(v[3]), used = tonumber(v[4]) or 0,
-    reserved = tonumber(v[5]) or 0, x = opt(v[6]), w = opt(v[7]), bm = opt(v[8]), t = tonumber(v[9]) or 0,
+  c = { key = k, budget = v[1], unit = v[2], limit = toNumber(v[3]), used = toNumber(v[4]) or 0,
+    reserved = toNumber(v[5]) or 0, x = opt(v[6]), w = opt(v[7]), bm = opt(v[8]), t = toNumber(v[9]) or 0,
     buckets = {}, bset = {}, bdel = {} }
   if c.w then
     local flat = call('HGETALL', bkey(k))
-    for i = 1, #flat, 2 do c.buckets[tonumber(flat[i])] = tonumber(flat[i + 1]) end
+    for i = 1, #flat, 2 do c.buckets[toNumber(flat[i])] = toNumber(flat[i + 1]) end
   end
   C[k] = c
   ORDER[#ORDER + 1] = k
@@ -372,8 +387,8 @@ end
  * is that operation's reply `{'E', message}`, and a Redis command failing inside it `{'F', message}`;
  * the others still run. Reply: one reply per operation.
  */
-export const OPS_LUA = `${PRELUDE}${COUNTERS}
-local NOW_TEXT = num(NOW)
+const OPS_DEFINE = `
+local NOW_TEXT
 -- Checks a reservation's lines; nil when it fits, else the operation's reply (a refusal or an error).
 local function refusal(id, lines)
   local asked = {}
@@ -409,7 +424,7 @@ end
 -- deleted together), so one ZADD NX both checks and writes it. A reused id's settled memory is dropped
 -- when its reservation ends unsettled (unreserve), or overwritten when it is settled or committed.
 local function reserve(id, leaseMs, linesJson, sent)
-  local lease = math.max(0, tonumber(leaseMs))
+  local lease = math.max(0, toNumber(leaseMs))
   if LEASE == nil or lease > LEASE then LEASE = lease end
   local expires = num(NOW + lease)
   if call('ZADD', LEASES, 'NX', expires, id) == 0 then
@@ -452,7 +467,7 @@ local function settle(id, linesJson, first, last)
   local r = call('HMGET', rk, 's', 'e', 'l')
   if not r[3] and linesJson == '?' then return { 'L' } end
   local actual = {}
-  for i = first, last - 1, 2 do actual[ARGV[i]] = tonumber(ARGV[i + 1]) or 0 end
+  for i = first, last - 1, 2 do actual[ARGV[i]] = toNumber(ARGV[i + 1]) or 0 end
   local settling = r[3] or (linesJson ~= '' and linesJson) or nil
   local lines = {}
   if settling then
@@ -468,7 +483,7 @@ local function settle(id, linesJson, first, last)
   local out
   local counters = {}
   if r[3] then
-    local started, expires = tonumber(r[1]), tonumber(r[2])
+    local started, expires = toNumber(r[1]), toNumber(r[2])
     call('DEL', rk)
     call('ZREM', LEASES, id)
     -- Remembered for one lease length: a settlement repeated after a lost reply commits nothing.
@@ -485,7 +500,7 @@ local function settle(id, linesJson, first, last)
     if linesJson ~= '' then
       -- The lease expired while the call ran: what it cost still counts, in the bucket of now. A settled
       -- id is remembered until its score (ids past it wait for the sweep below).
-      local remembered = tonumber(call('ZSCORE', SETTLED, id))
+      local remembered = toNumber(call('ZSCORE', SETTLED, id))
       local repeated = remembered ~= nil and remembered > NOW
       for i, l in ipairs(lines) do
         local c = counterOf(l)
@@ -522,13 +537,16 @@ local function appendAudit(a, last)
   call('HSET', tipKey, 'seq', ARGV[a + 3], 'hash', ARGV[a + 4])
   return { 1 }
 end
+`;
 
+const OPS_RUN = `
+NOW_TEXT = num(NOW)
 expireLeases()
 local replies = {}
 local settled = false
 local i = 3
 while i <= #ARGV do
-  local kind, n = ARGV[i], tonumber(ARGV[i + 1])
+  local kind, n = ARGV[i], toNumber(ARGV[i + 1])
   local a = i + 2
   local ok, reply
   if kind == 'r' then
@@ -565,6 +583,25 @@ save()
 return replies
 `;
 
+export const OPS_LUA = `${DECLARE}${SETUP}${COUNTERS}${OPS_DEFINE}${OPS_RUN}`;
+
+/**
+ * {@link OPS_LUA} as a Redis Functions library (Redis 7+; `FUNCTION LOAD` once, `FCALL` per run): the
+ * helpers are defined once when the library loads instead of at the start of every script run; each call
+ * resets the run's state and runs the same operations. `name` names the library and its one function
+ * (`<name>_ops`); it carries a hash of the code, so a changed script never runs as an older one.
+ */
+export function opsLibrary(name: string): string {
+  return `#!lua name=${name}
+local KEYS, ARGV
+${DECLARE}${COUNTERS}${OPS_DEFINE}
+redis.register_function('${name}_ops', function(keys, args)
+KEYS, ARGV = keys, args
+C, ORDER, PARSED = {}, {}, {}
+${SETUP}${OPS_RUN}end)
+`;
+}
+
 /** ARGV[3] id. Reply 1 when the reservation was open. */
 export const RELEASE_LUA = `${PRELUDE}${COUNTERS}
 expireLeases()
@@ -599,7 +636,7 @@ return call('ZCARD', LEASES)
  */
 export const LINES_LUA = `${PRELUDE}${COUNTERS}
 expireLeases()
-local keys = call('ZRANGEBYLEX', INDEX, ARGV[3], ARGV[4], 'LIMIT', 0, tonumber(ARGV[5]))
+local keys = call('ZRANGEBYLEX', INDEX, ARGV[3], ARGV[4], 'LIMIT', 0, toNumber(ARGV[5]))
 local out = { keys[#keys] or '', #keys }
 for _, k in ipairs(keys) do
   local c = load(k)
@@ -613,12 +650,12 @@ return out
 export const MARK_ONCE_LUA = `${PRELUDE}
 local k = NS .. 'mark:' .. ARGV[3]
 local current = call('GET', k)
-if current and (current == 'inf' or tonumber(current) > NOW) then return 0 end
+if current and (current == 'inf' or toNumber(current) > NOW) then return 0 end
 if ARGV[4] == '' then
   call('SET', k, 'inf')
   return 1
 end
-local ttl = tonumber(ARGV[4]) - NOW
+local ttl = toNumber(ARGV[4]) - NOW
 if ttl > 0 then
   call('SET', k, ARGV[4], 'PX', math.ceil(ttl + RET))
 else

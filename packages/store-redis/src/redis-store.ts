@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { type AuditRecord, type GovernanceStore, StoreAmountError, StoreIdentityError } from '@genops/core';
 import {
@@ -34,6 +34,7 @@ import {
   MARK_SENT_LUA,
   OPEN_RESERVATIONS_LUA,
   OPS_LUA,
+  opsLibrary,
   RELEASE_LUA,
 } from './lua-scripts';
 import { RedisStoreError } from './redis-store-error';
@@ -77,6 +78,15 @@ const SCRIPTS = {
   genopsV1ListApprovals: LIST_APPROVALS_LUA,
   genopsV1Epoch: EPOCH_LUA,
 } as const;
+
+/**
+ * The group-commit script as a Redis Functions library (`FUNCTION LOAD` once, `FCALL` per run): its
+ * helpers are defined once, not at the start of every run. Named by a hash of its code, so processes
+ * running different versions of this package each call their own.
+ */
+const OPS_LIBRARY_NAME = `genops_v1_${createHash('sha1').update(opsLibrary('genops')).digest('hex').slice(0, 16)}`;
+const OPS_LIBRARY = opsLibrary(OPS_LIBRARY_NAME);
+const OPS_FUNCTION = `${OPS_LIBRARY_NAME}_ops`;
 
 type ScriptName = keyof typeof SCRIPTS;
 /** Scripts that take the namespace epoch as their last argument (every one but the one that reads it). */
@@ -190,6 +200,13 @@ export class RedisStore implements GovernanceStore {
   /** The namespace's epoch as this instance first found (or wrote) it; every script checks it. */
   private epoch: string | undefined;
   private epochLookup: Promise<string> | undefined;
+  /**
+   * Whether the group-commit script runs as a function (FCALL): `undefined` until the library was loaded
+   * (by the first run), `false` when Redis refused `FUNCTION LOAD` (Redis before 7, a proxy or an ACL
+   * that does not allow it, or a Cluster client): then it runs as a script (EVALSHA).
+   */
+  private opsAsFunction: boolean | undefined;
+  private opsLoad: Promise<void> | undefined;
   /** Set once the epoch was found missing or changed: every operation fails with it from then on. */
   private identityError: StoreIdentityError | undefined;
   private readonly onError = (error: Error): void => {
@@ -546,14 +563,76 @@ export class RedisStore implements GovernanceStore {
     if (this.identityError) return Promise.reject(this.identityError);
     const epoch = this.epoch;
     if (epoch === undefined) return this.findEpoch(operation).then(() => this.script(operation, name, ...args));
+    if (name === 'genopsV1Ops' && this.opsAsFunction !== false) return this.fcallOps(operation, epoch, args, true);
     return this.run(operation, () =>
       this.commands[name](this.namespace, String(this.retentionMs), String(this.now()), ...args, epoch),
     );
   }
 
+  /**
+   * Runs the group-commit function, loading its library first when this instance has not yet (one more
+   * round trip, once). A server that lost it (restarted without persistence, `FUNCTION FLUSH`) answers
+   * "Function not found" having run nothing: the library is loaded again and the run sent once more.
+   */
+  private fcallOps(operation: string, epoch: string, args: ScriptArg[], retry: boolean): Promise<unknown> {
+    if (this.opsAsFunction === undefined)
+      return this.loadOps(operation).then(() =>
+        this.opsAsFunction
+          ? this.fcallOps(operation, epoch, args, retry)
+          : this.script(operation, 'genopsV1Ops', ...args),
+      );
+    return this.run(operation, () =>
+      this.client.call(
+        'FCALL',
+        OPS_FUNCTION,
+        '1',
+        this.namespace,
+        String(this.retentionMs),
+        String(this.now()),
+        ...args,
+        epoch,
+      ),
+    ).catch((error: unknown) => {
+      if (!retry || !replyText(error)?.includes('Function not found')) throw error;
+      if (this.opsAsFunction) this.opsAsFunction = undefined;
+      return this.fcallOps(operation, epoch, args, false);
+    });
+  }
+
+  /**
+   * Loads the group-commit library (once per instance): "already exists" counts as loaded; any other
+   * answer from Redis makes the group commit run as a script from then on. A failed connection fails the
+   * operation as any command would, and the next run tries again.
+   */
+  private loadOps(operation: string): Promise<void> {
+    if (this.client.isCluster) {
+      // FUNCTION LOAD reaches one node of a cluster: the scripts' EVALSHA reaches the key's node.
+      this.opsAsFunction = false;
+      return Promise.resolve();
+    }
+    this.opsLoad ??= this.run(operation, () => this.client.call('FUNCTION', 'LOAD', OPS_LIBRARY)).then(
+      () => {
+        this.opsAsFunction = true;
+        this.opsLoad = undefined;
+      },
+      (error: unknown) => {
+        this.opsLoad = undefined;
+        const text = replyText(error);
+        if (text === undefined) throw error;
+        this.opsAsFunction = text.includes('already exists');
+      },
+    );
+    return this.opsLoad;
+  }
+
   /** Reads the namespace's epoch, writing a new one when it has none (first use of the namespace). */
   private findEpoch(operation: string): Promise<string> {
-    this.epochLookup ??= this.run(operation, () => this.commands.genopsV1Epoch(this.namespace, randomUUID())).then(
+    if (this.epochLookup) return this.epochLookup;
+    // The group-commit library is loaded with it (same round trip): in place before the first run, so
+    // operations queued before and after the first one still reach Redis in order.
+    const loaded = this.opsAsFunction === undefined ? this.loadOps(operation) : undefined;
+    const lookup = this.run(operation, () => this.commands.genopsV1Epoch(this.namespace, randomUUID()));
+    this.epochLookup = (loaded ? Promise.all([lookup, loaded]).then(([epoch]) => epoch) : lookup).then(
       (epoch) => {
         this.epoch ??= String(epoch);
         return this.epoch;
@@ -928,6 +1007,12 @@ export class RedisStore implements GovernanceStore {
 }
 
 // ---- Encoding ----------------------------------------------------------------------------------------
+
+/** The text of the error Redis replied with (directly or as the cause of a store error), else `undefined`. */
+function replyText(error: unknown): string | undefined {
+  const reply = RedisStoreError.isInstance(error) ? error.cause : error;
+  return (reply as Error | undefined)?.name === 'ReplyError' ? (reply as Error).message : undefined;
+}
 
 /** Lines as the scripts read them: arrays of strings, numbers in decimal (never through cjson's encoder). */
 function encodeLines(lines: readonly BudgetLine[]): string {

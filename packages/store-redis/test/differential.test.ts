@@ -9,20 +9,24 @@ import { useRedisServer } from './redis-server';
 // amounts, warn-only lines, duplicate keys, changed limits and units, calendar periods ending, rolling
 // windows, leases expiring, late settlements, releases, markOnce expiry) in combinations it does not.
 const redis = useRedisServer();
+// A server that refuses FUNCTION: the group commit runs as a script (EVALSHA) there.
+const scriptsOnly = useRedisServer({ noFunctions: true });
 
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 const KEYS = ['k0', 'k1', 'k2', 'team|a', 'team|b', 'rate:x'];
 const UNITS: LineUnit[] = ['USD', 'tokens', 'requests'];
 
 describe('RedisStore behaves exactly as MemoryStore', () => {
-  for (const seed of [1, 2, 3, 4, 5, 6]) {
-    it(`on 500 random operations (seed ${seed})`, async () => {
+  const runs = [1, 2, 3, 4, 5, 6].map((seed) => ({ seed, server: redis, how: '' }));
+  runs.push(...[7, 8, 9].map((seed) => ({ seed, server: scriptsOnly, how: ' without Redis Functions' })));
+  for (const { seed, server, how } of runs) {
+    it(`on 500 random operations (seed ${seed})${how}`, async () => {
       const random = mulberry32(seed);
       const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
       const chance = (p: number): boolean => random() < p;
       let now = T0;
       const memory = new MemoryStore(() => now);
-      const store = new RedisStore({ url: redis.url(), prefix: `differential-${seed}`, now: () => now });
+      const store = new RedisStore({ url: server.url(), prefix: `differential-${seed}`, now: () => now });
 
       // Each key's current configuration; it changes now and then, as a reloaded policy would.
       const config = new Map<string, Omit<BudgetLine, 'amount' | 'key'>>();

@@ -42,6 +42,11 @@ export interface RedisServerOptions {
    * (its CA is {@link RedisServer.ca}). Default `false`.
    */
   tls?: boolean;
+  /**
+   * Refuse `FUNCTION` (`--rename-command FUNCTION ""`), as a proxy or an ACL that does not allow it, or a
+   * Redis before 7, would: the store then runs its group commit as a script (EVALSHA). Default `false`.
+   */
+  noFunctions?: boolean;
 }
 
 /** Seconds a `beforeAll` that may install redis-server with apt is allowed to take. */
@@ -109,6 +114,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
           '127.0.0.1',
         ]
       : []),
+    ...(options.noFunctions ? ['--rename-command', 'FUNCTION', ''] : []),
   ];
   const killOnExit = (): void => {
     child?.kill('SIGKILL');

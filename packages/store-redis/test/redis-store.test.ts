@@ -241,11 +241,11 @@ describe('RedisStore lines', () => {
 });
 
 describe('RedisStore commands per call', () => {
-  /** Redis commands the scripts ran (every command but EVALSHA itself), from INFO commandstats. */
+  /** Redis commands the scripts ran (every command but FCALL itself), from INFO commandstats. */
   const scriptCommands = async (admin: Redis): Promise<Map<string, number>> => {
     const counts = new Map<string, number>();
     for (const [, name, calls] of (await admin.info('commandstats')).matchAll(/cmdstat_([\w|]+):calls=(\d+)/g))
-      if (name !== 'evalsha' && name !== 'info' && !name!.startsWith('config')) counts.set(name!, Number(calls));
+      if (name !== 'fcall' && name !== 'info' && !name!.startsWith('config')) counts.set(name!, Number(calls));
     return counts;
   };
 
@@ -305,8 +305,8 @@ describe('RedisStore commands per call', () => {
       await new Promise((resolve) => setImmediate(resolve));
       const reserved = await store.reserve({ id: 'next', lines, leaseMs: 60_000 });
       const second = await alone;
-      const evalsha = /cmdstat_evalsha:calls=(\d+)/.exec(await admin.info('commandstats'))?.[1];
-      expect(evalsha).toBe('2');
+      const fcall = /cmdstat_fcall:calls=(\d+)/.exec(await admin.info('commandstats'))?.[1];
+      expect(fcall).toBe('2');
       expect(settled).toMatchObject({ open: true, lines: [{ used: 40 }] });
       expect(reserved).toMatchObject({ ok: true, lines: [{ reserved: 100 }] });
       expect([...first, ...second].map((record) => record.seq)).toEqual([1, 2, 3]);
@@ -341,13 +341,13 @@ describe('RedisStore commands per call', () => {
     const store = new RedisStore({ url: redis.url(), prefix: `store-${++namespaces}`, now: () => now });
     const admin = new Redis(redis.url());
     const monitor = await admin.monitor();
-    // The lines argument of every settlement sent: EVALSHA sha 1 namespace retention clock 's' n id <lines>.
+    // The lines argument of every settlement sent: FCALL function 1 namespace retention clock 's' n id <lines>.
     const sent: string[] = [];
     // Redis feeds a monitor in the order it runs commands: once it shows this ECHO, it showed every earlier one.
     const fed = new Promise<void>((resolve) => {
       monitor.on('monitor', (_time: string, args: string[]) => {
         const name = args[0]?.toLowerCase();
-        if (name === 'evalsha' && args[6] === 's') sent.push(args[9]!);
+        if (name === 'fcall' && args[6] === 's') sent.push(args[9]!);
         if (name === 'echo' && args[1] === 'end of test') resolve();
       });
     });
@@ -517,7 +517,7 @@ describe('RedisStore on the wire', () => {
       expect(settled).toMatchObject({ open: true });
       expect(reserved.every((result) => result.ok)).toBe(true);
       // Seventeen operations, one script run, one system call.
-      expect(seen.commands).toEqual(['evalsha']);
+      expect(seen.commands).toEqual(['FCALL']);
       expect(seen.writes).toEqual([1]);
       expect((await store.lines())[0]).toMatchObject({ key: 'a', used: 4, reserved: 160 });
     } finally {
@@ -691,6 +691,72 @@ describe('RedisStore on the wire', () => {
       expect(await store.openReservations()).toBeGreaterThanOrEqual(1);
     } finally {
       await admin.client('UNPAUSE');
+      await admin.quit();
+      await store.close();
+    }
+  });
+});
+
+describe('RedisStore group commit as a Redis function', () => {
+  const scriptsOnly = useRedisServer({ noFunctions: true });
+  /** Calls of each command since the last RESETSTAT, from INFO commandstats. */
+  const calls = async (admin: Redis, name: string): Promise<number> =>
+    Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(await admin.info('commandstats'))?.[1] ?? 0);
+
+  it('loads its library once and runs reservations and settlements with FCALL', async () => {
+    const admin = new Redis(redis.url());
+    await admin.config('RESETSTAT');
+    const store = fresh();
+    try {
+      const lines = [usd('team|a', 1e15, 100)];
+      for (let index = 0; index < 3; index++) {
+        expect(await store.reserve({ id: `f${index}`, lines, leaseMs: 60_000 })).toMatchObject({ ok: true });
+        expect(await store.settle(`f${index}`, { USD: 40 })).toMatchObject({ open: true });
+      }
+      expect(await calls(admin, 'fcall')).toBe(6);
+      expect(await calls(admin, 'function\\|load')).toBe(1);
+      const libraries = (await admin.call('FUNCTION', 'LIST', 'LIBRARYNAME', 'genops_v1_*')) as unknown[][];
+      expect(libraries.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await admin.quit();
+      await store.close();
+    }
+  });
+
+  it('loads the library again when the server lost it (FUNCTION FLUSH), without losing the operation', async () => {
+    const admin = new Redis(redis.url());
+    const store = fresh();
+    try {
+      const lines = [usd('team|a', 1e15, 100)];
+      expect(await store.reserve({ id: 'before', lines, leaseMs: 60_000 })).toMatchObject({ ok: true });
+      await admin.call('FUNCTION', 'FLUSH');
+      await admin.config('RESETSTAT');
+      // The first FCALL finds no function: the library is loaded again and the run sent once more.
+      expect(await store.settle('before', { USD: 40 })).toMatchObject({ open: true, lines: [{ used: 40 }] });
+      expect(await store.reserve({ id: 'after', lines, leaseMs: 60_000 })).toMatchObject({ ok: true });
+      expect(await calls(admin, 'fcall')).toBe(3);
+      expect(await calls(admin, 'function\\|load')).toBe(1);
+      expect((await store.lines())[0]).toMatchObject({ used: 40, reserved: 100 });
+    } finally {
+      await admin.quit();
+      await store.close();
+    }
+  });
+
+  it('runs the group commit as a script (EVALSHA) where Redis refuses FUNCTION', async () => {
+    const admin = new Redis(scriptsOnly.url());
+    await admin.config('RESETSTAT');
+    const store = new RedisStore({ url: scriptsOnly.url(), prefix: `scripts-${++namespaces}` });
+    try {
+      const lines = [usd('team|a', 1e15, 100)];
+      expect(await store.reserve({ id: 'one', lines, leaseMs: 60_000 })).toMatchObject({ ok: true });
+      expect(await store.settle('one', { USD: 40 })).toMatchObject({ open: true, lines: [{ used: 40 }] });
+      expect(await store.reserve({ id: 'two', lines, leaseMs: 60_000 })).toMatchObject({ ok: true });
+      expect(await calls(admin, 'fcall')).toBe(0);
+      // The epoch lookup, then one run each (and EVAL once when the script was not cached yet).
+      expect((await calls(admin, 'evalsha')) + (await calls(admin, 'eval'))).toBeGreaterThanOrEqual(4);
+      expect((await store.lines())[0]).toMatchObject({ used: 40, reserved: 100 });
+    } finally {
       await admin.quit();
       await store.close();
     }
