@@ -572,7 +572,8 @@ export class RedisStore implements GovernanceStore {
   /**
    * Runs the group-commit function, loading its library first when this instance has not yet (one more
    * round trip, once). A server that lost it (restarted without persistence, `FUNCTION FLUSH`) answers
-   * "Function not found" having run nothing: the library is loaded again and the run sent once more.
+   * "Function not found" having run nothing: the library is loaded again and the run sent once more. A
+   * user without the right to call it (NOPERM) runs the group commit as a script from then on.
    */
   private fcallOps(operation: string, epoch: string, args: ScriptArg[], retry: boolean): Promise<unknown> {
     if (this.opsAsFunction === undefined)
@@ -593,7 +594,14 @@ export class RedisStore implements GovernanceStore {
         epoch,
       ),
     ).catch((error: unknown) => {
-      if (!retry || !replyText(error)?.includes('Function not found')) throw error;
+      const text = replyText(error);
+      if (!retry || text === undefined) throw error;
+      if (text.startsWith('NOPERM') || text.includes('unknown command')) {
+        // Loaded, but this user may not call it (or a proxy refuses FCALL): nothing ran; run it as a script.
+        this.opsAsFunction = false;
+        return this.script(operation, 'genopsV1Ops', ...args);
+      }
+      if (!text.includes('Function not found')) throw error;
       if (this.opsAsFunction) this.opsAsFunction = undefined;
       return this.fcallOps(operation, epoch, args, false);
     });

@@ -743,6 +743,32 @@ describe('RedisStore group commit as a Redis function', () => {
     }
   });
 
+  it('runs the group commit as a script (EVALSHA) for a user whose ACL refuses FCALL', async () => {
+    const admin = new Redis(redis.url());
+    await admin.call('ACL', 'SETUSER', 'nofcall', 'on', '>secret', '~*', '&*', '+@all', '-fcall');
+    const url = redis.url().replace('redis://', 'redis://nofcall:secret@');
+    const store = new RedisStore({ url, prefix: `nofcall-${++namespaces}` });
+    try {
+      await admin.config('RESETSTAT');
+      const lines = [usd('team|a', 1e15, 100)];
+      expect(await store.reserve({ id: 'one', lines, leaseMs: 60_000 })).toMatchObject({ ok: true });
+      expect(await store.settle('one', { USD: 40 })).toMatchObject({ open: true, lines: [{ used: 40 }] });
+      // The first FCALL was refused (it ran nothing); every run since is a script.
+      expect(
+        Number(
+          /cmdstat_fcall:calls=\d+,usec=\d+,usec_per_call=[\d.]+,rejected_calls=(\d+)/.exec(
+            await admin.info('commandstats'),
+          )?.[1],
+        ),
+      ).toBe(1);
+      expect((await store.lines())[0]).toMatchObject({ used: 40, reserved: 0 });
+    } finally {
+      await admin.call('ACL', 'DELUSER', 'nofcall');
+      await admin.quit();
+      await store.close();
+    }
+  });
+
   it('runs the group commit as a script (EVALSHA) where Redis refuses FUNCTION', async () => {
     const admin = new Redis(scriptsOnly.url());
     await admin.config('RESETSTAT');
