@@ -261,7 +261,7 @@ local function save()
   for _, k in ipairs(ORDER) do
     local c = C[k]
     if c then
-      local lk, bk = lkey(k), bkey(k)
+      local lk = lkey(k)
       if c.dirty then
         call('HSET', lk, 'b', c.budget, 'u', c.unit, 'l', num(c.limit), 'used', num(c.used),
           'r', num(c.reserved), 'x', c.x and num(c.x) or '', 'w', c.w and num(c.w) or '',
@@ -270,23 +270,28 @@ local function save()
         call('HSET', lk, 'used', num(c.used), 'r', num(c.reserved), 't', num(c.t))
       end
       local buckets = c.w ~= nil
-      local del = {}
-      for start in pairs(c.bdel) do
-        if c.buckets[start] == nil then del[#del + 1] = num(start) end
-      end
-      if #del > 0 then
-        call('HDEL', bk, unpack(del))
-        buckets = true
-      end
-      local set = {}
-      for start in pairs(c.bset) do
-        local amount = c.buckets[start]
-        if amount ~= nil then
-          set[#set + 1] = num(start)
-          set[#set + 1] = num(amount)
+      local bk
+      -- A calendar line whose buckets were not just deleted has none to write (see above).
+      if buckets or next(c.bdel) ~= nil then
+        bk = bkey(k)
+        local del = {}
+        for start in pairs(c.bdel) do
+          if c.buckets[start] == nil then del[#del + 1] = num(start) end
         end
+        if #del > 0 then
+          call('HDEL', bk, unpack(del))
+          buckets = true
+        end
+        local set = {}
+        for start in pairs(c.bset) do
+          local amount = c.buckets[start]
+          if amount ~= nil then
+            set[#set + 1] = num(start)
+            set[#set + 1] = num(amount)
+          end
+        end
+        if #set > 0 then call('HSET', bk, unpack(set)) end
       end
-      if #set > 0 then call('HSET', bk, unpack(set)) end
       local ttl = nil
       local expire = c.dirty or buckets
       if c.w then
