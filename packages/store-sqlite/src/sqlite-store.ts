@@ -106,8 +106,8 @@ interface LineRow {
 
 /** A row of `selectExpiredLeases`: an expired reservation, or (id null) the next lease end. */
 type ExpiredRow =
-  | { id: string; lines: string; settled: number; sent: number; expires_at: number }
-  | { id: null; lines: null; settled: null; sent: null; expires_at: number | null };
+  | { id: string; lines: string; sent: number; expires_at: number }
+  | { id: null; lines: null; sent: null; expires_at: number | null };
 
 interface ReservationRow {
   id: string;
@@ -448,7 +448,7 @@ export class SqliteStore implements GovernanceStore {
     // A request sent at once is stored marked sent in this write (no second one for `markSent`).
     const sent = request.sent === true;
     const expiresAt = now + Math.max(0, request.leaseMs);
-    // Replaces a settled row with the same id; leaves an open one, and then writes nothing.
+    // Leaves an open reservation with the same id as it is, and then writes nothing.
     if (
       this.statements.insertReservation.run(request.id, JSON.stringify(lines), now, expiresAt, sent ? 1 : 0).changes !==
       1
@@ -493,7 +493,7 @@ export class SqliteStore implements GovernanceStore {
     if (!reservation) {
       // The lease expired while the call ran: its reservation was released, but what it cost still
       // counts, once: a repeat of a settlement (a replay after a lost reply) commits nothing.
-      const repeated = this.statements.selectSettled.get(id) !== undefined;
+      const repeated = this.statements.selectSettled.get(id, now) !== undefined;
       const committed = (lines ?? []).map((line) => {
         const row = this.rowOf(rows, line, now);
         if (!repeated) this.commit(row, actual[line.unit] ?? 0, now, now);
@@ -501,21 +501,17 @@ export class SqliteStore implements GovernanceStore {
       });
       const states = committed.map((row) => this.state(row, now));
       this.saveRows(rows);
-      if (!repeated && lines) {
-        this.statements.insertSettled.run(id, now, now + this.retentionMs);
-        this.expiresAt(now + this.retentionMs);
-      }
+      if (!repeated && lines) this.statements.insertSettled.run(now + this.retentionMs, id);
       return { open: false, lines: states };
     }
-    // Kept as settled for one lease length: a settlement repeated after a lost reply commits nothing.
-    const rememberedUntil = now + Math.max(0, reservation.expiresAt - reservation.startedAt);
-    const marked = this.statements.markSettled.run(rememberedUntil, id).changes;
-    this.expiresAt(rememberedUntil);
+    const marked = this.statements.deleteReservation.run(id).changes;
     if (own) {
       this.ownReservations.delete(id);
       // Not there as this connection wrote it (never expected): settle it as the file has it.
       if (marked !== 1) return this.settleIn(id, actual, lines, now);
     }
+    // Kept as settled for one lease length: a settlement repeated after a lost reply commits nothing.
+    this.statements.insertSettled.run(now + Math.max(0, reservation.expiresAt - reservation.startedAt), id);
     const startedAt = reservation.startedAt;
     const committed = (reserved ?? []).map((line) => {
       const row = this.rowOf(rows, line, now);
@@ -1257,6 +1253,10 @@ export class SqliteStore implements GovernanceStore {
 
   private unreserve(reservation: Pick<ReservationRow, 'id' | 'lines'>): void {
     this.statements.deleteReservation.run(reservation.id);
+    // A settlement of this id remembered from before it was reserved again is forgotten, as MemoryStore
+    // forgets it at the reservation: a late settlement of this reservation then commits. (Done here, on
+    // this rare path, rather than by each reservation: finding an id reads the settled table.)
+    this.statements.forgetSettled.run(reservation.id);
     this.ownReservations.delete(reservation.id);
     for (const line of JSON.parse(reservation.lines) as BudgetLine[]) {
       const pending = this.unwritten.get(line.key);
@@ -1276,8 +1276,8 @@ export class SqliteStore implements GovernanceStore {
   }
 
   /**
-   * Releases every reservation whose lease has ended (a holder that never settled), and forgets settled
-   * ones whose repeat is no longer expected. Inside a transaction.
+   * Ends every reservation whose lease has ended (a holder that never settled): a sent one is committed
+   * at its reserved amounts, any other released. Inside a transaction.
    */
   private expireLeases(now: number): void {
     // In the open transaction nobody else writes: at the same clock reading nothing more has expired.
@@ -1285,13 +1285,11 @@ export class SqliteStore implements GovernanceStore {
     if (open?.expiredAt === now) return;
     if (this.nextExpiry === undefined || this.nextExpiry <= now) {
       const rows = this.statements.selectExpiredLeases.all(now) as unknown as ExpiredRow[];
-      // One row carries no reservation: the next lease end after now (null when none). Rows written
-      // while ending the expired ones (a committed lease is kept as settled) lower it below.
+      // One row carries no reservation: the next lease end after now (null when none).
       this.nextExpiry = rows.find((row) => row.id === null)?.expires_at ?? Number.POSITIVE_INFINITY;
       for (const reservation of rows) {
         if (reservation.id === null) continue;
-        if (reservation.settled === 1) this.statements.deleteReservation.run(reservation.id);
-        else if (reservation.sent === 1) this.commitAtReservation(reservation, now);
+        if (reservation.sent === 1) this.commitAtReservation(reservation, now);
         else this.unreserve(reservation);
       }
     }
@@ -1316,8 +1314,8 @@ export class SqliteStore implements GovernanceStore {
       this.commit(row, line.amount, now, now);
     }
     this.saveRows(rows);
-    this.statements.markSettled.run(now + this.retentionMs, reservation.id);
-    this.expiresAt(now + this.retentionMs);
+    this.statements.deleteReservation.run(reservation.id);
+    this.statements.insertSettled.run(now + this.retentionMs, reservation.id);
     this.ownReservations.delete(reservation.id);
   }
 
@@ -1335,6 +1333,7 @@ export class SqliteStore implements GovernanceStore {
       statements.sweepIdleRollingLines.run(horizon, now);
       statements.sweepBuckets.run(now);
       statements.sweepMarks.run(now);
+      statements.sweepSettled.run(now);
       statements.sweepApprovals.run(horizon);
     });
   }
@@ -1444,34 +1443,29 @@ function prepareStatements(db: DatabaseSync) {
     sumBuckets: prepare('SELECT COALESCE(SUM(amount), 0) AS total FROM buckets WHERE line_key = ? AND start > ?'),
     deleteBuckets: prepare('DELETE FROM buckets WHERE line_key = ?'),
 
-    // Open reservations are the rows with settled = 0; settled ones stay until their expires_at.
-    reservationExists: prepare('SELECT 1 AS found FROM reservations WHERE id = ? AND settled = 0'),
-    selectReservation: prepare(
-      'SELECT id, lines, started_at, expires_at FROM reservations WHERE id = ? AND settled = 0',
-    ),
+    // Open reservations; an existing open one leaves the insert without a change.
+    reservationExists: prepare('SELECT 1 AS found FROM reservations WHERE id = ?'),
+    selectReservation: prepare('SELECT id, lines, started_at, expires_at FROM reservations WHERE id = ?'),
     insertReservation: prepare(
-      `INSERT INTO reservations (id, lines, started_at, expires_at, settled, sent) VALUES (?, ?, ?, ?, 0, ?)
-       ON CONFLICT (id) DO UPDATE SET lines = excluded.lines, started_at = excluded.started_at,
-         expires_at = excluded.expires_at, settled = 0, sent = excluded.sent
-       WHERE reservations.settled = 1`,
+      `INSERT INTO reservations (id, lines, started_at, expires_at, sent) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO NOTHING`,
     ),
     deleteReservation: prepare('DELETE FROM reservations WHERE id = ?'),
-    markSent: prepare('UPDATE reservations SET sent = 1 WHERE id = ? AND settled = 0'),
-    markSettled: prepare(
-      "UPDATE reservations SET settled = 1, expires_at = ?, lines = '[]' WHERE id = ? AND settled = 0",
-    ),
-    insertSettled: prepare(
-      `INSERT OR REPLACE INTO reservations (id, lines, started_at, expires_at, settled) VALUES (?1, '[]', ?2, ?3, 1)`,
-    ),
-    // Expired leases are found before the statement runs, so an unexpired settled row is one still remembered.
-    selectSettled: prepare('SELECT 1 AS found FROM reservations WHERE id = ? AND settled = 1'),
+    markSent: prepare('UPDATE reservations SET sent = 1 WHERE id = ?'),
+    // Settled ids, in time order (see schema.ts): remembered until expires_at, which nothing needs to
+    // delete on time. Finding one by id reads the table (no index on id: every settlement would write a
+    // page of it picked at random); only a settlement of a reservation that is not open does, and a
+    // release (so that a reused id is not taken for a repeat).
+    insertSettled: prepare('INSERT OR IGNORE INTO settled (expires_at, id) VALUES (?, ?)'),
+    selectSettled: prepare('SELECT 1 AS found FROM settled WHERE id = ? AND expires_at > ? LIMIT 1'),
+    forgetSettled: prepare('DELETE FROM settled WHERE id = ?'),
     /** The expired reservations in lease order, then a row with id NULL: the next lease end after ?1. */
     selectExpiredLeases: prepare(
-      `SELECT * FROM (SELECT id, lines, settled, sent, expires_at FROM reservations WHERE expires_at <= ?1 ORDER BY expires_at)
-       UNION ALL SELECT NULL, NULL, NULL, NULL, MIN(expires_at) FROM reservations WHERE expires_at > ?1`,
+      `SELECT * FROM (SELECT id, lines, sent, expires_at FROM reservations WHERE expires_at <= ?1 ORDER BY expires_at)
+       UNION ALL SELECT NULL, NULL, NULL, MIN(expires_at) FROM reservations WHERE expires_at > ?1`,
     ),
     hasExpiredLeases: prepare('SELECT 1 AS found FROM reservations WHERE expires_at <= ? LIMIT 1'),
-    countOpenReservations: prepare('SELECT COUNT(*) AS count FROM reservations WHERE expires_at > ? AND settled = 0'),
+    countOpenReservations: prepare('SELECT COUNT(*) AS count FROM reservations WHERE expires_at > ?'),
 
     markOnce: prepare(
       `INSERT INTO marks (key, expires_at) VALUES (?1, ?2)
@@ -1509,6 +1503,7 @@ function prepareStatements(db: DatabaseSync) {
          AND l.window_ms IS NOT NULL AND buckets.start > ?1 - l.window_ms - l.bucket_ms)`,
     ),
     sweepMarks: prepare('DELETE FROM marks WHERE expires_at IS NOT NULL AND expires_at <= ?'),
+    sweepSettled: prepare('DELETE FROM settled WHERE expires_at <= ?'),
     sweepApprovals: prepare(
       `DELETE FROM approvals WHERE (status = 'pending' AND expires_at <= ?1)
          OR (status <> 'pending' AND COALESCE(decided_at, created_at) <= ?1)`,
