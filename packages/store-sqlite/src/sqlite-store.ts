@@ -1,4 +1,4 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { type FSWatcher, mkdirSync, statSync, watch } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
@@ -51,6 +51,13 @@ function retryWhileBusy(action: () => void, timeoutMs: number): void {
 }
 const DEFAULT_APPROVAL_POLL_MS = 200;
 const DEFAULT_IDENTITY_CHECK_MS = 1;
+/**
+ * With the default identity check, the file is watched (inotify: a deletion, a rename or another file
+ * moved over the path changes its link count or moves it): the next operation after any change to it
+ * checks the path. Without a change, the path is still checked at most once per this many ms, in case
+ * the file system reports nothing.
+ */
+const WATCHED_IDENTITY_CHECK_MS = 100;
 /** Writes a transaction held open (see `SqliteStore.deferred`) takes before it commits anyway. */
 const MAX_OPEN_WRITES = 64;
 /** Write transactions after which checkpoints move to a worker thread (a short-lived store never starts one). */
@@ -204,9 +211,11 @@ export class SqliteStore implements GovernanceStore {
   private readonly identity: { dev: number; ino: number } | undefined;
   /** Set once the file was found deleted or replaced: every operation fails with it from then on. */
   private identityError: StoreIdentityError | undefined;
-  private readonly identityCheckMs: number;
+  private identityCheckMs: number;
   /** `performance.now()` of the last identity check that passed. */
   private identityCheckedAt = Number.NEGATIVE_INFINITY;
+  /** Watches the file for the default identity check (see {@link WATCHED_IDENTITY_CHECK_MS}). */
+  private watcher: FSWatcher | undefined;
   private writes = 0;
   /** The write transaction held open for writes that commit together (see {@link deferred}). */
   private open: OpenTransaction | undefined;
@@ -266,7 +275,7 @@ export class SqliteStore implements GovernanceStore {
     this.retentionMs = options.retentionMs ?? DAY_MS;
     this.approvalPollMs = Math.max(1, options.approvalPollMs ?? DEFAULT_APPROVAL_POLL_MS);
     const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS));
-    this.identityCheckMs = Math.max(0, options.identityCheckMs ?? DEFAULT_IDENTITY_CHECK_MS);
+    let identityCheckMs = Math.max(0, options.identityCheckMs ?? DEFAULT_IDENTITY_CHECK_MS);
     let db: DatabaseSync | undefined;
     // Opening takes the write lock (WAL switch, migration): a store of this process holding a transaction
     // open commits it first, or this thread would wait on its own lock.
@@ -285,8 +294,13 @@ export class SqliteStore implements GovernanceStore {
       if (this.path !== ':memory:') {
         const stat = statSync(this.path);
         this.identity = { dev: stat.dev, ino: stat.ino };
+        if (options.identityCheckMs === undefined) {
+          this.watcher = this.watchIdentity();
+          if (this.watcher) identityCheckMs = WATCHED_IDENTITY_CHECK_MS;
+        }
       }
     } catch (error) {
+      this.watcher?.close();
       try {
         db?.close();
       } catch {
@@ -295,6 +309,7 @@ export class SqliteStore implements GovernanceStore {
       throw new Error(`genops: cannot open the SQLite store at ${this.path}: ${messageOf(error)}`, { cause: error });
     }
     this.db = db;
+    this.identityCheckMs = identityCheckMs;
     if (!exitHook) {
       exitHook = true;
       process.on('exit', commitOpenStoresAtExit);
@@ -717,6 +732,8 @@ export class SqliteStore implements GovernanceStore {
     this.waiters.clear();
     this.stopPollerWhenIdle();
     this.closed = true;
+    this.watcher?.close();
+    this.watcher = undefined;
     const checkpointer = this.checkpointer;
     this.checkpointer = undefined;
     if (checkpointer) {
@@ -745,7 +762,9 @@ export class SqliteStore implements GovernanceStore {
   /**
    * Fails when the file at {@link path} was deleted or replaced since the store opened it: this
    * connection would keep writing the old file (an unlinked inode nobody else sees) while processes
-   * opening the path start another ledger. One `stat` per operation (a few microseconds); once
+   * opening the path start another ledger. A `stat` of the path (a few microseconds) before an
+   * operation, at most once per {@link SqliteStoreOptions.identityCheckMs}; by default once the watched
+   * file changed (see {@link watchIdentity}), else once per {@link WATCHED_IDENTITY_CHECK_MS}. Once
    * detected, every operation fails with the same {@link StoreIdentityError}.
    */
   private checkIdentity(): void {
@@ -773,6 +792,30 @@ export class SqliteStore implements GovernanceStore {
       message: `genops: the SQLite store file ${this.path} ${what} while this process had it open (store id ${this.storeId}). Budgets, reservations and the audit chain in it are no longer shared with processes that open the path now, so this store refuses every operation (GenOps then applies failMode '${this.failMode}'). Restore the file, or restart every process that uses it so they all open the same new ledger.`,
     });
     throw this.identityError;
+  }
+
+  /**
+   * Watches the file (inotify on Linux): a deletion or another file moved over the path changes its link
+   * count, a rename moves it, and every such change makes the next operation check the path, so a
+   * governed call pays no `stat` while nothing happens to the file (its writes are changes too: at most
+   * one check per checkpoint). `undefined` when the file cannot be watched: the path is then checked
+   * before an operation, at most once per millisecond.
+   */
+  private watchIdentity(): FSWatcher | undefined {
+    try {
+      const watcher = watch(this.path, { persistent: false }, () => {
+        this.identityCheckedAt = Number.NEGATIVE_INFINITY;
+      });
+      watcher.on('error', () => {
+        // No longer watched (the file system gave up on it): check every millisecond from now on.
+        this.identityCheckedAt = Number.NEGATIVE_INFINITY;
+        this.identityCheckMs = DEFAULT_IDENTITY_CHECK_MS;
+        this.watcher = undefined;
+      });
+      return watcher;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Before a write: runs the housekeeping sweep when it is due (the write releases expired leases itself). */

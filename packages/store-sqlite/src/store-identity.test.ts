@@ -76,6 +76,44 @@ describe('SqliteStore identity', () => {
     expect((failure as Error).message).toMatch(/was replaced by another file \(inode \d+ → \d+\)/);
   });
 
+  describe('by default (the file watched: no stat before each operation while nothing happens to it)', () => {
+    /** Two turns of the event loop: a poll phase, where the file watcher's event is delivered, in between. */
+    const pollPhase = async () => {
+      for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+    };
+    const openWatched = (path: string): SqliteStore => {
+      const store = new SqliteStore({ path });
+      opened.push(store);
+      return store;
+    };
+
+    it('fails the first operation after the event loop saw its file deleted', async () => {
+      const path = freshPath();
+      const store = openWatched(path);
+      await store.reserve({ id: 'r1', lines: [line], leaseMs: 60_000 });
+      deleteDatabase(path);
+      await pollPhase();
+      await expect(store.settle('r1', { USD: 50 })).rejects.toMatchObject({
+        name: 'StoreIdentityError',
+        reason: 'deleted',
+      });
+    });
+
+    it('fails the first operation after the event loop saw another file moved over its path', async () => {
+      const path = freshPath();
+      const store = openWatched(path);
+      await store.reserve({ id: 'r1', lines: [line], leaseMs: 60_000 });
+      const other = freshPath();
+      await openWatched(other).close();
+      renameSync(other, path);
+      await pollPhase();
+      await expect(store.settle('r1', { USD: 50 })).rejects.toMatchObject({
+        name: 'StoreIdentityError',
+        reason: 'replaced',
+      });
+    });
+  });
+
   it('keeps working while its file is only written by other stores', async () => {
     const path = freshPath();
     const store = open(path);
