@@ -267,6 +267,28 @@ describe('SqliteStore', () => {
       expect(peek(path, 'r1')).toEqual({ sent: 1, settled: 0 });
     });
 
+    it('markSentSync of a reservation another call’s markSentSync already committed (stored sent) writes nothing', () => {
+      const path = freshPath();
+      const store = open({ path, now: () => T0, busyTimeoutMs: 0 });
+      // Two concurrent calls reserve in one transaction; the first one's markSentSync commits both.
+      store.reserveSync({ id: 'r1', lines: [usd('b', 100, 10)], leaseMs: 60_000, sent: true });
+      store.reserveSync({ id: 'r2', lines: [usd('b', 100, 10)], leaseMs: 60_000, sent: true });
+      expect(store.markSentSync('r1')).toBe(true);
+      expect(peek(path, 'r2')).toEqual({ sent: 1, settled: 0 });
+      // Another process holds the write lock: a write would fail at once (busyTimeoutMs 0).
+      const other = new DatabaseSync(path);
+      other.exec('BEGIN IMMEDIATE');
+      try {
+        expect(store.markSentSync('r2')).toBe(true);
+        // Asked again, it is an ordinary markSent: it needs the write lock.
+        expect(() => store.markSentSync('r2')).toThrow(/locked|busy/i);
+      } finally {
+        other.exec('ROLLBACK');
+        other.close();
+      }
+      expect(store.markSentSync('r2')).toBe(true);
+    });
+
     it('a reservation never marked sent commits at the end of the event-loop turn, unmarked', async () => {
       const path = freshPath();
       const store = open({ path, now: () => T0 });

@@ -262,6 +262,12 @@ export class SqliteStore implements GovernanceStore {
   private dataVersion: number | undefined;
   /** Reservations the open write transaction stored marked sent (see {@link reserveSync}). */
   private readonly sentInOpen = new Set<string>();
+  /**
+   * Reservations stored marked sent that a commit made before their own {@link markSentSync} (another
+   * call's, with concurrent calls): that `markSentSync` then has nothing to write. An id leaves when
+   * its `markSentSync` or settlement comes; past {@link MAX_CACHED_LINES} ids the set starts again.
+   */
+  private readonly committedSent = new Set<string>();
 
   /**
    * Opens (and creates or migrates) the database at `options.path`.
@@ -386,11 +392,13 @@ export class SqliteStore implements GovernanceStore {
   /** {@link markSent} now, committed before it returns (with the open transaction, see {@link reserveSync}). */
   markSentSync(id: string): boolean {
     const now = this.begin();
-    if (this.open && this.sentInOpen.has(id)) {
+    if (this.open && this.sentInOpen.delete(id)) {
       // Reserved marked sent in the open transaction: committing it is all that is left to do.
       this.commitDeferred(true);
       return true;
     }
+    // Reserved marked sent and already committed (with another call's markSent), still open.
+    if (this.committedSent.delete(id) && this.ownReservations.has(id)) return true;
     this.sweepWhenDue(now);
     return this.write(() => {
       this.expireLeases(now);
@@ -522,6 +530,7 @@ export class SqliteStore implements GovernanceStore {
     const marked = this.statements.deleteReservation.run(id).changes;
     if (own) {
       this.ownReservations.delete(id);
+      this.committedSent.delete(id);
       // Not there as this connection wrote it (never expected): settle it as the file has it.
       if (marked !== 1) return this.settleIn(id, actual, lines, now);
     }
@@ -1049,6 +1058,7 @@ export class SqliteStore implements GovernanceStore {
     const open = this.open;
     if (!open) return;
     this.open = undefined;
+    const sent = this.sentInOpen.size > 0 ? [...this.sentInOpen] : undefined;
     this.sentInOpen.clear();
     if (open.immediate) clearImmediate(open.immediate);
     OPEN_STORES.delete(this);
@@ -1061,6 +1071,10 @@ export class SqliteStore implements GovernanceStore {
       this.redo(open.settled);
       if (strict) throw this.storeError(error);
       return;
+    }
+    if (sent) {
+      if (this.committedSent.size + sent.length > MAX_CACHED_LINES) this.committedSent.clear();
+      for (const id of sent) this.committedSent.add(id);
     }
     this.cacheCommittedLines();
     this.wrote();
