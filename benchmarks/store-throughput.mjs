@@ -8,6 +8,7 @@
 //   node benchmarks/store-throughput.mjs --write    # also rewrite the stores section of docs/benchmarks.md
 //   STORES=redis node benchmarks/store-throughput.mjs  # only some stores (memory, sqlite, redis), never with --write
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import os, { tmpdir } from 'node:os';
@@ -65,7 +66,10 @@ function lines(index) {
 let next = 0;
 /** One reserve + settle, through the synchronous forms when the store has them, as the governor calls it. */
 async function pair(store) {
-  const id = `bench-${process.pid}-${next++}`;
+  next++;
+  // A random id per pair, as the governor's (a UUID per call): a store that keys rows by id writes the
+  // pages a governed call makes it write (sequential ids would all land on the last page).
+  const id = randomUUID();
   const request = { id, lines: lines(next), leaseMs: 600_000, sent: true };
   const result = await (store.reserveSync ? store.reserveSync(request) : store.reserve(request));
   if (!result.ok) throw new Error('the benchmark budget refused a reservation');
