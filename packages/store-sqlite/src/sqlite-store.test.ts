@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { type GovernanceStore, StoreAmountError, verifyAuditChain } from '@genops/core';
+import { type GovernanceStore, MemoryStore, StoreAmountError, verifyAuditChain } from '@genops/core';
 import type { BudgetLine } from '@genops/core/internal';
 import { describeGovernanceStore, expectMigratedMicroUsdLedger } from '@genops/testing/store-contract';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -265,6 +265,30 @@ describe('SqliteStore', () => {
       expect(peek(path, 'r1')).toBeUndefined();
       expect(store.markSentSync('r1')).toBe(true);
       expect(peek(path, 'r1')).toEqual({ sent: 1, settled: 0 });
+    });
+
+    it('a settled id reserved again and released: its late settlement commits, and a replay of that commits nothing (as MemoryStore)', async () => {
+      let now = T0;
+      const sqlite = open({ path: freshPath(), now: () => now });
+      const memory = new MemoryStore(() => now);
+      const lines = [usd('b', 1_000, 100)];
+      const run = async (store: GovernanceStore) => {
+        await store.reserve({ id: 'r1', lines, leaseMs: 60_000 });
+        await store.settle('r1', { USD: 10 });
+        now += 1;
+        await store.reserve({ id: 'r1', lines, leaseMs: 60_000 });
+        expect(await store.release('r1')).toBe(true);
+        const late = await store.settle('r1', { USD: 20 }, lines);
+        const replay = await store.settle('r1', { USD: 20 }, lines);
+        now -= 1;
+        return [late, replay];
+      };
+      const expected = await run(memory);
+      expect(expected).toMatchObject([
+        { open: false, lines: [{ used: 30, reserved: 0 }] },
+        { open: false, lines: [{ used: 30, reserved: 0 }] },
+      ]);
+      expect(await run(sqlite)).toEqual(expected);
     });
 
     it('markSentSync of a reservation another call’s markSentSync already committed (stored sent) writes nothing', () => {
@@ -628,6 +652,7 @@ process.exit(0);
       db.exec('ALTER TABLE reservations DROP COLUMN sent');
       db.exec('ALTER TABLE reservations ADD COLUMN settled INTEGER NOT NULL DEFAULT 0');
       db.exec('DROP TABLE settled');
+      db.exec('DROP TABLE released');
       db.prepare("UPDATE meta SET value = '3' WHERE key = 'schema_version'").run();
       db.close();
       const store = open({ path, now: () => now });

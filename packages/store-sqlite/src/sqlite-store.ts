@@ -113,8 +113,8 @@ interface LineRow {
 
 /** A row of `selectExpiredLeases`: an expired reservation, or (id null) the next lease end. */
 type ExpiredRow =
-  | { id: string; lines: string; sent: number; expires_at: number }
-  | { id: null; lines: null; sent: null; expires_at: number | null };
+  | { id: string; lines: string; sent: number; started_at: number; expires_at: number }
+  | { id: null; lines: null; sent: null; started_at: null; expires_at: number | null };
 
 interface ReservationRow {
   id: string;
@@ -380,7 +380,7 @@ export class SqliteStore implements GovernanceStore {
       this.expireLeases(now);
       const reservation = this.statements.selectReservation.get(id) as ReservationRow | undefined;
       if (!reservation) return false;
-      this.unreserve(reservation);
+      this.unreserve(reservation, now);
       return true;
     });
   }
@@ -524,7 +524,7 @@ export class SqliteStore implements GovernanceStore {
       });
       const states = committed.map((row) => this.state(row, now));
       this.saveRows(rows);
-      if (!repeated && lines) this.statements.insertSettled.run(now + this.retentionMs, id);
+      if (!repeated && lines) this.statements.insertSettled.run(now + this.retentionMs, id, now);
       return { open: false, lines: states };
     }
     const marked = this.statements.deleteReservation.run(id).changes;
@@ -535,7 +535,7 @@ export class SqliteStore implements GovernanceStore {
       if (marked !== 1) return this.settleIn(id, actual, lines, now);
     }
     // Kept as settled for one lease length: a settlement repeated after a lost reply commits nothing.
-    this.statements.insertSettled.run(now + Math.max(0, reservation.expiresAt - reservation.startedAt), id);
+    this.statements.insertSettled.run(now + Math.max(0, reservation.expiresAt - reservation.startedAt), id, now);
     const startedAt = reservation.startedAt;
     const committed = (reserved ?? []).map((line) => {
       const row = this.rowOf(rows, line, now);
@@ -1308,12 +1308,17 @@ export class SqliteStore implements GovernanceStore {
     }
   }
 
-  private unreserve(reservation: Pick<ReservationRow, 'id' | 'lines'>): void {
+  private unreserve(
+    reservation: Pick<ReservationRow, 'id' | 'lines' | 'started_at' | 'expires_at'>,
+    now: number,
+  ): void {
     this.statements.deleteReservation.run(reservation.id);
-    // A settlement of this id remembered from before it was reserved again is forgotten, as MemoryStore
-    // forgets it at the reservation: a late settlement of this reservation then commits. (Done here, on
-    // this rare path, rather than by each reservation: finding an id reads the settled table.)
-    this.statements.forgetSettled.run(reservation.id);
+    // A settlement of this id remembered from before it was reserved again no longer counts, as
+    // MemoryStore forgets it at the reservation: a late settlement of this reservation then commits.
+    // (Recorded here, on this rare path, rather than looked up by each reservation.) Kept at least as
+    // long as such a settled row can be.
+    const lease = Math.max(0, reservation.expires_at - reservation.started_at);
+    this.statements.insertReleased.run(now + Math.max(this.retentionMs, lease), reservation.id, reservation.started_at);
     this.ownReservations.delete(reservation.id);
     for (const line of JSON.parse(reservation.lines) as BudgetLine[]) {
       const pending = this.unwritten.get(line.key);
@@ -1347,7 +1352,7 @@ export class SqliteStore implements GovernanceStore {
       for (const reservation of rows) {
         if (reservation.id === null) continue;
         if (reservation.sent === 1) this.commitAtReservation(reservation, now);
-        else this.unreserve(reservation);
+        else this.unreserve(reservation, now);
       }
     }
     if (open) open.expiredAt = now;
@@ -1372,7 +1377,7 @@ export class SqliteStore implements GovernanceStore {
     }
     this.saveRows(rows);
     this.statements.deleteReservation.run(reservation.id);
-    this.statements.insertSettled.run(now + this.retentionMs, reservation.id);
+    this.statements.insertSettled.run(now + this.retentionMs, reservation.id, now);
     this.ownReservations.delete(reservation.id);
   }
 
@@ -1391,6 +1396,7 @@ export class SqliteStore implements GovernanceStore {
       statements.sweepBuckets.run(now);
       statements.sweepMarks.run(now);
       statements.sweepSettled.run(now);
+      statements.sweepReleased.run(now);
       statements.sweepApprovals.run(horizon);
     });
   }
@@ -1511,15 +1517,19 @@ function prepareStatements(db: DatabaseSync) {
     markSent: prepare('UPDATE reservations SET sent = 1 WHERE id = ?'),
     // Settled ids, in time order (see schema.ts): remembered until expires_at, which nothing needs to
     // delete on time. Finding one by id reads the table (no index on id: every settlement would write a
-    // page of it picked at random); only a settlement of a reservation that is not open does, and a
-    // release (so that a reused id is not taken for a repeat).
-    insertSettled: prepare('INSERT OR IGNORE INTO settled (expires_at, id) VALUES (?, ?)'),
-    selectSettled: prepare('SELECT 1 AS found FROM settled WHERE id = ? AND expires_at > ? LIMIT 1'),
-    forgetSettled: prepare('DELETE FROM settled WHERE id = ?'),
+    // page of it picked at random); only a settlement of a reservation that is not open does. A settled
+    // row from before the start of a later reservation of the id that was released does not count.
+    insertSettled: prepare('INSERT OR IGNORE INTO settled (expires_at, id, at) VALUES (?, ?, ?)'),
+    selectSettled: prepare(
+      `SELECT 1 AS found FROM settled WHERE id = ?1 AND expires_at > ?2
+         AND at >= COALESCE((SELECT MAX(started_at) FROM released WHERE id = ?1 AND expires_at > ?2), -1)
+       LIMIT 1`,
+    ),
+    insertReleased: prepare('INSERT OR REPLACE INTO released (expires_at, id, started_at) VALUES (?, ?, ?)'),
     /** The expired reservations in lease order, then a row with id NULL: the next lease end after ?1. */
     selectExpiredLeases: prepare(
-      `SELECT * FROM (SELECT id, lines, sent, expires_at FROM reservations WHERE expires_at <= ?1 ORDER BY expires_at)
-       UNION ALL SELECT NULL, NULL, NULL, MIN(expires_at) FROM reservations WHERE expires_at > ?1`,
+      `SELECT * FROM (SELECT id, lines, sent, started_at, expires_at FROM reservations WHERE expires_at <= ?1 ORDER BY expires_at)
+       UNION ALL SELECT NULL, NULL, NULL, NULL, MIN(expires_at) FROM reservations WHERE expires_at > ?1`,
     ),
     hasExpiredLeases: prepare('SELECT 1 AS found FROM reservations WHERE expires_at <= ? LIMIT 1'),
     countOpenReservations: prepare('SELECT COUNT(*) AS count FROM reservations WHERE expires_at > ?'),
@@ -1561,6 +1571,7 @@ function prepareStatements(db: DatabaseSync) {
     ),
     sweepMarks: prepare('DELETE FROM marks WHERE expires_at IS NOT NULL AND expires_at <= ?'),
     sweepSettled: prepare('DELETE FROM settled WHERE expires_at <= ?'),
+    sweepReleased: prepare('DELETE FROM released WHERE expires_at <= ?'),
     sweepApprovals: prepare(
       `DELETE FROM approvals WHERE (status = 'pending' AND expires_at <= ?1)
          OR (status <> 'pending' AND COALESCE(decided_at, created_at) <= ?1)`,
