@@ -7,6 +7,7 @@ import { type GovernanceStore, MemoryStore, StoreAmountError, verifyAuditChain }
 import type { BudgetLine } from '@genops/core/internal';
 import { describeGovernanceStore, expectMigratedMicroUsdLedger } from '@genops/testing/store-contract';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { SCHEMA4_T0, schema4Daily } from '../test/fixtures/schema4-ledger';
 import { openStore, parseSqliteUrl } from './open-store';
 import { SCHEMA_VERSION } from './schema';
 import { SqliteStore } from './sqlite-store';
@@ -574,32 +575,23 @@ process.exit(0);
       const path = freshPath();
       copyFileSync(SCHEMA4_FIXTURE, path);
       const lease = 3_600_000;
-      let now = FIXTURE_T0 + 1_000;
+      let now = SCHEMA4_T0 + 1_000;
       const store = open({ path, now: () => now });
-      const daily = (amount: number): BudgetLine => ({
-        key: 'daily||2026-11-23',
-        budget: 'daily',
-        unit: 'USD',
-        limit: 10_000_000_000,
-        amount,
-        enforce: true,
-        expiresAt: Date.UTC(2026, 10, 24),
-      });
       // $1.25 settled, $0.10 settled late; $0.50 (sent) and $0.30 (held) reserved.
       expect(await store.lines()).toMatchObject([{ used: 1_350_000_000, reserved: 800_000_000 }]);
       expect(await store.openReservations()).toBe(2);
       // Replays of the settlements the old package remembered commit nothing.
-      expect(await store.settle('settled-1', { USD: 1_250_000_000 }, [daily(2_000_000_000)])).toMatchObject({
+      expect(await store.settle('settled-1', { USD: 1_250_000_000 }, [schema4Daily(2_000_000_000)])).toMatchObject({
         open: false,
       });
-      expect(await store.settle('late-1', { USD: 100_000_000 }, [daily(0)])).toMatchObject({ open: false });
+      expect(await store.settle('late-1', { USD: 100_000_000 }, [schema4Daily(0)])).toMatchObject({ open: false });
       expect(await store.lines()).toMatchObject([{ used: 1_350_000_000, reserved: 800_000_000 }]);
       // The held one settles on time; the sent one is committed at its reserved amount when its lease ends.
       expect(await store.settle('open-held', { USD: 200_000_000 })).toMatchObject({
         open: true,
         lines: [{ used: 1_550_000_000, reserved: 500_000_000 }],
       });
-      now = FIXTURE_T0 + lease;
+      now = SCHEMA4_T0 + lease;
       expect(await store.lines()).toMatchObject([{ used: 2_050_000_000, reserved: 0 }]);
       expect(await store.openReservations()).toBe(0);
       const db = new DatabaseSync(path);

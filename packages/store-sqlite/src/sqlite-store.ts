@@ -1585,19 +1585,8 @@ function alreadyOpen(id: string): Error {
 }
 
 function cachedLine(row: LineRow): CachedLine {
-  // Field by field: a rest spread copies through the generic (slow) path.
-  return {
-    key: row.key,
-    budget: row.budget,
-    unit: row.unit,
-    limit: row.limit,
-    used: row.used,
-    reserved: row.reserved,
-    expiresAt: row.expiresAt,
-    windowMs: row.windowMs,
-    bucketMs: row.bucketMs,
-    touchedAt: row.touchedAt,
-  };
+  const { stored: _stored, ...line } = row;
+  return line;
 }
 
 function normalizeRolling(rolling: { windowMs: number; bucketMs: number }): { windowMs: number; bucketMs: number } {

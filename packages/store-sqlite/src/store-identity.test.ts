@@ -87,30 +87,24 @@ describe('SqliteStore identity', () => {
       return store;
     };
 
-    it('fails the first operation after the event loop saw its file deleted', async () => {
+    const changes: [string, (path: string) => Promise<void> | void][] = [
+      ['deleted', deleteDatabase],
+      [
+        'replaced',
+        async (path) => {
+          const other = freshPath();
+          await openWatched(other).close();
+          renameSync(other, path);
+        },
+      ],
+    ];
+    it.each(changes)('fails the first operation after the event loop saw its file %s', async (reason, change) => {
       const path = freshPath();
       const store = openWatched(path);
       await store.reserve({ id: 'r1', lines: [line], leaseMs: 60_000 });
-      deleteDatabase(path);
+      await change(path);
       await pollPhase();
-      await expect(store.settle('r1', { USD: 50 })).rejects.toMatchObject({
-        name: 'StoreIdentityError',
-        reason: 'deleted',
-      });
-    });
-
-    it('fails the first operation after the event loop saw another file moved over its path', async () => {
-      const path = freshPath();
-      const store = openWatched(path);
-      await store.reserve({ id: 'r1', lines: [line], leaseMs: 60_000 });
-      const other = freshPath();
-      await openWatched(other).close();
-      renameSync(other, path);
-      await pollPhase();
-      await expect(store.settle('r1', { USD: 50 })).rejects.toMatchObject({
-        name: 'StoreIdentityError',
-        reason: 'replaced',
-      });
+      await expect(store.settle('r1', { USD: 50 })).rejects.toMatchObject({ name: 'StoreIdentityError', reason });
     });
   });
 
