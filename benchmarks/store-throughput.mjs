@@ -219,7 +219,8 @@ if (WRITE) {
 One pair is what every governed call costs the store: an all-or-nothing reservation in two budget lines
 (an org-wide daily budget and a per-team one), marked sent, then its settlement, through the synchronous
 forms (\`reserveSync\`, \`markSentSync\` when the reservation was not stored marked sent, \`settleSync\`) where
-the store has them, as the governor calls it. ${SEQUENTIAL.toLocaleString('en-US')} sequential pairs after
+the store has them, as the governor calls it, each with a random UUID id as the governor gives a call.
+${SEQUENTIAL.toLocaleString('en-US')} sequential pairs after
 ${WARMUP} warm-up ones, then ${CONCURRENCY} concurrent callers for ${CONCURRENT_MS / 1000} s, one process. SQLite is one WAL file in a
 temporary directory; Redis is a redis-server started by the benchmark on 127.0.0.1 (no persistence).
 "server CPU" is the CPU redis-server used per pair (\`INFO cpu\`), sequential and with ${CONCURRENCY} callers (whose
