@@ -1,14 +1,18 @@
 // Where the GenOps gateway's own cost per call goes, in measures a busy machine moves little: the gateway
-// process's heap allocation and promises per call, beside its CPU time per call (which load does move),
-// for the bare hop (no governance), the GenOps gateway (memory store) and the GenOps gateway with one
-// part switched off at a time (the audit trail, span recording, metric recording), as
-// ../hot-path-breakdown.mjs does for a client. Every variant runs in a fresh gateway process in front of
-// the same fake OpenAI upstream, called one call at a time by the real `openai` SDK in this process;
-// rounds alternate the order of the variants, and each figure is the median over the rounds. Promises
-// are counted in a separate, shorter run of each variant (the async hook that counts them slows every
-// promise). Prints a table; writes nothing into docs.
+// process's heap allocation and promises per call (and, on request, its system calls per call), beside
+// its CPU time per call and the client's median call (which load does move), for the bare hop (no
+// governance), the GenOps gateway (memory store) and the GenOps gateway with one part switched off at a
+// time (the audit trail, span recording, metric recording), as ../hot-path-breakdown.mjs does for a
+// client. Every variant runs in a fresh gateway process in front of the same fake OpenAI upstream, called
+// one call at a time by the real `openai` SDK in this process; rounds alternate the order of the
+// variants, and each figure is the median over the rounds. Promises are counted in a separate, shorter
+// run of each variant (the async hook that counts them slows every promise), and so are system calls.
+// Prints a table; writes nothing into docs.
 //
 //   node benchmarks/gateway/gateway-breakdown.mjs                    # every variant, 3 rounds
+//   node benchmarks/gateway/gateway-breakdown.mjs bare bare-write-end
+//       # the bare hop as the gateway relays (a reply of declared length ends with its last chunk), and
+//       # writing every chunk then end() (only when named)
 //   node benchmarks/gateway/gateway-breakdown.mjs bare genops        # some variants
 //   BREAKDOWN_CALLS=4000 BREAKDOWN_ROUNDS=5 node benchmarks/gateway/gateway-breakdown.mjs
 //   BENCH_GATEWAY_BASELINE=packages/gateway/dist-base/index.js node benchmarks/gateway/gateway-breakdown.mjs genops genops-baseline
@@ -31,6 +35,8 @@ const BARE = libPath('bare-proxy-process.mjs');
 const GENOPS = libPath('genops-gateway-process.mjs');
 const VARIANTS = {
   bare: { script: BARE, settings: {}, apiKey: 'sk-upstream' },
+  // Only when named: the bare hop relaying as the gateway did before a reply ended with its last chunk.
+  'bare-write-end': { script: BARE, settings: { writeThenEnd: true }, apiKey: 'sk-upstream', optional: true },
   genops: { script: GENOPS, settings: {} },
   'genops-no-audit': { script: GENOPS, settings: { parts: { audit: false } } },
   'genops-no-spans': { script: GENOPS, settings: { parts: { spans: false } } },
@@ -165,7 +171,10 @@ const load = () =>
     .join(' ');
 
 async function main() {
-  const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(VARIANTS);
+  const names =
+    process.argv.slice(2).length > 0
+      ? process.argv.slice(2)
+      : Object.keys(VARIANTS).filter((name) => !VARIANTS[name].optional);
   for (const name of names)
     if (!VARIANTS[name]) throw new Error(`unknown variant ${name} (known: ${Object.keys(VARIANTS).join(', ')})`);
   const upstream = await startProcess(libPath('../../lib/fake-openai-process.mjs'));
