@@ -282,7 +282,8 @@ describe('MemoryStore lease queue', () => {
       store.settleSync(`r${index}`, { USD: 1 });
     }
     await expect(store.lines()).resolves.toEqual([expect.objectContaining({ used: 20_000 })]);
-    expect(store.stats().leaseQueue).toBeLessThanOrEqual(1_025);
+    // A settled reservation leaves the lease queue at once.
+    expect(store.stats().leaseQueue).toBe(0);
     expect(store.stats().reservations).toBe(0);
   });
 
@@ -330,6 +331,35 @@ describe('MemoryStore lease queue', () => {
     expect(settle('a')).toBe(2_003);
     expect(settle('a')).toBe(2_003);
     expect(store.stats().reservations).toBe(0);
+  });
+
+  it('expires exactly the open leases that ended, in any order of lease lengths and settlements', async () => {
+    const store = storeAt(T0);
+    const budget = line('b', 1, { limit: 1_000_000 });
+    // A fixed pseudo-random sequence: lease lengths 1..1,000 ms; about half the calls settle or release.
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed;
+    };
+    const open = new Map<string, number>();
+    for (let index = 0; index < 2_000; index++) {
+      const id = `c${index}`;
+      const leaseMs = 1 + (next() % 1_000);
+      store.reserveSync({ id, lines: [budget], leaseMs });
+      open.set(id, T0 + leaseMs);
+      const fate = next() % 4;
+      if (fate === 0) store.settleSync(id, { USD: 1 });
+      else if (fate === 1) store.releaseSync(id);
+      if (fate <= 1) open.delete(id);
+    }
+    expect(store.stats().leaseQueue).toBe(open.size);
+    for (let at = T0; at <= T0 + 1_000; at += 37) {
+      store.at(at);
+      const expected = [...open.values()].filter((end) => end > at).length;
+      expect(await store.openReservations()).toBe(expected);
+      expect(store.stats().leaseQueue).toBe(expected);
+    }
   });
 
   it('forgets a settled id once its lease (on time) or its retention (late) has passed', () => {

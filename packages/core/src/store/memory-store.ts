@@ -23,8 +23,6 @@ const SWEEP_INTERVAL_MS = 60_000;
 const MAX_TIMER_MS = 2_147_483_647;
 /** Settled ids remembered at most (oldest forgotten first), so a repeated settlement commits nothing. */
 const MAX_SETTLED_IDS = 100_000;
-/** Stale lease queue entries (settled or released reservations) tolerated beyond twice the open ones. */
-const STALE_LEASES = 256;
 
 /** Options for {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -47,7 +45,7 @@ export interface MemoryStoreStats {
   lines: number;
   /** Open reservations. */
   reservations: number;
-  /** Lease-expiry queue entries (open reservations plus settled ones whose lease has not ended yet). */
+  /** Lease-expiry queue entries (one per open reservation: a settled or released one leaves the queue at once). */
   leaseQueue: number;
   /** `markOnce` keys. */
   marks: number;
@@ -80,6 +78,8 @@ interface Reservation {
   expiresAt: number;
   /** The request left the process: an expired lease commits the reservation (see `markSent`). */
   sent?: boolean;
+  /** Where the reservation is in the lease queue's heap (-1: not in it). */
+  queued: number;
 }
 
 type ApprovalWaiter = (record: ApprovalRecord) => void;
@@ -196,17 +196,18 @@ export class MemoryStore implements GovernanceStore {
     }
     // States after every line is counted (a key named twice shows both amounts on each of its lines).
     for (let index = 0; index < count; index++) states[index] = this.state(found[index]!, now);
-    const reservation: Reservation = { id, lines, startedAt: now, expiresAt: now + Math.max(0, request.leaseMs) };
+    const reservation: Reservation = {
+      id,
+      lines,
+      startedAt: now,
+      expiresAt: now + Math.max(0, request.leaseMs),
+      queued: -1,
+    };
     if (request.sent === true) reservation.sent = true;
     // A settled id reserved again is open again: its settlements go to the open reservation (an earlier
     // one stays remembered, and is forgotten if this reservation is released; see `unreserve`).
     this.reservations.set(id, reservation);
     this.leases.push(reservation);
-    // Settled reservations leave their queue entry behind until their lease would have ended; at a high
-    // call rate that is rate × leaseMs entries. Rebuild from the open ones when most entries are stale
-    // (soon, so a settled reservation is let go while it is still young).
-    if (this.leases.size > STALE_LEASES + 2 * this.reservations.size)
-      this.leases.retain((entry) => this.reservations.get(entry.id) === entry);
     return request.sent === true ? { ok: true, lines: states, sent: true } : { ok: true, lines: states };
   }
 
@@ -560,6 +561,7 @@ export class MemoryStore implements GovernanceStore {
   /** Releases an open reservation; an earlier settlement of its id is forgotten (as if the id were new). */
   private unreserve(reservation: Reservation): void {
     this.reservations.delete(reservation.id);
+    this.leases.remove(reservation);
     this.settled.forget(reservation.id);
     for (const line of reservation.lines) {
       const counter = this.counters.get(line.key);
@@ -574,9 +576,10 @@ export class MemoryStore implements GovernanceStore {
 
   /** An open reservation is settled: it is kept, marked, so a repeat of its settlement until `until` commits nothing. */
   private markSettled(reservation: Reservation, until: number): void {
-    // Only the id and the time are remembered: the reservation (and its lines' copies) is let go, its
-    // lease queue entry recognised as stale.
+    // Only the id and the time are remembered: the reservation (and its lines' copies) leaves the table and
+    // the lease queue at once, so it is garbage while it is still young.
     this.reservations.delete(reservation.id);
+    this.leases.remove(reservation);
     reservation.lines = NO_LINES;
     this.settled.add(reservation.id, until - this.epoch);
   }
@@ -588,8 +591,6 @@ export class MemoryStore implements GovernanceStore {
   private expireLeases(now: number): void {
     for (let next = this.leases.peek(); next && next.expiresAt <= now; next = this.leases.peek()) {
       this.leases.pop();
-      // Settled or released reservations leave their queue entry behind; only the open one counts.
-      if (this.reservations.get(next.id) !== next) continue;
       if (next.sent) this.commitAtReservation(next, now);
       else this.unreserve(next);
     }
@@ -865,42 +866,60 @@ class LeaseQueue {
     return this.heap[0];
   }
 
-  /** Keeps only the entries `keep` accepts, as a valid heap (sorted by lease end). */
-  retain(keep: (reservation: Reservation) => boolean): void {
-    const kept = this.heap.filter(keep).sort((a, b) => a.expiresAt - b.expiresAt);
-    this.heap.length = 0;
-    for (const reservation of kept) this.heap.push(reservation);
-  }
-
   push(reservation: Reservation): void {
-    const heap = this.heap;
-    heap.push(reservation);
-    let index = heap.length - 1;
-    while (index > 0) {
-      const parent = (index - 1) >> 1;
-      if (heap[parent]!.expiresAt <= reservation.expiresAt) break;
-      heap[index] = heap[parent]!;
-      index = parent;
-    }
-    heap[index] = reservation;
+    this.heap.push(reservation);
+    this.up(reservation, this.heap.length - 1);
   }
 
   pop(): Reservation | undefined {
+    const top = this.heap[0];
+    if (top !== undefined) this.remove(top);
+    return top;
+  }
+
+  /** Takes `reservation` out of the queue (nothing when it is not in it). */
+  remove(reservation: Reservation): void {
     const heap = this.heap;
-    const top = heap[0];
-    const last = heap.pop();
-    if (top === undefined || last === undefined || heap.length === 0) return top;
-    let index = 0;
+    const index = reservation.queued;
+    if (index < 0 || heap[index] !== reservation) return;
+    reservation.queued = -1;
+    const last = heap.pop()!;
+    if (last === reservation) return;
+    // The last entry fills the hole, then moves up or down to where its lease end belongs.
+    if (index > 0 && heap[(index - 1) >> 1]!.expiresAt > last.expiresAt) this.up(last, index);
+    else this.down(last, index);
+  }
+
+  /** Places `reservation` at `index` or above it. */
+  private up(reservation: Reservation, index: number): void {
+    const heap = this.heap;
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      const above = heap[parent]!;
+      if (above.expiresAt <= reservation.expiresAt) break;
+      heap[index] = above;
+      above.queued = index;
+      index = parent;
+    }
+    heap[index] = reservation;
+    reservation.queued = index;
+  }
+
+  /** Places `reservation` at `index` or below it. */
+  private down(reservation: Reservation, index: number): void {
+    const heap = this.heap;
     for (;;) {
       const left = index * 2 + 1;
       if (left >= heap.length) break;
       const right = left + 1;
       const child = right < heap.length && heap[right]!.expiresAt < heap[left]!.expiresAt ? right : left;
-      if (heap[child]!.expiresAt >= last.expiresAt) break;
-      heap[index] = heap[child]!;
+      const below = heap[child]!;
+      if (below.expiresAt >= reservation.expiresAt) break;
+      heap[index] = below;
+      below.queued = index;
       index = child;
     }
-    heap[index] = last;
-    return top;
+    heap[index] = reservation;
+    reservation.queued = index;
   }
 }
