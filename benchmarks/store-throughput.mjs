@@ -8,6 +8,7 @@
 //   node benchmarks/store-throughput.mjs --write    # also rewrite the stores section of docs/benchmarks.md
 //   STORES=redis node benchmarks/store-throughput.mjs  # only some stores (memory, sqlite, redis), never with --write
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import os, { tmpdir } from 'node:os';
@@ -65,7 +66,10 @@ function lines(index) {
 let next = 0;
 /** One reserve + settle, through the synchronous forms when the store has them, as the governor calls it. */
 async function pair(store) {
-  const id = `bench-${process.pid}-${next++}`;
+  next++;
+  // A random id per pair, as the governor's (a UUID per call): a store that keys rows by id writes the
+  // pages a governed call makes it write (sequential ids would all land on the last page).
+  const id = randomUUID();
   const request = { id, lines: lines(next), leaseMs: 600_000, sent: true };
   const result = await (store.reserveSync ? store.reserveSync(request) : store.reserve(request));
   if (!result.ok) throw new Error('the benchmark budget refused a reservation');
@@ -215,7 +219,8 @@ if (WRITE) {
 One pair is what every governed call costs the store: an all-or-nothing reservation in two budget lines
 (an org-wide daily budget and a per-team one), marked sent, then its settlement, through the synchronous
 forms (\`reserveSync\`, \`markSentSync\` when the reservation was not stored marked sent, \`settleSync\`) where
-the store has them, as the governor calls it. ${SEQUENTIAL.toLocaleString('en-US')} sequential pairs after
+the store has them, as the governor calls it, each with a random UUID id as the governor gives a call.
+${SEQUENTIAL.toLocaleString('en-US')} sequential pairs after
 ${WARMUP} warm-up ones, then ${CONCURRENCY} concurrent callers for ${CONCURRENT_MS / 1000} s, one process. SQLite is one WAL file in a
 temporary directory; Redis is a redis-server started by the benchmark on 127.0.0.1 (no persistence).
 "server CPU" is the CPU redis-server used per pair (\`INFO cpu\`), sequential and with ${CONCURRENCY} callers (whose

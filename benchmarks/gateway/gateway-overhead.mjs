@@ -10,7 +10,7 @@
 //   node benchmarks/gateway/gateway-overhead.mjs                 # after a build: 5 rounds, prints the tables
 //   BENCH_QUICK=1 node benchmarks/gateway/gateway-overhead.mjs   # smoke run: 2 rounds, few calls
 //   node benchmarks/gateway/gateway-overhead.mjs --only direct,genops-memory,portkey
-//   node benchmarks/gateway/gateway-overhead.mjs --only direct,bare-hop,bare-hop-fastify,bare-hop-agent,bare-hop-request,bare-hop-early,node-hop,tcp-relay
+//   node benchmarks/gateway/gateway-overhead.mjs --only direct,bare-hop,bare-hop-fastify,bare-hop-agent,bare-hop-request,bare-hop-early,node-hop,tcp-relay,bare-hop-write-end
 //                                                                # the forms of the hop, down to a raw TCP relay
 //   BENCH_GATEWAY_BASELINE=packages/gateway/dist-base/index.js node benchmarks/gateway/gateway-overhead.mjs \
 //     --only direct,genops-memory,genops-memory-baseline        # a paired A/B of two builds of the gateway
@@ -84,12 +84,14 @@ const CONTENDERS = [
     ['bare-hop-early', 'bare hop (fastify onRequest hook + undici Pool.dispatch)', 'fastify-early', 'pool'],
     ['node-hop', 'bare hop (node:http + undici Pool.dispatch)', 'node', 'pool'],
     ['tcp-relay', 'TCP relay (net, no HTTP parsing)', 'tcp', undefined],
-  ].map(([id, label, server, client]) => ({
+    // The bare hop relaying as the gateway did before it ended a reply with its last chunk.
+    ['bare-hop-write-end', 'bare hop, every chunk written then end()', 'fastify-direct', 'pool', true],
+  ].map(([id, label, server, client, writeThenEnd = false]) => ({
     id,
     label,
     // Left out unless named in --only: the default run stays direct, bare hop, GenOps, Portkey.
     optional: id !== 'bare-hop',
-    gateway: { script: 'bare-proxy-process.mjs', settings: { server, client } },
+    gateway: { script: 'bare-proxy-process.mjs', settings: { server, client, writeThenEnd } },
     client: (_upstream, gateway) => ({ baseURL: gateway, apiKey: 'sk-upstream', headers: {} }),
   })),
   ...['memory', 'sqlite', 'redis'].map((store) => ({

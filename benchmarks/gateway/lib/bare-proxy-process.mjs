@@ -20,7 +20,7 @@
 // - client `request`: undici's `request()` API on the same Pool, the body piped to the client (the
 //   common way to write a proxy; a stream and a promise per call).
 //
-// Started with fork() and one JSON argument `{ upstream, server, client, countPromises }`. It sends
+// Started with fork() and one JSON argument `{ upstream, server, client, writeThenEnd, countPromises }`. It sends
 // `{ url }` once it listens, answers a `stats` message with `{ stats: { cpuMicros, allocatedBytes } }`
 // (since it listened: ./process-stats.mjs; `promises` too when `countPromises`) and exits when its
 // parent disconnects.
@@ -44,24 +44,38 @@ const NOT_FORWARDED = new Set([
   'content-length',
 ]);
 
-/** Relays the upstream's response to the client's as it arrives (the GenOps gateway's ReplyHandler, less settlement). */
+/**
+ * Relays the upstream's response to the client's as it arrives (the GenOps gateway's ReplyHandler, less
+ * settlement): a body of declared length ends with its last chunk (`end(chunk)`), unless `writeThenEnd`
+ * (every chunk written, then `end()`: the gateway's relay before it did so).
+ */
 class Relay {
   constructor(response) {
     this.response = response;
+    this.remaining = -1;
   }
   onRequestStart() {}
   onResponseStart(_controller, statusCode, headers) {
     if (statusCode < 200) return;
+    const length = Number(headers['content-length'] ?? Number.NaN);
+    if (!writeThenEnd && Number.isSafeInteger(length) && length >= 0) this.remaining = length;
     this.response.writeHead(statusCode, forwarded(headers));
   }
   onResponseData(controller, chunk) {
+    if (this.remaining >= 0) {
+      this.remaining -= chunk.byteLength;
+      if (this.remaining <= 0) {
+        this.response.end(chunk);
+        return;
+      }
+    }
     if (!this.response.write(chunk)) {
       controller.pause();
       this.response.once('drain', () => controller.resume());
     }
   }
   onResponseEnd() {
-    this.response.end();
+    if (!this.response.writableEnded) this.response.end();
   }
   onResponseError(_controller, error) {
     if (this.response.headersSent) this.response.destroy(error);
@@ -82,7 +96,13 @@ function readBody(incoming, done) {
   incoming.on('end', () => done(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
 }
 
-const { upstream, server = 'fastify-direct', client = 'pool', countPromises } = JSON.parse(process.argv[2]);
+const {
+  upstream,
+  server = 'fastify-direct',
+  client = 'pool',
+  writeThenEnd = false,
+  countPromises,
+} = JSON.parse(process.argv[2]);
 const upstreamUrl = new URL(upstream);
 const { origin, pathname } = upstreamUrl;
 const path = `${pathname.replace(/\/$/, '')}/chat/completions`;

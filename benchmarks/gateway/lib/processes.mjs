@@ -33,6 +33,8 @@ export async function startProcess(script, args = [], execArgv = []) {
     });
   return {
     url,
+    /** The process id (to attach `strace` to, say). */
+    pid: child.pid,
     stats: async () => (await ask('stats', (message) => message?.stats !== undefined)).stats,
     // The fake upstream's answer to `reset` (../../lib/fake-openai-process.mjs).
     reset: () => ask('reset', (message) => message === 'reset-done'),

@@ -18,6 +18,31 @@ describe('withAttribution', () => {
     expect(getContextAttribution()).toBeUndefined();
   });
 
+  it('uses a frozen attribution of strings as it is when none is in effect, and merges any other', () => {
+    const final = Object.freeze({ team: 'a', virtualKey: 'team-a' });
+    withAttribution(final, () => {
+      expect(getContextAttribution()).toBe(final);
+      // Calls in scopes of the same object share one resolved attribution.
+      const defaults = Object.freeze({ project: 'p' });
+      expect(resolveAttribution(defaults)).toEqual({ project: 'p', team: 'a', virtualKey: 'team-a' });
+      // Nested: merged over the outer one, never the given object itself.
+      const inner = Object.freeze({ customer: 'acme' });
+      withAttribution(inner, () => {
+        expect(getContextAttribution()).not.toBe(inner);
+        expect(getContextAttribution()).toEqual({ team: 'a', virtualKey: 'team-a', customer: 'acme' });
+      });
+    });
+    withAttribution(final, () => expect(getContextAttribution()).toBe(final));
+    // Not frozen, or a value that is not a string: a frozen copy with string values.
+    const open = { team: 'b' };
+    withAttribution(open, () => {
+      expect(getContextAttribution()).not.toBe(open);
+      expect(Object.isFrozen(getContextAttribution())).toBe(true);
+    });
+    const numbered = Object.freeze({ team: 7 as unknown as string });
+    withAttribution(numbered, () => expect(getContextAttribution()).toEqual({ team: '7' }));
+  });
+
   it('gives each call a frozen attribution', () => {
     withAttribution({ team: 'a' }, () => {
       const attribution = resolveAttribution({});

@@ -15,9 +15,19 @@ const storage = (globalStore[STORAGE_KEY] ??= new AsyncLocalStorage<Readonly<Att
  */
 export function withAttribution<T>(attribution: Attribution, fn: () => T): T {
   const outer = storage.getStore();
+  // Already what the merge would make (nothing outside, frozen, every value a string): used as it is,
+  // so calls made with the same object share it (and resolveAttribution's merge of it).
+  if (outer === undefined && isFinalAttribution(attribution)) return storage.run(attribution, fn);
   const merged: Attribution = { ...outer };
   for (const [key, value] of Object.entries(attribution)) if (value !== undefined) merged[key] = String(value);
   return storage.run(Object.freeze(merged), fn);
+}
+
+/** A frozen attribution whose values are all strings: what {@link withAttribution} would make of it. */
+function isFinalAttribution(attribution: Attribution): boolean {
+  if (!Object.isFrozen(attribution)) return false;
+  for (const key in attribution) if (typeof attribution[key] !== 'string') return false;
+  return true;
 }
 
 /** The attribution set by enclosing {@link withAttribution} calls (without init defaults). */

@@ -220,6 +220,18 @@ export interface ResolvedSettings {
 }
 
 /** SHA-256 hex digest of a key, the form `keyHash` takes after `sha256:`. */
+/**
+ * A key's attribution as `withAttribution()` would merge it (values as strings, `virtualKey` its name),
+ * frozen: made once per key, used as it is by every request with the key.
+ */
+function keyAttribution(entry: VirtualKeyOptions): Readonly<Attribution> {
+  const attribution: Attribution = {};
+  for (const [name, value] of Object.entries(entry.attribution ?? {}))
+    if (value !== undefined) attribution[name] = String(value);
+  attribution.virtualKey = entry.name;
+  return Object.freeze(attribution);
+}
+
 export function hashKey(key: string): string {
   // The one-shot form: no Hash object per request (every request's key is hashed to be looked up).
   return hash('sha256', key, 'hex');
@@ -312,7 +324,7 @@ export function resolveSettings(
       });
     keys.set(digest, {
       name: entry.name,
-      attribution: Object.freeze({ ...entry.attribution, virtualKey: entry.name }),
+      attribution: keyAttribution(entry),
       providers: new Set(entry.providers ?? PROVIDERS),
     });
   }

@@ -49,6 +49,8 @@ export class ReplyHandler implements DispatchHandler {
   /** The gateway asked the stream for usage the client did not ask for: its usage chunk is dropped. */
   hideUsageChunk = false;
   private filter: UsageChunkFilter | undefined;
+  /** Bytes of the body still to come, when the upstream declared its length (else -1). */
+  private remaining = -1;
 
   constructor(
     private readonly response: ServerResponse,
@@ -99,12 +101,22 @@ export class ReplyHandler implements DispatchHandler {
       // The body's length changes: sent chunked.
       this.filter = new UsageChunkFilter();
       delete out['content-length'];
-    }
+    } else this.remaining = declaredLength(headers['content-length']);
     this.response.writeHead(statusCode, out);
   }
 
   onResponseData(controller: DispatchController, chunk: Uint8Array): void {
     if (this.response.destroyed) return;
+    if (this.remaining >= 0) {
+      this.remaining -= chunk.byteLength;
+      // The body's last bytes (a whole JSON answer usually comes in one chunk): the response ends with
+      // them, the headers and body in one write, as `endReply()` would do right after.
+      if (this.remaining <= 0 && !this.finished) {
+        this.finished = true;
+        this.response.end(chunk);
+        return;
+      }
+    }
     const data = this.filter ? this.filter.push(chunk) : chunk;
     if (data.byteLength > 0 && !this.response.write(data)) {
       controller.pause();
@@ -176,6 +188,12 @@ export class ReplyFirst extends ForwardingHandler {
     this.reply.endReply();
     super.onResponseEnd(controller, trailers);
   }
+}
+
+/** A `content-length` header's value, or -1 when there is none (or it is not a length). */
+function declaredLength(value: string | string[] | undefined): number {
+  const length = typeof value === 'string' && value !== '' ? Number(value) : Number.NaN;
+  return Number.isSafeInteger(length) && length >= 0 ? length : -1;
 }
 
 function isEventStream(type: string | string[] | undefined): boolean {

@@ -103,6 +103,21 @@ describe('gateway: OpenAI wire', () => {
     await expectSettled();
   });
 
+  it('a large answer (many chunks from the upstream) reaches the client whole, with its length, and settles', async () => {
+    await setup.start();
+    const content = 'ü0123456789abcdef'.repeat(24_000); // ~430 KB: the upstream's body arrives in several reads
+    setup.openai.enqueue({ content, usage: { input: 20, output: 10 } });
+    const { data, response } = await client()
+      .chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] })
+      .withResponse();
+    expect(data.choices[0]?.message.content).toBe(content);
+    const length = Number(response.headers.get('content-length'));
+    expect(length).toBeGreaterThan(content.length);
+    expect(response.headers.get('transfer-encoding')).toBeNull();
+    expect(nanos(onlySpan().attributes['genops.accounting.actual'])).toBe(150_000);
+    await expectSettled();
+  });
+
   it('responses, plain and streamed', async () => {
     await setup.start();
     const response = await client().responses.create({ model: 'gpt-4o', input: 'hi', max_output_tokens: 50 });

@@ -37,11 +37,13 @@
  */
 
 const PRELUDE = `
+-- Locals, not global lookups (a global and a table field each) in the hot paths.
+local call, format, floor, tonumber = redis.call, string.format, math.floor, tonumber
 local NS = KEYS[1]
 -- The last argument is the namespace's epoch as this client first found it: a flushed database (or a
 -- deleted or changed epoch key) fails the script before it reads or writes anything.
 local EPOCH = table.remove(ARGV)
-local FOUND_EPOCH = redis.call('GET', NS .. 'epoch')
+local FOUND_EPOCH = call('GET', NS .. 'epoch')
 if FOUND_EPOCH ~= EPOCH then return redis.error_reply('GENOPS_EPOCH ' .. (FOUND_EPOCH or '')) end
 local RET = tonumber(ARGV[1])
 local NOW = tonumber(ARGV[2])
@@ -51,11 +53,12 @@ local SETTLED = NS .. 'settled'
 local LEASE = nil
 
 local function num(x)
+  -- Integers first (nearly every amount): NaN and infinities fail this test.
+  if x % 1 == 0 and x > -9007199254740992 and x < 9007199254740992 then return format('%d', x) end
   if x ~= x then return 'nan' end
   if x == math.huge then return 'inf' end
   if x == -math.huge then return '-inf' end
-  if x == math.floor(x) and x > -9007199254740992 and x < 9007199254740992 then return string.format('%d', x) end
-  return string.format('%.17g', x)
+  return format('%.17g', x)
 end
 
 local function opt(s)
@@ -72,7 +75,13 @@ local ORDER = {}
 local function lkey(k) return NS .. 'line:' .. k end
 local function bkey(k) return NS .. 'buckets:' .. k end
 
+-- Parsed lines by their JSON, for this script run: the reservations and settlements of a batch often carry
+-- the same lines (a settlement and the next call's reservation; calls of one team and model). The parsed
+-- tables are only read, never changed.
+local PARSED = {}
 local function parseLines(json)
+  local known = PARSED[json]
+  if known then return known end
   local lines = {}
   for i, r in ipairs(cjson.decode(json)) do
     local l = { key = r[1], budget = r[2], unit = r[3], limit = tonumber(r[4]), amount = tonumber(r[5]),
@@ -80,6 +89,7 @@ local function parseLines(json)
     if l.w then l.bm = math.max(1, l.bm or 1) else l.bm = nil end
     lines[i] = l
   end
+  PARSED[json] = lines
   return lines
 end
 
@@ -89,7 +99,7 @@ local function load(k)
     if c then return c end
     return nil
   end
-  local v = redis.call('HMGET', lkey(k), 'b', 'u', 'l', 'used', 'r', 'x', 'w', 'bm', 't')
+  local v = call('HMGET', lkey(k), 'b', 'u', 'l', 'used', 'r', 'x', 'w', 'bm', 't')
   if not v[3] then
     C[k] = false
     return nil
@@ -98,7 +108,7 @@ local function load(k)
     reserved = tonumber(v[5]) or 0, x = opt(v[6]), w = opt(v[7]), bm = opt(v[8]), t = tonumber(v[9]) or 0,
     buckets = {}, bset = {}, bdel = {} }
   if c.w then
-    local flat = redis.call('HGETALL', bkey(k))
+    local flat = call('HGETALL', bkey(k))
     for i = 1, #flat, 2 do c.buckets[tonumber(flat[i])] = tonumber(flat[i + 1]) end
   end
   C[k] = c
@@ -111,7 +121,7 @@ local function create(l)
     w = l.w, bm = l.bm, t = NOW, buckets = {}, bset = {}, bdel = {}, dirty = true }
   C[l.key] = c
   ORDER[#ORDER + 1] = l.key
-  redis.call('ZADD', INDEX, 0, l.key)
+  call('ZADD', INDEX, 0, l.key)
   return c
 end
 
@@ -150,7 +160,7 @@ local function commit(c, amount, at)
   c.t = NOW
   if amount == 0 then return end
   if c.w then
-    local start = math.floor(at / c.bm) * c.bm
+    local start = floor(at / c.bm) * c.bm
     c.buckets[start] = (c.buckets[start] or 0) + amount
     c.bset[start] = true
     c.bdel[start] = nil
@@ -238,11 +248,11 @@ local function save()
     if c then
       local lk, bk = lkey(k), bkey(k)
       if c.dirty then
-        redis.call('HSET', lk, 'b', c.budget, 'u', c.unit, 'l', num(c.limit), 'used', num(c.used),
+        call('HSET', lk, 'b', c.budget, 'u', c.unit, 'l', num(c.limit), 'used', num(c.used),
           'r', num(c.reserved), 'x', c.x and num(c.x) or '', 'w', c.w and num(c.w) or '',
           'bm', c.bm and num(c.bm) or '', 't', num(c.t))
       else
-        redis.call('HSET', lk, 'used', num(c.used), 'r', num(c.reserved), 't', num(c.t))
+        call('HSET', lk, 'used', num(c.used), 'r', num(c.reserved), 't', num(c.t))
       end
       local buckets = c.w ~= nil
       local del = {}
@@ -250,7 +260,7 @@ local function save()
         if c.buckets[start] == nil then del[#del + 1] = num(start) end
       end
       if #del > 0 then
-        redis.call('HDEL', bk, unpack(del))
+        call('HDEL', bk, unpack(del))
         buckets = true
       end
       local set = {}
@@ -261,7 +271,7 @@ local function save()
           set[#set + 1] = num(amount)
         end
       end
-      if #set > 0 then redis.call('HSET', bk, unpack(set)) end
+      if #set > 0 then call('HSET', bk, unpack(set)) end
       local ttl = nil
       local expire = c.dirty or buckets
       if c.w then
@@ -277,12 +287,12 @@ local function save()
         end
         if expire then
           ttl = math.ceil(ttl)
-          redis.call('PEXPIRE', lk, ttl)
-          if buckets then redis.call('PEXPIRE', bk, ttl) end
+          call('PEXPIRE', lk, ttl)
+          if buckets then call('PEXPIRE', bk, ttl) end
         end
       elseif expire then
-        redis.call('PERSIST', lk)
-        if buckets then redis.call('PERSIST', bk) end
+        call('PERSIST', lk)
+        if buckets then call('PERSIST', bk) end
       end
     end
   end
@@ -290,17 +300,17 @@ end
 
 local function unreserve(id)
   local rk = NS .. 'res:' .. id
-  local json = redis.call('HGET', rk, 'l')
+  local json = call('HGET', rk, 'l')
   if json then
     for _, l in ipairs(parseLines(json)) do
       local c = load(l.key)
       if c then c.reserved = math.max(0, c.reserved - l.amount) end
     end
   end
-  redis.call('DEL', rk)
-  redis.call('ZREM', LEASES, id)
+  call('DEL', rk)
+  call('ZREM', LEASES, id)
   -- A reused id may still be remembered as settled from before (reserve leaves that to here).
-  redis.call('ZREM', SETTLED, id)
+  call('ZREM', SETTLED, id)
 end
 
 -- An expired reservation whose request was sent (the provider may have billed it): committed at its
@@ -308,7 +318,7 @@ end
 -- so a later settlement of it commits nothing.
 local function commitAtReservation(id)
   local rk = NS .. 'res:' .. id
-  local json = redis.call('HGET', rk, 'l')
+  local json = call('HGET', rk, 'l')
   if json then
     for _, l in ipairs(parseLines(json)) do
       local c = counterOf(l)
@@ -316,18 +326,18 @@ local function commitAtReservation(id)
       commit(c, l.amount, NOW)
     end
   end
-  redis.call('DEL', rk)
-  redis.call('ZREM', LEASES, id)
-  redis.call('ZADD', SETTLED, num(NOW + RET), id)
+  call('DEL', rk)
+  call('ZREM', LEASES, id)
+  call('ZADD', SETTLED, num(NOW + RET), id)
 end
 
 -- Ends every reservation whose lease has ended (a holder that never settled): a sent one is committed,
 -- any other released. (Settled ids past their time are ignored where they are read, and dropped by the
 -- settlement script's occasional sweep.)
 local function expireLeases()
-  local ids = redis.call('ZRANGEBYSCORE', LEASES, '-inf', num(NOW))
+  local ids = call('ZRANGEBYSCORE', LEASES, '-inf', num(NOW))
   for _, id in ipairs(ids) do
-    if redis.call('HGET', NS .. 'res:' .. id, 'sent') == '1' then commitAtReservation(id) else unreserve(id) end
+    if call('HGET', NS .. 'res:' .. id, 'sent') == '1' then commitAtReservation(id) else unreserve(id) end
   end
 end
 
@@ -346,16 +356,18 @@ end
 `;
 
 /**
- * Group commit: the reservations and settlements a client issued in one tick, in one script run, so the
+ * Group commit: the reservations, settlements and audit appends a client issued in one tick, in one script run, so the
  * script's fixed cost (epoch check, lease expiry, loading and writing back the budget lines) and the
  * round trip are paid once per batch, not once per call. Each operation is atomic and all or nothing on
  * its own (a refused or failed one changes no line for itself), never per batch; they run in order.
  *
  * ARGV[3...]: the operations, each `kind, n, <n arguments>`:
- * - `r`: id, leaseMs, lines JSON, '1' to store the reservation marked sent (or ''). Reply `{1, states...}`
- *   or `{0, failed state, requested}`.
- * - `s`: id, lines JSON or '', then the actual amounts as unit and decimal string pairs. Reply
- *   `{1|0, states...}` (1 = the reservation was open).
+ * - `r`: id, leaseMs, lines JSON, '1' to store the reservation marked sent (or ''). Reply `{1, used,
+ *   reserved, ...}` (each line's two amounts, in request order) or `{0, failed state, requested}`.
+ * - `s`: id, lines JSON or '' (none) or '?', then the actual amounts as unit and decimal string pairs.
+ *   Reply `{1|0, states...}` (1 = the reservation was open), or `{'L'}` for '?' when the reservation is
+ *   no longer open: the lines are needed (a late settlement commits to them) and nothing changed.
+ * - `a`: audit records to append (see appendAudit below). Reply `{1}` or `{0, tip seq, tip hash}`.
  * A refusal the script makes on purpose (a reservation id already open, a ledger total past 2^53 - 1)
  * is that operation's reply `{'E', message}`, and a Redis command failing inside it `{'F', message}`;
  * the others still run. Reply: one reply per operation.
@@ -400,13 +412,13 @@ local function reserve(id, leaseMs, linesJson, sent)
   local lease = math.max(0, tonumber(leaseMs))
   if LEASE == nil or lease > LEASE then LEASE = lease end
   local expires = num(NOW + lease)
-  if redis.call('ZADD', LEASES, 'NX', expires, id) == 0 then
+  if call('ZADD', LEASES, 'NX', expires, id) == 0 then
     return { 'E', 'genops: reservation "' .. id .. '" is already open' }
   end
   local lines = parseLines(linesJson)
   local refused = refusal(id, lines)
   if refused then
-    redis.call('ZREM', LEASES, id)
+    call('ZREM', LEASES, id)
     return refused
   end
   local counters = {}
@@ -418,21 +430,29 @@ local function reserve(id, leaseMs, linesJson, sent)
   end
   local rk = NS .. 'res:' .. id
   if sent == '1' then
-    redis.call('HSET', rk, 's', NOW_TEXT, 'e', expires, 'l', linesJson, 'sent', '1')
+    call('HSET', rk, 's', NOW_TEXT, 'e', expires, 'l', linesJson, 'sent', '1')
   else
-    redis.call('HSET', rk, 's', NOW_TEXT, 'e', expires, 'l', linesJson)
+    call('HSET', rk, 's', NOW_TEXT, 'e', expires, 'l', linesJson)
   end
+  -- Each line's used and reserved amounts: its key, budget, unit and limit are the request's (configured
+  -- above), which the client has.
   local out = { 1 }
-  for _, c in ipairs(counters) do pushState(out, c) end
+  for i, c in ipairs(counters) do
+    out[2 * i] = num(usedOf(c))
+    out[2 * i + 1] = num(c.reserved)
+  end
   return out
 end
 
--- ARGV[first .. last]: the actual amounts, unit and amount pairs.
+-- ARGV[first .. last]: the actual amounts, unit and amount pairs. linesJson '?': the client has the
+-- lines and sends them only when they are needed (the reservation is no longer open): reply {'L'}, nothing
+-- changed, and it settles again with them.
 local function settle(id, linesJson, first, last)
+  local rk = NS .. 'res:' .. id
+  local r = call('HMGET', rk, 's', 'e', 'l')
+  if not r[3] and linesJson == '?' then return { 'L' } end
   local actual = {}
   for i = first, last - 1, 2 do actual[ARGV[i]] = tonumber(ARGV[i + 1]) or 0 end
-  local rk = NS .. 'res:' .. id
-  local r = redis.call('HMGET', rk, 's', 'e', 'l')
   local settling = r[3] or (linesJson ~= '' and linesJson) or nil
   local lines = {}
   if settling then
@@ -449,10 +469,10 @@ local function settle(id, linesJson, first, last)
   local counters = {}
   if r[3] then
     local started, expires = tonumber(r[1]), tonumber(r[2])
-    redis.call('DEL', rk)
-    redis.call('ZREM', LEASES, id)
+    call('DEL', rk)
+    call('ZREM', LEASES, id)
     -- Remembered for one lease length: a settlement repeated after a lost reply commits nothing.
-    redis.call('ZADD', SETTLED, num(NOW + math.max(expires - started, 0)), id)
+    call('ZADD', SETTLED, num(NOW + math.max(expires - started, 0)), id)
     out = { 1 }
     for i, l in ipairs(lines) do
       local c = counterOf(l)
@@ -465,7 +485,7 @@ local function settle(id, linesJson, first, last)
     if linesJson ~= '' then
       -- The lease expired while the call ran: what it cost still counts, in the bucket of now. A settled
       -- id is remembered until its score (ids past it wait for the sweep below).
-      local remembered = tonumber(redis.call('ZSCORE', SETTLED, id))
+      local remembered = tonumber(call('ZSCORE', SETTLED, id))
       local repeated = remembered ~= nil and remembered > NOW
       for i, l in ipairs(lines) do
         local c = counterOf(l)
@@ -473,11 +493,34 @@ local function settle(id, linesJson, first, last)
         counters[i] = c
       end
       -- Remembered for the retention: a late settlement repeated after a lost reply commits nothing.
-      if not repeated then redis.call('ZADD', SETTLED, num(NOW + RET), id) end
+      if not repeated then call('ZADD', SETTLED, num(NOW + RET), id) end
     end
   end
   for _, c in ipairs(counters) do pushState(out, c) end
   return out
+end
+
+-- Check-and-append of audit records: the client hashed them (Redis Lua has no SHA-256) against the tip
+-- it expects; they are appended only if the tip has not moved. ARGV[a ... last]: expected tip seq ('0' =
+-- empty), expected tip hash, stream length bound or '', new tip seq, new tip hash, then seq and record
+-- JSON pairs. Reply {1}, or {0, tip seq, tip hash} when it moved (nothing appended).
+local function appendAudit(a, last)
+  local tipKey = NS .. 'audit:tip'
+  local tip = call('HMGET', tipKey, 'seq', 'hash')
+  local seq = tip[1] or '0'
+  local hash = tip[2] or string.rep('0', 64)
+  if seq ~= ARGV[a] or hash ~= ARGV[a + 1] then return { 0, seq, hash } end
+  local stream = NS .. 'audit'
+  local bound = ARGV[a + 2]
+  for i = a + 5, last, 2 do
+    if bound ~= '' and i + 1 == last then
+      call('XADD', stream, 'MAXLEN', '~', bound, ARGV[i] .. '-0', 'r', ARGV[i + 1])
+    else
+      call('XADD', stream, ARGV[i] .. '-0', 'r', ARGV[i + 1])
+    end
+  end
+  call('HSET', tipKey, 'seq', ARGV[a + 3], 'hash', ARGV[a + 4])
+  return { 1 }
 end
 
 expireLeases()
@@ -490,6 +533,8 @@ while i <= #ARGV do
   local ok, reply
   if kind == 'r' then
     ok, reply = pcall(reserve, ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3])
+  elseif kind == 'a' then
+    ok, reply = pcall(appendAudit, a, a + n - 1)
   else
     ok, reply = pcall(settle, ARGV[a], ARGV[a + 1], a + 2, a + n - 1)
     settled = true
@@ -506,15 +551,15 @@ end
 -- written): forget settled ids past their time, and sweep 16 keys of the line index, dropping lines whose
 -- key expired.
 if settled and NOW % 8 == 0 then
-  redis.call('ZREMRANGEBYSCORE', SETTLED, '-inf', num(NOW))
-  local cursor = redis.call('GET', NS .. 'sweep')
+  call('ZREMRANGEBYSCORE', SETTLED, '-inf', num(NOW))
+  local cursor = call('GET', NS .. 'sweep')
   local min = '-'
   if cursor and cursor ~= '' then min = '(' .. cursor end
-  local keys = redis.call('ZRANGEBYLEX', INDEX, min, '+', 'LIMIT', 0, 16)
+  local keys = call('ZRANGEBYLEX', INDEX, min, '+', 'LIMIT', 0, 16)
   for _, k in ipairs(keys) do
-    if not C[k] and redis.call('EXISTS', lkey(k)) == 0 then redis.call('ZREM', INDEX, k) end
+    if not C[k] and call('EXISTS', lkey(k)) == 0 then call('ZREM', INDEX, k) end
   end
-  if #keys < 16 then redis.call('SET', NS .. 'sweep', '') else redis.call('SET', NS .. 'sweep', keys[#keys]) end
+  if #keys < 16 then call('SET', NS .. 'sweep', '') else call('SET', NS .. 'sweep', keys[#keys]) end
 end
 save()
 return replies
@@ -523,7 +568,7 @@ return replies
 /** ARGV[3] id. Reply 1 when the reservation was open. */
 export const RELEASE_LUA = `${PRELUDE}${COUNTERS}
 expireLeases()
-local open = redis.call('EXISTS', NS .. 'res:' .. ARGV[3]) == 1
+local open = call('EXISTS', NS .. 'res:' .. ARGV[3]) == 1
 if open then unreserve(ARGV[3]) end
 save()
 if open then return 1 end
@@ -534,8 +579,8 @@ return 0
 export const MARK_SENT_LUA = `${PRELUDE}${COUNTERS}
 expireLeases()
 local rk = NS .. 'res:' .. ARGV[3]
-local open = redis.call('EXISTS', rk) == 1
-if open then redis.call('HSET', rk, 'sent', '1') end
+local open = call('EXISTS', rk) == 1
+if open then call('HSET', rk, 'sent', '1') end
 save()
 if open then return 1 end
 return 0
@@ -545,7 +590,7 @@ return 0
 export const OPEN_RESERVATIONS_LUA = `${PRELUDE}${COUNTERS}
 expireLeases()
 save()
-return redis.call('ZCARD', LEASES)
+return call('ZCARD', LEASES)
 `;
 
 /**
@@ -554,11 +599,11 @@ return redis.call('ZCARD', LEASES)
  */
 export const LINES_LUA = `${PRELUDE}${COUNTERS}
 expireLeases()
-local keys = redis.call('ZRANGEBYLEX', INDEX, ARGV[3], ARGV[4], 'LIMIT', 0, tonumber(ARGV[5]))
+local keys = call('ZRANGEBYLEX', INDEX, ARGV[3], ARGV[4], 'LIMIT', 0, tonumber(ARGV[5]))
 local out = { keys[#keys] or '', #keys }
 for _, k in ipairs(keys) do
   local c = load(k)
-  if c then pushState(out, c) else redis.call('ZREM', INDEX, k) end
+  if c then pushState(out, c) else call('ZREM', INDEX, k) end
 end
 save()
 return out
@@ -567,17 +612,17 @@ return out
 /** ARGV[3] key, ARGV[4] expiresAt or ''. Reply 1 when set now. */
 export const MARK_ONCE_LUA = `${PRELUDE}
 local k = NS .. 'mark:' .. ARGV[3]
-local current = redis.call('GET', k)
+local current = call('GET', k)
 if current and (current == 'inf' or tonumber(current) > NOW) then return 0 end
 if ARGV[4] == '' then
-  redis.call('SET', k, 'inf')
+  call('SET', k, 'inf')
   return 1
 end
 local ttl = tonumber(ARGV[4]) - NOW
 if ttl > 0 then
-  redis.call('SET', k, ARGV[4], 'PX', math.ceil(ttl + RET))
+  call('SET', k, ARGV[4], 'PX', math.ceil(ttl + RET))
 else
-  redis.call('DEL', k)
+  call('DEL', k)
 end
 return 1
 `;
@@ -585,13 +630,13 @@ return 1
 /** ARGV[3] id, ARGV[4] record JSON, ARGV[5] status, ARGV[6] createdAt, ARGV[7] ttl ms, ARGV[8] channel. */
 export const CREATE_APPROVAL_LUA = `${PRELUDE}
 local k = NS .. 'approval:' .. ARGV[3]
-local seq = redis.call('HGET', k, 'seq')
-if not seq then seq = redis.call('INCR', NS .. 'approvals:seq') end
-redis.call('DEL', k)
-redis.call('HSET', k, 'rec', ARGV[4], 'st', ARGV[5], 'seq', seq)
-redis.call('PEXPIRE', k, ARGV[7])
-redis.call('ZADD', NS .. 'approvals', ARGV[6], ARGV[3])
-if ARGV[5] ~= 'pending' then redis.call('PUBLISH', ARGV[8], ARGV[3]) end
+local seq = call('HGET', k, 'seq')
+if not seq then seq = call('INCR', NS .. 'approvals:seq') end
+call('DEL', k)
+call('HSET', k, 'rec', ARGV[4], 'st', ARGV[5], 'seq', seq)
+call('PEXPIRE', k, ARGV[7])
+call('ZADD', NS .. 'approvals', ARGV[6], ARGV[3])
+if ARGV[5] ~= 'pending' then call('PUBLISH', ARGV[8], ARGV[3]) end
 return 1
 `;
 
@@ -602,29 +647,29 @@ return 1
  */
 export const DECIDE_APPROVAL_LUA = `${PRELUDE}
 local k = NS .. 'approval:' .. ARGV[3]
-local v = redis.call('HMGET', k, 'rec', 'st', 'da', 'db', 'dr', 'seq')
+local v = call('HMGET', k, 'rec', 'st', 'da', 'db', 'dr', 'seq')
 if not v[1] then return false end
 if v[2] == 'pending' then
   if ARGV[6] == '1' then
-    redis.call('HSET', k, 'st', ARGV[4], 'da', num(NOW), 'db', ARGV[5], 'dr', ARGV[7])
+    call('HSET', k, 'st', ARGV[4], 'da', num(NOW), 'db', ARGV[5], 'dr', ARGV[7])
   else
-    redis.call('HSET', k, 'st', ARGV[4], 'da', num(NOW), 'db', ARGV[5])
+    call('HSET', k, 'st', ARGV[4], 'da', num(NOW), 'db', ARGV[5])
   end
-  redis.call('PEXPIRE', k, ARGV[8])
-  redis.call('PUBLISH', ARGV[9], ARGV[3])
-  v = redis.call('HMGET', k, 'rec', 'st', 'da', 'db', 'dr', 'seq')
+  call('PEXPIRE', k, ARGV[8])
+  call('PUBLISH', ARGV[9], ARGV[3])
+  v = call('HMGET', k, 'rec', 'st', 'da', 'db', 'dr', 'seq')
 end
 return v
 `;
 
 /** ARGV[3] status filter or ''. Reply: the fields of each approval, newest `createdAt` first. */
 export const LIST_APPROVALS_LUA = `${PRELUDE}
-local ids = redis.call('ZREVRANGE', NS .. 'approvals', 0, -1)
+local ids = call('ZREVRANGE', NS .. 'approvals', 0, -1)
 local out = {}
 for _, id in ipairs(ids) do
-  local v = redis.call('HMGET', NS .. 'approval:' .. id, 'rec', 'st', 'da', 'db', 'dr', 'seq')
+  local v = call('HMGET', NS .. 'approval:' .. id, 'rec', 'st', 'da', 'db', 'dr', 'seq')
   if not v[1] then
-    redis.call('ZREM', NS .. 'approvals', id)
+    call('ZREM', NS .. 'approvals', id)
   elseif ARGV[3] == '' or v[2] == ARGV[3] then
     for i = 1, 6 do out[#out + 1] = v[i] end
   end
@@ -634,30 +679,6 @@ return out
 
 /** Fields of an approval hash, in the order the approval scripts reply with them. */
 export const APPROVAL_FIELDS = ['rec', 'st', 'da', 'db', 'dr', 'seq'] as const;
-
-/**
- * Check-and-append: the client hashed the records (Redis Lua has no SHA-256) against the tip it
- * expects; they are appended only if the tip has not moved. ARGV[3] expected tip seq ('0' = empty),
- * ARGV[4] expected tip hash, ARGV[5] stream length bound or '', ARGV[6] new tip seq, ARGV[7] new tip
- * hash, ARGV[8...] seq and record JSON pairs. Reply `{1}`, or `{0, tip seq, tip hash}` when it moved.
- */
-export const APPEND_AUDIT_LUA = `${PRELUDE}
-local tipKey = NS .. 'audit:tip'
-local tip = redis.call('HMGET', tipKey, 'seq', 'hash')
-local seq = tip[1] or '0'
-local hash = tip[2] or string.rep('0', 64)
-if seq ~= ARGV[3] or hash ~= ARGV[4] then return { 0, seq, hash } end
-local stream = NS .. 'audit'
-for i = 8, #ARGV, 2 do
-  if ARGV[5] ~= '' and i + 1 == #ARGV then
-    redis.call('XADD', stream, 'MAXLEN', '~', ARGV[5], ARGV[i] .. '-0', 'r', ARGV[i + 1])
-  else
-    redis.call('XADD', stream, ARGV[i] .. '-0', 'r', ARGV[i + 1])
-  end
-end
-redis.call('HSET', tipKey, 'seq', ARGV[6], 'hash', ARGV[7])
-return { 1 }
-`;
 
 /**
  * ARGV[1] a new random epoch. Sets the namespace's epoch unless it has one; replies with the epoch.

@@ -5,14 +5,17 @@ import {
   type ApprovalDecisionInput,
   type ApprovalRecord,
   type ApprovalStatus,
+  AUDIT_DATA_JSON,
   type AuditEntry,
   assertReserveAmounts,
   assertSettleAmounts,
+  auditRecordLine,
   type BudgetLine,
   chainAuditEntries,
   GENESIS_HASH,
   type LineState,
   type LineUnit,
+  type PreparedAuditEntry,
   preparedAuditEntry,
   type ReserveRequest,
   type ReserveResult,
@@ -21,7 +24,6 @@ import {
 } from '@genops/core/internal';
 import { type Cluster, Redis, type RedisOptions } from 'ioredis';
 import {
-  APPEND_AUDIT_LUA,
   APPROVAL_FIELDS,
   CREATE_APPROVAL_LUA,
   DECIDE_APPROVAL_LUA,
@@ -50,6 +52,13 @@ const AUDIT_BATCH = 1_000;
  * bounds how long one run holds Redis.
  */
 const OPS_BATCH = 128;
+/**
+ * While reservations and settlements flow (one was queued within this many ms), audit records wait up to
+ * this long for the next one to share its script run and round trip, instead of going on their own: the
+ * audit trail flushes on a timer, so they rarely arrive in the same tick. When none was queued that
+ * recently, they go at the end of their tick.
+ */
+const AUDIT_WAIT_MS = 10;
 /** Check-and-append attempts before `appendAudit` gives up (each lost race means another client progressed). */
 const AUDIT_ATTEMPTS = 100;
 /** Shortest TTL given to an approval, so one created already past its retention is still readable. */
@@ -66,7 +75,6 @@ const SCRIPTS = {
   genopsV1CreateApproval: CREATE_APPROVAL_LUA,
   genopsV1DecideApproval: DECIDE_APPROVAL_LUA,
   genopsV1ListApprovals: LIST_APPROVALS_LUA,
-  genopsV1AppendAudit: APPEND_AUDIT_LUA,
   genopsV1Epoch: EPOCH_LUA,
 } as const;
 
@@ -84,12 +92,16 @@ interface InFlight {
   timedOut: () => void;
 }
 
-/** A reservation or settlement queued for this tick's script run (see {@link RedisStore.flushOps}). */
+/** A reservation, settlement or audit append queued for the next script run (see {@link RedisStore.flushOps}). */
 interface QueuedOp {
-  /** 'reserve' or 'settle', as errors name the operation. */
-  operation: 'reserve' | 'settle';
+  /** As errors name the operation. */
+  operation: 'reserve' | 'settle' | 'appendAudit';
   /** A reservation asked to be stored marked sent. */
   sent: boolean;
+  /** A reservation's lines: its reply carries only their used and reserved amounts. */
+  lines: readonly BudgetLine[] | undefined;
+  /** A settlement sent without its lines: queues it again with them (when the script asks for them). */
+  withLines: (() => Promise<unknown>) | undefined;
   resolve: (value: never) => void;
   reject: (error: unknown) => void;
 }
@@ -156,7 +168,7 @@ export class RedisStore implements GovernanceStore {
   /** The last audit tip this instance saw (a guess: the append script checks it). */
   private auditTip: Pick<AuditRecord, 'seq' | 'hash'> | undefined;
   private readonly auditQueue: {
-    entries: AuditEntry[];
+    entries: PreparedAuditEntry[];
     resolve: (records: AuditRecord[]) => void;
     reject: (error: unknown) => void;
   }[] = [];
@@ -164,9 +176,15 @@ export class RedisStore implements GovernanceStore {
   /** Commands waiting for their reply, oldest first (see {@link track}). */
   private readonly inFlight = new Set<InFlight>();
   private watchdog: NodeJS.Timeout | undefined;
-  /** Arguments of the reservations and settlements queued this tick (see {@link flushOps}), in order. */
+  /** Arguments of the operations queued for the next script run (see {@link flushOps}), in order. */
   private opArgs: ScriptArg[] = [];
   private ops: QueuedOp[] = [];
+  /** A flush of {@link ops} is due at the end of this tick. */
+  private flushDue = false;
+  /** Audit records queued alone: sent when this fires, unless a reservation or settlement takes them first. */
+  private auditTimer: NodeJS.Timeout | undefined;
+  /** When the last reservation or settlement was queued (`performance.now()`). */
+  private lastOpsAt = Number.NEGATIVE_INFINITY;
   /** The socket corked for this tick's commands (see {@link coalesce}). */
   private corked: Socket | undefined;
   /** The namespace's epoch as this instance first found (or wrote) it; every script checks it. */
@@ -237,7 +255,7 @@ export class RedisStore implements GovernanceStore {
     // Marked sent in the same script: no second round trip for `markSent`.
     const sent = request.sent === true;
     this.opArgs.push('r', '4', request.id, String(request.leaseMs), encodeLines(request.lines), sent ? '1' : '');
-    return this.queueOp('reserve', sent);
+    return this.queueOp('reserve', sent, request.lines);
   }
 
   /** Queued like {@link reserve}: sent with this tick's other reservations and settlements. */
@@ -247,16 +265,31 @@ export class RedisStore implements GovernanceStore {
     } catch (error) {
       return Promise.reject(error);
     }
+    return this.queueSettle(id, actual, lines, false);
+  }
+
+  /**
+   * Queues a settlement. Its lines matter only when the reservation is no longer open (a late settlement
+   * commits to them), so unless `withLines` they are not sent: the script then asks for them (reply
+   * `{'L'}`, nothing changed) and the settlement is queued again with them.
+   */
+  private queueSettle(
+    id: string,
+    actual: SettleAmounts,
+    lines: readonly BudgetLine[] | undefined,
+    withLines: boolean,
+  ): Promise<SettleResult> {
+    const ask = lines !== undefined && lines.length > 0 && !withLines;
     // Unit and amount pairs, read by the script without a JSON decode.
     const args = this.opArgs;
     const count = args.length + 1;
-    args.push('s', '', id, lines ? encodeLines(lines) : '');
+    args.push('s', '', id, lines === undefined ? '' : ask ? '?' : encodeLines(lines));
     for (const unit in actual) {
       const amount = actual[unit as LineUnit];
       if (amount != null) args.push(unit, String(amount));
     }
     args[count] = String(args.length - count - 1);
-    return this.queueOp('settle', false);
+    return this.queueOp('settle', false, undefined, ask ? () => this.queueSettle(id, actual, lines, true) : undefined);
   }
 
   async release(id: string): Promise<boolean> {
@@ -380,7 +413,7 @@ export class RedisStore implements GovernanceStore {
     if (entries.length === 0) return [];
     // Stored as JSON and hashed as JSON reads back, so hashes match across stores; serialised once here
     // (not at all for an entry AuditTrail prepared).
-    const copies: AuditEntry[] = entries.map(preparedAuditEntry);
+    const copies = entries.map(preparedAuditEntry);
     return new Promise<AuditRecord[]>((resolve, reject) => {
       this.auditQueue.push({ entries: copies, resolve, reject });
       void this.drainAudit();
@@ -427,10 +460,19 @@ export class RedisStore implements GovernanceStore {
 
   // ---- Group commit --------------------------------------------------------------------------------
 
-  private queueOp<T>(operation: QueuedOp['operation'], sent: boolean): Promise<T> {
-    if (this.ops.length === 0) process.nextTick(this.flushOps);
+  private queueOp<T>(
+    operation: QueuedOp['operation'],
+    sent: boolean,
+    lines: readonly BudgetLine[] | undefined,
+    withLines?: () => Promise<unknown>,
+  ): Promise<T> {
+    this.lastOpsAt = performance.now();
+    if (!this.flushDue) {
+      this.flushDue = true;
+      process.nextTick(this.flushOps);
+    }
     return new Promise<T>((resolve, reject) => {
-      this.ops.push({ operation, sent, resolve: resolve as (value: never) => void, reject });
+      this.ops.push({ operation, sent, lines, withLines, resolve: resolve as (value: never) => void, reject });
     });
   }
 
@@ -441,6 +483,11 @@ export class RedisStore implements GovernanceStore {
    * they were issued.
    */
   private readonly flushOps = (): void => {
+    this.flushDue = false;
+    if (this.auditTimer) {
+      clearTimeout(this.auditTimer);
+      this.auditTimer = undefined;
+    }
     const ops = this.ops;
     if (ops.length === 0) return;
     const args = this.opArgs;
@@ -469,6 +516,8 @@ export class RedisStore implements GovernanceStore {
           const reply = (replies as Reply[])[index]!;
           if (reply[0] === 'E' || reply[0] === 'F')
             op.reject(this.replyError(op.operation, reply[0], String(reply[1])));
+          else if (op.operation === 'appendAudit') op.resolve(reply as never);
+          else if (reply[0] === 'L' && op.withLines) op.resolve(op.withLines() as never);
           else settleOp(op, reply);
         }
       },
@@ -748,23 +797,63 @@ export class RedisStore implements GovernanceStore {
     }
   }
 
+  /**
+   * Queues a check-and-append of audit records (an `a` operation of the next script run): with the
+   * reservations and settlements of its tick, or while they flow, of the next one within
+   * {@link AUDIT_WAIT_MS}.
+   */
+  private queueAudit(
+    tipSeq: string,
+    tipHash: string,
+    bound: string,
+    lastSeq: string,
+    lastHash: string,
+    pairs: readonly string[],
+  ): Promise<Reply> {
+    const args = this.opArgs;
+    args.push('a', String(5 + pairs.length), tipSeq, tipHash, bound, lastSeq, lastHash);
+    for (const text of pairs) args.push(text);
+    if (!this.flushDue && this.auditTimer === undefined) {
+      if (performance.now() - this.lastOpsAt < AUDIT_WAIT_MS)
+        this.auditTimer = setTimeout(this.flushOps, AUDIT_WAIT_MS);
+      else {
+        this.flushDue = true;
+        process.nextTick(this.flushOps);
+      }
+    }
+    return new Promise<Reply>((resolve, reject) => {
+      this.ops.push({
+        operation: 'appendAudit',
+        sent: false,
+        lines: undefined,
+        withLines: undefined,
+        resolve: resolve as (value: never) => void,
+        reject,
+      });
+    });
+  }
+
   /** Hashes `entries` onto the tip this instance expects and appends them if the tip has not moved. */
-  private async appendChained(entries: AuditEntry[]): Promise<AuditRecord[]> {
+  private async appendChained(entries: PreparedAuditEntry[]): Promise<AuditRecord[]> {
     for (let attempt = 0; attempt < AUDIT_ATTEMPTS; attempt++) {
       const tip = this.auditTip;
       const records = chainAuditEntries(tip, entries);
       const last = records[records.length - 1]!;
-      const pairs = records.flatMap((record) => [String(record.seq), JSON.stringify(record)]);
-      const reply = (await this.script(
-        'appendAudit',
-        'genopsV1AppendAudit',
+      // Each record's JSON built around its data's JSON, which the entry already has: not serialised again.
+      const pairs: string[] = new Array(2 * records.length);
+      for (let index = 0; index < records.length; index++) {
+        const record = records[index]!;
+        pairs[2 * index] = String(record.seq);
+        pairs[2 * index + 1] = auditRecordLine(record, entries[index]![AUDIT_DATA_JSON]);
+      }
+      const reply = await this.queueAudit(
         String(tip?.seq ?? 0),
         tip?.hash ?? GENESIS_HASH,
         this.maxAuditRecords === undefined ? '' : String(this.maxAuditRecords),
         String(last.seq),
         last.hash,
-        ...pairs,
-      )) as Reply;
+        pairs,
+      );
       if (reply[0] === 1) {
         this.auditTip = { seq: last.seq, hash: last.hash };
         return records;
@@ -860,18 +949,49 @@ function encodeLines(lines: readonly BudgetLine[]): string {
 /** Hands a queued reservation or settlement its result from its (successful) reply in a batch. */
 function settleOp(op: QueuedOp, reply: Reply): void {
   if (op.operation === 'settle') op.resolve({ open: reply[0] === 1, lines: decodeStates(reply, 1) } as never);
-  else if (reply[0] === 1)
-    op.resolve(
-      (op.sent
-        ? { ok: true, lines: decodeStates(reply, 1), sent: true }
-        : { ok: true, lines: decodeStates(reply, 1) }) as never,
-    );
-  else
+  else if (reply[0] === 1) {
+    const lines = reservedStates(op.lines!, reply);
+    op.resolve((op.sent ? { ok: true, lines, sent: true } : { ok: true, lines }) as never);
+  } else
     op.resolve({
       ok: false,
       failed: decodeStates(reply.slice(0, 7), 1)[0]!,
       requested: parseNumber(reply[7]),
     } as never);
+}
+
+/**
+ * A reservation's line states: each request line's key, budget, unit and limit (the line is configured
+ * so; a key the request names twice is configured as its last line says) with the used and reserved
+ * amounts of the reply.
+ */
+function reservedStates(lines: readonly BudgetLine[], reply: Reply): LineState[] {
+  const count = lines.length;
+  let last: Map<string, BudgetLine> | undefined;
+  if (count > 16) {
+    last = new Map();
+    for (const line of lines) last.set(line.key, line);
+  }
+  const states: LineState[] = new Array(count);
+  for (let index = 0; index < count; index++) {
+    let line = lines[index]!;
+    if (last) line = last.get(line.key)!;
+    else
+      for (let later = count - 1; later > index; later--)
+        if (lines[later]!.key === line.key) {
+          line = lines[later]!;
+          break;
+        }
+    states[index] = {
+      key: line.key,
+      budget: line.budget,
+      unit: line.unit,
+      limit: line.limit,
+      used: parseNumber(reply[2 * index + 1]),
+      reserved: parseNumber(reply[2 * index + 2]),
+    };
+  }
+  return states;
 }
 
 /** Line states from a script reply: six fields each, from `start`. */

@@ -1,4 +1,4 @@
-import { readStoreAudit, verifyAuditChain } from '@genops/core';
+import { MemoryStore, readStoreAudit, verifyAuditChain } from '@genops/core';
 import type { ApprovalRecord, AuditEntry, BudgetLine } from '@genops/core/internal';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
@@ -284,6 +284,99 @@ describe('RedisStore commands per call', () => {
         { key: 'team|team=a|d1', used: 1_000 * (pairs + 1), reserved: 0 },
       ]);
     } finally {
+      await admin.quit();
+      await store.close();
+    }
+  });
+
+  it('appends audit records in the script run of the reservations and settlements near them: one round trip', async () => {
+    const store = fresh();
+    const admin = new Redis(redis.url());
+    try {
+      const lines = [usd('team|a', 1e15, 100)];
+      await store.reserve({ id: 'warm', lines, leaseMs: 60_000 });
+      await admin.config('RESETSTAT');
+      // A settlement and audit records issued in one tick; then records alone, and a reservation after them.
+      const [settled, first] = await Promise.all([
+        store.settle('warm', { USD: 40 }, lines),
+        store.appendAudit([entry(0, 0, 0), entry(0, 0, 1)]),
+      ]);
+      const alone = store.appendAudit([entry(0, 1, 0)]);
+      await new Promise((resolve) => setImmediate(resolve));
+      const reserved = await store.reserve({ id: 'next', lines, leaseMs: 60_000 });
+      const second = await alone;
+      const evalsha = /cmdstat_evalsha:calls=(\d+)/.exec(await admin.info('commandstats'))?.[1];
+      expect(evalsha).toBe('2');
+      expect(settled).toMatchObject({ open: true, lines: [{ used: 40 }] });
+      expect(reserved).toMatchObject({ ok: true, lines: [{ reserved: 100 }] });
+      expect([...first, ...second].map((record) => record.seq)).toEqual([1, 2, 3]);
+      const verification = await verifyAuditChain(await store.readAudit());
+      expect(verification).toMatchObject({ ok: true, checked: 3 });
+      // Records with nothing to share a run with still go, on their own, within a few milliseconds.
+      expect((await store.appendAudit([entry(0, 2, 0)]))[0]?.seq).toBe(4);
+    } finally {
+      await admin.quit();
+      await store.close();
+    }
+  });
+
+  it('answers a reservation of many lines, one key named twice with different limits, as MemoryStore does', async () => {
+    const store = fresh();
+    const memory = new MemoryStore();
+    try {
+      // More than 16 lines (the client then maps keys), the first named again last with a new limit.
+      const lines = Array.from({ length: 20 }, (_, index) => usd(`k${index}`, 1_000 + index, 10));
+      lines.push({ ...usd('k0', 5_000, 7), budget: 'renamed' });
+      for (const id of ['first', 'second']) {
+        const request = { id, lines, leaseMs: 60_000, sent: true };
+        expect(await store.reserve(request)).toEqual(await memory.reserve(request));
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('sends a settlement its lines only when the reservation is no longer open (the script asks for them)', async () => {
+    let now = Date.now();
+    const store = new RedisStore({ url: redis.url(), prefix: `store-${++namespaces}`, now: () => now });
+    const admin = new Redis(redis.url());
+    const monitor = await admin.monitor();
+    // The lines argument of every settlement sent: EVALSHA sha 1 namespace retention clock 's' n id <lines>.
+    const sent: string[] = [];
+    // Redis feeds a monitor in the order it runs commands: once it shows this ECHO, it showed every earlier one.
+    const fed = new Promise<void>((resolve) => {
+      monitor.on('monitor', (_time: string, args: string[]) => {
+        const name = args[0]?.toLowerCase();
+        if (name === 'evalsha' && args[6] === 's') sent.push(args[9]!);
+        if (name === 'echo' && args[1] === 'end of test') resolve();
+      });
+    });
+    try {
+      const lines = [usd('team|a', 1e15, 100)];
+      await store.reserve({ id: 'on-time', lines, leaseMs: 60_000 });
+      expect(await store.settle('on-time', { USD: 40 }, lines)).toMatchObject({ open: true });
+      await store.reserve({ id: 'late', lines, leaseMs: 1_000 });
+      now += 5_000;
+      // Its lease ended: the first run asks for the lines, the second commits to them.
+      expect(await store.settle('late', { USD: 30 }, lines)).toEqual({
+        open: false,
+        lines: [{ key: 'team|a', budget: 'team|a', unit: 'USD', limit: 1e15, used: 70, reserved: 0 }],
+      });
+      // Without lines there is nothing to ask for: a late settlement commits nothing.
+      await store.reserve({ id: 'late-bare', lines, leaseMs: 1_000 });
+      now += 5_000;
+      expect(await store.settle('late-bare', { USD: 20 })).toEqual({ open: false, lines: [] });
+      await admin.echo('end of test');
+      await fed;
+      expect(sent).toEqual([
+        '?',
+        '?',
+        JSON.stringify([['team|a', 'team|a', 'USD', '1000000000000000', '100', '1', '', '', '']]),
+        '',
+      ]);
+      expect(await store.lines()).toMatchObject([{ key: 'team|a', used: 70, reserved: 0 }]);
+    } finally {
+      monitor.disconnect();
       await admin.quit();
       await store.close();
     }

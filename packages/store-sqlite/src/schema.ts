@@ -97,6 +97,33 @@ const MIGRATIONS: readonly string[] = [
   -- it is committed at its reserved amounts instead of released. Rows written before read as not sent.
   ALTER TABLE reservations ADD COLUMN sent INTEGER NOT NULL DEFAULT 0;
   `,
+  `
+  -- Settled reservations leave the reservations table (which then holds open ones only, a few pages)
+  -- for settled, keyed in time order: a settlement appends to its last page instead of rewriting a
+  -- page picked at random by its (random) id, and expired ids are a range at its start. A row is kept
+  -- until expires_at (one lease length after an on-time settlement, the retention after a late one), so
+  -- a repeated settlement of it (a replay after a lost reply) commits nothing.
+  -- at: when it was settled (for a moved row: when its reservation started, or its late settlement).
+  CREATE TABLE settled (
+    expires_at INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (expires_at, id)
+  ) WITHOUT ROWID;
+  INSERT OR IGNORE INTO settled (expires_at, id, at)
+    SELECT expires_at, id, started_at FROM reservations WHERE settled = 1;
+  DELETE FROM reservations WHERE settled = 1;
+  ALTER TABLE reservations DROP COLUMN settled;
+  -- A reservation released (or ended unsent) after its id had been settled before (an id reserved
+  -- again): a settled row of that id from before started_at is no longer a settlement of it, as
+  -- MemoryStore forgets a settled id when it is reserved again. Appended, as settled; kept as long.
+  CREATE TABLE released (
+    expires_at INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    PRIMARY KEY (expires_at, id)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** The schema version from which USD amounts are nano-USD (micro-USD before). */

@@ -3,10 +3,11 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { type GovernanceStore, StoreAmountError, verifyAuditChain } from '@genops/core';
+import { type GovernanceStore, MemoryStore, StoreAmountError, verifyAuditChain } from '@genops/core';
 import type { BudgetLine } from '@genops/core/internal';
 import { describeGovernanceStore, expectMigratedMicroUsdLedger } from '@genops/testing/store-contract';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { SCHEMA4_T0, schema4Daily } from '../test/fixtures/schema4-ledger';
 import { openStore, parseSqliteUrl } from './open-store';
 import { SCHEMA_VERSION } from './schema';
 import { SqliteStore } from './sqlite-store';
@@ -21,6 +22,8 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 /** A schema 2 database written by the package before nano-USD ledgers (test/fixtures/make-micro-usd-fixture.mjs). */
 const MICRO_USD_FIXTURE = join(import.meta.dirname, '..', 'test', 'fixtures', 'micro-usd-v2.db');
 const FIXTURE_T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
+/** A schema 4 database, settled reservations still in their table (test/fixtures/make-schema4-fixture.mjs), written at FIXTURE_T0. */
+const SCHEMA4_FIXTURE = join(import.meta.dirname, '..', 'test', 'fixtures', 'schema4.db');
 
 // Each contract test gets its own empty file.
 describeGovernanceStore('SqliteStore', (clock) => new SqliteStore({ path: freshPath(), now: () => clock.now() }));
@@ -235,14 +238,16 @@ describe('SqliteStore', () => {
   });
 
   describe('writes that commit together', () => {
-    /** What another process sees in the file: its own connection, outside any store. */
+    /**
+     * What another process sees in the file: its own connection, outside any store. An open reservation
+     * with its sent mark, or a settled id (its own table, see schema.ts).
+     */
     const peek = (path: string, id: string) => {
       const db = new DatabaseSync(path);
       try {
-        const row = db.prepare('SELECT sent, settled FROM reservations WHERE id = ?').get(id) as
-          | { sent: number; settled: number }
-          | undefined;
-        return row ? { sent: row.sent, settled: row.settled } : undefined;
+        const row = db.prepare('SELECT sent FROM reservations WHERE id = ?').get(id) as { sent: number } | undefined;
+        if (row) return { sent: row.sent, settled: 0 };
+        return db.prepare('SELECT 1 AS found FROM settled WHERE id = ?').get(id) ? { settled: 1 } : undefined;
       } finally {
         db.close();
       }
@@ -263,6 +268,52 @@ describe('SqliteStore', () => {
       expect(peek(path, 'r1')).toEqual({ sent: 1, settled: 0 });
     });
 
+    it('a settled id reserved again and released: its late settlement commits, and a replay of that commits nothing (as MemoryStore)', async () => {
+      let now = T0;
+      const sqlite = open({ path: freshPath(), now: () => now });
+      const memory = new MemoryStore(() => now);
+      const lines = [usd('b', 1_000, 100)];
+      const run = async (store: GovernanceStore) => {
+        await store.reserve({ id: 'r1', lines, leaseMs: 60_000 });
+        await store.settle('r1', { USD: 10 });
+        now += 1;
+        await store.reserve({ id: 'r1', lines, leaseMs: 60_000 });
+        expect(await store.release('r1')).toBe(true);
+        const late = await store.settle('r1', { USD: 20 }, lines);
+        const replay = await store.settle('r1', { USD: 20 }, lines);
+        now -= 1;
+        return [late, replay];
+      };
+      const expected = await run(memory);
+      expect(expected).toMatchObject([
+        { open: false, lines: [{ used: 30, reserved: 0 }] },
+        { open: false, lines: [{ used: 30, reserved: 0 }] },
+      ]);
+      expect(await run(sqlite)).toEqual(expected);
+    });
+
+    it('markSentSync of a reservation another call’s markSentSync already committed (stored sent) writes nothing', () => {
+      const path = freshPath();
+      const store = open({ path, now: () => T0, busyTimeoutMs: 0 });
+      // Two concurrent calls reserve in one transaction; the first one's markSentSync commits both.
+      store.reserveSync({ id: 'r1', lines: [usd('b', 100, 10)], leaseMs: 60_000, sent: true });
+      store.reserveSync({ id: 'r2', lines: [usd('b', 100, 10)], leaseMs: 60_000, sent: true });
+      expect(store.markSentSync('r1')).toBe(true);
+      expect(peek(path, 'r2')).toEqual({ sent: 1, settled: 0 });
+      // Another process holds the write lock: a write would fail at once (busyTimeoutMs 0).
+      const other = new DatabaseSync(path);
+      other.exec('BEGIN IMMEDIATE');
+      try {
+        expect(store.markSentSync('r2')).toBe(true);
+        // Asked again, it is an ordinary markSent: it needs the write lock.
+        expect(() => store.markSentSync('r2')).toThrow(/locked|busy/i);
+      } finally {
+        other.exec('ROLLBACK');
+        other.close();
+      }
+      expect(store.markSentSync('r2')).toBe(true);
+    });
+
     it('a reservation never marked sent commits at the end of the event-loop turn, unmarked', async () => {
       const path = freshPath();
       const store = open({ path, now: () => T0 });
@@ -279,7 +330,7 @@ describe('SqliteStore', () => {
       expect(store.settleSync('r1', { USD: 25 })).toMatchObject({ open: true, lines: [{ used: 25, reserved: 0 }] });
       expect(peek(path, 'r1')).toEqual({ sent: 1, settled: 0 });
       await turnEnd();
-      expect(peek(path, 'r1')).toEqual({ sent: 1, settled: 1 });
+      expect(peek(path, 'r1')).toEqual({ settled: 1 });
 
       store.reserveSync({ id: 'r2', lines: [usd('b', 100, 10)], leaseMs: 60_000 });
       store.markSentSync('r2');
@@ -287,7 +338,7 @@ describe('SqliteStore', () => {
       store.reserveSync({ id: 'r3', lines: [usd('b', 100, 10)], leaseMs: 60_000 });
       // r3's markSent commits r2's settlement with it.
       store.markSentSync('r3');
-      expect(peek(path, 'r2')).toEqual({ sent: 1, settled: 1 });
+      expect(peek(path, 'r2')).toEqual({ settled: 1 });
     });
 
     /** A line's row as another process reads it from the file. */
@@ -408,7 +459,7 @@ describe('SqliteStore', () => {
       store.settleSync('r1', { USD: 25 });
       const appended = store.appendAudit([{ type: 'settlement', at: T0, subject: 'r1', data: { usd: 25 } }]);
       expect(await store.lines()).toEqual([{ key: 'b', budget: 'b', unit: 'USD', limit: 100, used: 25, reserved: 0 }]);
-      expect(peek(path, 'r1')).toEqual({ sent: 0, settled: 1 });
+      expect(peek(path, 'r1')).toEqual({ settled: 1 });
       expect((await appended).map((record) => record.seq)).toEqual([1]);
     });
 
@@ -481,7 +532,7 @@ process.exit(0);
         env: { ...process.env, DB: path },
         timeout: 20_000,
       });
-      expect(peek(path, 'r1')).toEqual({ sent: 0, settled: 1 });
+      expect(peek(path, 'r1')).toEqual({ settled: 1 });
     });
   });
 
@@ -520,6 +571,45 @@ process.exit(0);
       db.close();
     });
 
+    it('migrates a schema 4 file (settled reservations in their table, written by the old package): open ones stay open, settled ones remembered', async () => {
+      const path = freshPath();
+      copyFileSync(SCHEMA4_FIXTURE, path);
+      const lease = 3_600_000;
+      let now = SCHEMA4_T0 + 1_000;
+      const store = open({ path, now: () => now });
+      // $1.25 settled, $0.10 settled late; $0.50 (sent) and $0.30 (held) reserved.
+      expect(await store.lines()).toMatchObject([{ used: 1_350_000_000, reserved: 800_000_000 }]);
+      expect(await store.openReservations()).toBe(2);
+      // Replays of the settlements the old package remembered commit nothing.
+      expect(await store.settle('settled-1', { USD: 1_250_000_000 }, [schema4Daily(2_000_000_000)])).toMatchObject({
+        open: false,
+      });
+      expect(await store.settle('late-1', { USD: 100_000_000 }, [schema4Daily(0)])).toMatchObject({ open: false });
+      expect(await store.lines()).toMatchObject([{ used: 1_350_000_000, reserved: 800_000_000 }]);
+      // The held one settles on time; the sent one is committed at its reserved amount when its lease ends.
+      expect(await store.settle('open-held', { USD: 200_000_000 })).toMatchObject({
+        open: true,
+        lines: [{ used: 1_550_000_000, reserved: 500_000_000 }],
+      });
+      now = SCHEMA4_T0 + lease;
+      expect(await store.lines()).toMatchObject([{ used: 2_050_000_000, reserved: 0 }]);
+      expect(await store.openReservations()).toBe(0);
+      const db = new DatabaseSync(path);
+      expect(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get()).toEqual({
+        value: String(SCHEMA_VERSION),
+      });
+      // Open reservations only in their table; settled ids in theirs, settled-1 forgotten one lease after
+      // its settlement (the sweep that ran now), late-1 kept for the retention.
+      expect(db.prepare('SELECT id FROM reservations').all()).toEqual([]);
+      expect(
+        db
+          .prepare('SELECT id FROM settled ORDER BY id')
+          .all()
+          .map((row) => row.id),
+      ).toEqual(['late-1', 'open-held', 'open-sent']);
+      db.close();
+    });
+
     it('refuses (changing nothing) to migrate an old amount that nano-USD cannot hold exactly', () => {
       const path = freshPath();
       copyFileSync(MICRO_USD_FIXTURE, path);
@@ -549,10 +639,13 @@ process.exit(0);
       const writer = new SqliteStore({ path, now: () => now });
       await writer.reserve({ id: 'old', lines: [usd('b', 100, 60)], leaseMs: 1_000 });
       await writer.close();
-      // The file as the previous schema version left it: no `sent` column.
+      // The file as schema version 3 left it: no `sent` column, settled reservations in their table.
       const db = new DatabaseSync(path);
       db.exec('ALTER TABLE reservations DROP COLUMN sent');
-      db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(SCHEMA_VERSION - 1));
+      db.exec('ALTER TABLE reservations ADD COLUMN settled INTEGER NOT NULL DEFAULT 0');
+      db.exec('DROP TABLE settled');
+      db.exec('DROP TABLE released');
+      db.prepare("UPDATE meta SET value = '3' WHERE key = 'schema_version'").run();
       db.close();
       const store = open({ path, now: () => now });
       expect(await store.openReservations()).toBe(1);

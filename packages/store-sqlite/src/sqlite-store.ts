@@ -1,4 +1,4 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { type FSWatcher, mkdirSync, statSync, watch } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
@@ -51,6 +51,13 @@ function retryWhileBusy(action: () => void, timeoutMs: number): void {
 }
 const DEFAULT_APPROVAL_POLL_MS = 200;
 const DEFAULT_IDENTITY_CHECK_MS = 1;
+/**
+ * With the default identity check, the file is watched (inotify: a deletion, a rename or another file
+ * moved over the path changes its link count or moves it): the next operation after any change to it
+ * checks the path. Without a change, the path is still checked at most once per this many ms, in case
+ * the file system reports nothing.
+ */
+const WATCHED_IDENTITY_CHECK_MS = 100;
 /** Writes a transaction held open (see `SqliteStore.deferred`) takes before it commits anyway. */
 const MAX_OPEN_WRITES = 64;
 /** Write transactions after which checkpoints move to a worker thread (a short-lived store never starts one). */
@@ -106,8 +113,8 @@ interface LineRow {
 
 /** A row of `selectExpiredLeases`: an expired reservation, or (id null) the next lease end. */
 type ExpiredRow =
-  | { id: string; lines: string; settled: number; sent: number; expires_at: number }
-  | { id: null; lines: null; settled: null; sent: null; expires_at: number | null };
+  | { id: string; lines: string; sent: number; started_at: number; expires_at: number }
+  | { id: null; lines: null; sent: null; started_at: null; expires_at: number | null };
 
 interface ReservationRow {
   id: string;
@@ -204,9 +211,11 @@ export class SqliteStore implements GovernanceStore {
   private readonly identity: { dev: number; ino: number } | undefined;
   /** Set once the file was found deleted or replaced: every operation fails with it from then on. */
   private identityError: StoreIdentityError | undefined;
-  private readonly identityCheckMs: number;
+  private identityCheckMs: number;
   /** `performance.now()` of the last identity check that passed. */
   private identityCheckedAt = Number.NEGATIVE_INFINITY;
+  /** Watches the file for the default identity check (see {@link WATCHED_IDENTITY_CHECK_MS}). */
+  private watcher: FSWatcher | undefined;
   private writes = 0;
   /** The write transaction held open for writes that commit together (see {@link deferred}). */
   private open: OpenTransaction | undefined;
@@ -253,6 +262,12 @@ export class SqliteStore implements GovernanceStore {
   private dataVersion: number | undefined;
   /** Reservations the open write transaction stored marked sent (see {@link reserveSync}). */
   private readonly sentInOpen = new Set<string>();
+  /**
+   * Reservations stored marked sent that a commit made before their own {@link markSentSync} (another
+   * call's, with concurrent calls): that `markSentSync` then has nothing to write. An id leaves when
+   * its `markSentSync` or settlement comes; past {@link MAX_CACHED_LINES} ids the set starts again.
+   */
+  private readonly committedSent = new Set<string>();
 
   /**
    * Opens (and creates or migrates) the database at `options.path`.
@@ -266,7 +281,7 @@ export class SqliteStore implements GovernanceStore {
     this.retentionMs = options.retentionMs ?? DAY_MS;
     this.approvalPollMs = Math.max(1, options.approvalPollMs ?? DEFAULT_APPROVAL_POLL_MS);
     const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS));
-    this.identityCheckMs = Math.max(0, options.identityCheckMs ?? DEFAULT_IDENTITY_CHECK_MS);
+    let identityCheckMs = Math.max(0, options.identityCheckMs ?? DEFAULT_IDENTITY_CHECK_MS);
     let db: DatabaseSync | undefined;
     // Opening takes the write lock (WAL switch, migration): a store of this process holding a transaction
     // open commits it first, or this thread would wait on its own lock.
@@ -285,8 +300,13 @@ export class SqliteStore implements GovernanceStore {
       if (this.path !== ':memory:') {
         const stat = statSync(this.path);
         this.identity = { dev: stat.dev, ino: stat.ino };
+        if (options.identityCheckMs === undefined) {
+          this.watcher = this.watchIdentity();
+          if (this.watcher) identityCheckMs = WATCHED_IDENTITY_CHECK_MS;
+        }
       }
     } catch (error) {
+      this.watcher?.close();
       try {
         db?.close();
       } catch {
@@ -295,6 +315,7 @@ export class SqliteStore implements GovernanceStore {
       throw new Error(`genops: cannot open the SQLite store at ${this.path}: ${messageOf(error)}`, { cause: error });
     }
     this.db = db;
+    this.identityCheckMs = identityCheckMs;
     if (!exitHook) {
       exitHook = true;
       process.on('exit', commitOpenStoresAtExit);
@@ -359,7 +380,7 @@ export class SqliteStore implements GovernanceStore {
       this.expireLeases(now);
       const reservation = this.statements.selectReservation.get(id) as ReservationRow | undefined;
       if (!reservation) return false;
-      this.unreserve(reservation);
+      this.unreserve(reservation, now);
       return true;
     });
   }
@@ -371,11 +392,13 @@ export class SqliteStore implements GovernanceStore {
   /** {@link markSent} now, committed before it returns (with the open transaction, see {@link reserveSync}). */
   markSentSync(id: string): boolean {
     const now = this.begin();
-    if (this.open && this.sentInOpen.has(id)) {
+    if (this.open && this.sentInOpen.delete(id)) {
       // Reserved marked sent in the open transaction: committing it is all that is left to do.
       this.commitDeferred(true);
       return true;
     }
+    // Reserved marked sent and already committed (with another call's markSent), still open.
+    if (this.committedSent.delete(id) && this.ownReservations.has(id)) return true;
     this.sweepWhenDue(now);
     return this.write(() => {
       this.expireLeases(now);
@@ -448,7 +471,7 @@ export class SqliteStore implements GovernanceStore {
     // A request sent at once is stored marked sent in this write (no second one for `markSent`).
     const sent = request.sent === true;
     const expiresAt = now + Math.max(0, request.leaseMs);
-    // Replaces a settled row with the same id; leaves an open one, and then writes nothing.
+    // Leaves an open reservation with the same id as it is, and then writes nothing.
     if (
       this.statements.insertReservation.run(request.id, JSON.stringify(lines), now, expiresAt, sent ? 1 : 0).changes !==
       1
@@ -493,7 +516,7 @@ export class SqliteStore implements GovernanceStore {
     if (!reservation) {
       // The lease expired while the call ran: its reservation was released, but what it cost still
       // counts, once: a repeat of a settlement (a replay after a lost reply) commits nothing.
-      const repeated = this.statements.selectSettled.get(id) !== undefined;
+      const repeated = this.statements.selectSettled.get(id, now) !== undefined;
       const committed = (lines ?? []).map((line) => {
         const row = this.rowOf(rows, line, now);
         if (!repeated) this.commit(row, actual[line.unit] ?? 0, now, now);
@@ -501,21 +524,18 @@ export class SqliteStore implements GovernanceStore {
       });
       const states = committed.map((row) => this.state(row, now));
       this.saveRows(rows);
-      if (!repeated && lines) {
-        this.statements.insertSettled.run(id, now, now + this.retentionMs);
-        this.expiresAt(now + this.retentionMs);
-      }
+      if (!repeated && lines) this.statements.insertSettled.run(now + this.retentionMs, id, now);
       return { open: false, lines: states };
     }
-    // Kept as settled for one lease length: a settlement repeated after a lost reply commits nothing.
-    const rememberedUntil = now + Math.max(0, reservation.expiresAt - reservation.startedAt);
-    const marked = this.statements.markSettled.run(rememberedUntil, id).changes;
-    this.expiresAt(rememberedUntil);
+    const marked = this.statements.deleteReservation.run(id).changes;
     if (own) {
       this.ownReservations.delete(id);
+      this.committedSent.delete(id);
       // Not there as this connection wrote it (never expected): settle it as the file has it.
       if (marked !== 1) return this.settleIn(id, actual, lines, now);
     }
+    // Kept as settled for one lease length: a settlement repeated after a lost reply commits nothing.
+    this.statements.insertSettled.run(now + Math.max(0, reservation.expiresAt - reservation.startedAt), id, now);
     const startedAt = reservation.startedAt;
     const committed = (reserved ?? []).map((line) => {
       const row = this.rowOf(rows, line, now);
@@ -721,6 +741,8 @@ export class SqliteStore implements GovernanceStore {
     this.waiters.clear();
     this.stopPollerWhenIdle();
     this.closed = true;
+    this.watcher?.close();
+    this.watcher = undefined;
     const checkpointer = this.checkpointer;
     this.checkpointer = undefined;
     if (checkpointer) {
@@ -749,7 +771,9 @@ export class SqliteStore implements GovernanceStore {
   /**
    * Fails when the file at {@link path} was deleted or replaced since the store opened it: this
    * connection would keep writing the old file (an unlinked inode nobody else sees) while processes
-   * opening the path start another ledger. One `stat` per operation (a few microseconds); once
+   * opening the path start another ledger. A `stat` of the path (a few microseconds) before an
+   * operation, at most once per {@link SqliteStoreOptions.identityCheckMs}; by default once the watched
+   * file changed (see {@link watchIdentity}), else once per {@link WATCHED_IDENTITY_CHECK_MS}. Once
    * detected, every operation fails with the same {@link StoreIdentityError}.
    */
   private checkIdentity(): void {
@@ -777,6 +801,30 @@ export class SqliteStore implements GovernanceStore {
       message: `genops: the SQLite store file ${this.path} ${what} while this process had it open (store id ${this.storeId}). Budgets, reservations and the audit chain in it are no longer shared with processes that open the path now, so this store refuses every operation (GenOps then applies failMode '${this.failMode}'). Restore the file, or restart every process that uses it so they all open the same new ledger.`,
     });
     throw this.identityError;
+  }
+
+  /**
+   * Watches the file (inotify on Linux): a deletion or another file moved over the path changes its link
+   * count, a rename moves it, and every such change makes the next operation check the path, so a
+   * governed call pays no `stat` while nothing happens to the file (its writes are changes too: at most
+   * one check per checkpoint). `undefined` when the file cannot be watched: the path is then checked
+   * before an operation, at most once per millisecond.
+   */
+  private watchIdentity(): FSWatcher | undefined {
+    try {
+      const watcher = watch(this.path, { persistent: false }, () => {
+        this.identityCheckedAt = Number.NEGATIVE_INFINITY;
+      });
+      watcher.on('error', () => {
+        // No longer watched (the file system gave up on it): check every millisecond from now on.
+        this.identityCheckedAt = Number.NEGATIVE_INFINITY;
+        this.identityCheckMs = DEFAULT_IDENTITY_CHECK_MS;
+        this.watcher = undefined;
+      });
+      return watcher;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Before a write: runs the housekeeping sweep when it is due (the write releases expired leases itself). */
@@ -1010,6 +1058,7 @@ export class SqliteStore implements GovernanceStore {
     const open = this.open;
     if (!open) return;
     this.open = undefined;
+    const sent = this.sentInOpen.size > 0 ? [...this.sentInOpen] : undefined;
     this.sentInOpen.clear();
     if (open.immediate) clearImmediate(open.immediate);
     OPEN_STORES.delete(this);
@@ -1022,6 +1071,10 @@ export class SqliteStore implements GovernanceStore {
       this.redo(open.settled);
       if (strict) throw this.storeError(error);
       return;
+    }
+    if (sent) {
+      if (this.committedSent.size + sent.length > MAX_CACHED_LINES) this.committedSent.clear();
+      for (const id of sent) this.committedSent.add(id);
     }
     this.cacheCommittedLines();
     this.wrote();
@@ -1255,8 +1308,17 @@ export class SqliteStore implements GovernanceStore {
     }
   }
 
-  private unreserve(reservation: Pick<ReservationRow, 'id' | 'lines'>): void {
+  private unreserve(
+    reservation: Pick<ReservationRow, 'id' | 'lines' | 'started_at' | 'expires_at'>,
+    now: number,
+  ): void {
     this.statements.deleteReservation.run(reservation.id);
+    // A settlement of this id remembered from before it was reserved again no longer counts, as
+    // MemoryStore forgets it at the reservation: a late settlement of this reservation then commits.
+    // (Recorded here, on this rare path, rather than looked up by each reservation.) Kept at least as
+    // long as such a settled row can be.
+    const lease = Math.max(0, reservation.expires_at - reservation.started_at);
+    this.statements.insertReleased.run(now + Math.max(this.retentionMs, lease), reservation.id, reservation.started_at);
     this.ownReservations.delete(reservation.id);
     for (const line of JSON.parse(reservation.lines) as BudgetLine[]) {
       const pending = this.unwritten.get(line.key);
@@ -1276,8 +1338,8 @@ export class SqliteStore implements GovernanceStore {
   }
 
   /**
-   * Releases every reservation whose lease has ended (a holder that never settled), and forgets settled
-   * ones whose repeat is no longer expected. Inside a transaction.
+   * Ends every reservation whose lease has ended (a holder that never settled): a sent one is committed
+   * at its reserved amounts, any other released. Inside a transaction.
    */
   private expireLeases(now: number): void {
     // In the open transaction nobody else writes: at the same clock reading nothing more has expired.
@@ -1285,14 +1347,12 @@ export class SqliteStore implements GovernanceStore {
     if (open?.expiredAt === now) return;
     if (this.nextExpiry === undefined || this.nextExpiry <= now) {
       const rows = this.statements.selectExpiredLeases.all(now) as unknown as ExpiredRow[];
-      // One row carries no reservation: the next lease end after now (null when none). Rows written
-      // while ending the expired ones (a committed lease is kept as settled) lower it below.
+      // One row carries no reservation: the next lease end after now (null when none).
       this.nextExpiry = rows.find((row) => row.id === null)?.expires_at ?? Number.POSITIVE_INFINITY;
       for (const reservation of rows) {
         if (reservation.id === null) continue;
-        if (reservation.settled === 1) this.statements.deleteReservation.run(reservation.id);
-        else if (reservation.sent === 1) this.commitAtReservation(reservation, now);
-        else this.unreserve(reservation);
+        if (reservation.sent === 1) this.commitAtReservation(reservation, now);
+        else this.unreserve(reservation, now);
       }
     }
     if (open) open.expiredAt = now;
@@ -1316,8 +1376,8 @@ export class SqliteStore implements GovernanceStore {
       this.commit(row, line.amount, now, now);
     }
     this.saveRows(rows);
-    this.statements.markSettled.run(now + this.retentionMs, reservation.id);
-    this.expiresAt(now + this.retentionMs);
+    this.statements.deleteReservation.run(reservation.id);
+    this.statements.insertSettled.run(now + this.retentionMs, reservation.id, now);
     this.ownReservations.delete(reservation.id);
   }
 
@@ -1335,6 +1395,8 @@ export class SqliteStore implements GovernanceStore {
       statements.sweepIdleRollingLines.run(horizon, now);
       statements.sweepBuckets.run(now);
       statements.sweepMarks.run(now);
+      statements.sweepSettled.run(now);
+      statements.sweepReleased.run(now);
       statements.sweepApprovals.run(horizon);
     });
   }
@@ -1444,34 +1506,33 @@ function prepareStatements(db: DatabaseSync) {
     sumBuckets: prepare('SELECT COALESCE(SUM(amount), 0) AS total FROM buckets WHERE line_key = ? AND start > ?'),
     deleteBuckets: prepare('DELETE FROM buckets WHERE line_key = ?'),
 
-    // Open reservations are the rows with settled = 0; settled ones stay until their expires_at.
-    reservationExists: prepare('SELECT 1 AS found FROM reservations WHERE id = ? AND settled = 0'),
-    selectReservation: prepare(
-      'SELECT id, lines, started_at, expires_at FROM reservations WHERE id = ? AND settled = 0',
-    ),
+    // Open reservations; an existing open one leaves the insert without a change.
+    reservationExists: prepare('SELECT 1 AS found FROM reservations WHERE id = ?'),
+    selectReservation: prepare('SELECT id, lines, started_at, expires_at FROM reservations WHERE id = ?'),
     insertReservation: prepare(
-      `INSERT INTO reservations (id, lines, started_at, expires_at, settled, sent) VALUES (?, ?, ?, ?, 0, ?)
-       ON CONFLICT (id) DO UPDATE SET lines = excluded.lines, started_at = excluded.started_at,
-         expires_at = excluded.expires_at, settled = 0, sent = excluded.sent
-       WHERE reservations.settled = 1`,
+      `INSERT INTO reservations (id, lines, started_at, expires_at, sent) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO NOTHING`,
     ),
     deleteReservation: prepare('DELETE FROM reservations WHERE id = ?'),
-    markSent: prepare('UPDATE reservations SET sent = 1 WHERE id = ? AND settled = 0'),
-    markSettled: prepare(
-      "UPDATE reservations SET settled = 1, expires_at = ?, lines = '[]' WHERE id = ? AND settled = 0",
+    markSent: prepare('UPDATE reservations SET sent = 1 WHERE id = ?'),
+    // Settled ids, in time order (see schema.ts): remembered until expires_at, which nothing needs to
+    // delete on time. Finding one by id reads the table (no index on id: every settlement would write a
+    // page of it picked at random); only a settlement of a reservation that is not open does. A settled
+    // row from before the start of a later reservation of the id that was released does not count.
+    insertSettled: prepare('INSERT OR IGNORE INTO settled (expires_at, id, at) VALUES (?, ?, ?)'),
+    selectSettled: prepare(
+      `SELECT 1 AS found FROM settled WHERE id = ?1 AND expires_at > ?2
+         AND at >= COALESCE((SELECT MAX(started_at) FROM released WHERE id = ?1 AND expires_at > ?2), -1)
+       LIMIT 1`,
     ),
-    insertSettled: prepare(
-      `INSERT OR REPLACE INTO reservations (id, lines, started_at, expires_at, settled) VALUES (?1, '[]', ?2, ?3, 1)`,
-    ),
-    // Expired leases are found before the statement runs, so an unexpired settled row is one still remembered.
-    selectSettled: prepare('SELECT 1 AS found FROM reservations WHERE id = ? AND settled = 1'),
+    insertReleased: prepare('INSERT OR REPLACE INTO released (expires_at, id, started_at) VALUES (?, ?, ?)'),
     /** The expired reservations in lease order, then a row with id NULL: the next lease end after ?1. */
     selectExpiredLeases: prepare(
-      `SELECT * FROM (SELECT id, lines, settled, sent, expires_at FROM reservations WHERE expires_at <= ?1 ORDER BY expires_at)
+      `SELECT * FROM (SELECT id, lines, sent, started_at, expires_at FROM reservations WHERE expires_at <= ?1 ORDER BY expires_at)
        UNION ALL SELECT NULL, NULL, NULL, NULL, MIN(expires_at) FROM reservations WHERE expires_at > ?1`,
     ),
     hasExpiredLeases: prepare('SELECT 1 AS found FROM reservations WHERE expires_at <= ? LIMIT 1'),
-    countOpenReservations: prepare('SELECT COUNT(*) AS count FROM reservations WHERE expires_at > ? AND settled = 0'),
+    countOpenReservations: prepare('SELECT COUNT(*) AS count FROM reservations WHERE expires_at > ?'),
 
     markOnce: prepare(
       `INSERT INTO marks (key, expires_at) VALUES (?1, ?2)
@@ -1509,6 +1570,8 @@ function prepareStatements(db: DatabaseSync) {
          AND l.window_ms IS NOT NULL AND buckets.start > ?1 - l.window_ms - l.bucket_ms)`,
     ),
     sweepMarks: prepare('DELETE FROM marks WHERE expires_at IS NOT NULL AND expires_at <= ?'),
+    sweepSettled: prepare('DELETE FROM settled WHERE expires_at <= ?'),
+    sweepReleased: prepare('DELETE FROM released WHERE expires_at <= ?'),
     sweepApprovals: prepare(
       `DELETE FROM approvals WHERE (status = 'pending' AND expires_at <= ?1)
          OR (status <> 'pending' AND COALESCE(decided_at, created_at) <= ?1)`,

@@ -76,6 +76,38 @@ describe('SqliteStore identity', () => {
     expect((failure as Error).message).toMatch(/was replaced by another file \(inode \d+ → \d+\)/);
   });
 
+  describe('by default (the file watched: no stat before each operation while nothing happens to it)', () => {
+    /** Two turns of the event loop: a poll phase, where the file watcher's event is delivered, in between. */
+    const pollPhase = async () => {
+      for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+    };
+    const openWatched = (path: string): SqliteStore => {
+      const store = new SqliteStore({ path });
+      opened.push(store);
+      return store;
+    };
+
+    const changes: [string, (path: string) => Promise<void> | void][] = [
+      ['deleted', deleteDatabase],
+      [
+        'replaced',
+        async (path) => {
+          const other = freshPath();
+          await openWatched(other).close();
+          renameSync(other, path);
+        },
+      ],
+    ];
+    it.each(changes)('fails the first operation after the event loop saw its file %s', async (reason, change) => {
+      const path = freshPath();
+      const store = openWatched(path);
+      await store.reserve({ id: 'r1', lines: [line], leaseMs: 60_000 });
+      await change(path);
+      await pollPhase();
+      await expect(store.settle('r1', { USD: 50 })).rejects.toMatchObject({ name: 'StoreIdentityError', reason });
+    });
+  });
+
   it('keeps working while its file is only written by other stores', async () => {
     const path = freshPath();
     const store = open(path);

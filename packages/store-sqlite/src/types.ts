@@ -33,9 +33,12 @@ export interface SqliteStoreOptions {
   retentionMs?: number;
   /**
    * The store checks that its file is still the one it opened (not deleted or replaced: same device and
-   * inode at the path) before an operation, at most once per this many milliseconds (default 1; 0 =
-   * before every operation). Once the file is gone or replaced every operation fails with a
-   * `StoreIdentityError`.
+   * inode at the path) before an operation, at most once per this many milliseconds (0 = before every
+   * operation). Once the file is gone or replaced every operation fails with a `StoreIdentityError`.
+   * Default: the file is watched (inotify on Linux) and the first operation after any change to it
+   * (a deletion, a rename, another file moved over the path, a checkpoint's write) checks the path, and
+   * at most every 100 ms otherwise, so a governed call pays no `stat`; where the file cannot be watched,
+   * at most once per millisecond.
    */
   identityCheckMs?: number;
 }

@@ -286,12 +286,13 @@ export function describeWireRequest(
     provider,
     operation: endpoint.operation,
     model,
-    method: `egress ${endpoint.wire}`,
+    method: methodOf(endpoint.wire),
     stream,
     // The body's UTF-8 size bounds its tokens from above (see estimateInputTokens).
     estimatedInputTokens: bodyBytes > 0 ? bodyBytes + 8 : estimateInputTokens(json),
-    ...server,
-    editable: { model: json !== undefined && typeof json.model === 'string' },
+    serverAddress: server.serverAddress,
+    serverPort: server.serverPort,
+    editable: json !== undefined && typeof json.model === 'string' ? MODEL_EDITABLE : NOTHING_EDITABLE,
   };
   if (maxOutputTokens !== undefined) {
     request.maxOutputTokens = maxOutputTokens;
@@ -302,19 +303,48 @@ export function describeWireRequest(
   return request;
 }
 
+/** What a wire request may have changed by governance (read only: one object for every request). */
+const MODEL_EDITABLE = Object.freeze({ model: true });
+const NOTHING_EDITABLE = Object.freeze({ model: false });
+
+/** `egress <wire>`, made once per wire. */
+const methods = new Map<Wire, string>();
+function methodOf(wire: Wire): string {
+  let method = methods.get(wire);
+  if (method === undefined) {
+    method = `egress ${wire}`;
+    methods.set(wire, method);
+  }
+  return method;
+}
+
 function maxTokensOf(wire: Wire, body: Record<string, unknown>): number | undefined {
-  const nested = (object: unknown, key: string) => (isObject(object) ? object[key] : undefined);
-  const candidates: unknown[] =
-    wire === 'gemini'
-      ? [nested(body.generationConfig, 'maxOutputTokens'), nested(body.generation_config, 'max_output_tokens')]
-      : wire === 'ollama'
-        ? [nested(body.options, 'num_predict')]
-        : wire === 'bedrock-converse'
-          ? [nested(body.inferenceConfig, 'maxTokens')]
-          : [body.max_completion_tokens, body.max_output_tokens, body.max_tokens, body.max_tokens_to_sample];
-  for (const candidate of candidates)
-    if (typeof candidate === 'number' && Number.isInteger(candidate) && candidate > 0) return candidate;
-  return undefined;
+  switch (wire) {
+    case 'gemini':
+      return (
+        positiveInteger(nested(body.generationConfig, 'maxOutputTokens')) ??
+        positiveInteger(nested(body.generation_config, 'max_output_tokens'))
+      );
+    case 'ollama':
+      return positiveInteger(nested(body.options, 'num_predict'));
+    case 'bedrock-converse':
+      return positiveInteger(nested(body.inferenceConfig, 'maxTokens'));
+    default:
+      return (
+        positiveInteger(body.max_completion_tokens) ??
+        positiveInteger(body.max_output_tokens) ??
+        positiveInteger(body.max_tokens) ??
+        positiveInteger(body.max_tokens_to_sample)
+      );
+  }
+}
+
+function nested(object: unknown, key: string): unknown {
+  return isObject(object) ? object[key] : undefined;
+}
+
+function positiveInteger(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

@@ -10,7 +10,7 @@ import type { CallOutcome, GovernedCall } from '../pipeline/types';
 import type { GovernedRequest, RequestEdits } from '../types';
 import { describeWireRequest, type Endpoint, isObject } from './endpoints';
 import { governAgentWrite } from './managed-agents-wire';
-import { ResponseObserver } from './response-observer';
+import { type ObserverLimits, ResponseObserver } from './response-observer';
 import { type DispatchHandler, type UnitSink, WireHandler } from './wire-handler';
 
 /** undici's dispatch options, as far as egress reads them. */
@@ -49,9 +49,9 @@ export interface WireRequest {
   /** Send the unit's W3C `traceparent` upstream (replacing one in `options.headers`). Default false. */
   propagate?: boolean;
   /**
-   * `options.headers` is a plain object with lower-case names made for this request alone: headers are
-   * set in it rather than in a copy (the gateway's case). Default false: the caller's headers are
-   * never changed.
+   * `options` and `options.headers` (a plain object with lower-case names) are made for this request
+   * alone: the body and headers are set in them rather than in copies (the gateway's case). Default
+   * false: the caller's options and headers are never changed.
    */
   ownHeaders?: boolean;
   /** The largest response body read whole for its usage (larger: its tail is read). */
@@ -191,19 +191,21 @@ class WireUnit implements GovernedSend<unknown, void>, UnitSink, GovernedWire {
   execute(sent: unknown, call: GovernedCall): void {
     const { request } = this;
     const { options } = request;
-    let headers = options.headers;
     const length = sent !== request.body.replay ? String((sent as Buffer).byteLength) : undefined;
     const traceparent = request.propagate ? traceparentOf(call) : undefined;
+    const handler = new WireHandler(this.handler, this, wireObserver(request.endpoint, request.maxBodyBytes));
     if (request.ownHeaders) {
-      const own = headers as Record<string, string | string[]>;
+      const own = options.headers as Record<string, string | string[]>;
       if (length !== undefined) own['content-length'] = length;
       if (traceparent !== undefined) own.traceparent = traceparent;
-    } else {
-      if (length !== undefined) headers = withHeader(headers, 'content-length', length);
-      if (traceparent !== undefined) headers = withHeader(headers, 'traceparent', traceparent);
+      options.body = sent;
+      this.dispatch(options, handler);
+      return;
     }
-    const observer = wireObserver(request.endpoint, request.maxBodyBytes);
-    this.dispatch({ ...options, body: sent, headers }, new WireHandler(this.handler, this, observer));
+    let headers = options.headers;
+    if (length !== undefined) headers = withHeader(headers, 'content-length', length);
+    if (traceparent !== undefined) headers = withHeader(headers, 'traceparent', traceparent);
+    this.dispatch({ ...options, body: sent, headers }, handler);
   }
 
   firstChunk(): void {
@@ -248,11 +250,14 @@ export function parseWireJson(body: WireBody): unknown {
 
 /** The reader of a response to `endpoint`: usage from the JSON body or the stream's events. */
 export function wireObserver(endpoint: Endpoint, maxBodyBytes: number): ResponseObserver {
-  return new ResponseObserver(endpoint.wire, endpoint.operation === 'embeddings', {
-    maxBodyBytes,
-    maxLineBytes: 1024 * 1024,
-  });
+  if (lastLimits?.maxBodyBytes !== maxBodyBytes) lastLimits = { maxBodyBytes, maxLineBytes: MAX_LINE_BYTES };
+  return new ResponseObserver(endpoint.wire, endpoint.operation === 'embeddings', lastLimits);
 }
+
+/** The largest stream line read for usage. */
+const MAX_LINE_BYTES = 1024 * 1024;
+/** The limits of the last observer made (one body limit per gateway or process): shared, never changed. */
+let lastLimits: ObserverLimits | undefined;
 
 /** The W3C `traceparent` of the unit's span. */
 export function traceparentOf(call: GovernedCall): string {

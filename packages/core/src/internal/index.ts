@@ -15,6 +15,8 @@ export {
 } from '../audit/checkpoint';
 export {
   AUDIT_DATA_JSON,
+  // A record's JSON around its data's JSON (store-redis keeps each record so, serialising nothing twice).
+  auditRecordLine,
   canonicalJson,
   chainAuditEntries,
   GENESIS_HASH,
