@@ -3,7 +3,6 @@
 // then, when the adapter reports the outcome, actual cost → settle → alerts → record. Each stage is a
 // module with a narrow interface; the call recorder writes every lifecycle event to the span, the audit
 // trail, the hooks and the metrics. With the in-memory store, a call waits on no promise of GenOps' own.
-import { randomUUID } from 'node:crypto';
 import { type Context, context, diag, type Tracer } from '@opentelemetry/api';
 import { Approvals } from './approval/approvals';
 import { resolveAttribution } from './attribution';
@@ -16,6 +15,7 @@ import { type ActualCost, actualCost } from './pipeline/actual-cost';
 import { BudgetAlerts } from './pipeline/alerts';
 import { approvalAsk, approve, needsApproval } from './pipeline/approve';
 import { Call, type CallHost } from './pipeline/call';
+import { newCallId } from './pipeline/call-id';
 import { Claims } from './pipeline/claims';
 import type { StageContext } from './pipeline/context';
 import { trackSettlement } from './pipeline/deferred';
@@ -191,7 +191,7 @@ export class Governor implements CallHost {
     // Callback-based frameworks know the parent run's span but cannot make it the active context.
     const parent = options.parent ?? context.active();
     const unit: Unit = {
-      id: randomUUID(),
+      id: newCallId(),
       request,
       attribution,
       parent,

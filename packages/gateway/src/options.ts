@@ -219,7 +219,6 @@ export interface ResolvedSettings {
   maxBodyBytes: number;
 }
 
-/** SHA-256 hex digest of a key, the form `keyHash` takes after `sha256:`. */
 /**
  * A key's attribution as `withAttribution()` would merge it (values as strings, `virtualKey` its name),
  * frozen: made once per key, used as it is by every request with the key.
@@ -232,6 +231,7 @@ function keyAttribution(entry: VirtualKeyOptions): Readonly<Attribution> {
   return Object.freeze(attribution);
 }
 
+/** SHA-256 hex digest of a key, the form `keyHash` takes after `sha256:`. */
 export function hashKey(key: string): string {
   // The one-shot form: no Hash object per request (every request's key is hashed to be looked up).
   return hash('sha256', key, 'hex');

@@ -282,7 +282,8 @@ describe('MemoryStore lease queue', () => {
       store.settleSync(`r${index}`, { USD: 1 });
     }
     await expect(store.lines()).resolves.toEqual([expect.objectContaining({ used: 20_000 })]);
-    expect(store.stats().leaseQueue).toBeLessThanOrEqual(1_025);
+    // A settled reservation leaves the lease queue at once.
+    expect(store.stats().leaseQueue).toBe(0);
     expect(store.stats().reservations).toBe(0);
   });
 
@@ -303,5 +304,79 @@ describe('MemoryStore lease queue', () => {
     expect(store.reserveSync({ id: `r${count - 1}`, lines: [budget], leaseMs: 600_000 }).ok).toBe(true);
     expect(store.stats().reservations).toBe(1);
     expect(store.settleSync(`r${count - 1}`, { USD: 1 }).lines[0]!.used).toBe(count + 2);
+  });
+
+  it('recognises a replayed settlement whatever came between, until the id is released', () => {
+    const store = new MemoryStore(() => T0);
+    const budget = line('b', 1, { limit: 1_000_000 });
+    const settle = (id: string) => store.settleSync(id, { USD: 1 }, [budget]).lines[0]!.used;
+    store.reserveSync({ id: 'a', lines: [budget], leaseMs: 600_000 });
+    expect(settle('a')).toBe(1);
+    // Replays right away, and after enough other settlements to fill several batches.
+    expect(settle('a')).toBe(1);
+    for (let index = 0; index < 2_000; index++) {
+      store.reserveSync({ id: `r${index}`, lines: [budget], leaseMs: 600_000 });
+      store.settleSync(`r${index}`, { USD: 1 });
+    }
+    expect(settle('a')).toBe(2_001);
+    expect(settle('r1999')).toBe(2_001);
+    // Reserved again: open (a second reserve is refused), then settled once more, then recognised again.
+    store.reserveSync({ id: 'a', lines: [budget], leaseMs: 600_000 });
+    expect(() => store.reserveSync({ id: 'a', lines: [budget], leaseMs: 600_000 })).toThrow(/already open/);
+    expect(store.settleSync('a', { USD: 1 }).lines[0]!.used).toBe(2_002);
+    expect(settle('a')).toBe(2_002);
+    // Reserved again and released: nothing of it was settled, so a settlement with lines counts (late).
+    store.reserveSync({ id: 'a', lines: [budget], leaseMs: 600_000 });
+    expect(store.releaseSync('a')).toBe(true);
+    expect(settle('a')).toBe(2_003);
+    expect(settle('a')).toBe(2_003);
+    expect(store.stats().reservations).toBe(0);
+  });
+
+  it('expires exactly the open leases that ended, in any order of lease lengths and settlements', async () => {
+    const store = storeAt(T0);
+    const budget = line('b', 1, { limit: 1_000_000 });
+    // A fixed pseudo-random sequence: lease lengths 1..1,000 ms; about half the calls settle or release.
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed;
+    };
+    const open = new Map<string, number>();
+    for (let index = 0; index < 2_000; index++) {
+      const id = `c${index}`;
+      const leaseMs = 1 + (next() % 1_000);
+      store.reserveSync({ id, lines: [budget], leaseMs });
+      open.set(id, T0 + leaseMs);
+      const fate = next() % 4;
+      if (fate === 0) store.settleSync(id, { USD: 1 });
+      else if (fate === 1) store.releaseSync(id);
+      if (fate <= 1) open.delete(id);
+    }
+    expect(store.stats().leaseQueue).toBe(open.size);
+    for (let at = T0; at <= T0 + 1_000; at += 37) {
+      store.at(at);
+      const expected = [...open.values()].filter((end) => end > at).length;
+      expect(await store.openReservations()).toBe(expected);
+      expect(store.stats().leaseQueue).toBe(expected);
+    }
+  });
+
+  it('forgets a settled id once its lease (on time) or its retention (late) has passed', () => {
+    const store = storeAt(T0, { retentionMs: 3_600_000 });
+    const budget = line('b', 1, { limit: 1_000_000 });
+    const settle = (id: string) => store.settleSync(id, { USD: 1 }, [budget]).lines[0]!.used;
+    store.reserveSync({ id: 'on-time', lines: [budget], leaseMs: 1_000 });
+    expect(settle('on-time')).toBe(1);
+    // A late settlement (no open reservation): remembered for the retention.
+    expect(settle('late')).toBe(2);
+    store.at(T0 + 500);
+    expect([settle('on-time'), settle('late')]).toEqual([2, 2]);
+    // The lease has passed (and the once-a-minute sweep ran): the on-time one counts again, the late one not.
+    store.at(T0 + 61_000);
+    expect([settle('on-time'), settle('late')]).toEqual([3, 3]);
+    // Past the retention of both late settlements: each counts once more, then is remembered afresh.
+    store.at(T0 + 3_700_000);
+    expect([settle('late'), settle('late'), settle('on-time'), settle('on-time')]).toEqual([4, 4, 5, 5]);
   });
 });

@@ -23,8 +23,6 @@ const SWEEP_INTERVAL_MS = 60_000;
 const MAX_TIMER_MS = 2_147_483_647;
 /** Settled ids remembered at most (oldest forgotten first), so a repeated settlement commits nothing. */
 const MAX_SETTLED_IDS = 100_000;
-/** Stale lease queue entries (settled or released reservations) tolerated beyond twice the open ones. */
-const STALE_LEASES = 256;
 
 /** Options for {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -47,7 +45,7 @@ export interface MemoryStoreStats {
   lines: number;
   /** Open reservations. */
   reservations: number;
-  /** Lease-expiry queue entries (open reservations plus settled ones whose lease has not ended yet). */
+  /** Lease-expiry queue entries (one per open reservation: a settled or released one leaves the queue at once). */
   leaseQueue: number;
   /** `markOnce` keys. */
   marks: number;
@@ -80,6 +78,8 @@ interface Reservation {
   expiresAt: number;
   /** The request left the process: an expired lease commits the reservation (see `markSent`). */
   sent?: boolean;
+  /** Where the reservation is in the lease queue's heap (-1: not in it). */
+  queued: number;
 }
 
 type ApprovalWaiter = (record: ApprovalRecord) => void;
@@ -103,22 +103,12 @@ type ApprovalWaiter = (record: ApprovalRecord) => void;
 export class MemoryStore implements GovernanceStore {
   readonly kind = 'memory';
   private readonly counters = new Map<string, Counter>();
-  /**
-   * Open reservations and, as a number (until when, as an offset from {@link epoch}), settled ones while
-   * a repeat of their settlement is recognised: one lease length after an on-time settlement, the
-   * retention after a late one (as the Redis store). One table, so a call's reserve and settle touch one
-   * map entry (settling replaces the entry's value instead of moving the id to a second map), and a
-   * settled id keeps only its string and a small integer: up to {@link MAX_SETTLED_IDS} of them live as
-   * long as a lease, so an object per settled call would be copied by every young-generation collection
-   * until promoted.
-   */
-  private readonly reservations = new Map<string, Reservation | number>();
+  /** Open reservations only: a call's reserve and settle touch this small table and nothing larger. */
+  private readonly reservations = new Map<string, Reservation>();
+  /** Settled ids, remembered so a repeat of their settlement commits nothing (see {@link SettledIds}). */
+  private readonly settled = new SettledIds();
   /** The clock reading settled entries are stored relative to (small integers for weeks of uptime). */
   private readonly epoch: number;
-  /** Entries of {@link reservations} that are open. */
-  private openCount = 0;
-  /** Entries of {@link reservations} that are settled. */
-  private settledCount = 0;
   private readonly leases = new LeaseQueue();
   /** `markOnce` keys and when they may be forgotten (`Infinity` = never). */
   private readonly marks = new Map<string, number>();
@@ -159,9 +149,7 @@ export class MemoryStore implements GovernanceStore {
     const now = this.now();
     this.maintain(now);
     const { id } = request;
-    const previous = this.reservations.get(id);
-    if (previous !== undefined && typeof previous !== 'number')
-      throw new Error(`genops: reservation "${id}" is already open`);
+    if (this.reservations.has(id)) throw new Error(`genops: reservation "${id}" is already open`);
     const given = request.lines;
     const count = given.length;
     // Lines nobody can change (frozen, as the governor's are) are kept as given; others are copied.
@@ -208,18 +196,18 @@ export class MemoryStore implements GovernanceStore {
     }
     // States after every line is counted (a key named twice shows both amounts on each of its lines).
     for (let index = 0; index < count; index++) states[index] = this.state(found[index]!, now);
-    const reservation: Reservation = { id, lines, startedAt: now, expiresAt: now + Math.max(0, request.leaseMs) };
+    const reservation: Reservation = {
+      id,
+      lines,
+      startedAt: now,
+      expiresAt: now + Math.max(0, request.leaseMs),
+      queued: -1,
+    };
     if (request.sent === true) reservation.sent = true;
-    // A settled id reserved again is open again: its settlement is no longer remembered.
-    if (previous !== undefined) this.settledCount--;
+    // A settled id reserved again is open again: its settlements go to the open reservation (an earlier
+    // one stays remembered, and is forgotten if this reservation is released; see `unreserve`).
     this.reservations.set(id, reservation);
-    this.openCount++;
     this.leases.push(reservation);
-    // Settled reservations leave their queue entry behind until their lease would have ended; at a high
-    // call rate that is rate × leaseMs entries. Rebuild from the open ones when most entries are stale
-    // (soon, so a settled reservation is let go while it is still young).
-    if (this.leases.size > STALE_LEASES + 2 * this.openCount)
-      this.leases.retain((entry) => this.reservations.get(entry.id) === entry);
     return request.sent === true ? { ok: true, lines: states, sent: true } : { ok: true, lines: states };
   }
 
@@ -233,7 +221,7 @@ export class MemoryStore implements GovernanceStore {
     const now = this.now();
     this.maintain(now);
     const entry = this.reservations.get(id);
-    if (entry === undefined || typeof entry === 'number') return this.settleLate(id, actual, lines, entry, now);
+    if (entry === undefined) return this.settleLate(id, actual, lines, now);
     const reserved = entry.lines;
     const count = reserved.length;
     const counters: (Counter | undefined)[] = new Array(count);
@@ -265,7 +253,6 @@ export class MemoryStore implements GovernanceStore {
     id: string,
     actual: SettleAmounts,
     lines: readonly BudgetLine[] | undefined,
-    settled: number | undefined,
     now: number,
   ): SettleResult {
     if (!lines) return { open: false, lines: [] };
@@ -273,13 +260,14 @@ export class MemoryStore implements GovernanceStore {
       const counter = this.counters.get(line.key);
       if (counter) this.assertFits('settle', id, counter, actual[line.unit] ?? 0, now);
     }
+    const settled = this.settled.until(id);
     const repeated = settled !== undefined && settled + this.epoch > now;
     const counters = lines.map((line) => {
       const counter = this.counterOf(line, now);
       if (!repeated) this.commit(counter, actual[line.unit] ?? 0, now, now);
       return counter;
     });
-    if (!repeated) this.rememberSettled(id, now + this.retentionMs);
+    if (!repeated) this.settled.add(id, now + this.retentionMs - this.epoch);
     return { open: false, lines: counters.map((counter) => this.state(counter, now)) };
   }
 
@@ -292,7 +280,7 @@ export class MemoryStore implements GovernanceStore {
     const now = this.now();
     this.maintain(now);
     const reservation = this.reservations.get(id);
-    if (reservation === undefined || typeof reservation === 'number') return false;
+    if (reservation === undefined) return false;
     this.unreserve(reservation);
     return true;
   }
@@ -305,7 +293,7 @@ export class MemoryStore implements GovernanceStore {
   markSentSync(id: string): boolean {
     this.maintain(this.now());
     const reservation = this.reservations.get(id);
-    if (reservation === undefined || typeof reservation === 'number') return false;
+    if (reservation === undefined) return false;
     reservation.sent = true;
     return true;
   }
@@ -322,7 +310,7 @@ export class MemoryStore implements GovernanceStore {
 
   async openReservations(): Promise<number> {
     this.maintain(this.now());
-    return this.openCount;
+    return this.reservations.size;
   }
 
   async markOnce(key: string, expiresAt?: number): Promise<boolean> {
@@ -474,7 +462,7 @@ export class MemoryStore implements GovernanceStore {
     for (const waiters of this.waiters.values()) approvalWaiters += waiters.size;
     return {
       lines: this.counters.size,
-      reservations: this.openCount,
+      reservations: this.reservations.size,
       leaseQueue: this.leases.size,
       marks: this.marks.size,
       approvals: this.approvals.size,
@@ -570,9 +558,11 @@ export class MemoryStore implements GovernanceStore {
     return counter.rolling ? windowSum(counter, now) : counter.used;
   }
 
+  /** Releases an open reservation; an earlier settlement of its id is forgotten (as if the id were new). */
   private unreserve(reservation: Reservation): void {
     this.reservations.delete(reservation.id);
-    this.openCount--;
+    this.leases.remove(reservation);
+    this.settled.forget(reservation.id);
     for (const line of reservation.lines) {
       const counter = this.counters.get(line.key);
       if (counter) counter.reserved = Math.max(0, counter.reserved - line.amount);
@@ -586,39 +576,12 @@ export class MemoryStore implements GovernanceStore {
 
   /** An open reservation is settled: it is kept, marked, so a repeat of its settlement until `until` commits nothing. */
   private markSettled(reservation: Reservation, until: number): void {
-    // Only the id and the time are remembered: the reservation (and its lines' copies) is let go, its
-    // lease queue entry recognised as stale.
-    this.reservations.set(reservation.id, until - this.epoch);
+    // Only the id and the time are remembered: the reservation (and its lines' copies) leaves the table and
+    // the lease queue at once, so it is garbage while it is still young.
+    this.reservations.delete(reservation.id);
+    this.leases.remove(reservation);
     reservation.lines = NO_LINES;
-    this.openCount--;
-    this.settledCount++;
-    this.boundSettled();
-  }
-
-  /** A settlement of an id with no open reservation (its lease had ended) is remembered until `until`. */
-  private rememberSettled(id: string, until: number): void {
-    const entry = this.reservations.get(id);
-    if (entry !== undefined) this.reservations.delete(id);
-    else this.settledCount++;
-    // Re-inserted, so that the oldest settlements stay first in the table's order.
-    this.reservations.set(id, until - this.epoch);
-    this.boundSettled();
-  }
-
-  /**
-   * Over the bound, forgets the oldest tenth of the settled ids in one pass: deleting the first one call
-   * at a time makes each walk step over the deleted entries before it (quadratic at the bound).
-   */
-  private boundSettled(): void {
-    if (this.settledCount <= MAX_SETTLED_IDS) return;
-    let excess = this.settledCount - Math.floor(MAX_SETTLED_IDS * 0.9);
-    for (const [id, reservation] of this.reservations) {
-      if (excess <= 0) break;
-      if (typeof reservation !== 'number') continue;
-      this.reservations.delete(id);
-      this.settledCount--;
-      excess--;
-    }
+    this.settled.add(reservation.id, until - this.epoch);
   }
 
   /**
@@ -628,8 +591,6 @@ export class MemoryStore implements GovernanceStore {
   private expireLeases(now: number): void {
     for (let next = this.leases.peek(); next && next.expiresAt <= now; next = this.leases.peek()) {
       this.leases.pop();
-      // Settled or released reservations leave their queue entry behind; only the open one counts.
-      if (this.reservations.get(next.id) !== next) continue;
       if (next.sent) this.commitAtReservation(next, now);
       else this.unreserve(next);
     }
@@ -663,13 +624,7 @@ export class MemoryStore implements GovernanceStore {
       if (periodOver || idleRolling) this.counters.delete(key);
     }
     for (const [key, expiresAt] of this.marks) if (expiresAt <= now) this.marks.delete(key);
-    // forEach, not for-of with destructuring: no [key, value] array per entry of up to 100,000.
-    this.reservations.forEach((reservation, id) => {
-      if (typeof reservation === 'number' && reservation + this.epoch <= now) {
-        this.reservations.delete(id);
-        this.settledCount--;
-      }
-    });
+    this.settled.dropEnded(now - this.epoch);
     for (const [id, record] of this.approvals) {
       if (this.waiters.has(id)) continue;
       const over = record.status === 'pending' ? record.expiresAt : (record.decidedAt ?? record.createdAt);
@@ -807,6 +762,98 @@ function emptyState(line: BudgetLine): LineState {
   return { key: line.key, budget: line.budget, unit: line.unit, limit: line.limit, used: 0, reserved: 0 };
 }
 
+/**
+ * The settled ids a store remembers, and until when (offsets from the store's epoch), oldest first, at most
+ * {@link MAX_SETTLED_IDS}. Settling appends to two arrays: no hash table is touched per call. Up to
+ * 100,000 ids live as long as a lease, and a lookup or insertion into a table that large, in between a
+ * call's other work, misses the CPU caches every time (several microseconds per call once it is full).
+ * Lookups are rare (a late or repeated settlement, a release), so the id → position index is built only
+ * when one comes, from where the last one left off.
+ */
+class SettledIds {
+  /** Ids in the order they settled (one id may appear more than once), and until when each is remembered. */
+  private ids: string[] = [];
+  private ends: number[] = [];
+  /** Positions (counted from the first settlement ever) dropped from the front of the arrays. */
+  private base = 0;
+  /** The first position still remembered: those before it are forgotten (the bound). */
+  private head = 0;
+  /** Id → position of its latest settlement, for the positions before {@link indexedTo}. */
+  private readonly index = new Map<string, number>();
+  private indexedTo = 0;
+
+  /** Remembers a settlement of `id` until `end`, as the newest; over the bound, the oldest tenth is forgotten. */
+  add(id: string, end: number): void {
+    this.ids.push(id);
+    this.ends.push(end);
+    if (this.base + this.ids.length - this.head > MAX_SETTLED_IDS) this.dropOldest();
+  }
+
+  /** Until when `id`'s latest remembered settlement is remembered, or `undefined`. */
+  until(id: string): number | undefined {
+    this.catchUp();
+    const position = this.index.get(id);
+    return position === undefined ? undefined : this.ends[position - this.base];
+  }
+
+  /** Forgets every remembered settlement of `id`. */
+  forget(id: string): void {
+    if (this.base + this.ids.length === this.head) return;
+    this.catchUp();
+    const position = this.index.get(id);
+    if (position === undefined) return;
+    this.index.delete(id);
+    this.ends[position - this.base] = Number.NEGATIVE_INFINITY;
+  }
+
+  /** Forgets the settlements remembered until `end` or before (the periodic sweep; positions change). */
+  dropEnded(end: number): void {
+    const ids: string[] = [];
+    const ends: number[] = [];
+    for (let index = this.head - this.base; index < this.ids.length; index++) {
+      if (this.ends[index]! <= end) continue;
+      ids.push(this.ids[index]!);
+      ends.push(this.ends[index]!);
+    }
+    this.ids = ids;
+    this.ends = ends;
+    this.base = 0;
+    this.head = 0;
+    this.index.clear();
+    this.indexedTo = 0;
+  }
+
+  private catchUp(): void {
+    const end = this.base + this.ids.length;
+    for (let position = Math.max(this.indexedTo, this.head); position < end; position++) {
+      const id = this.ids[position - this.base]!;
+      // A forgotten settlement (released since) is not indexed again.
+      if (this.ends[position - this.base] === Number.NEGATIVE_INFINITY) continue;
+      // Only the latest settlement of an id counts: an earlier one is marked forgotten.
+      const previous = this.index.get(id);
+      if (previous !== undefined) this.ends[previous - this.base] = Number.NEGATIVE_INFINITY;
+      this.index.set(id, position);
+    }
+    this.indexedTo = end;
+  }
+
+  /** Forgets the oldest tenth in one pass, and lets the arrays go of it once it is most of them. */
+  private dropOldest(): void {
+    const head = this.base + this.ids.length - Math.floor(MAX_SETTLED_IDS * 0.9);
+    for (let position = this.head; position < Math.min(head, this.indexedTo); position++) {
+      const id = this.ids[position - this.base]!;
+      if (this.index.get(id) === position) this.index.delete(id);
+    }
+    this.head = head;
+    const dropped = head - this.base;
+    if (dropped * 2 > this.ids.length) {
+      this.ids.splice(0, dropped);
+      this.ends.splice(0, dropped);
+      this.base = head;
+    }
+  }
+}
+
 /** Min-heap of reservations by lease end, so expired leases are found without scanning every one. */
 class LeaseQueue {
   private readonly heap: Reservation[] = [];
@@ -819,42 +866,60 @@ class LeaseQueue {
     return this.heap[0];
   }
 
-  /** Keeps only the entries `keep` accepts, as a valid heap (sorted by lease end). */
-  retain(keep: (reservation: Reservation) => boolean): void {
-    const kept = this.heap.filter(keep).sort((a, b) => a.expiresAt - b.expiresAt);
-    this.heap.length = 0;
-    for (const reservation of kept) this.heap.push(reservation);
-  }
-
   push(reservation: Reservation): void {
-    const heap = this.heap;
-    heap.push(reservation);
-    let index = heap.length - 1;
-    while (index > 0) {
-      const parent = (index - 1) >> 1;
-      if (heap[parent]!.expiresAt <= reservation.expiresAt) break;
-      heap[index] = heap[parent]!;
-      index = parent;
-    }
-    heap[index] = reservation;
+    this.heap.push(reservation);
+    this.up(reservation, this.heap.length - 1);
   }
 
   pop(): Reservation | undefined {
+    const top = this.heap[0];
+    if (top !== undefined) this.remove(top);
+    return top;
+  }
+
+  /** Takes `reservation` out of the queue (nothing when it is not in it). */
+  remove(reservation: Reservation): void {
     const heap = this.heap;
-    const top = heap[0];
-    const last = heap.pop();
-    if (top === undefined || last === undefined || heap.length === 0) return top;
-    let index = 0;
+    const index = reservation.queued;
+    if (index < 0 || heap[index] !== reservation) return;
+    reservation.queued = -1;
+    const last = heap.pop()!;
+    if (last === reservation) return;
+    // The last entry fills the hole, then moves up or down to where its lease end belongs.
+    if (index > 0 && heap[(index - 1) >> 1]!.expiresAt > last.expiresAt) this.up(last, index);
+    else this.down(last, index);
+  }
+
+  /** Places `reservation` at `index` or above it. */
+  private up(reservation: Reservation, index: number): void {
+    const heap = this.heap;
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      const above = heap[parent]!;
+      if (above.expiresAt <= reservation.expiresAt) break;
+      heap[index] = above;
+      above.queued = index;
+      index = parent;
+    }
+    heap[index] = reservation;
+    reservation.queued = index;
+  }
+
+  /** Places `reservation` at `index` or below it. */
+  private down(reservation: Reservation, index: number): void {
+    const heap = this.heap;
     for (;;) {
       const left = index * 2 + 1;
       if (left >= heap.length) break;
       const right = left + 1;
       const child = right < heap.length && heap[right]!.expiresAt < heap[left]!.expiresAt ? right : left;
-      if (heap[child]!.expiresAt >= last.expiresAt) break;
-      heap[index] = heap[child]!;
+      const below = heap[child]!;
+      if (below.expiresAt >= reservation.expiresAt) break;
+      heap[index] = below;
+      below.queued = index;
       index = child;
     }
-    heap[index] = last;
-    return top;
+    heap[index] = reservation;
+    reservation.queued = index;
   }
 }
