@@ -484,10 +484,23 @@ export class RedisStore implements GovernanceStore {
     withLines?: () => Promise<unknown>,
   ): Promise<T> {
     this.lastOpsAt = performance.now();
-    if (!this.flushDue) {
-      this.flushDue = true;
-      process.nextTick(this.flushOps);
-    }
+    if (!this.flushDue) this.flushAtTickEnd();
+    return this.pushOp(operation, sent, lines, withLines);
+  }
+
+  /** Schedules {@link flushOps} for the end of this tick. */
+  private flushAtTickEnd(): void {
+    this.flushDue = true;
+    process.nextTick(this.flushOps);
+  }
+
+  /** Adds an operation (its arguments already in {@link opArgs}) to the next script run; resolves with its reply. */
+  private pushOp<T>(
+    operation: QueuedOp['operation'],
+    sent: boolean,
+    lines: readonly BudgetLine[] | undefined,
+    withLines: (() => Promise<unknown>) | undefined,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.ops.push({ operation, sent, lines, withLines, resolve: resolve as (value: never) => void, reject });
     });
@@ -903,21 +916,9 @@ export class RedisStore implements GovernanceStore {
     if (!this.flushDue && this.auditTimer === undefined) {
       if (performance.now() - this.lastOpsAt < AUDIT_WAIT_MS)
         this.auditTimer = setTimeout(this.flushOps, AUDIT_WAIT_MS);
-      else {
-        this.flushDue = true;
-        process.nextTick(this.flushOps);
-      }
+      else this.flushAtTickEnd();
     }
-    return new Promise<Reply>((resolve, reject) => {
-      this.ops.push({
-        operation: 'appendAudit',
-        sent: false,
-        lines: undefined,
-        withLines: undefined,
-        resolve: resolve as (value: never) => void,
-        reject,
-      });
-    });
+    return this.pushOp('appendAudit', false, undefined, undefined);
   }
 
   /** Hashes `entries` onto the tip this instance expects and appends them if the tip has not moved. */
