@@ -1,6 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { logs as apiLogs, type DiagLogger, DiagLogLevel, diag } from '@opentelemetry/api';
 import { logs as legacyLogs } from '@opentelemetry/api-logs';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
@@ -84,6 +86,17 @@ beforeEach(() => {
 afterEach(() => {
   diag.disable();
 });
+
+/** Records `count` entries, returning a weak reference to each. */
+function recordWatched(trail: AuditTrail, count: number): Array<WeakRef<AuditEntry>> {
+  const alive: Array<WeakRef<AuditEntry>> = [];
+  for (let index = 0; index < count; index += 1) {
+    const recorded = entry(index);
+    alive.push(new WeakRef(recorded));
+    trail.record(recorded);
+  }
+  return alive;
+}
 
 describe('AuditTrail', () => {
   it('records synchronously and appends later, in one batch per tick', async () => {
@@ -282,6 +295,23 @@ describe('AuditTrail', () => {
     const calls = down.calls;
     await tick(30);
     expect(down.calls).toBe(calls);
+  });
+
+  it('keeps no appended entry reachable from its queue (none waits for 1,024 more to be let go)', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const store = testStore();
+    const trail = new AuditTrail({ store });
+    // Recorded in a function of its own, so no local of this test holds the last entry.
+    const alive = recordWatched(trail, 10);
+    await trail.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    expect(store.records).toHaveLength(10);
+    // Entries the store took are garbage now: kept, they would outlive young-generation collections and be
+    // promoted to the old generation, call after call.
+    expect(alive.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
+    await trail.close();
   });
 
   it('mirrors appended records to a JSON Lines file that verifies', async () => {

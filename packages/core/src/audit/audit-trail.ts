@@ -695,7 +695,12 @@ export class AuditTrail {
 
   /** Drops consumed slots so the queue array does not grow without end (amortised O(1)). */
   private compact(): void {
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+    if (this.head === this.queue.length) {
+      // Drained (the usual case): let the taken entries go now. Held until 1,024 piled up, each would
+      // outlive young-generation collections and be promoted to the old generation, call after call.
+      this.queue.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
