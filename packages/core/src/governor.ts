@@ -41,6 +41,7 @@ import type { PolicyEvaluation } from './policy/policy-engine';
 import { subjectOf } from './policy/policy-engine';
 import type { PriceTable } from './pricing/price-table';
 import type { PriceMatch } from './pricing/types';
+import { checkRequestNumbers } from './request-numbers';
 import { SettlementJournal } from './store/settlement-journal';
 import type { BudgetLine, GovernanceStore, LineState } from './store/types';
 import type { EgressAction } from './telemetry/control-metrics';
@@ -184,6 +185,7 @@ export class Governor implements CallHost {
     request: GovernedRequest,
     options: { parent?: Context; sendsAtOnce?: boolean } = {},
   ): MaybePromise<GovernedCall> {
+    checkRequestNumbers(request);
     const enclosing = this.claims.enclosing(request);
     if (enclosing) return enclosing.nested();
     const startedAt = performance.now();

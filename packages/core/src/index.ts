@@ -41,6 +41,7 @@ export {
   ContentScanError,
   GenOpsError,
   GovernanceError,
+  InvalidRequestError,
   PolicyFileError,
   PolicyViolationError,
   RateLimitedError,

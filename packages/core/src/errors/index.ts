@@ -4,6 +4,7 @@ export { ConfigError } from './config-error';
 export { ContentScanError } from './content-scan-error';
 export { GenOpsError } from './genops-error';
 export { GovernanceError } from './governance-error';
+export { InvalidRequestError } from './invalid-request-error';
 export { formatPolicyIssue, PolicyFileError, type PolicyIssue } from './policy-file-error';
 export { PolicyViolationError } from './policy-violation-error';
 export { RateLimitedError } from './rate-limited-error';
