@@ -191,6 +191,8 @@ export class RedisStore implements GovernanceStore {
   private ops: QueuedOp[] = [];
   /** A flush of {@link ops} is due at the end of this tick. */
   private flushDue = false;
+  /** A reply arrived in this tick (cleared at its end): see {@link queueOp}. */
+  private replyTick = false;
   /** Audit records queued alone: sent when this fires, unless a reservation or settlement takes them first. */
   private auditTimer: NodeJS.Timeout | undefined;
   /** When the last reservation or settlement was queued (`performance.now()`). */
@@ -484,9 +486,35 @@ export class RedisStore implements GovernanceStore {
     withLines?: () => Promise<unknown>,
   ): Promise<T> {
     this.lastOpsAt = performance.now();
-    if (!this.flushDue) this.flushAtTickEnd();
-    return this.pushOp(operation, sent, lines, withLines);
+    const result = this.pushOp<T>(operation, sent, lines, withLines);
+    if (!this.flushDue) {
+      if (this.inFlight.size === 0 && !this.replyTick) this.flushNow();
+      else this.flushAtTickEnd();
+    }
+    return result;
   }
+
+  /**
+   * Sends the queued operations now, in a socket write of their own: an operation issued while the
+   * connection is idle (nothing in flight, not set off by a reply) reaches Redis at once instead of at
+   * the end of its tick. A governed call's settlement so runs while the app takes the result and starts
+   * its next call, instead of in that call's reservation's run, on its path.
+   */
+  private flushNow(): void {
+    this.flushOps();
+    this.uncork();
+  }
+
+  /** Notes that a reply arrived in this tick: operations its continuations issue are batched at the tick's end. */
+  private replied(): void {
+    if (this.replyTick) return;
+    this.replyTick = true;
+    process.nextTick(this.endReplyTick);
+  }
+
+  private readonly endReplyTick = (): void => {
+    this.replyTick = false;
+  };
 
   /** Schedules {@link flushOps} for the end of this tick. */
   private flushAtTickEnd(): void {
@@ -701,10 +729,12 @@ export class RedisStore implements GovernanceStore {
       command(this.client).then(
         (value) => {
           this.untrack(waiting);
+          this.replied();
           resolve(value);
         },
         (error: unknown) => {
           this.untrack(waiting);
+          this.replied();
           reject(this.wrap(operation, error));
         },
       );

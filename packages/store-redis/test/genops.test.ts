@@ -61,6 +61,54 @@ describe('GenOps with a RedisStore', () => {
     expect((await store.readAudit()).length).toBeGreaterThan(0);
   });
 
+  it("sends a sequential call's settlement at once, so the next call's reservation runs alone", async () => {
+    const client = new Redis(redis.url());
+    const store = new RedisStore({ client, prefix: 'genops-sequential-runs' });
+    genops = GenOps.init({
+      store,
+      autoInstrument: false,
+      defaults: { team: 'eng' },
+      budgets: [{ name: 'daily', limit: 1, window: 'day' }],
+    });
+    // After a first call and its settlement (the first one also reads the epoch and loads the library).
+    await call(genops);
+    await genops.flush();
+    // The operations of each group-commit run, by kind ('r' reserve, 's' settle; audit appends left out).
+    const runs: string[] = [];
+    const sendCommand = client.sendCommand;
+    client.sendCommand = function (this: Redis, command, ...rest) {
+      if (command.name === 'FCALL') {
+        const args = command.args.map(String);
+        let kinds = '';
+        // FCALL <function> 1 <namespace> <retention> <now>, the operations (kind, count, arguments), the epoch.
+        for (let index = 5; index < args.length - 1; index += 2 + Number(args[index + 1]))
+          if (args[index] !== 'a') kinds += args[index];
+        runs.push(kinds);
+      }
+      return sendCommand.call(this, command, ...rest);
+    } as typeof client.sendCommand;
+    try {
+      for (let index = 0; index < 3; index++) {
+        const governed = await genops.governor.begin(chat);
+        // The provider's answer arrives in a later tick, as a real call's does.
+        await new Promise((resolve) => setImmediate(resolve));
+        await governed.end({
+          usage: { inputTokens: 200, outputTokens: 50 },
+          response: { id: 'r', model: 'gpt-4o', finishReasons: ['stop'] },
+        });
+      }
+      await genops.flush();
+      // Each settlement in a run of its own, sent before the next call's reservation.
+      expect(runs.filter((kinds) => kinds !== '')).toEqual(['r', 's', 'r', 's', 'r', 's']);
+      expect(await store.lines()).toMatchObject([{ budget: 'daily', used: 4_000_000, reserved: 0 }]);
+    } finally {
+      await genops.shutdown();
+      genops = undefined;
+      await store.close();
+      await client.quit();
+    }
+  });
+
   it("returns a call's result before its settlement is in Redis; status() and flush() wait for it", async () => {
     const store = new RedisStore({ url: redis.url(), prefix: 'genops-settle-after' });
     genops = GenOps.init({

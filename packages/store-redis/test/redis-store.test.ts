@@ -296,6 +296,9 @@ describe('RedisStore commands per call', () => {
       const lines = [usd('team|a', 1e15, 100)];
       await store.reserve({ id: 'warm', lines, leaseMs: 60_000 });
       await admin.config('RESETSTAT');
+      // From the tick of one of the store's replies, as concurrent calls issue theirs (an operation issued
+      // while the connection is idle goes at once, see 'on the wire').
+      await store.openReservations();
       // A settlement and audit records issued in one tick; then records alone, and a reservation after them.
       const [settled, first] = await Promise.all([
         store.settle('warm', { USD: 40 }, lines),
@@ -505,7 +508,8 @@ describe('RedisStore on the wire', () => {
     const client = new Redis(redis.url());
     const store = new RedisStore({ client, prefix: `wire-${++namespaces}` });
     try {
-      // The first operation looks the namespace's epoch up (a command of its own).
+      // The first operation looks the namespace's epoch up (a command of its own). The next ones are
+      // issued in the tick of its reply, as concurrent calls issue theirs.
       await store.reserve({ id: 'first', lines: [line('a')], leaseMs: 60_000 });
       const seen = watch(client);
       const [settled, ...reserved] = await Promise.all([
@@ -520,6 +524,36 @@ describe('RedisStore on the wire', () => {
       expect(seen.commands).toEqual(['FCALL']);
       expect(seen.writes).toEqual([1]);
       expect((await store.lines())[0]).toMatchObject({ key: 'a', used: 4, reserved: 160 });
+    } finally {
+      await store.close();
+      await client.quit();
+    }
+  });
+
+  it('sends an operation issued while the connection is idle at once, and batches the ones after it in its tick', async () => {
+    const client = new Redis(redis.url());
+    const store = new RedisStore({ client, prefix: `wire-${++namespaces}` });
+    try {
+      await store.reserve({ id: 'first', lines: [line('a')], leaseMs: 60_000 });
+      // Out of the reply's tick, with nothing in flight: as a governed call's settlement is issued.
+      await new Promise((resolve) => setImmediate(resolve));
+      const seen = watch(client);
+      const settled = store.settle('first', { USD: 4 });
+      // Written before this tick ends, in a run of its own.
+      expect(seen.commands).toEqual(['FCALL']);
+      expect(seen.writes).toEqual([1]);
+      const reserved = [1, 2].map((index) =>
+        store.reserve({ id: `next-${index}`, lines: [line('a')], leaseMs: 60_000 }),
+      );
+      expect(seen.commands).toEqual(['FCALL']);
+      // The two reservations of the same tick: one run, at its end, after the settlement's.
+      expect(await settled).toMatchObject({ open: true, lines: [{ used: 4, reserved: 0 }] });
+      expect(await Promise.all(reserved)).toMatchObject([
+        { ok: true, lines: [{ used: 4, reserved: 10 }] },
+        { ok: true, lines: [{ used: 4, reserved: 20 }] },
+      ]);
+      expect(seen.commands).toEqual(['FCALL', 'FCALL']);
+      expect(seen.writes).toEqual([1, 1]);
     } finally {
       await store.close();
       await client.quit();
