@@ -516,10 +516,16 @@ export class RedisStore implements GovernanceStore {
     this.replyTick = false;
   };
 
-  /** Schedules {@link flushOps} for the end of this tick. */
+  /**
+   * Schedules {@link flushOps}: for the end of this tick when a reply set it off (the continuations of a
+   * run's replies issue the next operations together), else for the end of the event loop's I/O phase
+   * (`setImmediate`), so the operations that the callbacks of one turn issue (concurrent calls whose
+   * provider responses arrive together, each in its own callback) share a run too.
+   */
   private flushAtTickEnd(): void {
     this.flushDue = true;
-    process.nextTick(this.flushOps);
+    if (this.replyTick) process.nextTick(this.flushOps);
+    else setImmediate(this.flushOps);
   }
 
   /** Adds an operation (its arguments already in {@link opArgs}) to the next script run; resolves with its reply. */

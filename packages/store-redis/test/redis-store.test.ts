@@ -1,5 +1,5 @@
 import { MemoryStore, readStoreAudit, verifyAuditChain } from '@genops/core';
-import type { ApprovalRecord, AuditEntry, BudgetLine } from '@genops/core/internal';
+import type { ApprovalRecord, AuditEntry, BudgetLine, SettleResult } from '@genops/core/internal';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { openStore, parseRedisUrl, RedisStore } from '../src/index';
@@ -546,7 +546,7 @@ describe('RedisStore on the wire', () => {
         store.reserve({ id: `next-${index}`, lines: [line('a')], leaseMs: 60_000 }),
       );
       expect(seen.commands).toEqual(['FCALL']);
-      // The two reservations of the same tick: one run, at its end, after the settlement's.
+      // The two reservations of the same tick: one run, after the settlement's.
       expect(await settled).toMatchObject({ open: true, lines: [{ used: 4, reserved: 0 }] });
       expect(await Promise.all(reserved)).toMatchObject([
         { ok: true, lines: [{ used: 4, reserved: 10 }] },
@@ -554,6 +554,34 @@ describe('RedisStore on the wire', () => {
       ]);
       expect(seen.commands).toEqual(['FCALL', 'FCALL']);
       expect(seen.writes).toEqual([1, 1]);
+    } finally {
+      await store.close();
+      await client.quit();
+    }
+  });
+
+  it('batches the operations that the callbacks of one event-loop turn issue while a command is in flight', async () => {
+    const client = new Redis(redis.url());
+    const store = new RedisStore({ client, prefix: `wire-${++namespaces}` });
+    try {
+      await Promise.all(['x', 'y'].map((id) => store.reserve({ id, lines: [line('a')], leaseMs: 60_000 })));
+      const seen = watch(client);
+      // In flight while the callbacks below run (its reply is read in a later turn).
+      const busy = store.reserve({ id: 'busy', lines: [line('a')], leaseMs: 60_000 });
+      // Two callbacks of one turn, as two provider responses arriving together are.
+      const settled = await new Promise<SettleResult[]>((resolve) => {
+        const results: Promise<SettleResult>[] = [];
+        setImmediate(() => results.push(store.settle('x', { USD: 1 })));
+        setImmediate(() => {
+          results.push(store.settle('y', { USD: 2 }));
+          resolve(Promise.all(results));
+        });
+      });
+      expect(settled).toMatchObject([{ open: true }, { open: true }]);
+      expect(await busy).toMatchObject({ ok: true });
+      // The reservation's run, then one run for both settlements.
+      expect(seen.commands).toEqual(['FCALL', 'FCALL']);
+      expect((await store.lines())[0]).toMatchObject({ key: 'a', used: 3, reserved: 10 });
     } finally {
       await store.close();
       await client.quit();
