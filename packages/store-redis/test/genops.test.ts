@@ -30,8 +30,20 @@ const chat: GovernedRequest = {
   editable: { model: true, text: true },
 };
 
-async function call(handle: GenOpsHandle): Promise<void> {
+/** GenOps on `store` with a $1 daily budget, for team 'eng'. */
+function governing(store: RedisStore): GenOpsHandle {
+  return GenOps.init({
+    store,
+    autoInstrument: false,
+    defaults: { team: 'eng' },
+    budgets: [{ name: 'daily', limit: 1, window: 'day' }],
+  });
+}
+
+/** A governed call; `meanwhile` runs while it is out (the provider's work). */
+async function call(handle: GenOpsHandle, meanwhile?: () => Promise<unknown>): Promise<void> {
   const governed = await handle.governor.begin(chat);
+  await meanwhile?.();
   await governed.end({
     usage: { inputTokens: 200, outputTokens: 50 },
     response: { id: 'r', model: 'gpt-4o', finishReasons: ['stop'] },
@@ -64,12 +76,7 @@ describe('GenOps with a RedisStore', () => {
   it("sends a sequential call's settlement at once, so the next call's reservation runs alone", async () => {
     const client = new Redis(redis.url());
     const store = new RedisStore({ client, prefix: 'genops-sequential-runs' });
-    genops = GenOps.init({
-      store,
-      autoInstrument: false,
-      defaults: { team: 'eng' },
-      budgets: [{ name: 'daily', limit: 1, window: 'day' }],
-    });
+    genops = governing(store);
     // After a first call and its settlement (the first one also reads the epoch and loads the library).
     await call(genops);
     await genops.flush();
@@ -88,15 +95,9 @@ describe('GenOps with a RedisStore', () => {
       return sendCommand.call(this, command, ...rest);
     } as typeof client.sendCommand;
     try {
-      for (let index = 0; index < 3; index++) {
-        const governed = await genops.governor.begin(chat);
-        // The provider's answer arrives in a later tick, as a real call's does.
-        await new Promise((resolve) => setImmediate(resolve));
-        await governed.end({
-          usage: { inputTokens: 200, outputTokens: 50 },
-          response: { id: 'r', model: 'gpt-4o', finishReasons: ['stop'] },
-        });
-      }
+      // The provider's answer arrives in a later turn of the event loop, as a real call's does.
+      const answer = () => new Promise((resolve) => setImmediate(resolve));
+      for (let index = 0; index < 3; index++) await call(genops, answer);
       await genops.flush();
       // Each settlement in a run of its own, sent before the next call's reservation.
       expect(runs.filter((kinds) => kinds !== '')).toEqual(['r', 's', 'r', 's', 'r', 's']);
@@ -111,12 +112,7 @@ describe('GenOps with a RedisStore', () => {
 
   it("returns a call's result before its settlement is in Redis; status() and flush() wait for it", async () => {
     const store = new RedisStore({ url: redis.url(), prefix: 'genops-settle-after' });
-    genops = GenOps.init({
-      store,
-      autoInstrument: false,
-      defaults: { team: 'eng' },
-      budgets: [{ name: 'daily', limit: 1, window: 'day' }],
-    });
+    genops = governing(store);
     const governed = await genops.governor.begin(chat);
     // Redis takes no command for a while: the settlement cannot complete until it does.
     const admin = new Redis(redis.url());
@@ -174,12 +170,7 @@ describe('GenOps with a RedisStore', () => {
   it('denies the call with a StoreUnavailableError naming the Redis server when Redis is down (failMode closed)', async () => {
     const server = redis.server();
     const store = new RedisStore({ url: redis.url(), prefix: 'genops-down', timeoutMs: 1_000 });
-    genops = GenOps.init({
-      store,
-      autoInstrument: false,
-      defaults: { team: 'eng' },
-      budgets: [{ name: 'daily', limit: 1, window: 'day' }],
-    });
+    genops = governing(store);
     await call(genops);
     await server.kill();
     try {
@@ -196,12 +187,7 @@ describe('GenOps with a RedisStore', () => {
     const server = await startRedisServer({ persistent: true });
     try {
       const store = new RedisStore({ url: server.url, prefix: 'genops-open', failMode: 'open', timeoutMs: 1_000 });
-      genops = GenOps.init({
-        store,
-        autoInstrument: false,
-        defaults: { team: 'eng' },
-        budgets: [{ name: 'daily', limit: 1, window: 'day' }],
-      });
+      genops = governing(store);
       await call(genops);
       // One call reserved before Redis goes down and ends while it is down; one starts while it is down.
       const before = await genops.governor.begin(chat);

@@ -504,10 +504,20 @@ describe('RedisStore on the wire', () => {
     return seen;
   }
 
-  it('sends the reservations and settlements of one tick as one script run (group commit)', async () => {
+  /** Runs `test` with a store on an ioredis client of its own, in a namespace of its own; closes both. */
+  async function withClient(test: (store: RedisStore, client: Redis) => Promise<void>): Promise<void> {
     const client = new Redis(redis.url());
     const store = new RedisStore({ client, prefix: `wire-${++namespaces}` });
     try {
+      await test(store, client);
+    } finally {
+      await store.close();
+      await client.quit();
+    }
+  }
+
+  it('sends the reservations and settlements of one tick as one script run (group commit)', () =>
+    withClient(async (store, client) => {
       // The first operation looks the namespace's epoch up (a command of its own). The next ones are
       // issued in the tick of its reply, as concurrent calls issue theirs.
       await store.reserve({ id: 'first', lines: [line('a')], leaseMs: 60_000 });
@@ -524,16 +534,10 @@ describe('RedisStore on the wire', () => {
       expect(seen.commands).toEqual(['FCALL']);
       expect(seen.writes).toEqual([1]);
       expect((await store.lines())[0]).toMatchObject({ key: 'a', used: 4, reserved: 160 });
-    } finally {
-      await store.close();
-      await client.quit();
-    }
-  });
+    }));
 
-  it('sends an operation issued while the connection is idle at once, and batches the ones after it in its tick', async () => {
-    const client = new Redis(redis.url());
-    const store = new RedisStore({ client, prefix: `wire-${++namespaces}` });
-    try {
+  it('sends an operation issued while the connection is idle at once, and batches the ones after it in its tick', () =>
+    withClient(async (store, client) => {
       await store.reserve({ id: 'first', lines: [line('a')], leaseMs: 60_000 });
       // Out of the reply's tick, with nothing in flight: as a governed call's settlement is issued.
       await new Promise((resolve) => setImmediate(resolve));
@@ -554,16 +558,10 @@ describe('RedisStore on the wire', () => {
       ]);
       expect(seen.commands).toEqual(['FCALL', 'FCALL']);
       expect(seen.writes).toEqual([1, 1]);
-    } finally {
-      await store.close();
-      await client.quit();
-    }
-  });
+    }));
 
-  it('batches the operations that the callbacks of one event-loop turn issue while a command is in flight', async () => {
-    const client = new Redis(redis.url());
-    const store = new RedisStore({ client, prefix: `wire-${++namespaces}` });
-    try {
+  it('batches the operations that the callbacks of one event-loop turn issue while a command is in flight', () =>
+    withClient(async (store, client) => {
       await Promise.all(['x', 'y'].map((id) => store.reserve({ id, lines: [line('a')], leaseMs: 60_000 })));
       const seen = watch(client);
       // In flight while the callbacks below run (its reply is read in a later turn).
@@ -582,11 +580,7 @@ describe('RedisStore on the wire', () => {
       // The reservation's run, then one run for both settlements.
       expect(seen.commands).toEqual(['FCALL', 'FCALL']);
       expect((await store.lines())[0]).toMatchObject({ key: 'a', used: 3, reserved: 10 });
-    } finally {
-      await store.close();
-      await client.quit();
-    }
-  });
+    }));
 
   it('answers each operation of a batch on its own: a refused or failed one does not fail the others', async () => {
     const store = fresh();
