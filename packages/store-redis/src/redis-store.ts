@@ -262,8 +262,9 @@ export class RedisStore implements GovernanceStore {
   }
 
   /**
-   * Queued with the other reservations and settlements of this tick and sent with them in one script
-   * run (group commit); atomic and all or nothing on its own.
+   * Queued with the other reservations and settlements issued with it and sent with them in one script
+   * run (group commit; sent at once when the connection is idle, see {@link queueOp}); atomic and all or
+   * nothing on its own.
    */
   reserve(request: ReserveRequest): Promise<ReserveResult> {
     try {
@@ -277,7 +278,7 @@ export class RedisStore implements GovernanceStore {
     return this.queueOp('reserve', sent, request.lines);
   }
 
-  /** Queued like {@link reserve}: sent with this tick's other reservations and settlements. */
+  /** Queued like {@link reserve}: sent with the other reservations and settlements issued with it. */
   settle(id: string, actual: SettleAmounts, lines?: readonly BudgetLine[]): Promise<SettleResult> {
     try {
       assertSettleAmounts(this.kind, id, actual, lines);
@@ -479,6 +480,11 @@ export class RedisStore implements GovernanceStore {
 
   // ---- Group commit --------------------------------------------------------------------------------
 
+  /**
+   * Queues a reservation or settlement (its arguments already in {@link opArgs}): sent at once when the
+   * connection is idle and no reply set it off (see {@link flushNow}), else with the others issued with
+   * it (see {@link flushAtTickEnd}).
+   */
   private queueOp<T>(
     operation: QueuedOp['operation'],
     sent: boolean,
@@ -541,7 +547,7 @@ export class RedisStore implements GovernanceStore {
   }
 
   /**
-   * Sends the reservations and settlements queued this tick as one script run (several past
+   * Sends the queued reservations, settlements and audit appends as one script run (several past
    * {@link OPS_BATCH}), then hands each its own reply: one round trip and one run of the script's fixed
    * work per batch. Any other command flushes the queue first, so commands still reach Redis in the order
    * they were issued.
