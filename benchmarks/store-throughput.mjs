@@ -7,6 +7,10 @@
 //   node benchmarks/store-throughput.mjs            # after a build
 //   node benchmarks/store-throughput.mjs --write    # also rewrite the stores section of docs/benchmarks.md
 //   STORES=redis node benchmarks/store-throughput.mjs  # only some stores (memory, sqlite, redis), never with --write
+//
+// For Redis it also prints where the server's CPU goes per pair: script runs, commands, the µs inside the
+// runs (`INFO commandstats`: their Lua and the commands it runs) and the rest (sockets, event loop). An
+// idle redis-server uses about 3 ms of CPU a second (serverCron), under 1 µs per sequential pair.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -79,8 +83,12 @@ async function pair(store) {
   await (store.settleSync ? store.settleSync(id, actual) : store.settle(id, actual));
 }
 
-/** Seconds of CPU redis-server has used (INFO cpu, its main thread and children), over a raw connection. */
-function redisCpuSeconds(url) {
+/**
+ * What redis-server has done so far (`INFO cpu stats commandstats`, over a raw connection): `cpu` seconds
+ * (its main thread and children), `commands` processed, and the group-commit script `runs` (FCALL and
+ * EVALSHA) with the µs spent inside them (`scriptUs`: the Lua and the commands it runs).
+ */
+function redisCounters(url) {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname);
@@ -92,23 +100,41 @@ function redisCpuSeconds(url) {
       if (header && Buffer.byteLength(reply) >= header[0].length + Number(header[1])) {
         socket.end();
         const field = (name) => Number(new RegExp(`${name}:([\\d.]+)`).exec(reply)?.[1] ?? Number.NaN);
-        resolve(field('used_cpu_sys') + field('used_cpu_user'));
+        const stat = (command, name) =>
+          Number(new RegExp(`cmdstat_${command}:.*?${name}=(\\d+)`).exec(reply)?.[1] ?? 0);
+        resolve({
+          cpu: field('used_cpu_sys') + field('used_cpu_user'),
+          commands: field('total_commands_processed'),
+          runs: stat('fcall', 'calls') + stat('evalsha', 'calls'),
+          scriptUs: stat('fcall', 'usec') + stat('evalsha', 'usec'),
+        });
       }
     });
     socket.on('error', reject);
-    socket.write('INFO cpu\r\n');
+    socket.write('INFO cpu stats commandstats\r\n');
   });
+}
+
+/** Per pair between two {@link redisCounters} readings: server CPU µs, script runs, commands, µs in scripts. */
+function perPair(before, after, pairs) {
+  return {
+    cpuUs: Math.round(((after.cpu - before.cpu) * 1e6) / pairs),
+    runs: (after.runs - before.runs) / pairs,
+    // The INFO that took the first reading counts as one.
+    commands: (after.commands - before.commands - 1) / pairs,
+    scriptUs: (after.scriptUs - before.scriptUs) / pairs,
+  };
 }
 
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-/** `serverCpu`: reads the server's CPU seconds (Redis), for its CPU per pair over the sequential pairs. */
-async function measure(name, store, serverCpu) {
+/** `serverCounters`: reads the server's counters (Redis, {@link redisCounters}), for its work per pair. */
+async function measure(name, store, serverCounters) {
   for (let index = 0; index < WARMUP; index++) await pair(store);
   const times = new Float64Array(SEQUENTIAL);
-  const cpuBefore = await serverCpu?.();
+  const serverBefore = await serverCounters?.();
   const clientBefore = process.cpuUsage();
   for (let index = 0; index < SEQUENTIAL; index++) {
     const started = performance.now();
@@ -116,10 +142,10 @@ async function measure(name, store, serverCpu) {
     times[index] = performance.now() - started;
   }
   const clientCpuPerPair = clientCpuUs(clientBefore, SEQUENTIAL);
-  const serverCpuUs = serverCpu ? Math.round((((await serverCpu()) - cpuBefore) * 1e6) / SEQUENTIAL) : undefined;
+  const server = serverCounters ? perPair(serverBefore, await serverCounters(), SEQUENTIAL) : undefined;
   const sorted = [...times].sort((a, b) => a - b);
   let done = 0;
-  const concurrentCpuBefore = await serverCpu?.();
+  const concurrentServerBefore = await serverCounters?.();
   const concurrentClientBefore = process.cpuUsage();
   const until = performance.now() + CONCURRENT_MS;
   const started = performance.now();
@@ -133,9 +159,7 @@ async function measure(name, store, serverCpu) {
   );
   const seconds = (performance.now() - started) / 1000;
   const concurrentClientCpuPerPair = clientCpuUs(concurrentClientBefore, done);
-  const concurrentServerCpuUs = serverCpu
-    ? Math.round((((await serverCpu()) - concurrentCpuBefore) * 1e6) / done)
-    : undefined;
+  const concurrentServer = serverCounters ? perPair(concurrentServerBefore, await serverCounters(), done) : undefined;
   const open = await store.openReservations();
   if (open !== 0) throw new Error(`${name}: ${open} reservations left open`);
   return {
@@ -144,8 +168,10 @@ async function measure(name, store, serverCpu) {
     p99Us: Math.round(percentile(sorted, 99) * 1000),
     sequentialPerSecond: Math.round(1000 / (sorted.reduce((sum, time) => sum + time, 0) / sorted.length)),
     concurrentPerSecond: Math.round(done / seconds),
-    serverCpuUs,
-    concurrentServerCpuUs,
+    serverCpuUs: server?.cpuUs,
+    concurrentServerCpuUs: concurrentServer?.cpuUs,
+    server,
+    concurrentServer,
     clientCpuPerPair,
     concurrentClientCpuPerPair,
   };
@@ -178,7 +204,7 @@ if (wanted('sqlite')) {
   rmSync(dir, { recursive: true, force: true });
 }
 const redis = wanted('redis')
-  ? await withRedis((store, url) => measure('redis (loopback)', store, () => redisCpuSeconds(url)))
+  ? await withRedis((store, url) => measure('redis (loopback)', store, () => redisCounters(url)))
   : { skipped: 'not asked for (STORES)' };
 if (redis.skipped) console.log(`redis: skipped, ${redis.skipped}`);
 else results.push(redis);
@@ -208,6 +234,24 @@ const table = markdownTable(
   ]),
 );
 console.log(table);
+if (!redis.skipped) {
+  // Where the server's CPU goes per pair: inside the group-commit runs (their Lua and the commands it
+  // runs), and outside them (reading and writing sockets, the event loop, idle housekeeping).
+  const rows = [
+    ['sequential', redis.server],
+    [`${CONCURRENCY} callers`, redis.concurrentServer],
+  ].map(([phase, counts]) => [
+    phase,
+    counts.cpuUs,
+    counts.runs.toFixed(2),
+    counts.commands.toFixed(1),
+    counts.scriptUs.toFixed(1),
+    Math.round(counts.cpuUs - counts.scriptUs),
+  ]);
+  console.log(
+    `\n${markdownTable(['Redis, per pair', 'server CPU µs', 'script runs', 'commands', 'µs in script runs', 'µs outside them'], rows)}`,
+  );
+}
 
 if (WRITE) {
   const cpu = os.cpus()[0]?.model.split(' ').slice(0, 2).join(' ') ?? 'unknown CPU';

@@ -191,6 +191,8 @@ export class RedisStore implements GovernanceStore {
   private ops: QueuedOp[] = [];
   /** A flush of {@link ops} is due at the end of this tick. */
   private flushDue = false;
+  /** A reply arrived in this tick (cleared at its end): see {@link queueOp}. */
+  private replyTick = false;
   /** Audit records queued alone: sent when this fires, unless a reservation or settlement takes them first. */
   private auditTimer: NodeJS.Timeout | undefined;
   /** When the last reservation or settlement was queued (`performance.now()`). */
@@ -260,8 +262,9 @@ export class RedisStore implements GovernanceStore {
   }
 
   /**
-   * Queued with the other reservations and settlements of this tick and sent with them in one script
-   * run (group commit); atomic and all or nothing on its own.
+   * Queued with the other reservations and settlements issued with it and sent with them in one script
+   * run (group commit; sent at once when the connection is idle, see {@link queueOp}); atomic and all or
+   * nothing on its own.
    */
   reserve(request: ReserveRequest): Promise<ReserveResult> {
     try {
@@ -275,7 +278,7 @@ export class RedisStore implements GovernanceStore {
     return this.queueOp('reserve', sent, request.lines);
   }
 
-  /** Queued like {@link reserve}: sent with this tick's other reservations and settlements. */
+  /** Queued like {@link reserve}: sent with the other reservations and settlements issued with it. */
   settle(id: string, actual: SettleAmounts, lines?: readonly BudgetLine[]): Promise<SettleResult> {
     try {
       assertSettleAmounts(this.kind, id, actual, lines);
@@ -477,6 +480,11 @@ export class RedisStore implements GovernanceStore {
 
   // ---- Group commit --------------------------------------------------------------------------------
 
+  /**
+   * Queues a reservation or settlement (its arguments already in {@link opArgs}): sent at once when the
+   * connection is idle and no reply set it off (see {@link flushNow}), else with the others issued with
+   * it (see {@link flushAtTickEnd}).
+   */
   private queueOp<T>(
     operation: QueuedOp['operation'],
     sent: boolean,
@@ -484,14 +492,46 @@ export class RedisStore implements GovernanceStore {
     withLines?: () => Promise<unknown>,
   ): Promise<T> {
     this.lastOpsAt = performance.now();
-    if (!this.flushDue) this.flushAtTickEnd();
-    return this.pushOp(operation, sent, lines, withLines);
+    const result = this.pushOp<T>(operation, sent, lines, withLines);
+    if (!this.flushDue) {
+      if (this.inFlight.size === 0 && !this.replyTick) this.flushNow();
+      else this.flushAtTickEnd();
+    }
+    return result;
   }
 
-  /** Schedules {@link flushOps} for the end of this tick. */
+  /**
+   * Sends the queued operations now, in a socket write of their own: an operation issued while the
+   * connection is idle (nothing in flight, not set off by a reply) reaches Redis at once instead of at
+   * the end of its tick. A governed call's settlement so runs while the app takes the result and starts
+   * its next call, instead of in that call's reservation's run, on its path.
+   */
+  private flushNow(): void {
+    this.flushOps();
+    this.uncork();
+  }
+
+  /** Notes that a reply arrived in this tick: operations its continuations issue are batched at the tick's end. */
+  private replied(): void {
+    if (this.replyTick) return;
+    this.replyTick = true;
+    process.nextTick(this.endReplyTick);
+  }
+
+  private readonly endReplyTick = (): void => {
+    this.replyTick = false;
+  };
+
+  /**
+   * Schedules {@link flushOps}: for the end of this tick when a reply set it off (the continuations of a
+   * run's replies issue the next operations together), else for the end of the event loop's I/O phase
+   * (`setImmediate`), so the operations that the callbacks of one turn issue (concurrent calls whose
+   * provider responses arrive together, each in its own callback) share a run too.
+   */
   private flushAtTickEnd(): void {
     this.flushDue = true;
-    process.nextTick(this.flushOps);
+    if (this.replyTick) process.nextTick(this.flushOps);
+    else setImmediate(this.flushOps);
   }
 
   /** Adds an operation (its arguments already in {@link opArgs}) to the next script run; resolves with its reply. */
@@ -507,7 +547,7 @@ export class RedisStore implements GovernanceStore {
   }
 
   /**
-   * Sends the reservations and settlements queued this tick as one script run (several past
+   * Sends the queued reservations, settlements and audit appends as one script run (several past
    * {@link OPS_BATCH}), then hands each its own reply: one round trip and one run of the script's fixed
    * work per batch. Any other command flushes the queue first, so commands still reach Redis in the order
    * they were issued.
@@ -701,10 +741,12 @@ export class RedisStore implements GovernanceStore {
       command(this.client).then(
         (value) => {
           this.untrack(waiting);
+          this.replied();
           resolve(value);
         },
         (error: unknown) => {
           this.untrack(waiting);
+          this.replied();
           reject(this.wrap(operation, error));
         },
       );

@@ -30,8 +30,20 @@ const chat: GovernedRequest = {
   editable: { model: true, text: true },
 };
 
-async function call(handle: GenOpsHandle): Promise<void> {
+/** GenOps on `store` with a $1 daily budget, for team 'eng'. */
+function governing(store: RedisStore): GenOpsHandle {
+  return GenOps.init({
+    store,
+    autoInstrument: false,
+    defaults: { team: 'eng' },
+    budgets: [{ name: 'daily', limit: 1, window: 'day' }],
+  });
+}
+
+/** A governed call; `meanwhile` runs while it is out (the provider's work). */
+async function call(handle: GenOpsHandle, meanwhile?: () => Promise<unknown>): Promise<void> {
   const governed = await handle.governor.begin(chat);
+  await meanwhile?.();
   await governed.end({
     usage: { inputTokens: 200, outputTokens: 50 },
     response: { id: 'r', model: 'gpt-4o', finishReasons: ['stop'] },
@@ -61,14 +73,46 @@ describe('GenOps with a RedisStore', () => {
     expect((await store.readAudit()).length).toBeGreaterThan(0);
   });
 
+  it("sends a sequential call's settlement at once, so the next call's reservation runs alone", async () => {
+    const client = new Redis(redis.url());
+    const store = new RedisStore({ client, prefix: 'genops-sequential-runs' });
+    genops = governing(store);
+    // After a first call and its settlement (the first one also reads the epoch and loads the library).
+    await call(genops);
+    await genops.flush();
+    // The operations of each group-commit run, by kind ('r' reserve, 's' settle; audit appends left out).
+    const runs: string[] = [];
+    const sendCommand = client.sendCommand;
+    client.sendCommand = function (this: Redis, command, ...rest) {
+      if (command.name === 'FCALL') {
+        const args = command.args.map(String);
+        let kinds = '';
+        // FCALL <function> 1 <namespace> <retention> <now>, the operations (kind, count, arguments), the epoch.
+        for (let index = 5; index < args.length - 1; index += 2 + Number(args[index + 1]))
+          if (args[index] !== 'a') kinds += args[index];
+        runs.push(kinds);
+      }
+      return sendCommand.call(this, command, ...rest);
+    } as typeof client.sendCommand;
+    try {
+      // The provider's answer arrives in a later turn of the event loop, as a real call's does.
+      const answer = () => new Promise((resolve) => setImmediate(resolve));
+      for (let index = 0; index < 3; index++) await call(genops, answer);
+      await genops.flush();
+      // Each settlement in a run of its own, sent before the next call's reservation.
+      expect(runs.filter((kinds) => kinds !== '')).toEqual(['r', 's', 'r', 's', 'r', 's']);
+      expect(await store.lines()).toMatchObject([{ budget: 'daily', used: 4_000_000, reserved: 0 }]);
+    } finally {
+      await genops.shutdown();
+      genops = undefined;
+      await store.close();
+      await client.quit();
+    }
+  });
+
   it("returns a call's result before its settlement is in Redis; status() and flush() wait for it", async () => {
     const store = new RedisStore({ url: redis.url(), prefix: 'genops-settle-after' });
-    genops = GenOps.init({
-      store,
-      autoInstrument: false,
-      defaults: { team: 'eng' },
-      budgets: [{ name: 'daily', limit: 1, window: 'day' }],
-    });
+    genops = governing(store);
     const governed = await genops.governor.begin(chat);
     // Redis takes no command for a while: the settlement cannot complete until it does.
     const admin = new Redis(redis.url());
@@ -126,12 +170,7 @@ describe('GenOps with a RedisStore', () => {
   it('denies the call with a StoreUnavailableError naming the Redis server when Redis is down (failMode closed)', async () => {
     const server = redis.server();
     const store = new RedisStore({ url: redis.url(), prefix: 'genops-down', timeoutMs: 1_000 });
-    genops = GenOps.init({
-      store,
-      autoInstrument: false,
-      defaults: { team: 'eng' },
-      budgets: [{ name: 'daily', limit: 1, window: 'day' }],
-    });
+    genops = governing(store);
     await call(genops);
     await server.kill();
     try {
@@ -148,12 +187,7 @@ describe('GenOps with a RedisStore', () => {
     const server = await startRedisServer({ persistent: true });
     try {
       const store = new RedisStore({ url: server.url, prefix: 'genops-open', failMode: 'open', timeoutMs: 1_000 });
-      genops = GenOps.init({
-        store,
-        autoInstrument: false,
-        defaults: { team: 'eng' },
-        budgets: [{ name: 'daily', limit: 1, window: 'day' }],
-      });
+      genops = governing(store);
       await call(genops);
       // One call reserved before Redis goes down and ends while it is down; one starts while it is down.
       const before = await genops.governor.begin(chat);

@@ -1,5 +1,5 @@
 import { MemoryStore, readStoreAudit, verifyAuditChain } from '@genops/core';
-import type { ApprovalRecord, AuditEntry, BudgetLine } from '@genops/core/internal';
+import type { ApprovalRecord, AuditEntry, BudgetLine, SettleResult } from '@genops/core/internal';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { openStore, parseRedisUrl, RedisStore } from '../src/index';
@@ -296,6 +296,9 @@ describe('RedisStore commands per call', () => {
       const lines = [usd('team|a', 1e15, 100)];
       await store.reserve({ id: 'warm', lines, leaseMs: 60_000 });
       await admin.config('RESETSTAT');
+      // From the tick of one of the store's replies, as concurrent calls issue theirs (an operation issued
+      // while the connection is idle goes at once, see 'on the wire').
+      await store.openReservations();
       // A settlement and audit records issued in one tick; then records alone, and a reservation after them.
       const [settled, first] = await Promise.all([
         store.settle('warm', { USD: 40 }, lines),
@@ -501,11 +504,22 @@ describe('RedisStore on the wire', () => {
     return seen;
   }
 
-  it('sends the reservations and settlements of one tick as one script run (group commit)', async () => {
+  /** Runs `test` with a store on an ioredis client of its own, in a namespace of its own; closes both. */
+  async function withClient(test: (store: RedisStore, client: Redis) => Promise<void>): Promise<void> {
     const client = new Redis(redis.url());
     const store = new RedisStore({ client, prefix: `wire-${++namespaces}` });
     try {
-      // The first operation looks the namespace's epoch up (a command of its own).
+      await test(store, client);
+    } finally {
+      await store.close();
+      await client.quit();
+    }
+  }
+
+  it('sends the reservations and settlements of one tick as one script run (group commit)', () =>
+    withClient(async (store, client) => {
+      // The first operation looks the namespace's epoch up (a command of its own). The next ones are
+      // issued in the tick of its reply, as concurrent calls issue theirs.
       await store.reserve({ id: 'first', lines: [line('a')], leaseMs: 60_000 });
       const seen = watch(client);
       const [settled, ...reserved] = await Promise.all([
@@ -520,11 +534,53 @@ describe('RedisStore on the wire', () => {
       expect(seen.commands).toEqual(['FCALL']);
       expect(seen.writes).toEqual([1]);
       expect((await store.lines())[0]).toMatchObject({ key: 'a', used: 4, reserved: 160 });
-    } finally {
-      await store.close();
-      await client.quit();
-    }
-  });
+    }));
+
+  it('sends an operation issued while the connection is idle at once, and batches the ones after it in its tick', () =>
+    withClient(async (store, client) => {
+      await store.reserve({ id: 'first', lines: [line('a')], leaseMs: 60_000 });
+      // Out of the reply's tick, with nothing in flight: as a governed call's settlement is issued.
+      await new Promise((resolve) => setImmediate(resolve));
+      const seen = watch(client);
+      const settled = store.settle('first', { USD: 4 });
+      // Written before this tick ends, in a run of its own.
+      expect(seen.commands).toEqual(['FCALL']);
+      expect(seen.writes).toEqual([1]);
+      const reserved = [1, 2].map((index) =>
+        store.reserve({ id: `next-${index}`, lines: [line('a')], leaseMs: 60_000 }),
+      );
+      expect(seen.commands).toEqual(['FCALL']);
+      // The two reservations of the same tick: one run, after the settlement's.
+      expect(await settled).toMatchObject({ open: true, lines: [{ used: 4, reserved: 0 }] });
+      expect(await Promise.all(reserved)).toMatchObject([
+        { ok: true, lines: [{ used: 4, reserved: 10 }] },
+        { ok: true, lines: [{ used: 4, reserved: 20 }] },
+      ]);
+      expect(seen.commands).toEqual(['FCALL', 'FCALL']);
+      expect(seen.writes).toEqual([1, 1]);
+    }));
+
+  it('batches the operations that the callbacks of one event-loop turn issue while a command is in flight', () =>
+    withClient(async (store, client) => {
+      await Promise.all(['x', 'y'].map((id) => store.reserve({ id, lines: [line('a')], leaseMs: 60_000 })));
+      const seen = watch(client);
+      // In flight while the callbacks below run (its reply is read in a later turn).
+      const busy = store.reserve({ id: 'busy', lines: [line('a')], leaseMs: 60_000 });
+      // Two callbacks of one turn, as two provider responses arriving together are.
+      const settled = await new Promise<SettleResult[]>((resolve) => {
+        const results: Promise<SettleResult>[] = [];
+        setImmediate(() => results.push(store.settle('x', { USD: 1 })));
+        setImmediate(() => {
+          results.push(store.settle('y', { USD: 2 }));
+          resolve(Promise.all(results));
+        });
+      });
+      expect(settled).toMatchObject([{ open: true }, { open: true }]);
+      expect(await busy).toMatchObject({ ok: true });
+      // The reservation's run, then one run for both settlements.
+      expect(seen.commands).toEqual(['FCALL', 'FCALL']);
+      expect((await store.lines())[0]).toMatchObject({ key: 'a', used: 3, reserved: 10 });
+    }));
 
   it('answers each operation of a batch on its own: a refused or failed one does not fail the others', async () => {
     const store = fresh();
