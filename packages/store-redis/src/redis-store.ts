@@ -483,7 +483,7 @@ export class RedisStore implements GovernanceStore {
   /**
    * Queues a reservation or settlement (its arguments already in {@link opArgs}): sent at once when the
    * connection is idle and no reply set it off (see {@link flushNow}), else with the others issued with
-   * it (see {@link flushAtTickEnd}).
+   * it (see {@link scheduleFlush}).
    */
   private queueOp<T>(
     operation: QueuedOp['operation'],
@@ -495,7 +495,7 @@ export class RedisStore implements GovernanceStore {
     const result = this.pushOp<T>(operation, sent, lines, withLines);
     if (!this.flushDue) {
       if (this.inFlight.size === 0 && !this.replyTick) this.flushNow();
-      else this.flushAtTickEnd();
+      else this.scheduleFlush();
     }
     return result;
   }
@@ -528,7 +528,7 @@ export class RedisStore implements GovernanceStore {
    * (`setImmediate`), so the operations that the callbacks of one turn issue (concurrent calls whose
    * provider responses arrive together, each in its own callback) share a run too.
    */
-  private flushAtTickEnd(): void {
+  private scheduleFlush(): void {
     this.flushDue = true;
     if (this.replyTick) process.nextTick(this.flushOps);
     else setImmediate(this.flushOps);
@@ -958,7 +958,7 @@ export class RedisStore implements GovernanceStore {
     if (!this.flushDue && this.auditTimer === undefined) {
       if (performance.now() - this.lastOpsAt < AUDIT_WAIT_MS)
         this.auditTimer = setTimeout(this.flushOps, AUDIT_WAIT_MS);
-      else this.flushAtTickEnd();
+      else this.scheduleFlush();
     }
     return this.pushOp('appendAudit', false, undefined, undefined);
   }
