@@ -72,6 +72,16 @@ describe('parseOptions', () => {
     expect(error.received).toBe(-5);
     expect(error.message).toContain('got -5');
   });
+  it('says a missing budget window is required, and which forms it takes', () => {
+    const error = configError({ budgets: [{ name: 'daily', limit: 10 }] });
+    expect(error.path).toBe('budgets[0].window');
+    expect(error.expected).toBe('one of "day", "week", "month", "total" or string');
+    expect(error.message).toContain(
+      'required, got nothing (expected one of "day", "week", "month", "total" or string)',
+    );
+    const wrongType = configError({ budgets: [{ name: 'daily', limit: 10, window: 7 }] });
+    expect(wrongType.message).toContain('not one of the accepted forms, got 7');
+  });
 });
 
 describe('GenOps.init() options that cannot be shown as JSON', () => {

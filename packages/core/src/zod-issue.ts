@@ -29,8 +29,10 @@ export function describeIssue(issue: z.core.$ZodIssue, received: unknown): strin
     case 'invalid_type':
     case 'custom':
     case 'invalid_format':
-    case 'invalid_union':
       return `${issue.message.replace(/^Invalid input: /, '')}, got ${showValue(received)}`;
+    case 'invalid_union':
+      // zod says only "Invalid input": say whether the value is missing or just of none of the accepted forms.
+      return `${received === undefined ? 'required' : 'not one of the accepted forms'}, got ${showValue(received)}`;
     default:
       return `${issue.message}, got ${showValue(received)}`;
   }
@@ -55,6 +57,11 @@ export function expectedFor(issue: z.core.$ZodIssue): string | undefined {
       return (issue.params as { expected?: string } | undefined)?.expected;
     case 'unrecognized_keys':
       return 'only documented options (see the GenOpsOptions type)';
+    case 'invalid_union': {
+      // What each alternative expected, e.g. `one of "day", "week", "month", "total" or string`.
+      const forms = [...new Set(issue.errors.map((branch) => (branch[0] ? expectedFor(branch[0]) : undefined)))];
+      return forms.every((form) => form !== undefined) && forms.length > 0 ? forms.join(' or ') : undefined;
+    }
     default:
       return undefined;
   }
