@@ -1,9 +1,11 @@
 // Where the GenOps gateway's own cost per call goes, in measures a busy machine moves little: the gateway
 // process's heap allocation and promises per call (and, on request, its system calls per call), beside
-// its CPU time per call and the client's median call (which load does move), for the bare hop (no
+// its CPU time per call and the client's median and p99 call (which load does move), for the bare hop (no
 // governance), the GenOps gateway (memory store) and the GenOps gateway with one part switched off at a
-// time (the audit trail, span recording, metric recording), as ../hot-path-breakdown.mjs does for a
-// client. Every variant runs in a fresh gateway process in front of the same fake OpenAI upstream, called
+// time (the audit trail, span recording, metric recording) or all three (the governance pipeline
+// alone), as ../hot-path-breakdown.mjs does for a client. The gateway's garbage collection is shown too
+// (./lib/process-stats.mjs): its pauses per call, and the KiB per call its scavenges promote to the old
+// generation, which is what makes a scavenge long and the p99 high. Every variant runs in a fresh gateway process in front of the same fake OpenAI upstream, called
 // one call at a time by the real `openai` SDK in this process; rounds alternate the order of the
 // variants, and each figure is the median over the rounds. Promises are counted in a separate, shorter
 // run of each variant (the async hook that counts them slows every promise), and so are system calls.
@@ -41,6 +43,7 @@ const VARIANTS = {
   'genops-no-audit': { script: GENOPS, settings: { parts: { audit: false } } },
   'genops-no-spans': { script: GENOPS, settings: { parts: { spans: false } } },
   'genops-no-metrics': { script: GENOPS, settings: { parts: { metrics: false } } },
+  'genops-no-telemetry': { script: GENOPS, settings: { parts: { audit: false, spans: false, metrics: false } } },
   ...(process.env.BENCH_GATEWAY_BASELINE
     ? {
         'genops-baseline': {
@@ -89,8 +92,14 @@ async function measure(variant, upstream, { count, countPromises, profile }) {
     const made = WARMUP + count;
     return {
       medianMicros: median(latencies) * 1000,
+      p99Micros: quantile(latencies, 0.99) * 1000,
       cpuMicros: stats.cpuMicros / made,
       allocatedKiB: stats.allocatedBytes / made / 1024,
+      gcMicros: stats.gc.pauseMicros / made,
+      longestGcMicros: stats.gc.longestPauseMicros,
+      promotedKiB: stats.gc.promotedBytes / made / 1024,
+      scavenges: stats.gc.scavenges,
+      fullCollections: stats.gc.fullCollections,
       promises: stats.promises === undefined ? undefined : stats.promises / made,
     };
   } finally {
@@ -161,9 +170,10 @@ async function measureSyscalls(variant, upstream) {
   }
 }
 
-const median = (values) => {
+const median = (values) => quantile(values, 0.5);
+const quantile = (values, q) => {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1];
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))];
 };
 const load = () =>
   loadavg()
@@ -187,7 +197,10 @@ async function main() {
         const run = await measure(VARIANTS[name], upstream.url, { count: CALLS, profile });
         results.get(name).runs.push(run);
         console.error(
-          `round ${round + 1}/${ROUNDS} ${name}: ${run.cpuMicros.toFixed(0)} µs CPU, ${run.allocatedKiB.toFixed(1)} KiB per call, median call ${run.medianMicros.toFixed(0)} µs`,
+          `round ${round + 1}/${ROUNDS} ${name}: ${run.cpuMicros.toFixed(0)} µs CPU, ${run.allocatedKiB.toFixed(1)} KiB per call, ` +
+            `median call ${run.medianMicros.toFixed(0)} µs, p99 ${run.p99Micros.toFixed(0)} µs; GC ${run.gcMicros.toFixed(1)} µs per call ` +
+            `(${run.scavenges} scavenges, ${run.fullCollections} full, longest pause ${(run.longestGcMicros / 1000).toFixed(1)} ms), ` +
+            `${run.promotedKiB.toFixed(1)} KiB promoted per call`,
         );
       }
     }
@@ -210,8 +223,11 @@ async function main() {
     return {
       variant: name,
       medianMicros: median(runs.map((run) => run.medianMicros)),
+      p99Micros: median(runs.map((run) => run.p99Micros)),
       cpuMicros: median(runs.map((run) => run.cpuMicros)),
       allocatedKiB: median(runs.map((run) => run.allocatedKiB)),
+      gcMicros: median(runs.map((run) => run.gcMicros)),
+      promotedKiB: median(runs.map((run) => run.promotedKiB)),
       promises,
       syscalls: syscalls?.syscalls,
       syscallsTop: syscalls?.top,
@@ -222,14 +238,16 @@ async function main() {
   const added = (value, of) => (base && value !== undefined && of !== undefined ? (value - of).toFixed(1) : '');
   const syscallColumns = SYSCALLS ? ' System calls/call | Added system calls |' : '';
   console.log(
-    `\n| Variant | Median call µs | Added µs | Gateway CPU µs/call | Added µs | KiB/call | Added KiB | Promises/call | Added promises |${syscallColumns}`,
+    `\n| Variant | Median call µs | Added µs | p99 call µs | Gateway CPU µs/call | Added µs | GC pauses µs/call | KiB/call | Added KiB | Promoted KiB/call | Promises/call | Added promises |${syscallColumns}`,
   );
-  console.log(`| --- | --- | --- | --- | --- | --- | --- | --- | --- |${SYSCALLS ? ' --- | --- |' : ''}`);
+  console.log(
+    `| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |${SYSCALLS ? ' --- | --- |' : ''}`,
+  );
   for (const row of rows)
     console.log(
-      `| ${row.variant} | ${row.medianMicros.toFixed(0)} | ${added(row.medianMicros, base?.medianMicros)} | ` +
-        `${row.cpuMicros.toFixed(0)} | ${added(row.cpuMicros, base?.cpuMicros)} | ` +
-        `${row.allocatedKiB.toFixed(1)} | ${added(row.allocatedKiB, base?.allocatedKiB)} | ` +
+      `| ${row.variant} | ${row.medianMicros.toFixed(0)} | ${added(row.medianMicros, base?.medianMicros)} | ${row.p99Micros.toFixed(0)} | ` +
+        `${row.cpuMicros.toFixed(0)} | ${added(row.cpuMicros, base?.cpuMicros)} | ${row.gcMicros.toFixed(1)} | ` +
+        `${row.allocatedKiB.toFixed(1)} | ${added(row.allocatedKiB, base?.allocatedKiB)} | ${row.promotedKiB.toFixed(1)} | ` +
         `${row.promises?.toFixed(2) ?? ''} | ${added(row.promises, base?.promises)} |` +
         (SYSCALLS ? ` ${row.syscalls?.toFixed(1) ?? ''} | ${added(row.syscalls, base?.syscalls)} |` : ''),
     );

@@ -3,9 +3,16 @@
 // allocated on its V8 heap (heap used now minus at the start, plus what every garbage collection in
 // between freed, as V8's GCProfiler reports it: Node 24's heap statistics have no allocation counter).
 // Allocation per call does not depend on how busy the machine is; CPU time depends on it a little.
+// Garbage collection is read from the same profiler: the time its pauses took on the main thread, the
+// young-generation collections (scavenges) and the full ones, and how much the scavenges moved into the
+// old generation (what survived two of them: the garbage a later full collection has to find, and the
+// main cause of long scavenges, since a scavenge costs what survives it).
 import { GCProfiler, getHeapStatistics } from 'node:v8';
 
-/** Starts counting; `read()` returns `{ cpuMicros, allocatedBytes }` since then (call it once). */
+/**
+ * Starts counting; `read()` returns `{ cpuMicros, allocatedBytes, gc }` since then (call it once), `gc`
+ * being `{ pauseMicros, longestPauseMicros, scavenges, fullCollections, promotedBytes }`.
+ */
 export function startProcessStats() {
   const profiler = new GCProfiler();
   profiler.start();
@@ -19,9 +26,27 @@ export function startProcessStats() {
       let freed = 0;
       for (const gc of statistics)
         freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
-      return { cpuMicros: user + system, allocatedBytes: heapAfter - heapBefore + freed };
+      return { cpuMicros: user + system, allocatedBytes: heapAfter - heapBefore + freed, gc: gcFigures(statistics) };
     },
   };
+}
+
+/** What a GCProfiler's entries add up to (see {@link startProcessStats}). */
+function gcFigures(statistics) {
+  const figures = { pauseMicros: 0, longestPauseMicros: 0, scavenges: 0, fullCollections: 0, promotedBytes: 0 };
+  for (const gc of statistics) {
+    figures.pauseMicros += gc.cost;
+    figures.longestPauseMicros = Math.max(figures.longestPauseMicros, gc.cost);
+    if (gc.gcType === 'Scavenge') {
+      figures.scavenges += 1;
+      figures.promotedBytes += Math.max(0, oldSpaceUsed(gc.afterGC) - oldSpaceUsed(gc.beforeGC));
+    } else if (gc.gcType === 'MarkSweepCompact') figures.fullCollections += 1;
+  }
+  return figures;
+}
+
+function oldSpaceUsed(snapshot) {
+  return snapshot.heapSpaceStatistics.find((space) => space.spaceName === 'old_space')?.spaceUsedSize ?? 0;
 }
 
 /**
