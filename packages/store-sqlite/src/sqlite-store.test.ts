@@ -322,6 +322,42 @@ describe('SqliteStore', () => {
       expect(peek(path, 'r1')).toEqual({ sent: 0, settled: 0 });
     });
 
+    it('commits at the end of the event-loop turn even when the process then only waits for I/O (no write lock held meanwhile)', () => {
+      const path = freshPath();
+      // In a process of its own (nothing else wakes its event loop): written in a callback (a timer here,
+      // a response in an app), then it only waits for another process that needs the write lock.
+      const script = `
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { SqliteStore } from '@genops/store-sqlite';
+const store = new SqliteStore({ path: process.env.DB });
+const line = { key: 'b', budget: 'b', unit: 'USD', limit: 100, amount: 60, enforce: true };
+await new Promise((resolve) => setTimeout(resolve, 1));
+store.reserveSync({ id: 'r1', lines: [line], leaseMs: 60_000 });
+store.markSentSync('r1');
+store.settleSync('r1', { USD: 25 });
+const writer = spawn(process.execPath, ['-e', WRITER], { env: process.env, stdio: 'ignore' });
+const [code] = await once(writer, 'exit');
+process.stdout.write(String(code));
+await store.close();
+`.replace(
+        'WRITER',
+        JSON.stringify(`const { DatabaseSync } = require('node:sqlite');
+const db = new DatabaseSync(process.env.DB);
+db.exec('PRAGMA busy_timeout = 1000');
+try { db.exec('BEGIN IMMEDIATE'); db.exec('COMMIT'); } catch { process.exit(3); }`),
+      );
+      const writerExit = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: join(import.meta.dirname, '..'),
+        env: { ...process.env, DB: path },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      // 3: the other process waited a second for the lock and gave up.
+      expect(writerExit).toBe('0');
+      expect(peek(path, 'r1')).toEqual({ settled: 1 });
+    });
+
     it('settleSync commits at the end of the event-loop turn, or with the next write', async () => {
       const path = freshPath();
       const store = open({ path, now: () => T0 });

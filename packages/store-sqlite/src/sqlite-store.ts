@@ -885,8 +885,11 @@ export class SqliteStore implements GovernanceStore {
   private joinOpen<T>(work: () => T): T {
     if (this.open) return this.inSavepoint(work);
     this.beginWrite();
+    // Kept referenced: an unreferenced immediate does not stop the event loop from blocking in its poll
+    // phase, so a process that then only waits for I/O (a server between requests) would hold the write
+    // lock, and other processes would wait for it, until the next I/O. A referenced one runs in this
+    // turn's check phase and keeps nothing alive after that.
     const immediate = setImmediate(this.commitAtTurnEnd);
-    immediate.unref();
     this.open = { settled: [], immediate, microtask: false };
     OPEN_STORES.add(this);
     // First in the transaction: no savepoint, rolling back the transaction undoes its work alone.
