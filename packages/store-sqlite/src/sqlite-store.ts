@@ -1669,19 +1669,8 @@ function alreadyOpen(id: string): Error {
 
 /** A copy of `row` as written, for the line cache. */
 function cachedLine(row: LineRow): CachedLine {
-  // Field by field: a rest pattern (`{ stored, ...line }`) takes V8's generic copy, several times slower.
-  return {
-    key: row.key,
-    budget: row.budget,
-    unit: row.unit,
-    limit: row.limit,
-    used: row.used,
-    reserved: row.reserved,
-    expiresAt: row.expiresAt,
-    windowMs: row.windowMs,
-    bucketMs: row.bucketMs,
-    touchedAt: row.touchedAt,
-  };
+  const { stored: _stored, ...line } = row;
+  return line;
 }
 
 function normalizeRolling(rolling: { windowMs: number; bucketMs: number }): { windowMs: number; bucketMs: number } {
