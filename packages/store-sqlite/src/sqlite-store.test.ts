@@ -416,6 +416,16 @@ try { db.exec('BEGIN IMMEDIATE'); db.exec('COMMIT'); } catch { process.exit(3); 
       expect(await verifyAuditChain(await store.readAudit())).toMatchObject({ ok: true, checked: 5 });
     });
 
+    it('a full batch of audit records (100) waits for no timer: the next write commits it', async () => {
+      const path = freshPath();
+      const store = open({ path, now: () => T0 });
+      const full = store.appendAudit(Array.from({ length: 100 }, (_, index) => entry(`a${index}`)));
+      store.reserveSync({ id: 'r1', lines: [usd('b', 100, 60)], leaseMs: 60_000 });
+      store.markSentSync('r1');
+      expect(peekAudit(path)).toHaveLength(100);
+      expect((await full).at(-1)?.seq).toBe(100);
+    });
+
     it('an audit append with no write after it commits on its own; a read sees it at once', async () => {
       const path = freshPath();
       const store = open({ path, now: () => T0 });

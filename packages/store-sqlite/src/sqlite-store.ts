@@ -63,6 +63,11 @@ const WATCHED_IDENTITY_CHECK_MS = 100;
  * its own after as long again (see `SqliteStore.appendAudit`).
  */
 const AUDIT_WAIT_MS = 10;
+/**
+ * An append of this many records or more (the audit trail's full batch) waits for no time: a process
+ * whose event loop seldom reaches its timers still commits its records with its next write.
+ */
+const AUDIT_FULL_BATCH = 100;
 /** Writes a transaction held open (see `SqliteStore.deferred`) takes before it commits anyway. */
 const MAX_OPEN_WRITES = 64;
 /** Write transactions after which checkpoints move to a worker thread (a short-lived store never starts one). */
@@ -725,7 +730,7 @@ export class SqliteStore implements GovernanceStore {
     // Nothing waits for an audit append on a call's path: rather than commit a transaction of its own, it
     // joins a write of the calls (a settlement, typically), and waits first, so that the audit trail's
     // next batch gathers the records of the calls made meanwhile (the trail appends one batch at a time).
-    const records = await this.afterNextWrite(append);
+    const records = await this.afterNextWrite(append, entries.length >= AUDIT_FULL_BATCH);
     for (const record of records) {
       // Frozen, as MemoryStore hands them out: an audit record never changes once appended.
       Object.freeze(record.data);
@@ -902,10 +907,11 @@ export class SqliteStore implements GovernanceStore {
    * that commits; after as long again without one, or at once before a read or {@link close}, in one of
    * its own. Waiting appends keep their order.
    */
-  private afterNextWrite<T>(work: () => T): Promise<T> {
+  private afterNextWrite<T>(work: () => T, full: boolean): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.auditWaiting.push({ work, value: undefined, resolve: resolve as (value: unknown) => void, reject });
       AUDIT_WAITING.add(this);
+      if (full) this.auditDue = true;
       this.auditTimer ??= setTimeout(this.auditWaited, AUDIT_WAIT_MS);
     });
   }
