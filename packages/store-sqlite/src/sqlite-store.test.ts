@@ -6,7 +6,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { type GovernanceStore, MemoryStore, StoreAmountError, verifyAuditChain } from '@genops/core';
 import type { BudgetLine } from '@genops/core/internal';
 import { describeGovernanceStore, expectMigratedMicroUsdLedger } from '@genops/testing/store-contract';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { SCHEMA4_T0, schema4Daily } from '../test/fixtures/schema4-ledger';
 import { openStore, parseSqliteUrl } from './open-store';
 import { SCHEMA_VERSION } from './schema';
@@ -320,6 +320,150 @@ describe('SqliteStore', () => {
       store.reserveSync({ id: 'r1', lines: [usd('b', 100, 60)], leaseMs: 60_000 });
       await turnEnd();
       expect(peek(path, 'r1')).toEqual({ sent: 0, settled: 0 });
+    });
+
+    it('commits at the end of the event-loop turn even when the process then only waits for I/O (no write lock held meanwhile)', () => {
+      const path = freshPath();
+      // In a process of its own (nothing else wakes its event loop): written in a callback (a timer here,
+      // a response in an app), then it only waits for another process that needs the write lock.
+      const script = `
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { SqliteStore } from '@genops/store-sqlite';
+const store = new SqliteStore({ path: process.env.DB });
+const line = { key: 'b', budget: 'b', unit: 'USD', limit: 100, amount: 60, enforce: true };
+await new Promise((resolve) => setTimeout(resolve, 1));
+store.reserveSync({ id: 'r1', lines: [line], leaseMs: 60_000 });
+store.markSentSync('r1');
+store.settleSync('r1', { USD: 25 });
+const writer = spawn(process.execPath, ['-e', WRITER], { env: process.env, stdio: 'ignore' });
+const [code] = await once(writer, 'exit');
+process.stdout.write(String(code));
+await store.close();
+`.replace(
+        'WRITER',
+        JSON.stringify(`const { DatabaseSync } = require('node:sqlite');
+const db = new DatabaseSync(process.env.DB);
+db.exec('PRAGMA busy_timeout = 1000');
+try { db.exec('BEGIN IMMEDIATE'); db.exec('COMMIT'); } catch { process.exit(3); }`),
+      );
+      const writerExit = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: join(import.meta.dirname, '..'),
+        env: { ...process.env, DB: path },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      // 3: the other process waited a second for the lock and gave up.
+      expect(writerExit).toBe('0');
+      expect(peek(path, 'r1')).toEqual({ settled: 1 });
+    });
+
+    /** The audit records another process reads from the file, by seq. */
+    const peekAudit = (path: string) => {
+      const db = new DatabaseSync(path);
+      try {
+        return (db.prepare('SELECT seq, subject FROM audit ORDER BY seq').all() as { subject: string }[]).map(
+          (row) => row.subject,
+        );
+      } finally {
+        db.close();
+      }
+    };
+    const entry = (subject: string) => ({ type: 'decision' as const, at: T0, subject, data: { n: 1 } });
+
+    it('an audit append waits 10 ms, then commits with the next write (no transaction of its own), in order', async () => {
+      const path = freshPath();
+      const store = open({ path, now: () => T0 });
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      try {
+        const first = store.appendAudit([entry('a1'), entry('a2')]);
+        const second = store.appendAudit([entry('a3')]);
+        // Not yet: the records of calls made meanwhile go in the audit trail's next batch.
+        store.reserveSync({ id: 'r1', lines: [usd('b', 100, 60)], leaseMs: 60_000 });
+        store.markSentSync('r1');
+        expect(peekAudit(path)).toEqual([]);
+        vi.advanceTimersByTime(10);
+        expect(peekAudit(path)).toEqual([]);
+        // A call's settlement begins a transaction: the waiting records join it, and the next
+        // reservation's markSent commits them.
+        store.settleSync('r1', { USD: 25 });
+        store.reserveSync({ id: 'r2', lines: [usd('b', 100, 10)], leaseMs: 60_000 });
+        expect(peekAudit(path)).toEqual([]);
+        store.markSentSync('r2');
+        expect(peekAudit(path)).toEqual(['a1', 'a2', 'a3']);
+        expect((await first).map((record) => record.seq)).toEqual([1, 2]);
+        expect((await second).map((record) => record.seq)).toEqual([3]);
+
+        // Due while a transaction is open: it joins that one.
+        store.reserveSync({ id: 'r3', lines: [usd('b', 100, 10)], leaseMs: 60_000 });
+        const joined = store.appendAudit([entry('a4')]);
+        vi.advanceTimersByTime(10);
+        expect(peekAudit(path)).toEqual(['a1', 'a2', 'a3']);
+        store.markSentSync('r3');
+        expect(peekAudit(path)).toEqual(['a1', 'a2', 'a3', 'a4']);
+        expect((await joined).map((record) => record.seq)).toEqual([4]);
+
+        // No write comes: it commits on its own 10 ms later.
+        const alone = store.appendAudit([entry('a5')]);
+        vi.advanceTimersByTime(10);
+        expect(peekAudit(path)).toEqual(['a1', 'a2', 'a3', 'a4']);
+        vi.advanceTimersByTime(10);
+        expect((await alone).map((record) => record.seq)).toEqual([5]);
+        expect(peekAudit(path)).toEqual(['a1', 'a2', 'a3', 'a4', 'a5']);
+      } finally {
+        vi.useRealTimers();
+      }
+      expect(await verifyAuditChain(await store.readAudit())).toMatchObject({ ok: true, checked: 5 });
+    });
+
+    it('a full batch of audit records (100) waits for no timer: the next write commits it', async () => {
+      const path = freshPath();
+      const store = open({ path, now: () => T0 });
+      const full = store.appendAudit(Array.from({ length: 100 }, (_, index) => entry(`a${index}`)));
+      store.reserveSync({ id: 'r1', lines: [usd('b', 100, 60)], leaseMs: 60_000 });
+      store.markSentSync('r1');
+      expect(peekAudit(path)).toHaveLength(100);
+      expect((await full).at(-1)?.seq).toBe(100);
+    });
+
+    it('an audit append with no write after it commits on its own; a read sees it at once', async () => {
+      const path = freshPath();
+      const store = open({ path, now: () => T0 });
+      const appended = store.appendAudit([entry('a1')]);
+      expect((await appended).map((record) => record.seq)).toEqual([1]);
+      expect(peekAudit(path)).toEqual(['a1']);
+      const waiting = store.appendAudit([entry('a2')]);
+      expect((await store.readAudit()).map((record) => record.subject)).toEqual(['a1', 'a2']);
+      expect((await waiting).map((record) => record.seq)).toEqual([2]);
+    });
+
+    it('chains audit appends of two stores on one file, each reading the other’s records (no stale cached tip)', async () => {
+      const path = freshPath();
+      const a = open({ path, now: () => T0 });
+      const b = open({ path, now: () => T0 });
+      for (let round = 0; round < 3; round++) {
+        await a.appendAudit([entry(`a${round}`)]);
+        await b.appendAudit([entry(`b${round}`), entry(`b${round}'`)]);
+      }
+      const records = await a.readAudit();
+      expect(records.map((record) => record.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(await verifyAuditChain(records)).toMatchObject({ ok: true, checked: 9 });
+    });
+
+    it('a process that exits with audit appends waiting commits them', () => {
+      const path = freshPath();
+      const script = `
+import { SqliteStore } from '@genops/store-sqlite';
+const store = new SqliteStore({ path: process.env.DB });
+void store.appendAudit([{ type: 'decision', at: 1, subject: 'a1', data: {} }]);
+process.exit(0);
+`;
+      execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: join(import.meta.dirname, '..'),
+        env: { ...process.env, DB: path },
+        timeout: 20_000,
+      });
+      expect(peekAudit(path)).toEqual(['a1']);
     });
 
     it('settleSync commits at the end of the event-loop turn, or with the next write', async () => {

@@ -58,6 +58,16 @@ const DEFAULT_IDENTITY_CHECK_MS = 1;
  * the file system reports nothing.
  */
 const WATCHED_IDENTITY_CHECK_MS = 100;
+/**
+ * An audit append waits this long, then joins the store's next write transaction, or commits in one of
+ * its own after as long again (see `SqliteStore.appendAudit`).
+ */
+const AUDIT_WAIT_MS = 10;
+/**
+ * An append of this many records or more (the audit trail's full batch) waits for no time: a process
+ * whose event loop seldom reaches its timers still commits its records with its next write.
+ */
+const AUDIT_FULL_BATCH = 100;
 /** Writes a transaction held open (see `SqliteStore.deferred`) takes before it commits anyway. */
 const MAX_OPEN_WRITES = 64;
 /** Write transactions after which checkpoints move to a worker thread (a short-lived store never starts one). */
@@ -87,9 +97,11 @@ parentPort.once('message', () => { clearInterval(timer); checkpoint(); db.close(
  * thread that has to commit them), and the process commits them when it exits.
  */
 const OPEN_STORES = new Set<SqliteStore>();
+/** Stores of this process with audit appends waiting for their next write (see `SqliteStore.appendAudit`). */
+const AUDIT_WAITING = new Set<SqliteStore>();
 let exitHook = false;
 function commitOpenStoresAtExit(): void {
-  for (const store of [...OPEN_STORES]) store.commitNow();
+  for (const store of [...OPEN_STORES, ...AUDIT_WAITING]) store.commitNow();
 }
 
 /** A `lines` row, read into memory for the length of one transaction. */
@@ -268,6 +280,16 @@ export class SqliteStore implements GovernanceStore {
    * its `markSentSync` or settlement comes; past {@link MAX_CACHED_LINES} ids the set starts again.
    */
   private readonly committedSent = new Set<string>();
+  /**
+   * The audit chain's last record as this connection wrote it, so an append reads no row; valid as
+   * {@link lineCache} is, and forgotten on any rollback.
+   */
+  private auditTip: { seq: number; hash: string } | undefined;
+  /** Audit appends waiting for the next write transaction (see {@link appendAudit}), in call order. */
+  private auditWaiting: OpenWork[] = [];
+  private auditTimer: NodeJS.Timeout | undefined;
+  /** The waiting appends have waited {@link AUDIT_WAIT_MS}: the next write transaction takes them. */
+  private auditDue = false;
 
   /**
    * Opens (and creates or migrates) the database at `options.path`.
@@ -324,7 +346,9 @@ export class SqliteStore implements GovernanceStore {
 
   /** @internal Commits a deferred write transaction now (the process exits, or another store writes). */
   commitNow(): void {
-    if (!this.closed) this.commitDeferred();
+    if (this.closed) return;
+    this.joinWaitingAudit();
+    this.commitDeferred();
   }
 
   /** Reserves in the next group commit (shared with other writes asked for before the microtasks drain). */
@@ -685,8 +709,8 @@ export class SqliteStore implements GovernanceStore {
     // serialised once (not at all for an entry AuditTrail prepared).
     const copies = entries.map(preparedAuditEntry);
     const texts = copies.map((entry) => entry[AUDIT_DATA_JSON]);
-    const records = await this.batched(() => {
-      const tip = this.statements.selectAuditTip.get() as { seq: number; hash: string } | undefined;
+    const append = (): AuditRecord[] => {
+      const tip = this.auditTip ?? (this.statements.selectAuditTip.get() as { seq: number; hash: string } | undefined);
       const chained = chainAuditEntries(tip, copies);
       chained.forEach((record, index) => {
         this.statements.insertAudit.run(
@@ -699,8 +723,14 @@ export class SqliteStore implements GovernanceStore {
           record.hash,
         );
       });
+      const last = chained[chained.length - 1]!;
+      this.auditTip = { seq: last.seq, hash: last.hash };
       return chained;
-    });
+    };
+    // Nothing waits for an audit append on a call's path: rather than commit a transaction of its own, it
+    // joins a write of the calls (a settlement, typically), and waits first, so that the audit trail's
+    // next batch gathers the records of the calls made meanwhile (the trail appends one batch at a time).
+    const records = await this.afterNextWrite(append, entries.length >= AUDIT_FULL_BATCH);
     for (const record of records) {
       // Frozen, as MemoryStore hands them out: an audit record never changes once appended.
       Object.freeze(record.data);
@@ -733,6 +763,7 @@ export class SqliteStore implements GovernanceStore {
    */
   async close(): Promise<void> {
     if (this.closed) return;
+    this.joinWaitingAudit();
     this.commitDeferred();
     for (const [id, waiters] of this.waiters) {
       const record = this.tryApproval(id);
@@ -842,20 +873,70 @@ export class SqliteStore implements GovernanceStore {
    */
   private batched<T>(work: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      let value: T;
-      try {
-        value = this.joinOpen(work) as T;
-      } catch (error) {
-        reject(error);
-        return;
-      }
-      const open = this.open!;
-      open.settled.push({ work, value, resolve: resolve as (value: unknown) => void, reject });
-      if (!open.microtask) {
-        open.microtask = true;
-        queueMicrotask(this.commitAtMicrotask);
-      }
+      this.joinAwaited({ work, value: undefined, resolve: resolve as (value: unknown) => void, reject }, false);
     });
+  }
+
+  /**
+   * Runs a waiting promise form's work in the open transaction (begun when none is) and settles its
+   * promise when that commits; `joinOnly`: the commit comes with the transaction's own (the next
+   * `markSent` or the end of the turn, see {@link deferred}), not when the microtasks drain.
+   */
+  private joinAwaited(item: OpenWork, joinOnly: boolean): void {
+    try {
+      item.value = this.joinOpen(item.work);
+    } catch (error) {
+      item.reject?.(error);
+      return;
+    }
+    const open = this.open!;
+    const writes = open.settled.push(item);
+    if (joinOnly) {
+      if (writes >= MAX_OPEN_WRITES) this.commitDeferred();
+      return;
+    }
+    if (!open.microtask) {
+      open.microtask = true;
+      queueMicrotask(this.commitAtMicrotask);
+    }
+  }
+
+  /**
+   * Runs `work` (an audit append) after {@link AUDIT_WAIT_MS} in the write transaction then open, or in
+   * the next one this store begins for a deferred or promise form (see {@link joinOpen}), resolving when
+   * that commits; after as long again without one, or at once before a read or {@link close}, in one of
+   * its own. Waiting appends keep their order.
+   */
+  private afterNextWrite<T>(work: () => T, full: boolean): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.auditWaiting.push({ work, value: undefined, resolve: resolve as (value: unknown) => void, reject });
+      AUDIT_WAITING.add(this);
+      if (full) this.auditDue = true;
+      this.auditTimer ??= setTimeout(this.auditWaited, AUDIT_WAIT_MS);
+    });
+  }
+
+  private readonly auditWaited = (): void => {
+    this.auditTimer = undefined;
+    if (this.closed) return;
+    if (this.open || this.auditDue) {
+      this.joinWaitingAudit();
+      return;
+    }
+    this.auditDue = true;
+    this.auditTimer = setTimeout(this.auditWaited, AUDIT_WAIT_MS);
+  };
+
+  /** The waiting audit appends join the open transaction (committed with it), or begin one. */
+  private joinWaitingAudit(): void {
+    if (this.auditWaiting.length === 0) return;
+    const waiting = this.auditWaiting;
+    this.auditWaiting = [];
+    this.auditDue = false;
+    AUDIT_WAITING.delete(this);
+    if (this.auditTimer) clearTimeout(this.auditTimer);
+    this.auditTimer = undefined;
+    for (const item of waiting) this.joinAwaited(item, this.open !== undefined);
   }
 
   private readonly commitAtMicrotask = (): void => {
@@ -885,13 +966,18 @@ export class SqliteStore implements GovernanceStore {
   private joinOpen<T>(work: () => T): T {
     if (this.open) return this.inSavepoint(work);
     this.beginWrite();
+    // Kept referenced: an unreferenced immediate does not stop the event loop from blocking in its poll
+    // phase, so a process that then only waits for I/O (a server between requests) would hold the write
+    // lock, and other processes would wait for it, until the next I/O. A referenced one runs in this
+    // turn's check phase and keeps nothing alive after that.
     const immediate = setImmediate(this.commitAtTurnEnd);
-    immediate.unref();
     this.open = { settled: [], immediate, microtask: false };
     OPEN_STORES.add(this);
     // First in the transaction: no savepoint, rolling back the transaction undoes its work alone.
     try {
-      return work();
+      const value = work();
+      if (this.auditDue) this.joinWaitingAudit();
+      return value;
     } catch (error) {
       this.open = undefined;
       this.sentInOpen.clear();
@@ -942,6 +1028,7 @@ export class SqliteStore implements GovernanceStore {
       const version = (this.statements.dataVersion.get() as { data_version: number }).data_version;
       if (version !== this.dataVersion) {
         this.lineCache.clear();
+        this.auditTip = undefined;
         this.ownReservations.clear();
         this.nextExpiry = undefined;
         this.dataVersion = version;
@@ -962,6 +1049,7 @@ export class SqliteStore implements GovernanceStore {
 
   /** A rollback, or a write the cache does not follow: read every row from the file again. */
   private dropCachedLines(): void {
+    this.auditTip = undefined;
     this.ownReservations.clear();
     this.nextExpiry = undefined;
     this.unwritten.clear();
@@ -984,6 +1072,7 @@ export class SqliteStore implements GovernanceStore {
     // Rows the operation changed in the file directly (a released lease) are read from it again.
     for (const [key, { line }] of this.unwritten) this.txLines.set(key, line);
     this.lineCache.clear();
+    this.auditTip = undefined;
     // Reservations it wrote or ended are read from the file again.
     this.ownReservations.clear();
     this.nextExpiry = undefined;
@@ -1130,6 +1219,7 @@ export class SqliteStore implements GovernanceStore {
 
   /** Runs a read (or a single-statement write), naming the store in SQLite's errors. */
   private read<T>(work: () => T): T {
+    this.joinWaitingAudit();
     if (this.open) this.commitDeferred();
     this.commitOthers();
     try {
@@ -1579,11 +1669,11 @@ function prepareStatements(db: DatabaseSync) {
   };
 }
 
-/** A copy of `row` as written, for the line cache. */
 function alreadyOpen(id: string): Error {
   return new Error(`genops: reservation "${id}" is already open`);
 }
 
+/** A copy of `row` as written, for the line cache. */
 function cachedLine(row: LineRow): CachedLine {
   const { stored: _stored, ...line } = row;
   return line;
