@@ -23,7 +23,7 @@ import { createHook } from 'node:async_hooks';
 import { fork } from 'node:child_process';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
 import { startHeapProfile } from './lib/heap-profile.mjs';
-import { chatCall, governanceOptions, MAX_TOKENS, MESSAGES, MODEL } from './lib/workload.mjs';
+import { chatCall, GOVERNED_CHAT_OUTCOME, governanceOptions, governedChatRequest, MESSAGES } from './lib/workload.mjs';
 
 const VARIANTS = {
   raw: { telemetry: false },
@@ -187,25 +187,10 @@ async function child(name, url) {
 /** `governor.begin()` + `call.end()` of the benchmark's chat request, as openai-overhead.mjs times it. */
 async function governedCall(handle) {
   const { estimateInputTokens } = await import('@genops/core/adapter');
-  const request = {
-    provider: 'openai',
-    operation: 'chat',
-    model: MODEL,
-    method: 'chat.completions.create',
-    stream: false,
-    maxOutputTokens: MAX_TOKENS,
-    estimatedInputTokens: estimateInputTokens(MESSAGES),
-    requestAttributes: {},
-    serverAddress: '127.0.0.1',
-    serverPort: 443,
-  };
-  const outcome = {
-    usage: { inputTokens: 20, outputTokens: 10 },
-    response: { id: 'chatcmpl-bench', model: MODEL, finishReasons: ['stop'] },
-  };
+  const request = governedChatRequest(estimateInputTokens(MESSAGES), 443);
   return async () => {
     const call = await handle.governor.begin(request);
-    await call.end(outcome);
+    await call.end(GOVERNED_CHAT_OUTCOME);
   };
 }
 
