@@ -4,8 +4,14 @@
 // trail, span recording, metric recording, egress governance). Client CPU per call is printed too, but
 // on a busy machine it moves from run to run; the allocation and promise counts do not.
 //
+// The `core*` variants are the governance hot path alone, without the SDK and HTTP: `governor.begin()` +
+// `call.end()` as openai-overhead.mjs times it (memory store, the benchmark's budgets and policy), whole,
+// and with the audit trail, span recording or metric recording left out, or all three (`core-bare`: GenOps'
+// own stages and store). Each part's cost is its row's figure minus the whole one's, from one run.
+//
 //   node benchmarks/hot-path-breakdown.mjs                  # every variant, each in a fresh process
 //   node benchmarks/hot-path-breakdown.mjs genops raw       # some variants
+//   node benchmarks/hot-path-breakdown.mjs core core-no-audit core-no-spans core-no-metrics core-bare
 //   BREAKDOWN_CALLS=2000 node benchmarks/hot-path-breakdown.mjs
 //   BREAKDOWN_HEAP_PROFILE=/tmp/heap.json node benchmarks/hot-path-breakdown.mjs genops
 //       # also a sampling heap profile of the measured calls, collected objects included
@@ -17,7 +23,7 @@ import { createHook } from 'node:async_hooks';
 import { fork } from 'node:child_process';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
 import { startHeapProfile } from './lib/heap-profile.mjs';
-import { chatCall, governanceOptions } from './lib/workload.mjs';
+import { chatCall, GOVERNED_CHAT_OUTCOME, governanceOptions, governedChatRequest, MESSAGES } from './lib/workload.mjs';
 
 const VARIANTS = {
   raw: { telemetry: false },
@@ -27,6 +33,11 @@ const VARIANTS = {
   'genops-no-spans': { telemetry: true, genops: {}, noSpans: true },
   'genops-no-metrics': { telemetry: true, genops: {}, noMetrics: true },
   'genops-no-egress': { telemetry: true, genops: { egress: { mode: 'off' } } },
+  core: { telemetry: true, genops: {}, core: true },
+  'core-no-audit': { telemetry: true, genops: { audit: false }, core: true },
+  'core-no-spans': { telemetry: true, genops: {}, noSpans: true, core: true },
+  'core-no-metrics': { telemetry: true, genops: {}, noMetrics: true, core: true },
+  'core-bare': { telemetry: true, genops: { audit: false }, noSpans: true, noMetrics: true, core: true },
 };
 const CALLS = Number(process.env.BREAKDOWN_CALLS ?? 1000);
 const WARMUP = 1500;
@@ -37,7 +48,7 @@ if (process.argv[2] === '--child') await child(process.argv[3], process.argv[4])
 else await parent(process.argv.slice(2));
 
 async function parent(names) {
-  const chosen = names.length > 0 ? names : Object.keys(VARIANTS);
+  const chosen = names.length > 0 ? names : Object.keys(VARIANTS).filter((name) => !VARIANTS[name].core);
   for (const name of chosen) if (!VARIANTS[name]) throw new Error(`unknown variant ${name}: ${Object.keys(VARIANTS)}`);
   const server = fork(new URL('./lib/fake-openai-process.mjs', import.meta.url), [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -65,14 +76,18 @@ async function parent(names) {
     });
     console.log(JSON.stringify(result));
     rows.push(result);
-    server.send('reset');
+    // Waits for the reply: a reply still on its way when the server is disconnected fails it (EPIPE).
+    await new Promise((resolve) => {
+      server.once('message', resolve);
+      server.send('reset');
+    });
   }
   console.error(
     `load average at end: ${loadavg()
       .map((value) => value.toFixed(2))
       .join(' ')}`,
   );
-  const base = rows.find((row) => row.variant === 'raw-otel') ?? rows.find((row) => row.variant === 'raw');
+  const base = ['raw-otel', 'raw', 'core-bare'].map((name) => rows.find((row) => row.variant === name)).find(Boolean);
   console.log('\n| Variant | KiB/call | Added KiB | Promises/call | Added promises | CPU µs/call |');
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const row of rows) {
@@ -106,13 +121,20 @@ async function child(name, url) {
     if (variant.noMetrics) options.meterProvider = { getMeter: () => api.createNoopMeter() };
     handle = GenOps.init(options);
   }
-  const client = new OpenAI({ apiKey: 'bench', baseURL: url, maxRetries: 0 });
+  const call = variant.core
+    ? await governedCall(handle)
+    : chatCall.bind(undefined, new OpenAI({ apiKey: 'bench', baseURL: url, maxRetries: 0 }));
   let calls = 0;
   const run = async (count) => {
     for (let index = 0; index < count; index++) {
-      await chatCall(client);
+      await call();
       // The in-memory exporter keeps every span: drain it as an exporter would.
-      if (telemetry && ++calls % 100 === 0) telemetry.resetSpans();
+      if (telemetry && ++calls % 100 === 0) {
+        telemetry.resetSpans();
+        // A loop of awaits alone never reaches the timer phase, where the in-memory exporter acknowledges
+        // each span (calls over HTTP do): until then the span processor holds the span.
+        if (variant.core) await new Promise((resolve) => setImmediate(resolve));
+      }
     }
   };
   await run(WARMUP);
@@ -160,6 +182,16 @@ async function child(name, url) {
   process.send({ variant: name, cpuMicrosPerCall, kibPerCall, promisesPerCall: promises / PROMISE_CALLS }, () =>
     process.exit(0),
   );
+}
+
+/** `governor.begin()` + `call.end()` of the benchmark's chat request, as openai-overhead.mjs times it. */
+async function governedCall(handle) {
+  const { estimateInputTokens } = await import('@genops/core/adapter');
+  const request = governedChatRequest(estimateInputTokens(MESSAGES), 443);
+  return async () => {
+    const call = await handle.governor.begin(request);
+    await call.end(GOVERNED_CHAT_OUTCOME);
+  };
 }
 
 /** A tracer whose spans record nothing (the API's no-op tracer, from a provider nobody registered). */

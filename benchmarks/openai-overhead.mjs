@@ -11,13 +11,24 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { GCProfiler, getHeapStatistics } from 'node:v8';
 import { GenOps } from '@genops/core';
 import { estimateInputTokens } from '@genops/core/adapter';
 import { createTestTelemetry, startFakeOpenAI } from '@genops/testing';
 import OpenAI from 'openai';
 import { VERSION as OPENAI_VERSION } from 'openai/version';
 import { machine, machineLine, median, revision, summarise, table, thousands } from './lib/report.mjs';
-import { CHAT_BODY, chatCall, governanceOptions, MAX_TOKENS, MESSAGES, MODEL, streamingCall } from './lib/workload.mjs';
+import {
+  CHAT_BODY,
+  chatCall,
+  GOVERNED_CHAT_OUTCOME,
+  governanceOptions,
+  governedChatRequest,
+  MAX_TOKENS,
+  MESSAGES,
+  MODEL,
+  streamingCall,
+} from './lib/workload.mjs';
 
 // Rounds of one plain block and one governed block each; which mode goes first alternates per round.
 const ROUNDS = 10;
@@ -33,11 +44,8 @@ const MICRO_WARMUP_ITERATIONS = 2_000;
 // The in-memory span exporter keeps every span until reset; draining it this often keeps stored spans
 // from dominating the heap (a real app exports and forgets them).
 const SPAN_DRAIN_EVERY = 100;
-// Allocation per call is heap growth over a short run with no GC in it: short enough that the young
-// generation rarely fills up, repeated to take a median.
-const ALLOCATION_CALLS_PER_SAMPLE = 10;
-const ALLOCATION_SAMPLES = 15;
-const ALLOCATION_MAX_ATTEMPTS = 60;
+// Calls over which allocation per call is measured (see allocatedPerCall).
+const ALLOCATION_CALLS = 1_000;
 const KIB = 1024;
 const MIB = 1024 * 1024;
 
@@ -104,31 +112,32 @@ function drainSpans(telemetry) {
 }
 
 /**
- * Bytes allocated per call of `run`: heap growth over a few calls right after a full GC, kept only
- * when no GC ran meanwhile (heap used never went down), minus what the probe itself allocates.
+ * Bytes allocated per call of `run` over {@link ALLOCATION_CALLS} calls (each followed by `between`), minus
+ * what the same loop allocates around a call that does nothing: heap used at the end minus at the start,
+ * plus what every garbage collection in between freed (V8's GCProfiler reports the heap before and after
+ * each one), as side-by-side.mjs measures it. The run is long enough to include the work a call leaves
+ * for later (its span and metric recording in the next check phase, the audit trail's batches every
+ * 10 ms); a few calls right after a full GC, with no GC among them, missed it (a loop of awaits never
+ * reaches the check phase or a timer).
  */
-async function allocatedPerCall(run) {
-  if (!canCollect) return Number.NaN;
-  const probe = await heapGrowthPerCall(async () => {});
-  return (await heapGrowthPerCall(run)) - probe;
+async function allocatedPerCall(run, between = async () => {}) {
+  const probe = await heapAllocatedPerCall(async () => {}, between);
+  return (await heapAllocatedPerCall(run, between)) - probe;
 }
 
-async function heapGrowthPerCall(run) {
-  const samples = [];
-  for (let attempt = 0; attempt < ALLOCATION_MAX_ATTEMPTS && samples.length < ALLOCATION_SAMPLES; attempt++) {
-    globalThis.gc();
-    const first = process.memoryUsage().heapUsed;
-    let last = first;
-    let collected = false;
-    for (let index = 0; index < ALLOCATION_CALLS_PER_SAMPLE; index++) {
-      await run();
-      const now = process.memoryUsage().heapUsed;
-      collected ||= now < last;
-      last = now;
-    }
-    if (!collected) samples.push((last - first) / ALLOCATION_CALLS_PER_SAMPLE);
+async function heapAllocatedPerCall(run, between) {
+  const profiler = new GCProfiler();
+  profiler.start();
+  const before = getHeapStatistics().used_heap_size;
+  for (let index = 0; index < ALLOCATION_CALLS; index++) {
+    await run();
+    await between(index);
   }
-  return samples.length === 0 ? Number.NaN : median(samples);
+  const after = getHeapStatistics().used_heap_size;
+  let freed = 0;
+  for (const gc of profiler.stop().statistics)
+    freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
+  return (after - before + freed) / ALLOCATION_CALLS;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -288,22 +297,8 @@ async function microBenchmark(env) {
   // Loaded here, after the first GenOps.init() was measured, so it does not change what that loads.
   const { describeOpenAIRequest } = await import('@genops/provider-openai');
   let handle = GenOps.init(governanceOptions(env.telemetry));
-  const request = {
-    provider: 'openai',
-    operation: 'chat',
-    model: MODEL,
-    method: 'chat.completions.create',
-    stream: false,
-    maxOutputTokens: MAX_TOKENS,
-    estimatedInputTokens: estimateInputTokens(MESSAGES),
-    requestAttributes: {},
-    serverAddress: '127.0.0.1',
-    serverPort: env.server.port,
-  };
-  const outcome = {
-    usage: { inputTokens: 20, outputTokens: 10 },
-    response: { id: 'chatcmpl-bench', model: MODEL, finishReasons: ['stop'] },
-  };
+  const request = governedChatRequest(estimateInputTokens(MESSAGES), env.server.port);
+  const outcome = GOVERNED_CHAT_OUTCOME;
   const governOne = async () => {
     const call = await handle.governor.begin(request);
     await call.end(outcome);
@@ -317,7 +312,7 @@ async function microBenchmark(env) {
     await new Promise((resolve) => setImmediate(resolve));
   };
   const governor = await timeLoop(governOne, drainAndYield);
-  governor.allocated = await allocatedPerCall(governOne);
+  governor.allocated = await allocatedPerCall(governOne, drainAndYield);
   const open = await handle.governor.store.openReservations();
   await handle.shutdown();
   // Dropped, so its store (and the audit records it keeps) is not counted in the next loop's retained heap.
@@ -332,7 +327,7 @@ async function microBenchmark(env) {
     await call.end(outcome);
   };
   const governorNoAudit = await timeLoop(governNoAudit, drainAndYield);
-  governorNoAudit.allocated = await allocatedPerCall(governNoAudit);
+  governorNoAudit.allocated = await allocatedPerCall(governNoAudit, drainAndYield);
   await noAudit.shutdown();
   drainSpans(env.telemetry);
 
@@ -519,7 +514,7 @@ function report(results) {
     '',
     `One-time: ${initLine(results)}.`,
     `A governed span carries ${spanShapeLine(results)}.`,
-    ...(canCollect ? [] : ['', 'Memory figures need `node --expose-gc` (pnpm bench passes it).']),
+    ...(canCollect ? [] : ['', 'Retained-heap figures need `node --expose-gc` (pnpm bench passes it).']),
   ].join('\n');
 }
 
@@ -690,9 +685,10 @@ ${hotPathTable(results.micro)}
 
 ### Memory
 
-**Allocated per call**: heap growth over ${ALLOCATION_CALLS_PER_SAMPLE} calls right after a full GC, kept only when no GC
-ran meanwhile, median of up to ${ALLOCATION_SAMPLES} samples, minus what the measuring itself allocates. This is
-short-lived garbage: it costs GC time, not resident memory. The client and the in-process fake server
+**Allocated per call**: bytes allocated on the V8 heap over ${thousands(ALLOCATION_CALLS)} calls (heap used at the end minus at
+the start, plus what every garbage collection in between freed, from V8's \`GCProfiler\`), minus what the loop
+allocates around a call that does nothing; the work a call leaves for later (its telemetry, recorded in the
+next check phase, and the audit trail's batches) counts. This is short-lived garbage: it costs GC time, not resident memory. The client and the in-process fake server
 both count, so only the added column is GenOps'.
 
 ${allocationTable(results)}

@@ -109,6 +109,8 @@ function aggregate(contender, rounds) {
     roundChatMedians: rounds.map((round) => median(round.chat)),
     cpuPerCall: median(rounds.map((round) => round.chatCpuMicrosPerCall)),
     concurrentCpuPerCall: median(rounds.map((round) => round.concurrentCpuMicrosPerCall)),
+    threadCpuPerCall: median(rounds.map((round) => round.chatThreadCpuMicrosPerCall)),
+    concurrentThreadCpuPerCall: median(rounds.map((round) => round.concurrentThreadCpuMicrosPerCall)),
     allocatedPerCall: median(rounds.map((round) => round.allocatedBytesPerCall)),
     callsPerSecond: median(rounds.map((round) => round.concurrentCallsPerSecond)),
     spans: rounds.reduce((total, round) => total + round.spans, 0),
@@ -126,6 +128,7 @@ function comparedWithRaw(row, raw) {
   return {
     ...row,
     addedCpu: paired((mine, theirs) => mine.chatCpuMicrosPerCall - theirs.chatCpuMicrosPerCall),
+    addedThreadCpu: paired((mine, theirs) => mine.chatThreadCpuMicrosPerCall - theirs.chatThreadCpuMicrosPerCall),
     addedAllocated: paired((mine, theirs) => mine.allocatedBytesPerCall - theirs.allocatedBytesPerCall),
     throughputShare: paired((mine, theirs) => mine.concurrentCallsPerSecond / theirs.concurrentCallsPerSecond),
   };
@@ -136,6 +139,8 @@ function comparedWithRaw(row, raw) {
 
 const signed = (value, digits = 0) => `${value >= 0 ? '+' : ''}${value.toFixed(digits)}`;
 const kib = (bytes) => (Number.isNaN(bytes) ? 'n/a' : (bytes / 1024).toFixed(1));
+/** Whole µs, or `n/a` (main-thread CPU on a Node without `process.threadCpuUsage()`). */
+const micros = (value) => (Number.isNaN(value) ? 'n/a' : Math.round(value));
 
 function latencyTable(results, raw) {
   return table(
@@ -173,22 +178,28 @@ function costTable(results, raw) {
       'Contender',
       'Client CPU µs/call',
       'Added CPU µs',
+      'Main-thread CPU µs/call',
+      'Added main-thread µs',
       'Allocated KiB/call',
       'Added KiB',
       'Calls/s at concurrency 50',
       '% of raw',
       'CPU µs/call at 50',
+      'Main-thread µs/call at 50',
       'Spans/call',
     ],
     results.map((row) => [
       row.label,
       Math.round(row.cpuPerCall),
       row === raw ? '' : signed(row.addedCpu),
+      micros(row.threadCpuPerCall),
+      row === raw || Number.isNaN(row.addedThreadCpu) ? '' : signed(row.addedThreadCpu),
       kib(row.allocatedPerCall),
       row === raw ? '' : signed(row.addedAllocated / 1024, 1),
       thousands(row.callsPerSecond),
       row === raw ? '100%' : `${Math.round(row.throughputShare * 100)}%`,
       Math.round(row.concurrentCpuPerCall),
+      micros(row.concurrentThreadCpuPerCall),
       (row.spans / row.calls).toFixed(2),
     ]),
   );

@@ -132,8 +132,22 @@ async function concurrent(durationMs, concurrency, call) {
   return { completed, ms: performance.now() - started };
 }
 
+/** CPU time (user + system, µs) since `since`, of every thread of the process. */
 function cpuMicros(since) {
   const { user, system } = process.cpuUsage(since);
+  return user + system;
+}
+
+/**
+ * The same for the main thread alone (`process.threadCpuUsage()`, Node ≥ 23.9): the JavaScript the calls
+ * run, without V8's background compiler and GC helper threads, whose share swings from run to run.
+ * `undefined` on a Node without it.
+ */
+const threadCpu = typeof process.threadCpuUsage === 'function' ? () => process.threadCpuUsage() : () => undefined;
+
+function threadCpuMicros(since) {
+  if (since === undefined) return Number.NaN;
+  const { user, system } = process.threadCpuUsage(since);
   return user + system;
 }
 
@@ -172,7 +186,9 @@ drainSpans();
 phases.warmup = performance.now();
 
 const cpuBefore = process.cpuUsage();
+const threadCpuBefore = threadCpu();
 const chat = await sequential(counts.chat, chatCall);
+const chatThreadCpu = threadCpuMicros(threadCpuBefore);
 const chatCpu = cpuMicros(cpuBefore);
 const stream = await sequential(counts.stream, streamingCall);
 drainSpans();
@@ -183,7 +199,9 @@ drainSpans();
 phases.allocation = performance.now();
 
 const concurrentCpuBefore = process.cpuUsage();
+const concurrentThreadCpuBefore = threadCpu();
 const throughput = await concurrent(counts.concurrentMs, counts.concurrency, chatCall);
+const concurrentThreadCpu = threadCpuMicros(concurrentThreadCpuBefore);
 const concurrentCpu = cpuMicros(concurrentCpuBefore);
 if (telemetry) await telemetry.flush();
 drainSpans();
@@ -213,10 +231,12 @@ process.send(
     chat,
     stream,
     chatCpuMicrosPerCall: chatCpu / counts.chat,
+    chatThreadCpuMicrosPerCall: chatThreadCpu / counts.chat,
     allocatedBytesPerCall: allocated,
     concurrentCalls: throughput.completed,
     concurrentCallsPerSecond: throughput.completed / (throughput.ms / 1000),
     concurrentCpuMicrosPerCall: concurrentCpu / throughput.completed,
+    concurrentThreadCpuMicrosPerCall: concurrentThreadCpu / throughput.completed,
   },
   () => process.exit(0),
 );

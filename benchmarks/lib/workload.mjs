@@ -25,6 +25,32 @@ export function governanceOptions(telemetry, extra = {}) {
   };
 }
 
+/**
+ * The chat request as the OpenAI adapter hands it to `governor.begin()`, for the benchmarks of the
+ * governance hot path alone (no SDK, no HTTP); `estimatedInputTokens` is the adapter's estimate of
+ * {@link MESSAGES} (`estimateInputTokens` of `@genops/core/adapter`).
+ */
+export function governedChatRequest(estimatedInputTokens, serverPort) {
+  return {
+    provider: 'openai',
+    operation: 'chat',
+    model: MODEL,
+    method: 'chat.completions.create',
+    stream: false,
+    maxOutputTokens: MAX_TOKENS,
+    estimatedInputTokens,
+    requestAttributes: {},
+    serverAddress: '127.0.0.1',
+    serverPort,
+  };
+}
+
+/** What `call.end()` gets for {@link governedChatRequest}: the fake server's usage and response. */
+export const GOVERNED_CHAT_OUTCOME = {
+  usage: { inputTokens: 20, outputTokens: 10 },
+  response: { id: 'chatcmpl-bench', model: MODEL, finishReasons: ['stop'] },
+};
+
 /** A chat completion, exactly as an app makes it. */
 export function chatCall(client) {
   return client.chat.completions.create(CHAT_BODY);

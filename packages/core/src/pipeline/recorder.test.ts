@@ -263,3 +263,104 @@ describe('usage on the span', () => {
     });
   });
 });
+
+describe('the order of the span attributes', () => {
+  // The recorder writes the decision's and the settlement's attributes straight onto the span, one at a
+  // time (pipeline/attribute-target.ts), in the order one gathered object per phase gave them.
+  const started = [
+    'gen_ai.operation.name',
+    'gen_ai.provider.name',
+    'gen_ai.request.model',
+    'genops.team',
+    'genops.project',
+    'genops.environment',
+    'server.address',
+    'server.port',
+  ];
+  const staged = [
+    'genops.reservation.output_bound',
+    'genops.cost.price_model',
+    'genops.cost.source',
+    'genops.accounting.reserved',
+    'genops.accounting.unit',
+  ];
+  const admission = [
+    'gen_ai.request.max_tokens',
+    'genops.spec.version',
+    'genops.operation.name',
+    'genops.operation.type',
+    'gen_ai.request.stream',
+  ];
+  const policy = ['genops.policy.result', 'genops.policy.timestamp', 'genops.policy.mode', 'genops.policy.version'];
+  const settlement = [
+    'genops.accounting.actual',
+    'genops.accounting.reconciliation_delta',
+    'gen_ai.usage.input_tokens',
+    'gen_ai.usage.output_tokens',
+    'gen_ai.response.id',
+    'gen_ai.response.model',
+    'gen_ai.response.finish_reasons',
+  ];
+  const budget = [
+    'genops.budget.name',
+    'genops.budget.allocated',
+    'genops.budget.consumed',
+    'genops.budget.remaining',
+    'genops.budget.period',
+  ];
+
+  it('is the start, the stages, the decision, then the settlement, each as it always was', async () => {
+    init({ budgets: [{ name: 'all', limit: 10, window: 'total' }] });
+    const span = await run(request(), { inputTokens: 200, outputTokens: 50 });
+    expect(Object.keys(span.attributes)).toEqual([
+      ...started,
+      ...staged,
+      ...admission,
+      ...policy,
+      ...settlement,
+      ...budget,
+    ]);
+  });
+
+  it('with telemetry.compatAttributes, puts each repeated name where its phase always put it', async () => {
+    init({ budgets: [{ name: 'all', limit: 10, window: 'total' }], telemetry: { compatAttributes: true } });
+    const span = await run(request(), { inputTokens: 200, outputTokens: 50 });
+    expect(Object.keys(span.attributes)).toEqual([
+      ...started,
+      ...staged,
+      'genops.governance.approval_required',
+      ...admission,
+      'genops.provider',
+      'genops.model',
+      ...policy,
+      'genops.governance.policy_check',
+      'genops.governance.authority_constraint',
+      ...settlement,
+      ...budget,
+      'genops.governance.budget_remaining',
+      'genops.cost.total',
+      'genops.cost.currency',
+      'genops.cost.provider',
+      'genops.cost.model',
+      'genops.accounting.released',
+      'genops.tokens.input',
+      'genops.tokens.output',
+      'genops.tokens.total',
+    ]);
+  });
+
+  it('an adapter request attribute the recorder sets again keeps its place and takes the recorder value', async () => {
+    init();
+    const span = await run(request({ requestAttributes: { 'gen_ai.request.stream': true, 'genops.team': 'x' } }), {
+      inputTokens: 1,
+      outputTokens: 1,
+    });
+    const names = Object.keys(span.attributes);
+    // `genops.team` was set at the start: the adapter's value replaces it there (as it always did).
+    expect(names.indexOf('genops.team')).toBe(3);
+    expect(span.attributes['genops.team']).toBe('x');
+    // `gen_ai.request.stream` comes first from the adapter, then from the request (`stream: false`).
+    expect(names.indexOf('gen_ai.request.stream')).toBe(names.indexOf('genops.reservation.output_bound') + 5);
+    expect(span.attributes['gen_ai.request.stream']).toBe(false);
+  });
+});

@@ -41,6 +41,7 @@ import { ControlMetrics, type EgressAction } from '../telemetry/control-metrics'
 import type { Instruments } from '../telemetry/instruments';
 import type { Attribution, GovernedRequest, ResponseInfo, Usage } from '../types';
 import type { UsageViolation } from '../usage/validate-usage';
+import { type AttributeTarget, intoObject } from './attribute-target';
 import { environmentOf } from './attribution-values';
 import { defer, drainPending } from './deferred';
 import { MetricAttributeCache } from './metric-attributes';
@@ -201,7 +202,7 @@ export class CallRecorder {
   /** The budget line a denial ran into. */
   budgetRefused(unit: Unit, line: LineState): void {
     if (!unit.span.isRecording()) return;
-    setBudgetAttributes(this.admission(unit), line, 0, this.compat);
+    setBudgetAttributes(intoObject(this.admission(unit)), line, 0, this.compat);
   }
 
   reserved(unit: Unit, reservedNanos: number, lines: readonly BudgetLine[], leaseMs: number): void {
@@ -272,7 +273,7 @@ export class CallRecorder {
 
   /** Whether the call needed approval: on the span only as compat `genops.governance.approval_required`. */
   approvalRequired(unit: Unit, required: boolean): void {
-    if (this.compat && unit.span.isRecording()) compatApprovalRequired(this.admission(unit), required);
+    if (this.compat && unit.span.isRecording()) compatApprovalRequired(intoObject(this.admission(unit)), required);
   }
 
   approvalRequested(unit: Unit, ask: ApprovalAsk, reservedNanos: number): void {
@@ -282,7 +283,7 @@ export class CallRecorder {
       this.pendingReservationEvent(unit);
       const attributes = this.admission(unit);
       attributes[sc.ATTR_GENOPS_APPROVAL_ID] = unit.id;
-      if (this.compat) compatApprovalRequired(attributes, true);
+      if (this.compat) compatApprovalRequired(intoObject(attributes), true);
       safely(() =>
         span.addEvent(sc.EVENT_GENOPS_APPROVAL_REQUESTED, {
           [sc.ATTR_GENOPS_APPROVAL_ID]: unit.id,
@@ -428,25 +429,27 @@ export class CallRecorder {
     // Inline rather than `safely(() => ...)`: no closure per call on this path.
     try {
       if (reservedAt !== undefined) this.reservationEvent(span, attributes, reservedAt);
-      admissionStart(attributes, unit.request, this.compat);
-      attributes[sc.ATTR_GENOPS_POLICY_RESULT] = decision.result;
-      if (decision.reasonCode) attributes[sc.ATTR_GENOPS_POLICY_REASON_CODE] = decision.reasonCode;
-      if (decision.rule) attributes[sc.ATTR_GENOPS_POLICY_NAME] = decision.rule;
-      if (decision.message) attributes[sc.ATTR_GENOPS_POLICY_REASON] = decision.message;
-      attributes[sc.ATTR_GENOPS_POLICY_TIMESTAMP] = decidedAt;
-      attributes[sc.ATTR_GENOPS_POLICY_MODE] = policy.engine.mode;
+      // What the stages found first, then the rest straight onto the span, in the order they always had
+      // (an attribute set twice keeps its first place and takes the last value, as in one object).
+      span.setAttributes(attributes);
+      admissionStart(span, attributes, unit.request, this.compat);
+      span.setAttribute(sc.ATTR_GENOPS_POLICY_RESULT, decision.result);
+      if (decision.reasonCode) span.setAttribute(sc.ATTR_GENOPS_POLICY_REASON_CODE, decision.reasonCode);
+      if (decision.rule) span.setAttribute(sc.ATTR_GENOPS_POLICY_NAME, decision.rule);
+      if (decision.message) span.setAttribute(sc.ATTR_GENOPS_POLICY_REASON, decision.message);
+      span.setAttribute(sc.ATTR_GENOPS_POLICY_TIMESTAMP, decidedAt);
+      span.setAttribute(sc.ATTR_GENOPS_POLICY_MODE, policy.engine.mode);
       // Shadow-mode findings: what would have been decided, never enforced.
       const firstShadow = unit.shadow?.[0];
       if (firstShadow !== undefined) {
         const code = firstShadow.slice(firstShadow.lastIndexOf(':') + 1);
-        attributes[sc.ATTR_GENOPS_POLICY_SHADOW_RESULT] = code === 'RATE_LIMITED' ? 'RATE_LIMITED' : 'BLOCKED';
-        attributes[sc.ATTR_GENOPS_POLICY_SHADOW_REASON_CODE] = code;
-        attributes[sc.ATTR_GENOPS_POLICY_SHADOW_RULES] = unit.shadow!;
+        span.setAttribute(sc.ATTR_GENOPS_POLICY_SHADOW_RESULT, code === 'RATE_LIMITED' ? 'RATE_LIMITED' : 'BLOCKED');
+        span.setAttribute(sc.ATTR_GENOPS_POLICY_SHADOW_REASON_CODE, code);
+        span.setAttribute(sc.ATTR_GENOPS_POLICY_SHADOW_RULES, unit.shadow!);
       }
-      attributes[sc.ATTR_GENOPS_POLICY_VERSION] = policy.version;
-      if (this.compat) compatAdmission(attributes, decision.result, decision.constraint);
-      if (errorType !== undefined) attributes[sc.ATTR_ERROR_TYPE] = errorType;
-      span.setAttributes(attributes);
+      span.setAttribute(sc.ATTR_GENOPS_POLICY_VERSION, policy.version);
+      if (this.compat) compatAdmission(span, decision.result, decision.constraint);
+      if (errorType !== undefined) span.setAttribute(sc.ATTR_ERROR_TYPE, errorType);
       // The spec's attributes only (the rule that decided is on the span: `genops.policy.name`).
       const event: Attributes = { [sc.ATTR_GENOPS_POLICY_RESULT]: decision.result };
       if (decision.reasonCode) event[sc.ATTR_GENOPS_POLICY_REASON_CODE] = decision.reasonCode;
@@ -592,57 +595,56 @@ export class CallRecorder {
       reconciliation[sc.ATTR_GENOPS_ACCOUNTING_VIOLATIONS] = violations;
     }
     span.addEvent(sc.EVENT_GENOPS_BUDGET_RECONCILIATION, reconciliation, endTime);
-    const attributes: Attributes = {
-      [sc.ATTR_GENOPS_ACCOUNTING_ACTUAL]: actualUsd,
-      [sc.ATTR_GENOPS_ACCOUNTING_RECONCILIATION_DELTA]: deltaUsd,
-    };
-    if (incomplete) attributes[sc.ATTR_GENOPS_ACCOUNTING_INCOMPLETE] = true;
-    if (settlement.estimated) attributes[sc.ATTR_GENOPS_COST_ESTIMATED] = true;
+    // Straight onto the span, one attribute at a time (see attribute-target.ts).
+    span.setAttribute(sc.ATTR_GENOPS_ACCOUNTING_ACTUAL, actualUsd);
+    span.setAttribute(sc.ATTR_GENOPS_ACCOUNTING_RECONCILIATION_DELTA, deltaUsd);
+    if (incomplete) span.setAttribute(sc.ATTR_GENOPS_ACCOUNTING_INCOMPLETE, true);
+    if (settlement.estimated) span.setAttribute(sc.ATTR_GENOPS_COST_ESTIMATED, true);
     if (violations) {
-      attributes[sc.ATTR_GENOPS_ACCOUNTING_VIOLATION] = 'ACCOUNTING_INVARIANT_VIOLATION';
-      attributes[sc.ATTR_GENOPS_ACCOUNTING_VIOLATIONS] = violations;
+      span.setAttribute(sc.ATTR_GENOPS_ACCOUNTING_VIOLATION, 'ACCOUNTING_INVARIANT_VIOLATION');
+      span.setAttribute(sc.ATTR_GENOPS_ACCOUNTING_VIOLATIONS, violations);
     }
     if (usage && !violations) {
-      attributes[sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = usage.inputTokens;
-      attributes[sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = usage.outputTokens;
+      span.setAttribute(sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS, usage.inputTokens);
+      span.setAttribute(sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, usage.outputTokens);
       // The parts of input and output are set when the provider reported some (a zero says nothing
       // the input and output counts do not: they include them).
       if (usage.cacheReadInputTokens)
-        attributes[sc.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = usage.cacheReadInputTokens;
+        span.setAttribute(sc.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, usage.cacheReadInputTokens);
       if (usage.cacheWriteInputTokens)
-        attributes[sc.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = usage.cacheWriteInputTokens;
+        span.setAttribute(sc.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, usage.cacheWriteInputTokens);
       if (usage.reasoningOutputTokens)
-        attributes[sc.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoningOutputTokens;
+        span.setAttribute(sc.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, usage.reasoningOutputTokens);
     }
-    if (response?.id) attributes[sc.ATTR_GEN_AI_RESPONSE_ID] = response.id;
-    if (response?.model) attributes[sc.ATTR_GEN_AI_RESPONSE_MODEL] = response.model;
-    if (response?.finishReasons?.length) attributes[sc.ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = response.finishReasons;
+    if (response?.id) span.setAttribute(sc.ATTR_GEN_AI_RESPONSE_ID, response.id);
+    if (response?.model) span.setAttribute(sc.ATTR_GEN_AI_RESPONSE_MODEL, response.model);
+    if (response?.finishReasons?.length)
+      span.setAttribute(sc.ATTR_GEN_AI_RESPONSE_FINISH_REASONS, response.finishReasons);
     if (this.captureContent && response?.output)
-      attributes[sc.ATTR_GEN_AI_OUTPUT_MESSAGES] = JSON.stringify(response.output());
+      span.setAttribute(sc.ATTR_GEN_AI_OUTPUT_MESSAGES, JSON.stringify(response.output()));
     if (state.firstChunkAt !== undefined)
-      attributes[sc.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = (state.firstChunkAt - state.startedAt) / 1000;
-    if (state.firstLine)
-      setBudgetAttributes(attributes, state.firstLine, actualNanos - state.reservedNanos, this.compat);
+      span.setAttribute(sc.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, (state.firstChunkAt - state.startedAt) / 1000);
+    if (state.firstLine) setBudgetAttributes(span, state.firstLine, actualNanos - state.reservedNanos, this.compat);
     if (sla) {
-      attributes[sc.ATTR_GENOPS_SLA_TIER] = sla.tier ?? sla.name;
-      attributes[sc.ATTR_GENOPS_SLA_LATENCY_TARGET_MS] = sla.latencyMs;
-      attributes[sc.ATTR_GENOPS_SLA_ACTUAL_LATENCY_MS] = Math.round(latencyMs);
-      attributes[sc.ATTR_GENOPS_SLA_MET] = latencyMs <= sla.latencyMs;
+      span.setAttribute(sc.ATTR_GENOPS_SLA_TIER, sla.tier ?? sla.name);
+      span.setAttribute(sc.ATTR_GENOPS_SLA_LATENCY_TARGET_MS, sla.latencyMs);
+      span.setAttribute(sc.ATTR_GENOPS_SLA_ACTUAL_LATENCY_MS, Math.round(latencyMs));
+      span.setAttribute(sc.ATTR_GENOPS_SLA_MET, latencyMs <= sla.latencyMs);
     }
     if (errorType) {
-      attributes[sc.ATTR_ERROR_TYPE] = errorType;
-      attributes[sc.ATTR_GENOPS_EXECUTION_REASON_CODE] = state.outputBlocked
-        ? 'POLICY_DENY_CONTENT'
-        : 'PROVIDER_ERROR_UPSTREAM';
+      span.setAttribute(sc.ATTR_ERROR_TYPE, errorType);
+      span.setAttribute(
+        sc.ATTR_GENOPS_EXECUTION_REASON_CODE,
+        state.outputBlocked ? 'POLICY_DENY_CONTENT' : 'PROVIDER_ERROR_UPSTREAM',
+      );
       const status = httpStatusOf(error);
-      if (status !== undefined) attributes[sc.ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
+      if (status !== undefined) span.setAttribute(sc.ATTR_HTTP_RESPONSE_STATUS_CODE, status);
     }
     if (this.compat) {
       const releasedUsd = nanosToUsd(Math.max(0, state.reservedNanos - actualNanos));
-      compatSettlement(attributes, request, response, actualUsd, releasedUsd, violations ? undefined : usage);
+      compatSettlement(span, request, response, actualUsd, releasedUsd, violations ? undefined : usage);
+      compatCostEvent(span, actualUsd, endTime);
     }
-    span.setAttributes(attributes);
-    if (this.compat) compatCostEvent(span, actualUsd, endTime);
     if (sla && latencyMs > sla.latencyMs)
       span.addEvent(
         sc.EVENT_GENOPS_SLA_VIOLATION,
@@ -753,34 +755,34 @@ export class CallRecorder {
  * adapter's request attributes (`gen_ai.request.max_tokens`, ...). `request` is the one admitted (after a
  * downgrade, the cheaper model). An attribute the stages already set for this phase keeps its value.
  */
-function admissionStart(attributes: Attributes, request: GovernedRequest, compat: boolean): void {
+function admissionStart(span: Span, staged: Attributes, request: GovernedRequest, compat: boolean): void {
   const extra = request.requestAttributes;
   if (extra) {
     for (const key in extra) {
       const value = extra[key];
-      if (value !== undefined && attributes[key] === undefined) attributes[key] = value;
+      if (value !== undefined && staged[key] === undefined) span.setAttribute(key, value);
     }
   }
-  attributes[sc.ATTR_GENOPS_SPEC_VERSION] = sc.GENOPS_SPEC_VERSION;
-  attributes[sc.ATTR_GENOPS_OPERATION_NAME] = `${request.operation} ${request.model}`;
-  attributes[sc.ATTR_GENOPS_OPERATION_TYPE] = operationType(request.operation);
-  if (request.stream !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_STREAM] = request.stream;
-  if (compat) compatBegin(attributes, request);
+  span.setAttribute(sc.ATTR_GENOPS_SPEC_VERSION, sc.GENOPS_SPEC_VERSION);
+  span.setAttribute(sc.ATTR_GENOPS_OPERATION_NAME, `${request.operation} ${request.model}`);
+  span.setAttribute(sc.ATTR_GENOPS_OPERATION_TYPE, operationType(request.operation));
+  if (request.stream !== undefined) span.setAttribute(sc.ATTR_GEN_AI_REQUEST_STREAM, request.stream);
+  if (compat) compatBegin(span, request);
 }
 
 /** What `safely` logs, for the per-call paths that catch inline. */
 
-/** The budget line's `genops.budget.*` attributes, written into the phase's attributes (values in the line's unit). */
-function setBudgetAttributes(attributes: Attributes, line: LineState, settledDelta: number, compat: boolean): void {
+/** The budget line's `genops.budget.*` attributes, written to `target` (values in the line's unit). */
+function setBudgetAttributes(target: AttributeTarget, line: LineState, settledDelta: number, compat: boolean): void {
   const usd = line.unit === 'USD';
   const consumed = line.used + line.reserved + settledDelta;
   const remaining = usd ? nanosToUsd(line.limit - consumed) : line.limit - consumed;
-  attributes[sc.ATTR_GENOPS_BUDGET_NAME] = line.budget;
-  attributes[sc.ATTR_GENOPS_BUDGET_ALLOCATED] = usd ? nanosToUsd(line.limit) : line.limit;
-  attributes[sc.ATTR_GENOPS_BUDGET_CONSUMED] = usd ? nanosToUsd(consumed) : consumed;
-  attributes[sc.ATTR_GENOPS_BUDGET_REMAINING] = remaining;
-  attributes[sc.ATTR_GENOPS_BUDGET_PERIOD] = line.key.slice(line.key.lastIndexOf('|') + 1);
-  if (compat) compatBudgetRemaining(attributes, remaining);
+  target.setAttribute(sc.ATTR_GENOPS_BUDGET_NAME, line.budget);
+  target.setAttribute(sc.ATTR_GENOPS_BUDGET_ALLOCATED, usd ? nanosToUsd(line.limit) : line.limit);
+  target.setAttribute(sc.ATTR_GENOPS_BUDGET_CONSUMED, usd ? nanosToUsd(consumed) : consumed);
+  target.setAttribute(sc.ATTR_GENOPS_BUDGET_REMAINING, remaining);
+  target.setAttribute(sc.ATTR_GENOPS_BUDGET_PERIOD, line.key.slice(line.key.lastIndexOf('|') + 1));
+  if (compat) compatBudgetRemaining(target, remaining);
 }
 
 /** The last frozen attribution {@link sortedCopy} copied, and its copy (calls without a context share the defaults). */

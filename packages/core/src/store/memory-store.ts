@@ -421,8 +421,10 @@ export class MemoryStore implements GovernanceStore {
     // stores. An entry from `AuditTrail` comes prepared (serialised below, once, or already); any other is
     // serialised first, so that one that cannot be stored throws before anything is appended.
     let prepared: readonly AuditEntry[] = entries;
-    for (const entry of entries)
-      if (!(entry instanceof PreparedEntry)) {
+    // An indexed loop: this runs once per batch, too seldom to be optimised, and an array iterator that is
+    // not optimised away allocates a result object per entry.
+    for (let index = 0; index < entries.length; index++)
+      if (!(entries[index] instanceof PreparedEntry)) {
         prepared = entries.map((given) => preparedAuditEntry(given));
         break;
       }
