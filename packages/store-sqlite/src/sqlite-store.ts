@@ -1027,10 +1027,7 @@ export class SqliteStore implements GovernanceStore {
       // Holding the write lock: another connection's commit since the cache was filled changes it.
       const version = (this.statements.dataVersion.get() as { data_version: number }).data_version;
       if (version !== this.dataVersion) {
-        this.lineCache.clear();
-        this.auditTip = undefined;
-        this.ownReservations.clear();
-        this.nextExpiry = undefined;
+        this.forgetCommittedState();
         this.dataVersion = version;
       }
     } catch (error) {
@@ -1049,12 +1046,21 @@ export class SqliteStore implements GovernanceStore {
 
   /** A rollback, or a write the cache does not follow: read every row from the file again. */
   private dropCachedLines(): void {
+    this.forgetCommittedState();
+    this.unwritten.clear();
+    this.txLines.clear();
+  }
+
+  /**
+   * What this connection remembers of committed rows (lines, its own reservations and their earliest
+   * lease end, the audit chain's tip): forgotten when another connection committed or a write was undone,
+   * and read from the file again.
+   */
+  private forgetCommittedState(): void {
+    this.lineCache.clear();
     this.auditTip = undefined;
     this.ownReservations.clear();
     this.nextExpiry = undefined;
-    this.unwritten.clear();
-    this.txLines.clear();
-    this.lineCache.clear();
   }
 
   /**
@@ -1071,11 +1077,8 @@ export class SqliteStore implements GovernanceStore {
     }
     // Rows the operation changed in the file directly (a released lease) are read from it again.
     for (const [key, { line }] of this.unwritten) this.txLines.set(key, line);
-    this.lineCache.clear();
-    this.auditTip = undefined;
-    // Reservations it wrote or ended are read from the file again.
-    this.ownReservations.clear();
-    this.nextExpiry = undefined;
+    // Committed rows, and the reservations it wrote or ended, are read from the file again.
+    this.forgetCommittedState();
   }
 
   /** Records `key`'s row state before an operation in a savepoint changes it (see {@link undoLines}). */
