@@ -1,8 +1,9 @@
 // The call recorder: the one place each lifecycle event of a governed call goes to the span, the audit
 // trail, the hooks and the metrics. Stages decide; the recorder writes down what they decided.
 //
-// Span attributes are gathered per phase and set with one `setAttributes`: the admission phase's are
-// set when the decision is recorded (allowed or denied), the settlement phase's when the call settles.
+// Span attributes are written per phase, straight onto the span (pipeline/attribute-target.ts): the admission
+// phase's when the decision is recorded (allowed or denied), after what the stages staged in the unit's
+// attribute object; the settlement phase's when the call settles.
 // A span that does not record (a sampler dropped it) gets none built: no attributes, no events (the
 // audit records, hooks and metrics are the same either way).
 import {
@@ -139,7 +140,7 @@ export class CallRecorder {
     }
   }
 
-  /** Admission-phase attributes of a unit, set on its span with the decision (one `setAttributes` per phase). */
+  /** Admission-phase attributes the stages found before the decision, set on its span with the decision. */
   private admission(unit: Unit): Attributes {
     return unit.attributes;
   }
@@ -413,7 +414,7 @@ export class CallRecorder {
   }
 
   /**
-   * The decision's span attributes (one `setAttributes`), its `genops.policy.evaluated` event (after the
+   * The decision's span attributes (the staged ones first, then the rest), its `genops.policy.evaluated` event (after the
    * reservation's, if one is waiting) and metric.
    */
   private decisionTelemetry(
@@ -511,7 +512,7 @@ export class CallRecorder {
     );
   }
 
-  /** The settlement on the span (one `setAttributes`), the span's end, the metrics and `onDecision`. */
+  /** The settlement on the span (its attributes and events), the span's end, the metrics and `onDecision`. */
   settled(state: CallState, settlement: Settlement, response: ResponseInfo | undefined): void {
     const { request } = state;
     const { actualNanos, incomplete } = settlement;
@@ -570,7 +571,7 @@ export class CallRecorder {
     }
   }
 
-  /** The settlement on a recording span: its attributes (one `setAttributes`), events, status and end. */
+  /** The settlement on a recording span: its attributes, events, status and end. */
   private settlementSpan(
     state: CallState,
     settlement: Settlement,

@@ -164,7 +164,7 @@ export interface Unit {
   span: Span;
   /** The policy in force when the call began (a reload does not change a call mid-way). */
   policy: CompiledPolicy;
-  /** Admission-phase span attributes, set with the decision in one `setAttributes`. */
+  /** Admission-phase span attributes the stages find before the decision (price, reservation), set with it. */
   attributes: Attributes;
   /** Fail-open: the lines the call would have reserved, settled later from the journal. */
   failOpenLines?: BudgetLine[] | undefined;
