@@ -21,6 +21,13 @@ export interface ExampleProgram {
   /** The example redraws stdout with terminal cursor methods: runs with the stdout shim (src/terminal-stdout.mjs). */
   terminal?: boolean;
   /**
+   * The example loops until a fixed deadline of its own (`AbortSignal.timeout(ms)`): every run takes that
+   * long whatever it does. Every run of it (plain, governed, tiny budget) gets the shim in
+   * src/short-deadline.mjs, which shortens any `AbortSignal.timeout()` longer than this many ms to it: the
+   * same loop, ended sooner, so the outputs still compare.
+   */
+  deadlineMs?: number;
+  /**
    * Run with `node --import tsx`, as a developer runs an example, instead of compiled once (src/compile.ts):
    * keeps the path where tsx's `require()` loads a second copy of the SDK under test.
    */
@@ -219,10 +226,11 @@ export const EXAMPLES: readonly ExampleProgram[] = [
     sdk: 'anthropic-sdk-typescript',
     file: `${ANTHROPIC}/managed-agents-self-hosted-sandbox-worker.ts`,
     // Creates its agent and session, sends the prompt, then runs the worker's poll loop until its own
-    // 60 s deadline (`run(AbortSignal.timeout(60_000))`): every run takes a minute. The fake's agent runs
-    // `bash` (an `echo`) and the custom `current_time` on the worker: three turns, three billable sends.
+    // 60 s deadline (`run(AbortSignal.timeout(60_000))`), shortened to 12 s (three runs of a minute made
+    // this the suite's longest test): the fake's agent runs `bash` (an `echo`) and the custom
+    // `current_time` on the worker, three turns and three billable sends, done in a second or two.
     selfHosted: {},
-    timeoutMs: 150_000,
+    deadlineMs: 12_000,
   },
   {
     sdk: 'anthropic-sdk-typescript',

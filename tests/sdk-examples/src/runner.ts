@@ -39,6 +39,7 @@ export interface ExampleRun {
 
 const PRELOAD_SPANS = fileURLToPath(new URL('./span-file.mjs', import.meta.url));
 const PRELOAD_TERMINAL = fileURLToPath(new URL('./terminal-stdout.mjs', import.meta.url));
+const PRELOAD_DEADLINE = fileURLToPath(new URL('./short-deadline.mjs', import.meta.url));
 const FAKE_FFMPEG = fileURLToPath(new URL('./fake-ffmpeg.mjs', import.meta.url));
 
 /**
@@ -111,6 +112,7 @@ export function startExample(
 
   const imports = compiled === undefined ? [fileURLToPath(import.meta.resolve('tsx'))] : [];
   if (example.terminal) imports.push(PRELOAD_TERMINAL);
+  if (example.deadlineMs !== undefined) imports.push(PRELOAD_DEADLINE);
   if (mode !== 'plain') imports.push(PRELOAD_SPANS, fileURLToPath(import.meta.resolve('@genops/core/register')));
   const env: Record<string, string> = {
     PATH: path,
@@ -122,6 +124,7 @@ export function startExample(
     ANTHROPIC_BASE_URL: example.sdk === 'vercel-ai' ? `${urls.anthropic}/v1` : urls.anthropic,
     FAIL_ON_ERROR: '1',
     ...(example.selfHosted ? { ANTHROPIC_WORKDIR: workdir } : {}),
+    ...(example.deadlineMs !== undefined ? { GENOPS_EXAMPLE_DEADLINE_MS: String(example.deadlineMs) } : {}),
     ...Object.fromEntries(
       Object.entries(example.env ?? {}).map(([name, value]) => [
         name,
