@@ -12,6 +12,8 @@ import { pendingApproval, sqliteStore } from './stores';
 let directory: string;
 let url: string;
 let store: SqliteStore;
+/** When the approvals were created (their ages count from about here). */
+let createdAt: number;
 
 const ID = {
   report: '3f2c41aa-6a1e-4c59-9a53-0b7d7b1f3c2e',
@@ -24,6 +26,7 @@ beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'genops-cli-approvals-'));
   ({ url, store } = sqliteStore(directory));
   const now = Date.now();
+  createdAt = now;
   await store.createApproval(
     pendingApproval(ID.old, {
       createdAt: now - 3 * 3_600_000,
@@ -58,6 +61,7 @@ afterAll(async () => {
 describe('genops approvals list', () => {
   it('lists pending approvals, newest first: id, age, rule, model, team, estimated cost, reason', async () => {
     const result = await runCli(['approvals', 'list', '--store', url]);
+    const elapsed = Date.now() - createdAt;
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const rows = tableRows(result.stdout);
@@ -65,7 +69,7 @@ describe('genops approvals list', () => {
     expect(rows.slice(1).map((row) => row[0])).toEqual([ID.deploy, ID.report]);
     expect(rows[1]).toEqual([
       ID.deploy,
-      expect.stringMatching(/^3\ds$/),
+      expect.stringMatching(/^\d+s$/),
       'agent-tools',
       'openai/gpt-4o',
       'ops',
@@ -74,29 +78,38 @@ describe('genops approvals list', () => {
     ]);
     expect(rows[2]).toEqual([
       ID.report,
-      expect.stringMatching(/^2m 0\ds$/),
+      expect.stringMatching(/^2m \d\ds$/),
       'requireApprovalOver',
       'openai/o1-pro',
       'product',
       '$60.02',
       'may cost $60.02, over the approval threshold of $50 (requireApprovalOver / approvals.over)',
     ]);
+    // Created 30 s and 125 s before the test's clock read `createdAt`; the CLI ran some seconds later.
+    expect(ageSeconds(rows[1]![1]!)).toBeGreaterThanOrEqual(30);
+    expect(ageSeconds(rows[1]![1]!)).toBeLessThanOrEqual(30 + Math.ceil(elapsed / 1000));
+    expect(ageSeconds(rows[2]![1]!)).toBeGreaterThanOrEqual(125);
+    expect(ageSeconds(rows[2]![1]!)).toBeLessThanOrEqual(125 + Math.ceil(elapsed / 1000));
   });
 
   it('lists decided ones too with --all, with who decided and why', async () => {
     const result = await runCli(['approvals', 'list', '--all', '--store', url]);
+    const elapsed = Date.now() - createdAt;
     expect(result.code).toBe(0);
     const rows = tableRows(result.stdout);
     expect(rows[0]).toEqual(['ID', 'Age', 'Status', 'Rule', 'Model', 'Team', 'Est. cost', 'Reason']);
     const old = rows.find((row) => row[0] === ID.old)!;
     expect(old.slice(1, 7)).toEqual([
-      expect.stringMatching(/^3h 0\dm$/),
+      expect.stringMatching(/^3h \d\dm$/),
       'denied',
       'agent-tools',
       'openai/gpt-4o',
       'search',
       '$0.50',
     ]);
+    // Created 3 h before `createdAt`: the age is in whole minutes.
+    expect(ageSeconds(old[1]!)).toBeGreaterThanOrEqual(3 * 3600);
+    expect(ageSeconds(old[1]!)).toBeLessThanOrEqual(3 * 3600 + 60 * Math.ceil(elapsed / 60_000));
     expect(old[7]).toMatch(
       /^tool "deploy" requires approval \(rule "agent-tools"\) — denied by bob@ops \d+s ago: not on a Friday$/,
     );
@@ -212,4 +225,11 @@ function pendingApprovalShape(id: string) {
     estimatedCostUsd: 60.02,
     requestedBy: 'app-host:4242',
   };
+}
+
+/** The seconds an Age cell says: `38s`, `2m 05s`, `3h 02m`. */
+function ageSeconds(cell: string): number {
+  const match = /^(?:(\d+)h ?)?(?:(\d+)m ?)?(?:(\d+)s)?$/.exec(cell);
+  if (!match || cell === '') throw new Error(`not an age: ${cell}`);
+  return Number(match[1] ?? 0) * 3600 + Number(match[2] ?? 0) * 60 + Number(match[3] ?? 0);
 }
