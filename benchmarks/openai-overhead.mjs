@@ -657,6 +657,9 @@ promises created per chat call, for the raw SDK, the SDK with the OpenTelemetry 
 memory store, and GenOps with one part off at a time (audit trail, span recording, metric recording,
 egress governance), each in a fresh process; \`BREAKDOWN_HEAP_PROFILE=<file>\` also writes a sampling
 heap profile of the governed calls.
+\`node benchmarks/otel-costs.mjs\` (after a build; not part of \`pnpm bench\`) says what the OpenTelemetry SDK
+itself costs per span, attribute, event and metric record, and for a governed call's span replayed on it:
+[what the OpenTelemetry SDK costs](#what-the-opentelemetry-sdk-costs).
 ${preserved.sideBySide ? `\n${preserved.sideBySide}\n` : ''}
 ## GenOps on and off in one process
 
@@ -787,12 +790,14 @@ function writeDoc(results) {
   const previous = existsSync(DOC_PATH) ? readFileSync(DOC_PATH, 'utf8') : '';
   const sideBySide = /<!-- side-by-side:start -->[\s\S]*?<!-- side-by-side:end -->/.exec(previous)?.[0];
   const stores = /<!-- stores:start -->[\s\S]*?<!-- stores:end -->/.exec(previous)?.[0];
+  // The OpenTelemetry SDK's own costs (benchmarks/otel-costs.mjs, method by hand) too.
+  const otelCosts = /<!-- otel-costs:start -->[\s\S]*?<!-- otel-costs:end -->/.exec(previous)?.[0];
   // The gateway section (benchmarks/gateway/gateway-overhead.mjs, method by hand) too, at the end.
   const gateway = /<!-- gateway:start -->[\s\S]*?<!-- gateway:end -->/.exec(previous)?.[0];
   // And the egress section (benchmarks/egress-overhead.mjs, figures copied by hand).
   const egress = /<!-- egress:start -->[\s\S]*?<!-- egress:end -->/.exec(previous)?.[0];
   const doc = renderDoc(results, history, { sideBySide });
-  const kept = [stores, egress, gateway].filter((section) => section !== undefined);
+  const kept = [stores, otelCosts, egress, gateway].filter((section) => section !== undefined);
   writeFileSync(DOC_PATH, kept.length > 0 ? `${doc.trimEnd()}\n\n${kept.join('\n\n')}\n` : doc);
 }
 
