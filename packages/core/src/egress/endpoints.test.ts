@@ -1,3 +1,5 @@
+import { GCProfiler, type GCProfilerResult, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { agentsPathOf, describeWireRequest, endpointFor, isEnvironmentWorkWrite } from './endpoints';
 import { HostTable, normalizeHostOption } from './hosts';
@@ -255,7 +257,54 @@ describe('the governed request from the wire', () => {
       describe_('POST', '/v1/chat/completions', { model: 'gpt-4o', max_tokens: '9' }).maxOutputTokens,
     ).toBeUndefined();
   });
+
+  it('reads the text parts through the body reader', () => {
+    expect(describe_('POST', '/v1/chat/completions', { model: 'gpt-4o' }).text?.()).toEqual(['{"model":"gpt-4o"}']);
+  });
+
+  it('keeps no dropped request alive through young-generation collections (its text reader is young too)', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as (options?: { type: 'minor' }) => void;
+    // Whatever the test run made so far is moved to the old generation first, not counted below.
+    gc();
+    const profiler = new GCProfiler();
+    profiler.start();
+    // What each request's text reader captures: 16 KiB (8 on a heap with compressed pointers), held by
+    // nothing else once the request is dropped.
+    const bodyBytes = 16 * 1024;
+    describeDropped(256, bodyBytes);
+    await new Promise((resolve) => setImmediate(resolve));
+    // Survivors of one scavenge are moved to the old generation by the next one.
+    gc({ type: 'minor' });
+    gc({ type: 'minor' });
+    const promoted = promotedBytes(profiler.stop().statistics);
+    // A reader the request drops is collected with it: kept by a reader in the old generation (where V8
+    // puts a function literal assigned to a property), all 4 MiB would be promoted.
+    expect(promoted).toBeLessThan((256 * bodyBytes) / 4);
+  });
 });
+
+/** Describes `count` requests and drops them; each one's text reader alone holds a body of `bytes`. */
+function describeDropped(count: number, bytes: number): void {
+  const endpoint = endpointFor('POST', '/v1/chat/completions')!;
+  const server = { serverAddress: 'api.example', serverPort: 443 };
+  for (let index = 0; index < count; index++) {
+    // An array of `bytes` (a string would be a rope of a few shared parts).
+    const held = new Array<number>(bytes / 8).fill(index);
+    describeWireRequest(endpoint, 'openai', { model: 'gpt-4o' }, bytes, () => String(held.length), server);
+  }
+}
+
+/** The bytes young-generation collections moved to the old generation (old-space growth across each). */
+function promotedBytes(statistics: GCProfilerResult['statistics']): number {
+  const oldSpace = (heap: GCProfilerResult['statistics'][number]['beforeGC']) =>
+    heap.heapSpaceStatistics.find((space) => space.spaceName === 'old_space')?.spaceUsedSize ?? 0;
+  let promoted = 0;
+  for (const gc of statistics)
+    if (gc.gcType === 'Scavenge' || gc.gcType === 'MinorMarkSweep')
+      promoted += Math.max(0, oldSpace(gc.afterGC) - oldSpace(gc.beforeGC));
+  return promoted;
+}
 
 describe('egress options', () => {
   it("defaults to 'govern', takes GENOPS_EGRESS and GENOPS_EGRESS_HOSTS, and lets the option win", () => {

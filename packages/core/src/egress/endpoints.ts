@@ -299,8 +299,19 @@ export function describeWireRequest(
     request.requestAttributes = { [ATTR_GEN_AI_REQUEST_MAX_TOKENS]: maxOutputTokens };
   }
   // Content rules see the request's JSON text (keys included): an over-approximation of its text parts.
-  if (bodyText) request.text = () => [bodyText()];
+  if (bodyText) request.text = textPartsOf(bodyText);
   return request;
+}
+
+/**
+ * The request's text parts, read by `bodyText`. Made here rather than as `request.text = () => ...`: V8
+ * allocates a function literal assigned to a property straight in the old generation (it takes it for a
+ * method set up once), so a closure made that way per request outlives it there until the next full
+ * collection, and keeps whatever it captured (the request's body, and through it the gateway's whole
+ * request) alive through every young-generation collection in between: promoted, call after call.
+ */
+function textPartsOf(bodyText: () => string): () => string[] {
+  return () => [bodyText()];
 }
 
 /** What a wire request may have changed by governance (read only: one object for every request). */
