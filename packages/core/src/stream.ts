@@ -103,7 +103,9 @@ export function governIterator<T>(
       },
     };
     if (iterator.throw) {
-      wrapped.throw = async (error?: unknown) => {
+      // A variable first: a function literal assigned to a property is made in V8's old generation, and
+      // would keep the stream's state alive there (lint/no-property-function.grit).
+      const throwInto = async (error?: unknown) => {
         try {
           return await iterator.throw!(error);
         } finally {
@@ -113,6 +115,7 @@ export function governIterator<T>(
           }
         }
       };
+      wrapped.throw = throwInto;
     }
     call.tether(wrapped);
     return wrapped;

@@ -132,8 +132,12 @@ function governLlamaIndexStream(
     const inContext: AsyncIterator<unknown> = {
       next: (...args: [] | [unknown]) => call.runInContext(() => iterator.next(...args)),
     };
-    if (iterator.return) inContext.return = (value?: unknown) => call.runInContext(() => iterator.return!(value));
-    if (iterator.throw) inContext.throw = (error?: unknown) => call.runInContext(() => iterator.throw!(error));
+    // Variables first: a function literal assigned to a property is made in V8's old generation, and
+    // would keep the stream alive there (lint/no-property-function.grit).
+    const returnInContext = (value?: unknown) => call.runInContext(() => iterator.return!(value));
+    const throwInContext = (error?: unknown) => call.runInContext(() => iterator.throw!(error));
+    if (iterator.return) inContext.return = returnInContext;
+    if (iterator.throw) inContext.throw = throwInContext;
     return inContext;
   };
   return { [Symbol.asyncIterator]: governIterator(call, source, observer) };

@@ -100,6 +100,7 @@ function followTool(tool: RegisteredTool, name: string, options: GovernMcpServer
   const update = tool.update;
   if (typeof update !== 'function') return;
   type Updates = Parameters<RegisteredTool['update']>[0];
+  // biome-ignore lint/plugin: set once per registered tool, which lives as long as its server
   tool.update = (updates: Updates) => {
     if (typeof updates.name === 'string') current = updates.name;
     const callback = updates.callback as ToolHandler | undefined;

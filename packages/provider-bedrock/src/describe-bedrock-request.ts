@@ -47,9 +47,13 @@ export function describeBedrockRequest(
     if (typeof inference.topP === 'number') attributes['gen_ai.request.top_p'] = inference.topP;
     if (Array.isArray(inference.stopSequences)) attributes['gen_ai.request.stop_sequences'] = inference.stopSequences;
     base.requestAttributes = attributes;
-    base.text = () => converseTexts(input);
+    // The readers are given a variable before they go on `base`: a function literal assigned to a
+    // property is made in V8's old generation, and would keep `input` alive there (lint/no-property-function.grit).
+    const text = () => converseTexts(input);
+    const content = () => ({ input: input.messages, system: input.system });
+    base.text = text;
     base.editable = { model: true, text: true };
-    base.content = () => ({ input: input.messages, system: input.system });
+    base.content = content;
     const tools = (input.toolConfig?.tools ?? [])
       .map((tool: any) => tool?.toolSpec?.name)
       .filter((name: unknown): name is string => typeof name === 'string');
@@ -63,15 +67,17 @@ export function describeBedrockRequest(
   if (body) base.requestAttributes = invokeAttributes(body);
   const maxTokens = body ? maxTokensOf(body) : undefined;
   if (maxTokens !== undefined) base.maxOutputTokens = maxTokens;
-  base.text = () => (body ? invokeTexts(body) : []);
+  const text = () => (body ? invokeTexts(body) : []);
+  base.text = text;
   // The body is model-native JSON: GenOps can send it to another model id, and rewrites the text
   // fields it reads for content rules (see `rewriteInvokeBody`). A body that is not JSON cannot be
   // rewritten, so a redact rule denies it instead (fail closed).
   base.editable = { model: true, text: body !== undefined };
-  base.content = () => ({
+  const content = () => ({
     input: body?.messages ?? body?.prompt ?? body?.inputText ?? body?.message,
     system: body?.system ?? body?.preamble,
   });
+  base.content = content;
   return base;
 }
 

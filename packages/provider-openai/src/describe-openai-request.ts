@@ -45,7 +45,10 @@ export function describeOpenAIRequestAt(
   // The endpoint's `server.*` (no copy of the cached endpoint per call).
   if (endpoint.serverAddress !== undefined) request.serverAddress = endpoint.serverAddress;
   if (endpoint.serverPort !== undefined) request.serverPort = endpoint.serverPort;
-  request.text = () => openAIRequestTexts(method, body);
+  // The readers are given a variable before they go on `request`: a function literal assigned to a
+  // property is made in V8's old generation, and would keep `body` alive there (lint/no-property-function.grit).
+  const text = () => openAIRequestTexts(method, body);
+  request.text = text;
   request.editable = EDITABLE;
   switch (method) {
     case 'chat.completions.create': {
@@ -58,7 +61,8 @@ export function describeOpenAIRequestAt(
         estimateInputTokens(body.response_format);
       request.requestAttributes = samplingAttributes(body, cap);
       request.tools = toolNames(body.tools);
-      request.content = () => ({ input: body.messages });
+      const content = () => ({ input: body.messages });
+      request.content = content;
       break;
     }
     case 'responses.create': {
@@ -68,7 +72,8 @@ export function describeOpenAIRequestAt(
         estimateInputTokens(body.input) + estimateInputTokens(body.instructions) + estimateInputTokens(body.tools);
       request.requestAttributes = samplingAttributes(body, cap);
       request.tools = toolNames(body.tools);
-      request.content = () => ({ input: body.input, system: body.instructions });
+      const content = () => ({ input: body.input, system: body.instructions });
+      request.content = content;
       break;
     }
     case 'completions.create': {
@@ -80,7 +85,8 @@ export function describeOpenAIRequestAt(
         (typeof body.best_of === 'number' && body.best_of > choices ? body.best_of / choices : 1);
       request.estimatedInputTokens = estimateInputTokens(body.prompt);
       request.requestAttributes = samplingAttributes(body, numberOr(body.max_tokens));
-      request.content = () => ({ input: body.prompt });
+      const content = () => ({ input: body.prompt });
+      request.content = content;
       break;
     }
     case 'embeddings.create': {
@@ -91,7 +97,8 @@ export function describeOpenAIRequestAt(
       request.requestAttributes = format ? { 'gen_ai.request.encoding_formats': [format] } : {};
       if (typeof body.dimensions === 'number')
         request.requestAttributes['gen_ai.embeddings.dimension.count'] = body.dimensions;
-      request.content = () => ({ input: body.input });
+      const content = () => ({ input: body.input });
+      request.content = content;
       break;
     }
   }

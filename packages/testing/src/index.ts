@@ -47,7 +47,7 @@ export {
   type StartFakeRealtimeOptions,
   startFakeRealtime,
 } from './fake-realtime-server';
-export { collectGarbageUntil } from './garbage';
+export { collectGarbageUntil, promotedAfter } from './garbage';
 export { type OpenCallThenKillOptions, openCallThenKill } from './killed-process';
 export {
   type FakeOpenAIBehindMtls,

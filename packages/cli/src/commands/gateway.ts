@@ -81,6 +81,7 @@ export async function serveGateway(options: GatewayCommandOptions, context: Comm
   }
   if (options.policy !== undefined) genops.policy = options.policy;
   // A policy file change that cannot be applied (policy or gateway: section): the last good one stays.
+  // biome-ignore lint/plugin: set once, at the gateway's start
   genops.onPolicyError = (error) => io.stderr.write(`genops gateway: ${error.message}\n`);
   let store: ReturnType<typeof openStoreUrl>;
   try {

@@ -310,6 +310,7 @@ export class AuditTrail {
         this.finalWanted = undefined;
         resolve(false);
       }, timeoutMs);
+      // biome-ignore lint/plugin: one per wait for the final flush (shutdown), not per call
       this.finalWanted = () => {
         clearTimeout(timer);
         this.finalWanted = undefined;

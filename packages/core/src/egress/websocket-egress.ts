@@ -275,10 +275,13 @@ function governWsHandshake(
     for (const name of hooks) {
       const original = socket[name];
       if (typeof original !== 'function') continue;
-      socket[name] = function hooked(this: unknown, ...args: unknown[]) {
+      // A variable first: a function literal assigned to a property is made in V8's old generation, with
+      // the socket it captures (lint/no-property-function.grit).
+      const hooked = function hooked(this: unknown, ...args: unknown[]) {
         safely(find, 'egress WebSocket binding');
         return (original as (...a: unknown[]) => unknown).apply(this, args);
       };
+      socket[name] = hooked;
     }
     queueMicrotask(() => {
       if (found) return;

@@ -35,14 +35,21 @@ export class MeasuredStore implements storeTypes.GovernanceStore {
   ) {
     this.kind = inner.kind;
     if (inner.failMode !== undefined) this.failMode = inner.failMode;
-    const forms: Partial<storeTypes.GovernanceStore> = {};
-    if (inner.reserveSync)
-      forms.reserveSync = (request) => this.measureSync('reserve', () => inner.reserveSync!(request));
-    if (inner.settleSync)
-      forms.settleSync = (id, actual, lines) => this.measureSync('settle', () => inner.settleSync!(id, actual, lines));
-    if (inner.markSentSync) forms.markSentSync = (id) => this.measureSync('mark_sent', () => inner.markSentSync!(id));
-    if (inner.markOnceSync)
-      forms.markOnceSync = (key, expiresAt) => this.measureSync('mark_once', () => inner.markOnceSync!(key, expiresAt));
+    const { reserveSync, settleSync, markSentSync, markOnceSync } = inner;
+    const forms: Partial<storeTypes.GovernanceStore> = {
+      ...(reserveSync && {
+        reserveSync: (request) => this.measureSync('reserve', () => reserveSync.call(inner, request)),
+      }),
+      ...(settleSync && {
+        settleSync: (id, actual, lines) => this.measureSync('settle', () => settleSync.call(inner, id, actual, lines)),
+      }),
+      ...(markSentSync && {
+        markSentSync: (id) => this.measureSync('mark_sent', () => markSentSync.call(inner, id)),
+      }),
+      ...(markOnceSync && {
+        markOnceSync: (key, expiresAt) => this.measureSync('mark_once', () => markOnceSync.call(inner, key, expiresAt)),
+      }),
+    };
     Object.assign(this, forms);
   }
 
