@@ -8,10 +8,14 @@
 // `call.end()` as openai-overhead.mjs times it (memory store, the benchmark's budgets and policy), whole,
 // and with the audit trail, span recording or metric recording left out, or all three (`core-bare`: GenOps'
 // own stages and store). Each part's cost is its row's figure minus the whole one's, from one run.
+// `core-keys` is the whole core loop with calls of 8 frozen attributions interleaved (`withAttribution`,
+// as the gateway attributes each virtual key's calls): per-attribution caches that remembered only the
+// last attribution would miss on every call there, and show as its row's figure above `core`'s.
 //
 //   node benchmarks/hot-path-breakdown.mjs                  # every variant, each in a fresh process
 //   node benchmarks/hot-path-breakdown.mjs genops raw       # some variants
 //   node benchmarks/hot-path-breakdown.mjs core core-no-audit core-no-spans core-no-metrics core-bare
+//   node benchmarks/hot-path-breakdown.mjs core core-keys
 //   BREAKDOWN_CALLS=2000 node benchmarks/hot-path-breakdown.mjs
 //   BREAKDOWN_HEAP_PROFILE=/tmp/heap.json node benchmarks/hot-path-breakdown.mjs genops
 //       # also a sampling heap profile of the measured calls, collected objects included
@@ -23,7 +27,14 @@ import { createHook } from 'node:async_hooks';
 import { fork } from 'node:child_process';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
 import { startHeapProfile } from './lib/heap-profile.mjs';
-import { chatCall, GOVERNED_CHAT_OUTCOME, governanceOptions, governedChatRequest, MESSAGES } from './lib/workload.mjs';
+import {
+  chatCall,
+  GOVERNED_CHAT_OUTCOME,
+  governanceOptions,
+  governedChatRequest,
+  keyAttributions,
+  MESSAGES,
+} from './lib/workload.mjs';
 
 const VARIANTS = {
   raw: { telemetry: false },
@@ -38,6 +49,7 @@ const VARIANTS = {
   'core-no-spans': { telemetry: true, genops: {}, noSpans: true, core: true },
   'core-no-metrics': { telemetry: true, genops: {}, noMetrics: true, core: true },
   'core-bare': { telemetry: true, genops: { audit: false }, noSpans: true, noMetrics: true, core: true },
+  'core-keys': { telemetry: true, genops: {}, core: true, keys: 8 },
 };
 const CALLS = Number(process.env.BREAKDOWN_CALLS ?? 1000);
 const WARMUP = 1500;
@@ -122,7 +134,7 @@ async function child(name, url) {
     handle = GenOps.init(options);
   }
   const call = variant.core
-    ? await governedCall(handle)
+    ? await governedCall(handle, variant.keys)
     : chatCall.bind(undefined, new OpenAI({ apiKey: 'bench', baseURL: url, maxRetries: 0 }));
   let calls = 0;
   const run = async (count) => {
@@ -184,14 +196,22 @@ async function child(name, url) {
   );
 }
 
-/** `governor.begin()` + `call.end()` of the benchmark's chat request, as openai-overhead.mjs times it. */
-async function governedCall(handle) {
+/**
+ * `governor.begin()` + `call.end()` of the benchmark's chat request, as openai-overhead.mjs times it; with
+ * `keys`, each call inside `withAttribution` of the next of that many frozen attributions, in turn.
+ */
+async function governedCall(handle, keys) {
   const { estimateInputTokens } = await import('@genops/core/adapter');
   const request = governedChatRequest(estimateInputTokens(MESSAGES), 443);
-  return async () => {
+  const governed = async () => {
     const call = await handle.governor.begin(request);
     await call.end(GOVERNED_CHAT_OUTCOME);
   };
+  if (!keys) return governed;
+  const { withAttribution } = await import('@genops/core');
+  const attributions = keyAttributions(keys);
+  let next = 0;
+  return () => withAttribution(attributions[next++ % keys], governed);
 }
 
 /** A tracer whose spans record nothing (the API's no-op tracer, from a provider nobody registered). */

@@ -45,6 +45,16 @@ export function governedChatRequest(estimatedInputTokens, serverPort) {
   };
 }
 
+/**
+ * `count` frozen attributions of distinct teams and customers, as the gateway makes one per virtual key
+ * (each call of a key is attributed to its object).
+ */
+export function keyAttributions(count) {
+  return Array.from({ length: count }, (_, index) =>
+    Object.freeze({ team: `team-${index}`, customer: `customer-${index}`, virtualKey: `key-${index}` }),
+  );
+}
+
 /** What `call.end()` gets for {@link governedChatRequest}: the fake server's usage and response. */
 export const GOVERNED_CHAT_OUTCOME = {
   usage: { inputTokens: 20, outputTokens: 10 },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getContextAttribution, resolveAttribution, withAttribution } from './attribution';
+import type { Attribution } from './types';
 
 describe('withAttribution', () => {
   it('nests, merges over defaults, and survives awaits', async () => {
@@ -72,5 +73,40 @@ describe('withAttribution', () => {
     ]);
     // Calls in one scope with the same defaults share one frozen object.
     expect(seen[1]).toBe(seen[0]);
+  });
+
+  it('keeps the merge of each frozen scope over each frozen defaults while scopes interleave', () => {
+    const defaults = Object.freeze({ team: 'platform', project: 'p' });
+    const keys = ['a', 'b', 'c'].map((team) => Object.freeze({ team, virtualKey: `key-${team}` }));
+    const round = () => keys.map((key) => withAttribution(key, () => resolveAttribution(defaults)));
+    const first = round();
+    expect(first).toEqual([
+      { team: 'a', project: 'p', virtualKey: 'key-a' },
+      { team: 'b', project: 'p', virtualKey: 'key-b' },
+      { team: 'c', project: 'p', virtualKey: 'key-c' },
+    ]);
+    const second = round();
+    for (const [index, resolved] of second.entries()) expect(resolved).toBe(first[index]);
+    // Other defaults (another governor's): a merge of their own, and the first ones' still kept.
+    const other = Object.freeze({ project: 'q' });
+    expect(withAttribution(keys[0]!, () => resolveAttribution(other))).toEqual({
+      project: 'q',
+      team: 'a',
+      virtualKey: 'key-a',
+    });
+    expect(withAttribution(keys[0]!, () => resolveAttribution(defaults))).toBe(first[0]);
+  });
+
+  it('merges defaults that can still change afresh for every call', () => {
+    const defaults: Attribution = { project: 'p' };
+    const key = Object.freeze({ team: 'a' });
+    const first = withAttribution(key, () => resolveAttribution(defaults));
+    defaults.project = 'q';
+    const second = withAttribution(key, () => resolveAttribution(defaults));
+    expect(second).toEqual({ project: 'q', team: 'a' });
+    expect(second).not.toBe(first);
+    withAttribution(Object.freeze({ team: 'b' }), () => resolveAttribution(defaults));
+    defaults.project = 'r';
+    expect(withAttribution(key, () => resolveAttribution(defaults))).toEqual({ project: 'r', team: 'a' });
   });
 });

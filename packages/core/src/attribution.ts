@@ -41,12 +41,20 @@ export function resolveAttribution(defaults: Readonly<Attribution>): Readonly<At
   if (!context) return defaults;
   // Calls in one `withAttribution` scope share its (frozen) context object: one merged object for them.
   if (context === lastContext && defaults === lastDefaults) return lastResolved!;
-  const resolved = Object.freeze({ ...defaults, ...context });
-  if (Object.isFrozen(context)) {
-    lastContext = context;
-    lastDefaults = defaults;
-    lastResolved = resolved;
+  // Neither can change (frozen): the merge is kept per pair, so calls of several scopes interleaved
+  // (the gateway's virtual keys, an app's teams) each find theirs again.
+  const cacheable = Object.isFrozen(context) && Object.isFrozen(defaults);
+  let byContext = cacheable ? resolvedBy.get(defaults) : undefined;
+  let resolved = byContext?.get(context);
+  if (resolved === undefined) {
+    resolved = Object.freeze({ ...defaults, ...context });
+    if (!cacheable) return resolved;
+    if (byContext === undefined) resolvedBy.set(defaults, (byContext = new WeakMap()));
+    byContext.set(context, resolved);
   }
+  lastContext = context;
+  lastDefaults = defaults;
+  lastResolved = resolved;
   return resolved;
 }
 
@@ -54,3 +62,8 @@ export function resolveAttribution(defaults: Readonly<Attribution>): Readonly<At
 let lastContext: Readonly<Attribution> | undefined;
 let lastDefaults: Readonly<Attribution> | undefined;
 let lastResolved: Readonly<Attribution> | undefined;
+/**
+ * Every merge of two frozen attributions {@link resolveAttribution} made, by defaults, then context: an
+ * entry lives as long as its context object does (a scope's, or a virtual key's for the gateway's life).
+ */
+const resolvedBy = new WeakMap<Readonly<Attribution>, WeakMap<Readonly<Attribution>, Readonly<Attribution>>>();

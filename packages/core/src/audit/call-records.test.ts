@@ -231,4 +231,52 @@ describe('call records (decision, settlement)', () => {
     // A plain string member named toJSON is data like any other: the hand-written path keeps it.
     expect(decisionAuditEntry(1, 'call', { ...fields, shadow: ['rule-a'] })).toBeInstanceOf(PreparedEntry);
   });
+
+  it('check a frozen attribution once, while attributions interleave, and one that can change every time', () => {
+    // Attributions whose members count their reads: the check reads every member, the record's text
+    // (not written here) reads them again later.
+    let reads = 0;
+    const counted = (team: string) => {
+      const attribution = {};
+      Object.defineProperty(attribution, 'team', {
+        enumerable: true,
+        get: () => {
+          reads++;
+          return team;
+        },
+      });
+      return attribution as Record<string, string>;
+    };
+    const fields = (attribution: Record<string, string>): DecisionAuditFields => ({
+      attribution,
+      model: 'm',
+      operation: 'chat',
+      policyVersion: 'v',
+      provider: 'p',
+      result: 'ALLOWED',
+    });
+    const keys = [Object.freeze(counted('a')), Object.freeze(counted('b'))];
+    const round = () => keys.map((attribution) => decisionAuditEntry(1, 'call', fields(attribution)));
+    const first = round();
+    expect(first.every((entry) => entry instanceof PreparedEntry)).toBe(true);
+    expect(reads).toBe(2);
+    const second = round();
+    expect(second.every((entry) => entry instanceof PreparedEntry)).toBe(true);
+    expect(reads).toBe(2);
+    // One that can still change, between the frozen ones: checked again each time.
+    const counting = counted('c');
+    decisionAuditEntry(1, 'call', fields(counting));
+    decisionAuditEntry(1, 'call', fields(keys[0]!));
+    decisionAuditEntry(1, 'call', fields(counting));
+    expect(reads).toBe(4);
+    const open: Record<string, string> = { customer: 'x', team: 'c' };
+    expect(decisionAuditEntry(1, 'call', fields(open))).toBeInstanceOf(PreparedEntry);
+    expect(decisionAuditEntry(1, 'call', fields(keys[1]!))).toBeInstanceOf(PreparedEntry);
+    Reflect.deleteProperty(open, 'customer');
+    open.customer = 'x';
+    expect(decisionAuditEntry(1, 'call', fields(open))).not.toBeInstanceOf(PreparedEntry);
+    // The text of a record whose check was skipped is what it always was.
+    for (const [index, entry] of second.entries())
+      expect((entry as PreparedEntry).body(7)).toBe(canonicalBody(7, first[index]!));
+  });
 });

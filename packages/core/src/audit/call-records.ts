@@ -381,12 +381,16 @@ function keysInOrder(record: object, keys: readonly string[]): boolean {
 
 /**
  * A flat record (attribution, redaction counts) whose keys enumerate in sorted order and whose values are
- * strings, booleans, numbers (as {@link number}) or `undefined`. Kept for the last frozen record seen (calls share their
- * attribution).
+ * strings, booleans, numbers (as {@link number}) or `undefined`. Kept for every frozen record found so
+ * (calls share their attribution), the last one checked first.
  */
 function sortedFlat(record: unknown): boolean {
   if (record === lastSortedFlat) return true;
   if (typeof record !== 'object' || record === null || Array.isArray(record)) return false;
+  if (sortedFlats.has(record)) {
+    lastSortedFlat = record;
+    return true;
+  }
   const prototype = Object.getPrototypeOf(record) as unknown;
   if (prototype !== Object.prototype && prototype !== null) return false;
   let previous: string | undefined;
@@ -399,8 +403,13 @@ function sortedFlat(record: unknown): boolean {
     if (kind === 'number' ? !number(value) : kind !== 'string' && kind !== 'boolean' && kind !== 'undefined')
       return false;
   }
-  if (Object.isFrozen(record)) lastSortedFlat = record;
+  if (Object.isFrozen(record)) {
+    sortedFlats.add(record);
+    lastSortedFlat = record;
+  }
   return true;
 }
 
 let lastSortedFlat: object | undefined;
+/** The frozen records {@link sortedFlat} found flat and sorted; an entry lives as long as its record does. */
+const sortedFlats = new WeakSet<object>();

@@ -73,4 +73,33 @@ describe('linesFor reuse', () => {
     subject.team = 'ops';
     expect(linesFor(budgets, subject, amounts, DAY_1).map((line) => line.budget)).toEqual(['daily', 'rolling']);
   });
+
+  it('keeps the lines of each frozen subject while subjects interleave, each built again when its own facts move', () => {
+    const subjects = ['eng', 'ops', 'web'].map((team) => Object.freeze({ team, provider: 'openai', model: 'gpt-4o' }));
+    const round = () => subjects.map((subject) => linesFor(budgets, subject, amounts, DAY_1));
+    const first = round();
+    expect(first.map((lines) => lines.map((line) => line.key))).toEqual([
+      ['daily||2026-12-06', 'per-team|team=eng|2026-12-06', 'rolling||rolling'],
+      ['daily||2026-12-06', 'rolling||rolling'],
+      ['daily||2026-12-06', 'rolling||rolling'],
+    ]);
+    const second = round();
+    for (const [index, lines] of second.entries()) expect(lines).toBe(first[index]);
+    // Other amounts or another day for one subject: its lines built again; the others' kept.
+    const more = linesFor(budgets, subjects[0]!, { nanos: 2_000, tokens: 10 }, DAY_1);
+    expect(more.map((line) => line.amount)).toEqual([2_000, 2_000, 2_000]);
+    expect(linesFor(budgets, subjects[1]!, amounts, DAY_1)).toBe(first[1]);
+    const nextDay = linesFor(budgets, subjects[2]!, amounts, DAY_2);
+    expect(nextDay.map((line) => line.key)).toEqual(['daily||2026-12-07', 'rolling||rolling']);
+    expect(linesFor(budgets, subjects[1]!, amounts, DAY_1)).toBe(first[1]);
+    // A subject that can still change, between frozen ones: new unfrozen lines that follow it.
+    const open = { team: 'eng', provider: 'openai', model: 'gpt-4o' };
+    const openLines = linesFor(budgets, open, amounts, DAY_1);
+    expect(Object.isFrozen(openLines)).toBe(false);
+    expect(linesFor(budgets, subjects[1]!, amounts, DAY_1)).toBe(first[1]);
+    open.team = 'ops';
+    const changed = linesFor(budgets, open, amounts, DAY_1);
+    expect(changed).not.toBe(openLines);
+    expect(changed.map((line) => line.budget)).toEqual(['daily', 'rolling']);
+  });
 });

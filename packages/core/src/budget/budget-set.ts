@@ -150,7 +150,7 @@ export function lineFor(
  * The lines a call reserves: one per matching budget, in configuration order. Frozen (array and lines)
  * when `subject` is: then a call with the same subject object (the governor's subjects are reused while
  * the attribution and model stay the same), the same amounts and a time inside every line's period gets
- * the previous call's lines again, with no budget matched and no line built.
+ * the lines last built for that subject again, with no budget matched and no line built.
  */
 export function linesFor(
   budgets: readonly Budget[],
@@ -158,16 +158,17 @@ export function linesFor(
   amounts: { nanos: number; tokens: number },
   now: number,
 ): BudgetLine[] {
-  const last = lastLines.get(budgets);
-  if (
-    last !== undefined &&
-    last.subject === subject &&
-    last.nanos === amounts.nanos &&
-    last.tokens === amounts.tokens &&
-    now >= last.from &&
-    now < last.until
-  )
-    return last.lines;
+  const built = builtLines.get(budgets);
+  if (built !== undefined) {
+    // The last lines first; then, for calls of several frozen subjects interleaved (the gateway's
+    // virtual keys, an app's teams), the subject's own.
+    const { last } = built;
+    const entry = last.subject === subject ? last : Object.isFrozen(subject) ? built.bySubject.get(subject) : undefined;
+    if (entry !== undefined && reusable(entry, amounts, now)) {
+      built.last = entry;
+      return entry.lines;
+    }
+  }
   const lines: BudgetLine[] = [];
   // The time span in which every calendar line keeps its period (and key).
   let from = Number.NEGATIVE_INFINITY;
@@ -187,12 +188,22 @@ export function linesFor(
     Object.freeze(line);
   }
   Object.freeze(lines);
-  lastLines.set(budgets, { subject, nanos: amounts.nanos, tokens: amounts.tokens, from, until, lines });
+  const entry: LinesEntry = { subject, nanos: amounts.nanos, tokens: amounts.tokens, from, until, lines };
+  if (built === undefined) builtLines.set(budgets, { last: entry, bySubject: new WeakMap([[subject, entry]]) });
+  else {
+    built.last = entry;
+    built.bySubject.set(subject, entry);
+  }
   return lines;
 }
 
-/** The lines {@link linesFor} built last for a set of budgets, and what from. */
-interface LastLines {
+/** Whether lines built for `entry`'s subject serve a call of these amounts at `now`. */
+function reusable(entry: LinesEntry, amounts: { nanos: number; tokens: number }, now: number): boolean {
+  return entry.nanos === amounts.nanos && entry.tokens === amounts.tokens && now >= entry.from && now < entry.until;
+}
+
+/** Lines {@link linesFor} built for a frozen subject, and what from. */
+interface LinesEntry {
   subject: MatchSubject;
   nanos: number;
   tokens: number;
@@ -201,7 +212,11 @@ interface LastLines {
   until: number;
   lines: BudgetLine[];
 }
-const lastLines = new WeakMap<readonly Budget[], LastLines>();
+/**
+ * The lines {@link linesFor} built for a set of budgets: the last ones, and the newest for each frozen
+ * subject (an entry lives as long as its subject does).
+ */
+const builtLines = new WeakMap<readonly Budget[], { last: LinesEntry; bySubject: WeakMap<MatchSubject, LinesEntry> }>();
 
 /** Budget-line name prefix of rate-limit lines. */
 export const RATE_PREFIX = 'rate:';

@@ -11,11 +11,15 @@ import {
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { withAttribution } from '../attribution';
 import type { GenOpsOptions } from '../config';
 import { PolicyViolationError } from '../errors/policy-violation-error';
+import { MemoryStore } from '../store/memory-store';
+import type { AuditEntry } from '../store/types';
 import { chatRequest, useCoreTestSetup } from '../test-support/core-test-setup';
 import type { GovernedRequest, Usage } from '../types';
 import { drainPending } from './deferred';
+import { sortedCopy } from './recorder';
 
 // What the call recorder puts on a span, read through a real TracerProvider whose sampler writes down
 // the attributes it was given at span start.
@@ -362,5 +366,51 @@ describe('the order of the span attributes', () => {
     // `gen_ai.request.stream` comes first from the adapter, then from the request (`stream: false`).
     expect(names.indexOf('gen_ai.request.stream')).toBe(names.indexOf('genops.reservation.output_bound') + 5);
     expect(span.attributes['gen_ai.request.stream']).toBe(false);
+  });
+});
+
+/** The real memory store, keeping the audit entries handed to it (their data as the recorder made it). */
+class EntryStore extends MemoryStore {
+  readonly entries: AuditEntry[] = [];
+  override appendAuditSync(entries: readonly AuditEntry[]) {
+    this.entries.push(...entries);
+    return super.appendAuditSync(entries);
+  }
+}
+
+describe('the attribution of a decision record', () => {
+  it('is one sorted frozen copy per frozen attribution, kept while attributions interleave', async () => {
+    const store = new EntryStore();
+    const genops = init({ store });
+    const keys = ['b', 'a'].map((team) => Object.freeze({ virtualKey: `key-${team}`, team, customer: `c-${team}` }));
+    const round = async () => {
+      for (const key of keys) await withAttribution(key, () => run(request(), { inputTokens: 1, outputTokens: 1 }));
+      await genops.flushAudit();
+      return store.entries
+        .splice(0)
+        .filter((entry) => entry.type === 'decision')
+        .map((entry) => entry.data.attribution as Record<string, string>);
+    };
+    const first = await round();
+    expect(first.map((attribution) => Object.keys(attribution))).toEqual([
+      ['customer', 'environment', 'project', 'team', 'virtualKey'],
+      ['customer', 'environment', 'project', 'team', 'virtualKey'],
+    ]);
+    expect(first.map((attribution) => attribution.team)).toEqual(['b', 'a']);
+    expect(first.every((attribution) => Object.isFrozen(attribution))).toBe(true);
+    const second = await round();
+    for (const [index, attribution] of second.entries()) expect(attribution).toBe(first[index]);
+  });
+
+  it('is copied afresh from a record that can still change', () => {
+    const frozen = Object.freeze({ team: 'a', customer: 'c' });
+    const open: Record<string, string | undefined> = { team: 'b', customer: 'd', unset: undefined };
+    const copy = sortedCopy(open);
+    expect(copy).toEqual({ customer: 'd', team: 'b' });
+    expect(Object.isFrozen(copy)).toBe(false);
+    expect(sortedCopy(frozen)).toBe(sortedCopy(frozen));
+    open.team = 'e';
+    expect(sortedCopy(open)).toEqual({ customer: 'd', team: 'e' });
+    expect(sortedCopy(open)).not.toBe(sortedCopy(open));
   });
 });

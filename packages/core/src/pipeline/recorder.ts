@@ -787,18 +787,32 @@ function setBudgetAttributes(target: AttributeTarget, line: LineState, settledDe
 }
 
 /** The last frozen attribution {@link sortedCopy} copied, and its copy (calls without a context share the defaults). */
-let lastSorted: { record: object; copy: Record<string, unknown> } | undefined;
+let lastSortedRecord: object | undefined;
+let lastSortedCopy: Record<string, unknown> | undefined;
+/**
+ * The copy of every frozen attribution {@link sortedCopy} copied, for calls of several attributions
+ * interleaved (the gateway's virtual keys, an app's teams); an entry lives as long as its record does.
+ */
+const sortedCopies = new WeakMap<object, Record<string, unknown>>();
 
 /**
  * A copy of `record` with its keys in sorted order (members that are `undefined` left out). The copy
- * of a frozen record is frozen and reused while the same record comes again.
+ * of a frozen record is frozen and reused while the record lives. Exported for its tests.
  */
-function sortedCopy(record: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  if (lastSorted?.record === record) return lastSorted.copy;
-  const keys = Object.keys(record).sort();
-  const copy: Record<string, unknown> = {};
-  for (const key of keys) if (record[key] !== undefined) copy[key] = record[key];
-  if (Object.isFrozen(record)) lastSorted = { record, copy: Object.freeze(copy) };
+export function sortedCopy(record: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  if (record === lastSortedRecord) return lastSortedCopy!;
+  const frozen = Object.isFrozen(record);
+  let copy = frozen ? sortedCopies.get(record) : undefined;
+  if (copy === undefined) {
+    const keys = Object.keys(record).sort();
+    copy = {};
+    for (const key of keys) if (record[key] !== undefined) copy[key] = record[key];
+    if (!frozen) return copy;
+    Object.freeze(copy);
+    sortedCopies.set(record, copy);
+  }
+  lastSortedRecord = record;
+  lastSortedCopy = copy;
   return copy;
 }
 

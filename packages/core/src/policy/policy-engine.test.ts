@@ -348,4 +348,33 @@ describe('subjectOf', () => {
     mutable.team = 'ops';
     expect(subjectOf({ request: base, attribution: mutable }).team).toBe('ops');
   });
+
+  it('keeps the subjects of each frozen attribution while attributions interleave, the newest eight', () => {
+    const base = request();
+    const attributions = ['a', 'b', 'c'].map((team) => Object.freeze({ team }));
+    const requests = [base, { ...base, model: 'other-model' }, { ...base, tool: { name: 'deploy' } }];
+    const round = () =>
+      attributions.flatMap((attribution) => requests.map((governed) => subjectOf({ request: governed, attribution })));
+    const first = round();
+    expect(first.map((subject) => `${subject.team}/${subject.model}/${subject.tool ?? '-'}`)).toEqual(
+      ['a', 'b', 'c'].flatMap((team) => [`${team}/gpt-4o/-`, `${team}/other-model/-`, `${team}/gpt-4o/deploy`]),
+    );
+    const second = round();
+    for (const [index, subject] of second.entries()) expect(subject).toBe(first[index]);
+    // An attribution that can still change, between frozen ones: read afresh every time.
+    const mutable: Record<string, string> = { team: 'd' };
+    expect(subjectOf({ request: base, attribution: mutable }).team).toBe('d');
+    expect(subjectOf({ request: base, attribution: attributions[0]! })).toBe(first[0]);
+    mutable.team = 'e';
+    expect(subjectOf({ request: base, attribution: mutable }).team).toBe('e');
+    // Nine models for one attribution: the oldest subject makes way (made again, equal), the rest are kept.
+    const attribution = Object.freeze({ team: 'f' });
+    const many = Array.from({ length: 9 }, (_, index) =>
+      subjectOf({ request: { ...base, model: `model-${index}` }, attribution }),
+    );
+    expect(subjectOf({ request: { ...base, model: 'model-1' }, attribution })).toBe(many[1]);
+    const again = subjectOf({ request: { ...base, model: 'model-0' }, attribution });
+    expect(again).not.toBe(many[0]);
+    expect(again).toEqual(many[0]);
+  });
 });

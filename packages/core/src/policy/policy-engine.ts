@@ -457,32 +457,53 @@ export function subjectOf(input: Pick<PolicyInput, 'request' | 'attribution'>): 
   // mostly share their attribution (the frozen init defaults, or one `withAttribution` scope) and model:
   // the last subject is reused when it was made from the same frozen attribution and request facts.
   const last = lastSubject;
-  if (
-    last !== undefined &&
-    lastAttribution === attribution &&
-    last.provider === request.provider &&
-    last.model === request.model &&
-    last.operation === request.operation &&
-    last.tool === tool
-  )
-    return last;
-  const subject: Subject = {
-    ...attribution,
-    provider: request.provider,
-    model: request.model,
-    operation: request.operation,
-  };
-  if (request.tool) subject.tool = tool;
-  if (Object.isFrozen(attribution)) {
-    lastAttribution = attribution;
-    lastSubject = Object.freeze(subject);
+  if (last !== undefined && lastAttribution === attribution && sameFacts(last, request, tool)) return last;
+  // Calls of several frozen attributions interleaved (the gateway's virtual keys, an app's teams): each
+  // attribution keeps the subjects made from it, the newest few.
+  const frozen = Object.isFrozen(attribution);
+  const known = frozen ? subjectsBy.get(attribution) : undefined;
+  let subject: Subject | undefined;
+  if (known !== undefined)
+    for (let index = known.length - 1; index >= 0 && subject === undefined; index--)
+      if (sameFacts(known[index]!, request, tool)) subject = known[index];
+  if (subject === undefined) {
+    const made: Subject = {
+      ...attribution,
+      provider: request.provider,
+      model: request.model,
+      operation: request.operation,
+    };
+    if (request.tool) made.tool = tool;
+    if (!frozen) return made;
+    subject = Object.freeze(made);
+    if (known === undefined) subjectsBy.set(attribution, [subject]);
+    else {
+      if (known.length === SUBJECTS_PER_ATTRIBUTION) known.shift();
+      known.push(subject);
+    }
   }
+  lastAttribution = attribution;
+  lastSubject = subject;
   return subject;
+}
+
+/** Whether `subject` was made for a request with these provider, model, operation and tool. */
+function sameFacts(subject: Subject, request: Readonly<GovernedRequest>, tool: string | undefined): boolean {
+  return (
+    subject.provider === request.provider &&
+    subject.model === request.model &&
+    subject.operation === request.operation &&
+    subject.tool === tool
+  );
 }
 
 /** The subject {@link subjectOf} made last from a frozen attribution (frozen too), and that attribution. */
 let lastSubject: Subject | undefined;
 let lastAttribution: Readonly<Attribution> | undefined;
+/** How many subjects (models, operations, tools) each frozen attribution keeps: the oldest makes way. */
+const SUBJECTS_PER_ATTRIBUTION = 8;
+/** The subjects made from each frozen attribution, oldest first, for as long as the attribution lives. */
+const subjectsBy = new WeakMap<Readonly<Attribution>, Subject[]>();
 
 function readTexts(request: Readonly<GovernedRequest>): string[] {
   try {
