@@ -11,7 +11,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GCProfiler, getHeapStatistics } from 'node:v8';
+import { countAllocation } from './lib/allocation.mjs';
 
 const core = process.env.AUDIT_BENCH_CORE
   ? {
@@ -88,9 +88,7 @@ function settle(trail, index, at) {
 async function round(file, options = {}) {
   // The memory store keeps its default 10,000 records, so what it retains is part of the figure.
   const trail = new AuditTrail({ store: new MemoryStore(Date.now), file, ...options });
-  const profiler = new GCProfiler();
-  profiler.start();
-  const heapBefore = getHeapStatistics().used_heap_size;
+  const allocation = countAllocation();
   const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   const at = Date.now();
@@ -104,14 +102,11 @@ async function round(file, options = {}) {
   await trail.close();
   const wall = Number(process.hrtime.bigint() - start) / 1e3;
   const used = process.cpuUsage(cpu);
-  const heapAfter = getHeapStatistics().used_heap_size;
-  let freed = 0;
-  for (const gc of profiler.stop().statistics)
-    freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
+  const { bytes } = allocation.stop();
   return {
     cpu: (used.user + used.system) / CALLS,
     wall: wall / CALLS,
-    kib: (heapAfter - heapBefore + freed) / CALLS / 1024,
+    kib: bytes / CALLS / 1024,
   };
 }
 

@@ -25,7 +25,7 @@
 // side-by-side.mjs. Prints one JSON line per variant and a table; writes nothing into docs.
 import { createHook } from 'node:async_hooks';
 import { fork } from 'node:child_process';
-import { GCProfiler, getHeapStatistics } from 'node:v8';
+import { countAllocation } from './lib/allocation.mjs';
 import { startHeapProfile } from './lib/heap-profile.mjs';
 import {
   chatCall,
@@ -161,15 +161,9 @@ async function child(name, url) {
   }
 
   // Allocation: heap used after minus before, plus what every collection in between freed.
-  const profiler = new GCProfiler();
-  profiler.start();
-  const heapBefore = getHeapStatistics().used_heap_size;
+  const allocation = countAllocation();
   await run(ALLOCATION_CALLS);
-  const heapAfter = getHeapStatistics().used_heap_size;
-  let freed = 0;
-  for (const gc of profiler.stop().statistics)
-    freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
-  const kibPerCall = (heapAfter - heapBefore + freed) / ALLOCATION_CALLS / 1024;
+  const kibPerCall = allocation.stop().bytes / ALLOCATION_CALLS / 1024;
 
   // Promises: every promise created while the calls ran (the SDK's, undici's, OpenTelemetry's, GenOps').
   let promises = 0;

@@ -11,12 +11,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { GCProfiler, getHeapStatistics } from 'node:v8';
 import { GenOps } from '@genops/core';
 import { estimateInputTokens } from '@genops/core/adapter';
 import { createTestTelemetry, startFakeOpenAI } from '@genops/testing';
 import OpenAI from 'openai';
 import { VERSION as OPENAI_VERSION } from 'openai/version';
+import { countAllocation } from './lib/allocation.mjs';
 import { machine, machineLine, median, revision, summarise, table, thousands } from './lib/report.mjs';
 import {
   CHAT_BODY,
@@ -126,18 +126,12 @@ async function allocatedPerCall(run, between = async () => {}) {
 }
 
 async function heapAllocatedPerCall(run, between) {
-  const profiler = new GCProfiler();
-  profiler.start();
-  const before = getHeapStatistics().used_heap_size;
+  const allocation = countAllocation();
   for (let index = 0; index < ALLOCATION_CALLS; index++) {
     await run();
     await between(index);
   }
-  const after = getHeapStatistics().used_heap_size;
-  let freed = 0;
-  for (const gc of profiler.stop().statistics)
-    freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
-  return (after - before + freed) / ALLOCATION_CALLS;
+  return allocation.stop().bytes / ALLOCATION_CALLS;
 }
 
 // ---------------------------------------------------------------------------------------------

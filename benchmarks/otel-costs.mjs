@@ -17,10 +17,10 @@
 // each span in a timer, as in the other benchmarks), untimed work that is counted in both measures.
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { GCProfiler } from 'node:v8';
 import { GenOps } from '@genops/core';
 import { estimateInputTokens } from '@genops/core/adapter';
 import { createTestTelemetry } from '@genops/testing';
+import { countAllocation } from './lib/allocation.mjs';
 import { commandLine, machine, machineLine, revision, table, writeBetweenMarkers } from './lib/report.mjs';
 import { GOVERNED_CHAT_OUTCOME, governanceOptions, governedChatRequest, MESSAGES } from './lib/workload.mjs';
 
@@ -116,17 +116,11 @@ async function measure(run, count) {
       }
     }
   };
-  const profiler = new GCProfiler();
-  profiler.start();
-  const before = process.memoryUsage().heapUsed;
+  const allocation = countAllocation();
   const cpuBefore = process.threadCpuUsage();
   await loop();
   const cpu = process.threadCpuUsage(cpuBefore);
-  const after = process.memoryUsage().heapUsed;
-  let freed = 0;
-  for (const gc of profiler.stop().statistics)
-    freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
-  return { bytes: after - before + freed, cpuMicros: cpu.user + cpu.system };
+  return { bytes: allocation.stop().bytes, cpuMicros: cpu.user + cpu.system };
 }
 
 /** Per operation: KiB allocated (less the empty loop's) and the best of 3 blocks' main-thread CPU µs. */

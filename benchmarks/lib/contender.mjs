@@ -10,8 +10,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GCProfiler, getHeapStatistics } from 'node:v8';
 import * as openaiModule from 'openai';
+import { countAllocation } from './allocation.mjs';
 import { chatCall, governanceOptions, streamingCall } from './workload.mjs';
 
 const settings = JSON.parse(process.argv[2]);
@@ -151,26 +151,14 @@ function threadCpuMicros(since) {
   return user + system;
 }
 
-/**
- * Bytes allocated per call over `count` sequential calls: heap used at the end minus at the start, plus
- * what every garbage collection in between freed (V8's GCProfiler reports the heap before and after
- * each one). Node 24 has no allocation counter (`total_allocated_bytes` is not in its heap statistics);
- * this needs no forced GC and stays exact when collections run.
- */
+/** Bytes allocated per call over `count` sequential calls (./allocation.mjs). */
 async function allocatedPerCall(count, call) {
-  const profiler = new GCProfiler();
-  profiler.start();
-  const before = getHeapStatistics().used_heap_size;
+  const allocation = countAllocation();
   for (let index = 0; index < count; index++) {
     await call(client);
     afterCall();
   }
-  const after = getHeapStatistics().used_heap_size;
-  const { statistics } = profiler.stop();
-  let freed = 0;
-  for (const gc of statistics)
-    freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
-  return (after - before + freed) / count;
+  return allocation.stop().bytes / count;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,26 +7,20 @@
 // young-generation collections (scavenges) and the full ones, and how much the scavenges moved into the
 // old generation (what survived two of them: the garbage a later full collection has to find, and the
 // main cause of long scavenges, since a scavenge costs what survives it).
-import { GCProfiler, getHeapStatistics } from 'node:v8';
+import { countAllocation } from '../../lib/allocation.mjs';
 
 /**
  * Starts counting; `read()` returns `{ cpuMicros, allocatedBytes, gc }` since then (call it once), `gc`
  * being `{ pauseMicros, longestPauseMicros, scavenges, fullCollections, promotedBytes }`.
  */
 export function startProcessStats() {
-  const profiler = new GCProfiler();
-  profiler.start();
-  const heapBefore = getHeapStatistics().used_heap_size;
+  const allocation = countAllocation();
   const cpuBefore = process.cpuUsage();
   return {
     read() {
       const { user, system } = process.cpuUsage(cpuBefore);
-      const heapAfter = getHeapStatistics().used_heap_size;
-      const { statistics } = profiler.stop();
-      let freed = 0;
-      for (const gc of statistics)
-        freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
-      return { cpuMicros: user + system, allocatedBytes: heapAfter - heapBefore + freed, gc: gcFigures(statistics) };
+      const { bytes, statistics } = allocation.stop();
+      return { cpuMicros: user + system, allocatedBytes: bytes, gc: gcFigures(statistics) };
     },
   };
 }
