@@ -116,9 +116,8 @@ function drainSpans(telemetry) {
  * what the same loop allocates around a call that does nothing: heap used at the end minus at the start,
  * plus what every garbage collection in between freed (V8's GCProfiler reports the heap before and after
  * each one), as side-by-side.mjs measures it. The run is long enough to include the work a call leaves
- * for later (its span and metric recording in the next check phase, the audit trail's batches every
- * 10 ms); a few calls right after a full GC, with no GC among them, missed it (a loop of awaits never
- * reaches the check phase or a timer).
+ * for later (its span and metric recording on a timer, the audit trail's batches every 10 ms); a few
+ * calls right after a full GC, with no GC among them, missed it (a loop of awaits never reaches a timer).
  */
 async function allocatedPerCall(run, between = async () => {}) {
   const probe = await heapAllocatedPerCall(async () => {}, between);
@@ -312,7 +311,7 @@ async function microBenchmark(env) {
     drainSpans(env.telemetry);
     await new Promise((resolve) => setImmediate(resolve));
   };
-  // The span and metric recordings (next check phase) and the audit batch (a timer) of the last calls.
+  // The span and metric recordings and the audit batch (each on a timer) of the last calls.
   const governor = await timeLoop(governOne, drainAndYield, () => handle.flush());
   governor.allocated = await allocatedPerCall(governOne, drainAndYield);
   const open = await handle.governor.store.openReservations();
@@ -690,7 +689,8 @@ stored spans and yields to the event loop: the in-memory exporter acknowledges e
 \`setTimeout(0)\`, and until that runs the span processor holds the span, so a loop that only awaits
 promises piles up spans that an app doing real I/O never would.
 The median, p99 and ops/s time \`begin()\` + \`end()\` alone: the span and metric recordings GenOps defers to
-the next check phase and the audit batch (hashed and appended on a timer) run in those untimed pauses.
+a timer (or to the span reader's drain) and the audit batch (hashed and appended on a timer) run in those
+untimed pauses.
 **CPU µs/op, all work** is the process CPU of the whole timed loop (pauses, deferred recordings, audit
 batches, GC, and a final \`flush()\`) over the iterations: what a governed call pays in all, and the
 figure to compare with the added client CPU per call of the side-by-side run. "Allocated KiB/op" is
@@ -708,8 +708,8 @@ ${hotPathTable(results.micro)}
 
 **Allocated per call**: bytes allocated on the V8 heap over ${thousands(ALLOCATION_CALLS)} calls (heap used at the end minus at
 the start, plus what every garbage collection in between freed, from V8's \`GCProfiler\`), minus what the loop
-allocates around a call that does nothing; the work a call leaves for later (its telemetry, recorded in the
-next check phase, and the audit trail's batches) counts. This is short-lived garbage: it costs GC time, not resident memory. The client and the in-process fake server
+allocates around a call that does nothing; the work a call leaves for later (its telemetry, recorded on a
+timer, and the audit trail's batches) counts. This is short-lived garbage: it costs GC time, not resident memory. The client and the in-process fake server
 both count, so only the added column is GenOps'.
 
 ${allocationTable(results)}

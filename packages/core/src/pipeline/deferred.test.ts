@@ -3,7 +3,7 @@ import { chatRequest, useCoreTestSetup } from '../test-support/core-test-setup';
 import { drainPending, pendingCount } from './deferred';
 
 // A governed call's span and metric telemetry is recorded right after the caller has its result (one
-// batch per event-loop turn), with the times of the moments it describes.
+// batch per timer), with the times of the moments it describes.
 
 const setup = useCoreTestSetup();
 /** Milliseconds since the epoch of an OpenTelemetry `[seconds, nanoseconds]` time. */
@@ -38,12 +38,18 @@ describe('telemetry recorded after the result', () => {
     expect(span!.attributes['genops.accounting.actual']).toBeTypeOf('number');
   });
 
-  it('is recorded by the next event-loop turn on its own, and by flush()', async () => {
+  it('is recorded on a timer, after what the same turn sends from its check phase, and by flush()', async () => {
     const genops = setup.init();
     const first = await genops.governor.begin(chatRequest());
     await first.end(USAGE);
+    // Node's fetch sends a request from the check phase: a next call made at once sends its request
+    // before this call's telemetry is recorded (with setImmediate it was recorded in front of it).
     await new Promise((resolve) => setImmediate(resolve));
+    expect(setup.exporter.getFinishedSpans()).toHaveLength(0);
+    expect(pendingCount()).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 5));
     expect(setup.exporter.getFinishedSpans()).toHaveLength(1);
+    expect(pendingCount()).toBe(0);
     const second = await genops.governor.begin(chatRequest());
     await second.end(USAGE);
     expect(setup.exporter.getFinishedSpans()).toHaveLength(1);
