@@ -1,5 +1,6 @@
 import { type Attributes, metrics } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
+import { drainPending } from '../pipeline/deferred';
 import { MemoryStore } from '../store/memory-store';
 import type { BudgetLine } from '../store/types';
 import { MeasuredStore } from './measured-store';
@@ -39,10 +40,15 @@ describe('MeasuredStore', () => {
     expect(store.markSentSync?.('r1')).toBe(true);
     expect(store.settleSync?.('r1', { USD: 4 })).toMatchObject({ open: true, lines: [{ used: 4, reserved: 0 }] });
     expect(store.markOnceSync?.('alert|team|80')).toBe(true);
+    // Recorded with the call's deferred telemetry, off its path.
+    expect(durations).toEqual([]);
+    drainPending();
     expect(durations).toEqual(['reserve', 'mark_sent', 'settle', 'mark_once']);
     // A refusal of the inner store counts as a failure and still throws.
     expect(() => store.settleSync?.('r2', { USD: Number.NaN })).toThrow();
     expect(failures).toEqual(['settle']);
+    drainPending();
+    expect(durations).toEqual(['reserve', 'mark_sent', 'settle', 'mark_once', 'settle']);
   });
 
   it('has no synchronous forms over a store without them, so the governor uses the promise forms', () => {

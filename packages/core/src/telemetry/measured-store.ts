@@ -1,8 +1,9 @@
 // A governance store that measures itself: the duration of each operation
 // (`genops.store.operation.duration`) and its failures (`genops.store.failures`), by store kind and
 // operation. The in-process memory store is not wrapped: it cannot fail, and its calls take nanoseconds.
-import type { Attributes } from '@opentelemetry/api';
+import { type Attributes, diag } from '@opentelemetry/api';
 import { safely } from '../adapter/safely';
+import { defer } from '../pipeline/deferred';
 import type * as storeTypes from '../store/types';
 import type { Instruments } from './instruments';
 import { ATTR_GENOPS_STORE_KIND, ATTR_GENOPS_STORE_OPERATION } from './metric-names';
@@ -38,16 +39,16 @@ export class MeasuredStore implements storeTypes.GovernanceStore {
     const { reserveSync, settleSync, markSentSync, markOnceSync } = inner;
     const forms: Partial<storeTypes.GovernanceStore> = {
       ...(reserveSync && {
-        reserveSync: (request) => this.measureSync('reserve', () => reserveSync.call(inner, request)),
+        reserveSync: (request) => this.measureSync('reserve', reserveSync, request),
       }),
       ...(settleSync && {
-        settleSync: (id, actual, lines) => this.measureSync('settle', () => settleSync.call(inner, id, actual, lines)),
+        settleSync: (id, actual, lines) => this.measureSync('settle', settleSync, id, actual, lines),
       }),
       ...(markSentSync && {
-        markSentSync: (id) => this.measureSync('mark_sent', () => markSentSync.call(inner, id)),
+        markSentSync: (id) => this.measureSync('mark_sent', markSentSync, id),
       }),
       ...(markOnceSync && {
-        markOnceSync: (key, expiresAt) => this.measureSync('mark_once', () => markOnceSync.call(inner, key, expiresAt)),
+        markOnceSync: (key, expiresAt) => this.measureSync('mark_once', markOnceSync, key, expiresAt),
       }),
     };
     Object.assign(this, forms);
@@ -122,31 +123,75 @@ export class MeasuredStore implements storeTypes.GovernanceStore {
     }
   }
 
-  /** {@link measure} for a synchronous form (which may still answer with a promise). */
-  private measureSync<T>(operation: string, run: () => T | Promise<T>): T | Promise<T> {
+  /**
+   * {@link measure} for a synchronous form (which may still answer with a promise): `form` called on the
+   * inner store with the arguments given (no closure per call), its duration recorded with the call's
+   * deferred telemetry ({@link timed}).
+   */
+  private measureSync<A, B, C, T>(
+    operation: string,
+    form: (this: storeTypes.GovernanceStore, a: A, b: B, c: C) => T | Promise<T>,
+    a: A,
+    b?: B,
+    c?: C,
+  ): T | Promise<T> {
     const attributes = this.attributesOf(operation);
     const started = performance.now();
-    const done = () =>
-      safely(() => this.instruments.storeDuration.record((performance.now() - started) / 1000, attributes));
-    const failed = (error: unknown): never => {
-      safely(() => this.instruments.storeFailures.add(1, attributes));
-      done();
-      throw error;
-    };
     let result: T | Promise<T>;
     try {
-      result = run();
+      result = form.call(this.inner, a, b as B, c as C);
     } catch (error) {
-      return failed(error);
+      this.failed(attributes, started);
+      throw error;
     }
     if (result instanceof Promise)
-      return result.then((value) => {
-        done();
-        return value;
-      }, failed);
-    done();
+      return result.then(
+        (value) => {
+          this.timed(attributes, started);
+          return value;
+        },
+        (error: unknown) => {
+          this.failed(attributes, started);
+          throw error;
+        },
+      );
+    this.timed(attributes, started);
     return result;
   }
+
+  private failed(attributes: Attributes, started: number): void {
+    safely(() => this.instruments.storeFailures.add(1, attributes));
+    this.timed(attributes, started);
+  }
+
+  /**
+   * Durations of the synchronous forms waiting to be recorded: the governor calls them on the call's
+   * path (before its request leaves, or before its result is returned), and a histogram record costs
+   * the OpenTelemetry SDK a few µs of attribute hashing, so they are recorded with the call's other
+   * deferred telemetry (pipeline/deferred.ts: on a timer, `flush()`, `shutdown()` and at exit).
+   */
+  private readonly waitingAttributes: Attributes[] = [];
+  private readonly waitingSeconds: number[] = [];
+
+  private timed(attributes: Attributes, started: number): void {
+    this.waitingAttributes.push(attributes);
+    if (this.waitingSeconds.push((performance.now() - started) / 1000) === 1) defer(this.recordWaiting);
+  }
+
+  private readonly recordWaiting = (): void => {
+    const attributes = this.waitingAttributes;
+    const seconds = this.waitingSeconds;
+    const duration = this.instruments.storeDuration;
+    for (let index = 0; index < seconds.length; index++) {
+      try {
+        duration.record(seconds[index]!, attributes[index]);
+      } catch (error) {
+        diag.warn('genops: could not record a store operation duration', error);
+      }
+    }
+    attributes.length = 0;
+    seconds.length = 0;
+  };
 
   private attributesOf(operation: string): Attributes {
     let found = this.attributes.get(operation);
