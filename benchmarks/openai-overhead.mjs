@@ -653,6 +653,11 @@ heap profile of the governed calls.
 \`node benchmarks/otel-costs.mjs\` (after a build; not part of \`pnpm bench\`) says what the OpenTelemetry SDK
 itself costs per span, attribute, event and metric record, and for a governed call's span replayed on it:
 [what the OpenTelemetry SDK costs](#what-the-opentelemetry-sdk-costs).
+\`node benchmarks/call-phases.mjs\` (after a build; not part of \`pnpm bench\`, writes nothing here) says when in a
+chat call the added time is spent: before the request leaves, waiting for the answer, or after it (undici's
+diagnostics channels cut each call), for the raw SDK and GenOps on each store, and which check-phase
+(\`setImmediate\`) callbacks ran while a request had not left yet: Node's \`fetch\` sends from the check
+phase, so an immediate queued before it runs in front of the request.
 ${preserved.sideBySide ? `\n${preserved.sideBySide}\n` : ''}
 ## GenOps on and off in one process
 
