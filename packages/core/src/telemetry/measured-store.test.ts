@@ -51,6 +51,20 @@ describe('MeasuredStore', () => {
     expect(durations).toEqual(['reserve', 'mark_sent', 'settle', 'mark_once', 'settle']);
   });
 
+  it("records the promise forms' durations with the deferred telemetry too", async () => {
+    const durations: string[] = [];
+    const recording = {
+      storeDuration: { record: (_value: number, attributes?: Attributes) => durations.push(operationOf(attributes)) },
+      storeFailures: { add: () => {} },
+    } as unknown as ConstructorParameters<typeof MeasuredStore>[1];
+    const store = new MeasuredStore(new MemoryStore(), recording);
+    await store.reserve({ id: 'p1', lines: [LINE], leaseMs: 60_000 });
+    await store.settle('p1', { USD: 4 });
+    expect(durations).toEqual([]);
+    drainPending();
+    expect(durations).toEqual(['reserve', 'settle']);
+  });
+
   it('has no synchronous forms over a store without them, so the governor uses the promise forms', () => {
     const inner = new MemoryStore();
     const withoutSync = Object.assign(Object.create(inner) as MemoryStore, {

@@ -119,7 +119,7 @@ export class MeasuredStore implements storeTypes.GovernanceStore {
       safely(() => this.instruments.storeFailures.add(1, attributes));
       throw error;
     } finally {
-      if (timed) safely(() => this.instruments.storeDuration.record((performance.now() - started) / 1000, attributes));
+      if (timed) this.timed(attributes, started);
     }
   }
 
@@ -165,10 +165,11 @@ export class MeasuredStore implements storeTypes.GovernanceStore {
   }
 
   /**
-   * Durations of the synchronous forms waiting to be recorded: the governor calls them on the call's
-   * path (before its request leaves, or before its result is returned), and a histogram record costs
-   * the OpenTelemetry SDK a few µs of attribute hashing, so they are recorded with the call's other
-   * deferred telemetry (pipeline/deferred.ts: on a timer, `flush()`, `shutdown()` and at exit).
+   * Durations waiting to be recorded, of every form: the governor calls the store on the call's path
+   * (a reservation before its request leaves, SQLite's settlement before its result is returned, Redis's
+   * reservation reply resuming the call), and a histogram record costs the OpenTelemetry SDK a few µs of
+   * attribute hashing, so they are recorded with the call's other deferred telemetry
+   * (pipeline/deferred.ts: on a timer, `flush()`, `shutdown()` and at exit).
    */
   private readonly waitingAttributes: Attributes[] = [];
   private readonly waitingSeconds: number[] = [];
