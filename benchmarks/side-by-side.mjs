@@ -5,7 +5,9 @@
 // a time) with the real `openai` SDK against the fake OpenAI server of @genops/testing. The server runs
 // in its own process; each contender runs in a fresh process of its own per round (instrumentations
 // patch the SDK globally), and the rounds alternate the order of the contenders so machine drift lands
-// on all of them alike. See docs/benchmarks.md ("Side by side") for what each column means.
+// on all of them alike. A control (`raw-again`, the raw SDK in a second process) measures the run's
+// noise floor: what two processes running the same code differ by. See docs/benchmarks.md ("Side by
+// side") for what each column means.
 //
 //   pnpm bench                                   # build, then all benchmarks
 //   node benchmarks/side-by-side.mjs             # after a build: this one alone
@@ -47,6 +49,7 @@ const versionOf = (name) =>
 
 const CONTENDERS = [
   { id: 'raw', label: `openai ${versionOf('openai')} (raw)` },
+  { id: 'raw-again', label: 'raw SDK again (control)' },
   { id: 'raw-otel', label: 'raw + OTel SDK' },
   { id: 'openllmetry', label: `OpenLLMetry ${versionOf('@traceloop/instrumentation-openai')}` },
   { id: 'openinference', label: `OpenInference ${versionOf('@arizeai/openinference-instrumentation-openai')}` },
@@ -401,6 +404,17 @@ async function main() {
   const checks = targets(byId, many);
   if (checks.length > 0)
     output.push('', 'Issue 11 targets in this run', '', table(['Target', 'Measured', 'Met'], checks));
+  const control = byId['raw-again'];
+  if (control)
+    output.push(
+      '',
+      `Noise floor of this run: the control, a second process of the raw SDK doing exactly what the first does, ` +
+        `differed from it by ${signed((control.chatMedian - raw.chatMedian) * 1000)} µs in median latency ` +
+        `(per round ${signed(median(control.roundChatMedians.map((value, round) => value - raw.roundChatMedians[round])) * 1000)} µs), ` +
+        `${signed(control.addedCpu)} µs of client CPU, ${signed(control.addedThreadCpu)} µs of main-thread CPU and ` +
+        `${(control.throughputShare * 100).toFixed(0)}% of its throughput at concurrency 50: a difference between ` +
+        'contenders no larger than that is not measured by this run.',
+    );
   console.log(output.join('\n'));
 
   const jsonPath = argument('--json') ?? process.env.BENCH_JSON;

@@ -25,6 +25,7 @@ const SPAN_DRAIN_EVERY = 100;
 /** How each contender is switched on. Returns what to close at the end and a description of it. */
 const SETUPS = {
   raw: async () => ({ spansPerCall: 0 }),
+  'raw-again': async () => ({ spansPerCall: 0 }),
   'raw-otel': async () => ({ spansPerCall: 0 }),
   openllmetry: async (telemetry) => {
     const { OpenAIInstrumentation } = await import('@traceloop/instrumentation-openai');
@@ -77,7 +78,7 @@ async function recordingTelemetry() {
   return telemetry;
 }
 
-const telemetry = contender === 'raw' ? undefined : await recordingTelemetry();
+const telemetry = contender === 'raw' || contender === 'raw-again' ? undefined : await recordingTelemetry();
 const setup = await SETUPS[contender](telemetry);
 const client = new OpenAI({ apiKey: 'bench', baseURL: serverUrl, maxRetries: 0 });
 
