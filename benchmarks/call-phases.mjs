@@ -133,8 +133,10 @@ async function child({ contender, serverUrl, redisUrl, calls }) {
   let telemetry;
   let handle;
   let dir;
+  // Loaded by the raw SDK's process too: a process that has loaded it makes the same calls slower on the
+  // benchmark VM (docs/benchmarks.md, "Every process loads the same harness").
+  const { createTestTelemetry } = await import('@genops/testing');
   if (contender !== 'raw') {
-    const { createTestTelemetry } = await import('@genops/testing');
     const { GenOps } = await import('@genops/core');
     telemetry = createTestTelemetry({ serviceName: 'call-phases' });
     const extra = {};

@@ -117,8 +117,10 @@ async function child(name, url) {
   const { default: OpenAI } = await import('openai');
   let telemetry;
   let handle;
+  // Loaded by every variant, raw included: a process that has loaded it makes the same calls slower on the
+  // benchmark VM (docs/benchmarks.md, "Every process loads the same harness").
+  const { createTestTelemetry } = await import('@genops/testing');
   if (variant.telemetry) {
-    const { createTestTelemetry } = await import('@genops/testing');
     const { metrics, trace } = await import('@opentelemetry/api');
     telemetry = createTestTelemetry({ serviceName: 'bench' });
     trace.setGlobalTracerProvider(telemetry.tracerProvider);
