@@ -130,6 +130,8 @@ function comparedWithRaw(row, raw) {
   const paired = (compare) => median(row.rounds.map((round, index) => compare(round, raw.rounds[index])));
   return {
     ...row,
+    /** Its chat median minus the raw SDK's, round by round (ms). */
+    addedChatPerRound: row.roundChatMedians.map((value, round) => value - raw.roundChatMedians[round]),
     addedCpu: paired((mine, theirs) => mine.chatCpuMicrosPerCall - theirs.chatCpuMicrosPerCall),
     addedThreadCpu: paired((mine, theirs) => mine.chatThreadCpuMicrosPerCall - theirs.chatThreadCpuMicrosPerCall),
     addedAllocated: paired((mine, theirs) => mine.allocatedBytesPerCall - theirs.allocatedBytesPerCall),
@@ -158,7 +160,7 @@ function latencyTable(results, raw) {
       'Stream p99 ms',
     ],
     results.map((row) => {
-      const perRound = row.roundChatMedians.map((value, round) => value - raw.roundChatMedians[round]);
+      const perRound = row.addedChatPerRound;
       return [
         row.label,
         ms(row.chatMedian),
@@ -410,7 +412,7 @@ async function main() {
       '',
       `Noise floor of this run: the control, a second process of the raw SDK doing exactly what the first does, ` +
         `differed from it by ${signed((control.chatMedian - raw.chatMedian) * 1000)} µs in median latency ` +
-        `(per round ${signed(median(control.roundChatMedians.map((value, round) => value - raw.roundChatMedians[round])) * 1000)} µs), ` +
+        `(per round ${signed(median(control.addedChatPerRound) * 1000)} µs), ` +
         `${signed(control.addedCpu)} µs of client CPU, ${signed(control.addedThreadCpu)} µs of main-thread CPU and ` +
         `${(control.throughputShare * 100).toFixed(0)}% of its throughput at concurrency 50: a difference between ` +
         'contenders no larger than that is not measured by this run.',
