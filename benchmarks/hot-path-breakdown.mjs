@@ -19,14 +19,18 @@
 //   BREAKDOWN_CALLS=2000 node benchmarks/hot-path-breakdown.mjs
 //   BREAKDOWN_HEAP_PROFILE=/tmp/heap.json node benchmarks/hot-path-breakdown.mjs genops
 //       # also a sampling heap profile of the measured calls, collected objects included
-//       # (open it in Chrome DevTools, or sum selfSize by call frame)
+//       # (open it in Chrome DevTools, or sum selfSize by call frame); with several variants, one file
+//       # each (/tmp/heap-raw-otel.json, /tmp/heap-genops.json, ...)
+//   BREAKDOWN_HEAP_PROFILE=/tmp/heap.json node benchmarks/hot-path-breakdown.mjs raw-otel genops
+//       # and a table of who allocates what each variant adds over the first: inside calls into the
+//       # OpenTelemetry SDK, in GenOps' own frames, or elsewhere (lib/heap-profile.mjs, allocationByOwner)
 //
 // The fake OpenAI server runs in a process of its own (benchmarks/lib/fake-openai-process.mjs), as in
 // side-by-side.mjs. Prints one JSON line per variant and a table; writes nothing into docs.
 import { createHook } from 'node:async_hooks';
 import { fork } from 'node:child_process';
 import { countAllocation } from './lib/allocation.mjs';
-import { startHeapProfile } from './lib/heap-profile.mjs';
+import { allocationByOwner, startHeapProfile } from './lib/heap-profile.mjs';
 import {
   chatCall,
   GOVERNED_CHAT_OUTCOME,
@@ -56,7 +60,7 @@ const WARMUP = 1500;
 const PROMISE_CALLS = 100;
 const ALLOCATION_CALLS = 500;
 
-if (process.argv[2] === '--child') await child(process.argv[3], process.argv[4]);
+if (process.argv[2] === '--child') await child(process.argv[3], process.argv[4], process.argv[5]);
 else await parent(process.argv.slice(2));
 
 async function parent(names) {
@@ -75,7 +79,7 @@ async function parent(names) {
   const rows = [];
   for (const name of chosen) {
     const result = await new Promise((resolve, reject) => {
-      const variant = fork(new URL(import.meta.url), ['--child', name, url], {
+      const variant = fork(new URL(import.meta.url), ['--child', name, url, heapProfileFile(name, chosen)], {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       let message;
@@ -109,10 +113,34 @@ async function parent(names) {
         `${row.promisesPerCall.toFixed(1)} | ${added(row.promisesPerCall, base?.promisesPerCall)} | ${row.cpuMicrosPerCall.toFixed(0)} |`,
     );
   }
+  const profiled = rows.filter((row) => row.allocatedBy);
+  if (profiled.length > 1) {
+    const [first] = profiled;
+    const kib = (bytes) => (bytes / 1024).toFixed(1);
+    console.log(
+      `\nAdded allocation by who allocates it (sampling heap profiles, KiB per call over ${first.variant}):\n` +
+        "\n| Variant | Inside OpenTelemetry SDK calls | GenOps' own frames | Elsewhere (Node.js, undici, SDK, builtins) | Total |" +
+        '\n| --- | --- | --- | --- | --- |',
+    );
+    for (const row of profiled.slice(1)) {
+      const added = (owner) => row.allocatedBy[owner] - first.allocatedBy[owner];
+      const total = added('opentelemetry') + added('genops') + added('other');
+      console.log(
+        `| ${row.variant} | ${kib(added('opentelemetry'))} | ${kib(added('genops'))} | ${kib(added('other'))} | ${kib(total)} |`,
+      );
+    }
+  }
   server.disconnect();
 }
 
-async function child(name, url) {
+/** Where a variant's heap profile goes (BREAKDOWN_HEAP_PROFILE; one file per variant when there are several), or ''. */
+function heapProfileFile(name, chosen) {
+  const file = process.env.BREAKDOWN_HEAP_PROFILE ?? '';
+  if (!file || chosen.length === 1) return file;
+  return /\.json$/.test(file) ? file.replace(/\.json$/, `-${name}.json`) : `${file}-${name}.json`;
+}
+
+async function child(name, url, heapProfile) {
   const variant = VARIANTS[name];
   const { default: OpenAI } = await import('openai');
   let telemetry;
@@ -178,17 +206,19 @@ async function child(name, url) {
   await run(PROMISE_CALLS);
   hook.disable();
 
-  const heapProfile = process.env.BREAKDOWN_HEAP_PROFILE;
-  if (heapProfile && variant.genops) {
+  let allocatedBy;
+  if (heapProfile) {
     const profiler = await startHeapProfile(heapProfile);
     await run(CALLS);
     await profiler.stop();
+    allocatedBy = allocationByOwner(heapProfile, CALLS);
   }
 
   await handle?.shutdown();
   await telemetry?.shutdown();
-  process.send({ variant: name, cpuMicrosPerCall, kibPerCall, promisesPerCall: promises / PROMISE_CALLS }, () =>
-    process.exit(0),
+  process.send(
+    { variant: name, cpuMicrosPerCall, kibPerCall, promisesPerCall: promises / PROMISE_CALLS, allocatedBy },
+    () => process.exit(0),
   );
 }
 
