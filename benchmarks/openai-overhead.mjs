@@ -649,7 +649,8 @@ where GenOps' added cost per call goes, in measures a busy machine does not move
 promises created per chat call, for the raw SDK, the SDK with the OpenTelemetry providers, GenOps on the
 memory store, and GenOps with one part off at a time (audit trail, span recording, metric recording,
 egress governance), each in a fresh process; \`BREAKDOWN_HEAP_PROFILE=<file>\` also writes a sampling
-heap profile of the governed calls.
+heap profile of each variant's calls (one file per variant) and says who allocates what each variant adds
+over the first: code inside calls into the OpenTelemetry SDK, GenOps' own frames, or the rest.
 \`node benchmarks/otel-costs.mjs\` (after a build; not part of \`pnpm bench\`) says what the OpenTelemetry SDK
 itself costs per span, attribute, event and metric record, and for a governed call's span replayed on it:
 [what the OpenTelemetry SDK costs](#what-the-opentelemetry-sdk-costs).
