@@ -77,6 +77,13 @@ export async function streamingCall(client) {
 /**
  * Calls (and, for the concurrent phases, milliseconds) per contender and round of the side-by-side
  * benchmarks (side-by-side.mjs, gateway/gateway-overhead.mjs); `quick` for a smoke run (BENCH_QUICK=1).
+ *
+ * The warm-up is 3,000 chat calls: a fresh Node process keeps getting cheaper per call for its first
+ * couple of thousand calls (V8 grows the young generation, the JIT settles), and on the 2-core benchmark
+ * VM its main-thread CPU per call was still falling by hundreds of µs around call 2,000. With 500 the
+ * timed calls fell in that slope, each process at its own point of it: the raw SDK measured 1.01 ms per
+ * chat call and the control differed from it by −753 to +178 µs per round; with 3,000, in the same
+ * hour, 0.53 ms and −171 to +230 (docs/benchmarks.md, "Warm-up").
  */
 export function roundCounts(quick) {
   return quick
@@ -91,7 +98,7 @@ export function roundCounts(quick) {
         concurrency: 50,
       }
     : {
-        warmupChat: 500,
+        warmupChat: 3_000,
         warmupStream: 100,
         warmupConcurrentMs: 500,
         chat: 500,
