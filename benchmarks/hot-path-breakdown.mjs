@@ -210,8 +210,7 @@ async function child(name, url, heapProfile) {
   if (heapProfile) {
     const profiler = await startHeapProfile(heapProfile);
     await run(CALLS);
-    await profiler.stop();
-    allocatedBy = allocationByOwner(heapProfile, CALLS);
+    allocatedBy = allocationByOwner(await profiler.stop(), CALLS);
   }
 
   await handle?.shutdown();

@@ -635,7 +635,7 @@ its figures by \`node benchmarks/side-by-side.mjs --write\`), "Stores" (written 
 ## How to run
 
 \`\`\`sh
-pnpm bench                                                # builds, then runs all five (about 10 minutes)
+pnpm bench                                                # builds, then runs all five (about 14 minutes)
 BENCH_WRITE=1 pnpm bench                                  # the same, and writes every figure into this file
 node --expose-gc benchmarks/openai-overhead.mjs --write   # after a build: this one alone, rewrites this file
 \`\`\`

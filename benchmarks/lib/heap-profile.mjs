@@ -1,10 +1,10 @@
 // A sampling heap profile of a benchmark process (hot-path-breakdown.mjs, gateway/gateway-breakdown.mjs's
 // gateway processes): every allocation sampled, collected objects included, so that short-lived garbage
 // shows where it is made. Open the file in Chrome DevTools, or sum `selfSize` by call frame.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 
-/** Starts sampling; `stop()` writes the profile to `file`. */
+/** Starts sampling; `stop()` writes the profile to `file` and returns it. */
 export async function startHeapProfile(file) {
   const session = new Session();
   session.connect();
@@ -19,12 +19,13 @@ export async function startHeapProfile(file) {
       const { profile } = await session.post('HeapProfiler.stopSampling');
       writeFileSync(file, JSON.stringify(profile));
       session.disconnect();
+      return profile;
     },
   };
 }
 
 /**
- * Who allocated what in a profile written by {@link startHeapProfile}, in bytes per call (`calls` made
+ * Who allocated what in a profile returned by {@link startHeapProfile}'s `stop()`, in bytes per call (`calls` made
  * while it sampled): each sampled allocation goes to the first of these that its stack holds, from the
  * allocating frame outwards:
  * - `opentelemetry`: a call into an `@opentelemetry/*` package (the SDK's own work on GenOps' behalf, or
@@ -35,8 +36,7 @@ export async function startHeapProfile(file) {
  * The `genops` share counts GenOps' own frames only: the runtime objects GenOps' code creates through a
  * builtin (a `Promise`, a `Map`, a closure made by `bind`) count as `other`, as in DevTools' bottom-up view.
  */
-export function allocationByOwner(file, calls) {
-  const { head } = JSON.parse(readFileSync(file, 'utf8'));
+export function allocationByOwner({ head }, calls) {
   const bytes = { opentelemetry: 0, genops: 0, other: 0 };
   const walk = (node, insideOpenTelemetry) => {
     const url = node.callFrame.url;
